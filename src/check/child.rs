@@ -1,0 +1,1 @@
+//! The checker child's entry point. PLACEHOLDER.

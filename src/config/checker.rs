@@ -1,0 +1,1 @@
+//! The checker blocks of a real_server. PLACEHOLDER.

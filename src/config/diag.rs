@@ -1,0 +1,104 @@
+//! Diagnostics collected while reading a config: every message carries the file and line it is about,
+//! so `-t` can list all of them and a reload can log why it was refused.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Where a config line came from: an index into [`Diagnostics::files`] and a 1-based line number.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Loc {
+    pub file: u16,
+    pub line: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diag {
+    pub loc: Loc,
+    pub severity: Severity,
+    pub msg: String,
+}
+
+/// The files read (for rendering locations) and the messages raised about them.
+#[derive(Debug, Default)]
+pub struct Diagnostics {
+    files: Vec<PathBuf>,
+    items: Vec<Diag>,
+}
+
+impl Diagnostics {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers a file and returns the index its [`Loc`]s use.
+    pub fn add_file(&mut self, path: &Path) -> u16 {
+        if let Some(i) = self.files.iter().position(|p| p == path) {
+            return i as u16;
+        }
+        self.files.push(path.to_path_buf());
+        (self.files.len() - 1) as u16
+    }
+
+    pub fn file(&self, idx: u16) -> Option<&Path> {
+        self.files.get(idx as usize).map(|p| p.as_path())
+    }
+
+    pub fn warn(&mut self, loc: Loc, msg: impl Into<String>) {
+        self.push(loc, Severity::Warning, msg.into());
+    }
+
+    pub fn error(&mut self, loc: Loc, msg: impl Into<String>) {
+        self.push(loc, Severity::Error, msg.into());
+    }
+
+    /// keepalived warns about an unknown keyword and goes on.
+    pub fn unknown_keyword(&mut self, loc: Loc, kw: &str) {
+        self.warn(loc, format!("unknown keyword '{kw}'"));
+    }
+
+    fn push(&mut self, loc: Loc, severity: Severity, msg: String) {
+        self.items.push(Diag { loc, severity, msg });
+    }
+
+    pub fn items(&self) -> &[Diag] {
+        &self.items
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(|d| d.severity == Severity::Error)
+    }
+
+    pub fn error_count(&self) -> usize {
+        self.items
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
+    }
+
+    /// `file:line: message` (with `warning: ` before warnings), the form editors and users' greps expect.
+    pub fn render(&self, d: &Diag) -> String {
+        let file = self
+            .file(d.loc.file)
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "<config>".to_string());
+        match d.severity {
+            Severity::Error => format!("{}:{}: {}", file, d.loc.line, d.msg),
+            Severity::Warning => format!("{}:{}: warning: {}", file, d.loc.line, d.msg),
+        }
+    }
+}
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for d in &self.items {
+            writeln!(f, "{}", self.render(d))?;
+        }
+        Ok(())
+    }
+}

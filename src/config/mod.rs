@@ -1,0 +1,78 @@
+//! The keepalived.conf language.
+//!
+//! Reading goes in two steps: `reader` turns files into a keyword tree (comments, quotes,
+//! `include`, `@id` conditionals, `$NAME` definitions and `~SEQ` already resolved), then
+//! each section module reads its typed structures off the tree. A warning (unknown keyword)
+//! lets the load go on; an error makes `-t` fail and a reload keep the old config.
+
+pub mod checker;
+pub mod diag;
+pub mod global;
+pub mod iproute;
+pub mod lvs;
+pub mod reader;
+pub mod track;
+pub mod tree;
+pub mod value;
+pub mod vrrp;
+
+use std::path::Path;
+
+pub use diag::{Diag, Diagnostics, Loc, Severity};
+pub use tree::Node;
+
+/// How to read the config, from the command line.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// `-i`: the id `@id` lines are matched against (default: hostname up to the first '.').
+    pub config_id: Option<String>,
+    /// `-e`: a missing include file is an error.
+    pub all_config: bool,
+}
+
+/// Everything keepalived.conf can say, typed and validated.
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    pub global: global::GlobalDefs,
+    /// static_ipaddress, static_routes, static_rules.
+    pub net: iproute::StaticNet,
+    pub vrrp: vrrp::VrrpConfig,
+    pub lvs: lvs::LvsConfig,
+}
+
+impl Config {
+    /// keepalived starts the VRRP child only when there is something for it to do.
+    pub fn needs_vrrp(&self) -> bool {
+        !self.vrrp.instances.is_empty() || !self.net.is_empty()
+    }
+
+    /// ... and the checker child only when there are virtual servers.
+    pub fn needs_checker(&self) -> bool {
+        !self.lvs.virtual_servers.is_empty()
+    }
+}
+
+/// Reads `path` and everything it includes. The config is returned even with errors
+/// (for `-d`); callers decide on `diags.has_errors()`.
+pub fn load(path: &Path, opts: &LoadOptions) -> (Config, Diagnostics) {
+    let mut d = Diagnostics::new();
+    let nodes = reader::read_tree(path, opts, &mut d);
+    let cfg = from_tree(&nodes, &mut d);
+    (cfg, d)
+}
+
+/// Typed config from an already-read tree.
+pub fn from_tree(nodes: &[Node], d: &mut Diagnostics) -> Config {
+    let mut cfg = Config::default();
+    for n in nodes {
+        let handled = global::parse_top(n, &mut cfg, d)
+            || vrrp::parse_top(n, &mut cfg, d)
+            || lvs::parse_top(n, &mut cfg, d);
+        if !handled {
+            d.unknown_keyword(n.loc, n.keyword());
+        }
+    }
+    vrrp::check(&mut cfg, d);
+    lvs::check(&mut cfg, d);
+    cfg
+}

@@ -1,0 +1,42 @@
+//! The keyword tree: what is left of keepalived.conf once comments, includes, conditionals,
+//! definitions and sequences are resolved. A node is one statement (the words of one line)
+//! with the block that followed it, if any. Typed sections are read off this tree.
+
+use super::diag::{Diagnostics, Loc};
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Node {
+    pub loc: Loc,
+    /// The words of the statement: `words[0]` is the keyword. Quotes are already removed.
+    pub words: Vec<String>,
+    /// `Some` when the statement opened a `{ ... }` block (possibly empty).
+    pub block: Option<Vec<Node>>,
+}
+
+impl Node {
+    pub fn keyword(&self) -> &str {
+        self.words.first().map(String::as_str).unwrap_or("")
+    }
+
+    pub fn args(&self) -> &[String] {
+        self.words.get(1..).unwrap_or(&[])
+    }
+
+    pub fn arg(&self, i: usize) -> Option<&str> {
+        self.args().get(i).map(String::as_str)
+    }
+
+    /// The children of a block, or none.
+    pub fn children(&self) -> &[Node] {
+        self.block.as_deref().unwrap_or(&[])
+    }
+
+    /// The `i`th argument, or an error naming what was expected.
+    pub fn require_arg(&self, i: usize, what: &str, d: &mut Diagnostics) -> Option<&str> {
+        let v = self.arg(i);
+        if v.is_none() {
+            d.error(self.loc, format!("'{}' needs {}", self.keyword(), what));
+        }
+        v
+    }
+}

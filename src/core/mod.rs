@@ -1,0 +1,12 @@
+//! The machinery every process shares: the loop, timers, signals, scripts, the watchdog,
+//! daemon plumbing, logging and the debug allocator.
+
+pub mod alloc;
+pub mod daemon;
+pub mod event_loop;
+pub mod logging;
+pub mod script;
+pub mod signals;
+pub mod time;
+pub mod timer;
+pub mod watchdog;

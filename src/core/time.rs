@@ -1,0 +1,76 @@
+//! Time units. keepalived keeps every timer in microseconds; so do we, behind a newtype
+//! so that seconds, centiseconds and microseconds cannot be mixed up.
+
+use std::fmt;
+use std::ops::{Add, Sub};
+
+/// A duration or a point on the monotonic clock, in microseconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Micros(pub u64);
+
+impl Micros {
+    pub const ZERO: Micros = Micros(0);
+
+    pub const fn from_secs(s: u64) -> Self {
+        Micros(s.saturating_mul(1_000_000))
+    }
+
+    pub const fn from_millis(ms: u64) -> Self {
+        Micros(ms.saturating_mul(1_000))
+    }
+
+    pub const fn from_centis(cs: u64) -> Self {
+        Micros(cs.saturating_mul(10_000))
+    }
+
+    pub const fn as_secs(self) -> u64 {
+        self.0 / 1_000_000
+    }
+
+    pub const fn as_millis(self) -> u64 {
+        self.0 / 1_000
+    }
+
+    pub fn saturating_sub(self, o: Micros) -> Micros {
+        Micros(self.0.saturating_sub(o.0))
+    }
+
+    /// Now on CLOCK_MONOTONIC.
+    pub fn now() -> Micros {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: clock_gettime writes into the timespec we own; CLOCK_MONOTONIC always exists on Linux.
+        unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+        Micros(ts.tv_sec as u64 * 1_000_000 + ts.tv_nsec as u64 / 1_000)
+    }
+}
+
+impl Add for Micros {
+    type Output = Micros;
+    fn add(self, o: Micros) -> Micros {
+        Micros(self.0.saturating_add(o.0))
+    }
+}
+
+impl Sub for Micros {
+    type Output = Micros;
+    fn sub(self, o: Micros) -> Micros {
+        Micros(self.0.saturating_sub(o.0))
+    }
+}
+
+impl fmt::Display for Micros {
+    /// Seconds with the fraction keepalived's config would accept back, e.g. `1`, `0.5`, `0.000001`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.0 / 1_000_000;
+        let frac = self.0 % 1_000_000;
+        if frac == 0 {
+            write!(f, "{s}")
+        } else {
+            let digits = format!("{frac:06}");
+            write!(f, "{}.{}", s, digits.trim_end_matches('0'))
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! The VRRP child's entry point. PLACEHOLDER.
