@@ -29,6 +29,9 @@ pub struct Diag {
 pub struct Diagnostics {
     files: Vec<PathBuf>,
     items: Vec<Diag>,
+    /// Scripts are configured to run as root without `enable_script_security`: keepalived's
+    /// `-t` then exits with its own code, distinct from config errors.
+    pub script_security_violation: bool,
 }
 
 impl Diagnostics {
