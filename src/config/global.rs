@@ -7,6 +7,20 @@ use super::Config;
 #[derive(Clone, Debug, Default)]
 pub struct GlobalDefs {
     pub router_id: Option<String>,
+    /// `vrrp_version` (2 or 3; None = keepalived's default 2).
+    pub vrrp_version: Option<u8>,
+    /// `enable_script_security`: refuse scripts writable by non-root users.
+    pub enable_script_security: bool,
+    /// `script_user USER [GROUP]`: who scripts run as by default.
+    pub script_user: Option<(String, Option<String>)>,
+    /// `vrrp_strict`
+    pub vrrp_strict: bool,
+    /// `dynamic_interfaces`: interfaces may be missing at start.
+    pub dynamic_interfaces: bool,
+    /// `notify_fifo` / `vrrp_notify_fifo` / `lvs_notify_fifo` and their `*_script`.
+    pub notify_fifo: Option<String>,
+    pub vrrp_notify_fifo: Option<String>,
+    pub lvs_notify_fifo: Option<String>,
 }
 
 /// Handles the top-level keywords this module owns (global_defs, static_*); false for others.

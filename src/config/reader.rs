@@ -40,6 +40,7 @@ pub fn tree_from_str(text: &str, file: u16, d: &mut Diagnostics) -> Vec<Node> {
                             loc,
                             words: std::mem::take(&mut words),
                             block: None,
+                            end_line: loc.line,
                         });
                     }
                     stack.push(Vec::new());
@@ -51,6 +52,7 @@ pub fn tree_from_str(text: &str, file: u16, d: &mut Diagnostics) -> Vec<Node> {
                             loc,
                             words: std::mem::take(&mut words),
                             block: None,
+                            end_line: loc.line,
                         });
                     }
                     if stack.len() == 1 {
@@ -60,7 +62,10 @@ pub fn tree_from_str(text: &str, file: u16, d: &mut Diagnostics) -> Vec<Node> {
                     let block = stack.pop().unwrap_or_default();
                     let top = stack.last_mut().expect("stack never empty");
                     match top.last_mut() {
-                        Some(n) if n.block.is_none() => n.block = Some(block),
+                        Some(n) if n.block.is_none() => {
+                            n.block = Some(block);
+                            n.end_line = loc.line;
+                        }
                         _ => d.error(loc, "block without a keyword"),
                     }
                 }
@@ -72,6 +77,7 @@ pub fn tree_from_str(text: &str, file: u16, d: &mut Diagnostics) -> Vec<Node> {
                 loc,
                 words,
                 block: None,
+                end_line: loc.line,
             });
         }
     }

@@ -11,6 +11,9 @@ pub struct Node {
     pub words: Vec<String>,
     /// `Some` when the statement opened a `{ ... }` block (possibly empty).
     pub block: Option<Vec<Node>>,
+    /// The line of the block's closing `}` (same file as `loc`), or `loc.line` without a block:
+    /// keepalived reports some block-level problems there.
+    pub end_line: u32,
 }
 
 impl Node {
