@@ -5,7 +5,7 @@ set -eu
 
 need=""
 for pair in keepalived:/usr/sbin/keepalived ip:/usr/sbin/ip pgrep:/usr/bin/pgrep \
-            tshark:/usr/bin/tshark killall:/usr/bin/killall; do
+            tshark:/usr/bin/tshark killall:/usr/bin/killall ping:/usr/bin/ping; do
     path=${pair#*:}
     [ -x "$path" ] || need=yes
 done
@@ -19,7 +19,7 @@ if [ -n "$need" ]; then
     # tshark's package asks whether non-root users may capture; answer before it asks.
     echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
     apt-get update -q
-    apt-get install -y -q --no-install-recommends keepalived iproute2 procps tshark psmisc
+    apt-get install -y -q --no-install-recommends keepalived iproute2 procps tshark psmisc iputils-ping
     # The package's service must never run on a test machine: the tests start keepalived themselves.
     if command -v systemctl >/dev/null 2>&1; then
         systemctl disable --now keepalived >/dev/null 2>&1 || true
