@@ -11,7 +11,10 @@ const OURS: &str = env!("CARGO_BIN_EXE_keepalived");
 
 fn samples(test: &str) -> Option<Vec<PathBuf>> {
     let Some(shared) = lab::shared_dir() else {
-        eprintln!("SKIPPED: {test}: no shared dir (set KEEPALIVED_SHARED or provide ../shared)");
+        lab::skipped(
+            test,
+            "needs the shared dir (../shared or $KEEPALIVED_SHARED)",
+        );
         return None;
     };
     let dir = shared.join("keepalived-samples");
