@@ -18,7 +18,21 @@ fn two_namespaces_ping_over_veth() {
     lab.veth(("r1", "eth0"), ("r2", "eth0"));
     lab.addr("r1", "eth0", "10.9.0.1/24");
     lab.addr("r2", "eth0", "10.9.0.2/24");
+    assert!(lab.has_addr("r2", "eth0", "10.9.0.2"));
+    assert!(!lab.has_addr("r2", "eth0", "10.9.0.1"));
+    let (cap, pcap) = lab.capture("r2", "eth0", "ping.pcap");
     lab.exec_ok("r1", &["ping", "-c", "1", "-W", "2", "10.9.0.2"]);
+    // Let tshark write the packets out before it is stopped.
+    std::thread::sleep(Duration::from_millis(500));
+    cap.signal(libc::SIGINT);
+    let mut cap = cap;
+    assert!(cap.wait_timeout(Duration::from_secs(5)).is_some());
+    let out = lab::run_ok(&["tshark", "-r", &pcap.to_string_lossy(), "-Y", "icmp"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Echo (ping) request"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 #[test]

@@ -258,6 +258,25 @@ fn reap_stale() {
             destroy_ns(&ns);
         }
     }
+    // Files of labs whose test process is gone (kept because that test failed).
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(tag) = name.strip_prefix("keepalived-rs-") else {
+            continue;
+        };
+        let pid = tag
+            .strip_prefix(NS_PREFIX)
+            .and_then(|t| t.split('_').next())
+            .and_then(|p| u32::from_str_radix(p, 36).ok());
+        if let Some(pid) = pid {
+            if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
 }
 
 impl Lab {
@@ -385,6 +404,27 @@ impl Lab {
             args.push("nodad");
         }
         run_ok(&args);
+    }
+
+    /// True when `ifname` in `ns` carries address `addr` (no prefix length), e.g. a VIP.
+    pub fn has_addr(&mut self, ns: &str, ifname: &str, addr: &str) -> bool {
+        let out = self.exec(ns, &["ip", "-o", "addr", "show", "dev", ifname]);
+        String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .any(|w| w.split('/').next() == Some(addr))
+    }
+
+    /// Captures packets on `ifname` in `ns` into `<lab dir>/<file>` (pcap) until the returned process is
+    /// dropped; waits until the capture is running.
+    pub fn capture(&mut self, ns: &str, ifname: &str, file: &str) -> (Spawned, PathBuf) {
+        let path = self.dir.join(file);
+        let p = path.to_string_lossy().into_owned();
+        let cap = self.spawn(ns, &["tshark", "-i", ifname, "-w", &p, "-F", "pcap", "-q"]);
+        // tshark says so once dumpcap listens; packets sent before that would be lost.
+        wait_until(Duration::from_secs(10), || {
+            cap.log().contains("Capture started")
+        });
+        (cap, path)
     }
 
     /// Runs `cmd` in namespace `ns` and returns its output (never panics on the command's failure).
