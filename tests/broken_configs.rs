@@ -8,11 +8,9 @@
 
 mod lab;
 
-use lab::check::{config_lab, file_name, indent, run_check, Check, KEEPALIVED};
+use lab::check::{config_lab, file_name, indent, ours, run_check, Check, KEEPALIVED};
 use lab::Lab;
 use std::path::{Path, PathBuf};
-
-const OURS: &str = env!("CARGO_BIN_EXE_keepalived");
 
 struct Case {
     path: PathBuf,
@@ -93,7 +91,7 @@ fn broken_configs_are_flagged_at_their_lines() {
     let cases = broken_cases();
     let mut problems = Vec::new();
     for case in &cases {
-        let c = run(&mut lab, OURS, &case.path, &case.args);
+        let c = run(&mut lab, &ours(), &case.path, &case.args);
         let mut why = Vec::new();
         if c.ok {
             why.push("exit 0".to_string());
@@ -130,7 +128,7 @@ fn good_configs_pass() {
     let mut lab = lab_if_root("good");
     let mut problems = Vec::new();
     for f in corpus("good") {
-        let c = run(&mut lab, OURS, &f, &[]);
+        let c = run(&mut lab, &ours(), &f, &[]);
         if !c.ok {
             problems.push(format!("{}:\n{}", f.display(), indent(&c.output)));
         }

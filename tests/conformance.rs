@@ -4,10 +4,8 @@
 
 mod lab;
 
-use lab::check::{compare, config_lab, file_name, run_check, KEEPALIVED};
+use lab::check::{compare, config_lab, file_name, ours, run_check, KEEPALIVED};
 use std::path::{Path, PathBuf};
-
-const OURS: &str = env!("CARGO_BIN_EXE_keepalived");
 
 fn samples(test: &str) -> Option<Vec<PathBuf>> {
     let Some(shared) = lab::shared_dir() else {
@@ -101,10 +99,11 @@ fn samples_match_keepalived() {
     }
     let Some(files) = samples(test) else { return };
     let mut lab = config_lab("conform");
+    let bin = ours();
     let mut problems = Vec::new();
     for f in &files {
         let theirs = run_check(Some(&mut lab), KEEPALIVED, f, &[]);
-        let ours = run_check(Some(&mut lab), OURS, f, &[]);
+        let ours = run_check(Some(&mut lab), &bin, f, &[]);
         if let Some(m) = compare(&name_of(f), &ours, &theirs) {
             problems.push(m);
         }
@@ -135,7 +134,7 @@ fn config_examples_pass_both() {
     let mut lab = config_lab("examples");
     let mut problems = Vec::new();
     for f in &files {
-        for bin in [KEEPALIVED, OURS] {
+        for bin in [KEEPALIVED, &ours()] {
             let c = run_check(Some(&mut lab), bin, f, &[]);
             if !c.ok {
                 problems.push(format!("{}: {bin} -t failed:\n{}", name_of(f), c.output));

@@ -7,6 +7,12 @@ use std::path::Path;
 use std::process::Command;
 
 pub const KEEPALIVED: &str = "/usr/sbin/keepalived";
+/// The binary under test: `$KEEPALIVED_RS_BIN` (a release or cross build, or a shim), else this crate's.
+pub fn ours() -> String {
+    std::env::var("KEEPALIVED_RS_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_keepalived").to_string())
+}
+
 /// A parser that loops must fail the test, not hang it.
 const TIMEOUT_SECS: &str = "60";
 
