@@ -1,9 +1,9 @@
 #!/bin/sh
 # Installs what the tests need on a fresh Debian machine (run as root).
-# Idempotent: when everything is present it only checks and returns.
+# Idempotent: when everything is present it only checks and returns (FORCE_SETUP=1 installs anyway).
 set -eu
 
-need=""
+need=${FORCE_SETUP:-}
 for pair in keepalived:/usr/sbin/keepalived ip:/usr/sbin/ip pgrep:/usr/bin/pgrep \
             tshark:/usr/bin/tshark killall:/usr/bin/killall ping:/usr/bin/ping; do
     path=${pair#*:}
@@ -12,16 +12,22 @@ done
 
 if [ -n "$need" ]; then
     if [ "$(id -u)" != 0 ]; then
-        echo "setup.sh: missing test tools and not root; install keepalived iproute2 procps tshark psmisc" >&2
+        echo "setup.sh: missing test tools and not root; install keepalived iproute2 procps tshark psmisc iputils-ping" >&2
         exit 1
     fi
     export DEBIAN_FRONTEND=noninteractive
     # tshark's package asks whether non-root users may capture; answer before it asks.
     echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+    # The keepalived package's service must never run on a test machine (the tests start keepalived
+    # themselves): policy-rc.d stops maintainer scripts from starting it during the install.
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+        chmod +x /usr/sbin/policy-rc.d
+    fi
     apt-get update -q
     apt-get install -y -q --no-install-recommends keepalived iproute2 procps tshark psmisc iputils-ping
-    # The package's service must never run on a test machine: the tests start keepalived themselves.
-    if command -v systemctl >/dev/null 2>&1; then
+    if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
         systemctl disable --now keepalived >/dev/null 2>&1 || true
     fi
 fi
