@@ -64,9 +64,17 @@ tree
 
 child=$(vrrp_child)
 say "kill -KILL $child (the VRRP child): the parent must respawn it"
+before=$(pgrep -P "$pid" | tr '\n' ' ')
+# True once the parent has a child that was not there before the kill.
+respawned() {
+    for c in $(pgrep -P "$pid"); do
+        case " $before " in *" $c "*) ;; *) return 0 ;; esac
+    done
+    return 1
+}
 m=$(mark)
 kill -KILL "$child"
-if wait_for 30 '[ -n "$(pgrep -P $pid)" ] && ! pgrep -P $pid | grep -qx "$child"'; then
+if wait_for 30 respawned; then
     sleep 1
     log_since "$m"
     tree
