@@ -9,13 +9,20 @@
 // Each test binary uses a different part of this helper.
 #![allow(dead_code)]
 
+pub mod check;
+mod prereq;
+mod spawn;
+
+// Each test binary uses a different part of the helper.
+#[allow(unused_imports)]
+pub use prereq::{in_ci, require_program, require_root, shared_dir, skip, skipped};
+pub use spawn::Spawned;
+
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
-pub mod check;
-
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
@@ -23,62 +30,6 @@ pub const LOCK_PATH: &str = "/tmp/keepalived-rs-lab.lock";
 const NS_PREFIX: &str = "kl";
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
-
-/// True when running under CI, where a missing prerequisite is a failure, not a skip.
-pub fn in_ci() -> bool {
-    matches!(
-        std::env::var("CI").as_deref(),
-        Ok("true") | Ok("1") | Ok("yes")
-    )
-}
-
-/// Reports a skipped test loudly; in CI a skip is a failure, so this panics there.
-pub fn skip(test: &str, why: &str) {
-    if in_ci() {
-        panic!("{test}: {why} (CI=true: tests must not skip)");
-    }
-    skipped(test, why);
-}
-
-/// Prints `SKIPPED: test why` past the test harness's output capture, so a skip is seen even when
-/// the test passes.
-pub fn skipped(test: &str, why: &str) {
-    use std::io::Write;
-    // One write, so the line is not split by the harness's own output from other threads.
-    let _ = std::io::stderr().write_all(format!("SKIPPED: {test} {why}\n").as_bytes());
-}
-
-/// False (after saying SKIPPED) when not root; panics under CI, where every lab must run.
-pub fn require_root(test: &str) -> bool {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    if unsafe { libc::geteuid() } == 0 {
-        return true;
-    }
-    skip(test, "needs root");
-    false
-}
-
-/// False (after saying SKIPPED, or panicking in CI) when `path` is not an executable file.
-pub fn require_program(test: &str, path: &str) -> bool {
-    if Path::new(path).is_file() {
-        return true;
-    }
-    skip(test, &format!("needs {path}"));
-    false
-}
-
-/// The shared test data directory (keepalived's samples, captures): `$KEEPALIVED_SHARED`, else
-/// `../shared` beside the crate. The data is not part of the repository, so its absence is a skip
-/// (the caller reports it with [`skipped`]) even in CI.
-pub fn shared_dir() -> Option<PathBuf> {
-    let dir = match std::env::var_os("KEEPALIVED_SHARED") {
-        Some(d) => PathBuf::from(d),
-        None => Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("..")
-            .join("shared"),
-    };
-    dir.is_dir().then_some(dir)
-}
 
 /// Polls `cond` every 20 ms until it holds (true) or `timeout` passes (false).
 pub fn wait_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
@@ -109,59 +60,6 @@ pub fn run_ok(args: &[&str]) -> Output {
         );
     }
     out
-}
-
-/// A process started in a lab namespace; killed (SIGKILL) and reaped when dropped.
-pub struct Spawned {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Spawned {
-    pub fn pid(&self) -> i32 {
-        self.child.id() as i32
-    }
-
-    /// Sends `sig` (e.g. `libc::SIGHUP`) to the process itself.
-    pub fn signal(&self, sig: i32) {
-        // SAFETY: kill(2) on our own child's pid, which stays reserved until we reap it.
-        unsafe {
-            libc::kill(self.pid(), sig);
-        }
-    }
-
-    /// Everything the process wrote to stdout and stderr so far.
-    pub fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    pub fn log_path(&self) -> &Path {
-        &self.log
-    }
-
-    /// Exit status once the process has ended, without blocking.
-    pub fn try_wait(&mut self) -> Option<std::process::ExitStatus> {
-        self.child.try_wait().ok().flatten()
-    }
-
-    /// Waits up to `timeout` for the process to end.
-    pub fn wait_timeout(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
-        let mut status = None;
-        wait_until(timeout, || {
-            status = self.try_wait();
-            status.is_some()
-        });
-        status
-    }
-}
-
-impl Drop for Spawned {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-        }
-        let _ = self.child.wait();
-    }
 }
 
 /// A set of network namespaces and what runs in them.
