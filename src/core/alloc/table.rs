@@ -1,0 +1,187 @@
+//! The live-block table: open addressing with linear probing and backward-shift deletion, in
+//! memory from mmap so that recording an allocation never allocates. A spin lock guards it;
+//! nothing inside the lock allocates, panics or blocks.
+
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+
+const BITS: u32 = 17;
+const CAP: usize = 1 << BITS;
+const MASK: usize = CAP - 1;
+/// Past this load, probes get long; further blocks are counted as untracked instead.
+const MAX_LIVE: usize = CAP / 4 * 3;
+
+#[derive(Clone, Copy)]
+#[repr(C)]
+struct Entry {
+    ptr: usize,
+    size: usize,
+    tag: u8,
+}
+
+static TABLE: AtomicPtr<Entry> = AtomicPtr::new(std::ptr::null_mut());
+static LOCK: AtomicBool = AtomicBool::new(false);
+static OVERFLOW: AtomicU64 = AtomicU64::new(0);
+/// Entries in use; only changed under LOCK.
+static LEN: AtomicUsize = AtomicUsize::new(0);
+
+struct Guard;
+
+fn lock() -> Guard {
+    while LOCK
+        .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
+        .is_err()
+    {
+        std::hint::spin_loop();
+    }
+    Guard
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        LOCK.store(false, Ordering::Release);
+    }
+}
+
+/// Maps the table if not yet mapped; false if mmap failed.
+pub fn ensure() -> bool {
+    if !TABLE.load(Ordering::Acquire).is_null() {
+        return true;
+    }
+    let _g = lock();
+    map_locked()
+}
+
+fn map_locked() -> bool {
+    if !TABLE.load(Ordering::Acquire).is_null() {
+        return true;
+    }
+    // SAFETY: anonymous private mapping, no file; the result is checked.
+    let p = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            CAP * std::mem::size_of::<Entry>(),
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        )
+    };
+    if p == libc::MAP_FAILED {
+        return false;
+    }
+    TABLE.store(p.cast(), Ordering::Release);
+    true
+}
+
+fn home(ptr: usize) -> usize {
+    ((ptr as u64 >> 4).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - BITS)) as usize
+}
+
+/// The table as a slice; only call with the lock held and the table mapped.
+fn slots(_g: &mut Guard) -> Option<&mut [Entry]> {
+    let t = TABLE.load(Ordering::Acquire);
+    if t.is_null() {
+        return None;
+    }
+    // SAFETY: the mapping is CAP entries, zero-filled (a valid Entry), never unmapped, and
+    // the guard makes this the only live reference.
+    Some(unsafe { std::slice::from_raw_parts_mut(t, CAP) })
+}
+
+pub fn insert(ptr: usize, size: usize, tag: u8) {
+    let mut g = lock();
+    if TABLE.load(Ordering::Acquire).is_null() && !map_locked() {
+        return;
+    }
+    let Some(t) = slots(&mut g) else { return };
+    if LEN.load(Ordering::Relaxed) >= MAX_LIVE {
+        OVERFLOW.fetch_add(1, Ordering::Relaxed);
+        return;
+    }
+    let mut i = home(ptr);
+    while t[i].ptr != 0 && t[i].ptr != ptr {
+        i = (i + 1) & MASK;
+    }
+    if t[i].ptr == 0 {
+        LEN.fetch_add(1, Ordering::Relaxed);
+    }
+    t[i] = Entry { ptr, size, tag };
+}
+
+/// Forgets `ptr`; its tag if it was recorded.
+pub fn remove(ptr: usize) -> Option<u8> {
+    let mut g = lock();
+    let t = slots(&mut g)?;
+    let mut i = home(ptr);
+    let mut probes = 0;
+    while t[i].ptr != ptr {
+        if t[i].ptr == 0 || probes == CAP {
+            return None;
+        }
+        i = (i + 1) & MASK;
+        probes += 1;
+    }
+    let tag = t[i].tag;
+    LEN.fetch_sub(1, Ordering::Relaxed);
+    // Backward-shift: pull later entries of the probe run into the hole so lookups never
+    // stop early at it.
+    let mut j = i;
+    loop {
+        j = (j + 1) & MASK;
+        if t[j].ptr == 0 {
+            break;
+        }
+        let k = home(t[j].ptr);
+        let stays = if i <= j {
+            i < k && k <= j
+        } else {
+            i < k || k <= j
+        };
+        if !stays {
+            t[i] = t[j];
+            i = j;
+        }
+    }
+    t[i].ptr = 0;
+    Some(tag)
+}
+
+pub fn overflow() -> u64 {
+    OVERFLOW.load(Ordering::Relaxed)
+}
+
+pub const TOP: usize = 16;
+
+/// What is live, gathered under the lock into fixed arrays so the caller can format it
+/// after the lock is released.
+#[derive(Clone, Copy, Default)]
+pub struct Summary {
+    /// (blocks, bytes) per tag.
+    pub per_tag: [(u64, u64); 4],
+    /// The largest live blocks: (ptr, size, tag), largest first; `n_top` are valid.
+    pub top: [(usize, usize, u8); TOP],
+    pub n_top: usize,
+}
+
+pub fn summary() -> Summary {
+    let mut s = Summary::default();
+    let mut g = lock();
+    let Some(t) = slots(&mut g) else { return s };
+    for e in t.iter().filter(|e| e.ptr != 0) {
+        let slot = &mut s.per_tag[(e.tag as usize).min(3)];
+        slot.0 += 1;
+        slot.1 += e.size as u64;
+        // Insertion into the sorted top list.
+        let mut pos = s.n_top;
+        while pos > 0 && s.top[pos - 1].1 < e.size {
+            pos -= 1;
+        }
+        if pos < TOP {
+            let end = s.n_top.min(TOP - 1);
+            s.top.copy_within(pos..end, pos + 1);
+            s.top[pos] = (e.ptr, e.size, e.tag);
+            s.n_top = (s.n_top + 1).min(TOP);
+        }
+    }
+    s
+}
