@@ -64,6 +64,7 @@ fn main() {
         // With console logging the log lines already reach stderr.
         let console = opts.log_console || matches!(opts.mode, Mode::ConfigTest(_));
         drop(opts);
+        drop(prog);
         let report = alloc::leak_report().to_string();
         if !console {
             eprint!("{report}");
@@ -98,6 +99,7 @@ fn load_options(opts: &Options) -> config::LoadOptions {
 /// `-t`: every diagnostic as `file:line: msg` on stderr; exit 0 when there are none, 6 when
 /// the only problem is scripts without script security (as keepalived 2.2.7), else 5.
 fn config_test(opts: &Options) -> i32 {
+    alloc::set_tag(alloc::Tag::Config);
     let (cfg, d) = config::load(&opts.config_file, &load_options(opts));
     if opts.dump_conf {
         dump(&cfg);
@@ -110,11 +112,14 @@ fn config_test(opts: &Options) -> i32 {
             "SECURITY VIOLATION - scripts are being executed but script_security not enabled."
         );
     }
-    match (d.items().is_empty(), d.script_security_violation) {
+    let code = match (d.items().is_empty(), d.script_security_violation) {
         (true, false) => 0,
         (true, true) => 6,
         (false, _) => 5,
-    }
+    };
+    drop((cfg, d));
+    alloc::set_tag(alloc::Tag::Core);
+    code
 }
 
 /// `-d`: the parsed configuration, one log line per line of its debug form.

@@ -42,6 +42,11 @@ static LOGGER: Logger = Logger;
 
 struct Logger;
 
+/// The settings, even if a panic while logging poisoned the lock: logging must go on.
+fn state() -> std::sync::MutexGuard<'static, Option<State>> {
+    STATE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Installs the logger chosen by the command line (-l, -S, -g, -G, -D). Calling it again
 /// replaces the settings.
 pub fn init(opts: &Options) {
@@ -58,9 +63,7 @@ pub fn init(opts: &Options) {
         buf: String::with_capacity(256),
     };
     open_sinks(&mut st);
-    if let Ok(mut g) = STATE.lock() {
-        *g = Some(st);
-    }
+    *state() = Some(st);
     let level = if opts.log_extra_detail {
         LevelFilter::Trace
     } else if opts.log_detail {
@@ -76,11 +79,9 @@ pub fn init(opts: &Options) {
 /// The name this process logs as (Keepalived, Keepalived_vrrp, Keepalived_healthcheckers);
 /// called after fork.
 pub fn set_process_name(name: &'static str) {
-    if let Ok(mut g) = STATE.lock() {
-        if let Some(st) = g.as_mut() {
-            st.name = name;
-            open_sinks(st);
-        }
+    if let Some(st) = state().as_mut() {
+        st.name = name;
+        open_sinks(st);
     }
 }
 
@@ -161,7 +162,7 @@ impl Log for Logger {
         if !self.enabled(record.metadata()) {
             return;
         }
-        let Ok(mut g) = STATE.lock() else { return };
+        let mut g = state();
         let Some(st) = g.as_mut() else { return };
         if st.console || st.file.is_some() {
             let mut buf = std::mem::take(&mut st.buf);
