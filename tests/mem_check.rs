@@ -14,18 +14,22 @@ fn deliberate_leak_is_reported_with_size_and_tag() {
     alloc::set_tag(Tag::Vrrp);
     let before = alloc::live_by_tag(Tag::Vrrp);
     let leaked: &'static mut [u8] = Box::leak(vec![7u8; 12345].into_boxed_slice());
-    let v: Vec<u64> = Vec::with_capacity(100);
-    std::mem::forget(v);
+    alloc::with_site("test: forgotten vec", || {
+        let v: Vec<u64> = Vec::with_capacity(10_000);
+        std::mem::forget(v);
+    });
     alloc::set_tag(Tag::Core);
 
     let r = alloc::leak_report();
     let (n, bytes) = r.live(Tag::Vrrp);
     assert_eq!(n, before.0 + 2, "two leaked blocks");
-    assert_eq!(bytes, before.1 + 12345 + 800);
+    assert_eq!(bytes, before.1 + 12345 + 80_000);
     let text = r.to_string();
     assert!(text.contains("tag vrrp"), "{text}");
     assert!(text.contains("12345 bytes at"), "{text}");
     assert!(text.contains("[vrrp]"), "{text}");
+    assert!(text.contains("80000 bytes at"), "{text}");
+    assert!(text.contains("[vrrp test: forgotten vec]"), "{text}");
     assert!(text.contains("Number of allocations"), "{text}");
     assert!(r.stats.allocs >= r.stats.frees + 2);
     assert_eq!(leaked.len(), 12345);

@@ -57,6 +57,7 @@ static TRACKING: AtomicBool = AtomicBool::new(cfg!(feature = "mem-check"));
 // allocator may use them.
 thread_local! {
     static TAG: Cell<u8> = const { Cell::new(0) };
+    static SITE: Cell<Option<&'static str>> = const { Cell::new(None) };
     static T_ALLOCS: Cell<u64> = const { Cell::new(0) };
     static T_FREES: Cell<u64> = const { Cell::new(0) };
     static T_REALLOCS: Cell<u64> = const { Cell::new(0) };
@@ -69,6 +70,22 @@ fn bump(c: &'static std::thread::LocalKey<Cell<u64>>, by: u64) {
 
 fn current_tag() -> u8 {
     TAG.try_with(|t| t.get()).unwrap_or(0)
+}
+
+fn current_origin() -> table::Origin {
+    table::Origin {
+        tag: current_tag(),
+        site: SITE.try_with(|s| s.get()).unwrap_or(None),
+    }
+}
+
+/// Labels this thread's allocations made inside `f` with `site` (e.g. "vrrp: adverts"), so a
+/// leak report can say more precisely where a block came from.
+pub fn with_site<R>(site: &'static str, f: impl FnOnce() -> R) -> R {
+    let prev = SITE.try_with(|s| s.replace(Some(site))).unwrap_or(None);
+    let r = f();
+    let _ = SITE.try_with(|s| s.set(prev));
+    r
 }
 
 /// Charges allocations made from now on by this thread (the whole daemon process) to `tag`.
@@ -196,7 +213,7 @@ fn on_alloc(ptr: *mut u8, size: usize) {
     let live = LIVE_BYTES.fetch_add(size, Relaxed) + size;
     PEAK_BYTES.fetch_max(live, Relaxed);
     if TRACKING.load(Relaxed) {
-        table::insert(ptr as usize, size, current_tag());
+        table::insert(ptr as usize, size, current_origin());
     }
 }
 
@@ -251,9 +268,9 @@ unsafe impl GlobalAlloc for DebugAlloc {
             LIVE_BYTES.fetch_sub(old - new_size, Relaxed);
         }
         if TRACKING.load(Relaxed) {
-            // The block keeps the tag of whoever first allocated it.
-            let tag = table::remove(ptr as usize).unwrap_or_else(current_tag);
-            table::insert(p as usize, new_size, tag);
+            // The block keeps the origin of whoever first allocated it.
+            let origin = table::remove(ptr as usize).unwrap_or_else(current_origin);
+            table::insert(p as usize, new_size, origin);
         }
         p
     }

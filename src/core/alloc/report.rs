@@ -7,6 +7,7 @@ use super::{stats, table, tracking_enabled, Stats, Tag};
 /// Snapshot of what is still allocated; `Display` gives the report.
 #[derive(Clone, Copy)]
 pub struct LeakReport {
+    pub pid: u32,
     pub tracking: bool,
     pub stats: Stats,
     summary: table::Summary,
@@ -30,6 +31,7 @@ impl LeakReport {
 
 pub fn leak_report() -> LeakReport {
     LeakReport {
+        pid: std::process::id(),
         tracking: tracking_enabled(),
         stats: stats(),
         summary: table::summary(),
@@ -39,7 +41,11 @@ pub fn leak_report() -> LeakReport {
 impl fmt::Display for LeakReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = &self.stats;
-        writeln!(f, "---[ Keepalived memory check summary ]---")?;
+        writeln!(
+            f,
+            "---[ Keepalived memory check summary (pid {}) ]---",
+            self.pid
+        )?;
         if self.tracking {
             for tag in Tag::ALL {
                 let (n, bytes) = self.live(tag);
@@ -51,12 +57,16 @@ impl fmt::Display for LeakReport {
                     )?;
                 }
             }
-            for &(ptr, size, tag) in &self.summary.top[..self.summary.n_top] {
-                writeln!(
+            for &(ptr, size, origin) in &self.summary.top[..self.summary.n_top] {
+                write!(
                     f,
-                    "  not freed: {size} bytes at {ptr:#x} [{}]",
-                    Tag::from_u8(tag).name()
+                    "  not freed: {size} bytes at {ptr:#x} [{}",
+                    Tag::from_u8(origin.tag).name()
                 )?;
+                match origin.site {
+                    Some(site) => writeln!(f, " {site}]")?,
+                    None => writeln!(f, "]")?,
+                }
             }
             writeln!(
                 f,

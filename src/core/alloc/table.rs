@@ -10,12 +10,19 @@ const MASK: usize = CAP - 1;
 /// Past this load, probes get long; further blocks are counted as untracked instead.
 const MAX_LIVE: usize = CAP / 4 * 3;
 
+/// Who made a block: the subsystem tag and the optional site label current at the time.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Origin {
+    pub tag: u8,
+    pub site: Option<&'static str>,
+}
+
 #[derive(Clone, Copy)]
 #[repr(C)]
 struct Entry {
     ptr: usize,
     size: usize,
-    tag: u8,
+    origin: Origin,
 }
 
 static TABLE: AtomicPtr<Entry> = AtomicPtr::new(std::ptr::null_mut());
@@ -88,7 +95,7 @@ fn slots(_g: &mut Guard) -> Option<&mut [Entry]> {
     Some(unsafe { std::slice::from_raw_parts_mut(t, CAP) })
 }
 
-pub fn insert(ptr: usize, size: usize, tag: u8) {
+pub fn insert(ptr: usize, size: usize, origin: Origin) {
     let mut g = lock();
     if TABLE.load(Ordering::Acquire).is_null() && !map_locked() {
         return;
@@ -105,11 +112,11 @@ pub fn insert(ptr: usize, size: usize, tag: u8) {
     if t[i].ptr == 0 {
         LEN.fetch_add(1, Ordering::Relaxed);
     }
-    t[i] = Entry { ptr, size, tag };
+    t[i] = Entry { ptr, size, origin };
 }
 
-/// Forgets `ptr`; its tag if it was recorded.
-pub fn remove(ptr: usize) -> Option<u8> {
+/// Forgets `ptr`; its origin if it was recorded.
+pub fn remove(ptr: usize) -> Option<Origin> {
     let mut g = lock();
     let t = slots(&mut g)?;
     let mut i = home(ptr);
@@ -121,7 +128,7 @@ pub fn remove(ptr: usize) -> Option<u8> {
         i = (i + 1) & MASK;
         probes += 1;
     }
-    let tag = t[i].tag;
+    let origin = t[i].origin;
     LEN.fetch_sub(1, Ordering::Relaxed);
     // Backward-shift: pull later entries of the probe run into the hole so lookups never
     // stop early at it.
@@ -143,7 +150,7 @@ pub fn remove(ptr: usize) -> Option<u8> {
         }
     }
     t[i].ptr = 0;
-    Some(tag)
+    Some(origin)
 }
 
 pub fn overflow() -> u64 {
@@ -158,8 +165,8 @@ pub const TOP: usize = 16;
 pub struct Summary {
     /// (blocks, bytes) per tag.
     pub per_tag: [(u64, u64); 4],
-    /// The largest live blocks: (ptr, size, tag), largest first; `n_top` are valid.
-    pub top: [(usize, usize, u8); TOP],
+    /// The largest live blocks: (ptr, size, origin), largest first; `n_top` are valid.
+    pub top: [(usize, usize, Origin); TOP],
     pub n_top: usize,
 }
 
@@ -168,7 +175,7 @@ pub fn summary() -> Summary {
     let mut g = lock();
     let Some(t) = slots(&mut g) else { return s };
     for e in t.iter().filter(|e| e.ptr != 0) {
-        let slot = &mut s.per_tag[(e.tag as usize).min(3)];
+        let slot = &mut s.per_tag[(e.origin.tag as usize).min(3)];
         slot.0 += 1;
         slot.1 += e.size as u64;
         // Insertion into the sorted top list.
@@ -179,7 +186,7 @@ pub fn summary() -> Summary {
         if pos < TOP {
             let end = s.n_top.min(TOP - 1);
             s.top.copy_within(pos..end, pos + 1);
-            s.top[pos] = (e.ptr, e.size, e.tag);
+            s.top[pos] = (e.ptr, e.size, e.origin);
             s.n_top = (s.n_top + 1).min(TOP);
         }
     }
