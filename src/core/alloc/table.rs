@@ -192,3 +192,74 @@ pub fn summary() -> Summary {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The library's unit tests do not install DebugAlloc, so only this test touches the
+    // table (one test, since tests run in parallel); fake addresses keep it apart from
+    // anything real anyway.
+    #[test]
+    fn table() {
+        probe_runs_survive_removal();
+        summary_keeps_the_largest_blocks_in_order();
+    }
+
+    fn probe_runs_survive_removal() {
+        assert!(ensure());
+        let base = 0x7000_0000_0000usize;
+        let o = |tag| Origin { tag, site: None };
+        // Addresses sharing a home slot form one long probe run; mix in unrelated ones.
+        let home0 = home(base);
+        let mut same_home = Vec::new();
+        let mut p = base;
+        while same_home.len() < 8 {
+            if home(p) == home0 {
+                same_home.push(p);
+            }
+            p += 16;
+        }
+        let others: Vec<usize> = (1..2000).map(|i| base + 0x1000_0000 + i * 16).collect();
+        for (i, &a) in same_home.iter().chain(&others).enumerate() {
+            insert(a, i + 1, o((i % 4) as u8));
+        }
+        // Remove every other block, then every remaining one must still be found.
+        let all: Vec<usize> = same_home.iter().chain(&others).copied().collect();
+        for a in all.iter().step_by(2) {
+            assert!(remove(*a).is_some());
+        }
+        for a in all.iter().step_by(2) {
+            assert_eq!(remove(*a), None, "removed twice");
+        }
+        for (i, a) in all.iter().enumerate().skip(1).step_by(2) {
+            assert_eq!(remove(*a), Some(o((i % 4) as u8)));
+        }
+        let s = summary();
+        assert_eq!(s.per_tag, [(0, 0); 4]);
+        assert_eq!(s.n_top, 0);
+    }
+
+    fn summary_keeps_the_largest_blocks_in_order() {
+        assert!(ensure());
+        let base = 0x6000_0000_0000usize;
+        for i in 0..40usize {
+            insert(
+                base + i * 64,
+                1000 + i,
+                Origin {
+                    tag: 2,
+                    site: Some("t"),
+                },
+            );
+        }
+        let s = summary();
+        let sizes: Vec<usize> = s.top[..s.n_top].iter().map(|t| t.1).collect();
+        let want: Vec<usize> = (0..TOP).map(|i| 1039 - i).collect();
+        for i in 0..40usize {
+            remove(base + i * 64);
+        }
+        assert_eq!(sizes, want);
+        assert_eq!(s.per_tag[2].0, 40);
+    }
+}
