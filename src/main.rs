@@ -1,25 +1,201 @@
-//! `keepalived` (or `genhash` by argv[0]): dispatch only.
+//! `keepalived` (or `genhash` by argv[0]): command line, config test, then the daemon.
 
-use keepalived::{cli, config, core};
+use std::path::Path;
+
+use keepalived::cli::{self, Mode, Options};
+use keepalived::config;
+use keepalived::core::{self, alloc};
+
+#[global_allocator]
+static ALLOCATOR: alloc::DebugAlloc = alloc::DebugAlloc;
+
+/// keepalived's default file creation mask (rw-r--r-- files) unless `-u` says otherwise.
+const DEFAULT_UMASK: u32 = 0o133;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    let prog = args.first().cloned().unwrap_or_else(|| "keepalived".into());
+    if Path::new(&prog).file_name().and_then(|f| f.to_str()) == Some("genhash") {
+        eprintln!("genhash: not implemented yet in this build");
+        std::process::exit(2);
+    }
     let opts = match cli::parse(args) {
         Ok(o) => o,
         Err(e) => {
-            eprintln!("keepalived: {}", e.0);
+            eprintln!("{}", e.0);
             std::process::exit(2);
         }
     };
-    core::logging::init(&opts);
-    match opts.mode {
-        cli::Mode::ConfigTest(_) => {
-            let lo = config::LoadOptions::default();
-            let (_cfg, d) = config::load(&opts.config_file, &lo);
-            eprint!("{d}");
-            std::process::exit(if d.items().is_empty() { 0 } else { 5 });
+    let code = match &opts.mode {
+        Mode::Version => {
+            eprint!("{}", cli::version());
+            0
         }
-        cli::Mode::Run => std::process::exit(core::watchdog::run(&opts)),
-        _ => {}
+        Mode::Help => {
+            eprint!("{}", cli::usage(&prog));
+            0
+        }
+        Mode::Signum(name) => match cli::signum(name) {
+            Some(n) => {
+                println!("{n}");
+                0
+            }
+            None => {
+                eprintln!("Unknown sigfunc {name}");
+                1
+            }
+        },
+        Mode::ConfigTest(out) => {
+            if let Some(path) = out {
+                redirect_stderr(path);
+            }
+            core::logging::init(&opts);
+            start_mem_check(&opts);
+            config_test(&opts)
+        }
+        Mode::Run => {
+            set_umask(&opts);
+            core::logging::init(&opts);
+            start_mem_check(&opts);
+            run(&opts)
+        }
+    };
+    if opts.mem_check && matches!(opts.mode, Mode::Run | Mode::ConfigTest(_)) {
+        // With console logging the log lines already reach stderr.
+        let console = opts.log_console || matches!(opts.mode, Mode::ConfigTest(_));
+        drop(opts);
+        drop(prog);
+        let report = alloc::leak_report().to_string();
+        if !console {
+            eprint!("{report}");
+        }
+        for line in report.lines() {
+            log::info!("{line}");
+        }
+    }
+    std::process::exit(code);
+}
+
+/// `--mem-check`: record live allocations from here on. The logger's own buffers, made just
+/// before, live for the whole run and are not leaks.
+fn start_mem_check(opts: &Options) {
+    if opts.mem_check && !alloc::enable_tracking() {
+        log::warn!("--mem-check: cannot map the allocation table; counting only");
+    }
+}
+
+fn set_umask(opts: &Options) {
+    // SAFETY: umask only swaps the process mask.
+    unsafe { libc::umask(opts.umask.unwrap_or(DEFAULT_UMASK) as libc::mode_t) };
+}
+
+fn load_options(opts: &Options) -> config::LoadOptions {
+    config::LoadOptions {
+        config_id: opts.config_id.clone(),
+        all_config: opts.all_config,
+    }
+}
+
+/// `-t`: every diagnostic as `file:line: msg` on stderr; exit 0 when there are none, 6 when
+/// the only problem is scripts without script security (as keepalived 2.2.7), else 5.
+fn config_test(opts: &Options) -> i32 {
+    alloc::set_tag(alloc::Tag::Config);
+    let (cfg, d) = config::load(&opts.config_file, &load_options(opts));
+    if opts.dump_conf {
+        dump(&cfg);
+    }
+    for item in d.items() {
+        eprintln!("{}", d.render(item));
+    }
+    if d.script_security_violation {
+        eprintln!(
+            "SECURITY VIOLATION - scripts are being executed but script_security not enabled."
+        );
+    }
+    let code = match (d.items().is_empty(), d.script_security_violation) {
+        (true, false) => 0,
+        (true, true) => 6,
+        (false, _) => 5,
+    };
+    drop((cfg, d));
+    alloc::set_tag(alloc::Tag::Core);
+    code
+}
+
+/// `-d`: the parsed configuration, one log line per line of its debug form.
+fn dump(cfg: &config::Config) {
+    for line in format!("{cfg:#?}").lines() {
+        log::info!("{line}");
+    }
+}
+
+fn run(opts: &Options) -> i32 {
+    let me = std::process::id();
+    let saved_pattern = if opts.core_dump {
+        enable_core_dumps(opts.core_dump_pattern.as_deref())
+    } else {
+        None
+    };
+    if opts.dump_conf {
+        let (cfg, _) = config::load(&opts.config_file, &load_options(opts));
+        dump(&cfg);
+    }
+    let code = core::watchdog::run(opts);
+    // Children may return here too; only the parent put the old pattern aside.
+    if std::process::id() == me {
+        if let Some(old) = saved_pattern {
+            write_core_pattern(&old);
+        }
+    }
+    code
+}
+
+const CORE_PATTERN: &str = "/proc/sys/kernel/core_pattern";
+
+/// `-m`/`-M`: lift RLIMIT_CORE and, with a pattern, set the kernel's core_pattern; returns the
+/// pattern to restore at exit.
+fn enable_core_dumps(pattern: Option<&str>) -> Option<String> {
+    let lim = libc::rlimit {
+        rlim_cur: libc::RLIM_INFINITY,
+        rlim_max: libc::RLIM_INFINITY,
+    };
+    // SAFETY: setrlimit/prctl with valid arguments; failures are only logged.
+    unsafe {
+        if libc::setrlimit(libc::RLIMIT_CORE, &lim) != 0 {
+            log::info!("Failed to set core file size");
+        }
+        libc::prctl(libc::PR_SET_DUMPABLE, 1);
+    }
+    let pattern = pattern?;
+    let old = std::fs::read_to_string(CORE_PATTERN).ok()?;
+    write_core_pattern(pattern);
+    Some(old.trim_end_matches('\n').to_string())
+}
+
+fn write_core_pattern(p: &str) {
+    if let Err(e) = std::fs::write(CORE_PATTERN, p) {
+        log::info!("Unable to write {CORE_PATTERN}: {e}");
+    }
+}
+
+/// `-tFILE`: the config test's messages go to FILE (appended; never through a symlink).
+fn redirect_stderr(path: &Path) {
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::os::unix::io::AsRawFd;
+    let f = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .mode(0o644)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path);
+    match f {
+        // SAFETY: dup2 onto fd 2 of a file we just opened.
+        Ok(f) => unsafe {
+            libc::dup2(f.as_raw_fd(), 2);
+        },
+        Err(_) => {
+            eprintln!("Unable to open config-test log file {}", path.display());
+            std::process::exit(1);
+        }
     }
 }

@@ -1,0 +1,148 @@
+//! What `-h`, `-v` and `--signum` print.
+
+/// `--help`: the options in keepalived's order, one line each.
+pub fn usage(prog: &str) -> String {
+    let mut s = format!("Usage: {prog} [OPTION...]\n");
+    for (opt, what) in USAGE {
+        s.push_str(&format!("  {opt:<29}{what}\n"));
+    }
+    s
+}
+
+const USAGE: &[(&str, &str)] = &[
+    (
+        "-f, --use-file=FILE",
+        "Configuration file (default /etc/keepalived/keepalived.conf)",
+    ),
+    ("-P, --vrrp", "Run the VRRP subsystem only"),
+    ("-C, --check", "Run the health-checker subsystem only"),
+    ("-B, --no_bfd", "No BFD subsystem (this build has none)"),
+    (
+        "    --all",
+        "Start every child process even without configuration for it",
+    ),
+    ("-l, --log-console", "Also log to the console (stderr)"),
+    (
+        "-D, --log-detail",
+        "More detailed log messages (twice: even more)",
+    ),
+    (
+        "-S, --log-facility=FAC",
+        "Syslog facility: 0-7 or local0-7 (LOG_LOCALn), user, daemon (default)",
+    ),
+    (
+        "-g, --log-file[=FILE]",
+        "Also log to FILE (default /tmp/keepalived.log)",
+    ),
+    ("    --flush-log-file", "Flush the log file after each line"),
+    ("-G, --no-syslog", "Do not log to syslog"),
+    ("-u, --umask=MASK", "File creation mask (numeric)"),
+    ("-X, --release-vips", "Drop VIPs on transition by signal"),
+    (
+        "-V, --dont-release-vrrp",
+        "Keep VRRP VIPs and routes when stopping",
+    ),
+    (
+        "-I, --dont-release-ipvs",
+        "Keep the IPVS table when stopping",
+    ),
+    ("-R, --dont-respawn", "Do not restart child processes"),
+    ("-n, --dont-fork", "Stay in the foreground"),
+    ("-d, --dump-conf", "Dump the parsed configuration"),
+    (
+        "-p, --pid=FILE",
+        "Parent pid file (default /run/keepalived.pid)",
+    ),
+    ("-r, --vrrp_pid=FILE", "VRRP child pid file"),
+    ("-T, --genhash", "genhash mode (not in this build yet)"),
+    ("-c, --checkers_pid=FILE", "Checker child pid file"),
+    (
+        "-a, --address-monitoring",
+        "Log every address change netlink reports",
+    ),
+    ("-b, --bfd_pid=FILE", "Not supported by this build"),
+    ("-x, --snmp", "Not supported by this build"),
+    (
+        "-A, --snmp-agent-socket=FILE",
+        "Not supported by this build",
+    ),
+    ("-s, --namespace=NAME", "Not supported by this build"),
+    (
+        "-m, --core-dump",
+        "Allow a core dump on abnormal termination",
+    ),
+    (
+        "-M, --core-dump-pattern[=PATN]",
+        "Also set kernel core_pattern to PATN (default 'core')",
+    ),
+    (
+        "-e, --all-config",
+        "Refuse to load if any included file is missing",
+    ),
+    (
+        "-i, --config-id ID",
+        "Config id for '@ID' lines (default: host name up to the first '.')",
+    ),
+    (
+        "    --signum=SIGFUNC",
+        "Print the signal number for STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON",
+    ),
+    (
+        "-t, --config-test[=FILE]",
+        "Check the configuration and exit; messages to FILE or stderr",
+    ),
+    ("-L, --mem-check-log", "Not supported by this build"),
+    ("    --perf[=TYPE]", "Not supported by this build"),
+    ("    --debug[=OPTS]", "Not supported by this build"),
+    (
+        "    --mem-check",
+        "Track live allocations; report leaks at exit",
+    ),
+    ("    --no-mem-check", "Do not track allocations"),
+    ("-v, --version", "Print the version"),
+    ("-h, --help", "Print this help"),
+];
+
+/// `--version`: keepalived prints this to stderr.
+pub fn version() -> String {
+    let (sys, rel, ver) = uname();
+    format!(
+        "Keepalived v2.2.7-compatible (rust {})\n\n\
+         keepalived for routers: VRRP, health checkers and IPVS in one binary.\n\
+         Licence GPL-2.0-or-later.\n\n\
+         Running on {sys} {rel} {ver}\n\n\
+         Config options:  LVS VRRP VRRP_AUTH VRRP_VMAC JSON OLD_CHKSUM_COMPAT\n",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+fn uname() -> (String, String, String) {
+    // SAFETY: utsname is plain old data; uname fills it with NUL-terminated strings.
+    let mut u: libc::utsname = unsafe { std::mem::zeroed() };
+    if unsafe { libc::uname(&mut u) } != 0 {
+        return ("Linux".into(), String::new(), String::new());
+    }
+    let field = |f: &[libc::c_char]| {
+        let bytes: Vec<u8> = f
+            .iter()
+            .take_while(|&&c| c != 0)
+            .map(|&c| c as u8)
+            .collect();
+        String::from_utf8_lossy(&bytes).into_owned()
+    };
+    (field(&u.sysname), field(&u.release), field(&u.version))
+}
+
+/// `--signum=SIGFUNC`: the signal the daemon acts on for that function. TDATA needs a thread
+/// dump keepalived only has in debug builds, so it is unknown here as in Debian's build.
+pub fn signum(func: &str) -> Option<i32> {
+    match func {
+        "STOP" => Some(libc::SIGTERM),
+        "RELOAD" => Some(libc::SIGHUP),
+        "DATA" => Some(libc::SIGUSR1),
+        "STATS" => Some(libc::SIGUSR2),
+        "STATS_CLEAR" => Some(libc::SIGRTMAX() - 1),
+        "JSON" => Some(libc::SIGRTMIN() + 2),
+        _ => None,
+    }
+}

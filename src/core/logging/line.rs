@@ -1,0 +1,54 @@
+//! Log line text and per-process log file names.
+
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+/// Appends `Wed Nov 25 15:58:41 2026: msg\n` (local time, keepalived's console form), or
+/// just `msg\n` without `timestamps`.
+pub fn format_line(buf: &mut String, timestamps: bool, msg: &std::fmt::Arguments<'_>) {
+    if timestamps {
+        push_ctime(buf);
+        buf.push_str(": ");
+    }
+    let _ = buf.write_fmt(*msg);
+    buf.push('\n');
+}
+
+fn push_ctime(buf: &mut String) {
+    // SAFETY: time(NULL) and localtime_r into a zeroed tm, strftime into a stack buffer whose
+    // length it is given; all results are checked.
+    unsafe {
+        let now = libc::time(std::ptr::null_mut());
+        let mut tm: libc::tm = std::mem::zeroed();
+        if libc::localtime_r(&now, &mut tm).is_null() {
+            return;
+        }
+        let mut out = [0u8; 64];
+        let n = libc::strftime(
+            out.as_mut_ptr().cast(),
+            out.len(),
+            c"%a %b %e %H:%M:%S %Y".as_ptr(),
+            &tm,
+        );
+        if let Ok(s) = std::str::from_utf8(&out[..n]) {
+            buf.push_str(s);
+        }
+    }
+}
+
+/// The log file for process `name`: the parent uses `base`; a child inserts its suffix
+/// (`Keepalived_vrrp` → `_vrrp`) before the last '.' of the file name, or at its end.
+pub fn child_log_file(base: &Path, name: &str, parent: &str) -> PathBuf {
+    let suffix = name.strip_prefix(parent).unwrap_or(name);
+    if suffix.is_empty() {
+        return base.to_path_buf();
+    }
+    let Some(file) = base.file_name().and_then(|f| f.to_str()) else {
+        return base.to_path_buf();
+    };
+    let new = match file.rfind('.') {
+        Some(dot) if dot > 0 => format!("{}{suffix}{}", &file[..dot], &file[dot..]),
+        _ => format!("{file}{suffix}"),
+    };
+    base.with_file_name(new)
+}

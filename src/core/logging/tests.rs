@@ -1,0 +1,60 @@
+use super::*;
+
+#[test]
+fn child_file_names() {
+    let b = Path::new("/tmp/keepalived.log");
+    assert_eq!(child_log_file(b, "Keepalived", "Keepalived"), b);
+    assert_eq!(
+        child_log_file(b, "Keepalived_vrrp", "Keepalived"),
+        Path::new("/tmp/keepalived_vrrp.log")
+    );
+    assert_eq!(
+        child_log_file(b, "Keepalived_healthcheckers", "Keepalived"),
+        Path::new("/tmp/keepalived_healthcheckers.log")
+    );
+    assert_eq!(
+        child_log_file(Path::new("/var/log/ka"), "Keepalived_vrrp", "Keepalived"),
+        Path::new("/var/log/ka_vrrp")
+    );
+    assert_eq!(
+        child_log_file(Path::new("/a.b/k.x.log"), "Keepalived_vrrp", "Keepalived"),
+        Path::new("/a.b/k.x_vrrp.log")
+    );
+}
+
+#[test]
+fn line_format_has_ctime_stamp() {
+    let mut s = String::new();
+    format_line(&mut s, true, &format_args!("Starting {}", "x"));
+    // "Wed Nov 25 15:58:41 2026: Starting x\n"
+    let (stamp, rest) = s.split_once(": ").expect("stamp separator");
+    assert_eq!(rest, "Starting x\n");
+    assert_eq!(stamp.len(), 24, "{stamp:?}");
+    assert_eq!(&stamp[13..14], ":");
+    let mut s = String::new();
+    format_line(&mut s, false, &format_args!("bare"));
+    assert_eq!(s, "bare\n");
+}
+
+#[test]
+fn file_sink_and_reinit_after_name_change() {
+    let dir = std::env::temp_dir().join(format!("ka-log-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let base = dir.join("k.log");
+    let opts = Options {
+        log_file: Some(base.clone()),
+        no_syslog: true,
+        ..Options::default()
+    };
+    init(&opts);
+    log::info!("parent line");
+    set_process_name("Keepalived_vrrp");
+    log::info!("child line");
+    log::debug!("not shown without -D");
+    let parent = std::fs::read_to_string(&base).unwrap_or_default();
+    let child = std::fs::read_to_string(dir.join("k_vrrp.log")).unwrap_or_default();
+    assert!(parent.ends_with(": parent line\n"), "{parent:?}");
+    assert!(child.ends_with(": child line\n"), "{child:?}");
+    assert!(!child.contains("not shown"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
