@@ -11,6 +11,10 @@ struct Level {
     orphan: bool,
 }
 
+/// Blocks nested deeper than this are refused: keepalived's deepest real nesting is 4, and
+/// dropping a much deeper tree would recurse past the stack.
+const MAX_NESTING: usize = 64;
+
 pub struct TreeBuilder {
     stack: Vec<Level>,
 }
@@ -41,9 +45,15 @@ impl TreeBuilder {
         match fragment {
             "" => {}
             "{" => {
-                let orphan = !matches!(self.top().nodes.last(), Some(n) if n.block.is_none());
+                let mut orphan = !matches!(self.top().nodes.last(), Some(n) if n.block.is_none());
                 if orphan {
                     d.error(loc, "unexpected '{'");
+                } else if self.stack.len() > MAX_NESTING {
+                    d.error(
+                        loc,
+                        format!("blocks nested deeper than {MAX_NESTING} levels"),
+                    );
+                    orphan = true;
                 }
                 self.stack.push(Level {
                     nodes: Vec::new(),

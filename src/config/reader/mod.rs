@@ -22,6 +22,8 @@ use defs::{Defs, ReplaceError};
 
 /// Expansions (sequences, definitions, brace remainders) nested deeper than this are a loop.
 const MAX_DEPTH: u32 = 64;
+/// Lines made by sequences and multi-line definitions: beyond this, nested `~SEQ`s are a mistake.
+const MAX_GENERATED: usize = 1_000_000;
 /// Includes nested deeper than this are a file including itself.
 const MAX_INCLUDE_DEPTH: u32 = 32;
 
@@ -76,6 +78,8 @@ struct Reader<'d> {
     dirs: Vec<PathBuf>,
     /// The last line of the main file: where unclosed blocks are reported.
     eof: Loc,
+    /// Lines made so far by sequences and multi-line definitions.
+    generated: usize,
 }
 
 impl<'d> Reader<'d> {
@@ -89,6 +93,7 @@ impl<'d> Reader<'d> {
             tree: blocks::TreeBuilder::new(),
             dirs: vec![base],
             eof: Loc::default(),
+            generated: 0,
         }
     }
 
@@ -133,6 +138,20 @@ impl<'d> Reader<'d> {
                 line_no
             };
             self.eof = Loc { file, line: last };
+        }
+    }
+
+    /// One line made by a sequence or a multi-line definition.
+    fn generated_line(&mut self, text: String, loc: Loc, depth: u32) {
+        self.generated += 1;
+        if self.generated == MAX_GENERATED {
+            self.d.error(
+                loc,
+                format!("sequences and definitions make more than {MAX_GENERATED} lines; ignoring the rest"),
+            );
+        }
+        if self.generated < MAX_GENERATED {
+            self.line(text, loc, depth);
         }
     }
 
@@ -197,7 +216,7 @@ impl<'d> Reader<'d> {
         }
         for group in more.into_iter().rev() {
             for l in group {
-                self.line(l, loc, depth + 1);
+                self.generated_line(l, loc, depth + 1);
             }
         }
     }
@@ -236,7 +255,7 @@ impl<'d> Reader<'d> {
                     for (name, value) in &round {
                         self.defs.set(name, value);
                     }
-                    self.line(rep.text.clone(), loc, depth + 1);
+                    self.generated_line(rep.text.clone(), loc, depth + 1);
                 }
             }
         }

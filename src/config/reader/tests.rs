@@ -155,6 +155,21 @@ fn unbalanced_braces() {
 }
 
 #[test]
+fn deep_nesting_is_refused() {
+    let text = format!("{}\n{}", "a {".repeat(200), "}".repeat(200));
+    let (t, d) = read(&text);
+    assert!(d.has_errors());
+    assert_eq!(t.len(), 1);
+}
+
+#[test]
+fn sequence_explosion_is_bounded() {
+    let (t, d) = read("~SEQ(a, 1000) ~SEQ(b, 1000) ~SEQ(c, 1000) k");
+    assert_eq!(d.error_count(), 1, "{d}");
+    assert!(t.len() < 1_000_000);
+}
+
+#[test]
 fn orphan_block_content_is_dropped() {
     let (t, _) = read("{\n x\n}\nb");
     assert_eq!(t.len(), 1);
