@@ -40,8 +40,9 @@ impl TreeBuilder {
         &mut self.stack[last]
     }
 
-    /// Adds one fragment: `{`, `}`, or the words of a statement.
-    pub fn push(&mut self, fragment: &str, loc: Loc, d: &mut Diagnostics) {
+    /// Adds one fragment: `{`, `}`, or the words of a statement. False when the statement has
+    /// a `"` without its pair (the words before it are kept).
+    pub fn push(&mut self, fragment: &str, loc: Loc, d: &mut Diagnostics) -> bool {
         match fragment {
             "" => {}
             "{" => {
@@ -63,10 +64,10 @@ impl TreeBuilder {
             "}" => {
                 if self.stack.len() <= 1 {
                     d.error(loc, "unexpected '}'");
-                    return;
+                    return true;
                 }
                 let Some(level) = self.stack.pop() else {
-                    return;
+                    return true;
                 };
                 if !level.orphan {
                     if let Some(owner) = self.top().nodes.last_mut() {
@@ -76,8 +77,10 @@ impl TreeBuilder {
                 }
             }
             _ => {
-                // An unclosed quote was reported with its line; keep the words before it.
-                let words = lexer::words(fragment).unwrap_or_else(|partial| partial);
+                let (words, ok) = match lexer::words(fragment) {
+                    Ok(w) => (w, true),
+                    Err(partial) => (partial, false),
+                };
                 if !words.is_empty() {
                     self.top().nodes.push(Node {
                         loc,
@@ -86,8 +89,10 @@ impl TreeBuilder {
                         end_line: loc.line,
                     });
                 }
+                return ok;
             }
         }
+        true
     }
 
     /// Closes blocks left open at the end of the config (`eof`: the last line) and returns the tree.

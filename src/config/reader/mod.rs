@@ -80,6 +80,8 @@ struct Reader<'d> {
     eof: Loc,
     /// Lines made so far by sequences and multi-line definitions.
     generated: usize,
+    /// The line an unmatched quote was last reported at.
+    quote_reported: Option<Loc>,
 }
 
 impl<'d> Reader<'d> {
@@ -94,6 +96,7 @@ impl<'d> Reader<'d> {
             dirs: vec![base],
             eof: Loc::default(),
             generated: 0,
+            quote_reported: None,
         }
     }
 
@@ -116,8 +119,7 @@ impl<'d> Reader<'d> {
             }
             let dc = lexer::decomment(raw);
             if dc.open_quote {
-                self.d
-                    .error(loc, format!("unterminated quote in '{}'", dc.text));
+                self.quote_error(loc, &dc.text);
             }
             if dc.text.is_empty() {
                 continue;
@@ -192,8 +194,7 @@ impl<'d> Reader<'d> {
                     }
                     let dc = lexer::decomment(&r.line);
                     if dc.open_quote {
-                        self.d
-                            .error(loc, format!("unterminated quote in '{}'", dc.text));
+                        self.quote_error(loc, &dc.text);
                     }
                     buf = dc.text;
                     if !(buf.starts_with('@') || buf.contains('$')) {
@@ -269,7 +270,9 @@ impl<'d> Reader<'d> {
                 return;
             }
             let (head, rest) = lexer::split_brace(&buf);
-            self.tree.push(head, loc, self.d);
+            if !self.tree.push(head, loc, self.d) {
+                self.quote_error(loc, head);
+            }
             let Some(rest) = rest else {
                 return;
             };
@@ -279,6 +282,14 @@ impl<'d> Reader<'d> {
                 return;
             }
             buf = rest.to_string();
+        }
+    }
+
+    /// One message per line for a `"` without its pair.
+    fn quote_error(&mut self, loc: Loc, text: &str) {
+        if self.quote_reported != Some(loc) {
+            self.quote_reported = Some(loc);
+            self.d.error(loc, format!("unmatched quote in '{text}'"));
         }
     }
 

@@ -136,6 +136,11 @@ fn unterminated_quote_is_an_error() {
     let m = messages("a\nnotify \"/bin/x\n");
     assert_eq!(m.len(), 1, "{m:?}");
     assert_eq!((m[0].0, m[0].1), (2, Severity::Error));
+    // An escaped quote does not hide a quote from word splitting.
+    let (t, d) = read("x \"a\\\"b\"\ny");
+    assert_eq!(d.error_count(), 1, "{d}");
+    assert_eq!(t[0].words, ["x", "a\\"]);
+    assert_eq!(t[1].words, ["y"]);
 }
 
 #[test]
