@@ -139,7 +139,7 @@ fn unterminated_quote_is_an_error() {
     // An escaped quote does not hide a quote from word splitting.
     let (t, d) = read("x \"a\\\"b\"\ny");
     assert_eq!(d.error_count(), 1, "{d}");
-    assert_eq!(t[0].words, ["x", "a\\"]);
+    assert_eq!(t[0].words, ["x", "a\\", "b"]);
     assert_eq!(t[1].words, ["y"]);
 }
 
