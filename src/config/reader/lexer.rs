@@ -6,6 +6,11 @@ fn is_blank(c: char) -> bool {
     c == ' ' || c == '\t'
 }
 
+/// What separates words: ASCII white space only, so a non-breaking space stays in its word.
+fn is_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c')
+}
+
 /// A line with its comment removed and blanks trimmed at both ends.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Decommented {
@@ -97,7 +102,7 @@ pub fn words(fragment: &str) -> Result<Vec<String>, Vec<String>> {
     let mut out = Vec::new();
     let mut rest = fragment;
     loop {
-        rest = rest.trim_start_matches(char::is_whitespace);
+        rest = rest.trim_start_matches(is_space);
         if rest.is_empty() {
             return Ok(out);
         }
@@ -109,7 +114,7 @@ pub fn words(fragment: &str) -> Result<Vec<String>, Vec<String>> {
             rest = &q[end + 1..];
         } else {
             let end = rest
-                .find(|c: char| c.is_whitespace() || c == '"')
+                .find(|c: char| is_space(c) || c == '"')
                 .unwrap_or(rest.len());
             out.push(rest[..end].to_string());
             rest = &rest[end..];
@@ -183,5 +188,9 @@ mod tests {
         assert_eq!(words(r#"ab"c d""#), Ok(vec!["ab".into(), "c d".into()]));
         assert_eq!(words(r#""""#), Ok(vec![String::new()]));
         assert_eq!(words(r#"a "b"#), Err(vec!["a".into()]));
+        assert_eq!(
+            words("a\u{a0}b\x0bc"),
+            Ok(vec!["a\u{a0}b".into(), "c".into()])
+        );
     }
 }

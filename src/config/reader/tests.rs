@@ -617,3 +617,15 @@ fn conditional_sample_keeps_the_lines_for_its_id() {
         assert_eq!(first(&inst, "advert_int").as_deref(), Some("12"), "{id}");
     }
 }
+
+/// Developer aid: `READER_DUMP=file cargo test --lib reader::tests::dump_file -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn dump_file() {
+    let Some(f) = std::env::var_os("READER_DUMP") else {
+        return;
+    };
+    let mut d = Diagnostics::new();
+    let t = read_tree(Path::new(&f), &LoadOptions::default(), &mut d);
+    eprintln!("{}{d}", dump(&t, &d));
+}
