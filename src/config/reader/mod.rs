@@ -23,7 +23,7 @@ use defs::{Defs, ReplaceError};
 /// Expansions (sequences, definitions, brace remainders) nested deeper than this are a loop.
 const MAX_DEPTH: u32 = 64;
 /// Lines made by sequences and multi-line definitions: beyond this, nested `~SEQ`s are a mistake.
-const MAX_GENERATED: usize = 1_000_000;
+const MAX_GENERATED: usize = 200_000;
 /// Includes nested deeper than this are a file including itself.
 const MAX_INCLUDE_DEPTH: u32 = 32;
 
