@@ -361,3 +361,99 @@ fn missing_config_exits_non_zero() {
     assert_ne!(st.code(), Some(0));
     assert!(!lab.main_pid.exists());
 }
+
+#[test]
+fn child_dies_with_its_parent() {
+    let mut lab = Lab::new("pdeath");
+    let Some((main, vrrp)) = lab.start_ready(&[]) else {
+        return;
+    };
+    kill(main, libc::SIGKILL);
+    lab.wait_exit(0);
+    wait_until("VRRP child gone after its parent", || !alive(vrrp));
+}
+
+#[test]
+fn stuck_child_is_killed_and_respawned() {
+    let mut lab = Lab::new("stuck");
+    let Some((main, vrrp)) = lab.start_ready(&[]) else {
+        return;
+    };
+    // A stopped process can't echo hellos: like a loop that never returns to poll.
+    kill(vrrp, libc::SIGSTOP);
+    let end = Instant::now() + Duration::from_secs(40);
+    loop {
+        if matches!(read_pid(&lab.vrrp_pid), Some(p) if p != vrrp && alive(p) && ppid(p) == Some(main))
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < end,
+            "stuck child not replaced:\n{}",
+            lab.log_text("log")
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(!alive(vrrp));
+    if lab.logs_enabled() {
+        let log = lab.log_text("log");
+        assert!(
+            log.contains(&format!("VRRP child process({vrrp}) did not answer")),
+            "{log}"
+        );
+    }
+    kill(main, libc::SIGTERM);
+    assert_eq!(lab.wait_exit(0).code(), Some(0));
+}
+
+#[test]
+fn daemonizes_without_n() {
+    if !is_root() {
+        skip("needs root");
+        return;
+    }
+    let mut lab = Lab::new("daemon");
+    let out = Command::new(BIN)
+        .arg("-l")
+        .arg("-f")
+        .arg(&lab.conf)
+        .arg("-p")
+        .arg(&lab.main_pid)
+        .arg("-r")
+        .arg(&lab.vrrp_pid)
+        .arg("-c")
+        .arg(&lab.check_pid)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .expect("run keepalived");
+    if String::from_utf8_lossy(&out.stderr).contains("unrecognized option") {
+        skip("the command line parser lacks -p/-r/-c (needs the cli branch)");
+        return;
+    }
+    assert_eq!(out.status.code(), Some(0));
+    wait_until(
+        "daemon pidfiles",
+        || matches!((read_pid(&lab.main_pid), read_pid(&lab.vrrp_pid)), (Some(m), Some(v)) if alive(m) && alive(v)),
+    );
+    let main = read_pid(&lab.main_pid).unwrap_or(0);
+    let vrrp = read_pid(&lab.vrrp_pid).unwrap_or(0);
+    assert_eq!(ppid(vrrp), Some(main));
+    // A session leader in / .
+    let stat = fs::read_to_string(format!("/proc/{main}/stat")).unwrap_or_default();
+    let sid: Option<i32> = stat
+        .rsplit_once(')')
+        .and_then(|(_, r)| r.split_whitespace().nth(3)?.parse().ok());
+    assert_eq!(sid, Some(main));
+    assert_eq!(
+        fs::read_link(format!("/proc/{main}/cwd")).ok(),
+        Some(PathBuf::from("/"))
+    );
+    kill(main, libc::SIGTERM);
+    wait_until("daemon gone", || !alive(main) && !alive(vrrp));
+    wait_until("pidfiles removed", || {
+        !lab.main_pid.exists() && !lab.vrrp_pid.exists()
+    });
+    lab.procs.clear();
+}

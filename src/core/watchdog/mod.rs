@@ -199,12 +199,12 @@ impl Watchdog<'_> {
                 signals::kill(s.pid, libc::SIGKILL);
                 continue;
             }
+            // A hello that cannot even be sent counts as unanswered too.
+            s.seq = s.seq.wrapping_add(1);
             if let Some(c) = &s.chan {
-                s.seq = s.seq.wrapping_add(1);
-                if link::send_hello(c.as_raw_fd(), s.seq).is_ok() {
-                    s.missed += 1;
-                }
+                let _ = link::send_hello(c.as_raw_fd(), s.seq);
             }
+            s.missed += 1;
         }
     }
 
