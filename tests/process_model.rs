@@ -25,6 +25,20 @@ vrrp_instance VI_1 {
 }
 ";
 
+const LVS_CONF: &str = "\
+virtual_server 192.0.2.1 80 {
+  delay_loop 6
+  lb_algo rr
+  lb_kind NAT
+  protocol TCP
+  real_server 192.0.2.2 80 {
+    TCP_CHECK {
+      connect_timeout 3
+    }
+  }
+}
+";
+
 fn skip(why: &str) {
     if std::env::var("CI").as_deref() == Ok("true") {
         panic!("process_model test cannot run: {why}");
@@ -456,4 +470,47 @@ fn daemonizes_without_n() {
         !lab.main_pid.exists() && !lab.vrrp_pid.exists()
     });
     lab.procs.clear();
+}
+
+#[test]
+fn checker_child_runs_beside_vrrp_and_respawns() {
+    let mut lab = Lab::new("checker");
+    fs::write(&lab.conf, format!("{GOOD_CONF}{LVS_CONF}")).expect("config");
+    let Some((main, vrrp)) = lab.start_ready(&[]) else {
+        return;
+    };
+    wait_until(
+        "checker child",
+        || matches!(read_pid(&lab.check_pid), Some(p) if alive(p) && ppid(p) == Some(main)),
+    );
+    let check = read_pid(&lab.check_pid).unwrap_or(0);
+    // comm holds 15 bytes of Keepalived_healthcheckers.
+    assert_eq!(comm(check), "Keepalived_heal");
+    kill(check, libc::SIGKILL);
+    wait_until(
+        "a new checker child",
+        || matches!(read_pid(&lab.check_pid), Some(p) if p != check && alive(p) && ppid(p) == Some(main)),
+    );
+    assert!(alive(vrrp), "the VRRP child is not disturbed");
+    let check2 = read_pid(&lab.check_pid).unwrap_or(0);
+    kill(main, libc::SIGTERM);
+    assert_eq!(lab.wait_exit(0).code(), Some(0));
+    wait_until("children gone", || !alive(vrrp) && !alive(check2));
+    assert!(!lab.check_pid.exists() && !lab.vrrp_pid.exists() && !lab.main_pid.exists());
+}
+
+#[test]
+fn vrrp_only_runs_no_checker() {
+    let mut lab = Lab::new("vrrponly");
+    fs::write(&lab.conf, format!("{GOOD_CONF}{LVS_CONF}")).expect("config");
+    let Some((main, _vrrp)) = lab.start_ready(&["-P"]) else {
+        return;
+    };
+    holds_for(
+        "no checker child with -P",
+        Duration::from_millis(500),
+        || !lab.check_pid.exists(),
+    );
+    kill(main, libc::SIGTERM);
+    assert_eq!(lab.wait_exit(0).code(), Some(0));
 }

@@ -32,6 +32,9 @@ pub const HELLO_MISSES: u32 = 3;
 /// How long stopping children get before SIGKILL (keepalived's child_wait_time).
 pub const CHILD_WAIT: Micros = Micros::from_secs(5);
 
+/// keepalived's umask when -u is not given: files only for their owner, never executable.
+pub const DEFAULT_UMASK: u32 = 0o177;
+
 const HELLO_TIMER: usize = 100;
 const RESTART_TIMER: usize = 110; // + kind index
 const STOP_TIMER: usize = 120;
@@ -403,9 +406,8 @@ fn child_pidfiles(opts: &Options) -> Vec<&std::path::Path> {
 /// Runs the daemon (parent/watchdog) and returns the process exit code.
 pub fn run(opts: &Options) -> i32 {
     logging::set_process_name("Keepalived");
-    if let Some(mask) = opts.umask {
-        daemon::set_umask(mask);
-    }
+    // keepalived's default creation mask unless -u says otherwise.
+    daemon::set_umask(opts.umask.unwrap_or(DEFAULT_UMASK));
     info!("Starting {}", version_string());
 
     if let Err(e) = std::fs::metadata(&opts.config_file) {
@@ -538,6 +540,25 @@ mod tests {
         );
         assert_eq!(restart_delay(Micros::from_secs(60), &mut next), None);
         assert_eq!(next, 0);
+    }
+
+    #[test]
+    fn subsystems_follow_config_and_options() {
+        let mut cfg = Config::default();
+        let mut opts = Options::default();
+        assert_eq!(wanted(&opts, &cfg), [false, false]);
+        opts.subsystems.all = true;
+        assert_eq!(wanted(&opts, &cfg), [true, true]);
+        opts.subsystems.all = false;
+        cfg.vrrp.instances.push(Default::default());
+        cfg.lvs.virtual_servers.push(Default::default());
+        assert_eq!(wanted(&opts, &cfg), [true, true]);
+        opts.subsystems.vrrp_only = true;
+        assert_eq!(wanted(&opts, &cfg), [true, false]);
+        assert_eq!(child_pidfiles(&opts).len(), 2);
+        opts.subsystems.vrrp_only = false;
+        opts.subsystems.check_only = true;
+        assert_eq!(wanted(&opts, &cfg), [false, true]);
     }
 
     #[test]
