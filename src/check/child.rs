@@ -1,1 +1,24 @@
-//! The checker child's entry point. PLACEHOLDER.
+//! The checker child's entry point: runs in the process the watchdog forks for health checks.
+
+use std::os::fd::OwnedFd;
+
+use crate::cli::Options;
+use crate::config::Config;
+use crate::core::watchdog::child;
+
+/// The process name the checker child logs as (its /proc comm is truncated to 15 bytes).
+pub const PROCESS_NAME: &str = "Keepalived_healthcheckers";
+
+/// Runs the checker child until it is told to stop; returns its exit code. `chan` is the hello
+/// channel to the parent (pid `parent`).
+pub fn run(cfg: Config, opts: &Options, chan: OwnedFd, parent: i32) -> i32 {
+    child::run_basic(
+        PROCESS_NAME,
+        "Healthcheck",
+        &opts.checkers_pid_file,
+        cfg,
+        opts,
+        chan,
+        parent,
+    )
+}

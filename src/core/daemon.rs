@@ -1,1 +1,243 @@
-//! PLACEHOLDER.
+//! Daemon plumbing: pidfiles, going to the background, the umask, process names.
+
+use std::ffi::CString;
+use std::fs;
+use std::io::{self, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+
+use log::info;
+
+/// What a pidfile says about the process it names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PidfileState {
+    /// No file, or a stale one (removed).
+    Free,
+    /// It names a live keepalived process.
+    Running(i32),
+}
+
+fn read_pid(path: &Path) -> Option<Result<i32, ()>> {
+    let text = fs::read_to_string(path).ok()?;
+    Some(
+        text.split_whitespace()
+            .next()
+            .and_then(|w| w.parse::<i32>().ok())
+            .filter(|p| *p > 0)
+            .ok_or(()),
+    )
+}
+
+/// Whether `pid` is alive and looks like a keepalived (ours or the C one): a pid reused by an
+/// unrelated process after a crash must not keep us from starting.
+fn is_keepalived(pid: i32) -> bool {
+    // SAFETY: signal 0 only checks existence and permission.
+    if unsafe { libc::kill(pid, 0) } != 0
+        && io::Error::last_os_error().raw_os_error() != Some(libc::EPERM)
+    {
+        return false;
+    }
+    let exe_matches = match (
+        fs::read_link(format!("/proc/{pid}/exe")),
+        std::env::current_exe(),
+    ) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if exe_matches {
+        return true;
+    }
+    match fs::read(format!("/proc/{pid}/cmdline")) {
+        Ok(cmd) => {
+            let argv0 = cmd.split(|b| *b == 0).next().unwrap_or_default();
+            let base = argv0.rsplit(|b| *b == b'/').next().unwrap_or_default();
+            String::from_utf8_lossy(base)
+                .to_ascii_lowercase()
+                .contains("keepalived")
+        }
+        // No /proc to tell: trust the pidfile, as keepalived does.
+        Err(_) => true,
+    }
+}
+
+/// keepalived's start check for one pidfile: unreadable content or a dead process removes the
+/// file ("Remove a zombie pid file"), a live keepalived means we must not start.
+pub fn check_pidfile(path: &Path) -> PidfileState {
+    match read_pid(path) {
+        None => PidfileState::Free,
+        Some(Err(())) => {
+            info!("Error reading pid file {}", path.display());
+            remove_pidfile(path);
+            PidfileState::Free
+        }
+        Some(Ok(pid)) if is_keepalived(pid) && pid != std::process::id() as i32 => {
+            PidfileState::Running(pid)
+        }
+        Some(Ok(_)) => {
+            info!("Remove a zombie pid file {}", path.display());
+            remove_pidfile(path);
+            PidfileState::Free
+        }
+    }
+}
+
+/// Writes `pid` to `path` (mode 0644 whatever the umask).
+pub fn write_pidfile(path: &Path, pid: u32) -> io::Result<()> {
+    // SAFETY: umask only changes this process's file creation mask; restored just below.
+    let old = unsafe { libc::umask(0o022) };
+    let res = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o644)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path);
+    // SAFETY: as above.
+    unsafe { libc::umask(old) };
+    let mut f = res?;
+    writeln!(f, "{pid}")
+}
+
+pub fn remove_pidfile(path: &Path) {
+    let _ = fs::remove_file(path);
+}
+
+/// Removes `path` only if it still names `pid` (a respawned child may have rewritten it).
+pub fn remove_pidfile_if(path: &Path, pid: i32) {
+    if let Some(Ok(p)) = read_pid(path) {
+        if p == pid {
+            remove_pidfile(path);
+        }
+    }
+}
+
+/// `-u MASK`
+pub fn set_umask(mask: u32) {
+    // SAFETY: plain syscall.
+    unsafe { libc::umask(mask as libc::mode_t) };
+}
+
+/// Goes to the background: fork (the caller exits 0 when this returns true), setsid, chdir /,
+/// stdin/stdout/stderr on /dev/null.
+pub fn daemonize() -> io::Result<bool> {
+    // SAFETY: single-threaded process; fork is safe here.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    if pid > 0 {
+        return Ok(true);
+    }
+    // SAFETY: plain syscalls in the new process.
+    unsafe {
+        if libc::setsid() < 0 {
+            info!("xdaemon: setsid error");
+        }
+        if libc::chdir(c"/".as_ptr()) < 0 {
+            info!("xdaemon: chdir error");
+        }
+    }
+    null_stdio();
+    Ok(false)
+}
+
+/// Points fds 0, 1 and 2 at /dev/null.
+pub fn null_stdio() {
+    // SAFETY: opening /dev/null and dup'ing it onto the std fds we own.
+    unsafe {
+        let fd = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+        if fd >= 0 {
+            libc::dup2(fd, 0);
+            libc::dup2(fd, 1);
+            libc::dup2(fd, 2);
+            if fd > 2 {
+                libc::close(fd);
+            }
+        }
+    }
+}
+
+/// Sets the kernel's name for this process (`comm`, 15 bytes, shown by ps and top).
+pub fn set_comm(name: &str) {
+    if let Ok(c) = CString::new(name) {
+        // SAFETY: PR_SET_NAME reads a NUL-terminated string (the kernel truncates at 15 bytes).
+        unsafe { libc::prctl(libc::PR_SET_NAME, c.as_ptr() as libc::c_ulong, 0, 0, 0) };
+    }
+}
+
+/// Asks the kernel to send us `sig` when our parent dies.
+pub fn set_parent_death_signal(sig: libc::c_int) {
+    // SAFETY: plain prctl.
+    unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, sig as libc::c_ulong, 0, 0, 0) };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tmp(name: &str) -> std::path::PathBuf {
+        let d = std::env::temp_dir().join(format!("ka-daemon-{}-{name}", std::process::id()));
+        let _ = fs::create_dir_all(&d);
+        d.join("x.pid")
+    }
+
+    #[test]
+    fn pidfile_write_check_remove() {
+        let p = tmp("own");
+        write_pidfile(&p, 4242).expect("write");
+        assert_eq!(fs::read_to_string(&p).unwrap_or_default(), "4242\n");
+        remove_pidfile_if(&p, 1);
+        assert!(p.exists());
+        remove_pidfile_if(&p, 4242);
+        assert!(!p.exists());
+        assert_eq!(check_pidfile(&p), PidfileState::Free);
+    }
+
+    #[test]
+    fn stale_and_garbage_pidfiles_are_removed() {
+        let p = tmp("stale");
+        // A pid that cannot exist (above pid_max's ceiling).
+        fs::write(&p, "99999999\n").expect("w");
+        assert_eq!(check_pidfile(&p), PidfileState::Free);
+        assert!(!p.exists());
+        fs::write(&p, "garbage\n").expect("w");
+        assert_eq!(check_pidfile(&p), PidfileState::Free);
+        assert!(!p.exists());
+    }
+
+    #[test]
+    fn live_non_keepalived_process_is_not_running() {
+        let p = tmp("other");
+        let mut child = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .expect("sleep");
+        fs::write(&p, format!("{}\n", child.id())).expect("w");
+        assert_eq!(check_pidfile(&p), PidfileState::Free);
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+
+    #[test]
+    fn live_keepalived_process_is_running() {
+        let p = tmp("ours");
+        // Our own test binary is "keepalived-<hash>": a copy of ourselves counts as keepalived.
+        let exe = std::env::current_exe().expect("exe");
+        let mut child = std::process::Command::new(&exe)
+            .arg("--ignored")
+            .arg("--exact")
+            .arg("core::daemon::tests::sleeper")
+            .spawn()
+            .expect("spawn");
+        fs::write(&p, format!("{}\n", child.id())).expect("w");
+        assert_eq!(check_pidfile(&p), PidfileState::Running(child.id() as i32));
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+
+    #[test]
+    #[ignore]
+    fn sleeper() {
+        std::thread::sleep(std::time::Duration::from_secs(5));
+    }
+}

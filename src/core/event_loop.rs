@@ -1,1 +1,314 @@
-//! PLACEHOLDER.
+//! The one loop each process runs: mio::Poll over the process's fds, a timerfd armed at the
+//! earliest timer, and a signalfd. `run_once` waits, then hands every happening to the caller as
+//! an [`Event`]; a child's state machine only ever sees events, never the fds behind them.
+//!
+//! Steady state allocates nothing: the mio event buffer and the timer heap are reused.
+
+use std::io;
+use std::mem;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+
+use libc::c_int;
+use mio::unix::SourceFd;
+use mio::{Events, Interest, Poll, Token};
+
+use super::signals::{self, ExitStatus, SignalFd};
+use super::time::Micros;
+use super::timer::{TimerId, TimerQueue};
+
+const TIMER_TOKEN: Token = Token(usize::MAX);
+const SIGNAL_TOKEN: Token = Token(usize::MAX - 1);
+/// Tokens at or above this are the loop's own.
+pub const RESERVED_TOKENS: usize = usize::MAX - 1;
+
+/// What happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// A registered fd is ready (readable and/or writable, or hung up: `closed`).
+    Io {
+        token: usize,
+        readable: bool,
+        writable: bool,
+        closed: bool,
+    },
+    /// A timer's deadline passed.
+    Timer { id: TimerId, token: usize },
+    /// A signal other than SIGCHLD arrived.
+    Signal { signo: c_int, pid: u32 },
+    /// A child process ended (reaped already).
+    ChildExit { pid: i32, status: ExitStatus },
+}
+
+pub struct EventLoop {
+    poll: Poll,
+    // Taken out while dispatching so the handler can use `&mut EventLoop`.
+    events: Option<Events>,
+    timerfd: OwnedFd,
+    armed: Option<Micros>,
+    timers: TimerQueue<usize>,
+    signals: SignalFd,
+}
+
+impl EventLoop {
+    /// A loop reading the usual keepalived signals (see [`signals::handled`]).
+    pub fn new() -> io::Result<EventLoop> {
+        Self::with_signals(&signals::handled())
+    }
+
+    pub fn with_signals(sigs: &[c_int]) -> io::Result<EventLoop> {
+        let poll = Poll::new()?;
+        // SAFETY: plain syscall; the returned fd is owned below.
+        let tfd = unsafe {
+            libc::timerfd_create(
+                libc::CLOCK_MONOTONIC,
+                libc::TFD_NONBLOCK | libc::TFD_CLOEXEC,
+            )
+        };
+        if tfd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: fresh fd from the kernel, owned by nobody else.
+        let timerfd = unsafe { OwnedFd::from_raw_fd(tfd) };
+        let signals = SignalFd::new(sigs)?;
+        poll.registry().register(
+            &mut SourceFd(&timerfd.as_raw_fd()),
+            TIMER_TOKEN,
+            Interest::READABLE,
+        )?;
+        poll.registry().register(
+            &mut SourceFd(&signals.as_raw_fd()),
+            SIGNAL_TOKEN,
+            Interest::READABLE,
+        )?;
+        Ok(EventLoop {
+            poll,
+            events: Some(Events::with_capacity(64)),
+            timerfd,
+            armed: None,
+            timers: TimerQueue::new(),
+            signals,
+        })
+    }
+
+    /// Watches `fd` under `token` (below [`RESERVED_TOKENS`]).
+    pub fn register(&mut self, fd: RawFd, token: usize, interest: Interest) -> io::Result<()> {
+        if token >= RESERVED_TOKENS {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "reserved token",
+            ));
+        }
+        self.poll
+            .registry()
+            .register(&mut SourceFd(&fd), Token(token), interest)
+    }
+
+    pub fn reregister(&mut self, fd: RawFd, token: usize, interest: Interest) -> io::Result<()> {
+        self.poll
+            .registry()
+            .reregister(&mut SourceFd(&fd), Token(token), interest)
+    }
+
+    pub fn deregister(&mut self, fd: RawFd) -> io::Result<()> {
+        self.poll.registry().deregister(&mut SourceFd(&fd))
+    }
+
+    /// Arms a timer at the absolute monotonic `deadline`.
+    pub fn add_timer_at(&mut self, deadline: Micros, token: usize) -> TimerId {
+        self.timers.insert(deadline, token)
+    }
+
+    /// Arms a timer `after` from now.
+    pub fn add_timer(&mut self, after: Micros, token: usize) -> TimerId {
+        self.timers.insert(Micros::now() + after, token)
+    }
+
+    pub fn cancel_timer(&mut self, id: TimerId) -> bool {
+        self.timers.cancel(id)
+    }
+
+    pub fn timer_armed(&self, id: TimerId) -> bool {
+        self.timers.is_armed(id)
+    }
+
+    /// Waits for something to happen and calls `handler` for each event. Returns after one wait.
+    pub fn run_once<F>(&mut self, mut handler: F) -> io::Result<()>
+    where
+        F: FnMut(&mut EventLoop, Event),
+    {
+        self.arm_timerfd()?;
+        let mut events = match self.events.take() {
+            Some(e) => e,
+            None => Events::with_capacity(64),
+        };
+        let res = self.poll.poll(&mut events, None);
+        if let Err(e) = res {
+            self.events = Some(events);
+            if e.kind() == io::ErrorKind::Interrupted {
+                return Ok(());
+            }
+            return Err(e);
+        }
+        let mut signalled = false;
+        for ev in events.iter() {
+            match ev.token() {
+                TIMER_TOKEN => self.drain_timerfd(),
+                SIGNAL_TOKEN => signalled = true,
+                Token(t) => handler(
+                    self,
+                    Event::Io {
+                        token: t,
+                        readable: ev.is_readable(),
+                        writable: ev.is_writable(),
+                        closed: ev.is_read_closed() || ev.is_write_closed() || ev.is_error(),
+                    },
+                ),
+            }
+        }
+        self.events = Some(events);
+        if signalled {
+            self.dispatch_signals(&mut handler)?;
+        }
+        self.dispatch_timers(&mut handler);
+        Ok(())
+    }
+
+    fn dispatch_timers<F: FnMut(&mut EventLoop, Event)>(&mut self, handler: &mut F) {
+        let now = Micros::now();
+        while let Some((id, token)) = self.timers.pop_expired(now) {
+            handler(self, Event::Timer { id, token });
+        }
+    }
+
+    fn dispatch_signals<F: FnMut(&mut EventLoop, Event)>(
+        &mut self,
+        handler: &mut F,
+    ) -> io::Result<()> {
+        while let Some(si) = self.signals.read()? {
+            if si.signo == libc::SIGCHLD {
+                while let Some((pid, status)) = signals::reap_one() {
+                    handler(self, Event::ChildExit { pid, status });
+                }
+            } else {
+                handler(
+                    self,
+                    Event::Signal {
+                        signo: si.signo,
+                        pid: si.pid,
+                    },
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn drain_timerfd(&mut self) {
+        let mut buf = [0u8; 8];
+        // SAFETY: reading 8 bytes into our buffer; EAGAIN is fine (nothing to clear).
+        unsafe {
+            libc::read(
+                self.timerfd.as_raw_fd(),
+                buf.as_mut_ptr() as *mut libc::c_void,
+                8,
+            )
+        };
+        // The expiry consumed the arming.
+        self.armed = None;
+    }
+
+    fn arm_timerfd(&mut self) -> io::Result<()> {
+        let next = self.timers.next_deadline();
+        if next == self.armed {
+            return Ok(());
+        }
+        // SAFETY: itimerspec is plain data.
+        let mut spec: libc::itimerspec = unsafe { mem::zeroed() };
+        if let Some(d) = next {
+            // Zero would disarm; a deadline at 0 is simply in the past.
+            let d = d.0.max(1);
+            spec.it_value.tv_sec = (d / 1_000_000) as libc::time_t;
+            spec.it_value.tv_nsec = ((d % 1_000_000) * 1_000) as libc::c_long;
+        }
+        // SAFETY: valid fd and spec; absolute time on the fd's own clock (CLOCK_MONOTONIC).
+        let r = unsafe {
+            libc::timerfd_settime(
+                self.timerfd.as_raw_fd(),
+                libc::TFD_TIMER_ABSTIME,
+                &spec,
+                std::ptr::null_mut(),
+            )
+        };
+        if r != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        self.armed = next;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::os::unix::net::UnixStream;
+
+    #[test]
+    fn timers_fire_in_order_and_fds_dispatch() {
+        let mut lp = EventLoop::with_signals(&[]).expect("loop");
+        let t0 = Micros::now();
+        lp.add_timer(Micros::from_millis(30), 2);
+        lp.add_timer(Micros::from_millis(10), 1);
+        let c = lp.add_timer(Micros::from_millis(20), 3);
+        assert!(lp.cancel_timer(c));
+        let (a, mut b) = UnixStream::pair().expect("pair");
+        a.set_nonblocking(true).expect("nb");
+        lp.register(a.as_raw_fd(), 7, Interest::READABLE)
+            .expect("register");
+        b.write_all(b"x").expect("write");
+        let mut seen = Vec::new();
+        let deadline = Micros::now() + Micros::from_secs(5);
+        while seen
+            .iter()
+            .filter(|e| matches!(e, Event::Timer { .. }))
+            .count()
+            < 2
+            && Micros::now() < deadline
+        {
+            lp.run_once(|_, ev| seen.push(ev)).expect("run");
+        }
+        assert!(seen.iter().any(|e| matches!(
+            e,
+            Event::Io {
+                token: 7,
+                readable: true,
+                ..
+            }
+        )));
+        let timers: Vec<usize> = seen
+            .iter()
+            .filter_map(|e| match e {
+                Event::Timer { token, .. } => Some(*token),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(timers, vec![1, 2]);
+        assert!(Micros::now() - t0 >= Micros::from_millis(30));
+    }
+
+    #[test]
+    fn handler_can_rearm_from_inside() {
+        let mut lp = EventLoop::with_signals(&[]).expect("loop");
+        lp.add_timer(Micros(100), 0);
+        let mut n = 0;
+        while n < 5 {
+            lp.run_once(|lp, ev| {
+                if let Event::Timer { token, .. } = ev {
+                    n = token + 1;
+                    lp.add_timer(Micros(100), n);
+                }
+            })
+            .expect("run");
+        }
+        assert_eq!(n, 5);
+    }
+}

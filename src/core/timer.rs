@@ -1,1 +1,227 @@
-//! PLACEHOLDER.
+//! A timer queue on the monotonic clock, in microseconds.
+//!
+//! A binary heap ordered by deadline, over a slab of live timers. Cancelling only empties the
+//! slab slot; the heap entry goes stale and is skipped when it reaches the top (a generation
+//! number tells a reused slot from the one the heap entry was made for). Slots and heap space are
+//! reused, so a loop that re-arms the same timers allocates nothing once warmed up.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use super::time::Micros;
+
+/// Names one inserted timer, for cancelling it. Stays unique when its slot is reused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TimerId {
+    slot: u32,
+    gen: u32,
+}
+
+#[derive(Debug)]
+struct Slot<T> {
+    gen: u32,
+    live: Option<(Micros, T)>,
+}
+
+/// Timers carrying a caller-chosen token `T` (what to do when it fires).
+#[derive(Debug)]
+pub struct TimerQueue<T> {
+    // (deadline, insertion sequence for FIFO among equal deadlines, slot, gen)
+    heap: BinaryHeap<Reverse<(Micros, u64, u32, u32)>>,
+    slots: Vec<Slot<T>>,
+    free: Vec<u32>,
+    seq: u64,
+    live: usize,
+}
+
+impl<T: Copy> Default for TimerQueue<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Copy> TimerQueue<T> {
+    pub fn new() -> Self {
+        TimerQueue {
+            heap: BinaryHeap::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
+            seq: 0,
+            live: 0,
+        }
+    }
+
+    /// Number of armed timers.
+    pub fn len(&self) -> usize {
+        self.live
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.live == 0
+    }
+
+    pub fn insert(&mut self, deadline: Micros, token: T) -> TimerId {
+        let slot = match self.free.pop() {
+            Some(s) => s,
+            None => {
+                self.slots.push(Slot { gen: 0, live: None });
+                (self.slots.len() - 1) as u32
+            }
+        };
+        let s = &mut self.slots[slot as usize];
+        s.gen = s.gen.wrapping_add(1);
+        s.live = Some((deadline, token));
+        let gen = s.gen;
+        self.seq += 1;
+        self.heap.push(Reverse((deadline, self.seq, slot, gen)));
+        self.live += 1;
+        self.compact_if_stale();
+        TimerId { slot, gen }
+    }
+
+    /// Disarms `id`; false when it already fired or was cancelled.
+    pub fn cancel(&mut self, id: TimerId) -> bool {
+        match self.slots.get_mut(id.slot as usize) {
+            Some(s) if s.gen == id.gen && s.live.is_some() => {
+                s.live = None;
+                self.free.push(id.slot);
+                self.live -= 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether `id` is still armed.
+    pub fn is_armed(&self, id: TimerId) -> bool {
+        matches!(self.slots.get(id.slot as usize), Some(s) if s.gen == id.gen && s.live.is_some())
+    }
+
+    /// The earliest deadline of an armed timer.
+    pub fn next_deadline(&mut self) -> Option<Micros> {
+        self.drop_stale_head();
+        self.heap.peek().map(|Reverse((d, ..))| *d)
+    }
+
+    /// Removes and returns one timer whose deadline is at or before `now`, earliest first.
+    pub fn pop_expired(&mut self, now: Micros) -> Option<(TimerId, T)> {
+        self.drop_stale_head();
+        let Reverse((deadline, _, slot, gen)) = *self.heap.peek()?;
+        if deadline > now {
+            return None;
+        }
+        self.heap.pop();
+        let s = &mut self.slots[slot as usize];
+        let (_, token) = s.live.take()?;
+        self.free.push(slot);
+        self.live -= 1;
+        Some((TimerId { slot, gen }, token))
+    }
+
+    fn is_current(&self, slot: u32, gen: u32) -> bool {
+        let s = &self.slots[slot as usize];
+        s.gen == gen && s.live.is_some()
+    }
+
+    fn drop_stale_head(&mut self) {
+        while let Some(&Reverse((_, _, slot, gen))) = self.heap.peek() {
+            if self.is_current(slot, gen) {
+                break;
+            }
+            self.heap.pop();
+        }
+    }
+
+    // Timers cancelled long before their deadline would otherwise pile up in the heap.
+    fn compact_if_stale(&mut self) {
+        if self.heap.len() > 2 * self.live + 64 {
+            let slots = &self.slots;
+            self.heap.retain(|Reverse((_, _, slot, gen))| {
+                let s = &slots[*slot as usize];
+                s.gen == *gen && s.live.is_some()
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn us(n: u64) -> Micros {
+        Micros(n)
+    }
+
+    #[test]
+    fn pops_in_deadline_order_only_when_expired() {
+        let mut q = TimerQueue::new();
+        q.insert(us(300), 'c');
+        q.insert(us(100), 'a');
+        q.insert(us(200), 'b');
+        assert_eq!(q.next_deadline(), Some(us(100)));
+        assert_eq!(q.pop_expired(us(99)), None);
+        assert_eq!(q.pop_expired(us(100)).map(|x| x.1), Some('a'));
+        assert_eq!(q.pop_expired(us(250)).map(|x| x.1), Some('b'));
+        assert_eq!(q.pop_expired(us(250)), None);
+        assert_eq!(q.next_deadline(), Some(us(300)));
+        assert_eq!(q.pop_expired(us(1_000)).map(|x| x.1), Some('c'));
+        assert!(q.is_empty());
+        assert_eq!(q.next_deadline(), None);
+    }
+
+    #[test]
+    fn equal_deadlines_fire_in_insertion_order() {
+        let mut q = TimerQueue::new();
+        for i in 0..10 {
+            q.insert(us(5), i);
+        }
+        let got: Vec<i32> = std::iter::from_fn(|| q.pop_expired(us(5)).map(|x| x.1)).collect();
+        assert_eq!(got, (0..10).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn cancel_skips_and_reused_slot_is_not_cancelled_by_old_id() {
+        let mut q = TimerQueue::new();
+        let a = q.insert(us(10), 1);
+        assert!(q.cancel(a));
+        assert!(!q.cancel(a));
+        let b = q.insert(us(20), 2); // reuses a's slot
+        assert!(!q.cancel(a));
+        assert!(q.is_armed(b));
+        assert_eq!(q.next_deadline(), Some(us(20)));
+        assert_eq!(q.pop_expired(us(20)), Some((b, 2)));
+        assert!(!q.is_armed(b));
+        assert!(!q.cancel(b));
+    }
+
+    #[test]
+    fn microsecond_resolution() {
+        let mut q = TimerQueue::new();
+        q.insert(Micros::from_secs(1) + us(1), 'x');
+        assert_eq!(q.pop_expired(Micros::from_secs(1)), None);
+        assert!(q.pop_expired(Micros::from_secs(1) + us(1)).is_some());
+    }
+
+    #[test]
+    fn steady_rearm_keeps_storage_bounded() {
+        let mut q = TimerQueue::new();
+        let mut now = us(0);
+        let mut ids = Vec::new();
+        for i in 0..8 {
+            ids.push(q.insert(now + us(1_000 + i), i));
+        }
+        for _ in 0..10_000 {
+            // cancel and re-arm one (like an advert timer reset on every packet), fire the rest as due
+            let id = ids.remove(0);
+            q.cancel(id);
+            ids.push(q.insert(now + us(5_000), 99));
+            now = now + us(100);
+            while let Some((id, _)) = q.pop_expired(now) {
+                ids.retain(|x| *x != id);
+                ids.push(q.insert(now + us(1_000), 7));
+            }
+        }
+        assert!(q.slots.len() <= 32, "slots grew to {}", q.slots.len());
+        assert!(q.heap.len() <= 2 * q.len() + 64 + 1);
+    }
+}

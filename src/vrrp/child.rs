@@ -1,1 +1,24 @@
-//! The VRRP child's entry point. PLACEHOLDER.
+//! The VRRP child's entry point: runs in the process the watchdog forks for VRRP.
+
+use std::os::fd::OwnedFd;
+
+use crate::cli::Options;
+use crate::config::Config;
+use crate::core::watchdog::child;
+
+/// The process name the VRRP child logs as (and its /proc comm).
+pub const PROCESS_NAME: &str = "Keepalived_vrrp";
+
+/// Runs the VRRP child until it is told to stop; returns its exit code. `chan` is the hello
+/// channel to the parent (pid `parent`).
+pub fn run(cfg: Config, opts: &Options, chan: OwnedFd, parent: i32) -> i32 {
+    child::run_basic(
+        PROCESS_NAME,
+        "VRRP",
+        &opts.vrrp_pid_file,
+        cfg,
+        opts,
+        chan,
+        parent,
+    )
+}
