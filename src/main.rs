@@ -9,9 +9,6 @@ use keepalived::core::{self, alloc};
 #[global_allocator]
 static ALLOCATOR: alloc::DebugAlloc = alloc::DebugAlloc;
 
-/// keepalived's default file creation mask (rw-r--r-- files) unless `-u` says otherwise.
-const DEFAULT_UMASK: u32 = 0o133;
-
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let prog = args.first().cloned().unwrap_or_else(|| "keepalived".into());
@@ -54,7 +51,6 @@ fn main() {
             config_test(&opts)
         }
         Mode::Run => {
-            set_umask(&opts);
             core::logging::init(&opts);
             start_mem_check(&opts);
             run(&opts)
@@ -82,11 +78,6 @@ fn start_mem_check(opts: &Options) {
     if opts.mem_check && !alloc::enable_tracking() {
         log::warn!("--mem-check: cannot map the allocation table; counting only");
     }
-}
-
-fn set_umask(opts: &Options) {
-    // SAFETY: umask only swaps the process mask.
-    unsafe { libc::umask(opts.umask.unwrap_or(DEFAULT_UMASK) as libc::mode_t) };
 }
 
 fn load_options(opts: &Options) -> config::LoadOptions {
