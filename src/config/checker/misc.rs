@@ -40,7 +40,10 @@ pub fn parse(n: &Node, common: &mut CheckerCommon, d: &mut Diagnostics) -> Optio
         }
     }
     if m.path.is_none() {
-        d.error(n.loc, "MISC_CHECK has no misc_path - ignoring");
+        d.error(
+            super::values::end(n),
+            "MISC_CHECK has no misc_path - ignoring",
+        );
         return None;
     }
     Some(m)

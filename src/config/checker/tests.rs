@@ -73,8 +73,8 @@ fn http_get_flags_bad_urls() {
         "HTTP_GET {\n url {\n  digest 123\n  status_code 200-299 abc 700\n }\n url {\n  path /x\n  \
          status_code 99\n }\n http_protocol 2.0\n}",
     );
-    // digest, two bad codes, the url without path, code 99, the protocol.
-    assert_eq!(lines, vec![3, 4, 4, 2, 8, 10]);
+    // digest, two bad codes, the url without path (at its closing brace), code 99, the protocol.
+    assert_eq!(lines, vec![3, 4, 4, 5, 8, 10]);
     assert!(c.is_some(), "the second url remains");
 }
 
@@ -82,7 +82,7 @@ fn http_get_flags_bad_urls() {
 fn http_get_without_urls_is_dropped() {
     let (c, lines, d) = checker("SSL_GET {\n enable_sni\n}");
     assert!(c.is_none());
-    assert_eq!(lines, vec![1]);
+    assert_eq!(lines, vec![3], "at the closing brace");
     assert!(d.has_errors());
 }
 
@@ -121,7 +121,7 @@ fn misc_check_keeps_the_command_and_its_words() {
 fn misc_check_without_path_is_dropped() {
     let (c, lines, _) = checker("MISC_CHECK {\n}");
     assert!(c.is_none());
-    assert_eq!(lines, vec![1]);
+    assert_eq!(lines, vec![2]);
 }
 
 #[test]
@@ -200,7 +200,7 @@ fn file_check_names_a_track_file_with_an_optional_weight() {
     );
     let (c, lines, _) = checker("FILE_CHECK {\n weight 1 sideways\n retry 1\n}");
     assert!(c.is_none());
-    assert_eq!(lines, vec![2, 3, 1]);
+    assert_eq!(lines, vec![2, 3, 4]);
 }
 
 #[test]
@@ -210,5 +210,5 @@ fn bfd_check_names_a_bfd_instance() {
     assert_eq!(c.map(|c| c.common.alpha), Some(Some(true)));
     let (c, lines, _) = checker("BFD_CHECK {\n}");
     assert!(c.is_none());
-    assert_eq!(lines, vec![1]);
+    assert_eq!(lines, vec![2]);
 }

@@ -127,7 +127,7 @@ fn families(vs: &mut VirtualServer, group: Option<&VirtualServerGroup>, d: &mut 
                 None => fam = Some(f),
                 Some(v) if v != f => {
                     d.error(
-                        rs.loc,
+                        rs.end,
                         format!(
                             "real server {} is not of the virtual server's address family - skipping it",
                             rs.ip
@@ -145,7 +145,7 @@ fn families(vs: &mut VirtualServer, group: Option<&VirtualServerGroup>, d: &mut 
         if !tunnelled(s.forwarding) {
             let f = Family::of(&s.ip);
             if fam.is_some_and(|v| v != f) {
-                d.error(s.loc, format!("sorry server {} is not of the virtual server's address family - skipping it", s.ip));
+                d.error(vs.end, format!("sorry server {} is not of the virtual server's address family - skipping it", s.ip));
                 vs.sorry_server = None;
             } else {
                 fam = Some(f);

@@ -11,7 +11,7 @@ pub use check::check;
 pub use group::{VirtualServerGroup, VsgFwmark, VsgRange};
 pub use real_server::RealServer;
 pub use types::{Family, Forwarding, Protocol, Sched, SvcFlags, TunnelCsum, TunnelType};
-pub use virtual_server::{SorryServer, VirtualServer, VsAddr};
+pub use virtual_server::{Granularity, SorryServer, VirtualServer, VsAddr};
 
 use super::diag::{Diagnostics, Loc};
 use super::tree::Node;

@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 
 use super::types::{ip_port, parse_forwarding, Forwarding};
-use crate::config::checker::values::{flag, int_in, timer_min, Script};
+use crate::config::checker::values::{end, flag, int_in, timer_min, Script};
 use crate::config::checker::{is_checker, parse_checker, Checker};
 use crate::config::diag::{Diagnostics, Loc};
 use crate::config::tree::Node;
@@ -16,6 +16,8 @@ pub const WEIGHT_LIMIT: i64 = i32::MAX as i64;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RealServer {
     pub loc: Loc,
+    /// The closing brace: keepalived judges the finished server there.
+    pub end: Loc,
     pub ip: IpAddr,
     /// None: the virtual server's port (NAT) or none (fwmark).
     pub port: Option<u16>,
@@ -52,6 +54,7 @@ pub fn parse(n: &Node, d: &mut Diagnostics) -> Option<RealServer> {
     let (ip, port) = ip_port(n, 0, d)?;
     let mut rs = RealServer {
         loc: n.loc,
+        end: end(n),
         ip,
         port,
         weight: None,

@@ -88,8 +88,16 @@ fn tunnels_take_type_port_and_checksum() {
             csum: Some(TunnelCsum::RemCsum)
         })
     );
-    let (_, d) = lvs(&BASE.replace("lb_kind DR", "lb_kind TUN type gue"));
+    let (cfg, d) = lvs(&BASE.replace("lb_kind DR", "lb_kind TUN type gue"));
     assert_eq!(lines(&d)[0], 3);
+    // keepalived has chosen TUN before it reads the bad option.
+    assert_eq!(
+        cfg.lvs.virtual_servers[0].forwarding,
+        Some(Forwarding::Tun {
+            kind: TunnelType::Ipip,
+            csum: None
+        })
+    );
     let (_, d) = lvs(&BASE.replace("lb_kind DR", "lb_kind TUN type ipip csum"));
     assert_eq!(lines(&d)[0], 3);
 }
@@ -98,7 +106,8 @@ fn tunnels_take_type_port_and_checksum() {
 fn real_server_of_another_family_is_skipped() {
     let (cfg, d) = lvs(&BASE.replace("real_server 10.0.0.2 80", "real_server fe80::1 80"));
     assert!(d.has_errors());
-    assert_eq!(d.items()[0].loc.line, 5);
+    // keepalived judges the real server at its closing brace.
+    assert_eq!(d.items()[0].loc.line, 7);
     assert!(cfg.lvs.virtual_servers.is_empty(), "no real server left");
 }
 
@@ -147,6 +156,7 @@ fn groups_hold_ranges_and_fwmarks() {
 fn an_empty_group_is_dropped() {
     let (cfg, d) = lvs("virtual_server_group G {\n}\n");
     assert!(d.has_errors());
+    assert_eq!(lines(&d), vec![2], "reported at the closing brace");
     assert!(cfg.lvs.groups.is_empty());
 }
 
@@ -207,18 +217,21 @@ fn sorry_server_options_follow_the_sorry_server() {
 }
 
 #[test]
-fn persistence_granularity_must_be_a_solid_mask() {
+fn persistence_granularity_is_a_netmask_and_implies_persistence() {
+    // Like ipvsadm, keepalived takes masks that are not contiguous.
     let ok = BASE.replace(
-        "protocol TCP",
-        "protocol TCP\n persistence_granularity 255.255.255.0",
-    );
-    let (cfg, d) = lvs(&ok);
-    assert!(d.items().is_empty());
-    assert_eq!(cfg.lvs.virtual_servers[0].persistence_granularity, Some(24));
-    let bad = BASE.replace(
         "protocol TCP",
         "protocol TCP\n persistence_granularity 255.0.255.0",
     );
+    let (cfg, d) = lvs(&ok);
+    assert!(d.items().is_empty(), "{}", messages(&d));
+    let vs = &cfg.lvs.virtual_servers[0];
+    assert_eq!(
+        vs.persistence_granularity,
+        Some(Granularity::V4Mask(std::net::Ipv4Addr::new(255, 0, 255, 0)))
+    );
+    assert_eq!(vs.persistence_timeout, Some(360));
+    let bad = BASE.replace("protocol TCP", "protocol TCP\n persistence_granularity 64");
     assert_eq!(lines(&lvs(&bad).1), vec![5]);
 }
 

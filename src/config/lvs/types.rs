@@ -117,19 +117,26 @@ pub enum Forwarding {
     },
 }
 
-/// `NAT | DR | TUN [type ipip|gue|gre] [port N] [nocsum|csum|remcsum]`. Bad words are
-/// warnings and the method is kept unset (keepalived ignores the line).
+/// `NAT | DR | TUN [type ipip|gue|gre] [port N] [nocsum|csum|remcsum]`. An unknown method is
+/// ignored with a warning; a bad tunnel option leaves a plain ipip tunnel, as keepalived has
+/// already chosen TUN when it reads the options.
 pub fn parse_forwarding(n: &Node, d: &mut Diagnostics) -> Option<Forwarding> {
     let method = n.require_arg(0, "NAT, DR or TUN", d)?;
     match method {
-        "NAT" => return Some(Forwarding::Nat),
-        "DR" => return Some(Forwarding::Dr),
-        "TUN" => {}
+        "NAT" => Some(Forwarding::Nat),
+        "DR" => Some(Forwarding::Dr),
+        "TUN" => Some(tunnel(n, d).unwrap_or(Forwarding::Tun {
+            kind: TunnelType::Ipip,
+            csum: None,
+        })),
         m => {
             d.warn(n.loc, format!("unknown forwarding method '{m}' - ignoring"));
-            return None;
+            None
         }
     }
+}
+
+fn tunnel(n: &Node, d: &mut Diagnostics) -> Option<Forwarding> {
     let mut kind = None;
     let mut port = None;
     let mut csum = None;
@@ -138,9 +145,7 @@ pub fn parse_forwarding(n: &Node, d: &mut Diagnostics) -> Option<Forwarding> {
         match w {
             "type" => {
                 kind = match n.arg(i + 1) {
-                    Some("ipip") => Some("ipip"),
-                    Some("gue") => Some("gue"),
-                    Some("gre") => Some("gre"),
+                    Some(t @ ("ipip" | "gue" | "gre")) => Some(t),
                     Some(t) => {
                         d.warn(n.loc, format!("unknown tunnel type {t} - ignoring"));
                         return None;

@@ -1,10 +1,10 @@
 //! `virtual_server IP [PORT] | fwmark N | group NAME { ... }`.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 
 use super::real_server::{self, RealServer, WEIGHT_LIMIT};
 use super::types::{ip_port, parse_forwarding, Family, Forwarding, Protocol, Sched, SvcFlags};
-use crate::config::checker::values::{flag, int_in, timer_min, Script};
+use crate::config::checker::values::{end, flag, int_in, timer_min, Script};
 use crate::config::diag::{Diagnostics, Loc};
 use crate::config::tree::Node;
 use crate::core::time::Micros;
@@ -26,6 +26,14 @@ pub struct SorryServer {
     pub forwarding: Option<Forwarding>,
 }
 
+/// How clients are grouped for persistence: an IPv4 netmask (need not be contiguous,
+/// as for ipvsadm) or an IPv6 prefix length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Granularity {
+    V4Mask(Ipv4Addr),
+    V6Prefix(u8),
+}
+
 /// The longest persistence IPVS accepts: 31 days.
 pub const MAX_PERSISTENCE: i64 = 31 * 86_400;
 /// `persistence_timeout` given without a value.
@@ -34,6 +42,8 @@ pub const DEFAULT_PERSISTENCE: u32 = 360;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VirtualServer {
     pub loc: Loc,
+    /// The closing brace: keepalived judges the sorry server there.
+    pub end: Loc,
     pub addr: VsAddr,
     pub ip_family: Option<Family>,
     /// None: keepalived warns and uses wlc.
@@ -43,8 +53,7 @@ pub struct VirtualServer {
     pub forwarding: Option<Forwarding>,
     pub persistence_engine: Option<String>,
     pub persistence_timeout: Option<u32>,
-    /// Prefix length of the persistence netmask.
-    pub persistence_granularity: Option<u8>,
+    pub persistence_granularity: Option<Granularity>,
     /// None: keepalived warns and uses UDP (for address services).
     pub protocol: Option<Protocol>,
     /// Loc of the `protocol` line, for the fwmark warning.
@@ -72,9 +81,10 @@ pub struct VirtualServer {
 }
 
 impl VirtualServer {
-    fn new(loc: Loc, addr: VsAddr) -> Self {
+    fn new(loc: Loc, end: Loc, addr: VsAddr) -> Self {
         VirtualServer {
             loc,
+            end,
             addr,
             ip_family: None,
             sched: None,
@@ -143,7 +153,7 @@ fn parse_addr(n: &Node, d: &mut Diagnostics) -> Option<VsAddr> {
 
 pub fn parse(n: &Node, d: &mut Diagnostics) -> Option<VirtualServer> {
     let addr = parse_addr(n, d)?;
-    let mut vs = VirtualServer::new(n.loc, addr);
+    let mut vs = VirtualServer::new(n.loc, end(n), addr);
     if let VsAddr::Ip { ip, .. } = &vs.addr {
         vs.ip_family = Some(Family::of(ip));
     }
@@ -230,8 +240,17 @@ fn option(vs: &mut VirtualServer, c: &Node, d: &mut Diagnostics) {
             }
         }
         "persistence_granularity" => {
-            vs.persistence_granularity =
-                granularity(c, vs.ip_family, d).or(vs.persistence_granularity)
+            if let Some(g) = granularity(c, vs.ip_family, d) {
+                vs.persistence_granularity = Some(g);
+                if vs.ip_family.is_none() {
+                    vs.ip_family = Some(match g {
+                        Granularity::V4Mask(_) => Family::Inet,
+                        Granularity::V6Prefix(_) => Family::Inet6,
+                    });
+                }
+                // A granularity means persistence, even without persistence_timeout.
+                vs.persistence_timeout.get_or_insert(DEFAULT_PERSISTENCE);
+            }
         }
         "protocol" => {
             let p = match c.require_arg(0, "TCP, UDP or SCTP", d) {
@@ -306,28 +325,27 @@ fn uint(c: &Node, lo: i64, hi: i64, d: &mut Diagnostics) -> Option<u32> {
     int_in(c, 0, lo, hi, d).map(|v| v as u32)
 }
 
-/// IPv4: a contiguous dotted netmask; IPv6: a prefix length 1..128. The family is the
-/// server's, or guessed from the value.
-fn granularity(c: &Node, fam: Option<Family>, d: &mut Diagnostics) -> Option<u8> {
+/// The family is the server's, or guessed from the value (a dot means IPv4).
+fn granularity(c: &Node, fam: Option<Family>, d: &mut Diagnostics) -> Option<Granularity> {
     let s = c.require_arg(0, "a netmask", d)?;
     let fam = fam.unwrap_or(if s.contains('.') {
         Family::Inet
     } else {
         Family::Inet6
     });
-    let len = match fam {
-        Family::Inet6 => s.parse::<u8>().ok().filter(|l| (1..=128).contains(l)),
-        Family::Inet => s.parse::<std::net::Ipv4Addr>().ok().and_then(|m| {
-            let bits = u32::from(m);
-            let len = bits.leading_ones();
-            (len > 0 && bits.checked_shl(len).unwrap_or(0) == 0).then_some(len as u8)
-        }),
+    let g = match fam {
+        Family::Inet6 => s
+            .parse::<u8>()
+            .ok()
+            .filter(|l| (1..=128).contains(l))
+            .map(Granularity::V6Prefix),
+        Family::Inet => s.parse::<Ipv4Addr>().ok().map(Granularity::V4Mask),
     };
-    if len.is_none() {
+    if g.is_none() {
         d.warn(
             c.loc,
             format!("invalid persistence_granularity {s} - ignoring"),
         );
     }
-    len
+    g
 }
