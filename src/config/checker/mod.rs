@@ -20,7 +20,7 @@ use crate::config::diag::{Diagnostics, Loc};
 use crate::config::tree::Node;
 use crate::config::value::{ifname_arg, ip_arg};
 use crate::core::time::Micros;
-use values::{flag, int_in, timer_min};
+use values::{connect_timer, flag, int_in, timer_min};
 
 /// Options every checker may carry. `None` means inherited (or the checker type's default).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -139,7 +139,7 @@ pub fn parse_common(
         "bind_port" if connection => common.bind_port = port(c, 0, d),
         "bind_if" if connection => common.bind_if = ifname_arg(c, 0, d),
         "connect_timeout" if connection => {
-            common.connect_timeout = timer_min(c, Micros(1), d).or(common.connect_timeout)
+            common.connect_timeout = connect_timer(c, d).or(common.connect_timeout)
         }
         "fwmark" if connection => {
             common.fwmark = int_in(c, 0, 0, i64::from(u32::MAX), d).map(|v| v as u32)

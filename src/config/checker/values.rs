@@ -36,9 +36,14 @@ pub fn timer_in(n: &Node, lo: Micros, hi: Micros, d: &mut Diagnostics) -> Option
     Some(t)
 }
 
-/// A timer of at least `lo` seconds with keepalived's ceiling (UINT_MAX microseconds).
+/// A timer of at least `lo` (delay_loop, delay_before_retry, warmup have no ceiling).
 pub fn timer_min(n: &Node, lo: Micros, d: &mut Diagnostics) -> Option<Micros> {
-    timer_in(n, lo, Micros(u64::from(u32::MAX)), d)
+    timer_in(n, lo, Micros(u64::MAX), d)
+}
+
+/// `connect_timeout`: keepalived keeps it in an unsigned int of microseconds.
+pub fn connect_timer(n: &Node, d: &mut Diagnostics) -> Option<Micros> {
+    timer_in(n, Micros(1), Micros(u64::from(u32::MAX)), d)
 }
 
 fn secs(t: Micros) -> String {

@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 
 use super::types::{ip_port, parse_forwarding, Forwarding};
-use crate::config::checker::values::{end, flag, int_in, timer_min, Script};
+use crate::config::checker::values::{connect_timer, end, flag, int_in, timer_min, Script};
 use crate::config::checker::{is_checker, parse_checker, Checker};
 use crate::config::diag::{Diagnostics, Loc};
 use crate::config::tree::Node;
@@ -102,9 +102,7 @@ pub fn parse(n: &Node, d: &mut Diagnostics) -> Option<RealServer> {
             }
             "warmup" => rs.warmup = timer_min(c, Micros(0), d).or(rs.warmup),
             "delay_loop" => rs.delay_loop = timer_min(c, Micros(1), d).or(rs.delay_loop),
-            "connect_timeout" => {
-                rs.connect_timeout = timer_min(c, Micros(1), d).or(rs.connect_timeout)
-            }
+            "connect_timeout" => rs.connect_timeout = connect_timer(c, d).or(rs.connect_timeout),
             "smtp_alert" => rs.smtp_alert = flag(c, d).or(rs.smtp_alert),
             "virtualhost" => rs.virtualhost = c.require_arg(0, "a host name", d).map(Into::into),
             "snmp_name" => rs.snmp_name = c.require_arg(0, "a name", d).map(Into::into),

@@ -4,7 +4,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use super::real_server::{self, RealServer, WEIGHT_LIMIT};
 use super::types::{ip_port, parse_forwarding, Family, Forwarding, Protocol, Sched, SvcFlags};
-use crate::config::checker::values::{end, flag, int_in, timer_min, Script};
+use crate::config::checker::values::{connect_timer, end, flag, int_in, timer_min, Script};
 use crate::config::diag::{Diagnostics, Loc};
 use crate::config::tree::Node;
 use crate::core::time::Micros;
@@ -190,9 +190,7 @@ fn option(vs: &mut VirtualServer, c: &Node, d: &mut Diagnostics) {
             vs.delay_before_retry = timer_min(c, Micros(0), d).or(vs.delay_before_retry)
         }
         "warmup" => vs.warmup = timer_min(c, Micros(0), d).or(vs.warmup),
-        "connect_timeout" => {
-            vs.connect_timeout = timer_min(c, Micros(1), d).unwrap_or(vs.connect_timeout)
-        }
+        "connect_timeout" => vs.connect_timeout = connect_timer(c, d).unwrap_or(vs.connect_timeout),
         "delay_loop" => vs.delay_loop = timer_min(c, Micros(1), d).unwrap_or(vs.delay_loop),
         "inhibit_on_failure" => vs.inhibit_on_failure = flag(c, d).unwrap_or(true),
         "lb_algo" | "lvs_sched" => {
