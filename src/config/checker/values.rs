@@ -139,18 +139,29 @@ impl Script {
         Some(Script { cmd, argv })
     }
 
-    /// keepalived only counts scripts it could run: an absolute path that exists, or a
-    /// name found in `PATH`. A missing script is silently disabled.
+    /// keepalived only counts scripts it could run: a path that exists and is executable, or
+    /// a bare name found so in `PATH`. It silently disables the others. A command starting
+    /// `</` only tests that a file can be opened and is not a script.
     pub fn resolves(&self) -> bool {
         let Some(prog) = self.argv.first() else {
             return false;
         };
+        if let Some(rest) = self.cmd.trim_start().strip_prefix('<') {
+            if rest.trim_start().starts_with('/') {
+                return false;
+            }
+        }
         if prog.contains('/') {
-            return Path::new(prog).exists();
+            return executable(Path::new(prog));
         }
         let path = std::env::var_os("PATH").unwrap_or_default();
-        std::env::split_paths(&path).any(|dir| dir.join(prog).is_file())
+        std::env::split_paths(&path).any(|dir| executable(&dir.join(prog)))
     }
+}
+
+fn executable(p: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
 #[cfg(test)]
@@ -192,5 +203,10 @@ mod tests {
             argv: vec!["/nonexistent/script.sh".into()],
         };
         assert!(!missing.resolves());
+        let file_test = Script {
+            cmd: "</etc/passwd".into(),
+            argv: vec!["</etc/passwd".into()],
+        };
+        assert!(!file_test.resolves());
     }
 }

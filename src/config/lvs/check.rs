@@ -298,43 +298,19 @@ fn ports(
     }
 }
 
-/// keepalived refuses (exit code 6 with `-t`) to run, as root, scripts it could find when
-/// `enable_script_security` is off.
+/// keepalived refuses (exit code 6 with `-t`) to run scripts it can find when
+/// `enable_script_security` is off, whoever they would run as.
 fn script_security(cfg: &Config, d: &mut Diagnostics) {
     if cfg.global.enable_script_security {
         return;
     }
-    let global_root = match &cfg.global.script_user {
-        None => true,
-        Some((u, _)) => is_root(u),
-    };
-    let root_run =
-        |s: &Script, user: Option<&str>| s.resolves() && user.map_or(global_root, is_root);
-    for vs in &cfg.lvs.virtual_servers {
-        let mut any = vs
-            .quorum_up
-            .iter()
-            .chain(vs.quorum_down.iter())
-            .any(|s| root_run(s, None));
-        for rs in &vs.real_servers {
-            any |= rs
-                .notify_up
-                .iter()
-                .chain(rs.notify_down.iter())
-                .any(|s| root_run(s, None));
-            for c in &rs.checkers {
-                if let crate::config::checker::CheckerKind::Misc(m) = &c.kind {
-                    let user = m.user.as_ref().map(|(u, _)| u.as_str());
-                    any |= m.path.iter().any(|s| root_run(s, user));
-                }
-            }
-        }
-        if any {
-            d.script_security_violation = true;
-        }
+    if cfg
+        .lvs
+        .virtual_servers
+        .iter()
+        .flat_map(VirtualServer::scripts)
+        .any(Script::resolves)
+    {
+        d.script_security_violation = true;
     }
-}
-
-fn is_root(user: &str) -> bool {
-    user == "root" || user == "0"
 }

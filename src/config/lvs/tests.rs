@@ -284,6 +284,9 @@ fn keepalived_samples_are_judged_as_keepalived_does() {
     };
     let expected: &[(&str, &[u32])] = &[
         ("HTTP_GET.port", &[]),
+        ("IPv6", &[]),
+        // Its flagged lines (4, 5, 11) are on the VRRP side.
+        ("vrrp.lvs_syncd", &[]),
         ("PING_CHECK", &[]),
         ("SMTP_CHECK", &[]),
         ("SSL_GET", &[]),
