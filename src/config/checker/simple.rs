@@ -89,9 +89,9 @@ pub fn parse_dns(n: &Node, common: &mut CheckerCommon, d: &mut Diagnostics) -> O
             }
             "name" => {
                 if let Some(name) = c.require_arg(0, "a domain name", d) {
-                    let labels: Vec<&str> =
-                        name.strip_suffix('.').unwrap_or(name).split('.').collect();
-                    if name != "." && labels.iter().any(|l| l.is_empty()) && !name.is_empty() {
+                    // "" is the root; a trailing dot is an empty label too.
+                    let labels: Vec<&str> = name.split('.').collect();
+                    if !name.is_empty() && labels.iter().any(|l| l.is_empty()) {
                         d.warn(
                             c.loc,
                             format!("DNS_CHECK name '{name}' has an empty label - ignoring"),

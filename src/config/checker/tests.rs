@@ -173,7 +173,11 @@ fn udp_check_reads_hex_payloads_and_reply_patterns() {
     assert_eq!(u.payload, Some(vec![0x01, 0x02, 0xab, 0xcd]));
     assert_eq!(u.reply, Some((vec![0x01, 0x02], Some(vec![0x00, 0xf0]))));
     let (_, lines, _) = checker("UDP_CHECK {\n payload 0g\n min_reply_length 300\n}");
-    assert_eq!(lines, vec![2, 3]);
+    assert_eq!(
+        lines,
+        vec![2, 4],
+        "min > max is judged at the closing brace"
+    );
 }
 
 #[test]

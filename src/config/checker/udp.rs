@@ -30,7 +30,6 @@ impl Default for UdpCheck {
 
 pub fn parse(n: &Node, common: &mut CheckerCommon, d: &mut Diagnostics) -> Option<UdpCheck> {
     let mut u = UdpCheck::default();
-    let mut min_loc = None;
     for c in n.children() {
         match c.keyword() {
             "payload" => match parse_hex(c.args(), false) {
@@ -49,7 +48,6 @@ pub fn parse(n: &Node, common: &mut CheckerCommon, d: &mut Diagnostics) -> Optio
             "min_reply_length" => {
                 if let Some(v) = int_in(c, 0, 0, i64::from(u16::MAX), d) {
                     u.min_reply_length = v as u16;
-                    min_loc = Some(c.loc);
                 }
             }
             "max_reply_length" => {
@@ -66,7 +64,7 @@ pub fn parse(n: &Node, common: &mut CheckerCommon, d: &mut Diagnostics) -> Optio
     }
     if u.min_reply_length > u.max_reply_length {
         d.warn(
-            min_loc.unwrap_or(n.loc),
+            super::values::end(n),
             format!(
                 "UDP_CHECK min_reply_length {} > max_reply_length {} - will always fail",
                 u.min_reply_length, u.max_reply_length

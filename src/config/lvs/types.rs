@@ -122,18 +122,23 @@ pub enum Forwarding {
 /// already chosen TUN when it reads the options.
 pub fn parse_forwarding(n: &Node, d: &mut Diagnostics) -> Option<Forwarding> {
     let method = n.require_arg(0, "NAT, DR or TUN", d)?;
-    match method {
-        "NAT" => Some(Forwarding::Nat),
-        "DR" => Some(Forwarding::Dr),
-        "TUN" => Some(tunnel(n, d).unwrap_or(Forwarding::Tun {
+    if !matches!(method, "NAT" | "DR" | "TUN") {
+        d.warn(
+            n.loc,
+            format!("unknown forwarding method '{method}' - ignoring"),
+        );
+        return None;
+    }
+    // keepalived reads tunnel options after any method, and keeps the method when they are bad.
+    let tun = tunnel(n, d);
+    Some(match method {
+        "NAT" => Forwarding::Nat,
+        "DR" => Forwarding::Dr,
+        _ => tun.unwrap_or(Forwarding::Tun {
             kind: TunnelType::Ipip,
             csum: None,
-        })),
-        m => {
-            d.warn(n.loc, format!("unknown forwarding method '{m}' - ignoring"));
-            None
-        }
-    }
+        }),
+    })
 }
 
 fn tunnel(n: &Node, d: &mut Diagnostics) -> Option<Forwarding> {
