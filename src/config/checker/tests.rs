@@ -153,8 +153,9 @@ fn dns_check_knows_its_record_types() {
         panic!("not a DNS_CHECK");
     };
     assert_eq!((q.qtype, q.name.as_str()), (DnsType::Aaaa, "example.com"));
-    let (_, lines, _) = checker("DNS_CHECK {\n type FOO\n name a..b\n}");
-    assert_eq!(lines, vec![2, 3]);
+    let (_, lines, _) = checker("DNS_CHECK {\n type FOO\n name a..b\n name a.b.\n name \"\"\n}");
+    // A trailing dot is an empty label too; "" is the root.
+    assert_eq!(lines, vec![2, 3, 4]);
 }
 
 #[test]

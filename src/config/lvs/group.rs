@@ -48,7 +48,7 @@ pub fn parse(n: &Node, d: &mut Diagnostics) -> Option<VirtualServerGroup> {
     };
     for c in n.children() {
         if c.keyword() == "fwmark" {
-            let Some(mark) = int_in(c, 0, 1, i64::from(u32::MAX), d) else {
+            let Some(mark) = int_in(c, 0, 0, i64::from(u32::MAX), d) else {
                 continue;
             };
             let family = match c.arg(1) {

@@ -244,6 +244,38 @@ fn port_zero_without_persistence_turns_persistence_on() {
 }
 
 #[test]
+fn tunnel_options_after_nat_are_flagged_but_nat_is_kept() {
+    let (cfg, d) = lvs(&BASE.replace("lb_kind DR", "lb_kind NAT xx"));
+    assert_eq!(lines(&d), vec![3]);
+    assert_eq!(cfg.lvs.virtual_servers[0].forwarding, Some(Forwarding::Nat));
+}
+
+#[test]
+fn fwmark_zero_is_a_valid_mark() {
+    let text = BASE
+        .replace("virtual_server 10.0.0.1 80", "virtual_server fwmark 0")
+        .replace("protocol TCP", "")
+        .replace("real_server 10.0.0.2 80", "real_server 10.0.0.2");
+    let (cfg, d) = lvs(&text);
+    assert!(d.items().is_empty(), "{}", messages(&d));
+    assert_eq!(cfg.lvs.virtual_servers[0].addr, VsAddr::Fwmark(0));
+}
+
+#[test]
+fn a_server_with_a_bad_address_or_port_is_dropped() {
+    let text = format!(
+        "{}{}",
+        BASE.replace("10.0.0.1 80", "10.0.0.1 99999"),
+        BASE.replace("real_server 10.0.0.2 80", "real_server bad 80")
+    );
+    let (cfg, d) = lvs(&text);
+    assert!(d.has_errors());
+    // The second virtual server loses its only real server and is ignored too.
+    assert_eq!(lines(&d), vec![1, 13, 9], "{}", messages(&d));
+    assert!(cfg.lvs.virtual_servers.is_empty());
+}
+
+#[test]
 fn the_ssl_block_holds_file_names() {
     let (cfg, d) = lvs("SSL {\n password secret\n ca /etc/ca.pem\n key /etc/k.pem\n bogus\n}\n");
     assert_eq!(lines(&d), vec![5]);

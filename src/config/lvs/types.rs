@@ -204,12 +204,22 @@ fn tunnel(n: &Node, d: &mut Diagnostics) -> Option<Forwarding> {
     }
 }
 
-/// `IP [PORT]` at argument `i`: the server address of real_server, sorry_server and group entries.
+/// `IP [PORT]` at argument `i`: the address of virtual_server, real_server and sorry_server.
 pub fn ip_port(n: &Node, i: usize, d: &mut Diagnostics) -> Option<(IpAddr, Option<u16>)> {
     let ip = crate::config::value::ip_arg(n, i, d)?;
+    // A bad port drops the whole server, so it is an error, not a range warning.
     let port = match n.arg(i + 1) {
         None => None,
-        Some(_) => Some(int_in(n, i + 1, 0, 65535, d)? as u16),
+        Some(p) => match p.parse::<u16>() {
+            Ok(p) => Some(p),
+            Err(_) => {
+                d.error(
+                    n.loc,
+                    format!("'{}': expected a port, got '{p}'", n.keyword()),
+                );
+                return None;
+            }
+        },
     };
     Some((ip, port))
 }

@@ -137,7 +137,7 @@ impl VirtualServer {
 fn parse_addr(n: &Node, d: &mut Diagnostics) -> Option<VsAddr> {
     match n.arg(0) {
         Some("fwmark") => {
-            let m = int_in(n, 1, 1, i64::from(u32::MAX), d)?;
+            let m = int_in(n, 1, 0, i64::from(u32::MAX), d)?;
             Some(VsAddr::Fwmark(m as u32))
         }
         Some("group") => {
