@@ -95,8 +95,14 @@ pub fn is_checker(kw: &str) -> bool {
 pub fn parse_checker(n: &Node, d: &mut Diagnostics) -> Option<Checker> {
     let mut common = CheckerCommon::default();
     let kind = match n.keyword() {
-        "TCP_CHECK" => simple_block(n, &mut common, d).then_some(CheckerKind::Tcp)?,
-        "PING_CHECK" => simple_block(n, &mut common, d).then_some(CheckerKind::Ping)?,
+        "TCP_CHECK" => {
+            common_only(n, &mut common, d);
+            CheckerKind::Tcp
+        }
+        "PING_CHECK" => {
+            common_only(n, &mut common, d);
+            CheckerKind::Ping
+        }
         "HTTP_GET" => CheckerKind::Http(http::parse(n, &mut common, d)?),
         "SSL_GET" => CheckerKind::Ssl(http::parse(n, &mut common, d)?),
         "MISC_CHECK" => CheckerKind::Misc(misc::parse(n, &mut common, d)?),
@@ -115,13 +121,12 @@ pub fn parse_checker(n: &Node, d: &mut Diagnostics) -> Option<Checker> {
 }
 
 /// A checker with only the shared options (TCP_CHECK, PING_CHECK).
-fn simple_block(n: &Node, common: &mut CheckerCommon, d: &mut Diagnostics) -> bool {
+fn common_only(n: &Node, common: &mut CheckerCommon, d: &mut Diagnostics) {
     for c in n.children() {
         if !parse_common(c, true, common, d) {
             d.unknown_keyword(c.loc, c.keyword());
         }
     }
-    true
 }
 
 /// The shared options; `connection` adds the socket ones (not for MISC, FILE and BFD).

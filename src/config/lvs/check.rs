@@ -19,10 +19,9 @@ pub fn check(cfg: &mut Config, d: &mut Diagnostics) {
                 match groups.iter().find(|g| &g.name == name) {
                     Some(g) => Some(g),
                     None => {
-                        d.warn(
-                        vs.loc,
-                        format!("virtual_server_group {name} is not defined - ignoring virtual server"),
-                    );
+                        // keepalived drops such a server without a word; say why.
+                        let msg = format!("virtual_server_group {name} is not defined");
+                        d.warn(vs.loc, format!("{msg} - ignoring virtual server"));
                         continue;
                     }
                 }
@@ -129,7 +128,7 @@ fn families(vs: &mut VirtualServer, group: Option<&VirtualServerGroup>, d: &mut 
                     d.error(
                         rs.end,
                         format!(
-                            "real server {} is not of the virtual server's address family - skipping it",
+                            "real server {} is of another address family - skipping it",
                             rs.ip
                         ),
                     );
@@ -145,7 +144,8 @@ fn families(vs: &mut VirtualServer, group: Option<&VirtualServerGroup>, d: &mut 
         if !tunnelled(s.forwarding) {
             let f = Family::of(&s.ip);
             if fam.is_some_and(|v| v != f) {
-                d.error(vs.end, format!("sorry server {} is not of the virtual server's address family - skipping it", s.ip));
+                let msg = format!("sorry server {} is of another address family", s.ip);
+                d.error(vs.end, format!("{msg} - skipping it"));
                 vs.sorry_server = None;
             } else {
                 fam = Some(f);
@@ -189,7 +189,11 @@ fn address_service(
     if zero_port && vs.persistence_timeout.is_none() {
         d.warn(
             vs.loc,
-            format!("virtual server {}: port 0 is only valid for persistent services - setting persistence_timeout {DEFAULT_PERSISTENCE}", vs.describe()),
+            format!(
+                "virtual server {}: port 0 needs persistence - setting persistence_timeout {}",
+                vs.describe(),
+                DEFAULT_PERSISTENCE
+            ),
         );
         vs.persistence_timeout = Some(DEFAULT_PERSISTENCE);
     }
@@ -235,7 +239,11 @@ fn real_servers(vs: &mut VirtualServer, d: &mut Diagnostics) {
     if u64::from(vs.quorum) > sum {
         d.warn(
             vs.loc,
-            format!("virtual server {}: quorum {} exceeds the real servers' total weight {sum} - reducing it", vs.describe(), vs.quorum),
+            format!(
+                "virtual server {}: quorum {} exceeds the real servers' weight {sum} - reducing it",
+                vs.describe(),
+                vs.quorum
+            ),
         );
         vs.quorum = sum as u32;
     }
