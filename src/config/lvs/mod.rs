@@ -4,12 +4,14 @@
 mod check;
 mod group;
 mod real_server;
+mod timing;
 mod types;
 mod virtual_server;
 
 pub use check::check;
 pub use group::{VirtualServerGroup, VsgFwmark, VsgRange};
 pub use real_server::RealServer;
+pub use timing::{checker_timing, Timing};
 pub use types::{Family, Forwarding, Protocol, Sched, SvcFlags, TunnelCsum, TunnelType};
 pub use virtual_server::{Granularity, SorryServer, VirtualServer, VsAddr};
 

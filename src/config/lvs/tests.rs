@@ -276,6 +276,55 @@ fn a_server_with_a_bad_address_or_port_is_dropped() {
 }
 
 #[test]
+fn checkers_inherit_timing_from_real_and_virtual_servers() {
+    let text = BASE
+        .replace("protocol TCP", "protocol TCP\n delay_loop 10\n retry 5")
+        .replace(
+            "weight 2",
+            "weight 2\n  delay_before_retry 2\n  HTTP_GET {\n   url {\n    path /\n   }\n   \
+             connect_timeout 1\n  }\n  DNS_CHECK {\n   retry 7\n  }\n  MISC_CHECK {\n   \
+             misc_path /x\n  }",
+        );
+    let (cfg, d) = lvs(&text);
+    assert!(d.items().is_empty(), "{}", messages(&d));
+    let vs = &cfg.lvs.virtual_servers[0];
+    let rs = &vs.real_servers[0];
+    let t: Vec<Timing> = rs
+        .checkers
+        .iter()
+        .map(|c| checker_timing(vs, rs, c))
+        .collect();
+    let s = crate::core::time::Micros::from_secs;
+    assert_eq!(t[0].connect_timeout, s(1));
+    assert_eq!(t[0].delay_loop, s(10));
+    assert_eq!(t[0].warmup, s(10), "warmup defaults to the delay_loop");
+    assert_eq!((t[0].retry, t[1].retry, t[2].retry), (5, 7, 5));
+    assert_eq!(t[1].delay_before_retry, s(2));
+    assert_eq!(t[1].connect_timeout, s(5));
+}
+
+#[test]
+fn checker_types_have_their_own_retry_defaults() {
+    let text = BASE.replace(
+        "weight 2",
+        "HTTP_GET {\n url {\n path /\n }\n }\n DNS_CHECK {\n }\n MISC_CHECK {\n misc_path /x\n }",
+    );
+    let (cfg, _) = lvs(&text);
+    let vs = &cfg.lvs.virtual_servers[0];
+    let rs = &vs.real_servers[0];
+    let t: Vec<Timing> = rs
+        .checkers
+        .iter()
+        .map(|c| checker_timing(vs, rs, c))
+        .collect();
+    let s = crate::core::time::Micros::from_secs;
+    assert_eq!((t[0].retry, t[1].retry, t[2].retry), (1, 3, 0));
+    assert_eq!(t[0].delay_before_retry, s(3));
+    assert_eq!(t[1].delay_before_retry, s(60), "DNS waits a delay_loop");
+    assert_eq!(t[2].delay_before_retry, s(1));
+}
+
+#[test]
 fn the_ssl_block_holds_file_names() {
     let (cfg, d) = lvs("SSL {\n password secret\n ca /etc/ca.pem\n key /etc/k.pem\n bogus\n}\n");
     assert_eq!(lines(&d), vec![5]);
