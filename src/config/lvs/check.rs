@@ -262,46 +262,53 @@ fn real_servers(vs: &mut VirtualServer, d: &mut Diagnostics) {
     }
 }
 
-/// Direct routing and tunnels cannot change the port: a real server's must match the service's,
-/// and with a fwmark it is ignored.
+/// Direct routing and tunnels cannot change the port: a real server's must match the
+/// service's, and with a fwmark it is ignored. For a single-address service keepalived then
+/// sets the port itself (NAT real servers without a port take the service's).
 fn ports(
-    vs: &VirtualServer,
+    vs: &mut VirtualServer,
     group: Option<&VirtualServerGroup>,
     uses_fwmark: bool,
     d: &mut Diagnostics,
 ) {
-    let vs_port = match (&vs.addr, group) {
+    let vs_ports: Vec<u16> = match (&vs.addr, group) {
         (VsAddr::Ip { port, .. }, _) => vec![port.unwrap_or(0)],
         (_, Some(g)) => g.ranges.iter().map(|r| r.port).collect(),
         _ => Vec::new(),
     };
-    for rs in &vs.real_servers {
-        let fwd = rs.forwarding.or(vs.forwarding);
-        let Some(port) = rs.port.filter(|p| *p != 0) else {
+    let single = match &vs.addr {
+        VsAddr::Ip { port, .. } => Some(port.unwrap_or(0)),
+        _ => None,
+    };
+    let name = vs.describe();
+    let vs_fwd = vs.forwarding;
+    for rs in &mut vs.real_servers {
+        let nat = rs.forwarding.or(vs_fwd) == Some(Forwarding::Nat);
+        let port = rs.port.unwrap_or(0);
+        if nat {
+            if port == 0 {
+                if let Some(p) = single {
+                    rs.port = Some(p);
+                }
+            }
             continue;
-        };
-        if fwd == Some(Forwarding::Nat) {
+        }
+        if port == 0 {
             continue;
         }
         if uses_fwmark {
-            d.warn(
-                rs.loc,
-                format!(
-                    "fwmark virtual server {}: real server {} port {port} will be ignored",
-                    vs.describe(),
-                    rs.ip
-                ),
-            );
+            let msg = format!("real server {} port {port} will be ignored", rs.ip);
+            d.warn(rs.loc, format!("fwmark virtual server {name}: {msg}"));
+            if single.is_none() && group.is_none() {
+                rs.port = None;
+            }
         }
-        if vs_port.iter().any(|p| *p != port) && !matches!(vs.addr, VsAddr::Fwmark(_)) {
-            d.warn(
-                rs.loc,
-                format!(
-                    "virtual server {} and real server {} ports don't match",
-                    vs.describe(),
-                    rs.ip
-                ),
-            );
+        if vs_ports.iter().any(|p| *p != port) {
+            let msg = format!("real server {} ports don't match", rs.ip);
+            d.warn(rs.loc, format!("virtual server {name} and {msg}"));
+            if let Some(p) = single {
+                rs.port = Some(p);
+            }
         }
     }
 }

@@ -325,6 +325,20 @@ fn checker_types_have_their_own_retry_defaults() {
 }
 
 #[test]
+fn real_server_ports_follow_the_service_when_they_cannot_differ() {
+    let text = BASE.replace("real_server 10.0.0.2 80", "real_server 10.0.0.2 81");
+    let (cfg, d) = lvs(&text);
+    assert_eq!(lines(&d), vec![5], "{}", messages(&d));
+    assert_eq!(cfg.lvs.virtual_servers[0].real_servers[0].port, Some(80));
+    let nat = BASE
+        .replace("lb_kind DR", "lb_kind NAT")
+        .replace("real_server 10.0.0.2 80", "real_server 10.0.0.2");
+    let (cfg, d) = lvs(&nat);
+    assert!(d.items().is_empty(), "{}", messages(&d));
+    assert_eq!(cfg.lvs.virtual_servers[0].real_servers[0].port, Some(80));
+}
+
+#[test]
 fn the_ssl_block_holds_file_names() {
     let (cfg, d) = lvs("SSL {\n password secret\n ca /etc/ca.pem\n key /etc/k.pem\n bogus\n}\n");
     assert_eq!(lines(&d), vec![5]);
