@@ -1,1 +1,0 @@
-//! The checker blocks of a real_server. PLACEHOLDER.

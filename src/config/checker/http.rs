@@ -1,0 +1,175 @@
+//! HTTP_GET and SSL_GET: the url blocks and the request options.
+
+use super::values::{end, flag, int_in};
+use super::{parse_common, CheckerCommon};
+use crate::config::diag::{Diagnostics, Loc};
+use crate::config::tree::Node;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum HttpProtocol {
+    /// `1.0`: keepalived's default.
+    #[default]
+    V10,
+    /// `1.0C`: HTTP/1.0 with `Connection: close`.
+    V10Close,
+    V11,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Url {
+    pub loc: Loc,
+    pub path: String,
+    /// MD5 of the body.
+    pub digest: Option<[u8; 16]>,
+    /// Accepted status ranges; empty means 200-299.
+    pub status_codes: Vec<(u16, u16)>,
+    pub virtualhost: Option<String>,
+    pub regex: Option<String>,
+    pub regex_no_match: bool,
+    pub regex_options: Vec<String>,
+    pub regex_min_offset: Option<u32>,
+    pub regex_max_offset: Option<u32>,
+    pub regex_stack: Option<u32>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HttpCheck {
+    pub urls: Vec<Url>,
+    pub http_protocol: HttpProtocol,
+    pub virtualhost: Option<String>,
+    pub enable_sni: bool,
+    pub fast_recovery: bool,
+}
+
+pub fn parse(n: &Node, common: &mut CheckerCommon, d: &mut Diagnostics) -> Option<HttpCheck> {
+    let mut h = HttpCheck::default();
+    for c in n.children() {
+        match c.keyword() {
+            "url" => {
+                if let Some(u) = parse_url(c, d) {
+                    h.urls.push(u);
+                }
+            }
+            "virtualhost" => h.virtualhost = c.require_arg(0, "a host name", d).map(Into::into),
+            "http_protocol" => match c.require_arg(0, "1.0, 1.0C or 1.1", d) {
+                Some("1.0") => h.http_protocol = HttpProtocol::V10,
+                Some("1.0C" | "1.0c") => h.http_protocol = HttpProtocol::V10Close,
+                Some("1.1") => h.http_protocol = HttpProtocol::V11,
+                Some(v) => d.warn(
+                    c.loc,
+                    format!("invalid http_protocol version {v} - ignoring"),
+                ),
+                None => {}
+            },
+            "enable_sni" => h.enable_sni = flag(c, d).unwrap_or(h.enable_sni),
+            "fast_recovery" => h.fast_recovery = flag(c, d).unwrap_or(h.fast_recovery),
+            _ => {
+                if !parse_common(c, true, common, d) {
+                    d.unknown_keyword(c.loc, c.keyword());
+                }
+            }
+        }
+    }
+    if h.urls.is_empty() {
+        d.error(
+            end(n),
+            format!("{} checker has no urls specified - ignoring", n.keyword()),
+        );
+        return None;
+    }
+    Some(h)
+}
+
+fn parse_url(n: &Node, d: &mut Diagnostics) -> Option<Url> {
+    let mut u = Url {
+        loc: n.loc,
+        ..Url::default()
+    };
+    let mut have_path = false;
+    for c in n.children() {
+        match c.keyword() {
+            "path" => {
+                if let Some(p) = c.require_arg(0, "a path", d) {
+                    u.path = p.to_string();
+                    have_path = true;
+                }
+            }
+            "digest" => {
+                u.digest = c
+                    .require_arg(0, "an MD5 digest", d)
+                    .and_then(|s| digest(c, s, d))
+            }
+            "status_code" => {
+                for w in c.args() {
+                    match parse_status(w) {
+                        Some(r) => u.status_codes.push(r),
+                        None => d.warn(c.loc, format!("invalid HTTP status code '{w}'")),
+                    }
+                }
+            }
+            "virtualhost" => u.virtualhost = c.require_arg(0, "a host name", d).map(Into::into),
+            "regex" => u.regex = c.require_arg(0, "a regular expression", d).map(Into::into),
+            "regex_no_match" => u.regex_no_match = flag(c, d).unwrap_or(u.regex_no_match),
+            "regex_options" => u.regex_options = c.args().to_vec(),
+            "regex_min_offset" => u.regex_min_offset = uint(c, d),
+            "regex_max_offset" => u.regex_max_offset = uint(c, d),
+            "regex_stack" => u.regex_stack = uint(c, d),
+            k => d.unknown_keyword(c.loc, k),
+        }
+    }
+    if !have_path {
+        d.error(end(n), "url has no path - ignoring");
+        return None;
+    }
+    if let (Some(lo), Some(hi)) = (u.regex_min_offset, u.regex_max_offset) {
+        if lo > hi {
+            d.warn(n.loc, "regex_min_offset is beyond regex_max_offset");
+        }
+    }
+    Some(u)
+}
+
+fn uint(c: &Node, d: &mut Diagnostics) -> Option<u32> {
+    int_in(c, 0, 0, i64::from(u32::MAX), d).map(|v| v as u32)
+}
+
+/// 32 hex characters, the form `genhash` prints.
+fn digest(c: &Node, s: &str, d: &mut Diagnostics) -> Option<[u8; 16]> {
+    if s.len() != 32 {
+        d.error(
+            c.loc,
+            format!("digest '{s}' has {} characters rather than 32", s.len()),
+        );
+        return None;
+    }
+    let mut out = [0u8; 16];
+    for (i, b) in out.iter_mut().enumerate() {
+        match s
+            .get(2 * i..2 * i + 2)
+            .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            Some(v) => *b = v,
+            None => {
+                d.error(c.loc, format!("digest '{s}' is not hexadecimal"));
+                return None;
+            }
+        }
+    }
+    Some(out)
+}
+
+/// `N` or `A-B`, codes 100..=599.
+pub fn parse_status(w: &str) -> Option<(u16, u16)> {
+    let code = |s: &str| {
+        s.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| s.parse::<u16>().ok())
+            .flatten()
+            .filter(|c| (100..=599).contains(c))
+    };
+    let (lo, hi) = match w.split_once('-') {
+        Some((a, b)) => (code(a)?, code(b)?),
+        None => (code(w)?, code(w)?),
+    };
+    (lo <= hi).then_some((lo, hi))
+}

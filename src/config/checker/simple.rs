@@ -1,0 +1,201 @@
+//! The checkers with a handful of options: SMTP_CHECK, DNS_CHECK, FILE_CHECK, BFD_CHECK.
+
+use super::values::int_in;
+use super::{parse_common, CheckerCommon};
+use crate::config::diag::{Diagnostics, Loc};
+use crate::config::tree::Node;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SmtpCheck {
+    /// Default `smtpchecker.keepalived.org`.
+    pub helo_name: Option<String>,
+    /// The old `host { ... }` blocks: each is one more server to try with its own socket options.
+    pub hosts: Vec<CheckerCommon>,
+}
+
+pub fn parse_smtp(n: &Node, common: &mut CheckerCommon, d: &mut Diagnostics) -> Option<SmtpCheck> {
+    let mut s = SmtpCheck::default();
+    for c in n.children() {
+        match c.keyword() {
+            "helo_name" => s.helo_name = c.require_arg(0, "a name", d).map(Into::into),
+            "host" => {
+                let mut h = CheckerCommon::default();
+                for hc in c.children() {
+                    if !parse_common(hc, true, &mut h, d) {
+                        d.unknown_keyword(hc.loc, hc.keyword());
+                    }
+                }
+                s.hosts.push(h);
+            }
+            _ => {
+                if !parse_common(c, true, common, d) {
+                    d.unknown_keyword(c.loc, c.keyword());
+                }
+            }
+        }
+    }
+    Some(s)
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DnsType {
+    A,
+    Ns,
+    Cname,
+    #[default]
+    Soa,
+    Mx,
+    Txt,
+    Aaaa,
+    Rrsig,
+    Dnskey,
+}
+
+impl DnsType {
+    pub fn from_name(s: &str) -> Option<Self> {
+        Some(match s.to_ascii_uppercase().as_str() {
+            "A" => Self::A,
+            "NS" => Self::Ns,
+            "CNAME" => Self::Cname,
+            "SOA" => Self::Soa,
+            "MX" => Self::Mx,
+            "TXT" => Self::Txt,
+            "AAAA" => Self::Aaaa,
+            "RRSIG" => Self::Rrsig,
+            "DNSKEY" => Self::Dnskey,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DnsCheck {
+    pub qtype: DnsType,
+    /// The name queried; empty is the root.
+    pub name: String,
+}
+
+pub fn parse_dns(n: &Node, common: &mut CheckerCommon, d: &mut Diagnostics) -> Option<DnsCheck> {
+    let mut q = DnsCheck::default();
+    for c in n.children() {
+        match c.keyword() {
+            "type" => {
+                if let Some(t) = c.require_arg(0, "a DNS record type", d) {
+                    match DnsType::from_name(t) {
+                        Some(t) => q.qtype = t,
+                        None => d.warn(c.loc, format!("unknown DNS check type {t} - ignoring")),
+                    }
+                }
+            }
+            "name" => {
+                if let Some(name) = c.require_arg(0, "a domain name", d) {
+                    // "" is the root; a trailing dot is an empty label too.
+                    let labels: Vec<&str> = name.split('.').collect();
+                    if !name.is_empty() && labels.iter().any(|l| l.is_empty()) {
+                        d.warn(
+                            c.loc,
+                            format!("DNS_CHECK name '{name}' has an empty label - ignoring"),
+                        );
+                    } else if labels.iter().any(|l| l.len() > 63) || name.len() > 253 {
+                        d.warn(
+                            c.loc,
+                            format!("DNS_CHECK name '{name}' is too long - ignoring"),
+                        );
+                    } else {
+                        q.name = name.to_string();
+                    }
+                }
+            }
+            _ => {
+                if !parse_common(c, true, common, d) {
+                    d.unknown_keyword(c.loc, c.keyword());
+                }
+            }
+        }
+    }
+    Some(q)
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FileCheck {
+    /// The name of a top-level `track_file` block.
+    pub track_file: String,
+    pub track_file_loc: Loc,
+    /// 0 means: any non-zero value in the file is down.
+    pub weight: i32,
+    pub reverse: bool,
+}
+
+pub fn parse_file(n: &Node, _common: &mut CheckerCommon, d: &mut Diagnostics) -> Option<FileCheck> {
+    let mut f = FileCheck {
+        weight: 1,
+        ..FileCheck::default()
+    };
+    let mut named = false;
+    for c in n.children() {
+        match c.keyword() {
+            "track_file" => {
+                if let Some(t) = c.require_arg(0, "a track_file name", d) {
+                    f.track_file = t.to_string();
+                    f.track_file_loc = c.loc;
+                    named = true;
+                }
+            }
+            "weight" => {
+                let lim = i64::from(i32::MAX);
+                if let Some(w) = int_in(c, 0, -lim, lim, d) {
+                    match c.arg(1) {
+                        None | Some("noreverse") => {
+                            f.weight = w as i32;
+                            f.reverse = false;
+                        }
+                        Some("reverse") => {
+                            f.weight = w as i32;
+                            f.reverse = true;
+                        }
+                        Some(o) => d.warn(
+                            c.loc,
+                            format!("unknown track file weight option {o} - ignoring"),
+                        ),
+                    }
+                }
+            }
+            k => d.unknown_keyword(c.loc, k),
+        }
+    }
+    if !named {
+        d.error(
+            super::values::end(n),
+            "FILE_CHECK has no track_file - ignoring",
+        );
+        return None;
+    }
+    Some(f)
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BfdCheck {
+    /// The name of a `bfd_instance`.
+    pub name: String,
+}
+
+pub fn parse_bfd(n: &Node, common: &mut CheckerCommon, d: &mut Diagnostics) -> Option<BfdCheck> {
+    let mut b = BfdCheck::default();
+    for c in n.children() {
+        match c.keyword() {
+            "name" => {
+                b.name = c
+                    .require_arg(0, "a bfd_instance name", d)
+                    .unwrap_or_default()
+                    .to_string()
+            }
+            "alpha" => common.alpha = super::values::flag(c, d).or(common.alpha),
+            k => d.unknown_keyword(c.loc, k),
+        }
+    }
+    if b.name.is_empty() {
+        d.error(super::values::end(n), "BFD_CHECK has no name - ignoring");
+        return None;
+    }
+    Some(b)
+}

@@ -1,0 +1,212 @@
+//! Value forms the LVS side shares: ranged timers and integers that keepalived ignores with a
+//! warning when out of range, hex strings with `X` wildcards, and notify/check scripts.
+
+use std::path::Path;
+
+use crate::config::diag::{Diagnostics, Loc};
+use crate::config::tree::Node;
+use crate::config::value::timer_arg;
+use crate::core::time::Micros;
+
+/// Where a block closes: keepalived reports what is missing from a block there.
+pub fn end(n: &Node) -> Loc {
+    Loc {
+        file: n.loc.file,
+        line: n.end_line,
+    }
+}
+
+/// A timer within `lo..=hi`: bad syntax is an error, out of range a warning (keepalived then
+/// keeps its default).
+pub fn timer_in(n: &Node, lo: Micros, hi: Micros, d: &mut Diagnostics) -> Option<Micros> {
+    let t = timer_arg(n, 0, d)?;
+    if t < lo || t > hi {
+        d.warn(
+            n.loc,
+            format!(
+                "'{}' {} is outside {}..{} seconds - ignoring",
+                n.keyword(),
+                n.arg(0).unwrap_or_default(),
+                secs(lo),
+                secs(hi)
+            ),
+        );
+        return None;
+    }
+    Some(t)
+}
+
+/// A timer of at least `lo` (delay_loop, delay_before_retry, warmup have no ceiling).
+pub fn timer_min(n: &Node, lo: Micros, d: &mut Diagnostics) -> Option<Micros> {
+    timer_in(n, lo, Micros(u64::MAX), d)
+}
+
+/// `connect_timeout`: keepalived keeps it in an unsigned int of microseconds.
+pub fn connect_timer(n: &Node, d: &mut Diagnostics) -> Option<Micros> {
+    timer_in(n, Micros(1), Micros(u64::from(u32::MAX)), d)
+}
+
+fn secs(t: Micros) -> String {
+    if t.0.is_multiple_of(1_000_000) {
+        format!("{}", t.0 / 1_000_000)
+    } else {
+        format!("{}.{:06}", t.0 / 1_000_000, t.0 % 1_000_000)
+    }
+}
+
+/// Argument `i` as an integer: not a number is an error, out of `lo..=hi` a warning.
+pub fn int_in(n: &Node, i: usize, lo: i64, hi: i64, d: &mut Diagnostics) -> Option<i64> {
+    let s = n.require_arg(i, "a number", d)?;
+    let v: i64 = match s.parse() {
+        Ok(v) => v,
+        Err(_) => {
+            d.error(
+                n.loc,
+                format!("'{}': expected a number, got '{s}'", n.keyword()),
+            );
+            return None;
+        }
+    };
+    if !(lo..=hi).contains(&v) {
+        d.warn(
+            n.loc,
+            format!("'{}' {v} is outside {lo}..{hi} - ignoring", n.keyword()),
+        );
+        return None;
+    }
+    Some(v)
+}
+
+/// A keyword that is a flag, optionally followed by a boolean (`alpha`, `inhibit_on_failure`).
+pub fn flag(n: &Node, d: &mut Diagnostics) -> Option<bool> {
+    crate::config::value::bool_arg(n, 0, d)
+}
+
+/// `0x`-less hex bytes, one or two digits each, separated by spaces; with `wildcards`, an `X`
+/// digit matches anything. Returns the bytes and, when any `X` was used, a mask whose set bits
+/// are the don't-care ones.
+pub fn parse_hex(words: &[String], wildcards: bool) -> Option<(Vec<u8>, Option<Vec<u8>>)> {
+    let mut data = Vec::new();
+    let mut mask = Vec::new();
+    let mut any_wild = false;
+    for w in words.iter().flat_map(|w| w.split([' ', '\t'])) {
+        let digits = w.as_bytes();
+        for pair in digits.chunks(2) {
+            let mut val = 0u8;
+            let mut m = 0u8;
+            for &c in pair {
+                val <<= 4;
+                m <<= 4;
+                match c {
+                    b'X' | b'x' if wildcards => {
+                        m |= 0x0f;
+                        any_wild = true;
+                    }
+                    _ => val |= (c as char).to_digit(16)? as u8,
+                }
+            }
+            data.push(val);
+            mask.push(m);
+        }
+    }
+    if data.is_empty() || data.len() > usize::from(u16::MAX) {
+        return None;
+    }
+    Some((data, any_wild.then_some(mask)))
+}
+
+/// A script keepalived runs: the command line as written, and its words.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Script {
+    pub cmd: String,
+    pub argv: Vec<String>,
+}
+
+impl Script {
+    /// The rest of the line from argument 0: one quoted word holding the whole command, or
+    /// the words as given.
+    pub fn from_args(n: &Node, d: &mut Diagnostics) -> Option<Script> {
+        if n.args().is_empty() {
+            d.error(n.loc, format!("'{}' needs a script", n.keyword()));
+            return None;
+        }
+        let cmd = n.args().join(" ");
+        let argv: Vec<String> = cmd.split_whitespace().map(str::to_string).collect();
+        if argv.is_empty() {
+            d.error(n.loc, format!("'{}' needs a script", n.keyword()));
+            return None;
+        }
+        Some(Script { cmd, argv })
+    }
+
+    /// keepalived only counts scripts it could run: a path that exists and is executable, or
+    /// a bare name found so in `PATH`. It silently disables the others. A command starting
+    /// `</` only tests that a file can be opened and is not a script.
+    pub fn resolves(&self) -> bool {
+        let Some(prog) = self.argv.first() else {
+            return false;
+        };
+        if let Some(rest) = self.cmd.trim_start().strip_prefix('<') {
+            if rest.trim_start().starts_with('/') {
+                return false;
+            }
+        }
+        if prog.contains('/') {
+            return executable(Path::new(prog));
+        }
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        std::env::split_paths(&path).any(|dir| executable(&dir.join(prog)))
+    }
+}
+
+fn executable(p: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn w(s: &str) -> Vec<String> {
+        s.split(' ').map(str::to_string).collect()
+    }
+
+    #[test]
+    fn hex_strings_take_one_or_two_digits_per_byte() {
+        let (b, m) = parse_hex(&w("0a 1 ff"), false).unwrap_or_default();
+        assert_eq!(b, vec![0x0a, 0x01, 0xff]);
+        assert_eq!(m, None);
+        assert!(parse_hex(&w("0g"), false).is_none());
+        assert!(parse_hex(&[], false).is_none());
+    }
+
+    #[test]
+    fn reply_patterns_may_wildcard_digits() {
+        let (b, m) = parse_hex(&w("12X"), true).unwrap_or_default();
+        assert_eq!(b, vec![0x12, 0x00]);
+        assert_eq!(m, Some(vec![0x00, 0x0f]));
+        assert!(parse_hex(&w("1X"), false).is_none());
+    }
+
+    #[test]
+    fn a_quoted_command_is_split_into_words() {
+        let mut d = Diagnostics::new();
+        let n = Node {
+            words: w("misc_path /bin/sh -c x"),
+            ..Node::default()
+        };
+        let s = Script::from_args(&n, &mut d);
+        assert_eq!(s.map(|s| s.argv.len()), Some(3));
+        let missing = Script {
+            cmd: "/nonexistent/script.sh".into(),
+            argv: vec!["/nonexistent/script.sh".into()],
+        };
+        assert!(!missing.resolves());
+        let file_test = Script {
+            cmd: "</etc/passwd".into(),
+            argv: vec!["</etc/passwd".into()],
+        };
+        assert!(!file_test.resolves());
+    }
+}

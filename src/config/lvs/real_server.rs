@@ -1,0 +1,122 @@
+//! `real_server IP [PORT] { ... }` and its checkers.
+
+use std::net::IpAddr;
+
+use super::types::{ip_port, parse_forwarding, Forwarding};
+use crate::config::checker::values::{connect_timer, end, flag, int_in, timer_min, Script};
+use crate::config::checker::{is_checker, parse_checker, Checker};
+use crate::config::diag::{Diagnostics, Loc};
+use crate::config::tree::Node;
+use crate::core::time::Micros;
+
+/// The largest IPVS weight keepalived accepts (INT_MAX).
+pub const WEIGHT_LIMIT: i64 = i32::MAX as i64;
+
+/// Options left `None` are inherited from the virtual server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RealServer {
+    pub loc: Loc,
+    /// The closing brace: keepalived judges the finished server there.
+    pub end: Loc,
+    pub ip: IpAddr,
+    /// None: the virtual server's port (NAT) or none (fwmark).
+    pub port: Option<u16>,
+    pub weight: Option<u32>,
+    pub forwarding: Option<Forwarding>,
+    pub uthreshold: Option<u32>,
+    pub lthreshold: Option<u32>,
+    pub inhibit_on_failure: Option<bool>,
+    pub notify_up: Option<Script>,
+    pub notify_down: Option<Script>,
+    pub alpha: Option<bool>,
+    pub retry: Option<u32>,
+    pub delay_before_retry: Option<Micros>,
+    pub warmup: Option<Micros>,
+    pub delay_loop: Option<Micros>,
+    pub connect_timeout: Option<Micros>,
+    /// keepalived mails on real server changes unless told otherwise.
+    pub smtp_alert: Option<bool>,
+    pub virtualhost: Option<String>,
+    pub snmp_name: Option<String>,
+    pub checkers: Vec<Checker>,
+}
+
+impl RealServer {
+    pub fn scripts(&self) -> impl Iterator<Item = &Script> {
+        self.notify_up
+            .iter()
+            .chain(self.notify_down.iter())
+            .chain(self.checkers.iter().flat_map(Checker::scripts))
+    }
+}
+
+pub fn parse(n: &Node, d: &mut Diagnostics) -> Option<RealServer> {
+    let (ip, port) = ip_port(n, 0, d)?;
+    let mut rs = RealServer {
+        loc: n.loc,
+        end: end(n),
+        ip,
+        port,
+        weight: None,
+        forwarding: None,
+        uthreshold: None,
+        lthreshold: None,
+        inhibit_on_failure: None,
+        notify_up: None,
+        notify_down: None,
+        alpha: None,
+        retry: None,
+        delay_before_retry: None,
+        warmup: None,
+        delay_loop: None,
+        connect_timeout: None,
+        smtp_alert: None,
+        virtualhost: None,
+        snmp_name: None,
+        checkers: Vec::new(),
+    };
+    for c in n.children() {
+        let kw = c.keyword();
+        match kw {
+            "weight" => rs.weight = uint(c, 0, WEIGHT_LIMIT, d).or(rs.weight),
+            "lvs_method" => rs.forwarding = parse_forwarding(c, d).or(rs.forwarding),
+            "uthreshold" => rs.uthreshold = uint(c, 0, i64::from(u32::MAX), d).or(rs.uthreshold),
+            "lthreshold" => rs.lthreshold = uint(c, 0, i64::from(u32::MAX), d).or(rs.lthreshold),
+            "inhibit_on_failure" => rs.inhibit_on_failure = flag(c, d).or(rs.inhibit_on_failure),
+            "notify_up" | "notify_down" => {
+                let slot = if kw == "notify_up" {
+                    &mut rs.notify_up
+                } else {
+                    &mut rs.notify_down
+                };
+                if slot.is_some() {
+                    d.warn(c.loc, format!("{kw} script already specified - ignoring"));
+                } else {
+                    *slot = Script::from_args(c, d);
+                }
+            }
+            "alpha" => rs.alpha = flag(c, d).or(rs.alpha),
+            "retry" => rs.retry = uint(c, 1, i64::from(u32::MAX), d).or(rs.retry),
+            "delay_before_retry" => {
+                rs.delay_before_retry = timer_min(c, Micros(0), d).or(rs.delay_before_retry)
+            }
+            "warmup" => rs.warmup = timer_min(c, Micros(0), d).or(rs.warmup),
+            "delay_loop" => rs.delay_loop = timer_min(c, Micros(1), d).or(rs.delay_loop),
+            "connect_timeout" => rs.connect_timeout = connect_timer(c, d).or(rs.connect_timeout),
+            "smtp_alert" => rs.smtp_alert = flag(c, d).or(rs.smtp_alert),
+            "virtualhost" => rs.virtualhost = c.require_arg(0, "a host name", d).map(Into::into),
+            "snmp_name" => rs.snmp_name = c.require_arg(0, "a name", d).map(Into::into),
+            k if is_checker(k) => {
+                if let Some(ch) = parse_checker(c, d) {
+                    rs.checkers.push(ch);
+                }
+            }
+            k => d.unknown_keyword(c.loc, k),
+        }
+    }
+    Some(rs)
+}
+
+fn uint(c: &Node, lo: i64, hi: i64, d: &mut Diagnostics) -> Option<u32> {
+    int_in(c, 0, lo, hi, d).map(|v| v as u32)
+}

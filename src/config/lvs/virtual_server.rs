@@ -1,0 +1,349 @@
+//! `virtual_server IP [PORT] | fwmark N | group NAME { ... }`.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use super::real_server::{self, RealServer, WEIGHT_LIMIT};
+use super::types::{ip_port, parse_forwarding, Family, Forwarding, Protocol, Sched, SvcFlags};
+use crate::config::checker::values::{connect_timer, end, flag, int_in, timer_min, Script};
+use crate::config::diag::{Diagnostics, Loc};
+use crate::config::tree::Node;
+use crate::core::time::Micros;
+
+/// What the virtual server is: an address, a firewall mark or a virtual_server_group.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VsAddr {
+    Ip { ip: IpAddr, port: Option<u16> },
+    Fwmark(u32),
+    Group(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SorryServer {
+    pub loc: Loc,
+    pub ip: IpAddr,
+    pub port: Option<u16>,
+    pub inhibit: bool,
+    pub forwarding: Option<Forwarding>,
+}
+
+/// How clients are grouped for persistence: an IPv4 netmask (need not be contiguous,
+/// as for ipvsadm) or an IPv6 prefix length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Granularity {
+    V4Mask(Ipv4Addr),
+    V6Prefix(u8),
+}
+
+/// The longest persistence IPVS accepts: 31 days.
+pub const MAX_PERSISTENCE: i64 = 31 * 86_400;
+/// `persistence_timeout` given without a value.
+pub const DEFAULT_PERSISTENCE: u32 = 360;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VirtualServer {
+    pub loc: Loc,
+    /// The closing brace: keepalived judges the sorry server there.
+    pub end: Loc,
+    pub addr: VsAddr,
+    pub ip_family: Option<Family>,
+    /// None: keepalived warns and uses wlc.
+    pub sched: Option<Sched>,
+    pub flags: SvcFlags,
+    /// None: keepalived warns and uses NAT (unless every real server has its own).
+    pub forwarding: Option<Forwarding>,
+    pub persistence_engine: Option<String>,
+    pub persistence_timeout: Option<u32>,
+    pub persistence_granularity: Option<Granularity>,
+    /// None: keepalived warns and uses UDP (for address services).
+    pub protocol: Option<Protocol>,
+    /// Loc of the `protocol` line, for the fwmark warning.
+    pub protocol_loc: Option<Loc>,
+    pub ha_suspend: bool,
+    pub smtp_alert: Option<bool>,
+    pub virtualhost: Option<String>,
+    pub snmp_name: Option<String>,
+    pub alpha: bool,
+    pub omega: bool,
+    pub quorum: u32,
+    pub hysteresis: u32,
+    pub quorum_up: Option<Script>,
+    pub quorum_down: Option<Script>,
+    /// Default weight of the real servers.
+    pub weight: u32,
+    pub sorry_server: Option<SorryServer>,
+    pub inhibit_on_failure: bool,
+    pub delay_loop: Micros,
+    pub delay_before_retry: Option<Micros>,
+    pub warmup: Option<Micros>,
+    pub retry: Option<u32>,
+    pub connect_timeout: Micros,
+    pub real_servers: Vec<RealServer>,
+}
+
+impl VirtualServer {
+    fn new(loc: Loc, end: Loc, addr: VsAddr) -> Self {
+        VirtualServer {
+            loc,
+            end,
+            addr,
+            ip_family: None,
+            sched: None,
+            flags: SvcFlags::default(),
+            forwarding: None,
+            persistence_engine: None,
+            persistence_timeout: None,
+            persistence_granularity: None,
+            protocol: None,
+            protocol_loc: None,
+            ha_suspend: false,
+            smtp_alert: None,
+            virtualhost: None,
+            snmp_name: None,
+            alpha: false,
+            omega: false,
+            quorum: 1,
+            hysteresis: 0,
+            quorum_up: None,
+            quorum_down: None,
+            weight: 1,
+            sorry_server: None,
+            inhibit_on_failure: false,
+            delay_loop: Micros::from_secs(60),
+            delay_before_retry: None,
+            warmup: None,
+            retry: None,
+            connect_timeout: Micros::from_secs(5),
+            real_servers: Vec::new(),
+        }
+    }
+
+    /// How keepalived names it in messages: `[IP]:PORT`, `FWM N` or the group name.
+    pub fn describe(&self) -> String {
+        match &self.addr {
+            VsAddr::Ip { ip, port } => format!("[{ip}]:{}", port.unwrap_or(0)),
+            VsAddr::Fwmark(m) => format!("FWM {m}"),
+            VsAddr::Group(g) => format!("group {g}"),
+        }
+    }
+
+    pub fn scripts(&self) -> impl Iterator<Item = &Script> {
+        self.quorum_up
+            .iter()
+            .chain(self.quorum_down.iter())
+            .chain(self.real_servers.iter().flat_map(RealServer::scripts))
+    }
+}
+
+fn parse_addr(n: &Node, d: &mut Diagnostics) -> Option<VsAddr> {
+    match n.arg(0) {
+        Some("fwmark") => {
+            let m = int_in(n, 1, 0, i64::from(u32::MAX), d)?;
+            Some(VsAddr::Fwmark(m as u32))
+        }
+        Some("group") => {
+            let g = n.require_arg(1, "a virtual_server_group name", d)?;
+            Some(VsAddr::Group(g.to_string()))
+        }
+        _ => {
+            let (ip, port) = ip_port(n, 0, d)?;
+            Some(VsAddr::Ip { ip, port })
+        }
+    }
+}
+
+pub fn parse(n: &Node, d: &mut Diagnostics) -> Option<VirtualServer> {
+    let addr = parse_addr(n, d)?;
+    let mut vs = VirtualServer::new(n.loc, end(n), addr);
+    if let VsAddr::Ip { ip, .. } = &vs.addr {
+        vs.ip_family = Some(Family::of(ip));
+    }
+    for c in n.children() {
+        option(&mut vs, c, d);
+    }
+    Some(vs)
+}
+
+fn option(vs: &mut VirtualServer, c: &Node, d: &mut Diagnostics) {
+    let kw = c.keyword();
+    match kw {
+        "ip_family" => {
+            let f = match c.require_arg(0, "inet or inet6", d) {
+                Some("inet") => Family::Inet,
+                Some("inet6") => Family::Inet6,
+                Some(f) => {
+                    d.warn(c.loc, format!("unknown address family {f} - ignoring"));
+                    return;
+                }
+                None => return,
+            };
+            if vs.ip_family.is_some_and(|g| g != f) {
+                d.warn(
+                    c.loc,
+                    "ip_family conflicts with the server's address - ignoring",
+                );
+            } else {
+                vs.ip_family = Some(f);
+            }
+        }
+        "retry" => vs.retry = uint(c, 1, i64::from(u32::MAX), d).or(vs.retry),
+        "delay_before_retry" => {
+            vs.delay_before_retry = timer_min(c, Micros(0), d).or(vs.delay_before_retry)
+        }
+        "warmup" => vs.warmup = timer_min(c, Micros(0), d).or(vs.warmup),
+        "connect_timeout" => vs.connect_timeout = connect_timer(c, d).unwrap_or(vs.connect_timeout),
+        "delay_loop" => vs.delay_loop = timer_min(c, Micros(1), d).unwrap_or(vs.delay_loop),
+        "inhibit_on_failure" => vs.inhibit_on_failure = flag(c, d).unwrap_or(true),
+        "lb_algo" | "lvs_sched" => {
+            if let Some(s) = c.require_arg(0, "a scheduler", d) {
+                match Sched::from_name(s) {
+                    Some(s) => vs.sched = Some(s),
+                    None => d.warn(c.loc, format!("invalid lvs_scheduler '{s}' - ignoring")),
+                }
+            }
+        }
+        "hashed" => vs.flags.hashed = true,
+        "ops" => vs.flags.one_packet = true,
+        "flag-1" => vs.flags.sched1 = true,
+        "flag-2" => vs.flags.sched2 = true,
+        "flag-3" => vs.flags.sched3 = true,
+        "sh-port" | "sh-fallback" | "mh-port" | "mh-fallback" => {
+            let want = if kw.starts_with("sh") {
+                Sched::Sh
+            } else {
+                Sched::Mh
+            };
+            if vs.sched != Some(want) {
+                d.warn(
+                    c.loc,
+                    format!(
+                        "{kw} only applies to the {} scheduler - ignoring",
+                        want.name()
+                    ),
+                );
+            } else if kw.ends_with("fallback") {
+                vs.flags.sched1 = true;
+            } else {
+                vs.flags.sched2 = true;
+            }
+        }
+        "lb_kind" | "lvs_method" => vs.forwarding = parse_forwarding(c, d).or(vs.forwarding),
+        "persistence_engine" => {
+            vs.persistence_engine = c.require_arg(0, "an engine name", d).map(Into::into)
+        }
+        "persistence_timeout" => {
+            if c.arg(0).is_none() {
+                vs.persistence_timeout = Some(DEFAULT_PERSISTENCE);
+            } else if let Some(t) = uint(c, 1, MAX_PERSISTENCE, d) {
+                vs.persistence_timeout = Some(t);
+            }
+        }
+        "persistence_granularity" => {
+            if let Some(g) = granularity(c, vs.ip_family, d) {
+                vs.persistence_granularity = Some(g);
+                if vs.ip_family.is_none() {
+                    vs.ip_family = Some(match g {
+                        Granularity::V4Mask(_) => Family::Inet,
+                        Granularity::V6Prefix(_) => Family::Inet6,
+                    });
+                }
+                // A granularity means persistence, even without persistence_timeout.
+                vs.persistence_timeout.get_or_insert(DEFAULT_PERSISTENCE);
+            }
+        }
+        "protocol" => {
+            let p = match c.require_arg(0, "TCP, UDP or SCTP", d) {
+                Some("TCP") => Protocol::Tcp,
+                Some("UDP") => Protocol::Udp,
+                Some("SCTP") => Protocol::Sctp,
+                Some(o) => {
+                    d.warn(c.loc, format!("unknown protocol {o} - ignoring"));
+                    return;
+                }
+                None => return,
+            };
+            vs.protocol = Some(p);
+            vs.protocol_loc = Some(c.loc);
+        }
+        "ha_suspend" => vs.ha_suspend = true,
+        "smtp_alert" => vs.smtp_alert = flag(c, d).or(vs.smtp_alert),
+        "virtualhost" => vs.virtualhost = c.require_arg(0, "a host name", d).map(Into::into),
+        "snmp_name" => vs.snmp_name = c.require_arg(0, "a name", d).map(Into::into),
+        "alpha" => vs.alpha = true,
+        "omega" => vs.omega = true,
+        "quorum_up" | "quorum_down" => {
+            let slot = if kw == "quorum_up" {
+                &mut vs.quorum_up
+            } else {
+                &mut vs.quorum_down
+            };
+            if slot.is_some() {
+                d.warn(c.loc, format!("{kw} script already specified - ignoring"));
+            } else {
+                *slot = Script::from_args(c, d);
+            }
+        }
+        "quorum" => vs.quorum = uint(c, 1, i64::from(u32::MAX), d).unwrap_or(1),
+        "hysteresis" => vs.hysteresis = uint(c, 0, i64::from(u32::MAX), d).unwrap_or(vs.hysteresis),
+        "weight" => vs.weight = uint(c, 1, WEIGHT_LIMIT, d).unwrap_or(vs.weight),
+        "sorry_server" => {
+            if let Some((ip, port)) = ip_port(c, 0, d) {
+                vs.sorry_server = Some(SorryServer {
+                    loc: c.loc,
+                    ip,
+                    port,
+                    inhibit: false,
+                    forwarding: None,
+                });
+            }
+        }
+        "sorry_server_inhibit" => match vs.sorry_server.as_mut() {
+            Some(s) => s.inhibit = flag(c, d).unwrap_or(true),
+            None => d.warn(
+                c.loc,
+                "sorry_server_inhibit before or without sorry_server - ignoring",
+            ),
+        },
+        "sorry_server_lvs_method" => match vs.sorry_server.as_mut() {
+            Some(s) => s.forwarding = parse_forwarding(c, d).or(s.forwarding),
+            None => d.warn(
+                c.loc,
+                "sorry_server_lvs_method before or without sorry_server - ignoring",
+            ),
+        },
+        "real_server" => {
+            if let Some(rs) = real_server::parse(c, d) {
+                vs.real_servers.push(rs);
+            }
+        }
+        k => d.unknown_keyword(c.loc, k),
+    }
+}
+
+fn uint(c: &Node, lo: i64, hi: i64, d: &mut Diagnostics) -> Option<u32> {
+    int_in(c, 0, lo, hi, d).map(|v| v as u32)
+}
+
+/// The family is the server's, or guessed from the value (a dot means IPv4).
+fn granularity(c: &Node, fam: Option<Family>, d: &mut Diagnostics) -> Option<Granularity> {
+    let s = c.require_arg(0, "a netmask", d)?;
+    let fam = fam.unwrap_or(if s.contains('.') {
+        Family::Inet
+    } else {
+        Family::Inet6
+    });
+    let g = match fam {
+        Family::Inet6 => s
+            .parse::<u8>()
+            .ok()
+            .filter(|l| (1..=128).contains(l))
+            .map(Granularity::V6Prefix),
+        Family::Inet => s.parse::<Ipv4Addr>().ok().map(Granularity::V4Mask),
+    };
+    if g.is_none() {
+        d.warn(
+            c.loc,
+            format!("invalid persistence_granularity {s} - ignoring"),
+        );
+    }
+    g
+}
