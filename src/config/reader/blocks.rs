@@ -108,14 +108,14 @@ impl TreeBuilder {
             let Some(owner) = self.top().nodes.last_mut() else {
                 continue;
             };
+            // The opening line is where the user has to look; the end of file says nothing.
             let msg = format!(
-                "missing '}}' at end of config: block '{}' from line {} is not closed",
-                owner.keyword(),
-                owner.loc.line
+                "block '{}' is not closed: missing '}}' before the end of the config",
+                owner.keyword()
             );
             owner.block = Some(level.nodes);
             owner.end_line = eof.line;
-            d.error(eof, msg);
+            d.error(owner.loc, msg);
         }
         self.stack.pop().map(|l| l.nodes).unwrap_or_default()
     }

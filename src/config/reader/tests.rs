@@ -149,7 +149,8 @@ fn unbalanced_braces() {
     assert_eq!(m, [(4, Severity::Error, "unexpected '}'".to_string())]);
     let (t, d) = read("global_defs {\n  x 1\nvrrp_instance V {\n  y\n\n");
     let m: Vec<u32> = d.items().iter().map(|i| i.loc.line).collect();
-    assert_eq!(m, [5, 5], "{d}");
+    // Each unclosed block is reported at the line that opened it, innermost first.
+    assert_eq!(m, [3, 1], "{d}");
     assert!(d.items()[0].msg.contains("missing '}'"), "{d}");
     assert!(d.items()[1].msg.contains("global_defs"), "{d}");
     // The unclosed blocks still hold what was read.

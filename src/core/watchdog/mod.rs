@@ -550,8 +550,15 @@ mod tests {
         opts.subsystems.all = true;
         assert_eq!(wanted(&opts, &cfg), [true, true]);
         opts.subsystems.all = false;
-        cfg.vrrp.instances.push(Default::default());
-        cfg.lvs.virtual_servers.push(Default::default());
+        let mut d = crate::config::Diagnostics::new();
+        let text = "vrrp_instance V { }\nvirtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n }\n}\n";
+        let full = crate::config::from_tree(
+            &crate::config::reader::tree_from_str(text, 0, &mut d),
+            &mut d,
+        );
+        cfg.vrrp.instances = full.vrrp.instances;
+        cfg.lvs.virtual_servers = full.lvs.virtual_servers;
+        assert!(!cfg.lvs.virtual_servers.is_empty() && !cfg.vrrp.instances.is_empty());
         assert_eq!(wanted(&opts, &cfg), [true, true]);
         opts.subsystems.vrrp_only = true;
         assert_eq!(wanted(&opts, &cfg), [true, false]);
