@@ -1,1 +1,622 @@
-//! vrrp_script, vrrp_track_file / track_file, vrrp_track_process. PLACEHOLDER.
+//! Tracking objects (vrrp_script, track_file / vrrp_track_file, vrrp_track_process), the
+//! `track_*` blocks that refer to them from instances and sync groups, and script command lines.
+//!
+//! keepalived resolves a `track_script` name while it reads the instance, so a script must be
+//! defined above its first use; we keep that order (the callers look names up as they parse).
+
+use super::diag::{Diagnostics, Loc};
+use super::tree::Node;
+use crate::core::time::Micros;
+
+const SEC: u64 = 1_000_000;
+
+/// A command keepalived runs: the text as written and the argv it execs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ScriptCmd {
+    pub loc: Loc,
+    pub cmd: String,
+    pub argv: Vec<String>,
+}
+
+/// Splits a command string as keepalived does for quoted script keywords: white space separates
+/// arguments, `'...'` and `"..."` group, and a backslash takes the next character literally.
+pub fn split_cmd(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut have = false;
+    let mut quote: Option<char> = None;
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (_, '\\') => {
+                if let Some(n) = chars.next() {
+                    cur.push(n);
+                }
+                have = true;
+            }
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => cur.push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                have = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if have {
+                    out.push(std::mem::take(&mut cur));
+                    have = false;
+                }
+            }
+            (None, c) => {
+                cur.push(c);
+                have = true;
+            }
+        }
+    }
+    if have {
+        out.push(cur);
+    }
+    out
+}
+
+/// The arguments of a script keyword (`script`, `notify_master` ...) as a command. One argument
+/// (typically a quoted string) is split into argv; several are taken as argv as they are, since
+/// the reader already grouped quoted words.
+pub fn script_cmd(n: &Node, d: &mut Diagnostics) -> Option<ScriptCmd> {
+    let args = n.args();
+    if args.is_empty() {
+        d.error(n.loc, format!("'{}' needs a script", n.keyword()));
+        return None;
+    }
+    let argv = if args.len() == 1 {
+        split_cmd(&args[0])
+    } else {
+        args.to_vec()
+    };
+    if argv.is_empty() {
+        d.error(n.loc, format!("'{}' needs a script", n.keyword()));
+        return None;
+    }
+    Some(ScriptCmd {
+        loc: n.loc,
+        cmd: args.join(" "),
+        argv,
+    })
+}
+
+/// A weight and its `reverse` flag as written after a tracked object.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Weight {
+    pub weight: i32,
+    pub reverse: bool,
+}
+
+/// `vrrp_script NAME { ... }`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VrrpScript {
+    pub loc: Loc,
+    pub name: String,
+    pub script: ScriptCmd,
+    pub interval: Micros,
+    /// None: the interval.
+    pub timeout: Option<Micros>,
+    pub weight: Weight,
+    pub rise: u32,
+    pub fall: u32,
+    pub user: Option<(String, Option<String>)>,
+    pub init_fail: bool,
+}
+
+impl VrrpScript {
+    pub fn timeout(&self) -> Micros {
+        self.timeout.unwrap_or(self.interval)
+    }
+}
+
+/// `track_file NAME { file PATH; weight N [reverse]; init_file [V] [overwrite] }`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrackFile {
+    pub loc: Loc,
+    pub name: String,
+    pub file: String,
+    pub weight: Weight,
+    /// `init_file`: create the file with this value (0 by default).
+    pub init_file: Option<i64>,
+    pub init_overwrite: bool,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ParamMatch {
+    /// Only the process name is compared.
+    #[default]
+    None,
+    Exact,
+    Initial,
+    Partial,
+}
+
+/// `vrrp_track_process NAME { ... }`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrackProcess {
+    pub loc: Loc,
+    pub name: String,
+    pub process: String,
+    pub params: Vec<String>,
+    pub param_match: ParamMatch,
+    pub weight: Weight,
+    pub quorum: u32,
+    pub quorum_max: u32,
+    pub delay: Option<Micros>,
+    pub terminate_delay: Option<Micros>,
+    pub fork_delay: Option<Micros>,
+    pub full_command: bool,
+}
+
+/// The tracking objects defined at top level, in file order.
+#[derive(Clone, Debug, Default)]
+pub struct Trackers {
+    pub scripts: Vec<VrrpScript>,
+    pub files: Vec<TrackFile>,
+    pub processes: Vec<TrackProcess>,
+}
+
+fn weight_words(
+    n: &Node,
+    i: usize,
+    what: &str,
+    lo: i32,
+    hi: i32,
+    d: &mut Diagnostics,
+) -> Option<Weight> {
+    let s = n.arg(i)?;
+    let weight = match s.parse::<i32>() {
+        Ok(w) if (lo..=hi).contains(&w) => w,
+        Ok(w) if w == lo - 1 || w == hi + 1 => {
+            d.warn(
+                n.loc,
+                format!(
+                    "{what}: weight {w} is out of range, using {}",
+                    w.signum() * hi
+                ),
+            );
+            w.signum() * hi
+        }
+        _ => {
+            d.warn(
+                n.loc,
+                format!("{what}: weight '{s}' must be in [{lo}, {hi}], ignoring"),
+            );
+            return None;
+        }
+    };
+    let reverse = match n.arg(i + 1) {
+        None => false,
+        Some("reverse") => true,
+        Some("noreverse") => false,
+        Some(o) => {
+            d.warn(n.loc, format!("{what}: unknown weight option '{o}'"));
+            false
+        }
+    };
+    Some(Weight { weight, reverse })
+}
+
+/// An unsigned whole number of seconds; 0 is raised to 1 as keepalived does.
+fn whole_secs(c: &Node, what: &str, d: &mut Diagnostics) -> Option<Micros> {
+    let s = c.arg(0).unwrap_or("");
+    match s.parse::<u64>() {
+        Ok(0) => {
+            d.warn(
+                c.loc,
+                format!("{what} must be greater than 0, setting to 1"),
+            );
+            Some(Micros(SEC))
+        }
+        Ok(v) if v <= u64::from(u32::MAX) / SEC => Some(Micros(v * SEC)),
+        _ => {
+            d.warn(c.loc, format!("{what} '{s}' is invalid, ignoring"));
+            None
+        }
+    }
+}
+
+fn count(c: &Node, what: &str, d: &mut Diagnostics) -> u32 {
+    match c.arg(0).and_then(|s| s.parse::<u32>().ok()) {
+        Some(v) if (1..=i32::MAX as u32).contains(&v) => v,
+        _ => {
+            d.warn(
+                c.loc,
+                format!("{what} '{}' is invalid, using 1", c.arg(0).unwrap_or("")),
+            );
+            1
+        }
+    }
+}
+
+fn name_of(n: &Node, what: &str, d: &mut Diagnostics) -> Option<String> {
+    match n.args() {
+        [name] => Some(name.clone()),
+        _ => {
+            d.error(n.loc, format!("{what} must have a name"));
+            None
+        }
+    }
+}
+
+/// `vrrp_script NAME { ... }`; a block without `script` is dropped (reported at its `}`).
+pub fn parse_vrrp_script(n: &Node, d: &mut Diagnostics) -> Option<VrrpScript> {
+    let name = name_of(n, "vrrp_script", d)?;
+    let mut script = None;
+    let mut s = VrrpScript {
+        loc: n.loc,
+        name,
+        script: ScriptCmd::default(),
+        interval: Micros(SEC),
+        timeout: None,
+        weight: Weight::default(),
+        rise: 1,
+        fall: 1,
+        user: None,
+        init_fail: false,
+    };
+    let mut bad_user = false;
+    for c in n.children() {
+        let what = format!("vrrp_script {}", s.name);
+        match c.keyword() {
+            "script" => script = script_cmd(c, d),
+            "interval" => {
+                if let Some(v) = whole_secs(c, &format!("{what}: interval"), d) {
+                    s.interval = v;
+                }
+            }
+            "timeout" => {
+                if let Some(v) = whole_secs(c, &format!("{what}: timeout"), d) {
+                    s.timeout = Some(v);
+                }
+            }
+            "weight" => match weight_words(c, 0, &what, -253, 253, d) {
+                Some(w) => s.weight = w,
+                None if c.arg(0).is_none() => {
+                    d.warn(c.loc, format!("{what}: weight needs a value"))
+                }
+                None => {}
+            },
+            "rise" => s.rise = count(c, &format!("{what}: rise"), d),
+            "fall" => s.fall = count(c, &format!("{what}: fall"), d),
+            "user" => match parse_user(c, d) {
+                Some(u) => s.user = Some(u),
+                None => bad_user = true,
+            },
+            "init_fail" => s.init_fail = true,
+            k => d.unknown_keyword(c.loc, k),
+        }
+    }
+    let end = Loc {
+        file: n.loc.file,
+        line: n.end_line,
+    };
+    match script {
+        Some(cmd) if !bad_user => {
+            s.script = cmd;
+            Some(s)
+        }
+        Some(_) => None,
+        None => {
+            d.error(
+                end,
+                format!("No script set for vrrp_script {} - removing", s.name),
+            );
+            None
+        }
+    }
+}
+
+/// `user USER [GROUP]` (also `USER:GROUP`).
+pub fn parse_user(c: &Node, d: &mut Diagnostics) -> Option<(String, Option<String>)> {
+    let u = c.require_arg(0, "a user name", d)?;
+    let (user, group) = match u.split_once(':') {
+        Some((u, g)) => (u.to_string(), Some(g.to_string())),
+        None => (u.to_string(), c.arg(1).map(str::to_string)),
+    };
+    if user.is_empty() {
+        d.error(c.loc, "'user' needs a user name");
+        return None;
+    }
+    Some((user, group))
+}
+
+/// `track_file NAME { ... }` and its deprecated spelling `vrrp_track_file`.
+pub fn parse_track_file(n: &Node, d: &mut Diagnostics) -> Option<TrackFile> {
+    let name = name_of(n, n.keyword(), d)?;
+    let mut file: Option<String> = None;
+    let mut t = TrackFile {
+        loc: n.loc,
+        name,
+        file: String::new(),
+        weight: Weight {
+            weight: 1,
+            reverse: false,
+        },
+        init_file: None,
+        init_overwrite: false,
+    };
+    for c in n.children() {
+        let what = format!("track_file {}", t.name);
+        match c.keyword() {
+            "file" => match (c.arg(0), &file) {
+                (None, _) => d.error(c.loc, "track file file name missing"),
+                (Some(f), Some(_)) => {
+                    d.warn(c.loc, format!("{what}: file already set, ignoring '{f}'"))
+                }
+                (Some(f), None) => file = Some(f.to_string()),
+            },
+            "weight" => match weight_words(c, 0, &what, -254, 254, d) {
+                Some(w) => t.weight = w,
+                None if c.arg(0).is_none() => {
+                    d.warn(c.loc, format!("{what}: weight needs a value"))
+                }
+                None => {}
+            },
+            "init_file" => {
+                t.init_file = Some(0);
+                for w in c.args() {
+                    if w == "overwrite" {
+                        t.init_overwrite = true;
+                    } else if let Ok(v) = w.parse::<i64>() {
+                        t.init_file = Some(v);
+                    } else {
+                        d.warn(c.loc, format!("{what}: unknown init_file option '{w}'"));
+                    }
+                }
+            }
+            k => d.unknown_keyword(c.loc, k),
+        }
+    }
+    match file {
+        Some(f) => {
+            t.file = f;
+            Some(t)
+        }
+        None => {
+            d.error(
+                n.loc,
+                format!("No file set for track_file {} - ignoring", t.name),
+            );
+            None
+        }
+    }
+}
+
+fn delay(c: &Node, what: &str, d: &mut Diagnostics) -> Option<Micros> {
+    let s = c.arg(0).unwrap_or("");
+    match super::value::parse_timer(s) {
+        Some(v) if v.0 <= u64::from(u32::MAX) => Some(v),
+        _ => {
+            d.warn(c.loc, format!("{what} '{s}' is invalid, ignoring"));
+            None
+        }
+    }
+}
+
+/// `vrrp_track_process NAME { ... }`.
+pub fn parse_track_process(n: &Node, d: &mut Diagnostics) -> Option<TrackProcess> {
+    let name = name_of(n, "vrrp_track_process", d)?;
+    let mut process: Option<String> = None;
+    let mut t = TrackProcess {
+        loc: n.loc,
+        name,
+        process: String::new(),
+        params: Vec::new(),
+        param_match: ParamMatch::None,
+        weight: Weight::default(),
+        quorum: 1,
+        quorum_max: u32::MAX,
+        delay: None,
+        terminate_delay: None,
+        fork_delay: None,
+        full_command: false,
+    };
+    let mut weight_set = false;
+    for c in n.children() {
+        let what = format!("vrrp_track_process {}", t.name);
+        match c.keyword() {
+            "process" => match (c.args(), &process) {
+                ([], _) => d.error(c.loc, format!("{what}: process needs a name")),
+                (_, Some(_)) => d.warn(c.loc, format!("{what}: process already set, ignoring")),
+                ([p, params @ ..], None) => {
+                    process = Some(p.clone());
+                    if !params.is_empty() {
+                        t.params = params.to_vec();
+                        if t.param_match == ParamMatch::None {
+                            t.param_match = ParamMatch::Exact;
+                        }
+                        t.full_command = true;
+                    }
+                }
+            },
+            "param_match" => {
+                t.param_match = match c.arg(0) {
+                    None => ParamMatch::Exact,
+                    Some("initial") => ParamMatch::Initial,
+                    Some("partial") => ParamMatch::Partial,
+                    Some(o) => {
+                        d.warn(c.loc, format!("Invalid param_match type {o} - ignoring"));
+                        continue;
+                    }
+                };
+                t.full_command = true;
+            }
+            "weight" => {
+                if c.arg(0).is_none() {
+                    d.warn(c.loc, format!("{what}: weight needs a value, ignoring"));
+                } else if weight_set {
+                    d.warn(c.loc, format!("{what}: weight already set, ignoring"));
+                } else if let Some(w) = weight_words(c, 0, &what, -254, 254, d) {
+                    t.weight = w;
+                    weight_set = true;
+                }
+            }
+            "quorum" => match c.arg(0).and_then(|s| s.parse::<u32>().ok()) {
+                Some(q) if (1..=65535).contains(&q) && q <= t.quorum_max => t.quorum = q,
+                Some(q) if (1..=65535).contains(&q) => {
+                    d.warn(c.loc, "Quorum is greater than quorum_max - ignoring")
+                }
+                _ => d.warn(c.loc, format!("{what}: quorum must be in 1..65535")),
+            },
+            "quorum_max" => match c.arg(0).and_then(|s| s.parse::<u32>().ok()) {
+                Some(q) if q <= 65535 && q >= t.quorum => t.quorum_max = q,
+                Some(q) if q <= 65535 => d.warn(c.loc, "quorum_max is less than quorum - ignoring"),
+                _ => d.warn(c.loc, format!("{what}: quorum_max must be in 0..65535")),
+            },
+            "delay" => {
+                if let Some(v) = delay(c, &format!("{what}: delay"), d) {
+                    t.delay = Some(v);
+                    t.terminate_delay = Some(v);
+                    t.fork_delay = Some(v);
+                }
+            }
+            "terminate_delay" => {
+                t.terminate_delay = delay(c, &format!("{what}: terminate_delay"), d)
+            }
+            "fork_delay" => t.fork_delay = delay(c, &format!("{what}: fork_delay"), d),
+            "full_command" => t.full_command = true,
+            k => d.unknown_keyword(c.loc, k),
+        }
+    }
+    let end = Loc {
+        file: n.loc.file,
+        line: n.end_line,
+    };
+    match process {
+        Some(p) => {
+            t.process = p;
+            Some(t)
+        }
+        None => {
+            d.error(
+                end,
+                format!("track process '{}' process name not specified", t.name),
+            );
+            None
+        }
+    }
+}
+
+/// One entry of a `track_interface` / `track_script` / ... block of an instance or sync group.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrackRef {
+    pub loc: Loc,
+    pub name: String,
+    /// None: the tracked object's own weight (interfaces: 0).
+    pub weight: Option<Weight>,
+}
+
+/// What an instance or sync group tracks.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TrackList {
+    pub interfaces: Vec<TrackRef>,
+    pub scripts: Vec<TrackRef>,
+    pub files: Vec<TrackRef>,
+    pub processes: Vec<TrackRef>,
+    pub bfds: Vec<TrackRef>,
+}
+
+impl TrackList {
+    pub fn is_empty(&self) -> bool {
+        self.interfaces.is_empty()
+            && self.scripts.is_empty()
+            && self.files.is_empty()
+            && self.processes.is_empty()
+            && self.bfds.is_empty()
+    }
+}
+
+/// Reads a `track_*` block of `owner` (an instance or sync group name) into `list`.
+/// Objects are looked up in `defined` as keepalived does while reading: an unknown name is
+/// reported at its line and ignored. `iface_exists` says whether a tracked interface exists.
+/// Returns false when `c` is not a track keyword.
+pub fn parse_track_block(
+    c: &Node,
+    owner: &str,
+    defined: &Trackers,
+    iface_exists: &dyn Fn(&str) -> bool,
+    list: &mut TrackList,
+    d: &mut Diagnostics,
+) -> bool {
+    let (kind, lo, hi) = match c.keyword() {
+        "track_interface" => ("track_interface", -253, 253),
+        "track_script" => ("track script", -253, 253),
+        "track_file" => ("track_file", -254, 254),
+        "track_process" => ("track process", -254, 254),
+        "track_bfd" => ("track bfd", -253, 253),
+        _ => return false,
+    };
+    if c.block.is_none() {
+        d.error(c.loc, format!("'{}' needs a {{ }} block", c.keyword()));
+        return true;
+    }
+    for e in c.children() {
+        let name = e.keyword().to_string();
+        let found = match c.keyword() {
+            "track_interface" => iface_exists(&name),
+            "track_script" => defined.scripts.iter().any(|s| s.name == name),
+            "track_file" => defined.files.iter().any(|s| s.name == name),
+            "track_process" => defined.processes.iter().any(|s| s.name == name),
+            _ => true,
+        };
+        if !found {
+            let msg = if c.keyword() == "track_interface" {
+                format!("({owner}) tracked interface {name} doesn't exist")
+            } else {
+                format!("({owner}) {kind} {name} not found, ignoring...")
+            };
+            d.warn(e.loc, msg);
+            continue;
+        }
+        let target = match c.keyword() {
+            "track_interface" => &mut list.interfaces,
+            "track_script" => &mut list.scripts,
+            "track_file" => &mut list.files,
+            "track_process" => &mut list.processes,
+            _ => &mut list.bfds,
+        };
+        if target.iter().any(|t| t.name == name) {
+            d.warn(
+                e.loc,
+                format!("({owner}) duplicate {kind} {name} - ignoring"),
+            );
+            continue;
+        }
+        let weight = match e.arg(0) {
+            None => None,
+            Some("weight") if e.arg(1).is_none() => {
+                d.warn(
+                    e.loc,
+                    format!(
+                        "({owner}) weight without value specified for {kind} {name} - ignoring"
+                    ),
+                );
+                continue;
+            }
+            Some("weight") => {
+                let w = weight_words(e, 1, &format!("({owner}) {kind} {name}"), lo, hi, d);
+                if w.is_none() && c.keyword() != "track_interface" {
+                    continue;
+                }
+                Some(w.unwrap_or_default())
+            }
+            Some(o) => {
+                d.warn(
+                    e.loc,
+                    format!("({owner}) unknown {kind} {name} option {o} - ignoring"),
+                );
+                continue;
+            }
+        };
+        target.push(TrackRef {
+            loc: e.loc,
+            name,
+            weight,
+        });
+    }
+    true
+}

@@ -1,0 +1,428 @@
+//! What keepalived checks once the whole file is read: minimal instance settings, defaults that
+//! depend on other settings, sync group membership, VRID conflicts and script security.
+//! keepalived prints these without a line number; we report them at the block they concern.
+
+use std::collections::HashMap;
+
+use super::super::diag::Diagnostics;
+use super::super::global::GlobalDefs;
+use super::super::Config;
+use super::instance::{AuthType, Family, State, VrrpInstance};
+use super::Resolved;
+use crate::core::time::Micros;
+
+const SEC: u64 = 1_000_000;
+const CENTI: u64 = 10_000;
+
+/// Cross-references and environment checks once everything is read.
+pub fn check(cfg: &mut Config, d: &mut Diagnostics) {
+    check_with(cfg, &super::interface_exists, d)
+}
+
+pub fn check_with(cfg: &mut Config, iface_exists: &dyn Fn(&str) -> bool, d: &mut Diagnostics) {
+    let vrrp = &mut cfg.vrrp;
+    if !vrrp.instances.is_empty()
+        && vrrp.scripts().next().is_some()
+        && !cfg.global.enable_script_security
+    {
+        d.script_security_violation = true;
+    }
+
+    vrrp.instances.retain(|v| min_cfg(v, d));
+    sync_groups(cfg, d);
+    let global = cfg.global.clone();
+    for v in &mut cfg.vrrp.instances {
+        resolve(v, &global, d);
+    }
+    vrid_conflicts(&cfg.vrrp.instances, iface_exists, d);
+    unused_scripts(cfg, d);
+}
+
+/// keepalived refuses the configuration when an instance has no VRID, or neither an interface
+/// nor unicast peers; we drop that instance and go on so every problem is listed.
+fn min_cfg(v: &VrrpInstance, d: &mut Diagnostics) -> bool {
+    if v.vrid.is_none() {
+        d.error(
+            v.loc,
+            format!("({}) the virtual router id must be set", v.name),
+        );
+        return false;
+    }
+    if v.interface.is_none() && v.unicast_peers.is_empty() {
+        d.error(v.loc, format!("({}) Unknown interface!", v.name));
+        return false;
+    }
+    true
+}
+
+fn sync_groups(cfg: &mut Config, d: &mut Diagnostics) {
+    let mut owner: HashMap<String, String> = HashMap::new();
+    let instances = &cfg.vrrp.instances;
+    cfg.vrrp.sync_groups.retain_mut(|g| {
+        if g.members.is_empty() {
+            d.error(
+                g.loc,
+                format!("Sync group {} has no virtual router(s). removing", g.name),
+            );
+            return false;
+        }
+        let at = g.group_loc.unwrap_or(g.loc);
+        let mut kept = Vec::new();
+        for m in &g.members {
+            if !instances.iter().any(|i| &i.name == m) {
+                d.warn(
+                    at,
+                    format!(
+                        "Virtual router {m} specified in sync group {} doesn't exist - ignoring",
+                        g.name
+                    ),
+                );
+            } else if owner.contains_key(m) {
+                d.warn(
+                    at,
+                    format!(
+                        "Virtual router {m} cannot exist in more than one sync group; ignoring {}",
+                        g.name
+                    ),
+                );
+            } else if !kept.contains(m) {
+                kept.push(m.clone());
+            }
+        }
+        if kept.is_empty() {
+            d.error(
+                g.loc,
+                format!(
+                    "Sync group {}, no matching virtual router found in group declaration - removing",
+                    g.name
+                ),
+            );
+            return false;
+        }
+        for m in &kept {
+            owner.insert(m.clone(), g.name.clone());
+        }
+        if kept.len() == 1 {
+            d.warn(
+                g.loc,
+                format!(
+                    "Sync group {} has only 1 virtual router(s) - this probably isn't what you want",
+                    g.name
+                ),
+            );
+        }
+        let owners = kept
+            .iter()
+            .filter_map(|m| instances.iter().find(|i| &i.name == m))
+            .map(|i| i.priority == Some(255))
+            .collect::<Vec<_>>();
+        if owners.iter().any(|o| *o) && owners.iter().any(|o| !*o) {
+            d.warn(
+                g.loc,
+                format!("Sync group {} has some member(s) as address owner and some not as address owner. This won't work.", g.name),
+            );
+        }
+        g.members = kept;
+        true
+    });
+}
+
+/// Applies keepalived's defaults and cross-setting rules (vrrp_complete_instance).
+fn resolve(v: &mut VrrpInstance, g: &GlobalDefs, d: &mut Diagnostics) {
+    let at = v.loc;
+    let who = v.name.clone();
+    let strict = v.strict_mode.unwrap_or(g.vrrp_strict);
+    let family = v.family.unwrap_or(Family::V4);
+    let mut version = v.version.unwrap_or(0);
+    if family == Family::V6 {
+        if version == 2 && strict {
+            d.warn(
+                at,
+                format!("({who}) cannot use IPv6 with VRRP version 2; setting version 3"),
+            );
+            version = 3;
+        } else if version == 0 {
+            version = 3;
+        }
+    }
+    if version == 0 {
+        version = g.vrrp_version.unwrap_or(2);
+    }
+    if v.vips.is_empty() {
+        if version == 3 || strict {
+            d.error(
+                at,
+                format!("({who}) No VIP specified; at least one is required"),
+            );
+        } else {
+            d.warn(
+                at,
+                format!("({who}) No VIP specified; at least one is sensible"),
+            );
+        }
+    }
+    let priority = v.priority.unwrap_or(if v.state == Some(State::Master) {
+        255
+    } else {
+        100
+    });
+    let owner_state = if priority == 255 {
+        State::Master
+    } else {
+        State::Backup
+    };
+    let mut state = v.state.unwrap_or(owner_state);
+    if strict && state != owner_state {
+        d.warn(
+            at,
+            format!("({who}) State MASTER must match being address owner"),
+        );
+        state = owner_state;
+    }
+    if let Some(auth) = v.auth {
+        let why = if auth.auth_type.is_none() {
+            None
+        } else if strict {
+            Some("Strict mode does not support authentication. Ignoring.")
+        } else if version == 3 {
+            Some("VRRP version 3 does not support authentication. Ignoring.")
+        } else if auth.pass[0] == 0 {
+            Some("Authentication specified but no password given. Ignoring")
+        } else if family == Family::V6 && auth.auth_type == Some(AuthType::Ah) {
+            Some("Cannot use AH authentication with IPv6. ignoring")
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            d.warn(at, format!("({who}) {why}"));
+            v.auth = None;
+        } else if auth.auth_type == Some(AuthType::Ah) && state == State::Master && priority != 255
+        {
+            d.warn(
+                at,
+                format!("({who}) Initial state master is incompatible with AH authentication - clearing"),
+            );
+            state = State::Backup;
+        }
+    }
+    let unicast = !v.unicast_peers.is_empty();
+    if strict && unicast {
+        d.error(
+            at,
+            format!("({who}) Unicast peers are not supported in strict mode"),
+        );
+    }
+    if v.unicast_configured && !unicast && !v.unicast_fault_no_peer {
+        d.warn(at, format!("({who}) A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration."));
+    }
+    if unicast && v.mcast_dst_ip.is_some() {
+        d.warn(
+            at,
+            format!("({who}) multicast destination specified with unicast - ignoring"),
+        );
+        v.mcast_dst_ip = None;
+    }
+    if priority == 255 && v.nopreempt {
+        d.warn(
+            at,
+            format!("({who}) nopreempt is incompatible with priority 255. resetting nopreempt"),
+        );
+        v.nopreempt = false;
+    }
+    if state == State::Master {
+        if v.nopreempt {
+            d.warn(at, format!("({who}) Warning - nopreempt will not work with initial state MASTER - clearing"));
+            v.nopreempt = false;
+        }
+        if v.preempt_delay.0 != 0 {
+            d.warn(at, format!("({who}) Warning - preempt delay will not work with initial state MASTER - clearing"));
+            v.preempt_delay = Micros(0);
+        }
+    }
+    if v.preempt_delay.0 != 0 && (strict || v.nopreempt) {
+        let with = if strict { "strict" } else { "nopreempt" };
+        d.warn(
+            at,
+            format!("({who}) preempt_delay is incompatible with {with} mode - resetting"),
+        );
+        v.preempt_delay = Micros(0);
+    }
+    let mut accept = v.accept.unwrap_or(priority == 255 || !strict);
+    if accept && priority != 255 && strict && version == 2 {
+        d.warn(
+            at,
+            format!("({who}) warning - accept mode for VRRP version 2 does not comply with RFC3768 - resetting"),
+        );
+        accept = false;
+    }
+    if strict {
+        strict_rules(v, d);
+    }
+    let advert_int = advert_interval(v, version, d);
+    v.resolved = Resolved {
+        version,
+        priority,
+        state: Some(state),
+        advert_int,
+        family: Some(family),
+        strict,
+        accept,
+        unicast,
+    };
+}
+
+fn strict_rules(v: &mut VrrpInstance, d: &mut Diagnostics) {
+    let at = v.loc;
+    let who = &v.name;
+    if v.garp_lower_prio_repeat.is_some_and(|r| r != 0) {
+        d.warn(
+            at,
+            format!("({who}) Strict mode requires no repeat garps. resetting"),
+        );
+        v.garp_lower_prio_repeat = Some(0);
+    }
+    if v.garp_lower_prio_delay.is_some_and(|r| r.0 != 0) {
+        d.warn(
+            at,
+            format!("({who}) Strict mode requires no repeat garp delay. resetting"),
+        );
+        v.garp_lower_prio_delay = Some(Micros(0));
+    }
+    if v.lower_prio_no_advert == Some(false) {
+        d.warn(
+            at,
+            format!("({who}) Strict mode requires no lower priority advert. resetting"),
+        );
+        v.lower_prio_no_advert = Some(true);
+    }
+    if v.higher_prio_send_advert == Some(true) {
+        d.warn(
+            at,
+            format!("({who}) strict mode requires higher_prio_send_advert to be clear. resetting"),
+        );
+        v.higher_prio_send_advert = Some(false);
+    }
+    if v.down_timer_adverts.is_some_and(|x| x != 3) {
+        d.warn(
+            at,
+            format!("({who}) down_timer_adverts is incompatible with strict mode - resetting"),
+        );
+        v.down_timer_adverts = None;
+    }
+    if v.use_vmac.as_ref().is_some_and(|m| m.mac.is_some()) {
+        d.warn(
+            at,
+            format!("({who}): cannot specify MAC address with strict mode - clearing"),
+        );
+        if let Some(m) = v.use_vmac.as_mut() {
+            m.mac = None;
+        }
+    }
+}
+
+/// v2 adverts carry whole seconds (1..255), v3 centiseconds (up to 40.95 s); other values are
+/// rounded or clamped with a warning.
+fn advert_interval(v: &VrrpInstance, version: u8, d: &mut Diagnostics) -> Micros {
+    let who = &v.name;
+    let mut a = v.advert_int.unwrap_or(Micros(SEC)).0;
+    let secs = a as f64 / SEC as f64;
+    if version == 2 {
+        if a >= 256 * SEC {
+            d.warn(v.loc, format!("({who}) VRRPv2 advertisement interval {secs:.2}s is out of range. Must be less than 256s. Setting to 255s"));
+            a = 255 * SEC;
+        } else if !a.is_multiple_of(SEC) {
+            d.warn(
+                v.loc,
+                format!(
+                    "({who}) VRRPv2 advertisement interval {secs:.6}s must be an integer. rounding"
+                ),
+            );
+            a = (a + SEC / 2) / SEC * SEC;
+            if a == 0 {
+                a = SEC;
+            }
+        }
+    } else if a >= 4096 * CENTI {
+        d.warn(v.loc, format!("({who}) VRRPv3 advertisement interval {secs:.2}s is out of range. Must be less than 40.96s. Setting to 40.95s"));
+        a = 4095 * CENTI;
+    } else if !a.is_multiple_of(CENTI) {
+        d.warn(
+            v.loc,
+            format!("({who}) VRRPv3 advertisement interval {secs:.6}s must be in units of 10ms - rounding"),
+        );
+        a = (a + CENTI / 2) / CENTI * CENTI;
+        if a == 0 {
+            a = CENTI;
+        }
+    }
+    Micros(a)
+}
+
+/// Two multicast instances with the same VRID, family, interface and group would answer each
+/// other's adverts; so would unicast ones sharing a peer.
+fn vrid_conflicts(list: &[VrrpInstance], iface_exists: &dyn Fn(&str) -> bool, d: &mut Diagnostics) {
+    for (i, a) in list.iter().enumerate() {
+        for b in &list[..i] {
+            let (ra, rb) = (&a.resolved, &b.resolved);
+            if a.vrid != b.vrid || ra.family != rb.family || ra.unicast != rb.unicast {
+                continue;
+            }
+            let vrid = a.vrid.unwrap_or(0);
+            if ra.unicast {
+                if a.interface.is_some() && b.interface.is_some() && a.interface != b.interface {
+                    continue;
+                }
+                if a.src_ip.is_some() && b.src_ip.is_some() && a.src_ip != b.src_ip {
+                    continue;
+                }
+                let shared = a
+                    .unicast_peers
+                    .iter()
+                    .any(|p| b.unicast_peers.iter().any(|q| q.addr == p.addr));
+                if shared {
+                    d.error(
+                        a.loc,
+                        format!(
+                            "({}) duplicate VRID conflict with {} VRID {vrid}",
+                            a.name, b.name
+                        ),
+                    );
+                }
+                continue;
+            }
+            if a.interface != b.interface || a.mcast_dst_ip != b.mcast_dst_ip {
+                continue;
+            }
+            let Some(ifname) = a.interface.as_deref() else {
+                continue;
+            };
+            if !iface_exists(ifname) {
+                continue;
+            }
+            let fam = if ra.family == Some(Family::V6) { 6 } else { 4 };
+            d.error(
+                a.loc,
+                format!(
+                    "{} and {} both use VRID {vrid} with IPv{fam} on interface {ifname}",
+                    a.name, b.name
+                ),
+            );
+        }
+    }
+}
+
+fn unused_scripts(cfg: &Config, d: &mut Diagnostics) {
+    let used = |name: &str| {
+        cfg.vrrp
+            .instances
+            .iter()
+            .map(|i| &i.track)
+            .chain(cfg.vrrp.sync_groups.iter().map(|g| &g.track))
+            .any(|t| t.scripts.iter().any(|s| s.name == name))
+    };
+    for s in &cfg.vrrp.trackers.scripts {
+        if !used(&s.name) {
+            d.warn(s.loc, format!("Warning - script {} is not used", s.name));
+        }
+    }
+}
