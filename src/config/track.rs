@@ -598,11 +598,14 @@ pub fn parse_track_block(
                 continue;
             }
             Some("weight") => {
+                // A bad weight is reported and the default used: 0 for an interface, the
+                // object's own weight for the others.
                 let w = weight_words(e, 1, &format!("({owner}) {kind} {name}"), lo, hi, d);
-                if w.is_none() && c.keyword() != "track_interface" {
-                    continue;
+                match w {
+                    Some(w) => Some(w),
+                    None if c.keyword() == "track_interface" => Some(Weight::default()),
+                    None => None,
                 }
-                Some(w.unwrap_or_default())
             }
             Some(o) => {
                 d.warn(

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use super::super::diag::Diagnostics;
 use super::super::global::GlobalDefs;
+use super::super::track::{ScriptCmd, TrackRef, Weight};
 use super::super::Config;
 use super::instance::{AuthType, Family, State, VrrpInstance};
 use super::Resolved;
@@ -20,22 +21,16 @@ pub fn check(cfg: &mut Config, d: &mut Diagnostics) {
 }
 
 pub fn check_with(cfg: &mut Config, iface_exists: &dyn Fn(&str) -> bool, d: &mut Diagnostics) {
-    let vrrp = &mut cfg.vrrp;
-    if !vrrp.instances.is_empty()
-        && vrrp.scripts().next().is_some()
-        && !cfg.global.enable_script_security
-    {
-        d.script_security_violation = true;
-    }
+    script_security(cfg, &script_found, d);
 
-    vrrp.instances.retain(|v| min_cfg(v, d));
+    cfg.vrrp.instances.retain(|v| min_cfg(v, d));
     sync_groups(cfg, d);
     let global = cfg.global.clone();
     for v in &mut cfg.vrrp.instances {
         resolve(v, &global, d);
     }
+    tracking_weights(cfg, d);
     vrid_conflicts(&cfg.vrrp.instances, iface_exists, d);
-    unused_scripts(cfg, d);
 }
 
 /// keepalived refuses the configuration when an instance has no VRID, or neither an interface
@@ -404,25 +399,169 @@ fn vrid_conflicts(list: &[VrrpInstance], iface_exists: &dyn Fn(&str) -> bool, d:
                 a.loc,
                 format!(
                     "{} and {} both use VRID {vrid} with IPv{fam} on interface {ifname}",
-                    a.name, b.name
+                    b.name, a.name
                 ),
             );
         }
     }
 }
 
-fn unused_scripts(cfg: &Config, d: &mut Diagnostics) {
-    let used = |name: &str| {
-        cfg.vrrp
-            .instances
-            .iter()
-            .map(|i| &i.track)
-            .chain(cfg.vrrp.sync_groups.iter().map(|g| &g.track))
-            .any(|t| t.scripts.iter().any(|s| s.name == name))
-    };
-    for s in &cfg.vrrp.trackers.scripts {
-        if !used(&s.name) {
-            d.warn(s.loc, format!("Warning - script {} is not used", s.name));
+/// Gives every tracker reference its effective weight, then applies keepalived's rule that a
+/// sync group member (without `sync_group_tracking_weight`) or an address owner has no
+/// floating priority: weighted trackers are dropped or made unweighted, with a warning.
+fn tracking_weights(cfg: &mut Config, d: &mut Diagnostics) {
+    let trackers = &cfg.vrrp.trackers;
+    let groups = &cfg.vrrp.sync_groups;
+    for v in &mut cfg.vrrp.instances {
+        let t = &mut v.track;
+        for r in &mut t.interfaces {
+            r.weight.get_or_insert_with(Weight::default);
         }
+        for r in &mut t.scripts {
+            let own = trackers.scripts.iter().find(|s| s.name == r.name);
+            r.weight = r.weight.or(own.map(|s| s.weight));
+        }
+        for r in &mut t.files {
+            let own = trackers.files.iter().find(|s| s.name == r.name);
+            r.weight = r.weight.or(own.map(|s| s.weight));
+        }
+        for r in &mut t.processes {
+            let own = trackers.processes.iter().find(|s| s.name == r.name);
+            r.weight = r.weight.or(own.map(|s| s.weight));
+        }
+        for r in &mut t.bfds {
+            r.weight.get_or_insert_with(Weight::default);
+        }
+        let in_sync = groups
+            .iter()
+            .any(|g| !g.sync_group_tracking_weight && g.members.contains(&v.name));
+        let owner = v.resolved.priority == 255;
+        if !in_sync && !owner {
+            continue;
+        }
+        let why = if in_sync {
+            "SYNC group"
+        } else {
+            "address owner"
+        };
+        let (who, at) = (v.name.clone(), v.loc);
+        let w = |r: &TrackRef| r.weight.map_or(0, |w| w.weight);
+        t.interfaces.retain_mut(|r| {
+            if w(r) == 0 {
+                return true;
+            }
+            if in_sync {
+                d.warn(
+                    at,
+                    format!(
+                        "({who}) ignoring {} tracked interface weight due to {why}",
+                        r.name
+                    ),
+                );
+                r.weight = Some(Weight::default());
+                true
+            } else {
+                d.warn(
+                    at,
+                    format!("({who}) ignoring {} tracked interface due to {why}", r.name),
+                );
+                false
+            }
+        });
+        t.scripts.retain(|r| {
+            let keep = w(r) == 0;
+            if !keep {
+                d.warn(
+                    at,
+                    format!(
+                        "({who}) ignoring tracked script {} with weights due to {why}",
+                        r.name
+                    ),
+                );
+            }
+            keep
+        });
+        t.files.retain_mut(|r| match w(r) {
+            0 => true,
+            1 => {
+                d.warn(at, format!("({who}) ignoring weight from tracked file {} due to {why}. specify weight 0", r.name));
+                r.weight = Some(Weight::default());
+                true
+            }
+            x => {
+                d.warn(at, format!("({who}) ignoring tracked file {} with weight {x} due to {why}", r.name));
+                false
+            }
+        });
+        t.bfds.retain(|r| {
+            let keep = w(r) == 0;
+            if !keep {
+                d.warn(
+                    at,
+                    format!(
+                        "({who}) ignoring tracked bfd {} with weight {} due to {why}",
+                        r.name,
+                        w(r)
+                    ),
+                );
+            }
+            keep
+        });
+    }
+}
+
+/// Whether a command's program can be found (`None`: it is a `</path` file test, which
+/// keepalived does itself without running anything).
+pub fn script_found(argv0: &str) -> Option<bool> {
+    if argv0
+        .strip_prefix('<')
+        .is_some_and(|r| r.trim_start().starts_with('/'))
+    {
+        return None;
+    }
+    if argv0.contains('/') {
+        return Some(std::path::Path::new(argv0).is_file());
+    }
+    let path = std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".to_string());
+    Some(
+        path.split(':')
+            .any(|dir| std::path::Path::new(dir).join(argv0).is_file()),
+    )
+}
+
+/// keepalived checks the scripts only when there are instances: a track script whose program
+/// cannot be found is disabled, and running any script found while `enable_script_security`
+/// is off makes `-t` fail with its own exit code.
+fn script_security(cfg: &mut Config, found: &dyn Fn(&str) -> Option<bool>, d: &mut Diagnostics) {
+    let vrrp = &mut cfg.vrrp;
+    if vrrp.instances.is_empty() {
+        return;
+    }
+    let argv0 = |s: &ScriptCmd| s.argv.first().map_or(String::new(), Clone::clone);
+    let mut missing = Vec::new();
+    for s in &vrrp.trackers.scripts {
+        if found(&argv0(&s.script)) == Some(false) {
+            d.warn(
+                s.loc,
+                format!(
+                    "Disabling track script {} since not found/accessible",
+                    s.name
+                ),
+            );
+            missing.push(s.name.clone());
+        }
+    }
+    let any_found = vrrp.scripts().any(|s| found(&argv0(s)) == Some(true));
+    if any_found && !cfg.global.enable_script_security {
+        d.script_security_violation = true;
+    }
+    vrrp.trackers.scripts.retain(|s| !missing.contains(&s.name));
+    for t in vrrp
+        .instances
+        .iter_mut()
+        .map(|i| &mut i.track)
+        .chain(vrrp.sync_groups.iter_mut().map(|g| &mut g.track))
+    {
+        t.scripts.retain(|r| !missing.contains(&r.name));
     }
 }

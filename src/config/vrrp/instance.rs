@@ -661,7 +661,18 @@ fn untracked_route_warning(r: &Node, before: usize, d: &mut Diagnostics) {
     let has_dev = r.words.iter().any(|w| w == "dev" || w == "oif");
     let no_track = r.words.iter().any(|w| w == "no_track");
     if !said && !has_dev && !no_track {
-        let dest = r.keyword();
+        // The destination is the first address not taken by an option before it.
+        let takes_value = ["src", "via", "gw", "or", "from", "table", "metric", "proto"];
+        let dest = r
+            .words
+            .iter()
+            .enumerate()
+            .find(|(i, w)| {
+                let prev = i.checked_sub(1).and_then(|p| r.words.get(p));
+                (w.as_str() == "default" || super::super::value::parse_prefix(w).is_some())
+                    && !prev.is_some_and(|p| takes_value.contains(&p.as_str()))
+            })
+            .map_or(r.keyword(), |(_, w)| w.as_str());
         d.warn(
             r.loc,
             format!(
