@@ -377,8 +377,12 @@ pub fn parse_track_file(n: &Node, d: &mut Diagnostics) -> Option<TrackFile> {
             Some(t)
         }
         None => {
+            let end = Loc {
+                file: n.loc.file,
+                line: n.end_line,
+            };
             d.error(
-                n.loc,
+                end,
                 format!("No file set for track_file {} - ignoring", t.name),
             );
             None

@@ -26,9 +26,7 @@ pub fn check_with(cfg: &mut Config, iface_exists: &dyn Fn(&str) -> bool, d: &mut
     cfg.vrrp.instances.retain(|v| min_cfg(v, d));
     sync_groups(cfg, d);
     let global = cfg.global.clone();
-    for v in &mut cfg.vrrp.instances {
-        resolve(v, &global, d);
-    }
+    cfg.vrrp.instances.retain_mut(|v| resolve(v, &global, d));
     tracking_weights(cfg, d);
     vrid_conflicts(&cfg.vrrp.instances, iface_exists, d);
 }
@@ -106,24 +104,28 @@ fn sync_groups(cfg: &mut Config, d: &mut Diagnostics) {
                 ),
             );
         }
-        let owners = kept
-            .iter()
-            .filter_map(|m| instances.iter().find(|i| &i.name == m))
-            .map(|i| i.priority == Some(255))
-            .collect::<Vec<_>>();
-        if owners.iter().any(|o| *o) && owners.iter().any(|o| !*o) {
-            d.warn(
-                g.loc,
-                format!("Sync group {} has some member(s) as address owner and some not as address owner. This won't work.", g.name),
-            );
+        // keepalived compares the states as written: a member written as MASTER with priority
+        // 255 followed by one written as BACKUP cannot work.
+        let mut group_master: Option<bool> = None;
+        for v in kept.iter().filter_map(|m| instances.iter().find(|i| &i.name == m)) {
+            if group_master == Some(true) && v.state == Some(State::Backup) {
+                d.warn(
+                    g.loc,
+                    format!("Sync group {} has some member(s) as address owner and some not as address owner. This won't work.", g.name),
+                );
+            }
+            if group_master != Some(false) {
+                group_master = Some(v.state == Some(State::Master) && v.priority == Some(255));
+            }
         }
         g.members = kept;
         true
     });
 }
 
-/// Applies keepalived's defaults and cross-setting rules (vrrp_complete_instance).
-fn resolve(v: &mut VrrpInstance, g: &GlobalDefs, d: &mut Diagnostics) {
+/// Applies keepalived's defaults and cross-setting rules (vrrp_complete_instance). False when
+/// keepalived would refuse the instance (it then stops; we drop it and go on).
+fn resolve(v: &mut VrrpInstance, g: &GlobalDefs, d: &mut Diagnostics) -> bool {
     let at = v.loc;
     let who = v.name.clone();
     let strict = v.strict_mode.unwrap_or(g.vrrp_strict);
@@ -149,6 +151,7 @@ fn resolve(v: &mut VrrpInstance, g: &GlobalDefs, d: &mut Diagnostics) {
                 at,
                 format!("({who}) No VIP specified; at least one is required"),
             );
+            return false;
         } else {
             d.warn(
                 at,
@@ -206,6 +209,7 @@ fn resolve(v: &mut VrrpInstance, g: &GlobalDefs, d: &mut Diagnostics) {
             at,
             format!("({who}) Unicast peers are not supported in strict mode"),
         );
+        return false;
     }
     if v.unicast_configured && !unicast && !v.unicast_fault_no_peer {
         d.warn(at, format!("({who}) A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration."));
@@ -253,6 +257,21 @@ fn resolve(v: &mut VrrpInstance, g: &GlobalDefs, d: &mut Diagnostics) {
     if strict {
         strict_rules(v, d);
     }
+    if v.use_vmac.is_some() || v.use_ipvlan.is_some() {
+        if v.promote_secondaries {
+            d.warn(
+                at,
+                format!("({who}) promote_secondaries is automatically set for vmacs - ignoring"),
+            );
+            v.promote_secondaries = false;
+        }
+    } else if v.vmac_xmit_base {
+        d.warn(
+            at,
+            format!("({who}) vmac_xmit_base is only valid with a vmac"),
+        );
+        v.vmac_xmit_base = false;
+    }
     let advert_int = advert_interval(v, version, d);
     v.resolved = Resolved {
         version,
@@ -264,6 +283,7 @@ fn resolve(v: &mut VrrpInstance, g: &GlobalDefs, d: &mut Diagnostics) {
         accept,
         unicast,
     };
+    true
 }
 
 fn strict_rules(v: &mut VrrpInstance, d: &mut Diagnostics) {
