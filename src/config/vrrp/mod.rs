@@ -4,6 +4,9 @@
 
 pub mod check;
 pub mod instance;
+pub mod keywords;
+pub mod notify;
+pub mod resolve;
 pub mod sync_group;
 #[cfg(test)]
 mod tests;
@@ -15,7 +18,8 @@ use super::Config;
 use crate::core::time::Micros;
 
 pub use check::check;
-pub use instance::{Auth, AuthType, Family, Notify, State, UnicastPeer, VrrpInstance};
+pub use instance::{Auth, AuthType, Family, State, UnicastPeer, VrrpInstance};
+pub use notify::Notify;
 pub use sync_group::SyncGroup;
 
 /// An instance's effective settings once keepalived's defaults and cross-setting rules are applied.

@@ -4,7 +4,7 @@ use super::super::diag::{Diagnostics, Loc};
 use super::super::track::{self, TrackList, Trackers};
 use super::super::tree::Node;
 use super::super::value::parse_bool;
-use super::instance::Notify;
+use super::notify::Notify;
 
 #[derive(Clone, Debug, Default)]
 pub struct SyncGroup {
