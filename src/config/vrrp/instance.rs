@@ -61,6 +61,8 @@ pub struct UnicastPeer {
 pub struct Vmac {
     pub ifname: Option<String>,
     pub mac: Option<[u8; 6]>,
+    /// Only five octets were given: the last is the VRID.
+    pub mac_use_vrid: bool,
 }
 
 #[derive(Clone, Debug, Default)]

@@ -5,7 +5,8 @@ use super::super::iproute;
 use super::super::track;
 use super::super::tree::Node;
 use super::super::value::{parse_bool, parse_ip, parse_timer, valid_ifname};
-use super::instance::{AuthType, Ctx, Family, State, UnicastPeer, Vmac, VrrpInstance};
+use super::blocks;
+use super::instance::{Ctx, Family, State, VrrpInstance};
 use crate::core::time::Micros;
 
 /// `[BOOL]` where the keyword alone means true; a bad value is reported and ignored.
@@ -33,19 +34,6 @@ fn secs(c: &Node, lo: u64, hi: u64) -> Option<Micros> {
     c.arg(0)
         .and_then(parse_timer)
         .filter(|v| (lo..=hi).contains(&v.0))
-}
-
-fn parse_mac(s: &str) -> Option<[u8; 6]> {
-    let mut mac = [0u8; 6];
-    let mut parts = s.split(':');
-    for b in mac.iter_mut() {
-        let p = parts.next()?;
-        if p.is_empty() || p.len() > 2 {
-            return None;
-        }
-        *b = u8::from_str_radix(p, 16).ok()?;
-    }
-    parts.next().is_none().then_some(mac)
 }
 
 pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnostics) {
@@ -110,19 +98,7 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
             Some(i) if valid_ifname(i) => v.vrf = Some(i.to_string()),
             _ => bad(d, "an interface name"),
         },
-        "use_vmac" => {
-            let mut vm = Vmac::default();
-            for w in c.args() {
-                if let Some(mac) = parse_mac(w) {
-                    vm.mac = Some(mac);
-                } else if valid_ifname(w) && vm.ifname.is_none() {
-                    vm.ifname = Some(w.clone());
-                } else {
-                    d.warn(c.loc, format!("({who}) use_vmac: invalid name or MAC '{w}' - ignoring"));
-                }
-            }
-            v.use_vmac = Some(vm);
-        }
+        "use_vmac" => v.use_vmac = Some(blocks::use_vmac(c, &who, d)),
         "use_vmac_addr" => v.use_vmac_addr = true,
         "vmac_xmit_base" => v.vmac_xmit_base = true,
         "use_ipvlan" => v.use_ipvlan = Some(c.args().to_vec()),
@@ -141,7 +117,7 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
         "unicast_peer" => {
             v.unicast_configured = true;
             for p in c.children() {
-                unicast_peer(v, p, d);
+                blocks::unicast_peer(v, p, d);
             }
         }
         "unicast_fault_no_peer" => {
@@ -235,7 +211,7 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
                 ),
             ),
         },
-        "authentication" => authentication(v, c, d),
+        "authentication" => blocks::authentication(v, c, d),
         "virtual_ipaddress" | "virtual_ipaddress_excluded" => {
             let excluded = c.keyword() == "virtual_ipaddress_excluded";
             for a in c.children() {
@@ -262,7 +238,7 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
             for r in c.children() {
                 let before = d.items().len();
                 if let Some(route) = iproute::parse_route(r, d) {
-                    untracked_route_warning(r, before, d);
+                    blocks::untracked_route_warning(r, before, d);
                     v.routes.push(route);
                 }
             }
@@ -415,108 +391,4 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
         },
         k => d.unknown_keyword(c.loc, k),
     }
-}
-
-/// keepalived can only watch a virtual route through its output interface; one without `dev`
-/// (and not `no_track`) is installed but not tracked.
-fn untracked_route_warning(r: &Node, before: usize, d: &mut Diagnostics) {
-    let said = d.items()[before..]
-        .iter()
-        .any(|x| x.loc == r.loc && x.msg.contains("track"));
-    let has_dev = r.words.iter().any(|w| w == "dev" || w == "oif");
-    let no_track = r.words.iter().any(|w| w == "no_track");
-    if !said && !has_dev && !no_track {
-        // The destination is the first address not taken by an option before it.
-        let takes_value = ["src", "via", "gw", "or", "from", "table", "metric", "proto"];
-        let dest = r
-            .words
-            .iter()
-            .enumerate()
-            .find(|(i, w)| {
-                let prev = i.checked_sub(1).and_then(|p| r.words.get(p));
-                (w.as_str() == "default" || super::super::value::parse_prefix(w).is_some())
-                    && !prev.is_some_and(|p| takes_value.contains(&p.as_str()))
-            })
-            .map_or(r.keyword(), |(_, w)| w.as_str());
-        d.warn(
-            r.loc,
-            format!(
-                "Warning - cannot track route {dest} with no interface specified, not tracking"
-            ),
-        );
-    }
-}
-
-fn unicast_peer(v: &mut VrrpInstance, p: &Node, d: &mut Diagnostics) {
-    let who = v.name.clone();
-    let Some(addr) = parse_ip(p.keyword()) else {
-        d.warn(
-            p.loc,
-            format!("Configuration error: VRRP instance[{who}] malformed unicast peer address[{}]. Skipping...", p.keyword()),
-        );
-        return;
-    };
-    if !v.set_family(&addr) {
-        d.warn(
-            p.loc,
-            format!("Configuration error: VRRP instance[{who}] and unicast peer address[{addr}] MUST be of the same family !!! Skipping..."),
-        );
-        return;
-    }
-    let mut peer = UnicastPeer {
-        loc: p.loc,
-        addr,
-        min_ttl: 0,
-        max_ttl: 255,
-    };
-    let args = p.args();
-    for pair in args.chunks(2) {
-        let val = pair.get(1).and_then(|s| s.parse::<u8>().ok());
-        match (pair[0].as_str(), val) {
-            ("min_ttl", Some(t)) => peer.min_ttl = t,
-            ("max_ttl", Some(t)) => peer.max_ttl = t,
-            (o, _) => d.warn(p.loc, format!("({who}) unknown unicast_peer option {o}")),
-        }
-    }
-    if peer.min_ttl > peer.max_ttl {
-        d.warn(
-            p.loc,
-            format!(
-                "({who}) min_ttl {} > max_ttl {} - all packets will be discarded",
-                peer.min_ttl, peer.max_ttl
-            ),
-        );
-    }
-    v.unicast_peers.push(peer);
-}
-
-fn authentication(v: &mut VrrpInstance, c: &Node, d: &mut Diagnostics) {
-    let who = v.name.clone();
-    let mut auth = v.auth.unwrap_or_default();
-    for a in c.children() {
-        match a.keyword() {
-            "auth_type" => match a.arg(0) {
-                Some("PASS") => auth.auth_type = Some(AuthType::Pass),
-                Some("AH") => auth.auth_type = Some(AuthType::Ah),
-                o => d.warn(
-                    a.loc,
-                    format!("({who}) unknown authentication type '{}'", o.unwrap_or("")),
-                ),
-            },
-            "auth_pass" => {
-                let Some(p) = a.require_arg(0, "a password", d) else {
-                    continue;
-                };
-                let bytes = p.as_bytes();
-                if bytes.len() > 8 {
-                    d.warn(a.loc, "Truncating auth_pass to 8 characters");
-                }
-                auth.pass = [0; 8];
-                let n = bytes.len().min(8);
-                auth.pass[..n].copy_from_slice(&bytes[..n]);
-            }
-            k => d.unknown_keyword(a.loc, k),
-        }
-    }
-    v.auth = Some(auth);
 }

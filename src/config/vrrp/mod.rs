@@ -2,6 +2,7 @@
 //! (vrrp_script, track_file, vrrp_track_process) and the small VRRP-only top-level blocks
 //! (garp_group, track_group, linkbeat_interfaces, interface_up_down_delays).
 
+pub mod blocks;
 pub mod check;
 pub mod instance;
 pub mod keywords;

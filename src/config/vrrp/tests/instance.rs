@@ -223,7 +223,7 @@ fn boolean_knobs_and_timers_are_typed() {
  no_accept
  skip_check_adv_addr
  kernel_rx_buf_size 65536
- use_vmac vrrp51 00:00:5e:00:01:33
+ use_vmac vrrp51 02:00:00:00:00:33
  vmac_xmit_base
  debug 2
  preempt_delay 2000";
@@ -247,7 +247,7 @@ fn boolean_knobs_and_timers_are_typed() {
     assert_eq!(v.debug, 2);
     let vm = v.use_vmac.clone().unwrap_or_default();
     assert_eq!(vm.ifname.as_deref(), Some("vrrp51"));
-    assert_eq!(vm.mac, Some([0, 0, 0x5e, 0, 1, 0x33]));
+    assert_eq!(vm.mac, Some([2, 0, 0, 0, 0, 0x33]));
     assert!(!v.resolved.accept);
 }
 
@@ -266,4 +266,34 @@ fn strict_mode_resets_incompatible_settings() {
     let r = &cfg.vrrp.instances[0].resolved;
     assert!(r.strict && !r.accept);
     assert_eq!(r.state, Some(State::Backup));
+}
+
+#[test]
+fn use_vmac_takes_a_name_and_a_mac() {
+    let vmac = |args: &str| {
+        let text = MIN.replace(
+            "interface eth0",
+            &format!("interface eth0\n use_vmac {args}"),
+        );
+        let (cfg, d) = load(&text);
+        let vm = cfg.vrrp.instances[0].use_vmac.clone().unwrap_or_default();
+        (vm, lines(&d))
+    };
+    let (vm, l) = vmac("");
+    assert_eq!((vm.ifname, vm.mac, l), (None, None, vec![]));
+    let (vm, l) = vmac("02:11:22:33:44");
+    assert_eq!(
+        (vm.mac, vm.mac_use_vrid),
+        (Some([2, 0x11, 0x22, 0x33, 0x44, 0]), true)
+    );
+    assert!(l.is_empty());
+    for bad in [
+        "00:00:5e:00:01:33",
+        "01:00:00:00:00:01",
+        "zz:00:00:00:00:01",
+        "a/b",
+    ] {
+        let (vm, l) = vmac(bad);
+        assert_eq!((vm.mac, vm.ifname, l), (None, None, vec![3]), "{bad}");
+    }
 }
