@@ -207,12 +207,18 @@ pub fn parse_track_block(
             _ => true,
         };
         if !found {
-            let msg = if c.keyword() == "track_interface" {
-                format!("({owner}) tracked interface {name} doesn't exist")
+            // keepalived refuses to start on a missing interface; other names are ignored.
+            if c.keyword() == "track_interface" {
+                d.error(
+                    e.loc,
+                    format!("({owner}) tracked interface {name} doesn't exist"),
+                );
             } else {
-                format!("({owner}) {kind} {name} not found, ignoring...")
-            };
-            d.warn(e.loc, msg);
+                d.warn(
+                    e.loc,
+                    format!("({owner}) {kind} {name} not found, ignoring..."),
+                );
+            }
             continue;
         }
         let target = match c.keyword() {

@@ -139,8 +139,8 @@ pub struct VrrpInstance {
 /// Context an instance is read against: what is defined above it and which interfaces exist.
 pub struct Ctx<'a> {
     pub trackers: &'a Trackers,
+    /// Whether an interface exists (always true with `dynamic_interfaces`).
     pub iface_exists: &'a dyn Fn(&str) -> bool,
-    pub dynamic_interfaces: bool,
 }
 
 impl VrrpInstance {

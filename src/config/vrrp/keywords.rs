@@ -80,8 +80,9 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
                         format!("({who}) cannot use a loopback interface (lo) for vrrp - ignoring"),
                     );
                 } else {
-                    if !(ctx.iface_exists)(i) && !ctx.dynamic_interfaces {
-                        d.warn(
+                    // keepalived refuses to start on a missing interface.
+                    if !(ctx.iface_exists)(i) {
+                        d.error(
                             c.loc,
                             format!("WARNING - interface {i} for vrrp_instance {who} doesn't exist"),
                         );

@@ -88,6 +88,10 @@ pub fn parse_top_with(
     iface_exists: &dyn Fn(&str) -> bool,
     d: &mut Diagnostics,
 ) -> bool {
+    // With dynamic_interfaces a missing interface is expected to appear later.
+    let dynamic = cfg.global.dynamic_interfaces;
+    let exists = |name: &str| dynamic || iface_exists(name);
+    let iface_exists: &dyn Fn(&str) -> bool = &exists;
     match n.keyword() {
         "vrrp_instance" => {
             if cfg
@@ -105,7 +109,6 @@ pub fn parse_top_with(
             let ctx = instance::Ctx {
                 trackers: &cfg.vrrp.trackers,
                 iface_exists,
-                dynamic_interfaces: cfg.global.dynamic_interfaces,
             };
             if let Some(i) = instance::parse(n, &ctx, d) {
                 cfg.vrrp.instances.push(i);

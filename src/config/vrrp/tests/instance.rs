@@ -195,7 +195,7 @@ fn interfaces_must_exist_unless_dynamic() {
     assert!(has(
         &d,
         2,
-        Severity::Warning,
+        Severity::Error,
         "interface eth9 for vrrp_instance VI_1 doesn't exist"
     ));
     let (_, d) = load_with(&text, |c| c.global.dynamic_interfaces = true);

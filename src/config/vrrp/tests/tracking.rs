@@ -138,7 +138,7 @@ fn track_interface_weights_are_range_checked() {
     assert!(has(
         &d,
         7,
-        Severity::Warning,
+        Severity::Error,
         "tracked interface nosuch doesn't exist"
     ));
     assert!(has(
