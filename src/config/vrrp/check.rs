@@ -132,7 +132,9 @@ fn vrid_conflicts(list: &[VrrpInstance], iface_exists: &dyn Fn(&str) -> bool, d:
                 if a.interface.is_some() && b.interface.is_some() && a.interface != b.interface {
                     continue;
                 }
-                if a.src_ip.is_some() && b.src_ip.is_some() && a.src_ip != b.src_ip {
+                // keepalived compares the source addresses it knows; without a configured
+                // one it would use the interface's, which a config check cannot know.
+                if a.src_ip.is_none() || a.src_ip != b.src_ip {
                     continue;
                 }
                 let shared = a
@@ -144,7 +146,7 @@ fn vrid_conflicts(list: &[VrrpInstance], iface_exists: &dyn Fn(&str) -> bool, d:
                         a.loc,
                         format!(
                             "({}) duplicate VRID conflict with {} VRID {vrid}",
-                            a.name, b.name
+                            b.name, a.name
                         ),
                     );
                 }

@@ -1,5 +1,7 @@
 //! The keywords of a `vrrp_instance` block, each read with keepalived's checks and messages.
 
+use std::net::IpAddr;
+
 use super::super::diag::Diagnostics;
 use super::super::iproute;
 use super::super::track;
@@ -160,18 +162,26 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
             }
         }
         "mcast_dst_ip" => match c.arg(0).and_then(parse_ip) {
-            Some(a) if a.is_multicast() => {
-                if v.set_family(&a) {
-                    v.mcast_dst_ip = Some(a);
-                } else {
-                    d.warn(
-                        c.loc,
-                        format!("({who}) mcast dest address {a} family does not match instance - ignoring"),
-                    );
-                }
+            None => d.warn(
+                c.loc,
+                format!(
+                    "({who}) malformed mcast dest address {}. Skipping...",
+                    c.arg(0).unwrap_or("")
+                ),
+            ),
+            Some(a) if !v.set_family(&a) => d.warn(
+                c.loc,
+                format!("({who}) mcast dest address {a} MUST match VRRP instance family. Skipping..."),
+            ),
+            // IPv6 adverts stay on the link: the group must be link-local scope (ffX2::).
+            Some(IpAddr::V6(a)) if a.segments()[0] & 0xff0f != 0xff02 => d.warn(
+                c.loc,
+                format!("({who}) mcast_dst_ip {a} not link-local multicast. Skipping..."),
+            ),
+            Some(a) if !a.is_multicast() => {
+                d.warn(c.loc, format!("({who}) mcast_dst_ip {a} not multicast. Skipping..."))
             }
-            Some(a) => d.warn(c.loc, format!("({who}) mcast_dst_ip {a} not multicast. Skipping...")),
-            None => bad(d, "an IP address"),
+            Some(a) => v.mcast_dst_ip = Some(a),
         },
         "track_src_ip" => v.track_src_ip = true,
         "virtual_router_id" => match uint(c, 1, 255) {
@@ -188,9 +198,15 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
             Some(t) => v.unicast_ttl = Some(t as u8),
             None => bad(d, "must be between 0 & 255"),
         },
-        "version" => match uint(c, 2, 3) {
-            Some(x) => v.version = Some(x as u8),
-            None => bad(d, "must be either 2 or 3"),
+        "version" => match uint(c, 2, 3).map(|x| x as u8) {
+            None => d.warn(c.loc, format!("({who}): Version must be either 2 or 3")),
+            Some(x) if v.version.is_some_and(|y| y != x) || (x == 2 && v.family == Some(Family::V6)) => {
+                d.warn(
+                    c.loc,
+                    format!("({who}) vrrp_version {x} conflicts with configured or deduced version; ignoring."),
+                )
+            }
+            Some(x) => v.version = Some(x),
         },
         "priority" => match uint(c, 1, 255) {
             Some(p) => v.priority = Some(p as u8),

@@ -90,6 +90,30 @@ fn same_vrid_on_the_same_interface_conflicts() {
     assert!(!d.has_errors(), "{d}");
 }
 
+#[test]
+fn unicast_instances_conflict_only_with_the_same_source_and_a_shared_peer() {
+    let inst = |name: &str, src: &str, peer: &str| {
+        format!(
+            "vrrp_instance {name} {{\n interface eth1\n virtual_router_id 1\n {src}\n unicast_peer {{\n {peer}\n }}\n virtual_ipaddress {{\n 10.0.0.1\n }}\n}}\n"
+        )
+    };
+    let src = "unicast_src_ip 10.0.0.7";
+    let (_, d) = load(&(inst("C", src, "10.0.0.2") + &inst("D", src, "10.0.0.2")));
+    assert!(
+        has(
+            &d,
+            12,
+            Severity::Error,
+            "(C) duplicate VRID conflict with D VRID 1"
+        ),
+        "{d}"
+    );
+    let (_, d) = load(&(inst("C", src, "10.0.0.2") + &inst("D", src, "10.0.0.3")));
+    assert!(!d.has_errors(), "{d}");
+    let (_, d) = load(&(inst("C", "", "10.0.0.2") + &inst("D", "", "10.0.0.2")));
+    assert!(!d.has_errors(), "{d}");
+}
+
 /// The doc/samples of keepalived 2.2.7 and the lines it flags on the VRRP side (measured with
 /// `keepalived -t -l` in a namespace with eth0..eth3 and eth0.1).
 #[test]

@@ -297,3 +297,28 @@ fn use_vmac_takes_a_name_and_a_mac() {
         assert_eq!((vm.mac, vm.ifname, l), (None, None, vec![3]), "{bad}");
     }
 }
+
+#[test]
+fn mcast_dst_and_version_follow_the_family() {
+    let text = MIN.replace(
+        "interface eth0",
+        "interface eth0\n mcast_dst_ip ff05::12\n mcast_dst_ip ff02::99\n mcast_dst_ip 224.0.0.19\n version 2\n version 3",
+    )
+    .replace("10.0.0.1/24", "fe80::1");
+    let (cfg, d) = load(&text);
+    assert!(
+        has(&d, 3, Severity::Warning, "not link-local multicast"),
+        "{d}"
+    );
+    assert!(has(
+        &d,
+        5,
+        Severity::Warning,
+        "MUST match VRRP instance family"
+    ));
+    assert!(has(&d, 6, Severity::Warning, "vrrp_version 2 conflicts"));
+    assert_eq!(lines(&d), vec![3, 5, 6]);
+    let v = &cfg.vrrp.instances[0];
+    assert_eq!(v.mcast_dst_ip, "ff02::99".parse().ok());
+    assert_eq!((v.version, v.resolved.version), (Some(3), 3));
+}
