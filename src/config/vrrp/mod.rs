@@ -4,6 +4,7 @@
 
 pub mod blocks;
 pub mod check;
+pub mod ifblocks;
 pub mod instance;
 pub mod keywords;
 pub mod notify;
@@ -12,7 +13,7 @@ pub mod sync_group;
 #[cfg(test)]
 mod tests;
 
-use super::diag::{Diagnostics, Loc};
+use super::diag::Diagnostics;
 use super::track::{self, Trackers};
 use super::tree::Node;
 use super::Config;
@@ -37,21 +38,13 @@ pub struct Resolved {
     pub unicast: bool,
 }
 
-/// A top-level block kept as written for the modules that use it (GARP groups, delays ...).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RawBlock {
-    pub loc: Loc,
-    pub words: Vec<String>,
-    pub lines: Vec<Vec<String>>,
-}
-
 #[derive(Clone, Debug, Default)]
 pub struct VrrpConfig {
     pub instances: Vec<VrrpInstance>,
     pub sync_groups: Vec<SyncGroup>,
     pub trackers: Trackers,
     /// garp_group, track_group, linkbeat_interfaces, interface_up_down_delays.
-    pub other: Vec<RawBlock>,
+    pub ifblocks: ifblocks::IfBlocks,
 }
 
 impl VrrpConfig {
@@ -63,6 +56,15 @@ impl VrrpConfig {
             .map(|s| &s.script)
             .chain(self.instances.iter().flat_map(|i| i.notify.scripts()))
             .chain(self.sync_groups.iter().flat_map(|g| g.notify.scripts()))
+    }
+}
+
+/// The line of a block's closing brace: keepalived reports what it checks after reading a
+/// block (its end handlers, value blocks) there.
+pub(crate) fn end_loc(n: &Node) -> super::diag::Loc {
+    super::diag::Loc {
+        file: n.loc.file,
+        line: n.end_line,
     }
 }
 
@@ -152,13 +154,14 @@ pub fn parse_top_with(
                 t.push(p);
             }
         }
-        "garp_group" | "track_group" | "linkbeat_interfaces" | "interface_up_down_delays" => {
-            cfg.vrrp.other.push(RawBlock {
-                loc: n.loc,
-                words: n.words.clone(),
-                lines: n.children().iter().map(|c| c.words.clone()).collect(),
-            });
+        "garp_group" => ifblocks::parse_garp_group(n, &mut cfg.vrrp.ifblocks, iface_exists, d),
+        "linkbeat_interfaces" => {
+            ifblocks::parse_linkbeat(n, &mut cfg.vrrp.ifblocks, iface_exists, d)
         }
+        "interface_up_down_delays" => {
+            ifblocks::parse_up_down_delays(n, &mut cfg.vrrp.ifblocks, iface_exists, d)
+        }
+        "track_group" => ifblocks::parse_track_group(n, &mut cfg.vrrp.ifblocks, d),
         _ => return false,
     }
     true

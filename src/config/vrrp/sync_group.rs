@@ -70,7 +70,7 @@ pub fn parse(
                     .collect();
                 if g.members.is_empty() {
                     d.warn(
-                        c.loc,
+                        super::end_loc(c),
                         format!("Warning - sync group {who} has empty group block"),
                     );
                 }

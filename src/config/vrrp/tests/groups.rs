@@ -162,3 +162,55 @@ fn samples_flag_the_lines_keepalived_flags() {
         assert_eq!(d.script_security_violation, security, "{file}");
     }
 }
+
+#[test]
+fn interface_blocks_are_typed_and_checked() {
+    let text = "garp_group {
+    garp_interval 0.001
+    interface eth0
+    interface eth0
+}
+garp_group {
+    interfaces {
+        eth1 eth9
+    }
+}
+linkbeat_interfaces {
+    eth2 MII
+    eth3 FOO
+    eth9
+}
+interface_up_down_delays {
+    eth1 2 3.5
+    eth2 x
+}
+track_group TG {
+    group {
+        VI_1 VI_2
+    }
+}
+track_group TG {
+}
+";
+    let (cfg, d) = load(text);
+    assert_eq!(lines(&d), vec![4, 9, 10, 13, 14, 18, 25], "{d}");
+    assert!(has(&d, 14, Severity::Error, "unknown interface eth9"));
+    assert!(has(
+        &d,
+        26,
+        Severity::Error,
+        "track_group TG already defined"
+    ));
+    let b = &cfg.vrrp.ifblocks;
+    assert_eq!(b.garp_groups.len(), 1);
+    assert_eq!(b.garp_groups[0].garp_interval, Some(Micros(1_000)));
+    assert_eq!(b.garp_groups[0].interfaces, vec!["eth0"]);
+    assert_eq!(b.linkbeat.len(), 2);
+    assert_eq!(b.linkbeat[0].kind, Some(ifblocks::LinkbeatType::Mii));
+    assert_eq!(b.up_down_delays.len(), 1);
+    assert_eq!(
+        (b.up_down_delays[0].down, b.up_down_delays[0].up),
+        (Micros(2_000_000), Micros(3_500_000))
+    );
+    assert_eq!(b.track_groups[0].members, vec!["VI_1", "VI_2"]);
+}
