@@ -197,7 +197,7 @@ track_group TG {
     assert!(has(&d, 14, Severity::Error, "unknown interface eth9"));
     assert!(has(
         &d,
-        26,
+        25,
         Severity::Error,
         "track_group TG already defined"
     ));
