@@ -26,8 +26,8 @@ pub fn check_with(cfg: &mut Config, iface_exists: &dyn Fn(&str) -> bool, d: &mut
     vrid_conflicts(&cfg.vrrp.instances, iface_exists, d);
 }
 
-/// keepalived refuses the configuration when an instance has no VRID, or neither an interface
-/// nor unicast peers; we drop that instance and go on so every problem is listed.
+/// keepalived refuses the configuration when an instance has no VRID or no interface; we drop
+/// that instance and go on so every problem is listed.
 fn min_cfg(v: &VrrpInstance, d: &mut Diagnostics) -> bool {
     if v.vrid.is_none() {
         d.error(
@@ -36,7 +36,9 @@ fn min_cfg(v: &VrrpInstance, d: &mut Diagnostics) -> bool {
         );
         return false;
     }
-    if v.interface.is_none() && v.unicast_peers.is_empty() {
+    // keepalived 2.2.7 needs the interface even for unicast (it looks for the unicast flag
+    // before setting it).
+    if v.interface.is_none() {
         d.error(v.loc, format!("({}) Unknown interface!", v.name));
         return false;
     }

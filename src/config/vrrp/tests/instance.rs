@@ -322,3 +322,17 @@ fn mcast_dst_and_version_follow_the_family() {
     assert_eq!(v.mcast_dst_ip, "ff02::99".parse().ok());
     assert_eq!((v.version, v.resolved.version), (Some(3), 3));
 }
+
+#[test]
+fn an_instance_needs_an_interface_even_for_unicast() {
+    let text = MIN.replace(
+        "interface eth0",
+        "unicast_src_ip 10.0.0.7\n unicast_peer {\n 10.0.0.2\n }",
+    );
+    let (cfg, d) = load(&text);
+    assert!(
+        has(&d, 1, Severity::Error, "(VI_1) Unknown interface!"),
+        "{d}"
+    );
+    assert!(cfg.vrrp.instances.is_empty());
+}
