@@ -11,6 +11,32 @@ use super::blocks;
 use super::instance::{Ctx, Family, State, VrrpInstance};
 use crate::core::time::Micros;
 
+/// Keywords keepalived refuses (fatally) without a value.
+const NEED_VALUE: &[&str] = &[
+    "state",
+    "interface",
+    "vrf",
+    "mcast_src_ip",
+    "unicast_src_ip",
+    "mcast_dst_ip",
+    "virtual_router_id",
+    "unicast_ttl",
+    "version",
+    "priority",
+    "advert_int",
+    "debug",
+    "preempt_delay",
+    "garp_master_delay",
+    "garp_master_refresh",
+    "garp_master_repeat",
+    "garp_master_refresh_repeat",
+    "garp_lower_prio_delay",
+    "garp_lower_prio_repeat",
+    "down_timer_adverts",
+    "kernel_rx_buf_size",
+    "lvs_sync_daemon_interface",
+];
+
 /// `[BOOL]` where the keyword alone means true; a bad value is reported and ignored.
 fn opt_bool(c: &Node, owner: &str, d: &mut Diagnostics) -> Option<bool> {
     match c.arg(0) {
@@ -50,6 +76,10 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
             ),
         )
     };
+    if NEED_VALUE.contains(&c.keyword()) && c.args().is_empty() {
+        d.error(c.loc, format!("'{}' is missing a parameter", c.keyword()));
+        return;
+    }
     if track::parse_track_block(c, &who, ctx.trackers, ctx.iface_exists, &mut v.track, d)
         || v.notify.parse(c, &who, d)
     {
@@ -291,12 +321,9 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
                 v.preempt_delay = Micros(0);
             }
         },
-        "debug" => match c.arg(0) {
-            None => v.debug = 0,
-            Some(_) => match uint(c, 0, 4) {
-                Some(x) => v.debug = x as u8,
-                None => bad(d, "must be between 0-4"),
-            },
+        "debug" => match uint(c, 0, 4) {
+            Some(x) => v.debug = x as u8,
+            None => bad(d, "must be between 0-4"),
         },
         "smtp_alert" => {
             if let Some(b) = opt_bool(c, &who, d) {

@@ -336,3 +336,22 @@ fn an_instance_needs_an_interface_even_for_unicast() {
     );
     assert!(cfg.vrrp.instances.is_empty());
 }
+
+#[test]
+fn a_keyword_without_its_value_is_an_error() {
+    for kw in [
+        "state",
+        "priority",
+        "debug",
+        "garp_master_delay",
+        "advert_int",
+    ] {
+        let (_, d) = load(&MIN.replace("interface eth0", &format!("interface eth0\n {kw}")));
+        assert!(
+            has(&d, 3, Severity::Error, "is missing a parameter"),
+            "{kw}: {d}"
+        );
+    }
+    let (_, d) = load(&MIN.replace("interface eth0", "interface eth0\n strict_mode"));
+    assert!(d.items().is_empty(), "{d}");
+}
