@@ -67,6 +67,15 @@ pub struct TrackProcess {
     pub full_command: bool,
 }
 
+/// keepalived refuses the whole configuration when one of `kws` has no value.
+fn missing_value(c: &Node, kws: &[&str], d: &mut Diagnostics) -> bool {
+    let missing = c.args().is_empty() && kws.contains(&c.keyword());
+    if missing {
+        d.error(c.loc, format!("'{}' is missing a parameter", c.keyword()));
+    }
+    missing
+}
+
 /// An unsigned whole number of seconds; 0 is raised to 1 as keepalived does.
 fn whole_secs(c: &Node, what: &str, d: &mut Diagnostics) -> Option<Micros> {
     let s = c.arg(0).unwrap_or("");
@@ -128,7 +137,16 @@ pub fn parse_vrrp_script(n: &Node, d: &mut Diagnostics) -> Option<VrrpScript> {
     let mut bad_user = false;
     for c in n.children() {
         let what = format!("vrrp_script {}", s.name);
+        if missing_value(
+            c,
+            &["interval", "timeout", "weight", "rise", "fall", "user"],
+            d,
+        ) {
+            continue;
+        }
         match c.keyword() {
+            // keepalived ignores an empty `script` line.
+            "script" if c.args().is_empty() => {}
             "script" => script = script_cmd(c, d),
             "interval" => {
                 if let Some(v) = whole_secs(c, &format!("{what}: interval"), d) {
@@ -289,6 +307,17 @@ pub fn parse_track_process(n: &Node, d: &mut Diagnostics) -> Option<TrackProcess
     let mut weight_set = false;
     for c in n.children() {
         let what = format!("vrrp_track_process {}", t.name);
+        let need = [
+            "process",
+            "quorum",
+            "quorum_max",
+            "delay",
+            "terminate_delay",
+            "fork_delay",
+        ];
+        if missing_value(c, &need, d) {
+            continue;
+        }
         match c.keyword() {
             "process" => match (c.args(), &process) {
                 ([], _) => d.error(c.loc, format!("{what}: process needs a name")),

@@ -205,3 +205,21 @@ vrrp_track_process empty {
     assert!(p.full_command);
     assert_eq!(cfg.vrrp.trackers.processes.len(), 1);
 }
+
+#[test]
+fn tracking_keywords_without_value_are_errors() {
+    let (cfg, d) = load("vrrp_script s {\n script /bin/true\n script\n interval\n}\n");
+    assert_eq!(lines(&d), vec![4], "{d}");
+    assert!(has(
+        &d,
+        4,
+        Severity::Error,
+        "'interval' is missing a parameter"
+    ));
+    assert_eq!(cfg.vrrp.trackers.scripts[0].script.argv, vec!["/bin/true"]);
+    let (_, d) = load("vrrp_track_process p {\n process x\n quorum\n}\n");
+    assert!(
+        has(&d, 3, Severity::Error, "'quorum' is missing a parameter"),
+        "{d}"
+    );
+}
