@@ -168,7 +168,10 @@ pub fn parse_vrrp_script(n: &Node, d: &mut Diagnostics) -> Option<VrrpScript> {
             "rise" => s.rise = count(c, &format!("{what}: rise"), d),
             "fall" => s.fall = count(c, &format!("{what}: fall"), d),
             "user" => match parse_user(c, d) {
-                Some(u) => s.user = Some(u),
+                Some(u) => {
+                    s.user = Some(u);
+                    bad_user = false;
+                }
                 None => bad_user = true,
             },
             "init_fail" => s.init_fail = true,
@@ -206,7 +209,36 @@ pub fn parse_user(c: &Node, d: &mut Diagnostics) -> Option<(String, Option<Strin
         d.error(c.loc, "'user' needs a user name");
         return None;
     }
+    let unknown = if !account_exists("/etc/passwd", &user) {
+        Some(format!("user {user}"))
+    } else {
+        group
+            .as_ref()
+            .filter(|g| !account_exists("/etc/group", g))
+            .map(|g| format!("group {g}"))
+    };
+    if let Some(what) = unknown {
+        d.error(
+            c.loc,
+            format!("Unable to set uid/gid for script: unknown {what}"),
+        );
+        return None;
+    }
     Some((user, group))
+}
+
+/// Whether `name` (or a numeric id) is listed in the passwd/group file at `path`. An unreadable
+/// file proves nothing, so it counts as found.
+fn account_exists(path: &str, name: &str) -> bool {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return true;
+    };
+    text.lines().any(|l| {
+        let mut f = l.split(':');
+        let n = f.next();
+        let id = f.nth(1);
+        n == Some(name) || id == Some(name)
+    })
 }
 
 /// `track_file NAME { ... }` and its deprecated spelling `vrrp_track_file`.

@@ -223,3 +223,19 @@ fn tracking_keywords_without_value_are_errors() {
         "{d}"
     );
 }
+
+#[test]
+fn a_script_user_must_exist() {
+    let (cfg, d) = load("vrrp_script s {\n script /bin/true\n user no_such_user_x\n}\n");
+    assert!(
+        has(&d, 3, Severity::Error, "unknown user no_such_user_x"),
+        "{d}"
+    );
+    assert!(cfg.vrrp.trackers.scripts.is_empty());
+    let (cfg, d) = load("vrrp_script s {\n script /bin/true\n user root\n}\n");
+    assert!(d.items().is_empty(), "{d}");
+    assert_eq!(
+        cfg.vrrp.trackers.scripts[0].user,
+        Some(("root".into(), None))
+    );
+}
