@@ -2,13 +2,13 @@
 //! (vrrp_script, track_file, vrrp_track_process) and the small VRRP-only top-level blocks
 //! (garp_group, track_group, linkbeat_interfaces, interface_up_down_delays).
 
-pub mod blocks;
+mod blocks;
 pub mod check;
 pub mod ifblocks;
 pub mod instance;
-pub mod keywords;
+mod keywords;
 pub mod notify;
-pub mod resolve;
+mod resolve;
 pub mod sync_group;
 #[cfg(test)]
 mod tests;
