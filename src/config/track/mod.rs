@@ -1,0 +1,274 @@
+//! Tracking objects (vrrp_script, track_file / vrrp_track_file, vrrp_track_process), the
+//! `track_*` blocks that refer to them from instances and sync groups, and script command lines.
+//!
+//! keepalived resolves a `track_script` name while it reads the instance, so a script must be
+//! defined above its first use; we keep that order (the callers look names up as they parse).
+
+use super::diag::{Diagnostics, Loc};
+use super::tree::Node;
+
+mod objects;
+pub use objects::{
+    parse_track_file, parse_track_process, parse_user, parse_vrrp_script, ParamMatch, TrackFile,
+    TrackProcess, VrrpScript,
+};
+
+pub(crate) const SEC: u64 = 1_000_000;
+
+/// A command keepalived runs: the text as written and the argv it execs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ScriptCmd {
+    pub loc: Loc,
+    pub cmd: String,
+    pub argv: Vec<String>,
+}
+
+/// Splits a command string as keepalived does for quoted script keywords: white space separates
+/// arguments, `'...'` and `"..."` group, and a backslash takes the next character literally.
+pub fn split_cmd(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut have = false;
+    let mut quote: Option<char> = None;
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (_, '\\') => {
+                if let Some(n) = chars.next() {
+                    cur.push(n);
+                }
+                have = true;
+            }
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => cur.push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                have = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if have {
+                    out.push(std::mem::take(&mut cur));
+                    have = false;
+                }
+            }
+            (None, c) => {
+                cur.push(c);
+                have = true;
+            }
+        }
+    }
+    if have {
+        out.push(cur);
+    }
+    out
+}
+
+/// The arguments of a script keyword (`script`, `notify_master` ...) as a command. One argument
+/// (typically a quoted string) is split into argv; several are taken as argv as they are, since
+/// the reader already grouped quoted words.
+pub fn script_cmd(n: &Node, d: &mut Diagnostics) -> Option<ScriptCmd> {
+    let args = n.args();
+    if args.is_empty() {
+        d.error(n.loc, format!("'{}' needs a script", n.keyword()));
+        return None;
+    }
+    let argv = if args.len() == 1 {
+        split_cmd(&args[0])
+    } else {
+        args.to_vec()
+    };
+    if argv.is_empty() {
+        d.error(n.loc, format!("'{}' needs a script", n.keyword()));
+        return None;
+    }
+    Some(ScriptCmd {
+        loc: n.loc,
+        cmd: args.join(" "),
+        argv,
+    })
+}
+
+/// A weight and its `reverse` flag as written after a tracked object.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Weight {
+    pub weight: i32,
+    pub reverse: bool,
+}
+
+/// The tracking objects defined at top level, in file order.
+#[derive(Clone, Debug, Default)]
+pub struct Trackers {
+    pub scripts: Vec<VrrpScript>,
+    pub files: Vec<TrackFile>,
+    pub processes: Vec<TrackProcess>,
+}
+
+pub(crate) fn weight_words(
+    n: &Node,
+    i: usize,
+    what: &str,
+    lo: i32,
+    hi: i32,
+    d: &mut Diagnostics,
+) -> Option<Weight> {
+    let s = n.arg(i)?;
+    let weight = match s.parse::<i32>() {
+        Ok(w) if (lo..=hi).contains(&w) => w,
+        Ok(w) if w == lo - 1 || w == hi + 1 => {
+            d.warn(
+                n.loc,
+                format!(
+                    "{what}: weight {w} is out of range, using {}",
+                    w.signum() * hi
+                ),
+            );
+            w.signum() * hi
+        }
+        _ => {
+            d.warn(
+                n.loc,
+                format!("{what}: weight '{s}' must be in [{lo}, {hi}], ignoring"),
+            );
+            return None;
+        }
+    };
+    let reverse = match n.arg(i + 1) {
+        None => false,
+        Some("reverse") => true,
+        Some("noreverse") => false,
+        Some(o) => {
+            d.warn(n.loc, format!("{what}: unknown weight option '{o}'"));
+            false
+        }
+    };
+    Some(Weight { weight, reverse })
+}
+
+/// One entry of a `track_interface` / `track_script` / ... block of an instance or sync group.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrackRef {
+    pub loc: Loc,
+    pub name: String,
+    /// None: the tracked object's own weight (interfaces: 0).
+    pub weight: Option<Weight>,
+}
+
+/// What an instance or sync group tracks.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TrackList {
+    pub interfaces: Vec<TrackRef>,
+    pub scripts: Vec<TrackRef>,
+    pub files: Vec<TrackRef>,
+    pub processes: Vec<TrackRef>,
+    pub bfds: Vec<TrackRef>,
+}
+
+impl TrackList {
+    pub fn is_empty(&self) -> bool {
+        self.interfaces.is_empty()
+            && self.scripts.is_empty()
+            && self.files.is_empty()
+            && self.processes.is_empty()
+            && self.bfds.is_empty()
+    }
+}
+
+/// Reads a `track_*` block of `owner` (an instance or sync group name) into `list`.
+/// Objects are looked up in `defined` as keepalived does while reading: an unknown name is
+/// reported at its line and ignored. `iface_exists` says whether a tracked interface exists.
+/// Returns false when `c` is not a track keyword.
+pub fn parse_track_block(
+    c: &Node,
+    owner: &str,
+    defined: &Trackers,
+    iface_exists: &dyn Fn(&str) -> bool,
+    list: &mut TrackList,
+    d: &mut Diagnostics,
+) -> bool {
+    let (kind, lo, hi) = match c.keyword() {
+        "track_interface" => ("track_interface", -253, 253),
+        "track_script" => ("track script", -253, 253),
+        "track_file" => ("track_file", -254, 254),
+        "track_process" => ("track process", -254, 254),
+        "track_bfd" => ("track bfd", -253, 253),
+        _ => return false,
+    };
+    if c.block.is_none() {
+        d.error(c.loc, format!("'{}' needs a {{ }} block", c.keyword()));
+        return true;
+    }
+    for e in c.children() {
+        let name = e.keyword().to_string();
+        let found = match c.keyword() {
+            "track_interface" => iface_exists(&name),
+            "track_script" => defined.scripts.iter().any(|s| s.name == name),
+            "track_file" => defined.files.iter().any(|s| s.name == name),
+            "track_process" => defined.processes.iter().any(|s| s.name == name),
+            _ => true,
+        };
+        if !found {
+            // keepalived refuses to start on a missing interface; other names are ignored.
+            if c.keyword() == "track_interface" {
+                d.error(
+                    e.loc,
+                    format!("({owner}) tracked interface {name} doesn't exist"),
+                );
+            } else {
+                d.warn(
+                    e.loc,
+                    format!("({owner}) {kind} {name} not found, ignoring..."),
+                );
+            }
+            continue;
+        }
+        let target = match c.keyword() {
+            "track_interface" => &mut list.interfaces,
+            "track_script" => &mut list.scripts,
+            "track_file" => &mut list.files,
+            "track_process" => &mut list.processes,
+            _ => &mut list.bfds,
+        };
+        if target.iter().any(|t| t.name == name) {
+            d.warn(
+                e.loc,
+                format!("({owner}) duplicate {kind} {name} - ignoring"),
+            );
+            continue;
+        }
+        let weight = match e.arg(0) {
+            None => None,
+            Some("weight") if e.arg(1).is_none() => {
+                d.warn(
+                    e.loc,
+                    format!(
+                        "({owner}) weight without value specified for {kind} {name} - ignoring"
+                    ),
+                );
+                continue;
+            }
+            Some("weight") => {
+                // A bad weight is reported and the default used: 0 for an interface, the
+                // object's own weight for the others.
+                let w = weight_words(e, 1, &format!("({owner}) {kind} {name}"), lo, hi, d);
+                match w {
+                    Some(w) => Some(w),
+                    None if c.keyword() == "track_interface" => Some(Weight::default()),
+                    None => None,
+                }
+            }
+            Some(o) => {
+                d.warn(
+                    e.loc,
+                    format!("({owner}) unknown {kind} {name} option {o} - ignoring"),
+                );
+                continue;
+            }
+        };
+        target.push(TrackRef {
+            loc: e.loc,
+            name,
+            weight,
+        });
+    }
+    true
+}

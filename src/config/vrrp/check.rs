@@ -1,0 +1,232 @@
+//! What keepalived checks once the whole file is read: minimal instance settings, defaults that
+//! depend on other settings, sync group membership, VRID conflicts and script security.
+//! keepalived prints these without a line number; we report them at the block they concern.
+
+use std::collections::HashMap;
+
+use super::super::diag::Diagnostics;
+use super::super::track::ScriptCmd;
+use super::super::Config;
+use super::instance::{Family, State, VrrpInstance};
+use super::resolve::{resolve, tracking_weights};
+
+/// Cross-references and environment checks once everything is read.
+pub fn check(cfg: &mut Config, d: &mut Diagnostics) {
+    check_with(cfg, &super::interface_exists, d)
+}
+
+pub fn check_with(cfg: &mut Config, iface_exists: &dyn Fn(&str) -> bool, d: &mut Diagnostics) {
+    script_security(cfg, &script_found, d);
+
+    cfg.vrrp.instances.retain(|v| min_cfg(v, d));
+    sync_groups(cfg, d);
+    let global = cfg.global.clone();
+    cfg.vrrp.instances.retain_mut(|v| resolve(v, &global, d));
+    tracking_weights(cfg, d);
+    vrid_conflicts(&cfg.vrrp.instances, iface_exists, d);
+}
+
+/// keepalived refuses the configuration when an instance has no VRID or no interface; we drop
+/// that instance and go on so every problem is listed.
+fn min_cfg(v: &VrrpInstance, d: &mut Diagnostics) -> bool {
+    if v.vrid.is_none() {
+        d.error(
+            v.loc,
+            format!("({}) the virtual router id must be set", v.name),
+        );
+        return false;
+    }
+    // keepalived 2.2.7 needs the interface even for unicast (it looks for the unicast flag
+    // before setting it).
+    if v.interface.is_none() {
+        d.error(v.loc, format!("({}) Unknown interface!", v.name));
+        return false;
+    }
+    true
+}
+
+fn sync_groups(cfg: &mut Config, d: &mut Diagnostics) {
+    let mut owner: HashMap<String, String> = HashMap::new();
+    let instances = &cfg.vrrp.instances;
+    cfg.vrrp.sync_groups.retain_mut(|g| {
+        if g.members.is_empty() {
+            d.error(
+                g.loc,
+                format!("Sync group {} has no virtual router(s). removing", g.name),
+            );
+            return false;
+        }
+        let at = g.group_loc.unwrap_or(g.loc);
+        let mut kept = Vec::new();
+        for m in &g.members {
+            if !instances.iter().any(|i| &i.name == m) {
+                d.warn(
+                    at,
+                    format!(
+                        "Virtual router {m} specified in sync group {} doesn't exist - ignoring",
+                        g.name
+                    ),
+                );
+            } else if owner.contains_key(m) {
+                d.warn(
+                    at,
+                    format!(
+                        "Virtual router {m} cannot exist in more than one sync group; ignoring {}",
+                        g.name
+                    ),
+                );
+            } else if !kept.contains(m) {
+                kept.push(m.clone());
+            }
+        }
+        if kept.is_empty() {
+            d.error(
+                g.loc,
+                format!(
+                    "Sync group {}, no matching virtual router found in group declaration - removing",
+                    g.name
+                ),
+            );
+            return false;
+        }
+        for m in &kept {
+            owner.insert(m.clone(), g.name.clone());
+        }
+        if kept.len() == 1 {
+            d.warn(
+                g.loc,
+                format!(
+                    "Sync group {} has only 1 virtual router(s) - this probably isn't what you want",
+                    g.name
+                ),
+            );
+        }
+        // keepalived compares the states as written: a member written as MASTER with priority
+        // 255 followed by one written as BACKUP cannot work.
+        let mut group_master: Option<bool> = None;
+        for v in kept.iter().filter_map(|m| instances.iter().find(|i| &i.name == m)) {
+            if group_master == Some(true) && v.state == Some(State::Backup) {
+                d.warn(
+                    g.loc,
+                    format!("Sync group {} has some member(s) as address owner and some not as address owner. This won't work.", g.name),
+                );
+            }
+            if group_master != Some(false) {
+                group_master = Some(v.state == Some(State::Master) && v.priority == Some(255));
+            }
+        }
+        g.members = kept;
+        true
+    });
+}
+
+/// Two multicast instances with the same VRID, family, interface and group would answer each
+/// other's adverts; so would unicast ones sharing a peer.
+fn vrid_conflicts(list: &[VrrpInstance], iface_exists: &dyn Fn(&str) -> bool, d: &mut Diagnostics) {
+    for (i, a) in list.iter().enumerate() {
+        for b in &list[..i] {
+            let (ra, rb) = (&a.resolved, &b.resolved);
+            if a.vrid != b.vrid || ra.family != rb.family || ra.unicast != rb.unicast {
+                continue;
+            }
+            let vrid = a.vrid.unwrap_or(0);
+            if ra.unicast {
+                if a.interface.is_some() && b.interface.is_some() && a.interface != b.interface {
+                    continue;
+                }
+                // keepalived compares the source addresses it knows; without a configured
+                // one it would use the interface's, which a config check cannot know.
+                if a.src_ip.is_none() || a.src_ip != b.src_ip {
+                    continue;
+                }
+                let shared = a
+                    .unicast_peers
+                    .iter()
+                    .any(|p| b.unicast_peers.iter().any(|q| q.addr == p.addr));
+                if shared {
+                    d.error(
+                        a.loc,
+                        format!(
+                            "({}) duplicate VRID conflict with {} VRID {vrid}",
+                            b.name, a.name
+                        ),
+                    );
+                }
+                continue;
+            }
+            if a.interface != b.interface || a.mcast_dst_ip != b.mcast_dst_ip {
+                continue;
+            }
+            let Some(ifname) = a.interface.as_deref() else {
+                continue;
+            };
+            if !iface_exists(ifname) {
+                continue;
+            }
+            let fam = if ra.family == Some(Family::V6) { 6 } else { 4 };
+            d.error(
+                a.loc,
+                format!(
+                    "{} and {} both use VRID {vrid} with IPv{fam} on interface {ifname}",
+                    b.name, a.name
+                ),
+            );
+        }
+    }
+}
+
+/// Whether a command's program can be found (`None`: it is a `</path` file test, which
+/// keepalived does itself without running anything).
+pub fn script_found(argv0: &str) -> Option<bool> {
+    if argv0
+        .strip_prefix('<')
+        .is_some_and(|r| r.trim_start().starts_with('/'))
+    {
+        return None;
+    }
+    if argv0.contains('/') {
+        return Some(std::path::Path::new(argv0).is_file());
+    }
+    let path = std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".to_string());
+    Some(
+        path.split(':')
+            .any(|dir| std::path::Path::new(dir).join(argv0).is_file()),
+    )
+}
+
+/// keepalived checks the scripts only when there are instances: a track script whose program
+/// cannot be found is disabled, and running any script found while `enable_script_security`
+/// is off makes `-t` fail with its own exit code.
+fn script_security(cfg: &mut Config, found: &dyn Fn(&str) -> Option<bool>, d: &mut Diagnostics) {
+    let vrrp = &mut cfg.vrrp;
+    if vrrp.instances.is_empty() {
+        return;
+    }
+    let argv0 = |s: &ScriptCmd| s.argv.first().map_or(String::new(), Clone::clone);
+    let mut missing = Vec::new();
+    for s in &vrrp.trackers.scripts {
+        if found(&argv0(&s.script)) == Some(false) {
+            d.warn(
+                s.loc,
+                format!(
+                    "Disabling track script {} since not found/accessible",
+                    s.name
+                ),
+            );
+            missing.push(s.name.clone());
+        }
+    }
+    let any_found = vrrp.scripts().any(|s| found(&argv0(s)) == Some(true));
+    if any_found && !cfg.global.enable_script_security {
+        d.script_security_violation = true;
+    }
+    vrrp.trackers.scripts.retain(|s| !missing.contains(&s.name));
+    for t in vrrp
+        .instances
+        .iter_mut()
+        .map(|i| &mut i.track)
+        .chain(vrrp.sync_groups.iter_mut().map(|g| &mut g.track))
+    {
+        t.scripts.retain(|r| !missing.contains(&r.name));
+    }
+}

@@ -1,0 +1,282 @@
+//! The small VRRP-side top-level blocks about interfaces and groups of instances:
+//! garp_group, linkbeat_interfaces, interface_up_down_delays and track_group.
+//! Where keepalived only logs a problem (no config error), we stay as quiet.
+
+use super::super::diag::{Diagnostics, Loc};
+use super::super::tree::Node;
+use super::super::value::parse_timer;
+use crate::core::time::Micros;
+
+/// `garp_group { garp_interval T; gna_interval T; interface IF | interfaces { IF.. } }`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GarpGroup {
+    pub loc: Loc,
+    pub garp_interval: Option<Micros>,
+    pub gna_interval: Option<Micros>,
+    pub interfaces: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkbeatType {
+    Mii,
+    Ethtool,
+    Ioctl,
+}
+
+/// One line of `linkbeat_interfaces { IF [MII|ETHTOOL|IOCTL] }`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LinkbeatIf {
+    pub loc: Loc,
+    pub ifname: String,
+    pub kind: Option<LinkbeatType>,
+}
+
+/// One line of `interface_up_down_delays { IF DOWN [UP] }`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UpDownDelay {
+    pub loc: Loc,
+    pub ifname: String,
+    pub down: Micros,
+    pub up: Micros,
+}
+
+/// `track_group NAME { group { VI.. } }`: instances static addresses/routes follow.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TrackGroup {
+    pub loc: Loc,
+    pub name: String,
+    pub members: Vec<String>,
+}
+
+/// Interface-level settings read from those blocks.
+#[derive(Clone, Debug, Default)]
+pub struct IfBlocks {
+    pub garp_groups: Vec<GarpGroup>,
+    pub linkbeat: Vec<LinkbeatIf>,
+    pub up_down_delays: Vec<UpDownDelay>,
+    pub track_groups: Vec<TrackGroup>,
+}
+
+impl IfBlocks {
+    fn has_garp_group(&self, ifname: &str) -> bool {
+        self.garp_groups
+            .iter()
+            .any(|g| g.interfaces.iter().any(|i| i == ifname))
+    }
+}
+
+fn interval(c: &Node, d: &mut Diagnostics) -> Option<Micros> {
+    let v = c.arg(0).and_then(parse_timer);
+    if v.is_none() {
+        d.warn(
+            c.loc,
+            format!(
+                "garp_group {} '{}' invalid",
+                c.keyword(),
+                c.arg(0).unwrap_or("")
+            ),
+        );
+    }
+    v
+}
+
+pub fn parse_garp_group(
+    n: &Node,
+    blocks: &mut IfBlocks,
+    iface_exists: &dyn Fn(&str) -> bool,
+    d: &mut Diagnostics,
+) {
+    let mut g = GarpGroup {
+        loc: n.loc,
+        ..Default::default()
+    };
+    let add = |name: &str, at: Loc, g: &mut GarpGroup, d: &mut Diagnostics| {
+        if !iface_exists(name) {
+            d.warn(
+                at,
+                format!("WARNING - interface {name} specified for garp_group doesn't exist"),
+            );
+        } else if blocks.has_garp_group(name) || g.interfaces.iter().any(|i| i == name) {
+            d.warn(
+                at,
+                format!("garp_group already specified for {name} - ignoring"),
+            );
+        } else {
+            g.interfaces.push(name.to_string());
+        }
+    };
+    for c in n.children() {
+        match c.keyword() {
+            "garp_interval" => g.garp_interval = interval(c, d).or(g.garp_interval),
+            "gna_interval" => g.gna_interval = interval(c, d).or(g.gna_interval),
+            "interface" => match c.arg(0) {
+                Some(i) => add(i, c.loc, &mut g, d),
+                None => d.warn(c.loc, "garp_group interface needs a name"),
+            },
+            "interfaces" => {
+                let names: Vec<&String> = c.children().iter().flat_map(|l| &l.words).collect();
+                if names.is_empty() {
+                    d.warn(
+                        super::end_loc(c),
+                        "Warning - empty garp_group interfaces block",
+                    );
+                }
+                for i in names {
+                    add(i, super::end_loc(c), &mut g, d);
+                }
+            }
+            k => d.unknown_keyword(c.loc, k),
+        }
+    }
+    if g.garp_interval.is_none() && g.gna_interval.is_none() {
+        d.warn(
+            super::end_loc(n),
+            format!(
+                "garp group {} does not have any delay set - removing",
+                blocks.garp_groups.len() + 1
+            ),
+        );
+        return;
+    }
+    blocks.garp_groups.push(g);
+}
+
+/// keepalived refuses (fatal) an interface it does not know in these two blocks.
+fn known_if(
+    c: &Node,
+    what: &str,
+    iface_exists: &dyn Fn(&str) -> bool,
+    d: &mut Diagnostics,
+) -> bool {
+    let ok = iface_exists(c.keyword());
+    if !ok {
+        d.error(
+            c.loc,
+            format!("unknown interface {} specified for {what}", c.keyword()),
+        );
+    }
+    ok
+}
+
+pub fn parse_linkbeat(
+    n: &Node,
+    blocks: &mut IfBlocks,
+    iface_exists: &dyn Fn(&str) -> bool,
+    d: &mut Diagnostics,
+) {
+    for c in n.children() {
+        if !known_if(c, "linkbeat interface", iface_exists, d) {
+            continue;
+        }
+        let kind = match c.arg(0) {
+            None => None,
+            Some("MII") => Some(LinkbeatType::Mii),
+            Some("ETHTOOL") => Some(LinkbeatType::Ethtool),
+            Some("IOCTL") => Some(LinkbeatType::Ioctl),
+            Some(_) => None,
+        };
+        if c.arg(0).is_some() && (kind.is_none() || c.args().len() > 1) {
+            d.warn(
+                c.loc,
+                format!(
+                    "extra characters {} in linkbeat interface",
+                    c.arg(0).unwrap_or("")
+                ),
+            );
+        }
+        blocks.linkbeat.push(LinkbeatIf {
+            loc: c.loc,
+            ifname: c.keyword().to_string(),
+            kind,
+        });
+    }
+}
+
+pub fn parse_up_down_delays(
+    n: &Node,
+    blocks: &mut IfBlocks,
+    iface_exists: &dyn Fn(&str) -> bool,
+    d: &mut Diagnostics,
+) {
+    const MAX: u64 = 255_000_000;
+    let delay = |s: Option<&str>| s.and_then(parse_timer).filter(|v| v.0 <= MAX);
+    for c in n.children() {
+        if !known_if(c, "up/down delay", iface_exists, d) {
+            continue;
+        }
+        // A line without delays is only logged by keepalived; a bad number is reported.
+        let Some(down_s) = c.arg(0) else {
+            continue;
+        };
+        let Some(down) = delay(Some(down_s)) else {
+            d.warn(
+                c.loc,
+                format!("invalid down delay '{down_s}' for {}", c.keyword()),
+            );
+            continue;
+        };
+        let up = match c.arg(1) {
+            None => Micros(0),
+            s => match delay(s) {
+                Some(u) => u,
+                None => {
+                    d.warn(
+                        c.loc,
+                        format!("invalid up delay '{}' for {}", s.unwrap_or(""), c.keyword()),
+                    );
+                    continue;
+                }
+            },
+        };
+        blocks.up_down_delays.push(UpDownDelay {
+            loc: c.loc,
+            ifname: c.keyword().to_string(),
+            down,
+            up,
+        });
+    }
+}
+
+pub fn parse_track_group(n: &Node, blocks: &mut IfBlocks, d: &mut Diagnostics) {
+    let name = match n.args() {
+        [name] => name.clone(),
+        _ => {
+            d.error(n.loc, "track_group must have a name - skipping");
+            return;
+        }
+    };
+    if blocks.track_groups.iter().any(|g| g.name == name) {
+        d.error(n.loc, format!("track_group {name} already defined"));
+        return;
+    }
+    let mut g = TrackGroup {
+        loc: n.loc,
+        name,
+        members: Vec::new(),
+    };
+    let mut seen = false;
+    for c in n.children() {
+        match c.keyword() {
+            "group" if seen => d.warn(
+                c.loc,
+                format!("Group list already specified for sync group {}", g.name),
+            ),
+            "group" => {
+                seen = true;
+                g.members = c
+                    .children()
+                    .iter()
+                    .flat_map(|l| l.words.iter().cloned())
+                    .collect();
+                if g.members.is_empty() {
+                    d.warn(
+                        super::end_loc(c),
+                        format!("Warning - track group {} has empty group block", g.name),
+                    );
+                }
+            }
+            k => d.unknown_keyword(c.loc, k),
+        }
+    }
+    blocks.track_groups.push(g);
+}

@@ -1,0 +1,438 @@
+//! The keywords of a `vrrp_instance` block, each read with keepalived's checks and messages.
+
+use std::net::IpAddr;
+
+use super::super::diag::Diagnostics;
+use super::super::iproute;
+use super::super::track;
+use super::super::tree::Node;
+use super::super::value::{parse_bool, parse_ip, parse_timer, valid_ifname};
+use super::blocks;
+use super::instance::{Ctx, Family, State, VrrpInstance};
+use crate::core::time::Micros;
+
+/// Keywords keepalived refuses (fatally) without a value.
+const NEED_VALUE: &[&str] = &[
+    "state",
+    "interface",
+    "vrf",
+    "mcast_src_ip",
+    "unicast_src_ip",
+    "mcast_dst_ip",
+    "virtual_router_id",
+    "unicast_ttl",
+    "version",
+    "priority",
+    "advert_int",
+    "debug",
+    "preempt_delay",
+    "garp_master_delay",
+    "garp_master_refresh",
+    "garp_master_repeat",
+    "garp_master_refresh_repeat",
+    "garp_lower_prio_delay",
+    "garp_lower_prio_repeat",
+    "down_timer_adverts",
+    "kernel_rx_buf_size",
+    "lvs_sync_daemon_interface",
+];
+
+/// `[BOOL]` where the keyword alone means true; a bad value is reported and ignored.
+fn opt_bool(c: &Node, owner: &str, d: &mut Diagnostics) -> Option<bool> {
+    match c.arg(0) {
+        None => Some(true),
+        Some(s) => parse_bool(s).or_else(|| {
+            d.warn(
+                c.loc,
+                format!("({owner}) invalid {} {s} specified", c.keyword()),
+            );
+            None
+        }),
+    }
+}
+
+fn uint(c: &Node, lo: u64, hi: u64) -> Option<u64> {
+    c.arg(0)
+        .and_then(|s| s.parse::<u64>().ok())
+        .filter(|v| (lo..=hi).contains(v))
+}
+
+/// A decimal number of seconds within `lo..=hi` µs.
+fn secs(c: &Node, lo: u64, hi: u64) -> Option<Micros> {
+    c.arg(0)
+        .and_then(parse_timer)
+        .filter(|v| (lo..=hi).contains(&v.0))
+}
+
+pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnostics) {
+    let who = v.name.clone();
+    let bad = |d: &mut Diagnostics, what: &str| {
+        d.warn(
+            c.loc,
+            format!(
+                "({who}) {} '{}' invalid ({what}) - ignoring",
+                c.keyword(),
+                c.arg(0).unwrap_or("")
+            ),
+        )
+    };
+    if NEED_VALUE.contains(&c.keyword()) && c.args().is_empty() {
+        d.error(c.loc, format!("'{}' is missing a parameter", c.keyword()));
+        return;
+    }
+    if track::parse_track_block(c, &who, ctx.trackers, ctx.iface_exists, &mut v.track, d)
+        || v.notify.parse(c, &who, d)
+    {
+        return;
+    }
+    match c.keyword() {
+        "state" => match c.arg(0) {
+            Some("MASTER") => v.state = Some(State::Master),
+            Some("BACKUP") if v.state == Some(State::Master) => d.warn(
+                c.loc,
+                format!("({who}) state previously set as MASTER - ignoring BACKUP"),
+            ),
+            Some("BACKUP") => v.state = Some(State::Backup),
+            o => {
+                d.warn(
+                    c.loc,
+                    format!(
+                        "({who}) unknown state '{}', defaulting to BACKUP",
+                        o.unwrap_or("")
+                    ),
+                );
+                v.state = Some(State::Backup);
+            }
+        },
+        "interface" => match c.arg(0) {
+            Some(i) if valid_ifname(i) => {
+                if i == "lo" {
+                    d.warn(
+                        c.loc,
+                        format!("({who}) cannot use a loopback interface (lo) for vrrp - ignoring"),
+                    );
+                } else {
+                    // keepalived refuses to start on a missing interface.
+                    if !(ctx.iface_exists)(i) {
+                        d.error(
+                            c.loc,
+                            format!("WARNING - interface {i} for vrrp_instance {who} doesn't exist"),
+                        );
+                    }
+                    v.interface = Some(i.to_string());
+                }
+            }
+            o => d.warn(
+                c.loc,
+                format!("Interface name '{}' too long - ignoring", o.unwrap_or("")),
+            ),
+        },
+        "vrf" => match c.arg(0) {
+            Some(i) if valid_ifname(i) => v.vrf = Some(i.to_string()),
+            _ => bad(d, "an interface name"),
+        },
+        "use_vmac" => v.use_vmac = Some(blocks::use_vmac(c, &who, d)),
+        "use_vmac_addr" => v.use_vmac_addr = true,
+        "vmac_xmit_base" => v.vmac_xmit_base = true,
+        "use_ipvlan" => v.use_ipvlan = Some(c.args().to_vec()),
+        "native_ipv6" => {
+            if v.family == Some(Family::V4) {
+                d.warn(
+                    c.loc,
+                    format!("({who}) Cannot specify native_ipv6 with IPv4 addresses"),
+                );
+            } else {
+                v.native_ipv6 = true;
+                v.family = Some(Family::V6);
+            }
+        }
+        "dont_track_primary" => v.dont_track_primary = true,
+        "unicast_peer" => {
+            v.unicast_configured = true;
+            for p in c.children() {
+                blocks::unicast_peer(v, p, d);
+            }
+        }
+        "unicast_fault_no_peer" => {
+            v.unicast_configured = true;
+            v.unicast_fault_no_peer = true;
+        }
+        "check_unicast_src" => {
+            v.unicast_configured = true;
+            v.check_unicast_src = true;
+        }
+        "old_unicast_checksum" => {
+            v.unicast_configured = true;
+            match c.arg(0) {
+                None => v.old_unicast_checksum = Some(true),
+                Some("never") => v.old_unicast_checksum = Some(false),
+                Some(o) => d.warn(
+                    c.loc,
+                    format!("({who}) Unknown old_unicast_chksum mode {o} - ignoring"),
+                ),
+            }
+        }
+        "mcast_src_ip" | "unicast_src_ip" => {
+            if c.keyword() == "unicast_src_ip" {
+                v.unicast_configured = true;
+            }
+            match c.arg(0).and_then(parse_ip) {
+                None => d.warn(
+                    c.loc,
+                    format!(
+                        "Configuration error: VRRP instance[{who}] malformed src address[{}]. Skipping...",
+                        c.arg(0).unwrap_or("")
+                    ),
+                ),
+                Some(a) if !v.set_family(&a) => d.warn(
+                    c.loc,
+                    format!("Configuration error: VRRP instance[{who}] and src address[{a}] MUST be of the same family !!! Skipping..."),
+                ),
+                Some(a) => v.src_ip = Some(a),
+            }
+        }
+        "mcast_dst_ip" => match c.arg(0).and_then(parse_ip) {
+            None => d.warn(
+                c.loc,
+                format!(
+                    "({who}) malformed mcast dest address {}. Skipping...",
+                    c.arg(0).unwrap_or("")
+                ),
+            ),
+            Some(a) if !v.set_family(&a) => d.warn(
+                c.loc,
+                format!("({who}) mcast dest address {a} MUST match VRRP instance family. Skipping..."),
+            ),
+            // IPv6 adverts stay on the link: the group must be link-local scope (ffX2::).
+            Some(IpAddr::V6(a)) if a.segments()[0] & 0xff0f != 0xff02 => d.warn(
+                c.loc,
+                format!("({who}) mcast_dst_ip {a} not link-local multicast. Skipping..."),
+            ),
+            Some(a) if !a.is_multicast() => {
+                d.warn(c.loc, format!("({who}) mcast_dst_ip {a} not multicast. Skipping..."))
+            }
+            Some(a) => v.mcast_dst_ip = Some(a),
+        },
+        "track_src_ip" => v.track_src_ip = true,
+        "virtual_router_id" => match uint(c, 1, 255) {
+            Some(id) => v.vrid = Some(id as u8),
+            None => d.error(
+                c.loc,
+                format!(
+                    "({who}): VRID '{}' not valid - must be between 1 & 255",
+                    c.arg(0).unwrap_or("")
+                ),
+            ),
+        },
+        "unicast_ttl" => match uint(c, 0, 255) {
+            Some(t) => v.unicast_ttl = Some(t as u8),
+            None => bad(d, "must be between 0 & 255"),
+        },
+        "version" => match uint(c, 2, 3).map(|x| x as u8) {
+            None => d.warn(c.loc, format!("({who}): Version must be either 2 or 3")),
+            Some(x) if v.version.is_some_and(|y| y != x) || (x == 2 && v.family == Some(Family::V6)) => {
+                d.warn(
+                    c.loc,
+                    format!("({who}) vrrp_version {x} conflicts with configured or deduced version; ignoring."),
+                )
+            }
+            Some(x) => v.version = Some(x),
+        },
+        "priority" => match uint(c, 1, 255) {
+            Some(p) => v.priority = Some(p as u8),
+            None => {
+                d.warn(
+                    c.loc,
+                    format!("({who}) Priority not valid! must be between 1 & 255. Using default 100"),
+                );
+                v.priority = Some(100);
+            }
+        },
+        "advert_int" => match secs(c, 10_000, 255_000_000) {
+            Some(a) => v.advert_int = Some(a),
+            None => d.warn(
+                c.loc,
+                format!(
+                    "({who}) Advert interval ({}) not valid! Must be > 0 - ignoring",
+                    c.arg(0).unwrap_or("")
+                ),
+            ),
+        },
+        "authentication" => blocks::authentication(v, c, d),
+        "virtual_ipaddress" | "virtual_ipaddress_excluded" => {
+            let excluded = c.keyword() == "virtual_ipaddress_excluded";
+            for a in c.children() {
+                let Some(ip) = iproute::parse_address(a, d) else {
+                    continue;
+                };
+                if !excluded && !v.set_family(&ip.addr) {
+                    d.warn(
+                        a.loc,
+                        format!("({who}) address family must match VRRP instance [{}] - ignoring", ip.addr),
+                    );
+                    continue;
+                }
+                if excluded {
+                    v.evips.push(ip);
+                } else {
+                    v.vips.push(ip);
+                }
+            }
+        }
+        "no_virtual_ipaddress" => v.no_virtual_ipaddress = true,
+        "promote_secondaries" => v.promote_secondaries = true,
+        "virtual_routes" => {
+            for r in c.children() {
+                let before = d.items().len();
+                if let Some(route) = iproute::parse_route(r, d) {
+                    blocks::untracked_route_warning(r, before, d);
+                    v.routes.push(route);
+                }
+            }
+        }
+        "virtual_rules" => {
+            for r in c.children() {
+                if let Some(rule) = iproute::parse_rule(r, d) {
+                    v.rules.push(rule);
+                }
+            }
+        }
+        "accept" => v.accept = Some(true),
+        "no_accept" => v.accept = Some(false),
+        "skip_check_adv_addr" => {
+            if let Some(b) = opt_bool(c, &who, d) {
+                v.skip_check_adv_addr = b;
+            }
+        }
+        "strict_mode" => {
+            if let Some(b) = opt_bool(c, &who, d) {
+                v.strict_mode = Some(b);
+            }
+        }
+        "preempt" => v.nopreempt = false,
+        "nopreempt" => v.nopreempt = true,
+        "preempt_delay" => match secs(c, 0, 1_000_000_000) {
+            Some(p) => v.preempt_delay = p,
+            None => {
+                d.warn(
+                    c.loc,
+                    format!("({who}) Preempt_delay not valid! must be between 0-1000"),
+                );
+                v.preempt_delay = Micros(0);
+            }
+        },
+        "debug" => match uint(c, 0, 4) {
+            Some(x) => v.debug = x as u8,
+            None => bad(d, "must be between 0-4"),
+        },
+        "smtp_alert" => {
+            if let Some(b) = opt_bool(c, &who, d) {
+                v.smtp_alert = Some(b);
+            }
+        }
+        "notify_priority_changes" => {
+            if let Some(b) = opt_bool(c, &who, d) {
+                v.notify_priority_changes = Some(b);
+            }
+        }
+        "lvs_sync_daemon_interface" => d.warn(
+            c.loc,
+            format!("({who}) Specifying lvs_sync_daemon_interface against a vrrp is deprecated. Please use global lvs_sync_daemon"),
+        ),
+        "garp_master_delay" => match uint(c, 0, u64::from(u32::MAX) / 1_000_000) {
+            Some(s) => v.garp_master_delay = Some(Micros(s * 1_000_000)),
+            None => bad(d, "seconds"),
+        },
+        "garp_master_refresh" => match uint(c, 0, u64::from(u32::MAX) / 1_000_000) {
+            Some(s) => v.garp_master_refresh = Some(Micros(s * 1_000_000)),
+            None => bad(d, "seconds"),
+        },
+        "garp_lower_prio_delay" => match uint(c, 0, u64::from(u32::MAX) / 1_000_000) {
+            Some(s) => v.garp_lower_prio_delay = Some(Micros(s * 1_000_000)),
+            None => bad(d, "seconds"),
+        },
+        "garp_master_repeat" | "garp_master_refresh_repeat" => {
+            let r = match uint(c, 0, u64::from(u32::MAX)) {
+                Some(0) => {
+                    d.warn(
+                        c.loc,
+                        format!("({who}): {} must be greater than 0, setting to 1", c.keyword()),
+                    );
+                    Some(1)
+                }
+                Some(r) => Some(r as u32),
+                None => {
+                    bad(d, "a count");
+                    None
+                }
+            };
+            if c.keyword() == "garp_master_repeat" {
+                v.garp_master_repeat = r.or(v.garp_master_repeat);
+            } else {
+                v.garp_master_refresh_repeat = r.or(v.garp_master_refresh_repeat);
+            }
+        }
+        "garp_lower_prio_repeat" => match uint(c, 0, u64::from(u32::MAX)) {
+            Some(r) => v.garp_lower_prio_repeat = Some(r as u32),
+            None => bad(d, "a count"),
+        },
+        "garp_extra_if" | "vmac_garp_intvl" => {
+            if c.keyword() == "vmac_garp_intvl" {
+                d.warn(
+                    c.loc,
+                    "Keyword \"vmac_garp_intvl\" is deprecated - please use \"garp_extra_if\"",
+                );
+            }
+            let all = c.arg(0) == Some("all");
+            let i = usize::from(all);
+            match c.arg(i).map(|s| (s, s.parse::<u64>())) {
+                Some((_, Ok(s))) if s <= 86400 => {
+                    v.garp_extra_if = Some((Micros(s * 1_000_000), all));
+                }
+                Some((s, _)) => d.warn(
+                    c.loc,
+                    format!("({who}): {} '{s}' invalid - ignoring", c.keyword()),
+                ),
+                None => d.warn(
+                    c.loc,
+                    format!("({who}): {} specified without time - ignoring", c.keyword()),
+                ),
+            }
+        }
+        "down_timer_adverts" => match uint(c, 1, 100) {
+            Some(x) => v.down_timer_adverts = Some(x as u32),
+            None => bad(d, "must be in 1..100"),
+        },
+        "timer_expired_backup" | "thread_timer_expired" => match c.arg(0) {
+            None => v.timer_expired_backup = Some(None),
+            Some(_) => match uint(c, 1, 254) {
+                Some(p) => v.timer_expired_backup = Some(Some(p as u8)),
+                None => bad(d, "a priority 1..254"),
+            },
+        },
+        "lower_prio_no_advert" => {
+            if let Some(b) = opt_bool(c, &who, d) {
+                v.lower_prio_no_advert = Some(b);
+            }
+        }
+        "higher_prio_send_advert" => {
+            if let Some(b) = opt_bool(c, &who, d) {
+                v.higher_prio_send_advert = Some(b);
+            }
+        }
+        "owner_ignore_adverts" => v.owner_ignore_adverts = true,
+        "v3_checksum_as_v2" => v.v3_checksum_as_v2 = true,
+        "linkbeat_use_polling" => {
+            d.warn(
+                c.loc,
+                format!("({who}) 'linkbeat_use_polling' in vrrp instance deprecated - use linkbeat_interfaces block"),
+            );
+            v.linkbeat_use_polling = true;
+        }
+        "kernel_rx_buf_size" => match uint(c, 1, u64::from(u32::MAX)) {
+            Some(s) => v.kernel_rx_buf_size = Some(s),
+            None => d.warn(c.loc, format!("({who}) invalid kernel_rx_buf_size specified")),
+        },
+        k => d.unknown_keyword(c.loc, k),
+    }
+}

@@ -1,0 +1,168 @@
+//! The VRRP side of keepalived.conf: vrrp_instance, vrrp_sync_group, the tracking objects
+//! (vrrp_script, track_file, vrrp_track_process) and the small VRRP-only top-level blocks
+//! (garp_group, track_group, linkbeat_interfaces, interface_up_down_delays).
+
+mod blocks;
+pub mod check;
+pub mod ifblocks;
+pub mod instance;
+mod keywords;
+pub mod notify;
+mod resolve;
+pub mod sync_group;
+#[cfg(test)]
+mod tests;
+
+use super::diag::Diagnostics;
+use super::track::{self, Trackers};
+use super::tree::Node;
+use super::Config;
+use crate::core::time::Micros;
+
+pub use check::check;
+pub use instance::{Auth, AuthType, Family, State, UnicastPeer, VrrpInstance};
+pub use notify::Notify;
+pub use sync_group::SyncGroup;
+
+/// An instance's effective settings once keepalived's defaults and cross-setting rules are applied.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Resolved {
+    pub version: u8,
+    pub priority: u8,
+    pub state: Option<State>,
+    pub advert_int: Micros,
+    pub family: Option<Family>,
+    pub strict: bool,
+    pub accept: bool,
+    /// Unicast peers are used (else multicast).
+    pub unicast: bool,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct VrrpConfig {
+    pub instances: Vec<VrrpInstance>,
+    pub sync_groups: Vec<SyncGroup>,
+    pub trackers: Trackers,
+    /// garp_group, track_group, linkbeat_interfaces, interface_up_down_delays.
+    pub ifblocks: ifblocks::IfBlocks,
+}
+
+impl VrrpConfig {
+    /// Every command configured on the VRRP side (track scripts and notify scripts).
+    pub fn scripts(&self) -> impl Iterator<Item = &track::ScriptCmd> {
+        self.trackers
+            .scripts
+            .iter()
+            .map(|s| &s.script)
+            .chain(self.instances.iter().flat_map(|i| i.notify.scripts()))
+            .chain(self.sync_groups.iter().flat_map(|g| g.notify.scripts()))
+    }
+}
+
+/// The line of a block's closing brace: keepalived reports what it checks after reading a
+/// block (its end handlers, value blocks) there.
+pub(crate) fn end_loc(n: &Node) -> super::diag::Loc {
+    super::diag::Loc {
+        file: n.loc.file,
+        line: n.end_line,
+    }
+}
+
+/// Whether the interface exists now, in our network namespace.
+pub fn interface_exists(name: &str) -> bool {
+    let Ok(c) = std::ffi::CString::new(name) else {
+        return false;
+    };
+    // SAFETY: `c` is a valid NUL-terminated string that outlives the call; the function
+    // only reads it.
+    unsafe { libc::if_nametoindex(c.as_ptr()) != 0 }
+}
+
+/// Handles the VRRP-side top-level keywords; false for others.
+pub fn parse_top(n: &Node, cfg: &mut Config, d: &mut Diagnostics) -> bool {
+    parse_top_with(n, cfg, &interface_exists, d)
+}
+
+/// [`parse_top`] with the interface lookup supplied (tests use a fixed set).
+pub fn parse_top_with(
+    n: &Node,
+    cfg: &mut Config,
+    iface_exists: &dyn Fn(&str) -> bool,
+    d: &mut Diagnostics,
+) -> bool {
+    // With dynamic_interfaces a missing interface is expected to appear later.
+    let dynamic = cfg.global.dynamic_interfaces;
+    let exists = |name: &str| dynamic || iface_exists(name);
+    let iface_exists: &dyn Fn(&str) -> bool = &exists;
+    match n.keyword() {
+        "vrrp_instance" => {
+            if cfg
+                .vrrp
+                .instances
+                .iter()
+                .any(|i| Some(i.name.as_str()) == n.arg(0))
+            {
+                d.error(
+                    n.loc,
+                    format!("vrrp instance {} already defined", n.arg(0).unwrap_or("")),
+                );
+                return true;
+            }
+            let ctx = instance::Ctx {
+                trackers: &cfg.vrrp.trackers,
+                iface_exists,
+            };
+            if let Some(i) = instance::parse(n, &ctx, d) {
+                cfg.vrrp.instances.push(i);
+            }
+        }
+        "vrrp_sync_group" => {
+            if cfg
+                .vrrp
+                .sync_groups
+                .iter()
+                .any(|g| Some(g.name.as_str()) == n.arg(0))
+            {
+                d.error(
+                    n.loc,
+                    format!("vrrp sync group {} already defined", n.arg(0).unwrap_or("")),
+                );
+                return true;
+            }
+            if let Some(g) = sync_group::parse(n, &cfg.vrrp.trackers, iface_exists, d) {
+                cfg.vrrp.sync_groups.push(g);
+            }
+        }
+        "vrrp_script" => {
+            if let Some(s) = track::parse_vrrp_script(n, d) {
+                let t = &mut cfg.vrrp.trackers.scripts;
+                t.retain(|o| o.name != s.name);
+                t.push(s);
+            }
+        }
+        "track_file" | "vrrp_track_file" => {
+            if let Some(f) = track::parse_track_file(n, d) {
+                let t = &mut cfg.vrrp.trackers.files;
+                t.retain(|o| o.name != f.name);
+                t.push(f);
+            }
+        }
+        "vrrp_track_process" => {
+            if let Some(p) = track::parse_track_process(n, d) {
+                let t = &mut cfg.vrrp.trackers.processes;
+                t.retain(|o| o.name != p.name);
+                t.push(p);
+            }
+        }
+        "garp_group" => ifblocks::parse_garp_group(n, &mut cfg.vrrp.ifblocks, iface_exists, d),
+        "linkbeat_interfaces" => {
+            ifblocks::parse_linkbeat(n, &mut cfg.vrrp.ifblocks, iface_exists, d)
+        }
+        "interface_up_down_delays" => {
+            ifblocks::parse_up_down_delays(n, &mut cfg.vrrp.ifblocks, iface_exists, d)
+        }
+        "track_group" => ifblocks::parse_track_group(n, &mut cfg.vrrp.ifblocks, d),
+        _ => return false,
+    }
+    true
+}

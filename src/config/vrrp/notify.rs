@@ -1,0 +1,73 @@
+//! notify_master / notify_backup / ... scripts, shared by instances and sync groups.
+
+use super::super::diag::Diagnostics;
+use super::super::track::{self, ScriptCmd};
+use super::super::tree::Node;
+
+/// Notify scripts of an instance or sync group.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Notify {
+    pub master: Option<ScriptCmd>,
+    pub backup: Option<ScriptCmd>,
+    pub fault: Option<ScriptCmd>,
+    pub stop: Option<ScriptCmd>,
+    /// `notify_deleted` alone reports deleted instances as deleted (not as stopped).
+    pub deleted: Option<Option<ScriptCmd>>,
+    pub generic: Option<ScriptCmd>,
+    pub master_rx_lower_pri: Option<ScriptCmd>,
+}
+
+impl Notify {
+    pub fn scripts(&self) -> impl Iterator<Item = &ScriptCmd> {
+        [
+            &self.master,
+            &self.backup,
+            &self.fault,
+            &self.stop,
+            &self.generic,
+            &self.master_rx_lower_pri,
+        ]
+        .into_iter()
+        .flatten()
+        .chain(self.deleted.iter().flatten())
+    }
+
+    /// Reads a notify keyword; false when `c` is not one. A second script for the same event
+    /// is ignored with a warning, as keepalived does.
+    pub fn parse(&mut self, c: &Node, owner: &str, d: &mut Diagnostics) -> bool {
+        let slot = match c.keyword() {
+            "notify_master" => &mut self.master,
+            "notify_backup" => &mut self.backup,
+            "notify_fault" => &mut self.fault,
+            "notify_stop" => &mut self.stop,
+            "notify" => &mut self.generic,
+            "notify_master_rx_lower_pri" => &mut self.master_rx_lower_pri,
+            "notify_deleted" => {
+                if self.deleted.is_some() {
+                    d.warn(
+                        c.loc,
+                        format!("({owner}) notify_deleted already specified - ignoring"),
+                    );
+                } else if c.args().is_empty() {
+                    self.deleted = Some(None);
+                } else {
+                    self.deleted = track::script_cmd(c, d).map(Some);
+                }
+                return true;
+            }
+            _ => return false,
+        };
+        if slot.is_some() {
+            d.warn(
+                c.loc,
+                format!(
+                    "({owner}) {} script already specified - ignoring",
+                    c.keyword()
+                ),
+            );
+        } else {
+            *slot = track::script_cmd(c, d);
+        }
+        true
+    }
+}
