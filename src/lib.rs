@@ -7,4 +7,5 @@ pub mod check;
 pub mod cli;
 pub mod config;
 pub mod core;
+pub mod net;
 pub mod vrrp;

@@ -1,3 +1,7 @@
-//! VRRP: the child process that runs vrrp_instances (protocol in a later change).
+//! VRRP: wire format, authentication, the instance state machine, and the child process
+//! that runs vrrp_instances.
 
+pub mod auth;
 pub mod child;
+pub mod fsm;
+pub mod packet;

@@ -1,0 +1,7 @@
+//! Kernel interfaces: rtnetlink (addresses, links, the reflector), raw and packet sockets.
+//! The only place besides `core` that talks to the kernel directly.
+
+pub mod garp;
+pub mod netlink;
+pub mod rtnl;
+pub mod vrrp_socket;

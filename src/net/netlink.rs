@@ -1,0 +1,1 @@
+//! Netlink message and attribute encoding over fixed buffers. PLACEHOLDER.

@@ -1,0 +1,1 @@
+//! rtnetlink: addresses add/remove, link and address events (the reflector). PLACEHOLDER.

@@ -1,0 +1,1 @@
+//! The vrrp_instance state machine (sans-IO, virtual clock). PLACEHOLDER.
