@@ -1,0 +1,232 @@
+//! Names iproute2 gives to numbers: routing tables, scopes, protocols, DS fields, realms,
+//! route types. A name is looked up in keepalived's built-in list, then in the matching
+//! `/etc/iproute2/rt_*` file (as keepalived does), and a number is accepted up to the
+//! field's maximum.
+
+use std::path::Path;
+
+const IPROUTE2_DIR: &str = "/etc/iproute2";
+
+/// C `strtoul(s, _, 0)` on a whole word: `0x` hex, leading `0` octal, otherwise decimal.
+pub fn parse_c_unsigned(s: &str) -> Option<u64> {
+    let (digits, radix) = if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        (h, 16)
+    } else if s.len() > 1 && s.starts_with('0') {
+        (&s[1..], 8)
+    } else {
+        (s, 10)
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    u64::from_str_radix(digits, radix).ok()
+}
+
+/// A plain decimal number (keepalived's `read_unsigned`).
+pub fn parse_decimal(s: &str, max: u64) -> Option<u64> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse::<u64>().ok().filter(|v| *v <= max)
+}
+
+/// Entries of an iproute2 table file: `NUMBER NAME` per line, `#` comments.
+fn file_lookup(file: &str, name: &str, max: u64) -> Option<u64> {
+    let text = std::fs::read_to_string(Path::new(IPROUTE2_DIR).join(file)).ok()?;
+    text.lines()
+        .map(|l| l.split('#').next().unwrap_or(""))
+        .filter_map(|l| {
+            let mut it = l.split_whitespace();
+            let id = parse_c_unsigned(it.next()?)?;
+            let n = it.next()?;
+            (id <= max).then_some((id, n))
+        })
+        .find(|(_, n)| *n == name)
+        .map(|(id, _)| id)
+}
+
+fn lookup(name: &str, builtin: &[(u64, &str)], file: &str, max: u64) -> Option<u64> {
+    if let Some(v) = parse_c_unsigned(name) {
+        return (v <= max).then_some(v);
+    }
+    builtin
+        .iter()
+        .find(|(_, n)| *n == name)
+        .map(|(id, _)| *id)
+        .or_else(|| file_lookup(file, name, max))
+}
+
+pub fn table(name: &str) -> Option<u32> {
+    const T: &[(u64, &str)] = &[(253, "default"), (254, "main"), (255, "local")];
+    lookup(name, T, "rt_tables", u64::from(u32::MAX)).map(|v| v as u32)
+}
+
+pub fn scope(name: &str) -> Option<u8> {
+    const T: &[(u64, &str)] = &[
+        (0, "global"),
+        (255, "nowhere"),
+        (254, "host"),
+        (253, "link"),
+        (200, "site"),
+    ];
+    lookup(name, T, "rt_scopes", 255).map(|v| v as u8)
+}
+
+pub fn protocol(name: &str) -> Option<u8> {
+    const T: &[(u64, &str)] = &[
+        (0, "none"),
+        (1, "redirect"),
+        (2, "kernel"),
+        (3, "boot"),
+        (4, "static"),
+        (8, "gated"),
+        (9, "ra"),
+        (10, "mrt"),
+        (11, "zebra"),
+        (12, "bird"),
+        (42, "babel"),
+        (13, "dnrouted"),
+        (14, "xorp"),
+        (15, "ntk"),
+        (16, "dhcp"),
+    ];
+    lookup(name, T, "rt_protos", 255).map(|v| v as u8)
+}
+
+pub fn dsfield(name: &str) -> Option<u8> {
+    lookup(name, &[], "rt_dsfield", 255).map(|v| v as u8)
+}
+
+fn realm(name: &str) -> Option<u32> {
+    lookup(name, &[], "rt_realms", 255).map(|v| v as u32)
+}
+
+/// `REALM` or `FROM/TO`: the kernel's packed `from << 16 | to`.
+pub fn realms(s: &str) -> Option<u32> {
+    match s.split_once('/') {
+        Some((from, to)) => Some(realm(from)? << 16 | realm(to)?),
+        None => realm(s),
+    }
+}
+
+/// Route types (`ip route add TYPE PREFIX`); a bare number up to 255 is also a type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RouteType {
+    Unicast,
+    Local,
+    Broadcast,
+    Anycast,
+    Multicast,
+    Blackhole,
+    Unreachable,
+    Prohibit,
+    Throw,
+    Nat,
+    Xresolve,
+    Other(u8),
+}
+
+impl RouteType {
+    /// The kernel's `RTN_*` value.
+    pub fn code(self) -> u8 {
+        match self {
+            RouteType::Unicast => 1,
+            RouteType::Local => 2,
+            RouteType::Broadcast => 3,
+            RouteType::Anycast => 4,
+            RouteType::Multicast => 5,
+            RouteType::Blackhole => 6,
+            RouteType::Unreachable => 7,
+            RouteType::Prohibit => 8,
+            RouteType::Throw => 9,
+            RouteType::Nat => 10,
+            RouteType::Xresolve => 11,
+            RouteType::Other(v) => v,
+        }
+    }
+}
+
+pub fn route_type(s: &str) -> Option<RouteType> {
+    Some(match s {
+        "unicast" => RouteType::Unicast,
+        "local" => RouteType::Local,
+        "broadcast" | "brd" => RouteType::Broadcast,
+        "anycast" => RouteType::Anycast,
+        "multicast" => RouteType::Multicast,
+        "blackhole" => RouteType::Blackhole,
+        "unreachable" => RouteType::Unreachable,
+        "prohibit" => RouteType::Prohibit,
+        "throw" => RouteType::Throw,
+        "nat" => RouteType::Nat,
+        "xresolve" => RouteType::Xresolve,
+        _ => {
+            let v = parse_c_unsigned(s)?;
+            RouteType::Other(u8::try_from(v).ok()?)
+        }
+    })
+}
+
+/// `rtt`/`rttvar`/`rto_min` values: a number of milliseconds, or with an `s`/`ms` unit,
+/// converted to the kernel's units (`unit_mult` per millisecond); at most 120 s.
+pub fn time_rtt(s: &str, unit_mult: u64) -> Option<u32> {
+    let lower = s.to_ascii_lowercase();
+    let (num, ms_per_unit) = if let Some(p) = lower.find('s') {
+        let unit = &lower[p..];
+        if !matches!(unit, "s" | "sec" | "secs") {
+            return None;
+        }
+        match lower[..p].strip_suffix('m') {
+            Some(n) => (n.to_string(), 1.0),
+            None => (lower[..p].to_string(), 1000.0),
+        }
+    } else {
+        (lower.clone(), 1.0)
+    };
+    if num.is_empty() || num.contains('e') || !num.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+    {
+        return None;
+    }
+    let v: f64 = num.parse().ok()?;
+    let scaled = (v * ms_per_unit * unit_mult as f64).round();
+    (scaled <= (120_000 * unit_mult) as f64).then_some(scaled as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_follow_strtoul_base_0() {
+        assert_eq!(parse_c_unsigned("0x10"), Some(16));
+        assert_eq!(parse_c_unsigned("010"), Some(8));
+        assert_eq!(parse_c_unsigned("10"), Some(10));
+        assert_eq!(parse_c_unsigned("0"), Some(0));
+        assert_eq!(parse_c_unsigned("1a"), None);
+        assert_eq!(parse_c_unsigned("-1"), None);
+    }
+
+    #[test]
+    fn builtin_names_and_numbers() {
+        assert_eq!(table("main"), Some(254));
+        assert_eq!(table("6909"), Some(6909));
+        assert_eq!(table("no_such_table_name"), None);
+        assert_eq!(scope("link"), Some(253));
+        assert_eq!(scope("256"), None);
+        assert_eq!(protocol("bird"), Some(12));
+        assert_eq!(dsfield("0x04"), Some(4));
+        assert_eq!(realms("30/20"), Some(30 << 16 | 20));
+        assert_eq!(realms("300"), None);
+        assert_eq!(route_type("blackhole"), Some(RouteType::Blackhole));
+        assert_eq!(route_type("192.168.0.0/24"), None);
+    }
+
+    #[test]
+    fn rtt_units() {
+        assert_eq!(time_rtt("102", 8), Some(816));
+        assert_eq!(time_rtt("1s", 1), Some(1000));
+        assert_eq!(time_rtt("5ms", 4), Some(20));
+        assert_eq!(time_rtt("121s", 1), None);
+        assert_eq!(time_rtt("1e3", 1), None);
+        assert_eq!(time_rtt("5min", 1), None);
+    }
+}
