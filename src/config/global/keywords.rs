@@ -191,12 +191,7 @@ fn sched(n: &Node, s: &mut ProcSched, what: &str, d: &mut Diagnostics) {
             s.cpu_affinity = cpus.unwrap_or_default();
         }
         _ => {
-            if n.keyword().ends_with("_rtime") {
-                d.warn(
-                    n.loc,
-                    format!("'{}' is deprecated - use '..._rlimit_rttime'", n.keyword()),
-                );
-            }
+            // keepalived still takes the old `*_rlimit_rtime` spelling without complaint.
             // The limit is halved for the soft limit, which must stay non-zero.
             s.rlimit_rttime = unsigned(n, 0, 1, u64::from(u32::MAX), d).map(|v| v.max(2) as u32);
         }
@@ -227,7 +222,12 @@ fn email(n: &Node, e: &mut Email, d: &mut Diagnostics) -> bool {
     match n.keyword() {
         "notification_email" => {
             if n.children().is_empty() {
-                d.warn(n.loc, "empty notification_email block");
+                // keepalived notices the empty block at its closing brace.
+                let end = super::super::diag::Loc {
+                    line: n.end_line,
+                    ..n.loc
+                };
+                d.warn(end, "empty notification_email block");
             }
             e.to.extend(n.children().iter().flat_map(|c| c.words.iter().cloned()));
         }
@@ -452,25 +452,14 @@ fn vrrp(n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
 }
 
 fn firewall(n: &Node, f: &mut Firewall, d: &mut Diagnostics) -> bool {
-    // iptables chain names are limited by XT_EXTENSION_MAXNAMELEN, ipsets by IPSET_MAXNAMELEN.
-    let too_long = |s: &String, max: usize| s.len() >= max;
     match n.keyword() {
+        // keepalived 2.2.7 as Debian builds it (nftables, no iptables/ipset support)
+        // maps vrrp_iptables to nftables with a warning and does not know vrrp_ipsets.
         "vrrp_iptables" => {
-            if f.iptables.is_some() {
-                d.warn(n.loc, "vrrp_iptables already given - ignoring");
-            } else if n.args().iter().take(2).any(|s| too_long(s, 28)) {
-                d.warn(n.loc, "iptables chain name too long - ignoring");
-            } else {
-                f.iptables = Some((n.arg(0).map(Into::into), n.arg(1).map(Into::into)));
-            }
+            d.warn(n.loc, "iptables not supported, using nftables instead - replace 'vrrp_iptables' with 'nftables'");
+            f.nftables.get_or_insert_with(|| "keepalived".to_string());
         }
-        "vrrp_ipsets" => {
-            if n.args().iter().take(5).any(|s| too_long(s, 31)) {
-                d.warn(n.loc, "ipset name too long - ignoring");
-            } else {
-                f.ipsets = Some(n.args().iter().take(5).cloned().collect());
-            }
-        }
+        "vrrp_ipsets" => d.warn(n.loc, "ipsets are not supported - use 'nftables'"),
         "nftables" | "nftables_ipvs" => {
             let slot = if n.keyword() == "nftables" {
                 &mut f.nftables
@@ -664,12 +653,7 @@ fn misc(n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
         | "checker_process_name"
         | "lvs_process_name"
         | "bfd_process_name" => {
-            if kw == "lvs_process_name" {
-                d.warn(
-                    n.loc,
-                    "'lvs_process_name' is deprecated - use 'checker_process_name'",
-                );
-            }
+            // lvs_process_name is the old name of checker_process_name.
             let p = &mut g.process_names;
             let slot = match kw {
                 "process_name" => &mut p.parent,

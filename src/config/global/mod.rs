@@ -84,10 +84,17 @@ pub fn parse_top(n: &Node, cfg: &mut Config, d: &mut Diagnostics) -> bool {
             for c in n.children() {
                 keywords::parse(c, g, d);
             }
-            // Start/stop hooks run as root unless told otherwise (there is no
-            // keepalived_script user check here: root is what keepalived falls back to).
-            let hook = g.startup_script.is_some() || g.shutdown_script.is_some();
-            if hook && !g.enable_script_security && g.script_user.is_none() {
+            // Start/stop hooks run as root unless a user is given for them or globally
+            // (keepalived then refuses them without enable_script_security).
+            let as_root = |h: &Option<HookScript>| {
+                h.as_ref().is_some_and(|h| {
+                    let user = h.run_as.as_ref().or(g.script_user.as_ref());
+                    user.is_none_or(|(u, _)| u == "root" || u == "0")
+                })
+            };
+            if !g.enable_script_security
+                && (as_root(&g.startup_script) || as_root(&g.shutdown_script))
+            {
                 d.script_security_violation = true;
             }
         }

@@ -76,10 +76,7 @@ pub enum RxBufsPolicy {
 /// Firewall used for no_accept and VMAC filtering.
 #[derive(Clone, Debug, Default)]
 pub struct Firewall {
-    /// `vrrp_iptables [IN [OUT]]` (given alone: INPUT/OUTPUT).
-    pub iptables: Option<(Option<String>, Option<String>)>,
-    pub ipsets: Option<Vec<String>>,
-    /// `nftables [TABLE]` (default table "keepalived").
+    /// `nftables [TABLE]` (default table "keepalived"; also set by the legacy `vrrp_iptables`).
     pub nftables: Option<String>,
     pub nftables_priority: Option<i32>,
     pub nftables_counters: bool,
