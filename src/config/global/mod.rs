@@ -63,6 +63,9 @@ pub struct GlobalDefs {
     pub random_seed: Option<u32>,
     pub rs_init_notifies: Option<bool>,
     pub data_use_instance: Option<bool>,
+    /// Names of the top-level `track_group` blocks seen so far, for the static_* lines
+    /// that refer to them (the blocks themselves are the VRRP section's).
+    pub track_groups: Vec<String>,
 }
 
 impl GlobalDefs {
@@ -111,6 +114,12 @@ pub fn parse_top(n: &Node, cfg: &mut Config, d: &mut Diagnostics) -> bool {
         "use_pid_dir" => g.use_pid_dir = true,
         "instance" => set_once(n, &mut g.instance, "instance", d),
         "linkbeat_use_polling" => g.linkbeat_use_polling = true,
+        "track_group" => {
+            if let Some(name) = n.arg(0) {
+                g.track_groups.push(name.to_string());
+            }
+            return false;
+        }
         "child_wait_time" => {
             if let Some(v) = keywords::unsigned(n, 0, 0, u64::from(u32::MAX), d) {
                 g.child_wait_time = Some(v as u32);

@@ -152,12 +152,9 @@ fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<IpAddress, Strin
                 }
             }
             "track_group" if ctx.static_block => {
-                let v = w.value(opt)?;
-                if a.track_group.is_some() {
-                    d.warn(loc, format!("track_group {v} is a duplicate"));
+                if !super::track_group(&mut w, &mut a.track_group, ctx, loc, d)? {
                     break;
                 }
-                a.track_group = Some(v.to_string());
             }
             "use_vmac" if !ctx.static_block => a.use_vmac = true,
             _ => d.warn(

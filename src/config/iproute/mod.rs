@@ -54,6 +54,8 @@ pub struct NetCtx {
     pub static_block: bool,
     /// global `default_interface` (keepalived's default is eth0).
     pub default_interface: Option<String>,
+    /// Names of the track_group blocks defined so far; `None`: don't check.
+    pub track_groups: Option<Vec<String>>,
 }
 
 impl NetCtx {
@@ -62,6 +64,7 @@ impl NetCtx {
             dynamic_interfaces: g.dynamic_interfaces,
             static_block,
             default_interface: g.default_interface.clone(),
+            track_groups: static_block.then(|| g.track_groups.clone()),
         }
     }
 
@@ -181,6 +184,59 @@ impl<'a> Words<'a> {
         self.next()
             .ok_or_else(|| format!("no value given for '{opt}'"))
     }
+}
+
+/// `inet` / `inet6` at option position. keepalived 2.2.7 steps over the word after
+/// it as well (so `inet6 default ...` loses its destination); its verdicts follow from
+/// that, so the same is done here, with a warning naming the word.
+fn family_word(
+    w: &mut Words,
+    opt: &str,
+    fam: &mut Option<Family>,
+    what: &str,
+    loc: Loc,
+    d: &mut Diagnostics,
+) -> Result<(), String> {
+    let f = if opt == "inet" {
+        Family::V4
+    } else {
+        Family::V6
+    };
+    if fam.is_some_and(|cur| cur != f) {
+        let other = if f == Family::V4 { "IPv6" } else { "IPv4" };
+        return Err(format!("{opt} given for an {other} {what}"));
+    }
+    *fam = Some(f);
+    if let Some(skipped) = w.next() {
+        d.warn(
+            loc,
+            format!("the word after '{opt}' ('{skipped}') is ignored, as keepalived 2.2.7 does"),
+        );
+    }
+    Ok(())
+}
+
+/// `track_group NAME` in a static block. keepalived looks the group up among the blocks
+/// read so far, and stops reading the line at a second `track_group`; false then.
+fn track_group(
+    w: &mut Words,
+    slot: &mut Option<String>,
+    ctx: &NetCtx,
+    loc: Loc,
+    d: &mut Diagnostics,
+) -> Result<bool, String> {
+    let v = w.value("track_group")?;
+    if slot.is_some() {
+        d.warn(loc, format!("track_group {v} is a duplicate"));
+        return Ok(false);
+    }
+    match &ctx.track_groups {
+        Some(known) if !known.iter().any(|k| k == v) => {
+            d.warn(loc, format!("track_group {v} not found"))
+        }
+        _ => *slot = Some(v.to_string()),
+    }
+    Ok(true)
 }
 
 /// Records the family a word implies; a second, different family is an error.

@@ -124,10 +124,8 @@ fn dest_word(
 ) -> Result<(RouteDest, Option<Family>), String> {
     match s {
         "default" | "any" | "all" => Ok((RouteDest::Default, None)),
-        "default6" => {
-            d.warn(loc, "'default6' is deprecated - use 'inet6 default'");
-            Ok((RouteDest::Default, Some(Family::V6)))
-        }
+        // keepalived only logs that this old spelling is deprecated.
+        "default6" => Ok((RouteDest::Default, Some(Family::V6))),
         _ => {
             let (a, l, _) = addr_word(s, true, loc, d)?;
             Ok((RouteDest::Prefix(a, l), Some(Family::of(&a))))
@@ -192,8 +190,7 @@ fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<Route, String> {
     while let Some(opt) = w.next() {
         let m = &mut r.metrics;
         match opt {
-            "inet" => set_family(&mut fam, Family::V4, what)?,
-            "inet6" => set_family(&mut fam, Family::V6, what)?,
+            "inet" | "inet6" => super::family_word(&mut w, opt, &mut fam, what, loc, d)?,
             "src" => {
                 let v = w.value(opt)?;
                 let (a, ..) = addr_word(v, false, loc, d)
@@ -385,12 +382,9 @@ fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<Route, String> {
             }
             "no_track" => r.no_track = true,
             "track_group" if ctx.static_block => {
-                let v = w.value(opt)?;
-                if r.track_group.is_some() {
-                    d.warn(loc, format!("track_group {v} is a duplicate"));
+                if !super::track_group(&mut w, &mut r.track_group, ctx, loc, d)? {
                     break;
                 }
-                r.track_group = Some(v.to_string());
             }
             "vrf" => {
                 let v = w.value(opt)?;
@@ -410,8 +404,14 @@ fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<Route, String> {
                 }
                 let (dst, f) = dest_word(word, loc, d)
                     .map_err(|_| format!("unknown route keyword '{word}'"))?;
-                if let Some(f) = f {
-                    set_family(&mut fam, f, &format!("route ({word})"))?;
+                match f {
+                    Some(f) => set_family(&mut fam, f, &format!("route ({word})"))?,
+                    // keepalived compares the family of `default` (none) with the one
+                    // already known, so a default after an address is refused.
+                    None if fam.is_some() => {
+                        return Err(format!("cannot mix IPv4 and IPv6 in route ({word})"))
+                    }
+                    None => {}
                 }
                 r.dst = dst;
                 dest = Some(word);
@@ -679,8 +679,13 @@ mod tests {
         let r = ok("2001:470:69e9:1:2::4 dev lo table 6909 tos 0x04 protocol bird scope link priority 12 mtu 1000 hoplimit 100 append initrwnd 110 features ecn fastopen_no_cookie 1 no_track");
         assert_eq!(r.family, Family::V6);
         assert_eq!(r.mode, RouteMode::Append);
-        let r = ok("inet6 default via fe80::1 dev lo");
+        let r = ok("default via fe80::1 dev lo");
         assert_eq!((r.family, r.dst), (Family::V6, RouteDest::Default));
+        let r = ok("10.0.0.0/8 dev lo rtt 100ms rttvar 1s rto_min lock 5 no_track");
+        assert_eq!(
+            (r.metrics.rtt, r.metrics.rttvar, r.metrics.rto_min),
+            (Some(1600), Some(4000), Some(200))
+        );
         let r = ok("10.0.0.0/8 encap mpls 100/200 via 10.1.1.1 dev lo");
         assert_eq!(r.encap, Some(Encap::Mpls(vec![100, 200])));
         let r = ok("10.0.0.0/8 encap ip id 5 dst 1.2.3.4 ttl 3 dev lo");
@@ -703,7 +708,12 @@ mod tests {
         err("10.0.0.0/8 protocol 300");
         err("10.0.0.0/8 metric x");
         err("10.0.0.0/8 hoplimit 256");
-        err("10.0.0.0/8 rtt 200s");
+        err("10.0.0.0/8 rtt 1.5");
+        err("10.0.0.0/8 rtt 1000000");
+        err("via 10.0.0.1 default");
+        err("fe80::/64 from default");
+        // keepalived 2.2.7 steps over the word after inet6, losing the destination.
+        err("inet6 default via fe80::1 dev lo");
         err("10.0.0.0/8 dev nosuchif0");
         err("via 10.0.0.1");
         err("frobnicate 10.0.0.0/8");

@@ -76,8 +76,12 @@ fn prefix(
             (RouteDest::Prefix(a, l), Some(Family::of(&a)))
         }
     };
-    if let Some(f) = f {
-        set_family(fam, f, "rule").map_err(|_| "rule has mixed IPv4 and IPv6".to_string())?;
+    let mixed = || "rule has mixed IPv4 and IPv6".to_string();
+    match f {
+        Some(f) => set_family(fam, f, "rule").map_err(|_| mixed())?,
+        // keepalived compares `default`'s (empty) family with the one already known.
+        None if fam.is_some() => return Err(mixed()),
+        None => {}
     }
     Ok(dst)
 }
@@ -157,8 +161,7 @@ fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<Rule, String> {
         "only one of table/nop/goto/blackhole/prohibit/unreachable/l3mdev can be given for a rule";
     while let Some(opt) = w.next() {
         match opt {
-            "inet" => set_family(&mut fam, Family::V4, "rule")?,
-            "inet6" => set_family(&mut fam, Family::V6, "rule")?,
+            "inet" | "inet6" => super::family_word(&mut w, opt, &mut fam, "rule", loc, d)?,
             "from" => r.from = Some(prefix(&mut w, opt, &mut fam, loc, d)?),
             "to" => r.to = Some(prefix(&mut w, opt, &mut fam, loc, d)?),
             "table" | "lookup" => {
@@ -282,12 +285,9 @@ fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<Rule, String> {
             }
             "no_track" => r.no_track = true,
             "track_group" if ctx.static_block => {
-                let v = w.value(opt)?;
-                if r.track_group.is_some() {
-                    d.warn(loc, format!("track_group {v} is a duplicate"));
+                if !super::track_group(&mut w, &mut r.track_group, ctx, loc, d)? {
                     break;
                 }
-                r.track_group = Some(v.to_string());
             }
             _ => {
                 let word = if opt == "type" { w.value(opt)? } else { opt };
@@ -408,6 +408,8 @@ mod tests {
         assert_eq!(r.sport, Some(PortRange { start: 10, end: 20 }));
         assert_eq!(r.protocol, Some(RTPROT_KEEPALIVED));
         assert_eq!(d.items().len(), 1);
+        let (r, d) = parse_v("to default from 10.0.0.0/8 table 2 priority 3");
+        assert!(r.is_some() && d.items().is_empty());
         let (r, _) = parse_v("from all priority 10 goto 20");
         assert_eq!(r.unwrap().action, RuleAction::Goto(20));
         let (r, _) = parse_v("not from 10.0.0.0/8 priority 0x10 type unreachable");
@@ -453,5 +455,7 @@ mod tests {
         err("l3mdev table 1");
         err("from fe80::/64 realms 3 table 1");
         err("from");
+        err("from 10.0.0.0/8 to all table 2 priority 3");
+        err("inet6 to all table 2 priority 3");
     }
 }

@@ -166,29 +166,43 @@ pub fn route_type(s: &str) -> Option<RouteType> {
     })
 }
 
-/// `rtt`/`rttvar`/`rto_min` values: a number of milliseconds, or with an `s`/`ms` unit,
-/// converted to the kernel's units (`unit_mult` per millisecond); at most 120 s.
+/// `rtt`/`rttvar`/`rto_min` values in the kernel's units (`unit_mult` per millisecond).
+/// A bare integer is already in those units; with `s`/`ms` it is converted. As in
+/// keepalived, the number is range-checked before conversion and the result is then
+/// silently clamped to the kernel's 0.2 s ..= 120 s.
 pub fn time_rtt(s: &str, unit_mult: u64) -> Option<u32> {
+    const MIN_MS: u64 = 200;
+    const MAX_MS: u64 = 120_000;
     let lower = s.to_ascii_lowercase();
-    let (num, ms_per_unit) = if let Some(p) = lower.find('s') {
-        let unit = &lower[p..];
-        if !matches!(unit, "s" | "sec" | "secs") {
-            return None;
+    let (num, decimals, with_unit) = match lower.find('s') {
+        Some(p) => {
+            if !matches!(&lower[p..], "s" | "sec" | "secs") {
+                return None;
+            }
+            match lower[..p].strip_suffix('m') {
+                Some(n) => (n, 0, true),
+                None => (&lower[..p], 3, true),
+            }
         }
-        match lower[..p].strip_suffix('m') {
-            Some(n) => (n.to_string(), 1.0),
-            None => (lower[..p].to_string(), 1000.0),
-        }
-    } else {
-        (lower.clone(), 1.0)
+        None => (lower.as_str(), 0, false),
     };
-    if num.is_empty() || num.contains('e') || !num.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-    {
+    let (int, frac) = num.split_once('.').unwrap_or((num, ""));
+    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    if int.is_empty() && frac.is_empty() || !digits(int) || !digits(frac) || frac.len() > decimals {
         return None;
     }
-    let v: f64 = num.parse().ok()?;
-    let scaled = (v * ms_per_unit * unit_mult as f64).round();
-    (scaled <= (120_000 * unit_mult) as f64).then_some(scaled as u32)
+    let mut v: u64 = if int.is_empty() { 0 } else { int.parse().ok()? };
+    for i in 0..decimals {
+        let dgt = frac.as_bytes().get(i).map_or(0, |b| u64::from(b - b'0'));
+        v = v.checked_mul(10)?.checked_add(dgt)?;
+    }
+    if v > MAX_MS * unit_mult {
+        return None;
+    }
+    if with_unit {
+        v *= unit_mult;
+    }
+    Some(v.clamp(MIN_MS * unit_mult, MAX_MS * unit_mult) as u32)
 }
 
 #[cfg(test)]
@@ -222,10 +236,15 @@ mod tests {
 
     #[test]
     fn rtt_units() {
-        assert_eq!(time_rtt("102", 8), Some(816));
-        assert_eq!(time_rtt("1s", 1), Some(1000));
-        assert_eq!(time_rtt("5ms", 4), Some(20));
+        assert_eq!(time_rtt("1000", 8), Some(1600));
+        assert_eq!(time_rtt("1.5s", 8), Some(12000));
+        assert_eq!(time_rtt("300ms", 4), Some(1200));
+        // Below 0.2 s and above 120 s are clamped, not refused.
+        assert_eq!(time_rtt("5ms", 4), Some(800));
+        assert_eq!(time_rtt("200s", 8), Some(960_000));
         assert_eq!(time_rtt("121s", 1), None);
+        assert_eq!(time_rtt("1000000", 8), None);
+        assert_eq!(time_rtt("1.5", 8), None);
         assert_eq!(time_rtt("1e3", 1), None);
         assert_eq!(time_rtt("5min", 1), None);
     }
