@@ -1,13 +1,13 @@
-//! The global_defs keywords with a syntax of their own: lvs_sync_daemon, umask, and the
-//! receive-buffer and reload housekeeping settings.
+//! The global_defs keywords with a syntax of their own: firewall, LVS (lvs_sync_daemon,
+//! lvs_timeouts), umask, and the receive-buffer and reload housekeeping settings.
 
 use std::net::IpAddr;
 
 use super::super::diag::Diagnostics;
 use super::super::tree::Node;
 use super::super::value::valid_ifname;
-use super::keywords::{opt_bool, unsigned, warn_bad};
 use super::types::*;
+use super::values::{opt_bool, signed, unsigned, warn_bad, LVS_MAX_TIMEOUT};
 use super::GlobalDefs;
 
 /// `lvs_sync_daemon IF [[inst] VI] [id N] [maxlen N] [port N] [ttl N] [group ADDR]`.
@@ -209,6 +209,89 @@ pub(super) fn more(n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
             }
             r.include_check = Some(n.args().to_vec());
         }
+        _ => return false,
+    }
+    true
+}
+
+pub(super) fn firewall(n: &Node, f: &mut Firewall, d: &mut Diagnostics) -> bool {
+    match n.keyword() {
+        // keepalived 2.2.7 as Debian builds it (nftables, no iptables/ipset support)
+        // maps vrrp_iptables to nftables with a warning and does not know vrrp_ipsets.
+        "vrrp_iptables" => {
+            d.warn(n.loc, "iptables not supported, using nftables instead - replace 'vrrp_iptables' with 'nftables'");
+            f.nftables.get_or_insert_with(|| "keepalived".to_string());
+        }
+        "vrrp_ipsets" => d.warn(n.loc, "ipsets are not supported - use 'nftables'"),
+        "nftables" | "nftables_ipvs" => {
+            let slot = if n.keyword() == "nftables" {
+                &mut f.nftables
+            } else {
+                &mut f.nftables_ipvs
+            };
+            let name = n.arg(0).unwrap_or("keepalived");
+            if slot.is_some() {
+                d.warn(n.loc, format!("'{}' already given - ignoring", n.keyword()));
+            } else if name.len() >= 256 {
+                d.warn(n.loc, "nftables table name too long - ignoring");
+            } else {
+                *slot = Some(name.to_string());
+            }
+        }
+        "nftables_priority" => {
+            f.nftables_priority =
+                signed(n, 0, i64::from(i32::MIN), i64::from(i32::MAX), d).map(|v| v as i32)
+        }
+        "nftables_ipvs_priority" => {
+            f.nftables_ipvs_priority =
+                signed(n, 0, i64::from(i32::MIN), i64::from(i32::MAX), d).map(|v| v as i32)
+        }
+        "nftables_ipvs_start_fwmark" => {
+            f.nftables_ipvs_start_fwmark =
+                unsigned(n, 0, 1, u64::from(u32::MAX), d).map(|v| v as u32)
+        }
+        "nftables_counters" => f.nftables_counters = true,
+        "nftables_ifindex" => f.nftables_ifindex = true,
+        "disable_local_igmp" => f.disable_local_igmp = true,
+        _ => return false,
+    }
+    true
+}
+
+pub(super) fn lvs(n: &Node, l: &mut LvsGlobal, d: &mut Diagnostics) -> bool {
+    match n.keyword() {
+        "lvs_timeouts" => {
+            if n.args().is_empty() {
+                d.warn(n.loc, "lvs_timeouts needs at least one option");
+            }
+            let mut i = 0;
+            while let Some(opt) = n.arg(i) {
+                let slot = match opt {
+                    "tcp" => &mut l.timeouts.tcp,
+                    "tcpfin" => &mut l.timeouts.tcpfin,
+                    "udp" => &mut l.timeouts.udp,
+                    _ => {
+                        d.warn(
+                            n.loc,
+                            format!("unknown lvs_timeouts option '{opt}' - ignoring"),
+                        );
+                        i += 1;
+                        continue;
+                    }
+                };
+                if let Some(v) = unsigned(n, i + 1, 0, LVS_MAX_TIMEOUT, d) {
+                    *slot = Some(v as u32);
+                }
+                i += 2;
+            }
+        }
+        "lvs_sync_daemon" => sync_daemon(n, l, d),
+        "lvs_flush" => l.flush = true,
+        "lvs_flush_on_stop" | "lvs_flush_onstop" => match n.arg(0) {
+            None => l.flush_on_stop = Some(LvsFlushOnStop::Full),
+            Some("VS") => l.flush_on_stop = Some(LvsFlushOnStop::Vs),
+            Some(o) => d.warn(n.loc, format!("unknown lvs_flush_on_stop type '{o}'")),
+        },
         _ => return false,
     }
     true

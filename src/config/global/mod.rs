@@ -6,9 +6,11 @@
 
 mod extra;
 mod keywords;
+mod scripts;
 #[cfg(test)]
 mod tests;
 pub mod types;
+mod values;
 
 use super::diag::Diagnostics;
 use super::iproute::{self, NetCtx};
@@ -121,7 +123,7 @@ pub fn parse_top(n: &Node, cfg: &mut Config, d: &mut Diagnostics) -> bool {
             return false;
         }
         "child_wait_time" => {
-            if let Some(v) = keywords::unsigned(n, 0, 0, u64::from(u32::MAX), d) {
+            if let Some(v) = values::unsigned(n, 0, 0, u64::from(u32::MAX), d) {
                 g.child_wait_time = Some(v as u32);
             }
         }

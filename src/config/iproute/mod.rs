@@ -6,6 +6,7 @@
 //! ignored option, a deprecated spelling, a missing rule preference) is a warning.
 
 mod address;
+mod nexthop;
 mod route;
 mod rule;
 pub mod tables;
