@@ -104,8 +104,15 @@ fn email(n: &Node, e: &mut Email, d: &mut Diagnostics) -> bool {
                 return true;
             };
             let port = n.arg(1).unwrap_or("25");
+            // keepalived resolves the name while reading the config.
+            let resolves = |p: u16| {
+                use std::net::ToSocketAddrs;
+                (host.as_str(), p)
+                    .to_socket_addrs()
+                    .is_ok_and(|mut a| a.next().is_some())
+            };
             match port.parse::<u16>() {
-                Ok(p) if p > 0 && !host.is_empty() => e.smtp_server = Some((host, p)),
+                Ok(p) if p > 0 && resolves(p) => e.smtp_server = Some((host, p)),
                 _ => d.warn(
                     n.loc,
                     format!("invalid smtp server {host} {port} - ignoring"),

@@ -59,13 +59,16 @@ fn email_settings() {
     assert_eq!(e.smtp_alert_vrrp, Some(true));
     assert!(e.no_email_faults && e.no_checker_emails);
     assert_eq!(
-        quiet("smtp_server mail.example.com")
+        quiet("smtp_server localhost")
             .email
             .smtp_server
             .map(|s| s.1),
         Some(25)
     );
     noisy("smtp_server 10.0.0.1 0");
+    quiet("smtp_server fe80::1 2525");
+    noisy("smtp_server mail.example.invalid");
+    noisy("smtp_server 10.0.0.1 smtp");
     noisy("smtp_alert maybe");
     assert_eq!(
         noisy("smtp_connect_timeout 0").email.connect_timeout,
