@@ -12,11 +12,10 @@ pub(super) fn parse(n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
     match kw {
         "script_user" => match n.arg(0) {
             None => d.warn(n.loc, "no script username given"),
-            Some(_) => {
-                if let Some(r) = run_as(n, 0, d) {
-                    g.script_user = Some(r);
-                }
-            }
+            Some(_) => match run_as(n, 0) {
+                Ok(r) => g.script_user = r,
+                Err(e) => d.warn(n.loc, format!("script_user: {e} - ignoring")),
+            },
         },
         "enable_script_security" => g.enable_script_security = true,
         "startup_script" | "shutdown_script" => {
@@ -28,10 +27,12 @@ pub(super) fn parse(n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
             if slot.as_ref().is_some_and(|s| !s.command.is_empty()) {
                 d.warn(n.loc, format!("{kw} already given - ignoring"));
             } else if let Some(cmd) = n.arg(0) {
-                let run_as = if n.args().len() > 1 {
-                    run_as(n, 1, d)
-                } else {
-                    None
+                let run_as = match run_as(n, 1) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        d.warn(n.loc, format!("invalid {kw}: {e} - ignoring"));
+                        return true;
+                    }
                 };
                 let timeout = slot.as_ref().and_then(|s| s.timeout);
                 *slot = Some(HookScript {
@@ -65,11 +66,10 @@ pub(super) fn parse(n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
                     d.warn(n.loc, format!("{kw} already given - ignoring {v}"))
                 }
                 Some(v) => {
-                    if n.args().len() > 1 {
-                        match run_as(n, 1, d) {
-                            Some(r) => fifo.owner = Some(r),
-                            None => return true,
-                        }
+                    match run_as(n, 1) {
+                        Ok(r) => fifo.owner = r,
+                        // keepalived drops the FIFO then, but only logs it.
+                        Err(_) => return true,
                     }
                     fifo.name = Some(v.to_string());
                     *name = fifo.name.clone();
@@ -89,11 +89,8 @@ pub(super) fn parse(n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
                 }
                 Some(v) => {
                     let cmd: Vec<String> = v.split_whitespace().map(str::to_string).collect();
-                    let owner = if n.args().len() > 1 {
-                        run_as(n, 1, d)
-                    } else {
-                        None
-                    };
+                    // keepalived falls back to the default script user without a word.
+                    let owner = run_as(n, 1).ok().flatten();
                     fifo.script = Some((cmd, owner));
                 }
             }

@@ -328,6 +328,13 @@ fn scripts_and_fifos() {
         .script
         .is_some());
     noisy("notify_fifo");
+    assert_eq!(quiet("notify_fifo /tmp/x nosuchuser").notify_fifo, None);
+    quiet("vrrp_notify_fifo_script /bin/true nosuchuser");
+    assert_eq!(
+        noisy("shutdown_script /bin/true nosuchuser").shutdown_script,
+        None
+    );
+    noisy("script_user root nosuchgroup");
     let (c, d) = load("global_defs {\n notify_fifo /a\n notify_fifo /b\n}\n");
     assert_eq!(c.global.notify_fifo.as_deref(), Some("/a"));
     assert_eq!(flagged(&d), vec![3]);

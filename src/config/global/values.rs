@@ -89,22 +89,18 @@ pub(super) fn string(n: &Node, d: &mut Diagnostics) -> Option<String> {
     v
 }
 
-/// A user (and group) name or number that this system knows.
-pub(super) fn run_as(n: &Node, from: usize, d: &mut Diagnostics) -> Option<RunAs> {
-    let user = n.arg(from)?;
+/// `[USER [GROUP]]` from argument `from` on: `Ok(None)` when absent, `Err` naming the
+/// user/group this system doesn't know (each caller reacts as keepalived does).
+pub(super) fn run_as(n: &Node, from: usize) -> Result<Option<RunAs>, String> {
+    let Some(user) = n.arg(from) else {
+        return Ok(None);
+    };
     let group = n.arg(from + 1);
     if !user_exists(user) || group.is_some_and(|g| !group_exists(g)) {
-        d.warn(
-            n.loc,
-            format!(
-                "'{}': unknown user/group '{user}{}' - ignoring",
-                n.keyword(),
-                group.map(|g| format!(" {g}")).unwrap_or_default()
-            ),
-        );
-        return None;
+        let g = group.map(|g| format!(" {g}")).unwrap_or_default();
+        return Err(format!("unknown user/group '{user}{g}'"));
     }
-    Some((user.to_string(), group.map(str::to_string)))
+    Ok(Some((user.to_string(), group.map(str::to_string))))
 }
 
 pub(super) fn user_exists(name: &str) -> bool {
