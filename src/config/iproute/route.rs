@@ -369,11 +369,11 @@ fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<Route, String> {
                 r.vrf = Some(v.to_string());
             }
             _ => {
+                // keepalived takes a route type only when no `to` precedes it.
                 let mut word = opt;
                 if word == "to" {
                     word = w.value(opt)?;
-                }
-                if let Some(t) = tables::route_type(word) {
+                } else if let Some(t) = tables::route_type(word) {
                     r.rtype = Some(t);
                     word = w.value(opt)?;
                 }
@@ -530,5 +530,7 @@ mod tests {
         err("frobnicate 10.0.0.0/8");
         err("10.0.0.0/8 via");
         err("10.0.0.0/8 vrf nosuchvrf0");
+        err("10.0.0.0/8 to unicast 10.0.0.0/8");
+        err("10.0.0.0/8 local dev lo");
     }
 }

@@ -19,15 +19,22 @@ pub fn parse_c_unsigned(s: &str) -> Option<u64> {
     if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
         return None;
     }
-    u64::from_str_radix(digits, radix).ok()
+    // strtoul saturates.
+    Some(u64::from_str_radix(digits, radix).unwrap_or(u64::MAX))
 }
 
-/// A plain decimal number (keepalived's `read_unsigned`).
+/// A decimal number as keepalived's `read_unsigned` takes it (strtoul on the whole word):
+/// leading blanks and `+` are allowed, and an empty word counts as 0.
 pub fn parse_decimal(s: &str, max: u64) -> Option<u64> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+    let t = s.trim_start();
+    if t.is_empty() {
+        return (s.is_empty()).then_some(0);
+    }
+    let digits = t.strip_prefix('+').unwrap_or(t);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    s.parse::<u64>().ok().filter(|v| *v <= max)
+    digits.parse::<u64>().ok().filter(|v| *v <= max)
 }
 
 /// Entries of an iproute2 table file: `NUMBER NAME` per line, `#` comments.
@@ -47,6 +54,8 @@ fn file_lookup(file: &str, name: &str, max: u64) -> Option<u64> {
 
 fn lookup(name: &str, builtin: &[(u64, &str)], file: &str, max: u64) -> Option<u64> {
     if let Some(v) = parse_c_unsigned(name) {
+        // keepalived keeps the low 32 bits of the number before the range check.
+        let v = v & u64::from(u32::MAX);
         return (v <= max).then_some(v);
     }
     builtin
@@ -217,12 +226,18 @@ mod tests {
         assert_eq!(parse_c_unsigned("0"), Some(0));
         assert_eq!(parse_c_unsigned("1a"), None);
         assert_eq!(parse_c_unsigned("-1"), None);
+        assert_eq!(parse_decimal("", 5), Some(0));
+        assert_eq!(parse_decimal("+5", 5), Some(5));
+        assert_eq!(parse_decimal("6", 5), None);
+        assert_eq!(parse_decimal("0x5", 5), None);
+        assert_eq!(parse_decimal("+", 5), None);
     }
 
     #[test]
     fn builtin_names_and_numbers() {
         assert_eq!(table("main"), Some(254));
         assert_eq!(table("6909"), Some(6909));
+        assert_eq!(table("4294967296"), Some(0));
         assert_eq!(table("no_such_table_name"), None);
         assert_eq!(scope("link"), Some(253));
         assert_eq!(scope("256"), None);
