@@ -114,6 +114,15 @@ fn garp_settings() {
     );
     noisy("vrrp_garp_master_delay 5000");
     noisy("vrrp_garp_interval 0");
+    assert_eq!(
+        noisy("vrrp_garp_interval 0.0000015").garp.interval,
+        Some(Micros(2))
+    );
+    noisy("vrrp_gna_interval -1");
+    assert_eq!(
+        quiet("vrrp_garp_master_delay +3").garp.master_delay,
+        Some(3)
+    );
     noisy("vrrp_garp_extra_if all");
     noisy("vrrp_garp_extra_if 86401");
     noisy("vrrp_garp_lower_prio_repeat 3000000000");

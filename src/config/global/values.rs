@@ -3,7 +3,7 @@
 
 use super::super::diag::Diagnostics;
 use super::super::tree::Node;
-use super::super::value::{parse_bool, parse_timer};
+use super::super::value::parse_bool;
 use super::types::RunAs;
 use crate::core::time::Micros;
 
@@ -26,10 +26,8 @@ pub(super) fn unsigned(n: &Node, i: usize, lo: u64, hi: u64, d: &mut Diagnostics
         d.warn(n.loc, format!("'{}' needs {what} - ignoring", n.keyword()));
         return None;
     };
-    let v = s
-        .parse::<u64>()
-        .ok()
-        .filter(|v| (lo..=hi).contains(v) && s.bytes().all(|b| b.is_ascii_digit()));
+    let v = crate::config::iproute::tables::parse_decimal(s, u64::MAX)
+        .filter(|v| (lo..=hi).contains(v));
     if v.is_none() {
         warn_bad(n, &what, s, d);
     }
@@ -42,7 +40,7 @@ pub(super) fn signed(n: &Node, i: usize, lo: i64, hi: i64, d: &mut Diagnostics) 
         d.warn(n.loc, format!("'{}' needs {what} - ignoring", n.keyword()));
         return None;
     };
-    let v = s.parse::<i64>().ok().filter(|v| (lo..=hi).contains(v));
+    let v = parse_c_long(s).filter(|v| (lo..=hi).contains(v));
     if v.is_none() {
         warn_bad(n, &what, s, d);
     }
@@ -60,11 +58,61 @@ pub(super) fn decimal_secs(n: &Node, lo: Micros, d: &mut Diagnostics) -> Option<
         d.warn(n.loc, format!("'{}' needs {what} - ignoring", n.keyword()));
         return None;
     };
-    let v = parse_timer(s).filter(|t| *t >= lo && t.0 <= u64::from(u32::MAX));
+    let (v, exact) = match parse_decimal_micros(s) {
+        Some((v, exact)) => (
+            Some(v).filter(|t| *t >= lo && t.0 <= u64::from(u32::MAX)),
+            exact,
+        ),
+        None => (None, true),
+    };
     if v.is_none() {
         warn_bad(n, &what, s, d);
+    } else if !exact {
+        // keepalived complains but keeps the value, rounded to the microsecond.
+        d.warn(
+            n.loc,
+            format!("'{}': '{s}' has too many decimal places", n.keyword()),
+        );
     }
     v
+}
+
+/// Seconds with up to 6 decimals as keepalived reads them: more decimals are rounded
+/// (second value false), a sign or other characters make it invalid.
+fn parse_decimal_micros(s: &str) -> Option<(Micros, bool)> {
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    if !digits(int) || !digits(frac) {
+        return None;
+    }
+    let mut us: u64 = if int.is_empty() { 0 } else { int.parse().ok()? };
+    for i in 0..6 {
+        let dgt = frac.as_bytes().get(i).map_or(0, |b| u64::from(b - b'0'));
+        us = us.checked_mul(10)?.checked_add(dgt)?;
+    }
+    let exact = frac.len() <= 6;
+    if frac.as_bytes().get(6).is_some_and(|b| *b >= b'5') {
+        us += 1;
+    }
+    Some((Micros(us), exact))
+}
+
+/// C `strtol(s, _, 10)` on a whole word: blanks, a sign, digits; empty is 0.
+fn parse_c_long(s: &str) -> Option<i64> {
+    let t = s.trim_start();
+    if t.is_empty() {
+        return s.is_empty().then_some(0);
+    }
+    let (neg, digits) = match t.as_bytes()[0] {
+        b'-' => (true, &t[1..]),
+        b'+' => (false, &t[1..]),
+        _ => (false, t),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let v: i64 = digits.parse().ok()?;
+    Some(if neg { -v } else { v })
 }
 
 /// `KEYWORD [BOOL]`: alone means true; a bad value leaves the setting alone.
