@@ -478,6 +478,30 @@ fn static_track_groups_must_be_defined_first() {
     assert_eq!(flagged(&d), vec![8, 11]);
 }
 
+/// The situations keepalived 2.2.7 flags in its doc/samples (vrrp.rules, vrrp.routes,
+/// vrrp.static_ipaddress) with interfaces present: a rule without a preference, an address
+/// missing its last octet, a route without `dev` (untracked), the old `or` and `gw`.
+#[test]
+fn sample_situations_flag_the_same_lines() {
+    let text = "global_defs {\n dynamic_interfaces\n}\nstatic_rules {\n from 192.168.100.0/24 table 1\n to 192.168.100./24 table 1\n}\nstatic_routes {\n src 192.168.100.1 192.168.209.0/24 via 192.168.200.254 dev eth0\n 192.168.212.0/24 dev eth3 scope site\n}\nstatic_ipaddress {\n 192.168.200.16 dev eth0 scope link\n}\n";
+    let (c, d) = load(text);
+    assert_eq!(flagged(&d), vec![5, 6]);
+    assert_eq!(
+        (c.net.rules.len(), c.net.routes.len(), c.net.addresses.len()),
+        (1, 2, 1)
+    );
+    let ctx = super::super::iproute::NetCtx::from_global(&c.global, false);
+    let routes = "192.168.111.0/24 dev eth2\n192.168.112.0/24 via 192.168.100.254\n192.168.113.0/24 via 192.168.100.252 or 192.168.100.253\nblackhole 192.168.113.1/32\n0.0.0.0/0 gw 192.168.0.1 table 100\n";
+    let mut d = Diagnostics::new();
+    for n in tree_from_str(routes, 0, &mut d) {
+        assert!(super::super::iproute::parse_route_in(&n, &ctx, &mut d).is_some());
+    }
+    let mut lines = flagged(&d);
+    lines.dedup();
+    assert_eq!(lines, vec![2, 3, 4, 5]);
+    assert!(!d.has_errors());
+}
+
 /// Prints the lines flagged in `$KA_CFG` (for comparing with `keepalived -t -l`).
 #[test]
 #[ignore]

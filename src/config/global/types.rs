@@ -172,6 +172,9 @@ pub struct HookScript {
     pub timeout: Option<u32>,
 }
 
+/// SNMP and DBus settings. Accepted and kept for compatibility, but there is no SNMP
+/// agent or DBus service here; Debian's keepalived 2.2.7 takes these keywords without a
+/// word, so reading them raises nothing either.
 #[derive(Clone, Debug, Default)]
 pub struct Snmp {
     pub socket: Option<String>,

@@ -165,11 +165,12 @@ pub(super) fn passwd_lookup(file: &str, name: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// Users from other NSS sources (LDAP, systemd dynamic users).
+/// Users from other NSS sources (LDAP, systemd dynamic users), as keepalived's getpwnam.
 pub(super) fn nss_user(name: &str) -> bool {
     let Ok(c) = std::ffi::CString::new(name) else {
         return false;
     };
+    // SAFETY: passwd is plain C data (integers and pointers); all-zero is a valid value.
     let mut pw: libc::passwd = unsafe { std::mem::zeroed() };
     let mut buf = vec![0 as libc::c_char; 4096];
     let mut out: *mut libc::passwd = std::ptr::null_mut();
