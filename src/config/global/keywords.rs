@@ -1,0 +1,407 @@
+//! One global_defs keyword at a time, with keepalived 2.2.7's ranges. A bad value is
+//! reported as a warning and the setting keeps its default, as keepalived does.
+
+use std::net::IpAddr;
+
+use super::super::diag::Diagnostics;
+use super::super::tree::Node;
+use super::super::value::valid_ifname;
+use super::types::*;
+use super::values::*;
+use super::{extra, scripts, GlobalDefs};
+use crate::core::time::Micros;
+
+fn proc_sched<'a>(g: &'a mut GlobalDefs, kw: &'a str) -> Option<(&'a mut ProcSched, &'a str)> {
+    let (p, rest) = kw.split_once('_')?;
+    let s = match p {
+        "vrrp" => &mut g.sched.vrrp,
+        "checker" => &mut g.sched.checker,
+        "bfd" => &mut g.sched.bfd,
+        _ => return None,
+    };
+    let rest = match rest {
+        "priority" | "no_swap" | "rt_priority" | "cpu_affinity" | "rlimit_rttime" => rest,
+        "rlimit_rtime" => "rlimit_rttime",
+        _ => return None,
+    };
+    Some((s, rest))
+}
+
+fn sched(n: &Node, s: &mut ProcSched, what: &str, d: &mut Diagnostics) {
+    match what {
+        "priority" => s.priority = signed(n, 0, -20, 19, d).map(|v| v as i8),
+        "no_swap" => s.no_swap = true,
+        "rt_priority" => {
+            if let Some(v) = signed(n, 0, i64::from(i32::MIN), i64::from(i32::MAX), d) {
+                let c = v.clamp(1, 99);
+                if c != v {
+                    d.warn(
+                        n.loc,
+                        format!("real-time priority {v} outside 1..99 - using {c}"),
+                    );
+                }
+                s.rt_priority = Some(c as u8);
+            }
+        }
+        "cpu_affinity" => {
+            if n.args().is_empty() {
+                d.warn(
+                    n.loc,
+                    format!("'{}' needs CPU numbers - ignoring", n.keyword()),
+                );
+                return;
+            }
+            let max = u64::from(online_cpus() - 1);
+            let cpus: Option<Vec<u32>> = (0..n.args().len())
+                .map(|i| unsigned(n, i, 0, max, d).map(|v| v as u32))
+                .collect();
+            s.cpu_affinity = cpus.unwrap_or_default();
+        }
+        _ => {
+            // keepalived still takes the old `*_rlimit_rtime` spelling without complaint.
+            // The limit is halved for the soft limit, which must stay non-zero.
+            s.rlimit_rttime = unsigned(n, 0, 1, u64::from(u32::MAX), d).map(|v| v.max(2) as u32);
+        }
+    }
+}
+
+/// Reads one keyword of a global_defs block into `g`.
+pub(super) fn parse(n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) {
+    let kw = n.keyword();
+    if let Some((s, what)) = proc_sched(g, kw) {
+        sched(n, s, what, d);
+        return;
+    }
+    if email(n, &mut g.email, d)
+        || garp(n, &mut g.garp, d)
+        || vrrp(n, g, d)
+        || extra::firewall(n, &mut g.firewall, d)
+    {
+        return;
+    }
+    if extra::lvs(n, &mut g.lvs, d) || scripts::parse(n, g, d) || misc(n, g, d) {
+        return;
+    }
+    d.unknown_keyword(n.loc, kw);
+}
+
+fn email(n: &Node, e: &mut Email, d: &mut Diagnostics) -> bool {
+    match n.keyword() {
+        "notification_email" => {
+            if n.children().is_empty() {
+                // keepalived notices the empty block at its closing brace.
+                let end = super::super::diag::Loc {
+                    line: n.end_line,
+                    ..n.loc
+                };
+                d.warn(end, "empty notification_email block");
+            }
+            e.to.extend(n.children().iter().flat_map(|c| c.words.iter().cloned()));
+        }
+        "notification_email_from" => e.from = string(n, d),
+        "smtp_server" => {
+            let Some(host) = string(n, d) else {
+                return true;
+            };
+            let port = n.arg(1).unwrap_or("25");
+            // keepalived resolves the name while reading the config.
+            let resolves = |p: u16| {
+                use std::net::ToSocketAddrs;
+                (host.as_str(), p)
+                    .to_socket_addrs()
+                    .is_ok_and(|mut a| a.next().is_some())
+            };
+            match port.parse::<u16>() {
+                Ok(p) if p > 0 && resolves(p) => e.smtp_server = Some((host, p)),
+                _ => d.warn(
+                    n.loc,
+                    format!("invalid smtp server {host} {port} - ignoring"),
+                ),
+            }
+        }
+        "smtp_helo_name" => e.helo_name = n.arg(0).map(str::to_string),
+        "smtp_connect_timeout" => {
+            if let Some(v) = unsigned(n, 0, 0, u64::from(u32::MAX) / 1_000_000, d) {
+                if v == 0 {
+                    d.warn(
+                        n.loc,
+                        "smtp_connect_timeout must be greater than 0 - using 1",
+                    );
+                }
+                e.connect_timeout = Some(v.max(1) as u32);
+            }
+        }
+        "smtp_alert" => e.smtp_alert = opt_bool(n, d),
+        "smtp_alert_vrrp" => e.smtp_alert_vrrp = opt_bool(n, d),
+        "smtp_alert_checker" => e.smtp_alert_checker = opt_bool(n, d),
+        "checker_log_all_failures" => e.checker_log_all_failures = opt_bool(n, d),
+        "no_email_faults" => e.no_email_faults = true,
+        "no_checker_emails" => e.no_checker_emails = opt_bool(n, d).unwrap_or(e.no_checker_emails),
+        _ => return false,
+    }
+    true
+}
+
+fn garp(n: &Node, g: &mut Garp, d: &mut Diagnostics) -> bool {
+    let secs_max = u64::from(u32::MAX) / 1_000_000;
+    let u32max = u64::from(u32::MAX);
+    let at_least_one = |v: Option<u64>, d: &mut Diagnostics| {
+        v.map(|v| {
+            if v == 0 {
+                d.warn(
+                    n.loc,
+                    format!("'{}' must be greater than 0 - using 1", n.keyword()),
+                );
+            }
+            v.max(1) as u32
+        })
+    };
+    match n.keyword() {
+        "vrrp_garp_master_delay" => {
+            g.master_delay = unsigned(n, 0, 0, secs_max, d).map(|v| v as u32)
+        }
+        "vrrp_garp_master_repeat" => {
+            g.master_repeat = at_least_one(unsigned(n, 0, 0, u32max, d), d)
+        }
+        "vrrp_garp_master_refresh" => {
+            g.master_refresh = unsigned(n, 0, 0, u32max, d).map(|v| v as u32)
+        }
+        "vrrp_garp_master_refresh_repeat" => {
+            g.master_refresh_repeat = at_least_one(unsigned(n, 0, 0, u32max, d), d)
+        }
+        "vrrp_garp_lower_prio_delay" => {
+            g.lower_prio_delay = unsigned(n, 0, 0, secs_max, d).map(|v| v as u32)
+        }
+        "vrrp_garp_lower_prio_repeat" => {
+            g.lower_prio_repeat = unsigned(n, 0, 0, i32::MAX as u64, d).map(|v| v as u32)
+        }
+        "vrrp_garp_interval" => g.interval = decimal_secs(n, Micros(1), d),
+        "vrrp_gna_interval" => g.gna_interval = decimal_secs(n, Micros(1), d),
+        "vrrp_min_garp" => g.min_garp = opt_bool(n, d).unwrap_or(g.min_garp),
+        "vrrp_garp_extra_if" | "vrrp_vmac_garp_intvl" => {
+            if n.keyword() == "vrrp_vmac_garp_intvl" {
+                d.warn(
+                    n.loc,
+                    "'vrrp_vmac_garp_intvl' is deprecated - use 'vrrp_garp_extra_if'",
+                );
+            }
+            let mut all = false;
+            let mut secs = None;
+            for (i, a) in n.args().iter().enumerate() {
+                if a == "all" {
+                    all = true;
+                } else {
+                    match unsigned(n, i, 1, 86400, d) {
+                        Some(v) => secs = Some(v as u32),
+                        None => return true,
+                    }
+                }
+            }
+            match secs {
+                Some(s) => g.extra_if = Some((s, all)),
+                None => d.warn(
+                    n.loc,
+                    format!("'{}' given without a time - ignoring", n.keyword()),
+                ),
+            }
+        }
+        _ => return false,
+    }
+    true
+}
+
+fn vrrp(n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
+    let v = &mut g.vrrp;
+    match n.keyword() {
+        "vrrp_mcast_group4" | "vrrp_mcast_group6" => {
+            let Some(s) = string(n, d) else { return true };
+            let six = n.keyword().ends_with('6');
+            match s.parse::<IpAddr>() {
+                Err(_) => d.warn(
+                    n.loc,
+                    format!("can't parse {} [{s}] - ignoring", n.keyword()),
+                ),
+                Ok(a) if a.is_ipv6() != six => d.warn(
+                    n.loc,
+                    format!(
+                        "{} [{s}] is not {} - ignoring",
+                        n.keyword(),
+                        if six { "IPv6" } else { "IPv4" }
+                    ),
+                ),
+                Ok(a) if !a.is_multicast() => d.warn(
+                    n.loc,
+                    format!("{} [{s}] is not multicast - ignoring", n.keyword()),
+                ),
+                Ok(IpAddr::V4(a)) => v.mcast_group4 = Some(a),
+                Ok(IpAddr::V6(a)) => {
+                    if a.segments()[0] & 0xff0f != 0xff02 {
+                        d.warn(
+                            n.loc,
+                            format!("vrrp_mcast_group6 [{s}] should be link-local multicast"),
+                        );
+                    }
+                    v.mcast_group6 = Some(a);
+                }
+            }
+        }
+        "vrrp_lower_prio_no_advert" => v.lower_prio_no_advert = opt_bool(n, d),
+        "vrrp_higher_prio_send_advert" => v.higher_prio_send_advert = opt_bool(n, d),
+        "vrrp_down_timer_adverts" => {
+            v.down_timer_adverts = unsigned(n, 0, 1, 100, d).map(|x| x as u32)
+        }
+        "vrrp_check_unicast_src" => v.check_unicast_src = true,
+        "vrrp_skip_check_adv_addr" => v.skip_check_adv_addr = true,
+        "vrrp_startup_delay" => v.startup_delay = decimal_secs(n, Micros(1000), d),
+        "log_unknown_vrids" => v.log_unknown_vrids = true,
+        "vmac_prefix" | "vmac_addr_prefix" => {
+            let slot = if n.keyword() == "vmac_prefix" {
+                &mut v.vmac_prefix
+            } else {
+                &mut v.vmac_addr_prefix
+            };
+            if slot.is_some() {
+                d.warn(n.loc, format!("'{}' already given - ignoring", n.keyword()));
+            } else {
+                *slot = string(n, d);
+            }
+        }
+        "vrrp_notify_priority_changes" => v.notify_priority_changes = opt_bool(n, d),
+        "vrrp_rx_bufs_policy" => {
+            let mut pol = None;
+            for a in n.args() {
+                let p = if a.eq_ignore_ascii_case("MTU") {
+                    RxBufsPolicy::Mtu
+                } else if a.eq_ignore_ascii_case("ADVERT") {
+                    RxBufsPolicy::Advert
+                } else if let Ok(sz) = a.parse::<u32>() {
+                    RxBufsPolicy::Size(sz)
+                } else {
+                    warn_bad(n, "MTU, ADVERT or a size", a, d);
+                    continue;
+                };
+                pol = match (pol, p) {
+                    (None, p) => Some(p),
+                    (Some(RxBufsPolicy::Size(s)), _) | (_, RxBufsPolicy::Size(s)) => {
+                        d.warn(
+                            n.loc,
+                            "cannot set both a size and a policy - ignoring the policy",
+                        );
+                        Some(RxBufsPolicy::Size(s))
+                    }
+                    (Some(a), b) if a != b => {
+                        d.warn(n.loc, "cannot set both MTU and ADVERT - ignoring ADVERT");
+                        Some(RxBufsPolicy::Mtu)
+                    }
+                    (Some(a), _) => Some(a),
+                };
+            }
+            match pol {
+                Some(p) => v.rx_bufs_policy = Some(p),
+                None if n.args().is_empty() => d.warn(n.loc, "vrrp_rx_bufs_policy missing"),
+                None => {}
+            }
+        }
+        "vrrp_rx_bufs_multiplier" => {
+            v.rx_bufs_multiplier = unsigned(n, 0, 1, u64::from(u32::MAX), d).map(|x| x as u32)
+        }
+        "vrrp_version" => g.vrrp_version = unsigned(n, 0, 2, 3, d).map(|x| x as u8),
+        "vrrp_strict" => g.vrrp_strict = true,
+        "dynamic_interfaces" => {
+            g.dynamic_interfaces = true;
+            match n.arg(0) {
+                None => {}
+                Some("allow_if_changes") => v.allow_if_changes = true,
+                Some(o) => d.warn(n.loc, format!("unknown dynamic_interfaces option '{o}'")),
+            }
+        }
+        "default_interface" => match n.arg(0) {
+            Some(i) if valid_ifname(i) => g.default_interface = Some(i.to_string()),
+            Some(i) => warn_bad(n, "an interface name", i, d),
+            None => d.warn(n.loc, "default_interface needs an interface name"),
+        },
+        _ => return false,
+    }
+    true
+}
+
+fn misc(n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
+    let kw = n.keyword();
+    match kw {
+        "router_id" => match n.arg(0) {
+            Some(v) => g.router_id = Some(v.to_string()),
+            None => d.warn(n.loc, "router_id name missing - ignoring"),
+        },
+        "max_auto_priority" => {
+            g.sched.max_auto_priority = match n.arg(0) {
+                None => Some(99),
+                Some(_) => signed(n, 0, -1, 99, d).map(|v| v as i32),
+            }
+        }
+        "min_auto_priority_delay" => {
+            g.sched.min_auto_priority_delay = unsigned(n, 0, 1, 10_000_000, d).map(|v| v as u32)
+        }
+        "process_names" => g.process_names.defaults = true,
+        "process_name"
+        | "vrrp_process_name"
+        | "checker_process_name"
+        | "lvs_process_name"
+        | "bfd_process_name" => {
+            // lvs_process_name is the old name of checker_process_name.
+            let p = &mut g.process_names;
+            let slot = match kw {
+                "process_name" => &mut p.parent,
+                "vrrp_process_name" => &mut p.vrrp,
+                "bfd_process_name" => &mut p.bfd,
+                _ => &mut p.checker,
+            };
+            match n.arg(0) {
+                None => d.warn(n.loc, "process name missing"),
+                Some(v) => {
+                    let mut v = v.to_string();
+                    if v.len() > TASK_COMM_MAX {
+                        d.warn(
+                            n.loc,
+                            format!("process name {v} is more than {TASK_COMM_MAX} characters - truncating"),
+                        );
+                        let mut end = TASK_COMM_MAX;
+                        while !v.is_char_boundary(end) {
+                            end -= 1;
+                        }
+                        v.truncate(end);
+                    }
+                    *slot = Some(v);
+                }
+            }
+        }
+        "snmp_socket" => match n.args().len() {
+            0 => d.warn(n.loc, "snmp socket name missing"),
+            1 if g.snmp.socket.is_some() => d.warn(n.loc, "snmp_socket already set - ignoring"),
+            1 => g.snmp.socket = n.arg(0).map(str::to_string),
+            _ => d.warn(n.loc, "too many parameters for snmp_socket - ignoring"),
+        },
+        "enable_traps" => g.snmp.traps = true,
+        "enable_snmp_vrrp" | "enable_snmp_keepalived" => g.snmp.vrrp = true,
+        "enable_snmp_checker" => g.snmp.checker = true,
+        "enable_snmp_rfc" => g.snmp.rfc = true,
+        "enable_snmp_rfcv2" => g.snmp.rfcv2 = true,
+        "enable_snmp_rfcv3" => g.snmp.rfcv3 = true,
+        "enable_dbus" => g.snmp.dbus = true,
+        "dbus_service_name" => match n.arg(0) {
+            Some(v) => g.snmp.dbus_service_name = Some(v.to_string()),
+            None => d.warn(n.loc, "dbus_service_name missing - ignoring"),
+        },
+        "umask" => {
+            if let Some(m) = super::extra::umask(n, d) {
+                g.umask = Some(m);
+            }
+        }
+        "random_seed" => {
+            g.random_seed = unsigned(n, 0, 0, u64::from(u32::MAX), d).map(|v| v as u32)
+        }
+        "rs_init_notifies" => g.rs_init_notifies = opt_bool(n, d),
+        "data_use_instance" => g.data_use_instance = opt_bool(n, d),
+        _ => return super::extra::more(n, g, d),
+    }
+    true
+}

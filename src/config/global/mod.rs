@@ -1,0 +1,143 @@
+//! global_defs, the namespace/instance keywords keepalived takes at the top level, and the
+//! static_ipaddress / static_routes / static_rules blocks.
+//!
+//! keepalived reports a bad global value and goes on with its default, so every problem
+//! here is a warning at the keyword's line, except where keepalived stops.
+
+mod extra;
+mod keywords;
+mod scripts;
+#[cfg(test)]
+mod tests;
+pub mod types;
+mod values;
+
+use super::diag::Diagnostics;
+use super::iproute::{self, NetCtx};
+use super::tree::Node;
+use super::Config;
+use crate::core::time::Micros;
+
+pub use types::*;
+
+#[derive(Clone, Debug, Default)]
+pub struct GlobalDefs {
+    pub router_id: Option<String>,
+    /// `vrrp_version` (2 or 3; None = keepalived's default 2).
+    pub vrrp_version: Option<u8>,
+    /// `enable_script_security`: refuse scripts writable by non-root users.
+    pub enable_script_security: bool,
+    /// `script_user USER [GROUP]`: who scripts run as by default.
+    pub script_user: Option<(String, Option<String>)>,
+    /// `vrrp_strict`
+    pub vrrp_strict: bool,
+    /// `dynamic_interfaces`: interfaces may be missing at start.
+    pub dynamic_interfaces: bool,
+    /// `notify_fifo` / `vrrp_notify_fifo` / `lvs_notify_fifo` names (details in `fifos`).
+    pub notify_fifo: Option<String>,
+    pub vrrp_notify_fifo: Option<String>,
+    pub lvs_notify_fifo: Option<String>,
+    pub fifos: Fifos,
+    /// `default_interface` for static addresses (keepalived's default eth0).
+    pub default_interface: Option<String>,
+    pub email: Email,
+    pub garp: Garp,
+    pub vrrp: VrrpDefaults,
+    pub firewall: Firewall,
+    pub sched: Sched,
+    pub lvs: LvsGlobal,
+    pub startup_script: Option<HookScript>,
+    pub shutdown_script: Option<HookScript>,
+    pub snmp: Snmp,
+    pub rcv_bufs: RcvBufs,
+    pub process_names: ProcessNames,
+    pub reload: Reload,
+    /// Top level: `net_namespace NAME`.
+    pub net_namespace: Option<String>,
+    pub namespace_with_ipsets: bool,
+    /// Top level: `instance NAME`.
+    pub instance: Option<String>,
+    pub use_pid_dir: bool,
+    pub linkbeat_use_polling: bool,
+    /// Seconds the parent waits for children to exit (default 5).
+    pub child_wait_time: Option<u32>,
+    pub umask: Option<u32>,
+    pub random_seed: Option<u32>,
+    pub rs_init_notifies: Option<bool>,
+    pub data_use_instance: Option<bool>,
+    /// Names of the top-level `track_group` blocks seen so far, for the static_* lines
+    /// that refer to them (the blocks themselves are the VRRP section's).
+    pub track_groups: Vec<String>,
+}
+
+impl GlobalDefs {
+    /// keepalived's default for `vrrp_garp_master_delay`.
+    pub fn garp_master_delay(&self) -> u32 {
+        self.garp.master_delay.unwrap_or(5)
+    }
+
+    pub fn startup_delay(&self) -> Micros {
+        self.vrrp.startup_delay.unwrap_or(Micros(0))
+    }
+}
+
+/// Handles the top-level keywords this module owns; false for others.
+pub fn parse_top(n: &Node, cfg: &mut Config, d: &mut Diagnostics) -> bool {
+    let g = &mut cfg.global;
+    match n.keyword() {
+        "global_defs" => {
+            for c in n.children() {
+                keywords::parse(c, g, d);
+            }
+            // Start/stop hooks run as root unless a user is given for them or globally
+            // (keepalived then refuses them without enable_script_security).
+            let as_root = |h: &Option<HookScript>| {
+                h.as_ref().is_some_and(|h| {
+                    let user = h.run_as.as_ref().or(g.script_user.as_ref());
+                    user.is_none_or(|(u, _)| u == "root" || u == "0")
+                })
+            };
+            if !g.enable_script_security
+                && (as_root(&g.startup_script) || as_root(&g.shutdown_script))
+            {
+                d.script_security_violation = true;
+            }
+        }
+        "static_ipaddress" | "static_routes" | "static_rules" => {
+            let ctx = NetCtx::from_global(g, true);
+            iproute::parse_static_block(n, &ctx, &mut cfg.net, d);
+        }
+        "net_namespace" => set_once(n, &mut g.net_namespace, "net_namespace", d),
+        "net_namespace_ipvs" => {
+            // Given alone it means the default namespace.
+            g.lvs.net_namespace_ipvs = Some(n.arg(0).unwrap_or_default().to_string());
+        }
+        "namespace_with_ipsets" => g.namespace_with_ipsets = true,
+        "use_pid_dir" => g.use_pid_dir = true,
+        "instance" => set_once(n, &mut g.instance, "instance", d),
+        "linkbeat_use_polling" => g.linkbeat_use_polling = true,
+        "track_group" => {
+            if let Some(name) = n.arg(0) {
+                g.track_groups.push(name.to_string());
+            }
+            return false;
+        }
+        "child_wait_time" => {
+            if let Some(v) = values::unsigned(n, 0, 0, u64::from(u32::MAX), d) {
+                g.child_wait_time = Some(v as u32);
+            }
+        }
+        _ => return false,
+    }
+    true
+}
+
+fn set_once(n: &Node, slot: &mut Option<String>, what: &str, d: &mut Diagnostics) {
+    match n.arg(0) {
+        None => d.warn(n.loc, format!("{what} name missing - ignoring")),
+        Some(v) if slot.is_some() => {
+            d.warn(n.loc, format!("duplicate {what} definition {v} - ignoring"))
+        }
+        Some(v) => *slot = Some(v.to_string()),
+    }
+}

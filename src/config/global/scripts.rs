@@ -1,0 +1,102 @@
+//! Script and FIFO settings: script_user, enable_script_security, startup/shutdown
+//! hooks and the notify FIFOs with their reader scripts.
+
+use super::super::diag::Diagnostics;
+use super::super::tree::Node;
+use super::types::*;
+use super::values::{run_as, unsigned};
+use super::GlobalDefs;
+
+pub(super) fn parse(n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
+    let kw = n.keyword();
+    match kw {
+        "script_user" => match n.arg(0) {
+            None => d.warn(n.loc, "no script username given"),
+            Some(_) => match run_as(n, 0) {
+                Ok(r) => g.script_user = r,
+                Err(e) => d.warn(n.loc, format!("script_user: {e} - ignoring")),
+            },
+        },
+        "enable_script_security" => g.enable_script_security = true,
+        "startup_script" | "shutdown_script" => {
+            let slot = if kw == "startup_script" {
+                &mut g.startup_script
+            } else {
+                &mut g.shutdown_script
+            };
+            if slot.as_ref().is_some_and(|s| !s.command.is_empty()) {
+                d.warn(n.loc, format!("{kw} already given - ignoring"));
+            } else if let Some(cmd) = n.arg(0) {
+                let run_as = match run_as(n, 1) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        d.warn(n.loc, format!("invalid {kw}: {e} - ignoring"));
+                        return true;
+                    }
+                };
+                let timeout = slot.as_ref().and_then(|s| s.timeout);
+                *slot = Some(HookScript {
+                    command: cmd.to_string(),
+                    run_as,
+                    timeout,
+                });
+            } else {
+                d.warn(n.loc, format!("{kw} missing"));
+            }
+        }
+        "startup_script_timeout" | "shutdown_script_timeout" => {
+            let slot = if kw.starts_with("startup") {
+                &mut g.startup_script
+            } else {
+                &mut g.shutdown_script
+            };
+            if let Some(t) = unsigned(n, 0, 1, 1000, d) {
+                slot.get_or_insert_with(HookScript::default).timeout = Some(t as u32);
+            }
+        }
+        "notify_fifo" | "vrrp_notify_fifo" | "lvs_notify_fifo" => {
+            let (fifo, name) = match kw {
+                "notify_fifo" => (&mut g.fifos.any, &mut g.notify_fifo),
+                "vrrp_notify_fifo" => (&mut g.fifos.vrrp, &mut g.vrrp_notify_fifo),
+                _ => (&mut g.fifos.lvs, &mut g.lvs_notify_fifo),
+            };
+            match n.arg(0) {
+                None => d.warn(n.loc, format!("no {kw} name given")),
+                Some(v) if fifo.name.is_some() => {
+                    d.warn(n.loc, format!("{kw} already given - ignoring {v}"))
+                }
+                Some(v) => {
+                    match run_as(n, 1) {
+                        Ok(r) => fifo.owner = r,
+                        // keepalived drops the FIFO then, but only logs it.
+                        Err(_) => return true,
+                    }
+                    fifo.name = Some(v.to_string());
+                    *name = fifo.name.clone();
+                }
+            }
+        }
+        "notify_fifo_script" | "vrrp_notify_fifo_script" | "lvs_notify_fifo_script" => {
+            let fifo = match kw {
+                "notify_fifo_script" => &mut g.fifos.any,
+                "vrrp_notify_fifo_script" => &mut g.fifos.vrrp,
+                _ => &mut g.fifos.lvs,
+            };
+            match n.arg(0) {
+                None => d.warn(n.loc, format!("no {kw} given")),
+                Some(v) if fifo.script.is_some() => {
+                    d.warn(n.loc, format!("{kw} already given - ignoring {v}"))
+                }
+                Some(v) => {
+                    let cmd: Vec<String> = v.split_whitespace().map(str::to_string).collect();
+                    // keepalived falls back to the default script user without a word.
+                    let owner = run_as(n, 1).ok().flatten();
+                    fifo.script = Some((cmd, owner));
+                }
+            }
+        }
+        "fifo_write_vrrp_states_on_reload" => g.fifos.write_vrrp_states_on_reload = true,
+        _ => return false,
+    }
+    true
+}

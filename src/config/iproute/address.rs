@@ -1,0 +1,324 @@
+//! Address lines: `ADDR[/LEN] [brd X|+|-] [dev IF] [scope S] [label L] [peer P] [home]
+//! [-nodad] [mngtmpaddr] [noprefixroute] [autojoin] [no_track] [preferred_lft N|forever]`
+//! plus `track_group G` in static_ipaddress and `use_vmac` in VRRP blocks.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use super::super::diag::{Diagnostics, Loc};
+use super::super::tree::Node;
+use super::{addr_word, check_dev, tables, Family, NetCtx, Words};
+
+/// `IFA_F_*` flags asked for on the line.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AddrFlags {
+    pub home: bool,
+    pub nodad: bool,
+    pub mngtmpaddr: bool,
+    pub noprefixroute: bool,
+    pub autojoin: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IpAddress {
+    pub loc: Loc,
+    pub addr: IpAddr,
+    pub prefix_len: u8,
+    /// `None`: the VRRP instance's interface (static addresses always get one).
+    pub dev: Option<String>,
+    /// IPv4 broadcast, already worked out for `brd +` / `brd -`.
+    pub broadcast: Option<Ipv4Addr>,
+    pub scope: Option<u8>,
+    pub label: Option<String>,
+    pub peer: Option<IpAddr>,
+    pub flags: AddrFlags,
+    pub no_track: bool,
+    /// IPv6 preferred lifetime in seconds (`u32::MAX` = forever); keepalived's default
+    /// deprecates /128 addresses (0) and keeps the others preferred.
+    pub preferred_lft: Option<u32>,
+    pub track_group: Option<String>,
+    pub use_vmac: bool,
+}
+
+pub fn parse_address_in(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Option<IpAddress> {
+    parse(n, ctx, d).map_err(|e| d.error(n.loc, e)).ok()
+}
+
+enum Brd {
+    Addr(Ipv4Addr),
+    Set,
+    Clear,
+}
+
+fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<IpAddress, String> {
+    let loc = n.loc;
+    let mut w = Words::new(n);
+    let first = w.next().ok_or("empty address line")?;
+    let (addr, mut prefix_len, _) = addr_word(first, true, loc, d)?;
+    let fam = Family::of(&addr);
+    let mut a = IpAddress {
+        loc,
+        addr,
+        prefix_len,
+        dev: None,
+        broadcast: None,
+        scope: None,
+        label: None,
+        peer: None,
+        flags: AddrFlags::default(),
+        no_track: false,
+        preferred_lft: None,
+        track_group: None,
+        use_vmac: false,
+    };
+    let mut brd = None;
+    while let Some(opt) = w.next() {
+        match opt {
+            "dev" => {
+                let v = w.value(opt)?;
+                if a.dev.is_some() {
+                    return Err(format!("device given more than once for {first}"));
+                }
+                a.dev = Some(check_dev(ctx, v, &format!("ip address {first}"))?);
+            }
+            "scope" => {
+                let v = w.value(opt)?;
+                match tables::scope(v) {
+                    Some(s) => a.scope = Some(s),
+                    None => d.warn(loc, format!("invalid scope '{v}' for {first} - ignoring")),
+                }
+            }
+            "broadcast" | "brd" => {
+                let v = w.value(opt)?;
+                if fam == Family::V6 {
+                    return Err(format!("broadcast {v} given for IPv6 address {first}"));
+                }
+                brd = Some(match v {
+                    "+" => Brd::Set,
+                    "-" => Brd::Clear,
+                    _ => Brd::Addr(
+                        v.parse()
+                            .map_err(|_| format!("invalid broadcast address '{v}'"))?,
+                    ),
+                });
+            }
+            "label" => {
+                let v = w.value(opt)?;
+                if v.len() >= libc::IFNAMSIZ {
+                    return Err(format!(
+                        "address label {v} is longer than {} characters",
+                        libc::IFNAMSIZ - 1
+                    ));
+                }
+                a.label = Some(v.to_string());
+            }
+            "peer" => {
+                let v = w.value(opt)?;
+                if a.peer.is_some() {
+                    d.warn(loc, format!("peer {v}: a peer is already given - ignoring"));
+                    continue;
+                }
+                match addr_word(v, false, loc, d) {
+                    Err(_) => d.warn(loc, format!("invalid peer address '{v}' - ignoring")),
+                    Ok((p, ..)) if Family::of(&p) != fam => d.warn(
+                        loc,
+                        format!("peer address {v} does not match the address family - ignoring"),
+                    ),
+                    Ok((p, ..)) => {
+                        if prefix_len != fam.max_prefix() {
+                            d.warn(
+                                loc,
+                                "a prefix length cannot be given with a peer - ignoring it",
+                            );
+                        }
+                        prefix_len = fam.max_prefix();
+                        a.peer = Some(p);
+                    }
+                }
+            }
+            "home" => a.flags.home = true,
+            "-nodad" => a.flags.nodad = true,
+            "mngtmpaddr" => a.flags.mngtmpaddr = true,
+            "noprefixroute" => a.flags.noprefixroute = true,
+            "autojoin" => a.flags.autojoin = true,
+            "no_track" => a.no_track = true,
+            "preferred_lft" => {
+                let v = w.value(opt)?;
+                if v == "forever" {
+                    a.preferred_lft = Some(u32::MAX);
+                } else if let Some(t) = tables::parse_decimal(v, u64::from(u32::MAX)) {
+                    a.preferred_lft = Some(t as u32);
+                } else {
+                    d.warn(loc, format!("preferred_lft '{v}' is invalid - ignoring"));
+                }
+            }
+            "track_group" if ctx.static_block => {
+                if !super::track_group(&mut w, &mut a.track_group, ctx, loc, d)? {
+                    break;
+                }
+            }
+            "use_vmac" if !ctx.static_block => a.use_vmac = true,
+            _ => d.warn(
+                loc,
+                format!("unknown option '{opt}' for ip address - ignoring"),
+            ),
+        }
+    }
+    a.prefix_len = prefix_len;
+    if let (Some(b), IpAddr::V4(v4)) = (brd, addr) {
+        if a.peer.is_some() {
+            d.warn(
+                loc,
+                "cannot give both broadcast and peer addresses - ignoring broadcast",
+            );
+        } else {
+            a.broadcast = match b {
+                Brd::Addr(x) => Some(x),
+                _ if prefix_len > 30 => {
+                    d.warn(
+                        loc,
+                        format!("prefix length {prefix_len} is too long for a broadcast address"),
+                    );
+                    None
+                }
+                Brd::Set => Some(Ipv4Addr::from(u32::from(v4) | (u32::MAX >> prefix_len))),
+                Brd::Clear => Some(Ipv4Addr::from(u32::from(v4) & !(u32::MAX >> prefix_len))),
+            };
+        }
+    }
+    if ctx.static_block && a.dev.is_none() {
+        let def = ctx.default_interface.as_deref().unwrap_or("eth0");
+        if !ctx.interface_ok(def) {
+            return Err(format!(
+                "static address {first} needs an interface, and default interface {def} doesn't exist"
+            ));
+        }
+        a.dev = Some(def.to_string());
+    }
+    if fam == Family::V6 {
+        if a.scope.take().is_some() {
+            d.warn(
+                loc,
+                format!("scope cannot be given for IPv6 address {first} - ignoring"),
+            );
+        }
+        if a.label.take().is_some() {
+            d.warn(
+                loc,
+                format!("label cannot be given for IPv6 address {first} - ignoring"),
+            );
+        }
+        if a.preferred_lft.is_none() {
+            a.preferred_lft = Some(if prefix_len == 128 { 0 } else { u32::MAX });
+        }
+    }
+    Ok(a)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::{line, msgs};
+    use super::*;
+
+    fn parse_v(text: &str) -> (Option<IpAddress>, Diagnostics) {
+        let (n, mut d) = line(text);
+        (parse_address_in(&n, &NetCtx::default(), &mut d), d)
+    }
+
+    #[test]
+    fn full_line() {
+        let (a, d) = parse_v("10.1.2.3/24 brd + dev lo scope link label lo:1 no_track");
+        let a = a.unwrap();
+        assert!(d.items().is_empty(), "{:?}", msgs(&d));
+        assert_eq!(a.prefix_len, 24);
+        assert_eq!(a.broadcast, Some(Ipv4Addr::new(10, 1, 2, 255)));
+        assert_eq!(a.dev.as_deref(), Some("lo"));
+        assert_eq!(a.scope, Some(253));
+        assert_eq!(a.label.as_deref(), Some("lo:1"));
+        assert!(a.no_track);
+    }
+
+    #[test]
+    fn default_lengths_and_v6_lifetime() {
+        let (a, _) = parse_v("192.168.200.16");
+        assert_eq!(a.unwrap().prefix_len, 32);
+        let (a, _) = parse_v("fe80::1 -nodad noprefixroute home autojoin mngtmpaddr");
+        let a = a.unwrap();
+        assert_eq!(a.prefix_len, 128);
+        assert_eq!(a.preferred_lft, Some(0));
+        assert!(a.flags.nodad && a.flags.noprefixroute && a.flags.home);
+        let (a, _) = parse_v("2001:db8::1/64 preferred_lft forever");
+        assert_eq!(a.unwrap().preferred_lft, Some(u32::MAX));
+    }
+
+    #[test]
+    fn bad_address_drops_the_line() {
+        let (a, d) = parse_v("192.168.100./24");
+        assert!(a.is_none());
+        assert!(d.has_errors());
+    }
+
+    #[test]
+    fn bad_prefix_is_a_warning() {
+        let (a, d) = parse_v("10.0.0.1/33");
+        assert_eq!(a.unwrap().prefix_len, 32);
+        assert!(!d.has_errors() && d.items().len() == 1);
+    }
+
+    #[test]
+    fn missing_interface_is_an_error_unless_dynamic() {
+        let (a, d) = parse_v("10.0.0.1 dev nosuchif0");
+        assert!(a.is_none());
+        assert!(msgs(&d)[0].contains("doesn't exist"));
+        let (n, mut d) = line("10.0.0.1 dev nosuchif0");
+        let ctx = NetCtx {
+            dynamic_interfaces: true,
+            ..NetCtx::default()
+        };
+        assert!(parse_address_in(&n, &ctx, &mut d).is_some());
+    }
+
+    #[test]
+    fn broadcast_on_v6_and_bad_label_drop() {
+        assert!(parse_v("fe80::1 brd 1.2.3.4").0.is_none());
+        assert!(parse_v("10.0.0.1 label averyveryverylongname").0.is_none());
+        assert!(parse_v("10.0.0.1 brd 1.2.3").0.is_none());
+        assert!(parse_v("10.0.0.1 dev").0.is_none());
+    }
+
+    #[test]
+    fn warnings_that_keep_the_address() {
+        for l in [
+            "10.0.0.1 scope galaxy",
+            "10.0.0.1 frobnicate",
+            "fe80::1 scope link",
+            "10.0.0.1/24 peer 10.0.0.2",
+            "10.0.0.1 peer fe80::1",
+            "10.0.0.1 peer 10.0.0.2 brd 10.0.0.255",
+            "10.0.0.1/31 brd +",
+            "10.0.0.1 track_group G",
+        ] {
+            let (a, d) = parse_v(l);
+            assert!(a.is_some(), "{l}");
+            assert!(!d.has_errors() && !d.items().is_empty(), "{l}");
+        }
+    }
+
+    #[test]
+    fn static_addresses_use_the_default_interface() {
+        let (n, mut d) = line("10.0.0.1 track_group G");
+        let ctx = NetCtx {
+            static_block: true,
+            default_interface: Some("lo".into()),
+            ..NetCtx::default()
+        };
+        let a = parse_address_in(&n, &ctx, &mut d).unwrap();
+        assert_eq!(a.dev.as_deref(), Some("lo"));
+        assert_eq!(a.track_group.as_deref(), Some("G"));
+        let ctx = NetCtx {
+            static_block: true,
+            default_interface: Some("nosuchif0".into()),
+            ..NetCtx::default()
+        };
+        assert!(parse_address_in(&n, &ctx, &mut d).is_none());
+    }
+}
