@@ -2,6 +2,7 @@
 //! The only place besides `core` that talks to the kernel directly.
 
 pub mod garp;
+pub mod iface;
 pub mod netlink;
 pub mod rtnl;
 pub mod vrrp_socket;

@@ -11,7 +11,6 @@ mod route;
 mod rule;
 pub mod tables;
 
-use std::ffi::CString;
 use std::net::IpAddr;
 
 use super::diag::{Diagnostics, Loc};
@@ -57,6 +56,8 @@ pub struct NetCtx {
     pub default_interface: Option<String>,
     /// Names of the track_group blocks defined so far; `None`: don't check.
     pub track_groups: Option<Vec<String>>,
+    /// How to tell whether an interface exists (None: ask the kernel); tests supply a fixed set.
+    pub lookup: Option<fn(&str) -> bool>,
 }
 
 impl NetCtx {
@@ -66,22 +67,24 @@ impl NetCtx {
             static_block,
             default_interface: g.default_interface.clone(),
             track_groups: static_block.then(|| g.track_groups.clone()),
+            lookup: None,
         }
     }
 
     /// keepalived looks interfaces up while it reads the line, unless they may appear later.
     fn interface_ok(&self, name: &str) -> bool {
-        super::value::valid_ifname(name) && (self.dynamic_interfaces || interface_exists(name))
+        super::value::valid_ifname(name) && (self.dynamic_interfaces || self.exists(name))
+    }
+
+    pub(crate) fn exists(&self, name: &str) -> bool {
+        self.lookup
+            .map_or_else(|| interface_exists(name), |f| f(name))
     }
 }
 
 /// Whether the kernel knows an interface by this name now.
 pub fn interface_exists(name: &str) -> bool {
-    match CString::new(name) {
-        // SAFETY: a valid NUL-terminated string; if_nametoindex only reads it.
-        Ok(c) => unsafe { libc::if_nametoindex(c.as_ptr()) != 0 },
-        Err(_) => false,
-    }
+    crate::net::iface::exists(name)
 }
 
 #[derive(Clone, Debug, Default)]

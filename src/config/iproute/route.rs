@@ -363,7 +363,7 @@ fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<Route, String> {
             }
             "vrf" => {
                 let v = w.value(opt)?;
-                if !super::interface_exists(v) {
+                if !ctx.exists(v) {
                     return Err(format!("VRF {v} not found for route"));
                 }
                 r.vrf = Some(v.to_string());

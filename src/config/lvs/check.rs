@@ -6,7 +6,7 @@
 use super::group::VirtualServerGroup;
 use super::types::{Family, Forwarding, Protocol, Sched};
 use super::virtual_server::{VirtualServer, VsAddr, DEFAULT_PERSISTENCE};
-use crate::config::checker::Script;
+use crate::config::checker::{CheckerKind, Script};
 use crate::config::diag::Diagnostics;
 use crate::config::Config;
 
@@ -34,7 +34,39 @@ pub fn check(cfg: &mut Config, d: &mut Diagnostics) {
     }
     cfg.lvs.groups = groups;
     cfg.lvs.virtual_servers = kept;
+    file_checks(cfg, d);
     script_security(cfg, d);
+}
+
+/// A FILE_CHECK names a `track_file` block that keepalived must already have read; otherwise it
+/// says so and the checker is dropped.
+fn file_checks(cfg: &mut Config, d: &mut Diagnostics) {
+    let files = &cfg.vrrp.trackers.files;
+    let defined_before = |name: &str, at: crate::config::Loc| {
+        files
+            .iter()
+            .any(|f| f.name == name && (f.loc.file != at.file || f.loc.line < at.line))
+    };
+    for rs in cfg
+        .lvs
+        .virtual_servers
+        .iter_mut()
+        .flat_map(|vs| vs.real_servers.iter_mut())
+    {
+        rs.checkers.retain(|c| match &c.kind {
+            CheckerKind::File(f) if !defined_before(&f.track_file, f.track_file_loc) => {
+                d.error(
+                    f.track_file_loc,
+                    format!(
+                        "track_file {} not found - ignoring FILE_CHECK",
+                        f.track_file
+                    ),
+                );
+                false
+            }
+            _ => true,
+        });
+    }
 }
 
 /// False when keepalived drops the virtual server.

@@ -410,3 +410,20 @@ fn keepalived_samples_are_judged_as_keepalived_does() {
         assert!(!cfg.lvs.virtual_servers.is_empty(), "{name}");
     }
 }
+
+#[test]
+fn file_check_needs_a_track_file_defined_above_it() {
+    let text = "vrrp_track_file tf {\n file /tmp/x\n}\n\
+        virtual_server 10.0.0.1 80 {\n protocol TCP\n lb_algo rr\n lb_kind DR\n real_server 10.0.0.2 80 {\n\
+        FILE_CHECK {\n track_file tf\n }\n FILE_CHECK {\n track_file nope\n }\n }\n}\n";
+    let mut d = crate::config::Diagnostics::new();
+    let nodes = crate::config::reader::tree_from_str(text, 0, &mut d);
+    let cfg = crate::config::from_tree(&nodes, &mut d);
+    let lines: Vec<u32> = d.items().iter().map(|i| i.loc.line).collect();
+    assert_eq!(lines, [13], "{d}");
+    assert!(
+        d.items()[0].msg.contains("track_file nope not found"),
+        "{d}"
+    );
+    assert_eq!(cfg.lvs.virtual_servers[0].real_servers[0].checkers.len(), 1);
+}

@@ -141,6 +141,8 @@ pub struct Ctx<'a> {
     pub trackers: &'a Trackers,
     /// Whether an interface exists (always true with `dynamic_interfaces`).
     pub iface_exists: &'a dyn Fn(&str) -> bool,
+    /// How address, route and rule lines are read (dynamic_interfaces).
+    pub net: super::super::iproute::NetCtx,
 }
 
 impl VrrpInstance {

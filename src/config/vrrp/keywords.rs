@@ -262,7 +262,7 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
         "virtual_ipaddress" | "virtual_ipaddress_excluded" => {
             let excluded = c.keyword() == "virtual_ipaddress_excluded";
             for a in c.children() {
-                let Some(ip) = iproute::parse_address(a, d) else {
+                let Some(ip) = iproute::parse_address_in(a, &ctx.net, d) else {
                     continue;
                 };
                 if !excluded && !v.set_family(&ip.addr) {
@@ -284,7 +284,7 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
         "virtual_routes" => {
             for r in c.children() {
                 let before = d.items().len();
-                if let Some(route) = iproute::parse_route(r, d) {
+                if let Some(route) = iproute::parse_route_in(r, &ctx.net, d) {
                     blocks::untracked_route_warning(r, before, d);
                     v.routes.push(route);
                 }
@@ -292,7 +292,7 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
         }
         "virtual_rules" => {
             for r in c.children() {
-                if let Some(rule) = iproute::parse_rule(r, d) {
+                if let Some(rule) = iproute::parse_rule_in(r, &ctx.net, d) {
                     v.rules.push(rule);
                 }
             }

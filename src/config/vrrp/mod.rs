@@ -70,28 +70,24 @@ pub(crate) fn end_loc(n: &Node) -> super::diag::Loc {
 
 /// Whether the interface exists now, in our network namespace.
 pub fn interface_exists(name: &str) -> bool {
-    let Ok(c) = std::ffi::CString::new(name) else {
-        return false;
-    };
-    // SAFETY: `c` is a valid NUL-terminated string that outlives the call; the function
-    // only reads it.
-    unsafe { libc::if_nametoindex(c.as_ptr()) != 0 }
+    crate::net::iface::exists(name)
 }
 
 /// Handles the VRRP-side top-level keywords; false for others.
 pub fn parse_top(n: &Node, cfg: &mut Config, d: &mut Diagnostics) -> bool {
-    parse_top_with(n, cfg, &interface_exists, d)
+    parse_top_with(n, cfg, interface_exists, d)
 }
 
 /// [`parse_top`] with the interface lookup supplied (tests use a fixed set).
 pub fn parse_top_with(
     n: &Node,
     cfg: &mut Config,
-    iface_exists: &dyn Fn(&str) -> bool,
+    lookup: fn(&str) -> bool,
     d: &mut Diagnostics,
 ) -> bool {
     // With dynamic_interfaces a missing interface is expected to appear later.
     let dynamic = cfg.global.dynamic_interfaces;
+    let iface_exists = lookup;
     let exists = |name: &str| dynamic || iface_exists(name);
     let iface_exists: &dyn Fn(&str) -> bool = &exists;
     match n.keyword() {
@@ -111,6 +107,10 @@ pub fn parse_top_with(
             let ctx = instance::Ctx {
                 trackers: &cfg.vrrp.trackers,
                 iface_exists,
+                net: super::iproute::NetCtx {
+                    lookup: Some(lookup),
+                    ..super::iproute::NetCtx::from_global(&cfg.global, false)
+                },
             };
             if let Some(i) = instance::parse(n, &ctx, d) {
                 cfg.vrrp.instances.push(i);

@@ -551,7 +551,11 @@ mod tests {
         assert_eq!(wanted(&opts, &cfg), [true, true]);
         opts.subsystems.all = false;
         let mut d = crate::config::Diagnostics::new();
-        let text = "vrrp_instance V { }\nvirtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n }\n}\n";
+        let text = "global_defs {\n dynamic_interfaces\n}\n\
+            vrrp_instance V {\n interface eth9\n virtual_router_id 1\n priority 100\n\
+            virtual_ipaddress {\n 10.0.0.9\n }\n}\n\
+            virtual_server 10.0.0.1 80 {\n protocol TCP\n\
+            real_server 10.0.0.2 80 {\n weight 1\n }\n}\n";
         let full = crate::config::from_tree(
             &crate::config::reader::tree_from_str(text, 0, &mut d),
             &mut d,

@@ -19,7 +19,7 @@ pub(super) fn load_with(text: &str, setup: impl FnOnce(&mut Config)) -> (Config,
     setup(&mut cfg);
     for n in &nodes {
         // Other sections belong to other modules; only the VRRP side is under test.
-        parse_top_with(n, &mut cfg, &ifaces, &mut d);
+        parse_top_with(n, &mut cfg, ifaces, &mut d);
     }
     check_with(&mut cfg, &ifaces, &mut d);
     (cfg, d)
