@@ -12,16 +12,22 @@ use std::time::{Duration, Instant};
 const BIN: &str = env!("CARGO_BIN_EXE_keepalived");
 const DEADLINE: Duration = Duration::from_secs(10);
 
+// The interface does not exist (dynamic_interfaces lets it appear later): the instance can
+// never put anything on a host network, and these tests need no namespace.
 const GOOD_CONF: &str = "\
 global_defs {
   router_id pm_test
+  dynamic_interfaces
 }
 vrrp_instance VI_1 {
   state BACKUP
-  interface lo
+  interface kapm-none0
   virtual_router_id 51
   priority 100
   advert_int 1
+  virtual_ipaddress {
+    192.0.2.51/32
+  }
 }
 ";
 
