@@ -49,11 +49,36 @@ fn cstr(s: &[u8]) -> io::Result<CString> {
     CString::new(s).map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "NUL in argument"))
 }
 
-/// Looks up a user: (uid, primary gid).
-pub fn lookup_user(name: &str) -> io::Result<(uid_t, gid_t)> {
+/// Runs a getpwnam_r-style lookup, growing its string buffer while the C library says ERANGE.
+/// `call` returns the C library's code and, on success, the value found (None: no such entry).
+fn nss_lookup<R>(
+    name: &str,
+    what: &str,
+    mut call: impl FnMut(&CString, &mut [c_char]) -> (libc::c_int, Option<R>),
+) -> io::Result<R> {
     let cname = cstr(name.as_bytes())?;
     let mut buf = vec![0 as c_char; 4096];
     loop {
+        match call(&cname, &mut buf) {
+            (libc::ERANGE, _) if buf.len() < 1 << 20 => {
+                let n = buf.len() * 2;
+                buf.resize(n, 0);
+            }
+            (0, Some(v)) => return Ok(v),
+            (0, None) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::NotFound,
+                    format!("unknown {what} {name}"),
+                ))
+            }
+            (r, _) => return Err(io::Error::from_raw_os_error(r)),
+        }
+    }
+}
+
+/// Looks up a user: (uid, primary gid).
+pub fn lookup_user(name: &str) -> io::Result<(uid_t, gid_t)> {
+    nss_lookup(name, "user", |cname, buf| {
         // SAFETY: passwd is plain data; getpwnam_r fills it with pointers into `buf`.
         let mut pw: libc::passwd = unsafe { std::mem::zeroed() };
         let mut res: *mut libc::passwd = std::ptr::null_mut();
@@ -67,28 +92,13 @@ pub fn lookup_user(name: &str) -> io::Result<(uid_t, gid_t)> {
                 &mut res,
             )
         };
-        if r == libc::ERANGE && buf.len() < 1 << 20 {
-            buf.resize(buf.len() * 2, 0);
-            continue;
-        }
-        if r != 0 {
-            return Err(io::Error::from_raw_os_error(r));
-        }
-        if res.is_null() {
-            return Err(io::Error::new(
-                io::ErrorKind::NotFound,
-                format!("unknown user {name}"),
-            ));
-        }
-        return Ok((pw.pw_uid, pw.pw_gid));
-    }
+        (r, (!res.is_null()).then_some((pw.pw_uid, pw.pw_gid)))
+    })
 }
 
 /// Looks up a group's gid.
 pub fn lookup_group(name: &str) -> io::Result<gid_t> {
-    let cname = cstr(name.as_bytes())?;
-    let mut buf = vec![0 as c_char; 4096];
-    loop {
+    nss_lookup(name, "group", |cname, buf| {
         // SAFETY: group is plain data; getgrnam_r fills it with pointers into `buf`.
         let mut gr: libc::group = unsafe { std::mem::zeroed() };
         let mut res: *mut libc::group = std::ptr::null_mut();
@@ -102,21 +112,18 @@ pub fn lookup_group(name: &str) -> io::Result<gid_t> {
                 &mut res,
             )
         };
-        if r == libc::ERANGE && buf.len() < 1 << 20 {
-            buf.resize(buf.len() * 2, 0);
-            continue;
-        }
-        if r != 0 {
-            return Err(io::Error::from_raw_os_error(r));
-        }
-        if res.is_null() {
-            return Err(io::Error::new(
-                io::ErrorKind::NotFound,
-                format!("unknown group {name}"),
-            ));
-        }
-        return Ok(gr.gr_gid);
-    }
+        (r, (!res.is_null()).then_some(gr.gr_gid))
+    })
+}
+
+/// Whether a user name (or numeric id) can be run as: what the config checks at load time.
+pub fn user_exists(name: &str) -> bool {
+    name.parse::<u32>().is_ok() || lookup_user(name).is_ok()
+}
+
+/// Whether a group name (or numeric id) exists.
+pub fn group_exists(name: &str) -> bool {
+    name.parse::<u32>().is_ok() || lookup_group(name).is_ok()
 }
 
 /// `script_user USER [GROUP]` to ids: the group defaults to the user's primary group.

@@ -152,32 +152,11 @@ pub(super) fn run_as(n: &Node, from: usize) -> Result<Option<RunAs>, String> {
 }
 
 pub(super) fn user_exists(name: &str) -> bool {
-    name.parse::<u32>().is_ok() || passwd_lookup("/etc/passwd", name) || nss_user(name)
+    crate::core::script::user_exists(name)
 }
 
 pub(super) fn group_exists(name: &str) -> bool {
-    name.parse::<u32>().is_ok() || passwd_lookup("/etc/group", name)
-}
-
-pub(super) fn passwd_lookup(file: &str, name: &str) -> bool {
-    std::fs::read_to_string(file)
-        .map(|t| t.lines().any(|l| l.split(':').next() == Some(name)))
-        .unwrap_or(false)
-}
-
-/// Users from other NSS sources (LDAP, systemd dynamic users), as keepalived's getpwnam.
-pub(super) fn nss_user(name: &str) -> bool {
-    let Ok(c) = std::ffi::CString::new(name) else {
-        return false;
-    };
-    // SAFETY: passwd is plain C data (integers and pointers); all-zero is a valid value.
-    let mut pw: libc::passwd = unsafe { std::mem::zeroed() };
-    let mut buf = vec![0 as libc::c_char; 4096];
-    let mut out: *mut libc::passwd = std::ptr::null_mut();
-    // SAFETY: all pointers are to live, correctly sized buffers owned by this frame.
-    let rc =
-        unsafe { libc::getpwnam_r(c.as_ptr(), &mut pw, buf.as_mut_ptr(), buf.len(), &mut out) };
-    rc == 0 && !out.is_null()
+    crate::core::script::group_exists(name)
 }
 
 pub(super) fn online_cpus() -> u32 {

@@ -209,12 +209,12 @@ pub fn parse_user(c: &Node, d: &mut Diagnostics) -> Option<(String, Option<Strin
         d.error(c.loc, "'user' needs a user name");
         return None;
     }
-    let unknown = if !account_exists("/etc/passwd", &user) {
+    let unknown = if !crate::core::script::user_exists(&user) {
         Some(format!("user {user}"))
     } else {
         group
             .as_ref()
-            .filter(|g| !account_exists("/etc/group", g))
+            .filter(|g| !crate::core::script::group_exists(g))
             .map(|g| format!("group {g}"))
     };
     if let Some(what) = unknown {
@@ -225,20 +225,6 @@ pub fn parse_user(c: &Node, d: &mut Diagnostics) -> Option<(String, Option<Strin
         return None;
     }
     Some((user, group))
-}
-
-/// Whether `name` (or a numeric id) is listed in the passwd/group file at `path`. An unreadable
-/// file proves nothing, so it counts as found.
-fn account_exists(path: &str, name: &str) -> bool {
-    let Ok(text) = std::fs::read_to_string(path) else {
-        return true;
-    };
-    text.lines().any(|l| {
-        let mut f = l.split(':');
-        let n = f.next();
-        let id = f.nth(1);
-        n == Some(name) || id == Some(name)
-    })
 }
 
 /// `track_file NAME { ... }` and its deprecated spelling `vrrp_track_file`.

@@ -19,21 +19,8 @@ pub enum State {
     Backup,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Family {
-    V4,
-    V6,
-}
-
-impl Family {
-    pub fn of(a: &IpAddr) -> Family {
-        if a.is_ipv4() {
-            Family::V4
-        } else {
-            Family::V6
-        }
-    }
-}
+/// An instance is IPv4 or IPv6 as its addresses are.
+pub use super::super::iproute::Family;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AuthType {
