@@ -29,6 +29,14 @@ impl Node {
         self.args().get(i).map(String::as_str)
     }
 
+    /// Where the block closes: keepalived reports what a block lacks at its closing brace.
+    pub fn end_loc(&self) -> Loc {
+        Loc {
+            line: self.end_line,
+            ..self.loc
+        }
+    }
+
     /// The children of a block, or none.
     pub fn children(&self) -> &[Node] {
         self.block.as_deref().unwrap_or(&[])

@@ -1,6 +1,6 @@
 //! HTTP_GET and SSL_GET: the url blocks and the request options.
 
-use super::values::{end, flag, int_in};
+use super::values::{flag, int_in};
 use super::{parse_common, CheckerCommon};
 use crate::config::diag::{Diagnostics, Loc};
 use crate::config::tree::Node;
@@ -72,7 +72,7 @@ pub fn parse(n: &Node, common: &mut CheckerCommon, d: &mut Diagnostics) -> Optio
     }
     if h.urls.is_empty() {
         d.error(
-            end(n),
+            n.end_loc(),
             format!("{} checker has no urls specified - ignoring", n.keyword()),
         );
         return None;
@@ -118,7 +118,7 @@ fn parse_url(n: &Node, d: &mut Diagnostics) -> Option<Url> {
         }
     }
     if !have_path {
-        d.error(end(n), "url has no path - ignoring");
+        d.error(n.end_loc(), "url has no path - ignoring");
         return None;
     }
     if let (Some(lo), Some(hi)) = (u.regex_min_offset, u.regex_max_offset) {

@@ -40,10 +40,7 @@ pub fn parse(n: &Node, common: &mut CheckerCommon, d: &mut Diagnostics) -> Optio
         }
     }
     if m.path.is_none() {
-        d.error(
-            super::values::end(n),
-            "MISC_CHECK has no misc_path - ignoring",
-        );
+        d.error(n.end_loc(), "MISC_CHECK has no misc_path - ignoring");
         return None;
     }
     Some(m)

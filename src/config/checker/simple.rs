@@ -164,10 +164,7 @@ pub fn parse_file(n: &Node, _common: &mut CheckerCommon, d: &mut Diagnostics) ->
         }
     }
     if !named {
-        d.error(
-            super::values::end(n),
-            "FILE_CHECK has no track_file - ignoring",
-        );
+        d.error(n.end_loc(), "FILE_CHECK has no track_file - ignoring");
         return None;
     }
     Some(f)
@@ -194,7 +191,7 @@ pub fn parse_bfd(n: &Node, common: &mut CheckerCommon, d: &mut Diagnostics) -> O
         }
     }
     if b.name.is_empty() {
-        d.error(super::values::end(n), "BFD_CHECK has no name - ignoring");
+        d.error(n.end_loc(), "BFD_CHECK has no name - ignoring");
         return None;
     }
     Some(b)

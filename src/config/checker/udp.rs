@@ -64,7 +64,7 @@ pub fn parse(n: &Node, common: &mut CheckerCommon, d: &mut Diagnostics) -> Optio
     }
     if u.min_reply_length > u.max_reply_length {
         d.warn(
-            super::values::end(n),
+            n.end_loc(),
             format!(
                 "UDP_CHECK min_reply_length {} > max_reply_length {} - will always fail",
                 u.min_reply_length, u.max_reply_length

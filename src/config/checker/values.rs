@@ -3,18 +3,10 @@
 
 use std::path::Path;
 
-use crate::config::diag::{Diagnostics, Loc};
+use crate::config::diag::Diagnostics;
 use crate::config::tree::Node;
 use crate::config::value::timer_arg;
 use crate::core::time::Micros;
-
-/// Where a block closes: keepalived reports what is missing from a block there.
-pub fn end(n: &Node) -> Loc {
-    Loc {
-        file: n.loc.file,
-        line: n.end_line,
-    }
-}
 
 /// A timer within `lo..=hi`: bad syntax is an error, out of range a warning (keepalived then
 /// keeps its default).

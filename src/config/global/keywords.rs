@@ -90,11 +90,7 @@ fn email(n: &Node, e: &mut Email, d: &mut Diagnostics) -> bool {
         "notification_email" => {
             if n.children().is_empty() {
                 // keepalived notices the empty block at its closing brace.
-                let end = super::super::diag::Loc {
-                    line: n.end_line,
-                    ..n.loc
-                };
-                d.warn(end, "empty notification_email block");
+                d.warn(n.end_loc(), "empty notification_email block");
             }
             e.to.extend(n.children().iter().flat_map(|c| c.words.iter().cloned()));
         }

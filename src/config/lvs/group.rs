@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 
 use super::types::Family;
-use crate::config::checker::values::{end, int_in};
+use crate::config::checker::values::int_in;
 use crate::config::diag::{Diagnostics, Loc};
 use crate::config::tree::Node;
 
@@ -74,7 +74,7 @@ pub fn parse(n: &Node, d: &mut Diagnostics) -> Option<VirtualServerGroup> {
     }
     if g.ranges.is_empty() && g.fwmarks.is_empty() {
         d.error(
-            end(n),
+            n.end_loc(),
             format!("virtual_server_group {} has no entries - ignoring", g.name),
         );
         return None;
@@ -82,7 +82,7 @@ pub fn parse(n: &Node, d: &mut Diagnostics) -> Option<VirtualServerGroup> {
     let unfamilied = g.fwmarks.iter().any(|f| f.family.is_none());
     if unfamilied && g.has_family(Family::Inet) && g.has_family(Family::Inet6) {
         d.error(
-            end(n),
+            n.end_loc(),
             format!(
                 "virtual_server_group {} has IPv4, IPv6 and a fwmark without family - ignoring",
                 g.name

@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 
 use super::types::{ip_port, parse_forwarding, Forwarding};
-use crate::config::checker::values::{connect_timer, end, flag, int_in, timer_min, Script};
+use crate::config::checker::values::{connect_timer, flag, int_in, timer_min, Script};
 use crate::config::checker::{is_checker, parse_checker, Checker};
 use crate::config::diag::{Diagnostics, Loc};
 use crate::config::tree::Node;
@@ -54,7 +54,7 @@ pub fn parse(n: &Node, d: &mut Diagnostics) -> Option<RealServer> {
     let (ip, port) = ip_port(n, 0, d)?;
     let mut rs = RealServer {
         loc: n.loc,
-        end: end(n),
+        end: n.end_loc(),
         ip,
         port,
         weight: None,

@@ -4,7 +4,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use super::real_server::{self, RealServer, WEIGHT_LIMIT};
 use super::types::{ip_port, parse_forwarding, Family, Forwarding, Protocol, Sched, SvcFlags};
-use crate::config::checker::values::{connect_timer, end, flag, int_in, timer_min, Script};
+use crate::config::checker::values::{connect_timer, flag, int_in, timer_min, Script};
 use crate::config::diag::{Diagnostics, Loc};
 use crate::config::tree::Node;
 use crate::core::time::Micros;
@@ -153,7 +153,7 @@ fn parse_addr(n: &Node, d: &mut Diagnostics) -> Option<VsAddr> {
 
 pub fn parse(n: &Node, d: &mut Diagnostics) -> Option<VirtualServer> {
     let addr = parse_addr(n, d)?;
-    let mut vs = VirtualServer::new(n.loc, end(n), addr);
+    let mut vs = VirtualServer::new(n.loc, n.end_loc(), addr);
     if let VsAddr::Ip { ip, .. } = &vs.addr {
         vs.ip_family = Some(Family::of(ip));
     }

@@ -178,10 +178,7 @@ pub fn parse_vrrp_script(n: &Node, d: &mut Diagnostics) -> Option<VrrpScript> {
             k => d.unknown_keyword(c.loc, k),
         }
     }
-    let end = Loc {
-        file: n.loc.file,
-        line: n.end_line,
-    };
+    let end = n.end_loc();
     match script {
         Some(cmd) if !bad_user => {
             s.script = cmd;
@@ -280,10 +277,7 @@ pub fn parse_track_file(n: &Node, d: &mut Diagnostics) -> Option<TrackFile> {
             Some(t)
         }
         None => {
-            let end = Loc {
-                file: n.loc.file,
-                line: n.end_line,
-            };
+            let end = n.end_loc();
             d.error(
                 end,
                 format!("No file set for track_file {} - ignoring", t.name),
@@ -400,10 +394,7 @@ pub fn parse_track_process(n: &Node, d: &mut Diagnostics) -> Option<TrackProcess
             k => d.unknown_keyword(c.loc, k),
         }
     }
-    let end = Loc {
-        file: n.loc.file,
-        line: n.end_line,
-    };
+    let end = n.end_loc();
     match process {
         Some(p) => {
             t.process = p;

@@ -116,13 +116,10 @@ pub fn parse_garp_group(
             "interfaces" => {
                 let names: Vec<&String> = c.children().iter().flat_map(|l| &l.words).collect();
                 if names.is_empty() {
-                    d.warn(
-                        super::end_loc(c),
-                        "Warning - empty garp_group interfaces block",
-                    );
+                    d.warn(c.end_loc(), "Warning - empty garp_group interfaces block");
                 }
                 for i in names {
-                    add(i, super::end_loc(c), &mut g, d);
+                    add(i, c.end_loc(), &mut g, d);
                 }
             }
             k => d.unknown_keyword(c.loc, k),
@@ -130,7 +127,7 @@ pub fn parse_garp_group(
     }
     if g.garp_interval.is_none() && g.gna_interval.is_none() {
         d.warn(
-            super::end_loc(n),
+            n.end_loc(),
             format!(
                 "garp group {} does not have any delay set - removing",
                 blocks.garp_groups.len() + 1
@@ -270,7 +267,7 @@ pub fn parse_track_group(n: &Node, blocks: &mut IfBlocks, d: &mut Diagnostics) {
                     .collect();
                 if g.members.is_empty() {
                     d.warn(
-                        super::end_loc(c),
+                        c.end_loc(),
                         format!("Warning - track group {} has empty group block", g.name),
                     );
                 }

@@ -59,15 +59,6 @@ impl VrrpConfig {
     }
 }
 
-/// The line of a block's closing brace: keepalived reports what it checks after reading a
-/// block (its end handlers, value blocks) there.
-pub(crate) fn end_loc(n: &Node) -> super::diag::Loc {
-    super::diag::Loc {
-        file: n.loc.file,
-        line: n.end_line,
-    }
-}
-
 /// Whether the interface exists now, in our network namespace.
 pub fn interface_exists(name: &str) -> bool {
     crate::net::iface::exists(name)

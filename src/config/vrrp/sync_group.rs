@@ -70,7 +70,7 @@ pub fn parse(
                     .collect();
                 if g.members.is_empty() {
                     d.warn(
-                        super::end_loc(c),
+                        c.end_loc(),
                         format!("Warning - sync group {who} has empty group block"),
                     );
                 }
