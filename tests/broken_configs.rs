@@ -8,7 +8,7 @@
 
 mod lab;
 
-use lab::check::{config_lab, file_name, indent, ours, run_check, Check, KEEPALIVED};
+use lab::check::{conf_files, config_lab, file_name, indent, ours, run_check, Check, KEEPALIVED};
 use lab::Lab;
 use std::path::{Path, PathBuf};
 
@@ -20,16 +20,11 @@ struct Case {
 }
 
 fn corpus(kind: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/configs")
-        .join(kind);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "conf"))
-        .collect();
-    files.sort();
-    files
+    conf_files(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/configs")
+            .join(kind),
+    )
 }
 
 fn header(text: &str, key: &str) -> Option<String> {

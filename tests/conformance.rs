@@ -4,7 +4,7 @@
 
 mod lab;
 
-use lab::check::{compare, config_lab, file_name, ours, run_check, KEEPALIVED};
+use lab::check::{compare, conf_files, config_lab, file_name, ours, run_check, KEEPALIVED};
 use std::path::{Path, PathBuf};
 
 fn samples(test: &str) -> Option<Vec<PathBuf>> {
@@ -124,12 +124,7 @@ fn config_examples_pass_both() {
         return;
     }
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "conf"))
-        .collect();
-    files.sort();
+    let files = conf_files(&dir);
     assert!(!files.is_empty(), "no examples in {}", dir.display());
     let mut lab = config_lab("examples");
     let mut problems = Vec::new();

@@ -16,6 +16,17 @@ pub fn ours() -> String {
 /// A parser that loops must fail the test, not hang it.
 const TIMEOUT_SECS: &str = "60";
 
+/// The `*.conf` files in `dir`, sorted.
+pub fn conf_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "conf"))
+        .collect();
+    files.sort();
+    files
+}
+
 /// (file name, line) of every message tied to a config line.
 pub type Flagged = BTreeSet<(String, u32)>;
 
