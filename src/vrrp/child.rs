@@ -12,6 +12,8 @@ pub const PROCESS_NAME: &str = "Keepalived_vrrp";
 /// Runs the VRRP child until it is told to stop; returns its exit code. `chan` is the hello
 /// channel to the parent (pid `parent`).
 pub fn run(cfg: Config, opts: &Options, chan: OwnedFd, parent: i32) -> i32 {
+    // Everything this process allocates from here on is charged to its subsystem (--mem-check).
+    crate::core::alloc::set_tag(crate::core::alloc::Tag::Vrrp);
     child::run_basic(
         PROCESS_NAME,
         "VRRP",

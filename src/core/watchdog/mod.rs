@@ -362,6 +362,12 @@ impl Watchdog<'_> {
                 Kind::Vrrp => crate::vrrp::child::run(cfg, self.opts, child_end, me),
                 Kind::Check => crate::check::child::run(cfg, self.opts, child_end, me),
             };
+            if self.opts.mem_check {
+                // What the child's own tag still holds is its leak; the rest was the parent's at fork.
+                for line in crate::core::alloc::leak_report().to_string().lines() {
+                    info!("{line}");
+                }
+            }
             log::logger().flush();
             // Exit without running the parent's cleanup (pidfiles, atexit handlers).
             // SAFETY: _exit ends this process immediately.
