@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use keepalived::net::garp::{self, GarpSocket};
 use keepalived::net::vrrp_socket::{
-    ifindex, Received, Spec, VrrpSocket, IPPROTO_VRRP, VRRP_GROUP_V4, VRRP_GROUP_V6,
+    ifindex, Mode, Received, Spec, VrrpSocket, IPPROTO_VRRP, VRRP_GROUP_V4, VRRP_GROUP_V6,
 };
 use lab::Lab;
 use mio::{Events, Interest, Poll, Token};
@@ -82,6 +82,10 @@ fn inet_checksum(parts: &[&[u8]]) -> u16 {
 
 /// A VRRPv2 advert with its IPv4 header, as keepalived sends it (TOS 0xc0, TTL 255, no auth).
 fn v2_advert(src: Ipv4Addr, vrid: u8, prio: u8, vip: Ipv4Addr) -> Vec<u8> {
+    v2_advert_to(src, VRRP_GROUP_V4, vrid, prio, vip)
+}
+
+fn v2_advert_to(src: Ipv4Addr, dst: Ipv4Addr, vrid: u8, prio: u8, vip: Ipv4Addr) -> Vec<u8> {
     let mut vrrp = vec![0x21, vrid, prio, 1, 0, 1, 0, 0];
     vrrp.extend_from_slice(&vip.octets());
     vrrp.extend_from_slice(&[0; 8]);
@@ -92,7 +96,7 @@ fn v2_advert(src: Ipv4Addr, vrid: u8, prio: u8, vip: Ipv4Addr) -> Vec<u8> {
     pkt.extend_from_slice(&total.to_be_bytes());
     pkt.extend_from_slice(&[0, 7, 0, 0, 255, IPPROTO_VRRP, 0, 0]);
     pkt.extend_from_slice(&src.octets());
-    pkt.extend_from_slice(&VRRP_GROUP_V4.octets());
+    pkt.extend_from_slice(&dst.octets());
     pkt.extend_from_slice(&vrrp);
     pkt
 }
@@ -200,6 +204,67 @@ fn ipv6_advert_crosses_the_link_with_hop_limit_255_and_kernel_checksum() {
         got,
     ]);
     assert_eq!(sum, 0, "checksum {:02x?}", &got[6..8]);
+}
+
+fn open_unicast(ns: &str, src: IpAddr) -> (VrrpSocket, u32) {
+    in_ns(ns, move || {
+        let idx = ifindex("eth0").expect("ifindex eth0");
+        let spec = Spec {
+            mode: Mode::Unicast { src },
+            ..Spec::multicast("eth0", idx, IpAddr::V4(VRRP_GROUP_V4))
+        };
+        (
+            VrrpSocket::open(&spec).expect("open unicast VRRP socket"),
+            idx,
+        )
+    })
+}
+
+#[test]
+fn unicast_ipv4_advert_reaches_the_peer_and_not_its_multicast_socket() {
+    if !lab::require_root("unicast_ipv4_advert_reaches_the_peer_and_not_its_multicast_socket") {
+        return;
+    }
+    let (_lab, a, b) = two_routers("uni4");
+    let (sa, _) = open_unicast(&a, IpAddr::V4(A4));
+    let (mut sb, idx_b) = open_unicast(&b, IpAddr::V4(B4));
+    let (mb, _) = open(&b, IpAddr::V4(VRRP_GROUP_V4));
+    let pkt = v2_advert_to(A4, B4, 7, 100, Ipv4Addr::new(10, 9, 3, 100));
+    assert_eq!(sa.send_v4(&pkt, B4).expect("send"), pkt.len());
+    let mut buf = [0u8; 1500];
+    let rx = recv_until(&mut sb, &mut buf, Duration::from_secs(3), |_, _| true)
+        .expect("unicast advert not received in b");
+    assert_eq!(rx.src, IpAddr::V4(A4));
+    assert_eq!(rx.dst, Some(IpAddr::V4(B4)));
+    assert_eq!(rx.ifindex, idx_b);
+    assert_eq!(rx.ttl, 255);
+    assert_eq!(&buf[20..rx.len], &pkt[20..]);
+    let e = mb
+        .recv(&mut buf)
+        .expect_err("multicast socket got a unicast advert");
+    assert_eq!(e.kind(), ErrorKind::WouldBlock);
+}
+
+#[test]
+fn unicast_ipv6_advert_carries_the_requested_hop_limit() {
+    if !lab::require_root("unicast_ipv6_advert_carries_the_requested_hop_limit") {
+        return;
+    }
+    let (_lab, a, b) = two_routers("uni6");
+    let b6: Ipv6Addr = "fe80::b".parse().unwrap();
+    let (sa, _) = open_unicast(&a, IpAddr::V6(A6));
+    let (mut sb, idx_b) = open_unicast(&b, IpAddr::V6(b6));
+    let mut payload = vec![0x31, 7, 100, 1, 0, 100, 0, 0];
+    payload.extend_from_slice(&"fd00::100".parse::<Ipv6Addr>().unwrap().octets());
+    sa.send_v6(&payload, A6, b6, Some(64)).expect("send_v6");
+    let mut buf = [0u8; 1500];
+    let rx = recv_until(&mut sb, &mut buf, Duration::from_secs(3), |_, _| true)
+        .expect("unicast advert not received in b");
+    assert_eq!(rx.src, IpAddr::V6(A6));
+    assert_eq!(rx.dst, Some(IpAddr::V6(b6)));
+    assert_eq!(rx.ifindex, idx_b);
+    assert_eq!(rx.ttl, 64);
+    assert_eq!(&buf[8..rx.len], &payload[8..]);
 }
 
 /// A packet socket in the caller's namespace receiving `ethertype` frames on `ifindex`.
