@@ -60,9 +60,13 @@ fn two_routers(name: &str) -> (Lab, String, String) {
 }
 
 fn open(ns: &str, group: IpAddr) -> (VrrpSocket, u32) {
+    open_on(ns, "eth0", group)
+}
+
+fn open_on(ns: &str, ifname: &'static str, group: IpAddr) -> (VrrpSocket, u32) {
     in_ns(ns, move || {
-        let idx = ifindex("eth0").expect("ifindex eth0");
-        let s = VrrpSocket::open(&Spec::multicast("eth0", idx, group)).expect("open VRRP socket");
+        let idx = ifindex(ifname).expect("ifindex");
+        let s = VrrpSocket::open(&Spec::multicast(ifname, idx, group)).expect("open VRRP socket");
         (s, idx)
     })
 }
@@ -86,6 +90,17 @@ fn v2_advert(src: Ipv4Addr, vrid: u8, prio: u8, vip: Ipv4Addr) -> Vec<u8> {
 }
 
 fn v2_advert_to(src: Ipv4Addr, dst: Ipv4Addr, vrid: u8, prio: u8, vip: Ipv4Addr) -> Vec<u8> {
+    v2_advert_ttl(src, dst, vrid, prio, vip, 255)
+}
+
+fn v2_advert_ttl(
+    src: Ipv4Addr,
+    dst: Ipv4Addr,
+    vrid: u8,
+    prio: u8,
+    vip: Ipv4Addr,
+    ttl: u8,
+) -> Vec<u8> {
     let mut vrrp = vec![0x21, vrid, prio, 1, 0, 1, 0, 0];
     vrrp.extend_from_slice(&vip.octets());
     vrrp.extend_from_slice(&[0; 8]);
@@ -94,7 +109,7 @@ fn v2_advert_to(src: Ipv4Addr, dst: Ipv4Addr, vrid: u8, prio: u8, vip: Ipv4Addr)
     let total = (20 + vrrp.len()) as u16;
     let mut pkt = vec![0x45, 0xc0];
     pkt.extend_from_slice(&total.to_be_bytes());
-    pkt.extend_from_slice(&[0, 7, 0, 0, 255, IPPROTO_VRRP, 0, 0]);
+    pkt.extend_from_slice(&[0, 7, 0, 0, ttl, IPPROTO_VRRP, 0, 0]);
     pkt.extend_from_slice(&src.octets());
     pkt.extend_from_slice(&dst.octets());
     pkt.extend_from_slice(&vrrp);
@@ -162,6 +177,34 @@ fn ipv4_advert_crosses_the_link_with_ttl_255_source_and_interface() {
     assert_eq!(&buf[20..rx.len], &pkt[20..], "VRRP payload unchanged");
     // Multicast loop is off: the sender's own receive side sees nothing.
     let e = sa.recv(&mut buf).expect_err("own advert looped back");
+    assert_eq!(e.kind(), ErrorKind::WouldBlock);
+
+    // The TTL is the packet's, so the VRRP layer can refuse a routed advert.
+    let routed = v2_advert_ttl(A4, VRRP_GROUP_V4, 42, 100, Ipv4Addr::new(10, 9, 3, 100), 64);
+    sa.send_v4(&routed, VRRP_GROUP_V4).expect("send");
+    let rx = recv_until(&mut sb, &mut buf, Duration::from_secs(3), |_, _| true)
+        .expect("second advert not received in b");
+    assert_eq!(rx.ttl, 64);
+}
+
+#[test]
+fn a_socket_hears_only_its_own_interface() {
+    if !lab::require_root("a_socket_hears_only_its_own_interface") {
+        return;
+    }
+    let (mut lab, a, b) = two_routers("ifbind");
+    lab.veth(("a", "eth1"), ("b", "eth1"));
+    let group = IpAddr::V4(VRRP_GROUP_V4);
+    let (sa1, _) = open_on(&a, "eth1", group);
+    let (sb0, _) = open_on(&b, "eth0", group);
+    let (mut sb1, idx_b1) = open_on(&b, "eth1", group);
+    let pkt = v2_advert(A4, 9, 100, Ipv4Addr::new(10, 9, 3, 100));
+    sa1.send_v4(&pkt, VRRP_GROUP_V4).expect("send on eth1");
+    let mut buf = [0u8; 1500];
+    let rx = recv_until(&mut sb1, &mut buf, Duration::from_secs(3), |_, _| true)
+        .expect("advert not received on b's eth1");
+    assert_eq!(rx.ifindex, idx_b1);
+    let e = sb0.recv(&mut buf).expect_err("eth0 socket heard eth1");
     assert_eq!(e.kind(), ErrorKind::WouldBlock);
 }
 

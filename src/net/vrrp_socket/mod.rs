@@ -74,7 +74,7 @@ pub struct Spec<'a> {
 }
 
 impl<'a> Spec<'a> {
-    /// Plain VRRP to the standard group of `family_of` on an interface.
+    /// Plain VRRP (protocol 112) to `group` on an interface, kernel default receive buffer.
     pub fn multicast(ifname: &'a str, ifindex: u32, group: IpAddr) -> Spec<'a> {
         Spec {
             ifname: Some(ifname),
