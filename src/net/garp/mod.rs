@@ -11,7 +11,7 @@ mod socket;
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-pub use socket::GarpSocket;
+pub use socket::{ipv6_forwarding, GarpSocket};
 
 /// An Ethernet MAC address.
 pub type Mac = [u8; 6];
@@ -65,8 +65,8 @@ pub fn build_garp(buf: &mut [u8; GARP_FRAME_LEN], mac: Mac, vip: Ipv4Addr) -> &[
 }
 
 /// An unsolicited neighbour advertisement for `vip` from `mac`, to all nodes, with the VIP as
-/// source address, Override set, Router set when the interface forwards IPv6 (keepalived checks
-/// `forwarding` on the interface), and a target link-layer address option.
+/// source address, Override set, Router set when the interface forwards IPv6 (see
+/// [`ipv6_forwarding`]), and a target link-layer address option.
 pub fn build_unsolicited_na(
     buf: &mut [u8; NA_FRAME_LEN],
     mac: Mac,

@@ -70,3 +70,13 @@ impl GarpSocket {
         }
     }
 }
+
+/// Whether `ifname` forwards IPv6, which sets the Router flag in its NAs. keepalived reads it at
+/// most every 5 s per interface; callers should cache it likewise. Unreadable means no.
+pub fn ipv6_forwarding(ifname: &str) -> bool {
+    if ifname.is_empty() || ifname.contains('/') || ifname.starts_with('.') {
+        return false;
+    }
+    let path = format!("/proc/sys/net/ipv6/conf/{ifname}/forwarding");
+    std::fs::read(path).is_ok_and(|v| v.first().is_some_and(|&c| c != b'0'))
+}
