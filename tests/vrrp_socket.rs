@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 
 use keepalived::net::garp::{self, GarpSocket};
 use keepalived::net::vrrp_socket::{
-    ifindex, Mode, Received, Spec, VrrpSocket, IPPROTO_VRRP, VRRP_GROUP_V4, VRRP_GROUP_V6,
+    ifindex, link_local_v6, Mode, Received, Spec, VrrpSocket, IPPROTO_VRRP, VRRP_GROUP_V4,
+    VRRP_GROUP_V6,
 };
 use lab::Lab;
 use mio::{Events, Interest, Poll, Token};
@@ -217,6 +218,12 @@ fn ipv6_advert_crosses_the_link_with_hop_limit_255_and_kernel_checksum() {
     let group = IpAddr::V6(VRRP_GROUP_V6);
     let (sa, _) = open(&a, group);
     let (mut sb, idx_b) = open(&b, group);
+    let ll = in_ns(&a, || link_local_v6("eth0").expect("getifaddrs"));
+    assert!(ll.is_some_and(|a| a.segments()[0] == 0xfe80), "{ll:?}");
+    assert_eq!(
+        in_ns(&a, || link_local_v6("nonesuch").expect("getifaddrs")),
+        None
+    );
     // VRRPv3, VRID 42, priority 100, one VIP, interval 100 cs; checksum left to the kernel.
     let mut payload = vec![0x31, 42, 100, 1, 0, 100, 0, 0];
     payload.extend_from_slice(&"fd00::100".parse::<Ipv6Addr>().unwrap().octets());

@@ -24,7 +24,7 @@ use mio::unix::SourceFd;
 use mio::{Interest, Registry, Token};
 
 pub use msg::Received;
-pub use sys::ifindex;
+pub use sys::{ifindex, link_local_v6};
 
 /// IP protocol number of VRRP.
 pub const IPPROTO_VRRP: u8 = 112;

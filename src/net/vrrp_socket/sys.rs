@@ -195,3 +195,42 @@ pub fn ifindex(name: &str) -> io::Result<u32> {
     }
     Ok(i)
 }
+
+/// The first IPv6 link-local address of `ifname` in the caller's namespace: the default source
+/// of IPv6 adverts (keepalived-facts §2.1). rtnetlink tracks addresses as they change; this is a
+/// one-shot lookup for setup and tests. It cannot tell a tentative address (still in DAD), which
+/// the kernel refuses as a source until DAD ends.
+pub fn link_local_v6(ifname: &str) -> std::io::Result<Option<Ipv6Addr>> {
+    let mut list: *mut libc::ifaddrs = std::ptr::null_mut();
+    // SAFETY: getifaddrs fills `list`, freed below with freeifaddrs.
+    if unsafe { libc::getifaddrs(&mut list) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let mut found = None;
+    let mut cur = list;
+    while !cur.is_null() {
+        // SAFETY: `cur` is a node of the list getifaddrs returned, alive until freeifaddrs.
+        let ifa = unsafe { &*cur };
+        cur = ifa.ifa_next;
+        if ifa.ifa_addr.is_null() || ifa.ifa_name.is_null() {
+            continue;
+        }
+        // SAFETY: ifa_name is a NUL-terminated string owned by the list.
+        let name = unsafe { std::ffi::CStr::from_ptr(ifa.ifa_name) };
+        // SAFETY: ifa_addr points to a sockaddr whose family says how long it is.
+        let family = c_int::from(unsafe { (*ifa.ifa_addr).sa_family });
+        if name.to_bytes() != ifname.as_bytes() || family != libc::AF_INET6 {
+            continue;
+        }
+        // SAFETY: the family is AF_INET6, so the address is a sockaddr_in6.
+        let sa = unsafe { &*ifa.ifa_addr.cast::<libc::sockaddr_in6>() };
+        let ip = Ipv6Addr::from(sa.sin6_addr.s6_addr);
+        if ip.segments()[0] & 0xffc0 == 0xfe80 {
+            found = Some(ip);
+            break;
+        }
+    }
+    // SAFETY: `list` came from getifaddrs and is freed once.
+    unsafe { libc::freeifaddrs(list) };
+    Ok(found)
+}
