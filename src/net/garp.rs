@@ -1,1 +1,0 @@
-//! Gratuitous ARP and unsolicited neighbour advertisements. PLACEHOLDER.
