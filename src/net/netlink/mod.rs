@@ -11,7 +11,7 @@ mod conn;
 mod error;
 mod msg;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use attr::{attrs, Attr, AttrIter};
 pub use conn::{Conn, SeqGen, RECV_BUF_LEN};
