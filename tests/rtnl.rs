@@ -281,3 +281,35 @@ fn reflector_sees_links_and_addresses_change() {
         assert!(got.is_ok(), "no {want:?}: {got:?}");
     }
 }
+
+#[test]
+fn reflector_reports_lost_notifications() {
+    if !lab::require_root("reflector_reports_lost_notifications") {
+        return;
+    }
+    let (mut lab, ns) = lab("rtnlov");
+    let mut r = in_ns(&ns, Reflector::open).unwrap_or_else(|e| panic!("open: {e}"));
+    // The kernel's minimum buffer holds a few notifications; a burst of 64 overflows it.
+    r.set_rcvbuf(0, true)
+        .unwrap_or_else(|e| panic!("rcvbuf: {e}"));
+    let batch = lab.write_file(
+        "burst",
+        &(1..=64)
+            .map(|i| format!("addr add 198.51.100.{i}/32 dev va\n"))
+            .collect::<String>(),
+    );
+    ip(&mut lab, &["-batch", &batch.to_string_lossy()]);
+    let got = wait_event(&mut r, |e| *e == Event::Overrun);
+    assert!(got.is_ok(), "no Overrun: {got:?}");
+    // Reading goes on after an overrun (with room for what comes next).
+    r.set_rcvbuf(1 << 20, true)
+        .unwrap_or_else(|e| panic!("rcvbuf: {e}"));
+    while let Ok(Some(_)) = r.next_event() {}
+    ip(&mut lab, &["addr", "add", "198.51.100.200/32", "dev", "va"]);
+    let addr = ip4("198.51.100.200");
+    let got = wait_event(
+        &mut r,
+        |e| matches!(e, Event::AddrAdded { addr: a, .. } if *a == addr),
+    );
+    assert!(got.is_ok(), "no event after the overrun: {got:?}");
+}

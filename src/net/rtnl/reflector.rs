@@ -12,7 +12,7 @@ use std::os::fd::{AsRawFd, RawFd};
 use netlink_sys::{protocols::NETLINK_ROUTE, Socket, SocketAddr};
 
 use super::wire::{
-    decode_addr, decode_link, flags_up, IfName, RTMGRP_IPV4_IFADDR, RTMGRP_IPV6_IFADDR,
+    decode_addr, decode_link, flags_up, msg_family, IfName, RTMGRP_IPV4_IFADDR, RTMGRP_IPV6_IFADDR,
     RTMGRP_LINK, RTM_DELADDR, RTM_DELLINK, RTM_NEWADDR, RTM_NEWLINK,
 };
 use crate::net::netlink::{messages, Error, Msg, RECV_BUF_LEN};
@@ -52,6 +52,11 @@ pub enum Event {
 /// Translates one notification; `None` for messages that are not link or address changes.
 pub fn event_from(m: &Msg<'_>) -> Result<Option<Event>, Error> {
     Ok(Some(match m.ty {
+        // Bridge port notifications (AF_BRIDGE) repeat a link's state; only the generic
+        // ones (AF_UNSPEC) are events, as a link dump returns.
+        RTM_NEWLINK | RTM_DELLINK if msg_family(m) != Some(libc::AF_UNSPEC as u8) => {
+            return Ok(None)
+        }
         RTM_NEWLINK | RTM_DELLINK => {
             let l = decode_link(m)?;
             let (ifindex, name) = (l.ifindex, l.name);
@@ -95,23 +100,46 @@ pub struct Reflector {
 impl Reflector {
     /// Joins the link, IPv4 address and IPv6 address groups.
     pub fn open() -> Result<Self, Error> {
-        Self::with_groups(RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR, None)
+        Self::with_groups(RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR)
     }
 
-    /// `rcvbuf` sets the socket receive buffer (bytes) for hosts with bursts of changes.
-    pub fn with_groups(groups: u32, rcvbuf: Option<usize>) -> Result<Self, Error> {
+    /// Joins `groups` (RTMGRP_* bits).
+    pub fn with_groups(groups: u32) -> Result<Self, Error> {
         let mut sock = Socket::new(NETLINK_ROUTE)?;
         sock.bind(&SocketAddr::new(0, groups))?;
         sock.set_non_blocking(true)?;
-        if let Some(n) = rcvbuf {
-            sock.set_rx_buf_sz(n)?;
-        }
         Ok(Reflector {
             sock,
             buf: vec![0u8; RECV_BUF_LEN].into_boxed_slice(),
             len: 0,
             pos: 0,
         })
+    }
+
+    /// Sets the socket receive buffer (bytes), for hosts with bursts of changes. `force`
+    /// (SO_RCVBUFFORCE, needs CAP_NET_ADMIN) goes past the net.core.rmem_max limit.
+    pub fn set_rcvbuf(&self, bytes: usize, force: bool) -> Result<(), Error> {
+        let opt = if force {
+            libc::SO_RCVBUFFORCE
+        } else {
+            libc::SO_RCVBUF
+        };
+        let v = libc::c_int::try_from(bytes).unwrap_or(libc::c_int::MAX);
+        // SAFETY: an int option on our own open socket; the size passed is the int's.
+        let rc = unsafe {
+            libc::setsockopt(
+                self.sock.as_raw_fd(),
+                libc::SOL_SOCKET,
+                opt,
+                (&v as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(io::Error::last_os_error().into())
+        }
     }
 
     /// The next event, or `Ok(None)` when nothing is queued. Malformed messages and
