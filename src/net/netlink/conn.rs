@@ -8,8 +8,8 @@ use std::time::Duration;
 use netlink_sys::Socket;
 
 use super::{
-    get_u32, messages, parse_error, Error, Msg, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN,
-    NLM_F_DUMP_INTR, NLM_F_MULTI,
+    get_u16, get_u32, messages, parse_error, Error, Msg, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP,
+    NLMSG_OVERRUN, NLM_F_ACK, NLM_F_DUMP_INTR, NLM_F_MULTI,
 };
 
 /// The kernel never sends a dump datagram larger than 32 KiB (netlink_recvmsg caps its
@@ -103,6 +103,11 @@ impl Conn {
     /// comes back as [`Error::Kernel`].
     pub fn request(&mut self, msg: &[u8]) -> Result<(), Error> {
         let seq = get_u32(msg, 8).ok_or(Error::Malformed("request without header"))?;
+        // Without NLM_F_ACK a successful request gets no reply and this would wait for the
+        // receive timeout.
+        if get_u16(msg, 6).is_none_or(|f| f & NLM_F_ACK == 0) {
+            return Err(Error::Malformed("request without NLM_F_ACK"));
+        }
         self.send(msg)?;
         loop {
             let n = self.recv()?;
