@@ -275,6 +275,9 @@ fn events_from_captured_messages() {
             name: va
         })
     );
+    // The same link seen as a bridge port (ifi_family AF_BRIDGE) is not a second event.
+    d[16] = libc::AF_BRIDGE as u8;
+    assert_eq!(ev(&d), None);
 
     let mut d = hex(ADDR_V4);
     let added = Event::AddrAdded {
