@@ -195,6 +195,14 @@ fn link_dump_matches_ip() {
     assert!(va.is_up());
     assert_eq!(va.hwaddr.map(|h| h.to_string()), Some(mac));
     assert_eq!(find("vb").map(|l| l.mtu), Some(1400));
+    // Down on one end: that end is not up, the other is up but has no carrier.
+    ip(&mut lab, &["link", "set", "vb", "down"]);
+    let links = in_ns(&ns, || Rtnl::open().and_then(|mut rt| rt.links()))
+        .unwrap_or_else(|e| panic!("dump: {e}"));
+    let find = |n: &str| links.iter().find(|l| l.name == n);
+    let state = |n| find(n).map(|l| (l.is_admin_up(), l.is_running(), l.is_up()));
+    assert_eq!(state("vb"), Some((false, false, false)));
+    assert_eq!(state("va"), Some((true, false, false)));
 }
 
 /// Reads events until one satisfies `want` or five seconds pass; returns what was seen.

@@ -190,7 +190,7 @@ fn captured_link() {
     };
     assert_eq!((l.ifindex, l.name.as_str(), l.mtu), (3, "va", 1500));
     assert_eq!(l.flags, 0x11043);
-    assert!(l.is_up());
+    assert!(l.is_up() && l.is_admin_up() && l.is_running());
     assert_eq!(
         l.hwaddr.map(|h| h.to_string()).unwrap_or_default(),
         "06:be:56:87:f1:cb"

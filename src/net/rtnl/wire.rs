@@ -133,6 +133,16 @@ impl Link {
     pub fn is_up(&self) -> bool {
         flags_up(self.flags)
     }
+
+    /// IFF_UP: set with `ip link set X up`.
+    pub fn is_admin_up(&self) -> bool {
+        self.flags & IFF_UP != 0
+    }
+
+    /// IFF_RUNNING: the driver reports carrier (operational state up).
+    pub fn is_running(&self) -> bool {
+        self.flags & IFF_RUNNING != 0
+    }
 }
 
 pub fn flags_up(flags: u32) -> bool {
