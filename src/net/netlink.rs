@@ -1,1 +1,0 @@
-//! Netlink message and attribute encoding over fixed buffers. PLACEHOLDER.

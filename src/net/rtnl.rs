@@ -1,1 +1,0 @@
-//! rtnetlink: addresses add/remove, link and address events (the reflector). PLACEHOLDER.

@@ -1,0 +1,114 @@
+//! rtnetlink: adding and deleting addresses, dumping links and addresses, and the reflector
+//! (link and address notifications), over our own encoder in `net::netlink`.
+
+mod reflector;
+#[cfg(test)]
+mod tests;
+mod wire;
+
+use std::ffi::CStr;
+
+use netlink_sys::protocols::NETLINK_ROUTE;
+
+pub use reflector::{event_from, Event, Reflector};
+pub use wire::*;
+
+use crate::net::netlink::{Conn, Error};
+
+/// Room for one address request: header, ifaddrmsg and at most six small attributes.
+const REQ_LEN: usize = 256;
+/// A dump racing with changes is read again this many times before giving up.
+const DUMP_TRIES: usize = 3;
+
+/// A request socket for rtnetlink. Requests block until the kernel acknowledges them,
+/// which it does before the send returns, so this is safe to use from the event loop.
+pub struct Rtnl {
+    conn: Conn,
+}
+
+impl Rtnl {
+    pub fn open() -> Result<Self, Error> {
+        Ok(Rtnl {
+            conn: Conn::open(NETLINK_ROUTE)?,
+        })
+    }
+
+    /// Adds an address; an address already present fails with EEXIST.
+    pub fn add_address(&mut self, spec: &AddrSpec<'_>) -> Result<(), Error> {
+        let mut buf = [0u8; REQ_LEN];
+        let seq = self.conn.next_seq();
+        let msg = encode_addr(&mut buf, seq, spec, false)?;
+        self.conn.request(msg)
+    }
+
+    /// Deletes an address; one not present fails with EADDRNOTAVAIL.
+    pub fn del_address(&mut self, spec: &AddrSpec<'_>) -> Result<(), Error> {
+        let mut buf = [0u8; REQ_LEN];
+        let seq = self.conn.next_seq();
+        let msg = encode_addr(&mut buf, seq, spec, true)?;
+        self.conn.request(msg)
+    }
+
+    pub fn links(&mut self) -> Result<Vec<Link>, Error> {
+        self.dump_retrying(encode_link_dump, |m| {
+            (m.ty == RTM_NEWLINK).then(|| decode_link(m)).transpose()
+        })
+    }
+
+    /// Every address of both families on every interface.
+    pub fn addresses(&mut self) -> Result<Vec<AddrInfo>, Error> {
+        self.dump_retrying(encode_addr_dump, |m| {
+            (m.ty == RTM_NEWADDR).then(|| decode_addr(m)).transpose()
+        })
+    }
+
+    fn dump_retrying<T>(
+        &mut self,
+        encode: fn(&mut [u8], u32) -> Result<&[u8], Error>,
+        decode: impl Fn(&crate::net::netlink::Msg<'_>) -> Result<Option<T>, Error>,
+    ) -> Result<Vec<T>, Error> {
+        let mut tries = 0;
+        loop {
+            let mut buf = [0u8; REQ_LEN];
+            let seq = self.conn.next_seq();
+            let msg = encode(&mut buf, seq)?;
+            let mut out = Vec::new();
+            let r = self.conn.dump(msg, |m| {
+                if let Some(v) = decode(m)? {
+                    out.push(v);
+                }
+                Ok(())
+            });
+            tries += 1;
+            match r {
+                Ok(()) => return Ok(out),
+                Err(Error::DumpInterrupted) if tries < DUMP_TRIES => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+/// The index of interface `name` in the calling thread's network namespace.
+pub fn if_nametoindex(name: &str) -> Option<u32> {
+    let mut c = [0u8; 17];
+    if name.is_empty() || name.len() >= c.len() || name.contains('\0') {
+        return None;
+    }
+    c[..name.len()].copy_from_slice(name.as_bytes());
+    // SAFETY: c is NUL-terminated (it is longer than name and zero-filled).
+    let idx = unsafe { libc::if_nametoindex(c.as_ptr().cast()) };
+    (idx != 0).then_some(idx)
+}
+
+/// The name of interface `ifindex`, or `None` when there is none.
+pub fn if_indextoname(ifindex: u32) -> Option<IfName> {
+    let mut c = [0u8; libc::IF_NAMESIZE];
+    // SAFETY: the buffer is IF_NAMESIZE bytes, as the call requires.
+    let p = unsafe { libc::if_indextoname(ifindex, c.as_mut_ptr().cast()) };
+    if p.is_null() {
+        return None;
+    }
+    let s = CStr::from_bytes_until_nul(&c).ok()?.to_str().ok()?;
+    Some(ifname(s))
+}
