@@ -90,16 +90,7 @@ impl Rtnl {
 }
 
 /// The index of interface `name` in the calling thread's network namespace.
-pub fn if_nametoindex(name: &str) -> Option<u32> {
-    let mut c = [0u8; 17];
-    if name.is_empty() || name.len() >= c.len() || name.contains('\0') {
-        return None;
-    }
-    c[..name.len()].copy_from_slice(name.as_bytes());
-    // SAFETY: c is NUL-terminated (it is longer than name and zero-filled).
-    let idx = unsafe { libc::if_nametoindex(c.as_ptr().cast()) };
-    (idx != 0).then_some(idx)
-}
+pub use super::iface::index as if_nametoindex;
 
 /// The name of interface `ifindex`, or `None` when there is none.
 pub fn if_indextoname(ifindex: u32) -> Option<IfName> {

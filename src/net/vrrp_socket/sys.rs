@@ -186,14 +186,8 @@ pub(super) fn storage_ip(ss: &libc::sockaddr_storage) -> Option<IpAddr> {
 
 /// The index of interface `name` in the caller's network namespace.
 pub fn ifindex(name: &str) -> io::Result<u32> {
-    let c = std::ffi::CString::new(name)
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "NUL in interface name"))?;
-    // SAFETY: `c` is a valid NUL-terminated string.
-    let i = unsafe { libc::if_nametoindex(c.as_ptr()) };
-    if i == 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(i)
+    crate::net::iface::index(name)
+        .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("no interface {name}")))
 }
 
 /// The first IPv6 link-local address of `ifname` in the caller's namespace: the default source
