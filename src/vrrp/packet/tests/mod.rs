@@ -1,0 +1,2 @@
+mod captures;
+mod pcap;
