@@ -25,7 +25,7 @@ pub struct Tx<'a> {
     pub auth: Auth,
     /// AH sequence number ([`AhState::next_tx`](crate::vrrp::auth::AhState::next_tx)).
     pub ah_seq: u32,
-    /// IPv4 identification ([`IpId::next`]).
+    /// IPv4 identification ([`IpId::advance`]).
     pub ip_id: u16,
     /// IPv4 TTL: 255, or `unicast_ttl`.
     pub ttl: u8,

@@ -1,2 +1,5 @@
 mod captures;
+mod drops;
+mod emits;
 mod pcap;
+mod samples;

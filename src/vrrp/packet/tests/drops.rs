@@ -1,0 +1,432 @@
+//! One crafted packet per reason a received advert is dropped.
+
+use std::net::IpAddr;
+
+use super::samples::*;
+use crate::config::vrrp::UnicastPeer;
+use crate::core::time::Micros;
+use crate::vrrp::auth::{ah, AhState, Auth, AH_LEN};
+use crate::vrrp::packet::{
+    check, parse, Checked, DropReason, Local, Rx, V3Checksum, VipCheck, MCAST_GROUP4,
+};
+
+/// Parse then check with a fresh AH counter.
+fn receive(b: &[u8], rx: Rx, local: &Local<'_>) -> Result<Checked, DropReason> {
+    let adv = parse(b, rx)?;
+    check(&adv, local, &mut AhState::new())
+}
+
+#[test]
+fn the_samples_are_accepted() {
+    assert!(receive(&bytes(V2), Rx::V4, &local_v2()).is_ok());
+    let pass = Local {
+        auth: Auth::Pass(KEY),
+        ..local_v2()
+    };
+    assert!(receive(&bytes(V2_PASS), Rx::V4, &pass).is_ok());
+    let ahl = Local {
+        auth: Auth::Ah(KEY),
+        ..local_v2()
+    };
+    assert!(receive(&bytes(V2_AH), Rx::V4, &ahl).is_ok());
+    let v3 = local_v3(Micros::from_millis(500));
+    assert_eq!(receive(&bytes(V3), Rx::V4, &v3), Ok(Checked::default()));
+    let v6 = local_v3(Micros::from_secs(1));
+    assert!(receive(&bytes(V3_V6), rx6(), &v6).is_ok());
+}
+
+#[test]
+fn every_truncation_is_refused() {
+    for (hex, rx) in [
+        (V2, Rx::V4),
+        (V2_PASS, Rx::V4),
+        (V2_AH, Rx::V4),
+        (V3, Rx::V4),
+        (V3_V6, rx6()),
+    ] {
+        let b = bytes(hex);
+        for l in 0..b.len() {
+            let r = parse(&b[..l], rx);
+            assert!(
+                matches!(
+                    r,
+                    Err(DropReason::Truncated { .. }
+                        | DropReason::LengthMismatch { .. }
+                        | DropReason::TotLenMismatch { .. })
+                ),
+                "{hex} cut at {l}: {r:?}"
+            );
+        }
+    }
+    let b = bytes(V2);
+    assert_eq!(
+        parse(&b[..27], Rx::V4).err(),
+        Some(DropReason::Truncated { len: 27, need: 28 })
+    );
+    assert_eq!(
+        parse(&b[..39], Rx::V4).err(),
+        Some(DropReason::LengthMismatch {
+            len: 39,
+            expected: 40
+        })
+    );
+}
+
+#[test]
+fn ipv4_header_problems() {
+    let mut b = bytes(V2);
+    b[0] = 0x65;
+    assert_eq!(parse(&b, Rx::V4).err(), Some(DropReason::NotIpv4(6)));
+    b[0] = 0x44;
+    assert_eq!(parse(&b, Rx::V4).err(), Some(DropReason::BadIpHeaderLen(4)));
+    let mut b = bytes(V2);
+    b[9] = 17;
+    assert_eq!(parse(&b, Rx::V4).err(), Some(DropReason::NotVrrp(17)));
+    let mut b = bytes(V2);
+    b[3] = 41;
+    assert_eq!(
+        parse(&b, Rx::V4).err(),
+        Some(DropReason::TotLenMismatch {
+            tot_len: 41,
+            len: 40
+        })
+    );
+}
+
+#[test]
+fn address_count_must_match_the_length() {
+    let mut b = bytes(V2);
+    b[23] = 255;
+    assert_eq!(
+        parse(&b, Rx::V4).err(),
+        Some(DropReason::LengthMismatch {
+            len: 40,
+            expected: 20 + 8 + 255 * 4 + 8
+        })
+    );
+    b[23] = 0;
+    assert_eq!(
+        parse(&b, Rx::V4).err(),
+        Some(DropReason::LengthMismatch {
+            len: 40,
+            expected: 36
+        })
+    );
+    let mut b = bytes(V3_V6);
+    b[3] = 3;
+    assert!(matches!(
+        parse(&b, rx6()),
+        Err(DropReason::LengthMismatch { .. })
+    ));
+}
+
+#[test]
+fn ethernet_padding_is_tolerated() {
+    // A 40-byte packet in a minimum frame arrives with 6 bytes of padding.
+    let mut b = bytes(V2);
+    b.extend_from_slice(&[0; 6]);
+    let adv = parse(&b, Rx::V4).unwrap();
+    assert_eq!(adv.vrrp_bytes().len(), 20);
+    assert!(check(&adv, &local_v2(), &mut AhState::new()).is_ok());
+    b.push(0);
+    assert!(parse(&b, Rx::V4).is_err());
+}
+
+#[test]
+fn ttl_254_is_dropped_on_multicast_only() {
+    let mut b = bytes(V2);
+    b[8] = 254;
+    assert_eq!(
+        receive(&b, Rx::V4, &local_v2()),
+        Err(DropReason::BadTtl(254))
+    );
+    let mut b = bytes(V2_UNICAST);
+    b[8] = 254;
+    let uni = Local {
+        unicast: true,
+        ..local_v2()
+    };
+    assert!(receive(&b, Rx::V4, &uni).is_ok());
+    let mut rx = rx6();
+    if let Rx::V6 { hop_limit, .. } = &mut rx {
+        *hop_limit = Some(254);
+    }
+    let v6 = local_v3(Micros::from_secs(1));
+    assert_eq!(
+        receive(&bytes(V3_V6), rx, &v6),
+        Err(DropReason::BadTtl(254))
+    );
+    // No IPV6_HOPLIMIT control message: keepalived skips the check.
+    if let Rx::V6 { hop_limit, .. } = &mut rx {
+        *hop_limit = None;
+    }
+    assert!(receive(&bytes(V3_V6), rx, &v6).is_ok());
+}
+
+#[test]
+fn version_must_be_ours() {
+    assert_eq!(
+        receive(&bytes(V3), Rx::V4, &local_v2()),
+        Err(DropReason::WrongVersion { got: 3, want: 2 })
+    );
+    assert_eq!(
+        receive(&bytes(V2), Rx::V4, &local_v3(Micros::from_secs(1))),
+        Err(DropReason::WrongVersion { got: 2, want: 3 })
+    );
+}
+
+#[test]
+fn type_must_be_advertisement() {
+    let mut b = bytes(V2);
+    b[20] = 0x22;
+    assert_eq!(
+        receive(&b, Rx::V4, &local_v2()),
+        Err(DropReason::BadType(2))
+    );
+}
+
+#[test]
+fn v2_interval_must_match() {
+    let l = Local {
+        adver_int: Micros::from_secs(2),
+        ..local_v2()
+    };
+    assert_eq!(
+        receive(&bytes(V2), Rx::V4, &l),
+        Err(DropReason::IntervalMismatch { got_secs: 1 })
+    );
+}
+
+#[test]
+fn v3_interval_mismatch_is_only_reported() {
+    let r = receive(&bytes(V3), Rx::V4, &local_v3(Micros::from_secs(1)));
+    assert_eq!(
+        r,
+        Ok(Checked {
+            interval_mismatch: true,
+            old_unicast_checksum: false
+        })
+    );
+}
+
+#[test]
+fn bad_checksums() {
+    let mut b = bytes(V2);
+    b[27] ^= 1;
+    assert_eq!(
+        receive(&b, Rx::V4, &local_v2()),
+        Err(DropReason::BadChecksum)
+    );
+    let mut b = bytes(V3);
+    b[27] ^= 1;
+    let v3 = local_v3(Micros::from_millis(500));
+    assert_eq!(receive(&b, Rx::V4, &v3), Err(DropReason::BadChecksum));
+    // v3_checksum_as_v2 ignores the received checksum.
+    let as_v2 = Local {
+        checksum: V3Checksum::AsV2,
+        ..v3
+    };
+    assert!(receive(&b, Rx::V4, &as_v2).is_ok());
+    // IPv6: the kernel verified it; we only report what we compute.
+    let mut b = bytes(V3_V6);
+    b[7] ^= 1;
+    assert!(!parse(&b, rx6()).unwrap().checksum_valid);
+}
+
+#[test]
+fn auth_type_and_password() {
+    let mut b = bytes(V2);
+    b[24] = 3;
+    assert_eq!(
+        receive(&b, Rx::V4, &local_v2()),
+        Err(DropReason::InvalidAuthType(3))
+    );
+    assert_eq!(
+        receive(&bytes(V2_PASS), Rx::V4, &local_v2()),
+        Err(DropReason::AuthTypeMismatch { got: 1, want: 0 })
+    );
+    let pass = Local {
+        auth: Auth::Pass(KEY),
+        ..local_v2()
+    };
+    assert_eq!(
+        receive(&bytes(V2), Rx::V4, &pass),
+        Err(DropReason::AuthTypeMismatch { got: 0, want: 1 })
+    );
+    let wrong = Local {
+        auth: Auth::Pass(*b"secret13"),
+        ..local_v2()
+    };
+    assert_eq!(
+        receive(&bytes(V2_PASS), Rx::V4, &wrong),
+        Err(DropReason::BadPassword)
+    );
+}
+
+fn local_ah() -> Local<'static> {
+    Local {
+        auth: Auth::Ah(KEY),
+        ..local_v2()
+    }
+}
+
+#[test]
+fn ah_must_be_present_exactly_when_configured() {
+    assert_eq!(
+        receive(&bytes(V2_AH), Rx::V4, &local_v2()),
+        Err(DropReason::AhPresence { has_ah: true })
+    );
+    assert_eq!(
+        receive(&bytes(V2), Rx::V4, &local_ah()),
+        Err(DropReason::AhPresence { has_ah: false })
+    );
+    let mut b = bytes(V2_AH);
+    b[20] = 6;
+    assert_eq!(parse(&b, Rx::V4).err(), Some(DropReason::AhNotVrrp(6)));
+}
+
+#[test]
+fn ah_icv_covers_key_and_packet_but_not_mutable_fields() {
+    let wrong = Local {
+        auth: Auth::Ah(*b"secret13"),
+        ..local_v2()
+    };
+    assert_eq!(
+        receive(&bytes(V2_AH), Rx::V4, &wrong),
+        Err(DropReason::BadIcv)
+    );
+    // Priority is covered (and so is the checksum we leave as it was).
+    let mut b = bytes(V2_AH);
+    b[46] = 200;
+    assert_eq!(receive(&b, Rx::V4, &local_ah()), Err(DropReason::BadIcv));
+    // TOS, fragment offset and the IP checksum are not.
+    let mut b = bytes(V2_AH);
+    b[1] = 0;
+    b[6] = 0x40;
+    b[10] = 0;
+    assert!(receive(&b, Rx::V4, &local_ah()).is_ok());
+    // A multicast sender hashes its TTL; a unicast receiver zeroes it, so they disagree.
+    let uni = Local {
+        unicast: true,
+        ..local_ah()
+    };
+    let b = bytes(V2_AH);
+    let adv = parse(&b, Rx::V4).unwrap();
+    assert_eq!(
+        check(&adv, &uni, &mut AhState::new()),
+        Err(DropReason::BadIcv)
+    );
+    let mut st = AhState::new();
+    let _ = check(&adv, &uni, &mut st);
+    assert_eq!(st.seq(), 0, "the ICV failed before the sequence was taken");
+}
+
+#[test]
+fn ah_spi_must_be_the_source() {
+    let mut b = bytes(V2_AH);
+    b[24..28].copy_from_slice(&[10, 0, 0, 1]);
+    // Re-sign so only the SPI is wrong.
+    let (ip, rest) = b.split_at_mut(20);
+    let (ahb, vrrp) = rest.split_at_mut(AH_LEN);
+    let ahb: &mut [u8; AH_LEN] = ahb.try_into().unwrap();
+    let icv = ah::icv(&KEY, ip, ahb, vrrp, false).unwrap();
+    ahb[12..].copy_from_slice(&icv);
+    assert_eq!(
+        receive(&b, Rx::V4, &local_ah()),
+        Err(DropReason::BadSpi { spi: 0x0a00_0001 })
+    );
+}
+
+#[test]
+fn ah_replay_is_refused() {
+    let b = bytes(V2_AH);
+    let adv = parse(&b, Rx::V4).unwrap();
+    let mut st = AhState::new();
+    assert!(check(&adv, &local_ah(), &mut st).is_ok());
+    assert_eq!(st.seq(), 1);
+    assert_eq!(
+        check(&adv, &local_ah(), &mut st),
+        Err(DropReason::Replay { seq: 1, last: 1 })
+    );
+}
+
+#[test]
+fn cast_must_match_the_instance() {
+    let uni = Local {
+        unicast: true,
+        ..local_v2()
+    };
+    assert_eq!(
+        receive(&bytes(V2), Rx::V4, &uni),
+        Err(DropReason::CastMismatch { multicast: true })
+    );
+    assert_eq!(
+        receive(&bytes(V2_UNICAST), Rx::V4, &local_v2()),
+        Err(DropReason::CastMismatch { multicast: false })
+    );
+}
+
+#[test]
+fn owner_ignoring_adverts_drops_them() {
+    let l = Local {
+        owner_ignores: true,
+        ..local_v2()
+    };
+    assert_eq!(
+        receive(&bytes(V2), Rx::V4, &l),
+        Err(DropReason::OwnerIgnores)
+    );
+}
+
+#[test]
+fn unicast_source_and_ttl_range() {
+    let loc = crate::config::diag::Loc::default();
+    let peers = [UnicastPeer {
+        loc,
+        addr: IpAddr::V4(SRC4),
+        min_ttl: 250,
+        max_ttl: 255,
+    }];
+    let l = Local {
+        unicast: true,
+        unicast_src_check: Some(&peers),
+        ..local_v2()
+    };
+    assert!(receive(&bytes(V2_UNICAST), Rx::V4, &l).is_ok());
+    let mut b = bytes(V2_UNICAST);
+    b[8] = 64;
+    assert_eq!(receive(&b, Rx::V4, &l), Err(DropReason::TtlOutOfRange(64)));
+    let other = [UnicastPeer {
+        addr: IpAddr::V4(PEER4),
+        ..peers[0].clone()
+    }];
+    let l = Local {
+        unicast_src_check: Some(&other),
+        ..l
+    };
+    assert_eq!(
+        receive(&bytes(V2_UNICAST), Rx::V4, &l),
+        Err(DropReason::UnknownUnicastSrc)
+    );
+}
+
+#[test]
+fn vip_differences_are_reported_not_dropped() {
+    let b = bytes(V3);
+    let adv = parse(&b, Rx::V4).unwrap();
+    let vips = [vip4(100), vip4(101), vip4(102)];
+    assert_eq!(adv.vip_check(&vips), VipCheck::Match);
+    assert_eq!(
+        adv.vip_check(&vips[..2]),
+        VipCheck::CountMismatch { got: 3, want: 2 }
+    );
+    assert_eq!(
+        adv.vip_check(&[vip4(100), vip4(101), vip4(9)]),
+        VipCheck::Missing(vip4(9))
+    );
+    let b = bytes(V3_V6);
+    let adv = parse(&b, rx6()).unwrap();
+    assert_eq!(adv.vip_check(&[vip6(0x100), vip6(0x101)]), VipCheck::Match);
+    assert_eq!(adv.dst, IpAddr::V6(crate::vrrp::packet::MCAST_GROUP6));
+    let _ = MCAST_GROUP4;
+}
