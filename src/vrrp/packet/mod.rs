@@ -90,6 +90,46 @@ pub enum V3Checksum {
     Detect(Ipv4Addr),
 }
 
+impl V3Checksum {
+    /// The rule of an instance from its settings: `v3_checksum_as_v2`, `old_unicast_checksum`
+    /// (Some(true) given, Some(false) given as `never`), whether it is unicast, and the IPv4
+    /// multicast group. After [`Checked::old_unicast_checksum`] the caller switches to
+    /// `OldUnicast(group)` for sending and receiving, as keepalived does.
+    pub fn for_instance(
+        as_v2: bool,
+        old_unicast: Option<bool>,
+        unicast: bool,
+        group: Ipv4Addr,
+    ) -> V3Checksum {
+        match (as_v2, old_unicast, unicast) {
+            (true, _, _) => V3Checksum::AsV2,
+            (false, _, false) | (false, Some(false), true) => V3Checksum::Standard,
+            (false, Some(true), true) => V3Checksum::OldUnicast(group),
+            (false, None, true) => V3Checksum::Detect(group),
+        }
+    }
+}
+
+/// The statistics counters keepalived keeps per instance (its SIGUSR2 stats file) that a
+/// drop is counted in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DropCounter {
+    /// "Packet Errors: Length".
+    Length,
+    /// "Packet Errors: TTL".
+    Ttl,
+    /// "Packet Errors: Invalid Type".
+    InvalidType,
+    /// "Packet Errors: Address List".
+    AddressList,
+    /// "Authentication Errors: Invalid Type".
+    InvalidAuthType,
+    /// "Authentication Errors: Type Mismatch".
+    AuthTypeMismatch,
+    /// "Authentication Errors: Failure".
+    AuthFailure,
+}
+
 /// Why a received packet is not taken, one variant per reason keepalived logs or counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DropReason {
@@ -160,6 +200,32 @@ pub enum DropReason {
     UnknownUnicastSrc,
     /// TTL / hop limit outside the peer's `min_ttl`..`max_ttl`.
     TtlOutOfRange(u8),
+}
+
+impl DropReason {
+    /// The stats counter keepalived increments for this drop, if any.
+    pub fn counter(&self) -> Option<DropCounter> {
+        use DropReason::*;
+        match self {
+            LengthMismatch { .. } | TotLenMismatch { .. } => Some(DropCounter::Length),
+            BadTtl(_) | TtlOutOfRange(_) => Some(DropCounter::Ttl),
+            BadType(_) => Some(DropCounter::InvalidType),
+            CastMismatch { .. } => Some(DropCounter::AddressList),
+            InvalidAuthType(_) => Some(DropCounter::InvalidAuthType),
+            AhPresence { .. } | AuthTypeMismatch { .. } => Some(DropCounter::AuthTypeMismatch),
+            BadPassword | BadIcv | BadSpi { .. } | Replay { .. } => Some(DropCounter::AuthFailure),
+            Truncated { .. }
+            | NotIpv4(_)
+            | BadIpHeaderLen(_)
+            | NotVrrp(_)
+            | AhNotVrrp(_)
+            | WrongVersion { .. }
+            | IntervalMismatch { .. }
+            | BadChecksum
+            | OwnerIgnores
+            | UnknownUnicastSrc => None,
+        }
+    }
 }
 
 /// A received advert that passed [`parse`]: a view over the bytes. All accessors are total.

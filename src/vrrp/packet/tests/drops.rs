@@ -430,3 +430,36 @@ fn vip_differences_are_reported_not_dropped() {
     assert_eq!(adv.dst, IpAddr::V6(crate::vrrp::packet::MCAST_GROUP6));
     let _ = MCAST_GROUP4;
 }
+
+#[test]
+fn checksum_rule_from_instance_settings() {
+    let g = MCAST_GROUP4;
+    assert_eq!(
+        V3Checksum::for_instance(true, Some(true), true, g),
+        V3Checksum::AsV2
+    );
+    assert_eq!(
+        V3Checksum::for_instance(false, None, false, g),
+        V3Checksum::Standard
+    );
+    assert_eq!(
+        V3Checksum::for_instance(false, None, true, g),
+        V3Checksum::Detect(g)
+    );
+    assert_eq!(
+        V3Checksum::for_instance(false, Some(true), true, g),
+        V3Checksum::OldUnicast(g)
+    );
+    assert_eq!(
+        V3Checksum::for_instance(false, Some(false), true, g),
+        V3Checksum::Standard
+    );
+}
+
+#[test]
+fn drops_count_where_keepalived_counts_them() {
+    use crate::vrrp::packet::DropCounter;
+    assert_eq!(DropReason::BadTtl(1).counter(), Some(DropCounter::Ttl));
+    assert_eq!(DropReason::BadIcv.counter(), Some(DropCounter::AuthFailure));
+    assert_eq!(DropReason::BadChecksum.counter(), None);
+}
