@@ -301,3 +301,53 @@ fn parse_check_and_emit_allocate_nothing() {
         println!("SKIPPED allocation count: this test binary has no counting allocator");
     }
 }
+
+#[test]
+fn unicast_v3_and_unicast_ah_match_keepalived() {
+    let uni = Tx {
+        version: 3,
+        vrid: 54,
+        dst: IpAddr::V4(PEER4),
+        unicast: true,
+        ..tx_v2(&VIPS1, Auth::None)
+    };
+    assert_eq!(out(&uni), bytes(V3_UNICAST));
+    let l3 = Local {
+        unicast: true,
+        checksum: V3Checksum::Detect(MCAST_GROUP4),
+        ..local_v3(Micros::from_secs(1))
+    };
+    let b = bytes(V3_UNICAST);
+    assert_eq!(
+        check(&parse(&b, Rx::V4).unwrap(), &l3, &mut AhState::new()),
+        Ok(Checked::default())
+    );
+
+    let ah = Tx {
+        vrid: 55,
+        priority: 255,
+        dst: IpAddr::V4(PEER4),
+        unicast: true,
+        ..tx_v2(&VIPS1, Auth::Ah(KEY))
+    };
+    assert_eq!(out(&ah), bytes(V2_AH_UNICAST));
+    let last = Tx {
+        priority: 0,
+        ip_id: 6,
+        ah_seq: 6,
+        ..ah
+    };
+    assert_eq!(out(&last), bytes(V2_AH_UNICAST_LAST));
+
+    let lah = Local {
+        unicast: true,
+        auth: Auth::Ah(KEY),
+        ..local_v2()
+    };
+    let mut st = AhState::new();
+    for hex in [V2_AH_UNICAST, V2_AH_UNICAST_LAST] {
+        let b = bytes(hex);
+        assert!(check(&parse(&b, Rx::V4).unwrap(), &lah, &mut st).is_ok());
+    }
+    assert_eq!(st.seq(), 6);
+}

@@ -73,3 +73,12 @@ pub fn local_v3(adver_int: Micros) -> Local<'static> {
         ..local_v2()
     }
 }
+
+/// Recorded the same way (keepalived 2.2.7 in a network namespace) for paths the shared
+/// captures lack. VRRPv3 unicast from 192.168.77.1 to 192.168.77.2 (second peer .3), VRID 54,
+/// priority 150, 100 cs, VIP .100: the pseudo-header holds the peer.
+pub const V3_UNICAST: &str = "45c0002000010000ff709f58c0a84d01c0a84d023136960100640e86c0a84d64";
+/// VRRPv2 AH unicast to 192.168.77.2, VRID 55, priority 255, `auth_pass secret12`, VIP .100:
+/// first advert (sequence 1) and the priority-0 one at shutdown (sequence 6).
+pub const V2_AH_UNICAST: &str = "45c0004000010000ff339f75c0a84d01c0a84d0270040000c0a84d0100000001306ea7a5cffa67e6733827522137ff010201cfb8c0a84d640000000000000000";
+pub const V2_AH_UNICAST_LAST: &str = "45c0004000060000ff339f70c0a84d01c0a84d0270040000c0a84d0100000006beb147e19daa186ea87feb84213700010201ceb9c0a84d640000000000000000";
