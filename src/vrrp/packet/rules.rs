@@ -1,15 +1,15 @@
 //! keepalived's per-instance checks of a received advert (`vrrp_check_packet`), in its order
 //! (keepalived-facts §2.5). Length checks already happened in [`parse`](super::parse).
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 
 use super::{Advert, DropReason, V3Checksum, TYPE_ADVERT, VRRP_TTL};
-use crate::config::vrrp::{Family, UnicastPeer};
+use crate::config::vrrp::{Family, UnicastPeer, VrrpInstance};
 use crate::core::time::Micros;
 use crate::vrrp::auth::{self, ah, pass_matches, AhState, Auth, AUTH_AH, AUTH_PASS};
 
 /// What the receiving instance expects.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Local<'a> {
     pub version: u8,
     pub auth: Auth,
@@ -24,6 +24,43 @@ pub struct Local<'a> {
     pub owner_ignores: bool,
     /// With `check_unicast_src` (or a peer with min_ttl/max_ttl): the allowed sources.
     pub unicast_src_check: Option<&'a [UnicastPeer]>,
+}
+
+impl<'a> Local<'a> {
+    /// The expectations of a configured instance (its `resolved` values must be filled in).
+    /// It starts as a BACKUP that does not ignore adverts; the state machine updates
+    /// `backup` and `owner_ignores`. `global_check_unicast_src` is global_defs'
+    /// `vrrp_check_unicast_src`; `group4` the IPv4 multicast group (the old unicast checksum
+    /// names it).
+    pub fn for_instance(
+        inst: &'a VrrpInstance,
+        global_check_unicast_src: bool,
+        group4: Ipv4Addr,
+    ) -> Local<'a> {
+        let r = &inst.resolved;
+        // keepalived turns the source check on for any peer given min_ttl or max_ttl.
+        let ttl_limits = inst
+            .unicast_peers
+            .iter()
+            .any(|p| p.min_ttl != 0 || p.max_ttl != 255);
+        let src_check =
+            r.unicast && (global_check_unicast_src || inst.check_unicast_src || ttl_limits);
+        Local {
+            version: r.version,
+            auth: Auth::from_config(inst.auth.as_ref()),
+            adver_int: r.advert_int,
+            unicast: r.unicast,
+            checksum: V3Checksum::for_instance(
+                inst.v3_checksum_as_v2,
+                inst.old_unicast_checksum,
+                r.unicast,
+                group4,
+            ),
+            backup: true,
+            owner_ignores: false,
+            unicast_src_check: src_check.then_some(&inst.unicast_peers[..]),
+        }
+    }
 }
 
 /// An accepted advert's remarks, which keepalived only logs.

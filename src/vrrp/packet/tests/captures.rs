@@ -4,9 +4,14 @@
 use std::net::IpAddr;
 
 use super::pcap::{frames, shared_dir, vrrp_packets};
+use crate::config::diag::Diagnostics;
+use crate::config::reader::tree_from_str;
+use crate::config::{global, vrrp, Config};
 use crate::core::time::Micros;
 use crate::vrrp::auth::{AhState, Auth};
-use crate::vrrp::packet::{check, emit, parse, IpId, Local, Rx, Tx, V3Checksum, VipCheck};
+use crate::vrrp::packet::{
+    check, emit, parse, IpId, Local, Rx, Tx, V3Checksum, VipCheck, MCAST_GROUP4,
+};
 
 /// What the captures' .conf files say about their one vrrp_instance (a tiny reader for
 /// these files only: words split at blanks and braces).
@@ -59,6 +64,22 @@ fn read_conf(text: &str) -> Conf {
     }
 }
 
+/// The same file through our config reader (every interface taken to exist).
+fn load_config(text: &str, version: u8) -> Config {
+    let mut d = Diagnostics::new();
+    let mut cfg = Config::default();
+    let any = |_: &str| true;
+    for n in &tree_from_str(text, 0, &mut d) {
+        let _ = global::parse_top(n, &mut cfg, &mut d)
+            || vrrp::parse_top_with(n, &mut cfg, &any, &mut d);
+    }
+    // Until global_defs reads vrrp_version, supply the value the file gives.
+    cfg.global.vrrp_version.get_or_insert(version);
+    vrrp::check::check_with(&mut cfg, &any, &mut d);
+    assert!(!d.has_errors(), "{:?}", d.items());
+    cfg
+}
+
 const CAPTURES: [&str; 6] = [
     "v2_ipv4",
     "v2_ipv4_ah",
@@ -76,12 +97,15 @@ fn keepalived_captures_parse_check_and_reemit_identically() {
     };
     for name in CAPTURES {
         let cap = dir.join("captures");
-        let conf = read_conf(&std::fs::read_to_string(cap.join(format!("{name}.conf"))).unwrap());
+        let text = std::fs::read_to_string(cap.join(format!("{name}.conf"))).unwrap();
+        let conf = read_conf(&text);
         let file = std::fs::read(cap.join(format!("{name}.pcap"))).unwrap();
         let frames = frames(&file);
         let packets = vrrp_packets(&frames);
         assert!(packets.len() >= 2, "{name}: too few adverts");
         let unicast = !conf.peers.is_empty();
+        let cfg = load_config(&text, conf.version);
+        let inst = &cfg.vrrp.instances[0];
 
         // The sender's counters, replayed from their initial values.
         let mut ip_id = IpId::default();
@@ -90,16 +114,11 @@ fn keepalived_captures_parse_check_and_reemit_identically() {
         for (n, p) in packets.iter().enumerate() {
             let what = format!("{name} advert #{n}");
             let adv = parse(p.bytes, p.rx).unwrap_or_else(|e| panic!("{what}: {e:?}"));
-            let local = Local {
-                version: conf.version,
-                auth: conf.auth,
-                adver_int: conf.adver_int,
-                unicast,
-                checksum: V3Checksum::Standard,
-                backup: true,
-                owner_ignores: false,
-                unicast_src_check: None,
-            };
+            let local = Local::for_instance(inst, false, MCAST_GROUP4);
+            assert_eq!(local.version, conf.version, "{what}");
+            assert_eq!(local.auth, conf.auth, "{what}");
+            assert_eq!(local.adver_int, conf.adver_int, "{what}");
+            assert_eq!(local.unicast, unicast, "{what}");
             let checked =
                 check(&adv, &local, &mut rx_ah).unwrap_or_else(|e| panic!("{what}: {e:?}"));
             assert!(!checked.interval_mismatch, "{what}");
