@@ -22,6 +22,9 @@
 //! [`check`] then applies keepalived's per-instance rules in keepalived's order.
 //! Over IPv4 the buffer starts with the IP header (raw sockets deliver it); over IPv6 the
 //! kernel strips it, so the source, destination and hop limit come from the caller.
+//! One difference from keepalived's order: the length checks (its steps 2 and 8) run in
+//! `parse`, before the AH-presence check (its step 1); a packet failing both is dropped
+//! either way, only the reason named differs.
 
 pub mod checksum;
 mod emit;
@@ -58,6 +61,25 @@ pub const IPV4_HDR_LEN: usize = 20;
 /// The largest advert keepalived can build: IPv4 + AH + header + 255 addresses + auth data,
 /// or 255 IPv6 addresses. A buffer of this size always suffices for [`emit`].
 pub const MAX_ADVERT_LEN: usize = HDR_LEN + 255 * 16;
+
+/// keepalived's MTU when an instance has no interface.
+pub const DEFAULT_MTU: usize = 1500;
+
+/// How many addresses an advert may carry on a link of `mtu` (None: [`DEFAULT_MTU`]); the
+/// others become eVIPs, kept but not advertised. keepalived counts an Ethernet header into
+/// the MTU, so we do too; the AH header only counts for VRRPv2 over IPv4.
+pub fn max_addrs(mtu: Option<usize>, family: Family, version: u8, ah: bool) -> usize {
+    const ETH_HDR: usize = 14;
+    let (hdr, addr) = match family {
+        Family::V4 if version == 2 => (
+            IPV4_HDR_LEN + HDR_LEN + crate::vrrp::auth::AUTH_DATA_LEN + if ah { 24 } else { 0 },
+            4,
+        ),
+        Family::V4 => (IPV4_HDR_LEN + HDR_LEN, 4),
+        Family::V6 => (40 + HDR_LEN, 16),
+    };
+    (mtu.unwrap_or(DEFAULT_MTU).saturating_sub(ETH_HDR + hdr) / addr).min(255)
+}
 
 /// What the raw socket told about a received packet besides its bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -351,3 +351,24 @@ fn unicast_v3_and_unicast_ah_match_keepalived() {
     }
     assert_eq!(st.seq(), 6);
 }
+
+#[test]
+fn addresses_that_fit_an_mtu() {
+    use crate::config::vrrp::Family;
+    use crate::vrrp::packet::max_addrs;
+    // (1500 - 14 - 20 - 8 - 8) / 4 = 362, capped at 255.
+    assert_eq!(max_addrs(None, Family::V4, 2, false), 255);
+    assert_eq!(
+        max_addrs(Some(576), Family::V4, 2, true),
+        (576 - 14 - 20 - 8 - 8 - 24) / 4
+    );
+    assert_eq!(
+        max_addrs(Some(576), Family::V4, 3, true),
+        (576 - 14 - 20 - 8) / 4
+    );
+    assert_eq!(
+        max_addrs(None, Family::V6, 3, false),
+        (1500 - 14 - 40 - 8) / 16
+    );
+    assert_eq!(max_addrs(Some(10), Family::V6, 3, false), 0);
+}

@@ -2,4 +2,5 @@ mod captures;
 mod drops;
 mod emits;
 mod pcap;
+mod robust;
 mod samples;
