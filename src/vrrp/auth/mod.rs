@@ -1,6 +1,7 @@
 //! VRRPv2 authentication as keepalived does it: PASS (a clear 8-byte password after the
 //! addresses) and IPsec AH (HMAC-MD5-96 over the IP header, AH header and advert).
-//! Both exist only for VRRPv2 over IPv4.
+//! Both exist only for VRRPv2 over IPv4. keepalived's newer `auth_hmac` trailer (HMAC-SHA256,
+//! not in 2.2.7) is not implemented.
 
 pub mod ah;
 pub mod hmac;
