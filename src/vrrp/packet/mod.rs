@@ -212,7 +212,8 @@ pub enum DropReason {
     },
     BadType(u8),
     BadChecksum,
-    /// A multicast advert on a unicast instance, or a unicast one on a multicast instance.
+    /// A multicast advert on a unicast instance, or a unicast one on a multicast instance
+    /// (keepalived counts it over IPv4; over IPv6 it discards it silently before its checks).
     CastMismatch {
         multicast: bool,
     },
