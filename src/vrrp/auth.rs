@@ -1,1 +1,0 @@
-//! VRRP authentication: PASS and IPsec AH (HMAC-MD5-96). PLACEHOLDER.

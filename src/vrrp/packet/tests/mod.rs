@@ -1,0 +1,7 @@
+mod auth;
+mod captures;
+mod drops;
+mod emits;
+mod pcap;
+mod robust;
+mod samples;
