@@ -65,16 +65,16 @@ fn read_conf(text: &str) -> Conf {
 }
 
 /// The same file through our config reader (every interface taken to exist).
-fn load_config(text: &str, version: u8) -> Config {
+fn load_config(text: &str) -> Config {
     let mut d = Diagnostics::new();
     let mut cfg = Config::default();
-    let any = |_: &str| true;
+    fn any(_: &str) -> bool {
+        true
+    }
     for n in &tree_from_str(text, 0, &mut d) {
         let _ = global::parse_top(n, &mut cfg, &mut d)
-            || vrrp::parse_top_with(n, &mut cfg, &any, &mut d);
+            || vrrp::parse_top_with(n, &mut cfg, any, &mut d);
     }
-    // Until global_defs reads vrrp_version, supply the value the file gives.
-    cfg.global.vrrp_version.get_or_insert(version);
     vrrp::check::check_with(&mut cfg, &any, &mut d);
     assert!(!d.has_errors(), "{:?}", d.items());
     cfg
@@ -104,7 +104,7 @@ fn keepalived_captures_parse_check_and_reemit_identically() {
         let packets = vrrp_packets(&frames);
         assert!(packets.len() >= 2, "{name}: too few adverts");
         let unicast = !conf.peers.is_empty();
-        let cfg = load_config(&text, conf.version);
+        let cfg = load_config(&text);
         let inst = &cfg.vrrp.instances[0];
 
         // The sender's counters, replayed from their initial values.
