@@ -46,6 +46,8 @@ pub struct Fsm {
     /// Weight-0 trackers currently failed (keepalived counts them with the link in
     /// `num_script_if_fault`).
     pub(super) tracker_faults: u32,
+    /// `vrrp_startup_delay`: until then a BACKUP's down timer counts from this time.
+    pub(super) delayed_start: Option<Micros>,
     pub(super) stats: Stats,
 }
 
@@ -82,8 +84,14 @@ impl Fsm {
             if_addr: None,
             link_up: true,
             tracker_faults: 0,
+            delayed_start: None,
             stats: Stats::default(),
         }
+    }
+
+    /// From a checked config instance, with keepalived's built-in global defaults.
+    pub fn from_config(v: &crate::config::vrrp::VrrpInstance) -> Self {
+        Fsm::new(FsmConfig::from_config(v))
     }
 
     pub fn state(&self) -> State {
@@ -175,7 +183,10 @@ impl Fsm {
     pub(super) fn arm(&mut self, now: Micros) {
         self.sands = match self.state {
             State::Master => Some(now + self.cfg.advert_int),
-            State::Backup => Some(now + self.ms_down_timer),
+            State::Backup => match self.delayed_start {
+                Some(d) if now < d => Some(d + self.ms_down_timer),
+                _ => Some(now + self.ms_down_timer),
+            },
             _ => None,
         };
     }
@@ -199,6 +210,16 @@ impl Fsm {
         let from = self.state;
         self.state = to;
         push(acts, Action::StateChange { from, to, reason });
+    }
+
+    /// Starts the instance with global `vrrp_startup_delay`: until `now + delay`, every BACKUP
+    /// down timer is counted from the end of the delay (keepalived 2.2.7 still processes
+    /// adverts meanwhile).
+    pub fn start_delayed(&mut self, now: Micros, delay: Micros) -> Actions {
+        if self.state == State::Init && delay.0 != 0 {
+            self.delayed_start = Some(now + delay);
+        }
+        self.start(now)
     }
 
     /// Starts the instance (keepalived's vrrp_init_state): FAULT if the link is down or a

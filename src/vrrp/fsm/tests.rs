@@ -131,6 +131,24 @@ fn address_owner_takes_over_after_one_microsecond() {
 }
 
 #[test]
+fn startup_delay_counts_down_timers_from_its_end() {
+    let mut f = Fsm::new(cfg(100));
+    f.start_delayed(t(0), Micros::from_secs(10));
+    assert_eq!(f.next_deadline(), Some(t(10 * S + DOWN_100)));
+    f.on_advert(t(S), &adv("10.0.0.9", 150));
+    assert_eq!(f.next_deadline(), Some(t(10 * S + DOWN_100)));
+    f.on_advert(t(11 * S), &adv("10.0.0.9", 150));
+    assert_eq!(f.next_deadline(), Some(t(11 * S + DOWN_100)));
+    // The owner's 1 µs too.
+    let mut o = Fsm::new(FsmConfig {
+        initial_master: true,
+        ..cfg(255)
+    });
+    o.start_delayed(t(0), Micros::from_secs(10));
+    assert_eq!(o.next_deadline(), Some(t(10 * S + 1)));
+}
+
+#[test]
 fn backup_advert_restarts_the_down_timer() {
     let mut f = started(cfg(100));
     let a = f.on_advert(t(S), &adv("10.0.0.9", 150));
