@@ -764,3 +764,77 @@ fn nothing_on_the_hot_paths_allocates() {
     f.on_timer(t(210 * S));
     assert_eq!(scope.allocs(), 0);
 }
+
+/// What keepalived 2.2.7 did in a recorded run (two network namespaces, keepalived on one
+/// side with priority 100, v2, interval 1 s, a weight-0 track_file; adverts injected from
+/// the other side). Capture times, relative to keepalived's start, within a few ms:
+/// MASTER 3.61 (advert + 5 GARPs); adverts 4.61, 5.61; priority 50 in at 6.50 → advert and
+/// 5 GARPs at once, next adverts 7.50, 8.50; delayed GARPs 8.61; priority 200 in at 9.30 →
+/// BACKUP, silent; priority 0 in at 10.30 → MASTER at 10.91 (advert + 5 GARPs); the
+/// lower-priority delayed GARPs at 11.50 (the timer outlived the BACKUP spell); adverts 11.91,
+/// 12.91, 13.91; track file failed at 14.00 → two priority-0 adverts.
+#[test]
+fn replays_a_recorded_keepalived_run() {
+    let mut f = Fsm::new(FsmConfig {
+        src_ip: None,
+        ..cfg(100)
+    });
+    f.set_interface_addr(Some(ip("192.168.99.1")));
+    let peer = "192.168.99.2";
+    let ms = |x: u64| t(x * 1_000);
+    let inputs = [
+        (ms(6_500), Some(50u8)),
+        (ms(9_300), Some(200)),
+        (ms(10_300), Some(0)),
+        (ms(14_000), None),
+    ];
+    let mut out: heapless::Vec<(u64, Action), 64> = heapless::Vec::new();
+    let mut record = |now: Micros, acts: Actions| {
+        for a in acts {
+            if matches!(a, Action::SendAdvert { .. } | Action::SendGarps { .. }) {
+                let _ = out.push((now.0, a));
+            }
+        }
+    };
+    f.start(t(0));
+    let mut next_input = 0;
+    loop {
+        let input_at = inputs.get(next_input).map(|i| i.0);
+        let timer_at = f.next_deadline();
+        match (input_at, timer_at) {
+            (Some(i), Some(d)) if d < i => record(d, f.on_timer(d)),
+            (Some(i), _) => {
+                let acts = match inputs[next_input].1 {
+                    Some(p) => f.on_advert(i, &adv(peer, p)),
+                    None => f.tracker_fault(i),
+                };
+                record(i, acts);
+                next_input += 1;
+            }
+            _ => break,
+        }
+    }
+    let advert = |p| Action::SendAdvert { priority: p };
+    let garps = Action::SendGarps { repeat: 5 };
+    let expect = [
+        (3_609_375, advert(100)),
+        (3_609_375, garps),
+        (4_609_375, advert(100)),
+        (5_609_375, advert(100)),
+        (6_500_000, advert(100)),
+        (6_500_000, garps),
+        (7_500_000, advert(100)),
+        (8_500_000, advert(100)),
+        (8_609_375, garps),
+        (10_909_375, advert(100)),
+        (10_909_375, garps),
+        (11_500_000, garps),
+        (11_909_375, advert(100)),
+        (12_909_375, advert(100)),
+        (13_909_375, advert(100)),
+        (14_000_000, advert(0)),
+        (14_000_000, advert(0)),
+    ];
+    assert_eq!(out.as_slice(), expect);
+    assert_eq!(f.state(), State::Fault);
+}
