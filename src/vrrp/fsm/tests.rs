@@ -838,3 +838,44 @@ fn replays_a_recorded_keepalived_run() {
     assert_eq!(out.as_slice(), expect);
     assert_eq!(f.state(), State::Fault);
 }
+
+/// A second recorded run: priority 100 with `preempt_delay 3`, a peer at a higher address
+/// advertising priority 50 every second (once 100). keepalived's adverts were seen at
+/// 7.1099 s, 7.5014 s and 15.1103 s. The peer's packets came every second from 0.5 s, each
+/// 0.1-0.2 ms early; those just before each window closed (3.4998 s, 11.4999 s) were
+/// accepted. Inputs here are on the whole half-second, 100 µs early except the two that open
+/// a window.
+#[test]
+fn replays_a_recorded_preempt_delay_run() {
+    let mut f = Fsm::new(FsmConfig {
+        src_ip: None,
+        preempt_delay: Micros::from_secs(3),
+        ..cfg(100)
+    });
+    f.set_interface_addr(Some(ip("192.168.99.1")));
+    let mut inputs: heapless::Vec<(u64, u8), 16> = heapless::Vec::new();
+    for i in 0..15u64 {
+        let at = 500_000 + i * S - if i == 0 || i == 8 { 0 } else { 100 };
+        let _ = inputs.push((at, 50));
+    }
+    let _ = inputs.insert(8, (7_999_900, 100));
+    let mut sent: heapless::Vec<u64, 16> = heapless::Vec::new();
+    let mut keep = |now: Micros, acts: Actions| {
+        if acts.contains(&Action::SendAdvert { priority: 100 }) {
+            let _ = sent.push(now.0);
+        }
+    };
+    f.start(t(0));
+    for (at, prio) in inputs {
+        while let Some(d) = f.protocol_deadline().filter(|d| d.0 < at) {
+            keep(d, f.on_timer(d));
+        }
+        keep(t(at), f.on_advert(t(at), &adv("192.168.99.2", prio)));
+    }
+    let d = f.protocol_deadline().unwrap();
+    keep(d, f.on_timer(d));
+    // MASTER at 3.4999 + Master_Down; the 7.4999 advert answered; BACKUP at 7.9999 (equal
+    // priority, higher address); MASTER again at 11.4999 + Master_Down.
+    assert_eq!(sent.as_slice(), [7_109_275, 7_499_900, 15_109_275]);
+    assert_eq!(f.ignored(Ignored::LowerPriority), 6);
+}
