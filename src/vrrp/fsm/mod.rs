@@ -12,6 +12,7 @@
 //! action list is a fixed-capacity `heapless::Vec`.
 
 mod config;
+mod faults;
 mod instance;
 mod rx;
 mod timers;
