@@ -222,7 +222,7 @@ impl Fsm {
         self.start(now)
     }
 
-    /// Starts the instance (keepalived's vrrp_init_state): FAULT if the link is down or a
+    /// Starts the instance (keepalived's vrrp_init_state), after clearing leftover VIPs: FAULT if the link is down or a
     /// tracker failed; an address owner configured MASTER passes through BACKUP and takes over
     /// 1 µs later; every other instance (configured MASTER or not) starts as BACKUP with a
     /// full master-down interval.
@@ -231,6 +231,9 @@ impl Fsm {
         if self.state != State::Init {
             return acts;
         }
+        // Addresses left on the interface by an earlier run go first, as keepalived does for
+        // every instance on an interface that already existed (vrrp_restore_interfaces_startup).
+        push(&mut acts, Action::RemoveVips);
         let up = self.faults() == 0;
         if up && self.wantstate == State::Master && self.base_priority == 255 {
             // No log line and no notify for this BACKUP: keepalived sets it silently.

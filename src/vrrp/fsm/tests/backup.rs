@@ -10,6 +10,7 @@ fn starts_in_backup_and_takes_over_exactly_at_master_down() {
     assert_eq!(
         a.as_slice(),
         [
+            Action::RemoveVips,
             Action::StateChange {
                 from: State::Init,
                 to: State::Backup,
@@ -60,14 +61,17 @@ fn address_owner_takes_over_after_one_microsecond() {
         ..cfg(255)
     });
     let a = f.start(t(0));
-    // BACKUP is set silently: no notify.
+    // Leftover VIPs cleared; BACKUP is set silently: no notify.
     assert_eq!(
         a.as_slice(),
-        [Action::StateChange {
-            from: State::Init,
-            to: State::Backup,
-            reason: Reason::Startup
-        }]
+        [
+            Action::RemoveVips,
+            Action::StateChange {
+                from: State::Init,
+                to: State::Backup,
+                reason: Reason::Startup
+            }
+        ]
     );
     assert_eq!(f.next_deadline(), Some(t(1)));
     let a = f.on_timer(t(1));
