@@ -227,3 +227,39 @@ fn replays_a_recorded_preempt_delay_run() {
     assert_eq!(sent.as_slice(), [7_109_275, 7_499_900, 15_109_275]);
     assert_eq!(f.ignored(Ignored::LowerPriority), 6);
 }
+
+/// A recorded VRRPv3 run: priority 100, advert_int 1 s, a priority-200 master advertising
+/// every 500 ms from 0.5 s to 2.5 s. keepalived learnt the 500 ms interval, took over at
+/// 4.3064 s (2.5 + 3 × 0.5 + 156 × 50 × 625 / 16 µs = 4.304688 s, plus processing) and then
+/// advertised at its own 1 s (5.3067 s).
+#[test]
+fn replays_a_recorded_v3_run() {
+    let mut f = started(FsmConfig {
+        version: 3,
+        ..cfg(100)
+    });
+    for i in 1..=5u64 {
+        f.on_advert(t(i * S / 2), &RxAdvert::v3(ip("192.168.99.2"), 200, 50));
+    }
+    assert_eq!(f.protocol_deadline(), Some(t(4_304_687)));
+    f.on_timer(t(4_304_687));
+    assert_eq!(f.state(), State::Master);
+    assert_eq!(f.protocol_deadline(), Some(t(5_304_687)));
+}
+
+/// A recorded run of keepalived's down-timer quirk: priority 100 hears a priority-200 master
+/// at 0.5 s (deadline 4.109375 s), then a discarded priority-50 advert at 1.0 s (which leaves
+/// the deadline but sets the stored down interval to the 3.109375 s remaining), then a
+/// track_file raises it to 150 at 1.4 s. keepalived shifted the deadline by the new interval
+/// (3.4140625 s) minus the stored one: later, to 4.4140625 s. It took over at 4.4148 s.
+#[test]
+fn replays_a_recorded_priority_change_after_a_discarded_advert() {
+    let mut f = started(cfg(100));
+    f.on_advert(t(S / 2), &adv("192.168.99.2", 200));
+    f.on_advert(t(S), &adv("192.168.99.2", 50));
+    assert_eq!(f.protocol_deadline(), Some(t(4_109_375)));
+    f.set_effective_priority(t(1_400_000), 150);
+    assert_eq!(f.protocol_deadline(), Some(t(4_414_062)));
+    let a = f.on_timer(t(4_414_062));
+    assert!(a.contains(&Action::SendAdvert { priority: 150 }));
+}
