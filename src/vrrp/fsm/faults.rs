@@ -74,7 +74,8 @@ impl Fsm {
         }
     }
 
-    /// The interface went down: FAULT at once.
+    /// The interface went down: FAULT at once. A MASTER's two priority-0 adverts usually
+    /// cannot leave a downed link; keepalived sends them anyway and does not log the failure.
     pub fn link_down(&mut self, now: Micros) -> Actions {
         let mut acts = Actions::new();
         if self.link_up {

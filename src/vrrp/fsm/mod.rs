@@ -8,6 +8,10 @@
 //! adverts, and delayed GARP sets fire even after leaving MASTER (they then do nothing, as
 //! keepalived only sends them while its VIPs are set). Sync groups are not modelled here.
 //!
+//! The tests replay runs of the real keepalived 2.2.7 recorded in network namespaces
+//! (takeover times, preempt_delay windows, v3 interval learning, the down-timer shift after a
+//! discarded advert, delayed GARPs outliving a BACKUP spell, link down/up).
+//!
 //! Nothing here allocates: the instance, its config and its actions are `Copy` values and the
 //! action list is a fixed-capacity `heapless::Vec`.
 
