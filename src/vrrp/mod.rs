@@ -5,3 +5,4 @@ pub mod auth;
 pub mod child;
 pub mod fsm;
 pub mod packet;
+pub mod shell;

@@ -10,6 +10,8 @@
 #![allow(dead_code)]
 
 pub mod check;
+pub mod stats;
+pub mod vrrp;
 mod prereq;
 mod spawn;
 
