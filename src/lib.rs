@@ -8,4 +8,6 @@ pub mod cli;
 pub mod config;
 pub mod core;
 pub mod net;
+#[cfg(test)]
+mod testdata;
 pub mod vrrp;

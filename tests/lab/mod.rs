@@ -10,10 +10,10 @@
 #![allow(dead_code)]
 
 pub mod check;
-pub mod stats;
-pub mod vrrp;
 mod prereq;
 mod spawn;
+pub mod stats;
+pub mod vrrp;
 
 // Each test binary uses a different part of the helper.
 #[allow(unused_imports)]

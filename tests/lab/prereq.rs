@@ -47,8 +47,8 @@ pub fn require_program(test: &str, path: &str) -> bool {
 }
 
 /// The shared test data directory (keepalived's samples, captures): `$KEEPALIVED_SHARED`, else
-/// `../shared` beside the crate. The data is not part of the repository, so its absence is a skip
-/// (the caller reports it with [`skipped`]) even in CI.
+/// `../shared` beside the crate. The data is not part of the repository: outside CI its absence
+/// is a skip (the caller reports it with [`skipped`]); CI has it, so there it is a failure.
 pub fn shared_dir() -> Option<PathBuf> {
     let dir = match std::env::var_os("KEEPALIVED_SHARED") {
         Some(d) => PathBuf::from(d),
@@ -56,5 +56,8 @@ pub fn shared_dir() -> Option<PathBuf> {
             .join("..")
             .join("shared"),
     };
+    if !dir.is_dir() && in_ci() {
+        panic!("shared test data not found at {} (CI=true)", dir.display());
+    }
     dir.is_dir().then_some(dir)
 }

@@ -1,5 +1,3 @@
-use std::path::PathBuf;
-
 use super::*;
 use crate::config::diag::Severity;
 use crate::config::reader::tree_from_str;
@@ -361,20 +359,11 @@ fn scripts_that_exist_need_script_security() {
     assert!(!lvs(&missing).1.script_security_violation);
 }
 
-fn samples_dir() -> Option<PathBuf> {
-    let base = std::env::var_os("KEEPALIVED_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"));
-    let dir = base.join("keepalived-samples");
-    dir.is_dir().then_some(dir)
-}
-
 /// keepalived 2.2.7 `-t` on its own samples: the LVS side flags only the fwmark one, whose
 /// protocol line keepalived warns about without a line (we give the virtual_server's).
 #[test]
 fn keepalived_samples_are_judged_as_keepalived_does() {
-    let Some(dir) = samples_dir() else {
-        eprintln!("SKIPPED: keepalived samples not found");
+    let Some(dir) = crate::testdata::shared("keepalived-samples") else {
         return;
     };
     let expected: &[(&str, &[u32])] = &[

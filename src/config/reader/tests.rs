@@ -536,44 +536,12 @@ fn pwd_builtin_is_the_file_directory() {
     cleanup(&dir);
 }
 
-/// `$KEEPALIVED_SHARED`, else `../shared` beside the crate (or two levels up, from a worktree).
-fn shared_dir() -> PathBuf {
-    if let Some(p) = std::env::var_os("KEEPALIVED_SHARED") {
-        return PathBuf::from(p);
-    }
-    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let near = here.join("../shared");
-    if near.exists() {
-        return near;
-    }
-    let far = here.join("../../shared");
-    if far.exists() {
-        far
-    } else {
-        near
-    }
-}
-
 /// Every sample config of keepalived's doc/samples reads without a reader message.
 #[test]
 fn samples_read() {
-    let shared = shared_dir();
-    let dir = shared.join("keepalived-samples");
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        eprintln!("SKIPPED samples_read: no {}", dir.display());
+    let Some(files) = crate::testdata::samples() else {
         return;
     };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|f| f.to_str())
-                .is_some_and(|f| f.starts_with("keepalived.conf"))
-        })
-        .collect();
-    files.sort();
-    assert!(!files.is_empty(), "no samples in {}", dir.display());
     for f in &files {
         let (t, d) = load(f, true);
         assert!(d.items().is_empty(), "{}:\n{d}", f.display());
@@ -583,12 +551,10 @@ fn samples_read() {
 
 #[test]
 fn conditional_sample_keeps_the_lines_for_its_id() {
-    let shared = shared_dir();
-    let f = shared.join("keepalived-samples/keepalived.conf.conditional_conf");
-    if !f.exists() {
-        eprintln!("SKIPPED conditional_sample: no {}", f.display());
+    let Some(f) = crate::testdata::shared("keepalived-samples/keepalived.conf.conditional_conf")
+    else {
         return;
-    }
+    };
     for (id, ns, prio) in [
         ("high", Some("high"), Some("170")),
         ("low", Some("low"), Some("85")),

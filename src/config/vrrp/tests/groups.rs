@@ -118,17 +118,9 @@ fn unicast_instances_conflict_only_with_the_same_source_and_a_shared_peer() {
 /// `keepalived -t -l` in a namespace with eth0..eth3 and eth0.1).
 #[test]
 fn samples_flag_the_lines_keepalived_flags() {
-    let dir = std::env::var_os("KEEPALIVED_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"))
-        .join("keepalived-samples");
-    if !dir.is_dir() {
-        eprintln!(
-            "SKIPPED: no samples at {} (set KEEPALIVED_SHARED)",
-            dir.display()
-        );
+    let Some(dir) = crate::testdata::shared("keepalived-samples") else {
         return;
-    }
+    };
     // A script block left without `script` is reported at its closing brace (line 13), then
     // the instance's reference to it (25). The reader does not do `@id` lines yet: with no
     // config id every `@` line is dropped, which is what is done here.

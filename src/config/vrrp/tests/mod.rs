@@ -1,5 +1,3 @@
-use std::path::PathBuf;
-
 use super::super::diag::{Diagnostics, Severity};
 use super::super::reader::tree_from_str;
 use super::super::track::{split_cmd, ParamMatch, Weight};

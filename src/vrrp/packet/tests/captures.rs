@@ -3,11 +3,12 @@
 
 use std::net::IpAddr;
 
-use super::pcap::{frames, shared_dir, vrrp_packets};
+use super::pcap::vrrp_packets;
 use crate::config::diag::Diagnostics;
 use crate::config::reader::tree_from_str;
 use crate::config::{global, vrrp, Config};
 use crate::core::time::Micros;
+use crate::testdata::{pcap::frames, shared};
 use crate::vrrp::auth::{AhState, Auth};
 use crate::vrrp::packet::{
     check, emit, parse, IpId, Local, Rx, Tx, V3Checksum, VipCheck, MCAST_GROUP4,
@@ -91,12 +92,10 @@ const CAPTURES: [&str; 6] = [
 
 #[test]
 fn keepalived_captures_parse_check_and_reemit_identically() {
-    let Some(dir) = shared_dir() else {
-        println!("SKIPPED: no captures (set KEEPALIVED_SHARED to the shared directory)");
+    let Some(cap) = shared("captures") else {
         return;
     };
     for name in CAPTURES {
-        let cap = dir.join("captures");
         let text = std::fs::read_to_string(cap.join(format!("{name}.conf"))).unwrap();
         let conf = read_conf(&text);
         let file = std::fs::read(cap.join(format!("{name}.pcap"))).unwrap();
