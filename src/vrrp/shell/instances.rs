@@ -188,3 +188,55 @@ pub fn build(cfg: &Config, idx: usize, ifaces: &Ifaces, pool: &mut Pool) -> Opti
         timer: None,
     })
 }
+
+/// What decides whether a reload may keep a running instance as it is: its settings without
+/// their places in the file, plus the global settings instances inherit.
+pub fn fingerprint(cfg: &Config, idx: usize) -> String {
+    let g = &cfg.global;
+    let text = format!(
+        "{:?}|{:?}|{:?}|{:?}|{:?}",
+        cfg.vrrp.instances[idx], g.garp, g.vrrp, g.default_interface, g.vrrp_version
+    );
+    strip_places(&text)
+}
+
+/// Drops `Loc { .. }` values and `end_line: N` from a Debug rendering.
+fn strip_places(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    loop {
+        let loc = rest.find("Loc {");
+        let end = rest.find("end_line: ");
+        let Some(at) = [loc, end].into_iter().flatten().min() else {
+            out.push_str(rest);
+            return out;
+        };
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let skip = if rest.starts_with("Loc {") {
+            rest.find('}').map_or(rest.len(), |e| e + 1)
+        } else {
+            let digits = rest["end_line: ".len()..]
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(rest.len() - "end_line: ".len());
+            "end_line: ".len() + digits
+        };
+        rest = &rest[skip..];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strip_places;
+
+    #[test]
+    fn places_are_left_out_of_fingerprints() {
+        let a = "X { loc: Loc { file: 0, line: 3 }, end_line: 12, vips: [A { loc: Loc { file: 0, line: 5 }, addr: 1 }] }";
+        let b = "X { loc: Loc { file: 1, line: 9 }, end_line: 40, vips: [A { loc: Loc { file: 0, line: 7 }, addr: 1 }] }";
+        assert_eq!(strip_places(a), strip_places(b));
+        assert_ne!(
+            strip_places(a),
+            strip_places(&b.replace("addr: 1", "addr: 2"))
+        );
+    }
+}

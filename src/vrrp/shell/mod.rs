@@ -108,44 +108,106 @@ impl<'o> Shell<'o> {
                 self.insts.push(inst);
             }
         }
-        for (i, (_, s)) in self.pool.socks.iter().enumerate() {
-            if let Err(e) = lp.register(s.rx_fd(), SOCK_TOKEN_BASE + i, Interest::READABLE) {
-                error!("cannot watch a VRRP socket: {e}");
-            }
-        }
-        let now = Micros::now();
-        let delay = self.cfg.global.startup_delay();
+        self.pool.register_new(lp, SOCK_TOKEN_BASE);
         for i in 0..self.insts.len() {
-            let up = self
-                .ifaces
-                .by_index(self.insts[i].ifindex)
-                .is_some_and(|f| f.up);
-            if !up {
-                // Marks the link down before start, which then goes to FAULT.
-                let _ = self.insts[i].fsm.link_down(now);
-            }
-            let acts = self.insts[i].fsm.start_delayed(now, delay);
-            self.apply(lp, i, &acts);
+            self.start_one(lp, i);
         }
     }
 
-    /// Stops every instance (priority 0 from masters, VIPs removed) and closes their sockets.
-    fn stop_all(&mut self, lp: &mut EventLoop) {
+    fn start_one(&mut self, lp: &mut EventLoop, i: usize) {
         let now = Micros::now();
-        for i in 0..self.insts.len() {
-            let acts = self.insts[i].fsm.stop(now);
-            self.apply(lp, i, &acts);
+        let delay = self.cfg.global.startup_delay();
+        let up = self
+            .ifaces
+            .by_index(self.insts[i].ifindex)
+            .is_some_and(|f| f.up);
+        if !up {
+            // Marks the link down before start, which then goes to FAULT.
+            let _ = self.insts[i].fsm.link_down(now);
         }
-        for inst in &mut self.insts {
+        let acts = self.insts[i].fsm.start_delayed(now, delay);
+        self.apply(lp, i, &acts);
+    }
+
+    /// Stops instance `i` (priority 0 from a master, VIPs removed) and disarms its timer.
+    fn stop_one(&mut self, lp: &mut EventLoop, i: usize) {
+        let acts = self.insts[i].fsm.stop(Micros::now());
+        self.apply(lp, i, &acts);
+        if let Some((id, _)) = self.insts[i].timer.take() {
+            lp.cancel_timer(id);
+        }
+    }
+
+    /// Stops every instance and closes their sockets.
+    fn stop_all(&mut self, lp: &mut EventLoop) {
+        for i in 0..self.insts.len() {
+            self.stop_one(lp, i);
+        }
+        self.insts.clear();
+        self.pool.close_unused(lp, |_| false);
+    }
+
+    /// Switches to `new`: instances whose settings did not change keep running untouched
+    /// (state, timers, counters); the others are stopped, and new ones started.
+    fn reload(&mut self, lp: &mut EventLoop, new: Config) {
+        let old_prints: Vec<String> = self
+            .insts
+            .iter()
+            .map(|x| instances::fingerprint(&self.cfg, x.idx))
+            .collect();
+        let new_prints: Vec<(String, String)> = (0..new.vrrp.instances.len())
+            .map(|i| {
+                (
+                    new.vrrp.instances[i].name.clone(),
+                    instances::fingerprint(&new, i),
+                )
+            })
+            .collect();
+        let mut keep: Vec<Option<usize>> = Vec::new();
+        for (i, print) in old_prints.iter().enumerate() {
+            let name = &self.insts[i].name;
+            let to = new_prints.iter().position(|(n, p)| n == name && p == print);
+            keep.push(to);
+            if to.is_none() {
+                self.stop_one(lp, i);
+            }
+        }
+        let mut kept: Vec<Option<Inst>> = (0..new.vrrp.instances.len()).map(|_| None).collect();
+        for (inst, to) in std::mem::take(&mut self.insts).into_iter().zip(keep) {
+            let Some(to) = to else { continue };
+            let mut inst = inst;
             if let Some((id, _)) = inst.timer.take() {
                 lp.cancel_timer(id);
             }
+            inst.idx = to;
+            kept[to] = Some(inst);
         }
-        for (_, s) in &self.pool.socks {
-            let _ = lp.deregister(s.rx_fd());
+        self.cfg = new;
+        self.ifaces.refresh(&mut self.rtnl);
+        let mut fresh = Vec::new();
+        for (idx, k) in kept.into_iter().enumerate() {
+            match k {
+                Some(inst) => self.insts.push(inst),
+                None => {
+                    if let Some(inst) =
+                        instances::build(&self.cfg, idx, &self.ifaces, &mut self.pool)
+                    {
+                        fresh.push(self.insts.len());
+                        self.insts.push(inst);
+                    }
+                }
+            }
         }
-        self.insts.clear();
-        self.pool = Pool::new();
+        let used: Vec<usize> = self.insts.iter().map(|x| x.sock).collect();
+        self.pool.close_unused(lp, |i| used.contains(&i));
+        self.pool.register_new(lp, SOCK_TOKEN_BASE);
+        for i in 0..self.insts.len() {
+            if fresh.contains(&i) {
+                self.start_one(lp, i);
+            } else {
+                self.rearm(lp, i);
+            }
+        }
     }
 
     /// Carries out `acts` of instance `i`, then re-arms its timer.
@@ -214,10 +276,7 @@ impl<'o> Shell<'o> {
             libc::SIGHUP => {
                 info!("Reloading");
                 if let Some(new) = child::reload_config(self.opts) {
-                    self.stop_all(lp);
-                    self.cfg = new;
-                    self.ifaces.refresh(&mut self.rtnl);
-                    self.start(lp);
+                    self.reload(lp, new);
                     info!("Reload complete");
                 }
             }
