@@ -198,30 +198,108 @@ fn two_of_ours_elect_the_higher_and_fail_over() {
     drop(a);
 }
 
-/// Ours and keepalived on one switch, `hi` with priority 200 and `lo` with 100.
-fn against_keepalived(ours_high: bool) {
+/// How the two routers of a mixed test are set up.
+#[derive(Clone, Copy)]
+enum Variant {
+    /// VRRPv2 multicast over IPv4, no authentication.
+    V2,
+    /// VRRPv2 multicast with a password.
+    V2Pass,
+    /// VRRPv2 unicast with IPsec AH.
+    UnicastAh,
+    /// VRRPv3 multicast over IPv6 with a 0.5 s interval.
+    V3Ipv6,
+}
+
+impl Variant {
+    /// Config of the router at lab address `me` (1 or 2) with peer `peer`.
+    fn conf(self, prio: u8, me: u8, peer: u8) -> String {
+        let (vip, extra) = match self {
+            Variant::V2 => ("10.63.0.100/24".to_string(), String::new()),
+            Variant::V2Pass => (
+                "10.63.0.100/24".to_string(),
+                "  authentication {\n    auth_type PASS\n    auth_pass s3cret\n  }\n".to_string(),
+            ),
+            Variant::UnicastAh => (
+                "10.63.0.100/24".to_string(),
+                format!(
+                    "  unicast_src_ip 10.63.0.{me}\n  unicast_peer {{\n    10.63.0.{peer}\n  }}\n  \
+                     authentication {{\n    auth_type AH\n    auth_pass k3y\n  }}\n"
+                ),
+            ),
+            Variant::V3Ipv6 => ("fd63::100/64".to_string(), "  version 3\n".to_string()),
+        };
+        let int = self.advert();
+        format!(
+            "vrrp_instance VI_1 {{\n  state BACKUP\n  interface eth0\n  virtual_router_id 51\n  \
+             priority {prio}\n  advert_int {int}\n{extra}  virtual_ipaddress {{\n    {vip}\n  }}\n}}\n"
+        )
+    }
+
+    fn advert(self) -> f64 {
+        match self {
+            Variant::V3Ipv6 => 0.5,
+            _ => ADVERT,
+        }
+    }
+
+    fn vip(self) -> &'static str {
+        match self {
+            Variant::V3Ipv6 => "fd63::100",
+            _ => "10.63.0.100",
+        }
+    }
+
+    fn down_interval(self, prio: u8) -> Duration {
+        let a = self.advert();
+        let skew = match self {
+            Variant::V3Ipv6 => (256.0 - f64::from(prio)) * a / 256.0,
+            _ => (256.0 - f64::from(prio)) / 256.0,
+        };
+        Duration::from_secs_f64(3.0 * a + skew)
+    }
+}
+
+/// Ours and keepalived on one switch, the one named by `ours_high` with priority 200, the other
+/// with 100: the higher must be MASTER with the VIP, the lower BACKUP without it.
+fn against_keepalived(v: Variant, ours_high: bool) {
     let mut lab = Lab::new(if ours_high { "smoke3h" } else { "smoke3l" });
     lab.switch("sw", &[("o", "eth0"), ("k", "eth0")]);
     lab.addr("o", "eth0", "10.63.0.1/24");
     lab.addr("k", "eth0", "10.63.0.2/24");
-    let vip = "10.63.0.100/24";
+    lab.addr("o", "eth0", "fd63::1/64");
+    lab.addr("k", "eth0", "fd63::2/64");
+    // A tentative link-local address (DAD still running) cannot be an IPv6 advert's source.
+    for ns in ["o", "k"] {
+        assert!(
+            wait_until(Duration::from_secs(10), || {
+                let out = lab.exec(
+                    ns,
+                    &["ip", "-6", "addr", "show", "dev", "eth0", "tentative"],
+                );
+                out.stdout.is_empty()
+            }),
+            "DAD did not finish in {ns}"
+        );
+    }
     let (po, pk) = if ours_high { (200, 100) } else { (100, 200) };
-    let ours = start(&mut lab, "o", OURS, &conf("BACKUP", po, vip), &[]);
-    let theirs = start(&mut lab, "k", KEEPALIVED, &conf("BACKUP", pk, vip), &[]);
+    let ours = start(&mut lab, "o", OURS, &v.conf(po, 1, 2), &[]);
+    let theirs = start(&mut lab, "k", KEEPALIVED, &v.conf(pk, 2, 1), &[]);
     let (hi, lo, hi_ns, lo_ns) = if ours_high {
         (&ours, &theirs, "o", "k")
     } else {
         (&theirs, &ours, "k", "o")
     };
-    let limit = down_interval(200) + MARGIN;
+    let limit = v.down_interval(200) + MARGIN;
     assert!(
         wait_until(limit, || is_master(hi)
-            && lab.has_addr(hi_ns, "eth0", "10.63.0.100")),
-        "{hi_ns} not MASTER within {limit:?}:\n{}",
-        hi.log()
+            && lab.has_addr(hi_ns, "eth0", v.vip())),
+        "{hi_ns} not MASTER within {limit:?}:\n{}\n---\n{}",
+        hi.log(),
+        lo.log()
     );
     assert!(
-        !wait_until(down_interval(100) + Duration::from_secs(2), || is_master(
+        !wait_until(v.down_interval(100) + Duration::from_secs(2), || is_master(
             lo
         )),
         "{lo_ns} became MASTER too:\n{}\n---\n{}",
@@ -229,7 +307,7 @@ fn against_keepalived(ours_high: bool) {
         hi.log()
     );
     assert!(lo.log().contains("(VI_1) Entering BACKUP STATE"));
-    assert!(!lab.has_addr(lo_ns, "eth0", "10.63.0.100"));
+    assert!(!lab.has_addr(lo_ns, "eth0", v.vip()));
 }
 
 fn keepalived_present(test: &str) -> bool {
@@ -239,13 +317,37 @@ fn keepalived_present(test: &str) -> bool {
 #[test]
 fn keepalived_higher_is_master_over_ours() {
     if keepalived_present("keepalived_higher_is_master_over_ours") {
-        against_keepalived(false);
+        against_keepalived(Variant::V2, false);
     }
 }
 
 #[test]
 fn ours_higher_is_master_over_keepalived() {
     if keepalived_present("ours_higher_is_master_over_keepalived") {
-        against_keepalived(true);
+        against_keepalived(Variant::V2, true);
+    }
+}
+
+#[test]
+fn keepalived_and_ours_agree_with_a_password() {
+    if keepalived_present("keepalived_and_ours_agree_with_a_password") {
+        against_keepalived(Variant::V2Pass, true);
+        against_keepalived(Variant::V2Pass, false);
+    }
+}
+
+#[test]
+fn keepalived_and_ours_agree_over_unicast_with_ah() {
+    if keepalived_present("keepalived_and_ours_agree_over_unicast_with_ah") {
+        against_keepalived(Variant::UnicastAh, true);
+        against_keepalived(Variant::UnicastAh, false);
+    }
+}
+
+#[test]
+fn keepalived_and_ours_agree_with_vrrpv3_over_ipv6() {
+    if keepalived_present("keepalived_and_ours_agree_with_vrrpv3_over_ipv6") {
+        against_keepalived(Variant::V3Ipv6, true);
+        against_keepalived(Variant::V3Ipv6, false);
     }
 }
