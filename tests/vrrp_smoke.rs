@@ -78,20 +78,43 @@ fn stat_after(text: &str, section: &str, key: &str) -> Option<u64> {
     line.split(':').nth(1)?.trim().parse().ok()
 }
 
-/// Asks the VRRP child for its stats and returns (adverts sent, allocations).
-fn stats(pid: i32) -> Option<(u64, u64)> {
+/// Asks the VRRP child for its stats and returns (adverts `key` ("Sent:" or "Received:"),
+/// allocations).
+fn stats(pid: i32, key: &str) -> Option<(u64, u64)> {
     let _ = std::fs::remove_file(STATS);
     // SAFETY: kill(2) on our own lab's VRRP child.
     unsafe { libc::kill(pid, libc::SIGUSR2) };
     let mut got = None;
     wait_until(Duration::from_secs(3), || {
         let t = std::fs::read_to_string(STATS).unwrap_or_default();
-        let sent = stat_after(&t, "Advertisements:", "Sent:");
+        let sent = stat_after(&t, "Advertisements:", key);
         let allocs = stat_after(&t, "Allocations", "Allocations:");
         got = sent.zip(allocs);
         got.is_some()
     });
     got
+}
+
+/// Reads the stats twice, at least three adverts (sent or received, `key`) apart: the
+/// allocation count, which leaves out the stats dumps themselves, must not grow.
+fn steady_without_allocations(pid: i32, key: &str) {
+    let (n0, allocs0) = stats(pid, key).expect("stats with an Allocations line");
+    let mut last = (n0, allocs0);
+    assert!(
+        wait_until(Duration::from_secs_f64(4.0 * ADVERT) + MARGIN, || {
+            if let Some(s) = stats(pid, key) {
+                last = s;
+            }
+            last.0 >= n0 + 3
+        }),
+        "adverts not counted: {last:?}"
+    );
+    assert_eq!(
+        last.1,
+        allocs0,
+        "allocations grew over {} adverts {key}",
+        last.0 - n0
+    );
 }
 
 #[test]
@@ -121,23 +144,7 @@ fn alone_becomes_master_and_cleans_up_on_sigterm() {
 
     // Steady MASTER: a few adverts must not allocate.
     let pid = vrrp_pid(&lab, "r").expect("VRRP child pidfile");
-    let (sent0, allocs0) = stats(pid).expect("stats with an Allocations line");
-    let mut last = (sent0, allocs0);
-    assert!(
-        wait_until(Duration::from_secs_f64(4.0 * ADVERT) + MARGIN, || {
-            if let Some(s) = stats(pid) {
-                last = s;
-            }
-            last.0 >= sent0 + 3
-        }),
-        "adverts not counted: {last:?}"
-    );
-    assert_eq!(
-        last.1,
-        allocs0,
-        "allocations grew while MASTER sent {} adverts",
-        last.0 - sent0
-    );
+    steady_without_allocations(pid, "Sent:");
 
     ours.signal(libc::SIGTERM);
     let st = ours.wait_timeout(Duration::from_secs(10));
@@ -161,7 +168,13 @@ fn two_of_ours_elect_the_higher_and_fail_over() {
     lab.addr("b", "eth0", "10.62.0.2/24");
     let vip = "10.62.0.100/24";
     let a = start(&mut lab, "a", OURS, &conf("BACKUP", 200, vip), &[]);
-    let b = start(&mut lab, "b", OURS, &conf("BACKUP", 100, vip), &[]);
+    let b = start(
+        &mut lab,
+        "b",
+        OURS,
+        &conf("BACKUP", 100, vip),
+        &["--mem-check"],
+    );
     let limit = down_interval(200) + MARGIN;
     assert!(
         wait_until(limit, || is_master(&a)
@@ -178,6 +191,9 @@ fn two_of_ours_elect_the_higher_and_fail_over() {
         b.log()
     );
     assert!(!lab.has_addr("b", "eth0", "10.62.0.100"));
+    // Steady BACKUP: receiving adverts must not allocate.
+    let pid = vrrp_pid(&lab, "b").expect("VRRP child pidfile");
+    steady_without_allocations(pid, "Received:");
 
     kill9_namespace(&mut lab, "a");
     let killed = Instant::now();

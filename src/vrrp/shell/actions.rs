@@ -11,8 +11,8 @@ use crate::net::garp::{self, GARP_FRAME_LEN, NA_FRAME_LEN};
 use crate::net::rtnl::{AddrSpec, IFA_F_NODAD, RT_SCOPE_UNIVERSE};
 use crate::net::vrrp_socket::Mode;
 use crate::vrrp::auth::Auth;
-use crate::vrrp::fsm::{Action, Actions, Reason};
-use crate::vrrp::packet::{self, Tx, V3Checksum, VRRP_TTL};
+use crate::vrrp::fsm::{Action, Actions, Reason, State};
+use crate::vrrp::packet::{self, Tx, VRRP_TTL};
 
 impl Shell<'_> {
     pub(super) fn act(&mut self, lp: &mut EventLoop, i: usize, a: &Action, all: &Actions) {
@@ -34,7 +34,14 @@ impl Shell<'_> {
                 to,
                 reason: reason @ Reason::Startup,
             } => self.log_state_change(i, from, to, reason, all),
-            Action::StateChange { .. } => {}
+            Action::StateChange { from, to, .. } => {
+                let ah = &mut self.insts[i].ah;
+                match (from, to) {
+                    (_, State::Master) => ah.became_master(),
+                    (State::Master, _) => ah.yielded(),
+                    _ => {}
+                }
+            }
             Action::Notify(state) => self.notify(lp, i, state),
             Action::NotifyMasterRxLowerPri => self.notify_lower_prio(lp, i),
             Action::NotifyPriority { .. } => {}
@@ -66,12 +73,7 @@ impl Shell<'_> {
         } else {
             0
         };
-        let checksum = V3Checksum::for_instance(
-            v.v3_checksum_as_v2,
-            v.old_unicast_checksum,
-            unicast,
-            super::instances::group4(&self.cfg),
-        );
+        let checksum = inst.checksum;
         let mut tx = Tx {
             version: inst.fsm.config().version,
             vrid: inst.vrid,
@@ -197,40 +199,40 @@ impl Shell<'_> {
         }
     }
 
+    /// `repeat` rounds over every VIP and eVIP, in keepalived's order and words.
     fn send_garps(&mut self, i: usize, repeat: u32) {
         let v = &self.cfg.vrrp.instances[self.insts[i].idx];
         let name = &self.insts[i].name;
         let Some(sock) = self.garp.as_ref() else {
             return;
         };
-        let mut first = true;
-        for a in v.vips.iter().chain(v.evips.iter()) {
-            let info = match &a.dev {
-                Some(d) => self.ifaces.by_name(d),
-                None => self.ifaces.by_index(self.insts[i].ifindex),
-            };
-            let Some(info) = info else { continue };
-            if first {
-                info!(
-                    "({name}) Sending/queueing gratuitous ARPs on {} for {}",
-                    info.name, a.addr
-                );
-                first = false;
-            }
-            for _ in 0..repeat {
+        for round in 0..repeat {
+            for a in v.vips.iter().chain(v.evips.iter()) {
+                let info = match &a.dev {
+                    Some(d) => self.ifaces.by_name(d),
+                    None => self.ifaces.by_index(self.insts[i].ifindex),
+                };
+                let Some(info) = info else { continue };
+                let what = if a.addr.is_ipv4() {
+                    "gratuitous ARP"
+                } else {
+                    "unsolicited neighbour advert"
+                };
+                if round == 0 {
+                    info!(
+                        "({name}) Sending/queueing {what}s on {} for {}",
+                        info.name, a.addr
+                    );
+                }
+                info!("Sending {what} on {} for {}", info.name, a.addr);
                 let r = match a.addr {
                     IpAddr::V4(ip) => {
                         let mut buf = [0u8; GARP_FRAME_LEN];
-                        info!("Sending gratuitous ARP on {} for {ip}", info.name);
                         sock.send(info.ifindex, garp::build_garp(&mut buf, info.mac, ip))
                     }
                     IpAddr::V6(ip) => {
                         let mut buf = [0u8; NA_FRAME_LEN];
                         let router = garp::ipv6_forwarding(&info.name);
-                        info!(
-                            "Sending unsolicited Neighbour Advert on {} for {ip}",
-                            info.name
-                        );
                         sock.send(
                             info.ifindex,
                             garp::build_unsolicited_na(&mut buf, info.mac, ip, router),
@@ -238,7 +240,7 @@ impl Shell<'_> {
                     }
                 };
                 if let Err(e) = r {
-                    log::debug!("gratuitous ARP on {}: {e}", info.name);
+                    log::debug!("{what} on {}: {e}", info.name);
                 }
             }
         }

@@ -12,7 +12,7 @@ use crate::core::timer::TimerId;
 use crate::net::vrrp_socket::{Mode, IPPROTO_AH, IPPROTO_VRRP, VRRP_GROUP_V4, VRRP_GROUP_V6};
 use crate::vrrp::auth::{AhState, Auth};
 use crate::vrrp::fsm::{Fsm, FsmConfig, GlobalVrrpDefaults};
-use crate::vrrp::packet::{self, IpId};
+use crate::vrrp::packet::{self, IpId, V3Checksum};
 
 /// Counters keepalived keeps that the state machine does not (packet and auth errors).
 #[derive(Clone, Copy, Debug, Default)]
@@ -45,6 +45,9 @@ pub struct Inst {
     pub ah: AhState,
     pub auth: Auth,
     pub drops: Drops,
+    /// How VRRPv3/IPv4 checksums are made and checked; a unicast instance switches to the old
+    /// unicast rule when its peer turns out to use it.
+    pub checksum: V3Checksum,
     pub timer: Option<(TimerId, Micros)>,
 }
 
@@ -185,6 +188,12 @@ pub fn build(cfg: &Config, idx: usize, ifaces: &Ifaces, pool: &mut Pool) -> Opti
             Auth::None
         },
         drops: Drops::default(),
+        checksum: V3Checksum::for_instance(
+            v.v3_checksum_as_v2,
+            v.old_unicast_checksum,
+            v.resolved.unicast,
+            group4(cfg),
+        ),
         timer: None,
     })
 }

@@ -11,7 +11,7 @@ use crate::core::event_loop::EventLoop;
 use crate::core::time::Micros;
 use crate::net::rtnl::Event as NlEvent;
 use crate::vrrp::fsm::{RxAdvert, State};
-use crate::vrrp::packet::{self, Advert, DropCounter, DropReason, Local, Rx};
+use crate::vrrp::packet::{self, Advert, DropCounter, DropReason, Local, Rx, V3Checksum};
 
 /// Stop reading one socket after this many packets so the others get their turn.
 const MAX_BURST: usize = 64;
@@ -63,8 +63,22 @@ impl Shell<'_> {
             let inst = &mut self.insts[i];
             local.backup = inst.fsm.state() == State::Backup;
             local.owner_ignores = cfg_inst.owner_ignore_adverts && inst.fsm.base_priority() == 255;
+            local.checksum = inst.checksum;
             let acts = match packet::check(&adv, &local, &mut inst.ah) {
-                Ok(_) => {
+                Ok(ok) => {
+                    if ok.old_unicast_checksum {
+                        if let V3Checksum::Detect(g) = inst.checksum {
+                            info!("({}) Setting old_unicast_checksum", inst.name);
+                            inst.checksum = V3Checksum::OldUnicast(g);
+                        }
+                    }
+                    let master = inst.fsm.state() == State::Master;
+                    if let (true, Some(ah)) = (master, adv.ah) {
+                        if adv.priority < inst.fsm.effective_priority() {
+                            // keepalived's master continues above a lower sender's sequence.
+                            inst.ah.sync_from_lower(ah.seq);
+                        }
+                    }
                     let ra = RxAdvert {
                         src: adv.src,
                         version: adv.version,
