@@ -31,7 +31,7 @@ impl Shell<'_> {
             // Other changes are logged before the list is carried out.
             Action::StateChange {
                 from,
-                to,
+                to: to @ State::Backup,
                 reason: reason @ Reason::Startup,
             } => self.log_state_change(i, from, to, reason, all),
             Action::StateChange { from, to, .. } => {

@@ -28,7 +28,7 @@ use crate::core::time::Micros;
 use crate::core::watchdog::{child, link};
 use crate::net::garp::GarpSocket;
 use crate::net::rtnl::{Reflector, Rtnl};
-use crate::vrrp::fsm::{Action, Actions, Reason};
+use crate::vrrp::fsm::{Action, Actions, Reason, State};
 
 use ifaces::Ifaces;
 use instances::Inst;
@@ -212,11 +212,13 @@ impl<'o> Shell<'o> {
 
     /// Carries out `acts` of instance `i`, then re-arms its timer.
     fn apply(&mut self, lp: &mut EventLoop, i: usize, acts: &Actions) {
-        // keepalived logs a new state before what it does on entering it, except at start,
-        // where leftover VIPs go first.
+        // keepalived logs a new state before what it does on entering it, except at start
+        // into BACKUP, where leftover VIPs go first.
         for a in acts.iter() {
             match *a {
-                Action::StateChange { from, to, reason } if reason != Reason::Startup => {
+                Action::StateChange { from, to, reason }
+                    if reason != Reason::Startup || to == State::Fault =>
+                {
                     self.log_state_change(i, from, to, reason, acts)
                 }
                 _ => {}

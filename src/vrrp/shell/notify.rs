@@ -23,8 +23,16 @@ impl Shell<'_> {
         match (to, reason) {
             // An owner passes through BACKUP silently at start (no notify follows).
             (State::Backup, Reason::Startup) if !all.contains(&Action::Notify(State::Backup)) => {}
-            (State::Backup | State::Fault, Reason::Startup) => {
-                info!("({name}) Entering {} STATE (init)", to.name())
+            (State::Backup, Reason::Startup) => info!("({name}) Entering BACKUP STATE (init)"),
+            (State::Fault, Reason::Startup) => {
+                let down = self.ifaces.by_index(inst.ifindex).is_some_and(|f| !f.up);
+                if down {
+                    info!(
+                        "({name}): entering FAULT state (interface {} down)",
+                        inst.ifname
+                    );
+                }
+                info!("({name}) entering FAULT state")
             }
             (State::Master, r) => {
                 match r {

@@ -236,3 +236,32 @@ fn count_drop(d: &mut super::instances::Drops, why: &DropReason) {
         None => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vrrp::shell::instances::Drops;
+
+    #[test]
+    fn drops_land_in_keepalived_counters() {
+        let mut d = Drops::default();
+        count_drop(&mut d, &DropReason::IntervalMismatch { got_secs: 2 });
+        count_drop(&mut d, &DropReason::BadTtl(64));
+        count_drop(&mut d, &DropReason::BadPassword);
+        count_drop(&mut d, &DropReason::BadIcv);
+        count_drop(&mut d, &DropReason::AuthTypeMismatch { got: 1, want: 0 });
+        count_drop(&mut d, &DropReason::CastMismatch { multicast: true });
+        count_drop(&mut d, &DropReason::BadChecksum);
+        assert_eq!(
+            (
+                d.interval,
+                d.ttl,
+                d.auth_failure,
+                d.auth_type_mismatch,
+                d.addr_list
+            ),
+            (1, 1, 2, 1, 1)
+        );
+        assert_eq!(d.length + d.invalid_type + d.auth_invalid_type, 0);
+    }
+}
