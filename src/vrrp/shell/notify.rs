@@ -35,10 +35,12 @@ impl Shell<'_> {
                 info!("({name}) entering FAULT state")
             }
             (State::Master, r) => {
-                match r {
-                    Reason::MasterNoResponse => info!("({name}) Receive advertisement timeout"),
-                    Reason::Priority0 => info!("({name}) Backup received priority 0 advertisement"),
-                    _ => {}
+                // Every takeover by the down timer, an owner's at start included.
+                if matches!(
+                    r,
+                    Reason::MasterNoResponse | Reason::Preempted | Reason::Priority0
+                ) {
+                    info!("({name}) Receive advertisement timeout");
                 }
                 info!("({name}) Entering MASTER STATE")
             }

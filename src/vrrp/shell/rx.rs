@@ -10,7 +10,7 @@ use crate::config::vrrp::Family;
 use crate::core::event_loop::EventLoop;
 use crate::core::time::Micros;
 use crate::net::rtnl::Event as NlEvent;
-use crate::vrrp::fsm::{RxAdvert, State};
+use crate::vrrp::fsm::{Ignored, RxAdvert, State};
 use crate::vrrp::packet::{self, Advert, DropCounter, DropReason, Local, Rx, V3Checksum};
 
 /// Stop reading one socket after this many packets so the others get their turn.
@@ -85,7 +85,18 @@ impl Shell<'_> {
                         priority: adv.priority,
                         advert_int: adv.advert_int(),
                     };
-                    inst.fsm.on_advert(now, &ra)
+                    if adv.priority == 0 && inst.fsm.state() == State::Backup {
+                        info!("({}) Backup received priority 0 advertisement", inst.name);
+                    }
+                    let lower = inst.fsm.ignored(Ignored::LowerPriority);
+                    let acts = inst.fsm.on_advert(now, &ra);
+                    if inst.fsm.ignored(Ignored::LowerPriority) != lower {
+                        info!(
+                            "({}) received lower priority ({}) advert from {} - discarding",
+                            inst.name, adv.priority, adv.src
+                        );
+                    }
+                    acts
                 }
                 Err(why) => {
                     count_drop(&mut inst.drops, &why);
