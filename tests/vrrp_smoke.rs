@@ -146,6 +146,20 @@ fn alone_becomes_master_and_cleans_up_on_sigterm() {
     let pid = vrrp_pid(&lab, "r").expect("VRRP child pidfile");
     steady_without_allocations(pid, "Sent:");
 
+    // A reload with the same instance keeps it MASTER: no priority 0, VIPs untouched.
+    ours.signal(libc::SIGHUP);
+    assert!(
+        wait_until(Duration::from_secs(5), || ours
+            .log()
+            .contains("Reload complete")),
+        "no reload:\n{}",
+        ours.log()
+    );
+    let log = ours.log();
+    assert!(!log.contains("sent 0 priority"), "{log}");
+    assert_eq!(log.matches("(VI_1) setting VIPs.").count(), 1, "{log}");
+    assert!(lab.has_addr("r", "eth0", "10.61.0.100"));
+
     ours.signal(libc::SIGTERM);
     let st = ours.wait_timeout(Duration::from_secs(10));
     assert!(

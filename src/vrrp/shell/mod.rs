@@ -109,14 +109,15 @@ impl<'o> Shell<'o> {
             }
         }
         self.pool.register_new(lp, SOCK_TOKEN_BASE);
+        let delay = self.cfg.global.startup_delay();
         for i in 0..self.insts.len() {
-            self.start_one(lp, i);
+            self.start_one(lp, i, delay);
         }
     }
 
-    fn start_one(&mut self, lp: &mut EventLoop, i: usize) {
+    /// Starts instance `i`; `delay` is vrrp_startup_delay (at process start only).
+    fn start_one(&mut self, lp: &mut EventLoop, i: usize, delay: Micros) {
         let now = Micros::now();
-        let delay = self.cfg.global.startup_delay();
         let up = self
             .ifaces
             .by_index(self.insts[i].ifindex)
@@ -203,7 +204,7 @@ impl<'o> Shell<'o> {
         self.pool.register_new(lp, SOCK_TOKEN_BASE);
         for i in 0..self.insts.len() {
             if fresh.contains(&i) {
-                self.start_one(lp, i);
+                self.start_one(lp, i, Micros::ZERO);
             } else {
                 self.rearm(lp, i);
             }
