@@ -144,7 +144,7 @@ impl Shell<'_> {
     fn vip_ifindex(&self, i: usize, a: &IpAddress) -> Option<u32> {
         match &a.dev {
             Some(d) => self.ifaces.by_name(d).map(|f| f.ifindex),
-            None => Some(self.insts[i].ifindex),
+            None => Some(self.insts[i].ifindex).filter(|&x| x != 0),
         }
     }
 

@@ -3,7 +3,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::ifaces::Ifaces;
+use super::ifaces::{IfInfo, Ifaces};
 use super::sockets::{Key, Pool};
 use crate::config::vrrp::{Family, VrrpInstance};
 use crate::config::Config;
@@ -104,13 +104,28 @@ pub fn build(cfg: &Config, idx: usize, ifaces: &Ifaces, pool: &mut Pool) -> Opti
         .interface
         .clone()
         .or_else(|| cfg.global.default_interface.clone());
-    let info = ifname.as_deref().and_then(|n| ifaces.by_name(n));
-    let Some(info) = info else {
-        log::error!(
-            "({name}) interface {} doesn't exist - not starting",
-            ifname.as_deref().unwrap_or("(none)")
-        );
-        return None;
+    let info = ifname.as_deref().and_then(|n| ifaces.by_name(n)).cloned();
+    // A unicast instance with unicast_src_ip may go without an interface: its socket is then
+    // not bound to one, and nothing tracks a link for it.
+    let unbound = info.is_none() && ifname.is_none() && v.resolved.unicast && v.src_ip.is_some();
+    let info = match info {
+        Some(i) => i,
+        None if unbound => IfInfo {
+            ifindex: 0,
+            name: String::new(),
+            up: true,
+            mac: [0; 6],
+            mtu: 0,
+            v4: None,
+            ll6: None,
+        },
+        None => {
+            log::error!(
+                "({name}) interface {} doesn't exist - not starting",
+                ifname.as_deref().unwrap_or("(none)")
+            );
+            return None;
+        }
     };
     let auth = Auth::from_config(v.auth.as_ref());
     let protocol = if matches!(auth, Auth::Ah(_)) && !v6 {
@@ -142,7 +157,7 @@ pub fn build(cfg: &Config, idx: usize, ifaces: &Ifaces, pool: &mut Pool) -> Opti
         mode,
         protocol,
     };
-    let sock = match pool.get_or_open(key, Some(&info.name)) {
+    let sock = match pool.get_or_open(key, (!unbound).then_some(info.name.as_str())) {
         Ok(s) => s,
         Err(e) => {
             log::error!("({name}) cannot open its VRRP socket: {e}");

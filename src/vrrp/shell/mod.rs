@@ -118,10 +118,8 @@ impl<'o> Shell<'o> {
     /// Starts instance `i`; `delay` is vrrp_startup_delay (at process start only).
     fn start_one(&mut self, lp: &mut EventLoop, i: usize, delay: Micros) {
         let now = Micros::now();
-        let up = self
-            .ifaces
-            .by_index(self.insts[i].ifindex)
-            .is_some_and(|f| f.up);
+        let ifindex = self.insts[i].ifindex;
+        let up = ifindex == 0 || self.ifaces.by_index(ifindex).is_some_and(|f| f.up);
         if !up {
             // Marks the link down before start, which then goes to FAULT.
             let _ = self.insts[i].fsm.link_down(now);
