@@ -14,13 +14,9 @@ pub const PROCESS_NAME: &str = "Keepalived_vrrp";
 pub fn run(cfg: Config, opts: &Options, chan: OwnedFd, parent: i32) -> i32 {
     // Everything this process allocates from here on is charged to its subsystem (--mem-check).
     crate::core::alloc::set_tag(crate::core::alloc::Tag::Vrrp);
-    child::run_basic(
-        PROCESS_NAME,
-        "VRRP",
-        &opts.vrrp_pid_file,
-        cfg,
-        opts,
-        chan,
-        parent,
-    )
+    let lp = match child::enter(PROCESS_NAME, "VRRP", &opts.vrrp_pid_file, parent) {
+        Ok(lp) => lp,
+        Err(code) => return code,
+    };
+    crate::vrrp::shell::run(lp, cfg, opts, chan, &opts.vrrp_pid_file)
 }

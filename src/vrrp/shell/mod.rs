@@ -1,1 +1,355 @@
 //! The VRRP child's I/O shell: sockets, netlink and timers around the instance state machines.
+//!
+//! The [`Shell`] owns everything kernel-facing: one VRRP socket per (interface, family, mode,
+//! protocol), the rtnetlink request socket and reflector, the GARP socket, one loop timer per
+//! instance (its state machine's next deadline), and the notify scripts in flight. It turns
+//! loop events into state machine inputs and carries out the actions that come back.
+//! Steady state (adverts sent and received) allocates nothing: packets go through fixed
+//! buffers and only state changes log or spawn.
+
+mod actions;
+mod ifaces;
+mod instances;
+mod notify;
+mod rx;
+mod sockets;
+mod stats;
+
+use std::os::fd::{AsRawFd, OwnedFd};
+
+use log::{error, info, warn};
+use mio::Interest;
+
+use crate::cli::Options;
+use crate::config::Config;
+use crate::core::event_loop::{Event, EventLoop};
+use crate::core::script::ScriptRunner;
+use crate::core::time::Micros;
+use crate::core::watchdog::{child, link};
+use crate::net::garp::GarpSocket;
+use crate::net::rtnl::{Reflector, Rtnl};
+use crate::vrrp::fsm::{Action, Actions, Reason, State};
+
+use ifaces::Ifaces;
+use instances::Inst;
+use sockets::Pool;
+
+const REFLECTOR_TOKEN: usize = 1;
+/// Socket `i` of the pool polls as `SOCK_TOKEN_BASE + i`.
+const SOCK_TOKEN_BASE: usize = 16;
+/// Timer tokens: the script runner's, then one per instance.
+const SCRIPT_TIMER: usize = 0;
+const INST_TIMER_BASE: usize = 1;
+
+/// Room for the largest packet a VRRP socket delivers (IPv4 + AH + 255 IPv6-sized addresses).
+const RX_BUF_LEN: usize = 4352;
+/// Room for the largest advert we build.
+const TX_BUF_LEN: usize = 20 + 24 + crate::vrrp::packet::MAX_ADVERT_LEN + 8;
+
+pub struct Shell<'o> {
+    opts: &'o Options,
+    cfg: Config,
+    insts: Vec<Inst>,
+    pool: Pool,
+    ifaces: Ifaces,
+    rtnl: Rtnl,
+    reflector: Option<Reflector>,
+    garp: Option<GarpSocket>,
+    scripts: ScriptRunner<usize>,
+    rx_buf: Box<[u8; RX_BUF_LEN]>,
+    tx_buf: Box<[u8; TX_BUF_LEN]>,
+    /// Allocations made while writing the stats and data files, left out of the footer count.
+    alloc_excluded: u64,
+    stop: bool,
+}
+
+impl<'o> Shell<'o> {
+    /// Opens the netlink sockets and builds every instance of `cfg`. None when netlink cannot
+    /// be opened (nothing could work then).
+    pub fn new(cfg: Config, opts: &'o Options) -> Option<Shell<'o>> {
+        let mut rtnl = match Rtnl::open() {
+            Ok(r) => r,
+            Err(e) => {
+                error!("Netlink: cannot open the command channel: {e}");
+                return None;
+            }
+        };
+        info!("Registering Kernel netlink reflector");
+        let reflector = Reflector::open()
+            .map_err(|e| error!("Netlink: cannot open the reflector: {e}"))
+            .ok();
+        info!("Registering Kernel netlink command channel");
+        let ifaces = Ifaces::load(&mut rtnl);
+        info!("Registering gratuitous ARP shared channel");
+        let garp = GarpSocket::open()
+            .map_err(|e| error!("cannot open the gratuitous ARP socket: {e}"))
+            .ok();
+        Some(Shell {
+            opts,
+            cfg,
+            insts: Vec::new(),
+            pool: Pool::new(),
+            ifaces,
+            rtnl,
+            reflector,
+            garp,
+            scripts: ScriptRunner::new(SCRIPT_TIMER),
+            rx_buf: Box::new([0; RX_BUF_LEN]),
+            tx_buf: Box::new([0; TX_BUF_LEN]),
+            alloc_excluded: 0,
+            stop: false,
+        })
+    }
+
+    /// Builds and starts the configured instances and watches their sockets.
+    fn start(&mut self, lp: &mut EventLoop) {
+        for idx in 0..self.cfg.vrrp.instances.len() {
+            if let Some(inst) = instances::build(&self.cfg, idx, &self.ifaces, &mut self.pool) {
+                self.insts.push(inst);
+            }
+        }
+        self.pool.register_new(lp, SOCK_TOKEN_BASE);
+        let delay = self.cfg.global.startup_delay();
+        for i in 0..self.insts.len() {
+            self.start_one(lp, i, delay);
+        }
+    }
+
+    /// Starts instance `i`; `delay` is vrrp_startup_delay (at process start only).
+    fn start_one(&mut self, lp: &mut EventLoop, i: usize, delay: Micros) {
+        let now = Micros::now();
+        let ifindex = self.insts[i].ifindex;
+        let up = ifindex == 0 || self.ifaces.by_index(ifindex).is_some_and(|f| f.up);
+        if !up {
+            // Marks the link down before start, which then goes to FAULT.
+            let _ = self.insts[i].fsm.link_down(now);
+        }
+        let acts = self.insts[i].fsm.start_delayed(now, delay);
+        self.apply(lp, i, &acts);
+    }
+
+    /// Stops instance `i` (priority 0 from a master, VIPs removed) and disarms its timer.
+    fn stop_one(&mut self, lp: &mut EventLoop, i: usize) {
+        let acts = self.insts[i].fsm.stop(Micros::now());
+        self.apply(lp, i, &acts);
+        if let Some((id, _)) = self.insts[i].timer.take() {
+            lp.cancel_timer(id);
+        }
+    }
+
+    /// Stops every instance and closes their sockets.
+    fn stop_all(&mut self, lp: &mut EventLoop) {
+        for i in 0..self.insts.len() {
+            self.stop_one(lp, i);
+        }
+        self.insts.clear();
+        self.pool.close_unused(lp, |_| false);
+    }
+
+    /// Switches to `new`: instances whose settings did not change keep running untouched
+    /// (state, timers, counters); the others are stopped, and new ones started.
+    fn reload(&mut self, lp: &mut EventLoop, new: Config) {
+        let old_prints: Vec<String> = self
+            .insts
+            .iter()
+            .map(|x| instances::fingerprint(&self.cfg, x.idx))
+            .collect();
+        let new_prints: Vec<(String, String)> = (0..new.vrrp.instances.len())
+            .map(|i| {
+                (
+                    new.vrrp.instances[i].name.clone(),
+                    instances::fingerprint(&new, i),
+                )
+            })
+            .collect();
+        let mut keep: Vec<Option<usize>> = Vec::new();
+        for (i, print) in old_prints.iter().enumerate() {
+            let name = &self.insts[i].name;
+            let to = new_prints.iter().position(|(n, p)| n == name && p == print);
+            keep.push(to);
+            if to.is_none() {
+                self.stop_one(lp, i);
+            }
+        }
+        let mut kept: Vec<Option<Inst>> = (0..new.vrrp.instances.len()).map(|_| None).collect();
+        for (inst, to) in std::mem::take(&mut self.insts).into_iter().zip(keep) {
+            let Some(to) = to else { continue };
+            let mut inst = inst;
+            if let Some((id, _)) = inst.timer.take() {
+                lp.cancel_timer(id);
+            }
+            inst.idx = to;
+            kept[to] = Some(inst);
+        }
+        self.cfg = new;
+        self.ifaces.refresh(&mut self.rtnl);
+        let mut fresh = Vec::new();
+        for (idx, k) in kept.into_iter().enumerate() {
+            match k {
+                Some(inst) => self.insts.push(inst),
+                None => {
+                    if let Some(inst) =
+                        instances::build(&self.cfg, idx, &self.ifaces, &mut self.pool)
+                    {
+                        fresh.push(self.insts.len());
+                        self.insts.push(inst);
+                    }
+                }
+            }
+        }
+        let used: Vec<usize> = self.insts.iter().map(|x| x.sock).collect();
+        self.pool.close_unused(lp, |i| used.contains(&i));
+        self.pool.register_new(lp, SOCK_TOKEN_BASE);
+        for i in 0..self.insts.len() {
+            if fresh.contains(&i) {
+                self.start_one(lp, i, Micros::ZERO);
+            } else {
+                self.rearm(lp, i);
+            }
+        }
+    }
+
+    /// Carries out `acts` of instance `i`, then re-arms its timer.
+    fn apply(&mut self, lp: &mut EventLoop, i: usize, acts: &Actions) {
+        // keepalived logs a new state before what it does on entering it, except at start
+        // into BACKUP, where leftover VIPs go first.
+        for a in acts.iter() {
+            match *a {
+                Action::StateChange { from, to, reason }
+                    if reason != Reason::Startup || to == State::Fault =>
+                {
+                    self.log_state_change(i, from, to, reason, acts)
+                }
+                _ => {}
+            }
+        }
+        let mut sent_zero = false;
+        for a in acts.iter() {
+            if let Action::SendAdvert { priority: 0 } = a {
+                // One line even when two priority-0 adverts go (MASTER to FAULT).
+                if !sent_zero {
+                    info!("({}) sent 0 priority", self.insts[i].name);
+                }
+                sent_zero = true;
+            }
+            self.act(lp, i, a, acts);
+        }
+        self.rearm(lp, i);
+    }
+
+    fn rearm(&mut self, lp: &mut EventLoop, i: usize) {
+        let inst = &mut self.insts[i];
+        let next = inst.fsm.next_deadline();
+        if inst.timer.map(|t| t.1) == next {
+            return;
+        }
+        if let Some((id, _)) = inst.timer.take() {
+            lp.cancel_timer(id);
+        }
+        if let Some(d) = next {
+            inst.timer = Some((lp.add_timer_at(d, INST_TIMER_BASE + i), d));
+        }
+    }
+
+    fn on_timer(&mut self, lp: &mut EventLoop, id: crate::core::timer::TimerId, token: usize) {
+        if token == SCRIPT_TIMER {
+            self.scripts.on_timer(lp, id);
+            return;
+        }
+        let i = token - INST_TIMER_BASE;
+        let Some(inst) = self.insts.get_mut(i) else {
+            return;
+        };
+        if inst.timer.map(|t| t.0) != Some(id) {
+            return;
+        }
+        inst.timer = None;
+        let acts = inst.fsm.on_timer(Micros::now());
+        self.apply(lp, i, &acts);
+    }
+
+    fn on_signal(&mut self, lp: &mut EventLoop, signo: i32) {
+        match signo {
+            libc::SIGTERM | libc::SIGINT => {
+                self.stop_all(lp);
+                self.stop = true;
+            }
+            libc::SIGHUP => {
+                info!("Reloading");
+                if let Some(new) = child::reload_config(self.opts) {
+                    self.reload(lp, new);
+                    info!("Reload complete");
+                }
+            }
+            libc::SIGUSR1 => self.write_data(),
+            libc::SIGUSR2 => self.write_stats(),
+            _ => {}
+        }
+    }
+
+    fn on_event(&mut self, lp: &mut EventLoop, ev: Event, chan: &OwnedFd) {
+        match ev {
+            Event::Io {
+                token: child::PARENT_TOKEN,
+                ..
+            } => match link::answer_hellos(chan) {
+                Ok(true) => {}
+                Ok(false) => {
+                    info!("Parent process has gone - stopping");
+                    self.stop_all(lp);
+                    self.stop = true;
+                }
+                Err(e) => warn!("parent channel: {e}"),
+            },
+            Event::Io {
+                token: REFLECTOR_TOKEN,
+                ..
+            } => self.on_reflector(lp),
+            Event::Io { token, .. } if token >= SOCK_TOKEN_BASE => {
+                self.on_readable(lp, token - SOCK_TOKEN_BASE)
+            }
+            Event::Io { .. } => {}
+            Event::Timer { id, token } => self.on_timer(lp, id, token),
+            Event::Signal { signo, .. } => self.on_signal(lp, signo),
+            Event::ChildExit { pid, status } => {
+                let _ = self.scripts.on_child_exit(lp, pid, status);
+            }
+        }
+    }
+}
+
+/// Runs the VRRP child: the shell over the loop `enter` made. Returns the exit code.
+pub fn run(
+    mut lp: EventLoop,
+    cfg: Config,
+    opts: &Options,
+    chan: OwnedFd,
+    pidfile: &std::path::Path,
+) -> i32 {
+    if let Err(e) = lp.register(chan.as_raw_fd(), child::PARENT_TOKEN, Interest::READABLE) {
+        error!("VRRP child process: cannot watch the parent channel: {e}");
+        return 1;
+    }
+    let Some(mut shell) = Shell::new(cfg, opts) else {
+        return 1;
+    };
+    if let Some(r) = &shell.reflector {
+        if let Err(e) = lp.register(r.as_raw_fd(), REFLECTOR_TOKEN, Interest::READABLE) {
+            error!("cannot watch the netlink reflector: {e}");
+        }
+    }
+    shell.start(&mut lp);
+    info!("Startup complete");
+    let mut code = 0;
+    while !shell.stop {
+        if let Err(e) = lp.run_once(|lp, ev| shell.on_event(lp, ev, &chan)) {
+            error!("VRRP child process: event loop failed: {e}");
+            shell.stop_all(&mut lp);
+            code = 1;
+            break;
+        }
+    }
+    crate::core::daemon::remove_pidfile_if(pidfile, std::process::id() as i32);
+    info!("Stopped");
+    code
+}

@@ -1,0 +1,259 @@
+//! Outputs: adverts, VIPs, gratuitous ARPs / NAs.
+
+use std::net::IpAddr;
+
+use log::{info, warn};
+
+use super::Shell;
+use crate::config::iproute::IpAddress;
+use crate::core::event_loop::EventLoop;
+use crate::net::garp::{self, GARP_FRAME_LEN, NA_FRAME_LEN};
+use crate::net::rtnl::{AddrSpec, IFA_F_NODAD, RT_SCOPE_UNIVERSE};
+use crate::net::vrrp_socket::Mode;
+use crate::vrrp::auth::Auth;
+use crate::vrrp::fsm::{Action, Actions, Reason, State};
+use crate::vrrp::packet::{self, Tx, VRRP_TTL};
+
+impl Shell<'_> {
+    pub(super) fn act(&mut self, lp: &mut EventLoop, i: usize, a: &Action, all: &Actions) {
+        match *a {
+            Action::SendAdvert { priority } => self.send_advert(i, priority),
+            Action::AddVips => {
+                info!("({}) setting VIPs.", self.insts[i].name);
+                self.set_vips(i, true);
+            }
+            Action::RemoveVips => {
+                info!("({}) removing VIPs.", self.insts[i].name);
+                self.set_vips(i, false);
+            }
+            Action::SendGarps { repeat } => self.send_garps(i, repeat),
+            Action::SendSourceGarp => self.send_source_garp(i),
+            // Other changes are logged before the list is carried out.
+            Action::StateChange {
+                from,
+                to: to @ State::Backup,
+                reason: reason @ Reason::Startup,
+            } => self.log_state_change(i, from, to, reason, all),
+            Action::StateChange { from, to, .. } => {
+                let ah = &mut self.insts[i].ah;
+                match (from, to) {
+                    (_, State::Master) => ah.became_master(),
+                    (State::Master, _) => ah.yielded(),
+                    _ => {}
+                }
+            }
+            Action::Notify(state) => self.notify(lp, i, state),
+            Action::NotifyMasterRxLowerPri => self.notify_lower_prio(lp, i),
+            Action::NotifyPriority { .. } => {}
+        }
+    }
+
+    fn send_advert(&mut self, i: usize, priority: u8) {
+        let inst = &mut self.insts[i];
+        let v = &self.cfg.vrrp.instances[inst.idx];
+        let Some(sock) = self.pool.get(inst.sock) else {
+            return;
+        };
+        let info = self.ifaces.by_index(inst.ifindex);
+        let src = match v.src_ip {
+            Some(s) => Some(s),
+            None => match inst.group {
+                IpAddr::V4(_) => info.and_then(|f| f.v4).map(IpAddr::V4),
+                IpAddr::V6(_) => info.and_then(|f| f.ll6).map(IpAddr::V6),
+            },
+        };
+        let Some(src) = src else {
+            // Nothing to send from (no address yet); keepalived cannot either.
+            return;
+        };
+        let unicast = matches!(sock.mode(), Mode::Unicast { .. });
+        let ip_id = inst.ip_id.advance();
+        let ah_seq = if matches!(inst.auth, Auth::Ah(_)) {
+            inst.ah.next_tx()
+        } else {
+            0
+        };
+        let checksum = inst.checksum;
+        let mut tx = Tx {
+            version: inst.fsm.config().version,
+            vrid: inst.vrid,
+            priority,
+            adver_int: inst.fsm.config().advert_int,
+            src,
+            dst: inst.group,
+            vips: &inst.adv_vips,
+            auth: inst.auth,
+            ah_seq,
+            ip_id,
+            ttl: if unicast {
+                v.unicast_ttl.unwrap_or(VRRP_TTL)
+            } else {
+                VRRP_TTL
+            },
+            unicast,
+            checksum,
+        };
+        let group = [inst.group];
+        let dsts = v
+            .unicast_peers
+            .iter()
+            .map(|p| p.addr)
+            .filter(|_| unicast)
+            .chain(group.iter().copied().filter(|_| !unicast));
+        for dst in dsts {
+            tx.dst = dst;
+            if dst.is_ipv4() != src.is_ipv4() {
+                continue;
+            }
+            let len = match packet::emit(&tx, &mut self.tx_buf[..]) {
+                Ok(l) => l,
+                Err(e) => {
+                    warn!("({}) cannot build an advert: {e:?}", inst.name);
+                    return;
+                }
+            };
+            let pkt = &self.tx_buf[..len];
+            let r = match (tx.src, tx.dst) {
+                (IpAddr::V4(_), IpAddr::V4(d)) => sock.send_v4(pkt, d),
+                (IpAddr::V6(s), IpAddr::V6(d)) => {
+                    let hop = if unicast { v.unicast_ttl } else { None };
+                    sock.send_v6(pkt, s, d, hop)
+                }
+                _ => continue,
+            };
+            if let Err(e) = r {
+                // A downed link refuses sends; keepalived says nothing either.
+                log::debug!("({}) advert not sent: {e}", inst.name);
+            }
+        }
+    }
+
+    /// Adds (or removes) every VIP and eVIP of instance `i`.
+    fn set_vips(&mut self, i: usize, add: bool) {
+        let v = &self.cfg.vrrp.instances[self.insts[i].idx];
+        let all: Vec<IpAddress> = v.vips.iter().chain(v.evips.iter()).cloned().collect();
+        for a in &all {
+            if add {
+                self.add_vip(i, a);
+            } else {
+                self.del_vip(i, a);
+            }
+        }
+    }
+
+    fn vip_ifindex(&self, i: usize, a: &IpAddress) -> Option<u32> {
+        match &a.dev {
+            Some(d) => self.ifaces.by_name(d).map(|f| f.ifindex),
+            None => Some(self.insts[i].ifindex).filter(|&x| x != 0),
+        }
+    }
+
+    pub(super) fn add_vip(&mut self, i: usize, a: &IpAddress) {
+        let Some(ifindex) = self.vip_ifindex(i, a) else {
+            warn!("({}) no interface for VIP {}", self.insts[i].name, a.addr);
+            return;
+        };
+        let v6 = a.addr.is_ipv6();
+        let mut spec = AddrSpec::new(ifindex, a.addr, a.prefix_len);
+        spec.peer = a.peer;
+        spec.broadcast = a.broadcast;
+        spec.scope = a.scope.unwrap_or(RT_SCOPE_UNIVERSE);
+        spec.label = a.label.as_deref();
+        if v6 {
+            spec.flags |= IFA_F_NODAD;
+            // keepalived deprecates a /128 VIP so that it is never picked as a source.
+            spec.preferred_lft =
+                a.preferred_lft
+                    .or(if a.prefix_len == 128 { Some(0) } else { None });
+        }
+        if a.flags.noprefixroute {
+            spec.flags |= crate::net::rtnl::IFA_F_NOPREFIXROUTE;
+        }
+        if a.flags.home {
+            spec.flags |= crate::net::rtnl::IFA_F_HOMEADDRESS;
+        }
+        match self.rtnl.add_address(&spec) {
+            Ok(()) => {}
+            Err(e) if e.errno() == Some(libc::EEXIST) => {}
+            Err(e) => warn!(
+                "({}) cannot add VIP {}/{}: {e}",
+                self.insts[i].name, a.addr, a.prefix_len
+            ),
+        }
+    }
+
+    fn del_vip(&mut self, i: usize, a: &IpAddress) {
+        let Some(ifindex) = self.vip_ifindex(i, a) else {
+            return;
+        };
+        let mut spec = AddrSpec::new(ifindex, a.addr, a.prefix_len);
+        spec.peer = a.peer;
+        match self.rtnl.del_address(&spec) {
+            Ok(()) => {}
+            Err(e) if e.errno() == Some(libc::EADDRNOTAVAIL) => {}
+            Err(e) if e.errno() == Some(libc::ENODEV) => {}
+            Err(e) => warn!(
+                "({}) cannot remove VIP {}/{}: {e}",
+                self.insts[i].name, a.addr, a.prefix_len
+            ),
+        }
+    }
+
+    /// `repeat` rounds over every VIP and eVIP, in keepalived's order and words.
+    fn send_garps(&mut self, i: usize, repeat: u32) {
+        let v = &self.cfg.vrrp.instances[self.insts[i].idx];
+        let name = &self.insts[i].name;
+        let Some(sock) = self.garp.as_ref() else {
+            return;
+        };
+        for round in 0..repeat {
+            for a in v.vips.iter().chain(v.evips.iter()) {
+                let info = match &a.dev {
+                    Some(d) => self.ifaces.by_name(d),
+                    None => self.ifaces.by_index(self.insts[i].ifindex),
+                };
+                let Some(info) = info else { continue };
+                let what = if a.addr.is_ipv4() {
+                    "gratuitous ARP"
+                } else {
+                    "unsolicited neighbour advert"
+                };
+                if round == 0 {
+                    info!(
+                        "({name}) Sending/queueing {what}s on {} for {}",
+                        info.name, a.addr
+                    );
+                }
+                info!("Sending {what} on {} for {}", info.name, a.addr);
+                let r = match a.addr {
+                    IpAddr::V4(ip) => {
+                        let mut buf = [0u8; GARP_FRAME_LEN];
+                        sock.send(info.ifindex, garp::build_garp(&mut buf, info.mac, ip))
+                    }
+                    IpAddr::V6(ip) => {
+                        let mut buf = [0u8; NA_FRAME_LEN];
+                        let router = garp::ipv6_forwarding(&info.name);
+                        sock.send(
+                            info.ifindex,
+                            garp::build_unsolicited_na(&mut buf, info.mac, ip, router),
+                        )
+                    }
+                };
+                if let Err(e) = r {
+                    log::debug!("{what} on {}: {e}", info.name);
+                }
+            }
+        }
+    }
+
+    fn send_source_garp(&mut self, i: usize) {
+        let v = &self.cfg.vrrp.instances[self.insts[i].idx];
+        let (Some(IpAddr::V4(ip)), Some(sock)) = (v.src_ip, self.garp.as_ref()) else {
+            return;
+        };
+        if let Some(info) = self.ifaces.by_index(self.insts[i].ifindex) {
+            let mut buf = [0u8; GARP_FRAME_LEN];
+            let _ = sock.send(info.ifindex, garp::build_garp(&mut buf, info.mac, ip));
+        }
+    }
+}

@@ -1,0 +1,266 @@
+//! One running vrrp_instance: its state machine plus what the shell needs to carry out its
+//! actions (socket, interface, addresses to advertise, counters).
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use super::ifaces::{IfInfo, Ifaces};
+use super::sockets::{Key, Pool};
+use crate::config::vrrp::{Family, VrrpInstance};
+use crate::config::Config;
+use crate::core::time::Micros;
+use crate::core::timer::TimerId;
+use crate::net::vrrp_socket::{Mode, IPPROTO_AH, IPPROTO_VRRP, VRRP_GROUP_V4, VRRP_GROUP_V6};
+use crate::vrrp::auth::{AhState, Auth};
+use crate::vrrp::fsm::{Fsm, FsmConfig, GlobalVrrpDefaults};
+use crate::vrrp::packet::{self, IpId, V3Checksum};
+
+/// Counters keepalived keeps that the state machine does not (packet and auth errors).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Drops {
+    pub length: u64,
+    pub ttl: u64,
+    pub invalid_type: u64,
+    pub interval: u64,
+    pub addr_list: u64,
+    pub auth_invalid_type: u64,
+    pub auth_type_mismatch: u64,
+    pub auth_failure: u64,
+}
+
+pub struct Inst {
+    /// Index into `cfg.vrrp.instances`.
+    pub idx: usize,
+    pub name: String,
+    pub vrid: u8,
+    pub family: Family,
+    pub fsm: Fsm,
+    pub ifindex: u32,
+    pub ifname: String,
+    /// Into the socket pool.
+    pub sock: usize,
+    /// The addresses carried in adverts.
+    pub adv_vips: Vec<IpAddr>,
+    pub group: IpAddr,
+    pub ip_id: IpId,
+    pub ah: AhState,
+    pub auth: Auth,
+    pub drops: Drops,
+    /// How VRRPv3/IPv4 checksums are made and checked; a unicast instance switches to the old
+    /// unicast rule when its peer turns out to use it.
+    pub checksum: V3Checksum,
+    pub timer: Option<(TimerId, Micros)>,
+}
+
+pub fn global_defaults(cfg: &Config) -> GlobalVrrpDefaults {
+    let g = &cfg.global;
+    let d = GlobalVrrpDefaults::default();
+    let secs = |v: Option<u32>, dflt: Micros| v.map_or(dflt, |s| Micros::from_secs(s.into()));
+    GlobalVrrpDefaults {
+        garp_master_delay: secs(g.garp.master_delay, d.garp_master_delay),
+        garp_master_repeat: g.garp.master_repeat.unwrap_or(d.garp_master_repeat),
+        garp_master_refresh: secs(g.garp.master_refresh, d.garp_master_refresh),
+        garp_master_refresh_repeat: g
+            .garp
+            .master_refresh_repeat
+            .unwrap_or(d.garp_master_refresh_repeat),
+        garp_lower_prio_delay: g.garp.lower_prio_delay.map(|s| Micros::from_secs(s.into())),
+        garp_lower_prio_repeat: g.garp.lower_prio_repeat,
+        down_timer_adverts: g.vrrp.down_timer_adverts.unwrap_or(d.down_timer_adverts),
+        lower_prio_no_advert: g
+            .vrrp
+            .lower_prio_no_advert
+            .unwrap_or(d.lower_prio_no_advert),
+        higher_prio_send_advert: g
+            .vrrp
+            .higher_prio_send_advert
+            .unwrap_or(d.higher_prio_send_advert),
+        notify_priority_changes: g
+            .vrrp
+            .notify_priority_changes
+            .unwrap_or(d.notify_priority_changes),
+    }
+}
+
+pub fn group4(cfg: &Config) -> Ipv4Addr {
+    cfg.global.vrrp.mcast_group4.unwrap_or(VRRP_GROUP_V4)
+}
+
+fn group6(cfg: &Config) -> Ipv6Addr {
+    cfg.global.vrrp.mcast_group6.unwrap_or(VRRP_GROUP_V6)
+}
+
+/// Builds the instance `idx` of `cfg`, opening its socket. None (after logging why) when it
+/// cannot run.
+pub fn build(cfg: &Config, idx: usize, ifaces: &Ifaces, pool: &mut Pool) -> Option<Inst> {
+    let v: &VrrpInstance = &cfg.vrrp.instances[idx];
+    let name = v.name.clone();
+    let Some(vrid) = v.vrid else {
+        log::error!("({name}) no virtual_router_id - not starting");
+        return None;
+    };
+    let family = v.resolved.family.or(v.family).unwrap_or(Family::V4);
+    let v6 = family == Family::V6;
+    let ifname = v
+        .interface
+        .clone()
+        .or_else(|| cfg.global.default_interface.clone());
+    let info = ifname.as_deref().and_then(|n| ifaces.by_name(n)).cloned();
+    // A unicast instance with unicast_src_ip may go without an interface: its socket is then
+    // not bound to one, and nothing tracks a link for it.
+    let unbound = info.is_none() && ifname.is_none() && v.resolved.unicast && v.src_ip.is_some();
+    let info = match info {
+        Some(i) => i,
+        None if unbound => IfInfo {
+            ifindex: 0,
+            name: String::new(),
+            up: true,
+            mac: [0; 6],
+            mtu: 0,
+            v4: None,
+            ll6: None,
+        },
+        None => {
+            log::error!(
+                "({name}) interface {} doesn't exist - not starting",
+                ifname.as_deref().unwrap_or("(none)")
+            );
+            return None;
+        }
+    };
+    let auth = Auth::from_config(v.auth.as_ref());
+    let protocol = if matches!(auth, Auth::Ah(_)) && !v6 {
+        IPPROTO_AH
+    } else {
+        IPPROTO_VRRP
+    };
+    let group = match v.mcast_dst_ip {
+        Some(g) => g,
+        None if v6 => IpAddr::V6(group6(cfg)),
+        None => IpAddr::V4(group4(cfg)),
+    };
+    let mode = if v.resolved.unicast {
+        let src = v.src_ip.or(if v6 {
+            info.ll6.map(IpAddr::V6)
+        } else {
+            info.v4.map(IpAddr::V4)
+        });
+        let Some(src) = src else {
+            log::error!("({name}) no source address for unicast - not starting");
+            return None;
+        };
+        Mode::Unicast { src }
+    } else {
+        Mode::Multicast { group }
+    };
+    let key = Key {
+        ifindex: info.ifindex,
+        mode,
+        protocol,
+    };
+    let sock = match pool.get_or_open(key, (!unbound).then_some(info.name.as_str())) {
+        Ok(s) => s,
+        Err(e) => {
+            log::error!("({name}) cannot open its VRRP socket: {e}");
+            return None;
+        }
+    };
+    let fc = FsmConfig::from_config_with(v, &global_defaults(cfg));
+    let mut fsm = Fsm::new(fc);
+    fsm.set_interface_addr(if v6 {
+        info.ll6.map(IpAddr::V6)
+    } else {
+        info.v4.map(IpAddr::V4)
+    });
+    let max = packet::max_addrs(
+        Some(info.mtu as usize).filter(|m| *m > 0),
+        family,
+        fc.version,
+        matches!(auth, Auth::Ah(_)),
+    );
+    let adv_vips = v
+        .vips
+        .iter()
+        .map(|a| a.addr)
+        .filter(|a| a.is_ipv6() == v6)
+        .take(max)
+        .collect();
+    Some(Inst {
+        idx,
+        name,
+        vrid,
+        family,
+        fsm,
+        ifindex: info.ifindex,
+        ifname: info.name.clone(),
+        sock,
+        adv_vips,
+        group,
+        ip_id: IpId::default(),
+        ah: AhState::new(),
+        auth: if fc.version == 2 && !v6 {
+            auth
+        } else {
+            Auth::None
+        },
+        drops: Drops::default(),
+        checksum: V3Checksum::for_instance(
+            v.v3_checksum_as_v2,
+            v.old_unicast_checksum,
+            v.resolved.unicast,
+            group4(cfg),
+        ),
+        timer: None,
+    })
+}
+
+/// What decides whether a reload may keep a running instance as it is: its settings without
+/// their places in the file, plus the global settings instances inherit.
+pub fn fingerprint(cfg: &Config, idx: usize) -> String {
+    let g = &cfg.global;
+    let text = format!(
+        "{:?}|{:?}|{:?}|{:?}|{:?}",
+        cfg.vrrp.instances[idx], g.garp, g.vrrp, g.default_interface, g.vrrp_version
+    );
+    strip_places(&text)
+}
+
+/// Drops `Loc { .. }` values and `end_line: N` from a Debug rendering.
+fn strip_places(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    loop {
+        let loc = rest.find("Loc {");
+        let end = rest.find("end_line: ");
+        let Some(at) = [loc, end].into_iter().flatten().min() else {
+            out.push_str(rest);
+            return out;
+        };
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let skip = if rest.starts_with("Loc {") {
+            rest.find('}').map_or(rest.len(), |e| e + 1)
+        } else {
+            let digits = rest["end_line: ".len()..]
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(rest.len() - "end_line: ".len());
+            "end_line: ".len() + digits
+        };
+        rest = &rest[skip..];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strip_places;
+
+    #[test]
+    fn places_are_left_out_of_fingerprints() {
+        let a = "X { loc: Loc { file: 0, line: 3 }, end_line: 12, vips: [A { loc: Loc { file: 0, line: 5 }, addr: 1 }] }";
+        let b = "X { loc: Loc { file: 1, line: 9 }, end_line: 40, vips: [A { loc: Loc { file: 0, line: 7 }, addr: 1 }] }";
+        assert_eq!(strip_places(a), strip_places(b));
+        assert_ne!(
+            strip_places(a),
+            strip_places(&b.replace("addr: 1", "addr: 2"))
+        );
+    }
+}
