@@ -1,0 +1,3 @@
+//! Hostile VRRP traffic against a running daemon (root; network namespaces).
+
+mod lab;
