@@ -394,9 +394,15 @@ impl Run {
                 run.keepalive();
                 std::thread::sleep(Duration::from_millis(200));
             }
-            run.daemon.log().contains(want)
+            run.daemon.log().contains(want) || run.daemon.try_wait().is_some()
         });
-        assert!(ok, "daemon never logged {want:?}:\n{}", run.daemon.log());
+        if let Some(status) = run.daemon.try_wait() {
+            panic!(
+                "{bin} exited ({status}) before logging {want:?}:\n{}",
+                run.daemon.log()
+            );
+        }
+        assert!(ok, "{bin} never logged {want:?}:\n{}", run.daemon.log());
         let vrrp_pid = read_pid(std::path::Path::new(&vrrp_f));
         run.vrrp_pid = vrrp_pid.unwrap_or_else(|| panic!("no VRRP child pid in {vrrp_f}"));
         run
