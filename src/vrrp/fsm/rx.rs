@@ -32,6 +32,15 @@ impl Fsm {
         acts
     }
 
+    /// An advert that passed the packet checks but is refused for what it lists (keepalived counts
+    /// it as received, then discards it).
+    pub fn on_refused_advert(&mut self, now: Micros) -> Actions {
+        if matches!(self.state, State::Backup | State::Master) {
+            self.stats.adverts_rx += 1;
+        }
+        self.on_invalid_advert(now)
+    }
+
     fn receive(
         &mut self,
         acts: &mut Actions,
@@ -44,7 +53,10 @@ impl Fsm {
             State::Fault => return self.count(Ignored::Fault),
             State::Backup | State::Master => {}
         }
-        self.stats.adverts_rx += 1;
+        // keepalived counts an advert as received only once it passed the packet checks.
+        if bad.is_none() {
+            self.stats.adverts_rx += 1;
+        }
         let adv = match (adv, bad) {
             (Some(adv), None) => Some(adv),
             _ => {

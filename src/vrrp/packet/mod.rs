@@ -223,6 +223,8 @@ pub enum DropReason {
     UnknownUnicastSrc,
     /// TTL / hop limit outside the peer's `min_ttl`..`max_ttl`.
     TtlOutOfRange(u8),
+    /// The advert lists another number of addresses than the instance has VIPs.
+    AddressCount,
 }
 
 impl DropReason {
@@ -233,7 +235,7 @@ impl DropReason {
             LengthMismatch { .. } | TotLenMismatch { .. } => Some(DropCounter::Length),
             BadTtl(_) | TtlOutOfRange(_) => Some(DropCounter::Ttl),
             BadType(_) => Some(DropCounter::InvalidType),
-            CastMismatch { .. } => Some(DropCounter::AddressList),
+            CastMismatch { .. } | AddressCount => Some(DropCounter::AddressList),
             InvalidAuthType(_) => Some(DropCounter::InvalidAuthType),
             AhPresence { .. } | AuthTypeMismatch { .. } => Some(DropCounter::AuthTypeMismatch),
             BadPassword | BadIcv | BadSpi { .. } | Replay { .. } => Some(DropCounter::AuthFailure),

@@ -78,7 +78,21 @@ impl Shell<'_> {
             local.backup = inst.fsm.state() == State::Backup;
             local.owner_ignores = cfg_inst.owner_ignore_adverts && inst.fsm.base_priority() == 255;
             local.checksum = inst.checksum;
-            let acts = match packet::check(&adv, &local, &mut inst.ah) {
+            let vips = &cfg_inst.vips;
+            // keepalived refuses an advert whose address count differs from ours; one that
+            // lists other addresses it counts as received, then refuses.
+            let checked = packet::check(&adv, &local, &mut inst.ah).and_then(|ok| {
+                if usize::from(adv.count) != vips.len() {
+                    return Err(DropReason::AddressCount);
+                }
+                Ok(ok)
+            });
+            let listed_ours = vips.iter().all(|v| adv.addrs().any(|a| a == v.addr));
+            let acts = match checked {
+                Ok(_) if !listed_ours => {
+                    inst.drops.addr_list += 1;
+                    inst.fsm.on_refused_advert(now)
+                }
                 Ok(ok) => {
                     if ok.old_unicast_checksum {
                         if let V3Checksum::Detect(g) = inst.checksum {
@@ -259,11 +273,9 @@ fn raw_vrid(buf: &[u8], v6: bool) -> Option<u8> {
     buf.get(ihl + ah + 1).copied()
 }
 
+/// keepalived 2.2.7 drops a v2 interval mismatch without counting it (its "Advertisement
+/// Interval" counter is never incremented), as it does a bad checksum or another version.
 fn count_drop(d: &mut super::instances::Drops, why: &DropReason) {
-    if let DropReason::IntervalMismatch { .. } = why {
-        d.interval += 1;
-        return;
-    }
     match why.counter() {
         Some(DropCounter::Length) => d.length += 1,
         Some(DropCounter::Ttl) => d.ttl += 1,
@@ -302,6 +314,7 @@ mod tests {
         count_drop(&mut d, &DropReason::BadIcv);
         count_drop(&mut d, &DropReason::AuthTypeMismatch { got: 1, want: 0 });
         count_drop(&mut d, &DropReason::CastMismatch { multicast: true });
+        count_drop(&mut d, &DropReason::AddressCount);
         count_drop(&mut d, &DropReason::BadChecksum);
         assert_eq!(
             (
@@ -311,7 +324,7 @@ mod tests {
                 d.auth_type_mismatch,
                 d.addr_list
             ),
-            (1, 1, 2, 1, 1)
+            (0, 1, 2, 1, 2)
         );
         assert_eq!(d.length + d.invalid_type + d.auth_invalid_type, 0);
     }
