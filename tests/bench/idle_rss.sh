@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Prints the resident memory of every idle process of ours and of Debian's keepalived 2.2.7, both running the same
-# one-instance config, each in a network namespace of its own, in the same run. Needs root.
+# config of COUNT vrrp_instances (default 1; VRIDs 1..COUNT on one link, all BACKUP), each in a network namespace of
+# its own, in the same run. Needs root.
 #
 #   tests/bench/idle_rss.sh [OUR_BINARY]      (default: target/release/keepalived)
+#   COUNT=100 tests/bench/idle_rss.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ours=${1:-target/release/keepalived}
@@ -20,22 +22,16 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
+[ -n "${KEEP_LOGS:-}" ] && trap 'cp "$tmp"/*.log /tmp/ 2>/dev/null; cleanup' EXIT
 
-cat >"$tmp/one.conf" <<'CONF'
-global_defs {
-    router_id rss_bench
-}
-vrrp_instance VI_1 {
-    state BACKUP
-    interface eth0
-    virtual_router_id 51
-    priority 100
-    advert_int 1
-    virtual_ipaddress {
-        192.0.2.100/24
-    }
-}
-CONF
+count=${COUNT:-1}
+printf 'global_defs {\n    router_id rss_bench\n}\n' >"$tmp/one.conf"
+i=1
+while [ "$i" -le "$count" ]; do
+  printf 'vrrp_instance VI_%d {\n    state BACKUP\n    interface eth0\n    virtual_router_id %d\n    priority 100\n    advert_int 1\n    virtual_ipaddress {\n        192.0.2.%d/24\n    }\n}\n' \
+    "$i" "$i" "$((i + 100))" >>"$tmp/one.conf"
+  i=$((i + 1))
+done
 
 for ns in "$ns_ours" "$ns_theirs"; do
   ip netns add "$ns"
@@ -60,7 +56,9 @@ while [ $SECONDS -lt $deadline ]; do
   if [ -n "$(pgrep -P "$p_ours")" ] && [ -n "$(pgrep -P "$p_theirs")" ]; then break; fi
   sleep 0.2
 done
-sleep 3
+# No peer: every instance becomes MASTER after Master_Down_Interval (3.6 s at advert_int 1); measure once
+# they all advertise and hold their addresses.
+sleep 6
 
 rss() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 row() { # label pid
@@ -72,7 +70,8 @@ row() { # label pid
   done
   printf '  total=%sKiB\n' "$total"
 }
-echo "idle VmRSS, one vrrp_instance (config in $0):"
+vips() { ip -n "$1" -o addr show dev eth0 | grep -c -E ' 192\.0\.2\.(1[0-9][0-9]|200)/' || true; }
+echo "idle VmRSS, $count vrrp_instance(s) as MASTER (advert_int 1); VIPs held: ours $(vips "$ns_ours"), keepalived $(vips "$ns_theirs")"
 row "ours" "$p_ours"
 row "keepalived $($theirs -v 2>&1 | head -1 | awk '{print $2}')" "$p_theirs"
 ls -l "$ours" | awk '{printf "our binary: %s bytes (%s)\n", $5, $9}'
