@@ -9,8 +9,8 @@
 mod lab;
 
 use lab::vrrp::{
-    expect_master, expect_stable, ours, routers_lab, skew, Auth, Family, Instance, Router, Wiring,
-    MARGIN,
+    after_election, after_takeover, expect_master, expect_stable, ours, routers_lab, skew, Auth,
+    Family, Instance, Router, Wiring, MARGIN,
 };
 use lab::Lab;
 use std::time::{Duration, Instant};
@@ -22,11 +22,6 @@ fn ready(test: &str) -> bool {
     lab::require_root(test) && lab::require_program(test, &ours())
 }
 
-/// How long to watch a settled pair for flapping: a few adverts.
-fn a_few_adverts(i: &Instance) -> Duration {
-    Duration::from_secs_f64((4.0 * i.advert_int).max(0.5))
-}
-
 /// Starts r2 (`low`) then r1 (`high`), so winning is about priority, not who came first; waits
 /// until r1 is the one MASTER with the VIP.
 fn elect(lab: &mut Lab, high: &Instance, low: &Instance) -> (Router, Router) {
@@ -35,7 +30,7 @@ fn elect(lab: &mut Lab, high: &Instance, low: &Instance) -> (Router, Router) {
     let r1 = Router::start(lab, "r1", &bin, &high.config());
     let vip = high.vip();
     expect_master(&r1, &[&r2], vip, high.master_down() + MARGIN);
-    expect_stable(&r1, &[&r2], vip, a_few_adverts(high));
+    expect_stable(&r1, &[&r2], vip, after_election(high, low));
     (r1, r2)
 }
 
@@ -69,7 +64,7 @@ fn crash_failover(test: &str, template: Instance) {
         "{test}: backup took over {took:?} after a crash, before Master_Down_Interval {:?}",
         low.master_down()
     );
-    expect_stable(&r2, &[], low.vip(), a_few_adverts(&low));
+    expect_stable(&r2, &[], low.vip(), one_advert(&low));
 }
 
 #[test]
@@ -134,10 +129,19 @@ fn priority_zero_fast_takeover_on_sigterm() {
     );
 }
 
+fn low() -> Instance {
+    Instance::new(2, 100)
+}
+
+/// Long enough for one more advert from a master that is still there.
+fn one_advert(i: &Instance) -> Duration {
+    Duration::from_secs_f64(i.advert_int) + Duration::from_millis(300)
+}
+
 /// r1 (priority 200, configured by `high`) wins, is stopped (r2 takes over), and starts again.
 /// Returns the new r1, r2 and when r1 was restarted.
 fn comeback(lab: &mut Lab, high: &Instance) -> (Router, Router, Instant) {
-    let low = Instance::new(2, 100);
+    let low = low();
     let (mut r1, r2) = elect(lab, high, &low);
     r1.stop();
     expect_master(&r2, &[], low.vip(), low.master_down() + MARGIN);
@@ -157,7 +161,7 @@ fn preemption_higher_priority_takes_over_when_back() {
     let high = Instance::new(1, 200);
     let (r1, r2, _) = comeback(&mut lab, &high);
     expect_master(&r1, &[&r2], high.vip(), high.master_down() + MARGIN);
-    expect_stable(&r1, &[&r2], high.vip(), a_few_adverts(&high));
+    expect_stable(&r1, &[&r2], high.vip(), after_takeover(&low()));
 }
 
 #[test]
@@ -199,6 +203,7 @@ fn preempt_delay_takes_over_only_after_the_delay() {
     );
     let deadline = (delay + high.master_down() + MARGIN).saturating_sub(again.elapsed());
     expect_master(&r1, &[&r2], high.vip(), deadline);
+    expect_stable(&r1, &[&r2], high.vip(), after_takeover(&low()));
 }
 
 /// The master's link goes down: it reports FAULT and lets go of the VIP, the backup takes over;
@@ -221,7 +226,8 @@ fn link_down_on_master_moves_the_vip() {
         "{test}: r1 did not report FAULT:\n{}",
         r1.log()
     );
-    expect_stable(&r2, &[&r1], low.vip(), a_few_adverts(&low));
+    expect_stable(&r2, &[&r1], low.vip(), one_advert(&low));
     lab.up("r1", "eth0");
     expect_master(&r1, &[&r2], high.vip(), high.master_down() + MARGIN);
+    expect_stable(&r1, &[&r2], high.vip(), after_takeover(&low));
 }

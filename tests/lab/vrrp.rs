@@ -195,6 +195,21 @@ pub fn master_down(version: u8, advert_int: f64, priority: u8) -> Duration {
     Duration::from_secs_f64(3.0 * advert_int) + skew(version, advert_int, priority)
 }
 
+/// How long to watch a pair elected from a simultaneous start: past the loser's own
+/// Master_Down_Interval (a backup ignoring the master's adverts would have taken over by then),
+/// plus one advert.
+pub fn after_election(winner: &Instance, loser: &Instance) -> Duration {
+    loser.master_down().saturating_sub(winner.master_down())
+        + Duration::from_secs_f64(winner.advert_int)
+        + Duration::from_millis(300)
+}
+
+/// How long to watch after a takeover: a demoted router ignoring the new master's adverts would
+/// come back within its Master_Down_Interval.
+pub fn after_takeover(loser: &Instance) -> Duration {
+    loser.master_down() + Duration::from_millis(300)
+}
+
 /// A VRRP daemon (`bin -n -l -D`) running in one lab namespace.
 pub struct Router {
     pub name: String,
