@@ -24,6 +24,7 @@ fn ready(test: &str) -> bool {
 
 /// Starts r2 (`low`) then r1 (`high`), so winning is about priority, not who came first; waits
 /// until r1 is the one MASTER with the VIP.
+#[track_caller]
 fn elect(lab: &mut Lab, high: &Instance, low: &Instance) -> (Router, Router) {
     let bin = ours();
     let r2 = Router::start(lab, "r2", &bin, &low.config());
@@ -140,6 +141,7 @@ fn one_advert(i: &Instance) -> Duration {
 
 /// r1 (priority 200, configured by `high`) wins, is stopped (r2 takes over), and starts again.
 /// Returns the new r1, r2 and when r1 was restarted.
+#[track_caller]
 fn comeback(lab: &mut Lab, high: &Instance) -> (Router, Router, Instant) {
     let low = low();
     let (mut r1, r2) = elect(lab, high, &low);

@@ -415,6 +415,7 @@ fn settled(master: &Router, others: &[&Router], vip: &str) -> bool {
         && others.iter().all(|o| !o.is_master() && !o.holds_vip(vip))
 }
 
+#[track_caller]
 fn fail(what: &str, master: &Router, others: &[&Router], vip: &str) -> ! {
     let mut all = vec![master];
     all.extend_from_slice(others);
@@ -427,6 +428,7 @@ fn fail(what: &str, master: &Router, others: &[&Router], vip: &str) -> ! {
 
 /// Waits until `master` is the one MASTER and the only holder of `vip`; panics with logs at
 /// `timeout`. Returns how long it took.
+#[track_caller]
 pub fn expect_master(
     master: &Router,
     others: &[&Router],
@@ -446,6 +448,7 @@ pub fn expect_master(
 
 /// Checks the situation `expect_master` waited for keeps holding for `period` (no flapping, no
 /// second master).
+#[track_caller]
 pub fn expect_stable(master: &Router, others: &[&Router], vip: &str, period: Duration) {
     let end = Instant::now() + period;
     while Instant::now() < end {
