@@ -195,6 +195,11 @@ fn preempt_delay_takes_over_only_after_the_delay() {
     let mut high = Instance::new(1, 200);
     high.preempt_delay = Some(delay.as_secs_f64());
     let (r1, r2, again) = comeback(&mut lab, &high);
+    assert!(
+        r1.wait_state("BACKUP", MARGIN),
+        "{test}: r1 never reported BACKUP:\n{}",
+        r1.log()
+    );
     // A little early slack: the delay runs from the daemon's start, a few ms after ours.
     let hold = delay.saturating_sub(Duration::from_millis(300));
     expect_stable(

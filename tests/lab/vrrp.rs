@@ -409,10 +409,14 @@ pub fn describe(routers: &[&Router], vip: &str) -> String {
         .join(", ")
 }
 
+/// One MASTER holding the VIP; every other router says it is BACKUP or FAULT (a silent one is not
+/// taking part) and holds no VIP.
 fn settled(master: &Router, others: &[&Router], vip: &str) -> bool {
     master.is_master()
         && master.holds_vip(vip)
-        && others.iter().all(|o| !o.is_master() && !o.holds_vip(vip))
+        && others.iter().all(|o| {
+            matches!(o.state_from_log().as_deref(), Some("BACKUP" | "FAULT")) && !o.holds_vip(vip)
+        })
 }
 
 #[track_caller]
