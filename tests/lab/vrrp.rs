@@ -24,6 +24,10 @@ pub const MARGIN: Duration = Duration::from_secs(2);
 /// How long SIGTERM may take: keepalived's parent waits up to 5 s for its children.
 const STOP_DEADLINE: Duration = Duration::from_secs(10);
 
+/// How long two routers may both say MASTER during a handover: the new master advertises as it
+/// takes over, and the old one yields on that advert.
+const TWO_MASTERS_GRACE: Duration = Duration::from_secs(1);
+
 static STARTS: AtomicU32 = AtomicU32::new(0);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -431,7 +435,7 @@ fn fail(what: &str, master: &Router, others: &[&Router], vip: &str) -> ! {
 }
 
 /// Waits until `master` is the one MASTER and the only holder of `vip`; panics with logs at
-/// `timeout`. Returns how long it took.
+/// `timeout`, or as soon as two routers have both been MASTER for a while. Returns how long it took.
 #[track_caller]
 pub fn expect_master(
     master: &Router,
@@ -440,7 +444,27 @@ pub fn expect_master(
     timeout: Duration,
 ) -> Duration {
     let t0 = Instant::now();
-    if !wait_until(timeout, || settled(master, others, vip)) {
+    let mut two_since: Option<Instant> = None;
+    let mut two_masters = false;
+    let done = wait_until(timeout, || {
+        if settled(master, others, vip) {
+            return true;
+        }
+        let masters = std::iter::once(&master)
+            .chain(others)
+            .filter(|r| r.is_master())
+            .count();
+        if masters < 2 {
+            two_since = None;
+            return false;
+        }
+        two_masters = two_since.get_or_insert_with(Instant::now).elapsed() > TWO_MASTERS_GRACE;
+        two_masters
+    });
+    if two_masters {
+        fail("two MASTERs at once", master, others, vip);
+    }
+    if !done {
         let what = format!(
             "{} not the only MASTER with the VIP after {timeout:?}",
             master.name
