@@ -1,6 +1,7 @@
 //! Kernel interfaces: rtnetlink (addresses, links, the reflector), raw and packet sockets.
 //! The only place besides `core` that talks to the kernel directly.
 
+pub mod checksum;
 pub mod garp;
 pub mod iface;
 pub mod netlink;

@@ -99,25 +99,9 @@ pub fn build_unsolicited_na(
 
 /// The ICMPv6 checksum of `msg` (its checksum field zero) with the RFC 8200 §8.1 pseudo-header.
 pub fn icmpv6_checksum(src: Ipv6Addr, dst: Ipv6Addr, msg: &[u8]) -> u16 {
-    let mut sum: u32 = 0;
-    let mut add = |bytes: &[u8]| {
-        let mut words = bytes.chunks_exact(2);
-        for w in &mut words {
-            sum += u32::from(u16::from_be_bytes([w[0], w[1]]));
-        }
-        if let [last] = words.remainder() {
-            sum += u32::from(*last) << 8;
-        }
-    };
-    add(&src.octets());
-    add(&dst.octets());
-    add(&(msg.len() as u32).to_be_bytes());
-    add(&[0, 0, 0, IPPROTO_ICMPV6]);
-    add(msg);
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    !(sum as u16)
+    super::checksum::ipv6_pseudo(src, dst, IPPROTO_ICMPV6, msg.len())
+        .feed(msg)
+        .finish()
 }
 
 #[cfg(test)]

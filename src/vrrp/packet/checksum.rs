@@ -1,96 +1,17 @@
-//! The Internet checksum (RFC 1071) and the pseudo-headers VRRP sums over.
+//! The checksums VRRP uses: the Internet checksum with the VRRP protocol in the pseudo-header.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+pub use crate::net::checksum::Sum;
+
 use super::IPPROTO_VRRP;
-
-/// A running one's-complement sum. Parts are summed as 16-bit big-endian words; every part
-/// but the last must have an even length (true of all headers here).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Sum(u32);
-
-impl Sum {
-    pub fn new() -> Self {
-        Sum(0)
-    }
-
-    pub fn feed(mut self, data: &[u8]) -> Self {
-        let mut chunks = data.chunks_exact(2);
-        for c in &mut chunks {
-            self.0 += u32::from(u16::from_be_bytes([c[0], c[1]]));
-            self.fold_once();
-        }
-        if let [last] = chunks.remainder() {
-            self.0 += u32::from(*last) << 8;
-            self.fold_once();
-        }
-        self
-    }
-
-    fn fold_once(&mut self) {
-        self.0 = (self.0 & 0xffff) + (self.0 >> 16);
-    }
-
-    /// The checksum to write: the complement of the folded sum.
-    pub fn finish(mut self) -> u16 {
-        self.fold_once();
-        self.fold_once();
-        !(self.0 as u16)
-    }
-
-    /// True when summing a packet that already holds its checksum gives zero.
-    pub fn verifies(self) -> bool {
-        self.finish() == 0
-    }
-}
 
 /// IPv4 pseudo-header for VRRPv3: {src, dst, 0, 112, vrrp length}.
 pub fn ipv4_pseudo(src: Ipv4Addr, dst: Ipv4Addr, len: usize) -> Sum {
-    let mut p = [0u8; 12];
-    p[0..4].copy_from_slice(&src.octets());
-    p[4..8].copy_from_slice(&dst.octets());
-    p[9] = IPPROTO_VRRP;
-    p[10..12].copy_from_slice(&(len as u16).to_be_bytes());
-    Sum::new().feed(&p)
+    crate::net::checksum::ipv4_pseudo(src, dst, IPPROTO_VRRP, len)
 }
 
-/// IPv6 pseudo-header (RFC 8200 §8.1) the kernel uses with IPV6_CHECKSUM.
+/// IPv6 pseudo-header with next header 112.
 pub fn ipv6_pseudo(src: Ipv6Addr, dst: Ipv6Addr, len: usize) -> Sum {
-    let mut p = [0u8; 40];
-    p[0..16].copy_from_slice(&src.octets());
-    p[16..32].copy_from_slice(&dst.octets());
-    p[32..36].copy_from_slice(&(len as u32).to_be_bytes());
-    p[39] = IPPROTO_VRRP;
-    Sum::new().feed(&p)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rfc1071_example() {
-        let d = [0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7];
-        assert_eq!(Sum::new().feed(&d).finish(), !0xddf2);
-    }
-
-    #[test]
-    fn odd_length_pads_with_zero() {
-        assert_eq!(
-            Sum::new().feed(&[0x12, 0x34, 0x56]).finish(),
-            Sum::new().feed(&[0x12, 0x34, 0x56, 0x00]).finish()
-        );
-    }
-
-    #[test]
-    fn a_header_holding_its_checksum_verifies() {
-        let mut h = [
-            0x45, 0xc0, 0x00, 0x28, 0x00, 0x01, 0x00, 0x00, 0xff, 0x70, 0, 0, 192, 168, 77, 1, 224,
-            0, 0, 18,
-        ];
-        let c = Sum::new().feed(&h).finish();
-        assert_eq!(c, 0xcce8);
-        h[10..12].copy_from_slice(&c.to_be_bytes());
-        assert!(Sum::new().feed(&h).verifies());
-    }
+    crate::net::checksum::ipv6_pseudo(src, dst, IPPROTO_VRRP, len)
 }
