@@ -175,7 +175,7 @@ ka_notify() {
 		val=
 		config_get val "$sec" "$opt"
 		[ -n "$val" ] || continue
-		action=$(printf '%s' "$opt" | tr 'a-z' 'A-Z')
+		action=$(printf '%s' "$opt" | tr '[:lower:]' '[:upper:]')
 		ka_out '%b%s "/bin/busybox env -i ACTION=%s TYPE=%s NAME=%s /sbin/hotplug-call keepalived"\n' \
 			"$KA_T1" "$opt" "$action" "$type" "$name"
 	done
@@ -349,7 +349,7 @@ ka_notify_rs() {
 		val=
 		config_get val "$1" "$opt"
 		[ -n "$val" ] || continue
-		action=$(printf '%s' "$opt" | tr 'a-z' 'A-Z')
+		action=$(printf '%s' "$opt" | tr '[:lower:]' '[:upper:]')
 		ka_out '%b%s "/bin/busybox env -i ACTION=%s TYPE=REAL_SERVER NAME=%s_%s /sbin/hotplug-call keepalived"\n' \
 			"$KA_T2" "$opt" "$action" "$2" "$3"
 	done
