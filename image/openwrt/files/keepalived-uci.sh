@@ -124,10 +124,14 @@ ka_print_route() {
 	ka_out '\n'
 }
 
+# Older configs list track_script sections (name, value, weight, direction); current ones list
+# vrrp_script sections directly (weight and direction taken from the script). Both are accepted.
 ka_print_track_script() {
 	local value weight direction
 	ka_named "$1" "$2" || return 0
+	value=
 	config_get value "$1" value
+	[ "$KA_TRACK_TYPE" = vrrp_script ] && value="$2"
 	[ -n "$value" ] || return 0
 	config_get weight "$1" weight
 	config_get direction "$1" direction
@@ -137,6 +141,27 @@ ka_print_track_script() {
 		case "$direction" in reverse | noreverse) ka_out ' %s' "$direction" ;; esac
 	fi
 	ka_out '\n'
+}
+
+ka_track_script_item() {
+	ka_named "$1" "$2" && KA_FOUND=1
+	return 0
+}
+
+# ka_track_scripts SECTION INDENT
+ka_track_scripts() {
+	local items item
+	items=
+	config_get items "$1" track_script
+	[ -n "$items" ] || return 0
+	ka_out '%btrack_script {\n' "$2"
+	for item in $items; do
+		KA_FOUND=0
+		config_foreach ka_track_script_item track_script "$item"
+		if [ "$KA_FOUND" = 1 ]; then KA_TRACK_TYPE=track_script; else KA_TRACK_TYPE=vrrp_script; fi
+		config_foreach ka_print_track_script "$KA_TRACK_TYPE" "$item" "$2$KA_T1"
+	done
+	ka_out '%b}\n' "$2"
 }
 
 ka_print_track_interface() {
@@ -160,25 +185,38 @@ ka_print_track_bfd() {
 }
 
 ka_print_peer() {
-	local address
+	local address min_ttl max_ttl
 	ka_named "$1" "$2" || return 0
 	config_get address "$1" address
-	[ -n "$address" ] && ka_out '%b%s\n' "$3" "$address"
+	[ -n "$address" ] || return 0
+	config_get min_ttl "$1" min_ttl
+	config_get max_ttl "$1" max_ttl
+	ka_out '%b%s' "$3" "$address"
+	[ -n "$min_ttl" ] && ka_out ' min_ttl %s' "$min_ttl"
+	[ -n "$max_ttl" ] && ka_out ' max_ttl %s' "$max_ttl"
+	ka_out '\n'
 }
 
 # Notify options are switches: the command is always the hotplug dispatcher, user scripts
 # live in /etc/hotplug.d/keepalived/ or /etc/keepalived.user.
+# ka_notify SECTION TYPE NAME INDENT OPTION...
 ka_notify() {
-	local sec="$1" type="$2" name="$3" opt val action
-	shift 3
+	local sec="$1" type="$2" name="$3" ind="$4" opt val action
+	shift 4
 	for opt in "$@"; do
 		val=
 		config_get val "$sec" "$opt"
 		[ -n "$val" ] || continue
 		action=$(printf '%s' "$opt" | tr '[:lower:]' '[:upper:]')
 		ka_out '%b%s "/bin/busybox env -i ACTION=%s TYPE=%s NAME=%s /sbin/hotplug-call keepalived"\n' \
-			"$KA_T1" "$opt" "$action" "$type" "$name"
+			"$ind" "$opt" "$action" "$type" "$name"
 	done
+}
+
+# Startup and shutdown hooks exist only on OpenWrt; elsewhere (tests) keepalived would reject
+# the missing command.
+ka_hotplug_available() {
+	[ "${KA_HOTPLUG:-}" = 1 ] || { [ -x /bin/busybox ] && [ -x /sbin/hotplug-call ]; }
 }
 
 ka_globals() {
@@ -186,6 +224,12 @@ ka_globals() {
 	ka_out '%bscript_user root\n' "$KA_T1"
 	ka_out '%benable_script_security\n' "$KA_T1"
 	ka_out '%bprocess_names\n' "$KA_T1"
+	if ka_hotplug_available; then
+		ka_out '%bstartup_script "/bin/busybox env -i ACTION=startup /sbin/hotplug-call keepalived"\n' "$KA_T1"
+		ka_out '%bstartup_script_timeout 10\n' "$KA_T1"
+		ka_out '%bshutdown_script "/bin/busybox env -i ACTION=shutdown /sbin/hotplug-call keepalived"\n' "$KA_T1"
+		ka_out '%bshutdown_script_timeout 10\n' "$KA_T1"
+	fi
 	emails=
 	config_get emails "$1" notification_email
 	if [ -n "$emails" ]; then
@@ -213,6 +257,17 @@ ka_static_routes() {
 	for r in $list; do
 		config_foreach ka_print_route route "$r" "$KA_T1"
 	done
+}
+
+ka_up_down_delays() {
+	local device down_delay up_delay
+	config_get device "$1" device
+	config_get down_delay "$1" down_delay
+	config_get up_delay "$1" up_delay
+	[ -n "$device" ] && [ -n "$down_delay" ] || return 0
+	ka_out '%b%s %s' "$KA_T1" "$device" "$down_delay"
+	[ -n "$up_delay" ] && ka_out ' %s' "$up_delay"
+	ka_out '\n'
 }
 
 ka_count_instance() {
@@ -244,7 +299,8 @@ ka_sync_group() {
 	for m in $valid; do ka_out '%b%s\n' "$KA_T2" "$m"; done
 	ka_out '%b}\n' "$KA_T1"
 	ka_options "$1" "$KA_T1" flag:smtp_alert flag:global_tracking
-	ka_notify "$1" GROUP "$name" notify_backup notify_master notify_fault notify
+	ka_track_scripts "$1" "$KA_T1"
+	ka_notify "$1" GROUP "$name" "$KA_T1" notify_backup notify_master notify_fault notify
 	ka_close
 }
 
@@ -265,12 +321,12 @@ ka_vrrp_instance() {
 		version priority advert_int preempt_delay debug lvs_sync_daemon_interface \
 		garp_master_delay garp_master_refresh garp_master_repeat garp_master_refresh_repeat \
 		flag:vmac_xmit_base flag:native_ipv6 flag:accept flag:dont_track_primary \
-		flag:smtp_alert flag:nopreempt flag:use_vmac
-	ka_notify "$1" INSTANCE "$name" notify_backup notify_master notify_fault notify_stop
+		flag:smtp_alert flag:nopreempt flag:use_vmac flag:no_accept
+	ka_notify "$1" INSTANCE "$name" "$KA_T1" notify_backup notify_master notify_fault notify_stop
 	ka_block "$1" "$KA_T1" virtual_ipaddress ipaddress ka_print_ipaddress
 	ka_block "$1" "$KA_T1" virtual_ipaddress_excluded ipaddress ka_print_ipaddress
 	ka_block "$1" "$KA_T1" virtual_routes route ka_print_route
-	ka_block "$1" "$KA_T1" track_script track_script ka_print_track_script
+	ka_track_scripts "$1" "$KA_T1"
 	ka_block "$1" "$KA_T1" track_interface track_interface ka_print_track_interface
 	ka_block "$1" "$KA_T1" track_bfd bfd_instance ka_print_track_bfd
 	ka_block "$1" "$KA_T1" unicast_peer peer ka_print_peer
@@ -321,8 +377,12 @@ ka_real_server() {
 	config_get check "$1" check
 	[ -n "$weight" ] && [ -n "$ipaddr" ] && [ -n "$port" ] || return 0
 	ka_out '%breal_server %s %s {\n%bweight %s\n' "$KA_T1" "$ipaddr" "$port" "$KA_T2" "$weight"
+	ka_notify "$1" REAL_SERVER "$2" "$KA_T2" notify_up notify_down
 	case "$check" in
-	TCP_CHECK | PING_CHECK)
+	PING_CHECK)
+		ka_out '%b%s {\n%b}\n' "$KA_T2" "$check" "$KA_T2"
+		;;
+	TCP_CHECK)
 		ka_out '%b%s {\n' "$KA_T2" "$check"
 		ka_options "$1" "$KA_T3" connect_timeout connect_port
 		ka_out '%b}\n' "$KA_T2"
@@ -339,20 +399,7 @@ ka_real_server() {
 		ka_out '%b}\n' "$KA_T2"
 		;;
 	esac
-	ka_notify_rs "$1" "$ipaddr" "$port"
 	ka_out '%b}\n' "$KA_T1"
-}
-
-ka_notify_rs() {
-	local opt val action
-	for opt in notify_up notify_down; do
-		val=
-		config_get val "$1" "$opt"
-		[ -n "$val" ] || continue
-		action=$(printf '%s' "$opt" | tr '[:lower:]' '[:upper:]')
-		ka_out '%b%s "/bin/busybox env -i ACTION=%s TYPE=REAL_SERVER NAME=%s_%s /sbin/hotplug-call keepalived"\n' \
-			"$KA_T2" "$opt" "$action" "$2" "$3"
-	done
 }
 
 ka_real_server_item() {
@@ -422,6 +469,9 @@ keepalived_uci_generate() {
 	ka_close
 	ka_open static_routes
 	config_foreach ka_static_routes static_routes
+	ka_close
+	ka_open interface_up_down_delays
+	config_foreach ka_up_down_delays interface_up_down_delays
 	ka_close
 	config_foreach ka_vrrp_script vrrp_script
 	config_foreach ka_bfd_instance bfd_instance
