@@ -102,7 +102,9 @@ if [ -f "$WORK/router-pair.conf" ]; then
 	expect_no_line "$f" 'NOT_DEFINED' "sync group drops members that are not vrrp_instances"
 fi
 if [ -f "$WORK/unicast.conf" ]; then
-	expect_line "$WORK/unicast.conf" '^		10\.0\.0\.13$' "unicast_peer resolved through peer sections"
+	expect_line "$WORK/unicast.conf" '^		10\.0\.0\.13 min_ttl 64 max_ttl 255$' "unicast_peer resolved through peer sections, with TTLs"
+	expect_line "$WORK/unicast.conf" '^		gw_ping weight -20 reverse$' "track_script naming a vrrp_script (current schema)"
+	expect_line "$WORK/unicast.conf" '^	eth0 2 1$' "interface_up_down_delays"
 fi
 if [ -f "$WORK/lvs.conf" ]; then
 	f=$WORK/lvs.conf
@@ -110,6 +112,24 @@ if [ -f "$WORK/lvs.conf" ]; then
 	expect_line "$f" '^	sorry_server 192\.168\.10\.250 80$' "sorry_server"
 	expect_line "$f" '^				path /health$' "HTTP_GET url from url section"
 	expect_no_line "$f" '192\.168\.10\.13' "disabled real_server left out"
+fi
+
+# notify switches and OpenWrt-only hooks: compared as text, their commands exist only on OpenWrt
+if KA_HOTPLUG=1 generate "$SAMPLES/notify.uci" "$WORK/notify.conf" && [ -s "$WORK/notify.conf" ]; then
+	pass "generate notify.uci -> keepalived.conf"
+	f=$WORK/notify.conf
+	hp='"/bin/busybox env -i ACTION=%s TYPE=%s NAME=%s /sbin/hotplug-call keepalived"'
+	# shellcheck disable=SC2059 # hp is the format
+	for want in "^	notify_master $(printf "$hp" NOTIFY_MASTER INSTANCE VI_1)\$" \
+		"^	notify_backup $(printf "$hp" NOTIFY_BACKUP INSTANCE VI_1)\$" \
+		"^	notify $(printf "$hp" NOTIFY GROUP G1)\$" \
+		"^		notify_down $(printf "$hp" NOTIFY_DOWN REAL_SERVER dns1)\$" \
+		"^	startup_script $(printf "$hp" startup X X | sed 's/ TYPE=X NAME=X//')\$" \
+		"^	shutdown_script_timeout 10\$" '^	global_tracking$' '^	use_vmac$' '^		PING_CHECK \{$'; do
+		expect_line "$f" "$want" "notify.uci: $want"
+	done
+else
+	fail "generate notify.uci"
 fi
 
 # alt_config_file and "no instances" both point /tmp/keepalived.conf at a hand-written file
