@@ -154,6 +154,59 @@ else
 fi
 GENERATED="$GENERATED $hand image/container/keepalived.conf"
 
+# --- the init script under stubbed procd ------------------------------------------------------
+# A copy of the init script with its paths moved into $WORK runs each rc.common action with procd
+# calls logged instead of executed.
+run_init() { # run_init UCI_FILE|- HANDWRITTEN|- ACTION...
+	local d="$WORK/init" init
+	rm -rf "$d"
+	mkdir -p "$d/config"
+	[ "$1" = - ] || cp "$1" "$d/config/keepalived"
+	[ "$2" = - ] || cp "$2" "$d/hand.conf"
+	init="$d/keepalived.init"
+	sed -e "s|/usr/share/keepalived-rs/keepalived-uci.sh|$PWD/$OWRT/files/keepalived-uci.sh|" \
+		-e "s|/etc/config/keepalived|$d/config/keepalived|g" \
+		-e "s|/etc/keepalived/keepalived.conf|$d/hand.conf|g" \
+		-e "s|^KEEPALIVED_CONF=.*|KEEPALIVED_CONF=$d/run.conf|" "$OWRT/files/keepalived.init" >"$init"
+	shift 2
+	UCI_CONFIG_DIR="$d/config" KEEPALIVED_HANDWRITTEN="$d/hand.conf" "$(command -v dash || echo sh)" -c '
+		procd_open_instance() { echo "open_instance $*"; }
+		procd_set_param() { echo "set_param $*"; }
+		procd_close_instance() { echo "close_instance"; }
+		procd_send_signal() { echo "send_signal $*"; }
+		procd_add_reload_trigger() { echo "reload_trigger $*"; }
+		stop() { echo "stop"; }
+		. "$1" && . "$2"
+		shift 2
+		for a in "$@"; do "$a" || echo "$a failed"; done' \
+		init "$SAMPLES/uci-shim.sh" "$init" "$@" >"$d/log" 2>&1
+}
+init_log_has() { # init_log_has WHAT NAME
+	if grep -qxF -e "$1" "$WORK/init/log"; then pass "$2"; else fail "$2" "$(cat "$WORK/init/log")"; fi
+}
+run_init "$SAMPLES/router-pair.uci" - start_service service_triggers
+init_log_has "set_param command /usr/sbin/keepalived -n -f $WORK/init/run.conf" "init start: keepalived -n -f /tmp/keepalived.conf under procd"
+init_log_has "set_param respawn" "init start: respawn"
+init_log_has "reload_trigger keepalived" "init: reload on UCI commit of keepalived"
+if grep -q '^vrrp_instance LAN {$' "$WORK/init/run.conf" 2>/dev/null; then pass "init start: config generated from UCI"; else fail "init start: config generated from UCI"; fi
+run_init "$SAMPLES/router-pair.uci" - reload_service
+init_log_has "send_signal keepalived * HUP" "init reload: regenerates and sends SIGHUP"
+printf "config globals 'globals'\n\toption enabled '0'\n" >"$WORK/disabled.uci"
+run_init "$WORK/disabled.uci" - start_service
+if grep -q open_instance "$WORK/init/log"; then fail "init start: globals.enabled 0 starts nothing" "$(cat "$WORK/init/log")"; else pass "init start: globals.enabled 0 starts nothing"; fi
+run_init - "$OWRT/files/keepalived.conf" start_service
+if [ "$(readlink "$WORK/init/run.conf")" = "$WORK/init/hand.conf" ] && grep -q open_instance "$WORK/init/log"; then
+	pass "init start: no UCI file -> runs the hand-written keepalived.conf"
+else
+	fail "init start: no UCI file -> runs the hand-written keepalived.conf" "$(cat "$WORK/init/log")"
+fi
+run_init "$OWRT/files/keepalived.config" "$OWRT/files/keepalived.conf" start_service
+if [ "$(readlink "$WORK/init/run.conf")" = "$WORK/init/hand.conf" ]; then
+	pass "init start: shipped UCI defaults -> runs the hand-written keepalived.conf"
+else
+	fail "init start: shipped UCI defaults -> runs the hand-written keepalived.conf" "$(cat "$WORK/init/log")"
+fi
+
 # --- config check with both implementations ----------------------------------------------
 if [ ! -x "$BIN" ]; then
 	fail "binary $BIN missing (cargo build, or set KEEPALIVED_BIN)"
@@ -216,7 +269,7 @@ for v in '^USE_PROCD=1$' 'procd_set_param respawn' 'procd_add_reload_trigger "ke
 	expect_line "$I" "$v" "init script: $v"
 done
 B=image/buildroot/keepalived-rs.mk
-for v in '^KEEPALIVED_RS_VERSION =' '^KEEPALIVED_RS_SITE =' '^KEEPALIVED_RS_LICENSE =' '^KEEPALIVED_RS_LICENSE_FILES =' \
+for v in '^KEEPALIVED_RS_VERSION =' '^KEEPALIVED_RS_SITE =' '^KEEPALIVED_RS_LICENSE =' \
 	'^\$\(eval \$\(cargo-package\)\)$' '^define KEEPALIVED_RS_INSTALL_TARGET_CMDS$' '^define KEEPALIVED_RS_INSTALL_INIT_SYSTEMD$' \
 	'^define KEEPALIVED_RS_INSTALL_INIT_SYSV$' '^KEEPALIVED_RS_CARGO_ENV \+=' '^KEEPALIVED_RS_CARGO_BUILD_OPTS ='; do
 	expect_line "$B" "$v" "buildroot .mk: $v"

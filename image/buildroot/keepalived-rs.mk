@@ -11,7 +11,7 @@
 KEEPALIVED_RS_VERSION = 0.1.0
 KEEPALIVED_RS_SITE = $(call github,keepalived-rs,keepalived-rs,v$(KEEPALIVED_RS_VERSION))
 KEEPALIVED_RS_LICENSE = GPL-2.0-or-later
-KEEPALIVED_RS_LICENSE_FILES = LICENSE
+# KEEPALIVED_RS_LICENSE_FILES = LICENSE  (once the repository ships a LICENSE file)
 
 # Rust musl targets link statically by default; say so explicitly so a toolchain wrapper that
 # flips the default cannot bring back a runtime dependency on the C library's .so.
