@@ -5,7 +5,8 @@
 # namespace holding the interfaces the samples name); the Containerfile; the buildroot and
 # OpenWrt makefiles (variable names only); the systemd unit (systemd-analyze verify).
 #
-#   tests/images.sh              # needs root for the netns part; skipped (with a note) otherwise
+#   tests/images.sh              # needs root for the netns part; skipped (with a note) otherwise,
+#                                # a failure when CI=true
 #   KEEPALIVED_BIN=path tests/images.sh
 # shellcheck disable=SC2016,SC2013 # regexes hold literal $; path lists have no blanks
 set -uo pipefail
@@ -211,7 +212,12 @@ fi
 if [ ! -x "$BIN" ]; then
 	fail "binary $BIN missing (cargo build, or set KEEPALIVED_BIN)"
 elif [ "$(id -u)" != 0 ] || ! ip netns add "$NS" 2>/dev/null; then
-	skip "keepalived -t in a network namespace (needs root)"
+	# CI=true (tests/run.sh): a check that cannot run is a failure
+	if [ "${CI:-false}" = true ]; then
+		fail "keepalived -t in a network namespace needs root"
+	else
+		skip "keepalived -t in a network namespace (needs root)"
+	fi
 else
 	# the samples name eth0 and eth1
 	ip -n "$NS" link add eth0 type veth peer name eth1
