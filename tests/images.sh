@@ -98,6 +98,8 @@ if [ -f "$WORK/router-pair.conf" ]; then
 	expect_line "$f" '^		192\.168\.1\.1/24 dev eth0 label eth0:vip scope global$' "ipaddress: dev, default label suffix, scope"
 	expect_line "$f" '^		203\.0\.113\.10/24 dev eth1 label eth1:gw$' "ipaddress: label_suffix"
 	expect_line "$f" '^	nopreempt$' "flag option written without value"
+	expect_line "$f" '^	script "/bin/test -d /"$' "value with blanks quoted"
+	expect_line "$f" '^		check_up$' "track_script naming a track_script section (older schema)"
 	expect_line "$f" '^		0\.0\.0\.0/0 via 203\.0\.113\.1 dev eth1$' "virtual_routes from route sections"
 	expect_line "$f" '^	198\.18\.0\.0/15 via 203\.0\.113\.1 dev eth1$' "static_routes from route sections"
 	expect_no_line "$f" 'NOT_DEFINED' "sync group drops members that are not vrrp_instances"
