@@ -445,12 +445,13 @@ keepalived_uci_generate() {
 	config_load "${2:-keepalived}"
 	alt=
 	config_get alt globals alt_config_file
-	rm -f "$KA_OUT"
 	if [ -n "$alt" ] && [ -f "$alt" ]; then
+		rm -f "$KA_OUT"
 		ln -s "$alt" "$KA_OUT"
 		return 0
 	fi
 	if ! ka_has_instances && [ -f "$KEEPALIVED_HANDWRITTEN" ]; then
+		rm -f "$KA_OUT"
 		ln -s "$KEEPALIVED_HANDWRITTEN" "$KA_OUT"
 		return 0
 	fi
