@@ -1,0 +1,320 @@
+#!/usr/bin/env bash
+# Checks the packaging in image/: shell syntax and shellcheck of the OpenWrt init script, the UCI
+# generator and the BusyBox init script; the UCI->keepalived.conf generator on the samples in
+# tests/images/ (output must pass `-t` of our binary and of keepalived 2.2.7 in a network
+# namespace holding the interfaces the samples name); the Containerfile; the buildroot and
+# OpenWrt makefiles (variable names only); the systemd unit (systemd-analyze verify).
+#
+#   tests/images.sh              # needs root for the netns part; skipped (with a note) otherwise,
+#                                # a failure when CI=true
+#   KEEPALIVED_BIN=path tests/images.sh
+# shellcheck disable=SC2016,SC2013 # regexes hold literal $; path lists have no blanks
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+
+BIN=${KEEPALIVED_BIN:-target/debug/keepalived}
+REF=/usr/sbin/keepalived
+SAMPLES=tests/images
+OWRT=image/openwrt
+NS=ka-images-$$
+WORK=$(mktemp -d)
+fails=0
+checks=0
+
+cleanup() {
+	ip netns del "$NS" 2>/dev/null
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+pass() {
+	checks=$((checks + 1))
+	printf 'ok   %s\n' "$1"
+}
+fail() {
+	checks=$((checks + 1))
+	fails=$((fails + 1))
+	printf 'FAIL %s\n' "$1"
+	[ -z "${2:-}" ] || printf '%s\n' "$2" | sed 's/^/     /'
+}
+skip() {
+	printf 'skip %s\n' "$1"
+}
+# check NAME CMD... : runs CMD, passes when it exits 0, shows its output otherwise
+check() {
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then pass "$name"; else fail "$name" "$out"; fi
+}
+
+# --- shell scripts -------------------------------------------------------------------------
+SCRIPTS="$OWRT/files/keepalived.init $OWRT/files/keepalived-uci.sh $SAMPLES/uci-shim.sh image/buildroot/S30keepalived tests/images.sh"
+for s in $SCRIPTS; do
+	check "sh -n $s" sh -n "$s"
+	command -v dash >/dev/null && check "dash -n $s" dash -n "$s"
+done
+if command -v shellcheck >/dev/null; then
+	# shellcheck disable=SC2086 # word list of paths without blanks
+	check "shellcheck $SCRIPTS" shellcheck -x $SCRIPTS
+else
+	fail "shellcheck missing (apt-get install shellcheck)"
+fi
+
+# --- UCI -> keepalived.conf --------------------------------------------------------------
+# generate UCI_FILE OUT [HANDWRITTEN]: runs the generator as the init script would, in dash
+# when present (closest to BusyBox ash), with the uci shim in place of /lib/functions.sh.
+generate() {
+	local dir
+	dir="$WORK/uci-$(basename "$1" .uci)"
+	mkdir -p "$dir"
+	cp "$1" "$dir/keepalived"
+	UCI_CONFIG_DIR="$dir" KEEPALIVED_HANDWRITTEN="${3:-$WORK/none.conf}" \
+		"$(command -v dash || echo sh)" -c '. "$1" && . "$2" && keepalived_uci_generate "$3" keepalived' \
+		gen "$SAMPLES/uci-shim.sh" "$OWRT/files/keepalived-uci.sh" "$2"
+}
+
+GENERATED=
+for u in router-pair unicast lvs; do
+	out="$WORK/$u.conf"
+	if err=$(generate "$SAMPLES/$u.uci" "$out" 2>&1) && [ -s "$out" ] && [ ! -L "$out" ]; then
+		pass "generate $u.uci -> keepalived.conf"
+		GENERATED="$GENERATED $out"
+	else
+		fail "generate $u.uci" "$err"
+	fi
+done
+
+# the generator must follow the stock output for these UCI details
+expect_line() {
+	if grep -qE -e "$2" "$1"; then pass "$3"; else fail "$3" "no line matching /$2/ in $1"; fi
+}
+expect_no_line() {
+	if grep -qE -e "$2" "$1"; then fail "$3" "$(grep -nE -e "$2" "$1")"; else pass "$3"; fi
+}
+if [ -f "$WORK/router-pair.conf" ]; then
+	f=$WORK/router-pair.conf
+	expect_line "$f" '^	script_user root$' "globals: script_user root always emitted"
+	expect_line "$f" '^	enable_script_security$' "globals: enable_script_security always emitted"
+	expect_line "$f" '^		192\.168\.1\.1/24 dev eth0 label eth0:vip scope global$' "ipaddress: dev, default label suffix, scope"
+	expect_line "$f" '^		203\.0\.113\.10/24 dev eth1 label eth1:gw$' "ipaddress: label_suffix"
+	expect_line "$f" '^	nopreempt$' "flag option written without value"
+	expect_line "$f" '^	script "/bin/test -d /"$' "value with blanks quoted"
+	expect_line "$f" '^		check_up$' "track_script naming a track_script section (older schema)"
+	expect_line "$f" '^		0\.0\.0\.0/0 via 203\.0\.113\.1 dev eth1$' "virtual_routes from route sections"
+	expect_line "$f" '^	198\.18\.0\.0/15 via 203\.0\.113\.1 dev eth1$' "static_routes from route sections"
+	expect_no_line "$f" 'NOT_DEFINED' "sync group drops members that are not vrrp_instances"
+fi
+if [ -f "$WORK/unicast.conf" ]; then
+	expect_line "$WORK/unicast.conf" '^		10\.0\.0\.13 min_ttl 64 max_ttl 255$' "unicast_peer resolved through peer sections, with TTLs"
+	expect_line "$WORK/unicast.conf" '^		gw_ping weight -20 reverse$' "track_script naming a vrrp_script (current schema)"
+	expect_line "$WORK/unicast.conf" '^	eth0 2 1$' "interface_up_down_delays"
+fi
+if [ -f "$WORK/lvs.conf" ]; then
+	f=$WORK/lvs.conf
+	expect_line "$f" '^virtual_server 192\.168\.10\.100 80 \{$' "virtual_server header"
+	expect_line "$f" '^	sorry_server 192\.168\.10\.250 80$' "sorry_server"
+	expect_line "$f" '^				path /health$' "HTTP_GET url from url section"
+	expect_no_line "$f" '192\.168\.10\.13' "disabled real_server left out"
+fi
+
+# notify switches and OpenWrt-only hooks: compared as text, their commands exist only on OpenWrt
+if KA_HOTPLUG=1 generate "$SAMPLES/notify.uci" "$WORK/notify.conf" && [ -s "$WORK/notify.conf" ]; then
+	pass "generate notify.uci -> keepalived.conf"
+	f=$WORK/notify.conf
+	hp='"/bin/busybox env -i ACTION=%s TYPE=%s NAME=%s /sbin/hotplug-call keepalived"'
+	# shellcheck disable=SC2059 # hp is the format
+	for want in "^	notify_master $(printf "$hp" NOTIFY_MASTER INSTANCE VI_1)\$" \
+		"^	notify_backup $(printf "$hp" NOTIFY_BACKUP INSTANCE VI_1)\$" \
+		"^	notify $(printf "$hp" NOTIFY GROUP G1)\$" \
+		"^		notify_down $(printf "$hp" NOTIFY_DOWN REAL_SERVER dns1)\$" \
+		"^	startup_script $(printf "$hp" startup X X | sed 's/ TYPE=X NAME=X//')\$" \
+		"^	shutdown_script_timeout 10\$" '^	global_tracking$' '^	use_vmac$' '^		PING_CHECK \{$'; do
+		expect_line "$f" "$want" "notify.uci: $want"
+	done
+else
+	fail "generate notify.uci"
+fi
+
+# alt_config_file and "no instances" both point /tmp/keepalived.conf at a hand-written file
+hand="$WORK/hand.conf"
+cp "$OWRT/files/keepalived.conf" "$hand"
+sed "s|@ALT@|$hand|" "$SAMPLES/alt-config.uci" >"$WORK/alt.uci"
+if generate "$WORK/alt.uci" "$WORK/alt.conf" && [ "$(readlink "$WORK/alt.conf")" = "$hand" ]; then
+	pass "alt_config_file -> symlink to the hand-written file"
+else
+	fail "alt_config_file -> symlink to the hand-written file"
+fi
+if generate "$SAMPLES/empty.uci" "$WORK/empty.conf" "$hand" && [ "$(readlink "$WORK/empty.conf")" = "$hand" ]; then
+	pass "no UCI instances -> symlink to /etc/keepalived/keepalived.conf"
+else
+	fail "no UCI instances -> symlink to /etc/keepalived/keepalived.conf"
+fi
+if generate "$SAMPLES/empty.uci" "$WORK/empty2.conf" && [ -f "$WORK/empty2.conf" ] && [ ! -L "$WORK/empty2.conf" ]; then
+	pass "no UCI instances and no hand-written file -> generated file"
+	GENERATED="$GENERATED $WORK/empty2.conf"
+else
+	fail "no UCI instances and no hand-written file -> generated file"
+fi
+GENERATED="$GENERATED $hand image/container/keepalived.conf"
+
+# --- the init script under stubbed procd ------------------------------------------------------
+# A copy of the init script with its paths moved into $WORK runs each rc.common action with procd
+# calls logged instead of executed.
+run_init() { # run_init UCI_FILE|- HANDWRITTEN|- ACTION...
+	local d="$WORK/init" init
+	rm -rf "$d"
+	mkdir -p "$d/config"
+	[ "$1" = - ] || cp "$1" "$d/config/keepalived"
+	[ "$2" = - ] || cp "$2" "$d/hand.conf"
+	init="$d/keepalived.init"
+	sed -e "s|/usr/share/keepalived-rs/keepalived-uci.sh|$PWD/$OWRT/files/keepalived-uci.sh|" \
+		-e "s|/etc/config/keepalived|$d/config/keepalived|g" \
+		-e "s|/etc/keepalived/keepalived.conf|$d/hand.conf|g" \
+		-e "s|^KEEPALIVED_CONF=.*|KEEPALIVED_CONF=$d/run.conf|" "$OWRT/files/keepalived.init" >"$init"
+	shift 2
+	UCI_CONFIG_DIR="$d/config" KEEPALIVED_HANDWRITTEN="$d/hand.conf" "$(command -v dash || echo sh)" -c '
+		procd_open_instance() { echo "open_instance $*"; }
+		procd_set_param() { echo "set_param $*"; }
+		procd_close_instance() { echo "close_instance"; }
+		procd_send_signal() { echo "send_signal $*"; }
+		procd_add_reload_trigger() { echo "reload_trigger $*"; }
+		stop() { echo "stop"; }
+		. "$1" && . "$2"
+		shift 2
+		for a in "$@"; do "$a" || echo "$a failed"; done' \
+		init "$SAMPLES/uci-shim.sh" "$init" "$@" >"$d/log" 2>&1
+}
+init_log_has() { # init_log_has WHAT NAME
+	if grep -qxF -e "$1" "$WORK/init/log"; then pass "$2"; else fail "$2" "$(cat "$WORK/init/log")"; fi
+}
+run_init "$SAMPLES/router-pair.uci" - start_service service_triggers
+init_log_has "set_param command /usr/sbin/keepalived -n -f $WORK/init/run.conf" "init start: keepalived -n -f /tmp/keepalived.conf under procd"
+init_log_has "set_param respawn" "init start: respawn"
+init_log_has "reload_trigger keepalived" "init: reload on UCI commit of keepalived"
+if grep -q '^vrrp_instance LAN {$' "$WORK/init/run.conf" 2>/dev/null; then pass "init start: config generated from UCI"; else fail "init start: config generated from UCI"; fi
+run_init "$SAMPLES/router-pair.uci" - reload_service
+init_log_has "send_signal keepalived * HUP" "init reload: regenerates and sends SIGHUP"
+printf "config globals 'globals'\n\toption enabled '0'\n" >"$WORK/disabled.uci"
+run_init "$WORK/disabled.uci" - start_service
+if grep -q open_instance "$WORK/init/log"; then fail "init start: globals.enabled 0 starts nothing" "$(cat "$WORK/init/log")"; else pass "init start: globals.enabled 0 starts nothing"; fi
+run_init - "$OWRT/files/keepalived.conf" start_service
+if [ "$(readlink "$WORK/init/run.conf")" = "$WORK/init/hand.conf" ] && grep -q open_instance "$WORK/init/log"; then
+	pass "init start: no UCI file -> runs the hand-written keepalived.conf"
+else
+	fail "init start: no UCI file -> runs the hand-written keepalived.conf" "$(cat "$WORK/init/log")"
+fi
+run_init "$OWRT/files/keepalived.config" "$OWRT/files/keepalived.conf" start_service
+if [ "$(readlink "$WORK/init/run.conf")" = "$WORK/init/hand.conf" ]; then
+	pass "init start: shipped UCI defaults -> runs the hand-written keepalived.conf"
+else
+	fail "init start: shipped UCI defaults -> runs the hand-written keepalived.conf" "$(cat "$WORK/init/log")"
+fi
+
+# --- config check with both implementations ----------------------------------------------
+if [ ! -x "$BIN" ]; then
+	fail "binary $BIN missing (cargo build, or set KEEPALIVED_BIN)"
+elif [ "$(id -u)" != 0 ] || ! ip netns add "$NS" 2>/dev/null; then
+	# CI=true (tests/run.sh): a check that cannot run is a failure
+	if [ "${CI:-false}" = true ]; then
+		fail "keepalived -t in a network namespace needs root"
+	else
+		skip "keepalived -t in a network namespace (needs root)"
+	fi
+else
+	# the samples name eth0 and eth1
+	ip -n "$NS" link add eth0 type veth peer name eth1
+	ip -n "$NS" link set lo up
+	ip -n "$NS" link set eth0 up
+	ip -n "$NS" link set eth1 up
+	for conf in $GENERATED; do
+		name=${conf#"$WORK"/}
+		check "ours -t $name" ip netns exec "$NS" "$BIN" -t -l -f "$conf"
+		if [ -x "$REF" ]; then
+			check "keepalived 2.2.7 -t $name" ip netns exec "$NS" "$REF" -t -l -f "$conf"
+		else
+			skip "keepalived 2.2.7 -t $name ($REF missing)"
+		fi
+	done
+fi
+
+# --- container ------------------------------------------------------------------------------
+CF=image/container/Containerfile
+froms=$(grep -ciE '^[[:space:]]*FROM[[:space:]]' "$CF")
+if [ "$froms" = 1 ] && grep -qiE '^[[:space:]]*FROM[[:space:]]+scratch[[:space:]]*$' "$CF"; then
+	pass "Containerfile: single stage FROM scratch"
+else
+	fail "Containerfile: single stage FROM scratch" "$(grep -niE '^[[:space:]]*FROM' "$CF")"
+fi
+# RUN, SHELL or a shell-form CMD/ENTRYPOINT would need /bin/sh, which scratch does not have
+if grep -qiE '^[[:space:]]*(RUN|SHELL)[[:space:]]' "$CF" || grep -iE '^[[:space:]]*(CMD|ENTRYPOINT)[[:space:]]' "$CF" | grep -qvE '[[:space:]]\[' \
+	|| grep -vE '^[[:space:]]*#' "$CF" | grep -qE '/bin/(ba|da)?sh'; then
+	fail "Containerfile: nothing needs a shell" "$(grep -niE '^[[:space:]]*(RUN|SHELL|CMD|ENTRYPOINT)' "$CF")"
+else
+	pass "Containerfile: nothing needs a shell (no RUN/SHELL, exec-form ENTRYPOINT)"
+fi
+expect_line "$CF" '^ENTRYPOINT \["/usr/sbin/keepalived", "-n", "-l", "-f", "/etc/keepalived/keepalived.conf"\]$' "Containerfile: ENTRYPOINT keepalived -n -l -f"
+expect_line "$CF" '^COPY target/cross/\$\{TARGET\}/keepalived /usr/sbin/keepalived$' "Containerfile: copies the static cross build"
+for w in 'network host' 'cap-add NET_ADMIN' 'cap-add NET_RAW' 'kill -s HUP'; do
+	expect_line image/container/README.md "$w" "container README documents --$w"
+done
+expect_no_line image/container/README.md '^[^`]*docker run[^`]*--privileged' "container README does not use --privileged"
+
+# --- OpenWrt / buildroot makefiles (no build system here: names only) ----------------------
+M=$OWRT/Makefile
+for v in 'PKG_NAME:=keepalived-rs' 'PKG_BUILD_DEPENDS:=rust/host' 'PROVIDES:=keepalived' 'CONFLICTS:=keepalived' \
+	'include .*/rust-package\.mk' 'RustBinPackage,keepalived-rs' 'BuildPackage,keepalived-rs' \
+	'define Package/keepalived-rs/conffiles' '/etc/keepalived/keepalived\.conf' '/etc/config/keepalived' \
+	'\$\(RUST_ARCH_DEPENDS\)' 'files/keepalived\.init \$\(1\)/etc/init\.d/keepalived' \
+	'files/keepalived-uci\.sh \$\(1\)/usr/share/keepalived-rs/keepalived-uci\.sh' '/usr/sbin/keepalived'; do
+	expect_line "$M" "$v" "OpenWrt Makefile: $v"
+done
+for f in $(sed -n 's|.*\./\(files/[^ ]*\) .*|\1|p' "$M"); do
+	if [ -f "$OWRT/$f" ]; then pass "OpenWrt Makefile installs existing $f"; else fail "OpenWrt Makefile installs missing $f"; fi
+done
+I=$OWRT/files/keepalived.init
+for v in '^USE_PROCD=1$' 'procd_set_param respawn' 'procd_add_reload_trigger "keepalived"' '^service_triggers\(\)' \
+	'^reload_service\(\)' 'procd_send_signal keepalived' '-n -f "\$KEEPALIVED_CONF"' '^\. /usr/share/keepalived-rs/keepalived-uci\.sh$'; do
+	expect_line "$I" "$v" "init script: $v"
+done
+B=image/buildroot/keepalived-rs.mk
+for v in '^KEEPALIVED_RS_VERSION =' '^KEEPALIVED_RS_SITE =' '^KEEPALIVED_RS_LICENSE =' \
+	'^\$\(eval \$\(cargo-package\)\)$' '^define KEEPALIVED_RS_INSTALL_TARGET_CMDS$' '^define KEEPALIVED_RS_INSTALL_INIT_SYSTEMD$' \
+	'^define KEEPALIVED_RS_INSTALL_INIT_SYSV$' '^KEEPALIVED_RS_CARGO_ENV \+=' '^KEEPALIVED_RS_CARGO_BUILD_OPTS ='; do
+	expect_line "$B" "$v" "buildroot .mk: $v"
+done
+# every KEEPALIVED_RS_* variable set must be one the infrastructures read (typos are silent in make)
+known='VERSION SITE SITE_METHOD LICENSE LICENSE_FILES CARGO_ENV CARGO_BUILD_OPTS CARGO_INSTALL_OPTS DEPENDENCIES SUBDIR
+INSTALL_TARGET_CMDS INSTALL_INIT_SYSTEMD INSTALL_INIT_SYSV INSTALL_INIT_OPENRC OVERRIDE_SRCDIR BUILD_PROFILE'
+for v in $(grep -oE '^(define )?KEEPALIVED_RS_[A-Z_]+' "$B" | sed 's/^define //; s/^KEEPALIVED_RS_//' | sort -u); do
+	# shellcheck disable=SC2086 # one name per line
+	if printf '%s\n' $known | grep -qx "$v"; then pass "buildroot .mk: KEEPALIVED_RS_$v is a known variable"; else fail "buildroot .mk: unknown variable KEEPALIVED_RS_$v"; fi
+done
+for f in $(sed -n 's|.*\$(@D)/\([^ ]*\).*|\1|p' "$B" | grep -v '^target/'); do
+	if [ -f "$f" ]; then pass "buildroot .mk installs existing $f"; else fail "buildroot .mk installs missing $f"; fi
+done
+C=image/buildroot/Config.in
+for v in '^config BR2_PACKAGE_KEEPALIVED_RS$' 'depends on BR2_PACKAGE_HOST_RUSTC_TARGET_ARCH_SUPPORTS' 'select BR2_PACKAGE_HOST_RUSTC$'; do
+	expect_line "$C" "$v" "buildroot Config.in: $v"
+done
+if grep -qP '^ +(bool|depends|select|help)' "$C"; then fail "buildroot Config.in: indent with tabs"; else pass "buildroot Config.in: indented with tabs"; fi
+
+# --- systemd ---------------------------------------------------------------------------------
+U=image/systemd/keepalived.service
+if command -v systemd-analyze >/dev/null; then
+	check "systemd-analyze verify $U" systemd-analyze verify "$U"
+else
+	skip "systemd-analyze verify (not installed)"
+fi
+expect_line "$U" '^ExecReload=/bin/kill -HUP \$MAINPID$' "unit: reload is SIGHUP"
+expect_line "$U" '^ExecStart=/usr/sbin/keepalived -n ' "unit: Type=simple runs keepalived -n"
+expect_line "$U" '^Type=simple$' "unit: Type=simple"
+caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$U" | tr ' ' '\n' | sort | tr '\n' ' ')
+if [ "$caps" = "CAP_KILL CAP_NET_ADMIN CAP_NET_BIND_SERVICE CAP_NET_RAW CAP_SETGID CAP_SETUID " ]; then
+	pass "unit: capability bounding set is exactly NET_ADMIN NET_RAW NET_BIND_SERVICE SETUID SETGID KILL"
+else
+	fail "unit: capability bounding set" "$caps"
+fi
+expect_no_line "$U" '^(ProtectKernelTunables|PrivateNetwork|PrivateTmp)=(yes|true)' "unit: no sandboxing that breaks /proc/sys, VIPs or /tmp dumps"
+
+printf '%d checks, %d failed\n' "$checks" "$fails"
+[ "$fails" = 0 ]
