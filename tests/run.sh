@@ -14,6 +14,7 @@ step setup;  tests/setup.sh
 step fmt;    cargo fmt --check
 step clippy; cargo clippy --all-targets -- -D warnings
 step build;  cargo build
+step images; tests/images.sh
 # Labs serialise themselves on a file lock (tests/lab/mod.rs), so test binaries may run in parallel threads.
 step test;   cargo test --no-fail-fast
 echo "==> all passed"

@@ -40,7 +40,7 @@ wait_for() { # seconds, shell condition
 }
 holder() {
     for ns in $gw1 $gw2; do
-        ip -n "$ns" -o addr show dev eth0 | grep -q ' 192\.168\.1\.1/' && echo "${ns#$tag}"
+        ip -n "$ns" -o addr show dev eth0 | grep -q ' 192\.168\.1\.1/' && echo "${ns#"$tag"}"
     done
 }
 show() { printf '   VIP 192.168.1.1 is on: %s\n' "$(holder | tr '\n' ' ')"; }
@@ -93,8 +93,8 @@ kill -KILL $pids
 t0=$(date +%s.%N)
 wait_for 15 'holder | grep -qx g2' || { echo "gw2 did not take over"; cat "$tmp"/g2.log; exit 1; }
 t1=$(date +%s.%N)
-printf '   gw2 holds the VIP %.2f s after the kill (Master_Down_Interval = 3 x 1 s + skew 0.61 s)\n' \
-    "$(echo "$t1 - $t0" | bc)"
+printf '   gw2 holds the VIP %s s after the kill (Master_Down_Interval = 3 x 1 s + skew 0.61 s)\n' \
+    "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')"
 show; states
 echo "   (a router killed with -9 cannot remove its address: gw1 still has it; nobody answers ARP"
 echo "    for it there, and gw1 removes it itself when it starts again)"
