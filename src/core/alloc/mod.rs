@@ -12,7 +12,7 @@ mod table;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 
 pub use report::{leak_report, LeakReport};
 
@@ -46,9 +46,11 @@ impl Tag {
 /// Install with `#[global_allocator] static A: DebugAlloc = DebugAlloc;`.
 pub struct DebugAlloc;
 
-static ALLOCS: AtomicU64 = AtomicU64::new(0);
-static FREES: AtomicU64 = AtomicU64::new(0);
-static REALLOCS: AtomicU64 = AtomicU64::new(0);
+// usize, not u64: 32-bit MIPS has no 64-bit atomics. The counts wrap after 2^32 on 32-bit
+// targets; what they are read for (deltas across a window) survives a wrap.
+static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+static FREES: AtomicUsize = AtomicUsize::new(0);
+static REALLOCS: AtomicUsize = AtomicUsize::new(0);
 static LIVE_BYTES: AtomicUsize = AtomicUsize::new(0);
 static PEAK_BYTES: AtomicUsize = AtomicUsize::new(0);
 static TRACKING: AtomicBool = AtomicBool::new(cfg!(feature = "mem-check"));
@@ -135,9 +137,9 @@ impl Stats {
 
 pub fn stats() -> Stats {
     Stats {
-        allocs: ALLOCS.load(Relaxed),
-        frees: FREES.load(Relaxed),
-        reallocs: REALLOCS.load(Relaxed),
+        allocs: ALLOCS.load(Relaxed) as u64,
+        frees: FREES.load(Relaxed) as u64,
+        reallocs: REALLOCS.load(Relaxed) as u64,
         live_bytes: LIVE_BYTES.load(Relaxed),
         peak_bytes: PEAK_BYTES.load(Relaxed),
         untracked: table::overflow(),

@@ -2,7 +2,7 @@
 //! memory from mmap so that recording an allocation never allocates. A spin lock guards it;
 //! nothing inside the lock allocates, panics or blocks.
 
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 
 const BITS: u32 = 17;
 const CAP: usize = 1 << BITS;
@@ -27,7 +27,8 @@ struct Entry {
 
 static TABLE: AtomicPtr<Entry> = AtomicPtr::new(std::ptr::null_mut());
 static LOCK: AtomicBool = AtomicBool::new(false);
-static OVERFLOW: AtomicU64 = AtomicU64::new(0);
+// usize: 32-bit MIPS has no 64-bit atomics.
+static OVERFLOW: AtomicUsize = AtomicUsize::new(0);
 /// Entries in use; only changed under LOCK.
 static LEN: AtomicUsize = AtomicUsize::new(0);
 
@@ -154,7 +155,7 @@ pub fn remove(ptr: usize) -> Option<Origin> {
 }
 
 pub fn overflow() -> u64 {
-    OVERFLOW.load(Ordering::Relaxed)
+    OVERFLOW.load(Ordering::Relaxed) as u64
 }
 
 pub const TOP: usize = 16;
