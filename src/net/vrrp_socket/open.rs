@@ -24,26 +24,29 @@ fn domain(v6: bool) -> c_int {
 }
 
 /// Stops the kernel from queueing multicast for groups other sockets joined. IPv6 gained the
-/// option only in Linux 4.20; older kernels lack it, which keepalived tolerates too.
+/// option only in Linux 4.20 (keepalived tolerates its absence too), and qemu-user does not
+/// emulate the IPv4 one: without it the socket only sees more packets, which the VRID and
+/// address checks drop, so its absence is logged, not fatal.
 fn multicast_all_off(fd: &OwnedFd, v6: bool) -> Result<()> {
-    if !v6 {
-        return sys::set_int(
-            fd,
-            libc::IPPROTO_IP,
-            libc::IP_MULTICAST_ALL,
-            "IP_MULTICAST_ALL",
-            0,
-        );
-    }
-    match sys::set_int(
-        fd,
-        libc::IPPROTO_IPV6,
-        sys::IPV6_MULTICAST_ALL,
-        "IPV6_MULTICAST_ALL",
-        0,
-    ) {
-        Err(e) if e.raw_os_error() == Some(libc::ENOPROTOOPT) => Ok(()),
-        r => r,
+    let (level, opt, name) = if v6 {
+        (
+            libc::IPPROTO_IPV6,
+            sys::IPV6_MULTICAST_ALL,
+            "IPV6_MULTICAST_ALL",
+        )
+    } else {
+        (libc::IPPROTO_IP, libc::IP_MULTICAST_ALL, "IP_MULTICAST_ALL")
+    };
+    match sys::setsockopt_raw(fd, level, opt, &0 as &c_int) {
+        Err(e) if e.raw_os_error() == Some(libc::ENOPROTOOPT) => {
+            log::info!("VRRP socket: {name} not supported here ({e}); continuing without it");
+            Ok(())
+        }
+        Err(e) => Err(std::io::Error::new(
+            e.kind(),
+            format!("setsockopt {name}: {e}"),
+        )),
+        Ok(()) => Ok(()),
     }
 }
 

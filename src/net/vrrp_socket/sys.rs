@@ -36,6 +36,18 @@ pub(super) fn setsockopt<T>(
     what: &'static str,
     val: &T,
 ) -> io::Result<()> {
+    setsockopt_raw(fd, level, name, val)
+        .map_err(|e| io::Error::new(e.kind(), format!("setsockopt {what}: {e}")))
+}
+
+/// [`setsockopt`] without the option's name in the error, which keeps the errno readable
+/// (`raw_os_error`) for callers that tolerate some.
+pub(super) fn setsockopt_raw<T>(
+    fd: &OwnedFd,
+    level: c_int,
+    name: c_int,
+    val: &T,
+) -> io::Result<()> {
     // SAFETY: `val` points to a live T of the size passed; the kernel only reads it.
     let rc = unsafe {
         libc::setsockopt(
@@ -47,8 +59,7 @@ pub(super) fn setsockopt<T>(
         )
     };
     if rc < 0 {
-        let e = io::Error::last_os_error();
-        return Err(io::Error::new(e.kind(), format!("setsockopt {what}: {e}")));
+        return Err(io::Error::last_os_error());
     }
     Ok(())
 }
