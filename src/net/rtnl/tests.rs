@@ -315,3 +315,37 @@ fn names_and_indexes() {
         Some("01:02:ab")
     );
 }
+
+#[test]
+fn a_malformed_attribute_after_the_name_keeps_the_link() {
+    // A captured link with one attribute header near the end byte-swapped, as qemu-user leaves
+    // types it does not know for a big-endian guest.
+    let mut d = hex(LINK_VA);
+    let base = d.as_ptr() as usize;
+    let last = first(&d)
+        .attrs(IFINFOMSG_LEN)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .last()
+        .map(|a| a.payload.as_ptr() as usize - base - 4);
+    let Some(at) = last else {
+        panic!("no attributes")
+    };
+    d[at..at + 2].copy_from_slice(&0xff00u16.to_le_bytes());
+    let m = first(&d);
+    assert!(m
+        .attrs(IFINFOMSG_LEN)
+        .into_iter()
+        .flatten()
+        .any(|a| a.is_err()));
+    let l = decode_link(&m).ok();
+    assert_eq!(
+        l.map(|l| (l.ifindex, l.name.to_string())),
+        Some((3, "va".to_string()))
+    );
+    // Broken before the name: nothing usable.
+    let mut d = hex(LINK_VA);
+    d[16 + 16..16 + 16 + 2].copy_from_slice(&0xffffu16.to_le_bytes());
+    assert!(decode_link(&first(&d)).is_err());
+}

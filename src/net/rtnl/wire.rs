@@ -331,7 +331,15 @@ pub fn decode_link(m: &Msg<'_>) -> Result<Link, Error> {
         hwaddr: None,
     };
     for a in m.attrs(IFINFOMSG_LEN).ok_or(bad)? {
-        let a = a?;
+        // What we need comes first in the kernel's order. A malformed attribute after it (qemu-user
+        // leaves attribute types it does not know in host byte order for a big-endian guest)
+        // ends the walk; the link stays usable if its name was read.
+        let Ok(a) = a else {
+            if link.name.is_empty() {
+                return Err(Error::Malformed("attribute length"));
+            }
+            break;
+        };
         match a.ty {
             IFLA_IFNAME => link.name = ifname(a.str().unwrap_or("")),
             IFLA_MTU => link.mtu = a.u32().unwrap_or(0),
