@@ -78,6 +78,7 @@ start() {
   # QEMU_LOG=unimp makes qemu-user name any syscall or socket option it does not emulate.
   QEMU_LOG=unimp ip netns exec "$ns" $q "$bin" -n -l -f "$(conf "$1-$RUN" "$2" "$3")" \
     -p "$d/keepalived.pid" -r "$d/vrrp.pid" -c "$d/checkers.pid" >"$d/log" 2>&1 &
+  # Out of the job table: the lab kills these itself and bash would print "Killed" for each.
   disown
   eval "LOG_$1=$d/log"
 }
