@@ -84,7 +84,7 @@ start() {
 }
 
 has_vip() { ip -n "$1" -4 addr show dev eth0 | grep -q "inet $VIP/"; }
-is_master() { grep -q '(VI_1) Entering MASTER STATE' "$1"; }
+is_master() { grep -qs '(VI_1) Entering MASTER STATE' "$1"; }
 
 # wait_for SECONDS DESCRIPTION CMD... : polls CMD until it succeeds or the deadline passes.
 wait_for() {
@@ -128,7 +128,7 @@ phase() {
   echo "-- restart mips with the lower priority"
   start m "$v" 50
   # The mips router staying BACKUP proves it accepts the x86_64 router's adverts.
-  wait_for "$STARTUP" "v$v mips comes up as BACKUP" grep -q '(VI_1) Entering BACKUP STATE' "$LOG_m" || return 1
+  wait_for "$STARTUP" "v$v mips comes up as BACKUP" grep -qs '(VI_1) Entering BACKUP STATE' "$LOG_m" || return 1
   hold_for $(( 2 * dl )) "v$v mips stays BACKUP, VIP only on x86_64" eval 'vip_only $X $M && ! is_master $LOG_m' || return 1
 
   echo "-- freeze then kill the x86_64 router"
