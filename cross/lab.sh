@@ -69,7 +69,8 @@ CONF
   echo "$f"
 }
 
-RUN=0
+RUN=0 LOG_m="" LOG_x="" # set by start through eval
+export LOG_x
 # start ROLE(m|x) VERSION PRIORITY ; sets LOG_<role>
 start() {
   local ns bin q="" d
