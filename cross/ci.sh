@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# CI entry point for the router targets: build all, size budget, qemu-user smoke, MIPS/x86_64 VRRP lab.
+# Needs root (network namespaces) and qemu-user-static; ~10 minutes on 2 cores, most of it building.
+# Non-zero on the first failure.
+#
+#   cross/ci.sh                 # SETUP=0 skips the toolchain install in build.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { echo "==> cross: $*"; }
+step build;      cross/build.sh
+step size;       cross/check-size.sh
+step smoke;      cross/smoke.sh
+step lab;        cross/lab.sh
+echo "==> cross: all passed"
