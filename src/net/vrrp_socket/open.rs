@@ -212,11 +212,16 @@ fn set_multicast_if(fd: &OwnedFd, v6: bool, ifindex: u32) -> Result<()> {
         imr_address: libc::in_addr { s_addr: 0 },
         imr_ifindex: ifindex as c_int,
     };
-    sys::setsockopt(
+    // The socket is bound to its device and sends with MSG_DONTROUTE, so this only restates the
+    // interface; qemu-user cannot emulate the ip_mreqn form, and that must not cost the socket.
+    if let Err(e) = sys::setsockopt(
         fd,
         libc::IPPROTO_IP,
         libc::IP_MULTICAST_IF,
         "IP_MULTICAST_IF",
         &mreq,
-    )
+    ) {
+        log::info!("VRRP socket: {e}; relying on the device binding");
+    }
+    Ok(())
 }
