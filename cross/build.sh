@@ -27,6 +27,10 @@ setup() {
 }
 
 [ "${SETUP:-1}" = 0 ] || setup
+# pip puts cargo-zigbuild beside the interpreter that installed it (with pyenv, not always on PATH yet).
+if scripts=$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))' 2>/dev/null); then
+  PATH="$scripts:$PATH"
+fi
 
 export RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1
 # Panic locations keep source paths in the stripped binary; mapping the checkout, the crate registry and

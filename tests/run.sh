@@ -17,4 +17,8 @@ step build;  cargo build
 step images; tests/images.sh
 # Labs serialise themselves on a file lock (tests/lab/mod.rs), so test binaries may run in parallel threads.
 step test;   cargo test --no-fail-fast
+# Static musl builds for the router targets (the toolchain is installed by cross/build.sh), the size
+# budget, qemu-user smoke tests and a VRRP lab between the big-endian MIPS and the x86_64 binaries.
+# CROSS=0 skips it for a quick local run; CI always runs it.
+if [ "${CROSS:-1}" != 0 ] || [ "$CI" = true ]; then step cross; cross/ci.sh; fi
 echo "==> all passed"

@@ -6,14 +6,14 @@ set -eu
 need=${FORCE_SETUP:-}
 for pair in keepalived:/usr/sbin/keepalived ip:/usr/sbin/ip pgrep:/usr/bin/pgrep \
             tshark:/usr/bin/tshark killall:/usr/bin/killall ping:/usr/bin/ping \
-            shellcheck:/usr/bin/shellcheck; do
+            shellcheck:/usr/bin/shellcheck qemu-mips-static:/usr/bin/qemu-mips-static; do
     path=${pair#*:}
     [ -x "$path" ] || need=yes
 done
 
 if [ -n "$need" ]; then
     if [ "$(id -u)" != 0 ]; then
-        echo "setup.sh: missing test tools and not root; install keepalived iproute2 procps tshark psmisc iputils-ping shellcheck" >&2
+        echo "setup.sh: missing test tools and not root; install keepalived iproute2 procps tshark psmisc iputils-ping shellcheck qemu-user-static" >&2
         exit 1
     fi
     export DEBIAN_FRONTEND=noninteractive
@@ -28,7 +28,7 @@ if [ -n "$need" ]; then
     fi
     apt-get update -q
     apt-get install -y -q --no-install-recommends keepalived iproute2 procps tshark psmisc iputils-ping \
-        shellcheck
+        shellcheck qemu-user-static
     if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
         systemctl disable --now keepalived >/dev/null 2>&1 || true
     fi
