@@ -37,6 +37,15 @@ impl Node {
         }
     }
 
+    /// Every word of every line in the block: keepalived's name lists (`group { A B \n C }`) may
+    /// put the names on one line or several.
+    pub fn block_words(&self) -> Vec<String> {
+        self.children()
+            .iter()
+            .flat_map(|l| l.words.iter().cloned())
+            .collect()
+    }
+
     /// The children of a block, or none.
     pub fn children(&self) -> &[Node] {
         self.block.as_deref().unwrap_or(&[])

@@ -260,11 +260,7 @@ pub fn parse_track_group(n: &Node, blocks: &mut IfBlocks, d: &mut Diagnostics) {
             ),
             "group" => {
                 seen = true;
-                g.members = c
-                    .children()
-                    .iter()
-                    .flat_map(|l| l.words.iter().cloned())
-                    .collect();
+                g.members = c.block_words();
                 if g.members.is_empty() {
                     d.warn(
                         c.end_loc(),

@@ -62,12 +62,7 @@ pub fn parse(
                     continue;
                 }
                 g.group_loc = Some(c.loc);
-                // The names may be on one line or several; keepalived takes every word.
-                g.members = c
-                    .children()
-                    .iter()
-                    .flat_map(|l| l.words.iter().cloned())
-                    .collect();
+                g.members = c.block_words();
                 if g.members.is_empty() {
                     d.warn(
                         c.end_loc(),
