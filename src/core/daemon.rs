@@ -117,15 +117,21 @@ pub fn set_umask(mask: u32) {
     unsafe { libc::umask(mask as libc::mode_t) };
 }
 
+/// fork(2): `Some(child pid)` in the parent, `None` in the child. The design has no threads, so
+/// the child may go on with anything the parent could do.
+pub fn fork() -> io::Result<Option<libc::pid_t>> {
+    // SAFETY: this process is single-threaded; the child continues with a copy of our memory.
+    match unsafe { libc::fork() } {
+        pid if pid < 0 => Err(io::Error::last_os_error()),
+        0 => Ok(None),
+        pid => Ok(Some(pid)),
+    }
+}
+
 /// Goes to the background: fork (the caller exits 0 when this returns true), setsid, chdir /,
 /// stdin/stdout/stderr on /dev/null.
 pub fn daemonize() -> io::Result<bool> {
-    // SAFETY: single-threaded process; fork is safe here.
-    let pid = unsafe { libc::fork() };
-    if pid < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    if pid > 0 {
+    if fork()?.is_some() {
         return Ok(true);
     }
     // SAFETY: plain syscalls in the new process.

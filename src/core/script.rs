@@ -191,13 +191,8 @@ pub fn spawn(spec: &ScriptSpec) -> io::Result<i32> {
     env_p.push(std::ptr::null());
     let devnull = cstr(b"/dev/null")?;
 
-    // SAFETY: this process is single-threaded (the design has no threads), so the child may run
-    // anything; still, it only makes async-signal-safe calls on data prepared above.
-    let pid = unsafe { libc::fork() };
-    if pid < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    if pid > 0 {
+    // The child only makes async-signal-safe calls on data prepared above.
+    if let Some(pid) = super::daemon::fork()? {
         return Ok(pid);
     }
     // Child.

@@ -340,17 +340,14 @@ impl Watchdog<'_> {
         log::logger().flush();
         // SAFETY: getpid cannot fail.
         let me = unsafe { libc::getpid() };
-        // SAFETY: single-threaded process; the child continues with a copy of our memory.
-        let pid = unsafe { libc::fork() };
-        if pid < 0 {
-            error!(
-                "{} child process: fork error({})",
-                kind.short(),
-                std::io::Error::last_os_error()
-            );
-            return;
-        }
-        if pid == 0 {
+        let pid = match daemon::fork() {
+            Ok(pid) => pid,
+            Err(e) => {
+                error!("{} child process: fork error({e})", kind.short());
+                return;
+            }
+        };
+        let Some(pid) = pid else {
             // Child: drop the parent's loop and the other channels (ours only in this process).
             drop(lp.take());
             drop(parent_end);
@@ -372,7 +369,7 @@ impl Watchdog<'_> {
             // Exit without running the parent's cleanup (pidfiles, atexit handlers).
             // SAFETY: _exit ends this process immediately.
             unsafe { libc::_exit(code) };
-        }
+        };
         drop(child_end);
         let s = &mut self.slots[i];
         if let Some(lp) = lp.as_mut() {
