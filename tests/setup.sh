@@ -45,3 +45,9 @@ if command -v rustup >/dev/null 2>&1; then
         fi
     done
 fi
+
+# Each area's extra tools (test servers, the IPVS VM's kernel, ...) install from their own file.
+for f in "$(dirname "$0")"/setup.d/*.sh; do
+    [ -e "$f" ] || continue
+    sh "$f"
+done

@@ -1,3 +1,19 @@
-//! Health checkers and IPVS: the checker child (checkers in a later change).
+//! Health checkers and IPVS: the checker child.
+//!
+//! `checkers` holds one state machine per checker type and the scheduler that runs them
+//! (retry, delay_before_retry, alpha/omega, warmup); each checker result goes to `ipvs`, whose
+//! manager decides what the kernel's IPVS table must hold (weights, quorum, sorry server) and
+//! writes it over generic netlink. [`CheckerId`] names one checker across both.
 
+pub mod checkers;
 pub mod child;
+pub mod genhash;
+pub mod ipvs;
+
+/// One checker: `cfg.lvs.virtual_servers[vs].real_servers[rs].checkers[ck]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CheckerId {
+    pub vs: usize,
+    pub rs: usize,
+    pub ck: usize,
+}

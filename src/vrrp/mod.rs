@@ -6,3 +6,5 @@ pub mod child;
 pub mod fsm;
 pub mod packet;
 pub mod shell;
+pub mod sync;
+pub mod track;

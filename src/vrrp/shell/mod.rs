@@ -8,12 +8,17 @@
 //! buffers and only state changes log or spawn.
 
 mod actions;
+mod fifo;
 mod ifaces;
 mod instances;
 mod notify;
+mod routes;
 mod rx;
 mod sockets;
 mod stats;
+mod sync;
+mod track;
+mod vmac;
 
 use std::os::fd::{AsRawFd, OwnedFd};
 

@@ -1,0 +1,1 @@
+//! The checkers: one non-blocking state machine per checker type.

@@ -1,0 +1,1 @@
+//! genhash: the digest of a page, as keepalived's genhash prints it.

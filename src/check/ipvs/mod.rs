@@ -1,0 +1,1 @@
+//! IPVS over generic netlink, and the virtual server manager (quorum, sorry server, inhibit).

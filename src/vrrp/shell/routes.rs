@@ -1,0 +1,1 @@
+//! VRRP child shell: routes.

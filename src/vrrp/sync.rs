@@ -1,0 +1,1 @@
+//! vrrp_sync_group: members change state together (sans-IO).
