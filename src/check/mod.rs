@@ -17,3 +17,11 @@ pub struct CheckerId {
     pub rs: usize,
     pub ck: usize,
 }
+
+/// Where the checkers' results go (in the child: the IPVS manager).
+pub trait Sink {
+    /// A checker's view of its real server changed (after retry, alpha/omega rules).
+    fn checker_changed(&mut self, id: CheckerId, up: bool);
+    /// MISC_CHECK with `misc_dynamic` asked for a new weight for its real server.
+    fn weight_changed(&mut self, id: CheckerId, weight: i64);
+}

@@ -1,1 +1,38 @@
-//! The checkers: one non-blocking state machine per checker type.
+//! The checkers: one non-blocking state machine per checker type, and the runner that drives
+//! them from the checker child's loop.
+//!
+//! The runner owns the sockets and the timers (connect, `connect_timeout`, `delay_loop`,
+//! `retry`/`delay_before_retry`, `warmup`); what a checker says once connected is a [`Dialog`]:
+//! sans-IO, fed the bytes (or datagrams) that arrive and asked for the bytes to send. Each
+//! checker keeps one dialog for its life and resets it before every check, so checks do not
+//! allocate.
+
+/// How one check ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Up,
+    /// Down, with why (for the log line).
+    Down(&'static str),
+}
+
+/// What a dialog says after an input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Keep going: send [`Dialog::pending`] if any, then wait for more input.
+    Continue,
+    Done(Verdict),
+}
+
+/// The conversation of a connection- or datagram-based checker once its socket is connected.
+pub trait Dialog {
+    /// Called before each check (the socket is new).
+    fn reset(&mut self);
+    /// Bytes to send now (empty: nothing to send); the runner writes what it can and calls
+    /// [`Dialog::sent`] with the count.
+    fn pending(&self) -> &[u8];
+    fn sent(&mut self, n: usize);
+    /// Bytes arrived: a chunk of a stream, or one whole datagram.
+    fn received(&mut self, data: &[u8]) -> Step;
+    /// The peer closed the stream (or the socket reported an error).
+    fn closed(&mut self) -> Step;
+}
