@@ -18,6 +18,7 @@
 mod config;
 mod faults;
 mod instance;
+mod reconfigure;
 mod rx;
 mod timers;
 
