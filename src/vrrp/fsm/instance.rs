@@ -139,6 +139,10 @@ impl Fsm {
         self.if_addr = addr;
     }
 
+    pub fn interface_addr(&self) -> Option<IpAddr> {
+        self.if_addr
+    }
+
     /// The protocol timer alone: BACKUP's master-down deadline or MASTER's next advert.
     pub fn protocol_deadline(&self) -> Option<Micros> {
         self.sands

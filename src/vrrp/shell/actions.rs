@@ -182,7 +182,7 @@ impl Shell<'_> {
         }
     }
 
-    fn del_vip(&mut self, i: usize, a: &IpAddress) {
+    pub(super) fn del_vip(&mut self, i: usize, a: &IpAddress) {
         let Some(ifindex) = self.vip_ifindex(i, a) else {
             return;
         };
@@ -202,12 +202,22 @@ impl Shell<'_> {
     /// `repeat` rounds over every VIP and eVIP, in keepalived's order and words.
     fn send_garps(&mut self, i: usize, repeat: u32) {
         let v = &self.cfg.vrrp.instances[self.insts[i].idx];
+        self.garp_addrs(i, v.vips.iter().chain(v.evips.iter()), repeat);
+    }
+
+    /// `repeat` rounds over `addrs` (a reload's added VIPs, or all of them).
+    pub(super) fn garp_addrs<'a>(
+        &self,
+        i: usize,
+        addrs: impl Iterator<Item = &'a IpAddress> + Clone,
+        repeat: u32,
+    ) {
         let name = &self.insts[i].name;
         let Some(sock) = self.garp.as_ref() else {
             return;
         };
         for round in 0..repeat {
-            for a in v.vips.iter().chain(v.evips.iter()) {
+            for a in addrs.clone() {
                 let info = match &a.dev {
                     Some(d) => self.ifaces.by_name(d),
                     None => self.ifaces.by_index(self.insts[i].ifindex),

@@ -12,6 +12,7 @@ mod fifo;
 mod ifaces;
 mod instances;
 mod notify;
+mod reload;
 mod routes;
 mod rx;
 mod sockets;
@@ -149,69 +150,6 @@ impl<'o> Shell<'o> {
         }
         self.insts.clear();
         self.pool.close_unused(lp, |_| false);
-    }
-
-    /// Switches to `new`: instances whose settings did not change keep running untouched
-    /// (state, timers, counters); the others are stopped, and new ones started.
-    fn reload(&mut self, lp: &mut EventLoop, new: Config) {
-        let old_prints: Vec<String> = self
-            .insts
-            .iter()
-            .map(|x| instances::fingerprint(&self.cfg, x.idx))
-            .collect();
-        let new_prints: Vec<(String, String)> = (0..new.vrrp.instances.len())
-            .map(|i| {
-                (
-                    new.vrrp.instances[i].name.clone(),
-                    instances::fingerprint(&new, i),
-                )
-            })
-            .collect();
-        let mut keep: Vec<Option<usize>> = Vec::new();
-        for (i, print) in old_prints.iter().enumerate() {
-            let name = &self.insts[i].name;
-            let to = new_prints.iter().position(|(n, p)| n == name && p == print);
-            keep.push(to);
-            if to.is_none() {
-                self.stop_one(lp, i);
-            }
-        }
-        let mut kept: Vec<Option<Inst>> = (0..new.vrrp.instances.len()).map(|_| None).collect();
-        for (inst, to) in std::mem::take(&mut self.insts).into_iter().zip(keep) {
-            let Some(to) = to else { continue };
-            let mut inst = inst;
-            if let Some((id, _)) = inst.timer.take() {
-                lp.cancel_timer(id);
-            }
-            inst.idx = to;
-            kept[to] = Some(inst);
-        }
-        self.cfg = new;
-        self.ifaces.refresh(&mut self.rtnl);
-        let mut fresh = Vec::new();
-        for (idx, k) in kept.into_iter().enumerate() {
-            match k {
-                Some(inst) => self.insts.push(inst),
-                None => {
-                    if let Some(inst) =
-                        instances::build(&self.cfg, idx, &self.ifaces, &mut self.pool)
-                    {
-                        fresh.push(self.insts.len());
-                        self.insts.push(inst);
-                    }
-                }
-            }
-        }
-        let used: Vec<usize> = self.insts.iter().map(|x| x.sock).collect();
-        self.pool.close_unused(lp, |i| used.contains(&i));
-        self.pool.register_new(lp, SOCK_TOKEN_BASE);
-        for i in 0..self.insts.len() {
-            if fresh.contains(&i) {
-                self.start_one(lp, i, Micros::ZERO);
-            } else {
-                self.rearm(lp, i);
-            }
-        }
     }
 
     /// Carries out `acts` of instance `i`, then re-arms its timer.
