@@ -16,7 +16,7 @@
 
 mod lab;
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use lab::vrrp::{master_down, routers_lab, Wiring};
@@ -60,7 +60,7 @@ fn global(router: &str) -> String {
 }
 
 /// Starts `bin` in the foreground in `ns` on config file `conf` (rewritten later for reloads).
-fn start(lab: &mut Lab, ns: &str, bin: &str, conf: &PathBuf) -> Spawned {
+fn start(lab: &mut Lab, ns: &str, bin: &str, conf: &Path) -> Spawned {
     let dir = lab.dir().to_path_buf();
     let pid = |k: &str| {
         dir.join(format!("{ns}-{k}.pid"))
@@ -83,7 +83,7 @@ fn entered(log: &str, inst: &str, state: &str) -> usize {
 }
 
 /// (time, source, VRID, priority) of every VRRP packet in the capture.
-fn adverts(lab: &mut Lab, pcap: &std::path::Path) -> Vec<(f64, String, u8, u8)> {
+fn adverts(lab: &mut Lab, pcap: &Path) -> Vec<(f64, String, u8, u8)> {
     let p = pcap.to_string_lossy().into_owned();
     let out = lab.exec_ok(
         "r2",
@@ -120,7 +120,7 @@ fn adverts(lab: &mut Lab, pcap: &std::path::Path) -> Vec<(f64, String, u8, u8)> 
 }
 
 /// Gratuitous ARPs in the capture announcing `ip`.
-fn garps_for(lab: &mut Lab, pcap: &std::path::Path, ip: &str) -> usize {
+fn garps_for(lab: &mut Lab, pcap: &Path, ip: &str) -> usize {
     let p = pcap.to_string_lossy().into_owned();
     let filter = format!("arp.src.proto_ipv4 == {ip} && arp.dst.proto_ipv4 == {ip}");
     let out = lab.exec_ok("r2", &["tshark", "-r", &p, "-Y", &filter]);
