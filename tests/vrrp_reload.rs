@@ -311,3 +311,59 @@ fn reload_during_traffic_keeps_unchanged_instances_and_applies_differences() {
         worst
     );
 }
+
+/// VRRPv2 with AH over unicast, ours MASTER and keepalived BACKUP: a reload that adds a unicast
+/// peer and changes the priority keeps the AH sequence counter running (keepalived drops AH
+/// adverts whose sequence goes backwards and would then take over) and causes no election.
+#[test]
+fn reload_keeps_ah_sequence_and_unicast_master() {
+    let test = "reload_keeps_ah_sequence_and_unicast_master";
+    if !lab::require_root(test) || !lab::require_program(test, KEEPALIVED) {
+        return;
+    }
+    let mut lab = routers_lab("reloadah", 2, Wiring::Veth);
+    let conf = |me: u8, prio: u8, peers: &[&str]| {
+        let mut c = format!(
+            "{}vrrp_instance VI_1 {{\n  state BACKUP\n  interface eth0\n  virtual_router_id 61\n  \
+             priority {prio}\n  advert_int 1\n  version 2\n  authentication {{\n    auth_type AH\n    \
+             auth_pass s3cret\n  }}\n  unicast_src_ip 10.7.0.{me}\n  unicast_peer {{\n",
+            global(&format!("r{me}"))
+        );
+        for p in peers {
+            c.push_str(&format!("    {p}\n"));
+        }
+        c.push_str("  }\n  virtual_ipaddress {\n    10.7.0.100/24 dev eth0\n  }\n}\n");
+        c
+    };
+    let conf1 = lab.write_file("r1.conf", &conf(1, 200, &["10.7.0.2"]));
+    let conf2 = lab.write_file("r2.conf", &conf(2, 100, &["10.7.0.1"]));
+    let theirs = start(&mut lab, "r2", KEEPALIVED, &conf2);
+    let r1 = start(&mut lab, "r1", OURS, &conf1);
+    let limit = master_down(2, 1.0, 100) + MARGIN;
+    assert!(
+        wait_until(limit, || entered(&r1.log(), "VI_1", "MASTER") == 1
+            && entered(&theirs.log(), "VI_1", "BACKUP") == 1),
+        "not elected within {limit:?}:\nr1:\n{}\nr2:\n{}",
+        r1.log(),
+        theirs.log()
+    );
+
+    // Enough adverts that a counter starting again from 1 would be dropped for longer than
+    // r2's Master_Down_Interval.
+    observe(Duration::from_secs(5));
+    std::fs::write(&conf1, conf(1, 150, &["10.7.0.2", "10.7.0.3"])).expect("rewrite r1.conf");
+    r1.signal(libc::SIGHUP);
+    assert!(reloaded(&r1, 1), "no reload:\n{}", r1.log());
+    // keepalived would take over one Master_Down_Interval after the last advert it accepted.
+    observe(master_down(2, 1.0, 100) + Duration::from_secs(1));
+    let (log, l2) = (r1.log(), theirs.log());
+    assert_eq!(entered(&log, "VI_1", "MASTER"), 1, "{log}");
+    assert_eq!(entered(&l2, "VI_1", "MASTER"), 0, "r2 took over:\n{l2}");
+    assert!(
+        !l2.contains("already processed"),
+        "r2 dropped adverts:\n{l2}"
+    );
+    assert!(!log.contains("sent 0 priority"), "{log}");
+    assert!(lab.has_addr("r1", "eth0", "10.7.0.100"));
+    assert!(!lab.has_addr("r2", "eth0", "10.7.0.100"));
+}
