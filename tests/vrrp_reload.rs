@@ -10,7 +10,8 @@
 //! - VI_2 sent priority 0 and its VIP left r1;
 //! - VI_1's new VIP is installed and announced by gratuitous ARP, with its new priority on the
 //!   wire, without a state change;
-//! - VI_3 came up BACKUP under r2's MASTER and stayed so; VI_4, alone, became MASTER after its
+//! - VI_3 came up BACKUP under r2's MASTER and stayed so, leaving an address already on the
+//!   interface alone (as keepalived does at reload); VI_4, alone, became MASTER after its
 //!   Master_Down_Interval;
 //! - the broken config was refused with its file:line, and nothing changed.
 
@@ -205,6 +206,9 @@ fn reload_during_traffic_keeps_unchanged_instances_and_applies_differences() {
         + &instance("VI_3", 53, 100, &["10.7.0.103"])
         + &instance("VI_4", 54, 100, &["10.7.0.104"]);
     std::fs::write(&conf1, &second).expect("rewrite r1.conf");
+    // keepalived clears an instance's addresses off the interface only at startup, not when a
+    // reload adds the instance.
+    lab.addr("r1", "eth0", "10.7.0.103/24");
     let t_second = Instant::now();
     r1.signal(libc::SIGHUP);
     assert!(reloaded(&r1, 2), "no second reload:\n{}", r1.log());
@@ -261,7 +265,10 @@ fn reload_during_traffic_keeps_unchanged_instances_and_applies_differences() {
     // VI_3: BACKUP under r2.
     assert_eq!(entered(&log, "VI_3", "BACKUP"), 1, "{log}");
     assert_eq!(entered(&log, "VI_3", "MASTER"), 0, "{log}");
-    assert!(!lab.has_addr("r1", "eth0", "10.7.0.103"));
+    assert!(
+        lab.has_addr("r1", "eth0", "10.7.0.103") && !log.contains("(VI_3) removing VIPs."),
+        "the added BACKUP instance cleared addresses:\n{log}"
+    );
     assert_eq!(
         entered(&l2, "VI_3", "MASTER"),
         1,

@@ -8,7 +8,7 @@
 //! new ones are added and announced with gratuitous ARPs / NAs, and protocol settings
 //! (priority, advert interval, preemption...) go into the running state machine with no
 //! re-election. Unmatched running instances stop (a MASTER sends priority 0 and removes its
-//! VIPs); unmatched new ones start as at boot, in BACKUP.
+//! VIPs); unmatched new ones start in BACKUP, leaving addresses already on the interface alone.
 
 use std::net::IpAddr;
 
@@ -22,7 +22,7 @@ use crate::config::Config;
 use crate::core::event_loop::EventLoop;
 use crate::core::time::Micros;
 use crate::net::vrrp_socket::VRRP_GROUP_V6;
-use crate::vrrp::fsm::Actions;
+use crate::vrrp::fsm::{Action, Actions};
 use crate::vrrp::packet::V3Checksum;
 
 /// What makes a new config's instance the continuation of a running one.
@@ -230,8 +230,22 @@ impl Shell<'_> {
             self.apply(lp, *i, acts);
         }
         for i in fresh {
-            self.start_one(lp, i, Micros::ZERO);
+            self.start_added(lp, i, now);
         }
+    }
+
+    /// Starts instance `i`, new in a reload. Unlike at process start, addresses already on the
+    /// interface stay: keepalived 2.2.7 clears leftovers only at startup, and here they may
+    /// belong to a running instance.
+    fn start_added(&mut self, lp: &mut EventLoop, i: usize, now: Micros) {
+        let ifindex = self.insts[i].ifindex;
+        let up = ifindex == 0 || self.ifaces.by_index(ifindex).is_some_and(|f| f.up);
+        if !up {
+            let _ = self.insts[i].fsm.link_down(now);
+        }
+        let mut acts = self.insts[i].fsm.start(now);
+        acts.retain(|a| *a != Action::RemoveVips);
+        self.apply(lp, i, &acts);
     }
 }
 
