@@ -109,9 +109,16 @@ pub struct Runner {
     rand: u64,
 }
 
-/// A constructor of the dialog of a protocol checker (HTTP_GET, SSL_GET, SMTP_CHECK,
-/// DNS_CHECK); None until that checker's protocol is built in.
-fn protocol_dialog(_c: &Checker, _cfg: &Config) -> Option<(Kind, Box<dyn Dialog>, &'static str)> {
+/// Makes the dialog of a protocol checker (HTTP_GET, SSL_GET, SMTP_CHECK, DNS_CHECK): the
+/// socket kind it talks over, the dialog, and the checker's keyword for log lines. None: the
+/// checker cannot run in this build.
+pub type DialogMaker = fn(&Checker, &Config) -> Option<(Kind, Box<dyn Dialog>, &'static str)>;
+
+/// The protocol checkers built in so far.
+pub fn protocol_dialog(
+    _c: &Checker,
+    _cfg: &Config,
+) -> Option<(Kind, Box<dyn Dialog>, &'static str)> {
     None
 }
 
@@ -125,6 +132,11 @@ fn seed() -> u64 {
 impl Runner {
     /// Builds a slot for every checker of `cfg`.
     pub fn new(cfg: &Config) -> Runner {
+        Self::with_dialogs(cfg, protocol_dialog)
+    }
+
+    /// As [`Runner::new`], with the protocol checkers' dialogs from `dialogs`.
+    pub fn with_dialogs(cfg: &Config, dialogs: DialogMaker) -> Runner {
         let mut r = Runner {
             slots: Vec::new(),
             notify: Vec::new(),
@@ -161,7 +173,7 @@ impl Runner {
                         mark: c.common.fwmark,
                     };
                     let weight = rs.weight.unwrap_or(vs.weight);
-                    let (probe, words, policy) = r.probe(c, cfg, weight, vs.delay_loop);
+                    let (probe, words, policy) = r.probe(c, cfg, weight, vs.delay_loop, dialogs);
                     r.slots.push(Slot {
                         id: CheckerId {
                             vs: v,
@@ -203,6 +215,7 @@ impl Runner {
         cfg: &Config,
         weight: u32,
         vs_delay_loop: Micros,
+        dialogs: DialogMaker,
     ) -> (Probe, Words, Policy) {
         match &c.kind {
             CheckerKind::Tcp => (Probe::Stream(None), Words::Tcp, Policy::Tcp),
@@ -230,7 +243,7 @@ impl Runner {
                 Words::Misc,
                 Policy::Misc,
             ),
-            _ => match protocol_dialog(c, cfg) {
+            _ => match dialogs(c, cfg) {
                 Some((Kind::Tcp, d, name)) => {
                     (Probe::Stream(Some(d)), Words::Named(name), Policy::Layer4)
                 }
@@ -520,11 +533,11 @@ impl Runner {
                 failure_line(s, why);
             }
         }
-        let first = !s.sched.has_run();
+        let (first, was_up) = (!s.sched.has_run(), s.sched.is_up());
         let out = s.sched.result(r.is_ok());
         report_line(s, &out);
         let next = out.next;
-        self.report(lp, i, out, first, sink);
+        self.report(lp, i, out, (first, was_up), sink);
         self.arm(lp, i, next);
     }
 
@@ -534,12 +547,14 @@ impl Runner {
         lp: &mut EventLoop,
         i: usize,
         out: Outcome,
-        first: bool,
+        (first, was_up): (bool, bool),
         sink: &mut dyn Sink,
     ) {
         let Some(up) = out.state else { return };
         let id = self.slots[i].id;
-        sink.checker_changed(id, up);
+        if up != was_up {
+            sink.checker_changed(id, up);
+        }
         let alive = match self.pool.report(id, up, first) {
             RsNews::Nothing => return,
             RsNews::Changed(a) | RsNews::Renotify(a) => a,
@@ -591,8 +606,7 @@ impl Runner {
         let Probe::Misc(m) = &mut s.probe else {
             return;
         };
-        let first = !s.sched.has_run();
-        let was_up = s.sched.is_up();
+        let (first, was_up) = (!s.sched.has_run(), s.sched.is_up());
         let verdict = m.verdict(res);
         let out = s.sched.result(verdict.ok);
         if let Some(w) = m.weight_change(&verdict, &out) {
@@ -610,7 +624,7 @@ impl Runner {
         let next = (started + out.next)
             .saturating_sub(Micros::now())
             .max(Micros(1));
-        self.report(lp, i, out, first, sink);
+        self.report(lp, i, out, (first, was_up), sink);
         self.arm(lp, i, next);
     }
 
@@ -748,3 +762,7 @@ fn report_line(s: &Slot, out: &Outcome) {
         _ => {}
     }
 }
+
+#[cfg(test)]
+#[path = "run_tests.rs"]
+mod tests;
