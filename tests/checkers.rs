@@ -332,7 +332,7 @@ fn misc_check_reads_exit_codes_and_dynamic_weights() {
     tail.wait(&k, &format!("Adding service {RS}"), Duration::from_secs(4));
     tail.wait(
         &k,
-        "Changing weight to 5 for service",
+        &format!("Changing weight from 3 to 5 for inactive service {RS}"),
         Duration::from_secs(1),
     );
     assert_eq!(tail.times(&format!("{who} succeeded."), since).len(), 1);
@@ -353,7 +353,7 @@ fn misc_check_reads_exit_codes_and_dynamic_weights() {
     );
     tail.wait_after(
         &k,
-        "Changing weight to 3 for service",
+        &format!("Changing weight from 5 to 3 for inactive service {RS}"),
         Some(since),
         Duration::from_secs(1),
     );
@@ -405,4 +405,50 @@ fn udp_and_ping_checks_pass_and_fail() {
         "{log}"
     );
     drop(srv);
+}
+
+#[test]
+fn file_check_follows_the_tracked_file() {
+    let Some(mut lab) = setup("file_check_follows_the_tracked_file") else {
+        return;
+    };
+    let state = lab.write_file("state", "0\n");
+    let load = lab.write_file("load", "0\n");
+    let conf = format!(
+        "track_file state {{\n file {}\n}}\ntrack_file load {{\n file {}\n}}\n\
+         virtual_server 127.0.0.1 80 {{\n protocol TCP\n delay_loop 60\n\
+         real_server 127.0.0.1 18080 {{\n FILE_CHECK {{\n track_file state\n weight 0\n }}\n }}\n\
+         real_server 127.0.0.1 18081 {{\n weight 2\n FILE_CHECK {{\n track_file load\n weight -3\n }}\n }}\n}}\n",
+        state.display(),
+        load.display()
+    );
+    let k = start(&mut lab, &conf);
+    let mut tail = Tail::new();
+    tail.wait(&k, "Startup complete", Duration::from_secs(4));
+    // No schedule: a write is seen at once, even with delay_loop 60.
+    std::fs::write(&state, "1\n").expect("write");
+    tail.wait(
+        &k,
+        &format!("Removing service {RS} from VS"),
+        Duration::from_secs(2),
+    );
+    std::fs::write(&state, "0\n").expect("write");
+    tail.wait(
+        &k,
+        &format!("Adding service {RS} to VS"),
+        Duration::from_secs(2),
+    );
+    // weight -3 times the value is added to the real server's weight 2; below 0 is 0.
+    std::fs::write(&load, "-4\n").expect("write");
+    tail.wait(
+        &k,
+        "Changing weight from 2 to 14 for active service [127.0.0.1]:tcp:18081",
+        Duration::from_secs(2),
+    );
+    std::fs::write(&load, "1\n").expect("write");
+    tail.wait(
+        &k,
+        "Changing weight from 14 to 0 for active service [127.0.0.1]:tcp:18081",
+        Duration::from_secs(2),
+    );
 }

@@ -5,7 +5,7 @@
 use log::warn;
 
 use super::sched::{Outcome, Report};
-use crate::config::checker::MiscCheck;
+use crate::config::checker::{MiscCheck, Script};
 use crate::core::script::{ScriptResult, ScriptSpec};
 use crate::core::time::Micros;
 
@@ -18,6 +18,11 @@ pub struct MiscProbe {
     base_weight: i64,
     /// The last status that set the weight (keepalived only changes it when the status does).
     last_status: Option<i32>,
+}
+
+/// The argv keepalived execs for a script keyword: quotes group words ('sh -c "a b"').
+pub fn script_argv(s: &Script) -> Vec<String> {
+    crate::config::track::split_cmd(&s.cmd)
 }
 
 /// One run's result as keepalived reads it.
@@ -39,7 +44,7 @@ impl MiscProbe {
                 .ok()
         });
         MiscProbe {
-            argv: m.path.as_ref().map(|p| p.argv.clone()).unwrap_or_default(),
+            argv: m.path.as_ref().map(script_argv).unwrap_or_default(),
             timeout: Some(
                 m.timeout
                     .filter(|t| *t != Micros::ZERO)
@@ -153,7 +158,6 @@ pub struct Where<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::checker::Script;
 
     fn probe(dynamic: bool) -> MiscProbe {
         let m = MiscCheck {
@@ -190,6 +194,11 @@ mod tests {
         let plain = probe(false);
         assert!(!plain.verdict(ScriptResult::Exited(12)).ok);
         assert_eq!(m.spec(None).timeout, Some(Micros::from_secs(60)));
+        let quoted = Script {
+            cmd: "/bin/sh -c 'exit 3'".into(),
+            argv: Vec::new(),
+        };
+        assert_eq!(script_argv(&quoted), vec!["/bin/sh", "-c", "exit 3"]);
     }
 
     #[test]

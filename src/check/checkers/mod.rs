@@ -37,6 +37,7 @@ pub trait Dialog {
     fn closed(&mut self) -> Step;
 }
 
+pub mod file;
 pub mod misc;
 pub mod names;
 pub mod ping;

@@ -13,6 +13,7 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use log::{info, warn};
 use mio::Interest;
 
+use super::file::{self, Watcher};
 use super::misc::{self, MiscProbe};
 use super::names;
 use super::ping::PingDialog;
@@ -33,6 +34,8 @@ use crate::core::timer::TimerId;
 
 /// Loop tokens: the runner's scripts' timer, then one io token and one timer token per slot.
 pub const SCRIPT_TIMER: usize = 1;
+/// The io token of the inotify watcher of FILE_CHECK files.
+pub const FILE_TOKEN: usize = 2;
 pub const TOKEN_BASE: usize = 16;
 /// Scripts tagged with this are notify scripts, not MISC_CHECKs.
 const NOTIFY_TAG: usize = usize::MAX;
@@ -52,6 +55,15 @@ enum Probe {
         silence_passes: bool,
     },
     Misc(MiscProbe),
+    /// FILE_CHECK: no schedule, the file's changes drive it. `applied`: the effect of the
+    /// last value read (None: down), once read.
+    File {
+        path: std::path::PathBuf,
+        weight: i32,
+        reverse: bool,
+        base: i64,
+        applied: Option<Option<i64>>,
+    },
     /// A checker this build cannot run yet (named in the log at start).
     NotYet,
 }
@@ -107,6 +119,7 @@ pub struct Runner {
     script_user: Option<(u32, u32)>,
     rx: Box<[u8; RX_LEN]>,
     rand: u64,
+    files: Option<Watcher>,
 }
 
 /// Makes the dialog of a protocol checker (HTTP_GET, SSL_GET, SMTP_CHECK, DNS_CHECK): the
@@ -145,6 +158,7 @@ impl Runner {
             script_user: script_user(cfg),
             rx: Box::new([0; RX_LEN]),
             rand: seed(),
+            files: None,
         };
         let log_all_global = cfg.global.email.checker_log_all_failures.unwrap_or(false);
         for (v, vs) in cfg.lvs.virtual_servers.iter().enumerate() {
@@ -238,6 +252,29 @@ impl Runner {
                 };
                 (probe, Words::Icmp, Policy::Layer4)
             }
+            CheckerKind::File(f) => {
+                let path = cfg
+                    .vrrp
+                    .trackers
+                    .files
+                    .iter()
+                    .find(|t| t.name == f.track_file)
+                    .map(|t| std::path::PathBuf::from(&t.file));
+                match path {
+                    Some(path) => (
+                        Probe::File {
+                            path,
+                            weight: f.weight,
+                            reverse: f.reverse,
+                            base: i64::from(weight),
+                            applied: None,
+                        },
+                        Words::Named("FILE_CHECK"),
+                        Policy::Layer4,
+                    ),
+                    None => (Probe::NotYet, Words::Named("FILE_CHECK"), Policy::Layer4),
+                }
+            }
             CheckerKind::Misc(m) => (
                 Probe::Misc(MiscProbe::new(m, i64::from(weight), vs_delay_loop)),
                 Words::Misc,
@@ -270,7 +307,7 @@ impl Runner {
     }
 
     /// Arms every checker's first run.
-    pub fn start(&mut self, lp: &mut EventLoop, cfg: &Config) {
+    pub fn start(&mut self, lp: &mut EventLoop, cfg: &Config, sink: &mut dyn Sink) {
         if self.slots.iter().any(|s| {
             matches!(
                 s.probe,
@@ -295,6 +332,14 @@ impl Runner {
                         *dialog = Box::new(PingDialog::new(true));
                     }
                 }
+            }
+            if let Probe::File { path, .. } = &self.slots[i].probe {
+                let path = path.clone();
+                self.watch_file(lp, &path);
+                if let Some(v) = file::read_value(&path) {
+                    self.file_value(lp, i, v, sink);
+                }
+                continue;
             }
             let s = &self.slots[i];
             if matches!(s.probe, Probe::NotYet) {
@@ -362,11 +407,96 @@ impl Runner {
         true
     }
 
+    fn watch_file(&mut self, lp: &mut EventLoop, path: &std::path::Path) {
+        if self.files.is_none() {
+            match Watcher::new() {
+                Ok(w) => {
+                    if let Err(e) = lp.register(w.raw_fd(), FILE_TOKEN, Interest::READABLE) {
+                        warn!("Unable to monitor track files: {e}");
+                    }
+                    self.files = Some(w);
+                }
+                Err(e) => warn!("Unable to monitor track files: {e}"),
+            }
+        }
+        if let Some(w) = &mut self.files {
+            if let Err(e) = w.watch(path) {
+                warn!("Unable to monitor track file {}: {e}", path.display());
+            }
+        }
+    }
+
+    fn files_changed(&mut self, lp: &mut EventLoop, sink: &mut dyn Sink) {
+        let mut changed: Vec<std::path::PathBuf> = Vec::new();
+        if let Some(w) = &mut self.files {
+            w.drain(|p| {
+                if !changed.iter().any(|c| c == p) {
+                    changed.push(p.to_path_buf());
+                }
+            });
+        }
+        for p in &changed {
+            let Some(v) = file::read_value(p) else {
+                continue;
+            };
+            for i in 0..self.slots.len() {
+                if matches!(&self.slots[i].probe, Probe::File { path, .. } if path == p) {
+                    self.file_value(lp, i, v, sink);
+                }
+            }
+        }
+    }
+
+    /// A FILE_CHECK's file now holds `v`.
+    fn file_value(&mut self, lp: &mut EventLoop, i: usize, v: i64, sink: &mut dyn Sink) {
+        let s = &mut self.slots[i];
+        let Probe::File {
+            weight,
+            reverse,
+            base,
+            applied,
+            ..
+        } = &mut s.probe
+        else {
+            return;
+        };
+        let eff = file::effect(v, *weight, *reverse);
+        let initial = applied.is_none();
+        if *applied == Some(eff) {
+            return;
+        }
+        let old_w = applied.flatten().unwrap_or(0);
+        *applied = Some(eff);
+        let new_w = eff.unwrap_or(0);
+        if new_w != old_w {
+            sink.weight_changed(s.id, *base + new_w);
+        }
+        let was_up = s.sched.is_up();
+        let up = eff.is_some();
+        s.sched.force(up);
+        if up == was_up {
+            return;
+        }
+        if initial {
+            // keepalived starts such a checker down without running any notify.
+            let id = s.id;
+            sink.checker_changed(id, up);
+            let _ = self.pool.report(id, up, false);
+            return;
+        }
+        let out = Outcome {
+            next: Micros::ZERO,
+            report: Report::Quiet,
+            state: Some(up),
+        };
+        self.report(lp, i, out, (false, was_up), sink);
+    }
+
     /// Starts one check.
     fn begin(&mut self, lp: &mut EventLoop, i: usize, sink: &mut dyn Sink) {
         let s = &mut self.slots[i];
         let (kind, interest) = match &mut s.probe {
-            Probe::NotYet => return,
+            Probe::NotYet | Probe::File { .. } => return,
             Probe::Misc(m) => {
                 let spec = m.spec(self.script_user);
                 match self.scripts.run(lp, &spec, i) {
@@ -421,6 +551,10 @@ impl Runner {
         closed: bool,
         sink: &mut dyn Sink,
     ) -> bool {
+        if token == FILE_TOKEN {
+            self.files_changed(lp, sink);
+            return true;
+        }
         let Some(i) = token.checked_sub(TOKEN_BASE) else {
             return false;
         };
@@ -568,7 +702,7 @@ impl Runner {
 
     fn run_notify(&mut self, lp: &mut EventLoop, sc: &Script) {
         let spec = ScriptSpec {
-            argv: sc.argv.clone(),
+            argv: misc::script_argv(sc),
             uid: self.script_user.map(|u| u.0),
             gid: self.script_user.map(|u| u.1),
             ..ScriptSpec::default()
@@ -609,8 +743,12 @@ impl Runner {
         let (first, was_up) = (!s.sched.has_run(), s.sched.is_up());
         let verdict = m.verdict(res);
         let out = s.sched.result(verdict.ok);
-        if let Some(w) = m.weight_change(&verdict, &out) {
-            sink.weight_changed(s.id, w);
+        // keepalived sets a dynamic weight before the state change that comes with it, and
+        // drops it after the one that takes the server down.
+        let weight = m.weight_change(&verdict, &out);
+        let id = s.id;
+        if let (Some(w), true) = (weight, out.state != Some(false)) {
+            sink.weight_changed(id, w);
         }
         let at = misc::Where {
             rs: &s.rs,
@@ -625,6 +763,9 @@ impl Runner {
             .saturating_sub(Micros::now())
             .max(Micros(1));
         self.report(lp, i, out, (first, was_up), sink);
+        if let (Some(w), Some(false)) = (weight, out.state) {
+            sink.weight_changed(id, w);
+        }
         self.arm(lp, i, next);
     }
 

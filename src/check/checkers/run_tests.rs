@@ -118,7 +118,7 @@ fn a_stream_dialog_and_a_bare_connect_pass_and_a_wrong_answer_fails() {
     let mut lp = EventLoop::with_signals(&[]).expect("loop");
     let mut r = Runner::with_dialogs(&cfg, pingpong);
     let mut sink = Record::default();
-    r.start(&mut lp, &cfg);
+    r.start(&mut lp, &cfg, &mut sink);
     let mut conns = Vec::new();
     drive(&mut r, &mut lp, &mut sink, 1, || {
         for (l, answer) in [(&good, b"pong\n"), (&bad, b"nope\n")] {
@@ -165,7 +165,7 @@ fn udp_check_needs_the_reply_it_requires() {
     let mut sink = Record::default();
     // alpha-less checkers start up: make the first answer wrong, then right.
     let mut answers = vec![[0x0a, 0x77], [0x0b, 0x00]];
-    r.start(&mut lp, &cfg);
+    r.start(&mut lp, &cfg, &mut sink);
     let mut seen = Vec::new();
     drive(&mut r, &mut lp, &mut sink, 1, || {
         let mut b = [0u8; 16];

@@ -90,6 +90,12 @@ impl Sched {
         self.retry
     }
 
+    /// Sets the state of a checker without a schedule (FILE_CHECK).
+    pub fn force(&mut self, up: bool) {
+        self.is_up = up;
+        self.has_run = true;
+    }
+
     /// A check ended with `ok`.
     pub fn result(&mut self, ok: bool) -> Outcome {
         let out = match self.policy {

@@ -66,7 +66,7 @@ impl<F: FnMut(&Config) -> Box<dyn Sink>> Shell<'_, F> {
                         self.runner.stop_quiet(lp);
                         self.sink = (self.make_sink)(&new);
                         self.runner = Runner::new(&new);
-                        self.runner.start(lp, &new);
+                        self.runner.start(lp, &new, self.sink.as_mut());
                         self.cfg = new;
                         info!("Reload complete");
                     }
@@ -100,7 +100,7 @@ pub fn run(
         make_sink,
         stop: false,
     };
-    sh.runner.start(&mut lp, &sh.cfg);
+    sh.runner.start(&mut lp, &sh.cfg, sh.sink.as_mut());
     info!("Startup complete");
     let mut code = 0;
     while !sh.stop {

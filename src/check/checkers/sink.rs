@@ -12,6 +12,8 @@ struct Names {
     rs: String,
     vs: String,
     inhibit: bool,
+    /// The weight IPVS would hold (0 when the effective weight is negative).
+    weight: i64,
 }
 
 pub struct LogSink {
@@ -32,6 +34,7 @@ impl LogSink {
                         rs: names::rs_name(vs, rs),
                         vs: names::vs_name(vs),
                         inhibit: rs.inhibit_on_failure.unwrap_or(vs.inhibit_on_failure),
+                        weight: i64::from(rs.weight.unwrap_or(vs.weight)),
                     })
                     .collect()
             })
@@ -61,11 +64,20 @@ impl Sink for LogSink {
     }
 
     fn weight_changed(&mut self, id: CheckerId, weight: i64) {
-        if let Some(n) = self.names.get(id.vs).and_then(|v| v.get(id.rs)) {
+        let alive = self.pool.alive(id.vs, id.rs);
+        let Some(n) = self.names.get_mut(id.vs).and_then(|v| v.get_mut(id.rs)) else {
+            return;
+        };
+        let new = weight.clamp(0, i64::from(i32::MAX));
+        if new != n.weight {
             info!(
-                "Changing weight to {weight} for service {} of VS {}",
-                n.rs, n.vs
+                "Changing weight from {} to {new} for {}active service {} of VS {}",
+                n.weight,
+                if alive { "" } else { "in" },
+                n.rs,
+                n.vs
             );
+            n.weight = new;
         }
     }
 }
