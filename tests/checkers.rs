@@ -452,3 +452,51 @@ fn file_check_follows_the_tracked_file() {
         Duration::from_secs(2),
     );
 }
+
+#[test]
+fn a_reload_keeps_the_state_of_unchanged_checkers() {
+    let Some(mut lab) = setup("a_reload_keeps_the_state_of_unchanged_checkers") else {
+        return;
+    };
+    let notes = lab.dir().join("notes");
+    let down = script(
+        &lab,
+        "down.sh",
+        &format!("echo down >> {}", notes.display()),
+    );
+    let conf = format!(
+        "virtual_server 127.0.0.1 80 {{\n protocol TCP\n delay_loop 1\n\
+         real_server 127.0.0.1 18080 {{\n notify_down {down}\n\
+         TCP_CHECK {{\n connect_timeout 1\n warmup 0\n }}\n }}\n}}\n"
+    );
+    let k = start(&mut lab, &conf);
+    let mut tail = Tail::new();
+    tail.wait(
+        &k,
+        &format!("TCP_CHECK on service {RS} failed."),
+        Duration::from_secs(4),
+    );
+    tail.wait(
+        &k,
+        &format!("Removing service {RS}"),
+        Duration::from_secs(1),
+    );
+    assert!(wait_until(Duration::from_secs(2), || read(&notes) == "down\n"));
+    // Same checker, other line numbers.
+    lab.write_file("keepalived.conf", &format!("# moved\n\n{conf}"));
+    let since = Instant::now();
+    k.signal(libc::SIGHUP);
+    tail.wait_after(&k, "Reload complete", Some(since), Duration::from_secs(4));
+    // A down checker that fails again says nothing; the server coming back is news.
+    let srv = server(&mut lab, &["tcp", "18080"]);
+    tail.wait_after(
+        &k,
+        &format!("Adding service {RS}"),
+        Some(since),
+        Duration::from_secs(5),
+    );
+    assert!(tail.times("failed", since).is_empty(), "{}", k.log());
+    assert!(tail.times("Removing", since).is_empty(), "{}", k.log());
+    assert_eq!(read(&notes), "down\n");
+    drop(srv);
+}

@@ -69,6 +69,11 @@ impl MiscProbe {
         }
     }
 
+    /// Keeps the last status of the same checker before a reload.
+    pub fn adopt(&mut self, old: &MiscProbe) {
+        self.last_status = old.last_status;
+    }
+
     pub fn program(&self) -> &str {
         self.argv.first().map(String::as_str).unwrap_or("")
     }

@@ -91,6 +91,8 @@ enum Words {
 
 struct Slot {
     id: CheckerId,
+    /// What the checker is, line numbers aside: a reload keeps the state of an unchanged one.
+    print: String,
     rs: String,
     vs: String,
     words: Words,
@@ -194,6 +196,10 @@ impl Runner {
                             rs: s,
                             ck: k,
                         },
+                        print: format!(
+                            "{:?} {:?} {} {:?} {:?} {:?}",
+                            vs.addr, vs.protocol, rs.ip, rs.port, c.kind, c.common
+                        ),
                         rs: names::rs_name(vs, rs),
                         vs: names::vs_name(vs),
                         words,
@@ -788,6 +794,34 @@ impl Runner {
             self.run_notify(lp, sc);
         }
         !down.is_empty()
+    }
+
+    /// After a reload: unchanged checkers of `old` keep their state (up or down, retries,
+    /// MISC's last status) so nothing is reported or notified again; the sink hears of those
+    /// whose state differs from a fresh start. Call before [`Runner::start`].
+    pub fn adopt(&mut self, old: &Runner, sink: &mut dyn Sink) {
+        let mut taken = vec![false; old.slots.len()];
+        for i in 0..self.slots.len() {
+            let Some(j) = (0..old.slots.len())
+                .find(|&j| !taken[j] && old.slots[j].print == self.slots[i].print)
+            else {
+                continue;
+            };
+            taken[j] = true;
+            let (o, s) = (&old.slots[j], &mut self.slots[i]);
+            let fresh_up = s.sched.is_up();
+            s.sched.adopt(&o.sched);
+            match (&mut s.probe, &o.probe) {
+                (Probe::Misc(m), Probe::Misc(om)) => m.adopt(om),
+                (Probe::File { applied, .. }, Probe::File { applied: oa, .. }) => *applied = *oa,
+                _ => {}
+            }
+            let up = s.sched.is_up();
+            if up != fresh_up {
+                let _ = self.pool.report(s.id, up, false);
+                sink.checker_adopted(s.id, up);
+            }
+        }
     }
 
     /// Stops every check (closes sockets, cancels timers, kills MISC scripts), running no

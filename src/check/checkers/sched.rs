@@ -90,6 +90,13 @@ impl Sched {
         self.retry
     }
 
+    /// Takes over the state of the same checker before a reload.
+    pub fn adopt(&mut self, old: &Sched) {
+        self.is_up = old.is_up;
+        self.has_run = old.has_run;
+        self.retry_it = old.retry_it.min(self.retry);
+    }
+
     /// Sets the state of a checker without a schedule (FILE_CHECK).
     pub fn force(&mut self, up: bool) {
         self.is_up = up;

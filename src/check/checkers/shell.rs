@@ -1,6 +1,6 @@
 //! The checker child's loop: the parent's hellos, signals, and the runner's sockets, timers
-//! and scripts. A reload rebuilds the runner from the new config (checkers start over, as
-//! new ones do in keepalived).
+//! and scripts. A reload rebuilds the runner from the new config; unchanged checkers keep
+//! their state, and all start again after the bootstrap delay and warmup, as in keepalived.
 
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::Path;
@@ -65,7 +65,9 @@ impl<F: FnMut(&Config) -> Box<dyn Sink>> Shell<'_, F> {
                     if let Some(new) = child::reload_config(self.opts) {
                         self.runner.stop_quiet(lp);
                         self.sink = (self.make_sink)(&new);
-                        self.runner = Runner::new(&new);
+                        let mut runner = Runner::new(&new);
+                        runner.adopt(&self.runner, self.sink.as_mut());
+                        self.runner = runner;
                         self.runner.start(lp, &new, self.sink.as_mut());
                         self.cfg = new;
                         info!("Reload complete");

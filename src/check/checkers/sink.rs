@@ -63,6 +63,10 @@ impl Sink for LogSink {
         info!("{verb} service {} {prep} VS {}", n.rs, n.vs);
     }
 
+    fn checker_adopted(&mut self, id: CheckerId, up: bool) {
+        let _ = self.pool.report(id, up, false);
+    }
+
     fn weight_changed(&mut self, id: CheckerId, weight: i64) {
         let alive = self.pool.alive(id.vs, id.rs);
         let Some(n) = self.names.get_mut(id.vs).and_then(|v| v.get_mut(id.rs)) else {
