@@ -2,7 +2,9 @@
 # Prints what our checker child achieves with COUNT real servers (default 1000) on loopback
 # addresses 127.0.x.y:8080, each with one TCP_CHECK at delay_loop 1: checks per second (TCP
 # connects counted by the namespace's Tcp ActiveOpens), CPU time and VmRSS of the checker child.
-# One python3 listener accepts for all of them. Needs root.
+# One python3 listener accepts for all of them. The child runs with --mem-check to count its heap
+# allocations during the run (SIGUSR2 logs the count); its allocation table adds ~5 MiB to VmRSS
+# (MEMCHECK=0 leaves it out, and the allocation count with it). Needs root.
 #
 #   tests/bench/checkers.sh [OUR_BINARY]       (default: target/release/keepalived)
 #   COUNT=2000 SECS=20 tests/bench/checkers.sh
@@ -47,7 +49,9 @@ while True:
 ' &
 disown
 sleep 0.5
-ip netns exec "$ns" "$ours" -n -l -C -f "$tmp/bench.conf" -p "$tmp/k.pid" -r "$tmp/v.pid" \
+memcheck=--mem-check
+[ "${MEMCHECK:-1}" = 0 ] && memcheck=--no-mem-check
+ip netns exec "$ns" "$ours" -n -l -C "$memcheck" -f "$tmp/bench.conf" -p "$tmp/k.pid" -r "$tmp/v.pid" \
   -c "$tmp/c.pid" >"$tmp/ours.log" 2>&1 &
 main=$!
 disown
@@ -63,9 +67,23 @@ sleep 3
 
 opens() { ip netns exec "$ns" awk '/^Tcp:/ {n++} /^Tcp:/ && n == 2 {print $6}' /proc/net/snmp; }
 ticks() { awk '{print $14 + $15}' "/proc/$child/stat"; }
+allocs() { # the checker child's allocation count, from its log (--mem-check, SIGUSR2)
+  local n before
+  before=$(grep -c '^.*Allocations:' "$tmp/ours.log" || true)
+  kill -USR2 "$child"
+  for _ in $(seq 50); do
+    n=$(grep -c '^.*Allocations:' "$tmp/ours.log" || true)
+    [ "$n" -gt "$before" ] && break
+    sleep 0.1
+  done
+  grep 'Allocations:' "$tmp/ours.log" | tail -1 | sed 's/.*Allocations: \([0-9]*\).*/\1/'
+}
+a0=0 a1=0
+[ "$memcheck" = --mem-check ] && a0=$(allocs)
 o0=$(opens) t0=$(ticks) s0=$(date +%s.%N)
 sleep "$secs"
 o1=$(opens) t1=$(ticks) s1=$(date +%s.%N)
+[ "$memcheck" = --mem-check ] && a1=$(allocs)
 hz=$(getconf CLK_TCK)
 rss=$(awk '/^VmRSS/ {print $2}' "/proc/$child/status")
 awk -v o=$((o1 - o0)) -v t=$((t1 - t0)) -v hz="$hz" -v a="$s0" -v b="$s1" -v n="$count" -v rss="$rss" 'BEGIN {
@@ -73,6 +91,7 @@ awk -v o=$((o1 - o0)) -v t=$((t1 - t0)) -v hz="$hz" -v a="$s0" -v b="$s1" -v n="
   printf "real servers %d, TCP_CHECK, delay_loop 1: %.0f checks/s (want %d), checker child CPU %.2f s in %.1f s (%.1f%%), VmRSS %d KiB\n",
     n, o / el, n, t / hz, el, 100 * t / hz / el, rss
 }'
+echo "heap allocations in the checker child during the run: $((a1 - a0)) (count $a0 -> $a1)"
 down=$(grep -c 'Removing service' "$tmp/ours.log" || true)
 echo "servers marked down during the run: $down"
 ls -l "$ours" | awk '{printf "binary: %s bytes (%s)\n", $5, $9}'

@@ -60,6 +60,14 @@ impl<F: FnMut(&Config) -> Box<dyn Sink>> Shell<'_, F> {
             }
             Event::Signal { signo, .. } => match signo {
                 libc::SIGTERM | libc::SIGINT => self.stop = true,
+                // With --mem-check, how much the checks allocate (tests/bench/checkers.sh).
+                libc::SIGUSR2 if self.opts.mem_check => {
+                    let s = crate::core::alloc::stats();
+                    info!(
+                        "Allocations: {} frees {} live bytes {}",
+                        s.allocs, s.frees, s.live_bytes
+                    );
+                }
                 libc::SIGHUP => {
                     info!("Reloading");
                     if let Some(new) = child::reload_config(self.opts) {
