@@ -21,7 +21,7 @@ if kind == "tcp":
     s.bind(("127.0.0.1", port)); s.listen(64)
     print("listening", flush=True)
     while True:
-        c, _ = s.accept(); c.close()
+        c, a = s.accept(); print("from", a[0], a[1], flush=True); c.close()
 else:
     reply = bytes.fromhex(sys.argv[3])
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -121,7 +121,7 @@ fn start(lab: &mut Lab, conf: &str) -> Spawned {
 
 fn server(lab: &mut Lab, args: &[&str]) -> Spawned {
     let py = lab.write_file("server.py", SERVER_PY);
-    let mut cmd = vec!["python3", "-u"];
+    let mut cmd = vec!["/usr/bin/python3", "-u"];
     let py = py.display().to_string();
     cmd.push(&py);
     cmd.extend_from_slice(args);
@@ -135,7 +135,7 @@ fn server(lab: &mut Lab, args: &[&str]) -> Spawned {
 }
 
 fn setup(test: &str) -> Option<Lab> {
-    if !require_root(test) {
+    if !require_root(test) || !lab::require_program(test, "/usr/bin/python3") {
         return None;
     }
     let mut lab = Lab::new(test);
@@ -499,4 +499,51 @@ fn a_reload_keeps_the_state_of_unchanged_checkers() {
     assert!(tail.times("Removing", since).is_empty(), "{}", k.log());
     assert_eq!(read(&notes), "down\n");
     drop(srv);
+}
+
+#[test]
+fn connection_options_and_connect_timeout() {
+    let Some(mut lab) = setup("connection_options_and_connect_timeout") else {
+        return;
+    };
+    // A link whose far end has no address: ARP gets no answer and the connect times out.
+    lab.stub_link("ck", "sink0", "sink1");
+    lab.addr("ck", "sink0", "10.9.0.1/24");
+    let conf = "global_defs {\n checker_log_all_failures\n}\n\
+         virtual_server 127.0.0.1 80 {\n protocol TCP\n delay_loop 30\n\
+         real_server 127.0.0.1 18090 {\n TCP_CHECK {\n connect_port 18080\n bindto 127.0.0.9\n bind_port 40001\n fwmark 7\n warmup 0\n }\n }\n\
+         real_server 10.9.0.2 80 {\n TCP_CHECK {\n connect_timeout 0.5\n retry 0\n warmup 0\n }\n }\n}\n";
+    let srv = server(&mut lab, &["tcp", "18080"]);
+    let k = start(&mut lab, conf);
+    let started = Instant::now();
+    let mut tail = Tail::new();
+    // connect_port moves the check off the real server's port; bindto/bind_port set its source.
+    tail.wait(
+        &k,
+        "TCP connection to [127.0.0.1]:tcp:18090 success.",
+        Duration::from_secs(4),
+    );
+    assert!(
+        wait_until(Duration::from_secs(2), || srv
+            .log()
+            .contains("from 127.0.0.9 40001")),
+        "server saw: {}",
+        srv.log()
+    );
+    tail.wait(
+        &k,
+        "TCP connection to [10.9.0.2]:tcp:80 timeout.",
+        Duration::from_secs(4),
+    );
+    let down = tail.wait(
+        &k,
+        "TCP_CHECK on service [10.9.0.2]:tcp:80 failed.",
+        Duration::from_secs(1),
+    );
+    // First run at 1 s, then connect_timeout 0.5 s.
+    let t = down - started;
+    assert!(
+        t >= Duration::from_millis(1400) && t < Duration::from_millis(2500),
+        "{t:?}"
+    );
 }
