@@ -3,6 +3,8 @@
 use std::ffi::CString;
 use std::net::SocketAddr;
 
+use crate::check::checkers::ping::PingDialog;
+
 use super::*;
 
 /// Makes the dialog of a protocol checker (HTTP_GET, SSL_GET, SMTP_CHECK, DNS_CHECK): the
@@ -70,7 +72,9 @@ impl Runner {
                         mark: c.common.fwmark,
                     };
                     let weight = rs.weight.unwrap_or(vs.weight);
-                    let (probe, words, policy) = r.probe(c, cfg, weight, vs.delay_loop, dialogs);
+                    let v6 = dst.is_ipv6();
+                    let (probe, words, policy) =
+                        r.probe(c, cfg, (weight, vs.delay_loop, v6), dialogs);
                     r.slots.push(Slot {
                         id: CheckerId {
                             vs: v,
@@ -114,8 +118,8 @@ impl Runner {
         &mut self,
         c: &Checker,
         cfg: &Config,
-        weight: u32,
-        vs_delay_loop: Micros,
+        // The real server's weight, the virtual server's delay_loop, an IPv6 target.
+        (weight, vs_delay_loop, v6): (u32, Micros, bool),
         dialogs: DialogMaker,
     ) -> (Probe, Words, Policy) {
         match &c.kind {
@@ -131,7 +135,6 @@ impl Runner {
                 (probe, Words::Udp, Policy::Layer4)
             }
             CheckerKind::Ping => {
-                let v6 = c.common.connect_ip.is_some_and(|ip| ip.is_ipv6());
                 let probe = Probe::Datagram {
                     kind: Kind::Icmp,
                     dialog: Box::new(PingDialog::new(v6)),

@@ -30,9 +30,8 @@ impl Runner {
         let fd = match sock::open(kind, conn) {
             Ok(fd) => fd,
             Err(e) => {
-                if s.sched.is_up() {
-                    info!("{} socket to {} failed: {e}", kind_name(kind), s.rs);
-                }
+                // keepalived says no more than "failed" here (with log_all_failures).
+                log::debug!("{} socket to {} failed: {e}", kind_name(kind), s.rs);
                 return self.finish(lp, i, Err("failed"), sink);
             }
         };

@@ -23,7 +23,6 @@ use mio::Interest;
 use super::file::{self, Watcher};
 use super::misc::{self, MiscProbe};
 use super::names;
-use super::ping::PingDialog;
 use super::rs::{RsNews, RsPool};
 use super::sched::{Outcome, Policy, Report, Sched};
 use super::sock::{self, ConnOpts, Kind};
@@ -143,19 +142,6 @@ impl Runner {
             sock::allow_ping();
         }
         for i in 0..self.slots.len() {
-            // Ping checkers on an IPv6 real server use ICMPv6.
-            if let Some(dst) = self.slots[i].conn.as_ref().map(|c| c.dst) {
-                if let Probe::Datagram {
-                    kind: Kind::Icmp,
-                    dialog,
-                    ..
-                } = &mut self.slots[i].probe
-                {
-                    if dst.is_ipv6() {
-                        *dialog = Box::new(PingDialog::new(true));
-                    }
-                }
-            }
             if let Probe::File { path, .. } = &self.slots[i].probe {
                 let path = path.clone();
                 self.watch_file(lp, &path);
