@@ -547,3 +547,38 @@ fn connection_options_and_connect_timeout() {
         "{t:?}"
     );
 }
+
+#[test]
+fn ha_suspend_runs_checkers_only_while_the_address_is_here() {
+    let Some(mut lab) = setup("ha_suspend_runs_checkers_only_while_the_address_is_here") else {
+        return;
+    };
+    let conf = "virtual_server 10.9.9.9 80 {\n protocol TCP\n delay_loop 1\n ha_suspend\n\
+         real_server 127.0.0.1 18080 {\n TCP_CHECK {\n warmup 0\n }\n }\n}\n";
+    let k = start(&mut lab, conf);
+    let mut tail = Tail::new();
+    let rs = "service [127.0.0.1]:tcp:18080 for VS [10.9.9.9]:tcp:80";
+    tail.wait(
+        &k,
+        &format!("Deactivating healthchecker for {rs}"),
+        Duration::from_secs(4),
+    );
+    // Nothing listens: a check that ran would fail. None runs in two and a half delay_loops.
+    std::thread::sleep(Duration::from_millis(2500));
+    tail.poll(&k);
+    assert!(!k.log().contains("failed"), "{}", k.log());
+    lab.addr("ck", "lo", "10.9.9.9/32");
+    let since = Instant::now();
+    tail.wait_after(
+        &k,
+        &format!("Activating healthchecker for {rs}"),
+        Some(since),
+        Duration::from_secs(3),
+    );
+    tail.wait_after(
+        &k,
+        "TCP_CHECK on service [127.0.0.1]:tcp:18080 failed.",
+        Some(since),
+        Duration::from_secs(1),
+    );
+}

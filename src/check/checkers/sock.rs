@@ -213,3 +213,47 @@ pub fn allow_ping() {
 pub fn target(ip: IpAddr, port: u16) -> SocketAddr {
     SocketAddr::new(ip, port)
 }
+
+/// Whether `ip` is one of this host's addresses (ha_suspend): binding a datagram socket to it
+/// only succeeds then (unless ip_nonlocal_bind is set).
+pub fn is_local(ip: IpAddr) -> bool {
+    let Ok(fd) = open_unconnected(ip) else {
+        return false;
+    };
+    let (ss, len) = sockaddr(&SocketAddr::new(ip, 0));
+    // SAFETY: ss holds a valid address of `len` bytes.
+    unsafe {
+        libc::bind(
+            fd.as_raw_fd(),
+            &ss as *const _ as *const libc::sockaddr,
+            len,
+        ) == 0
+    }
+}
+
+fn open_unconnected(ip: IpAddr) -> io::Result<OwnedFd> {
+    let family = if ip.is_ipv4() {
+        libc::AF_INET
+    } else {
+        libc::AF_INET6
+    };
+    // SAFETY: plain syscall; the fd is owned at once.
+    let fd = cvt(unsafe { libc::socket(family, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) })?;
+    // SAFETY: a fresh fd nobody else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_is_local_and_a_documentation_address_is_not() {
+        assert!(is_local(
+            "127.0.0.1".parse().unwrap_or(IpAddr::from([0, 0, 0, 0]))
+        ));
+        assert!(!is_local(
+            "192.0.2.77".parse().unwrap_or(IpAddr::from([0, 0, 0, 0]))
+        ));
+    }
+}

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use crate::check::checkers::ping::PingDialog;
 
 use super::*;
+use crate::config::lvs::VsAddr;
 
 /// Makes the dialog of a protocol checker (HTTP_GET, SSL_GET, SMTP_CHECK, DNS_CHECK): the
 /// socket kind it talks over, the dialog, and the checker's keyword for log lines. None: the
@@ -96,6 +97,11 @@ impl Runner {
                         sock: None,
                         timer: None,
                         log_all: c.common.log_all_failures.unwrap_or(log_all_global),
+                        suspend: match (&vs.addr, vs.ha_suspend) {
+                            (VsAddr::Ip { ip, .. }, true) => Some(*ip),
+                            _ => None,
+                        },
+                        enabled: true,
                     });
                 }
             }

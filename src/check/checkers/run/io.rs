@@ -6,6 +6,23 @@ impl Runner {
     /// Starts one check.
     pub(super) fn begin(&mut self, lp: &mut EventLoop, i: usize, sink: &mut dyn Sink) {
         let s = &mut self.slots[i];
+        if let Some(ip) = s.suspend {
+            // keepalived follows the address over netlink; we look when a check is due.
+            let local = sock::is_local(ip);
+            if local != s.enabled {
+                info!(
+                    "{}ing healthchecker for service {} for VS {}",
+                    if local { "Activat" } else { "Suspend" },
+                    s.rs,
+                    s.vs
+                );
+                s.enabled = local;
+            }
+            if !local {
+                let t = s.timing.delay_loop;
+                return self.arm(lp, i, t);
+            }
+        }
         let (kind, interest) = match &mut s.probe {
             Probe::NotYet | Probe::File { .. } => return,
             Probe::Misc(m) => {

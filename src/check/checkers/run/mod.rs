@@ -99,6 +99,9 @@ struct Slot {
     sock: Option<OwnedFd>,
     timer: Option<TimerId>,
     log_all: bool,
+    /// ha_suspend: the virtual server's address; the checker runs only while it is local.
+    suspend: Option<std::net::IpAddr>,
+    enabled: bool,
 }
 
 /// A real server's notify scripts.
@@ -159,10 +162,14 @@ impl Runner {
                 );
                 continue;
             }
+            let enabled = s.suspend.is_none_or(sock::is_local);
             info!(
-                "Activating healthchecker for service {} for VS {}",
-                s.rs, s.vs
+                "{}ctivating healthchecker for service {} for VS {}",
+                if enabled { "A" } else { "Dea" },
+                s.rs,
+                s.vs
             );
+            self.slots[i].enabled = enabled;
             let r = (self.next_rand() >> 32) as u32;
             let delay = Sched::first_delay(self.slots[i].timing.warmup, r);
             self.arm(lp, i, delay);
