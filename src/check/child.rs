@@ -2,6 +2,7 @@
 
 use std::os::fd::OwnedFd;
 
+use crate::check::checkers::{shell, sink::LogSink};
 use crate::cli::Options;
 use crate::config::Config;
 use crate::core::watchdog::child;
@@ -14,13 +15,11 @@ pub const PROCESS_NAME: &str = "Keepalived_healthcheckers";
 pub fn run(cfg: Config, opts: &Options, chan: OwnedFd, parent: i32) -> i32 {
     // Everything this process allocates from here on is charged to its subsystem (--mem-check).
     crate::core::alloc::set_tag(crate::core::alloc::Tag::Check);
-    child::run_basic(
-        PROCESS_NAME,
-        "Healthcheck",
-        &opts.checkers_pid_file,
-        cfg,
-        opts,
-        chan,
-        parent,
-    )
+    let pidfile = &opts.checkers_pid_file;
+    let lp = match child::enter(PROCESS_NAME, "Healthcheck", pidfile, parent) {
+        Ok(lp) => lp,
+        Err(code) => return code,
+    };
+    // Results only logged until the IPVS manager is the sink.
+    shell::run(lp, cfg, opts, chan, pidfile, |c| Box::new(LogSink::new(c)))
 }

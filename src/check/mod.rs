@@ -24,4 +24,10 @@ pub trait Sink {
     fn checker_changed(&mut self, id: CheckerId, up: bool);
     /// MISC_CHECK with `misc_dynamic` asked for a new weight for its real server.
     fn weight_changed(&mut self, id: CheckerId, weight: i64);
+    /// After a reload (to a sink made for the new config): a checker kept its state from
+    /// before, which differs from its fresh start (up, or down under alpha). Nothing changed
+    /// for the user, so a sink that only logs stays quiet.
+    fn checker_adopted(&mut self, id: CheckerId, up: bool) {
+        self.checker_changed(id, up);
+    }
 }

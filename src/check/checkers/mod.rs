@@ -36,3 +36,15 @@ pub trait Dialog {
     /// The peer closed the stream (or the socket reported an error).
     fn closed(&mut self) -> Step;
 }
+
+pub mod file;
+pub mod misc;
+pub mod names;
+pub mod ping;
+pub mod rs;
+pub mod run;
+pub mod sched;
+pub mod shell;
+pub mod sink;
+pub mod sock;
+pub mod udp;

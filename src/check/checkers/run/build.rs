@@ -1,0 +1,225 @@
+//! Building the runner's slots from the config: targets, probes, timings, log names.
+
+use std::ffi::CString;
+use std::net::SocketAddr;
+
+use crate::check::checkers::ping::PingDialog;
+
+use super::*;
+use crate::config::lvs::VsAddr;
+
+/// Makes the dialog of a protocol checker (HTTP_GET, SSL_GET, SMTP_CHECK, DNS_CHECK): the
+/// socket kind it talks over, the dialog, and the checker's keyword for log lines. None: the
+/// checker cannot run in this build.
+pub type DialogMaker = fn(&Checker, &Config) -> Option<(Kind, Box<dyn Dialog>, &'static str)>;
+
+/// The protocol checkers built in so far.
+pub fn protocol_dialog(
+    _c: &Checker,
+    _cfg: &Config,
+) -> Option<(Kind, Box<dyn Dialog>, &'static str)> {
+    None
+}
+
+pub(super) fn seed() -> u64 {
+    let mut b = [0u8; 8];
+    // SAFETY: writes at most 8 bytes into our buffer.
+    unsafe { libc::getrandom(b.as_mut_ptr() as *mut libc::c_void, 8, libc::GRND_NONBLOCK) };
+    u64::from_ne_bytes(b) | 1
+}
+
+impl Runner {
+    /// Builds a slot for every checker of `cfg`.
+    pub fn new(cfg: &Config) -> Runner {
+        Self::with_dialogs(cfg, protocol_dialog)
+    }
+
+    /// As [`Runner::new`], with the protocol checkers' dialogs from `dialogs`.
+    pub fn with_dialogs(cfg: &Config, dialogs: DialogMaker) -> Runner {
+        let mut r = Runner {
+            slots: Vec::new(),
+            notify: Vec::new(),
+            pool: RsPool::new(cfg),
+            scripts: ScriptRunner::new(SCRIPT_TIMER),
+            script_user: script_user(cfg),
+            rx: Box::new([0; RX_LEN]),
+            rand: seed(),
+            files: None,
+        };
+        let log_all_global = cfg.global.email.checker_log_all_failures.unwrap_or(false);
+        for (v, vs) in cfg.lvs.virtual_servers.iter().enumerate() {
+            let mut nv = Vec::new();
+            for (s, rs) in vs.real_servers.iter().enumerate() {
+                nv.push(Notify {
+                    up: rs.notify_up.clone(),
+                    down: rs.notify_down.clone(),
+                    omega: vs.omega,
+                });
+                for (k, c) in rs.checkers.iter().enumerate() {
+                    let timing = checker_timing(vs, rs, c);
+                    let port = c.common.connect_port.unwrap_or(names::rs_port(vs, rs));
+                    let dst = SocketAddr::new(c.common.connect_ip.unwrap_or(rs.ip), port);
+                    let conn = ConnOpts {
+                        dst,
+                        bind: c
+                            .common
+                            .bindto
+                            .map(|ip| SocketAddr::new(ip, c.common.bind_port.unwrap_or(0))),
+                        bind_if: c
+                            .common
+                            .bind_if
+                            .as_ref()
+                            .and_then(|s| CString::new(s.as_str()).ok()),
+                        mark: c.common.fwmark,
+                    };
+                    let weight = rs.weight.unwrap_or(vs.weight);
+                    let v6 = dst.is_ipv6();
+                    let (probe, words, policy) =
+                        r.probe(c, cfg, (weight, vs.delay_loop, v6), dialogs);
+                    r.slots.push(Slot {
+                        id: CheckerId {
+                            vs: v,
+                            rs: s,
+                            ck: k,
+                        },
+                        print: format!(
+                            "{:?} {:?} {} {:?} {:?} {:?}",
+                            vs.addr, vs.protocol, rs.ip, rs.port, c.kind, c.common
+                        ),
+                        rs: names::rs_name(vs, rs),
+                        vs: names::vs_name(vs),
+                        words,
+                        sched: Sched::new(&timing, policy),
+                        timing,
+                        conn: Some(conn),
+                        probe,
+                        phase: Phase::Idle,
+                        sock: None,
+                        timer: None,
+                        log_all: c.common.log_all_failures.unwrap_or(log_all_global),
+                        suspend: match (&vs.addr, vs.ha_suspend) {
+                            (VsAddr::Ip { ip, .. }, true) => Some(*ip),
+                            _ => None,
+                        },
+                        enabled: true,
+                    });
+                }
+            }
+            r.notify.push(nv);
+        }
+        r
+    }
+
+    pub(super) fn next_rand(&mut self) -> u64 {
+        // xorshift64: enough to spread first runs.
+        let mut x = self.rand;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.rand = x;
+        x
+    }
+
+    pub(super) fn probe(
+        &mut self,
+        c: &Checker,
+        cfg: &Config,
+        // The real server's weight, the virtual server's delay_loop, an IPv6 target.
+        (weight, vs_delay_loop, v6): (u32, Micros, bool),
+        dialogs: DialogMaker,
+    ) -> (Probe, Words, Policy) {
+        match &c.kind {
+            CheckerKind::Tcp => (Probe::Stream(None), Words::Tcp, Policy::Tcp),
+            CheckerKind::Udp(u) => {
+                let d = UdpDialog::new(u, self.next_rand());
+                let silence_passes = d.silence_passes();
+                let probe = Probe::Datagram {
+                    kind: Kind::Udp,
+                    dialog: Box::new(d),
+                    silence_passes,
+                };
+                (probe, Words::Udp, Policy::Layer4)
+            }
+            CheckerKind::Ping => {
+                let probe = Probe::Datagram {
+                    kind: Kind::Icmp,
+                    dialog: Box::new(PingDialog::new(v6)),
+                    silence_passes: false,
+                };
+                (probe, Words::Icmp, Policy::Layer4)
+            }
+            CheckerKind::File(f) => {
+                let path = cfg
+                    .vrrp
+                    .trackers
+                    .files
+                    .iter()
+                    .find(|t| t.name == f.track_file)
+                    .map(|t| std::path::PathBuf::from(&t.file));
+                match path {
+                    Some(path) => (
+                        Probe::File {
+                            path,
+                            weight: f.weight,
+                            reverse: f.reverse,
+                            base: i64::from(weight),
+                            applied: None,
+                        },
+                        Words::Named("FILE_CHECK"),
+                        Policy::Layer4,
+                    ),
+                    None => (Probe::NotYet, Words::Named("FILE_CHECK"), Policy::Layer4),
+                }
+            }
+            CheckerKind::Misc(m) => (
+                Probe::Misc(MiscProbe::new(m, i64::from(weight), vs_delay_loop)),
+                Words::Misc,
+                Policy::Misc,
+            ),
+            _ => match dialogs(c, cfg) {
+                Some((Kind::Tcp, d, name)) => {
+                    (Probe::Stream(Some(d)), Words::Named(name), Policy::Layer4)
+                }
+                Some((kind, d, name)) => (
+                    Probe::Datagram {
+                        kind,
+                        dialog: d,
+                        silence_passes: false,
+                    },
+                    Words::Named(name),
+                    Policy::Layer4,
+                ),
+                None => (Probe::NotYet, Words::Named("CHECK"), Policy::Layer4),
+            },
+        }
+    }
+}
+
+pub(super) fn checker_keyword(cfg: &Config, id: CheckerId) -> &'static str {
+    let c = cfg
+        .lvs
+        .virtual_servers
+        .get(id.vs)
+        .and_then(|v| v.real_servers.get(id.rs))
+        .and_then(|r| r.checkers.get(id.ck));
+    match c.map(|c| &c.kind) {
+        Some(CheckerKind::Http(_)) => "HTTP_GET",
+        Some(CheckerKind::Ssl(_)) => "SSL_GET",
+        Some(CheckerKind::Smtp(_)) => "SMTP_CHECK",
+        Some(CheckerKind::Dns(_)) => "DNS_CHECK",
+        Some(CheckerKind::File(_)) => "FILE_CHECK",
+        Some(CheckerKind::Bfd(_)) => "BFD_CHECK",
+        _ => "checker",
+    }
+}
+
+pub(super) fn script_user(cfg: &Config) -> Option<(u32, u32)> {
+    let (user, group) = cfg.global.script_user.as_ref()?;
+    match crate::core::script::resolve_user(user, group.as_deref()) {
+        Ok(ids) => Some(ids),
+        Err(e) => {
+            warn!("Script user '{user}': {e}");
+            None
+        }
+    }
+}

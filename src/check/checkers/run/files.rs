@@ -1,0 +1,90 @@
+//! FILE_CHECK in the runner: the inotify watcher and what a new file value does.
+
+use super::*;
+
+impl Runner {
+    pub(super) fn watch_file(&mut self, lp: &mut EventLoop, path: &std::path::Path) {
+        if self.files.is_none() {
+            match Watcher::new() {
+                Ok(w) => {
+                    if let Err(e) = lp.register(w.raw_fd(), FILE_TOKEN, Interest::READABLE) {
+                        warn!("Unable to monitor track files: {e}");
+                    }
+                    self.files = Some(w);
+                }
+                Err(e) => warn!("Unable to monitor track files: {e}"),
+            }
+        }
+        if let Some(w) = &mut self.files {
+            if let Err(e) = w.watch(path) {
+                warn!("Unable to monitor track file {}: {e}", path.display());
+            }
+        }
+    }
+
+    pub(super) fn files_changed(&mut self, lp: &mut EventLoop, sink: &mut dyn Sink) {
+        let mut changed: Vec<std::path::PathBuf> = Vec::new();
+        if let Some(w) = &mut self.files {
+            w.drain(|p| {
+                if !changed.iter().any(|c| c == p) {
+                    changed.push(p.to_path_buf());
+                }
+            });
+        }
+        for p in &changed {
+            let Some(v) = file::read_value(p) else {
+                continue;
+            };
+            for i in 0..self.slots.len() {
+                if matches!(&self.slots[i].probe, Probe::File { path, .. } if path == p) {
+                    self.file_value(lp, i, v, sink);
+                }
+            }
+        }
+    }
+
+    /// A FILE_CHECK's file now holds `v`.
+    pub(super) fn file_value(&mut self, lp: &mut EventLoop, i: usize, v: i64, sink: &mut dyn Sink) {
+        let s = &mut self.slots[i];
+        let Probe::File {
+            weight,
+            reverse,
+            base,
+            applied,
+            ..
+        } = &mut s.probe
+        else {
+            return;
+        };
+        let eff = file::effect(v, *weight, *reverse);
+        let initial = applied.is_none();
+        if *applied == Some(eff) {
+            return;
+        }
+        let old_w = applied.flatten().unwrap_or(0);
+        *applied = Some(eff);
+        let new_w = eff.unwrap_or(0);
+        if new_w != old_w {
+            sink.weight_changed(s.id, *base + new_w);
+        }
+        let was_up = s.sched.is_up();
+        let up = eff.is_some();
+        s.sched.force(up);
+        if up == was_up {
+            return;
+        }
+        if initial {
+            // keepalived starts such a checker down without running any notify.
+            let id = s.id;
+            sink.checker_changed(id, up);
+            let _ = self.pool.report(id, up, false);
+            return;
+        }
+        let out = Outcome {
+            next: Micros::ZERO,
+            report: Report::Quiet,
+            state: Some(up),
+        };
+        self.report(lp, i, out, (false, was_up), sink);
+    }
+}

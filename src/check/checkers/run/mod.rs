@@ -1,0 +1,390 @@
+//! The runner: every checker of the config as a slot with its schedule ([`Sched`]), its probe
+//! (a TCP connect, a dialog over a stream or datagram socket, a script) and its loop timer.
+//! The checker child feeds it the loop's events; it reports checker states to a [`Sink`] and
+//! runs the real servers' notify scripts.
+//!
+//! One socket per check, as keepalived: opened when the check starts, closed when it ends.
+//! Reads go through one buffer the runner owns, so checks allocate nothing but log lines.
+
+mod build;
+mod files;
+mod io;
+mod words;
+
+use build::checker_keyword;
+pub use build::{protocol_dialog, DialogMaker};
+use words::{failure_line, report_line, Words};
+
+use std::os::fd::{AsRawFd, OwnedFd};
+
+use log::{info, warn};
+use mio::Interest;
+
+use super::file::{self, Watcher};
+use super::misc::{self, MiscProbe};
+use super::names;
+use super::rs::{RsNews, RsPool};
+use super::sched::{Outcome, Policy, Report, Sched};
+use super::sock::{self, ConnOpts, Kind};
+use super::udp::UdpDialog;
+use super::{Dialog, Step, Verdict};
+use crate::check::{CheckerId, Sink};
+use crate::config::checker::{Checker, CheckerKind, Script};
+use crate::config::lvs::{checker_timing, Timing};
+use crate::config::Config;
+use crate::core::event_loop::EventLoop;
+use crate::core::script::{ScriptResult, ScriptRunner, ScriptSpec};
+use crate::core::signals::ExitStatus;
+use crate::core::time::Micros;
+use crate::core::timer::TimerId;
+
+/// Loop tokens: the runner's scripts' timer, then one io token and one timer token per slot.
+pub const SCRIPT_TIMER: usize = 1;
+/// The io token of the inotify watcher of FILE_CHECK files.
+pub const FILE_TOKEN: usize = 2;
+pub const TOKEN_BASE: usize = 16;
+/// Scripts tagged with this are notify scripts, not MISC_CHECKs.
+const NOTIFY_TAG: usize = usize::MAX;
+/// The largest stream chunk or datagram read at once.
+const RX_LEN: usize = 4096;
+
+/// What a slot's check does.
+enum Probe {
+    /// TCP_CHECK: the connect is the check. With a dialog (HTTP, SSL, SMTP), a conversation
+    /// follows on the connected stream.
+    Stream(Option<Box<dyn Dialog>>),
+    /// A conversation over a connected datagram socket; `silence_passes`: the timeout is a
+    /// pass (UDP_CHECK without require_reply).
+    Datagram {
+        kind: Kind,
+        dialog: Box<dyn Dialog>,
+        silence_passes: bool,
+    },
+    Misc(MiscProbe),
+    /// FILE_CHECK: no schedule, the file's changes drive it. `applied`: the effect of the
+    /// last value read (None: down), once read.
+    File {
+        path: std::path::PathBuf,
+        weight: i32,
+        reverse: bool,
+        base: i64,
+        applied: Option<Option<i64>>,
+    },
+    /// A checker this build cannot run yet (named in the log at start).
+    NotYet,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    /// Waiting for the next run.
+    Idle,
+    Connecting,
+    Talking,
+    /// A MISC_CHECK script is running since this time.
+    Script(Micros),
+}
+
+struct Slot {
+    id: CheckerId,
+    /// What the checker is, line numbers aside: a reload keeps the state of an unchanged one.
+    print: String,
+    rs: String,
+    vs: String,
+    words: Words,
+    sched: Sched,
+    timing: Timing,
+    conn: Option<ConnOpts>,
+    probe: Probe,
+    phase: Phase,
+    sock: Option<OwnedFd>,
+    timer: Option<TimerId>,
+    log_all: bool,
+    /// ha_suspend: the virtual server's address; the checker runs only while it is local.
+    suspend: Option<std::net::IpAddr>,
+    enabled: bool,
+}
+
+/// A real server's notify scripts.
+struct Notify {
+    up: Option<Script>,
+    down: Option<Script>,
+    omega: bool,
+}
+
+pub struct Runner {
+    slots: Vec<Slot>,
+    notify: Vec<Vec<Notify>>,
+    pool: RsPool,
+    scripts: ScriptRunner<usize>,
+    script_user: Option<(u32, u32)>,
+    rx: Box<[u8; RX_LEN]>,
+    rand: u64,
+    files: Option<Watcher>,
+}
+
+impl Runner {
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// Arms every checker's first run.
+    pub fn start(&mut self, lp: &mut EventLoop, cfg: &Config, sink: &mut dyn Sink) {
+        if self.slots.iter().any(|s| {
+            matches!(
+                s.probe,
+                Probe::Datagram {
+                    kind: Kind::Icmp,
+                    ..
+                }
+            )
+        }) {
+            sock::allow_ping();
+        }
+        for i in 0..self.slots.len() {
+            if let Probe::File { path, .. } = &self.slots[i].probe {
+                let path = path.clone();
+                self.watch_file(lp, &path);
+                if let Some(v) = file::read_value(&path) {
+                    self.file_value(lp, i, v, sink);
+                }
+                continue;
+            }
+            let s = &self.slots[i];
+            if matches!(s.probe, Probe::NotYet) {
+                let kw = checker_keyword(cfg, s.id);
+                warn!(
+                    "{kw} for service {} of VS {} is not yet supported by this build - not checked",
+                    s.rs, s.vs
+                );
+                continue;
+            }
+            let enabled = s.suspend.is_none_or(sock::is_local);
+            info!(
+                "{}ctivating healthchecker for service {} for VS {}",
+                if enabled { "A" } else { "Dea" },
+                s.rs,
+                s.vs
+            );
+            self.slots[i].enabled = enabled;
+            let r = (self.next_rand() >> 32) as u32;
+            let delay = Sched::first_delay(self.slots[i].timing.warmup, r);
+            self.arm(lp, i, delay);
+        }
+    }
+
+    fn arm(&mut self, lp: &mut EventLoop, i: usize, after: Micros) {
+        let s = &mut self.slots[i];
+        if let Some(t) = s.timer.take() {
+            lp.cancel_timer(t);
+        }
+        s.timer = Some(lp.add_timer(after, TOKEN_BASE + i));
+    }
+
+    /// A loop timer fired; true when it was the runner's.
+    pub fn on_timer(
+        &mut self,
+        lp: &mut EventLoop,
+        id: TimerId,
+        token: usize,
+        sink: &mut dyn Sink,
+    ) -> bool {
+        if token == SCRIPT_TIMER {
+            self.scripts.on_timer(lp, id);
+            return true;
+        }
+        let Some(i) = token.checked_sub(TOKEN_BASE) else {
+            return false;
+        };
+        let Some(s) = self.slots.get_mut(i) else {
+            return false;
+        };
+        if s.timer != Some(id) {
+            return true;
+        }
+        s.timer = None;
+        match s.phase {
+            Phase::Idle => self.begin(lp, i, sink),
+            Phase::Connecting | Phase::Talking => {
+                let pass = matches!(
+                    s.probe,
+                    Probe::Datagram {
+                        silence_passes: true,
+                        ..
+                    }
+                ) && s.phase == Phase::Talking;
+                self.finish(lp, i, if pass { Ok(()) } else { Err("timeout") }, sink);
+            }
+            Phase::Script(_) => {}
+        }
+        true
+    }
+
+    /// Tells the sink and runs the real server's notify when its state changed.
+    fn report(
+        &mut self,
+        lp: &mut EventLoop,
+        i: usize,
+        out: Outcome,
+        (first, was_up): (bool, bool),
+        sink: &mut dyn Sink,
+    ) {
+        let Some(up) = out.state else { return };
+        let id = self.slots[i].id;
+        if up != was_up {
+            sink.checker_changed(id, up);
+        }
+        let alive = match self.pool.report(id, up, first) {
+            RsNews::Nothing => return,
+            RsNews::Changed(a) | RsNews::Renotify(a) => a,
+        };
+        let n = &self.notify[id.vs][id.rs];
+        let script = if alive { &n.up } else { &n.down };
+        if let Some(sc) = script.clone() {
+            self.run_notify(lp, &sc);
+        }
+    }
+
+    fn run_notify(&mut self, lp: &mut EventLoop, sc: &Script) {
+        let spec = ScriptSpec {
+            argv: misc::script_argv(sc),
+            uid: self.script_user.map(|u| u.0),
+            gid: self.script_user.map(|u| u.1),
+            ..ScriptSpec::default()
+        };
+        if let Err(e) = self.scripts.run(lp, &spec, NOTIFY_TAG) {
+            warn!("cannot run {}: {e}", sc.cmd);
+        }
+    }
+
+    /// A child process ended; true when it was one of the runner's scripts.
+    pub fn on_child_exit(
+        &mut self,
+        lp: &mut EventLoop,
+        pid: i32,
+        status: ExitStatus,
+        sink: &mut dyn Sink,
+    ) -> bool {
+        let Some((tag, res)) = self.scripts.on_child_exit(lp, pid, status) else {
+            return false;
+        };
+        if tag != NOTIFY_TAG {
+            self.misc_done(lp, tag, res, sink);
+        }
+        true
+    }
+
+    fn misc_done(&mut self, lp: &mut EventLoop, i: usize, res: ScriptResult, sink: &mut dyn Sink) {
+        let Some(s) = self.slots.get_mut(i) else {
+            return;
+        };
+        let Phase::Script(started) = s.phase else {
+            return;
+        };
+        s.phase = Phase::Idle;
+        let Probe::Misc(m) = &mut s.probe else {
+            return;
+        };
+        let (first, was_up) = (!s.sched.has_run(), s.sched.is_up());
+        let verdict = m.verdict(res);
+        let out = s.sched.result(verdict.ok);
+        // keepalived sets a dynamic weight before the state change that comes with it, and
+        // drops it after the one that takes the server down.
+        let weight = m.weight_change(&verdict, &out);
+        let id = s.id;
+        if let (Some(w), true) = (weight, out.state != Some(false)) {
+            sink.weight_changed(id, w);
+        }
+        let at = misc::Where {
+            rs: &s.rs,
+            vs: &s.vs,
+            retry: s.sched.retry(),
+            log_all: s.log_all && was_up,
+        };
+        if let Some(line) = misc::log_line(m, &at, &verdict, &out) {
+            info!("{line}");
+        }
+        let next = (started + out.next)
+            .saturating_sub(Micros::now())
+            .max(Micros(1));
+        self.report(lp, i, out, (first, was_up), sink);
+        if let (Some(w), Some(false)) = (weight, out.state) {
+            sink.weight_changed(id, w);
+        }
+        self.arm(lp, i, next);
+    }
+
+    /// Stops every check (closes sockets, cancels timers, kills MISC scripts); with `omega`
+    /// runs the notify_down of the live real servers of omega virtual servers. Returns true
+    /// when notify scripts were started (the caller may wait a little for them).
+    pub fn stop(&mut self, lp: &mut EventLoop) -> bool {
+        self.stop_quiet(lp);
+        let mut down = Vec::new();
+        for (v, rss) in self.notify.iter().enumerate() {
+            for (r, n) in rss.iter().enumerate() {
+                if n.omega && self.pool.alive(v, r) {
+                    if let Some(sc) = &n.down {
+                        down.push(sc.clone());
+                    }
+                }
+            }
+        }
+        for sc in &down {
+            self.run_notify(lp, sc);
+        }
+        !down.is_empty()
+    }
+
+    /// After a reload: unchanged checkers of `old` keep their state (up or down, retries,
+    /// MISC's last status) so nothing is reported or notified again; the sink hears of those
+    /// whose state differs from a fresh start. Call before [`Runner::start`].
+    pub fn adopt(&mut self, old: &Runner, sink: &mut dyn Sink) {
+        let mut taken = vec![false; old.slots.len()];
+        for i in 0..self.slots.len() {
+            let Some(j) = (0..old.slots.len())
+                .find(|&j| !taken[j] && old.slots[j].print == self.slots[i].print)
+            else {
+                continue;
+            };
+            taken[j] = true;
+            let (o, s) = (&old.slots[j], &mut self.slots[i]);
+            let fresh_up = s.sched.is_up();
+            s.sched.adopt(&o.sched);
+            match (&mut s.probe, &o.probe) {
+                (Probe::Misc(m), Probe::Misc(om)) => m.adopt(om),
+                (Probe::File { applied, .. }, Probe::File { applied: oa, .. }) => *applied = *oa,
+                _ => {}
+            }
+            let up = s.sched.is_up();
+            if up != fresh_up {
+                let _ = self.pool.report(s.id, up, false);
+                sink.checker_adopted(s.id, up);
+            }
+        }
+    }
+
+    /// Stops every check (closes sockets, cancels timers, kills MISC scripts), running no
+    /// notify: a reload.
+    pub fn stop_quiet(&mut self, lp: &mut EventLoop) {
+        for s in &mut self.slots {
+            if let Some(fd) = s.sock.take() {
+                let _ = lp.deregister(fd.as_raw_fd());
+            }
+            if let Some(t) = s.timer.take() {
+                lp.cancel_timer(t);
+            }
+        }
+        self.scripts.kill_all();
+    }
+
+    /// Scripts still running (notify or MISC).
+    pub fn scripts_running(&self) -> usize {
+        self.scripts.len()
+    }
+}
+
+#[cfg(test)]
+mod tests;

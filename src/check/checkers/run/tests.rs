@@ -1,0 +1,216 @@
+//! The runner against real sockets on loopback, with a virtual-server config and a recording
+//! sink. The first run is 1 s after start (keepalived's bootstrap delay), so each test takes
+//! a little over a second.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, UdpSocket};
+
+use super::*;
+use crate::config::lvs::{check, parse_top};
+use crate::config::reader::tree_from_str;
+use crate::config::Diagnostics;
+
+#[derive(Default)]
+struct Record {
+    changes: Vec<(CheckerId, bool)>,
+}
+
+impl Sink for Record {
+    fn checker_changed(&mut self, id: CheckerId, up: bool) {
+        self.changes.push((id, up));
+    }
+    fn weight_changed(&mut self, _id: CheckerId, _weight: i64) {}
+}
+
+fn config(text: &str) -> Config {
+    let mut d = Diagnostics::new();
+    let mut cfg = Config::default();
+    for n in &tree_from_str(text, 0, &mut d) {
+        parse_top(n, &mut cfg, &mut d);
+    }
+    check(&mut cfg, &mut d);
+    assert!(!d.has_errors(), "{d}");
+    cfg
+}
+
+/// Runs the loop until `n` changes are recorded or 5 s pass.
+fn drive(r: &mut Runner, lp: &mut EventLoop, sink: &mut Record, n: usize, mut tick: impl FnMut()) {
+    let until = Micros::now() + Micros::from_secs(5);
+    lp.add_timer(Micros::from_millis(10), 3);
+    while sink.changes.len() < n && Micros::now() < until {
+        lp.run_once(|lp, ev| match ev {
+            crate::core::event_loop::Event::Io {
+                token,
+                readable,
+                closed,
+                ..
+            } => {
+                r.on_io(lp, token, readable, closed, sink);
+            }
+            crate::core::event_loop::Event::Timer { id, token }
+                if !r.on_timer(lp, id, token, sink) =>
+            {
+                tick();
+                lp.add_timer(Micros::from_millis(10), 3);
+            }
+            _ => {}
+        })
+        .expect("loop");
+    }
+}
+
+/// A test protocol: say "ping", expect a line starting "pong".
+struct PingPong {
+    out: &'static [u8],
+    got: Vec<u8>,
+}
+
+impl Dialog for PingPong {
+    fn reset(&mut self) {
+        self.out = b"ping\n";
+        self.got.clear();
+    }
+    fn pending(&self) -> &[u8] {
+        self.out
+    }
+    fn sent(&mut self, n: usize) {
+        self.out = &self.out[n..];
+    }
+    fn received(&mut self, data: &[u8]) -> Step {
+        self.got.extend_from_slice(data);
+        if self.got.len() < 4 {
+            return Step::Continue;
+        }
+        Step::Done(if self.got.starts_with(b"pong") {
+            Verdict::Up
+        } else {
+            Verdict::Down("wrong answer")
+        })
+    }
+    fn closed(&mut self) -> Step {
+        Step::Done(Verdict::Down("closed"))
+    }
+}
+
+fn pingpong(_c: &Checker, _cfg: &Config) -> Option<(Kind, Box<dyn Dialog>, &'static str)> {
+    let d = PingPong {
+        out: b"",
+        got: Vec::new(),
+    };
+    Some((Kind::Tcp, Box::new(d), "SMTP_CHECK"))
+}
+
+#[test]
+fn a_stream_dialog_and_a_bare_connect_pass_and_a_wrong_answer_fails() {
+    let good = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let bad = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let (gp, bp) = (
+        good.local_addr().expect("addr").port(),
+        bad.local_addr().expect("addr").port(),
+    );
+    good.set_nonblocking(true).expect("nb");
+    bad.set_nonblocking(true).expect("nb");
+    let cfg = config(&format!(
+        "virtual_server 127.0.0.1 80 {{\n protocol TCP\n delay_loop 10\n \\
+         real_server 127.0.0.1 {gp} {{\n SMTP_CHECK {{\n warmup 0\n }}\n TCP_CHECK {{\n warmup 0\n }}\n }}\n \\
+         real_server 127.0.0.1 {bp} {{\n SMTP_CHECK {{\n warmup 0\n }}\n }}\n}}\n"
+    ));
+    let mut lp = EventLoop::with_signals(&[]).expect("loop");
+    let mut r = Runner::with_dialogs(&cfg, pingpong);
+    let mut sink = Record::default();
+    r.start(&mut lp, &cfg, &mut sink);
+    let mut conns = Vec::new();
+    drive(&mut r, &mut lp, &mut sink, 1, || {
+        for (l, answer) in [(&good, b"pong\n"), (&bad, b"nope\n")] {
+            if let Ok((mut c, _)) = l.accept() {
+                let mut b = [0u8; 5];
+                c.set_nonblocking(false).expect("blocking");
+                if c.read_exact(&mut b).is_ok() && &b == b"ping\n" {
+                    let _ = c.write_all(answer);
+                }
+                conns.push(c);
+            }
+        }
+    });
+    // Only the wrong answer changes anything: the others were up from the start.
+    assert_eq!(
+        sink.changes,
+        vec![(
+            CheckerId {
+                vs: 0,
+                rs: 1,
+                ck: 0
+            },
+            false
+        )]
+    );
+    assert!(
+        r.slots.iter().all(|s| s.sched.has_run()),
+        "every checker ran"
+    );
+    assert_eq!(conns.len(), 2);
+}
+
+#[test]
+fn udp_check_needs_the_reply_it_requires() {
+    let server = UdpSocket::bind("127.0.0.1:0").expect("bind");
+    server.set_nonblocking(true).expect("nb");
+    let port = server.local_addr().expect("addr").port();
+    let cfg = config(&format!(
+        "virtual_server 127.0.0.1 53 {{\n protocol UDP\n delay_loop 10\n \\
+         real_server 127.0.0.1 {port} {{\n UDP_CHECK {{\n warmup 0\n payload 01 02\n require_reply 0a XX\n }}\n }}\n}}\n"
+    ));
+    let mut lp = EventLoop::with_signals(&[]).expect("loop");
+    let mut r = Runner::new(&cfg);
+    let mut sink = Record::default();
+    // alpha-less checkers start up: make the first answer wrong, then right.
+    let mut answers = vec![[0x0a, 0x77], [0x0b, 0x00]];
+    r.start(&mut lp, &cfg, &mut sink);
+    let mut seen = Vec::new();
+    drive(&mut r, &mut lp, &mut sink, 1, || {
+        let mut b = [0u8; 16];
+        if let Ok((n, from)) = server.recv_from(&mut b) {
+            seen.push(b[..n].to_vec());
+            if let Some(a) = answers.pop() {
+                let _ = server.send_to(&a, from);
+            }
+        }
+    });
+    assert_eq!(seen.first(), Some(&vec![1u8, 2]));
+    assert_eq!(
+        sink.changes,
+        vec![(
+            CheckerId {
+                vs: 0,
+                rs: 0,
+                ck: 0
+            },
+            false
+        )]
+    );
+    // Down now: the next check passes with the wildcard reply.
+    let s = &mut r.slots[0];
+    if let Some(t) = s.timer.take() {
+        lp.cancel_timer(t);
+    }
+    s.timer = Some(lp.add_timer(Micros(1), TOKEN_BASE));
+    drive(&mut r, &mut lp, &mut sink, 2, || {
+        let mut b = [0u8; 16];
+        if let Ok((_, from)) = server.recv_from(&mut b) {
+            if let Some(a) = answers.pop() {
+                let _ = server.send_to(&a, from);
+            }
+        }
+    });
+    assert_eq!(
+        sink.changes[1],
+        (
+            CheckerId {
+                vs: 0,
+                rs: 0,
+                ck: 0
+            },
+            true
+        )
+    );
+}

@@ -1,0 +1,284 @@
+//! When a checker runs next and when its verdict changes: the retry / delay_before_retry /
+//! delay_loop rules of keepalived 2.2.7, without sockets or clocks.
+//!
+//! keepalived presets the retry counter to `retry` at start, so the very first failure already
+//! takes the checker down (and alpha checkers start down). Once a check has passed, a failure
+//! is retried `retry` times, `delay_before_retry` apart, before the checker goes down.
+
+use crate::config::lvs::Timing;
+use crate::core::time::Micros;
+
+/// keepalived's BOOTSTRAP_DELAY: the first check is never sooner than this after start.
+pub const BOOTSTRAP_DELAY: Micros = Micros::from_secs(1);
+
+/// How a checker type retries. keepalived's checkers differ in small ways that change the
+/// timing a user sees while a server is down.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Policy {
+    /// TCP_CHECK: failures keep cycling through the retries even while down.
+    Tcp,
+    /// UDP_CHECK, PING_CHECK and dialog checkers: retries only while up.
+    Layer4,
+    /// MISC_CHECK: nothing counts while down; the next run is timed from the last start.
+    Misc,
+}
+
+/// What the runner must report after a result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Report {
+    /// Nothing to say (a pass while up, a failure being retried).
+    Quiet,
+    /// A pass on the first run or while down: "... success.".
+    Up,
+    /// Down: on the first run (or with retry 0) no retry count, else after `retry` retries.
+    Down { retries: Option<u32> },
+    /// A failure that will be retried, with the retry number that follows (MISC logs these
+    /// with log_all_failures).
+    Retrying { attempt: u32 },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    /// Run again this long after the check ended (MISC: after it started).
+    pub next: Micros,
+    pub report: Report,
+    /// The checker's state to tell the real server: Some on every Up/Down report (the first
+    /// one may repeat the current state: keepalived runs the RS notify for it).
+    pub state: Option<bool>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Sched {
+    policy: Policy,
+    retry: u32,
+    delay_loop: Micros,
+    delay_before_retry: Micros,
+    is_up: bool,
+    has_run: bool,
+    retry_it: u32,
+}
+
+impl Sched {
+    pub fn new(t: &Timing, policy: Policy) -> Sched {
+        Sched {
+            policy,
+            retry: t.retry,
+            delay_loop: t.delay_loop,
+            delay_before_retry: t.delay_before_retry,
+            is_up: !t.alpha,
+            has_run: false,
+            retry_it: t.retry,
+        }
+    }
+
+    /// The first run: after BOOTSTRAP_DELAY plus a share of `warmup`; `rand` in 0..=u32::MAX
+    /// picks the share (it spreads many checkers of one server over time).
+    pub fn first_delay(warmup: Micros, rand: u32) -> Micros {
+        let share = (u128::from(warmup.0) * u128::from(rand) / u128::from(u32::MAX)) as u64;
+        BOOTSTRAP_DELAY + Micros(share)
+    }
+
+    pub fn is_up(&self) -> bool {
+        self.is_up
+    }
+
+    pub fn has_run(&self) -> bool {
+        self.has_run
+    }
+
+    pub fn retry(&self) -> u32 {
+        self.retry
+    }
+
+    /// Takes over the state of the same checker before a reload.
+    pub fn adopt(&mut self, old: &Sched) {
+        self.is_up = old.is_up;
+        self.has_run = old.has_run;
+        self.retry_it = old.retry_it.min(self.retry);
+    }
+
+    /// Sets the state of a checker without a schedule (FILE_CHECK).
+    pub fn force(&mut self, up: bool) {
+        self.is_up = up;
+        self.has_run = true;
+    }
+
+    /// A check ended with `ok`.
+    pub fn result(&mut self, ok: bool) -> Outcome {
+        let out = match self.policy {
+            Policy::Misc => self.misc(ok),
+            _ => self.layer4(ok),
+        };
+        self.has_run = true;
+        if let Some(up) = out.state {
+            self.is_up = up;
+        }
+        out
+    }
+
+    fn layer4(&mut self, ok: bool) -> Outcome {
+        let counts = self.policy == Policy::Tcp || self.is_up || !self.has_run;
+        let mut out = Outcome {
+            next: self.delay_loop,
+            report: Report::Quiet,
+            state: None,
+        };
+        if ok || (counts && self.retry_it >= self.retry) {
+            self.retry_it = 0;
+            if ok && (!self.is_up || !self.has_run) {
+                out.report = Report::Up;
+                out.state = Some(true);
+            } else if !ok && (self.is_up || !self.has_run) {
+                let retries = (self.retry > 0 && self.has_run).then_some(self.retry);
+                out.report = Report::Down { retries };
+                out.state = Some(false);
+            }
+        } else if self.policy == Policy::Tcp || self.is_up {
+            out.next = self.delay_before_retry;
+            self.retry_it += 1;
+            out.report = Report::Retrying {
+                attempt: self.retry_it,
+            };
+        }
+        out
+    }
+
+    fn misc(&mut self, ok: bool) -> Outcome {
+        let mut out = Outcome {
+            next: self.delay_loop,
+            report: Report::Quiet,
+            state: None,
+        };
+        if ok {
+            if !self.is_up || !self.has_run {
+                out.report = Report::Up;
+                out.state = Some(true);
+            }
+            self.retry_it = 0;
+        } else if self.is_up || !self.has_run {
+            if self.retry_it < self.retry {
+                self.retry_it += 1;
+                out.report = Report::Retrying {
+                    attempt: self.retry_it,
+                };
+            } else {
+                self.retry_it = 0;
+                out.report = Report::Down {
+                    retries: (self.retry > 0).then_some(self.retry),
+                };
+                out.state = Some(false);
+            }
+        }
+        if self.retry_it > 0 {
+            out.next = self.delay_before_retry;
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn timing(retry: u32, alpha: bool) -> Timing {
+        Timing {
+            delay_loop: Micros::from_secs(6),
+            connect_timeout: Micros::from_secs(2),
+            retry,
+            delay_before_retry: Micros::from_secs(1),
+            warmup: Micros::ZERO,
+            alpha,
+        }
+    }
+
+    const DL: Micros = Micros::from_secs(6);
+    const DBR: Micros = Micros::from_secs(1);
+
+    fn run(s: &mut Sched, results: &[bool]) -> Vec<(Micros, Report, Option<bool>)> {
+        results
+            .iter()
+            .map(|&ok| {
+                let o = s.result(ok);
+                (o.next, o.report, o.state)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_first_failure_takes_a_fresh_checker_down_at_once() {
+        let mut s = Sched::new(&timing(3, false), Policy::Tcp);
+        let r = run(&mut s, &[false]);
+        assert_eq!(r, vec![(DL, Report::Down { retries: None }, Some(false))]);
+        assert!(!s.is_up());
+    }
+
+    #[test]
+    fn once_up_it_takes_retry_plus_one_failures_spaced_by_delay_before_retry() {
+        let mut s = Sched::new(&timing(2, false), Policy::Layer4);
+        let r = run(&mut s, &[true, false, false, false, true]);
+        assert_eq!(
+            r,
+            vec![
+                (DL, Report::Up, Some(true)),
+                (DBR, Report::Retrying { attempt: 1 }, None),
+                (DBR, Report::Retrying { attempt: 2 }, None),
+                (DL, Report::Down { retries: Some(2) }, Some(false)),
+                (DL, Report::Up, Some(true)),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_pass_between_failures_resets_the_count() {
+        let mut s = Sched::new(&timing(1, false), Policy::Layer4);
+        let r = run(&mut s, &[true, false, true, false]);
+        assert_eq!(r[2], (DL, Report::Quiet, None));
+        assert_eq!(r[3], (DBR, Report::Retrying { attempt: 1 }, None));
+        assert!(s.is_up());
+    }
+
+    #[test]
+    fn tcp_keeps_retrying_while_down_but_udp_waits_the_delay_loop() {
+        let mut tcp = Sched::new(&timing(1, false), Policy::Tcp);
+        let mut udp = Sched::new(&timing(1, false), Policy::Layer4);
+        let t = run(&mut tcp, &[false, false, false]);
+        let u = run(&mut udp, &[false, false, false]);
+        assert_eq!(t.iter().map(|x| x.0).collect::<Vec<_>>(), vec![DL, DBR, DL]);
+        assert_eq!(u.iter().map(|x| x.0).collect::<Vec<_>>(), vec![DL, DL, DL]);
+        assert!(t[1..].iter().all(|x| x.2.is_none()));
+    }
+
+    #[test]
+    fn alpha_starts_down_and_reports_its_first_failure_unchanged() {
+        let mut s = Sched::new(&timing(1, true), Policy::Layer4);
+        assert!(!s.is_up());
+        let r = run(&mut s, &[false, false, true]);
+        assert_eq!(r[0], (DL, Report::Down { retries: None }, Some(false)));
+        assert_eq!(r[1], (DL, Report::Quiet, None));
+        assert_eq!(r[2], (DL, Report::Up, Some(true)));
+    }
+
+    #[test]
+    fn misc_retries_then_reports_down_and_stays_quiet_while_down() {
+        let mut s = Sched::new(&timing(1, false), Policy::Misc);
+        let r = run(&mut s, &[true, false, false, false, true]);
+        assert_eq!(
+            r,
+            vec![
+                (DL, Report::Up, Some(true)),
+                (DBR, Report::Retrying { attempt: 1 }, None),
+                (DL, Report::Down { retries: Some(1) }, Some(false)),
+                (DL, Report::Quiet, None),
+                (DL, Report::Up, Some(true)),
+            ]
+        );
+    }
+
+    #[test]
+    fn warmup_spreads_the_first_run_after_the_bootstrap_delay() {
+        let w = Micros::from_secs(10);
+        assert_eq!(Sched::first_delay(w, 0), BOOTSTRAP_DELAY);
+        assert_eq!(Sched::first_delay(w, u32::MAX), BOOTSTRAP_DELAY + w);
+        assert_eq!(Sched::first_delay(Micros::ZERO, 12345), BOOTSTRAP_DELAY);
+    }
+}

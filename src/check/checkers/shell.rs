@@ -1,0 +1,141 @@
+//! The checker child's loop: the parent's hellos, signals, and the runner's sockets, timers
+//! and scripts. A reload rebuilds the runner from the new config; unchanged checkers keep
+//! their state, and all start again after the bootstrap delay and warmup, as in keepalived.
+
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::path::Path;
+
+use log::{error, info, warn};
+use mio::Interest;
+
+use super::run::Runner;
+use crate::check::Sink;
+use crate::cli::Options;
+use crate::config::Config;
+use crate::core::event_loop::{Event, EventLoop};
+use crate::core::time::Micros;
+use crate::core::watchdog::{child, link};
+
+/// How long omega's notify_down scripts get at shutdown (keepalived gives them a second).
+const STOP_GRACE: Micros = Micros::from_secs(1);
+
+struct Shell<'a, F> {
+    opts: &'a Options,
+    cfg: Config,
+    runner: Runner,
+    sink: Box<dyn Sink>,
+    make_sink: F,
+    stop: bool,
+}
+
+impl<F: FnMut(&Config) -> Box<dyn Sink>> Shell<'_, F> {
+    fn on_event(&mut self, lp: &mut EventLoop, ev: Event, chan: &OwnedFd) {
+        match ev {
+            Event::Io {
+                token: child::PARENT_TOKEN,
+                ..
+            } => match link::answer_hellos(chan) {
+                Ok(true) => {}
+                Ok(false) => {
+                    info!("Parent process has gone - stopping");
+                    self.stop = true;
+                }
+                Err(e) => warn!("parent channel: {e}"),
+            },
+            Event::Io {
+                token,
+                readable,
+                closed,
+                ..
+            } => {
+                self.runner
+                    .on_io(lp, token, readable, closed, self.sink.as_mut());
+            }
+            Event::Timer { id, token } => {
+                self.runner.on_timer(lp, id, token, self.sink.as_mut());
+            }
+            Event::ChildExit { pid, status } => {
+                self.runner
+                    .on_child_exit(lp, pid, status, self.sink.as_mut());
+            }
+            Event::Signal { signo, .. } => match signo {
+                libc::SIGTERM | libc::SIGINT => self.stop = true,
+                // With --mem-check, how much the checks allocate (tests/bench/checkers.sh).
+                libc::SIGUSR2 if self.opts.mem_check => {
+                    let s = crate::core::alloc::stats();
+                    info!(
+                        "Allocations: {} frees {} live bytes {}",
+                        s.allocs, s.frees, s.live_bytes
+                    );
+                }
+                libc::SIGHUP => {
+                    info!("Reloading");
+                    if let Some(new) = child::reload_config(self.opts) {
+                        self.runner.stop_quiet(lp);
+                        self.sink = (self.make_sink)(&new);
+                        let mut runner = Runner::new(&new);
+                        runner.adopt(&self.runner, self.sink.as_mut());
+                        self.runner = runner;
+                        self.runner.start(lp, &new, self.sink.as_mut());
+                        self.cfg = new;
+                        info!("Reload complete");
+                    }
+                }
+                _ => {}
+            },
+        }
+    }
+}
+
+/// Runs the checkers of `cfg` over the loop `enter` made, reporting to the sink `make_sink`
+/// builds for each config. Returns the exit code.
+pub fn run(
+    mut lp: EventLoop,
+    cfg: Config,
+    opts: &Options,
+    chan: OwnedFd,
+    pidfile: &Path,
+    mut make_sink: impl FnMut(&Config) -> Box<dyn Sink>,
+) -> i32 {
+    if let Err(e) = lp.register(chan.as_raw_fd(), child::PARENT_TOKEN, Interest::READABLE) {
+        error!("Healthcheck child process: cannot watch the parent channel: {e}");
+        return 1;
+    }
+    let sink = make_sink(&cfg);
+    let mut sh = Shell {
+        opts,
+        runner: Runner::new(&cfg),
+        cfg,
+        sink,
+        make_sink,
+        stop: false,
+    };
+    sh.runner.start(&mut lp, &sh.cfg, sh.sink.as_mut());
+    info!("Startup complete");
+    let mut code = 0;
+    while !sh.stop {
+        if let Err(e) = lp.run_once(|lp, ev| sh.on_event(lp, ev, &chan)) {
+            error!("Healthcheck child process: event loop failed: {e}");
+            code = 1;
+            break;
+        }
+    }
+    if sh.runner.stop(&mut lp) {
+        // Let omega's notify_down scripts finish (they die with us otherwise).
+        let until = Micros::now() + STOP_GRACE;
+        lp.add_timer(STOP_GRACE, usize::MAX - 2);
+        while sh.runner.scripts_running() > 0 && Micros::now() < until {
+            let r = lp.run_once(|lp, ev| {
+                if let Event::ChildExit { pid, status } = ev {
+                    sh.runner.on_child_exit(lp, pid, status, sh.sink.as_mut());
+                }
+            });
+            if r.is_err() {
+                break;
+            }
+        }
+    }
+    crate::core::daemon::remove_pidfile_if(pidfile, std::process::id() as i32);
+    info!("Stopped");
+    code
+}

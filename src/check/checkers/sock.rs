@@ -1,0 +1,259 @@
+//! The checkers' sockets: non-blocking, created per check with the connection options of
+//! keepalived's `conn_opts` (bindto, bind_port, bind_if, fwmark as SO_MARK).
+
+use std::ffi::CString;
+use std::io;
+use std::mem;
+use std::net::{IpAddr, SocketAddr};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+
+/// Where and how a checker connects.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConnOpts {
+    pub dst: SocketAddr,
+    pub bind: Option<SocketAddr>,
+    pub bind_if: Option<CString>,
+    pub mark: Option<u32>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Tcp,
+    Udp,
+    /// An ICMP or ICMPv6 datagram ("ping") socket.
+    Icmp,
+}
+
+fn cvt(r: libc::c_int) -> io::Result<libc::c_int> {
+    if r < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(r)
+    }
+}
+
+/// A socket address in C form.
+pub fn sockaddr(a: &SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
+    // SAFETY: sockaddr_storage is plain data, zero is a valid value.
+    let mut ss: libc::sockaddr_storage = unsafe { mem::zeroed() };
+    let len = match a {
+        SocketAddr::V4(v4) => {
+            // SAFETY: sockaddr_storage is large and aligned enough for sockaddr_in.
+            let sin = unsafe { &mut *(&mut ss as *mut _ as *mut libc::sockaddr_in) };
+            sin.sin_family = libc::AF_INET as libc::sa_family_t;
+            sin.sin_port = v4.port().to_be();
+            sin.sin_addr.s_addr = u32::from_ne_bytes(v4.ip().octets());
+            mem::size_of::<libc::sockaddr_in>()
+        }
+        SocketAddr::V6(v6) => {
+            // SAFETY: as above, for sockaddr_in6.
+            let sin6 = unsafe { &mut *(&mut ss as *mut _ as *mut libc::sockaddr_in6) };
+            sin6.sin6_family = libc::AF_INET6 as libc::sa_family_t;
+            sin6.sin6_port = v6.port().to_be();
+            sin6.sin6_addr.s6_addr = v6.ip().octets();
+            sin6.sin6_scope_id = v6.scope_id();
+            mem::size_of::<libc::sockaddr_in6>()
+        }
+    };
+    (ss, len as libc::socklen_t)
+}
+
+fn setopt<T>(fd: RawFd, level: libc::c_int, name: libc::c_int, v: &T) -> io::Result<()> {
+    // SAFETY: `v` is valid for size_of::<T>() bytes.
+    cvt(unsafe {
+        libc::setsockopt(
+            fd,
+            level,
+            name,
+            v as *const T as *const libc::c_void,
+            mem::size_of::<T>() as libc::socklen_t,
+        )
+    })
+    .map(|_| ())
+}
+
+/// Opens a socket of `kind` to `o.dst` and starts connecting. For TCP the connect is usually
+/// still in progress (wait for writable, then read [`so_error`]); datagram sockets are
+/// connected on return.
+pub fn open(kind: Kind, o: &ConnOpts) -> io::Result<OwnedFd> {
+    let family = if o.dst.is_ipv4() {
+        libc::AF_INET
+    } else {
+        libc::AF_INET6
+    };
+    let (ty, proto) = match kind {
+        Kind::Tcp => (libc::SOCK_STREAM, libc::IPPROTO_TCP),
+        Kind::Udp => (libc::SOCK_DGRAM, libc::IPPROTO_UDP),
+        Kind::Icmp if o.dst.is_ipv4() => (libc::SOCK_DGRAM, libc::IPPROTO_ICMP),
+        Kind::Icmp => (libc::SOCK_DGRAM, libc::IPPROTO_ICMPV6),
+    };
+    // SAFETY: plain syscall; the fd is owned at once.
+    let fd =
+        cvt(unsafe { libc::socket(family, ty | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC, proto) })?;
+    // SAFETY: a fresh fd nobody else owns.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    let raw = fd.as_raw_fd();
+    if kind == Kind::Tcp {
+        // Reset on close: a checker that connects every second must not fill TIME_WAIT.
+        let li = libc::linger {
+            l_onoff: 1,
+            l_linger: 0,
+        };
+        setopt(raw, libc::SOL_SOCKET, libc::SO_LINGER, &li)?;
+    }
+    if let Some(m) = o.mark {
+        setopt(raw, libc::SOL_SOCKET, libc::SO_MARK, &m)?;
+    }
+    if let Some(dev) = &o.bind_if {
+        let b = dev.as_bytes_with_nul();
+        // SAFETY: the name is valid for its length.
+        cvt(unsafe {
+            libc::setsockopt(
+                raw,
+                libc::SOL_SOCKET,
+                libc::SO_BINDTODEVICE,
+                b.as_ptr() as *const libc::c_void,
+                b.len() as libc::socklen_t,
+            )
+        })?;
+    }
+    if let Some(b) = &o.bind {
+        let (ss, len) = sockaddr(b);
+        // SAFETY: ss holds a valid address of `len` bytes.
+        cvt(unsafe { libc::bind(raw, &ss as *const _ as *const libc::sockaddr, len) })?;
+    }
+    let (ss, len) = sockaddr(&o.dst);
+    // SAFETY: as above.
+    let r = unsafe { libc::connect(raw, &ss as *const _ as *const libc::sockaddr, len) };
+    if r < 0 {
+        let e = io::Error::last_os_error();
+        if e.raw_os_error() != Some(libc::EINPROGRESS) {
+            return Err(e);
+        }
+    }
+    Ok(fd)
+}
+
+/// The pending error of a socket (0: none): how a non-blocking connect ended.
+pub fn so_error(fd: RawFd) -> i32 {
+    let mut e: libc::c_int = 0;
+    let mut len = mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: e and len are valid for writing.
+    let r = unsafe {
+        libc::getsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_ERROR,
+            &mut e as *mut _ as *mut libc::c_void,
+            &mut len,
+        )
+    };
+    if r < 0 {
+        return io::Error::last_os_error()
+            .raw_os_error()
+            .unwrap_or(libc::EIO);
+    }
+    e
+}
+
+pub fn send(fd: RawFd, data: &[u8]) -> io::Result<usize> {
+    // SAFETY: data is valid for its length.
+    let r = unsafe {
+        libc::send(
+            fd,
+            data.as_ptr() as *const libc::c_void,
+            data.len(),
+            libc::MSG_NOSIGNAL,
+        )
+    };
+    if r < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(r as usize)
+    }
+}
+
+pub fn recv(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
+    // SAFETY: buf is valid for writing its length.
+    let r = unsafe { libc::recv(fd, buf.as_mut_ptr() as *mut libc::c_void, buf.len(), 0) };
+    if r < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(r as usize)
+    }
+}
+
+/// Ping sockets are only open to the groups in `ping_group_range`; like keepalived, widen it
+/// to include ours when it does not (the kernel default "1 0" admits nobody).
+pub fn allow_ping() {
+    const PATH: &str = "/proc/sys/net/ipv4/ping_group_range";
+    let Ok(text) = std::fs::read_to_string(PATH) else {
+        return;
+    };
+    let mut it = text.split_whitespace().map(|w| w.parse::<u64>().ok());
+    let (Some(Some(lo)), Some(Some(hi))) = (it.next(), it.next()) else {
+        return;
+    };
+    // SAFETY: getgid cannot fail.
+    let gid = u64::from(unsafe { libc::getgid() });
+    if lo <= gid && gid <= hi {
+        return;
+    }
+    let hi = hi.max(gid);
+    log::info!(
+        "Warning: {PATH} being expanded from {lo} {lo_hi} to 0 {hi}",
+        lo_hi = text.split_whitespace().nth(1).unwrap_or("")
+    );
+    if let Err(e) = std::fs::write(PATH, format!("0 {hi}")) {
+        log::info!("Write {PATH} failed - {e}");
+    }
+}
+
+/// The address a checker connects to: `connect_ip`/`connect_port` over the real server's.
+pub fn target(ip: IpAddr, port: u16) -> SocketAddr {
+    SocketAddr::new(ip, port)
+}
+
+/// Whether `ip` is one of this host's addresses (ha_suspend): binding a datagram socket to it
+/// only succeeds then (unless ip_nonlocal_bind is set).
+pub fn is_local(ip: IpAddr) -> bool {
+    let Ok(fd) = open_unconnected(ip) else {
+        return false;
+    };
+    let (ss, len) = sockaddr(&SocketAddr::new(ip, 0));
+    // SAFETY: ss holds a valid address of `len` bytes.
+    unsafe {
+        libc::bind(
+            fd.as_raw_fd(),
+            &ss as *const _ as *const libc::sockaddr,
+            len,
+        ) == 0
+    }
+}
+
+fn open_unconnected(ip: IpAddr) -> io::Result<OwnedFd> {
+    let family = if ip.is_ipv4() {
+        libc::AF_INET
+    } else {
+        libc::AF_INET6
+    };
+    // SAFETY: plain syscall; the fd is owned at once.
+    let fd = cvt(unsafe { libc::socket(family, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) })?;
+    // SAFETY: a fresh fd nobody else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_is_local_and_a_documentation_address_is_not() {
+        assert!(is_local(
+            "127.0.0.1".parse().unwrap_or(IpAddr::from([0, 0, 0, 0]))
+        ));
+        assert!(!is_local(
+            "192.0.2.77".parse().unwrap_or(IpAddr::from([0, 0, 0, 0]))
+        ));
+    }
+}

@@ -1,0 +1,584 @@
+//! The health checkers against real servers in a network namespace, watched through the
+//! checker child's log lines and when they appear: a server going away is marked down after
+//! exactly `retry` retries spaced `delay_before_retry`, coming back marks it up, alpha starts
+//! down, omega runs notify_down at stop, MISC_CHECK's exit codes, UDP and PING checks.
+//! Root only (SKIPPED otherwise).
+
+mod lab;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use lab::{require_root, wait_until, Lab, Spawned};
+
+/// A TCP server (accepts and closes) or a UDP server answering every datagram with `reply`.
+const SERVER_PY: &str = r#"
+import socket, sys
+kind, port = sys.argv[1], int(sys.argv[2])
+if kind == "tcp":
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", port)); s.listen(64)
+    print("listening", flush=True)
+    while True:
+        c, a = s.accept(); print("from", a[0], a[1], flush=True); c.close()
+else:
+    reply = bytes.fromhex(sys.argv[3])
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", port))
+    print("listening", flush=True)
+    while True:
+        d, a = s.recvfrom(2048); s.sendto(reply, a)
+"#;
+
+/// The log lines of a process with the time each was first seen (the console log only has
+/// whole seconds).
+struct Tail {
+    seen: Vec<(Instant, String)>,
+    read: usize,
+}
+
+impl Tail {
+    fn new() -> Tail {
+        Tail {
+            seen: Vec::new(),
+            read: 0,
+        }
+    }
+
+    fn poll(&mut self, p: &Spawned) {
+        let text = p.log();
+        let done = text[self.read.min(text.len())..]
+            .rfind('\n')
+            .map(|i| self.read + i + 1);
+        let Some(end) = done else { return };
+        let now = Instant::now();
+        for line in text[self.read..end].lines() {
+            self.seen.push((now, line.to_string()));
+        }
+        self.read = end;
+    }
+
+    /// Waits up to `t` for a line containing `what`; returns when it was seen.
+    fn wait(&mut self, p: &Spawned, what: &str, t: Duration) -> Instant {
+        self.wait_after(p, what, None, t)
+    }
+
+    /// As [`Tail::wait`], for a line first seen at or after `from`.
+    fn wait_after(
+        &mut self,
+        p: &Spawned,
+        what: &str,
+        from: Option<Instant>,
+        t: Duration,
+    ) -> Instant {
+        let mut at = None;
+        wait_until(t, || {
+            self.poll(p);
+            at = self
+                .seen
+                .iter()
+                .find(|(when, l)| from.is_none_or(|f| *when >= f) && l.contains(what))
+                .map(|x| x.0);
+            at.is_some()
+        });
+        at.unwrap_or_else(|| panic!("no line with {what:?} within {t:?}; log:\n{}", p.log()))
+    }
+
+    /// The times of the lines containing `what` seen after `from`.
+    fn times(&self, what: &str, from: Instant) -> Vec<Instant> {
+        self.seen
+            .iter()
+            .filter(|(t, l)| *t >= from && l.contains(what))
+            .map(|x| x.0)
+            .collect()
+    }
+}
+
+fn start(lab: &mut Lab, conf: &str) -> Spawned {
+    let dir = lab.dir().to_path_buf();
+    let c = lab.write_file("keepalived.conf", conf);
+    let pid = |n: &str| dir.join(n).display().to_string();
+    lab.spawn(
+        "ck",
+        &[
+            &lab::check::ours(),
+            "-n",
+            "-l",
+            "-D",
+            "-C",
+            "-f",
+            &c.display().to_string(),
+            "-p",
+            &pid("k.pid"),
+            "-r",
+            &pid("v.pid"),
+            "-c",
+            &pid("c.pid"),
+        ],
+    )
+}
+
+fn server(lab: &mut Lab, args: &[&str]) -> Spawned {
+    let py = lab.write_file("server.py", SERVER_PY);
+    let mut cmd = vec!["/usr/bin/python3", "-u"];
+    let py = py.display().to_string();
+    cmd.push(&py);
+    cmd.extend_from_slice(args);
+    let s = lab.spawn("ck", &cmd);
+    assert!(
+        wait_until(Duration::from_secs(5), || s.log().contains("listening")),
+        "server {args:?} did not start: {}",
+        s.log()
+    );
+    s
+}
+
+fn setup(test: &str) -> Option<Lab> {
+    if !require_root(test) || !lab::require_program(test, "/usr/bin/python3") {
+        return None;
+    }
+    let mut lab = Lab::new(test);
+    lab.ns("ck");
+    Some(lab)
+}
+
+fn script(lab: &Lab, name: &str, body: &str) -> String {
+    let p = lab.write_file(name, &format!("#!/bin/sh\n{body}\n"));
+    let mut perm = std::fs::metadata(&p).expect("stat").permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o755);
+    std::fs::set_permissions(&p, perm).expect("chmod");
+    p.display().to_string()
+}
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_default()
+}
+
+const RS: &str = "[127.0.0.1]:tcp:18080";
+
+#[test]
+fn tcp_check_goes_down_after_its_retries_and_comes_back() {
+    let Some(mut lab) = setup("tcp_check_goes_down_after_its_retries_and_comes_back") else {
+        return;
+    };
+    let notes = lab.dir().join("notes");
+    let up = script(&lab, "up.sh", &format!("echo up >> {}", notes.display()));
+    let down = script(
+        &lab,
+        "down.sh",
+        &format!("echo down >> {}", notes.display()),
+    );
+    // delay_loop and delay_before_retry differ so the spacing says which one was used.
+    let conf = format!(
+        "global_defs {{\n checker_log_all_failures\n}}\n\
+         virtual_server 127.0.0.1 80 {{\n protocol TCP\n delay_loop 2\n\
+         real_server 127.0.0.1 18080 {{\n notify_up {up}\n notify_down {down}\n\
+         TCP_CHECK {{\n connect_timeout 1\n retry 2\n delay_before_retry 0.5\n warmup 0\n }}\n }}\n}}\n"
+    );
+    let mut srv = server(&mut lab, &["tcp", "18080"]);
+    let k = start(&mut lab, &conf);
+    let mut tail = Tail::new();
+    // The first run is 1 s after start (warmup 0).
+    tail.wait(
+        &k,
+        &format!("TCP connection to {RS} success."),
+        Duration::from_secs(5),
+    );
+    srv.signal(libc::SIGKILL);
+    let killed = Instant::now();
+    let gone = tail.wait(
+        &k,
+        &format!("TCP_CHECK on service {RS} failed after 2 retries."),
+        Duration::from_secs(6),
+    );
+    tail.wait(
+        &k,
+        &format!("Removing service {RS} from VS"),
+        Duration::from_secs(1),
+    );
+    // retry 2: three failed checks, the last two delay_before_retry after the one before.
+    let fails = tail.times(&format!("TCP connection to {RS} failed."), killed);
+    assert_eq!(fails.len(), 3, "failures logged: {fails:?}\n{}", k.log());
+    for w in fails.windows(2) {
+        let gap = w[1] - w[0];
+        assert!(
+            gap >= Duration::from_millis(450) && gap < Duration::from_millis(900),
+            "retries {gap:?} apart, want delay_before_retry 0.5 s\n{}",
+            k.log()
+        );
+    }
+    assert!(gone - killed < Duration::from_secs(2) + Duration::from_millis(1500));
+    assert!(wait_until(Duration::from_secs(2), || read(&notes) == "down\n"));
+
+    srv = server(&mut lab, &["tcp", "18080"]);
+    let back = Instant::now();
+    // While down, TCP_CHECK alternates delay_before_retry and delay_loop: up within one of each.
+    let up_at = tail.wait_after(
+        &k,
+        &format!("TCP connection to {RS} success."),
+        Some(back),
+        Duration::from_secs(4),
+    );
+    assert!(
+        up_at - back < Duration::from_millis(2500 + 500),
+        "{:?}",
+        up_at - back
+    );
+    tail.wait_after(
+        &k,
+        &format!("Adding service {RS} to VS"),
+        Some(back),
+        Duration::from_secs(1),
+    );
+    assert!(wait_until(Duration::from_secs(2), || read(&notes) == "down\nup\n"));
+    drop(srv);
+}
+
+#[test]
+fn alpha_starts_down_and_omega_notifies_at_stop() {
+    let Some(mut lab) = setup("alpha_starts_down_and_omega_notifies_at_stop") else {
+        return;
+    };
+    let notes = lab.dir().join("notes");
+    let up = script(&lab, "up.sh", &format!("echo up >> {}", notes.display()));
+    let down = script(
+        &lab,
+        "down.sh",
+        &format!("echo down >> {}", notes.display()),
+    );
+    let conf = format!(
+        "virtual_server 127.0.0.1 80 {{\n protocol TCP\n delay_loop 1\n alpha\n omega\n\
+         real_server 127.0.0.1 18080 {{\n notify_up {up}\n notify_down {down}\n\
+         TCP_CHECK {{\n connect_timeout 1\n warmup 0\n }}\n }}\n}}\n"
+    );
+    let mut k = start(&mut lab, &conf);
+    let mut tail = Tail::new();
+    // Nothing listens: alpha's first failure only says so (the server was never added) and
+    // runs notify_down.
+    tail.wait(
+        &k,
+        &format!("TCP_CHECK on service {RS} failed."),
+        Duration::from_secs(4),
+    );
+    assert!(wait_until(Duration::from_secs(2), || read(&notes) == "down\n"));
+    tail.poll(&k);
+    assert!(!k.log().contains("Removing service"), "{}", k.log());
+    let srv = server(&mut lab, &["tcp", "18080"]);
+    tail.wait(
+        &k,
+        &format!("TCP connection to {RS} success."),
+        Duration::from_secs(4),
+    );
+    tail.wait(
+        &k,
+        &format!("Adding service {RS} to VS"),
+        Duration::from_secs(1),
+    );
+    assert!(wait_until(Duration::from_secs(2), || read(&notes) == "down\nup\n"));
+    // omega: the live server's notify_down runs on the way out.
+    k.signal(libc::SIGTERM);
+    assert!(
+        k.wait_timeout(Duration::from_secs(5)).is_some(),
+        "{}",
+        k.log()
+    );
+    assert_eq!(read(&notes), "down\nup\ndown\n");
+    drop(srv);
+}
+
+#[test]
+fn misc_check_reads_exit_codes_and_dynamic_weights() {
+    let Some(mut lab) = setup("misc_check_reads_exit_codes_and_dynamic_weights") else {
+        return;
+    };
+    let code = lab.write_file("code", "0");
+    let check = script(
+        &lab,
+        "check.sh",
+        &format!(
+            "c=$(cat {})\n[ \"$c\" = sleep ] && exec sleep 30\nexit $c",
+            code.display()
+        ),
+    );
+    let conf = format!(
+        "virtual_server 127.0.0.1 80 {{\n protocol TCP\n delay_loop 1\n\
+         real_server 127.0.0.1 18080 {{\n weight 3\n\
+         MISC_CHECK {{\n misc_path {check}\n misc_timeout 1\n misc_dynamic\n retry 1\n delay_before_retry 0.5\n warmup 0\n }}\n }}\n}}\n"
+    );
+    let k = start(&mut lab, &conf);
+    let mut tail = Tail::new();
+    let who = format!("Misc check for [{RS} VS [127.0.0.1]:tcp:80] by [{check}]");
+    tail.wait(&k, &format!("{who} succeeded."), Duration::from_secs(4));
+    std::fs::write(&code, "1").expect("write");
+    let t0 = Instant::now();
+    let down = tail.wait_after(
+        &k,
+        &format!("{who} failed after 1 retry (exited with status 1)."),
+        Some(t0),
+        Duration::from_secs(4),
+    );
+    // One regular run fails, then one retry 0.5 s later: at most a delay_loop and a bit.
+    assert!(down - t0 < Duration::from_millis(2200), "{:?}", down - t0);
+    tail.wait_after(
+        &k,
+        &format!("Removing service {RS}"),
+        Some(t0),
+        Duration::from_secs(1),
+    );
+    // misc_dynamic: 2..255 is up with weight code - 2.
+    std::fs::write(&code, "7").expect("write");
+    let since = Instant::now();
+    tail.wait(&k, &format!("Adding service {RS}"), Duration::from_secs(4));
+    tail.wait(
+        &k,
+        &format!("Changing weight from 3 to 5 for inactive service {RS}"),
+        Duration::from_secs(1),
+    );
+    assert_eq!(tail.times(&format!("{who} succeeded."), since).len(), 1);
+    // A script overrunning misc_timeout fails like a bad exit code; the weight goes back.
+    std::fs::write(&code, "sleep").expect("write");
+    let since = Instant::now();
+    tail.wait_after(
+        &k,
+        &format!("{who} timed out after 1 retry."),
+        Some(since),
+        Duration::from_secs(5),
+    );
+    tail.wait_after(
+        &k,
+        &format!("Removing service {RS}"),
+        Some(since),
+        Duration::from_secs(1),
+    );
+    tail.wait_after(
+        &k,
+        &format!("Changing weight from 5 to 3 for inactive service {RS}"),
+        Some(since),
+        Duration::from_secs(1),
+    );
+    drop(k);
+}
+
+#[test]
+fn udp_and_ping_checks_pass_and_fail() {
+    let Some(mut lab) = setup("udp_and_ping_checks_pass_and_fail") else {
+        return;
+    };
+    let conf = "virtual_server 127.0.0.1 53 {\n protocol UDP\n delay_loop 1\n\
+         real_server 127.0.0.1 5300 {\n UDP_CHECK {\n connect_timeout 1\n payload 01 02\n require_reply 0a XX\n warmup 0\n }\n }\n\
+         real_server 127.0.0.1 5301 {\n UDP_CHECK {\n connect_timeout 1\n warmup 0\n }\n }\n\
+         real_server 127.0.0.1 5302 {\n PING_CHECK {\n warmup 0\n }\n }\n\
+         real_server 192.0.2.1 5303 {\n PING_CHECK {\n warmup 0\n connect_timeout 1\n }\n }\n}\n";
+    let srv = server(&mut lab, &["udp", "5300", "0a77"]);
+    let k = start(&mut lab, conf);
+    let mut tail = Tail::new();
+    // Port 5301 has no server: the ICMP port unreachable fails the check at once.
+    tail.wait(
+        &k,
+        "UDP connection to [127.0.0.1]:udp:5300 success.",
+        Duration::from_secs(4),
+    );
+    tail.wait(
+        &k,
+        "UDP_CHECK on service [127.0.0.1]:udp:5301 failed.",
+        Duration::from_secs(4),
+    );
+    tail.wait(
+        &k,
+        "ICMP connection to [127.0.0.1]:udp:5302 success.",
+        Duration::from_secs(4),
+    );
+    tail.wait(
+        &k,
+        "ICMP CHECK on service [192.0.2.1]:udp:5303 failed.",
+        Duration::from_secs(4),
+    );
+    tail.poll(&k);
+    let log = k.log();
+    assert!(
+        !log.contains("Removing service [127.0.0.1]:udp:5300"),
+        "{log}"
+    );
+    assert!(
+        !log.contains("Removing service [127.0.0.1]:udp:5302"),
+        "{log}"
+    );
+    drop(srv);
+}
+
+#[test]
+fn file_check_follows_the_tracked_file() {
+    let Some(mut lab) = setup("file_check_follows_the_tracked_file") else {
+        return;
+    };
+    let state = lab.write_file("state", "0\n");
+    let load = lab.write_file("load", "0\n");
+    let conf = format!(
+        "track_file state {{\n file {}\n}}\ntrack_file load {{\n file {}\n}}\n\
+         virtual_server 127.0.0.1 80 {{\n protocol TCP\n delay_loop 60\n\
+         real_server 127.0.0.1 18080 {{\n FILE_CHECK {{\n track_file state\n weight 0\n }}\n }}\n\
+         real_server 127.0.0.1 18081 {{\n weight 2\n FILE_CHECK {{\n track_file load\n weight -3\n }}\n }}\n}}\n",
+        state.display(),
+        load.display()
+    );
+    let k = start(&mut lab, &conf);
+    let mut tail = Tail::new();
+    tail.wait(&k, "Startup complete", Duration::from_secs(4));
+    // No schedule: a write is seen at once, even with delay_loop 60.
+    std::fs::write(&state, "1\n").expect("write");
+    tail.wait(
+        &k,
+        &format!("Removing service {RS} from VS"),
+        Duration::from_secs(2),
+    );
+    std::fs::write(&state, "0\n").expect("write");
+    tail.wait(
+        &k,
+        &format!("Adding service {RS} to VS"),
+        Duration::from_secs(2),
+    );
+    // weight -3 times the value is added to the real server's weight 2; below 0 is 0.
+    std::fs::write(&load, "-4\n").expect("write");
+    tail.wait(
+        &k,
+        "Changing weight from 2 to 14 for active service [127.0.0.1]:tcp:18081",
+        Duration::from_secs(2),
+    );
+    std::fs::write(&load, "1\n").expect("write");
+    tail.wait(
+        &k,
+        "Changing weight from 14 to 0 for active service [127.0.0.1]:tcp:18081",
+        Duration::from_secs(2),
+    );
+}
+
+#[test]
+fn a_reload_keeps_the_state_of_unchanged_checkers() {
+    let Some(mut lab) = setup("a_reload_keeps_the_state_of_unchanged_checkers") else {
+        return;
+    };
+    let notes = lab.dir().join("notes");
+    let down = script(
+        &lab,
+        "down.sh",
+        &format!("echo down >> {}", notes.display()),
+    );
+    let conf = format!(
+        "virtual_server 127.0.0.1 80 {{\n protocol TCP\n delay_loop 1\n\
+         real_server 127.0.0.1 18080 {{\n notify_down {down}\n\
+         TCP_CHECK {{\n connect_timeout 1\n warmup 0\n }}\n }}\n}}\n"
+    );
+    let k = start(&mut lab, &conf);
+    let mut tail = Tail::new();
+    tail.wait(
+        &k,
+        &format!("TCP_CHECK on service {RS} failed."),
+        Duration::from_secs(4),
+    );
+    tail.wait(
+        &k,
+        &format!("Removing service {RS}"),
+        Duration::from_secs(1),
+    );
+    assert!(wait_until(Duration::from_secs(2), || read(&notes) == "down\n"));
+    // Same checker, other line numbers.
+    lab.write_file("keepalived.conf", &format!("# moved\n\n{conf}"));
+    let since = Instant::now();
+    k.signal(libc::SIGHUP);
+    tail.wait_after(&k, "Reload complete", Some(since), Duration::from_secs(4));
+    // A down checker that fails again says nothing; the server coming back is news.
+    let srv = server(&mut lab, &["tcp", "18080"]);
+    tail.wait_after(
+        &k,
+        &format!("Adding service {RS}"),
+        Some(since),
+        Duration::from_secs(5),
+    );
+    assert!(tail.times("failed", since).is_empty(), "{}", k.log());
+    assert!(tail.times("Removing", since).is_empty(), "{}", k.log());
+    assert_eq!(read(&notes), "down\n");
+    drop(srv);
+}
+
+#[test]
+fn connection_options_and_connect_timeout() {
+    let Some(mut lab) = setup("connection_options_and_connect_timeout") else {
+        return;
+    };
+    // A link whose far end has no address: ARP gets no answer and the connect times out.
+    lab.stub_link("ck", "sink0", "sink1");
+    lab.addr("ck", "sink0", "10.9.0.1/24");
+    let conf = "global_defs {\n checker_log_all_failures\n}\n\
+         virtual_server 127.0.0.1 80 {\n protocol TCP\n delay_loop 30\n\
+         real_server 127.0.0.1 18090 {\n TCP_CHECK {\n connect_port 18080\n bindto 127.0.0.9\n bind_port 40001\n fwmark 7\n warmup 0\n }\n }\n\
+         real_server 10.9.0.2 80 {\n TCP_CHECK {\n connect_timeout 0.5\n retry 0\n warmup 0\n }\n }\n}\n";
+    let srv = server(&mut lab, &["tcp", "18080"]);
+    let k = start(&mut lab, conf);
+    let started = Instant::now();
+    let mut tail = Tail::new();
+    // connect_port moves the check off the real server's port; bindto/bind_port set its source.
+    tail.wait(
+        &k,
+        "TCP connection to [127.0.0.1]:tcp:18090 success.",
+        Duration::from_secs(4),
+    );
+    assert!(
+        wait_until(Duration::from_secs(2), || srv
+            .log()
+            .contains("from 127.0.0.9 40001")),
+        "server saw: {}",
+        srv.log()
+    );
+    tail.wait(
+        &k,
+        "TCP connection to [10.9.0.2]:tcp:80 timeout.",
+        Duration::from_secs(4),
+    );
+    let down = tail.wait(
+        &k,
+        "TCP_CHECK on service [10.9.0.2]:tcp:80 failed.",
+        Duration::from_secs(1),
+    );
+    // First run at 1 s, then connect_timeout 0.5 s.
+    let t = down - started;
+    assert!(
+        t >= Duration::from_millis(1400) && t < Duration::from_millis(2500),
+        "{t:?}"
+    );
+}
+
+#[test]
+fn ha_suspend_runs_checkers_only_while_the_address_is_here() {
+    let Some(mut lab) = setup("ha_suspend_runs_checkers_only_while_the_address_is_here") else {
+        return;
+    };
+    let conf = "virtual_server 10.9.9.9 80 {\n protocol TCP\n delay_loop 1\n ha_suspend\n\
+         real_server 127.0.0.1 18080 {\n TCP_CHECK {\n warmup 0\n }\n }\n}\n";
+    let k = start(&mut lab, conf);
+    let mut tail = Tail::new();
+    let rs = "service [127.0.0.1]:tcp:18080 for VS [10.9.9.9]:tcp:80";
+    tail.wait(
+        &k,
+        &format!("Deactivating healthchecker for {rs}"),
+        Duration::from_secs(4),
+    );
+    // Nothing listens: a check that ran would fail. None runs in two and a half delay_loops.
+    std::thread::sleep(Duration::from_millis(2500));
+    tail.poll(&k);
+    assert!(!k.log().contains("failed"), "{}", k.log());
+    lab.addr("ck", "lo", "10.9.9.9/32");
+    let since = Instant::now();
+    tail.wait_after(
+        &k,
+        &format!("Activating healthchecker for {rs}"),
+        Some(since),
+        Duration::from_secs(3),
+    );
+    tail.wait_after(
+        &k,
+        "TCP_CHECK on service [127.0.0.1]:tcp:18080 failed.",
+        Some(since),
+        Duration::from_secs(1),
+    );
+}
