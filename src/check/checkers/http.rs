@@ -8,7 +8,6 @@
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
-use std::ops::Range;
 
 use md5::{Digest, Md5};
 
@@ -56,6 +55,22 @@ impl std::fmt::Display for UnsupportedRegex {
     }
 }
 
+/// What genhash -v shows of a response as it is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trace<'a> {
+    /// A chunk arrived while the header is still incomplete.
+    HeaderChunk,
+    /// The complete header, blank line included.
+    Header(&'a [u8]),
+    /// Body bytes that went into the digest; `first` for those in the header's chunk.
+    Body { first: bool, data: &'a [u8] },
+    /// The body's MD5, when the response ended.
+    Digest([u8; 16]),
+}
+
+/// Plain function: a tracer holds no state, so a dialog with one stays allocation-free.
+pub type Tracer = fn(Trace<'_>);
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
     Header,
@@ -82,7 +97,7 @@ pub struct HttpDialog {
     /// chunk ended with (the longest such prefix).
     needle_at: usize,
     matched: bool,
-    last_body: Range<usize>,
+    trace: Option<Tracer>,
 }
 
 impl HttpDialog {
@@ -113,7 +128,7 @@ impl HttpDialog {
             digest: [0; 16],
             needle_at: 0,
             matched: false,
-            last_body: 0..0,
+            trace: None,
         })
     }
 
@@ -156,10 +171,15 @@ impl HttpDialog {
         (self.phase == Phase::Done && self.head_end > 0).then_some(self.digest)
     }
 
-    /// Which bytes of the chunk last given to [`Dialog::received`] were body bytes that went
-    /// into the digest (genhash -v dumps them).
-    pub fn body_in_last_chunk(&self) -> Range<usize> {
-        self.last_body.clone()
+    /// genhash -v: see the response as it is parsed.
+    pub fn set_tracer(&mut self, t: Tracer) {
+        self.trace = Some(t);
+    }
+
+    fn trace(&self, t: Trace<'_>) {
+        if let Some(f) = self.trace {
+            f(t);
+        }
     }
 
     fn target(&self) -> Option<&Target> {
@@ -167,13 +187,13 @@ impl HttpDialog {
     }
 
     /// Takes the body bytes of one chunk: hash (up to Content-Length) and look for the needle.
-    fn body(&mut self, data: &[u8], offset: usize) -> Option<Step> {
+    fn body(&mut self, data: &[u8], first: bool) -> Option<Step> {
         let room = self
             .content_len
             .map_or(u64::MAX, |c| c.saturating_sub(self.body_len));
         let take = data.len().min(usize::try_from(room).unwrap_or(usize::MAX));
         let part = &data[..take];
-        self.last_body = offset..offset + take;
+        self.trace(Trace::Body { first, data: part });
         self.md5.update(part);
         self.body_len += take as u64;
         if let Some(needle) = self.targets.get(self.url).and_then(|t| t.needle.as_deref()) {
@@ -189,11 +209,12 @@ impl HttpDialog {
 
     fn finish(&mut self) -> Step {
         self.phase = Phase::Done;
+        let out = self.md5.finalize_reset();
+        self.digest.copy_from_slice(out.as_slice());
+        self.trace(Trace::Digest(self.digest));
         if self.head_end == 0 {
             return Step::Done(Verdict::Down(NO_DATA));
         }
-        let out = self.md5.finalize_reset();
-        self.digest.copy_from_slice(out.as_slice());
         let Some(t) = self.target() else {
             return Step::Done(Verdict::Down(NO_DATA));
         };
@@ -222,6 +243,7 @@ impl HttpDialog {
         let head = &self.head[..end];
         self.status = status_code(head);
         self.content_len = content_length(head);
+        self.trace(Trace::Header(head));
     }
 }
 
@@ -238,7 +260,6 @@ impl Dialog for HttpDialog {
         self.digest = [0; 16];
         self.needle_at = 0;
         self.matched = false;
-        self.last_body = 0..0;
     }
 
     fn pending(&self) -> &[u8] {
@@ -250,11 +271,11 @@ impl Dialog for HttpDialog {
     }
 
     fn received(&mut self, data: &[u8]) -> Step {
-        self.last_body = 0..0;
         match self.phase {
             Phase::Done => Step::Continue,
-            Phase::Body => self.body(data, 0).unwrap_or(Step::Continue),
+            Phase::Body => self.body(data, false).unwrap_or(Step::Continue),
             Phase::Header => {
+                self.trace(Trace::HeaderChunk);
                 // Only the bytes that fit are copied; the blank line may straddle chunks, so
                 // the search restarts 3 bytes before the new data.
                 let from = self.head_len.saturating_sub(3);
@@ -268,7 +289,7 @@ impl Dialog for HttpDialog {
                         // The body bytes of this chunk start where the header ended.
                         let before = self.head_len - n;
                         let skip = end - before;
-                        self.body(&data[skip..], skip).unwrap_or(Step::Continue)
+                        self.body(&data[skip..], true).unwrap_or(Step::Continue)
                     }
                     None if self.head_len == self.head.len() => {
                         self.phase = Phase::Done;

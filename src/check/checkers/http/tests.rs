@@ -262,13 +262,40 @@ fn streaming_search_falls_back_on_partial_matches() {
     assert_eq!(find_streaming(b"abcabd", at, b"d"), (6, true));
 }
 
+thread_local! {
+    static SEEN: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn record(t: Trace<'_>) {
+    let e = match t {
+        Trace::HeaderChunk => "chunk".to_string(),
+        Trace::Header(h) => format!("header {}", h.len()),
+        Trace::Body { first, data } => format!("body {first} {:?}", String::from_utf8_lossy(data)),
+        Trace::Digest(d) => format!("digest {}", hex(d)),
+    };
+    SEEN.with(|s| s.borrow_mut().push(e));
+}
+
 #[test]
-fn body_range_of_the_chunk_that_ends_the_header() {
+fn tracer_sees_header_body_and_digest() {
     let mut d = dialog(&check(vec![url("/")]));
+    d.set_tracer(record);
     d.reset();
     d.received(b"HTTP/1.0 200 OK\r\n\r");
-    assert_eq!(d.body_in_last_chunk(), 0..0);
-    d.received(b"\nabc");
-    assert_eq!(d.body_in_last_chunk(), 1..4);
+    d.received(b"\nhello ");
+    d.received(b"world\n");
+    d.closed();
+    let seen = SEEN.with(|s| s.take());
+    assert_eq!(
+        seen,
+        [
+            "chunk",
+            "chunk",
+            "header 19",
+            "body true \"hello \"",
+            "body false \"world\\n\"",
+            &format!("digest {HELLO_MD5}"),
+        ]
+    );
     assert_eq!(d.header().unwrap(), b"HTTP/1.0 200 OK\r\n\r\n");
 }
