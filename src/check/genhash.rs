@@ -87,11 +87,9 @@ pub fn main(args: &[String], first: usize) -> i32 {
 
 pub fn usage(prog: &str, am_genhash: bool) -> String {
     let cmd = if am_genhash { "" } else { " --genhash" };
-    let sni = if cfg!(feature = "tls") {
-        "   --use-sni         -I       Use SNI during SSL handshake (uses virtualhost setting; see -V).\n"
-    } else {
-        ""
-    };
+    // Listed even without the tls feature, as keepalived lists it: -S then explains.
+    let sni =
+        "   --use-sni         -I       Use SNI during SSL handshake (uses virtualhost setting; see -V).\n";
     format!(
         "Usage: {prog}{cmd} COMMAND [OPTIONS]\n\
          Commands:\n   \
