@@ -36,6 +36,9 @@ struct Target {
     /// The body must contain (or, with `regex_no_match`, must not contain) these bytes.
     needle: Option<Vec<u8>>,
     no_match: bool,
+    /// A match counts only when it starts at or after `min_offset` and before `max_offset`.
+    min_offset: u64,
+    max_offset: Option<u64>,
 }
 
 /// A url whose `regex` uses more than literal text: this build matches literals only.
@@ -195,16 +198,37 @@ impl HttpDialog {
         let part = &data[..take];
         self.trace(Trace::Body { first, data: part });
         self.md5.update(part);
+        self.look_for_needle(part);
         self.body_len += take as u64;
-        if let Some(needle) = self.targets.get(self.url).and_then(|t| t.needle.as_deref()) {
-            if !self.matched {
-                let (at, found) = find_streaming(needle, self.needle_at, part);
-                self.needle_at = at;
-                self.matched = found;
-            }
-        }
         // Once Content-Length bytes are in there is nothing more to wait for.
         (Some(self.body_len) == self.content_len).then(|| self.finish())
+    }
+
+    fn look_for_needle(&mut self, part: &[u8]) {
+        let Some(t) = self.targets.get(self.url) else {
+            return;
+        };
+        let Some(needle) = t.needle.as_deref() else {
+            return;
+        };
+        if needle.is_empty() {
+            self.matched = true;
+        }
+        let (mut rest, mut base) = (part, self.body_len);
+        while !self.matched && !rest.is_empty() {
+            let (at, end) = find_streaming(needle, self.needle_at, rest);
+            self.needle_at = at;
+            let Some(end) = end else { break };
+            let start = (base + end as u64).saturating_sub(needle.len() as u64);
+            if start >= t.min_offset && t.max_offset.is_none_or(|m| start < m) {
+                self.matched = true;
+            } else {
+                // Too early (or too late): look on from the overlap it leaves.
+                self.needle_at = longest_border(needle, needle.len());
+                rest = &rest[end..];
+                base += end as u64;
+            }
+        }
     }
 
     fn finish(&mut self) -> Step {
@@ -316,10 +340,19 @@ fn target(
     vhost: Option<&str>,
 ) -> Result<Target, UnsupportedRegex> {
     let needle = match &u.regex {
-        Some(r) => Some(literal(r).ok_or_else(|| UnsupportedRegex {
-            path: u.path.clone(),
-            regex: r.clone(),
-        })?),
+        // regex_options (caseless, multiline...) need an engine too.
+        Some(r) if u.regex_options.is_empty() => {
+            Some(literal(r).ok_or_else(|| UnsupportedRegex {
+                path: u.path.clone(),
+                regex: r.clone(),
+            })?)
+        }
+        Some(r) => {
+            return Err(UnsupportedRegex {
+                path: u.path.clone(),
+                regex: format!("{r}' with regex_options '{}", u.regex_options.join(" ")),
+            })
+        }
         None => None,
     };
     let host = u
@@ -334,6 +367,9 @@ fn target(
         status: u.status_codes.clone(),
         needle,
         no_match: u.regex_no_match,
+        min_offset: u.regex_min_offset.map_or(0, u64::from),
+        // keepalived treats 0 as unset.
+        max_offset: u.regex_max_offset.filter(|&m| m > 0).map(u64::from),
     })
 }
 
@@ -397,12 +433,13 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 /// Streaming substring search: `at` bytes of the needle were matched at the end of the data
-/// before; returns the new count (or the needle's length when found) and whether it was.
-fn find_streaming(needle: &[u8], mut at: usize, data: &[u8]) -> (usize, bool) {
+/// before; returns the new count and, when the needle was completed, the index in `data`
+/// just past it.
+fn find_streaming(needle: &[u8], mut at: usize, data: &[u8]) -> (usize, Option<usize>) {
     if needle.is_empty() {
-        return (0, true);
+        return (0, Some(0));
     }
-    for &b in data {
+    for (i, &b) in data.iter().enumerate() {
         // Fall back to the longest proper prefix that is still a suffix (needles are short:
         // the naive fall-back is fine).
         loop {
@@ -416,10 +453,10 @@ fn find_streaming(needle: &[u8], mut at: usize, data: &[u8]) -> (usize, bool) {
             at = longest_border(needle, at);
         }
         if at == needle.len() {
-            return (at, true);
+            return (at, Some(i + 1));
         }
     }
-    (at, false)
+    (at, None)
 }
 
 /// The longest k < n with needle[..k] == needle[n-k..n].

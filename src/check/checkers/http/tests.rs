@@ -244,6 +244,15 @@ fn literal_regex_across_chunks_and_no_match() {
 }
 
 #[test]
+fn regex_options_are_refused_by_name() {
+    let mut u = url("/health");
+    u.regex = Some("ok".into());
+    u.regex_options = vec!["caseless".into()];
+    let e = HttpDialog::new(&check(vec![u]), server(), None).unwrap_err();
+    assert!(e.to_string().contains("regex_options 'caseless'"), "{e}");
+}
+
+#[test]
 fn a_real_regex_is_refused_by_name() {
     let mut u = url("/health");
     u.regex = Some("^OK.*".into());
@@ -256,10 +265,33 @@ fn a_real_regex_is_refused_by_name() {
 
 #[test]
 fn streaming_search_falls_back_on_partial_matches() {
-    assert_eq!(find_streaming(b"aab", 0, b"aaab"), (3, true));
+    assert_eq!(find_streaming(b"aab", 0, b"aaab"), (3, Some(4)));
     let (at, found) = find_streaming(b"abcabd", 0, b"xxabcab");
-    assert!(!found);
-    assert_eq!(find_streaming(b"abcabd", at, b"d"), (6, true));
+    assert_eq!(found, None);
+    assert_eq!(find_streaming(b"abcabd", at, b"d"), (6, Some(1)));
+}
+
+#[test]
+fn regex_offsets_bound_where_a_match_may_start() {
+    // "OK" at body offsets 0 and 10.
+    let resp = b"HTTP/1.0 200 OK\r\n\r\nOK........OK";
+    let mut u = url("/");
+    u.regex = Some("OK".into());
+    u.regex_min_offset = Some(1);
+    let mut d = dialog(&check(vec![u.clone()]));
+    for chunk in [1, 3, 100] {
+        assert_eq!(run(&mut d, resp, chunk), Verdict::Up, "chunk {chunk}");
+    }
+    u.regex_min_offset = Some(11);
+    let mut d = dialog(&check(vec![u.clone()]));
+    assert_eq!(run(&mut d, resp, 4), Verdict::Down(REGEX_ERROR));
+    u.regex_min_offset = Some(1);
+    u.regex_max_offset = Some(10);
+    let mut d = dialog(&check(vec![u.clone()]));
+    assert_eq!(run(&mut d, resp, 4), Verdict::Down(REGEX_ERROR));
+    u.regex_max_offset = Some(11);
+    let mut d = dialog(&check(vec![u]));
+    assert_eq!(run(&mut d, resp, 4), Verdict::Up);
 }
 
 thread_local! {
