@@ -213,8 +213,11 @@ mod tls {
     }
 
     fn tls(check: &HttpCheck, addr: SocketAddr, sni: Option<&str>) -> TlsDialog {
-        let http = HttpDialog::new(check, addr, None).unwrap();
-        TlsDialog::new(http, sni, addr.ip()).unwrap()
+        let mut check = check.clone();
+        check.enable_sni = sni.is_some();
+        check.virtualhost = sni.map(Into::into);
+        let http = HttpDialog::new(&check, addr, None).unwrap();
+        TlsDialog::new(http, &check, None, addr.ip()).unwrap()
     }
 
     #[test]

@@ -330,8 +330,9 @@ impl Conversation {
     }
 }
 
-pub fn fetch(a: &Args) -> Fetched {
-    let cfg = HttpCheck {
+/// The HTTP_GET/SSL_GET checker the options describe.
+fn check(a: &Args) -> HttpCheck {
+    HttpCheck {
         urls: vec![Url {
             path: a.url.clone(),
             ..Url::default()
@@ -340,9 +341,12 @@ pub fn fetch(a: &Args) -> Fetched {
         virtualhost: a.vhost.clone(),
         enable_sni: a.sni,
         fast_recovery: false,
-    };
+    }
+}
+
+pub fn fetch(a: &Args) -> Fetched {
     // A plain path has no regex: this cannot fail.
-    let Ok(mut http) = HttpDialog::new(&cfg, a.server, None) else {
+    let Ok(mut http) = HttpDialog::new(&check(a), a.server, None) else {
         return Fetched::Failed("Cannot build the request");
     };
     if a.verbose {
@@ -411,8 +415,7 @@ fn conversation(a: &Args, http: HttpDialog) -> Result<Conversation, &'static str
     if !a.ssl {
         return Ok(Conversation::Plain(http));
     }
-    let sni = if a.sni { a.vhost.as_deref() } else { None };
-    crate::check::checkers::ssl::TlsDialog::new(http, sni, a.server.ip())
+    crate::check::checkers::ssl::TlsDialog::new(http, &check(a), None, a.server.ip())
         .map(|t| Conversation::Tls(Box::new(t)))
         .map_err(|_| "Cannot initialize SSL context.")
 }

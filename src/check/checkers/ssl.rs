@@ -20,6 +20,7 @@ use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, SignatureSch
 
 use super::http::HttpDialog;
 use super::{Dialog, Step, Verdict};
+use crate::config::checker::HttpCheck;
 
 pub const HANDSHAKE_ERROR: &str = "SSL handshake/communication error connecting to";
 
@@ -87,9 +88,38 @@ fn config() -> Result<Arc<ClientConfig>, rustls::Error> {
     Ok(CONFIG.get_or_init(|| Arc::new(c)).clone())
 }
 
+/// With `enable_sni`, the virtualhost keepalived would send; else None.
+pub fn sni_name<'a>(
+    enable_sni: bool,
+    url_vhost: Option<&'a str>,
+    checker_vhost: Option<&'a str>,
+    vs_vhost: Option<&'a str>,
+) -> Option<&'a str> {
+    enable_sni
+        .then(|| url_vhost.or(checker_vhost).or(vs_vhost))
+        .flatten()
+}
+
+/// SNI carries a DNS name only: a virtualhost written with a port (it is a Host header too)
+/// loses the port; one that is still no DNS name (an address) is sent as no SNI at all.
+fn session_name(sni: Option<&str>, server: IpAddr) -> ServerName<'static> {
+    sni.and_then(|s| {
+        let host = match s.rsplit_once(':') {
+            Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) => h,
+            _ => s,
+        };
+        match ServerName::try_from(host.to_string()) {
+            Ok(n @ ServerName::DnsName(_)) => Some(n),
+            _ => None,
+        }
+    })
+    .unwrap_or(ServerName::IpAddress(server.into()))
+}
+
 pub struct TlsDialog {
     config: Arc<ClientConfig>,
-    name: ServerName<'static>,
+    /// The session's name for each url: its SNI, or the server's address (no SNI).
+    names: Vec<ServerName<'static>>,
     conn: Option<ClientConnection>,
     inner: HttpDialog,
     /// TLS records waiting to go out; refilled once sent.
@@ -100,17 +130,31 @@ pub struct TlsDialog {
 }
 
 impl TlsDialog {
-    /// `sni`: the name to send (None sends none); `server` names the session otherwise.
-    pub fn new(inner: HttpDialog, sni: Option<&str>, server: IpAddr) -> Result<Self, String> {
+    /// `inner` is the HTTP dialog made from the same `cfg`; `vs_vhost` is the virtual
+    /// server's virtualhost (for SNI; keepalived does not use the real server's there).
+    pub fn new(
+        inner: HttpDialog,
+        cfg: &HttpCheck,
+        vs_vhost: Option<&str>,
+        server: IpAddr,
+    ) -> Result<Self, String> {
         let config = config().map_err(|e| format!("TLS setup: {e}"))?;
-        let name = match sni {
-            Some(s) => ServerName::try_from(s.to_string())
-                .map_err(|_| format!("SNI name '{s}' is not a valid DNS name"))?,
-            None => ServerName::IpAddress(server.into()),
-        };
+        let names = cfg
+            .urls
+            .iter()
+            .map(|u| {
+                let sni = sni_name(
+                    cfg.enable_sni,
+                    u.virtualhost.as_deref(),
+                    cfg.virtualhost.as_deref(),
+                    vs_vhost,
+                );
+                session_name(sni, server)
+            })
+            .collect();
         let mut d = Self {
             config,
-            name,
+            names,
             conn: None,
             inner,
             out: Vec::with_capacity(2048),
@@ -120,18 +164,6 @@ impl TlsDialog {
         };
         d.reset();
         Ok(d)
-    }
-
-    /// With `enable_sni`, the virtualhost keepalived would send; else None.
-    pub fn sni_name<'a>(
-        enable_sni: bool,
-        url_vhost: Option<&'a str>,
-        checker_vhost: Option<&'a str>,
-        vs_vhost: Option<&'a str>,
-    ) -> Option<&'a str> {
-        enable_sni
-            .then(|| url_vhost.or(checker_vhost).or(vs_vhost))
-            .flatten()
     }
 
     pub fn inner(&self) -> &HttpDialog {
@@ -179,7 +211,8 @@ impl Dialog for TlsDialog {
         self.out.clear();
         self.out_sent = 0;
         self.done = false;
-        self.conn = ClientConnection::new(self.config.clone(), self.name.clone()).ok();
+        let name = self.names.get(self.inner.selected()).cloned();
+        self.conn = name.and_then(|n| ClientConnection::new(self.config.clone(), n).ok());
         if self.conn.is_none() {
             self.done = true;
         }
@@ -256,5 +289,27 @@ impl Dialog for TlsDialog {
             }
             _ => self.fail(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sni_precedence_and_names() {
+        assert_eq!(sni_name(false, Some("u"), Some("c"), Some("v")), None);
+        assert_eq!(sni_name(true, Some("u"), Some("c"), Some("v")), Some("u"));
+        assert_eq!(sni_name(true, None, Some("c"), Some("v")), Some("c"));
+        assert_eq!(sni_name(true, None, None, Some("v")), Some("v"));
+        let ip: IpAddr = "192.0.2.1".parse().unwrap();
+        let dns = |s: &str| ServerName::try_from(s.to_string()).unwrap();
+        assert_eq!(session_name(Some("www.test"), ip), dns("www.test"));
+        assert_eq!(session_name(Some("www.test:8443"), ip), dns("www.test"));
+        assert_eq!(
+            session_name(Some("192.0.2.9"), ip),
+            ServerName::IpAddress(ip.into())
+        );
+        assert_eq!(session_name(None, ip), ServerName::IpAddress(ip.into()));
     }
 }
