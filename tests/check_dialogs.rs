@@ -18,6 +18,9 @@ use keepalived::check::checkers::smtp::{self, SmtpDialog};
 use keepalived::check::checkers::{Dialog, Step, Verdict};
 use keepalived::config::checker::{DnsCheck, DnsType, HttpCheck, SmtpCheck, Url};
 
+#[global_allocator]
+static ALLOC: keepalived::core::alloc::DebugAlloc = keepalived::core::alloc::DebugAlloc;
+
 /// Loopback answers in well under a second; a server that has not started by then is broken.
 const DEADLINE: Duration = Duration::from_secs(5);
 
@@ -380,4 +383,57 @@ fn dns_check_against_dnsmasq() {
         drive_udp(addr, &mut refused),
         Some(Verdict::Down("read error occurred. (rcode = 5)"))
     );
+}
+
+/// Feeds a recorded exchange to a dialog in chunks, as the runner would.
+fn replay(d: &mut dyn Dialog, replies: &[&[u8]]) -> Verdict {
+    d.reset();
+    for r in replies {
+        let n = d.pending().len();
+        d.sent(n);
+        for c in r.chunks(100) {
+            if let Step::Done(v) = d.received(c) {
+                return v;
+            }
+        }
+    }
+    match d.closed() {
+        Step::Done(v) => v,
+        Step::Continue => panic!("no verdict"),
+    }
+}
+
+#[test]
+fn a_check_allocates_nothing_once_the_dialog_exists() {
+    use keepalived::core::alloc::Scope;
+    let page: &[u8] = include_bytes!("../src/check/checkers/testdata/http_python_index.bin");
+    let mut digest = [0u8; 16];
+    for (i, b) in digest.iter_mut().enumerate() {
+        *b = u8::from_str_radix(&"6f5902ac237024bdd0c176cb93063dc4"[2 * i..2 * i + 2], 16).unwrap();
+    }
+    let addr: SocketAddr = ([127, 0, 0, 1], 80).into();
+    let mut checks = http_check("/index.html", Some(digest), &[]);
+    checks.urls[0].regex = Some("world".into());
+    let mut http = HttpDialog::new(&checks, addr, None).unwrap();
+    let mut smtp = SmtpDialog::new(&SmtpCheck::default());
+    let mut dns = DnsDialog::new(&DnsCheck::default());
+    let smtp_talk: [&[u8]; 3] = [b"220 mail ESMTP\r\n", b"250 mail\r\n", b"221 Bye\r\n"];
+    for round in 0..3 {
+        let s = Scope::new();
+        assert_eq!(replay(&mut http, &[page]), Verdict::Up);
+        assert_eq!(replay(&mut smtp, &smtp_talk), Verdict::Up);
+        // The answer is the query with QR set, built on the stack.
+        dns.reset();
+        let mut answer = [0u8; 512];
+        let q = dns.pending();
+        let n = q.len();
+        answer[..n].copy_from_slice(q);
+        answer[2] |= 0x80;
+        dns.sent(n);
+        assert_eq!(dns.received(&answer[..n]), Step::Done(Verdict::Up));
+        let total = s.allocs();
+        if round > 0 {
+            assert_eq!(total, 0, "round {round}: a check allocated");
+        }
+    }
 }
