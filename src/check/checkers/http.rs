@@ -154,6 +154,16 @@ impl HttpDialog {
         self.targets.get(self.url).map_or("", |t| t.path.as_str())
     }
 
+    /// What passed, for keepalived's "<what> success to <server> url(<path>)" log line:
+    /// the last test the selected url applies.
+    pub fn success_kind(&self) -> &'static str {
+        match self.target() {
+            Some(t) if t.needle.is_some() => "Regex match",
+            Some(t) if t.digest.is_some() => "MD5 digest",
+            _ => "HTTP status code",
+        }
+    }
+
     /// The request the dialog sends (for logs and genhash).
     pub fn request(&self) -> &[u8] {
         self.targets.get(self.url).map_or(&[], |t| &t.request)

@@ -124,6 +124,19 @@ fn python_answer_is_up_with_its_digest_whatever_the_chunking() {
 }
 
 #[test]
+fn success_kind_names_the_last_test_applied() {
+    let mut u = url("/");
+    assert_eq!(
+        dialog(&check(vec![u.clone()])).success_kind(),
+        "HTTP status code"
+    );
+    u.digest = Some([0; 16]);
+    assert_eq!(dialog(&check(vec![u.clone()])).success_kind(), "MD5 digest");
+    u.regex = Some("x".into());
+    assert_eq!(dialog(&check(vec![u])).success_kind(), "Regex match");
+}
+
+#[test]
 fn wrong_digest_is_down() {
     let mut u = url("/index.html");
     u.digest = Some([0; 16]);
