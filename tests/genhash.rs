@@ -2,7 +2,8 @@
 //! same pages: the digest, the -v dump, the messages and exit codes. Both are run with
 //! argv[0] "genhash" (ours through a symlink) and as `keepalived -T`.
 //!
-//! Pages come from a loopback server that answers each request with one write, so both
+//! Pages come from a loopback server (its /echo answers with the request, so the requests
+//! are compared too) that answers each request with one write, so both
 //! programs read the same chunks and their -v dumps can be compared line by line.
 //! Without /usr/bin/genhash the tests print SKIPPED; with CI=true they fail.
 
@@ -136,9 +137,14 @@ fn serve(mut s: TcpStream, pages: &HashMap<&'static str, Vec<u8>>) {
             _ => return,
         }
     }
-    let req = text(&req);
-    let path = req.split(' ').nth(1).unwrap_or("");
-    if let Some(resp) = pages.get(path) {
+    let text = text(&req);
+    let path = text.split(' ').nth(1).unwrap_or("");
+    if path == "/echo" {
+        // The request itself as the body: equal digests mean byte-equal requests.
+        let mut resp = b"HTTP/1.0 200 OK\r\n\r\n".to_vec();
+        resp.extend_from_slice(&req);
+        let _ = s.write_all(&resp);
+    } else if let Some(resp) = pages.get(path) {
         let _ = s.write_all(resp);
     }
 }
@@ -174,21 +180,27 @@ fn digest_equals_keepalived_genhash() {
 }
 
 #[test]
-fn options_and_protocols_do_not_change_the_digest() {
+fn requests_are_keepalived_s_for_every_protocol_and_vhost() {
     if missing_reference() {
         return;
     }
     let p = port();
+    let mut digests = Vec::new();
     for extra in [
+        &[][..],
         &["-P", "1.1"][..],
         &["-P", "1.0c", "-V", "www.test"][..],
-        &["--protocol=1.0", "-t", "2"][..],
+        &["--protocol=1.0C"][..],
+        &["-V", "www.test:8080", "-t", "2"][..],
     ] {
-        let mut args = vec!["-s", "127.0.0.1", "-p", &p, "-u", "/big.html"];
+        let mut args = vec!["-s", "127.0.0.1", "-p", &p, "-u", "/echo"];
         args.extend_from_slice(extra);
         let (o, t) = both(&args);
         assert_eq!(text(&o.stdout), text(&t.stdout), "{extra:?}");
+        digests.push(text(&o.stdout));
     }
+    digests.dedup();
+    assert_eq!(digests.len(), 5, "each option changes the request");
 }
 
 /// The -v output with the one line that differs by nature (the time taken) blanked.
