@@ -10,7 +10,7 @@ use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::os::fd::FromRawFd;
 use std::time::{Duration, Instant};
 
-use crate::check::checkers::http::{HttpDialog, Trace};
+use crate::check::checkers::http::{Trace, WebDialog};
 use crate::check::checkers::{Dialog, Step, Verdict};
 use crate::config::checker::{HttpCheck, HttpProtocol, Url};
 
@@ -303,33 +303,6 @@ pub enum Fetched {
     Failed(&'static str),
 }
 
-/// The conversation with the server: plain HTTP or HTTP inside TLS.
-// One per genhash run: the size difference between the variants costs nothing.
-#[allow(clippy::large_enum_variant)]
-enum Conversation {
-    Plain(HttpDialog),
-    #[cfg(feature = "tls")]
-    Tls(Box<crate::check::checkers::ssl::TlsDialog>),
-}
-
-impl Conversation {
-    fn dialog(&mut self) -> &mut dyn Dialog {
-        match self {
-            Conversation::Plain(d) => d,
-            #[cfg(feature = "tls")]
-            Conversation::Tls(d) => d.as_mut(),
-        }
-    }
-
-    fn http(&self) -> &HttpDialog {
-        match self {
-            Conversation::Plain(d) => d,
-            #[cfg(feature = "tls")]
-            Conversation::Tls(d) => d.inner(),
-        }
-    }
-}
-
 /// The HTTP_GET/SSL_GET checker the options describe.
 fn check(a: &Args) -> HttpCheck {
     HttpCheck {
@@ -345,18 +318,15 @@ fn check(a: &Args) -> HttpCheck {
 }
 
 pub fn fetch(a: &Args) -> Fetched {
-    // A plain path has no regex: this cannot fail.
-    let Ok(mut http) = HttpDialog::new(&check(a), a.server, None) else {
-        return Fetched::Failed("Cannot build the request");
+    let mut conv = match WebDialog::new(&check(a), a.ssl, a.server, None, None) {
+        Ok(c) => c,
+        Err(_) if a.ssl => return Fetched::Failed("Cannot initialize SSL context."),
+        Err(_) => return Fetched::Failed("Cannot build the request"),
     };
     if a.verbose {
-        http.set_tracer(verbose);
+        conv.http_mut().set_tracer(verbose);
     }
-    http.reset();
-    let mut conv = match conversation(a, http) {
-        Ok(c) => c,
-        Err(msg) => return Fetched::Failed(msg),
-    };
+    conv.reset();
     let mut sock = match connect(a.server, a.fwmark, a.timeout) {
         Ok(s) => s,
         Err(msg) => return Fetched::Failed(msg),
@@ -369,7 +339,7 @@ pub fn fetch(a: &Args) -> Fetched {
     let mut buf = [0u8; 4096];
     let mut got_any = false;
     let step = loop {
-        let d = conv.dialog();
+        let d: &mut dyn Dialog = &mut conv;
         while !d.pending().is_empty() {
             match sock.write(d.pending()) {
                 Ok(n) if n > 0 => d.sent(n),
@@ -408,21 +378,6 @@ pub fn fetch(a: &Args) -> Fetched {
         }
         _ => Fetched::NoData,
     }
-}
-
-#[cfg(feature = "tls")]
-fn conversation(a: &Args, http: HttpDialog) -> Result<Conversation, &'static str> {
-    if !a.ssl {
-        return Ok(Conversation::Plain(http));
-    }
-    crate::check::checkers::ssl::TlsDialog::new(http, &check(a), None, a.server.ip())
-        .map(|t| Conversation::Tls(Box::new(t)))
-        .map_err(|_| "Cannot initialize SSL context.")
-}
-
-#[cfg(not(feature = "tls"))]
-fn conversation(_a: &Args, http: HttpDialog) -> Result<Conversation, &'static str> {
-    Ok(Conversation::Plain(http))
 }
 
 /// A blocking TCP connection with keepalived's failure words: the connect itself refused

@@ -343,6 +343,94 @@ impl Dialog for HttpDialog {
     }
 }
 
+/// The dialog of an HTTP_GET or SSL_GET checker: plain HTTP, or HTTP inside TLS.
+// One per checker, made once: the size difference between the variants costs nothing.
+#[allow(clippy::large_enum_variant)]
+pub enum WebDialog {
+    Plain(HttpDialog),
+    #[cfg(feature = "tls")]
+    Tls(Box<super::ssl::TlsDialog>),
+}
+
+impl WebDialog {
+    /// `server`: where the checker connects; `rs_vhost`/`vs_vhost`: the real and virtual
+    /// server's `virtualhost` (Host header: url > checker > RS > VS; SNI: url > checker > VS).
+    /// SSL_GET in a build without the tls feature is an error naming it.
+    pub fn new(
+        cfg: &HttpCheck,
+        ssl: bool,
+        server: SocketAddr,
+        rs_vhost: Option<&str>,
+        vs_vhost: Option<&str>,
+    ) -> Result<Self, String> {
+        let http =
+            HttpDialog::new(cfg, server, rs_vhost.or(vs_vhost)).map_err(|e| e.to_string())?;
+        if !ssl {
+            return Ok(WebDialog::Plain(http));
+        }
+        #[cfg(feature = "tls")]
+        {
+            super::ssl::TlsDialog::new(http, cfg, vs_vhost, server.ip())
+                .map(|t| WebDialog::Tls(Box::new(t)))
+        }
+        #[cfg(not(feature = "tls"))]
+        {
+            Err("SSL_GET needs TLS, which this build leaves out (cargo feature tls)".into())
+        }
+    }
+
+    pub fn http(&self) -> &HttpDialog {
+        match self {
+            WebDialog::Plain(d) => d,
+            #[cfg(feature = "tls")]
+            WebDialog::Tls(d) => d.inner(),
+        }
+    }
+
+    /// To [`HttpDialog::select`] the url of the next check.
+    pub fn http_mut(&mut self) -> &mut HttpDialog {
+        match self {
+            WebDialog::Plain(d) => d,
+            #[cfg(feature = "tls")]
+            WebDialog::Tls(d) => d.inner_mut(),
+        }
+    }
+
+    fn dialog(&mut self) -> &mut dyn Dialog {
+        match self {
+            WebDialog::Plain(d) => d,
+            #[cfg(feature = "tls")]
+            WebDialog::Tls(d) => d.as_mut(),
+        }
+    }
+
+    fn dialog_ref(&self) -> &dyn Dialog {
+        match self {
+            WebDialog::Plain(d) => d,
+            #[cfg(feature = "tls")]
+            WebDialog::Tls(d) => d.as_ref(),
+        }
+    }
+}
+
+impl Dialog for WebDialog {
+    fn reset(&mut self) {
+        self.dialog().reset()
+    }
+    fn pending(&self) -> &[u8] {
+        self.dialog_ref().pending()
+    }
+    fn sent(&mut self, n: usize) {
+        self.dialog().sent(n)
+    }
+    fn received(&mut self, data: &[u8]) -> Step {
+        self.dialog().received(data)
+    }
+    fn closed(&mut self) -> Step {
+        self.dialog().closed()
+    }
+}
+
 fn target(
     cfg: &HttpCheck,
     u: &Url,

@@ -344,3 +344,28 @@ fn tracer_sees_header_body_and_digest() {
     );
     assert_eq!(d.header().unwrap(), b"HTTP/1.0 200 OK\r\n\r\n");
 }
+
+#[test]
+fn web_dialog_host_is_rs_then_vs_and_ssl_needs_the_feature() {
+    let c = check(vec![url("/")]);
+    let w = WebDialog::new(&c, false, server(), Some("rs.test"), Some("vs.test")).unwrap();
+    assert!(String::from_utf8_lossy(w.pending()).contains("Host: rs.test\r\n"));
+    let w = WebDialog::new(&c, false, server(), None, Some("vs.test")).unwrap();
+    assert!(String::from_utf8_lossy(w.pending()).contains("Host: vs.test\r\n"));
+    let ssl = WebDialog::new(&c, true, server(), None, None);
+    if cfg!(feature = "tls") {
+        let mut w = ssl.unwrap();
+        assert_eq!(w.http().path(), "/");
+        // A TLS ClientHello (handshake record) goes first, not the GET.
+        assert_eq!(w.pending().first(), Some(&0x16));
+        assert_eq!(
+            w.closed(),
+            Step::Done(Verdict::Down(
+                "SSL handshake/communication error connecting to"
+            ))
+        );
+    } else {
+        let e = ssl.err().unwrap();
+        assert!(e.contains("cargo feature tls"), "{e}");
+    }
+}
