@@ -8,6 +8,7 @@
 #   cross/build.sh x86_64-unknown-linux-musl armv7-unknown-linux-musleabihf
 #   SETUP=0 cross/build.sh ...     # skip the toolchain install
 #   EXTRA_RUSTFLAGS, EXTRA_CARGO_ARGS, CROSS_TARGET_DIR, CROSS_OUT: experiments without touching the default
+#   TLS=1 cross/build.sh ...       # also build with --features tls (SSL_GET) into <out>-tls; adds a column
 #
 # Output: target/cross/<target>/keepalived and a size table on stdout.
 set -euo pipefail
@@ -46,7 +47,7 @@ export CARGO_TARGET_DIR=${CROSS_TARGET_DIR:-target/cross-build}
 out=${CROSS_OUT:-target/cross}
 export SOURCE_DATE_EPOCH=0
 
-printf '%-34s %10s\n' target bytes
+printf '%-34s %10s%s\n' target bytes "$([ "${TLS:-0}" = 1 ] && printf ' %10s %8s' with-tls delta)"
 for t in $targets; do
   flags=$RUSTFLAGS
   # MIPS static-pie is broken with this toolchain: the startup code relocates every GOT entry by the load
@@ -56,5 +57,14 @@ for t in $targets; do
   RUSTFLAGS=$flags /usr/bin/cargo zigbuild --release --locked -q -Z build-std=std,panic_abort --target "$t" ${CARGO_FEATURES:+--features "$CARGO_FEATURES"} ${EXTRA_CARGO_ARGS:-}
   mkdir -p "$out/$t"
   cp "$CARGO_TARGET_DIR/$t/release/keepalived" "$out/$t/keepalived"
-  printf '%-34s %10d\n' "$t" "$(stat -c %s "$out/$t/keepalived")"
+  size=$(stat -c %s "$out/$t/keepalived")
+  if [ "${TLS:-0}" = 1 ]; then
+    RUSTFLAGS=$flags /usr/bin/cargo zigbuild --release --locked -q -Z build-std=std,panic_abort --target "$t" --features "tls${CARGO_FEATURES:+,$CARGO_FEATURES}" ${EXTRA_CARGO_ARGS:-}
+    mkdir -p "$out-tls/$t"
+    cp "$CARGO_TARGET_DIR/$t/release/keepalived" "$out-tls/$t/keepalived"
+    tls=$(stat -c %s "$out-tls/$t/keepalived")
+    printf '%-34s %10d %10d %+8d\n' "$t" "$size" "$tls" "$((tls - size))"
+  else
+    printf '%-34s %10d\n' "$t" "$size"
+  fi
 done

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use keepalived::check::genhash;
 use keepalived::cli::{self, Mode, Options};
 use keepalived::config;
 use keepalived::core::{self, alloc};
@@ -13,8 +14,10 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let prog = args.first().cloned().unwrap_or_else(|| "keepalived".into());
     if Path::new(&prog).file_name().and_then(|f| f.to_str()) == Some("genhash") {
-        eprintln!("genhash: not implemented yet in this build");
-        std::process::exit(2);
+        std::process::exit(genhash::main(&args, 1));
+    }
+    if let Some(i) = genhash::requested(&args) {
+        std::process::exit(genhash::main(&args, i + 1));
     }
     let opts = match cli::parse(args) {
         Ok(o) => o,

@@ -17,6 +17,9 @@ step build;  cargo build
 step images; tests/images.sh
 # Labs serialise themselves on a file lock (tests/lab/mod.rs), so test binaries may run in parallel threads.
 step test;   cargo test --no-fail-fast
+# SSL_GET is behind the tls feature (rustls): lint it and run the checker tests that use it.
+step tls;    cargo clippy --all-targets --features tls -- -D warnings
+             cargo test --features tls --lib check:: --test check_dialogs --test genhash
 # Static musl builds for the router targets (the toolchain is installed by cross/build.sh), the size
 # budget, qemu-user smoke tests and a VRRP lab between the big-endian MIPS and the x86_64 binaries.
 # CROSS=0 skips it for a quick local run; CI always runs it.

@@ -1,1 +1,635 @@
 //! genhash: the digest of a page, as keepalived's genhash prints it.
+//!
+//! Run as `genhash ...` or `keepalived -T/--genhash ...`. It fetches one url with the same
+//! dialog as HTTP_GET (or SSL_GET with -S) and prints the MD5 of the body, the value to put in
+//! a url's `digest`. This is a one-shot tool, so it uses blocking sockets; the checker child
+//! never runs this code.
+
+use std::io::{self, Read, Write};
+use std::net::{IpAddr, SocketAddr, TcpStream};
+use std::os::fd::FromRawFd;
+use std::time::{Duration, Instant};
+
+use crate::check::checkers::http::{Trace, WebDialog};
+use crate::check::checkers::{Dialog, Step, Verdict};
+use crate::config::checker::{HttpCheck, HttpProtocol, Url};
+
+/// keepalived's genhash waits UINT_MAX microseconds when no -t is given.
+const DEFAULT_TIMEOUT: Duration = Duration::from_micros(u32::MAX as u64);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Args {
+    pub server: SocketAddr,
+    pub url: String,
+    pub ssl: bool,
+    pub sni: bool,
+    pub vhost: Option<String>,
+    pub verbose: bool,
+    pub fwmark: Option<u32>,
+    pub protocol: HttpProtocol,
+    pub timeout: Duration,
+}
+
+/// `-T` or `--genhash` where keepalived's own options are read: genhash takes the rest.
+pub fn requested(args: &[String]) -> Option<usize> {
+    args.iter()
+        .skip(1)
+        .position(|a| a == "-T" || a == "--genhash")
+        .map(|i| i + 1)
+}
+
+/// Runs genhash; `args` is the whole argv and `first` the index of genhash's first option.
+/// The exit code: 1 for a usage error, else 0 (a failed fetch is reported, not an exit code,
+/// as keepalived does).
+pub fn main(args: &[String], first: usize) -> i32 {
+    let prog = args.first().map_or("genhash", String::as_str);
+    let am_genhash = first == 1;
+    if !am_genhash && first > 2 {
+        eprintln!(
+            "Warning -- `{}` not used as first option, previous options ignored",
+            args[first - 1].trim_start_matches('-')
+        );
+    }
+    // keepalived's "trivial sanity check": with at most one argument there is nothing to do.
+    let parsed = if args.len() <= 2 {
+        None
+    } else {
+        parse(&args[first..])
+    };
+    let Some(a) = parsed else {
+        eprint!("{}", usage(prog, am_genhash));
+        return 1;
+    };
+    let start = Instant::now();
+    let out = fetch(&a);
+    let stdout = io::stdout();
+    let mut o = stdout.lock();
+    match out {
+        Fetched::Digest(d) => {
+            let _ = writeln!(o, "{}", hex(&d));
+        }
+        Fetched::NoData => eprintln!("no data received from remote webserver"),
+        Fetched::Failed(msg) => {
+            let _ = writeln!(o, "{msg}");
+        }
+    }
+    if a.verbose {
+        let _ = writeln!(
+            o,
+            "\nGlobal response time for [{}] = {} usecs",
+            a.url,
+            start.elapsed().as_micros()
+        );
+    }
+    let _ = o.flush();
+    0
+}
+
+pub fn usage(prog: &str, am_genhash: bool) -> String {
+    let cmd = if am_genhash { "" } else { " --genhash" };
+    // Listed even without the tls feature, as keepalived lists it: -S then explains.
+    let sni =
+        "   --use-sni         -I       Use SNI during SSL handshake (uses virtualhost setting; see -V).\n";
+    format!(
+        "Usage: {prog}{cmd} COMMAND [OPTIONS]\n\
+         Commands:\n   \
+         -s server-address -p port -u url\n   \
+         -S -s server-address -p port -u url\n   \
+         -h\n\n\
+         Options:\n\
+         Either long or short options are allowed.\n   \
+         --use-ssl         -S       Use SSL connection to remote server.\n\
+         {sni}   \
+         --server          -s       Use the specified remote server address.\n   \
+         --port            -p       Use the specified remote server port.\n   \
+         --url             -u       Use the specified remote server url.\n   \
+         --use-virtualhost -V       Use the specified virtualhost in GET query.\n   \
+         --verbose         -v       Use verbose mode output.\n   \
+         --help            -h       Display this short inlined help screen.\n   \
+         --fwmark          -m       Use the specified FW mark.\n   \
+         --protocol        -P       Use the specified HTTP protocol - '1.0', 1.0c', '1.1'.\n                                \
+         1.0c means 1.0 with 'Connection: close'\n   \
+         --timeout         -t       Timeout in seconds\n"
+    )
+}
+
+const LONG: &[(&str, char, bool)] = &[
+    ("help", 'h', false),
+    ("verbose", 'v', false),
+    ("use-ssl", 'S', false),
+    ("use-sni", 'I', false),
+    ("server", 's', true),
+    ("use-virtualhost", 'V', true),
+    ("port", 'p', true),
+    ("url", 'u', true),
+    ("fwmark", 'm', true),
+    ("protocol", 'P', true),
+    ("timeout", 't', true),
+];
+
+fn takes_arg(c: char) -> Option<bool> {
+    LONG.iter().find(|l| l.1 == c).map(|l| l.2)
+}
+
+/// getopt_long(":hvSs:V:p:u:m:P:t:I") as genhash reads it; messages on stderr, None when the
+/// usage must be shown.
+pub fn parse(args: &[String]) -> Option<Args> {
+    let mut server: Option<IpAddr> = None;
+    let mut port: Option<u16> = None;
+    let mut url: Option<String> = None;
+    let mut a = Args {
+        server: SocketAddr::from(([0, 0, 0, 0], 0)),
+        url: String::new(),
+        ssl: false,
+        sni: false,
+        vhost: None,
+        verbose: false,
+        fwmark: None,
+        protocol: HttpProtocol::V10,
+        timeout: DEFAULT_TIMEOUT,
+    };
+    let mut bad = false;
+    let mut operands = Vec::new();
+    let mut i = 0;
+    // (option letter, its argument) in command-line order.
+    let mut found: Vec<(char, Option<String>)> = Vec::new();
+    while i < args.len() {
+        let w = &args[i];
+        i += 1;
+        if w == "--" {
+            operands.extend(args[i..].iter().cloned());
+            break;
+        }
+        if let Some(body) = w.strip_prefix("--") {
+            let (name, attached) = match body.split_once('=') {
+                Some((n, v)) => (n, Some(v.to_string())),
+                None => (body, None),
+            };
+            let hits: Vec<_> = LONG.iter().filter(|l| l.0.starts_with(name)).collect();
+            let exact = LONG.iter().find(|l| l.0 == name);
+            let Some(&(long, c, has_arg)) = exact.or((hits.len() == 1).then(|| hits[0])) else {
+                eprintln!("Unknown option {w}");
+                bad = true;
+                continue;
+            };
+            let arg = if has_arg {
+                match attached.or_else(|| args.get(i).cloned().inspect(|_| i += 1)) {
+                    Some(v) => Some(v),
+                    None => {
+                        eprintln!("Missing parameter for option --{long}");
+                        bad = true;
+                        continue;
+                    }
+                }
+            } else {
+                None
+            };
+            found.push((c, arg));
+        } else if w.len() > 1 && w.starts_with('-') {
+            let body: Vec<char> = w[1..].chars().collect();
+            let mut k = 0;
+            while k < body.len() {
+                let c = body[k];
+                k += 1;
+                match takes_arg(c) {
+                    None => {
+                        eprintln!("Unknown option -{c}");
+                        bad = true;
+                    }
+                    Some(false) => found.push((c, None)),
+                    Some(true) => {
+                        let rest: String = body[k..].iter().collect();
+                        k = body.len();
+                        let arg = if !rest.is_empty() {
+                            Some(rest)
+                        } else {
+                            args.get(i).cloned().inspect(|_| i += 1)
+                        };
+                        match arg {
+                            Some(v) => found.push((c, Some(v))),
+                            None => {
+                                eprintln!("Missing parameter for option -{c}");
+                                bad = true;
+                            }
+                        }
+                    }
+                }
+            }
+        } else {
+            operands.push(w.clone());
+        }
+    }
+    for (c, arg) in found {
+        let v = arg.unwrap_or_default();
+        match c {
+            'h' => bad = true,
+            'v' => a.verbose = true,
+            'S' => a.ssl = true,
+            'I' => a.sni = true,
+            's' => match v.parse::<IpAddr>() {
+                Ok(ip) => server = Some(ip),
+                Err(_) => {
+                    eprintln!("server should be an IP, not {v}");
+                    return None;
+                }
+            },
+            'V' => a.vhost = Some(v),
+            'p' => match v.parse::<u16>() {
+                Ok(p) if p > 0 && v.bytes().all(|b| b.is_ascii_digit()) => port = Some(p),
+                _ => {
+                    eprintln!("invalid port number '{v}'");
+                    return None;
+                }
+            },
+            'u' => url = Some(v),
+            'm' => match unsigned(&v) {
+                Some(m) => a.fwmark = Some(m),
+                None => {
+                    eprintln!("invalid fwmark '{v}'");
+                    return None;
+                }
+            },
+            'P' => {
+                a.protocol = match v.as_str() {
+                    "1.0" => HttpProtocol::V10,
+                    "1.0c" | "1.0C" => HttpProtocol::V10Close,
+                    "1.1" => HttpProtocol::V11,
+                    _ => {
+                        eprintln!("invalid HTTP protocol version '{v}'");
+                        return None;
+                    }
+                }
+            }
+            't' => match unsigned(&v) {
+                Some(t) => a.timeout = Duration::from_secs(u64::from(t)),
+                None => {
+                    eprintln!("invalid timeout '{v}'");
+                    return None;
+                }
+            },
+            _ => bad = true,
+        }
+    }
+    if bad {
+        return None;
+    }
+    if !operands.is_empty() {
+        eprintln!("Unexpected argument(s): {}", operands.join(" "));
+        return None;
+    }
+    if a.ssl && !cfg!(feature = "tls") {
+        eprintln!("Cannot initialize SSL context.");
+        eprintln!("(this keepalived was built without the tls feature)");
+        return None;
+    }
+    a.server = SocketAddr::new(server?, port?);
+    a.url = url?;
+    Some(a)
+}
+
+/// strtoul after leading blanks, with no sign and nothing after the digits.
+fn unsigned(s: &str) -> Option<u32> {
+    let t = s.trim_start_matches([' ', '\t']);
+    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    t.parse().ok()
+}
+
+pub enum Fetched {
+    Digest([u8; 16]),
+    NoData,
+    /// keepalived's words for what went wrong ("Connection failed", "Timeout WEB read").
+    Failed(&'static str),
+}
+
+/// The HTTP_GET/SSL_GET checker the options describe.
+fn check(a: &Args) -> HttpCheck {
+    HttpCheck {
+        urls: vec![Url {
+            path: a.url.clone(),
+            ..Url::default()
+        }],
+        http_protocol: a.protocol,
+        virtualhost: a.vhost.clone(),
+        enable_sni: a.sni,
+        fast_recovery: false,
+    }
+}
+
+pub fn fetch(a: &Args) -> Fetched {
+    let mut conv = match WebDialog::new(&check(a), a.ssl, a.server, None, None) {
+        Ok(c) => c,
+        Err(_) if a.ssl => return Fetched::Failed("Cannot initialize SSL context."),
+        Err(_) => return Fetched::Failed("Cannot build the request"),
+    };
+    if a.verbose {
+        conv.http_mut().set_tracer(verbose);
+    }
+    conv.reset();
+    let mut sock = match connect(a.server, a.fwmark, a.timeout) {
+        Ok(s) => s,
+        Err(msg) => return Fetched::Failed(msg),
+    };
+    let read_timeout = if a.ssl {
+        "Timeout SSL read"
+    } else {
+        "Timeout HTTP read"
+    };
+    let mut buf = [0u8; 4096];
+    let mut got_any = false;
+    let step = loop {
+        let d: &mut dyn Dialog = &mut conv;
+        while !d.pending().is_empty() {
+            match sock.write(d.pending()) {
+                Ok(n) if n > 0 => d.sent(n),
+                _ => return Fetched::Failed("Cannot send get request to"),
+            }
+        }
+        match sock.read(&mut buf) {
+            Ok(0) => break d.closed(),
+            Ok(n) => {
+                got_any = true;
+                if let s @ Step::Done(_) = d.received(&buf[..n]) {
+                    break s;
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                return Fetched::Failed(if got_any {
+                    read_timeout
+                } else {
+                    "Timeout WEB read"
+                });
+            }
+            Err(_) => return Fetched::Failed("Read error with"),
+        }
+    };
+    let http = conv.http();
+    match (step, http.digest()) {
+        (_, Some(d)) => Fetched::Digest(d),
+        (Step::Done(Verdict::Down(msg)), None) if msg != crate::check::checkers::http::NO_DATA => {
+            Fetched::Failed(msg)
+        }
+        _ => Fetched::NoData,
+    }
+}
+
+/// A blocking TCP connection with keepalived's failure words: the connect itself refused
+/// ("Error connecting"), the server refusing ("Connection failed") or silence.
+fn connect(
+    to: SocketAddr,
+    fwmark: Option<u32>,
+    timeout: Duration,
+) -> Result<TcpStream, &'static str> {
+    let family = if to.is_ipv4() {
+        libc::AF_INET
+    } else {
+        libc::AF_INET6
+    };
+    // SAFETY: plain socket calls on a descriptor we own; `from_raw_fd` takes it over once.
+    let fd = unsafe {
+        libc::socket(
+            family,
+            libc::SOCK_STREAM | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK,
+            0,
+        )
+    };
+    if fd < 0 {
+        return Err("Error connecting");
+    }
+    // SAFETY: fd is a fresh socket nobody else owns.
+    let sock = unsafe { TcpStream::from_raw_fd(fd) };
+    if let Some(mark) = fwmark {
+        // SAFETY: setsockopt with a u32 value of the right size.
+        let r = unsafe {
+            libc::setsockopt(
+                fd,
+                libc::SOL_SOCKET,
+                libc::SO_MARK,
+                (&mark as *const u32).cast(),
+                std::mem::size_of::<u32>() as libc::socklen_t,
+            )
+        };
+        if r != 0 {
+            return Err("Error connecting");
+        }
+    }
+    let (sa, len) = sockaddr(to);
+    // SAFETY: sa is a valid sockaddr of `len` bytes.
+    let r = unsafe { libc::connect(fd, (&sa as *const libc::sockaddr_storage).cast(), len) };
+    if r != 0 && io::Error::last_os_error().raw_os_error() != Some(libc::EINPROGRESS) {
+        return Err("Error connecting");
+    }
+    let mut pfd = libc::pollfd {
+        fd,
+        events: libc::POLLOUT,
+        revents: 0,
+    };
+    let ms = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
+    // SAFETY: one pollfd.
+    let n = unsafe { libc::poll(&mut pfd, 1, ms) };
+    if n == 0 {
+        return Err("Timeout connecting");
+    }
+    match sock.take_error() {
+        Ok(None) if n > 0 => {}
+        Ok(Some(e)) if e.raw_os_error() == Some(libc::ETIMEDOUT) => {
+            return Err("Timeout connecting")
+        }
+        _ => return Err("Connection failed"),
+    }
+    if sock.set_nonblocking(false).is_err()
+        || sock.set_read_timeout(Some(timeout)).is_err()
+        || sock.set_write_timeout(Some(timeout)).is_err()
+    {
+        return Err("Error connecting");
+    }
+    Ok(sock)
+}
+
+fn sockaddr(to: SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
+    // SAFETY: all-zero is a valid sockaddr_storage.
+    let mut ss: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+    let len = match to {
+        SocketAddr::V4(a) => {
+            let sin = libc::sockaddr_in {
+                sin_family: libc::AF_INET as libc::sa_family_t,
+                sin_port: a.port().to_be(),
+                sin_addr: libc::in_addr {
+                    s_addr: u32::from_ne_bytes(a.ip().octets()),
+                },
+                sin_zero: [0; 8],
+            };
+            // SAFETY: sockaddr_in fits in sockaddr_storage.
+            unsafe { std::ptr::write((&mut ss as *mut libc::sockaddr_storage).cast(), sin) };
+            std::mem::size_of::<libc::sockaddr_in>()
+        }
+        SocketAddr::V6(a) => {
+            let sin6 = libc::sockaddr_in6 {
+                sin6_family: libc::AF_INET6 as libc::sa_family_t,
+                sin6_port: a.port().to_be(),
+                sin6_flowinfo: a.flowinfo(),
+                sin6_addr: libc::in6_addr {
+                    s6_addr: a.ip().octets(),
+                },
+                sin6_scope_id: a.scope_id(),
+            };
+            // SAFETY: sockaddr_in6 fits in sockaddr_storage.
+            unsafe { std::ptr::write((&mut ss as *mut libc::sockaddr_storage).cast(), sin6) };
+            std::mem::size_of::<libc::sockaddr_in6>()
+        }
+    };
+    (ss, len as libc::socklen_t)
+}
+
+fn hex(d: &[u8]) -> String {
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+const DELIM_BEGIN: &str = "-----------------------[";
+const DELIM_END: &str = "]-----------------------";
+
+fn delim(title: &str) -> String {
+    format!("{DELIM_BEGIN}{title}{DELIM_END}")
+}
+
+/// genhash -v: keepalived's sections and hex dumps, on stdout as they come.
+fn verbose(t: Trace<'_>) {
+    let stdout = io::stdout();
+    let mut o = stdout.lock();
+    let _ = match t {
+        Trace::HeaderChunk => writeln!(o, "{}", delim("    HTTP Header Buffer    ")),
+        Trace::Header(h) => {
+            let _ = o.write_all(dump(h).as_bytes());
+            let _ = writeln!(o, "{}", delim(" HTTP Header Ascii Buffer "));
+            let _ = o.write_all(h);
+            writeln!(o)
+        }
+        Trace::Body { first, data } => {
+            if first && !data.is_empty() {
+                let _ = writeln!(o, "{}", delim("        HTML Buffer        "));
+            }
+            o.write_all(dump(data).as_bytes())
+        }
+        Trace::Digest(d) => {
+            let _ = writeln!(o, "\n{}", delim("    HTML hash resulting    "));
+            let _ = o.write_all(dump(&d).as_bytes());
+            writeln!(o, "{}", delim(" HTML hash final resulting "))
+        }
+    };
+}
+
+/// keepalived's dump_buffer: decimal offsets, 16 bytes a line split by " -", then the
+/// printable characters.
+pub fn dump(buf: &[u8]) -> String {
+    let mut s = String::with_capacity(buf.len() / 16 * 80 + 80);
+    for (n, line) in buf.chunks(16).enumerate() {
+        s.push_str(&format!("{:04} ", (n * 16) & 0xffff));
+        for i in 0..16 {
+            match line.get(i) {
+                Some(b) => s.push_str(&format!(" {b:02x}")),
+                None => s.push_str("   "),
+            }
+            if i == 7 {
+                s.push_str(" -");
+            }
+        }
+        s.push_str("   ");
+        for i in 0..16 {
+            s.push(match line.get(i) {
+                Some(&b) if (0x20..=0x7e).contains(&b) => b as char,
+                Some(_) => '.',
+                None => ' ',
+            });
+        }
+        s.push('\n');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn options_short_long_and_clustered() {
+        let ssl = parse(&argv(
+            "-vS -s 10.0.0.1 -p80 --url=/x --use-virtualhost www -P 1.1 -t 3 -m 7",
+        ));
+        assert_eq!(
+            ssl.is_some(),
+            cfg!(feature = "tls"),
+            "-S needs the tls feature"
+        );
+        let a = parse(&argv(
+            "-v -s 10.0.0.1 -p80 --url=/x --use-virt www -P 1.0C -t 3 -m 7",
+        ))
+        .unwrap();
+        assert_eq!(a.server, "10.0.0.1:80".parse().unwrap());
+        assert_eq!(a.url, "/x");
+        assert_eq!(a.vhost.as_deref(), Some("www"));
+        assert_eq!(a.protocol, HttpProtocol::V10Close);
+        assert_eq!(a.timeout, Duration::from_secs(3));
+        assert_eq!(a.fwmark, Some(7));
+        assert!(a.verbose);
+        let a = parse(&argv("-s ::1 -p 8080 -u /a -u /b")).unwrap();
+        assert_eq!(a.server, "[::1]:8080".parse().unwrap());
+        assert_eq!(a.url, "/b", "the last -u wins, as in keepalived");
+    }
+
+    #[test]
+    fn bad_options_are_refused() {
+        for bad in [
+            "-s www.example.org -p 80 -u /",
+            "-s 10.0.0.1 -p 0 -u /",
+            "-s 10.0.0.1 -p 80x -u /",
+            "-s 10.0.0.1 -p 80",
+            "-s 10.0.0.1 -p 80 -u / -P 2.0",
+            "-s 10.0.0.1 -p 80 -u / -t -1",
+            "-s 10.0.0.1 -p 80 -u / extra",
+            "-s 10.0.0.1 -p 80 -u / -x",
+            "-s 10.0.0.1 -p 80 -u / -h",
+            "-s 10.0.0.1 -p 80 -u",
+        ] {
+            assert_eq!(parse(&argv(bad)), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn usage_names_the_mode() {
+        assert!(usage("genhash", true).starts_with("Usage: genhash COMMAND [OPTIONS]\n"));
+        assert!(usage("/sbin/keepalived", false)
+            .starts_with("Usage: /sbin/keepalived --genhash COMMAND [OPTIONS]\n"));
+    }
+
+    #[test]
+    fn genhash_is_found_among_keepalived_options() {
+        assert_eq!(requested(&argv("keepalived -T -s x")), Some(1));
+        assert_eq!(requested(&argv("keepalived -n --genhash")), Some(2));
+        assert_eq!(requested(&argv("keepalived -n -l")), None);
+    }
+
+    #[test]
+    fn dump_is_keepalived_s_layout() {
+        // From keepalived genhash -v on "hello world\n".
+        assert_eq!(
+            dump(b"hello world\n"),
+            "0000  68 65 6c 6c 6f 20 77 6f - 72 6c 64 0a               hello world.    \n"
+        );
+        let d: Vec<u8> = (0..17).collect();
+        assert_eq!(
+            dump(&d).lines().nth(1).unwrap(),
+            "0016  10                      -                           .               "
+        );
+    }
+}

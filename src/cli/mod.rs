@@ -332,7 +332,7 @@ fn apply(o: &mut Options, f: Found<Opt>) -> Result<(), UsageError> {
         Opt::Help => o.mode = Mode::Help,
         Opt::Genhash => {
             return Err(UsageError(
-                "genhash: not implemented yet in this build".to_string(),
+                "genhash: give -T/--genhash as an argument of its own".to_string(),
             ))
         }
         Opt::Unsupported => {

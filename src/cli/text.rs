@@ -54,7 +54,10 @@ const USAGE: &[(&str, &str)] = &[
         "Parent pid file (default /run/keepalived.pid)",
     ),
     ("-r, --vrrp_pid=FILE", "VRRP child pid file"),
-    ("-T, --genhash", "genhash mode (not in this build yet)"),
+    (
+        "-T, --genhash",
+        "Enter into genhash utility mode (this should be the first option used).",
+    ),
     ("-c, --checkers_pid=FILE", "Checker child pid file"),
     (
         "-a, --address-monitoring",

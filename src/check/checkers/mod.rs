@@ -7,6 +7,12 @@
 //! checker keeps one dialog for its life and resets it before every check, so checks do not
 //! allocate.
 
+pub mod dns;
+pub mod http;
+pub mod smtp;
+#[cfg(feature = "tls")]
+pub mod ssl;
+
 /// How one check ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {

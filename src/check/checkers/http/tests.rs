@@ -1,0 +1,371 @@
+use super::*;
+
+/// python3 -m http.server answering GET /index.html ("hello world\n").
+const PY_OK: &[u8] = include_bytes!("../testdata/http_python_index.bin");
+/// The same server answering a missing file.
+const PY_404: &[u8] = include_bytes!("../testdata/http_python_404.bin");
+/// md5sum of "hello world\n".
+const HELLO_MD5: &str = "6f5902ac237024bdd0c176cb93063dc4";
+
+fn hex(d: [u8; 16]) -> String {
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(s: &str) -> [u8; 16] {
+    let mut d = [0; 16];
+    for (i, b) in d.iter_mut().enumerate() {
+        *b = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap();
+    }
+    d
+}
+
+fn url(path: &str) -> Url {
+    Url {
+        path: path.into(),
+        ..Url::default()
+    }
+}
+
+fn check(urls: Vec<Url>) -> HttpCheck {
+    HttpCheck {
+        urls,
+        ..HttpCheck::default()
+    }
+}
+
+fn server() -> SocketAddr {
+    "127.0.0.1:18080".parse().unwrap()
+}
+
+fn dialog(c: &HttpCheck) -> HttpDialog {
+    HttpDialog::new(c, server(), None).unwrap()
+}
+
+/// Feeds `resp` in chunks of `chunk` bytes, then the close; the verdict.
+fn run(d: &mut HttpDialog, resp: &[u8], chunk: usize) -> Verdict {
+    d.reset();
+    let n = d.pending().len();
+    d.sent(n);
+    assert!(d.pending().is_empty());
+    for c in resp.chunks(chunk) {
+        if let Step::Done(v) = d.received(c) {
+            return v;
+        }
+    }
+    match d.closed() {
+        Step::Done(v) => v,
+        Step::Continue => panic!("no verdict after close"),
+    }
+}
+
+#[test]
+fn request_is_keepalived_s_get() {
+    let c = check(vec![url("/index.html")]);
+    let d = dialog(&c);
+    assert_eq!(
+        d.pending(),
+        b"GET /index.html HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nHost: 127.0.0.1:18080\r\n\r\n"
+    );
+}
+
+#[test]
+fn request_protocols_and_hosts() {
+    let v6: SocketAddr = "[2001:db8::1]:8443".parse().unwrap();
+    assert_eq!(
+        request("/", HttpProtocol::V11, None, v6),
+        "GET / HTTP/1.1\r\nUser-Agent: KeepAliveClient\r\nConnection: close\r\nHost: [2001:db8::1]:8443\r\n\r\n"
+    );
+    assert_eq!(
+        request("/x", HttpProtocol::V10Close, Some("www.example.org"), server()),
+        "GET /x HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nConnection: close\r\nHost: www.example.org\r\n\r\n"
+    );
+}
+
+#[test]
+fn virtualhost_precedence_url_then_checker_then_server() {
+    let mut u1 = url("/a");
+    u1.virtualhost = Some("url.example".into());
+    let c = HttpCheck {
+        urls: vec![u1, url("/b")],
+        virtualhost: Some("checker.example".into()),
+        ..HttpCheck::default()
+    };
+    let mut d = HttpDialog::new(&c, server(), Some("rs.example")).unwrap();
+    assert!(String::from_utf8_lossy(d.pending()).contains("Host: url.example\r\n"));
+    d.select(1);
+    assert!(String::from_utf8_lossy(d.pending()).contains("Host: checker.example\r\n"));
+    let c = check(vec![url("/")]);
+    let d = HttpDialog::new(&c, server(), Some("rs.example")).unwrap();
+    assert!(String::from_utf8_lossy(d.pending()).contains("Host: rs.example\r\n"));
+}
+
+#[test]
+fn partial_send_leaves_the_rest_pending() {
+    let c = check(vec![url("/index.html")]);
+    let mut d = dialog(&c);
+    let all = d.pending().to_vec();
+    d.sent(10);
+    assert_eq!(d.pending(), &all[10..]);
+    d.reset();
+    assert_eq!(d.pending(), &all[..]);
+}
+
+#[test]
+fn python_answer_is_up_with_its_digest_whatever_the_chunking() {
+    let mut u = url("/index.html");
+    u.digest = Some(unhex(HELLO_MD5));
+    let c = check(vec![u]);
+    let mut d = dialog(&c);
+    for chunk in [1, 2, 3, 7, 64, 4096] {
+        assert_eq!(run(&mut d, PY_OK, chunk), Verdict::Up, "chunk {chunk}");
+        assert_eq!(hex(d.digest().unwrap()), HELLO_MD5, "chunk {chunk}");
+        assert_eq!(d.status(), 200);
+    }
+}
+
+#[test]
+fn success_kind_names_the_last_test_applied() {
+    let mut u = url("/");
+    assert_eq!(
+        dialog(&check(vec![u.clone()])).success_kind(),
+        "HTTP status code"
+    );
+    u.digest = Some([0; 16]);
+    assert_eq!(dialog(&check(vec![u.clone()])).success_kind(), "MD5 digest");
+    u.regex = Some("x".into());
+    assert_eq!(dialog(&check(vec![u])).success_kind(), "Regex match");
+}
+
+#[test]
+fn wrong_digest_is_down() {
+    let mut u = url("/index.html");
+    u.digest = Some([0; 16]);
+    let mut d = dialog(&check(vec![u]));
+    assert_eq!(run(&mut d, PY_OK, 100), Verdict::Down(DIGEST_ERROR));
+}
+
+#[test]
+fn status_404_is_down_by_default_and_up_when_listed() {
+    let mut d = dialog(&check(vec![url("/nope")]));
+    assert_eq!(run(&mut d, PY_404, 50), Verdict::Down(STATUS_ERROR));
+    assert_eq!(d.status(), 404);
+    let mut u = url("/nope");
+    u.status_codes = vec![(200, 200), (400, 404)];
+    let mut d = dialog(&check(vec![u]));
+    assert_eq!(run(&mut d, PY_404, 50), Verdict::Up);
+    // A listed code replaces the 200-299 default.
+    let mut u = url("/index.html");
+    u.status_codes = vec![(404, 404)];
+    let mut d = dialog(&check(vec![u]));
+    assert_eq!(run(&mut d, PY_OK, 50), Verdict::Down(STATUS_ERROR));
+}
+
+#[test]
+fn status_and_digest_must_both_pass() {
+    let mut u = url("/nope");
+    u.status_codes = vec![(404, 404)];
+    u.digest = Some(unhex(HELLO_MD5));
+    let mut d = dialog(&check(vec![u]));
+    assert_eq!(run(&mut d, PY_404, 50), Verdict::Down(DIGEST_ERROR));
+}
+
+#[test]
+fn nothing_or_no_header_end_is_no_data() {
+    let mut d = dialog(&check(vec![url("/")]));
+    assert_eq!(run(&mut d, b"", 1), Verdict::Down(NO_DATA));
+    assert_eq!(
+        run(&mut d, b"HTTP/1.0 200 OK\r\nServer: x\r\n", 5),
+        Verdict::Down(NO_DATA)
+    );
+    assert_eq!(d.digest(), None);
+}
+
+#[test]
+fn oversized_header_fails_without_waiting_for_close() {
+    let mut d = dialog(&check(vec![url("/")]));
+    d.reset();
+    let mut long = b"HTTP/1.0 200 OK\r\nX: ".to_vec();
+    long.resize(MAX_HEADER + 10, b'a');
+    assert_eq!(
+        d.received(&long),
+        Step::Done(Verdict::Down(HEADER_TOO_LONG))
+    );
+}
+
+#[test]
+fn body_is_hashed_up_to_content_length_and_done_there() {
+    let mut d = dialog(&check(vec![url("/")]));
+    d.reset();
+    let resp = b"HTTP/1.1 200 OK\r\ncontent-length: 12\r\n\r\nhello world\ntrailing junk";
+    assert_eq!(d.received(resp), Step::Done(Verdict::Up));
+    assert_eq!(hex(d.digest().unwrap()), HELLO_MD5);
+}
+
+#[test]
+fn without_content_length_the_body_runs_to_close() {
+    let mut d = dialog(&check(vec![url("/")]));
+    d.reset();
+    assert_eq!(d.received(b"HTTP/1.0 200 OK\r\n\r\nhello "), Step::Continue);
+    assert_eq!(d.received(b"world\n"), Step::Continue);
+    assert_eq!(d.closed(), Step::Done(Verdict::Up));
+    assert_eq!(hex(d.digest().unwrap()), HELLO_MD5);
+}
+
+#[test]
+fn empty_body_digest_is_md5_of_nothing() {
+    let mut d = dialog(&check(vec![url("/")]));
+    assert_eq!(
+        run(&mut d, b"HTTP/1.0 204 No Content\r\n\r\n", 4),
+        Verdict::Up
+    );
+    assert_eq!(hex(d.digest().unwrap()), "d41d8cd98f00b204e9800998ecf8427e");
+}
+
+#[test]
+fn status_line_forms() {
+    assert_eq!(status_code(b"HTTP/1.0 200 OK\r\n"), 200);
+    assert_eq!(status_code(b"HTTP/1.1 503\r\n"), 503);
+    assert_eq!(status_code(b"HTTP/1.1 2000 OK\r\n"), 0);
+    assert_eq!(status_code(b"HTTP/1.1 20 OK\r\n"), 0);
+    assert_eq!(status_code(b"garbage\r\n"), 0);
+    assert_eq!(
+        content_length(b"HTTP/1.0 200 OK\r\nContent-Length:  335 \r\n\r\n"),
+        Some(335)
+    );
+    assert_eq!(
+        content_length(b"HTTP/1.0 200 OK\r\nContent-Length: x\r\n\r\n"),
+        None
+    );
+    // Only header lines count, not the status line.
+    assert_eq!(content_length(b"Content-Length: 3\r\n\r\n"), None);
+}
+
+#[test]
+fn literal_regex_across_chunks_and_no_match() {
+    let mut u = url("/");
+    u.regex = Some("wor\\.ld".into());
+    let mut d = dialog(&check(vec![u.clone()]));
+    let resp = b"HTTP/1.0 200 OK\r\n\r\nhello wowor.ld\n";
+    for chunk in 1..8 {
+        assert_eq!(run(&mut d, resp, chunk), Verdict::Up, "chunk {chunk}");
+    }
+    assert_eq!(run(&mut d, PY_OK, 3), Verdict::Down(REGEX_ERROR));
+    u.regex_no_match = true;
+    let mut d = dialog(&check(vec![u]));
+    assert_eq!(run(&mut d, PY_OK, 3), Verdict::Up);
+    assert_eq!(run(&mut d, resp, 3), Verdict::Down(REGEX_ERROR));
+}
+
+#[test]
+fn regex_options_are_refused_by_name() {
+    let mut u = url("/health");
+    u.regex = Some("ok".into());
+    u.regex_options = vec!["caseless".into()];
+    let e = HttpDialog::new(&check(vec![u]), server(), None).unwrap_err();
+    assert!(e.to_string().contains("regex_options 'caseless'"), "{e}");
+}
+
+#[test]
+fn a_real_regex_is_refused_by_name() {
+    let mut u = url("/health");
+    u.regex = Some("^OK.*".into());
+    let e = HttpDialog::new(&check(vec![u]), server(), None).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "url /health: regex '^OK.*' is not plain text; this build matches literal text only"
+    );
+}
+
+#[test]
+fn streaming_search_falls_back_on_partial_matches() {
+    assert_eq!(find_streaming(b"aab", 0, b"aaab"), (3, Some(4)));
+    let (at, found) = find_streaming(b"abcabd", 0, b"xxabcab");
+    assert_eq!(found, None);
+    assert_eq!(find_streaming(b"abcabd", at, b"d"), (6, Some(1)));
+}
+
+#[test]
+fn regex_offsets_bound_where_a_match_may_start() {
+    // "OK" at body offsets 0 and 10.
+    let resp = b"HTTP/1.0 200 OK\r\n\r\nOK........OK";
+    let mut u = url("/");
+    u.regex = Some("OK".into());
+    u.regex_min_offset = Some(1);
+    let mut d = dialog(&check(vec![u.clone()]));
+    for chunk in [1, 3, 100] {
+        assert_eq!(run(&mut d, resp, chunk), Verdict::Up, "chunk {chunk}");
+    }
+    u.regex_min_offset = Some(11);
+    let mut d = dialog(&check(vec![u.clone()]));
+    assert_eq!(run(&mut d, resp, 4), Verdict::Down(REGEX_ERROR));
+    u.regex_min_offset = Some(1);
+    u.regex_max_offset = Some(10);
+    let mut d = dialog(&check(vec![u.clone()]));
+    assert_eq!(run(&mut d, resp, 4), Verdict::Down(REGEX_ERROR));
+    u.regex_max_offset = Some(11);
+    let mut d = dialog(&check(vec![u]));
+    assert_eq!(run(&mut d, resp, 4), Verdict::Up);
+}
+
+thread_local! {
+    static SEEN: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn record(t: Trace<'_>) {
+    let e = match t {
+        Trace::HeaderChunk => "chunk".to_string(),
+        Trace::Header(h) => format!("header {}", h.len()),
+        Trace::Body { first, data } => format!("body {first} {:?}", String::from_utf8_lossy(data)),
+        Trace::Digest(d) => format!("digest {}", hex(d)),
+    };
+    SEEN.with(|s| s.borrow_mut().push(e));
+}
+
+#[test]
+fn tracer_sees_header_body_and_digest() {
+    let mut d = dialog(&check(vec![url("/")]));
+    d.set_tracer(record);
+    d.reset();
+    d.received(b"HTTP/1.0 200 OK\r\n\r");
+    d.received(b"\nhello ");
+    d.received(b"world\n");
+    d.closed();
+    let seen = SEEN.with(|s| s.take());
+    assert_eq!(
+        seen,
+        [
+            "chunk",
+            "chunk",
+            "header 19",
+            "body true \"hello \"",
+            "body false \"world\\n\"",
+            &format!("digest {HELLO_MD5}"),
+        ]
+    );
+    assert_eq!(d.header().unwrap(), b"HTTP/1.0 200 OK\r\n\r\n");
+}
+
+#[test]
+fn web_dialog_host_is_rs_then_vs_and_ssl_needs_the_feature() {
+    let c = check(vec![url("/")]);
+    let w = WebDialog::new(&c, false, server(), Some("rs.test"), Some("vs.test")).unwrap();
+    assert!(String::from_utf8_lossy(w.pending()).contains("Host: rs.test\r\n"));
+    let w = WebDialog::new(&c, false, server(), None, Some("vs.test")).unwrap();
+    assert!(String::from_utf8_lossy(w.pending()).contains("Host: vs.test\r\n"));
+    let ssl = WebDialog::new(&c, true, server(), None, None);
+    if cfg!(feature = "tls") {
+        let mut w = ssl.unwrap();
+        assert_eq!(w.http().path(), "/");
+        // A TLS ClientHello (handshake record) goes first, not the GET.
+        assert_eq!(w.pending().first(), Some(&0x16));
+        assert_eq!(
+            w.closed(),
+            Step::Done(Verdict::Down(
+                "SSL handshake/communication error connecting to"
+            ))
+        );
+    } else {
+        let e = ssl.err().unwrap();
+        assert!(e.contains("cargo feature tls"), "{e}");
+    }
+}
