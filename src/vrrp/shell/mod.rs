@@ -65,6 +65,9 @@ pub struct Shell<'o> {
     tx_buf: Box<[u8; TX_BUF_LEN]>,
     /// Allocations made while writing the stats and data files, left out of the footer count.
     alloc_excluded: u64,
+    groups: Vec<crate::vrrp::sync::SyncGroup>,
+    fifos: fifo::Fifos,
+    notes: notify::NotifyScripts,
     stop: bool,
 }
 
@@ -102,6 +105,9 @@ impl<'o> Shell<'o> {
             rx_buf: Box::new([0; RX_BUF_LEN]),
             tx_buf: Box::new([0; TX_BUF_LEN]),
             alloc_excluded: 0,
+            groups: Vec::new(),
+            fifos: fifo::Fifos::default(),
+            notes: notify::NotifyScripts::default(),
             stop: false,
         })
     }
@@ -114,10 +120,14 @@ impl<'o> Shell<'o> {
             }
         }
         self.pool.register_new(lp, SOCK_TOKEN_BASE);
+        self.sync_build();
+        self.notify_setup(lp);
+        self.sync_prepare_start(lp);
         let delay = self.cfg.global.startup_delay();
         for i in 0..self.insts.len() {
             self.start_one(lp, i, delay);
         }
+        self.sync_finish_start(lp);
     }
 
     /// Starts instance `i`; `delay` is vrrp_startup_delay (at process start only).
@@ -147,6 +157,8 @@ impl<'o> Shell<'o> {
         for i in 0..self.insts.len() {
             self.stop_one(lp, i);
         }
+        self.sync_stop(lp);
+        self.notify_shutdown(lp);
         self.insts.clear();
         self.pool.close_unused(lp, |_| false);
     }
@@ -173,7 +185,9 @@ impl<'o> Shell<'o> {
             let to = new_prints.iter().position(|(n, p)| n == name && p == print);
             keep.push(to);
             if to.is_none() {
+                self.notes.deleting = Some(i);
                 self.stop_one(lp, i);
+                self.notes.deleting = None;
             }
         }
         let mut kept: Vec<Option<Inst>> = (0..new.vrrp.instances.len()).map(|_| None).collect();
@@ -212,10 +226,19 @@ impl<'o> Shell<'o> {
                 self.rearm(lp, i);
             }
         }
+        self.sync_reload();
+    }
+
+    /// Carries out `acts` of instance `i` (less the notifies its sync group drops), then
+    /// what its sync group does about them.
+    fn apply(&mut self, lp: &mut EventLoop, i: usize, acts: &Actions) {
+        let acts = self.sync_filter(i, acts);
+        self.apply_acts(lp, i, &acts);
+        self.sync_after(lp, i, &acts);
     }
 
     /// Carries out `acts` of instance `i`, then re-arms its timer.
-    fn apply(&mut self, lp: &mut EventLoop, i: usize, acts: &Actions) {
+    fn apply_acts(&mut self, lp: &mut EventLoop, i: usize, acts: &Actions) {
         // keepalived logs a new state before what it does on entering it, except at start
         // into BACKUP, where leftover VIPs go first.
         for a in acts.iter() {
