@@ -154,6 +154,8 @@ impl<'o> Shell<'o> {
 
     /// Stops every instance and closes their sockets.
     fn stop_all(&mut self, lp: &mut EventLoop) {
+        // keepalived kills running scripts (the FIFO readers too) before the STOP notifies.
+        self.scripts.kill_all();
         for i in 0..self.insts.len() {
             self.stop_one(lp, i);
         }
