@@ -117,13 +117,30 @@ impl Shell<'_> {
         d
     }
 
-    /// Checks `argv` (once per command line) and returns what to run, as whom.
-    fn checked(&mut self, key: &str, argv: &[String], what: &str) -> (Checked, Verdict) {
-        if let Some((_, c)) = self.notes.checked.iter().find(|(k, _)| k == key) {
+    /// Checks `argv` (once per command line and user) and returns what to run, as whom.
+    fn checked(
+        &mut self,
+        key: &str,
+        argv: &[String],
+        run_as: Option<&(String, Option<String>)>,
+        what: &str,
+    ) -> (Checked, Verdict) {
+        let key = format!("{key}|{run_as:?}");
+        if let Some((_, c)) = self.notes.checked.iter().find(|(k, _)| *k == key) {
             return (c.clone(), Verdict::default());
         }
         let mut argv = argv.to_vec();
-        let (c, v) = match (argv.first().cloned(), self.default_user()) {
+        let user = match run_as {
+            Some((u, g)) => match script::resolve_user(u, g.as_deref()) {
+                Ok(ids) => Some(ids),
+                Err(e) => {
+                    warn!("Script user '{u}': {e}");
+                    None
+                }
+            },
+            None => self.default_user(),
+        };
+        let (c, v) = match (argv.first().cloned(), user) {
             (None, _) => (None, Verdict::default()),
             (Some(a0), None) => {
                 info!("Failed to set default user for {what} script {a0} - ignoring");
@@ -140,7 +157,7 @@ impl Shell<'_> {
                 }
             }
         };
-        self.notes.checked.push((key.to_string(), c.clone()));
+        self.notes.checked.push((key, c.clone()));
         (c, v)
     }
 
@@ -156,7 +173,7 @@ impl Shell<'_> {
         }
         let mut all = Verdict::default();
         for c in &cmds {
-            let (_, v) = self.checked(&c.cmd, &c.argv, "notify");
+            let (_, v) = self.checked(&c.cmd, &c.argv, c.run_as.as_ref(), "notify");
             all.merge(v);
         }
         let fifos = [
@@ -164,8 +181,8 @@ impl Shell<'_> {
             (self.cfg.global.fifos.vrrp.clone(), "vrrp_"),
         ];
         for (f, _) in &fifos {
-            if let (Some(_), Some((argv, _))) = (&f.name, &f.script) {
-                let (_, v) = self.checked(&argv.join(" "), argv, "notify_fifo");
+            if let (Some(_), Some((argv, user))) = (&f.name, &f.script) {
+                let (_, v) = self.checked(&argv.join(" "), argv, user.as_ref(), "notify_fifo");
                 all.merge(v);
             }
         }
@@ -186,10 +203,12 @@ impl Shell<'_> {
                 readers.push(argv)
             });
             self.fifos = fifos;
+            let user = f.script.as_ref().and_then(|(_, u)| u.clone());
             for argv in readers {
                 // The key is the command without the FIFO name, as checked above.
                 let key = argv[..argv.len() - 1].join(" ");
-                if let (Some((argv0, uid, gid)), _) = self.checked(&key, &argv, "notify_fifo") {
+                let checked = self.checked(&key, &argv, user.as_ref(), "notify_fifo");
+                if let (Some((argv0, uid, gid)), _) = checked {
                     let mut run = argv0;
                     if let Some(name) = argv.last() {
                         run.push(name.clone());
@@ -278,7 +297,8 @@ impl Shell<'_> {
     }
 
     fn run_script(&mut self, lp: &mut EventLoop, cmd: &ScriptCmd, extra: &[String], who: &str) {
-        let (Some((mut argv, uid, gid)), _) = self.checked(&cmd.cmd, &cmd.argv, "notify") else {
+        let checked = self.checked(&cmd.cmd, &cmd.argv, cmd.run_as.as_ref(), "notify");
+        let (Some((mut argv, uid, gid)), _) = checked else {
             return;
         };
         argv.extend(extra.iter().cloned());
