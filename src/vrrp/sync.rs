@@ -6,6 +6,7 @@
 //! - a MASTER member going BACKUP takes the others to BACKUP;
 //! - the first member with a fault of its own (link, weight-0 tracker) takes the others to
 //!   FAULT; they leave FAULT only when the last faulted member recovers;
+//! - a MASTER member hearing a lower priority advert re-sends every member's gratuitous ARPs;
 //! - each group move logs `VRRP_Group(NAME) Syncing instances to STATE state` and sends the
 //!   group's notifies once; an instance moved into the state its group is already in does not
 //!   notify again (send_instance_notifies).
@@ -191,6 +192,10 @@ impl SyncGroup {
                 } else if ms.fsm(inst).state() == State::Backup {
                     self.sync_backup(ms, inst, now, &mut out);
                 }
+            }
+        } else if acts.contains(&Action::NotifyMasterRxLowerPri) {
+            for j in self.others(inst) {
+                self.member(ms, j, &mut out, |f| f.sync_lower_prio_garps(now));
             }
         } else {
             // keepalived's VRRP_TSM table: x -> MASTER syncs MASTER, MASTER -> BACKUP syncs BACKUP.

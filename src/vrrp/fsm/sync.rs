@@ -102,6 +102,24 @@ impl Fsm {
         acts
     }
 
+    /// Another member, MASTER, heard a lower priority advert: keepalived re-sends this
+    /// member's gratuitous ARPs too (its garp_lower_prio_repeat, and the delayed set).
+    pub fn sync_lower_prio_garps(&mut self, now: Micros) -> Actions {
+        let mut acts = Actions::new();
+        let rep = self.cfg.garp_lower_prio_repeat;
+        if rep == 0 {
+            return acts;
+        }
+        if self.vipset {
+            push(&mut acts, Action::SendGarps { repeat: rep });
+        }
+        if self.cfg.garp_lower_prio_delay.0 != 0 {
+            self.garp_lower_prio
+                .push(now + self.cfg.garp_lower_prio_delay);
+        }
+        acts
+    }
+
     /// vrrp_state_leave_fault towards BACKUP for a member the group takes out of FAULT.
     fn leave_fault_sync(&mut self, acts: &mut Actions, now: Micros) {
         let from = self.state;

@@ -275,3 +275,22 @@ fn stopping_a_master_does_not_move_the_others() {
     r.input(0, 5 * S, |f, n| f.stop(n));
     assert_eq!(r.states(), vec![State::Stop, Master]);
 }
+
+#[test]
+fn a_lower_priority_advert_re_sends_every_members_garps() {
+    let mut r = Router::new(&[100, 100]);
+    r.start(0);
+    r.run_until(DOWN_100);
+    assert_eq!(r.states(), vec![Master, Master]);
+    let acts = r.fsms[0].on_advert(t(DOWN_100 + S / 2), &adv(50));
+    let acts = r.group.filter(0, &acts);
+    assert!(acts.contains(&Action::NotifyMasterRxLowerPri));
+    let outs = r.group.after(&mut r.fsms, 0, &acts, t(DOWN_100 + S / 2));
+    assert_eq!(
+        outs,
+        vec![Out::Member {
+            inst: 1,
+            acts: [Action::SendGarps { repeat: 5 }].into_iter().collect()
+        }]
+    );
+}
