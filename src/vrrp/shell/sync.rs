@@ -65,10 +65,24 @@ impl Shell<'_> {
     }
 
     /// After a reload: groups rebuilt over the instances as they now run, without notifies.
+    /// With `fifo_write_vrrp_states_on_reload`, every group's then every instance's state goes
+    /// to the FIFOs again (keepalived's vrrp_init_state on reload).
     pub(super) fn sync_reload(&mut self) {
         self.sync_build();
         for g in &mut self.groups {
             g.adopt(&mut self.insts);
+        }
+        if !self.cfg.global.fifos.write_vrrp_states_on_reload {
+            return;
+        }
+        for g in &self.groups {
+            self.fifos.line("GROUP", &g.name, g.state().name(), 0);
+        }
+        for inst in &self.insts {
+            let f = &inst.fsm;
+            let state = f.state().name();
+            self.fifos
+                .line("INSTANCE", &inst.name, state, f.effective_priority());
         }
     }
 
