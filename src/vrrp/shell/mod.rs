@@ -221,6 +221,7 @@ impl<'o> Shell<'o> {
         let used: Vec<usize> = self.insts.iter().map(|x| x.sock).collect();
         self.pool.close_unused(lp, |i| used.contains(&i));
         self.pool.register_new(lp, SOCK_TOKEN_BASE);
+        self.sync_reload();
         for i in 0..self.insts.len() {
             if fresh.contains(&i) {
                 self.start_one(lp, i, Micros::ZERO);
@@ -228,7 +229,6 @@ impl<'o> Shell<'o> {
                 self.rearm(lp, i);
             }
         }
-        self.sync_reload();
     }
 
     /// Carries out `acts` of instance `i` (less the notifies its sync group drops), then
