@@ -235,3 +235,79 @@ fn script_security_refuses_a_world_writable_script() {
     );
     assert!(!r1.log().contains("SECURITY VIOLATION"), "{report}");
 }
+
+/// The one file in the lab directory named `prefix*suffix`.
+fn lab_file(lab: &Lab, prefix: &str, suffix: &str) -> std::path::PathBuf {
+    let found: Vec<_> = std::fs::read_dir(lab.dir())
+        .expect("lab dir")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            let n = p.file_name().unwrap_or_default().to_string_lossy();
+            n.starts_with(prefix) && n.ends_with(suffix)
+        })
+        .collect();
+    assert_eq!(found.len(), 1, "{prefix}*{suffix}: {found:?}");
+    found[0].clone()
+}
+
+/// A reload that removes two instances: the one with `notify_deleted` reports DELETED, the
+/// other FAULT (keepalived's older way); the instance kept says nothing.
+#[test]
+fn reload_reports_removed_instances_as_deleted() {
+    let test = "reload_reports_removed_instances_as_deleted";
+    if !ready(test) {
+        return;
+    }
+    let mut lab = one_link(test);
+    let out = lab.dir().join("script.out");
+    let log_sh = script(
+        &lab,
+        "log.sh",
+        &format!("echo \"$*\" >> {}", out.display()),
+        0o755,
+    );
+    let inst = |n: u8, extra: &str| {
+        format!(
+            "vrrp_instance VI_{n} {{\n  interface eth0\n  virtual_router_id 5{n}\n  priority 100\n  \
+             advert_int 1\n  virtual_ipaddress {{\n    10.7.0.10{n}/24\n  }}\n  notify {log_sh}\n{extra}}}\n"
+        )
+    };
+    let head = "global_defs {\n  enable_script_security\n  script_user root\n}\n";
+    let full = format!(
+        "{head}{}{}{}",
+        inst(1, ""),
+        inst(2, "  notify_deleted\n"),
+        inst(3, "")
+    );
+    let r1 = Router::start(&mut lab, "r1", &ours(), &full);
+    wait_lines(&out, 6, DOWN_50 + MARGIN, &r1);
+    assert!(r1.holds_vip("10.7.0.102") && r1.holds_vip("10.7.0.103"));
+    std::fs::write(
+        lab_file(&lab, "r1-", ".conf"),
+        format!("{head}{}", inst(1, "")),
+    )
+    .expect("conf");
+    let pid: i32 = std::fs::read_to_string(lab_file(&lab, "r1-", "-main.pid"))
+        .expect("pidfile")
+        .trim()
+        .parse()
+        .expect("pid");
+    // SAFETY: kill(2) on the daemon this test started.
+    unsafe { libc::kill(pid, libc::SIGHUP) };
+    let got = wait_lines(&out, 8, MARGIN + MARGIN, &r1);
+    assert_eq!(
+        sorted(&got[6..]),
+        strs(&["INSTANCE VI_2 DELETED 100", "INSTANCE VI_3 FAULT 100"])
+    );
+    let gone = wait_until(MARGIN, || {
+        !r1.holds_vip("10.7.0.102") && !r1.holds_vip("10.7.0.103") && r1.holds_vip("10.7.0.101")
+    });
+    assert!(
+        gone,
+        "removed instances' VIPs should go\n{}",
+        tail(&r1.log())
+    );
+    std::thread::sleep(MARGIN);
+    assert_eq!(lines(&out).len(), 8, "{:?}", lines(&out));
+}
