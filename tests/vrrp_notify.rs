@@ -311,3 +311,71 @@ fn reload_reports_removed_instances_as_deleted() {
     std::thread::sleep(MARGIN);
     assert_eq!(lines(&out).len(), 8, "{:?}", lines(&out));
 }
+
+/// A one-way split brain: r2 (priority 100) sends unicast adverts to r1 but hears nothing back
+/// (r1 sends to an address nobody has). r1 (200) becomes MASTER anyway and then hears r2's lower
+/// priority adverts: it runs notify_master_rx_lower_pri and writes MASTER_RX_LOWER_PRI to the FIFO.
+#[test]
+fn master_hearing_a_lower_priority_advert_notifies() {
+    let test = "master_hearing_a_lower_priority_advert_notifies";
+    if !ready(test) {
+        return;
+    }
+    let mut lab = one_link(test);
+    let dir = lab.dir().to_path_buf();
+    let fifo_out = dir.join("fifo.out");
+    let lower_out = dir.join("lower.out");
+    let reader = script(
+        &lab,
+        "reader.sh",
+        &format!(
+            "while IFS= read -r l; do echo \"$l\" >> {}; done < \"$1\"",
+            fifo_out.display()
+        ),
+        0o755,
+    );
+    let lower = script(
+        &lab,
+        "lower.sh",
+        &format!("echo \"$*\" >> {}", lower_out.display()),
+        0o755,
+    );
+    let conf = |prio: u8, src: &str, peer: &str, extra: &str| {
+        format!(
+            "global_defs {{\n  enable_script_security\n  script_user root\n{extra}}}\n\
+             vrrp_instance VI_1 {{\n  interface eth0\n  virtual_router_id 51\n  priority {prio}\n  \
+             advert_int 1\n  unicast_src_ip {src}\n  unicast_peer {{\n    {peer}\n  }}\n  \
+             virtual_ipaddress {{\n    10.7.0.100/24\n  }}\n  \
+             notify_master_rx_lower_pri \"{lower} lower VI_1\"\n}}\n"
+        )
+    };
+    let fifo = dir.join("r1.fifo");
+    let r1_extra = format!(
+        "  vrrp_notify_fifo {}\n  vrrp_notify_fifo_script {reader}\n",
+        fifo.display()
+    );
+    let r2 = Router::start(
+        &mut lab,
+        "r2",
+        &ours(),
+        &conf(100, "10.7.0.2", "10.7.0.1", ""),
+    );
+    let r1 = Router::start(
+        &mut lab,
+        "r1",
+        &ours(),
+        &conf(200, "10.7.0.1", "10.7.0.9", &r1_extra),
+    );
+    let got = wait_lines(&lower_out, 1, DOWN_50 + MARGIN + MARGIN, &r1);
+    assert_eq!(got[0], "lower VI_1");
+    assert!(r1.is_master() && r2.is_master(), "{}", tail(&r1.log()));
+    let fifo_lines = wait_lines(&fifo_out, 3, MARGIN, &r1);
+    assert_eq!(
+        fifo_lines[..3],
+        strs(&[
+            "INSTANCE \"VI_1\" BACKUP 200",
+            "INSTANCE \"VI_1\" MASTER 200",
+            "INSTANCE \"VI_1\" MASTER_RX_LOWER_PRI 200",
+        ])
+    );
+}
