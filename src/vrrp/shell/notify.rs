@@ -161,9 +161,16 @@ impl Shell<'_> {
         (c, v)
     }
 
-    /// At start: checks every notify script of the running instances and groups and the FIFO
-    /// readers (logging each refusal), then opens the FIFOs and starts their readers.
-    pub(super) fn notify_setup(&mut self, lp: &mut EventLoop) {
+    /// After a reload: every script is checked again (files and users may have changed).
+    pub(super) fn notify_recheck(&mut self) {
+        self.notes.checked.clear();
+        self.notes.default_user = None;
+        self.notify_check_all();
+    }
+
+    /// Checks every notify script of the running instances and groups and the FIFO readers,
+    /// logging each refusal, and warns when scripts run without script security.
+    fn notify_check_all(&mut self) {
         let mut cmds: Vec<ScriptCmd> = Vec::new();
         for inst in &self.insts {
             cmds.extend(self.cfg.vrrp.instances[inst.idx].notify.scripts().cloned());
@@ -189,9 +196,18 @@ impl Shell<'_> {
         if !self.cfg.global.enable_script_security && all.is_script {
             warn!("{}", script_security::violation_line(all.insecure));
         }
+    }
+
+    /// At start: checks the scripts, then opens the FIFOs and starts their readers.
+    pub(super) fn notify_setup(&mut self, lp: &mut EventLoop) {
+        self.notify_check_all();
         if self.insts.is_empty() {
             return;
         }
+        let fifos = [
+            (self.cfg.global.fifos.any.clone(), ""),
+            (self.cfg.global.fifos.vrrp.clone(), "vrrp_"),
+        ];
         for (f, kind) in &fifos {
             let owner = match &f.owner {
                 Some((u, g)) => script::resolve_user(u, g.as_deref()).ok(),

@@ -73,6 +73,7 @@ impl Shell<'_> {
         for g in &mut self.groups {
             g.adopt(&mut self.insts);
         }
+        self.notify_recheck();
         if !self.cfg.global.fifos.write_vrrp_states_on_reload {
             return;
         }
