@@ -253,7 +253,16 @@ impl<'o> Shell<'o> {
                 _ => {}
             }
         }
-        let mut sent_zero = false;
+        // A member its sync group takes out of MASTER sends its priority 0 without this line.
+        let mut sent_zero = acts.iter().any(|a| {
+            matches!(
+                a,
+                Action::StateChange {
+                    reason: Reason::SyncGroup,
+                    ..
+                }
+            )
+        });
         for a in acts.iter() {
             if let Action::SendAdvert { priority: 0 } = a {
                 // One line even when two priority-0 adverts go (MASTER to FAULT).

@@ -294,3 +294,44 @@ fn a_lower_priority_advert_re_sends_every_members_garps() {
         }]
     );
 }
+
+/// Both members hear lower priority masters: each discards them, and the group preempts once
+/// both down timers ran out.
+#[test]
+fn group_preempts_when_every_member_may() {
+    let mut r = Router::new(&[200, 200]);
+    r.start(0);
+    let mut now = 0;
+    while now < 3 * S {
+        now += S / 2;
+        r.run_until(now);
+        r.input(0, now, |f, n| f.on_advert(n, &adv(150)));
+        r.input(1, now, |f, n| f.on_advert(n, &adv(150)));
+    }
+    r.run_until(DOWN_200 + 1);
+    assert_eq!(r.states(), vec![Master, Master]);
+}
+
+/// A member with nopreempt accepts its lower priority master and keeps wanting BACKUP, so the
+/// whole group stays BACKUP although the other member would preempt.
+#[test]
+fn one_nopreempt_member_keeps_the_group_from_preempting() {
+    let mut r = Router::new(&[200, 200]);
+    r.fsms[1] = Fsm::new(FsmConfig {
+        priority: 200,
+        nopreempt: true,
+        src_ip: Some(ip("10.0.0.2")),
+        ..FsmConfig::default()
+    });
+    r.start(0);
+    let mut now = 0;
+    while now < 20 * S {
+        now += S;
+        r.run_until(now);
+        r.input(0, now, |f, n| f.on_advert(n, &adv(150)));
+        r.input(1, now, |f, n| f.on_advert(n, &adv(150)));
+    }
+    assert_eq!(r.states(), vec![Backup, Backup]);
+    assert_eq!(r.fsms[0].wantstate(), Master);
+    assert_eq!(r.fsms[1].wantstate(), Backup);
+}
