@@ -39,6 +39,8 @@ pub enum Out {
     Syncing(State),
     /// Start-up: log that this member's fault puts the group in FAULT.
     MemberFault { inst: usize },
+    /// This member's down timer expired but the group held it in BACKUP.
+    Held { inst: usize },
     /// Run the group's notify scripts and FIFO line for this state.
     Notify(State),
 }
@@ -55,6 +57,8 @@ pub struct SyncGroup {
     faulted: Vec<bool>,
     /// Members that sent an instance notify already (keepalived's notifies_sent).
     notified: Vec<bool>,
+    /// Each member's [`Fsm::sync_holds`] as last seen.
+    holds: Vec<u64>,
 }
 
 impl SyncGroup {
@@ -66,6 +70,7 @@ impl SyncGroup {
             state: State::Init,
             faulted: vec![false; n],
             notified: vec![false; n],
+            holds: vec![0; n],
         }
     }
 
@@ -180,6 +185,11 @@ impl SyncGroup {
         let Some(k) = self.pos(inst) else {
             return out;
         };
+        let holds = ms.fsm(inst).sync_holds();
+        if holds != self.holds[k] {
+            self.holds[k] = holds;
+            out.push(Out::Held { inst });
+        }
         let faulted = ms.fsm(inst).own_faults() != 0;
         if faulted != self.faulted[k] {
             self.faulted[k] = faulted;

@@ -50,6 +50,8 @@ pub struct Fsm {
     pub(super) delayed_start: Option<Micros>,
     /// Set by the instance's sync group before each input; None outside a group.
     pub(super) sync: Option<SyncGate>,
+    /// Down timer expiries the sync group held back (see [`SyncGate::hold_master`]).
+    pub(super) sync_holds: u64,
     pub(super) stats: Stats,
 }
 
@@ -88,6 +90,7 @@ impl Fsm {
             tracker_faults: 0,
             delayed_start: None,
             sync: None,
+            sync_holds: 0,
             stats: Stats::default(),
         }
     }

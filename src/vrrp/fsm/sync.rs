@@ -43,7 +43,14 @@ impl Fsm {
         self.wantstate = State::Master;
         self.ms_down_timer = self.down_interval();
         self.arm(now);
+        self.sync_holds += 1;
         true
+    }
+
+    /// How many times the group held this member back from MASTER (each one a down timer
+    /// that expired, which keepalived logs as a receive timeout).
+    pub fn sync_holds(&self) -> u64 {
+        self.sync_holds
     }
 
     /// vrrp_sync_master for a member other than the one that became MASTER.

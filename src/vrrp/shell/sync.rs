@@ -128,6 +128,9 @@ impl Shell<'_> {
                     self.groups[g].name, self.insts[inst].name
                 ),
                 Out::Notify(s) => self.notify_group(lp, g, s),
+                Out::Held { inst } => {
+                    info!("({}) Receive advertisement timeout", self.insts[inst].name)
+                }
             }
         }
     }

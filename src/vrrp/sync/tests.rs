@@ -38,6 +38,8 @@ struct Router {
     seen: Vec<Seen>,
     /// Instances that installed VIPs and have not removed them.
     vips: Vec<bool>,
+    /// Members whose expired down timer the group held back.
+    held: Vec<usize>,
 }
 
 impl Router {
@@ -58,6 +60,7 @@ impl Router {
             group: SyncGroup::new("G1".into(), (0..n).collect()),
             seen: Vec::new(),
             vips: vec![false; n],
+            held: Vec::new(),
         }
     }
 
@@ -77,6 +80,7 @@ impl Router {
             match o {
                 Out::Member { inst, acts } => self.record(inst, &acts),
                 Out::Notify(s) => self.seen.push(Seen::Group(s)),
+                Out::Held { inst } => self.held.push(inst),
                 Out::Syncing(_) | Out::MemberFault { .. } => {}
             }
         }
@@ -148,6 +152,7 @@ fn members_take_over_together_when_the_last_down_timer_expires() {
         "held until every member wants MASTER"
     );
     assert_eq!(r.fsms[0].wantstate(), Master);
+    assert_eq!(r.held, vec![0], "the held timeout is reported");
     r.run_until(DOWN_100);
     assert_eq!(r.states(), vec![Master, Master]);
     assert_eq!(r.vips, vec![true, true]);
