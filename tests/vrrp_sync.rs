@@ -141,3 +141,78 @@ fn sync_group_fails_over_both_links_together() {
     assert_eq!(inst_state(&r2, "VI_A").as_deref(), Some("BACKUP"));
     assert_eq!(inst_state(&r2, "VI_B").as_deref(), Some("BACKUP"));
 }
+
+fn lines(p: &std::path::Path) -> Vec<String> {
+    std::fs::read_to_string(p)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// A router alone whose link B is down at start: the whole group starts in FAULT (each member
+/// reports FAULT, then the group), and when the link comes up both members go BACKUP then
+/// MASTER together. Seen through the notify FIFO.
+#[test]
+fn group_starts_in_fault_with_a_link_down() {
+    let test = "group_starts_in_fault_with_a_link_down";
+    if !ready(test) {
+        return;
+    }
+    let mut lab = two_links(test);
+    lab.down("r1", "eth1");
+    let dir = lab.dir().to_path_buf();
+    let out = dir.join("fifo.out");
+    let reader = lab.write_file(
+        "reader.sh",
+        &format!(
+            "#!/bin/sh\nwhile IFS= read -r l; do echo \"$l\" >> {}; done < \"$1\"\n",
+            out.display()
+        ),
+    );
+    std::fs::set_permissions(&reader, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    let conf = config(200).replace(
+        "global_defs {\n",
+        &format!(
+            "global_defs {{\n  enable_script_security\n  script_user root\n  \
+             vrrp_notify_fifo {}\n  vrrp_notify_fifo_script {}\n",
+            dir.join("r1.fifo").display(),
+            reader.display()
+        ),
+    );
+    let r1 = Router::start(&mut lab, "r1", &ours(), &conf);
+    let want = |n: usize, t: Duration| {
+        if !wait_until(t, || lines(&out).len() >= n) {
+            panic!(
+                "FIFO lines {:?}, wanted {n}\n{}",
+                lines(&out),
+                describe(&[&r1])
+            );
+        }
+        lines(&out)
+    };
+    let got = want(3, MARGIN);
+    assert_eq!(
+        got,
+        [
+            "INSTANCE \"VI_A\" FAULT 200",
+            "INSTANCE \"VI_B\" FAULT 200",
+            "GROUP \"G1\" FAULT 0",
+        ]
+    );
+    lab.up("r1", "eth1");
+    let got = want(9, DOWN + MARGIN);
+    assert_eq!(
+        got[3..],
+        [
+            "INSTANCE \"VI_B\" BACKUP 200",
+            "INSTANCE \"VI_A\" BACKUP 200",
+            "GROUP \"G1\" BACKUP 0",
+            // VI_B's down timer (armed first) expires first and is held until VI_A's.
+            "INSTANCE \"VI_A\" MASTER 200",
+            "INSTANCE \"VI_B\" MASTER 200",
+            "GROUP \"G1\" MASTER 0",
+        ]
+    );
+}
