@@ -125,6 +125,7 @@ impl SyncGroup {
     pub fn finish_start<M: Members>(&mut self, ms: &mut M) -> Outs {
         for (k, &i) in self.members.iter().enumerate() {
             self.faulted[k] = ms.fsm(i).own_faults() != 0;
+            self.holds[k] = ms.fsm(i).sync_holds();
         }
         self.refresh_gates(ms);
         if self.state == State::Fault {
@@ -148,6 +149,7 @@ impl SyncGroup {
         for (k, &i) in self.members.iter().enumerate() {
             self.faulted[k] = ms.fsm(i).own_faults() != 0;
             self.notified[k] = true;
+            self.holds[k] = ms.fsm(i).sync_holds();
         }
         self.refresh_gates(ms);
     }
