@@ -156,6 +156,7 @@ impl<'o> Shell<'o> {
     fn stop_all(&mut self, lp: &mut EventLoop) {
         // keepalived kills running scripts (the FIFO readers too) before the STOP notifies.
         self.scripts.kill_all();
+        self.notes.shutting_down = true;
         for i in 0..self.insts.len() {
             self.stop_one(lp, i);
         }
@@ -187,9 +188,7 @@ impl<'o> Shell<'o> {
             let to = new_prints.iter().position(|(n, p)| n == name && p == print);
             keep.push(to);
             if to.is_none() {
-                self.notes.deleting = Some(i);
                 self.stop_one(lp, i);
-                self.notes.deleting = None;
             }
         }
         let mut kept: Vec<Option<Inst>> = (0..new.vrrp.instances.len()).map(|_| None).collect();
@@ -221,7 +220,6 @@ impl<'o> Shell<'o> {
         let used: Vec<usize> = self.insts.iter().map(|x| x.sock).collect();
         self.pool.close_unused(lp, |i| used.contains(&i));
         self.pool.register_new(lp, SOCK_TOKEN_BASE);
-        self.sync_reload();
         for i in 0..self.insts.len() {
             if fresh.contains(&i) {
                 self.start_one(lp, i, Micros::ZERO);
@@ -231,15 +229,15 @@ impl<'o> Shell<'o> {
         }
     }
 
-    /// Carries out `acts` of instance `i` (less the notifies its sync group drops), then
-    /// what its sync group does about them.
+    /// Carries out `acts` of instance `i`, then re-arms its timer.
     fn apply(&mut self, lp: &mut EventLoop, i: usize, acts: &Actions) {
+        // Less the notifies its sync group drops; then what the group does about them.
         let acts = self.sync_filter(i, acts);
         self.apply_acts(lp, i, &acts);
         self.sync_after(lp, i, &acts);
     }
 
-    /// Carries out `acts` of instance `i`, then re-arms its timer.
+    /// [`Shell::apply`] without the sync group (for the group's own moves).
     fn apply_acts(&mut self, lp: &mut EventLoop, i: usize, acts: &Actions) {
         // keepalived logs a new state before what it does on entering it, except at start
         // into BACKUP, where leftover VIPs go first.
@@ -316,7 +314,10 @@ impl<'o> Shell<'o> {
             libc::SIGHUP => {
                 info!("Reloading");
                 if let Some(new) = child::reload_config(self.opts) {
+                    // Groups are rebuilt over the instances the reload leaves.
+                    self.groups.clear();
                     self.reload(lp, new);
+                    self.sync_reload();
                     info!("Reload complete");
                 }
             }

@@ -32,8 +32,9 @@ pub struct NotifyScripts {
     checked: Vec<(String, Checked)>,
     /// (uid, gid) of the default user; None: refused (security on, no user to run as).
     default_user: Option<Option<(u32, u32)>>,
-    /// Set for an instance being removed by a reload: its STOP is reported as DELETED.
-    pub deleting: Option<usize>,
+    /// Set once the daemon stops: until then an instance that stops is one a reload removed,
+    /// reported as DELETED.
+    pub shutting_down: bool,
 }
 
 impl Shell<'_> {
@@ -240,7 +241,7 @@ impl Shell<'_> {
     /// way, unless `notify_deleted` is set).
     pub(super) fn notify(&mut self, lp: &mut EventLoop, i: usize, state: State) {
         let v = &self.cfg.vrrp.instances[self.insts[i].idx];
-        let deleted = state == State::Stop && self.notes.deleting == Some(i);
+        let deleted = state == State::Stop && !self.notes.shutting_down;
         let (word, specific) = match state {
             _ if deleted => match &v.notify.deleted {
                 Some(d) => ("DELETED", d.clone()),

@@ -64,8 +64,7 @@ impl Shell<'_> {
         }
     }
 
-    /// After a reload, before new instances start: groups rebuilt over the instances as they
-    /// now run, without notifies.
+    /// After a reload: groups rebuilt over the instances as they now run, without notifies.
     /// With `fifo_write_vrrp_states_on_reload`, every group's then every instance's state goes
     /// to the FIFOs again (keepalived's vrrp_init_state on reload).
     pub(super) fn sync_reload(&mut self) {
@@ -80,8 +79,7 @@ impl Shell<'_> {
         for g in &self.groups {
             self.fifos.line("GROUP", &g.name, g.state().name(), 0);
         }
-        // New instances report their first state as they start.
-        for inst in self.insts.iter().filter(|x| x.fsm.state() != State::Init) {
+        for inst in &self.insts {
             let f = &inst.fsm;
             let state = f.state().name();
             self.fifos
