@@ -6,6 +6,7 @@ pub mod daemon;
 pub mod event_loop;
 pub mod logging;
 pub mod script;
+pub mod script_security;
 pub mod signals;
 pub mod time;
 pub mod timer;

@@ -88,7 +88,8 @@ pub(super) fn parse(n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
                     d.warn(n.loc, format!("{kw} already given - ignoring {v}"))
                 }
                 Some(v) => {
-                    let cmd: Vec<String> = v.split_whitespace().map(str::to_string).collect();
+                    // Split as every keepalived script string is (quotes, backslashes).
+                    let cmd = crate::config::track::split_cmd(v);
                     // keepalived falls back to the default script user without a word.
                     let owner = run_as(n, 1).ok().flatten();
                     fifo.script = Some((cmd, owner));

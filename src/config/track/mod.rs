@@ -21,6 +21,8 @@ pub struct ScriptCmd {
     pub loc: Loc,
     pub cmd: String,
     pub argv: Vec<String>,
+    /// notify scripts: `USER [GROUP]` after the command (else the default script user).
+    pub run_as: Option<(String, Option<String>)>,
 }
 
 /// Splits a command string as keepalived does for quoted script keywords: white space separates
@@ -85,6 +87,7 @@ pub fn script_cmd(n: &Node, d: &mut Diagnostics) -> Option<ScriptCmd> {
         loc: n.loc,
         cmd: args.join(" "),
         argv,
+        run_as: None,
     })
 }
 

@@ -51,7 +51,7 @@ impl Notify {
                 } else if c.args().is_empty() {
                     self.deleted = Some(None);
                 } else {
-                    self.deleted = track::script_cmd(c, d).map(Some);
+                    self.deleted = notify_cmd(c, owner, d).map(Some);
                 }
                 return true;
             }
@@ -66,8 +66,48 @@ impl Notify {
                 ),
             );
         } else {
-            *slot = track::script_cmd(c, d);
+            *slot = notify_cmd(c, owner, d);
         }
         true
     }
+}
+
+/// A notify keyword's command as keepalived reads it: the first argument (usually quoted) is
+/// split into argv; a second and third name the user and group it runs as. An unknown user or
+/// group drops the script, as keepalived does.
+fn notify_cmd(c: &Node, owner: &str, d: &mut Diagnostics) -> Option<ScriptCmd> {
+    let first = c.args().first()?.clone();
+    let argv = track::split_cmd(&first);
+    if argv.is_empty() {
+        d.error(c.loc, format!("'{}' needs a script", c.keyword()));
+        return None;
+    }
+    let run_as = match c.args() {
+        [_] => None,
+        [_, user, rest @ ..] => {
+            let group = rest.first().cloned();
+            let ok = crate::core::script::user_exists(user)
+                && group
+                    .as_deref()
+                    .is_none_or(crate::core::script::group_exists);
+            if !ok {
+                d.warn(
+                    c.loc,
+                    format!(
+                        "({owner}) Invalid user/group for notify script {} - ignoring",
+                        argv[0]
+                    ),
+                );
+                return None;
+            }
+            Some((user.clone(), group))
+        }
+        [] => return None,
+    };
+    Some(ScriptCmd {
+        loc: c.loc,
+        cmd: first,
+        argv,
+        run_as,
+    })
 }

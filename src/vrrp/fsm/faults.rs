@@ -68,7 +68,17 @@ impl Fsm {
             self.next_master_reason = Reason::MasterNoResponse;
         }
         self.master_adver_int = self.cfg.advert_int;
+        if self.sync.is_some_and(|g| g.others_faulted) {
+            // keepalived's try_up_instance: the group stays in FAULT until its last member recovers.
+            self.ms_down_timer = self.down_interval();
+            return;
+        }
+        let want = self.wantstate;
+        if want == State::Master && self.sync.is_some_and(|g| g.hold_master) {
+            self.wantstate = State::Backup;
+        }
         self.leave_fault(acts, now, Reason::FaultCleared);
+        self.wantstate = want;
         if self.cfg.unicast && self.cfg.src_ip.is_some() {
             push(acts, Action::SendSourceGarp);
         }

@@ -4,7 +4,7 @@ use std::net::IpAddr;
 
 use super::config::FsmConfig;
 use super::timers::{master_down_interval, skew_time, GarpQueue};
-use super::{Action, Actions, Ignored, Reason, State, Stats};
+use super::{Action, Actions, Ignored, Reason, State, Stats, SyncGate};
 use crate::core::time::Micros;
 
 /// One vrrp_instance's protocol state. All inputs take the current time; outputs are the
@@ -48,6 +48,10 @@ pub struct Fsm {
     pub(super) tracker_faults: u32,
     /// `vrrp_startup_delay`: until then a BACKUP's down timer counts from this time.
     pub(super) delayed_start: Option<Micros>,
+    /// Set by the instance's sync group before each input; None outside a group.
+    pub(super) sync: Option<SyncGate>,
+    /// Down timer expiries the sync group held back (see [`SyncGate::hold_master`]).
+    pub(super) sync_holds: u64,
     pub(super) stats: Stats,
 }
 
@@ -85,6 +89,8 @@ impl Fsm {
             link_up: true,
             tracker_faults: 0,
             delayed_start: None,
+            sync: None,
+            sync_holds: 0,
             stats: Stats::default(),
         }
     }
@@ -238,7 +244,7 @@ impl Fsm {
         // Addresses left on the interface by an earlier run go first, as keepalived does for
         // every instance on an interface that already existed (vrrp_restore_interfaces_startup).
         push(&mut acts, Action::RemoveVips);
-        let up = self.faults() == 0;
+        let up = self.faults() == 0 && !self.sync.is_some_and(|g| g.start_in_fault);
         if up && self.wantstate == State::Master && self.base_priority == 255 {
             // No log line and no notify for this BACKUP: keepalived sets it silently.
             self.next_master_reason = Reason::Preempted;
@@ -282,6 +288,9 @@ impl Fsm {
 
     /// keepalived's vrrp_state_goto_master.
     pub(super) fn goto_master(&mut self, acts: &mut Actions, now: Micros, reason: Reason) {
+        if self.sync_holds_master(now) {
+            return;
+        }
         self.change(acts, State::Master, reason);
         self.arm(now);
         self.master_tx(acts, now);

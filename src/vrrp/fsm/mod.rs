@@ -6,7 +6,8 @@
 //! the BACKUP down timer is not pushed back by adverts it discards, a MASTER reschedules its
 //! next advert after any packet for its VRID, a MASTER going to FAULT sends two priority-0
 //! adverts, and delayed GARP sets fire even after leaving MASTER (they then do nothing, as
-//! keepalived only sends them while its VIPs are set). Sync groups are not modelled here.
+//! keepalived only sends them while its VIPs are set). Sync groups reach in through the small
+//! [`SyncGate`] hooks (sync.rs); the group logic itself is crate::vrrp::sync.
 //!
 //! The tests replay runs of the real keepalived 2.2.7 recorded in network namespaces
 //! (takeover times, preempt_delay windows, v3 interval learning, the down-timer shift after a
@@ -20,6 +21,7 @@ mod faults;
 mod instance;
 mod reconfigure;
 mod rx;
+mod sync;
 mod timers;
 
 #[cfg(test)]
@@ -31,6 +33,7 @@ use crate::core::time::Micros;
 
 pub use config::{FsmConfig, GlobalVrrpDefaults};
 pub use instance::Fsm;
+pub use sync::SyncGate;
 pub use timers::{master_down_interval, skew_time};
 
 /// Instance states, with keepalived's internal STOP for an instance that was shut down.
@@ -79,6 +82,8 @@ pub enum Reason {
     FaultCleared,
     /// The instance was stopped.
     Stopped,
+    /// Its vrrp_sync_group moved it along with another member.
+    SyncGroup,
 }
 
 /// What the caller must do, in order.

@@ -44,7 +44,7 @@ impl Shell<'_> {
             }
             Action::Notify(state) => self.notify(lp, i, state),
             Action::NotifyMasterRxLowerPri => self.notify_lower_prio(lp, i),
-            Action::NotifyPriority { .. } => {}
+            Action::NotifyPriority { state, priority } => self.notify_priority(i, state, priority),
         }
     }
 

@@ -164,7 +164,16 @@ pub fn build(cfg: &Config, idx: usize, ifaces: &Ifaces, pool: &mut Pool) -> Opti
             return None;
         }
     };
-    let fc = FsmConfig::from_config_with(v, &global_defaults(cfg));
+    let mut fc = FsmConfig::from_config_with(v, &global_defaults(cfg));
+    // A sync group's notify_priority_changes overrides its members' (keepalived vrrp.c).
+    let sync = cfg
+        .vrrp
+        .sync_groups
+        .iter()
+        .find(|g| g.members.contains(&v.name));
+    if let Some(b) = sync.and_then(|g| g.notify_priority_changes) {
+        fc.notify_priority_changes = b;
+    }
     let mut fsm = Fsm::new(fc);
     fsm.set_interface_addr(if v6 {
         info.ll6.map(IpAddr::V6)

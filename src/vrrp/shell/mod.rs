@@ -66,6 +66,9 @@ pub struct Shell<'o> {
     tx_buf: Box<[u8; TX_BUF_LEN]>,
     /// Allocations made while writing the stats and data files, left out of the footer count.
     alloc_excluded: u64,
+    groups: Vec<crate::vrrp::sync::SyncGroup>,
+    fifos: fifo::Fifos,
+    notes: notify::NotifyScripts,
     stop: bool,
 }
 
@@ -103,6 +106,9 @@ impl<'o> Shell<'o> {
             rx_buf: Box::new([0; RX_BUF_LEN]),
             tx_buf: Box::new([0; TX_BUF_LEN]),
             alloc_excluded: 0,
+            groups: Vec::new(),
+            fifos: fifo::Fifos::default(),
+            notes: notify::NotifyScripts::default(),
             stop: false,
         })
     }
@@ -115,10 +121,14 @@ impl<'o> Shell<'o> {
             }
         }
         self.pool.register_new(lp, SOCK_TOKEN_BASE);
+        self.sync_build();
+        self.notify_setup(lp);
+        self.sync_prepare_start(lp);
         let delay = self.cfg.global.startup_delay();
         for i in 0..self.insts.len() {
             self.start_one(lp, i, delay);
         }
+        self.sync_finish_start(lp);
     }
 
     /// Starts instance `i`; `delay` is vrrp_startup_delay (at process start only).
@@ -145,15 +155,28 @@ impl<'o> Shell<'o> {
 
     /// Stops every instance and closes their sockets.
     fn stop_all(&mut self, lp: &mut EventLoop) {
+        // keepalived kills running scripts (the FIFO readers too) before the STOP notifies.
+        self.scripts.kill_all();
+        self.notes.shutting_down = true;
         for i in 0..self.insts.len() {
             self.stop_one(lp, i);
         }
+        self.sync_stop(lp);
+        self.notify_shutdown(lp);
         self.insts.clear();
         self.pool.close_unused(lp, |_| false);
     }
 
     /// Carries out `acts` of instance `i`, then re-arms its timer.
     fn apply(&mut self, lp: &mut EventLoop, i: usize, acts: &Actions) {
+        // Less the notifies its sync group drops; then what the group does about them.
+        let acts = self.sync_filter(i, acts);
+        self.apply_acts(lp, i, &acts);
+        self.sync_after(lp, i, &acts);
+    }
+
+    /// [`Shell::apply`] without the sync group (for the group's own moves).
+    fn apply_acts(&mut self, lp: &mut EventLoop, i: usize, acts: &Actions) {
         // keepalived logs a new state before what it does on entering it, except at start
         // into BACKUP, where leftover VIPs go first.
         for a in acts.iter() {
@@ -166,7 +189,16 @@ impl<'o> Shell<'o> {
                 _ => {}
             }
         }
-        let mut sent_zero = false;
+        // A member its sync group takes out of MASTER sends its priority 0 without this line.
+        let mut sent_zero = acts.iter().any(|a| {
+            matches!(
+                a,
+                Action::StateChange {
+                    reason: Reason::SyncGroup,
+                    ..
+                }
+            )
+        });
         for a in acts.iter() {
             if let Action::SendAdvert { priority: 0 } = a {
                 // One line even when two priority-0 adverts go (MASTER to FAULT).
@@ -220,7 +252,10 @@ impl<'o> Shell<'o> {
             libc::SIGHUP => {
                 info!("Reloading");
                 if let Some(new) = child::reload_config(self.opts) {
+                    // Groups are rebuilt over the instances the reload leaves.
+                    self.groups.clear();
                     self.reload(lp, new);
+                    self.sync_reload();
                     info!("Reload complete");
                 }
             }

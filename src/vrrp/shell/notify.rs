@@ -1,13 +1,41 @@
-//! State change log lines (worded as keepalived 2.2.7 logs them; scripts grep them) and
-//! notify scripts.
+//! State change log lines (worded as keepalived 2.2.7 logs them; scripts grep them), notify
+//! scripts and FIFO lines, for instances and sync groups (keepalived's vrrp_notify.c).
+//!
+//! Every script is checked once, before its first run, as keepalived checks them at start
+//! (core::script_security): refused scripts never run, and each refusal is logged with why.
+//! Scripts run as their `script_user`, else as `keepalived_script` when that user exists, else
+//! as root; with `enable_script_security` and neither user, keepalived refuses them all.
 
 use log::{info, warn};
 
+use super::fifo::FifoPlan;
 use super::Shell;
 use crate::config::track::ScriptCmd;
 use crate::core::event_loop::EventLoop;
 use crate::core::script::{self, ScriptSpec};
+use crate::core::script_security::{self, Verdict};
+use crate::core::time::Micros;
 use crate::vrrp::fsm::{Action, Actions, Reason, State};
+
+/// The user keepalived runs scripts as when `script_user` is not given, if it exists.
+const DEFAULT_SCRIPT_USER: &str = "keepalived_script";
+
+/// How long the STOP scripts get at shutdown before we exit (keepalived's TIMER_HZ).
+const STOP_SCRIPT_WAIT: Micros = Micros::from_secs(1);
+
+/// A checked script, ready to run (None: refused).
+type Checked = Option<(Vec<String>, u32, u32)>;
+
+/// Scripts checked so far, by command line, and the default user.
+#[derive(Default)]
+pub struct NotifyScripts {
+    checked: Vec<(String, Checked)>,
+    /// (uid, gid) of the default user; None: refused (security on, no user to run as).
+    default_user: Option<Option<(u32, u32)>>,
+    /// Set once the daemon stops: until then an instance that stops is one a reload removed,
+    /// reported as DELETED.
+    pub shutting_down: bool,
+}
 
 impl Shell<'_> {
     pub(super) fn log_state_change(
@@ -55,78 +83,269 @@ impl Shell<'_> {
                 info!("({name}) Entering BACKUP STATE")
             }
             (State::Stop, _) => {}
+            // keepalived sets a dragged BACKUP's state before its leave-fault path: no line.
+            (State::Fault, Reason::SyncGroup) if from != State::Master => {}
             _ if from != to => info!("({name}) Entering {} STATE", to.name()),
             _ => {}
         }
     }
 
-    /// Runs the instance's script for `state` and its generic `notify` script.
+    /// The default script user, worked out once.
+    fn default_user(&mut self) -> Option<(u32, u32)> {
+        if let Some(d) = self.notes.default_user {
+            return d;
+        }
+        let security = self.cfg.global.enable_script_security;
+        let d = match &self.cfg.global.script_user {
+            Some((user, group)) => match script::resolve_user(user, group.as_deref()) {
+                Ok(ids) => Some(ids),
+                Err(e) => {
+                    warn!("Script user '{user}': {e}");
+                    (!security).then_some((0, 0))
+                }
+            },
+            None => match script::lookup_user(DEFAULT_SCRIPT_USER) {
+                Ok(ids) => Some(ids),
+                Err(_) if security => {
+                    info!("Unable to set default user {DEFAULT_SCRIPT_USER} for script");
+                    None
+                }
+                // SAFETY: plain getters.
+                Err(_) => Some(unsafe { (libc::getuid(), libc::getgid()) }),
+            },
+        };
+        self.notes.default_user = Some(d);
+        d
+    }
+
+    /// Checks `argv` (once per command line and user) and returns what to run, as whom.
+    fn checked(
+        &mut self,
+        key: &str,
+        argv: &[String],
+        run_as: Option<&(String, Option<String>)>,
+        what: &str,
+    ) -> (Checked, Verdict) {
+        let key = format!("{key}|{run_as:?}");
+        if let Some((_, c)) = self.notes.checked.iter().find(|(k, _)| *k == key) {
+            return (c.clone(), Verdict::default());
+        }
+        let mut argv = argv.to_vec();
+        let user = match run_as {
+            Some((u, g)) => match script::resolve_user(u, g.as_deref()) {
+                Ok(ids) => Some(ids),
+                Err(e) => {
+                    warn!("Script user '{u}': {e}");
+                    None
+                }
+            },
+            None => self.default_user(),
+        };
+        let (c, v) = match (argv.first().cloned(), user) {
+            (None, _) => (None, Verdict::default()),
+            (Some(a0), None) => {
+                info!("Failed to set default user for {what} script {a0} - ignoring");
+                (None, Verdict::default())
+            }
+            (Some(mut a0), Some((uid, gid))) => {
+                let security = self.cfg.global.enable_script_security;
+                let v = script_security::check_script(&mut a0, uid, gid, security);
+                argv[0] = a0;
+                if v.may_run() {
+                    (Some((argv, uid, gid)), v)
+                } else {
+                    (None, v)
+                }
+            }
+        };
+        self.notes.checked.push((key, c.clone()));
+        (c, v)
+    }
+
+    /// After a reload: every script is checked again (files and users may have changed).
+    pub(super) fn notify_recheck(&mut self) {
+        self.notes.checked.clear();
+        self.notes.default_user = None;
+        self.notify_check_all();
+    }
+
+    /// Checks every notify script of the running instances and groups and the FIFO readers,
+    /// logging each refusal, and warns when scripts run without script security.
+    fn notify_check_all(&mut self) {
+        let mut cmds: Vec<ScriptCmd> = Vec::new();
+        for inst in &self.insts {
+            cmds.extend(self.cfg.vrrp.instances[inst.idx].notify.scripts().cloned());
+        }
+        for g in &self.cfg.vrrp.sync_groups {
+            cmds.extend(g.notify.scripts().cloned());
+        }
+        let mut all = Verdict::default();
+        for c in &cmds {
+            let (_, v) = self.checked(&c.cmd, &c.argv, c.run_as.as_ref(), "notify");
+            all.merge(v);
+        }
+        let fifos = [
+            (self.cfg.global.fifos.any.clone(), ""),
+            (self.cfg.global.fifos.vrrp.clone(), "vrrp_"),
+        ];
+        for (f, _) in &fifos {
+            if let (Some(_), Some((argv, user))) = (&f.name, &f.script) {
+                let (_, v) = self.checked(&argv.join(" "), argv, user.as_ref(), "notify_fifo");
+                all.merge(v);
+            }
+        }
+        if !self.cfg.global.enable_script_security && all.is_script {
+            warn!("{}", script_security::violation_line(all.insecure));
+        }
+    }
+
+    /// At start: checks the scripts, then opens the FIFOs and starts their readers.
+    pub(super) fn notify_setup(&mut self, lp: &mut EventLoop) {
+        self.notify_check_all();
+        if self.insts.is_empty() {
+            return;
+        }
+        let fifos = [
+            (self.cfg.global.fifos.any.clone(), ""),
+            (self.cfg.global.fifos.vrrp.clone(), "vrrp_"),
+        ];
+        for (f, kind) in &fifos {
+            let owner = match &f.owner {
+                Some((u, g)) => script::resolve_user(u, g.as_deref()).ok(),
+                None => self.default_user(),
+            };
+            let mut readers = Vec::new();
+            let mut fifos = std::mem::take(&mut self.fifos);
+            fifos.open(&FifoPlan { fifo: f, kind }, owner, &mut |argv| {
+                readers.push(argv)
+            });
+            self.fifos = fifos;
+            let user = f.script.as_ref().and_then(|(_, u)| u.clone());
+            for argv in readers {
+                // The key is the command without the FIFO name, as checked above.
+                let key = argv[..argv.len() - 1].join(" ");
+                let checked = self.checked(&key, &argv, user.as_ref(), "notify_fifo");
+                if let (Some((argv0, uid, gid)), _) = checked {
+                    let mut run = argv0;
+                    if let Some(name) = argv.last() {
+                        run.push(name.clone());
+                    }
+                    self.spawn(lp, run, uid, gid, "notify_fifo_script");
+                }
+            }
+        }
+    }
+
+    /// Runs the instance's script for `state`, its generic `notify` script, and writes the
+    /// FIFO line. An instance removed by a reload reports DELETED (or FAULT, keepalived's old
+    /// way, unless `notify_deleted` is set).
     pub(super) fn notify(&mut self, lp: &mut EventLoop, i: usize, state: State) {
         let v = &self.cfg.vrrp.instances[self.insts[i].idx];
-        let specific = match state {
-            State::Master => v.notify.master.clone(),
-            State::Backup => v.notify.backup.clone(),
-            State::Fault => v.notify.fault.clone(),
-            State::Stop => v.notify.stop.clone(),
-            State::Init => None,
+        let deleted = state == State::Stop && !self.notes.shutting_down;
+        let (word, specific) = match state {
+            _ if deleted => match &v.notify.deleted {
+                Some(d) => ("DELETED", d.clone()),
+                None => ("FAULT", v.notify.fault.clone()),
+            },
+            State::Master => ("MASTER", v.notify.master.clone()),
+            State::Backup => ("BACKUP", v.notify.backup.clone()),
+            State::Fault => ("FAULT", v.notify.fault.clone()),
+            State::Stop => ("STOP", v.notify.stop.clone()),
+            State::Init => return,
         };
         let generic = v.notify.generic.clone();
+        let name = self.insts[i].name.clone();
+        let prio = self.insts[i].fsm.effective_priority();
         if let Some(cmd) = specific {
-            self.run_script(lp, i, &cmd, None);
+            self.run_script(lp, &cmd, &[], &name);
         }
         if let Some(cmd) = generic {
-            let prio = self.insts[i].fsm.effective_priority();
-            let extra = [
-                "INSTANCE".to_string(),
-                self.insts[i].name.clone(),
-                state.name().to_string(),
-                prio.to_string(),
-            ];
-            self.run_script(lp, i, &cmd, Some(&extra));
+            let extra = ["INSTANCE", &name, word, &prio.to_string()].map(str::to_string);
+            self.run_script(lp, &cmd, &extra, &name);
         }
+        self.fifos.line("INSTANCE", &name, word, prio);
+    }
+
+    /// The group's script for `state`, its generic script (priority 0) and FIFO line.
+    pub(super) fn notify_group(&mut self, lp: &mut EventLoop, g: usize, state: State) {
+        let name = self.groups[g].name.clone();
+        let Some(cfg) = self.cfg.vrrp.sync_groups.iter().find(|x| x.name == name) else {
+            return;
+        };
+        let n = &cfg.notify;
+        let specific = match state {
+            State::Master => n.master.clone(),
+            State::Backup => n.backup.clone(),
+            State::Fault => n.fault.clone(),
+            State::Stop => n.stop.clone(),
+            State::Init => return,
+        };
+        let generic = n.generic.clone();
+        if let Some(cmd) = specific {
+            self.run_script(lp, &cmd, &[], &name);
+        }
+        if let Some(cmd) = generic {
+            let extra = ["GROUP", &name, state.name(), "0"].map(str::to_string);
+            self.run_script(lp, &cmd, &extra, &name);
+        }
+        self.fifos.line("GROUP", &name, state.name(), 0);
     }
 
     pub(super) fn notify_lower_prio(&mut self, lp: &mut EventLoop, i: usize) {
         let v = &self.cfg.vrrp.instances[self.insts[i].idx];
+        let name = self.insts[i].name.clone();
         if let Some(cmd) = v.notify.master_rx_lower_pri.clone() {
-            self.run_script(lp, i, &cmd, None);
+            self.run_script(lp, &cmd, &[], &name);
         }
+        let prio = self.insts[i].fsm.effective_priority();
+        self.fifos
+            .line("INSTANCE", &name, "MASTER_RX_LOWER_PRI", prio);
     }
 
-    fn run_script(
-        &mut self,
-        lp: &mut EventLoop,
-        i: usize,
-        cmd: &ScriptCmd,
-        extra: Option<&[String]>,
-    ) {
-        let mut argv = cmd.argv.clone();
-        if argv.is_empty() {
-            return;
-        }
-        if let Some(x) = extra {
-            argv.extend(x.iter().cloned());
-        }
-        let (uid, gid) = match &self.cfg.global.script_user {
-            Some((user, group)) => match script::resolve_user(user, group.as_deref()) {
-                Ok((u, g)) => (Some(u), Some(g)),
-                Err(e) => {
-                    warn!("Script user '{user}': {e}");
-                    (None, None)
-                }
-            },
-            None => (None, None),
+    /// `notify_priority_changes`: the FIFO's MASTER_PRIORITY / BACKUP_PRIORITY line.
+    pub(super) fn notify_priority(&mut self, i: usize, state: State, priority: u8) {
+        let word = if state == State::Master {
+            "MASTER_PRIORITY"
+        } else {
+            "BACKUP_PRIORITY"
         };
+        self.fifos
+            .line("INSTANCE", &self.insts[i].name, word, priority);
+    }
+
+    fn run_script(&mut self, lp: &mut EventLoop, cmd: &ScriptCmd, extra: &[String], who: &str) {
+        let checked = self.checked(&cmd.cmd, &cmd.argv, cmd.run_as.as_ref(), "notify");
+        let (Some((mut argv, uid, gid)), _) = checked else {
+            return;
+        };
+        argv.extend(extra.iter().cloned());
+        self.spawn(lp, argv, uid, gid, who);
+    }
+
+    fn spawn(&mut self, lp: &mut EventLoop, argv: Vec<String>, uid: u32, gid: u32, who: &str) {
+        // SAFETY: plain getters.
+        let (ruid, rgid) = unsafe { (libc::getuid(), libc::getgid()) };
         let spec = ScriptSpec {
             argv,
             shell: false,
             env: Vec::new(),
-            uid,
-            gid,
+            uid: (uid != ruid).then_some(uid),
+            gid: (gid != rgid).then_some(gid),
             timeout: None,
         };
-        if let Err(e) = self.scripts.run(lp, &spec, i) {
-            warn!("({}) cannot run {}: {e}", self.insts[i].name, cmd.cmd);
+        if let Err(e) = self.scripts.run(lp, &spec, usize::MAX) {
+            warn!("({who}) cannot run {}: {e}", spec.argv[0]);
         }
+    }
+
+    /// At shutdown: lets the STOP scripts finish (up to keepalived's one second), then closes
+    /// the FIFOs.
+    pub(super) fn notify_shutdown(&mut self, lp: &mut EventLoop) {
+        let until = Micros::now() + STOP_SCRIPT_WAIT;
+        while !self.scripts.is_empty() && Micros::now() < until {
+            let _ = self.scripts.reap_own(lp);
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        self.fifos.close();
     }
 }

@@ -6,14 +6,18 @@ use super::*;
 fn notify_scripts_keep_the_text_and_argv() {
     let text = MIN.replace(
         "interface eth0",
-        "interface eth0\n notify_master /bin/true\n notify_backup /bin/y 1 2\n notify_master /bin/z\n notify_deleted",
+        "interface eth0\n notify_master /bin/true\n notify_backup /bin/y root\n notify_master /bin/z\n notify_deleted\n notify_fault \"/bin/f a\" no_such_user_ka",
     );
     let (cfg, d) = load(&text);
     assert!(has(&d, 5, Severity::Warning, "already specified"), "{d}");
     let n = &cfg.vrrp.instances[0].notify;
     assert_eq!(n.master.clone().unwrap_or_default().argv, vec!["/bin/true"]);
+    // keepalived: the words after the command are the user (and group) it runs as.
     let b = n.backup.clone().unwrap_or_default();
-    assert_eq!((b.cmd.as_str(), b.argv.len()), ("/bin/y 1 2", 3));
+    assert_eq!(b.argv, vec!["/bin/y"]);
+    assert_eq!(b.run_as, Some(("root".to_string(), None)));
+    assert!(has(&d, 7, Severity::Warning, "Invalid user/group"), "{d}");
+    assert_eq!(n.fault, None);
     assert_eq!(n.deleted, Some(None));
     assert!(d.script_security_violation);
 }
