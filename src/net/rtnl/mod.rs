@@ -2,6 +2,8 @@
 //! (link and address notifications), over our own encoder in `net::netlink`.
 
 mod reflector;
+pub mod route;
+pub mod rule;
 #[cfg(test)]
 mod tests;
 mod wire;
@@ -11,6 +13,8 @@ use std::ffi::CStr;
 use netlink_sys::protocols::NETLINK_ROUTE;
 
 pub use reflector::{event_from, Event, Reflector};
+pub use route::encode_route;
+pub use rule::encode_rule;
 pub use wire::*;
 
 use crate::net::netlink::{Conn, Error};
@@ -46,6 +50,27 @@ impl Rtnl {
         let mut buf = [0u8; REQ_LEN];
         let seq = self.conn.next_seq();
         let msg = encode_addr(&mut buf, seq, spec, true)?;
+        self.conn.request(msg)
+    }
+
+    /// Adds (or with `delete`, removes) a configured route; `ifindex` resolves device names.
+    pub fn route(
+        &mut self,
+        r: &crate::config::iproute::Route,
+        delete: bool,
+        ifindex: &dyn Fn(&str) -> Option<u32>,
+    ) -> Result<(), Error> {
+        let mut buf = [0u8; route::ROUTE_REQ_LEN];
+        let seq = self.conn.next_seq();
+        let msg = encode_route(&mut buf, seq, r, delete, ifindex)?;
+        self.conn.request(msg)
+    }
+
+    /// Adds (or with `delete`, removes) a configured policy routing rule.
+    pub fn rule(&mut self, r: &crate::config::iproute::Rule, delete: bool) -> Result<(), Error> {
+        let mut buf = [0u8; rule::RULE_REQ_LEN];
+        let seq = self.conn.next_seq();
+        let msg = encode_rule(&mut buf, seq, r, delete)?;
         self.conn.request(msg)
     }
 
