@@ -353,7 +353,7 @@ fn put_nexthop(
 /// care about attribute order, so messages are compared as their header plus sorted
 /// attributes, nested ones sorted too.
 #[cfg(test)]
-pub(super) mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::config::diag::Diagnostics;
     use crate::config::iproute::{parse_route_in, parse_rule_in, NetCtx, Rule};

@@ -21,9 +21,11 @@ impl Shell<'_> {
             Action::AddVips => {
                 info!("({}) setting VIPs.", self.insts[i].name);
                 self.set_vips(i, true);
+                self.set_vroutes(i, true);
             }
             Action::RemoveVips => {
                 info!("({}) removing VIPs.", self.insts[i].name);
+                self.set_vroutes(i, false);
                 self.set_vips(i, false);
             }
             Action::SendGarps { repeat } => self.send_garps(i, repeat),
@@ -129,7 +131,7 @@ impl Shell<'_> {
     }
 
     /// Adds (or removes) every VIP and eVIP of instance `i`.
-    fn set_vips(&mut self, i: usize, add: bool) {
+    pub(super) fn set_vips(&mut self, i: usize, add: bool) {
         let v = &self.cfg.vrrp.instances[self.insts[i].idx];
         let all: Vec<IpAddress> = v.vips.iter().chain(v.evips.iter()).cloned().collect();
         for a in &all {

@@ -108,6 +108,7 @@ impl<'o> Shell<'o> {
 
     /// Builds and starts the configured instances and watches their sockets.
     fn start(&mut self, lp: &mut EventLoop) {
+        self.add_static();
         for idx in 0..self.cfg.vrrp.instances.len() {
             if let Some(inst) = instances::build(&self.cfg, idx, &self.ifaces, &mut self.pool) {
                 self.insts.push(inst);
@@ -145,8 +146,9 @@ impl<'o> Shell<'o> {
     /// Stops every instance and closes their sockets.
     fn stop_all(&mut self, lp: &mut EventLoop) {
         for i in 0..self.insts.len() {
-            self.stop_one(lp, i);
+            self.stop_for_exit(lp, i);
         }
+        self.remove_static();
         self.insts.clear();
         self.pool.close_unused(lp, |_| false);
     }
@@ -186,7 +188,8 @@ impl<'o> Shell<'o> {
             inst.idx = to;
             kept[to] = Some(inst);
         }
-        self.cfg = new;
+        let old_net = std::mem::replace(&mut self.cfg, new).net;
+        self.reload_static(&old_net);
         self.ifaces.refresh(&mut self.rtnl);
         let mut fresh = Vec::new();
         for (idx, k) in kept.into_iter().enumerate() {

@@ -1,1 +1,342 @@
-//! VRRP child shell: routes.
+//! Routes and policy rules: an instance's `virtual_routes` / `virtual_rules` follow its VIPs
+//! (set on becoming MASTER, removed on leaving it), and the global `static_ipaddress`,
+//! `static_routes` and `static_rules` are set at start whatever the state and removed on
+//! stop. Also what `-V` (leave VRRP's objects in place) and `-X` (release VIPs even when not
+//! set) change on stop.
+
+use log::{info, warn};
+
+use super::Shell;
+use crate::config::iproute::{IpAddress, Route, RouteDest, Rule, StaticNet};
+use crate::core::event_loop::EventLoop;
+use crate::core::time::Micros;
+use crate::net::iface;
+use crate::net::netlink::Error;
+use crate::net::rtnl::{AddrSpec, Rtnl, IFA_F_HOMEADDRESS, IFA_F_NODAD, IFA_F_NOPREFIXROUTE};
+use crate::vrrp::fsm::{Action, State};
+
+fn dest(d: &RouteDest) -> String {
+    match d {
+        RouteDest::Default => "default".into(),
+        RouteDest::Prefix(a, l) => format!("{a}/{l}"),
+    }
+}
+
+fn route_name(r: &Route) -> String {
+    let mut s = dest(&r.dst);
+    if let Some(v) = r.via {
+        s += &format!(" via {v}");
+    }
+    if let Some(d) = &r.dev {
+        s += &format!(" dev {d}");
+    }
+    if r.table != 254 {
+        s += &format!(" table {}", r.table);
+    }
+    s
+}
+
+fn rule_name(r: &Rule) -> String {
+    let mut s = String::new();
+    if let Some(p) = r.priority {
+        s += &format!("{p}: ");
+    }
+    s += &format!("from {}", r.from.as_ref().map_or("all".into(), dest));
+    if let Some(t) = &r.to {
+        s += &format!(" to {}", dest(t));
+    }
+    s + &format!(" {:?}", r.action)
+}
+
+/// Whether a failure only says the object is already as wanted.
+fn benign(e: &Error, add: bool) -> bool {
+    let errno = e.errno();
+    if add {
+        errno == Some(libc::EEXIST)
+    } else {
+        matches!(
+            errno,
+            Some(libc::ESRCH) | Some(libc::ENOENT) | Some(libc::EADDRNOTAVAIL) | Some(libc::ENODEV)
+        )
+    }
+}
+
+fn set_route(rtnl: &mut Rtnl, who: &str, r: &Route, add: bool) {
+    if r.vrf.is_some() {
+        warn!(
+            "{who} route {}: vrf is not supported yet - skipped",
+            route_name(r)
+        );
+        return;
+    }
+    match rtnl.route(r, !add, &|n| iface::index(n)) {
+        Ok(()) => {}
+        Err(e) if benign(&e, add) => {}
+        Err(e) => warn!(
+            "{who} cannot {} route {}: {e}",
+            if add { "add" } else { "remove" },
+            route_name(r)
+        ),
+    }
+}
+
+fn set_rule(rtnl: &mut Rtnl, who: &str, r: &Rule, add: bool) {
+    match rtnl.rule(r, !add) {
+        Ok(()) => {}
+        Err(e) if benign(&e, add) => {}
+        Err(e) => warn!(
+            "{who} cannot {} rule {}: {e}",
+            if add { "add" } else { "remove" },
+            rule_name(r)
+        ),
+    }
+}
+
+/// A static address goes on its `dev` (the parser fills in default_interface).
+fn set_static_address(rtnl: &mut Rtnl, a: &IpAddress, add: bool) {
+    let dev = a.dev.as_deref().unwrap_or("");
+    let Some(ifindex) = iface::index(dev) else {
+        if add {
+            warn!("static address {}: interface '{dev}' doesn't exist", a.addr);
+        }
+        return;
+    };
+    let mut spec = AddrSpec::new(ifindex, a.addr, a.prefix_len);
+    spec.peer = a.peer;
+    let r = if add {
+        spec.broadcast = a.broadcast;
+        spec.scope = a.scope.unwrap_or(0);
+        spec.label = a.label.as_deref();
+        if a.flags.nodad {
+            spec.flags |= IFA_F_NODAD;
+        }
+        if a.flags.noprefixroute {
+            spec.flags |= IFA_F_NOPREFIXROUTE;
+        }
+        if a.flags.home {
+            spec.flags |= IFA_F_HOMEADDRESS;
+        }
+        spec.preferred_lft = a.preferred_lft.filter(|_| a.addr.is_ipv6());
+        rtnl.add_address(&spec)
+    } else {
+        rtnl.del_address(&spec)
+    };
+    match r {
+        Ok(()) => {}
+        Err(e) if benign(&e, add) => {}
+        Err(e) => warn!(
+            "cannot {} static address {}/{} on {dev}: {e}",
+            if add { "add" } else { "remove" },
+            a.addr,
+            a.prefix_len
+        ),
+    }
+}
+
+/// Adds (`add`) or removes what `net` holds: addresses, routes, rules in that order, and
+/// the reverse on removal (a route may need an address, a rule a route).
+fn set_static(rtnl: &mut Rtnl, net: &StaticNet, add: bool) {
+    if add {
+        for a in &net.addresses {
+            set_static_address(rtnl, a, true);
+        }
+        for r in &net.routes {
+            set_route(rtnl, "static", r, true);
+        }
+        for r in &net.rules {
+            set_rule(rtnl, "static", r, true);
+        }
+    } else {
+        for r in &net.rules {
+            set_rule(rtnl, "static", r, false);
+        }
+        for r in &net.routes {
+            set_route(rtnl, "static", r, false);
+        }
+        for a in &net.addresses {
+            set_static_address(rtnl, a, false);
+        }
+    }
+}
+
+/// What in `a` is not in `b`, places in the file left out of the comparison.
+fn missing_from(a: &StaticNet, b: &StaticNet) -> StaticNet {
+    let loc = crate::config::diag::Loc::default();
+    StaticNet {
+        addresses: a
+            .addresses
+            .iter()
+            .filter(|x| {
+                !b.addresses.iter().any(|y| {
+                    IpAddress {
+                        loc,
+                        ..(*y).clone()
+                    } == IpAddress {
+                        loc,
+                        ..(*x).clone()
+                    }
+                })
+            })
+            .cloned()
+            .collect(),
+        routes: a
+            .routes
+            .iter()
+            .filter(|x| {
+                !b.routes.iter().any(|y| {
+                    Route {
+                        loc,
+                        ..(*y).clone()
+                    } == Route {
+                        loc,
+                        ..(*x).clone()
+                    }
+                })
+            })
+            .cloned()
+            .collect(),
+        rules: a
+            .rules
+            .iter()
+            .filter(|x| {
+                !b.rules.iter().any(|y| {
+                    Rule {
+                        loc,
+                        ..(*y).clone()
+                    } == Rule {
+                        loc,
+                        ..(*x).clone()
+                    }
+                })
+            })
+            .cloned()
+            .collect(),
+    }
+}
+
+impl Shell<'_> {
+    /// Adds or removes instance `i`'s virtual routes and rules. Rules go after routes on
+    /// the way in and before them on the way out, as keepalived orders them.
+    pub(super) fn set_vroutes(&mut self, i: usize, add: bool) {
+        let v = &self.cfg.vrrp.instances[self.insts[i].idx];
+        if v.routes.is_empty() && v.rules.is_empty() {
+            return;
+        }
+        let who = format!("({})", v.name);
+        if add {
+            for r in &v.routes {
+                set_route(&mut self.rtnl, &who, r, true);
+            }
+            for r in &v.rules {
+                set_rule(&mut self.rtnl, &who, r, true);
+            }
+        } else {
+            for r in &v.rules {
+                set_rule(&mut self.rtnl, &who, r, false);
+            }
+            for r in &v.routes {
+                set_route(&mut self.rtnl, &who, r, false);
+            }
+        }
+    }
+
+    /// The global static addresses, routes and rules, at start.
+    pub(super) fn add_static(&mut self) {
+        if !self.cfg.net.is_empty() {
+            set_static(&mut self.rtnl, &self.cfg.net, true);
+        }
+    }
+
+    /// Removed on stop whatever `-V` says, as keepalived does.
+    pub(super) fn remove_static(&mut self) {
+        if !self.cfg.net.is_empty() {
+            set_static(&mut self.rtnl, &self.cfg.net, false);
+        }
+    }
+
+    /// On reload: what the old config had and the new one lacks goes, what is new comes.
+    pub(super) fn reload_static(&mut self, old: &StaticNet) {
+        let gone = missing_from(old, &self.cfg.net);
+        let new = missing_from(&self.cfg.net, old);
+        set_static(&mut self.rtnl, &gone, false);
+        set_static(&mut self.rtnl, &new, true);
+    }
+
+    /// Stops instance `i` on daemon stop. With `-V` a MASTER neither sends priority 0 nor
+    /// removes its VIPs, routes and rules; with `-X` an instance that is not MASTER still
+    /// removes its VIPs (someone may have left them there).
+    pub(super) fn stop_for_exit(&mut self, lp: &mut EventLoop, i: usize) {
+        if !self.opts.dont_release_vrrp {
+            let was_master = self.insts[i].fsm.state() == State::Master;
+            self.stop_one(lp, i);
+            if self.opts.release_vips && !was_master {
+                self.set_vroutes(i, false);
+                self.set_vips(i, false);
+            }
+            return;
+        }
+        let acts = self.insts[i].fsm.stop(Micros::now());
+        let kept: crate::vrrp::fsm::Actions = acts
+            .iter()
+            .filter(|a| !matches!(a, Action::SendAdvert { .. } | Action::RemoveVips))
+            .cloned()
+            .collect();
+        if acts.iter().any(|a| matches!(a, Action::RemoveVips)) {
+            info!(
+                "({}) leaving VIPs, routes and rules in place (-V)",
+                self.insts[i].name
+            );
+        }
+        self.apply(lp, i, &kept);
+        if let Some((id, _)) = self.insts[i].timer.take() {
+            lp.cancel_timer(id);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::diag::Loc;
+
+    fn route(line: &str, file_line: u32) -> Route {
+        let mut r = crate::net::rtnl::route::tests::route(line);
+        r.loc = Loc {
+            line: file_line,
+            ..Loc::default()
+        };
+        r
+    }
+
+    #[test]
+    fn reload_diff_ignores_places_and_sees_changes() {
+        let old = StaticNet {
+            routes: vec![
+                route("10.1.0.0/16 dev d0", 3),
+                route("10.2.0.0/16 dev d0", 4),
+            ],
+            ..StaticNet::default()
+        };
+        let new = StaticNet {
+            routes: vec![
+                route("10.1.0.0/16 dev d0", 9),
+                route("10.2.0.0/16 dev d0 metric 7", 10),
+            ],
+            ..StaticNet::default()
+        };
+        let gone = missing_from(&old, &new);
+        let came = missing_from(&new, &old);
+        assert_eq!(gone.routes.len(), 1);
+        assert_eq!(gone.routes[0].metric, None);
+        assert_eq!(came.routes.len(), 1);
+        assert_eq!(came.routes[0].metric, Some(7));
+    }
+
+    #[test]
+    fn names_read_like_ip_route() {
+        assert_eq!(
+            route_name(&route("10.2.0.0/16 via 10.1.0.9 dev d0 table 100", 1)),
+            "10.2.0.0/16 via 10.1.0.9 dev d0 table 100"
+        );
+    }
+}
