@@ -1,6 +1,7 @@
 //! rtnetlink: adding and deleting addresses, dumping links and addresses, and the reflector
 //! (link and address notifications), over our own encoder in `net::netlink`.
 
+pub mod link;
 mod reflector;
 pub mod route;
 pub mod rule;
@@ -71,6 +72,36 @@ impl Rtnl {
         let mut buf = [0u8; rule::RULE_REQ_LEN];
         let seq = self.conn.next_seq();
         let msg = encode_rule(&mut buf, seq, r, delete)?;
+        self.conn.request(msg)
+    }
+
+    /// Creates a private-mode macvlan `name` with `mac` on `parent`.
+    pub fn create_macvlan(&mut self, name: &str, parent: u32, mac: &[u8; 6]) -> Result<(), Error> {
+        let mut buf = [0u8; link::LINK_REQ_LEN];
+        let seq = self.conn.next_seq();
+        let msg = link::encode_macvlan_create(&mut buf, seq, name, parent, mac)?;
+        self.conn.request(msg)
+    }
+
+    /// Turns off the kernel's automatic IPv6 link-local address on `ifindex`.
+    pub fn set_addr_gen_none(&mut self, ifindex: u32) -> Result<(), Error> {
+        let mut buf = [0u8; link::LINK_REQ_LEN];
+        let seq = self.conn.next_seq();
+        let msg = link::encode_addr_gen_none(&mut buf, seq, ifindex)?;
+        self.conn.request(msg)
+    }
+
+    pub fn set_link_up(&mut self, ifindex: u32, up: bool) -> Result<(), Error> {
+        let mut buf = [0u8; link::LINK_REQ_LEN];
+        let seq = self.conn.next_seq();
+        let msg = link::encode_link_updown(&mut buf, seq, ifindex, up)?;
+        self.conn.request(msg)
+    }
+
+    pub fn del_link(&mut self, ifindex: u32) -> Result<(), Error> {
+        let mut buf = [0u8; link::LINK_REQ_LEN];
+        let seq = self.conn.next_seq();
+        let msg = link::encode_link_del(&mut buf, seq, ifindex)?;
         self.conn.request(msg)
     }
 
