@@ -146,8 +146,13 @@ impl Shell<'_> {
     fn vip_ifindex(&self, i: usize, a: &IpAddress) -> Option<u32> {
         match &a.dev {
             Some(d) => self.ifaces.by_name(d).map(|f| f.ifindex),
-            None => Some(self.insts[i].ifindex).filter(|&x| x != 0),
+            None => Some(self.vip_dev(i)).filter(|&x| x != 0),
         }
+    }
+
+    /// Where VIPs without `dev` go: the VMAC if there is one.
+    fn vip_dev(&self, i: usize) -> u32 {
+        self.insts[i].vmac_ifindex.unwrap_or(self.insts[i].ifindex)
     }
 
     pub(super) fn add_vip(&mut self, i: usize, a: &IpAddress) {
@@ -212,7 +217,7 @@ impl Shell<'_> {
             for a in v.vips.iter().chain(v.evips.iter()) {
                 let info = match &a.dev {
                     Some(d) => self.ifaces.by_name(d),
-                    None => self.ifaces.by_index(self.insts[i].ifindex),
+                    None => self.ifaces.by_index(self.vip_dev(i)),
                 };
                 let Some(info) = info else { continue };
                 let what = if a.addr.is_ipv4() {

@@ -65,6 +65,7 @@ pub struct Shell<'o> {
     tx_buf: Box<[u8; TX_BUF_LEN]>,
     /// Allocations made while writing the stats and data files, left out of the footer count.
     alloc_excluded: u64,
+    vmacs: vmac::Vmacs,
     stop: bool,
 }
 
@@ -102,6 +103,7 @@ impl<'o> Shell<'o> {
             rx_buf: Box::new([0; RX_BUF_LEN]),
             tx_buf: Box::new([0; TX_BUF_LEN]),
             alloc_excluded: 0,
+            vmacs: vmac::Vmacs::default(),
             stop: false,
         })
     }
@@ -109,6 +111,9 @@ impl<'o> Shell<'o> {
     /// Builds and starts the configured instances and watches their sockets.
     fn start(&mut self, lp: &mut EventLoop) {
         self.add_static();
+        let mut cfg = std::mem::take(&mut self.cfg);
+        self.prepare_vmacs(&mut cfg);
+        self.cfg = cfg;
         for idx in 0..self.cfg.vrrp.instances.len() {
             if let Some(inst) = instances::build(&self.cfg, idx, &self.ifaces, &mut self.pool) {
                 self.insts.push(inst);
@@ -150,12 +155,15 @@ impl<'o> Shell<'o> {
         }
         self.remove_static();
         self.insts.clear();
+        self.remove_vmacs();
         self.pool.close_unused(lp, |_| false);
     }
 
     /// Switches to `new`: instances whose settings did not change keep running untouched
     /// (state, timers, counters); the others are stopped, and new ones started.
     fn reload(&mut self, lp: &mut EventLoop, new: Config) {
+        let mut new = new;
+        self.prepare_vmacs(&mut new);
         let old_prints: Vec<String> = self
             .insts
             .iter()
@@ -215,6 +223,7 @@ impl<'o> Shell<'o> {
                 self.rearm(lp, i);
             }
         }
+        self.delete_unused_vmacs();
     }
 
     /// Carries out `acts` of instance `i`, then re-arms its timer.
