@@ -9,7 +9,10 @@
 
 mod lab;
 
-use lab::vrrp::{expect_master, ours, routers_lab, Instance, Router, Wiring, KEEPALIVED, MARGIN};
+use lab::vrrp::{
+    after_election, expect_master, expect_stable, ours, routers_lab, Family, Instance, Router,
+    Wiring, KEEPALIVED, MARGIN,
+};
 use lab::{wait_until, Lab};
 use std::time::Duration;
 
@@ -174,4 +177,71 @@ fn vmac_keeps_the_vip_mac_and_moves_the_switch_port() {
             "{test}: r1 eth0 {key} not restored"
         );
     }
+}
+
+/// Adverts go out of (or with vmac_xmit_base, around) the VMAC and still reach the peer: the
+/// pair elects once and stays so, and the backup takes over when the master stops.
+fn vmac_pair(test: &str, family: Family, xmit_base: bool) {
+    if !ready(test) {
+        return;
+    }
+    let mut lab = routers_lab(test, 2, Wiring::Veth);
+    let mut high = Instance::new(1, 200);
+    let mut low = Instance::new(2, 100);
+    high.family = family;
+    low.family = family;
+    let mac = if family == Family::V6 {
+        "00:00:5e:00:02:33"
+    } else {
+        MAC
+    };
+    let conf = |i: &Instance| {
+        let c = config(i).replacen(
+            &format!("{}/64 dev eth0", i.vip()),
+            &format!("{}/64", i.vip()),
+            1,
+        );
+        if xmit_base {
+            c.replacen("  use_vmac\n", "  use_vmac\n  vmac_xmit_base\n", 1)
+        } else {
+            c
+        }
+    };
+    let bin = ours();
+    let r2 = Router::start(&mut lab, "r2", &bin, &conf(&low));
+    let mut r1 = Router::start(&mut lab, "r1", &bin, &conf(&high));
+    let vip = high.vip();
+    expect_master(&r1, &[&r2], vip, high.master_down() + MARGIN);
+    expect_stable(&r1, &[&r2], vip, after_election(&high, &low));
+    let l = out(&mut lab, "r1", &["ip", "-d", "link", "show", VMAC]);
+    assert!(
+        l.contains(&format!("link/ether {mac}")),
+        "{test}: no {VMAC} with {mac}:\n{l}"
+    );
+    assert!(
+        lab.has_addr("r1", VMAC, vip),
+        "{test}: the VIP is not on the VMAC"
+    );
+    r1.stop();
+    expect_master(&r2, &[], vip, low.master_down() + MARGIN);
+    assert!(
+        !lab.exec("r1", &["ip", "link", "show", VMAC])
+            .status
+            .success(),
+        "{test}: {VMAC} left on stopped r1"
+    );
+}
+
+#[test]
+fn vmac_ipv6_pair_elects_and_fails_over() {
+    vmac_pair("vmac_ipv6_pair_elects_and_fails_over", Family::V6, false);
+}
+
+#[test]
+fn vmac_xmit_base_pair_elects_and_fails_over() {
+    vmac_pair(
+        "vmac_xmit_base_pair_elects_and_fails_over",
+        Family::V4,
+        true,
+    );
 }
