@@ -193,3 +193,117 @@ fn dont_release_vrrp_keeps_vips_and_virtual_routes() {
         "{test}: static address/route/rule should go on stop even with -V"
     );
 }
+
+/// Every route and rule option of the man page that this kernel supports (not MPLS
+/// encapsulation: no mpls_iptunnel here), as `ip -d route` / `ip rule` show them back, and
+/// all of it gone after stop.
+#[test]
+fn static_routes_and_rules_with_every_option_reach_the_kernel() {
+    let test = "static_routes_and_rules_with_every_option_reach_the_kernel";
+    if !ready(test) {
+        return;
+    }
+    let mut lab = Lab::new(test);
+    lab.stub_link("r1", "eth0", "eth1");
+    lab.addr("r1", "eth0", "10.7.0.1/24");
+    lab.addr("r1", "eth0", "fd00::1/64");
+    let conf = "global_defs {\n  router_id x\n}\n\
+static_ipaddress {\n  10.9.0.1/24 dev eth0 label eth0:st brd +\n  fd09::1/64 dev eth0 noprefixroute\n}\n\
+static_routes {\n\
+  10.20.0.0/16 via 10.7.0.254 dev eth0 table 300 metric 9 mtu lock 1400 advmss 1300 rtt 300ms rttvar 250ms reordering 4 window 1000 cwnd 10 ssthresh 20 rto_min 300ms initcwnd 12 initrwnd 14 quickack 1 features ecn congctl reno hoplimit 33 fastopen_no_cookie 1\n\
+  10.21.0.0/16 dev eth0 scope link table 300 src 10.7.0.1 tos 0x10 realms 3/4\n\
+  blackhole 10.22.0.0/16 table 300\n  unreachable 10.23.0.0/16 table 300\n\
+  prohibit 10.24.0.0/16 table 300\n  throw 10.25.0.0/16 table 300\n\
+  10.26.0.0/16 table 300 nexthop via 10.7.0.2 dev eth0 weight 3 nexthop via 10.7.0.3 dev eth0 weight 1 onlink\n\
+  fd20::/64 via fd00::fe dev eth0 table 300 pref high\n\
+  fd21::/64 from fd00::/64 via fd00::fe dev eth0 table 300\n\
+  10.27.0.0/16 via 10.7.0.254 dev eth0 table 300 append\n\
+  10.28.0.0/16 encap ip id 5 dst 10.7.0.9 ttl 3 via 10.7.0.254 dev eth0 table 300\n\
+  local 10.30.0.1 dev eth0 table 300\n}\n\
+static_rules {\n\
+  from 10.7.0.0/24 table 300 priority 300\n\
+  to 10.40.0.0/16 fwmark 0x10/0xff tos 0x10 iif eth0 priority 301 table 300 realms 5\n\
+  from all priority 302 suppress_prefixlength 0 table 300\n\
+  from all priority 303 suppress_ifgroup 2 table 300\n\
+  from all priority 304 uidrange 1000-2000 table 300\n\
+  from all priority 305 ipproto tcp sport 1000-2000 dport 80-80 table 300\n\
+  from all priority 306 tunnel-id 7 table 300\n\
+  from all priority 307 goto 310\n  from all priority 308 nop\n\
+  not from 10.50.0.0/16 priority 309 blackhole\n\
+  from all oif eth0 priority 310 prohibit\n\
+  to fd40::/64 priority 311 table 300\n}\n";
+    let mut r = Router::start(&mut lab, "r1", &ours(), conf);
+    let want_routes = [
+        "10.20.0.0/16 via 10.7.0.254 dev eth0 proto keepalived metric 9 mtu lock 1400 window 1000 rtt 300ms rttvar 250ms ssthresh 20 cwnd 10 advmss 1300 reordering 4 hoplimit 33 initcwnd 12 features ecn rto_min 300ms initrwnd 14 quickack 1 congctl reno fastopen_no_cookie 1",
+        "10.21.0.0/16 tos 0x10 dev eth0 proto keepalived scope link src 10.7.0.1 realms 3/4",
+        "blackhole 10.22.0.0/16 proto keepalived",
+        "unreachable 10.23.0.0/16 proto keepalived",
+        "prohibit 10.24.0.0/16 proto keepalived",
+        "throw 10.25.0.0/16 proto keepalived",
+        "nexthop via 10.7.0.2 dev eth0 weight 3",
+        "nexthop via 10.7.0.3 dev eth0 weight 1 onlink",
+        "10.27.0.0/16 via 10.7.0.254 dev eth0 proto keepalived",
+        "encap ip id 5 src 0.0.0.0 dst 10.7.0.9 ttl 3",
+        "local 10.30.0.1 dev eth0 proto keepalived scope host",
+        "fd20::/64 via fd00::fe dev eth0 proto keepalived metric 1024 pref high",
+        "fd21::/64 from fd00::/64 via fd00::fe dev eth0 proto keepalived",
+    ];
+    let want_rules = [
+        "300:\tfrom 10.7.0.0/24 lookup 300 proto keepalived",
+        "301:\tfrom all to 10.40.0.0/16 tos 0x10 fwmark 0x10/0xff iif eth0 lookup 300 realms 5 proto keepalived",
+        "302:\tfrom all lookup 300 suppress_prefixlength 0 proto keepalived",
+        "303:\tfrom all lookup 300 suppress_ifgroup 2 proto keepalived",
+        "304:\tfrom all uidrange 1000-2000 lookup 300 proto keepalived",
+        "305:\tfrom all ipproto tcp sport 1000-2000 dport 80 lookup 300 proto keepalived",
+        "306:\tfrom all tun_id 7 lookup 300 proto keepalived",
+        "307:\tfrom all goto 310 proto keepalived",
+        "308:\tfrom all nop proto keepalived",
+        "309:\tnot from 10.50.0.0/16 blackhole proto keepalived",
+        "310:\tfrom all oif eth0 prohibit proto keepalived",
+        "311:\tfrom all to fd40::/64 lookup 300 proto keepalived",
+    ];
+    let dump = |lab: &mut Lab| {
+        let mut s = show(lab, "r1", &["ip", "route", "show", "table", "300"]);
+        s += &show(lab, "r1", &["ip", "-6", "route", "show", "table", "300"]);
+        s += &show(lab, "r1", &["ip", "rule"]);
+        s += &show(lab, "r1", &["ip", "-6", "rule"]);
+        s + &show(lab, "r1", &["ip", "addr", "show", "dev", "eth0"])
+    };
+    // keepalived 2.2.7 does not give a `local` route host scope and the kernel refuses it;
+    // we pick the scope as `ip route` does.
+    let want_routes: Vec<&str> = want_routes
+        .into_iter()
+        .filter(|w| ours() != lab::vrrp::KEEPALIVED || !w.starts_with("local"))
+        .collect();
+    let all_there = |s: &str| {
+        want_routes.iter().chain(&want_rules).all(|w| s.contains(w))
+            && s.contains("10.9.0.1/24 brd 10.9.0.255 scope global eth0:st")
+            && s.contains("fd09::1/64")
+    };
+    let mut seen = String::new();
+    if !wait_until(SETTLE, || {
+        seen = dump(&mut lab);
+        all_there(&seen)
+    }) {
+        let missing: Vec<&&str> = want_routes
+            .iter()
+            .chain(&want_rules)
+            .filter(|w| !seen.contains(**w))
+            .collect();
+        panic!(
+            "{test}: missing {missing:?}\n{seen}\n{}",
+            lab::vrrp::tail(&r.log())
+        );
+    }
+    r.stop();
+    let after = dump(&mut lab);
+    let left: Vec<&&str> = want_routes
+        .iter()
+        .chain(&want_rules)
+        .filter(|w| after.contains(**w))
+        .collect();
+    assert!(
+        left.is_empty() && !after.contains("10.9.0.1") && !after.contains("fd09::1"),
+        "{test}: left after stop: {left:?}\n{after}"
+    );
+}

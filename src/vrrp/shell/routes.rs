@@ -247,10 +247,12 @@ impl Shell<'_> {
         }
     }
 
-    /// Removed on stop whatever `-V` says, as keepalived does.
+    /// Removed on stop whatever `-V` says, as keepalived does; once, however many ways the
+    /// stop is asked for.
     pub(super) fn remove_static(&mut self) {
-        if !self.cfg.net.is_empty() {
-            set_static(&mut self.rtnl, &self.cfg.net, false);
+        let net = std::mem::take(&mut self.cfg.net);
+        if !net.is_empty() {
+            set_static(&mut self.rtnl, &net, false);
         }
     }
 
