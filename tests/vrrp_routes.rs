@@ -307,3 +307,116 @@ static_rules {\n\
         "{test}: left after stop: {left:?}\n{after}"
     );
 }
+
+/// SIGHUP: an unchanged instance stays MASTER on the same VMAC with its routes; static
+/// routes follow the new config; an instance whose routes changed restarts with the new ones.
+#[test]
+fn reload_keeps_vmac_and_master_and_applies_route_changes() {
+    let test = "reload_keeps_vmac_and_master_and_applies_route_changes";
+    if !ready(test) {
+        return;
+    }
+    let mut lab = routers_lab(test, 2, Wiring::Veth);
+    let inst = Instance::new(1, 200);
+    let with = |vroute: &str, sroute: &str| {
+        inst.config()
+            .replacen(
+                "vrrp_instance VI_1 {",
+                &format!("static_routes {{\n  {sroute} dev eth0 table 200\n}}\nvrrp_instance VI_1 {{"),
+                1,
+            )
+            .replacen(
+                "  virtual_ipaddress {",
+                &format!(
+                    "  use_vmac\n  virtual_routes {{\n    {vroute} dev eth0 table 100\n  }}\n  virtual_ipaddress {{"
+                ),
+                1,
+            )
+    };
+    let conf = lab.write_file("reload.conf", &with("10.50.0.0/16", "10.60.0.0/16"));
+    let c = conf.to_string_lossy().into_owned();
+    let dir = lab.dir().to_string_lossy().into_owned();
+    let pids: Vec<String> = ["m", "v", "c"]
+        .iter()
+        .map(|k| format!("{dir}/{k}.pid"))
+        .collect();
+    let bin = ours();
+    let mut d = lab.spawn(
+        "r1",
+        &[
+            &bin, "-n", "-l", "-D", "-f", &c, "-p", &pids[0], "-r", &pids[1], "-c", &pids[2],
+        ],
+    );
+    let vip = inst.vip();
+    let master = |lab: &mut Lab| {
+        lab.has_addr("r1", "vrrp.51", vip)
+            && show(lab, "r1", &["ip", "route", "show", "table", "100"]).contains("10.50.0.0/16")
+    };
+    assert!(
+        wait_until(inst.master_down() + MARGIN, || master(&mut lab)),
+        "{test}: r1 not MASTER on its VMAC:\n{}",
+        lab::vrrp::tail(&d.log())
+    );
+    let ifindex = |lab: &mut Lab| {
+        show(lab, "r1", &["ip", "-o", "link", "show", "vrrp.51"])
+            .split(':')
+            .next()
+            .map(str::to_string)
+    };
+    let before = ifindex(&mut lab);
+
+    let reloads = |d: &lab::Spawned| d.log().matches("Reload complete").count();
+    std::fs::write(&conf, with("10.50.0.0/16", "10.61.0.0/16")).unwrap();
+    d.signal(libc::SIGHUP);
+    assert!(
+        wait_until(SETTLE, || reloads(&d) == 1),
+        "{test}: no reload:\n{}",
+        lab::vrrp::tail(&d.log())
+    );
+    let statics = show(&mut lab, "r1", &["ip", "route", "show", "table", "200"]);
+    assert!(
+        statics.contains("10.61.0.0/16") && !statics.contains("10.60.0.0/16"),
+        "{test}: static routes after reload:\n{statics}"
+    );
+    let log = d.log();
+    assert!(
+        !log.contains("sent 0 priority") && log.matches("(VI_1) setting VIPs.").count() == 1,
+        "{test}: an unchanged instance was disturbed by the reload:\n{}",
+        lab::vrrp::tail(&log)
+    );
+    assert!(
+        master(&mut lab),
+        "{test}: VIP or virtual route lost on reload"
+    );
+    assert_eq!(ifindex(&mut lab), before, "{test}: the VMAC was recreated");
+
+    std::fs::write(&conf, with("10.51.0.0/16", "10.61.0.0/16")).unwrap();
+    d.signal(libc::SIGHUP);
+    assert!(
+        wait_until(SETTLE, || reloads(&d) == 2),
+        "{test}: no second reload"
+    );
+    let changed = |lab: &mut Lab| {
+        let r = show(lab, "r1", &["ip", "route", "show", "table", "100"]);
+        r.contains("10.51.0.0/16")
+            && !r.contains("10.50.0.0/16")
+            && lab.has_addr("r1", "vrrp.51", vip)
+    };
+    assert!(
+        wait_until(inst.master_down() + MARGIN, || changed(&mut lab)),
+        "{test}: the changed instance did not come back with its new route:\n{}",
+        show(&mut lab, "r1", &["ip", "route", "show", "table", "100"])
+    );
+
+    d.signal(libc::SIGTERM);
+    assert!(
+        d.wait_timeout(Duration::from_secs(10)).is_some(),
+        "{test}: no exit"
+    );
+    assert!(
+        !lab.exec("r1", &["ip", "link", "show", "vrrp.51"])
+            .status
+            .success(),
+        "{test}: VMAC left after stop"
+    );
+}

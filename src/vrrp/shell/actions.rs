@@ -144,9 +144,13 @@ impl Shell<'_> {
     }
 
     fn vip_ifindex(&self, i: usize, a: &IpAddress) -> Option<u32> {
+        let inst = &self.insts[i];
         match &a.dev {
-            Some(d) => self.ifaces.by_name(d).map(|f| f.ifindex),
-            None => Some(self.vip_dev(i)).filter(|&x| x != 0),
+            // keepalived moves VIPs on the instance's own interface onto its VMAC.
+            Some(d) if inst.vmac_ifindex.is_none() || *d != inst.ifname => {
+                self.ifaces.by_name(d).map(|f| f.ifindex)
+            }
+            _ => Some(self.vip_dev(i)).filter(|&x| x != 0),
         }
     }
 
@@ -215,10 +219,7 @@ impl Shell<'_> {
         };
         for round in 0..repeat {
             for a in v.vips.iter().chain(v.evips.iter()) {
-                let info = match &a.dev {
-                    Some(d) => self.ifaces.by_name(d),
-                    None => self.ifaces.by_index(self.vip_dev(i)),
-                };
+                let info = self.vip_ifindex(i, a).and_then(|x| self.ifaces.by_index(x));
                 let Some(info) = info else { continue };
                 let what = if a.addr.is_ipv4() {
                     "gratuitous ARP"
