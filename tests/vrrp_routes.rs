@@ -420,3 +420,35 @@ fn reload_keeps_vmac_and_master_and_applies_route_changes() {
         "{test}: VMAC left after stop"
     );
 }
+
+/// A BACKUP's stop leaves addresses it never set, with or without `-X` (which is about
+/// transitions a reload causes, not about stop): keepalived 2.2.7 does the same.
+#[test]
+fn stopped_backup_leaves_addresses_it_did_not_set_even_with_release_vips() {
+    let test = "stopped_backup_leaves_addresses_it_did_not_set_even_with_release_vips";
+    if !ready(test) {
+        return;
+    }
+    let mut lab = routers_lab(test, 2, Wiring::Veth);
+    let high = Instance::new(1, 200);
+    let low = Instance::new(2, 100);
+    let bin = ours();
+    let r1 = Router::start(&mut lab, "r1", &bin, &high.config());
+    expect_master(&r1, &[], high.vip(), high.master_down() + MARGIN);
+    for flag in [&["-X"][..], &[][..]] {
+        let mut r2 = Router::start_with(&mut lab, "r2", &bin, &low.config(), flag);
+        assert!(
+            r2.wait_state("BACKUP", low.master_down() + MARGIN),
+            "{test}: r2 not BACKUP:\n{}",
+            lab::vrrp::tail(&r2.log())
+        );
+        let cidr = format!("{}/24", low.vip());
+        lab.addr("r2", "eth0", &cidr);
+        r2.stop();
+        assert!(
+            lab.has_addr("r2", "eth0", low.vip()),
+            "{test}: with options {flag:?} the stopped BACKUP removed an address it never set"
+        );
+        lab.exec_ok("r2", &["ip", "addr", "del", &cidr, "dev", "eth0"]);
+    }
+}

@@ -131,7 +131,7 @@ impl Shell<'_> {
     }
 
     /// Adds (or removes) every VIP and eVIP of instance `i`.
-    pub(super) fn set_vips(&mut self, i: usize, add: bool) {
+    fn set_vips(&mut self, i: usize, add: bool) {
         let v = &self.cfg.vrrp.instances[self.insts[i].idx];
         let all: Vec<IpAddress> = v.vips.iter().chain(v.evips.iter()).cloned().collect();
         for a in &all {

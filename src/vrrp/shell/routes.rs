@@ -1,8 +1,7 @@
 //! Routes and policy rules: an instance's `virtual_routes` / `virtual_rules` follow its VIPs
 //! (set on becoming MASTER, removed on leaving it), and the global `static_ipaddress`,
 //! `static_routes` and `static_rules` are set at start whatever the state and removed on
-//! stop. Also what `-V` (leave VRRP's objects in place) and `-X` (release VIPs even when not
-//! set) change on stop.
+//! stop. Also what `-V` (leave VRRP's objects in place) changes on stop.
 
 use log::{info, warn};
 
@@ -13,7 +12,7 @@ use crate::core::time::Micros;
 use crate::net::iface;
 use crate::net::netlink::Error;
 use crate::net::rtnl::{AddrSpec, Rtnl, IFA_F_HOMEADDRESS, IFA_F_NODAD, IFA_F_NOPREFIXROUTE};
-use crate::vrrp::fsm::{Action, State};
+use crate::vrrp::fsm::Action;
 
 fn dest(d: &RouteDest) -> String {
     match d {
@@ -265,16 +264,12 @@ impl Shell<'_> {
     }
 
     /// Stops instance `i` on daemon stop. With `-V` a MASTER neither sends priority 0 nor
-    /// removes its VIPs, routes and rules; with `-X` an instance that is not MASTER still
-    /// removes its VIPs (someone may have left them there).
+    /// removes its VIPs, routes and rules. (`-X` asks keepalived to drop VIPs on transitions
+    /// a reload causes even when it lost track of them; our reload restarts a changed
+    /// instance through a full stop, which always removes them, so it changes nothing here.)
     pub(super) fn stop_for_exit(&mut self, lp: &mut EventLoop, i: usize) {
         if !self.opts.dont_release_vrrp {
-            let was_master = self.insts[i].fsm.state() == State::Master;
             self.stop_one(lp, i);
-            if self.opts.release_vips && !was_master {
-                self.set_vroutes(i, false);
-                self.set_vips(i, false);
-            }
             return;
         }
         let acts = self.insts[i].fsm.stop(Micros::now());
