@@ -110,10 +110,11 @@ impl<'o> Shell<'o> {
 
     /// Builds and starts the configured instances and watches their sockets.
     fn start(&mut self, lp: &mut EventLoop) {
-        self.add_static();
         let mut cfg = std::mem::take(&mut self.cfg);
+        routes::assign_rule_priorities(&mut cfg);
         self.prepare_vmacs(&mut cfg);
         self.cfg = cfg;
+        self.add_static();
         for idx in 0..self.cfg.vrrp.instances.len() {
             if let Some(inst) = instances::build(&self.cfg, idx, &self.ifaces, &mut self.pool) {
                 self.insts.push(inst);
@@ -164,6 +165,7 @@ impl<'o> Shell<'o> {
     fn reload(&mut self, lp: &mut EventLoop, new: Config) {
         let mut new = new;
         self.prepare_vmacs(&mut new);
+        routes::assign_rule_priorities(&mut new);
         let old_prints: Vec<String> = self
             .insts
             .iter()

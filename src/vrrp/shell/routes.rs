@@ -5,7 +5,12 @@
 
 use log::{info, warn};
 
+use crate::config::iproute::Family;
+use crate::config::Config;
+
 use super::Shell;
+
+const RULE_START_PRIORITY: u32 = 16384;
 use crate::config::iproute::{IpAddress, Route, RouteDest, Rule, StaticNet};
 use crate::core::event_loop::EventLoop;
 use crate::core::time::Micros;
@@ -213,6 +218,35 @@ fn missing_from(a: &StaticNet, b: &StaticNet) -> StaticNet {
     }
 }
 
+/// Rules given without a preference get one as keepalived gives them: counting down from
+/// 16384 per family, in the order the lines come in the config. Doing it at each load keeps a
+/// rule's number the same for adding and removing it, and across a reload of the same file.
+pub(super) fn assign_rule_priorities(cfg: &mut Config) {
+    let mut rules: Vec<&mut Rule> = cfg
+        .net
+        .rules
+        .iter_mut()
+        .chain(
+            cfg.vrrp
+                .instances
+                .iter_mut()
+                .flat_map(|v| v.rules.iter_mut()),
+        )
+        .filter(|r| r.priority.is_none())
+        .collect();
+    rules.sort_by_key(|r| (r.loc.file, r.loc.line));
+    let (mut v4, mut v6) = (RULE_START_PRIORITY, RULE_START_PRIORITY);
+    for r in rules {
+        let next = if r.family == Family::V4 {
+            &mut v4
+        } else {
+            &mut v6
+        };
+        r.priority = Some(*next);
+        *next = next.saturating_sub(1);
+    }
+}
+
 impl Shell<'_> {
     /// Adds or removes instance `i`'s virtual routes and rules. Rules go after routes on
     /// the way in and before them on the way out, as keepalived orders them.
@@ -327,6 +361,32 @@ mod tests {
         assert_eq!(gone.routes[0].metric, None);
         assert_eq!(came.routes.len(), 1);
         assert_eq!(came.routes[0].metric, Some(7));
+    }
+
+    #[test]
+    fn rules_without_preference_count_down_per_family_in_file_order() {
+        let mut cfg = Config::default();
+        let rule = |line: &str, at: u32| {
+            let mut r = crate::net::rtnl::route::tests::rule(line);
+            r.loc = Loc {
+                line: at,
+                ..Loc::default()
+            };
+            r
+        };
+        cfg.net.rules = vec![
+            rule("from 10.1.0.0/16 table 5", 9),
+            rule("from 10.2.0.0/16 table 5 priority 7", 3),
+            rule("from fd00::/64 table 5", 4),
+        ];
+        cfg.vrrp.instances.push(crate::config::vrrp::VrrpInstance {
+            rules: vec![rule("from 10.3.0.0/16 table 5", 2)],
+            ..Default::default()
+        });
+        assign_rule_priorities(&mut cfg);
+        let p: Vec<Option<u32>> = cfg.net.rules.iter().map(|r| r.priority).collect();
+        assert_eq!(p, [Some(16383), Some(7), Some(16384)]);
+        assert_eq!(cfg.vrrp.instances[0].rules[0].priority, Some(16384));
     }
 
     #[test]
