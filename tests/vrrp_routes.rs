@@ -132,6 +132,21 @@ fn routes_and_rules_follow_the_master_statics_stay_until_stop() {
     );
 
     r1.stop();
+    // keepalived's words, in its order: routes then rules in, rules then routes then VIPs out.
+    let log = r1.log();
+    let at = |l: &str| {
+        log.find(l)
+            .unwrap_or_else(|| panic!("{test}: no '{l}' in r1's log"))
+    };
+    assert!(
+        at("(VI_1) setting VIPs.") < at("(VI_1) setting Virtual Routes")
+            && at("(VI_1) setting Virtual Routes") < at("(VI_1) setting Virtual Rules")
+            && log.rfind("(VI_1) removing Virtual Rules")
+                < log.rfind("(VI_1) removing Virtual Routes")
+            && log.rfind("(VI_1) removing Virtual Routes") < log.rfind("(VI_1) removing VIPs."),
+        "{test}: log lines out of keepalived's order:\n{}",
+        lab::vrrp::tail(&log)
+    );
     expect_master(&r2, &[], low.vip(), low.master_down() + MARGIN);
     expect(
         &mut lab,

@@ -24,8 +24,8 @@ impl Shell<'_> {
                 self.set_vroutes(i, true);
             }
             Action::RemoveVips => {
-                info!("({}) removing VIPs.", self.insts[i].name);
                 self.set_vroutes(i, false);
+                info!("({}) removing VIPs.", self.insts[i].name);
                 self.set_vips(i, false);
             }
             Action::SendGarps { repeat } => self.send_garps(i, repeat),

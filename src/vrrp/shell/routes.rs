@@ -256,17 +256,30 @@ impl Shell<'_> {
             return;
         }
         let who = format!("({})", v.name);
+        // keepalived's log lines, which scripts may look for.
+        let say = |what: &str, list_len: usize| {
+            if list_len > 0 {
+                info!(
+                    "{who} {} Virtual {what}",
+                    if add { "setting" } else { "removing" }
+                );
+            }
+        };
         if add {
+            say("Routes", v.routes.len());
             for r in &v.routes {
                 set_route(&mut self.rtnl, &who, r, true);
             }
+            say("Rules", v.rules.len());
             for r in &v.rules {
                 set_rule(&mut self.rtnl, &who, r, true);
             }
         } else {
+            say("Rules", v.rules.len());
             for r in &v.rules {
                 set_rule(&mut self.rtnl, &who, r, false);
             }
+            say("Routes", v.routes.len());
             for r in &v.routes {
                 set_route(&mut self.rtnl, &who, r, false);
             }
