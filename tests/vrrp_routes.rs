@@ -467,3 +467,43 @@ fn stopped_backup_leaves_addresses_it_did_not_set_even_with_release_vips() {
         lab.exec_ok("r2", &["ip", "addr", "del", &cidr, "dev", "eth0"]);
     }
 }
+
+/// Someone deletes a tracked virtual route of the MASTER: it gives up MASTER (priority 0,
+/// VIP and routes out) and, alone on the link, wins the next election and puts everything
+/// back, as keepalived does.
+#[test]
+fn deleted_tracked_route_makes_the_master_start_over() {
+    let test = "deleted_tracked_route_makes_the_master_start_over";
+    if !ready(test) {
+        return;
+    }
+    let mut lab = routers_lab(test, 2, Wiring::Veth);
+    let inst = Instance::new(1, 200);
+    let r1 = Router::start(&mut lab, "r1", &ours(), &config(&inst));
+    expect_master(&r1, &[], inst.vip(), inst.master_down() + MARGIN);
+    expect(
+        &mut lab,
+        "r1 lacks its virtual routes/rules",
+        |l| virtual_set(l, "r1").0,
+        &[&r1],
+    );
+    let masters = |r: &Router| r.log().matches("(VI_1) Entering MASTER STATE").count();
+    assert_eq!(masters(&r1), 1);
+    lab.exec_ok("r1", &["ip", "route", "del", VROUTE, "table", "100"]);
+    assert!(
+        r1.wait_state("BACKUP", SETTLE),
+        "{test}: r1 stayed MASTER after losing a tracked route:\n{}",
+        lab::vrrp::tail(&r1.log())
+    );
+    assert!(
+        wait_until(inst.master_down() + MARGIN, || masters(&r1) == 2),
+        "{test}: r1 did not come back as MASTER:\n{}",
+        lab::vrrp::tail(&r1.log())
+    );
+    expect(
+        &mut lab,
+        "r1 did not put its routes/rules back",
+        |l| virtual_set(l, "r1").0,
+        &[&r1],
+    );
+}

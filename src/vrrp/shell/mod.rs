@@ -40,6 +40,7 @@ use instances::Inst;
 use sockets::Pool;
 
 const REFLECTOR_TOKEN: usize = 1;
+const ROUTE_MON_TOKEN: usize = 2;
 /// Socket `i` of the pool polls as `SOCK_TOKEN_BASE + i`.
 const SOCK_TOKEN_BASE: usize = 16;
 /// Timer tokens: the script runner's, then one per instance.
@@ -66,6 +67,7 @@ pub struct Shell<'o> {
     /// Allocations made while writing the stats and data files, left out of the footer count.
     alloc_excluded: u64,
     vmacs: vmac::Vmacs,
+    route_mon: Option<routes::RouteMonitor>,
     stop: bool,
 }
 
@@ -104,6 +106,7 @@ impl<'o> Shell<'o> {
             tx_buf: Box::new([0; TX_BUF_LEN]),
             alloc_excluded: 0,
             vmacs: vmac::Vmacs::default(),
+            route_mon: None,
             stop: false,
         })
     }
@@ -226,6 +229,7 @@ impl<'o> Shell<'o> {
             }
         }
         self.delete_unused_vmacs();
+        self.watch_routes(lp, ROUTE_MON_TOKEN);
     }
 
     /// Carries out `acts` of instance `i`, then re-arms its timer.
@@ -324,6 +328,10 @@ impl<'o> Shell<'o> {
                 token: REFLECTOR_TOKEN,
                 ..
             } => self.on_reflector(lp),
+            Event::Io {
+                token: ROUTE_MON_TOKEN,
+                ..
+            } => self.on_route_monitor(lp),
             Event::Io { token, .. } if token >= SOCK_TOKEN_BASE => {
                 self.on_readable(lp, token - SOCK_TOKEN_BASE)
             }
@@ -357,6 +365,7 @@ pub fn run(
             error!("cannot watch the netlink reflector: {e}");
         }
     }
+    shell.watch_routes(&mut lp, ROUTE_MON_TOKEN);
     shell.start(&mut lp);
     info!("Startup complete");
     let mut code = 0;

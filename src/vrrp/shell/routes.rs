@@ -3,7 +3,10 @@
 //! `static_routes` and `static_rules` are set at start whatever the state and removed on
 //! stop. Also what `-V` (leave VRRP's objects in place) changes on stop.
 
+use std::os::fd::{AsRawFd, RawFd};
+
 use log::{info, warn};
+use netlink_sys::{protocols::NETLINK_ROUTE, Socket, SocketAddr};
 
 use crate::config::iproute::Family;
 use crate::config::Config;
@@ -11,13 +14,18 @@ use crate::config::Config;
 use super::Shell;
 
 const RULE_START_PRIORITY: u32 = 16384;
+/// The protocol keepalived (and the config reader) gives tracked routes and rules.
+const RTPROT_KEEPALIVED: u8 = 18;
 use crate::config::iproute::{IpAddress, Route, RouteDest, Rule, StaticNet};
 use crate::core::event_loop::EventLoop;
 use crate::core::time::Micros;
 use crate::net::iface;
-use crate::net::netlink::Error;
+
+use crate::net::netlink::{messages, Error, Msg};
+use crate::net::rtnl::route::RTM_DELROUTE;
+use crate::net::rtnl::rule::{FIB_RULE_HDR_LEN, FRA_PROTOCOL, RTM_DELRULE};
 use crate::net::rtnl::{AddrSpec, Rtnl, IFA_F_HOMEADDRESS, IFA_F_NODAD, IFA_F_NOPREFIXROUTE};
-use crate::vrrp::fsm::Action;
+use crate::vrrp::fsm::{Action, State};
 
 fn dest(d: &RouteDest) -> String {
     match d {
@@ -218,6 +226,65 @@ fn missing_from(a: &StaticNet, b: &StaticNet) -> StaticNet {
     }
 }
 
+/// Legacy group bits (1 << (RTNLGRP_x - 1)) for IPv4/IPv6 route and rule notifications.
+const ROUTE_GROUPS: u32 = (1 << 6) | (1 << 10) | (1 << 7) | (1 << 18);
+
+/// Route and rule deletions, watched so that a MASTER notices when someone removes one of
+/// its tracked virtual routes or rules.
+pub struct RouteMonitor {
+    sock: Socket,
+}
+
+impl RouteMonitor {
+    pub fn open() -> std::io::Result<Self> {
+        let mut sock = Socket::new(NETLINK_ROUTE)?;
+        sock.bind(&SocketAddr::new(0, ROUTE_GROUPS))?;
+        sock.set_non_blocking(true)?;
+        Ok(RouteMonitor { sock })
+    }
+
+    /// Reads every queued notification into `buf`; true when one says a route or rule with
+    /// keepalived's protocol went, or when some were lost.
+    pub fn drain(&self, buf: &mut [u8]) -> bool {
+        let mut seen = false;
+        loop {
+            let mut slice: &mut [u8] = &mut buf[..];
+            match self.sock.recv(&mut slice, libc::MSG_TRUNC) {
+                Ok(n) if n > buf.len() => seen = true,
+                Ok(n) => {
+                    seen |= messages(&buf[..n])
+                        .map_while(Result::ok)
+                        .any(|m| deleted_ours(&m))
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return seen,
+                // ENOBUFS: notifications were lost.
+                Err(_) => return true,
+            }
+        }
+    }
+}
+
+impl AsRawFd for RouteMonitor {
+    fn as_raw_fd(&self) -> RawFd {
+        self.sock.as_raw_fd()
+    }
+}
+
+/// A deleted route or rule carrying RTPROT_KEEPALIVED (what tracked ones are added with).
+fn deleted_ours(m: &Msg<'_>) -> bool {
+    match m.ty {
+        RTM_DELROUTE => m.payload.get(5) == Some(&RTPROT_KEEPALIVED),
+        RTM_DELRULE => {
+            m.attrs(FIB_RULE_HDR_LEN)
+                .and_then(|a| a.find(FRA_PROTOCOL))
+                .and_then(|a| a.payload.first().copied())
+                == Some(RTPROT_KEEPALIVED)
+        }
+        _ => false,
+    }
+}
+
 /// Rules given without a preference get one as keepalived gives them: counting down from
 /// 16384 per family, in the order the lines come in the config. Doing it at each load keeps a
 /// rule's number the same for adding and removing it, and across a reload of the same file.
@@ -283,6 +350,61 @@ impl Shell<'_> {
             for r in &v.routes {
                 set_route(&mut self.rtnl, &who, r, false);
             }
+        }
+    }
+
+    /// After a tracked route or rule was deleted: a MASTER missing one of its tracked
+    /// virtual routes or rules gives up MASTER as keepalived does (priority 0, everything
+    /// removed, a fresh election). Missing is found by adding again: EEXIST means present.
+    pub(super) fn on_route_monitor(&mut self, lp: &mut EventLoop) {
+        let deleted = match &self.route_mon {
+            Some(m) => m.drain(&mut self.rx_buf[..]),
+            None => return,
+        };
+        if !deleted {
+            return;
+        }
+        for i in 0..self.insts.len() {
+            let inst = &self.insts[i];
+            if inst.fsm.state() != State::Master || !inst.fsm.vips_set() {
+                continue;
+            }
+            let v = &self.cfg.vrrp.instances[inst.idx];
+            let name = inst.name.clone();
+            let mut lost = None;
+            for r in v.routes.iter().filter(|r| !r.no_track && r.vrf.is_none()) {
+                if self.rtnl.route(r, false, &|n| iface::index(n)).is_ok() {
+                    lost = Some(format!("route {}", route_name(r)));
+                }
+            }
+            for r in v.rules.iter().filter(|r| !r.no_track) {
+                if self.rtnl.rule(r, false).is_ok() {
+                    lost = Some(format!("rule {}", rule_name(r)));
+                }
+            }
+            if let Some(what) = lost {
+                info!("({name}) virtual {what} was deleted - leaving MASTER");
+                let acts = self.insts[i].fsm.tracked_object_lost(Micros::now());
+                self.apply(lp, i, &acts);
+            }
+        }
+    }
+
+    /// Opens the route monitor when some instance has tracked virtual routes or rules.
+    pub(super) fn watch_routes(&mut self, lp: &mut EventLoop, token: usize) {
+        let tracked =
+            self.cfg.vrrp.instances.iter().any(|v| {
+                v.routes.iter().any(|r| !r.no_track) || v.rules.iter().any(|r| !r.no_track)
+            });
+        if !tracked || self.route_mon.is_some() {
+            return;
+        }
+        match RouteMonitor::open() {
+            Ok(m) => match lp.register(m.as_raw_fd(), token, mio::Interest::READABLE) {
+                Ok(()) => self.route_mon = Some(m),
+                Err(e) => warn!("cannot watch route deletions: {e}"),
+            },
+            Err(e) => warn!("cannot open the route monitor: {e}"),
         }
     }
 
