@@ -9,6 +9,7 @@ use log::{info, warn};
 use netlink_sys::{protocols::NETLINK_ROUTE, Socket, SocketAddr};
 
 use crate::config::iproute::Family;
+use crate::config::vrrp::VrrpInstance;
 use crate::config::Config;
 
 use super::Shell;
@@ -405,6 +406,37 @@ impl Shell<'_> {
                 Err(e) => warn!("cannot watch route deletions: {e}"),
             },
             Err(e) => warn!("cannot open the route monitor: {e}"),
+        }
+    }
+
+    /// For a reload that keeps instance `i` running with new settings `new`: while it has
+    /// its VIPs set, routes and rules that `old` had and `new` lacks go (rules first), and
+    /// new ones come (routes first), as keepalived applies only the differences.
+    #[allow(dead_code)] // Called by a reload that keeps changed instances (see the report).
+    pub(super) fn reload_vroutes(&mut self, i: usize, old: &VrrpInstance, new: &VrrpInstance) {
+        if !self.insts[i].fsm.vips_set() {
+            return;
+        }
+        let who = format!("({})", self.insts[i].name);
+        let as_net = |v: &VrrpInstance| StaticNet {
+            routes: v.routes.clone(),
+            rules: v.rules.clone(),
+            ..StaticNet::default()
+        };
+        let (was, will) = (as_net(old), as_net(new));
+        let gone = missing_from(&was, &will);
+        let came = missing_from(&will, &was);
+        for r in &gone.rules {
+            set_rule(&mut self.rtnl, &who, r, false);
+        }
+        for r in &gone.routes {
+            set_route(&mut self.rtnl, &who, r, false);
+        }
+        for r in &came.routes {
+            set_route(&mut self.rtnl, &who, r, true);
+        }
+        for r in &came.rules {
+            set_rule(&mut self.rtnl, &who, r, true);
         }
     }
 
