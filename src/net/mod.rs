@@ -6,4 +6,5 @@ pub mod garp;
 pub mod iface;
 pub mod netlink;
 pub mod rtnl;
+pub mod sysctl;
 pub mod vrrp_socket;

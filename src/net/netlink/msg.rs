@@ -106,6 +106,14 @@ impl<'a> MsgBuilder<'a> {
         Nest(at)
     }
 
+    /// Appends a fixed header whose first two bytes are its length word (`struct rtnexthop`),
+    /// to be closed with [`MsgBuilder::nest_end`] once what follows it is written.
+    pub fn raw_begin(&mut self, header: &[u8]) -> Nest {
+        let at = self.len;
+        self.put(header);
+        Nest(at)
+    }
+
     pub fn nest_end(&mut self, n: Nest) -> &mut Self {
         if !self.overflow {
             match u16::try_from(self.len - n.0) {

@@ -1,7 +1,10 @@
 //! rtnetlink: adding and deleting addresses, dumping links and addresses, and the reflector
 //! (link and address notifications), over our own encoder in `net::netlink`.
 
+pub mod link;
 mod reflector;
+pub mod route;
+pub mod rule;
 #[cfg(test)]
 mod tests;
 mod wire;
@@ -11,6 +14,8 @@ use std::ffi::CStr;
 use netlink_sys::protocols::NETLINK_ROUTE;
 
 pub use reflector::{event_from, Event, Reflector};
+pub use route::encode_route;
+pub use rule::encode_rule;
 pub use wire::*;
 
 use crate::net::netlink::{Conn, Error};
@@ -46,6 +51,57 @@ impl Rtnl {
         let mut buf = [0u8; REQ_LEN];
         let seq = self.conn.next_seq();
         let msg = encode_addr(&mut buf, seq, spec, true)?;
+        self.conn.request(msg)
+    }
+
+    /// Adds (or with `delete`, removes) a configured route; `ifindex` resolves device names.
+    pub fn route(
+        &mut self,
+        r: &crate::config::iproute::Route,
+        delete: bool,
+        ifindex: &dyn Fn(&str) -> Option<u32>,
+    ) -> Result<(), Error> {
+        let mut buf = [0u8; route::ROUTE_REQ_LEN];
+        let seq = self.conn.next_seq();
+        let msg = encode_route(&mut buf, seq, r, delete, ifindex)?;
+        self.conn.request(msg)
+    }
+
+    /// Adds (or with `delete`, removes) a configured policy routing rule.
+    pub fn rule(&mut self, r: &crate::config::iproute::Rule, delete: bool) -> Result<(), Error> {
+        let mut buf = [0u8; rule::RULE_REQ_LEN];
+        let seq = self.conn.next_seq();
+        let msg = encode_rule(&mut buf, seq, r, delete)?;
+        self.conn.request(msg)
+    }
+
+    /// Creates a private-mode macvlan `name` with `mac` on `parent`.
+    pub fn create_macvlan(&mut self, name: &str, parent: u32, mac: &[u8; 6]) -> Result<(), Error> {
+        let mut buf = [0u8; link::LINK_REQ_LEN];
+        let seq = self.conn.next_seq();
+        let msg = link::encode_macvlan_create(&mut buf, seq, name, parent, mac)?;
+        self.conn.request(msg)
+    }
+
+    /// Turns off the kernel's automatic IPv6 link-local address on `ifindex`.
+    pub fn set_addr_gen_none(&mut self, ifindex: u32) -> Result<(), Error> {
+        let mut buf = [0u8; link::LINK_REQ_LEN];
+        let seq = self.conn.next_seq();
+        let msg = link::encode_addr_gen_none(&mut buf, seq, ifindex)?;
+        self.conn.request(msg)
+    }
+
+    pub fn set_link_up(&mut self, ifindex: u32, up: bool) -> Result<(), Error> {
+        let mut buf = [0u8; link::LINK_REQ_LEN];
+        let seq = self.conn.next_seq();
+        let msg = link::encode_link_updown(&mut buf, seq, ifindex, up)?;
+        self.conn.request(msg)
+    }
+
+    pub fn del_link(&mut self, ifindex: u32) -> Result<(), Error> {
+        let mut buf = [0u8; link::LINK_REQ_LEN];
+        let seq = self.conn.next_seq();
+        let msg = link::encode_link_del(&mut buf, seq, ifindex)?;
         self.conn.request(msg)
     }
 

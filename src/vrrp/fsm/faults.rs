@@ -123,6 +123,17 @@ impl Fsm {
         acts
     }
 
+    /// A MASTER lost a tracked virtual route or rule to someone else: keepalived leaves
+    /// MASTER for BACKUP (priority 0, VIPs, routes and rules out) and lets the election run.
+    pub fn tracked_object_lost(&mut self, now: Micros) -> Actions {
+        let mut acts = Actions::new();
+        if self.state == State::Master {
+            self.wantstate = State::Backup;
+            self.leave_master(&mut acts, now, true, Reason::Fault);
+        }
+        acts
+    }
+
     /// Tracking changed the instance's total priority (base + weights). keepalived clamps it to
     /// 1..=254, never changes an owner's, and in BACKUP shifts the pending down deadline by
     /// the change in the down interval.

@@ -21,8 +21,10 @@ impl Shell<'_> {
             Action::AddVips => {
                 info!("({}) setting VIPs.", self.insts[i].name);
                 self.set_vips(i, true);
+                self.set_vroutes(i, true);
             }
             Action::RemoveVips => {
+                self.set_vroutes(i, false);
                 info!("({}) removing VIPs.", self.insts[i].name);
                 self.set_vips(i, false);
             }
@@ -142,10 +144,19 @@ impl Shell<'_> {
     }
 
     fn vip_ifindex(&self, i: usize, a: &IpAddress) -> Option<u32> {
+        let inst = &self.insts[i];
         match &a.dev {
-            Some(d) => self.ifaces.by_name(d).map(|f| f.ifindex),
-            None => Some(self.insts[i].ifindex).filter(|&x| x != 0),
+            // keepalived moves VIPs on the instance's own interface onto its VMAC.
+            Some(d) if inst.vmac_ifindex.is_none() || *d != inst.ifname => {
+                self.ifaces.by_name(d).map(|f| f.ifindex)
+            }
+            _ => Some(self.vip_dev(i)).filter(|&x| x != 0),
         }
+    }
+
+    /// Where VIPs without `dev` go: the VMAC if there is one.
+    fn vip_dev(&self, i: usize) -> u32 {
+        self.insts[i].vmac_ifindex.unwrap_or(self.insts[i].ifindex)
     }
 
     pub(super) fn add_vip(&mut self, i: usize, a: &IpAddress) {
@@ -218,10 +229,7 @@ impl Shell<'_> {
         };
         for round in 0..repeat {
             for a in addrs.clone() {
-                let info = match &a.dev {
-                    Some(d) => self.ifaces.by_name(d),
-                    None => self.ifaces.by_index(self.insts[i].ifindex),
-                };
+                let info = self.vip_ifindex(i, a).and_then(|x| self.ifaces.by_index(x));
                 let Some(info) = info else { continue };
                 let what = if a.addr.is_ipv4() {
                     "gratuitous ARP"

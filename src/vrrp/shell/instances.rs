@@ -36,6 +36,8 @@ pub struct Inst {
     pub fsm: Fsm,
     pub ifindex: u32,
     pub ifname: String,
+    /// The VMAC holding the VIPs (and sending adverts unless vmac_xmit_base), see vmac.rs.
+    pub vmac_ifindex: Option<u32>,
     /// Into the socket pool.
     pub sock: usize,
     /// The addresses carried in adverts.
@@ -152,12 +154,20 @@ pub fn build(cfg: &Config, idx: usize, ifaces: &Ifaces, pool: &mut Pool) -> Opti
     } else {
         Mode::Multicast { group }
     };
+    let vmac = match super::vmac::iface_of(v, ifaces) {
+        Ok(x) => x,
+        Err(e) => {
+            log::error!("({name}) {e} - not starting");
+            return None;
+        }
+    };
+    let xmit = vmac.filter(|_| !v.vmac_xmit_base).unwrap_or(&info);
     let key = Key {
-        ifindex: info.ifindex,
+        ifindex: xmit.ifindex,
         mode,
         protocol,
     };
-    let sock = match pool.get_or_open(key, (!unbound).then_some(info.name.as_str())) {
+    let sock = match pool.get_or_open(key, (!unbound).then_some(xmit.name.as_str())) {
         Ok(s) => s,
         Err(e) => {
             log::error!("({name}) cannot open its VRRP socket: {e}");
@@ -201,6 +211,7 @@ pub fn build(cfg: &Config, idx: usize, ifaces: &Ifaces, pool: &mut Pool) -> Opti
         fsm,
         ifindex: info.ifindex,
         ifname: info.name.clone(),
+        vmac_ifindex: vmac.map(|f| f.ifindex),
         sock,
         adv_vips,
         group,

@@ -41,6 +41,7 @@ use instances::Inst;
 use sockets::Pool;
 
 const REFLECTOR_TOKEN: usize = 1;
+const ROUTE_MON_TOKEN: usize = 2;
 /// Socket `i` of the pool polls as `SOCK_TOKEN_BASE + i`.
 const SOCK_TOKEN_BASE: usize = 16;
 /// Timer tokens: the script runner's, then one per instance.
@@ -69,6 +70,8 @@ pub struct Shell<'o> {
     groups: Vec<crate::vrrp::sync::SyncGroup>,
     fifos: fifo::Fifos,
     notes: notify::NotifyScripts,
+    vmacs: vmac::Vmacs,
+    route_mon: Option<routes::RouteMonitor>,
     stop: bool,
 }
 
@@ -109,12 +112,19 @@ impl<'o> Shell<'o> {
             groups: Vec::new(),
             fifos: fifo::Fifos::default(),
             notes: notify::NotifyScripts::default(),
+            vmacs: vmac::Vmacs::default(),
+            route_mon: None,
             stop: false,
         })
     }
 
     /// Builds and starts the configured instances and watches their sockets.
     fn start(&mut self, lp: &mut EventLoop) {
+        let mut cfg = std::mem::take(&mut self.cfg);
+        routes::assign_rule_priorities(&mut cfg);
+        self.prepare_vmacs(&mut cfg);
+        self.cfg = cfg;
+        self.add_static();
         for idx in 0..self.cfg.vrrp.instances.len() {
             if let Some(inst) = instances::build(&self.cfg, idx, &self.ifaces, &mut self.pool) {
                 self.insts.push(inst);
@@ -159,11 +169,13 @@ impl<'o> Shell<'o> {
         self.scripts.kill_all();
         self.notes.shutting_down = true;
         for i in 0..self.insts.len() {
-            self.stop_one(lp, i);
+            self.stop_for_exit(lp, i);
         }
         self.sync_stop(lp);
         self.notify_shutdown(lp);
+        self.remove_static();
         self.insts.clear();
+        self.remove_vmacs();
         self.pool.close_unused(lp, |_| false);
     }
 
@@ -283,6 +295,10 @@ impl<'o> Shell<'o> {
                 token: REFLECTOR_TOKEN,
                 ..
             } => self.on_reflector(lp),
+            Event::Io {
+                token: ROUTE_MON_TOKEN,
+                ..
+            } => self.on_route_monitor(lp),
             Event::Io { token, .. } if token >= SOCK_TOKEN_BASE => {
                 self.on_readable(lp, token - SOCK_TOKEN_BASE)
             }
@@ -316,6 +332,7 @@ pub fn run(
             error!("cannot watch the netlink reflector: {e}");
         }
     }
+    shell.watch_routes(&mut lp, ROUTE_MON_TOKEN);
     shell.start(&mut lp);
     info!("Startup complete");
     let mut code = 0;

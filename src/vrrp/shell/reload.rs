@@ -130,6 +130,10 @@ impl Shell<'_> {
     /// Switches to `new`, applying only its differences (see the module comment).
     pub(super) fn reload(&mut self, lp: &mut EventLoop, new: Config) {
         let now = Micros::now();
+        // VMAC names and rule numbers are resolved first, so that unchanged instances compare equal.
+        let mut new = new;
+        self.prepare_vmacs(&mut new);
+        super::routes::assign_rule_priorities(&mut new);
         self.ifaces.refresh(&mut self.rtnl);
         let old_ids: Vec<Ident> = self.insts.iter().map(|x| ident(&self.cfg, x.idx)).collect();
         let new_ids: Vec<Ident> = (0..new.vrrp.instances.len())
@@ -176,6 +180,7 @@ impl Shell<'_> {
         }
 
         let old_cfg = std::mem::replace(&mut self.cfg, new);
+        self.reload_static(&old_cfg.net);
         let mut olds: Vec<Option<Inst>> = std::mem::take(&mut self.insts)
             .into_iter()
             .map(Some)
@@ -204,8 +209,13 @@ impl Shell<'_> {
                             inst.name
                         );
                     }
+                    let was = old_cfg.vrrp.instances[old.idx].clone();
                     let acts = carry_over(&old_cfg, old, &mut inst, now);
                     kept.push((self.insts.len(), j, acts));
+                    self.insts.push(inst);
+                    let will = self.cfg.vrrp.instances[j].clone();
+                    self.reload_vroutes(self.insts.len() - 1, &was, &will);
+                    continue;
                 }
                 None => fresh.push(self.insts.len()),
             }
@@ -232,6 +242,8 @@ impl Shell<'_> {
         for i in fresh {
             self.start_added(lp, i, now);
         }
+        self.delete_unused_vmacs();
+        self.watch_routes(lp, super::ROUTE_MON_TOKEN);
     }
 
     /// Starts instance `i`, new in a reload. Unlike at process start, addresses already on the

@@ -23,6 +23,11 @@ pub struct Router {
 impl Router {
     /// Starts `bin` in namespace `ns` (short name) with `config`; pidfiles and log in the lab dir.
     pub fn start(lab: &mut Lab, ns: &str, bin: &str, config: &str) -> Router {
+        Router::start_with(lab, ns, bin, config, &[])
+    }
+
+    /// As [`Router::start`], with `extra` options (e.g. `-V`) after the usual ones.
+    pub fn start_with(lab: &mut Lab, ns: &str, bin: &str, config: &str, extra: &[&str]) -> Router {
         let n = STARTS.fetch_add(1, Ordering::SeqCst);
         let full = lab.ns(ns);
         let conf = lab.write_file(&format!("{ns}-{n}.conf"), config);
@@ -34,10 +39,11 @@ impl Router {
             .chain(&pidfiles)
             .map(|p| p.to_string_lossy().into_owned())
             .collect();
-        let cmd = [
+        let mut cmd = vec![
             bin, "-n", "-l", "-D", "-f", &paths[0], "-p", &paths[1], "-r", &paths[2], "-c",
             &paths[3],
         ];
+        cmd.extend_from_slice(extra);
         let proc = lab.spawn(ns, &cmd);
         Router {
             name: format!("{ns}({})", short_bin(bin)),

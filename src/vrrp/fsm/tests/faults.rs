@@ -153,3 +153,26 @@ fn priority_change_in_backup_shifts_the_deadline() {
     o.set_effective_priority(t(S), 100);
     assert_eq!(o.effective_priority(), 255);
 }
+
+#[test]
+fn losing_a_tracked_route_leaves_master_for_a_fresh_election() {
+    let mut f = master(cfg(100));
+    let now = t(10 * S);
+    let a = f.tracked_object_lost(now);
+    assert_eq!(
+        a.as_slice(),
+        [
+            Action::SendAdvert { priority: 0 },
+            Action::RemoveVips,
+            Action::StateChange {
+                from: State::Master,
+                to: State::Backup,
+                reason: Reason::Fault
+            },
+            Action::Notify(State::Backup)
+        ]
+    );
+    assert_eq!(f.protocol_deadline(), Some(now + Micros(DOWN_100)));
+    // Only a MASTER has anything to lose.
+    assert!(f.tracked_object_lost(now).is_empty());
+}
