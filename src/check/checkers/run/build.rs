@@ -3,22 +3,58 @@
 use std::ffi::CString;
 use std::net::SocketAddr;
 
+use crate::check::checkers::dns::DnsDialog;
+use crate::check::checkers::http::WebDialog;
 use crate::check::checkers::ping::PingDialog;
+use crate::check::checkers::smtp::SmtpDialog;
 
 use super::*;
 use crate::config::lvs::VsAddr;
 
+/// Where a protocol checker talks to, for its dialog: the address it connects to and the
+/// real and virtual server's `virtualhost`, and the real server's name for error lines.
+pub struct Target<'a> {
+    pub dst: SocketAddr,
+    pub rs_vhost: Option<&'a str>,
+    pub vs_vhost: Option<&'a str>,
+    pub rs: &'a str,
+}
+
 /// Makes the dialog of a protocol checker (HTTP_GET, SSL_GET, SMTP_CHECK, DNS_CHECK): the
 /// socket kind it talks over, the dialog, and the checker's keyword for log lines. None: the
-/// checker cannot run in this build.
-pub type DialogMaker = fn(&Checker, &Config) -> Option<(Kind, Box<dyn Dialog>, &'static str)>;
+/// checker cannot run in this build (the reason is logged).
+pub type DialogMaker = fn(&Checker, &Target<'_>) -> Option<(Kind, Box<dyn Dialog>, &'static str)>;
 
-/// The protocol checkers built in so far.
+/// The protocol checkers' dialogs.
 pub fn protocol_dialog(
-    _c: &Checker,
-    _cfg: &Config,
+    c: &Checker,
+    t: &Target<'_>,
 ) -> Option<(Kind, Box<dyn Dialog>, &'static str)> {
-    None
+    match &c.kind {
+        CheckerKind::Http(h) | CheckerKind::Ssl(h) => {
+            let ssl = matches!(c.kind, CheckerKind::Ssl(_));
+            let name = if ssl { "SSL_GET" } else { "HTTP_GET" };
+            match WebDialog::new(h, ssl, t.dst, t.rs_vhost, t.vs_vhost) {
+                Ok(d) => Some((Kind::Tcp, Box::new(d) as Box<dyn Dialog>, name)),
+                Err(e) => {
+                    warn!("{name} for service {}: {e}", t.rs);
+                    None
+                }
+            }
+        }
+        CheckerKind::Smtp(s) => {
+            if !s.hosts.is_empty() {
+                // keepalived 2.2.7 makes each host block a checker of its own.
+                warn!(
+                    "SMTP_CHECK for service {}: host blocks are not yet supported - only {} is checked",
+                    t.rs, t.dst
+                );
+            }
+            Some((Kind::Tcp, Box::new(SmtpDialog::new(s)), "SMTP_CHECK"))
+        }
+        CheckerKind::Dns(d) => Some((Kind::Udp, Box::new(DnsDialog::new(d)), "DNS_CHECK")),
+        _ => None,
+    }
 }
 
 pub(super) fn seed() -> u64 {
@@ -74,8 +110,15 @@ impl Runner {
                     };
                     let weight = rs.weight.unwrap_or(vs.weight);
                     let v6 = dst.is_ipv6();
+                    let rs_name = names::rs_name(vs, rs);
+                    let target = Target {
+                        dst,
+                        rs_vhost: rs.virtualhost.as_deref(),
+                        vs_vhost: vs.virtualhost.as_deref(),
+                        rs: &rs_name,
+                    };
                     let (probe, words, policy) =
-                        r.probe(c, cfg, (weight, vs.delay_loop, v6), dialogs);
+                        r.probe(c, cfg, (weight, vs.delay_loop, v6), (dialogs, &target));
                     r.slots.push(Slot {
                         id: CheckerId {
                             vs: v,
@@ -86,7 +129,7 @@ impl Runner {
                             "{:?} {:?} {} {:?} {:?} {:?}",
                             vs.addr, vs.protocol, rs.ip, rs.port, c.kind, c.common
                         ),
-                        rs: names::rs_name(vs, rs),
+                        rs: rs_name,
                         vs: names::vs_name(vs),
                         words,
                         sched: Sched::new(&timing, policy),
@@ -126,7 +169,7 @@ impl Runner {
         cfg: &Config,
         // The real server's weight, the virtual server's delay_loop, an IPv6 target.
         (weight, vs_delay_loop, v6): (u32, Micros, bool),
-        dialogs: DialogMaker,
+        (dialogs, target): (DialogMaker, &Target<'_>),
     ) -> (Probe, Words, Policy) {
         match &c.kind {
             CheckerKind::Tcp => (Probe::Stream(None), Words::Tcp, Policy::Tcp),
@@ -176,9 +219,20 @@ impl Runner {
                 Words::Misc,
                 Policy::Misc,
             ),
-            _ => match dialogs(c, cfg) {
+            _ => match dialogs(c, target) {
                 Some((Kind::Tcp, d, name)) => {
-                    (Probe::Stream(Some(d)), Words::Named(name), Policy::Layer4)
+                    let (words, policy) = match &c.kind {
+                        CheckerKind::Http(h) | CheckerKind::Ssl(h) => (
+                            Words::Web,
+                            Policy::Web {
+                                urls: u16::try_from(h.urls.len()).unwrap_or(u16::MAX),
+                                fast_recovery: h.fast_recovery,
+                            },
+                        ),
+                        CheckerKind::Smtp(_) => (Words::Smtp, Policy::Layer4),
+                        _ => (Words::Named(name), Policy::Layer4),
+                    };
+                    (Probe::Stream(Some(d)), words, policy)
                 }
                 Some((kind, d, name)) => (
                     Probe::Datagram {

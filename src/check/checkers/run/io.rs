@@ -37,7 +37,12 @@ impl Runner {
                 }
                 return;
             }
-            Probe::Stream(_) => (Kind::Tcp, Interest::WRITABLE),
+            Probe::Stream(d) => {
+                if let Some(d) = d {
+                    d.select(s.sched.url());
+                }
+                (Kind::Tcp, Interest::WRITABLE)
+            }
             Probe::Datagram { kind, dialog, .. } => {
                 dialog.reset();
                 (*kind, Interest::READABLE)
@@ -189,13 +194,17 @@ impl Runner {
             let _ = lp.deregister(fd.as_raw_fd());
         }
         s.phase = Phase::Idle;
-        if let Err(why) = r {
-            if s.sched.is_up() && s.log_all {
-                failure_line(s, why);
-            }
-        }
         let (first, was_up) = (!s.sched.has_run(), s.sched.is_up());
         let out = s.sched.result(r.is_ok());
+        if let Err(why) = r {
+            // SMTP_CHECK logs the failure that takes it down even without log_all_failures.
+            let last = s.words == Words::Smtp && matches!(out.report, Report::Down { .. });
+            if (was_up && s.log_all) || last {
+                failure_line(s, why);
+            }
+        } else if !was_up && s.words == Words::Web {
+            url_line(s);
+        }
         report_line(s, &out);
         let next = out.next;
         self.report(lp, i, out, (first, was_up), sink);

@@ -12,8 +12,8 @@ mod io;
 mod words;
 
 use build::checker_keyword;
-pub use build::{protocol_dialog, DialogMaker};
-use words::{failure_line, report_line, Words};
+pub use build::{protocol_dialog, DialogMaker, Target};
+use words::{failure_line, report_line, url_line, Words};
 
 use std::os::fd::{AsRawFd, OwnedFd};
 

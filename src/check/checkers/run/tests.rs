@@ -92,7 +92,7 @@ impl Dialog for PingPong {
     }
 }
 
-fn pingpong(_c: &Checker, _cfg: &Config) -> Option<(Kind, Box<dyn Dialog>, &'static str)> {
+fn pingpong(_c: &Checker, _t: &Target<'_>) -> Option<(Kind, Box<dyn Dialog>, &'static str)> {
     let d = PingPong {
         out: b"",
         got: Vec::new(),

@@ -9,6 +9,9 @@ pub(super) enum Words {
     Udp,
     Icmp,
     Misc,
+    /// HTTP_GET and SSL_GET: keepalived words both alike ("Remote Web server", "HTTP_CHECK").
+    Web,
+    Smtp,
     /// A dialog checker named by its keyword.
     Named(&'static str),
 }
@@ -23,7 +26,36 @@ pub(super) fn failure_line(s: &Slot, why: &str) {
         }
         Words::Icmp => info!("ICMP connection to {} of {} failed.", s.rs, s.vs),
         Words::Named(n) => info!("{n} on service {} {why}.", s.rs),
+        Words::Web => {
+            // The runner's own reasons, in check_http.c's words.
+            let why = match why {
+                "timeout" => "Timeout connecting",
+                "failed" => "Error connecting",
+                w => w,
+            };
+            info!("{why} server {}.", s.rs)
+        }
+        Words::Smtp => {
+            let why = match why {
+                "timeout" => "Connection timeout to server",
+                "failed" => "Error connecting to server",
+                w => w,
+            };
+            match &s.conn {
+                Some(c) => info!("SMTP_CHECK {why} [{}]:{}", c.dst.ip(), c.dst.port()),
+                None => info!("SMTP_CHECK {why} {}", s.rs),
+            }
+        }
         Words::Misc => {}
+    }
+}
+
+/// HTTP_GET's line for a url that passed while the checker is not up.
+pub(super) fn url_line(s: &Slot) {
+    if let Probe::Stream(Some(d)) = &s.probe {
+        if let Some((what, path)) = d.passed() {
+            info!("{what} success to {} url({path})", s.rs);
+        }
     }
 }
 
@@ -35,13 +67,18 @@ pub(super) fn report_line(s: &Slot, out: &Outcome) {
         (Report::Up, Words::Udp) => info!("UDP connection to {rs} success."),
         (Report::Up, Words::Icmp) => info!("ICMP connection to {rs} success."),
         (Report::Up, Words::Named(n)) => info!("{n} on service {rs} succeeded."),
+        (Report::Up, Words::Web) => info!("Remote Web server {rs} succeed on service."),
+        (Report::Up, Words::Smtp) => info!("Remote SMTP server {rs} succeed on service."),
+        // keepalived's SMTP_CHECK says no more than why the last try failed.
+        (Report::Down { .. }, Words::Smtp) => {}
         (Report::Down { retries }, w) => {
             let name = match w {
                 Words::Tcp => "TCP_CHECK",
                 Words::Udp => "UDP_CHECK",
                 Words::Icmp => "ICMP CHECK",
                 Words::Named(n) => n,
-                Words::Misc => return,
+                Words::Web => "HTTP_CHECK",
+                Words::Misc | Words::Smtp => return,
             };
             match (retries, w) {
                 (Some(n), Words::Icmp) => {
