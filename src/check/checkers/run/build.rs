@@ -240,7 +240,10 @@ impl Runner {
                         dialog: d,
                         silence_passes: false,
                     },
-                    Words::Named(name),
+                    match &c.kind {
+                        CheckerKind::Dns(_) => Words::Dns,
+                        _ => Words::Named(name),
+                    },
                     Policy::Layer4,
                 ),
                 None => (Probe::NotYet, Words::Named("CHECK"), Policy::Layer4),

@@ -197,10 +197,12 @@ impl Runner {
         let (first, was_up) = (!s.sched.has_run(), s.sched.is_up());
         let out = s.sched.result(r.is_ok());
         if let Err(why) = r {
-            // SMTP_CHECK logs the failure that takes it down even without log_all_failures.
-            let last = s.words == Words::Smtp && matches!(out.report, Report::Down { .. });
+            // SMTP_CHECK and DNS_CHECK log the failure that takes them down even without
+            // log_all_failures.
+            let last = matches!(s.words, Words::Smtp | Words::Dns)
+                && matches!(out.report, Report::Down { .. });
             if (was_up && s.log_all) || last {
-                failure_line(s, why);
+                failure_line(s, why, &out);
             }
         } else if !was_up && s.words == Words::Web {
             url_line(s);

@@ -12,12 +12,14 @@ pub(super) enum Words {
     /// HTTP_GET and SSL_GET: keepalived words both alike ("Remote Web server", "HTTP_CHECK").
     Web,
     Smtp,
+    Dns,
     /// A dialog checker named by its keyword.
     Named(&'static str),
 }
 
-/// A failed check while up, with log_all_failures.
-pub(super) fn failure_line(s: &Slot, why: &str) {
+/// A failed check while up, with log_all_failures (SMTP and DNS: also the one that takes
+/// the checker down, the only line they log for it; `out` is that check's outcome).
+pub(super) fn failure_line(s: &Slot, why: &str, out: &Outcome) {
     match s.words {
         Words::Tcp => info!("TCP connection to {} {why}.", s.rs),
         Words::Udp => info!("UDP connection to {} failed.", s.rs),
@@ -46,7 +48,24 @@ pub(super) fn failure_line(s: &Slot, why: &str) {
                 None => info!("SMTP_CHECK {why} {}", s.rs),
             }
         }
+        Words::Dns => {
+            let why = match why {
+                "timeout" => "read timeout from socket",
+                "failed" => "connection error.",
+                w => w,
+            };
+            dns_line(s, why, out)
+        }
         Words::Misc => {}
+    }
+}
+
+fn dns_line(s: &Slot, why: &str, out: &Outcome) {
+    match out.report {
+        Report::Down {
+            retries: Some(n), ..
+        } => info!("DNS_CHECK ({}) {why} after {n} retries", s.rs),
+        _ => info!("DNS_CHECK ({}) {why}", s.rs),
     }
 }
 
@@ -70,7 +89,7 @@ pub(super) fn report_line(s: &Slot, out: &Outcome) {
         (Report::Up, Words::Web) => info!("Remote Web server {rs} succeed on service."),
         (Report::Up, Words::Smtp) => info!("Remote SMTP server {rs} succeed on service."),
         // keepalived's SMTP_CHECK says no more than why the last try failed.
-        (Report::Down { .. }, Words::Smtp) => {}
+        (Report::Down { .. }, Words::Smtp | Words::Dns) => {}
         (Report::Down { retries }, w) => {
             let name = match w {
                 Words::Tcp => "TCP_CHECK",
@@ -78,7 +97,7 @@ pub(super) fn report_line(s: &Slot, out: &Outcome) {
                 Words::Icmp => "ICMP CHECK",
                 Words::Named(n) => n,
                 Words::Web => "HTTP_CHECK",
-                Words::Misc | Words::Smtp => return,
+                Words::Misc | Words::Smtp | Words::Dns => return,
             };
             match (retries, w) {
                 (Some(n), Words::Icmp) => {
