@@ -262,9 +262,9 @@ fn http_get_walks_its_urls_goes_down_after_its_retries_and_sees_a_changed_page()
 
 /// An SMTP server answering as postfix does (a multi-line banner), one session at a time.
 const SMTP_PY: &str = r#"
-import socket
+import socket, sys
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", 18025)); s.listen(8)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8)
 while True:
     c, a = s.accept(); f = c.makefile("rb")
     c.sendall(b"220-mail.test ESMTP Postfix\r\n220 mail.test ready\r\n")
@@ -277,36 +277,54 @@ while True:
     c.close()
 "#;
 
+/// The old `host {}` blocks: one check walks every host, each on its own connection, and
+/// passes only when all of them pass.
 #[test]
-fn smtp_check_says_helo_and_goes_down_when_the_server_goes() {
+fn smtp_check_says_helo_to_each_host_and_needs_them_all() {
     let Some(mut lab) = setup(
-        "smtp_check_says_helo_and_goes_down_when_the_server_goes",
+        "smtp_check_says_helo_to_each_host_and_needs_them_all",
         &["/usr/bin/python3"],
     ) else {
         return;
     };
     let py = lab.write_file("smtp.py", SMTP_PY).display().to_string();
-    let srv = server(&mut lab, &["/usr/bin/python3", "-u", &py], 18025);
+    let first = server(&mut lab, &["/usr/bin/python3", "-u", &py, "18025"], 18025);
     let conf = "virtual_server 127.0.0.1 25 {\n protocol TCP\n delay_loop 1\n\
          real_server 127.0.0.1 18025 {\n\
-         SMTP_CHECK {\n helo_name lab.test\n connect_timeout 1\n retry 0\n warmup 0\n }\n }\n}\n";
+         SMTP_CHECK {\n helo_name lab.test\n retry 0\n warmup 0\n\
+         host {\n connect_ip 127.0.0.1\n connect_port 18025\n }\n\
+         host {\n connect_ip 127.0.0.1\n connect_port 18026\n }\n }\n }\n}\n";
     let t0 = Instant::now();
     let k = start(&mut lab, conf);
     let mut tail = Tail::new();
+    // The first host answers, the second is not there: the check fails on it.
     tail.wait(
         &k,
-        "Remote SMTP server [127.0.0.1]:tcp:18025 succeed on service.",
+        "SMTP_CHECK Error connecting to server [127.0.0.1]:18026",
         t0,
         Duration::from_secs(4),
     );
-    assert!(srv.log().contains("got HELO lab.test"), "{}", srv.log());
-    srv.signal(libc::SIGKILL);
+    assert!(first.log().contains("got HELO lab.test"), "{}", first.log());
+    let second = server(&mut lab, &["/usr/bin/python3", "-u", &py, "18026"], 18026);
+    let back = Instant::now();
+    tail.wait(
+        &k,
+        "Remote SMTP server [127.0.0.1]:tcp:18025 succeed on service.",
+        back,
+        Duration::from_secs(4),
+    );
+    assert!(
+        second.log().contains("got HELO lab.test"),
+        "{}",
+        second.log()
+    );
+    first.signal(libc::SIGKILL);
     let killed = Instant::now();
     tail.wait(
         &k,
         "SMTP_CHECK Error connecting to server [127.0.0.1]:18025",
         killed,
-        Duration::from_secs(3),
+        Duration::from_secs(4),
     );
 }
 

@@ -9,6 +9,7 @@ use crate::check::checkers::ping::PingDialog;
 use crate::check::checkers::smtp::SmtpDialog;
 
 use super::*;
+use crate::config::checker::CheckerCommon;
 use crate::config::lvs::VsAddr;
 
 /// Where a protocol checker talks to, for its dialog: the address it connects to and the
@@ -44,10 +45,8 @@ pub fn protocol_dialog(
         }
         CheckerKind::Smtp(s) => {
             if !s.hosts.is_empty() {
-                // keepalived 2.2.7 makes each host block a checker of its own.
-                warn!(
-                    "SMTP_CHECK for service {}: host blocks are not yet supported - only {} is checked",
-                    t.rs, t.dst
+                info!(
+                    "The SMTP_CHECK host block is deprecated. Please define additional checkers."
                 );
             }
             Some((Kind::Tcp, Box::new(SmtpDialog::new(s)), "SMTP_CHECK"))
@@ -55,6 +54,47 @@ pub fn protocol_dialog(
         CheckerKind::Dns(d) => Some((Kind::Udp, Box::new(DnsDialog::new(d)), "DNS_CHECK")),
         _ => None,
     }
+}
+
+/// A checker's socket options; `rs` is the real server, the default target.
+fn conn_opts(c: &CheckerCommon, rs: SocketAddr) -> ConnOpts {
+    ConnOpts {
+        dst: SocketAddr::new(
+            c.connect_ip.unwrap_or(rs.ip()),
+            c.connect_port.unwrap_or(rs.port()),
+        ),
+        bind: c
+            .bindto
+            .map(|ip| SocketAddr::new(ip, c.bind_port.unwrap_or(0))),
+        bind_if: c
+            .bind_if
+            .as_ref()
+            .and_then(|s| CString::new(s.as_str()).ok()),
+        mark: c.fwmark,
+    }
+}
+
+/// SMTP_CHECK's old `host {}` blocks: more servers the one check walks through.
+fn smtp_hosts(c: &Checker, ip: std::net::IpAddr, port: u16) -> Vec<ConnOpts> {
+    match &c.kind {
+        CheckerKind::Smtp(s) => s
+            .hosts
+            .iter()
+            .map(|h| conn_opts(h, SocketAddr::new(ip, port)))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Whether a checker sets where or how it connects.
+fn own_conn(c: &CheckerCommon) -> bool {
+    c.connect_ip.is_some()
+        || c.connect_port.is_some()
+        || c.bindto.is_some()
+        || c.bind_port.is_some()
+        || c.bind_if.is_some()
+        || c.fwmark.is_some()
+        || c.connect_timeout.is_some()
 }
 
 pub(super) fn seed() -> u64 {
@@ -93,21 +133,17 @@ impl Runner {
                 });
                 for (k, c) in rs.checkers.iter().enumerate() {
                     let timing = checker_timing(vs, rs, c);
-                    let port = c.common.connect_port.unwrap_or(names::rs_port(vs, rs));
-                    let dst = SocketAddr::new(c.common.connect_ip.unwrap_or(rs.ip), port);
-                    let conn = ConnOpts {
-                        dst,
-                        bind: c
-                            .common
-                            .bindto
-                            .map(|ip| SocketAddr::new(ip, c.common.bind_port.unwrap_or(0))),
-                        bind_if: c
-                            .common
-                            .bind_if
-                            .as_ref()
-                            .and_then(|s| CString::new(s.as_str()).ok()),
-                        mark: c.common.fwmark,
+                    let port = names::rs_port(vs, rs);
+                    let conn = conn_opts(&c.common, SocketAddr::new(rs.ip, port));
+                    let mut hosts = smtp_hosts(c, rs.ip, names::rs_port(vs, rs));
+                    // With host blocks and no connection options of its own, keepalived
+                    // checks the hosts only.
+                    let conn = if !hosts.is_empty() && !own_conn(&c.common) {
+                        hosts.remove(0)
+                    } else {
+                        conn
                     };
+                    let dst = conn.dst;
                     let weight = rs.weight.unwrap_or(vs.weight);
                     let v6 = dst.is_ipv6();
                     let rs_name = names::rs_name(vs, rs);
@@ -135,6 +171,8 @@ impl Runner {
                         sched: Sched::new(&timing, policy),
                         timing,
                         conn: Some(conn),
+                        hosts,
+                        host: 0,
                         probe,
                         phase: Phase::Idle,
                         sock: None,

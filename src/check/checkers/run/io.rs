@@ -48,7 +48,11 @@ impl Runner {
                 (*kind, Interest::READABLE)
             }
         };
-        let Some(conn) = &s.conn else { return };
+        let conn = match s.host {
+            0 => s.conn.as_ref(),
+            h => s.hosts.get(h - 1),
+        };
+        let Some(conn) = conn else { return };
         let fd = match sock::open(kind, conn) {
             Ok(fd) => fd,
             Err(e) => {
@@ -194,6 +198,14 @@ impl Runner {
             let _ = lp.deregister(fd.as_raw_fd());
         }
         s.phase = Phase::Idle;
+        if r.is_ok() && s.host < s.hosts.len() {
+            // SMTP_CHECK host blocks: on to the next host, the check goes on.
+            s.host += 1;
+            return self.arm(lp, i, Micros(1));
+        }
+        if r.is_ok() {
+            s.host = 0;
+        }
         let (first, was_up) = (!s.sched.has_run(), s.sched.is_up());
         let out = s.sched.result(r.is_ok());
         if let Err(why) = r {

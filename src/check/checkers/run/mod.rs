@@ -94,6 +94,10 @@ struct Slot {
     sched: Sched,
     timing: Timing,
     conn: Option<ConnOpts>,
+    /// SMTP_CHECK's `host {}` blocks: checked after `conn`, each on its own connection, all
+    /// within one check; `host` is the one being checked (0: `conn`).
+    hosts: Vec<ConnOpts>,
+    host: usize,
     probe: Probe,
     phase: Phase,
     sock: Option<OwnedFd>,

@@ -43,7 +43,11 @@ pub(super) fn failure_line(s: &Slot, why: &str, out: &Outcome) {
                 "failed" => "Error connecting to server",
                 w => w,
             };
-            match &s.conn {
+            let conn = match s.host {
+                0 => s.conn.as_ref(),
+                h => s.hosts.get(h - 1),
+            };
+            match conn {
                 Some(c) => info!("SMTP_CHECK {why} [{}]:{}", c.dst.ip(), c.dst.port()),
                 None => info!("SMTP_CHECK {why} {}", s.rs),
             }
