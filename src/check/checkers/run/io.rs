@@ -197,6 +197,13 @@ impl Runner {
         if let Some(fd) = s.sock.take() {
             let _ = lp.deregister(fd.as_raw_fd());
         }
+        // A timeout once connected is a read timeout to the dialog checkers' log lines.
+        let r = match r {
+            Err("timeout") if s.phase == Phase::Talking && kind_of(&s.probe) == Some(Kind::Tcp) => {
+                Err("read timeout")
+            }
+            r => r,
+        };
         s.phase = Phase::Idle;
         if r.is_ok() && s.host < s.hosts.len() {
             // SMTP_CHECK host blocks: on to the next host, the check goes on.

@@ -32,6 +32,7 @@ pub(super) fn failure_line(s: &Slot, why: &str, out: &Outcome) {
             // The runner's own reasons, in check_http.c's words.
             let why = match why {
                 "timeout" => "Timeout connecting",
+                "read timeout" => "Timeout HTTP read",
                 "failed" => "Error connecting",
                 w => w,
             };
@@ -40,6 +41,7 @@ pub(super) fn failure_line(s: &Slot, why: &str, out: &Outcome) {
         Words::Smtp => {
             let why = match why {
                 "timeout" => "Connection timeout to server",
+                "read timeout" => "Read timeout from server",
                 "failed" => "Error connecting to server",
                 w => w,
             };
