@@ -20,6 +20,7 @@ step test;   cargo test --no-fail-fast
 # SSL_GET is behind the tls feature (rustls): lint it and run the checker tests that use it.
 step tls;    cargo clippy --all-targets --features tls -- -D warnings
              cargo test --features tls --lib check:: --test check_dialogs --test genhash
+             cargo test --features tls --test checkers_proto ssl_get
 # Static musl builds for the router targets (the toolchain is installed by cross/build.sh), the size
 # budget, qemu-user smoke tests and a VRRP lab between the big-endian MIPS and the x86_64 binaries.
 # CROSS=0 skips it for a quick local run; CI always runs it.

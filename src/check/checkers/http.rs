@@ -429,6 +429,12 @@ impl Dialog for WebDialog {
     fn closed(&mut self) -> Step {
         self.dialog().closed()
     }
+    fn select(&mut self, target: usize) {
+        self.http_mut().select(target)
+    }
+    fn passed(&self) -> Option<(&'static str, &str)> {
+        Some((self.http().success_kind(), self.http().path()))
+    }
 }
 
 fn target(

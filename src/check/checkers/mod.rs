@@ -41,6 +41,14 @@ pub trait Dialog {
     fn received(&mut self, data: &[u8]) -> Step;
     /// The peer closed the stream (or the socket reported an error).
     fn closed(&mut self) -> Step;
+    /// A checker with several targets (HTTP_GET's urls): the one the next check uses. Called
+    /// before [`Dialog::reset`].
+    fn select(&mut self, _target: usize) {}
+    /// After a pass: what passed and on which target, for keepalived's
+    /// "<what> success to <server> url(<path>)" line. None: the checker has no such line.
+    fn passed(&self) -> Option<(&'static str, &str)> {
+        None
+    }
 }
 
 pub mod file;

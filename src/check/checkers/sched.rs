@@ -8,6 +8,8 @@
 use crate::config::lvs::Timing;
 use crate::core::time::Micros;
 
+mod web;
+
 /// keepalived's BOOTSTRAP_DELAY: the first check is never sooner than this after start.
 pub const BOOTSTRAP_DELAY: Micros = Micros::from_secs(1);
 
@@ -21,6 +23,8 @@ pub enum Policy {
     Layer4,
     /// MISC_CHECK: nothing counts while down; the next run is timed from the last start.
     Misc,
+    /// HTTP_GET / SSL_GET: one url per run, in turn; see `sched/web.rs`.
+    Web { urls: u16, fast_recovery: bool },
 }
 
 /// What the runner must report after a result.
@@ -56,6 +60,9 @@ pub struct Sched {
     is_up: bool,
     has_run: bool,
     retry_it: u32,
+    /// HTTP_GET: the url the next run fetches, and the one that took the checker down.
+    url: usize,
+    failed_url: Option<usize>,
 }
 
 impl Sched {
@@ -68,6 +75,8 @@ impl Sched {
             is_up: !t.alpha,
             has_run: false,
             retry_it: t.retry,
+            url: 0,
+            failed_url: None,
         }
     }
 
@@ -90,11 +99,18 @@ impl Sched {
         self.retry
     }
 
+    /// HTTP_GET: which url the next run fetches.
+    pub fn url(&self) -> usize {
+        self.url
+    }
+
     /// Takes over the state of the same checker before a reload.
     pub fn adopt(&mut self, old: &Sched) {
         self.is_up = old.is_up;
         self.has_run = old.has_run;
         self.retry_it = old.retry_it.min(self.retry);
+        self.url = old.url;
+        self.failed_url = old.failed_url;
     }
 
     /// Sets the state of a checker without a schedule (FILE_CHECK).
@@ -107,9 +123,16 @@ impl Sched {
     pub fn result(&mut self, ok: bool) -> Outcome {
         let out = match self.policy {
             Policy::Misc => self.misc(ok),
+            Policy::Web {
+                urls,
+                fast_recovery,
+            } => self.web(ok, usize::from(urls), fast_recovery),
             _ => self.layer4(ok),
         };
-        self.has_run = true;
+        // HTTP_GET has run once every url passed (or one failed): web() says when.
+        if !matches!(self.policy, Policy::Web { .. }) {
+            self.has_run = true;
+        }
         if let Some(up) = out.state {
             self.is_up = up;
         }

@@ -3,22 +3,98 @@
 use std::ffi::CString;
 use std::net::SocketAddr;
 
+use crate::check::checkers::dns::DnsDialog;
+use crate::check::checkers::http::WebDialog;
 use crate::check::checkers::ping::PingDialog;
+use crate::check::checkers::smtp::SmtpDialog;
 
 use super::*;
+use crate::config::checker::CheckerCommon;
 use crate::config::lvs::VsAddr;
+
+/// Where a protocol checker talks to, for its dialog: the address it connects to and the
+/// real and virtual server's `virtualhost`, and the real server's name for error lines.
+pub struct Target<'a> {
+    pub dst: SocketAddr,
+    pub rs_vhost: Option<&'a str>,
+    pub vs_vhost: Option<&'a str>,
+    pub rs: &'a str,
+}
 
 /// Makes the dialog of a protocol checker (HTTP_GET, SSL_GET, SMTP_CHECK, DNS_CHECK): the
 /// socket kind it talks over, the dialog, and the checker's keyword for log lines. None: the
-/// checker cannot run in this build.
-pub type DialogMaker = fn(&Checker, &Config) -> Option<(Kind, Box<dyn Dialog>, &'static str)>;
+/// checker cannot run in this build (the reason is logged).
+pub type DialogMaker = fn(&Checker, &Target<'_>) -> Option<(Kind, Box<dyn Dialog>, &'static str)>;
 
-/// The protocol checkers built in so far.
+/// The protocol checkers' dialogs.
 pub fn protocol_dialog(
-    _c: &Checker,
-    _cfg: &Config,
+    c: &Checker,
+    t: &Target<'_>,
 ) -> Option<(Kind, Box<dyn Dialog>, &'static str)> {
-    None
+    match &c.kind {
+        CheckerKind::Http(h) | CheckerKind::Ssl(h) => {
+            let ssl = matches!(c.kind, CheckerKind::Ssl(_));
+            let name = if ssl { "SSL_GET" } else { "HTTP_GET" };
+            match WebDialog::new(h, ssl, t.dst, t.rs_vhost, t.vs_vhost) {
+                Ok(d) => Some((Kind::Tcp, Box::new(d) as Box<dyn Dialog>, name)),
+                Err(e) => {
+                    warn!("{name} for service {}: {e}", t.rs);
+                    None
+                }
+            }
+        }
+        CheckerKind::Smtp(s) => {
+            if !s.hosts.is_empty() {
+                info!(
+                    "The SMTP_CHECK host block is deprecated. Please define additional checkers."
+                );
+            }
+            Some((Kind::Tcp, Box::new(SmtpDialog::new(s)), "SMTP_CHECK"))
+        }
+        CheckerKind::Dns(d) => Some((Kind::Udp, Box::new(DnsDialog::new(d)), "DNS_CHECK")),
+        _ => None,
+    }
+}
+
+/// A checker's socket options; `rs` is the real server, the default target.
+fn conn_opts(c: &CheckerCommon, rs: SocketAddr) -> ConnOpts {
+    ConnOpts {
+        dst: SocketAddr::new(
+            c.connect_ip.unwrap_or(rs.ip()),
+            c.connect_port.unwrap_or(rs.port()),
+        ),
+        bind: c
+            .bindto
+            .map(|ip| SocketAddr::new(ip, c.bind_port.unwrap_or(0))),
+        bind_if: c
+            .bind_if
+            .as_ref()
+            .and_then(|s| CString::new(s.as_str()).ok()),
+        mark: c.fwmark,
+    }
+}
+
+/// SMTP_CHECK's old `host {}` blocks: more servers the one check walks through.
+fn smtp_hosts(c: &Checker, ip: std::net::IpAddr, port: u16) -> Vec<ConnOpts> {
+    match &c.kind {
+        CheckerKind::Smtp(s) => s
+            .hosts
+            .iter()
+            .map(|h| conn_opts(h, SocketAddr::new(ip, port)))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Whether a checker sets where or how it connects.
+fn own_conn(c: &CheckerCommon) -> bool {
+    c.connect_ip.is_some()
+        || c.connect_port.is_some()
+        || c.bindto.is_some()
+        || c.bind_port.is_some()
+        || c.bind_if.is_some()
+        || c.fwmark.is_some()
+        || c.connect_timeout.is_some()
 }
 
 pub(super) fn seed() -> u64 {
@@ -57,25 +133,28 @@ impl Runner {
                 });
                 for (k, c) in rs.checkers.iter().enumerate() {
                     let timing = checker_timing(vs, rs, c);
-                    let port = c.common.connect_port.unwrap_or(names::rs_port(vs, rs));
-                    let dst = SocketAddr::new(c.common.connect_ip.unwrap_or(rs.ip), port);
-                    let conn = ConnOpts {
-                        dst,
-                        bind: c
-                            .common
-                            .bindto
-                            .map(|ip| SocketAddr::new(ip, c.common.bind_port.unwrap_or(0))),
-                        bind_if: c
-                            .common
-                            .bind_if
-                            .as_ref()
-                            .and_then(|s| CString::new(s.as_str()).ok()),
-                        mark: c.common.fwmark,
+                    let port = names::rs_port(vs, rs);
+                    let conn = conn_opts(&c.common, SocketAddr::new(rs.ip, port));
+                    let mut hosts = smtp_hosts(c, rs.ip, names::rs_port(vs, rs));
+                    // With host blocks and no connection options of its own, keepalived
+                    // checks the hosts only.
+                    let conn = if !hosts.is_empty() && !own_conn(&c.common) {
+                        hosts.remove(0)
+                    } else {
+                        conn
                     };
+                    let dst = conn.dst;
                     let weight = rs.weight.unwrap_or(vs.weight);
                     let v6 = dst.is_ipv6();
+                    let rs_name = names::rs_name(vs, rs);
+                    let target = Target {
+                        dst,
+                        rs_vhost: rs.virtualhost.as_deref(),
+                        vs_vhost: vs.virtualhost.as_deref(),
+                        rs: &rs_name,
+                    };
                     let (probe, words, policy) =
-                        r.probe(c, cfg, (weight, vs.delay_loop, v6), dialogs);
+                        r.probe(c, cfg, (weight, vs.delay_loop, v6), (dialogs, &target));
                     r.slots.push(Slot {
                         id: CheckerId {
                             vs: v,
@@ -86,12 +165,14 @@ impl Runner {
                             "{:?} {:?} {} {:?} {:?} {:?}",
                             vs.addr, vs.protocol, rs.ip, rs.port, c.kind, c.common
                         ),
-                        rs: names::rs_name(vs, rs),
+                        rs: rs_name,
                         vs: names::vs_name(vs),
                         words,
                         sched: Sched::new(&timing, policy),
                         timing,
                         conn: Some(conn),
+                        hosts,
+                        host: 0,
                         probe,
                         phase: Phase::Idle,
                         sock: None,
@@ -126,7 +207,7 @@ impl Runner {
         cfg: &Config,
         // The real server's weight, the virtual server's delay_loop, an IPv6 target.
         (weight, vs_delay_loop, v6): (u32, Micros, bool),
-        dialogs: DialogMaker,
+        (dialogs, target): (DialogMaker, &Target<'_>),
     ) -> (Probe, Words, Policy) {
         match &c.kind {
             CheckerKind::Tcp => (Probe::Stream(None), Words::Tcp, Policy::Tcp),
@@ -176,9 +257,20 @@ impl Runner {
                 Words::Misc,
                 Policy::Misc,
             ),
-            _ => match dialogs(c, cfg) {
+            _ => match dialogs(c, target) {
                 Some((Kind::Tcp, d, name)) => {
-                    (Probe::Stream(Some(d)), Words::Named(name), Policy::Layer4)
+                    let (words, policy) = match &c.kind {
+                        CheckerKind::Http(h) | CheckerKind::Ssl(h) => (
+                            Words::Web,
+                            Policy::Web {
+                                urls: u16::try_from(h.urls.len()).unwrap_or(u16::MAX),
+                                fast_recovery: h.fast_recovery,
+                            },
+                        ),
+                        CheckerKind::Smtp(_) => (Words::Smtp, Policy::Layer4),
+                        _ => (Words::Named(name), Policy::Layer4),
+                    };
+                    (Probe::Stream(Some(d)), words, policy)
                 }
                 Some((kind, d, name)) => (
                     Probe::Datagram {
@@ -186,7 +278,10 @@ impl Runner {
                         dialog: d,
                         silence_passes: false,
                     },
-                    Words::Named(name),
+                    match &c.kind {
+                        CheckerKind::Dns(_) => Words::Dns,
+                        _ => Words::Named(name),
+                    },
                     Policy::Layer4,
                 ),
                 None => (Probe::NotYet, Words::Named("CHECK"), Policy::Layer4),

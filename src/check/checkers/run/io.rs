@@ -37,13 +37,22 @@ impl Runner {
                 }
                 return;
             }
-            Probe::Stream(_) => (Kind::Tcp, Interest::WRITABLE),
+            Probe::Stream(d) => {
+                if let Some(d) = d {
+                    d.select(s.sched.url());
+                }
+                (Kind::Tcp, Interest::WRITABLE)
+            }
             Probe::Datagram { kind, dialog, .. } => {
                 dialog.reset();
                 (*kind, Interest::READABLE)
             }
         };
-        let Some(conn) = &s.conn else { return };
+        let conn = match s.host {
+            0 => s.conn.as_ref(),
+            h => s.hosts.get(h - 1),
+        };
+        let Some(conn) = conn else { return };
         let fd = match sock::open(kind, conn) {
             Ok(fd) => fd,
             Err(e) => {
@@ -188,14 +197,35 @@ impl Runner {
         if let Some(fd) = s.sock.take() {
             let _ = lp.deregister(fd.as_raw_fd());
         }
-        s.phase = Phase::Idle;
-        if let Err(why) = r {
-            if s.sched.is_up() && s.log_all {
-                failure_line(s, why);
+        // A timeout once connected is a read timeout to the dialog checkers' log lines.
+        let r = match r {
+            Err("timeout") if s.phase == Phase::Talking && kind_of(&s.probe) == Some(Kind::Tcp) => {
+                Err("read timeout")
             }
+            r => r,
+        };
+        s.phase = Phase::Idle;
+        if r.is_ok() && s.host < s.hosts.len() {
+            // SMTP_CHECK host blocks: on to the next host, the check goes on.
+            s.host += 1;
+            return self.arm(lp, i, Micros(1));
+        }
+        if r.is_ok() {
+            s.host = 0;
         }
         let (first, was_up) = (!s.sched.has_run(), s.sched.is_up());
         let out = s.sched.result(r.is_ok());
+        if let Err(why) = r {
+            // SMTP_CHECK and DNS_CHECK log the failure that takes them down even without
+            // log_all_failures.
+            let last = matches!(s.words, Words::Smtp | Words::Dns)
+                && matches!(out.report, Report::Down { .. });
+            if (was_up && s.log_all) || last {
+                failure_line(s, why, &out);
+            }
+        } else if !was_up && s.words == Words::Web {
+            url_line(s);
+        }
         report_line(s, &out);
         let next = out.next;
         self.report(lp, i, out, (first, was_up), sink);

@@ -12,8 +12,8 @@ mod io;
 mod words;
 
 use build::checker_keyword;
-pub use build::{protocol_dialog, DialogMaker};
-use words::{failure_line, report_line, Words};
+pub use build::{protocol_dialog, DialogMaker, Target};
+use words::{failure_line, report_line, url_line, Words};
 
 use std::os::fd::{AsRawFd, OwnedFd};
 
@@ -94,6 +94,10 @@ struct Slot {
     sched: Sched,
     timing: Timing,
     conn: Option<ConnOpts>,
+    /// SMTP_CHECK's `host {}` blocks: checked after `conn`, each on its own connection, all
+    /// within one check; `host` is the one being checked (0: `conn`).
+    hosts: Vec<ConnOpts>,
+    host: usize,
     probe: Probe,
     phase: Phase,
     sock: Option<OwnedFd>,

@@ -92,7 +92,7 @@ impl Dialog for PingPong {
     }
 }
 
-fn pingpong(_c: &Checker, _cfg: &Config) -> Option<(Kind, Box<dyn Dialog>, &'static str)> {
+fn pingpong(_c: &Checker, _t: &Target<'_>) -> Option<(Kind, Box<dyn Dialog>, &'static str)> {
     let d = PingPong {
         out: b"",
         got: Vec::new(),
@@ -212,5 +212,38 @@ fn udp_check_needs_the_reply_it_requires() {
             },
             true
         )
+    );
+}
+
+#[test]
+fn protocol_checkers_get_their_dialogs_and_ssl_get_needs_the_tls_feature() {
+    let cfg = config(
+        "virtual_server 127.0.0.1 80 {\n protocol TCP\n \
+         real_server 127.0.0.1 80 {\n HTTP_GET {\n url {\n path /\n }\n }\n \
+         SSL_GET {\n url {\n path /\n }\n }\n SMTP_CHECK {\n }\n \
+         DNS_CHECK {\n name lb.test\n }\n TCP_CHECK {\n }\n }\n}\n",
+    );
+    let rs = &cfg.lvs.virtual_servers[0].real_servers[0];
+    let t = Target {
+        dst: "127.0.0.1:80".parse().expect("addr"),
+        rs_vhost: None,
+        vs_vhost: None,
+        rs: "[127.0.0.1]:tcp:80",
+    };
+    let made: Vec<_> = rs
+        .checkers
+        .iter()
+        .map(|c| protocol_dialog(c, &t).map(|(kind, _, name)| (kind, name)))
+        .collect();
+    let ssl = cfg!(feature = "tls").then_some((Kind::Tcp, "SSL_GET"));
+    assert_eq!(
+        made,
+        vec![
+            Some((Kind::Tcp, "HTTP_GET")),
+            ssl,
+            Some((Kind::Tcp, "SMTP_CHECK")),
+            Some((Kind::Udp, "DNS_CHECK")),
+            None,
+        ]
     );
 }

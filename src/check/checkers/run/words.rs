@@ -9,12 +9,17 @@ pub(super) enum Words {
     Udp,
     Icmp,
     Misc,
+    /// HTTP_GET and SSL_GET: keepalived words both alike ("Remote Web server", "HTTP_CHECK").
+    Web,
+    Smtp,
+    Dns,
     /// A dialog checker named by its keyword.
     Named(&'static str),
 }
 
-/// A failed check while up, with log_all_failures.
-pub(super) fn failure_line(s: &Slot, why: &str) {
+/// A failed check while up, with log_all_failures (SMTP and DNS: also the one that takes
+/// the checker down, the only line they log for it; `out` is that check's outcome).
+pub(super) fn failure_line(s: &Slot, why: &str, out: &Outcome) {
     match s.words {
         Words::Tcp => info!("TCP connection to {} {why}.", s.rs),
         Words::Udp => info!("UDP connection to {} failed.", s.rs),
@@ -23,7 +28,59 @@ pub(super) fn failure_line(s: &Slot, why: &str) {
         }
         Words::Icmp => info!("ICMP connection to {} of {} failed.", s.rs, s.vs),
         Words::Named(n) => info!("{n} on service {} {why}.", s.rs),
+        Words::Web => {
+            // The runner's own reasons, in check_http.c's words.
+            let why = match why {
+                "timeout" => "Timeout connecting",
+                "read timeout" => "Timeout HTTP read",
+                "failed" => "Error connecting",
+                w => w,
+            };
+            info!("{why} server {}.", s.rs)
+        }
+        Words::Smtp => {
+            let why = match why {
+                "timeout" => "Connection timeout to server",
+                "read timeout" => "Read timeout from server",
+                "failed" => "Error connecting to server",
+                w => w,
+            };
+            let conn = match s.host {
+                0 => s.conn.as_ref(),
+                h => s.hosts.get(h - 1),
+            };
+            match conn {
+                Some(c) => info!("SMTP_CHECK {why} [{}]:{}", c.dst.ip(), c.dst.port()),
+                None => info!("SMTP_CHECK {why} {}", s.rs),
+            }
+        }
+        Words::Dns => {
+            let why = match why {
+                "timeout" => "read timeout from socket",
+                "failed" => "connection error.",
+                w => w,
+            };
+            dns_line(s, why, out)
+        }
         Words::Misc => {}
+    }
+}
+
+fn dns_line(s: &Slot, why: &str, out: &Outcome) {
+    match out.report {
+        Report::Down {
+            retries: Some(n), ..
+        } => info!("DNS_CHECK ({}) {why} after {n} retries", s.rs),
+        _ => info!("DNS_CHECK ({}) {why}", s.rs),
+    }
+}
+
+/// HTTP_GET's line for a url that passed while the checker is not up.
+pub(super) fn url_line(s: &Slot) {
+    if let Probe::Stream(Some(d)) = &s.probe {
+        if let Some((what, path)) = d.passed() {
+            info!("{what} success to {} url({path})", s.rs);
+        }
     }
 }
 
@@ -35,13 +92,18 @@ pub(super) fn report_line(s: &Slot, out: &Outcome) {
         (Report::Up, Words::Udp) => info!("UDP connection to {rs} success."),
         (Report::Up, Words::Icmp) => info!("ICMP connection to {rs} success."),
         (Report::Up, Words::Named(n)) => info!("{n} on service {rs} succeeded."),
+        (Report::Up, Words::Web) => info!("Remote Web server {rs} succeed on service."),
+        (Report::Up, Words::Smtp) => info!("Remote SMTP server {rs} succeed on service."),
+        // keepalived's SMTP_CHECK says no more than why the last try failed.
+        (Report::Down { .. }, Words::Smtp | Words::Dns) => {}
         (Report::Down { retries }, w) => {
             let name = match w {
                 Words::Tcp => "TCP_CHECK",
                 Words::Udp => "UDP_CHECK",
                 Words::Icmp => "ICMP CHECK",
                 Words::Named(n) => n,
-                Words::Misc => return,
+                Words::Web => "HTTP_CHECK",
+                Words::Misc | Words::Smtp | Words::Dns => return,
             };
             match (retries, w) {
                 (Some(n), Words::Icmp) => {
