@@ -1,0 +1,256 @@
+use super::*;
+use crate::config::track::{ParamMatch, TrackProcess, Weight};
+use crate::core::time::Micros;
+
+fn w(weight: i32, reverse: bool) -> Weight {
+    Weight { weight, reverse }
+}
+
+#[test]
+fn positive_weight_adds_while_up_negative_subtracts_while_down() {
+    assert_eq!(contribution(Level::Up, w(10, false)), (10, false));
+    assert_eq!(contribution(Level::Down, w(10, false)), (0, false));
+    assert_eq!(contribution(Level::Up, w(-10, false)), (0, false));
+    assert_eq!(contribution(Level::Down, w(-10, false)), (-10, false));
+}
+
+#[test]
+fn reverse_flips_the_direction() {
+    assert_eq!(contribution(Level::Up, w(10, true)), (-10, false));
+    assert_eq!(contribution(Level::Down, w(10, true)), (0, false));
+    assert_eq!(contribution(Level::Down, w(-10, true)), (10, false));
+    assert_eq!(contribution(Level::Up, w(-10, true)), (0, false));
+}
+
+#[test]
+fn weight_zero_faults_while_down_or_while_up_when_reversed() {
+    assert_eq!(contribution(Level::Down, w(0, false)), (0, true));
+    assert_eq!(contribution(Level::Up, w(0, false)), (0, false));
+    assert_eq!(contribution(Level::Up, w(0, true)), (0, true));
+    assert_eq!(contribution(Level::Down, w(0, true)), (0, false));
+}
+
+#[test]
+fn an_unreported_script_holds_weight_zero_instances_and_adds_nothing() {
+    assert_eq!(contribution(Level::Unknown, w(0, false)), (0, true));
+    assert_eq!(contribution(Level::Unknown, w(-20, false)), (0, false));
+    assert_eq!(contribution(Level::Unknown, w(20, false)), (0, false));
+}
+
+#[test]
+fn track_file_value_times_weight_clamped_and_faulting_at_minus_254() {
+    assert_eq!(contribution(Level::Value(5), w(2, false)), (10, false));
+    assert_eq!(contribution(Level::Value(5), w(2, true)), (-10, false));
+    assert_eq!(contribution(Level::Value(-3), w(1, false)), (-3, false));
+    assert_eq!(contribution(Level::Value(1000), w(1, false)), (253, false));
+    assert_eq!(contribution(Level::Value(-254), w(1, false)), (0, true));
+    assert_eq!(contribution(Level::Value(-253), w(1, false)), (-253, false));
+    assert_eq!(
+        contribution(Level::Value(i64::MIN), w(254, false)),
+        (0, true)
+    );
+    // Weight 0: any non-zero value is a fault; reversed, zero is.
+    assert_eq!(contribution(Level::Value(0), w(0, false)), (0, false));
+    assert_eq!(contribution(Level::Value(7), w(0, false)), (0, true));
+    assert_eq!(contribution(Level::Value(0), w(0, true)), (0, true));
+    assert_eq!(contribution(Level::Value(7), w(0, true)), (0, false));
+}
+
+#[test]
+fn first_run_decides_without_init_fail() {
+    let mut s = ScriptCounter::new(3, 2, false);
+    assert_eq!(s.up(), None);
+    assert_eq!(s.on_result(true), Some(true));
+    assert_eq!(s.up(), Some(true));
+    let mut s = ScriptCounter::new(3, 2, false);
+    assert_eq!(s.on_result(false), Some(false));
+    assert_eq!(s.up(), Some(false));
+}
+
+#[test]
+fn init_fail_starts_down_and_needs_rise_successes() {
+    let mut s = ScriptCounter::new(3, 1, true);
+    assert_eq!(s.up(), Some(false));
+    assert_eq!(s.on_result(true), None);
+    assert_eq!(s.on_result(true), None);
+    assert_eq!(s.on_result(true), Some(true));
+    assert_eq!(s.on_result(true), None);
+}
+
+#[test]
+fn fall_failures_in_a_row_take_it_down_and_a_success_between_resets() {
+    let mut s = ScriptCounter::new(1, 3, false);
+    assert_eq!(s.on_result(true), Some(true));
+    assert_eq!(s.on_result(false), None);
+    assert_eq!(s.on_result(false), None);
+    // A success in between jumps back to the top.
+    assert_eq!(s.on_result(true), None);
+    assert_eq!(s.on_result(false), None);
+    assert_eq!(s.on_result(false), None);
+    assert_eq!(s.on_result(false), Some(false));
+    assert_eq!(s.on_result(false), None);
+    // Down: rise (1) successes bring it back.
+    assert_eq!(s.on_result(true), Some(true));
+}
+
+#[test]
+fn rise_two_needs_two_successes_after_going_down() {
+    let mut s = ScriptCounter::new(2, 1, false);
+    assert_eq!(s.on_result(false), Some(false));
+    assert_eq!(s.on_result(true), None);
+    assert_eq!(s.on_result(false), None);
+    assert_eq!(s.on_result(true), None);
+    assert_eq!(s.on_result(true), Some(true));
+    assert_eq!(s.on_result(false), Some(false));
+}
+
+#[test]
+fn effects_sum_over_links_and_pending_reports_each_change_once() {
+    let mut t = Tracking::new();
+    let a = t.object(Key::Script("a".into()), Level::Unknown);
+    let b = t.object(Key::Interface("eth1".into()), Level::Up);
+    let f = t.object(Key::File("f".into()), Level::Value(0));
+    assert_eq!(t.object(Key::Script("a".into()), Level::Down), a);
+    let i = t.add_instance(vec![
+        Link {
+            obj: a,
+            weight: w(-30, false),
+        },
+        Link {
+            obj: b,
+            weight: w(0, false),
+        },
+        Link {
+            obj: f,
+            weight: w(2, false),
+        },
+    ]);
+    let j = t.add_instance(vec![Link {
+        obj: a,
+        weight: w(0, false),
+    }]);
+    assert_eq!(t.pending(i), None);
+    assert_eq!(
+        t.pending(j),
+        Some((
+            Effect::default(),
+            Effect {
+                delta: 0,
+                faults: 1
+            }
+        ))
+    );
+    assert!(t.set_level(a, Level::Down));
+    assert!(!t.set_level(a, Level::Down));
+    t.set_level(f, Level::Value(4));
+    assert_eq!(
+        t.pending(i),
+        Some((
+            Effect::default(),
+            Effect {
+                delta: -22,
+                faults: 0
+            }
+        ))
+    );
+    assert_eq!(t.pending(i), None);
+    t.set_level(b, Level::Down);
+    assert_eq!(
+        t.effect(i),
+        Effect {
+            delta: -22,
+            faults: 1
+        }
+    );
+    assert!(t.tracks(j, a) && !t.tracks(j, b));
+}
+
+fn proc_cfg(process: &str, params: &[&str], pm: ParamMatch, full: bool) -> TrackProcess {
+    TrackProcess {
+        loc: Default::default(),
+        name: "p".into(),
+        process: process.into(),
+        params: params.iter().map(|s| s.to_string()).collect(),
+        param_match: pm,
+        weight: w(0, false),
+        quorum: 1,
+        quorum_max: u32::MAX,
+        delay: None,
+        terminate_delay: None,
+        fork_delay: None,
+        full_command: full,
+    }
+}
+
+#[test]
+fn process_names_match_exactly_and_on_the_kernel_s_15_bytes() {
+    let m = ProcMatch::from_config(&proc_cfg("ssh", &[], ParamMatch::None, false));
+    assert!(m.matches(b"ssh", b""));
+    assert!(!m.matches(b"sshd", b""));
+    let long = ProcMatch::from_config(&proc_cfg(
+        "a-very-long-daemon",
+        &[],
+        ParamMatch::None,
+        false,
+    ));
+    assert!(long.matches(b"a-very-long-dae", b""));
+}
+
+#[test]
+fn process_parameters_exact_partial_initial() {
+    let cmd = b"/usr/bin/app\0--mode\0primary\0";
+    let exact = ProcMatch::from_config(&proc_cfg(
+        "/usr/bin/app",
+        &["--mode", "primary"],
+        ParamMatch::Exact,
+        true,
+    ));
+    assert!(exact.matches(b"app", cmd));
+    let partial = ProcMatch::from_config(&proc_cfg(
+        "/usr/bin/app",
+        &["--mode"],
+        ParamMatch::Partial,
+        true,
+    ));
+    assert!(partial.matches(b"app", cmd));
+    let initial = ProcMatch::from_config(&proc_cfg(
+        "/usr/bin/app",
+        &["--mode", "pri"],
+        ParamMatch::Initial,
+        true,
+    ));
+    assert!(initial.matches(b"app", cmd));
+    let wrong = ProcMatch::from_config(&proc_cfg(
+        "/usr/bin/app",
+        &["--mode"],
+        ParamMatch::Exact,
+        true,
+    ));
+    assert!(!wrong.matches(b"app", cmd));
+    let name_only = ProcMatch::from_config(&proc_cfg("/usr/bin/app", &[], ParamMatch::None, true));
+    assert!(name_only.matches(b"app", cmd));
+    assert!(!name_only.matches(b"app", b""));
+}
+
+#[test]
+fn quorum_first_count_decides_at_once_later_changes_wait_their_delay() {
+    let mut c = proc_cfg("x", &[], ParamMatch::None, false);
+    c.quorum = 2;
+    c.quorum_max = 3;
+    c.terminate_delay = Some(Micros::from_secs(2));
+    c.fork_delay = Some(Micros::from_secs(1));
+    let mut q = Quorum::from_config(&c);
+    let t0 = Micros::from_secs(100);
+    assert_eq!(q.update(2, t0), Some(true));
+    assert_eq!(q.update(1, t0), None);
+    assert_eq!(q.deadline(), Some(t0 + Micros::from_secs(2)));
+    // Back within the delay: nothing happened.
+    assert_eq!(q.update(2, t0 + Micros::from_secs(1)), None);
+    assert_eq!(q.deadline(), None);
+    assert_eq!(q.update(4, t0 + Micros::from_secs(1)), None);
+    assert_eq!(q.on_timer(t0 + Micros::from_millis(2999)), None);
+    assert_eq!(q.on_timer(t0 + Micros::from_secs(3)), Some(false));
+    assert_eq!(q.have(), Some(false));
+    assert_eq!(q.update(3, t0 + Micros::from_secs(4)), None);
+    assert_eq!(q.update(3, t0 + Micros::from_secs(5)), Some(true));
+}
