@@ -1,0 +1,351 @@
+//! Tracking, watched as a user watches it: which router holds the VIP, the FAULT state and the
+//! "Changing effective priority" / "VRRP_Script(..)" lines in the log, when a track script
+//! fails, a tracked interface goes down, a track file's number changes, a tracked process
+//! dies, the source address goes away, or a sync group's tracker fails.
+//!
+//! Two routers on one link: r1 (priority 150) tracks something, r2 (priority 100) does not.
+//! `KEEPALIVED_RS_BIN=/usr/sbin/keepalived` runs the same scenarios with keepalived 2.2.7.
+//! Needs root (else SKIPPED; a failure under CI=true).
+
+mod lab;
+
+use lab::vrrp::{
+    expect_master, ours, routers_lab, state_in, tail, Instance, Router, Wiring, MARGIN,
+};
+use lab::{wait_until, Lab};
+use std::time::Duration;
+
+/// vrrp_script interval used here (keepalived takes whole seconds).
+const SCRIPT_INTERVAL: Duration = Duration::from_secs(1);
+/// How often we count tracked processes.
+const PROC_SCAN: Duration = Duration::from_secs(1);
+
+fn ready(test: &str) -> bool {
+    lab::require_root(test) && lab::require_program(test, &ours())
+}
+
+fn r1() -> Instance {
+    Instance::new(1, 150)
+}
+
+fn r2() -> Instance {
+    Instance::new(2, 100)
+}
+
+/// `inst`'s config with `top` (tracking objects) before the instance and `extra` lines
+/// inside it; scripts run as root with script security on.
+fn config(inst: &Instance, top: &str, extra: &str) -> String {
+    inst.config()
+        .replacen(
+            "global_defs {\n",
+            "global_defs {\n  script_user root\n  enable_script_security\n",
+            1,
+        )
+        .replacen(
+            "vrrp_instance VI_1 {",
+            &format!("{top}vrrp_instance VI_1 {{"),
+            1,
+        )
+        .replacen(
+            "  virtual_ipaddress {",
+            &format!("{extra}  virtual_ipaddress {{"),
+            1,
+        )
+}
+
+/// Starts r2 then r1 (with `top`/`extra` tracking) and waits until r1 is MASTER with the VIP.
+fn start_pair(lab: &mut Lab, top: &str, extra: &str) -> (Router, Router) {
+    let bin = ours();
+    let b = Router::start(lab, "r2", &bin, &r2().config());
+    let a = Router::start(lab, "r1", &bin, &config(&r1(), top, extra));
+    expect_master(
+        &a,
+        &[&b],
+        r1().vip(),
+        r1().master_down() + SCRIPT_INTERVAL + MARGIN,
+    );
+    (a, b)
+}
+
+#[track_caller]
+fn expect_log(r: &Router, line: &str, timeout: Duration) {
+    if !wait_until(timeout, || r.log().contains(line)) {
+        panic!(
+            "{}: no {line:?} after {timeout:?}:\n{}",
+            r.name,
+            tail(&r.log())
+        );
+    }
+}
+
+/// Counts lines containing `line` (to wait for a second occurrence).
+fn count(r: &Router, line: &str) -> usize {
+    r.log().lines().filter(|l| l.contains(line)).count()
+}
+
+#[track_caller]
+fn expect_state(r: &Router, state: &str, timeout: Duration) {
+    if !r.wait_state(state, timeout) {
+        panic!(
+            "{}: not {state} after {timeout:?} (last {:?}):\n{}",
+            r.name,
+            state_in(&r.log()),
+            tail(&r.log())
+        );
+    }
+}
+
+/// Time for the other router to take over once r1 lowered itself or went to FAULT.
+fn takeover() -> Duration {
+    r2().master_down() + MARGIN
+}
+
+#[test]
+fn failing_track_script_lowers_priority_and_the_vip_moves() {
+    let test = "failing_track_script_lowers_priority_and_the_vip_moves";
+    if !ready(test) {
+        return;
+    }
+    let mut lab = routers_lab(test, 2, Wiring::Veth);
+    let flag = lab.dir().join("chk-fail");
+    let top = format!(
+        "vrrp_script chk {{\n  script \"/bin/sh -c '[ ! -e {} ]'\"\n  interval 1\n  weight -60\n}}\n",
+        flag.display()
+    );
+    let (a, b) = start_pair(&mut lab, &top, "  track_script {\n    chk\n  }\n");
+    expect_log(&a, "VRRP_Script(chk) succeeded", SCRIPT_INTERVAL + MARGIN);
+    std::fs::write(&flag, "").expect("flag");
+    expect_log(
+        &a,
+        "VRRP_Script(chk) failed (exited with status 1)",
+        SCRIPT_INTERVAL + MARGIN,
+    );
+    expect_log(
+        &a,
+        "(VI_1) Changing effective priority from 150 to 90",
+        MARGIN,
+    );
+    expect_master(&b, &[&a], r1().vip(), takeover());
+    std::fs::remove_file(&flag).expect("rm flag");
+    expect_log(
+        &a,
+        "(VI_1) Changing effective priority from 90 to 150",
+        SCRIPT_INTERVAL + MARGIN,
+    );
+    expect_master(&a, &[&b], r1().vip(), r1().master_down() + MARGIN);
+}
+
+#[test]
+fn weight_zero_track_script_failure_means_fault() {
+    let test = "weight_zero_track_script_failure_means_fault";
+    if !ready(test) {
+        return;
+    }
+    let mut lab = routers_lab(test, 2, Wiring::Veth);
+    let flag = lab.dir().join("chk-fail");
+    let top = format!(
+        "vrrp_script chk {{\n  script \"/bin/sh -c '[ ! -e {} ]'\"\n  interval 1\n  fall 2\n}}\n",
+        flag.display()
+    );
+    let (a, b) = start_pair(&mut lab, &top, "  track_script {\n    chk\n  }\n");
+    std::fs::write(&flag, "").expect("flag");
+    // fall 2: two failed runs before it counts.
+    expect_state(&a, "FAULT", 2 * SCRIPT_INTERVAL + MARGIN);
+    expect_log(&a, "VRRP_Script(chk) failed", MARGIN);
+    expect_master(&b, &[&a], r1().vip(), takeover());
+    std::fs::remove_file(&flag).expect("rm flag");
+    expect_master(
+        &a,
+        &[&b],
+        r1().vip(),
+        SCRIPT_INTERVAL + r1().master_down() + MARGIN,
+    );
+}
+
+#[test]
+fn tracked_interface_down_means_fault_and_up_brings_it_back() {
+    let test = "tracked_interface_down_means_fault_and_up_brings_it_back";
+    if !ready(test) {
+        return;
+    }
+    let mut lab = routers_lab(test, 2, Wiring::Veth);
+    lab.stub_link("r1", "uplink", "uplink-p");
+    let (a, b) = start_pair(&mut lab, "", "  track_interface {\n    uplink\n  }\n");
+    lab.down("r1", "uplink");
+    // From the reflector: at once, not at the next advert.
+    expect_state(&a, "FAULT", MARGIN);
+    expect_master(&b, &[&a], r1().vip(), takeover());
+    lab.up("r1", "uplink");
+    expect_master(&a, &[&b], r1().vip(), r1().master_down() + MARGIN);
+}
+
+#[test]
+fn weighted_tracked_interface_changes_priority() {
+    let test = "weighted_tracked_interface_changes_priority";
+    if !ready(test) {
+        return;
+    }
+    let mut lab = routers_lab(test, 2, Wiring::Veth);
+    lab.stub_link("r1", "uplink", "uplink-p");
+    let (a, b) = start_pair(
+        &mut lab,
+        "",
+        "  track_interface {\n    uplink weight -70\n  }\n",
+    );
+    lab.down("r1", "uplink");
+    expect_log(
+        &a,
+        "(VI_1) Changing effective priority from 150 to 80",
+        MARGIN,
+    );
+    expect_master(&b, &[&a], r1().vip(), takeover());
+    lab.up("r1", "uplink");
+    expect_log(
+        &a,
+        "(VI_1) Changing effective priority from 80 to 150",
+        MARGIN,
+    );
+    expect_master(&a, &[&b], r1().vip(), r1().master_down() + MARGIN);
+}
+
+#[test]
+fn track_file_number_times_weight_moves_the_vip() {
+    let test = "track_file_number_times_weight_moves_the_vip";
+    if !ready(test) {
+        return;
+    }
+    let mut lab = routers_lab(test, 2, Wiring::Veth);
+    let file = lab.write_file("prio", "0\n");
+    let top = format!(
+        "track_file tf {{\n  file {}\n  weight 2\n}}\n",
+        file.display()
+    );
+    let (a, b) = start_pair(&mut lab, &top, "  track_file {\n    tf\n  }\n");
+    // Replaced by rename, as tools write such files.
+    let tmp = lab.write_file("prio.tmp", "-40\n");
+    std::fs::rename(&tmp, &file).expect("rename");
+    expect_log(
+        &a,
+        "(VI_1) Changing effective priority from 150 to 70",
+        MARGIN,
+    );
+    expect_master(&b, &[&a], r1().vip(), takeover());
+    std::fs::write(&file, "-254").expect("write");
+    expect_state(&a, "FAULT", MARGIN);
+    std::fs::remove_file(&file).expect("rm");
+    // A missing file reads as 0.
+    expect_master(&a, &[&b], r1().vip(), r1().master_down() + MARGIN);
+}
+
+#[test]
+fn tracked_process_gone_means_fault() {
+    let test = "tracked_process_gone_means_fault";
+    if !ready(test) {
+        return;
+    }
+    let mut lab = routers_lab(test, 2, Wiring::Veth);
+    // A process name no other test runs.
+    let prog = lab.dir().join("katrkproc");
+    std::fs::copy("/bin/sleep", &prog).expect("copy sleep");
+    let prog = prog.to_string_lossy().into_owned();
+    let mut proc_ = lab.spawn("r1", &[&prog, "600"]);
+    let top = "vrrp_track_process daemon {\n  process katrkproc\n  weight 0\n}\n";
+    let (a, b) = start_pair(&mut lab, top, "  track_process {\n    daemon\n  }\n");
+    proc_.signal(libc::SIGKILL);
+    let _ = proc_.wait_timeout(MARGIN);
+    expect_state(&a, "FAULT", PROC_SCAN + MARGIN);
+    expect_master(&b, &[&a], r1().vip(), takeover());
+    let _again = lab.spawn("r1", &[&prog, "600"]);
+    expect_master(
+        &a,
+        &[&b],
+        r1().vip(),
+        PROC_SCAN + r1().master_down() + MARGIN,
+    );
+}
+
+#[test]
+fn track_src_ip_removed_means_fault() {
+    let test = "track_src_ip_removed_means_fault";
+    if !ready(test) {
+        return;
+    }
+    let mut lab = routers_lab(test, 2, Wiring::Veth);
+    lab.addr("r1", "eth0", "10.7.0.11/24");
+    let (a, b) = start_pair(&mut lab, "", "  mcast_src_ip 10.7.0.11\n  track_src_ip\n");
+    lab.exec_ok("r1", &["ip", "addr", "del", "10.7.0.11/24", "dev", "eth0"]);
+    expect_state(&a, "FAULT", MARGIN);
+    expect_master(&b, &[&a], r1().vip(), takeover());
+    lab.addr("r1", "eth0", "10.7.0.11/24");
+    expect_master(&a, &[&b], r1().vip(), r1().master_down() + MARGIN);
+}
+
+#[test]
+fn dont_track_primary_keeps_the_instance_out_of_fault() {
+    let test = "dont_track_primary_keeps_the_instance_out_of_fault";
+    if !ready(test) {
+        return;
+    }
+    let mut lab = routers_lab(test, 2, Wiring::Switch);
+    let (a, _b) = start_pair(&mut lab, "", "  dont_track_primary\n");
+    lab.down("r1", "eth0");
+    // Without the option it would be FAULT at once; give it well past that.
+    std::thread::sleep(MARGIN);
+    assert_eq!(
+        state_in(&a.log()).as_deref(),
+        Some("MASTER"),
+        "{}",
+        tail(&a.log())
+    );
+}
+
+#[test]
+fn sync_group_tracker_faults_every_member() {
+    let test = "sync_group_tracker_faults_every_member";
+    if !ready(test) {
+        return;
+    }
+    let mut lab = routers_lab(test, 2, Wiring::Veth);
+    let flag = lab.dir().join("grp-fail");
+    let top = format!(
+        "vrrp_script chk {{\n  script \"/bin/sh -c '[ ! -e {} ]'\"\n  interval 1\n}}\n",
+        flag.display()
+    );
+    let second = r1()
+        .config()
+        .split_once("vrrp_instance VI_1 {")
+        .map(|(_, inst)| {
+            format!("vrrp_instance VI_2 {{{inst}")
+                .replace("virtual_router_id 51", "virtual_router_id 52")
+                .replace("10.7.0.100/24", "10.7.0.101/24")
+        })
+        .expect("instance block");
+    let group = "vrrp_sync_group G {\n  group {\n    VI_1\n    VI_2\n  }\n  track_script {\n    chk\n  }\n}\n";
+    let conf = format!("{}{second}{group}", config(&r1(), &top, ""));
+    let bin = ours();
+    let b = Router::start(&mut lab, "r2", &bin, &r2().config());
+    let a = Router::start(&mut lab, "r1", &bin, &conf);
+    expect_master(
+        &a,
+        &[&b],
+        r1().vip(),
+        r1().master_down() + SCRIPT_INTERVAL + MARGIN,
+    );
+    std::fs::write(&flag, "").expect("flag");
+    let both_fault = || {
+        let log = a.log();
+        ["(VI_1)", "(VI_2)"].iter().all(|i| {
+            log.lines()
+                .rev()
+                .find(|l| l.contains(i) && l.contains("Entering") && l.contains("STATE"))
+                .is_some_and(|l| l.contains("FAULT"))
+        })
+    };
+    assert!(
+        wait_until(SCRIPT_INTERVAL + MARGIN, both_fault),
+        "not both FAULT:\n{}",
+        tail(&a.log())
+    );
+    assert!(count(&a, "VRRP_Script(chk) failed") >= 1);
+    expect_master(&b, &[&a], r1().vip(), takeover());
+}
