@@ -78,6 +78,23 @@ fn expect_log(r: &Router, line: &str, timeout: Duration) {
     }
 }
 
+/// Asks `r` for its data file (SIGUSR1) and waits until it shows `line`.
+#[track_caller]
+fn expect_data(r: &Router, line: &str) {
+    let path = std::path::Path::new("/tmp/keepalived.data");
+    let _ = std::fs::remove_file(path);
+    // SAFETY: kill(2) has no memory effects; the lab owns the daemon.
+    unsafe {
+        libc::kill(r.main_pid(), libc::SIGUSR1);
+    }
+    let mut last = String::new();
+    let found = wait_until(MARGIN, || {
+        last = std::fs::read_to_string(path).unwrap_or_default();
+        last.lines().any(|l| l.trim() == line)
+    });
+    assert!(found, "{}: no {line:?} in its data file:\n{last}", r.name);
+}
+
 /// Counts lines containing `line` (to wait for a second occurrence).
 fn count(r: &Router, line: &str) -> usize {
     r.log().lines().filter(|l| l.contains(line)).count()
