@@ -246,6 +246,7 @@ fn track_file_number_times_weight_moves_the_vip() {
         "(VI_1) Changing effective priority from 150 to 70",
         MARGIN,
     );
+    expect_data(&a, "Effective priority = 70");
     expect_master(&b, &[&a], r1().vip(), takeover());
     std::fs::write(&file, "-254").expect("write");
     expect_state(&a, "FAULT", MARGIN);

@@ -171,7 +171,12 @@ impl Shell<'_> {
                         }
                     }
                     (Key::SrcIp(ifx, a), _) => {
-                        if src_addrs.contains(&(*ifx, *a)) {
+                        // An instance bound to no interface (ifindex 0) takes the address
+                        // on any.
+                        let present = src_addrs
+                            .iter()
+                            .any(|(i, x)| x == a && (*ifx == 0 || i == ifx));
+                        if present {
                             Level::Up
                         } else {
                             Level::Down
@@ -483,9 +488,11 @@ impl Shell<'_> {
 
     /// An address appeared on or left an interface (from the reflector): `track_src_ip`.
     pub(super) fn track_addr(&mut self, lp: &mut EventLoop, ifindex: u32, addr: IpAddr, up: bool) {
-        if let Some(obj) = self.track.core.find(&Key::SrcIp(ifindex, addr)) {
-            let level = if up { Level::Up } else { Level::Down };
-            self.track_level_changed(lp, obj, level);
+        let level = if up { Level::Up } else { Level::Down };
+        for ifx in [ifindex, 0] {
+            if let Some(obj) = self.track.core.find(&Key::SrcIp(ifx, addr)) {
+                self.track_level_changed(lp, obj, level);
+            }
         }
     }
 
@@ -689,7 +696,14 @@ impl Shell<'_> {
             let level = if have { Level::Up } else { Level::Down };
             self.track_level_changed(lp, obj, level);
         }
-        self.track.proc_timer = Some(lp.add_timer(PROC_SCAN, PROC_SCAN_TOKEN));
+        // A fork/terminate delay running out comes before the next regular scan.
+        let next = self
+            .track
+            .procs
+            .iter()
+            .filter_map(|p| p.quorum.deadline())
+            .fold(now + PROC_SCAN, Micros::min);
+        self.track.proc_timer = Some(lp.add_timer_at(next, PROC_SCAN_TOKEN));
     }
 
     /// Whether instance `i` ignores its own interface's link state (`dont_track_primary`).

@@ -254,3 +254,79 @@ fn quorum_first_count_decides_at_once_later_changes_wait_their_delay() {
     assert_eq!(q.update(3, t0 + Micros::from_secs(4)), None);
     assert_eq!(q.update(3, t0 + Micros::from_secs(5)), Some(true));
 }
+
+/// Drives a state machine from a [`Tracking`] the way the shell does: new faults, then the
+/// priority, then cleared faults.
+fn drive(t: &mut Tracking, f: &mut crate::vrrp::fsm::Fsm, now: Micros) {
+    if let Some((old, new)) = t.pending(0) {
+        for _ in old.faults..new.faults {
+            f.tracker_fault(now);
+        }
+        if old.delta != new.delta {
+            f.set_effective_priority(now, i32::from(f.base_priority()) + new.delta);
+        }
+        for _ in new.faults..old.faults {
+            f.tracker_recovered(now);
+        }
+    }
+}
+
+#[test]
+fn a_script_held_instance_starts_in_fault_and_its_first_success_brings_it_to_backup() {
+    use crate::vrrp::fsm::{Fsm, FsmConfig, State};
+    let mut t = Tracking::new();
+    let chk = t.object(Key::Script("chk".into()), Level::Unknown);
+    let nic = t.object(Key::Interface("eth1".into()), Level::Up);
+    t.add_instance(vec![
+        Link {
+            obj: chk,
+            weight: w(0, false),
+        },
+        Link {
+            obj: nic,
+            weight: w(-30, false),
+        },
+    ]);
+    let mut f = Fsm::new(FsmConfig {
+        priority: 100,
+        ..FsmConfig::default()
+    });
+    let t0 = Micros::from_secs(10);
+    drive(&mut t, &mut f, t0);
+    f.start(t0);
+    assert_eq!(f.state(), State::Fault);
+    let mut s = ScriptCounter::new(2, 2, false);
+    let up = s.on_result(true).expect("first run decides");
+    t.set_level(chk, if up { Level::Up } else { Level::Down });
+    drive(&mut t, &mut f, t0 + Micros::from_secs(1));
+    assert_eq!(f.state(), State::Backup);
+    assert_eq!(f.effective_priority(), 100);
+    t.set_level(nic, Level::Down);
+    drive(&mut t, &mut f, t0 + Micros::from_secs(2));
+    assert_eq!(f.effective_priority(), 70);
+    assert_eq!(f.state(), State::Backup);
+    // fall 2: one failure is not enough, the second is.
+    assert_eq!(s.on_result(false), None);
+    assert_eq!(s.on_result(false), Some(false));
+    t.set_level(chk, Level::Down);
+    drive(&mut t, &mut f, t0 + Micros::from_secs(3));
+    assert_eq!(f.state(), State::Fault);
+}
+
+#[test]
+fn tracking_never_moves_an_address_owner_s_priority() {
+    use crate::vrrp::fsm::{Fsm, FsmConfig};
+    let mut t = Tracking::new();
+    let nic = t.object(Key::Interface("eth1".into()), Level::Down);
+    t.add_instance(vec![Link {
+        obj: nic,
+        weight: w(-50, false),
+    }]);
+    let mut f = Fsm::new(FsmConfig {
+        priority: 255,
+        initial_master: true,
+        ..FsmConfig::default()
+    });
+    drive(&mut t, &mut f, Micros::from_secs(1));
+    assert_eq!(f.effective_priority(), 255);
+}
