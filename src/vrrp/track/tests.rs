@@ -330,3 +330,94 @@ fn tracking_never_moves_an_address_owner_s_priority() {
     drive(&mut t, &mut f, Micros::from_secs(1));
     assert_eq!(f.effective_priority(), 255);
 }
+
+fn load(text: &str) -> crate::config::Config {
+    let mut d = crate::config::diag::Diagnostics::new();
+    let nodes = crate::config::reader::tree_from_str(text, 0, &mut d);
+    crate::config::from_tree(&nodes, &mut d)
+}
+
+const GROUPED: &str = "
+global_defs {
+  dynamic_interfaces
+}
+vrrp_script chk {
+  script /bin/true
+  weight -20
+}
+track_file tf {
+  file /tmp/ka-track-plan-test
+}
+vrrp_instance A {
+  interface eth0
+  virtual_router_id 1
+  priority 100
+  virtual_ipaddress {
+    10.9.0.1
+  }
+  track_file {
+    tf weight 0
+  }
+}
+vrrp_instance B {
+  interface eth0
+  virtual_router_id 2
+  priority 100
+  virtual_ipaddress {
+    10.9.0.2
+  }
+}
+vrrp_sync_group G {
+  group {
+    A
+    B
+  }
+  track_script {
+    chk
+  }
+  track_interface {
+    eth1 weight 10
+  }
+}
+";
+
+#[test]
+fn sync_group_trackers_apply_to_every_member_with_their_weights() {
+    let cfg = load(GROUPED);
+    let idx = |n: &str| {
+        cfg.vrrp
+            .instances
+            .iter()
+            .position(|v| v.name == n)
+            .expect(n)
+    };
+    let a = instance_links(&cfg, idx("A"));
+    assert!(a.contains(&(Key::File("tf".into()), w(0, false))), "{a:?}");
+    assert!(
+        a.contains(&(Key::Script("chk".into()), w(-20, false))),
+        "{a:?}"
+    );
+    assert!(
+        a.contains(&(Key::Interface("eth1".into()), w(10, false))),
+        "{a:?}"
+    );
+    let b = instance_links(&cfg, idx("B"));
+    assert_eq!(b.len(), 2, "{b:?}");
+    assert!(
+        b.contains(&(Key::Script("chk".into()), w(-20, false))),
+        "{b:?}"
+    );
+}
+
+#[test]
+fn a_group_with_an_address_owner_has_no_weights() {
+    let cfg = load(&GROUPED.replacen("priority 100", "priority 255", 1));
+    let b = cfg
+        .vrrp
+        .instances
+        .iter()
+        .position(|v| v.name == "B")
+        .expect("B");
+    let links = instance_links(&cfg, b);
+    assert!(links.iter().all(|(_, wt)| wt.weight == 0), "{links:?}");
+}
