@@ -376,3 +376,41 @@ fn sync_group_tracker_faults_every_member() {
     assert!(count(&a, "VRRP_Script(chk) failed") >= 1);
     expect_master(&b, &[&a], r1().vip(), takeover());
 }
+
+#[test]
+fn reload_keeps_a_failed_script_s_priority() {
+    let test = "reload_keeps_a_failed_script_s_priority";
+    if !ready(test) {
+        return;
+    }
+    let mut lab = routers_lab(test, 2, Wiring::Veth);
+    let flag = lab.dir().join("chk-fail");
+    let top = format!(
+        "vrrp_script chk {{\n  script \"/bin/sh -c '[ ! -e {} ]'\"\n  interval 1\n  weight -60\n}}\n",
+        flag.display()
+    );
+    let (a, b) = start_pair(&mut lab, &top, "  track_script {\n    chk\n  }\n");
+    std::fs::write(&flag, "").expect("flag");
+    expect_log(
+        &a,
+        "Changing effective priority from 150 to 90",
+        SCRIPT_INTERVAL + MARGIN,
+    );
+    expect_master(&b, &[&a], r1().vip(), takeover());
+    // SAFETY: kill(2) has no memory effects; the lab owns the daemon.
+    unsafe {
+        libc::kill(a.main_pid(), libc::SIGHUP);
+    }
+    expect_log(&a, "Reload", MARGIN);
+    // Several script runs after the reload: still 90, r2 still master.
+    lab::vrrp::expect_stable(&b, &[&a], r1().vip(), 3 * SCRIPT_INTERVAL);
+    // keepalived logs the change from 150 to 90 again as it rebuilds; it never goes back up.
+    assert_eq!(count(&a, "from 90 to 150"), 0, "{}", tail(&a.log()));
+    std::fs::remove_file(&flag).expect("rm flag");
+    expect_master(
+        &a,
+        &[&b],
+        r1().vip(),
+        SCRIPT_INTERVAL + r1().master_down() + MARGIN,
+    );
+}
