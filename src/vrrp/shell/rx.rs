@@ -206,7 +206,8 @@ impl Shell<'_> {
             return;
         }
         f.up = up;
-        if self.insts.iter().any(|x| x.ifindex == ifindex) {
+        let tracked = self.track.watches(&f.name);
+        if tracked || self.insts.iter().any(|x| x.ifindex == ifindex) {
             info!(
                 "Netlink reports {} {}",
                 f.name,

@@ -75,6 +75,16 @@ pub struct TrackShell {
     proc_timer: Option<TimerId>,
 }
 
+impl TrackShell {
+    /// Whether some instance tracks interface `name`.
+    pub(super) fn watches(&self, name: &str) -> bool {
+        self.core
+            .objs
+            .iter()
+            .any(|o| matches!(&o.key, Key::Interface(n) if n == name))
+    }
+}
+
 fn exec_failed(spec: &ScriptSpec) -> bool {
     use std::os::unix::fs::PermissionsExt;
     let Some(prog) = spec.argv.first() else {
@@ -646,6 +656,7 @@ impl Shell<'_> {
         if let Ok(dir) = std::fs::read_dir("/proc") {
             let mut stat = Vec::with_capacity(512);
             let mut cmdline = Vec::with_capacity(512);
+            let mut path = String::with_capacity(32);
             for e in dir.flatten() {
                 let name = e.file_name();
                 let Some(pid) = name.to_str().and_then(|s| s.parse::<u32>().ok()) else {
@@ -655,7 +666,7 @@ impl Shell<'_> {
                     continue;
                 }
                 stat.clear();
-                if read_into(&format!("/proc/{pid}/stat"), &mut stat).is_err() {
+                if read_into(&mut path, pid, "stat", &mut stat).is_err() {
                     continue;
                 }
                 // "pid (comm) S ...": the name is between the first '(' and the last ')'.
@@ -671,7 +682,7 @@ impl Shell<'_> {
                 let comm = &stat[open + 1..close];
                 cmdline.clear();
                 if full {
-                    let _ = read_into(&format!("/proc/{pid}/cmdline"), &mut cmdline);
+                    let _ = read_into(&mut path, pid, "cmdline", &mut cmdline);
                 }
                 for (c, p) in counts.iter_mut().zip(&self.track.procs) {
                     if p.m.matches(comm, &cmdline) {
@@ -712,8 +723,12 @@ impl Shell<'_> {
     }
 }
 
-fn read_into(path: &str, buf: &mut Vec<u8>) -> std::io::Result<()> {
+/// Reads /proc/PID/FILE into `buf`, building the path in `path` (both reused across a scan).
+fn read_into(path: &mut String, pid: u32, file: &str, buf: &mut Vec<u8>) -> std::io::Result<()> {
+    use std::fmt::Write as _;
     use std::io::Read;
-    let mut f = std::fs::File::open(path)?;
+    path.clear();
+    let _ = write!(path, "/proc/{pid}/{file}");
+    let mut f = std::fs::File::open(path.as_str())?;
     f.read_to_end(buf).map(|_| ())
 }
