@@ -276,7 +276,18 @@ impl Shell<'_> {
             };
             let prev = old.iter().find(|o| o.name == name);
             let counter = match prev {
-                Some(p) => p.counter,
+                Some(p) => {
+                    let (c, up) = ScriptCounter::carried(&p.counter, s.rise, s.fall, s.init_fail);
+                    let how = if up == Some(true) {
+                        "successful"
+                    } else {
+                        "unsuccessful"
+                    };
+                    if up.is_some() {
+                        info!("VRRP_Script({name}) considered {how} on reload");
+                    }
+                    c
+                }
                 None => ScriptCounter::new(s.rise, s.fall, s.init_fail),
             };
             let k = self.track.scripts.len();

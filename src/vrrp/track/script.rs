@@ -42,6 +42,37 @@ impl ScriptCounter {
         }
     }
 
+    /// The counter for a script kept over a reload, possibly with new rise/fall: keepalived
+    /// keeps its standing (the distance from `rise`) and logs "VRRP_Script(NAME) considered
+    /// (un)successful on reload" (returned as Some(up)). One that had not reported yet starts
+    /// afresh, silently.
+    pub fn carried(
+        old: &ScriptCounter,
+        rise: u32,
+        fall: u32,
+        init_fail: bool,
+    ) -> (Self, Option<bool>) {
+        let mut new = ScriptCounter::new(rise, fall, init_fail);
+        if old.init {
+            return (ScriptCounter::new(rise, fall, false), None);
+        }
+        let top = new.rise + new.fall - 1;
+        let up = old.result >= old.rise;
+        new.result = if !up {
+            if old.result == 0 {
+                0
+            } else {
+                new.rise.saturating_sub(old.rise - old.result)
+            }
+        } else if old.result == old.rise + old.fall - 1 {
+            top
+        } else {
+            (new.rise + (old.result - old.rise)).min(top)
+        };
+        new.init = false;
+        (new, Some(up))
+    }
+
     /// Whether the script counts as up now; None until its first run for a script without
     /// `init_fail`.
     pub fn up(&self) -> Option<bool> {

@@ -421,3 +421,23 @@ fn a_group_with_an_address_owner_has_no_weights() {
     let links = instance_links(&cfg, b);
     assert!(links.iter().all(|(_, wt)| wt.weight == 0), "{links:?}");
 }
+
+#[test]
+fn a_reload_keeps_a_script_s_standing_under_new_rise_and_fall() {
+    let mut old = ScriptCounter::new(2, 3, false);
+    assert_eq!(old.on_result(false), Some(false));
+    assert_eq!(old.on_result(true), None);
+    // One success short of rise 2; with rise 3 still one short.
+    let (mut new, said) = ScriptCounter::carried(&old, 3, 1, false);
+    assert_eq!(said, Some(false));
+    assert_eq!(new.up(), Some(false));
+    assert_eq!(new.on_result(true), Some(true));
+    let (mut top, said) = ScriptCounter::carried(&new, 1, 2, false);
+    assert_eq!(said, Some(true));
+    assert_eq!(top.on_result(false), None);
+    assert_eq!(top.on_result(false), Some(false));
+    // Never reported: starts afresh, first run decides.
+    let fresh = ScriptCounter::new(4, 4, false);
+    let (c, said) = ScriptCounter::carried(&fresh, 4, 4, true);
+    assert_eq!((c.up(), said), (None, None));
+}
