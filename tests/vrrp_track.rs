@@ -478,3 +478,31 @@ fn init_fail_starts_low_until_rise_successes() {
     );
     expect_master(&a, &[&b], r1().vip(), r1().master_down() + MARGIN);
 }
+
+#[test]
+fn weight_zero_reverse_faults_while_the_script_succeeds() {
+    let test = "weight_zero_reverse_faults_while_the_script_succeeds";
+    if !ready(test) {
+        return;
+    }
+    let mut lab = routers_lab(test, 2, Wiring::Veth);
+    // A maintenance switch: while the flag exists the script succeeds, and the router steps down.
+    let flag = lab.dir().join("maintenance");
+    let top = format!(
+        "vrrp_script maint {{\n  script \"/bin/sh -c '[ -e {} ]'\"\n  interval 1\n}}\n",
+        flag.display()
+    );
+    let extra = "  track_script {\n    maint weight 0 reverse\n  }\n";
+    let (a, b) = start_pair(&mut lab, &top, extra);
+    std::fs::write(&flag, "").expect("flag");
+    expect_log(&a, "VRRP_Script(maint) succeeded", SCRIPT_INTERVAL + MARGIN);
+    expect_state(&a, "FAULT", MARGIN);
+    expect_master(&b, &[&a], r1().vip(), takeover());
+    std::fs::remove_file(&flag).expect("rm flag");
+    expect_master(
+        &a,
+        &[&b],
+        r1().vip(),
+        SCRIPT_INTERVAL + r1().master_down() + MARGIN,
+    );
+}
