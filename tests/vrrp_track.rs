@@ -506,3 +506,35 @@ fn weight_zero_reverse_faults_while_the_script_succeeds() {
         SCRIPT_INTERVAL + r1().master_down() + MARGIN,
     );
 }
+
+#[test]
+fn track_script_runs_as_its_user() {
+    let test = "track_script_runs_as_its_user";
+    if !ready(test) {
+        return;
+    }
+    let mut lab = routers_lab(test, 2, Wiring::Veth);
+    // Fails exactly when run as nobody: the priority drop shows the user was applied.
+    let top =
+        "vrrp_script who {\n  script \"/bin/sh -c '[ $(id -u) != 65534 ]'\"\n  interval 1\n  \
+               weight -60\n  user nobody\n}\n";
+    let bin = ours();
+    let b = Router::start(&mut lab, "r2", &bin, &r2().config());
+    let a = Router::start(
+        &mut lab,
+        "r1",
+        &bin,
+        &config(&r1(), top, "  track_script {\n    who\n  }\n"),
+    );
+    expect_log(
+        &a,
+        "VRRP_Script(who) failed (exited with status 1)",
+        SCRIPT_INTERVAL + MARGIN,
+    );
+    expect_log(
+        &a,
+        "(VI_1) Changing effective priority from 150 to 90",
+        MARGIN,
+    );
+    expect_master(&b, &[&a], r1().vip(), r2().master_down() + MARGIN);
+}

@@ -743,3 +743,34 @@ fn read_into(path: &mut String, pid: u32, file: &str, buf: &mut Vec<u8>) -> std:
     let mut f = std::fs::File::open(path.as_str())?;
     f.read_to_end(buf).map(|_| ())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_track_file_may_be_missing_but_not_its_directory() {
+        let dir = std::env::temp_dir().join(format!("ka-trackfile-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let f = dir.join("absent");
+        let resolved = resolve_file(&f.to_string_lossy()).expect("directory exists");
+        assert_eq!(resolved.file_name(), f.file_name());
+        assert_eq!(read_value(&resolved), Ok(0));
+        std::fs::write(&f, "0x20\n").expect("write");
+        assert_eq!(read_value(&f), Ok(32));
+        assert!(resolve_file(&dir.join("nodir/x").to_string_lossy()).is_none());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn exec_failure_is_told_from_a_script_exiting_127() {
+        let spec = |p: &str| ScriptSpec {
+            argv: vec![p.to_string()],
+            ..Default::default()
+        };
+        assert!(exec_failed(&spec("/nonexistent/script")));
+        assert!(!exec_failed(&spec("/bin/sh")));
+        // Found through PATH at exec time: not ours to judge.
+        assert!(!exec_failed(&spec("sh")));
+    }
+}
