@@ -5,5 +5,6 @@ pub mod checksum;
 pub mod garp;
 pub mod iface;
 pub mod netlink;
+pub mod proc_events;
 pub mod rtnl;
 pub mod vrrp_socket;
