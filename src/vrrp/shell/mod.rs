@@ -322,6 +322,10 @@ impl<'o> Shell<'o> {
                 token: track::INOTIFY_TOKEN,
                 ..
             } => self.track_inotify(lp),
+            Event::Io {
+                token: track::PROC_EVENTS_TOKEN,
+                ..
+            } => self.track_proc_events(lp),
             Event::Io { token, .. } if token >= SOCK_TOKEN_BASE => {
                 self.on_readable(lp, token - SOCK_TOKEN_BASE)
             }

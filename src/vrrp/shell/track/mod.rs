@@ -1,11 +1,9 @@
 //! VRRP child shell: the I/O of tracking. vrrp_scripts run from per-script loop timers
 //! through the shared script runner (never waited for); track files are followed with inotify
 //! on their directory; tracked interfaces and `track_src_ip` come from the netlink reflector;
-//! tracked processes are counted by scanning /proc on a timer (keepalived uses the proc
-//! connector; a scan every [`PROC_SCAN`] is simpler and needs no netlink connector socket,
-//! at the price of reacting within a second instead of at once). Each change goes to the
-//! sans-IO [`Tracking`], and instances whose effect changed get it through their state
-//! machine.
+//! tracked processes follow the process events connector, or a /proc scan where there is
+//! none (`procs.rs`). Each change goes to the sans-IO [`Tracking`], and instances whose
+//! effect changed get it through their state machine.
 
 use std::net::IpAddr;
 use std::os::fd::AsRawFd;
@@ -22,20 +20,21 @@ use crate::core::script::{self, ScriptResult, ScriptSpec};
 use crate::core::time::Micros;
 use crate::core::timer::TimerId;
 use crate::vrrp::track::{
-    instance_links, parse_value, Effect, Key, Level, Link, Outcome, ProcMatch, Quorum,
-    ScriptCounter, Tracking,
+    instance_links, parse_value, Effect, Key, Level, Link, Outcome, ScriptCounter, Tracking,
 };
+
+mod procs;
+
+pub(super) use procs::PROC_EVENTS_TOKEN;
 
 /// Poll token of the inotify fd.
 pub(super) const INOTIFY_TOKEN: usize = 12;
 /// Timer tokens from here on are tracking's: the /proc scan, then one per vrrp_script.
 pub(super) const TRACK_TIMER_BASE: usize = 1 << 30;
-const PROC_SCAN_TOKEN: usize = TRACK_TIMER_BASE;
+use procs::PROC_SCAN_TOKEN;
 const SCRIPT_TIMER_BASE: usize = TRACK_TIMER_BASE + 1;
 /// Script runner tags from here on are track scripts (below are instance notifies).
 pub(super) const SCRIPT_TAG_BASE: usize = 1 << 30;
-/// How often tracked processes are counted.
-pub const PROC_SCAN: Micros = Micros::from_secs(1);
 
 struct ScriptRun {
     name: String,
@@ -55,13 +54,6 @@ struct FileWatch {
     wd: i32,
 }
 
-struct ProcWatch {
-    name: String,
-    obj: usize,
-    m: ProcMatch,
-    quorum: Quorum,
-}
-
 /// Tracking state the shell keeps beside the sans-IO core.
 #[derive(Default)]
 pub struct TrackShell {
@@ -70,9 +62,8 @@ pub struct TrackShell {
     names: Vec<String>,
     scripts: Vec<ScriptRun>,
     files: Vec<FileWatch>,
-    procs: Vec<ProcWatch>,
+    procs: procs::Procs,
     inotify: Option<Inotify>,
-    proc_timer: Option<TimerId>,
 }
 
 impl TrackShell {
@@ -139,9 +130,7 @@ impl Shell<'_> {
                 lp.cancel_timer(t);
             }
         }
-        if let Some(t) = old.proc_timer.take() {
-            lp.cancel_timer(t);
-        }
+        old.procs.close(lp);
         if let Some(ino) = &old.inotify {
             let _ = lp.deregister(ino.as_raw_fd());
         }
@@ -376,47 +365,6 @@ impl Shell<'_> {
         }
     }
 
-    fn track_procs_setup(&mut self, lp: &mut EventLoop, old: Vec<ProcWatch>) {
-        let objs: Vec<(usize, String)> = self
-            .track
-            .core
-            .objs
-            .iter()
-            .enumerate()
-            .filter_map(|(o, x)| match &x.key {
-                Key::Process(n) => Some((o, n.clone())),
-                _ => None,
-            })
-            .collect();
-        for (obj, name) in objs {
-            let Some(p) = self
-                .cfg
-                .vrrp
-                .trackers
-                .processes
-                .iter()
-                .find(|p| p.name == name)
-            else {
-                continue;
-            };
-            let m = ProcMatch::from_config(p);
-            let quorum = match old.iter().find(|o| o.name == name && o.m == m) {
-                Some(o) => o.quorum,
-                None => Quorum::from_config(p),
-            };
-            self.track.procs.push(ProcWatch {
-                name,
-                obj,
-                m,
-                quorum,
-            });
-        }
-        if !self.track.procs.is_empty() {
-            // The first count is taken now, so instances start with it.
-            self.track_scan_procs(lp);
-        }
-    }
-
     /// keepalived's start-up lines for instances a weight-0 tracker holds in FAULT.
     fn track_log_initial_faults(&self, i: usize) {
         let name = &self.insts[i].name;
@@ -520,10 +468,7 @@ impl Shell<'_> {
     /// A loop timer with a token at or above [`TRACK_TIMER_BASE`] fired.
     pub(super) fn track_timer(&mut self, lp: &mut EventLoop, id: TimerId, token: usize) {
         if token == PROC_SCAN_TOKEN {
-            if self.track.proc_timer == Some(id) {
-                self.track.proc_timer = None;
-                self.track_scan_procs(lp);
-            }
+            self.track_procs_timer(lp, id);
             return;
         }
         let k = token - SCRIPT_TIMER_BASE;
@@ -659,89 +604,10 @@ impl Shell<'_> {
         }
     }
 
-    /// Counts the processes each vrrp_track_process matches and re-arms the scan.
-    fn track_scan_procs(&mut self, lp: &mut EventLoop) {
-        let full = self.track.procs.iter().any(|p| p.m.full_command);
-        let mut counts = vec![0u32; self.track.procs.len()];
-        let me = std::process::id();
-        if let Ok(dir) = std::fs::read_dir("/proc") {
-            let mut stat = Vec::with_capacity(512);
-            let mut cmdline = Vec::with_capacity(512);
-            let mut path = String::with_capacity(32);
-            for e in dir.flatten() {
-                let name = e.file_name();
-                let Some(pid) = name.to_str().and_then(|s| s.parse::<u32>().ok()) else {
-                    continue;
-                };
-                if pid == me {
-                    continue;
-                }
-                stat.clear();
-                if read_into(&mut path, pid, "stat", &mut stat).is_err() {
-                    continue;
-                }
-                // "pid (comm) S ...": the name is between the first '(' and the last ')'.
-                let (Some(open), Some(close)) = (
-                    stat.iter().position(|b| *b == b'('),
-                    stat.iter().rposition(|b| *b == b')'),
-                ) else {
-                    continue;
-                };
-                if open >= close || stat.get(close + 2) == Some(&b'Z') {
-                    continue;
-                }
-                let comm = &stat[open + 1..close];
-                cmdline.clear();
-                if full {
-                    let _ = read_into(&mut path, pid, "cmdline", &mut cmdline);
-                }
-                for (c, p) in counts.iter_mut().zip(&self.track.procs) {
-                    if p.m.matches(comm, &cmdline) {
-                        *c += 1;
-                    }
-                }
-            }
-        }
-        let now = Micros::now();
-        let mut changes = Vec::new();
-        for (p, c) in self.track.procs.iter_mut().zip(counts) {
-            if let Some(have) = p.quorum.update(c, now) {
-                let first = self.track.core.level(p.obj) == Some(Level::Unknown);
-                if !first {
-                    let what = if have { "gained" } else { "lost" };
-                    info!("Quorum {what} for tracked process {}", p.name);
-                }
-                changes.push((p.obj, have));
-            }
-        }
-        for (obj, have) in changes {
-            let level = if have { Level::Up } else { Level::Down };
-            self.track_level_changed(lp, obj, level);
-        }
-        // A fork/terminate delay running out comes before the next regular scan.
-        let next = self
-            .track
-            .procs
-            .iter()
-            .filter_map(|p| p.quorum.deadline())
-            .fold(now + PROC_SCAN, Micros::min);
-        self.track.proc_timer = Some(lp.add_timer_at(next, PROC_SCAN_TOKEN));
-    }
-
     /// Whether instance `i` ignores its own interface's link state (`dont_track_primary`).
     pub(super) fn dont_track_primary(&self, i: usize) -> bool {
         self.cfg.vrrp.instances[self.insts[i].idx].dont_track_primary
     }
-}
-
-/// Reads /proc/PID/FILE into `buf`, building the path in `path` (both reused across a scan).
-fn read_into(path: &mut String, pid: u32, file: &str, buf: &mut Vec<u8>) -> std::io::Result<()> {
-    use std::fmt::Write as _;
-    use std::io::Read;
-    path.clear();
-    let _ = write!(path, "/proc/{pid}/{file}");
-    let mut f = std::fs::File::open(path.as_str())?;
-    f.read_to_end(buf).map(|_| ())
 }
 
 #[cfg(test)]
