@@ -7,23 +7,23 @@
 
 use std::net::IpAddr;
 use std::os::fd::AsRawFd;
-use std::path::{Path, PathBuf};
 
-use log::{info, warn};
-use mio::Interest;
+use log::info;
 
 use super::Shell;
 use crate::config::track::Weight;
 use crate::core::event_loop::EventLoop;
-use crate::core::inotify::{self, Inotify};
-use crate::core::script::{self, ScriptResult, ScriptSpec};
+use crate::core::inotify::Inotify;
 use crate::core::time::Micros;
 use crate::core::timer::TimerId;
-use crate::vrrp::track::{
-    instance_links, parse_value, Effect, Key, Level, Link, Outcome, ScriptCounter, Tracking,
-};
+use crate::vrrp::track::{instance_links, Effect, Key, Level, Link, Tracking};
 
+mod files;
 mod procs;
+mod scripts;
+
+use files::FileWatch;
+use scripts::ScriptRun;
 
 pub(super) use procs::PROC_EVENTS_TOKEN;
 
@@ -35,24 +35,6 @@ use procs::PROC_SCAN_TOKEN;
 const SCRIPT_TIMER_BASE: usize = TRACK_TIMER_BASE + 1;
 /// Script runner tags from here on are track scripts (below are instance notifies).
 pub(super) const SCRIPT_TAG_BASE: usize = 1 << 30;
-
-struct ScriptRun {
-    name: String,
-    obj: usize,
-    spec: ScriptSpec,
-    interval: Micros,
-    counter: ScriptCounter,
-    pid: Option<i32>,
-    timer: Option<TimerId>,
-    last_status: i32,
-}
-
-struct FileWatch {
-    name: String,
-    obj: usize,
-    path: PathBuf,
-    wd: i32,
-}
 
 /// Tracking state the shell keeps beside the sans-IO core.
 #[derive(Default)]
@@ -74,43 +56,6 @@ impl TrackShell {
             .iter()
             .any(|o| matches!(&o.key, Key::Interface(n) if n == name))
     }
-}
-
-fn exec_failed(spec: &ScriptSpec) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    let Some(prog) = spec.argv.first() else {
-        return true;
-    };
-    if !prog.contains('/') {
-        return false;
-    }
-    std::fs::metadata(prog).map_or(true, |m| {
-        !m.is_file() || m.permissions().mode() & 0o111 == 0
-    })
-}
-
-/// keepalived's realpath handling: the directory must exist; the file need not.
-fn resolve_file(path: &str) -> Option<PathBuf> {
-    let p = Path::new(path);
-    if let Ok(r) = std::fs::canonicalize(p) {
-        return Some(r);
-    }
-    let dir = match p.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let d = std::fs::canonicalize(dir).ok().filter(|d| d.is_dir())?;
-    Some(d.join(p.file_name()?))
-}
-
-fn read_value(path: &Path) -> Result<i64, i64> {
-    use std::io::Read;
-    let mut buf = [0u8; 127];
-    let Ok(mut f) = std::fs::File::open(path) else {
-        return Ok(0);
-    };
-    let n = f.read(&mut buf).unwrap_or(0);
-    parse_value(&buf[..n])
 }
 
 impl Shell<'_> {
@@ -221,150 +166,6 @@ impl Shell<'_> {
         }
     }
 
-    fn track_scripts_setup(&mut self, lp: &mut EventLoop, old: Vec<ScriptRun>) {
-        let objs: Vec<(usize, String)> = self
-            .track
-            .core
-            .objs
-            .iter()
-            .enumerate()
-            .filter_map(|(o, x)| match &x.key {
-                Key::Script(n) => Some((o, n.clone())),
-                _ => None,
-            })
-            .collect();
-        for (obj, name) in objs {
-            let Some(s) = self
-                .cfg
-                .vrrp
-                .trackers
-                .scripts
-                .iter()
-                .find(|s| s.name == name)
-            else {
-                continue;
-            };
-            let user = s.user.clone().or(self.cfg.global.script_user.clone());
-            let (uid, gid) = match user {
-                Some((u, g)) => match script::resolve_user(&u, g.as_deref()) {
-                    Ok((u, g)) => (Some(u), Some(g)),
-                    Err(e) => {
-                        warn!("VRRP_Script({name}): script user '{u}': {e}");
-                        (None, None)
-                    }
-                },
-                None => (None, None),
-            };
-            let spec = ScriptSpec {
-                argv: s.script.argv.clone(),
-                shell: false,
-                env: Vec::new(),
-                uid,
-                gid,
-                timeout: Some(s.timeout()),
-            };
-            let prev = old.iter().find(|o| o.name == name);
-            let counter = match prev {
-                Some(p) => {
-                    let (c, up) = ScriptCounter::carried(&p.counter, s.rise, s.fall, s.init_fail);
-                    let how = if up == Some(true) {
-                        "successful"
-                    } else {
-                        "unsuccessful"
-                    };
-                    if up.is_some() {
-                        info!("VRRP_Script({name}) considered {how} on reload");
-                    }
-                    c
-                }
-                None => ScriptCounter::new(s.rise, s.fall, s.init_fail),
-            };
-            let k = self.track.scripts.len();
-            // keepalived runs every script once at start, then every interval.
-            let timer = Some(lp.add_timer(Micros::ZERO, SCRIPT_TIMER_BASE + k));
-            self.track.scripts.push(ScriptRun {
-                name,
-                obj,
-                spec,
-                interval: s.interval,
-                counter,
-                pid: prev.and_then(|p| p.pid),
-                timer,
-                last_status: prev.map_or(0, |p| p.last_status),
-            });
-        }
-    }
-
-    fn track_files_setup(&mut self, lp: &mut EventLoop) {
-        let objs: Vec<(usize, String)> = self
-            .track
-            .core
-            .objs
-            .iter()
-            .enumerate()
-            .filter_map(|(o, x)| match &x.key {
-                Key::File(n) => Some((o, n.clone())),
-                _ => None,
-            })
-            .collect();
-        for (obj, name) in objs {
-            let Some(f) = self.cfg.vrrp.trackers.files.iter().find(|f| f.name == name) else {
-                continue;
-            };
-            let Some(path) = resolve_file(&f.file) else {
-                warn!("Track file directory for {name} does not exist - removing");
-                continue;
-            };
-            if let Some(v) = f.init_file {
-                if f.init_overwrite || !path.exists() {
-                    if let Err(e) = std::fs::write(&path, format!("{v}\n")) {
-                        warn!("track_file {name}: cannot write {}: {e}", path.display());
-                    }
-                }
-            }
-            if self.track.inotify.is_none() {
-                match Inotify::new() {
-                    Ok(ino) => {
-                        if let Err(e) =
-                            lp.register(ino.as_raw_fd(), INOTIFY_TOKEN, Interest::READABLE)
-                        {
-                            warn!("Unable to monitor track files: {e}");
-                            return;
-                        }
-                        self.track.inotify = Some(ino);
-                    }
-                    Err(e) => {
-                        warn!("Unable to monitor track files: {e}");
-                        return;
-                    }
-                }
-            }
-            let Some(ino) = &self.track.inotify else {
-                return;
-            };
-            let dir = path.parent().unwrap_or(Path::new("/"));
-            let wd = match ino.watch_dir(dir) {
-                Ok(wd) => wd,
-                Err(e) => {
-                    warn!("track_file {name}: cannot watch {}: {e}", dir.display());
-                    continue;
-                }
-            };
-            match read_value(&path) {
-                Ok(v) => {
-                    self.track.core.set_level(obj, Level::Value(v));
-                }
-                Err(v) => info!("Invalid number {v} read from {} - ignoring", path.display()),
-            }
-            self.track.files.push(FileWatch {
-                name,
-                obj,
-                path,
-                wd,
-            });
-        }
-    }
-
     /// keepalived's start-up lines for instances a weight-0 tracker holds in FAULT.
     fn track_log_initial_faults(&self, i: usize) {
         let name = &self.insts[i].name;
@@ -469,174 +270,13 @@ impl Shell<'_> {
     pub(super) fn track_timer(&mut self, lp: &mut EventLoop, id: TimerId, token: usize) {
         if token == PROC_SCAN_TOKEN {
             self.track_procs_timer(lp, id);
-            return;
-        }
-        let k = token - SCRIPT_TIMER_BASE;
-        let Some(s) = self.track.scripts.get_mut(k) else {
-            return;
-        };
-        if s.timer != Some(id) {
-            return;
-        }
-        s.timer = Some(lp.add_timer(s.interval, token));
-        if s.pid.is_some() {
-            info!(
-                "Track script {} is already running, expect idle - skipping run",
-                s.name
-            );
-            return;
-        }
-        match self.scripts.run(lp, &s.spec, SCRIPT_TAG_BASE + k) {
-            Ok(pid) => s.pid = Some(pid),
-            Err(e) => warn!("VRRP_Script({}) cannot be run: {e}", s.name),
-        }
-    }
-
-    /// A script the runner started with a tag at or above [`SCRIPT_TAG_BASE`] ended.
-    pub(super) fn track_script_exit(
-        &mut self,
-        lp: &mut EventLoop,
-        pid: i32,
-        tag: usize,
-        res: ScriptResult,
-    ) {
-        if tag < SCRIPT_TAG_BASE {
-            return;
-        }
-        // Found by pid: a reload may have renumbered the scripts while this one ran.
-        let Some(s) = self.track.scripts.iter_mut().find(|s| s.pid == Some(pid)) else {
-            return;
-        };
-        s.pid = None;
-        let outcome = match res {
-            ScriptResult::Exited(0) => Outcome::Succeeded,
-            // Our runner exits 127 when exec fails; keepalived counts that as success.
-            ScriptResult::Exited(127) if exec_failed(&s.spec) => {
-                warn!("Error exec-ing command '{}'", s.spec.argv.join(" "));
-                Outcome::Succeeded
-            }
-            ScriptResult::Exited(c) => Outcome::Exited(c),
-            ScriptResult::Signaled(sig) => Outcome::Signal(sig),
-            ScriptResult::TimedOut => Outcome::TimedOut,
-        };
-        let status = match (res, outcome) {
-            (_, Outcome::Succeeded) => Some(0),
-            (ScriptResult::Exited(c), _) => Some(c),
-            _ => None,
-        };
-        if let Some(c) = status {
-            if c != s.last_status {
-                info!("Script `{}` now returning {c}", s.name);
-            }
-            s.last_status = c;
-        }
-        let Some(up) = s.counter.on_result(outcome.ok()) else {
-            return;
-        };
-        match outcome {
-            Outcome::Succeeded => info!("VRRP_Script({}) succeeded", s.name),
-            Outcome::Exited(c) => {
-                info!("VRRP_Script({}) failed (exited with status {c})", s.name)
-            }
-            Outcome::Signal(sig) => info!("VRRP_Script({}) failed (due to signal {sig})", s.name),
-            Outcome::TimedOut => info!("VRRP_Script({}) timed_out", s.name),
-        }
-        let obj = s.obj;
-        let level = if up { Level::Up } else { Level::Down };
-        self.track_level_changed(lp, obj, level);
-    }
-
-    /// The inotify fd is readable: re-read the track files that were written, moved in,
-    /// deleted or moved away (a missing file reads as 0).
-    pub(super) fn track_inotify(&mut self, lp: &mut EventLoop) {
-        let mut buf = [0u8; inotify::BUF_LEN];
-        loop {
-            let Some(ino) = &self.track.inotify else {
-                return;
-            };
-            let n = match ino.read(&mut buf) {
-                Ok(0) => return,
-                Ok(n) => n,
-                Err(e) => {
-                    warn!("inotify read() returned error {e}");
-                    return;
-                }
-            };
-            let mut changed: heapless::Vec<(usize, i64), 16> = heapless::Vec::new();
-            for ev in inotify::events(&buf[..n]) {
-                if ev.mask & inotify::IN_Q_OVERFLOW != 0 {
-                    for f in &self.track.files {
-                        if let Ok(v) = read_value(&f.path) {
-                            let _ = changed.push((f.obj, v));
-                        }
-                    }
-                    continue;
-                }
-                if ev.mask & inotify::IN_ISDIR != 0 {
-                    continue;
-                }
-                for f in &self.track.files {
-                    let ours = f.wd == ev.wd
-                        && f.path.file_name().map(|x| x.as_encoded_bytes()) == Some(ev.name);
-                    if !ours {
-                        continue;
-                    }
-                    let gone = ev.mask & (inotify::IN_MOVED_FROM | libc::IN_DELETE) != 0;
-                    let v = if gone { Ok(0) } else { read_value(&f.path) };
-                    match v {
-                        Ok(v) => {
-                            if changed.push((f.obj, v)).is_err() {
-                                warn!("track_file {}: too many changes at once", f.name);
-                            }
-                        }
-                        Err(v) => {
-                            info!(
-                                "Invalid number {v} read from {} - ignoring",
-                                f.path.display()
-                            )
-                        }
-                    }
-                }
-            }
-            for (obj, v) in changed {
-                self.track_level_changed(lp, obj, Level::Value(v));
-            }
+        } else {
+            self.track_script_timer(lp, id, token);
         }
     }
 
     /// Whether instance `i` ignores its own interface's link state (`dont_track_primary`).
     pub(super) fn dont_track_primary(&self, i: usize) -> bool {
         self.cfg.vrrp.instances[self.insts[i].idx].dont_track_primary
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_track_file_may_be_missing_but_not_its_directory() {
-        let dir = std::env::temp_dir().join(format!("ka-trackfile-{}", std::process::id()));
-        let _ = std::fs::create_dir_all(&dir);
-        let f = dir.join("absent");
-        let resolved = resolve_file(&f.to_string_lossy()).expect("directory exists");
-        assert_eq!(resolved.file_name(), f.file_name());
-        assert_eq!(read_value(&resolved), Ok(0));
-        std::fs::write(&f, "0x20\n").expect("write");
-        assert_eq!(read_value(&f), Ok(32));
-        assert!(resolve_file(&dir.join("nodir/x").to_string_lossy()).is_none());
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-
-    #[test]
-    fn exec_failure_is_told_from_a_script_exiting_127() {
-        let spec = |p: &str| ScriptSpec {
-            argv: vec![p.to_string()],
-            ..Default::default()
-        };
-        assert!(exec_failed(&spec("/nonexistent/script")));
-        assert!(!exec_failed(&spec("/bin/sh")));
-        // Found through PATH at exec time: not ours to judge.
-        assert!(!exec_failed(&spec("sh")));
     }
 }
