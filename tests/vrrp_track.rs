@@ -538,3 +538,34 @@ fn track_script_runs_as_its_user() {
     );
     expect_master(&b, &[&a], r1().vip(), r2().master_down() + MARGIN);
 }
+
+#[test]
+fn reload_during_a_script_fault_and_recovery_still_clears_it() {
+    let test = "reload_during_a_script_fault_and_recovery_still_clears_it";
+    if !ready(test) {
+        return;
+    }
+    let mut lab = routers_lab(test, 2, Wiring::Veth);
+    let flag = lab.dir().join("chk-fail");
+    let top = format!(
+        "vrrp_script chk {{\n  script \"/bin/sh -c '[ ! -e {} ]'\"\n  interval 1\n}}\n",
+        flag.display()
+    );
+    let (a, b) = start_pair(&mut lab, &top, "  track_script {\n    chk\n  }\n");
+    std::fs::write(&flag, "").expect("flag");
+    expect_state(&a, "FAULT", SCRIPT_INTERVAL + MARGIN);
+    expect_master(&b, &[&a], r1().vip(), takeover());
+    // SAFETY: kill(2) has no memory effects; the lab owns the daemon.
+    unsafe {
+        libc::kill(a.main_pid(), libc::SIGHUP);
+    }
+    expect_log(&a, "Reload", MARGIN);
+    // The fault is counted once: one recovery brings the instance back.
+    std::fs::remove_file(&flag).expect("rm flag");
+    expect_master(
+        &a,
+        &[&b],
+        r1().vip(),
+        2 * SCRIPT_INTERVAL + r1().master_down() + MARGIN,
+    );
+}

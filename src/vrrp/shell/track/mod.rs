@@ -40,8 +40,6 @@ pub(super) const SCRIPT_TAG_BASE: usize = 1 << 30;
 #[derive(Default)]
 pub struct TrackShell {
     core: Tracking,
-    /// Instance names in the core's order (to carry applied effects over a reload).
-    names: Vec<String>,
     scripts: Vec<ScriptRun>,
     files: Vec<FileWatch>,
     procs: procs::Procs,
@@ -147,14 +145,17 @@ impl Shell<'_> {
                 let obj = t.core.object(key, level);
                 links.push(Link { obj, weight });
             }
-            let name = self.insts[i].name.clone();
             let n = t.core.add_instance(links);
-            if let Some(j) = old.names.iter().position(|x| *x == name) {
-                if self.insts[i].fsm.state() != crate::vrrp::fsm::State::Init {
-                    t.core.set_applied(n, old.core.applied(j));
-                }
+            // A running instance (kept by a reload, however it was matched) already carries
+            // an effect: read it back from its state machine, so only the difference is
+            // applied. Its offset from the base priority is the clamped delta, which gives
+            // the same effective priority.
+            let f = &self.insts[i].fsm;
+            if f.state() != crate::vrrp::fsm::State::Init {
+                let delta = i32::from(f.effective_priority()) - i32::from(f.base_priority());
+                let faults = f.tracker_faults();
+                t.core.set_applied(n, Effect { delta, faults });
             }
-            t.names.push(name);
         }
         self.track = t;
         self.track_scripts_setup(lp, old.scripts);
