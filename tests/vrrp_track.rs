@@ -278,8 +278,14 @@ fn tracked_process_gone_means_fault() {
     proc_.signal(libc::SIGKILL);
     let _ = proc_.wait_timeout(MARGIN);
     expect_state(&a, "FAULT", PROC_SCAN + MARGIN);
+    expect_log(&a, "Quorum lost for tracked process daemon", MARGIN);
     expect_master(&b, &[&a], r1().vip(), takeover());
     let _again = lab.spawn("r1", &[&prog, "600"]);
+    expect_log(
+        &a,
+        "Quorum gained for tracked process daemon",
+        PROC_SCAN + MARGIN,
+    );
     expect_master(
         &a,
         &[&b],
