@@ -23,6 +23,7 @@ mod procs;
 mod scripts;
 
 use files::FileWatch;
+use procs::PROC_SCAN_TOKEN;
 use scripts::ScriptRun;
 
 pub(super) use procs::PROC_EVENTS_TOKEN;
@@ -31,7 +32,6 @@ pub(super) use procs::PROC_EVENTS_TOKEN;
 pub(super) const INOTIFY_TOKEN: usize = 12;
 /// Timer tokens from here on are tracking's: the /proc scan, then one per vrrp_script.
 pub(super) const TRACK_TIMER_BASE: usize = 1 << 30;
-use procs::PROC_SCAN_TOKEN;
 const SCRIPT_TIMER_BASE: usize = TRACK_TIMER_BASE + 1;
 /// Script runner tags from here on are track scripts (below are instance notifies).
 pub(super) const SCRIPT_TAG_BASE: usize = 1 << 30;
