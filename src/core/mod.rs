@@ -4,6 +4,7 @@
 pub mod alloc;
 pub mod daemon;
 pub mod event_loop;
+pub mod inotify;
 pub mod logging;
 pub mod script;
 pub mod script_security;

@@ -113,6 +113,11 @@ impl Fsm {
         acts
     }
 
+    /// How many weight-0 trackers hold the instance in FAULT.
+    pub fn tracker_faults(&self) -> u32 {
+        self.tracker_faults
+    }
+
     /// A weight-0 tracker recovered.
     pub fn tracker_recovered(&mut self, now: Micros) -> Actions {
         let mut acts = Actions::new();

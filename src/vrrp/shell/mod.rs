@@ -63,6 +63,7 @@ pub struct Shell<'o> {
     reflector: Option<Reflector>,
     garp: Option<GarpSocket>,
     scripts: ScriptRunner<usize>,
+    track: track::TrackShell,
     rx_buf: Box<[u8; RX_BUF_LEN]>,
     tx_buf: Box<[u8; TX_BUF_LEN]>,
     /// Allocations made while writing the stats and data files, left out of the footer count.
@@ -106,6 +107,7 @@ impl<'o> Shell<'o> {
             reflector,
             garp,
             scripts: ScriptRunner::new(SCRIPT_TIMER),
+            track: Default::default(),
             rx_buf: Box::new([0; RX_BUF_LEN]),
             tx_buf: Box::new([0; TX_BUF_LEN]),
             alloc_excluded: 0,
@@ -133,6 +135,7 @@ impl<'o> Shell<'o> {
         self.pool.register_new(lp, SOCK_TOKEN_BASE);
         self.sync_build();
         self.notify_setup(lp);
+        self.track_start(lp);
         self.sync_prepare_start(lp);
         let delay = self.cfg.global.startup_delay();
         for i in 0..self.insts.len() {
@@ -146,7 +149,7 @@ impl<'o> Shell<'o> {
         let now = Micros::now();
         let ifindex = self.insts[i].ifindex;
         let up = ifindex == 0 || self.ifaces.by_index(ifindex).is_some_and(|f| f.up);
-        if !up {
+        if !up && !self.dont_track_primary(i) {
             // Marks the link down before start, which then goes to FAULT.
             let _ = self.insts[i].fsm.link_down(now);
         }
@@ -243,6 +246,10 @@ impl<'o> Shell<'o> {
             self.scripts.on_timer(lp, id);
             return;
         }
+        if token >= track::TRACK_TIMER_BASE {
+            self.track_timer(lp, id, token);
+            return;
+        }
         let i = token - INST_TIMER_BASE;
         let Some(inst) = self.insts.get_mut(i) else {
             return;
@@ -299,6 +306,14 @@ impl<'o> Shell<'o> {
                 token: ROUTE_MON_TOKEN,
                 ..
             } => self.on_route_monitor(lp),
+            Event::Io {
+                token: track::INOTIFY_TOKEN,
+                ..
+            } => self.track_inotify(lp),
+            Event::Io {
+                token: track::PROC_EVENTS_TOKEN,
+                ..
+            } => self.track_proc_events(lp),
             Event::Io { token, .. } if token >= SOCK_TOKEN_BASE => {
                 self.on_readable(lp, token - SOCK_TOKEN_BASE)
             }
@@ -306,7 +321,9 @@ impl<'o> Shell<'o> {
             Event::Timer { id, token } => self.on_timer(lp, id, token),
             Event::Signal { signo, .. } => self.on_signal(lp, signo),
             Event::ChildExit { pid, status } => {
-                let _ = self.scripts.on_child_exit(lp, pid, status);
+                if let Some((tag, res)) = self.scripts.on_child_exit(lp, pid, status) {
+                    self.track_script_exit(lp, pid, tag, res);
+                }
             }
         }
     }

@@ -224,6 +224,7 @@ impl Shell<'_> {
         let used: Vec<usize> = self.insts.iter().map(|x| x.sock).collect();
         self.pool.close_unused(lp, |s| used.contains(&s));
         self.pool.register_new(lp, SOCK_TOKEN_BASE);
+        self.track_rebuild(lp);
 
         for (i, j, acts) in &kept {
             if let Some(c) = changes.iter().find(|c| c.new_idx == *j) {
@@ -252,7 +253,7 @@ impl Shell<'_> {
     fn start_added(&mut self, lp: &mut EventLoop, i: usize, now: Micros) {
         let ifindex = self.insts[i].ifindex;
         let up = ifindex == 0 || self.ifaces.by_index(ifindex).is_some_and(|f| f.up);
-        if !up {
+        if !up && !self.dont_track_primary(i) {
             let _ = self.insts[i].fsm.link_down(now);
         }
         let mut acts = self.insts[i].fsm.start(now);

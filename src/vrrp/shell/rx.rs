@@ -175,6 +175,7 @@ impl Shell<'_> {
                 NlEvent::AddrAdded { ifindex, addr, .. } => {
                     self.ifaces.addr_added(ifindex, addr);
                     self.update_if_addrs(ifindex);
+                    self.track_addr(lp, ifindex, addr, true);
                 }
                 NlEvent::AddrRemoved { ifindex, addr, .. } => {
                     if self.ifaces.addr_removed(ifindex, addr) {
@@ -182,6 +183,7 @@ impl Shell<'_> {
                         self.update_if_addrs(ifindex);
                     }
                     self.vip_removed(addr);
+                    self.track_addr(lp, ifindex, addr, false);
                 }
                 NlEvent::Overrun => {
                     warn!("Netlink reflector overrun - reading interfaces again");
@@ -204,7 +206,8 @@ impl Shell<'_> {
             return;
         }
         f.up = up;
-        if self.insts.iter().any(|x| x.ifindex == ifindex) {
+        let tracked = self.track.watches(&f.name);
+        if tracked || self.insts.iter().any(|x| x.ifindex == ifindex) {
             info!(
                 "Netlink reports {} {}",
                 f.name,
@@ -217,7 +220,7 @@ impl Shell<'_> {
     fn apply_link(&mut self, lp: &mut EventLoop, ifindex: u32, up: bool) {
         let now = Micros::now();
         for i in 0..self.insts.len() {
-            if self.insts[i].ifindex != ifindex {
+            if self.insts[i].ifindex != ifindex || self.dont_track_primary(i) {
                 continue;
             }
             let acts = if up {
@@ -227,6 +230,7 @@ impl Shell<'_> {
             };
             self.apply(lp, i, &acts);
         }
+        self.track_link(lp, ifindex, up);
     }
 
     fn update_if_addrs(&mut self, ifindex: u32) {

@@ -53,6 +53,11 @@ impl Router {
         }
     }
 
+    /// The daemon's main (parent) pid, for signals such as SIGUSR1.
+    pub fn main_pid(&self) -> i32 {
+        self.proc.pid()
+    }
+
     pub fn log(&self) -> String {
         self.proc.log()
     }

@@ -1,1 +1,0 @@
-//! VRRP child shell: track.

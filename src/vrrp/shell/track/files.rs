@@ -1,0 +1,195 @@
+//! Track file I/O: the directory of each file is watched with inotify (so a file written,
+//! replaced by rename, created or deleted is seen, as keepalived does), and the number read
+//! from it is the file's level.
+
+use std::os::fd::AsRawFd;
+use std::path::{Path, PathBuf};
+
+use log::{info, warn};
+use mio::Interest;
+
+use super::super::Shell;
+use super::INOTIFY_TOKEN;
+use crate::core::event_loop::EventLoop;
+use crate::core::inotify::{self, Inotify};
+use crate::vrrp::track::{parse_value, Key, Level};
+
+pub(super) struct FileWatch {
+    name: String,
+    obj: usize,
+    path: PathBuf,
+    wd: i32,
+}
+
+/// keepalived's realpath handling: the directory must exist; the file need not.
+fn resolve_file(path: &str) -> Option<PathBuf> {
+    let p = Path::new(path);
+    if let Ok(r) = std::fs::canonicalize(p) {
+        return Some(r);
+    }
+    let dir = match p.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let d = std::fs::canonicalize(dir).ok().filter(|d| d.is_dir())?;
+    Some(d.join(p.file_name()?))
+}
+
+fn read_value(path: &Path) -> Result<i64, i64> {
+    use std::io::Read;
+    let mut buf = [0u8; 127];
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return Ok(0);
+    };
+    let n = f.read(&mut buf).unwrap_or(0);
+    parse_value(&buf[..n])
+}
+
+impl Shell<'_> {
+    pub(super) fn track_files_setup(&mut self, lp: &mut EventLoop) {
+        let objs: Vec<(usize, String)> = self
+            .track
+            .core
+            .objs
+            .iter()
+            .enumerate()
+            .filter_map(|(o, x)| match &x.key {
+                Key::File(n) => Some((o, n.clone())),
+                _ => None,
+            })
+            .collect();
+        for (obj, name) in objs {
+            let Some(f) = self.cfg.vrrp.trackers.files.iter().find(|f| f.name == name) else {
+                continue;
+            };
+            let Some(path) = resolve_file(&f.file) else {
+                warn!("Track file directory for {name} does not exist - removing");
+                continue;
+            };
+            if let Some(v) = f.init_file {
+                if f.init_overwrite || !path.exists() {
+                    if let Err(e) = std::fs::write(&path, format!("{v}\n")) {
+                        warn!("track_file {name}: cannot write {}: {e}", path.display());
+                    }
+                }
+            }
+            if self.track.inotify.is_none() {
+                match Inotify::new() {
+                    Ok(ino) => {
+                        if let Err(e) =
+                            lp.register(ino.as_raw_fd(), INOTIFY_TOKEN, Interest::READABLE)
+                        {
+                            warn!("Unable to monitor track files: {e}");
+                            return;
+                        }
+                        self.track.inotify = Some(ino);
+                    }
+                    Err(e) => {
+                        warn!("Unable to monitor track files: {e}");
+                        return;
+                    }
+                }
+            }
+            let Some(ino) = &self.track.inotify else {
+                return;
+            };
+            let dir = path.parent().unwrap_or(Path::new("/"));
+            let wd = match ino.watch_dir(dir) {
+                Ok(wd) => wd,
+                Err(e) => {
+                    warn!("track_file {name}: cannot watch {}: {e}", dir.display());
+                    continue;
+                }
+            };
+            match read_value(&path) {
+                Ok(v) => {
+                    self.track.core.set_level(obj, Level::Value(v));
+                }
+                Err(v) => info!("Invalid number {v} read from {} - ignoring", path.display()),
+            }
+            self.track.files.push(FileWatch {
+                name,
+                obj,
+                path,
+                wd,
+            });
+        }
+    }
+
+    /// The inotify fd is readable: re-read the track files that were written, moved in,
+    /// deleted or moved away (a missing file reads as 0).
+    pub(in crate::vrrp::shell) fn track_inotify(&mut self, lp: &mut EventLoop) {
+        let mut buf = [0u8; inotify::BUF_LEN];
+        loop {
+            let Some(ino) = &self.track.inotify else {
+                return;
+            };
+            let n = match ino.read(&mut buf) {
+                Ok(0) => return,
+                Ok(n) => n,
+                Err(e) => {
+                    warn!("inotify read() returned error {e}");
+                    return;
+                }
+            };
+            let mut changed: heapless::Vec<(usize, i64), 16> = heapless::Vec::new();
+            for ev in inotify::events(&buf[..n]) {
+                if ev.mask & inotify::IN_Q_OVERFLOW != 0 {
+                    for f in &self.track.files {
+                        if let Ok(v) = read_value(&f.path) {
+                            let _ = changed.push((f.obj, v));
+                        }
+                    }
+                    continue;
+                }
+                if ev.mask & inotify::IN_ISDIR != 0 {
+                    continue;
+                }
+                for f in &self.track.files {
+                    let ours = f.wd == ev.wd
+                        && f.path.file_name().map(|x| x.as_encoded_bytes()) == Some(ev.name);
+                    if !ours {
+                        continue;
+                    }
+                    let gone = ev.mask & (inotify::IN_MOVED_FROM | libc::IN_DELETE) != 0;
+                    let v = if gone { Ok(0) } else { read_value(&f.path) };
+                    match v {
+                        Ok(v) => {
+                            if changed.push((f.obj, v)).is_err() {
+                                warn!("track_file {}: too many changes at once", f.name);
+                            }
+                        }
+                        Err(v) => {
+                            info!(
+                                "Invalid number {v} read from {} - ignoring",
+                                f.path.display()
+                            )
+                        }
+                    }
+                }
+            }
+            for (obj, v) in changed {
+                self.track_level_changed(lp, obj, Level::Value(v));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_track_file_may_be_missing_but_not_its_directory() {
+        let dir = std::env::temp_dir().join(format!("ka-trackfile-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let f = dir.join("absent");
+        let resolved = resolve_file(&f.to_string_lossy()).expect("directory exists");
+        assert_eq!(resolved.file_name(), f.file_name());
+        assert_eq!(read_value(&resolved), Ok(0));
+        std::fs::write(&f, "0x20\n").expect("write");
+        assert_eq!(read_value(&f), Ok(32));
+        assert!(resolve_file(&dir.join("nodir/x").to_string_lossy()).is_none());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -1,0 +1,207 @@
+//! vrrp_script I/O: each script runs from its own loop timer through the shared script
+//! runner (never waited for); its exit feeds the rise/fall counter, and a change of state the
+//! instances that track it. Log lines are keepalived's ("VRRP_Script(chk) succeeded").
+
+use log::{info, warn};
+
+use super::super::Shell;
+use super::{SCRIPT_TAG_BASE, SCRIPT_TIMER_BASE};
+use crate::core::event_loop::EventLoop;
+use crate::core::script::{self, ScriptResult, ScriptSpec};
+use crate::core::time::Micros;
+use crate::core::timer::TimerId;
+use crate::vrrp::track::{Key, Level, Outcome, ScriptCounter};
+
+pub(super) struct ScriptRun {
+    name: String,
+    obj: usize,
+    spec: ScriptSpec,
+    interval: Micros,
+    counter: ScriptCounter,
+    pid: Option<i32>,
+    pub(super) timer: Option<TimerId>,
+    last_status: i32,
+}
+
+fn exec_failed(spec: &ScriptSpec) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(prog) = spec.argv.first() else {
+        return true;
+    };
+    if !prog.contains('/') {
+        return false;
+    }
+    std::fs::metadata(prog).map_or(true, |m| {
+        !m.is_file() || m.permissions().mode() & 0o111 == 0
+    })
+}
+
+impl Shell<'_> {
+    pub(super) fn track_scripts_setup(&mut self, lp: &mut EventLoop, old: Vec<ScriptRun>) {
+        let objs: Vec<(usize, String)> = self
+            .track
+            .core
+            .objs
+            .iter()
+            .enumerate()
+            .filter_map(|(o, x)| match &x.key {
+                Key::Script(n) => Some((o, n.clone())),
+                _ => None,
+            })
+            .collect();
+        for (obj, name) in objs {
+            let Some(s) = self
+                .cfg
+                .vrrp
+                .trackers
+                .scripts
+                .iter()
+                .find(|s| s.name == name)
+            else {
+                continue;
+            };
+            let user = s.user.clone().or(self.cfg.global.script_user.clone());
+            let (uid, gid) = match user {
+                Some((u, g)) => match script::resolve_user(&u, g.as_deref()) {
+                    Ok((u, g)) => (Some(u), Some(g)),
+                    Err(e) => {
+                        warn!("VRRP_Script({name}): script user '{u}': {e}");
+                        (None, None)
+                    }
+                },
+                None => (None, None),
+            };
+            let spec = ScriptSpec {
+                argv: s.script.argv.clone(),
+                shell: false,
+                env: Vec::new(),
+                uid,
+                gid,
+                timeout: Some(s.timeout()),
+            };
+            let prev = old.iter().find(|o| o.name == name);
+            let counter = match prev {
+                Some(p) => {
+                    let (c, up) = ScriptCounter::carried(&p.counter, s.rise, s.fall, s.init_fail);
+                    let how = if up == Some(true) {
+                        "successful"
+                    } else {
+                        "unsuccessful"
+                    };
+                    if up.is_some() {
+                        info!("VRRP_Script({name}) considered {how} on reload");
+                    }
+                    c
+                }
+                None => ScriptCounter::new(s.rise, s.fall, s.init_fail),
+            };
+            let k = self.track.scripts.len();
+            // keepalived runs every script once at start, then every interval.
+            let timer = Some(lp.add_timer(Micros::ZERO, SCRIPT_TIMER_BASE + k));
+            self.track.scripts.push(ScriptRun {
+                name,
+                obj,
+                spec,
+                interval: s.interval,
+                counter,
+                pid: prev.and_then(|p| p.pid),
+                timer,
+                last_status: prev.map_or(0, |p| p.last_status),
+            });
+        }
+    }
+
+    /// A script's interval timer fired: run it unless it is still running.
+    pub(super) fn track_script_timer(&mut self, lp: &mut EventLoop, id: TimerId, token: usize) {
+        let k = token - SCRIPT_TIMER_BASE;
+        let Some(s) = self.track.scripts.get_mut(k) else {
+            return;
+        };
+        if s.timer != Some(id) {
+            return;
+        }
+        s.timer = Some(lp.add_timer(s.interval, token));
+        if s.pid.is_some() {
+            info!(
+                "Track script {} is already running, expect idle - skipping run",
+                s.name
+            );
+            return;
+        }
+        match self.scripts.run(lp, &s.spec, SCRIPT_TAG_BASE + k) {
+            Ok(pid) => s.pid = Some(pid),
+            Err(e) => warn!("VRRP_Script({}) cannot be run: {e}", s.name),
+        }
+    }
+
+    /// A script the runner started with a tag at or above [`SCRIPT_TAG_BASE`] ended.
+    pub(in crate::vrrp::shell) fn track_script_exit(
+        &mut self,
+        lp: &mut EventLoop,
+        pid: i32,
+        tag: usize,
+        res: ScriptResult,
+    ) {
+        if tag < SCRIPT_TAG_BASE {
+            return;
+        }
+        // Found by pid: a reload may have renumbered the scripts while this one ran.
+        let Some(s) = self.track.scripts.iter_mut().find(|s| s.pid == Some(pid)) else {
+            return;
+        };
+        s.pid = None;
+        let outcome = match res {
+            ScriptResult::Exited(0) => Outcome::Succeeded,
+            // Our runner exits 127 when exec fails; keepalived counts that as success.
+            ScriptResult::Exited(127) if exec_failed(&s.spec) => {
+                warn!("Error exec-ing command '{}'", s.spec.argv.join(" "));
+                Outcome::Succeeded
+            }
+            ScriptResult::Exited(c) => Outcome::Exited(c),
+            ScriptResult::Signaled(sig) => Outcome::Signal(sig),
+            ScriptResult::TimedOut => Outcome::TimedOut,
+        };
+        let status = match (res, outcome) {
+            (_, Outcome::Succeeded) => Some(0),
+            (ScriptResult::Exited(c), _) => Some(c),
+            _ => None,
+        };
+        if let Some(c) = status {
+            if c != s.last_status {
+                info!("Script `{}` now returning {c}", s.name);
+            }
+            s.last_status = c;
+        }
+        let Some(up) = s.counter.on_result(outcome.ok()) else {
+            return;
+        };
+        match outcome {
+            Outcome::Succeeded => info!("VRRP_Script({}) succeeded", s.name),
+            Outcome::Exited(c) => {
+                info!("VRRP_Script({}) failed (exited with status {c})", s.name)
+            }
+            Outcome::Signal(sig) => info!("VRRP_Script({}) failed (due to signal {sig})", s.name),
+            Outcome::TimedOut => info!("VRRP_Script({}) timed_out", s.name),
+        }
+        let obj = s.obj;
+        let level = if up { Level::Up } else { Level::Down };
+        self.track_level_changed(lp, obj, level);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exec_failure_is_told_from_a_script_exiting_127() {
+        let spec = |p: &str| ScriptSpec {
+            argv: vec![p.to_string()],
+            ..Default::default()
+        };
+        assert!(exec_failed(&spec("/nonexistent/script")));
+        assert!(!exec_failed(&spec("/bin/sh")));
+        // Found through PATH at exec time: not ours to judge.
+        assert!(!exec_failed(&spec("sh")));
+    }
+}

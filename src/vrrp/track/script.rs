@@ -1,0 +1,112 @@
+//! A vrrp_script's rise/fall counter, as keepalived keeps it (vrrp_scheduler.c): `result`
+//! runs from 0 to rise + fall - 1 and the script is up from `rise` on. Successes climb to
+//! rise, then jump to the top; failures step down to rise, then drop to 0. A script starts one
+//! success short of up, so its first run decides either way, unless `init_fail` starts it at 0
+//! (down).
+
+/// How one run ended, as keepalived words it in its log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Succeeded,
+    /// Exited non-zero.
+    Exited(i32),
+    /// Killed by a signal we did not send.
+    Signal(i32),
+    /// Overran its timeout and was killed.
+    TimedOut,
+}
+
+impl Outcome {
+    pub fn ok(self) -> bool {
+        self == Outcome::Succeeded
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ScriptCounter {
+    rise: u32,
+    fall: u32,
+    result: u32,
+    /// No run has reported yet (keepalived's SCRIPT_INIT_STATE_INIT).
+    init: bool,
+}
+
+impl ScriptCounter {
+    pub fn new(rise: u32, fall: u32, init_fail: bool) -> Self {
+        let (rise, fall) = (rise.max(1), fall.max(1));
+        ScriptCounter {
+            rise,
+            fall,
+            result: if init_fail { 0 } else { rise - 1 },
+            init: !init_fail,
+        }
+    }
+
+    /// The counter for a script kept over a reload, possibly with new rise/fall: keepalived
+    /// keeps its standing (the distance from `rise`) and logs "VRRP_Script(NAME) considered
+    /// (un)successful on reload" (returned as Some(up)). One that had not reported yet starts
+    /// afresh, silently.
+    pub fn carried(
+        old: &ScriptCounter,
+        rise: u32,
+        fall: u32,
+        init_fail: bool,
+    ) -> (Self, Option<bool>) {
+        let mut new = ScriptCounter::new(rise, fall, init_fail);
+        if old.init {
+            return (ScriptCounter::new(rise, fall, false), None);
+        }
+        let top = new.rise + new.fall - 1;
+        let up = old.result >= old.rise;
+        new.result = if !up {
+            if old.result == 0 {
+                0
+            } else {
+                new.rise.saturating_sub(old.rise - old.result)
+            }
+        } else if old.result == old.rise + old.fall - 1 {
+            top
+        } else {
+            (new.rise + (old.result - old.rise)).min(top)
+        };
+        new.init = false;
+        (new, Some(up))
+    }
+
+    /// Whether the script counts as up now; None until its first run for a script without
+    /// `init_fail`.
+    pub fn up(&self) -> Option<bool> {
+        if self.init {
+            None
+        } else {
+            Some(self.result >= self.rise)
+        }
+    }
+
+    /// One run ended: Some(new state) when the script goes up or down (keepalived then logs
+    /// "VRRP_Script(NAME) succeeded/failed").
+    pub fn on_result(&mut self, ok: bool) -> Option<bool> {
+        let top = self.rise + self.fall - 1;
+        let change = if ok {
+            if self.result + 1 < self.rise {
+                self.result += 1;
+                None
+            } else if self.result != top {
+                let fire = self.result < self.rise;
+                self.result = top;
+                fire.then_some(true)
+            } else {
+                None
+            }
+        } else if self.result > self.rise {
+            self.result -= 1;
+            None
+        } else {
+            let fire = self.result == self.rise || self.init;
+            self.result = 0;
+            fire.then_some(false)
+        };
+        self.init = false;
+        change
+    }
+}
