@@ -338,7 +338,17 @@ fn scripts_and_fifos() {
         .is_some());
     noisy("notify_fifo");
     assert_eq!(quiet("notify_fifo /tmp/x nosuchuser").notify_fifo, None);
-    quiet("vrrp_notify_fifo_script /bin/true nosuchuser");
+    // keepalived only logs the bad user, and drops the script.
+    let g = quiet("vrrp_notify_fifo_script /bin/true nosuchuser");
+    assert_eq!(g.fifos.vrrp.script, None);
+    let g = quiet(r#"notify_fifo_script "/bin/sh -c 'cat >/dev/null'" root"#);
+    assert_eq!(
+        g.fifos.any.script,
+        Some((
+            vec!["/bin/sh".into(), "-c".into(), "cat >/dev/null".into()],
+            Some(("root".into(), None))
+        ))
+    );
     assert_eq!(
         noisy("shutdown_script /bin/true nosuchuser").shutdown_script,
         None
