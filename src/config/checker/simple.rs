@@ -124,6 +124,9 @@ pub struct FileCheck {
     /// 0 means: any non-zero value in the file is down.
     pub weight: i32,
     pub reverse: bool,
+    /// False: no `weight` line, so the track_file block's weight and reverse apply (filled in
+    /// once the whole config is read).
+    pub weight_given: bool,
 }
 
 pub fn parse_file(n: &Node, _common: &mut CheckerCommon, d: &mut Diagnostics) -> Option<FileCheck> {
@@ -148,10 +151,12 @@ pub fn parse_file(n: &Node, _common: &mut CheckerCommon, d: &mut Diagnostics) ->
                         None | Some("noreverse") => {
                             f.weight = w as i32;
                             f.reverse = false;
+                            f.weight_given = true;
                         }
                         Some("reverse") => {
                             f.weight = w as i32;
                             f.reverse = true;
+                            f.weight_given = true;
                         }
                         Some(o) => d.warn(
                             c.loc,
