@@ -316,6 +316,9 @@ fn scripts_and_fifos() {
     let g = quiet("script_user root");
     assert_eq!(g.script_user, Some(("root".into(), None)));
     noisy("script_user no_such_user_here");
+    // keepalived looks up names only: a numeric id is an unknown user.
+    noisy("script_user 0");
+    noisy("script_user root 0");
     assert!(quiet("enable_script_security").enable_script_security);
     let g = quiet("notify_fifo /tmp/f root root");
     assert_eq!(g.notify_fifo.as_deref(), Some("/tmp/f"));
