@@ -23,6 +23,29 @@ fn notify_scripts_keep_the_text_and_argv() {
 }
 
 #[test]
+fn notify_lines_honour_single_quotes_and_escapes() {
+    let text = MIN.replace(
+        "interface eth0",
+        "interface eth0\n notify_master '/bin/sh -c \"echo up\"' root root\n notify_backup \"/bin/echo a\\tb\"\n notify_fault \"/bin/echo a\\\\tb\"",
+    );
+    let (cfg, d) = load(&text);
+    assert!(!d.has_errors(), "{d}");
+    let n = &cfg.vrrp.instances[0].notify;
+    let m = n.master.clone().unwrap_or_default();
+    assert_eq!(m.argv, vec!["/bin/sh", "-c", "echo up"]);
+    assert_eq!(
+        m.run_as,
+        Some(("root".to_string(), Some("root".to_string())))
+    );
+    let b = n.backup.clone().unwrap_or_default();
+    // Escapes are resolved twice, as keepalived does: the line's split makes `\t` a tab, which
+    // then separates words; `\\t` survives the first split as `\t` and becomes a tab.
+    assert_eq!(b.argv, vec!["/bin/echo", "a", "b"]);
+    let f = n.fault.clone().unwrap_or_default();
+    assert_eq!(f.argv, vec!["/bin/echo", "a\tb"]);
+}
+
+#[test]
 fn only_the_first_argument_is_run_and_it_is_split_again() {
     let mut d = Diagnostics::new();
     let node = |words: &[&str]| Node {
