@@ -341,6 +341,11 @@ fn scripts_and_fifos() {
         .is_some());
     noisy("notify_fifo");
     assert_eq!(quiet("notify_fifo /tmp/x nosuchuser").notify_fifo, None);
+    let g = quiet(r#"startup_script "/bin/sh -c 'exit 0'" root"#);
+    let s = g.startup_script.unwrap_or_default();
+    assert_eq!(s.argv, vec!["/bin/sh", "-c", "exit 0"]);
+    assert_eq!(s.command, "/bin/sh -c 'exit 0'");
+    assert_eq!(s.run_as, Some(("root".into(), None)));
     // keepalived only logs the bad user, and drops the script.
     let g = quiet("vrrp_notify_fifo_script /bin/true nosuchuser");
     assert_eq!(g.fifos.vrrp.script, None);
