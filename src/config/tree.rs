@@ -14,6 +14,9 @@ pub struct Node {
     /// The line of the block's closing `}` (same file as `loc`), or `loc.line` without a block:
     /// keepalived reports some block-level problems there.
     pub end_line: u32,
+    /// The statement's text before it was split into words (empty for built nodes): script
+    /// keywords re-split it honouring single quotes and escapes, as keepalived does.
+    pub raw: String,
 }
 
 impl Node {
@@ -27,6 +30,20 @@ impl Node {
 
     pub fn arg(&self, i: usize) -> Option<&str> {
         self.args().get(i).map(String::as_str)
+    }
+
+    /// The statement as written; a node built without text quotes its words so that
+    /// re-splitting gives them back.
+    pub fn raw_text(&self) -> std::borrow::Cow<'_, str> {
+        if !self.raw.is_empty() {
+            return self.raw.as_str().into();
+        }
+        let quoted: Vec<String> = self
+            .words
+            .iter()
+            .map(|w| format!("\"{}\"", w.replace('\\', "\\\\").replace('"', "\\\"")))
+            .collect();
+        quoted.join(" ").into()
     }
 
     /// Where the block closes: keepalived reports what a block lacks at its closing brace.

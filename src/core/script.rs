@@ -116,14 +116,15 @@ pub fn lookup_group(name: &str) -> io::Result<gid_t> {
     })
 }
 
-/// Whether a user name (or numeric id) can be run as: what the config checks at load time.
+/// Whether a user name can be run as: what the config checks at load time. keepalived looks
+/// names up only, so a numeric id is unknown unless it is also a name.
 pub fn user_exists(name: &str) -> bool {
-    name.parse::<u32>().is_ok() || lookup_user(name).is_ok()
+    lookup_user(name).is_ok()
 }
 
-/// Whether a group name (or numeric id) exists.
+/// Whether a group name exists (names only, as for users).
 pub fn group_exists(name: &str) -> bool {
-    name.parse::<u32>().is_ok() || lookup_group(name).is_ok()
+    lookup_group(name).is_ok()
 }
 
 /// `script_user USER [GROUP]` to ids: the group defaults to the user's primary group.

@@ -75,8 +75,21 @@ pub struct DnsCheck {
     pub name: String,
 }
 
+/// keepalived's test: `.` alone is the root and a final dot is allowed, but a leading dot
+/// before more text or two dots in a row is an empty label. keepalived also looks at the
+/// second character as if a dot came first, so a one-character first label (`a.example`)
+/// is refused too; we follow it so that a config means the same to both.
+fn dns_name_has_empty_label(name: &str) -> bool {
+    let b = name.as_bytes();
+    if b.first() == Some(&b'.') && b.len() > 1 {
+        return true;
+    }
+    b.get(1) == Some(&b'.') || name.contains("..")
+}
+
 pub fn parse_dns(n: &Node, common: &mut CheckerCommon, d: &mut Diagnostics) -> Option<DnsCheck> {
     let mut q = DnsCheck::default();
+    let mut named = false;
     for c in n.children() {
         match c.keyword() {
             "type" => {
@@ -87,11 +100,11 @@ pub fn parse_dns(n: &Node, common: &mut CheckerCommon, d: &mut Diagnostics) -> O
                     }
                 }
             }
+            "name" if named => d.warn(c.loc, "DNS_CHECK name already specified - ignoring"),
             "name" => {
                 if let Some(name) = c.require_arg(0, "a domain name", d) {
-                    // "" is the root; a trailing dot is an empty label too.
                     let labels: Vec<&str> = name.split('.').collect();
-                    if !name.is_empty() && labels.iter().any(|l| l.is_empty()) {
+                    if dns_name_has_empty_label(name) {
                         d.warn(
                             c.loc,
                             format!("DNS_CHECK name '{name}' has an empty label - ignoring"),
@@ -103,6 +116,7 @@ pub fn parse_dns(n: &Node, common: &mut CheckerCommon, d: &mut Diagnostics) -> O
                         );
                     } else {
                         q.name = name.to_string();
+                        named = true;
                     }
                 }
             }
@@ -124,6 +138,9 @@ pub struct FileCheck {
     /// 0 means: any non-zero value in the file is down.
     pub weight: i32,
     pub reverse: bool,
+    /// False: no `weight` line, so the track_file block's weight and reverse apply (filled in
+    /// once the whole config is read).
+    pub weight_given: bool,
 }
 
 pub fn parse_file(n: &Node, _common: &mut CheckerCommon, d: &mut Diagnostics) -> Option<FileCheck> {
@@ -148,10 +165,12 @@ pub fn parse_file(n: &Node, _common: &mut CheckerCommon, d: &mut Diagnostics) ->
                         None | Some("noreverse") => {
                             f.weight = w as i32;
                             f.reverse = false;
+                            f.weight_given = true;
                         }
                         Some("reverse") => {
                             f.weight = w as i32;
                             f.reverse = true;
+                            f.weight_given = true;
                         }
                         Some(o) => d.warn(
                             c.loc,

@@ -153,9 +153,18 @@ fn dns_check_knows_its_record_types() {
         panic!("not a DNS_CHECK");
     };
     assert_eq!((q.qtype, q.name.as_str()), (DnsType::Aaaa, "example.com"));
-    let (_, lines, _) = checker("DNS_CHECK {\n type FOO\n name a..b\n name a.b.\n name \"\"\n}");
-    // A trailing dot is an empty label too; "" is the root.
-    assert_eq!(lines, vec![2, 3, 4]);
+    let (_, lines, _) = checker("DNS_CHECK {\n type FOO\n name a..b\n name .x\n name a.bc\n}");
+    // keepalived also refuses a one-character first label.
+    assert_eq!(lines, vec![2, 3, 4, 5]);
+    for name in [".", "ab.example.", "\"\""] {
+        let (c, lines, _) = checker(&format!("DNS_CHECK {{\n name {name}\n name again\n}}"));
+        assert_eq!(lines, vec![3], "{name}: a second name is ignored");
+        let q = match c.map(|c| c.kind) {
+            Some(CheckerKind::Dns(q)) => q.name,
+            _ => "not a DNS_CHECK".into(),
+        };
+        assert_eq!(q, name.trim_matches('"'));
+    }
 }
 
 #[test]

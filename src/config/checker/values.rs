@@ -107,28 +107,46 @@ pub fn parse_hex(words: &[String], wildcards: bool) -> Option<(Vec<u8>, Option<V
     Some((data, any_wild.then_some(mask)))
 }
 
+/// A user and optional group a script runs as.
+pub type RunAs = (String, Option<String>);
+
 /// A script keepalived runs: the command line as written, and its words.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Script {
+    /// The first argument as written (quotes of the config line removed); split again it
+    /// gives `argv`.
     pub cmd: String,
     pub argv: Vec<String>,
 }
 
 impl Script {
-    /// The rest of the line from argument 0: one quoted word holding the whole command, or
-    /// the words as given.
+    /// `misc_path`: keepalived execs the first argument, split into words; more words after
+    /// it are ignored (the user has its own keyword).
     pub fn from_args(n: &Node, d: &mut Diagnostics) -> Option<Script> {
-        if n.args().is_empty() {
-            d.error(n.loc, format!("'{}' needs a script", n.keyword()));
-            return None;
-        }
-        let cmd = n.args().join(" ");
-        let argv: Vec<String> = cmd.split_whitespace().map(str::to_string).collect();
-        if argv.is_empty() {
-            d.error(n.loc, format!("'{}' needs a script", n.keyword()));
-            return None;
-        }
-        Some(Script { cmd, argv })
+        Script::from_line(n, d).map(|(s, _)| s)
+    }
+
+    /// `notify_up`, `quorum_up` ...: the command, then an optional `USER [GROUP]` to run it
+    /// as (`Some(None)`: the default script user). An unknown user or group drops the script.
+    pub fn from_notify_args(n: &Node, d: &mut Diagnostics) -> Option<(Script, Option<RunAs>)> {
+        let (s, rest) = Script::from_line(n, d)?;
+        let cmd = crate::config::track::ScriptCmd {
+            argv: s.argv.clone(),
+            ..Default::default()
+        };
+        let user = crate::config::track::notify_user(n, &rest, "notify", &cmd, d)?;
+        Some((s, user))
+    }
+
+    fn from_line(n: &Node, d: &mut Diagnostics) -> Option<(Script, Vec<String>)> {
+        let (c, rest) = crate::config::track::script_line(n, d)?;
+        Some((
+            Script {
+                cmd: c.cmd,
+                argv: c.argv,
+            },
+            rest,
+        ))
     }
 
     /// keepalived only counts scripts it could run: a path that exists and is executable, or
@@ -185,11 +203,32 @@ mod tests {
     fn a_quoted_command_is_split_into_words() {
         let mut d = Diagnostics::new();
         let n = Node {
-            words: w("misc_path /bin/sh -c x"),
+            raw: "misc_path \"/bin/sh -c 'exit 1'\" extra".into(),
             ..Node::default()
         };
         let s = Script::from_args(&n, &mut d);
-        assert_eq!(s.map(|s| s.argv.len()), Some(3));
+        assert_eq!(
+            s.as_ref().map(|s| s.argv.clone()),
+            Some(vec!["/bin/sh".into(), "-c".into(), "exit 1".into()])
+        );
+        // The runner re-splits `cmd`: it must give the same argv.
+        assert_eq!(
+            s.map(|s| crate::config::track::split_cmd(&s.cmd)),
+            Some(vec!["/bin/sh".into(), "-c".into(), "exit 1".into()])
+        );
+        let n = Node {
+            raw: "notify_up /bin/true nosuchuser_here".into(),
+            ..Node::default()
+        };
+        assert_eq!(Script::from_notify_args(&n, &mut d), None);
+        let n = Node {
+            raw: "notify_up '/bin/true x' root".into(),
+            ..Node::default()
+        };
+        assert_eq!(
+            Script::from_notify_args(&n, &mut d).map(|(s, u)| (s.argv.len(), u)),
+            Some((2, Some(("root".into(), None))))
+        );
         let missing = Script {
             cmd: "/nonexistent/script.sh".into(),
             argv: vec!["/nonexistent/script.sh".into()],

@@ -26,17 +26,20 @@ pub(super) fn parse(n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
             };
             if slot.as_ref().is_some_and(|s| !s.command.is_empty()) {
                 d.warn(n.loc, format!("{kw} already given - ignoring"));
-            } else if let Some(cmd) = n.arg(0) {
-                let run_as = match run_as(n, 1) {
-                    Ok(r) => r,
-                    Err(e) => {
-                        d.warn(n.loc, format!("invalid {kw}: {e} - ignoring"));
-                        return true;
-                    }
+            } else if n.arg(0).is_some() {
+                // The command is the first argument, split as every script string is.
+                let Some((cmd, rest)) = crate::config::track::script_line(n, d) else {
+                    return true;
+                };
+                let what = kw.trim_end_matches("_script");
+                let Some(run_as) = crate::config::track::notify_user(n, &rest, what, &cmd, d)
+                else {
+                    return true;
                 };
                 let timeout = slot.as_ref().and_then(|s| s.timeout);
                 *slot = Some(HookScript {
-                    command: cmd.to_string(),
+                    command: cmd.cmd,
+                    argv: cmd.argv,
                     run_as,
                     timeout,
                 });
@@ -87,12 +90,15 @@ pub(super) fn parse(n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
                 Some(v) if fifo.script.is_some() => {
                     d.warn(n.loc, format!("{kw} already given - ignoring {v}"))
                 }
-                Some(v) => {
-                    // Split as every keepalived script string is (quotes, backslashes).
-                    let cmd = crate::config::track::split_cmd(v);
-                    // keepalived falls back to the default script user without a word.
-                    let owner = run_as(n, 1).ok().flatten();
-                    fifo.script = Some((cmd, owner));
+                Some(_) => {
+                    // keepalived drops the script for an unknown user; without one it runs
+                    // as the default script user.
+                    let Some((cmd, rest)) = crate::config::track::script_line(n, d) else {
+                        return true;
+                    };
+                    if let Some(owner) = crate::config::track::run_as_words(&rest) {
+                        fifo.script = Some((cmd.argv, owner));
+                    }
                 }
             }
         }

@@ -316,6 +316,9 @@ fn scripts_and_fifos() {
     let g = quiet("script_user root");
     assert_eq!(g.script_user, Some(("root".into(), None)));
     noisy("script_user no_such_user_here");
+    // keepalived looks up names only: a numeric id is an unknown user.
+    noisy("script_user 0");
+    noisy("script_user root 0");
     assert!(quiet("enable_script_security").enable_script_security);
     let g = quiet("notify_fifo /tmp/f root root");
     assert_eq!(g.notify_fifo.as_deref(), Some("/tmp/f"));
@@ -338,7 +341,22 @@ fn scripts_and_fifos() {
         .is_some());
     noisy("notify_fifo");
     assert_eq!(quiet("notify_fifo /tmp/x nosuchuser").notify_fifo, None);
-    quiet("vrrp_notify_fifo_script /bin/true nosuchuser");
+    let g = quiet(r#"startup_script "/bin/sh -c 'exit 0'" root"#);
+    let s = g.startup_script.unwrap_or_default();
+    assert_eq!(s.argv, vec!["/bin/sh", "-c", "exit 0"]);
+    assert_eq!(s.command, "/bin/sh -c 'exit 0'");
+    assert_eq!(s.run_as, Some(("root".into(), None)));
+    // keepalived only logs the bad user, and drops the script.
+    let g = quiet("vrrp_notify_fifo_script /bin/true nosuchuser");
+    assert_eq!(g.fifos.vrrp.script, None);
+    let g = quiet(r#"notify_fifo_script "/bin/sh -c 'cat >/dev/null'" root"#);
+    assert_eq!(
+        g.fifos.any.script,
+        Some((
+            vec!["/bin/sh".into(), "-c".into(), "cat >/dev/null".into()],
+            Some(("root".into(), None))
+        ))
+    );
     assert_eq!(
         noisy("shutdown_script /bin/true nosuchuser").shutdown_script,
         None

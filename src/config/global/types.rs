@@ -166,7 +166,9 @@ pub struct Fifos {
 /// `startup_script` / `shutdown_script`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct HookScript {
+    /// The first argument as written; `argv` is its words.
     pub command: String,
+    pub argv: Vec<String>,
     pub run_as: Option<RunAs>,
     /// Seconds, 1..=1000 (default 10).
     pub timeout: Option<u32>,

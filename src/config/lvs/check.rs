@@ -39,7 +39,7 @@ pub fn check(cfg: &mut Config, d: &mut Diagnostics) {
 }
 
 /// A FILE_CHECK names a `track_file` block that keepalived must already have read; otherwise it
-/// says so and the checker is dropped.
+/// says so and the checker is dropped. Without its own `weight` it takes the block's.
 fn file_checks(cfg: &mut Config, d: &mut Diagnostics) {
     let files = &cfg.vrrp.trackers.files;
     let defined_before = |name: &str, at: crate::config::Loc| {
@@ -66,6 +66,15 @@ fn file_checks(cfg: &mut Config, d: &mut Diagnostics) {
             }
             _ => true,
         });
+        for c in &mut rs.checkers {
+            if let CheckerKind::File(f) = &mut c.kind {
+                let block = files.iter().find(|t| t.name == f.track_file);
+                if let (false, Some(t)) = (f.weight_given, block) {
+                    f.weight = t.weight.weight;
+                    f.reverse = t.weight.reverse;
+                }
+            }
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 
 use super::types::{ip_port, parse_forwarding, Forwarding};
-use crate::config::checker::values::{connect_timer, flag, int_in, timer_min, Script};
+use crate::config::checker::values::{connect_timer, flag, int_in, timer_min, RunAs, Script};
 use crate::config::checker::{is_checker, parse_checker, Checker};
 use crate::config::diag::{Diagnostics, Loc};
 use crate::config::tree::Node;
@@ -28,6 +28,9 @@ pub struct RealServer {
     pub inhibit_on_failure: Option<bool>,
     pub notify_up: Option<Script>,
     pub notify_down: Option<Script>,
+    /// `USER [GROUP]` given after notify_up / notify_down (else the default script user).
+    /// Not yet used by the checker runner, which runs both as the default script user.
+    pub notify_run_as: [Option<RunAs>; 2],
     pub alpha: Option<bool>,
     pub retry: Option<u32>,
     pub delay_before_retry: Option<Micros>,
@@ -64,6 +67,7 @@ pub fn parse(n: &Node, d: &mut Diagnostics) -> Option<RealServer> {
         inhibit_on_failure: None,
         notify_up: None,
         notify_down: None,
+        notify_run_as: [None, None],
         alpha: None,
         retry: None,
         delay_before_retry: None,
@@ -84,15 +88,17 @@ pub fn parse(n: &Node, d: &mut Diagnostics) -> Option<RealServer> {
             "lthreshold" => rs.lthreshold = uint(c, 0, i64::from(u32::MAX), d).or(rs.lthreshold),
             "inhibit_on_failure" => rs.inhibit_on_failure = flag(c, d).or(rs.inhibit_on_failure),
             "notify_up" | "notify_down" => {
-                let slot = if kw == "notify_up" {
+                let i = usize::from(kw == "notify_down");
+                let slot = if i == 0 {
                     &mut rs.notify_up
                 } else {
                     &mut rs.notify_down
                 };
                 if slot.is_some() {
                     d.warn(c.loc, format!("{kw} script already specified - ignoring"));
-                } else {
-                    *slot = Script::from_args(c, d);
+                } else if let Some((s, user)) = Script::from_notify_args(c, d) {
+                    *slot = Some(s);
+                    rs.notify_run_as[i] = user;
                 }
             }
             "alpha" => rs.alpha = flag(c, d).or(rs.alpha),

@@ -416,3 +416,23 @@ fn file_check_needs_a_track_file_defined_above_it() {
     );
     assert_eq!(cfg.lvs.virtual_servers[0].real_servers[0].checkers.len(), 1);
 }
+
+#[test]
+fn file_check_without_weight_takes_its_track_files() {
+    let text = "track_file tf {\n file /tmp/x\n weight -7 reverse\n}\n\
+        virtual_server 10.0.0.1 80 {\n protocol TCP\n lb_algo rr\n lb_kind DR\n real_server 10.0.0.2 80 {\n\
+        FILE_CHECK {\n track_file tf\n }\n FILE_CHECK {\n track_file tf\n weight 3\n }\n }\n}\n";
+    let mut d = crate::config::Diagnostics::new();
+    let nodes = crate::config::reader::tree_from_str(text, 0, &mut d);
+    let cfg = crate::config::from_tree(&nodes, &mut d);
+    assert!(d.items().is_empty(), "{d}");
+    let weights: Vec<(i32, bool)> = cfg.lvs.virtual_servers[0].real_servers[0]
+        .checkers
+        .iter()
+        .filter_map(|c| match &c.kind {
+            crate::config::checker::CheckerKind::File(f) => Some((f.weight, f.reverse)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(weights, [(-7, true), (3, false)]);
+}

@@ -4,7 +4,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use super::real_server::{self, RealServer, WEIGHT_LIMIT};
 use super::types::{ip_port, parse_forwarding, Family, Forwarding, Protocol, Sched, SvcFlags};
-use crate::config::checker::values::{connect_timer, flag, int_in, timer_min, Script};
+use crate::config::checker::values::{connect_timer, flag, int_in, timer_min, RunAs, Script};
 use crate::config::diag::{Diagnostics, Loc};
 use crate::config::tree::Node;
 use crate::core::time::Micros;
@@ -68,6 +68,9 @@ pub struct VirtualServer {
     pub hysteresis: u32,
     pub quorum_up: Option<Script>,
     pub quorum_down: Option<Script>,
+    /// `USER [GROUP]` given after quorum_up / quorum_down (else the default script user).
+    /// Not yet used by the checker runner.
+    pub quorum_run_as: [Option<RunAs>; 2],
     /// Default weight of the real servers.
     pub weight: u32,
     pub sorry_server: Option<SorryServer>,
@@ -105,6 +108,7 @@ impl VirtualServer {
             hysteresis: 0,
             quorum_up: None,
             quorum_down: None,
+            quorum_run_as: [None, None],
             weight: 1,
             sorry_server: None,
             inhibit_on_failure: false,
@@ -271,15 +275,17 @@ fn option(vs: &mut VirtualServer, c: &Node, d: &mut Diagnostics) {
         "alpha" => vs.alpha = true,
         "omega" => vs.omega = true,
         "quorum_up" | "quorum_down" => {
-            let slot = if kw == "quorum_up" {
+            let i = usize::from(kw == "quorum_down");
+            let slot = if i == 0 {
                 &mut vs.quorum_up
             } else {
                 &mut vs.quorum_down
             };
             if slot.is_some() {
                 d.warn(c.loc, format!("{kw} script already specified - ignoring"));
-            } else {
-                *slot = Script::from_args(c, d);
+            } else if let Some((s, user)) = Script::from_notify_args(c, d) {
+                *slot = Some(s);
+                vs.quorum_run_as[i] = user;
             }
         }
         "quorum" => vs.quorum = uint(c, 1, i64::from(u32::MAX), d).unwrap_or(1),

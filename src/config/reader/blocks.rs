@@ -87,6 +87,7 @@ impl TreeBuilder {
                         words,
                         block: None,
                         end_line: loc.line,
+                        raw: fragment.to_string(),
                     });
                 }
                 return ok;

@@ -7,7 +7,9 @@
 use super::diag::{Diagnostics, Loc};
 use super::tree::Node;
 
+mod cmdline;
 mod objects;
+pub use cmdline::{split_cmd, split_quoted, SplitError};
 pub use objects::{
     parse_track_file, parse_track_process, parse_user, parse_vrrp_script, ParamMatch, TrackFile,
     TrackProcess, VrrpScript,
@@ -25,70 +27,70 @@ pub struct ScriptCmd {
     pub run_as: Option<(String, Option<String>)>,
 }
 
-/// Splits a command string as keepalived does for quoted script keywords: white space separates
-/// arguments, `'...'` and `"..."` group, and a backslash takes the next character literally.
-pub fn split_cmd(s: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut have = false;
-    let mut quote: Option<char> = None;
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        match (quote, c) {
-            (_, '\\') => {
-                if let Some(n) = chars.next() {
-                    cur.push(n);
-                }
-                have = true;
-            }
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), c) => cur.push(c),
-            (None, '\'' | '"') => {
-                quote = Some(c);
-                have = true;
-            }
-            (None, c) if c.is_whitespace() => {
-                if have {
-                    out.push(std::mem::take(&mut cur));
-                    have = false;
-                }
-            }
-            (None, c) => {
-                cur.push(c);
-                have = true;
-            }
+/// The command of a script keyword (`script`, `notify_master` ...): keepalived execs only
+/// the first argument, itself split into words; the words after it are returned for the
+/// keywords that read a user and group there. A string that cannot be split is an error.
+pub fn script_line(n: &Node, d: &mut Diagnostics) -> Option<(ScriptCmd, Vec<String>)> {
+    match cmdline::script_line(&n.raw_text()) {
+        Ok(Some(l)) => Some((
+            ScriptCmd {
+                loc: n.loc,
+                cmd: l.cmd,
+                argv: l.argv,
+                run_as: None,
+            },
+            l.rest,
+        )),
+        Ok(None) => {
+            d.error(n.loc, format!("'{}' needs a script", n.keyword()));
+            None
+        }
+        Err(e) => {
+            d.error(n.loc, format!("'{}': script string {e}", n.keyword()));
+            None
         }
     }
-    if have {
-        out.push(cur);
-    }
-    out
 }
 
-/// The arguments of a script keyword (`script`, `notify_master` ...) as a command. One argument
-/// (typically a quoted string) is split into argv; several are taken as argv as they are, since
-/// the reader already grouped quoted words.
-pub fn script_cmd(n: &Node, d: &mut Diagnostics) -> Option<ScriptCmd> {
-    let args = n.args();
-    if args.is_empty() {
-        d.error(n.loc, format!("'{}' needs a script", n.keyword()));
-        return None;
-    }
-    let argv = if args.len() == 1 {
-        split_cmd(&args[0])
-    } else {
-        args.to_vec()
+/// The `USER [GROUP]` after a notify-type script (`rest`: the words after the command).
+/// `Some(None)`: none given (the default script user). `None`: an unknown user or group, for
+/// which keepalived drops the script (it only logs that; callers choose whether to report).
+pub fn run_as_words(rest: &[String]) -> Option<Option<(String, Option<String>)>> {
+    let Some(user) = rest.first() else {
+        return Some(None);
     };
-    if argv.is_empty() {
-        d.error(n.loc, format!("'{}' needs a script", n.keyword()));
-        return None;
+    let group = rest.get(1).cloned();
+    let ok = crate::core::script::user_exists(user)
+        && group
+            .as_deref()
+            .is_none_or(crate::core::script::group_exists);
+    ok.then(|| Some((user.clone(), group)))
+}
+
+/// `run_as_words`, warning about an unknown user or group (`what`: the script's kind, e.g.
+/// "(VI_1) notify").
+pub fn notify_user(
+    n: &Node,
+    rest: &[String],
+    what: &str,
+    cmd: &ScriptCmd,
+    d: &mut Diagnostics,
+) -> Option<Option<(String, Option<String>)>> {
+    let r = run_as_words(rest);
+    if r.is_none() {
+        let prog = cmd.argv.first().map_or("", String::as_str);
+        d.warn(
+            n.loc,
+            format!("Invalid user/group for {what} script {prog} - ignoring"),
+        );
     }
-    Some(ScriptCmd {
-        loc: n.loc,
-        cmd: args.join(" "),
-        argv,
-        run_as: None,
-    })
+    r
+}
+
+/// A script keyword whose words after the command mean nothing (vrrp_script's `script`:
+/// the user has its own keyword); keepalived ignores them.
+pub fn script_cmd(n: &Node, d: &mut Diagnostics) -> Option<ScriptCmd> {
+    script_line(n, d).map(|(cmd, _)| cmd)
 }
 
 /// A weight and its `reverse` flag as written after a tracked object.

@@ -76,38 +76,7 @@ impl Notify {
 /// split into argv; a second and third name the user and group it runs as. An unknown user or
 /// group drops the script, as keepalived does.
 fn notify_cmd(c: &Node, owner: &str, d: &mut Diagnostics) -> Option<ScriptCmd> {
-    let first = c.args().first()?.clone();
-    let argv = track::split_cmd(&first);
-    if argv.is_empty() {
-        d.error(c.loc, format!("'{}' needs a script", c.keyword()));
-        return None;
-    }
-    let run_as = match c.args() {
-        [_] => None,
-        [_, user, rest @ ..] => {
-            let group = rest.first().cloned();
-            let ok = crate::core::script::user_exists(user)
-                && group
-                    .as_deref()
-                    .is_none_or(crate::core::script::group_exists);
-            if !ok {
-                d.warn(
-                    c.loc,
-                    format!(
-                        "({owner}) Invalid user/group for notify script {} - ignoring",
-                        argv[0]
-                    ),
-                );
-                return None;
-            }
-            Some((user.clone(), group))
-        }
-        [] => return None,
-    };
-    Some(ScriptCmd {
-        loc: c.loc,
-        cmd: first,
-        argv,
-        run_as,
-    })
+    let (mut cmd, rest) = track::script_line(c, d)?;
+    cmd.run_as = track::notify_user(c, &rest, &format!("({owner}) notify"), &cmd, d)?;
+    Some(cmd)
 }

@@ -23,7 +23,30 @@ fn notify_scripts_keep_the_text_and_argv() {
 }
 
 #[test]
-fn one_quoted_argument_is_split_several_are_kept() {
+fn notify_lines_honour_single_quotes_and_escapes() {
+    let text = MIN.replace(
+        "interface eth0",
+        "interface eth0\n notify_master '/bin/sh -c \"echo up\"' root root\n notify_backup \"/bin/echo a\\tb\"\n notify_fault \"/bin/echo a\\\\tb\"",
+    );
+    let (cfg, d) = load(&text);
+    assert!(!d.has_errors(), "{d}");
+    let n = &cfg.vrrp.instances[0].notify;
+    let m = n.master.clone().unwrap_or_default();
+    assert_eq!(m.argv, vec!["/bin/sh", "-c", "echo up"]);
+    assert_eq!(
+        m.run_as,
+        Some(("root".to_string(), Some("root".to_string())))
+    );
+    let b = n.backup.clone().unwrap_or_default();
+    // Escapes are resolved twice, as keepalived does: the line's split makes `\t` a tab, which
+    // then separates words; `\\t` survives the first split as `\t` and becomes a tab.
+    assert_eq!(b.argv, vec!["/bin/echo", "a", "b"]);
+    let f = n.fault.clone().unwrap_or_default();
+    assert_eq!(f.argv, vec!["/bin/echo", "a\tb"]);
+}
+
+#[test]
+fn only_the_first_argument_is_run_and_it_is_split_again() {
     let mut d = Diagnostics::new();
     let node = |words: &[&str]| Node {
         words: words.iter().map(|w| w.to_string()).collect(),
@@ -34,13 +57,35 @@ fn one_quoted_argument_is_split_several_are_kept() {
         one.map(|s| s.argv),
         Some(vec!["/bin/x".into(), "a b".into(), "c".into()])
     );
+    // keepalived runs `/my` with `dir/x`: a path with a blank needs inner quotes.
     let many = track::script_cmd(&node(&["notify", "/my dir/x", "a"]), &mut d);
     assert_eq!(
         many.map(|s| s.argv),
-        Some(vec!["/my dir/x".into(), "a".into()])
+        Some(vec!["/my".into(), "dir/x".into()])
     );
     assert!(track::script_cmd(&node(&["notify"]), &mut d).is_none());
     assert!(d.has_errors());
+}
+
+#[test]
+fn script_lines_are_split_from_their_text() {
+    let text = "vrrp_script s {\n script '/bin/sh -c \"exit 1\"' ignored words\n}\n\
+                vrrp_script t {\n script \"/bin/x 'unclosed\"\n}\n";
+    let mut d = Diagnostics::new();
+    let nodes = crate::config::reader::tree_from_str(text, 0, &mut d);
+    let s = nodes
+        .first()
+        .and_then(|n| track::parse_vrrp_script(n, &mut d));
+    assert_eq!(
+        s.map(|s| s.script.argv),
+        Some(vec!["/bin/sh".into(), "-c".into(), "exit 1".into()])
+    );
+    assert!(!d.has_errors(), "{d}");
+    let t = nodes
+        .get(1)
+        .and_then(|n| track::parse_vrrp_script(n, &mut d));
+    assert!(t.is_none());
+    assert!(d.to_string().contains("missing terminating '"), "{d}");
 }
 
 #[test]
