@@ -29,7 +29,6 @@ pub struct RealServer {
     pub notify_up: Option<Script>,
     pub notify_down: Option<Script>,
     /// `USER [GROUP]` given after notify_up / notify_down (else the default script user).
-    /// Not yet used by the checker runner, which runs both as the default script user.
     pub notify_run_as: [Option<RunAs>; 2],
     pub alpha: Option<bool>,
     pub retry: Option<u32>,

@@ -129,6 +129,10 @@ impl Runner {
                 nv.push(Notify {
                     up: rs.notify_up.clone(),
                     down: rs.notify_down.clone(),
+                    run_as: rs
+                        .notify_run_as
+                        .clone()
+                        .map(|r| r.and_then(|(u, g)| resolve(&u, g))),
                     omega: vs.omega,
                 });
                 for (k, c) in rs.checkers.iter().enumerate() {
@@ -310,6 +314,10 @@ pub(super) fn checker_keyword(cfg: &Config, id: CheckerId) -> &'static str {
 
 pub(super) fn script_user(cfg: &Config) -> Option<(u32, u32)> {
     let (user, group) = cfg.global.script_user.as_ref()?;
+    resolve(user, group.clone())
+}
+
+fn resolve(user: &str, group: Option<String>) -> Option<(u32, u32)> {
     match crate::core::script::resolve_user(user, group.as_deref()) {
         Ok(ids) => Some(ids),
         Err(e) => {

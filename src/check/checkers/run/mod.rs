@@ -112,6 +112,8 @@ struct Slot {
 struct Notify {
     up: Option<Script>,
     down: Option<Script>,
+    /// The `USER [GROUP]` written after each script, resolved (else the default script user).
+    run_as: [Option<(u32, u32)>; 2],
     omega: bool,
 }
 
@@ -246,17 +248,22 @@ impl Runner {
             RsNews::Changed(a) | RsNews::Renotify(a) => a,
         };
         let n = &self.notify[id.vs][id.rs];
-        let script = if alive { &n.up } else { &n.down };
+        let (script, user) = if alive {
+            (&n.up, n.run_as[0])
+        } else {
+            (&n.down, n.run_as[1])
+        };
         if let Some(sc) = script.clone() {
-            self.run_notify(lp, &sc);
+            self.run_notify(lp, &sc, user);
         }
     }
 
-    fn run_notify(&mut self, lp: &mut EventLoop, sc: &Script) {
+    fn run_notify(&mut self, lp: &mut EventLoop, sc: &Script, user: Option<(u32, u32)>) {
+        let user = user.or(self.script_user);
         let spec = ScriptSpec {
             argv: misc::script_argv(sc),
-            uid: self.script_user.map(|u| u.0),
-            gid: self.script_user.map(|u| u.1),
+            uid: user.map(|u| u.0),
+            gid: user.map(|u| u.1),
             ..ScriptSpec::default()
         };
         if let Err(e) = self.scripts.run(lp, &spec, NOTIFY_TAG) {
@@ -331,13 +338,13 @@ impl Runner {
             for (r, n) in rss.iter().enumerate() {
                 if n.omega && self.pool.alive(v, r) {
                     if let Some(sc) = &n.down {
-                        down.push(sc.clone());
+                        down.push((sc.clone(), n.run_as[1]));
                     }
                 }
             }
         }
-        for sc in &down {
-            self.run_notify(lp, sc);
+        for (sc, user) in &down {
+            self.run_notify(lp, sc, *user);
         }
         !down.is_empty()
     }
