@@ -1,0 +1,249 @@
+//! The IPVS side of the checker child: owns the socket and the manager, pushes the manager's
+//! table into the kernel (reading it back first and after, to act on what the kernel really
+//! holds), and runs the notify scripts the manager's notices call for.
+
+use log::{error, info, warn};
+
+use super::kernel::Ipvs;
+use super::manager::{Manager, Notice};
+use super::plan::plan;
+use super::table::{diff, Entry, Op};
+use crate::check::{CheckerId, Sink};
+use crate::config::checker::values::Script;
+use crate::config::Config;
+use crate::core::event_loop::EventLoop;
+use crate::core::script::{self, ScriptRunner, ScriptSpec};
+
+/// The loop timer token of notify script timeouts (they have none today; the runner needs one).
+pub const SCRIPT_TIMER_TOKEN: usize = 0x1_5000;
+
+pub struct IpvsShell {
+    ipvs: Ipvs,
+    mgr: Manager,
+    cfg: Config,
+    scripts: ScriptRunner<()>,
+    desired: Vec<Entry>,
+    actual: Vec<Entry>,
+    ops: Vec<Op>,
+    dirty: bool,
+}
+
+impl IpvsShell {
+    /// Opens IPVS and installs the config's table. Ok(None) when the config has no virtual
+    /// servers (IPVS is then not needed); Err with the reason when the kernel has no IPVS.
+    pub fn start(cfg: &Config, lp: &mut EventLoop) -> Result<Option<IpvsShell>, String> {
+        if cfg.lvs.virtual_servers.is_empty() {
+            return Ok(None);
+        }
+        let ipvs = Ipvs::open().map_err(|e| {
+            format!(
+                "IPVS: cannot open generic netlink family IPVS ({e}); is the ip_vs module loaded?"
+            )
+        })?;
+        let mut sh = IpvsShell {
+            ipvs,
+            mgr: Manager::new(plan(&cfg.lvs)),
+            cfg: cfg.clone(),
+            scripts: ScriptRunner::new(SCRIPT_TIMER_TOKEN),
+            desired: Vec::new(),
+            actual: Vec::new(),
+            ops: Vec::new(),
+            dirty: true,
+        };
+        sh.flush(lp);
+        Ok(Some(sh))
+    }
+
+    pub fn manager(&self) -> &Manager {
+        &self.mgr
+    }
+
+    /// Brings the kernel in line with the manager after inputs, and runs the notices' scripts.
+    pub fn flush(&mut self, lp: &mut EventLoop) {
+        self.run_notices(lp);
+        if std::mem::take(&mut self.dirty) {
+            self.sync();
+        }
+    }
+
+    /// Reads the kernel's table, applies the difference, and reads it again to verify.
+    pub fn sync(&mut self) {
+        self.mgr.desired(&mut self.desired);
+        if let Err(e) = self.ipvs.read(&mut self.actual) {
+            error!("IPVS: cannot read the kernel's table: {e}");
+            return;
+        }
+        self.ops.clear();
+        let mgr = &self.mgr;
+        diff(
+            &self.desired,
+            &self.actual,
+            |s, d| mgr.manages(s, d),
+            &mut self.ops,
+        );
+        for op in &self.ops {
+            if let Err(e) = self.ipvs.apply(op) {
+                error!("IPVS: cannot {op}: {e}");
+            }
+        }
+        if self.ops.is_empty() {
+            return;
+        }
+        if let Err(e) = self.ipvs.read(&mut self.actual) {
+            error!("IPVS: cannot read the kernel's table back: {e}");
+            return;
+        }
+        self.ops.clear();
+        diff(
+            &self.desired,
+            &self.actual,
+            |s, d| mgr.manages(s, d),
+            &mut self.ops,
+        );
+        for op in &self.ops {
+            error!("IPVS: the kernel's table still needs: {op}");
+        }
+    }
+
+    fn run_notices(&mut self, lp: &mut EventLoop) {
+        let notices: Vec<Notice> = self.mgr.take_notices().collect();
+        if !notices.is_empty() {
+            self.dirty = true;
+        }
+        for n in notices {
+            let vs = match n {
+                Notice::RsUp { vs, .. }
+                | Notice::RsDown { vs, .. }
+                | Notice::QuorumUp { vs }
+                | Notice::QuorumDown { vs } => &self.cfg.lvs.virtual_servers[vs],
+            };
+            let script = match n {
+                Notice::RsUp { rs, .. } => vs.real_servers[rs].notify_up.as_ref(),
+                Notice::RsDown { rs, .. } => vs.real_servers[rs].notify_down.as_ref(),
+                Notice::QuorumUp { .. } => vs.quorum_up.as_ref(),
+                Notice::QuorumDown { .. } => vs.quorum_down.as_ref(),
+            };
+            if let Some(s) = script {
+                run_script(&mut self.scripts, lp, &self.cfg, s);
+            }
+        }
+    }
+
+    /// A script we started has ended; false if the pid is not ours.
+    pub fn on_child_exit(
+        &mut self,
+        lp: &mut EventLoop,
+        pid: i32,
+        status: crate::core::signals::ExitStatus,
+    ) -> bool {
+        self.scripts.on_child_exit(lp, pid, status).is_some()
+    }
+
+    /// A SIGHUP's new config: services that are gone leave the kernel, real servers that are
+    /// still there keep their state.
+    pub fn reload(&mut self, cfg: &Config, lp: &mut EventLoop) {
+        let new = Manager::reloaded(plan(&cfg.lvs), &self.mgr);
+        let gone: Vec<_> = self
+            .mgr
+            .services()
+            .filter(|k| !new.services().any(|n| n == *k))
+            .copied()
+            .collect();
+        for k in gone {
+            info!("Removing virtual server {k}");
+            if let Err(e) = self.ipvs.apply(&Op::DelService(k)) {
+                warn!("IPVS: cannot delete service {k}: {e}");
+            }
+        }
+        self.mgr = new;
+        self.cfg = cfg.clone();
+        self.dirty = true;
+        self.flush(lp);
+    }
+
+    /// Stopping: omega notices, then (unless `keep`, from -I) our services leave the kernel.
+    pub fn stop(&mut self, lp: &mut EventLoop, keep: bool) {
+        self.mgr.stop();
+        self.run_notices(lp);
+        if keep {
+            info!("IPVS: leaving the virtual servers in the kernel (-I)");
+            return;
+        }
+        if let Err(e) = self.ipvs.read(&mut self.actual) {
+            error!("IPVS: cannot read the kernel's table: {e}");
+        }
+        let ours: Vec<_> = self.mgr.services().copied().collect();
+        for k in ours {
+            if !self.actual.iter().any(|e| e.svc.key == k) {
+                continue;
+            }
+            info!("Removing Virtual Server {k}");
+            if let Err(e) = self.ipvs.apply(&Op::DelService(k)) {
+                error!("IPVS: cannot delete service {k}: {e}");
+            }
+        }
+    }
+}
+
+impl Sink for IpvsShell {
+    fn checker_changed(&mut self, id: CheckerId, up: bool) {
+        self.mgr.checker_changed(id, up);
+        self.dirty = true;
+    }
+
+    fn weight_changed(&mut self, id: CheckerId, weight: i64) {
+        self.mgr.weight_changed(id, weight);
+        self.dirty = true;
+    }
+}
+
+fn run_script(runner: &mut ScriptRunner<()>, lp: &mut EventLoop, cfg: &Config, s: &Script) {
+    if s.argv.is_empty() {
+        return;
+    }
+    let (uid, gid) = match &cfg.global.script_user {
+        Some((user, group)) => match script::resolve_user(user, group.as_deref()) {
+            Ok((u, g)) => (Some(u), Some(g)),
+            Err(e) => {
+                warn!("Script user '{user}': {e}");
+                (None, None)
+            }
+        },
+        None => (None, None),
+    };
+    let spec = ScriptSpec {
+        argv: s.argv.clone(),
+        shell: false,
+        env: Vec::new(),
+        uid,
+        gid,
+        timeout: None,
+    };
+    if let Err(e) = runner.run(lp, &spec, ()) {
+        warn!("cannot run {}: {e}", s.cmd);
+    }
+}
+
+/// [`IpvsShell::start`], loading the ip_vs module first if the kernel lacks the family (as
+/// keepalived does, with the kernel's own modprobe helper). Runs once at start, before the loop.
+pub fn start_or_modprobe(cfg: &Config, lp: &mut EventLoop) -> Result<Option<IpvsShell>, String> {
+    match IpvsShell::start(cfg, lp) {
+        Err(_) => {
+            let helper = std::fs::read_to_string("/proc/sys/kernel/modprobe")
+                .map(|s| s.trim().to_string())
+                .ok()
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "/sbin/modprobe".into());
+            match std::process::Command::new(&helper)
+                .args(["-s", "ip_vs"])
+                .status()
+            {
+                Ok(st) if st.success() => {}
+                Ok(st) => warn!("IPVS: {helper} ip_vs failed ({st})"),
+                Err(e) => warn!("IPVS: cannot run {helper}: {e}"),
+            }
+            IpvsShell::start(cfg, lp)
+        }
+        r => r,
+    }
+}
