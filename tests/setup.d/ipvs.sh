@@ -7,8 +7,8 @@ set -eu
 cache=${KA_VM_CACHE:-/var/cache/keepalived-vm}
 need=
 [ -x /usr/bin/qemu-system-x86_64 ] || need="$need qemu-system-x86"
-[ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx modprobe && \
-    ! ldd /bin/busybox >/dev/null 2>&1 || need="$need busybox-static"
+# The initramfs needs a busybox with no shared libraries: Debian's busybox-static.
+dpkg -s busybox-static >/dev/null 2>&1 || need="$need busybox-static"
 
 updated=
 if [ -n "$need" ]; then

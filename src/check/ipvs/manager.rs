@@ -275,6 +275,17 @@ impl Manager {
         })
     }
 
+    /// Every (service, destination) pair our virtual servers may place, into `out`.
+    pub fn managed_pairs(&self, out: &mut Vec<(SvcKey, DestKey)>) {
+        for s in &self.vs {
+            for svc in &s.plan.services {
+                for sp in s.plan.real_servers.iter().chain(s.plan.sorry.iter()) {
+                    out.push((svc.key, sp.dest(&svc.key, 0).key));
+                }
+            }
+        }
+    }
+
     /// Every service key we install.
     pub fn services(&self) -> impl Iterator<Item = &SvcKey> {
         self.vs

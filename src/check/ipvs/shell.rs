@@ -7,7 +7,7 @@ use log::{error, info, warn};
 use super::kernel::Ipvs;
 use super::manager::{Manager, Notice};
 use super::plan::plan;
-use super::table::{diff, Entry, Op};
+use super::table::{diff, DestKey, Entry, Op, SvcKey};
 use crate::check::{CheckerId, Sink};
 use crate::config::checker::values::Script;
 use crate::config::Config;
@@ -25,6 +25,8 @@ pub struct IpvsShell {
     desired: Vec<Entry>,
     actual: Vec<Entry>,
     ops: Vec<Op>,
+    /// Destinations of the config before a reload: still ours to remove if the new one drops them.
+    retired: Vec<(SvcKey, DestKey)>,
     dirty: bool,
 }
 
@@ -48,6 +50,7 @@ impl IpvsShell {
             desired: Vec::new(),
             actual: Vec::new(),
             ops: Vec::new(),
+            retired: Vec::new(),
             dirty: true,
         };
         sh.flush(lp);
@@ -73,14 +76,7 @@ impl IpvsShell {
             error!("IPVS: cannot read the kernel's table: {e}");
             return;
         }
-        self.ops.clear();
-        let mgr = &self.mgr;
-        diff(
-            &self.desired,
-            &self.actual,
-            |s, d| mgr.manages(s, d),
-            &mut self.ops,
-        );
+        self.diff();
         for op in &self.ops {
             if let Err(e) = self.ipvs.apply(op) {
                 error!("IPVS: cannot {op}: {e}");
@@ -93,16 +89,18 @@ impl IpvsShell {
             error!("IPVS: cannot read the kernel's table back: {e}");
             return;
         }
-        self.ops.clear();
-        diff(
-            &self.desired,
-            &self.actual,
-            |s, d| mgr.manages(s, d),
-            &mut self.ops,
-        );
+        self.diff();
         for op in &self.ops {
             error!("IPVS: the kernel's table still needs: {op}");
         }
+        self.retired.clear();
+    }
+
+    fn diff(&mut self) {
+        self.ops.clear();
+        let (mgr, retired) = (&self.mgr, &self.retired);
+        let managed = |s: &SvcKey, d: &DestKey| mgr.manages(s, d) || retired.contains(&(*s, *d));
+        diff(&self.desired, &self.actual, managed, &mut self.ops);
     }
 
     fn run_notices(&mut self, lp: &mut EventLoop) {
@@ -155,6 +153,8 @@ impl IpvsShell {
                 warn!("IPVS: cannot delete service {k}: {e}");
             }
         }
+        self.retired.clear();
+        self.mgr.managed_pairs(&mut self.retired);
         self.mgr = new;
         self.cfg = cfg.clone();
         self.dirty = true;
