@@ -234,8 +234,7 @@ fn omega_reports_the_alive_servers_and_quorum_down_on_stop() {
 
 #[test]
 fn a_reload_keeps_the_health_of_unchanged_servers() {
-    let a = format!("{MISC}");
-    let text = pool("", &[&a, ""]);
+    let text = pool("", &[MISC, ""]);
     let mut old = Manager::new(plans(&text));
     old.checker_changed(ck(0, 0, 0), false);
     let new = Manager::reloaded(plans(&text), &old);
