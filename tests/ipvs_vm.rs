@@ -73,6 +73,12 @@ const MIXED_TABLE: &[&str] = &[
     "UDP 10.9.0.2:53 wrr persistent 12500 FFFFFF00; -> 10.9.1.3:53 Route 4",
 ];
 
+/// No refused op and no read-back that differs from what we asked for, no step that timed out.
+fn assert_clean(out: &str) {
+    assert!(!out.contains("IPVS: "), "IPVS errors:\n{out}");
+    assert!(!out.contains("TIMEOUT"), "a step timed out:\n{out}");
+}
+
 fn budget() -> Duration {
     Duration::from_secs(60)
 }
@@ -90,6 +96,7 @@ section stopped
     let Some(out) = vm::run("ipvs_install", &[(CONF, MIXED)], steps, budget()) else {
         return;
     };
+    assert_clean(&out);
     assert_eq!(
         vm::table(vm::section(&out, "started")),
         MIXED_TABLE,
@@ -104,15 +111,23 @@ section stopped
 
 #[test]
 fn dont_release_ipvs_keeps_the_table_after_stop() {
+    // A second run adopts the table the first one left, and removes it when it stops.
     let steps = r#"
 $KA -I & pid=$!
 wait_for 20 grep -q 0A090001 /proc/net/ip_vs
 kill $pid; wait $pid
 section stopped
+$KA >/tmp/ka.log 2>&1 & pid=$!
+wait_for 20 grep -q "Startup complete" /tmp/ka.log
+section adopted
+kill $pid; wait $pid
+cat /tmp/ka.log
+section stopped again
 "#;
     let Some(out) = vm::run("ipvs_keep", &[(CONF, MIXED)], steps, budget()) else {
         return;
     };
+    assert_clean(&out);
     assert_eq!(
         vm::table(vm::section(&out, "stopped")),
         MIXED_TABLE,
@@ -189,7 +204,7 @@ section stopped
     let Some(out) = vm::run("ipvs_quorum", &files, steps, budget()) else {
         return;
     };
-    assert!(!out.contains("TIMEOUT"), "{out}");
+    assert_clean(&out);
     // 1 alive of a quorum of 3: only the sorry servers serve; inhibited real servers stay at 0.
     assert_eq!(
         vm::table(vm::section(&out, "low")),
@@ -258,7 +273,7 @@ kill $pid; wait $pid
     let Some(out) = vm::run("ipvs_reload", &files, steps, budget()) else {
         return;
     };
-    assert!(!out.contains("TIMEOUT"), "{out}");
+    assert_clean(&out);
     assert_eq!(
         vm::table(vm::section(&out, "before")),
         [
@@ -297,6 +312,7 @@ wait_for 5 test -e /tmp/quorum_down && echo "quorum_down after stop"
     let Some(out) = vm::run("ipvs_omega", &[(CONF, conf)], steps, budget()) else {
         return;
     };
+    assert_clean(&out);
     assert!(!out.contains("rs_down before stop"), "{out}");
     assert!(out.contains("rs_down after stop"), "{out}");
     assert!(out.contains("quorum_down after stop"), "{out}");

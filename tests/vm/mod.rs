@@ -195,6 +195,8 @@ pub fn run(test: &str, files: &[(&str, &str)], steps: &str, budget: Duration) ->
     let mut all = std::fs::read(&base).expect("base initramfs");
     all.extend(std::fs::read(&extra).expect("run archive"));
     std::fs::write(&initrd, all).expect("initrd");
+    // A TCG VM takes a whole core: run it while no network lab (timing-sensitive) runs.
+    let _labs = lab::lock_labs();
     let console = work.join("console.log");
     let log = std::fs::File::create(&console).expect("console log");
     let mut child = Command::new("qemu-system-x86_64")
@@ -226,6 +228,7 @@ pub fn run(test: &str, files: &[(&str, &str)], steps: &str, budget: Duration) ->
         }
         std::thread::sleep(Duration::from_millis(100));
     };
+    drop(_labs);
     let text = String::from_utf8_lossy(&std::fs::read(&console).unwrap_or_default()).into_owned();
     let _ = std::fs::remove_dir_all(&work);
     assert!(

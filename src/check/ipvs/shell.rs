@@ -166,7 +166,7 @@ impl IpvsShell {
         self.mgr.stop();
         self.run_notices(lp);
         if keep {
-            info!("IPVS: leaving the virtual servers in the kernel (-I)");
+            info!("Leaving the virtual servers in the kernel (-I)");
             return;
         }
         if let Err(e) = self.ipvs.read(&mut self.actual) {
