@@ -317,3 +317,105 @@ wait_for 5 test -e /tmp/quorum_down && echo "quorum_down after stop"
     assert!(out.contains("rs_down after stop"), "{out}");
     assert!(out.contains("quorum_down after stop"), "{out}");
 }
+
+#[test]
+fn lvs_flush_clears_the_table_at_start_and_lvs_flush_on_stop_at_stop() {
+    let left = r#"
+virtual_server 10.9.0.7 80 {
+    protocol TCP
+    real_server 10.9.1.7 80 {
+    }
+}
+"#;
+    let conf = r#"
+global_defs {
+    lvs_flush
+    lvs_flush_on_stop
+    lvs_timeouts tcp 900 tcpfin 30 udp 60
+}
+virtual_server 10.9.0.1 80 {
+    protocol TCP
+    real_server 10.9.1.1 80 {
+    }
+}
+"#;
+    let steps = r#"
+keepalived -n -l -C -I -f /etc/keepalived/left.conf & pid=$!
+wait_for 20 grep -q 0A090007 /proc/net/ip_vs
+kill $pid; wait $pid
+section left
+$KA & pid=$!
+wait_for 20 grep -q 0A090001 /proc/net/ip_vs
+section flushed
+kill $pid; wait $pid
+section stopped
+"#;
+    let files = [(CONF, conf), ("/etc/keepalived/left.conf", left)];
+    let Some(out) = vm::run("ipvs_flush", &files, steps, budget()) else {
+        return;
+    };
+    assert_clean(&out);
+    assert_eq!(
+        vm::table(vm::section(&out, "left")),
+        ["TCP 10.9.0.7:80 wlc; -> 10.9.1.7:80 Masq 1"],
+        "{out}"
+    );
+    assert_eq!(
+        vm::table(vm::section(&out, "flushed")),
+        ["TCP 10.9.0.1:80 wlc; -> 10.9.1.1:80 Masq 1"],
+        "{out}"
+    );
+    assert!(vm::table(vm::section(&out, "stopped")).is_empty(), "{out}");
+    assert!(
+        out.contains("Flushing the IPVS table (lvs_flush_on_stop)"),
+        "{out}"
+    );
+}
+
+/// Every scheduler Debian's kernel has (twos came later, in 6.2), with the scheduler flags
+/// keepalived offers: the kernel takes each, and our read-back finds the flags kept.
+#[test]
+fn every_scheduler_the_kernel_offers_is_accepted_with_its_flags() {
+    let scheds = [
+        ("rr", ""),
+        ("wrr", ""),
+        ("lc", ""),
+        ("wlc", ""),
+        ("lblc", ""),
+        ("lblcr", ""),
+        ("dh", ""),
+        ("sh", "sh-port\n    sh-fallback"),
+        ("mh", "mh-port\n    mh-fallback"),
+        ("sed", ""),
+        ("nq", ""),
+        ("fo", ""),
+        ("ovf", "ops"),
+    ];
+    let mut conf = String::new();
+    for (i, (s, flags)) in scheds.iter().enumerate() {
+        let flags = flags.replace("\\n", "\n");
+        conf += &format!(
+            "virtual_server 10.9.0.{} 80 {{\n    lb_algo {s}\n    {flags}\n    protocol UDP\n    \
+             real_server 10.9.1.1 80 {{\n    }}\n}}\n",
+            i + 1
+        );
+    }
+    let steps = format!(
+        "$KA & pid=$!\nwait_for 30 grep -q 0A09000{:X}:0050 /proc/net/ip_vs\nsleep 1\nsection all\nkill $pid; wait $pid\n",
+        scheds.len()
+    );
+    let Some(out) = vm::run("ipvs_scheds", &[(CONF, conf.as_str())], &steps, budget()) else {
+        return;
+    };
+    assert_clean(&out);
+    let mut want: Vec<String> = scheds
+        .iter()
+        .enumerate()
+        .map(|(i, (s, f))| {
+            let ops = if f.contains("ops") { " ops" } else { "" };
+            format!("UDP 10.9.0.{}:80 {s}{ops}; -> 10.9.1.1:80 Masq 1", i + 1)
+        })
+        .collect();
+    want.sort();
+    assert_eq!(vm::table(vm::section(&out, "all")), want, "{out}");
+}

@@ -3,7 +3,7 @@
 //! blocking calls never stall the loop for longer than a syscall.
 
 use super::table::{Entry, Op, SvcKey};
-use super::wire::{self, REQ_BUF_LEN};
+use super::wire::{self, Timeouts, REQ_BUF_LEN};
 use crate::net::netlink::{Conn, Error};
 
 pub struct Ipvs {
@@ -33,6 +33,30 @@ impl Ipvs {
         let seq = self.conn.next_seq();
         let msg = wire::op(&mut self.req, self.family, seq, op)?;
         self.conn.request(msg)
+    }
+
+    /// Empties the kernel's whole table, ours and anyone else's.
+    pub fn flush(&mut self) -> Result<(), Error> {
+        let seq = self.conn.next_seq();
+        let msg = wire::flush(&mut self.req, self.family, seq)?;
+        self.conn.request(msg)
+    }
+
+    pub fn set_timeouts(&mut self, t: &Timeouts) -> Result<(), Error> {
+        let seq = self.conn.next_seq();
+        let msg = wire::set_config(&mut self.req, self.family, seq, t)?;
+        self.conn.request(msg)
+    }
+
+    pub fn timeouts(&mut self) -> Result<Timeouts, Error> {
+        let seq = self.conn.next_seq();
+        let msg = wire::get_config(&mut self.req, self.family, seq)?;
+        let mut out = None;
+        self.conn.dump(msg, |m| {
+            out = Some(wire::parse_config(m)?);
+            Ok(())
+        })?;
+        out.ok_or(Error::Malformed("no IPVS config reply"))
     }
 
     /// The kernel's whole table, services with their destinations, into `out` (cleared first).

@@ -8,8 +8,10 @@ use super::kernel::Ipvs;
 use super::manager::{Manager, Notice};
 use super::plan::plan;
 use super::table::{diff, DestKey, Entry, Op, SvcKey};
+use super::wire::Timeouts;
 use crate::check::{CheckerId, Sink};
 use crate::config::checker::values::Script;
+use crate::config::global::{LvsFlushOnStop, LvsTimeouts};
 use crate::config::Config;
 use crate::core::event_loop::EventLoop;
 use crate::core::script::{self, ScriptRunner, ScriptSpec};
@@ -27,6 +29,8 @@ pub struct IpvsShell {
     ops: Vec<Op>,
     /// Destinations of the config before a reload: still ours to remove if the new one drops them.
     retired: Vec<(SvcKey, DestKey)>,
+    /// The kernel's connection timeouts before `lvs_timeouts` changed them, restored on stop.
+    saved_timeouts: Option<Timeouts>,
     dirty: bool,
 }
 
@@ -51,8 +55,16 @@ impl IpvsShell {
             actual: Vec::new(),
             ops: Vec::new(),
             retired: Vec::new(),
+            saved_timeouts: None,
             dirty: true,
         };
+        if cfg.global.lvs.flush {
+            info!("Flushing the IPVS table (lvs_flush)");
+            if let Err(e) = sh.ipvs.flush() {
+                error!("IPVS: cannot flush the table: {e}");
+            }
+        }
+        sh.set_timeouts(&cfg.global.lvs.timeouts);
         sh.flush(lp);
         Ok(Some(sh))
     }
@@ -157,16 +169,65 @@ impl IpvsShell {
         self.mgr.managed_pairs(&mut self.retired);
         self.mgr = new;
         self.cfg = cfg.clone();
+        self.set_timeouts(&cfg.global.lvs.timeouts);
         self.dirty = true;
         self.flush(lp);
+    }
+
+    /// `lvs_timeouts`: set, then read back; the old values are kept for stop.
+    fn set_timeouts(&mut self, t: &LvsTimeouts) {
+        let want = Timeouts {
+            tcp: t.tcp,
+            tcpfin: t.tcpfin,
+            udp: t.udp,
+        };
+        if want == Timeouts::default() {
+            return;
+        }
+        let before = match self.ipvs.timeouts() {
+            Ok(b) => b,
+            Err(e) => {
+                error!("IPVS: cannot read the connection timeouts: {e}");
+                return;
+            }
+        };
+        self.saved_timeouts.get_or_insert(before);
+        if let Err(e) = self.ipvs.set_timeouts(&want) {
+            error!("IPVS: cannot set the connection timeouts: {e}");
+            return;
+        }
+        match self.ipvs.timeouts() {
+            Ok(now) => {
+                let same = |w: Option<u32>, n: Option<u32>| w.is_none() || w == n;
+                if !(same(want.tcp, now.tcp)
+                    && same(want.tcpfin, now.tcpfin)
+                    && same(want.udp, now.udp))
+                {
+                    error!("IPVS: the kernel's connection timeouts are {now:?}, not {want:?}");
+                }
+            }
+            Err(e) => error!("IPVS: cannot read the connection timeouts back: {e}"),
+        }
     }
 
     /// Stopping: omega notices, then (unless `keep`, from -I) our services leave the kernel.
     pub fn stop(&mut self, lp: &mut EventLoop, keep: bool) {
         self.mgr.stop();
         self.run_notices(lp);
+        if let Some(t) = self.saved_timeouts.take() {
+            if let Err(e) = self.ipvs.set_timeouts(&t) {
+                warn!("IPVS: cannot restore the connection timeouts: {e}");
+            }
+        }
         if keep {
             info!("Leaving the virtual servers in the kernel (-I)");
+            return;
+        }
+        if self.cfg.global.lvs.flush_on_stop == Some(LvsFlushOnStop::Full) {
+            info!("Flushing the IPVS table (lvs_flush_on_stop)");
+            if let Err(e) = self.ipvs.flush() {
+                error!("IPVS: cannot flush the table: {e}");
+            }
             return;
         }
         if let Err(e) = self.ipvs.read(&mut self.actual) {

@@ -609,3 +609,43 @@ fn the_family_id_comes_from_the_controller_reply() {
         &msg(0x10, 0x01, 1, [3, 1, 0, 0], &[attr(2, b"IPVS\0")])[..]
     );
 }
+
+#[test]
+fn flush_and_timeouts_use_their_own_commands() {
+    let mut buf = [0u8; 64];
+    let got = wire::flush(&mut buf, 0x22, 4).unwrap();
+    assert_eq!(got, &msg(0x22, 0x05, 4, [17, 1, 0, 0], &[])[..]);
+    let t = wire::Timeouts {
+        tcp: Some(900),
+        tcpfin: None,
+        udp: Some(60),
+    };
+    let got = wire::set_config(&mut buf, 0x22, 5, &t).unwrap();
+    let want = msg(
+        0x22,
+        0x05,
+        5,
+        [12, 1, 0, 0],
+        &[
+            attr(4, &900u32.to_ne_bytes()),
+            attr(6, &60u32.to_ne_bytes()),
+        ],
+    );
+    assert_eq!(got, &want[..]);
+    let reply = msg(
+        0x22,
+        0,
+        5,
+        [13, 1, 0, 0],
+        &[
+            attr(4, &900u32.to_ne_bytes()),
+            attr(5, &120u32.to_ne_bytes()),
+        ],
+    );
+    let m = messages(&reply).next().unwrap().unwrap();
+    let parsed = wire::parse_config(&m).unwrap();
+    assert_eq!(
+        (parsed.tcp, parsed.tcpfin, parsed.udp),
+        (Some(900), Some(120), None)
+    );
+}

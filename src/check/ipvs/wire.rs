@@ -27,9 +27,15 @@ const CMD_NEW_DEST: u8 = 5;
 const CMD_SET_DEST: u8 = 6;
 const CMD_DEL_DEST: u8 = 7;
 const CMD_GET_DEST: u8 = 8;
+const CMD_SET_CONFIG: u8 = 12;
+const CMD_GET_CONFIG: u8 = 13;
+const CMD_FLUSH: u8 = 17;
 
 const CMD_ATTR_SERVICE: u16 = 1;
 const CMD_ATTR_DEST: u16 = 2;
+const CMD_ATTR_TIMEOUT_TCP: u16 = 4;
+const CMD_ATTR_TIMEOUT_TCP_FIN: u16 = 5;
+const CMD_ATTR_TIMEOUT_UDP: u16 = 6;
 
 const SVC_ATTR_AF: u16 = 1;
 const SVC_ATTR_PROTOCOL: u16 = 2;
@@ -329,5 +335,77 @@ pub fn parse_dest(m: &Msg<'_>, svc_af: u16) -> Result<Dest, Error> {
         weight: u32_of(DEST_ATTR_WEIGHT).ok_or(Error::Malformed("destination without weight"))?,
         u_threshold: u32_of(DEST_ATTR_U_THRESH).unwrap_or(0),
         l_threshold: u32_of(DEST_ATTR_L_THRESH).unwrap_or(0),
+    })
+}
+
+/// The connection timeouts (`lvs_timeouts`), in seconds; None leaves one as it is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Timeouts {
+    pub tcp: Option<u32>,
+    pub tcpfin: Option<u32>,
+    pub udp: Option<u32>,
+}
+
+/// Empties the whole IPVS table (`lvs_flush`, `lvs_flush_on_stop`).
+pub fn flush(buf: &mut [u8], family: u16, seq: u32) -> Result<&[u8], Error> {
+    start(
+        buf,
+        family,
+        NLM_F_REQUEST | NLM_F_ACK,
+        seq,
+        CMD_FLUSH,
+        IPVS_GENL_VERSION,
+    )
+    .finish()
+}
+
+pub fn set_config<'a>(
+    buf: &'a mut [u8],
+    family: u16,
+    seq: u32,
+    t: &Timeouts,
+) -> Result<&'a [u8], Error> {
+    let mut b = start(
+        buf,
+        family,
+        NLM_F_REQUEST | NLM_F_ACK,
+        seq,
+        CMD_SET_CONFIG,
+        IPVS_GENL_VERSION,
+    );
+    for (ty, v) in [
+        (CMD_ATTR_TIMEOUT_TCP, t.tcp),
+        (CMD_ATTR_TIMEOUT_TCP_FIN, t.tcpfin),
+        (CMD_ATTR_TIMEOUT_UDP, t.udp),
+    ] {
+        if let Some(v) = v {
+            b.attr_u32(ty, v);
+        }
+    }
+    b.finish()
+}
+
+pub fn get_config(buf: &mut [u8], family: u16, seq: u32) -> Result<&[u8], Error> {
+    start(
+        buf,
+        family,
+        NLM_F_REQUEST,
+        seq,
+        CMD_GET_CONFIG,
+        IPVS_GENL_VERSION,
+    )
+    .finish()
+}
+
+/// The timeouts in a GET_CONFIG reply.
+pub fn parse_config(m: &Msg<'_>) -> Result<Timeouts, Error> {
+    let a = m
+        .attrs(GENL_HDRLEN)
+        .ok_or(Error::Malformed("IPVS config reply without genl header"))?;
+    let get = |ty| a.clone().find(ty).and_then(|x: Attr<'_>| x.u32());
+    Ok(Timeouts {
+        tcp: get(CMD_ATTR_TIMEOUT_TCP),
+        tcpfin: get(CMD_ATTR_TIMEOUT_TCP_FIN),
+        udp: get(CMD_ATTR_TIMEOUT_UDP),
     })
 }
