@@ -86,9 +86,8 @@ fn budget() -> Duration {
 #[test]
 fn config_table_is_installed_and_removed_on_stop() {
     let steps = r#"
-$KA & pid=$!
-wait_for 20 grep -q 0A090001 /proc/net/ip_vs
-sleep 1
+$KA >>/tmp/ka.log 2>&1 & pid=$!
+started 1
 section started
 kill $pid; wait $pid
 section stopped
@@ -113,15 +112,14 @@ section stopped
 fn dont_release_ipvs_keeps_the_table_after_stop() {
     // A second run adopts the table the first one left, and removes it when it stops.
     let steps = r#"
-$KA -I & pid=$!
-wait_for 20 grep -q 0A090001 /proc/net/ip_vs
+$KA -I >>/tmp/ka.log 2>&1 & pid=$!
+started 1
 kill $pid; wait $pid
 section stopped
-$KA >/tmp/ka.log 2>&1 & pid=$!
-wait_for 20 grep -q "Startup complete" /tmp/ka.log
+$KA >>/tmp/ka.log 2>&1 & pid=$!
+started 2
 section adopted
 kill $pid; wait $pid
-cat /tmp/ka.log
 section stopped again
 "#;
     let Some(out) = vm::run("ipvs_keep", &[(CONF, MIXED)], steps, budget()) else {
@@ -183,14 +181,14 @@ virtual_server 10.9.0.2 80 {{
 #[test]
 fn quorum_switches_the_sorry_server_in_and_out() {
     let steps = r#"
-$KA & pid=$!
-wait_for 20 grep -q 0A090001 /proc/net/ip_vs
+$KA >>/tmp/ka.log 2>&1 & pid=$!
+started 1
 wait_for 5 test -e /tmp/quorum_down
 section low
 cp /etc/keepalived/high.conf /etc/keepalived/keepalived.conf
 kill -HUP $pid
+reloaded 1
 wait_for 10 test -e /tmp/quorum_up
-wait_for 10 grep -q 0A090101 /proc/net/ip_vs
 section high
 kill $pid; wait $pid
 section stopped
@@ -259,13 +257,12 @@ virtual_server 10.9.0.1 80 {
 }
 "#;
     let steps = r#"
-$KA & pid=$!
-wait_for 20 grep -q 0A090003 /proc/net/ip_vs
+$KA >>/tmp/ka.log 2>&1 & pid=$!
+started 1
 section before
 cp /etc/keepalived/after.conf /etc/keepalived/keepalived.conf
 kill -HUP $pid
-wait_for 10 grep -q 0A090104 /proc/net/ip_vs
-wait_for 10 sh -c '! grep -q 0A090003 /proc/net/ip_vs'
+reloaded 1
 section after
 kill $pid; wait $pid
 "#;
@@ -302,8 +299,8 @@ virtual_server 10.9.0.1 80 {
 }
 "#;
     let steps = r#"
-$KA & pid=$!
-wait_for 20 grep -q 0A090001 /proc/net/ip_vs
+$KA >>/tmp/ka.log 2>&1 & pid=$!
+started 1
 test -e /tmp/rs_down && echo "rs_down before stop"
 kill $pid; wait $pid
 wait_for 5 test -e /tmp/rs_down && echo "rs_down after stop"
@@ -340,12 +337,12 @@ virtual_server 10.9.0.1 80 {
 }
 "#;
     let steps = r#"
-keepalived -n -l -C -I -f /etc/keepalived/left.conf & pid=$!
-wait_for 20 grep -q 0A090007 /proc/net/ip_vs
+keepalived -n -l -C -I -f /etc/keepalived/left.conf >>/tmp/ka.log 2>&1 & pid=$!
+started 1
 kill $pid; wait $pid
 section left
-$KA & pid=$!
-wait_for 20 grep -q 0A090001 /proc/net/ip_vs
+$KA >>/tmp/ka.log 2>&1 & pid=$!
+started 2
 section flushed
 kill $pid; wait $pid
 section stopped
@@ -400,11 +397,8 @@ fn every_scheduler_the_kernel_offers_is_accepted_with_its_flags() {
             i + 1
         );
     }
-    let steps = format!(
-        "$KA & pid=$!\nwait_for 30 grep -q 0A09000{:X}:0050 /proc/net/ip_vs\nsleep 1\nsection all\nkill $pid; wait $pid\n",
-        scheds.len()
-    );
-    let Some(out) = vm::run("ipvs_scheds", &[(CONF, conf.as_str())], &steps, budget()) else {
+    let steps = "$KA >>/tmp/ka.log 2>&1 & pid=$!\nstarted 1\nsection all\nkill $pid; wait $pid\n";
+    let Some(out) = vm::run("ipvs_scheds", &[(CONF, conf.as_str())], steps, budget()) else {
         return;
     };
     assert_clean(&out);
@@ -418,4 +412,36 @@ fn every_scheduler_the_kernel_offers_is_accepted_with_its_flags() {
         .collect();
     want.sort();
     assert_eq!(vm::table(vm::section(&out, "all")), want, "{out}");
+}
+
+/// The watchdog restarts a checker child killed outright; the new one adopts the table the
+/// dead one could not remove, and removes it on stop.
+#[test]
+fn a_killed_checker_child_is_respawned_and_adopts_the_table() {
+    let steps = r#"
+$KA >>/tmp/ka.log 2>&1 & pid=$!
+started 1
+kill -9 $(cat /run/ka_check.pid)
+section killed
+started 2
+section respawned
+kill $pid; wait $pid
+section stopped
+"#;
+    let Some(out) = vm::run("ipvs_respawn", &[(CONF, MIXED)], steps, budget()) else {
+        return;
+    };
+    assert_clean(&out);
+    assert_eq!(vm::table(vm::section(&out, "killed")), MIXED_TABLE, "{out}");
+    assert_eq!(
+        vm::table(vm::section(&out, "respawned")),
+        MIXED_TABLE,
+        "{out}"
+    );
+    assert!(vm::table(vm::section(&out, "stopped")).is_empty(), "{out}");
+    assert_eq!(
+        out.matches("Starting Healthcheck child process").count(),
+        2,
+        "{out}"
+    );
 }

@@ -36,7 +36,16 @@ wait_for() {
 }
 # section NAME: prints the IPVS table under a marker the test reads back.
 section() { echo "== $1"; cat /proc/net/ip_vs; echo "== end"; }
+# $KA logs to /tmp/ka.log, which is printed after the steps.
 KA="keepalived -n -l -C -f /etc/keepalived/keepalived.conf -p /run/ka.pid -c /run/ka_check.pid"
+# started N: waits until checker children have started N times (the table is in by then).
+started() {
+    wait_for 30 sh -c "[ \$(grep -c 'Startup complete' /tmp/ka.log) -ge $1 ]"
+}
+# reloaded N: waits until the checker child has finished N reloads (table updated).
+reloaded() {
+    wait_for 30 sh -c "[ \$(grep -c 'Reload complete' /tmp/ka.log) -ge $1 ]"
+}
 "#;
 
 fn cache_dir() -> PathBuf {
@@ -150,7 +159,8 @@ fn run_archive(
     for (p, text) in files {
         put(p, text.as_bytes())?;
     }
-    put("steps.sh", format!("{PRELUDE}\n{steps}").as_bytes())?;
+    let script = format!("{PRELUDE}\n{steps}\necho '== log'\ncat /tmp/ka.log 2>/dev/null\n");
+    put("steps.sh", script.as_bytes())?;
     let out = work.join("run.cpio.gz");
     let st = Command::new("sh")
         .arg("-c")

@@ -41,11 +41,7 @@ impl IpvsShell {
         if cfg.lvs.virtual_servers.is_empty() {
             return Ok(None);
         }
-        let ipvs = Ipvs::open().map_err(|e| {
-            format!(
-                "IPVS: cannot open generic netlink family IPVS ({e}); is the ip_vs module loaded?"
-            )
-        })?;
+        let ipvs = Ipvs::open().map_err(|e| format!("IPVS: Can't initialize ipvs: {e}"))?;
         let mut sh = IpvsShell {
             ipvs,
             mgr: Manager::new(plan(&cfg.lvs)),
