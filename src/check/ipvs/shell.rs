@@ -82,6 +82,8 @@ impl IpvsShell {
         self.mgr.desired(&mut self.desired);
         if let Err(e) = self.ipvs.read(&mut self.actual) {
             error!("IPVS: cannot read the kernel's table: {e}");
+            // Try again at the next event rather than act on a table we have not seen.
+            self.dirty = true;
             return;
         }
         self.diff();
