@@ -275,6 +275,31 @@ impl Manager {
         })
     }
 
+    /// What a reload to `new` takes down, in this manager's indices: alive real servers that
+    /// are gone (RsDown), and virtual servers that are gone while their quorum was up
+    /// (QuorumDown), as keepalived notifies them when it removes them.
+    pub fn gone_in(&self, new: &Manager) -> Vec<Notice> {
+        let mut out = Vec::new();
+        for (v, s) in self.vs.iter().enumerate() {
+            let kept = new.vs.iter().find(|n| n.plan.name == s.plan.name);
+            for (r, (rp, st)) in s.plan.real_servers.iter().zip(&s.rs).enumerate() {
+                let stays = kept.is_some_and(|n| {
+                    n.plan
+                        .real_servers
+                        .iter()
+                        .any(|x| x.ip == rp.ip && x.port == rp.port)
+                });
+                if st.alive && !stays {
+                    out.push(Notice::RsDown { vs: v, rs: r });
+                }
+            }
+            if kept.is_none() && s.quorum_up {
+                out.push(Notice::QuorumDown { vs: v });
+            }
+        }
+        out
+    }
+
     /// Every (service, destination) pair our virtual servers may place, into `out`.
     pub fn managed_pairs(&self, out: &mut Vec<(SvcKey, DestKey)>) {
         for s in &self.vs {

@@ -119,19 +119,7 @@ impl IpvsShell {
             self.dirty = true;
         }
         for n in notices {
-            let vs = match n {
-                Notice::RsUp { vs, .. }
-                | Notice::RsDown { vs, .. }
-                | Notice::QuorumUp { vs }
-                | Notice::QuorumDown { vs } => &self.cfg.lvs.virtual_servers[vs],
-            };
-            let script = match n {
-                Notice::RsUp { rs, .. } => vs.real_servers[rs].notify_up.as_ref(),
-                Notice::RsDown { rs, .. } => vs.real_servers[rs].notify_down.as_ref(),
-                Notice::QuorumUp { .. } => vs.quorum_up.as_ref(),
-                Notice::QuorumDown { .. } => vs.quorum_down.as_ref(),
-            };
-            if let Some(s) = script {
+            if let Some(s) = notice_script(&self.cfg, n) {
                 run_script(&mut self.scripts, lp, &self.cfg, s);
             }
         }
@@ -151,6 +139,13 @@ impl IpvsShell {
     /// still there keep their state.
     pub fn reload(&mut self, cfg: &Config, lp: &mut EventLoop) {
         let new = Manager::reloaded(plan(&cfg.lvs), &self.mgr);
+        // Alive servers and quorums that the new config drops go down, with their scripts
+        // from the old config.
+        for n in self.mgr.gone_in(&new) {
+            if let Some(s) = notice_script(&self.cfg, n) {
+                run_script(&mut self.scripts, lp, &self.cfg, s);
+            }
+        }
         let gone: Vec<_> = self
             .mgr
             .services()
@@ -253,6 +248,22 @@ impl Sink for IpvsShell {
     fn weight_changed(&mut self, id: CheckerId, weight: i64) {
         self.mgr.weight_changed(id, weight);
         self.dirty = true;
+    }
+}
+
+/// The script `n` calls for in `cfg` (whose indices it uses).
+fn notice_script(cfg: &Config, n: Notice) -> Option<&Script> {
+    let v = match n {
+        Notice::RsUp { vs, .. }
+        | Notice::RsDown { vs, .. }
+        | Notice::QuorumUp { vs }
+        | Notice::QuorumDown { vs } => cfg.lvs.virtual_servers.get(vs)?,
+    };
+    match n {
+        Notice::RsUp { rs, .. } => v.real_servers.get(rs)?.notify_up.as_ref(),
+        Notice::RsDown { rs, .. } => v.real_servers.get(rs)?.notify_down.as_ref(),
+        Notice::QuorumUp { .. } => v.quorum_up.as_ref(),
+        Notice::QuorumDown { .. } => v.quorum_down.as_ref(),
     }
 }
 

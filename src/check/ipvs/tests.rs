@@ -649,3 +649,20 @@ fn flush_and_timeouts_use_their_own_commands() {
         (Some(900), Some(120), None)
     );
 }
+
+#[test]
+fn a_reload_takes_down_the_alive_servers_and_quorums_it_drops() {
+    let two = "virtual_server 10.0.0.1 80 {\n real_server 10.0.1.1 80 {\n }\n real_server 10.0.1.2 80 {\n }\n}\n\
+               virtual_server 10.0.0.2 80 {\n real_server 10.0.1.1 80 {\n }\n}\n";
+    let one = "virtual_server 10.0.0.1 80 {\n real_server 10.0.1.2 80 {\n }\n}\n";
+    let old = Manager::new(plans(two));
+    let new = Manager::reloaded(plans(one), &old);
+    assert_eq!(
+        old.gone_in(&new),
+        [
+            Notice::RsDown { vs: 0, rs: 0 },
+            Notice::RsDown { vs: 1, rs: 0 },
+            Notice::QuorumDown { vs: 1 }
+        ]
+    );
+}
