@@ -61,6 +61,8 @@ impl VsState {
 pub struct Manager {
     vs: Vec<VsState>,
     notices: Vec<Notice>,
+    /// The table changed since [`Manager::take_changed`] last asked.
+    changed: bool,
 }
 
 impl Manager {
@@ -87,6 +89,7 @@ impl Manager {
                 })
                 .collect(),
             notices: Vec::new(),
+            changed: true,
         };
         for v in 0..m.vs.len() {
             let s = &mut m.vs[v];
@@ -140,6 +143,11 @@ impl Manager {
             .is_some_and(|r| r.alive)
     }
 
+    /// True once after any input that changed the table we want.
+    pub fn take_changed(&mut self) -> bool {
+        std::mem::take(&mut self.changed)
+    }
+
     pub fn take_notices(&mut self) -> std::vec::Drain<'_, Notice> {
         self.notices.drain(..)
     }
@@ -173,6 +181,7 @@ impl Manager {
             || (init && !s.quorum_up && s.plan.sorry.is_some())
         {
             s.quorum_up = false;
+            self.changed = true;
             info!(
                 "{} {q}-{h}={} > {sum} for VS {}",
                 if init {
@@ -216,6 +225,7 @@ impl Manager {
             s.plan.name
         );
         s.rs[r].alive = alive;
+        self.changed = true;
         self.notices.push(if alive {
             Notice::RsUp { vs: v, rs: r }
         } else {
@@ -361,6 +371,7 @@ impl Sink for Manager {
         let w = weight.clamp(0, i64::from(i32::MAX)) as u32;
         if st.weight != w {
             st.weight = w;
+            self.changed = true;
             let alive = st.alive;
             if alive {
                 self.update_quorum(id.vs, false);

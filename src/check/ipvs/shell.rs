@@ -239,15 +239,16 @@ impl IpvsShell {
     }
 }
 
+/// Results that change nothing (a checker repeating its weight) cost no kernel round trip.
 impl Sink for IpvsShell {
     fn checker_changed(&mut self, id: CheckerId, up: bool) {
         self.mgr.checker_changed(id, up);
-        self.dirty = true;
+        self.dirty |= self.mgr.take_changed();
     }
 
     fn weight_changed(&mut self, id: CheckerId, weight: i64) {
         self.mgr.weight_changed(id, weight);
-        self.dirty = true;
+        self.dirty |= self.mgr.take_changed();
     }
 }
 

@@ -666,3 +666,15 @@ fn a_reload_takes_down_the_alive_servers_and_quorums_it_drops() {
         ]
     );
 }
+
+#[test]
+fn only_real_changes_ask_for_a_kernel_update() {
+    let a = format!("weight 3\n {MISC}");
+    let mut m = Manager::new(plans(&pool("", &[&a])));
+    assert!(m.take_changed());
+    m.weight_changed(ck(0, 0, 0), 3);
+    m.checker_changed(ck(0, 0, 0), true);
+    assert!(!m.take_changed());
+    m.weight_changed(ck(0, 0, 0), 4);
+    assert!(m.take_changed());
+}
