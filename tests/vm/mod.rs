@@ -1,5 +1,5 @@
 //! The IPVS VM: Debian's kernel with its ip_vs modules, booted under qemu (TCG) from a busybox
-//! initramfs that also holds our static binary. This machine's kernel has no IPVS; this one does.
+//! initramfs that also holds our binary and the libraries it loads. This machine's kernel has no IPVS; this one does.
 //!
 //! [`run`] takes files to place in the VM (a keepalived.conf ...) and a shell script of steps,
 //! boots, runs the steps and returns what they printed on the console. [`sections`] and
@@ -19,7 +19,7 @@ use crate::lab;
 
 /// One VM at a time per test process: the machine has two cores.
 static VM_LOCK: Mutex<()> = Mutex::new(());
-static BINARY: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+static LIBS: OnceLock<Result<Vec<PathBuf>, String>> = OnceLock::new();
 
 const INITRAMFS_SH: &str = include_str!("initramfs.sh");
 
@@ -71,45 +71,30 @@ fn crate_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Our binary, static (glibc, crt-static) so it runs in an initramfs with no libc; built once
-/// into its own target dir so it never waits on the test build's lock.
-fn static_binary() -> Result<PathBuf, String> {
-    BINARY
-        .get_or_init(|| {
-            let dir = crate_dir().join("target/vm");
-            let out = Command::new(env!("CARGO"))
-                .args([
-                    "build",
-                    "--target",
-                    "x86_64-unknown-linux-gnu",
-                    "--bin",
-                    "keepalived",
-                ])
-                .env("CARGO_TARGET_DIR", &dir)
-                .env("RUSTFLAGS", "-C target-feature=+crt-static")
-                .current_dir(crate_dir())
-                .output()
-                .map_err(|e| format!("cargo: {e}"))?;
-            if !out.status.success() {
-                return Err(format!(
-                    "static build failed: {}",
-                    String::from_utf8_lossy(&out.stderr)
-                ));
-            }
-            let bin = dir.join("x86_64-unknown-linux-gnu/debug/keepalived");
-            let stripped = dir.join("keepalived.vm");
-            let st = Command::new("strip")
-                .arg("-o")
-                .arg(&stripped)
-                .arg(&bin)
-                .status()
-                .map_err(|e| format!("strip: {e}"))?;
-            if !st.success() {
-                return Err("strip failed".into());
-            }
-            Ok(stripped)
-        })
-        .clone()
+/// The binary under test: cargo builds it for the tests; the VM runs it (stripped) with the
+/// shared libraries it loads, so no second, static build is needed.
+fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_keepalived"))
+}
+
+/// The shared libraries `bin` loads, from ldd: `libc.so.6 => /lib/.../libc.so.6 (0x...)` and
+/// `/lib64/ld-linux-x86-64.so.2 (0x...)`.
+fn libraries(bin: &Path) -> Result<Vec<PathBuf>, String> {
+    LIBS.get_or_init(|| {
+        let out = Command::new("ldd")
+            .arg(bin)
+            .output()
+            .map_err(|e| format!("ldd: {e}"))?;
+        if !out.status.success() {
+            return Err(format!("ldd {} failed", bin.display()));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| l.split_whitespace().find(|w| w.starts_with('/')))
+            .map(PathBuf::from)
+            .collect())
+    })
+    .clone()
 }
 
 /// The base initramfs, rebuilt when the script that makes it changes.
@@ -137,6 +122,7 @@ fn base_initramfs(cache: &Path) -> Result<PathBuf, String> {
 fn run_archive(
     work: &Path,
     bin: &Path,
+    libs: &[PathBuf],
     files: &[(&str, &str)],
     steps: &str,
 ) -> Result<PathBuf, String> {
@@ -148,14 +134,28 @@ fn run_archive(
         }
         std::fs::write(&dst, data).map_err(|e| format!("{}: {e}", dst.display()))
     };
-    let bin_data = std::fs::read(bin).map_err(|e| e.to_string())?;
-    put("bin/keepalived", &bin_data)?;
+    let dst = root.join("bin/keepalived");
+    std::fs::create_dir_all(root.join("bin")).map_err(|e| e.to_string())?;
+    let st = Command::new("strip")
+        .arg("-o")
+        .arg(&dst)
+        .arg(bin)
+        .status()
+        .map_err(|e| format!("strip: {e}"))?;
+    if !st.success() {
+        return Err("strip failed".into());
+    }
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(
-        root.join("bin/keepalived"),
-        std::fs::Permissions::from_mode(0o755),
-    )
-    .map_err(|e| e.to_string())?;
+    std::fs::set_permissions(&dst, std::fs::Permissions::from_mode(0o755))
+        .map_err(|e| e.to_string())?;
+    for lib in libs {
+        let data = std::fs::read(lib).map_err(|e| format!("{}: {e}", lib.display()))?;
+        put(&lib.to_string_lossy(), &data)?;
+        // The kernel execs the dynamic loader too, so it needs the x bit.
+        let dst = root.join(lib.strip_prefix("/").unwrap_or(lib));
+        std::fs::set_permissions(&dst, std::fs::Permissions::from_mode(0o755))
+            .map_err(|e| e.to_string())?;
+    }
     for (p, text) in files {
         put(p, text.as_bytes())?;
     }
@@ -195,12 +195,14 @@ pub fn run(test: &str, files: &[(&str, &str)], steps: &str, budget: Duration) ->
         return None;
     };
     let _one = VM_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let bin = static_binary().unwrap_or_else(|e| panic!("{test}: {e}"));
+    let bin = binary();
+    let libs = libraries(&bin).unwrap_or_else(|e| panic!("{test}: {e}"));
     let base = base_initramfs(&cache).unwrap_or_else(|e| panic!("{test}: {e}"));
     let work = std::env::temp_dir().join(format!("ka-vm-{}-{test}", std::process::id()));
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).expect("work dir");
-    let extra = run_archive(&work, &bin, files, steps).unwrap_or_else(|e| panic!("{test}: {e}"));
+    let extra =
+        run_archive(&work, &bin, &libs, files, steps).unwrap_or_else(|e| panic!("{test}: {e}"));
     let initrd = work.join("initrd.cpio.gz");
     let mut all = std::fs::read(&base).expect("base initramfs");
     all.extend(std::fs::read(&extra).expect("run archive"));
