@@ -1,9 +1,12 @@
 //! The IPVS VM: Debian's kernel with its ip_vs modules, booted under qemu (TCG) from a busybox
-//! initramfs that also holds our binary and the libraries it loads. This machine's kernel has no IPVS; this one does.
+//! initramfs that also holds our binary and the libraries it loads. This machine's kernel has
+//! no IPVS; that one does.
 //!
 //! [`run`] takes files to place in the VM (a keepalived.conf ...) and a shell script of steps,
-//! boots, runs the steps and returns what they printed on the console. [`sections`] and
-//! [`table`] read that output back. Include with `mod vm;` (and `mod lab;` for the prerequisites).
+//! boots, runs the steps and returns what they printed on the console, then the daemon's log
+//! (`== log`). The steps have helpers: `$KA` (keepalived -C logging to /tmp/ka.log),
+//! `started N`, `reloaded N`, `wait_for SECS CMD`, `section NAME` (prints /proc/net/ip_vs);
+//! [`section`] and [`table`] read that output back. Include with `mod vm;` and `mod lab;`.
 
 #![allow(dead_code)]
 
