@@ -30,7 +30,7 @@ pub fn run(mut cfg: Config, opts: &Options, chan: OwnedFd, parent: i32) -> i32 {
         return 1;
     }
     // Without IPVS the checker child has nothing to do: keepalived stops everything.
-    let mut ipvs = match start_or_modprobe(&cfg, &mut lp) {
+    let mut ipvs = match start_or_modprobe(&cfg) {
         Ok(s) => s,
         Err(e) => {
             error!("{e}");
@@ -41,7 +41,7 @@ pub fn run(mut cfg: Config, opts: &Options, chan: OwnedFd, parent: i32) -> i32 {
     info!("Startup complete");
     let mut stop = false;
     while !stop {
-        let r = lp.run_once(|lp, ev| match ev {
+        let r = lp.run_once(|_, ev| match ev {
             Event::Io {
                 token: child::PARENT_TOKEN,
                 ..
@@ -60,22 +60,14 @@ pub fn run(mut cfg: Config, opts: &Options, chan: OwnedFd, parent: i32) -> i32 {
                 info!("Reloading");
                 if let Some(new) = child::reload_config(opts) {
                     if let Some(sh) = ipvs.as_mut() {
-                        sh.reload(&new, lp);
+                        sh.reload(&new);
                     }
                     cfg = new;
                     info!("Reload complete");
                 }
             }
-            Event::ChildExit { pid, status } => {
-                if let Some(sh) = ipvs.as_mut() {
-                    sh.on_child_exit(lp, pid, status);
-                }
-            }
             _ => {}
         });
-        if let Some(sh) = ipvs.as_mut() {
-            sh.flush(&mut lp);
-        }
         if let Err(e) = r {
             error!("Healthcheck child process: event loop failed: {e}");
             daemon::remove_pidfile_if(pidfile, std::process::id() as i32);
@@ -83,7 +75,7 @@ pub fn run(mut cfg: Config, opts: &Options, chan: OwnedFd, parent: i32) -> i32 {
         }
     }
     if let Some(sh) = ipvs.as_mut() {
-        sh.stop(&mut lp, opts.dont_release_ipvs);
+        sh.stop(opts.dont_release_ipvs);
     }
     drop(cfg);
     daemon::remove_pidfile_if(pidfile, std::process::id() as i32);

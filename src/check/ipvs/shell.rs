@@ -1,6 +1,10 @@
 //! The IPVS side of the checker child: owns the socket and the manager, pushes the manager's
 //! table into the kernel (reading it back first and after, to act on what the kernel really
 //! holds), and runs the notify scripts the manager's notices call for.
+//!
+//! It is a [`Sink`]: each checker result is applied at once (a kernel round trip only when the
+//! table must change), so a checker runner needs no other hook. Scripts are spawned and left
+//! to the loop, which reaps every child; only at stop does it wait (briefly) for them.
 
 use log::{error, info, warn};
 
@@ -13,17 +17,21 @@ use crate::check::{CheckerId, Sink};
 use crate::config::checker::values::Script;
 use crate::config::global::{LvsFlushOnStop, LvsTimeouts};
 use crate::config::Config;
-use crate::core::event_loop::EventLoop;
-use crate::core::script::{self, ScriptRunner, ScriptSpec};
+use crate::core::script::{self, ScriptSpec};
+use crate::core::time::Micros;
 
-/// The loop timer token of notify script timeouts (they have none today; the runner needs one).
-pub const SCRIPT_TIMER_TOKEN: usize = 0x1_5000;
+/// How long omega's scripts get at stop before we exit (keepalived gives them a second).
+const STOP_GRACE: Micros = Micros::from_secs(1);
 
 pub struct IpvsShell {
     ipvs: Ipvs,
     mgr: Manager,
     cfg: Config,
-    scripts: ScriptRunner<()>,
+    /// Run the real servers' notify_up/notify_down here. Off when a checker runner already
+    /// runs them; quorum_up/quorum_down are always ours.
+    pub rs_notify: bool,
+    /// Scripts started while stopping, waited for (up to STOP_GRACE) before we exit.
+    stop_pids: Vec<i32>,
     desired: Vec<Entry>,
     actual: Vec<Entry>,
     ops: Vec<Op>,
@@ -37,7 +45,7 @@ pub struct IpvsShell {
 impl IpvsShell {
     /// Opens IPVS and installs the config's table. Ok(None) when the config has no virtual
     /// servers (IPVS is then not needed); Err with the reason when the kernel has no IPVS.
-    pub fn start(cfg: &Config, lp: &mut EventLoop) -> Result<Option<IpvsShell>, String> {
+    pub fn start(cfg: &Config) -> Result<Option<IpvsShell>, String> {
         if cfg.lvs.virtual_servers.is_empty() {
             return Ok(None);
         }
@@ -46,7 +54,8 @@ impl IpvsShell {
             ipvs,
             mgr: Manager::new(plan(&cfg.lvs)),
             cfg: cfg.clone(),
-            scripts: ScriptRunner::new(SCRIPT_TIMER_TOKEN),
+            rs_notify: true,
+            stop_pids: Vec::new(),
             desired: Vec::new(),
             actual: Vec::new(),
             ops: Vec::new(),
@@ -61,7 +70,7 @@ impl IpvsShell {
             }
         }
         sh.set_timeouts(&cfg.global.lvs.timeouts);
-        sh.flush(lp);
+        sh.flush();
         Ok(Some(sh))
     }
 
@@ -70,8 +79,8 @@ impl IpvsShell {
     }
 
     /// Brings the kernel in line with the manager after inputs, and runs the notices' scripts.
-    pub fn flush(&mut self, lp: &mut EventLoop) {
-        self.run_notices(lp);
+    pub fn flush(&mut self) {
+        self.run_notices();
         if std::mem::take(&mut self.dirty) {
             self.sync();
         }
@@ -113,38 +122,33 @@ impl IpvsShell {
         diff(&self.desired, &self.actual, managed, &mut self.ops);
     }
 
-    fn run_notices(&mut self, lp: &mut EventLoop) {
+    fn run_notices(&mut self) {
         let notices: Vec<Notice> = self.mgr.take_notices().collect();
         if !notices.is_empty() {
             self.dirty = true;
         }
         for n in notices {
-            if let Some(s) = notice_script(&self.cfg, n) {
-                run_script(&mut self.scripts, lp, &self.cfg, s);
-            }
+            self.notify(&self.cfg, n);
         }
     }
 
-    /// A script we started has ended; false if the pid is not ours.
-    pub fn on_child_exit(
-        &mut self,
-        lp: &mut EventLoop,
-        pid: i32,
-        status: crate::core::signals::ExitStatus,
-    ) -> bool {
-        self.scripts.on_child_exit(lp, pid, status).is_some()
+    /// Runs the script `n` calls for in `cfg` (whose indices it uses).
+    fn notify(&self, cfg: &Config, n: Notice) -> Option<i32> {
+        if !self.rs_notify && matches!(n, Notice::RsUp { .. } | Notice::RsDown { .. }) {
+            return None;
+        }
+        run_script(cfg, notice_script(cfg, n)?)
     }
 
     /// A SIGHUP's new config: services that are gone leave the kernel, real servers that are
     /// still there keep their state.
-    pub fn reload(&mut self, cfg: &Config, lp: &mut EventLoop) {
+    pub fn reload(&mut self, cfg: &Config) {
         let new = Manager::reloaded(plan(&cfg.lvs), &self.mgr);
         // Alive servers and quorums that the new config drops go down, with their scripts
         // from the old config.
+        let old_cfg = std::mem::replace(&mut self.cfg, cfg.clone());
         for n in self.mgr.gone_in(&new) {
-            if let Some(s) = notice_script(&self.cfg, n) {
-                run_script(&mut self.scripts, lp, &self.cfg, s);
-            }
+            self.notify(&old_cfg, n);
         }
         let gone: Vec<_> = self
             .mgr
@@ -161,10 +165,9 @@ impl IpvsShell {
         self.retired.clear();
         self.mgr.managed_pairs(&mut self.retired);
         self.mgr = new;
-        self.cfg = cfg.clone();
         self.set_timeouts(&cfg.global.lvs.timeouts);
         self.dirty = true;
-        self.flush(lp);
+        self.flush();
     }
 
     /// `lvs_timeouts`: set, then read back; the old values are kept for stop.
@@ -204,9 +207,22 @@ impl IpvsShell {
     }
 
     /// Stopping: omega notices, then (unless `keep`, from -I) our services leave the kernel.
-    pub fn stop(&mut self, lp: &mut EventLoop, keep: bool) {
+    pub fn stop(&mut self, keep: bool) {
         self.mgr.stop();
-        self.run_notices(lp);
+        let notices: Vec<Notice> = self.mgr.take_notices().collect();
+        let cfg = self.cfg.clone();
+        for n in notices {
+            if let Some(pid) = self.notify(&cfg, n) {
+                self.stop_pids.push(pid);
+            }
+        }
+        self.release(keep);
+        wait_scripts(&mut self.stop_pids, STOP_GRACE);
+    }
+
+    /// Restores the timeouts and removes our services (all of IPVS with lvs_flush_on_stop),
+    /// unless `keep`.
+    fn release(&mut self, keep: bool) {
         if let Some(t) = self.saved_timeouts.take() {
             if let Err(e) = self.ipvs.set_timeouts(&t) {
                 warn!("IPVS: cannot restore the connection timeouts: {e}");
@@ -244,11 +260,13 @@ impl Sink for IpvsShell {
     fn checker_changed(&mut self, id: CheckerId, up: bool) {
         self.mgr.checker_changed(id, up);
         self.dirty |= self.mgr.take_changed();
+        self.flush();
     }
 
     fn weight_changed(&mut self, id: CheckerId, weight: i64) {
         self.mgr.weight_changed(id, weight);
         self.dirty |= self.mgr.take_changed();
+        self.flush();
     }
 }
 
@@ -268,9 +286,10 @@ fn notice_script(cfg: &Config, n: Notice) -> Option<&Script> {
     }
 }
 
-fn run_script(runner: &mut ScriptRunner<()>, lp: &mut EventLoop, cfg: &Config, s: &Script) {
+/// Spawns `s`; the loop's SIGCHLD handling reaps it. Returns its pid.
+fn run_script(cfg: &Config, s: &Script) -> Option<i32> {
     if s.argv.is_empty() {
-        return;
+        return None;
     }
     let (uid, gid) = match &cfg.global.script_user {
         Some((user, group)) => match script::resolve_user(user, group.as_deref()) {
@@ -290,15 +309,33 @@ fn run_script(runner: &mut ScriptRunner<()>, lp: &mut EventLoop, cfg: &Config, s
         gid,
         timeout: None,
     };
-    if let Err(e) = runner.run(lp, &spec, ()) {
-        warn!("cannot run {}: {e}", s.cmd);
+    match script::spawn(&spec) {
+        Ok(pid) => Some(pid),
+        Err(e) => {
+            warn!("cannot run {}: {e}", s.cmd);
+            None
+        }
+    }
+}
+
+/// Waits up to `grace` for `pids` (our scripts) to end, so a stop does not cut them short.
+fn wait_scripts(pids: &mut Vec<i32>, grace: Micros) {
+    let until = Micros::now() + grace;
+    while !pids.is_empty() && Micros::now() < until {
+        pids.retain(|&pid| {
+            let mut st = 0;
+            // SAFETY: waitpid on a child we spawned, status into our integer.
+            let r = unsafe { libc::waitpid(pid, &mut st, libc::WNOHANG) };
+            r == 0
+        });
+        std::thread::sleep(std::time::Duration::from_millis(10));
     }
 }
 
 /// [`IpvsShell::start`], loading the ip_vs module first if the kernel lacks the family (as
 /// keepalived does, with the kernel's own modprobe helper). Runs once at start, before the loop.
-pub fn start_or_modprobe(cfg: &Config, lp: &mut EventLoop) -> Result<Option<IpvsShell>, String> {
-    match IpvsShell::start(cfg, lp) {
+pub fn start_or_modprobe(cfg: &Config) -> Result<Option<IpvsShell>, String> {
+    match IpvsShell::start(cfg) {
         Err(_) => {
             let helper = std::fs::read_to_string("/proc/sys/kernel/modprobe")
                 .map(|s| s.trim().to_string())
@@ -313,7 +350,7 @@ pub fn start_or_modprobe(cfg: &Config, lp: &mut EventLoop) -> Result<Option<Ipvs
                 Ok(st) => warn!("IPVS: {helper} ip_vs failed ({st})"),
                 Err(e) => warn!("IPVS: cannot run {helper}: {e}"),
             }
-            IpvsShell::start(cfg, lp)
+            IpvsShell::start(cfg)
         }
         r => r,
     }
