@@ -107,6 +107,7 @@ fn start(lab: &mut Lab, conf: &str) -> Spawned {
             "-l",
             "-D",
             "-C",
+            "--without-ipvs",
             "-f",
             &c.display().to_string(),
             "-p",

@@ -73,6 +73,9 @@ pub struct Options {
     pub dont_release_vrrp: bool,
     /// `-I`: don't remove IPVS topology on stop.
     pub dont_release_ipvs: bool,
+    /// `--without-ipvs` (ours): run the checkers and their scripts but leave IPVS alone, logging
+    /// what would change, for hosts and containers without IPVS (keepalived stops there).
+    pub without_ipvs: bool,
     /// `-R`: don't respawn children.
     pub dont_respawn: bool,
     /// `-n`
@@ -115,6 +118,7 @@ impl Default for Options {
             release_vips: false,
             dont_release_vrrp: false,
             dont_release_ipvs: false,
+            without_ipvs: false,
             dont_respawn: false,
             foreground: false,
             dump_conf: false,
@@ -156,6 +160,7 @@ enum Opt {
     ReleaseVips,
     DontReleaseVrrp,
     DontReleaseIpvs,
+    WithoutIpvs,
     DontRespawn,
     DontFork,
     DumpConf,
@@ -205,6 +210,7 @@ const SPECS: &[Spec<Opt>] = &[
     spec(Some('X'), "release-vips", No, Opt::ReleaseVips),
     spec(Some('V'), "dont-release-vrrp", No, Opt::DontReleaseVrrp),
     spec(Some('I'), "dont-release-ipvs", No, Opt::DontReleaseIpvs),
+    spec(None, "without-ipvs", No, Opt::WithoutIpvs),
     spec(Some('R'), "dont-respawn", No, Opt::DontRespawn),
     spec(Some('n'), "dont-fork", No, Opt::DontFork),
     spec(Some('d'), "dump-conf", No, Opt::DumpConf),
@@ -300,6 +306,7 @@ fn apply(o: &mut Options, f: Found<Opt>) -> Result<(), UsageError> {
         Opt::ReleaseVips => o.release_vips = true,
         Opt::DontReleaseVrrp => o.dont_release_vrrp = true,
         Opt::DontReleaseIpvs => o.dont_release_ipvs = true,
+        Opt::WithoutIpvs => o.without_ipvs = true,
         Opt::DontRespawn => o.dont_respawn = true,
         Opt::DontFork => o.foreground = true,
         Opt::DumpConf => o.dump_conf = true,

@@ -128,6 +128,8 @@ fn release_and_respawn_flags() {
     assert!(ok(&["--dont-release-vrrp"]).dont_release_vrrp);
     assert!(ok(&["-I"]).dont_release_ipvs);
     assert!(ok(&["--dont-release-ipvs"]).dont_release_ipvs);
+    assert!(ok(&["--without-ipvs"]).without_ipvs);
+    assert!(!ok(&["-I"]).without_ipvs);
     assert!(ok(&["-R"]).dont_respawn);
     assert!(ok(&["--dont-respawn"]).dont_respawn);
     assert!(ok(&["-n"]).foreground);

@@ -46,6 +46,10 @@ const USAGE: &[(&str, &str)] = &[
         "-I, --dont-release-ipvs",
         "Keep the IPVS table when stopping",
     ),
+    (
+        "    --without-ipvs",
+        "Run health checkers without IPVS, logging what would change",
+    ),
     ("-R, --dont-respawn", "Do not restart child processes"),
     ("-n, --dont-fork", "Stay in the foreground"),
     ("-d, --dump-conf", "Dump the parsed configuration"),

@@ -66,7 +66,7 @@ disown
 sleep 0.5
 memcheck=--mem-check
 [ "${MEMCHECK:-1}" = 0 ] && memcheck=--no-mem-check
-ip netns exec "$ns" "$ours" -n -l -C "$memcheck" -f "$tmp/bench.conf" -p "$tmp/k.pid" -r "$tmp/v.pid" \
+ip netns exec "$ns" "$ours" -n -l -C --without-ipvs "$memcheck" -f "$tmp/bench.conf" -p "$tmp/k.pid" -r "$tmp/v.pid" \
   -c "$tmp/c.pid" >"$tmp/ours.log" 2>&1 &
 main=$!
 disown

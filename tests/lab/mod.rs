@@ -88,7 +88,7 @@ fn base36(mut n: u32) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn lock_labs() -> File {
+pub fn lock_labs() -> File {
     let f = OpenOptions::new()
         .create(true)
         .truncate(false)

@@ -1,1 +1,17 @@
 //! IPVS over generic netlink, and the virtual server manager (quorum, sorry server, inhibit).
+//!
+//! `table` is the kernel's vocabulary (services, destinations, ops, and the diff between two
+//! tables); `wire` encodes and decodes it; `kernel` is the socket; `plan` turns the config into
+//! what each virtual server puts in the kernel; `manager` is the sans-IO state machine that
+//! decides, from real server health, what the table must hold now; `shell` runs it in the
+//! checker child.
+
+pub mod kernel;
+pub mod manager;
+pub mod plan;
+pub mod shell;
+pub mod table;
+pub mod wire;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,268 @@
+//! From the config to what each virtual server puts in the kernel: its services (one per
+//! address, port and mark of a virtual_server_group), its real servers and sorry server as
+//! destinations. Resolved once per (re)load; the manager only chooses which of these are in.
+
+use std::net::IpAddr;
+
+use super::table::{
+    af_of, Dest, DestKey, Name, Service, SvcKey, AF_INET, AF_INET6, FWD_DROUTE, FWD_MASQ,
+    FWD_TUNNEL, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, SVC_F_HASHED, SVC_F_ONEPACKET,
+    SVC_F_PERSISTENT, SVC_F_SCHED1, SVC_F_SCHED2, SVC_F_SCHED3, TUN_F_CSUM, TUN_F_NOCSUM,
+    TUN_F_REMCSUM, TUN_GRE, TUN_GUE, TUN_IPIP,
+};
+use crate::config::lvs::{
+    Family, Forwarding, Granularity, LvsConfig, Protocol, Sched, TunnelCsum, TunnelType,
+    VirtualServer, VsAddr,
+};
+
+/// A real or sorry server, before it is given a service (its port may be the service's).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerPlan {
+    pub ip: IpAddr,
+    pub port: Option<u16>,
+    pub fwd: u32,
+    pub tun_type: u8,
+    pub tun_port: u16,
+    pub tun_flags: u16,
+    pub weight: u32,
+    pub u_threshold: u32,
+    pub l_threshold: u32,
+    pub inhibit: bool,
+    /// Checkers that start failed (alpha); a server with any starts down.
+    pub alpha_checkers: Vec<bool>,
+}
+
+impl ServerPlan {
+    /// This server as a destination of `svc`, at `weight`. The kernel forces a DR or TUN
+    /// destination's port to the service's, so we ask for what it will hold.
+    pub fn dest(&self, svc: &SvcKey, weight: u32) -> Dest {
+        let svc_port = match svc {
+            SvcKey::Addr { port, .. } => *port,
+            SvcKey::Fwmark { .. } => 0,
+        };
+        let port = if self.fwd == FWD_MASQ {
+            self.port.unwrap_or(svc_port)
+        } else {
+            svc_port
+        };
+        Dest {
+            key: DestKey { ip: self.ip, port },
+            fwd: self.fwd,
+            tun_type: self.tun_type,
+            tun_port: self.tun_port,
+            tun_flags: self.tun_flags,
+            weight,
+            u_threshold: self.u_threshold,
+            l_threshold: self.l_threshold,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VsPlan {
+    /// keepalived's name for it in logs.
+    pub name: String,
+    pub services: Vec<Service>,
+    pub real_servers: Vec<ServerPlan>,
+    pub sorry: Option<ServerPlan>,
+    pub quorum: u32,
+    pub hysteresis: u32,
+    pub omega: bool,
+}
+
+fn fwd(f: Option<Forwarding>) -> (u32, u8, u16, u16) {
+    match f.unwrap_or(Forwarding::Nat) {
+        Forwarding::Nat => (FWD_MASQ, 0, 0, 0),
+        Forwarding::Dr => (FWD_DROUTE, 0, 0, 0),
+        Forwarding::Tun { kind, csum } => {
+            let (t, p) = match kind {
+                TunnelType::Ipip => (TUN_IPIP, 0),
+                TunnelType::Gue(p) => (TUN_GUE, p),
+                TunnelType::Gre => (TUN_GRE, 0),
+            };
+            let c = match csum {
+                None | Some(TunnelCsum::NoCsum) => TUN_F_NOCSUM,
+                Some(TunnelCsum::Csum) => TUN_F_CSUM,
+                Some(TunnelCsum::RemCsum) => TUN_F_REMCSUM,
+            };
+            (FWD_TUNNEL, t, p, c)
+        }
+    }
+}
+
+fn name(s: &str) -> Name {
+    let mut n = Name::new();
+    let _ = n.push_str(s);
+    n
+}
+
+/// A service of `vs` at `key`.
+fn service(vs: &VirtualServer, key: SvcKey) -> Service {
+    let f = &vs.flags;
+    let mut flags = 0;
+    for (on, bit) in [
+        (vs.persistence_timeout.is_some(), SVC_F_PERSISTENT),
+        (f.hashed, SVC_F_HASHED),
+        (f.one_packet, SVC_F_ONEPACKET),
+        (f.sched1, SVC_F_SCHED1),
+        (f.sched2, SVC_F_SCHED2),
+        (f.sched3, SVC_F_SCHED3),
+    ] {
+        if on {
+            flags |= bit;
+        }
+    }
+    let netmask = match (vs.persistence_granularity, key.af()) {
+        (Some(Granularity::V4Mask(m)), AF_INET) => u32::from_ne_bytes(m.octets()),
+        (Some(Granularity::V6Prefix(p)), AF_INET6) => u32::from(p),
+        (_, AF_INET6) => 128,
+        _ => u32::MAX,
+    };
+    Service {
+        key,
+        sched: name(vs.sched.unwrap_or(Sched::Wlc).name()),
+        flags,
+        timeout: vs.persistence_timeout.unwrap_or(0),
+        netmask,
+        pe: name(vs.persistence_engine.as_deref().unwrap_or("")),
+    }
+}
+
+fn proto(vs: &VirtualServer) -> u16 {
+    // keepalived's surprising default (it warns at load): UDP.
+    match vs.protocol.unwrap_or(Protocol::Udp) {
+        Protocol::Tcp => IPPROTO_TCP,
+        Protocol::Udp => IPPROTO_UDP,
+        Protocol::Sctp => IPPROTO_SCTP,
+    }
+}
+
+fn family_af(f: Family) -> u16 {
+    match f {
+        Family::Inet => AF_INET,
+        Family::Inet6 => AF_INET6,
+    }
+}
+
+/// A fwmark service without a family takes its servers' (keepalived does the same).
+fn vs_af(vs: &VirtualServer) -> u16 {
+    vs.ip_family
+        .map(family_af)
+        .or_else(|| vs.real_servers.first().map(|r| af_of(&r.ip)))
+        .or_else(|| vs.sorry_server.as_ref().map(|s| af_of(&s.ip)))
+        .unwrap_or(AF_INET)
+}
+
+/// The address `first` with its last octet (IPv4) or last group (IPv6) set to `low`.
+fn with_low(first: IpAddr, low: u16) -> IpAddr {
+    match first {
+        IpAddr::V4(a) => {
+            let mut o = a.octets();
+            o[3] = low as u8;
+            IpAddr::from(o)
+        }
+        IpAddr::V6(a) => {
+            let mut s = a.segments();
+            s[7] = low;
+            IpAddr::from(s)
+        }
+    }
+}
+
+fn keys(vs: &VirtualServer, lvs: &LvsConfig) -> Vec<SvcKey> {
+    match &vs.addr {
+        VsAddr::Ip { ip, port } => vec![SvcKey::Addr {
+            proto: proto(vs),
+            ip: *ip,
+            port: port.unwrap_or(0),
+        }],
+        VsAddr::Fwmark(mark) => vec![SvcKey::Fwmark {
+            af: vs_af(vs),
+            mark: *mark,
+        }],
+        VsAddr::Group(g) => {
+            let Some(g) = lvs.groups.iter().find(|x| &x.name == g) else {
+                return Vec::new();
+            };
+            let mut out = Vec::new();
+            for r in &g.ranges {
+                let low = match r.first {
+                    IpAddr::V4(a) => u16::from(a.octets()[3]),
+                    IpAddr::V6(a) => a.segments()[7],
+                };
+                for v in low..=r.last {
+                    out.push(SvcKey::Addr {
+                        proto: proto(vs),
+                        ip: with_low(r.first, v),
+                        port: r.port,
+                    });
+                }
+            }
+            for m in &g.fwmarks {
+                out.push(SvcKey::Fwmark {
+                    af: m.family.map(family_af).unwrap_or_else(|| vs_af(vs)),
+                    mark: m.mark,
+                });
+            }
+            out
+        }
+    }
+}
+
+/// Every virtual server's plan, in config order (the manager's indices are the config's).
+pub fn plan(lvs: &LvsConfig) -> Vec<VsPlan> {
+    lvs.virtual_servers
+        .iter()
+        .map(|vs| {
+            let real_servers = vs
+                .real_servers
+                .iter()
+                .map(|rs| {
+                    let (fwd, tun_type, tun_port, tun_flags) = fwd(rs.forwarding.or(vs.forwarding));
+                    ServerPlan {
+                        ip: rs.ip,
+                        port: rs.port,
+                        fwd,
+                        tun_type,
+                        tun_port,
+                        tun_flags,
+                        weight: rs.weight.unwrap_or(vs.weight),
+                        u_threshold: rs.uthreshold.unwrap_or(0),
+                        l_threshold: rs.lthreshold.unwrap_or(0),
+                        inhibit: rs.inhibit_on_failure.unwrap_or(vs.inhibit_on_failure),
+                        alpha_checkers: rs
+                            .checkers
+                            .iter()
+                            .map(|c| crate::config::lvs::checker_timing(vs, rs, c).alpha)
+                            .collect(),
+                    }
+                })
+                .collect();
+            let sorry = vs.sorry_server.as_ref().map(|s| {
+                let (fwd, tun_type, tun_port, tun_flags) = fwd(s.forwarding.or(vs.forwarding));
+                ServerPlan {
+                    ip: s.ip,
+                    port: s.port,
+                    fwd,
+                    tun_type,
+                    tun_port,
+                    tun_flags,
+                    weight: 1,
+                    u_threshold: 0,
+                    l_threshold: 0,
+                    inhibit: s.inhibit,
+                    alpha_checkers: Vec::new(),
+                }
+            });
+            VsPlan {
+                name: vs.describe(),
+                services: keys(vs, lvs).into_iter().map(|k| service(vs, k)).collect(),
+                real_servers,
+                sorry,
+                quorum: vs.quorum,
+                hysteresis: vs.hysteresis,
+                omega: vs.omega,
+            }
+        })
+        .collect()
+}
