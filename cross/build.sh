@@ -46,6 +46,10 @@ export RUSTFLAGS="-C link-self-contained=no $remap ${EXTRA_RUSTFLAGS:-}"
 export CARGO_TARGET_DIR=${CROSS_TARGET_DIR:-target/cross-build}
 out=${CROSS_OUT:-target/cross}
 export SOURCE_DATE_EPOCH=0
+# std built for size, without its default features: those are the backtrace symbolizer (gimli, addr2line),
+# which has no symbols to read in a stripped binary anyway. Panic messages stay (-16 % on armv7, measured
+# 1,061,880 -> 893,752 bytes on 2026-11-30).
+std_features="-Zbuild-std-features=optimize_for_size"
 
 printf '%-34s %10s%s\n' target bytes "$([ "${TLS:-0}" = 1 ] && printf ' %10s %8s' with-tls delta)"
 for t in $targets; do
@@ -54,12 +58,12 @@ for t in $targets; do
   # base, so std's undefined weak symbols become base+0 instead of null and calling them jumps to 0x40000000
   # (seen as SIGSEGV right after reading the config). A non-PIE static binary avoids it and is 11 % smaller.
   case "$t" in mips*) flags="$flags -C relocation-model=static" ;; esac
-  RUSTFLAGS=$flags /usr/bin/cargo zigbuild --release --locked -q -Z build-std=std,panic_abort --target "$t" ${CARGO_FEATURES:+--features "$CARGO_FEATURES"} ${EXTRA_CARGO_ARGS:-}
+  RUSTFLAGS=$flags /usr/bin/cargo zigbuild --release --locked -q -Z build-std=std,panic_abort "$std_features" --target "$t" ${CARGO_FEATURES:+--features "$CARGO_FEATURES"} ${EXTRA_CARGO_ARGS:-}
   mkdir -p "$out/$t"
   cp "$CARGO_TARGET_DIR/$t/release/keepalived" "$out/$t/keepalived"
   size=$(stat -c %s "$out/$t/keepalived")
   if [ "${TLS:-0}" = 1 ]; then
-    RUSTFLAGS=$flags /usr/bin/cargo zigbuild --release --locked -q -Z build-std=std,panic_abort --target "$t" --features "tls${CARGO_FEATURES:+,$CARGO_FEATURES}" ${EXTRA_CARGO_ARGS:-}
+    RUSTFLAGS=$flags /usr/bin/cargo zigbuild --release --locked -q -Z build-std=std,panic_abort "$std_features" --target "$t" --features "tls${CARGO_FEATURES:+,$CARGO_FEATURES}" ${EXTRA_CARGO_ARGS:-}
     mkdir -p "$out-tls/$t"
     cp "$CARGO_TARGET_DIR/$t/release/keepalived" "$out-tls/$t/keepalived"
     tls=$(stat -c %s "$out-tls/$t/keepalived")
