@@ -8,7 +8,6 @@
 //! [`Tracking::pending`] for instances whose effect changed, and hands the difference to the
 //! state machine (`tracker_fault` / `tracker_recovered` / `set_effective_priority`).
 
-mod file;
 mod plan;
 mod process;
 mod script;
@@ -19,7 +18,6 @@ mod tests;
 
 use std::net::IpAddr;
 
-pub use file::parse_value;
 pub use plan::instance_links;
 pub use process::{ProcMatch, Quorum};
 pub use script::{Outcome, ScriptCounter};
