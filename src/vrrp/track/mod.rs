@@ -90,6 +90,24 @@ impl Tracking {
         self.objs.len() - 1
     }
 
+    /// The (index, name) of every object of the kind `kind` makes, e.g. `Key::File`: the
+    /// shell sets each kind up from its own config section.
+    pub fn named(&self, kind: fn(String) -> Key) -> Vec<(usize, String)> {
+        let want = std::mem::discriminant(&kind(String::new()));
+        self.objs
+            .iter()
+            .enumerate()
+            .filter_map(|(o, x)| match &x.key {
+                Key::Interface(n) | Key::Script(n) | Key::File(n) | Key::Process(n)
+                    if std::mem::discriminant(&x.key) == want =>
+                {
+                    Some((o, n.clone()))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
     pub fn find(&self, key: &Key) -> Option<usize> {
         self.objs.iter().position(|o| &o.key == key)
     }

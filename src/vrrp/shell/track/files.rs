@@ -38,18 +38,7 @@ fn resolve_file(path: &str) -> Option<PathBuf> {
 
 impl Shell<'_> {
     pub(super) fn track_files_setup(&mut self, lp: &mut EventLoop) {
-        let objs: Vec<(usize, String)> = self
-            .track
-            .core
-            .objs
-            .iter()
-            .enumerate()
-            .filter_map(|(o, x)| match &x.key {
-                Key::File(n) => Some((o, n.clone())),
-                _ => None,
-            })
-            .collect();
-        for (obj, name) in objs {
+        for (obj, name) in self.track.core.named(Key::File) {
             let Some(f) = self.cfg.vrrp.trackers.files.iter().find(|f| f.name == name) else {
                 continue;
             };
