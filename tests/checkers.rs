@@ -8,7 +8,7 @@ mod lab;
 
 use std::time::{Duration, Instant};
 
-use lab::daemon::{checker_lab, read, script, start_checker as start, Tail};
+use lab::daemon::{checker_lab, notes, read, script, start_checker as start, Tail};
 use lab::{wait_until, Lab, Spawned};
 
 /// A TCP server (accepts and closes) or a UDP server answering every datagram with `reply`.
@@ -57,13 +57,7 @@ fn tcp_check_goes_down_after_its_retries_and_comes_back() {
     let Some(mut lab) = setup("tcp_check_goes_down_after_its_retries_and_comes_back") else {
         return;
     };
-    let notes = lab.dir().join("notes");
-    let up = script(&lab, "up.sh", &format!("echo up >> {}", notes.display()));
-    let down = script(
-        &lab,
-        "down.sh",
-        &format!("echo down >> {}", notes.display()),
-    );
+    let (notes, up, down) = notes(&lab);
     // delay_loop and delay_before_retry differ so the spacing says which one was used.
     let conf = format!(
         "global_defs {{\n checker_log_all_failures\n}}\n\
@@ -93,16 +87,13 @@ fn tcp_check_goes_down_after_its_retries_and_comes_back() {
         Duration::from_secs(1),
     );
     // retry 2: three failed checks, the last two delay_before_retry after the one before.
-    let fails = tail.times(&format!("TCP connection to {RS} failed."), killed);
-    assert_eq!(fails.len(), 3, "failures logged: {fails:?}\n{}", k.log());
-    for w in fails.windows(2) {
-        let gap = w[1] - w[0];
-        assert!(
-            gap >= Duration::from_millis(450) && gap < Duration::from_millis(900),
-            "retries {gap:?} apart, want delay_before_retry 0.5 s\n{}",
-            k.log()
-        );
-    }
+    tail.assert_spaced(
+        &k,
+        &format!("TCP connection to {RS} failed."),
+        killed,
+        3,
+        Duration::from_millis(500),
+    );
     assert!(gone - killed < Duration::from_secs(2) + Duration::from_millis(1500));
     assert!(wait_until(Duration::from_secs(2), || read(&notes) == "down\n"));
 
@@ -135,13 +126,7 @@ fn alpha_starts_down_and_omega_notifies_at_stop() {
     let Some(mut lab) = setup("alpha_starts_down_and_omega_notifies_at_stop") else {
         return;
     };
-    let notes = lab.dir().join("notes");
-    let up = script(&lab, "up.sh", &format!("echo up >> {}", notes.display()));
-    let down = script(
-        &lab,
-        "down.sh",
-        &format!("echo down >> {}", notes.display()),
-    );
+    let (notes, up, down) = notes(&lab);
     let conf = format!(
         "virtual_server 127.0.0.1 80 {{\n protocol TCP\n delay_loop 1\n alpha\n omega\n\
          real_server 127.0.0.1 18080 {{\n notify_up {up}\n notify_down {down}\n\
@@ -353,12 +338,7 @@ fn a_reload_keeps_the_state_of_unchanged_checkers() {
     let Some(mut lab) = setup("a_reload_keeps_the_state_of_unchanged_checkers") else {
         return;
     };
-    let notes = lab.dir().join("notes");
-    let down = script(
-        &lab,
-        "down.sh",
-        &format!("echo down >> {}", notes.display()),
-    );
+    let (notes, _, down) = notes(&lab);
     let conf = format!(
         "virtual_server 127.0.0.1 80 {{\n protocol TCP\n delay_loop 1\n\
          real_server 127.0.0.1 18080 {{\n notify_down {down}\n\

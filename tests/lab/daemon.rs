@@ -55,6 +55,14 @@ pub fn script(lab: &Lab, name: &str, body: &str) -> String {
     p.display().to_string()
 }
 
+/// notify_up / notify_down scripts appending "up" / "down" to the returned file.
+pub fn notes(lab: &Lab) -> (std::path::PathBuf, String, String) {
+    let notes = lab.dir().join("notes");
+    let up = script(lab, "up.sh", &format!("echo up >> {}", notes.display()));
+    let down = script(lab, "down.sh", &format!("echo down >> {}", notes.display()));
+    (notes, up, down)
+}
+
 /// The file's text; a missing file reads as empty.
 pub fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap_or_default()
@@ -111,6 +119,30 @@ impl Tail {
             at.is_some()
         });
         at.unwrap_or_else(|| panic!("no line with {what:?} within {t:?}; log:\n{}", p.log()))
+    }
+
+    /// Asserts that `count` lines containing `what` were seen after `from`, each about
+    /// `delay` (a delay_before_retry) after the one before.
+    #[track_caller]
+    pub fn assert_spaced(
+        &self,
+        p: &Spawned,
+        what: &str,
+        from: Instant,
+        count: usize,
+        delay: Duration,
+    ) {
+        let seen = self.times(what, from);
+        assert_eq!(seen.len(), count, "{what:?} logged: {seen:?}\n{}", p.log());
+        for w in seen.windows(2) {
+            let gap = w[1] - w[0];
+            assert!(
+                gap + Duration::from_millis(50) >= delay
+                    && gap < delay + Duration::from_millis(400),
+                "retries {gap:?} apart, want delay_before_retry {delay:?}\n{}",
+                p.log()
+            );
+        }
     }
 
     /// The times of the lines containing `what` seen after `from`.
