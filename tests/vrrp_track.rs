@@ -37,6 +37,20 @@ fn r2() -> Instance {
     Instance::new(2, 100)
 }
 
+/// The instance lines tracking `chk`.
+const TRACK_CHK: &str = "  track_script {\n    chk\n  }\n";
+
+/// A `vrrp_script chk` (interval 1, with `opts` lines) that fails while the returned file
+/// `flag` (in the lab directory) exists.
+fn chk_script(lab: &Lab, flag: &str, opts: &str) -> (std::path::PathBuf, String) {
+    let flag = lab.dir().join(flag);
+    let top = format!(
+        "vrrp_script chk {{\n  script \"/bin/sh -c '[ ! -e {} ]'\"\n  interval 1\n{opts}}}\n",
+        flag.display()
+    );
+    (flag, top)
+}
+
 /// `inst`'s config with `top` (tracking objects) before the instance and `extra` lines
 /// inside it; scripts run as root with script security on.
 fn config(inst: &Instance, top: &str, extra: &str) -> String {
@@ -149,12 +163,8 @@ fn failing_track_script_lowers_priority_and_the_vip_moves() {
     let Some(mut lab) = pair_lab(test, Wiring::Veth) else {
         return;
     };
-    let flag = lab.dir().join("chk-fail");
-    let top = format!(
-        "vrrp_script chk {{\n  script \"/bin/sh -c '[ ! -e {} ]'\"\n  interval 1\n  weight -60\n}}\n",
-        flag.display()
-    );
-    let (a, b) = start_pair(&mut lab, &top, "  track_script {\n    chk\n  }\n");
+    let (flag, top) = chk_script(&lab, "chk-fail", "  weight -60\n");
+    let (a, b) = start_pair(&mut lab, &top, TRACK_CHK);
     expect_log(&a, "VRRP_Script(chk) succeeded", SCRIPT_INTERVAL + MARGIN);
     std::fs::write(&flag, "").expect("flag");
     expect_log(
@@ -175,12 +185,8 @@ fn weight_zero_track_script_failure_means_fault() {
     let Some(mut lab) = pair_lab(test, Wiring::Veth) else {
         return;
     };
-    let flag = lab.dir().join("chk-fail");
-    let top = format!(
-        "vrrp_script chk {{\n  script \"/bin/sh -c '[ ! -e {} ]'\"\n  interval 1\n  fall 2\n}}\n",
-        flag.display()
-    );
-    let (a, b) = start_pair(&mut lab, &top, "  track_script {\n    chk\n  }\n");
+    let (flag, top) = chk_script(&lab, "chk-fail", "  fall 2\n");
+    let (a, b) = start_pair(&mut lab, &top, TRACK_CHK);
     std::fs::write(&flag, "").expect("flag");
     // fall 2: two failed runs before it counts.
     expect_state(&a, "FAULT", 2 * SCRIPT_INTERVAL + MARGIN);
@@ -321,11 +327,7 @@ fn sync_group_tracker_faults_every_member() {
     let Some(mut lab) = pair_lab(test, Wiring::Veth) else {
         return;
     };
-    let flag = lab.dir().join("grp-fail");
-    let top = format!(
-        "vrrp_script chk {{\n  script \"/bin/sh -c '[ ! -e {} ]'\"\n  interval 1\n}}\n",
-        flag.display()
-    );
+    let (flag, top) = chk_script(&lab, "grp-fail", "");
     let second = r1()
         .config()
         .split_once("vrrp_instance VI_1 {")
@@ -371,12 +373,8 @@ fn reload_keeps_a_failed_script_s_priority() {
     let Some(mut lab) = pair_lab(test, Wiring::Veth) else {
         return;
     };
-    let flag = lab.dir().join("chk-fail");
-    let top = format!(
-        "vrrp_script chk {{\n  script \"/bin/sh -c '[ ! -e {} ]'\"\n  interval 1\n  weight -60\n}}\n",
-        flag.display()
-    );
-    let (a, b) = start_pair(&mut lab, &top, "  track_script {\n    chk\n  }\n");
+    let (flag, top) = chk_script(&lab, "chk-fail", "  weight -60\n");
+    let (a, b) = start_pair(&mut lab, &top, TRACK_CHK);
     std::fs::write(&flag, "").expect("flag");
     expect_priority(&a, 150, 90, SCRIPT_INTERVAL + MARGIN);
     r2_takes_over(&a, &b);
@@ -405,7 +403,7 @@ fn script_overrunning_its_timeout_counts_as_failed() {
          interval 2\n  timeout 1\n  weight -60\n}}\n",
         flag.display()
     );
-    let (a, b) = start_pair(&mut lab, &top, "  track_script {\n    chk\n  }\n");
+    let (a, b) = start_pair(&mut lab, &top, TRACK_CHK);
     std::fs::write(&flag, "").expect("flag");
     // Next run within an interval, killed a timeout later.
     expect_log(
@@ -430,12 +428,7 @@ fn init_fail_starts_low_until_rise_successes() {
                init_fail\n}\n";
     let bin = ours();
     let b = Router::start(&mut lab, "r2", &bin, &r2().config());
-    let a = Router::start(
-        &mut lab,
-        "r1",
-        &bin,
-        &config(&r1(), top, "  track_script {\n    chk\n  }\n"),
-    );
+    let a = Router::start(&mut lab, "r1", &bin, &config(&r1(), top, TRACK_CHK));
     expect_priority(&a, 150, 90, MARGIN);
     expect_master(&b, &[&a], r1().vip(), r2().master_down() + MARGIN);
     // Three successes: the first run at start, then two intervals.
@@ -503,12 +496,8 @@ fn reload_during_a_script_fault_and_recovery_still_clears_it() {
     let Some(mut lab) = pair_lab(test, Wiring::Veth) else {
         return;
     };
-    let flag = lab.dir().join("chk-fail");
-    let top = format!(
-        "vrrp_script chk {{\n  script \"/bin/sh -c '[ ! -e {} ]'\"\n  interval 1\n}}\n",
-        flag.display()
-    );
-    let (a, b) = start_pair(&mut lab, &top, "  track_script {\n    chk\n  }\n");
+    let (flag, top) = chk_script(&lab, "chk-fail", "");
+    let (a, b) = start_pair(&mut lab, &top, TRACK_CHK);
     std::fs::write(&flag, "").expect("flag");
     expect_state(&a, "FAULT", SCRIPT_INTERVAL + MARGIN);
     r2_takes_over(&a, &b);
