@@ -72,6 +72,25 @@ fn spawn(cmd: &mut Command) -> Server {
     Server(child)
 }
 
+/// python3's http.server serving `dir` on a free loopback port, once it listens.
+fn http_server(dir: &Path) -> (Server, SocketAddr) {
+    let port = free_port();
+    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+    let srv = spawn(
+        Command::new("python3")
+            .args([
+                "-m",
+                "http.server",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+            ])
+            .current_dir(dir),
+    );
+    wait_listening(addr);
+    (srv, addr)
+}
+
 fn wait_listening(addr: SocketAddr) {
     let end = Instant::now() + DEADLINE;
     while TcpStream::connect(addr).is_err() {
@@ -141,20 +160,7 @@ fn http_get_against_python_http_server() {
     }
     let dir = scratch("http");
     let page = site(&dir);
-    let port = free_port();
-    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-    let _srv = spawn(
-        Command::new("python3")
-            .args([
-                "-m",
-                "http.server",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-            ])
-            .current_dir(&dir),
-    );
-    wait_listening(addr);
+    let (_srv, addr) = http_server(&dir);
     let good = md5sum(&page);
     let mut d = HttpDialog::new(&http_check("/page.html", Some(good), &[]), addr, None).unwrap();
     assert_eq!(drive(addr, &mut d), Verdict::Up);
@@ -268,20 +274,7 @@ mod tls {
             return;
         }
         let dir = scratch("plain");
-        let port = free_port();
-        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-        let _srv = spawn(
-            Command::new("python3")
-                .args([
-                    "-m",
-                    "http.server",
-                    &port.to_string(),
-                    "--bind",
-                    "127.0.0.1",
-                ])
-                .current_dir(&dir),
-        );
-        wait_listening(addr);
+        let (_srv, addr) = http_server(&dir);
         let mut d = tls(&http_check("/", None, &[]), addr, None);
         assert_eq!(drive(addr, &mut d), Verdict::Down(HANDSHAKE_ERROR));
     }

@@ -6,10 +6,10 @@
 
 mod lab;
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
-use lab::{require_root, wait_until, Lab, Spawned};
+use lab::daemon::{checker_lab, notes, read, script, start_checker as start, Tail};
+use lab::{wait_until, Lab, Spawned};
 
 /// A TCP server (accepts and closes) or a UDP server answering every datagram with `reply`.
 const SERVER_PY: &str = r#"
@@ -31,95 +31,6 @@ else:
         d, a = s.recvfrom(2048); s.sendto(reply, a)
 "#;
 
-/// The log lines of a process with the time each was first seen (the console log only has
-/// whole seconds).
-struct Tail {
-    seen: Vec<(Instant, String)>,
-    read: usize,
-}
-
-impl Tail {
-    fn new() -> Tail {
-        Tail {
-            seen: Vec::new(),
-            read: 0,
-        }
-    }
-
-    fn poll(&mut self, p: &Spawned) {
-        let text = p.log();
-        let done = text[self.read.min(text.len())..]
-            .rfind('\n')
-            .map(|i| self.read + i + 1);
-        let Some(end) = done else { return };
-        let now = Instant::now();
-        for line in text[self.read..end].lines() {
-            self.seen.push((now, line.to_string()));
-        }
-        self.read = end;
-    }
-
-    /// Waits up to `t` for a line containing `what`; returns when it was seen.
-    fn wait(&mut self, p: &Spawned, what: &str, t: Duration) -> Instant {
-        self.wait_after(p, what, None, t)
-    }
-
-    /// As [`Tail::wait`], for a line first seen at or after `from`.
-    fn wait_after(
-        &mut self,
-        p: &Spawned,
-        what: &str,
-        from: Option<Instant>,
-        t: Duration,
-    ) -> Instant {
-        let mut at = None;
-        wait_until(t, || {
-            self.poll(p);
-            at = self
-                .seen
-                .iter()
-                .find(|(when, l)| from.is_none_or(|f| *when >= f) && l.contains(what))
-                .map(|x| x.0);
-            at.is_some()
-        });
-        at.unwrap_or_else(|| panic!("no line with {what:?} within {t:?}; log:\n{}", p.log()))
-    }
-
-    /// The times of the lines containing `what` seen after `from`.
-    fn times(&self, what: &str, from: Instant) -> Vec<Instant> {
-        self.seen
-            .iter()
-            .filter(|(t, l)| *t >= from && l.contains(what))
-            .map(|x| x.0)
-            .collect()
-    }
-}
-
-fn start(lab: &mut Lab, conf: &str) -> Spawned {
-    let dir = lab.dir().to_path_buf();
-    let c = lab.write_file("keepalived.conf", conf);
-    let pid = |n: &str| dir.join(n).display().to_string();
-    lab.spawn(
-        "ck",
-        &[
-            &lab::check::ours(),
-            "-n",
-            "-l",
-            "-D",
-            "-C",
-            "--without-ipvs",
-            "-f",
-            &c.display().to_string(),
-            "-p",
-            &pid("k.pid"),
-            "-r",
-            &pid("v.pid"),
-            "-c",
-            &pid("c.pid"),
-        ],
-    )
-}
-
 fn server(lab: &mut Lab, args: &[&str]) -> Spawned {
     let py = lab.write_file("server.py", SERVER_PY);
     let mut cmd = vec!["/usr/bin/python3", "-u"];
@@ -136,24 +47,7 @@ fn server(lab: &mut Lab, args: &[&str]) -> Spawned {
 }
 
 fn setup(test: &str) -> Option<Lab> {
-    if !require_root(test) || !lab::require_program(test, "/usr/bin/python3") {
-        return None;
-    }
-    let mut lab = Lab::new(test);
-    lab.ns("ck");
-    Some(lab)
-}
-
-fn script(lab: &Lab, name: &str, body: &str) -> String {
-    let p = lab.write_file(name, &format!("#!/bin/sh\n{body}\n"));
-    let mut perm = std::fs::metadata(&p).expect("stat").permissions();
-    std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o755);
-    std::fs::set_permissions(&p, perm).expect("chmod");
-    p.display().to_string()
-}
-
-fn read(p: &Path) -> String {
-    std::fs::read_to_string(p).unwrap_or_default()
+    checker_lab(test, &["/usr/bin/python3"])
 }
 
 const RS: &str = "[127.0.0.1]:tcp:18080";
@@ -163,13 +57,7 @@ fn tcp_check_goes_down_after_its_retries_and_comes_back() {
     let Some(mut lab) = setup("tcp_check_goes_down_after_its_retries_and_comes_back") else {
         return;
     };
-    let notes = lab.dir().join("notes");
-    let up = script(&lab, "up.sh", &format!("echo up >> {}", notes.display()));
-    let down = script(
-        &lab,
-        "down.sh",
-        &format!("echo down >> {}", notes.display()),
-    );
+    let (notes, up, down) = notes(&lab);
     // delay_loop and delay_before_retry differ so the spacing says which one was used.
     let conf = format!(
         "global_defs {{\n checker_log_all_failures\n}}\n\
@@ -199,26 +87,23 @@ fn tcp_check_goes_down_after_its_retries_and_comes_back() {
         Duration::from_secs(1),
     );
     // retry 2: three failed checks, the last two delay_before_retry after the one before.
-    let fails = tail.times(&format!("TCP connection to {RS} failed."), killed);
-    assert_eq!(fails.len(), 3, "failures logged: {fails:?}\n{}", k.log());
-    for w in fails.windows(2) {
-        let gap = w[1] - w[0];
-        assert!(
-            gap >= Duration::from_millis(450) && gap < Duration::from_millis(900),
-            "retries {gap:?} apart, want delay_before_retry 0.5 s\n{}",
-            k.log()
-        );
-    }
+    tail.assert_spaced(
+        &k,
+        &format!("TCP connection to {RS} failed."),
+        killed,
+        3,
+        Duration::from_millis(500),
+    );
     assert!(gone - killed < Duration::from_secs(2) + Duration::from_millis(1500));
     assert!(wait_until(Duration::from_secs(2), || read(&notes) == "down\n"));
 
     srv = server(&mut lab, &["tcp", "18080"]);
     let back = Instant::now();
     // While down, TCP_CHECK alternates delay_before_retry and delay_loop: up within one of each.
-    let up_at = tail.wait_after(
+    let up_at = tail.wait_since(
         &k,
         &format!("TCP connection to {RS} success."),
-        Some(back),
+        back,
         Duration::from_secs(4),
     );
     assert!(
@@ -226,10 +111,10 @@ fn tcp_check_goes_down_after_its_retries_and_comes_back() {
         "{:?}",
         up_at - back
     );
-    tail.wait_after(
+    tail.wait_since(
         &k,
         &format!("Adding service {RS} to VS"),
-        Some(back),
+        back,
         Duration::from_secs(1),
     );
     assert!(wait_until(Duration::from_secs(2), || read(&notes) == "down\nup\n"));
@@ -241,13 +126,7 @@ fn alpha_starts_down_and_omega_notifies_at_stop() {
     let Some(mut lab) = setup("alpha_starts_down_and_omega_notifies_at_stop") else {
         return;
     };
-    let notes = lab.dir().join("notes");
-    let up = script(&lab, "up.sh", &format!("echo up >> {}", notes.display()));
-    let down = script(
-        &lab,
-        "down.sh",
-        &format!("echo down >> {}", notes.display()),
-    );
+    let (notes, up, down) = notes(&lab);
     let conf = format!(
         "virtual_server 127.0.0.1 80 {{\n protocol TCP\n delay_loop 1\n alpha\n omega\n\
          real_server 127.0.0.1 18080 {{\n notify_up {up}\n notify_down {down}\n\
@@ -313,18 +192,18 @@ fn misc_check_reads_exit_codes_and_dynamic_weights() {
     tail.wait(&k, &format!("{who} succeeded."), Duration::from_secs(4));
     std::fs::write(&code, "1").expect("write");
     let t0 = Instant::now();
-    let down = tail.wait_after(
+    let down = tail.wait_since(
         &k,
         &format!("{who} failed after 1 retry (exited with status 1)."),
-        Some(t0),
+        t0,
         Duration::from_secs(4),
     );
     // One regular run fails, then one retry 0.5 s later: at most a delay_loop and a bit.
     assert!(down - t0 < Duration::from_millis(2200), "{:?}", down - t0);
-    tail.wait_after(
+    tail.wait_since(
         &k,
         &format!("Removing service {RS}"),
-        Some(t0),
+        t0,
         Duration::from_secs(1),
     );
     // misc_dynamic: 2..255 is up with weight code - 2.
@@ -340,22 +219,22 @@ fn misc_check_reads_exit_codes_and_dynamic_weights() {
     // A script overrunning misc_timeout fails like a bad exit code; the weight goes back.
     std::fs::write(&code, "sleep").expect("write");
     let since = Instant::now();
-    tail.wait_after(
+    tail.wait_since(
         &k,
         &format!("{who} timed out after 1 retry."),
-        Some(since),
+        since,
         Duration::from_secs(5),
     );
-    tail.wait_after(
+    tail.wait_since(
         &k,
         &format!("Removing service {RS}"),
-        Some(since),
+        since,
         Duration::from_secs(1),
     );
-    tail.wait_after(
+    tail.wait_since(
         &k,
         &format!("Changing weight from 5 to 3 for inactive service {RS}"),
-        Some(since),
+        since,
         Duration::from_secs(1),
     );
     drop(k);
@@ -459,12 +338,7 @@ fn a_reload_keeps_the_state_of_unchanged_checkers() {
     let Some(mut lab) = setup("a_reload_keeps_the_state_of_unchanged_checkers") else {
         return;
     };
-    let notes = lab.dir().join("notes");
-    let down = script(
-        &lab,
-        "down.sh",
-        &format!("echo down >> {}", notes.display()),
-    );
+    let (notes, _, down) = notes(&lab);
     let conf = format!(
         "virtual_server 127.0.0.1 80 {{\n protocol TCP\n delay_loop 1\n\
          real_server 127.0.0.1 18080 {{\n notify_down {down}\n\
@@ -487,13 +361,13 @@ fn a_reload_keeps_the_state_of_unchanged_checkers() {
     lab.write_file("keepalived.conf", &format!("# moved\n\n{conf}"));
     let since = Instant::now();
     k.signal(libc::SIGHUP);
-    tail.wait_after(&k, "Reload complete", Some(since), Duration::from_secs(4));
+    tail.wait_since(&k, "Reload complete", since, Duration::from_secs(4));
     // A down checker that fails again says nothing; the server coming back is news.
     let srv = server(&mut lab, &["tcp", "18080"]);
-    tail.wait_after(
+    tail.wait_since(
         &k,
         &format!("Adding service {RS}"),
-        Some(since),
+        since,
         Duration::from_secs(5),
     );
     assert!(tail.times("failed", since).is_empty(), "{}", k.log());
@@ -570,16 +444,16 @@ fn ha_suspend_runs_checkers_only_while_the_address_is_here() {
     assert!(!k.log().contains("failed"), "{}", k.log());
     lab.addr("ck", "lo", "10.9.9.9/32");
     let since = Instant::now();
-    tail.wait_after(
+    tail.wait_since(
         &k,
         &format!("Activating healthchecker for {rs}"),
-        Some(since),
+        since,
         Duration::from_secs(3),
     );
-    tail.wait_after(
+    tail.wait_since(
         &k,
         "TCP_CHECK on service [127.0.0.1]:tcp:18080 failed.",
-        Some(since),
+        since,
         Duration::from_secs(1),
     );
 }

@@ -10,114 +10,8 @@ mod lab;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use lab::{require_root, wait_until, Lab, Spawned};
-
-/// The log lines of a process with the time each was first seen (the console log only has
-/// whole seconds).
-struct Tail {
-    seen: Vec<(Instant, String)>,
-    read: usize,
-}
-
-impl Tail {
-    fn new() -> Tail {
-        Tail {
-            seen: Vec::new(),
-            read: 0,
-        }
-    }
-
-    fn poll(&mut self, p: &Spawned) {
-        let text = p.log();
-        let done = text[self.read.min(text.len())..]
-            .rfind('\n')
-            .map(|i| self.read + i + 1);
-        let Some(end) = done else { return };
-        let now = Instant::now();
-        for line in text[self.read..end].lines() {
-            self.seen.push((now, line.to_string()));
-        }
-        self.read = end;
-    }
-
-    /// Waits up to `t` for a line containing `what` first seen at or after `from`.
-    fn wait(&mut self, p: &Spawned, what: &str, from: Instant, t: Duration) -> Instant {
-        let mut at = None;
-        wait_until(t, || {
-            self.poll(p);
-            at = self
-                .seen
-                .iter()
-                .find(|(when, l)| *when >= from && l.contains(what))
-                .map(|x| x.0);
-            at.is_some()
-        });
-        at.unwrap_or_else(|| panic!("no line with {what:?} within {t:?}; log:\n{}", p.log()))
-    }
-
-    /// The times of the lines containing `what` seen after `from`.
-    fn times(&self, what: &str, from: Instant) -> Vec<Instant> {
-        self.seen
-            .iter()
-            .filter(|(t, l)| *t >= from && l.contains(what))
-            .map(|x| x.0)
-            .collect()
-    }
-}
-
-fn start(lab: &mut Lab, conf: &str) -> Spawned {
-    let dir = lab.dir().to_path_buf();
-    let c = lab.write_file("keepalived.conf", conf);
-    let pid = |n: &str| dir.join(n).display().to_string();
-    lab.spawn(
-        "ck",
-        &[
-            &lab::check::ours(),
-            "-n",
-            "-l",
-            "-D",
-            "-C",
-            "--without-ipvs",
-            "-f",
-            &c.display().to_string(),
-            "-p",
-            &pid("k.pid"),
-            "-r",
-            &pid("v.pid"),
-            "-c",
-            &pid("c.pid"),
-        ],
-    )
-}
-
-fn setup(test: &str, programs: &[&str]) -> Option<Lab> {
-    if !require_root(test) || !programs.iter().all(|p| lab::require_program(test, p)) {
-        return None;
-    }
-    let mut lab = Lab::new(test);
-    lab.ns("ck");
-    Some(lab)
-}
-
-fn script(lab: &Lab, name: &str, body: &str) -> String {
-    let p = lab.write_file(name, &format!("#!/bin/sh\n{body}\n"));
-    let mut perm = std::fs::metadata(&p).expect("stat").permissions();
-    std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o755);
-    std::fs::set_permissions(&p, perm).expect("chmod");
-    p.display().to_string()
-}
-
-fn read(p: &Path) -> String {
-    std::fs::read_to_string(p).unwrap_or_default()
-}
-
-/// notify_up / notify_down scripts appending "up" / "down" to the returned file.
-fn notes(lab: &Lab) -> (std::path::PathBuf, String, String) {
-    let notes = lab.dir().join("notes");
-    let up = script(lab, "up.sh", &format!("echo up >> {}", notes.display()));
-    let down = script(lab, "down.sh", &format!("echo down >> {}", notes.display()));
-    (notes, up, down)
-}
+use lab::daemon::{checker_lab as setup, notes, read, start_checker as start, Tail};
+use lab::{wait_until, Lab, Spawned};
 
 /// Starts `cmd` in the lab namespace and waits until something accepts on `port`.
 fn server(lab: &mut Lab, cmd: &[&str], port: u16) -> Spawned {
@@ -204,7 +98,7 @@ fn http_get_walks_its_urls_goes_down_after_its_retries_and_sees_a_changed_page()
     let mut tail = Tail::new();
     // One url per run: 1 s to the first, a delay_loop to the second.
     let ok_line = format!("Remote Web server {WEB} succeed on service.");
-    tail.wait(&k, &ok_line, t0, Duration::from_secs(5));
+    tail.wait_since(&k, &ok_line, t0, Duration::from_secs(5));
     let log = srv.log();
     assert!(
         log.contains("GET /a.html HTTP/1.0\" 200") && log.contains("GET /b.html HTTP/1.0\" 200"),
@@ -214,18 +108,15 @@ fn http_get_walks_its_urls_goes_down_after_its_retries_and_sees_a_changed_page()
     srv.signal(libc::SIGKILL);
     let killed = Instant::now();
     let down_line = format!("HTTP_CHECK on service {WEB} failed after 2 retries.");
-    let gone = tail.wait(&k, &down_line, killed, Duration::from_secs(5));
+    let gone = tail.wait_since(&k, &down_line, killed, Duration::from_secs(5));
     // retry 2: three failed fetches, the last two delay_before_retry after the one before.
-    let fails = tail.times(&format!("Error connecting server {WEB}."), killed);
-    assert_eq!(fails.len(), 3, "failures logged: {fails:?}\n{}", k.log());
-    for w in fails.windows(2) {
-        let gap = w[1] - w[0];
-        assert!(
-            gap >= Duration::from_millis(450) && gap < Duration::from_millis(900),
-            "retries {gap:?} apart, want delay_before_retry 0.5 s\n{}",
-            k.log()
-        );
-    }
+    tail.assert_spaced(
+        &k,
+        &format!("Error connecting server {WEB}."),
+        killed,
+        3,
+        Duration::from_millis(500),
+    );
     assert!(gone - killed < Duration::from_millis(1000 + 1000 + 800));
     assert!(wait_until(Duration::from_secs(2), || read(&notes) == "down\n"));
 
@@ -233,7 +124,7 @@ fn http_get_walks_its_urls_goes_down_after_its_retries_and_sees_a_changed_page()
     let back = Instant::now();
     // The failed url is polled every delay_loop; once it passes, both urls are fetched again
     // in turn before the checker is up.
-    let up_at = tail.wait(&k, &ok_line, back, Duration::from_secs(5));
+    let up_at = tail.wait_since(&k, &ok_line, back, Duration::from_secs(5));
     for line in [
         format!("HTTP status code success to {WEB} url(/a.html)"),
         format!("MD5 digest success to {WEB} url(/b.html)"),
@@ -249,13 +140,13 @@ fn http_get_walks_its_urls_goes_down_after_its_retries_and_sees_a_changed_page()
 
     std::fs::write(www.join("b.html"), "page b, changed\n").expect("rewrite b");
     let changed = Instant::now();
-    tail.wait(
+    tail.wait_since(
         &k,
         &format!("MD5 digest error to server {WEB}."),
         changed,
         Duration::from_secs(4),
     );
-    tail.wait(&k, &down_line, changed, Duration::from_secs(4));
+    tail.wait_since(&k, &down_line, changed, Duration::from_secs(4));
     assert!(wait_until(Duration::from_secs(2), || read(&notes)
         == "down\nup\ndown\n"));
     drop(srv);
@@ -268,13 +159,16 @@ s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8)
 while True:
     c, a = s.accept(); f = c.makefile("rb")
-    c.sendall(b"220-mail.test ESMTP Postfix\r\n220 mail.test ready\r\n")
-    for line in f:
-        print("got", line.strip().decode(), flush=True)
-        if line.upper().startswith(b"HELO"):
-            c.sendall(b"250 mail.test\r\n")
-        elif line.upper().startswith(b"QUIT"):
-            c.sendall(b"221 2.0.0 Bye\r\n"); break
+    try:
+        c.sendall(b"220-mail.test ESMTP Postfix\r\n220 mail.test ready\r\n")
+        for line in f:
+            print("got", line.strip().decode(), flush=True)
+            if line.upper().startswith(b"HELO"):
+                c.sendall(b"250 mail.test\r\n")
+            elif line.upper().startswith(b"QUIT"):
+                c.sendall(b"221 2.0.0 Bye\r\n"); break
+    except OSError:
+        pass  # the readiness probe hangs up at once; serve the next one
     c.close()
 "#;
 
@@ -299,7 +193,7 @@ fn smtp_check_says_helo_to_each_host_and_needs_them_all() {
     let k = start(&mut lab, conf);
     let mut tail = Tail::new();
     // The first host answers, the second is not there: the check fails on it.
-    tail.wait(
+    tail.wait_since(
         &k,
         "SMTP_CHECK Error connecting to server [127.0.0.1]:18026",
         t0,
@@ -308,7 +202,7 @@ fn smtp_check_says_helo_to_each_host_and_needs_them_all() {
     assert!(first.log().contains("got HELO lab.test"), "{}", first.log());
     let second = server(&mut lab, &["/usr/bin/python3", "-u", &py, "18026"], 18026);
     let back = Instant::now();
-    tail.wait(
+    tail.wait_since(
         &k,
         "Remote SMTP server [127.0.0.1]:tcp:18025 succeed on service.",
         back,
@@ -321,7 +215,7 @@ fn smtp_check_says_helo_to_each_host_and_needs_them_all() {
     );
     first.signal(libc::SIGKILL);
     let killed = Instant::now();
-    tail.wait(
+    tail.wait_since(
         &k,
         "SMTP_CHECK Error connecting to server [127.0.0.1]:18025",
         killed,
@@ -384,7 +278,7 @@ fn dns_check_asks_dnsmasq_and_notices_it_is_gone() {
     );
     drop(dns);
     let killed = Instant::now();
-    tail.wait(
+    tail.wait_since(
         &k,
         "DNS_CHECK ([127.0.0.1]:udp:18053) ",
         killed,
@@ -447,7 +341,7 @@ fn ssl_get_checks_openssl_s_server_and_fails_without_it() {
     let k = start(&mut lab, &conf);
     let mut tail = Tail::new();
     let rs = "[127.0.0.1]:tcp:18443";
-    tail.wait(
+    tail.wait_since(
         &k,
         &format!("Remote Web server {rs} succeed on service."),
         t0,
@@ -455,7 +349,7 @@ fn ssl_get_checks_openssl_s_server_and_fails_without_it() {
     );
     drop(srv);
     let killed = Instant::now();
-    tail.wait(
+    tail.wait_since(
         &k,
         &format!("HTTP_CHECK on service {rs} failed."),
         killed,

@@ -22,19 +22,45 @@ fn ready(test: &str) -> bool {
     lab::require_root(test) && lab::require_program(test, &ours())
 }
 
-/// r1 and r2 on one link (`eth0`, 10.7.0.0/24).
-fn one_link(test: &str) -> Lab {
+/// r1 and r2 on one link (`eth0`, 10.7.0.0/24), or None (SKIPPED) without root.
+fn one_link(test: &str) -> Option<Lab> {
+    if !ready(test) {
+        return None;
+    }
     let mut lab = Lab::new(test);
     lab.veth(("r1", "eth0"), ("r2", "eth0"));
     lab.addr("r1", "eth0", "10.7.0.1/24");
     lab.addr("r2", "eth0", "10.7.0.2/24");
-    lab
+    Some(lab)
 }
 
 fn script(lab: &Lab, name: &str, body: &str, mode: u32) -> String {
     let p = lab.write_file(name, &format!("#!/bin/sh\n{body}\n"));
     std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).expect("chmod");
     p.to_string_lossy().into_owned()
+}
+
+/// A notify script appending its arguments, one call a line, to `out`.
+fn arg_logger(lab: &Lab, name: &str, out: &Path) -> String {
+    script(
+        lab,
+        name,
+        &format!("echo \"$*\" >> {}", out.display()),
+        0o755,
+    )
+}
+
+/// A vrrp_notify_fifo_script copying each FIFO line to `out`.
+fn fifo_reader(lab: &Lab, out: &Path) -> String {
+    script(
+        lab,
+        "reader.sh",
+        &format!(
+            "while IFS= read -r l; do echo \"$l\" >> {}; done < \"$1\"",
+            out.display()
+        ),
+        0o755,
+    )
 }
 
 fn lines(p: &Path) -> Vec<String> {
@@ -77,28 +103,14 @@ fn strs(v: &[&str]) -> Vec<String> {
 #[test]
 fn notify_scripts_and_fifo_see_each_state_in_order() {
     let test = "notify_scripts_and_fifo_see_each_state_in_order";
-    if !ready(test) {
+    let Some(mut lab) = one_link(test) else {
         return;
-    }
-    let mut lab = one_link(test);
+    };
     let dir = lab.dir().to_path_buf();
     let script_out = dir.join("script.out");
     let fifo_out = dir.join("fifo.out");
-    let log_sh = script(
-        &lab,
-        "log.sh",
-        &format!("echo \"$*\" >> {}", script_out.display()),
-        0o755,
-    );
-    let reader = script(
-        &lab,
-        "reader.sh",
-        &format!(
-            "while IFS= read -r l; do echo \"$l\" >> {}; done < \"$1\"",
-            fifo_out.display()
-        ),
-        0o755,
-    );
+    let log_sh = arg_logger(&lab, "log.sh", &script_out);
+    let reader = fifo_reader(&lab, &fifo_out);
     let fifo = dir.join("notify.fifo");
     let conf = format!(
         "global_defs {{\n  enable_script_security\n  script_user root\n  \
@@ -171,10 +183,9 @@ fn notify_scripts_and_fifo_see_each_state_in_order() {
 #[test]
 fn script_security_refuses_a_world_writable_script() {
     let test = "script_security_refuses_a_world_writable_script";
-    if !ready(test) {
+    let Some(mut lab) = one_link(test) else {
         return;
-    }
-    let mut lab = one_link(test);
+    };
     let dir = lab.dir().to_path_buf();
     let conf = |host: u8, security: bool| {
         let out = |what: &str| dir.join(format!("r{host}-{what}.out"));
@@ -256,17 +267,11 @@ fn lab_file(lab: &Lab, prefix: &str, suffix: &str) -> std::path::PathBuf {
 #[test]
 fn reload_reports_removed_instances_as_deleted() {
     let test = "reload_reports_removed_instances_as_deleted";
-    if !ready(test) {
+    let Some(mut lab) = one_link(test) else {
         return;
-    }
-    let mut lab = one_link(test);
+    };
     let out = lab.dir().join("script.out");
-    let log_sh = script(
-        &lab,
-        "log.sh",
-        &format!("echo \"$*\" >> {}", out.display()),
-        0o755,
-    );
+    let log_sh = arg_logger(&lab, "log.sh", &out);
     let inst = |n: u8, extra: &str| {
         format!(
             "vrrp_instance VI_{n} {{\n  interface eth0\n  virtual_router_id 5{n}\n  priority 100\n  \
@@ -318,28 +323,14 @@ fn reload_reports_removed_instances_as_deleted() {
 #[test]
 fn master_hearing_a_lower_priority_advert_notifies() {
     let test = "master_hearing_a_lower_priority_advert_notifies";
-    if !ready(test) {
+    let Some(mut lab) = one_link(test) else {
         return;
-    }
-    let mut lab = one_link(test);
+    };
     let dir = lab.dir().to_path_buf();
     let fifo_out = dir.join("fifo.out");
     let lower_out = dir.join("lower.out");
-    let reader = script(
-        &lab,
-        "reader.sh",
-        &format!(
-            "while IFS= read -r l; do echo \"$l\" >> {}; done < \"$1\"",
-            fifo_out.display()
-        ),
-        0o755,
-    );
-    let lower = script(
-        &lab,
-        "lower.sh",
-        &format!("echo \"$*\" >> {}", lower_out.display()),
-        0o755,
-    );
+    let reader = fifo_reader(&lab, &fifo_out);
+    let lower = arg_logger(&lab, "lower.sh", &lower_out);
     let conf = |prio: u8, src: &str, peer: &str, extra: &str| {
         format!(
             "global_defs {{\n  enable_script_security\n  script_user root\n{extra}}}\n\

@@ -16,6 +16,11 @@ fn ready(test: &str) -> bool {
     lab::require_root(test) && lab::require_program(test, &ours())
 }
 
+/// A two-router lab, or None (SKIPPED) without root or the binary.
+fn pair_lab(test: &str, wiring: Wiring) -> Option<Lab> {
+    ready(test).then(|| routers_lab(test, 2, wiring))
+}
+
 /// Netlink requests are acked before the daemon goes on, so what follows a state change shows
 /// up within a moment; this only covers scheduling on a busy machine.
 const SETTLE: Duration = Duration::from_secs(2);
@@ -95,10 +100,9 @@ fn expect(lab: &mut Lab, what: &str, mut cond: impl FnMut(&mut Lab) -> bool, r: 
 #[test]
 fn routes_and_rules_follow_the_master_statics_stay_until_stop() {
     let test = "routes_and_rules_follow_the_master_statics_stay_until_stop";
-    if !ready(test) {
+    let Some(mut lab) = pair_lab(test, Wiring::Veth) else {
         return;
-    }
-    let mut lab = routers_lab(test, 2, Wiring::Veth);
+    };
     let high = Instance::new(1, 200);
     let low = Instance::new(2, 100);
     let bin = ours();
@@ -180,10 +184,9 @@ fn routes_and_rules_follow_the_master_statics_stay_until_stop() {
 #[test]
 fn dont_release_vrrp_keeps_vips_and_virtual_routes() {
     let test = "dont_release_vrrp_keeps_vips_and_virtual_routes";
-    if !ready(test) {
+    let Some(mut lab) = pair_lab(test, Wiring::Veth) else {
         return;
-    }
-    let mut lab = routers_lab(test, 2, Wiring::Veth);
+    };
     let only = Instance::new(1, 200);
     let mut r1 = Router::start_with(&mut lab, "r1", &ours(), &config(&only), &["-V"]);
     expect_master(&r1, &[], only.vip(), only.master_down() + MARGIN);
@@ -328,10 +331,9 @@ static_rules {\n\
 #[test]
 fn reload_keeps_vmac_and_master_and_applies_route_changes() {
     let test = "reload_keeps_vmac_and_master_and_applies_route_changes";
-    if !ready(test) {
+    let Some(mut lab) = pair_lab(test, Wiring::Veth) else {
         return;
-    }
-    let mut lab = routers_lab(test, 2, Wiring::Veth);
+    };
     let inst = Instance::new(1, 200);
     let with = |vroute: &str, sroute: &str| {
         inst.config()
@@ -441,10 +443,9 @@ fn reload_keeps_vmac_and_master_and_applies_route_changes() {
 #[test]
 fn stopped_backup_leaves_addresses_it_did_not_set_even_with_release_vips() {
     let test = "stopped_backup_leaves_addresses_it_did_not_set_even_with_release_vips";
-    if !ready(test) {
+    let Some(mut lab) = pair_lab(test, Wiring::Veth) else {
         return;
-    }
-    let mut lab = routers_lab(test, 2, Wiring::Veth);
+    };
     let high = Instance::new(1, 200);
     let low = Instance::new(2, 100);
     let bin = ours();
@@ -474,10 +475,9 @@ fn stopped_backup_leaves_addresses_it_did_not_set_even_with_release_vips() {
 #[test]
 fn deleted_tracked_route_makes_the_master_start_over() {
     let test = "deleted_tracked_route_makes_the_master_start_over";
-    if !ready(test) {
+    let Some(mut lab) = pair_lab(test, Wiring::Veth) else {
         return;
-    }
-    let mut lab = routers_lab(test, 2, Wiring::Veth);
+    };
     let inst = Instance::new(1, 200);
     let r1 = Router::start(&mut lab, "r1", &ours(), &config(&inst));
     expect_master(&r1, &[], inst.vip(), inst.master_down() + MARGIN);

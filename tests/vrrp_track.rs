@@ -24,12 +24,31 @@ fn ready(test: &str) -> bool {
     lab::require_root(test) && lab::require_program(test, &ours())
 }
 
+/// A two-router lab, or None (SKIPPED) without root or the binary.
+fn pair_lab(test: &str, wiring: Wiring) -> Option<Lab> {
+    ready(test).then(|| routers_lab(test, 2, wiring))
+}
+
 fn r1() -> Instance {
     Instance::new(1, 150)
 }
 
 fn r2() -> Instance {
     Instance::new(2, 100)
+}
+
+/// The instance lines tracking `chk`.
+const TRACK_CHK: &str = "  track_script {\n    chk\n  }\n";
+
+/// A `vrrp_script chk` (interval 1, with `opts` lines) that fails while the returned file
+/// `flag` (in the lab directory) exists.
+fn chk_script(lab: &Lab, flag: &str, opts: &str) -> (std::path::PathBuf, String) {
+    let flag = lab.dir().join(flag);
+    let top = format!(
+        "vrrp_script chk {{\n  script \"/bin/sh -c '[ ! -e {} ]'\"\n  interval 1\n{opts}}}\n",
+        flag.display()
+    );
+    (flag, top)
 }
 
 /// `inst`'s config with `top` (tracking objects) before the instance and `extra` lines
@@ -78,6 +97,15 @@ fn expect_log(r: &Router, line: &str, timeout: Duration) {
     }
 }
 
+#[track_caller]
+fn expect_priority(r: &Router, from: u8, to: u8, timeout: Duration) {
+    expect_log(
+        r,
+        &format!("(VI_1) Changing effective priority from {from} to {to}"),
+        timeout,
+    );
+}
+
 /// Asks `r` for its data file (SIGUSR1) and waits until it shows `line`.
 #[track_caller]
 fn expect_data(r: &Router, line: &str) {
@@ -117,19 +145,26 @@ fn takeover() -> Duration {
     r2().master_down() + MARGIN
 }
 
+/// r1 lowered itself or went to FAULT: r2 takes the VIP.
+#[track_caller]
+fn r2_takes_over(a: &Router, b: &Router) {
+    expect_master(b, &[a], r1().vip(), takeover());
+}
+
+/// r1 is back to full priority `after` the tracked object recovered: it takes the VIP back.
+#[track_caller]
+fn r1_takes_back(a: &Router, b: &Router, after: Duration) {
+    expect_master(a, &[b], r1().vip(), after + r1().master_down() + MARGIN);
+}
+
 #[test]
 fn failing_track_script_lowers_priority_and_the_vip_moves() {
     let test = "failing_track_script_lowers_priority_and_the_vip_moves";
-    if !ready(test) {
+    let Some(mut lab) = pair_lab(test, Wiring::Veth) else {
         return;
-    }
-    let mut lab = routers_lab(test, 2, Wiring::Veth);
-    let flag = lab.dir().join("chk-fail");
-    let top = format!(
-        "vrrp_script chk {{\n  script \"/bin/sh -c '[ ! -e {} ]'\"\n  interval 1\n  weight -60\n}}\n",
-        flag.display()
-    );
-    let (a, b) = start_pair(&mut lab, &top, "  track_script {\n    chk\n  }\n");
+    };
+    let (flag, top) = chk_script(&lab, "chk-fail", "  weight -60\n");
+    let (a, b) = start_pair(&mut lab, &top, TRACK_CHK);
     expect_log(&a, "VRRP_Script(chk) succeeded", SCRIPT_INTERVAL + MARGIN);
     std::fs::write(&flag, "").expect("flag");
     expect_log(
@@ -137,72 +172,52 @@ fn failing_track_script_lowers_priority_and_the_vip_moves() {
         "VRRP_Script(chk) failed (exited with status 1)",
         SCRIPT_INTERVAL + MARGIN,
     );
-    expect_log(
-        &a,
-        "(VI_1) Changing effective priority from 150 to 90",
-        MARGIN,
-    );
-    expect_master(&b, &[&a], r1().vip(), takeover());
+    expect_priority(&a, 150, 90, MARGIN);
+    r2_takes_over(&a, &b);
     std::fs::remove_file(&flag).expect("rm flag");
-    expect_log(
-        &a,
-        "(VI_1) Changing effective priority from 90 to 150",
-        SCRIPT_INTERVAL + MARGIN,
-    );
-    expect_master(&a, &[&b], r1().vip(), r1().master_down() + MARGIN);
+    expect_priority(&a, 90, 150, SCRIPT_INTERVAL + MARGIN);
+    r1_takes_back(&a, &b, Duration::ZERO);
 }
 
 #[test]
 fn weight_zero_track_script_failure_means_fault() {
     let test = "weight_zero_track_script_failure_means_fault";
-    if !ready(test) {
+    let Some(mut lab) = pair_lab(test, Wiring::Veth) else {
         return;
-    }
-    let mut lab = routers_lab(test, 2, Wiring::Veth);
-    let flag = lab.dir().join("chk-fail");
-    let top = format!(
-        "vrrp_script chk {{\n  script \"/bin/sh -c '[ ! -e {} ]'\"\n  interval 1\n  fall 2\n}}\n",
-        flag.display()
-    );
-    let (a, b) = start_pair(&mut lab, &top, "  track_script {\n    chk\n  }\n");
+    };
+    let (flag, top) = chk_script(&lab, "chk-fail", "  fall 2\n");
+    let (a, b) = start_pair(&mut lab, &top, TRACK_CHK);
     std::fs::write(&flag, "").expect("flag");
     // fall 2: two failed runs before it counts.
     expect_state(&a, "FAULT", 2 * SCRIPT_INTERVAL + MARGIN);
     expect_log(&a, "VRRP_Script(chk) failed", MARGIN);
-    expect_master(&b, &[&a], r1().vip(), takeover());
+    r2_takes_over(&a, &b);
     std::fs::remove_file(&flag).expect("rm flag");
-    expect_master(
-        &a,
-        &[&b],
-        r1().vip(),
-        SCRIPT_INTERVAL + r1().master_down() + MARGIN,
-    );
+    r1_takes_back(&a, &b, SCRIPT_INTERVAL);
 }
 
 #[test]
 fn tracked_interface_down_means_fault_and_up_brings_it_back() {
     let test = "tracked_interface_down_means_fault_and_up_brings_it_back";
-    if !ready(test) {
+    let Some(mut lab) = pair_lab(test, Wiring::Veth) else {
         return;
-    }
-    let mut lab = routers_lab(test, 2, Wiring::Veth);
+    };
     lab.stub_link("r1", "uplink", "uplink-p");
     let (a, b) = start_pair(&mut lab, "", "  track_interface {\n    uplink\n  }\n");
     lab.down("r1", "uplink");
     // From the reflector: at once, not at the next advert.
     expect_state(&a, "FAULT", MARGIN);
-    expect_master(&b, &[&a], r1().vip(), takeover());
+    r2_takes_over(&a, &b);
     lab.up("r1", "uplink");
-    expect_master(&a, &[&b], r1().vip(), r1().master_down() + MARGIN);
+    r1_takes_back(&a, &b, Duration::ZERO);
 }
 
 #[test]
 fn weighted_tracked_interface_changes_priority() {
     let test = "weighted_tracked_interface_changes_priority";
-    if !ready(test) {
+    let Some(mut lab) = pair_lab(test, Wiring::Veth) else {
         return;
-    }
-    let mut lab = routers_lab(test, 2, Wiring::Veth);
+    };
     lab.stub_link("r1", "uplink", "uplink-p");
     let (a, b) = start_pair(
         &mut lab,
@@ -210,28 +225,19 @@ fn weighted_tracked_interface_changes_priority() {
         "  track_interface {\n    uplink weight -70\n  }\n",
     );
     lab.down("r1", "uplink");
-    expect_log(
-        &a,
-        "(VI_1) Changing effective priority from 150 to 80",
-        MARGIN,
-    );
-    expect_master(&b, &[&a], r1().vip(), takeover());
+    expect_priority(&a, 150, 80, MARGIN);
+    r2_takes_over(&a, &b);
     lab.up("r1", "uplink");
-    expect_log(
-        &a,
-        "(VI_1) Changing effective priority from 80 to 150",
-        MARGIN,
-    );
-    expect_master(&a, &[&b], r1().vip(), r1().master_down() + MARGIN);
+    expect_priority(&a, 80, 150, MARGIN);
+    r1_takes_back(&a, &b, Duration::ZERO);
 }
 
 #[test]
 fn track_file_number_times_weight_moves_the_vip() {
     let test = "track_file_number_times_weight_moves_the_vip";
-    if !ready(test) {
+    let Some(mut lab) = pair_lab(test, Wiring::Veth) else {
         return;
-    }
-    let mut lab = routers_lab(test, 2, Wiring::Veth);
+    };
     let file = lab.write_file("prio", "0\n");
     let top = format!(
         "track_file tf {{\n  file {}\n  weight 2\n}}\n",
@@ -241,27 +247,22 @@ fn track_file_number_times_weight_moves_the_vip() {
     // Replaced by rename, as tools write such files.
     let tmp = lab.write_file("prio.tmp", "-40\n");
     std::fs::rename(&tmp, &file).expect("rename");
-    expect_log(
-        &a,
-        "(VI_1) Changing effective priority from 150 to 70",
-        MARGIN,
-    );
+    expect_priority(&a, 150, 70, MARGIN);
     expect_data(&a, "Effective priority = 70");
-    expect_master(&b, &[&a], r1().vip(), takeover());
+    r2_takes_over(&a, &b);
     std::fs::write(&file, "-254").expect("write");
     expect_state(&a, "FAULT", MARGIN);
     std::fs::remove_file(&file).expect("rm");
     // A missing file reads as 0.
-    expect_master(&a, &[&b], r1().vip(), r1().master_down() + MARGIN);
+    r1_takes_back(&a, &b, Duration::ZERO);
 }
 
 #[test]
 fn tracked_process_gone_means_fault() {
     let test = "tracked_process_gone_means_fault";
-    if !ready(test) {
+    let Some(mut lab) = pair_lab(test, Wiring::Veth) else {
         return;
-    }
-    let mut lab = routers_lab(test, 2, Wiring::Veth);
+    };
     // keepalived 2.2.7 fails this one: its proc connector is refused outside the initial
     // network namespace ("Failed to set/clear process event listen - errno 111").
     // A process name no other test runs.
@@ -279,28 +280,22 @@ fn tracked_process_gone_means_fault() {
     let _ = proc_.wait_timeout(MARGIN);
     expect_state(&a, "FAULT", PROC_SCAN + MARGIN);
     expect_log(&a, "Quorum lost for tracked process daemon", MARGIN);
-    expect_master(&b, &[&a], r1().vip(), takeover());
+    r2_takes_over(&a, &b);
     let _again = lab.spawn("r1", &[&prog, "600"]);
     expect_log(
         &a,
         "Quorum gained for tracked process daemon",
         PROC_SCAN + MARGIN,
     );
-    expect_master(
-        &a,
-        &[&b],
-        r1().vip(),
-        PROC_SCAN + r1().master_down() + MARGIN,
-    );
+    r1_takes_back(&a, &b, PROC_SCAN);
 }
 
 #[test]
 fn track_src_ip_removed_means_fault() {
     let test = "track_src_ip_removed_means_fault";
-    if !ready(test) {
+    let Some(mut lab) = pair_lab(test, Wiring::Veth) else {
         return;
-    }
-    let mut lab = routers_lab(test, 2, Wiring::Veth);
+    };
     // The man page's behaviour. keepalived 2.2.7 itself only reacts when the source was the
     // interface's primary address and its last one (and then not in our runs): this test
     // fails with it.
@@ -308,18 +303,17 @@ fn track_src_ip_removed_means_fault() {
     let (a, b) = start_pair(&mut lab, "", "  mcast_src_ip 10.7.0.11\n  track_src_ip\n");
     lab.exec_ok("r1", &["ip", "addr", "del", "10.7.0.11/24", "dev", "eth0"]);
     expect_state(&a, "FAULT", MARGIN);
-    expect_master(&b, &[&a], r1().vip(), takeover());
+    r2_takes_over(&a, &b);
     lab.addr("r1", "eth0", "10.7.0.11/24");
-    expect_master(&a, &[&b], r1().vip(), r1().master_down() + MARGIN);
+    r1_takes_back(&a, &b, Duration::ZERO);
 }
 
 #[test]
 fn dont_track_primary_keeps_the_instance_out_of_fault() {
     let test = "dont_track_primary_keeps_the_instance_out_of_fault";
-    if !ready(test) {
+    let Some(mut lab) = pair_lab(test, Wiring::Switch) else {
         return;
-    }
-    let mut lab = routers_lab(test, 2, Wiring::Switch);
+    };
     let (a, _b) = start_pair(&mut lab, "", "  dont_track_primary\n");
     lab.down("r1", "eth0");
     // Without the option it would be FAULT at once; give it well past that.
@@ -330,15 +324,10 @@ fn dont_track_primary_keeps_the_instance_out_of_fault() {
 #[test]
 fn sync_group_tracker_faults_every_member() {
     let test = "sync_group_tracker_faults_every_member";
-    if !ready(test) {
+    let Some(mut lab) = pair_lab(test, Wiring::Veth) else {
         return;
-    }
-    let mut lab = routers_lab(test, 2, Wiring::Veth);
-    let flag = lab.dir().join("grp-fail");
-    let top = format!(
-        "vrrp_script chk {{\n  script \"/bin/sh -c '[ ! -e {} ]'\"\n  interval 1\n}}\n",
-        flag.display()
-    );
+    };
+    let (flag, top) = chk_script(&lab, "grp-fail", "");
     let second = r1()
         .config()
         .split_once("vrrp_instance VI_1 {")
@@ -375,29 +364,20 @@ fn sync_group_tracker_faults_every_member() {
         tail(&a.log())
     );
     assert!(count(&a, "VRRP_Script(chk) failed") >= 1);
-    expect_master(&b, &[&a], r1().vip(), takeover());
+    r2_takes_over(&a, &b);
 }
 
 #[test]
 fn reload_keeps_a_failed_script_s_priority() {
     let test = "reload_keeps_a_failed_script_s_priority";
-    if !ready(test) {
+    let Some(mut lab) = pair_lab(test, Wiring::Veth) else {
         return;
-    }
-    let mut lab = routers_lab(test, 2, Wiring::Veth);
-    let flag = lab.dir().join("chk-fail");
-    let top = format!(
-        "vrrp_script chk {{\n  script \"/bin/sh -c '[ ! -e {} ]'\"\n  interval 1\n  weight -60\n}}\n",
-        flag.display()
-    );
-    let (a, b) = start_pair(&mut lab, &top, "  track_script {\n    chk\n  }\n");
+    };
+    let (flag, top) = chk_script(&lab, "chk-fail", "  weight -60\n");
+    let (a, b) = start_pair(&mut lab, &top, TRACK_CHK);
     std::fs::write(&flag, "").expect("flag");
-    expect_log(
-        &a,
-        "Changing effective priority from 150 to 90",
-        SCRIPT_INTERVAL + MARGIN,
-    );
-    expect_master(&b, &[&a], r1().vip(), takeover());
+    expect_priority(&a, 150, 90, SCRIPT_INTERVAL + MARGIN);
+    r2_takes_over(&a, &b);
     // SAFETY: kill(2) has no memory effects; the lab owns the daemon.
     unsafe {
         libc::kill(a.main_pid(), libc::SIGHUP);
@@ -408,28 +388,22 @@ fn reload_keeps_a_failed_script_s_priority() {
     // keepalived logs the change from 150 to 90 again as it rebuilds; it never goes back up.
     assert_eq!(count(&a, "from 90 to 150"), 0, "{}", tail(&a.log()));
     std::fs::remove_file(&flag).expect("rm flag");
-    expect_master(
-        &a,
-        &[&b],
-        r1().vip(),
-        SCRIPT_INTERVAL + r1().master_down() + MARGIN,
-    );
+    r1_takes_back(&a, &b, SCRIPT_INTERVAL);
 }
 
 #[test]
 fn script_overrunning_its_timeout_counts_as_failed() {
     let test = "script_overrunning_its_timeout_counts_as_failed";
-    if !ready(test) {
+    let Some(mut lab) = pair_lab(test, Wiring::Veth) else {
         return;
-    }
-    let mut lab = routers_lab(test, 2, Wiring::Veth);
+    };
     let flag = lab.dir().join("chk-hang");
     let top = format!(
         "vrrp_script chk {{\n  script \"/bin/sh -c 'if [ -e {} ]; then sleep 30; fi'\"\n  \
          interval 2\n  timeout 1\n  weight -60\n}}\n",
         flag.display()
     );
-    let (a, b) = start_pair(&mut lab, &top, "  track_script {\n    chk\n  }\n");
+    let (a, b) = start_pair(&mut lab, &top, TRACK_CHK);
     std::fs::write(&flag, "").expect("flag");
     // Next run within an interval, killed a timeout later.
     expect_log(
@@ -437,39 +411,25 @@ fn script_overrunning_its_timeout_counts_as_failed() {
         "VRRP_Script(chk) timed_out",
         Duration::from_secs(3) + MARGIN,
     );
-    expect_log(
-        &a,
-        "(VI_1) Changing effective priority from 150 to 90",
-        MARGIN,
-    );
-    expect_master(&b, &[&a], r1().vip(), takeover());
+    expect_priority(&a, 150, 90, MARGIN);
+    r2_takes_over(&a, &b);
 }
 
 #[test]
 fn init_fail_starts_low_until_rise_successes() {
     let test = "init_fail_starts_low_until_rise_successes";
-    if !ready(test) {
-        return;
-    }
     // The man page's "assume script initially is in failed state". The keepalived 2.2.7
     // binary fails this test: in our runs it started at full priority and logged "succeeded"
     // on the first run despite rise 3, as if init_fail were not there.
-    let mut lab = routers_lab(test, 2, Wiring::Veth);
+    let Some(mut lab) = pair_lab(test, Wiring::Veth) else {
+        return;
+    };
     let top = "vrrp_script chk {\n  script /bin/true\n  interval 1\n  weight -60\n  rise 3\n  \
                init_fail\n}\n";
     let bin = ours();
     let b = Router::start(&mut lab, "r2", &bin, &r2().config());
-    let a = Router::start(
-        &mut lab,
-        "r1",
-        &bin,
-        &config(&r1(), top, "  track_script {\n    chk\n  }\n"),
-    );
-    expect_log(
-        &a,
-        "(VI_1) Changing effective priority from 150 to 90",
-        MARGIN,
-    );
+    let a = Router::start(&mut lab, "r1", &bin, &config(&r1(), top, TRACK_CHK));
+    expect_priority(&a, 150, 90, MARGIN);
     expect_master(&b, &[&a], r1().vip(), r2().master_down() + MARGIN);
     // Three successes: the first run at start, then two intervals.
     expect_log(
@@ -477,21 +437,16 @@ fn init_fail_starts_low_until_rise_successes() {
         "VRRP_Script(chk) succeeded",
         3 * SCRIPT_INTERVAL + MARGIN,
     );
-    expect_log(
-        &a,
-        "(VI_1) Changing effective priority from 90 to 150",
-        MARGIN,
-    );
-    expect_master(&a, &[&b], r1().vip(), r1().master_down() + MARGIN);
+    expect_priority(&a, 90, 150, MARGIN);
+    r1_takes_back(&a, &b, Duration::ZERO);
 }
 
 #[test]
 fn weight_zero_reverse_faults_while_the_script_succeeds() {
     let test = "weight_zero_reverse_faults_while_the_script_succeeds";
-    if !ready(test) {
+    let Some(mut lab) = pair_lab(test, Wiring::Veth) else {
         return;
-    }
-    let mut lab = routers_lab(test, 2, Wiring::Veth);
+    };
     // A maintenance switch: while the flag exists the script succeeds, and the router steps down.
     let flag = lab.dir().join("maintenance");
     let top = format!(
@@ -503,23 +458,17 @@ fn weight_zero_reverse_faults_while_the_script_succeeds() {
     std::fs::write(&flag, "").expect("flag");
     expect_log(&a, "VRRP_Script(maint) succeeded", SCRIPT_INTERVAL + MARGIN);
     expect_state(&a, "FAULT", MARGIN);
-    expect_master(&b, &[&a], r1().vip(), takeover());
+    r2_takes_over(&a, &b);
     std::fs::remove_file(&flag).expect("rm flag");
-    expect_master(
-        &a,
-        &[&b],
-        r1().vip(),
-        SCRIPT_INTERVAL + r1().master_down() + MARGIN,
-    );
+    r1_takes_back(&a, &b, SCRIPT_INTERVAL);
 }
 
 #[test]
 fn track_script_runs_as_its_user() {
     let test = "track_script_runs_as_its_user";
-    if !ready(test) {
+    let Some(mut lab) = pair_lab(test, Wiring::Veth) else {
         return;
-    }
-    let mut lab = routers_lab(test, 2, Wiring::Veth);
+    };
     // Fails exactly when run as nobody: the priority drop shows the user was applied.
     let top =
         "vrrp_script who {\n  script \"/bin/sh -c '[ $(id -u) != 65534 ]'\"\n  interval 1\n  \
@@ -537,30 +486,21 @@ fn track_script_runs_as_its_user() {
         "VRRP_Script(who) failed (exited with status 1)",
         SCRIPT_INTERVAL + MARGIN,
     );
-    expect_log(
-        &a,
-        "(VI_1) Changing effective priority from 150 to 90",
-        MARGIN,
-    );
+    expect_priority(&a, 150, 90, MARGIN);
     expect_master(&b, &[&a], r1().vip(), r2().master_down() + MARGIN);
 }
 
 #[test]
 fn reload_during_a_script_fault_and_recovery_still_clears_it() {
     let test = "reload_during_a_script_fault_and_recovery_still_clears_it";
-    if !ready(test) {
+    let Some(mut lab) = pair_lab(test, Wiring::Veth) else {
         return;
-    }
-    let mut lab = routers_lab(test, 2, Wiring::Veth);
-    let flag = lab.dir().join("chk-fail");
-    let top = format!(
-        "vrrp_script chk {{\n  script \"/bin/sh -c '[ ! -e {} ]'\"\n  interval 1\n}}\n",
-        flag.display()
-    );
-    let (a, b) = start_pair(&mut lab, &top, "  track_script {\n    chk\n  }\n");
+    };
+    let (flag, top) = chk_script(&lab, "chk-fail", "");
+    let (a, b) = start_pair(&mut lab, &top, TRACK_CHK);
     std::fs::write(&flag, "").expect("flag");
     expect_state(&a, "FAULT", SCRIPT_INTERVAL + MARGIN);
-    expect_master(&b, &[&a], r1().vip(), takeover());
+    r2_takes_over(&a, &b);
     // SAFETY: kill(2) has no memory effects; the lab owns the daemon.
     unsafe {
         libc::kill(a.main_pid(), libc::SIGHUP);
@@ -568,10 +508,5 @@ fn reload_during_a_script_fault_and_recovery_still_clears_it() {
     expect_log(&a, "Reload", MARGIN);
     // The fault is counted once: one recovery brings the instance back.
     std::fs::remove_file(&flag).expect("rm flag");
-    expect_master(
-        &a,
-        &[&b],
-        r1().vip(),
-        2 * SCRIPT_INTERVAL + r1().master_down() + MARGIN,
-    );
+    r1_takes_back(&a, &b, 2 * SCRIPT_INTERVAL);
 }

@@ -11,4 +11,5 @@ pub mod script_security;
 pub mod signals;
 pub mod time;
 pub mod timer;
+pub mod track_value;
 pub mod watchdog;

@@ -23,31 +23,9 @@ adverts=${ADVERTS:-0.1 0.01}
 [ "$(id -u)" = 0 ] || { echo "needs root" >&2; exit 2; }
 command -v tshark >/dev/null || { echo "needs tshark" >&2; exit 2; }
 
-tmp=$(mktemp -d)
-nm=rl-m-$$ nb=rl-b-$$
-m_ip=10.9.9.1 b_ip=10.9.9.2
-cleanup() {
-  for ns in "$nm" "$nb"; do
-    ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
-    ip netns del "$ns" 2>/dev/null || true
-  done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-# Lab tests hold this lock while they run; waiting for it keeps them from skewing the figures.
-exec 9>/tmp/keepalived-rs-lab.lock
-flock 9
-
-ip netns add "$nm"
-ip netns add "$nb"
-ip -n "$nm" link add eth0 type veth peer name eth0 netns "$nb"
-for ns in "$nm" "$nb"; do
-  ip -n "$ns" link set lo up
-  ip -n "$ns" link set eth0 up
-done
-ip -n "$nm" addr add "$m_ip/24" dev eth0
-ip -n "$nb" addr add "$b_ip/24" dev eth0
+# shellcheck source=tests/bench/pair.sh
+. tests/bench/pair.sh
+pair_setup rl 10.9.9
 
 conf() { # advert_int priority [excluded VIP]
   local evip=""
@@ -68,28 +46,6 @@ vrrp_instance VI_1 {
 $evip
 }
 CONF
-}
-
-wait_log() { # FILE TEXT SECONDS
-  local deadline=$((SECONDS + $3))
-  while ! grep -qF "$2" "$1" 2>/dev/null; do
-    [ "$SECONDS" -lt "$deadline" ] || return 1
-    sleep 0.01
-  done
-}
-
-start() { # NS NAME BINARY
-  local d=$tmp/$2
-  mkdir -p "$d"
-  rm -f "$d"/*.pid
-  ip netns exec "$1" setsid "$3" -n -l -D -f "$tmp/$2.conf" -p "$d/k.pid" -r "$d/v.pid" -c "$d/c.pid" \
-    >"$d/log" 2>&1 </dev/null &
-}
-
-stop_ns() {
-  ip netns pids "$1" | xargs -r kill -9 2>/dev/null || true
-  local deadline=$((SECONDS + 5))
-  while [ -n "$(ip netns pids "$1")" ] && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.05; done
 }
 
 one() { # BINARY ADVERT_INT: prints "adverts lost maxgap_ms flaps" or "fail: why"

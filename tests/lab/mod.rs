@@ -10,6 +10,7 @@
 #![allow(dead_code)]
 
 pub mod check;
+pub mod daemon;
 mod prereq;
 mod spawn;
 pub mod stats;

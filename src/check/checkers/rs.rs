@@ -4,8 +4,21 @@
 //! know when to add or remove the server.
 
 use crate::check::CheckerId;
-use crate::config::lvs::checker_timing;
+use crate::config::lvs::{checker_timing, RealServer, VirtualServer};
 use crate::config::Config;
+
+/// `f` of every real server, indexed as [`CheckerId`] indexes them (virtual server, then
+/// real server).
+pub fn per_real_server<T>(
+    cfg: &Config,
+    mut f: impl FnMut(&VirtualServer, &RealServer) -> T,
+) -> Vec<Vec<T>> {
+    cfg.lvs
+        .virtual_servers
+        .iter()
+        .map(|vs| vs.real_servers.iter().map(|rs| f(vs, rs)).collect())
+        .collect()
+}
 
 #[derive(Clone, Debug)]
 struct Entry {
@@ -34,29 +47,19 @@ pub struct RsPool {
 impl RsPool {
     /// Alpha checkers start down, so their real servers start dead.
     pub fn new(cfg: &Config) -> RsPool {
-        let vs = cfg
-            .lvs
-            .virtual_servers
-            .iter()
-            .map(|vs| {
-                vs.real_servers
-                    .iter()
-                    .map(|rs| {
-                        let up: Vec<bool> = rs
-                            .checkers
-                            .iter()
-                            .map(|c| !checker_timing(vs, rs, c).alpha)
-                            .collect();
-                        let failed = up.iter().filter(|u| !**u).count() as u32;
-                        Entry {
-                            alive: failed == 0,
-                            failed,
-                            up,
-                        }
-                    })
-                    .collect()
-            })
-            .collect();
+        let vs = per_real_server(cfg, |vs, rs| {
+            let up: Vec<bool> = rs
+                .checkers
+                .iter()
+                .map(|c| !checker_timing(vs, rs, c).alpha)
+                .collect();
+            let failed = up.iter().filter(|u| !**u).count() as u32;
+            Entry {
+                alive: failed == 0,
+                failed,
+                up,
+            }
+        });
         RsPool { vs }
     }
 

@@ -4,7 +4,7 @@
 use log::info;
 
 use super::names;
-use super::rs::{RsNews, RsPool};
+use super::rs::{per_real_server, RsNews, RsPool};
 use crate::check::{CheckerId, Sink};
 use crate::config::Config;
 
@@ -23,22 +23,12 @@ pub struct LogSink {
 
 impl LogSink {
     pub fn new(cfg: &Config) -> LogSink {
-        let names = cfg
-            .lvs
-            .virtual_servers
-            .iter()
-            .map(|vs| {
-                vs.real_servers
-                    .iter()
-                    .map(|rs| Names {
-                        rs: names::rs_name(vs, rs),
-                        vs: names::vs_name(vs),
-                        inhibit: rs.inhibit_on_failure.unwrap_or(vs.inhibit_on_failure),
-                        weight: i64::from(rs.weight.unwrap_or(vs.weight)),
-                    })
-                    .collect()
-            })
-            .collect();
+        let names = per_real_server(cfg, |vs, rs| Names {
+            rs: names::rs_name(vs, rs),
+            vs: names::vs_name(vs),
+            inhibit: rs.inhibit_on_failure.unwrap_or(vs.inhibit_on_failure),
+            weight: i64::from(rs.weight.unwrap_or(vs.weight)),
+        });
         LogSink {
             pool: RsPool::new(cfg),
             names,

@@ -10,6 +10,7 @@ use crate::net::netlink::{
     Error, MsgBuilder, NLM_F_ACK, NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REQUEST,
 };
 
+use super::wire::ip_bytes;
 use super::{RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_NOWHERE, RT_SCOPE_UNIVERSE};
 
 pub const RTM_NEWROUTE: u16 = 24;
@@ -81,19 +82,8 @@ const ILA_ATTR_LOCATOR: u16 = 1;
 /// Room for a route with a handful of nexthops and metrics.
 pub const ROUTE_REQ_LEN: usize = 1024;
 
-fn ip_payload(a: &IpAddr) -> ([u8; 16], usize) {
-    let mut b = [0u8; 16];
-    match a {
-        IpAddr::V4(v4) => {
-            b[..4].copy_from_slice(&v4.octets());
-            (b, 4)
-        }
-        IpAddr::V6(v6) => (v6.octets(), 16),
-    }
-}
-
 pub(super) fn put_ip(b: &mut MsgBuilder<'_>, ty: u16, a: &IpAddr) {
-    let (bytes, len) = ip_payload(a);
+    let (bytes, len) = ip_bytes(a);
     b.attr(ty, &bytes[..len]);
 }
 

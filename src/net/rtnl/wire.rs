@@ -200,7 +200,8 @@ impl<'a> AddrSpec<'a> {
     }
 }
 
-fn ip_bytes(a: &IpAddr) -> ([u8; 16], usize) {
+/// The address's bytes in a 16-byte buffer and how many of them it uses (4 or 16).
+pub(super) fn ip_bytes(a: &IpAddr) -> ([u8; 16], usize) {
     let mut b = [0u8; 16];
     match a {
         IpAddr::V4(v4) => {

@@ -8,7 +8,6 @@
 //! [`Tracking::pending`] for instances whose effect changed, and hands the difference to the
 //! state machine (`tracker_fault` / `tracker_recovered` / `set_effective_priority`).
 
-mod file;
 mod plan;
 mod process;
 mod script;
@@ -19,7 +18,6 @@ mod tests;
 
 use std::net::IpAddr;
 
-pub use file::parse_value;
 pub use plan::instance_links;
 pub use process::{ProcMatch, Quorum};
 pub use script::{Outcome, ScriptCounter};
@@ -90,6 +88,24 @@ impl Tracking {
         }
         self.objs.push(Obj { key, level });
         self.objs.len() - 1
+    }
+
+    /// The (index, name) of every object of the kind `kind` makes, e.g. `Key::File`: the
+    /// shell sets each kind up from its own config section.
+    pub fn named(&self, kind: fn(String) -> Key) -> Vec<(usize, String)> {
+        let want = std::mem::discriminant(&kind(String::new()));
+        self.objs
+            .iter()
+            .enumerate()
+            .filter_map(|(o, x)| match &x.key {
+                Key::Interface(n) | Key::Script(n) | Key::File(n) | Key::Process(n)
+                    if std::mem::discriminant(&x.key) == want =>
+                {
+                    Some((o, n.clone()))
+                }
+                _ => None,
+            })
+            .collect()
     }
 
     pub fn find(&self, key: &Key) -> Option<usize> {

@@ -441,3 +441,17 @@ fn a_reload_keeps_a_script_s_standing_under_new_rise_and_fall() {
     let (c, said) = ScriptCounter::carried(&fresh, 4, 4, true);
     assert_eq!((c.up(), said), (None, None));
 }
+
+#[test]
+fn named_lists_only_the_objects_of_one_kind() {
+    let mut t = Tracking::new();
+    t.object(Key::File("f1".into()), Level::Value(0));
+    t.object(Key::Script("s".into()), Level::Unknown);
+    t.object(Key::File("f2".into()), Level::Value(0));
+    assert_eq!(
+        t.named(Key::File),
+        vec![(0, "f1".to_string()), (2, "f2".to_string())]
+    );
+    assert_eq!(t.named(Key::Script), vec![(1, "s".to_string())]);
+    assert!(t.named(Key::Process).is_empty());
+}

@@ -5,14 +5,15 @@
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 
-use log::{info, warn};
+use log::warn;
 use mio::Interest;
 
 use super::super::Shell;
 use super::INOTIFY_TOKEN;
 use crate::core::event_loop::EventLoop;
 use crate::core::inotify::{self, Inotify};
-use crate::vrrp::track::{parse_value, Key, Level};
+use crate::core::track_value::read_value;
+use crate::vrrp::track::{Key, Level};
 
 pub(super) struct FileWatch {
     name: String,
@@ -35,30 +36,9 @@ fn resolve_file(path: &str) -> Option<PathBuf> {
     Some(d.join(p.file_name()?))
 }
 
-fn read_value(path: &Path) -> Result<i64, i64> {
-    use std::io::Read;
-    let mut buf = [0u8; 127];
-    let Ok(mut f) = std::fs::File::open(path) else {
-        return Ok(0);
-    };
-    let n = f.read(&mut buf).unwrap_or(0);
-    parse_value(&buf[..n])
-}
-
 impl Shell<'_> {
     pub(super) fn track_files_setup(&mut self, lp: &mut EventLoop) {
-        let objs: Vec<(usize, String)> = self
-            .track
-            .core
-            .objs
-            .iter()
-            .enumerate()
-            .filter_map(|(o, x)| match &x.key {
-                Key::File(n) => Some((o, n.clone())),
-                _ => None,
-            })
-            .collect();
-        for (obj, name) in objs {
+        for (obj, name) in self.track.core.named(Key::File) {
             let Some(f) = self.cfg.vrrp.trackers.files.iter().find(|f| f.name == name) else {
                 continue;
             };
@@ -101,11 +81,8 @@ impl Shell<'_> {
                     continue;
                 }
             };
-            match read_value(&path) {
-                Ok(v) => {
-                    self.track.core.set_level(obj, Level::Value(v));
-                }
-                Err(v) => info!("Invalid number {v} read from {} - ignoring", path.display()),
+            if let Some(v) = read_value(&path) {
+                self.track.core.set_level(obj, Level::Value(v));
             }
             self.track.files.push(FileWatch {
                 name,
@@ -136,7 +113,7 @@ impl Shell<'_> {
             for ev in inotify::events(&buf[..n]) {
                 if ev.mask & inotify::IN_Q_OVERFLOW != 0 {
                     for f in &self.track.files {
-                        if let Ok(v) = read_value(&f.path) {
+                        if let Some(v) = read_value(&f.path) {
                             let _ = changed.push((f.obj, v));
                         }
                     }
@@ -152,18 +129,10 @@ impl Shell<'_> {
                         continue;
                     }
                     let gone = ev.mask & (inotify::IN_MOVED_FROM | libc::IN_DELETE) != 0;
-                    let v = if gone { Ok(0) } else { read_value(&f.path) };
-                    match v {
-                        Ok(v) => {
-                            if changed.push((f.obj, v)).is_err() {
-                                warn!("track_file {}: too many changes at once", f.name);
-                            }
-                        }
-                        Err(v) => {
-                            info!(
-                                "Invalid number {v} read from {} - ignoring",
-                                f.path.display()
-                            )
+                    let v = if gone { Some(0) } else { read_value(&f.path) };
+                    if let Some(v) = v {
+                        if changed.push((f.obj, v)).is_err() {
+                            warn!("track_file {}: too many changes at once", f.name);
                         }
                     }
                 }
@@ -186,9 +155,9 @@ mod tests {
         let f = dir.join("absent");
         let resolved = resolve_file(&f.to_string_lossy()).expect("directory exists");
         assert_eq!(resolved.file_name(), f.file_name());
-        assert_eq!(read_value(&resolved), Ok(0));
+        assert_eq!(read_value(&resolved), Some(0));
         std::fs::write(&f, "0x20\n").expect("write");
-        assert_eq!(read_value(&f), Ok(32));
+        assert_eq!(read_value(&f), Some(32));
         assert!(resolve_file(&dir.join("nodir/x").to_string_lossy()).is_none());
         let _ = std::fs::remove_dir_all(&dir);
     }

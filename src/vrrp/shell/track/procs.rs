@@ -142,18 +142,7 @@ impl Shell<'_> {
     /// Sets up the watches for the tracked process objects, carrying quorum state from `old`
     /// by name, and takes the first count so instances start with it.
     pub(super) fn track_procs_setup(&mut self, lp: &mut EventLoop, old: Procs) {
-        let objs: Vec<(usize, String)> = self
-            .track
-            .core
-            .objs
-            .iter()
-            .enumerate()
-            .filter_map(|(o, x)| match &x.key {
-                Key::Process(n) => Some((o, n.clone())),
-                _ => None,
-            })
-            .collect();
-        for (obj, name) in objs {
+        for (obj, name) in self.track.core.named(Key::Process) {
             let Some(p) = self
                 .cfg
                 .vrrp

@@ -38,18 +38,7 @@ fn exec_failed(spec: &ScriptSpec) -> bool {
 
 impl Shell<'_> {
     pub(super) fn track_scripts_setup(&mut self, lp: &mut EventLoop, old: Vec<ScriptRun>) {
-        let objs: Vec<(usize, String)> = self
-            .track
-            .core
-            .objs
-            .iter()
-            .enumerate()
-            .filter_map(|(o, x)| match &x.key {
-                Key::Script(n) => Some((o, n.clone())),
-                _ => None,
-            })
-            .collect();
-        for (obj, name) in objs {
+        for (obj, name) in self.track.core.named(Key::Script) {
             let Some(s) = self
                 .cfg
                 .vrrp

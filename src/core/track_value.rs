@@ -1,7 +1,12 @@
-//! The number in a track file, read as keepalived reads it (C strtol with base 0): leading
-//! blanks, a sign, then hex after 0x, octal after 0, else decimal, stopping at the first other
-//! character. No digits reads as 0. A value outside i32 (except 2^31, which keepalived lets
-//! through) is refused and the old value kept.
+//! The number in a track file (vrrp_track_file and FILE_CHECK alike), read as keepalived reads
+//! it (C strtol with base 0): leading blanks, a sign, then hex after 0x, octal after 0, else
+//! decimal, stopping at the first other character. No digits reads as 0. A value outside i32
+//! (except 2^31, which keepalived lets through) is refused and the old value kept.
+
+use std::io::Read;
+use std::path::Path;
+
+use log::info;
 
 /// Ok(value), or Err(value) for a number keepalived ignores ("Invalid number N read from F").
 pub fn parse_value(buf: &[u8]) -> Result<i64, i64> {
@@ -55,9 +60,26 @@ pub fn parse_value(buf: &[u8]) -> Result<i64, i64> {
     Ok(v)
 }
 
+/// Reads the file's value: missing or unreadable is 0. None (logged as keepalived does) when
+/// the number is out of range and the last value should stand.
+pub fn read_value(path: &Path) -> Option<i64> {
+    let mut buf = [0u8; 127];
+    let n = match std::fs::File::open(path) {
+        Ok(mut f) => f.read(&mut buf).unwrap_or(0),
+        Err(_) => 0,
+    };
+    match parse_value(&buf[..n]) {
+        Ok(v) => Some(v),
+        Err(v) => {
+            info!("Invalid number {v} read from {} - ignoring", path.display());
+            None
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::parse_value;
+    use super::{parse_value, read_value};
 
     #[test]
     fn numbers_read_as_strtol_base_zero_reads_them() {
@@ -73,5 +95,19 @@ mod tests {
         assert!(parse_value(b"2147483649").is_err());
         assert!(parse_value(b"-2147483649").is_err());
         assert!(parse_value(b"99999999999999999999999").is_err());
+        assert_eq!(parse_value(b"0x"), Ok(0));
+    }
+
+    #[test]
+    fn a_missing_file_reads_as_zero_and_a_bad_number_as_none() {
+        let dir = std::env::temp_dir().join(format!("ka-trackvalue-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let f = dir.join("v");
+        assert_eq!(read_value(&f), Some(0));
+        std::fs::write(&f, "0x20\n").expect("write");
+        assert_eq!(read_value(&f), Some(32));
+        std::fs::write(&f, "4294967296").expect("write");
+        assert_eq!(read_value(&f), None);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
