@@ -18,3 +18,15 @@ if [ "$size" -gt "$budget" ]; then
   exit 1
 fi
 echo "check-size: ok $bin $size bytes <= budget $budget ($(( (budget - size) * 100 / budget ))% headroom)"
+
+# What the tls feature (SSL_GET) adds, when its build is there (TLS=1 cross/build.sh): at most the second number.
+tls_bin=${TLS_BINARY:-target/cross-tls/armv7-unknown-linux-musleabihf/keepalived}
+tls_budget=$(grep -vE '^[[:space:]]*(#|$)' cross/size-budget | sed -n 2p | tr -d '[:space:]')
+if [ -f "$tls_bin" ] && [ -n "$tls_budget" ]; then
+  delta=$(( $(stat -c %s "$tls_bin") - size ))
+  if [ "$delta" -gt "$tls_budget" ]; then
+    echo "check-size: FAIL the tls feature adds $delta bytes, over its budget of $tls_budget in cross/size-budget." >&2
+    exit 1
+  fi
+  echo "check-size: ok the tls feature adds $delta bytes <= $tls_budget"
+fi

@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 
 step() { echo "==> cross: $*"; }
 step build;      cross/build.sh
+step tls;        TLS=1 SETUP=0 cross/build.sh armv7-unknown-linux-musleabihf
 step size;       cross/check-size.sh
 step smoke;      cross/smoke.sh
 step lab;        cross/lab.sh
