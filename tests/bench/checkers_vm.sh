@@ -13,6 +13,7 @@
 #
 #   tests/bench/checkers_vm.sh [OUR_BINARY]       (default: target/release/keepalived)
 #   MODES="tcp http" COUNT=1000 SECS=10 tests/bench/checkers_vm.sh
+#   LOGS=/tmp/out.txt tests/bench/checkers_vm.sh   (also saves the console with both daemons' logs)
 #
 # Needs qemu-system-x86_64, busybox, gcc (static libc) and the VM kernel (tests/setup.d/ipvs.sh).
 set -euo pipefail
@@ -94,11 +95,14 @@ for mode in $modes; do
 done
 
 cat >"$root/steps.sh" <<EOF
-modes="$modes" secs=$secs count=$count
+modes="$modes" secs=$secs count=$count logs=${LOGS:-0}
 EOF
 cat >>"$root/steps.sh" <<'EOF'
 opens() { awk '/^Tcp:/ {n++} /^Tcp:/ && n == 2 {print $6}' /proc/net/snmp; }
 ticks() { awk '{print $14 + $15}' /proc/$1/stat; }
+stime() { awk '{print $15}' /proc/$1/stat; }
+# Sockets in TIME_WAIT (state 06): earlier rows leave tens of thousands, which slow connect().
+timewait() { awk '$4 == "06"' /proc/net/tcp | wc -l; }
 for mode in $modes; do
   listener $mode & lpid=$!
   for impl in ours theirs; do
@@ -116,13 +120,15 @@ for mode in $modes; do
     done
     sleep 3
     down0=$(grep -c 'Removing service\|Disabling service' /tmp/ka.log)
+    tw=$(timewait) st0=$(stime $child)
     o0=$(opens) t0=$(ticks $child) s0=$(cut -d' ' -f1 /proc/uptime)
     sleep $secs
-    o1=$(opens) t1=$(ticks $child) s1=$(cut -d' ' -f1 /proc/uptime)
+    o1=$(opens) t1=$(ticks $child) s1=$(cut -d' ' -f1 /proc/uptime) st1=$(stime $child)
     rss=$(awk '/^VmRSS/ {print $2}' /proc/$child/status)
     down=$(( $(grep -c 'Removing service\|Disabling service' /tmp/ka.log) - down0 ))
-    echo "BENCH $impl $mode $((o1 - o0)) $((t1 - t0)) $s0 $s1 $rss $down $(grep -c '^  ->' /proc/net/ip_vs)"
+    echo "BENCH $impl $mode $((o1 - o0)) $((t1 - t0)) $s0 $s1 $rss $down $((st1 - st0)) $tw"
     kill $pid; wait $pid
+    [ "$logs" = 0 ] || { echo "== log $impl $mode"; cat /tmp/ka.log; }
   done
   kill $lpid; wait $lpid 2>/dev/null
 done
@@ -139,20 +145,21 @@ timeout "$budget" qemu-system-x86_64 -accel tcg -cpu max -m 768 -smp 1 -nographi
   -kernel "$kernel" -initrd "$tmp/initrd.cpio.gz" \
   -append "console=ttyS0 quiet loglevel=3 panic=-1 rdinit=/init" </dev/null >"$tmp/console.log" 2>&1 || true
 tr -d '\r' <"$tmp/console.log" >"$tmp/out"
+[ "${LOGS:-0}" = 0 ] || cp "$tmp/out" "$LOGS"
 if ! grep -q '^BENCH' "$tmp/out"; then
   echo "no figures; console:" >&2
   cat "$tmp/out" >&2
   exit 1
 fi
 grep '^BENCH.*no checker child' "$tmp/out" || true
-printf '%-24s %-5s %6s %9s %8s %6s %9s %6s\n' implementation check RS checks/s cpu_s cpu% rss_KiB down
-grep '^BENCH [a-z]* [a-z]* [0-9]' "$tmp/out" | while read -r _ impl mode opens ticks s0 s1 rss down _; do
+printf '%-26s %-5s %5s %8s %6s %6s %6s %8s %5s %8s\n' implementation check RS checks/s cpu_s sys_s cpu% rss_KiB down timewait
+grep '^BENCH [a-z]* [a-z]* [0-9]' "$tmp/out" | while read -r _ impl mode opens ticks s0 s1 rss down sys tw; do
   name=$ours
   [ "$impl" = theirs ] && name="$theirs 2.2.7"
   awk -v n="$name" -v m="$mode" -v c="$count" -v o="$opens" -v t="$ticks" -v a="$s0" -v b="$s1" \
-    -v r="$rss" -v d="$down" 'BEGIN {
+    -v r="$rss" -v d="$down" -v sy="$sys" -v tw="$tw" 'BEGIN {
       el = b - a
-      printf "%-24s %-5s %6d %9.0f %8.2f %6.1f %9d %6d\n", n, m, c, o / el, t / 100, 100 * t / 100 / el, r, d
+      printf "%-26s %-5s %5d %8.0f %6.2f %6.2f %6.1f %8d %5d %8d\n", n, m, c, o / el, t / 100, sy / 100, 100 * t / 100 / el, r, d, tw
     }'
 done
 echo "(VM: qemu TCG, 1 vCPU, $secs s per row; USER_HZ 100)"
