@@ -13,6 +13,7 @@
 #
 #   tests/bench/checkers_vm.sh [OUR_BINARY]       (default: target/release/keepalived)
 #   MODES="tcp http" COUNT=1000 SECS=10 tests/bench/checkers_vm.sh
+#   FIRST=theirs tests/bench/checkers_vm.sh      (keepalived 2.2.7 runs first in each mode)
 #   LOGS=/tmp/out.txt tests/bench/checkers_vm.sh   (also saves the console with both daemons' logs)
 #
 # Needs qemu-system-x86_64, busybox, gcc (static libc) and the VM kernel (tests/setup.d/ipvs.sh).
@@ -25,6 +26,10 @@ theirs=/usr/sbin/keepalived
 count=${COUNT:-1000}
 modes=${MODES:-tcp http}
 secs=${SECS:-10}
+# The first row of a mode starts without the TIME_WAIT sockets the other leaves: FIRST=theirs
+# swaps the order, to see what that is worth.
+impls="ours theirs"
+[ "${FIRST:-ours}" = theirs ] && impls="theirs ours"
 cache=${KA_VM_CACHE:-/var/cache/keepalived-vm}
 kernel=$(ls "$cache"/kernel/boot/vmlinuz-* 2>/dev/null | head -1)
 [ -n "$kernel" ] || { echo "no VM kernel in $cache (run tests/setup.d/ipvs.sh)" >&2; exit 2; }
@@ -95,7 +100,7 @@ for mode in $modes; do
 done
 
 cat >"$root/steps.sh" <<EOF
-modes="$modes" secs=$secs count=$count logs=${LOGS:-0}
+modes="$modes" secs=$secs count=$count logs=${LOGS:-0} impls="$impls"
 EOF
 cat >>"$root/steps.sh" <<'EOF'
 opens() { awk '/^Tcp:/ {n++} /^Tcp:/ && n == 2 {print $6}' /proc/net/snmp; }
@@ -105,7 +110,7 @@ stime() { awk '{print $15}' /proc/$1/stat; }
 timewait() { awk '$4 == "06"' /proc/net/tcp | wc -l; }
 for mode in $modes; do
   listener $mode & lpid=$!
-  for impl in ours theirs; do
+  for impl in $impls; do
     rm -f /run/ka.pid /run/ka_check.pid /tmp/ka.log
     ka-$impl -n -l -C -f /etc/keepalived/$mode.conf -p /run/ka.pid -c /run/ka_check.pid \
       >/tmp/ka.log 2>&1 & pid=$!
@@ -152,14 +157,14 @@ if ! grep -q '^BENCH' "$tmp/out"; then
   exit 1
 fi
 grep '^BENCH.*no checker child' "$tmp/out" || true
-printf '%-26s %-5s %5s %8s %6s %6s %6s %8s %5s %8s\n' implementation check RS checks/s cpu_s sys_s cpu% rss_KiB down timewait
+printf '%-26s %-5s %5s %8s %6s %6s %6s %8s %8s %5s %8s\n' implementation check RS checks/s cpu_s sys_s cpu% us/check rss_KiB down timewait
 grep '^BENCH [a-z]* [a-z]* [0-9]' "$tmp/out" | while read -r _ impl mode opens ticks s0 s1 rss down sys tw; do
   name=$ours
   [ "$impl" = theirs ] && name="$theirs 2.2.7"
   awk -v n="$name" -v m="$mode" -v c="$count" -v o="$opens" -v t="$ticks" -v a="$s0" -v b="$s1" \
     -v r="$rss" -v d="$down" -v sy="$sys" -v tw="$tw" 'BEGIN {
       el = b - a
-      printf "%-26s %-5s %5d %8.0f %6.2f %6.2f %6.1f %8d %5d %8d\n", n, m, c, o / el, t / 100, sy / 100, 100 * t / 100 / el, r, d, tw
+      printf "%-26s %-5s %5d %8.0f %6.2f %6.2f %6.1f %8.0f %8d %5d %8d\n", n, m, c, o / el, t / 100, sy / 100, 100 * t / 100 / el, (o ? t * 10000 / o : 0), r, d, tw
     }'
 done
 echo "(VM: qemu TCG, 1 vCPU, $secs s per row; USER_HZ 100)"
