@@ -591,4 +591,25 @@ kill $srv2 $srv3 $srv4
     assert_eq!(vm::table(vm::section(&out, "quorum_up")), all, "{out}");
     assert!(out.contains("Lost quorum"), "{out}");
     assert!(out.contains("Gained quorum"), "{out}");
+    // Out only after the retry: the first failure, then DELAY_BEFORE_RETRY, then the second.
+    for name in ["rs2 down", "quorum down"] {
+        assert!(took(&out, name) >= DELAY_BEFORE_RETRY, "{name}: {out}");
+    }
+    assert!(
+        out.contains("TCP_CHECK on service [127.0.0.2]:tcp:80 failed after 1 retries"),
+        "{out}"
+    );
+    assert!(
+        out.contains("HTTP_CHECK on service [127.0.0.3]:tcp:80 failed after 1 retries"),
+        "{out}"
+    );
+}
+
+/// The seconds the steps' `took NAME T0` printed.
+fn took(out: &str, name: &str) -> f64 {
+    let marker = format!("== took {name} ");
+    out.lines()
+        .find_map(|l| l.strip_prefix(&marker))
+        .and_then(|rest| rest.trim_end_matches(" s").parse().ok())
+        .unwrap_or_else(|| panic!("no '{marker}' line in:\n{out}"))
 }
