@@ -445,3 +445,171 @@ section stopped
         "{out}"
     );
 }
+
+/// The checkers' timing in [`CHECKED`]: a dead server is out after its first failed check, one
+/// retry `DELAY_BEFORE_RETRY` later and that retry's connect (refused at once on loopback, at
+/// most `CONNECT_TIMEOUT`); a live one is back after one successful check.
+const DELAY_LOOP: f64 = 1.0;
+const RETRY: f64 = 1.0;
+const DELAY_BEFORE_RETRY: f64 = 0.5;
+const CONNECT_TIMEOUT: f64 = 1.0;
+/// TCG runs the VM many times slower than the host, and two cores are shared: a generous slack.
+const TCG_SLACK: f64 = 8.0;
+
+fn down_deadline() -> u32 {
+    let t = DELAY_LOOP + (1.0 + RETRY) * CONNECT_TIMEOUT + RETRY * DELAY_BEFORE_RETRY;
+    (t + TCG_SLACK).ceil() as u32
+}
+
+fn up_deadline() -> u32 {
+    (DELAY_LOOP + CONNECT_TIMEOUT + TCG_SLACK).ceil() as u32
+}
+
+/// Three busybox httpd servers on 127.0.0.2-4:80 in the VM: .2 and .4 checked by TCP_CHECK,
+/// .3 by HTTP_GET of /index.html; weights 1 each, quorum 2. 10.9.0.2 has .2 alone, with
+/// inhibit_on_failure.
+fn checked_conf() -> String {
+    let timing = format!(
+        "connect_timeout {CONNECT_TIMEOUT}\n            retry {RETRY}\n            \
+         delay_before_retry {DELAY_BEFORE_RETRY}"
+    );
+    let tcp = format!("TCP_CHECK {{\n            {timing}\n        }}");
+    let http = format!(
+        "HTTP_GET {{\n            url {{\n                path /index.html\n                \
+         status_code 200\n            }}\n            {timing}\n        }}"
+    );
+    format!(
+        r#"
+virtual_server 10.9.0.1 80 {{
+    lb_algo rr
+    protocol TCP
+    delay_loop {DELAY_LOOP}
+    quorum 2
+    quorum_up "/bin/touch /tmp/quorum_up"
+    quorum_down "/bin/touch /tmp/quorum_down"
+    sorry_server 10.9.9.9 80
+    real_server 127.0.0.2 80 {{
+        weight 1
+        {tcp}
+    }}
+    real_server 127.0.0.3 80 {{
+        weight 1
+        {http}
+    }}
+    real_server 127.0.0.4 80 {{
+        weight 1
+        {tcp}
+    }}
+}}
+virtual_server 10.9.0.2 80 {{
+    lb_algo rr
+    protocol TCP
+    delay_loop {DELAY_LOOP}
+    inhibit_on_failure
+    real_server 127.0.0.2 80 {{
+        weight 1
+        {tcp}
+    }}
+}}
+"#
+    )
+}
+
+/// Real servers going down and up by their own checkers: a killed httpd leaves the table (or
+/// drops to weight 0 with inhibit_on_failure) within the retry timing, comes back when it
+/// serves again; losing two of three drops quorum (sorry server in, real ones out, quorum_down
+/// ran), restoring them brings quorum back (quorum_up ran, sorry server out).
+#[test]
+fn checkers_take_real_servers_out_and_back_and_switch_quorum() {
+    let (d, u) = (down_deadline(), up_deadline());
+    let steps = format!(
+        r#"
+VS1=0A090001:0050; VS2=0A090002:0050; SORRY=0A090909:0050
+RS2=7F000002:0050; RS3=7F000003:0050; RS4=7F000004:0050
+mkdir -p /www && echo ok >/www/index.html
+serve() {{ httpd -f -p 127.0.0.$1:80 -h /www & eval "srv$1=\$!"; }}
+listening() {{ netstat -ltn | grep -q "127.0.0.$1:80 "; }}
+serve 2; serve 3; serve 4
+wait_for 5 listening 2; wait_for 5 listening 3; wait_for 5 listening 4
+$KA >>/tmp/ka.log 2>&1 & pid=$!
+started 1
+# Two rounds of checks, so each checker has passed at least once.
+sleep {DELAY_LOOP}; sleep {DELAY_LOOP}
+section all_up
+
+kill $srv2; t0=$(now)
+wait_for {d} has_weight $VS1 $RS2 none && wait_for {d} has_weight $VS2 $RS2 0 && took "rs2 down" $t0
+section rs2_down
+test -e /tmp/quorum_down && echo "quorum_down ran too early"
+
+serve 2; t0=$(now)
+wait_for {u} has_weight $VS1 $RS2 1 && wait_for {u} has_weight $VS2 $RS2 1 && took "rs2 up" $t0
+section rs2_up
+
+kill $srv2 $srv3; t0=$(now)
+wait_for {d} test -e /tmp/quorum_down && wait_for {d} has_weight $VS1 $SORRY 1 &&
+    wait_for {d} has_weight $VS2 $RS2 0 && took "quorum down" $t0
+section quorum_down
+
+rm -f /tmp/quorum_up
+serve 2; serve 3; t0=$(now)
+wait_for {u} test -e /tmp/quorum_up && wait_for {u} has_weight $VS1 $SORRY none &&
+    wait_for {u} has_weight $VS1 $RS3 1 && wait_for {u} has_weight $VS2 $RS2 1 && took "quorum up" $t0
+section quorum_up
+kill $pid; wait $pid
+kill $srv2 $srv3 $srv4
+"#
+    );
+    let conf = checked_conf();
+    let Some(out) = vm::run("ipvs_checked", &[(CONF, conf.as_str())], &steps, budget()) else {
+        return;
+    };
+    assert_clean(&out);
+    let all = [
+        "TCP 10.9.0.1:80 rr; -> 127.0.0.2:80 Masq 1; -> 127.0.0.3:80 Masq 1; -> 127.0.0.4:80 Masq 1",
+        "TCP 10.9.0.2:80 rr; -> 127.0.0.2:80 Masq 1",
+    ];
+    assert_eq!(vm::table(vm::section(&out, "all_up")), all, "{out}");
+    assert_eq!(
+        vm::table(vm::section(&out, "rs2_down")),
+        [
+            "TCP 10.9.0.1:80 rr; -> 127.0.0.3:80 Masq 1; -> 127.0.0.4:80 Masq 1",
+            "TCP 10.9.0.2:80 rr; -> 127.0.0.2:80 Masq 0",
+        ],
+        "{out}"
+    );
+    assert!(!out.contains("quorum_down ran too early"), "{out}");
+    assert_eq!(vm::table(vm::section(&out, "rs2_up")), all, "{out}");
+    assert_eq!(
+        vm::table(vm::section(&out, "quorum_down")),
+        [
+            "TCP 10.9.0.1:80 rr; -> 10.9.9.9:80 Masq 1",
+            "TCP 10.9.0.2:80 rr; -> 127.0.0.2:80 Masq 0",
+        ],
+        "{out}"
+    );
+    assert_eq!(vm::table(vm::section(&out, "quorum_up")), all, "{out}");
+    assert!(out.contains("Lost quorum"), "{out}");
+    assert!(out.contains("Gained quorum"), "{out}");
+    // Out only after the retry: the first failure, then DELAY_BEFORE_RETRY, then the second.
+    for name in ["rs2 down", "quorum down"] {
+        assert!(took(&out, name) >= DELAY_BEFORE_RETRY, "{name}: {out}");
+    }
+    assert!(
+        out.contains("TCP_CHECK on service [127.0.0.2]:tcp:80 failed after 1 retries"),
+        "{out}"
+    );
+    assert!(
+        out.contains("HTTP_CHECK on service [127.0.0.3]:tcp:80 failed after 1 retries"),
+        "{out}"
+    );
+}
+
+/// The seconds the steps' `took NAME T0` printed.
+fn took(out: &str, name: &str) -> f64 {
+    let marker = format!("== took {name} ");
+    out.lines()
+        .find_map(|l| l.strip_prefix(&marker))
+        .and_then(|rest| rest.trim_end_matches(" s").parse().ok())
+        .unwrap_or_else(|| panic!("no '{marker}' line in:\n{out}"))
+}

@@ -30,7 +30,7 @@ const INITRAMFS_SH: &str = include_str!("initramfs.sh");
 const PRELUDE: &str = r#"
 # wait_for SECONDS COMMAND...: polls COMMAND every 100 ms; says TIMEOUT if it never holds.
 wait_for() {
-    t=$(( $1 * 10 )); shift
+    local t=$(( $1 * 10 )); shift
     while [ $t -gt 0 ]; do
         "$@" >/dev/null 2>&1 && return 0
         sleep 0.1; t=$(( t - 1 ))
@@ -39,6 +39,16 @@ wait_for() {
 }
 # section NAME: prints the IPVS table under a marker the test reads back.
 section() { echo "== $1"; cat /proc/net/ip_vs; echo "== end"; }
+# has_weight VS RS W: destination RS of service VS (both hex ADDR:PORT as /proc/net/ip_vs
+# prints them) has weight W ("none": it is not in the table).
+has_weight() {
+    [ "$(awk -v vs="$1" -v rs="$2" '$1 ~ /^(TCP|UDP|SCTP|FWM)$/ {cur = $2}
+        $1 == "->" && cur == vs && $2 == rs {w = $4}
+        END {print (w == "" ? "none" : w)}' /proc/net/ip_vs)" = "$3" ]
+}
+# now: seconds since boot, for `took`. took NAME T0: prints how long since T0 a step took.
+now() { cut -d' ' -f1 /proc/uptime; }
+took() { echo "== took $1 $(awk -v a="$2" -v b="$(now)" 'BEGIN {printf "%.2f", b - a}') s"; }
 # $KA logs to /tmp/ka.log, which is printed after the steps.
 KA="keepalived -n -l -C -f /etc/keepalived/keepalived.conf -p /run/ka.pid -c /run/ka_check.pid"
 # started N: waits until checker children have started N times (the table is in by then).

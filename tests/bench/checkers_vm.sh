@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# checkers.sh beside keepalived 2.2.7, inside the IPVS VM (tests/vm): keepalived's checker child
+# exits without IPVS, so both run there, one after the other in the same boot, on the same config:
+# COUNT real servers (default 1000) on 127.0.x.y:8080 under one virtual server, each with one
+# TCP_CHECK (MODE=tcp) or HTTP_GET of / (MODE=http) at delay_loop 1. Both program the VM's real
+# IPVS (1000 destinations at start); the figures are taken after that, so IPVS writes are in only
+# when a server changes state (the output says how many did). Per implementation it prints checks
+# per second (the VM's Tcp ActiveOpens), CPU time (utime+stime of the checker child, from
+# /proc/PID/stat) and the child's VmRSS. One small C listener accepts for every address.
+#
+# The VM is qemu TCG with one vCPU: absolute figures are those of an emulated CPU many times
+# slower than the host, and the whole VM shares the host's cores; compare the two rows of one run.
+#
+#   tests/bench/checkers_vm.sh [OUR_BINARY]       (default: target/release/keepalived)
+#   MODES="tcp http" COUNT=1000 SECS=10 tests/bench/checkers_vm.sh
+#   FIRST=theirs tests/bench/checkers_vm.sh      (keepalived 2.2.7 runs first in each mode)
+#   LOGS=/tmp/out.txt tests/bench/checkers_vm.sh   (also saves the console with both daemons' logs)
+#
+# Needs qemu-system-x86_64, busybox, gcc (static libc) and the VM kernel (tests/setup.d/ipvs.sh).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ours=${1:-target/release/keepalived}
+theirs=/usr/sbin/keepalived
+[ -x "$ours" ] || { echo "build first: cargo build --release" >&2; exit 2; }
+[ -x "$theirs" ] || { echo "no $theirs" >&2; exit 2; }
+count=${COUNT:-1000}
+modes=${MODES:-tcp http}
+secs=${SECS:-10}
+# The first row of a mode starts without the TIME_WAIT sockets the other leaves: FIRST=theirs
+# swaps the order, to see what that is worth.
+impls="ours theirs"
+[ "${FIRST:-ours}" = theirs ] && impls="theirs ours"
+cache=${KA_VM_CACHE:-/var/cache/keepalived-vm}
+kernel=$(ls "$cache"/kernel/boot/vmlinuz-* 2>/dev/null | head -1)
+[ -n "$kernel" ] || { echo "no VM kernel in $cache (run tests/setup.d/ipvs.sh)" >&2; exit 2; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+root=$tmp/root
+mkdir -p "$root/bin" "$root/etc/keepalived"
+
+sh tests/vm/initramfs.sh "$cache" "$tmp/base.cpio.gz"
+
+# The listener: accept, for HTTP read the request (1 s at most) and answer a fixed 200, close.
+cat >"$tmp/listener.c" <<'EOF'
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+    int http = argc > 1 && strcmp(argv[1], "http") == 0, one = 1;
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(8080)};
+    static const char ok[] = "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    struct timeval tv = {1, 0};
+    char buf[4096];
+    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(s, (struct sockaddr *)&a, sizeof a) || listen(s, 4096))
+        return 1;
+    for (;;) {
+        int c = accept(s, 0, 0);
+        if (c < 0)
+            continue;
+        if (http) {
+            setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+            if (read(c, buf, sizeof buf) > 0)
+                write(c, ok, sizeof ok - 1);
+        }
+        close(c);
+    }
+}
+EOF
+gcc -O2 -static -o "$root/bin/listener" "$tmp/listener.c"
+
+strip -o "$root/bin/ka-ours" "$ours"
+cp "$theirs" "$root/bin/ka-theirs"
+# Both binaries' shared libraries, at the paths their loaders look for.
+for lib in $( (ldd "$ours"; ldd "$theirs") | awk '{for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i}' | sort -u); do
+  mkdir -p "$root$(dirname "$lib")"
+  cp -L "$lib" "$root$lib"
+  chmod 755 "$root$lib"
+done
+
+for mode in $modes; do
+  case "$mode" in
+    tcp) check='  TCP_CHECK {\n   connect_timeout 1\n  }\n' ;;
+    http) check='  HTTP_GET {\n   url {\n    path /\n   }\n   connect_timeout 1\n  }\n' ;;
+    *) echo "MODES are tcp and/or http" >&2; exit 2 ;;
+  esac
+  {
+    printf 'virtual_server 10.0.0.1 8080 {\n protocol TCP\n delay_loop 1\n'
+    i=0
+    while [ "$i" -lt "$count" ]; do
+      printf " real_server 127.0.%d.%d 8080 {\n$check }\n" $((i / 250 + 1)) $((i % 250 + 1))
+      i=$((i + 1))
+    done
+    printf '}\n'
+  } >"$root/etc/keepalived/$mode.conf"
+done
+
+cat >"$root/steps.sh" <<EOF
+modes="$modes" secs=$secs count=$count logs=${LOGS:-0} impls="$impls"
+EOF
+cat >>"$root/steps.sh" <<'EOF'
+opens() { awk '/^Tcp:/ {n++} /^Tcp:/ && n == 2 {print $6}' /proc/net/snmp; }
+ticks() { awk '{print $14 + $15}' /proc/$1/stat; }
+stime() { awk '{print $15}' /proc/$1/stat; }
+# Sockets in TIME_WAIT (state 06): earlier rows leave tens of thousands, which slow connect().
+timewait() { awk '$4 == "06"' /proc/net/tcp | wc -l; }
+for mode in $modes; do
+  listener $mode & lpid=$!
+  for impl in $impls; do
+    rm -f /run/ka.pid /run/ka_check.pid /tmp/ka.log
+    ka-$impl -n -l -C -f /etc/keepalived/$mode.conf -p /run/ka.pid -c /run/ka_check.pid \
+      >/tmp/ka.log 2>&1 & pid=$!
+    n=0
+    while [ ! -s /run/ka_check.pid ] && [ $n -lt 300 ]; do sleep 0.1; n=$((n + 1)); done
+    child=$(cat /run/ka_check.pid 2>/dev/null)
+    if [ -z "$child" ]; then echo "BENCH $impl $mode: no checker child"; cat /tmp/ka.log; continue; fi
+    # Until the whole table is in and every checker has run once (spread over delay_loop).
+    n=0
+    while [ "$(grep -c '^  ->' /proc/net/ip_vs)" -lt $count ] && [ $n -lt 600 ]; do
+      sleep 0.1; n=$((n + 1))
+    done
+    sleep 3
+    down0=$(grep -c 'Removing service\|Disabling service' /tmp/ka.log)
+    tw=$(timewait) st0=$(stime $child)
+    o0=$(opens) t0=$(ticks $child) s0=$(cut -d' ' -f1 /proc/uptime)
+    sleep $secs
+    o1=$(opens) t1=$(ticks $child) s1=$(cut -d' ' -f1 /proc/uptime) st1=$(stime $child)
+    rss=$(awk '/^VmRSS/ {print $2}' /proc/$child/status)
+    down=$(( $(grep -c 'Removing service\|Disabling service' /tmp/ka.log) - down0 ))
+    echo "BENCH $impl $mode $((o1 - o0)) $((t1 - t0)) $s0 $s1 $rss $down $((st1 - st0)) $tw"
+    kill $pid; wait $pid
+    [ "$logs" = 0 ] || { echo "== log $impl $mode"; cat /tmp/ka.log; }
+  done
+  kill $lpid; wait $lpid 2>/dev/null
+done
+EOF
+
+(cd "$root" && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1) >"$tmp/run.cpio.gz"
+cat "$tmp/base.cpio.gz" "$tmp/run.cpio.gz" >"$tmp/initrd.cpio.gz"
+# Labs hold this lock while they run: a TCG VM takes a whole core and would skew their timing
+# (and they ours).
+exec 9>/tmp/keepalived-rs-lab.lock
+flock 9
+budget=$((120 + $(echo "$modes" | wc -w) * 2 * (secs + 40)))
+timeout "$budget" qemu-system-x86_64 -accel tcg -cpu max -m 768 -smp 1 -nographic -no-reboot -nic none \
+  -kernel "$kernel" -initrd "$tmp/initrd.cpio.gz" \
+  -append "console=ttyS0 quiet loglevel=3 panic=-1 rdinit=/init" </dev/null >"$tmp/console.log" 2>&1 || true
+tr -d '\r' <"$tmp/console.log" >"$tmp/out"
+[ "${LOGS:-0}" = 0 ] || cp "$tmp/out" "$LOGS"
+if ! grep -q '^BENCH' "$tmp/out"; then
+  echo "no figures; console:" >&2
+  cat "$tmp/out" >&2
+  exit 1
+fi
+grep '^BENCH.*no checker child' "$tmp/out" || true
+printf '%-26s %-5s %5s %8s %6s %6s %6s %8s %8s %5s %8s\n' implementation check RS checks/s cpu_s sys_s cpu% us/check rss_KiB down timewait
+grep '^BENCH [a-z]* [a-z]* [0-9]' "$tmp/out" | while read -r _ impl mode opens ticks s0 s1 rss down sys tw; do
+  name=$ours
+  [ "$impl" = theirs ] && name="$theirs 2.2.7"
+  awk -v n="$name" -v m="$mode" -v c="$count" -v o="$opens" -v t="$ticks" -v a="$s0" -v b="$s1" \
+    -v r="$rss" -v d="$down" -v sy="$sys" -v tw="$tw" 'BEGIN {
+      el = b - a
+      printf "%-26s %-5s %5d %8.0f %6.2f %6.2f %6.1f %8.0f %8d %5d %8d\n", n, m, c, o / el, t / 100, sy / 100, 100 * t / 100 / el, (o ? t * 10000 / o : 0), r, d, tw
+    }'
+done
+echo "(VM: qemu TCG, 1 vCPU, $secs s per row; USER_HZ 100)"
