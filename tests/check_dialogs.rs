@@ -179,6 +179,7 @@ fn http_get_against_python_http_server() {
 mod tls {
     use super::*;
     use keepalived::check::checkers::ssl::{TlsDialog, HANDSHAKE_ERROR};
+    use keepalived::check::checkers::TlsContext;
 
     fn cert(dir: &Path, kind: &[&str]) {
         let st = Command::new("openssl")
@@ -220,7 +221,7 @@ mod tls {
         check.enable_sni = sni.is_some();
         check.virtualhost = sni.map(Into::into);
         let http = HttpDialog::new(&check, addr, None).unwrap();
-        TlsDialog::new(http, &check, None, addr.ip()).unwrap()
+        TlsDialog::new(http, &check, None, addr.ip(), &TlsContext::Plain).unwrap()
     }
 
     #[test]
