@@ -314,6 +314,35 @@ mod tests {
     use super::*;
 
     #[test]
+    fn broken_ssl_block_fails_every_check_without_sending() {
+        let check = HttpCheck {
+            urls: vec![crate::config::checker::Url {
+                path: "/".into(),
+                ..Default::default()
+            }],
+            ..HttpCheck::default()
+        };
+        let server: std::net::SocketAddr = "192.0.2.1:443".parse().unwrap();
+        let http = HttpDialog::new(&check, server, None).unwrap();
+        let mut d = TlsDialog::new(http, &check, None, server.ip(), &TlsContext::Broken).unwrap();
+        for _ in 0..2 {
+            d.reset();
+            assert!(d.pending().is_empty());
+            assert_eq!(d.closed(), Step::Done(Verdict::Down(HANDSHAKE_ERROR)));
+            d.reset();
+            assert_eq!(
+                d.received(b"\x16\x03\x03"),
+                Step::Done(Verdict::Down(HANDSHAKE_ERROR))
+            );
+        }
+        // The same dialog with a context starts a handshake.
+        let http = HttpDialog::new(&check, server, None).unwrap();
+        let mut d = TlsDialog::new(http, &check, None, server.ip(), &TlsContext::Plain).unwrap();
+        d.reset();
+        assert_eq!(d.pending().first(), Some(&0x16), "a ClientHello record");
+    }
+
+    #[test]
     fn sni_precedence_and_names() {
         assert_eq!(sni_name(false, Some("u"), Some("c"), Some("v")), None);
         assert_eq!(sni_name(true, Some("u"), Some("c"), Some("v")), Some("u"));
