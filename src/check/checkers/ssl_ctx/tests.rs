@@ -61,6 +61,19 @@ fn certificate_and_key_make_a_client_context() {
     let ssl = block(&d, None, Some("client.pem"), Some("client.key"));
     let c = build(&ssl).expect("builds").expect("a client context");
     assert!(c.client_auth_cert_resolver.has_certs());
+    // SEC1 and PKCS#1 keys, as OpenSSL writes them with -traditional.
+    for (cert, key, label) in [
+        ("client.pem", "sec1.key", "EC PRIVATE KEY"),
+        ("rsa.pem", "rsa.key", "RSA PRIVATE KEY"),
+    ] {
+        let text = std::fs::read_to_string(d.join(key)).expect("key");
+        assert!(
+            text.starts_with(&format!("-----BEGIN {label}-----")),
+            "{text}"
+        );
+        let ssl = block(&d, None, Some(cert), Some(key));
+        assert!(build(&ssl).expect(key).is_some());
+    }
     // Only one of the two sends no certificate, as OpenSSL does.
     let ssl = block(&d, None, Some("client.pem"), None);
     assert!(build(&ssl).expect("builds").is_none());
