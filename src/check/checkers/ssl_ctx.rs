@@ -63,10 +63,7 @@ impl TlsContext {
 /// The client configuration of an `SSL` block; None: it asks for nothing beyond the default.
 /// Errors name the field and the file.
 pub fn build(ssl: &SslConfig) -> Result<Option<Arc<ClientConfig>>, String> {
-    let ca = match ssl.ca.as_deref() {
-        Some(path) => certs("ca", path)?,
-        None => Vec::new(),
-    };
+    // keepalived's order: the first file that does not load is the one reported.
     let chain = match ssl.certificate.as_deref() {
         Some(path) => certs("certificate", path)?,
         None => Vec::new(),
@@ -74,6 +71,10 @@ pub fn build(ssl: &SslConfig) -> Result<Option<Arc<ClientConfig>>, String> {
     let key = match ssl.key.as_deref() {
         Some(path) => Some(key(path, ssl.password.is_some())?),
         None => None,
+    };
+    let ca = match ssl.ca.as_deref() {
+        Some(path) => certs("ca", path)?,
+        None => Vec::new(),
     };
     let builder = super::ssl::builder().map_err(|e| format!("TLS setup: {e}"))?;
     let config = match (chain.is_empty(), key) {

@@ -100,6 +100,14 @@ fn unreadable_or_wrong_files_name_the_field_and_file() {
     assert!(e.starts_with(&format!("ca {missing}: ")), "{e}");
     let e = err(&block(&d, None, Some("client.pem"), Some("missing.pem")));
     assert!(e.starts_with(&format!("key {missing}: ")), "{e}");
+    // The first of keepalived's order (certificate, key, ca) is the one named.
+    let e = err(&block(
+        &d,
+        Some("missing.pem"),
+        Some("client.pem"),
+        Some("missing.pem"),
+    ));
+    assert!(e.starts_with("key "), "{e}");
 
     let key = d.join("client.key").display().to_string();
     let e = err(&block(&d, None, Some("client.key"), Some("client.key")));
