@@ -185,6 +185,8 @@ fn http_get_against_python_http_server() {
 mod tls {
     use super::*;
     use keepalived::check::checkers::ssl::{TlsDialog, HANDSHAKE_ERROR};
+    use keepalived::check::checkers::TlsContext;
+    use keepalived::config::lvs::SslConfig;
 
     fn cert(dir: &Path, kind: &[&str]) {
         let st = Command::new("openssl")
@@ -226,7 +228,7 @@ mod tls {
         check.enable_sni = sni.is_some();
         check.virtualhost = sni.map(Into::into);
         let http = HttpDialog::new(&check, addr, None).unwrap();
-        TlsDialog::new(http, &check, None, addr.ip()).unwrap()
+        TlsDialog::new(http, &check, None, addr.ip(), &TlsContext::Plain).unwrap()
     }
 
     #[test]
@@ -265,6 +267,83 @@ mod tls {
                 Verdict::Down(http::DIGEST_ERROR),
                 "{name}"
             );
+        }
+    }
+
+    /// The test PKI of src/check/checkers/testdata/make-test-pki.sh in `dir`.
+    fn pki(dir: &Path) {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("src/check/checkers/testdata/make-test-pki.sh");
+        let st = Command::new("sh").arg(script).arg(dir).status();
+        assert!(st.is_ok_and(|s| s.success()), "make-test-pki.sh");
+    }
+
+    fn ssl_block(dir: &Path, ca: Option<&str>, cert: &str, key: &str) -> TlsContext {
+        let p = |f: &str| Some(dir.join(f).display().to_string());
+        TlsContext::from_block(&SslConfig {
+            ca: ca.and_then(p),
+            certificate: p(cert),
+            key: p(key),
+            ..SslConfig::default()
+        })
+    }
+
+    #[test]
+    fn ssl_get_sends_the_ssl_blocks_client_certificate() {
+        if !have("openssl") && skip("openssl missing") {
+            return;
+        }
+        let dir = scratch("client-cert");
+        site(&dir);
+        pki(&dir);
+        let port = free_port();
+        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+        // Requires a client certificate issued under root.pem (the intermediate is not
+        // trusted by itself: the client has to send it).
+        let _srv = spawn(
+            Command::new("openssl")
+                .args(["s_server", "-quiet", "-WWW", "-cert", "server.pem"])
+                .args(["-key", "server.key", "-Verify", "2", "-CAfile", "root.pem"])
+                .args(["-verify_return_error"])
+                .args(["-accept", &format!("127.0.0.1:{port}")])
+                .current_dir(&dir),
+        );
+        wait_listening(addr);
+        let check = http_check("/page.html", None, &[]);
+        let dialog = |ctx: &TlsContext| {
+            let http = HttpDialog::new(&check, addr, None).unwrap();
+            TlsDialog::new(http, &check, None, addr.ip(), ctx).unwrap()
+        };
+        for (what, ctx, want) in [
+            (
+                "client certificate",
+                ssl_block(&dir, None, "client.pem", "client.key"),
+                Verdict::Up,
+            ),
+            (
+                "no SSL block",
+                TlsContext::Plain,
+                Verdict::Down(HANDSHAKE_ERROR),
+            ),
+            (
+                "leaf with its issuers from ca",
+                ssl_block(&dir, Some("ca-bundle.pem"), "leaf.pem", "leaf.key"),
+                Verdict::Up,
+            ),
+            (
+                "leaf without its intermediate",
+                ssl_block(&dir, Some("root.pem"), "leaf.pem", "leaf.key"),
+                Verdict::Down(HANDSHAKE_ERROR),
+            ),
+            (
+                "certificate of another issuer",
+                ssl_block(&dir, None, "server.pem", "server.key"),
+                Verdict::Down(HANDSHAKE_ERROR),
+            ),
+        ] {
+            let mut d = dialog(&ctx);
+            assert_eq!(drive(addr, &mut d), want, "{what}");
+            assert_eq!(drive(addr, &mut d), want, "{what}: second check");
         }
     }
 

@@ -356,3 +356,79 @@ fn ssl_get_checks_openssl_s_server_and_fails_without_it() {
         Duration::from_secs(4),
     );
 }
+
+#[cfg(feature = "tls")]
+#[test]
+fn ssl_get_sends_the_ssl_blocks_client_certificate_and_follows_reloads() {
+    let Some(mut lab) = setup(
+        "ssl_get_sends_the_ssl_blocks_client_certificate_and_follows_reloads",
+        &["/usr/bin/python3", "/usr/bin/openssl"],
+    ) else {
+        return;
+    };
+    let dir = lab.dir().display().to_string();
+    std::fs::write(lab.dir().join("page.html"), "tls page\n").expect("write page");
+    let pki = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("src/check/checkers/testdata/make-test-pki.sh")
+        .display()
+        .to_string();
+    lab.exec_ok("ck", &["/bin/sh", &pki, &dir]);
+    // Only a client certificate issued under root.pem gets a page; the client has to send
+    // the intermediate, which it finds in the SSL block's ca.
+    let _srv = server(
+        &mut lab,
+        &[
+            "/bin/sh",
+            "-c",
+            &format!(
+                "cd {dir} && exec /usr/bin/openssl s_server -quiet -WWW -cert server.pem \
+                 -key server.key -Verify 2 -CAfile root.pem -verify_return_error \
+                 -accept 127.0.0.1:18444"
+            ),
+        ],
+        18444,
+    );
+    let checker = "virtual_server 127.0.0.1 443 {\n protocol TCP\n delay_loop 1\n\
+         real_server 127.0.0.1 18444 {\n\
+         SSL_GET {\n url {\n path /page.html\n status_code 200\n }\n\
+         connect_timeout 1\n retry 0\n warmup 0\n }\n }\n}\n";
+    let block = |key: &str| {
+        format!(
+            "SSL {{\n ca {dir}/ca-bundle.pem\n certificate {dir}/leaf.pem\n key {dir}/{key}\n}}\n"
+        )
+    };
+    let rs = "[127.0.0.1]:tcp:18444";
+    let up = format!("Remote Web server {rs} succeed on service.");
+    let down = format!("HTTP_CHECK on service {rs} failed.");
+    let mut tail = Tail::new();
+    let t0 = Instant::now();
+    let mut k = start(&mut lab, &format!("{}{checker}", block("leaf.key")));
+    tail.wait_since(&k, &up, t0, Duration::from_secs(5));
+
+    let reload = |lab: &mut Lab, k: &mut Spawned, tail: &mut Tail, conf: &str, want: &str| {
+        lab.write_file("keepalived.conf", conf);
+        let since = Instant::now();
+        k.signal(libc::SIGHUP);
+        // delay_loop 1 + connect_timeout 1, with margin.
+        tail.wait_since(k, want, since, Duration::from_secs(5))
+    };
+    // Without the SSL block the server refuses the session.
+    reload(&mut lab, &mut k, &mut tail, checker, &down);
+    reload(
+        &mut lab,
+        &mut k,
+        &mut tail,
+        &format!("{}{checker}", block("leaf.key")),
+        &up,
+    );
+    // A block that does not load names the file, and the checks fail.
+    let since = reload(
+        &mut lab,
+        &mut k,
+        &mut tail,
+        &format!("{}{checker}", block("missing.key")),
+        &format!("SSL error: key {dir}/missing.key: "),
+    );
+    tail.wait_since(&k, &down, since, Duration::from_secs(5));
+    assert!(k.try_wait().is_none(), "the daemon goes on: {}", k.log());
+}

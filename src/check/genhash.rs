@@ -318,7 +318,8 @@ fn check(a: &Args) -> HttpCheck {
 }
 
 pub fn fetch(a: &Args) -> Fetched {
-    let mut conv = match WebDialog::new(&check(a), a.ssl, a.server, None, None) {
+    let mut conv = match WebDialog::new(&check(a), a.ssl, a.server, None, None, &Default::default())
+    {
         Ok(c) => c,
         Err(_) if a.ssl => return Fetched::Failed("Cannot initialize SSL context."),
         Err(_) => return Fetched::Failed("Cannot build the request"),

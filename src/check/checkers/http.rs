@@ -355,13 +355,15 @@ pub enum WebDialog {
 impl WebDialog {
     /// `server`: where the checker connects; `rs_vhost`/`vs_vhost`: the real and virtual
     /// server's `virtualhost` (Host header: url > checker > RS > VS; SNI: url > checker > VS).
-    /// SSL_GET in a build without the tls feature is an error naming it.
+    /// `tls`: the `SSL` block's context. SSL_GET in a build without the tls feature is an
+    /// error naming it.
     pub fn new(
         cfg: &HttpCheck,
         ssl: bool,
         server: SocketAddr,
         rs_vhost: Option<&str>,
         vs_vhost: Option<&str>,
+        #[cfg_attr(not(feature = "tls"), allow(unused_variables))] tls: &super::TlsContext,
     ) -> Result<Self, String> {
         let http =
             HttpDialog::new(cfg, server, rs_vhost.or(vs_vhost)).map_err(|e| e.to_string())?;
@@ -370,7 +372,7 @@ impl WebDialog {
         }
         #[cfg(feature = "tls")]
         {
-            super::ssl::TlsDialog::new(http, cfg, vs_vhost, server.ip())
+            super::ssl::TlsDialog::new(http, cfg, vs_vhost, server.ip(), tls)
                 .map(|t| WebDialog::Tls(Box::new(t)))
         }
         #[cfg(not(feature = "tls"))]

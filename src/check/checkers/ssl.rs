@@ -3,6 +3,7 @@
 //! Like keepalived, the server's certificate is not checked (keepalived sets no verify mode):
 //! the check is whether the service answers, not who it is. The handshake's signatures are
 //! still verified against the certificate's key, so the session is a real TLS session.
+//! The client certificate comes from the global `SSL` block (see [`super::ssl_ctx`]).
 //! SNI is sent only with `enable_sni`, naming the url's, checker's or virtual server's
 //! virtualhost (keepalived leaves out the real server's here).
 //!
@@ -14,11 +15,15 @@ use std::net::IpAddr;
 use std::sync::{Arc, OnceLock};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::WantsClientCert;
 use rustls::crypto::{ring, verify_tls12_signature, verify_tls13_signature, CryptoProvider};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, SignatureScheme};
+use rustls::{
+    ClientConfig, ClientConnection, ConfigBuilder, DigitallySignedStruct, SignatureScheme,
+};
 
 use super::http::HttpDialog;
+use super::ssl_ctx::TlsContext;
 use super::{Dialog, Step, Verdict};
 use crate::config::checker::HttpCheck;
 
@@ -73,18 +78,22 @@ impl ServerCertVerifier for AnyCertificate {
     }
 }
 
-/// One client configuration for the whole process.
-fn config() -> Result<Arc<ClientConfig>, rustls::Error> {
+/// A client configuration that accepts any server, still to be given its client certificate.
+pub(super) fn builder() -> Result<ConfigBuilder<ClientConfig, WantsClientCert>, rustls::Error> {
+    let provider = Arc::new(ring::default_provider());
+    Ok(ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider))))
+}
+
+/// The configuration without a client certificate, one for the whole process.
+fn plain_config() -> Result<Arc<ClientConfig>, rustls::Error> {
     static CONFIG: OnceLock<Arc<ClientConfig>> = OnceLock::new();
     if let Some(c) = CONFIG.get() {
         return Ok(c.clone());
     }
-    let provider = Arc::new(ring::default_provider());
-    let c = ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()?
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
-        .with_no_client_auth();
+    let c = builder()?.with_no_client_auth();
     Ok(CONFIG.get_or_init(|| Arc::new(c)).clone())
 }
 
@@ -117,7 +126,8 @@ fn session_name(sni: Option<&str>, server: IpAddr) -> ServerName<'static> {
 }
 
 pub struct TlsDialog {
-    config: Arc<ClientConfig>,
+    /// None: the `SSL` block did not load; no session starts and the check fails.
+    config: Option<Arc<ClientConfig>>,
     /// The session's name for each url: its SNI, or the server's address (no SNI).
     names: Vec<ServerName<'static>>,
     conn: Option<ClientConnection>,
@@ -131,14 +141,20 @@ pub struct TlsDialog {
 
 impl TlsDialog {
     /// `inner` is the HTTP dialog made from the same `cfg`; `vs_vhost` is the virtual
-    /// server's virtualhost (for SNI; keepalived does not use the real server's there).
+    /// server's virtualhost (for SNI; keepalived does not use the real server's there);
+    /// `ctx` the `SSL` block's context: a broken one fails every check.
     pub fn new(
         inner: HttpDialog,
         cfg: &HttpCheck,
         vs_vhost: Option<&str>,
         server: IpAddr,
+        ctx: &TlsContext,
     ) -> Result<Self, String> {
-        let config = config().map_err(|e| format!("TLS setup: {e}"))?;
+        let config = match ctx {
+            TlsContext::Plain => Some(plain_config().map_err(|e| format!("TLS setup: {e}"))?),
+            TlsContext::Client(c) => Some(c.clone()),
+            TlsContext::Broken => None,
+        };
         let names = cfg
             .urls
             .iter()
@@ -212,10 +228,11 @@ impl Dialog for TlsDialog {
         self.out_sent = 0;
         self.done = false;
         let name = self.names.get(self.inner.selected()).cloned();
-        self.conn = name.and_then(|n| ClientConnection::new(self.config.clone(), n).ok());
-        if self.conn.is_none() {
-            self.done = true;
-        }
+        let config = self.config.clone();
+        self.conn = name
+            .zip(config)
+            .and_then(|(n, c)| ClientConnection::new(c, n).ok());
+        // Without a session, whatever the server does next fails the check.
         self.pump();
     }
 
@@ -295,6 +312,35 @@ impl Dialog for TlsDialog {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn broken_ssl_block_fails_every_check_without_sending() {
+        let check = HttpCheck {
+            urls: vec![crate::config::checker::Url {
+                path: "/".into(),
+                ..Default::default()
+            }],
+            ..HttpCheck::default()
+        };
+        let server: std::net::SocketAddr = "192.0.2.1:443".parse().unwrap();
+        let http = HttpDialog::new(&check, server, None).unwrap();
+        let mut d = TlsDialog::new(http, &check, None, server.ip(), &TlsContext::Broken).unwrap();
+        for _ in 0..2 {
+            d.reset();
+            assert!(d.pending().is_empty());
+            assert_eq!(d.closed(), Step::Done(Verdict::Down(HANDSHAKE_ERROR)));
+            d.reset();
+            assert_eq!(
+                d.received(b"\x16\x03\x03"),
+                Step::Done(Verdict::Down(HANDSHAKE_ERROR))
+            );
+        }
+        // The same dialog with a context starts a handshake.
+        let http = HttpDialog::new(&check, server, None).unwrap();
+        let mut d = TlsDialog::new(http, &check, None, server.ip(), &TlsContext::Plain).unwrap();
+        d.reset();
+        assert_eq!(d.pending().first(), Some(&0x16), "a ClientHello record");
+    }
 
     #[test]
     fn sni_precedence_and_names() {

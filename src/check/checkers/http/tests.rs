@@ -348,11 +348,12 @@ fn tracer_sees_header_body_and_digest() {
 #[test]
 fn web_dialog_host_is_rs_then_vs_and_ssl_needs_the_feature() {
     let c = check(vec![url("/")]);
-    let w = WebDialog::new(&c, false, server(), Some("rs.test"), Some("vs.test")).unwrap();
+    let tls: crate::check::checkers::TlsContext = Default::default();
+    let w = WebDialog::new(&c, false, server(), Some("rs.test"), Some("vs.test"), &tls).unwrap();
     assert!(String::from_utf8_lossy(w.pending()).contains("Host: rs.test\r\n"));
-    let w = WebDialog::new(&c, false, server(), None, Some("vs.test")).unwrap();
+    let w = WebDialog::new(&c, false, server(), None, Some("vs.test"), &tls).unwrap();
     assert!(String::from_utf8_lossy(w.pending()).contains("Host: vs.test\r\n"));
-    let ssl = WebDialog::new(&c, true, server(), None, None);
+    let ssl = WebDialog::new(&c, true, server(), None, None, &tls);
     if cfg!(feature = "tls") {
         let mut w = ssl.unwrap();
         assert_eq!(w.http().path(), "/");

@@ -7,6 +7,7 @@ use crate::check::checkers::dns::DnsDialog;
 use crate::check::checkers::http::WebDialog;
 use crate::check::checkers::ping::PingDialog;
 use crate::check::checkers::smtp::SmtpDialog;
+use crate::check::checkers::TlsContext;
 
 use super::*;
 use crate::config::checker::CheckerCommon;
@@ -19,6 +20,8 @@ pub struct Target<'a> {
     pub rs_vhost: Option<&'a str>,
     pub vs_vhost: Option<&'a str>,
     pub rs: &'a str,
+    /// The `SSL` block's context, for SSL_GET.
+    pub tls: &'a TlsContext,
 }
 
 /// Makes the dialog of a protocol checker (HTTP_GET, SSL_GET, SMTP_CHECK, DNS_CHECK): the
@@ -35,7 +38,7 @@ pub fn protocol_dialog(
         CheckerKind::Http(h) | CheckerKind::Ssl(h) => {
             let ssl = matches!(c.kind, CheckerKind::Ssl(_));
             let name = if ssl { "SSL_GET" } else { "HTTP_GET" };
-            match WebDialog::new(h, ssl, t.dst, t.rs_vhost, t.vs_vhost) {
+            match WebDialog::new(h, ssl, t.dst, t.rs_vhost, t.vs_vhost, t.tls) {
                 Ok(d) => Some((Kind::Tcp, Box::new(d) as Box<dyn Dialog>, name)),
                 Err(e) => {
                     warn!("{name} for service {}: {e}", t.rs);
@@ -122,6 +125,7 @@ impl Runner {
             rand: seed(),
             files: None,
         };
+        let tls = TlsContext::for_config(cfg);
         let log_all_global = cfg.global.email.checker_log_all_failures.unwrap_or(false);
         for (v, vs) in cfg.lvs.virtual_servers.iter().enumerate() {
             let mut nv = Vec::new();
@@ -156,6 +160,7 @@ impl Runner {
                         rs_vhost: rs.virtualhost.as_deref(),
                         vs_vhost: vs.virtualhost.as_deref(),
                         rs: &rs_name,
+                        tls: &tls,
                     };
                     let (probe, words, policy) =
                         r.probe(c, cfg, (weight, vs.delay_loop, v6), (dialogs, &target));
