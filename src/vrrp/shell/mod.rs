@@ -174,9 +174,11 @@ impl<'o> Shell<'o> {
         for i in 0..self.insts.len() {
             self.stop_for_exit(lp, i);
         }
+        // keepalived removes the statics before any STOP notify, instances' then groups'.
+        self.remove_static();
+        self.notify_held_stops(lp);
         self.sync_stop(lp);
         self.notify_shutdown(lp);
-        self.remove_static();
         self.insts.clear();
         self.remove_vmacs();
         self.pool.close_unused(lp, |_| false);

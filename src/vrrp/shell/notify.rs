@@ -35,6 +35,9 @@ pub struct NotifyScripts {
     /// Set once the daemon stops: until then an instance that stops is one a reload removed,
     /// reported as DELETED.
     pub shutting_down: bool,
+    /// STOP notifies held at shutdown until the static addresses, routes and rules are gone
+    /// (keepalived's order): instance indexes.
+    held_stops: Vec<usize>,
 }
 
 impl Shell<'_> {
@@ -240,6 +243,21 @@ impl Shell<'_> {
     /// FIFO line. An instance removed by a reload reports DELETED (or FAULT, keepalived's old
     /// way, unless `notify_deleted` is set).
     pub(super) fn notify(&mut self, lp: &mut EventLoop, i: usize, state: State) {
+        if state == State::Stop && self.notes.shutting_down {
+            self.notes.held_stops.push(i);
+            return;
+        }
+        self.notify_now(lp, i, state);
+    }
+
+    /// At shutdown, once the statics are removed: the STOP notifies held back till then.
+    pub(super) fn notify_held_stops(&mut self, lp: &mut EventLoop) {
+        for i in std::mem::take(&mut self.notes.held_stops) {
+            self.notify_now(lp, i, State::Stop);
+        }
+    }
+
+    fn notify_now(&mut self, lp: &mut EventLoop, i: usize, state: State) {
         let v = &self.cfg.vrrp.instances[self.insts[i].idx];
         let deleted = state == State::Stop && !self.notes.shutting_down;
         let (word, specific) = match state {
