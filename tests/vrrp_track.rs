@@ -575,3 +575,64 @@ fn reload_during_a_script_fault_and_recovery_still_clears_it() {
         2 * SCRIPT_INTERVAL + r1().master_down() + MARGIN,
     );
 }
+
+/// A weight-0 script that has not reported yet holds the instance in FAULT from start without
+/// a state line or FAULT notify (keepalived 2.2.7); the FAULT notify comes with its first
+/// failure, still without a state line.
+#[test]
+fn unreported_weight_zero_script_holds_fault_without_notify() {
+    let test = "unreported_weight_zero_script_holds_fault_without_notify";
+    if !ready(test) {
+        return;
+    }
+    let mut lab = routers_lab(test, 2, Wiring::Veth);
+    // The script's first report comes this long after start.
+    let slow = Duration::from_secs(3);
+    let notes = lab.dir().join("notes");
+    let note = lab.write_file(
+        "note",
+        &format!("#!/bin/sh\necho \"$3\" >> {}\n", notes.display()),
+    );
+    std::fs::set_permissions(&note, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    let top = format!(
+        "vrrp_script chk {{\n  script \"/bin/sh -c 'sleep {}; exit 1'\"\n  interval 10\n  \
+         timeout 8\n}}\n",
+        slow.as_secs()
+    );
+    let extra = format!(
+        "  track_script {{\n    chk\n  }}\n  notify {}\n",
+        note.display()
+    );
+    let a = Router::start(&mut lab, "r1", &ours(), &config(&r1(), &top, &extra));
+    // Both log this once the instance has started (and would have notified).
+    expect_log(&a, "(VI_1) removing VIPs.", MARGIN);
+    // A start-up notify script would have written by now.
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        !a.log().contains("VRRP_Script(chk) failed"),
+        "{test}: the script reported sooner than {slow:?}:\n{}",
+        tail(&a.log())
+    );
+    let early = std::fs::read_to_string(&notes).unwrap_or_default();
+    assert!(
+        early.is_empty(),
+        "{test}: notified {early:?} before the script reported"
+    );
+    expect_log(&a, "VRRP_Script(chk) failed", slow + MARGIN);
+    let faulted = wait_until(MARGIN, || {
+        std::fs::read_to_string(&notes).unwrap_or_default() == "FAULT\n"
+    });
+    let log = a.log();
+    assert!(
+        faulted,
+        "{test}: want one FAULT notify after the first failure, got {:?}:\n{}",
+        std::fs::read_to_string(&notes).unwrap_or_default(),
+        tail(&log)
+    );
+    assert!(
+        !log.to_lowercase().contains("(vi_1) entering fault state"),
+        "{test}: keepalived logs no FAULT state line for this:\n{}",
+        tail(&log)
+    );
+}

@@ -51,6 +51,8 @@ pub struct Inst {
     /// unicast rule when its peer turns out to use it.
     pub checksum: V3Checksum,
     pub timer: Option<(TimerId, Micros)>,
+    /// In FAULT "(init)" at start, waiting for weight-0 scripts' first report (notify.rs).
+    pub init_hold: bool,
 }
 
 pub fn global_defaults(cfg: &Config) -> GlobalVrrpDefaults {
@@ -230,6 +232,7 @@ pub fn build(cfg: &Config, idx: usize, ifaces: &Ifaces, pool: &mut Pool) -> Opti
             group4(cfg),
         ),
         timer: None,
+        init_hold: false,
     })
 }
 

@@ -325,6 +325,7 @@ impl<'o> Shell<'o> {
             Event::ChildExit { pid, status } => {
                 if let Some((tag, res)) = self.scripts.on_child_exit(lp, pid, status) {
                     self.track_script_exit(lp, pid, tag, res);
+                    self.init_hold_release(lp);
                 }
             }
         }

@@ -49,12 +49,26 @@ impl Shell<'_> {
         reason: Reason,
         all: &Actions,
     ) {
+        // Held until its weight-0 scripts report: no line, and the FAULT notify waits for a
+        // script's first failure (init_hold_release).
+        let link_down = |s: &Self| {
+            let ifindex = s.insts[i].ifindex;
+            s.ifaces.by_index(ifindex).is_some_and(|f| !f.up)
+        };
+        let held = (to, reason) == (State::Fault, Reason::Startup)
+            && self.track.only_unreported_scripts(i)
+            && !link_down(self);
+        if held {
+            self.insts[i].init_hold = true;
+        }
         let inst = &self.insts[i];
         let name = &inst.name;
         match (to, reason) {
             // An owner passes through BACKUP silently at start (no notify follows).
             (State::Backup, Reason::Startup) if !all.contains(&Action::Notify(State::Backup)) => {}
             (State::Backup, Reason::Startup) => info!("({name}) Entering BACKUP STATE (init)"),
+            // keepalived 2.2.7 logs no state line for it (its "(init)" line is for other cases).
+            (State::Fault, Reason::Startup) if held => {}
             (State::Fault, Reason::Startup) => {
                 let down = self.ifaces.by_index(inst.ifindex).is_some_and(|f| !f.up);
                 if down {
@@ -258,6 +272,9 @@ impl Shell<'_> {
     }
 
     fn notify_now(&mut self, lp: &mut EventLoop, i: usize, state: State) {
+        if state == State::Fault && self.insts[i].init_hold {
+            return;
+        }
         let v = &self.cfg.vrrp.instances[self.insts[i].idx];
         let deleted = state == State::Stop && !self.notes.shutting_down;
         let (word, specific) = match state {
@@ -282,6 +299,23 @@ impl Shell<'_> {
             self.run_script(lp, &cmd, &extra, &name);
         }
         self.fifos.line("INSTANCE", &name, word, prio);
+    }
+
+    /// After a track script reported: instances held in FAULT "(init)" whose faults are no
+    /// longer only unreported scripts leave the hold; one still in FAULT gets its FAULT notify
+    /// now, without a log line (keepalived's down_instance from the init FAULT state).
+    pub(super) fn init_hold_release(&mut self, lp: &mut EventLoop) {
+        for i in 0..self.insts.len() {
+            if !self.insts[i].init_hold || self.track.only_unreported_scripts(i) {
+                continue;
+            }
+            self.insts[i].init_hold = false;
+            if self.insts[i].fsm.state() == State::Fault {
+                let mut acts = Actions::new();
+                let _ = acts.push(Action::Notify(State::Fault));
+                self.apply(lp, i, &acts);
+            }
+        }
     }
 
     /// The group's script for `state`, its generic script (priority 0) and FIFO line.

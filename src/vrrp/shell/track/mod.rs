@@ -19,6 +19,7 @@ use crate::core::timer::TimerId;
 use crate::vrrp::track::{instance_links, Effect, Key, Level, Link, Tracking};
 
 mod files;
+mod inithold;
 mod procs;
 mod scripts;
 
