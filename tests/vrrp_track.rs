@@ -247,7 +247,20 @@ fn track_file_number_times_weight_moves_the_vip() {
         MARGIN,
     );
     expect_data(&a, "Effective priority = 70");
+    expect_data(&a, "Total priority = 70");
+    expect_data(&a, "tf, weight 2");
+    expect_data(&a, "Status = -40");
     expect_master(&b, &[&a], r1().vip(), takeover());
+    // The total goes below what the effective priority can show.
+    let tmp = lab.write_file("prio.tmp", "-100\n");
+    std::fs::rename(&tmp, &file).expect("rename");
+    expect_log(
+        &a,
+        "(VI_1) Changing effective priority from 70 to 1",
+        MARGIN,
+    );
+    expect_data(&a, "Effective priority = 1");
+    expect_data(&a, "Total priority = -50");
     std::fs::write(&file, "-254").expect("write");
     expect_state(&a, "FAULT", MARGIN);
     std::fs::remove_file(&file).expect("rm");

@@ -104,7 +104,11 @@ mod tests {
         assert_eq!(f.next_deadline(), Some(now), "not advertising at once");
         let acts = f.on_timer(now);
         assert!(has(&acts, Action::SendAdvert { priority: 100 }), "{acts:?}");
-        assert_eq!(f.next_deadline(), Some(now + Micros(S)), "then one interval later");
+        assert_eq!(
+            f.next_deadline(),
+            Some(now + Micros(S)),
+            "then one interval later"
+        );
     }
 
     #[test]

@@ -18,6 +18,7 @@ use crate::core::time::Micros;
 use crate::core::timer::TimerId;
 use crate::vrrp::track::{instance_links, Effect, Key, Level, Link, Tracking};
 
+mod data;
 mod files;
 mod inithold;
 mod procs;
