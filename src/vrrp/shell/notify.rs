@@ -38,6 +38,8 @@ pub struct NotifyScripts {
     /// STOP notifies held at shutdown until the static addresses, routes and rules are gone
     /// (keepalived's order): instance indexes.
     held_stops: Vec<usize>,
+    /// The FIFO reader scripts started (pids), terminated on reload.
+    readers: Vec<i32>,
 }
 
 impl Shell<'_> {
@@ -226,7 +228,39 @@ impl Shell<'_> {
             (self.cfg.global.fifos.any.clone(), ""),
             (self.cfg.global.fifos.vrrp.clone(), "vrrp_"),
         ];
-        for (f, kind) in &fifos {
+        self.fifos_open(lp, &fifos);
+    }
+
+    /// On reload, before anything changes: keepalived terminates the FIFO readers, closes the
+    /// FIFOs (removing those it made) and opens `new`'s, starting their readers again, so the
+    /// reload's own lines go to the new ones.
+    pub(super) fn fifos_reload(&mut self, lp: &mut EventLoop, new: &crate::config::Config) {
+        // keepalived SIGTERMs its scripts at reload, the readers among them (ours still
+        // running: an exited one's pid is not reused while we have not reaped it).
+        let running: Vec<i32> = self.scripts.pids().collect();
+        for pid in self.notes.readers.drain(..) {
+            if running.contains(&pid) {
+                // SAFETY: plain syscall on the reader's process group.
+                unsafe { libc::kill(-pid, libc::SIGTERM) };
+            }
+        }
+        self.fifos.close();
+        if new.vrrp.instances.is_empty() {
+            return;
+        }
+        let fifos = [
+            (new.global.fifos.any.clone(), ""),
+            (new.global.fifos.vrrp.clone(), "vrrp_"),
+        ];
+        self.fifos_open(lp, &fifos);
+    }
+
+    fn fifos_open(
+        &mut self,
+        lp: &mut EventLoop,
+        fifos: &[(crate::config::global::Fifo, &'static str)],
+    ) {
+        for (f, kind) in fifos {
             let owner = match &f.owner {
                 Some((u, g)) => script::resolve_user(u, g.as_deref()).ok(),
                 None => self.default_user(),
@@ -247,7 +281,9 @@ impl Shell<'_> {
                     if let Some(name) = argv.last() {
                         run.push(name.clone());
                     }
-                    self.spawn(lp, run, uid, gid, "notify_fifo_script");
+                    if let Some(pid) = self.spawn(lp, run, uid, gid, "notify_fifo_script") {
+                        self.notes.readers.push(pid);
+                    }
                 }
             }
         }
@@ -371,10 +407,17 @@ impl Shell<'_> {
             return;
         };
         argv.extend(extra.iter().cloned());
-        self.spawn(lp, argv, uid, gid, who);
+        let _ = self.spawn(lp, argv, uid, gid, who);
     }
 
-    fn spawn(&mut self, lp: &mut EventLoop, argv: Vec<String>, uid: u32, gid: u32, who: &str) {
+    fn spawn(
+        &mut self,
+        lp: &mut EventLoop,
+        argv: Vec<String>,
+        uid: u32,
+        gid: u32,
+        who: &str,
+    ) -> Option<i32> {
         // SAFETY: plain getters.
         let (ruid, rgid) = unsafe { (libc::getuid(), libc::getgid()) };
         let spec = ScriptSpec {
@@ -385,8 +428,12 @@ impl Shell<'_> {
             gid: (gid != rgid).then_some(gid),
             timeout: None,
         };
-        if let Err(e) = self.scripts.run(lp, &spec, usize::MAX) {
-            warn!("({who}) cannot run {}: {e}", spec.argv[0]);
+        match self.scripts.run(lp, &spec, usize::MAX) {
+            Ok(pid) => Some(pid),
+            Err(e) => {
+                warn!("({who}) cannot run {}: {e}", spec.argv[0]);
+                None
+            }
         }
     }
 
