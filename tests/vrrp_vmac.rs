@@ -83,9 +83,19 @@ fn vmac_keeps_the_vip_mac_and_moves_the_switch_port() {
     let low = Instance::new(2, 100);
     let vip = high.vip();
     let bin = ours();
+    // Firewall rules may match r1's eth0 by device group; its VMAC gets the same group.
+    lab.exec_ok("r1", &["ip", "link", "set", "dev", "eth0", "group", "5"]);
     let r2 = Router::start(&mut lab, "r2", &bin, &config(&low));
     let mut r1 = Router::start(&mut lab, "r1", &bin, &config(&high));
     expect_master(&r1, &[&r2], vip, high.master_down() + MARGIN);
+    // keepalived copies it since 2.3 (2.2.7 does not).
+    if bin == env!("CARGO_BIN_EXE_keepalived") {
+        let l = out(&mut lab, "r1", &["ip", "link", "show", VMAC]);
+        assert!(
+            l.contains(" group 5 "),
+            "{test}: r1's VMAC lacks eth0's group 5:\n{l}"
+        );
+    }
 
     // The macvlan, its MAC and mode, and the sysctls, on both routers (BACKUP has one too).
     for ns in ["r1", "r2"] {

@@ -122,6 +122,7 @@ pub fn build(cfg: &Config, idx: usize, ifaces: &Ifaces, pool: &mut Pool) -> Opti
             mtu: 0,
             v4: None,
             ll6: None,
+            group: 0,
         },
         None => {
             log::error!(

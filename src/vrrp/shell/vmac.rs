@@ -111,7 +111,10 @@ impl Shell<'_> {
                             warn!("({who}) interface {name} exists with another MAC - cannot use it as VMAC");
                         }
                     }
-                    None => match self.rtnl.create_macvlan(&name, base.ifindex, &mac) {
+                    None => match self
+                        .rtnl
+                        .create_macvlan(&name, base.ifindex, &mac, base.group)
+                    {
                         Ok(()) => {
                             info!("({who}) Creating VMAC interface {name}");
                             got = Some(name);
