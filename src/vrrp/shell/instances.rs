@@ -51,7 +51,7 @@ pub struct Inst {
     /// unicast rule when its peer turns out to use it.
     pub checksum: V3Checksum,
     pub timer: Option<(TimerId, Micros)>,
-    /// In FAULT "(init)" at start, waiting for weight-0 scripts' first report (notify.rs).
+    /// Held in FAULT at start until its weight-0 scripts first report (notify.rs).
     pub init_hold: bool,
 }
 

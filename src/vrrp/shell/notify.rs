@@ -337,7 +337,7 @@ impl Shell<'_> {
         self.fifos.line("INSTANCE", &name, word, prio);
     }
 
-    /// After a track script reported: instances held in FAULT "(init)" whose faults are no
+    /// After a track script reported: instances held in FAULT at start whose faults are no
     /// longer only unreported scripts leave the hold; one still in FAULT gets its FAULT notify
     /// now, without a log line (keepalived's down_instance from the init FAULT state).
     pub(super) fn init_hold_release(&mut self, lp: &mut EventLoop) {
