@@ -370,3 +370,55 @@ fn master_hearing_a_lower_priority_advert_notifies() {
         ])
     );
 }
+
+/// A reload terminates the FIFO reader, closes the FIFO and opens it again with a new reader,
+/// which gets the states `fifo_write_vrrp_states_on_reload` writes.
+#[test]
+fn reload_restarts_the_fifo_reader() {
+    let test = "reload_restarts_the_fifo_reader";
+    let Some(mut lab) = one_link(test) else {
+        return;
+    };
+    let dir = lab.dir().to_path_buf();
+    let runs = dir.join("runs");
+    let fifo_out = dir.join("fifo.out");
+    let reader = script(
+        &lab,
+        "reader.sh",
+        &format!(
+            "echo $$ >> {runs}\nwhile IFS= read -r l; do echo \"$l\" >> {out}; done < \"$1\"",
+            runs = runs.display(),
+            out = fifo_out.display()
+        ),
+        0o755,
+    );
+    let fifo = dir.join("notify.fifo");
+    let conf = format!(
+        "global_defs {{\n  enable_script_security\n  script_user root\n  \
+         vrrp_notify_fifo {fifo}\n  vrrp_notify_fifo_script {reader}\n  \
+         fifo_write_vrrp_states_on_reload\n}}\n\
+         vrrp_instance VI_1 {{\n  interface eth0\n  virtual_router_id 51\n  priority 100\n  \
+         advert_int 1\n  virtual_ipaddress {{\n    10.7.0.100/24\n  }}\n}}\n",
+        fifo = fifo.display()
+    );
+    let r1 = Router::start(&mut lab, "r1", &ours(), &conf);
+    wait_lines(&fifo_out, 1, MARGIN, &r1);
+    let first = lines(&runs);
+    assert_eq!(first.len(), 1, "{first:?}");
+    let pid: i32 = std::fs::read_to_string(lab_file(&lab, "r1-", "-main.pid"))
+        .expect("pidfile")
+        .trim()
+        .parse()
+        .expect("pid");
+    // SAFETY: kill(2) on the daemon this test started.
+    unsafe { libc::kill(pid, libc::SIGHUP) };
+    let got = wait_lines(&runs, 2, MARGIN, &r1);
+    assert_eq!(got.len(), 2, "one new reader per reload: {got:?}");
+    let old_gone = wait_until(MARGIN, || {
+        !Path::new(&format!("/proc/{}", first[0])).exists()
+    });
+    assert!(old_gone, "{test}: the old reader {} still runs", first[0]);
+    // The new reader gets what the reload writes.
+    let got = wait_lines(&fifo_out, 2, MARGIN, &r1);
+    assert_eq!(got[1], "INSTANCE \"VI_1\" BACKUP 100", "{got:?}");
+}

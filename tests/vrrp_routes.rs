@@ -10,6 +10,7 @@ mod lab;
 
 use lab::vrrp::{expect_master, ours, routers_lab, Instance, Router, Wiring, MARGIN};
 use lab::{wait_until, Lab};
+use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
 fn ready(test: &str) -> bool {
@@ -209,6 +210,67 @@ fn dont_release_vrrp_keeps_vips_and_virtual_routes() {
     assert!(
         statics_set(&mut lab, "r1", 1).1,
         "{test}: static address/route/rule should go on stop even with -V"
+    );
+}
+
+/// keepalived stops in this order: priority 0 and VIPs, then the static addresses, routes and
+/// rules, then the STOP notifies. Many static addresses make their removal take longer than a
+/// script's start, so a STOP script run before it would still see some of them.
+#[test]
+fn stop_notify_runs_after_the_statics_are_gone() {
+    let test = "stop_notify_runs_after_the_statics_are_gone";
+    if !ready(test) {
+        return;
+    }
+    let mut lab = routers_lab(test, 2, Wiring::Veth);
+    let only = Instance::new(1, 200);
+    let seen = lab.dir().join("seen-at-stop");
+    let script = lab.write_file(
+        "on-stop",
+        &format!(
+            "#!/bin/sh\nip -o -4 addr show dev eth0 > {}.tmp\nmv {0}.tmp {0}\n",
+            seen.display()
+        ),
+    );
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let many: String = (0..400)
+        .map(|k| format!("  10.9.{}.{}/32 dev eth0\n", k / 200, k % 200 + 1))
+        .collect();
+    let cfg = config(&only)
+        .replacen(
+            "static_ipaddress {\n",
+            &format!("static_ipaddress {{\n{many}"),
+            1,
+        )
+        .replacen(
+            "  virtual_ipaddress {",
+            &format!("  notify_stop {}\n  virtual_ipaddress {{", script.display()),
+            1,
+        );
+    let mut r1 = Router::start(&mut lab, "r1", &ours(), &cfg);
+    expect_master(&r1, &[], only.vip(), only.master_down() + MARGIN);
+    expect(
+        &mut lab,
+        "r1: statics missing",
+        |l| statics_set(l, "r1", 1).0 && l.has_addr("r1", "eth0", "10.9.1.200"),
+        &[&r1],
+    );
+    r1.stop();
+    assert!(
+        wait_until(SETTLE, || seen.exists()),
+        "{test}: the STOP script did not run:\n{}",
+        lab::vrrp::tail(&r1.log())
+    );
+    let at_stop = std::fs::read_to_string(&seen).unwrap_or_default();
+    let left: Vec<&str> = at_stop
+        .lines()
+        .filter(|l| l.contains(" 10.9.") || l.contains(" 10.8.0."))
+        .collect();
+    assert!(
+        left.is_empty(),
+        "{test}: the STOP script ran while {} static addresses were still set, e.g. {:?}",
+        left.len(),
+        left.first()
     );
 }
 

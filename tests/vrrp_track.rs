@@ -249,7 +249,20 @@ fn track_file_number_times_weight_moves_the_vip() {
     std::fs::rename(&tmp, &file).expect("rename");
     expect_priority(&a, 150, 70, MARGIN);
     expect_data(&a, "Effective priority = 70");
+    expect_data(&a, "Total priority = 70");
+    expect_data(&a, "tf, weight 2");
+    expect_data(&a, "Status = -40");
     r2_takes_over(&a, &b);
+    // The total goes below what the effective priority can show.
+    let tmp = lab.write_file("prio.tmp", "-100\n");
+    std::fs::rename(&tmp, &file).expect("rename");
+    expect_log(
+        &a,
+        "(VI_1) Changing effective priority from 70 to 1",
+        MARGIN,
+    );
+    expect_data(&a, "Effective priority = 1");
+    expect_data(&a, "Total priority = -50");
     std::fs::write(&file, "-254").expect("write");
     expect_state(&a, "FAULT", MARGIN);
     std::fs::remove_file(&file).expect("rm");
@@ -509,4 +522,65 @@ fn reload_during_a_script_fault_and_recovery_still_clears_it() {
     // The fault is counted once: one recovery brings the instance back.
     std::fs::remove_file(&flag).expect("rm flag");
     r1_takes_back(&a, &b, 2 * SCRIPT_INTERVAL);
+}
+
+/// A weight-0 script that has not reported yet holds the instance in FAULT from start without
+/// a state line or FAULT notify (keepalived 2.2.7); the FAULT notify comes with its first
+/// failure, still without a state line.
+#[test]
+fn unreported_weight_zero_script_holds_fault_without_notify() {
+    let test = "unreported_weight_zero_script_holds_fault_without_notify";
+    if !ready(test) {
+        return;
+    }
+    let mut lab = routers_lab(test, 2, Wiring::Veth);
+    // The script's first report comes this long after start.
+    let slow = Duration::from_secs(3);
+    let notes = lab.dir().join("notes");
+    let note = lab.write_file(
+        "note",
+        &format!("#!/bin/sh\necho \"$3\" >> {}\n", notes.display()),
+    );
+    std::fs::set_permissions(&note, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    let top = format!(
+        "vrrp_script chk {{\n  script \"/bin/sh -c 'sleep {}; exit 1'\"\n  interval 10\n  \
+         timeout 8\n}}\n",
+        slow.as_secs()
+    );
+    let extra = format!(
+        "  track_script {{\n    chk\n  }}\n  notify {}\n",
+        note.display()
+    );
+    let a = Router::start(&mut lab, "r1", &ours(), &config(&r1(), &top, &extra));
+    // Both log this once the instance has started (and would have notified).
+    expect_log(&a, "(VI_1) removing VIPs.", MARGIN);
+    // A start-up notify script would have written by now.
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        !a.log().contains("VRRP_Script(chk) failed"),
+        "{test}: the script reported sooner than {slow:?}:\n{}",
+        tail(&a.log())
+    );
+    let early = std::fs::read_to_string(&notes).unwrap_or_default();
+    assert!(
+        early.is_empty(),
+        "{test}: notified {early:?} before the script reported"
+    );
+    expect_log(&a, "VRRP_Script(chk) failed", slow + MARGIN);
+    let faulted = wait_until(MARGIN, || {
+        std::fs::read_to_string(&notes).unwrap_or_default() == "FAULT\n"
+    });
+    let log = a.log();
+    assert!(
+        faulted,
+        "{test}: want one FAULT notify after the first failure, got {:?}:\n{}",
+        std::fs::read_to_string(&notes).unwrap_or_default(),
+        tail(&log)
+    );
+    assert!(
+        !log.to_lowercase().contains("(vi_1) entering fault state"),
+        "{test}: keepalived logs no FAULT state line for this:\n{}",
+        tail(&log)
+    );
 }

@@ -83,9 +83,19 @@ fn vmac_keeps_the_vip_mac_and_moves_the_switch_port() {
     let low = Instance::new(2, 100);
     let vip = high.vip();
     let bin = ours();
+    // Firewall rules may match r1's eth0 by device group; its VMAC gets the same group.
+    lab.exec_ok("r1", &["ip", "link", "set", "dev", "eth0", "group", "5"]);
     let r2 = Router::start(&mut lab, "r2", &bin, &config(&low));
     let mut r1 = Router::start(&mut lab, "r1", &bin, &config(&high));
     expect_master(&r1, &[&r2], vip, high.master_down() + MARGIN);
+    // keepalived copies it since 2.3 (2.2.7 does not).
+    if bin == env!("CARGO_BIN_EXE_keepalived") {
+        let l = out(&mut lab, "r1", &["ip", "link", "show", VMAC]);
+        assert!(
+            l.contains(" group 5 "),
+            "{test}: r1's VMAC lacks eth0's group 5:\n{l}"
+        );
+    }
 
     // The macvlan, its MAC and mode, and the sysctls, on both routers (BACKUP has one too).
     for ns in ["r1", "r2"] {
@@ -238,5 +248,48 @@ fn vmac_xmit_base_pair_elects_and_fails_over() {
         "vmac_xmit_base_pair_elects_and_fails_over",
         Family::V4,
         true,
+    );
+}
+
+/// The VMAC's own link counts: set down from outside, its instance goes to FAULT and the peer
+/// takes over until it is up again; deleted from outside, it is made again (same name and
+/// MAC) and the instance comes back on it.
+#[test]
+fn vmac_set_down_or_deleted_from_outside_comes_back() {
+    let test = "vmac_set_down_or_deleted_from_outside_comes_back";
+    if !ready(test) {
+        return;
+    }
+    let mut lab = routers_lab(test, 2, Wiring::Veth);
+    let high = Instance::new(1, 200);
+    let low = Instance::new(2, 100);
+    let vip = high.vip();
+    let bin = ours();
+    let r2 = Router::start(&mut lab, "r2", &bin, &config(&low));
+    let r1 = Router::start(&mut lab, "r1", &bin, &config(&high));
+    expect_master(&r1, &[&r2], vip, high.master_down() + MARGIN);
+
+    lab.exec_ok("r1", &["ip", "link", "set", "dev", VMAC, "down"]);
+    expect_master(&r2, &[&r1], vip, low.master_down() + MARGIN);
+    lab.exec_ok("r1", &["ip", "link", "set", "dev", VMAC, "up"]);
+    expect_master(&r1, &[&r2], vip, high.master_down() + MARGIN);
+
+    lab.exec_ok("r1", &["ip", "link", "del", "dev", VMAC]);
+    // Made again at once, r1 is back before r2's down timer runs out (its priority 0 could
+    // not leave the deleted link): only the log shows the FAULT.
+    assert!(
+        wait_until(SETTLE, || r1.log().contains("Interface vrrp.51 deleted")),
+        "{test}: r1 did not see its VMAC go:\n{}",
+        lab::vrrp::tail(&r1.log())
+    );
+    expect_master(&r1, &[&r2], vip, high.master_down() + MARGIN);
+    let l = out(&mut lab, "r1", &["ip", "-d", "link", "show", VMAC]);
+    assert!(
+        l.contains(&format!("link/ether {MAC}")) && l.contains("macvlan mode private"),
+        "{test}: r1's {VMAC} was not made again:\n{l}"
+    );
+    assert!(
+        lab.has_addr("r1", VMAC, vip),
+        "{test}: the VIP is not on r1's new VMAC"
     );
 }

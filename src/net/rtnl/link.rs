@@ -4,7 +4,9 @@
 
 use crate::net::netlink::{Error, MsgBuilder, NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REQUEST};
 
-use super::{IFF_UP, IFINFOMSG_LEN, IFLA_ADDRESS, IFLA_IFNAME, RTM_DELLINK, RTM_NEWLINK};
+use super::{
+    IFF_UP, IFINFOMSG_LEN, IFLA_ADDRESS, IFLA_GROUP, IFLA_IFNAME, RTM_DELLINK, RTM_NEWLINK,
+};
 
 pub const IFLA_LINK: u16 = 5;
 pub const IFLA_LINKINFO: u16 = 18;
@@ -26,13 +28,16 @@ fn ifinfomsg(ifindex: u32, flags: u32, change: u32) -> [u8; IFINFOMSG_LEN] {
     h
 }
 
-/// `ip link add NAME link PARENT address MAC type macvlan mode private`.
+/// `ip link add NAME link PARENT address MAC [group GROUP] type macvlan mode private`. The
+/// parent's device group is copied (as keepalived does since 2.3, so firewall rules matching
+/// the group keep working with use_vmac); 0 is the kernel's default and is left out.
 pub fn encode_macvlan_create<'b>(
     buf: &'b mut [u8],
     seq: u32,
     name: &str,
     parent: u32,
     mac: &[u8; 6],
+    group: u32,
 ) -> Result<&'b [u8], Error> {
     let flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
     let mut b = MsgBuilder::new(buf, RTM_NEWLINK, flags, seq);
@@ -40,6 +45,9 @@ pub fn encode_macvlan_create<'b>(
     b.attr(IFLA_ADDRESS, mac);
     b.attr_u32(IFLA_LINK, parent);
     b.attr_str(IFLA_IFNAME, name);
+    if group != 0 {
+        b.attr_u32(IFLA_GROUP, group);
+    }
     let info = b.nest_begin(IFLA_LINKINFO);
     b.attr(IFLA_INFO_KIND, b"macvlan");
     let data = b.nest_begin(IFLA_INFO_DATA);
@@ -100,8 +108,17 @@ mod tests {
     fn macvlan_create_matches_ip_link_add() {
         let mut buf = [0u8; LINK_REQ_LEN];
         let m =
-            encode_macvlan_create(&mut buf, 1, "vrrp.51", 3, &[0, 0, 0x5e, 0, 1, 0x33]).unwrap();
+            encode_macvlan_create(&mut buf, 1, "vrrp.51", 3, &[0, 0, 0x5e, 0, 1, 0x33], 0).unwrap();
         same(m, "5c 00 00 00 10 00 05 06 45 f2 0c 6b 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 0a 00 01 00 00 00 5e 00 01 33 00 00 08 00 05 00 03 00 00 00 0c 00 03 00 76 72 72 70 2e 35 31 00 1c 00 12 00 0b 00 01 00 6d 61 63 76 6c 61 6e 00 0c 00 02 00 08 00 01 00 01 00 00 00");
+    }
+
+    #[test]
+    fn macvlan_create_copies_the_parent_group() {
+        let mut buf = [0u8; LINK_REQ_LEN];
+        let m =
+            encode_macvlan_create(&mut buf, 1, "vrrp.51", 3, &[0, 0, 0x5e, 0, 1, 0x33], 5).unwrap();
+        // The vector above plus IFLA_GROUP 5 (`... group 5 type macvlan`).
+        same(m, "64 00 00 00 10 00 05 06 45 f2 0c 6b 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 0a 00 01 00 00 00 5e 00 01 33 00 00 08 00 05 00 03 00 00 00 0c 00 03 00 76 72 72 70 2e 35 31 00 08 00 1b 00 05 00 00 00 1c 00 12 00 0b 00 01 00 6d 61 63 76 6c 61 6e 00 0c 00 02 00 08 00 01 00 01 00 00 00");
     }
 
     #[test]

@@ -76,10 +76,16 @@ impl Rtnl {
     }
 
     /// Creates a private-mode macvlan `name` with `mac` on `parent`.
-    pub fn create_macvlan(&mut self, name: &str, parent: u32, mac: &[u8; 6]) -> Result<(), Error> {
+    pub fn create_macvlan(
+        &mut self,
+        name: &str,
+        parent: u32,
+        mac: &[u8; 6],
+        group: u32,
+    ) -> Result<(), Error> {
         let mut buf = [0u8; link::LINK_REQ_LEN];
         let seq = self.conn.next_seq();
-        let msg = link::encode_macvlan_create(&mut buf, seq, name, parent, mac)?;
+        let msg = link::encode_macvlan_create(&mut buf, seq, name, parent, mac, group)?;
         self.conn.request(msg)
     }
 

@@ -24,6 +24,7 @@ pub const RTMGRP_IPV6_IFADDR: u32 = 0x100;
 pub const IFLA_ADDRESS: u16 = 1;
 pub const IFLA_IFNAME: u16 = 3;
 pub const IFLA_MTU: u16 = 4;
+pub const IFLA_GROUP: u16 = 27;
 pub const IFLA_EXT_MASK: u16 = 29;
 pub const RTEXT_FILTER_SKIP_STATS: u32 = 1 << 3;
 
@@ -126,6 +127,8 @@ pub struct Link {
     pub flags: u32,
     pub mtu: u32,
     pub hwaddr: Option<HwAddr>,
+    /// IFLA_GROUP, the link's device group (0 by default).
+    pub group: u32,
 }
 
 impl Link {
@@ -330,6 +333,7 @@ pub fn decode_link(m: &Msg<'_>) -> Result<Link, Error> {
         flags,
         mtu: 0,
         hwaddr: None,
+        group: 0,
     };
     for a in m.attrs(IFINFOMSG_LEN).ok_or(bad)? {
         // What we need comes first in the kernel's order. A malformed attribute after it (qemu-user
@@ -344,6 +348,7 @@ pub fn decode_link(m: &Msg<'_>) -> Result<Link, Error> {
         match a.ty {
             IFLA_IFNAME => link.name = ifname(a.str().unwrap_or("")),
             IFLA_MTU => link.mtu = a.u32().unwrap_or(0),
+            IFLA_GROUP => link.group = a.u32().unwrap_or(0),
             IFLA_ADDRESS => link.hwaddr = HwAddr::new(a.payload),
             _ => {}
         }

@@ -47,10 +47,10 @@ impl Fsm {
             }
             self.ms_down_timer = new_down;
         }
-        if self.state == State::Master && cfg.advert_int != old.advert_int {
-            // A shorter interval takes effect from the next advert on, not after the old one.
-            let next = now + cfg.advert_int;
-            self.sands = Some(self.sands.map_or(next, |t| t.min(next)));
+        if self.state == State::Master {
+            // keepalived's reload_master: a MASTER kept over a reload advertises at once, then
+            // every (possibly new) interval from there.
+            self.sands = Some(now);
         }
         if self.state == State::Master && cfg.garp_master_refresh != old.garp_master_refresh {
             self.garp_refresh_at =
@@ -80,9 +80,9 @@ mod tests {
 
     #[test]
     fn unchanged_settings_change_nothing() {
-        let mut f = master(cfg(100));
+        let mut f = started(cfg(100));
         let before = (f.state(), f.next_deadline(), *f.stats(), f.vips_set());
-        let acts = f.reconfigure(t(DOWN_100 + S / 2), cfg(100));
+        let acts = f.reconfigure(t(S / 2), cfg(100));
         assert!(acts.is_empty());
         assert_eq!(
             before,
@@ -91,14 +91,36 @@ mod tests {
     }
 
     #[test]
+    fn master_advertises_at_once_after_a_reload() {
+        let mut f = master(cfg(100));
+        let now = t(DOWN_100 + S / 2);
+        let before = (*f.stats(), f.vips_set());
+        let acts = f.reconfigure(now, cfg(100));
+        assert!(acts.is_empty(), "{acts:?}");
+        assert_eq!(
+            (f.state(), *f.stats(), f.vips_set()),
+            (State::Master, before.0, before.1)
+        );
+        assert_eq!(f.next_deadline(), Some(now), "not advertising at once");
+        let acts = f.on_timer(now);
+        assert!(has(&acts, Action::SendAdvert { priority: 100 }), "{acts:?}");
+        assert_eq!(
+            f.next_deadline(),
+            Some(now + Micros(S)),
+            "then one interval later"
+        );
+    }
+
+    #[test]
     fn master_keeps_state_and_vips_when_its_priority_drops() {
         let mut f = master(cfg(200));
-        let due = f.next_deadline();
-        let acts = f.reconfigure(t(DOWN_100 + S / 2), cfg(50));
+        let now = t(DOWN_100 + S / 2);
+        let acts = f.reconfigure(now, cfg(50));
         assert!(acts.is_empty(), "{acts:?}");
         assert_eq!(f.state(), State::Master);
         assert!(f.vips_set());
-        assert_eq!(f.next_deadline(), due, "next advert moved");
+        let due = f.next_deadline();
+        assert_eq!(due, Some(now), "a reloaded master advertises at once");
         assert_eq!((f.base_priority(), f.effective_priority()), (50, 50));
         // The next advert carries the new priority.
         let acts = f.on_timer(due.unwrap());
@@ -142,6 +164,8 @@ mod tests {
             ..c
         };
         f.reconfigure(now, c2);
+        assert_eq!(f.next_deadline(), Some(now));
+        f.on_timer(now);
         assert_eq!(f.next_deadline(), Some(now + Micros::from_centis(10)));
         assert_eq!(f.state(), State::Master);
     }

@@ -16,6 +16,8 @@ pub struct IfInfo {
     pub mtu: u32,
     pub v4: Option<Ipv4Addr>,
     pub ll6: Option<Ipv6Addr>,
+    /// Device group (IFLA_GROUP).
+    pub group: u32,
 }
 
 #[derive(Default)]
@@ -74,6 +76,7 @@ impl Ifaces {
                     mtu: l.mtu,
                     v4,
                     ll6,
+                    group: l.group,
                 }
             })
             .collect();

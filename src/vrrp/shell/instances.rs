@@ -51,6 +51,8 @@ pub struct Inst {
     /// unicast rule when its peer turns out to use it.
     pub checksum: V3Checksum,
     pub timer: Option<(TimerId, Micros)>,
+    /// Held in FAULT at start until its weight-0 scripts first report (notify.rs).
+    pub init_hold: bool,
 }
 
 pub fn global_defaults(cfg: &Config) -> GlobalVrrpDefaults {
@@ -120,6 +122,7 @@ pub fn build(cfg: &Config, idx: usize, ifaces: &Ifaces, pool: &mut Pool) -> Opti
             mtu: 0,
             v4: None,
             ll6: None,
+            group: 0,
         },
         None => {
             log::error!(
@@ -230,6 +233,7 @@ pub fn build(cfg: &Config, idx: usize, ifaces: &Ifaces, pool: &mut Pool) -> Opti
             group4(cfg),
         ),
         timer: None,
+        init_hold: false,
     })
 }
 

@@ -174,9 +174,11 @@ impl<'o> Shell<'o> {
         for i in 0..self.insts.len() {
             self.stop_for_exit(lp, i);
         }
+        // keepalived removes the statics before any STOP notify, instances' then groups'.
+        self.remove_static();
+        self.notify_held_stops(lp);
         self.sync_stop(lp);
         self.notify_shutdown(lp);
-        self.remove_static();
         self.insts.clear();
         self.remove_vmacs();
         self.pool.close_unused(lp, |_| false);
@@ -323,6 +325,7 @@ impl<'o> Shell<'o> {
             Event::ChildExit { pid, status } => {
                 if let Some((tag, res)) = self.scripts.on_child_exit(lp, pid, status) {
                     self.track_script_exit(lp, pid, tag, res);
+                    self.init_hold_release(lp);
                 }
             }
         }

@@ -35,6 +35,11 @@ pub struct NotifyScripts {
     /// Set once the daemon stops: until then an instance that stops is one a reload removed,
     /// reported as DELETED.
     pub shutting_down: bool,
+    /// STOP notifies held at shutdown until the static addresses, routes and rules are gone
+    /// (keepalived's order): instance indexes.
+    held_stops: Vec<usize>,
+    /// The FIFO reader scripts started (pids), terminated on reload.
+    readers: Vec<i32>,
 }
 
 impl Shell<'_> {
@@ -46,12 +51,26 @@ impl Shell<'_> {
         reason: Reason,
         all: &Actions,
     ) {
+        // Held until its weight-0 scripts report: no line, and the FAULT notify waits for a
+        // script's first failure (init_hold_release).
+        let link_down = |s: &Self| {
+            let ifindex = s.insts[i].ifindex;
+            s.ifaces.by_index(ifindex).is_some_and(|f| !f.up)
+        };
+        let held = (to, reason) == (State::Fault, Reason::Startup)
+            && self.track.only_unreported_scripts(i)
+            && !link_down(self);
+        if held {
+            self.insts[i].init_hold = true;
+        }
         let inst = &self.insts[i];
         let name = &inst.name;
         match (to, reason) {
             // An owner passes through BACKUP silently at start (no notify follows).
             (State::Backup, Reason::Startup) if !all.contains(&Action::Notify(State::Backup)) => {}
             (State::Backup, Reason::Startup) => info!("({name}) Entering BACKUP STATE (init)"),
+            // keepalived 2.2.7 logs no state line for it (its "(init)" line is for other cases).
+            (State::Fault, Reason::Startup) if held => {}
             (State::Fault, Reason::Startup) => {
                 let down = self.ifaces.by_index(inst.ifindex).is_some_and(|f| !f.up);
                 if down {
@@ -209,7 +228,39 @@ impl Shell<'_> {
             (self.cfg.global.fifos.any.clone(), ""),
             (self.cfg.global.fifos.vrrp.clone(), "vrrp_"),
         ];
-        for (f, kind) in &fifos {
+        self.fifos_open(lp, &fifos);
+    }
+
+    /// On reload, before anything changes: keepalived terminates the FIFO readers, closes the
+    /// FIFOs (removing those it made) and opens `new`'s, starting their readers again, so the
+    /// reload's own lines go to the new ones.
+    pub(super) fn fifos_reload(&mut self, lp: &mut EventLoop, new: &crate::config::Config) {
+        // keepalived SIGTERMs its scripts at reload, the readers among them (ours still
+        // running: an exited one's pid is not reused while we have not reaped it).
+        let running: Vec<i32> = self.scripts.pids().collect();
+        for pid in self.notes.readers.drain(..) {
+            if running.contains(&pid) {
+                // SAFETY: plain syscall on the reader's process group.
+                unsafe { libc::kill(-pid, libc::SIGTERM) };
+            }
+        }
+        self.fifos.close();
+        if new.vrrp.instances.is_empty() {
+            return;
+        }
+        let fifos = [
+            (new.global.fifos.any.clone(), ""),
+            (new.global.fifos.vrrp.clone(), "vrrp_"),
+        ];
+        self.fifos_open(lp, &fifos);
+    }
+
+    fn fifos_open(
+        &mut self,
+        lp: &mut EventLoop,
+        fifos: &[(crate::config::global::Fifo, &'static str)],
+    ) {
+        for (f, kind) in fifos {
             let owner = match &f.owner {
                 Some((u, g)) => script::resolve_user(u, g.as_deref()).ok(),
                 None => self.default_user(),
@@ -230,7 +281,9 @@ impl Shell<'_> {
                     if let Some(name) = argv.last() {
                         run.push(name.clone());
                     }
-                    self.spawn(lp, run, uid, gid, "notify_fifo_script");
+                    if let Some(pid) = self.spawn(lp, run, uid, gid, "notify_fifo_script") {
+                        self.notes.readers.push(pid);
+                    }
                 }
             }
         }
@@ -240,6 +293,24 @@ impl Shell<'_> {
     /// FIFO line. An instance removed by a reload reports DELETED (or FAULT, keepalived's old
     /// way, unless `notify_deleted` is set).
     pub(super) fn notify(&mut self, lp: &mut EventLoop, i: usize, state: State) {
+        if state == State::Stop && self.notes.shutting_down {
+            self.notes.held_stops.push(i);
+            return;
+        }
+        self.notify_now(lp, i, state);
+    }
+
+    /// At shutdown, once the statics are removed: the STOP notifies held back till then.
+    pub(super) fn notify_held_stops(&mut self, lp: &mut EventLoop) {
+        for i in std::mem::take(&mut self.notes.held_stops) {
+            self.notify_now(lp, i, State::Stop);
+        }
+    }
+
+    fn notify_now(&mut self, lp: &mut EventLoop, i: usize, state: State) {
+        if state == State::Fault && self.insts[i].init_hold {
+            return;
+        }
         let v = &self.cfg.vrrp.instances[self.insts[i].idx];
         let deleted = state == State::Stop && !self.notes.shutting_down;
         let (word, specific) = match state {
@@ -264,6 +335,23 @@ impl Shell<'_> {
             self.run_script(lp, &cmd, &extra, &name);
         }
         self.fifos.line("INSTANCE", &name, word, prio);
+    }
+
+    /// After a track script reported: instances held in FAULT at start whose faults are no
+    /// longer only unreported scripts leave the hold; one still in FAULT gets its FAULT notify
+    /// now, without a log line (keepalived's down_instance from the init FAULT state).
+    pub(super) fn init_hold_release(&mut self, lp: &mut EventLoop) {
+        for i in 0..self.insts.len() {
+            if !self.insts[i].init_hold || self.track.only_unreported_scripts(i) {
+                continue;
+            }
+            self.insts[i].init_hold = false;
+            if self.insts[i].fsm.state() == State::Fault {
+                let mut acts = Actions::new();
+                let _ = acts.push(Action::Notify(State::Fault));
+                self.apply(lp, i, &acts);
+            }
+        }
     }
 
     /// The group's script for `state`, its generic script (priority 0) and FIFO line.
@@ -319,10 +407,17 @@ impl Shell<'_> {
             return;
         };
         argv.extend(extra.iter().cloned());
-        self.spawn(lp, argv, uid, gid, who);
+        let _ = self.spawn(lp, argv, uid, gid, who);
     }
 
-    fn spawn(&mut self, lp: &mut EventLoop, argv: Vec<String>, uid: u32, gid: u32, who: &str) {
+    fn spawn(
+        &mut self,
+        lp: &mut EventLoop,
+        argv: Vec<String>,
+        uid: u32,
+        gid: u32,
+        who: &str,
+    ) -> Option<i32> {
         // SAFETY: plain getters.
         let (ruid, rgid) = unsafe { (libc::getuid(), libc::getgid()) };
         let spec = ScriptSpec {
@@ -333,8 +428,12 @@ impl Shell<'_> {
             gid: (gid != rgid).then_some(gid),
             timeout: None,
         };
-        if let Err(e) = self.scripts.run(lp, &spec, usize::MAX) {
-            warn!("({who}) cannot run {}: {e}", spec.argv[0]);
+        match self.scripts.run(lp, &spec, usize::MAX) {
+            Ok(pid) => Some(pid),
+            Err(e) => {
+                warn!("({who}) cannot run {}: {e}", spec.argv[0]);
+                None
+            }
         }
     }
 

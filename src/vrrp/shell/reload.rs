@@ -132,6 +132,7 @@ impl Shell<'_> {
         let now = Micros::now();
         // VMAC names and rule numbers are resolved first, so that unchanged instances compare equal.
         let mut new = new;
+        self.fifos_reload(lp, &new);
         self.prepare_vmacs(&mut new);
         super::routes::assign_rule_priorities(&mut new);
         self.ifaces.refresh(&mut self.rtnl);

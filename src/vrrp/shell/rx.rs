@@ -169,8 +169,11 @@ impl Shell<'_> {
             };
             match ev {
                 NlEvent::LinkUp { ifindex, .. } => self.link_changed(lp, ifindex, true),
-                NlEvent::LinkDown { ifindex, .. } | NlEvent::LinkRemoved { ifindex, .. } => {
-                    self.link_changed(lp, ifindex, false)
+                NlEvent::LinkDown { ifindex, .. } => self.link_changed(lp, ifindex, false),
+                NlEvent::LinkRemoved { ifindex, .. } => {
+                    // A VMAC of ours is made again (and the link table read afresh) first.
+                    self.vmac_removed(lp, ifindex);
+                    self.link_changed(lp, ifindex, false);
                 }
                 NlEvent::AddrAdded { ifindex, addr, .. } => {
                     self.ifaces.addr_added(ifindex, addr);
@@ -207,7 +210,9 @@ impl Shell<'_> {
         }
         f.up = up;
         let tracked = self.track.watches(&f.name);
-        if tracked || self.insts.iter().any(|x| x.ifindex == ifindex) {
+        let ours =
+            |x: &super::instances::Inst| x.ifindex == ifindex || x.vmac_ifindex == Some(ifindex);
+        if tracked || self.insts.iter().any(ours) {
             info!(
                 "Netlink reports {} {}",
                 f.name,
@@ -220,9 +225,14 @@ impl Shell<'_> {
     fn apply_link(&mut self, lp: &mut EventLoop, ifindex: u32, up: bool) {
         let now = Micros::now();
         for i in 0..self.insts.len() {
-            if self.insts[i].ifindex != ifindex || self.dont_track_primary(i) {
+            let inst = &self.insts[i];
+            if (inst.ifindex != ifindex && inst.vmac_ifindex != Some(ifindex))
+                || self.dont_track_primary(i)
+            {
                 continue;
             }
+            // Up only when the interface and its VMAC both are.
+            let up = up && self.inst_links_up(i);
             let acts = if up {
                 self.insts[i].fsm.link_up(now)
             } else {

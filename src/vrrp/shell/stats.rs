@@ -41,7 +41,7 @@ impl Shell<'_> {
             std::process::id()
         );
         let mut s = String::from("------< VRRP Topology >------\n");
-        for inst in &self.insts {
+        for (i, inst) in self.insts.iter().enumerate() {
             let v = &self.cfg.vrrp.instances[inst.idx];
             let f = &inst.fsm;
             let _ =
@@ -49,7 +49,7 @@ impl Shell<'_> {
                 s,
                 " VRRP Instance = {}\n   VRRP Version = {}\n   State = {}\n   Interface = {}\n   \
                  Virtual Router ID = {}\n   Priority = {}\n   Effective priority = {}\n   \
-                 Advert interval = {}{}\n   Virtual IP ({}):\n",
+                 Total priority = {}\n   Advert interval = {}{}\n   Virtual IP ({}):\n",
                 inst.name,
                 f.config().version,
                 f.state().name(),
@@ -57,6 +57,7 @@ impl Shell<'_> {
                 inst.vrid,
                 f.base_priority(),
                 f.effective_priority(),
+                self.track.total_priority(i, f.base_priority()),
                 if f.config().version == 2 {
                     f.config().advert_int.as_secs().to_string()
                 } else {
@@ -75,7 +76,10 @@ impl Shell<'_> {
                     if f.vips_set() { " set" } else { "" }
                 );
             }
+            self.track.data_instance(i, &mut s);
         }
+        let names: Vec<&str> = self.insts.iter().map(|x| x.name.as_str()).collect();
+        self.track.data_objects(&self.cfg, &names, &mut s);
         if let Err(e) = std::fs::write(DATA_FILE, s) {
             warn!("cannot write {DATA_FILE}: {e}");
         }

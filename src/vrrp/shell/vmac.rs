@@ -13,9 +13,11 @@
 use log::{info, warn};
 
 use super::ifaces::{IfInfo, Ifaces};
-use super::Shell;
+use super::{instances, Shell, SOCK_TOKEN_BASE};
 use crate::config::vrrp::{Family, VrrpInstance};
 use crate::config::Config;
+use crate::core::event_loop::EventLoop;
+use crate::core::time::Micros;
 use crate::net::sysctl::{self, conf_path, Saved};
 
 /// What the shell created and changed for VMACs.
@@ -111,7 +113,10 @@ impl Shell<'_> {
                             warn!("({who}) interface {name} exists with another MAC - cannot use it as VMAC");
                         }
                     }
-                    None => match self.rtnl.create_macvlan(&name, base.ifindex, &mac) {
+                    None => match self
+                        .rtnl
+                        .create_macvlan(&name, base.ifindex, &mac, base.group)
+                    {
                         Ok(()) => {
                             info!("({who}) Creating VMAC interface {name}");
                             got = Some(name);
@@ -213,6 +218,60 @@ impl Shell<'_> {
                     }
                     _ => {}
                 }
+            }
+        }
+    }
+
+    /// Whether instance `i`'s links are up: its interface and, with use_vmac, its VMAC too
+    /// (keepalived watches the VMAC's own state).
+    pub(super) fn inst_links_up(&self, i: usize) -> bool {
+        let inst = &self.insts[i];
+        let up = |ifindex: u32| self.ifaces.by_index(ifindex).is_some_and(|f| f.up);
+        (inst.ifindex == 0 || up(inst.ifindex)) && inst.vmac_ifindex.is_none_or(up)
+    }
+
+    /// A link was deleted: if it was one of our VMACs, its instances go to FAULT, it is made
+    /// again with the same name and MAC, and they move onto it (new socket), coming back once
+    /// it is up (keepalived's cleanup_lost_interface and recreate_vmac_thread).
+    pub(super) fn vmac_removed(&mut self, lp: &mut EventLoop, ifindex: u32) {
+        let users: Vec<usize> = (0..self.insts.len())
+            .filter(|&i| self.insts[i].vmac_ifindex == Some(ifindex))
+            .collect();
+        let Some(&first) = users.first() else {
+            return;
+        };
+        let v = &self.cfg.vrrp.instances[self.insts[first].idx];
+        let name = v.use_vmac.as_ref().and_then(|m| m.ifname.clone());
+        info!("Interface {} deleted", name.as_deref().unwrap_or("?"));
+        let now = Micros::now();
+        for &i in &users {
+            if !self.dont_track_primary(i) {
+                let acts = self.insts[i].fsm.link_down(now);
+                self.apply(lp, i, &acts);
+            }
+        }
+        self.ifaces.refresh(&mut self.rtnl);
+        // Makes what is missing (the configured names are written in by now) and adopts the rest.
+        let mut cfg = std::mem::take(&mut self.cfg);
+        self.prepare_vmacs(&mut cfg);
+        self.cfg = cfg;
+        for &i in &users {
+            let Some(new) =
+                instances::build(&self.cfg, self.insts[i].idx, &self.ifaces, &mut self.pool)
+            else {
+                continue;
+            };
+            // Only the VMAC's index and the socket on it change; the state machine stays.
+            self.insts[i].vmac_ifindex = new.vmac_ifindex;
+            self.insts[i].sock = new.sock;
+        }
+        let used: Vec<usize> = self.insts.iter().map(|x| x.sock).collect();
+        self.pool.close_unused(lp, |s| used.contains(&s));
+        self.pool.register_new(lp, SOCK_TOKEN_BASE);
+        for &i in &users {
+            if self.inst_links_up(i) {
+                let acts = self.insts[i].fsm.link_up(Micros::now());
+                self.apply(lp, i, &acts);
             }
         }
     }

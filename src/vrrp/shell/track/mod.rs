@@ -18,7 +18,9 @@ use crate::core::time::Micros;
 use crate::core::timer::TimerId;
 use crate::vrrp::track::{instance_links, Effect, Key, Level, Link, Tracking};
 
+mod data;
 mod files;
+mod inithold;
 mod procs;
 mod scripts;
 
