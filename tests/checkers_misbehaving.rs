@@ -3,7 +3,8 @@
 //! that never ends, a body trickled a byte at a time, close before the request), through the
 //! daemon in a network namespace: the checker child must keep to its schedule, not spin.
 //! Its CPU time (utime+stime from /proc/PID/stat) over a few delay_loops must stay far below
-//! one core. Root only (SKIPPED otherwise).
+//! one core. And a server that floods an endless body must neither outlast connect_timeout
+//! nor keep the checker child from hearing SIGTERM. Root only (SKIPPED otherwise).
 
 mod lab;
 
@@ -234,4 +235,75 @@ fn http_get_with_fast_recovery_does_not_spin_on_misbehaving_servers() {
         &format!("{MISBEHAVING},flap"),
         true,
     );
+}
+
+/// A server that answers every request with an endless body, as fast as it can.
+const FLOOD: &str = r#"
+import socket, sys, threading
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(16)
+more = b"z" * (1 << 20)
+def serve(c):
+    try:
+        c.recv(4096)
+        c.sendall(b"HTTP/1.0 200 OK\r\n\r\n")
+        while True:
+            c.sendall(more)
+    except OSError:
+        pass
+    c.close()
+print("ready", flush=True)
+while True:
+    c, _ = s.accept()
+    print("flooding", flush=True)
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+"#;
+
+#[test]
+fn a_flooding_server_is_cut_off_at_connect_timeout_and_the_daemon_still_stops_at_once() {
+    let test = "a_flooding_server_is_cut_off_at_connect_timeout_and_the_daemon_still_stops_at_once";
+    let Some(mut lab) = setup(test, &["/usr/bin/python3"]) else {
+        return;
+    };
+    let py = lab.write_file("flood.py", FLOOD);
+    let srv = lab.spawn(
+        "ck",
+        &["/usr/bin/python3", "-u", &py.display().to_string(), "21000"],
+    );
+    let ready = wait_until(Duration::from_secs(5), || srv.log().contains("ready"));
+    assert!(ready, "the python server did not start: {}", srv.log());
+    let conf = "global_defs {\n checker_log_all_failures\n}\n\
+                virtual_server 127.0.0.1 80 {\n protocol TCP\n delay_loop 1\n\
+                real_server 127.0.0.1 21000 {\n HTTP_GET {\n url {\n path /\n }\n\
+                connect_timeout 1\n retry 1\n delay_before_retry 1\n warmup 0\n }\n }\n}\n";
+    let t0 = Instant::now();
+    let mut k = start(&mut lab, conf);
+    let mut tail = Tail::new();
+    // First run 1 s after start, then connect_timeout 1: the loop must get to the timer
+    // while the body keeps coming.
+    let cut = tail.wait(
+        &k,
+        "Timeout HTTP read server [127.0.0.1]:tcp:21000.",
+        Duration::from_secs(4),
+    );
+    assert!(cut - t0 < Duration::from_millis(2000 + 1500), "{}", k.log());
+    // Mid-flood again (the next check, delay_loop later): SIGTERM must be heard.
+    let again = wait_until(Duration::from_secs(3), || {
+        srv.log().matches("flooding").count() >= 2
+    });
+    assert!(again, "no second check: {}", k.log());
+    std::thread::sleep(Duration::from_millis(300));
+    let asked = Instant::now();
+    k.signal(libc::SIGTERM);
+    let gone = k.wait_timeout(Duration::from_secs(3));
+    let log = k.log();
+    assert!(gone.is_some(), "still running 3 s after SIGTERM: {log}");
+    assert!(
+        asked.elapsed() < Duration::from_secs(1) && !log.contains("failed to die"),
+        "stopping took {:?}: {log}",
+        asked.elapsed()
+    );
+    drop(srv);
 }
