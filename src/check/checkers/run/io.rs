@@ -148,7 +148,21 @@ impl Runner {
             }
         }
         if read && step == Step::Continue {
+            let mut chunks = 0;
             loop {
+                if chunks == READS_PER_WAKE {
+                    // A peer that sends as fast as we read would keep us here forever: no
+                    // timer (connect_timeout), signal or other checker would run. Yield, and
+                    // have the loop wake us again (re-arming a ready fd queues a new event).
+                    let interest = if stream {
+                        Interest::READABLE | Interest::WRITABLE
+                    } else {
+                        Interest::READABLE
+                    };
+                    let _ = lp.reregister(fd, TOKEN_BASE + i, interest);
+                    break;
+                }
+                chunks += 1;
                 match sock::recv(fd, &mut self.rx[..]) {
                     Ok(0) if stream => {
                         step = dialog.closed();

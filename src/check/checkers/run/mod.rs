@@ -47,6 +47,9 @@ pub const TOKEN_BASE: usize = 16;
 const NOTIFY_TAG: usize = usize::MAX;
 /// The largest stream chunk or datagram read at once.
 const RX_LEN: usize = 4096;
+/// The most chunks read from one socket before the loop runs again (timers, signals, the
+/// other checkers): 64 KiB.
+const READS_PER_WAKE: usize = 16;
 
 /// What a slot's check does.
 enum Probe {

@@ -248,3 +248,91 @@ fn protocol_checkers_get_their_dialogs_and_ssl_get_needs_the_tls_feature() {
         ]
     );
 }
+
+/// Bytes the sponge took in, and the most it took in during one loop event.
+static SOAKED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// A test protocol that sends nothing and takes in whatever comes, never done.
+struct Sponge;
+
+impl Dialog for Sponge {
+    fn reset(&mut self) {}
+    fn pending(&self) -> &[u8] {
+        b""
+    }
+    fn sent(&mut self, _n: usize) {}
+    fn received(&mut self, data: &[u8]) -> Step {
+        SOAKED.fetch_add(data.len(), std::sync::atomic::Ordering::SeqCst);
+        Step::Continue
+    }
+    fn closed(&mut self) -> Step {
+        Step::Done(Verdict::Down("closed"))
+    }
+}
+
+fn sponge(_c: &Checker, _t: &Target<'_>) -> Option<(Kind, Box<dyn Dialog>, &'static str)> {
+    Some((Kind::Tcp, Box::new(Sponge), "SMTP_CHECK"))
+}
+
+#[test]
+fn a_peer_that_floods_is_read_a_bounded_amount_per_loop_turn_and_all_of_it_in_the_end() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.set_nonblocking(true).expect("nb");
+    let port = l.local_addr().expect("addr").port();
+    let cfg = config(&format!(
+        "virtual_server 127.0.0.1 80 {{\n protocol TCP\n delay_loop 10\n \\
+         real_server 127.0.0.1 {port} {{\n SMTP_CHECK {{\n warmup 0\n connect_timeout 5\n }}\n }}\n}}\n"
+    ));
+    let mut lp = EventLoop::with_signals(&[]).expect("loop");
+    let mut r = Runner::with_dialogs(&cfg, sponge);
+    let mut sink = Record::default();
+    r.start(&mut lp, &cfg, &mut sink);
+    let (mut conn, mut written, mut most) = (None, 0usize, 0usize);
+    let until = Micros::now() + Micros::from_secs(5);
+    lp.add_timer(Micros::from_millis(10), 3);
+    // Until the peer has written its burst and the checker has taken in all of it.
+    while (written == 0 || SOAKED.load(SeqCst) < written) && Micros::now() < until {
+        lp.run_once(|lp, ev| match ev {
+            crate::core::event_loop::Event::Io {
+                token,
+                readable,
+                closed,
+                ..
+            } => {
+                let before = SOAKED.load(SeqCst);
+                r.on_io(lp, token, readable, closed, &mut sink);
+                most = most.max(SOAKED.load(SeqCst) - before);
+            }
+            crate::core::event_loop::Event::Timer { id, token }
+                if !r.on_timer(lp, id, token, &mut sink) =>
+            {
+                if conn.is_none() {
+                    if let Ok((mut c, _)) = l.accept() {
+                        // As much as the two socket buffers hold, delivered before the
+                        // checker's next turn: more than one turn may read.
+                        c.set_nonblocking(true).expect("nb");
+                        let chunk = [b'z'; 4096];
+                        while let Ok(n) = c.write(&chunk) {
+                            written += n;
+                        }
+                        conn = Some(c);
+                    }
+                }
+                lp.add_timer(Micros::from_millis(10), 3);
+            }
+            _ => {}
+        })
+        .expect("loop");
+    }
+    assert!(
+        written > 2 * READS_PER_WAKE * RX_LEN,
+        "the peer only got {written} bytes out"
+    );
+    assert_eq!(SOAKED.load(SeqCst), written, "every byte read in the end");
+    assert!(
+        most <= READS_PER_WAKE * RX_LEN,
+        "{most} bytes read in one turn of the loop"
+    );
+    assert!(sink.changes.is_empty(), "{:?}", sink.changes);
+}

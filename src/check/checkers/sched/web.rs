@@ -64,7 +64,9 @@ impl Sched {
         } else {
             out.next = self.delay_before_retry;
         }
-        if fast_recovery && (!self.has_run || (!self.is_up && self.failed_url.is_none())) {
+        // Only a pass hurries the next fetch: keepalived 2.2.7 also reruns a failed one at
+        // once (down, no failed url), which spins on connects while the server fails.
+        if ok && fast_recovery && (!self.has_run || (!self.is_up && self.failed_url.is_none())) {
             out.next = Micros::ZERO;
         }
         out
@@ -209,5 +211,35 @@ mod tests {
         assert_eq!(r[0].1, Micros::ZERO);
         assert_eq!(r[1], (1, DL, Report::Up, Some(true)));
         assert_eq!(r[2].1, DL);
+    }
+
+    #[test]
+    fn fast_recovery_never_reruns_a_failed_fetch_at_once() {
+        // Down with no failed url (the failed url passed once, then a fetch fails): keepalived
+        // 2.2.7 reruns at once here, a busy loop of connects for as long as the server fails.
+        let t = Timing {
+            delay_loop: DL,
+            connect_timeout: Micros::from_secs(2),
+            retry: 1,
+            delay_before_retry: DBR,
+            warmup: Micros::ZERO,
+            alpha: false,
+        };
+        let mut s = Sched::new(
+            &t,
+            Policy::Web {
+                urls: 2,
+                fast_recovery: true,
+            },
+        );
+        let r = run(&mut s, &[true, true, false, false, true, false, false]);
+        assert_eq!(r[1].3, Some(true));
+        assert_eq!(r[3].3, Some(false));
+        // The failed url passes: the round starts again at once, as keepalived does.
+        assert_eq!(r[4].1, Micros::ZERO);
+        // Its fetch fails: wait delay_before_retry, every time.
+        assert_eq!((r[5].0, r[5].1), (0, DBR));
+        assert_eq!((r[6].0, r[6].1), (0, DBR));
+        assert!(!s.is_up());
     }
 }
