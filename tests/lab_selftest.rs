@@ -24,9 +24,7 @@ fn two_namespaces_ping_over_veth() {
     lab.exec_ok("r1", &["ping", "-c", "1", "-W", "2", "10.9.0.2"]);
     // Let tshark write the packets out before it is stopped.
     std::thread::sleep(Duration::from_millis(500));
-    cap.signal(libc::SIGINT);
-    let mut cap = cap;
-    assert!(cap.wait_timeout(Duration::from_secs(5)).is_some());
+    lab.stop_capture(cap);
     let out = lab::run_ok(&["tshark", "-r", &pcap.to_string_lossy(), "-Y", "icmp"]);
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("Echo (ping) request"),

@@ -250,8 +250,8 @@ fn reload_during_traffic_keeps_unchanged_instances_and_applies_differences() {
         r1.log()
     );
     observe(steady);
-    drop(cap);
     let span = t_start.elapsed();
+    lab.stop_capture(cap);
 
     let log = r1.log();
     let l2 = theirs.log();

@@ -328,6 +328,18 @@ impl Lab {
         (cap, path)
     }
 
+    /// Stops a capture so that everything it saw is in its file: tshark (dumpcap) buffers its
+    /// writes, and a SIGKILL (what dropping a [`Spawned`] sends) loses the last of them.
+    pub fn stop_capture(&mut self, cap: Spawned) {
+        let mut cap = cap;
+        cap.signal(libc::SIGINT);
+        assert!(
+            cap.wait_timeout(Duration::from_secs(10)).is_some(),
+            "tshark did not stop on SIGINT:\n{}",
+            cap.log()
+        );
+    }
+
     /// Runs `cmd` in namespace `ns` and returns its output (never panics on the command's failure).
     pub fn exec(&mut self, ns: &str, cmd: &[&str]) -> Output {
         let n = self.ns(ns);
