@@ -294,10 +294,8 @@ fn reload_during_traffic_keeps_unchanged_instances_and_applies_differences() {
         .map(|a| (a.0, a.3))
         .collect();
     let expected = span.as_secs_f64() / ADVERT;
-    // Only a sanity check that the capture saw the traffic: scheduling stalls of a loaded 2-core
-    // machine away from the reloads are tolerated (the gap check below is about the reloads).
     assert!(
-        vi1.len() as f64 >= expected * 0.5,
+        vi1.len() as f64 >= expected * 0.8,
         "{} adverts of VI_1 over {span:?} (expected about {expected:.0})",
         vi1.len()
     );
