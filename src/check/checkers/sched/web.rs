@@ -190,8 +190,8 @@ mod tests {
         assert_eq!(r[3], (1, DL, Report::Up, Some(true)));
     }
 
-    #[test]
-    fn fast_recovery_runs_the_next_url_at_once_while_not_up() {
+    /// Two urls, retry 1, with fast_recovery.
+    fn two_urls_fast_recovery() -> Sched {
         let t = Timing {
             delay_loop: DL,
             connect_timeout: Micros::from_secs(2),
@@ -200,13 +200,18 @@ mod tests {
             warmup: Micros::ZERO,
             alpha: false,
         };
-        let mut s = Sched::new(
+        Sched::new(
             &t,
             Policy::Web {
                 urls: 2,
                 fast_recovery: true,
             },
-        );
+        )
+    }
+
+    #[test]
+    fn fast_recovery_runs_the_next_url_at_once_while_not_up() {
+        let mut s = two_urls_fast_recovery();
         let r = run(&mut s, &[true, true, true]);
         assert_eq!(r[0].1, Micros::ZERO);
         assert_eq!(r[1], (1, DL, Report::Up, Some(true)));
@@ -217,21 +222,7 @@ mod tests {
     fn fast_recovery_never_reruns_a_failed_fetch_at_once() {
         // Down with no failed url (the failed url passed once, then a fetch fails): keepalived
         // 2.2.7 reruns at once here, a busy loop of connects for as long as the server fails.
-        let t = Timing {
-            delay_loop: DL,
-            connect_timeout: Micros::from_secs(2),
-            retry: 1,
-            delay_before_retry: DBR,
-            warmup: Micros::ZERO,
-            alpha: false,
-        };
-        let mut s = Sched::new(
-            &t,
-            Policy::Web {
-                urls: 2,
-                fast_recovery: true,
-            },
-        );
+        let mut s = two_urls_fast_recovery();
         let r = run(&mut s, &[true, true, false, false, true, false, false]);
         assert_eq!(r[1].3, Some(true));
         assert_eq!(r[3].3, Some(false));
