@@ -397,12 +397,12 @@ fn smtp_check_against_a_postfix_like_responder() {
     assert_eq!(drive(addr, &mut d), Verdict::Down(smtp::BAD_BANNER));
 }
 
-/// One query, one answer (or None after the deadline), over a connected UDP socket.
-fn drive_udp(addr: SocketAddr, d: &mut dyn Dialog) -> Option<Verdict> {
+/// One query, one answer (or None after `wait`), over a connected UDP socket.
+fn drive_udp(addr: SocketAddr, d: &mut dyn Dialog, wait: Duration) -> Option<Verdict> {
     d.reset();
     let s = UdpSocket::bind("127.0.0.1:0").expect("bind");
     s.connect(addr).expect("connect");
-    s.set_read_timeout(Some(DEADLINE)).expect("timeout");
+    s.set_read_timeout(Some(wait)).expect("timeout");
     let n = s.send(d.pending()).expect("send");
     d.sent(n);
     let mut buf = [0u8; 512];
@@ -414,45 +414,78 @@ fn drive_udp(addr: SocketAddr, d: &mut dyn Dialog) -> Option<Verdict> {
     }
 }
 
+/// dnsmasq answering `lb.test` on a free loopback port, with the verdict of its first answer.
+/// A port another socket took meanwhile (dnsmasq binds UDP and TCP) makes dnsmasq exit:
+/// that attempt is retried on a new port, and a dnsmasq that never answers fails with its log.
+fn dnsmasq(dialog: &mut DnsDialog) -> (Server, SocketAddr, Verdict) {
+    let mut tries = 3;
+    loop {
+        let port = {
+            let s = UdpSocket::bind("127.0.0.1:0").expect("bind");
+            s.local_addr().expect("addr").port()
+        };
+        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+        let log = std::env::temp_dir().join(format!("check_dialogs-dnsmasq-{port}.log"));
+        let err = std::fs::File::create(&log).expect("dnsmasq log");
+        let mut srv = Server(
+            Command::new("dnsmasq")
+                .args([
+                    "--keep-in-foreground",
+                    "--log-facility=-",
+                    "--conf-file=/dev/null",
+                    "--no-resolv",
+                    "--no-hosts",
+                    "--bind-interfaces",
+                    "--listen-address=127.0.0.1",
+                    &format!("--port={port}"),
+                    "--address=/lb.test/192.0.2.7",
+                    "--pid-file=",
+                    "--user=root",
+                ])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(err)
+                .spawn()
+                .expect("spawning dnsmasq"),
+        );
+        let why = || std::fs::read_to_string(&log).unwrap_or_default();
+        // A query sent before dnsmasq is ready may get no answer at all, so each try waits a
+        // short while and the start as a whole gets a generous deadline.
+        let end = Instant::now() + 3 * DEADLINE;
+        let first = loop {
+            if let Some(v) = drive_udp(addr, dialog, Duration::from_millis(300)) {
+                break Some(v);
+            }
+            if let Ok(Some(st)) = srv.0.try_wait() {
+                tries -= 1;
+                assert!(tries > 0, "dnsmasq exited ({st}): {}", why());
+                break None;
+            }
+            assert!(Instant::now() < end, "dnsmasq never answered: {}", why());
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let _ = std::fs::remove_file(&log);
+        if let Some(v) = first {
+            return (srv, addr, v);
+        }
+    }
+}
+
 #[test]
 fn dns_check_against_dnsmasq() {
     if !have("dnsmasq") && skip("dnsmasq missing") {
         return;
     }
-    let port = {
-        let s = UdpSocket::bind("127.0.0.1:0").expect("bind");
-        s.local_addr().expect("addr").port()
-    };
-    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-    let _srv = spawn(Command::new("dnsmasq").args([
-        "--keep-in-foreground",
-        "--conf-file=/dev/null",
-        "--no-resolv",
-        "--no-hosts",
-        "--bind-interfaces",
-        "--listen-address=127.0.0.1",
-        &format!("--port={port}"),
-        "--address=/lb.test/192.0.2.7",
-        "--pid-file=",
-        "--user=root",
-    ]));
     let mut ok = DnsDialog::new(&DnsCheck {
         qtype: DnsType::A,
         name: "lb.test".into(),
     });
-    // dnsmasq needs a moment to bind; a query before that simply gets no answer.
-    let end = Instant::now() + DEADLINE;
-    let first = loop {
-        if let Some(v) = drive_udp(addr, &mut ok) {
-            break v;
-        }
-        assert!(Instant::now() < end, "dnsmasq never answered");
-    };
+    let (_srv, addr, first) = dnsmasq(&mut ok);
     assert_eq!(first, Verdict::Up);
     // With no upstream, dnsmasq refuses the root's SOA (the default query): RCODE 5.
     let mut refused = DnsDialog::new(&DnsCheck::default());
     assert_eq!(
-        drive_udp(addr, &mut refused),
+        drive_udp(addr, &mut refused, DEADLINE),
         Some(Verdict::Down("read error occurred. (rcode = 5)"))
     );
 }
