@@ -1,9 +1,9 @@
 //! HTTP_GET: one GET per check on one url of the checker, the answer judged by status code,
 //! MD5 of the body (`digest`) and a literal `regex`, as keepalived's check_http.c judges it.
 //!
-//! The request texts are built once per url when the dialog is made; the header is collected
-//! in a buffer allocated once and the body is hashed as it streams, so a check allocates
-//! nothing. Which url a check fetches is the scheduler's choice ([`HttpDialog::select`]):
+//! The request texts are built once per url when the dialog is made; the header is parsed
+//! and the body hashed as they stream (`head.rs`), so a check allocates nothing and a
+//! checker keeps no response buffer. Which url a check fetches is the scheduler's choice ([`HttpDialog::select`]):
 //! keepalived checks one url per run and moves on only after a success.
 
 use std::fmt::Write as _;
@@ -13,10 +13,10 @@ use md5::{Digest, Md5};
 
 use super::{Dialog, Step, Verdict};
 use crate::config::checker::{HttpCheck, HttpProtocol, Url};
+pub use head::MAX_HEADER;
+use head::{Fed, Head};
 
-/// keepalived reads the response into a 4 KiB buffer and gives up when the header does not
-/// end inside it; so do we.
-pub const MAX_HEADER: usize = 4096;
+mod head;
 
 /// Why a check failed, as keepalived words it in its log line ("... to <server>").
 pub const NO_DATA: &str = "Read, no data received from";
@@ -87,12 +87,11 @@ pub struct HttpDialog {
     url: usize,
     sent: usize,
     phase: Phase,
-    head: Box<[u8]>,
-    head_len: usize,
+    head: Head,
     /// Length of the header including its blank line, once seen.
     head_end: usize,
-    status: u16,
-    content_len: Option<u64>,
+    /// A copy of the header, for a tracer (genhash -v) only.
+    kept: Option<Box<[u8]>>,
     body_len: u64,
     md5: Md5,
     digest: [u8; 16],
@@ -121,11 +120,9 @@ impl HttpDialog {
             url: 0,
             sent: 0,
             phase: Phase::Header,
-            head: vec![0; MAX_HEADER].into_boxed_slice(),
-            head_len: 0,
+            head: Head::default(),
             head_end: 0,
-            status: 0,
-            content_len: None,
+            kept: None,
             body_len: 0,
             md5: Md5::new(),
             digest: [0; 16],
@@ -171,12 +168,17 @@ impl HttpDialog {
 
     /// The status code of the answer (0 until the header is in or when it had none).
     pub fn status(&self) -> u16 {
-        self.status
+        if self.head_end == 0 {
+            0
+        } else {
+            self.head.status()
+        }
     }
 
-    /// The header with its blank line, once it is complete.
+    /// The header with its blank line, once it is complete; kept only with a tracer.
     pub fn header(&self) -> Option<&[u8]> {
-        (self.phase != Phase::Header).then(|| &self.head[..self.head_end])
+        let kept = self.kept.as_deref()?;
+        (self.head_end > 0).then(|| &kept[..self.head_end])
     }
 
     /// The MD5 of the body, once the check is done.
@@ -187,6 +189,7 @@ impl HttpDialog {
     /// genhash -v: see the response as it is parsed.
     pub fn set_tracer(&mut self, t: Tracer) {
         self.trace = Some(t);
+        self.kept = Some(vec![0; MAX_HEADER].into_boxed_slice());
     }
 
     fn trace(&self, t: Trace<'_>) {
@@ -202,7 +205,8 @@ impl HttpDialog {
     /// Takes the body bytes of one chunk: hash (up to Content-Length) and look for the needle.
     fn body(&mut self, data: &[u8], first: bool) -> Option<Step> {
         let room = self
-            .content_len
+            .head
+            .content_length()
             .map_or(u64::MAX, |c| c.saturating_sub(self.body_len));
         let take = data.len().min(usize::try_from(room).unwrap_or(usize::MAX));
         let part = &data[..take];
@@ -211,7 +215,7 @@ impl HttpDialog {
         self.look_for_needle(part);
         self.body_len += take as u64;
         // Once Content-Length bytes are in there is nothing more to wait for.
-        (Some(self.body_len) == self.content_len).then(|| self.finish())
+        (Some(self.body_len) == self.head.content_length()).then(|| self.finish())
     }
 
     fn look_for_needle(&mut self, part: &[u8]) {
@@ -252,12 +256,11 @@ impl HttpDialog {
         let Some(t) = self.target() else {
             return Step::Done(Verdict::Down(NO_DATA));
         };
+        let status = self.head.status();
         let ok_status = if t.status.is_empty() {
-            (200..=299).contains(&self.status)
+            (200..=299).contains(&status)
         } else {
-            t.status
-                .iter()
-                .any(|&(lo, hi)| (lo..=hi).contains(&self.status))
+            t.status.iter().any(|&(lo, hi)| (lo..=hi).contains(&status))
         };
         if !ok_status {
             return Step::Done(Verdict::Down(STATUS_ERROR));
@@ -271,13 +274,12 @@ impl HttpDialog {
         Step::Done(Verdict::Up)
     }
 
-    fn header_done(&mut self, end: usize) {
-        self.head_end = end;
+    fn header_done(&mut self) {
+        self.head_end = self.head.seen();
         self.phase = Phase::Body;
-        let head = &self.head[..end];
-        self.status = status_code(head);
-        self.content_len = content_length(head);
-        self.trace(Trace::Header(head));
+        if let Some(f) = self.trace {
+            f(Trace::Header(self.header().unwrap_or(&[])));
+        }
     }
 }
 
@@ -285,10 +287,8 @@ impl Dialog for HttpDialog {
     fn reset(&mut self) {
         self.sent = 0;
         self.phase = Phase::Header;
-        self.head_len = 0;
+        self.head.reset();
         self.head_end = 0;
-        self.status = 0;
-        self.content_len = None;
         self.body_len = 0;
         self.md5.reset();
         self.digest = [0; 16];
@@ -310,26 +310,21 @@ impl Dialog for HttpDialog {
             Phase::Body => self.body(data, false).unwrap_or(Step::Continue),
             Phase::Header => {
                 self.trace(Trace::HeaderChunk);
-                // Only the bytes that fit are copied; the blank line may straddle chunks, so
-                // the search restarts 3 bytes before the new data.
-                let from = self.head_len.saturating_sub(3);
-                let n = data.len().min(self.head.len() - self.head_len);
-                self.head[self.head_len..self.head_len + n].copy_from_slice(&data[..n]);
-                self.head_len += n;
-                match find(&self.head[from..self.head_len], b"\r\n\r\n") {
-                    Some(i) => {
-                        let end = from + i + 4;
-                        self.header_done(end);
-                        // The body bytes of this chunk start where the header ended.
-                        let before = self.head_len - n;
-                        let skip = end - before;
-                        self.body(&data[skip..], true).unwrap_or(Step::Continue)
+                let at = self.head.seen();
+                if let Some(kept) = self.kept.as_deref_mut() {
+                    let n = data.len().min(MAX_HEADER - at);
+                    kept[at..at + n].copy_from_slice(&data[..n]);
+                }
+                match self.head.feed(data) {
+                    Fed::End(body) => {
+                        self.header_done();
+                        self.body(&data[body..], true).unwrap_or(Step::Continue)
                     }
-                    None if self.head_len == self.head.len() => {
+                    Fed::TooLong => {
                         self.phase = Phase::Done;
                         Step::Done(Verdict::Down(HEADER_TOO_LONG))
                     }
-                    None => Step::Continue,
+                    Fed::More => Step::Continue,
                 }
             }
         }
@@ -502,40 +497,6 @@ pub fn request(path: &str, proto: HttpProtocol, vhost: Option<&str>, server: Soc
     }
     s.push_str("\r\n\r\n");
     s
-}
-
-/// The code between the first space and the next (or the line's end): `HTTP/1.0 200 OK`.
-/// keepalived also wants a reason phrase after it; a bare `HTTP/1.1 200` passes here.
-fn status_code(head: &[u8]) -> u16 {
-    let line = head.split(|&b| b == b'\r').next().unwrap_or(&[]);
-    let Some(sp) = line.iter().position(|&b| b == b' ') else {
-        return 0;
-    };
-    let rest = &line[sp + 1..];
-    let code = rest.get(..3).unwrap_or(&[]);
-    let ends = matches!(rest.get(3), None | Some(b' '));
-    if code.len() == 3 && code.iter().all(u8::is_ascii_digit) && ends {
-        code.iter().fold(0u16, |n, &d| n * 10 + u16::from(d - b'0'))
-    } else {
-        0
-    }
-}
-
-/// The Content-Length header's value, if there is one that is a number. keepalived looks for
-/// the name case-sensitively; header names are case-insensitive, so we do not.
-fn content_length(head: &[u8]) -> Option<u64> {
-    head.split(|&b| b == b'\n').skip(1).find_map(|line| {
-        let colon = line.iter().position(|&b| b == b':')?;
-        if !line[..colon].eq_ignore_ascii_case(b"content-length") {
-            return None;
-        }
-        let v = std::str::from_utf8(&line[colon + 1..]).ok()?.trim();
-        v.parse().ok()
-    })
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 /// Streaming substring search: `at` bytes of the needle were matched at the end of the data

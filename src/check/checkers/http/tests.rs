@@ -222,25 +222,6 @@ fn empty_body_digest_is_md5_of_nothing() {
 }
 
 #[test]
-fn status_line_forms() {
-    assert_eq!(status_code(b"HTTP/1.0 200 OK\r\n"), 200);
-    assert_eq!(status_code(b"HTTP/1.1 503\r\n"), 503);
-    assert_eq!(status_code(b"HTTP/1.1 2000 OK\r\n"), 0);
-    assert_eq!(status_code(b"HTTP/1.1 20 OK\r\n"), 0);
-    assert_eq!(status_code(b"garbage\r\n"), 0);
-    assert_eq!(
-        content_length(b"HTTP/1.0 200 OK\r\nContent-Length:  335 \r\n\r\n"),
-        Some(335)
-    );
-    assert_eq!(
-        content_length(b"HTTP/1.0 200 OK\r\nContent-Length: x\r\n\r\n"),
-        None
-    );
-    // Only header lines count, not the status line.
-    assert_eq!(content_length(b"Content-Length: 3\r\n\r\n"), None);
-}
-
-#[test]
 fn literal_regex_across_chunks_and_no_match() {
     let mut u = url("/");
     u.regex = Some("wor\\.ld".into());
