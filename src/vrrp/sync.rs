@@ -78,6 +78,11 @@ impl SyncGroup {
         self.state
     }
 
+    /// Members in a fault of their own (keepalived's num_member_fault).
+    pub fn member_faults(&self) -> usize {
+        self.faulted.iter().filter(|&&f| f).count()
+    }
+
     fn pos(&self, inst: usize) -> Option<usize> {
         self.members.iter().position(|&m| m == inst)
     }

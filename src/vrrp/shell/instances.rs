@@ -89,7 +89,7 @@ pub fn group4(cfg: &Config) -> Ipv4Addr {
     cfg.global.vrrp.mcast_group4.unwrap_or(VRRP_GROUP_V4)
 }
 
-fn group6(cfg: &Config) -> Ipv6Addr {
+pub fn group6(cfg: &Config) -> Ipv6Addr {
     cfg.global.vrrp.mcast_group6.unwrap_or(VRRP_GROUP_V6)
 }
 

@@ -8,6 +8,7 @@
 //! buffers and only state changes log or spawn.
 
 mod actions;
+mod data;
 mod fifo;
 mod ifaces;
 mod instances;

@@ -1,5 +1,5 @@
 //! SIGUSR2's /tmp/keepalived.stats (keepalived 2.2.7's layout) and SIGUSR1's
-//! /tmp/keepalived.data (a subset of keepalived's).
+//! /tmp/keepalived.data (written by data.rs).
 
 use std::fmt::Write as _;
 
@@ -40,46 +40,7 @@ impl Shell<'_> {
             "Printing VRRP data for process({}) on signal",
             std::process::id()
         );
-        let mut s = String::from("------< VRRP Topology >------\n");
-        for (i, inst) in self.insts.iter().enumerate() {
-            let v = &self.cfg.vrrp.instances[inst.idx];
-            let f = &inst.fsm;
-            let _ =
-                write!(
-                s,
-                " VRRP Instance = {}\n   VRRP Version = {}\n   State = {}\n   Interface = {}\n   \
-                 Virtual Router ID = {}\n   Priority = {}\n   Effective priority = {}\n   \
-                 Total priority = {}\n   Advert interval = {}{}\n   Virtual IP ({}):\n",
-                inst.name,
-                f.config().version,
-                f.state().name(),
-                inst.ifname,
-                inst.vrid,
-                f.base_priority(),
-                f.effective_priority(),
-                self.track.total_priority(i, f.base_priority()),
-                if f.config().version == 2 {
-                    f.config().advert_int.as_secs().to_string()
-                } else {
-                    f.config().advert_int.as_millis().to_string()
-                },
-                if f.config().version == 2 { " sec" } else { " milli-sec" },
-                v.vips.len(),
-            );
-            for a in &v.vips {
-                let dev = a.dev.as_deref().unwrap_or(&inst.ifname);
-                let _ = writeln!(
-                    s,
-                    "     {}/{} dev {dev}{}",
-                    a.addr,
-                    a.prefix_len,
-                    if f.vips_set() { " set" } else { "" }
-                );
-            }
-            self.track.data_instance(i, &mut s);
-        }
-        let names: Vec<&str> = self.insts.iter().map(|x| x.name.as_str()).collect();
-        self.track.data_objects(&self.cfg, &names, &mut s);
+        let s = self.data_text();
         if let Err(e) = std::fs::write(DATA_FILE, s) {
             warn!("cannot write {DATA_FILE}: {e}");
         }

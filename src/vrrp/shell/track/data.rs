@@ -91,7 +91,14 @@ impl TrackShell {
                 }
             }
         };
-        let scripts = &cfg.vrrp.trackers.scripts;
+        // keepalived drops a script nothing tracks ("Warning - script X is not used").
+        let scripts: Vec<_> = cfg
+            .vrrp
+            .trackers
+            .scripts
+            .iter()
+            .filter(|sc| level(&Key::Script(sc.name.clone())).is_some())
+            .collect();
         if !scripts.is_empty() {
             s.push_str("------< VRRP Scripts >------\n");
         }

@@ -38,7 +38,13 @@ fn exec_failed(spec: &ScriptSpec) -> bool {
 
 impl Shell<'_> {
     pub(super) fn track_scripts_setup(&mut self, lp: &mut EventLoop, old: Vec<ScriptRun>) {
-        for (obj, name) in self.track.core.named(Key::Script) {
+        let used = self.track.core.named(Key::Script);
+        for s in &self.cfg.vrrp.trackers.scripts {
+            if !used.iter().any(|(_, n)| *n == s.name) {
+                warn!("Warning - script {} is not used", s.name);
+            }
+        }
+        for (obj, name) in used {
             let Some(s) = self
                 .cfg
                 .vrrp

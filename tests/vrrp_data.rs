@@ -1,0 +1,202 @@
+//! SIGUSR1's /tmp/keepalived.data, read as a user reads it: for the same config, in the same
+//! lab, every line ours writes is a line keepalived 2.2.7 writes in the same section, and
+//! every line of keepalived's instance, sync group and global sections is in ours, but for
+//! the keepalived internals we do not have (listed in `NOT_OURS`).
+//!
+//! r1 runs three instances: V (v2, PASS, in a sync group, a labelled VIP, an IPv6 eVIP), W (v3
+//! unicast on a VMAC, nopreempt, no peer answering: MASTER) and X (v3, priority 50, BACKUP
+//! under r2's keepalived at 200). Needs root and keepalived (else SKIPPED; a failure under
+//! CI=true).
+
+mod lab;
+
+use lab::vrrp::{ours, routers_lab, Router, Wiring, MARGIN};
+use lab::wait_until;
+use std::time::Duration;
+
+const KEEPALIVED: &str = "/usr/sbin/keepalived";
+const DATA: &str = "/tmp/keepalived.data";
+
+const R1: &str = "global_defs {
+  router_id r1
+}
+vrrp_sync_group G {
+  group {
+    V
+  }
+}
+vrrp_instance V {
+  state BACKUP
+  interface eth0
+  virtual_router_id 51
+  priority 150
+  advert_int 1
+  authentication {
+    auth_type PASS
+    auth_pass secret
+  }
+  virtual_ipaddress {
+    10.7.0.100/24
+    10.7.0.102 label eth0:1
+  }
+  virtual_ipaddress_excluded {
+    fd00::5/64
+  }
+}
+vrrp_instance W {
+  state BACKUP
+  interface eth0
+  version 3
+  use_vmac
+  vmac_xmit_base
+  virtual_router_id 52
+  priority 100
+  advert_int 0.5
+  nopreempt
+  unicast_src_ip 10.7.0.1
+  unicast_peer {
+    10.7.0.9
+  }
+  virtual_ipaddress {
+    10.7.0.101/24
+  }
+}
+vrrp_instance X {
+  state BACKUP
+  interface eth0
+  version 3
+  virtual_router_id 53
+  priority 50
+  advert_int 0.2
+  virtual_ipaddress {
+    10.7.0.103/24
+  }
+}
+";
+
+const R2: &str = "vrrp_instance X {
+  state MASTER
+  interface eth0
+  version 3
+  virtual_router_id 53
+  priority 200
+  advert_int 0.2
+  virtual_ipaddress {
+    10.7.0.103/24
+  }
+}
+";
+
+/// keepalived lines about its own machinery (timers, sockets, process state, kernel details of
+/// interfaces we do not read): not written by ours.
+const NOT_OURS: &[&str] = &[
+    "Number of track scripts init",
+    "Last transition",
+    "Read timeout",
+    "Master down timer",
+    "fd_in",
+    "Notify priority changes",
+    "Unicast checksum compatibility",
+    "Using smtp notification",
+];
+
+/// The data file's sections: (header, lines).
+fn sections(text: &str) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for l in text.lines() {
+        if l.starts_with("------<") {
+            out.push((l.to_string(), Vec::new()));
+        } else if let Some(last) = out.last_mut() {
+            last.1.push(l.to_string());
+        }
+    }
+    out
+}
+
+/// Starts `bin` on r1, waits until V and W are MASTER and X is BACKUP having heard r2, asks for
+/// the data file and returns it.
+fn dump(lab: &mut lab::Lab, bin: &str) -> String {
+    let mut r = Router::start(lab, "r1", bin, R1);
+    let settled = |log: &str| {
+        ["(V) Entering MASTER STATE", "(W) Entering MASTER STATE"]
+            .iter()
+            .all(|l| log.contains(l))
+    };
+    // V's master-down is the longest: 3 x 1 s plus skew, after a 0.5 s start.
+    let ok = wait_until(Duration::from_secs(4) + MARGIN, || settled(&r.log()));
+    assert!(ok, "{}: not settled:\n{}", r.name, r.log());
+    let _ = std::fs::remove_file(DATA);
+    // SAFETY: kill(2) has no memory effects; the lab owns the daemon.
+    unsafe {
+        libc::kill(r.main_pid(), libc::SIGUSR1);
+    }
+    let mut text = String::new();
+    let ok = wait_until(MARGIN, || {
+        text = std::fs::read_to_string(DATA).unwrap_or_default();
+        text.contains("------< Interfaces >------")
+    });
+    assert!(ok, "{}: no data file:\n{text}", r.name);
+    r.stop();
+    text
+}
+
+#[test]
+fn data_file_says_what_keepalived_says() {
+    let test = "data_file_says_what_keepalived_says";
+    if !lab::require_root(test)
+        || !lab::require_program(test, &ours())
+        || !lab::require_program(test, KEEPALIVED)
+    {
+        return;
+    }
+    let mut lab = routers_lab(test, 2, Wiring::Veth);
+    let _peer = Router::start(&mut lab, "r2", KEEPALIVED, R2);
+    let theirs = dump(&mut lab, KEEPALIVED);
+    let ours_text = dump(&mut lab, &ours());
+    let theirs_s = sections(&theirs);
+    let ours_s = sections(&ours_text);
+    let find = |s: &[(String, Vec<String>)], h: &str| {
+        s.iter()
+            .find(|(x, _)| x == h)
+            .map(|(_, l)| l.clone())
+            .unwrap_or_default()
+    };
+    for (head, lines) in &ours_s {
+        let k = find(&theirs_s, head);
+        assert!(!k.is_empty(), "keepalived has no section {head}:\n{theirs}");
+        for l in lines {
+            // Interface indexes change as the VMAC is made again for each run.
+            if l.starts_with("   index = ") {
+                continue;
+            }
+            assert!(
+                k.contains(l),
+                "ours writes {l:?} in {head}, keepalived does not:\n{theirs}\n--- ours:\n{ours_text}"
+            );
+        }
+    }
+    // keepalived's global section has many more lines (SNMP, DBus, process scheduling...).
+    for head in [
+        "------< VRRP Topology >------",
+        "------< VRRP Sync groups >------",
+    ] {
+        let o = find(&ours_s, head);
+        for l in find(&theirs_s, head) {
+            if NOT_OURS.iter().any(|p| l.trim_start().starts_with(p)) {
+                continue;
+            }
+            assert!(
+                o.contains(&l),
+                "keepalived writes {l:?} in {head}, ours does not:\n{ours_text}\n--- keepalived:\n{theirs}"
+            );
+        }
+    }
+    // The BACKUP instance says who its master is, in both.
+    for l in [
+        "   Master router = 10.7.0.2",
+        "   Master priority = 200",
+        "   Master advert interval = 200 milli-sec",
+    ] {
+        assert!(ours_text.lines().any(|x| x == l), "no {l:?}:\n{ours_text}");
+    }
+}
