@@ -457,3 +457,67 @@ fn ha_suspend_runs_checkers_only_while_the_address_is_here() {
         Duration::from_secs(1),
     );
 }
+
+#[test]
+fn a_socket_that_cannot_be_set_up_is_no_verdict_but_no_route_is_a_failure() {
+    let test = "a_socket_that_cannot_be_set_up_is_no_verdict_but_no_route_is_a_failure";
+    let Some(mut lab) = setup(test) else {
+        return;
+    };
+    let (notes, up, down) = notes(&lab);
+    // 127.0.0.1: checked from 10.9.8.7, an address this host does not have yet (as a
+    // checker bound to a VIP on a BACKUP); 10.200.0.1: no route at all.
+    let conf = format!(
+        "virtual_server 127.0.0.1 80 {{\n protocol TCP\n delay_loop 1\n\
+         real_server 127.0.0.1 18080 {{\n notify_up {up}\n notify_down {down}\n\
+         TCP_CHECK {{\n bindto 10.9.8.7\n retry 0\n warmup 0\n }}\n }}\n\
+         real_server 10.200.0.1 80 {{\n TCP_CHECK {{\n retry 0\n warmup 0\n }}\n }}\n}}\n"
+    );
+    let srv = server(&mut lab, &["tcp", "18080"]);
+    let k = start(&mut lab, &conf);
+    let mut tail = Tail::new();
+    // keepalived: connect() refused or unreachable at once is a failed check...
+    tail.wait(
+        &k,
+        "TCP_CHECK on service [10.200.0.1]:tcp:80 failed.",
+        Duration::from_secs(4),
+    );
+    // ...but a socket that cannot be bound is tried again after delay_loop, with no verdict.
+    let first = tail.wait(
+        &k,
+        "Checker bind failed: Cannot assign requested address",
+        Duration::from_secs(4),
+    );
+    tail.wait(
+        &k,
+        "TCP socket bind failed. Rescheduling.",
+        Duration::from_secs(1),
+    );
+    let again = tail.times("Checker bind failed", first);
+    assert!(
+        wait_until(Duration::from_secs(3), || {
+            tail.poll(&k);
+            tail.times("Checker bind failed", first).len() >= 3
+        }),
+        "not retried every delay_loop: {again:?}\n{}",
+        k.log()
+    );
+    let log = k.log();
+    assert!(!log.contains("[127.0.0.1]:tcp:18080 failed"), "{log}");
+    assert!(!log.contains("Removing service [127.0.0.1]"), "{log}");
+    assert_eq!(read(&notes), "", "no notify for a check that never ran");
+    // Once the address is here the check runs, from it.
+    lab.addr("ck", "lo", "10.9.8.7/32");
+    tail.wait(
+        &k,
+        "TCP connection to [127.0.0.1]:tcp:18080 success.",
+        Duration::from_secs(3),
+    );
+    assert!(
+        wait_until(Duration::from_secs(2), || srv
+            .log()
+            .contains("from 10.9.8.7")),
+        "server saw: {}",
+        srv.log()
+    );
+}

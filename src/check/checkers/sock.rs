@@ -75,7 +75,33 @@ fn setopt<T>(fd: RawFd, level: libc::c_int, name: libc::c_int, v: &T) -> io::Res
 /// Opens a socket of `kind` to `o.dst` and starts connecting. For TCP the connect is usually
 /// still in progress (wait for writable, then read [`so_error`]); datagram sockets are
 /// connected on return.
-pub fn open(kind: Kind, o: &ConnOpts) -> io::Result<OwnedFd> {
+/// Why a socket could not be opened and connected, sorted as keepalived sorts it: a
+/// connect refused or unreachable at once is a failed check; a socket that cannot even be
+/// made or set up (bind, device, mark, other connect errors) is no verdict at all, and
+/// keepalived tries again after delay_loop (layer4.c socket_bind_connect).
+#[derive(Debug)]
+pub enum OpenError {
+    /// socket(2) itself failed.
+    Socket(io::Error),
+    /// Setting the socket up failed; the text is keepalived's log line for it.
+    Setup(String),
+    /// connect(2) failed at once with an error that means "no server there".
+    Connect(io::Error),
+}
+
+/// connect(2) errors keepalived counts as a failed check rather than a setup problem.
+const CONNECT_FAILS: [i32; 8] = [
+    libc::ENETUNREACH,
+    libc::EHOSTUNREACH,
+    libc::ECONNREFUSED,
+    libc::EHOSTDOWN,
+    libc::ENETDOWN,
+    libc::ECONNRESET,
+    libc::ECONNABORTED,
+    libc::ETIMEDOUT,
+];
+
+pub fn open(kind: Kind, o: &ConnOpts) -> Result<OwnedFd, OpenError> {
     let family = if o.dst.is_ipv4() {
         libc::AF_INET
     } else {
@@ -89,7 +115,8 @@ pub fn open(kind: Kind, o: &ConnOpts) -> io::Result<OwnedFd> {
     };
     // SAFETY: plain syscall; the fd is owned at once.
     let fd =
-        cvt(unsafe { libc::socket(family, ty | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC, proto) })?;
+        cvt(unsafe { libc::socket(family, ty | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC, proto) })
+            .map_err(OpenError::Socket)?;
     // SAFETY: a fresh fd nobody else owns.
     let fd = unsafe { OwnedFd::from_raw_fd(fd) };
     let raw = fd.as_raw_fd();
@@ -99,10 +126,16 @@ pub fn open(kind: Kind, o: &ConnOpts) -> io::Result<OwnedFd> {
             l_onoff: 1,
             l_linger: 0,
         };
-        setopt(raw, libc::SOL_SOCKET, libc::SO_LINGER, &li)?;
+        setopt(raw, libc::SOL_SOCKET, libc::SO_LINGER, &li)
+            .map_err(|e| OpenError::Setup(format!("Failed to set SO_LINGER: {e}")))?;
     }
     if let Some(m) = o.mark {
-        setopt(raw, libc::SOL_SOCKET, libc::SO_MARK, &m)?;
+        setopt(raw, libc::SOL_SOCKET, libc::SO_MARK, &m).map_err(|e| {
+            OpenError::Setup(format!(
+                "Error setting fwmark {m} to socket: {}",
+                strerror(&e)
+            ))
+        })?;
     }
     if let Some(dev) = &o.bind_if {
         let b = dev.as_bytes_with_nul();
@@ -115,23 +148,42 @@ pub fn open(kind: Kind, o: &ConnOpts) -> io::Result<OwnedFd> {
                 b.as_ptr() as *const libc::c_void,
                 b.len() as libc::socklen_t,
             )
+        })
+        .map_err(|e| {
+            OpenError::Setup(format!(
+                "Checker can't bind to device {}: {}",
+                dev.to_string_lossy(),
+                strerror(&e)
+            ))
         })?;
     }
     if let Some(b) = &o.bind {
         let (ss, len) = sockaddr(b);
         // SAFETY: ss holds a valid address of `len` bytes.
-        cvt(unsafe { libc::bind(raw, &ss as *const _ as *const libc::sockaddr, len) })?;
+        cvt(unsafe { libc::bind(raw, &ss as *const _ as *const libc::sockaddr, len) })
+            .map_err(|e| OpenError::Setup(format!("Checker bind failed: {}", strerror(&e))))?;
     }
     let (ss, len) = sockaddr(&o.dst);
     // SAFETY: as above.
     let r = unsafe { libc::connect(raw, &ss as *const _ as *const libc::sockaddr, len) };
     if r < 0 {
         let e = io::Error::last_os_error();
-        if e.raw_os_error() != Some(libc::EINPROGRESS) {
-            return Err(e);
+        match e.raw_os_error() {
+            Some(libc::EINPROGRESS) => {}
+            Some(n) if CONNECT_FAILS.contains(&n) => return Err(OpenError::Connect(e)),
+            _ => return Err(OpenError::Setup(format!("socket connect error - {e}"))),
         }
     }
     Ok(fd)
+}
+
+/// The error text alone, as strerror(3) gives it (io::Error adds " (os error N)").
+fn strerror(e: &io::Error) -> String {
+    let t = e.to_string();
+    match t.find(" (os error") {
+        Some(k) => t[..k].to_string(),
+        None => t,
+    }
 }
 
 /// The pending error of a socket (0: none): how a non-blocking connect ended.

@@ -53,13 +53,10 @@ impl Runner {
             h => s.hosts.get(h - 1),
         };
         let Some(conn) = conn else { return };
+        let v6 = conn.dst.is_ipv6();
         let fd = match sock::open(kind, conn) {
             Ok(fd) => fd,
-            Err(e) => {
-                // keepalived says no more than "failed" here (with log_all_failures).
-                log::debug!("{} socket to {} failed: {e}", kind_name(kind), s.rs);
-                return self.finish(lp, i, Err("failed"), sink);
-            }
+            Err(e) => return self.open_failed(lp, i, e, v6, sink),
         };
         if let Err(e) = lp.register(fd.as_raw_fd(), TOKEN_BASE + i, interest) {
             warn!("cannot watch the checker socket for {}: {e}", s.rs);
@@ -76,6 +73,39 @@ impl Runner {
         if s_is_datagram(&self.slots[i]) {
             self.pump(lp, i, false, sink);
         }
+    }
+
+    /// A check whose socket could not be opened: a failed check when connect said nobody is
+    /// there, else (as keepalived) a line and another try after delay_loop with the
+    /// checker's state untouched; UDP_CHECK and PING_CHECK count every error as a failure.
+    fn open_failed(
+        &mut self,
+        lp: &mut EventLoop,
+        i: usize,
+        e: sock::OpenError,
+        v6: bool,
+        sink: &mut dyn Sink,
+    ) {
+        let s = &self.slots[i];
+        let counted = matches!(s.words, Words::Udp | Words::Icmp);
+        match e {
+            sock::OpenError::Connect(_) => {
+                let why = if s.words == Words::Web {
+                    "unreachable"
+                } else {
+                    "failed"
+                };
+                return self.finish(lp, i, Err(why), sink);
+            }
+            sock::OpenError::Setup(_) if counted => return self.finish(lp, i, Err("failed"), sink),
+            sock::OpenError::Setup(line) => {
+                info!("{line}");
+                words::setup_failed_line(s);
+            }
+            sock::OpenError::Socket(_) => words::no_socket_line(s, v6),
+        }
+        let t = s.timing.delay_loop;
+        self.arm(lp, i, t);
     }
 
     /// An fd event; true when it was the runner's.
@@ -256,13 +286,5 @@ pub(super) fn kind_of(p: &Probe) -> Option<Kind> {
         Probe::Stream(_) => Some(Kind::Tcp),
         Probe::Datagram { kind, .. } => Some(*kind),
         _ => None,
-    }
-}
-
-pub(super) fn kind_name(k: Kind) -> &'static str {
-    match k {
-        Kind::Tcp => "TCP",
-        Kind::Udp => "UDP",
-        Kind::Icmp => "ICMP",
     }
 }

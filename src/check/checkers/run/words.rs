@@ -31,6 +31,7 @@ pub(super) fn failure_line(s: &Slot, why: &str, out: &Outcome) {
         Words::Web => {
             // The runner's own reasons, in check_http.c's words.
             let why = match why {
+                "unreachable" => "HTTP_CHECK - network unreachable",
                 "timeout" => "Timeout connecting",
                 "read timeout" => "Timeout HTTP read",
                 "failed" => "Error connecting",
@@ -117,5 +118,39 @@ pub(super) fn report_line(s: &Slot, out: &Outcome) {
             }
         }
         _ => {}
+    }
+}
+
+/// socket(2) failed: keepalived's line per checker type, before it tries again.
+pub(super) fn no_socket_line(s: &Slot, v6: bool) {
+    match s.words {
+        Words::Tcp => info!("TCP connect fail to create socket. Rescheduling."),
+        Words::Web => info!("WEB connection fail to create socket. Rescheduling."),
+        Words::Smtp => info!("SMTP_CHECK connection failed to create socket. Rescheduling."),
+        Words::Dns => info!(
+            "DNS_CHECK ({}) failed to create socket. Rescheduling.",
+            s.rs
+        ),
+        Words::Udp => info!("UDP connect fail to create socket. Rescheduling."),
+        Words::Icmp => info!(
+            "ICMP{} connect fail to create socket. Rescheduling.",
+            if v6 { "v6" } else { "" }
+        ),
+        Words::Misc => {}
+        Words::Named(n) => info!("{n} fail to create socket. Rescheduling."),
+    }
+}
+
+/// The socket could not be set up (bind, device, mark): keepalived's line before it tries
+/// again, the checker's state unchanged.
+pub(super) fn setup_failed_line(s: &Slot) {
+    match s.words {
+        Words::Tcp => info!("TCP socket bind failed. Rescheduling."),
+        // keepalived ends this one without a full stop.
+        Words::Web => info!("WEB socket bind failed. Rescheduling"),
+        Words::Smtp => info!("SMTP_CHECK socket bind failed. Rescheduling."),
+        Words::Dns => info!("DNS_CHECK ({}) UDP socket bind failed. Rescheduling.", s.rs),
+        Words::Udp | Words::Icmp | Words::Misc => {}
+        Words::Named(n) => info!("{n} socket bind failed. Rescheduling."),
     }
 }
