@@ -99,6 +99,11 @@ impl Sched {
         self.retry
     }
 
+    /// Failures retried so far in the current run of failures.
+    pub fn retry_it(&self) -> u32 {
+        self.retry_it
+    }
+
     /// HTTP_GET: which url the next run fetches.
     pub fn url(&self) -> usize {
         self.url

@@ -192,6 +192,7 @@ impl Runner {
                             _ => None,
                         },
                         enabled: true,
+                        weight: None,
                     });
                 }
             }

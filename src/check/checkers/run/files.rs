@@ -65,6 +65,7 @@ impl Runner {
         *applied = Some(eff);
         let new_w = eff.unwrap_or(0);
         if new_w != old_w {
+            s.weight = Some(*base + new_w);
             sink.weight_changed(s.id, *base + new_w);
         }
         let was_up = s.sched.is_up();
