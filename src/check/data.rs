@@ -12,11 +12,14 @@ use log::{info, warn};
 
 use crate::check::checkers::names;
 use crate::check::CheckerId;
-use crate::config::checker::{Checker, CheckerCommon, CheckerKind, HttpCheck, HttpProtocol, Url};
+use crate::config::checker::{
+    Checker, CheckerCommon, CheckerKind, HttpCheck, HttpProtocol, Script, Url,
+};
 use crate::config::lvs::{
     checker_timing, Family, Forwarding, Granularity, Protocol, RealServer, TunnelCsum, TunnelType,
     VirtualServer, VirtualServerGroup, VsAddr,
 };
+use crate::config::track::split_cmd;
 use crate::config::Config;
 use crate::core::time::Micros;
 
@@ -36,6 +39,8 @@ pub struct CheckerLive {
     pub weight: Option<i64>,
     /// MISC_CHECK: who the script runs as.
     pub script_user: (u32, u32),
+    /// HTTP_GET: the url (index) that took it down.
+    pub failed_url: Option<usize>,
 }
 
 /// A real server's state now.
@@ -43,6 +48,8 @@ pub struct CheckerLive {
 pub struct RsLive {
     pub alive: bool,
     pub failed: u32,
+    /// Who the notify_up and notify_down scripts run as.
+    pub notify_users: [(u32, u32); 2],
 }
 
 /// Where the live state comes from (the runner).
@@ -201,11 +208,25 @@ fn abled(b: bool) -> &'static str {
     }
 }
 
-fn smtp_alert(cfg: &Config, own: Option<bool>) -> bool {
+fn smtp_alert(cfg: &Config, own: Option<bool>) -> Option<bool> {
     let e = &cfg.global.email;
-    own.or(e.smtp_alert_checker)
-        .or(e.smtp_alert)
-        .unwrap_or(false)
+    own.or(e.smtp_alert_checker).or(e.smtp_alert)
+}
+
+/// keepalived's cmd_str: each word in single quotes, but for a leading redirection.
+fn cmd_str(sc: &Script) -> String {
+    let mut out = String::new();
+    for (i, w) in split_cmd(&sc.cmd).iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        if i == 0 && (w.starts_with('<') || w.starts_with('>')) {
+            out.push_str(w);
+        } else {
+            let _ = write!(out, "'{w}'");
+        }
+    }
+    out
 }
 
 fn vs_section(cfg: &Config, v: usize, vs: &VirtualServer, live: &dyn Live, s: &mut String) {
@@ -311,7 +332,7 @@ fn vs_section(cfg: &Config, v: usize, vs: &VirtualServer, live: &dyn Live, s: &m
     let _ = writeln!(
         s,
         "   Using smtp notification = {}",
-        if smtp_alert(cfg, vs.smtp_alert) {
+        if smtp_alert(cfg, vs.smtp_alert).unwrap_or(false) {
             "yes"
         } else {
             "no"
@@ -446,9 +467,17 @@ fn rs_section(
         "   Inhibit on failure is {}",
         on_off(rs.inhibit_on_failure.unwrap_or(vs.inhibit_on_failure))
     );
-    for (what, sc) in [("up", &rs.notify_up), ("down", &rs.notify_down)] {
+    for (k, (what, sc)) in [("up", &rs.notify_up), ("down", &rs.notify_down)]
+        .into_iter()
+        .enumerate()
+    {
         if let Some(sc) = sc {
-            let _ = writeln!(s, "     RS {what} notify script = {}", sc.cmd);
+            let (u, g) = st.notify_users[k];
+            let _ = writeln!(
+                s,
+                "     RS {what} notify script = {}, uid:gid {u}:{g}",
+                cmd_str(sc)
+            );
         }
     }
     if let Some(h) = &rs.virtualhost {
@@ -457,7 +486,9 @@ fn rs_section(
     let _ = writeln!(
         s,
         "   Using smtp notification = {}",
-        if smtp_alert(cfg, rs.smtp_alert) {
+        // keepalived leaves a real server's smtp_alert unresolved (-1) when nothing sets it,
+        // and prints that as yes.
+        if smtp_alert(cfg, rs.smtp_alert).unwrap_or(true) {
             "yes"
         } else {
             "no"
@@ -532,7 +563,9 @@ fn checker_section(
             let _ = writeln!(
                 s,
                 "   Delay before retry = {} us\n   Retries iterations = {}",
-                t.delay_before_retry.0, st.retry_it
+                t.delay_before_retry.0,
+                // keepalived counts retries only while the checker is still up.
+                if st.up { st.retry_it } else { 0 }
             );
         }
         let default_dbr = match c.kind {
@@ -586,14 +619,15 @@ fn connection_lines(k: &CheckerCommon, ip: IpAddr, port: u16, timeout: Micros, s
 fn kind_lines(c: &Checker, st: &CheckerLive, s: &mut String) {
     match &c.kind {
         CheckerKind::Tcp => s.push_str("   Keepalive method = TCP_CHECK\n"),
-        CheckerKind::Http(h) => http_lines("HTTP", h, s),
-        CheckerKind::Ssl(h) => http_lines("SSL", h, s),
+        CheckerKind::Http(h) => http_lines("HTTP", h, st, s),
+        CheckerKind::Ssl(h) => http_lines("SSL", h, st, s),
         CheckerKind::Misc(m) => {
             let _ = writeln!(
                 s,
-                "   Keepalive method = MISC_CHECK\n   script = {}\n   dynamic = {}\n   \
-                 uid:gid = {}:{}",
-                m.path.as_ref().map_or("", |p| p.cmd.as_str()),
+                "   Keepalive method = MISC_CHECK\n   script = {}\n   timeout = {}\n   \
+                 dynamic = {}\n   uid:gid = {}:{}",
+                m.path.as_ref().map(cmd_str).unwrap_or_default(),
+                m.timeout.map_or(0, |t| t.0 / 1_000_000),
                 if m.dynamic { "YES" } else { "NO" },
                 st.script_user.0,
                 st.script_user.1
@@ -638,7 +672,7 @@ fn kind_lines(c: &Checker, st: &CheckerLive, s: &mut String) {
     }
 }
 
-fn http_lines(what: &str, h: &HttpCheck, s: &mut String) {
+fn http_lines(what: &str, h: &HttpCheck, st: &CheckerLive, s: &mut String) {
     let proto = match h.http_protocol {
         HttpProtocol::V10 => "1.0",
         HttpProtocol::V10Close => "1.0C",
@@ -653,6 +687,9 @@ fn http_lines(what: &str, h: &HttpCheck, s: &mut String) {
     let _ = writeln!(s, "   Fast recovery {}", set(h.fast_recovery));
     for u in &h.urls {
         url_lines(u, s);
+    }
+    if let Some(u) = st.failed_url.and_then(|i| h.urls.get(i)) {
+        let _ = writeln!(s, "   Failed URL = {}", u.path);
     }
 }
 

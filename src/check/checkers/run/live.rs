@@ -17,14 +17,20 @@ impl Live for Runner {
             has_run: s.sched.has_run(),
             retry_it: s.sched.retry_it(),
             weight: s.weight,
+            failed_url: s.sched.failed_url(),
             script_user: user.unwrap_or((0, 0)),
         })
     }
 
     fn real_server(&self, vs: usize, rs: usize) -> RsLive {
+        let user = self.script_user.unwrap_or((0, 0));
+        let n = self.notify.get(vs).and_then(|v| v.get(rs));
         RsLive {
             alive: self.pool.alive(vs, rs),
             failed: self.pool.failed(vs, rs),
+            notify_users: n.map_or([user; 2], |n| {
+                [n.run_as[0].unwrap_or(user), n.run_as[1].unwrap_or(user)]
+            }),
         }
     }
 }
