@@ -6,7 +6,7 @@ mod lab;
 
 use std::time::Duration;
 
-use lab::daemon::{checker_lab, start_checker, Tail};
+use lab::daemon::{checker_lab, start_checker, Tail, NS};
 use lab::{wait_until, Spawned};
 
 const DATA: &str = "/tmp/keepalived_check.data";
@@ -124,4 +124,87 @@ fn data_file_follows_a_real_server_going_away() {
         Duration::from_secs(4),
     );
     has(&dump(&k), &["   alive = 1", "   Up = yes"]);
+}
+
+/// The checker child's `Allocations: N` count (--mem-check), asked for with SIGUSR2.
+fn allocs(k: &Spawned, child: i32) -> u64 {
+    let count = |log: &str| log.matches("Allocations: ").count();
+    let before = count(&k.log());
+    // SAFETY: kill(2) has no memory effects; the lab owns the daemon and its child.
+    unsafe {
+        libc::kill(child, libc::SIGUSR2);
+    }
+    let ok = wait_until(Duration::from_secs(2), || count(&k.log()) > before);
+    assert!(ok, "no Allocations line:\n{}", k.log());
+    let log = k.log();
+    let last = log.rsplit("Allocations: ").next().unwrap_or("");
+    let n = last.split_whitespace().next().unwrap_or("");
+    n.parse()
+        .unwrap_or_else(|_| panic!("bad Allocations line {last:?}"))
+}
+
+#[test]
+fn data_file_allocations_are_left_out_of_mem_check_counts() {
+    let test = "data_file_allocations_are_left_out_of_mem_check_counts";
+    let Some(mut lab) = checker_lab(test, &["/usr/bin/python3"]) else {
+        return;
+    };
+    let py = lab.write_file("server.py", SERVER_PY).display().to_string();
+    let srv = lab.spawn(NS, &["/usr/bin/python3", "-u", &py]);
+    assert!(
+        wait_until(Duration::from_secs(5), || srv.log().contains("listening")),
+        "server did not start: {}",
+        srv.log()
+    );
+    let dir = lab.dir().to_path_buf();
+    let conf = lab
+        .write_file("keepalived.conf", CONF)
+        .display()
+        .to_string();
+    let pid = |n: &str| dir.join(n).display().to_string();
+    let ours = lab::check::ours();
+    let k = lab.spawn(
+        NS,
+        &[
+            &ours,
+            "-n",
+            "-l",
+            "-D",
+            "-C",
+            "--without-ipvs",
+            "--mem-check",
+            "-f",
+            &conf,
+            "-p",
+            &pid("k.pid"),
+            "-c",
+            &pid("c.pid"),
+        ],
+    );
+    let mut tail = Tail::new();
+    tail.wait(
+        &k,
+        &format!("TCP connection to {RS} success."),
+        Duration::from_secs(4),
+    );
+    let child: i32 = std::fs::read_to_string(dir.join("c.pid"))
+        .unwrap_or_default()
+        .trim()
+        .parse()
+        .expect("checker child pid");
+    // Checks in steady state allocate (almost) nothing; a dump allocates its whole text.
+    let a0 = allocs(&k, child);
+    let a1 = allocs(&k, child);
+    // Three dumps: each allocates more than the margin allowed below.
+    for _ in 0..3 {
+        let _ = dump(&k);
+    }
+    let a2 = allocs(&k, child);
+    let (quiet, with_dump) = (a1 - a0, a2 - a1);
+    assert!(
+        with_dump <= quiet + 4,
+        "the dumps were counted: {quiet} allocations between two counts, {with_dump} with three \
+         dumps between\n{}",
+        k.log()
+    );
 }
