@@ -41,6 +41,8 @@ pub struct CheckerLive {
     pub script_user: (u32, u32),
     /// HTTP_GET: the url (index) that took it down.
     pub failed_url: Option<usize>,
+    /// FILE_CHECK: the last value read from its file.
+    pub file_value: Option<i64>,
 }
 
 /// A real server's state now.
@@ -101,7 +103,66 @@ pub fn text(cfg: &Config, live: &dyn Live) -> String {
         }
     }
     checkers_section(cfg, live, &mut s);
+    track_files_section(cfg, live, &mut s);
     s
+}
+
+/// The track_file blocks the FILE_CHECKs use, with the value last read and who uses them.
+fn track_files_section(cfg: &Config, live: &dyn Live, s: &mut String) {
+    let mut header = false;
+    for tf in &cfg.vrrp.trackers.files {
+        let mut users = Vec::new();
+        for (v, vs) in cfg.lvs.virtual_servers.iter().enumerate() {
+            for (r, rs) in vs.real_servers.iter().enumerate() {
+                for (k, c) in rs.checkers.iter().enumerate() {
+                    if let CheckerKind::File(f) = &c.kind {
+                        if f.track_file == tf.name {
+                            users.push((
+                                vs,
+                                rs,
+                                f,
+                                live.checker(CheckerId {
+                                    vs: v,
+                                    rs: r,
+                                    ck: k,
+                                }),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        if users.is_empty() {
+            continue;
+        }
+        if !header {
+            s.push_str("------< Checker track files >------\n");
+            header = true;
+        }
+        let status = users
+            .iter()
+            .find_map(|u| u.3.and_then(|c| c.file_value))
+            .unwrap_or(0);
+        let _ = writeln!(
+            s,
+            " Track file = {}\n   File = {}\n   Status = {status}\n   Weight = {}{}\n   \
+             Tracking instances :",
+            tf.name,
+            tf.file,
+            tf.weight.weight,
+            if tf.weight.reverse { " reverse" } else { "" }
+        );
+        for (vs, rs, f, _) in users {
+            let _ = writeln!(
+                s,
+                "     {} -> {}, weight {}{}",
+                names::vs_name(vs),
+                names::rs_name(vs, rs),
+                f.weight,
+                if f.reverse { " reverse" } else { "" }
+            );
+        }
+    }
 }
 
 fn global_section(cfg: &Config, s: &mut String) {
@@ -498,25 +559,49 @@ fn rs_section(
     let _ = writeln!(s, "   effective weight = {eff}");
     let _ = writeln!(s, "   alive = {}", u8::from(st.alive));
     let _ = writeln!(s, "   num failed checkers = {}", st.failed);
+    let mut files = rs.checkers.iter().filter_map(|c| match &c.kind {
+        CheckerKind::File(f) => Some(f),
+        _ => None,
+    });
+    if let Some(first) = files.next() {
+        s.push_str("   Tracked Files\n");
+        for f in std::iter::once(first).chain(files) {
+            let _ = writeln!(
+                s,
+                "     {}, weight {}{}",
+                f.track_file,
+                f.weight,
+                if f.reverse { " reverse" } else { "" }
+            );
+        }
+    }
 }
 
+/// Every checker, in keepalived's queue order: FILE_CHECKs are queued once the whole
+/// config is read, so they come after the others.
 fn checkers_section(cfg: &Config, live: &dyn Live, s: &mut String) {
     let mut header = false;
-    for (v, vs) in cfg.lvs.virtual_servers.iter().enumerate() {
-        for (r, rs) in vs.real_servers.iter().enumerate() {
-            for (k, c) in rs.checkers.iter().enumerate() {
-                let Some(st) = live.checker(CheckerId {
-                    vs: v,
-                    rs: r,
-                    ck: k,
-                }) else {
-                    continue;
-                };
-                if !header {
-                    s.push_str("------< Health checkers >------\n");
-                    header = true;
+    for files in [false, true] {
+        for (v, vs) in cfg.lvs.virtual_servers.iter().enumerate() {
+            for (r, rs) in vs.real_servers.iter().enumerate() {
+                for (k, c) in rs.checkers.iter().enumerate() {
+                    if matches!(c.kind, CheckerKind::File(_)) != files {
+                        continue;
+                    }
+                    let id = CheckerId {
+                        vs: v,
+                        rs: r,
+                        ck: k,
+                    };
+                    let Some(st) = live.checker(id) else {
+                        continue;
+                    };
+                    if !header {
+                        s.push_str("------< Health checkers >------\n");
+                        header = true;
+                    }
+                    checker_section(vs, rs, c, &st, s);
                 }
-                checker_section(vs, rs, c, &st, s);
             }
         }
     }
@@ -659,6 +744,19 @@ fn kind_lines(c: &Checker, st: &CheckerLive, s: &mut String) {
                 None => s.push_str("   Payload specified = no\n"),
             }
             let _ = writeln!(s, "   Require reply = {}", yes_no(u.require_reply));
+            if u.require_reply {
+                let _ = writeln!(
+                    s,
+                    "     Min reply length = {}\n     Max reply length = {}\n     \
+                     Reply data len = {}",
+                    u.min_reply_length,
+                    u.max_reply_length,
+                    u.reply.as_ref().map_or(0, |r| r.0.len())
+                );
+                if let Some((_, mask)) = &u.reply {
+                    let _ = writeln!(s, "     Reply data mask = {}", yes_no(mask.is_some()));
+                }
+            }
         }
         CheckerKind::Ping => s.push_str("   Keepalive method = PING_CHECK\n"),
         CheckerKind::File(f) => {

@@ -30,6 +30,7 @@ impl Live for Fake {
             weight: self.weights.iter().find(|w| w.0 == id).map(|w| w.1),
             script_user: (0, 0),
             failed_url: (!up).then_some(0),
+            file_value: None,
         })
     }
 
@@ -246,4 +247,55 @@ fn without_virtual_servers_only_the_global_section_is_written() {
         !t.contains("LVS Topology") && !t.contains("Health checkers"),
         "{t}"
     );
+}
+
+#[test]
+fn file_checks_come_last_and_their_files_have_a_section() {
+    let cfg = config(
+        r#"
+track_file tf {
+    file /run/tf
+    weight 2
+}
+virtual_server 10.3.0.1 53 {
+    protocol UDP
+    real_server 10.3.1.1 53 {
+        FILE_CHECK {
+            track_file tf
+        }
+        UDP_CHECK {
+            require_reply
+        }
+    }
+}
+"#,
+    );
+    let mut live = Fake::default();
+    live.weights.push((id(0, 0, 0), 7));
+    let t = text(&cfg, &live);
+    let udp = t.find("Keepalive method = UDP_CHECK").expect("udp");
+    let file = t.find("Keepalive method = FILE_CHECK").expect("file");
+    assert!(udp < file, "FILE_CHECK before UDP_CHECK:\n{t}");
+    let l = lines(&t);
+    for want in [
+        "   Tracked Files",
+        "     tf, weight 2",
+        "     Min reply length = 0",
+        "     Max reply length = 255",
+        "     Reply data len = 0",
+        "     Tracked file = tf",
+        "------< Checker track files >------",
+        " Track file = tf",
+        "   File = /run/tf",
+        "   Weight = 2",
+        "   Tracking instances :",
+        "     [10.3.0.1]:udp:53 -> [10.3.1.1]:udp:53, weight 2",
+    ] {
+        assert!(l.contains(&want), "no {want:?}:\n{t}");
+    }
+    // A FILE_CHECK has no timing lines: only UDP_CHECK's.
+    let timed = l
+        .iter()
+        .filter(|x| x.starts_with("   Delay loop = ") && x.ends_with(" us"));
+    assert_eq!(timed.count(), 1, "{t}");
 }

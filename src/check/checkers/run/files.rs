@@ -51,11 +51,13 @@ impl Runner {
             reverse,
             base,
             applied,
+            value,
             ..
         } = &mut s.probe
         else {
             return;
         };
+        *value = Some(v);
         let eff = file::effect(v, *weight, *reverse);
         let initial = applied.is_none();
         if *applied == Some(eff) {

@@ -18,6 +18,10 @@ impl Live for Runner {
             retry_it: s.sched.retry_it(),
             weight: s.weight,
             failed_url: s.sched.failed_url(),
+            file_value: match &s.probe {
+                Probe::File { value, .. } => *value,
+                _ => None,
+            },
             script_user: user.unwrap_or((0, 0)),
         })
     }

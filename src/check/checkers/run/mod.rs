@@ -73,6 +73,8 @@ enum Probe {
         reverse: bool,
         base: i64,
         applied: Option<Option<i64>>,
+        /// The last value read from the file (for the data file's Status).
+        value: Option<i64>,
     },
     /// A checker this build cannot run yet (named in the log at start).
     NotYet,
@@ -376,7 +378,17 @@ impl Runner {
             s.weight = o.weight;
             match (&mut s.probe, &o.probe) {
                 (Probe::Misc(m), Probe::Misc(om)) => m.adopt(om),
-                (Probe::File { applied, .. }, Probe::File { applied: oa, .. }) => *applied = *oa,
+                (
+                    Probe::File { applied, value, .. },
+                    Probe::File {
+                        applied: oa,
+                        value: ov,
+                        ..
+                    },
+                ) => {
+                    *applied = *oa;
+                    *value = *ov;
+                }
                 _ => {}
             }
             let up = s.sched.is_up();
