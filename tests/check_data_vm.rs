@@ -148,6 +148,9 @@ echo "== end"
 #[test]
 fn check_data_file_says_what_keepalived_says() {
     let test = "check_data_vm";
+    if !lab::require_program(test, KEEPALIVED) {
+        return;
+    }
     let web = "mkdir -p /www && echo hello >/www/index.html && httpd -p 127.0.0.1:8080 -h /www\n\
                echo 3 >/tmp/tf\n";
     let all = format!(
