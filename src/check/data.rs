@@ -306,16 +306,7 @@ fn vs_section(cfg: &Config, v: usize, vs: &VirtualServer, live: &dyn Live, s: &m
     if let Some(h) = &vs.virtualhost {
         let _ = writeln!(s, "   VirtualHost = {h}");
     }
-    let family = match (&vs.addr, vs.ip_family) {
-        (VsAddr::Ip { ip, .. }, _) => Some(Family::of(ip)),
-        (_, f) => f,
-    };
-    let family = match family {
-        Some(Family::Inet) => "inet",
-        Some(Family::Inet6) => "inet6",
-        None => "unknown",
-    };
-    let _ = writeln!(s, "   Address family = {family}");
+    let _ = writeln!(s, "   Address family = {}", family(cfg, vs));
     let _ = writeln!(s, "   connection timeout = {}", secs6(vs.connect_timeout));
     let _ = writeln!(s, "   delay_loop = {}", secs6(vs.delay_loop));
     let sched = vs.sched.map_or("wlc", |x| x.name());
@@ -422,6 +413,56 @@ fn vs_section(cfg: &Config, v: usize, vs: &VirtualServer, live: &dyn Live, s: &m
     }
     for (r, rs) in vs.real_servers.iter().enumerate() {
         rs_section(cfg, (v, r), vs, rs, live, s);
+    }
+}
+
+/// The family keepalived settles on: given, the service's address, else the first real or
+/// sorry server not tunnelled (tunnels may cross families), else any of them (IPv4 if mixed)
+/// for a fwmark; a group that has both families is both.
+fn family(cfg: &Config, vs: &VirtualServer) -> &'static str {
+    let name = |f: Family| match f {
+        Family::Inet => "inet",
+        Family::Inet6 => "inet6",
+    };
+    if let Some(f) = vs.ip_family {
+        return name(f);
+    }
+    let group = match &vs.addr {
+        VsAddr::Ip { ip, .. } => return name(Family::of(ip)),
+        VsAddr::Group(g) => cfg.lvs.groups.iter().find(|x| &x.name == g),
+        VsAddr::Fwmark(_) => None,
+    };
+    let tunnel = |f: Option<Forwarding>| matches!(f, Some(Forwarding::Tun { .. }));
+    let direct = vs
+        .real_servers
+        .iter()
+        .filter(|r| !tunnel(r.forwarding.or(vs.forwarding)))
+        .map(|r| r.ip)
+        .chain(
+            vs.sorry_server
+                .iter()
+                .filter(|x| !tunnel(x.forwarding.or(vs.forwarding)))
+                .map(|x| x.ip),
+        )
+        .next();
+    if let Some(ip) = direct {
+        return name(Family::of(&ip));
+    }
+    match group {
+        Some(g) if g.has_family(Family::Inet) && g.has_family(Family::Inet6) => "IPv4 & IPv6",
+        Some(_) => "unknown",
+        None => {
+            let mut all = vs
+                .sorry_server
+                .iter()
+                .map(|x| x.ip)
+                .chain(vs.real_servers.iter().map(|r| r.ip))
+                .map(|ip| Family::of(&ip));
+            match all.next() {
+                Some(f) if all.all(|x| x == f) => name(f),
+                _ => "inet",
+            }
+        }
     }
 }
 

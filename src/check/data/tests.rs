@@ -299,3 +299,32 @@ virtual_server 10.3.0.1 53 {
         .filter(|x| x.starts_with("   Delay loop = ") && x.ends_with(" us"));
     assert_eq!(timed.count(), 1, "{t}");
 }
+
+#[test]
+fn a_service_without_an_address_takes_its_family_as_keepalived_does() {
+    let cfg = config(
+        r#"
+virtual_server_group both {
+    10.4.0.1 80
+    2001:db8::1 80
+}
+virtual_server fwmark 5 {
+    lb_kind DR
+    real_server 2001:db8::5 {
+    }
+}
+virtual_server group both {
+    protocol TCP
+    lb_kind TUN
+    real_server 10.4.1.1 80 {
+    }
+}
+"#,
+    );
+    let t = text(&cfg, &Fake::default());
+    let fams: Vec<&str> = t
+        .lines()
+        .filter_map(|l| l.strip_prefix("   Address family = "))
+        .collect();
+    assert_eq!(fams, ["inet6", "IPv4 & IPv6"], "{t}");
+}
