@@ -15,6 +15,7 @@ use crate::check::CheckerId;
 use crate::config::checker::{
     Checker, CheckerCommon, CheckerKind, HttpCheck, HttpProtocol, Script, Url,
 };
+use crate::config::global::LvsFlushOnStop;
 use crate::config::lvs::{
     checker_timing, Family, Forwarding, Granularity, Protocol, RealServer, TunnelCsum, TunnelType,
     VirtualServer, VirtualServerGroup, VsAddr,
@@ -174,9 +175,11 @@ fn global_section(cfg: &Config, s: &mut String) {
         " Network namespace = {}",
         g.net_namespace.as_deref().unwrap_or("(default)")
     );
-    if let Some(r) = &g.router_id {
-        let _ = writeln!(s, " Router ID = {r}");
-    }
+    let _ = writeln!(
+        s,
+        " Router ID = {}",
+        g.router_id.clone().unwrap_or_else(hostname)
+    );
     let _ = writeln!(s, " Default smtp_alert = {}", tri(g.email.smtp_alert));
     let _ = writeln!(
         s,
@@ -196,6 +199,15 @@ fn global_section(cfg: &Config, s: &mut String) {
     let _ = writeln!(s, " LVS flush = {}", g.lvs.flush);
     let _ = writeln!(
         s,
+        " LVS flush on stop = {}",
+        match g.lvs.flush_on_stop {
+            Some(LvsFlushOnStop::Full) => "full",
+            Some(LvsFlushOnStop::Vs) => "VS",
+            None => "disabled",
+        }
+    );
+    let _ = writeln!(
+        s,
         " Script security {}",
         if g.enable_script_security {
             "enabled"
@@ -203,6 +215,18 @@ fn global_section(cfg: &Config, s: &mut String) {
             "disabled"
         }
     );
+}
+
+/// keepalived's default router_id.
+fn hostname() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: gethostname writes at most buf.len() bytes into our buffer.
+    let r = unsafe { libc::gethostname(buf.as_mut_ptr() as *mut libc::c_char, buf.len()) };
+    if r != 0 {
+        return String::new();
+    }
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    String::from_utf8_lossy(&buf[..end]).into_owned()
 }
 
 fn group_section(g: &VirtualServerGroup, s: &mut String) {
