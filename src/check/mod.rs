@@ -7,6 +7,7 @@
 
 pub mod checkers;
 pub mod child;
+pub mod data;
 pub mod genhash;
 pub mod ipvs;
 

@@ -93,21 +93,22 @@ fn binary() -> PathBuf {
 /// The shared libraries `bin` loads, from ldd: `libc.so.6 => /lib/.../libc.so.6 (0x...)` and
 /// `/lib64/ld-linux-x86-64.so.2 (0x...)`.
 fn libraries(bin: &Path) -> Result<Vec<PathBuf>, String> {
-    LIBS.get_or_init(|| {
-        let out = Command::new("ldd")
-            .arg(bin)
-            .output()
-            .map_err(|e| format!("ldd: {e}"))?;
-        if !out.status.success() {
-            return Err(format!("ldd {} failed", bin.display()));
-        }
-        Ok(String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|l| l.split_whitespace().find(|w| w.starts_with('/')))
-            .map(PathBuf::from)
-            .collect())
-    })
-    .clone()
+    LIBS.get_or_init(|| ldd(bin)).clone()
+}
+
+fn ldd(bin: &Path) -> Result<Vec<PathBuf>, String> {
+    let out = Command::new("ldd")
+        .arg(bin)
+        .output()
+        .map_err(|e| format!("ldd: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("ldd {} failed", bin.display()));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().find(|w| w.starts_with('/')))
+        .map(PathBuf::from)
+        .collect())
 }
 
 /// The base initramfs, rebuilt when the script that makes it changes.
@@ -136,6 +137,7 @@ fn run_archive(
     work: &Path,
     bin: &Path,
     libs: &[PathBuf],
+    programs: &[PathBuf],
     files: &[(&str, &str)],
     steps: &str,
 ) -> Result<PathBuf, String> {
@@ -161,7 +163,7 @@ fn run_archive(
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&dst, std::fs::Permissions::from_mode(0o755))
         .map_err(|e| e.to_string())?;
-    for lib in libs {
+    for lib in libs.iter().chain(programs) {
         let data = std::fs::read(lib).map_err(|e| format!("{}: {e}", lib.display()))?;
         put(&lib.to_string_lossy(), &data)?;
         // The kernel execs the dynamic loader too, so it needs the x bit.
@@ -191,6 +193,18 @@ fn run_archive(
 /// VM's ready and done markers), or None when the VM lab cannot run here (reported as SKIPPED;
 /// a failure under CI). `budget` bounds the steps; boot time is added.
 pub fn run(test: &str, files: &[(&str, &str)], steps: &str, budget: Duration) -> Option<String> {
+    run_with(test, files, &[], steps, budget)
+}
+
+/// [`run`], with host `programs` (and the libraries they load) at their own paths in the VM:
+/// Debian's keepalived as a reference.
+pub fn run_with(
+    test: &str,
+    files: &[(&str, &str)],
+    programs: &[&str],
+    steps: &str,
+    budget: Duration,
+) -> Option<String> {
     if !lab::require_program(test, "/usr/bin/qemu-system-x86_64")
         || !lab::require_program(test, "/bin/busybox")
     {
@@ -214,8 +228,14 @@ pub fn run(test: &str, files: &[(&str, &str)], steps: &str, budget: Duration) ->
     let work = std::env::temp_dir().join(format!("ka-vm-{}-{test}", std::process::id()));
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).expect("work dir");
-    let extra =
-        run_archive(&work, &bin, &libs, files, steps).unwrap_or_else(|e| panic!("{test}: {e}"));
+    let mut progs = Vec::new();
+    for p in programs {
+        let p = PathBuf::from(p);
+        progs.extend(ldd(&p).unwrap_or_else(|e| panic!("{test}: {e}")));
+        progs.push(p);
+    }
+    let extra = run_archive(&work, &bin, &libs, &progs, files, steps)
+        .unwrap_or_else(|e| panic!("{test}: {e}"));
     let initrd = work.join("initrd.cpio.gz");
     let mut all = std::fs::read(&base).expect("base initramfs");
     all.extend(std::fs::read(&extra).expect("run archive"));

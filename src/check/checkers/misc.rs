@@ -74,6 +74,11 @@ impl MiscProbe {
         self.last_status = old.last_status;
     }
 
+    /// The uid:gid the script runs as, when the checker names a user.
+    pub fn user(&self) -> Option<(u32, u32)> {
+        self.user
+    }
+
     pub fn program(&self) -> &str {
         self.argv.first().map(String::as_str).unwrap_or("")
     }

@@ -70,6 +70,14 @@ impl RsPool {
             .is_some_and(|e| e.alive)
     }
 
+    /// How many of the real server's checkers are down.
+    pub fn failed(&self, vs: usize, rs: usize) -> u32 {
+        self.vs
+            .get(vs)
+            .and_then(|v| v.get(rs))
+            .map_or(0, |e| e.failed)
+    }
+
     /// A checker reported `up`; `first` is its first report.
     pub fn report(&mut self, id: CheckerId, up: bool, first: bool) -> RsNews {
         let Some(e) = self.vs.get_mut(id.vs).and_then(|v| v.get_mut(id.rs)) else {

@@ -99,6 +99,16 @@ impl Sched {
         self.retry
     }
 
+    /// HTTP_GET: the url that took the checker down, while it is down.
+    pub fn failed_url(&self) -> Option<usize> {
+        self.failed_url
+    }
+
+    /// Failures retried so far in the current run of failures.
+    pub fn retry_it(&self) -> u32 {
+        self.retry_it
+    }
+
     /// HTTP_GET: which url the next run fetches.
     pub fn url(&self) -> usize {
         self.url

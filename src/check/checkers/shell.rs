@@ -26,6 +26,8 @@ struct Shell<'a, F> {
     sink: Box<dyn Sink>,
     make_sink: F,
     stop: bool,
+    /// Allocations and frees of SIGUSR1's data file, left out of --mem-check's counts.
+    dump_allocs: (u64, u64),
 }
 
 impl<F: FnMut(&Config) -> Box<dyn Sink>> Shell<'_, F> {
@@ -65,8 +67,17 @@ impl<F: FnMut(&Config) -> Box<dyn Sink>> Shell<'_, F> {
                     let s = crate::core::alloc::stats();
                     info!(
                         "Allocations: {} frees {} live bytes {}",
-                        s.allocs, s.frees, s.live_bytes
+                        s.allocs - self.dump_allocs.0,
+                        s.frees - self.dump_allocs.1,
+                        s.live_bytes
                     );
+                }
+                libc::SIGUSR1 => {
+                    let before = crate::core::alloc::stats();
+                    crate::check::data::write(&self.cfg, &self.runner);
+                    let after = crate::core::alloc::stats();
+                    self.dump_allocs.0 += after.allocs - before.allocs;
+                    self.dump_allocs.1 += after.frees - before.frees;
                 }
                 libc::SIGHUP => {
                     info!("Reloading");
@@ -109,6 +120,7 @@ pub fn run(
         sink,
         make_sink,
         stop: false,
+        dump_allocs: (0, 0),
     };
     sh.runner.start(&mut lp, &sh.cfg, sh.sink.as_mut());
     info!("Startup complete");

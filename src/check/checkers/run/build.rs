@@ -192,6 +192,7 @@ impl Runner {
                             _ => None,
                         },
                         enabled: true,
+                        weight: None,
                     });
                 }
             }
@@ -254,6 +255,7 @@ impl Runner {
                             reverse: f.reverse,
                             base: i64::from(weight),
                             applied: None,
+                            value: None,
                         },
                         Words::Named("FILE_CHECK"),
                         Policy::Layer4,

@@ -51,11 +51,13 @@ impl Runner {
             reverse,
             base,
             applied,
+            value,
             ..
         } = &mut s.probe
         else {
             return;
         };
+        *value = Some(v);
         let eff = file::effect(v, *weight, *reverse);
         let initial = applied.is_none();
         if *applied == Some(eff) {
@@ -65,6 +67,7 @@ impl Runner {
         *applied = Some(eff);
         let new_w = eff.unwrap_or(0);
         if new_w != old_w {
+            s.weight = Some(*base + new_w);
             sink.weight_changed(s.id, *base + new_w);
         }
         let was_up = s.sched.is_up();

@@ -9,6 +9,7 @@
 mod build;
 mod files;
 mod io;
+mod live;
 mod words;
 
 use build::checker_keyword;
@@ -72,6 +73,8 @@ enum Probe {
         reverse: bool,
         base: i64,
         applied: Option<Option<i64>>,
+        /// The last value read from the file (for the data file's Status).
+        value: Option<i64>,
     },
     /// A checker this build cannot run yet (named in the log at start).
     NotYet,
@@ -109,6 +112,9 @@ struct Slot {
     /// ha_suspend: the virtual server's address; the checker runs only while it is local.
     suspend: Option<std::net::IpAddr>,
     enabled: bool,
+    /// The real server weight this checker last asked for (MISC dynamic, FILE_CHECK), for
+    /// the data file.
+    weight: Option<i64>,
 }
 
 /// A real server's notify scripts.
@@ -310,6 +316,7 @@ impl Runner {
         let weight = m.weight_change(&verdict, &out);
         let id = s.id;
         if let (Some(w), true) = (weight, out.state != Some(false)) {
+            s.weight = Some(w);
             sink.weight_changed(id, w);
         }
         let at = misc::Where {
@@ -326,6 +333,7 @@ impl Runner {
             .max(Micros(1));
         self.report(lp, i, out, (first, was_up), sink);
         if let (Some(w), Some(false)) = (weight, out.state) {
+            self.slots[i].weight = Some(w);
             sink.weight_changed(id, w);
         }
         self.arm(lp, i, next);
@@ -367,9 +375,20 @@ impl Runner {
             let (o, s) = (&old.slots[j], &mut self.slots[i]);
             let fresh_up = s.sched.is_up();
             s.sched.adopt(&o.sched);
+            s.weight = o.weight;
             match (&mut s.probe, &o.probe) {
                 (Probe::Misc(m), Probe::Misc(om)) => m.adopt(om),
-                (Probe::File { applied, .. }, Probe::File { applied: oa, .. }) => *applied = *oa,
+                (
+                    Probe::File { applied, value, .. },
+                    Probe::File {
+                        applied: oa,
+                        value: ov,
+                        ..
+                    },
+                ) => {
+                    *applied = *oa;
+                    *value = *ov;
+                }
                 _ => {}
             }
             let up = s.sched.is_up();

@@ -1,0 +1,220 @@
+//! SIGUSR1's /tmp/keepalived_check.data: the sections and line wording of keepalived 2.2.7's
+//! checker dump (check_data.c, check_api.c and each checker's dump) for what this daemon has:
+//! the global definitions that concern checkers, SSL, the LVS topology (groups, virtual
+//! servers, real servers with their live state) and every health checker with its settings
+//! and state. Lines about keepalived internals we do not have (socket fds, reload flags,
+//! kernel LVS version, MISC_CHECK run times) are left out rather than faked.
+
+use std::fmt::Write as _;
+
+use log::{info, warn};
+
+use crate::check::CheckerId;
+use crate::config::checker::Script;
+use crate::config::global::LvsFlushOnStop;
+use crate::config::track::split_cmd;
+use crate::config::Config;
+use crate::core::time::Micros;
+
+pub const DATA_FILE: &str = "/tmp/keepalived_check.data";
+
+/// The most IPVS accepts as a weight (keepalived's IPVS_WEIGHT_MAX).
+const WEIGHT_MAX: i64 = 65_535;
+
+/// A checker's state now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CheckerLive {
+    pub enabled: bool,
+    pub up: bool,
+    pub has_run: bool,
+    pub retry_it: u32,
+    /// The real server weight it last asked for (MISC dynamic, FILE_CHECK).
+    pub weight: Option<i64>,
+    /// MISC_CHECK: who the script runs as.
+    pub script_user: (u32, u32),
+    /// HTTP_GET: the url (index) that took it down.
+    pub failed_url: Option<usize>,
+    /// FILE_CHECK: the last value read from its file.
+    pub file_value: Option<i64>,
+}
+
+/// A real server's state now.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RsLive {
+    pub alive: bool,
+    pub failed: u32,
+    /// Who the notify_up and notify_down scripts run as.
+    pub notify_users: [(u32, u32); 2],
+}
+
+/// Where the live state comes from (the runner).
+pub trait Live {
+    /// None: the runner has no such checker (it is not run).
+    fn checker(&self, id: CheckerId) -> Option<CheckerLive>;
+    fn real_server(&self, vs: usize, rs: usize) -> RsLive;
+}
+
+/// Writes the data file; its allocations are the caller's to leave out of any count.
+pub fn write(cfg: &Config, live: &dyn Live) {
+    info!(
+        "Printing checker data for process({}) on signal",
+        std::process::id()
+    );
+    if let Err(e) = std::fs::write(DATA_FILE, text(cfg, live)) {
+        warn!("cannot write {DATA_FILE}: {e}");
+    }
+}
+
+/// The whole data file.
+pub fn text(cfg: &Config, live: &dyn Live) -> String {
+    let mut s = String::new();
+    global_section(cfg, &mut s);
+    if let Some(ssl) = &cfg.lvs.ssl {
+        s.push_str("------< SSL definitions >------\n");
+        let given = [
+            (" Password : ", &ssl.password),
+            (" CA-file : ", &ssl.ca),
+            (" Certificate file : ", &ssl.certificate),
+            (" Key file : ", &ssl.key),
+        ];
+        if given.iter().all(|(_, v)| v.is_none()) {
+            s.push_str(" Using autogen SSL context\n");
+        }
+        for (label, v) in given {
+            if let Some(v) = v {
+                let _ = writeln!(s, "{label}{v}");
+            }
+        }
+    }
+    if !cfg.lvs.virtual_servers.is_empty() {
+        s.push_str("------< LVS Topology >------\n");
+        for g in &cfg.lvs.groups {
+            topology::group_section(g, &mut s);
+        }
+        for (v, vs) in cfg.lvs.virtual_servers.iter().enumerate() {
+            topology::vs_section(cfg, v, vs, live, &mut s);
+        }
+    }
+    checkers::checkers_section(cfg, live, &mut s);
+    checkers::track_files_section(cfg, live, &mut s);
+    s
+}
+
+fn global_section(cfg: &Config, s: &mut String) {
+    let g = &cfg.global;
+    let tri = |v: Option<bool>| v.map_or("unset", |b| if b { "true" } else { "false" });
+    s.push_str("------< Global definitions >------\n");
+    let _ = writeln!(
+        s,
+        " Network namespace = {}",
+        g.net_namespace.as_deref().unwrap_or("(default)")
+    );
+    let _ = writeln!(
+        s,
+        " Router ID = {}",
+        g.router_id.clone().unwrap_or_else(hostname)
+    );
+    let _ = writeln!(s, " Default smtp_alert = {}", tri(g.email.smtp_alert));
+    let _ = writeln!(
+        s,
+        " Default smtp_alert_vrrp = {}",
+        tri(g.email.smtp_alert_vrrp)
+    );
+    let _ = writeln!(
+        s,
+        " Default smtp_alert_checker = {}",
+        tri(g.email.smtp_alert_checker)
+    );
+    let _ = writeln!(
+        s,
+        " Checkers log all failures = {}",
+        g.email.checker_log_all_failures.unwrap_or(false)
+    );
+    let _ = writeln!(s, " LVS flush = {}", g.lvs.flush);
+    let _ = writeln!(
+        s,
+        " LVS flush on stop = {}",
+        match g.lvs.flush_on_stop {
+            Some(LvsFlushOnStop::Full) => "full",
+            Some(LvsFlushOnStop::Vs) => "VS",
+            None => "disabled",
+        }
+    );
+    let _ = writeln!(
+        s,
+        " Script security {}",
+        if g.enable_script_security {
+            "enabled"
+        } else {
+            "disabled"
+        }
+    );
+}
+
+/// keepalived's default router_id.
+fn hostname() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: gethostname writes at most buf.len() bytes into our buffer.
+    let r = unsafe { libc::gethostname(buf.as_mut_ptr() as *mut libc::c_char, buf.len()) };
+    if r != 0 {
+        return String::new();
+    }
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    String::from_utf8_lossy(&buf[..end]).into_owned()
+}
+
+/// keepalived's format_decimal(value, 6): seconds with six decimals.
+fn secs6(t: Micros) -> String {
+    format!("{}.{:06}", t.0 / 1_000_000, t.0 % 1_000_000)
+}
+
+fn on_off(b: bool) -> &'static str {
+    if b {
+        "ON"
+    } else {
+        "OFF"
+    }
+}
+
+fn abled(b: bool) -> &'static str {
+    if b {
+        "enabled"
+    } else {
+        "disabled"
+    }
+}
+
+fn smtp_alert(cfg: &Config, own: Option<bool>) -> Option<bool> {
+    let e = &cfg.global.email;
+    own.or(e.smtp_alert_checker).or(e.smtp_alert)
+}
+
+/// keepalived's cmd_str: each word in single quotes, but for a leading redirection.
+fn cmd_str(sc: &Script) -> String {
+    let mut out = String::new();
+    for (i, w) in split_cmd(&sc.cmd).iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        if i == 0 && (w.starts_with('<') || w.starts_with('>')) {
+            out.push_str(w);
+        } else {
+            let _ = write!(out, "'{w}'");
+        }
+    }
+    out
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b {
+        "yes"
+    } else {
+        "no"
+    }
+}
+
+mod checkers;
+mod topology;
+
+#[cfg(test)]
+mod tests;
