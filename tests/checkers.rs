@@ -521,3 +521,27 @@ fn a_socket_that_cannot_be_set_up_is_no_verdict_but_no_route_is_a_failure() {
         srv.log()
     );
 }
+
+#[test]
+fn direct_routing_checks_the_port_written_for_the_real_server() {
+    let test = "direct_routing_checks_the_port_written_for_the_real_server";
+    let Some(mut lab) = setup(test) else {
+        return;
+    };
+    // DR cannot change ports, so the service uses port 80 for this real server (with
+    // keepalived's "ports don't match - resetting" warning), but its checker still connects
+    // to 18080, as keepalived's does; nothing listens on 80.
+    let conf = "virtual_server 10.9.9.9 80 {\n protocol TCP\n delay_loop 1\n lb_kind DR\n\
+         real_server 127.0.0.1 18080 {\n TCP_CHECK {\n retry 0\n warmup 0\n }\n }\n}\n";
+    let srv = server(&mut lab, &["tcp", "18080"]);
+    let k = start(&mut lab, conf);
+    let mut tail = Tail::new();
+    tail.wait(&k, "ports don't match", Duration::from_secs(2));
+    tail.wait(
+        &k,
+        "TCP connection to [127.0.0.1]:tcp:80 success.",
+        Duration::from_secs(4),
+    );
+    assert!(srv.log().contains("from 127.0.0.1"), "{}", srv.log());
+    assert!(!k.log().contains("failed"), "{}", k.log());
+}

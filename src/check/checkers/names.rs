@@ -28,6 +28,15 @@ pub fn rs_port(vs: &VirtualServer, rs: &RealServer) -> u16 {
     })
 }
 
+/// Where a real server's checkers connect unless told otherwise: the port written in the
+/// config, even when direct routing made the service use its own (keepalived warns "ports
+/// don't match - resetting" and still checks the written one).
+pub fn check_port(vs: &VirtualServer, rs: &RealServer) -> u16 {
+    rs.written_port
+        .filter(|&p| p != 0)
+        .unwrap_or_else(|| rs_port(vs, rs))
+}
+
 pub fn rs_name(vs: &VirtualServer, rs: &RealServer) -> String {
     trio(rs.ip, proto(vs), rs_port(vs, rs))
 }

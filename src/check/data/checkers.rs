@@ -159,7 +159,7 @@ fn checker_section(
         connection_lines(
             &c.common,
             rs.ip,
-            names::rs_port(vs, rs),
+            names::check_port(vs, rs),
             t.connect_timeout,
             s,
         );

@@ -21,6 +21,9 @@ pub struct RealServer {
     pub ip: IpAddr,
     /// None: the virtual server's port (NAT) or none (fwmark).
     pub port: Option<u16>,
+    /// The port as written, before the config check aligned `port` with the service's: the
+    /// checkers' default target, as in keepalived (its checkers copy the address at parse).
+    pub written_port: Option<u16>,
     pub weight: Option<u32>,
     pub forwarding: Option<Forwarding>,
     pub uthreshold: Option<u32>,
@@ -59,6 +62,7 @@ pub fn parse(n: &Node, d: &mut Diagnostics) -> Option<RealServer> {
         end: n.end_loc(),
         ip,
         port,
+        written_port: port,
         weight: None,
         forwarding: None,
         uthreshold: None,

@@ -141,9 +141,9 @@ impl Runner {
                 });
                 for (k, c) in rs.checkers.iter().enumerate() {
                     let timing = checker_timing(vs, rs, c);
-                    let port = names::rs_port(vs, rs);
+                    let port = names::check_port(vs, rs);
                     let conn = conn_opts(&c.common, SocketAddr::new(rs.ip, port));
-                    let mut hosts = smtp_hosts(c, rs.ip, names::rs_port(vs, rs));
+                    let mut hosts = smtp_hosts(c, rs.ip, port);
                     // With host blocks and no connection options of its own, keepalived
                     // checks the hosts only.
                     let conn = if !hosts.is_empty() && !own_conn(&c.common) {
