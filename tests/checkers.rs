@@ -542,6 +542,41 @@ fn direct_routing_checks_the_port_written_for_the_real_server() {
         "TCP connection to [127.0.0.1]:tcp:80 success.",
         Duration::from_secs(4),
     );
-    assert!(srv.log().contains("from 127.0.0.1"), "{}", srv.log());
+    // The server prints after its accept, which may come after our connect completed.
+    assert!(
+        wait_until(Duration::from_secs(2), || srv
+            .log()
+            .contains("from 127.0.0.1")),
+        "{}",
+        srv.log()
+    );
     assert!(!k.log().contains("failed"), "{}", k.log());
+}
+
+#[test]
+fn two_dynamic_misc_checks_add_up_their_weights() {
+    let Some(mut lab) = setup("two_dynamic_misc_checks_add_up_their_weights") else {
+        return;
+    };
+    let a = script(&lab, "a.sh", "exit 7");
+    let b = script(&lab, "b.sh", "exit 12");
+    // keepalived: weight 3 moved by each checker's (code - 2) - 3: 3 + 2 + 7 = 12.
+    let conf = format!(
+        "virtual_server 127.0.0.1 80 {{\n protocol TCP\n delay_loop 1\n\
+         real_server 127.0.0.1 18080 {{\n weight 3\n\
+         MISC_CHECK {{\n misc_path {a}\n misc_dynamic\n warmup 0\n }}\n\
+         MISC_CHECK {{\n misc_path {b}\n misc_dynamic\n warmup 0\n }}\n }}\n}}\n"
+    );
+    let k = start(&mut lab, &conf);
+    let mut tail = Tail::new();
+    tail.wait(
+        &k,
+        &format!("to 12 for active service {RS}"),
+        Duration::from_secs(4),
+    );
+    // It stays there over a delay_loop and a half: the runs that follow move nothing.
+    std::thread::sleep(Duration::from_millis(1500));
+    tail.poll(&k);
+    let changes = k.log().matches("Changing weight").count();
+    assert_eq!(changes, 2, "{}", k.log());
 }

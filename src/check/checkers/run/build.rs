@@ -193,6 +193,7 @@ impl Runner {
                         },
                         enabled: true,
                         weight: None,
+                        base_weight: i64::from(weight),
                     });
                 }
             }

@@ -68,8 +68,10 @@ impl Runner {
         let new_w = eff.unwrap_or(0);
         if new_w != old_w {
             s.weight = Some(*base + new_w);
-            sink.weight_changed(s.id, *base + new_w);
+            let id = s.id;
+            sink.weight_changed(id, super::rs_weight(&self.slots, i));
         }
+        let s = &mut self.slots[i];
         let was_up = s.sched.is_up();
         let up = eff.is_some();
         s.sched.force(up);

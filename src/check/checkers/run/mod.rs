@@ -112,9 +112,10 @@ struct Slot {
     /// ha_suspend: the virtual server's address; the checker runs only while it is local.
     suspend: Option<std::net::IpAddr>,
     enabled: bool,
-    /// The real server weight this checker last asked for (MISC dynamic, FILE_CHECK), for
-    /// the data file.
+    /// The real server weight this checker last asked for (MISC dynamic, FILE_CHECK).
     weight: Option<i64>,
+    /// The real server's configured weight.
+    base_weight: i64,
 }
 
 /// A real server's notify scripts.
@@ -317,8 +318,13 @@ impl Runner {
         let id = s.id;
         if let (Some(w), true) = (weight, out.state != Some(false)) {
             s.weight = Some(w);
-            sink.weight_changed(id, w);
+            let eff = rs_weight(&self.slots, i);
+            sink.weight_changed(id, eff);
         }
+        let s = &self.slots[i];
+        let Probe::Misc(m) = &s.probe else {
+            return;
+        };
         let at = misc::Where {
             rs: &s.rs,
             vs: &s.vs,
@@ -334,7 +340,7 @@ impl Runner {
         self.report(lp, i, out, (first, was_up), sink);
         if let (Some(w), Some(false)) = (weight, out.state) {
             self.slots[i].weight = Some(w);
-            sink.weight_changed(id, w);
+            sink.weight_changed(id, rs_weight(&self.slots, i));
         }
         self.arm(lp, i, next);
     }
@@ -421,3 +427,18 @@ impl Runner {
 
 #[cfg(test)]
 mod tests;
+
+/// keepalived's effective weight of slot `i`'s real server: its configured weight plus what
+/// each of its dynamic checkers (misc_dynamic, FILE_CHECK) moved it by.
+fn rs_weight(slots: &[Slot], i: usize) -> i64 {
+    let Some(me) = slots.get(i) else {
+        return 0;
+    };
+    let (vs, rs) = (me.id.vs, me.id.rs);
+    let moved: i64 = slots
+        .iter()
+        .filter(|s| s.id.vs == vs && s.id.rs == rs)
+        .filter_map(|s| s.weight.map(|w| w - s.base_weight))
+        .sum();
+    me.base_weight + moved
+}
