@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod child;
+pub mod firewall;
 pub mod fsm;
 pub mod packet;
 pub mod shell;

@@ -1,0 +1,569 @@
+//! The no_accept / VMAC firewall as keepalived 2.2.7 (built with nftables) keeps it, decided
+//! without IO: which tables, chains, sets and rules exist, created lazily in keepalived's
+//! order (so `nft list ruleset` reads the same), and the elements each event adds or removes.
+//! Everything is written into a [`Batch`]; the shell sends it.
+//!
+//! - A VIP of a MASTER that is neither address owner nor `accept` is in set `vips` (table of
+//!   its family; link-local IPv6 in `vips_link_local` with its interface), and chains `in` /
+//!   `out` drop traffic to and from it.
+//! - A VMAC is in map `vmac_map` (VMAC -> parent), by which the `out` chain re-sends its
+//!   IGMP / MLD reports on the parent and drops them on the VMAC; IPv6 also drops its router
+//!   solicitations (set `vmac_set`).
+
+use std::net::IpAddr;
+
+use crate::config::Config;
+use crate::net::nft::{self, Batch, Elem, Expr, SetSpec};
+use crate::net::nft::{
+    NFPROTO_IPV4, NFPROTO_IPV6, NFT_META_IIF, NFT_META_L4PROTO, NFT_META_OIF, NFT_META_OIFKIND,
+    NFT_PAYLOAD_NETWORK_HEADER as NH, NFT_PAYLOAD_TRANSPORT_HEADER as TH, NFT_REG_1, NFT_REG_2,
+    NF_ACCEPT, NF_DROP, NF_INET_LOCAL_IN, NF_INET_LOCAL_OUT,
+};
+
+pub const DEFAULT_TABLE: &str = "keepalived";
+const DEFAULT_PRIORITY: i32 = -1;
+const IPPROTO_IGMP: u8 = 2;
+const IPPROTO_ICMPV6: u8 = 58;
+const MLD2_REPORT: u8 = 143;
+const ND_ROUTER_SOLICIT: u8 = 133;
+const ND_NEIGHBOR_SOLICIT: u8 = 135;
+const ND_NEIGHBOR_ADVERT: u8 = 136;
+/// `meta oifkind` compares a 16-byte, NUL-padded kind name.
+const MACVLAN: [u8; 16] = *b"macvlan\0\0\0\0\0\0\0\0\0";
+/// keepalived's rules name the VMAC map/set by id 1 whatever id the set got.
+const VMAC_LOOKUP_ID: Option<u32> = Some(1);
+
+/// A VIP or eVIP as the firewall sees it: link-local IPv6 ones are keyed with the index of
+/// the interface they are on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Vip {
+    pub addr: IpAddr,
+    pub ifindex: u32,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct Family {
+    table: bool,
+    vips: bool,
+    link_local: bool,
+    igmp: bool,
+    /// A table of this name was found at start (a leftover): deleted before ours is made.
+    stale: bool,
+}
+
+#[derive(Debug)]
+pub struct Firewall {
+    table: String,
+    priority: i32,
+    counters: bool,
+    next_set_id: u32,
+    v4: Family,
+    v6: Family,
+}
+
+/// Whether an instance's VIPs go into the drop sets while it is MASTER: keepalived skips
+/// address owners (configured priority 255) and `accept` instances.
+pub fn drops_vips(v: &crate::config::vrrp::VrrpInstance) -> bool {
+    !v.resolved.accept && v.resolved.priority != 255
+}
+
+impl Firewall {
+    /// The firewall `cfg` needs, or None when no instance is `no_accept` or has a VMAC.
+    /// Logs keepalived's line when it falls back to nftables unasked.
+    pub fn for_config(cfg: &Config) -> Option<Firewall> {
+        let insts = &cfg.vrrp.instances;
+        let needed = insts
+            .iter()
+            .any(|v| !v.resolved.accept || v.use_vmac.is_some());
+        if !needed {
+            return None;
+        }
+        let f = &cfg.global.firewall;
+        let table = match &f.nftables {
+            Some(t) => t.clone(),
+            None => {
+                log::info!(
+                    "use_vmac or no_accept/strict specified, but no firewall configured - using nftables"
+                );
+                DEFAULT_TABLE.to_string()
+            }
+        };
+        Some(Firewall::new(
+            table,
+            f.nftables_priority.unwrap_or(DEFAULT_PRIORITY),
+            f.nftables_counters,
+        ))
+    }
+
+    pub fn new(table: String, priority: i32, counters: bool) -> Self {
+        Firewall {
+            table,
+            priority,
+            counters,
+            next_set_id: 0,
+            v4: Family::default(),
+            v6: Family::default(),
+        }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// Nothing made yet: the shell then looks for leftover tables ([`Firewall::note_stale`]).
+    pub fn is_empty(&self) -> bool {
+        !self.v4.table && !self.v6.table
+    }
+
+    /// Tables of our name found before our first change; they are deleted in that change.
+    pub fn note_stale(&mut self, v4: bool, v6: bool) {
+        self.v4.stale = v4;
+        self.v6.stale = v6;
+    }
+
+    fn fam(&mut self, fam: u8) -> &mut Family {
+        if fam == NFPROTO_IPV4 {
+            &mut self.v4
+        } else {
+            &mut self.v6
+        }
+    }
+
+    fn set_id(&mut self) -> u32 {
+        self.next_set_id += 1;
+        self.next_set_id
+    }
+
+    /// Drop, or count then drop.
+    fn tail<'a>(&self, verdict: Expr<'a>, exprs: &mut Vec<Expr<'a>>) {
+        if self.counters {
+            exprs.push(Expr::Counter);
+        }
+        exprs.push(verdict);
+    }
+
+    fn setup_table(&mut self, b: &mut Batch<'_>, fam: u8) {
+        if self.fam(fam).table {
+            return;
+        }
+        if self.is_empty() {
+            for (f, name) in [(NFPROTO_IPV4, "ip"), (NFPROTO_IPV6, "ip6")] {
+                if std::mem::take(&mut self.fam(f).stale) {
+                    log::info!("Deleting old {name} {} table", self.table);
+                    b.del_table(f, &self.table);
+                }
+            }
+        }
+        b.table(fam, &self.table);
+        b.base_chain(fam, &self.table, "out", NF_INET_LOCAL_OUT, self.priority);
+        self.fam(fam).table = true;
+    }
+
+    fn setup_vips(&mut self, b: &mut Batch<'_>, fam: u8) {
+        if self.fam(fam).vips {
+            return;
+        }
+        self.setup_table(b, fam);
+        let t = self.table.clone();
+        b.base_chain(fam, &t, "in", NF_INET_LOCAL_IN, self.priority);
+        let v6 = fam == NFPROTO_IPV6;
+        if v6 {
+            b.chain(fam, &t, "in_link_local");
+            b.chain(fam, &t, "out_link_local");
+        }
+        let (key_type, key_len) = if v6 {
+            (nft::TYPE_IP6ADDR, 16)
+        } else {
+            (nft::TYPE_IPADDR, 4)
+        };
+        let id = self.set_id();
+        b.set(
+            fam,
+            &t,
+            &spec("vips", None, key_type, key_len, None, id, true),
+        );
+        if v6 {
+            let id = self.set_id();
+            let nd = spec(
+                "neighbor-discovery",
+                Some(nft::NFT_SET_CONSTANT),
+                nft::TYPE_ICMPV6_TYPE,
+                1,
+                None,
+                id,
+                false,
+            );
+            b.set(fam, &t, &nd);
+            let ns = [ND_NEIGHBOR_SOLICIT];
+            let na = [ND_NEIGHBOR_ADVERT];
+            let e = [key(&ns), key(&na)];
+            b.elems(true, false, fam, &t, "neighbor-discovery", Some(id), &e);
+            for (chain, saddr) in [("in", false), ("out", true)] {
+                let mut x = vec![
+                    payload(NH, 6, 1),
+                    Expr::CmpEq {
+                        sreg: NFT_REG_1,
+                        data: &[IPPROTO_ICMPV6],
+                    },
+                    payload(TH, 0, 1),
+                    lookup("neighbor-discovery"),
+                ];
+                self.tail(Expr::Verdict(NF_ACCEPT), &mut x);
+                b.rule(fam, &t, chain, &x);
+                let mut x = vec![
+                    payload(NH, addr_offset(true, saddr), 16),
+                    Expr::Bitwise {
+                        sreg: NFT_REG_1,
+                        dreg: NFT_REG_1,
+                        mask: &LL_MASK,
+                        xor: &[0; 16],
+                    },
+                    Expr::CmpEq {
+                        sreg: NFT_REG_1,
+                        data: &LL_PREFIX,
+                    },
+                ];
+                let to = if saddr {
+                    "out_link_local"
+                } else {
+                    "in_link_local"
+                };
+                self.tail(Expr::Goto(to), &mut x);
+                b.rule(fam, &t, chain, &x);
+            }
+        }
+        for (chain, saddr) in [("in", false), ("out", true)] {
+            let mut x = vec![payload(NH, addr_offset(v6, saddr), key_len), lookup("vips")];
+            self.tail(Expr::Verdict(NF_DROP), &mut x);
+            b.rule(fam, &t, chain, &x);
+        }
+        self.fam(fam).vips = true;
+    }
+
+    fn setup_link_local(&mut self, b: &mut Batch<'_>) {
+        if self.v6.link_local {
+            return;
+        }
+        let t = self.table.clone();
+        let id = self.set_id();
+        let ty = (nft::TYPE_IP6ADDR << nft::TYPE_BITS) | nft::TYPE_IFINDEX;
+        b.set(
+            NFPROTO_IPV6,
+            &t,
+            &spec("vips_link_local", None, ty, 20, None, id, false),
+        );
+        for (chain, saddr) in [("in_link_local", false), ("out_link_local", true)] {
+            let dev = if saddr { NFT_META_OIF } else { NFT_META_IIF };
+            let mut x = vec![
+                payload(NH, addr_offset(true, saddr), 16),
+                Expr::Meta {
+                    key: dev,
+                    dreg: NFT_REG_2,
+                },
+                lookup("vips_link_local"),
+            ];
+            self.tail(Expr::Verdict(NF_DROP), &mut x);
+            b.rule(NFPROTO_IPV6, &t, chain, &x);
+        }
+        self.v6.link_local = true;
+    }
+
+    /// Puts `vips` into (`add`) or out of the drop sets: one message per set, sets made
+    /// first when this is the first address of their family. Removing never creates.
+    pub fn update_vips(&mut self, b: &mut Batch<'_>, vips: &[Vip], add: bool) {
+        let mut v4: Vec<[u8; 4]> = Vec::new();
+        let mut v6: Vec<[u8; 16]> = Vec::new();
+        let mut ll: Vec<[u8; 20]> = Vec::new();
+        for v in vips {
+            match v.addr {
+                IpAddr::V4(a) => {
+                    if add {
+                        self.setup_vips(b, NFPROTO_IPV4);
+                    }
+                    v4.push(a.octets());
+                }
+                IpAddr::V6(a) => {
+                    if add {
+                        self.setup_vips(b, NFPROTO_IPV6);
+                    }
+                    if a.segments()[0] & 0xffc0 == 0xfe80 {
+                        if add {
+                            self.setup_link_local(b);
+                        }
+                        let mut k = [0u8; 20];
+                        k[..16].copy_from_slice(&a.octets());
+                        k[16..].copy_from_slice(&v.ifindex.to_ne_bytes());
+                        ll.push(k);
+                    } else {
+                        v6.push(a.octets());
+                    }
+                }
+            }
+        }
+        let t = self.table.clone();
+        let groups: [(u8, &str, Vec<Elem<'_>>, bool); 3] = [
+            (
+                NFPROTO_IPV4,
+                "vips",
+                v4.iter().map(|k| key(k)).collect(),
+                self.v4.vips,
+            ),
+            (
+                NFPROTO_IPV6,
+                "vips",
+                v6.iter().map(|k| key(k)).collect(),
+                self.v6.vips,
+            ),
+            (
+                NFPROTO_IPV6,
+                "vips_link_local",
+                ll.iter().map(|k| key(k)).collect(),
+                self.v6.link_local,
+            ),
+        ];
+        for (fam, set, elems, made) in groups {
+            if !elems.is_empty() && made {
+                b.elems(add, true, fam, &t, set, None, &elems);
+            }
+        }
+    }
+
+    fn setup_igmp(&mut self, b: &mut Batch<'_>, fam: u8) -> (u32, Option<u32>) {
+        self.setup_table(b, fam);
+        let t = self.table.clone();
+        let v6 = fam == NFPROTO_IPV6;
+        let map_id = self.set_id();
+        let map = spec(
+            "vmac_map",
+            Some(nft::NFT_SET_MAP),
+            nft::TYPE_IFINDEX,
+            4,
+            Some((nft::TYPE_IFINDEX, 4)),
+            map_id,
+            false,
+        );
+        b.set(fam, &t, &map);
+        let set_id = v6.then(|| {
+            let id = self.set_id();
+            b.set(
+                fam,
+                &t,
+                &spec("vmac_set", None, nft::TYPE_IFINDEX, 4, None, id, false),
+            );
+            id
+        });
+        let (mut x, dst) = if v6 {
+            (
+                vec![
+                    Expr::Meta {
+                        key: NFT_META_L4PROTO,
+                        dreg: NFT_REG_1,
+                    },
+                    Expr::CmpEq {
+                        sreg: NFT_REG_1,
+                        data: &[IPPROTO_ICMPV6],
+                    },
+                    payload(TH, 0, 1),
+                    Expr::CmpEq {
+                        sreg: NFT_REG_1,
+                        data: &[MLD2_REPORT],
+                    },
+                ],
+                payload(NH, 24, 16),
+            )
+        } else {
+            (
+                vec![
+                    payload(NH, 9, 1),
+                    Expr::CmpEq {
+                        sreg: NFT_REG_1,
+                        data: &[IPPROTO_IGMP],
+                    },
+                ],
+                payload(NH, 16, 4),
+            )
+        };
+        x.push(dst);
+        x.extend([
+            Expr::Meta {
+                key: NFT_META_OIFKIND,
+                dreg: NFT_REG_2,
+            },
+            Expr::CmpEq {
+                sreg: NFT_REG_2,
+                data: &MACVLAN,
+            },
+            Expr::Meta {
+                key: NFT_META_OIF,
+                dreg: NFT_REG_2,
+            },
+            Expr::Lookup {
+                sreg: NFT_REG_2,
+                dreg: Some(NFT_REG_2),
+                set: "vmac_map",
+                set_id: VMAC_LOOKUP_ID,
+            },
+            Expr::Dup {
+                sreg_addr: NFT_REG_1,
+                sreg_dev: NFT_REG_2,
+            },
+        ]);
+        self.tail(Expr::Verdict(NF_DROP), &mut x);
+        b.rule(fam, &t, "out", &x);
+        if v6 {
+            let mut x = vec![
+                Expr::Meta {
+                    key: NFT_META_L4PROTO,
+                    dreg: NFT_REG_1,
+                },
+                Expr::CmpEq {
+                    sreg: NFT_REG_1,
+                    data: &[IPPROTO_ICMPV6],
+                },
+                payload(TH, 0, 1),
+                Expr::CmpEq {
+                    sreg: NFT_REG_1,
+                    data: &[ND_ROUTER_SOLICIT],
+                },
+                Expr::Meta {
+                    key: NFT_META_OIFKIND,
+                    dreg: NFT_REG_2,
+                },
+                Expr::CmpEq {
+                    sreg: NFT_REG_2,
+                    data: &MACVLAN,
+                },
+                Expr::Meta {
+                    key: NFT_META_OIF,
+                    dreg: NFT_REG_2,
+                },
+                Expr::Lookup {
+                    sreg: NFT_REG_2,
+                    dreg: None,
+                    set: "vmac_set",
+                    set_id: VMAC_LOOKUP_ID,
+                },
+            ];
+            self.tail(Expr::Verdict(NF_DROP), &mut x);
+            b.rule(fam, &t, "out", &x);
+        }
+        self.fam(fam).igmp = true;
+        (map_id, set_id)
+    }
+
+    fn update_vmac_family(&mut self, b: &mut Batch<'_>, fam: u8, vmac: u32, base: u32, add: bool) {
+        // keepalived creates the map even for a removal, and names the sets by id only in
+        // the batch that creates them.
+        let (map_id, set_id) = if self.fam(fam).igmp {
+            (None, None)
+        } else {
+            let (m, s) = self.setup_igmp(b, fam);
+            (Some(m), s)
+        };
+        let t = self.table.clone();
+        let k = vmac.to_ne_bytes();
+        let d = base.to_ne_bytes();
+        let e = [Elem {
+            key: &k,
+            data: Some(&d),
+        }];
+        b.elems(add, false, fam, &t, "vmac_map", map_id, &e);
+        if fam == NFPROTO_IPV6 {
+            b.elems(add, false, fam, &t, "vmac_set", set_id, &[key(&k)]);
+        }
+    }
+
+    /// A VMAC (`vmac` on parent `base`) was created (`add`) or is being deleted. `other`:
+    /// the instance has eVIPs of the other family, whose table gets the VMAC too.
+    pub fn update_vmac(
+        &mut self,
+        b: &mut Batch<'_>,
+        vmac: u32,
+        base: u32,
+        v6: bool,
+        other: bool,
+        add: bool,
+    ) {
+        let (fam, alt) = if v6 {
+            (NFPROTO_IPV6, NFPROTO_IPV4)
+        } else {
+            (NFPROTO_IPV4, NFPROTO_IPV6)
+        };
+        self.update_vmac_family(b, fam, vmac, base, add);
+        if other {
+            self.update_vmac_family(b, alt, vmac, base, add);
+        }
+    }
+
+    /// At stop: our tables go (whatever `--dont-release-vrrp` says, as keepalived does).
+    pub fn cleanup(&mut self, b: &mut Batch<'_>) {
+        let t = self.table.clone();
+        if self.v4.table {
+            b.del_table(NFPROTO_IPV4, &t);
+        }
+        if self.v6.table {
+            b.del_table(NFPROTO_IPV6, &t);
+        }
+        self.v4 = Family::default();
+        self.v6 = Family::default();
+    }
+}
+
+const LL_MASK: [u8; 16] = [0xff, 0xc0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+const LL_PREFIX: [u8; 16] = [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+
+fn spec<'a>(
+    name: &'a str,
+    flags: Option<u32>,
+    key_type: u32,
+    key_len: u32,
+    data: Option<(u32, u32)>,
+    id: u32,
+    key_big_endian: bool,
+) -> SetSpec<'a> {
+    SetSpec {
+        name,
+        flags,
+        key_type,
+        key_len,
+        data,
+        id,
+        key_big_endian,
+    }
+}
+
+fn key(k: &[u8]) -> Elem<'_> {
+    Elem { key: k, data: None }
+}
+
+fn payload<'a>(base: u32, offset: u32, len: u32) -> Expr<'a> {
+    Expr::Payload {
+        base,
+        offset,
+        len,
+        dreg: NFT_REG_1,
+    }
+}
+
+fn lookup(set: &str) -> Expr<'_> {
+    Expr::Lookup {
+        sreg: NFT_REG_1,
+        dreg: None,
+        set,
+        set_id: None,
+    }
+}
+
+/// Offset of the source (`saddr`) or destination address in the IP header.
+fn addr_offset(v6: bool, saddr: bool) -> u32 {
+    match (v6, saddr) {
+        (false, true) => 12,
+        (false, false) => 16,
+        (true, true) => 8,
+        (true, false) => 24,
+    }
+}
+
+#[cfg(test)]
+#[path = "firewall_tests.rs"]
+mod tests;
