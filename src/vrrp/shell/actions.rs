@@ -20,6 +20,7 @@ impl Shell<'_> {
             Action::SendAdvert { priority } => self.send_advert(i, priority),
             Action::AddVips => {
                 info!("({}) setting VIPs.", self.insts[i].name);
+                self.fw_vips(i, true);
                 self.set_vips(i, true);
                 self.set_vroutes(i, true);
             }
@@ -27,6 +28,7 @@ impl Shell<'_> {
                 self.set_vroutes(i, false);
                 info!("({}) removing VIPs.", self.insts[i].name);
                 self.set_vips(i, false);
+                self.fw_vips(i, false);
             }
             Action::SendGarps { repeat } => self.send_garps(i, repeat),
             Action::SendSourceGarp => self.send_source_garp(i),
@@ -143,7 +145,7 @@ impl Shell<'_> {
         }
     }
 
-    fn vip_ifindex(&self, i: usize, a: &IpAddress) -> Option<u32> {
+    pub(super) fn vip_ifindex(&self, i: usize, a: &IpAddress) -> Option<u32> {
         let inst = &self.insts[i];
         match &a.dev {
             // keepalived moves VIPs on the instance's own interface onto its VMAC.

@@ -77,6 +77,7 @@ impl Shell<'_> {
     /// the name it got into the instance's `use_vmac`. An instance whose VMAC cannot be made
     /// keeps no name, and fails to start with a message saying so.
     pub(super) fn prepare_vmacs(&mut self, cfg: &mut Config) {
+        self.fw_configure(cfg);
         let default_if = cfg.global.default_interface.clone();
         let mut names = Vec::new();
         for v in cfg.vrrp.instances.iter_mut() {
@@ -147,6 +148,7 @@ impl Shell<'_> {
                 self.vmacs.pending.push(n);
             }
         }
+        self.fw_vmacs_added(cfg);
     }
 
     fn configure_vmac(&mut self, who: &str, name: &str, parent: &str, v6: bool) {
@@ -288,6 +290,7 @@ impl Shell<'_> {
             return;
         };
         info!("Removing VMAC interface {name}");
+        self.fw_vmac_deleted(f.ifindex);
         if let Err(e) = self.rtnl.del_link(f.ifindex) {
             warn!("cannot remove VMAC {name}: {e}");
         }
