@@ -19,8 +19,9 @@ impl Shell<'_> {
         match *a {
             Action::SendAdvert { priority } => self.send_advert(i, priority),
             Action::AddVips => {
-                info!("({}) setting VIPs.", self.insts[i].name);
+                // keepalived sets the drop before the addresses, and logs it first.
                 self.fw_vips(i, true);
+                info!("({}) setting VIPs.", self.insts[i].name);
                 self.set_vips(i, true);
                 self.set_vroutes(i, true);
             }

@@ -118,8 +118,14 @@ impl Shell<'_> {
 
     /// Instance `i` is taking (`add`) or has let go of its VIPs.
     pub(super) fn fw_vips(&mut self, i: usize, add: bool) {
+        // keepalived logs this for every no_accept instance (even with nothing to remove).
+        let v = &self.cfg.vrrp.instances[self.insts[i].idx];
+        if self.fw.is_some() && drops_vips(v) && self.opts.log_detail {
+            let what = if add { "setting" } else { "removing" };
+            info!("({}) {what} firewall drop rule", self.insts[i].name);
+        }
         let want = if add { self.fw_wanted(i) } else { Vec::new() };
-        self.fw_set_vips(i, want, add);
+        self.fw_set_vips(i, want);
     }
 
     /// After a reload: a kept MASTER's sets follow its new addresses and accept setting.
@@ -128,12 +134,11 @@ impl Shell<'_> {
             return;
         }
         let want = self.fw_wanted(i);
-        self.fw_set_vips(i, want, true);
+        self.fw_set_vips(i, want);
     }
 
-    fn fw_set_vips(&mut self, i: usize, want: Vec<Vip>, add: bool) {
+    fn fw_set_vips(&mut self, i: usize, want: Vec<Vip>) {
         let name = self.insts[i].name.clone();
-        let detail = self.opts.log_detail;
         let Some(fw) = self.fw.as_mut() else { return };
         let have = fw.vips.remove(&name).unwrap_or_default();
         if have == want {
@@ -143,15 +148,9 @@ impl Shell<'_> {
             return;
         }
         if !have.is_empty() {
-            if detail && !add {
-                info!("({name}) removing firewall drop rule");
-            }
             fw.run(|p, b| p.update_vips(b, &have, false));
         }
         if !want.is_empty() {
-            if detail {
-                info!("({name}) setting firewall drop rule");
-            }
             fw.run(|p, b| p.update_vips(b, &want, true));
             fw.vips.insert(name, want);
         }

@@ -1,0 +1,276 @@
+//! The nftables firewall keepalived 2.2.7 (Debian's build) installs for no_accept / vrrp_strict
+//! instances and VMACs, seen as a user sees it: `nft list ruleset` reads the same as with
+//! keepalived for the same config, a third host gets no answer from the VIP of a strict
+//! non-accept MASTER (and does with `accept`), a failover moves the drop with the VIP, and the
+//! table goes when the daemon stops. A table deleted from outside is logged and VRRP goes on.
+//!
+//! Needs root, nft and ping (tests/setup.d/nftables.sh), else SKIPPED (a failure under CI=true).
+//! The binary is `$KEEPALIVED_RS_BIN`, else ours; the reference is /usr/sbin/keepalived.
+
+mod lab;
+
+use lab::vrrp::{expect_master, ours, routers_lab, Instance, Router, Wiring, KEEPALIVED, MARGIN};
+use lab::{wait_until, Lab};
+use std::time::Duration;
+
+const NFT: &str = "/usr/sbin/nft";
+/// keepalived 2.2.7 under vrrp_strict with state MASTER still waits one Master_Down_Interval
+/// (3 s + skew at advert_int 1).
+const TO_MASTER: Duration = Duration::from_secs(4);
+/// A netlink change or a ping round trip on a busy machine.
+const SETTLE: Duration = Duration::from_secs(2);
+
+fn ready(test: &str, with_reference: bool) -> bool {
+    lab::require_root(test)
+        && lab::require_program(test, &ours())
+        && lab::require_program(test, NFT)
+        && lab::require_program(test, "/usr/bin/ping")
+        && (!with_reference || lab::require_program(test, KEEPALIVED))
+}
+
+fn ruleset(lab: &mut Lab, ns: &str) -> String {
+    let out = lab.exec(ns, &[NFT, "list", "ruleset"]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    // Counters count what passed during the run; only their presence is configuration.
+    text.lines()
+        .map(|l| match l.find("counter packets") {
+            Some(at) => {
+                let rest = &l[at..];
+                let end = rest.find(" drop").unwrap_or(rest.len());
+                format!("{}counter{}", &l[..at], &rest[end..])
+            }
+            None => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Two instances on r1's eth0, both MASTER: A plain with `vips_a`, B with use_vmac and `vips_b`.
+fn pair_config(globals: &str, vips_a: &[&str], vips_b: &[&str]) -> String {
+    let inst = |name: &str, vrid: u8, extra: &str, vips: &[&str]| {
+        let list: String = vips.iter().map(|v| format!("    {v}\n")).collect();
+        format!(
+            "vrrp_instance {name} {{\n  state MASTER\n  interface eth0\n  virtual_router_id {vrid}\n  \
+             priority 100\n  advert_int 1\n{extra}  virtual_ipaddress {{\n{list}  }}\n}}\n"
+        )
+    };
+    format!(
+        "global_defs {{\n  router_id r1\n  vrrp_strict\n{globals}}}\n{}{}",
+        inst("A", 51, "", vips_a),
+        inst("B", 52, "  use_vmac\n", vips_b)
+    )
+}
+
+/// The ruleset `bin` shows once both instances hold their VIPs, and that it leaves none after
+/// SIGTERM.
+fn ruleset_of(lab: &mut Lab, test: &str, bin: &str, conf: &str, vips: &[&str]) -> String {
+    let mut r = Router::start(lab, "r1", bin, conf);
+    let mut rules = String::new();
+    let ok = wait_until(TO_MASTER * 2 + MARGIN, || {
+        rules = ruleset(lab, "r1");
+        vips.iter().all(|v| rules.contains(v))
+            && r.log().matches("Entering MASTER STATE").count() >= 2
+    });
+    assert!(
+        ok,
+        "{test}: {} never had both VIPs in its sets:\n{rules}\n{}",
+        r.name,
+        lab::vrrp::tail(&r.log())
+    );
+    // Nothing more is due: the ruleset read again is the same.
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        ruleset(lab, "r1"),
+        rules,
+        "{test}: {} still changing its ruleset",
+        r.name
+    );
+    r.stop();
+    let left = ruleset(lab, "r1");
+    assert!(
+        left.trim().is_empty(),
+        "{test}: {} left after stop:\n{left}",
+        r.name
+    );
+    rules
+}
+
+fn same_as_keepalived(test: &str, globals: &str, vips_a: &[&str], vips_b: &[&str], shows: &[&str]) {
+    if !ready(test, true) {
+        return;
+    }
+    let mut lab = routers_lab(test, 2, Wiring::Veth);
+    let conf = pair_config(globals, vips_a, vips_b);
+    let theirs = ruleset_of(&mut lab, test, KEEPALIVED, &conf, shows);
+    let got = ruleset_of(&mut lab, test, &ours(), &conf, shows);
+    assert_eq!(
+        got, theirs,
+        "{test}: ruleset differs from keepalived 2.2.7's"
+    );
+}
+
+#[test]
+fn ipv4_strict_with_vmac_ruleset_is_keepalived_s() {
+    same_as_keepalived(
+        "ipv4_strict_with_vmac_ruleset_is_keepalived_s",
+        "",
+        &["10.7.0.100/32"],
+        &["10.7.0.101/32"],
+        &["10.7.0.100", "10.7.0.101", "\"vrrp.52\" : \"eth0\""],
+    );
+}
+
+#[test]
+fn ipv6_strict_with_link_local_vip_and_vmac_ruleset_is_keepalived_s() {
+    same_as_keepalived(
+        "ipv6_strict_with_link_local_vip_and_vmac_ruleset_is_keepalived_s",
+        "",
+        &["fd00::100/128", "fe80::100/128"],
+        &["fd00::101/128"],
+        &[
+            "fd00::100",
+            "fd00::101",
+            "fe80::100 . \"eth0\"",
+            "\"vrrp.52\" : \"eth0\"",
+        ],
+    );
+}
+
+#[test]
+fn table_name_priority_and_counters_ruleset_is_keepalived_s() {
+    same_as_keepalived(
+        "table_name_priority_and_counters_ruleset_is_keepalived_s",
+        "  nftables mytable\n  nftables_priority -5\n  nftables_counters\n  nftables_ifindex\n",
+        &["10.7.0.100/32"],
+        &["10.7.0.101/32"],
+        &[
+            "table ip mytable",
+            "10.7.0.100",
+            "10.7.0.101",
+            "priority filter - 5",
+            "counter",
+        ],
+    );
+}
+
+/// r1 and r2 on a switch with r3; `extra` goes into both routers' instance.
+fn strict_config(inst: &Instance, extra: &str) -> String {
+    inst.config()
+        .replacen("global_defs {\n", "global_defs {\n  vrrp_strict\n", 1)
+        .replacen(
+            "  virtual_ipaddress {",
+            &format!("{extra}  virtual_ipaddress {{"),
+            1,
+        )
+}
+
+fn pings(lab: &mut Lab, vip: &str) -> bool {
+    lab.exec("r3", &["ping", "-c", "1", "-W", "1", vip])
+        .status
+        .success()
+}
+
+fn vips_set(lab: &mut Lab, ns: &str) -> String {
+    let out = lab.exec(ns, &[NFT, "list", "set", "ip", "keepalived", "vips"]);
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn a_strict_master_s_vip_does_not_answer_and_the_drop_follows_the_vip() {
+    let test = "a_strict_master_s_vip_does_not_answer_and_the_drop_follows_the_vip";
+    if !ready(test, false) {
+        return;
+    }
+    let mut lab = routers_lab(test, 3, Wiring::Switch);
+    let bin = ours();
+    let high = Instance::new(1, 200).v2();
+    let low = Instance::new(2, 100).v2();
+    let vip = high.vip();
+    // r2 is MASTER first; r1 then preempts it.
+    let r2 = Router::start(&mut lab, "r2", &bin, &strict_config(&low, ""));
+    expect_master(&r2, &[], vip, low.master_down() + MARGIN);
+    assert!(
+        wait_until(SETTLE, || vips_set(&mut lab, "r2").contains(vip)),
+        "{test}: r2 as MASTER has not {vip} in its drop set:\n{}",
+        vips_set(&mut lab, "r2")
+    );
+    assert!(
+        !pings(&mut lab, vip),
+        "{test}: r2's VIP answers under vrrp_strict"
+    );
+    let mut r1 = Router::start(&mut lab, "r1", &bin, &strict_config(&high, ""));
+    expect_master(&r1, &[&r2], vip, high.master_down() + MARGIN);
+    assert!(
+        wait_until(SETTLE, || {
+            !vips_set(&mut lab, "r2").contains(vip) && vips_set(&mut lab, "r1").contains(vip)
+        }),
+        "{test}: after failover the drop did not move: r1 {} r2 {}",
+        vips_set(&mut lab, "r1"),
+        vips_set(&mut lab, "r2")
+    );
+    // The VIP is on r1, and still silent.
+    assert!(r1.holds_vip(vip), "{test}: r1 does not hold {vip}");
+    assert!(
+        !pings(&mut lab, vip),
+        "{test}: r1's VIP answers under vrrp_strict"
+    );
+    r1.stop();
+    let out = lab.exec("r1", &[NFT, "list", "tables"]);
+    let left = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(left.trim().is_empty(), "{test}: r1 left {left} after stop");
+}
+
+#[test]
+fn with_accept_a_strict_v3_master_s_vip_answers() {
+    let test = "with_accept_a_strict_v3_master_s_vip_answers";
+    if !ready(test, false) {
+        return;
+    }
+    let mut lab = routers_lab(test, 3, Wiring::Switch);
+    let high = Instance::new(1, 200);
+    let vip = high.vip();
+    let r1 = Router::start(&mut lab, "r1", &ours(), &strict_config(&high, "  accept\n"));
+    expect_master(&r1, &[], vip, high.master_down() + MARGIN);
+    assert!(
+        wait_until(SETTLE, || pings(&mut lab, vip)),
+        "{test}: the VIP of an accept MASTER does not answer"
+    );
+    assert!(
+        !vips_set(&mut lab, "r1").contains(vip),
+        "{test}: an accept instance's VIP is in the drop set"
+    );
+}
+
+#[test]
+fn a_table_deleted_from_outside_is_logged_and_vrrp_goes_on() {
+    let test = "a_table_deleted_from_outside_is_logged_and_vrrp_goes_on";
+    if !ready(test, false) {
+        return;
+    }
+    let mut lab = routers_lab(test, 2, Wiring::Veth);
+    let bin = ours();
+    let high = Instance::new(2, 200).v2();
+    let low = Instance::new(1, 100).v2();
+    let vip = low.vip();
+    let mut r1 = Router::start(&mut lab, "r1", &bin, &strict_config(&low, ""));
+    expect_master(&r1, &[], vip, low.master_down() + MARGIN);
+    assert!(
+        wait_until(SETTLE, || vips_set(&mut lab, "r1").contains(vip)),
+        "{test}: r1 has no drop set"
+    );
+    lab.exec_ok("r1", &[NFT, "delete", "table", "ip", "keepalived"]);
+    // A higher priority router makes r1 let go of the VIP: the set it empties is gone.
+    let mut r2 = Router::start(&mut lab, "r2", &bin, &strict_config(&high, ""));
+    expect_master(&r2, &[&r1], vip, high.master_down() + MARGIN);
+    // keepalived 2.2.7 says nothing of it; we log the refused change.
+    assert!(
+        bin == KEEPALIVED || wait_until(SETTLE, || r1.log().contains("nftables:")),
+        "{test}: the failed change is not logged:\n{}",
+        lab::vrrp::tail(&r1.log())
+    );
+    assert!(r1.running(), "{test}: r1 died on a firewall error");
+    // And r1 still takes over.
+    r2.stop();
+    expect_master(&r1, &[], vip, low.master_down() + MARGIN);
+    r1.stop();
+}
