@@ -45,8 +45,9 @@ fn ruleset(lab: &mut Lab, ns: &str) -> String {
         .join("\n")
 }
 
-/// Two instances on r1's eth0, both MASTER: A plain with `vips_a`, B with use_vmac and `vips_b`.
-fn pair_config(globals: &str, vips_a: &[&str], vips_b: &[&str]) -> String {
+/// Two instances on r1's eth0, both MASTER: A plain with `vips_a` (and `extra_a`), B with
+/// use_vmac and `vips_b`.
+fn pair_config(globals: &str, extra_a: &str, vips_a: &[&str], vips_b: &[&str]) -> String {
     let inst = |name: &str, vrid: u8, extra: &str, vips: &[&str]| {
         let list: String = vips.iter().map(|v| format!("    {v}\n")).collect();
         format!(
@@ -56,7 +57,7 @@ fn pair_config(globals: &str, vips_a: &[&str], vips_b: &[&str]) -> String {
     };
     format!(
         "global_defs {{\n  router_id r1\n  vrrp_strict\n{globals}}}\n{}{}",
-        inst("A", 51, "", vips_a),
+        inst("A", 51, extra_a, vips_a),
         inst("B", 52, "  use_vmac\n", vips_b)
     )
 }
@@ -95,12 +96,19 @@ fn ruleset_of(lab: &mut Lab, test: &str, bin: &str, conf: &str, vips: &[&str]) -
     rules
 }
 
-fn same_as_keepalived(test: &str, globals: &str, vips_a: &[&str], vips_b: &[&str], shows: &[&str]) {
+fn same_as_keepalived(
+    test: &str,
+    globals: &str,
+    extra_a: &str,
+    vips_a: &[&str],
+    vips_b: &[&str],
+    shows: &[&str],
+) {
     if !ready(test, true) {
         return;
     }
     let mut lab = routers_lab(test, 2, Wiring::Veth);
-    let conf = pair_config(globals, vips_a, vips_b);
+    let conf = pair_config(globals, extra_a, vips_a, vips_b);
     let theirs = ruleset_of(&mut lab, test, KEEPALIVED, &conf, shows);
     let got = ruleset_of(&mut lab, test, &ours(), &conf, shows);
     assert_eq!(
@@ -114,6 +122,7 @@ fn ipv4_strict_with_vmac_ruleset_is_keepalived_s() {
     same_as_keepalived(
         "ipv4_strict_with_vmac_ruleset_is_keepalived_s",
         "",
+        "",
         &["10.7.0.100/32"],
         &["10.7.0.101/32"],
         &["10.7.0.100", "10.7.0.101", "\"vrrp.52\" : \"eth0\""],
@@ -124,6 +133,7 @@ fn ipv4_strict_with_vmac_ruleset_is_keepalived_s() {
 fn ipv6_strict_with_link_local_vip_and_vmac_ruleset_is_keepalived_s() {
     same_as_keepalived(
         "ipv6_strict_with_link_local_vip_and_vmac_ruleset_is_keepalived_s",
+        "",
         "",
         &["fd00::100/128", "fe80::100/128"],
         &["fd00::101/128"],
@@ -141,6 +151,7 @@ fn table_name_priority_and_counters_ruleset_is_keepalived_s() {
     same_as_keepalived(
         "table_name_priority_and_counters_ruleset_is_keepalived_s",
         "  nftables mytable\n  nftables_priority -5\n  nftables_counters\n  nftables_ifindex\n",
+        "",
         &["10.7.0.100/32"],
         &["10.7.0.101/32"],
         &[
@@ -150,6 +161,37 @@ fn table_name_priority_and_counters_ruleset_is_keepalived_s() {
             "priority filter - 5",
             "counter",
         ],
+    );
+}
+
+/// With dont_track_primary a link-local VIP is keyed by interface name (set
+/// vips_link_local_name); nftables_ifindex keeps the index.
+#[test]
+fn dont_track_primary_link_local_vip_by_name_is_keepalived_s() {
+    same_as_keepalived(
+        "dont_track_primary_link_local_vip_by_name_is_keepalived_s",
+        "",
+        "  dont_track_primary\n",
+        &["fd00::100/128", "fe80::100/128"],
+        &["fd00::101/128"],
+        &[
+            "fd00::100",
+            "fd00::101",
+            "vips_link_local_name",
+            "fe80::100 . \"eth0\"",
+        ],
+    );
+}
+
+#[test]
+fn nftables_ifindex_keeps_link_local_vips_by_index_as_keepalived() {
+    same_as_keepalived(
+        "nftables_ifindex_keeps_link_local_vips_by_index_as_keepalived",
+        "  nftables_ifindex\n",
+        "  dont_track_primary\n",
+        &["fe80::100/128"],
+        &["fd00::101/128"],
+        &["fd00::101", "set vips_link_local {", "fe80::100 . \"eth0\""],
     );
 }
 
@@ -273,4 +315,66 @@ fn a_table_deleted_from_outside_is_logged_and_vrrp_goes_on() {
     r2.stop();
     expect_master(&r1, &[], vip, low.master_down() + MARGIN);
     r1.stop();
+}
+
+/// The config file a router was started with (the only one in the lab for `ns`).
+fn config_path(lab: &Lab, ns: &str) -> std::path::PathBuf {
+    let confs: Vec<_> = std::fs::read_dir(lab.dir())
+        .expect("lab dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let n = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            n.starts_with(&format!("{ns}-")) && n.ends_with(".conf")
+        })
+        .collect();
+    assert_eq!(confs.len(), 1, "one config for {ns}: {confs:?}");
+    confs[0].clone()
+}
+
+#[test]
+fn a_reload_of_a_kept_master_keeps_its_drop_set_right() {
+    let test = "a_reload_of_a_kept_master_keeps_its_drop_set_right";
+    if !ready(test, false) {
+        return;
+    }
+    let mut lab = routers_lab(test, 2, Wiring::Veth);
+    let inst = Instance::new(1, 100);
+    let conf = strict_config(&inst, "");
+    let r1 = Router::start(&mut lab, "r1", &ours(), &conf);
+    expect_master(&r1, &[], inst.vip(), inst.master_down() + MARGIN);
+    assert!(
+        wait_until(SETTLE, || vips_set(&mut lab, "r1").contains("10.7.0.100")),
+        "{test}: no drop for the VIP"
+    );
+    let path = config_path(&lab, "r1");
+    let reload = |text: &str, n: usize| {
+        std::fs::write(&path, text).expect("rewrite config");
+        // SAFETY: kill(2) on the daemon's pid; no memory is involved.
+        unsafe { libc::kill(r1.main_pid(), libc::SIGHUP) };
+        assert!(
+            wait_until(MARGIN * 2, || r1.log().matches("Reload complete").count()
+                >= n),
+            "{test}: no reload {n}:\n{}",
+            lab::vrrp::tail(&r1.log())
+        );
+    };
+    // Another VIP in place of the first: the set follows.
+    reload(&conf.replace("10.7.0.100/24", "10.7.0.101/24"), 1);
+    let ok = wait_until(SETTLE, || {
+        let s = vips_set(&mut lab, "r1");
+        s.contains("10.7.0.101") && !s.contains("10.7.0.100")
+    });
+    assert!(
+        ok,
+        "{test}: after reload the set is {}",
+        vips_set(&mut lab, "r1")
+    );
+    // accept: nothing is dropped any more.
+    let accept = strict_config(&inst, "  accept\n").replace("10.7.0.100/24", "10.7.0.101/24");
+    reload(&accept, 2);
+    let ok = wait_until(SETTLE, || !vips_set(&mut lab, "r1").contains("10.7.0.10"));
+    assert!(ok, "{test}: accept left {}", vips_set(&mut lab, "r1"));
 }

@@ -34,11 +34,14 @@ const MACVLAN: [u8; 16] = *b"macvlan\0\0\0\0\0\0\0\0\0";
 const VMAC_LOOKUP_ID: Option<u32> = Some(1);
 
 /// A VIP or eVIP as the firewall sees it: link-local IPv6 ones are keyed with the index of
-/// the interface they are on.
+/// the interface they are on, or with its name (`ifname`, NUL-padded) where keepalived uses
+/// set `vips_link_local_name`: a `dont_track_primary` instance's address on the instance's
+/// own interface or marked `no_track`, unless `nftables_ifindex`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Vip {
     pub addr: IpAddr,
     pub ifindex: u32,
+    pub ifname: Option<[u8; 16]>,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -46,6 +49,7 @@ struct Family {
     table: bool,
     vips: bool,
     link_local: bool,
+    link_local_name: bool,
     igmp: bool,
     /// A table of this name was found at start (a leftover): deleted before ours is made.
     stale: bool,
@@ -240,32 +244,47 @@ impl Firewall {
         self.fam(fam).vips = true;
     }
 
-    fn setup_link_local(&mut self, b: &mut Batch<'_>) {
-        if self.v6.link_local {
+    fn setup_link_local(&mut self, b: &mut Batch<'_>, by_name: bool) {
+        if (by_name && self.v6.link_local_name) || (!by_name && self.v6.link_local) {
             return;
         }
         let t = self.table.clone();
         let id = self.set_id();
-        let ty = (nft::TYPE_IP6ADDR << nft::TYPE_BITS) | nft::TYPE_IFINDEX;
+        // nft >= 0.8.3 knows the ifname type (keepalived asks `nft -v`; Debian has 1.0).
+        let (set, dev_type, key_len) = if by_name {
+            (LL_NAME_SET, nft::TYPE_IFNAME, 32)
+        } else {
+            (LL_SET, nft::TYPE_IFINDEX, 20)
+        };
+        let ty = (nft::TYPE_IP6ADDR << nft::TYPE_BITS) | dev_type;
         b.set(
             NFPROTO_IPV6,
             &t,
-            &spec("vips_link_local", None, ty, 20, None, id, false),
+            &spec(set, None, ty, key_len, None, id, false),
         );
         for (chain, saddr) in [("in_link_local", false), ("out_link_local", true)] {
-            let dev = if saddr { NFT_META_OIF } else { NFT_META_IIF };
+            let dev = match (saddr, by_name) {
+                (true, false) => NFT_META_OIF,
+                (false, false) => NFT_META_IIF,
+                (true, true) => nft::NFT_META_OIFNAME,
+                (false, true) => nft::NFT_META_IIFNAME,
+            };
             let mut x = vec![
                 payload(NH, addr_offset(true, saddr), 16),
                 Expr::Meta {
                     key: dev,
                     dreg: NFT_REG_2,
                 },
-                lookup("vips_link_local"),
+                lookup(set),
             ];
             self.tail(Expr::Verdict(NF_DROP), &mut x);
             b.rule(NFPROTO_IPV6, &t, chain, &x);
         }
-        self.v6.link_local = true;
+        if by_name {
+            self.v6.link_local_name = true;
+        } else {
+            self.v6.link_local = true;
+        }
     }
 
     /// Puts `vips` into (`add`) or out of the drop sets: one message per set, sets made
@@ -274,6 +293,7 @@ impl Firewall {
         let mut v4: Vec<[u8; 4]> = Vec::new();
         let mut v6: Vec<[u8; 16]> = Vec::new();
         let mut ll: Vec<[u8; 20]> = Vec::new();
+        let mut ll_name: Vec<[u8; 32]> = Vec::new();
         for v in vips {
             match v.addr {
                 IpAddr::V4(a) => {
@@ -286,39 +306,37 @@ impl Firewall {
                     if add {
                         self.setup_vips(b, NFPROTO_IPV6);
                     }
-                    if a.segments()[0] & 0xffc0 == 0xfe80 {
-                        if add {
-                            self.setup_link_local(b);
-                        }
+                    if a.segments()[0] & 0xffc0 != 0xfe80 {
+                        v6.push(a.octets());
+                        continue;
+                    }
+                    if add {
+                        self.setup_link_local(b, v.ifname.is_some());
+                    }
+                    if let Some(name) = v.ifname {
+                        let mut k = [0u8; 32];
+                        k[..16].copy_from_slice(&a.octets());
+                        k[16..].copy_from_slice(&name);
+                        ll_name.push(k);
+                    } else {
                         let mut k = [0u8; 20];
                         k[..16].copy_from_slice(&a.octets());
                         k[16..].copy_from_slice(&v.ifindex.to_ne_bytes());
                         ll.push(k);
-                    } else {
-                        v6.push(a.octets());
                     }
                 }
             }
         }
         let t = self.table.clone();
-        let groups: [(u8, &str, Vec<Elem<'_>>, bool); 3] = [
-            (
-                NFPROTO_IPV4,
-                "vips",
-                v4.iter().map(|k| key(k)).collect(),
-                self.v4.vips,
-            ),
+        let groups = [
+            (NFPROTO_IPV4, "vips", keys(&v4), self.v4.vips),
+            (NFPROTO_IPV6, "vips", keys(&v6), self.v6.vips),
+            (NFPROTO_IPV6, LL_SET, keys(&ll), self.v6.link_local),
             (
                 NFPROTO_IPV6,
-                "vips",
-                v6.iter().map(|k| key(k)).collect(),
-                self.v6.vips,
-            ),
-            (
-                NFPROTO_IPV6,
-                "vips_link_local",
-                ll.iter().map(|k| key(k)).collect(),
-                self.v6.link_local,
+                LL_NAME_SET,
+                keys(&ll_name),
+                self.v6.link_local_name,
             ),
         ];
         for (fam, set, elems, made) in groups {
@@ -509,6 +527,8 @@ impl Firewall {
     }
 }
 
+const LL_SET: &str = "vips_link_local";
+const LL_NAME_SET: &str = "vips_link_local_name";
 const LL_MASK: [u8; 16] = [0xff, 0xc0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
 const LL_PREFIX: [u8; 16] = [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
 
@@ -530,6 +550,10 @@ fn spec<'a>(
         id,
         key_big_endian,
     }
+}
+
+fn keys<const N: usize>(ks: &[[u8; N]]) -> Vec<Elem<'_>> {
+    ks.iter().map(|k| key(k)).collect()
 }
 
 fn key(k: &[u8]) -> Elem<'_> {

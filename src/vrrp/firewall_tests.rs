@@ -74,6 +74,7 @@ fn vip(s: &str, ifindex: u32) -> Vip {
     Vip {
         addr: s.parse().expect("addr"),
         ifindex,
+        ifname: None,
     }
 }
 

@@ -46,6 +46,7 @@ pub const TYPE_IPADDR: u32 = 7;
 pub const TYPE_IP6ADDR: u32 = 8;
 pub const TYPE_IFINDEX: u32 = 20;
 pub const TYPE_ICMPV6_TYPE: u32 = 29;
+pub const TYPE_IFNAME: u32 = 41;
 /// Concatenated types are packed 6 bits apiece.
 pub const TYPE_BITS: u32 = 6;
 
@@ -58,5 +59,7 @@ pub const NFT_PAYLOAD_TRANSPORT_HEADER: u32 = 2;
 
 pub const NFT_META_IIF: u32 = 4;
 pub const NFT_META_OIF: u32 = 5;
+pub const NFT_META_IIFNAME: u32 = 6;
+pub const NFT_META_OIFNAME: u32 = 7;
 pub const NFT_META_L4PROTO: u32 = 16;
 pub const NFT_META_OIFKIND: u32 = 27;

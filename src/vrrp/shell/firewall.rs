@@ -106,12 +106,28 @@ impl Shell<'_> {
         if !drops_vips(v) {
             return Vec::new();
         }
+        let own = self.insts[i].vmac_ifindex.unwrap_or(self.insts[i].ifindex);
+        let by_index = self.cfg.global.firewall.nftables_ifindex;
         v.vips
             .iter()
             .chain(v.evips.iter())
-            .map(|a| Vip {
-                addr: a.addr,
-                ifindex: self.vip_ifindex(i, a).unwrap_or(0),
+            .map(|a| {
+                let ifindex = self.vip_ifindex(i, a).unwrap_or(0);
+                let by_name = !by_index && v.dont_track_primary && (ifindex == own || a.no_track);
+                let ifname = by_name.then(|| {
+                    let mut n = [0u8; 16];
+                    if let Some(f) = self.ifaces.by_index(ifindex) {
+                        let b = f.name.as_bytes();
+                        let len = b.len().min(15);
+                        n[..len].copy_from_slice(&b[..len]);
+                    }
+                    n
+                });
+                Vip {
+                    addr: a.addr,
+                    ifindex,
+                    ifname,
+                }
             })
             .collect()
     }
@@ -137,21 +153,21 @@ impl Shell<'_> {
         self.fw_set_vips(i, want);
     }
 
+    /// Brings instance `i`'s elements from what it has to `want`, touching only the
+    /// differences (a reload keeps the addresses it keeps).
     fn fw_set_vips(&mut self, i: usize, want: Vec<Vip>) {
         let name = self.insts[i].name.clone();
         let Some(fw) = self.fw.as_mut() else { return };
         let have = fw.vips.remove(&name).unwrap_or_default();
-        if have == want {
-            if !want.is_empty() {
-                fw.vips.insert(name, want);
-            }
-            return;
+        let gone: Vec<Vip> = have.iter().filter(|v| !want.contains(v)).copied().collect();
+        let new: Vec<Vip> = want.iter().filter(|v| !have.contains(v)).copied().collect();
+        if !gone.is_empty() {
+            fw.run(|p, b| p.update_vips(b, &gone, false));
         }
-        if !have.is_empty() {
-            fw.run(|p, b| p.update_vips(b, &have, false));
+        if !new.is_empty() {
+            fw.run(|p, b| p.update_vips(b, &new, true));
         }
         if !want.is_empty() {
-            fw.run(|p, b| p.update_vips(b, &want, true));
             fw.vips.insert(name, want);
         }
     }
