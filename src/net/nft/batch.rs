@@ -114,6 +114,8 @@ impl<'a> Batch<'a> {
             return;
         };
         let mut l = Label::new();
+        let fam = if family == NFPROTO_IPV6 { "ip6" } else { "ip" };
+        let _ = write!(l, "{fam}: ");
         let _ = l.write_fmt(label);
         if self.msgs.push((seq, l)).is_err() {
             self.overflow = true;
@@ -125,7 +127,7 @@ impl<'a> Batch<'a> {
             NFT_MSG_NEWTABLE,
             family,
             NLM_F_CREATE,
-            format_args!("table {name}"),
+            format_args!("creating it"),
             |m| {
                 m.attr_str(1, name);
             },
@@ -137,7 +139,7 @@ impl<'a> Batch<'a> {
             NFT_MSG_DELTABLE,
             family,
             0,
-            format_args!("table {name}"),
+            format_args!("deleting it"),
             |m| {
                 m.attr_str(1, name);
             },

@@ -103,23 +103,90 @@ impl Nft {
         let mut left = msgs.len();
         while left > 0 {
             let dg = self.conn.recv_datagram()?;
-            for m in messages(dg) {
-                let m = m?;
-                if m.ty != NLMSG_ERROR {
-                    continue;
-                }
-                let Some((_, what)) = msgs.iter().find(|(s, _)| *s == m.seq) else {
-                    continue;
-                };
-                left = left.saturating_sub(1);
-                if let Err(err) = parse_error(&m)?.into_result() {
-                    let _ = fails.push(Failure {
-                        what: what.clone(),
-                        err,
-                    });
-                }
-            }
+            left -= answers(dg, msgs, &mut fails)?.min(left);
         }
         Ok(fails)
+    }
+}
+
+/// Matches the acknowledgements and refusals in datagram `dg` to `msgs`; refusals go into
+/// `fails` (the first few). Returns how many of `msgs` were answered.
+fn answers(
+    dg: &[u8],
+    msgs: &[(u32, Label)],
+    fails: &mut heapless::Vec<Failure, 4>,
+) -> Result<usize, Error> {
+    let mut n = 0;
+    for m in messages(dg) {
+        let m = m?;
+        if m.ty != NLMSG_ERROR {
+            continue;
+        }
+        let Some((_, what)) = msgs.iter().find(|(s, _)| *s == m.seq) else {
+            continue;
+        };
+        n += 1;
+        if let Err(err) = parse_error(&m)?.into_result() {
+            let _ = fails.push(Failure {
+                what: what.clone(),
+                err,
+            });
+        }
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::netlink::NLM_F_ACK_TLVS;
+
+    /// An NLMSG_ERROR answering `seq` with `errno` (0: an ack), header-only echo, and an
+    /// extended-ack text as the kernel adds to nf_tables refusals.
+    fn answer(buf: &mut Vec<u8>, seq: u32, errno: i32, text: Option<&str>) {
+        let mut b = [0u8; 128];
+        let flags = 0x100 | if text.is_some() { NLM_F_ACK_TLVS } else { 0 };
+        let mut m = MsgBuilder::new(&mut b, NLMSG_ERROR, flags, seq);
+        m.put(&(-errno).to_ne_bytes());
+        let mut echo = [0u8; 16];
+        echo[0..4].copy_from_slice(&20u32.to_ne_bytes());
+        echo[8..12].copy_from_slice(&seq.to_ne_bytes());
+        m.put(&echo);
+        if let Some(t) = text {
+            m.attr_str(1, t);
+        }
+        buf.extend_from_slice(m.finish().expect("fits"));
+    }
+
+    fn label(s: &str) -> Label {
+        let mut l = Label::new();
+        l.push_str(s).expect("short");
+        l
+    }
+
+    #[test]
+    fn refusals_are_named_by_their_object_and_acks_counted() {
+        let msgs = [(7, label("set vips")), (8, label("rule in chain in"))];
+        let mut dg = Vec::new();
+        answer(&mut dg, 7, 0, None);
+        answer(&mut dg, 99, 0, None); // not ours: another request's
+        answer(&mut dg, 8, libc::ENOENT, Some("No such table"));
+        let mut fails = heapless::Vec::new();
+        assert_eq!(answers(&dg, &msgs, &mut fails).expect("well formed"), 2);
+        assert_eq!(fails.len(), 1);
+        assert_eq!(fails[0].what.as_str(), "rule in chain in");
+        assert_eq!(fails[0].err.errno(), Some(libc::ENOENT));
+        assert!(fails[0].err.to_string().contains("No such table"));
+    }
+
+    #[test]
+    fn a_garbled_answer_is_an_error_not_a_hang() {
+        let msgs = [(7, label("set vips"))];
+        let mut fails = heapless::Vec::new();
+        assert!(answers(&[0xff; 20], &msgs, &mut fails).is_err());
+        let mut dg = Vec::new();
+        answer(&mut dg, 7, 0, None);
+        dg[0] = 200; // longer than the datagram
+        assert!(answers(&dg, &msgs, &mut fails).is_err());
     }
 }

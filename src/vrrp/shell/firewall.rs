@@ -34,7 +34,7 @@ impl FwState {
         match self.nft.run(|b| fill(plan, b)) {
             Ok(fails) => {
                 for f in fails {
-                    warn!("nftables: {} in table {}: {}", f.what, plan.table(), f.err);
+                    warn!("nftables table {}, {}: {}", plan.table(), f.what, f.err);
                 }
             }
             Err(e) => warn!("nftables: cannot change table {}: {e}", plan.table()),
