@@ -245,6 +245,8 @@ impl Shell<'_> {
         let v = &self.cfg.vrrp.instances[self.insts[first].idx];
         let name = v.use_vmac.as_ref().and_then(|m| m.ifname.clone());
         info!("Interface {} deleted", name.as_deref().unwrap_or("?"));
+        // Its map entry goes; the new VMAC's comes with prepare_vmacs.
+        self.fw_vmac_deleted(ifindex);
         let now = Micros::now();
         for &i in &users {
             if !self.dont_track_primary(i) {
