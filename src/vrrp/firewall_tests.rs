@@ -174,3 +174,66 @@ fn a_leftover_table_is_deleted_in_the_first_batch() {
 }
 
 const NFT_MSG_DELTABLE_T: u16 = crate::net::nft::NFT_MSG_DELTABLE;
+
+fn load(text: &str) -> Config {
+    use crate::config::{from_tree, reader, Diagnostics};
+    let mut d = Diagnostics::new();
+    let nodes = reader::tree_from_str(text, 0, &mut d);
+    let cfg = from_tree(&nodes, &mut d);
+    assert!(!d.has_errors(), "{text}");
+    cfg
+}
+
+fn conf(globals: &str, inst: &str) -> Config {
+    load(&format!(
+        "global_defs {{\n{globals}\n}}\nvrrp_instance A {{\n interface eth0\n \
+         virtual_router_id 51\n{inst}\n virtual_ipaddress {{\n  10.0.0.1/24\n }}\n}}\n"
+    ))
+}
+
+#[test]
+fn a_firewall_only_for_no_accept_or_vmac_instances() {
+    // Without vrrp_strict instances accept.
+    assert!(Firewall::for_config(&conf("", " priority 100")).is_none());
+    assert!(Firewall::for_config(&conf("", " priority 100\n use_vmac")).is_some());
+    assert!(Firewall::for_config(&conf("", " priority 100\n no_accept")).is_some());
+    let strict = Firewall::for_config(&conf(" vrrp_strict", " priority 100"));
+    assert_eq!(strict.as_ref().map(|f| f.table()), Some(DEFAULT_TABLE));
+    let named = Firewall::for_config(&conf(" vrrp_strict\n nftables fw", " priority 100"));
+    assert_eq!(named.as_ref().map(|f| f.table()), Some("fw"));
+    // vrrp_iptables means nftables in keepalived's Debian build.
+    let ipt = Firewall::for_config(&conf(" vrrp_strict\n vrrp_iptables", " priority 100"));
+    assert_eq!(ipt.as_ref().map(|f| f.table()), Some(DEFAULT_TABLE));
+}
+
+#[test]
+fn owners_and_accept_instances_keep_their_vips_reachable() {
+    let v = |globals: &str, inst: &str| drops_vips(&conf(globals, inst).vrrp.instances[0]);
+    assert!(v(" vrrp_strict", " priority 100"));
+    assert!(!v(" vrrp_strict", " priority 255"), "address owner");
+    assert!(!v(" vrrp_strict", " priority 100\n version 3\n accept"));
+    // v2 under strict resets accept (RFC 3768).
+    assert!(v(" vrrp_strict", " priority 100\n version 2\n accept"));
+    assert!(!v("", " priority 100"));
+    assert!(v("", " priority 100\n no_accept"));
+}
+
+#[test]
+fn a_vmac_with_evips_of_the_other_family_is_in_both_tables() {
+    let mut fw = Firewall::new("keepalived".into(), -1, false);
+    let got = ours(|b| fw.update_vmac(b, 5, 3, false, true, true));
+    let elems_of = |fam: u8| {
+        got.iter()
+            .filter(|m| m.0 == (10 << 8) | crate::net::nft::NFT_MSG_NEWSETELEM && m.2[0] == fam)
+            .count()
+    };
+    // ip: vmac_map; ip6: vmac_map and vmac_set (router solicitations).
+    assert_eq!((elems_of(NFPROTO_IPV4), elems_of(NFPROTO_IPV6)), (1, 2));
+    // Deleting it touches both again, and creates nothing.
+    let gone = ours(|b| fw.update_vmac(b, 5, 3, false, true, false));
+    assert_eq!(
+        gone.len(),
+        2 + 3,
+        "begin, end and three deletions: {gone:?}"
+    );
+}
