@@ -381,3 +381,42 @@ fn a_reload_of_a_kept_master_keeps_its_drop_set_right() {
     let ok = wait_until(SETTLE, || !vips_set(&mut lab, "r1").contains("10.7.0.10"));
     assert!(ok, "{test}: accept left {}", vips_set(&mut lab, "r1"));
 }
+
+/// A table of ours left by a crashed run is deleted (and logged) before the new one is made.
+#[test]
+fn a_leftover_table_is_replaced_at_start() {
+    let test = "a_leftover_table_is_replaced_at_start";
+    if !ready(test, false) {
+        return;
+    }
+    let mut lab = routers_lab(test, 2, Wiring::Veth);
+    for cmd in [
+        "add table ip keepalived",
+        "add chain ip keepalived leftover",
+        "add table ip6 keepalived",
+    ] {
+        let mut args = vec![NFT];
+        args.extend(cmd.split(' '));
+        lab.exec_ok("r1", &args);
+    }
+    let inst = Instance::new(1, 100).v2();
+    let r1 = Router::start(&mut lab, "r1", &ours(), &strict_config(&inst, ""));
+    expect_master(&r1, &[], inst.vip(), inst.master_down() + MARGIN);
+    assert!(
+        wait_until(SETTLE, || vips_set(&mut lab, "r1").contains(inst.vip())),
+        "{test}: no drop set"
+    );
+    let rules = ruleset(&mut lab, "r1");
+    assert!(
+        !rules.contains("leftover") && !rules.contains("table ip6 keepalived"),
+        "{test}: the old tables survived:\n{rules}"
+    );
+    let log = r1.log();
+    for fam in ["ip", "ip6"] {
+        assert!(
+            log.contains(&format!("Deleting old {fam} keepalived table")),
+            "{test}: no log of deleting the old {fam} table:\n{}",
+            lab::vrrp::tail(&log)
+        );
+    }
+}

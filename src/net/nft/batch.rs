@@ -1,6 +1,7 @@
 //! One nf_tables transaction: BATCH_BEGIN, the messages, BATCH_END, written into a caller's
 //! buffer. Each message asks for an acknowledgement and is remembered with a label naming
-//! its object, so that a refusal can be logged as "set vips: No such file or directory".
+//! its family and object, so that a refusal can be logged as "ip: elements of set vips: No
+//! such file or directory".
 
 use std::fmt::Write as _;
 
@@ -15,7 +16,8 @@ pub const MAX_MSGS: usize = 40;
 
 pub type Label = heapless::String<48>;
 
-/// A named set or map. `byteorder` words go into the user data nft reads to print elements.
+/// A named set or map. The key's byte order goes into the user data nft reads to print the
+/// elements (addresses big-endian, interface indexes host order).
 #[derive(Clone, Copy, Debug)]
 pub struct SetSpec<'a> {
     pub name: &'a str,
@@ -66,7 +68,8 @@ impl<'a> Batch<'a> {
         self.msgs.len()
     }
 
-    /// Writes a begin/end marker (nfgenmsg family 0, resource id the nftables subsystem).
+    /// Writes one message (a begin/end marker or, through `msg`, an object) and returns its
+    /// sequence number; None when the buffer is full.
     fn raw(
         &mut self,
         ty: u16,
