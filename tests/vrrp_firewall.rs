@@ -420,3 +420,65 @@ fn a_leftover_table_is_replaced_at_start() {
         );
     }
 }
+
+/// A VMAC's IGMP reports leave from its parent (eth0's MAC) and never with the virtual
+/// router MAC, which the switch must only learn from the MASTER's adverts and ARPs.
+#[test]
+fn a_vmac_s_igmp_reports_leave_from_the_parent() {
+    let test = "a_vmac_s_igmp_reports_leave_from_the_parent";
+    if !ready(test, false)
+        || !lab::require_program(test, "/usr/bin/tshark")
+        || !lab::require_program(test, "/usr/bin/python3")
+    {
+        return;
+    }
+    let mut lab = routers_lab(test, 2, Wiring::Veth);
+    let inst = Instance::new(1, 200);
+    let conf = inst.config().replacen(
+        "  virtual_ipaddress {",
+        "  use_vmac\n  virtual_ipaddress {",
+        1,
+    );
+    let r1 = Router::start(&mut lab, "r1", &ours(), &conf);
+    expect_master(&r1, &[], inst.vip(), inst.master_down() + MARGIN);
+    let eth0 = String::from_utf8_lossy(
+        &lab.exec_ok("r1", &["cat", "/sys/class/net/eth0/address"])
+            .stdout,
+    )
+    .trim()
+    .to_string();
+    let (cap, pcap) = lab.capture("r2", "eth0", "igmp.pcap");
+    // Joining a group on the VMAC makes the kernel send (unsolicited) reports out of it.
+    let join = "import socket,struct,time\n\
+        s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n\
+        i=socket.if_nametoindex('vrrp.51')\n\
+        m=struct.pack('4s4si',socket.inet_aton('239.1.2.3'),socket.inet_aton('0.0.0.0'),i)\n\
+        s.setsockopt(socket.IPPROTO_IP,socket.IP_ADD_MEMBERSHIP,m)\n\
+        time.sleep(1.5)\n";
+    lab.exec_ok("r1", &["python3", "-c", join]);
+    lab.stop_capture(cap);
+    let p = pcap.to_string_lossy().into_owned();
+    let out = lab.exec_ok(
+        "r2",
+        &[
+            "tshark",
+            "-r",
+            &p,
+            "-Y",
+            "igmp.maddr == 239.1.2.3",
+            "-T",
+            "fields",
+            "-e",
+            "eth.src",
+        ],
+    );
+    let srcs = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        srcs.lines().any(|l| l.trim() == eth0),
+        "{test}: no report for 239.1.2.3 from eth0 ({eth0}); seen from: {srcs:?}"
+    );
+    assert!(
+        !srcs.contains("00:00:5e:00:01:33"),
+        "{test}: a report left with the virtual router MAC: {srcs:?}"
+    );
+}
