@@ -12,26 +12,13 @@
 
 use std::net::IpAddr;
 
+use super::firewall_rules::{self as rules, LL_NAME_SET, LL_SET, ND_SET, VIPS, VMAC_MAP, VMAC_SET};
 use crate::config::Config;
-use crate::net::nft::{self, Batch, Elem, Expr, SetSpec};
-use crate::net::nft::{
-    NFPROTO_IPV4, NFPROTO_IPV6, NFT_META_IIF, NFT_META_L4PROTO, NFT_META_OIF, NFT_META_OIFKIND,
-    NFT_PAYLOAD_NETWORK_HEADER as NH, NFT_PAYLOAD_TRANSPORT_HEADER as TH, NFT_REG_1, NFT_REG_2,
-    NF_ACCEPT, NF_DROP, NF_INET_LOCAL_IN, NF_INET_LOCAL_OUT,
-};
+use crate::net::nft::{self, Batch, Elem, SetSpec};
+use crate::net::nft::{NFPROTO_IPV4, NFPROTO_IPV6, NF_INET_LOCAL_IN, NF_INET_LOCAL_OUT};
 
 pub const DEFAULT_TABLE: &str = "keepalived";
 const DEFAULT_PRIORITY: i32 = -1;
-const IPPROTO_IGMP: u8 = 2;
-const IPPROTO_ICMPV6: u8 = 58;
-const MLD2_REPORT: u8 = 143;
-const ND_ROUTER_SOLICIT: u8 = 133;
-const ND_NEIGHBOR_SOLICIT: u8 = 135;
-const ND_NEIGHBOR_ADVERT: u8 = 136;
-/// `meta oifkind` compares a 16-byte, NUL-padded kind name.
-const MACVLAN: [u8; 16] = *b"macvlan\0\0\0\0\0\0\0\0\0";
-/// keepalived's rules name the VMAC map/set by id 1 whatever id the set got.
-const VMAC_LOOKUP_ID: Option<u32> = Some(1);
 
 /// A VIP or eVIP as the firewall sees it: link-local IPv6 ones are keyed with the index of
 /// the interface they are on, or with its name (`ifname`, NUL-padded) where keepalived uses
@@ -138,14 +125,6 @@ impl Firewall {
         self.next_set_id
     }
 
-    /// Drop, or count then drop.
-    fn tail<'a>(&self, verdict: Expr<'a>, exprs: &mut Vec<Expr<'a>>) {
-        if self.counters {
-            exprs.push(Expr::Counter);
-        }
-        exprs.push(verdict);
-    }
-
     fn setup_table(&mut self, b: &mut Batch<'_>, fam: u8) {
         if self.fam(fam).table {
             return;
@@ -184,12 +163,12 @@ impl Firewall {
         b.set(
             fam,
             &t,
-            &spec("vips", None, key_type, key_len, None, id, true),
+            &spec(VIPS, None, key_type, key_len, None, id, true),
         );
         if v6 {
             let id = self.set_id();
             let nd = spec(
-                "neighbor-discovery",
+                ND_SET,
                 Some(nft::NFT_SET_CONSTANT),
                 nft::TYPE_ICMPV6_TYPE,
                 1,
@@ -198,48 +177,22 @@ impl Firewall {
                 false,
             );
             b.set(fam, &t, &nd);
-            let ns = [ND_NEIGHBOR_SOLICIT];
-            let na = [ND_NEIGHBOR_ADVERT];
+            let ns = [rules::ND_NEIGHBOR_SOLICIT];
+            let na = [rules::ND_NEIGHBOR_ADVERT];
             let e = [key(&ns), key(&na)];
-            b.elems(true, false, fam, &t, "neighbor-discovery", Some(id), &e);
+            b.elems(true, false, fam, &t, ND_SET, Some(id), &e);
             for (chain, saddr) in [("in", false), ("out", true)] {
-                let mut x = vec![
-                    payload(NH, 6, 1),
-                    Expr::CmpEq {
-                        sreg: NFT_REG_1,
-                        data: &[IPPROTO_ICMPV6],
-                    },
-                    payload(TH, 0, 1),
-                    lookup("neighbor-discovery"),
-                ];
-                self.tail(Expr::Verdict(NF_ACCEPT), &mut x);
-                b.rule(fam, &t, chain, &x);
-                let mut x = vec![
-                    payload(NH, addr_offset(true, saddr), 16),
-                    Expr::Bitwise {
-                        sreg: NFT_REG_1,
-                        dreg: NFT_REG_1,
-                        mask: &LL_MASK,
-                        xor: &[0; 16],
-                    },
-                    Expr::CmpEq {
-                        sreg: NFT_REG_1,
-                        data: &LL_PREFIX,
-                    },
-                ];
-                let to = if saddr {
-                    "out_link_local"
-                } else {
-                    "in_link_local"
-                };
-                self.tail(Expr::Goto(to), &mut x);
-                b.rule(fam, &t, chain, &x);
+                b.rule(fam, &t, chain, &rules::nd_accept(self.counters));
+                b.rule(
+                    fam,
+                    &t,
+                    chain,
+                    &rules::link_local_goto(saddr, self.counters),
+                );
             }
         }
         for (chain, saddr) in [("in", false), ("out", true)] {
-            let mut x = vec![payload(NH, addr_offset(v6, saddr), key_len), lookup("vips")];
-            self.tail(Expr::Verdict(NF_DROP), &mut x);
-            b.rule(fam, &t, chain, &x);
+            b.rule(fam, &t, chain, &rules::vips_drop(v6, saddr, self.counters));
         }
         self.fam(fam).vips = true;
     }
@@ -263,21 +216,7 @@ impl Firewall {
             &spec(set, None, ty, key_len, None, id, false),
         );
         for (chain, saddr) in [("in_link_local", false), ("out_link_local", true)] {
-            let dev = match (saddr, by_name) {
-                (true, false) => NFT_META_OIF,
-                (false, false) => NFT_META_IIF,
-                (true, true) => nft::NFT_META_OIFNAME,
-                (false, true) => nft::NFT_META_IIFNAME,
-            };
-            let mut x = vec![
-                payload(NH, addr_offset(true, saddr), 16),
-                Expr::Meta {
-                    key: dev,
-                    dreg: NFT_REG_2,
-                },
-                lookup(set),
-            ];
-            self.tail(Expr::Verdict(NF_DROP), &mut x);
+            let x = rules::link_local_drop(by_name, saddr, self.counters);
             b.rule(NFPROTO_IPV6, &t, chain, &x);
         }
         if by_name {
@@ -329,8 +268,8 @@ impl Firewall {
         }
         let t = self.table.clone();
         let groups = [
-            (NFPROTO_IPV4, "vips", keys(&v4), self.v4.vips),
-            (NFPROTO_IPV6, "vips", keys(&v6), self.v6.vips),
+            (NFPROTO_IPV4, VIPS, keys(&v4), self.v4.vips),
+            (NFPROTO_IPV6, VIPS, keys(&v6), self.v6.vips),
             (NFPROTO_IPV6, LL_SET, keys(&ll), self.v6.link_local),
             (
                 NFPROTO_IPV6,
@@ -352,7 +291,7 @@ impl Firewall {
         let v6 = fam == NFPROTO_IPV6;
         let map_id = self.set_id();
         let map = spec(
-            "vmac_map",
+            VMAC_MAP,
             Some(nft::NFT_SET_MAP),
             nft::TYPE_IFINDEX,
             4,
@@ -366,104 +305,13 @@ impl Firewall {
             b.set(
                 fam,
                 &t,
-                &spec("vmac_set", None, nft::TYPE_IFINDEX, 4, None, id, false),
+                &spec(VMAC_SET, None, nft::TYPE_IFINDEX, 4, None, id, false),
             );
             id
         });
-        let (mut x, dst) = if v6 {
-            (
-                vec![
-                    Expr::Meta {
-                        key: NFT_META_L4PROTO,
-                        dreg: NFT_REG_1,
-                    },
-                    Expr::CmpEq {
-                        sreg: NFT_REG_1,
-                        data: &[IPPROTO_ICMPV6],
-                    },
-                    payload(TH, 0, 1),
-                    Expr::CmpEq {
-                        sreg: NFT_REG_1,
-                        data: &[MLD2_REPORT],
-                    },
-                ],
-                payload(NH, 24, 16),
-            )
-        } else {
-            (
-                vec![
-                    payload(NH, 9, 1),
-                    Expr::CmpEq {
-                        sreg: NFT_REG_1,
-                        data: &[IPPROTO_IGMP],
-                    },
-                ],
-                payload(NH, 16, 4),
-            )
-        };
-        x.push(dst);
-        x.extend([
-            Expr::Meta {
-                key: NFT_META_OIFKIND,
-                dreg: NFT_REG_2,
-            },
-            Expr::CmpEq {
-                sreg: NFT_REG_2,
-                data: &MACVLAN,
-            },
-            Expr::Meta {
-                key: NFT_META_OIF,
-                dreg: NFT_REG_2,
-            },
-            Expr::Lookup {
-                sreg: NFT_REG_2,
-                dreg: Some(NFT_REG_2),
-                set: "vmac_map",
-                set_id: VMAC_LOOKUP_ID,
-            },
-            Expr::Dup {
-                sreg_addr: NFT_REG_1,
-                sreg_dev: NFT_REG_2,
-            },
-        ]);
-        self.tail(Expr::Verdict(NF_DROP), &mut x);
-        b.rule(fam, &t, "out", &x);
+        b.rule(fam, &t, "out", &rules::igmp_dup(v6, self.counters));
         if v6 {
-            let mut x = vec![
-                Expr::Meta {
-                    key: NFT_META_L4PROTO,
-                    dreg: NFT_REG_1,
-                },
-                Expr::CmpEq {
-                    sreg: NFT_REG_1,
-                    data: &[IPPROTO_ICMPV6],
-                },
-                payload(TH, 0, 1),
-                Expr::CmpEq {
-                    sreg: NFT_REG_1,
-                    data: &[ND_ROUTER_SOLICIT],
-                },
-                Expr::Meta {
-                    key: NFT_META_OIFKIND,
-                    dreg: NFT_REG_2,
-                },
-                Expr::CmpEq {
-                    sreg: NFT_REG_2,
-                    data: &MACVLAN,
-                },
-                Expr::Meta {
-                    key: NFT_META_OIF,
-                    dreg: NFT_REG_2,
-                },
-                Expr::Lookup {
-                    sreg: NFT_REG_2,
-                    dreg: None,
-                    set: "vmac_set",
-                    set_id: VMAC_LOOKUP_ID,
-                },
-            ];
-            self.tail(Expr::Verdict(NF_DROP), &mut x);
-            b.rule(fam, &t, "out", &x);
+            b.rule(fam, &t, "out", &rules::router_solicit_drop(self.counters));
         }
         self.fam(fam).igmp = true;
         (map_id, set_id)
@@ -485,9 +333,9 @@ impl Firewall {
             key: &k,
             data: Some(&d),
         }];
-        b.elems(add, false, fam, &t, "vmac_map", map_id, &e);
+        b.elems(add, false, fam, &t, VMAC_MAP, map_id, &e);
         if fam == NFPROTO_IPV6 {
-            b.elems(add, false, fam, &t, "vmac_set", set_id, &[key(&k)]);
+            b.elems(add, false, fam, &t, VMAC_SET, set_id, &[key(&k)]);
         }
     }
 
@@ -527,11 +375,6 @@ impl Firewall {
     }
 }
 
-const LL_SET: &str = "vips_link_local";
-const LL_NAME_SET: &str = "vips_link_local_name";
-const LL_MASK: [u8; 16] = [0xff, 0xc0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-const LL_PREFIX: [u8; 16] = [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-
 fn spec<'a>(
     name: &'a str,
     flags: Option<u32>,
@@ -558,34 +401,6 @@ fn keys<const N: usize>(ks: &[[u8; N]]) -> Vec<Elem<'_>> {
 
 fn key(k: &[u8]) -> Elem<'_> {
     Elem { key: k, data: None }
-}
-
-fn payload<'a>(base: u32, offset: u32, len: u32) -> Expr<'a> {
-    Expr::Payload {
-        base,
-        offset,
-        len,
-        dreg: NFT_REG_1,
-    }
-}
-
-fn lookup(set: &str) -> Expr<'_> {
-    Expr::Lookup {
-        sreg: NFT_REG_1,
-        dreg: None,
-        set,
-        set_id: None,
-    }
-}
-
-/// Offset of the source (`saddr`) or destination address in the IP header.
-fn addr_offset(v6: bool, saddr: bool) -> u32 {
-    match (v6, saddr) {
-        (false, true) => 12,
-        (false, false) => 16,
-        (true, true) => 8,
-        (true, false) => 24,
-    }
 }
 
 #[cfg(test)]
