@@ -97,6 +97,14 @@ impl Firewall {
         }
     }
 
+    /// Whether `cfg` asks for other table settings than these (a reload changing them).
+    pub fn settings_differ(&self, cfg: &Config) -> bool {
+        let f = &cfg.global.firewall;
+        f.nftables.as_deref().unwrap_or(DEFAULT_TABLE) != self.table
+            || f.nftables_priority.unwrap_or(DEFAULT_PRIORITY) != self.priority
+            || f.nftables_counters != self.counters
+    }
+
     pub fn table(&self) -> &str {
         &self.table
     }

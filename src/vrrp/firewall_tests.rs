@@ -237,3 +237,16 @@ fn a_vmac_with_evips_of_the_other_family_is_in_both_tables() {
         "begin, end and three deletions: {gone:?}"
     );
 }
+
+#[test]
+fn changed_table_settings_are_noticed() {
+    let fw = Firewall::for_config(&conf(" vrrp_strict", " priority 100")).expect("needed");
+    assert!(!fw.settings_differ(&conf(" vrrp_strict", " priority 100")));
+    for g in [
+        " vrrp_strict\n nftables other",
+        " vrrp_strict\n nftables_priority -3",
+        " vrrp_strict\n nftables_counters",
+    ] {
+        assert!(fw.settings_differ(&conf(g, " priority 100")), "{g}");
+    }
+}

@@ -46,7 +46,14 @@ impl Shell<'_> {
     /// Opens the firewall when `cfg` first needs one (at start, or the first reload that
     /// brings a no_accept or VMAC instance).
     pub(super) fn fw_configure(&mut self, cfg: &Config) {
-        if self.fw.is_some() {
+        if let Some(fw) = &self.fw {
+            if fw.plan.settings_differ(cfg) {
+                warn!(
+                    "nftables: a new table name, priority or counters setting takes effect at \
+                     restart (not yet on reload); table {} stays",
+                    fw.plan.table()
+                );
+            }
             return;
         }
         let Some(plan) = Firewall::for_config(cfg) else {
