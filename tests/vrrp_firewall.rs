@@ -482,3 +482,39 @@ fn a_vmac_s_igmp_reports_leave_from_the_parent() {
         "{test}: a report left with the virtual router MAC: {srcs:?}"
     );
 }
+
+/// IPv6: the VIP of a strict MASTER still resolves (neighbour discovery is let through) but
+/// does not answer.
+#[test]
+fn a_strict_ipv6_vip_resolves_but_does_not_answer() {
+    let test = "a_strict_ipv6_vip_resolves_but_does_not_answer";
+    if !ready(test, false) {
+        return;
+    }
+    let mut lab = routers_lab(test, 3, Wiring::Switch);
+    let mut inst = Instance::new(1, 200);
+    inst.family = lab::vrrp::Family::V6;
+    let vip = inst.vip();
+    let r1 = Router::start(&mut lab, "r1", &ours(), &strict_config(&inst, ""));
+    expect_master(&r1, &[], vip, inst.master_down() + MARGIN);
+    let set = |lab: &mut Lab| {
+        let out = lab.exec("r1", &[NFT, "list", "set", "ip6", "keepalived", "vips"]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(
+        wait_until(SETTLE, || set(&mut lab).contains(vip)),
+        "{test}: no drop for {vip}:\n{}",
+        set(&mut lab)
+    );
+    let ping = lab.exec("r3", &["ping", "-6", "-c", "1", "-W", "1", vip]);
+    assert!(
+        !ping.status.success(),
+        "{test}: {vip} answers under vrrp_strict"
+    );
+    let neigh = lab.exec("r3", &["ip", "-6", "neigh", "show", vip]);
+    let neigh = String::from_utf8_lossy(&neigh.stdout).into_owned();
+    assert!(
+        neigh.contains("lladdr"),
+        "{test}: r3 could not resolve {vip} (neighbour discovery dropped?): {neigh:?}"
+    );
+}
