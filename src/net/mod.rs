@@ -5,6 +5,7 @@ pub mod checksum;
 pub mod garp;
 pub mod iface;
 pub mod netlink;
+pub mod nft;
 pub mod proc_events;
 pub mod rtnl;
 pub mod sysctl;

@@ -3,6 +3,8 @@
 
 pub mod auth;
 pub mod child;
+pub mod firewall;
+mod firewall_rules;
 pub mod fsm;
 pub mod packet;
 pub mod shell;

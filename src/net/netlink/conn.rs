@@ -99,6 +99,13 @@ impl Conn {
         }
     }
 
+    /// Waits for the next datagram (up to the receive timeout) and returns it, for callers
+    /// that match replies themselves (an nfnetlink batch answers each message separately).
+    pub fn recv_datagram(&mut self) -> Result<&[u8], Error> {
+        let n = self.recv()?;
+        Ok(&self.buf[..n])
+    }
+
     /// Sends a request that carries NLM_F_ACK and waits for its acknowledgement; a refusal
     /// comes back as [`Error::Kernel`].
     pub fn request(&mut self, msg: &[u8]) -> Result<(), Error> {

@@ -19,6 +19,8 @@ impl Shell<'_> {
         match *a {
             Action::SendAdvert { priority } => self.send_advert(i, priority),
             Action::AddVips => {
+                // keepalived sets the drop before the addresses, and logs it first.
+                self.fw_vips(i, true);
                 info!("({}) setting VIPs.", self.insts[i].name);
                 self.set_vips(i, true);
                 self.set_vroutes(i, true);
@@ -27,6 +29,7 @@ impl Shell<'_> {
                 self.set_vroutes(i, false);
                 info!("({}) removing VIPs.", self.insts[i].name);
                 self.set_vips(i, false);
+                self.fw_vips(i, false);
             }
             Action::SendGarps { repeat } => self.send_garps(i, repeat),
             Action::SendSourceGarp => self.send_source_garp(i),
@@ -143,7 +146,7 @@ impl Shell<'_> {
         }
     }
 
-    fn vip_ifindex(&self, i: usize, a: &IpAddress) -> Option<u32> {
+    pub(super) fn vip_ifindex(&self, i: usize, a: &IpAddress) -> Option<u32> {
         let inst = &self.insts[i];
         match &a.dev {
             // keepalived moves VIPs on the instance's own interface onto its VMAC.

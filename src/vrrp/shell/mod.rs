@@ -10,6 +10,7 @@
 mod actions;
 mod data;
 mod fifo;
+mod firewall;
 mod ifaces;
 mod instances;
 mod notify;
@@ -73,6 +74,7 @@ pub struct Shell<'o> {
     fifos: fifo::Fifos,
     notes: notify::NotifyScripts,
     vmacs: vmac::Vmacs,
+    fw: Option<firewall::FwState>,
     route_mon: Option<routes::RouteMonitor>,
     stop: bool,
 }
@@ -116,6 +118,7 @@ impl<'o> Shell<'o> {
             fifos: fifo::Fifos::default(),
             notes: notify::NotifyScripts::default(),
             vmacs: vmac::Vmacs::default(),
+            fw: None,
             route_mon: None,
             stop: false,
         })
@@ -182,6 +185,7 @@ impl<'o> Shell<'o> {
         self.notify_shutdown(lp);
         self.insts.clear();
         self.remove_vmacs();
+        self.fw_stop();
         self.pool.close_unused(lp, |_| false);
     }
 

@@ -239,6 +239,7 @@ impl Shell<'_> {
                 let repeat = self.insts[*i].fsm.config().garp_master_repeat;
                 self.garp_addrs(*i, c.added.iter(), repeat);
             }
+            self.fw_resync(*i);
             self.apply(lp, *i, acts);
         }
         for i in fresh {

@@ -77,6 +77,7 @@ impl Shell<'_> {
     /// the name it got into the instance's `use_vmac`. An instance whose VMAC cannot be made
     /// keeps no name, and fails to start with a message saying so.
     pub(super) fn prepare_vmacs(&mut self, cfg: &mut Config) {
+        self.fw_configure(cfg);
         let default_if = cfg.global.default_interface.clone();
         let mut names = Vec::new();
         for v in cfg.vrrp.instances.iter_mut() {
@@ -147,6 +148,7 @@ impl Shell<'_> {
                 self.vmacs.pending.push(n);
             }
         }
+        self.fw_vmacs_added(cfg);
     }
 
     fn configure_vmac(&mut self, who: &str, name: &str, parent: &str, v6: bool) {
@@ -243,6 +245,8 @@ impl Shell<'_> {
         let v = &self.cfg.vrrp.instances[self.insts[first].idx];
         let name = v.use_vmac.as_ref().and_then(|m| m.ifname.clone());
         info!("Interface {} deleted", name.as_deref().unwrap_or("?"));
+        // Its map entry goes; the new VMAC's comes with prepare_vmacs.
+        self.fw_vmac_deleted(ifindex);
         let now = Micros::now();
         for &i in &users {
             if !self.dont_track_primary(i) {
@@ -288,6 +292,7 @@ impl Shell<'_> {
             return;
         };
         info!("Removing VMAC interface {name}");
+        self.fw_vmac_deleted(f.ifindex);
         if let Err(e) = self.rtnl.del_link(f.ifindex) {
             warn!("cannot remove VMAC {name}: {e}");
         }
