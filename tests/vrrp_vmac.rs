@@ -200,11 +200,21 @@ fn vmac_pair(test: &str, family: Family, xmit_base: bool) {
     } else {
         MAC
     };
+    let other = if family == Family::V6 {
+        "10.7.0.77/24"
+    } else {
+        "fd00::77/64"
+    };
     let conf = |i: &Instance| {
         let c = config(i).replacen(
             &format!("{}/64 dev eth0", i.vip()),
             &format!("{}/64", i.vip()),
             1,
+        );
+        // An eVIP of the other family stays on eth0 (keepalived moves only its own family).
+        let c = format!(
+            "{}  virtual_ipaddress_excluded {{\n    {other}\n  }}\n}}\n",
+            c.trim_end().trim_end_matches('}')
         );
         if xmit_base {
             c.replacen("  use_vmac\n", "  use_vmac\n  vmac_xmit_base\n", 1)
@@ -226,6 +236,11 @@ fn vmac_pair(test: &str, family: Family, xmit_base: bool) {
     assert!(
         lab.has_addr("r1", VMAC, vip),
         "{test}: the VIP is not on the VMAC"
+    );
+    let other_ip = other.split('/').next().unwrap_or(other);
+    assert!(
+        lab.has_addr("r1", "eth0", other_ip) && !lab.has_addr("r1", VMAC, other_ip),
+        "{test}: the other family's eVIP is not on eth0 alone"
     );
     r1.stop();
     expect_master(&r2, &[], vip, low.master_down() + MARGIN);

@@ -6,6 +6,7 @@ use log::{info, warn};
 
 use super::Shell;
 use crate::config::iproute::IpAddress;
+use crate::config::vrrp::Family;
 use crate::core::event_loop::EventLoop;
 use crate::net::garp::{self, GARP_FRAME_LEN, NA_FRAME_LEN};
 use crate::net::rtnl::{AddrSpec, IFA_F_NODAD, RT_SCOPE_UNIVERSE};
@@ -148,11 +149,14 @@ impl Shell<'_> {
 
     pub(super) fn vip_ifindex(&self, i: usize, a: &IpAddress) -> Option<u32> {
         let inst = &self.insts[i];
+        let other_family = a.addr.is_ipv6() != (inst.family == Family::V6);
         match &a.dev {
-            // keepalived moves VIPs on the instance's own interface onto its VMAC.
+            // keepalived moves VIPs on the instance's own interface onto its VMAC...
             Some(d) if inst.vmac_ifindex.is_none() || *d != inst.ifname => {
                 self.ifaces.by_name(d).map(|f| f.ifindex)
             }
+            // ...but only those of the instance's family (vrrp.c vrrp_complete_instance).
+            _ if other_family => Some(inst.ifindex).filter(|&x| x != 0),
             _ => Some(self.vip_dev(i)).filter(|&x| x != 0),
         }
     }

@@ -228,13 +228,13 @@ impl Shell<'_> {
         if let Some(b) = a.broadcast.filter(|b| !b.is_unspecified()) {
             let _ = write!(s, " brd {b}");
         }
-        let dev = match (&a.dev, inst.vmac_ifindex) {
-            (Some(d), _) if *d != inst.ifname => d.clone(),
-            (_, Some(x)) => self.ifaces.by_index(x).map_or_else(
-                || inst.ifname.clone(),
-                |f| format!("{}@{}", f.name, inst.ifname),
-            ),
-            _ => inst.ifname.clone(),
+        // Where add_vip puts it; a VMAC shows its parent, as keepalived's "IF@BASE".
+        let dev = match self.vip_ifindex(i, a).and_then(|x| self.ifaces.by_index(x)) {
+            Some(f) if Some(f.ifindex) == inst.vmac_ifindex => {
+                format!("{}@{}", f.name, inst.ifname)
+            }
+            Some(f) => f.name.clone(),
+            None => a.dev.clone().unwrap_or_else(|| inst.ifname.clone()),
         };
         let _ = write!(s, " dev {dev}");
         if a.use_vmac {
