@@ -11,7 +11,7 @@ use log::{info, warn};
 
 use crate::check::CheckerId;
 use crate::config::checker::Script;
-use crate::config::global::LvsFlushOnStop;
+use crate::config::global::dump;
 use crate::config::track::split_cmd;
 use crate::config::Config;
 use crate::core::time::Micros;
@@ -101,66 +101,9 @@ pub fn text(cfg: &Config, live: &dyn Live) -> String {
 }
 
 fn global_section(cfg: &Config, s: &mut String) {
-    let g = &cfg.global;
-    let tri = |v: Option<bool>| v.map_or("unset", |b| if b { "true" } else { "false" });
-    s.push_str("------< Global definitions >------\n");
-    let _ = writeln!(
-        s,
-        " Network namespace = {}",
-        g.net_namespace.as_deref().unwrap_or("(default)")
-    );
-    let _ = writeln!(
-        s,
-        " Router ID = {}",
-        g.router_id.clone().unwrap_or_else(hostname)
-    );
-    let _ = writeln!(s, " Default smtp_alert = {}", tri(g.email.smtp_alert));
-    let _ = writeln!(
-        s,
-        " Default smtp_alert_vrrp = {}",
-        tri(g.email.smtp_alert_vrrp)
-    );
-    let _ = writeln!(
-        s,
-        " Default smtp_alert_checker = {}",
-        tri(g.email.smtp_alert_checker)
-    );
-    let _ = writeln!(
-        s,
-        " Checkers log all failures = {}",
-        g.email.checker_log_all_failures.unwrap_or(false)
-    );
-    let _ = writeln!(s, " LVS flush = {}", g.lvs.flush);
-    let _ = writeln!(
-        s,
-        " LVS flush on stop = {}",
-        match g.lvs.flush_on_stop {
-            Some(LvsFlushOnStop::Full) => "full",
-            Some(LvsFlushOnStop::Vs) => "VS",
-            None => "disabled",
-        }
-    );
-    let _ = writeln!(
-        s,
-        " Script security {}",
-        if g.enable_script_security {
-            "enabled"
-        } else {
-            "disabled"
-        }
-    );
-}
-
-/// keepalived's default router_id.
-fn hostname() -> String {
-    let mut buf = [0u8; 256];
-    // SAFETY: gethostname writes at most buf.len() bytes into our buffer.
-    let r = unsafe { libc::gethostname(buf.as_mut_ptr() as *mut libc::c_char, buf.len()) };
-    if r != 0 {
-        return String::new();
-    }
-    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-    String::from_utf8_lossy(&buf[..end]).into_owned()
+    dump::head(cfg, s);
+    dump::lvs_flush(cfg, s);
+    dump::script_security(cfg, s);
 }
 
 /// keepalived's format_decimal(value, 6): seconds with six decimals.

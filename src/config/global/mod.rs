@@ -4,6 +4,7 @@
 //! keepalived reports a bad global value and goes on with its default, so every problem
 //! here is a warning at the keyword's line, except where keepalived stops.
 
+pub mod dump;
 mod extra;
 mod keywords;
 mod scripts;

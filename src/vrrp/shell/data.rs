@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use std::net::IpAddr;
 
 use super::Shell;
+use crate::config::global::dump;
 use crate::config::iproute::IpAddress;
 use crate::config::vrrp::{AuthType, VrrpInstance};
 use crate::config::Config;
@@ -354,42 +355,15 @@ impl Shell<'_> {
 /// The global_defs values that shape VRRP, worded as keepalived's dump_global_data.
 fn global_section(cfg: &Config, s: &mut String) {
     let g = &cfg.global;
-    let tri = |v: Option<bool>| v.map_or("unset", |b| if b { "true" } else { "false" });
     let secs = |v: Option<u32>, d: u32| v.unwrap_or(d);
-    s.push_str("------< Global definitions >------\n");
-    let _ = writeln!(
-        s,
-        " Network namespace = {}",
-        g.net_namespace.as_deref().unwrap_or("(default)")
-    );
-    let _ = writeln!(
-        s,
-        " Router ID = {}",
-        g.router_id.clone().unwrap_or_else(hostname)
-    );
-    let _ = writeln!(s, " Default smtp_alert = {}", tri(g.email.smtp_alert));
-    let _ = writeln!(
-        s,
-        " Default smtp_alert_vrrp = {}",
-        tri(g.email.smtp_alert_vrrp)
-    );
-    let _ = writeln!(
-        s,
-        " Default smtp_alert_checker = {}",
-        tri(g.email.smtp_alert_checker)
-    );
-    let _ = writeln!(
-        s,
-        " Checkers log all failures = {}",
-        g.email.checker_log_all_failures.unwrap_or(false)
-    );
+    dump::head(cfg, s);
     let _ = writeln!(s, " Dynamic interfaces = {}", g.dynamic_interfaces);
     let _ = writeln!(
         s,
         " Default interface = {}",
         g.default_interface.as_deref().unwrap_or("eth0")
     );
-    let _ = writeln!(s, " LVS flush = {}", g.lvs.flush);
+    dump::lvs_flush(cfg, s);
     let _ = writeln!(
         s,
         " FIFO write vrrp states on reload = {}",
@@ -456,15 +430,7 @@ fn global_section(cfg: &Config, s: &mut String) {
         g.vrrp.skip_check_adv_addr
     );
     let _ = writeln!(s, " VRRP strict mode = {}", g.vrrp_strict);
-    let _ = writeln!(
-        s,
-        " Script security {}",
-        if g.enable_script_security {
-            "enabled"
-        } else {
-            "disabled"
-        }
-    );
+    dump::script_security(cfg, s);
 }
 
 fn auth_lines(v: &VrrpInstance, version: u8, s: &mut String) {
@@ -517,15 +483,4 @@ fn mac_text(m: &[u8; 6]) -> String {
         let _ = write!(t, "{b:02x}");
     }
     t
-}
-
-fn hostname() -> String {
-    let mut buf = [0u8; 256];
-    // SAFETY: gethostname writes at most buf.len() bytes into our buffer.
-    let r = unsafe { libc::gethostname(buf.as_mut_ptr() as *mut libc::c_char, buf.len()) };
-    if r != 0 {
-        return String::new();
-    }
-    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-    String::from_utf8_lossy(&buf[..end]).into_owned()
 }

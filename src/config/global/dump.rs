@@ -1,0 +1,76 @@
+//! The lines of keepalived's "Global definitions" dump that both children's SIGUSR1 files
+//! start with (global_data.c dump_global_data), and the ones they share further down.
+
+use std::fmt::Write as _;
+
+use super::LvsFlushOnStop;
+use crate::config::Config;
+
+/// The section header and the lines up to "Checkers log all failures".
+pub fn head(cfg: &Config, s: &mut String) {
+    let g = &cfg.global;
+    let tri = |v: Option<bool>| v.map_or("unset", |b| if b { "true" } else { "false" });
+    s.push_str("------< Global definitions >------\n");
+    let _ = writeln!(
+        s,
+        " Network namespace = {}",
+        g.net_namespace.as_deref().unwrap_or("(default)")
+    );
+    let _ = writeln!(
+        s,
+        " Router ID = {}",
+        g.router_id.clone().unwrap_or_else(hostname)
+    );
+    let _ = writeln!(s, " Default smtp_alert = {}", tri(g.email.smtp_alert));
+    let _ = writeln!(
+        s,
+        " Default smtp_alert_vrrp = {}",
+        tri(g.email.smtp_alert_vrrp)
+    );
+    let _ = writeln!(
+        s,
+        " Default smtp_alert_checker = {}",
+        tri(g.email.smtp_alert_checker)
+    );
+    let _ = writeln!(
+        s,
+        " Checkers log all failures = {}",
+        g.email.checker_log_all_failures.unwrap_or(false)
+    );
+}
+
+/// "LVS flush" and "LVS flush on stop".
+pub fn lvs_flush(cfg: &Config, s: &mut String) {
+    let g = &cfg.global;
+    let _ = writeln!(s, " LVS flush = {}", g.lvs.flush);
+    let _ = writeln!(
+        s,
+        " LVS flush on stop = {}",
+        match g.lvs.flush_on_stop {
+            Some(LvsFlushOnStop::Full) => "full",
+            Some(LvsFlushOnStop::Vs) => "VS",
+            None => "disabled",
+        }
+    );
+}
+
+pub fn script_security(cfg: &Config, s: &mut String) {
+    let on = cfg.global.enable_script_security;
+    let _ = writeln!(
+        s,
+        " Script security {}",
+        if on { "enabled" } else { "disabled" }
+    );
+}
+
+/// keepalived's default router_id.
+pub fn hostname() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: gethostname writes at most buf.len() bytes into our buffer.
+    let r = unsafe { libc::gethostname(buf.as_mut_ptr() as *mut libc::c_char, buf.len()) };
+    if r != 0 {
+        return String::new();
+    }
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    String::from_utf8_lossy(&buf[..end]).into_owned()
+}
