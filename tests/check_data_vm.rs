@@ -10,6 +10,7 @@
 mod lab;
 mod vm;
 
+use lab::dump::sections;
 use std::time::Duration;
 
 const CONF: &str = "/etc/keepalived/keepalived.conf";
@@ -245,19 +246,6 @@ fn not_internals(lines: &[String]) -> Vec<&String> {
             continue;
         }
         out.push(l);
-    }
-    out
-}
-
-/// The data file's sections: (header, lines).
-fn sections(text: &str) -> Vec<(String, Vec<String>)> {
-    let mut out: Vec<(String, Vec<String>)> = Vec::new();
-    for l in text.lines() {
-        if l.starts_with("------<") {
-            out.push((l.to_string(), Vec::new()));
-        } else if let Some(last) = out.last_mut() {
-            last.1.push(l.to_string());
-        }
     }
     out
 }

@@ -10,6 +10,7 @@
 
 mod lab;
 
+use lab::dump::sections;
 use lab::vrrp::{ours, routers_lab, Router, Wiring, MARGIN};
 use lab::wait_until;
 use std::time::Duration;
@@ -99,19 +100,6 @@ const NOT_OURS: &[&str] = &[
     "Unicast checksum compatibility",
     "Using smtp notification",
 ];
-
-/// The data file's sections: (header, lines).
-fn sections(text: &str) -> Vec<(String, Vec<String>)> {
-    let mut out: Vec<(String, Vec<String>)> = Vec::new();
-    for l in text.lines() {
-        if l.starts_with("------<") {
-            out.push((l.to_string(), Vec::new()));
-        } else if let Some(last) = out.last_mut() {
-            last.1.push(l.to_string());
-        }
-    }
-    out
-}
 
 /// Starts `bin` on r1, waits until V and W are MASTER and X is BACKUP having heard r2, asks for
 /// the data file and returns it.

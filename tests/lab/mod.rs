@@ -11,6 +11,7 @@
 
 pub mod check;
 pub mod daemon;
+pub mod dump;
 mod prereq;
 mod spawn;
 pub mod stats;
