@@ -47,7 +47,7 @@ impl Shell<'_> {
         let _ = writeln!(s, "   State = {}", f.state().name());
         if f.state() == State::Backup {
             let (addr, prio) = f.master();
-            let _ = writeln!(s, "   Master router = {}", addr_or_none(addr));
+            let _ = writeln!(s, "   Master router = {}", opt(addr));
             let _ = writeln!(s, "   Master priority = {prio}");
             if c.version == 3 {
                 let _ = writeln!(
@@ -117,7 +117,7 @@ impl Shell<'_> {
         let _ = writeln!(
             s,
             "   Using src_ip = {}{}",
-            addr_or_none(src),
+            opt(src),
             if v.src_ip.is_some() {
                 " (from configuration)"
             } else {
@@ -466,10 +466,7 @@ fn secs_f64(t: Micros) -> f64 {
     t.0 as f64 / 1e6
 }
 
-fn addr_or_none(a: Option<IpAddr>) -> String {
-    a.map_or_else(|| "(none)".to_string(), |a| a.to_string())
-}
-
+/// keepalived prints "(none)" for an absent address.
 fn opt<T: std::fmt::Display>(a: Option<T>) -> String {
     a.map_or_else(|| "(none)".to_string(), |a| a.to_string())
 }
