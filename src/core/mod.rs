@@ -11,5 +11,6 @@ pub mod script_security;
 pub mod signals;
 pub mod time;
 pub mod timer;
+pub mod tokens;
 pub mod track_value;
 pub mod watchdog;

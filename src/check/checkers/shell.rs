@@ -135,7 +135,7 @@ pub fn run(
     if sh.runner.stop(&mut lp) {
         // Let omega's notify_down scripts finish (they die with us otherwise).
         let until = Micros::now() + STOP_GRACE;
-        lp.add_timer(STOP_GRACE, usize::MAX - 2);
+        lp.add_timer(STOP_GRACE, crate::core::tokens::STOP_GRACE_TIMER);
         while sh.runner.scripts_running() > 0 && Micros::now() < until {
             let r = lp.run_once(|lp, ev| {
                 if let Event::ChildExit { pid, status } = ev {

@@ -16,7 +16,7 @@ use crate::core::event_loop::{Event, EventLoop};
 use crate::core::logging;
 
 /// The loop token of the channel to the parent.
-pub const PARENT_TOKEN: usize = 0;
+pub use crate::core::tokens::PARENT as PARENT_TOKEN;
 
 /// Logs a config's diagnostics the way the daemon reports them.
 pub fn log_diags(d: &Diagnostics) {

@@ -35,9 +35,9 @@ pub const CHILD_WAIT: Micros = Micros::from_secs(5);
 /// keepalived's umask when -u is not given: files only for their owner, never executable.
 pub const DEFAULT_UMASK: u32 = 0o177;
 
-const HELLO_TIMER: usize = 100;
-const RESTART_TIMER: usize = 110; // + kind index
-const STOP_TIMER: usize = 120;
+use crate::core::tokens::{
+    CHILD_CHAN_BASE, HELLO_TIMER, RESTART_TIMER_BASE as RESTART_TIMER, STOP_TIMER,
+};
 
 pub fn version_string() -> String {
     format!("Keepalived v{}", env!("CARGO_PKG_VERSION"))
@@ -146,7 +146,9 @@ impl Watchdog<'_> {
 
     fn on_event(&mut self, lp: &mut EventLoop, ev: Event) {
         match ev {
-            Event::Io { token, .. } if token < 2 => self.on_chan(lp, token),
+            Event::Io { token, .. } if (CHILD_CHAN_BASE..CHILD_CHAN_BASE + 2).contains(&token) => {
+                self.on_chan(lp, token - CHILD_CHAN_BASE)
+            }
             Event::Io { .. } => {}
             Event::Timer {
                 token: HELLO_TIMER, ..
@@ -373,7 +375,11 @@ impl Watchdog<'_> {
         drop(child_end);
         let s = &mut self.slots[i];
         if let Some(lp) = lp.as_mut() {
-            if let Err(e) = lp.register(parent_end.as_raw_fd(), i, Interest::READABLE) {
+            if let Err(e) = lp.register(
+                parent_end.as_raw_fd(),
+                CHILD_CHAN_BASE + i,
+                Interest::READABLE,
+            ) {
                 warn!("cannot watch {} child channel: {e}", kind.short());
             }
         }

@@ -42,13 +42,10 @@ use ifaces::Ifaces;
 use instances::Inst;
 use sockets::Pool;
 
-const REFLECTOR_TOKEN: usize = 1;
-const ROUTE_MON_TOKEN: usize = 2;
-/// Socket `i` of the pool polls as `SOCK_TOKEN_BASE + i`.
-const SOCK_TOKEN_BASE: usize = 16;
-/// Timer tokens: the script runner's, then one per instance.
-const SCRIPT_TIMER: usize = 0;
-const INST_TIMER_BASE: usize = 1;
+use crate::core::tokens::{
+    INSTANCE_TIMER_BASE as INST_TIMER_BASE, REFLECTOR as REFLECTOR_TOKEN,
+    ROUTE_MONITOR as ROUTE_MON_TOKEN, SCRIPT_TIMER, SOCKET_BASE as SOCK_TOKEN_BASE,
+};
 
 /// Room for the largest packet a VRRP socket delivers (IPv4 + AH + 255 IPv6-sized addresses).
 const RX_BUF_LEN: usize = 4352;

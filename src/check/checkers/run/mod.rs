@@ -39,11 +39,11 @@ use crate::core::signals::ExitStatus;
 use crate::core::time::Micros;
 use crate::core::timer::TimerId;
 
-/// Loop tokens: the runner's scripts' timer, then one io token and one timer token per slot.
-pub const SCRIPT_TIMER: usize = 1;
 /// The io token of the inotify watcher of FILE_CHECK files.
-pub const FILE_TOKEN: usize = 2;
-pub const TOKEN_BASE: usize = 16;
+pub use crate::core::tokens::CHECK_FILES as FILE_TOKEN;
+/// Loop tokens: the runner's scripts' timer, then one io token and one timer token per slot.
+pub use crate::core::tokens::SCRIPT_TIMER;
+pub use crate::core::tokens::SOCKET_BASE as TOKEN_BASE;
 /// Scripts tagged with this are notify scripts, not MISC_CHECKs.
 const NOTIFY_TAG: usize = usize::MAX;
 /// The largest stream chunk or datagram read at once.

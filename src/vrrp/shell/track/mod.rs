@@ -30,11 +30,10 @@ use scripts::ScriptRun;
 
 pub(super) use procs::PROC_EVENTS_TOKEN;
 
-/// Poll token of the inotify fd.
-pub(super) const INOTIFY_TOKEN: usize = 12;
 /// Timer tokens from here on are tracking's: the /proc scan, then one per vrrp_script.
-pub(super) const TRACK_TIMER_BASE: usize = 1 << 30;
-const SCRIPT_TIMER_BASE: usize = TRACK_TIMER_BASE + 1;
+pub(super) use crate::core::tokens::PROC_SCAN_TIMER as TRACK_TIMER_BASE;
+pub(super) use crate::core::tokens::TRACK_INOTIFY as INOTIFY_TOKEN;
+use crate::core::tokens::TRACK_SCRIPT_TIMER_BASE as SCRIPT_TIMER_BASE;
 /// Script runner tags from here on are track scripts (below are instance notifies).
 pub(super) const SCRIPT_TAG_BASE: usize = 1 << 30;
 

@@ -9,7 +9,6 @@ use mio::Interest;
 use std::os::fd::AsRawFd;
 
 use super::super::Shell;
-use super::TRACK_TIMER_BASE;
 use crate::core::event_loop::EventLoop;
 use crate::core::time::Micros;
 use crate::core::timer::TimerId;
@@ -17,8 +16,8 @@ use crate::net::proc_events::{ProcEvent, ProcEvents};
 use crate::vrrp::track::{Key, Level, ProcMatch, Quorum};
 
 /// Poll token of the process events socket.
-pub(in crate::vrrp::shell) const PROC_EVENTS_TOKEN: usize = 13;
-pub(super) const PROC_SCAN_TOKEN: usize = TRACK_TIMER_BASE;
+pub(in crate::vrrp::shell) use crate::core::tokens::PROC_EVENTS as PROC_EVENTS_TOKEN;
+pub(super) use crate::core::tokens::PROC_SCAN_TIMER as PROC_SCAN_TOKEN;
 /// How often /proc is scanned when there is no process events connector.
 pub const PROC_SCAN: Micros = Micros::from_secs(1);
 

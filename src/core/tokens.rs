@@ -1,0 +1,66 @@
+//! Every loop token of every process, in one table, so two sources can never share a number.
+//!
+//! mio's habit: constants for fixed sources, a base plus an index for families of dynamic
+//! ones (sockets, checker slots, instances). Io tokens and timer tokens are separate spaces
+//! (a timer fires as `Event::Timer { token }`, an fd as `Event::Io { token }`), and each
+//! process uses only its own rows; the loop itself keeps `RESERVED_TOKENS` and above.
+
+// ---- io tokens ----
+
+/// Every child: its channel to the watchdog parent.
+pub const PARENT: usize = 0;
+/// The watchdog parent: the channel of child slot `i` is `CHILD_CHAN_BASE + i`.
+pub const CHILD_CHAN_BASE: usize = 1;
+/// VRRP child: the netlink reflector (links and addresses).
+pub const REFLECTOR: usize = 1;
+/// VRRP child: the route/rule monitor for tracked virtual routes and rules.
+pub const ROUTE_MONITOR: usize = 2;
+/// Checker child: the inotify fd watching FILE_CHECK files.
+pub const CHECK_FILES: usize = 3;
+/// VRRP child: the inotify fd watching track files.
+pub const TRACK_INOTIFY: usize = 12;
+/// VRRP child: the kernel's process events connector (vrrp_track_process).
+pub const PROC_EVENTS: usize = 13;
+/// VRRP child: socket `i` of the VRRP socket pool; checker child: the fd of checker slot `i`.
+pub const SOCKET_BASE: usize = 16;
+
+// ---- timer tokens ----
+
+/// Every process with scripts: the script runner's timeouts.
+pub const SCRIPT_TIMER: usize = 0;
+/// VRRP child: instance `i`'s protocol timer; checker child: slot `i`'s timer is
+/// `SOCKET_BASE + i` (the same number as its io token, in the other space).
+pub const INSTANCE_TIMER_BASE: usize = 1;
+/// VRRP child: the /proc scan of tracked processes (where there is no events connector).
+pub const PROC_SCAN_TIMER: usize = 1 << 30;
+/// VRRP child: vrrp_script `k`'s interval timer.
+pub const TRACK_SCRIPT_TIMER_BASE: usize = PROC_SCAN_TIMER + 1;
+/// Checker child: the grace period for notify_down scripts at stop.
+pub const STOP_GRACE_TIMER: usize = 2;
+/// Watchdog parent: the hello round, child restarts (`+ slot`) and the stop deadline.
+pub const HELLO_TIMER: usize = 100;
+pub const RESTART_TIMER_BASE: usize = 110;
+pub const STOP_TIMER: usize = 120;
+
+// A clash is a build error, not a test failure.
+const _: () = {
+    let fixed = [
+        PARENT,
+        REFLECTOR,
+        ROUTE_MONITOR,
+        CHECK_FILES,
+        TRACK_INOTIFY,
+        PROC_EVENTS,
+    ];
+    let mut k = 0;
+    while k < fixed.len() {
+        assert!(fixed[k] < SOCKET_BASE);
+        k += 1;
+    }
+    // The parent has at most three children (VRRP, checkers, BFD).
+    assert!(CHILD_CHAN_BASE + 3 <= SOCKET_BASE);
+    assert!(INSTANCE_TIMER_BASE > SCRIPT_TIMER);
+    assert!(STOP_GRACE_TIMER > SCRIPT_TIMER && STOP_GRACE_TIMER < SOCKET_BASE);
+    assert!(PROC_SCAN_TIMER < TRACK_SCRIPT_TIMER_BASE);
+    assert!(RESTART_TIMER_BASE > HELLO_TIMER && RESTART_TIMER_BASE + 3 <= STOP_TIMER);
+};
