@@ -13,13 +13,11 @@ use crate::net::rtnl::Event as NlEvent;
 use crate::vrrp::fsm::{Ignored, RxAdvert, State};
 use crate::vrrp::packet::{self, Advert, DropCounter, DropReason, Local, Rx, V3Checksum};
 
-/// Stop reading one socket after this many packets so the others get their turn.
-const MAX_BURST: usize = 64;
-
 impl Shell<'_> {
-    /// Drains socket `s` (pool index).
+    /// Drains socket `s` (pool index) to `WouldBlock`: the loop is edge-triggered, so a packet
+    /// left queued would wait for the next one to arrive (keepalived reads to EAGAIN too).
     pub(super) fn on_readable(&mut self, lp: &mut EventLoop, s: usize) {
-        for _ in 0..MAX_BURST {
+        loop {
             let Some(sock) = self.pool.get(s) else {
                 return;
             };
