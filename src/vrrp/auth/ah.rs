@@ -15,13 +15,26 @@
 //! ```
 
 use super::hmac::{hmac_md5_96, ICV_LEN};
+use crate::vrrp::packet::field::be32;
+use crate::vrrp::packet::ipv4;
+
+pub mod field {
+    use crate::vrrp::packet::field::Field;
+
+    pub const NEXT_HEADER: usize = 0;
+    pub const PAYLOAD_LEN: usize = 1;
+    pub const RESERVED: Field = 2..4;
+    pub const SPI: Field = 4..8;
+    pub const SEQ: Field = 8..12;
+    pub const ICV: Field = 12..24;
+}
 
 /// Length of the AH header on the wire.
-pub const AH_LEN: usize = 24;
+pub const AH_LEN: usize = field::ICV.end;
 /// AH payload length field for a 96-bit ICV: (24 / 4) - 2.
-pub const AH_PAYLOAD_LEN: u8 = 4;
+pub const AH_PAYLOAD_LEN: u8 = (AH_LEN / 4 - 2) as u8;
 /// Offset of the ICV inside the AH header.
-pub const ICV_AT: usize = 12;
+pub const ICV_AT: usize = field::ICV.start;
 
 /// The decoded fields of an AH header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,25 +51,24 @@ impl AhHeader {
     pub fn read(b: &[u8]) -> Option<AhHeader> {
         let b = b.get(..AH_LEN)?;
         let mut icv = [0u8; ICV_LEN];
-        icv.copy_from_slice(&b[ICV_AT..AH_LEN]);
+        icv.copy_from_slice(&b[field::ICV]);
         Some(AhHeader {
-            next_header: b[0],
-            payload_len: b[1],
-            spi: u32::from_be_bytes([b[4], b[5], b[6], b[7]]),
-            seq: u32::from_be_bytes([b[8], b[9], b[10], b[11]]),
+            next_header: b[field::NEXT_HEADER],
+            payload_len: b[field::PAYLOAD_LEN],
+            spi: be32(b, field::SPI),
+            seq: be32(b, field::SEQ),
             icv,
         })
     }
 
     /// Writes the header into the first [`AH_LEN`] bytes of `b` (which must hold them).
     pub fn write(&self, b: &mut [u8; AH_LEN]) {
-        b[0] = self.next_header;
-        b[1] = self.payload_len;
-        b[2] = 0;
-        b[3] = 0;
-        b[4..8].copy_from_slice(&self.spi.to_be_bytes());
-        b[8..12].copy_from_slice(&self.seq.to_be_bytes());
-        b[ICV_AT..].copy_from_slice(&self.icv);
+        b[field::NEXT_HEADER] = self.next_header;
+        b[field::PAYLOAD_LEN] = self.payload_len;
+        b[field::RESERVED].fill(0);
+        b[field::SPI].copy_from_slice(&self.spi.to_be_bytes());
+        b[field::SEQ].copy_from_slice(&self.seq.to_be_bytes());
+        b[field::ICV].copy_from_slice(&self.icv);
     }
 }
 
@@ -74,21 +86,19 @@ pub fn icv(
     rest: &[u8],
     zero_ttl: bool,
 ) -> Option<[u8; ICV_LEN]> {
-    if !(20..=MAX_IP_HDR).contains(&ip_hdr.len()) {
+    if !(ipv4::HEADER_LEN..=MAX_IP_HDR).contains(&ip_hdr.len()) {
         return None;
     }
     let mut ip = [0u8; MAX_IP_HDR];
     let ip = &mut ip[..ip_hdr.len()];
     ip.copy_from_slice(ip_hdr);
-    ip[1] = 0;
-    ip[6] = 0;
-    ip[7] = 0;
-    ip[10] = 0;
-    ip[11] = 0;
+    ip[ipv4::field::TOS] = 0;
+    ip[ipv4::field::FLG_OFF].fill(0);
+    ip[ipv4::field::CHECKSUM].fill(0);
     if zero_ttl {
-        ip[8] = 0;
+        ip[ipv4::field::TTL] = 0;
     }
     let mut a = *ah;
-    a[ICV_AT..].fill(0);
+    a[field::ICV].fill(0);
     Some(hmac_md5_96(key, &[ip, &a, rest]))
 }

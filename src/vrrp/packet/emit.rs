@@ -6,6 +6,8 @@
 use std::net::IpAddr;
 
 use super::checksum::{ipv4_pseudo, ipv6_pseudo, Sum};
+use super::header::{field as vrrp_field, MAX_ADVER_INT_MASK};
+use super::ipv4::{self, field as ip_field};
 use super::{V3Checksum, HDR_LEN, IPPROTO_AH, IPPROTO_VRRP, IPV4_HDR_LEN, TOS, TYPE_ADVERT};
 use crate::core::time::Micros;
 use crate::vrrp::auth::{ah, AhHeader, Auth, AH_LEN, AUTH_DATA_LEN, ICV_LEN};
@@ -92,18 +94,18 @@ pub fn emit(tx: &Tx<'_>, out: &mut [u8]) -> Result<usize, EmitError> {
     let (ip_part, vrrp) = out.split_at_mut(off);
     write_vrrp(tx, count, vrrp);
     let c = vrrp_checksum(tx, vrrp);
-    vrrp[6..8].copy_from_slice(&c.to_be_bytes());
+    vrrp[vrrp_field::CHECKSUM].copy_from_slice(&c.to_be_bytes());
 
     if let (IpAddr::V4(src), IpAddr::V4(dst)) = (tx.src, tx.dst) {
         let (ip, ah_part) = ip_part.split_at_mut(IPV4_HDR_LEN);
-        ip[0] = 0x45;
-        ip[1] = TOS;
-        ip[2..4].copy_from_slice(&(total as u16).to_be_bytes());
-        ip[4..6].copy_from_slice(&tx.ip_id.to_be_bytes());
-        ip[8] = tx.ttl;
-        ip[9] = if with_ah { IPPROTO_AH } else { IPPROTO_VRRP };
-        ip[12..16].copy_from_slice(&src.octets());
-        ip[16..20].copy_from_slice(&dst.octets());
+        ip[ip_field::VER_IHL] = ipv4::VER_IHL_PLAIN;
+        ip[ip_field::TOS] = TOS;
+        ip[ip_field::LENGTH].copy_from_slice(&(total as u16).to_be_bytes());
+        ip[ip_field::IDENT].copy_from_slice(&tx.ip_id.to_be_bytes());
+        ip[ip_field::TTL] = tx.ttl;
+        ip[ip_field::PROTOCOL] = if with_ah { IPPROTO_AH } else { IPPROTO_VRRP };
+        ip[ip_field::SRC_ADDR].copy_from_slice(&src.octets());
+        ip[ip_field::DST_ADDR].copy_from_slice(&dst.octets());
         if let (Auth::Ah(key), Ok(ah_buf)) = (tx.auth, <&mut [u8; AH_LEN]>::try_from(ah_part)) {
             let mut hdr = AhHeader {
                 next_header: IPPROTO_VRRP,
@@ -120,25 +122,25 @@ pub fn emit(tx: &Tx<'_>, out: &mut [u8]) -> Result<usize, EmitError> {
             }
         }
         let c = Sum::new().feed(ip).finish();
-        ip[10..12].copy_from_slice(&c.to_be_bytes());
+        ip[ip_field::CHECKSUM].copy_from_slice(&c.to_be_bytes());
     }
     Ok(total)
 }
 
 /// Header, addresses and auth data; the checksum stays 0.
 fn write_vrrp(tx: &Tx<'_>, count: u8, b: &mut [u8]) {
-    b[0] = (tx.version << 4) | TYPE_ADVERT;
-    b[1] = tx.vrid;
-    b[2] = tx.priority;
-    b[3] = count;
+    b[vrrp_field::VER_TYPE] = (tx.version << 4) | TYPE_ADVERT;
+    b[vrrp_field::VRID] = tx.vrid;
+    b[vrrp_field::PRIORITY] = tx.priority;
+    b[vrrp_field::COUNT] = count;
     if tx.version == 2 {
-        b[4] = tx.auth.wire_type();
-        b[5] = tx.adver_int.as_secs().min(255) as u8;
+        b[vrrp_field::AUTH_TYPE] = tx.auth.wire_type();
+        b[vrrp_field::ADVER_INT] = tx.adver_int.as_secs().min(255) as u8;
     } else {
-        let cs = (tx.adver_int.0 / 10_000) as u16 & 0x0fff;
-        b[4..6].copy_from_slice(&cs.to_be_bytes());
+        let cs = (tx.adver_int.0 / 10_000) as u16 & MAX_ADVER_INT_MASK;
+        b[vrrp_field::MAX_ADVER_INT].copy_from_slice(&cs.to_be_bytes());
     }
-    let mut at = HDR_LEN;
+    let mut at = vrrp_field::ADDRS;
     for a in tx.vips {
         match a {
             IpAddr::V4(a) => {

@@ -28,6 +28,10 @@
 
 pub mod checksum;
 mod emit;
+pub mod field;
+pub mod header;
+pub mod ipv4;
+pub mod ipv6;
 mod parse;
 mod rules;
 
@@ -41,7 +45,8 @@ use crate::core::time::Micros;
 use crate::vrrp::auth::AhHeader;
 
 pub use emit::{emit, EmitError, IpId, Tx};
-pub use parse::parse;
+pub use header::HDR_LEN;
+pub use parse::{parse, receive, Refused};
 pub use rules::{check, Checked, Local, VipCheck};
 
 pub const IPPROTO_VRRP: u8 = 112;
@@ -55,9 +60,7 @@ pub const TOS: u8 = 0xc0;
 pub const MCAST_GROUP4: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 18);
 pub const MCAST_GROUP6: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12);
 
-/// The fixed VRRP header.
-pub const HDR_LEN: usize = 8;
-pub const IPV4_HDR_LEN: usize = 20;
+pub const IPV4_HDR_LEN: usize = ipv4::HEADER_LEN;
 /// The largest advert keepalived can build: IPv4 + AH + header + 255 addresses + auth data,
 /// or 255 IPv6 addresses. A buffer of this size always suffices for [`emit`].
 pub const MAX_ADVERT_LEN: usize = HDR_LEN + 255 * 16;
@@ -72,11 +75,14 @@ pub fn max_addrs(mtu: Option<usize>, family: Family, version: u8, ah: bool) -> u
     const ETH_HDR: usize = 14;
     let (hdr, addr) = match family {
         Family::V4 if version == 2 => (
-            IPV4_HDR_LEN + HDR_LEN + crate::vrrp::auth::AUTH_DATA_LEN + if ah { 24 } else { 0 },
+            IPV4_HDR_LEN
+                + HDR_LEN
+                + crate::vrrp::auth::AUTH_DATA_LEN
+                + if ah { crate::vrrp::auth::AH_LEN } else { 0 },
             4,
         ),
         Family::V4 => (IPV4_HDR_LEN + HDR_LEN, 4),
-        Family::V6 => (40 + HDR_LEN, 16),
+        Family::V6 => (ipv6::HEADER_LEN + HDR_LEN, 16),
     };
     (mtu.unwrap_or(DEFAULT_MTU).saturating_sub(ETH_HDR + hdr) / addr).min(255)
 }

@@ -1,16 +1,31 @@
 //! Reading an advert from raw-socket bytes: what can be checked without knowing the instance
 //! (keepalived's `vrrp_get_header` and the length checks of `vrrp_check_packet`).
 
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 
 use super::checksum::{ipv4_pseudo, ipv6_pseudo, Sum};
-use super::{Advert, DropReason, Rx, HDR_LEN, IPPROTO_AH, IPPROTO_VRRP, IPV4_HDR_LEN};
+use super::header::{self, HDR_LEN};
+use super::{ipv4, Advert, DropReason, Rx, IPPROTO_AH, IPPROTO_VRRP};
 use crate::config::vrrp::Family;
 use crate::vrrp::auth::{AhHeader, AH_LEN, AUTH_DATA_LEN};
 
 /// Ethernet pads frames to 60 bytes; after its 14-byte header that leaves 46 for IP.
 const ETH_MIN_PAYLOAD: usize = 46;
 const VLAN_TAG: usize = 4;
+
+/// A packet [`receive`] refused, and the VRID it carried if the bytes reached that far
+/// (keepalived counts a bad length against the instance of that VRID).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Refused {
+    pub reason: DropReason,
+    pub vrid: Option<u8>,
+}
+
+impl From<DropReason> for Refused {
+    fn from(reason: DropReason) -> Refused {
+        Refused { reason, vrid: None }
+    }
+}
 
 /// keepalived's tolerance for Ethernet padding: `got` may exceed `want` when the frame was
 /// short, by an amount that is the minimum-frame padding modulo a VLAN tag.
@@ -19,24 +34,25 @@ fn padded(want: usize, got: usize, limit_ok: bool) -> bool {
     limit_ok && want < got && (got - want) % VLAN_TAG == residue
 }
 
-fn be16(b: &[u8], at: usize) -> u16 {
-    u16::from_be_bytes([b[at], b[at + 1]])
-}
-
 /// Length of the VRRP part a header announces (keepalived's `expected_vrrp_pkt_len`): the
 /// auth data exists only for version 2 over IPv4.
-fn vrrp_len(hd: &[u8], family: Family) -> usize {
-    let count = usize::from(hd[3]);
+fn vrrp_len(hd: &header::Header<'_>, family: Family) -> usize {
+    let count = usize::from(hd.count());
     match family {
-        Family::V4 if hd[0] >> 4 == 2 => HDR_LEN + count * 4 + AUTH_DATA_LEN,
+        Family::V4 if hd.version() == 2 => HDR_LEN + count * 4 + AUTH_DATA_LEN,
         Family::V4 => HDR_LEN + count * 4,
         Family::V6 => HDR_LEN + count * 16,
     }
 }
 
+/// [`receive`] without the VRID of a refused packet.
+pub fn parse(buf: &[u8], rx: Rx) -> Result<Advert<'_>, DropReason> {
+    receive(buf, rx).map_err(|r| r.reason)
+}
+
 /// Parses the bytes of one received packet. Over IPv4 `buf` starts with the IP header;
 /// over IPv6 it is the VRRP payload and `rx` gives the addresses and hop limit.
-pub fn parse(buf: &[u8], rx: Rx) -> Result<Advert<'_>, DropReason> {
+pub fn receive(buf: &[u8], rx: Rx) -> Result<Advert<'_>, Refused> {
     match rx {
         Rx::V4 => parse_v4(buf),
         Rx::V6 {
@@ -44,20 +60,19 @@ pub fn parse(buf: &[u8], rx: Rx) -> Result<Advert<'_>, DropReason> {
             dst,
             hop_limit,
         } => {
-            if buf.len() < HDR_LEN {
-                return Err(DropReason::Truncated {
-                    len: buf.len(),
-                    need: HDR_LEN,
-                });
-            }
-            let want = vrrp_len(buf, Family::V6);
-            check_len(buf.len(), want)?;
+            let hd = header::Header::new_checked(buf)?;
+            let want = vrrp_len(&hd, Family::V6);
+            check_len(buf.len(), want).map_err(|reason| Refused {
+                reason,
+                vrid: Some(hd.vrid()),
+            })?;
             let vrrp = &buf[..want];
             let sum = ipv6_pseudo(src, dst, want).feed(vrrp);
             Ok(fill(
                 Family::V6,
+                hd,
                 vrrp,
-                Header {
+                Around {
                     src: src.into(),
                     dst: dst.into(),
                     ttl: hop_limit,
@@ -81,76 +96,70 @@ fn check_len(len: usize, expected: usize) -> Result<(), DropReason> {
     }
 }
 
-fn parse_v4(buf: &[u8]) -> Result<Advert<'_>, DropReason> {
+fn parse_v4(buf: &[u8]) -> Result<Advert<'_>, Refused> {
     let len = buf.len();
-    if len < IPV4_HDR_LEN {
-        return Err(DropReason::Truncated {
-            len,
-            need: IPV4_HDR_LEN,
-        });
-    }
-    if buf[0] >> 4 != 4 {
-        return Err(DropReason::NotIpv4(buf[0] >> 4));
-    }
-    let ihl = usize::from(buf[0] & 0x0f) * 4;
-    if ihl < IPV4_HDR_LEN {
-        return Err(DropReason::BadIpHeaderLen(buf[0] & 0x0f));
-    }
-    let off = match buf[9] {
+    let ip = ipv4::Header::new_checked(buf)?;
+    let ihl = ip.header_len();
+    let off = match ip.protocol() {
         IPPROTO_VRRP => ihl,
         IPPROTO_AH => ihl + AH_LEN,
-        p => return Err(DropReason::NotVrrp(p)),
+        p => return Err(DropReason::NotVrrp(p).into()),
     };
     if len < off + HDR_LEN {
         return Err(DropReason::Truncated {
             len,
             need: off + HDR_LEN,
-        });
+        }
+        .into());
     }
     let ah = if off > ihl {
         let ah = AhHeader::read(&buf[ihl..off]);
         if let Some(h) = ah.filter(|h| h.next_header != IPPROTO_VRRP) {
-            return Err(DropReason::AhNotVrrp(h.next_header));
+            return Err(DropReason::AhNotVrrp(h.next_header).into());
         }
         ah
     } else {
         None
     };
-    let hd = &buf[off..];
-    let want = vrrp_len(hd, Family::V4);
-    check_len(len, off + want)?;
-    let tot_len = be16(buf, 2);
+    let hd = header::Header::new_checked(&buf[off..])?;
+    let refuse = |reason| Refused {
+        reason,
+        vrid: Some(hd.vrid()),
+    };
+    let want = vrrp_len(&hd, Family::V4);
+    check_len(len, off + want).map_err(refuse)?;
+    let tot_len = ip.total_len();
     let tot = usize::from(tot_len);
     if tot != len && !padded(tot, len, len <= ETH_MIN_PAYLOAD) {
-        return Err(DropReason::TotLenMismatch { tot_len, len });
+        return Err(refuse(DropReason::TotLenMismatch { tot_len, len }));
     }
-    let src = Ipv4Addr::new(buf[12], buf[13], buf[14], buf[15]);
-    let dst = Ipv4Addr::new(buf[16], buf[17], buf[18], buf[19]);
-    let vrrp = &hd[..want];
-    let sum = if hd[0] >> 4 == 2 {
+    let (src, dst) = (ip.src(), ip.dst());
+    let vrrp = &hd.bytes()[..want];
+    let sum = if hd.version() == 2 {
         Sum::new()
     } else {
         ipv4_pseudo(src, dst, want)
     };
     Ok(fill(
         Family::V4,
+        hd,
         vrrp,
-        Header {
+        Around {
             src: src.into(),
             dst: dst.into(),
-            ttl: Some(buf[8]),
-            ip_id: be16(buf, 4),
-            ip: &buf[..ihl],
+            ttl: Some(ip.ttl()),
+            ip_id: ip.ident(),
+            ip: ip.bytes(),
             ah,
             ah_bytes: &buf[ihl..off],
-            after_ah: hd,
+            after_ah: hd.bytes(),
         },
         sum.feed(vrrp).verifies(),
     ))
 }
 
 /// What surrounds the VRRP part.
-struct Header<'a> {
+struct Around<'a> {
     src: IpAddr,
     dst: IpAddr,
     ttl: Option<u8>,
@@ -161,14 +170,20 @@ struct Header<'a> {
     after_ah: &'a [u8],
 }
 
-/// Builds the view; `vrrp` is at least [`HDR_LEN`] long and exactly as long as it announces.
-fn fill<'a>(family: Family, vrrp: &'a [u8], h: Header<'a>, checksum_valid: bool) -> Advert<'a> {
-    let version = vrrp[0] >> 4;
+/// Builds the view; `vrrp` is `hd`'s packet cut to the length it announces.
+fn fill<'a>(
+    family: Family,
+    hd: header::Header<'a>,
+    vrrp: &'a [u8],
+    h: Around<'a>,
+    checksum_valid: bool,
+) -> Advert<'a> {
+    let version = hd.version();
     let v2 = version == 2;
     let (auth_type, interval) = if v2 {
-        (vrrp[4], u16::from(vrrp[5]))
+        (hd.auth_type(), u16::from(hd.adver_int()))
     } else {
-        (0, be16(vrrp, 4) & 0x0fff)
+        (0, hd.max_adver_int())
     };
     let auth_data = if v2 && family == Family::V4 {
         vrrp.get(vrrp.len() - AUTH_DATA_LEN..)
@@ -178,13 +193,13 @@ fn fill<'a>(family: Family, vrrp: &'a [u8], h: Header<'a>, checksum_valid: bool)
     Advert {
         family,
         version,
-        kind: vrrp[0] & 0x0f,
-        vrid: vrrp[1],
-        priority: vrrp[2],
-        count: vrrp[3],
+        kind: hd.kind(),
+        vrid: hd.vrid(),
+        priority: hd.priority(),
+        count: hd.count(),
         auth_type,
         interval,
-        checksum: be16(vrrp, 6),
+        checksum: hd.checksum(),
         checksum_valid,
         src: h.src,
         dst: h.dst,

@@ -42,21 +42,21 @@ impl Shell<'_> {
                 (IpAddr::V6(_), _) => continue,
                 _ => Rx::V4,
             };
-            // The parse borrows the receive buffer; copy out what the instance lookup needs.
-            let buf = &self.rx_buf[..got.len];
-            let adv = match packet::parse(buf, rx) {
+            let adv = match packet::receive(&self.rx_buf[..got.len], rx) {
                 Ok(a) => a,
-                Err(why) => {
+                Err(refused) => {
                     // keepalived counts a bad length against the instance of the VRID.
-                    let v6 = matches!(rx, Rx::V6 { .. });
-                    let fam = if v6 { Family::V6 } else { Family::V4 };
-                    if let (Some(_), Some(vrid)) = (why.counter(), raw_vrid(buf, v6)) {
+                    let fam = match rx {
+                        Rx::V6 { .. } => Family::V6,
+                        Rx::V4 => Family::V4,
+                    };
+                    if let (Some(_), Some(vrid)) = (refused.reason.counter(), refused.vrid) {
                         let hit = self
                             .insts
                             .iter_mut()
                             .find(|x| x.sock == s && x.vrid == vrid && x.family == fam);
                         if let Some(inst) = hit {
-                            count_drop(&mut inst.drops, &why);
+                            count_drop(&mut inst.drops, &refused.reason);
                         }
                     }
                     continue;
@@ -271,20 +271,6 @@ impl Shell<'_> {
     }
 }
 
-/// The VRID of a packet `parse` refused, if the bytes reach that far.
-fn raw_vrid(buf: &[u8], v6: bool) -> Option<u8> {
-    if v6 {
-        return buf.get(1).copied();
-    }
-    let ihl = usize::from(buf.first()? & 0x0f) * 4;
-    let ah = if *buf.get(9)? == packet::IPPROTO_AH {
-        crate::vrrp::auth::AH_LEN
-    } else {
-        0
-    };
-    buf.get(ihl + ah + 1).copied()
-}
-
 /// keepalived 2.2.7 drops a v2 interval mismatch without counting it (its "Advertisement
 /// Interval" counter is never incremented), as it does a bad checksum or another version.
 fn count_drop(d: &mut super::instances::Drops, why: &DropReason) {
@@ -304,18 +290,6 @@ fn count_drop(d: &mut super::instances::Drops, why: &DropReason) {
 mod tests {
     use super::*;
     use crate::vrrp::shell::instances::Drops;
-
-    #[test]
-    fn vrid_of_refused_packets() {
-        let mut v4 = [0u8; 28];
-        v4[0] = 0x45;
-        v4[9] = 112;
-        v4[21] = 51;
-        assert_eq!(raw_vrid(&v4, false), Some(51));
-        assert_eq!(raw_vrid(&v4[..21], false), None);
-        assert_eq!(raw_vrid(&[0x31, 7], true), Some(7));
-        assert_eq!(raw_vrid(&[], true), None);
-    }
 
     #[test]
     fn drops_land_in_keepalived_counters() {

@@ -2,6 +2,7 @@ mod auth;
 mod captures;
 mod drops;
 mod emits;
+mod fields;
 mod pcap;
 mod robust;
 mod samples;
