@@ -7,6 +7,7 @@ pub mod firewall;
 mod firewall_rules;
 pub mod fsm;
 pub mod packet;
+pub mod router;
 pub mod shell;
 pub mod sync;
 pub mod track;

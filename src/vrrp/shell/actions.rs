@@ -10,10 +10,8 @@ use crate::config::vrrp::Family;
 use crate::core::event_loop::EventLoop;
 use crate::net::garp::{self, GARP_FRAME_LEN, NA_FRAME_LEN};
 use crate::net::rtnl::{AddrSpec, IFA_F_NODAD, RT_SCOPE_UNIVERSE};
-use crate::net::vrrp_socket::Mode;
-use crate::vrrp::auth::Auth;
 use crate::vrrp::fsm::{Action, Actions, Reason, State};
-use crate::vrrp::packet::{self, Tx, VRRP_TTL};
+use crate::vrrp::router::{Event, IfAddrs};
 
 impl Shell<'_> {
     pub(super) fn act(&mut self, lp: &mut EventLoop, i: usize, a: &Action, all: &Actions) {
@@ -40,14 +38,7 @@ impl Shell<'_> {
                 to: to @ State::Backup,
                 reason: reason @ Reason::Startup,
             } => self.log_state_change(i, from, to, reason, all),
-            Action::StateChange { from, to, .. } => {
-                let ah = &mut self.insts[i].ah;
-                match (from, to) {
-                    (_, State::Master) => ah.became_master(),
-                    (State::Master, _) => ah.yielded(),
-                    _ => {}
-                }
-            }
+            Action::StateChange { from, to, .. } => self.insts[i].router.state_changed(from, to),
             Action::Notify(state) => self.notify(lp, i, state),
             Action::NotifyMasterRxLowerPri => self.notify_lower_prio(lp, i),
             Action::NotifyPriority { state, priority } => self.notify_priority(i, state, priority),
@@ -56,75 +47,31 @@ impl Shell<'_> {
 
     fn send_advert(&mut self, i: usize, priority: u8) {
         let inst = &mut self.insts[i];
-        let v = &self.cfg.vrrp.instances[inst.idx];
         let Some(sock) = self.pool.get(inst.sock) else {
             return;
         };
-        let info = self.ifaces.by_index(inst.ifindex);
-        let src = match v.src_ip {
-            Some(s) => Some(s),
-            None => match inst.group {
-                IpAddr::V4(_) => info.and_then(|f| f.v4).map(IpAddr::V4),
-                IpAddr::V6(_) => info.and_then(|f| f.ll6).map(IpAddr::V6),
-            },
-        };
-        let Some(src) = src else {
-            // Nothing to send from (no address yet); keepalived cannot either.
+        let ifaddrs = self
+            .ifaces
+            .by_index(inst.ifindex)
+            .map_or_else(IfAddrs::default, |f| IfAddrs {
+                v4: f.v4,
+                v6: f.ll6,
+            });
+        let Some(round) = inst.router.advert(priority, ifaddrs) else {
             return;
         };
-        let unicast = matches!(sock.mode(), Mode::Unicast { .. });
-        let ip_id = inst.ip_id.advance();
-        let ah_seq = if matches!(inst.auth, Auth::Ah(_)) {
-            inst.ah.next_tx()
-        } else {
-            0
-        };
-        let checksum = inst.checksum;
-        let mut tx = Tx {
-            version: inst.fsm.config().version,
-            vrid: inst.vrid,
-            priority,
-            adver_int: inst.fsm.config().advert_int,
-            src,
-            dst: inst.group,
-            vips: &inst.adv_vips,
-            auth: inst.auth,
-            ah_seq,
-            ip_id,
-            ttl: if unicast {
-                v.unicast_ttl.unwrap_or(VRRP_TTL)
-            } else {
-                VRRP_TTL
-            },
-            unicast,
-            checksum,
-        };
-        let group = [inst.group];
-        let dsts = v
-            .unicast_peers
-            .iter()
-            .map(|p| p.addr)
-            .filter(|_| unicast)
-            .chain(group.iter().copied().filter(|_| !unicast));
-        for dst in dsts {
-            tx.dst = dst;
-            if dst.is_ipv4() != src.is_ipv4() {
-                continue;
-            }
-            let len = match packet::emit(&tx, &mut self.tx_buf[..]) {
+        for dst in round.destinations() {
+            let len = match round.emit(dst, &mut self.tx_buf[..]) {
                 Ok(l) => l,
                 Err(e) => {
-                    warn!("({}) cannot build an advert: {e:?}", inst.name);
+                    super::events::log(&inst.name, &Event::AdvertNotBuilt(e));
                     return;
                 }
             };
             let pkt = &self.tx_buf[..len];
-            let r = match (tx.src, tx.dst) {
+            let r = match (round.src(), dst) {
                 (IpAddr::V4(_), IpAddr::V4(d)) => sock.send_v4(pkt, d),
-                (IpAddr::V6(s), IpAddr::V6(d)) => {
-                    let hop = if unicast { v.unicast_ttl } else { None };
-                    sock.send_v6(pkt, s, d, hop)
-                }
+                (IpAddr::V6(s), IpAddr::V6(d)) => sock.send_v6(pkt, s, d, round.hop_limit()),
                 _ => continue,
             };
             if let Err(e) = r {

@@ -1,5 +1,5 @@
-//! One running vrrp_instance: its state machine plus what the shell needs to carry out its
-//! actions (socket, interface, addresses to advertise, counters).
+//! One running vrrp_instance: its VRRP router (state machine, AH, counters, rules) plus what
+//! the shell needs to carry out its actions (socket, interface, timer).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -10,22 +10,12 @@ use crate::config::Config;
 use crate::core::time::Micros;
 use crate::core::timer::TimerId;
 use crate::net::vrrp_socket::{Mode, IPPROTO_AH, IPPROTO_VRRP, VRRP_GROUP_V4, VRRP_GROUP_V6};
-use crate::vrrp::auth::{AhState, Auth};
+use crate::vrrp::auth::Auth;
 use crate::vrrp::fsm::{Fsm, FsmConfig, GlobalVrrpDefaults};
-use crate::vrrp::packet::{self, IpId, V3Checksum};
+use crate::vrrp::packet;
+use crate::vrrp::router::{Router, TxRules};
 
-/// Counters keepalived keeps that the state machine does not (packet and auth errors).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Drops {
-    pub length: u64,
-    pub ttl: u64,
-    pub invalid_type: u64,
-    pub interval: u64,
-    pub addr_list: u64,
-    pub auth_invalid_type: u64,
-    pub auth_type_mismatch: u64,
-    pub auth_failure: u64,
-}
+pub use crate::vrrp::router::Drops;
 
 pub struct Inst {
     /// Index into `cfg.vrrp.instances`.
@@ -33,26 +23,34 @@ pub struct Inst {
     pub name: String,
     pub vrid: u8,
     pub family: Family,
-    pub fsm: Fsm,
+    pub router: Router,
     pub ifindex: u32,
     pub ifname: String,
     /// The VMAC holding the VIPs (and sending adverts unless vmac_xmit_base), see vmac.rs.
     pub vmac_ifindex: Option<u32>,
     /// Into the socket pool.
     pub sock: usize,
-    /// The addresses carried in adverts.
-    pub adv_vips: Vec<IpAddr>,
     pub group: IpAddr,
-    pub ip_id: IpId,
-    pub ah: AhState,
-    pub auth: Auth,
-    pub drops: Drops,
-    /// How VRRPv3/IPv4 checksums are made and checked; a unicast instance switches to the old
-    /// unicast rule when its peer turns out to use it.
-    pub checksum: V3Checksum,
     pub timer: Option<(TimerId, Micros)>,
     /// Held in FAULT at start until its weight-0 scripts first report (notify.rs).
     pub init_hold: bool,
+}
+
+/// The shell files that read `inst.fsm`, `inst.drops` ... (data, stats, notify, sync,
+/// track ...) reach the router's fields through this while they move out of `impl Shell`;
+/// new code names `inst.router`.
+impl std::ops::Deref for Inst {
+    type Target = Router;
+
+    fn deref(&self) -> &Router {
+        &self.router
+    }
+}
+
+impl std::ops::DerefMut for Inst {
+    fn deref_mut(&mut self) -> &mut Router {
+        &mut self.router
+    }
 }
 
 pub fn global_defaults(cfg: &Config) -> GlobalVrrpDefaults {
@@ -199,39 +197,38 @@ pub fn build(cfg: &Config, idx: usize, ifaces: &Ifaces, pool: &mut Pool) -> Opti
         fc.version,
         matches!(auth, Auth::Ah(_)),
     );
-    let adv_vips = v
-        .vips
-        .iter()
-        .map(|a| a.addr)
-        .filter(|a| a.is_ipv6() == v6)
-        .take(max)
-        .collect();
-    Some(Inst {
-        idx,
-        name,
+    let tx = TxRules {
         vrid,
-        family,
-        fsm,
-        ifindex: info.ifindex,
-        ifname: info.name.clone(),
-        vmac_ifindex: vmac.map(|f| f.ifindex),
-        sock,
-        adv_vips,
+        vips: v
+            .vips
+            .iter()
+            .map(|a| a.addr)
+            .filter(|a| a.is_ipv6() == v6)
+            .take(max)
+            .collect(),
         group,
-        ip_id: IpId::default(),
-        ah: AhState::new(),
         auth: if fc.version == 2 && !v6 {
             auth
         } else {
             Auth::None
         },
-        drops: Drops::default(),
-        checksum: V3Checksum::for_instance(
-            v.v3_checksum_as_v2,
-            v.old_unicast_checksum,
-            v.resolved.unicast,
-            group4(cfg),
-        ),
+        unicast: v.resolved.unicast,
+        peers: v.unicast_peers.iter().map(|p| p.addr).collect(),
+        unicast_ttl: v.unicast_ttl,
+        src_ip: v.src_ip,
+    };
+    let check_src = cfg.global.vrrp.check_unicast_src;
+    Some(Inst {
+        idx,
+        name,
+        vrid,
+        family,
+        router: Router::for_instance(v, check_src, group4(cfg), fsm, tx),
+        ifindex: info.ifindex,
+        ifname: info.name.clone(),
+        vmac_ifindex: vmac.map(|f| f.ifindex),
+        sock,
+        group,
         timer: None,
         init_hold: false,
     })

@@ -9,6 +9,7 @@
 
 mod actions;
 mod data;
+mod events;
 mod fifo;
 mod firewall;
 mod ifaces;

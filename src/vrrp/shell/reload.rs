@@ -23,7 +23,6 @@ use crate::core::event_loop::EventLoop;
 use crate::core::time::Micros;
 use crate::net::vrrp_socket::VRRP_GROUP_V6;
 use crate::vrrp::fsm::{Action, Actions};
-use crate::vrrp::packet::V3Checksum;
 
 /// What makes a new config's instance the continuation of a running one.
 #[derive(Debug, PartialEq, Eq)]
@@ -91,34 +90,6 @@ fn missing<'a>(from: &'a [IpAddress], to: &[IpAddress]) -> Vec<&'a IpAddress> {
         .collect()
 }
 
-/// How the instance's VRRPv3 checksum is configured (before any detection while running).
-fn configured_checksum(cfg: &Config, idx: usize) -> V3Checksum {
-    let v = &cfg.vrrp.instances[idx];
-    V3Checksum::for_instance(
-        v.v3_checksum_as_v2,
-        v.old_unicast_checksum,
-        v.resolved.unicast,
-        instances::group4(cfg),
-    )
-}
-
-/// A running instance moved into its freshly built successor `new`: everything learnt while
-/// running goes over, and the new settings go into the running state machine.
-fn carry_over(old_cfg: &Config, old: Inst, new: &mut Inst, now: Micros) -> Actions {
-    if configured_checksum(old_cfg, old.idx) == new.checksum {
-        // Keeps what a unicast instance found out about its peer's checksum.
-        new.checksum = old.checksum;
-    }
-    let settings = *new.fsm.config();
-    let if_addr = new.fsm.interface_addr();
-    new.fsm = old.fsm;
-    new.fsm.set_interface_addr(if_addr);
-    new.ip_id = old.ip_id;
-    new.ah = old.ah;
-    new.drops = old.drops;
-    new.fsm.reconfigure(now, settings)
-}
-
 /// A matched instance whose addresses change while it has them set.
 struct AddrChange {
     /// Index of the new config's instance.
@@ -162,7 +133,7 @@ impl Shell<'_> {
         let mut changes = Vec::new();
         for (i, p) in pairs.iter().enumerate() {
             let Some(j) = *p else { continue };
-            if !self.insts[i].fsm.vips_set() {
+            if !self.insts[i].router.fsm.vips_set() {
                 continue;
             }
             let was = addresses(&self.cfg.vrrp.instances[self.insts[i].idx]);
@@ -211,7 +182,7 @@ impl Shell<'_> {
                         );
                     }
                     let was = old_cfg.vrrp.instances[old.idx].clone();
-                    let acts = carry_over(&old_cfg, old, &mut inst, now);
+                    let acts = inst.router.carry_over(old.router, now);
                     kept.push((self.insts.len(), j, acts));
                     self.insts.push(inst);
                     let will = self.cfg.vrrp.instances[j].clone();
@@ -236,7 +207,7 @@ impl Shell<'_> {
                     );
                     self.add_vip(*i, a);
                 }
-                let repeat = self.insts[*i].fsm.config().garp_master_repeat;
+                let repeat = self.insts[*i].router.fsm.config().garp_master_repeat;
                 self.garp_addrs(*i, c.added.iter(), repeat);
             }
             self.fw_resync(*i);
@@ -256,9 +227,9 @@ impl Shell<'_> {
         let ifindex = self.insts[i].ifindex;
         let up = ifindex == 0 || self.ifaces.by_index(ifindex).is_some_and(|f| f.up);
         if !up && !self.dont_track_primary(i) {
-            let _ = self.insts[i].fsm.link_down(now);
+            let _ = self.insts[i].router.fsm.link_down(now);
         }
-        let mut acts = self.insts[i].fsm.start(now);
+        let mut acts = self.insts[i].router.fsm.start(now);
         acts.retain(|a| *a != Action::RemoveVips);
         self.apply(lp, i, &acts);
     }

@@ -1,0 +1,106 @@
+//! Receiving an advert the packet layer parsed: keepalived's per-instance checks, the address
+//! list, the old unicast checksum switch and the AH resync, then the state machine.
+
+use std::net::IpAddr;
+
+use super::Router;
+use crate::core::time::Micros;
+use crate::vrrp::fsm::{Actions, Ignored, RxAdvert, State};
+use crate::vrrp::packet::{self, Advert, DropReason, EmitError, V3Checksum};
+
+/// What happened that keepalived logs; the caller words it (same lines as keepalived).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// A unicast peer's VRRPv3 checksum named the multicast group: we now do the same.
+    OldUnicastChecksum,
+    /// A BACKUP heard priority 0: the master is leaving.
+    BackupGotPriorityZero,
+    /// A BACKUP discarded an advert from a lower priority master (it will take over).
+    LowerPriorityDiscarded { priority: u8, src: IpAddr },
+    /// An advert could not be built (nothing sent).
+    AdvertNotBuilt(EmitError),
+}
+
+/// Enough for one advert's events.
+pub type Events = heapless::Vec<Event, 4>;
+
+/// What one received advert did.
+#[derive(Debug, Default)]
+pub struct Received {
+    pub acts: Actions,
+    /// In the order keepalived logs them, all before the actions' own lines.
+    pub events: Events,
+}
+
+impl Router {
+    /// An advert for this router (see [`super::pick`]) arrived at `now`.
+    pub fn handle_advert(&mut self, now: Micros, adv: &Advert<'_>) -> Received {
+        let mut out = Received::default();
+        let state = self.fsm.state();
+        let local = self.rules.local(
+            state == State::Backup,
+            self.fsm.base_priority(),
+            self.checksum,
+        );
+        // keepalived refuses an advert whose address count differs from ours; one that lists
+        // other addresses it counts as received, then refuses.
+        let checked = packet::check(adv, &local, &mut self.ah).and_then(|ok| {
+            if usize::from(adv.count) != self.rules.vips.len() {
+                return Err(DropReason::AddressCount);
+            }
+            Ok(ok)
+        });
+        let listed_ours = self.rules.vips.iter().all(|v| adv.addrs().any(|a| a == *v));
+        out.acts = match checked {
+            Ok(_) if !listed_ours => {
+                self.drops.addr_list += 1;
+                self.fsm.on_refused_advert(now)
+            }
+            Ok(ok) => {
+                if ok.old_unicast_checksum {
+                    if let V3Checksum::Detect(g) = self.checksum {
+                        self.checksum = V3Checksum::OldUnicast(g);
+                        push(&mut out.events, Event::OldUnicastChecksum);
+                    }
+                }
+                self.accepted(now, adv, &mut out.events)
+            }
+            Err(why) => {
+                self.drops.count(&why);
+                self.fsm.on_invalid_advert(now)
+            }
+        };
+        out
+    }
+
+    fn accepted(&mut self, now: Micros, adv: &Advert<'_>, events: &mut Events) -> Actions {
+        let state = self.fsm.state();
+        if let (State::Master, Some(ah)) = (state, adv.ah) {
+            if adv.priority < self.fsm.effective_priority() {
+                // keepalived's master continues above a lower sender's sequence.
+                self.ah.sync_from_lower(ah.seq);
+            }
+        }
+        if adv.priority == 0 && state == State::Backup {
+            push(events, Event::BackupGotPriorityZero);
+        }
+        let ra = RxAdvert {
+            src: adv.src,
+            version: adv.version,
+            priority: adv.priority,
+            advert_int: adv.advert_int(),
+        };
+        let lower = self.fsm.ignored(Ignored::LowerPriority);
+        let acts = self.fsm.on_advert(now, &ra);
+        if self.fsm.ignored(Ignored::LowerPriority) != lower {
+            let (priority, src) = (adv.priority, adv.src);
+            push(events, Event::LowerPriorityDiscarded { priority, src });
+        }
+        acts
+    }
+}
+
+/// Events never outnumber the capacity (at most two per advert); one too many is dropped.
+pub(super) fn push(events: &mut Events, e: Event) {
+    let _ = events.push(e);
+}

@@ -1,0 +1,29 @@
+//! The one place the VRRP router's events become keepalived's log lines.
+
+use log::{info, warn};
+
+use super::Shell;
+use crate::vrrp::router::Event;
+
+impl Shell<'_> {
+    /// Logs the events instance `i`'s router reported, in order.
+    pub(super) fn log_events(&self, i: usize, events: &[Event]) {
+        for ev in events {
+            log(&self.insts[i].name, ev);
+        }
+    }
+}
+
+/// Logs `ev` of instance `name` in keepalived's words.
+pub(super) fn log(name: &str, ev: &Event) {
+    match ev {
+        Event::OldUnicastChecksum => info!("({name}) Setting old_unicast_checksum"),
+        Event::BackupGotPriorityZero => {
+            info!("({name}) Backup received priority 0 advertisement")
+        }
+        Event::LowerPriorityDiscarded { priority, src } => {
+            info!("({name}) received lower priority ({priority}) advert from {src} - discarding")
+        }
+        Event::AdvertNotBuilt(e) => warn!("({name}) cannot build an advert: {e:?}"),
+    }
+}
