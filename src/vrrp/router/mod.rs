@@ -13,6 +13,7 @@
 //!   state), and [`Router::advert`] for every `SendAdvert`: it builds into the caller's buffer.
 //! - on reload, [`Router::carry_over`] moves what was learnt into the new config's router.
 
+mod ident;
 mod rules;
 mod rx;
 mod tx;
@@ -28,6 +29,7 @@ use crate::vrrp::auth::AhState;
 use crate::vrrp::fsm::{Actions, Fsm, State};
 use crate::vrrp::packet::{Advert, DropCounter, DropReason, IpId, Refused, V3Checksum};
 
+pub use ident::{pair, InstanceId};
 pub use rules::RxRules;
 pub use rx::{Event, Events, Received};
 pub use tx::{AdvertRound, TxRules};

@@ -2,15 +2,12 @@
 
 use log::{info, warn};
 
-use super::Shell;
 use crate::vrrp::router::Event;
 
-impl Shell<'_> {
-    /// Logs the events instance `i`'s router reported, in order.
-    pub(super) fn log_events(&self, i: usize, events: &[Event]) {
-        for ev in events {
-            log(&self.insts[i].name, ev);
-        }
+/// Logs the events instance `name`'s router reported, in order.
+pub(super) fn log_all(name: &str, events: &[Event]) {
+    for ev in events {
+        log(name, ev);
     }
 }
 

@@ -37,7 +37,7 @@ pub struct Inst {
 }
 
 /// The shell files that read `inst.fsm`, `inst.drops` ... (data, stats, notify, sync,
-/// track ...) reach the router's fields through this while they move out of `impl Shell`;
+/// track ...) reach the router's fields through this while they are being moved elsewhere;
 /// new code names `inst.router`.
 impl std::ops::Deref for Inst {
     type Target = Router;

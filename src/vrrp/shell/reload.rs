@@ -10,67 +10,17 @@
 //! re-election. Unmatched running instances stop (a MASTER sends priority 0 and removes its
 //! VIPs); unmatched new ones start in BACKUP, leaving addresses already on the interface alone.
 
-use std::net::IpAddr;
-
 use log::info;
 
 use super::instances::{self, Inst};
 use super::{Shell, SOCK_TOKEN_BASE};
-use crate::config::iproute::{Family, IpAddress};
+use crate::config::iproute::IpAddress;
 use crate::config::vrrp::VrrpInstance;
 use crate::config::Config;
 use crate::core::event_loop::EventLoop;
 use crate::core::time::Micros;
-use crate::net::vrrp_socket::VRRP_GROUP_V6;
 use crate::vrrp::fsm::{Action, Actions};
-
-/// What makes a new config's instance the continuation of a running one.
-#[derive(Debug, PartialEq, Eq)]
-struct Ident {
-    vrid: Option<u8>,
-    family: Family,
-    /// As configured (or global default_interface), not as resolved.
-    interface: Option<String>,
-    unicast: bool,
-    /// Unicast: the configured source (None: the interface's address); multicast: the group.
-    endpoint: Option<IpAddr>,
-}
-
-fn ident(cfg: &Config, idx: usize) -> Ident {
-    let v = &cfg.vrrp.instances[idx];
-    let family = v.resolved.family.or(v.family).unwrap_or(Family::V4);
-    let endpoint = if v.resolved.unicast {
-        v.src_ip
-    } else {
-        Some(v.mcast_dst_ip.unwrap_or(match family {
-            Family::V4 => IpAddr::V4(instances::group4(cfg)),
-            Family::V6 => IpAddr::V6(cfg.global.vrrp.mcast_group6.unwrap_or(VRRP_GROUP_V6)),
-        }))
-    };
-    Ident {
-        vrid: v.vrid,
-        family,
-        interface: v
-            .interface
-            .clone()
-            .or_else(|| cfg.global.default_interface.clone()),
-        unicast: v.resolved.unicast,
-        endpoint,
-    }
-}
-
-/// For each running instance, the new instance it continues as. Each new one continues at
-/// most one running one (the first in file order), so a duplicate cannot clone a state.
-fn pair(old: &[Ident], new: &[Ident]) -> Vec<Option<usize>> {
-    let mut taken = vec![false; new.len()];
-    old.iter()
-        .map(|o| {
-            let j = (0..new.len()).find(|&j| !taken[j] && new[j] == *o)?;
-            taken[j] = true;
-            Some(j)
-        })
-        .collect()
-}
+use crate::vrrp::router::{pair, InstanceId};
 
 /// VIPs then eVIPs: everything an instance installs when it becomes MASTER.
 fn addresses(v: &VrrpInstance) -> Vec<IpAddress> {
@@ -107,9 +57,13 @@ impl Shell<'_> {
         self.prepare_vmacs(&mut new);
         super::routes::assign_rule_priorities(&mut new);
         self.ifaces.refresh(&mut self.rtnl);
-        let old_ids: Vec<Ident> = self.insts.iter().map(|x| ident(&self.cfg, x.idx)).collect();
-        let new_ids: Vec<Ident> = (0..new.vrrp.instances.len())
-            .map(|j| ident(&new, j))
+        let old_ids: Vec<InstanceId> = self
+            .insts
+            .iter()
+            .map(|x| InstanceId::of(&self.cfg, x.idx))
+            .collect();
+        let new_ids: Vec<InstanceId> = (0..new.vrrp.instances.len())
+            .map(|j| InstanceId::of(&new, j))
             .collect();
         let pairs = pair(&old_ids, &new_ids);
         // Every new instance is built (and its socket opened) before anything running changes,
@@ -238,6 +192,7 @@ impl Shell<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::iproute::Family;
     use crate::config::{from_tree, reader, Diagnostics};
 
     fn load(text: &str) -> Config {
@@ -256,9 +211,9 @@ mod tests {
         )
     }
 
-    fn idents(cfg: &Config) -> Vec<Ident> {
+    fn idents(cfg: &Config) -> Vec<InstanceId> {
         (0..cfg.vrrp.instances.len())
-            .map(|j| ident(cfg, j))
+            .map(|j| InstanceId::of(cfg, j))
             .collect()
     }
 
@@ -289,9 +244,9 @@ mod tests {
 
     #[test]
     fn a_duplicate_continues_only_one_instance() {
-        let ids = |v: &[u8]| -> Vec<Ident> {
+        let ids = |v: &[u8]| -> Vec<InstanceId> {
             v.iter()
-                .map(|&vrid| Ident {
+                .map(|&vrid| InstanceId {
                     vrid: Some(vrid),
                     family: Family::V4,
                     interface: Some("eth0".into()),

@@ -48,7 +48,7 @@ impl Shell<'_> {
                 continue;
             };
             let got = self.insts[i].router.handle_advert(Micros::now(), &adv);
-            self.log_events(i, &got.events);
+            super::events::log_all(&self.insts[i].name, &got.events);
             self.apply(lp, i, &got.acts);
         }
     }
