@@ -18,8 +18,11 @@
 //! ```
 //!
 //! Receiving happens in two steps, so the caller can find the instance in between:
-//! [`parse`] checks what the bytes alone can tell (lengths, headers) and yields an [`Advert`];
-//! [`check`] then applies keepalived's per-instance rules in keepalived's order.
+//! [`receive`] (or [`parse`]) checks what the bytes alone can tell (lengths, headers) and
+//! yields an [`Advert`]; [`check`] then applies keepalived's per-instance rules in keepalived's
+//! order. Untrusted bytes are read only through the checked views ([`ipv4::Header`],
+//! [`header::Header`], [`AhHeader::read`](crate::vrrp::auth::AhHeader::read)): once built, none
+//! of their accessors can panic. Every offset is a named range (`mod field` in each).
 //! Over IPv4 the buffer starts with the IP header (raw sockets deliver it); over IPv6 the
 //! kernel strips it, so the source, destination and hop limit come from the caller.
 //! One difference from keepalived's order: the length checks (its steps 2 and 8) run in
