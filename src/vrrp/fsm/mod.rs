@@ -119,6 +119,14 @@ pub const MAX_ACTIONS: usize = 12;
 
 pub type Actions = heapless::Vec<Action, MAX_ACTIONS>;
 
+/// What the state machine made of an advert.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Heard {
+    pub acts: Actions,
+    /// Why it was ignored, if it was (also counted in [`Fsm::ignored`]).
+    pub ignored: Option<Ignored>,
+}
+
 /// A received advert that passed the packet checks (length, TTL, checksum, auth), as the
 /// state machine needs it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -5,12 +5,18 @@ use std::cmp::Ordering;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::instance::{push, Fsm};
-use super::{Action, Actions, Ignored, Reason, RxAdvert, State};
+use super::{Action, Actions, Heard, Ignored, Reason, RxAdvert, State};
 use crate::core::time::Micros;
 
 impl Fsm {
     /// A valid advert for our VRID arrived at `now`.
     pub fn on_advert(&mut self, now: Micros, adv: &RxAdvert) -> Actions {
+        self.hear_advert(now, adv).acts
+    }
+
+    /// [`Fsm::on_advert`], also saying why the advert was ignored if it was (the reason
+    /// counted in [`Fsm::ignored`]), so the caller can log a discard without comparing counters.
+    pub fn hear_advert(&mut self, now: Micros, adv: &RxAdvert) -> Heard {
         let mut acts = Actions::new();
         let bad = if adv.version != self.cfg.version {
             Some(Ignored::VersionMismatch)
@@ -19,8 +25,8 @@ impl Fsm {
         } else {
             None
         };
-        self.receive(&mut acts, now, Some(adv), bad);
-        acts
+        let ignored = self.receive(&mut acts, now, Some(adv), bad);
+        Heard { acts, ignored }
     }
 
     /// A packet for our VRID arrived at `now` but failed the packet checks (length, TTL,
@@ -41,17 +47,22 @@ impl Fsm {
         self.on_invalid_advert(now)
     }
 
+    /// Returns the reason the input was ignored for, if any (counted already).
     fn receive(
         &mut self,
         acts: &mut Actions,
         now: Micros,
         adv: Option<&RxAdvert>,
         bad: Option<Ignored>,
-    ) {
-        match self.state {
-            State::Init | State::Stop => return self.count(Ignored::NotRunning),
-            State::Fault => return self.count(Ignored::Fault),
-            State::Backup | State::Master => {}
+    ) -> Option<Ignored> {
+        let not_running = match self.state {
+            State::Init | State::Stop => Some(Ignored::NotRunning),
+            State::Fault => Some(Ignored::Fault),
+            State::Backup | State::Master => None,
+        };
+        if let Some(why) = not_running {
+            self.count(why);
+            return Some(why);
         }
         // keepalived counts an advert as received only once it passed the packet checks.
         if bad.is_none() {
@@ -66,22 +77,28 @@ impl Fsm {
                 None
             }
         };
+        let mut ignored = bad;
         if self.state == State::Backup {
             let accepted = adv.is_some_and(|a| self.backup_rx(now, a));
             if !accepted {
                 // A rejected advert must not move the deadline: rearm with what is left.
                 self.ms_down_timer = self.sands.map_or(Micros::ZERO, |t| t - now);
+                if adv.is_some() {
+                    ignored = Some(Ignored::LowerPriority);
+                }
             }
         } else if let Some(a) = adv {
-            self.master_rx(acts, now, a);
+            ignored = self.master_rx(acts, now, a);
         }
         // Having (possibly) sent an advert, a MASTER restarts its advert interval.
         if self.state != State::Master || !self.cfg.lower_prio_no_advert {
             self.arm(now);
         }
+        ignored
     }
 
-    /// BACKUP: true when the advert restarts the down timer.
+    /// BACKUP: true when the advert restarts the down timer (false: a lower priority master,
+    /// discarded and counted).
     fn backup_rx(&mut self, now: Micros, adv: &RxAdvert) -> bool {
         let eff = self.effective_priority;
         if adv.priority == 0 {
@@ -119,8 +136,9 @@ impl Fsm {
         }
     }
 
-    /// MASTER: stays master unless the advert wins the election.
-    fn master_rx(&mut self, acts: &mut Actions, now: Micros, adv: &RxAdvert) {
+    /// MASTER: stays master unless the advert wins the election. Returns what it was ignored
+    /// for, if anything (our own address echoed).
+    fn master_rx(&mut self, acts: &mut Actions, now: Micros, adv: &RxAdvert) -> Option<Ignored> {
         let cmp = self.addr_cmp(adv.src);
         let eff = self.effective_priority;
         let wins = |eff: u8| adv.priority > eff || (adv.priority == eff && cmp.is_gt());
@@ -128,12 +146,14 @@ impl Fsm {
             self.send_advert(acts, eff);
             if adv.priority == 0 {
                 self.stats.pri_zero_rx += 1;
-                return;
+                return None;
             }
         }
+        let mut ignored = None;
         if adv.priority == eff {
             if cmp.is_eq() {
                 self.count(Ignored::OwnAddress);
+                ignored = Some(Ignored::OwnAddress);
             } else if eff == 255 {
                 // Two address owners: keepalived 2.2.7 lowers itself to 254 for good,
                 // after which the other owner's advert wins below.
@@ -171,6 +191,7 @@ impl Fsm {
             self.wantstate = State::Backup;
             self.leave_master(acts, now, false, reason);
         }
+        ignored
     }
 
     /// The sender's address against ours, numerically (keepalived's vrrp_saddr_cmp).

@@ -90,13 +90,12 @@ impl Router {
             priority: adv.priority,
             advert_int: adv.advert_int(),
         };
-        let lower = self.fsm.ignored(Ignored::LowerPriority);
-        let acts = self.fsm.on_advert(now, &ra);
-        if self.fsm.ignored(Ignored::LowerPriority) != lower {
+        let heard = self.fsm.hear_advert(now, &ra);
+        if heard.ignored == Some(Ignored::LowerPriority) {
             let (priority, src) = (adv.priority, adv.src);
             push(events, Event::LowerPriorityDiscarded { priority, src });
         }
-        acts
+        heard.acts
     }
 }
 

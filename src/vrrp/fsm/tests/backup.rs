@@ -256,3 +256,22 @@ fn invalid_adverts_do_not_move_the_backup_deadline() {
     f.on_invalid_advert(t(S));
     assert_eq!(f.next_deadline(), Some(t(DOWN_100)));
 }
+
+#[test]
+fn hear_advert_names_why_an_advert_was_ignored() {
+    let mut f = Fsm::new(cfg(100));
+    let heard = f.hear_advert(t(0), &adv("10.0.0.9", 200));
+    assert_eq!(heard.ignored, Some(Ignored::NotRunning));
+    f.start(t(0));
+    assert_eq!(f.hear_advert(t(S), &adv("10.0.0.9", 200)).ignored, None);
+    let lower = f.hear_advert(t(2 * S), &adv("10.0.0.9", 50));
+    assert_eq!(lower.ignored, Some(Ignored::LowerPriority));
+    let v3 = RxAdvert::v3(ip("10.0.0.9"), 200, 100);
+    assert_eq!(
+        f.hear_advert(t(3 * S), &v3).ignored,
+        Some(Ignored::VersionMismatch)
+    );
+    // Each is counted once, as before.
+    assert_eq!(f.ignored(Ignored::LowerPriority), 1);
+    assert_eq!(f.ignored(Ignored::VersionMismatch), 1);
+}
