@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod child;
+pub mod dump;
 pub mod firewall;
 mod firewall_rules;
 pub mod fsm;

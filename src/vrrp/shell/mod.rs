@@ -8,21 +8,20 @@
 //! buffers and only state changes log or spawn.
 
 mod actions;
-mod data;
 mod fifo;
 mod firewall;
-mod ifaces;
-mod instances;
+pub(crate) mod ifaces;
+pub(crate) mod instances;
 mod notify;
 mod reload;
 mod routes;
 mod rx;
 mod sockets;
-mod stats;
 mod sync;
 mod track;
 mod vmac;
 
+use std::fmt::Write as _;
 use std::os::fd::{AsRawFd, OwnedFd};
 
 use log::{error, info, warn};
@@ -36,6 +35,7 @@ use crate::core::time::Micros;
 use crate::core::watchdog::{child, link};
 use crate::net::garp::GarpSocket;
 use crate::net::rtnl::{Reflector, Rtnl};
+use crate::vrrp::dump;
 use crate::vrrp::fsm::{Action, Actions, Reason, State};
 
 use ifaces::Ifaces;
@@ -282,9 +282,76 @@ impl<'o> Shell<'o> {
                     info!("Reload complete");
                 }
             }
-            libc::SIGUSR1 => self.write_data(),
-            libc::SIGUSR2 => self.write_stats(),
+            libc::SIGUSR1 => self.write_dump(dump::DATA_FILE),
+            libc::SIGUSR2 => self.write_dump(dump::STATS_FILE),
             _ => {}
+        }
+    }
+
+    /// Writes SIGUSR1's data file or SIGUSR2's stats file. What it allocates is left out of
+    /// the stats footer's count, which then moves only when something else allocates.
+    fn write_dump(&mut self, file: &str) {
+        let before = alloc_calls();
+        let what = if file == dump::DATA_FILE {
+            "data"
+        } else {
+            "stats"
+        };
+        info!(
+            "Printing VRRP {what} for process({}) on signal",
+            std::process::id()
+        );
+        let text = if file == dump::DATA_FILE {
+            dump::data_text(&self.dump_view())
+        } else {
+            let mut s = String::new();
+            for inst in &self.insts {
+                dump::instance_stats(&mut s, &inst.name, inst.fsm.stats(), &inst.drops);
+            }
+            if self.opts.mem_check {
+                // Allocations outside these dumps: constant while the instances are steady.
+                let _ = writeln!(s, "Allocations: {}", before - self.alloc_excluded);
+            }
+            s
+        };
+        if let Err(e) = std::fs::write(file, text) {
+            warn!("cannot write {file}: {e}");
+        }
+        self.alloc_excluded += alloc_calls() - before;
+    }
+
+    /// What the data file shows, read here only.
+    fn dump_view(&self) -> dump::View<'_> {
+        let insts = self
+            .insts
+            .iter()
+            .enumerate()
+            .map(|(i, x)| {
+                let conf = &self.cfg.vrrp.instances[x.idx];
+                dump::Instance {
+                    name: &x.name,
+                    vrid: x.vrid,
+                    conf,
+                    fsm: &x.fsm,
+                    group: x.group,
+                    ifindex: x.ifindex,
+                    ifname: &x.ifname,
+                    vmac_ifindex: x.vmac_ifindex,
+                    vip_ifindex: conf
+                        .vips
+                        .iter()
+                        .chain(&conf.evips)
+                        .map(|a| self.vip_ifindex(i, a))
+                        .collect(),
+                }
+            })
+            .collect();
+        dump::View {
+            cfg: &self.cfg,
+            insts,
+            groups: &self.groups,
+            ifaces: &self.ifaces,
+            tracking: self.track.core(),
         }
     }
 
@@ -332,6 +399,12 @@ impl<'o> Shell<'o> {
             }
         }
     }
+}
+
+/// Every call that may have asked the system for memory, process-wide.
+fn alloc_calls() -> u64 {
+    let s = crate::core::alloc::stats();
+    s.allocs + s.reallocs
 }
 
 /// Runs the VRRP child: the shell over the loop `enter` made. Returns the exit code.

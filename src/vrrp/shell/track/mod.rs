@@ -18,7 +18,6 @@ use crate::core::time::Micros;
 use crate::core::timer::TimerId;
 use crate::vrrp::track::{instance_links, Effect, Key, Level, Link, Tracking};
 
-mod data;
 mod files;
 mod inithold;
 mod procs;
@@ -48,6 +47,11 @@ pub struct TrackShell {
 }
 
 impl TrackShell {
+    /// The tracking core, for the data file.
+    pub(super) fn core(&self) -> &Tracking {
+        &self.core
+    }
+
     /// Whether some instance tracks interface `name`.
     pub(super) fn watches(&self, name: &str) -> bool {
         self.core
