@@ -16,6 +16,7 @@ use crate::core::script::{self, ScriptSpec};
 use crate::core::script_security::{self, Verdict};
 use crate::core::time::Micros;
 use crate::vrrp::fsm::{Action, Actions, Reason, State};
+use crate::vrrp::notify_words::Notice;
 
 /// The user keepalived runs scripts as when `script_user` is not given, if it exists.
 const DEFAULT_SCRIPT_USER: &str = "keepalived_script";
@@ -308,33 +309,28 @@ impl Shell<'_> {
     }
 
     fn notify_now(&mut self, lp: &mut EventLoop, i: usize, state: State) {
-        if state == State::Fault && self.insts[i].init_hold {
+        let inst = &self.insts[i];
+        if state == State::Fault && inst.init_hold {
             return;
         }
-        let v = &self.cfg.vrrp.instances[self.insts[i].idx];
+        let v = &self.cfg.vrrp.instances[inst.idx];
         let deleted = state == State::Stop && !self.notes.shutting_down;
-        let (word, specific) = match state {
-            _ if deleted => match &v.notify.deleted {
-                Some(d) => ("DELETED", d.clone()),
-                None => ("FAULT", v.notify.fault.clone()),
-            },
-            State::Master => ("MASTER", v.notify.master.clone()),
-            State::Backup => ("BACKUP", v.notify.backup.clone()),
-            State::Fault => ("FAULT", v.notify.fault.clone()),
-            State::Stop => ("STOP", v.notify.stop.clone()),
-            State::Init => return,
-        };
-        let generic = v.notify.generic.clone();
-        let name = self.insts[i].name.clone();
-        let prio = self.insts[i].fsm.effective_priority();
-        if let Some(cmd) = specific {
-            self.run_script(lp, &cmd, &[], &name);
+        let prio = inst.fsm.effective_priority();
+        if let Some(n) = Notice::instance(&v.notify, &inst.name, state, deleted, prio) {
+            self.announce(lp, &n);
         }
-        if let Some(cmd) = generic {
-            let extra = ["INSTANCE", &name, word, &prio.to_string()].map(str::to_string);
-            self.run_script(lp, &cmd, &extra, &name);
+    }
+
+    /// Runs the notice's scripts (the generic one with its arguments) and writes its FIFO
+    /// line.
+    fn announce(&mut self, lp: &mut EventLoop, n: &Notice) {
+        if let Some(cmd) = &n.specific {
+            self.run_script(lp, cmd, &[], &n.name);
         }
-        self.fifos.line("INSTANCE", &name, word, prio);
+        if let Some(cmd) = &n.generic {
+            self.run_script(lp, cmd, &n.generic_args(), &n.name);
+        }
+        self.fifos.line(n);
     }
 
     /// After a track script reported: instances held in FAULT at start whose faults are no
@@ -356,49 +352,26 @@ impl Shell<'_> {
 
     /// The group's script for `state`, its generic script (priority 0) and FIFO line.
     pub(super) fn notify_group(&mut self, lp: &mut EventLoop, g: usize, state: State) {
-        let name = self.groups[g].name.clone();
-        let Some(cfg) = self.cfg.vrrp.sync_groups.iter().find(|x| x.name == name) else {
+        let name = &self.groups[g].name;
+        let Some(cfg) = self.cfg.vrrp.sync_groups.iter().find(|x| x.name == *name) else {
             return;
         };
-        let n = &cfg.notify;
-        let specific = match state {
-            State::Master => n.master.clone(),
-            State::Backup => n.backup.clone(),
-            State::Fault => n.fault.clone(),
-            State::Stop => n.stop.clone(),
-            State::Init => return,
-        };
-        let generic = n.generic.clone();
-        if let Some(cmd) = specific {
-            self.run_script(lp, &cmd, &[], &name);
+        if let Some(n) = Notice::group(&cfg.notify, name, state) {
+            self.announce(lp, &n);
         }
-        if let Some(cmd) = generic {
-            let extra = ["GROUP", &name, state.name(), "0"].map(str::to_string);
-            self.run_script(lp, &cmd, &extra, &name);
-        }
-        self.fifos.line("GROUP", &name, state.name(), 0);
     }
 
     pub(super) fn notify_lower_prio(&mut self, lp: &mut EventLoop, i: usize) {
-        let v = &self.cfg.vrrp.instances[self.insts[i].idx];
-        let name = self.insts[i].name.clone();
-        if let Some(cmd) = v.notify.master_rx_lower_pri.clone() {
-            self.run_script(lp, &cmd, &[], &name);
-        }
-        let prio = self.insts[i].fsm.effective_priority();
-        self.fifos
-            .line("INSTANCE", &name, "MASTER_RX_LOWER_PRI", prio);
+        let inst = &self.insts[i];
+        let v = &self.cfg.vrrp.instances[inst.idx];
+        let n = Notice::lower_prio(&v.notify, &inst.name, inst.fsm.effective_priority());
+        self.announce(lp, &n);
     }
 
     /// `notify_priority_changes`: the FIFO's MASTER_PRIORITY / BACKUP_PRIORITY line.
     pub(super) fn notify_priority(&mut self, i: usize, state: State, priority: u8) {
-        let word = if state == State::Master {
-            "MASTER_PRIORITY"
-        } else {
-            "BACKUP_PRIORITY"
-        };
-        self.fifos
-            .line("INSTANCE", &self.insts[i].name, word, priority);
+        let n = Notice::priority(&self.insts[i].name, state, priority);
+        self.fifos.line(&n);
     }
 
     fn run_script(&mut self, lp: &mut EventLoop, cmd: &ScriptCmd, extra: &[String], who: &str) {

@@ -9,6 +9,7 @@ use super::Shell;
 use crate::core::event_loop::EventLoop;
 use crate::core::time::Micros;
 use crate::vrrp::fsm::{Actions, Fsm, State};
+use crate::vrrp::notify_words::Notice;
 use crate::vrrp::sync::{Members, Out, Outs, SyncGroup};
 
 impl Members for Vec<Inst> {
@@ -77,13 +78,14 @@ impl Shell<'_> {
             return;
         }
         for g in &self.groups {
-            self.fifos.line("GROUP", &g.name, g.state().name(), 0);
+            let n = Notice::fifo_only("GROUP", &g.name, g.state().name(), 0);
+            self.fifos.line(&n);
         }
         for inst in &self.insts {
             let f = &inst.fsm;
             let state = f.state().name();
-            self.fifos
-                .line("INSTANCE", &inst.name, state, f.effective_priority());
+            let n = Notice::fifo_only("INSTANCE", &inst.name, state, f.effective_priority());
+            self.fifos.line(&n);
         }
     }
 
