@@ -10,6 +10,7 @@
 mod actions;
 mod fifo;
 mod firewall;
+mod hooks;
 pub(crate) mod ifaces;
 pub(crate) mod instances;
 mod notify;
@@ -181,8 +182,14 @@ impl<'o> Shell<'o> {
         self.sync_stop(lp);
         self.notify_shutdown(lp);
         self.insts.clear();
-        self.remove_vmacs();
-        self.fw_stop();
+        // With -V the VMACs and sysctls stay, as keepalived leaves them.
+        if !self.opts.dont_release_vrrp {
+            let (rtnl, ifaces) = (&mut self.rtnl, &self.ifaces);
+            self.vmacs.remove_all(rtnl, ifaces, &mut self.fw);
+        }
+        if let Some(fw) = self.fw.take() {
+            fw.stop();
+        }
         self.pool.close_unused(lp, |_| false);
     }
 
