@@ -5,10 +5,16 @@
 
 use log::info;
 
-use super::{firewall, instances, Shell, SOCK_TOKEN_BASE};
+use super::{firewall, instances, routes, sync, Shell, SOCK_TOKEN_BASE};
+use crate::config::iproute::StaticNet;
+use crate::config::track::ScriptCmd;
+use crate::config::vrrp::VrrpInstance;
 use crate::config::Config;
 use crate::core::event_loop::EventLoop;
 use crate::core::time::Micros;
+use crate::vrrp::fsm::{Action, Actions, Reason, State};
+use crate::vrrp::notify_words::Notice;
+use crate::vrrp::sync::{Out, Outs};
 
 impl Shell<'_> {
     /// Instance `i` is taking (`add`) or has let go of its VIPs: the firewall's drop sets.
@@ -118,6 +124,313 @@ impl Shell<'_> {
             if self.inst_links_up(i) {
                 let acts = self.insts[i].fsm.link_up(Micros::now());
                 self.apply(lp, i, &acts);
+            }
+        }
+    }
+
+    /// Instance `i`'s virtual routes and rules follow its VIPs.
+    pub(super) fn set_vroutes(&mut self, i: usize, add: bool) {
+        let v = &self.cfg.vrrp.instances[self.insts[i].idx];
+        routes::set_vroutes(&mut self.rtnl, v, add);
+    }
+
+    /// A reload keeps instance `i` with new settings: while it has its VIPs set, its
+    /// virtual routes and rules go from `old`'s to `new`'s.
+    pub(super) fn reload_vroutes(&mut self, i: usize, old: &VrrpInstance, new: &VrrpInstance) {
+        if self.insts[i].fsm.vips_set() {
+            routes::reload_vroutes(&mut self.rtnl, &self.insts[i].name, old, new);
+        }
+    }
+
+    /// On reload: the global statics go from `old` to the new config's.
+    pub(super) fn reload_static(&mut self, old: &StaticNet) {
+        routes::reload_static(&mut self.rtnl, old, &self.cfg.net);
+    }
+
+    /// Opens the route monitor when some instance has tracked virtual routes or rules.
+    pub(super) fn watch_routes(&mut self, lp: &mut EventLoop, token: usize) {
+        routes::RouteMonitor::watch(&mut self.route_mon, &self.cfg, lp, token);
+    }
+
+    /// After a tracked route or rule was deleted: a MASTER missing one of its tracked
+    /// virtual routes or rules gives up MASTER as keepalived does (priority 0, everything
+    /// removed, a fresh election).
+    pub(super) fn on_route_monitor(&mut self, lp: &mut EventLoop) {
+        let deleted = match &self.route_mon {
+            Some(m) => m.drain(&mut self.rx_buf[..]),
+            None => return,
+        };
+        if !deleted {
+            return;
+        }
+        for i in 0..self.insts.len() {
+            let inst = &self.insts[i];
+            if inst.fsm.state() != State::Master || !inst.fsm.vips_set() {
+                continue;
+            }
+            let v = &self.cfg.vrrp.instances[inst.idx];
+            if let Some(what) = routes::lost_vroute(&mut self.rtnl, v) {
+                info!(
+                    "({}) virtual {what} was deleted - leaving MASTER",
+                    inst.name
+                );
+                let acts = self.insts[i].fsm.tracked_object_lost(Micros::now());
+                self.apply(lp, i, &acts);
+            }
+        }
+    }
+
+    /// The state change line, worded as keepalived 2.2.7 logs it (scripts grep them).
+    pub(super) fn log_state_change(
+        &mut self,
+        i: usize,
+        from: State,
+        to: State,
+        reason: Reason,
+        all: &Actions,
+    ) {
+        // Held until its weight-0 scripts report: no line, and the FAULT notify waits for a
+        // script's first failure (init_hold_release).
+        let link_down = |s: &Self| {
+            let ifindex = s.insts[i].ifindex;
+            s.ifaces.by_index(ifindex).is_some_and(|f| !f.up)
+        };
+        let held = (to, reason) == (State::Fault, Reason::Startup)
+            && self.track.only_unreported_scripts(i)
+            && !link_down(self);
+        if held {
+            self.insts[i].init_hold = true;
+        }
+        let inst = &self.insts[i];
+        let name = &inst.name;
+        match (to, reason) {
+            // An owner passes through BACKUP silently at start (no notify follows).
+            (State::Backup, Reason::Startup) if !all.contains(&Action::Notify(State::Backup)) => {}
+            (State::Backup, Reason::Startup) => info!("({name}) Entering BACKUP STATE (init)"),
+            // keepalived 2.2.7 logs no state line for it (its "(init)" line is for other cases).
+            (State::Fault, Reason::Startup) if held => {}
+            (State::Fault, Reason::Startup) => {
+                let down = self.ifaces.by_index(inst.ifindex).is_some_and(|f| !f.up);
+                if down {
+                    info!(
+                        "({name}): entering FAULT state (interface {} down)",
+                        inst.ifname
+                    );
+                }
+                info!("({name}) entering FAULT state")
+            }
+            (State::Master, r) => {
+                // Every takeover by the down timer, an owner's at start included.
+                if matches!(
+                    r,
+                    Reason::MasterNoResponse | Reason::Preempted | Reason::Priority0
+                ) {
+                    info!("({name}) Receive advertisement timeout");
+                }
+                info!("({name}) Entering MASTER STATE")
+            }
+            (State::Backup, Reason::HigherPriority | Reason::HigherAddress) => {
+                let (addr, prio) = inst.fsm.master();
+                if let Some(a) = addr {
+                    info!(
+                        "({name}) Master received advert from {a} with higher priority {prio}, ours {}",
+                        inst.fsm.effective_priority()
+                    );
+                }
+                info!("({name}) Entering BACKUP STATE")
+            }
+            (State::Stop, _) => {}
+            // keepalived sets a dragged BACKUP's state before its leave-fault path: no line.
+            (State::Fault, Reason::SyncGroup) if from != State::Master => {}
+            _ if from != to => info!("({name}) Entering {} STATE", to.name()),
+            _ => {}
+        }
+    }
+
+    /// After a reload: every script is checked again (files and users may have changed).
+    pub(super) fn notify_recheck(&mut self) {
+        self.notes.forget_checks();
+        self.notify_check_all();
+    }
+
+    /// Checks every notify script of the running instances and groups and the FIFO readers.
+    fn notify_check_all(&mut self) {
+        let v = &self.cfg.vrrp;
+        let cmds: Vec<&ScriptCmd> = self
+            .insts
+            .iter()
+            .flat_map(|x| v.instances[x.idx].notify.scripts())
+            .chain(v.sync_groups.iter().flat_map(|g| g.notify.scripts()))
+            .collect();
+        self.notes.check_all(&self.cfg.global, &cmds);
+    }
+
+    /// At start: checks the scripts, then opens the FIFOs and starts their readers.
+    pub(super) fn notify_setup(&mut self, lp: &mut EventLoop) {
+        self.notify_check_all();
+        if !self.insts.is_empty() {
+            self.notes
+                .open_fifos(&self.cfg.global, &mut self.scripts, lp);
+        }
+    }
+
+    /// On reload, before anything changes: the FIFOs and their readers start over with `new`.
+    pub(super) fn fifos_reload(&mut self, lp: &mut EventLoop, new: &Config) {
+        self.notes.reload_fifos(new, &mut self.scripts, lp);
+    }
+
+    /// Runs the instance's script for `state`, its generic `notify` script, and writes the
+    /// FIFO line. An instance removed by a reload reports DELETED (or FAULT, keepalived's old
+    /// way, unless `notify_deleted` is set).
+    pub(super) fn notify(&mut self, lp: &mut EventLoop, i: usize, state: State) {
+        if state == State::Stop && self.notes.shutting_down {
+            self.notes.held_stops.push(i);
+            return;
+        }
+        self.notify_now(lp, i, state);
+    }
+
+    /// At shutdown, once the statics are removed: the STOP notifies held back till then.
+    pub(super) fn notify_held_stops(&mut self, lp: &mut EventLoop) {
+        for i in std::mem::take(&mut self.notes.held_stops) {
+            self.notify_now(lp, i, State::Stop);
+        }
+    }
+
+    fn notify_now(&mut self, lp: &mut EventLoop, i: usize, state: State) {
+        let inst = &self.insts[i];
+        if state == State::Fault && inst.init_hold {
+            return;
+        }
+        let v = &self.cfg.vrrp.instances[inst.idx];
+        let deleted = state == State::Stop && !self.notes.shutting_down;
+        let prio = inst.fsm.effective_priority();
+        if let Some(n) = Notice::instance(&v.notify, &inst.name, state, deleted, prio) {
+            self.notes
+                .announce(&self.cfg.global, &mut self.scripts, lp, &n);
+        }
+    }
+
+    /// After a track script reported: instances held in FAULT at start whose faults are no
+    /// longer only unreported scripts leave the hold; one still in FAULT gets its FAULT notify
+    /// now, without a log line (keepalived's down_instance from the init FAULT state).
+    pub(super) fn init_hold_release(&mut self, lp: &mut EventLoop) {
+        for i in 0..self.insts.len() {
+            if !self.insts[i].init_hold || self.track.only_unreported_scripts(i) {
+                continue;
+            }
+            self.insts[i].init_hold = false;
+            if self.insts[i].fsm.state() == State::Fault {
+                let mut acts = Actions::new();
+                let _ = acts.push(Action::Notify(State::Fault));
+                self.apply(lp, i, &acts);
+            }
+        }
+    }
+
+    /// The group's script for `state`, its generic script (priority 0) and FIFO line.
+    pub(super) fn notify_group(&mut self, lp: &mut EventLoop, g: usize, state: State) {
+        let name = &self.groups[g].name;
+        let Some(cfg) = self.cfg.vrrp.sync_groups.iter().find(|x| x.name == *name) else {
+            return;
+        };
+        if let Some(n) = Notice::group(&cfg.notify, name, state) {
+            self.notes
+                .announce(&self.cfg.global, &mut self.scripts, lp, &n);
+        }
+    }
+
+    pub(super) fn notify_lower_prio(&mut self, lp: &mut EventLoop, i: usize) {
+        let inst = &self.insts[i];
+        let v = &self.cfg.vrrp.instances[inst.idx];
+        let n = Notice::lower_prio(&v.notify, &inst.name, inst.fsm.effective_priority());
+        self.notes
+            .announce(&self.cfg.global, &mut self.scripts, lp, &n);
+    }
+
+    /// `notify_priority_changes`: the FIFO's MASTER_PRIORITY / BACKUP_PRIORITY line.
+    pub(super) fn notify_priority(&mut self, i: usize, state: State, priority: u8) {
+        let n = Notice::priority(&self.insts[i].name, state, priority);
+        self.notes.fifos.line(&n);
+    }
+
+    /// One group per configured vrrp_sync_group, over the members that run.
+    pub(super) fn sync_build(&mut self) {
+        self.groups = sync::build(&self.cfg, &mut self.insts);
+    }
+
+    /// Before the instances start: each group's first state, and its BACKUP notify.
+    pub(super) fn sync_prepare_start(&mut self, lp: &mut EventLoop) {
+        for g in 0..self.groups.len() {
+            // The links the members will find down at start (see start_one).
+            for k in 0..self.groups[g].members.len() {
+                let i = self.groups[g].members[k];
+                let ifindex = self.insts[i].ifindex;
+                let up = ifindex == 0 || self.ifaces.by_index(ifindex).is_some_and(|f| f.up);
+                if !up {
+                    let _ = self.insts[i].fsm.link_down(Micros::now());
+                }
+            }
+            let outs = self.groups[g].prepare_start(&mut self.insts);
+            self.sync_outs(lp, g, outs);
+        }
+    }
+
+    /// After the instances started: the FAULT notify of groups that started in FAULT.
+    pub(super) fn sync_finish_start(&mut self, lp: &mut EventLoop) {
+        for g in 0..self.groups.len() {
+            let outs = self.groups[g].finish_start(&mut self.insts);
+            self.sync_outs(lp, g, outs);
+        }
+    }
+
+    /// After a reload: groups rebuilt over the instances as they now run, without notifies.
+    /// With `fifo_write_vrrp_states_on_reload`, every group's then every instance's state goes
+    /// to the FIFOs again (keepalived's vrrp_init_state on reload).
+    pub(super) fn sync_reload(&mut self) {
+        self.sync_build();
+        for g in &mut self.groups {
+            g.adopt(&mut self.insts);
+        }
+        self.notify_recheck();
+        if self.cfg.global.fifos.write_vrrp_states_on_reload {
+            for n in sync::reload_lines(&self.groups, &self.insts) {
+                self.notes.fifos.line(&n);
+            }
+        }
+    }
+
+    /// Member notifies for the state their group is in already are dropped.
+    pub(super) fn sync_filter(&mut self, i: usize, acts: &Actions) -> Actions {
+        match self.groups.iter_mut().find(|g| g.contains(i)) {
+            Some(g) => g.filter(i, acts),
+            None => acts.clone(),
+        }
+    }
+
+    /// After instance `i` carried out `acts`: its group's moves.
+    pub(super) fn sync_after(&mut self, lp: &mut EventLoop, i: usize, acts: &Actions) {
+        let Some(g) = self.groups.iter().position(|g| g.contains(i)) else {
+            return;
+        };
+        let outs = self.groups[g].after(&mut self.insts, i, acts, Micros::now());
+        self.sync_outs(lp, g, outs);
+    }
+
+    /// At stop, after every instance reported STOP: each group's STOP notify.
+    pub(super) fn sync_stop(&mut self, lp: &mut EventLoop) {
+        for g in 0..self.groups.len() {
+            self.notify_group(lp, g, State::Stop);
+        }
+        self.groups.clear();
+    }
+
+    fn sync_outs(&mut self, lp: &mut EventLoop, g: usize, outs: Outs) {
+        for o in outs {
+            match o {
+                Out::Member { inst, acts } => self.apply_acts(lp, inst, &acts),
+                Out::Notify(s) => self.notify_group(lp, g, s),
+                o => sync::log_out(&self.groups[g].name, &o, &self.insts),
             }
         }
     }

@@ -69,7 +69,6 @@ pub struct Shell<'o> {
     /// Allocations made while writing the stats and data files, left out of the footer count.
     alloc_excluded: u64,
     groups: Vec<crate::vrrp::sync::SyncGroup>,
-    fifos: fifo::Fifos,
     notes: notify::NotifyScripts,
     vmacs: vmac::Vmacs,
     fw: Option<firewall::FwState>,
@@ -113,7 +112,6 @@ impl<'o> Shell<'o> {
             tx_buf: Box::new([0; TX_BUF_LEN]),
             alloc_excluded: 0,
             groups: Vec::new(),
-            fifos: fifo::Fifos::default(),
             notes: notify::NotifyScripts::default(),
             vmacs: vmac::Vmacs::default(),
             fw: None,
@@ -128,7 +126,7 @@ impl<'o> Shell<'o> {
         routes::assign_rule_priorities(&mut cfg);
         self.prepare_vmacs(&mut cfg);
         self.cfg = cfg;
-        self.add_static();
+        routes::set_statics(&mut self.rtnl, &self.cfg.net, true);
         for idx in 0..self.cfg.vrrp.instances.len() {
             if let Some(inst) = instances::build(&self.cfg, idx, &self.ifaces, &mut self.pool) {
                 self.insts.push(inst);
@@ -168,6 +166,33 @@ impl<'o> Shell<'o> {
         }
     }
 
+    /// Stops instance `i` on daemon stop. With `-V` a MASTER neither sends priority 0 nor
+    /// removes its VIPs, routes and rules. (`-X` asks keepalived to drop VIPs on transitions
+    /// a reload causes even when it lost track of them; our reload restarts a changed
+    /// instance through a full stop, which always removes them, so it changes nothing here.)
+    pub(super) fn stop_for_exit(&mut self, lp: &mut EventLoop, i: usize) {
+        if !self.opts.dont_release_vrrp {
+            self.stop_one(lp, i);
+            return;
+        }
+        let acts = self.insts[i].fsm.stop(Micros::now());
+        let kept: crate::vrrp::fsm::Actions = acts
+            .iter()
+            .filter(|a| !matches!(a, Action::SendAdvert { .. } | Action::RemoveVips))
+            .cloned()
+            .collect();
+        if acts.iter().any(|a| matches!(a, Action::RemoveVips)) {
+            info!(
+                "({}) leaving VIPs, routes and rules in place (-V)",
+                self.insts[i].name
+            );
+        }
+        self.apply(lp, i, &kept);
+        if let Some((id, _)) = self.insts[i].timer.take() {
+            lp.cancel_timer(id);
+        }
+    }
+
     /// Stops every instance and closes their sockets.
     fn stop_all(&mut self, lp: &mut EventLoop) {
         // keepalived kills running scripts (the FIFO readers too) before the STOP notifies.
@@ -177,10 +202,12 @@ impl<'o> Shell<'o> {
             self.stop_for_exit(lp, i);
         }
         // keepalived removes the statics before any STOP notify, instances' then groups'.
-        self.remove_static();
+        // Once, however many ways the stop is asked for.
+        let net = std::mem::take(&mut self.cfg.net);
+        routes::set_statics(&mut self.rtnl, &net, false);
         self.notify_held_stops(lp);
         self.sync_stop(lp);
-        self.notify_shutdown(lp);
+        self.notes.shutdown(&mut self.scripts, lp);
         self.insts.clear();
         // With -V the VMACs and sysctls stay, as keepalived leaves them.
         if !self.opts.dont_release_vrrp {
