@@ -5,16 +5,21 @@
 
 use log::info;
 
-use super::{firewall, instances, routes, sync, Shell, SOCK_TOKEN_BASE};
+use std::net::IpAddr;
+
+use super::{firewall, instances, routes, sync, track, Shell, SOCK_TOKEN_BASE};
 use crate::config::iproute::StaticNet;
 use crate::config::track::ScriptCmd;
 use crate::config::vrrp::VrrpInstance;
 use crate::config::Config;
 use crate::core::event_loop::EventLoop;
+use crate::core::script::ScriptResult;
 use crate::core::time::Micros;
+use crate::core::timer::TimerId;
 use crate::vrrp::fsm::{Action, Actions, Reason, State};
 use crate::vrrp::notify_words::Notice;
 use crate::vrrp::sync::{Out, Outs};
+use crate::vrrp::track::{Effect, Key, Level};
 
 impl Shell<'_> {
     /// Instance `i` is taking (`add`) or has let go of its VIPs: the firewall's drop sets.
@@ -433,5 +438,177 @@ impl Shell<'_> {
                 o => sync::log_out(&self.groups[g].name, &o, &self.insts),
             }
         }
+    }
+
+    /// Builds the trackers for the running instances and applies their initial effect. Call
+    /// after the instances are built and before they start.
+    pub(super) fn track_start(&mut self, lp: &mut EventLoop) {
+        let old = std::mem::take(&mut self.track);
+        self.track_build(lp, old);
+    }
+
+    /// Rebuilds the trackers after a reload: objects keep their levels by name, instances
+    /// kept by the reload keep what was applied to them.
+    pub(super) fn track_rebuild(&mut self, lp: &mut EventLoop) {
+        let mut old = std::mem::take(&mut self.track);
+        old.close(lp);
+        self.track_build(lp, old);
+    }
+
+    fn track_build(&mut self, lp: &mut EventLoop, old: track::TrackShell) {
+        let src_addrs: Vec<(u32, IpAddr)> = if self
+            .insts
+            .iter()
+            .any(|x| self.cfg.vrrp.instances[x.idx].track_src_ip)
+        {
+            self.rtnl
+                .addresses()
+                .map(|v| v.iter().map(|a| (a.ifindex, a.addr)).collect())
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        // A running instance (kept by a reload, however it was matched) already carries an
+        // effect: read back from its state machine, so only the difference is applied. Its
+        // offset from the base priority is the clamped delta, which gives the same effective
+        // priority.
+        let insts: Vec<(usize, u32, Option<Effect>)> = self
+            .insts
+            .iter()
+            .map(|x| {
+                let f = &x.fsm;
+                let applied = (f.state() != State::Init).then(|| Effect {
+                    delta: i32::from(f.effective_priority()) - i32::from(f.base_priority()),
+                    faults: f.tracker_faults(),
+                });
+                (x.idx, x.ifindex, applied)
+            })
+            .collect();
+        let (t, quorums) =
+            track::TrackShell::build(&self.cfg, &insts, &self.ifaces, &src_addrs, old, lp);
+        self.track = t;
+        self.track_quorums(lp, quorums);
+        for i in 0..self.insts.len() {
+            self.track.log_initial_faults(i, &self.insts[i].name);
+            self.track_apply(lp, i);
+        }
+    }
+
+    /// Hands instance `i` what changed in its tracking effect: new faults first, then the
+    /// priority, then cleared faults (so an instance leaving FAULT does so at its new
+    /// priority).
+    pub(super) fn track_apply(&mut self, lp: &mut EventLoop, i: usize) {
+        let Some((old, new)) = self.track.core_mut().pending(i) else {
+            return;
+        };
+        self.track_apply_effect(lp, i, old, new);
+    }
+
+    fn track_apply_effect(&mut self, lp: &mut EventLoop, i: usize, old: Effect, new: Effect) {
+        let now = Micros::now();
+        for _ in old.faults..new.faults {
+            let acts = self.insts[i].fsm.tracker_fault(now);
+            self.apply(lp, i, &acts);
+        }
+        if old.delta != new.delta {
+            let fsm = &mut self.insts[i].fsm;
+            let before = fsm.effective_priority();
+            let total = i32::from(fsm.base_priority()) + new.delta;
+            let acts = fsm.set_effective_priority(now, total);
+            let after = fsm.effective_priority();
+            if before != after {
+                info!(
+                    "({}) Changing effective priority from {before} to {after}",
+                    self.insts[i].name
+                );
+            }
+            self.apply(lp, i, &acts);
+        }
+        for _ in new.faults..old.faults {
+            let acts = self.insts[i].fsm.tracker_recovered(now);
+            self.apply(lp, i, &acts);
+        }
+    }
+
+    fn track_level_changed(&mut self, lp: &mut EventLoop, obj: usize, level: Level) {
+        if !self.track.core_mut().set_level(obj, level) {
+            return;
+        }
+        for i in 0..self.insts.len().min(self.track.core().instances()) {
+            if self.track.core().tracks(i, obj) {
+                self.track_apply(lp, i);
+            }
+        }
+    }
+
+    /// A link went up or down (from the reflector).
+    pub(super) fn track_link(&mut self, lp: &mut EventLoop, ifindex: u32, up: bool) {
+        let Some(name) = self.ifaces.by_index(ifindex).map(|f| f.name.clone()) else {
+            return;
+        };
+        if let Some(obj) = self.track.core().find(&Key::Interface(name)) {
+            let level = if up { Level::Up } else { Level::Down };
+            self.track_level_changed(lp, obj, level);
+        }
+    }
+
+    /// An address appeared on or left an interface (from the reflector): `track_src_ip`.
+    pub(super) fn track_addr(&mut self, lp: &mut EventLoop, ifindex: u32, addr: IpAddr, up: bool) {
+        let level = if up { Level::Up } else { Level::Down };
+        for ifx in [ifindex, 0] {
+            if let Some(obj) = self.track.core().find(&Key::SrcIp(ifx, addr)) {
+                self.track_level_changed(lp, obj, level);
+            }
+        }
+    }
+
+    /// A loop timer with a token at or above `track::TRACK_TIMER_BASE` fired.
+    pub(super) fn track_timer(&mut self, lp: &mut EventLoop, id: TimerId, token: usize) {
+        if token == track::PROC_SCAN_TOKEN {
+            let quorums = self.track.procs_timer(lp, id);
+            self.track_quorums(lp, quorums);
+        } else {
+            self.track.script_timer(&mut self.scripts, lp, id, token);
+        }
+    }
+
+    /// The track files' inotify fd is readable.
+    pub(super) fn track_inotify(&mut self, lp: &mut EventLoop) {
+        while let Some(changed) = self.track.read_files() {
+            for (obj, v) in changed {
+                self.track_level_changed(lp, obj, Level::Value(v));
+            }
+        }
+    }
+
+    /// The process events socket is readable.
+    pub(super) fn track_proc_events(&mut self, lp: &mut EventLoop) {
+        let quorums = self.track.proc_events(lp);
+        self.track_quorums(lp, quorums);
+    }
+
+    fn track_quorums(&mut self, lp: &mut EventLoop, quorums: track::QuorumChanges) {
+        for (obj, have) in quorums {
+            let level = if have { Level::Up } else { Level::Down };
+            self.track_level_changed(lp, obj, level);
+        }
+    }
+
+    /// A script the runner started ended: a track script's result goes to the instances.
+    pub(super) fn track_script_exit(
+        &mut self,
+        lp: &mut EventLoop,
+        pid: i32,
+        tag: usize,
+        res: ScriptResult,
+    ) {
+        if let Some((obj, level)) = self.track.script_exit(pid, tag, res) {
+            self.track_level_changed(lp, obj, level);
+        }
+    }
+
+    /// Whether instance `i` ignores its own interface's link state (`dont_track_primary`).
+    pub(super) fn dont_track_primary(&self, i: usize) -> bool {
+        self.cfg.vrrp.instances[self.insts[i].idx].dont_track_primary
     }
 }
