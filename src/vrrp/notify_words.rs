@@ -1,10 +1,79 @@
 //! What a state change tells the outside world, worked out without I/O (keepalived 2.2.7's
-//! vrrp_notify.c): the word for the state, the scripts that run with their extra arguments,
-//! and the notify FIFO line. The shell spawns the scripts and writes the line.
+//! vrrp_notify.c): the log lines (scripts grep them), the word for the state, the scripts
+//! that run with their extra arguments, and the notify FIFO line. The shell logs, spawns the
+//! scripts and writes the line.
+
+use std::net::IpAddr;
 
 use crate::config::track::ScriptCmd;
 use crate::config::vrrp::notify::Notify;
-use crate::vrrp::fsm::State;
+use crate::vrrp::fsm::{Reason, State};
+
+/// An instance's state change, with what its log lines depend on.
+pub struct StateChange<'a> {
+    pub name: &'a str,
+    pub ifname: &'a str,
+    pub from: State,
+    pub to: State,
+    pub reason: Reason,
+    /// The same actions notify BACKUP (an owner passes through BACKUP silently at start).
+    pub notifies_backup: bool,
+    /// Held in FAULT at start until its weight-0 scripts report: no line.
+    pub held: bool,
+    /// Its interface is down.
+    pub link_down: bool,
+    /// The master it heard (address, priority) and its own effective priority.
+    pub master: (Option<IpAddr>, u8),
+    pub priority: u8,
+}
+
+/// The lines keepalived 2.2.7 logs for `c`, in order (none for some changes).
+pub fn state_change_lines(c: &StateChange<'_>) -> Vec<String> {
+    let name = c.name;
+    let mut out = Vec::new();
+    match (c.to, c.reason) {
+        (State::Backup, Reason::Startup) if !c.notifies_backup => {}
+        (State::Backup, Reason::Startup) => {
+            out.push(format!("({name}) Entering BACKUP STATE (init)"))
+        }
+        // keepalived 2.2.7 logs no state line for it (its "(init)" line is for other cases).
+        (State::Fault, Reason::Startup) if c.held => {}
+        (State::Fault, Reason::Startup) => {
+            if c.link_down {
+                out.push(format!(
+                    "({name}): entering FAULT state (interface {} down)",
+                    c.ifname
+                ));
+            }
+            out.push(format!("({name}) entering FAULT state"));
+        }
+        (State::Master, r) => {
+            // Every takeover by the down timer, an owner's at start included.
+            if matches!(
+                r,
+                Reason::MasterNoResponse | Reason::Preempted | Reason::Priority0
+            ) {
+                out.push(format!("({name}) Receive advertisement timeout"));
+            }
+            out.push(format!("({name}) Entering MASTER STATE"));
+        }
+        (State::Backup, Reason::HigherPriority | Reason::HigherAddress) => {
+            if let (Some(a), prio) = c.master {
+                out.push(format!(
+                    "({name}) Master received advert from {a} with higher priority {prio}, ours {}",
+                    c.priority
+                ));
+            }
+            out.push(format!("({name}) Entering BACKUP STATE"));
+        }
+        (State::Stop, _) => {}
+        // keepalived sets a dragged BACKUP's state before its leave-fault path: no line.
+        (State::Fault, Reason::SyncGroup) if c.from != State::Master => {}
+        _ if c.from != c.to => out.push(format!("({name}) Entering {} STATE", c.to.name())),
+        _ => {}
+    }
+    out
+}
 
 /// One event to announce.
 #[derive(Clone, Debug, PartialEq)]
@@ -154,6 +223,52 @@ mod tests {
         assert_eq!((x.word, x.specific.is_none()), ("DELETED", true));
         assert_eq!(x.generic_args(), ["INSTANCE", "VI_1", "DELETED", "100"]);
         assert_eq!(Notice::instance(&n, "VI_1", State::Init, false, 1), None);
+    }
+
+    fn change(from: State, to: State, reason: Reason) -> StateChange<'static> {
+        StateChange {
+            name: "VI_1",
+            ifname: "eth0",
+            from,
+            to,
+            reason,
+            notifies_backup: true,
+            held: false,
+            link_down: false,
+            master: (Some(IpAddr::from([10, 0, 0, 2])), 200),
+            priority: 100,
+        }
+    }
+
+    #[test]
+    fn state_lines_are_keepalived_s() {
+        let c = change(State::Backup, State::Master, Reason::MasterNoResponse);
+        assert_eq!(
+            state_change_lines(&c),
+            [
+                "(VI_1) Receive advertisement timeout",
+                "(VI_1) Entering MASTER STATE"
+            ]
+        );
+        let c = change(State::Master, State::Backup, Reason::HigherPriority);
+        assert_eq!(
+            state_change_lines(&c),
+            [
+                "(VI_1) Master received advert from 10.0.0.2 with higher priority 200, ours 100",
+                "(VI_1) Entering BACKUP STATE"
+            ]
+        );
+        let mut c = change(State::Init, State::Fault, Reason::Startup);
+        c.link_down = true;
+        assert_eq!(
+            state_change_lines(&c),
+            [
+                "(VI_1): entering FAULT state (interface eth0 down)",
+                "(VI_1) entering FAULT state"
+            ]
+        );
+        c.held = true;
+        assert!(state_change_lines(&c).is_empty());
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::core::script::ScriptResult;
 use crate::core::time::Micros;
 use crate::core::timer::TimerId;
 use crate::vrrp::fsm::{Action, Actions, Reason, State};
-use crate::vrrp::notify_words::Notice;
+use crate::vrrp::notify_words::{state_change_lines, Notice, StateChange};
 use crate::vrrp::sync::{Out, Outs};
 use crate::vrrp::track::{Effect, Key, Level};
 
@@ -185,7 +185,9 @@ impl Shell<'_> {
         }
     }
 
-    /// The state change line, worded as keepalived 2.2.7 logs it (scripts grep them).
+    /// Logs instance `i`'s state change (keepalived's lines, see `state_change_lines`), and
+    /// holds it at start while its weight-0 scripts have not reported: no line, and the
+    /// FAULT notify waits for a script's first failure (init_hold_release).
     pub(super) fn log_state_change(
         &mut self,
         i: usize,
@@ -194,61 +196,29 @@ impl Shell<'_> {
         reason: Reason,
         all: &Actions,
     ) {
-        // Held until its weight-0 scripts report: no line, and the FAULT notify waits for a
-        // script's first failure (init_hold_release).
-        let link_down = |s: &Self| {
-            let ifindex = s.insts[i].ifindex;
-            s.ifaces.by_index(ifindex).is_some_and(|f| !f.up)
-        };
+        let inst = &self.insts[i];
+        let link_down = self.ifaces.by_index(inst.ifindex).is_some_and(|f| !f.up);
         let held = (to, reason) == (State::Fault, Reason::Startup)
             && self.track.only_unreported_scripts(i)
-            && !link_down(self);
+            && !link_down;
         if held {
             self.insts[i].init_hold = true;
         }
         let inst = &self.insts[i];
-        let name = &inst.name;
-        match (to, reason) {
-            // An owner passes through BACKUP silently at start (no notify follows).
-            (State::Backup, Reason::Startup) if !all.contains(&Action::Notify(State::Backup)) => {}
-            (State::Backup, Reason::Startup) => info!("({name}) Entering BACKUP STATE (init)"),
-            // keepalived 2.2.7 logs no state line for it (its "(init)" line is for other cases).
-            (State::Fault, Reason::Startup) if held => {}
-            (State::Fault, Reason::Startup) => {
-                let down = self.ifaces.by_index(inst.ifindex).is_some_and(|f| !f.up);
-                if down {
-                    info!(
-                        "({name}): entering FAULT state (interface {} down)",
-                        inst.ifname
-                    );
-                }
-                info!("({name}) entering FAULT state")
-            }
-            (State::Master, r) => {
-                // Every takeover by the down timer, an owner's at start included.
-                if matches!(
-                    r,
-                    Reason::MasterNoResponse | Reason::Preempted | Reason::Priority0
-                ) {
-                    info!("({name}) Receive advertisement timeout");
-                }
-                info!("({name}) Entering MASTER STATE")
-            }
-            (State::Backup, Reason::HigherPriority | Reason::HigherAddress) => {
-                let (addr, prio) = inst.fsm.master();
-                if let Some(a) = addr {
-                    info!(
-                        "({name}) Master received advert from {a} with higher priority {prio}, ours {}",
-                        inst.fsm.effective_priority()
-                    );
-                }
-                info!("({name}) Entering BACKUP STATE")
-            }
-            (State::Stop, _) => {}
-            // keepalived sets a dragged BACKUP's state before its leave-fault path: no line.
-            (State::Fault, Reason::SyncGroup) if from != State::Master => {}
-            _ if from != to => info!("({name}) Entering {} STATE", to.name()),
-            _ => {}
+        let c = StateChange {
+            name: &inst.name,
+            ifname: &inst.ifname,
+            from,
+            to,
+            reason,
+            notifies_backup: all.contains(&Action::Notify(State::Backup)),
+            held,
+            link_down,
+            master: inst.fsm.master(),
+            priority: inst.fsm.effective_priority(),
+        };
+        for line in state_change_lines(&c) {
+            info!("{line}");
         }
     }
 
