@@ -7,6 +7,7 @@ pub mod dump;
 pub mod firewall;
 mod firewall_rules;
 pub mod fsm;
+pub mod ifaces;
 pub mod notify_words;
 pub mod packet;
 pub mod shell;

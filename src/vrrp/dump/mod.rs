@@ -11,7 +11,7 @@ use std::net::IpAddr;
 use crate::config::vrrp::VrrpInstance;
 use crate::config::Config;
 use crate::vrrp::fsm::Fsm;
-use crate::vrrp::shell::ifaces::Ifaces;
+use crate::vrrp::ifaces::Ifaces;
 use crate::vrrp::sync::SyncGroup;
 use crate::vrrp::track::Tracking;
 

@@ -5,12 +5,12 @@ use std::collections::HashMap;
 
 use log::{error, warn};
 
-use super::ifaces::Ifaces;
 use crate::config::iproute::IpAddress;
 use crate::config::vrrp::VrrpInstance;
 use crate::config::Config;
 use crate::net::nft::{Batch, Nft, NFPROTO_IPV4, NFPROTO_IPV6};
 use crate::vrrp::firewall::{drops_vips, Firewall, Vip};
+use crate::vrrp::ifaces::Ifaces;
 
 /// The firewall while one is needed: the plan, the socket, and what each instance (by name,
 /// as indexes change on reload) and each VMAC has in the sets.

@@ -11,7 +11,6 @@ mod actions;
 mod fifo;
 mod firewall;
 mod hooks;
-pub(crate) mod ifaces;
 pub(crate) mod instances;
 mod notify;
 mod reload;
@@ -39,7 +38,8 @@ use crate::net::rtnl::{Reflector, Rtnl};
 use crate::vrrp::dump;
 use crate::vrrp::fsm::{Action, Actions, Reason, State};
 
-use ifaces::Ifaces;
+// Kept under this name for the instance builder (`super::ifaces`).
+use crate::vrrp::ifaces::{self, Ifaces};
 use instances::Inst;
 use sockets::Pool;
 

@@ -13,11 +13,11 @@
 use log::{info, warn};
 
 use super::firewall::FwState;
-use super::ifaces::{IfInfo, Ifaces};
 use crate::config::vrrp::{Family, VrrpInstance};
 use crate::config::Config;
 use crate::net::rtnl::Rtnl;
 use crate::net::sysctl::{self, conf_path, Saved};
+use crate::vrrp::ifaces::{IfInfo, Ifaces};
 
 /// What the shell created and changed for VMACs.
 #[derive(Debug, Default)]

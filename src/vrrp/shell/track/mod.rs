@@ -10,11 +10,11 @@ use std::os::fd::AsRawFd;
 
 use log::info;
 
-use super::ifaces::Ifaces;
 use crate::config::track::Weight;
 use crate::config::Config;
 use crate::core::event_loop::EventLoop;
 use crate::core::inotify::Inotify;
+use crate::vrrp::ifaces::Ifaces;
 use crate::vrrp::track::{instance_links, Effect, Key, Level, Link, Tracking};
 
 mod files;
