@@ -1,61 +1,30 @@
-//! Routes and policy rules: an instance's `virtual_routes` / `virtual_rules` follow its VIPs
-//! (set on becoming MASTER, removed on leaving it), and the global `static_ipaddress`,
-//! `static_routes` and `static_rules` are set at start whatever the state and removed on
-//! stop. Also what `-V` (leave VRRP's objects in place) changes on stop.
+//! Routes and policy rules on the kernel: an instance's `virtual_routes` / `virtual_rules`
+//! follow its VIPs (set on becoming MASTER, removed on leaving it), and the global
+//! `static_ipaddress`, `static_routes` and `static_rules` are set at start whatever the state
+//! and removed on stop. What to change comes from crate::vrrp::route_plan; the route monitor
+//! watches for tracked ones deleted from outside.
 
 use std::os::fd::{AsRawFd, RawFd};
 
 use log::{info, warn};
 use netlink_sys::{protocols::NETLINK_ROUTE, Socket, SocketAddr};
 
-use crate::config::iproute::Family;
+use crate::config::iproute::{IpAddress, Route, Rule, StaticNet};
 use crate::config::vrrp::VrrpInstance;
 use crate::config::Config;
-
-const RULE_START_PRIORITY: u32 = 16384;
-/// The protocol keepalived (and the config reader) gives tracked routes and rules.
-const RTPROT_KEEPALIVED: u8 = 18;
-use crate::config::iproute::{IpAddress, Route, RouteDest, Rule, StaticNet};
 use crate::core::event_loop::EventLoop;
 use crate::net::iface;
-
 use crate::net::netlink::{messages, Error, Msg};
 use crate::net::rtnl::route::RTM_DELROUTE;
 use crate::net::rtnl::rule::{FIB_RULE_HDR_LEN, FRA_PROTOCOL, RTM_DELRULE};
 use crate::net::rtnl::{AddrSpec, Rtnl, IFA_F_HOMEADDRESS, IFA_F_NODAD, IFA_F_NOPREFIXROUTE};
+use crate::vrrp::route_plan::{missing_from, route_name, rule_name};
 
-fn dest(d: &RouteDest) -> String {
-    match d {
-        RouteDest::Default => "default".into(),
-        RouteDest::Prefix(a, l) => format!("{a}/{l}"),
-    }
-}
+/// The reload numbers the new config's rules through this name.
+pub use crate::vrrp::route_plan::assign_rule_priorities;
 
-fn route_name(r: &Route) -> String {
-    let mut s = dest(&r.dst);
-    if let Some(v) = r.via {
-        s += &format!(" via {v}");
-    }
-    if let Some(d) = &r.dev {
-        s += &format!(" dev {d}");
-    }
-    if r.table != 254 {
-        s += &format!(" table {}", r.table);
-    }
-    s
-}
-
-fn rule_name(r: &Rule) -> String {
-    let mut s = String::new();
-    if let Some(p) = r.priority {
-        s += &format!("{p}: ");
-    }
-    s += &format!("from {}", r.from.as_ref().map_or("all".into(), dest));
-    if let Some(t) = &r.to {
-        s += &format!(" to {}", dest(t));
-    }
-    s + &format!(" {:?}", r.action)
-}
+/// The protocol keepalived (and the config reader) gives tracked routes and rules.
+const RTPROT_KEEPALIVED: u8 = 18;
 
 /// Whether a failure only says the object is already as wanted.
 fn benign(e: &Error, add: bool) -> bool {
@@ -168,61 +137,6 @@ fn set_static(rtnl: &mut Rtnl, net: &StaticNet, add: bool) {
     }
 }
 
-/// What in `a` is not in `b`, places in the file left out of the comparison.
-fn missing_from(a: &StaticNet, b: &StaticNet) -> StaticNet {
-    let loc = crate::config::diag::Loc::default();
-    StaticNet {
-        addresses: a
-            .addresses
-            .iter()
-            .filter(|x| {
-                !b.addresses.iter().any(|y| {
-                    IpAddress {
-                        loc,
-                        ..(*y).clone()
-                    } == IpAddress {
-                        loc,
-                        ..(*x).clone()
-                    }
-                })
-            })
-            .cloned()
-            .collect(),
-        routes: a
-            .routes
-            .iter()
-            .filter(|x| {
-                !b.routes.iter().any(|y| {
-                    Route {
-                        loc,
-                        ..(*y).clone()
-                    } == Route {
-                        loc,
-                        ..(*x).clone()
-                    }
-                })
-            })
-            .cloned()
-            .collect(),
-        rules: a
-            .rules
-            .iter()
-            .filter(|x| {
-                !b.rules.iter().any(|y| {
-                    Rule {
-                        loc,
-                        ..(*y).clone()
-                    } == Rule {
-                        loc,
-                        ..(*x).clone()
-                    }
-                })
-            })
-            .cloned()
-            .collect(),
-    }
-}
-
 /// Legacy group bits (1 << (RTNLGRP_x - 1)) for IPv4/IPv6 route and rule notifications.
 const ROUTE_GROUPS: u32 = (1 << 6) | (1 << 10) | (1 << 7) | (1 << 18);
 
@@ -300,35 +214,6 @@ fn deleted_ours(m: &Msg<'_>) -> bool {
                 == Some(RTPROT_KEEPALIVED)
         }
         _ => false,
-    }
-}
-
-/// Rules given without a preference get one as keepalived gives them: counting down from
-/// 16384 per family, in the order the lines come in the config. Doing it at each load keeps a
-/// rule's number the same for adding and removing it, and across a reload of the same file.
-pub fn assign_rule_priorities(cfg: &mut Config) {
-    let mut rules: Vec<&mut Rule> = cfg
-        .net
-        .rules
-        .iter_mut()
-        .chain(
-            cfg.vrrp
-                .instances
-                .iter_mut()
-                .flat_map(|v| v.rules.iter_mut()),
-        )
-        .filter(|r| r.priority.is_none())
-        .collect();
-    rules.sort_by_key(|r| (r.loc.file, r.loc.line));
-    let (mut v4, mut v6) = (RULE_START_PRIORITY, RULE_START_PRIORITY);
-    for r in rules {
-        let next = if r.family == Family::V4 {
-            &mut v4
-        } else {
-            &mut v6
-        };
-        r.priority = Some(*next);
-        *next = next.saturating_sub(1);
     }
 }
 
@@ -428,77 +313,4 @@ pub fn reload_static(rtnl: &mut Rtnl, old: &StaticNet, new: &StaticNet) {
     let came = missing_from(new, old);
     set_static(rtnl, &gone, false);
     set_static(rtnl, &came, true);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::diag::Loc;
-
-    fn route(line: &str, file_line: u32) -> Route {
-        let mut r = crate::net::rtnl::route::tests::route(line);
-        r.loc = Loc {
-            line: file_line,
-            ..Loc::default()
-        };
-        r
-    }
-
-    #[test]
-    fn reload_diff_ignores_places_and_sees_changes() {
-        let old = StaticNet {
-            routes: vec![
-                route("10.1.0.0/16 dev d0", 3),
-                route("10.2.0.0/16 dev d0", 4),
-            ],
-            ..StaticNet::default()
-        };
-        let new = StaticNet {
-            routes: vec![
-                route("10.1.0.0/16 dev d0", 9),
-                route("10.2.0.0/16 dev d0 metric 7", 10),
-            ],
-            ..StaticNet::default()
-        };
-        let gone = missing_from(&old, &new);
-        let came = missing_from(&new, &old);
-        assert_eq!(gone.routes.len(), 1);
-        assert_eq!(gone.routes[0].metric, None);
-        assert_eq!(came.routes.len(), 1);
-        assert_eq!(came.routes[0].metric, Some(7));
-    }
-
-    #[test]
-    fn rules_without_preference_count_down_per_family_in_file_order() {
-        let mut cfg = Config::default();
-        let rule = |line: &str, at: u32| {
-            let mut r = crate::net::rtnl::route::tests::rule(line);
-            r.loc = Loc {
-                line: at,
-                ..Loc::default()
-            };
-            r
-        };
-        cfg.net.rules = vec![
-            rule("from 10.1.0.0/16 table 5", 9),
-            rule("from 10.2.0.0/16 table 5 priority 7", 3),
-            rule("from fd00::/64 table 5", 4),
-        ];
-        cfg.vrrp.instances.push(crate::config::vrrp::VrrpInstance {
-            rules: vec![rule("from 10.3.0.0/16 table 5", 2)],
-            ..Default::default()
-        });
-        assign_rule_priorities(&mut cfg);
-        let p: Vec<Option<u32>> = cfg.net.rules.iter().map(|r| r.priority).collect();
-        assert_eq!(p, [Some(16383), Some(7), Some(16384)]);
-        assert_eq!(cfg.vrrp.instances[0].rules[0].priority, Some(16384));
-    }
-
-    #[test]
-    fn names_read_like_ip_route() {
-        assert_eq!(
-            route_name(&route("10.2.0.0/16 via 10.1.0.9 dev d0 table 100", 1)),
-            "10.2.0.0/16 via 10.1.0.9 dev d0 table 100"
-        );
-    }
 }
