@@ -472,3 +472,87 @@ fn mac_text(m: &[u8; 6]) -> String {
     }
     t
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::data_text;
+    use super::*;
+    use crate::config::iproute::AddrFlags;
+    use crate::vrrp::fsm::{Fsm, FsmConfig};
+    use crate::vrrp::ifaces::{IfInfo, Ifaces};
+    use crate::vrrp::track::Tracking;
+
+    fn iface(ifindex: u32, name: &str, mac: [u8; 6]) -> IfInfo {
+        IfInfo {
+            ifindex,
+            name: name.into(),
+            up: true,
+            mac,
+            mtu: 1500,
+            v4: None,
+            ll6: None,
+            group: 0,
+        }
+    }
+
+    #[test]
+    fn a_vip_on_a_vmac_names_its_parent_and_both_links_are_listed() {
+        let cfg = Config::default();
+        let conf = VrrpInstance {
+            name: "VI_1".into(),
+            vips: vec![IpAddress {
+                loc: Default::default(),
+                addr: IpAddr::from([10, 0, 0, 100]),
+                prefix_len: 24,
+                dev: None,
+                broadcast: None,
+                scope: None,
+                label: None,
+                peer: None,
+                flags: AddrFlags::default(),
+                no_track: false,
+                preferred_lft: None,
+                track_group: None,
+                use_vmac: false,
+            }],
+            ..VrrpInstance::default()
+        };
+        let fsm = Fsm::new(FsmConfig::default());
+        let ifaces = Ifaces {
+            list: vec![
+                iface(2, "eth0", [2, 0, 0, 0, 0, 1]),
+                iface(7, "vrrp.51", [0, 0, 0x5e, 0, 1, 51]),
+            ],
+        };
+        let tracking = Tracking::new();
+        let view = View {
+            cfg: &cfg,
+            insts: vec![Instance {
+                name: "VI_1",
+                vrid: 51,
+                conf: &conf,
+                fsm: &fsm,
+                group: IpAddr::from([224, 0, 0, 18]),
+                ifindex: 2,
+                ifname: "eth0",
+                vmac_ifindex: Some(7),
+                vip_ifindex: vec![Some(7)],
+            }],
+            groups: &[],
+            ifaces: &ifaces,
+            tracking: &tracking,
+        };
+        let text = data_text(&view);
+        for line in [
+            " VRRP Instance = VI_1\n",
+            "   Interface = vrrp.51, vmac on eth0\n",
+            "   Virtual IP (1):\n     10.0.0.100/24 dev vrrp.51@eth0 scope global\n",
+            " Name = eth0\n   index = 2\n",
+            " Name = vrrp.51\n   index = 7\n",
+            "   VMAC type private, underlying interface = eth0, state = UP, RUNNING\n",
+            "   Tracking VRRP instances :\n     VI_1, weight 0\n",
+        ] {
+            assert!(text.contains(line), "no {line:?} in:\n{text}");
+        }
+    }
+}
