@@ -16,12 +16,23 @@ use crate::core::event_loop::EventLoop;
 use crate::core::script::ScriptResult;
 use crate::core::time::Micros;
 use crate::core::timer::TimerId;
-use crate::vrrp::fsm::{Action, Actions, Reason, State};
+use crate::vrrp::fsm::{Action, Actions, Fsm, Reason, State};
 use crate::vrrp::notify_words::{state_change_lines, Notice, StateChange};
 use crate::vrrp::sync::{Out, Outs};
 use crate::vrrp::track::{Effect, Key, Level};
 
 impl Shell<'_> {
+    /// Instance `i`'s state machine: the hooks reach it only through these two.
+    fn fsm(&self, i: usize) -> &Fsm {
+        &self.insts[i].fsm
+    }
+
+    fn fsm_mut(&mut self, i: usize) -> &mut Fsm {
+        &mut self.insts[i].fsm
+    }
+
+    // Firewall (firewall.rs: FwState).
+
     /// Instance `i` is taking (`add`) or has let go of its VIPs: the firewall's drop sets.
     pub(super) fn fw_vips(&mut self, i: usize, add: bool) {
         if self.fw.is_none() {
@@ -41,7 +52,7 @@ impl Shell<'_> {
 
     /// After a reload: a kept MASTER's sets follow its new addresses and accept setting.
     pub(super) fn fw_resync(&mut self, i: usize) {
-        if self.fw.is_none() || !self.insts[i].fsm.vips_set() {
+        if self.fw.is_none() || !self.fsm(i).vips_set() {
             return;
         }
         let want = self.fw_wanted(i);
@@ -62,6 +73,8 @@ impl Shell<'_> {
             .map(|a| (a, self.vip_ifindex(i, a)));
         firewall::wanted(v, by_index, own, addrs, &self.ifaces)
     }
+
+    // VMACs (vmac.rs: Vmacs).
 
     /// Creates or adopts the VMACs of `cfg` (see `Vmacs::prepare`).
     pub(super) fn prepare_vmacs(&mut self, cfg: &mut Config) {
@@ -103,7 +116,7 @@ impl Shell<'_> {
         let now = Micros::now();
         for &i in &users {
             if !self.dont_track_primary(i) {
-                let acts = self.insts[i].fsm.link_down(now);
+                let acts = self.fsm_mut(i).link_down(now);
                 self.apply(lp, i, &acts);
             }
         }
@@ -127,11 +140,13 @@ impl Shell<'_> {
         self.pool.register_new(lp, SOCK_TOKEN_BASE);
         for &i in &users {
             if self.inst_links_up(i) {
-                let acts = self.insts[i].fsm.link_up(Micros::now());
+                let acts = self.fsm_mut(i).link_up(Micros::now());
                 self.apply(lp, i, &acts);
             }
         }
     }
+
+    // Routes and rules (routes.rs, crate::vrrp::route_plan).
 
     /// Instance `i`'s virtual routes and rules follow its VIPs.
     pub(super) fn set_vroutes(&mut self, i: usize, add: bool) {
@@ -142,7 +157,7 @@ impl Shell<'_> {
     /// A reload keeps instance `i` with new settings: while it has its VIPs set, its
     /// virtual routes and rules go from `old`'s to `new`'s.
     pub(super) fn reload_vroutes(&mut self, i: usize, old: &VrrpInstance, new: &VrrpInstance) {
-        if self.insts[i].fsm.vips_set() {
+        if self.fsm(i).vips_set() {
             routes::reload_vroutes(&mut self.rtnl, &self.insts[i].name, old, new);
         }
     }
@@ -170,7 +185,7 @@ impl Shell<'_> {
         }
         for i in 0..self.insts.len() {
             let inst = &self.insts[i];
-            if inst.fsm.state() != State::Master || !inst.fsm.vips_set() {
+            if self.fsm(i).state() != State::Master || !self.fsm(i).vips_set() {
                 continue;
             }
             let v = &self.cfg.vrrp.instances[inst.idx];
@@ -179,11 +194,13 @@ impl Shell<'_> {
                     "({}) virtual {what} was deleted - leaving MASTER",
                     inst.name
                 );
-                let acts = self.insts[i].fsm.tracked_object_lost(Micros::now());
+                let acts = self.fsm_mut(i).tracked_object_lost(Micros::now());
                 self.apply(lp, i, &acts);
             }
         }
     }
+
+    // State lines and notifies (notify.rs: NotifyScripts, crate::vrrp::notify_words).
 
     /// Logs instance `i`'s state change (keepalived's lines, see `state_change_lines`), and
     /// holds it at start while its weight-0 scripts have not reported: no line, and the
@@ -214,8 +231,8 @@ impl Shell<'_> {
             notifies_backup: all.contains(&Action::Notify(State::Backup)),
             held,
             link_down,
-            master: inst.fsm.master(),
-            priority: inst.fsm.effective_priority(),
+            master: self.fsm(i).master(),
+            priority: self.fsm(i).effective_priority(),
         };
         for line in state_change_lines(&c) {
             info!("{line}");
@@ -279,7 +296,7 @@ impl Shell<'_> {
         }
         let v = &self.cfg.vrrp.instances[inst.idx];
         let deleted = state == State::Stop && !self.notes.shutting_down;
-        let prio = inst.fsm.effective_priority();
+        let prio = self.fsm(i).effective_priority();
         if let Some(n) = Notice::instance(&v.notify, &inst.name, state, deleted, prio) {
             self.notes
                 .announce(&self.cfg.global, &mut self.scripts, lp, &n);
@@ -295,7 +312,7 @@ impl Shell<'_> {
                 continue;
             }
             self.insts[i].init_hold = false;
-            if self.insts[i].fsm.state() == State::Fault {
+            if self.fsm(i).state() == State::Fault {
                 let mut acts = Actions::new();
                 let _ = acts.push(Action::Notify(State::Fault));
                 self.apply(lp, i, &acts);
@@ -318,7 +335,7 @@ impl Shell<'_> {
     pub(super) fn notify_lower_prio(&mut self, lp: &mut EventLoop, i: usize) {
         let inst = &self.insts[i];
         let v = &self.cfg.vrrp.instances[inst.idx];
-        let n = Notice::lower_prio(&v.notify, &inst.name, inst.fsm.effective_priority());
+        let n = Notice::lower_prio(&v.notify, &inst.name, self.fsm(i).effective_priority());
         self.notes
             .announce(&self.cfg.global, &mut self.scripts, lp, &n);
     }
@@ -328,6 +345,8 @@ impl Shell<'_> {
         let n = Notice::priority(&self.insts[i].name, state, priority);
         self.notes.fifos.line(&n);
     }
+
+    // Sync groups (sync.rs, crate::vrrp::sync).
 
     /// One group per configured vrrp_sync_group, over the members that run.
     pub(super) fn sync_build(&mut self) {
@@ -343,7 +362,7 @@ impl Shell<'_> {
                 let ifindex = self.insts[i].ifindex;
                 let up = ifindex == 0 || self.ifaces.by_index(ifindex).is_some_and(|f| f.up);
                 if !up {
-                    let _ = self.insts[i].fsm.link_down(Micros::now());
+                    let _ = self.fsm_mut(i).link_down(Micros::now());
                 }
             }
             let outs = self.groups[g].prepare_start(&mut self.insts);
@@ -410,6 +429,8 @@ impl Shell<'_> {
         }
     }
 
+    // Tracking (track/: TrackShell, crate::vrrp::track).
+
     /// Builds the trackers for the running instances and applies their initial effect. Call
     /// after the instances are built and before they start.
     pub(super) fn track_start(&mut self, lp: &mut EventLoop) {
@@ -442,11 +463,9 @@ impl Shell<'_> {
         // effect: read back from its state machine, so only the difference is applied. Its
         // offset from the base priority is the clamped delta, which gives the same effective
         // priority.
-        let insts: Vec<(usize, u32, Option<Effect>)> = self
-            .insts
-            .iter()
-            .map(|x| {
-                let f = &x.fsm;
+        let insts: Vec<(usize, u32, Option<Effect>)> = (0..self.insts.len())
+            .map(|i| {
+                let (x, f) = (&self.insts[i], self.fsm(i));
                 let applied = (f.state() != State::Init).then(|| Effect {
                     delta: i32::from(f.effective_priority()) - i32::from(f.base_priority()),
                     faults: f.tracker_faults(),
@@ -477,11 +496,11 @@ impl Shell<'_> {
     fn track_apply_effect(&mut self, lp: &mut EventLoop, i: usize, old: Effect, new: Effect) {
         let now = Micros::now();
         for _ in old.faults..new.faults {
-            let acts = self.insts[i].fsm.tracker_fault(now);
+            let acts = self.fsm_mut(i).tracker_fault(now);
             self.apply(lp, i, &acts);
         }
         if old.delta != new.delta {
-            let fsm = &mut self.insts[i].fsm;
+            let fsm = self.fsm_mut(i);
             let before = fsm.effective_priority();
             let total = i32::from(fsm.base_priority()) + new.delta;
             let acts = fsm.set_effective_priority(now, total);
@@ -495,7 +514,7 @@ impl Shell<'_> {
             self.apply(lp, i, &acts);
         }
         for _ in new.faults..old.faults {
-            let acts = self.insts[i].fsm.tracker_recovered(now);
+            let acts = self.fsm_mut(i).tracker_recovered(now);
             self.apply(lp, i, &acts);
         }
     }
