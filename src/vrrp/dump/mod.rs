@@ -15,7 +15,7 @@ use crate::vrrp::ifaces::Ifaces;
 use crate::vrrp::sync::SyncGroup;
 use crate::vrrp::track::Tracking;
 
-pub use stats::instance_stats;
+pub use stats::stats_text;
 
 pub const STATS_FILE: &str = "/tmp/keepalived.stats";
 pub const DATA_FILE: &str = "/tmp/keepalived.data";

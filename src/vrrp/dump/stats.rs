@@ -5,8 +5,25 @@ use std::fmt::Write as _;
 use crate::vrrp::fsm::Stats;
 use crate::vrrp::shell::instances::Drops;
 
+/// The stats file: each instance's (name, state machine counters, packet drops), then with
+/// `--mem-check` the allocation count (what tests/bench reads to see steady state allocates
+/// nothing).
+pub fn stats_text<'a>(
+    insts: impl Iterator<Item = (&'a str, &'a Stats, &'a Drops)>,
+    allocations: Option<u64>,
+) -> String {
+    let mut s = String::new();
+    for (name, st, d) in insts {
+        instance_stats(&mut s, name, st, d);
+    }
+    if let Some(n) = allocations {
+        let _ = writeln!(s, "Allocations: {n}");
+    }
+    s
+}
+
 /// One instance's section of the stats file, as keepalived 2.2.7 writes it.
-pub fn instance_stats(s: &mut String, name: &str, st: &Stats, d: &Drops) {
+fn instance_stats(s: &mut String, name: &str, st: &Stats, d: &Drops) {
     let _ = write!(
         s,
         "VRRP Instance: {name}\n  Advertisements:\n    Received: {}\n    Sent: {}\n  \

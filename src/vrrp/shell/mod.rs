@@ -21,7 +21,6 @@ mod sync;
 mod track;
 mod vmac;
 
-use std::fmt::Write as _;
 use std::os::fd::{AsRawFd, OwnedFd};
 
 use log::{error, info, warn};
@@ -338,15 +337,11 @@ impl<'o> Shell<'o> {
         let text = if file == dump::DATA_FILE {
             dump::data_text(&self.dump_view())
         } else {
-            let mut s = String::new();
-            for inst in &self.insts {
-                dump::instance_stats(&mut s, &inst.name, inst.fsm.stats(), &inst.drops);
-            }
-            if self.opts.mem_check {
-                // Allocations outside these dumps: constant while the instances are steady.
-                let _ = writeln!(s, "Allocations: {}", before - self.alloc_excluded);
-            }
-            s
+            let insts = self.insts.iter();
+            let rows = insts.map(|x| (x.name.as_str(), x.fsm.stats(), &x.drops));
+            // Allocations outside these dumps: constant while the instances are steady.
+            let allocs = self.opts.mem_check.then(|| before - self.alloc_excluded);
+            dump::stats_text(rows, allocs)
         };
         if let Err(e) = std::fs::write(file, text) {
             warn!("cannot write {file}: {e}");
