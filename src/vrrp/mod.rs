@@ -14,3 +14,4 @@ pub mod route_plan;
 pub mod shell;
 pub mod sync;
 pub mod track;
+pub mod vmac_names;

@@ -13,11 +13,12 @@
 use log::{info, warn};
 
 use super::firewall::FwState;
-use crate::config::vrrp::{Family, VrrpInstance};
+use crate::config::vrrp::VrrpInstance;
 use crate::config::Config;
 use crate::net::rtnl::Rtnl;
 use crate::net::sysctl::{self, conf_path, Saved};
 use crate::vrrp::ifaces::{IfInfo, Ifaces};
+use crate::vrrp::vmac_names::{candidate_names, is_v6, wanted_mac};
 
 /// What the shell created and changed for VMACs.
 #[derive(Debug, Default)]
@@ -28,35 +29,6 @@ pub struct Vmacs {
     pending: Vec<String>,
     saved: Saved,
     rp_filter_moved: bool,
-}
-
-pub fn default_mac(vrid: u8, v6: bool) -> [u8; 6] {
-    [0x00, 0x00, 0x5e, 0x00, if v6 { 0x02 } else { 0x01 }, vrid]
-}
-
-fn wanted_mac(v: &VrrpInstance, vrid: u8, v6: bool) -> [u8; 6] {
-    match v
-        .use_vmac
-        .as_ref()
-        .and_then(|m| m.mac.map(|mac| (mac, m.mac_use_vrid)))
-    {
-        Some((mut mac, use_vrid)) => {
-            if use_vrid {
-                mac[5] = vrid;
-            }
-            mac
-        }
-        None => default_mac(vrid, v6),
-    }
-}
-
-/// `vrrp.VRID`, then `vrrp1.VRID` ... when a link of that name is someone else's.
-fn candidate_names(vrid: u8) -> impl Iterator<Item = String> {
-    std::iter::once(format!("vrrp.{vrid}")).chain((1..10).map(move |n| format!("vrrp{n}.{vrid}")))
-}
-
-fn is_v6(v: &VrrpInstance) -> bool {
-    v.resolved.family.or(v.family) == Some(Family::V6)
 }
 
 /// The VMAC of instance `v`, if it has `use_vmac`; an error when it should have one and
@@ -264,31 +236,5 @@ fn delete(rtnl: &mut Rtnl, ifaces: &Ifaces, fw: &mut Option<FwState>, name: &str
     }
     if let Err(e) = rtnl.del_link(f.ifindex) {
         warn!("cannot remove VMAC {name}: {e}");
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn virtual_router_macs() {
-        assert_eq!(default_mac(51, false), [0, 0, 0x5e, 0, 1, 51]);
-        assert_eq!(default_mac(7, true), [0, 0, 0x5e, 0, 2, 7]);
-        let v = VrrpInstance {
-            use_vmac: Some(crate::config::vrrp::instance::Vmac {
-                ifname: None,
-                mac: Some([2, 1, 2, 3, 4, 0]),
-                mac_use_vrid: true,
-            }),
-            ..VrrpInstance::default()
-        };
-        assert_eq!(wanted_mac(&v, 9, false), [2, 1, 2, 3, 4, 9]);
-    }
-
-    #[test]
-    fn names_try_the_next_prefix_on_a_clash() {
-        let n: Vec<String> = candidate_names(51).take(3).collect();
-        assert_eq!(n, ["vrrp.51", "vrrp1.51", "vrrp2.51"]);
     }
 }
