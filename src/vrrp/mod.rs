@@ -3,11 +3,16 @@
 
 pub mod auth;
 pub mod child;
+pub mod dump;
 pub mod firewall;
 mod firewall_rules;
 pub mod fsm;
+pub mod ifaces;
+pub mod notify_words;
 pub mod packet;
+pub mod route_plan;
 pub mod router;
 pub mod shell;
 pub mod sync;
 pub mod track;
+pub mod vmac_names;

@@ -14,6 +14,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use log::info;
 
 use crate::config::global::Fifo;
+use crate::vrrp::notify_words::Notice;
 
 struct OpenFifo {
     name: String,
@@ -93,13 +94,13 @@ impl Fifos {
         }
     }
 
-    /// Writes `TYPE "NAME" STATE PRIO\n` to every FIFO (one write each, so the line stays
-    /// whole for a reader).
-    pub fn line(&mut self, kind: &str, name: &str, state: &str, prio: u8) {
+    /// Writes the notice's line to every FIFO (one write each, so the line stays whole for a
+    /// reader).
+    pub fn line(&mut self, n: &Notice) {
         if self.open.is_empty() {
             return;
         }
-        let line = format!("{kind} \"{name}\" {state} {prio}\n");
+        let line = n.fifo_line();
         for f in &mut self.open {
             // A full pipe drops the line, as keepalived does.
             let _ = f.file.write(line.as_bytes());
@@ -156,8 +157,8 @@ mod tests {
             .custom_flags(libc::O_NONBLOCK)
             .open(&path)
             .expect("open reader");
-        f.line("INSTANCE", "VI_1", "MASTER", 100);
-        f.line("GROUP", "G1", "MASTER", 0);
+        f.line(&Notice::fifo_only("INSTANCE", "VI_1", "MASTER", 100));
+        f.line(&Notice::fifo_only("GROUP", "G1", "MASTER", 0));
         let mut buf = [0u8; 256];
         let n = reader.read(&mut buf).expect("read");
         let got = String::from_utf8_lossy(&buf[..n]);

@@ -8,18 +8,16 @@
 //! buffers and only state changes log or spawn.
 
 mod actions;
-mod data;
 mod events;
 mod fifo;
 mod firewall;
-mod ifaces;
-mod instances;
+mod hooks;
+pub(crate) mod instances;
 mod notify;
 mod reload;
 mod routes;
 mod rx;
 mod sockets;
-mod stats;
 mod sync;
 mod track;
 mod vmac;
@@ -37,9 +35,11 @@ use crate::core::time::Micros;
 use crate::core::watchdog::{child, link};
 use crate::net::garp::GarpSocket;
 use crate::net::rtnl::{Reflector, Rtnl};
+use crate::vrrp::dump;
 use crate::vrrp::fsm::{Action, Actions, Reason, State};
 
-use ifaces::Ifaces;
+// Kept under this name for the instance builder (`super::ifaces`).
+use crate::vrrp::ifaces::{self, Ifaces};
 use instances::Inst;
 use sockets::Pool;
 
@@ -69,7 +69,6 @@ pub struct Shell<'o> {
     /// Allocations made while writing the stats and data files, left out of the footer count.
     alloc_excluded: u64,
     groups: Vec<crate::vrrp::sync::SyncGroup>,
-    fifos: fifo::Fifos,
     notes: notify::NotifyScripts,
     vmacs: vmac::Vmacs,
     fw: Option<firewall::FwState>,
@@ -113,7 +112,6 @@ impl<'o> Shell<'o> {
             tx_buf: Box::new([0; TX_BUF_LEN]),
             alloc_excluded: 0,
             groups: Vec::new(),
-            fifos: fifo::Fifos::default(),
             notes: notify::NotifyScripts::default(),
             vmacs: vmac::Vmacs::default(),
             fw: None,
@@ -128,7 +126,7 @@ impl<'o> Shell<'o> {
         routes::assign_rule_priorities(&mut cfg);
         self.prepare_vmacs(&mut cfg);
         self.cfg = cfg;
-        self.add_static();
+        routes::set_statics(&mut self.rtnl, &self.cfg.net, true);
         for idx in 0..self.cfg.vrrp.instances.len() {
             if let Some(inst) = instances::build(&self.cfg, idx, &self.ifaces, &mut self.pool) {
                 self.insts.push(inst);
@@ -168,6 +166,33 @@ impl<'o> Shell<'o> {
         }
     }
 
+    /// Stops instance `i` on daemon stop. With `-V` a MASTER neither sends priority 0 nor
+    /// removes its VIPs, routes and rules. (`-X` asks keepalived to drop VIPs on transitions
+    /// a reload causes even when it lost track of them; our reload restarts a changed
+    /// instance through a full stop, which always removes them, so it changes nothing here.)
+    pub(super) fn stop_for_exit(&mut self, lp: &mut EventLoop, i: usize) {
+        if !self.opts.dont_release_vrrp {
+            self.stop_one(lp, i);
+            return;
+        }
+        let acts = self.insts[i].fsm.stop(Micros::now());
+        let kept: crate::vrrp::fsm::Actions = acts
+            .iter()
+            .filter(|a| !matches!(a, Action::SendAdvert { .. } | Action::RemoveVips))
+            .cloned()
+            .collect();
+        if acts.iter().any(|a| matches!(a, Action::RemoveVips)) {
+            info!(
+                "({}) leaving VIPs, routes and rules in place (-V)",
+                self.insts[i].name
+            );
+        }
+        self.apply(lp, i, &kept);
+        if let Some((id, _)) = self.insts[i].timer.take() {
+            lp.cancel_timer(id);
+        }
+    }
+
     /// Stops every instance and closes their sockets.
     fn stop_all(&mut self, lp: &mut EventLoop) {
         // keepalived kills running scripts (the FIFO readers too) before the STOP notifies.
@@ -177,13 +202,21 @@ impl<'o> Shell<'o> {
             self.stop_for_exit(lp, i);
         }
         // keepalived removes the statics before any STOP notify, instances' then groups'.
-        self.remove_static();
+        // Once, however many ways the stop is asked for.
+        let net = std::mem::take(&mut self.cfg.net);
+        routes::set_statics(&mut self.rtnl, &net, false);
         self.notify_held_stops(lp);
         self.sync_stop(lp);
-        self.notify_shutdown(lp);
+        self.notes.shutdown(&mut self.scripts, lp);
         self.insts.clear();
-        self.remove_vmacs();
-        self.fw_stop();
+        // With -V the VMACs and sysctls stay, as keepalived leaves them.
+        if !self.opts.dont_release_vrrp {
+            let (rtnl, ifaces) = (&mut self.rtnl, &self.ifaces);
+            self.vmacs.remove_all(rtnl, ifaces, &mut self.fw);
+        }
+        if let Some(fw) = self.fw.take() {
+            fw.stop();
+        }
         self.pool.close_unused(lp, |_| false);
     }
 
@@ -283,9 +316,72 @@ impl<'o> Shell<'o> {
                     info!("Reload complete");
                 }
             }
-            libc::SIGUSR1 => self.write_data(),
-            libc::SIGUSR2 => self.write_stats(),
+            libc::SIGUSR1 => self.write_dump(dump::DATA_FILE),
+            libc::SIGUSR2 => self.write_dump(dump::STATS_FILE),
             _ => {}
+        }
+    }
+
+    /// Writes SIGUSR1's data file or SIGUSR2's stats file. What it allocates is left out of
+    /// the stats footer's count, which then moves only when something else allocates.
+    fn write_dump(&mut self, file: &str) {
+        let before = alloc_calls();
+        let what = if file == dump::DATA_FILE {
+            "data"
+        } else {
+            "stats"
+        };
+        info!(
+            "Printing VRRP {what} for process({}) on signal",
+            std::process::id()
+        );
+        let text = if file == dump::DATA_FILE {
+            dump::data_text(&self.dump_view())
+        } else {
+            let insts = self.insts.iter();
+            let rows = insts.map(|x| (x.name.as_str(), x.fsm.stats(), &x.drops));
+            // Allocations outside these dumps: constant while the instances are steady.
+            let allocs = self.opts.mem_check.then(|| before - self.alloc_excluded);
+            dump::stats_text(rows, allocs)
+        };
+        if let Err(e) = std::fs::write(file, text) {
+            warn!("cannot write {file}: {e}");
+        }
+        self.alloc_excluded += alloc_calls() - before;
+    }
+
+    /// What the data file shows, read here only.
+    fn dump_view(&self) -> dump::View<'_> {
+        let insts = self
+            .insts
+            .iter()
+            .enumerate()
+            .map(|(i, x)| {
+                let conf = &self.cfg.vrrp.instances[x.idx];
+                dump::Instance {
+                    name: &x.name,
+                    vrid: x.vrid,
+                    conf,
+                    fsm: &x.fsm,
+                    group: x.group,
+                    ifindex: x.ifindex,
+                    ifname: &x.ifname,
+                    vmac_ifindex: x.vmac_ifindex,
+                    vip_ifindex: conf
+                        .vips
+                        .iter()
+                        .chain(&conf.evips)
+                        .map(|a| self.vip_ifindex(i, a))
+                        .collect(),
+                }
+            })
+            .collect();
+        dump::View {
+            cfg: &self.cfg,
+            insts,
+            groups: &self.groups,
+            ifaces: &self.ifaces,
+            tracking: self.track.core(),
         }
     }
 
@@ -333,6 +429,12 @@ impl<'o> Shell<'o> {
             }
         }
     }
+}
+
+/// Every call that may have asked the system for memory, process-wide.
+fn alloc_calls() -> u64 {
+    let s = crate::core::alloc::stats();
+    s.allocs + s.reallocs
 }
 
 /// Runs the VRRP child: the shell over the loop `enter` made. Returns the exit code.

@@ -1,65 +1,30 @@
-//! Routes and policy rules: an instance's `virtual_routes` / `virtual_rules` follow its VIPs
-//! (set on becoming MASTER, removed on leaving it), and the global `static_ipaddress`,
-//! `static_routes` and `static_rules` are set at start whatever the state and removed on
-//! stop. Also what `-V` (leave VRRP's objects in place) changes on stop.
+//! Routes and policy rules on the kernel: an instance's `virtual_routes` / `virtual_rules`
+//! follow its VIPs (set on becoming MASTER, removed on leaving it), and the global
+//! `static_ipaddress`, `static_routes` and `static_rules` are set at start whatever the state
+//! and removed on stop. What to change comes from crate::vrrp::route_plan; the route monitor
+//! watches for tracked ones deleted from outside.
 
 use std::os::fd::{AsRawFd, RawFd};
 
 use log::{info, warn};
 use netlink_sys::{protocols::NETLINK_ROUTE, Socket, SocketAddr};
 
-use crate::config::iproute::Family;
+use crate::config::iproute::{IpAddress, Route, Rule, StaticNet};
 use crate::config::vrrp::VrrpInstance;
 use crate::config::Config;
-
-use super::Shell;
-
-const RULE_START_PRIORITY: u32 = 16384;
-/// The protocol keepalived (and the config reader) gives tracked routes and rules.
-const RTPROT_KEEPALIVED: u8 = 18;
-use crate::config::iproute::{IpAddress, Route, RouteDest, Rule, StaticNet};
 use crate::core::event_loop::EventLoop;
-use crate::core::time::Micros;
 use crate::net::iface;
-
 use crate::net::netlink::{messages, Error, Msg};
 use crate::net::rtnl::route::RTM_DELROUTE;
 use crate::net::rtnl::rule::{FIB_RULE_HDR_LEN, FRA_PROTOCOL, RTM_DELRULE};
 use crate::net::rtnl::{AddrSpec, Rtnl, IFA_F_HOMEADDRESS, IFA_F_NODAD, IFA_F_NOPREFIXROUTE};
-use crate::vrrp::fsm::{Action, State};
+use crate::vrrp::route_plan::{missing_from, route_name, rule_name};
 
-fn dest(d: &RouteDest) -> String {
-    match d {
-        RouteDest::Default => "default".into(),
-        RouteDest::Prefix(a, l) => format!("{a}/{l}"),
-    }
-}
+/// The reload numbers the new config's rules through this name.
+pub use crate::vrrp::route_plan::assign_rule_priorities;
 
-fn route_name(r: &Route) -> String {
-    let mut s = dest(&r.dst);
-    if let Some(v) = r.via {
-        s += &format!(" via {v}");
-    }
-    if let Some(d) = &r.dev {
-        s += &format!(" dev {d}");
-    }
-    if r.table != 254 {
-        s += &format!(" table {}", r.table);
-    }
-    s
-}
-
-fn rule_name(r: &Rule) -> String {
-    let mut s = String::new();
-    if let Some(p) = r.priority {
-        s += &format!("{p}: ");
-    }
-    s += &format!("from {}", r.from.as_ref().map_or("all".into(), dest));
-    if let Some(t) = &r.to {
-        s += &format!(" to {}", dest(t));
-    }
-    s + &format!(" {:?}", r.action)
-}
+/// The protocol keepalived (and the config reader) gives tracked routes and rules.
+const RTPROT_KEEPALIVED: u8 = 18;
 
 /// Whether a failure only says the object is already as wanted.
 fn benign(e: &Error, add: bool) -> bool {
@@ -172,61 +137,6 @@ fn set_static(rtnl: &mut Rtnl, net: &StaticNet, add: bool) {
     }
 }
 
-/// What in `a` is not in `b`, places in the file left out of the comparison.
-fn missing_from(a: &StaticNet, b: &StaticNet) -> StaticNet {
-    let loc = crate::config::diag::Loc::default();
-    StaticNet {
-        addresses: a
-            .addresses
-            .iter()
-            .filter(|x| {
-                !b.addresses.iter().any(|y| {
-                    IpAddress {
-                        loc,
-                        ..(*y).clone()
-                    } == IpAddress {
-                        loc,
-                        ..(*x).clone()
-                    }
-                })
-            })
-            .cloned()
-            .collect(),
-        routes: a
-            .routes
-            .iter()
-            .filter(|x| {
-                !b.routes.iter().any(|y| {
-                    Route {
-                        loc,
-                        ..(*y).clone()
-                    } == Route {
-                        loc,
-                        ..(*x).clone()
-                    }
-                })
-            })
-            .cloned()
-            .collect(),
-        rules: a
-            .rules
-            .iter()
-            .filter(|x| {
-                !b.rules.iter().any(|y| {
-                    Rule {
-                        loc,
-                        ..(*y).clone()
-                    } == Rule {
-                        loc,
-                        ..(*x).clone()
-                    }
-                })
-            })
-            .cloned()
-            .collect(),
-    }
-}
-
 /// Legacy group bits (1 << (RTNLGRP_x - 1)) for IPv4/IPv6 route and rule notifications.
 const ROUTE_GROUPS: u32 = (1 << 6) | (1 << 10) | (1 << 7) | (1 << 18);
 
@@ -266,6 +176,27 @@ impl RouteMonitor {
     }
 }
 
+impl RouteMonitor {
+    /// Opens the monitor into `mon` when some instance of `cfg` has tracked virtual routes or
+    /// rules.
+    pub fn watch(mon: &mut Option<RouteMonitor>, cfg: &Config, lp: &mut EventLoop, token: usize) {
+        let tracked =
+            cfg.vrrp.instances.iter().any(|v| {
+                v.routes.iter().any(|r| !r.no_track) || v.rules.iter().any(|r| !r.no_track)
+            });
+        if !tracked || mon.is_some() {
+            return;
+        }
+        match RouteMonitor::open() {
+            Ok(m) => match lp.register(m.as_raw_fd(), token, mio::Interest::READABLE) {
+                Ok(()) => *mon = Some(m),
+                Err(e) => warn!("cannot watch route deletions: {e}"),
+            },
+            Err(e) => warn!("cannot open the route monitor: {e}"),
+        }
+    }
+}
+
 impl AsRawFd for RouteMonitor {
     fn as_raw_fd(&self) -> RawFd {
         self.sock.as_raw_fd()
@@ -286,280 +217,100 @@ fn deleted_ours(m: &Msg<'_>) -> bool {
     }
 }
 
-/// Rules given without a preference get one as keepalived gives them: counting down from
-/// 16384 per family, in the order the lines come in the config. Doing it at each load keeps a
-/// rule's number the same for adding and removing it, and across a reload of the same file.
-pub(super) fn assign_rule_priorities(cfg: &mut Config) {
-    let mut rules: Vec<&mut Rule> = cfg
-        .net
-        .rules
-        .iter_mut()
-        .chain(
-            cfg.vrrp
-                .instances
-                .iter_mut()
-                .flat_map(|v| v.rules.iter_mut()),
-        )
-        .filter(|r| r.priority.is_none())
-        .collect();
-    rules.sort_by_key(|r| (r.loc.file, r.loc.line));
-    let (mut v4, mut v6) = (RULE_START_PRIORITY, RULE_START_PRIORITY);
-    for r in rules {
-        let next = if r.family == Family::V4 {
-            &mut v4
-        } else {
-            &mut v6
-        };
-        r.priority = Some(*next);
-        *next = next.saturating_sub(1);
+/// Adds or removes the virtual routes and rules of instance `v`. Rules go after routes on the
+/// way in and before them on the way out, as keepalived orders them.
+pub fn set_vroutes(rtnl: &mut Rtnl, v: &VrrpInstance, add: bool) {
+    if v.routes.is_empty() && v.rules.is_empty() {
+        return;
     }
-}
-
-impl Shell<'_> {
-    /// Adds or removes instance `i`'s virtual routes and rules. Rules go after routes on
-    /// the way in and before them on the way out, as keepalived orders them.
-    pub(super) fn set_vroutes(&mut self, i: usize, add: bool) {
-        let v = &self.cfg.vrrp.instances[self.insts[i].idx];
-        if v.routes.is_empty() && v.rules.is_empty() {
-            return;
-        }
-        let who = format!("({})", v.name);
-        // keepalived's log lines, which scripts may look for.
-        let say = |what: &str, list_len: usize| {
-            if list_len > 0 {
-                info!(
-                    "{who} {} Virtual {what}",
-                    if add { "setting" } else { "removing" }
-                );
-            }
-        };
-        if add {
-            say("Routes", v.routes.len());
-            for r in &v.routes {
-                set_route(&mut self.rtnl, &who, r, true);
-            }
-            say("Rules", v.rules.len());
-            for r in &v.rules {
-                set_rule(&mut self.rtnl, &who, r, true);
-            }
-        } else {
-            say("Rules", v.rules.len());
-            for r in &v.rules {
-                set_rule(&mut self.rtnl, &who, r, false);
-            }
-            say("Routes", v.routes.len());
-            for r in &v.routes {
-                set_route(&mut self.rtnl, &who, r, false);
-            }
-        }
-    }
-
-    /// After a tracked route or rule was deleted: a MASTER missing one of its tracked
-    /// virtual routes or rules gives up MASTER as keepalived does (priority 0, everything
-    /// removed, a fresh election). Missing is found by adding again: EEXIST means present.
-    pub(super) fn on_route_monitor(&mut self, lp: &mut EventLoop) {
-        let deleted = match &self.route_mon {
-            Some(m) => m.drain(&mut self.rx_buf[..]),
-            None => return,
-        };
-        if !deleted {
-            return;
-        }
-        for i in 0..self.insts.len() {
-            let inst = &self.insts[i];
-            if inst.fsm.state() != State::Master || !inst.fsm.vips_set() {
-                continue;
-            }
-            let v = &self.cfg.vrrp.instances[inst.idx];
-            let name = inst.name.clone();
-            let mut lost = None;
-            for r in v.routes.iter().filter(|r| !r.no_track && r.vrf.is_none()) {
-                if self.rtnl.route(r, false, &|n| iface::index(n)).is_ok() {
-                    lost = Some(format!("route {}", route_name(r)));
-                }
-            }
-            for r in v.rules.iter().filter(|r| !r.no_track) {
-                if self.rtnl.rule(r, false).is_ok() {
-                    lost = Some(format!("rule {}", rule_name(r)));
-                }
-            }
-            if let Some(what) = lost {
-                info!("({name}) virtual {what} was deleted - leaving MASTER");
-                let acts = self.insts[i].fsm.tracked_object_lost(Micros::now());
-                self.apply(lp, i, &acts);
-            }
-        }
-    }
-
-    /// Opens the route monitor when some instance has tracked virtual routes or rules.
-    pub(super) fn watch_routes(&mut self, lp: &mut EventLoop, token: usize) {
-        let tracked =
-            self.cfg.vrrp.instances.iter().any(|v| {
-                v.routes.iter().any(|r| !r.no_track) || v.rules.iter().any(|r| !r.no_track)
-            });
-        if !tracked || self.route_mon.is_some() {
-            return;
-        }
-        match RouteMonitor::open() {
-            Ok(m) => match lp.register(m.as_raw_fd(), token, mio::Interest::READABLE) {
-                Ok(()) => self.route_mon = Some(m),
-                Err(e) => warn!("cannot watch route deletions: {e}"),
-            },
-            Err(e) => warn!("cannot open the route monitor: {e}"),
-        }
-    }
-
-    /// For a reload that keeps instance `i` running with new settings `new`: while it has
-    /// its VIPs set, routes and rules that `old` had and `new` lacks go (rules first), and
-    /// new ones come (routes first), as keepalived applies only the differences.
-    pub(super) fn reload_vroutes(&mut self, i: usize, old: &VrrpInstance, new: &VrrpInstance) {
-        if !self.insts[i].fsm.vips_set() {
-            return;
-        }
-        let who = format!("({})", self.insts[i].name);
-        let as_net = |v: &VrrpInstance| StaticNet {
-            routes: v.routes.clone(),
-            rules: v.rules.clone(),
-            ..StaticNet::default()
-        };
-        let (was, will) = (as_net(old), as_net(new));
-        let gone = missing_from(&was, &will);
-        let came = missing_from(&will, &was);
-        for r in &gone.rules {
-            set_rule(&mut self.rtnl, &who, r, false);
-        }
-        for r in &gone.routes {
-            set_route(&mut self.rtnl, &who, r, false);
-        }
-        for r in &came.routes {
-            set_route(&mut self.rtnl, &who, r, true);
-        }
-        for r in &came.rules {
-            set_rule(&mut self.rtnl, &who, r, true);
-        }
-    }
-
-    /// The global static addresses, routes and rules, at start.
-    pub(super) fn add_static(&mut self) {
-        if !self.cfg.net.is_empty() {
-            set_static(&mut self.rtnl, &self.cfg.net, true);
-        }
-    }
-
-    /// Removed on stop whatever `-V` says, as keepalived does; once, however many ways the
-    /// stop is asked for.
-    pub(super) fn remove_static(&mut self) {
-        let net = std::mem::take(&mut self.cfg.net);
-        if !net.is_empty() {
-            set_static(&mut self.rtnl, &net, false);
-        }
-    }
-
-    /// On reload: what the old config had and the new one lacks goes, what is new comes.
-    pub(super) fn reload_static(&mut self, old: &StaticNet) {
-        let gone = missing_from(old, &self.cfg.net);
-        let new = missing_from(&self.cfg.net, old);
-        set_static(&mut self.rtnl, &gone, false);
-        set_static(&mut self.rtnl, &new, true);
-    }
-
-    /// Stops instance `i` on daemon stop. With `-V` a MASTER neither sends priority 0 nor
-    /// removes its VIPs, routes and rules. (`-X` asks keepalived to drop VIPs on transitions
-    /// a reload causes even when it lost track of them; our reload restarts a changed
-    /// instance through a full stop, which always removes them, so it changes nothing here.)
-    pub(super) fn stop_for_exit(&mut self, lp: &mut EventLoop, i: usize) {
-        if !self.opts.dont_release_vrrp {
-            self.stop_one(lp, i);
-            return;
-        }
-        let acts = self.insts[i].fsm.stop(Micros::now());
-        let kept: crate::vrrp::fsm::Actions = acts
-            .iter()
-            .filter(|a| !matches!(a, Action::SendAdvert { .. } | Action::RemoveVips))
-            .cloned()
-            .collect();
-        if acts.iter().any(|a| matches!(a, Action::RemoveVips)) {
+    let who = format!("({})", v.name);
+    // keepalived's log lines, which scripts may look for.
+    let say = |what: &str, list_len: usize| {
+        if list_len > 0 {
             info!(
-                "({}) leaving VIPs, routes and rules in place (-V)",
-                self.insts[i].name
+                "{who} {} Virtual {what}",
+                if add { "setting" } else { "removing" }
             );
         }
-        self.apply(lp, i, &kept);
-        if let Some((id, _)) = self.insts[i].timer.take() {
-            lp.cancel_timer(id);
+    };
+    if add {
+        say("Routes", v.routes.len());
+        for r in &v.routes {
+            set_route(rtnl, &who, r, true);
+        }
+        say("Rules", v.rules.len());
+        for r in &v.rules {
+            set_rule(rtnl, &who, r, true);
+        }
+    } else {
+        say("Rules", v.rules.len());
+        for r in &v.rules {
+            set_rule(rtnl, &who, r, false);
+        }
+        say("Routes", v.routes.len());
+        for r in &v.routes {
+            set_route(rtnl, &who, r, false);
         }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::diag::Loc;
-
-    fn route(line: &str, file_line: u32) -> Route {
-        let mut r = crate::net::rtnl::route::tests::route(line);
-        r.loc = Loc {
-            line: file_line,
-            ..Loc::default()
-        };
-        r
+/// After a tracked route or rule was deleted: the one of instance `v`'s tracked virtual routes
+/// and rules that is missing, as "route X" or "rule Y". Missing is found by adding again:
+/// EEXIST means present.
+pub fn lost_vroute(rtnl: &mut Rtnl, v: &VrrpInstance) -> Option<String> {
+    let mut lost = None;
+    for r in v.routes.iter().filter(|r| !r.no_track && r.vrf.is_none()) {
+        if rtnl.route(r, false, &|n| iface::index(n)).is_ok() {
+            lost = Some(format!("route {}", route_name(r)));
+        }
     }
-
-    #[test]
-    fn reload_diff_ignores_places_and_sees_changes() {
-        let old = StaticNet {
-            routes: vec![
-                route("10.1.0.0/16 dev d0", 3),
-                route("10.2.0.0/16 dev d0", 4),
-            ],
-            ..StaticNet::default()
-        };
-        let new = StaticNet {
-            routes: vec![
-                route("10.1.0.0/16 dev d0", 9),
-                route("10.2.0.0/16 dev d0 metric 7", 10),
-            ],
-            ..StaticNet::default()
-        };
-        let gone = missing_from(&old, &new);
-        let came = missing_from(&new, &old);
-        assert_eq!(gone.routes.len(), 1);
-        assert_eq!(gone.routes[0].metric, None);
-        assert_eq!(came.routes.len(), 1);
-        assert_eq!(came.routes[0].metric, Some(7));
+    for r in v.rules.iter().filter(|r| !r.no_track) {
+        if rtnl.rule(r, false).is_ok() {
+            lost = Some(format!("rule {}", rule_name(r)));
+        }
     }
+    lost
+}
 
-    #[test]
-    fn rules_without_preference_count_down_per_family_in_file_order() {
-        let mut cfg = Config::default();
-        let rule = |line: &str, at: u32| {
-            let mut r = crate::net::rtnl::route::tests::rule(line);
-            r.loc = Loc {
-                line: at,
-                ..Loc::default()
-            };
-            r
-        };
-        cfg.net.rules = vec![
-            rule("from 10.1.0.0/16 table 5", 9),
-            rule("from 10.2.0.0/16 table 5 priority 7", 3),
-            rule("from fd00::/64 table 5", 4),
-        ];
-        cfg.vrrp.instances.push(crate::config::vrrp::VrrpInstance {
-            rules: vec![rule("from 10.3.0.0/16 table 5", 2)],
-            ..Default::default()
-        });
-        assign_rule_priorities(&mut cfg);
-        let p: Vec<Option<u32>> = cfg.net.rules.iter().map(|r| r.priority).collect();
-        assert_eq!(p, [Some(16383), Some(7), Some(16384)]);
-        assert_eq!(cfg.vrrp.instances[0].rules[0].priority, Some(16384));
+/// For a reload that keeps instance `who` running with its VIPs set and new settings `new`:
+/// routes and rules that `old` had and `new` lacks go (rules first), and new ones come
+/// (routes first), as keepalived applies only the differences.
+pub fn reload_vroutes(rtnl: &mut Rtnl, who: &str, old: &VrrpInstance, new: &VrrpInstance) {
+    let who = format!("({who})");
+    let as_net = |v: &VrrpInstance| StaticNet {
+        routes: v.routes.clone(),
+        rules: v.rules.clone(),
+        ..StaticNet::default()
+    };
+    let (was, will) = (as_net(old), as_net(new));
+    let gone = missing_from(&was, &will);
+    let came = missing_from(&will, &was);
+    for r in &gone.rules {
+        set_rule(rtnl, &who, r, false);
     }
+    for r in &gone.routes {
+        set_route(rtnl, &who, r, false);
+    }
+    for r in &came.routes {
+        set_route(rtnl, &who, r, true);
+    }
+    for r in &came.rules {
+        set_rule(rtnl, &who, r, true);
+    }
+}
 
-    #[test]
-    fn names_read_like_ip_route() {
-        assert_eq!(
-            route_name(&route("10.2.0.0/16 via 10.1.0.9 dev d0 table 100", 1)),
-            "10.2.0.0/16 via 10.1.0.9 dev d0 table 100"
-        );
+/// The global static addresses, routes and rules: added at start, removed on stop whatever
+/// `-V` says (as keepalived does).
+pub fn set_statics(rtnl: &mut Rtnl, net: &StaticNet, add: bool) {
+    if !net.is_empty() {
+        set_static(rtnl, net, add);
     }
+}
+
+/// On reload: what the old config had and the new one lacks goes, what is new comes.
+pub fn reload_static(rtnl: &mut Rtnl, old: &StaticNet, new: &StaticNet) {
+    let gone = missing_from(old, new);
+    let came = missing_from(new, old);
+    set_static(rtnl, &gone, false);
+    set_static(rtnl, &came, true);
 }

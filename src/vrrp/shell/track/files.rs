@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use log::warn;
 use mio::Interest;
 
-use super::super::Shell;
-use super::INOTIFY_TOKEN;
+use super::{TrackShell, INOTIFY_TOKEN};
+use crate::config::Config;
 use crate::core::event_loop::EventLoop;
 use crate::core::inotify::{self, Inotify};
 use crate::core::track_value::read_value;
@@ -36,10 +36,15 @@ fn resolve_file(path: &str) -> Option<PathBuf> {
     Some(d.join(p.file_name()?))
 }
 
-impl Shell<'_> {
-    pub(super) fn track_files_setup(&mut self, lp: &mut EventLoop) {
-        for (obj, name) in self.track.core.named(Key::File) {
-            let Some(f) = self.cfg.vrrp.trackers.files.iter().find(|f| f.name == name) else {
+/// What one read of the inotify fd found: (object, value) of the files that changed.
+pub type FileChanges = heapless::Vec<(usize, i64), 16>;
+
+impl TrackShell {
+    /// Watches the tracked files of `cfg` (writing their `init_file` value first) and takes
+    /// their first values.
+    pub(super) fn files_setup(&mut self, cfg: &Config, lp: &mut EventLoop) {
+        for (obj, name) in self.core.named(Key::File) {
+            let Some(f) = cfg.vrrp.trackers.files.iter().find(|f| f.name == name) else {
                 continue;
             };
             let Some(path) = resolve_file(&f.file) else {
@@ -53,7 +58,7 @@ impl Shell<'_> {
                     }
                 }
             }
-            if self.track.inotify.is_none() {
+            if self.inotify.is_none() {
                 match Inotify::new() {
                     Ok(ino) => {
                         if let Err(e) =
@@ -62,7 +67,7 @@ impl Shell<'_> {
                             warn!("Unable to monitor track files: {e}");
                             return;
                         }
-                        self.track.inotify = Some(ino);
+                        self.inotify = Some(ino);
                     }
                     Err(e) => {
                         warn!("Unable to monitor track files: {e}");
@@ -70,7 +75,7 @@ impl Shell<'_> {
                     }
                 }
             }
-            let Some(ino) = &self.track.inotify else {
+            let Some(ino) = &self.inotify else {
                 return;
             };
             let dir = path.parent().unwrap_or(Path::new("/"));
@@ -82,9 +87,9 @@ impl Shell<'_> {
                 }
             };
             if let Some(v) = read_value(&path) {
-                self.track.core.set_level(obj, Level::Value(v));
+                self.core.set_level(obj, Level::Value(v));
             }
-            self.track.files.push(FileWatch {
+            self.files.push(FileWatch {
                 name,
                 obj,
                 path,
@@ -93,54 +98,49 @@ impl Shell<'_> {
         }
     }
 
-    /// The inotify fd is readable: re-read the track files that were written, moved in,
-    /// deleted or moved away (a missing file reads as 0).
-    pub(in crate::vrrp::shell) fn track_inotify(&mut self, lp: &mut EventLoop) {
+    /// One read of the readable inotify fd: the track files that were written, moved in,
+    /// deleted or moved away, re-read (a missing file reads as 0). None once nothing is left
+    /// to read; the caller hands each change to the instances, then reads again.
+    pub(in crate::vrrp::shell) fn read_files(&mut self) -> Option<FileChanges> {
         let mut buf = [0u8; inotify::BUF_LEN];
-        loop {
-            let Some(ino) = &self.track.inotify else {
-                return;
-            };
-            let n = match ino.read(&mut buf) {
-                Ok(0) => return,
-                Ok(n) => n,
-                Err(e) => {
-                    warn!("inotify read() returned error {e}");
-                    return;
-                }
-            };
-            let mut changed: heapless::Vec<(usize, i64), 16> = heapless::Vec::new();
-            for ev in inotify::events(&buf[..n]) {
-                if ev.mask & inotify::IN_Q_OVERFLOW != 0 {
-                    for f in &self.track.files {
-                        if let Some(v) = read_value(&f.path) {
-                            let _ = changed.push((f.obj, v));
-                        }
-                    }
-                    continue;
-                }
-                if ev.mask & inotify::IN_ISDIR != 0 {
-                    continue;
-                }
-                for f in &self.track.files {
-                    let ours = f.wd == ev.wd
-                        && f.path.file_name().map(|x| x.as_encoded_bytes()) == Some(ev.name);
-                    if !ours {
-                        continue;
-                    }
-                    let gone = ev.mask & (inotify::IN_MOVED_FROM | libc::IN_DELETE) != 0;
-                    let v = if gone { Some(0) } else { read_value(&f.path) };
-                    if let Some(v) = v {
-                        if changed.push((f.obj, v)).is_err() {
-                            warn!("track_file {}: too many changes at once", f.name);
-                        }
-                    }
-                }
+        let ino = self.inotify.as_ref()?;
+        let n = match ino.read(&mut buf) {
+            Ok(0) => return None,
+            Ok(n) => n,
+            Err(e) => {
+                warn!("inotify read() returned error {e}");
+                return None;
             }
-            for (obj, v) in changed {
-                self.track_level_changed(lp, obj, Level::Value(v));
+        };
+        let mut changed = FileChanges::new();
+        for ev in inotify::events(&buf[..n]) {
+            if ev.mask & inotify::IN_Q_OVERFLOW != 0 {
+                for f in &self.files {
+                    if let Some(v) = read_value(&f.path) {
+                        let _ = changed.push((f.obj, v));
+                    }
+                }
+                continue;
+            }
+            if ev.mask & inotify::IN_ISDIR != 0 {
+                continue;
+            }
+            for f in &self.files {
+                let ours = f.wd == ev.wd
+                    && f.path.file_name().map(|x| x.as_encoded_bytes()) == Some(ev.name);
+                if !ours {
+                    continue;
+                }
+                let gone = ev.mask & (inotify::IN_MOVED_FROM | libc::IN_DELETE) != 0;
+                let v = if gone { Some(0) } else { read_value(&f.path) };
+                if let Some(v) = v {
+                    if changed.push((f.obj, v)).is_err() {
+                        warn!("track_file {}: too many changes at once", f.name);
+                    }
+                }
             }
         }
+        Some(changed)
     }
 }
 

@@ -10,23 +10,22 @@ use std::os::fd::AsRawFd;
 
 use log::info;
 
-use super::Shell;
 use crate::config::track::Weight;
+use crate::config::Config;
 use crate::core::event_loop::EventLoop;
 use crate::core::inotify::Inotify;
-use crate::core::time::Micros;
-use crate::core::timer::TimerId;
+use crate::vrrp::ifaces::Ifaces;
 use crate::vrrp::track::{instance_links, Effect, Key, Level, Link, Tracking};
 
-mod data;
 mod files;
 mod inithold;
 mod procs;
 mod scripts;
 
 use files::FileWatch;
-use procs::PROC_SCAN_TOKEN;
 use scripts::ScriptRun;
+
+pub(super) use procs::{QuorumChanges, PROC_SCAN_TOKEN};
 
 pub(super) use procs::PROC_EVENTS_TOKEN;
 
@@ -48,6 +47,11 @@ pub struct TrackShell {
 }
 
 impl TrackShell {
+    /// The tracking core, for the data file.
+    pub(super) fn core(&self) -> &Tracking {
+        &self.core
+    }
+
     /// Whether some instance tracks interface `name`.
     pub(super) fn watches(&self, name: &str) -> bool {
         self.core
@@ -57,48 +61,37 @@ impl TrackShell {
     }
 }
 
-impl Shell<'_> {
-    /// Builds the trackers for the running instances and applies their initial effect. Call
-    /// after the instances are built and before they start.
-    pub(super) fn track_start(&mut self, lp: &mut EventLoop) {
-        let old = std::mem::take(&mut self.track);
-        self.track_build(lp, old);
-    }
-
-    /// Rebuilds the trackers after a reload: objects keep their levels by name, instances
-    /// kept by the reload keep what was applied to them.
-    pub(super) fn track_rebuild(&mut self, lp: &mut EventLoop) {
-        let mut old = std::mem::take(&mut self.track);
-        for s in &mut old.scripts {
+impl TrackShell {
+    /// Stops the old trackers' timers and watches before a rebuild; what they know (levels,
+    /// counters, quorums) stays for the new ones to carry over.
+    pub(super) fn close(&mut self, lp: &mut EventLoop) {
+        for s in &mut self.scripts {
             if let Some(t) = s.timer.take() {
                 lp.cancel_timer(t);
             }
         }
-        old.procs.close(lp);
-        if let Some(ino) = &old.inotify {
+        self.procs.close(lp);
+        if let Some(ino) = &self.inotify {
             let _ = lp.deregister(ino.as_raw_fd());
         }
-        self.track_build(lp, old);
     }
 
-    fn track_build(&mut self, lp: &mut EventLoop, old: TrackShell) {
+    /// The trackers of the running instances (`insts`: each one's config index, interface
+    /// and, once started, the effect it carries), objects keeping their levels from `old` by
+    /// name; then their scripts, files and processes are set up. Returns the tracker and the
+    /// first quorum changes of the tracked processes, for the instances.
+    pub(super) fn build(
+        cfg: &Config,
+        insts: &[(usize, u32, Option<Effect>)],
+        ifaces: &Ifaces,
+        src_addrs: &[(u32, IpAddr)],
+        old: TrackShell,
+        lp: &mut EventLoop,
+    ) -> (TrackShell, QuorumChanges) {
         let mut t = TrackShell::default();
-        let src_addrs: Vec<(u32, IpAddr)> = if self
-            .insts
-            .iter()
-            .any(|x| self.cfg.vrrp.instances[x.idx].track_src_ip)
-        {
-            self.rtnl
-                .addresses()
-                .map(|v| v.iter().map(|a| (a.ifindex, a.addr)).collect())
-                .unwrap_or_default()
-        } else {
-            Vec::new()
-        };
-        for i in 0..self.insts.len() {
-            let (idx, ifindex) = (self.insts[i].idx, self.insts[i].ifindex);
-            let mut wanted = instance_links(&self.cfg, idx);
-            let v = &self.cfg.vrrp.instances[idx];
+        for &(idx, ifindex, applied) in insts {
+            let mut wanted = instance_links(cfg, idx);
+            let v = &cfg.vrrp.instances[idx];
             if let (true, Some(src)) = (v.track_src_ip, v.src_ip) {
                 wanted.push((Key::SrcIp(ifindex, src), Weight::default()));
             }
@@ -107,7 +100,7 @@ impl Shell<'_> {
                 let carried = old.core.find(&key).and_then(|o| old.core.level(o));
                 let level = match (&key, carried) {
                     (Key::Interface(n), _) => {
-                        if self.ifaces.by_name(n).is_some_and(|f| f.up) {
+                        if ifaces.by_name(n).is_some_and(|f| f.up) {
                             Level::Up
                         } else {
                             Level::Down
@@ -128,8 +121,7 @@ impl Shell<'_> {
                     (_, Some(l)) => l,
                     (Key::File(_), None) => Level::Value(0),
                     (Key::Script(n), None) => {
-                        let init_fail = self
-                            .cfg
+                        let init_fail = cfg
                             .vrrp
                             .trackers
                             .scripts
@@ -147,32 +139,21 @@ impl Shell<'_> {
                 links.push(Link { obj, weight });
             }
             let n = t.core.add_instance(links);
-            // A running instance (kept by a reload, however it was matched) already carries
-            // an effect: read it back from its state machine, so only the difference is
-            // applied. Its offset from the base priority is the clamped delta, which gives
-            // the same effective priority.
-            let f = &self.insts[i].fsm;
-            if f.state() != crate::vrrp::fsm::State::Init {
-                let delta = i32::from(f.effective_priority()) - i32::from(f.base_priority());
-                let faults = f.tracker_faults();
-                t.core.set_applied(n, Effect { delta, faults });
+            if let Some(e) = applied {
+                t.core.set_applied(n, e);
             }
         }
-        self.track = t;
-        self.track_scripts_setup(lp, old.scripts);
-        self.track_files_setup(lp);
-        self.track_procs_setup(lp, old.procs);
-        for i in 0..self.insts.len() {
-            self.track_log_initial_faults(i);
-            self.track_apply(lp, i);
-        }
+        t.scripts_setup(cfg, lp, old.scripts);
+        t.files_setup(cfg, lp);
+        let quorums = t.procs_setup(cfg, lp, old.procs);
+        (t, quorums)
     }
 
-    /// keepalived's start-up lines for instances a weight-0 tracker holds in FAULT.
-    fn track_log_initial_faults(&self, i: usize) {
-        let name = &self.insts[i].name;
-        for l in self.track.core.links(i) {
-            let o = &self.track.core.objs[l.obj];
+    /// keepalived's start-up lines for instance `i` (`name`) when a weight-0 tracker holds
+    /// it in FAULT.
+    pub(super) fn log_initial_faults(&self, i: usize, name: &str) {
+        for l in self.core.links(i) {
+            let o = &self.core.objs[l.obj];
             let (_, fault) = crate::vrrp::track::contribution(o.level, l.weight);
             if !fault {
                 continue;
@@ -200,85 +181,8 @@ impl Shell<'_> {
         }
     }
 
-    /// Hands instance `i` what changed in its tracking effect: new faults first, then the
-    /// priority, then cleared faults (so an instance leaving FAULT does so at its new
-    /// priority).
-    pub(super) fn track_apply(&mut self, lp: &mut EventLoop, i: usize) {
-        let Some((old, new)) = self.track.core.pending(i) else {
-            return;
-        };
-        self.track_apply_effect(lp, i, old, new);
-    }
-
-    fn track_apply_effect(&mut self, lp: &mut EventLoop, i: usize, old: Effect, new: Effect) {
-        let now = Micros::now();
-        for _ in old.faults..new.faults {
-            let acts = self.insts[i].fsm.tracker_fault(now);
-            self.apply(lp, i, &acts);
-        }
-        if old.delta != new.delta {
-            let fsm = &mut self.insts[i].fsm;
-            let before = fsm.effective_priority();
-            let total = i32::from(fsm.base_priority()) + new.delta;
-            let acts = fsm.set_effective_priority(now, total);
-            let after = fsm.effective_priority();
-            if before != after {
-                info!(
-                    "({}) Changing effective priority from {before} to {after}",
-                    self.insts[i].name
-                );
-            }
-            self.apply(lp, i, &acts);
-        }
-        for _ in new.faults..old.faults {
-            let acts = self.insts[i].fsm.tracker_recovered(now);
-            self.apply(lp, i, &acts);
-        }
-    }
-
-    fn track_level_changed(&mut self, lp: &mut EventLoop, obj: usize, level: Level) {
-        if !self.track.core.set_level(obj, level) {
-            return;
-        }
-        for i in 0..self.insts.len().min(self.track.core.instances()) {
-            if self.track.core.tracks(i, obj) {
-                self.track_apply(lp, i);
-            }
-        }
-    }
-
-    /// A link went up or down (from the reflector).
-    pub(super) fn track_link(&mut self, lp: &mut EventLoop, ifindex: u32, up: bool) {
-        let Some(name) = self.ifaces.by_index(ifindex).map(|f| f.name.clone()) else {
-            return;
-        };
-        if let Some(obj) = self.track.core.find(&Key::Interface(name)) {
-            let level = if up { Level::Up } else { Level::Down };
-            self.track_level_changed(lp, obj, level);
-        }
-    }
-
-    /// An address appeared on or left an interface (from the reflector): `track_src_ip`.
-    pub(super) fn track_addr(&mut self, lp: &mut EventLoop, ifindex: u32, addr: IpAddr, up: bool) {
-        let level = if up { Level::Up } else { Level::Down };
-        for ifx in [ifindex, 0] {
-            if let Some(obj) = self.track.core.find(&Key::SrcIp(ifx, addr)) {
-                self.track_level_changed(lp, obj, level);
-            }
-        }
-    }
-
-    /// A loop timer with a token at or above [`TRACK_TIMER_BASE`] fired.
-    pub(super) fn track_timer(&mut self, lp: &mut EventLoop, id: TimerId, token: usize) {
-        if token == PROC_SCAN_TOKEN {
-            self.track_procs_timer(lp, id);
-        } else {
-            self.track_script_timer(lp, id, token);
-        }
-    }
-
-    /// Whether instance `i` ignores its own interface's link state (`dont_track_primary`).
-    pub(super) fn dont_track_primary(&self, i: usize) -> bool {
-        self.cfg.vrrp.instances[self.insts[i].idx].dont_track_primary
+    /// The tracking core: what the instances' effects are worked out from.
+    pub(super) fn core_mut(&mut self) -> &mut Tracking {
+        &mut self.core
     }
 }

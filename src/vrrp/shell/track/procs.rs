@@ -8,7 +8,8 @@ use log::{info, warn};
 use mio::Interest;
 use std::os::fd::AsRawFd;
 
-use super::super::Shell;
+use super::TrackShell;
+use crate::config::Config;
 use crate::core::event_loop::EventLoop;
 use crate::core::time::Micros;
 use crate::core::timer::TimerId;
@@ -17,7 +18,7 @@ use crate::vrrp::track::{Key, Level, ProcMatch, Quorum};
 
 /// Poll token of the process events socket.
 pub(in crate::vrrp::shell) use crate::core::tokens::PROC_EVENTS as PROC_EVENTS_TOKEN;
-pub(super) use crate::core::tokens::PROC_SCAN_TIMER as PROC_SCAN_TOKEN;
+pub(in crate::vrrp::shell) use crate::core::tokens::PROC_SCAN_TIMER as PROC_SCAN_TOKEN;
 /// How often /proc is scanned when there is no process events connector.
 pub const PROC_SCAN: Micros = Micros::from_secs(1);
 
@@ -137,19 +138,20 @@ fn read_into(path: &mut String, pid: u32, file: &str, buf: &mut Vec<u8>) -> std:
     f.read_to_end(buf).map(|_| ())
 }
 
-impl Shell<'_> {
-    /// Sets up the watches for the tracked process objects, carrying quorum state from `old`
-    /// by name, and takes the first count so instances start with it.
-    pub(super) fn track_procs_setup(&mut self, lp: &mut EventLoop, old: Procs) {
-        for (obj, name) in self.track.core.named(Key::Process) {
-            let Some(p) = self
-                .cfg
-                .vrrp
-                .trackers
-                .processes
-                .iter()
-                .find(|p| p.name == name)
-            else {
+/// Quorums gained (true) or lost, by tracked object, for the instances.
+pub type QuorumChanges = heapless::Vec<(usize, bool), 64>;
+
+impl TrackShell {
+    /// Sets up the watches for the tracked process objects of `cfg`, carrying quorum state
+    /// from `old` by name, and takes the first count, for the instances to start with.
+    pub(super) fn procs_setup(
+        &mut self,
+        cfg: &Config,
+        lp: &mut EventLoop,
+        old: Procs,
+    ) -> QuorumChanges {
+        for (obj, name) in self.core.named(Key::Process) {
+            let Some(p) = cfg.vrrp.trackers.processes.iter().find(|p| p.name == name) else {
                 continue;
             };
             let m = ProcMatch::from_config(p);
@@ -157,7 +159,7 @@ impl Shell<'_> {
                 Some(o) => o.quorum,
                 None => Quorum::from_config(p),
             };
-            self.track.procs.list.push(ProcWatch {
+            self.procs.list.push(ProcWatch {
                 name,
                 obj,
                 m,
@@ -165,9 +167,9 @@ impl Shell<'_> {
                 pids: Vec::new(),
             });
         }
-        let procs = &mut self.track.procs;
+        let procs = &mut self.procs;
         if procs.list.is_empty() {
-            return;
+            return QuorumChanges::new();
         }
         if procs.list.len() > 64 {
             warn!("More than 64 vrrp_track_process - the others are never matched");
@@ -183,16 +185,16 @@ impl Shell<'_> {
             ),
         }
         procs.rescan();
-        self.track_procs_settle(lp);
+        self.procs_settle(lp)
     }
 
     /// The process events socket is readable.
-    pub(in crate::vrrp::shell) fn track_proc_events(&mut self, lp: &mut EventLoop) {
+    pub(in crate::vrrp::shell) fn proc_events(&mut self, lp: &mut EventLoop) -> QuorumChanges {
         let mut changed = false;
         loop {
-            let procs = &mut self.track.procs;
+            let procs = &mut self.procs;
             let Some(ev) = procs.events.as_mut() else {
-                return;
+                return QuorumChanges::new();
             };
             let e = match ev.next_event() {
                 Ok(Some(e)) => e,
@@ -211,43 +213,44 @@ impl Shell<'_> {
             }
             changed = true;
         }
-        if changed {
-            self.track_procs_settle(lp);
+        if !changed {
+            return QuorumChanges::new();
         }
+        self.procs_settle(lp)
     }
 
     /// The scan or delay timer fired.
-    pub(super) fn track_procs_timer(&mut self, lp: &mut EventLoop, id: TimerId) {
-        if self.track.procs.timer != Some(id) {
-            return;
+    pub(in crate::vrrp::shell) fn procs_timer(
+        &mut self,
+        lp: &mut EventLoop,
+        id: TimerId,
+    ) -> QuorumChanges {
+        if self.procs.timer != Some(id) {
+            return QuorumChanges::new();
         }
-        self.track.procs.timer = None;
-        if self.track.procs.events.is_none() {
-            self.track.procs.rescan();
+        self.procs.timer = None;
+        if self.procs.events.is_none() {
+            self.procs.rescan();
         }
-        self.track_procs_settle(lp);
+        self.procs_settle(lp)
     }
 
-    /// Feeds the counts to the quorums, the quorum changes to the instances, and arms the
-    /// next scan (without events) or the next delay running out.
-    fn track_procs_settle(&mut self, lp: &mut EventLoop) {
+    /// Feeds the counts to the quorums and arms the next scan (without events) or the next
+    /// delay running out; returns the quorum changes, for the instances.
+    fn procs_settle(&mut self, lp: &mut EventLoop) -> QuorumChanges {
         let now = Micros::now();
-        let mut changes: heapless::Vec<(usize, bool), 64> = heapless::Vec::new();
-        for p in &mut self.track.procs.list {
+        let mut changes = QuorumChanges::new();
+        for p in &mut self.procs.list {
             let count = u32::try_from(p.pids.len()).unwrap_or(u32::MAX);
             if let Some(have) = p.quorum.update(count, now) {
-                if self.track.core.level(p.obj) != Some(Level::Unknown) {
+                if self.core.level(p.obj) != Some(Level::Unknown) {
                     let what = if have { "gained" } else { "lost" };
                     info!("Quorum {what} for tracked process {}", p.name);
                 }
                 let _ = changes.push((p.obj, have));
             }
         }
-        for (obj, have) in changes {
-            let level = if have { Level::Up } else { Level::Down };
-            self.track_level_changed(lp, obj, level);
-        }
-        let procs = &mut self.track.procs;
+        let procs = &mut self.procs;
         if let Some(t) = procs.timer.take() {
             lp.cancel_timer(t);
         }
@@ -259,6 +262,7 @@ impl Shell<'_> {
             .chain(scan)
             .min();
         procs.timer = next.map(|at| lp.add_timer_at(at, PROC_SCAN_TOKEN));
+        changes
     }
 }
 

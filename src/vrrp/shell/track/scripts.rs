@@ -4,10 +4,10 @@
 
 use log::{info, warn};
 
-use super::super::Shell;
-use super::{SCRIPT_TAG_BASE, SCRIPT_TIMER_BASE};
+use super::{TrackShell, SCRIPT_TAG_BASE, SCRIPT_TIMER_BASE};
+use crate::config::Config;
 use crate::core::event_loop::EventLoop;
-use crate::core::script::{self, ScriptResult, ScriptSpec};
+use crate::core::script::{self, ScriptResult, ScriptRunner, ScriptSpec};
 use crate::core::time::Micros;
 use crate::core::timer::TimerId;
 use crate::vrrp::track::{Key, Level, Outcome, ScriptCounter};
@@ -36,26 +36,21 @@ fn exec_failed(spec: &ScriptSpec) -> bool {
     })
 }
 
-impl Shell<'_> {
-    pub(super) fn track_scripts_setup(&mut self, lp: &mut EventLoop, old: Vec<ScriptRun>) {
-        let used = self.track.core.named(Key::Script);
-        for s in &self.cfg.vrrp.trackers.scripts {
+impl TrackShell {
+    /// Arms the vrrp_scripts of `cfg` that something tracks (each runs at once), carrying
+    /// their counters and running processes from `old` by name.
+    pub(super) fn scripts_setup(&mut self, cfg: &Config, lp: &mut EventLoop, old: Vec<ScriptRun>) {
+        let used = self.core.named(Key::Script);
+        for s in &cfg.vrrp.trackers.scripts {
             if !used.iter().any(|(_, n)| *n == s.name) {
                 warn!("Warning - script {} is not used", s.name);
             }
         }
         for (obj, name) in used {
-            let Some(s) = self
-                .cfg
-                .vrrp
-                .trackers
-                .scripts
-                .iter()
-                .find(|s| s.name == name)
-            else {
+            let Some(s) = cfg.vrrp.trackers.scripts.iter().find(|s| s.name == name) else {
                 continue;
             };
-            let user = s.user.clone().or(self.cfg.global.script_user.clone());
+            let user = s.user.clone().or(cfg.global.script_user.clone());
             let (uid, gid) = match user {
                 Some((u, g)) => match script::resolve_user(&u, g.as_deref()) {
                     Ok((u, g)) => (Some(u), Some(g)),
@@ -90,10 +85,10 @@ impl Shell<'_> {
                 }
                 None => ScriptCounter::new(s.rise, s.fall, s.init_fail),
             };
-            let k = self.track.scripts.len();
+            let k = self.scripts.len();
             // keepalived runs every script once at start, then every interval.
             let timer = Some(lp.add_timer(Micros::ZERO, SCRIPT_TIMER_BASE + k));
-            self.track.scripts.push(ScriptRun {
+            self.scripts.push(ScriptRun {
                 name,
                 obj,
                 spec,
@@ -107,9 +102,15 @@ impl Shell<'_> {
     }
 
     /// A script's interval timer fired: run it unless it is still running.
-    pub(super) fn track_script_timer(&mut self, lp: &mut EventLoop, id: TimerId, token: usize) {
+    pub(in crate::vrrp::shell) fn script_timer(
+        &mut self,
+        runner: &mut ScriptRunner<usize>,
+        lp: &mut EventLoop,
+        id: TimerId,
+        token: usize,
+    ) {
         let k = token - SCRIPT_TIMER_BASE;
-        let Some(s) = self.track.scripts.get_mut(k) else {
+        let Some(s) = self.scripts.get_mut(k) else {
             return;
         };
         if s.timer != Some(id) {
@@ -123,27 +124,25 @@ impl Shell<'_> {
             );
             return;
         }
-        match self.scripts.run(lp, &s.spec, SCRIPT_TAG_BASE + k) {
+        match runner.run(lp, &s.spec, SCRIPT_TAG_BASE + k) {
             Ok(pid) => s.pid = Some(pid),
             Err(e) => warn!("VRRP_Script({}) cannot be run: {e}", s.name),
         }
     }
 
-    /// A script the runner started with a tag at or above [`SCRIPT_TAG_BASE`] ended.
-    pub(in crate::vrrp::shell) fn track_script_exit(
+    /// A script the runner started with a tag at or above [`SCRIPT_TAG_BASE`] ended: the
+    /// script object's new level when its state changed, for the instances.
+    pub(in crate::vrrp::shell) fn script_exit(
         &mut self,
-        lp: &mut EventLoop,
         pid: i32,
         tag: usize,
         res: ScriptResult,
-    ) {
+    ) -> Option<(usize, Level)> {
         if tag < SCRIPT_TAG_BASE {
-            return;
+            return None;
         }
         // Found by pid: a reload may have renumbered the scripts while this one ran.
-        let Some(s) = self.track.scripts.iter_mut().find(|s| s.pid == Some(pid)) else {
-            return;
-        };
+        let s = self.scripts.iter_mut().find(|s| s.pid == Some(pid))?;
         s.pid = None;
         let outcome = match res {
             ScriptResult::Exited(0) => Outcome::Succeeded,
@@ -167,9 +166,7 @@ impl Shell<'_> {
             }
             s.last_status = c;
         }
-        let Some(up) = s.counter.on_result(outcome.ok()) else {
-            return;
-        };
+        let up = s.counter.on_result(outcome.ok())?;
         match outcome {
             Outcome::Succeeded => info!("VRRP_Script({}) succeeded", s.name),
             Outcome::Exited(c) => {
@@ -178,9 +175,7 @@ impl Shell<'_> {
             Outcome::Signal(sig) => info!("VRRP_Script({}) failed (due to signal {sig})", s.name),
             Outcome::TimedOut => info!("VRRP_Script({}) timed_out", s.name),
         }
-        let obj = s.obj;
-        let level = if up { Level::Up } else { Level::Down };
-        self.track_level_changed(lp, obj, level);
+        Some((s.obj, if up { Level::Up } else { Level::Down }))
     }
 }
 

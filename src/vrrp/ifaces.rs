@@ -1,6 +1,7 @@
-//! What the shell knows about the interfaces its instances use: index, name, up/down, MAC, and
-//! the addresses adverts are sent from (primary IPv4, first IPv6 link-local). Filled from an
-//! rtnetlink dump and kept current by the reflector's events.
+//! What the VRRP child knows about the interfaces its instances use: index, name, up/down,
+//! MAC, and the addresses adverts are sent from (primary IPv4, first IPv6 link-local). Filled
+//! from an rtnetlink dump (the socket is the caller's) and kept current by the reflector's
+//! events.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 

@@ -1,57 +1,25 @@
-//! SIGUSR2's /tmp/keepalived.stats (keepalived 2.2.7's layout) and SIGUSR1's
-//! /tmp/keepalived.data (written by data.rs).
+//! SIGUSR2's /tmp/keepalived.stats: one section per instance, keepalived 2.2.7's layout.
 
 use std::fmt::Write as _;
 
-use log::{info, warn};
-
-use super::instances::Drops;
-use super::Shell;
-use crate::core::alloc;
 use crate::vrrp::fsm::Stats;
+use crate::vrrp::shell::instances::Drops;
 
-pub const STATS_FILE: &str = "/tmp/keepalived.stats";
-pub const DATA_FILE: &str = "/tmp/keepalived.data";
-
-impl Shell<'_> {
-    pub(super) fn write_stats(&mut self) {
-        let before = alloc_calls();
-        info!(
-            "Printing VRRP stats for process({}) on signal",
-            std::process::id()
-        );
-        let mut s = String::new();
-        for inst in &self.insts {
-            instance_stats(&mut s, &inst.name, inst.fsm.stats(), &inst.drops);
-        }
-        if self.opts.mem_check {
-            // Allocations outside these dumps: constant while the instances are steady.
-            let _ = writeln!(s, "Allocations: {}", before - self.alloc_excluded);
-        }
-        if let Err(e) = std::fs::write(STATS_FILE, s) {
-            warn!("cannot write {STATS_FILE}: {e}");
-        }
-        self.alloc_excluded += alloc_calls() - before;
+/// The stats file: each instance's (name, state machine counters, packet drops), then with
+/// `--mem-check` the allocation count (what tests/bench reads to see steady state allocates
+/// nothing).
+pub fn stats_text<'a>(
+    insts: impl Iterator<Item = (&'a str, &'a Stats, &'a Drops)>,
+    allocations: Option<u64>,
+) -> String {
+    let mut s = String::new();
+    for (name, st, d) in insts {
+        instance_stats(&mut s, name, st, d);
     }
-
-    pub(super) fn write_data(&mut self) {
-        let before = alloc_calls();
-        info!(
-            "Printing VRRP data for process({}) on signal",
-            std::process::id()
-        );
-        let s = self.data_text();
-        if let Err(e) = std::fs::write(DATA_FILE, s) {
-            warn!("cannot write {DATA_FILE}: {e}");
-        }
-        self.alloc_excluded += alloc_calls() - before;
+    if let Some(n) = allocations {
+        let _ = writeln!(s, "Allocations: {n}");
     }
-}
-
-/// Every call that may have asked the system for memory, process-wide.
-fn alloc_calls() -> u64 {
-    let s = alloc::stats();
-    s.allocs + s.reallocs
+    s
 }
 
 /// One instance's section of the stats file, as keepalived 2.2.7 writes it.

@@ -1,0 +1,181 @@
+//! The tracking lines of the SIGUSR1 data file, in keepalived 2.2.7's words (vrrp_data.c,
+//! vrrp_track.c dump functions): each instance's total priority and tracked objects, then the
+//! vrrp_scripts and track files with their state, read from the tracking core.
+
+use std::fmt::Write;
+
+use crate::config::track::Weight;
+use crate::config::Config;
+use crate::vrrp::track::{contribution, Key, Level, Tracking};
+
+fn rev(w: Weight) -> &'static str {
+    if w.reverse {
+        " reverse"
+    } else {
+        ""
+    }
+}
+
+/// The object's name when `key` is of list `kind` (interfaces, scripts, files, processes).
+fn name_of(key: &Key, kind: u8) -> Option<&String> {
+    match (key, kind) {
+        (Key::Interface(n), 0) | (Key::Script(n), 1) | (Key::File(n), 2) | (Key::Process(n), 3) => {
+            Some(n)
+        }
+        _ => None,
+    }
+}
+
+/// keepalived's total_priority: the base plus every tracker's weight, before clamping.
+pub(super) fn total_priority(t: &Tracking, i: usize, base: u8) -> i32 {
+    if base == 255 {
+        return 255;
+    }
+    let sum: i32 = t
+        .links(i)
+        .iter()
+        .map(|l| contribution(t.objs[l.obj].level, l.weight).0)
+        .sum();
+    i32::from(base) + sum
+}
+
+/// The instance's "Tracked interfaces / scripts / files / processes" lists.
+pub(super) fn instance(t: &Tracking, i: usize, s: &mut String) {
+    let kinds = [
+        ("interfaces", 0, ""),
+        ("scripts", 1, ""),
+        ("files", 2, ","),
+        ("processes", 3, ","),
+    ];
+    for (what, kind, sep) in kinds {
+        let mut head = false;
+        for l in t.links(i) {
+            let Some(n) = name_of(&t.objs[l.obj].key, kind) else {
+                continue;
+            };
+            if !head {
+                let _ = writeln!(s, "   Tracked {what} :");
+                head = true;
+            }
+            let w = l.weight;
+            let _ = writeln!(s, "     {n}{sep} weight {}{}", w.weight, rev(w));
+        }
+    }
+}
+
+/// The "VRRP Scripts" and "VRRP Track files" sections: each object's state and the
+/// instances tracking it (`names`: instance names by index).
+pub(super) fn objects(t: &Tracking, cfg: &Config, names: &[&str], s: &mut String) {
+    let level = |key: &Key| t.objs.iter().find(|o| o.key == *key).map(|o| o.level);
+    let tracking = |key: &Key, s: &mut String| {
+        for (i, name) in names.iter().enumerate() {
+            for l in t.links(i) {
+                if t.objs[l.obj].key == *key {
+                    let w = l.weight;
+                    let _ = writeln!(s, "     {name}, weight {}{}", w.weight, rev(w));
+                }
+            }
+        }
+    };
+    // keepalived drops a script nothing tracks ("Warning - script X is not used").
+    let scripts: Vec<_> = cfg
+        .vrrp
+        .trackers
+        .scripts
+        .iter()
+        .filter(|sc| level(&Key::Script(sc.name.clone())).is_some())
+        .collect();
+    if !scripts.is_empty() {
+        s.push_str("------< VRRP Scripts >------\n");
+    }
+    for sc in scripts {
+        let key = Key::Script(sc.name.clone());
+        let lv = level(&key);
+        let cmd: Vec<String> = sc.script.argv.iter().map(|a| format!("'{a}'")).collect();
+        let _ = write!(
+            s,
+            " VRRP Script = {}\n   Command = {}\n   Interval = {} sec\n   Timeout = {} sec\n   \
+                 Weight = {}{}\n   Rise = {}\n   Fall = {}\n   Init state = {}\n   Status = {}\n   \
+                 Tracking instances :\n",
+            sc.name,
+            cmd.join(" "),
+            sc.interval.as_secs(),
+            sc.timeout.map_or(0, |t| t.as_secs()),
+            sc.weight.weight,
+            rev(sc.weight),
+            sc.rise,
+            sc.fall,
+            if lv == Some(Level::Unknown) {
+                "INIT"
+            } else {
+                "unknown"
+            },
+            if lv == Some(Level::Up) { "GOOD" } else { "BAD" },
+        );
+        tracking(&key, s);
+    }
+    let files = &cfg.vrrp.trackers.files;
+    if !files.is_empty() {
+        s.push_str("------< VRRP Track files >------\n");
+    }
+    for f in files {
+        let key = Key::File(f.name.clone());
+        let status = match level(&key) {
+            Some(Level::Value(v)) => v,
+            _ => 0,
+        };
+        let _ = write!(
+            s,
+            " Track file = {}\n   File = {}\n   Status = {status}\n   Weight = {}{}\n   \
+                 Tracking instances :\n",
+            f.name,
+            f.file,
+            f.weight.weight,
+            rev(f.weight),
+        );
+        tracking(&key, s);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vrrp::track::Link;
+
+    fn w(weight: i32, reverse: bool) -> Weight {
+        Weight { weight, reverse }
+    }
+
+    #[test]
+    fn an_instance_lists_its_trackers_by_kind_and_sums_their_weights() {
+        let mut t = Tracking::new();
+        let f = t.object(Key::File("f1".into()), Level::Value(2));
+        let up = t.object(Key::Interface("eth1".into()), Level::Up);
+        let down = t.object(Key::Interface("eth2".into()), Level::Down);
+        let links = vec![
+            Link {
+                obj: f,
+                weight: w(-3, true),
+            },
+            Link {
+                obj: up,
+                weight: w(10, false),
+            },
+            Link {
+                obj: down,
+                weight: w(5, false),
+            },
+        ];
+        t.add_instance(links);
+        let mut s = String::new();
+        instance(&t, 0, &mut s);
+        assert_eq!(
+            s,
+            "   Tracked interfaces :\n     eth1 weight 10\n     eth2 weight 5\n   \
+             Tracked files :\n     f1, weight -3 reverse\n"
+        );
+        // 100 + 10 (eth1 up) + 6 (2 × -3, reversed); eth2 is down.
+        assert_eq!(total_priority(&t, 0, 100), 116);
+        assert_eq!(total_priority(&t, 0, 255), 255);
+    }
+}

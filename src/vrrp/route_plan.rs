@@ -1,0 +1,200 @@
+//! The plan behind virtual and static routes and rules, without I/O: the priorities rules
+//! without one get (as keepalived numbers them), what a reload adds and removes, and the
+//! names log lines give routes and rules. The shell's routes.rs carries it out on the kernel.
+
+use crate::config::iproute::{Family, IpAddress, Route, RouteDest, Rule, StaticNet};
+use crate::config::Config;
+
+const RULE_START_PRIORITY: u32 = 16384;
+
+/// Rules given without a preference get one as keepalived gives them: counting down from
+/// 16384 per family, in the order the lines come in the config. Doing it at each load keeps a
+/// rule's number the same for adding and removing it, and across a reload of the same file.
+pub fn assign_rule_priorities(cfg: &mut Config) {
+    let mut rules: Vec<&mut Rule> = cfg
+        .net
+        .rules
+        .iter_mut()
+        .chain(
+            cfg.vrrp
+                .instances
+                .iter_mut()
+                .flat_map(|v| v.rules.iter_mut()),
+        )
+        .filter(|r| r.priority.is_none())
+        .collect();
+    rules.sort_by_key(|r| (r.loc.file, r.loc.line));
+    let (mut v4, mut v6) = (RULE_START_PRIORITY, RULE_START_PRIORITY);
+    for r in rules {
+        let next = if r.family == Family::V4 {
+            &mut v4
+        } else {
+            &mut v6
+        };
+        r.priority = Some(*next);
+        *next = next.saturating_sub(1);
+    }
+}
+
+fn dest(d: &RouteDest) -> String {
+    match d {
+        RouteDest::Default => "default".into(),
+        RouteDest::Prefix(a, l) => format!("{a}/{l}"),
+    }
+}
+
+/// A route as `ip route` shows it, for log lines.
+pub fn route_name(r: &Route) -> String {
+    let mut s = dest(&r.dst);
+    if let Some(v) = r.via {
+        s += &format!(" via {v}");
+    }
+    if let Some(d) = &r.dev {
+        s += &format!(" dev {d}");
+    }
+    if r.table != 254 {
+        s += &format!(" table {}", r.table);
+    }
+    s
+}
+
+/// A rule as `ip rule` shows it, for log lines.
+pub fn rule_name(r: &Rule) -> String {
+    let mut s = String::new();
+    if let Some(p) = r.priority {
+        s += &format!("{p}: ");
+    }
+    s += &format!("from {}", r.from.as_ref().map_or("all".into(), dest));
+    if let Some(t) = &r.to {
+        s += &format!(" to {}", dest(t));
+    }
+    s + &format!(" {:?}", r.action)
+}
+
+/// What in `a` is not in `b`, places in the file left out of the comparison.
+pub fn missing_from(a: &StaticNet, b: &StaticNet) -> StaticNet {
+    let loc = crate::config::diag::Loc::default();
+    StaticNet {
+        addresses: a
+            .addresses
+            .iter()
+            .filter(|x| {
+                !b.addresses.iter().any(|y| {
+                    IpAddress {
+                        loc,
+                        ..(*y).clone()
+                    } == IpAddress {
+                        loc,
+                        ..(*x).clone()
+                    }
+                })
+            })
+            .cloned()
+            .collect(),
+        routes: a
+            .routes
+            .iter()
+            .filter(|x| {
+                !b.routes.iter().any(|y| {
+                    Route {
+                        loc,
+                        ..(*y).clone()
+                    } == Route {
+                        loc,
+                        ..(*x).clone()
+                    }
+                })
+            })
+            .cloned()
+            .collect(),
+        rules: a
+            .rules
+            .iter()
+            .filter(|x| {
+                !b.rules.iter().any(|y| {
+                    Rule {
+                        loc,
+                        ..(*y).clone()
+                    } == Rule {
+                        loc,
+                        ..(*x).clone()
+                    }
+                })
+            })
+            .cloned()
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::diag::Loc;
+
+    fn route(line: &str, file_line: u32) -> Route {
+        let mut r = crate::net::rtnl::route::tests::route(line);
+        r.loc = Loc {
+            line: file_line,
+            ..Loc::default()
+        };
+        r
+    }
+
+    #[test]
+    fn reload_diff_ignores_places_and_sees_changes() {
+        let old = StaticNet {
+            routes: vec![
+                route("10.1.0.0/16 dev d0", 3),
+                route("10.2.0.0/16 dev d0", 4),
+            ],
+            ..StaticNet::default()
+        };
+        let new = StaticNet {
+            routes: vec![
+                route("10.1.0.0/16 dev d0", 9),
+                route("10.2.0.0/16 dev d0 metric 7", 10),
+            ],
+            ..StaticNet::default()
+        };
+        let gone = missing_from(&old, &new);
+        let came = missing_from(&new, &old);
+        assert_eq!(gone.routes.len(), 1);
+        assert_eq!(gone.routes[0].metric, None);
+        assert_eq!(came.routes.len(), 1);
+        assert_eq!(came.routes[0].metric, Some(7));
+    }
+
+    #[test]
+    fn rules_without_preference_count_down_per_family_in_file_order() {
+        let mut cfg = Config::default();
+        let rule = |line: &str, at: u32| {
+            let mut r = crate::net::rtnl::route::tests::rule(line);
+            r.loc = Loc {
+                line: at,
+                ..Loc::default()
+            };
+            r
+        };
+        cfg.net.rules = vec![
+            rule("from 10.1.0.0/16 table 5", 9),
+            rule("from 10.2.0.0/16 table 5 priority 7", 3),
+            rule("from fd00::/64 table 5", 4),
+        ];
+        cfg.vrrp.instances.push(crate::config::vrrp::VrrpInstance {
+            rules: vec![rule("from 10.3.0.0/16 table 5", 2)],
+            ..Default::default()
+        });
+        assign_rule_priorities(&mut cfg);
+        let p: Vec<Option<u32>> = cfg.net.rules.iter().map(|r| r.priority).collect();
+        assert_eq!(p, [Some(16383), Some(7), Some(16384)]);
+        assert_eq!(cfg.vrrp.instances[0].rules[0].priority, Some(16384));
+    }
+
+    #[test]
+    fn names_read_like_ip_route() {
+        assert_eq!(
+            route_name(&route("10.2.0.0/16 via 10.1.0.9 dev d0 table 100", 1)),
+            "10.2.0.0/16 via 10.1.0.9 dev d0 table 100"
+        );
+    }
+}
