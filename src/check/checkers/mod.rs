@@ -27,12 +27,14 @@ impl TlsContext {
     }
 }
 
+pub use failure::Failure;
+
 /// How one check ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
     Up,
     /// Down, with why (for the log line).
-    Down(&'static str),
+    Down(Failure),
 }
 
 /// What a dialog says after an input.
@@ -65,6 +67,7 @@ pub trait Dialog {
     }
 }
 
+pub mod failure;
 pub mod file;
 pub mod misc;
 pub mod names;

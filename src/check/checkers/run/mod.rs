@@ -28,7 +28,7 @@ use super::rs::{RsNews, RsPool};
 use super::sched::{Outcome, Policy, Report, Sched};
 use super::sock::{self, ConnOpts, Kind};
 use super::udp::UdpDialog;
-use super::{Dialog, Step, Verdict};
+use super::{Dialog, Failure, Step, Verdict};
 use crate::check::{CheckerId, Sink};
 use crate::config::checker::{Checker, CheckerKind, Script};
 use crate::config::lvs::{checker_timing, Timing};
@@ -225,14 +225,17 @@ impl Runner {
         match s.phase {
             Phase::Idle => self.begin(lp, i, sink),
             Phase::Connecting | Phase::Talking => {
-                let pass = matches!(
-                    s.probe,
+                let talking = s.phase == Phase::Talking;
+                let r = match &s.probe {
                     Probe::Datagram {
                         silence_passes: true,
                         ..
-                    }
-                ) && s.phase == Phase::Talking;
-                self.finish(lp, i, if pass { Ok(()) } else { Err("timeout") }, sink);
+                    } if talking => Ok(()),
+                    // Connected: the dialog checkers' lines call it a read timeout.
+                    Probe::Stream(_) if talking => Err(Failure::ReadTimeout),
+                    _ => Err(Failure::Timeout),
+                };
+                self.finish(lp, i, r, sink);
             }
             Phase::Script(_) => {}
         }

@@ -84,11 +84,11 @@ impl Dialog for PingPong {
         Step::Done(if self.got.starts_with(b"pong") {
             Verdict::Up
         } else {
-            Verdict::Down("wrong answer")
+            Verdict::Down(Failure::ReplyMismatch)
         })
     }
     fn closed(&mut self) -> Step {
-        Step::Done(Verdict::Down("closed"))
+        Step::Done(Verdict::Down(Failure::Failed))
     }
 }
 
@@ -266,7 +266,7 @@ impl Dialog for Sponge {
         Step::Continue
     }
     fn closed(&mut self) -> Step {
-        Step::Done(Verdict::Down("closed"))
+        Step::Done(Verdict::Down(Failure::Failed))
     }
 }
 
