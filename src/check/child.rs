@@ -11,7 +11,7 @@ use log::{error, info};
 
 use crate::check::checkers::{shell, sink::LogSink};
 use crate::check::ipvs::shell::{start_or_modprobe, IpvsShell};
-use crate::check::{CheckerId, Sink};
+use crate::check::{CheckerId, ScriptCall, Sink};
 use crate::cli::Options;
 use crate::config::Config;
 use crate::core::daemon;
@@ -95,6 +95,18 @@ impl Sink for IpvsSink {
     fn weight_changed(&mut self, id: CheckerId, weight: i64) {
         if let Some(sh) = self.0.borrow_mut().as_mut() {
             sh.weight_changed(id, weight);
+        }
+    }
+
+    fn take_scripts(&mut self, out: &mut Vec<ScriptCall>) {
+        if let Some(sh) = self.0.borrow_mut().as_mut() {
+            sh.take_scripts(out);
+        }
+    }
+
+    fn stop(&mut self) {
+        if let Some(sh) = self.0.borrow_mut().as_mut() {
+            Sink::stop(sh);
         }
     }
 }

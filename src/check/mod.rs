@@ -31,4 +31,17 @@ pub trait Sink {
     fn checker_adopted(&mut self, id: CheckerId, up: bool) {
         self.checker_changed(id, up);
     }
+    /// The scripts the sink's changes call for (quorum_up, quorum_down), moved into `out`:
+    /// the loop runs them with the runner's, through the one script runner it reaps.
+    fn take_scripts(&mut self, _out: &mut Vec<ScriptCall>) {}
+    /// The checker child is stopping: queue the scripts a stop runs (omega's), for the loop
+    /// to run and give their grace before it exits.
+    fn stop(&mut self) {}
+}
+
+/// A script a [`Sink`] wants run, and its command for the line that says it could not be.
+#[derive(Clone, Debug)]
+pub struct ScriptCall {
+    pub spec: crate::core::script::ScriptSpec,
+    pub cmd: String,
 }

@@ -123,17 +123,23 @@ pub fn run(
         dump_allocs: (0, 0),
     };
     sh.runner.start(&mut lp, &sh.cfg, sh.sink.as_mut());
+    sh.runner.run_sink_scripts(&mut lp, sh.sink.as_mut());
     info!("Startup complete");
     let mut code = 0;
     while !sh.stop {
-        if let Err(e) = lp.run_once(|lp, ev| sh.on_event(lp, ev, &chan)) {
+        if let Err(e) = lp.run_once(|lp, ev| {
+            sh.on_event(lp, ev, &chan);
+            sh.runner.run_sink_scripts(lp, sh.sink.as_mut());
+        }) {
             error!("Healthcheck child process: event loop failed: {e}");
             code = 1;
             break;
         }
     }
-    if sh.runner.stop(&mut lp) {
-        // Let omega's notify_down scripts finish (they die with us otherwise).
+    let notified = sh.runner.stop(&mut lp);
+    sh.sink.stop();
+    if sh.runner.run_sink_scripts(&mut lp, sh.sink.as_mut()) || notified {
+        // Let omega's notify_down and quorum_down scripts finish (they die with us otherwise).
         let until = Micros::now() + STOP_GRACE;
         lp.add_timer(STOP_GRACE, crate::core::tokens::STOP_GRACE_TIMER);
         while sh.runner.scripts_running() > 0 && Micros::now() < until {

@@ -1,10 +1,10 @@
 //! The IPVS side of the checker child: owns the socket and the manager, pushes the manager's
 //! table into the kernel (reading it back first and after, to act on what the kernel really
-//! holds), and runs the notify scripts the manager's notices call for.
+//! holds), and queues the notify scripts the manager's notices call for.
 //!
 //! It is a [`Sink`]: each checker result is applied at once (a kernel round trip only when the
-//! table must change), so a checker runner needs no other hook. Scripts are spawned and left
-//! to the loop, which reaps every child; only at stop does it wait (briefly) for them.
+//! table must change). Its scripts go to the loop ([`Sink::take_scripts`]), which runs them
+//! through the runner's one script runner, reaps them, and gives omega's their grace at stop.
 
 use log::{error, info, warn};
 
@@ -13,15 +13,11 @@ use super::manager::{Manager, Notice};
 use super::plan::plan;
 use super::table::{diff, DestKey, Entry, Op, SvcKey};
 use super::wire::Timeouts;
-use crate::check::{CheckerId, Sink};
+use crate::check::{CheckerId, ScriptCall, Sink};
 use crate::config::checker::values::Script;
 use crate::config::global::{LvsFlushOnStop, LvsTimeouts};
 use crate::config::Config;
 use crate::core::script::{self, ScriptSpec};
-use crate::core::time::Micros;
-
-/// How long omega's scripts get at stop before we exit (keepalived gives them a second).
-const STOP_GRACE: Micros = Micros::from_secs(1);
 
 pub struct IpvsShell {
     ipvs: Ipvs,
@@ -30,8 +26,8 @@ pub struct IpvsShell {
     /// Run the real servers' notify_up/notify_down here. Off when a checker runner already
     /// runs them; quorum_up/quorum_down are always ours.
     pub rs_notify: bool,
-    /// Scripts started while stopping, waited for (up to STOP_GRACE) before we exit.
-    stop_pids: Vec<i32>,
+    /// Scripts the notices call for, until the loop takes them.
+    calls: Vec<ScriptCall>,
     desired: Vec<Entry>,
     actual: Vec<Entry>,
     ops: Vec<Op>,
@@ -55,7 +51,7 @@ impl IpvsShell {
             mgr: Manager::new(plan(&cfg.lvs)),
             cfg: cfg.clone(),
             rs_notify: true,
-            stop_pids: Vec::new(),
+            calls: Vec::new(),
             desired: Vec::new(),
             actual: Vec::new(),
             ops: Vec::new(),
@@ -78,7 +74,7 @@ impl IpvsShell {
         &self.mgr
     }
 
-    /// Brings the kernel in line with the manager after inputs, and runs the notices' scripts.
+    /// Brings the kernel in line with the manager after inputs, and queues the notices' scripts.
     pub fn flush(&mut self) {
         self.run_notices();
         if std::mem::take(&mut self.dirty) {
@@ -123,21 +119,11 @@ impl IpvsShell {
     }
 
     fn run_notices(&mut self) {
-        let notices: Vec<Notice> = self.mgr.take_notices().collect();
-        if !notices.is_empty() {
+        let (cfg, calls, rs_notify) = (&self.cfg, &mut self.calls, self.rs_notify);
+        for n in self.mgr.take_notices() {
             self.dirty = true;
+            queue(calls, cfg, n, rs_notify);
         }
-        for n in notices {
-            self.notify(&self.cfg, n);
-        }
-    }
-
-    /// Runs the script `n` calls for in `cfg` (whose indices it uses).
-    fn notify(&self, cfg: &Config, n: Notice) -> Option<i32> {
-        if !self.rs_notify && matches!(n, Notice::RsUp { .. } | Notice::RsDown { .. }) {
-            return None;
-        }
-        run_script(cfg, notice_script(cfg, n)?)
     }
 
     /// A SIGHUP's new config: services that are gone leave the kernel, real servers that are
@@ -148,7 +134,7 @@ impl IpvsShell {
         // from the old config.
         let old_cfg = std::mem::replace(&mut self.cfg, cfg.clone());
         for n in self.mgr.gone_in(&new) {
-            self.notify(&old_cfg, n);
+            queue(&mut self.calls, &old_cfg, n, self.rs_notify);
         }
         let gone: Vec<_> = self
             .mgr
@@ -206,18 +192,21 @@ impl IpvsShell {
         }
     }
 
-    /// Stopping: omega notices, then (unless `keep`, from -I) our services leave the kernel.
-    pub fn stop(&mut self, keep: bool) {
+    /// Stopping: omega's notices (their scripts queued for the loop, which runs them before
+    /// it exits: call this while it still runs).
+    pub fn stop_notices(&mut self) {
         self.mgr.stop();
-        let notices: Vec<Notice> = self.mgr.take_notices().collect();
-        let cfg = self.cfg.clone();
-        for n in notices {
-            if let Some(pid) = self.notify(&cfg, n) {
-                self.stop_pids.push(pid);
-            }
+        let (cfg, calls, rs_notify) = (&self.cfg, &mut self.calls, self.rs_notify);
+        for n in self.mgr.take_notices() {
+            queue(calls, cfg, n, rs_notify);
         }
+    }
+
+    /// Stopping, once the loop has run omega's scripts ([`IpvsShell::stop_notices`]): unless
+    /// `keep` (from -I), our services leave the kernel.
+    pub fn stop(&mut self, keep: bool) {
+        self.stop_notices();
         self.release(keep);
-        wait_scripts(&mut self.stop_pids, STOP_GRACE);
     }
 
     /// Restores the timeouts and removes our services (all of IPVS with lvs_flush_on_stop),
@@ -268,6 +257,25 @@ impl Sink for IpvsShell {
         self.dirty |= self.mgr.take_changed();
         self.flush();
     }
+
+    fn take_scripts(&mut self, out: &mut Vec<ScriptCall>) {
+        out.append(&mut self.calls);
+    }
+
+    fn stop(&mut self) {
+        self.stop_notices();
+    }
+}
+
+/// Queues the script `n` calls for in `cfg` (whose indices it uses); real servers' scripts
+/// only with `rs_notify`.
+fn queue(calls: &mut Vec<ScriptCall>, cfg: &Config, n: Notice, rs_notify: bool) {
+    if !rs_notify && matches!(n, Notice::RsUp { .. } | Notice::RsDown { .. }) {
+        return;
+    }
+    if let Some(c) = notice_script(cfg, n).and_then(|s| script_call(cfg, s)) {
+        calls.push(c);
+    }
 }
 
 /// The script `n` calls for in `cfg` (whose indices it uses).
@@ -286,8 +294,8 @@ fn notice_script(cfg: &Config, n: Notice) -> Option<&Script> {
     }
 }
 
-/// Spawns `s`; the loop's SIGCHLD handling reaps it. Returns its pid.
-fn run_script(cfg: &Config, s: &Script) -> Option<i32> {
+/// How `s` runs: as the global script_user, resolved now.
+fn script_call(cfg: &Config, s: &Script) -> Option<ScriptCall> {
     if s.argv.is_empty() {
         return None;
     }
@@ -309,27 +317,10 @@ fn run_script(cfg: &Config, s: &Script) -> Option<i32> {
         gid,
         timeout: None,
     };
-    match script::spawn(&spec) {
-        Ok(pid) => Some(pid),
-        Err(e) => {
-            warn!("cannot run {}: {e}", s.cmd);
-            None
-        }
-    }
-}
-
-/// Waits up to `grace` for `pids` (our scripts) to end, so a stop does not cut them short.
-fn wait_scripts(pids: &mut Vec<i32>, grace: Micros) {
-    let until = Micros::now() + grace;
-    while !pids.is_empty() && Micros::now() < until {
-        pids.retain(|&pid| {
-            let mut st = 0;
-            // SAFETY: waitpid on a child we spawned, status into our integer.
-            let r = unsafe { libc::waitpid(pid, &mut st, libc::WNOHANG) };
-            r == 0
-        });
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+    Some(ScriptCall {
+        spec,
+        cmd: s.cmd.clone(),
+    })
 }
 
 /// [`IpvsShell::start`], loading the ip_vs module first if the kernel lacks the family (as

@@ -120,6 +120,7 @@ impl Runner {
             notify: Vec::new(),
             pool: RsPool::new(cfg),
             scripts: ScriptRunner::new(SCRIPT_TIMER),
+            calls: Vec::new(),
             script_user: script_user(cfg),
             rx: Box::new([0; RX_LEN]),
             rand: seed(),

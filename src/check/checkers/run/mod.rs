@@ -29,7 +29,7 @@ use super::sched::{Outcome, Policy, Report, Sched};
 use super::sock::{self, ConnOpts, Kind};
 use super::udp::UdpDialog;
 use super::{Dialog, Failure, Step, Verdict};
-use crate::check::{CheckerId, Sink};
+use crate::check::{CheckerId, ScriptCall, Sink};
 use crate::config::checker::{Checker, CheckerKind, Script};
 use crate::config::lvs::{checker_timing, Timing};
 use crate::config::Config;
@@ -46,6 +46,8 @@ pub use crate::core::tokens::SCRIPT_TIMER;
 pub use crate::core::tokens::SOCKET_BASE as TOKEN_BASE;
 /// Scripts tagged with this are notify scripts, not MISC_CHECKs.
 const NOTIFY_TAG: usize = usize::MAX;
+/// The sink's scripts (quorum_up, quorum_down): a stop or reload lets them run on.
+const SINK_TAG: usize = usize::MAX - 1;
 /// The largest stream chunk or datagram read at once.
 const RX_LEN: usize = 4096;
 /// The most chunks read from one socket before the loop runs again (timers, signals, the
@@ -134,6 +136,8 @@ pub struct Runner {
     scripts: ScriptRunner<usize>,
     script_user: Option<(u32, u32)>,
     rx: Box<[u8; RX_LEN]>,
+    /// The sink's scripts being started (kept to reuse its allocation).
+    calls: Vec<ScriptCall>,
     rand: u64,
     files: Option<Watcher>,
 }
@@ -284,6 +288,19 @@ impl Runner {
         }
     }
 
+    /// Runs the scripts the sink asked for since the last call (call after each event); true
+    /// when there were some.
+    pub fn run_sink_scripts(&mut self, lp: &mut EventLoop, sink: &mut dyn Sink) -> bool {
+        sink.take_scripts(&mut self.calls);
+        let any = !self.calls.is_empty();
+        for c in self.calls.drain(..) {
+            if let Err(e) = self.scripts.run(lp, &c.spec, SINK_TAG) {
+                warn!("cannot run {}: {e}", c.cmd);
+            }
+        }
+        any
+    }
+
     /// A child process ended; true when it was one of the runner's scripts.
     pub fn on_child_exit(
         &mut self,
@@ -295,7 +312,7 @@ impl Runner {
         let Some((tag, res)) = self.scripts.on_child_exit(lp, pid, status) else {
             return false;
         };
-        if tag != NOTIFY_TAG {
+        if tag < SINK_TAG {
             self.misc_done(lp, tag, res, sink);
         }
         true
@@ -419,7 +436,7 @@ impl Runner {
                 lp.cancel_timer(t);
             }
         }
-        self.scripts.kill_all();
+        self.scripts.kill_if(|tag| tag != SINK_TAG);
     }
 
     /// Scripts still running (notify or MISC).
