@@ -13,8 +13,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use keepalived::check::checkers::dns::DnsDialog;
-use keepalived::check::checkers::http::HttpDialog;
 use keepalived::check::checkers::smtp::SmtpDialog;
+use keepalived::check::checkers::web::http::HttpDialog;
 use keepalived::check::checkers::{Dialog, Failure, Step, Verdict};
 use keepalived::config::checker::{DnsCheck, DnsType, HttpCheck, SmtpCheck, Url};
 
@@ -184,7 +184,7 @@ fn http_get_against_python_http_server() {
 #[cfg(feature = "tls")]
 mod tls {
     use super::*;
-    use keepalived::check::checkers::ssl::TlsDialog;
+    use keepalived::check::checkers::web::ssl::TlsDialog;
     use keepalived::check::checkers::TlsContext;
     use keepalived::config::lvs::SslConfig;
 

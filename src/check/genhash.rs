@@ -11,7 +11,7 @@ use std::os::fd::FromRawFd;
 use std::time::{Duration, Instant};
 
 use crate::check::checkers::failure::Words;
-use crate::check::checkers::http::{Trace, WebDialog};
+use crate::check::checkers::web::http::{Trace, WebDialog};
 use crate::check::checkers::{Dialog, Failure, Step, Verdict};
 use crate::config::checker::{HttpCheck, HttpProtocol, Url};
 

@@ -8,24 +8,9 @@
 //! allocate.
 
 pub mod dns;
-pub mod http;
 pub mod smtp;
-#[cfg(feature = "tls")]
-pub mod ssl;
-#[cfg(feature = "tls")]
-pub mod ssl_ctx;
-#[cfg(feature = "tls")]
-pub use ssl_ctx::TlsContext;
-/// Without the tls feature SSL_GET refuses to run, and its context is nothing.
-#[cfg(not(feature = "tls"))]
-#[derive(Clone, Debug, Default)]
-pub struct TlsContext;
-#[cfg(not(feature = "tls"))]
-impl TlsContext {
-    pub fn for_config(_: &crate::config::Config) -> TlsContext {
-        TlsContext
-    }
-}
+pub mod web;
+pub use web::TlsContext;
 
 pub use failure::Failure;
 

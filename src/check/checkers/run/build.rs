@@ -4,9 +4,9 @@ use std::ffi::CString;
 use std::net::SocketAddr;
 
 use crate::check::checkers::dns::DnsDialog;
-use crate::check::checkers::http::WebDialog;
 use crate::check::checkers::ping::PingDialog;
 use crate::check::checkers::smtp::SmtpDialog;
+use crate::check::checkers::web::http::WebDialog;
 use crate::check::checkers::TlsContext;
 
 use super::*;

@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 
 use md5::{Digest, Md5};
 
-use super::{Dialog, Failure, Step, Verdict};
+use crate::check::checkers::{Dialog, Failure, Step, Verdict};
 use crate::config::checker::{HttpCheck, HttpProtocol, Url};
 pub use head::MAX_HEADER;
 use head::{Fed, Head};

@@ -24,7 +24,7 @@ use rustls::{
 
 use super::http::HttpDialog;
 use super::ssl_ctx::TlsContext;
-use super::{Dialog, Failure, Step, Verdict};
+use crate::check::checkers::{Dialog, Failure, Step, Verdict};
 use crate::config::checker::HttpCheck;
 
 /// Accepts any certificate; checks handshake signatures with the provider's algorithms.

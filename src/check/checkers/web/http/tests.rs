@@ -1,9 +1,9 @@
 use super::*;
 
 /// python3 -m http.server answering GET /index.html ("hello world\n").
-const PY_OK: &[u8] = include_bytes!("../testdata/http_python_index.bin");
+const PY_OK: &[u8] = include_bytes!("../../testdata/http_python_index.bin");
 /// The same server answering a missing file.
-const PY_404: &[u8] = include_bytes!("../testdata/http_python_404.bin");
+const PY_404: &[u8] = include_bytes!("../../testdata/http_python_404.bin");
 /// md5sum of "hello world\n".
 const HELLO_MD5: &str = "6f5902ac237024bdd0c176cb93063dc4";
 
