@@ -10,6 +10,7 @@ pub mod child;
 pub mod data;
 pub mod genhash;
 pub mod ipvs;
+pub mod key;
 
 /// One checker: `cfg.lvs.virtual_servers[vs].real_servers[rs].checkers[ck]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -64,3 +64,4 @@ pub mod shell;
 pub mod sink;
 pub mod sock;
 pub mod udp;
+pub mod view;

@@ -10,6 +10,7 @@ use crate::check::checkers::web::http::WebDialog;
 use crate::check::checkers::TlsContext;
 
 use super::*;
+use crate::check::key::CheckerKey;
 use crate::config::checker::CheckerCommon;
 use crate::config::lvs::VsAddr;
 
@@ -171,10 +172,7 @@ impl Runner {
                             rs: s,
                             ck: k,
                         },
-                        print: format!(
-                            "{:?} {:?} {} {:?} {:?} {:?}",
-                            vs.addr, vs.protocol, rs.ip, rs.port, c.kind, c.common
-                        ),
+                        key: CheckerKey::of(vs, rs, c),
                         rs: rs_name,
                         vs: names::vs_name(vs),
                         words,

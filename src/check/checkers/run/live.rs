@@ -1,7 +1,7 @@
 //! What the runner knows now about each checker and real server, for SIGUSR1's data file.
 
 use super::{Probe, Runner};
-use crate::check::data::{CheckerLive, Live, RsLive};
+use crate::check::checkers::view::{CheckerLive, Live, RsLive};
 use crate::check::CheckerId;
 
 impl Live for Runner {

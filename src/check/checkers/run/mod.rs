@@ -29,6 +29,7 @@ use super::sched::{Outcome, Policy, Report, Sched};
 use super::sock::{self, ConnOpts, Kind};
 use super::udp::UdpDialog;
 use super::{Dialog, Failure, Step, Verdict};
+use crate::check::key::CheckerKey;
 use crate::check::{CheckerId, ScriptCall, Sink};
 use crate::config::checker::{Checker, CheckerKind, Script};
 use crate::config::lvs::{checker_timing, Timing};
@@ -94,8 +95,8 @@ enum Phase {
 
 struct Slot {
     id: CheckerId,
-    /// What the checker is, line numbers aside: a reload keeps the state of an unchanged one.
-    print: String,
+    /// What the checker is: a reload keeps the state of an unchanged one.
+    key: CheckerKey,
     rs: String,
     vs: String,
     words: Words,
@@ -392,8 +393,8 @@ impl Runner {
     pub fn adopt(&mut self, old: &Runner, sink: &mut dyn Sink) {
         let mut taken = vec![false; old.slots.len()];
         for i in 0..self.slots.len() {
-            let Some(j) = (0..old.slots.len())
-                .find(|&j| !taken[j] && old.slots[j].print == self.slots[i].print)
+            let Some(j) =
+                (0..old.slots.len()).find(|&j| !taken[j] && old.slots[j].key == self.slots[i].key)
             else {
                 continue;
             };
