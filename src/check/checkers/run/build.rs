@@ -119,7 +119,6 @@ impl Runner {
         let mut r = Runner {
             slots: Vec::new(),
             notify: Vec::new(),
-            pool: RsPool::new(cfg),
             scripts: ScriptRunner::new(SCRIPT_TIMER),
             calls: Vec::new(),
             script_user: script_user(cfg),
@@ -139,7 +138,6 @@ impl Runner {
                         .notify_run_as
                         .clone()
                         .map(|r| r.and_then(|(u, g)| resolve(&u, g))),
-                    omega: vs.omega,
                 });
                 for (k, c) in rs.checkers.iter().enumerate() {
                     let timing = checker_timing(vs, rs, c);

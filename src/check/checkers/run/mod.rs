@@ -1,7 +1,7 @@
 //! The runner: every checker of the config as a slot with its schedule ([`Sched`]), its probe
 //! (a TCP connect, a dialog over a stream or datagram socket, a script) and its loop timer.
 //! The checker child feeds it the loop's events; it reports checker states to a [`Sink`] and
-//! runs the real servers' notify scripts.
+//! runs the scripts the sink asks for (the real servers' notify scripts among them).
 //!
 //! One socket per check, as keepalived: opened when the check starts, closed when it ends.
 //! Reads go through one buffer the runner owns, so checks allocate nothing but log lines.
@@ -14,6 +14,7 @@ mod words;
 
 use build::checker_keyword;
 pub use build::{protocol_dialog, DialogMaker, Target};
+pub use live::View;
 use words::{failure_line, report_line, url_line, Words};
 
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -24,13 +25,12 @@ use mio::Interest;
 use super::file::{self, Watcher};
 use super::misc::{self, MiscProbe};
 use super::names;
-use super::rs::{RsNews, RsPool};
 use super::sched::{Outcome, Policy, Report, Sched};
 use super::sock::{self, ConnOpts, Kind};
 use super::udp::UdpDialog;
 use super::{Dialog, Failure, Step, Verdict};
 use crate::check::key::CheckerKey;
-use crate::check::{CheckerId, ScriptCall, Sink};
+use crate::check::{CheckerId, ScriptCall, Sink, Why};
 use crate::config::checker::{Checker, CheckerKind, Script};
 use crate::config::lvs::{checker_timing, Timing};
 use crate::config::Config;
@@ -127,13 +127,11 @@ struct Notify {
     down: Option<Script>,
     /// The `USER [GROUP]` written after each script, resolved (else the default script user).
     run_as: [Option<(u32, u32)>; 2],
-    omega: bool,
 }
 
 pub struct Runner {
     slots: Vec<Slot>,
     notify: Vec<Vec<Notify>>,
-    pool: RsPool,
     scripts: ScriptRunner<usize>,
     script_user: Option<(u32, u32)>,
     rx: Box<[u8; RX_LEN]>,
@@ -247,7 +245,7 @@ impl Runner {
         true
     }
 
-    /// Tells the sink and runs the real server's notify when its state changed.
+    /// Tells the sink of the checker's state, and runs the scripts it asks for.
     fn report(
         &mut self,
         lp: &mut EventLoop,
@@ -259,24 +257,14 @@ impl Runner {
         let Some(up) = out.state else { return };
         let id = self.slots[i].id;
         if up != was_up {
-            sink.checker_changed(id, up);
+            sink.checker_state(id, up, Why::Checked);
+        } else if first && !up {
+            sink.checker_state(id, up, Why::FirstDown);
         }
-        let alive = match self.pool.report(id, up, first) {
-            RsNews::Nothing => return,
-            RsNews::Changed(a) | RsNews::Renotify(a) => a,
-        };
-        let n = &self.notify[id.vs][id.rs];
-        let (script, user) = if alive {
-            (&n.up, n.run_as[0])
-        } else {
-            (&n.down, n.run_as[1])
-        };
-        if let Some(sc) = script.clone() {
-            self.run_notify(lp, &sc, user);
-        }
+        self.run_sink_scripts(lp, sink);
     }
 
-    fn run_notify(&mut self, lp: &mut EventLoop, sc: &Script, user: Option<(u32, u32)>) {
+    fn run_notify(&mut self, lp: &mut EventLoop, sc: &Script, user: Option<(u32, u32)>) -> bool {
         let user = user.or(self.script_user);
         let spec = ScriptSpec {
             argv: misc::script_argv(sc),
@@ -284,22 +272,48 @@ impl Runner {
             gid: user.map(|u| u.1),
             ..ScriptSpec::default()
         };
-        if let Err(e) = self.scripts.run(lp, &spec, NOTIFY_TAG) {
-            warn!("cannot run {}: {e}", sc.cmd);
+        match self.scripts.run(lp, &spec, NOTIFY_TAG) {
+            Ok(_) => true,
+            Err(e) => {
+                warn!("cannot run {}: {e}", sc.cmd);
+                false
+            }
         }
     }
 
     /// Runs the scripts the sink asked for since the last call (call after each event); true
-    /// when there were some.
+    /// when one started.
     pub fn run_sink_scripts(&mut self, lp: &mut EventLoop, sink: &mut dyn Sink) -> bool {
         sink.take_scripts(&mut self.calls);
-        let any = !self.calls.is_empty();
-        for c in self.calls.drain(..) {
-            if let Err(e) = self.scripts.run(lp, &c.spec, SINK_TAG) {
-                warn!("cannot run {}: {e}", c.cmd);
-            }
+        let mut started = false;
+        let mut calls = std::mem::take(&mut self.calls);
+        for c in calls.drain(..) {
+            started |= match c {
+                ScriptCall::Notify { vs, rs, up } => {
+                    let Some(n) = self.notify.get(vs).and_then(|v| v.get(rs)) else {
+                        continue;
+                    };
+                    let (script, user) = if up {
+                        (&n.up, n.run_as[0])
+                    } else {
+                        (&n.down, n.run_as[1])
+                    };
+                    match script.clone() {
+                        Some(sc) => self.run_notify(lp, &sc, user),
+                        None => false,
+                    }
+                }
+                ScriptCall::Spec { spec, cmd } => match self.scripts.run(lp, &spec, SINK_TAG) {
+                    Ok(_) => true,
+                    Err(e) => {
+                        warn!("cannot run {cmd}: {e}");
+                        false
+                    }
+                },
+            };
         }
-        any
+        self.calls = calls;
+        started
     }
 
     /// A child process ended; true when it was one of the runner's scripts.
@@ -366,27 +380,6 @@ impl Runner {
         self.arm(lp, i, next);
     }
 
-    /// Stops every check (closes sockets, cancels timers, kills MISC scripts); with `omega`
-    /// runs the notify_down of the live real servers of omega virtual servers. Returns true
-    /// when notify scripts were started (the caller may wait a little for them).
-    pub fn stop(&mut self, lp: &mut EventLoop) -> bool {
-        self.stop_quiet(lp);
-        let mut down = Vec::new();
-        for (v, rss) in self.notify.iter().enumerate() {
-            for (r, n) in rss.iter().enumerate() {
-                if n.omega && self.pool.alive(v, r) {
-                    if let Some(sc) = &n.down {
-                        down.push((sc.clone(), n.run_as[1]));
-                    }
-                }
-            }
-        }
-        for (sc, user) in &down {
-            self.run_notify(lp, sc, *user);
-        }
-        !down.is_empty()
-    }
-
     /// After a reload: unchanged checkers of `old` keep their state (up or down, retries,
     /// MISC's last status) so nothing is reported or notified again; the sink hears of those
     /// whose state differs from a fresh start. Call before [`Runner::start`].
@@ -420,15 +413,15 @@ impl Runner {
             }
             let up = s.sched.is_up();
             if up != fresh_up {
-                let _ = self.pool.report(s.id, up, false);
-                sink.checker_adopted(s.id, up);
+                sink.checker_state(s.id, up, Why::Adopted);
             }
         }
     }
 
-    /// Stops every check (closes sockets, cancels timers, kills MISC scripts), running no
-    /// notify: a reload.
-    pub fn stop_quiet(&mut self, lp: &mut EventLoop) {
+    /// Stops every check (closes sockets, cancels timers, kills MISC scripts and the notify
+    /// scripts still running, not the sink's): a reload, or the stop (whose omega scripts the
+    /// sink asks for next).
+    pub fn stop(&mut self, lp: &mut EventLoop) {
         for s in &mut self.slots {
             if let Some(fd) = s.sock.take() {
                 let _ = lp.deregister(fd.as_raw_fd());

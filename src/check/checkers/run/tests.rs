@@ -16,8 +16,11 @@ struct Record {
 }
 
 impl Sink for Record {
-    fn checker_changed(&mut self, id: CheckerId, up: bool) {
-        self.changes.push((id, up));
+    fn checker_state(&mut self, id: CheckerId, up: bool, why: Why) {
+        // Only changes: a first failure of a checker that started down is none.
+        if why != Why::FirstDown {
+            self.changes.push((id, up));
+        }
     }
     fn weight_changed(&mut self, _id: CheckerId, _weight: i64) {}
 }
