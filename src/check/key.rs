@@ -1,6 +1,8 @@
-//! What a reload recognises as "the same" checker: a typed key compared field by field, so
-//! an unchanged checker keeps its state (up or down, retries, MISC's last status) and nothing
-//! is reported or notified again. Line numbers are no part of it: moving a block keeps it.
+//! What a reload recognises as "the same" virtual server, real server or checker: typed keys
+//! compared field by field. An unchanged checker keeps its state (up or down, retries, MISC's
+//! last status) and the IPVS manager keeps a kept server's health and its virtual server's
+//! quorum, so nothing is reported or notified again. Line numbers are no part of a key:
+//! moving a block keeps it.
 
 use std::net::IpAddr;
 

@@ -133,8 +133,9 @@ impl Manager {
         m
     }
 
-    /// The manager for a reloaded config: a virtual server of the same name keeps its quorum
-    /// state, and each real server at the same address with as many checkers keeps its health.
+    /// The manager for a reloaded config: a virtual server with the same key keeps its quorum
+    /// state, and each of its real servers with the same key and as many checkers keeps its
+    /// health.
     /// The first look at quorum is logged (as before a reload was told apart) but runs nothing.
     pub fn reloaded(plans: Vec<VsPlan>, old: &Manager) -> Manager {
         let mut m = Manager::new(plans);
@@ -144,7 +145,7 @@ impl Manager {
             }
         }
         for v in 0..m.vs.len() {
-            let Some(o) = old.vs.iter().find(|o| o.plan.name == m.vs[v].plan.name) else {
+            let Some(o) = old.vs.iter().find(|o| o.plan.key == m.vs[v].plan.key) else {
                 // New: as at start.
                 let s = &mut m.vs[v];
                 s.quorum_up = s.sum() >= u64::from(s.plan.quorum) + u64::from(s.plan.hysteresis);
@@ -153,8 +154,9 @@ impl Manager {
             };
             let s = &mut m.vs[v];
             for (rp, st) in s.plan.real_servers.iter().zip(s.rs.iter_mut()) {
+                let key = rp.key(&s.plan);
                 let same = o.plan.real_servers.iter().zip(&o.rs).find(|(orp, ost)| {
-                    orp.ip == rp.ip && orp.port == rp.port && ost.failed.len() == st.failed.len()
+                    orp.key(&o.plan) == key && ost.failed.len() == st.failed.len()
                 });
                 if let Some((_, ost)) = same {
                     st.failed.clone_from(&ost.failed);
@@ -350,14 +352,11 @@ impl Manager {
     pub fn gone_in(&self, new: &Manager) -> Vec<Notice> {
         let mut out = Vec::new();
         for (v, s) in self.vs.iter().enumerate() {
-            let kept = new.vs.iter().find(|n| n.plan.name == s.plan.name);
+            let kept = new.vs.iter().find(|n| n.plan.key == s.plan.key);
             for (r, (rp, st)) in s.plan.real_servers.iter().zip(&s.rs).enumerate() {
-                let stays = kept.is_some_and(|n| {
-                    n.plan
-                        .real_servers
-                        .iter()
-                        .any(|x| x.ip == rp.ip && x.port == rp.port)
-                });
+                let key = rp.key(&s.plan);
+                let stays =
+                    kept.is_some_and(|n| n.plan.real_servers.iter().any(|x| x.key(&n.plan) == key));
                 if st.alive && !stays {
                     out.push(Notice::Rs {
                         vs: v,

@@ -10,6 +10,7 @@ use super::table::{
     SVC_F_PERSISTENT, SVC_F_SCHED1, SVC_F_SCHED2, SVC_F_SCHED3, TUN_F_CSUM, TUN_F_NOCSUM,
     TUN_F_REMCSUM, TUN_GRE, TUN_GUE, TUN_IPIP,
 };
+use crate::check::key::{RsKey, VsKey};
 use crate::config::lvs::{
     Family, Forwarding, Granularity, LvsConfig, Protocol, Sched, TunnelCsum, TunnelType,
     VirtualServer, VsAddr,
@@ -33,6 +34,15 @@ pub struct ServerPlan {
 }
 
 impl ServerPlan {
+    /// What a reload recognises this real server of `vs` by.
+    pub fn key(&self, vs: &VsPlan) -> RsKey {
+        RsKey {
+            vs: vs.key.clone(),
+            ip: self.ip,
+            port: self.port,
+        }
+    }
+
     /// This server as a destination of `svc`, at `weight`. The kernel forces a DR or TUN
     /// destination's port to the service's, so we ask for what it will hold.
     pub fn dest(&self, svc: &SvcKey, weight: u32) -> Dest {
@@ -60,6 +70,8 @@ impl ServerPlan {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VsPlan {
+    /// What a reload recognises it by.
+    pub key: VsKey,
     /// keepalived's name for it in logs.
     pub name: String,
     pub services: Vec<Service>,
@@ -255,6 +267,7 @@ pub fn plan(lvs: &LvsConfig) -> Vec<VsPlan> {
                 }
             });
             VsPlan {
+                key: VsKey::of(vs),
                 name: vs.describe(),
                 services: keys(vs, lvs).into_iter().map(|k| service(vs, k)).collect(),
                 real_servers,
