@@ -103,7 +103,7 @@ impl Servers {
             let rs = vs.real_servers.iter().zip(&p.real_servers);
             self.rs_names.push(
                 rs.map(|(rs, rp)| match ipvs {
-                    true => format!("[{}]:{}", rp.ip, rp.port.unwrap_or(0)),
+                    true => format!("[{}]:{}", rp.ip(), rp.port.unwrap_or(0)),
                     false => names::rs_name(vs, rs),
                 })
                 .collect(),
@@ -312,7 +312,7 @@ fn quorum_lines(p: &crate::check::ipvs::plan::VsPlan, up: bool, init: bool, sum:
             } else {
                 "Removing"
             };
-            info!("{verb} sorry server {} from VS {}", sorry.ip, p.name);
+            info!("{verb} sorry server {} from VS {}", sorry.ip(), p.name);
         }
     } else {
         info!(
@@ -327,7 +327,7 @@ fn quorum_lines(p: &crate::check::ipvs::plan::VsPlan, up: bool, init: bool, sum:
         );
         if let Some(sorry) = &p.sorry {
             let verb = if sorry.inhibit { "Enabling" } else { "Adding" };
-            info!("{verb} sorry server {} to VS {}", sorry.ip, p.name);
+            info!("{verb} sorry server {} to VS {}", sorry.ip(), p.name);
         }
     }
 }

@@ -112,7 +112,7 @@ impl Manager {
                         .map(|r| RsState {
                             failed: r.alpha_checkers.clone(),
                             alive: !r.alpha_checkers.iter().any(|&a| a),
-                            weight: r.weight,
+                            weight: r.dest.weight,
                         })
                         .collect();
                     VsState {
@@ -311,7 +311,7 @@ impl Manager {
                 };
                 if sorry_active {
                     if let Some(sp) = &s.plan.sorry {
-                        put(sp, sp.weight);
+                        put(sp, sp.dest.weight);
                     }
                 }
                 for (rp, st) in s.plan.real_servers.iter().zip(&s.rs) {

@@ -298,7 +298,7 @@ fn plan_follows_keepalived_defaults_and_the_kernel_port_rules() {
     assert_eq!(p[0].real_servers[0].dest(&s0.key, 1).key.port, 8080);
     let s1 = &p[1].services[0];
     assert_eq!(p[1].real_servers[0].dest(&s1.key, 1).key.port, 80);
-    assert_eq!(p[1].real_servers[0].fwd, FWD_DROUTE);
+    assert_eq!(p[1].real_servers[0].dest.fwd, FWD_DROUTE);
     // A fwmark service without ip_family takes its servers' family.
     assert_eq!(
         p[2].services[0].key,
