@@ -34,8 +34,10 @@ pub struct Servers {
     mgr: Manager,
     ipvs: Option<IpvsShell>,
     log_only: bool,
-    /// The config whose indices the manager uses (for the quorum scripts).
-    cfg: Config,
+    /// Each virtual server's quorum_up and quorum_down (with IPVS only), and the global
+    /// script_user they run as.
+    quorum: Vec<[Option<Script>; 2]>,
+    script_user: Option<(String, Option<String>)>,
     /// Each virtual server's and real server's name in our log lines.
     vs_names: Vec<String>,
     rs_names: Vec<Vec<String>>,
@@ -70,13 +72,17 @@ impl Servers {
             mgr: Manager::new(plan(&cfg.lvs)),
             ipvs,
             log_only,
-            cfg: cfg.clone(),
+            quorum: Vec::new(),
+            script_user: cfg.global.script_user.clone(),
             vs_names: Vec::new(),
             rs_names: Vec::new(),
             calls: Vec::new(),
             notices: Vec::new(),
         };
-        s.name_servers();
+        s.name_servers(cfg);
+        if !log_only {
+            s.quorum = quorum_scripts(cfg);
+        }
         s
     }
 
@@ -88,13 +94,13 @@ impl Servers {
         }
     }
 
-    /// The names our lines give the servers of `self.cfg`: the checkers' (`[IP]:PROTO:PORT`)
+    /// The names our lines give the servers of `cfg`: the checkers' (`[IP]:PROTO:PORT`)
     /// without IPVS, the kernel table's (`[IP]:PORT`) with it.
-    fn name_servers(&mut self) {
+    fn name_servers(&mut self, cfg: &Config) {
         let ipvs = !self.log_only;
         self.vs_names.clear();
         self.rs_names.clear();
-        for (vs, p) in self.cfg.lvs.virtual_servers.iter().zip(self.mgr.plans()) {
+        for (vs, p) in cfg.lvs.virtual_servers.iter().zip(self.mgr.plans()) {
             self.vs_names.push(if ipvs {
                 p.name.clone()
             } else {
@@ -145,17 +151,17 @@ impl Servers {
         }
         let new = Manager::reloaded(plan(&cfg.lvs), &self.mgr);
         let old = std::mem::replace(&mut self.mgr, new);
-        let old_cfg = std::mem::replace(&mut self.cfg, cfg.clone());
         // Quorums the new config drops go down, with their scripts from the old config.
         for n in old.gone_in(&self.mgr) {
             if let Notice::Quorum { vs, up: false, .. } = n {
-                let v = old_cfg.lvs.virtual_servers.get(vs);
-                if let Some(c) = v.and_then(|v| v.quorum_down.as_ref()) {
-                    quorum_call(&old_cfg, c, &mut self.calls);
+                if let Some([_, Some(c)]) = self.quorum.get(vs) {
+                    quorum_call(self.script_user.as_ref(), c, &mut self.calls);
                 }
             }
         }
-        self.name_servers();
+        self.script_user.clone_from(&cfg.global.script_user);
+        self.quorum = quorum_scripts(cfg);
+        self.name_servers(cfg);
         self.note();
         let Servers { ipvs, mgr, .. } = self;
         if let Some(sh) = ipvs.as_mut() {
@@ -200,7 +206,8 @@ impl Servers {
         let mut dirty = self.mgr.take_changed();
         let Servers {
             mgr,
-            cfg,
+            quorum,
+            script_user,
             vs_names,
             rs_names,
             calls,
@@ -218,14 +225,11 @@ impl Servers {
                         _ => false,
                     };
                     if logged {
-                        let inhibit = cfg
-                            .lvs
-                            .virtual_servers
-                            .get(vs)
-                            .and_then(|v| Some((v, v.real_servers.get(rs)?)))
-                            .is_some_and(|(v, r)| {
-                                r.inhibit_on_failure.unwrap_or(v.inhibit_on_failure)
-                            });
+                        let inhibit = mgr
+                            .plans()
+                            .nth(vs)
+                            .and_then(|p| p.real_servers.get(rs))
+                            .is_some_and(|r| r.inhibit);
                         rs_line(alive, inhibit, name(rs_names, vs, rs), name1(vs_names, vs));
                     }
                     if matches!(by, By::Checker(Why::Checked) | By::Stop) {
@@ -247,11 +251,9 @@ impl Servers {
                         continue;
                     };
                     quorum_lines(p, up, init, sum);
-                    let v = cfg.lvs.virtual_servers.get(vs);
-                    let sc =
-                        v.and_then(|v| if up { &v.quorum_up } else { &v.quorum_down }.as_ref());
+                    let sc = quorum.get(vs).and_then(|q| q[usize::from(!up)].as_ref());
                     if let (true, Some(sc)) = (script, sc) {
-                        quorum_call(cfg, sc, calls);
+                        quorum_call(script_user.as_ref(), sc, calls);
                     }
                 }
                 Notice::Quorum { .. } => {}
@@ -332,12 +334,21 @@ fn quorum_lines(p: &crate::check::ipvs::plan::VsPlan, up: bool, init: bool, sum:
     }
 }
 
-/// Queues a quorum script, run as the global script_user (resolved now).
-fn quorum_call(cfg: &Config, s: &Script, calls: &mut Vec<ScriptCall>) {
+/// Each virtual server's quorum_up and quorum_down.
+fn quorum_scripts(cfg: &Config) -> Vec<[Option<Script>; 2]> {
+    cfg.lvs
+        .virtual_servers
+        .iter()
+        .map(|v| [v.quorum_up.clone(), v.quorum_down.clone()])
+        .collect()
+}
+
+/// Queues a quorum script, run as the global script_user `user` (resolved now).
+fn quorum_call(user: Option<&(String, Option<String>)>, s: &Script, calls: &mut Vec<ScriptCall>) {
     if s.argv.is_empty() {
         return;
     }
-    let (uid, gid) = match &cfg.global.script_user {
+    let (uid, gid) = match user {
         Some((user, group)) => match script::resolve_user(user, group.as_deref()) {
             Ok((u, g)) => (Some(u), Some(g)),
             Err(e) => {
