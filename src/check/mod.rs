@@ -1,9 +1,11 @@
 //! Health checkers and IPVS: the checker child.
 //!
 //! `checkers` holds one state machine per checker type and the scheduler that runs them
-//! (retry, delay_before_retry, alpha/omega, warmup); each checker result goes to `ipvs`, whose
-//! manager decides what the kernel's IPVS table must hold (weights, quorum, sorry server) and
-//! writes it over generic netlink. [`CheckerId`] names one checker across both.
+//! (retry, delay_before_retry, alpha/omega, warmup); each checker result goes to `servers`,
+//! whose manager (`ipvs::manager`, the one owner of real-server and quorum state) decides
+//! which real servers are alive and what the kernel's IPVS table must hold (weights, quorum,
+//! sorry server), and which lines and scripts follow. [`CheckerId`] names one checker across
+//! both; `key` holds what a reload recognises them by.
 
 pub mod checkers;
 pub mod child;

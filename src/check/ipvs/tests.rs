@@ -706,3 +706,55 @@ fn only_real_changes_ask_for_a_kernel_update() {
     m.weight_changed(ck(0, 0, 0), 4);
     assert!(m.take_changed());
 }
+
+#[test]
+fn an_alpha_checkers_first_failure_asks_for_the_notify_again_and_changes_nothing() {
+    let rs = format!("alpha\n {MISC}");
+    let mut m = Manager::new(plans(&pool("", &[&rs])));
+    m.take_notices().for_each(drop);
+    m.take_changed();
+    m.checker_state(ck(0, 0, 0), false, crate::check::Why::FirstDown);
+    assert_eq!(
+        m.take_notices().collect::<Vec<_>>(),
+        [manager::Notice::Renotify {
+            vs: 0,
+            rs: 0,
+            alive: false
+        }]
+    );
+    assert!(!m.take_changed());
+    assert!(!m.rs_alive(0, 0));
+}
+
+#[test]
+fn adopted_states_are_told_apart_from_checked_ones() {
+    let mut m = Manager::new(plans(&pool("", &[MISC, ""])));
+    m.checker_state(ck(0, 0, 0), false, crate::check::Why::Adopted);
+    assert_eq!(
+        m.take_notices().collect::<Vec<_>>(),
+        [manager::Notice::Rs {
+            vs: 0,
+            rs: 0,
+            alive: false,
+            by: manager::By::Checker(crate::check::Why::Adopted)
+        }]
+    );
+    assert_eq!(m.rs_failed(0, 0), 1);
+}
+
+#[test]
+fn a_weight_change_says_from_what_to_what() {
+    let rs = format!("weight 3\n {MISC}");
+    let mut m = Manager::new(plans(&pool("", &[&rs])));
+    m.weight_changed(ck(0, 0, 0), 5);
+    assert_eq!(
+        m.take_notices().collect::<Vec<_>>(),
+        [manager::Notice::Weight {
+            vs: 0,
+            rs: 0,
+            from: 3,
+            to: 5,
+            alive: true
+        }]
+    );
+}
