@@ -13,9 +13,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use keepalived::check::checkers::dns::DnsDialog;
-use keepalived::check::checkers::http::{self, HttpDialog};
-use keepalived::check::checkers::smtp::{self, SmtpDialog};
-use keepalived::check::checkers::{Dialog, Step, Verdict};
+use keepalived::check::checkers::smtp::SmtpDialog;
+use keepalived::check::checkers::web::http::HttpDialog;
+use keepalived::check::checkers::{Dialog, Failure, Step, Verdict};
 use keepalived::config::checker::{DnsCheck, DnsType, HttpCheck, SmtpCheck, Url};
 
 #[global_allocator]
@@ -172,10 +172,10 @@ fn http_get_against_python_http_server() {
     let mut bad = good;
     bad[0] ^= 1;
     let mut d = HttpDialog::new(&http_check("/page.html", Some(bad), &[]), addr, None).unwrap();
-    assert_eq!(drive(addr, &mut d), Verdict::Down(http::DIGEST_ERROR));
+    assert_eq!(drive(addr, &mut d), Verdict::Down(Failure::Digest));
 
     let mut d = HttpDialog::new(&http_check("/missing", None, &[]), addr, None).unwrap();
-    assert_eq!(drive(addr, &mut d), Verdict::Down(http::STATUS_ERROR));
+    assert_eq!(drive(addr, &mut d), Verdict::Down(Failure::StatusCode));
     assert_eq!(d.status(), 404);
     let mut d = HttpDialog::new(&http_check("/missing", None, &[(400, 499)]), addr, None).unwrap();
     assert_eq!(drive(addr, &mut d), Verdict::Up);
@@ -184,7 +184,7 @@ fn http_get_against_python_http_server() {
 #[cfg(feature = "tls")]
 mod tls {
     use super::*;
-    use keepalived::check::checkers::ssl::{TlsDialog, HANDSHAKE_ERROR};
+    use keepalived::check::checkers::web::ssl::TlsDialog;
     use keepalived::check::checkers::TlsContext;
     use keepalived::config::lvs::SslConfig;
 
@@ -264,7 +264,7 @@ mod tls {
             let mut d = tls(&http_check("/page.html", Some(bad), &[]), addr, None);
             assert_eq!(
                 drive(addr, &mut d),
-                Verdict::Down(http::DIGEST_ERROR),
+                Verdict::Down(Failure::Digest),
                 "{name}"
             );
         }
@@ -323,7 +323,7 @@ mod tls {
             (
                 "no SSL block",
                 TlsContext::Plain,
-                Verdict::Down(HANDSHAKE_ERROR),
+                Verdict::Down(Failure::Handshake),
             ),
             (
                 "leaf with its issuers from ca",
@@ -333,12 +333,12 @@ mod tls {
             (
                 "leaf without its intermediate",
                 ssl_block(&dir, Some("root.pem"), "leaf.pem", "leaf.key"),
-                Verdict::Down(HANDSHAKE_ERROR),
+                Verdict::Down(Failure::Handshake),
             ),
             (
                 "certificate of another issuer",
                 ssl_block(&dir, None, "server.pem", "server.key"),
-                Verdict::Down(HANDSHAKE_ERROR),
+                Verdict::Down(Failure::Handshake),
             ),
         ] {
             let mut d = dialog(&ctx);
@@ -355,7 +355,7 @@ mod tls {
         let dir = scratch("plain");
         let (_srv, addr) = http_server(&dir);
         let mut d = tls(&http_check("/", None, &[]), addr, None);
-        assert_eq!(drive(addr, &mut d), Verdict::Down(HANDSHAKE_ERROR));
+        assert_eq!(drive(addr, &mut d), Verdict::Down(Failure::Handshake));
     }
 }
 
@@ -394,7 +394,7 @@ fn smtp_check_against_a_postfix_like_responder() {
 
     let (addr, _) = smtp_server("554 mail.test no service\r\n");
     let mut d = SmtpDialog::new(&SmtpCheck::default());
-    assert_eq!(drive(addr, &mut d), Verdict::Down(smtp::BAD_BANNER));
+    assert_eq!(drive(addr, &mut d), Verdict::Down(Failure::BadBanner));
 }
 
 /// One query, one answer (or None after `wait`), over a connected UDP socket.
@@ -486,7 +486,7 @@ fn dns_check_against_dnsmasq() {
     let mut refused = DnsDialog::new(&DnsCheck::default());
     assert_eq!(
         drive_udp(addr, &mut refused, DEADLINE),
-        Some(Verdict::Down("read error occurred. (rcode = 5)"))
+        Some(Verdict::Down(Failure::Rcode(5)))
     );
 }
 

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 use log::{info, warn};
 
-use crate::check::CheckerId;
+use crate::check::checkers::view::{CheckerLive, Live};
 use crate::config::checker::Script;
 use crate::config::global::dump;
 use crate::config::track::split_cmd;
@@ -20,39 +20,6 @@ pub const DATA_FILE: &str = "/tmp/keepalived_check.data";
 
 /// The most IPVS accepts as a weight (keepalived's IPVS_WEIGHT_MAX).
 const WEIGHT_MAX: i64 = 65_535;
-
-/// A checker's state now.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct CheckerLive {
-    pub enabled: bool,
-    pub up: bool,
-    pub has_run: bool,
-    pub retry_it: u32,
-    /// The real server weight it last asked for (MISC dynamic, FILE_CHECK).
-    pub weight: Option<i64>,
-    /// MISC_CHECK: who the script runs as.
-    pub script_user: (u32, u32),
-    /// HTTP_GET: the url (index) that took it down.
-    pub failed_url: Option<usize>,
-    /// FILE_CHECK: the last value read from its file.
-    pub file_value: Option<i64>,
-}
-
-/// A real server's state now.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct RsLive {
-    pub alive: bool,
-    pub failed: u32,
-    /// Who the notify_up and notify_down scripts run as.
-    pub notify_users: [(u32, u32); 2],
-}
-
-/// Where the live state comes from (the runner).
-pub trait Live {
-    /// None: the runner has no such checker (it is not run).
-    fn checker(&self, id: CheckerId) -> Option<CheckerLive>;
-    fn real_server(&self, vs: usize, rs: usize) -> RsLive;
-}
 
 /// Writes the data file; its allocations are the caller's to leave out of any count.
 pub fn write(cfg: &Config, live: &dyn Live) {

@@ -10,8 +10,9 @@ use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::os::fd::FromRawFd;
 use std::time::{Duration, Instant};
 
-use crate::check::checkers::http::{Trace, WebDialog};
-use crate::check::checkers::{Dialog, Step, Verdict};
+use crate::check::checkers::failure::Words;
+use crate::check::checkers::web::http::{Trace, WebDialog};
+use crate::check::checkers::{Dialog, Failure, Step, Verdict};
 use crate::config::checker::{HttpCheck, HttpProtocol, Url};
 
 /// keepalived's genhash waits UINT_MAX microseconds when no -t is given.
@@ -374,8 +375,8 @@ pub fn fetch(a: &Args) -> Fetched {
     let http = conv.http();
     match (step, http.digest()) {
         (_, Some(d)) => Fetched::Digest(d),
-        (Step::Done(Verdict::Down(msg)), None) if msg != crate::check::checkers::http::NO_DATA => {
-            Fetched::Failed(msg)
+        (Step::Done(Verdict::Down(f)), None) if f != Failure::NoData => {
+            Fetched::Failed(f.worded(Words::Web))
         }
         _ => Fetched::NoData,
     }

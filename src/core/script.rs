@@ -338,7 +338,12 @@ impl<T: Copy> ScriptRunner<T> {
 
     /// Kills every running script (on stop).
     pub fn kill_all(&mut self) {
-        for r in &self.running {
+        self.kill_if(|_| true);
+    }
+
+    /// Kills the running scripts whose tag `pick` picks.
+    pub fn kill_if(&mut self, mut pick: impl FnMut(T) -> bool) {
+        for r in self.running.iter().filter(|r| pick(r.tag)) {
             // SAFETY: plain syscall on the script's process group.
             unsafe { libc::kill(-r.pid, libc::SIGKILL) };
         }

@@ -6,32 +6,12 @@
 
 use std::hash::{BuildHasher, Hasher};
 
-use super::{Dialog, Step, Verdict};
+use super::{Dialog, Failure, Step, Verdict};
 use crate::config::checker::{DnsCheck, DnsType};
 
 const HEADER: usize = 12;
 /// Header, a name of at most 255 bytes, type and class.
 const QUERY_MAX: usize = HEADER + 255 + 4;
-
-/// keepalived's wording, one per RCODE.
-const RCODE: [&str; 16] = [
-    "read error occurred. (rcode = 0)",
-    "read error occurred. (rcode = 1)",
-    "read error occurred. (rcode = 2)",
-    "read error occurred. (rcode = 3)",
-    "read error occurred. (rcode = 4)",
-    "read error occurred. (rcode = 5)",
-    "read error occurred. (rcode = 6)",
-    "read error occurred. (rcode = 7)",
-    "read error occurred. (rcode = 8)",
-    "read error occurred. (rcode = 9)",
-    "read error occurred. (rcode = 10)",
-    "read error occurred. (rcode = 11)",
-    "read error occurred. (rcode = 12)",
-    "read error occurred. (rcode = 13)",
-    "read error occurred. (rcode = 14)",
-    "read error occurred. (rcode = 15)",
-];
 
 pub fn type_code(t: DnsType) -> u16 {
     match t {
@@ -146,7 +126,7 @@ impl Dialog for DnsDialog {
         self.done = true;
         match flags & 0xf {
             0 => Step::Done(Verdict::Up),
-            rc => Step::Done(Verdict::Down(RCODE[usize::from(rc)])),
+            rc => Step::Done(Verdict::Down(Failure::Rcode(rc as u8))),
         }
     }
 
@@ -155,7 +135,7 @@ impl Dialog for DnsDialog {
             return Step::Continue;
         }
         self.done = true;
-        Step::Done(Verdict::Down("failed to read socket"))
+        Step::Done(Verdict::Down(Failure::DnsReadFailed))
     }
 }
 
@@ -233,7 +213,7 @@ mod tests {
         assert_eq!(d.received(&query), Step::Continue);
         assert_eq!(
             d.received(&answer(id, 3)),
-            Step::Done(Verdict::Down("read error occurred. (rcode = 3)"))
+            Step::Done(Verdict::Down(Failure::Rcode(3)))
         );
     }
 }

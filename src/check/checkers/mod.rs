@@ -8,31 +8,18 @@
 //! allocate.
 
 pub mod dns;
-pub mod http;
 pub mod smtp;
-#[cfg(feature = "tls")]
-pub mod ssl;
-#[cfg(feature = "tls")]
-pub mod ssl_ctx;
-#[cfg(feature = "tls")]
-pub use ssl_ctx::TlsContext;
-/// Without the tls feature SSL_GET refuses to run, and its context is nothing.
-#[cfg(not(feature = "tls"))]
-#[derive(Clone, Debug, Default)]
-pub struct TlsContext;
-#[cfg(not(feature = "tls"))]
-impl TlsContext {
-    pub fn for_config(_: &crate::config::Config) -> TlsContext {
-        TlsContext
-    }
-}
+pub mod web;
+pub use web::TlsContext;
+
+pub use failure::Failure;
 
 /// How one check ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
     Up,
     /// Down, with why (for the log line).
-    Down(&'static str),
+    Down(Failure),
 }
 
 /// What a dialog says after an input.
@@ -65,14 +52,14 @@ pub trait Dialog {
     }
 }
 
+pub mod failure;
 pub mod file;
 pub mod misc;
 pub mod names;
 pub mod ping;
-pub mod rs;
 pub mod run;
 pub mod sched;
 pub mod shell;
-pub mod sink;
 pub mod sock;
 pub mod udp;
+pub mod view;

@@ -1,7 +1,7 @@
 //! PING_CHECK's dialog over a ping socket: one echo request per check, passed by the echo
 //! reply carrying its sequence number. The kernel sets the identifier and the checksum.
 
-use super::{Dialog, Step, Verdict};
+use super::{Dialog, Failure, Step, Verdict};
 
 const ECHO_REQUEST_V4: u8 = 8;
 const ECHO_REPLY_V4: u8 = 0;
@@ -66,7 +66,7 @@ impl Dialog for PingDialog {
         Step::Done(Verdict::Up)
     }
     fn closed(&mut self) -> Step {
-        Step::Done(Verdict::Down("failed"))
+        Step::Done(Verdict::Down(Failure::Failed))
     }
 }
 

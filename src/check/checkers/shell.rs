@@ -1,6 +1,8 @@
 //! The checker child's loop: the parent's hellos, signals, and the runner's sockets, timers
-//! and scripts. A reload rebuilds the runner from the new config; unchanged checkers keep
-//! their state, and all start again after the bootstrap delay and warmup, as in keepalived.
+//! and scripts. It owns the runner and the real servers' side ([`Servers`]: the manager and
+//! IPVS), which hears the runner's results and asks for scripts the runner runs. A reload
+//! rebuilds the runner from the new config; unchanged checkers keep their state, and all start
+//! again after the bootstrap delay and warmup, as in keepalived.
 
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::Path;
@@ -8,8 +10,8 @@ use std::path::Path;
 use log::{error, info, warn};
 use mio::Interest;
 
-use super::run::Runner;
-use crate::check::Sink;
+use super::run::{Runner, View};
+use crate::check::servers::Servers;
 use crate::cli::Options;
 use crate::config::Config;
 use crate::core::event_loop::{Event, EventLoop};
@@ -19,18 +21,17 @@ use crate::core::watchdog::{child, link};
 /// How long omega's notify_down scripts get at shutdown (keepalived gives them a second).
 const STOP_GRACE: Micros = Micros::from_secs(1);
 
-struct Shell<'a, F> {
+struct Shell<'a> {
     opts: &'a Options,
     cfg: Config,
     runner: Runner,
-    sink: Box<dyn Sink>,
-    make_sink: F,
+    servers: Servers,
     stop: bool,
     /// Allocations and frees of SIGUSR1's data file, left out of --mem-check's counts.
     dump_allocs: (u64, u64),
 }
 
-impl<F: FnMut(&Config) -> Box<dyn Sink>> Shell<'_, F> {
+impl Shell<'_> {
     fn on_event(&mut self, lp: &mut EventLoop, ev: Event, chan: &OwnedFd) {
         match ev {
             Event::Io {
@@ -51,14 +52,14 @@ impl<F: FnMut(&Config) -> Box<dyn Sink>> Shell<'_, F> {
                 ..
             } => {
                 self.runner
-                    .on_io(lp, token, readable, closed, self.sink.as_mut());
+                    .on_io(lp, token, readable, closed, &mut self.servers);
             }
             Event::Timer { id, token } => {
-                self.runner.on_timer(lp, id, token, self.sink.as_mut());
+                self.runner.on_timer(lp, id, token, &mut self.servers);
             }
             Event::ChildExit { pid, status } => {
                 self.runner
-                    .on_child_exit(lp, pid, status, self.sink.as_mut());
+                    .on_child_exit(lp, pid, status, &mut self.servers);
             }
             Event::Signal { signo, .. } => match signo {
                 libc::SIGTERM | libc::SIGINT => self.stop = true,
@@ -74,7 +75,11 @@ impl<F: FnMut(&Config) -> Box<dyn Sink>> Shell<'_, F> {
                 }
                 libc::SIGUSR1 => {
                     let before = crate::core::alloc::stats();
-                    crate::check::data::write(&self.cfg, &self.runner);
+                    let view = View {
+                        runner: &self.runner,
+                        mgr: self.servers.manager(),
+                    };
+                    crate::check::data::write(&self.cfg, &view);
                     let after = crate::core::alloc::stats();
                     self.dump_allocs.0 += after.allocs - before.allocs;
                     self.dump_allocs.1 += after.frees - before.frees;
@@ -82,12 +87,12 @@ impl<F: FnMut(&Config) -> Box<dyn Sink>> Shell<'_, F> {
                 libc::SIGHUP => {
                     info!("Reloading");
                     if let Some(new) = child::reload_config(self.opts) {
-                        self.runner.stop_quiet(lp);
-                        self.sink = (self.make_sink)(&new);
+                        self.runner.stop(lp);
+                        self.servers.reload(&new);
                         let mut runner = Runner::new(&new);
-                        runner.adopt(&self.runner, self.sink.as_mut());
+                        runner.adopt(&self.runner, &mut self.servers);
                         self.runner = runner;
-                        self.runner.start(lp, &new, self.sink.as_mut());
+                        self.runner.start(lp, &new, &mut self.servers);
                         self.cfg = new;
                         info!("Reload complete");
                     }
@@ -98,48 +103,52 @@ impl<F: FnMut(&Config) -> Box<dyn Sink>> Shell<'_, F> {
     }
 }
 
-/// Runs the checkers of `cfg` over the loop `enter` made, reporting to the sink `make_sink`
-/// builds for each config. Returns the exit code.
+/// Runs the checkers of `cfg` over the loop `enter` made, reporting to `servers`. Returns the
+/// exit code.
 pub fn run(
     mut lp: EventLoop,
     cfg: Config,
     opts: &Options,
     chan: OwnedFd,
     pidfile: &Path,
-    mut make_sink: impl FnMut(&Config) -> Box<dyn Sink>,
+    servers: Servers,
 ) -> i32 {
     if let Err(e) = lp.register(chan.as_raw_fd(), child::PARENT_TOKEN, Interest::READABLE) {
         error!("Healthcheck child process: cannot watch the parent channel: {e}");
         return 1;
     }
-    let sink = make_sink(&cfg);
     let mut sh = Shell {
         opts,
         runner: Runner::new(&cfg),
         cfg,
-        sink,
-        make_sink,
+        servers,
         stop: false,
         dump_allocs: (0, 0),
     };
-    sh.runner.start(&mut lp, &sh.cfg, sh.sink.as_mut());
+    sh.runner.start(&mut lp, &sh.cfg, &mut sh.servers);
+    sh.runner.run_sink_scripts(&mut lp, &mut sh.servers);
     info!("Startup complete");
     let mut code = 0;
     while !sh.stop {
-        if let Err(e) = lp.run_once(|lp, ev| sh.on_event(lp, ev, &chan)) {
+        if let Err(e) = lp.run_once(|lp, ev| {
+            sh.on_event(lp, ev, &chan);
+            sh.runner.run_sink_scripts(lp, &mut sh.servers);
+        }) {
             error!("Healthcheck child process: event loop failed: {e}");
             code = 1;
             break;
         }
     }
-    if sh.runner.stop(&mut lp) {
-        // Let omega's notify_down scripts finish (they die with us otherwise).
+    sh.runner.stop(&mut lp);
+    sh.servers.stop();
+    if sh.runner.run_sink_scripts(&mut lp, &mut sh.servers) {
+        // Let omega's notify_down and quorum_down scripts finish (they die with us otherwise).
         let until = Micros::now() + STOP_GRACE;
         lp.add_timer(STOP_GRACE, crate::core::tokens::STOP_GRACE_TIMER);
         while sh.runner.scripts_running() > 0 && Micros::now() < until {
             let r = lp.run_once(|lp, ev| {
                 if let Event::ChildExit { pid, status } = ev {
-                    sh.runner.on_child_exit(lp, pid, status, sh.sink.as_mut());
+                    sh.runner.on_child_exit(lp, pid, status, &mut sh.servers);
                 }
             });
             if r.is_err() {
@@ -149,5 +158,6 @@ pub fn run(
     }
     crate::core::daemon::remove_pidfile_if(pidfile, std::process::id() as i32);
     info!("Stopped");
+    sh.servers.release(opts.dont_release_ipvs);
     code
 }

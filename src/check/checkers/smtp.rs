@@ -6,16 +6,12 @@
 //! reply (`220-...` lines then `220 ...`) is read to its last line, where keepalived fails it,
 //! and a bare `220\r\n` passes (keepalived sees the `\r` and fails it).
 
-use super::{Dialog, Step, Verdict};
+use super::{Dialog, Failure, Step, Verdict};
 use crate::config::checker::SmtpCheck;
 
 pub const DEFAULT_HELO: &str = "smtpchecker.keepalived.org";
 /// keepalived's SMTP_BUFF_MAX: a longer line is cut here (its code is at its start anyway).
 const LINE_MAX: usize = 512;
-
-pub const BAD_BANNER: &str = "Bad greeting banner from server";
-pub const BAD_HELO: &str = "Bad HELO response from server";
-pub const READ_FAILURE: &str = "Read failure from server";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
@@ -63,10 +59,10 @@ impl SmtpDialog {
             return Step::Continue;
         }
         let (want, fail) = match self.state {
-            State::Banner => (Some(220), BAD_BANNER),
-            State::Helo => (Some(250), BAD_HELO),
+            State::Banner => (Some(220), Failure::BadBanner),
+            State::Helo => (Some(250), Failure::BadHelo),
             // Any answer to QUIT will do.
-            State::Quit => (None, READ_FAILURE),
+            State::Quit => (None, Failure::ReadFailure),
             State::Done => return Step::Continue,
         };
         if want.is_some() && code != want {
@@ -136,7 +132,7 @@ impl Dialog for SmtpDialog {
             return Step::Continue;
         }
         self.state = State::Done;
-        Step::Done(Verdict::Down(READ_FAILURE))
+        Step::Done(Verdict::Down(Failure::ReadFailure))
     }
 }
 
@@ -193,19 +189,19 @@ mod tests {
         let mut d = dialog(None);
         assert_eq!(
             d.received(b"554 go away\r\n"),
-            Step::Done(Verdict::Down(BAD_BANNER))
+            Step::Done(Verdict::Down(Failure::BadBanner))
         );
         let mut d = dialog(None);
         d.received(b"220 x\r\n");
         send_all(&mut d);
         assert_eq!(
             d.received(b"502 no\r\n"),
-            Step::Done(Verdict::Down(BAD_HELO))
+            Step::Done(Verdict::Down(Failure::BadHelo))
         );
         let mut d = dialog(None);
         assert_eq!(
             d.received(b"2200 x\r\n"),
-            Step::Done(Verdict::Down(BAD_BANNER))
+            Step::Done(Verdict::Down(Failure::BadBanner))
         );
     }
 
@@ -225,7 +221,7 @@ mod tests {
     fn close_before_the_end_is_down() {
         let mut d = dialog(None);
         d.received(b"220 x\r\n250 y\r\n");
-        assert_eq!(d.closed(), Step::Done(Verdict::Down(READ_FAILURE)));
+        assert_eq!(d.closed(), Step::Done(Verdict::Down(Failure::ReadFailure)));
         d.reset();
         assert!(d.pending().is_empty());
         assert_eq!(d.received(b"220 x\r\n"), Step::Continue);

@@ -2,7 +2,7 @@
 //! ICMP unreachable, seen as a socket error, fails); with it, a reply whose length is within
 //! bounds and whose bytes match the pattern (X digits are don't-care) is needed.
 
-use super::{Dialog, Step, Verdict};
+use super::{Dialog, Failure, Step, Verdict};
 use crate::config::checker::UdpCheck;
 
 pub struct UdpDialog {
@@ -69,11 +69,11 @@ impl Dialog for UdpDialog {
         Step::Done(if !self.require_reply || self.matches(data) {
             Verdict::Up
         } else {
-            Verdict::Down("reply data mismatch")
+            Verdict::Down(Failure::ReplyMismatch)
         })
     }
     fn closed(&mut self) -> Step {
-        Step::Done(Verdict::Down("failed"))
+        Step::Done(Verdict::Down(Failure::Failed))
     }
 }
 
@@ -109,16 +109,16 @@ mod tests {
         assert_eq!(d.received(&[0x12, 0x0a]), Step::Done(Verdict::Up));
         assert_eq!(
             d.received(&[0x12, 0x1a]),
-            Step::Done(Verdict::Down("reply data mismatch"))
+            Step::Done(Verdict::Down(Failure::ReplyMismatch))
         );
         assert_eq!(
             d.received(&[0x12]),
-            Step::Done(Verdict::Down("reply data mismatch"))
+            Step::Done(Verdict::Down(Failure::ReplyMismatch))
         );
         assert_eq!(
             d.received(&[0x12, 0, 0, 0, 0]),
-            Step::Done(Verdict::Down("reply data mismatch"))
+            Step::Done(Verdict::Down(Failure::ReplyMismatch))
         );
-        assert_eq!(d.closed(), Step::Done(Verdict::Down("failed")));
+        assert_eq!(d.closed(), Step::Done(Verdict::Down(Failure::Failed)));
     }
 }

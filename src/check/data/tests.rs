@@ -2,6 +2,8 @@
 //! inherited settings, and the live values (up/down, weights) where a user reads them.
 
 use super::*;
+use crate::check::checkers::view::RsLive;
+use crate::check::CheckerId;
 use crate::config::reader::tree_from_str;
 use crate::config::Diagnostics;
 

@@ -1,7 +1,9 @@
-//! The virtual server manager: from real server health and weights, what the kernel's IPVS
-//! table must hold, and the notices (scripts) that go with each change. No I/O and no clock:
-//! inputs are checker results ([`Sink`]) and `stop`; outputs are [`Manager::desired`] (the whole
-//! table, which the shell diffs against the kernel's) and [`Manager::take_notices`].
+//! The virtual server manager, the one owner of real-server and quorum state: from the
+//! checkers' states and weights, which real servers are alive, whether each virtual server
+//! has quorum, and what the kernel's IPVS table must hold. No I/O, no clock, no log: inputs
+//! are checker results and `stop`; outputs are [`Manager::desired`] (the whole table, which
+//! the shell diffs against the kernel's) and [`Manager::take_notices`] (what happened, for the
+//! child to log and run scripts for).
 //!
 //! Rules, as keepalived (ipwrapper.c):
 //! - a real server is alive when none of its checkers has failed; with `alpha` a checker
@@ -14,19 +16,51 @@
 //! - `inhibit_on_failure` keeps a server that is out in the table at weight 0, and likewise
 //!   `sorry_server_inhibit` the sorry server.
 
-use log::info;
-
 use super::plan::{ServerPlan, VsPlan};
 use super::table::{DestKey, Entry, SvcKey};
-use crate::check::{CheckerId, Sink};
+use crate::check::{CheckerId, Why};
+
+/// What brought a real server up or down: it decides the log line and the notify script.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum By {
+    /// A checker's state ([`Why`] says how it came).
+    Checker(Why),
+    /// Shutting down with omega.
+    Stop,
+    /// A reload dropped it.
+    Gone,
+}
 
 /// Something a script or a log line must follow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Notice {
-    RsUp { vs: usize, rs: usize },
-    RsDown { vs: usize, rs: usize },
-    QuorumUp { vs: usize },
-    QuorumDown { vs: usize },
+    /// A real server came alive (`alive`) or died.
+    Rs {
+        vs: usize,
+        rs: usize,
+        alive: bool,
+        by: By,
+    },
+    /// A checker that started down failed its first check: keepalived runs the real server's
+    /// notify for its state (`alive`) again.
+    Renotify { vs: usize, rs: usize, alive: bool },
+    /// Quorum gained (`up`) or lost, `init` at the first evaluation; `sum` is the weight of the
+    /// alive servers then. `script`: the quorum script runs (not for a reload's first look).
+    Quorum {
+        vs: usize,
+        up: bool,
+        init: bool,
+        sum: u64,
+        script: bool,
+    },
+    /// A dynamic checker moved a real server's weight.
+    Weight {
+        vs: usize,
+        rs: usize,
+        from: u32,
+        to: u32,
+        alive: bool,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -78,7 +112,7 @@ impl Manager {
                         .map(|r| RsState {
                             failed: r.alpha_checkers.clone(),
                             alive: !r.alpha_checkers.iter().any(|&a| a),
-                            weight: r.weight,
+                            weight: r.dest.weight,
                         })
                         .collect();
                     VsState {
@@ -99,13 +133,19 @@ impl Manager {
         m
     }
 
-    /// The manager for a reloaded config: a virtual server of the same name keeps its quorum
-    /// state, and each real server at the same address with as many checkers keeps its health.
+    /// The manager for a reloaded config: a virtual server with the same key keeps its quorum
+    /// state, and each of its real servers with the same key and as many checkers keeps its
+    /// health.
+    /// The first look at quorum is logged (as before a reload was told apart) but runs nothing.
     pub fn reloaded(plans: Vec<VsPlan>, old: &Manager) -> Manager {
         let mut m = Manager::new(plans);
-        m.notices.clear();
+        for n in &mut m.notices {
+            if let Notice::Quorum { script, .. } = n {
+                *script = false;
+            }
+        }
         for v in 0..m.vs.len() {
-            let Some(o) = old.vs.iter().find(|o| o.plan.name == m.vs[v].plan.name) else {
+            let Some(o) = old.vs.iter().find(|o| o.plan.key == m.vs[v].plan.key) else {
                 // New: as at start.
                 let s = &mut m.vs[v];
                 s.quorum_up = s.sum() >= u64::from(s.plan.quorum) + u64::from(s.plan.hysteresis);
@@ -114,8 +154,9 @@ impl Manager {
             };
             let s = &mut m.vs[v];
             for (rp, st) in s.plan.real_servers.iter().zip(s.rs.iter_mut()) {
+                let key = rp.key(&s.plan);
                 let same = o.plan.real_servers.iter().zip(&o.rs).find(|(orp, ost)| {
-                    orp.ip == rp.ip && orp.port == rp.port && ost.failed.len() == st.failed.len()
+                    orp.key(&o.plan) == key && ost.failed.len() == st.failed.len()
                 });
                 if let Some((_, ost)) = same {
                     st.failed.clone_from(&ost.failed);
@@ -143,6 +184,14 @@ impl Manager {
             .is_some_and(|r| r.alive)
     }
 
+    /// How many of the real server's checkers are down.
+    pub fn rs_failed(&self, vs: usize, rs: usize) -> u32 {
+        self.vs
+            .get(vs)
+            .and_then(|s| s.rs.get(rs))
+            .map_or(0, |r| r.failed.iter().filter(|&&f| f).count() as u32)
+    }
+
     /// True once after any input that changed the table we want.
     pub fn take_changed(&mut self) -> bool {
         std::mem::take(&mut self.changed)
@@ -157,81 +206,93 @@ impl Manager {
         let s = &mut self.vs[v];
         let sum = s.sum();
         let (q, h) = (u64::from(s.plan.quorum), u64::from(s.plan.hysteresis));
-        if !s.quorum_up && sum >= q + h {
-            s.quorum_up = true;
-            info!(
-                "Gained quorum {q}+{h}={} <= {sum} for VS {}",
-                q + h,
-                s.plan.name
-            );
-            if let Some(sorry) = &s.plan.sorry {
-                info!(
-                    "{} sorry server {} from VS {}",
-                    if sorry.inhibit {
-                        "Disabling"
-                    } else {
-                        "Removing"
-                    },
-                    sorry.ip,
-                    s.plan.name
-                );
-            }
-            self.notices.push(Notice::QuorumUp { vs: v });
+        let up = if !s.quorum_up && sum >= q + h {
+            true
         } else if (s.quorum_up && (sum == 0 || sum < q.saturating_sub(h)))
             || (init && !s.quorum_up && s.plan.sorry.is_some())
         {
-            s.quorum_up = false;
             self.changed = true;
-            info!(
-                "{} {q}-{h}={} > {sum} for VS {}",
-                if init {
-                    "Starting with quorum down"
-                } else {
-                    "Lost quorum"
-                },
-                q.saturating_sub(h),
-                s.plan.name
-            );
-            if let Some(sorry) = &s.plan.sorry {
-                info!(
-                    "{} sorry server {} to VS {}",
-                    if sorry.inhibit { "Enabling" } else { "Adding" },
-                    sorry.ip,
-                    s.plan.name
-                );
+            false
+        } else {
+            return;
+        };
+        s.quorum_up = up;
+        self.notices.push(Notice::Quorum {
+            vs: v,
+            up,
+            init: init && !up,
+            sum,
+            script: true,
+        });
+    }
+
+    fn set_alive(&mut self, v: usize, r: usize, alive: bool, by: By) {
+        self.vs[v].rs[r].alive = alive;
+        self.changed = true;
+        self.notices.push(Notice::Rs {
+            vs: v,
+            rs: r,
+            alive,
+            by,
+        });
+        self.update_quorum(v, false);
+    }
+
+    /// A checker's state reached us: a changed one (or an adopted one) may bring its real
+    /// server up or down; a first failure of one that started down asks for the notify again.
+    pub fn checker_state(&mut self, id: CheckerId, up: bool, why: Why) {
+        let Some(st) = self.vs.get_mut(id.vs).and_then(|s| s.rs.get_mut(id.rs)) else {
+            return;
+        };
+        let Some(f) = st.failed.get_mut(id.ck) else {
+            return;
+        };
+        if why == Why::FirstDown {
+            if *f {
+                let alive = st.alive;
+                self.notices.push(Notice::Renotify {
+                    vs: id.vs,
+                    rs: id.rs,
+                    alive,
+                });
+                return;
             }
-            self.notices.push(Notice::QuorumDown { vs: v });
+            // Our state says up (a reload kept it): a plain change.
+            return self.checker_state(id, up, Why::Checked);
+        }
+        *f = !up;
+        let alive = !st.failed.iter().any(|&f| f);
+        if alive != st.alive {
+            self.set_alive(id.vs, id.rs, alive, By::Checker(why));
         }
     }
 
-    fn set_alive(&mut self, v: usize, r: usize, alive: bool) {
-        let s = &mut self.vs[v];
-        let rp = &s.plan.real_servers[r];
-        let verb = match (alive, rp.inhibit) {
-            (true, true) => "Enabling service",
-            (true, false) => "Adding service",
-            (false, true) => "Disabling service",
-            (false, false) => "Removing service",
+    /// A checker's state changed after a check.
+    pub fn checker_changed(&mut self, id: CheckerId, up: bool) {
+        self.checker_state(id, up, Why::Checked);
+    }
+
+    /// MISC_CHECK with `misc_dynamic`, or FILE_CHECK, set the real server's weight.
+    pub fn weight_changed(&mut self, id: CheckerId, weight: i64) {
+        let Some(st) = self.vs.get_mut(id.vs).and_then(|s| s.rs.get_mut(id.rs)) else {
+            return;
         };
-        let prep = match (alive, rp.inhibit) {
-            (_, true) => "of",
-            (true, false) => "to",
-            (false, false) => "from",
-        };
-        info!(
-            "{verb} [{}]:{} {prep} VS {}",
-            rp.ip,
-            rp.port.unwrap_or(0),
-            s.plan.name
-        );
-        s.rs[r].alive = alive;
-        self.changed = true;
-        self.notices.push(if alive {
-            Notice::RsUp { vs: v, rs: r }
-        } else {
-            Notice::RsDown { vs: v, rs: r }
-        });
-        self.update_quorum(v, false);
+        let w = weight.clamp(0, i64::from(i32::MAX)) as u32;
+        if st.weight != w {
+            let from = std::mem::replace(&mut st.weight, w);
+            self.changed = true;
+            let alive = st.alive;
+            self.notices.push(Notice::Weight {
+                vs: id.vs,
+                rs: id.rs,
+                from,
+                to: w,
+                alive,
+            });
+            if alive {
+                self.update_quorum(id.vs, false);
+            }
+        }
     }
 
     /// The whole table we want in the kernel now, into `out` (cleared first).
@@ -250,7 +311,7 @@ impl Manager {
                 };
                 if sorry_active {
                     if let Some(sp) = &s.plan.sorry {
-                        put(sp, sp.weight);
+                        put(sp, sp.dest.weight);
                     }
                 }
                 for (rp, st) in s.plan.real_servers.iter().zip(&s.rs) {
@@ -291,20 +352,28 @@ impl Manager {
     pub fn gone_in(&self, new: &Manager) -> Vec<Notice> {
         let mut out = Vec::new();
         for (v, s) in self.vs.iter().enumerate() {
-            let kept = new.vs.iter().find(|n| n.plan.name == s.plan.name);
+            let kept = new.vs.iter().find(|n| n.plan.key == s.plan.key);
             for (r, (rp, st)) in s.plan.real_servers.iter().zip(&s.rs).enumerate() {
-                let stays = kept.is_some_and(|n| {
-                    n.plan
-                        .real_servers
-                        .iter()
-                        .any(|x| x.ip == rp.ip && x.port == rp.port)
-                });
+                let key = rp.key(&s.plan);
+                let stays =
+                    kept.is_some_and(|n| n.plan.real_servers.iter().any(|x| x.key(&n.plan) == key));
                 if st.alive && !stays {
-                    out.push(Notice::RsDown { vs: v, rs: r });
+                    out.push(Notice::Rs {
+                        vs: v,
+                        rs: r,
+                        alive: false,
+                        by: By::Gone,
+                    });
                 }
             }
             if kept.is_none() && s.quorum_up {
-                out.push(Notice::QuorumDown { vs: v });
+                out.push(Notice::Quorum {
+                    vs: v,
+                    up: false,
+                    init: false,
+                    sum: s.sum(),
+                    script: true,
+                });
             }
         }
         out
@@ -338,43 +407,24 @@ impl Manager {
             for r in 0..s.rs.len() {
                 if s.rs[r].alive {
                     s.rs[r].alive = false;
-                    self.notices.push(Notice::RsDown { vs: v, rs: r });
+                    self.notices.push(Notice::Rs {
+                        vs: v,
+                        rs: r,
+                        alive: false,
+                        by: By::Stop,
+                    });
                 }
             }
             if s.quorum_up {
                 s.quorum_up = false;
-                self.notices.push(Notice::QuorumDown { vs: v });
-            }
-        }
-    }
-}
-
-impl Sink for Manager {
-    fn checker_changed(&mut self, id: CheckerId, up: bool) {
-        let Some(st) = self.vs.get_mut(id.vs).and_then(|s| s.rs.get_mut(id.rs)) else {
-            return;
-        };
-        let Some(f) = st.failed.get_mut(id.ck) else {
-            return;
-        };
-        *f = !up;
-        let alive = !st.failed.iter().any(|&f| f);
-        if alive != st.alive {
-            self.set_alive(id.vs, id.rs, alive);
-        }
-    }
-
-    fn weight_changed(&mut self, id: CheckerId, weight: i64) {
-        let Some(st) = self.vs.get_mut(id.vs).and_then(|s| s.rs.get_mut(id.rs)) else {
-            return;
-        };
-        let w = weight.clamp(0, i64::from(i32::MAX)) as u32;
-        if st.weight != w {
-            st.weight = w;
-            self.changed = true;
-            let alive = st.alive;
-            if alive {
-                self.update_quorum(id.vs, false);
+                let sum = s.sum();
+                self.notices.push(Notice::Quorum {
+                    vs: v,
+                    up: false,
+                    init: false,
+                    sum,
+                    script: true,
+                });
             }
         }
     }

@@ -10,6 +10,7 @@ use super::table::{
     SVC_F_PERSISTENT, SVC_F_SCHED1, SVC_F_SCHED2, SVC_F_SCHED3, TUN_F_CSUM, TUN_F_NOCSUM,
     TUN_F_REMCSUM, TUN_GRE, TUN_GUE, TUN_IPIP,
 };
+use crate::check::key::{RsKey, VsKey};
 use crate::config::lvs::{
     Family, Forwarding, Granularity, LvsConfig, Protocol, Sched, TunnelCsum, TunnelType,
     VirtualServer, VsAddr,
@@ -18,21 +19,30 @@ use crate::config::lvs::{
 /// A real or sorry server, before it is given a service (its port may be the service's).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServerPlan {
-    pub ip: IpAddr,
+    /// The server as a destination at its configured weight; `key.port` is the written port
+    /// (0 without one) until [`ServerPlan::dest`] gives it a service.
+    pub dest: Dest,
+    /// The port as written.
     pub port: Option<u16>,
-    pub fwd: u32,
-    pub tun_type: u8,
-    pub tun_port: u16,
-    pub tun_flags: u16,
-    pub weight: u32,
-    pub u_threshold: u32,
-    pub l_threshold: u32,
     pub inhibit: bool,
     /// Checkers that start failed (alpha); a server with any starts down.
     pub alpha_checkers: Vec<bool>,
 }
 
 impl ServerPlan {
+    /// What a reload recognises this real server of `vs` by.
+    pub fn key(&self, vs: &VsPlan) -> RsKey {
+        RsKey {
+            vs: vs.key.clone(),
+            ip: self.dest.key.ip,
+            port: self.port,
+        }
+    }
+
+    pub fn ip(&self) -> IpAddr {
+        self.dest.key.ip
+    }
+
     /// This server as a destination of `svc`, at `weight`. The kernel forces a DR or TUN
     /// destination's port to the service's, so we ask for what it will hold.
     pub fn dest(&self, svc: &SvcKey, weight: u32) -> Dest {
@@ -40,26 +50,26 @@ impl ServerPlan {
             SvcKey::Addr { port, .. } => *port,
             SvcKey::Fwmark { .. } => 0,
         };
-        let port = if self.fwd == FWD_MASQ {
+        let port = if self.dest.fwd == FWD_MASQ {
             self.port.unwrap_or(svc_port)
         } else {
             svc_port
         };
         Dest {
-            key: DestKey { ip: self.ip, port },
-            fwd: self.fwd,
-            tun_type: self.tun_type,
-            tun_port: self.tun_port,
-            tun_flags: self.tun_flags,
+            key: DestKey {
+                ip: self.dest.key.ip,
+                port,
+            },
             weight,
-            u_threshold: self.u_threshold,
-            l_threshold: self.l_threshold,
+            ..self.dest
         }
     }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VsPlan {
+    /// What a reload recognises it by.
+    pub key: VsKey,
     /// keepalived's name for it in logs.
     pub name: String,
     pub services: Vec<Service>,
@@ -220,15 +230,20 @@ pub fn plan(lvs: &LvsConfig) -> Vec<VsPlan> {
                 .map(|rs| {
                     let (fwd, tun_type, tun_port, tun_flags) = fwd(rs.forwarding.or(vs.forwarding));
                     ServerPlan {
-                        ip: rs.ip,
+                        dest: Dest {
+                            key: DestKey {
+                                ip: rs.ip,
+                                port: rs.port.unwrap_or(0),
+                            },
+                            fwd,
+                            tun_type,
+                            tun_port,
+                            tun_flags,
+                            weight: rs.weight.unwrap_or(vs.weight),
+                            u_threshold: rs.uthreshold.unwrap_or(0),
+                            l_threshold: rs.lthreshold.unwrap_or(0),
+                        },
                         port: rs.port,
-                        fwd,
-                        tun_type,
-                        tun_port,
-                        tun_flags,
-                        weight: rs.weight.unwrap_or(vs.weight),
-                        u_threshold: rs.uthreshold.unwrap_or(0),
-                        l_threshold: rs.lthreshold.unwrap_or(0),
                         inhibit: rs.inhibit_on_failure.unwrap_or(vs.inhibit_on_failure),
                         alpha_checkers: rs
                             .checkers
@@ -241,20 +256,26 @@ pub fn plan(lvs: &LvsConfig) -> Vec<VsPlan> {
             let sorry = vs.sorry_server.as_ref().map(|s| {
                 let (fwd, tun_type, tun_port, tun_flags) = fwd(s.forwarding.or(vs.forwarding));
                 ServerPlan {
-                    ip: s.ip,
+                    dest: Dest {
+                        key: DestKey {
+                            ip: s.ip,
+                            port: s.port.unwrap_or(0),
+                        },
+                        fwd,
+                        tun_type,
+                        tun_port,
+                        tun_flags,
+                        weight: 1,
+                        u_threshold: 0,
+                        l_threshold: 0,
+                    },
                     port: s.port,
-                    fwd,
-                    tun_type,
-                    tun_port,
-                    tun_flags,
-                    weight: 1,
-                    u_threshold: 0,
-                    l_threshold: 0,
                     inhibit: s.inhibit,
                     alpha_checkers: Vec::new(),
                 }
             });
             VsPlan {
+                key: VsKey::of(vs),
                 name: vs.describe(),
                 services: keys(vs, lvs).into_iter().map(|k| service(vs, k)).collect(),
                 real_servers,

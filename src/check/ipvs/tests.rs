@@ -2,11 +2,11 @@
 
 use std::net::IpAddr;
 
-use super::manager::{Manager, Notice};
+use super::manager::{self, Manager};
 use super::plan::{plan, VsPlan};
 use super::table::*;
 use super::wire;
-use crate::check::{CheckerId, Sink};
+use crate::check::CheckerId;
 use crate::config::{self, Config, Diagnostics};
 use crate::net::netlink::{messages, NLA_F_NESTED};
 
@@ -45,8 +45,33 @@ fn ck(vs: usize, rs: usize, ck: usize) -> CheckerId {
     CheckerId { vs, rs, ck }
 }
 
+/// The notices that call for scripts, as these tests name them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Notice {
+    RsUp { vs: usize, rs: usize },
+    RsDown { vs: usize, rs: usize },
+    QuorumUp { vs: usize },
+    QuorumDown { vs: usize },
+}
+
+fn simple(n: manager::Notice) -> Option<Notice> {
+    match n {
+        manager::Notice::Rs { vs, rs, alive, .. } => Some(if alive {
+            Notice::RsUp { vs, rs }
+        } else {
+            Notice::RsDown { vs, rs }
+        }),
+        manager::Notice::Quorum { vs, up, .. } => Some(if up {
+            Notice::QuorumUp { vs }
+        } else {
+            Notice::QuorumDown { vs }
+        }),
+        manager::Notice::Renotify { .. } | manager::Notice::Weight { .. } => None,
+    }
+}
+
 fn notices(m: &mut Manager) -> Vec<Notice> {
-    m.take_notices().collect()
+    m.take_notices().filter_map(simple).collect()
 }
 
 const MISC: &str = "MISC_CHECK {\n misc_path /bin/true\n }";
@@ -273,7 +298,7 @@ fn plan_follows_keepalived_defaults_and_the_kernel_port_rules() {
     assert_eq!(p[0].real_servers[0].dest(&s0.key, 1).key.port, 8080);
     let s1 = &p[1].services[0];
     assert_eq!(p[1].real_servers[0].dest(&s1.key, 1).key.port, 80);
-    assert_eq!(p[1].real_servers[0].fwd, FWD_DROUTE);
+    assert_eq!(p[1].real_servers[0].dest.fwd, FWD_DROUTE);
     // A fwmark service without ip_family takes its servers' family.
     assert_eq!(
         p[2].services[0].key,
@@ -658,7 +683,10 @@ fn a_reload_takes_down_the_alive_servers_and_quorums_it_drops() {
     let old = Manager::new(plans(two));
     let new = Manager::reloaded(plans(one), &old);
     assert_eq!(
-        old.gone_in(&new),
+        old.gone_in(&new)
+            .into_iter()
+            .filter_map(simple)
+            .collect::<Vec<_>>(),
         [
             Notice::RsDown { vs: 0, rs: 0 },
             Notice::RsDown { vs: 1, rs: 0 },
@@ -677,4 +705,56 @@ fn only_real_changes_ask_for_a_kernel_update() {
     assert!(!m.take_changed());
     m.weight_changed(ck(0, 0, 0), 4);
     assert!(m.take_changed());
+}
+
+#[test]
+fn an_alpha_checkers_first_failure_asks_for_the_notify_again_and_changes_nothing() {
+    let rs = format!("alpha\n {MISC}");
+    let mut m = Manager::new(plans(&pool("", &[&rs])));
+    m.take_notices().for_each(drop);
+    m.take_changed();
+    m.checker_state(ck(0, 0, 0), false, crate::check::Why::FirstDown);
+    assert_eq!(
+        m.take_notices().collect::<Vec<_>>(),
+        [manager::Notice::Renotify {
+            vs: 0,
+            rs: 0,
+            alive: false
+        }]
+    );
+    assert!(!m.take_changed());
+    assert!(!m.rs_alive(0, 0));
+}
+
+#[test]
+fn adopted_states_are_told_apart_from_checked_ones() {
+    let mut m = Manager::new(plans(&pool("", &[MISC, ""])));
+    m.checker_state(ck(0, 0, 0), false, crate::check::Why::Adopted);
+    assert_eq!(
+        m.take_notices().collect::<Vec<_>>(),
+        [manager::Notice::Rs {
+            vs: 0,
+            rs: 0,
+            alive: false,
+            by: manager::By::Checker(crate::check::Why::Adopted)
+        }]
+    );
+    assert_eq!(m.rs_failed(0, 0), 1);
+}
+
+#[test]
+fn a_weight_change_says_from_what_to_what() {
+    let rs = format!("weight 3\n {MISC}");
+    let mut m = Manager::new(plans(&pool("", &[&rs])));
+    m.weight_changed(ck(0, 0, 0), 5);
+    assert_eq!(
+        m.take_notices().collect::<Vec<_>>(),
+        [manager::Notice::Weight {
+            vs: 0,
+            rs: 0,
+            from: 3,
+            to: 5,
+            alive: true
+        }]
+    );
 }

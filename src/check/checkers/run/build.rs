@@ -4,12 +4,13 @@ use std::ffi::CString;
 use std::net::SocketAddr;
 
 use crate::check::checkers::dns::DnsDialog;
-use crate::check::checkers::http::WebDialog;
 use crate::check::checkers::ping::PingDialog;
 use crate::check::checkers::smtp::SmtpDialog;
+use crate::check::checkers::web::http::WebDialog;
 use crate::check::checkers::TlsContext;
 
 use super::*;
+use crate::check::key::CheckerKey;
 use crate::config::checker::CheckerCommon;
 use crate::config::lvs::VsAddr;
 
@@ -118,8 +119,8 @@ impl Runner {
         let mut r = Runner {
             slots: Vec::new(),
             notify: Vec::new(),
-            pool: RsPool::new(cfg),
             scripts: ScriptRunner::new(SCRIPT_TIMER),
+            calls: Vec::new(),
             script_user: script_user(cfg),
             rx: Box::new([0; RX_LEN]),
             rand: seed(),
@@ -137,7 +138,6 @@ impl Runner {
                         .notify_run_as
                         .clone()
                         .map(|r| r.and_then(|(u, g)| resolve(&u, g))),
-                    omega: vs.omega,
                 });
                 for (k, c) in rs.checkers.iter().enumerate() {
                     let timing = checker_timing(vs, rs, c);
@@ -170,10 +170,7 @@ impl Runner {
                             rs: s,
                             ck: k,
                         },
-                        print: format!(
-                            "{:?} {:?} {} {:?} {:?} {:?}",
-                            vs.addr, vs.protocol, rs.ip, rs.port, c.kind, c.common
-                        ),
+                        key: CheckerKey::of(vs, rs, c),
                         rs: rs_name,
                         vs: names::vs_name(vs),
                         words,

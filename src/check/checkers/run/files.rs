@@ -81,8 +81,7 @@ impl Runner {
         if initial {
             // keepalived starts such a checker down without running any notify.
             let id = s.id;
-            sink.checker_changed(id, up);
-            let _ = self.pool.report(id, up, false);
+            sink.checker_state(id, up, Why::FileStart);
             return;
         }
         let out = Outcome {

@@ -60,7 +60,7 @@ impl Runner {
         };
         if let Err(e) = lp.register(fd.as_raw_fd(), TOKEN_BASE + i, interest) {
             warn!("cannot watch the checker socket for {}: {e}", s.rs);
-            return self.finish(lp, i, Err("failed"), sink);
+            return self.finish(lp, i, Err(Failure::Failed), sink);
         }
         s.sock = Some(fd);
         s.phase = if kind == Kind::Tcp {
@@ -90,14 +90,11 @@ impl Runner {
         let counted = matches!(s.words, Words::Udp | Words::Icmp);
         match e {
             sock::OpenError::Connect(_) => {
-                let why = if s.words == Words::Web {
-                    "unreachable"
-                } else {
-                    "failed"
-                };
-                return self.finish(lp, i, Err(why), sink);
+                return self.finish(lp, i, Err(Failure::Unreachable), sink);
             }
-            sock::OpenError::Setup(_) if counted => return self.finish(lp, i, Err("failed"), sink),
+            sock::OpenError::Setup(_) if counted => {
+                return self.finish(lp, i, Err(Failure::Failed), sink)
+            }
             sock::OpenError::Setup(line) => {
                 info!("{line}");
                 words::setup_failed_line(s);
@@ -134,7 +131,7 @@ impl Runner {
             Phase::Connecting => {
                 if sock::so_error(fd) != 0 {
                     return {
-                        self.finish(lp, i, Err("failed"), sink);
+                        self.finish(lp, i, Err(Failure::Failed), sink);
                         true
                     };
                 }
@@ -234,20 +231,13 @@ impl Runner {
         &mut self,
         lp: &mut EventLoop,
         i: usize,
-        r: Result<(), &'static str>,
+        r: Result<(), Failure>,
         sink: &mut dyn Sink,
     ) {
         let s = &mut self.slots[i];
         if let Some(fd) = s.sock.take() {
             let _ = lp.deregister(fd.as_raw_fd());
         }
-        // A timeout once connected is a read timeout to the dialog checkers' log lines.
-        let r = match r {
-            Err("timeout") if s.phase == Phase::Talking && kind_of(&s.probe) == Some(Kind::Tcp) => {
-                Err("read timeout")
-            }
-            r => r,
-        };
         s.phase = Phase::Idle;
         if r.is_ok() && s.host < s.hosts.len() {
             // SMTP_CHECK host blocks: on to the next host, the check goes on.

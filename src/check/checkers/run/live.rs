@@ -1,14 +1,23 @@
-//! What the runner knows now about each checker and real server, for SIGUSR1's data file.
+//! What the runner knows now about each checker, and with the manager's real servers, the
+//! view SIGUSR1's data file reads.
 
 use super::{Probe, Runner};
-use crate::check::data::{CheckerLive, Live, RsLive};
+use crate::check::checkers::view::{CheckerLive, Live, RsLive};
+use crate::check::ipvs::manager::Manager;
 use crate::check::CheckerId;
 
-impl Live for Runner {
+/// The checkers' state (the runner's) and the real servers' (the manager's).
+pub struct View<'a> {
+    pub runner: &'a Runner,
+    pub mgr: &'a Manager,
+}
+
+impl Live for View<'_> {
     fn checker(&self, id: CheckerId) -> Option<CheckerLive> {
-        let s = self.slots.iter().find(|s| s.id == id)?;
+        let r = self.runner;
+        let s = r.slots.iter().find(|s| s.id == id)?;
         let user = match &s.probe {
-            Probe::Misc(m) => m.user().or(self.script_user),
+            Probe::Misc(m) => m.user().or(r.script_user),
             _ => None,
         };
         Some(CheckerLive {
@@ -27,11 +36,11 @@ impl Live for Runner {
     }
 
     fn real_server(&self, vs: usize, rs: usize) -> RsLive {
-        let user = self.script_user.unwrap_or((0, 0));
-        let n = self.notify.get(vs).and_then(|v| v.get(rs));
+        let user = self.runner.script_user.unwrap_or((0, 0));
+        let n = self.runner.notify.get(vs).and_then(|v| v.get(rs));
         RsLive {
-            alive: self.pool.alive(vs, rs),
-            failed: self.pool.failed(vs, rs),
+            alive: self.mgr.rs_alive(vs, rs),
+            failed: self.mgr.rs_failed(vs, rs),
             notify_users: n.map_or([user; 2], |n| {
                 [n.run_as[0].unwrap_or(user), n.run_as[1].unwrap_or(user)]
             }),

@@ -1,7 +1,7 @@
 //! The runner: every checker of the config as a slot with its schedule ([`Sched`]), its probe
 //! (a TCP connect, a dialog over a stream or datagram socket, a script) and its loop timer.
 //! The checker child feeds it the loop's events; it reports checker states to a [`Sink`] and
-//! runs the real servers' notify scripts.
+//! runs the scripts the sink asks for (the real servers' notify scripts among them).
 //!
 //! One socket per check, as keepalived: opened when the check starts, closed when it ends.
 //! Reads go through one buffer the runner owns, so checks allocate nothing but log lines.
@@ -14,6 +14,7 @@ mod words;
 
 use build::checker_keyword;
 pub use build::{protocol_dialog, DialogMaker, Target};
+pub use live::View;
 use words::{failure_line, report_line, url_line, Words};
 
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -24,12 +25,12 @@ use mio::Interest;
 use super::file::{self, Watcher};
 use super::misc::{self, MiscProbe};
 use super::names;
-use super::rs::{RsNews, RsPool};
 use super::sched::{Outcome, Policy, Report, Sched};
 use super::sock::{self, ConnOpts, Kind};
 use super::udp::UdpDialog;
-use super::{Dialog, Step, Verdict};
-use crate::check::{CheckerId, Sink};
+use super::{Dialog, Failure, Step, Verdict};
+use crate::check::key::CheckerKey;
+use crate::check::{CheckerId, ScriptCall, Sink, Why};
 use crate::config::checker::{Checker, CheckerKind, Script};
 use crate::config::lvs::{checker_timing, Timing};
 use crate::config::Config;
@@ -46,6 +47,8 @@ pub use crate::core::tokens::SCRIPT_TIMER;
 pub use crate::core::tokens::SOCKET_BASE as TOKEN_BASE;
 /// Scripts tagged with this are notify scripts, not MISC_CHECKs.
 const NOTIFY_TAG: usize = usize::MAX;
+/// The sink's scripts (quorum_up, quorum_down): a stop or reload lets them run on.
+const SINK_TAG: usize = usize::MAX - 1;
 /// The largest stream chunk or datagram read at once.
 const RX_LEN: usize = 4096;
 /// The most chunks read from one socket before the loop runs again (timers, signals, the
@@ -92,8 +95,8 @@ enum Phase {
 
 struct Slot {
     id: CheckerId,
-    /// What the checker is, line numbers aside: a reload keeps the state of an unchanged one.
-    print: String,
+    /// What the checker is: a reload keeps the state of an unchanged one.
+    key: CheckerKey,
     rs: String,
     vs: String,
     words: Words,
@@ -124,16 +127,16 @@ struct Notify {
     down: Option<Script>,
     /// The `USER [GROUP]` written after each script, resolved (else the default script user).
     run_as: [Option<(u32, u32)>; 2],
-    omega: bool,
 }
 
 pub struct Runner {
     slots: Vec<Slot>,
     notify: Vec<Vec<Notify>>,
-    pool: RsPool,
     scripts: ScriptRunner<usize>,
     script_user: Option<(u32, u32)>,
     rx: Box<[u8; RX_LEN]>,
+    /// The sink's scripts being started (kept to reuse its allocation).
+    calls: Vec<ScriptCall>,
     rand: u64,
     files: Option<Watcher>,
 }
@@ -225,21 +228,24 @@ impl Runner {
         match s.phase {
             Phase::Idle => self.begin(lp, i, sink),
             Phase::Connecting | Phase::Talking => {
-                let pass = matches!(
-                    s.probe,
+                let talking = s.phase == Phase::Talking;
+                let r = match &s.probe {
                     Probe::Datagram {
                         silence_passes: true,
                         ..
-                    }
-                ) && s.phase == Phase::Talking;
-                self.finish(lp, i, if pass { Ok(()) } else { Err("timeout") }, sink);
+                    } if talking => Ok(()),
+                    // Connected: the dialog checkers' lines call it a read timeout.
+                    Probe::Stream(_) if talking => Err(Failure::ReadTimeout),
+                    _ => Err(Failure::Timeout),
+                };
+                self.finish(lp, i, r, sink);
             }
             Phase::Script(_) => {}
         }
         true
     }
 
-    /// Tells the sink and runs the real server's notify when its state changed.
+    /// Tells the sink of the checker's state, and runs the scripts it asks for.
     fn report(
         &mut self,
         lp: &mut EventLoop,
@@ -251,24 +257,14 @@ impl Runner {
         let Some(up) = out.state else { return };
         let id = self.slots[i].id;
         if up != was_up {
-            sink.checker_changed(id, up);
+            sink.checker_state(id, up, Why::Checked);
+        } else if first && !up {
+            sink.checker_state(id, up, Why::FirstDown);
         }
-        let alive = match self.pool.report(id, up, first) {
-            RsNews::Nothing => return,
-            RsNews::Changed(a) | RsNews::Renotify(a) => a,
-        };
-        let n = &self.notify[id.vs][id.rs];
-        let (script, user) = if alive {
-            (&n.up, n.run_as[0])
-        } else {
-            (&n.down, n.run_as[1])
-        };
-        if let Some(sc) = script.clone() {
-            self.run_notify(lp, &sc, user);
-        }
+        self.run_sink_scripts(lp, sink);
     }
 
-    fn run_notify(&mut self, lp: &mut EventLoop, sc: &Script, user: Option<(u32, u32)>) {
+    fn run_notify(&mut self, lp: &mut EventLoop, sc: &Script, user: Option<(u32, u32)>) -> bool {
         let user = user.or(self.script_user);
         let spec = ScriptSpec {
             argv: misc::script_argv(sc),
@@ -276,9 +272,48 @@ impl Runner {
             gid: user.map(|u| u.1),
             ..ScriptSpec::default()
         };
-        if let Err(e) = self.scripts.run(lp, &spec, NOTIFY_TAG) {
-            warn!("cannot run {}: {e}", sc.cmd);
+        match self.scripts.run(lp, &spec, NOTIFY_TAG) {
+            Ok(_) => true,
+            Err(e) => {
+                warn!("cannot run {}: {e}", sc.cmd);
+                false
+            }
         }
+    }
+
+    /// Runs the scripts the sink asked for since the last call (call after each event); true
+    /// when one started.
+    pub fn run_sink_scripts(&mut self, lp: &mut EventLoop, sink: &mut dyn Sink) -> bool {
+        sink.take_scripts(&mut self.calls);
+        let mut started = false;
+        let mut calls = std::mem::take(&mut self.calls);
+        for c in calls.drain(..) {
+            started |= match c {
+                ScriptCall::Notify { vs, rs, up } => {
+                    let Some(n) = self.notify.get(vs).and_then(|v| v.get(rs)) else {
+                        continue;
+                    };
+                    let (script, user) = if up {
+                        (&n.up, n.run_as[0])
+                    } else {
+                        (&n.down, n.run_as[1])
+                    };
+                    match script.clone() {
+                        Some(sc) => self.run_notify(lp, &sc, user),
+                        None => false,
+                    }
+                }
+                ScriptCall::Spec { spec, cmd } => match self.scripts.run(lp, &spec, SINK_TAG) {
+                    Ok(_) => true,
+                    Err(e) => {
+                        warn!("cannot run {cmd}: {e}");
+                        false
+                    }
+                },
+            };
+        }
+        self.calls = calls;
+        started
     }
 
     /// A child process ended; true when it was one of the runner's scripts.
@@ -292,7 +327,7 @@ impl Runner {
         let Some((tag, res)) = self.scripts.on_child_exit(lp, pid, status) else {
             return false;
         };
-        if tag != NOTIFY_TAG {
+        if tag < SINK_TAG {
             self.misc_done(lp, tag, res, sink);
         }
         true
@@ -345,35 +380,14 @@ impl Runner {
         self.arm(lp, i, next);
     }
 
-    /// Stops every check (closes sockets, cancels timers, kills MISC scripts); with `omega`
-    /// runs the notify_down of the live real servers of omega virtual servers. Returns true
-    /// when notify scripts were started (the caller may wait a little for them).
-    pub fn stop(&mut self, lp: &mut EventLoop) -> bool {
-        self.stop_quiet(lp);
-        let mut down = Vec::new();
-        for (v, rss) in self.notify.iter().enumerate() {
-            for (r, n) in rss.iter().enumerate() {
-                if n.omega && self.pool.alive(v, r) {
-                    if let Some(sc) = &n.down {
-                        down.push((sc.clone(), n.run_as[1]));
-                    }
-                }
-            }
-        }
-        for (sc, user) in &down {
-            self.run_notify(lp, sc, *user);
-        }
-        !down.is_empty()
-    }
-
     /// After a reload: unchanged checkers of `old` keep their state (up or down, retries,
     /// MISC's last status) so nothing is reported or notified again; the sink hears of those
     /// whose state differs from a fresh start. Call before [`Runner::start`].
     pub fn adopt(&mut self, old: &Runner, sink: &mut dyn Sink) {
         let mut taken = vec![false; old.slots.len()];
         for i in 0..self.slots.len() {
-            let Some(j) = (0..old.slots.len())
-                .find(|&j| !taken[j] && old.slots[j].print == self.slots[i].print)
+            let Some(j) =
+                (0..old.slots.len()).find(|&j| !taken[j] && old.slots[j].key == self.slots[i].key)
             else {
                 continue;
             };
@@ -399,15 +413,15 @@ impl Runner {
             }
             let up = s.sched.is_up();
             if up != fresh_up {
-                let _ = self.pool.report(s.id, up, false);
-                sink.checker_adopted(s.id, up);
+                sink.checker_state(s.id, up, Why::Adopted);
             }
         }
     }
 
-    /// Stops every check (closes sockets, cancels timers, kills MISC scripts), running no
-    /// notify: a reload.
-    pub fn stop_quiet(&mut self, lp: &mut EventLoop) {
+    /// Stops every check (closes sockets, cancels timers, kills MISC scripts and the notify
+    /// scripts still running, not the sink's): a reload, or the stop (whose omega scripts the
+    /// sink asks for next).
+    pub fn stop(&mut self, lp: &mut EventLoop) {
         for s in &mut self.slots {
             if let Some(fd) = s.sock.take() {
                 let _ = lp.deregister(fd.as_raw_fd());
@@ -416,7 +430,7 @@ impl Runner {
                 lp.cancel_timer(t);
             }
         }
-        self.scripts.kill_all();
+        self.scripts.kill_if(|tag| tag != SINK_TAG);
     }
 
     /// Scripts still running (notify or MISC).

@@ -16,8 +16,11 @@ struct Record {
 }
 
 impl Sink for Record {
-    fn checker_changed(&mut self, id: CheckerId, up: bool) {
-        self.changes.push((id, up));
+    fn checker_state(&mut self, id: CheckerId, up: bool, why: Why) {
+        // Only changes: a first failure of a checker that started down is none.
+        if why != Why::FirstDown {
+            self.changes.push((id, up));
+        }
     }
     fn weight_changed(&mut self, _id: CheckerId, _weight: i64) {}
 }
@@ -84,11 +87,11 @@ impl Dialog for PingPong {
         Step::Done(if self.got.starts_with(b"pong") {
             Verdict::Up
         } else {
-            Verdict::Down("wrong answer")
+            Verdict::Down(Failure::ReplyMismatch)
         })
     }
     fn closed(&mut self) -> Step {
-        Step::Done(Verdict::Down("closed"))
+        Step::Done(Verdict::Down(Failure::Failed))
     }
 }
 
@@ -266,7 +269,7 @@ impl Dialog for Sponge {
         Step::Continue
     }
     fn closed(&mut self) -> Step {
-        Step::Done(Verdict::Down("closed"))
+        Step::Done(Verdict::Down(Failure::Failed))
     }
 }
 

@@ -1,51 +1,24 @@
-//! The log lines of the socket checkers, worded per checker type as keepalived 2.2.7 does.
+//! The log lines of the socket checkers, worded per checker type as keepalived 2.2.7 does
+//! (the failure reasons' own words are [`Failure::worded`]).
 
 use super::*;
 
-/// keepalived's wording differs by checker type.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Words {
-    Tcp,
-    Udp,
-    Icmp,
-    Misc,
-    /// HTTP_GET and SSL_GET: keepalived words both alike ("Remote Web server", "HTTP_CHECK").
-    Web,
-    Smtp,
-    Dns,
-    /// A dialog checker named by its keyword.
-    Named(&'static str),
-}
+pub(super) use crate::check::checkers::failure::Words;
 
 /// A failed check while up, with log_all_failures (SMTP and DNS: also the one that takes
 /// the checker down, the only line they log for it; `out` is that check's outcome).
-pub(super) fn failure_line(s: &Slot, why: &str, out: &Outcome) {
+pub(super) fn failure_line(s: &Slot, f: Failure, out: &Outcome) {
+    let why = f.worded(s.words);
     match s.words {
         Words::Tcp => info!("TCP connection to {} {why}.", s.rs),
         Words::Udp => info!("UDP connection to {} failed.", s.rs),
-        Words::Icmp if why == "timeout" => {
+        Words::Icmp if f == Failure::Timeout => {
             info!("ICMP connection to address {} timeout.", s.rs)
         }
         Words::Icmp => info!("ICMP connection to {} of {} failed.", s.rs, s.vs),
         Words::Named(n) => info!("{n} on service {} {why}.", s.rs),
-        Words::Web => {
-            // The runner's own reasons, in check_http.c's words.
-            let why = match why {
-                "unreachable" => "HTTP_CHECK - network unreachable",
-                "timeout" => "Timeout connecting",
-                "read timeout" => "Timeout HTTP read",
-                "failed" => "Error connecting",
-                w => w,
-            };
-            info!("{why} server {}.", s.rs)
-        }
+        Words::Web => info!("{why} server {}.", s.rs),
         Words::Smtp => {
-            let why = match why {
-                "timeout" => "Connection timeout to server",
-                "read timeout" => "Read timeout from server",
-                "failed" => "Error connecting to server",
-                w => w,
-            };
             let conn = match s.host {
                 0 => s.conn.as_ref(),
                 h => s.hosts.get(h - 1),
@@ -55,14 +28,7 @@ pub(super) fn failure_line(s: &Slot, why: &str, out: &Outcome) {
                 None => info!("SMTP_CHECK {why} {}", s.rs),
             }
         }
-        Words::Dns => {
-            let why = match why {
-                "timeout" => "read timeout from socket",
-                "failed" => "connection error.",
-                w => w,
-            };
-            dns_line(s, why, out)
-        }
+        Words::Dns => dns_line(s, why, out),
         Words::Misc => {}
     }
 }

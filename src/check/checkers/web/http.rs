@@ -11,19 +11,12 @@ use std::net::SocketAddr;
 
 use md5::{Digest, Md5};
 
-use super::{Dialog, Step, Verdict};
+use crate::check::checkers::{Dialog, Failure, Step, Verdict};
 use crate::config::checker::{HttpCheck, HttpProtocol, Url};
 pub use head::MAX_HEADER;
 use head::{Fed, Head};
 
 mod head;
-
-/// Why a check failed, as keepalived words it in its log line ("... to <server>").
-pub const NO_DATA: &str = "Read, no data received from";
-pub const STATUS_ERROR: &str = "HTTP status code error to";
-pub const DIGEST_ERROR: &str = "MD5 digest error to";
-pub const REGEX_ERROR: &str = "Regex match failed";
-pub const HEADER_TOO_LONG: &str = "HTTP header too long from";
 
 /// What one url asks of the answer.
 #[derive(Debug)]
@@ -251,10 +244,10 @@ impl HttpDialog {
         self.digest.copy_from_slice(out.as_slice());
         self.trace(Trace::Digest(self.digest));
         if self.head_end == 0 {
-            return Step::Done(Verdict::Down(NO_DATA));
+            return Step::Done(Verdict::Down(Failure::NoData));
         }
         let Some(t) = self.target() else {
-            return Step::Done(Verdict::Down(NO_DATA));
+            return Step::Done(Verdict::Down(Failure::NoData));
         };
         let status = self.head.status();
         let ok_status = if t.status.is_empty() {
@@ -263,13 +256,13 @@ impl HttpDialog {
             t.status.iter().any(|&(lo, hi)| (lo..=hi).contains(&status))
         };
         if !ok_status {
-            return Step::Done(Verdict::Down(STATUS_ERROR));
+            return Step::Done(Verdict::Down(Failure::StatusCode));
         }
         if t.digest.is_some_and(|d| d != self.digest) {
-            return Step::Done(Verdict::Down(DIGEST_ERROR));
+            return Step::Done(Verdict::Down(Failure::Digest));
         }
         if t.needle.is_some() && self.matched == t.no_match {
-            return Step::Done(Verdict::Down(REGEX_ERROR));
+            return Step::Done(Verdict::Down(Failure::Regex));
         }
         Step::Done(Verdict::Up)
     }
@@ -322,7 +315,7 @@ impl Dialog for HttpDialog {
                     }
                     Fed::TooLong => {
                         self.phase = Phase::Done;
-                        Step::Done(Verdict::Down(HEADER_TOO_LONG))
+                        Step::Done(Verdict::Down(Failure::HeaderTooLong))
                     }
                     Fed::More => Step::Continue,
                 }

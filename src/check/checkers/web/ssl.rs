@@ -24,10 +24,8 @@ use rustls::{
 
 use super::http::HttpDialog;
 use super::ssl_ctx::TlsContext;
-use super::{Dialog, Step, Verdict};
+use crate::check::checkers::{Dialog, Failure, Step, Verdict};
 use crate::config::checker::HttpCheck;
-
-pub const HANDSHAKE_ERROR: &str = "SSL handshake/communication error connecting to";
 
 /// Accepts any certificate; checks handshake signatures with the provider's algorithms.
 #[derive(Debug)]
@@ -194,7 +192,7 @@ impl TlsDialog {
         self.done = true;
         self.out.clear();
         self.out_sent = 0;
-        Step::Done(Verdict::Down(HANDSHAKE_ERROR))
+        Step::Done(Verdict::Down(Failure::Handshake))
     }
 
     /// Moves the request into the session and the session's records into `out`.
@@ -328,11 +326,11 @@ mod tests {
         for _ in 0..2 {
             d.reset();
             assert!(d.pending().is_empty());
-            assert_eq!(d.closed(), Step::Done(Verdict::Down(HANDSHAKE_ERROR)));
+            assert_eq!(d.closed(), Step::Done(Verdict::Down(Failure::Handshake)));
             d.reset();
             assert_eq!(
                 d.received(b"\x16\x03\x03"),
-                Step::Done(Verdict::Down(HANDSHAKE_ERROR))
+                Step::Done(Verdict::Down(Failure::Handshake))
             );
         }
         // The same dialog with a context starts a handshake.

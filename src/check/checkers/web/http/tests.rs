@@ -1,9 +1,9 @@
 use super::*;
 
 /// python3 -m http.server answering GET /index.html ("hello world\n").
-const PY_OK: &[u8] = include_bytes!("../testdata/http_python_index.bin");
+const PY_OK: &[u8] = include_bytes!("../../testdata/http_python_index.bin");
 /// The same server answering a missing file.
-const PY_404: &[u8] = include_bytes!("../testdata/http_python_404.bin");
+const PY_404: &[u8] = include_bytes!("../../testdata/http_python_404.bin");
 /// md5sum of "hello world\n".
 const HELLO_MD5: &str = "6f5902ac237024bdd0c176cb93063dc4";
 
@@ -141,13 +141,13 @@ fn wrong_digest_is_down() {
     let mut u = url("/index.html");
     u.digest = Some([0; 16]);
     let mut d = dialog(&check(vec![u]));
-    assert_eq!(run(&mut d, PY_OK, 100), Verdict::Down(DIGEST_ERROR));
+    assert_eq!(run(&mut d, PY_OK, 100), Verdict::Down(Failure::Digest));
 }
 
 #[test]
 fn status_404_is_down_by_default_and_up_when_listed() {
     let mut d = dialog(&check(vec![url("/nope")]));
-    assert_eq!(run(&mut d, PY_404, 50), Verdict::Down(STATUS_ERROR));
+    assert_eq!(run(&mut d, PY_404, 50), Verdict::Down(Failure::StatusCode));
     assert_eq!(d.status(), 404);
     let mut u = url("/nope");
     u.status_codes = vec![(200, 200), (400, 404)];
@@ -157,7 +157,7 @@ fn status_404_is_down_by_default_and_up_when_listed() {
     let mut u = url("/index.html");
     u.status_codes = vec![(404, 404)];
     let mut d = dialog(&check(vec![u]));
-    assert_eq!(run(&mut d, PY_OK, 50), Verdict::Down(STATUS_ERROR));
+    assert_eq!(run(&mut d, PY_OK, 50), Verdict::Down(Failure::StatusCode));
 }
 
 #[test]
@@ -166,16 +166,16 @@ fn status_and_digest_must_both_pass() {
     u.status_codes = vec![(404, 404)];
     u.digest = Some(unhex(HELLO_MD5));
     let mut d = dialog(&check(vec![u]));
-    assert_eq!(run(&mut d, PY_404, 50), Verdict::Down(DIGEST_ERROR));
+    assert_eq!(run(&mut d, PY_404, 50), Verdict::Down(Failure::Digest));
 }
 
 #[test]
 fn nothing_or_no_header_end_is_no_data() {
     let mut d = dialog(&check(vec![url("/")]));
-    assert_eq!(run(&mut d, b"", 1), Verdict::Down(NO_DATA));
+    assert_eq!(run(&mut d, b"", 1), Verdict::Down(Failure::NoData));
     assert_eq!(
         run(&mut d, b"HTTP/1.0 200 OK\r\nServer: x\r\n", 5),
-        Verdict::Down(NO_DATA)
+        Verdict::Down(Failure::NoData)
     );
     assert_eq!(d.digest(), None);
 }
@@ -188,7 +188,7 @@ fn oversized_header_fails_without_waiting_for_close() {
     long.resize(MAX_HEADER + 10, b'a');
     assert_eq!(
         d.received(&long),
-        Step::Done(Verdict::Down(HEADER_TOO_LONG))
+        Step::Done(Verdict::Down(Failure::HeaderTooLong))
     );
 }
 
@@ -230,11 +230,11 @@ fn literal_regex_across_chunks_and_no_match() {
     for chunk in 1..8 {
         assert_eq!(run(&mut d, resp, chunk), Verdict::Up, "chunk {chunk}");
     }
-    assert_eq!(run(&mut d, PY_OK, 3), Verdict::Down(REGEX_ERROR));
+    assert_eq!(run(&mut d, PY_OK, 3), Verdict::Down(Failure::Regex));
     u.regex_no_match = true;
     let mut d = dialog(&check(vec![u]));
     assert_eq!(run(&mut d, PY_OK, 3), Verdict::Up);
-    assert_eq!(run(&mut d, resp, 3), Verdict::Down(REGEX_ERROR));
+    assert_eq!(run(&mut d, resp, 3), Verdict::Down(Failure::Regex));
 }
 
 #[test]
@@ -278,11 +278,11 @@ fn regex_offsets_bound_where_a_match_may_start() {
     }
     u.regex_min_offset = Some(11);
     let mut d = dialog(&check(vec![u.clone()]));
-    assert_eq!(run(&mut d, resp, 4), Verdict::Down(REGEX_ERROR));
+    assert_eq!(run(&mut d, resp, 4), Verdict::Down(Failure::Regex));
     u.regex_min_offset = Some(1);
     u.regex_max_offset = Some(10);
     let mut d = dialog(&check(vec![u.clone()]));
-    assert_eq!(run(&mut d, resp, 4), Verdict::Down(REGEX_ERROR));
+    assert_eq!(run(&mut d, resp, 4), Verdict::Down(Failure::Regex));
     u.regex_max_offset = Some(11);
     let mut d = dialog(&check(vec![u]));
     assert_eq!(run(&mut d, resp, 4), Verdict::Up);
@@ -340,12 +340,7 @@ fn web_dialog_host_is_rs_then_vs_and_ssl_needs_the_feature() {
         assert_eq!(w.http().path(), "/");
         // A TLS ClientHello (handshake record) goes first, not the GET.
         assert_eq!(w.pending().first(), Some(&0x16));
-        assert_eq!(
-            w.closed(),
-            Step::Done(Verdict::Down(
-                "SSL handshake/communication error connecting to"
-            ))
-        );
+        assert_eq!(w.closed(), Step::Done(Verdict::Down(Failure::Handshake)));
     } else {
         let e = ssl.err().unwrap();
         assert!(e.contains("cargo feature tls"), "{e}");

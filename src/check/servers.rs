@@ -1,0 +1,389 @@
+//! The real servers' side of the checker child: the one [`Manager`] (real-server and quorum
+//! state), the IPVS shell that pushes its table into the kernel, and the carrying out of its
+//! notices: keepalived's log lines, the notify and quorum scripts (queued for the runner's
+//! script runner), a kernel update. The loop owns one and hands it to the runner as its
+//! [`Sink`].
+//!
+//! With `--without-ipvs` the kernel is left alone and only the lines about real servers and
+//! weights are logged, in the checkers' names for the servers; with IPVS the manager's lines
+//! (servers, quorum, sorry server) name them as the kernel's table does.
+
+use log::{error, info, warn};
+
+use crate::check::checkers::names;
+use crate::check::ipvs::manager::{By, Manager, Notice};
+use crate::check::ipvs::plan::plan;
+use crate::check::ipvs::shell::{open_or_modprobe, IpvsShell};
+use crate::check::{CheckerId, ScriptCall, Sink, Why};
+use crate::config::checker::values::Script;
+use crate::config::Config;
+use crate::core::script::{self, ScriptSpec};
+
+/// What the child does with the manager's notices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    /// IPVS is driven: the manager's lines, quorum scripts, kernel updates.
+    Ipvs,
+    /// `--without-ipvs`: the real servers' and weights' lines only.
+    LogOnly,
+    /// No virtual servers (or IPVS failed to open at a reload): the notify scripts only.
+    Quiet,
+}
+
+pub struct Servers {
+    mgr: Manager,
+    ipvs: Option<IpvsShell>,
+    log_only: bool,
+    /// Each virtual server's quorum_up and quorum_down (with IPVS only), and the global
+    /// script_user they run as.
+    quorum: Vec<[Option<Script>; 2]>,
+    script_user: Option<(String, Option<String>)>,
+    /// Each virtual server's and real server's name in our log lines.
+    vs_names: Vec<String>,
+    rs_names: Vec<Vec<String>>,
+    calls: Vec<ScriptCall>,
+    /// The manager's notices being carried out (kept to reuse its allocation).
+    notices: Vec<Notice>,
+}
+
+impl Servers {
+    /// `--without-ipvs`: the manager runs, the kernel is left alone.
+    pub fn log_only(cfg: &Config) -> Servers {
+        let mut s = Servers::with(cfg, None, true);
+        // Quorum is not looked at without IPVS: nothing to say at start.
+        s.mgr.take_notices().for_each(drop);
+        s
+    }
+
+    /// IPVS driven (loading ip_vs if need be). Err: the kernel has no IPVS.
+    pub fn with_ipvs(cfg: &Config) -> Result<Servers, String> {
+        let ipvs = open_or_modprobe(cfg)?;
+        let mut s = Servers::with(cfg, ipvs, false);
+        s.note();
+        let Servers { ipvs, mgr, .. } = &mut s;
+        if let Some(sh) = ipvs.as_mut() {
+            sh.install(cfg, mgr);
+        }
+        Ok(s)
+    }
+
+    fn with(cfg: &Config, ipvs: Option<IpvsShell>, log_only: bool) -> Servers {
+        let mut s = Servers {
+            mgr: Manager::new(plan(&cfg.lvs)),
+            ipvs,
+            log_only,
+            quorum: Vec::new(),
+            script_user: cfg.global.script_user.clone(),
+            vs_names: Vec::new(),
+            rs_names: Vec::new(),
+            calls: Vec::new(),
+            notices: Vec::new(),
+        };
+        s.name_servers(cfg);
+        if !log_only {
+            s.quorum = quorum_scripts(cfg);
+        }
+        s
+    }
+
+    fn mode(&self) -> Mode {
+        match (self.log_only, &self.ipvs) {
+            (true, _) => Mode::LogOnly,
+            (false, Some(_)) => Mode::Ipvs,
+            (false, None) => Mode::Quiet,
+        }
+    }
+
+    /// The names our lines give the servers of `cfg`: the checkers' (`[IP]:PROTO:PORT`)
+    /// without IPVS, the kernel table's (`[IP]:PORT`) with it.
+    fn name_servers(&mut self, cfg: &Config) {
+        let ipvs = !self.log_only;
+        self.vs_names.clear();
+        self.rs_names.clear();
+        for (vs, p) in cfg.lvs.virtual_servers.iter().zip(self.mgr.plans()) {
+            self.vs_names.push(if ipvs {
+                p.name.clone()
+            } else {
+                names::vs_name(vs)
+            });
+            let rs = vs.real_servers.iter().zip(&p.real_servers);
+            self.rs_names.push(
+                rs.map(|(rs, rp)| match ipvs {
+                    true => format!("[{}]:{}", rp.ip(), rp.port.unwrap_or(0)),
+                    false => names::rs_name(vs, rs),
+                })
+                .collect(),
+            );
+        }
+    }
+
+    /// A SIGHUP's new config. With IPVS, virtual and real servers that stay keep their state
+    /// and the kernel follows; the first virtual servers open IPVS. Without, all start afresh
+    /// (the checkers that keep their state say so through [`Why::Adopted`]).
+    pub fn reload(&mut self, cfg: &Config) {
+        let calls = std::mem::take(&mut self.calls);
+        self.reload_to(cfg);
+        self.calls.splice(0..0, calls);
+    }
+
+    fn reload_to(&mut self, cfg: &Config) {
+        if self.log_only {
+            *self = Servers::log_only(cfg);
+            return;
+        }
+        if self.ipvs.is_none() {
+            match open_or_modprobe(cfg) {
+                Ok(sh) => {
+                    *self = Servers::with(cfg, sh, false);
+                    self.note();
+                    let Servers { ipvs, mgr, .. } = self;
+                    if let Some(sh) = ipvs.as_mut() {
+                        sh.install(cfg, mgr);
+                    }
+                }
+                Err(e) => {
+                    error!("{e}");
+                    *self = Servers::with(cfg, None, false);
+                    self.mgr.take_notices().for_each(drop);
+                }
+            }
+            return;
+        }
+        let new = Manager::reloaded(plan(&cfg.lvs), &self.mgr);
+        let old = std::mem::replace(&mut self.mgr, new);
+        // Quorums the new config drops go down, with their scripts from the old config.
+        for n in old.gone_in(&self.mgr) {
+            if let Notice::Quorum { vs, up: false, .. } = n {
+                if let Some([_, Some(c)]) = self.quorum.get(vs) {
+                    quorum_call(self.script_user.as_ref(), c, &mut self.calls);
+                }
+            }
+        }
+        self.script_user.clone_from(&cfg.global.script_user);
+        self.quorum = quorum_scripts(cfg);
+        self.name_servers(cfg);
+        self.note();
+        let Servers { ipvs, mgr, .. } = self;
+        if let Some(sh) = ipvs.as_mut() {
+            sh.reload(cfg, &old, mgr);
+            sh.flush(mgr);
+        }
+    }
+
+    /// Stopping: with omega, the alive servers' notify_down and quorum_down are queued for
+    /// the loop to run (and wait for) before it exits. The kernel's table is left as it is
+    /// for [`Servers::release`] (with -I, it stays).
+    pub fn stop(&mut self) {
+        self.mgr.stop();
+        self.note();
+    }
+
+    /// The very end: unless `keep` (from -I), our services leave the kernel.
+    pub fn release(&mut self, keep: bool) {
+        let Servers { ipvs, mgr, .. } = self;
+        if let Some(sh) = ipvs.as_mut() {
+            sh.release(mgr, keep);
+        }
+    }
+
+    pub fn manager(&self) -> &Manager {
+        &self.mgr
+    }
+
+    /// Carries out what the manager reported ([`Servers::note`]) and brings the kernel in line.
+    fn carry_out(&mut self) {
+        self.note();
+        let Servers { ipvs, mgr, .. } = self;
+        if let Some(sh) = ipvs.as_mut() {
+            sh.flush(mgr);
+        }
+    }
+
+    /// Logs what the manager reported, queues its scripts, and marks the kernel's table for
+    /// an update when it changed.
+    fn note(&mut self) {
+        let mode = self.mode();
+        let mut dirty = self.mgr.take_changed();
+        let Servers {
+            mgr,
+            quorum,
+            script_user,
+            vs_names,
+            rs_names,
+            calls,
+            notices,
+            ..
+        } = self;
+        notices.extend(mgr.take_notices());
+        for n in notices.drain(..) {
+            match n {
+                Notice::Rs { vs, rs, alive, by } => {
+                    dirty = true;
+                    let logged = match (mode, by) {
+                        (Mode::Ipvs, By::Checker(_)) => true,
+                        (Mode::LogOnly, By::Checker(w)) => w != Why::Adopted,
+                        _ => false,
+                    };
+                    if logged {
+                        let inhibit = mgr
+                            .plans()
+                            .nth(vs)
+                            .and_then(|p| p.real_servers.get(rs))
+                            .is_some_and(|r| r.inhibit);
+                        rs_line(alive, inhibit, name(rs_names, vs, rs), name1(vs_names, vs));
+                    }
+                    if matches!(by, By::Checker(Why::Checked) | By::Stop) {
+                        calls.push(ScriptCall::Notify { vs, rs, up: alive });
+                    }
+                }
+                Notice::Renotify { vs, rs, alive } => {
+                    calls.push(ScriptCall::Notify { vs, rs, up: alive });
+                }
+                Notice::Quorum {
+                    vs,
+                    up,
+                    init,
+                    sum,
+                    script,
+                } if mode == Mode::Ipvs => {
+                    dirty = true;
+                    let Some(p) = mgr.plans().nth(vs) else {
+                        continue;
+                    };
+                    quorum_lines(p, up, init, sum);
+                    let sc = quorum.get(vs).and_then(|q| q[usize::from(!up)].as_ref());
+                    if let (true, Some(sc)) = (script, sc) {
+                        quorum_call(script_user.as_ref(), sc, calls);
+                    }
+                }
+                Notice::Quorum { .. } => {}
+                Notice::Weight {
+                    vs,
+                    rs,
+                    from,
+                    to,
+                    alive,
+                } => {
+                    if mode == Mode::LogOnly {
+                        info!(
+                            "Changing weight from {from} to {to} for {}active service {} of VS {}",
+                            if alive { "" } else { "in" },
+                            name(rs_names, vs, rs),
+                            name1(vs_names, vs)
+                        );
+                    }
+                }
+            }
+        }
+        if let (true, Some(sh)) = (dirty, self.ipvs.as_mut()) {
+            sh.mark();
+        }
+    }
+}
+
+fn name(names: &[Vec<String>], vs: usize, rs: usize) -> &str {
+    names
+        .get(vs)
+        .and_then(|v| v.get(rs))
+        .map_or("", |s| s.as_str())
+}
+
+fn name1(names: &[String], vs: usize) -> &str {
+    names.get(vs).map_or("", |s| s.as_str())
+}
+
+/// keepalived's line for a real server entering or leaving its virtual server's pool.
+fn rs_line(alive: bool, inhibit: bool, rs: &str, vs: &str) {
+    let (verb, prep) = match (alive, inhibit) {
+        (true, false) => ("Adding", "to"),
+        (true, true) => ("Enabling", "of"),
+        (false, false) => ("Removing", "from"),
+        (false, true) => ("Disabling", "of"),
+    };
+    info!("{verb} service {rs} {prep} VS {vs}");
+}
+
+/// keepalived's lines for quorum gained or lost, and the sorry server that follows.
+fn quorum_lines(p: &crate::check::ipvs::plan::VsPlan, up: bool, init: bool, sum: u64) {
+    let (q, h) = (u64::from(p.quorum), u64::from(p.hysteresis));
+    if up {
+        info!("Gained quorum {q}+{h}={} <= {sum} for VS {}", q + h, p.name);
+        if let Some(sorry) = &p.sorry {
+            let verb = if sorry.inhibit {
+                "Disabling"
+            } else {
+                "Removing"
+            };
+            info!("{verb} sorry server {} from VS {}", sorry.ip(), p.name);
+        }
+    } else {
+        info!(
+            "{} {q}-{h}={} > {sum} for VS {}",
+            if init {
+                "Starting with quorum down"
+            } else {
+                "Lost quorum"
+            },
+            q.saturating_sub(h),
+            p.name
+        );
+        if let Some(sorry) = &p.sorry {
+            let verb = if sorry.inhibit { "Enabling" } else { "Adding" };
+            info!("{verb} sorry server {} to VS {}", sorry.ip(), p.name);
+        }
+    }
+}
+
+/// Each virtual server's quorum_up and quorum_down.
+fn quorum_scripts(cfg: &Config) -> Vec<[Option<Script>; 2]> {
+    cfg.lvs
+        .virtual_servers
+        .iter()
+        .map(|v| [v.quorum_up.clone(), v.quorum_down.clone()])
+        .collect()
+}
+
+/// Queues a quorum script, run as the global script_user `user` (resolved now).
+fn quorum_call(user: Option<&(String, Option<String>)>, s: &Script, calls: &mut Vec<ScriptCall>) {
+    if s.argv.is_empty() {
+        return;
+    }
+    let (uid, gid) = match user {
+        Some((user, group)) => match script::resolve_user(user, group.as_deref()) {
+            Ok((u, g)) => (Some(u), Some(g)),
+            Err(e) => {
+                warn!("Script user '{user}': {e}");
+                (None, None)
+            }
+        },
+        None => (None, None),
+    };
+    let spec = ScriptSpec {
+        argv: s.argv.clone(),
+        shell: false,
+        env: Vec::new(),
+        uid,
+        gid,
+        timeout: None,
+    };
+    calls.push(ScriptCall::Spec {
+        spec,
+        cmd: s.cmd.clone(),
+    });
+}
+
+impl Sink for Servers {
+    fn checker_state(&mut self, id: CheckerId, up: bool, why: Why) {
+        self.mgr.checker_state(id, up, why);
+        self.carry_out();
+    }
+
+    fn weight_changed(&mut self, id: CheckerId, weight: i64) {
+        self.mgr.weight_changed(id, weight);
+        self.carry_out();
+    }
+
+    fn take_scripts(&mut self, out: &mut Vec<ScriptCall>) {
+        out.append(&mut self.calls);
+    }
+}
