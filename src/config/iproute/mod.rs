@@ -21,28 +21,7 @@ pub use route::{parse_route_in, Encap, Nexthop, Route, RouteDest, RouteMetrics, 
 pub use rule::{parse_rule_in, PortRange, Rule, RuleAction};
 pub use tables::RouteType;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Family {
-    V4,
-    V6,
-}
-
-impl Family {
-    pub fn of(a: &IpAddr) -> Family {
-        if a.is_ipv4() {
-            Family::V4
-        } else {
-            Family::V6
-        }
-    }
-
-    pub fn max_prefix(self) -> u8 {
-        match self {
-            Family::V4 => 32,
-            Family::V6 => 128,
-        }
-    }
-}
+pub use crate::net::rtnl::spec::Family;
 
 /// What the surrounding config says about how to read a line.
 #[derive(Clone, Debug, Default)]

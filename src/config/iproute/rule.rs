@@ -6,24 +6,8 @@ use super::super::tree::Node;
 use super::route::{RouteDest, RTPROT_KEEPALIVED};
 use super::tables::{self, RouteType};
 use super::{addr_word, check_dev, set_family, Family, NetCtx, Words};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RuleAction {
-    Table(u32),
-    Goto(u32),
-    Nop,
-    Blackhole,
-    Unreachable,
-    Prohibit,
-    /// Look up the table of the l3mdev (VRF) device.
-    L3mdev,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PortRange {
-    pub start: u16,
-    pub end: u16,
-}
+use crate::net::rtnl::spec::RuleSpec;
+pub use crate::net::rtnl::spec::{PortRange, RuleAction};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rule {
@@ -53,6 +37,32 @@ pub struct Rule {
     pub dport: Option<PortRange>,
     pub no_track: bool,
     pub track_group: Option<String>,
+}
+
+impl<'a> From<&'a Rule> for RuleSpec<'a> {
+    fn from(r: &'a Rule) -> RuleSpec<'a> {
+        RuleSpec {
+            family: r.family,
+            from: r.from,
+            to: r.to,
+            action: r.action,
+            invert: r.invert,
+            priority: r.priority,
+            tos: r.tos,
+            fwmark: r.fwmark,
+            realms: r.realms,
+            suppress_prefixlen: r.suppress_prefixlen,
+            suppress_ifgroup: r.suppress_ifgroup,
+            iif: r.iif.as_deref(),
+            oif: r.oif.as_deref(),
+            tunnel_id: r.tunnel_id,
+            uidrange: r.uidrange,
+            protocol: r.protocol,
+            ip_proto: r.ip_proto,
+            sport: r.sport,
+            dport: r.dport,
+        }
+    }
 }
 
 pub fn parse_rule_in(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Option<Rule> {

@@ -5,6 +5,7 @@ pub mod link;
 mod reflector;
 pub mod route;
 pub mod rule;
+pub mod spec;
 #[cfg(test)]
 mod tests;
 mod wire;
@@ -16,6 +17,7 @@ use netlink_sys::protocols::NETLINK_ROUTE;
 pub use reflector::{event_from, Event, Reflector};
 pub use route::encode_route;
 pub use rule::encode_rule;
+pub use spec::{RouteSpec, RuleSpec};
 pub use wire::*;
 
 use crate::net::netlink::{Conn, Error};
@@ -55,9 +57,9 @@ impl Rtnl {
     }
 
     /// Adds (or with `delete`, removes) a configured route; `ifindex` resolves device names.
-    pub fn route(
+    pub fn route<'r>(
         &mut self,
-        r: &crate::config::iproute::Route,
+        r: impl Into<RouteSpec<'r>>,
         delete: bool,
         ifindex: &dyn Fn(&str) -> Option<u32>,
     ) -> Result<(), Error> {
@@ -68,7 +70,7 @@ impl Rtnl {
     }
 
     /// Adds (or with `delete`, removes) a configured policy routing rule.
-    pub fn rule(&mut self, r: &crate::config::iproute::Rule, delete: bool) -> Result<(), Error> {
+    pub fn rule<'r>(&mut self, r: impl Into<RuleSpec<'r>>, delete: bool) -> Result<(), Error> {
         let mut buf = [0u8; rule::RULE_REQ_LEN];
         let seq = self.conn.next_seq();
         let msg = encode_rule(&mut buf, seq, r, delete)?;

@@ -5,7 +5,7 @@
 
 use std::net::IpAddr;
 
-use crate::config::iproute::{Encap, Family, Nexthop, Route, RouteDest, RouteMode};
+use super::spec::{Encap, Family, Nexthop, RouteDest, RouteMode, RouteSpec};
 use crate::net::netlink::{
     Error, MsgBuilder, NLM_F_ACK, NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REQUEST,
 };
@@ -102,7 +102,7 @@ fn prefix_len(d: Option<&RouteDest>) -> u8 {
 }
 
 /// The scope `ip route add` picks when none is given.
-fn default_scope(r: &Route, rtype: u8) -> u8 {
+fn default_scope(r: &RouteSpec<'_>, rtype: u8) -> u8 {
     match rtype {
         RTN_LOCAL | RTN_NAT => RT_SCOPE_HOST,
         RTN_BROADCAST | RTN_MULTICAST | RTN_ANYCAST => RT_SCOPE_LINK,
@@ -113,13 +113,14 @@ fn default_scope(r: &Route, rtype: u8) -> u8 {
 
 /// Builds the request that adds (or with `delete`, removes) route `r`. `ifindex` maps a
 /// device name to its index; a name it does not know is an error naming the device.
-pub fn encode_route<'b>(
+pub fn encode_route<'b, 'r>(
     buf: &'b mut [u8],
     seq: u32,
-    r: &Route,
+    r: impl Into<RouteSpec<'r>>,
     delete: bool,
     ifindex: &dyn Fn(&str) -> Option<u32>,
 ) -> Result<&'b [u8], Error> {
+    let r = &r.into();
     let dev = |name: &str| ifindex(name).ok_or(Error::kernel(libc::ENODEV, Some("route dev")));
     let (ty, flags) = if delete {
         (RTM_DELROUTE, NLM_F_REQUEST | NLM_F_ACK)
@@ -136,7 +137,7 @@ pub fn encode_route<'b>(
     };
     // A delete leaves unset what it should match whatever the value, as `ip route del` does.
     let rtype = match (r.rtype, delete) {
-        (Some(t), _) => t.code(),
+        (Some(t), _) => t,
         (None, false) => RTN_UNICAST,
         (None, true) => 0,
     };
@@ -182,7 +183,7 @@ pub fn encode_route<'b>(
     if let Some(a) = r.via {
         put_ip(&mut b, RTA_GATEWAY, &a);
     }
-    if let Some(d) = &r.dev {
+    if let Some(d) = r.dev {
         b.attr_u32(RTA_OIF, dev(d)?);
     }
     if let Some(m) = r.metric {
@@ -203,12 +204,12 @@ pub fn encode_route<'b>(
     if !delete {
         put_metrics(&mut b, r);
     }
-    if let Some(e) = &r.encap {
+    if let Some(e) = r.encap {
         put_encap(&mut b, e);
     }
     if !r.nexthops.is_empty() {
         let mp = b.nest_begin(RTA_MULTIPATH);
-        for nh in &r.nexthops {
+        for nh in r.nexthops {
             put_nexthop(&mut b, nh, &dev)?;
         }
         b.nest_end(mp);
@@ -216,8 +217,8 @@ pub fn encode_route<'b>(
     b.finish()
 }
 
-fn put_metrics(b: &mut MsgBuilder<'_>, r: &Route) {
-    let m = &r.metrics;
+fn put_metrics(b: &mut MsgBuilder<'_>, r: &RouteSpec<'_>) {
+    let m = r.metrics;
     let u32s = [
         (RTAX_MTU, m.mtu),
         (RTAX_WINDOW, m.window),
@@ -346,7 +347,7 @@ fn put_nexthop(
 pub(crate) mod tests {
     use super::*;
     use crate::config::diag::Diagnostics;
-    use crate::config::iproute::{parse_route_in, parse_rule_in, NetCtx, Rule};
+    use crate::config::iproute::{parse_route_in, parse_rule_in, NetCtx, Route, Rule};
     use crate::config::reader::tree_from_str;
     use crate::net::netlink::{attrs, NLA_TYPE_MASK};
 

@@ -1,7 +1,7 @@
 //! RTM_NEWRULE / RTM_DELRULE requests (include/uapi/linux/fib_rules.h) built from a
 //! configured rule line, as `ip rule add` / `ip rule del` build them.
 
-use crate::config::iproute::{PortRange, RouteDest, Rule, RuleAction};
+use super::spec::{PortRange, RouteDest, RuleAction, RuleSpec};
 use crate::net::netlink::{Error, MsgBuilder, NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REQUEST};
 
 use super::route::{af, put_ip};
@@ -59,12 +59,13 @@ fn range(b: &mut MsgBuilder<'_>, ty: u16, p: Option<PortRange>) {
 }
 
 /// Builds the request adding (or with `delete`, removing) rule `r`.
-pub fn encode_rule<'b>(
+pub fn encode_rule<'b, 'r>(
     buf: &'b mut [u8],
     seq: u32,
-    r: &Rule,
+    r: impl Into<RuleSpec<'r>>,
     delete: bool,
 ) -> Result<&'b [u8], Error> {
+    let r = &r.into();
     let (ty, flags) = if delete {
         (RTM_DELRULE, NLM_F_REQUEST | NLM_F_ACK)
     } else {
@@ -121,10 +122,10 @@ pub fn encode_rule<'b>(
     if let Some(g) = r.suppress_ifgroup {
         b.attr_u32(FRA_SUPPRESS_IFGROUP, g);
     }
-    if let Some(i) = &r.iif {
+    if let Some(i) = r.iif {
         b.attr_str(FRA_IIFNAME, i);
     }
-    if let Some(o) = &r.oif {
+    if let Some(o) = r.oif {
         b.attr_str(FRA_OIFNAME, o);
     }
     if r.action == RuleAction::L3mdev {
@@ -157,6 +158,7 @@ pub fn encode_rule<'b>(
 mod tests {
     use super::super::route::tests::{hex, norm, rule};
     use super::*;
+    use crate::config::iproute::Rule;
 
     fn same_as_ip(r: &Rule, delete: bool, vector: &str) {
         let mut buf = [0u8; RULE_REQ_LEN];
