@@ -6,6 +6,7 @@
 //! lets the load go on; an error makes `-t` fail and a reload keep the old config.
 
 pub mod checker;
+mod daemon;
 pub mod diag;
 pub mod global;
 pub mod iproute;
@@ -18,6 +19,7 @@ pub mod vrrp;
 
 use std::path::Path;
 
+pub use daemon::{log_diags, reload_config};
 pub use diag::{Diag, Diagnostics, Loc, Severity};
 pub use tree::Node;
 
