@@ -2,11 +2,10 @@
 //! and scripts. A reload rebuilds the runner from the new config; unchanged checkers keep
 //! their state, and all start again after the bootstrap delay and warmup, as in keepalived.
 
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::path::Path;
 
-use log::{error, info, warn};
-use mio::Interest;
+use log::{error, info};
 
 use super::run::Runner;
 use crate::check::Sink;
@@ -14,7 +13,7 @@ use crate::cli::Options;
 use crate::config::Config;
 use crate::core::event_loop::{Event, EventLoop};
 use crate::core::time::Micros;
-use crate::core::watchdog::{child, link};
+use crate::core::watchdog::child;
 
 /// How long omega's notify_down scripts get at shutdown (keepalived gives them a second).
 const STOP_GRACE: Micros = Micros::from_secs(1);
@@ -36,14 +35,11 @@ impl<F: FnMut(&Config) -> Box<dyn Sink>> Shell<'_, F> {
             Event::Io {
                 token: child::PARENT_TOKEN,
                 ..
-            } => match link::answer_hellos(chan) {
-                Ok(true) => {}
-                Ok(false) => {
-                    info!("Parent process has gone - stopping");
+            } => {
+                if child::parent_gone(chan) {
                     self.stop = true;
                 }
-                Err(e) => warn!("parent channel: {e}"),
-            },
+            }
             Event::Io {
                 token,
                 readable,
@@ -81,7 +77,7 @@ impl<F: FnMut(&Config) -> Box<dyn Sink>> Shell<'_, F> {
                 }
                 libc::SIGHUP => {
                     info!("Reloading");
-                    if let Some(new) = child::reload_config(self.opts) {
+                    if let Some(new) = crate::config::reload_config(self.opts) {
                         self.runner.stop_quiet(lp);
                         self.sink = (self.make_sink)(&new);
                         let mut runner = Runner::new(&new);
@@ -108,8 +104,7 @@ pub fn run(
     pidfile: &Path,
     mut make_sink: impl FnMut(&Config) -> Box<dyn Sink>,
 ) -> i32 {
-    if let Err(e) = lp.register(chan.as_raw_fd(), child::PARENT_TOKEN, Interest::READABLE) {
-        error!("Healthcheck child process: cannot watch the parent channel: {e}");
+    if !child::watch_parent(&mut lp, &chan, "Healthcheck") {
         return 1;
     }
     let sink = make_sink(&cfg);
