@@ -68,8 +68,3 @@ pub fn parent_gone(chan: &OwnedFd) -> bool {
         }
     }
 }
-
-/// Moved to `config::reload_config`; kept until the children's shells call it there.
-pub fn reload_config(opts: &crate::cli::Options) -> Option<crate::config::Config> {
-    crate::config::reload_config(opts)
-}
