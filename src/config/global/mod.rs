@@ -82,6 +82,20 @@ impl GlobalDefs {
     }
 }
 
+/// How the global settings read address, route and rule lines: here, not in `iproute`, so
+/// that the line readers know nothing of global_defs.
+impl NetCtx {
+    pub fn from_global(g: &GlobalDefs, static_block: bool) -> NetCtx {
+        NetCtx {
+            dynamic_interfaces: g.dynamic_interfaces,
+            static_block,
+            default_interface: g.default_interface.clone(),
+            track_groups: static_block.then(|| g.track_groups.clone()),
+            lookup: None,
+        }
+    }
+}
+
 /// Handles the top-level keywords this module owns; false for others.
 pub fn parse_top(n: &Node, cfg: &mut Config, d: &mut Diagnostics) -> bool {
     let g = &mut cfg.global;

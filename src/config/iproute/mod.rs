@@ -40,16 +40,6 @@ pub struct NetCtx {
 }
 
 impl NetCtx {
-    pub fn from_global(g: &super::global::GlobalDefs, static_block: bool) -> NetCtx {
-        NetCtx {
-            dynamic_interfaces: g.dynamic_interfaces,
-            static_block,
-            default_interface: g.default_interface.clone(),
-            track_groups: static_block.then(|| g.track_groups.clone()),
-            lookup: None,
-        }
-    }
-
     /// keepalived looks interfaces up while it reads the line, unless they may appear later.
     fn interface_ok(&self, name: &str) -> bool {
         super::value::valid_ifname(name) && (self.dynamic_interfaces || self.exists(name))

@@ -8,6 +8,7 @@ pub mod ifblocks;
 pub mod instance;
 mod keywords;
 pub mod notify;
+mod parse;
 mod resolve;
 pub mod sync_group;
 #[cfg(test)]
@@ -95,7 +96,7 @@ pub fn parse_top_with(
                 );
                 return true;
             }
-            let ctx = instance::Ctx {
+            let ctx = keywords::Ctx {
                 trackers: &cfg.vrrp.trackers,
                 iface_exists,
                 net: super::iproute::NetCtx {
@@ -103,7 +104,7 @@ pub fn parse_top_with(
                     ..super::iproute::NetCtx::from_global(&cfg.global, false)
                 },
             };
-            if let Some(i) = instance::parse(n, &ctx, d) {
+            if let Some(i) = parse::parse(n, &ctx, d) {
                 cfg.vrrp.instances.push(i);
             }
         }
