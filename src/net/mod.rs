@@ -8,5 +8,6 @@ pub mod netlink;
 pub mod nft;
 pub mod proc_events;
 pub mod rtnl;
+pub mod sockaddr;
 pub mod sysctl;
 pub mod vrrp_socket;
