@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use crate::check::checkers::http::{Trace, WebDialog};
 use crate::check::checkers::{Dialog, Step, Verdict};
+use crate::cli::getopt::{self, HasArg, Item, Spec};
 use crate::config::checker::{HttpCheck, HttpProtocol, Url};
 
 /// keepalived's genhash waits UINT_MAX microseconds when no -t is given.
@@ -113,22 +114,27 @@ pub fn usage(prog: &str, am_genhash: bool) -> String {
     )
 }
 
-const LONG: &[(&str, char, bool)] = &[
-    ("help", 'h', false),
-    ("verbose", 'v', false),
-    ("use-ssl", 'S', false),
-    ("use-sni", 'I', false),
-    ("server", 's', true),
-    ("use-virtualhost", 'V', true),
-    ("port", 'p', true),
-    ("url", 'u', true),
-    ("fwmark", 'm', true),
-    ("protocol", 'P', true),
-    ("timeout", 't', true),
+const SPECS: &[Spec<char>] = &[
+    spec('h', "help", HasArg::No),
+    spec('v', "verbose", HasArg::No),
+    spec('S', "use-ssl", HasArg::No),
+    spec('I', "use-sni", HasArg::No),
+    spec('s', "server", HasArg::Required),
+    spec('V', "use-virtualhost", HasArg::Required),
+    spec('p', "port", HasArg::Required),
+    spec('u', "url", HasArg::Required),
+    spec('m', "fwmark", HasArg::Required),
+    spec('P', "protocol", HasArg::Required),
+    spec('t', "timeout", HasArg::Required),
 ];
 
-fn takes_arg(c: char) -> Option<bool> {
-    LONG.iter().find(|l| l.1 == c).map(|l| l.2)
+const fn spec(c: char, long: &'static str, has_arg: HasArg) -> Spec<char> {
+    Spec {
+        short: Some(c),
+        long: Some(long),
+        has_arg,
+        id: c,
+    }
 }
 
 /// getopt_long(":hvSs:V:p:u:m:P:t:I") as genhash reads it; messages on stderr, None when the
@@ -150,73 +156,20 @@ pub fn parse(args: &[String]) -> Option<Args> {
     };
     let mut bad = false;
     let mut operands = Vec::new();
-    let mut i = 0;
-    // (option letter, its argument) in command-line order.
+    // (option letter, its argument) in command-line order; problems are told as met.
     let mut found: Vec<(char, Option<String>)> = Vec::new();
-    while i < args.len() {
-        let w = &args[i];
-        i += 1;
-        if w == "--" {
-            operands.extend(args[i..].iter().cloned());
-            break;
-        }
-        if let Some(body) = w.strip_prefix("--") {
-            let (name, attached) = match body.split_once('=') {
-                Some((n, v)) => (n, Some(v.to_string())),
-                None => (body, None),
-            };
-            let hits: Vec<_> = LONG.iter().filter(|l| l.0.starts_with(name)).collect();
-            let exact = LONG.iter().find(|l| l.0 == name);
-            let Some(&(long, c, has_arg)) = exact.or((hits.len() == 1).then(|| hits[0])) else {
+    for item in getopt::scan(args, SPECS) {
+        match item {
+            Item::Opt(f) => found.push((f.id, f.arg)),
+            Item::Operand(o) => operands.push(o),
+            Item::Unknown(w) | Item::Ambiguous { written: w, .. } => {
                 eprintln!("Unknown option {w}");
                 bad = true;
-                continue;
-            };
-            let arg = if has_arg {
-                match attached.or_else(|| args.get(i).cloned().inspect(|_| i += 1)) {
-                    Some(v) => Some(v),
-                    None => {
-                        eprintln!("Missing parameter for option --{long}");
-                        bad = true;
-                        continue;
-                    }
-                }
-            } else {
-                None
-            };
-            found.push((c, arg));
-        } else if w.len() > 1 && w.starts_with('-') {
-            let body: Vec<char> = w[1..].chars().collect();
-            let mut k = 0;
-            while k < body.len() {
-                let c = body[k];
-                k += 1;
-                match takes_arg(c) {
-                    None => {
-                        eprintln!("Unknown option -{c}");
-                        bad = true;
-                    }
-                    Some(false) => found.push((c, None)),
-                    Some(true) => {
-                        let rest: String = body[k..].iter().collect();
-                        k = body.len();
-                        let arg = if !rest.is_empty() {
-                            Some(rest)
-                        } else {
-                            args.get(i).cloned().inspect(|_| i += 1)
-                        };
-                        match arg {
-                            Some(v) => found.push((c, Some(v))),
-                            None => {
-                                eprintln!("Missing parameter for option -{c}");
-                                bad = true;
-                            }
-                        }
-                    }
-                }
             }
-        } else {
-            operands.push(w.clone());
+            Item::Missing(name) => {
+                eprintln!("Missing parameter for option {name}");
+                bad = true;
+            }
         }
     }
     for (c, arg) in found {

@@ -3,7 +3,7 @@
 //! Options keepalived has but this build does not implement are recognised and refused
 //! (exit 2) rather than ignored, so a unit file that relies on them fails loudly.
 
-mod getopt;
+pub mod getopt;
 #[cfg(test)]
 mod tests;
 mod text;
