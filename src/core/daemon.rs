@@ -147,7 +147,8 @@ pub fn daemonize() -> io::Result<bool> {
     Ok(false)
 }
 
-/// Points fds 0, 1 and 2 at /dev/null.
+/// Points fds 0, 1 and 2 at /dev/null. Only async-signal-safe calls on a static string, so a
+/// forked child may use it before exec.
 pub fn null_stdio() {
     // SAFETY: opening /dev/null and dup'ing it onto the std fds we own.
     unsafe {

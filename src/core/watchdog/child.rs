@@ -11,9 +11,14 @@ use super::link;
 use crate::core::daemon;
 use crate::core::event_loop::EventLoop;
 use crate::core::logging;
+use crate::core::time::Micros;
 
 /// The loop token of the channel to the parent.
 pub use crate::core::tokens::PARENT as PARENT_TOKEN;
+
+/// How long a stopping child waits for the scripts it started while stopping (keepalived
+/// gives them a second).
+pub const STOP_GRACE: Micros = Micros::from_secs(1);
 
 /// First steps in a freshly forked child. Returns its loop, or the exit code if it cannot run.
 pub fn enter(
