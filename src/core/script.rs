@@ -190,7 +190,6 @@ pub fn spawn(spec: &ScriptSpec) -> io::Result<i32> {
     }
     let mut env_p: Vec<*const c_char> = envs.iter().map(|e| e.as_ptr()).collect();
     env_p.push(std::ptr::null());
-    let devnull = cstr(b"/dev/null")?;
 
     // The child only makes async-signal-safe calls on data prepared above.
     if let Some(pid) = super::daemon::fork()? {
@@ -202,15 +201,7 @@ pub fn spawn(spec: &ScriptSpec) -> io::Result<i32> {
         libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
         libc::setpgid(0, 0);
         signals::reset_for_exec();
-        let fd = libc::open(devnull.as_ptr(), libc::O_RDWR);
-        if fd >= 0 {
-            libc::dup2(fd, 0);
-            libc::dup2(fd, 1);
-            libc::dup2(fd, 2);
-            if fd > 2 {
-                libc::close(fd);
-            }
-        }
+        super::daemon::null_stdio();
         if let Some(gid) = spec.gid {
             if libc::setgroups(1, &gid) != 0 && libc::getuid() == 0 {
                 libc::_exit(126);

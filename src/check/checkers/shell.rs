@@ -13,10 +13,7 @@ use crate::cli::Options;
 use crate::config::Config;
 use crate::core::event_loop::{Event, EventLoop};
 use crate::core::time::Micros;
-use crate::core::watchdog::child;
-
-/// How long omega's notify_down scripts get at shutdown (keepalived gives them a second).
-const STOP_GRACE: Micros = Micros::from_secs(1);
+use crate::core::watchdog::child::{self, STOP_GRACE};
 
 struct Shell<'a, F> {
     opts: &'a Options,

@@ -19,9 +19,7 @@ use crate::config::global::{LvsFlushOnStop, LvsTimeouts};
 use crate::config::Config;
 use crate::core::script::{self, ScriptSpec};
 use crate::core::time::Micros;
-
-/// How long omega's scripts get at stop before we exit (keepalived gives them a second).
-const STOP_GRACE: Micros = Micros::from_secs(1);
+use crate::core::watchdog::child::STOP_GRACE;
 
 pub struct IpvsShell {
     ipvs: Ipvs,
