@@ -50,12 +50,12 @@ fn main() {
             if let Some(path) = out {
                 redirect_stderr(path);
             }
-            core::logging::init(&opts);
+            core::logging::init(&opts.log_settings());
             start_mem_check(&opts);
             config_test(&opts)
         }
         Mode::Run => {
-            core::logging::init(&opts);
+            core::logging::init(&opts.log_settings());
             start_mem_check(&opts);
             run(&opts)
         }

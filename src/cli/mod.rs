@@ -10,6 +10,10 @@ mod text;
 
 use std::path::PathBuf;
 
+use log::LevelFilter;
+
+use crate::core::logging::Settings;
+
 use getopt::{Found, HasArg, Spec};
 pub use text::{signum, usage, version};
 
@@ -37,14 +41,7 @@ pub enum Mode {
 }
 
 /// The syslog facility `-S` selects.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Facility {
-    #[default]
-    Daemon,
-    User,
-    /// LOG_LOCAL0..7
-    Local(u8),
-}
+pub use crate::core::logging::Facility;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Options {
@@ -132,6 +129,27 @@ impl Default for Options {
             core_dump: false,
             core_dump_pattern: None,
             mem_check: cfg!(feature = "mem-check"),
+        }
+    }
+}
+
+impl Options {
+    /// How this invocation logs (-l, -S, -g, -G, -D; `-t` prints bare messages on stderr only).
+    pub fn log_settings(&self) -> Settings {
+        let config_test = matches!(self.mode, Mode::ConfigTest(_));
+        Settings {
+            console: self.log_console || config_test,
+            timestamps: !config_test,
+            syslog: !self.no_syslog && !config_test,
+            facility: self.facility,
+            file: self.log_file.clone(),
+            level: if self.log_extra_detail {
+                LevelFilter::Trace
+            } else if self.log_detail {
+                LevelFilter::Debug
+            } else {
+                LevelFilter::Info
+            },
         }
     }
 }
