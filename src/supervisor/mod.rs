@@ -1,8 +1,8 @@
 //! The parent process (keepalived's watchdog): reads the config, forks the VRRP and checker
-//! children, and supervises them. A child that dies is restarted (keepalived's back-off: at once if it ran a minute,
-//! else 1 s doubling to 60 s); one that stops echoing hellos is killed and then restarted.
-//! SIGHUP re-reads the config here first and is passed on only if the new one is valid.
-
+//! children, and supervises them. A child that dies is restarted (keepalived's back-off: at
+//! once if it ran a minute, else 1 s doubling to 60 s); one that stops echoing hellos is killed
+//! and then restarted. SIGHUP re-reads the config here first and is passed on only if the new
+//! one is valid.
 //!
 //! It sits above everything else: it hands each child its entry point, so the children and the
 //! channel they share with it (`core::watchdog`) need nothing from here.
@@ -20,8 +20,9 @@ use crate::core::logging;
 use crate::core::signals::{self, ExitStatus};
 use crate::core::time::Micros;
 use crate::core::timer::TimerId;
-use crate::core::watchdog::link;
-use crate::core::watchdog::{EXIT_CONFIG, EXIT_FATAL, EXIT_MISSING_PERMISSION, EXIT_NO_CONFIG};
+use crate::core::watchdog::{
+    link, EXIT_CONFIG, EXIT_FATAL, EXIT_MISSING_PERMISSION, EXIT_NO_CONFIG,
+};
 
 /// Hello period and how many may go unanswered before the child is declared stuck.
 pub const HELLO_INTERVAL: Micros = Micros::from_secs(5);
