@@ -1,6 +1,7 @@
-//! `vrrp_instance NAME { ... }`: every keyword keepalived 2.2.7 accepts, read in order with its
-//! checks. Values keepalived derives from other settings (version, priority from state, accept
-//! mode ...) are left unset here and resolved by `check` once the whole file is read.
+//! What a `vrrp_instance NAME { ... }` holds: every setting keepalived 2.2.7 accepts, as read
+//! (`parse`, `keywords`, `blocks` read them). Values keepalived derives from other settings
+//! (version, priority from state, accept mode ...) are left unset and resolved by `check` once
+//! the whole file is read.
 
 use std::net::IpAddr;
 
