@@ -15,10 +15,10 @@ use std::sync::Mutex;
 use log::{Level, LevelFilter, Log, Metadata, Record};
 use syslog::{Formatter3164, LoggerBackend};
 
-pub use line::{child_log_file, format_line};
+pub(crate) use line::{child_log_file, format_line};
 
 /// The parent's name in syslog; the children add `_vrrp`, `_healthcheckers`.
-pub const PARENT_NAME: &str = "Keepalived";
+pub(crate) const PARENT_NAME: &str = "Keepalived";
 
 type Syslog = syslog::Logger<LoggerBackend, Formatter3164>;
 
@@ -60,14 +60,14 @@ pub enum Facility {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Settings {
     /// Lines on stderr too.
-    pub console: bool,
+    pub(crate) console: bool,
     /// keepalived's ctime-style stamp on console and file lines (not on `-t`'s messages).
-    pub timestamps: bool,
-    pub syslog: bool,
-    pub facility: Facility,
+    pub(crate) timestamps: bool,
+    pub(crate) syslog: bool,
+    pub(crate) facility: Facility,
     /// The parent's log file; each child writes its own beside it.
-    pub file: Option<PathBuf>,
-    pub level: LevelFilter,
+    pub(crate) file: Option<PathBuf>,
+    pub(crate) level: LevelFilter,
 }
 
 /// Installs the logger. Calling it again replaces the settings.
@@ -92,7 +92,7 @@ pub fn init(set: &Settings) {
 
 /// The name this process logs as (Keepalived, Keepalived_vrrp, Keepalived_healthcheckers);
 /// called after fork.
-pub fn set_process_name(name: &'static str) {
+pub(crate) fn set_process_name(name: &'static str) {
     if let Some(st) = state().as_mut() {
         st.name = name;
         open_sinks(st);

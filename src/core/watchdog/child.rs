@@ -14,14 +14,14 @@ use crate::core::logging;
 use crate::core::time::Micros;
 
 /// The loop token of the channel to the parent.
-pub use crate::core::tokens::PARENT as PARENT_TOKEN;
+pub(crate) use crate::core::tokens::PARENT as PARENT_TOKEN;
 
 /// How long a stopping child waits for the scripts it started while stopping (keepalived
 /// gives them a second).
-pub const STOP_GRACE: Micros = Micros::from_secs(1);
+pub(crate) const STOP_GRACE: Micros = Micros::from_secs(1);
 
 /// First steps in a freshly forked child. Returns its loop, or the exit code if it cannot run.
-pub fn enter(
+pub(crate) fn enter(
     process_name: &'static str,
     short: &str,
     pidfile: &Path,
@@ -50,7 +50,7 @@ pub fn enter(
 }
 
 /// Watches the parent channel on the child's loop; false (after logging why) if it cannot.
-pub fn watch_parent(lp: &mut EventLoop, chan: &OwnedFd, short: &str) -> bool {
+pub(crate) fn watch_parent(lp: &mut EventLoop, chan: &OwnedFd, short: &str) -> bool {
     if let Err(e) = lp.register(chan.as_raw_fd(), PARENT_TOKEN, Interest::READABLE) {
         error!("{short} child process: cannot watch the parent channel: {e}");
         return false;
@@ -60,7 +60,7 @@ pub fn watch_parent(lp: &mut EventLoop, chan: &OwnedFd, short: &str) -> bool {
 
 /// The parent channel is readable: echoes the parent's hellos. True when the parent has gone
 /// and the child must stop.
-pub fn parent_gone(chan: &OwnedFd) -> bool {
+pub(crate) fn parent_gone(chan: &OwnedFd) -> bool {
     match link::answer_hellos(chan) {
         Ok(true) => false,
         Ok(false) => {

@@ -2,11 +2,11 @@
 //! child does on its side of it (`child`), and the exit codes that tell the parent a restart
 //! would not help. The parent itself (`crate::supervisor`) sits above the children it forks.
 
-pub mod child;
-pub mod link;
+pub(crate) mod child;
+pub(crate) mod link;
 
 /// keepalived's exit codes the parent cares about.
-pub const EXIT_FATAL: i32 = 1;
-pub const EXIT_CONFIG: i32 = 2;
-pub const EXIT_MISSING_PERMISSION: i32 = 4;
-pub const EXIT_NO_CONFIG: i32 = 6;
+pub(crate) const EXIT_FATAL: i32 = 1;
+pub(crate) const EXIT_CONFIG: i32 = 2;
+pub(crate) const EXIT_MISSING_PERMISSION: i32 = 4;
+pub(crate) const EXIT_NO_CONFIG: i32 = 6;
