@@ -16,7 +16,7 @@ impl From<&Options> for LoadOptions {
 }
 
 /// Logs a config's diagnostics the way the daemon reports them.
-pub fn log_diags(d: &Diagnostics) {
+pub(crate) fn log_diags(d: &Diagnostics) {
     for item in d.items() {
         match item.severity {
             Severity::Error => error!("{}", d.render(item)),
@@ -26,7 +26,7 @@ pub fn log_diags(d: &Diagnostics) {
 }
 
 /// Re-reads the config for a reload: None (after logging why) if it has errors.
-pub fn reload_config(opts: &Options) -> Option<Config> {
+pub(crate) fn reload_config(opts: &Options) -> Option<Config> {
     let (cfg, d) = load(&opts.config_file, &LoadOptions::from(opts));
     log_diags(&d);
     if d.has_errors() {

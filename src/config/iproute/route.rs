@@ -10,41 +10,41 @@ use super::nexthop::{parse_encap, parse_nexthops};
 use super::tables::{self, RouteType};
 use super::{addr_word, check_dev, set_family, Family, NetCtx, Words};
 use crate::net::rtnl::spec::RouteSpec;
-pub use crate::net::rtnl::spec::{Encap, Nexthop, RouteDest, RouteMetrics, RouteMode};
+pub(crate) use crate::net::rtnl::spec::{Encap, Nexthop, RouteDest, RouteMetrics, RouteMode};
 
 /// keepalived's own routing protocol number, used for the routes it tracks.
-pub const RTPROT_KEEPALIVED: u8 = 18;
+pub(crate) const RTPROT_KEEPALIVED: u8 = 18;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Route {
-    pub loc: Loc,
-    pub family: Family,
-    pub dst: RouteDest,
-    pub rtype: Option<RouteType>,
+pub(crate) struct Route {
+    pub(crate) loc: Loc,
+    pub(crate) family: Family,
+    pub(crate) dst: RouteDest,
+    pub(crate) rtype: Option<RouteType>,
     /// `src`: preferred source address.
-    pub pref_src: Option<IpAddr>,
+    pub(crate) pref_src: Option<IpAddr>,
     /// `from`: source prefix (IPv6 only).
-    pub from: Option<RouteDest>,
-    pub via: Option<IpAddr>,
-    pub dev: Option<String>,
-    pub table: u32,
-    pub scope: Option<u8>,
+    pub(crate) from: Option<RouteDest>,
+    pub(crate) via: Option<IpAddr>,
+    pub(crate) dev: Option<String>,
+    pub(crate) table: u32,
+    pub(crate) scope: Option<u8>,
     /// keepalived forces its own protocol on tracked routes.
-    pub protocol: Option<u8>,
-    pub metric: Option<u32>,
-    pub tos: Option<u8>,
-    pub onlink: bool,
-    pub realms: Option<u32>,
-    pub expires: Option<u32>,
-    pub pref: Option<u8>,
-    pub ttl_propagate: Option<bool>,
-    pub metrics: RouteMetrics,
-    pub encap: Option<Encap>,
-    pub nexthops: Vec<Nexthop>,
-    pub mode: RouteMode,
-    pub no_track: bool,
-    pub track_group: Option<String>,
-    pub vrf: Option<String>,
+    pub(crate) protocol: Option<u8>,
+    pub(crate) metric: Option<u32>,
+    pub(crate) tos: Option<u8>,
+    pub(crate) onlink: bool,
+    pub(crate) realms: Option<u32>,
+    pub(crate) expires: Option<u32>,
+    pub(crate) pref: Option<u8>,
+    pub(crate) ttl_propagate: Option<bool>,
+    pub(crate) metrics: RouteMetrics,
+    pub(crate) encap: Option<Encap>,
+    pub(crate) nexthops: Vec<Nexthop>,
+    pub(crate) mode: RouteMode,
+    pub(crate) no_track: bool,
+    pub(crate) track_group: Option<String>,
+    pub(crate) vrf: Option<String>,
 }
 
 impl<'a> From<&'a Route> for RouteSpec<'a> {
@@ -75,7 +75,7 @@ impl<'a> From<&'a Route> for RouteSpec<'a> {
     }
 }
 
-pub fn parse_route_in(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Option<Route> {
+pub(crate) fn parse_route_in(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Option<Route> {
     parse(n, ctx, d).map_err(|e| d.error(n.loc, e)).ok()
 }
 

@@ -12,12 +12,12 @@ use super::instance::{Family, State, VrrpInstance};
 use crate::core::time::Micros;
 
 /// Context an instance is read against: what is defined above it and which interfaces exist.
-pub struct Ctx<'a> {
-    pub trackers: &'a track::Trackers,
+pub(crate) struct Ctx<'a> {
+    pub(crate) trackers: &'a track::Trackers,
     /// Whether an interface exists (always true with `dynamic_interfaces`).
-    pub iface_exists: &'a dyn Fn(&str) -> bool,
+    pub(crate) iface_exists: &'a dyn Fn(&str) -> bool,
     /// How address, route and rule lines are read (dynamic_interfaces).
-    pub net: iproute::NetCtx,
+    pub(crate) net: iproute::NetCtx,
 }
 
 /// Keywords keepalived refuses (fatally) without a value.

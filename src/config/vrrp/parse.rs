@@ -7,7 +7,7 @@ use super::instance::VrrpInstance;
 use super::keywords::{keyword, Ctx};
 
 /// Reads one `vrrp_instance` block. None when it has no usable name (reported).
-pub fn parse(n: &Node, ctx: &Ctx, d: &mut Diagnostics) -> Option<VrrpInstance> {
+pub(crate) fn parse(n: &Node, ctx: &Ctx, d: &mut Diagnostics) -> Option<VrrpInstance> {
     let name = match n.args() {
         [name] => name.clone(),
         _ => {
