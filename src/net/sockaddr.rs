@@ -4,7 +4,7 @@
 use std::mem;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 
-pub fn v4(ip: Ipv4Addr, port: u16) -> libc::sockaddr_in {
+pub(crate) fn v4(ip: Ipv4Addr, port: u16) -> libc::sockaddr_in {
     // SAFETY: sockaddr_in is plain data; all-zero is a valid value.
     let mut sa: libc::sockaddr_in = unsafe { mem::zeroed() };
     sa.sin_family = libc::AF_INET as libc::sa_family_t;
@@ -13,7 +13,7 @@ pub fn v4(ip: Ipv4Addr, port: u16) -> libc::sockaddr_in {
     sa
 }
 
-pub fn v6(ip: Ipv6Addr, port: u16, flowinfo: u32, scope_id: u32) -> libc::sockaddr_in6 {
+pub(crate) fn v6(ip: Ipv6Addr, port: u16, flowinfo: u32, scope_id: u32) -> libc::sockaddr_in6 {
     // SAFETY: sockaddr_in6 is plain data; all-zero is a valid value.
     let mut sa: libc::sockaddr_in6 = unsafe { mem::zeroed() };
     sa.sin6_family = libc::AF_INET6 as libc::sa_family_t;

@@ -13,27 +13,27 @@ use crate::net::netlink::{
 use super::wire::ip_bytes;
 use super::{RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_NOWHERE, RT_SCOPE_UNIVERSE};
 
-pub const RTM_NEWROUTE: u16 = 24;
-pub const RTM_DELROUTE: u16 = 25;
+pub(crate) const RTM_NEWROUTE: u16 = 24;
+pub(crate) const RTM_DELROUTE: u16 = 25;
 
 /// `struct rtmsg`.
-pub const RTMSG_LEN: usize = 12;
+pub(crate) const RTMSG_LEN: usize = 12;
 
-pub const RTA_DST: u16 = 1;
-pub const RTA_SRC: u16 = 2;
-pub const RTA_OIF: u16 = 4;
-pub const RTA_GATEWAY: u16 = 5;
-pub const RTA_PRIORITY: u16 = 6;
-pub const RTA_PREFSRC: u16 = 7;
-pub const RTA_METRICS: u16 = 8;
-pub const RTA_MULTIPATH: u16 = 9;
-pub const RTA_FLOW: u16 = 11;
-pub const RTA_TABLE: u16 = 15;
-pub const RTA_PREF: u16 = 20;
-pub const RTA_ENCAP_TYPE: u16 = 21;
-pub const RTA_ENCAP: u16 = 22;
-pub const RTA_EXPIRES: u16 = 23;
-pub const RTA_TTL_PROPAGATE: u16 = 26;
+pub(crate) const RTA_DST: u16 = 1;
+pub(crate) const RTA_SRC: u16 = 2;
+pub(crate) const RTA_OIF: u16 = 4;
+pub(crate) const RTA_GATEWAY: u16 = 5;
+pub(crate) const RTA_PRIORITY: u16 = 6;
+pub(crate) const RTA_PREFSRC: u16 = 7;
+pub(crate) const RTA_METRICS: u16 = 8;
+pub(crate) const RTA_MULTIPATH: u16 = 9;
+pub(crate) const RTA_FLOW: u16 = 11;
+pub(crate) const RTA_TABLE: u16 = 15;
+pub(crate) const RTA_PREF: u16 = 20;
+pub(crate) const RTA_ENCAP_TYPE: u16 = 21;
+pub(crate) const RTA_ENCAP: u16 = 22;
+pub(crate) const RTA_EXPIRES: u16 = 23;
+pub(crate) const RTA_TTL_PROPAGATE: u16 = 26;
 
 const RTAX_LOCK: u16 = 1;
 const RTAX_MTU: u16 = 2;
@@ -61,7 +61,7 @@ const RTN_BROADCAST: u8 = 3;
 const RTN_ANYCAST: u8 = 4;
 const RTN_MULTICAST: u8 = 5;
 const RTN_NAT: u8 = 10;
-pub const RTNH_F_ONLINK: u8 = 4;
+pub(crate) const RTNH_F_ONLINK: u8 = 4;
 /// `struct rtnexthop`.
 const RTNEXTHOP_LEN: usize = 8;
 
@@ -80,7 +80,7 @@ const MPLS_IPTUNNEL_DST: u16 = 1;
 const ILA_ATTR_LOCATOR: u16 = 1;
 
 /// Room for a route with a handful of nexthops and metrics.
-pub const ROUTE_REQ_LEN: usize = 1024;
+pub(crate) const ROUTE_REQ_LEN: usize = 1024;
 
 pub(super) fn put_ip(b: &mut MsgBuilder<'_>, ty: u16, a: &IpAddr) {
     let (bytes, len) = ip_bytes(a);
@@ -113,7 +113,7 @@ fn default_scope(r: &RouteSpec<'_>, rtype: u8) -> u8 {
 
 /// Builds the request that adds (or with `delete`, removes) route `r`. `ifindex` maps a
 /// device name to its index; a name it does not know is an error naming the device.
-pub fn encode_route<'b, 'r>(
+pub(crate) fn encode_route<'b, 'r>(
     buf: &'b mut [u8],
     seq: u32,
     r: impl Into<RouteSpec<'r>>,
@@ -351,7 +351,7 @@ pub(crate) mod tests {
     use crate::config::reader::tree_from_str;
     use crate::net::netlink::{attrs, NLA_TYPE_MASK};
 
-    pub fn hex(s: &str) -> Vec<u8> {
+    pub(crate) fn hex(s: &str) -> Vec<u8> {
         s.split_whitespace()
             .map(|b| u8::from_str_radix(b, 16).unwrap())
             .collect()
@@ -364,11 +364,11 @@ pub(crate) mod tests {
         }
     }
 
-    pub fn d0(n: &str) -> Option<u32> {
+    pub(crate) fn d0(n: &str) -> Option<u32> {
         (n == "d0").then_some(3)
     }
 
-    pub fn route(line: &str) -> Route {
+    pub(crate) fn route(line: &str) -> Route {
         let mut d = Diagnostics::new();
         let n = tree_from_str(line, 0, &mut d).pop().unwrap();
         let r = parse_route_in(&n, &ctx(), &mut d);
@@ -376,7 +376,7 @@ pub(crate) mod tests {
         r.unwrap()
     }
 
-    pub fn rule(line: &str) -> Rule {
+    pub(crate) fn rule(line: &str) -> Rule {
         let mut d = Diagnostics::new();
         let n = tree_from_str(line, 0, &mut d).pop().unwrap();
         let r = parse_rule_in(&n, &ctx(), &mut d);
@@ -414,7 +414,7 @@ pub(crate) mod tests {
     }
 
     /// Type, flags, family header and sorted attributes; sequence and port left out.
-    pub fn norm(m: &[u8], fixed: usize, nested: &[u16]) -> Norm {
+    pub(crate) fn norm(m: &[u8], fixed: usize, nested: &[u16]) -> Norm {
         let ty = u16::from_ne_bytes([m[4], m[5]]);
         let fl = u16::from_ne_bytes([m[6], m[7]]);
         assert_eq!(

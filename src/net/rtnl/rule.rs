@@ -6,31 +6,31 @@ use crate::net::netlink::{Error, MsgBuilder, NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL
 
 use super::route::{af, put_ip};
 
-pub const RTM_NEWRULE: u16 = 32;
-pub const RTM_DELRULE: u16 = 33;
+pub(crate) const RTM_NEWRULE: u16 = 32;
+pub(crate) const RTM_DELRULE: u16 = 33;
 
 /// `struct fib_rule_hdr`.
-pub const FIB_RULE_HDR_LEN: usize = 12;
+pub(crate) const FIB_RULE_HDR_LEN: usize = 12;
 
-pub const FRA_DST: u16 = 1;
-pub const FRA_SRC: u16 = 2;
-pub const FRA_IIFNAME: u16 = 3;
-pub const FRA_GOTO: u16 = 4;
-pub const FRA_PRIORITY: u16 = 6;
-pub const FRA_FWMARK: u16 = 10;
-pub const FRA_FLOW: u16 = 11;
-pub const FRA_TUN_ID: u16 = 12;
-pub const FRA_SUPPRESS_IFGROUP: u16 = 13;
-pub const FRA_SUPPRESS_PREFIXLEN: u16 = 14;
-pub const FRA_TABLE: u16 = 15;
-pub const FRA_FWMASK: u16 = 16;
-pub const FRA_OIFNAME: u16 = 17;
-pub const FRA_L3MDEV: u16 = 19;
-pub const FRA_UID_RANGE: u16 = 20;
-pub const FRA_PROTOCOL: u16 = 21;
-pub const FRA_IP_PROTO: u16 = 22;
-pub const FRA_SPORT_RANGE: u16 = 23;
-pub const FRA_DPORT_RANGE: u16 = 24;
+pub(crate) const FRA_DST: u16 = 1;
+pub(crate) const FRA_SRC: u16 = 2;
+pub(crate) const FRA_IIFNAME: u16 = 3;
+pub(crate) const FRA_GOTO: u16 = 4;
+pub(crate) const FRA_PRIORITY: u16 = 6;
+pub(crate) const FRA_FWMARK: u16 = 10;
+pub(crate) const FRA_FLOW: u16 = 11;
+pub(crate) const FRA_TUN_ID: u16 = 12;
+pub(crate) const FRA_SUPPRESS_IFGROUP: u16 = 13;
+pub(crate) const FRA_SUPPRESS_PREFIXLEN: u16 = 14;
+pub(crate) const FRA_TABLE: u16 = 15;
+pub(crate) const FRA_FWMASK: u16 = 16;
+pub(crate) const FRA_OIFNAME: u16 = 17;
+pub(crate) const FRA_L3MDEV: u16 = 19;
+pub(crate) const FRA_UID_RANGE: u16 = 20;
+pub(crate) const FRA_PROTOCOL: u16 = 21;
+pub(crate) const FRA_IP_PROTO: u16 = 22;
+pub(crate) const FRA_SPORT_RANGE: u16 = 23;
+pub(crate) const FRA_DPORT_RANGE: u16 = 24;
 
 const FR_ACT_TO_TBL: u8 = 1;
 const FR_ACT_GOTO: u8 = 2;
@@ -40,7 +40,7 @@ const FR_ACT_UNREACHABLE: u8 = 7;
 const FR_ACT_PROHIBIT: u8 = 8;
 const FIB_RULE_INVERT: u32 = 2;
 
-pub const RULE_REQ_LEN: usize = 256;
+pub(crate) const RULE_REQ_LEN: usize = 256;
 
 fn dest(d: &Option<RouteDest>) -> Option<(std::net::IpAddr, u8)> {
     match d {
@@ -59,7 +59,7 @@ fn range(b: &mut MsgBuilder<'_>, ty: u16, p: Option<PortRange>) {
 }
 
 /// Builds the request adding (or with `delete`, removing) rule `r`.
-pub fn encode_rule<'b, 'r>(
+pub(crate) fn encode_rule<'b, 'r>(
     buf: &'b mut [u8],
     seq: u32,
     r: impl Into<RuleSpec<'r>>,

@@ -12,7 +12,7 @@ pub enum Family {
 }
 
 impl Family {
-    pub fn of(a: &IpAddr) -> Family {
+    pub(crate) fn of(a: &IpAddr) -> Family {
         if a.is_ipv4() {
             Family::V4
         } else {
@@ -20,7 +20,7 @@ impl Family {
         }
     }
 
-    pub fn max_prefix(self) -> u8 {
+    pub(crate) fn max_prefix(self) -> u8 {
         match self {
             Family::V4 => 32,
             Family::V6 => 128,
@@ -29,14 +29,14 @@ impl Family {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RouteDest {
+pub(crate) enum RouteDest {
     /// `default`, `any`, `all` (and the old `default6`).
     Default,
     Prefix(IpAddr, u8),
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum RouteMode {
+pub(crate) enum RouteMode {
     /// The kernel's default and keepalived's traditional behaviour.
     #[default]
     Prepend,
@@ -46,32 +46,32 @@ pub enum RouteMode {
 
 /// Route metrics (`RTAX_*`); `lock` has bit `1 << RTAX_x` set for each `x lock N`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct RouteMetrics {
-    pub mtu: Option<u32>,
-    pub hoplimit: Option<u8>,
-    pub advmss: Option<u32>,
+pub(crate) struct RouteMetrics {
+    pub(crate) mtu: Option<u32>,
+    pub(crate) hoplimit: Option<u8>,
+    pub(crate) advmss: Option<u32>,
     /// In the kernel's units: 1/8 ms.
-    pub rtt: Option<u32>,
+    pub(crate) rtt: Option<u32>,
     /// In 1/4 ms.
-    pub rttvar: Option<u32>,
-    pub reordering: Option<u32>,
-    pub window: Option<u32>,
-    pub cwnd: Option<u32>,
-    pub ssthresh: Option<u32>,
+    pub(crate) rttvar: Option<u32>,
+    pub(crate) reordering: Option<u32>,
+    pub(crate) window: Option<u32>,
+    pub(crate) cwnd: Option<u32>,
+    pub(crate) ssthresh: Option<u32>,
     /// In ms.
-    pub rto_min: Option<u32>,
-    pub initcwnd: Option<u32>,
-    pub initrwnd: Option<u32>,
-    pub quickack: Option<bool>,
-    pub congctl: Option<String>,
-    pub fastopen_no_cookie: Option<bool>,
-    pub features_ecn: bool,
-    pub lock: u32,
+    pub(crate) rto_min: Option<u32>,
+    pub(crate) initcwnd: Option<u32>,
+    pub(crate) initrwnd: Option<u32>,
+    pub(crate) quickack: Option<bool>,
+    pub(crate) congctl: Option<String>,
+    pub(crate) fastopen_no_cookie: Option<bool>,
+    pub(crate) features_ecn: bool,
+    pub(crate) lock: u32,
 }
 
 /// Lightweight tunnel encapsulation (`encap ...`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Encap {
+pub(crate) enum Encap {
     Mpls(Vec<u32>),
     Ip {
         v6: bool,
@@ -86,48 +86,48 @@ pub enum Encap {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Nexthop {
-    pub via: Option<IpAddr>,
-    pub dev: Option<String>,
+pub(crate) struct Nexthop {
+    pub(crate) via: Option<IpAddr>,
+    pub(crate) dev: Option<String>,
     /// 1..=256 as written (the kernel stores weight - 1).
-    pub weight: Option<u16>,
-    pub onlink: bool,
-    pub realms: Option<u32>,
-    pub encap: Option<Encap>,
+    pub(crate) weight: Option<u16>,
+    pub(crate) onlink: bool,
+    pub(crate) realms: Option<u32>,
+    pub(crate) encap: Option<Encap>,
 }
 
 /// A route to add or delete; borrowed from whoever holds the route, so a request allocates
 /// nothing.
 #[derive(Clone, Copy, Debug)]
-pub struct RouteSpec<'a> {
-    pub family: Family,
-    pub dst: RouteDest,
+pub(crate) struct RouteSpec<'a> {
+    pub(crate) family: Family,
+    pub(crate) dst: RouteDest,
     /// The kernel's `RTN_*` type; None: unicast on add, any on delete.
-    pub rtype: Option<u8>,
+    pub(crate) rtype: Option<u8>,
     /// `src`: preferred source address.
-    pub pref_src: Option<IpAddr>,
+    pub(crate) pref_src: Option<IpAddr>,
     /// `from`: source prefix (IPv6 only).
-    pub from: Option<RouteDest>,
-    pub via: Option<IpAddr>,
-    pub dev: Option<&'a str>,
-    pub table: u32,
-    pub scope: Option<u8>,
-    pub protocol: Option<u8>,
-    pub metric: Option<u32>,
-    pub tos: Option<u8>,
-    pub onlink: bool,
-    pub realms: Option<u32>,
-    pub expires: Option<u32>,
-    pub pref: Option<u8>,
-    pub ttl_propagate: Option<bool>,
-    pub metrics: &'a RouteMetrics,
-    pub encap: Option<&'a Encap>,
-    pub nexthops: &'a [Nexthop],
-    pub mode: RouteMode,
+    pub(crate) from: Option<RouteDest>,
+    pub(crate) via: Option<IpAddr>,
+    pub(crate) dev: Option<&'a str>,
+    pub(crate) table: u32,
+    pub(crate) scope: Option<u8>,
+    pub(crate) protocol: Option<u8>,
+    pub(crate) metric: Option<u32>,
+    pub(crate) tos: Option<u8>,
+    pub(crate) onlink: bool,
+    pub(crate) realms: Option<u32>,
+    pub(crate) expires: Option<u32>,
+    pub(crate) pref: Option<u8>,
+    pub(crate) ttl_propagate: Option<bool>,
+    pub(crate) metrics: &'a RouteMetrics,
+    pub(crate) encap: Option<&'a Encap>,
+    pub(crate) nexthops: &'a [Nexthop],
+    pub(crate) mode: RouteMode,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RuleAction {
+pub(crate) enum RuleAction {
     Table(u32),
     Goto(u32),
     Nop,
@@ -139,32 +139,32 @@ pub enum RuleAction {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PortRange {
-    pub start: u16,
-    pub end: u16,
+pub(crate) struct PortRange {
+    pub(crate) start: u16,
+    pub(crate) end: u16,
 }
 
 /// A policy routing rule to add or delete, borrowed like [`RouteSpec`].
 #[derive(Clone, Copy, Debug)]
-pub struct RuleSpec<'a> {
-    pub family: Family,
-    pub from: Option<RouteDest>,
-    pub to: Option<RouteDest>,
-    pub action: RuleAction,
-    pub invert: bool,
-    pub priority: Option<u32>,
-    pub tos: Option<u8>,
+pub(crate) struct RuleSpec<'a> {
+    pub(crate) family: Family,
+    pub(crate) from: Option<RouteDest>,
+    pub(crate) to: Option<RouteDest>,
+    pub(crate) action: RuleAction,
+    pub(crate) invert: bool,
+    pub(crate) priority: Option<u32>,
+    pub(crate) tos: Option<u8>,
     /// `fwmark VALUE[/MASK]`.
-    pub fwmark: Option<(u32, Option<u32>)>,
-    pub realms: Option<u32>,
-    pub suppress_prefixlen: Option<u32>,
-    pub suppress_ifgroup: Option<u32>,
-    pub iif: Option<&'a str>,
-    pub oif: Option<&'a str>,
-    pub tunnel_id: Option<u64>,
-    pub uidrange: Option<(u32, u32)>,
-    pub protocol: Option<u8>,
-    pub ip_proto: Option<u8>,
-    pub sport: Option<PortRange>,
-    pub dport: Option<PortRange>,
+    pub(crate) fwmark: Option<(u32, Option<u32>)>,
+    pub(crate) realms: Option<u32>,
+    pub(crate) suppress_prefixlen: Option<u32>,
+    pub(crate) suppress_ifgroup: Option<u32>,
+    pub(crate) iif: Option<&'a str>,
+    pub(crate) oif: Option<&'a str>,
+    pub(crate) tunnel_id: Option<u64>,
+    pub(crate) uidrange: Option<(u32, u32)>,
+    pub(crate) protocol: Option<u8>,
+    pub(crate) ip_proto: Option<u8>,
+    pub(crate) sport: Option<PortRange>,
+    pub(crate) dport: Option<PortRange>,
 }
