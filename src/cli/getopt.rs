@@ -9,7 +9,7 @@
 use super::UsageError;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HasArg {
+pub(crate) enum HasArg {
     No,
     Required,
     /// Only taken when attached: `-tFILE`, `--config-test=FILE`.
@@ -17,28 +17,28 @@ pub enum HasArg {
 }
 
 #[derive(Clone, Copy, Debug)]
-pub struct Spec<Id: Copy> {
-    pub short: Option<char>,
-    pub long: Option<&'static str>,
-    pub has_arg: HasArg,
-    pub id: Id,
+pub(crate) struct Spec<Id: Copy> {
+    pub(crate) short: Option<char>,
+    pub(crate) long: Option<&'static str>,
+    pub(crate) has_arg: HasArg,
+    pub(crate) id: Id,
 }
 
 /// One option as found on the command line.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Found<Id> {
-    pub id: Id,
+pub(crate) struct Found<Id> {
+    pub(crate) id: Id,
     /// For an option without argument, a value attached to its long form all the same.
-    pub arg: Option<String>,
+    pub(crate) arg: Option<String>,
     /// `-f` or `--use-file`, for messages.
-    pub name: String,
+    pub(crate) name: String,
     /// What its spec says about an argument.
-    pub has_arg: HasArg,
+    pub(crate) has_arg: HasArg,
 }
 
 /// What the command line holds, in its order.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Item<Id> {
+pub(crate) enum Item<Id> {
     Opt(Found<Id>),
     Operand(String),
     /// `-x`, or the whole `--word[=value]` as written.
@@ -54,7 +54,7 @@ pub enum Item<Id> {
 }
 
 /// Splits `args` (without argv[0]) into options, operands and problems.
-pub fn scan<Id: Copy>(args: &[String], specs: &[Spec<Id>]) -> Vec<Item<Id>> {
+pub(crate) fn scan<Id: Copy>(args: &[String], specs: &[Spec<Id>]) -> Vec<Item<Id>> {
     let mut items = Vec::new();
     let mut i = 0;
     while i < args.len() {
@@ -195,7 +195,7 @@ fn usage_error(msg: String) -> UsageError {
 
 /// keepalived's reading: options in order and operands, or the first problem. A long option
 /// that takes no argument refuses one; an empty one where it is required counts as missing.
-pub fn parse<Id: Copy>(
+pub(crate) fn parse<Id: Copy>(
     args: &[String],
     specs: &[Spec<Id>],
 ) -> Result<(Vec<Found<Id>>, Vec<String>), UsageError> {

@@ -48,7 +48,7 @@ fn state() -> std::sync::MutexGuard<'static, Option<State>> {
 
 /// The syslog facility (`-S`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Facility {
+pub(crate) enum Facility {
     #[default]
     Daemon,
     User,
