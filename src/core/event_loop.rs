@@ -19,7 +19,7 @@ use super::timer::{TimerId, TimerQueue};
 const TIMER_TOKEN: Token = Token(usize::MAX);
 const SIGNAL_TOKEN: Token = Token(usize::MAX - 1);
 /// Tokens at or above this are the loop's own.
-pub(crate) const RESERVED_TOKENS: usize = usize::MAX - 1;
+const RESERVED_TOKENS: usize = usize::MAX - 1;
 
 /// What happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

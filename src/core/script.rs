@@ -91,7 +91,7 @@ pub(crate) fn lookup_user(name: &str) -> io::Result<(uid_t, gid_t)> {
 }
 
 /// Looks up a group's gid.
-pub(crate) fn lookup_group(name: &str) -> io::Result<gid_t> {
+fn lookup_group(name: &str) -> io::Result<gid_t> {
     nss_lookup(name, "group", |cname, buf| {
         // SAFETY: group is plain data; getgrnam_r fills it with pointers into `buf`.
         let mut gr: libc::group = unsafe { std::mem::zeroed() };
@@ -238,7 +238,7 @@ impl<T: Copy> ScriptRunner<T> {
     }
 
     #[cfg(test)]
-    pub(crate) fn timer_token(&self) -> usize {
+    fn timer_token(&self) -> usize {
         self.timer_token
     }
 

@@ -20,15 +20,15 @@ pub(crate) struct Verdict {
     /// A real file that will be executed (counts towards the SECURITY VIOLATION line).
     pub(crate) is_script: bool,
     /// Executable by the user it runs as.
-    pub(crate) executable: bool,
+    executable: bool,
     /// Not found or not accessible.
-    pub(crate) not_found: bool,
+    not_found: bool,
     /// Writable by someone other than root on the way to it.
     pub(crate) insecure: bool,
     /// Must not run.
-    pub(crate) inhibit: bool,
+    inhibit: bool,
     /// `</path`: a file-exists check, never executed.
-    pub(crate) system: bool,
+    system: bool,
 }
 
 impl Verdict {

@@ -10,7 +10,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use libc::c_int;
 
 /// The JSON dump signal (`--signum=JSON`).
-pub(crate) fn sigjson() -> c_int {
+fn sigjson() -> c_int {
     libc::SIGRTMIN() + 2
 }
 
@@ -41,7 +41,7 @@ fn sigset(signals: &[c_int]) -> libc::sigset_t {
 }
 
 /// Blocks `signals` for this process (and, by inheritance, for children until they reset it).
-pub(crate) fn block(signals: &[c_int]) -> io::Result<()> {
+fn block(signals: &[c_int]) -> io::Result<()> {
     let set = sigset(signals);
     // SAFETY: plain syscall on a set we built.
     let r = unsafe { libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) };

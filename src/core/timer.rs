@@ -53,12 +53,12 @@ impl<T: Copy> TimerQueue<T> {
 
     /// Number of armed timers.
     #[cfg(test)]
-    pub(crate) fn len(&self) -> usize {
+    fn len(&self) -> usize {
         self.live
     }
 
     #[cfg(test)]
-    pub(crate) fn is_empty(&self) -> bool {
+    fn is_empty(&self) -> bool {
         self.live == 0
     }
 
@@ -96,7 +96,7 @@ impl<T: Copy> TimerQueue<T> {
 
     /// Whether `id` is still armed.
     #[cfg(test)]
-    pub(crate) fn is_armed(&self, id: TimerId) -> bool {
+    fn is_armed(&self, id: TimerId) -> bool {
         matches!(self.slots.get(id.slot as usize), Some(s) if s.gen == id.gen && s.live.is_some())
     }
 

@@ -27,9 +27,9 @@ pub enum Tag {
 }
 
 impl Tag {
-    pub(crate) const ALL: [Tag; 4] = [Tag::Core, Tag::Config, Tag::Vrrp, Tag::Check];
+    const ALL: [Tag; 4] = [Tag::Core, Tag::Config, Tag::Vrrp, Tag::Check];
 
-    pub(crate) fn name(self) -> &'static str {
+    fn name(self) -> &'static str {
         match self {
             Tag::Core => "core",
             Tag::Config => "config",
@@ -105,7 +105,7 @@ pub fn enable_tracking() -> bool {
     true
 }
 
-pub(crate) fn tracking_enabled() -> bool {
+fn tracking_enabled() -> bool {
     TRACKING.load(Relaxed)
 }
 
@@ -118,7 +118,7 @@ pub struct Stats {
     pub(crate) live_bytes: usize,
     pub peak_bytes: usize,
     /// Blocks tracking could not record because its table was full.
-    pub(crate) untracked: u64,
+    untracked: u64,
 }
 
 pub fn stats() -> Stats {

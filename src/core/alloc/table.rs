@@ -158,7 +158,7 @@ pub(crate) fn overflow() -> u64 {
     OVERFLOW.load(Ordering::Relaxed) as u64
 }
 
-pub(crate) const TOP: usize = 16;
+const TOP: usize = 16;
 
 /// What is live, gathered under the lock into fixed arrays so the caller can format it
 /// after the lock is released.

@@ -18,7 +18,7 @@ use syslog::{Formatter3164, LoggerBackend};
 pub(crate) use line::{child_log_file, format_line};
 
 /// The parent's name in syslog; the children add `_vrrp`, `_healthcheckers`.
-pub(crate) const PARENT_NAME: &str = "Keepalived";
+const PARENT_NAME: &str = "Keepalived";
 
 type Syslog = syslog::Logger<LoggerBackend, Formatter3164>;
 
