@@ -13,8 +13,8 @@ pub(crate) mod iproute;
 pub mod lvs;
 pub(crate) mod reader;
 pub(crate) mod track;
-pub(crate) mod tree;
-pub(crate) mod value;
+mod tree;
+mod value;
 pub(crate) mod vrrp;
 
 use std::path::Path;
@@ -27,9 +27,9 @@ pub(crate) use tree::Node;
 #[derive(Clone, Debug, Default)]
 pub struct LoadOptions {
     /// `-i`: the id `@id` lines are matched against (default: hostname up to the first '.').
-    pub(crate) config_id: Option<String>,
+    config_id: Option<String>,
     /// `-e`: a missing include file is an error.
-    pub(crate) all_config: bool,
+    all_config: bool,
 }
 
 /// Everything keepalived.conf can say, typed and validated.

@@ -43,7 +43,7 @@ pub(crate) fn parse_timer(s: &str) -> Option<Micros> {
 }
 
 /// A decimal integer within `lo..=hi`.
-pub(crate) fn parse_int(s: &str, lo: i64, hi: i64) -> Option<i64> {
+fn parse_int(s: &str, lo: i64, hi: i64) -> Option<i64> {
     let v: i64 = s.parse().ok()?;
     (lo..=hi).contains(&v).then_some(v)
 }

@@ -58,7 +58,7 @@ pub(crate) enum CheckerKind {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Checker {
-    pub(crate) loc: Loc,
+    loc: Loc,
     pub(crate) common: CheckerCommon,
     pub(crate) kind: CheckerKind,
 }
@@ -131,7 +131,7 @@ fn common_only(n: &Node, common: &mut CheckerCommon, d: &mut Diagnostics) {
 
 /// The shared options; `connection` adds the socket ones (not for MISC, FILE and BFD).
 /// False when `c` is none of them.
-pub(crate) fn parse_common(
+fn parse_common(
     c: &Node,
     connection: bool,
     common: &mut CheckerCommon,
@@ -170,7 +170,7 @@ pub(crate) fn parse_common(
 }
 
 /// A TCP/UDP port, 1..65535.
-pub(crate) fn port(n: &Node, i: usize, d: &mut Diagnostics) -> Option<u16> {
+fn port(n: &Node, i: usize, d: &mut Diagnostics) -> Option<u16> {
     int_in(n, i, 1, 65535, d).map(|v| v as u16)
 }
 

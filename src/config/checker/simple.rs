@@ -56,7 +56,7 @@ pub enum DnsType {
 }
 
 impl DnsType {
-    pub(crate) fn from_name(s: &str) -> Option<Self> {
+    fn from_name(s: &str) -> Option<Self> {
         Some(match s.to_ascii_uppercase().as_str() {
             "A" => Self::A,
             "NS" => Self::Ns,
@@ -204,7 +204,7 @@ pub(crate) fn parse_file(
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct BfdCheck {
     /// The name of a `bfd_instance`.
-    pub(crate) name: String,
+    name: String,
 }
 
 pub(crate) fn parse_bfd(

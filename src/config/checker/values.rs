@@ -10,7 +10,7 @@ use crate::core::time::Micros;
 
 /// A timer within `lo..=hi`: bad syntax is an error, out of range a warning (keepalived then
 /// keeps its default).
-pub(crate) fn timer_in(n: &Node, lo: Micros, hi: Micros, d: &mut Diagnostics) -> Option<Micros> {
+fn timer_in(n: &Node, lo: Micros, hi: Micros, d: &mut Diagnostics) -> Option<Micros> {
     let t = timer_arg(n, 0, d)?;
     if t < lo || t > hi {
         d.warn(

@@ -64,7 +64,7 @@ pub(crate) fn script_security(cfg: &Config, s: &mut String) {
 }
 
 /// keepalived's default router_id.
-pub(crate) fn hostname() -> String {
+fn hostname() -> String {
     let mut buf = [0u8; 256];
     // SAFETY: gethostname writes at most buf.len() bytes into our buffer.
     let r = unsafe { libc::gethostname(buf.as_mut_ptr() as *mut libc::c_char, buf.len()) };

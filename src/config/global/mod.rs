@@ -10,7 +10,7 @@ mod keywords;
 mod scripts;
 #[cfg(test)]
 mod tests;
-pub(crate) mod types;
+mod types;
 mod values;
 
 use super::diag::Diagnostics;
@@ -23,7 +23,7 @@ pub(crate) use types::*;
 
 #[derive(Clone, Debug, Default)]
 pub(crate) struct GlobalDefs {
-    pub(crate) router_id: Option<String>,
+    router_id: Option<String>,
     /// `vrrp_version` (2 or 3; None = keepalived's default 2).
     pub(crate) vrrp_version: Option<u8>,
     /// `enable_script_security`: refuse scripts writable by non-root users.
@@ -35,9 +35,9 @@ pub(crate) struct GlobalDefs {
     /// `dynamic_interfaces`: interfaces may be missing at start.
     pub(crate) dynamic_interfaces: bool,
     /// `notify_fifo` / `vrrp_notify_fifo` / `lvs_notify_fifo` names (details in `fifos`).
-    pub(crate) notify_fifo: Option<String>,
-    pub(crate) vrrp_notify_fifo: Option<String>,
-    pub(crate) lvs_notify_fifo: Option<String>,
+    notify_fifo: Option<String>,
+    vrrp_notify_fifo: Option<String>,
+    lvs_notify_fifo: Option<String>,
     pub(crate) fifos: Fifos,
     /// `default_interface` for static addresses (keepalived's default eth0).
     pub(crate) default_interface: Option<String>,
@@ -45,30 +45,30 @@ pub(crate) struct GlobalDefs {
     pub(crate) garp: Garp,
     pub(crate) vrrp: VrrpDefaults,
     pub(crate) firewall: Firewall,
-    pub(crate) sched: Sched,
+    sched: Sched,
     pub(crate) lvs: LvsGlobal,
-    pub(crate) startup_script: Option<HookScript>,
-    pub(crate) shutdown_script: Option<HookScript>,
-    pub(crate) snmp: Snmp,
-    pub(crate) rcv_bufs: RcvBufs,
-    pub(crate) process_names: ProcessNames,
-    pub(crate) reload: Reload,
+    startup_script: Option<HookScript>,
+    shutdown_script: Option<HookScript>,
+    snmp: Snmp,
+    rcv_bufs: RcvBufs,
+    process_names: ProcessNames,
+    reload: Reload,
     /// Top level: `net_namespace NAME`.
-    pub(crate) net_namespace: Option<String>,
-    pub(crate) namespace_with_ipsets: bool,
+    net_namespace: Option<String>,
+    namespace_with_ipsets: bool,
     /// Top level: `instance NAME`.
-    pub(crate) instance: Option<String>,
-    pub(crate) use_pid_dir: bool,
-    pub(crate) linkbeat_use_polling: bool,
+    instance: Option<String>,
+    use_pid_dir: bool,
+    linkbeat_use_polling: bool,
     /// Seconds the parent waits for children to exit (default 5).
-    pub(crate) child_wait_time: Option<u32>,
-    pub(crate) umask: Option<u32>,
-    pub(crate) random_seed: Option<u32>,
-    pub(crate) rs_init_notifies: Option<bool>,
-    pub(crate) data_use_instance: Option<bool>,
+    child_wait_time: Option<u32>,
+    umask: Option<u32>,
+    random_seed: Option<u32>,
+    rs_init_notifies: Option<bool>,
+    data_use_instance: Option<bool>,
     /// Names of the top-level `track_group` blocks seen so far, for the static_* lines
     /// that refer to them (the blocks themselves are the VRRP section's).
-    pub(crate) track_groups: Vec<String>,
+    track_groups: Vec<String>,
 }
 
 impl GlobalDefs {

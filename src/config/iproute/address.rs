@@ -13,9 +13,9 @@ use super::{addr_word, check_dev, tables, Family, NetCtx, Words};
 pub(crate) struct AddrFlags {
     pub(crate) home: bool,
     pub(crate) nodad: bool,
-    pub(crate) mngtmpaddr: bool,
+    mngtmpaddr: bool,
     pub(crate) noprefixroute: bool,
-    pub(crate) autojoin: bool,
+    autojoin: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

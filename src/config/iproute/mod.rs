@@ -44,14 +44,14 @@ impl NetCtx {
         super::value::valid_ifname(name) && (self.dynamic_interfaces || self.exists(name))
     }
 
-    pub(crate) fn exists(&self, name: &str) -> bool {
+    fn exists(&self, name: &str) -> bool {
         self.lookup
             .map_or_else(|| interface_exists(name), |f| f(name))
     }
 }
 
 /// Whether the kernel knows an interface by this name now.
-pub(crate) fn interface_exists(name: &str) -> bool {
+fn interface_exists(name: &str) -> bool {
     crate::net::iface::exists(name)
 }
 
@@ -219,7 +219,7 @@ fn check_dev(ctx: &NetCtx, name: &str, what: &str) -> Result<String, String> {
 }
 
 #[cfg(test)]
-pub(crate) mod testutil {
+mod testutil {
     use super::super::diag::Diagnostics;
     use super::super::reader::tree_from_str;
     use super::super::tree::Node;

@@ -11,7 +11,7 @@ use crate::config::tree::Node;
 /// 16-bit group (IPv6) is `last`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct VsgRange {
-    pub(crate) loc: Loc,
+    loc: Loc,
     pub(crate) first: IpAddr,
     pub(crate) last: u16,
     pub(crate) port: u16,
@@ -19,14 +19,14 @@ pub(crate) struct VsgRange {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct VsgFwmark {
-    pub(crate) loc: Loc,
+    loc: Loc,
     pub(crate) mark: u32,
     pub(crate) family: Option<Family>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct VirtualServerGroup {
-    pub(crate) loc: Loc,
+    loc: Loc,
     pub(crate) name: String,
     pub(crate) ranges: Vec<VsgRange>,
     pub(crate) fwmarks: Vec<VsgFwmark>,

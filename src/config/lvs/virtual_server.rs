@@ -19,7 +19,7 @@ pub(crate) enum VsAddr {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct SorryServer {
-    pub(crate) loc: Loc,
+    loc: Loc,
     pub(crate) ip: IpAddr,
     pub(crate) port: Option<u16>,
     pub(crate) inhibit: bool,
@@ -35,7 +35,7 @@ pub(crate) enum Granularity {
 }
 
 /// The longest persistence IPVS accepts: 31 days.
-pub(crate) const MAX_PERSISTENCE: i64 = 31 * 86_400;
+const MAX_PERSISTENCE: i64 = 31 * 86_400;
 /// `persistence_timeout` given without a value.
 pub(crate) const DEFAULT_PERSISTENCE: u32 = 360;
 
@@ -57,11 +57,11 @@ pub struct VirtualServer {
     /// None: keepalived warns and uses UDP (for address services).
     pub(crate) protocol: Option<Protocol>,
     /// Loc of the `protocol` line, for the fwmark warning.
-    pub(crate) protocol_loc: Option<Loc>,
+    protocol_loc: Option<Loc>,
     pub(crate) ha_suspend: bool,
     pub(crate) smtp_alert: Option<bool>,
     pub(crate) virtualhost: Option<String>,
-    pub(crate) snmp_name: Option<String>,
+    snmp_name: Option<String>,
     pub(crate) alpha: bool,
     pub(crate) omega: bool,
     pub(crate) quorum: u32,
@@ -70,7 +70,7 @@ pub struct VirtualServer {
     pub(crate) quorum_down: Option<Script>,
     /// `USER [GROUP]` given after quorum_up / quorum_down (else the default script user).
     /// Not yet used by the checker runner.
-    pub(crate) quorum_run_as: [Option<RunAs>; 2],
+    quorum_run_as: [Option<RunAs>; 2],
     /// Default weight of the real servers.
     pub(crate) weight: u32,
     pub(crate) sorry_server: Option<SorryServer>,

@@ -25,7 +25,7 @@ pub(crate) struct Defs {
     /// The multi-line definition still collecting lines.
     open: Option<String>,
     /// Value of `${_INSTANCE}`.
-    pub(crate) config_id: String,
+    config_id: String,
     /// Value of `${_PWD}`: the directory of the file being read.
     pub(crate) pwd: String,
     rng: u64,
@@ -81,7 +81,7 @@ impl Defs {
     }
 
     #[cfg(test)]
-    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+    fn get(&self, name: &str) -> Option<&str> {
         self.user.get(name).map(|d| d.value.as_str())
     }
 

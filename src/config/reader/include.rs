@@ -16,7 +16,7 @@ pub(crate) struct Checks {
 }
 
 impl Checks {
-    pub(crate) fn all() -> Self {
+    fn all() -> Self {
         Checks {
             readable: true,
             missing: true,
@@ -64,7 +64,7 @@ pub(crate) struct Matches {
     /// A path without wildcards, or a directory to search, does not exist.
     pub(crate) missing: bool,
     /// The pattern has wildcards.
-    pub(crate) wildcards: bool,
+    wildcards: bool,
 }
 
 /// Expands `pattern` relative to `base`.
@@ -194,7 +194,7 @@ fn class(p: &[u8]) -> Option<(ClassTest<'_>, &[u8])> {
 }
 
 /// csh brace expansion: `a{b,c}d` gives `abd`, `acd`. Unbalanced braces are left as they are.
-pub(crate) fn braces(pat: &str) -> Vec<String> {
+fn braces(pat: &str) -> Vec<String> {
     let b = pat.as_bytes();
     let mut i = 0;
     while i < b.len() {

@@ -57,7 +57,7 @@ pub(crate) fn tree_from_str(text: &str, file: u16, d: &mut Diagnostics) -> Vec<N
 }
 
 /// keepalived's default config id: the host name up to its first '.'.
-pub(crate) fn default_config_id() -> String {
+fn default_config_id() -> String {
     let name = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .or_else(|_| std::env::var("HOSTNAME"))
         .unwrap_or_default();

@@ -24,7 +24,7 @@ impl std::fmt::Display for SplitError {
 /// Splits `s` into words: blanks separate words outside quotes; `'...'` and `"..."` group
 /// (and may sit inside a word: `a"b c"` is one word); a backslash escapes in and out of quotes,
 /// with C's letters (`\n`, `\t` ...), `\xHH`, octal `\NNN` and `\cX` (control-X).
-pub(crate) fn split_quoted(s: &str) -> Result<Vec<String>, SplitError> {
+fn split_quoted(s: &str) -> Result<Vec<String>, SplitError> {
     let b = s.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;

@@ -15,7 +15,7 @@ pub(crate) use objects::{
     VrrpScript,
 };
 
-pub(crate) const SEC: u64 = 1_000_000;
+const SEC: u64 = 1_000_000;
 
 /// A command keepalived runs: the text as written and the argv it execs.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -108,7 +108,7 @@ pub(crate) struct Trackers {
     pub(crate) processes: Vec<TrackProcess>,
 }
 
-pub(crate) fn weight_words(
+fn weight_words(
     n: &Node,
     i: usize,
     what: &str,
@@ -152,7 +152,7 @@ pub(crate) fn weight_words(
 /// One entry of a `track_interface` / `track_script` / ... block of an instance or sync group.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct TrackRef {
-    pub(crate) loc: Loc,
+    loc: Loc,
     pub(crate) name: String,
     /// None: the tracked object's own weight (interfaces: 0).
     pub(crate) weight: Option<Weight>,

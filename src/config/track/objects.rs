@@ -196,7 +196,7 @@ pub(crate) fn parse_vrrp_script(n: &Node, d: &mut Diagnostics) -> Option<VrrpScr
 }
 
 /// `user USER [GROUP]` (also `USER:GROUP`).
-pub(crate) fn parse_user(c: &Node, d: &mut Diagnostics) -> Option<(String, Option<String>)> {
+fn parse_user(c: &Node, d: &mut Diagnostics) -> Option<(String, Option<String>)> {
     let u = c.require_arg(0, "a user name", d)?;
     let (user, group) = match u.split_once(':') {
         Some((u, g)) => (u.to_string(), Some(g.to_string())),

@@ -181,7 +181,7 @@ fn vrid_conflicts(list: &[VrrpInstance], iface_exists: &dyn Fn(&str) -> bool, d:
 
 /// Whether a command's program can be found (`None`: it is a `</path` file test, which
 /// keepalived does itself without running anything).
-pub(crate) fn script_found(argv0: &str) -> Option<bool> {
+fn script_found(argv0: &str) -> Option<bool> {
     if argv0
         .strip_prefix('<')
         .is_some_and(|r| r.trim_start().starts_with('/'))

@@ -10,9 +10,9 @@ use crate::core::time::Micros;
 /// `garp_group { garp_interval T; gna_interval T; interface IF | interfaces { IF.. } }`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct GarpGroup {
-    pub(crate) loc: Loc,
+    loc: Loc,
     pub(crate) garp_interval: Option<Micros>,
-    pub(crate) gna_interval: Option<Micros>,
+    gna_interval: Option<Micros>,
     pub(crate) interfaces: Vec<String>,
 }
 
@@ -26,16 +26,16 @@ pub(crate) enum LinkbeatType {
 /// One line of `linkbeat_interfaces { IF [MII|ETHTOOL|IOCTL] }`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct LinkbeatIf {
-    pub(crate) loc: Loc,
-    pub(crate) ifname: String,
+    loc: Loc,
+    ifname: String,
     pub(crate) kind: Option<LinkbeatType>,
 }
 
 /// One line of `interface_up_down_delays { IF DOWN [UP] }`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct UpDownDelay {
-    pub(crate) loc: Loc,
-    pub(crate) ifname: String,
+    loc: Loc,
+    ifname: String,
     pub(crate) down: Micros,
     pub(crate) up: Micros,
 }
@@ -43,8 +43,8 @@ pub(crate) struct UpDownDelay {
 /// `track_group NAME { group { VI.. } }`: instances static addresses/routes follow.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct TrackGroup {
-    pub(crate) loc: Loc,
-    pub(crate) name: String,
+    loc: Loc,
+    name: String,
     pub(crate) members: Vec<String>,
 }
 

@@ -4,13 +4,13 @@
 
 mod blocks;
 pub(crate) mod check;
-pub(crate) mod ifblocks;
+mod ifblocks;
 pub(crate) mod instance;
 mod keywords;
-pub(crate) mod notify;
+mod notify;
 mod parse;
 mod resolve;
-pub(crate) mod sync_group;
+mod sync_group;
 #[cfg(test)]
 mod tests;
 
@@ -60,7 +60,7 @@ impl VrrpConfig {
 }
 
 /// Whether the interface exists now, in our network namespace.
-pub(crate) fn interface_exists(name: &str) -> bool {
+fn interface_exists(name: &str) -> bool {
     crate::net::iface::exists(name)
 }
 
