@@ -46,7 +46,7 @@ fn u32_at(b: &[u8], at: usize) -> Option<u32> {
 }
 
 /// Decodes one datagram; None for what is not a process event we follow.
-pub(crate) fn decode(b: &[u8]) -> Option<ProcEvent> {
+fn decode(b: &[u8]) -> Option<ProcEvent> {
     if u32_at(b, NLMSG_HDR)? != CN_IDX_PROC || u32_at(b, NLMSG_HDR + 4)? != CN_VAL_PROC {
         return None;
     }

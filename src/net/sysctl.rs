@@ -43,7 +43,7 @@ impl Saved {
     /// Puts back every value changed under `prefix` (an interface's conf directory), newest
     /// first, and forgets them. Paths that went away (a deleted interface) are skipped.
     #[cfg(test)]
-    pub(crate) fn restore_under(&mut self, prefix: &std::path::Path) {
+    fn restore_under(&mut self, prefix: &std::path::Path) {
         let mut i = self.entries.len();
         while i > 0 {
             i -= 1;
@@ -62,7 +62,7 @@ impl Saved {
     }
 
     #[cfg(test)]
-    pub(crate) fn is_empty(&self) -> bool {
+    fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
 }

@@ -98,7 +98,7 @@ pub fn build_unsolicited_na(
 }
 
 /// The ICMPv6 checksum of `msg` (its checksum field zero) with the RFC 8200 §8.1 pseudo-header.
-pub(crate) fn icmpv6_checksum(src: Ipv6Addr, dst: Ipv6Addr, msg: &[u8]) -> u16 {
+fn icmpv6_checksum(src: Ipv6Addr, dst: Ipv6Addr, msg: &[u8]) -> u16 {
     super::checksum::ipv6_pseudo(src, dst, IPPROTO_ICMPV6, msg.len())
         .feed(msg)
         .finish()

@@ -148,7 +148,7 @@ pub struct Msg<'a> {
     pub(crate) ty: u16,
     pub(crate) flags: u16,
     pub(crate) seq: u32,
-    pub(crate) pid: u32,
+    pid: u32,
     pub(crate) payload: &'a [u8],
 }
 

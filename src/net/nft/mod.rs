@@ -18,24 +18,24 @@ pub(crate) use send::Nft;
 pub(crate) const NFPROTO_IPV4: u8 = 2;
 pub(crate) const NFPROTO_IPV6: u8 = 10;
 
-pub(crate) const NFNL_SUBSYS_NFTABLES: u16 = 10;
-pub(crate) const NFNL_MSG_BATCH_BEGIN: u16 = 16;
-pub(crate) const NFNL_MSG_BATCH_END: u16 = 17;
+const NFNL_SUBSYS_NFTABLES: u16 = 10;
+const NFNL_MSG_BATCH_BEGIN: u16 = 16;
+const NFNL_MSG_BATCH_END: u16 = 17;
 
-pub(crate) const NFT_MSG_NEWTABLE: u16 = 0;
-pub(crate) const NFT_MSG_GETTABLE: u16 = 1;
+const NFT_MSG_NEWTABLE: u16 = 0;
+const NFT_MSG_GETTABLE: u16 = 1;
 pub(crate) const NFT_MSG_DELTABLE: u16 = 2;
-pub(crate) const NFT_MSG_NEWCHAIN: u16 = 3;
-pub(crate) const NFT_MSG_NEWRULE: u16 = 6;
-pub(crate) const NFT_MSG_NEWSET: u16 = 9;
+const NFT_MSG_NEWCHAIN: u16 = 3;
+const NFT_MSG_NEWRULE: u16 = 6;
+const NFT_MSG_NEWSET: u16 = 9;
 pub(crate) const NFT_MSG_NEWSETELEM: u16 = 12;
-pub(crate) const NFT_MSG_DELSETELEM: u16 = 14;
+const NFT_MSG_DELSETELEM: u16 = 14;
 
 pub(crate) const NF_INET_LOCAL_IN: u32 = 1;
 pub(crate) const NF_INET_LOCAL_OUT: u32 = 3;
 pub(crate) const NF_DROP: u32 = 0;
 pub(crate) const NF_ACCEPT: u32 = 1;
-pub(crate) const NFT_GOTO: u32 = (-4i32) as u32;
+const NFT_GOTO: u32 = (-4i32) as u32;
 
 pub(crate) const NFT_SET_CONSTANT: u32 = 0x2;
 pub(crate) const NFT_SET_MAP: u32 = 0x8;
@@ -50,7 +50,7 @@ pub(crate) const TYPE_IFNAME: u32 = 41;
 /// Concatenated types are packed 6 bits apiece.
 pub(crate) const TYPE_BITS: u32 = 6;
 
-pub(crate) const NFT_REG_VERDICT: u32 = 0;
+const NFT_REG_VERDICT: u32 = 0;
 pub(crate) const NFT_REG_1: u32 = 1;
 pub(crate) const NFT_REG_2: u32 = 2;
 

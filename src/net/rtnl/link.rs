@@ -8,13 +8,13 @@ use super::{
     IFF_UP, IFINFOMSG_LEN, IFLA_ADDRESS, IFLA_GROUP, IFLA_IFNAME, RTM_DELLINK, RTM_NEWLINK,
 };
 
-pub(crate) const IFLA_LINK: u16 = 5;
-pub(crate) const IFLA_LINKINFO: u16 = 18;
-pub(crate) const IFLA_AF_SPEC: u16 = 26;
+const IFLA_LINK: u16 = 5;
+const IFLA_LINKINFO: u16 = 18;
+const IFLA_AF_SPEC: u16 = 26;
 const IFLA_INFO_KIND: u16 = 1;
 const IFLA_INFO_DATA: u16 = 2;
 const IFLA_MACVLAN_MODE: u16 = 1;
-pub(crate) const MACVLAN_MODE_PRIVATE: u32 = 1;
+const MACVLAN_MODE_PRIVATE: u32 = 1;
 const IFLA_INET6_ADDR_GEN_MODE: u16 = 8;
 const IN6_ADDR_GEN_MODE_NONE: u8 = 1;
 

@@ -1,7 +1,7 @@
 //! rtnetlink: adding and deleting addresses, dumping links and addresses, and the reflector
 //! (link and address notifications), over our own encoder in `net::netlink`.
 
-pub(crate) mod link;
+mod link;
 mod reflector;
 pub(crate) mod route;
 pub(crate) mod rule;
@@ -163,7 +163,7 @@ pub use super::iface::index as if_nametoindex;
 
 /// The name of interface `ifindex`, or `None` when there is none.
 #[cfg(test)]
-pub(crate) fn if_indextoname(ifindex: u32) -> Option<IfName> {
+fn if_indextoname(ifindex: u32) -> Option<IfName> {
     let mut c = [0u8; libc::IF_NAMESIZE];
     // SAFETY: the buffer is IF_NAMESIZE bytes, as the call requires.
     let p = unsafe { libc::if_indextoname(ifindex, c.as_mut_ptr().cast()) };

@@ -13,27 +13,27 @@ use crate::net::netlink::{
 use super::wire::ip_bytes;
 use super::{RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_NOWHERE, RT_SCOPE_UNIVERSE};
 
-pub(crate) const RTM_NEWROUTE: u16 = 24;
+const RTM_NEWROUTE: u16 = 24;
 pub(crate) const RTM_DELROUTE: u16 = 25;
 
 /// `struct rtmsg`.
-pub(crate) const RTMSG_LEN: usize = 12;
+const RTMSG_LEN: usize = 12;
 
-pub(crate) const RTA_DST: u16 = 1;
-pub(crate) const RTA_SRC: u16 = 2;
-pub(crate) const RTA_OIF: u16 = 4;
-pub(crate) const RTA_GATEWAY: u16 = 5;
-pub(crate) const RTA_PRIORITY: u16 = 6;
-pub(crate) const RTA_PREFSRC: u16 = 7;
-pub(crate) const RTA_METRICS: u16 = 8;
-pub(crate) const RTA_MULTIPATH: u16 = 9;
-pub(crate) const RTA_FLOW: u16 = 11;
-pub(crate) const RTA_TABLE: u16 = 15;
-pub(crate) const RTA_PREF: u16 = 20;
-pub(crate) const RTA_ENCAP_TYPE: u16 = 21;
-pub(crate) const RTA_ENCAP: u16 = 22;
-pub(crate) const RTA_EXPIRES: u16 = 23;
-pub(crate) const RTA_TTL_PROPAGATE: u16 = 26;
+const RTA_DST: u16 = 1;
+const RTA_SRC: u16 = 2;
+const RTA_OIF: u16 = 4;
+const RTA_GATEWAY: u16 = 5;
+const RTA_PRIORITY: u16 = 6;
+const RTA_PREFSRC: u16 = 7;
+const RTA_METRICS: u16 = 8;
+const RTA_MULTIPATH: u16 = 9;
+const RTA_FLOW: u16 = 11;
+const RTA_TABLE: u16 = 15;
+const RTA_PREF: u16 = 20;
+const RTA_ENCAP_TYPE: u16 = 21;
+const RTA_ENCAP: u16 = 22;
+const RTA_EXPIRES: u16 = 23;
+const RTA_TTL_PROPAGATE: u16 = 26;
 
 const RTAX_LOCK: u16 = 1;
 const RTAX_MTU: u16 = 2;
@@ -61,7 +61,7 @@ const RTN_BROADCAST: u8 = 3;
 const RTN_ANYCAST: u8 = 4;
 const RTN_MULTICAST: u8 = 5;
 const RTN_NAT: u8 = 10;
-pub(crate) const RTNH_F_ONLINK: u8 = 4;
+const RTNH_F_ONLINK: u8 = 4;
 /// `struct rtnexthop`.
 const RTNEXTHOP_LEN: usize = 8;
 
@@ -364,7 +364,7 @@ pub(crate) mod tests {
         }
     }
 
-    pub(crate) fn d0(n: &str) -> Option<u32> {
+    fn d0(n: &str) -> Option<u32> {
         (n == "d0").then_some(3)
     }
 

@@ -6,31 +6,31 @@ use crate::net::netlink::{Error, MsgBuilder, NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL
 
 use super::route::{af, put_ip};
 
-pub(crate) const RTM_NEWRULE: u16 = 32;
+const RTM_NEWRULE: u16 = 32;
 pub(crate) const RTM_DELRULE: u16 = 33;
 
 /// `struct fib_rule_hdr`.
 pub(crate) const FIB_RULE_HDR_LEN: usize = 12;
 
-pub(crate) const FRA_DST: u16 = 1;
-pub(crate) const FRA_SRC: u16 = 2;
-pub(crate) const FRA_IIFNAME: u16 = 3;
-pub(crate) const FRA_GOTO: u16 = 4;
-pub(crate) const FRA_PRIORITY: u16 = 6;
-pub(crate) const FRA_FWMARK: u16 = 10;
-pub(crate) const FRA_FLOW: u16 = 11;
-pub(crate) const FRA_TUN_ID: u16 = 12;
-pub(crate) const FRA_SUPPRESS_IFGROUP: u16 = 13;
-pub(crate) const FRA_SUPPRESS_PREFIXLEN: u16 = 14;
-pub(crate) const FRA_TABLE: u16 = 15;
-pub(crate) const FRA_FWMASK: u16 = 16;
-pub(crate) const FRA_OIFNAME: u16 = 17;
-pub(crate) const FRA_L3MDEV: u16 = 19;
-pub(crate) const FRA_UID_RANGE: u16 = 20;
+const FRA_DST: u16 = 1;
+const FRA_SRC: u16 = 2;
+const FRA_IIFNAME: u16 = 3;
+const FRA_GOTO: u16 = 4;
+const FRA_PRIORITY: u16 = 6;
+const FRA_FWMARK: u16 = 10;
+const FRA_FLOW: u16 = 11;
+const FRA_TUN_ID: u16 = 12;
+const FRA_SUPPRESS_IFGROUP: u16 = 13;
+const FRA_SUPPRESS_PREFIXLEN: u16 = 14;
+const FRA_TABLE: u16 = 15;
+const FRA_FWMASK: u16 = 16;
+const FRA_OIFNAME: u16 = 17;
+const FRA_L3MDEV: u16 = 19;
+const FRA_UID_RANGE: u16 = 20;
 pub(crate) const FRA_PROTOCOL: u16 = 21;
-pub(crate) const FRA_IP_PROTO: u16 = 22;
-pub(crate) const FRA_SPORT_RANGE: u16 = 23;
-pub(crate) const FRA_DPORT_RANGE: u16 = 24;
+const FRA_IP_PROTO: u16 = 22;
+const FRA_SPORT_RANGE: u16 = 23;
+const FRA_DPORT_RANGE: u16 = 24;
 
 const FR_ACT_TO_TBL: u8 = 1;
 const FR_ACT_GOTO: u8 = 2;

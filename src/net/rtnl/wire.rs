@@ -164,9 +164,9 @@ pub struct AddrInfo {
 /// delete; the rest applies when adding.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AddrSpec<'a> {
-    pub(crate) ifindex: u32,
+    ifindex: u32,
     pub addr: IpAddr,
-    pub(crate) prefix: u8,
+    prefix: u8,
     pub(crate) peer: Option<IpAddr>,
     /// IPv4 only.
     pub broadcast: Option<Ipv4Addr>,
@@ -177,7 +177,7 @@ pub struct AddrSpec<'a> {
     pub flags: u32,
     /// Seconds; `None` is forever. IPv6 VIPs use preferred 0 to keep them deprecated.
     pub preferred_lft: Option<u32>,
-    pub(crate) valid_lft: Option<u32>,
+    valid_lft: Option<u32>,
 }
 
 impl<'a> AddrSpec<'a> {
