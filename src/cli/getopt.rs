@@ -33,7 +33,7 @@ pub(crate) struct Found<Id> {
     /// `-f` or `--use-file`, for messages.
     pub(crate) name: String,
     /// What its spec says about an argument.
-    pub(crate) has_arg: HasArg,
+    has_arg: HasArg,
 }
 
 /// What the command line holds, in its order.

@@ -22,7 +22,7 @@ pub use text::{signum, usage, version};
 pub(crate) struct Subsystems {
     pub(crate) vrrp_only: bool,
     pub(crate) check_only: bool,
-    pub(crate) no_bfd: bool,
+    no_bfd: bool,
     pub(crate) all: bool,
 }
 
@@ -53,19 +53,19 @@ pub struct Options {
     /// `-D`
     pub(crate) log_detail: bool,
     /// `-D` given twice.
-    pub(crate) log_extra_detail: bool,
+    log_extra_detail: bool,
     /// `-S N`: syslog facility LOG_LOCAL0..7 (None = daemon or user, see `facility`).
-    pub(crate) log_facility: Option<u8>,
+    log_facility: Option<u8>,
     /// `-S`: the full choice (0-7, local0-7, user, daemon).
-    pub(crate) facility: Facility,
+    facility: Facility,
     /// `-g[FILE]`
-    pub(crate) log_file: Option<PathBuf>,
+    log_file: Option<PathBuf>,
     /// `--flush-log-file`
-    pub(crate) flush_log_file: bool,
+    flush_log_file: bool,
     /// `-G`
-    pub(crate) no_syslog: bool,
+    no_syslog: bool,
     /// `-X`: release VIPs on stop (default keeps keepalived's behaviour).
-    pub(crate) release_vips: bool,
+    release_vips: bool,
     /// `-V`: don't remove VRRP VIPs and routes on stop.
     pub(crate) dont_release_vrrp: bool,
     /// `-I`: don't remove IPVS topology on stop.
@@ -83,7 +83,7 @@ pub struct Options {
     pub(crate) vrrp_pid_file: PathBuf,
     pub(crate) checkers_pid_file: PathBuf,
     /// `-a`: log every address added or removed as netlink reports it.
-    pub(crate) address_monitoring: bool,
+    address_monitoring: bool,
     /// `-i`
     pub(crate) config_id: Option<String>,
     /// `-e`
@@ -159,7 +159,7 @@ impl Options {
 pub struct UsageError(pub String);
 
 /// `-g` with no file name.
-pub(crate) const DEFAULT_LOG_FILE: &str = "/tmp/keepalived.log";
+const DEFAULT_LOG_FILE: &str = "/tmp/keepalived.log";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Opt {

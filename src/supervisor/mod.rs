@@ -25,19 +25,19 @@ use crate::core::watchdog::{
 };
 
 /// Hello period and how many may go unanswered before the child is declared stuck.
-pub(crate) const HELLO_INTERVAL: Micros = Micros::from_secs(5);
-pub(crate) const HELLO_MISSES: u32 = 3;
+const HELLO_INTERVAL: Micros = Micros::from_secs(5);
+const HELLO_MISSES: u32 = 3;
 /// How long stopping children get before SIGKILL (keepalived's child_wait_time).
-pub(crate) const CHILD_WAIT: Micros = Micros::from_secs(5);
+const CHILD_WAIT: Micros = Micros::from_secs(5);
 
 /// keepalived's umask when -u is not given: files only for their owner, never executable.
-pub(crate) const DEFAULT_UMASK: u32 = 0o177;
+const DEFAULT_UMASK: u32 = 0o177;
 
 use crate::core::tokens::{
     CHILD_CHAN_BASE, HELLO_TIMER, RESTART_TIMER_BASE as RESTART_TIMER, STOP_TIMER,
 };
 
-pub(crate) fn version_string() -> String {
+fn version_string() -> String {
     format!("Keepalived v{}", env!("CARGO_PKG_VERSION"))
 }
 
