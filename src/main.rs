@@ -6,6 +6,7 @@ use keepalived::check::genhash;
 use keepalived::cli::{self, Mode, Options};
 use keepalived::config;
 use keepalived::core::{self, alloc};
+use keepalived::supervisor;
 
 #[global_allocator]
 static ALLOCATOR: alloc::DebugAlloc = alloc::DebugAlloc;
@@ -49,12 +50,12 @@ fn main() {
             if let Some(path) = out {
                 redirect_stderr(path);
             }
-            core::logging::init(&opts);
+            core::logging::init(&opts.log_settings());
             start_mem_check(&opts);
             config_test(&opts)
         }
         Mode::Run => {
-            core::logging::init(&opts);
+            core::logging::init(&opts.log_settings());
             start_mem_check(&opts);
             run(&opts)
         }
@@ -83,18 +84,11 @@ fn start_mem_check(opts: &Options) {
     }
 }
 
-fn load_options(opts: &Options) -> config::LoadOptions {
-    config::LoadOptions {
-        config_id: opts.config_id.clone(),
-        all_config: opts.all_config,
-    }
-}
-
 /// `-t`: every diagnostic as `file:line: msg` on stderr; exit 0 when there are none, 6 when
 /// the only problem is scripts without script security (as keepalived 2.2.7), else 5.
 fn config_test(opts: &Options) -> i32 {
     alloc::set_tag(alloc::Tag::Config);
-    let (cfg, d) = config::load(&opts.config_file, &load_options(opts));
+    let (cfg, d) = config::load(&opts.config_file, &config::LoadOptions::from(opts));
     if opts.dump_conf {
         dump(&cfg);
     }
@@ -131,10 +125,10 @@ fn run(opts: &Options) -> i32 {
         None
     };
     if opts.dump_conf {
-        let (cfg, _) = config::load(&opts.config_file, &load_options(opts));
+        let (cfg, _) = config::load(&opts.config_file, &config::LoadOptions::from(opts));
         dump(&cfg);
     }
-    let code = core::watchdog::run(opts);
+    let code = supervisor::run(opts);
     // Children may return here too; only the parent put the old pattern aside.
     if std::process::id() == me {
         if let Some(old) = saved_pattern {

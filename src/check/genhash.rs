@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use crate::check::checkers::failure::Words;
 use crate::check::checkers::web::http::{Trace, WebDialog};
 use crate::check::checkers::{Dialog, Failure, Step, Verdict};
+use crate::cli::getopt::{self, HasArg, Item, Spec};
 use crate::config::checker::{HttpCheck, HttpProtocol, Url};
 
 /// keepalived's genhash waits UINT_MAX microseconds when no -t is given.
@@ -114,22 +115,27 @@ pub fn usage(prog: &str, am_genhash: bool) -> String {
     )
 }
 
-const LONG: &[(&str, char, bool)] = &[
-    ("help", 'h', false),
-    ("verbose", 'v', false),
-    ("use-ssl", 'S', false),
-    ("use-sni", 'I', false),
-    ("server", 's', true),
-    ("use-virtualhost", 'V', true),
-    ("port", 'p', true),
-    ("url", 'u', true),
-    ("fwmark", 'm', true),
-    ("protocol", 'P', true),
-    ("timeout", 't', true),
+const SPECS: &[Spec<char>] = &[
+    spec('h', "help", HasArg::No),
+    spec('v', "verbose", HasArg::No),
+    spec('S', "use-ssl", HasArg::No),
+    spec('I', "use-sni", HasArg::No),
+    spec('s', "server", HasArg::Required),
+    spec('V', "use-virtualhost", HasArg::Required),
+    spec('p', "port", HasArg::Required),
+    spec('u', "url", HasArg::Required),
+    spec('m', "fwmark", HasArg::Required),
+    spec('P', "protocol", HasArg::Required),
+    spec('t', "timeout", HasArg::Required),
 ];
 
-fn takes_arg(c: char) -> Option<bool> {
-    LONG.iter().find(|l| l.1 == c).map(|l| l.2)
+const fn spec(c: char, long: &'static str, has_arg: HasArg) -> Spec<char> {
+    Spec {
+        short: Some(c),
+        long: Some(long),
+        has_arg,
+        id: c,
+    }
 }
 
 /// getopt_long(":hvSs:V:p:u:m:P:t:I") as genhash reads it; messages on stderr, None when the
@@ -151,73 +157,20 @@ pub fn parse(args: &[String]) -> Option<Args> {
     };
     let mut bad = false;
     let mut operands = Vec::new();
-    let mut i = 0;
-    // (option letter, its argument) in command-line order.
+    // (option letter, its argument) in command-line order; problems are told as met.
     let mut found: Vec<(char, Option<String>)> = Vec::new();
-    while i < args.len() {
-        let w = &args[i];
-        i += 1;
-        if w == "--" {
-            operands.extend(args[i..].iter().cloned());
-            break;
-        }
-        if let Some(body) = w.strip_prefix("--") {
-            let (name, attached) = match body.split_once('=') {
-                Some((n, v)) => (n, Some(v.to_string())),
-                None => (body, None),
-            };
-            let hits: Vec<_> = LONG.iter().filter(|l| l.0.starts_with(name)).collect();
-            let exact = LONG.iter().find(|l| l.0 == name);
-            let Some(&(long, c, has_arg)) = exact.or((hits.len() == 1).then(|| hits[0])) else {
+    for item in getopt::scan(args, SPECS) {
+        match item {
+            Item::Opt(f) => found.push((f.id, f.arg)),
+            Item::Operand(o) => operands.push(o),
+            Item::Unknown(w) | Item::Ambiguous { written: w, .. } => {
                 eprintln!("Unknown option {w}");
                 bad = true;
-                continue;
-            };
-            let arg = if has_arg {
-                match attached.or_else(|| args.get(i).cloned().inspect(|_| i += 1)) {
-                    Some(v) => Some(v),
-                    None => {
-                        eprintln!("Missing parameter for option --{long}");
-                        bad = true;
-                        continue;
-                    }
-                }
-            } else {
-                None
-            };
-            found.push((c, arg));
-        } else if w.len() > 1 && w.starts_with('-') {
-            let body: Vec<char> = w[1..].chars().collect();
-            let mut k = 0;
-            while k < body.len() {
-                let c = body[k];
-                k += 1;
-                match takes_arg(c) {
-                    None => {
-                        eprintln!("Unknown option -{c}");
-                        bad = true;
-                    }
-                    Some(false) => found.push((c, None)),
-                    Some(true) => {
-                        let rest: String = body[k..].iter().collect();
-                        k = body.len();
-                        let arg = if !rest.is_empty() {
-                            Some(rest)
-                        } else {
-                            args.get(i).cloned().inspect(|_| i += 1)
-                        };
-                        match arg {
-                            Some(v) => found.push((c, Some(v))),
-                            None => {
-                                eprintln!("Missing parameter for option -{c}");
-                                bad = true;
-                            }
-                        }
-                    }
-                }
             }
-        } else {
-            operands.push(w.clone());
+            Item::Missing(name) => {
+                eprintln!("Missing parameter for option {name}");
+                bad = true;
+            }
         }
     }
     for (c, arg) in found {
@@ -422,7 +375,7 @@ fn connect(
             return Err("Error connecting");
         }
     }
-    let (sa, len) = sockaddr(to);
+    let (sa, len) = crate::net::sockaddr::storage(&to);
     // SAFETY: sa is a valid sockaddr of `len` bytes.
     let r = unsafe { libc::connect(fd, (&sa as *const libc::sockaddr_storage).cast(), len) };
     if r != 0 && io::Error::last_os_error().raw_os_error() != Some(libc::EINPROGRESS) {
@@ -453,41 +406,6 @@ fn connect(
         return Err("Error connecting");
     }
     Ok(sock)
-}
-
-fn sockaddr(to: SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
-    // SAFETY: all-zero is a valid sockaddr_storage.
-    let mut ss: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
-    let len = match to {
-        SocketAddr::V4(a) => {
-            let sin = libc::sockaddr_in {
-                sin_family: libc::AF_INET as libc::sa_family_t,
-                sin_port: a.port().to_be(),
-                sin_addr: libc::in_addr {
-                    s_addr: u32::from_ne_bytes(a.ip().octets()),
-                },
-                sin_zero: [0; 8],
-            };
-            // SAFETY: sockaddr_in fits in sockaddr_storage.
-            unsafe { std::ptr::write((&mut ss as *mut libc::sockaddr_storage).cast(), sin) };
-            std::mem::size_of::<libc::sockaddr_in>()
-        }
-        SocketAddr::V6(a) => {
-            let sin6 = libc::sockaddr_in6 {
-                sin6_family: libc::AF_INET6 as libc::sa_family_t,
-                sin6_port: a.port().to_be(),
-                sin6_flowinfo: a.flowinfo(),
-                sin6_addr: libc::in6_addr {
-                    s6_addr: a.ip().octets(),
-                },
-                sin6_scope_id: a.scope_id(),
-            };
-            // SAFETY: sockaddr_in6 fits in sockaddr_storage.
-            unsafe { std::ptr::write((&mut ss as *mut libc::sockaddr_storage).cast(), sin6) };
-            std::mem::size_of::<libc::sockaddr_in6>()
-        }
-    };
-    (ss, len as libc::socklen_t)
 }
 
 fn hex(d: &[u8]) -> String {

@@ -8,12 +8,12 @@
 //! both; `key` holds what a reload recognises them by.
 
 pub mod checkers;
-pub mod child;
-pub mod data;
+pub(crate) mod child;
+pub(crate) mod data;
 pub mod genhash;
-pub mod ipvs;
-pub mod key;
-pub mod servers;
+pub(crate) mod ipvs;
+pub(crate) mod key;
+pub(crate) mod servers;
 
 /// One checker: `cfg.lvs.virtual_servers[vs].real_servers[rs].checkers[ck]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -1,11 +1,15 @@
 //! A getopt_long(3) work-alike: clustered short options, `--long=value` and `--long value`,
 //! optional arguments only when attached, unambiguous long-name prefixes, and GNU argument
 //! permutation (options may follow operands; `--` ends option parsing).
+//!
+//! [`scan`] reads the whole command line and reports every problem in place, leaving the
+//! words and the policy to the caller: keepalived stops at the first problem ([`parse`]),
+//! genhash reports them all and then shows its usage.
 
 use super::UsageError;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HasArg {
+pub(crate) enum HasArg {
     No,
     Required,
     /// Only taken when attached: `-tFILE`, `--config-test=FILE`.
@@ -13,52 +17,62 @@ pub enum HasArg {
 }
 
 #[derive(Clone, Copy, Debug)]
-pub struct Spec<Id: Copy> {
-    pub short: Option<char>,
-    pub long: Option<&'static str>,
-    pub has_arg: HasArg,
-    pub id: Id,
+pub(crate) struct Spec<Id: Copy> {
+    pub(crate) short: Option<char>,
+    pub(crate) long: Option<&'static str>,
+    pub(crate) has_arg: HasArg,
+    pub(crate) id: Id,
 }
 
 /// One option as found on the command line.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Found<Id> {
-    pub id: Id,
-    pub arg: Option<String>,
+pub(crate) struct Found<Id> {
+    pub(crate) id: Id,
+    /// For an option without argument, a value attached to its long form all the same.
+    pub(crate) arg: Option<String>,
     /// `-f` or `--use-file`, for messages.
-    pub name: String,
+    pub(crate) name: String,
+    /// What its spec says about an argument.
+    has_arg: HasArg,
 }
 
-const HINT: &str = "Try 'keepalived --help' for more information.";
-
-fn usage_error(msg: String) -> UsageError {
-    UsageError(format!("{msg}\n{HINT}"))
+/// What the command line holds, in its order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Item<Id> {
+    Opt(Found<Id>),
+    Operand(String),
+    /// `-x`, or the whole `--word[=value]` as written.
+    Unknown(String),
+    /// A long-name prefix that fits more than one option.
+    Ambiguous {
+        written: String,
+        prefix: String,
+        candidates: Vec<&'static str>,
+    },
+    /// A required argument missing: the option as `-f` or `--use-file`.
+    Missing(String),
 }
 
-/// Splits `args` (without argv[0]) into options, in order, and operands.
-pub fn parse<Id: Copy>(
-    args: &[String],
-    specs: &[Spec<Id>],
-) -> Result<(Vec<Found<Id>>, Vec<String>), UsageError> {
-    let mut found = Vec::new();
-    let mut operands = Vec::new();
+/// Splits `args` (without argv[0]) into options, operands and problems.
+pub(crate) fn scan<Id: Copy>(args: &[String], specs: &[Spec<Id>]) -> Vec<Item<Id>> {
+    let mut items = Vec::new();
     let mut i = 0;
     while i < args.len() {
         let a = &args[i];
         i += 1;
         if a == "--" {
-            operands.extend(args[i..].iter().cloned());
+            items.extend(args[i..].iter().cloned().map(Item::Operand));
             break;
         }
         if let Some(body) = a.strip_prefix("--") {
-            found.push(long_opt(body, a, args, &mut i, specs)?);
+            items.push(long_opt(body, a, args, &mut i, specs));
         } else if a.len() > 1 && a.starts_with('-') {
-            short_cluster(&a[1..], args, &mut i, specs, &mut found)?;
+            short_cluster(&a[1..], args, &mut i, specs, &mut items);
         } else {
-            operands.push(a.clone());
+            items.push(Item::Operand(a.clone()));
         }
     }
-    Ok((found, operands))
+    items
 }
 
 fn long_opt<Id: Copy>(
@@ -67,82 +81,61 @@ fn long_opt<Id: Copy>(
     args: &[String],
     i: &mut usize,
     specs: &[Spec<Id>],
-) -> Result<Found<Id>, UsageError> {
+) -> Item<Id> {
     let (name, attached) = match body.split_once('=') {
-        Some((n, v)) => (n, Some(v)),
+        Some((n, v)) => (n, Some(v.to_string())),
         None => (body, None),
     };
-    let spec = find_long(name, written, specs)?;
-    let long = spec.long.unwrap_or(name);
-    let display = format!("--{long}");
-    let arg = match spec.has_arg {
-        HasArg::No => {
-            if attached.is_some() {
-                return Err(usage_error(format!(
-                    "Option --{long} doesn't allow an argument"
-                )));
-            }
-            None
-        }
-        HasArg::Optional => attached.map(str::to_string),
-        HasArg::Required => {
-            let v = match attached {
-                Some(v) => Some(v.to_string()),
-                None => {
-                    let next = args.get(*i).cloned();
-                    if next.is_some() {
-                        *i += 1;
-                    }
-                    next
-                }
-            };
-            // keepalived treats `--use-file=` (empty) as a missing parameter too.
-            match v {
-                Some(v) if !v.is_empty() => Some(v),
-                _ => {
-                    return Err(usage_error(format!(
-                        "Missing parameter for option --{long}"
-                    )))
-                }
+    let spec = match find_long(name, specs) {
+        Ok(s) => s,
+        Err(candidates) if candidates.len() > 1 => {
+            return Item::Ambiguous {
+                written: written.to_string(),
+                prefix: name.to_string(),
+                candidates,
             }
         }
+        Err(_) => return Item::Unknown(written.to_string()),
     };
-    Ok(Found {
+    let long = spec.long.unwrap_or(name);
+    let arg = match (spec.has_arg, attached) {
+        (HasArg::Required, None) => match args.get(*i) {
+            Some(next) => {
+                *i += 1;
+                Some(next.clone())
+            }
+            None => return Item::Missing(format!("--{long}")),
+        },
+        (_, attached) => attached,
+    };
+    Item::Opt(Found {
         id: spec.id,
         arg,
-        name: display,
+        name: format!("--{long}"),
+        has_arg: spec.has_arg,
     })
 }
 
+/// The option a long name or an unambiguous prefix of one names; else the candidates.
 fn find_long<'a, Id: Copy>(
     name: &str,
-    written: &str,
     specs: &'a [Spec<Id>],
-) -> Result<&'a Spec<Id>, UsageError> {
+) -> Result<&'a Spec<Id>, Vec<&'static str>> {
     if let Some(s) = specs.iter().find(|s| s.long == Some(name)) {
         return Ok(s);
     }
-    let candidates: Vec<&Spec<Id>> = if name.is_empty() {
-        Vec::new()
-    } else {
-        specs
+    if name.is_empty() {
+        return Err(Vec::new());
+    }
+    let mut hits = specs
+        .iter()
+        .filter(|s| s.long.is_some_and(|l| l.starts_with(name)));
+    match (hits.next(), hits.next()) {
+        (Some(one), None) => Ok(one),
+        _ => Err(specs
             .iter()
-            .filter(|s| s.long.is_some_and(|l| l.starts_with(name)))
-            .collect()
-    };
-    match candidates.as_slice() {
-        [one] => Ok(one),
-        [] => Err(usage_error(format!("Unknown option {written}"))),
-        many => {
-            let names: Vec<String> = many
-                .iter()
-                .filter_map(|s| s.long.map(|l| format!("--{l}")))
-                .collect();
-            Err(usage_error(format!(
-                "Option --{name} is ambiguous; possibilities: {}",
-                names.join(" ")
-            )))
-        }
+            .filter_map(|s| s.long.filter(|l| l.starts_with(name)))
+            .collect()),
     }
 }
 
@@ -151,46 +144,97 @@ fn short_cluster<Id: Copy>(
     args: &[String],
     i: &mut usize,
     specs: &[Spec<Id>],
-    found: &mut Vec<Found<Id>>,
-) -> Result<(), UsageError> {
+    items: &mut Vec<Item<Id>>,
+) {
     for (pos, c) in cluster.char_indices() {
         let Some(spec) = specs.iter().find(|s| s.short == Some(c)) else {
-            return Err(usage_error(format!("Unknown option -{c}")));
+            items.push(Item::Unknown(format!("-{c}")));
+            continue;
         };
         let rest = &cluster[pos + c.len_utf8()..];
         let name = format!("-{c}");
-        match spec.has_arg {
-            HasArg::No => found.push(Found {
-                id: spec.id,
-                arg: None,
-                name,
-            }),
-            HasArg::Optional => {
-                let arg = (!rest.is_empty()).then(|| rest.to_string());
-                found.push(Found {
+        let arg = match spec.has_arg {
+            HasArg::No => {
+                items.push(Item::Opt(Found {
                     id: spec.id,
-                    arg,
+                    arg: None,
                     name,
-                });
-                return Ok(());
+                    has_arg: spec.has_arg,
+                }));
+                continue;
             }
-            HasArg::Required => {
-                let arg = if !rest.is_empty() {
-                    rest.to_string()
-                } else if let Some(next) = args.get(*i) {
+            HasArg::Optional => (!rest.is_empty()).then(|| rest.to_string()),
+            HasArg::Required if !rest.is_empty() => Some(rest.to_string()),
+            HasArg::Required => match args.get(*i) {
+                Some(next) => {
                     *i += 1;
-                    next.clone()
-                } else {
-                    return Err(usage_error(format!("Missing parameter for option -{c}")));
-                };
-                found.push(Found {
-                    id: spec.id,
-                    arg: Some(arg),
-                    name,
-                });
-                return Ok(());
+                    Some(next.clone())
+                }
+                None => {
+                    items.push(Item::Missing(name));
+                    return;
+                }
+            },
+        };
+        // An option with an argument ends the cluster.
+        items.push(Item::Opt(Found {
+            id: spec.id,
+            arg,
+            name,
+            has_arg: spec.has_arg,
+        }));
+        return;
+    }
+}
+
+const HINT: &str = "Try 'keepalived --help' for more information.";
+
+fn usage_error(msg: String) -> UsageError {
+    UsageError(format!("{msg}\n{HINT}"))
+}
+
+/// keepalived's reading: options in order and operands, or the first problem. A long option
+/// that takes no argument refuses one; an empty one where it is required counts as missing.
+pub(crate) fn parse<Id: Copy>(
+    args: &[String],
+    specs: &[Spec<Id>],
+) -> Result<(Vec<Found<Id>>, Vec<String>), UsageError> {
+    let mut found = Vec::new();
+    let mut operands = Vec::new();
+    for item in scan(args, specs) {
+        match item {
+            // A value where none is taken can only come attached to a long name; an empty one
+            // counts as missing there only.
+            Item::Opt(f) => match (f.has_arg, f.arg.as_deref()) {
+                (HasArg::No, Some(_)) => {
+                    return Err(usage_error(format!(
+                        "Option {} doesn't allow an argument",
+                        f.name
+                    )))
+                }
+                (HasArg::Required, Some("")) if f.name.starts_with("--") => {
+                    return Err(usage_error(format!(
+                        "Missing parameter for option {}",
+                        f.name
+                    )))
+                }
+                _ => found.push(f),
+            },
+            Item::Operand(o) => operands.push(o),
+            Item::Unknown(w) => return Err(usage_error(format!("Unknown option {w}"))),
+            Item::Ambiguous {
+                prefix, candidates, ..
+            } => {
+                let names: Vec<String> = candidates.iter().map(|l| format!("--{l}")).collect();
+                return Err(usage_error(format!(
+                    "Option --{prefix} is ambiguous; possibilities: {}",
+                    names.join(" ")
+                )));
+            }
+            Item::Missing(name) => {
+                return Err(usage_error(format!("Missing parameter for option {name}")))
             }
         }
     }
-    Ok(())
+    Ok((found, operands))
 }

@@ -3,23 +3,27 @@
 //! Options keepalived has but this build does not implement are recognised and refused
 //! (exit 2) rather than ignored, so a unit file that relies on them fails loudly.
 
-mod getopt;
+pub(crate) mod getopt;
 #[cfg(test)]
 mod tests;
 mod text;
 
 use std::path::PathBuf;
 
+use log::LevelFilter;
+
+use crate::core::logging::Settings;
+
 use getopt::{Found, HasArg, Spec};
 pub use text::{signum, usage, version};
 
 /// Which subsystems to run (`-P`, `-C`, `-B`, `--all`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Subsystems {
-    pub vrrp_only: bool,
-    pub check_only: bool,
-    pub no_bfd: bool,
-    pub all: bool,
+pub(crate) struct Subsystems {
+    pub(crate) vrrp_only: bool,
+    pub(crate) check_only: bool,
+    no_bfd: bool,
+    pub(crate) all: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,62 +41,55 @@ pub enum Mode {
 }
 
 /// The syslog facility `-S` selects.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Facility {
-    #[default]
-    Daemon,
-    User,
-    /// LOG_LOCAL0..7
-    Local(u8),
-}
+pub(crate) use crate::core::logging::Facility;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Options {
     pub mode: Mode,
     pub config_file: PathBuf,
-    pub subsystems: Subsystems,
+    pub(crate) subsystems: Subsystems,
     /// `-l`
     pub log_console: bool,
     /// `-D`
-    pub log_detail: bool,
+    pub(crate) log_detail: bool,
     /// `-D` given twice.
-    pub log_extra_detail: bool,
+    log_extra_detail: bool,
     /// `-S N`: syslog facility LOG_LOCAL0..7 (None = daemon or user, see `facility`).
-    pub log_facility: Option<u8>,
+    log_facility: Option<u8>,
     /// `-S`: the full choice (0-7, local0-7, user, daemon).
-    pub facility: Facility,
+    facility: Facility,
     /// `-g[FILE]`
-    pub log_file: Option<PathBuf>,
+    log_file: Option<PathBuf>,
     /// `--flush-log-file`
-    pub flush_log_file: bool,
+    flush_log_file: bool,
     /// `-G`
-    pub no_syslog: bool,
+    no_syslog: bool,
     /// `-X`: release VIPs on stop (default keeps keepalived's behaviour).
-    pub release_vips: bool,
+    release_vips: bool,
     /// `-V`: don't remove VRRP VIPs and routes on stop.
-    pub dont_release_vrrp: bool,
+    pub(crate) dont_release_vrrp: bool,
     /// `-I`: don't remove IPVS topology on stop.
-    pub dont_release_ipvs: bool,
+    pub(crate) dont_release_ipvs: bool,
     /// `--without-ipvs` (ours): run the checkers and their scripts but leave IPVS alone, logging
     /// what would change, for hosts and containers without IPVS (keepalived stops there).
-    pub without_ipvs: bool,
+    pub(crate) without_ipvs: bool,
     /// `-R`: don't respawn children.
-    pub dont_respawn: bool,
+    pub(crate) dont_respawn: bool,
     /// `-n`
-    pub foreground: bool,
+    pub(crate) foreground: bool,
     /// `-d`: dump the parsed config.
     pub dump_conf: bool,
-    pub pid_file: PathBuf,
-    pub vrrp_pid_file: PathBuf,
-    pub checkers_pid_file: PathBuf,
+    pub(crate) pid_file: PathBuf,
+    pub(crate) vrrp_pid_file: PathBuf,
+    pub(crate) checkers_pid_file: PathBuf,
     /// `-a`: log every address added or removed as netlink reports it.
-    pub address_monitoring: bool,
+    address_monitoring: bool,
     /// `-i`
-    pub config_id: Option<String>,
+    pub(crate) config_id: Option<String>,
     /// `-e`
-    pub all_config: bool,
+    pub(crate) all_config: bool,
     /// `-u`
-    pub umask: Option<u32>,
+    pub(crate) umask: Option<u32>,
     /// `-m` (also set by `-M`): lift RLIMIT_CORE.
     pub core_dump: bool,
     /// `-M[PATTERN]`: also set /proc/sys/kernel/core_pattern (default "core") for the run.
@@ -136,12 +133,33 @@ impl Default for Options {
     }
 }
 
+impl Options {
+    /// How this invocation logs (-l, -S, -g, -G, -D; `-t` prints bare messages on stderr only).
+    pub fn log_settings(&self) -> Settings {
+        let config_test = matches!(self.mode, Mode::ConfigTest(_));
+        Settings {
+            console: self.log_console || config_test,
+            timestamps: !config_test,
+            syslog: !self.no_syslog && !config_test,
+            facility: self.facility,
+            file: self.log_file.clone(),
+            level: if self.log_extra_detail {
+                LevelFilter::Trace
+            } else if self.log_detail {
+                LevelFilter::Debug
+            } else {
+                LevelFilter::Info
+            },
+        }
+    }
+}
+
 /// A usage error: the full message to print (stderr) and exit with code 2.
 #[derive(Debug, PartialEq, Eq)]
 pub struct UsageError(pub String);
 
 /// `-g` with no file name.
-pub const DEFAULT_LOG_FILE: &str = "/tmp/keepalived.log";
+const DEFAULT_LOG_FILE: &str = "/tmp/keepalived.log";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Opt {

@@ -7,21 +7,21 @@ use std::path::{Path, PathBuf};
 /// Where a config line came from: an index into [`Diagnostics::files`] and a 1-based line number.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Loc {
-    pub file: u16,
-    pub line: u32,
+    pub(crate) file: u16,
+    pub(crate) line: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
+pub(crate) enum Severity {
     Warning,
     Error,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diag {
-    pub loc: Loc,
-    pub severity: Severity,
-    pub msg: String,
+    pub(crate) loc: Loc,
+    pub(crate) severity: Severity,
+    pub(crate) msg: String,
 }
 
 /// The files read (for rendering locations) and the messages raised about them.
@@ -35,12 +35,12 @@ pub struct Diagnostics {
 }
 
 impl Diagnostics {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
     /// Registers a file and returns the index its [`Loc`]s use.
-    pub fn add_file(&mut self, path: &Path) -> u16 {
+    pub(crate) fn add_file(&mut self, path: &Path) -> u16 {
         if let Some(i) = self.files.iter().position(|p| p == path) {
             return i as u16;
         }
@@ -48,20 +48,20 @@ impl Diagnostics {
         (self.files.len() - 1) as u16
     }
 
-    pub fn file(&self, idx: u16) -> Option<&Path> {
+    pub(crate) fn file(&self, idx: u16) -> Option<&Path> {
         self.files.get(idx as usize).map(|p| p.as_path())
     }
 
-    pub fn warn(&mut self, loc: Loc, msg: impl Into<String>) {
+    pub(crate) fn warn(&mut self, loc: Loc, msg: impl Into<String>) {
         self.push(loc, Severity::Warning, msg.into());
     }
 
-    pub fn error(&mut self, loc: Loc, msg: impl Into<String>) {
+    pub(crate) fn error(&mut self, loc: Loc, msg: impl Into<String>) {
         self.push(loc, Severity::Error, msg.into());
     }
 
     /// keepalived warns about an unknown keyword and goes on.
-    pub fn unknown_keyword(&mut self, loc: Loc, kw: &str) {
+    pub(crate) fn unknown_keyword(&mut self, loc: Loc, kw: &str) {
         self.warn(loc, format!("unknown keyword '{kw}'"));
     }
 
@@ -73,11 +73,11 @@ impl Diagnostics {
         &self.items
     }
 
-    pub fn has_errors(&self) -> bool {
+    pub(crate) fn has_errors(&self) -> bool {
         self.items.iter().any(|d| d.severity == Severity::Error)
     }
 
-    pub fn error_count(&self) -> usize {
+    pub(crate) fn error_count(&self) -> usize {
         self.items
             .iter()
             .filter(|d| d.severity == Severity::Error)

@@ -6,48 +6,50 @@
 //! lets the load go on; an error makes `-t` fail and a reload keep the old config.
 
 pub mod checker;
-pub mod diag;
-pub mod global;
-pub mod iproute;
+mod daemon;
+pub(crate) mod diag;
+pub(crate) mod global;
+pub(crate) mod iproute;
 pub mod lvs;
-pub mod reader;
-pub mod track;
-pub mod tree;
-pub mod value;
-pub mod vrrp;
+pub(crate) mod reader;
+pub(crate) mod track;
+mod tree;
+mod value;
+pub(crate) mod vrrp;
 
 use std::path::Path;
 
-pub use diag::{Diag, Diagnostics, Loc, Severity};
-pub use tree::Node;
+pub(crate) use daemon::{log_diags, reload_config};
+pub(crate) use diag::{Diagnostics, Loc, Severity};
+pub(crate) use tree::Node;
 
 /// How to read the config, from the command line.
 #[derive(Clone, Debug, Default)]
 pub struct LoadOptions {
     /// `-i`: the id `@id` lines are matched against (default: hostname up to the first '.').
-    pub config_id: Option<String>,
+    config_id: Option<String>,
     /// `-e`: a missing include file is an error.
-    pub all_config: bool,
+    all_config: bool,
 }
 
 /// Everything keepalived.conf can say, typed and validated.
 #[derive(Clone, Debug, Default)]
 pub struct Config {
-    pub global: global::GlobalDefs,
+    pub(crate) global: global::GlobalDefs,
     /// static_ipaddress, static_routes, static_rules.
-    pub net: iproute::StaticNet,
-    pub vrrp: vrrp::VrrpConfig,
-    pub lvs: lvs::LvsConfig,
+    pub(crate) net: iproute::StaticNet,
+    pub(crate) vrrp: vrrp::VrrpConfig,
+    pub(crate) lvs: lvs::LvsConfig,
 }
 
 impl Config {
     /// keepalived starts the VRRP child only when there is something for it to do.
-    pub fn needs_vrrp(&self) -> bool {
+    pub(crate) fn needs_vrrp(&self) -> bool {
         !self.vrrp.instances.is_empty() || !self.net.is_empty()
     }
 
     /// ... and the checker child only when there are virtual servers.
-    pub fn needs_checker(&self) -> bool {
+    pub(crate) fn needs_checker(&self) -> bool {
         !self.lvs.virtual_servers.is_empty()
     }
 }
@@ -62,7 +64,7 @@ pub fn load(path: &Path, opts: &LoadOptions) -> (Config, Diagnostics) {
 }
 
 /// Typed config from an already-read tree.
-pub fn from_tree(nodes: &[Node], d: &mut Diagnostics) -> Config {
+pub(crate) fn from_tree(nodes: &[Node], d: &mut Diagnostics) -> Config {
     let mut cfg = Config::default();
     for n in nodes {
         let handled = global::parse_top(n, &mut cfg, d)

@@ -5,36 +5,36 @@
 use super::diag::{Diagnostics, Loc};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Node {
-    pub loc: Loc,
+pub(crate) struct Node {
+    pub(crate) loc: Loc,
     /// The words of the statement: `words[0]` is the keyword. Quotes are already removed.
-    pub words: Vec<String>,
+    pub(crate) words: Vec<String>,
     /// `Some` when the statement opened a `{ ... }` block (possibly empty).
-    pub block: Option<Vec<Node>>,
+    pub(crate) block: Option<Vec<Node>>,
     /// The line of the block's closing `}` (same file as `loc`), or `loc.line` without a block:
     /// keepalived reports some block-level problems there.
-    pub end_line: u32,
+    pub(crate) end_line: u32,
     /// The statement's text before it was split into words (empty for built nodes): script
     /// keywords re-split it honouring single quotes and escapes, as keepalived does.
-    pub raw: String,
+    pub(crate) raw: String,
 }
 
 impl Node {
-    pub fn keyword(&self) -> &str {
+    pub(crate) fn keyword(&self) -> &str {
         self.words.first().map(String::as_str).unwrap_or("")
     }
 
-    pub fn args(&self) -> &[String] {
+    pub(crate) fn args(&self) -> &[String] {
         self.words.get(1..).unwrap_or(&[])
     }
 
-    pub fn arg(&self, i: usize) -> Option<&str> {
+    pub(crate) fn arg(&self, i: usize) -> Option<&str> {
         self.args().get(i).map(String::as_str)
     }
 
     /// The statement as written; a node built without text quotes its words so that
     /// re-splitting gives them back.
-    pub fn raw_text(&self) -> std::borrow::Cow<'_, str> {
+    pub(crate) fn raw_text(&self) -> std::borrow::Cow<'_, str> {
         if !self.raw.is_empty() {
             return self.raw.as_str().into();
         }
@@ -47,7 +47,7 @@ impl Node {
     }
 
     /// Where the block closes: keepalived reports what a block lacks at its closing brace.
-    pub fn end_loc(&self) -> Loc {
+    pub(crate) fn end_loc(&self) -> Loc {
         Loc {
             line: self.end_line,
             ..self.loc
@@ -56,7 +56,7 @@ impl Node {
 
     /// Every word of every line in the block: keepalived's name lists (`group { A B \n C }`) may
     /// put the names on one line or several.
-    pub fn block_words(&self) -> Vec<String> {
+    pub(crate) fn block_words(&self) -> Vec<String> {
         self.children()
             .iter()
             .flat_map(|l| l.words.iter().cloned())
@@ -64,12 +64,12 @@ impl Node {
     }
 
     /// The children of a block, or none.
-    pub fn children(&self) -> &[Node] {
+    pub(crate) fn children(&self) -> &[Node] {
         self.block.as_deref().unwrap_or(&[])
     }
 
     /// The `i`th argument, or an error naming what was expected.
-    pub fn require_arg(&self, i: usize, what: &str, d: &mut Diagnostics) -> Option<&str> {
+    pub(crate) fn require_arg(&self, i: usize, what: &str, d: &mut Diagnostics) -> Option<&str> {
         let v = self.arg(i);
         if v.is_none() {
             d.error(self.loc, format!("'{}' needs {}", self.keyword(), what));

@@ -9,7 +9,7 @@ use super::tree::Node;
 use crate::core::time::Micros;
 
 /// keepalived's `<BOOL>`: on|off|true|false|yes|no.
-pub fn parse_bool(s: &str) -> Option<bool> {
+pub(crate) fn parse_bool(s: &str) -> Option<bool> {
     match s.to_ascii_lowercase().as_str() {
         "on" | "true" | "yes" => Some(true),
         "off" | "false" | "no" => Some(false),
@@ -18,7 +18,7 @@ pub fn parse_bool(s: &str) -> Option<bool> {
 }
 
 /// keepalived's `<TIMER>`: decimal seconds with microsecond resolution (`1`, `0.5`, `2.000001`).
-pub fn parse_timer(s: &str) -> Option<Micros> {
+pub(crate) fn parse_timer(s: &str) -> Option<Micros> {
     let (int, frac) = match s.split_once('.') {
         Some((i, f)) => (i, f),
         None => (s, ""),
@@ -43,17 +43,17 @@ pub fn parse_timer(s: &str) -> Option<Micros> {
 }
 
 /// A decimal integer within `lo..=hi`.
-pub fn parse_int(s: &str, lo: i64, hi: i64) -> Option<i64> {
+fn parse_int(s: &str, lo: i64, hi: i64) -> Option<i64> {
     let v: i64 = s.parse().ok()?;
     (lo..=hi).contains(&v).then_some(v)
 }
 
-pub fn parse_ip(s: &str) -> Option<IpAddr> {
+pub(crate) fn parse_ip(s: &str) -> Option<IpAddr> {
     s.parse().ok()
 }
 
 /// `ADDR[/LEN]`; the length must fit the family.
-pub fn parse_prefix(s: &str) -> Option<(IpAddr, Option<u8>)> {
+pub(crate) fn parse_prefix(s: &str) -> Option<(IpAddr, Option<u8>)> {
     let (a, l) = match s.split_once('/') {
         Some((a, l)) => (a, Some(l)),
         None => (s, None),
@@ -68,7 +68,7 @@ pub fn parse_prefix(s: &str) -> Option<(IpAddr, Option<u8>)> {
 }
 
 /// An interface name the kernel would accept: 1..=15 bytes, no '/', no white space, not `.`/`..`.
-pub fn valid_ifname(s: &str) -> bool {
+pub(crate) fn valid_ifname(s: &str) -> bool {
     !s.is_empty()
         && s.len() < libc::IFNAMSIZ
         && s != "."
@@ -86,7 +86,7 @@ fn bad(node: &Node, d: &mut Diagnostics, expected: &str, got: &str) {
 }
 
 /// Argument `i` as a `<BOOL>`; a keyword given alone means `true` (as keepalived).
-pub fn bool_arg(node: &Node, i: usize, d: &mut Diagnostics) -> Option<bool> {
+pub(crate) fn bool_arg(node: &Node, i: usize, d: &mut Diagnostics) -> Option<bool> {
     match node.arg(i) {
         None => Some(true),
         Some(s) => parse_bool(s).or_else(|| {
@@ -96,7 +96,7 @@ pub fn bool_arg(node: &Node, i: usize, d: &mut Diagnostics) -> Option<bool> {
     }
 }
 
-pub fn timer_arg(node: &Node, i: usize, d: &mut Diagnostics) -> Option<Micros> {
+pub(crate) fn timer_arg(node: &Node, i: usize, d: &mut Diagnostics) -> Option<Micros> {
     let s = node.require_arg(i, "a time in seconds", d)?;
     parse_timer(s).or_else(|| {
         bad(node, d, "a time in seconds", s);
@@ -104,16 +104,7 @@ pub fn timer_arg(node: &Node, i: usize, d: &mut Diagnostics) -> Option<Micros> {
     })
 }
 
-pub fn int_arg(node: &Node, i: usize, lo: i64, hi: i64, d: &mut Diagnostics) -> Option<i64> {
-    let what = format!("an integer in {lo}..{hi}");
-    let s = node.require_arg(i, &what, d)?;
-    parse_int(s, lo, hi).or_else(|| {
-        bad(node, d, &what, s);
-        None
-    })
-}
-
-pub fn ip_arg(node: &Node, i: usize, d: &mut Diagnostics) -> Option<IpAddr> {
+pub(crate) fn ip_arg(node: &Node, i: usize, d: &mut Diagnostics) -> Option<IpAddr> {
     let s = node.require_arg(i, "an IP address", d)?;
     parse_ip(s).or_else(|| {
         bad(node, d, "an IP address", s);
@@ -121,15 +112,7 @@ pub fn ip_arg(node: &Node, i: usize, d: &mut Diagnostics) -> Option<IpAddr> {
     })
 }
 
-pub fn prefix_arg(node: &Node, i: usize, d: &mut Diagnostics) -> Option<(IpAddr, Option<u8>)> {
-    let s = node.require_arg(i, "an address[/prefix]", d)?;
-    parse_prefix(s).or_else(|| {
-        bad(node, d, "an address[/prefix]", s);
-        None
-    })
-}
-
-pub fn ifname_arg(node: &Node, i: usize, d: &mut Diagnostics) -> Option<String> {
+pub(crate) fn ifname_arg(node: &Node, i: usize, d: &mut Diagnostics) -> Option<String> {
     let s = node.require_arg(i, "an interface name", d)?;
     if valid_ifname(s) {
         Some(s.to_string())
@@ -137,20 +120,6 @@ pub fn ifname_arg(node: &Node, i: usize, d: &mut Diagnostics) -> Option<String> 
         bad(node, d, "an interface name of at most 15 characters", s);
         None
     }
-}
-
-/// Word `i` of the line (not argument: in address and route blocks the first word is the value).
-pub fn prefix_word(node: &Node, i: usize, d: &mut Diagnostics) -> Option<(IpAddr, Option<u8>)> {
-    let s = node.words.get(i)?;
-    parse_prefix(s).or_else(|| {
-        d.error(node.loc, format!("expected an address[/prefix], got '{s}'"));
-        None
-    })
-}
-
-/// Argument `i` as an owned string, or an error.
-pub fn string_arg(node: &Node, i: usize, what: &str, d: &mut Diagnostics) -> Option<String> {
-    node.require_arg(i, what, d).map(str::to_string)
 }
 
 #[cfg(test)]

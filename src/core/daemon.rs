@@ -10,7 +10,7 @@ use log::info;
 
 /// What a pidfile says about the process it names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PidfileState {
+pub(crate) enum PidfileState {
     /// No file, or a stale one (removed).
     Free,
     /// It names a live keepalived process.
@@ -62,7 +62,7 @@ fn is_keepalived(pid: i32) -> bool {
 
 /// keepalived's start check for one pidfile: unreadable content or a dead process removes the
 /// file ("Remove a zombie pid file"), a live keepalived means we must not start.
-pub fn check_pidfile(path: &Path) -> PidfileState {
+pub(crate) fn check_pidfile(path: &Path) -> PidfileState {
     match read_pid(path) {
         None => PidfileState::Free,
         Some(Err(())) => {
@@ -82,7 +82,7 @@ pub fn check_pidfile(path: &Path) -> PidfileState {
 }
 
 /// Writes `pid` to `path` (mode 0644 whatever the umask).
-pub fn write_pidfile(path: &Path, pid: u32) -> io::Result<()> {
+pub(crate) fn write_pidfile(path: &Path, pid: u32) -> io::Result<()> {
     // SAFETY: umask only changes this process's file creation mask; restored just below.
     let old = unsafe { libc::umask(0o022) };
     let res = fs::OpenOptions::new()
@@ -98,12 +98,12 @@ pub fn write_pidfile(path: &Path, pid: u32) -> io::Result<()> {
     writeln!(f, "{pid}")
 }
 
-pub fn remove_pidfile(path: &Path) {
+pub(crate) fn remove_pidfile(path: &Path) {
     let _ = fs::remove_file(path);
 }
 
 /// Removes `path` only if it still names `pid` (a respawned child may have rewritten it).
-pub fn remove_pidfile_if(path: &Path, pid: i32) {
+pub(crate) fn remove_pidfile_if(path: &Path, pid: i32) {
     if let Some(Ok(p)) = read_pid(path) {
         if p == pid {
             remove_pidfile(path);
@@ -112,14 +112,14 @@ pub fn remove_pidfile_if(path: &Path, pid: i32) {
 }
 
 /// `-u MASK`
-pub fn set_umask(mask: u32) {
+pub(crate) fn set_umask(mask: u32) {
     // SAFETY: plain syscall.
     unsafe { libc::umask(mask as libc::mode_t) };
 }
 
 /// fork(2): `Some(child pid)` in the parent, `None` in the child. The design has no threads, so
 /// the child may go on with anything the parent could do.
-pub fn fork() -> io::Result<Option<libc::pid_t>> {
+pub(crate) fn fork() -> io::Result<Option<libc::pid_t>> {
     // SAFETY: this process is single-threaded; the child continues with a copy of our memory.
     match unsafe { libc::fork() } {
         pid if pid < 0 => Err(io::Error::last_os_error()),
@@ -130,7 +130,7 @@ pub fn fork() -> io::Result<Option<libc::pid_t>> {
 
 /// Goes to the background: fork (the caller exits 0 when this returns true), setsid, chdir /,
 /// stdin/stdout/stderr on /dev/null.
-pub fn daemonize() -> io::Result<bool> {
+pub(crate) fn daemonize() -> io::Result<bool> {
     if fork()?.is_some() {
         return Ok(true);
     }
@@ -147,8 +147,9 @@ pub fn daemonize() -> io::Result<bool> {
     Ok(false)
 }
 
-/// Points fds 0, 1 and 2 at /dev/null.
-pub fn null_stdio() {
+/// Points fds 0, 1 and 2 at /dev/null. Only async-signal-safe calls on a static string, so a
+/// forked child may use it before exec.
+pub(crate) fn null_stdio() {
     // SAFETY: opening /dev/null and dup'ing it onto the std fds we own.
     unsafe {
         let fd = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
@@ -164,7 +165,7 @@ pub fn null_stdio() {
 }
 
 /// Sets the kernel's name for this process (`comm`, 15 bytes, shown by ps and top).
-pub fn set_comm(name: &str) {
+pub(crate) fn set_comm(name: &str) {
     if let Ok(c) = CString::new(name) {
         // SAFETY: PR_SET_NAME reads a NUL-terminated string (the kernel truncates at 15 bytes).
         unsafe { libc::prctl(libc::PR_SET_NAME, c.as_ptr() as libc::c_ulong, 0, 0, 0) };
@@ -172,7 +173,7 @@ pub fn set_comm(name: &str) {
 }
 
 /// Asks the kernel to send us `sig` when our parent dies.
-pub fn set_parent_death_signal(sig: libc::c_int) {
+pub(crate) fn set_parent_death_signal(sig: libc::c_int) {
     // SAFETY: plain prctl.
     unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, sig as libc::c_ulong, 0, 0, 0) };
 }

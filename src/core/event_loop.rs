@@ -19,11 +19,11 @@ use super::timer::{TimerId, TimerQueue};
 const TIMER_TOKEN: Token = Token(usize::MAX);
 const SIGNAL_TOKEN: Token = Token(usize::MAX - 1);
 /// Tokens at or above this are the loop's own.
-pub const RESERVED_TOKENS: usize = usize::MAX - 1;
+const RESERVED_TOKENS: usize = usize::MAX - 1;
 
 /// What happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Event {
+pub(crate) enum Event {
     /// A registered fd is ready (readable and/or writable, or hung up: `closed`).
     Io {
         token: usize,
@@ -51,11 +51,11 @@ pub struct EventLoop {
 
 impl EventLoop {
     /// A loop reading the usual keepalived signals (see [`signals::handled`]).
-    pub fn new() -> io::Result<EventLoop> {
+    pub(crate) fn new() -> io::Result<EventLoop> {
         Self::with_signals(&signals::handled())
     }
 
-    pub fn with_signals(sigs: &[c_int]) -> io::Result<EventLoop> {
+    pub(crate) fn with_signals(sigs: &[c_int]) -> io::Result<EventLoop> {
         let poll = Poll::new()?;
         // SAFETY: plain syscall; the returned fd is owned below.
         let tfd = unsafe {
@@ -91,7 +91,12 @@ impl EventLoop {
     }
 
     /// Watches `fd` under `token` (below [`RESERVED_TOKENS`]).
-    pub fn register(&mut self, fd: RawFd, token: usize, interest: Interest) -> io::Result<()> {
+    pub(crate) fn register(
+        &mut self,
+        fd: RawFd,
+        token: usize,
+        interest: Interest,
+    ) -> io::Result<()> {
         if token >= RESERVED_TOKENS {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -103,36 +108,37 @@ impl EventLoop {
             .register(&mut SourceFd(&fd), Token(token), interest)
     }
 
-    pub fn reregister(&mut self, fd: RawFd, token: usize, interest: Interest) -> io::Result<()> {
+    pub(crate) fn reregister(
+        &mut self,
+        fd: RawFd,
+        token: usize,
+        interest: Interest,
+    ) -> io::Result<()> {
         self.poll
             .registry()
             .reregister(&mut SourceFd(&fd), Token(token), interest)
     }
 
-    pub fn deregister(&mut self, fd: RawFd) -> io::Result<()> {
+    pub(crate) fn deregister(&mut self, fd: RawFd) -> io::Result<()> {
         self.poll.registry().deregister(&mut SourceFd(&fd))
     }
 
     /// Arms a timer at the absolute monotonic `deadline`.
-    pub fn add_timer_at(&mut self, deadline: Micros, token: usize) -> TimerId {
+    pub(crate) fn add_timer_at(&mut self, deadline: Micros, token: usize) -> TimerId {
         self.timers.insert(deadline, token)
     }
 
     /// Arms a timer `after` from now.
-    pub fn add_timer(&mut self, after: Micros, token: usize) -> TimerId {
+    pub(crate) fn add_timer(&mut self, after: Micros, token: usize) -> TimerId {
         self.timers.insert(Micros::now() + after, token)
     }
 
-    pub fn cancel_timer(&mut self, id: TimerId) -> bool {
+    pub(crate) fn cancel_timer(&mut self, id: TimerId) -> bool {
         self.timers.cancel(id)
     }
 
-    pub fn timer_armed(&self, id: TimerId) -> bool {
-        self.timers.is_armed(id)
-    }
-
     /// Waits for something to happen and calls `handler` for each event. Returns after one wait.
-    pub fn run_once<F>(&mut self, mut handler: F) -> io::Result<()>
+    pub(crate) fn run_once<F>(&mut self, mut handler: F) -> io::Result<()>
     where
         F: FnMut(&mut EventLoop, Event),
     {

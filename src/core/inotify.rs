@@ -8,27 +8,27 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-pub use libc::{IN_CLOSE_WRITE, IN_DELETE, IN_ISDIR, IN_MOVED_FROM, IN_MOVED_TO, IN_Q_OVERFLOW};
+pub(crate) use libc::{IN_ISDIR, IN_MOVED_FROM, IN_Q_OVERFLOW};
 
 /// Header of one event: wd, mask, cookie, len.
 const HDR: usize = 16;
 /// Room for several events with names up to NAME_MAX.
-pub const BUF_LEN: usize = 4096;
+pub(crate) const BUF_LEN: usize = 4096;
 
-pub struct Inotify {
+pub(crate) struct Inotify {
     fd: OwnedFd,
 }
 
 /// One event: the watch it is for, what happened, and the name in the watched directory.
 #[derive(Clone, Copy, Debug)]
-pub struct InEvent<'a> {
-    pub wd: i32,
-    pub mask: u32,
-    pub name: &'a [u8],
+pub(crate) struct InEvent<'a> {
+    pub(crate) wd: i32,
+    pub(crate) mask: u32,
+    pub(crate) name: &'a [u8],
 }
 
 impl Inotify {
-    pub fn new() -> io::Result<Inotify> {
+    pub(crate) fn new() -> io::Result<Inotify> {
         // SAFETY: plain syscall; the fd is owned below.
         let fd = unsafe { libc::inotify_init1(libc::IN_NONBLOCK | libc::IN_CLOEXEC) };
         if fd < 0 {
@@ -41,7 +41,7 @@ impl Inotify {
     }
 
     /// Watches `dir` for files closed after writing, deleted, or moved in or out.
-    pub fn watch_dir(&self, dir: &Path) -> io::Result<i32> {
+    pub(crate) fn watch_dir(&self, dir: &Path) -> io::Result<i32> {
         let c = CString::new(dir.as_os_str().as_bytes())
             .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "NUL in path"))?;
         let mask = libc::IN_CLOSE_WRITE | libc::IN_DELETE | libc::IN_MOVE;
@@ -54,7 +54,7 @@ impl Inotify {
     }
 
     /// Reads what is queued into `buf`; Ok(0) when nothing is (the fd is drained).
-    pub fn read(&self, buf: &mut [u8; BUF_LEN]) -> io::Result<usize> {
+    pub(crate) fn read(&self, buf: &mut [u8; BUF_LEN]) -> io::Result<usize> {
         loop {
             // SAFETY: reading into our buffer of its own length.
             let n = unsafe {
@@ -84,7 +84,7 @@ impl AsRawFd for Inotify {
 }
 
 /// The events in the first `len` bytes of a read; a truncated tail is ignored.
-pub fn events(buf: &[u8]) -> impl Iterator<Item = InEvent<'_>> {
+pub(crate) fn events(buf: &[u8]) -> impl Iterator<Item = InEvent<'_>> {
     let mut at = 0;
     std::iter::from_fn(move || {
         let hdr = buf.get(at..at + HDR)?;
@@ -107,6 +107,7 @@ pub fn events(buf: &[u8]) -> impl Iterator<Item = InEvent<'_>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use libc::{IN_CLOSE_WRITE, IN_DELETE, IN_MOVED_TO};
 
     #[test]
     fn writes_renames_and_deletes_in_a_watched_directory_are_reported() {

@@ -2,15 +2,15 @@
 //! daemon plumbing, logging and the debug allocator.
 
 pub mod alloc;
-pub mod daemon;
-pub mod event_loop;
-pub mod inotify;
+pub(crate) mod daemon;
+pub(crate) mod event_loop;
+pub(crate) mod inotify;
 pub mod logging;
-pub mod script;
-pub mod script_security;
-pub mod signals;
-pub mod time;
-pub mod timer;
-pub mod tokens;
-pub mod track_value;
-pub mod watchdog;
+pub(crate) mod script;
+pub(crate) mod script_security;
+pub(crate) mod signals;
+pub(crate) mod time;
+pub(crate) mod timer;
+pub(crate) mod tokens;
+pub(crate) mod track_value;
+pub(crate) mod watchdog;

@@ -14,20 +14,20 @@ use super::time::Micros;
 use super::timer::TimerId;
 
 /// How long a script has after SIGTERM before SIGKILL.
-pub const KILL_GRACE: Micros = Micros::from_secs(2);
+pub(crate) const KILL_GRACE: Micros = Micros::from_secs(2);
 
 /// What to run and how.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ScriptSpec {
     /// argv; with `shell`, argv[0] is the whole command line given to `/bin/sh -c`.
-    pub argv: Vec<String>,
-    pub shell: bool,
+    pub(crate) argv: Vec<String>,
+    pub(crate) shell: bool,
     /// Added to (or replacing in) the inherited environment.
-    pub env: Vec<(String, String)>,
-    pub uid: Option<uid_t>,
-    pub gid: Option<gid_t>,
+    pub(crate) env: Vec<(String, String)>,
+    pub(crate) uid: Option<uid_t>,
+    pub(crate) gid: Option<gid_t>,
     /// None: no timeout.
-    pub timeout: Option<Micros>,
+    pub(crate) timeout: Option<Micros>,
 }
 
 /// How a script ended.
@@ -37,12 +37,6 @@ pub enum ScriptResult {
     Signaled(i32),
     /// Killed because it overran its timeout.
     TimedOut,
-}
-
-impl ScriptResult {
-    pub fn success(self) -> bool {
-        self == ScriptResult::Exited(0)
-    }
 }
 
 fn cstr(s: &[u8]) -> io::Result<CString> {
@@ -77,7 +71,7 @@ fn nss_lookup<R>(
 }
 
 /// Looks up a user: (uid, primary gid).
-pub fn lookup_user(name: &str) -> io::Result<(uid_t, gid_t)> {
+pub(crate) fn lookup_user(name: &str) -> io::Result<(uid_t, gid_t)> {
     nss_lookup(name, "user", |cname, buf| {
         // SAFETY: passwd is plain data; getpwnam_r fills it with pointers into `buf`.
         let mut pw: libc::passwd = unsafe { std::mem::zeroed() };
@@ -97,7 +91,7 @@ pub fn lookup_user(name: &str) -> io::Result<(uid_t, gid_t)> {
 }
 
 /// Looks up a group's gid.
-pub fn lookup_group(name: &str) -> io::Result<gid_t> {
+fn lookup_group(name: &str) -> io::Result<gid_t> {
     nss_lookup(name, "group", |cname, buf| {
         // SAFETY: group is plain data; getgrnam_r fills it with pointers into `buf`.
         let mut gr: libc::group = unsafe { std::mem::zeroed() };
@@ -118,17 +112,17 @@ pub fn lookup_group(name: &str) -> io::Result<gid_t> {
 
 /// Whether a user name can be run as: what the config checks at load time. keepalived looks
 /// names up only, so a numeric id is unknown unless it is also a name.
-pub fn user_exists(name: &str) -> bool {
+pub(crate) fn user_exists(name: &str) -> bool {
     lookup_user(name).is_ok()
 }
 
 /// Whether a group name exists (names only, as for users).
-pub fn group_exists(name: &str) -> bool {
+pub(crate) fn group_exists(name: &str) -> bool {
     lookup_group(name).is_ok()
 }
 
 /// `script_user USER [GROUP]` to ids: the group defaults to the user's primary group.
-pub fn resolve_user(user: &str, group: Option<&str>) -> io::Result<(uid_t, gid_t)> {
+pub(crate) fn resolve_user(user: &str, group: Option<&str>) -> io::Result<(uid_t, gid_t)> {
     let (uid, gid) = lookup_user(user)?;
     let gid = match group {
         Some(g) => lookup_group(g)?,
@@ -158,7 +152,7 @@ fn resolve_program(prog: &str) -> Vec<u8> {
 /// Forks and execs `spec`; returns the child's pid. The child has its own process group (so a
 /// timeout kills what it started too), an empty signal mask, stdio on /dev/null, and gets
 /// SIGTERM if we die.
-pub fn spawn(spec: &ScriptSpec) -> io::Result<i32> {
+pub(crate) fn spawn(spec: &ScriptSpec) -> io::Result<i32> {
     let argv_s: Vec<Vec<u8>> = if spec.shell {
         let cmd = spec.argv.join(" ");
         vec![b"/bin/sh".to_vec(), b"-c".to_vec(), cmd.into_bytes()]
@@ -190,7 +184,6 @@ pub fn spawn(spec: &ScriptSpec) -> io::Result<i32> {
     }
     let mut env_p: Vec<*const c_char> = envs.iter().map(|e| e.as_ptr()).collect();
     env_p.push(std::ptr::null());
-    let devnull = cstr(b"/dev/null")?;
 
     // The child only makes async-signal-safe calls on data prepared above.
     if let Some(pid) = super::daemon::fork()? {
@@ -202,15 +195,7 @@ pub fn spawn(spec: &ScriptSpec) -> io::Result<i32> {
         libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
         libc::setpgid(0, 0);
         signals::reset_for_exec();
-        let fd = libc::open(devnull.as_ptr(), libc::O_RDWR);
-        if fd >= 0 {
-            libc::dup2(fd, 0);
-            libc::dup2(fd, 1);
-            libc::dup2(fd, 2);
-            if fd > 2 {
-                libc::close(fd);
-            }
-        }
+        super::daemon::null_stdio();
         if let Some(gid) = spec.gid {
             if libc::setgroups(1, &gid) != 0 && libc::getuid() == 0 {
                 libc::_exit(126);
@@ -238,38 +223,39 @@ struct Running<T> {
 
 /// Scripts in flight for one process. The owner routes `ChildExit` events and timers whose token
 /// is `timer_token` here.
-pub struct ScriptRunner<T> {
+pub(crate) struct ScriptRunner<T> {
     timer_token: usize,
     running: Vec<Running<T>>,
 }
 
 impl<T: Copy> ScriptRunner<T> {
     /// `timer_token`: the loop timer token this runner's timeouts use.
-    pub fn new(timer_token: usize) -> Self {
+    pub(crate) fn new(timer_token: usize) -> Self {
         ScriptRunner {
             timer_token,
             running: Vec::new(),
         }
     }
 
-    pub fn timer_token(&self) -> usize {
+    #[cfg(test)]
+    fn timer_token(&self) -> usize {
         self.timer_token
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.running.len()
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.running.is_empty()
     }
 
-    pub fn pids(&self) -> impl Iterator<Item = i32> + '_ {
+    pub(crate) fn pids(&self) -> impl Iterator<Item = i32> + '_ {
         self.running.iter().map(|r| r.pid)
     }
 
     /// Starts `spec`; `tag` comes back with its result.
-    pub fn run(&mut self, lp: &mut EventLoop, spec: &ScriptSpec, tag: T) -> io::Result<i32> {
+    pub(crate) fn run(&mut self, lp: &mut EventLoop, spec: &ScriptSpec, tag: T) -> io::Result<i32> {
         let pid = spawn(spec)?;
         let timer = spec.timeout.map(|t| lp.add_timer(t, self.timer_token));
         self.running.push(Running {
@@ -282,7 +268,7 @@ impl<T: Copy> ScriptRunner<T> {
     }
 
     /// A timer with our token fired: signal the scripts whose timer it was.
-    pub fn on_timer(&mut self, lp: &mut EventLoop, id: TimerId) {
+    pub(crate) fn on_timer(&mut self, lp: &mut EventLoop, id: TimerId) {
         for r in self.running.iter_mut().filter(|r| r.timer == Some(id)) {
             if !r.timed_out {
                 r.timed_out = true;
@@ -298,7 +284,7 @@ impl<T: Copy> ScriptRunner<T> {
     }
 
     /// A child exited: if it was ours, its tag and result.
-    pub fn on_child_exit(
+    pub(crate) fn on_child_exit(
         &mut self,
         lp: &mut EventLoop,
         pid: i32,
@@ -321,7 +307,7 @@ impl<T: Copy> ScriptRunner<T> {
     }
 
     /// Reaps our own children directly (waitpid on each pid), for loops that don't get SIGCHLD.
-    pub fn reap_own(&mut self, lp: &mut EventLoop) -> Vec<(T, ScriptResult)> {
+    pub(crate) fn reap_own(&mut self, lp: &mut EventLoop) -> Vec<(T, ScriptResult)> {
         let mut out = Vec::new();
         let pids: Vec<i32> = self.pids().collect();
         for pid in pids {
@@ -337,12 +323,12 @@ impl<T: Copy> ScriptRunner<T> {
     }
 
     /// Kills every running script (on stop).
-    pub fn kill_all(&mut self) {
+    pub(crate) fn kill_all(&mut self) {
         self.kill_if(|_| true);
     }
 
     /// Kills the running scripts whose tag `pick` picks.
-    pub fn kill_if(&mut self, mut pick: impl FnMut(T) -> bool) {
+    pub(crate) fn kill_if(&mut self, mut pick: impl FnMut(T) -> bool) {
         for r in self.running.iter().filter(|r| pick(r.tag)) {
             // SAFETY: plain syscall on the script's process group.
             unsafe { libc::kill(-r.pid, libc::SIGKILL) };

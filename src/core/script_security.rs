@@ -16,29 +16,29 @@ use log::info;
 
 /// What the checks found, as keepalived's SC_* flags.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Verdict {
+pub(crate) struct Verdict {
     /// A real file that will be executed (counts towards the SECURITY VIOLATION line).
-    pub is_script: bool,
+    pub(crate) is_script: bool,
     /// Executable by the user it runs as.
-    pub executable: bool,
+    executable: bool,
     /// Not found or not accessible.
-    pub not_found: bool,
+    not_found: bool,
     /// Writable by someone other than root on the way to it.
-    pub insecure: bool,
+    pub(crate) insecure: bool,
     /// Must not run.
-    pub inhibit: bool,
+    inhibit: bool,
     /// `</path`: a file-exists check, never executed.
-    pub system: bool,
+    system: bool,
 }
 
 impl Verdict {
     /// A notify script runs only when found, executable and not inhibited
     /// (check_notify_script_secure).
-    pub fn may_run(&self) -> bool {
+    pub(crate) fn may_run(&self) -> bool {
         !self.inhibit && !self.not_found && self.executable
     }
 
-    pub fn merge(&mut self, o: Verdict) {
+    pub(crate) fn merge(&mut self, o: Verdict) {
         self.is_script |= o.is_script;
         self.insecure |= o.insecure;
     }
@@ -135,7 +135,7 @@ fn realpath(p: &str) -> std::io::Result<PathBuf> {
 /// Checks the script whose argv[0] is `argv0`, to be run as `uid`:`gid`. A bare name is looked
 /// up in PATH, and symbolic links resolved; the path found replaces `argv0`, as keepalived
 /// does.
-pub fn check_script(argv0: &mut String, uid: u32, gid: u32, security: bool) -> Verdict {
+pub(crate) fn check_script(argv0: &mut String, uid: u32, gid: u32, security: bool) -> Verdict {
     let mut v = Verdict::default();
     if let Some(rest) = argv0.strip_prefix('<') {
         if rest.trim_start_matches([' ', '\t']).starts_with('/') {
@@ -221,7 +221,7 @@ pub fn check_script(argv0: &mut String, uid: u32, gid: u32, security: bool) -> V
 }
 
 /// The line keepalived logs when scripts run without `enable_script_security`.
-pub fn violation_line(insecure: bool) -> String {
+pub(crate) fn violation_line(insecure: bool) -> String {
     format!(
         "SECURITY VIOLATION - scripts are being executed but script_security not enabled.{}",
         if insecure {

@@ -10,12 +10,12 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use libc::c_int;
 
 /// The JSON dump signal (`--signum=JSON`).
-pub fn sigjson() -> c_int {
+fn sigjson() -> c_int {
     libc::SIGRTMIN() + 2
 }
 
 /// The signals every keepalived process reads from its loop.
-pub fn handled() -> [c_int; 8] {
+pub(crate) fn handled() -> [c_int; 8] {
     [
         libc::SIGHUP,
         libc::SIGTERM,
@@ -41,7 +41,7 @@ fn sigset(signals: &[c_int]) -> libc::sigset_t {
 }
 
 /// Blocks `signals` for this process (and, by inheritance, for children until they reset it).
-pub fn block(signals: &[c_int]) -> io::Result<()> {
+fn block(signals: &[c_int]) -> io::Result<()> {
     let set = sigset(signals);
     // SAFETY: plain syscall on a set we built.
     let r = unsafe { libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) };
@@ -53,7 +53,7 @@ pub fn block(signals: &[c_int]) -> io::Result<()> {
 
 /// Restores an empty mask and default dispositions: called in a forked process before exec, since
 /// both the mask and ignored signals survive exec.
-pub fn reset_for_exec() {
+pub(crate) fn reset_for_exec() {
     let empty = sigset(&[]);
     // SAFETY: async-signal-safe calls, between fork and exec in a single-threaded process.
     unsafe {
@@ -64,21 +64,21 @@ pub fn reset_for_exec() {
 
 /// One signal read from the signalfd.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct SigInfo {
-    pub signo: c_int,
+pub(crate) struct SigInfo {
+    pub(crate) signo: c_int,
     /// The sender's pid (the child's for SIGCHLD).
-    pub pid: u32,
+    pub(crate) pid: u32,
 }
 
 /// A signalfd receiving a set of blocked signals.
 #[derive(Debug)]
-pub struct SignalFd {
+pub(crate) struct SignalFd {
     fd: OwnedFd,
 }
 
 impl SignalFd {
     /// Blocks `signals` and opens a non-blocking signalfd for them.
-    pub fn new(signals: &[c_int]) -> io::Result<SignalFd> {
+    pub(crate) fn new(signals: &[c_int]) -> io::Result<SignalFd> {
         block(signals)?;
         let set = sigset(signals);
         // SAFETY: -1 asks for a new fd; flags are valid.
@@ -93,7 +93,7 @@ impl SignalFd {
     }
 
     /// The next pending signal, or None when there is none.
-    pub fn read(&self) -> io::Result<Option<SigInfo>> {
+    pub(crate) fn read(&self) -> io::Result<Option<SigInfo>> {
         // SAFETY: signalfd_siginfo is plain data; the kernel writes whole records.
         let mut info: libc::signalfd_siginfo = unsafe { mem::zeroed() };
         let size = mem::size_of::<libc::signalfd_siginfo>();
@@ -142,21 +142,17 @@ pub enum ExitStatus {
 }
 
 impl ExitStatus {
-    pub fn from_wait(status: c_int) -> ExitStatus {
+    pub(crate) fn from_wait(status: c_int) -> ExitStatus {
         if libc::WIFSIGNALED(status) {
             ExitStatus::Signaled(libc::WTERMSIG(status))
         } else {
             ExitStatus::Exited(libc::WEXITSTATUS(status))
         }
     }
-
-    pub fn success(self) -> bool {
-        self == ExitStatus::Exited(0)
-    }
 }
 
 /// Collects one exited child without blocking; None when no child is waiting to be reaped.
-pub fn reap_one() -> Option<(i32, ExitStatus)> {
+pub(crate) fn reap_one() -> Option<(i32, ExitStatus)> {
     let mut status: c_int = 0;
     loop {
         // SAFETY: waitpid writes the status into our integer.
@@ -172,7 +168,7 @@ pub fn reap_one() -> Option<(i32, ExitStatus)> {
 }
 
 /// The C library's name for a signal ("Killed", "Terminated").
-pub fn describe(sig: c_int) -> String {
+pub(crate) fn describe(sig: c_int) -> String {
     // SAFETY: strsignal returns a pointer to a static or thread-local NUL-terminated string.
     let p = unsafe { libc::strsignal(sig) };
     if p.is_null() {
@@ -185,7 +181,7 @@ pub fn describe(sig: c_int) -> String {
 }
 
 /// Sends `sig` to `pid`; false if the process is gone.
-pub fn kill(pid: i32, sig: c_int) -> bool {
+pub(crate) fn kill(pid: i32, sig: c_int) -> bool {
     // SAFETY: plain syscall.
     pid > 0 && unsafe { libc::kill(pid, sig) } == 0
 }

@@ -9,34 +9,35 @@ use std::ops::{Add, Sub};
 pub struct Micros(pub u64);
 
 impl Micros {
-    pub const ZERO: Micros = Micros(0);
+    pub(crate) const ZERO: Micros = Micros(0);
 
-    pub const fn from_secs(s: u64) -> Self {
+    pub(crate) const fn from_secs(s: u64) -> Self {
         Micros(s.saturating_mul(1_000_000))
     }
 
-    pub const fn from_millis(ms: u64) -> Self {
+    #[cfg(test)]
+    pub(crate) const fn from_millis(ms: u64) -> Self {
         Micros(ms.saturating_mul(1_000))
     }
 
-    pub const fn from_centis(cs: u64) -> Self {
+    pub(crate) const fn from_centis(cs: u64) -> Self {
         Micros(cs.saturating_mul(10_000))
     }
 
-    pub const fn as_secs(self) -> u64 {
+    pub(crate) const fn as_secs(self) -> u64 {
         self.0 / 1_000_000
     }
 
-    pub const fn as_millis(self) -> u64 {
+    pub(crate) const fn as_millis(self) -> u64 {
         self.0 / 1_000
     }
 
-    pub fn saturating_sub(self, o: Micros) -> Micros {
+    pub(crate) fn saturating_sub(self, o: Micros) -> Micros {
         Micros(self.0.saturating_sub(o.0))
     }
 
     /// Now on CLOCK_MONOTONIC.
-    pub fn now() -> Micros {
+    pub(crate) fn now() -> Micros {
         let mut ts = libc::timespec {
             tv_sec: 0,
             tv_nsec: 0,

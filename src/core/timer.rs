@@ -25,7 +25,7 @@ struct Slot<T> {
 
 /// Timers carrying a caller-chosen token `T` (what to do when it fires).
 #[derive(Debug)]
-pub struct TimerQueue<T> {
+pub(crate) struct TimerQueue<T> {
     // (deadline, insertion sequence for FIFO among equal deadlines, slot, gen)
     heap: BinaryHeap<Reverse<(Micros, u64, u32, u32)>>,
     slots: Vec<Slot<T>>,
@@ -41,7 +41,7 @@ impl<T: Copy> Default for TimerQueue<T> {
 }
 
 impl<T: Copy> TimerQueue<T> {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         TimerQueue {
             heap: BinaryHeap::new(),
             slots: Vec::new(),
@@ -52,15 +52,17 @@ impl<T: Copy> TimerQueue<T> {
     }
 
     /// Number of armed timers.
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.live
     }
 
-    pub fn is_empty(&self) -> bool {
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
         self.live == 0
     }
 
-    pub fn insert(&mut self, deadline: Micros, token: T) -> TimerId {
+    pub(crate) fn insert(&mut self, deadline: Micros, token: T) -> TimerId {
         let slot = match self.free.pop() {
             Some(s) => s,
             None => {
@@ -80,7 +82,7 @@ impl<T: Copy> TimerQueue<T> {
     }
 
     /// Disarms `id`; false when it already fired or was cancelled.
-    pub fn cancel(&mut self, id: TimerId) -> bool {
+    pub(crate) fn cancel(&mut self, id: TimerId) -> bool {
         match self.slots.get_mut(id.slot as usize) {
             Some(s) if s.gen == id.gen && s.live.is_some() => {
                 s.live = None;
@@ -93,18 +95,19 @@ impl<T: Copy> TimerQueue<T> {
     }
 
     /// Whether `id` is still armed.
-    pub fn is_armed(&self, id: TimerId) -> bool {
+    #[cfg(test)]
+    fn is_armed(&self, id: TimerId) -> bool {
         matches!(self.slots.get(id.slot as usize), Some(s) if s.gen == id.gen && s.live.is_some())
     }
 
     /// The earliest deadline of an armed timer.
-    pub fn next_deadline(&mut self) -> Option<Micros> {
+    pub(crate) fn next_deadline(&mut self) -> Option<Micros> {
         self.drop_stale_head();
         self.heap.peek().map(|Reverse((d, ..))| *d)
     }
 
     /// Removes and returns one timer whose deadline is at or before `now`, earliest first.
-    pub fn pop_expired(&mut self, now: Micros) -> Option<(TimerId, T)> {
+    pub(crate) fn pop_expired(&mut self, now: Micros) -> Option<(TimerId, T)> {
         self.drop_stale_head();
         let Reverse((deadline, _, slot, gen)) = *self.heap.peek()?;
         if deadline > now {

@@ -8,19 +8,19 @@
 // ---- io tokens ----
 
 /// Every child: its channel to the watchdog parent.
-pub const PARENT: usize = 0;
+pub(crate) const PARENT: usize = 0;
 /// The watchdog parent: the channel of child slot `i` is `CHILD_CHAN_BASE + i`.
-pub const CHILD_CHAN_BASE: usize = 1;
+pub(crate) const CHILD_CHAN_BASE: usize = 1;
 /// VRRP child: the netlink reflector (links and addresses).
-pub const REFLECTOR: usize = 1;
+pub(crate) const REFLECTOR: usize = 1;
 /// VRRP child: the route/rule monitor for tracked virtual routes and rules.
-pub const ROUTE_MONITOR: usize = 2;
+pub(crate) const ROUTE_MONITOR: usize = 2;
 /// Checker child: the inotify fd watching FILE_CHECK files.
 pub const CHECK_FILES: usize = 3;
 /// VRRP child: the inotify fd watching track files.
-pub const TRACK_INOTIFY: usize = 12;
+pub(crate) const TRACK_INOTIFY: usize = 12;
 /// VRRP child: the kernel's process events connector (vrrp_track_process).
-pub const PROC_EVENTS: usize = 13;
+pub(crate) const PROC_EVENTS: usize = 13;
 /// VRRP child: socket `i` of the VRRP socket pool; checker child: the fd of checker slot `i`.
 pub const SOCKET_BASE: usize = 16;
 
@@ -30,17 +30,17 @@ pub const SOCKET_BASE: usize = 16;
 pub const SCRIPT_TIMER: usize = 0;
 /// VRRP child: instance `i`'s protocol timer; checker child: slot `i`'s timer is
 /// `SOCKET_BASE + i` (the same number as its io token, in the other space).
-pub const INSTANCE_TIMER_BASE: usize = 1;
+pub(crate) const INSTANCE_TIMER_BASE: usize = 1;
 /// VRRP child: the /proc scan of tracked processes (where there is no events connector).
-pub const PROC_SCAN_TIMER: usize = 1 << 30;
+pub(crate) const PROC_SCAN_TIMER: usize = 1 << 30;
 /// VRRP child: vrrp_script `k`'s interval timer.
-pub const TRACK_SCRIPT_TIMER_BASE: usize = PROC_SCAN_TIMER + 1;
+pub(crate) const TRACK_SCRIPT_TIMER_BASE: usize = PROC_SCAN_TIMER + 1;
 /// Checker child: the grace period for notify_down scripts at stop.
-pub const STOP_GRACE_TIMER: usize = 2;
+pub(crate) const STOP_GRACE_TIMER: usize = 2;
 /// Watchdog parent: the hello round, child restarts (`+ slot`) and the stop deadline.
-pub const HELLO_TIMER: usize = 100;
-pub const RESTART_TIMER_BASE: usize = 110;
-pub const STOP_TIMER: usize = 120;
+pub(crate) const HELLO_TIMER: usize = 100;
+pub(crate) const RESTART_TIMER_BASE: usize = 110;
+pub(crate) const STOP_TIMER: usize = 120;
 
 // A clash is a build error, not a test failure.
 const _: () = {

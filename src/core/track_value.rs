@@ -9,7 +9,7 @@ use std::path::Path;
 use log::info;
 
 /// Ok(value), or Err(value) for a number keepalived ignores ("Invalid number N read from F").
-pub fn parse_value(buf: &[u8]) -> Result<i64, i64> {
+fn parse_value(buf: &[u8]) -> Result<i64, i64> {
     let mut s = buf;
     while let [c, rest @ ..] = s {
         if c.is_ascii_whitespace() {

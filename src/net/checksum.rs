@@ -9,11 +9,11 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 pub struct Sum(u32);
 
 impl Sum {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Sum(0)
     }
 
-    pub fn feed(mut self, data: &[u8]) -> Self {
+    pub(crate) fn feed(mut self, data: &[u8]) -> Self {
         let mut chunks = data.chunks_exact(2);
         for c in &mut chunks {
             self.0 += u32::from(u16::from_be_bytes([c[0], c[1]]));
@@ -31,20 +31,20 @@ impl Sum {
     }
 
     /// The checksum to write: the complement of the folded sum.
-    pub fn finish(mut self) -> u16 {
+    pub(crate) fn finish(mut self) -> u16 {
         self.fold_once();
         self.fold_once();
         !(self.0 as u16)
     }
 
     /// True when summing a packet that already holds its checksum gives zero.
-    pub fn verifies(self) -> bool {
+    pub(crate) fn verifies(self) -> bool {
         self.finish() == 0
     }
 }
 
 /// IPv4 pseudo-header: {src, dst, 0, protocol, length}.
-pub fn ipv4_pseudo(src: Ipv4Addr, dst: Ipv4Addr, proto: u8, len: usize) -> Sum {
+pub(crate) fn ipv4_pseudo(src: Ipv4Addr, dst: Ipv4Addr, proto: u8, len: usize) -> Sum {
     let mut p = [0u8; 12];
     p[0..4].copy_from_slice(&src.octets());
     p[4..8].copy_from_slice(&dst.octets());
@@ -54,7 +54,7 @@ pub fn ipv4_pseudo(src: Ipv4Addr, dst: Ipv4Addr, proto: u8, len: usize) -> Sum {
 }
 
 /// IPv6 pseudo-header (RFC 8200 §8.1), as the kernel sums it with IPV6_CHECKSUM.
-pub fn ipv6_pseudo(src: Ipv6Addr, dst: Ipv6Addr, next_header: u8, len: usize) -> Sum {
+pub(crate) fn ipv6_pseudo(src: Ipv6Addr, dst: Ipv6Addr, next_header: u8, len: usize) -> Sum {
     let mut p = [0u8; 40];
     p[0..16].copy_from_slice(&src.octets());
     p[16..32].copy_from_slice(&dst.octets());

@@ -14,7 +14,7 @@ pub fn index(name: &str) -> Option<u32> {
 }
 
 /// Whether the interface exists now.
-pub fn exists(name: &str) -> bool {
+pub(crate) fn exists(name: &str) -> bool {
     index(name).is_some()
 }
 

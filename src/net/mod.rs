@@ -1,12 +1,13 @@
 //! Kernel interfaces: rtnetlink (addresses, links, the reflector), raw and packet sockets.
 //! The only place besides `core` that talks to the kernel directly.
 
-pub mod checksum;
+pub(crate) mod checksum;
 pub mod garp;
-pub mod iface;
+pub(crate) mod iface;
 pub mod netlink;
-pub mod nft;
-pub mod proc_events;
+pub(crate) mod nft;
+pub(crate) mod proc_events;
 pub mod rtnl;
-pub mod sysctl;
+pub(crate) mod sockaddr;
+pub(crate) mod sysctl;
 pub mod vrrp_socket;

@@ -24,7 +24,7 @@ const PROC_EVENT_EXIT: u32 = 0x8000_0000;
 
 /// A process (thread group leader) event; threads' events are dropped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ProcEvent {
+pub(crate) enum ProcEvent {
     /// A new process (it runs its parent's program until it execs).
     Fork(u32),
     Exec(u32),
@@ -35,7 +35,7 @@ pub enum ProcEvent {
     Overrun,
 }
 
-pub struct ProcEvents {
+pub(crate) struct ProcEvents {
     sock: Socket,
     buf: [u8; 256],
 }
@@ -46,7 +46,7 @@ fn u32_at(b: &[u8], at: usize) -> Option<u32> {
 }
 
 /// Decodes one datagram; None for what is not a process event we follow.
-pub fn decode(b: &[u8]) -> Option<ProcEvent> {
+fn decode(b: &[u8]) -> Option<ProcEvent> {
     if u32_at(b, NLMSG_HDR)? != CN_IDX_PROC || u32_at(b, NLMSG_HDR + 4)? != CN_VAL_PROC {
         return None;
     }
@@ -71,7 +71,7 @@ pub fn decode(b: &[u8]) -> Option<ProcEvent> {
 
 impl ProcEvents {
     /// Subscribes to process events (needs CAP_NET_ADMIN and the initial network namespace).
-    pub fn open() -> io::Result<ProcEvents> {
+    pub(crate) fn open() -> io::Result<ProcEvents> {
         let mut sock = Socket::new(NETLINK_CONNECTOR)?;
         sock.bind(&SocketAddr::new(0, CN_IDX_PROC))?;
         let mut msg = [0u8; NLMSG_HDR + CN_MSG + 4];
@@ -92,7 +92,7 @@ impl ProcEvents {
     }
 
     /// The next followed event, or Ok(None) when nothing is queued.
-    pub fn next_event(&mut self) -> io::Result<Option<ProcEvent>> {
+    pub(crate) fn next_event(&mut self) -> io::Result<Option<ProcEvent>> {
         loop {
             let mut slice: &mut [u8] = &mut self.buf[..];
             match self.sock.recv(&mut slice, 0) {

@@ -6,29 +6,29 @@ use std::io;
 use std::path::PathBuf;
 
 /// `/proc/sys/net/<family>/conf/<ifname>/<key>`; `ifname` may be `all` or `default`.
-pub fn conf_path(family: &str, ifname: &str, key: &str) -> PathBuf {
+pub(crate) fn conf_path(family: &str, ifname: &str, key: &str) -> PathBuf {
     // A dot in an interface name is a slash in the sysctl name but stays a dot in /proc.
     PathBuf::from(format!("/proc/sys/net/{family}/conf/{ifname}/{key}"))
 }
 
-pub fn read(path: &PathBuf) -> io::Result<String> {
+pub(crate) fn read(path: &PathBuf) -> io::Result<String> {
     Ok(std::fs::read_to_string(path)?.trim().to_string())
 }
 
-pub fn write(path: &PathBuf, value: &str) -> io::Result<()> {
+pub(crate) fn write(path: &PathBuf, value: &str) -> io::Result<()> {
     std::fs::write(path, value)
 }
 
 /// Values changed, with what they were, in the order they were changed.
 #[derive(Debug, Default)]
-pub struct Saved {
+pub(crate) struct Saved {
     entries: Vec<(PathBuf, String)>,
 }
 
 impl Saved {
     /// Sets `path` to `value`, remembering the first old value seen for the path. Nothing is
     /// written (or remembered) when it already holds `value`.
-    pub fn set(&mut self, path: PathBuf, value: &str) -> io::Result<()> {
+    pub(crate) fn set(&mut self, path: PathBuf, value: &str) -> io::Result<()> {
         let old = read(&path)?;
         if old == value {
             return Ok(());
@@ -42,7 +42,8 @@ impl Saved {
 
     /// Puts back every value changed under `prefix` (an interface's conf directory), newest
     /// first, and forgets them. Paths that went away (a deleted interface) are skipped.
-    pub fn restore_under(&mut self, prefix: &std::path::Path) {
+    #[cfg(test)]
+    fn restore_under(&mut self, prefix: &std::path::Path) {
         let mut i = self.entries.len();
         while i > 0 {
             i -= 1;
@@ -54,13 +55,14 @@ impl Saved {
     }
 
     /// Puts every value back, newest first.
-    pub fn restore_all(&mut self) {
+    pub(crate) fn restore_all(&mut self) {
         while let Some((p, v)) = self.entries.pop() {
             let _ = write(&p, &v);
         }
     }
 
-    pub fn is_empty(&self) -> bool {
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
 }

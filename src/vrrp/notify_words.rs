@@ -6,7 +6,7 @@
 use std::net::IpAddr;
 
 use crate::config::track::ScriptCmd;
-use crate::config::vrrp::notify::Notify;
+use crate::config::vrrp::Notify;
 use crate::vrrp::fsm::{Reason, State};
 
 /// An instance's state change, with what its log lines depend on.

@@ -53,13 +53,13 @@ pub trait Dialog {
 }
 
 pub mod failure;
-pub mod file;
-pub mod misc;
-pub mod names;
-pub mod ping;
-pub mod run;
-pub mod sched;
-pub mod shell;
-pub mod sock;
-pub mod udp;
-pub mod view;
+pub(crate) mod file;
+pub(crate) mod misc;
+pub(crate) mod names;
+pub(crate) mod ping;
+pub(crate) mod run;
+pub(crate) mod sched;
+pub(crate) mod shell;
+pub(crate) mod sock;
+pub(crate) mod udp;
+pub(crate) mod view;

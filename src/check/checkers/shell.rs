@@ -4,11 +4,10 @@
 //! rebuilds the runner from the new config; unchanged checkers keep their state, and all start
 //! again after the bootstrap delay and warmup, as in keepalived.
 
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::path::Path;
 
-use log::{error, info, warn};
-use mio::Interest;
+use log::{error, info};
 
 use super::run::{Runner, View};
 use crate::check::servers::Servers;
@@ -16,10 +15,7 @@ use crate::cli::Options;
 use crate::config::Config;
 use crate::core::event_loop::{Event, EventLoop};
 use crate::core::time::Micros;
-use crate::core::watchdog::{child, link};
-
-/// How long omega's notify_down scripts get at shutdown (keepalived gives them a second).
-const STOP_GRACE: Micros = Micros::from_secs(1);
+use crate::core::watchdog::child::{self, STOP_GRACE};
 
 struct Shell<'a> {
     opts: &'a Options,
@@ -37,14 +33,11 @@ impl Shell<'_> {
             Event::Io {
                 token: child::PARENT_TOKEN,
                 ..
-            } => match link::answer_hellos(chan) {
-                Ok(true) => {}
-                Ok(false) => {
-                    info!("Parent process has gone - stopping");
+            } => {
+                if child::parent_gone(chan) {
                     self.stop = true;
                 }
-                Err(e) => warn!("parent channel: {e}"),
-            },
+            }
             Event::Io {
                 token,
                 readable,
@@ -86,7 +79,7 @@ impl Shell<'_> {
                 }
                 libc::SIGHUP => {
                     info!("Reloading");
-                    if let Some(new) = child::reload_config(self.opts) {
+                    if let Some(new) = crate::config::reload_config(self.opts) {
                         self.runner.stop(lp);
                         self.servers.reload(&new);
                         let mut runner = Runner::new(&new);
@@ -113,8 +106,7 @@ pub fn run(
     pidfile: &Path,
     servers: Servers,
 ) -> i32 {
-    if let Err(e) = lp.register(chan.as_raw_fd(), child::PARENT_TOKEN, Interest::READABLE) {
-        error!("Healthcheck child process: cannot watch the parent channel: {e}");
+    if !child::watch_parent(&mut lp, &chan, "Healthcheck") {
         return 1;
     }
     let mut sh = Shell {

@@ -33,30 +33,7 @@ fn cvt(r: libc::c_int) -> io::Result<libc::c_int> {
 }
 
 /// A socket address in C form.
-pub fn sockaddr(a: &SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
-    // SAFETY: sockaddr_storage is plain data, zero is a valid value.
-    let mut ss: libc::sockaddr_storage = unsafe { mem::zeroed() };
-    let len = match a {
-        SocketAddr::V4(v4) => {
-            // SAFETY: sockaddr_storage is large and aligned enough for sockaddr_in.
-            let sin = unsafe { &mut *(&mut ss as *mut _ as *mut libc::sockaddr_in) };
-            sin.sin_family = libc::AF_INET as libc::sa_family_t;
-            sin.sin_port = v4.port().to_be();
-            sin.sin_addr.s_addr = u32::from_ne_bytes(v4.ip().octets());
-            mem::size_of::<libc::sockaddr_in>()
-        }
-        SocketAddr::V6(v6) => {
-            // SAFETY: as above, for sockaddr_in6.
-            let sin6 = unsafe { &mut *(&mut ss as *mut _ as *mut libc::sockaddr_in6) };
-            sin6.sin6_family = libc::AF_INET6 as libc::sa_family_t;
-            sin6.sin6_port = v6.port().to_be();
-            sin6.sin6_addr.s6_addr = v6.ip().octets();
-            sin6.sin6_scope_id = v6.scope_id();
-            mem::size_of::<libc::sockaddr_in6>()
-        }
-    };
-    (ss, len as libc::socklen_t)
-}
+pub use crate::net::sockaddr::storage as sockaddr;
 
 fn setopt<T>(fd: RawFd, level: libc::c_int, name: libc::c_int, v: &T) -> io::Result<()> {
     // SAFETY: `v` is valid for size_of::<T>() bytes.
@@ -82,11 +59,11 @@ fn setopt<T>(fd: RawFd, level: libc::c_int, name: libc::c_int, v: &T) -> io::Res
 #[derive(Debug)]
 pub enum OpenError {
     /// socket(2) itself failed.
-    Socket(io::Error),
+    Socket,
     /// Setting the socket up failed; the text is keepalived's log line for it.
     Setup(String),
     /// connect(2) failed at once with an error that means "no server there".
-    Connect(io::Error),
+    Connect,
 }
 
 /// connect(2) errors keepalived counts as a failed check rather than a setup problem.
@@ -116,7 +93,7 @@ pub fn open(kind: Kind, o: &ConnOpts) -> Result<OwnedFd, OpenError> {
     // SAFETY: plain syscall; the fd is owned at once.
     let fd =
         cvt(unsafe { libc::socket(family, ty | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC, proto) })
-            .map_err(OpenError::Socket)?;
+            .map_err(|_| OpenError::Socket)?;
     // SAFETY: a fresh fd nobody else owns.
     let fd = unsafe { OwnedFd::from_raw_fd(fd) };
     let raw = fd.as_raw_fd();
@@ -170,7 +147,7 @@ pub fn open(kind: Kind, o: &ConnOpts) -> Result<OwnedFd, OpenError> {
         let e = io::Error::last_os_error();
         match e.raw_os_error() {
             Some(libc::EINPROGRESS) => {}
-            Some(n) if CONNECT_FAILS.contains(&n) => return Err(OpenError::Connect(e)),
+            Some(n) if CONNECT_FAILS.contains(&n) => return Err(OpenError::Connect),
             _ => return Err(OpenError::Setup(format!("socket connect error - {e}"))),
         }
     }
@@ -259,11 +236,6 @@ pub fn allow_ping() {
     if let Err(e) = std::fs::write(PATH, format!("0 {hi}")) {
         log::info!("Write {PATH} failed - {e}");
     }
-}
-
-/// The address a checker connects to: `connect_ip`/`connect_port` over the real server's.
-pub fn target(ip: IpAddr, port: u16) -> SocketAddr {
-    SocketAddr::new(ip, port)
 }
 
 /// Whether `ip` is one of this host's addresses (ha_suspend): binding a datagram socket to it

@@ -173,6 +173,7 @@ impl Manager {
         self.vs.iter().map(|s| &s.plan)
     }
 
+    #[cfg(test)]
     pub fn quorum_up(&self, vs: usize) -> bool {
         self.vs.get(vs).is_some_and(|s| s.quorum_up)
     }
@@ -268,6 +269,7 @@ impl Manager {
     }
 
     /// A checker's state changed after a check.
+    #[cfg(test)]
     pub fn checker_changed(&mut self, id: CheckerId, up: bool) {
         self.checker_state(id, up, Why::Checked);
     }

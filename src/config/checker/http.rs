@@ -41,7 +41,11 @@ pub struct HttpCheck {
     pub fast_recovery: bool,
 }
 
-pub fn parse(n: &Node, common: &mut CheckerCommon, d: &mut Diagnostics) -> Option<HttpCheck> {
+pub(crate) fn parse(
+    n: &Node,
+    common: &mut CheckerCommon,
+    d: &mut Diagnostics,
+) -> Option<HttpCheck> {
     let mut h = HttpCheck::default();
     for c in n.children() {
         match c.keyword() {
@@ -159,7 +163,7 @@ fn digest(c: &Node, s: &str, d: &mut Diagnostics) -> Option<[u8; 16]> {
 }
 
 /// `N` or `A-B`, codes 100..=599.
-pub fn parse_status(w: &str) -> Option<(u16, u16)> {
+pub(crate) fn parse_status(w: &str) -> Option<(u16, u16)> {
     let code = |s: &str| {
         s.bytes()
             .all(|b| b.is_ascii_digit())

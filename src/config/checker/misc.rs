@@ -8,16 +8,20 @@ use crate::core::time::Micros;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MiscCheck {
-    pub path: Option<Script>,
+    pub(crate) path: Option<Script>,
     /// Kill the script after this long (default: the delay_loop).
-    pub timeout: Option<Micros>,
+    pub(crate) timeout: Option<Micros>,
     /// Exit status 2..255 sets the real server's weight to status - 2.
-    pub dynamic: bool,
+    pub(crate) dynamic: bool,
     /// `user USER [GROUP]`: who the script runs as.
-    pub user: Option<(String, Option<String>)>,
+    pub(crate) user: Option<(String, Option<String>)>,
 }
 
-pub fn parse(n: &Node, common: &mut CheckerCommon, d: &mut Diagnostics) -> Option<MiscCheck> {
+pub(crate) fn parse(
+    n: &Node,
+    common: &mut CheckerCommon,
+    d: &mut Diagnostics,
+) -> Option<MiscCheck> {
     let mut m = MiscCheck::default();
     for c in n.children() {
         match c.keyword() {

@@ -6,15 +6,15 @@ mod http;
 mod misc;
 mod simple;
 mod udp;
-pub mod values;
+pub(crate) mod values;
 
 use std::net::IpAddr;
 
 pub use http::{HttpCheck, HttpProtocol, Url};
-pub use misc::MiscCheck;
+pub(crate) use misc::MiscCheck;
 pub use simple::{BfdCheck, DnsCheck, DnsType, FileCheck, SmtpCheck};
-pub use udp::UdpCheck;
-pub use values::Script;
+pub(crate) use udp::UdpCheck;
+pub(crate) use values::Script;
 
 use crate::config::diag::{Diagnostics, Loc};
 use crate::config::tree::Node;
@@ -25,24 +25,24 @@ use values::{connect_timer, flag, int_in, timer_min};
 /// Options every checker may carry. `None` means inherited (or the checker type's default).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CheckerCommon {
-    pub connect_ip: Option<IpAddr>,
-    pub connect_port: Option<u16>,
-    pub bindto: Option<IpAddr>,
-    pub bind_port: Option<u16>,
-    pub bind_if: Option<String>,
-    pub connect_timeout: Option<Micros>,
+    pub(crate) connect_ip: Option<IpAddr>,
+    pub(crate) connect_port: Option<u16>,
+    pub(crate) bindto: Option<IpAddr>,
+    pub(crate) bind_port: Option<u16>,
+    pub(crate) bind_if: Option<String>,
+    pub(crate) connect_timeout: Option<Micros>,
     /// SO_MARK on the checker's socket.
-    pub fwmark: Option<u32>,
-    pub retry: Option<u32>,
-    pub delay_before_retry: Option<Micros>,
-    pub warmup: Option<Micros>,
-    pub delay_loop: Option<Micros>,
-    pub alpha: Option<bool>,
-    pub log_all_failures: Option<bool>,
+    pub(crate) fwmark: Option<u32>,
+    pub(crate) retry: Option<u32>,
+    pub(crate) delay_before_retry: Option<Micros>,
+    pub(crate) warmup: Option<Micros>,
+    pub(crate) delay_loop: Option<Micros>,
+    pub(crate) alpha: Option<bool>,
+    pub(crate) log_all_failures: Option<bool>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum CheckerKind {
+pub(crate) enum CheckerKind {
     Tcp,
     Http(HttpCheck),
     /// SSL_GET: HTTP_GET over TLS.
@@ -58,14 +58,14 @@ pub enum CheckerKind {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Checker {
-    pub loc: Loc,
-    pub common: CheckerCommon,
-    pub kind: CheckerKind,
+    loc: Loc,
+    pub(crate) common: CheckerCommon,
+    pub(crate) kind: CheckerKind,
 }
 
 impl Checker {
     /// The scripts this checker runs.
-    pub fn scripts(&self) -> impl Iterator<Item = &Script> {
+    pub(crate) fn scripts(&self) -> impl Iterator<Item = &Script> {
         match &self.kind {
             CheckerKind::Misc(m) => m.path.as_ref(),
             _ => None,
@@ -75,7 +75,7 @@ impl Checker {
 }
 
 /// True for the keywords that open a checker block.
-pub fn is_checker(kw: &str) -> bool {
+pub(crate) fn is_checker(kw: &str) -> bool {
     matches!(
         kw,
         "TCP_CHECK"
@@ -92,7 +92,7 @@ pub fn is_checker(kw: &str) -> bool {
 }
 
 /// Reads one checker block. `None` when keepalived would drop the checker (reported here).
-pub fn parse_checker(n: &Node, d: &mut Diagnostics) -> Option<Checker> {
+pub(crate) fn parse_checker(n: &Node, d: &mut Diagnostics) -> Option<Checker> {
     let mut common = CheckerCommon::default();
     let kind = match n.keyword() {
         "TCP_CHECK" => {
@@ -131,7 +131,7 @@ fn common_only(n: &Node, common: &mut CheckerCommon, d: &mut Diagnostics) {
 
 /// The shared options; `connection` adds the socket ones (not for MISC, FILE and BFD).
 /// False when `c` is none of them.
-pub fn parse_common(
+fn parse_common(
     c: &Node,
     connection: bool,
     common: &mut CheckerCommon,
@@ -170,7 +170,7 @@ pub fn parse_common(
 }
 
 /// A TCP/UDP port, 1..65535.
-pub fn port(n: &Node, i: usize, d: &mut Diagnostics) -> Option<u16> {
+fn port(n: &Node, i: usize, d: &mut Diagnostics) -> Option<u16> {
     int_in(n, i, 1, 65535, d).map(|v| v as u16)
 }
 

@@ -13,7 +13,11 @@ pub struct SmtpCheck {
     pub hosts: Vec<CheckerCommon>,
 }
 
-pub fn parse_smtp(n: &Node, common: &mut CheckerCommon, d: &mut Diagnostics) -> Option<SmtpCheck> {
+pub(crate) fn parse_smtp(
+    n: &Node,
+    common: &mut CheckerCommon,
+    d: &mut Diagnostics,
+) -> Option<SmtpCheck> {
     let mut s = SmtpCheck::default();
     for c in n.children() {
         match c.keyword() {
@@ -52,7 +56,7 @@ pub enum DnsType {
 }
 
 impl DnsType {
-    pub fn from_name(s: &str) -> Option<Self> {
+    fn from_name(s: &str) -> Option<Self> {
         Some(match s.to_ascii_uppercase().as_str() {
             "A" => Self::A,
             "NS" => Self::Ns,
@@ -87,7 +91,11 @@ fn dns_name_has_empty_label(name: &str) -> bool {
     b.get(1) == Some(&b'.') || name.contains("..")
 }
 
-pub fn parse_dns(n: &Node, common: &mut CheckerCommon, d: &mut Diagnostics) -> Option<DnsCheck> {
+pub(crate) fn parse_dns(
+    n: &Node,
+    common: &mut CheckerCommon,
+    d: &mut Diagnostics,
+) -> Option<DnsCheck> {
     let mut q = DnsCheck::default();
     let mut named = false;
     for c in n.children() {
@@ -133,17 +141,21 @@ pub fn parse_dns(n: &Node, common: &mut CheckerCommon, d: &mut Diagnostics) -> O
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FileCheck {
     /// The name of a top-level `track_file` block.
-    pub track_file: String,
-    pub track_file_loc: Loc,
+    pub(crate) track_file: String,
+    pub(crate) track_file_loc: Loc,
     /// 0 means: any non-zero value in the file is down.
-    pub weight: i32,
-    pub reverse: bool,
+    pub(crate) weight: i32,
+    pub(crate) reverse: bool,
     /// False: no `weight` line, so the track_file block's weight and reverse apply (filled in
     /// once the whole config is read).
-    pub weight_given: bool,
+    pub(crate) weight_given: bool,
 }
 
-pub fn parse_file(n: &Node, _common: &mut CheckerCommon, d: &mut Diagnostics) -> Option<FileCheck> {
+pub(crate) fn parse_file(
+    n: &Node,
+    _common: &mut CheckerCommon,
+    d: &mut Diagnostics,
+) -> Option<FileCheck> {
     let mut f = FileCheck {
         weight: 1,
         ..FileCheck::default()
@@ -192,10 +204,14 @@ pub fn parse_file(n: &Node, _common: &mut CheckerCommon, d: &mut Diagnostics) ->
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct BfdCheck {
     /// The name of a `bfd_instance`.
-    pub name: String,
+    name: String,
 }
 
-pub fn parse_bfd(n: &Node, common: &mut CheckerCommon, d: &mut Diagnostics) -> Option<BfdCheck> {
+pub(crate) fn parse_bfd(
+    n: &Node,
+    common: &mut CheckerCommon,
+    d: &mut Diagnostics,
+) -> Option<BfdCheck> {
     let mut b = BfdCheck::default();
     for c in n.children() {
         match c.keyword() {

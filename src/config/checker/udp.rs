@@ -8,12 +8,12 @@ use crate::config::tree::Node;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UdpCheck {
     /// None: keepalived sends random bytes.
-    pub payload: Option<Vec<u8>>,
-    pub require_reply: bool,
+    pub(crate) payload: Option<Vec<u8>>,
+    pub(crate) require_reply: bool,
     /// The expected reply and the mask of its don't-care bits (`X` digits).
-    pub reply: Option<(Vec<u8>, Option<Vec<u8>>)>,
-    pub min_reply_length: u16,
-    pub max_reply_length: u16,
+    pub(crate) reply: Option<(Vec<u8>, Option<Vec<u8>>)>,
+    pub(crate) min_reply_length: u16,
+    pub(crate) max_reply_length: u16,
 }
 
 impl Default for UdpCheck {
@@ -28,7 +28,7 @@ impl Default for UdpCheck {
     }
 }
 
-pub fn parse(n: &Node, common: &mut CheckerCommon, d: &mut Diagnostics) -> Option<UdpCheck> {
+pub(crate) fn parse(n: &Node, common: &mut CheckerCommon, d: &mut Diagnostics) -> Option<UdpCheck> {
     let mut u = UdpCheck::default();
     for c in n.children() {
         match c.keyword() {

@@ -10,7 +10,7 @@ use crate::core::time::Micros;
 
 /// A timer within `lo..=hi`: bad syntax is an error, out of range a warning (keepalived then
 /// keeps its default).
-pub fn timer_in(n: &Node, lo: Micros, hi: Micros, d: &mut Diagnostics) -> Option<Micros> {
+fn timer_in(n: &Node, lo: Micros, hi: Micros, d: &mut Diagnostics) -> Option<Micros> {
     let t = timer_arg(n, 0, d)?;
     if t < lo || t > hi {
         d.warn(
@@ -29,12 +29,12 @@ pub fn timer_in(n: &Node, lo: Micros, hi: Micros, d: &mut Diagnostics) -> Option
 }
 
 /// A timer of at least `lo` (delay_loop, delay_before_retry, warmup have no ceiling).
-pub fn timer_min(n: &Node, lo: Micros, d: &mut Diagnostics) -> Option<Micros> {
+pub(crate) fn timer_min(n: &Node, lo: Micros, d: &mut Diagnostics) -> Option<Micros> {
     timer_in(n, lo, Micros(u64::MAX), d)
 }
 
 /// `connect_timeout`: keepalived keeps it in an unsigned int of microseconds.
-pub fn connect_timer(n: &Node, d: &mut Diagnostics) -> Option<Micros> {
+pub(crate) fn connect_timer(n: &Node, d: &mut Diagnostics) -> Option<Micros> {
     timer_in(n, Micros(1), Micros(u64::from(u32::MAX)), d)
 }
 
@@ -47,7 +47,7 @@ fn secs(t: Micros) -> String {
 }
 
 /// Argument `i` as an integer: not a number is an error, out of `lo..=hi` a warning.
-pub fn int_in(n: &Node, i: usize, lo: i64, hi: i64, d: &mut Diagnostics) -> Option<i64> {
+pub(crate) fn int_in(n: &Node, i: usize, lo: i64, hi: i64, d: &mut Diagnostics) -> Option<i64> {
     let s = n.require_arg(i, "a number", d)?;
     let v: i64 = match s.parse() {
         Ok(v) => v,
@@ -70,14 +70,14 @@ pub fn int_in(n: &Node, i: usize, lo: i64, hi: i64, d: &mut Diagnostics) -> Opti
 }
 
 /// A keyword that is a flag, optionally followed by a boolean (`alpha`, `inhibit_on_failure`).
-pub fn flag(n: &Node, d: &mut Diagnostics) -> Option<bool> {
+pub(crate) fn flag(n: &Node, d: &mut Diagnostics) -> Option<bool> {
     crate::config::value::bool_arg(n, 0, d)
 }
 
 /// `0x`-less hex bytes, one or two digits each, separated by spaces; with `wildcards`, an `X`
 /// digit matches anything. Returns the bytes and, when any `X` was used, a mask whose set bits
 /// are the don't-care ones.
-pub fn parse_hex(words: &[String], wildcards: bool) -> Option<(Vec<u8>, Option<Vec<u8>>)> {
+pub(crate) fn parse_hex(words: &[String], wildcards: bool) -> Option<(Vec<u8>, Option<Vec<u8>>)> {
     let mut data = Vec::new();
     let mut mask = Vec::new();
     let mut any_wild = false;
@@ -108,27 +108,30 @@ pub fn parse_hex(words: &[String], wildcards: bool) -> Option<(Vec<u8>, Option<V
 }
 
 /// A user and optional group a script runs as.
-pub type RunAs = (String, Option<String>);
+pub(crate) type RunAs = (String, Option<String>);
 
 /// A script keepalived runs: the command line as written, and its words.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Script {
     /// The first argument as written (quotes of the config line removed); split again it
     /// gives `argv`.
-    pub cmd: String,
-    pub argv: Vec<String>,
+    pub(crate) cmd: String,
+    pub(crate) argv: Vec<String>,
 }
 
 impl Script {
     /// `misc_path`: keepalived execs the first argument, split into words; more words after
     /// it are ignored (the user has its own keyword).
-    pub fn from_args(n: &Node, d: &mut Diagnostics) -> Option<Script> {
+    pub(crate) fn from_args(n: &Node, d: &mut Diagnostics) -> Option<Script> {
         Script::from_line(n, d).map(|(s, _)| s)
     }
 
     /// `notify_up`, `quorum_up` ...: the command, then an optional `USER [GROUP]` to run it
     /// as (`Some(None)`: the default script user). An unknown user or group drops the script.
-    pub fn from_notify_args(n: &Node, d: &mut Diagnostics) -> Option<(Script, Option<RunAs>)> {
+    pub(crate) fn from_notify_args(
+        n: &Node,
+        d: &mut Diagnostics,
+    ) -> Option<(Script, Option<RunAs>)> {
         let (s, rest) = Script::from_line(n, d)?;
         let cmd = crate::config::track::ScriptCmd {
             argv: s.argv.clone(),
@@ -152,7 +155,7 @@ impl Script {
     /// keepalived only counts scripts it could run: a path that exists and is executable, or
     /// a bare name found so in `PATH`. It silently disables the others. A command starting
     /// `</` only tests that a file can be opened and is not a script.
-    pub fn resolves(&self) -> bool {
+    pub(crate) fn resolves(&self) -> bool {
         let Some(prog) = self.argv.first() else {
             return false;
         };

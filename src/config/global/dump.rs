@@ -7,7 +7,7 @@ use super::LvsFlushOnStop;
 use crate::config::Config;
 
 /// The section header and the lines up to "Checkers log all failures".
-pub fn head(cfg: &Config, s: &mut String) {
+pub(crate) fn head(cfg: &Config, s: &mut String) {
     let g = &cfg.global;
     let tri = |v: Option<bool>| v.map_or("unset", |b| if b { "true" } else { "false" });
     s.push_str("------< Global definitions >------\n");
@@ -40,7 +40,7 @@ pub fn head(cfg: &Config, s: &mut String) {
 }
 
 /// "LVS flush" and "LVS flush on stop".
-pub fn lvs_flush(cfg: &Config, s: &mut String) {
+pub(crate) fn lvs_flush(cfg: &Config, s: &mut String) {
     let g = &cfg.global;
     let _ = writeln!(s, " LVS flush = {}", g.lvs.flush);
     let _ = writeln!(
@@ -54,7 +54,7 @@ pub fn lvs_flush(cfg: &Config, s: &mut String) {
     );
 }
 
-pub fn script_security(cfg: &Config, s: &mut String) {
+pub(crate) fn script_security(cfg: &Config, s: &mut String) {
     let on = cfg.global.enable_script_security;
     let _ = writeln!(
         s,
@@ -64,7 +64,7 @@ pub fn script_security(cfg: &Config, s: &mut String) {
 }
 
 /// keepalived's default router_id.
-pub fn hostname() -> String {
+fn hostname() -> String {
     let mut buf = [0u8; 256];
     // SAFETY: gethostname writes at most buf.len() bytes into our buffer.
     let r = unsafe { libc::gethostname(buf.as_mut_ptr() as *mut libc::c_char, buf.len()) };

@@ -4,13 +4,13 @@
 //! keepalived reports a bad global value and goes on with its default, so every problem
 //! here is a warning at the keyword's line, except where keepalived stops.
 
-pub mod dump;
+pub(crate) mod dump;
 mod extra;
 mod keywords;
 mod scripts;
 #[cfg(test)]
 mod tests;
-pub mod types;
+mod types;
 mod values;
 
 use super::diag::Diagnostics;
@@ -19,71 +19,85 @@ use super::tree::Node;
 use super::Config;
 use crate::core::time::Micros;
 
-pub use types::*;
+pub(crate) use types::*;
 
 #[derive(Clone, Debug, Default)]
-pub struct GlobalDefs {
-    pub router_id: Option<String>,
+pub(crate) struct GlobalDefs {
+    router_id: Option<String>,
     /// `vrrp_version` (2 or 3; None = keepalived's default 2).
-    pub vrrp_version: Option<u8>,
+    pub(crate) vrrp_version: Option<u8>,
     /// `enable_script_security`: refuse scripts writable by non-root users.
-    pub enable_script_security: bool,
+    pub(crate) enable_script_security: bool,
     /// `script_user USER [GROUP]`: who scripts run as by default.
-    pub script_user: Option<(String, Option<String>)>,
+    pub(crate) script_user: Option<(String, Option<String>)>,
     /// `vrrp_strict`
-    pub vrrp_strict: bool,
+    pub(crate) vrrp_strict: bool,
     /// `dynamic_interfaces`: interfaces may be missing at start.
-    pub dynamic_interfaces: bool,
+    pub(crate) dynamic_interfaces: bool,
     /// `notify_fifo` / `vrrp_notify_fifo` / `lvs_notify_fifo` names (details in `fifos`).
-    pub notify_fifo: Option<String>,
-    pub vrrp_notify_fifo: Option<String>,
-    pub lvs_notify_fifo: Option<String>,
-    pub fifos: Fifos,
+    notify_fifo: Option<String>,
+    vrrp_notify_fifo: Option<String>,
+    lvs_notify_fifo: Option<String>,
+    pub(crate) fifos: Fifos,
     /// `default_interface` for static addresses (keepalived's default eth0).
-    pub default_interface: Option<String>,
-    pub email: Email,
-    pub garp: Garp,
-    pub vrrp: VrrpDefaults,
-    pub firewall: Firewall,
-    pub sched: Sched,
-    pub lvs: LvsGlobal,
-    pub startup_script: Option<HookScript>,
-    pub shutdown_script: Option<HookScript>,
-    pub snmp: Snmp,
-    pub rcv_bufs: RcvBufs,
-    pub process_names: ProcessNames,
-    pub reload: Reload,
+    pub(crate) default_interface: Option<String>,
+    pub(crate) email: Email,
+    pub(crate) garp: Garp,
+    pub(crate) vrrp: VrrpDefaults,
+    pub(crate) firewall: Firewall,
+    sched: Sched,
+    pub(crate) lvs: LvsGlobal,
+    startup_script: Option<HookScript>,
+    shutdown_script: Option<HookScript>,
+    snmp: Snmp,
+    rcv_bufs: RcvBufs,
+    process_names: ProcessNames,
+    reload: Reload,
     /// Top level: `net_namespace NAME`.
-    pub net_namespace: Option<String>,
-    pub namespace_with_ipsets: bool,
+    net_namespace: Option<String>,
+    namespace_with_ipsets: bool,
     /// Top level: `instance NAME`.
-    pub instance: Option<String>,
-    pub use_pid_dir: bool,
-    pub linkbeat_use_polling: bool,
+    instance: Option<String>,
+    use_pid_dir: bool,
+    linkbeat_use_polling: bool,
     /// Seconds the parent waits for children to exit (default 5).
-    pub child_wait_time: Option<u32>,
-    pub umask: Option<u32>,
-    pub random_seed: Option<u32>,
-    pub rs_init_notifies: Option<bool>,
-    pub data_use_instance: Option<bool>,
+    child_wait_time: Option<u32>,
+    umask: Option<u32>,
+    random_seed: Option<u32>,
+    rs_init_notifies: Option<bool>,
+    data_use_instance: Option<bool>,
     /// Names of the top-level `track_group` blocks seen so far, for the static_* lines
     /// that refer to them (the blocks themselves are the VRRP section's).
-    pub track_groups: Vec<String>,
+    track_groups: Vec<String>,
 }
 
 impl GlobalDefs {
     /// keepalived's default for `vrrp_garp_master_delay`.
-    pub fn garp_master_delay(&self) -> u32 {
+    pub(crate) fn garp_master_delay(&self) -> u32 {
         self.garp.master_delay.unwrap_or(5)
     }
 
-    pub fn startup_delay(&self) -> Micros {
+    pub(crate) fn startup_delay(&self) -> Micros {
         self.vrrp.startup_delay.unwrap_or(Micros(0))
     }
 }
 
+/// How the global settings read address, route and rule lines: here, not in `iproute`, so
+/// that the line readers know nothing of global_defs.
+impl NetCtx {
+    pub(crate) fn from_global(g: &GlobalDefs, static_block: bool) -> NetCtx {
+        NetCtx {
+            dynamic_interfaces: g.dynamic_interfaces,
+            static_block,
+            default_interface: g.default_interface.clone(),
+            track_groups: static_block.then(|| g.track_groups.clone()),
+            lookup: None,
+        }
+    }
+}
+
 /// Handles the top-level keywords this module owns; false for others.
-pub fn parse_top(n: &Node, cfg: &mut Config, d: &mut Diagnostics) -> bool {
+pub(crate) fn parse_top(n: &Node, cfg: &mut Config, d: &mut Diagnostics) -> bool {
     let g = &mut cfg.global;
     match n.keyword() {
         "global_defs" => {

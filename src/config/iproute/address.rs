@@ -10,36 +10,36 @@ use super::{addr_word, check_dev, tables, Family, NetCtx, Words};
 
 /// `IFA_F_*` flags asked for on the line.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct AddrFlags {
-    pub home: bool,
-    pub nodad: bool,
-    pub mngtmpaddr: bool,
-    pub noprefixroute: bool,
-    pub autojoin: bool,
+pub(crate) struct AddrFlags {
+    pub(crate) home: bool,
+    pub(crate) nodad: bool,
+    mngtmpaddr: bool,
+    pub(crate) noprefixroute: bool,
+    autojoin: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct IpAddress {
-    pub loc: Loc,
-    pub addr: IpAddr,
-    pub prefix_len: u8,
+pub(crate) struct IpAddress {
+    pub(crate) loc: Loc,
+    pub(crate) addr: IpAddr,
+    pub(crate) prefix_len: u8,
     /// `None`: the VRRP instance's interface (static addresses always get one).
-    pub dev: Option<String>,
+    pub(crate) dev: Option<String>,
     /// IPv4 broadcast, already worked out for `brd +` / `brd -`.
-    pub broadcast: Option<Ipv4Addr>,
-    pub scope: Option<u8>,
-    pub label: Option<String>,
-    pub peer: Option<IpAddr>,
-    pub flags: AddrFlags,
-    pub no_track: bool,
+    pub(crate) broadcast: Option<Ipv4Addr>,
+    pub(crate) scope: Option<u8>,
+    pub(crate) label: Option<String>,
+    pub(crate) peer: Option<IpAddr>,
+    pub(crate) flags: AddrFlags,
+    pub(crate) no_track: bool,
     /// IPv6 preferred lifetime in seconds (`u32::MAX` = forever); keepalived's default
     /// deprecates /128 addresses (0) and keeps the others preferred.
-    pub preferred_lft: Option<u32>,
-    pub track_group: Option<String>,
-    pub use_vmac: bool,
+    pub(crate) preferred_lft: Option<u32>,
+    pub(crate) track_group: Option<String>,
+    pub(crate) use_vmac: bool,
 }
 
-pub fn parse_address_in(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Option<IpAddress> {
+pub(crate) fn parse_address_in(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Option<IpAddress> {
     parse(n, ctx, d).map_err(|e| d.error(n.loc, e)).ok()
 }
 

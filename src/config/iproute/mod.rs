@@ -9,112 +9,69 @@ mod address;
 mod nexthop;
 mod route;
 mod rule;
-pub mod tables;
+pub(crate) mod tables;
 
 use std::net::IpAddr;
 
 use super::diag::{Diagnostics, Loc};
 use super::tree::Node;
 
-pub use address::{parse_address_in, AddrFlags, IpAddress};
-pub use route::{parse_route_in, Encap, Nexthop, Route, RouteDest, RouteMetrics, RouteMode};
-pub use rule::{parse_rule_in, PortRange, Rule, RuleAction};
-pub use tables::RouteType;
+#[cfg(test)]
+pub(crate) use address::AddrFlags;
+pub(crate) use address::{parse_address_in, IpAddress};
+pub(crate) use route::{parse_route_in, Route, RouteDest};
+pub(crate) use rule::{parse_rule_in, Rule};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Family {
-    V4,
-    V6,
-}
-
-impl Family {
-    pub fn of(a: &IpAddr) -> Family {
-        if a.is_ipv4() {
-            Family::V4
-        } else {
-            Family::V6
-        }
-    }
-
-    pub fn max_prefix(self) -> u8 {
-        match self {
-            Family::V4 => 32,
-            Family::V6 => 128,
-        }
-    }
-}
+pub(crate) use crate::net::rtnl::spec::Family;
 
 /// What the surrounding config says about how to read a line.
 #[derive(Clone, Debug, Default)]
-pub struct NetCtx {
+pub(crate) struct NetCtx {
     /// global `dynamic_interfaces`: a missing interface is created later, not an error.
-    pub dynamic_interfaces: bool,
+    pub(crate) dynamic_interfaces: bool,
     /// The line is in a static_* block: `track_group` is allowed and addresses without
     /// `dev` go on `default_interface`.
-    pub static_block: bool,
+    pub(crate) static_block: bool,
     /// global `default_interface` (keepalived's default is eth0).
-    pub default_interface: Option<String>,
+    pub(crate) default_interface: Option<String>,
     /// Names of the track_group blocks defined so far; `None`: don't check.
-    pub track_groups: Option<Vec<String>>,
+    pub(crate) track_groups: Option<Vec<String>>,
     /// How to tell whether an interface exists (None: ask the kernel); tests supply a fixed set.
-    pub lookup: Option<fn(&str) -> bool>,
+    pub(crate) lookup: Option<fn(&str) -> bool>,
 }
 
 impl NetCtx {
-    pub fn from_global(g: &super::global::GlobalDefs, static_block: bool) -> NetCtx {
-        NetCtx {
-            dynamic_interfaces: g.dynamic_interfaces,
-            static_block,
-            default_interface: g.default_interface.clone(),
-            track_groups: static_block.then(|| g.track_groups.clone()),
-            lookup: None,
-        }
-    }
-
     /// keepalived looks interfaces up while it reads the line, unless they may appear later.
     fn interface_ok(&self, name: &str) -> bool {
         super::value::valid_ifname(name) && (self.dynamic_interfaces || self.exists(name))
     }
 
-    pub(crate) fn exists(&self, name: &str) -> bool {
+    fn exists(&self, name: &str) -> bool {
         self.lookup
             .map_or_else(|| interface_exists(name), |f| f(name))
     }
 }
 
 /// Whether the kernel knows an interface by this name now.
-pub fn interface_exists(name: &str) -> bool {
+fn interface_exists(name: &str) -> bool {
     crate::net::iface::exists(name)
 }
 
 #[derive(Clone, Debug, Default)]
-pub struct StaticNet {
-    pub addresses: Vec<IpAddress>,
-    pub routes: Vec<Route>,
-    pub rules: Vec<Rule>,
+pub(crate) struct StaticNet {
+    pub(crate) addresses: Vec<IpAddress>,
+    pub(crate) routes: Vec<Route>,
+    pub(crate) rules: Vec<Rule>,
 }
 
 impl StaticNet {
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.addresses.is_empty() && self.routes.is_empty() && self.rules.is_empty()
     }
 }
 
-/// One line of an address block (`n.words` is the whole line), read as in a vrrp_instance.
-pub fn parse_address(n: &Node, d: &mut Diagnostics) -> Option<IpAddress> {
-    parse_address_in(n, &NetCtx::default(), d)
-}
-
-pub fn parse_route(n: &Node, d: &mut Diagnostics) -> Option<Route> {
-    parse_route_in(n, &NetCtx::default(), d)
-}
-
-pub fn parse_rule(n: &Node, d: &mut Diagnostics) -> Option<Rule> {
-    parse_rule_in(n, &NetCtx::default(), d)
-}
-
 /// Reads every line of a static_ipaddress / static_routes / static_rules block into `net`.
-pub fn parse_static_block(n: &Node, ctx: &NetCtx, net: &mut StaticNet, d: &mut Diagnostics) {
+pub(crate) fn parse_static_block(n: &Node, ctx: &NetCtx, net: &mut StaticNet, d: &mut Diagnostics) {
     for c in n.children() {
         match n.keyword() {
             "static_ipaddress" => net.addresses.extend(parse_address_in(c, ctx, d)),
@@ -264,20 +221,20 @@ fn check_dev(ctx: &NetCtx, name: &str, what: &str) -> Result<String, String> {
 }
 
 #[cfg(test)]
-pub(crate) mod testutil {
+mod testutil {
     use super::super::diag::Diagnostics;
     use super::super::reader::tree_from_str;
     use super::super::tree::Node;
 
     /// The node of a one-line block body.
-    pub fn line(text: &str) -> (Node, Diagnostics) {
+    pub(crate) fn line(text: &str) -> (Node, Diagnostics) {
         let mut d = Diagnostics::new();
         let mut nodes = tree_from_str(text, 0, &mut d);
         let n = nodes.pop().unwrap_or_default();
         (n, d)
     }
 
-    pub fn msgs(d: &Diagnostics) -> Vec<String> {
+    pub(crate) fn msgs(d: &Diagnostics) -> Vec<String> {
         d.items().iter().map(|i| i.msg.clone()).collect()
     }
 }

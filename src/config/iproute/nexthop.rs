@@ -6,33 +6,7 @@ use std::net::IpAddr;
 use super::super::diag::{Diagnostics, Loc};
 use super::tables;
 use super::{addr_word, check_dev, set_family, Family, NetCtx, Words};
-
-/// Lightweight tunnel encapsulation (`encap ...`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Encap {
-    Mpls(Vec<u32>),
-    Ip {
-        v6: bool,
-        id: Option<u64>,
-        dst: Option<IpAddr>,
-        src: Option<IpAddr>,
-        tos: Option<u8>,
-        ttl: Option<u8>,
-        flags: Option<u16>,
-    },
-    Ila(u64),
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Nexthop {
-    pub via: Option<IpAddr>,
-    pub dev: Option<String>,
-    /// 1..=256 as written (the kernel stores weight - 1).
-    pub weight: Option<u16>,
-    pub onlink: bool,
-    pub realms: Option<u32>,
-    pub encap: Option<Encap>,
-}
+use crate::net::rtnl::spec::{Encap, Nexthop};
 
 pub(super) fn parse_nexthops(
     w: &mut Words,

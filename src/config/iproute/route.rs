@@ -7,87 +7,75 @@ use std::net::IpAddr;
 use super::super::diag::{Diagnostics, Loc};
 use super::super::tree::Node;
 use super::nexthop::{parse_encap, parse_nexthops};
-pub use super::nexthop::{Encap, Nexthop};
 use super::tables::{self, RouteType};
 use super::{addr_word, check_dev, set_family, Family, NetCtx, Words};
+use crate::net::rtnl::spec::RouteSpec;
+pub(crate) use crate::net::rtnl::spec::{Encap, Nexthop, RouteDest, RouteMetrics, RouteMode};
 
 /// keepalived's own routing protocol number, used for the routes it tracks.
-pub const RTPROT_KEEPALIVED: u8 = 18;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RouteDest {
-    /// `default`, `any`, `all` (and the old `default6`).
-    Default,
-    Prefix(IpAddr, u8),
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum RouteMode {
-    /// The kernel's default and keepalived's traditional behaviour.
-    #[default]
-    Prepend,
-    Add,
-    Append,
-}
-
-/// Route metrics (`RTAX_*`); `lock` has bit `1 << RTAX_x` set for each `x lock N`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct RouteMetrics {
-    pub mtu: Option<u32>,
-    pub hoplimit: Option<u8>,
-    pub advmss: Option<u32>,
-    /// In the kernel's units: 1/8 ms.
-    pub rtt: Option<u32>,
-    /// In 1/4 ms.
-    pub rttvar: Option<u32>,
-    pub reordering: Option<u32>,
-    pub window: Option<u32>,
-    pub cwnd: Option<u32>,
-    pub ssthresh: Option<u32>,
-    /// In ms.
-    pub rto_min: Option<u32>,
-    pub initcwnd: Option<u32>,
-    pub initrwnd: Option<u32>,
-    pub quickack: Option<bool>,
-    pub congctl: Option<String>,
-    pub fastopen_no_cookie: Option<bool>,
-    pub features_ecn: bool,
-    pub lock: u32,
-}
+pub(crate) const RTPROT_KEEPALIVED: u8 = 18;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Route {
-    pub loc: Loc,
-    pub family: Family,
-    pub dst: RouteDest,
-    pub rtype: Option<RouteType>,
+pub(crate) struct Route {
+    pub(crate) loc: Loc,
+    pub(crate) family: Family,
+    pub(crate) dst: RouteDest,
+    pub(crate) rtype: Option<RouteType>,
     /// `src`: preferred source address.
-    pub pref_src: Option<IpAddr>,
+    pub(crate) pref_src: Option<IpAddr>,
     /// `from`: source prefix (IPv6 only).
-    pub from: Option<RouteDest>,
-    pub via: Option<IpAddr>,
-    pub dev: Option<String>,
-    pub table: u32,
-    pub scope: Option<u8>,
+    pub(crate) from: Option<RouteDest>,
+    pub(crate) via: Option<IpAddr>,
+    pub(crate) dev: Option<String>,
+    pub(crate) table: u32,
+    pub(crate) scope: Option<u8>,
     /// keepalived forces its own protocol on tracked routes.
-    pub protocol: Option<u8>,
-    pub metric: Option<u32>,
-    pub tos: Option<u8>,
-    pub onlink: bool,
-    pub realms: Option<u32>,
-    pub expires: Option<u32>,
-    pub pref: Option<u8>,
-    pub ttl_propagate: Option<bool>,
-    pub metrics: RouteMetrics,
-    pub encap: Option<Encap>,
-    pub nexthops: Vec<Nexthop>,
-    pub mode: RouteMode,
-    pub no_track: bool,
-    pub track_group: Option<String>,
-    pub vrf: Option<String>,
+    pub(crate) protocol: Option<u8>,
+    pub(crate) metric: Option<u32>,
+    pub(crate) tos: Option<u8>,
+    pub(crate) onlink: bool,
+    pub(crate) realms: Option<u32>,
+    pub(crate) expires: Option<u32>,
+    pub(crate) pref: Option<u8>,
+    pub(crate) ttl_propagate: Option<bool>,
+    pub(crate) metrics: RouteMetrics,
+    pub(crate) encap: Option<Encap>,
+    pub(crate) nexthops: Vec<Nexthop>,
+    pub(crate) mode: RouteMode,
+    pub(crate) no_track: bool,
+    pub(crate) track_group: Option<String>,
+    pub(crate) vrf: Option<String>,
 }
 
-pub fn parse_route_in(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Option<Route> {
+impl<'a> From<&'a Route> for RouteSpec<'a> {
+    fn from(r: &'a Route) -> RouteSpec<'a> {
+        RouteSpec {
+            family: r.family,
+            dst: r.dst,
+            rtype: r.rtype.map(RouteType::code),
+            pref_src: r.pref_src,
+            from: r.from,
+            via: r.via,
+            dev: r.dev.as_deref(),
+            table: r.table,
+            scope: r.scope,
+            protocol: r.protocol,
+            metric: r.metric,
+            tos: r.tos,
+            onlink: r.onlink,
+            realms: r.realms,
+            expires: r.expires,
+            pref: r.pref,
+            ttl_propagate: r.ttl_propagate,
+            metrics: &r.metrics,
+            encap: r.encap.as_ref(),
+            nexthops: &r.nexthops,
+            mode: r.mode,
+        }
+    }
+}
+
+pub(crate) fn parse_route_in(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Option<Route> {
     parse(n, ctx, d).map_err(|e| d.error(n.loc, e)).ok()
 }
 

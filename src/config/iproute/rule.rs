@@ -6,56 +6,66 @@ use super::super::tree::Node;
 use super::route::{RouteDest, RTPROT_KEEPALIVED};
 use super::tables::{self, RouteType};
 use super::{addr_word, check_dev, set_family, Family, NetCtx, Words};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RuleAction {
-    Table(u32),
-    Goto(u32),
-    Nop,
-    Blackhole,
-    Unreachable,
-    Prohibit,
-    /// Look up the table of the l3mdev (VRF) device.
-    L3mdev,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PortRange {
-    pub start: u16,
-    pub end: u16,
-}
+use crate::net::rtnl::spec::RuleSpec;
+pub(crate) use crate::net::rtnl::spec::{PortRange, RuleAction};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Rule {
-    pub loc: Loc,
-    pub family: Family,
-    pub from: Option<RouteDest>,
-    pub to: Option<RouteDest>,
-    pub action: RuleAction,
-    pub invert: bool,
+pub(crate) struct Rule {
+    pub(crate) loc: Loc,
+    pub(crate) family: Family,
+    pub(crate) from: Option<RouteDest>,
+    pub(crate) to: Option<RouteDest>,
+    pub(crate) action: RuleAction,
+    pub(crate) invert: bool,
     /// `None`: not given; keepalived then assigns one counting down from 16384 per family
     /// (with a warning), which whoever installs the rules has to do.
-    pub priority: Option<u32>,
-    pub tos: Option<u8>,
+    pub(crate) priority: Option<u32>,
+    pub(crate) tos: Option<u8>,
     /// `fwmark VALUE[/MASK]`.
-    pub fwmark: Option<(u32, Option<u32>)>,
-    pub realms: Option<u32>,
-    pub suppress_prefixlen: Option<u32>,
-    pub suppress_ifgroup: Option<u32>,
-    pub iif: Option<String>,
-    pub oif: Option<String>,
-    pub tunnel_id: Option<u64>,
-    pub uidrange: Option<(u32, u32)>,
+    pub(crate) fwmark: Option<(u32, Option<u32>)>,
+    pub(crate) realms: Option<u32>,
+    pub(crate) suppress_prefixlen: Option<u32>,
+    pub(crate) suppress_ifgroup: Option<u32>,
+    pub(crate) iif: Option<String>,
+    pub(crate) oif: Option<String>,
+    pub(crate) tunnel_id: Option<u64>,
+    pub(crate) uidrange: Option<(u32, u32)>,
     /// keepalived forces its own protocol on tracked rules.
-    pub protocol: Option<u8>,
-    pub ip_proto: Option<u8>,
-    pub sport: Option<PortRange>,
-    pub dport: Option<PortRange>,
-    pub no_track: bool,
-    pub track_group: Option<String>,
+    pub(crate) protocol: Option<u8>,
+    pub(crate) ip_proto: Option<u8>,
+    pub(crate) sport: Option<PortRange>,
+    pub(crate) dport: Option<PortRange>,
+    pub(crate) no_track: bool,
+    pub(crate) track_group: Option<String>,
 }
 
-pub fn parse_rule_in(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Option<Rule> {
+impl<'a> From<&'a Rule> for RuleSpec<'a> {
+    fn from(r: &'a Rule) -> RuleSpec<'a> {
+        RuleSpec {
+            family: r.family,
+            from: r.from,
+            to: r.to,
+            action: r.action,
+            invert: r.invert,
+            priority: r.priority,
+            tos: r.tos,
+            fwmark: r.fwmark,
+            realms: r.realms,
+            suppress_prefixlen: r.suppress_prefixlen,
+            suppress_ifgroup: r.suppress_ifgroup,
+            iif: r.iif.as_deref(),
+            oif: r.oif.as_deref(),
+            tunnel_id: r.tunnel_id,
+            uidrange: r.uidrange,
+            protocol: r.protocol,
+            ip_proto: r.ip_proto,
+            sport: r.sport,
+            dport: r.dport,
+        }
+    }
+}
+
+pub(crate) fn parse_rule_in(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Option<Rule> {
     parse(n, ctx, d).map_err(|e| d.error(n.loc, e)).ok()
 }
 

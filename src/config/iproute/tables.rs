@@ -8,7 +8,7 @@ use std::path::Path;
 const IPROUTE2_DIR: &str = "/etc/iproute2";
 
 /// C `strtoul(s, _, 0)` on a whole word: `0x` hex, leading `0` octal, otherwise decimal.
-pub fn parse_c_unsigned(s: &str) -> Option<u64> {
+pub(crate) fn parse_c_unsigned(s: &str) -> Option<u64> {
     let (digits, radix) = if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
         (h, 16)
     } else if s.len() > 1 && s.starts_with('0') {
@@ -25,7 +25,7 @@ pub fn parse_c_unsigned(s: &str) -> Option<u64> {
 
 /// A decimal number as keepalived's `read_unsigned` takes it (strtoul on the whole word):
 /// leading blanks and `+` are allowed, and an empty word counts as 0.
-pub fn parse_decimal(s: &str, max: u64) -> Option<u64> {
+pub(crate) fn parse_decimal(s: &str, max: u64) -> Option<u64> {
     let t = s.trim_start();
     if t.is_empty() {
         return (s.is_empty()).then_some(0);
@@ -65,12 +65,12 @@ fn lookup(name: &str, builtin: &[(u64, &str)], file: &str, max: u64) -> Option<u
         .or_else(|| file_lookup(file, name, max))
 }
 
-pub fn table(name: &str) -> Option<u32> {
+pub(crate) fn table(name: &str) -> Option<u32> {
     const T: &[(u64, &str)] = &[(253, "default"), (254, "main"), (255, "local")];
     lookup(name, T, "rt_tables", u64::from(u32::MAX)).map(|v| v as u32)
 }
 
-pub fn scope(name: &str) -> Option<u8> {
+pub(crate) fn scope(name: &str) -> Option<u8> {
     const T: &[(u64, &str)] = &[
         (0, "global"),
         (255, "nowhere"),
@@ -81,7 +81,7 @@ pub fn scope(name: &str) -> Option<u8> {
     lookup(name, T, "rt_scopes", 255).map(|v| v as u8)
 }
 
-pub fn protocol(name: &str) -> Option<u8> {
+pub(crate) fn protocol(name: &str) -> Option<u8> {
     const T: &[(u64, &str)] = &[
         (0, "none"),
         (1, "redirect"),
@@ -102,7 +102,7 @@ pub fn protocol(name: &str) -> Option<u8> {
     lookup(name, T, "rt_protos", 255).map(|v| v as u8)
 }
 
-pub fn dsfield(name: &str) -> Option<u8> {
+pub(crate) fn dsfield(name: &str) -> Option<u8> {
     lookup(name, &[], "rt_dsfield", 255).map(|v| v as u8)
 }
 
@@ -111,7 +111,7 @@ fn realm(name: &str) -> Option<u32> {
 }
 
 /// `REALM` or `FROM/TO`: the kernel's packed `from << 16 | to`.
-pub fn realms(s: &str) -> Option<u32> {
+pub(crate) fn realms(s: &str) -> Option<u32> {
     match s.split_once('/') {
         Some((from, to)) => Some(realm(from)? << 16 | realm(to)?),
         None => realm(s),
@@ -120,7 +120,7 @@ pub fn realms(s: &str) -> Option<u32> {
 
 /// Route types (`ip route add TYPE PREFIX`); a bare number up to 255 is also a type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RouteType {
+pub(crate) enum RouteType {
     Unicast,
     Local,
     Broadcast,
@@ -137,7 +137,7 @@ pub enum RouteType {
 
 impl RouteType {
     /// The kernel's `RTN_*` value.
-    pub fn code(self) -> u8 {
+    pub(crate) fn code(self) -> u8 {
         match self {
             RouteType::Unicast => 1,
             RouteType::Local => 2,
@@ -155,7 +155,7 @@ impl RouteType {
     }
 }
 
-pub fn route_type(s: &str) -> Option<RouteType> {
+pub(crate) fn route_type(s: &str) -> Option<RouteType> {
     Some(match s {
         "unicast" => RouteType::Unicast,
         "local" => RouteType::Local,
@@ -179,7 +179,7 @@ pub fn route_type(s: &str) -> Option<RouteType> {
 /// A bare integer is already in those units; with `s`/`ms` it is converted. As in
 /// keepalived, the number is range-checked before conversion and the result is then
 /// silently clamped to the kernel's 0.2 s ..= 120 s.
-pub fn time_rtt(s: &str, unit_mult: u64) -> Option<u32> {
+pub(crate) fn time_rtt(s: &str, unit_mult: u64) -> Option<u32> {
     const MIN_MS: u64 = 200;
     const MAX_MS: u64 = 120_000;
     let lower = s.to_ascii_lowercase();

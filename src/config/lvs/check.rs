@@ -10,7 +10,7 @@ use crate::config::checker::{CheckerKind, Script};
 use crate::config::diag::Diagnostics;
 use crate::config::Config;
 
-pub fn check(cfg: &mut Config, d: &mut Diagnostics) {
+pub(crate) fn check(cfg: &mut Config, d: &mut Diagnostics) {
     let groups = std::mem::take(&mut cfg.lvs.groups);
     let mut kept = Vec::new();
     for mut vs in std::mem::take(&mut cfg.lvs.virtual_servers) {

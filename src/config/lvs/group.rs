@@ -10,36 +10,36 @@ use crate::config::tree::Node;
 /// One address range of a group: `first` up to the address whose last octet (IPv4) or last
 /// 16-bit group (IPv6) is `last`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct VsgRange {
-    pub loc: Loc,
-    pub first: IpAddr,
-    pub last: u16,
-    pub port: u16,
+pub(crate) struct VsgRange {
+    loc: Loc,
+    pub(crate) first: IpAddr,
+    pub(crate) last: u16,
+    pub(crate) port: u16,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct VsgFwmark {
-    pub loc: Loc,
-    pub mark: u32,
-    pub family: Option<Family>,
+pub(crate) struct VsgFwmark {
+    loc: Loc,
+    pub(crate) mark: u32,
+    pub(crate) family: Option<Family>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct VirtualServerGroup {
-    pub loc: Loc,
-    pub name: String,
-    pub ranges: Vec<VsgRange>,
-    pub fwmarks: Vec<VsgFwmark>,
+pub(crate) struct VirtualServerGroup {
+    loc: Loc,
+    pub(crate) name: String,
+    pub(crate) ranges: Vec<VsgRange>,
+    pub(crate) fwmarks: Vec<VsgFwmark>,
 }
 
 impl VirtualServerGroup {
-    pub fn has_family(&self, f: Family) -> bool {
+    pub(crate) fn has_family(&self, f: Family) -> bool {
         self.ranges.iter().any(|r| Family::of(&r.first) == f)
     }
 }
 
 /// `None` when the group is unusable and dropped (reported).
-pub fn parse(n: &Node, d: &mut Diagnostics) -> Option<VirtualServerGroup> {
+pub(crate) fn parse(n: &Node, d: &mut Diagnostics) -> Option<VirtualServerGroup> {
     let name = n.require_arg(0, "a group name", d)?.to_string();
     let mut g = VirtualServerGroup {
         loc: n.loc,

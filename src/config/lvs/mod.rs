@@ -8,12 +8,12 @@ mod timing;
 mod types;
 mod virtual_server;
 
-pub use check::check;
-pub use group::{VirtualServerGroup, VsgFwmark, VsgRange};
-pub use real_server::RealServer;
-pub use timing::{checker_timing, Timing};
-pub use types::{Family, Forwarding, Protocol, Sched, SvcFlags, TunnelCsum, TunnelType};
-pub use virtual_server::{Granularity, SorryServer, VirtualServer, VsAddr};
+pub(crate) use check::check;
+pub(crate) use group::VirtualServerGroup;
+pub(crate) use real_server::RealServer;
+pub(crate) use timing::{checker_timing, Timing};
+pub(crate) use types::{Family, Forwarding, Protocol, Sched, TunnelCsum, TunnelType};
+pub(crate) use virtual_server::{Granularity, VirtualServer, VsAddr};
 
 use super::diag::{Diagnostics, Loc};
 use super::tree::Node;
@@ -32,13 +32,13 @@ pub struct SslConfig {
 
 #[derive(Clone, Debug, Default)]
 pub struct LvsConfig {
-    pub virtual_servers: Vec<VirtualServer>,
-    pub groups: Vec<VirtualServerGroup>,
-    pub ssl: Option<SslConfig>,
+    pub(crate) virtual_servers: Vec<VirtualServer>,
+    pub(crate) groups: Vec<VirtualServerGroup>,
+    pub(crate) ssl: Option<SslConfig>,
 }
 
 /// Handles `SSL`, `virtual_server_group` and `virtual_server`; false for other keywords.
-pub fn parse_top(n: &Node, cfg: &mut Config, d: &mut Diagnostics) -> bool {
+pub(crate) fn parse_top(n: &Node, cfg: &mut Config, d: &mut Diagnostics) -> bool {
     match n.keyword() {
         "virtual_server" => {
             if let Some(vs) = virtual_server::parse(n, d) {

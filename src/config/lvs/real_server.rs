@@ -10,44 +10,44 @@ use crate::config::tree::Node;
 use crate::core::time::Micros;
 
 /// The largest IPVS weight keepalived accepts (INT_MAX).
-pub const WEIGHT_LIMIT: i64 = i32::MAX as i64;
+pub(crate) const WEIGHT_LIMIT: i64 = i32::MAX as i64;
 
 /// Options left `None` are inherited from the virtual server.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RealServer {
-    pub loc: Loc,
+    pub(crate) loc: Loc,
     /// The closing brace: keepalived judges the finished server there.
-    pub end: Loc,
-    pub ip: IpAddr,
+    pub(crate) end: Loc,
+    pub(crate) ip: IpAddr,
     /// None: the virtual server's port (NAT) or none (fwmark).
-    pub port: Option<u16>,
+    pub(crate) port: Option<u16>,
     /// The port as written, before the config check aligned `port` with the service's: the
     /// checkers' default target, as in keepalived (its checkers copy the address at parse).
-    pub written_port: Option<u16>,
-    pub weight: Option<u32>,
-    pub forwarding: Option<Forwarding>,
-    pub uthreshold: Option<u32>,
-    pub lthreshold: Option<u32>,
-    pub inhibit_on_failure: Option<bool>,
-    pub notify_up: Option<Script>,
-    pub notify_down: Option<Script>,
+    pub(crate) written_port: Option<u16>,
+    pub(crate) weight: Option<u32>,
+    pub(crate) forwarding: Option<Forwarding>,
+    pub(crate) uthreshold: Option<u32>,
+    pub(crate) lthreshold: Option<u32>,
+    pub(crate) inhibit_on_failure: Option<bool>,
+    pub(crate) notify_up: Option<Script>,
+    pub(crate) notify_down: Option<Script>,
     /// `USER [GROUP]` given after notify_up / notify_down (else the default script user).
-    pub notify_run_as: [Option<RunAs>; 2],
-    pub alpha: Option<bool>,
-    pub retry: Option<u32>,
-    pub delay_before_retry: Option<Micros>,
-    pub warmup: Option<Micros>,
-    pub delay_loop: Option<Micros>,
-    pub connect_timeout: Option<Micros>,
+    pub(crate) notify_run_as: [Option<RunAs>; 2],
+    pub(crate) alpha: Option<bool>,
+    pub(crate) retry: Option<u32>,
+    pub(crate) delay_before_retry: Option<Micros>,
+    pub(crate) warmup: Option<Micros>,
+    pub(crate) delay_loop: Option<Micros>,
+    pub(crate) connect_timeout: Option<Micros>,
     /// keepalived mails on real server changes unless told otherwise.
-    pub smtp_alert: Option<bool>,
-    pub virtualhost: Option<String>,
-    pub snmp_name: Option<String>,
-    pub checkers: Vec<Checker>,
+    pub(crate) smtp_alert: Option<bool>,
+    pub(crate) virtualhost: Option<String>,
+    snmp_name: Option<String>,
+    pub(crate) checkers: Vec<Checker>,
 }
 
 impl RealServer {
-    pub fn scripts(&self) -> impl Iterator<Item = &Script> {
+    pub(crate) fn scripts(&self) -> impl Iterator<Item = &Script> {
         self.notify_up
             .iter()
             .chain(self.notify_down.iter())
@@ -55,7 +55,7 @@ impl RealServer {
     }
 }
 
-pub fn parse(n: &Node, d: &mut Diagnostics) -> Option<RealServer> {
+pub(crate) fn parse(n: &Node, d: &mut Diagnostics) -> Option<RealServer> {
     let (ip, port) = ip_port(n, 0, d)?;
     let mut rs = RealServer {
         loc: n.loc,

@@ -8,15 +8,15 @@ use crate::core::time::Micros;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Timing {
-    pub delay_loop: Micros,
-    pub connect_timeout: Micros,
+    pub(crate) delay_loop: Micros,
+    pub(crate) connect_timeout: Micros,
     /// Failures tolerated after the first before the checker goes down.
-    pub retry: u32,
-    pub delay_before_retry: Micros,
+    pub(crate) retry: u32,
+    pub(crate) delay_before_retry: Micros,
     /// The first run is within 1 s + random(0..warmup).
-    pub warmup: Micros,
+    pub(crate) warmup: Micros,
     /// Start failed and wait for a success before adding the real server.
-    pub alpha: bool,
+    pub(crate) alpha: bool,
 }
 
 /// `retry` when no level sets it: MISC_CHECK 0, DNS_CHECK 3, others 1.
@@ -37,7 +37,7 @@ fn default_delay_before_retry(kind: &CheckerKind, delay_loop: Micros) -> Micros 
     }
 }
 
-pub fn checker_timing(vs: &VirtualServer, rs: &RealServer, c: &Checker) -> Timing {
+pub(crate) fn checker_timing(vs: &VirtualServer, rs: &RealServer, c: &Checker) -> Timing {
     let k = &c.common;
     let delay_loop = k.delay_loop.or(rs.delay_loop).unwrap_or(vs.delay_loop);
     Timing {

@@ -8,7 +8,7 @@ use crate::config::tree::Node;
 
 /// `lb_algo` / `lvs_sched`: the IPVS scheduler names keepalived accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Sched {
+pub(crate) enum Sched {
     Rr,
     Wrr,
     Lc,
@@ -43,12 +43,12 @@ impl Sched {
         ("twos", Sched::Twos),
     ];
 
-    pub fn from_name(s: &str) -> Option<Sched> {
+    pub(crate) fn from_name(s: &str) -> Option<Sched> {
         Self::ALL.iter().find(|(n, _)| *n == s).map(|(_, v)| *v)
     }
 
     /// The name the kernel knows it by.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         Self::ALL
             .iter()
             .find(|(_, v)| *v == self)
@@ -60,29 +60,29 @@ impl Sched {
 /// Service flags: `ops`, `hashed` and the scheduler flags (`flag-1..3`; `sh-port`/`mh-port`
 /// are flag-2 and `sh-fallback`/`mh-fallback` flag-1 under another name).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct SvcFlags {
-    pub one_packet: bool,
-    pub hashed: bool,
-    pub sched1: bool,
-    pub sched2: bool,
-    pub sched3: bool,
+pub(crate) struct SvcFlags {
+    pub(crate) one_packet: bool,
+    pub(crate) hashed: bool,
+    pub(crate) sched1: bool,
+    pub(crate) sched2: bool,
+    pub(crate) sched3: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Protocol {
+pub(crate) enum Protocol {
     Tcp,
     Udp,
     Sctp,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Family {
+pub(crate) enum Family {
     Inet,
     Inet6,
 }
 
 impl Family {
-    pub fn of(ip: &IpAddr) -> Family {
+    pub(crate) fn of(ip: &IpAddr) -> Family {
         if ip.is_ipv4() {
             Family::Inet
         } else {
@@ -92,7 +92,7 @@ impl Family {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TunnelType {
+pub(crate) enum TunnelType {
     Ipip,
     /// Generic UDP encapsulation, to this UDP port.
     Gue(u16),
@@ -100,7 +100,7 @@ pub enum TunnelType {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TunnelCsum {
+pub(crate) enum TunnelCsum {
     NoCsum,
     Csum,
     RemCsum,
@@ -108,7 +108,7 @@ pub enum TunnelCsum {
 
 /// `lb_kind` / `lvs_method`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Forwarding {
+pub(crate) enum Forwarding {
     Nat,
     Dr,
     Tun {
@@ -120,7 +120,7 @@ pub enum Forwarding {
 /// `NAT | DR | TUN [type ipip|gue|gre] [port N] [nocsum|csum|remcsum]`. An unknown method is
 /// ignored with a warning; a bad tunnel option leaves a plain ipip tunnel, as keepalived has
 /// already chosen TUN when it reads the options.
-pub fn parse_forwarding(n: &Node, d: &mut Diagnostics) -> Option<Forwarding> {
+pub(crate) fn parse_forwarding(n: &Node, d: &mut Diagnostics) -> Option<Forwarding> {
     let method = n.require_arg(0, "NAT, DR or TUN", d)?;
     if !matches!(method, "NAT" | "DR" | "TUN") {
         d.warn(
@@ -205,7 +205,7 @@ fn tunnel(n: &Node, d: &mut Diagnostics) -> Option<Forwarding> {
 }
 
 /// `IP [PORT]` at argument `i`: the address of virtual_server, real_server and sorry_server.
-pub fn ip_port(n: &Node, i: usize, d: &mut Diagnostics) -> Option<(IpAddr, Option<u16>)> {
+pub(crate) fn ip_port(n: &Node, i: usize, d: &mut Diagnostics) -> Option<(IpAddr, Option<u16>)> {
     let ip = crate::config::value::ip_arg(n, i, d)?;
     // A bad port drops the whole server, so it is an error, not a range warning.
     let port = match n.arg(i + 1) {

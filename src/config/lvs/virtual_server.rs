@@ -11,76 +11,76 @@ use crate::core::time::Micros;
 
 /// What the virtual server is: an address, a firewall mark or a virtual_server_group.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum VsAddr {
+pub(crate) enum VsAddr {
     Ip { ip: IpAddr, port: Option<u16> },
     Fwmark(u32),
     Group(String),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SorryServer {
-    pub loc: Loc,
-    pub ip: IpAddr,
-    pub port: Option<u16>,
-    pub inhibit: bool,
-    pub forwarding: Option<Forwarding>,
+pub(crate) struct SorryServer {
+    loc: Loc,
+    pub(crate) ip: IpAddr,
+    pub(crate) port: Option<u16>,
+    pub(crate) inhibit: bool,
+    pub(crate) forwarding: Option<Forwarding>,
 }
 
 /// How clients are grouped for persistence: an IPv4 netmask (need not be contiguous,
 /// as for ipvsadm) or an IPv6 prefix length.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Granularity {
+pub(crate) enum Granularity {
     V4Mask(Ipv4Addr),
     V6Prefix(u8),
 }
 
 /// The longest persistence IPVS accepts: 31 days.
-pub const MAX_PERSISTENCE: i64 = 31 * 86_400;
+const MAX_PERSISTENCE: i64 = 31 * 86_400;
 /// `persistence_timeout` given without a value.
-pub const DEFAULT_PERSISTENCE: u32 = 360;
+pub(crate) const DEFAULT_PERSISTENCE: u32 = 360;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VirtualServer {
-    pub loc: Loc,
+    pub(crate) loc: Loc,
     /// The closing brace: keepalived judges the sorry server there.
-    pub end: Loc,
-    pub addr: VsAddr,
-    pub ip_family: Option<Family>,
+    pub(crate) end: Loc,
+    pub(crate) addr: VsAddr,
+    pub(crate) ip_family: Option<Family>,
     /// None: keepalived warns and uses wlc.
-    pub sched: Option<Sched>,
-    pub flags: SvcFlags,
+    pub(crate) sched: Option<Sched>,
+    pub(crate) flags: SvcFlags,
     /// None: keepalived warns and uses NAT (unless every real server has its own).
-    pub forwarding: Option<Forwarding>,
-    pub persistence_engine: Option<String>,
-    pub persistence_timeout: Option<u32>,
-    pub persistence_granularity: Option<Granularity>,
+    pub(crate) forwarding: Option<Forwarding>,
+    pub(crate) persistence_engine: Option<String>,
+    pub(crate) persistence_timeout: Option<u32>,
+    pub(crate) persistence_granularity: Option<Granularity>,
     /// None: keepalived warns and uses UDP (for address services).
-    pub protocol: Option<Protocol>,
+    pub(crate) protocol: Option<Protocol>,
     /// Loc of the `protocol` line, for the fwmark warning.
-    pub protocol_loc: Option<Loc>,
-    pub ha_suspend: bool,
-    pub smtp_alert: Option<bool>,
-    pub virtualhost: Option<String>,
-    pub snmp_name: Option<String>,
-    pub alpha: bool,
-    pub omega: bool,
-    pub quorum: u32,
-    pub hysteresis: u32,
-    pub quorum_up: Option<Script>,
-    pub quorum_down: Option<Script>,
+    protocol_loc: Option<Loc>,
+    pub(crate) ha_suspend: bool,
+    pub(crate) smtp_alert: Option<bool>,
+    pub(crate) virtualhost: Option<String>,
+    snmp_name: Option<String>,
+    pub(crate) alpha: bool,
+    pub(crate) omega: bool,
+    pub(crate) quorum: u32,
+    pub(crate) hysteresis: u32,
+    pub(crate) quorum_up: Option<Script>,
+    pub(crate) quorum_down: Option<Script>,
     /// `USER [GROUP]` given after quorum_up / quorum_down (else the default script user).
     /// Not yet used by the checker runner.
-    pub quorum_run_as: [Option<RunAs>; 2],
+    quorum_run_as: [Option<RunAs>; 2],
     /// Default weight of the real servers.
-    pub weight: u32,
-    pub sorry_server: Option<SorryServer>,
-    pub inhibit_on_failure: bool,
-    pub delay_loop: Micros,
-    pub delay_before_retry: Option<Micros>,
-    pub warmup: Option<Micros>,
-    pub retry: Option<u32>,
-    pub connect_timeout: Micros,
-    pub real_servers: Vec<RealServer>,
+    pub(crate) weight: u32,
+    pub(crate) sorry_server: Option<SorryServer>,
+    pub(crate) inhibit_on_failure: bool,
+    pub(crate) delay_loop: Micros,
+    pub(crate) delay_before_retry: Option<Micros>,
+    pub(crate) warmup: Option<Micros>,
+    pub(crate) retry: Option<u32>,
+    pub(crate) connect_timeout: Micros,
+    pub(crate) real_servers: Vec<RealServer>,
 }
 
 impl VirtualServer {
@@ -122,7 +122,7 @@ impl VirtualServer {
     }
 
     /// How keepalived names it in messages: `[IP]:PORT`, `FWM N` or the group name.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match &self.addr {
             VsAddr::Ip { ip, port } => format!("[{ip}]:{}", port.unwrap_or(0)),
             VsAddr::Fwmark(m) => format!("FWM {m}"),
@@ -130,7 +130,7 @@ impl VirtualServer {
         }
     }
 
-    pub fn scripts(&self) -> impl Iterator<Item = &Script> {
+    pub(crate) fn scripts(&self) -> impl Iterator<Item = &Script> {
         self.quorum_up
             .iter()
             .chain(self.quorum_down.iter())
@@ -155,7 +155,7 @@ fn parse_addr(n: &Node, d: &mut Diagnostics) -> Option<VsAddr> {
     }
 }
 
-pub fn parse(n: &Node, d: &mut Diagnostics) -> Option<VirtualServer> {
+pub(crate) fn parse(n: &Node, d: &mut Diagnostics) -> Option<VirtualServer> {
     let addr = parse_addr(n, d)?;
     let mut vs = VirtualServer::new(n.loc, n.end_loc(), addr);
     if let VsAddr::Ip { ip, .. } = &vs.addr {

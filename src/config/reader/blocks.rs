@@ -15,12 +15,12 @@ struct Level {
 /// dropping a much deeper tree would recurse past the stack.
 const MAX_NESTING: usize = 64;
 
-pub struct TreeBuilder {
+pub(crate) struct TreeBuilder {
     stack: Vec<Level>,
 }
 
 impl TreeBuilder {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         TreeBuilder {
             stack: vec![Level {
                 nodes: Vec::new(),
@@ -42,7 +42,7 @@ impl TreeBuilder {
 
     /// Adds one fragment: `{`, `}`, or the words of a statement. False when the statement has
     /// a `"` without its pair (the words before it are kept).
-    pub fn push(&mut self, fragment: &str, loc: Loc, d: &mut Diagnostics) -> bool {
+    pub(crate) fn push(&mut self, fragment: &str, loc: Loc, d: &mut Diagnostics) -> bool {
         match fragment {
             "" => {}
             "{" => {
@@ -97,7 +97,7 @@ impl TreeBuilder {
     }
 
     /// Closes blocks left open at the end of the config (`eof`: the last line) and returns the tree.
-    pub fn finish(mut self, eof: Loc, d: &mut Diagnostics) -> Vec<Node> {
+    pub(crate) fn finish(mut self, eof: Loc, d: &mut Diagnostics) -> Vec<Node> {
         while self.stack.len() > 1 {
             let Some(level) = self.stack.pop() else {
                 break;

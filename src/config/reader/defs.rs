@@ -20,27 +20,27 @@ struct Def {
 const MAX_REPLACEMENTS: usize = 1000;
 
 #[derive(Debug, Default)]
-pub struct Defs {
+pub(crate) struct Defs {
     user: HashMap<String, Def>,
     /// The multi-line definition still collecting lines.
     open: Option<String>,
     /// Value of `${_INSTANCE}`.
-    pub config_id: String,
+    config_id: String,
     /// Value of `${_PWD}`: the directory of the file being read.
-    pub pwd: String,
+    pub(crate) pwd: String,
     rng: u64,
 }
 
 /// The result of replacing definitions in one line.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Replaced {
-    pub line: String,
+pub(crate) struct Replaced {
+    pub(crate) line: String,
     /// Further lines of a multi-line definition used at the end of the line.
-    pub more: Vec<String>,
+    pub(crate) more: Vec<String>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
-pub enum ReplaceError {
+pub(crate) enum ReplaceError {
     /// The definitions refer to themselves without end.
     TooDeep,
     /// A built-in got the wrong parameters.
@@ -56,7 +56,7 @@ fn is_name_char(c: u8) -> bool {
 }
 
 impl Defs {
-    pub fn new(config_id: &str, pwd: &str) -> Self {
+    pub(crate) fn new(config_id: &str, pwd: &str) -> Self {
         let seed = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
@@ -70,7 +70,7 @@ impl Defs {
     }
 
     /// Sets a single-line definition (used by sequences for their variable).
-    pub fn set(&mut self, name: &str, value: &str) {
+    pub(crate) fn set(&mut self, name: &str, value: &str) {
         self.user.insert(
             name.to_string(),
             Def {
@@ -81,17 +81,17 @@ impl Defs {
     }
 
     #[cfg(test)]
-    pub fn get(&self, name: &str) -> Option<&str> {
+    fn get(&self, name: &str) -> Option<&str> {
         self.user.get(name).map(|d| d.value.as_str())
     }
 
     /// A multi-line definition is waiting for its next line.
-    pub fn in_multiline(&self) -> bool {
+    pub(crate) fn in_multiline(&self) -> bool {
         self.open.is_some()
     }
 
     /// Stores `$NAME=value` if the line is one; true when it was.
-    pub fn define(&mut self, line: &str) -> bool {
+    pub(crate) fn define(&mut self, line: &str) -> bool {
         let b = line.as_bytes();
         if b.first() != Some(&b'$') || !b.get(1).copied().is_some_and(is_name_start) {
             return false;
@@ -121,7 +121,7 @@ impl Defs {
     }
 
     /// Adds a following line to the open multi-line definition. An empty line (`None`) ends it.
-    pub fn continue_multiline(&mut self, line: Option<&str>) {
+    pub(crate) fn continue_multiline(&mut self, line: Option<&str>) {
         let Some(name) = self.open.clone() else {
             return;
         };
@@ -151,7 +151,7 @@ impl Defs {
 
     /// Replaces every known `$NAME` / `${NAME}` in `line`, again on the replaced text, until none
     /// is left. `Ok(None)`: the line has no known reference.
-    pub fn replace(&mut self, line: &str) -> Result<Option<Replaced>, ReplaceError> {
+    pub(crate) fn replace(&mut self, line: &str) -> Result<Option<Replaced>, ReplaceError> {
         let mut buf = line.to_string();
         let mut more: Vec<String> = Vec::new();
         let mut found = false;

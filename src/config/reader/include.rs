@@ -6,17 +6,17 @@ use std::path::{Path, PathBuf};
 /// The kind of include line: the letter after `include` adds checks that turn the matching
 /// problem into an error (as `-e` does for all of them).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub struct Checks {
+pub(crate) struct Checks {
     /// `includer`: unreadable or unusable files.
-    pub readable: bool,
+    pub(crate) readable: bool,
     /// `includem`: a named file or directory is missing.
-    pub missing: bool,
+    pub(crate) missing: bool,
     /// `includew`: a wildcard matches nothing.
-    pub wildcard: bool,
+    pub(crate) wildcard: bool,
 }
 
 impl Checks {
-    pub fn all() -> Self {
+    fn all() -> Self {
         Checks {
             readable: true,
             missing: true,
@@ -26,7 +26,7 @@ impl Checks {
 }
 
 /// If `line` is an include line, its checks and pattern.
-pub fn include_line(line: &str) -> Option<(Checks, &str)> {
+pub(crate) fn include_line(line: &str) -> Option<(Checks, &str)> {
     let rest = line.strip_prefix("include")?;
     let mut chars = rest.chars();
     let (checks, pat) = match chars.next()? {
@@ -58,17 +58,17 @@ pub fn include_line(line: &str) -> Option<(Checks, &str)> {
 
 /// What a pattern matched.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Matches {
+pub(crate) struct Matches {
     /// In order: each brace alternative's matches sorted by name.
-    pub files: Vec<PathBuf>,
+    pub(crate) files: Vec<PathBuf>,
     /// A path without wildcards, or a directory to search, does not exist.
-    pub missing: bool,
+    pub(crate) missing: bool,
     /// The pattern has wildcards.
-    pub wildcards: bool,
+    wildcards: bool,
 }
 
 /// Expands `pattern` relative to `base`.
-pub fn expand(pattern: &str, base: &Path) -> Matches {
+pub(crate) fn expand(pattern: &str, base: &Path) -> Matches {
     let mut m = Matches::default();
     for alt in braces(pattern) {
         let (root, rel) = match alt.strip_prefix('/') {
@@ -194,7 +194,7 @@ fn class(p: &[u8]) -> Option<(ClassTest<'_>, &[u8])> {
 }
 
 /// csh brace expansion: `a{b,c}d` gives `abd`, `acd`. Unbalanced braces are left as they are.
-pub fn braces(pat: &str) -> Vec<String> {
+fn braces(pat: &str) -> Vec<String> {
     let b = pat.as_bytes();
     let mut i = 0;
     while i < b.len() {

@@ -13,16 +13,16 @@ fn is_space(c: char) -> bool {
 
 /// A line with its comment removed and blanks trimmed at both ends.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Decommented {
-    pub text: String,
+pub(crate) struct Decommented {
+    pub(crate) text: String,
     /// A `"` was opened and never closed.
-    pub open_quote: bool,
+    pub(crate) open_quote: bool,
 }
 
 /// Removes a `#` or `!` comment (outside double quotes) and the blanks around the text.
 /// `\#` and `\!` outside quotes stand for the character itself. A final `\` is kept (after the
 /// trailing blanks are gone) because only a multi-line definition gives it a meaning.
-pub fn decomment(line: &str) -> Decommented {
+pub(crate) fn decomment(line: &str) -> Decommented {
     let mut out = String::with_capacity(line.len());
     let mut quote = false;
     let mut cont = false;
@@ -61,7 +61,7 @@ pub fn decomment(line: &str) -> Decommented {
 
 /// Splits a decommented line at its first brace outside quotes: a leading `{`/`}` is a fragment
 /// of its own, otherwise the text before the brace is. Returns the fragment and what follows it.
-pub fn split_brace(line: &str) -> (&str, Option<&str>) {
+pub(crate) fn split_brace(line: &str) -> (&str, Option<&str>) {
     let first = line.chars().next();
     let at = if matches!(first, Some('{' | '}')) {
         Some(0)
@@ -98,7 +98,7 @@ fn find_brace(line: &str) -> Option<usize> {
 /// The words of a fragment. A word that starts with `"` runs to the next `"` and loses its quotes
 /// (spaces kept); any other word ends at a blank or a `"`. `Err` carries the words before an
 /// unmatched quote.
-pub fn words(fragment: &str) -> Result<Vec<String>, Vec<String>> {
+pub(crate) fn words(fragment: &str) -> Result<Vec<String>, Vec<String>> {
     let mut out = Vec::new();
     let mut rest = fragment;
     loop {

@@ -27,7 +27,7 @@ const MAX_GENERATED: usize = 200_000;
 /// Includes nested deeper than this are a file including itself.
 const MAX_INCLUDE_DEPTH: u32 = 32;
 
-pub fn read_tree(path: &Path, opts: &LoadOptions, d: &mut Diagnostics) -> Vec<Node> {
+pub(crate) fn read_tree(path: &Path, opts: &LoadOptions, d: &mut Diagnostics) -> Vec<Node> {
     let id = opts.config_id.clone().unwrap_or_else(default_config_id);
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut r = Reader::new(d, id, opts.all_config, base);
@@ -44,7 +44,8 @@ pub fn read_tree(path: &Path, opts: &LoadOptions, d: &mut Diagnostics) -> Vec<No
 
 /// Builds a tree from one text. Includes are relative to the directory of `file`'s path if it
 /// has one, else to the working directory.
-pub fn tree_from_str(text: &str, file: u16, d: &mut Diagnostics) -> Vec<Node> {
+#[cfg(test)]
+pub(crate) fn tree_from_str(text: &str, file: u16, d: &mut Diagnostics) -> Vec<Node> {
     let base = d
         .file(file)
         .and_then(Path::parent)
@@ -56,7 +57,7 @@ pub fn tree_from_str(text: &str, file: u16, d: &mut Diagnostics) -> Vec<Node> {
 }
 
 /// keepalived's default config id: the host name up to its first '.'.
-pub fn default_config_id() -> String {
+fn default_config_id() -> String {
     let name = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .or_else(|_| std::env::var("HOSTNAME"))
         .unwrap_or_default();

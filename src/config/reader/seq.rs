@@ -3,10 +3,10 @@
 
 /// One repetition: the variables to define and the line to read with them.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Repeat {
+pub(crate) struct Repeat {
     /// For each round, the (name, value) pairs to define.
-    pub rounds: Vec<Vec<(String, String)>>,
-    pub text: String,
+    pub(crate) rounds: Vec<Vec<(String, String)>>,
+    pub(crate) text: String,
 }
 
 /// keepalived refuses more rounds than this only by running out of memory; a typo such as
@@ -48,7 +48,7 @@ fn strtol(s: &str) -> (i64, &str) {
 }
 
 /// Parses a `~SEQ`/`~SEQx` line. `params` replaces definitions in the numbers.
-pub fn parse_seq(
+pub(crate) fn parse_seq(
     line: &str,
     params: &mut dyn FnMut(&str) -> Result<String, String>,
 ) -> Result<Repeat, String> {
@@ -134,7 +134,7 @@ fn items<'a>(mut p: &'a str, stops: &[char], end_char: char) -> Option<(Vec<Stri
 }
 
 /// Parses a `~LST(var, v1, v2..)` or `~LST({a, b}, {1, 2}, {3, 4}) text` line.
-pub fn parse_lst(line: &str) -> Result<Repeat, String> {
+pub(crate) fn parse_lst(line: &str) -> Result<Repeat, String> {
     let bad = || format!("invalid ~LST specification '{line}'");
     let p = line.strip_prefix("~LST").ok_or_else(bad)?;
     let p = skip_blanks(skip_blanks(p).strip_prefix('(').ok_or_else(bad)?);

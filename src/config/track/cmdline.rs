@@ -5,7 +5,7 @@
 
 /// Why a command string could not be split.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SplitError {
+pub(crate) enum SplitError {
     /// A `'` or `"` without its closing pair.
     UnmatchedQuote(char),
     /// A `\` as the last character.
@@ -24,7 +24,7 @@ impl std::fmt::Display for SplitError {
 /// Splits `s` into words: blanks separate words outside quotes; `'...'` and `"..."` group
 /// (and may sit inside a word: `a"b c"` is one word); a backslash escapes in and out of quotes,
 /// with C's letters (`\n`, `\t` ...), `\xHH`, octal `\NNN` and `\cX` (control-X).
-pub fn split_quoted(s: &str) -> Result<Vec<String>, SplitError> {
+fn split_quoted(s: &str) -> Result<Vec<String>, SplitError> {
     let b = s.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
@@ -62,7 +62,7 @@ pub fn split_quoted(s: &str) -> Result<Vec<String>, SplitError> {
 }
 
 /// The words of a command, or none when it cannot be split (keepalived then drops the script).
-pub fn split_cmd(s: &str) -> Vec<String> {
+pub(crate) fn split_cmd(s: &str) -> Vec<String> {
     split_quoted(s).unwrap_or_default()
 }
 
@@ -119,16 +119,16 @@ fn escape(b: &[u8], mut i: usize) -> Result<(u8, usize), SplitError> {
 /// A script statement read as keepalived reads it: the argv of its first argument, and the
 /// words after that argument.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ScriptLine {
+pub(crate) struct ScriptLine {
     /// The first argument with its quotes and escapes resolved: the command as written.
-    pub cmd: String,
-    pub argv: Vec<String>,
+    pub(crate) cmd: String,
+    pub(crate) argv: Vec<String>,
     /// Words after the command (notify scripts: USER [GROUP]).
-    pub rest: Vec<String>,
+    pub(crate) rest: Vec<String>,
 }
 
 /// Reads a statement's raw text (keyword included). `None` when there is no command.
-pub fn script_line(raw: &str) -> Result<Option<ScriptLine>, SplitError> {
+pub(crate) fn script_line(raw: &str) -> Result<Option<ScriptLine>, SplitError> {
     let mut words = split_quoted(raw)?.into_iter().skip(1);
     let Some(cmd) = words.next() else {
         return Ok(None);

@@ -9,28 +9,28 @@ use super::tree::Node;
 
 mod cmdline;
 mod objects;
-pub use cmdline::{split_cmd, split_quoted, SplitError};
-pub use objects::{
-    parse_track_file, parse_track_process, parse_user, parse_vrrp_script, ParamMatch, TrackFile,
-    TrackProcess, VrrpScript,
+pub(crate) use cmdline::split_cmd;
+pub(crate) use objects::{
+    parse_track_file, parse_track_process, parse_vrrp_script, ParamMatch, TrackFile, TrackProcess,
+    VrrpScript,
 };
 
-pub(crate) const SEC: u64 = 1_000_000;
+const SEC: u64 = 1_000_000;
 
 /// A command keepalived runs: the text as written and the argv it execs.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ScriptCmd {
-    pub loc: Loc,
-    pub cmd: String,
-    pub argv: Vec<String>,
+pub(crate) struct ScriptCmd {
+    pub(crate) loc: Loc,
+    pub(crate) cmd: String,
+    pub(crate) argv: Vec<String>,
     /// notify scripts: `USER [GROUP]` after the command (else the default script user).
-    pub run_as: Option<(String, Option<String>)>,
+    pub(crate) run_as: Option<(String, Option<String>)>,
 }
 
 /// The command of a script keyword (`script`, `notify_master` ...): keepalived execs only
 /// the first argument, itself split into words; the words after it are returned for the
 /// keywords that read a user and group there. A string that cannot be split is an error.
-pub fn script_line(n: &Node, d: &mut Diagnostics) -> Option<(ScriptCmd, Vec<String>)> {
+pub(crate) fn script_line(n: &Node, d: &mut Diagnostics) -> Option<(ScriptCmd, Vec<String>)> {
     match cmdline::script_line(&n.raw_text()) {
         Ok(Some(l)) => Some((
             ScriptCmd {
@@ -55,7 +55,7 @@ pub fn script_line(n: &Node, d: &mut Diagnostics) -> Option<(ScriptCmd, Vec<Stri
 /// The `USER [GROUP]` after a notify-type script (`rest`: the words after the command).
 /// `Some(None)`: none given (the default script user). `None`: an unknown user or group, for
 /// which keepalived drops the script (it only logs that; callers choose whether to report).
-pub fn run_as_words(rest: &[String]) -> Option<Option<(String, Option<String>)>> {
+pub(crate) fn run_as_words(rest: &[String]) -> Option<Option<(String, Option<String>)>> {
     let Some(user) = rest.first() else {
         return Some(None);
     };
@@ -69,7 +69,7 @@ pub fn run_as_words(rest: &[String]) -> Option<Option<(String, Option<String>)>>
 
 /// `run_as_words`, warning about an unknown user or group (`what`: the script's kind, e.g.
 /// "(VI_1) notify").
-pub fn notify_user(
+pub(crate) fn notify_user(
     n: &Node,
     rest: &[String],
     what: &str,
@@ -89,26 +89,26 @@ pub fn notify_user(
 
 /// A script keyword whose words after the command mean nothing (vrrp_script's `script`:
 /// the user has its own keyword); keepalived ignores them.
-pub fn script_cmd(n: &Node, d: &mut Diagnostics) -> Option<ScriptCmd> {
+pub(crate) fn script_cmd(n: &Node, d: &mut Diagnostics) -> Option<ScriptCmd> {
     script_line(n, d).map(|(cmd, _)| cmd)
 }
 
 /// A weight and its `reverse` flag as written after a tracked object.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Weight {
-    pub weight: i32,
-    pub reverse: bool,
+    pub(crate) weight: i32,
+    pub(crate) reverse: bool,
 }
 
 /// The tracking objects defined at top level, in file order.
 #[derive(Clone, Debug, Default)]
-pub struct Trackers {
-    pub scripts: Vec<VrrpScript>,
-    pub files: Vec<TrackFile>,
-    pub processes: Vec<TrackProcess>,
+pub(crate) struct Trackers {
+    pub(crate) scripts: Vec<VrrpScript>,
+    pub(crate) files: Vec<TrackFile>,
+    pub(crate) processes: Vec<TrackProcess>,
 }
 
-pub(crate) fn weight_words(
+fn weight_words(
     n: &Node,
     i: usize,
     what: &str,
@@ -151,38 +151,28 @@ pub(crate) fn weight_words(
 
 /// One entry of a `track_interface` / `track_script` / ... block of an instance or sync group.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TrackRef {
-    pub loc: Loc,
-    pub name: String,
+pub(crate) struct TrackRef {
+    loc: Loc,
+    pub(crate) name: String,
     /// None: the tracked object's own weight (interfaces: 0).
-    pub weight: Option<Weight>,
+    pub(crate) weight: Option<Weight>,
 }
 
 /// What an instance or sync group tracks.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct TrackList {
-    pub interfaces: Vec<TrackRef>,
-    pub scripts: Vec<TrackRef>,
-    pub files: Vec<TrackRef>,
-    pub processes: Vec<TrackRef>,
-    pub bfds: Vec<TrackRef>,
-}
-
-impl TrackList {
-    pub fn is_empty(&self) -> bool {
-        self.interfaces.is_empty()
-            && self.scripts.is_empty()
-            && self.files.is_empty()
-            && self.processes.is_empty()
-            && self.bfds.is_empty()
-    }
+pub(crate) struct TrackList {
+    pub(crate) interfaces: Vec<TrackRef>,
+    pub(crate) scripts: Vec<TrackRef>,
+    pub(crate) files: Vec<TrackRef>,
+    pub(crate) processes: Vec<TrackRef>,
+    pub(crate) bfds: Vec<TrackRef>,
 }
 
 /// Reads a `track_*` block of `owner` (an instance or sync group name) into `list`.
 /// Objects are looked up in `defined` as keepalived does while reading: an unknown name is
 /// reported at its line and ignored. `iface_exists` says whether a tracked interface exists.
 /// Returns false when `c` is not a track keyword.
-pub fn parse_track_block(
+pub(crate) fn parse_track_block(
     c: &Node,
     owner: &str,
     defined: &Trackers,

@@ -8,36 +8,36 @@ use crate::core::time::Micros;
 
 /// `vrrp_script NAME { ... }`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct VrrpScript {
-    pub loc: Loc,
-    pub name: String,
-    pub script: ScriptCmd,
-    pub interval: Micros,
+pub(crate) struct VrrpScript {
+    pub(crate) loc: Loc,
+    pub(crate) name: String,
+    pub(crate) script: ScriptCmd,
+    pub(crate) interval: Micros,
     /// None: the interval.
-    pub timeout: Option<Micros>,
-    pub weight: Weight,
-    pub rise: u32,
-    pub fall: u32,
-    pub user: Option<(String, Option<String>)>,
-    pub init_fail: bool,
+    pub(crate) timeout: Option<Micros>,
+    pub(crate) weight: Weight,
+    pub(crate) rise: u32,
+    pub(crate) fall: u32,
+    pub(crate) user: Option<(String, Option<String>)>,
+    pub(crate) init_fail: bool,
 }
 
 impl VrrpScript {
-    pub fn timeout(&self) -> Micros {
+    pub(crate) fn timeout(&self) -> Micros {
         self.timeout.unwrap_or(self.interval)
     }
 }
 
 /// `track_file NAME { file PATH; weight N [reverse]; init_file [V] [overwrite] }`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TrackFile {
-    pub loc: Loc,
-    pub name: String,
-    pub file: String,
-    pub weight: Weight,
+pub(crate) struct TrackFile {
+    pub(crate) loc: Loc,
+    pub(crate) name: String,
+    pub(crate) file: String,
+    pub(crate) weight: Weight,
     /// `init_file`: create the file with this value (0 by default).
-    pub init_file: Option<i64>,
-    pub init_overwrite: bool,
+    pub(crate) init_file: Option<i64>,
+    pub(crate) init_overwrite: bool,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -53,18 +53,18 @@ pub enum ParamMatch {
 /// `vrrp_track_process NAME { ... }`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TrackProcess {
-    pub loc: Loc,
-    pub name: String,
-    pub process: String,
-    pub params: Vec<String>,
-    pub param_match: ParamMatch,
-    pub weight: Weight,
-    pub quorum: u32,
-    pub quorum_max: u32,
-    pub delay: Option<Micros>,
-    pub terminate_delay: Option<Micros>,
-    pub fork_delay: Option<Micros>,
-    pub full_command: bool,
+    pub(crate) loc: Loc,
+    pub(crate) name: String,
+    pub(crate) process: String,
+    pub(crate) params: Vec<String>,
+    pub(crate) param_match: ParamMatch,
+    pub(crate) weight: Weight,
+    pub(crate) quorum: u32,
+    pub(crate) quorum_max: u32,
+    pub(crate) delay: Option<Micros>,
+    pub(crate) terminate_delay: Option<Micros>,
+    pub(crate) fork_delay: Option<Micros>,
+    pub(crate) full_command: bool,
 }
 
 /// keepalived refuses the whole configuration when one of `kws` has no value.
@@ -119,7 +119,7 @@ fn name_of(n: &Node, what: &str, d: &mut Diagnostics) -> Option<String> {
 }
 
 /// `vrrp_script NAME { ... }`; a block without `script` is dropped (reported at its `}`).
-pub fn parse_vrrp_script(n: &Node, d: &mut Diagnostics) -> Option<VrrpScript> {
+pub(crate) fn parse_vrrp_script(n: &Node, d: &mut Diagnostics) -> Option<VrrpScript> {
     let name = name_of(n, "vrrp_script", d)?;
     let mut script = None;
     let mut s = VrrpScript {
@@ -196,7 +196,7 @@ pub fn parse_vrrp_script(n: &Node, d: &mut Diagnostics) -> Option<VrrpScript> {
 }
 
 /// `user USER [GROUP]` (also `USER:GROUP`).
-pub fn parse_user(c: &Node, d: &mut Diagnostics) -> Option<(String, Option<String>)> {
+fn parse_user(c: &Node, d: &mut Diagnostics) -> Option<(String, Option<String>)> {
     let u = c.require_arg(0, "a user name", d)?;
     let (user, group) = match u.split_once(':') {
         Some((u, g)) => (u.to_string(), Some(g.to_string())),
@@ -225,7 +225,7 @@ pub fn parse_user(c: &Node, d: &mut Diagnostics) -> Option<(String, Option<Strin
 }
 
 /// `track_file NAME { ... }` and its deprecated spelling `vrrp_track_file`.
-pub fn parse_track_file(n: &Node, d: &mut Diagnostics) -> Option<TrackFile> {
+pub(crate) fn parse_track_file(n: &Node, d: &mut Diagnostics) -> Option<TrackFile> {
     let name = name_of(n, n.keyword(), d)?;
     let mut file: Option<String> = None;
     let mut t = TrackFile {
@@ -299,7 +299,7 @@ fn delay(c: &Node, what: &str, d: &mut Diagnostics) -> Option<Micros> {
 }
 
 /// `vrrp_track_process NAME { ... }`.
-pub fn parse_track_process(n: &Node, d: &mut Diagnostics) -> Option<TrackProcess> {
+pub(crate) fn parse_track_process(n: &Node, d: &mut Diagnostics) -> Option<TrackProcess> {
     let name = name_of(n, "vrrp_track_process", d)?;
     let mut process: Option<String> = None;
     let mut t = TrackProcess {

@@ -11,11 +11,15 @@ use super::instance::{Family, State, VrrpInstance};
 use super::resolve::{resolve, tracking_weights};
 
 /// Cross-references and environment checks once everything is read.
-pub fn check(cfg: &mut Config, d: &mut Diagnostics) {
+pub(crate) fn check(cfg: &mut Config, d: &mut Diagnostics) {
     check_with(cfg, &super::interface_exists, d)
 }
 
-pub fn check_with(cfg: &mut Config, iface_exists: &dyn Fn(&str) -> bool, d: &mut Diagnostics) {
+pub(crate) fn check_with(
+    cfg: &mut Config,
+    iface_exists: &dyn Fn(&str) -> bool,
+    d: &mut Diagnostics,
+) {
     script_security(cfg, &script_found, d);
 
     cfg.vrrp.instances.retain(|v| min_cfg(v, d));
@@ -177,7 +181,7 @@ fn vrid_conflicts(list: &[VrrpInstance], iface_exists: &dyn Fn(&str) -> bool, d:
 
 /// Whether a command's program can be found (`None`: it is a `</path` file test, which
 /// keepalived does itself without running anything).
-pub fn script_found(argv0: &str) -> Option<bool> {
+fn script_found(argv0: &str) -> Option<bool> {
     if argv0
         .strip_prefix('<')
         .is_some_and(|r| r.trim_start().starts_with('/'))

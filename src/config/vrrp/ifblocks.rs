@@ -9,15 +9,15 @@ use crate::core::time::Micros;
 
 /// `garp_group { garp_interval T; gna_interval T; interface IF | interfaces { IF.. } }`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct GarpGroup {
-    pub loc: Loc,
-    pub garp_interval: Option<Micros>,
-    pub gna_interval: Option<Micros>,
-    pub interfaces: Vec<String>,
+pub(crate) struct GarpGroup {
+    loc: Loc,
+    pub(crate) garp_interval: Option<Micros>,
+    gna_interval: Option<Micros>,
+    pub(crate) interfaces: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LinkbeatType {
+pub(crate) enum LinkbeatType {
     Mii,
     Ethtool,
     Ioctl,
@@ -25,36 +25,36 @@ pub enum LinkbeatType {
 
 /// One line of `linkbeat_interfaces { IF [MII|ETHTOOL|IOCTL] }`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LinkbeatIf {
-    pub loc: Loc,
-    pub ifname: String,
-    pub kind: Option<LinkbeatType>,
+pub(crate) struct LinkbeatIf {
+    loc: Loc,
+    ifname: String,
+    pub(crate) kind: Option<LinkbeatType>,
 }
 
 /// One line of `interface_up_down_delays { IF DOWN [UP] }`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UpDownDelay {
-    pub loc: Loc,
-    pub ifname: String,
-    pub down: Micros,
-    pub up: Micros,
+pub(crate) struct UpDownDelay {
+    loc: Loc,
+    ifname: String,
+    pub(crate) down: Micros,
+    pub(crate) up: Micros,
 }
 
 /// `track_group NAME { group { VI.. } }`: instances static addresses/routes follow.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct TrackGroup {
-    pub loc: Loc,
-    pub name: String,
-    pub members: Vec<String>,
+pub(crate) struct TrackGroup {
+    loc: Loc,
+    name: String,
+    pub(crate) members: Vec<String>,
 }
 
 /// Interface-level settings read from those blocks.
 #[derive(Clone, Debug, Default)]
-pub struct IfBlocks {
-    pub garp_groups: Vec<GarpGroup>,
-    pub linkbeat: Vec<LinkbeatIf>,
-    pub up_down_delays: Vec<UpDownDelay>,
-    pub track_groups: Vec<TrackGroup>,
+pub(crate) struct IfBlocks {
+    pub(crate) garp_groups: Vec<GarpGroup>,
+    pub(crate) linkbeat: Vec<LinkbeatIf>,
+    pub(crate) up_down_delays: Vec<UpDownDelay>,
+    pub(crate) track_groups: Vec<TrackGroup>,
 }
 
 impl IfBlocks {
@@ -80,7 +80,7 @@ fn interval(c: &Node, d: &mut Diagnostics) -> Option<Micros> {
     v
 }
 
-pub fn parse_garp_group(
+pub(crate) fn parse_garp_group(
     n: &Node,
     blocks: &mut IfBlocks,
     iface_exists: &dyn Fn(&str) -> bool,
@@ -155,7 +155,7 @@ fn known_if(
     ok
 }
 
-pub fn parse_linkbeat(
+pub(crate) fn parse_linkbeat(
     n: &Node,
     blocks: &mut IfBlocks,
     iface_exists: &dyn Fn(&str) -> bool,
@@ -189,7 +189,7 @@ pub fn parse_linkbeat(
     }
 }
 
-pub fn parse_up_down_delays(
+pub(crate) fn parse_up_down_delays(
     n: &Node,
     blocks: &mut IfBlocks,
     iface_exists: &dyn Fn(&str) -> bool,
@@ -234,7 +234,7 @@ pub fn parse_up_down_delays(
     }
 }
 
-pub fn parse_track_group(n: &Node, blocks: &mut IfBlocks, d: &mut Diagnostics) {
+pub(crate) fn parse_track_group(n: &Node, blocks: &mut IfBlocks, d: &mut Diagnostics) {
     let name = match n.args() {
         [name] => name.clone(),
         _ => {

@@ -1,29 +1,28 @@
-//! `vrrp_instance NAME { ... }`: every keyword keepalived 2.2.7 accepts, read in order with its
-//! checks. Values keepalived derives from other settings (version, priority from state, accept
-//! mode ...) are left unset here and resolved by `check` once the whole file is read.
+//! What a `vrrp_instance NAME { ... }` holds: every setting keepalived 2.2.7 accepts, as read
+//! (`parse`, `keywords`, `blocks` read them). Values keepalived derives from other settings
+//! (version, priority from state, accept mode ...) are left unset and resolved by `check` once
+//! the whole file is read.
 
 use std::net::IpAddr;
 
-use super::super::diag::{Diagnostics, Loc};
+use super::super::diag::Loc;
 use super::super::iproute::{IpAddress, Route, Rule};
-use super::super::track::{TrackList, Trackers};
-use super::super::tree::Node;
-use super::keywords::keyword;
+use super::super::track::TrackList;
 use super::notify::Notify;
 use super::Resolved;
 use crate::core::time::Micros;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum State {
+pub(crate) enum State {
     Master,
     Backup,
 }
 
 /// An instance is IPv4 or IPv6 as its addresses are.
-pub use super::super::iproute::Family;
+pub(crate) use super::super::iproute::Family;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AuthType {
+pub(crate) enum AuthType {
     Pass,
     Ah,
 }
@@ -31,105 +30,96 @@ pub enum AuthType {
 /// `authentication { auth_type PASS|AH; auth_pass X }`; the password is zero-padded to 8 bytes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Auth {
-    pub auth_type: Option<AuthType>,
-    pub pass: [u8; 8],
+    pub(crate) auth_type: Option<AuthType>,
+    pub(crate) pass: [u8; 8],
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnicastPeer {
-    pub loc: Loc,
-    pub addr: IpAddr,
-    pub min_ttl: u8,
-    pub max_ttl: u8,
+    pub(crate) loc: Loc,
+    pub(crate) addr: IpAddr,
+    pub(crate) min_ttl: u8,
+    pub(crate) max_ttl: u8,
 }
 
 /// `use_vmac [NAME] [MAC]`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Vmac {
-    pub ifname: Option<String>,
-    pub mac: Option<[u8; 6]>,
+pub(crate) struct Vmac {
+    pub(crate) ifname: Option<String>,
+    pub(crate) mac: Option<[u8; 6]>,
     /// Only five octets were given: the last is the VRID.
-    pub mac_use_vrid: bool,
+    pub(crate) mac_use_vrid: bool,
 }
 
 #[derive(Clone, Debug, Default)]
 pub struct VrrpInstance {
-    pub loc: Loc,
+    pub(crate) loc: Loc,
     /// Line of the block's closing brace (keepalived's end-of-block checks report there).
-    pub end_line: u32,
-    pub name: String,
-    pub state: Option<State>,
-    pub interface: Option<String>,
-    pub vrf: Option<String>,
-    pub use_vmac: Option<Vmac>,
-    pub use_vmac_addr: bool,
-    pub vmac_xmit_base: bool,
+    pub(crate) end_line: u32,
+    pub(crate) name: String,
+    pub(crate) state: Option<State>,
+    pub(crate) interface: Option<String>,
+    pub(crate) vrf: Option<String>,
+    pub(crate) use_vmac: Option<Vmac>,
+    pub(crate) use_vmac_addr: bool,
+    pub(crate) vmac_xmit_base: bool,
     /// `use_ipvlan` arguments as written.
-    pub use_ipvlan: Option<Vec<String>>,
-    pub native_ipv6: bool,
-    pub dont_track_primary: bool,
-    pub track: TrackList,
+    pub(crate) use_ipvlan: Option<Vec<String>>,
+    pub(crate) native_ipv6: bool,
+    pub(crate) dont_track_primary: bool,
+    pub(crate) track: TrackList,
     /// `mcast_src_ip` / `unicast_src_ip` (one setting in keepalived).
-    pub src_ip: Option<IpAddr>,
-    pub mcast_dst_ip: Option<IpAddr>,
-    pub track_src_ip: bool,
-    pub unicast_peers: Vec<UnicastPeer>,
+    pub(crate) src_ip: Option<IpAddr>,
+    pub(crate) mcast_dst_ip: Option<IpAddr>,
+    pub(crate) track_src_ip: bool,
+    pub(crate) unicast_peers: Vec<UnicastPeer>,
     /// Some unicast keyword was given (even with no peers).
-    pub unicast_configured: bool,
-    pub unicast_fault_no_peer: bool,
-    pub check_unicast_src: bool,
-    pub unicast_ttl: Option<u8>,
-    pub old_unicast_checksum: Option<bool>,
-    pub version: Option<u8>,
-    pub vrid: Option<u8>,
-    pub priority: Option<u8>,
-    pub advert_int: Option<Micros>,
-    pub auth: Option<Auth>,
-    pub vips: Vec<IpAddress>,
-    pub evips: Vec<IpAddress>,
-    pub routes: Vec<Route>,
-    pub rules: Vec<Rule>,
-    pub no_virtual_ipaddress: bool,
-    pub promote_secondaries: bool,
-    pub nopreempt: bool,
-    pub preempt_delay: Micros,
-    pub strict_mode: Option<bool>,
-    pub garp_master_delay: Option<Micros>,
-    pub garp_master_repeat: Option<u32>,
-    pub garp_master_refresh: Option<Micros>,
-    pub garp_master_refresh_repeat: Option<u32>,
-    pub garp_lower_prio_delay: Option<Micros>,
-    pub garp_lower_prio_repeat: Option<u32>,
+    pub(crate) unicast_configured: bool,
+    pub(crate) unicast_fault_no_peer: bool,
+    pub(crate) check_unicast_src: bool,
+    pub(crate) unicast_ttl: Option<u8>,
+    pub(crate) old_unicast_checksum: Option<bool>,
+    pub(crate) version: Option<u8>,
+    pub(crate) vrid: Option<u8>,
+    pub(crate) priority: Option<u8>,
+    pub(crate) advert_int: Option<Micros>,
+    pub(crate) auth: Option<Auth>,
+    pub(crate) vips: Vec<IpAddress>,
+    pub(crate) evips: Vec<IpAddress>,
+    pub(crate) routes: Vec<Route>,
+    pub(crate) rules: Vec<Rule>,
+    pub(crate) no_virtual_ipaddress: bool,
+    pub(crate) promote_secondaries: bool,
+    pub(crate) nopreempt: bool,
+    pub(crate) preempt_delay: Micros,
+    pub(crate) strict_mode: Option<bool>,
+    pub(crate) garp_master_delay: Option<Micros>,
+    pub(crate) garp_master_repeat: Option<u32>,
+    pub(crate) garp_master_refresh: Option<Micros>,
+    pub(crate) garp_master_refresh_repeat: Option<u32>,
+    pub(crate) garp_lower_prio_delay: Option<Micros>,
+    pub(crate) garp_lower_prio_repeat: Option<u32>,
     /// `garp_extra_if [all] SECS`: (interval, all).
-    pub garp_extra_if: Option<(Micros, bool)>,
-    pub down_timer_adverts: Option<u32>,
+    pub(crate) garp_extra_if: Option<(Micros, bool)>,
+    pub(crate) down_timer_adverts: Option<u32>,
     /// `timer_expired_backup [PRIO]`.
-    pub timer_expired_backup: Option<Option<u8>>,
-    pub lower_prio_no_advert: Option<bool>,
-    pub higher_prio_send_advert: Option<bool>,
-    pub owner_ignore_adverts: bool,
-    pub accept: Option<bool>,
-    pub skip_check_adv_addr: bool,
-    pub v3_checksum_as_v2: bool,
-    pub linkbeat_use_polling: bool,
-    pub debug: u8,
-    pub kernel_rx_buf_size: Option<u64>,
-    pub notify: Notify,
-    pub smtp_alert: Option<bool>,
-    pub notify_priority_changes: Option<bool>,
+    pub(crate) timer_expired_backup: Option<Option<u8>>,
+    pub(crate) lower_prio_no_advert: Option<bool>,
+    pub(crate) higher_prio_send_advert: Option<bool>,
+    pub(crate) owner_ignore_adverts: bool,
+    pub(crate) accept: Option<bool>,
+    pub(crate) skip_check_adv_addr: bool,
+    pub(crate) v3_checksum_as_v2: bool,
+    pub(crate) linkbeat_use_polling: bool,
+    pub(crate) debug: u8,
+    pub(crate) kernel_rx_buf_size: Option<u64>,
+    pub(crate) notify: Notify,
+    pub(crate) smtp_alert: Option<bool>,
+    pub(crate) notify_priority_changes: Option<bool>,
     /// The family fixed by the first address read (VIP, peer or source), as keepalived does.
-    pub family: Option<Family>,
+    pub(crate) family: Option<Family>,
     /// Effective values, filled in by `check`.
-    pub resolved: Resolved,
-}
-
-/// Context an instance is read against: what is defined above it and which interfaces exist.
-pub struct Ctx<'a> {
-    pub trackers: &'a Trackers,
-    /// Whether an interface exists (always true with `dynamic_interfaces`).
-    pub iface_exists: &'a dyn Fn(&str) -> bool,
-    /// How address, route and rule lines are read (dynamic_interfaces).
-    pub net: super::super::iproute::NetCtx,
+    pub(crate) resolved: Resolved,
 }
 
 impl VrrpInstance {
@@ -143,58 +133,5 @@ impl VrrpInstance {
             }
             Some(g) => g == f,
         }
-    }
-}
-
-/// Reads one `vrrp_instance` block. None when it has no usable name (reported).
-pub fn parse(n: &Node, ctx: &Ctx, d: &mut Diagnostics) -> Option<VrrpInstance> {
-    let name = match n.args() {
-        [name] => name.clone(),
-        _ => {
-            d.error(n.loc, "vrrp_instance must have a name");
-            return None;
-        }
-    };
-    let mut v = VrrpInstance {
-        loc: n.loc,
-        end_line: n.end_line,
-        name,
-        ..Default::default()
-    };
-    for c in n.children() {
-        keyword(&mut v, c, ctx, d);
-    }
-    end_checks(&mut v, d);
-    Some(v)
-}
-
-/// What keepalived checks when it reaches the instance's closing brace.
-fn end_checks(v: &mut VrrpInstance, d: &mut Diagnostics) {
-    let end = Loc {
-        file: v.loc.file,
-        line: v.end_line,
-    };
-    let who = v.name.clone();
-    if v.unicast_configured && v.use_vmac.is_some() {
-        if v.interface.is_none() {
-            d.warn(
-                end,
-                format!("({who}): Cannot use VMAC/ipvlan with unicast and no interface - clearing use_vmac"),
-            );
-            v.use_vmac = None;
-        } else if !v.vmac_xmit_base {
-            d.warn(
-                end,
-                format!("({who}) unicast with use_vmac requires vmac_xmit_base - setting"),
-            );
-            v.vmac_xmit_base = true;
-        }
-    }
-    if v.unicast_peers.is_empty() && v.unicast_ttl.is_some() {
-        d.warn(
-            end,
-            format!("({who}): Cannot use unicast_ttl without unicast peers - resetting"),
-        );
-        v.unicast_ttl = None;
     }
 }

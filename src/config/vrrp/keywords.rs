@@ -8,8 +8,17 @@ use super::super::track;
 use super::super::tree::Node;
 use super::super::value::{parse_bool, parse_ip, parse_timer, valid_ifname};
 use super::blocks;
-use super::instance::{Ctx, Family, State, VrrpInstance};
+use super::instance::{Family, State, VrrpInstance};
 use crate::core::time::Micros;
+
+/// Context an instance is read against: what is defined above it and which interfaces exist.
+pub(crate) struct Ctx<'a> {
+    pub(crate) trackers: &'a track::Trackers,
+    /// Whether an interface exists (always true with `dynamic_interfaces`).
+    pub(crate) iface_exists: &'a dyn Fn(&str) -> bool,
+    /// How address, route and rule lines are read (dynamic_interfaces).
+    pub(crate) net: iproute::NetCtx,
+}
 
 /// Keywords keepalived refuses (fatally) without a value.
 const NEED_VALUE: &[&str] = &[

@@ -3,13 +3,14 @@
 //! (garp_group, track_group, linkbeat_interfaces, interface_up_down_delays).
 
 mod blocks;
-pub mod check;
-pub mod ifblocks;
-pub mod instance;
+pub(crate) mod check;
+mod ifblocks;
+pub(crate) mod instance;
 mod keywords;
-pub mod notify;
+mod notify;
+mod parse;
 mod resolve;
-pub mod sync_group;
+mod sync_group;
 #[cfg(test)]
 mod tests;
 
@@ -19,37 +20,37 @@ use super::tree::Node;
 use super::Config;
 use crate::core::time::Micros;
 
-pub use check::check;
-pub use instance::{Auth, AuthType, Family, State, UnicastPeer, VrrpInstance};
-pub use notify::Notify;
-pub use sync_group::SyncGroup;
+pub(crate) use check::check;
+pub(crate) use instance::{Auth, AuthType, Family, State, UnicastPeer, VrrpInstance};
+pub(crate) use notify::Notify;
+pub(crate) use sync_group::SyncGroup;
 
 /// An instance's effective settings once keepalived's defaults and cross-setting rules are applied.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Resolved {
-    pub version: u8,
-    pub priority: u8,
-    pub state: Option<State>,
-    pub advert_int: Micros,
-    pub family: Option<Family>,
-    pub strict: bool,
-    pub accept: bool,
+pub(crate) struct Resolved {
+    pub(crate) version: u8,
+    pub(crate) priority: u8,
+    pub(crate) state: Option<State>,
+    pub(crate) advert_int: Micros,
+    pub(crate) family: Option<Family>,
+    pub(crate) strict: bool,
+    pub(crate) accept: bool,
     /// Unicast peers are used (else multicast).
-    pub unicast: bool,
+    pub(crate) unicast: bool,
 }
 
 #[derive(Clone, Debug, Default)]
-pub struct VrrpConfig {
-    pub instances: Vec<VrrpInstance>,
-    pub sync_groups: Vec<SyncGroup>,
-    pub trackers: Trackers,
+pub(crate) struct VrrpConfig {
+    pub(crate) instances: Vec<VrrpInstance>,
+    pub(crate) sync_groups: Vec<SyncGroup>,
+    pub(crate) trackers: Trackers,
     /// garp_group, track_group, linkbeat_interfaces, interface_up_down_delays.
-    pub ifblocks: ifblocks::IfBlocks,
+    pub(crate) ifblocks: ifblocks::IfBlocks,
 }
 
 impl VrrpConfig {
     /// Every command configured on the VRRP side (track scripts and notify scripts).
-    pub fn scripts(&self) -> impl Iterator<Item = &track::ScriptCmd> {
+    pub(crate) fn scripts(&self) -> impl Iterator<Item = &track::ScriptCmd> {
         self.trackers
             .scripts
             .iter()
@@ -60,17 +61,17 @@ impl VrrpConfig {
 }
 
 /// Whether the interface exists now, in our network namespace.
-pub fn interface_exists(name: &str) -> bool {
+fn interface_exists(name: &str) -> bool {
     crate::net::iface::exists(name)
 }
 
 /// Handles the VRRP-side top-level keywords; false for others.
-pub fn parse_top(n: &Node, cfg: &mut Config, d: &mut Diagnostics) -> bool {
+pub(crate) fn parse_top(n: &Node, cfg: &mut Config, d: &mut Diagnostics) -> bool {
     parse_top_with(n, cfg, interface_exists, d)
 }
 
 /// [`parse_top`] with the interface lookup supplied (tests use a fixed set).
-pub fn parse_top_with(
+pub(crate) fn parse_top_with(
     n: &Node,
     cfg: &mut Config,
     lookup: fn(&str) -> bool,
@@ -95,7 +96,7 @@ pub fn parse_top_with(
                 );
                 return true;
             }
-            let ctx = instance::Ctx {
+            let ctx = keywords::Ctx {
                 trackers: &cfg.vrrp.trackers,
                 iface_exists,
                 net: super::iproute::NetCtx {
@@ -103,7 +104,7 @@ pub fn parse_top_with(
                     ..super::iproute::NetCtx::from_global(&cfg.global, false)
                 },
             };
-            if let Some(i) = instance::parse(n, &ctx, d) {
+            if let Some(i) = parse::parse(n, &ctx, d) {
                 cfg.vrrp.instances.push(i);
             }
         }

@@ -6,19 +6,19 @@ use super::super::tree::Node;
 
 /// Notify scripts of an instance or sync group.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Notify {
-    pub master: Option<ScriptCmd>,
-    pub backup: Option<ScriptCmd>,
-    pub fault: Option<ScriptCmd>,
-    pub stop: Option<ScriptCmd>,
+pub(crate) struct Notify {
+    pub(crate) master: Option<ScriptCmd>,
+    pub(crate) backup: Option<ScriptCmd>,
+    pub(crate) fault: Option<ScriptCmd>,
+    pub(crate) stop: Option<ScriptCmd>,
     /// `notify_deleted` alone reports deleted instances as deleted (not as stopped).
-    pub deleted: Option<Option<ScriptCmd>>,
-    pub generic: Option<ScriptCmd>,
-    pub master_rx_lower_pri: Option<ScriptCmd>,
+    pub(crate) deleted: Option<Option<ScriptCmd>>,
+    pub(crate) generic: Option<ScriptCmd>,
+    pub(crate) master_rx_lower_pri: Option<ScriptCmd>,
 }
 
 impl Notify {
-    pub fn scripts(&self) -> impl Iterator<Item = &ScriptCmd> {
+    pub(crate) fn scripts(&self) -> impl Iterator<Item = &ScriptCmd> {
         [
             &self.master,
             &self.backup,
@@ -34,7 +34,7 @@ impl Notify {
 
     /// Reads a notify keyword; false when `c` is not one. A second script for the same event
     /// is ignored with a warning, as keepalived does.
-    pub fn parse(&mut self, c: &Node, owner: &str, d: &mut Diagnostics) -> bool {
+    pub(crate) fn parse(&mut self, c: &Node, owner: &str, d: &mut Diagnostics) -> bool {
         let slot = match c.keyword() {
             "notify_master" => &mut self.master,
             "notify_backup" => &mut self.backup,

@@ -7,22 +7,22 @@ use super::super::value::parse_bool;
 use super::notify::Notify;
 
 #[derive(Clone, Debug, Default)]
-pub struct SyncGroup {
-    pub loc: Loc,
-    pub name: String,
+pub(crate) struct SyncGroup {
+    pub(crate) loc: Loc,
+    pub(crate) name: String,
     /// Member instance names as written (resolved and pruned by `check`).
-    pub members: Vec<String>,
+    pub(crate) members: Vec<String>,
     /// Where the `group` line is, for reporting members.
-    pub group_loc: Option<Loc>,
-    pub track: TrackList,
-    pub notify: Notify,
-    pub smtp_alert: Option<bool>,
-    pub global_tracking: bool,
-    pub sync_group_tracking_weight: bool,
-    pub notify_priority_changes: Option<bool>,
+    pub(crate) group_loc: Option<Loc>,
+    pub(crate) track: TrackList,
+    pub(crate) notify: Notify,
+    smtp_alert: Option<bool>,
+    global_tracking: bool,
+    pub(crate) sync_group_tracking_weight: bool,
+    pub(crate) notify_priority_changes: Option<bool>,
 }
 
-pub fn parse(
+pub(crate) fn parse(
     n: &Node,
     trackers: &Trackers,
     iface_exists: &dyn Fn(&str) -> bool,

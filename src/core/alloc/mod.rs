@@ -27,9 +27,9 @@ pub enum Tag {
 }
 
 impl Tag {
-    pub const ALL: [Tag; 4] = [Tag::Core, Tag::Config, Tag::Vrrp, Tag::Check];
+    const ALL: [Tag; 4] = [Tag::Core, Tag::Config, Tag::Vrrp, Tag::Check];
 
-    pub fn name(self) -> &'static str {
+    fn name(self) -> &'static str {
         match self {
             Tag::Core => "core",
             Tag::Config => "config",
@@ -95,10 +95,6 @@ pub fn set_tag(tag: Tag) {
     let _ = TAG.try_with(|t| t.set(tag as u8));
 }
 
-pub fn tag() -> Tag {
-    Tag::from_u8(current_tag())
-}
-
 /// Starts recording live allocations (those made from now on). False when the table could
 /// not be mapped.
 pub fn enable_tracking() -> bool {
@@ -109,11 +105,7 @@ pub fn enable_tracking() -> bool {
     true
 }
 
-pub fn disable_tracking() {
-    TRACKING.store(false, Relaxed);
-}
-
-pub fn tracking_enabled() -> bool {
+fn tracking_enabled() -> bool {
     TRACKING.load(Relaxed)
 }
 
@@ -122,17 +114,11 @@ pub fn tracking_enabled() -> bool {
 pub struct Stats {
     pub allocs: u64,
     pub frees: u64,
-    pub reallocs: u64,
-    pub live_bytes: usize,
+    pub(crate) reallocs: u64,
+    pub(crate) live_bytes: usize,
     pub peak_bytes: usize,
     /// Blocks tracking could not record because its table was full.
-    pub untracked: u64,
-}
-
-impl Stats {
-    pub fn live_blocks(&self) -> u64 {
-        self.allocs.saturating_sub(self.frees)
-    }
+    untracked: u64,
 }
 
 pub fn stats() -> Stats {

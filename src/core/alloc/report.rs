@@ -7,8 +7,8 @@ use super::{stats, table, tracking_enabled, Stats, Tag};
 /// Snapshot of what is still allocated; `Display` gives the report.
 #[derive(Clone, Copy)]
 pub struct LeakReport {
-    pub pid: u32,
-    pub tracking: bool,
+    pid: u32,
+    tracking: bool,
     pub stats: Stats,
     summary: table::Summary,
 }
@@ -20,11 +20,11 @@ impl LeakReport {
     }
 
     /// Tracked blocks still live, all tags.
-    pub fn live_blocks(&self) -> u64 {
+    fn live_blocks(&self) -> u64 {
         self.summary.per_tag.iter().map(|t| t.0).sum()
     }
 
-    pub fn live_bytes(&self) -> u64 {
+    fn live_bytes(&self) -> u64 {
         self.summary.per_tag.iter().map(|t| t.1).sum()
     }
 }

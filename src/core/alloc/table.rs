@@ -12,9 +12,9 @@ const MAX_LIVE: usize = CAP / 4 * 3;
 
 /// Who made a block: the subsystem tag and the optional site label current at the time.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Origin {
-    pub tag: u8,
-    pub site: Option<&'static str>,
+pub(crate) struct Origin {
+    pub(crate) tag: u8,
+    pub(crate) site: Option<&'static str>,
 }
 
 #[derive(Clone, Copy)]
@@ -51,7 +51,7 @@ impl Drop for Guard {
 }
 
 /// Maps the table if not yet mapped; false if mmap failed.
-pub fn ensure() -> bool {
+pub(crate) fn ensure() -> bool {
     if !TABLE.load(Ordering::Acquire).is_null() {
         return true;
     }
@@ -96,7 +96,7 @@ fn slots(_g: &mut Guard) -> Option<&mut [Entry]> {
     Some(unsafe { std::slice::from_raw_parts_mut(t, CAP) })
 }
 
-pub fn insert(ptr: usize, size: usize, origin: Origin) {
+pub(crate) fn insert(ptr: usize, size: usize, origin: Origin) {
     let mut g = lock();
     if TABLE.load(Ordering::Acquire).is_null() && !map_locked() {
         return;
@@ -117,7 +117,7 @@ pub fn insert(ptr: usize, size: usize, origin: Origin) {
 }
 
 /// Forgets `ptr`; its origin if it was recorded.
-pub fn remove(ptr: usize) -> Option<Origin> {
+pub(crate) fn remove(ptr: usize) -> Option<Origin> {
     let mut g = lock();
     let t = slots(&mut g)?;
     let mut i = home(ptr);
@@ -154,24 +154,24 @@ pub fn remove(ptr: usize) -> Option<Origin> {
     Some(origin)
 }
 
-pub fn overflow() -> u64 {
+pub(crate) fn overflow() -> u64 {
     OVERFLOW.load(Ordering::Relaxed) as u64
 }
 
-pub const TOP: usize = 16;
+const TOP: usize = 16;
 
 /// What is live, gathered under the lock into fixed arrays so the caller can format it
 /// after the lock is released.
 #[derive(Clone, Copy, Default)]
-pub struct Summary {
+pub(crate) struct Summary {
     /// (blocks, bytes) per tag.
-    pub per_tag: [(u64, u64); 4],
+    pub(crate) per_tag: [(u64, u64); 4],
     /// The largest live blocks: (ptr, size, origin), largest first; `n_top` are valid.
-    pub top: [(usize, usize, Origin); TOP],
-    pub n_top: usize,
+    pub(crate) top: [(usize, usize, Origin); TOP],
+    pub(crate) n_top: usize,
 }
 
-pub fn summary() -> Summary {
+pub(crate) fn summary() -> Summary {
     let mut s = Summary::default();
     let mut g = lock();
     let Some(t) = slots(&mut g) else { return s };

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 /// Appends `Wed Nov 25 15:58:41 2026: msg\n` (local time, keepalived's console form), or
 /// just `msg\n` without `timestamps`.
-pub fn format_line(buf: &mut String, timestamps: bool, msg: &std::fmt::Arguments<'_>) {
+pub(crate) fn format_line(buf: &mut String, timestamps: bool, msg: &std::fmt::Arguments<'_>) {
     if timestamps {
         push_ctime(buf);
         buf.push_str(": ");
@@ -38,7 +38,7 @@ fn push_ctime(buf: &mut String) {
 
 /// The log file for process `name`: the parent uses `base`; a child inserts its suffix
 /// (`Keepalived_vrrp` → `_vrrp`) before the last '.' of the file name, or at its end.
-pub fn child_log_file(base: &Path, name: &str, parent: &str) -> PathBuf {
+pub(crate) fn child_log_file(base: &Path, name: &str, parent: &str) -> PathBuf {
     let suffix = name.strip_prefix(parent).unwrap_or(name);
     if suffix.is_empty() {
         return base.to_path_buf();

@@ -15,11 +15,10 @@ use std::sync::Mutex;
 use log::{Level, LevelFilter, Log, Metadata, Record};
 use syslog::{Formatter3164, LoggerBackend};
 
-use crate::cli::{Facility, Mode, Options};
-pub use line::{child_log_file, format_line};
+pub(crate) use line::{child_log_file, format_line};
 
 /// The parent's name in syslog; the children add `_vrrp`, `_healthcheckers`.
-pub const PARENT_NAME: &str = "Keepalived";
+const PARENT_NAME: &str = "Keepalived";
 
 type Syslog = syslog::Logger<LoggerBackend, Formatter3164>;
 
@@ -47,38 +46,53 @@ fn state() -> std::sync::MutexGuard<'static, Option<State>> {
     STATE.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Installs the logger chosen by the command line (-l, -S, -g, -G, -D). Calling it again
-/// replaces the settings.
-pub fn init(opts: &Options) {
-    let config_test = matches!(opts.mode, Mode::ConfigTest(_));
+/// The syslog facility (`-S`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Facility {
+    #[default]
+    Daemon,
+    User,
+    /// LOG_LOCAL0..7
+    Local(u8),
+}
+
+/// How to log; the command line decides (`cli::Options::log_settings`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// Lines on stderr too.
+    pub(crate) console: bool,
+    /// keepalived's ctime-style stamp on console and file lines (not on `-t`'s messages).
+    pub(crate) timestamps: bool,
+    pub(crate) syslog: bool,
+    pub(crate) facility: Facility,
+    /// The parent's log file; each child writes its own beside it.
+    pub(crate) file: Option<PathBuf>,
+    pub(crate) level: LevelFilter,
+}
+
+/// Installs the logger. Calling it again replaces the settings.
+pub fn init(set: &Settings) {
     let mut st = State {
         name: PARENT_NAME,
-        console: opts.log_console || config_test,
-        timestamps: !config_test,
-        use_syslog: !opts.no_syslog && !config_test,
-        facility: syslog_facility(opts.facility),
+        console: set.console,
+        timestamps: set.timestamps,
+        use_syslog: set.syslog,
+        facility: syslog_facility(set.facility),
         syslog: None,
-        file_base: opts.log_file.clone(),
+        file_base: set.file.clone(),
         file: None,
         buf: String::with_capacity(256),
     };
     open_sinks(&mut st);
     *state() = Some(st);
-    let level = if opts.log_extra_detail {
-        LevelFilter::Trace
-    } else if opts.log_detail {
-        LevelFilter::Debug
-    } else {
-        LevelFilter::Info
-    };
     // Only the first call can register; later calls just change the settings above.
     let _ = log::set_logger(&LOGGER);
-    log::set_max_level(level);
+    log::set_max_level(set.level);
 }
 
 /// The name this process logs as (Keepalived, Keepalived_vrrp, Keepalived_healthcheckers);
 /// called after fork.
-pub fn set_process_name(name: &'static str) {
+pub(crate) fn set_process_name(name: &'static str) {
     if let Some(st) = state().as_mut() {
         st.name = name;
         open_sinks(st);

@@ -41,12 +41,14 @@ fn file_sink_and_reinit_after_name_change() {
     let dir = std::env::temp_dir().join(format!("ka-log-{}", std::process::id()));
     let _ = std::fs::create_dir_all(&dir);
     let base = dir.join("k.log");
-    let opts = Options {
-        log_file: Some(base.clone()),
-        no_syslog: true,
-        ..Options::default()
-    };
-    init(&opts);
+    init(&Settings {
+        console: false,
+        timestamps: true,
+        syslog: false,
+        facility: Facility::Daemon,
+        file: Some(base.clone()),
+        level: LevelFilter::Info,
+    });
     log::info!("parent line");
     set_process_name("Keepalived_vrrp");
     log::info!("child line");

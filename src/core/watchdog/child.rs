@@ -1,6 +1,5 @@
 //! What every child does around its own work: name itself, die with the parent, write its
-//! pidfile, echo the parent's hellos, re-read the config on SIGHUP, stop on SIGTERM.
-//! [`run_basic`] is the whole loop for a child that has no protocol yet.
+//! pidfile, echo the parent's hellos.
 
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::Path;
@@ -9,49 +8,20 @@ use log::{error, info, warn};
 use mio::Interest;
 
 use super::link;
-use crate::cli::Options;
-use crate::config::{self, Config, Diagnostics, LoadOptions, Severity};
 use crate::core::daemon;
-use crate::core::event_loop::{Event, EventLoop};
+use crate::core::event_loop::EventLoop;
 use crate::core::logging;
+use crate::core::time::Micros;
 
 /// The loop token of the channel to the parent.
-pub use crate::core::tokens::PARENT as PARENT_TOKEN;
+pub(crate) use crate::core::tokens::PARENT as PARENT_TOKEN;
 
-/// Logs a config's diagnostics the way the daemon reports them.
-pub fn log_diags(d: &Diagnostics) {
-    for item in d.items() {
-        match item.severity {
-            Severity::Error => error!("{}", d.render(item)),
-            Severity::Warning => warn!("{}", d.render(item)),
-        }
-    }
-}
-
-pub fn load_options(opts: &Options) -> LoadOptions {
-    LoadOptions {
-        config_id: opts.config_id.clone(),
-        all_config: opts.all_config,
-    }
-}
-
-/// Re-reads the config for a reload: None (after logging why) if it has errors.
-pub fn reload_config(opts: &Options) -> Option<Config> {
-    let (cfg, d) = config::load(&opts.config_file, &load_options(opts));
-    log_diags(&d);
-    if d.has_errors() {
-        error!(
-            "Reload of {} failed with {} error(s) - keeping the running configuration",
-            opts.config_file.display(),
-            d.error_count()
-        );
-        return None;
-    }
-    Some(cfg)
-}
+/// How long a stopping child waits for the scripts it started while stopping (keepalived
+/// gives them a second).
+pub(crate) const STOP_GRACE: Micros = Micros::from_secs(1);
 
 /// First steps in a freshly forked child. Returns its loop, or the exit code if it cannot run.
-pub fn enter(
+pub(crate) fn enter(
     process_name: &'static str,
     short: &str,
     pidfile: &Path,
@@ -79,59 +49,27 @@ pub fn enter(
     Ok(lp)
 }
 
-/// A child with nothing to run yet: answers hellos, reloads, stops.
-pub fn run_basic(
-    process_name: &'static str,
-    short: &str,
-    pidfile: &Path,
-    mut cfg: Config,
-    opts: &Options,
-    chan: OwnedFd,
-    parent: i32,
-) -> i32 {
-    let mut lp = match enter(process_name, short, pidfile, parent) {
-        Ok(lp) => lp,
-        Err(code) => return code,
-    };
+/// Watches the parent channel on the child's loop; false (after logging why) if it cannot.
+pub(crate) fn watch_parent(lp: &mut EventLoop, chan: &OwnedFd, short: &str) -> bool {
     if let Err(e) = lp.register(chan.as_raw_fd(), PARENT_TOKEN, Interest::READABLE) {
         error!("{short} child process: cannot watch the parent channel: {e}");
-        return 1;
+        return false;
     }
-    info!("Startup complete");
-    let mut stop = false;
-    while !stop {
-        let r = lp.run_once(|_, ev| match ev {
-            Event::Io {
-                token: PARENT_TOKEN,
-                ..
-            } => match link::answer_hellos(&chan) {
-                Ok(true) => {}
-                Ok(false) => {
-                    info!("Parent process has gone - stopping");
-                    stop = true;
-                }
-                Err(e) => warn!("parent channel: {e}"),
-            },
-            Event::Signal { signo, .. } if signo == libc::SIGTERM || signo == libc::SIGINT => {
-                stop = true
-            }
-            Event::Signal { signo, .. } if signo == libc::SIGHUP => {
-                info!("Reloading");
-                if let Some(new) = reload_config(opts) {
-                    cfg = new;
-                    info!("Reload complete");
-                }
-            }
-            _ => {}
-        });
-        if let Err(e) = r {
-            error!("{short} child process: event loop failed: {e}");
-            daemon::remove_pidfile_if(pidfile, std::process::id() as i32);
-            return 1;
+    true
+}
+
+/// The parent channel is readable: echoes the parent's hellos. True when the parent has gone
+/// and the child must stop.
+pub(crate) fn parent_gone(chan: &OwnedFd) -> bool {
+    match link::answer_hellos(chan) {
+        Ok(true) => false,
+        Ok(false) => {
+            info!("Parent process has gone - stopping");
+            true
+        }
+        Err(e) => {
+            warn!("parent channel: {e}");
+            false
         }
     }
-    drop(cfg);
-    daemon::remove_pidfile_if(pidfile, std::process::id() as i32);
-    info!("Stopped");
-    0
 }

@@ -11,7 +11,7 @@ const MSG_LEN: usize = 8;
 
 /// Makes the pair: (parent end, child end). Both non-blocking and close-on-exec (scripts the
 /// children exec must not inherit them).
-pub fn pair() -> io::Result<(OwnedFd, OwnedFd)> {
+pub(crate) fn pair() -> io::Result<(OwnedFd, OwnedFd)> {
     let mut fds = [0; 2];
     // SAFETY: socketpair writes two fds into our array.
     let r = unsafe {
@@ -63,7 +63,7 @@ fn send(fd: RawFd, m: &[u8]) -> io::Result<()> {
 
 /// What reading the channel gave.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Recv {
+pub(crate) enum Recv {
     Hello(u32),
     /// Nothing more to read now.
     Empty,
@@ -72,7 +72,7 @@ pub enum Recv {
 }
 
 /// Reads one message (non-blocking). Unknown messages are skipped.
-pub fn recv(fd: RawFd) -> io::Result<Recv> {
+pub(crate) fn recv(fd: RawFd) -> io::Result<Recv> {
     let mut buf = [0u8; 64];
     loop {
         // SAFETY: reading into our buffer.
@@ -96,12 +96,12 @@ pub fn recv(fd: RawFd) -> io::Result<Recv> {
 }
 
 /// Parent side: sends hello `seq`.
-pub fn send_hello(fd: RawFd, seq: u32) -> io::Result<()> {
+pub(crate) fn send_hello(fd: RawFd, seq: u32) -> io::Result<()> {
     send(fd, &encode(seq))
 }
 
 /// Child side: answers every pending hello. Returns false when the parent has gone.
-pub fn answer_hellos(fd: &OwnedFd) -> io::Result<bool> {
+pub(crate) fn answer_hellos(fd: &OwnedFd) -> io::Result<bool> {
     loop {
         match recv(fd.as_raw_fd())? {
             Recv::Hello(seq) => send(fd.as_raw_fd(), &encode(seq))?,

@@ -14,7 +14,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 pub use socket::{ipv6_forwarding, GarpSocket};
 
 /// An Ethernet MAC address.
-pub type Mac = [u8; 6];
+pub(crate) type Mac = [u8; 6];
 
 const BROADCAST: Mac = [0xff; 6];
 const ETHERTYPE_IPV4: u16 = 0x0800;
@@ -98,7 +98,7 @@ pub fn build_unsolicited_na(
 }
 
 /// The ICMPv6 checksum of `msg` (its checksum field zero) with the RFC 8200 §8.1 pseudo-header.
-pub fn icmpv6_checksum(src: Ipv6Addr, dst: Ipv6Addr, msg: &[u8]) -> u16 {
+fn icmpv6_checksum(src: Ipv6Addr, dst: Ipv6Addr, msg: &[u8]) -> u16 {
     super::checksum::ipv6_pseudo(src, dst, IPPROTO_ICMPV6, msg.len())
         .feed(msg)
         .finish()

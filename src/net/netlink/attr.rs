@@ -6,32 +6,32 @@ use super::{align, get_u16, Error, NLA_F_NESTED, NLA_HDRLEN, NLA_TYPE_MASK};
 
 /// One attribute; `ty` has the nested and byte-order flag bits removed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Attr<'a> {
-    pub ty: u16,
-    pub nested: bool,
-    pub payload: &'a [u8],
+pub(crate) struct Attr<'a> {
+    pub(crate) ty: u16,
+    pub(crate) nested: bool,
+    pub(crate) payload: &'a [u8],
 }
 
 impl<'a> Attr<'a> {
-    pub fn u8(&self) -> Option<u8> {
+    pub(crate) fn u8(&self) -> Option<u8> {
         match *self.payload {
             [v] => Some(v),
             _ => None,
         }
     }
 
-    pub fn u16(&self) -> Option<u16> {
+    pub(crate) fn u16(&self) -> Option<u16> {
         let b: [u8; 2] = self.payload.try_into().ok()?;
         Some(u16::from_ne_bytes(b))
     }
 
-    pub fn u32(&self) -> Option<u32> {
+    pub(crate) fn u32(&self) -> Option<u32> {
         let b: [u8; 4] = self.payload.try_into().ok()?;
         Some(u32::from_ne_bytes(b))
     }
 
     /// A string attribute, without its NUL terminator (and anything after it).
-    pub fn str(&self) -> Option<&'a str> {
+    pub(crate) fn str(&self) -> Option<&'a str> {
         let end = self
             .payload
             .iter()
@@ -41,7 +41,7 @@ impl<'a> Attr<'a> {
     }
 
     /// An address attribute: 4 bytes are IPv4, 16 are IPv6.
-    pub fn ip(&self) -> Option<IpAddr> {
+    pub(crate) fn ip(&self) -> Option<IpAddr> {
         if let Ok(b) = <[u8; 4]>::try_from(self.payload) {
             Some(IpAddr::V4(Ipv4Addr::from(b)))
         } else if let Ok(b) = <[u8; 16]>::try_from(self.payload) {
@@ -53,24 +53,24 @@ impl<'a> Attr<'a> {
 
     /// The attributes inside this one. Older kernels do not set the nested flag, so this does
     /// not require it.
-    pub fn attrs(&self) -> AttrIter<'a> {
+    pub(crate) fn attrs(&self) -> AttrIter<'a> {
         attrs(self.payload)
     }
 }
 
 /// Iterates over packed attributes; yields one error and stops on a bad length.
-pub fn attrs(bytes: &[u8]) -> AttrIter<'_> {
+pub(crate) fn attrs(bytes: &[u8]) -> AttrIter<'_> {
     AttrIter { rest: bytes }
 }
 
 #[derive(Clone)]
-pub struct AttrIter<'a> {
+pub(crate) struct AttrIter<'a> {
     rest: &'a [u8],
 }
 
 impl<'a> AttrIter<'a> {
     /// The first attribute of type `ty`, ignoring malformed trailing bytes.
-    pub fn find(mut self, ty: u16) -> Option<Attr<'a>> {
+    pub(crate) fn find(mut self, ty: u16) -> Option<Attr<'a>> {
         self.by_ref().map_while(Result::ok).find(|a| a.ty == ty)
     }
 }

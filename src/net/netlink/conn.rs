@@ -14,7 +14,7 @@ use super::{
 
 /// The kernel never sends a dump datagram larger than 32 KiB (netlink_recvmsg caps its
 /// allocation hint there), so a buffer this size is never truncated by a dump.
-pub const RECV_BUF_LEN: usize = 32 * 1024;
+pub(crate) const RECV_BUF_LEN: usize = 32 * 1024;
 
 /// Replies to a request are queued before the send returns; the timeout only guards against
 /// a kernel that never answers, so the daemon cannot hang on it.
@@ -22,15 +22,15 @@ const RECV_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Sequence numbers for requests. 0 is skipped: kernel notifications carry seq 0.
 #[derive(Clone, Debug)]
-pub struct SeqGen(u32);
+pub(crate) struct SeqGen(u32);
 
 impl SeqGen {
-    pub fn new(start: u32) -> Self {
+    pub(crate) fn new(start: u32) -> Self {
         SeqGen(start)
     }
 
     #[allow(clippy::should_implement_trait)]
-    pub fn next(&mut self) -> u32 {
+    pub(crate) fn next(&mut self) -> u32 {
         self.0 = self.0.wrapping_add(1);
         if self.0 == 0 {
             self.0 = 1;
@@ -39,18 +39,17 @@ impl SeqGen {
     }
 }
 
-pub struct Conn {
+pub(crate) struct Conn {
     sock: Socket,
-    port: u32,
     seq: SeqGen,
     buf: Box<[u8]>,
 }
 
 impl Conn {
     /// Opens a blocking socket for `protocol` (e.g. `netlink_sys::protocols::NETLINK_ROUTE`).
-    pub fn open(protocol: isize) -> Result<Self, Error> {
+    pub(crate) fn open(protocol: isize) -> Result<Self, Error> {
         let mut sock = Socket::new(protocol)?;
-        let addr = sock.bind_auto()?;
+        sock.bind_auto()?;
         // Both only improve error replies (text, shorter echo); older kernels lack them.
         let _ = sock.set_ext_ack(true);
         let _ = sock.set_cap_ack(true);
@@ -61,22 +60,16 @@ impl Conn {
             .map_or(1, |d| d.as_secs() as u32);
         Ok(Conn {
             sock,
-            port: addr.port_number(),
             seq: SeqGen::new(start),
             buf: vec![0u8; RECV_BUF_LEN].into_boxed_slice(),
         })
     }
 
-    pub fn next_seq(&mut self) -> u32 {
+    pub(crate) fn next_seq(&mut self) -> u32 {
         self.seq.next()
     }
 
-    /// Our netlink port id (the kernel's reply address for us).
-    pub fn port(&self) -> u32 {
-        self.port
-    }
-
-    pub fn send(&self, msg: &[u8]) -> Result<(), Error> {
+    pub(crate) fn send(&self, msg: &[u8]) -> Result<(), Error> {
         loop {
             match self.sock.send(msg, 0) {
                 Ok(n) if n == msg.len() => return Ok(()),
@@ -101,14 +94,14 @@ impl Conn {
 
     /// Waits for the next datagram (up to the receive timeout) and returns it, for callers
     /// that match replies themselves (an nfnetlink batch answers each message separately).
-    pub fn recv_datagram(&mut self) -> Result<&[u8], Error> {
+    pub(crate) fn recv_datagram(&mut self) -> Result<&[u8], Error> {
         let n = self.recv()?;
         Ok(&self.buf[..n])
     }
 
     /// Sends a request that carries NLM_F_ACK and waits for its acknowledgement; a refusal
     /// comes back as [`Error::Kernel`].
-    pub fn request(&mut self, msg: &[u8]) -> Result<(), Error> {
+    pub(crate) fn request(&mut self, msg: &[u8]) -> Result<(), Error> {
         let seq = get_u32(msg, 8).ok_or(Error::Malformed("request without header"))?;
         // Without NLM_F_ACK a successful request gets no reply and this would wait for the
         // receive timeout.
@@ -131,7 +124,7 @@ impl Conn {
     /// Sends a dump request and hands each reply message to `f` until NLMSG_DONE. The whole
     /// dump is always read, so that the socket is clean for the next request; the first
     /// error (from the kernel or from `f`) is returned.
-    pub fn dump(
+    pub(crate) fn dump(
         &mut self,
         msg: &[u8],
         mut f: impl FnMut(&Msg<'_>) -> Result<(), Error>,

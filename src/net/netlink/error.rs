@@ -38,7 +38,7 @@ impl Error {
         }
     }
 
-    pub fn kernel(errno: i32, ext_msg: Option<&str>) -> Self {
+    pub(crate) fn kernel(errno: i32, ext_msg: Option<&str>) -> Self {
         let mut msg = heapless::String::new();
         for c in ext_msg.unwrap_or("").chars() {
             if msg.push(c).is_err() {
@@ -79,14 +79,14 @@ impl From<io::Error> for Error {
 /// The body of an NLMSG_ERROR message. `errno` 0 is an acknowledgement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ErrorMsg<'a> {
-    pub errno: i32,
-    pub orig_ty: u16,
-    pub orig_seq: u32,
-    pub ext_msg: Option<&'a str>,
+    pub(crate) errno: i32,
+    pub(crate) orig_ty: u16,
+    pub(crate) orig_seq: u32,
+    pub(crate) ext_msg: Option<&'a str>,
 }
 
 impl ErrorMsg<'_> {
-    pub fn into_result(self) -> Result<(), Error> {
+    pub(crate) fn into_result(self) -> Result<(), Error> {
         if self.errno == 0 {
             Ok(())
         } else {

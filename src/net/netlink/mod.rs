@@ -13,49 +13,48 @@ mod msg;
 #[cfg(test)]
 pub(crate) mod tests;
 
-pub use attr::{attrs, Attr, AttrIter};
-pub use conn::{Conn, SeqGen, RECV_BUF_LEN};
+pub(crate) use attr::{attrs, Attr, AttrIter};
+#[cfg(test)]
+use conn::SeqGen;
+pub(crate) use conn::{Conn, RECV_BUF_LEN};
 pub use error::{parse_error, Error, ErrorMsg};
-pub use msg::{messages, Msg, MsgBuilder, MsgIter, Nest};
+pub(crate) use msg::{messages, Msg, MsgBuilder};
 
-pub const NLMSG_HDRLEN: usize = 16;
-pub const NLA_HDRLEN: usize = 4;
+const NLMSG_HDRLEN: usize = 16;
+const NLA_HDRLEN: usize = 4;
 
-pub const NLMSG_NOOP: u16 = 1;
-pub const NLMSG_ERROR: u16 = 2;
-pub const NLMSG_DONE: u16 = 3;
-pub const NLMSG_OVERRUN: u16 = 4;
+const NLMSG_NOOP: u16 = 1;
+pub(crate) const NLMSG_ERROR: u16 = 2;
+pub(crate) const NLMSG_DONE: u16 = 3;
+const NLMSG_OVERRUN: u16 = 4;
 
-pub const NLM_F_REQUEST: u16 = 0x01;
-pub const NLM_F_MULTI: u16 = 0x02;
-pub const NLM_F_ACK: u16 = 0x04;
-pub const NLM_F_ECHO: u16 = 0x08;
-pub const NLM_F_DUMP_INTR: u16 = 0x10;
-pub const NLM_F_ROOT: u16 = 0x100;
-pub const NLM_F_MATCH: u16 = 0x200;
-pub const NLM_F_DUMP: u16 = NLM_F_ROOT | NLM_F_MATCH;
-pub const NLM_F_REPLACE: u16 = 0x100;
-pub const NLM_F_EXCL: u16 = 0x200;
-pub const NLM_F_CREATE: u16 = 0x400;
-pub const NLM_F_APPEND: u16 = 0x800;
+pub(crate) const NLM_F_REQUEST: u16 = 0x01;
+const NLM_F_MULTI: u16 = 0x02;
+pub(crate) const NLM_F_ACK: u16 = 0x04;
+const NLM_F_DUMP_INTR: u16 = 0x10;
+const NLM_F_ROOT: u16 = 0x100;
+const NLM_F_MATCH: u16 = 0x200;
+pub(crate) const NLM_F_DUMP: u16 = NLM_F_ROOT | NLM_F_MATCH;
+pub(crate) const NLM_F_EXCL: u16 = 0x200;
+pub(crate) const NLM_F_CREATE: u16 = 0x400;
+pub(crate) const NLM_F_APPEND: u16 = 0x800;
 /// On NLMSG_ERROR: the echoed request was cut to its header.
-pub const NLM_F_CAPPED: u16 = 0x100;
+const NLM_F_CAPPED: u16 = 0x100;
 /// On NLMSG_ERROR: extended-ack attributes follow the echoed request.
-pub const NLM_F_ACK_TLVS: u16 = 0x200;
+pub(crate) const NLM_F_ACK_TLVS: u16 = 0x200;
 
-pub const NLA_F_NESTED: u16 = 0x8000;
-pub const NLA_F_NET_BYTEORDER: u16 = 0x4000;
-pub const NLA_TYPE_MASK: u16 = !(NLA_F_NESTED | NLA_F_NET_BYTEORDER);
+pub(crate) const NLA_F_NESTED: u16 = 0x8000;
+const NLA_F_NET_BYTEORDER: u16 = 0x4000;
+pub(crate) const NLA_TYPE_MASK: u16 = !(NLA_F_NESTED | NLA_F_NET_BYTEORDER);
 
-pub const NLMSGERR_ATTR_MSG: u16 = 1;
-pub const NLMSGERR_ATTR_OFFS: u16 = 2;
+const NLMSGERR_ATTR_MSG: u16 = 1;
 
 /// Rounds up to the 4-byte netlink alignment.
-pub const fn align(len: usize) -> usize {
+pub(crate) const fn align(len: usize) -> usize {
     (len + 3) & !3
 }
 
-pub(crate) fn get_u16(b: &[u8], off: usize) -> Option<u16> {
+fn get_u16(b: &[u8], off: usize) -> Option<u16> {
     let s = b.get(off..off.checked_add(2)?)?;
     Some(u16::from_ne_bytes([s[0], s[1]]))
 }
@@ -65,6 +64,6 @@ pub(crate) fn get_u32(b: &[u8], off: usize) -> Option<u32> {
     Some(u32::from_ne_bytes([s[0], s[1], s[2], s[3]]))
 }
 
-pub(crate) fn get_i32(b: &[u8], off: usize) -> Option<i32> {
+fn get_i32(b: &[u8], off: usize) -> Option<i32> {
     get_u32(b, off).map(|v| v as i32)
 }

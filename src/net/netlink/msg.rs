@@ -8,7 +8,7 @@ use super::{
 ///
 /// Running out of room is remembered rather than reported at each call, so a request can be
 /// written as a straight sequence of calls and checked once in [`MsgBuilder::finish`].
-pub struct MsgBuilder<'a> {
+pub(crate) struct MsgBuilder<'a> {
     buf: &'a mut [u8],
     len: usize,
     overflow: bool,
@@ -17,11 +17,11 @@ pub struct MsgBuilder<'a> {
 /// An open nested attribute; close it with [`MsgBuilder::nest_end`].
 #[must_use]
 #[derive(Debug)]
-pub struct Nest(usize);
+pub(crate) struct Nest(usize);
 
 impl<'a> MsgBuilder<'a> {
     /// Starts a message with the port id left 0: the kernel fills in the sender.
-    pub fn new(buf: &'a mut [u8], ty: u16, flags: u16, seq: u32) -> Self {
+    pub(crate) fn new(buf: &'a mut [u8], ty: u16, flags: u16, seq: u32) -> Self {
         let mut b = MsgBuilder {
             buf,
             len: 0,
@@ -36,7 +36,7 @@ impl<'a> MsgBuilder<'a> {
     }
 
     /// Appends raw bytes (a family header such as `ifaddrmsg`), zero-padded to alignment.
-    pub fn put(&mut self, bytes: &[u8]) -> &mut Self {
+    pub(crate) fn put(&mut self, bytes: &[u8]) -> &mut Self {
         let end = self.len + align(bytes.len());
         if self.overflow || end > self.buf.len() {
             self.overflow = true;
@@ -65,27 +65,27 @@ impl<'a> MsgBuilder<'a> {
         true
     }
 
-    pub fn attr(&mut self, ty: u16, payload: &[u8]) -> &mut Self {
+    pub(crate) fn attr(&mut self, ty: u16, payload: &[u8]) -> &mut Self {
         if self.attr_header(ty, payload.len()) {
             self.put(payload);
         }
         self
     }
 
-    pub fn attr_u8(&mut self, ty: u16, v: u8) -> &mut Self {
+    pub(crate) fn attr_u8(&mut self, ty: u16, v: u8) -> &mut Self {
         self.attr(ty, &[v])
     }
 
-    pub fn attr_u16(&mut self, ty: u16, v: u16) -> &mut Self {
+    pub(crate) fn attr_u16(&mut self, ty: u16, v: u16) -> &mut Self {
         self.attr(ty, &v.to_ne_bytes())
     }
 
-    pub fn attr_u32(&mut self, ty: u16, v: u32) -> &mut Self {
+    pub(crate) fn attr_u32(&mut self, ty: u16, v: u32) -> &mut Self {
         self.attr(ty, &v.to_ne_bytes())
     }
 
     /// A string attribute, NUL-terminated as the kernel expects for names and labels.
-    pub fn attr_str(&mut self, ty: u16, s: &str) -> &mut Self {
+    pub(crate) fn attr_str(&mut self, ty: u16, s: &str) -> &mut Self {
         if self.attr_header(ty, s.len() + 1) {
             let start = self.len;
             self.put(s.as_bytes());
@@ -100,7 +100,7 @@ impl<'a> MsgBuilder<'a> {
     }
 
     /// Opens a nested attribute; attributes added until `nest_end` go inside it.
-    pub fn nest_begin(&mut self, ty: u16) -> Nest {
+    pub(crate) fn nest_begin(&mut self, ty: u16) -> Nest {
         let at = self.len;
         self.attr_header(ty | NLA_F_NESTED, 0);
         Nest(at)
@@ -108,13 +108,13 @@ impl<'a> MsgBuilder<'a> {
 
     /// Appends a fixed header whose first two bytes are its length word (`struct rtnexthop`),
     /// to be closed with [`MsgBuilder::nest_end`] once what follows it is written.
-    pub fn raw_begin(&mut self, header: &[u8]) -> Nest {
+    pub(crate) fn raw_begin(&mut self, header: &[u8]) -> Nest {
         let at = self.len;
         self.put(header);
         Nest(at)
     }
 
-    pub fn nest_end(&mut self, n: Nest) -> &mut Self {
+    pub(crate) fn nest_end(&mut self, n: Nest) -> &mut Self {
         if !self.overflow {
             match u16::try_from(self.len - n.0) {
                 Ok(l) => self.buf[n.0..n.0 + 2].copy_from_slice(&l.to_ne_bytes()),
@@ -125,16 +125,13 @@ impl<'a> MsgBuilder<'a> {
     }
 
     /// Bytes written so far (header included).
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
         self.len
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
     /// Writes the total length into the header and returns the message.
-    pub fn finish(self) -> Result<&'a [u8], Error> {
+    pub(crate) fn finish(self) -> Result<&'a [u8], Error> {
         if self.overflow {
             return Err(Error::NoSpace);
         }
@@ -148,17 +145,17 @@ impl<'a> MsgBuilder<'a> {
 /// One received message; `payload` is everything after the 16-byte header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Msg<'a> {
-    pub ty: u16,
-    pub flags: u16,
-    pub seq: u32,
-    pub pid: u32,
-    pub payload: &'a [u8],
+    pub(crate) ty: u16,
+    pub(crate) flags: u16,
+    pub(crate) seq: u32,
+    pid: u32,
+    pub(crate) payload: &'a [u8],
 }
 
 impl<'a> Msg<'a> {
     /// The attributes that follow a family header of `fixed_len` bytes, or `None` when the
     /// payload is shorter than that header.
-    pub fn attrs(&self, fixed_len: usize) -> Option<AttrIter<'a>> {
+    pub(crate) fn attrs(&self, fixed_len: usize) -> Option<AttrIter<'a>> {
         if self.payload.len() < fixed_len {
             return None;
         }
@@ -168,17 +165,17 @@ impl<'a> Msg<'a> {
 }
 
 /// Splits a datagram into messages; yields one error and stops on a bad length.
-pub fn messages(datagram: &[u8]) -> MsgIter<'_> {
+pub(crate) fn messages(datagram: &[u8]) -> MsgIter<'_> {
     MsgIter { rest: datagram }
 }
 
-pub struct MsgIter<'a> {
+pub(crate) struct MsgIter<'a> {
     rest: &'a [u8],
 }
 
 impl MsgIter<'_> {
     /// Bytes not yet consumed.
-    pub fn remaining(&self) -> usize {
+    pub(crate) fn remaining(&self) -> usize {
         self.rest.len()
     }
 }

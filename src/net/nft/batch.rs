@@ -12,29 +12,29 @@ use crate::net::netlink::{
 };
 
 /// The largest batch the firewall writes (IPv6 setup with VMAC and link-local VIPs) has 21.
-pub const MAX_MSGS: usize = 40;
+pub(crate) const MAX_MSGS: usize = 40;
 
-pub type Label = heapless::String<48>;
+pub(crate) type Label = heapless::String<48>;
 
 /// A named set or map. The key's byte order goes into the user data nft reads to print the
 /// elements (addresses big-endian, interface indexes host order).
 #[derive(Clone, Copy, Debug)]
-pub struct SetSpec<'a> {
-    pub name: &'a str,
-    pub flags: Option<u32>,
-    pub key_type: u32,
-    pub key_len: u32,
+pub(crate) struct SetSpec<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) flags: Option<u32>,
+    pub(crate) key_type: u32,
+    pub(crate) key_len: u32,
     /// A map's data type and length.
-    pub data: Option<(u32, u32)>,
-    pub id: u32,
-    pub key_big_endian: bool,
+    pub(crate) data: Option<(u32, u32)>,
+    pub(crate) id: u32,
+    pub(crate) key_big_endian: bool,
 }
 
 /// One set element; `data` only in maps.
 #[derive(Clone, Copy, Debug)]
-pub struct Elem<'a> {
-    pub key: &'a [u8],
-    pub data: Option<&'a [u8]>,
+pub(crate) struct Elem<'a> {
+    pub(crate) key: &'a [u8],
+    pub(crate) data: Option<&'a [u8]>,
 }
 
 pub struct Batch<'a> {
@@ -51,7 +51,7 @@ fn be(v: u32) -> [u8; 4] {
 
 impl<'a> Batch<'a> {
     /// Starts a batch whose first sequence number is `seq`.
-    pub fn new(buf: &'a mut [u8], seq: u32) -> Self {
+    pub(crate) fn new(buf: &'a mut [u8], seq: u32) -> Self {
         let mut b = Batch {
             buf,
             len: 0,
@@ -64,7 +64,7 @@ impl<'a> Batch<'a> {
     }
 
     /// Messages in the batch (not counting begin/end).
-    pub fn count(&self) -> usize {
+    pub(crate) fn count(&self) -> usize {
         self.msgs.len()
     }
 
@@ -125,7 +125,7 @@ impl<'a> Batch<'a> {
         }
     }
 
-    pub fn table(&mut self, family: u8, name: &str) {
+    pub(crate) fn table(&mut self, family: u8, name: &str) {
         self.msg(
             NFT_MSG_NEWTABLE,
             family,
@@ -137,7 +137,7 @@ impl<'a> Batch<'a> {
         );
     }
 
-    pub fn del_table(&mut self, family: u8, name: &str) {
+    pub(crate) fn del_table(&mut self, family: u8, name: &str) {
         self.msg(
             NFT_MSG_DELTABLE,
             family,
@@ -150,7 +150,7 @@ impl<'a> Batch<'a> {
     }
 
     /// A base chain: type filter, policy accept, on `hook` at `prio`.
-    pub fn base_chain(&mut self, family: u8, table: &str, name: &str, hook: u32, prio: i32) {
+    pub(crate) fn base_chain(&mut self, family: u8, table: &str, name: &str, hook: u32, prio: i32) {
         self.msg(
             NFT_MSG_NEWCHAIN,
             family,
@@ -167,7 +167,7 @@ impl<'a> Batch<'a> {
     }
 
     /// A regular chain, entered by goto.
-    pub fn chain(&mut self, family: u8, table: &str, name: &str) {
+    pub(crate) fn chain(&mut self, family: u8, table: &str, name: &str) {
         self.msg(
             NFT_MSG_NEWCHAIN,
             family,
@@ -179,7 +179,7 @@ impl<'a> Batch<'a> {
         );
     }
 
-    pub fn set(&mut self, family: u8, table: &str, s: &SetSpec<'_>) {
+    pub(crate) fn set(&mut self, family: u8, table: &str, s: &SetSpec<'_>) {
         self.msg(
             NFT_MSG_NEWSET,
             family,
@@ -215,7 +215,7 @@ impl<'a> Batch<'a> {
 
     /// Adds (`add`) or deletes elements of `set`. `excl` refuses an element already there.
     #[allow(clippy::too_many_arguments)]
-    pub fn elems(
+    pub(crate) fn elems(
         &mut self,
         add: bool,
         excl: bool,
@@ -261,7 +261,7 @@ impl<'a> Batch<'a> {
     }
 
     /// Appends a rule to `chain`.
-    pub fn rule(&mut self, family: u8, table: &str, chain: &str, exprs: &[Expr<'_>]) {
+    pub(crate) fn rule(&mut self, family: u8, table: &str, chain: &str, exprs: &[Expr<'_>]) {
         self.msg(
             NFT_MSG_NEWRULE,
             family,
@@ -280,7 +280,7 @@ impl<'a> Batch<'a> {
 
     /// Closes the batch: its bytes, the labelled messages, and the next free sequence number.
     #[allow(clippy::type_complexity)]
-    pub fn finish(
+    pub(crate) fn finish(
         mut self,
     ) -> Result<(&'a [u8], heapless::Vec<(u32, Label), MAX_MSGS>, u32), Error> {
         self.raw(NFNL_MSG_BATCH_END, NLM_F_REQUEST, 0, |_| {});

@@ -5,7 +5,7 @@ use crate::net::netlink::MsgBuilder;
 /// The expressions the VRRP firewall's rules are made of. Registers and verdicts are the
 /// kernel's numbers (`NFT_REG_*`, `NF_DROP`...).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Expr<'a> {
+pub(crate) enum Expr<'a> {
     Payload {
         base: u32,
         offset: u32,
@@ -73,7 +73,7 @@ impl Expr<'_> {
     }
 
     /// Appends this expression as one element of NFTA_RULE_EXPRESSIONS.
-    pub fn write(&self, b: &mut MsgBuilder<'_>) {
+    pub(crate) fn write(&self, b: &mut MsgBuilder<'_>) {
         let elem = b.nest_begin(NFTA_LIST_ELEM);
         b.attr_str(NFTA_EXPR_NAME, self.name());
         let data = b.nest_begin(NFTA_EXPR_DATA);

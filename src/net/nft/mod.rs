@@ -11,55 +11,55 @@ mod batch;
 mod expr;
 mod send;
 
-pub use batch::{Batch, Elem, SetSpec, MAX_MSGS};
-pub use expr::Expr;
-pub use send::{Failure, Nft};
+pub(crate) use batch::{Batch, Elem, SetSpec};
+pub(crate) use expr::Expr;
+pub(crate) use send::Nft;
 
-pub const NFPROTO_IPV4: u8 = 2;
-pub const NFPROTO_IPV6: u8 = 10;
+pub(crate) const NFPROTO_IPV4: u8 = 2;
+pub(crate) const NFPROTO_IPV6: u8 = 10;
 
-pub const NFNL_SUBSYS_NFTABLES: u16 = 10;
-pub const NFNL_MSG_BATCH_BEGIN: u16 = 16;
-pub const NFNL_MSG_BATCH_END: u16 = 17;
+const NFNL_SUBSYS_NFTABLES: u16 = 10;
+const NFNL_MSG_BATCH_BEGIN: u16 = 16;
+const NFNL_MSG_BATCH_END: u16 = 17;
 
-pub const NFT_MSG_NEWTABLE: u16 = 0;
-pub const NFT_MSG_GETTABLE: u16 = 1;
-pub const NFT_MSG_DELTABLE: u16 = 2;
-pub const NFT_MSG_NEWCHAIN: u16 = 3;
-pub const NFT_MSG_NEWRULE: u16 = 6;
-pub const NFT_MSG_NEWSET: u16 = 9;
-pub const NFT_MSG_NEWSETELEM: u16 = 12;
-pub const NFT_MSG_DELSETELEM: u16 = 14;
+const NFT_MSG_NEWTABLE: u16 = 0;
+const NFT_MSG_GETTABLE: u16 = 1;
+pub(crate) const NFT_MSG_DELTABLE: u16 = 2;
+const NFT_MSG_NEWCHAIN: u16 = 3;
+const NFT_MSG_NEWRULE: u16 = 6;
+const NFT_MSG_NEWSET: u16 = 9;
+pub(crate) const NFT_MSG_NEWSETELEM: u16 = 12;
+const NFT_MSG_DELSETELEM: u16 = 14;
 
-pub const NF_INET_LOCAL_IN: u32 = 1;
-pub const NF_INET_LOCAL_OUT: u32 = 3;
-pub const NF_DROP: u32 = 0;
-pub const NF_ACCEPT: u32 = 1;
-pub const NFT_GOTO: u32 = (-4i32) as u32;
+pub(crate) const NF_INET_LOCAL_IN: u32 = 1;
+pub(crate) const NF_INET_LOCAL_OUT: u32 = 3;
+pub(crate) const NF_DROP: u32 = 0;
+pub(crate) const NF_ACCEPT: u32 = 1;
+const NFT_GOTO: u32 = (-4i32) as u32;
 
-pub const NFT_SET_CONSTANT: u32 = 0x2;
-pub const NFT_SET_MAP: u32 = 0x8;
+pub(crate) const NFT_SET_CONSTANT: u32 = 0x2;
+pub(crate) const NFT_SET_MAP: u32 = 0x8;
 
 /// nft's data type numbers (nftables include/datatype.h), stored in the set so that `nft
 /// list` prints the elements as addresses and interfaces.
-pub const TYPE_IPADDR: u32 = 7;
-pub const TYPE_IP6ADDR: u32 = 8;
-pub const TYPE_IFINDEX: u32 = 20;
-pub const TYPE_ICMPV6_TYPE: u32 = 29;
-pub const TYPE_IFNAME: u32 = 41;
+pub(crate) const TYPE_IPADDR: u32 = 7;
+pub(crate) const TYPE_IP6ADDR: u32 = 8;
+pub(crate) const TYPE_IFINDEX: u32 = 20;
+pub(crate) const TYPE_ICMPV6_TYPE: u32 = 29;
+pub(crate) const TYPE_IFNAME: u32 = 41;
 /// Concatenated types are packed 6 bits apiece.
-pub const TYPE_BITS: u32 = 6;
+pub(crate) const TYPE_BITS: u32 = 6;
 
-pub const NFT_REG_VERDICT: u32 = 0;
-pub const NFT_REG_1: u32 = 1;
-pub const NFT_REG_2: u32 = 2;
+const NFT_REG_VERDICT: u32 = 0;
+pub(crate) const NFT_REG_1: u32 = 1;
+pub(crate) const NFT_REG_2: u32 = 2;
 
-pub const NFT_PAYLOAD_NETWORK_HEADER: u32 = 1;
-pub const NFT_PAYLOAD_TRANSPORT_HEADER: u32 = 2;
+pub(crate) const NFT_PAYLOAD_NETWORK_HEADER: u32 = 1;
+pub(crate) const NFT_PAYLOAD_TRANSPORT_HEADER: u32 = 2;
 
-pub const NFT_META_IIF: u32 = 4;
-pub const NFT_META_OIF: u32 = 5;
-pub const NFT_META_IIFNAME: u32 = 6;
-pub const NFT_META_OIFNAME: u32 = 7;
-pub const NFT_META_L4PROTO: u32 = 16;
-pub const NFT_META_OIFKIND: u32 = 27;
+pub(crate) const NFT_META_IIF: u32 = 4;
+pub(crate) const NFT_META_OIF: u32 = 5;
+pub(crate) const NFT_META_IIFNAME: u32 = 6;
+pub(crate) const NFT_META_OIFNAME: u32 = 7;
+pub(crate) const NFT_META_L4PROTO: u32 = 16;
+pub(crate) const NFT_META_OIFKIND: u32 = 27;

@@ -14,12 +14,12 @@ const BATCH_BUF_LEN: usize = 16 * 1024;
 
 /// A message of a batch the kernel refused, named by its object.
 #[derive(Debug)]
-pub struct Failure {
-    pub what: Label,
-    pub err: Error,
+pub(crate) struct Failure {
+    pub(crate) what: Label,
+    pub(crate) err: Error,
 }
 
-pub struct Nft {
+pub(crate) struct Nft {
     conn: Conn,
     buf: Box<[u8]>,
     /// Batches use a run of numbers each, so the count is kept here rather than in `conn`.
@@ -27,7 +27,7 @@ pub struct Nft {
 }
 
 impl Nft {
-    pub fn open() -> Result<Self, Error> {
+    pub(crate) fn open() -> Result<Self, Error> {
         let mut conn = Conn::open(NETLINK_NETFILTER)?;
         let seq = conn.next_seq();
         Ok(Nft {
@@ -39,7 +39,7 @@ impl Nft {
 
     /// Writes a batch with `fill` and carries it out; nothing is sent when `fill` wrote no
     /// message. Returns the messages the kernel refused.
-    pub fn run(
+    pub(crate) fn run(
         &mut self,
         fill: impl FnOnce(&mut Batch<'_>),
     ) -> Result<heapless::Vec<Failure, 4>, Error> {
@@ -55,7 +55,7 @@ impl Nft {
     }
 
     /// Whether table `name` of `family` exists (a leftover of an earlier run).
-    pub fn table_exists(&mut self, family: u8, name: &str) -> Result<bool, Error> {
+    pub(crate) fn table_exists(&mut self, family: u8, name: &str) -> Result<bool, Error> {
         let seq = self.seq;
         self.seq = self.seq.wrapping_add(1);
         let mut tmp = [0u8; 64];

@@ -8,17 +8,17 @@ use super::{
     IFF_UP, IFINFOMSG_LEN, IFLA_ADDRESS, IFLA_GROUP, IFLA_IFNAME, RTM_DELLINK, RTM_NEWLINK,
 };
 
-pub const IFLA_LINK: u16 = 5;
-pub const IFLA_LINKINFO: u16 = 18;
-pub const IFLA_AF_SPEC: u16 = 26;
+const IFLA_LINK: u16 = 5;
+const IFLA_LINKINFO: u16 = 18;
+const IFLA_AF_SPEC: u16 = 26;
 const IFLA_INFO_KIND: u16 = 1;
 const IFLA_INFO_DATA: u16 = 2;
 const IFLA_MACVLAN_MODE: u16 = 1;
-pub const MACVLAN_MODE_PRIVATE: u32 = 1;
+const MACVLAN_MODE_PRIVATE: u32 = 1;
 const IFLA_INET6_ADDR_GEN_MODE: u16 = 8;
 const IN6_ADDR_GEN_MODE_NONE: u8 = 1;
 
-pub const LINK_REQ_LEN: usize = 256;
+pub(crate) const LINK_REQ_LEN: usize = 256;
 
 fn ifinfomsg(ifindex: u32, flags: u32, change: u32) -> [u8; IFINFOMSG_LEN] {
     let mut h = [0u8; IFINFOMSG_LEN];
@@ -31,7 +31,7 @@ fn ifinfomsg(ifindex: u32, flags: u32, change: u32) -> [u8; IFINFOMSG_LEN] {
 /// `ip link add NAME link PARENT address MAC [group GROUP] type macvlan mode private`. The
 /// parent's device group is copied (as keepalived does since 2.3, so firewall rules matching
 /// the group keep working with use_vmac); 0 is the kernel's default and is left out.
-pub fn encode_macvlan_create<'b>(
+pub(crate) fn encode_macvlan_create<'b>(
     buf: &'b mut [u8],
     seq: u32,
     name: &str,
@@ -59,7 +59,7 @@ pub fn encode_macvlan_create<'b>(
 
 /// `ip link set IF addrgenmode none`: no automatic link-local address, so an IPv4 VMAC sends
 /// no IPv6 traffic of its own and an IPv6 one gets only the address we give it.
-pub fn encode_addr_gen_none(buf: &mut [u8], seq: u32, ifindex: u32) -> Result<&[u8], Error> {
+pub(crate) fn encode_addr_gen_none(buf: &mut [u8], seq: u32, ifindex: u32) -> Result<&[u8], Error> {
     let mut b = MsgBuilder::new(buf, RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, seq);
     b.put(&ifinfomsg(ifindex, 0, 0));
     let spec = b.nest_begin(IFLA_AF_SPEC);
@@ -71,7 +71,7 @@ pub fn encode_addr_gen_none(buf: &mut [u8], seq: u32, ifindex: u32) -> Result<&[
 }
 
 /// `ip link set IF up` (or down).
-pub fn encode_link_updown(
+pub(crate) fn encode_link_updown(
     buf: &mut [u8],
     seq: u32,
     ifindex: u32,
@@ -83,7 +83,7 @@ pub fn encode_link_updown(
 }
 
 /// `ip link del IF`.
-pub fn encode_link_del(buf: &mut [u8], seq: u32, ifindex: u32) -> Result<&[u8], Error> {
+pub(crate) fn encode_link_del(buf: &mut [u8], seq: u32, ifindex: u32) -> Result<&[u8], Error> {
     let mut b = MsgBuilder::new(buf, RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK, seq);
     b.put(&ifinfomsg(ifindex, 0, 0));
     b.finish()

@@ -1,21 +1,24 @@
 //! rtnetlink: adding and deleting addresses, dumping links and addresses, and the reflector
 //! (link and address notifications), over our own encoder in `net::netlink`.
 
-pub mod link;
+mod link;
 mod reflector;
-pub mod route;
-pub mod rule;
+pub(crate) mod route;
+pub(crate) mod rule;
+pub(crate) mod spec;
 #[cfg(test)]
 mod tests;
 mod wire;
 
+#[cfg(test)]
 use std::ffi::CStr;
 
 use netlink_sys::protocols::NETLINK_ROUTE;
 
 pub use reflector::{event_from, Event, Reflector};
-pub use route::encode_route;
-pub use rule::encode_rule;
+pub(crate) use route::encode_route;
+pub(crate) use rule::encode_rule;
+pub(crate) use spec::{RouteSpec, RuleSpec};
 pub use wire::*;
 
 use crate::net::netlink::{Conn, Error};
@@ -55,9 +58,9 @@ impl Rtnl {
     }
 
     /// Adds (or with `delete`, removes) a configured route; `ifindex` resolves device names.
-    pub fn route(
+    pub(crate) fn route<'r>(
         &mut self,
-        r: &crate::config::iproute::Route,
+        r: impl Into<RouteSpec<'r>>,
         delete: bool,
         ifindex: &dyn Fn(&str) -> Option<u32>,
     ) -> Result<(), Error> {
@@ -68,7 +71,11 @@ impl Rtnl {
     }
 
     /// Adds (or with `delete`, removes) a configured policy routing rule.
-    pub fn rule(&mut self, r: &crate::config::iproute::Rule, delete: bool) -> Result<(), Error> {
+    pub(crate) fn rule<'r>(
+        &mut self,
+        r: impl Into<RuleSpec<'r>>,
+        delete: bool,
+    ) -> Result<(), Error> {
         let mut buf = [0u8; rule::RULE_REQ_LEN];
         let seq = self.conn.next_seq();
         let msg = encode_rule(&mut buf, seq, r, delete)?;
@@ -76,7 +83,7 @@ impl Rtnl {
     }
 
     /// Creates a private-mode macvlan `name` with `mac` on `parent`.
-    pub fn create_macvlan(
+    pub(crate) fn create_macvlan(
         &mut self,
         name: &str,
         parent: u32,
@@ -90,21 +97,21 @@ impl Rtnl {
     }
 
     /// Turns off the kernel's automatic IPv6 link-local address on `ifindex`.
-    pub fn set_addr_gen_none(&mut self, ifindex: u32) -> Result<(), Error> {
+    pub(crate) fn set_addr_gen_none(&mut self, ifindex: u32) -> Result<(), Error> {
         let mut buf = [0u8; link::LINK_REQ_LEN];
         let seq = self.conn.next_seq();
         let msg = link::encode_addr_gen_none(&mut buf, seq, ifindex)?;
         self.conn.request(msg)
     }
 
-    pub fn set_link_up(&mut self, ifindex: u32, up: bool) -> Result<(), Error> {
+    pub(crate) fn set_link_up(&mut self, ifindex: u32, up: bool) -> Result<(), Error> {
         let mut buf = [0u8; link::LINK_REQ_LEN];
         let seq = self.conn.next_seq();
         let msg = link::encode_link_updown(&mut buf, seq, ifindex, up)?;
         self.conn.request(msg)
     }
 
-    pub fn del_link(&mut self, ifindex: u32) -> Result<(), Error> {
+    pub(crate) fn del_link(&mut self, ifindex: u32) -> Result<(), Error> {
         let mut buf = [0u8; link::LINK_REQ_LEN];
         let seq = self.conn.next_seq();
         let msg = link::encode_link_del(&mut buf, seq, ifindex)?;
@@ -155,7 +162,8 @@ impl Rtnl {
 pub use super::iface::index as if_nametoindex;
 
 /// The name of interface `ifindex`, or `None` when there is none.
-pub fn if_indextoname(ifindex: u32) -> Option<IfName> {
+#[cfg(test)]
+fn if_indextoname(ifindex: u32) -> Option<IfName> {
     let mut c = [0u8; libc::IF_NAMESIZE];
     // SAFETY: the buffer is IF_NAMESIZE bytes, as the call requires.
     let p = unsafe { libc::if_indextoname(ifindex, c.as_mut_ptr().cast()) };

@@ -104,7 +104,7 @@ impl Reflector {
     }
 
     /// Joins `groups` (RTMGRP_* bits).
-    pub fn with_groups(groups: u32) -> Result<Self, Error> {
+    fn with_groups(groups: u32) -> Result<Self, Error> {
         let mut sock = Socket::new(NETLINK_ROUTE)?;
         sock.bind(&SocketAddr::new(0, groups))?;
         sock.set_non_blocking(true)?;

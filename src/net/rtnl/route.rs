@@ -5,7 +5,7 @@
 
 use std::net::IpAddr;
 
-use crate::config::iproute::{Encap, Family, Nexthop, Route, RouteDest, RouteMode};
+use super::spec::{Encap, Family, Nexthop, RouteDest, RouteMode, RouteSpec};
 use crate::net::netlink::{
     Error, MsgBuilder, NLM_F_ACK, NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REQUEST,
 };
@@ -13,27 +13,27 @@ use crate::net::netlink::{
 use super::wire::ip_bytes;
 use super::{RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_NOWHERE, RT_SCOPE_UNIVERSE};
 
-pub const RTM_NEWROUTE: u16 = 24;
-pub const RTM_DELROUTE: u16 = 25;
+const RTM_NEWROUTE: u16 = 24;
+pub(crate) const RTM_DELROUTE: u16 = 25;
 
 /// `struct rtmsg`.
-pub const RTMSG_LEN: usize = 12;
+const RTMSG_LEN: usize = 12;
 
-pub const RTA_DST: u16 = 1;
-pub const RTA_SRC: u16 = 2;
-pub const RTA_OIF: u16 = 4;
-pub const RTA_GATEWAY: u16 = 5;
-pub const RTA_PRIORITY: u16 = 6;
-pub const RTA_PREFSRC: u16 = 7;
-pub const RTA_METRICS: u16 = 8;
-pub const RTA_MULTIPATH: u16 = 9;
-pub const RTA_FLOW: u16 = 11;
-pub const RTA_TABLE: u16 = 15;
-pub const RTA_PREF: u16 = 20;
-pub const RTA_ENCAP_TYPE: u16 = 21;
-pub const RTA_ENCAP: u16 = 22;
-pub const RTA_EXPIRES: u16 = 23;
-pub const RTA_TTL_PROPAGATE: u16 = 26;
+const RTA_DST: u16 = 1;
+const RTA_SRC: u16 = 2;
+const RTA_OIF: u16 = 4;
+const RTA_GATEWAY: u16 = 5;
+const RTA_PRIORITY: u16 = 6;
+const RTA_PREFSRC: u16 = 7;
+const RTA_METRICS: u16 = 8;
+const RTA_MULTIPATH: u16 = 9;
+const RTA_FLOW: u16 = 11;
+const RTA_TABLE: u16 = 15;
+const RTA_PREF: u16 = 20;
+const RTA_ENCAP_TYPE: u16 = 21;
+const RTA_ENCAP: u16 = 22;
+const RTA_EXPIRES: u16 = 23;
+const RTA_TTL_PROPAGATE: u16 = 26;
 
 const RTAX_LOCK: u16 = 1;
 const RTAX_MTU: u16 = 2;
@@ -61,7 +61,7 @@ const RTN_BROADCAST: u8 = 3;
 const RTN_ANYCAST: u8 = 4;
 const RTN_MULTICAST: u8 = 5;
 const RTN_NAT: u8 = 10;
-pub const RTNH_F_ONLINK: u8 = 4;
+const RTNH_F_ONLINK: u8 = 4;
 /// `struct rtnexthop`.
 const RTNEXTHOP_LEN: usize = 8;
 
@@ -80,7 +80,7 @@ const MPLS_IPTUNNEL_DST: u16 = 1;
 const ILA_ATTR_LOCATOR: u16 = 1;
 
 /// Room for a route with a handful of nexthops and metrics.
-pub const ROUTE_REQ_LEN: usize = 1024;
+pub(crate) const ROUTE_REQ_LEN: usize = 1024;
 
 pub(super) fn put_ip(b: &mut MsgBuilder<'_>, ty: u16, a: &IpAddr) {
     let (bytes, len) = ip_bytes(a);
@@ -102,7 +102,7 @@ fn prefix_len(d: Option<&RouteDest>) -> u8 {
 }
 
 /// The scope `ip route add` picks when none is given.
-fn default_scope(r: &Route, rtype: u8) -> u8 {
+fn default_scope(r: &RouteSpec<'_>, rtype: u8) -> u8 {
     match rtype {
         RTN_LOCAL | RTN_NAT => RT_SCOPE_HOST,
         RTN_BROADCAST | RTN_MULTICAST | RTN_ANYCAST => RT_SCOPE_LINK,
@@ -113,13 +113,14 @@ fn default_scope(r: &Route, rtype: u8) -> u8 {
 
 /// Builds the request that adds (or with `delete`, removes) route `r`. `ifindex` maps a
 /// device name to its index; a name it does not know is an error naming the device.
-pub fn encode_route<'b>(
+pub(crate) fn encode_route<'b, 'r>(
     buf: &'b mut [u8],
     seq: u32,
-    r: &Route,
+    r: impl Into<RouteSpec<'r>>,
     delete: bool,
     ifindex: &dyn Fn(&str) -> Option<u32>,
 ) -> Result<&'b [u8], Error> {
+    let r = &r.into();
     let dev = |name: &str| ifindex(name).ok_or(Error::kernel(libc::ENODEV, Some("route dev")));
     let (ty, flags) = if delete {
         (RTM_DELROUTE, NLM_F_REQUEST | NLM_F_ACK)
@@ -136,7 +137,7 @@ pub fn encode_route<'b>(
     };
     // A delete leaves unset what it should match whatever the value, as `ip route del` does.
     let rtype = match (r.rtype, delete) {
-        (Some(t), _) => t.code(),
+        (Some(t), _) => t,
         (None, false) => RTN_UNICAST,
         (None, true) => 0,
     };
@@ -182,7 +183,7 @@ pub fn encode_route<'b>(
     if let Some(a) = r.via {
         put_ip(&mut b, RTA_GATEWAY, &a);
     }
-    if let Some(d) = &r.dev {
+    if let Some(d) = r.dev {
         b.attr_u32(RTA_OIF, dev(d)?);
     }
     if let Some(m) = r.metric {
@@ -203,12 +204,12 @@ pub fn encode_route<'b>(
     if !delete {
         put_metrics(&mut b, r);
     }
-    if let Some(e) = &r.encap {
+    if let Some(e) = r.encap {
         put_encap(&mut b, e);
     }
     if !r.nexthops.is_empty() {
         let mp = b.nest_begin(RTA_MULTIPATH);
-        for nh in &r.nexthops {
+        for nh in r.nexthops {
             put_nexthop(&mut b, nh, &dev)?;
         }
         b.nest_end(mp);
@@ -216,8 +217,8 @@ pub fn encode_route<'b>(
     b.finish()
 }
 
-fn put_metrics(b: &mut MsgBuilder<'_>, r: &Route) {
-    let m = &r.metrics;
+fn put_metrics(b: &mut MsgBuilder<'_>, r: &RouteSpec<'_>) {
+    let m = r.metrics;
     let u32s = [
         (RTAX_MTU, m.mtu),
         (RTAX_WINDOW, m.window),
@@ -346,11 +347,11 @@ fn put_nexthop(
 pub(crate) mod tests {
     use super::*;
     use crate::config::diag::Diagnostics;
-    use crate::config::iproute::{parse_route_in, parse_rule_in, NetCtx, Rule};
+    use crate::config::iproute::{parse_route_in, parse_rule_in, NetCtx, Route, Rule};
     use crate::config::reader::tree_from_str;
     use crate::net::netlink::{attrs, NLA_TYPE_MASK};
 
-    pub fn hex(s: &str) -> Vec<u8> {
+    pub(crate) fn hex(s: &str) -> Vec<u8> {
         s.split_whitespace()
             .map(|b| u8::from_str_radix(b, 16).unwrap())
             .collect()
@@ -363,11 +364,11 @@ pub(crate) mod tests {
         }
     }
 
-    pub fn d0(n: &str) -> Option<u32> {
+    fn d0(n: &str) -> Option<u32> {
         (n == "d0").then_some(3)
     }
 
-    pub fn route(line: &str) -> Route {
+    pub(crate) fn route(line: &str) -> Route {
         let mut d = Diagnostics::new();
         let n = tree_from_str(line, 0, &mut d).pop().unwrap();
         let r = parse_route_in(&n, &ctx(), &mut d);
@@ -375,7 +376,7 @@ pub(crate) mod tests {
         r.unwrap()
     }
 
-    pub fn rule(line: &str) -> Rule {
+    pub(crate) fn rule(line: &str) -> Rule {
         let mut d = Diagnostics::new();
         let n = tree_from_str(line, 0, &mut d).pop().unwrap();
         let r = parse_rule_in(&n, &ctx(), &mut d);
@@ -413,7 +414,7 @@ pub(crate) mod tests {
     }
 
     /// Type, flags, family header and sorted attributes; sequence and port left out.
-    pub fn norm(m: &[u8], fixed: usize, nested: &[u16]) -> Norm {
+    pub(crate) fn norm(m: &[u8], fixed: usize, nested: &[u16]) -> Norm {
         let ty = u16::from_ne_bytes([m[4], m[5]]);
         let fl = u16::from_ne_bytes([m[6], m[7]]);
         assert_eq!(

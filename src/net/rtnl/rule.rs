@@ -1,36 +1,36 @@
 //! RTM_NEWRULE / RTM_DELRULE requests (include/uapi/linux/fib_rules.h) built from a
 //! configured rule line, as `ip rule add` / `ip rule del` build them.
 
-use crate::config::iproute::{PortRange, RouteDest, Rule, RuleAction};
+use super::spec::{PortRange, RouteDest, RuleAction, RuleSpec};
 use crate::net::netlink::{Error, MsgBuilder, NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REQUEST};
 
 use super::route::{af, put_ip};
 
-pub const RTM_NEWRULE: u16 = 32;
-pub const RTM_DELRULE: u16 = 33;
+const RTM_NEWRULE: u16 = 32;
+pub(crate) const RTM_DELRULE: u16 = 33;
 
 /// `struct fib_rule_hdr`.
-pub const FIB_RULE_HDR_LEN: usize = 12;
+pub(crate) const FIB_RULE_HDR_LEN: usize = 12;
 
-pub const FRA_DST: u16 = 1;
-pub const FRA_SRC: u16 = 2;
-pub const FRA_IIFNAME: u16 = 3;
-pub const FRA_GOTO: u16 = 4;
-pub const FRA_PRIORITY: u16 = 6;
-pub const FRA_FWMARK: u16 = 10;
-pub const FRA_FLOW: u16 = 11;
-pub const FRA_TUN_ID: u16 = 12;
-pub const FRA_SUPPRESS_IFGROUP: u16 = 13;
-pub const FRA_SUPPRESS_PREFIXLEN: u16 = 14;
-pub const FRA_TABLE: u16 = 15;
-pub const FRA_FWMASK: u16 = 16;
-pub const FRA_OIFNAME: u16 = 17;
-pub const FRA_L3MDEV: u16 = 19;
-pub const FRA_UID_RANGE: u16 = 20;
-pub const FRA_PROTOCOL: u16 = 21;
-pub const FRA_IP_PROTO: u16 = 22;
-pub const FRA_SPORT_RANGE: u16 = 23;
-pub const FRA_DPORT_RANGE: u16 = 24;
+const FRA_DST: u16 = 1;
+const FRA_SRC: u16 = 2;
+const FRA_IIFNAME: u16 = 3;
+const FRA_GOTO: u16 = 4;
+const FRA_PRIORITY: u16 = 6;
+const FRA_FWMARK: u16 = 10;
+const FRA_FLOW: u16 = 11;
+const FRA_TUN_ID: u16 = 12;
+const FRA_SUPPRESS_IFGROUP: u16 = 13;
+const FRA_SUPPRESS_PREFIXLEN: u16 = 14;
+const FRA_TABLE: u16 = 15;
+const FRA_FWMASK: u16 = 16;
+const FRA_OIFNAME: u16 = 17;
+const FRA_L3MDEV: u16 = 19;
+const FRA_UID_RANGE: u16 = 20;
+pub(crate) const FRA_PROTOCOL: u16 = 21;
+const FRA_IP_PROTO: u16 = 22;
+const FRA_SPORT_RANGE: u16 = 23;
+const FRA_DPORT_RANGE: u16 = 24;
 
 const FR_ACT_TO_TBL: u8 = 1;
 const FR_ACT_GOTO: u8 = 2;
@@ -40,7 +40,7 @@ const FR_ACT_UNREACHABLE: u8 = 7;
 const FR_ACT_PROHIBIT: u8 = 8;
 const FIB_RULE_INVERT: u32 = 2;
 
-pub const RULE_REQ_LEN: usize = 256;
+pub(crate) const RULE_REQ_LEN: usize = 256;
 
 fn dest(d: &Option<RouteDest>) -> Option<(std::net::IpAddr, u8)> {
     match d {
@@ -59,12 +59,13 @@ fn range(b: &mut MsgBuilder<'_>, ty: u16, p: Option<PortRange>) {
 }
 
 /// Builds the request adding (or with `delete`, removing) rule `r`.
-pub fn encode_rule<'b>(
+pub(crate) fn encode_rule<'b, 'r>(
     buf: &'b mut [u8],
     seq: u32,
-    r: &Rule,
+    r: impl Into<RuleSpec<'r>>,
     delete: bool,
 ) -> Result<&'b [u8], Error> {
+    let r = &r.into();
     let (ty, flags) = if delete {
         (RTM_DELRULE, NLM_F_REQUEST | NLM_F_ACK)
     } else {
@@ -121,10 +122,10 @@ pub fn encode_rule<'b>(
     if let Some(g) = r.suppress_ifgroup {
         b.attr_u32(FRA_SUPPRESS_IFGROUP, g);
     }
-    if let Some(i) = &r.iif {
+    if let Some(i) = r.iif {
         b.attr_str(FRA_IIFNAME, i);
     }
-    if let Some(o) = &r.oif {
+    if let Some(o) = r.oif {
         b.attr_str(FRA_OIFNAME, o);
     }
     if r.action == RuleAction::L3mdev {
@@ -157,6 +158,7 @@ pub fn encode_rule<'b>(
 mod tests {
     use super::super::route::tests::{hex, norm, rule};
     use super::*;
+    use crate::config::iproute::Rule;
 
     fn same_as_ip(r: &Rule, delete: bool, vector: &str) {
         let mut buf = [0u8; RULE_REQ_LEN];

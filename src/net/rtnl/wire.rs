@@ -9,66 +9,60 @@ use crate::net::netlink::{
     get_u32, Error, Msg, MsgBuilder, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REQUEST,
 };
 
-pub const RTM_NEWLINK: u16 = 16;
-pub const RTM_DELLINK: u16 = 17;
-pub const RTM_GETLINK: u16 = 18;
-pub const RTM_NEWADDR: u16 = 20;
-pub const RTM_DELADDR: u16 = 21;
-pub const RTM_GETADDR: u16 = 22;
+pub(crate) const RTM_NEWLINK: u16 = 16;
+pub(crate) const RTM_DELLINK: u16 = 17;
+pub(crate) const RTM_GETLINK: u16 = 18;
+pub(crate) const RTM_NEWADDR: u16 = 20;
+pub(crate) const RTM_DELADDR: u16 = 21;
+pub(crate) const RTM_GETADDR: u16 = 22;
 
 /// Legacy multicast group bits, given to bind().
-pub const RTMGRP_LINK: u32 = 0x1;
-pub const RTMGRP_IPV4_IFADDR: u32 = 0x10;
-pub const RTMGRP_IPV6_IFADDR: u32 = 0x100;
+pub(crate) const RTMGRP_LINK: u32 = 0x1;
+pub(crate) const RTMGRP_IPV4_IFADDR: u32 = 0x10;
+pub(crate) const RTMGRP_IPV6_IFADDR: u32 = 0x100;
 
-pub const IFLA_ADDRESS: u16 = 1;
-pub const IFLA_IFNAME: u16 = 3;
-pub const IFLA_MTU: u16 = 4;
-pub const IFLA_GROUP: u16 = 27;
-pub const IFLA_EXT_MASK: u16 = 29;
-pub const RTEXT_FILTER_SKIP_STATS: u32 = 1 << 3;
+pub(crate) const IFLA_ADDRESS: u16 = 1;
+pub(crate) const IFLA_IFNAME: u16 = 3;
+pub(crate) const IFLA_MTU: u16 = 4;
+pub(crate) const IFLA_GROUP: u16 = 27;
+pub(crate) const IFLA_EXT_MASK: u16 = 29;
+pub(crate) const RTEXT_FILTER_SKIP_STATS: u32 = 1 << 3;
 
-pub const IFA_ADDRESS: u16 = 1;
-pub const IFA_LOCAL: u16 = 2;
-pub const IFA_LABEL: u16 = 3;
-pub const IFA_BROADCAST: u16 = 4;
-pub const IFA_CACHEINFO: u16 = 6;
-pub const IFA_FLAGS: u16 = 8;
+pub(crate) const IFA_ADDRESS: u16 = 1;
+pub(crate) const IFA_LOCAL: u16 = 2;
+pub(crate) const IFA_LABEL: u16 = 3;
+pub(crate) const IFA_BROADCAST: u16 = 4;
+pub(crate) const IFA_CACHEINFO: u16 = 6;
+pub(crate) const IFA_FLAGS: u16 = 8;
 
-pub const IFA_F_SECONDARY: u32 = 0x01;
+pub(crate) const IFA_F_SECONDARY: u32 = 0x01;
 pub const IFA_F_NODAD: u32 = 0x02;
-pub const IFA_F_HOMEADDRESS: u32 = 0x10;
-pub const IFA_F_DEPRECATED: u32 = 0x20;
-pub const IFA_F_TENTATIVE: u32 = 0x40;
-pub const IFA_F_PERMANENT: u32 = 0x80;
-pub const IFA_F_MANAGETEMPADDR: u32 = 0x100;
+pub(crate) const IFA_F_HOMEADDRESS: u32 = 0x10;
+#[cfg(test)]
+pub(crate) const IFA_F_PERMANENT: u32 = 0x80;
 pub const IFA_F_NOPREFIXROUTE: u32 = 0x200;
-pub const IFA_F_MCAUTOJOIN: u32 = 0x400;
 
-pub const RT_SCOPE_UNIVERSE: u8 = 0;
-pub const RT_SCOPE_SITE: u8 = 200;
+pub(crate) const RT_SCOPE_UNIVERSE: u8 = 0;
 pub const RT_SCOPE_LINK: u8 = 253;
-pub const RT_SCOPE_HOST: u8 = 254;
-pub const RT_SCOPE_NOWHERE: u8 = 255;
+pub(crate) const RT_SCOPE_HOST: u8 = 254;
+pub(crate) const RT_SCOPE_NOWHERE: u8 = 255;
 
-pub const IFF_UP: u32 = 0x1;
-pub const IFF_LOOPBACK: u32 = 0x8;
-pub const IFF_RUNNING: u32 = 0x40;
-pub const IFF_LOWER_UP: u32 = 0x10000;
+pub(crate) const IFF_UP: u32 = 0x1;
+pub(crate) const IFF_RUNNING: u32 = 0x40;
 
 /// Lifetime meaning "forever" in `ifa_cacheinfo`.
-pub const INFINITY_LIFE_TIME: u32 = u32::MAX;
+pub(crate) const INFINITY_LIFE_TIME: u32 = u32::MAX;
 
 const AF_UNSPEC: u8 = libc::AF_UNSPEC as u8;
 const AF_INET: u8 = libc::AF_INET as u8;
 const AF_INET6: u8 = libc::AF_INET6 as u8;
 
 /// `struct ifinfomsg` and `struct ifaddrmsg` sizes.
-pub const IFINFOMSG_LEN: usize = 16;
-pub const IFADDRMSG_LEN: usize = 8;
+pub(crate) const IFINFOMSG_LEN: usize = 16;
+pub(crate) const IFADDRMSG_LEN: usize = 8;
 
 /// An interface name: IFNAMSIZ (16) including the terminator.
-pub type IfName = heapless::String<16>;
+pub(crate) type IfName = heapless::String<16>;
 
 pub(crate) fn ifname(s: &str) -> IfName {
     let mut n = IfName::new();
@@ -88,7 +82,7 @@ pub struct HwAddr {
 }
 
 impl HwAddr {
-    pub fn new(b: &[u8]) -> Option<Self> {
+    pub(crate) fn new(b: &[u8]) -> Option<Self> {
         let mut bytes = [0u8; 32];
         bytes.get_mut(..b.len())?.copy_from_slice(b);
         Some(HwAddr {
@@ -97,7 +91,7 @@ impl HwAddr {
         })
     }
 
-    pub fn as_bytes(&self) -> &[u8] {
+    pub(crate) fn as_bytes(&self) -> &[u8] {
         &self.bytes[..usize::from(self.len)]
     }
 }
@@ -124,11 +118,11 @@ impl fmt::Debug for HwAddr {
 pub struct Link {
     pub ifindex: u32,
     pub name: IfName,
-    pub flags: u32,
+    pub(crate) flags: u32,
     pub mtu: u32,
     pub hwaddr: Option<HwAddr>,
     /// IFLA_GROUP, the link's device group (0 by default).
-    pub group: u32,
+    pub(crate) group: u32,
 }
 
 impl Link {
@@ -148,7 +142,7 @@ impl Link {
     }
 }
 
-pub fn flags_up(flags: u32) -> bool {
+pub(crate) fn flags_up(flags: u32) -> bool {
     flags & (IFF_UP | IFF_RUNNING) == IFF_UP | IFF_RUNNING
 }
 
@@ -158,8 +152,8 @@ pub struct AddrInfo {
     pub addr: IpAddr,
     pub prefix: u8,
     /// The other end of a point-to-point address.
-    pub peer: Option<IpAddr>,
-    pub broadcast: Option<Ipv4Addr>,
+    pub(crate) peer: Option<IpAddr>,
+    pub(crate) broadcast: Option<Ipv4Addr>,
     pub scope: u8,
     /// IFA_F_* bits.
     pub flags: u32,
@@ -170,10 +164,10 @@ pub struct AddrInfo {
 /// delete; the rest applies when adding.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AddrSpec<'a> {
-    pub ifindex: u32,
+    ifindex: u32,
     pub addr: IpAddr,
-    pub prefix: u8,
-    pub peer: Option<IpAddr>,
+    prefix: u8,
+    pub(crate) peer: Option<IpAddr>,
     /// IPv4 only.
     pub broadcast: Option<Ipv4Addr>,
     pub scope: u8,
@@ -183,7 +177,7 @@ pub struct AddrSpec<'a> {
     pub flags: u32,
     /// Seconds; `None` is forever. IPv6 VIPs use preferred 0 to keep them deprecated.
     pub preferred_lft: Option<u32>,
-    pub valid_lft: Option<u32>,
+    valid_lft: Option<u32>,
 }
 
 impl<'a> AddrSpec<'a> {
@@ -235,7 +229,7 @@ fn ifaddrmsg(family: u8, prefix: u8, flags: u8, scope: u8, ifindex: u32) -> [u8;
 
 /// RTM_NEWADDR (create, fail if present) or, with `delete`, RTM_DELADDR; both ask for an ack.
 /// Attributes come in iproute2's order so its requests serve as test vectors.
-pub fn encode_addr<'b>(
+pub(crate) fn encode_addr<'b>(
     buf: &'b mut [u8],
     seq: u32,
     spec: &AddrSpec<'_>,
@@ -306,7 +300,7 @@ pub fn encode_addr<'b>(
 }
 
 /// A dump of every link (statistics left out: they are most of each message).
-pub fn encode_link_dump(buf: &mut [u8], seq: u32) -> Result<&[u8], Error> {
+pub(crate) fn encode_link_dump(buf: &mut [u8], seq: u32) -> Result<&[u8], Error> {
     let mut b = MsgBuilder::new(buf, RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, seq);
     let mut ifi = [0u8; IFINFOMSG_LEN];
     ifi[0] = AF_UNSPEC;
@@ -315,14 +309,14 @@ pub fn encode_link_dump(buf: &mut [u8], seq: u32) -> Result<&[u8], Error> {
     b.finish()
 }
 
-pub fn encode_addr_dump(buf: &mut [u8], seq: u32) -> Result<&[u8], Error> {
+pub(crate) fn encode_addr_dump(buf: &mut [u8], seq: u32) -> Result<&[u8], Error> {
     let mut b = MsgBuilder::new(buf, RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP, seq);
     b.put(&ifaddrmsg(AF_UNSPEC, 0, 0, 0, 0));
     b.finish()
 }
 
 /// Decodes RTM_NEWLINK / RTM_DELLINK.
-pub fn decode_link(m: &Msg<'_>) -> Result<Link, Error> {
+pub(crate) fn decode_link(m: &Msg<'_>) -> Result<Link, Error> {
     let bad = Error::Malformed("ifinfomsg");
     let p = m.payload;
     let ifindex = get_u32(p, 4).ok_or(Error::Malformed("ifinfomsg"))?;
@@ -357,7 +351,7 @@ pub fn decode_link(m: &Msg<'_>) -> Result<Link, Error> {
 }
 
 /// Decodes RTM_NEWADDR / RTM_DELADDR.
-pub fn decode_addr(m: &Msg<'_>) -> Result<AddrInfo, Error> {
+pub(crate) fn decode_addr(m: &Msg<'_>) -> Result<AddrInfo, Error> {
     let p = m.payload;
     let bad = || Error::Malformed("ifaddrmsg");
     let (fam, prefix, hdr_flags, scope) = match p.get(..4) {
@@ -407,6 +401,6 @@ pub fn decode_addr(m: &Msg<'_>) -> Result<AddrInfo, Error> {
 }
 
 /// The family byte of an rtnetlink message, for callers filtering before decoding.
-pub fn msg_family(m: &Msg<'_>) -> Option<u8> {
+pub(crate) fn msg_family(m: &Msg<'_>) -> Option<u8> {
     m.payload.first().copied()
 }

@@ -29,7 +29,7 @@ pub use sys::{ifindex, link_local_v6};
 /// IP protocol number of VRRP.
 pub const IPPROTO_VRRP: u8 = 112;
 /// IP protocol number of IPsec AH, which carries VRRPv2 with `auth_type AH`.
-pub const IPPROTO_AH: u8 = 51;
+pub(crate) const IPPROTO_AH: u8 = 51;
 /// The VRRP IPv4 multicast group.
 pub const VRRP_GROUP_V4: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 18);
 /// The VRRP IPv6 multicast group.
@@ -117,20 +117,16 @@ impl VrrpSocket {
         })
     }
 
-    pub fn is_ipv6(&self) -> bool {
+    pub(crate) fn is_ipv6(&self) -> bool {
         self.v6
     }
 
-    pub fn ifindex(&self) -> u32 {
-        self.ifindex
-    }
-
-    pub fn mode(&self) -> Mode {
+    pub(crate) fn mode(&self) -> Mode {
         self.mode
     }
 
     /// The receive descriptor, the one to poll.
-    pub fn rx_fd(&self) -> RawFd {
+    pub(crate) fn rx_fd(&self) -> RawFd {
         self.rx.as_raw_fd()
     }
 }

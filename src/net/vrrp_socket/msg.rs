@@ -8,6 +8,7 @@ use std::os::fd::AsRawFd;
 use libc::{c_int, c_void};
 
 use super::{invalid, scope_for, sys, VrrpSocket};
+use crate::net::sockaddr;
 
 /// Room for IP_PKTINFO, or IPV6_PKTINFO plus IPV6_HOPLIMIT, with headroom.
 const CMSG_ROOM: usize = 128;
@@ -100,7 +101,7 @@ impl VrrpSocket {
         if self.v6 {
             return Err(invalid("IPv4 send on an IPv6 VRRP socket"));
         }
-        let sa = sys::sockaddr_v4(dst);
+        let sa = sockaddr::v4(dst, 0);
         let flags = dont_route(IpAddr::V4(dst));
         retry_eintr(|| {
             // SAFETY: `packet` and `sa` are live for the call, with the lengths passed.
@@ -131,7 +132,7 @@ impl VrrpSocket {
         if !self.v6 {
             return Err(invalid("IPv6 send on an IPv4 VRRP socket"));
         }
-        let sa = sys::sockaddr_v6(dst, scope_for(IpAddr::V6(dst), self.ifindex));
+        let sa = sockaddr::v6(dst, 0, 0, scope_for(IpAddr::V6(dst), self.ifindex));
         let mut cbuf = CmsgBuf([0; CMSG_ROOM]);
         let info = libc::in6_pktinfo {
             ipi6_addr: libc::in6_addr {

@@ -8,6 +8,8 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
 use libc::{c_int, c_void, socklen_t};
 
+use crate::net::sockaddr;
+
 /// Linux `IPV6_MULTICAST_ALL` (include/uapi/linux/in6.h); not every libc release names it.
 pub(super) const IPV6_MULTICAST_ALL: c_int = 29;
 
@@ -127,28 +129,11 @@ pub(super) fn no_receive(fd: &OwnedFd) -> io::Result<()> {
     )
 }
 
-pub(super) fn sockaddr_v4(ip: Ipv4Addr) -> libc::sockaddr_in {
-    // SAFETY: sockaddr_in is plain data; all-zero is a valid value.
-    let mut sa: libc::sockaddr_in = unsafe { mem::zeroed() };
-    sa.sin_family = libc::AF_INET as libc::sa_family_t;
-    sa.sin_addr.s_addr = u32::from_ne_bytes(ip.octets());
-    sa
-}
-
-pub(super) fn sockaddr_v6(ip: Ipv6Addr, scope_id: u32) -> libc::sockaddr_in6 {
-    // SAFETY: sockaddr_in6 is plain data; all-zero is a valid value.
-    let mut sa: libc::sockaddr_in6 = unsafe { mem::zeroed() };
-    sa.sin6_family = libc::AF_INET6 as libc::sa_family_t;
-    sa.sin6_addr.s6_addr = ip.octets();
-    sa.sin6_scope_id = scope_id;
-    sa
-}
-
 /// Binds to `ip`; link-local and multicast IPv6 addresses need the interface as scope.
 pub(super) fn bind(fd: &OwnedFd, ip: IpAddr, scope_id: u32) -> io::Result<()> {
     let rc = match ip {
         IpAddr::V4(a) => {
-            let sa = sockaddr_v4(a);
+            let sa = sockaddr::v4(a, 0);
             // SAFETY: `sa` is a valid sockaddr_in of the length passed.
             unsafe {
                 libc::bind(
@@ -159,7 +144,7 @@ pub(super) fn bind(fd: &OwnedFd, ip: IpAddr, scope_id: u32) -> io::Result<()> {
             }
         }
         IpAddr::V6(a) => {
-            let sa = sockaddr_v6(a, scope_id);
+            let sa = sockaddr::v6(a, 0, 0, scope_id);
             // SAFETY: `sa` is a valid sockaddr_in6 of the length passed.
             unsafe {
                 libc::bind(

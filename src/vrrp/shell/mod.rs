@@ -32,7 +32,7 @@ use crate::config::Config;
 use crate::core::event_loop::{Event, EventLoop};
 use crate::core::script::ScriptRunner;
 use crate::core::time::Micros;
-use crate::core::watchdog::{child, link};
+use crate::core::watchdog::child;
 use crate::net::garp::GarpSocket;
 use crate::net::rtnl::{Reflector, Rtnl};
 use crate::vrrp::dump;
@@ -308,7 +308,7 @@ impl<'o> Shell<'o> {
             }
             libc::SIGHUP => {
                 info!("Reloading");
-                if let Some(new) = child::reload_config(self.opts) {
+                if let Some(new) = crate::config::reload_config(self.opts) {
                     // Groups are rebuilt over the instances the reload leaves.
                     self.groups.clear();
                     self.reload(lp, new);
@@ -390,15 +390,12 @@ impl<'o> Shell<'o> {
             Event::Io {
                 token: child::PARENT_TOKEN,
                 ..
-            } => match link::answer_hellos(chan) {
-                Ok(true) => {}
-                Ok(false) => {
-                    info!("Parent process has gone - stopping");
+            } => {
+                if child::parent_gone(chan) {
                     self.stop_all(lp);
                     self.stop = true;
                 }
-                Err(e) => warn!("parent channel: {e}"),
-            },
+            }
             Event::Io {
                 token: REFLECTOR_TOKEN,
                 ..
@@ -445,8 +442,7 @@ pub fn run(
     chan: OwnedFd,
     pidfile: &std::path::Path,
 ) -> i32 {
-    if let Err(e) = lp.register(chan.as_raw_fd(), child::PARENT_TOKEN, Interest::READABLE) {
-        error!("VRRP child process: cannot watch the parent channel: {e}");
+    if !child::watch_parent(&mut lp, &chan, "VRRP") {
         return 1;
     }
     let Some(mut shell) = Shell::new(cfg, opts) else {

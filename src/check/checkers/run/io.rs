@@ -89,7 +89,7 @@ impl Runner {
         let s = &self.slots[i];
         let counted = matches!(s.words, Words::Udp | Words::Icmp);
         match e {
-            sock::OpenError::Connect(_) => {
+            sock::OpenError::Connect => {
                 return self.finish(lp, i, Err(Failure::Unreachable), sink);
             }
             sock::OpenError::Setup(_) if counted => {
@@ -99,7 +99,7 @@ impl Runner {
                 info!("{line}");
                 words::setup_failed_line(s);
             }
-            sock::OpenError::Socket(_) => words::no_socket_line(s, v6),
+            sock::OpenError::Socket => words::no_socket_line(s, v6),
         }
         let t = s.timing.delay_loop;
         self.arm(lp, i, t);

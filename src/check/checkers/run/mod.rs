@@ -13,7 +13,8 @@ mod live;
 mod words;
 
 use build::checker_keyword;
-pub use build::{protocol_dialog, DialogMaker, Target};
+#[cfg(test)]
+use build::{protocol_dialog, Target};
 pub use live::View;
 use words::{failure_line, report_line, url_line, Words};
 
@@ -142,14 +143,6 @@ pub struct Runner {
 }
 
 impl Runner {
-    pub fn len(&self) -> usize {
-        self.slots.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.slots.is_empty()
-    }
-
     /// Arms every checker's first run.
     pub fn start(&mut self, lp: &mut EventLoop, cfg: &Config, sink: &mut dyn Sink) {
         if self.slots.iter().any(|s| {

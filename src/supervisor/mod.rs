@@ -1,0 +1,526 @@
+//! The parent process (keepalived's watchdog): reads the config, forks the VRRP and checker
+//! children, and supervises them. A child that dies is restarted (keepalived's back-off: at
+//! once if it ran a minute, else 1 s doubling to 60 s); one that stops echoing hellos is killed
+//! and then restarted. SIGHUP re-reads the config here first and is passed on only if the new
+//! one is valid.
+//!
+//! It sits above everything else: it hands each child its entry point, so the children and the
+//! channel they share with it (`core::watchdog`) need nothing from here.
+
+use std::os::fd::{AsRawFd, OwnedFd};
+
+use log::{error, info, warn};
+use mio::Interest;
+
+use crate::cli::Options;
+use crate::config::{self, Config, LoadOptions};
+use crate::core::daemon::{self, PidfileState};
+use crate::core::event_loop::{Event, EventLoop};
+use crate::core::logging;
+use crate::core::signals::{self, ExitStatus};
+use crate::core::time::Micros;
+use crate::core::timer::TimerId;
+use crate::core::watchdog::{
+    link, EXIT_CONFIG, EXIT_FATAL, EXIT_MISSING_PERMISSION, EXIT_NO_CONFIG,
+};
+
+/// Hello period and how many may go unanswered before the child is declared stuck.
+const HELLO_INTERVAL: Micros = Micros::from_secs(5);
+const HELLO_MISSES: u32 = 3;
+/// How long stopping children get before SIGKILL (keepalived's child_wait_time).
+const CHILD_WAIT: Micros = Micros::from_secs(5);
+
+/// keepalived's umask when -u is not given: files only for their owner, never executable.
+const DEFAULT_UMASK: u32 = 0o177;
+
+use crate::core::tokens::{
+    CHILD_CHAN_BASE, HELLO_TIMER, RESTART_TIMER_BASE as RESTART_TIMER, STOP_TIMER,
+};
+
+fn version_string() -> String {
+    format!("Keepalived v{}", env!("CARGO_PKG_VERSION"))
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Vrrp = 0,
+    Check = 1,
+}
+
+impl Kind {
+    fn short(self) -> &'static str {
+        match self {
+            Kind::Vrrp => "VRRP",
+            Kind::Check => "Healthcheck",
+        }
+    }
+}
+
+struct Slot {
+    kind: Kind,
+    /// This subsystem runs in this invocation.
+    wanted: bool,
+    pid: i32,
+    chan: Option<OwnedFd>,
+    started: Micros,
+    next_delay: u64,
+    restart: Option<TimerId>,
+    seq: u32,
+    missed: u32,
+}
+
+impl Slot {
+    fn new(kind: Kind) -> Slot {
+        Slot {
+            kind,
+            wanted: false,
+            pid: 0,
+            chan: None,
+            started: Micros::ZERO,
+            next_delay: 0,
+            restart: None,
+            seq: 0,
+            missed: 0,
+        }
+    }
+}
+
+struct Watchdog<'a> {
+    opts: &'a Options,
+    cfg: Config,
+    slots: [Slot; 2],
+    pending_start: [bool; 2],
+    stopping: bool,
+    done: bool,
+    exit_code: i32,
+}
+
+/// keepalived's respawn delay: none after a minute of life, else 1, 2, 4 ... 60 s.
+fn restart_delay(lived: Micros, next: &mut u64) -> Option<u64> {
+    if lived >= Micros::from_secs(60) {
+        *next = 0;
+        return None;
+    }
+    let delay = *next;
+    *next = match *next {
+        0 => 1,
+        n if n > 30 => 60,
+        n => n * 2,
+    };
+    Some(delay)
+}
+
+/// keepalived's report of a child's end. Returns the exit code that must stop everything.
+fn report_child_status(pid: i32, status: ExitStatus) -> Option<i32> {
+    match status {
+        ExitStatus::Exited(c @ (EXIT_FATAL | EXIT_CONFIG | EXIT_MISSING_PERMISSION)) => {
+            let what = match c {
+                EXIT_CONFIG => "CONFIG",
+                EXIT_MISSING_PERMISSION => "missing permission",
+                _ => "FATAL",
+            };
+            info!("pid {pid} exited with permanent error {what}. Terminating");
+            Some(c)
+        }
+        ExitStatus::Exited(0) => None,
+        ExitStatus::Exited(c) => {
+            info!("pid {pid} exited with status {c}");
+            None
+        }
+        ExitStatus::Signaled(s) => {
+            info!(
+                "pid {pid} exited due to signal {s} ({})",
+                signals::describe(s)
+            );
+            None
+        }
+    }
+}
+
+impl Watchdog<'_> {
+    fn slot_by_pid(&mut self, pid: i32) -> Option<usize> {
+        self.slots.iter().position(|s| s.pid == pid && pid > 0)
+    }
+
+    fn on_event(&mut self, lp: &mut EventLoop, ev: Event) {
+        match ev {
+            Event::Io { token, .. } if (CHILD_CHAN_BASE..CHILD_CHAN_BASE + 2).contains(&token) => {
+                self.on_chan(lp, token - CHILD_CHAN_BASE)
+            }
+            Event::Io { .. } => {}
+            Event::Timer {
+                token: HELLO_TIMER, ..
+            } => {
+                self.hello_round();
+                if !self.stopping {
+                    lp.add_timer(HELLO_INTERVAL, HELLO_TIMER);
+                }
+            }
+            Event::Timer { token, .. } if token == RESTART_TIMER || token == RESTART_TIMER + 1 => {
+                let i = token - RESTART_TIMER;
+                self.slots[i].restart = None;
+                if !self.stopping {
+                    self.pending_start[i] = true;
+                }
+            }
+            Event::Timer {
+                token: STOP_TIMER, ..
+            } => self.force_stop(),
+            Event::Timer { .. } => {}
+            Event::Signal { signo, .. } => self.on_signal(lp, signo),
+            Event::ChildExit { pid, status } => self.on_child_exit(lp, pid, status),
+        }
+    }
+
+    fn on_chan(&mut self, lp: &mut EventLoop, i: usize) {
+        let Some(fd) = self.slots[i].chan.as_ref().map(|c| c.as_raw_fd()) else {
+            return;
+        };
+        loop {
+            match link::recv(fd) {
+                Ok(link::Recv::Hello(_)) => self.slots[i].missed = 0,
+                Ok(link::Recv::Empty) => break,
+                Ok(link::Recv::Closed) | Err(_) => {
+                    // The child is dying; its SIGCHLD does the rest.
+                    let _ = lp.deregister(fd);
+                    self.slots[i].chan = None;
+                    break;
+                }
+            }
+        }
+    }
+
+    fn hello_round(&mut self) {
+        for s in self.slots.iter_mut().filter(|s| s.pid > 0) {
+            if s.missed >= HELLO_MISSES {
+                warn!(
+                    "{} child process({}) did not answer {} hellos - killing it",
+                    s.kind.short(),
+                    s.pid,
+                    s.missed
+                );
+                signals::kill(s.pid, libc::SIGKILL);
+                continue;
+            }
+            // A hello that cannot even be sent counts as unanswered too.
+            s.seq = s.seq.wrapping_add(1);
+            if let Some(c) = &s.chan {
+                let _ = link::send_hello(c.as_raw_fd(), s.seq);
+            }
+            s.missed += 1;
+        }
+    }
+
+    fn on_signal(&mut self, lp: &mut EventLoop, signo: i32) {
+        match signo {
+            libc::SIGTERM | libc::SIGINT => self.begin_stop(lp, 0),
+            libc::SIGHUP if !self.stopping => self.reload(),
+            libc::SIGUSR1 => self.forward(signo, true),
+            _ if !self.stopping => self.forward(signo, false),
+            _ => {}
+        }
+    }
+
+    /// Passes a signal on: to every child, or (stats and JSON dumps) to the VRRP child only.
+    fn forward(&self, signo: i32, all: bool) {
+        for s in &self.slots {
+            if s.pid > 0 && (all || s.kind == Kind::Vrrp) {
+                signals::kill(s.pid, signo);
+            }
+        }
+    }
+
+    fn reload(&mut self) {
+        info!("Reloading ...");
+        let Some(cfg) = config::reload_config(self.opts) else {
+            return;
+        };
+        self.cfg = cfg;
+        let want = wanted(self.opts, &self.cfg);
+        for (i, s) in self.slots.iter_mut().enumerate() {
+            if s.pid > 0 {
+                signals::kill(s.pid, libc::SIGHUP);
+            } else if want[i] && s.restart.is_none() {
+                // The new config needs a child the old one did not.
+                s.wanted = true;
+                self.pending_start[i] = true;
+            }
+        }
+    }
+
+    fn on_child_exit(&mut self, lp: &mut EventLoop, pid: i32, status: ExitStatus) {
+        let Some(i) = self.slot_by_pid(pid) else {
+            return;
+        };
+        let s = &mut self.slots[i];
+        s.pid = 0;
+        if let Some(c) = s.chan.take() {
+            let _ = lp.deregister(c.as_raw_fd());
+        }
+        let permanent = report_child_status(pid, status);
+        if self.stopping {
+            if self.slots.iter().all(|s| s.pid == 0) {
+                self.done = true;
+            }
+            return;
+        }
+        if let Some(code) = permanent {
+            self.begin_stop(lp, code);
+            return;
+        }
+        let short = s.kind.short();
+        if self.opts.dont_respawn {
+            error!("{short} child process({pid}) died: Exiting");
+            self.begin_stop(lp, 0);
+            return;
+        }
+        error!("{short} child process({pid}) died: Respawning");
+        let lived = Micros::now() - s.started;
+        match restart_delay(lived, &mut s.next_delay) {
+            None => self.pending_start[i] = true,
+            Some(d) => {
+                info!("Restart of {short} process delayed {d} seconds to limit respawn rate");
+                if d == 0 {
+                    self.pending_start[i] = true;
+                } else {
+                    s.restart = Some(lp.add_timer(Micros::from_secs(d), RESTART_TIMER + i));
+                }
+            }
+        }
+    }
+
+    fn begin_stop(&mut self, lp: &mut EventLoop, code: i32) {
+        if self.stopping {
+            return;
+        }
+        info!("Stopping");
+        self.stopping = true;
+        self.exit_code = code;
+        self.pending_start = [false; 2];
+        for s in self.slots.iter_mut() {
+            if let Some(t) = s.restart.take() {
+                lp.cancel_timer(t);
+            }
+            if s.pid > 0 && !signals::kill(s.pid, libc::SIGTERM) {
+                s.pid = 0;
+            }
+        }
+        if self.slots.iter().all(|s| s.pid == 0) {
+            self.done = true;
+        } else {
+            lp.add_timer(CHILD_WAIT, STOP_TIMER);
+        }
+    }
+
+    fn force_stop(&mut self) {
+        for s in self.slots.iter_mut().filter(|s| s.pid > 0) {
+            info!(
+                "{} process failed to die - forcing termination",
+                s.kind.short()
+            );
+            signals::kill(s.pid, libc::SIGKILL);
+            let mut st = 0;
+            // SAFETY: waiting for our own child, which SIGKILL ends promptly.
+            unsafe { libc::waitpid(s.pid, &mut st, 0) };
+            s.pid = 0;
+        }
+        self.done = true;
+    }
+
+    /// Forks the child for slot `i`. In the child this never returns.
+    fn spawn(&mut self, i: usize, lp: &mut Option<EventLoop>) {
+        let kind = self.slots[i].kind;
+        let (parent_end, child_end) = match link::pair() {
+            Ok(p) => p,
+            Err(e) => {
+                error!("{} child process: socketpair error({e})", kind.short());
+                return;
+            }
+        };
+        log::logger().flush();
+        // SAFETY: getpid cannot fail.
+        let me = unsafe { libc::getpid() };
+        let pid = match daemon::fork() {
+            Ok(pid) => pid,
+            Err(e) => {
+                error!("{} child process: fork error({e})", kind.short());
+                return;
+            }
+        };
+        let Some(pid) = pid else {
+            // Child: drop the parent's loop and the other channels (ours only in this process).
+            drop(lp.take());
+            drop(parent_end);
+            for s in self.slots.iter_mut() {
+                drop(s.chan.take());
+            }
+            let cfg = std::mem::take(&mut self.cfg);
+            let code = match kind {
+                Kind::Vrrp => crate::vrrp::child::run(cfg, self.opts, child_end, me),
+                Kind::Check => crate::check::child::run(cfg, self.opts, child_end, me),
+            };
+            if self.opts.mem_check {
+                // What the child's own tag still holds is its leak; the rest was the parent's at fork.
+                for line in crate::core::alloc::leak_report().to_string().lines() {
+                    info!("{line}");
+                }
+            }
+            log::logger().flush();
+            // Exit without running the parent's cleanup (pidfiles, atexit handlers).
+            // SAFETY: _exit ends this process immediately.
+            unsafe { libc::_exit(code) };
+        };
+        drop(child_end);
+        let s = &mut self.slots[i];
+        if let Some(lp) = lp.as_mut() {
+            if let Err(e) = lp.register(
+                parent_end.as_raw_fd(),
+                CHILD_CHAN_BASE + i,
+                Interest::READABLE,
+            ) {
+                warn!("cannot watch {} child channel: {e}", kind.short());
+            }
+        }
+        s.chan = Some(parent_end);
+        s.pid = pid;
+        s.started = Micros::now();
+        s.missed = 0;
+        info!("Starting {} child process, pid={pid}", kind.short());
+    }
+}
+
+/// Which children this invocation runs: by -P/-C, and only if the config has work for them
+/// (or `--all`).
+fn wanted(opts: &Options, cfg: &Config) -> [bool; 2] {
+    let sub = opts.subsystems;
+    [
+        !sub.check_only && (sub.all || cfg.needs_vrrp()),
+        !sub.vrrp_only && (sub.all || cfg.needs_checker()),
+    ]
+}
+
+fn child_pidfiles(opts: &Options) -> Vec<&std::path::Path> {
+    let mut v = vec![opts.pid_file.as_path()];
+    if !opts.subsystems.check_only {
+        v.push(opts.vrrp_pid_file.as_path());
+    }
+    if !opts.subsystems.vrrp_only {
+        v.push(opts.checkers_pid_file.as_path());
+    }
+    v
+}
+
+/// Runs the daemon (parent/watchdog) and returns the process exit code.
+pub fn run(opts: &Options) -> i32 {
+    logging::set_process_name("Keepalived");
+    // keepalived's default creation mask unless -u says otherwise.
+    daemon::set_umask(opts.umask.unwrap_or(DEFAULT_UMASK));
+    info!("Starting {}", version_string());
+
+    if let Err(e) = std::fs::metadata(&opts.config_file) {
+        error!(
+            "Unable to open configuration file {}: {e}",
+            opts.config_file.display()
+        );
+        info!("Stopped {}", version_string());
+        return EXIT_NO_CONFIG;
+    }
+    let (cfg, d) = config::load(&opts.config_file, &LoadOptions::from(opts));
+    info!("Configuration file {}", opts.config_file.display());
+    config::log_diags(&d);
+    if d.has_errors() {
+        error!(
+            "Configuration file {} has {} error(s) - not starting",
+            opts.config_file.display(),
+            d.error_count()
+        );
+        info!("Stopped {}", version_string());
+        return EXIT_CONFIG;
+    }
+
+    let pidfiles = child_pidfiles(opts);
+    for p in &pidfiles {
+        if let PidfileState::Running(_) = daemon::check_pidfile(p) {
+            // keepalived's words, and its exit code (0).
+            info!("daemon is already running");
+            return 0;
+        }
+    }
+
+    if !opts.foreground {
+        match daemon::daemonize() {
+            Ok(true) => return 0,
+            Ok(false) => {}
+            Err(e) => {
+                error!("xdaemon: fork error ({e})");
+                return EXIT_FATAL;
+            }
+        }
+    }
+    if let Err(e) = daemon::write_pidfile(&opts.pid_file, std::process::id()) {
+        error!(
+            "pidfile_write : Cannot open {} pidfile ({e})",
+            opts.pid_file.display()
+        );
+        info!("Stopped {}", version_string());
+        return EXIT_FATAL;
+    }
+
+    let code = supervise(opts, cfg);
+
+    for p in &pidfiles {
+        daemon::remove_pidfile(p);
+    }
+    info!("Stopped {}", version_string());
+    code
+}
+
+fn supervise(opts: &Options, cfg: Config) -> i32 {
+    let mut lp = match EventLoop::new() {
+        Ok(lp) => Some(lp),
+        Err(e) => {
+            error!("cannot create the event loop: {e}");
+            return EXIT_FATAL;
+        }
+    };
+    let want = wanted(opts, &cfg);
+    if !want.iter().any(|w| *w) {
+        info!("Warning - keepalived has no configuration to run");
+    }
+    let mut w = Watchdog {
+        opts,
+        cfg,
+        slots: [Slot::new(Kind::Vrrp), Slot::new(Kind::Check)],
+        pending_start: want,
+        stopping: false,
+        done: false,
+        exit_code: 0,
+    };
+    for (i, s) in w.slots.iter_mut().enumerate() {
+        s.wanted = want[i];
+    }
+    if let Some(l) = lp.as_mut() {
+        l.add_timer(HELLO_INTERVAL, HELLO_TIMER);
+    }
+    loop {
+        for i in 0..2 {
+            if std::mem::take(&mut w.pending_start[i]) && w.slots[i].pid == 0 && !w.stopping {
+                w.spawn(i, &mut lp);
+            }
+        }
+        if w.done {
+            break;
+        }
+        let Some(l) = lp.as_mut() else {
+            return EXIT_FATAL;
+        };
+        if let Err(e) = l.run_once(|lp, ev| w.on_event(lp, ev)) {
+            error!("event loop failed: {e}");
+            return EXIT_FATAL;
+        }
+    }
+    w.exit_code
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,63 @@
+use super::*;
+
+#[test]
+fn respawn_backoff_matches_keepalived() {
+    let mut next = 0;
+    let quick = Micros::from_secs(1);
+    let got: Vec<Option<u64>> = (0..9).map(|_| restart_delay(quick, &mut next)).collect();
+    assert_eq!(
+        got,
+        vec![
+            Some(0),
+            Some(1),
+            Some(2),
+            Some(4),
+            Some(8),
+            Some(16),
+            Some(32),
+            Some(60),
+            Some(60)
+        ]
+    );
+    assert_eq!(restart_delay(Micros::from_secs(60), &mut next), None);
+    assert_eq!(next, 0);
+}
+
+#[test]
+fn subsystems_follow_config_and_options() {
+    let mut cfg = Config::default();
+    let mut opts = Options::default();
+    assert_eq!(wanted(&opts, &cfg), [false, false]);
+    opts.subsystems.all = true;
+    assert_eq!(wanted(&opts, &cfg), [true, true]);
+    opts.subsystems.all = false;
+    let mut d = crate::config::Diagnostics::new();
+    let text = "global_defs {\n dynamic_interfaces\n}\n\
+        vrrp_instance V {\n interface eth9\n virtual_router_id 1\n priority 100\n\
+        virtual_ipaddress {\n 10.0.0.9\n }\n}\n\
+        virtual_server 10.0.0.1 80 {\n protocol TCP\n\
+        real_server 10.0.0.2 80 {\n weight 1\n }\n}\n";
+    let full = crate::config::from_tree(
+        &crate::config::reader::tree_from_str(text, 0, &mut d),
+        &mut d,
+    );
+    cfg.vrrp.instances = full.vrrp.instances;
+    cfg.lvs.virtual_servers = full.lvs.virtual_servers;
+    assert!(!cfg.lvs.virtual_servers.is_empty() && !cfg.vrrp.instances.is_empty());
+    assert_eq!(wanted(&opts, &cfg), [true, true]);
+    opts.subsystems.vrrp_only = true;
+    assert_eq!(wanted(&opts, &cfg), [true, false]);
+    assert_eq!(child_pidfiles(&opts).len(), 2);
+    opts.subsystems.vrrp_only = false;
+    opts.subsystems.check_only = true;
+    assert_eq!(wanted(&opts, &cfg), [false, true]);
+}
+
+#[test]
+fn permanent_exit_codes_stop_everything() {
+    assert_eq!(report_child_status(1, ExitStatus::Exited(2)), Some(2));
+    assert_eq!(report_child_status(1, ExitStatus::Exited(1)), Some(1));
+    assert_eq!(report_child_status(1, ExitStatus::Exited(4)), Some(4));
+    assert_eq!(report_child_status(1, ExitStatus::Exited(3)), None);
+    assert_eq!(report_child_status(1, ExitStatus::Signaled(9)), None);
+}
