@@ -1,6 +1,6 @@
 //! The checker child's entry point: runs in the process the watchdog forks for health checks.
 //!
-//! The checker loop (`checkers::shell`) owns the runner and the real servers' side
+//! The checker loop (`check::shell`) owns the runner and the real servers' side
 //! ([`Servers`]: the manager and the IPVS shell that keeps the kernel's table as the config and
 //! the checkers want it).
 
@@ -8,8 +8,8 @@ use std::os::fd::OwnedFd;
 
 use log::{error, info};
 
-use crate::check::checkers::shell;
 use crate::check::servers::Servers;
+use crate::check::shell;
 use crate::cli::Options;
 use crate::config::Config;
 use crate::core::daemon;

@@ -14,6 +14,7 @@ pub mod genhash;
 pub(crate) mod ipvs;
 pub(crate) mod key;
 pub(crate) mod servers;
+pub(crate) mod shell;
 
 /// One checker: `cfg.lvs.virtual_servers[vs].real_servers[rs].checkers[ck]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -59,7 +59,6 @@ pub(crate) mod names;
 pub(crate) mod ping;
 pub(crate) mod run;
 pub(crate) mod sched;
-pub(crate) mod shell;
 pub(crate) mod sock;
 pub(crate) mod udp;
 pub(crate) mod view;

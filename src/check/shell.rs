@@ -9,7 +9,7 @@ use std::path::Path;
 
 use log::{error, info};
 
-use super::run::{Runner, View};
+use crate::check::checkers::run::{Runner, View};
 use crate::check::servers::Servers;
 use crate::cli::Options;
 use crate::config::Config;
