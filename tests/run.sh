@@ -12,6 +12,8 @@ step() { echo "==> $*"; }
 
 step setup;  tests/setup.sh
 step fmt;    cargo fmt --check
+# No two modules may import each other (DESIGN.md), at any depth of the module tree.
+step layers; for d in 1 2 3; do python3 tests/layers.py src "$d" --no-tests; done
 step clippy; cargo clippy --all-targets -- -D warnings
 step build;  cargo build
 step images; tests/images.sh
