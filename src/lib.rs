@@ -1,10 +1,44 @@
 //! keepalived for routers: the library behind the `keepalived` binary.
 //!
-//! Layers, each using only those above it here: `core` (the loop, timers, signals, logging,
-//! the child side of the watchdog's channel) and `net` (netlink and sockets), which use
-//! neither each other nor anything below; `cli` (the command line); `config` (the
-//! keepalived.conf language); `vrrp` and `check`, the two children; `supervisor`, the parent
-//! that forks and watches them.
+//! Layers, each using only those above it here (`tests/layers.py` fails CI on a cycle):
+//! `core` (the mio loop, the token table, timers, signals, the one script spawner, logging,
+//! the debug allocator, the child side of the watchdog's channel) and `net` (netlink,
+//! rtnetlink specs, IPVS generic netlink, nftables, VRRP and GARP sockets), which use neither
+//! each other nor anything below; `cli` (the command line); `config` (the keepalived.conf
+//! language: reader, typed sections, keyword parsers); `vrrp` and `check`, the two children;
+//! `supervisor`, the parent that forks and watches them.
+//!
+//! # An advert, from the socket to the VIPs
+//! 1. The VRRP child's loop (`vrrp::shell`) wakes on the socket's token (`core::tokens`) and
+//!    `rx.rs` drains it to `WouldBlock` into one fixed buffer: no allocation per packet.
+//! 2. `vrrp::packet::receive` reads the bytes only through checked header views (named byte
+//!    ranges per IPv4, IPv6, VRRP and AH field); a refusal names the VRID it saw, and
+//!    `vrrp::router::count_refused` charges it to that instance's keepalived counter.
+//! 3. `vrrp::router::pick` chooses the instance (VRID, family, unicast peer) and
+//!    `Router::handle_advert` applies the receive rules computed at start or reload (address
+//!    count and list, TTL, auth and AH sequence, checksum mode), then feeds the state machine
+//!    (`vrrp::fsm`, virtual clock). Out come `Actions` and typed events.
+//! 4. `shell/events.rs` words the events as keepalived's log lines; `Shell::apply` passes the
+//!    actions through the sync group (`vrrp::sync`) and `actions.rs` carries them out: adverts
+//!    built by the router into the send buffer, VIPs through rtnetlink (`net::rtnl`), the
+//!    firewall's drop sets (`vrrp::firewall`), virtual routes (`vrrp::route_plan`), GARPs and
+//!    unsolicited NAs (`net::garp`), notify scripts and FIFO lines (`vrrp::notify_words`).
+//!
+//! # A checker verdict, to the IPVS table
+//! 1. The checker child's loop (`check::shell`) hands io, timer and script-exit
+//!    events to the runner (`check::checkers::run`): one slot per checker, each a sans-IO
+//!    dialog (`checkers::{web, smtp, dns, udp, ...}`) over a socket the slot opens per check.
+//! 2. A dialog ends in a `Verdict`; failures are a `checkers::Failure` enum, worded as
+//!    keepalived in one place; the scheduler (`checkers::sched`) applies retry, alpha/omega
+//!    and delay rules and decides whether the checker's state changed.
+//! 3. The runner tells the sink, `check::servers::Servers`, which feeds the one owner of
+//!    real-server and quorum state, `check::ipvs::manager::Manager`.
+//! 4. The manager emits notices (server up/down, weights, quorum, sorry server); `Servers`
+//!    logs them, queues notify/quorum scripts for the runner's script runner, and has the IPVS
+//!    shell (`check::ipvs::shell`) diff the desired table (`ipvs::plan`, `ipvs::table`) against
+//!    the kernel's and send only the difference over generic netlink (`ipvs::wire`).
+//!
+//! Reload identities: `vrrp::router::InstanceId` and `check::key::{VsKey, RsKey, CheckerKey}`.
 
 pub mod check;
 pub mod cli;
