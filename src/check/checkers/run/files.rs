@@ -37,14 +37,15 @@ impl Runner {
             };
             for i in 0..self.slots.len() {
                 if matches!(&self.slots[i].probe, Probe::File { path, .. } if path == p) {
-                    self.file_value(lp, i, v, sink);
+                    let cmd = self.file_value(i, v, sink);
+                    self.exec(lp, i, cmd, sink);
                 }
             }
         }
     }
 
-    /// A FILE_CHECK's file now holds `v`.
-    pub(super) fn file_value(&mut self, lp: &mut EventLoop, i: usize, v: i64, sink: &mut dyn Sink) {
+    /// A FILE_CHECK's file now holds `v`: a weight and a state to tell, no timer.
+    pub(super) fn file_value(&mut self, i: usize, v: i64, sink: &mut dyn Sink) -> Cmd {
         let s = &mut self.slots[i];
         let Probe::File {
             weight,
@@ -55,13 +56,13 @@ impl Runner {
             ..
         } = &mut s.probe
         else {
-            return;
+            return Cmd::Wait;
         };
         *value = Some(v);
         let eff = file::effect(v, *weight, *reverse);
         let initial = applied.is_none();
         if *applied == Some(eff) {
-            return;
+            return Cmd::Wait;
         }
         let old_w = applied.flatten().unwrap_or(0);
         *applied = Some(eff);
@@ -76,19 +77,20 @@ impl Runner {
         let up = eff.is_some();
         s.sched.force(up);
         if up == was_up {
-            return;
+            return Cmd::Wait;
         }
         if initial {
             // keepalived starts such a checker down without running any notify.
             let id = s.id;
             sink.checker_state(id, up, Why::FileStart);
-            return;
+            return Cmd::Wait;
         }
-        let out = Outcome {
-            next: Micros::ZERO,
-            report: Report::Quiet,
+        Cmd::Done(Done {
             state: Some(up),
-        };
-        self.report(lp, i, out, (false, was_up), sink);
+            first: false,
+            was_up,
+            weight_after: None,
+            next: None,
+        })
     }
 }

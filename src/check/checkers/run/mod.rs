@@ -3,19 +3,26 @@
 //! The checker child feeds it the loop's events; it reports checker states to a [`Sink`] and
 //! runs the scripts the sink asks for (the real servers' notify scripts among them).
 //!
+//! A slot's phases, and what it does next on each event, are decided apart from the loop
+//! (`phase`: plain [`Cmd`]s, testable on a virtual clock); `exec` carries them out with the
+//! loop and the sink.
+//!
 //! One socket per check, as keepalived: opened when the check starts, closed when it ends.
 //! Reads go through one buffer the runner owns, so checks allocate nothing but log lines.
 
 mod build;
+mod exec;
 mod files;
 mod io;
 mod live;
+mod phase;
 mod words;
 
 use build::checker_keyword;
 #[cfg(test)]
 use build::{protocol_dialog, Target};
 pub use live::View;
+use phase::{Cmd, Done};
 use words::{failure_line, report_line, url_line, Words};
 
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -161,7 +168,8 @@ impl Runner {
                 let path = path.clone();
                 self.watch_file(lp, &path);
                 if let Some(v) = file::read_value(&path) {
-                    self.file_value(lp, i, v, sink);
+                    let cmd = self.file_value(i, v, sink);
+                    self.exec(lp, i, cmd, sink);
                 }
                 continue;
             }
@@ -188,14 +196,6 @@ impl Runner {
         }
     }
 
-    fn arm(&mut self, lp: &mut EventLoop, i: usize, after: Micros) {
-        let s = &mut self.slots[i];
-        if let Some(t) = s.timer.take() {
-            lp.cancel_timer(t);
-        }
-        s.timer = Some(lp.add_timer(after, TOKEN_BASE + i));
-    }
-
     /// A loop timer fired; true when it was the runner's.
     pub fn on_timer(
         &mut self,
@@ -218,60 +218,9 @@ impl Runner {
             return true;
         }
         s.timer = None;
-        match s.phase {
-            Phase::Idle => self.begin(lp, i, sink),
-            Phase::Connecting | Phase::Talking => {
-                let talking = s.phase == Phase::Talking;
-                let r = match &s.probe {
-                    Probe::Datagram {
-                        silence_passes: true,
-                        ..
-                    } if talking => Ok(()),
-                    // Connected: the dialog checkers' lines call it a read timeout.
-                    Probe::Stream(_) if talking => Err(Failure::ReadTimeout),
-                    _ => Err(Failure::Timeout),
-                };
-                self.finish(lp, i, r, sink);
-            }
-            Phase::Script(_) => {}
-        }
+        let cmd = s.timer_fired();
+        self.exec(lp, i, cmd, sink);
         true
-    }
-
-    /// Tells the sink of the checker's state, and runs the scripts it asks for.
-    fn report(
-        &mut self,
-        lp: &mut EventLoop,
-        i: usize,
-        out: Outcome,
-        (first, was_up): (bool, bool),
-        sink: &mut dyn Sink,
-    ) {
-        let Some(up) = out.state else { return };
-        let id = self.slots[i].id;
-        if up != was_up {
-            sink.checker_state(id, up, Why::Checked);
-        } else if first && !up {
-            sink.checker_state(id, up, Why::FirstDown);
-        }
-        self.run_sink_scripts(lp, sink);
-    }
-
-    fn run_notify(&mut self, lp: &mut EventLoop, sc: &Script, user: Option<(u32, u32)>) -> bool {
-        let user = user.or(self.script_user);
-        let spec = ScriptSpec {
-            argv: misc::script_argv(sc),
-            uid: user.map(|u| u.0),
-            gid: user.map(|u| u.1),
-            ..ScriptSpec::default()
-        };
-        match self.scripts.run(lp, &spec, NOTIFY_TAG) {
-            Ok(_) => true,
-            Err(e) => {
-                warn!("cannot run {}: {e}", sc.cmd);
-                false
-            }
-        }
     }
 
     /// Runs the scripts the sink asked for since the last call (call after each event); true
@@ -291,9 +240,20 @@ impl Runner {
                     } else {
                         (&n.down, n.run_as[1])
                     };
-                    match script.clone() {
-                        Some(sc) => self.run_notify(lp, &sc, user),
-                        None => false,
+                    let Some(sc) = script else { continue };
+                    let user = user.or(self.script_user);
+                    let spec = ScriptSpec {
+                        argv: misc::script_argv(sc),
+                        uid: user.map(|u| u.0),
+                        gid: user.map(|u| u.1),
+                        ..ScriptSpec::default()
+                    };
+                    match self.scripts.run(lp, &spec, NOTIFY_TAG) {
+                        Ok(_) => true,
+                        Err(e) => {
+                            warn!("cannot run {}: {e}", sc.cmd);
+                            false
+                        }
                     }
                 }
                 ScriptCall::Spec { spec, cmd } => match self.scripts.run(lp, &spec, SINK_TAG) {
@@ -321,56 +281,10 @@ impl Runner {
             return false;
         };
         if tag < SINK_TAG {
-            self.misc_done(lp, tag, res, sink);
+            let cmd = self.misc_done(tag, res, Micros::now(), sink);
+            self.exec(lp, tag, cmd, sink);
         }
         true
-    }
-
-    fn misc_done(&mut self, lp: &mut EventLoop, i: usize, res: ScriptResult, sink: &mut dyn Sink) {
-        let Some(s) = self.slots.get_mut(i) else {
-            return;
-        };
-        let Phase::Script(started) = s.phase else {
-            return;
-        };
-        s.phase = Phase::Idle;
-        let Probe::Misc(m) = &mut s.probe else {
-            return;
-        };
-        let (first, was_up) = (!s.sched.has_run(), s.sched.is_up());
-        let verdict = m.verdict(res);
-        let out = s.sched.result(verdict.ok);
-        // keepalived sets a dynamic weight before the state change that comes with it, and
-        // drops it after the one that takes the server down.
-        let weight = m.weight_change(&verdict, &out);
-        let id = s.id;
-        if let (Some(w), true) = (weight, out.state != Some(false)) {
-            s.weight = Some(w);
-            let eff = rs_weight(&self.slots, i);
-            sink.weight_changed(id, eff);
-        }
-        let s = &self.slots[i];
-        let Probe::Misc(m) = &s.probe else {
-            return;
-        };
-        let at = misc::Where {
-            rs: &s.rs,
-            vs: &s.vs,
-            retry: s.sched.retry(),
-            log_all: s.log_all && was_up,
-        };
-        if let Some(line) = misc::log_line(m, &at, &verdict, &out) {
-            info!("{line}");
-        }
-        let next = (started + out.next)
-            .saturating_sub(Micros::now())
-            .max(Micros(1));
-        self.report(lp, i, out, (first, was_up), sink);
-        if let (Some(w), Some(false)) = (weight, out.state) {
-            self.slots[i].weight = Some(w);
-            sink.weight_changed(id, rs_weight(&self.slots, i));
-        }
-        self.arm(lp, i, next);
     }
 
     /// After a reload: unchanged checkers of `old` keep their state (up or down, retries,

@@ -25,7 +25,7 @@ impl Sink for Record {
     fn weight_changed(&mut self, _id: CheckerId, _weight: i64) {}
 }
 
-fn config(text: &str) -> Config {
+pub(super) fn config(text: &str) -> Config {
     let mut d = Diagnostics::new();
     let mut cfg = Config::default();
     for n in &tree_from_str(text, 0, &mut d) {

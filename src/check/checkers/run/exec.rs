@@ -1,0 +1,109 @@
+//! The loop side of a slot: carries out the phase machine's commands ([`Cmd`]) with the
+//! loop (register, reregister and deregister the socket, arm the timer, spawn scripts) and
+//! the sink.
+
+use super::*;
+
+impl Runner {
+    /// Arms slot `i`'s timer, in place of the one armed.
+    pub(super) fn arm(&mut self, lp: &mut EventLoop, i: usize, after: Micros) {
+        let s = &mut self.slots[i];
+        if let Some(t) = s.timer.take() {
+            lp.cancel_timer(t);
+        }
+        s.timer = Some(lp.add_timer(after, TOKEN_BASE + i));
+    }
+
+    /// Carries out slot `i`'s commands, each of which may lead to another.
+    pub(super) fn exec(&mut self, lp: &mut EventLoop, i: usize, mut cmd: Cmd, sink: &mut dyn Sink) {
+        loop {
+            cmd = match cmd {
+                Cmd::Wait => return,
+                Cmd::Arm(t) => return self.arm(lp, i, t),
+                Cmd::Begin => {
+                    let s = &mut self.slots[i];
+                    // keepalived follows the address over netlink; we look when a check is due.
+                    let local = s.suspend.map(sock::is_local);
+                    s.begin(local)
+                }
+                Cmd::Script => {
+                    let s = &mut self.slots[i];
+                    let Probe::Misc(m) = &s.probe else { return };
+                    let spec = m.spec(self.script_user);
+                    match self.scripts.run(lp, &spec, i) {
+                        Ok(_) => {
+                            s.phase = Phase::Script(Micros::now());
+                            Cmd::Wait
+                        }
+                        Err(e) => {
+                            warn!("Misc check for [{} VS {}]: cannot run it: {e}", s.rs, s.vs);
+                            Cmd::Arm(s.timing.delay_loop)
+                        }
+                    }
+                }
+                Cmd::Open(kind, interest) => {
+                    let s = &mut self.slots[i];
+                    let Some(conn) = s.target() else { return };
+                    let v6 = conn.dst.is_ipv6();
+                    match sock::open(kind, conn) {
+                        Err(e) => s.open_failed(e, v6),
+                        Ok(fd) => match lp.register(fd.as_raw_fd(), TOKEN_BASE + i, interest) {
+                            Err(e) => {
+                                warn!("cannot watch the checker socket for {}: {e}", s.rs);
+                                Cmd::Finish(Err(Failure::Failed))
+                            }
+                            Ok(()) => {
+                                s.sock = Some(fd);
+                                let t = s.opened(kind);
+                                self.arm(lp, i, t);
+                                if !matches!(self.slots[i].probe, Probe::Datagram { .. }) {
+                                    return;
+                                }
+                                self.pump(i, false)
+                            }
+                        },
+                    }
+                }
+                Cmd::Talk => {
+                    if let Some(fd) = self.slots[i].sock.as_ref().map(|f| f.as_raw_fd()) {
+                        let both = Interest::READABLE | Interest::WRITABLE;
+                        let _ = lp.reregister(fd, TOKEN_BASE + i, both);
+                    }
+                    self.pump(i, false)
+                }
+                Cmd::Rearm(interest) => {
+                    if let Some(fd) = self.slots[i].sock.as_ref().map(|f| f.as_raw_fd()) {
+                        let _ = lp.reregister(fd, TOKEN_BASE + i, interest);
+                    }
+                    return;
+                }
+                Cmd::Finish(r) => {
+                    let s = &mut self.slots[i];
+                    if let Some(fd) = s.sock.take() {
+                        let _ = lp.deregister(fd.as_raw_fd());
+                    }
+                    s.conclude(r)
+                }
+                Cmd::Done(d) => {
+                    let id = self.slots[i].id;
+                    if let Some(up) = d.state {
+                        if up != d.was_up {
+                            sink.checker_state(id, up, Why::Checked);
+                        } else if d.first && !up {
+                            sink.checker_state(id, up, Why::FirstDown);
+                        }
+                        self.run_sink_scripts(lp, sink);
+                    }
+                    if let Some(w) = d.weight_after {
+                        self.slots[i].weight = Some(w);
+                        sink.weight_changed(id, rs_weight(&self.slots, i));
+                    }
+                    match d.next {
+                        Some(t) => Cmd::Arm(t),
+                        None => return,
+                    }
+                }
+            };
+        }
+    }
+}
