@@ -182,17 +182,10 @@ impl Runner {
                 );
                 continue;
             }
-            let enabled = s.suspend.is_none_or(sock::is_local);
-            info!(
-                "{}ctivating healthchecker for service {} for VS {}",
-                if enabled { "A" } else { "Dea" },
-                s.rs,
-                s.vs
-            );
-            self.slots[i].enabled = enabled;
+            let local = s.suspend.map(sock::is_local);
             let r = (self.next_rand() >> 32) as u32;
-            let delay = Sched::first_delay(self.slots[i].timing.warmup, r);
-            self.arm(lp, i, delay);
+            let cmd = self.slots[i].activate(local, r);
+            self.exec(lp, i, cmd, sink);
         }
     }
 

@@ -63,6 +63,21 @@ pub(super) struct Done {
 }
 
 impl Slot {
+    /// The runner starts: the checker is active unless its ha_suspend address is not local
+    /// (`local`, None without ha_suspend); its first run comes after the bootstrap delay and
+    /// the share of warmup `rand` picks.
+    pub(super) fn activate(&mut self, local: Option<bool>, rand: u32) -> Cmd {
+        let enabled = local.unwrap_or(true);
+        info!(
+            "{}ctivating healthchecker for service {} for VS {}",
+            if enabled { "A" } else { "Dea" },
+            self.rs,
+            self.vs
+        );
+        self.enabled = enabled;
+        Cmd::Arm(Sched::first_delay(self.timing.warmup, rand))
+    }
+
     /// Its timer fired.
     pub(super) fn timer_fired(&self) -> Cmd {
         match self.phase {

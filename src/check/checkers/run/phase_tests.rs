@@ -27,6 +27,27 @@ fn runner(check: &str) -> Runner {
 }
 
 #[test]
+fn a_checker_starts_after_the_bootstrap_delay_and_a_share_of_warmup_active_unless_suspended() {
+    let mut r = Runner::new(&config(
+        "virtual_server 127.0.0.1 80 {\n protocol TCP\n delay_loop 10\n \\
+         real_server 127.0.0.1 8080 {\n TCP_CHECK {\n warmup 4\n }\n }\n}\n",
+    ));
+    let s = &mut r.slots[0];
+    assert_eq!(s.activate(None, 0), Cmd::Arm(Micros::from_secs(1)));
+    assert!(s.enabled);
+    assert_eq!(
+        s.activate(Some(false), u32::MAX),
+        Cmd::Arm(Micros::from_secs(5))
+    );
+    assert!(!s.enabled);
+    assert_eq!(
+        s.activate(Some(true), u32::MAX / 2),
+        Cmd::Arm(Micros::from_secs(3) - Micros(1))
+    );
+    assert!(s.enabled);
+}
+
+#[test]
 fn a_tcp_check_opens_connects_and_ends_on_writable_or_on_its_timer() {
     let mut r = runner("TCP_CHECK");
     let s = &mut r.slots[0];
