@@ -164,9 +164,9 @@ pub struct AddrInfo {
 /// delete; the rest applies when adding.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AddrSpec<'a> {
-    ifindex: u32,
+    pub(crate) ifindex: u32,
     pub addr: IpAddr,
-    prefix: u8,
+    pub(crate) prefix: u8,
     pub(crate) peer: Option<IpAddr>,
     /// IPv4 only.
     pub broadcast: Option<Ipv4Addr>,

@@ -87,7 +87,6 @@ pub struct VrrpSocket {
     tx: OwnedFd,
     v6: bool,
     ifindex: u32,
-    mode: Mode,
 }
 
 fn invalid(msg: &'static str) -> Error {
@@ -113,16 +112,11 @@ impl VrrpSocket {
             tx,
             v6: addr.is_ipv6(),
             ifindex: spec.ifindex,
-            mode: spec.mode,
         })
     }
 
     pub(crate) fn is_ipv6(&self) -> bool {
         self.v6
-    }
-
-    pub(crate) fn mode(&self) -> Mode {
-        self.mode
     }
 
     /// The receive descriptor, the one to poll.
