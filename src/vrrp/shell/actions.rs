@@ -96,7 +96,7 @@ impl Shell<'_> {
 
     pub(super) fn vip_ifindex(&self, i: usize, a: &IpAddress) -> Option<u32> {
         let inst = &self.insts[i];
-        let other_family = a.addr.is_ipv6() != (inst.family == Family::V6);
+        let other_family = a.addr.is_ipv6() != (inst.router.family() == Family::V6);
         match &a.dev {
             // keepalived moves VIPs on the instance's own interface onto its VMAC...
             Some(d) if inst.vmac_ifindex.is_none() || *d != inst.ifname => {

@@ -22,5 +22,8 @@ pub(super) fn log(name: &str, ev: &Event) {
             info!("({name}) received lower priority ({priority}) advert from {src} - discarding")
         }
         Event::AdvertNotBuilt(e) => warn!("({name}) cannot build an advert: {e:?}"),
+        Event::PriorityChanged { from, to } => {
+            info!("({name}) Changing effective priority from {from} to {to}")
+        }
     }
 }

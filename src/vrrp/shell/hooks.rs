@@ -7,7 +7,7 @@ use log::info;
 
 use std::net::IpAddr;
 
-use super::{firewall, instances, routes, sync, track, Shell, SOCK_TOKEN_BASE};
+use super::{events, firewall, instances, routes, sync, track, Shell, SOCK_TOKEN_BASE};
 use crate::config::iproute::StaticNet;
 use crate::config::track::ScriptCmd;
 use crate::config::vrrp::VrrpInstance;
@@ -18,17 +18,19 @@ use crate::core::time::Micros;
 use crate::core::timer::TimerId;
 use crate::vrrp::fsm::{Action, Actions, Fsm, Reason, State};
 use crate::vrrp::notify_words::{state_change_lines, Notice, StateChange};
+use crate::vrrp::router::Router;
 use crate::vrrp::sync::{Out, Outs};
 use crate::vrrp::track::{Effect, Key, Level};
 
 impl Shell<'_> {
-    /// Instance `i`'s state machine: the hooks reach it only through these two.
+    /// Instance `i`'s state machine, to read.
     fn fsm(&self, i: usize) -> &Fsm {
-        &self.insts[i].fsm
+        self.insts[i].router.fsm()
     }
 
-    fn fsm_mut(&mut self, i: usize) -> &mut Fsm {
-        &mut self.insts[i].fsm
+    /// Instance `i`'s router: every input to its state machine goes through it.
+    fn router(&mut self, i: usize) -> &mut Router {
+        &mut self.insts[i].router
     }
 
     // Firewall (firewall.rs: FwState).
@@ -116,7 +118,7 @@ impl Shell<'_> {
         let now = Micros::now();
         for &i in &users {
             if !self.dont_track_primary(i) {
-                let acts = self.fsm_mut(i).link_down(now);
+                let acts = self.router(i).link_down(now);
                 self.apply(lp, i, &acts);
             }
         }
@@ -140,7 +142,7 @@ impl Shell<'_> {
         self.pool.register_new(lp, SOCK_TOKEN_BASE);
         for &i in &users {
             if self.inst_links_up(i) {
-                let acts = self.fsm_mut(i).link_up(Micros::now());
+                let acts = self.router(i).link_up(Micros::now());
                 self.apply(lp, i, &acts);
             }
         }
@@ -194,7 +196,7 @@ impl Shell<'_> {
                     "({}) virtual {what} was deleted - leaving MASTER",
                     inst.name
                 );
-                let acts = self.fsm_mut(i).tracked_object_lost(Micros::now());
+                let acts = self.router(i).tracked_object_lost(Micros::now());
                 self.apply(lp, i, &acts);
             }
         }
@@ -362,7 +364,7 @@ impl Shell<'_> {
                 let ifindex = self.insts[i].ifindex;
                 let up = ifindex == 0 || self.ifaces.by_index(ifindex).is_some_and(|f| f.up);
                 if !up {
-                    let _ = self.fsm_mut(i).link_down(Micros::now());
+                    let _ = self.router(i).link_down(Micros::now());
                 }
             }
             let outs = self.groups[g].prepare_start(&mut self.insts);
@@ -496,25 +498,16 @@ impl Shell<'_> {
     fn track_apply_effect(&mut self, lp: &mut EventLoop, i: usize, old: Effect, new: Effect) {
         let now = Micros::now();
         for _ in old.faults..new.faults {
-            let acts = self.fsm_mut(i).tracker_fault(now);
+            let acts = self.router(i).tracker_fault(now);
             self.apply(lp, i, &acts);
         }
         if old.delta != new.delta {
-            let fsm = self.fsm_mut(i);
-            let before = fsm.effective_priority();
-            let total = i32::from(fsm.base_priority()) + new.delta;
-            let acts = fsm.set_effective_priority(now, total);
-            let after = fsm.effective_priority();
-            if before != after {
-                info!(
-                    "({}) Changing effective priority from {before} to {after}",
-                    self.insts[i].name
-                );
-            }
-            self.apply(lp, i, &acts);
+            let out = self.router(i).set_track_delta(now, new.delta);
+            events::log_all(&self.insts[i].name, &out.events);
+            self.apply(lp, i, &out.acts);
         }
         for _ in new.faults..old.faults {
-            let acts = self.fsm_mut(i).tracker_recovered(now);
+            let acts = self.router(i).tracker_recovered(now);
             self.apply(lp, i, &acts);
         }
     }

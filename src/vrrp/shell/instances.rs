@@ -21,8 +21,6 @@ pub struct Inst {
     /// Index into `cfg.vrrp.instances`.
     pub idx: usize,
     pub name: String,
-    pub vrid: u8,
-    pub family: Family,
     pub router: Router,
     pub ifindex: u32,
     pub ifname: String,
@@ -30,27 +28,9 @@ pub struct Inst {
     pub vmac_ifindex: Option<u32>,
     /// Into the socket pool.
     pub sock: usize,
-    pub group: IpAddr,
     pub timer: Option<(TimerId, Micros)>,
     /// Held in FAULT at start until its weight-0 scripts first report (notify.rs).
     pub init_hold: bool,
-}
-
-/// The shell files that read `inst.fsm`, `inst.drops` ... (data, stats, notify, sync,
-/// track ...) reach the router's fields through this while they are being moved elsewhere;
-/// new code names `inst.router`.
-impl std::ops::Deref for Inst {
-    type Target = Router;
-
-    fn deref(&self) -> &Router {
-        &self.router
-    }
-}
-
-impl std::ops::DerefMut for Inst {
-    fn deref_mut(&mut self) -> &mut Router {
-        &mut self.router
-    }
 }
 
 pub fn global_defaults(cfg: &Config) -> GlobalVrrpDefaults {
@@ -221,14 +201,11 @@ pub fn build(cfg: &Config, idx: usize, ifaces: &Ifaces, pool: &mut Pool) -> Opti
     Some(Inst {
         idx,
         name,
-        vrid,
-        family,
         router: Router::for_instance(v, check_src, group4(cfg), fsm, tx),
         ifindex: info.ifindex,
         ifname: info.name.clone(),
         vmac_ifindex: vmac.map(|f| f.ifindex),
         sock,
-        group,
         timer: None,
         init_hold: false,
     })

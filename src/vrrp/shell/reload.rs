@@ -87,7 +87,7 @@ impl Shell<'_> {
         let mut changes = Vec::new();
         for (i, p) in pairs.iter().enumerate() {
             let Some(j) = *p else { continue };
-            if !self.insts[i].router.fsm.vips_set() {
+            if !self.insts[i].router.fsm().vips_set() {
                 continue;
             }
             let was = addresses(&self.cfg.vrrp.instances[self.insts[i].idx]);
@@ -161,7 +161,7 @@ impl Shell<'_> {
                     );
                     self.add_vip(*i, a);
                 }
-                let repeat = self.insts[*i].router.fsm.config().garp_master_repeat;
+                let repeat = self.insts[*i].router.fsm().config().garp_master_repeat;
                 self.garp_addrs(*i, c.added.iter(), repeat);
             }
             self.fw_resync(*i);
@@ -180,10 +180,8 @@ impl Shell<'_> {
     fn start_added(&mut self, lp: &mut EventLoop, i: usize, now: Micros) {
         let ifindex = self.insts[i].ifindex;
         let up = ifindex == 0 || self.ifaces.by_index(ifindex).is_some_and(|f| f.up);
-        if !up && !self.dont_track_primary(i) {
-            let _ = self.insts[i].router.fsm.link_down(now);
-        }
-        let mut acts = self.insts[i].router.fsm.start(now);
+        let link_down = !up && !self.dont_track_primary(i);
+        let mut acts = self.insts[i].router.start(now, Micros(0), link_down);
         acts.retain(|a| *a != Action::RemoveVips);
         self.apply(lp, i, &acts);
     }
