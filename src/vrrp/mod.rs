@@ -10,6 +10,7 @@ pub mod fsm;
 pub mod ifaces;
 pub mod notify_words;
 pub mod packet;
+pub mod reload_plan;
 pub mod route_plan;
 pub mod router;
 pub mod shell;
