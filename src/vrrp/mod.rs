@@ -16,4 +16,5 @@ pub mod router;
 pub mod shell;
 pub mod sync;
 pub mod track;
+pub mod vip_plan;
 pub mod vmac_names;
