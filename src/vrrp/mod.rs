@@ -8,6 +8,7 @@ pub mod firewall;
 mod firewall_rules;
 pub mod fsm;
 pub mod ifaces;
+pub mod instance_plan;
 pub mod notify_words;
 pub mod packet;
 pub mod reload_plan;

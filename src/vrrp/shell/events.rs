@@ -2,6 +2,7 @@
 
 use log::{info, warn};
 
+use crate::vrrp::instance_plan::Refusal;
 use crate::vrrp::router::Event;
 
 /// Logs the events instance `name`'s router reported, in order.
@@ -26,4 +27,18 @@ pub(super) fn log(name: &str, ev: &Event) {
             info!("({name}) Changing effective priority from {from} to {to}")
         }
     }
+}
+
+/// Instance `name` cannot run: why, in keepalived's words.
+pub(super) fn not_starting(name: &str, why: &Refusal) {
+    let why = match why {
+        Refusal::NoVrid => "no virtual_router_id".to_string(),
+        Refusal::NoInterface(ifname) => format!(
+            "interface {} doesn't exist",
+            ifname.as_deref().unwrap_or("(none)")
+        ),
+        Refusal::NoUnicastSource => "no source address for unicast".to_string(),
+        Refusal::NoVmac => "its VMAC could not be set up".to_string(),
+    };
+    log::error!("({name}) {why} - not starting");
 }
