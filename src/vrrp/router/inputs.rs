@@ -7,7 +7,8 @@ use std::net::IpAddr;
 use super::rx::{push, Event, Outcome};
 use super::Router;
 use crate::core::time::Micros;
-use crate::vrrp::fsm::Actions;
+use crate::vrrp::fsm::{Action, Actions, State};
+use crate::vrrp::track::Effect;
 
 impl Router {
     /// Starts the router at `now`, BACKUP down timers counted from `now + delay`
@@ -23,6 +24,22 @@ impl Router {
     /// Stops the router (priority 0 from a master, VIPs removed).
     pub fn stop(&mut self, now: Micros) -> Actions {
         self.fsm.stop(now)
+    }
+
+    /// Stops the router on daemon stop with `-V` (dont_release_vrrp): a MASTER neither sends
+    /// priority 0 nor removes its VIPs (nor, so, its routes and rules).
+    pub fn stop_leaving_vips(&mut self, now: Micros) -> Outcome {
+        let mut out = Outcome::default();
+        let acts = self.fsm.stop(now);
+        if acts.contains(&Action::RemoveVips) {
+            push(&mut out.events, Event::VipsLeftInPlace);
+        }
+        out.acts = acts
+            .iter()
+            .filter(|a| !matches!(a, Action::SendAdvert { .. } | Action::RemoveVips))
+            .cloned()
+            .collect();
+        out
     }
 
     /// Its timer fired (see [`Router::next_deadline`]).
@@ -58,6 +75,17 @@ impl Router {
     /// One of its down trackers came back.
     pub fn tracker_recovered(&mut self, now: Micros) -> Actions {
         self.fsm.tracker_recovered(now)
+    }
+
+    /// What its trackers do to it now, read back from the state machine (None before it
+    /// starts): a reload rebuilding the trackers applies only the difference. The offset from
+    /// the configured priority is the clamped weight, which gives the same effective priority.
+    pub fn track_effect(&self) -> Option<Effect> {
+        let f = &self.fsm;
+        (f.state() != State::Init).then(|| Effect {
+            delta: i32::from(f.effective_priority()) - i32::from(f.base_priority()),
+            faults: f.tracker_faults(),
+        })
     }
 
     /// Its trackers' weights now add up to `delta` over the configured priority.

@@ -21,6 +21,8 @@ pub enum Event {
     AdvertNotBuilt(EmitError),
     /// Its trackers moved its effective priority.
     PriorityChanged { from: u8, to: u8 },
+    /// Stopped with `-V`: its VIPs, routes and rules stay.
+    VipsLeftInPlace,
 }
 
 /// Enough for one input's events.

@@ -482,3 +482,30 @@ fn tracker_faults_count_down_to_backup() {
     r.tracker_recovered(t(3 * S));
     assert_eq!(r.fsm().state(), State::Backup);
 }
+
+#[test]
+fn a_master_stopped_with_dont_release_keeps_its_vips_and_sends_nothing() {
+    let cfg = config(100, "");
+    let mut m = master(&cfg);
+    let out = m.stop_leaving_vips(t(5 * S));
+    assert_eq!(m.fsm().state(), State::Stop);
+    assert_eq!(out.events.as_slice(), &[Event::VipsLeftInPlace]);
+    assert!(!out
+        .acts
+        .iter()
+        .any(|a| matches!(a, Action::SendAdvert { .. } | Action::RemoveVips)));
+    let mut b = backup(&cfg);
+    assert!(b.stop_leaving_vips(t(S)).events.is_empty());
+}
+
+#[test]
+fn the_trackers_effect_reads_back_once_started() {
+    let cfg = config(100, "");
+    let mut r = router(&cfg);
+    assert_eq!(r.track_effect(), None);
+    r.start(t(0), Micros(0), false);
+    r.set_track_delta(t(S), -30);
+    r.tracker_fault(t(S));
+    let e = r.track_effect().unwrap();
+    assert_eq!((e.delta, e.faults), (-30, 1));
+}

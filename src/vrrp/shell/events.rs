@@ -26,6 +26,7 @@ pub(super) fn log(name: &str, ev: &Event) {
         Event::PriorityChanged { from, to } => {
             info!("({name}) Changing effective priority from {from} to {to}")
         }
+        Event::VipsLeftInPlace => info!("({name}) leaving VIPs, routes and rules in place (-V)"),
     }
 }
 

@@ -462,18 +462,11 @@ impl Shell<'_> {
             Vec::new()
         };
         // A running instance (kept by a reload, however it was matched) already carries an
-        // effect: read back from its state machine, so only the difference is applied. Its
-        // offset from the base priority is the clamped delta, which gives the same effective
-        // priority.
-        let insts: Vec<(usize, u32, Option<Effect>)> = (0..self.insts.len())
-            .map(|i| {
-                let (x, f) = (&self.insts[i], self.fsm(i));
-                let applied = (f.state() != State::Init).then(|| Effect {
-                    delta: i32::from(f.effective_priority()) - i32::from(f.base_priority()),
-                    faults: f.tracker_faults(),
-                });
-                (x.idx, x.ifindex, applied)
-            })
+        // effect, so only the difference is applied.
+        let insts: Vec<(usize, u32, Option<Effect>)> = self
+            .insts
+            .iter()
+            .map(|x| (x.idx, x.ifindex, x.router.track_effect()))
             .collect();
         let (t, quorums) =
             track::TrackShell::build(&self.cfg, &insts, &self.ifaces, &src_addrs, old, lp);

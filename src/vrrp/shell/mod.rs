@@ -173,19 +173,9 @@ impl<'o> Shell<'o> {
             self.stop_one(lp, i);
             return;
         }
-        let acts = self.insts[i].router.stop(Micros::now());
-        let kept: crate::vrrp::fsm::Actions = acts
-            .iter()
-            .filter(|a| !matches!(a, Action::SendAdvert { .. } | Action::RemoveVips))
-            .cloned()
-            .collect();
-        if acts.iter().any(|a| matches!(a, Action::RemoveVips)) {
-            info!(
-                "({}) leaving VIPs, routes and rules in place (-V)",
-                self.insts[i].name
-            );
-        }
-        self.apply(lp, i, &kept);
+        let out = self.insts[i].router.stop_leaving_vips(Micros::now());
+        events::log_all(&self.insts[i].name, &out.events);
+        self.apply(lp, i, &out.acts);
         if let Some((id, _)) = self.insts[i].timer.take() {
             lp.cancel_timer(id);
         }
