@@ -98,6 +98,14 @@ impl Shell<'_> {
         (inst.ifindex == 0 || up(inst.ifindex)) && inst.vmac_ifindex.is_none_or(up)
     }
 
+    /// Whether instance `i` starts with its link down (so in FAULT): its interface is down
+    /// and it tracks it.
+    pub(super) fn starts_link_down(&self, i: usize) -> bool {
+        let ifindex = self.insts[i].ifindex;
+        let up = ifindex == 0 || self.ifaces.by_index(ifindex).is_some_and(|f| f.up);
+        !up && !self.dont_track_primary(i)
+    }
+
     /// A link was deleted: if it was one of our VMACs, its instances go to FAULT, it is made
     /// again with the same name and MAC, and they move onto it (new socket), coming back once
     /// it is up (keepalived's cleanup_lost_interface and recreate_vmac_thread).

@@ -147,10 +147,7 @@ impl<'o> Shell<'o> {
     /// Starts instance `i`; `delay` is vrrp_startup_delay (at process start only).
     fn start_one(&mut self, lp: &mut EventLoop, i: usize, delay: Micros) {
         let now = Micros::now();
-        let ifindex = self.insts[i].ifindex;
-        let up = ifindex == 0 || self.ifaces.by_index(ifindex).is_some_and(|f| f.up);
-        // A link down before start makes it start in FAULT.
-        let link_down = !up && !self.dont_track_primary(i);
+        let link_down = self.starts_link_down(i);
         let acts = self.insts[i].router.start(now, delay, link_down);
         self.apply(lp, i, &acts);
     }

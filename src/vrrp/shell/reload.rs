@@ -141,9 +141,7 @@ impl Shell<'_> {
     /// interface stay: keepalived 2.2.7 clears leftovers only at startup, and here they may
     /// belong to a running instance.
     fn start_added(&mut self, lp: &mut EventLoop, i: usize, now: Micros) {
-        let ifindex = self.insts[i].ifindex;
-        let up = ifindex == 0 || self.ifaces.by_index(ifindex).is_some_and(|f| f.up);
-        let link_down = !up && !self.dont_track_primary(i);
+        let link_down = self.starts_link_down(i);
         let mut acts = self.insts[i].router.start(now, Micros(0), link_down);
         acts.retain(|a| *a != Action::RemoveVips);
         self.apply(lp, i, &acts);
