@@ -6,14 +6,17 @@
 //!
 //! Call order, per instance:
 //! - [`Router::handle_advert`] with each advert the caller's [`pick`] gave it
-//!   ([`count_refused`] for a packet `packet::receive` refused); it returns [`Received`]: the
-//!   state machine's actions and the typed [`Event`]s for the caller to word and log.
-//! - timers, link and tracker changes go straight to [`Router::fsm`], as before;
+//!   ([`count_refused`] for a packet `packet::receive` refused); it returns an [`Outcome`]:
+//!   the state machine's actions and the typed [`Event`]s for the caller to word and log.
+//! - [`Router::start`], [`Router::stop`], [`Router::on_timer`] at [`Router::next_deadline`],
+//!   link, tracker and interface address changes (inputs.rs) return actions the same way;
+//!   [`Router::fsm`] is for reading.
 //! - [`Router::state_changed`] for every `StateChange` action carried out (AH follows the
 //!   state), and [`Router::advert`] for every `SendAdvert`: it builds into the caller's buffer.
 //! - on reload, [`Router::carry_over`] moves what was learnt into the new config's router.
 
 mod ident;
+mod inputs;
 mod rules;
 mod rx;
 mod tx;
@@ -31,7 +34,7 @@ use crate::vrrp::packet::{Advert, DropCounter, DropReason, IpId, Refused, V3Chec
 
 pub use ident::{pair, InstanceId};
 pub use rules::RxRules;
-pub use rx::{Event, Events, Received};
+pub use rx::{Event, Events, Outcome};
 pub use tx::{AdvertRound, TxRules};
 
 /// Counters keepalived keeps that the state machine does not (packet and auth errors).
@@ -66,7 +69,7 @@ impl Drops {
 }
 
 pub struct Router {
-    pub fsm: Fsm,
+    fsm: Fsm,
     pub ah: AhState,
     /// How VRRPv3/IPv4 checksums are made and checked now (see [`RxRules::checksum`]).
     pub checksum: V3Checksum,
@@ -103,6 +106,22 @@ impl Router {
             RxRules::for_instance(v, global_check_unicast_src, group4),
             tx,
         )
+    }
+
+    /// The state machine, to read (inputs go through the router's methods).
+    pub fn fsm(&self) -> &Fsm {
+        &self.fsm
+    }
+
+    /// A sync group moves its members' state machines together (crate::vrrp::sync decides
+    /// how), and lifts or sets their gates.
+    pub fn sync_member(&mut self) -> &mut Fsm {
+        &mut self.fsm
+    }
+
+    /// The multicast group it sends to (unicast: unused).
+    pub fn group(&self) -> IpAddr {
+        self.tx.group
     }
 
     pub fn vrid(&self) -> u8 {

@@ -19,14 +19,18 @@ pub enum Event {
     LowerPriorityDiscarded { priority: u8, src: IpAddr },
     /// An advert could not be built (nothing sent).
     AdvertNotBuilt(EmitError),
+    /// Its trackers moved its effective priority.
+    PriorityChanged { from: u8, to: u8 },
+    /// Stopped with `-V`: its VIPs, routes and rules stay.
+    VipsLeftInPlace,
 }
 
-/// Enough for one advert's events.
+/// Enough for one input's events.
 pub type Events = heapless::Vec<Event, 4>;
 
-/// What one received advert did.
+/// What one input (an advert, a tracker's weight) did.
 #[derive(Debug, Default)]
-pub struct Received {
+pub struct Outcome {
     pub acts: Actions,
     /// In the order keepalived logs them, all before the actions' own lines.
     pub events: Events,
@@ -34,8 +38,8 @@ pub struct Received {
 
 impl Router {
     /// An advert for this router (see [`super::pick`]) arrived at `now`.
-    pub fn handle_advert(&mut self, now: Micros, adv: &Advert<'_>) -> Received {
-        let mut out = Received::default();
+    pub fn handle_advert(&mut self, now: Micros, adv: &Advert<'_>) -> Outcome {
+        let mut out = Outcome::default();
         let state = self.fsm.state();
         let local = self.rules.local(
             state == State::Backup,

@@ -101,7 +101,7 @@ fn advert<'a>(prio: u8, f: impl FnOnce(&mut Tx<'a>)) -> Vec<u8> {
     buf[..n].to_vec()
 }
 
-fn receive(r: &mut Router, now: u64, bytes: &[u8]) -> Received {
+fn receive(r: &mut Router, now: u64, bytes: &[u8]) -> Outcome {
     let adv = parse(bytes, Rx::V4).unwrap();
     r.handle_advert(t(now), &adv)
 }
@@ -421,4 +421,91 @@ fn an_advert_goes_to_the_unicast_instance_that_has_its_sender_as_peer() {
     let other = advert(200, |tx| tx.vrid = 9);
     let adv = parse(&other, Rx::V4).unwrap();
     assert_eq!(pick([(0, &ra), (1, &rb)].into_iter(), &adv), None);
+}
+
+// The other inputs (inputs.rs).
+
+#[test]
+fn a_link_down_before_start_starts_in_fault() {
+    let cfg = config(100, "");
+    let mut r = router(&cfg);
+    let acts = r.start(t(0), Micros(0), true);
+    assert_eq!(r.fsm().state(), State::Fault);
+    assert!(acts.contains(&Action::Notify(State::Fault)));
+    r.link_up(t(S));
+    assert_eq!(r.fsm().state(), State::Backup);
+}
+
+#[test]
+fn a_startup_delay_holds_the_first_down_timer() {
+    let cfg = config(100, "");
+    let (mut plain, mut delayed) = (router(&cfg), router(&cfg));
+    plain.start(t(0), Micros(0), false);
+    delayed.start(t(0), Micros(5 * S), false);
+    let (a, b) = (
+        plain.next_deadline().unwrap(),
+        delayed.next_deadline().unwrap(),
+    );
+    assert_eq!(b.0 - a.0, 5 * S);
+}
+
+#[test]
+fn a_tracker_weight_reports_the_priority_it_moves() {
+    let cfg = config(100, "");
+    let mut r = backup(&cfg);
+    let out = r.set_track_delta(t(S), -30);
+    assert_eq!(r.fsm().effective_priority(), 70);
+    assert_eq!(
+        out.events.as_slice(),
+        &[Event::PriorityChanged { from: 100, to: 70 }]
+    );
+    // The same weight again moves nothing and says nothing.
+    assert!(r.set_track_delta(t(2 * S), -30).events.is_empty());
+}
+
+#[test]
+fn an_address_owner_keeps_its_priority_whatever_its_trackers_weigh() {
+    let cfg = config(255, "");
+    let mut r = backup(&cfg);
+    assert!(r.set_track_delta(t(S), -30).events.is_empty());
+    assert_eq!(r.fsm().effective_priority(), 255);
+}
+
+#[test]
+fn tracker_faults_count_down_to_backup() {
+    let cfg = config(100, "");
+    let mut r = backup(&cfg);
+    r.tracker_fault(t(S));
+    r.tracker_fault(t(S));
+    r.tracker_recovered(t(2 * S));
+    assert_eq!(r.fsm().state(), State::Fault);
+    r.tracker_recovered(t(3 * S));
+    assert_eq!(r.fsm().state(), State::Backup);
+}
+
+#[test]
+fn a_master_stopped_with_dont_release_keeps_its_vips_and_sends_nothing() {
+    let cfg = config(100, "");
+    let mut m = master(&cfg);
+    let out = m.stop_leaving_vips(t(5 * S));
+    assert_eq!(m.fsm().state(), State::Stop);
+    assert_eq!(out.events.as_slice(), &[Event::VipsLeftInPlace]);
+    assert!(!out
+        .acts
+        .iter()
+        .any(|a| matches!(a, Action::SendAdvert { .. } | Action::RemoveVips)));
+    let mut b = backup(&cfg);
+    assert!(b.stop_leaving_vips(t(S)).events.is_empty());
+}
+
+#[test]
+fn the_trackers_effect_reads_back_once_started() {
+    let cfg = config(100, "");
+    let mut r = router(&cfg);
+    assert_eq!(r.track_effect(), None);
+    r.start(t(0), Micros(0), false);
+    r.set_track_delta(t(S), -30);
+    r.tracker_fault(t(S));
+    let e = r.track_effect().unwrap();
+    assert_eq!((e.delta, e.faults), (-30, 1));
 }

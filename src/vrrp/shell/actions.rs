@@ -6,12 +6,11 @@ use log::{info, warn};
 
 use super::Shell;
 use crate::config::iproute::IpAddress;
-use crate::config::vrrp::Family;
 use crate::core::event_loop::EventLoop;
 use crate::net::garp::{self, GARP_FRAME_LEN, NA_FRAME_LEN};
-use crate::net::rtnl::{AddrSpec, IFA_F_NODAD, RT_SCOPE_UNIVERSE};
 use crate::vrrp::fsm::{Action, Actions, Reason, State};
 use crate::vrrp::router::{Event, IfAddrs};
+use crate::vrrp::vip_plan;
 
 impl Shell<'_> {
     pub(super) fn act(&mut self, lp: &mut EventLoop, i: usize, a: &Action, all: &Actions) {
@@ -94,23 +93,16 @@ impl Shell<'_> {
         }
     }
 
+    /// The interface VIP `a` of instance `i` goes on (see `vip_plan::device`).
     pub(super) fn vip_ifindex(&self, i: usize, a: &IpAddress) -> Option<u32> {
         let inst = &self.insts[i];
-        let other_family = a.addr.is_ipv6() != (inst.family == Family::V6);
-        match &a.dev {
-            // keepalived moves VIPs on the instance's own interface onto its VMAC...
-            Some(d) if inst.vmac_ifindex.is_none() || *d != inst.ifname => {
-                self.ifaces.by_name(d).map(|f| f.ifindex)
-            }
-            // ...but only those of the instance's family (vrrp.c vrrp_complete_instance).
-            _ if other_family => Some(inst.ifindex).filter(|&x| x != 0),
-            _ => Some(self.vip_dev(i)).filter(|&x| x != 0),
-        }
-    }
-
-    /// Where VIPs without `dev` go: the VMAC if there is one.
-    fn vip_dev(&self, i: usize) -> u32 {
-        self.insts[i].vmac_ifindex.unwrap_or(self.insts[i].ifindex)
+        let own = vip_plan::Links {
+            family: inst.router.family(),
+            ifindex: inst.ifindex,
+            ifname: &inst.ifname,
+            vmac_ifindex: inst.vmac_ifindex,
+        };
+        vip_plan::device(a, &own, |d| self.ifaces.by_name(d).map(|f| f.ifindex))
     }
 
     pub(super) fn add_vip(&mut self, i: usize, a: &IpAddress) {
@@ -118,26 +110,7 @@ impl Shell<'_> {
             warn!("({}) no interface for VIP {}", self.insts[i].name, a.addr);
             return;
         };
-        let v6 = a.addr.is_ipv6();
-        let mut spec = AddrSpec::new(ifindex, a.addr, a.prefix_len);
-        spec.peer = a.peer;
-        spec.broadcast = a.broadcast;
-        spec.scope = a.scope.unwrap_or(RT_SCOPE_UNIVERSE);
-        spec.label = a.label.as_deref();
-        if v6 {
-            spec.flags |= IFA_F_NODAD;
-            // keepalived deprecates a /128 VIP so that it is never picked as a source.
-            spec.preferred_lft =
-                a.preferred_lft
-                    .or(if a.prefix_len == 128 { Some(0) } else { None });
-        }
-        if a.flags.noprefixroute {
-            spec.flags |= crate::net::rtnl::IFA_F_NOPREFIXROUTE;
-        }
-        if a.flags.home {
-            spec.flags |= crate::net::rtnl::IFA_F_HOMEADDRESS;
-        }
-        match self.rtnl.add_address(&spec) {
+        match self.rtnl.add_address(&vip_plan::add_spec(ifindex, a)) {
             Ok(()) => {}
             Err(e) if e.errno() == Some(libc::EEXIST) => {}
             Err(e) => warn!(
@@ -151,9 +124,7 @@ impl Shell<'_> {
         let Some(ifindex) = self.vip_ifindex(i, a) else {
             return;
         };
-        let mut spec = AddrSpec::new(ifindex, a.addr, a.prefix_len);
-        spec.peer = a.peer;
-        match self.rtnl.del_address(&spec) {
+        match self.rtnl.del_address(&vip_plan::del_spec(ifindex, a)) {
             Ok(()) => {}
             Err(e) if e.errno() == Some(libc::EADDRNOTAVAIL) => {}
             Err(e) if e.errno() == Some(libc::ENODEV) => {}

@@ -2,6 +2,7 @@
 
 use log::{info, warn};
 
+use crate::vrrp::instance_plan::Refusal;
 use crate::vrrp::router::Event;
 
 /// Logs the events instance `name`'s router reported, in order.
@@ -22,5 +23,23 @@ pub(super) fn log(name: &str, ev: &Event) {
             info!("({name}) received lower priority ({priority}) advert from {src} - discarding")
         }
         Event::AdvertNotBuilt(e) => warn!("({name}) cannot build an advert: {e:?}"),
+        Event::PriorityChanged { from, to } => {
+            info!("({name}) Changing effective priority from {from} to {to}")
+        }
+        Event::VipsLeftInPlace => info!("({name}) leaving VIPs, routes and rules in place (-V)"),
     }
+}
+
+/// Instance `name` cannot run: why, in keepalived's words.
+pub(super) fn not_starting(name: &str, why: &Refusal) {
+    let why = match why {
+        Refusal::NoVrid => "no virtual_router_id".to_string(),
+        Refusal::NoInterface(ifname) => format!(
+            "interface {} doesn't exist",
+            ifname.as_deref().unwrap_or("(none)")
+        ),
+        Refusal::NoUnicastSource => "no source address for unicast".to_string(),
+        Refusal::NoVmac => "its VMAC could not be set up".to_string(),
+    };
+    log::error!("({name}) {why} - not starting");
 }

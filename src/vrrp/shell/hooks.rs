@@ -7,7 +7,7 @@ use log::info;
 
 use std::net::IpAddr;
 
-use super::{firewall, instances, routes, sync, track, Shell, SOCK_TOKEN_BASE};
+use super::{events, firewall, instances, routes, sync, track, Shell, SOCK_TOKEN_BASE};
 use crate::config::iproute::StaticNet;
 use crate::config::track::ScriptCmd;
 use crate::config::vrrp::VrrpInstance;
@@ -18,17 +18,19 @@ use crate::core::time::Micros;
 use crate::core::timer::TimerId;
 use crate::vrrp::fsm::{Action, Actions, Fsm, Reason, State};
 use crate::vrrp::notify_words::{state_change_lines, Notice, StateChange};
+use crate::vrrp::router::Router;
 use crate::vrrp::sync::{Out, Outs};
 use crate::vrrp::track::{Effect, Key, Level};
 
 impl Shell<'_> {
-    /// Instance `i`'s state machine: the hooks reach it only through these two.
+    /// Instance `i`'s state machine, to read.
     fn fsm(&self, i: usize) -> &Fsm {
-        &self.insts[i].fsm
+        self.insts[i].router.fsm()
     }
 
-    fn fsm_mut(&mut self, i: usize) -> &mut Fsm {
-        &mut self.insts[i].fsm
+    /// Instance `i`'s router: every input to its state machine goes through it.
+    fn router(&mut self, i: usize) -> &mut Router {
+        &mut self.insts[i].router
     }
 
     // Firewall (firewall.rs: FwState).
@@ -96,6 +98,14 @@ impl Shell<'_> {
         (inst.ifindex == 0 || up(inst.ifindex)) && inst.vmac_ifindex.is_none_or(up)
     }
 
+    /// Whether instance `i` starts with its link down (so in FAULT): its interface is down
+    /// and it tracks it.
+    pub(super) fn starts_link_down(&self, i: usize) -> bool {
+        let ifindex = self.insts[i].ifindex;
+        let up = ifindex == 0 || self.ifaces.by_index(ifindex).is_some_and(|f| f.up);
+        !up && !self.dont_track_primary(i)
+    }
+
     /// A link was deleted: if it was one of our VMACs, its instances go to FAULT, it is made
     /// again with the same name and MAC, and they move onto it (new socket), coming back once
     /// it is up (keepalived's cleanup_lost_interface and recreate_vmac_thread).
@@ -116,7 +126,7 @@ impl Shell<'_> {
         let now = Micros::now();
         for &i in &users {
             if !self.dont_track_primary(i) {
-                let acts = self.fsm_mut(i).link_down(now);
+                let acts = self.router(i).link_down(now);
                 self.apply(lp, i, &acts);
             }
         }
@@ -140,7 +150,7 @@ impl Shell<'_> {
         self.pool.register_new(lp, SOCK_TOKEN_BASE);
         for &i in &users {
             if self.inst_links_up(i) {
-                let acts = self.fsm_mut(i).link_up(Micros::now());
+                let acts = self.router(i).link_up(Micros::now());
                 self.apply(lp, i, &acts);
             }
         }
@@ -194,7 +204,7 @@ impl Shell<'_> {
                     "({}) virtual {what} was deleted - leaving MASTER",
                     inst.name
                 );
-                let acts = self.fsm_mut(i).tracked_object_lost(Micros::now());
+                let acts = self.router(i).tracked_object_lost(Micros::now());
                 self.apply(lp, i, &acts);
             }
         }
@@ -362,7 +372,7 @@ impl Shell<'_> {
                 let ifindex = self.insts[i].ifindex;
                 let up = ifindex == 0 || self.ifaces.by_index(ifindex).is_some_and(|f| f.up);
                 if !up {
-                    let _ = self.fsm_mut(i).link_down(Micros::now());
+                    let _ = self.router(i).link_down(Micros::now());
                 }
             }
             let outs = self.groups[g].prepare_start(&mut self.insts);
@@ -460,18 +470,11 @@ impl Shell<'_> {
             Vec::new()
         };
         // A running instance (kept by a reload, however it was matched) already carries an
-        // effect: read back from its state machine, so only the difference is applied. Its
-        // offset from the base priority is the clamped delta, which gives the same effective
-        // priority.
-        let insts: Vec<(usize, u32, Option<Effect>)> = (0..self.insts.len())
-            .map(|i| {
-                let (x, f) = (&self.insts[i], self.fsm(i));
-                let applied = (f.state() != State::Init).then(|| Effect {
-                    delta: i32::from(f.effective_priority()) - i32::from(f.base_priority()),
-                    faults: f.tracker_faults(),
-                });
-                (x.idx, x.ifindex, applied)
-            })
+        // effect, so only the difference is applied.
+        let insts: Vec<(usize, u32, Option<Effect>)> = self
+            .insts
+            .iter()
+            .map(|x| (x.idx, x.ifindex, x.router.track_effect()))
             .collect();
         let (t, quorums) =
             track::TrackShell::build(&self.cfg, &insts, &self.ifaces, &src_addrs, old, lp);
@@ -496,25 +499,16 @@ impl Shell<'_> {
     fn track_apply_effect(&mut self, lp: &mut EventLoop, i: usize, old: Effect, new: Effect) {
         let now = Micros::now();
         for _ in old.faults..new.faults {
-            let acts = self.fsm_mut(i).tracker_fault(now);
+            let acts = self.router(i).tracker_fault(now);
             self.apply(lp, i, &acts);
         }
         if old.delta != new.delta {
-            let fsm = self.fsm_mut(i);
-            let before = fsm.effective_priority();
-            let total = i32::from(fsm.base_priority()) + new.delta;
-            let acts = fsm.set_effective_priority(now, total);
-            let after = fsm.effective_priority();
-            if before != after {
-                info!(
-                    "({}) Changing effective priority from {before} to {after}",
-                    self.insts[i].name
-                );
-            }
-            self.apply(lp, i, &acts);
+            let out = self.router(i).set_track_delta(now, new.delta);
+            events::log_all(&self.insts[i].name, &out.events);
+            self.apply(lp, i, &out.acts);
         }
         for _ in new.faults..old.faults {
-            let acts = self.fsm_mut(i).tracker_recovered(now);
+            let acts = self.router(i).tracker_recovered(now);
             self.apply(lp, i, &acts);
         }
     }

@@ -147,19 +147,14 @@ impl<'o> Shell<'o> {
     /// Starts instance `i`; `delay` is vrrp_startup_delay (at process start only).
     fn start_one(&mut self, lp: &mut EventLoop, i: usize, delay: Micros) {
         let now = Micros::now();
-        let ifindex = self.insts[i].ifindex;
-        let up = ifindex == 0 || self.ifaces.by_index(ifindex).is_some_and(|f| f.up);
-        if !up && !self.dont_track_primary(i) {
-            // Marks the link down before start, which then goes to FAULT.
-            let _ = self.insts[i].fsm.link_down(now);
-        }
-        let acts = self.insts[i].fsm.start_delayed(now, delay);
+        let link_down = self.starts_link_down(i);
+        let acts = self.insts[i].router.start(now, delay, link_down);
         self.apply(lp, i, &acts);
     }
 
     /// Stops instance `i` (priority 0 from a master, VIPs removed) and disarms its timer.
     fn stop_one(&mut self, lp: &mut EventLoop, i: usize) {
-        let acts = self.insts[i].fsm.stop(Micros::now());
+        let acts = self.insts[i].router.stop(Micros::now());
         self.apply(lp, i, &acts);
         if let Some((id, _)) = self.insts[i].timer.take() {
             lp.cancel_timer(id);
@@ -175,19 +170,9 @@ impl<'o> Shell<'o> {
             self.stop_one(lp, i);
             return;
         }
-        let acts = self.insts[i].fsm.stop(Micros::now());
-        let kept: crate::vrrp::fsm::Actions = acts
-            .iter()
-            .filter(|a| !matches!(a, Action::SendAdvert { .. } | Action::RemoveVips))
-            .cloned()
-            .collect();
-        if acts.iter().any(|a| matches!(a, Action::RemoveVips)) {
-            info!(
-                "({}) leaving VIPs, routes and rules in place (-V)",
-                self.insts[i].name
-            );
-        }
-        self.apply(lp, i, &kept);
+        let out = self.insts[i].router.stop_leaving_vips(Micros::now());
+        events::log_all(&self.insts[i].name, &out.events);
+        self.apply(lp, i, &out.acts);
         if let Some((id, _)) = self.insts[i].timer.take() {
             lp.cancel_timer(id);
         }
@@ -267,7 +252,7 @@ impl<'o> Shell<'o> {
 
     fn rearm(&mut self, lp: &mut EventLoop, i: usize) {
         let inst = &mut self.insts[i];
-        let next = inst.fsm.next_deadline();
+        let next = inst.router.next_deadline();
         if inst.timer.map(|t| t.1) == next {
             return;
         }
@@ -296,7 +281,7 @@ impl<'o> Shell<'o> {
             return;
         }
         inst.timer = None;
-        let acts = inst.fsm.on_timer(Micros::now());
+        let acts = inst.router.on_timer(Micros::now());
         self.apply(lp, i, &acts);
     }
 
@@ -339,7 +324,7 @@ impl<'o> Shell<'o> {
             dump::data_text(&self.dump_view())
         } else {
             let insts = self.insts.iter();
-            let rows = insts.map(|x| (x.name.as_str(), x.fsm.stats(), &x.drops));
+            let rows = insts.map(|x| (x.name.as_str(), x.router.fsm().stats(), &x.router.drops));
             // Allocations outside these dumps: constant while the instances are steady.
             let allocs = self.opts.mem_check.then(|| before - self.alloc_excluded);
             dump::stats_text(rows, allocs)
@@ -360,10 +345,10 @@ impl<'o> Shell<'o> {
                 let conf = &self.cfg.vrrp.instances[x.idx];
                 dump::Instance {
                     name: &x.name,
-                    vrid: x.vrid,
+                    vrid: x.router.vrid(),
                     conf,
-                    fsm: &x.fsm,
-                    group: x.group,
+                    fsm: x.router.fsm(),
+                    group: x.router.group(),
                     ifindex: x.ifindex,
                     ifname: &x.ifname,
                     vmac_ifindex: x.vmac_ifindex,

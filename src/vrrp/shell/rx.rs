@@ -134,9 +134,9 @@ impl Shell<'_> {
             // Up only when the interface and its VMAC both are.
             let up = up && self.inst_links_up(i);
             let acts = if up {
-                self.insts[i].router.fsm.link_up(now)
+                self.insts[i].router.link_up(now)
             } else {
-                self.insts[i].router.fsm.link_down(now)
+                self.insts[i].router.link_down(now)
             };
             self.apply(lp, i, &acts);
         }
@@ -149,11 +149,11 @@ impl Shell<'_> {
         };
         let (v4, ll6) = (f.v4, f.ll6);
         for inst in self.insts.iter_mut().filter(|x| x.ifindex == ifindex) {
-            let addr = match inst.family {
+            let addr = match inst.router.family() {
                 Family::V4 => v4.map(IpAddr::V4),
                 Family::V6 => ll6.map(IpAddr::V6),
             };
-            inst.router.fsm.set_interface_addr(addr);
+            inst.router.set_interface_addr(addr);
         }
     }
 
@@ -161,7 +161,8 @@ impl Shell<'_> {
     fn vip_removed(&mut self, addr: IpAddr) {
         for i in 0..self.insts.len() {
             let inst = &self.insts[i];
-            if inst.router.fsm.state() != State::Master || !inst.router.fsm.vips_set() {
+            let f = inst.router.fsm();
+            if f.state() != State::Master || !f.vips_set() {
                 continue;
             }
             let v = &self.cfg.vrrp.instances[inst.idx];

@@ -12,7 +12,7 @@ use crate::vrrp::sync::{Members, Out, SyncGroup};
 
 impl Members for Vec<Inst> {
     fn fsm(&mut self, inst: usize) -> &mut Fsm {
-        &mut self[inst].fsm
+        self[inst].router.sync_member()
     }
 }
 
@@ -20,7 +20,7 @@ impl Members for Vec<Inst> {
 /// gate is lifted first (the groups set it again).
 pub fn build(cfg: &Config, insts: &mut [Inst]) -> Vec<SyncGroup> {
     for i in insts.iter_mut() {
-        i.fsm.set_sync_gate(None);
+        i.router.sync_member().set_sync_gate(None);
     }
     cfg.vrrp
         .sync_groups
@@ -60,7 +60,7 @@ pub fn reload_lines(groups: &[SyncGroup], insts: &[Inst]) -> Vec<Notice> {
         .iter()
         .map(|g| Notice::fifo_only("GROUP", &g.name, g.state().name(), 0));
     let insts = insts.iter().map(|x| {
-        let f = &x.fsm;
+        let f = x.router.fsm();
         Notice::fifo_only(
             "INSTANCE",
             &x.name,

@@ -13,11 +13,10 @@
 use log::{info, warn};
 
 use super::firewall::FwState;
-use crate::config::vrrp::VrrpInstance;
 use crate::config::Config;
 use crate::net::rtnl::Rtnl;
 use crate::net::sysctl::{self, conf_path, Saved};
-use crate::vrrp::ifaces::{IfInfo, Ifaces};
+use crate::vrrp::ifaces::Ifaces;
 use crate::vrrp::vmac_names::{candidate_names, is_v6, wanted_mac};
 
 /// What the shell created and changed for VMACs.
@@ -29,18 +28,6 @@ pub struct Vmacs {
     pending: Vec<String>,
     saved: Saved,
     rp_filter_moved: bool,
-}
-
-/// The VMAC of instance `v`, if it has `use_vmac`; an error when it should have one and
-/// the link is not there.
-pub fn iface_of<'a>(v: &VrrpInstance, ifaces: &'a Ifaces) -> Result<Option<&'a IfInfo>, String> {
-    let Some(vm) = &v.use_vmac else {
-        return Ok(None);
-    };
-    match vm.ifname.as_deref().and_then(|n| ifaces.by_name(n)) {
-        Some(f) => Ok(Some(f)),
-        None => Err("its VMAC could not be set up".into()),
-    }
 }
 
 impl Vmacs {

@@ -1,0 +1,124 @@
+//! Reload matching and differences on configs parsed from text.
+
+use super::*;
+use crate::config::iproute::Family;
+use crate::config::{from_tree, reader, Diagnostics};
+
+fn load(text: &str) -> Config {
+    let mut d = Diagnostics::new();
+    let nodes = reader::tree_from_str(text, 0, &mut d);
+    let cfg = from_tree(&nodes, &mut d);
+    let errs: Vec<String> = d.items().iter().map(|x| d.render(x)).collect();
+    assert!(!d.has_errors(), "{text}\n{errs:?}");
+    cfg
+}
+
+fn inst(name: &str, vrid: u8, extra: &str) -> String {
+    format!(
+        "vrrp_instance {name} {{\n interface eth0\n virtual_router_id {vrid}\n \
+         priority 100\n{extra}\n virtual_ipaddress {{\n  10.0.0.{vrid}/24\n }}\n}}\n"
+    )
+}
+
+fn all(cfg: &Config) -> Vec<usize> {
+    (0..cfg.vrrp.instances.len()).collect()
+}
+
+#[test]
+fn instances_match_on_vrid_family_interface_and_group_not_name_or_settings() {
+    let old = load(&(inst("A", 1, "") + &inst("B", 2, "") + &inst("C", 3, "")));
+    let new = load(
+        &(inst("C", 3, " mcast_dst_ip 224.0.0.19")
+            + &inst("renamed", 2, " advert_int 3\n nopreempt")
+            + &inst("D", 4, "")),
+    );
+    assert_eq!(
+        successors(&old, &all(&old), &new, |_| true),
+        vec![None, Some(1), None],
+        "B continues as 'renamed'; A and C (new group) do not"
+    );
+}
+
+#[test]
+fn only_running_instances_are_matched_and_only_to_ones_that_can_run() {
+    let old = load(&(inst("A", 1, "") + &inst("B", 2, "")));
+    let new = load(&(inst("A", 1, "") + &inst("B", 2, "")));
+    // A did not run (no successor to find); B's successor cannot run, so B stops.
+    assert_eq!(successors(&old, &[1], &new, |j| j != 1), vec![None]);
+    assert_eq!(successors(&old, &[1], &new, |_| true), vec![Some(1)]);
+}
+
+#[test]
+fn predecessors_reverse_successors() {
+    assert_eq!(
+        predecessors(&[None, Some(2), Some(0)], 4),
+        vec![Some(2), None, Some(1), None]
+    );
+}
+
+#[test]
+fn unicast_instances_match_on_their_source() {
+    let u = |src: &str| format!(" unicast_src_ip {src}\n unicast_peer {{\n  10.0.0.9\n }}");
+    let old = load(&inst("A", 1, &u("10.0.0.2")));
+    let same = load(&inst("A", 1, &u("10.0.0.2")));
+    let moved = load(&inst("A", 1, &u("10.0.0.3")));
+    assert_eq!(successors(&old, &[0], &same, |_| true), vec![Some(0)]);
+    assert_eq!(successors(&old, &[0], &moved, |_| true), vec![None]);
+}
+
+#[test]
+fn a_duplicate_continues_only_one_instance() {
+    let ids = |v: &[u8]| -> Vec<InstanceId> {
+        v.iter()
+            .map(|&vrid| InstanceId {
+                vrid: Some(vrid),
+                family: Family::V4,
+                interface: Some("eth0".into()),
+                unicast: false,
+                endpoint: None,
+            })
+            .collect()
+    };
+    assert_eq!(pair(&ids(&[1, 1]), &ids(&[1, 2])), vec![Some(0), None]);
+}
+
+#[test]
+fn address_differences_ignore_places_in_the_file() {
+    let old = load(&inst(
+        "A",
+        1,
+        " virtual_ipaddress_excluded {\n  10.9.0.1/32\n  10.9.0.2/32\n }",
+    ));
+    let new = load(&format!(
+        "\n\n{}",
+        inst(
+            "A",
+            1,
+            " virtual_ipaddress_excluded {\n  10.9.0.2/32\n  10.9.0.3/32 dev lo\n }"
+        )
+    ));
+    let d = addr_diff(&old.vrrp.instances[0], &new.vrrp.instances[0]);
+    let text = |v: &[IpAddress]| -> Vec<String> { v.iter().map(|a| a.addr.to_string()).collect() };
+    assert_eq!(text(&d.gone), ["10.9.0.1"]);
+    assert_eq!(text(&d.added), ["10.9.0.3"]);
+}
+
+#[test]
+fn settings_changes_ignore_places_in_the_file() {
+    let old = load(&inst("A", 1, ""));
+    let moved = load(&format!("\n\n\n{}", inst("A", 1, "")));
+    let other = load(&inst("A", 1, " advert_int 3"));
+    assert!(!settings_changed(&old, 0, &moved, 0));
+    assert!(settings_changed(&old, 0, &other, 0));
+}
+
+#[test]
+fn places_are_left_out_of_fingerprints() {
+    let a = "X { loc: Loc { file: 0, line: 3 }, end_line: 12, vips: [A { loc: Loc { file: 0, line: 5 }, addr: 1 }] }";
+    let b = "X { loc: Loc { file: 1, line: 9 }, end_line: 40, vips: [A { loc: Loc { file: 0, line: 7 }, addr: 1 }] }";
+    assert_eq!(strip_places(a), strip_places(b));
+    assert_ne!(
+        strip_places(a),
+        strip_places(&b.replace("addr: 1", "addr: 2"))
+    );
+}
