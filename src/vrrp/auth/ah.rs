@@ -33,8 +33,6 @@ pub mod field {
 pub const AH_LEN: usize = field::ICV.end;
 /// AH payload length field for a 96-bit ICV: (24 / 4) - 2.
 pub const AH_PAYLOAD_LEN: u8 = (AH_LEN / 4 - 2) as u8;
-/// Offset of the ICV inside the AH header.
-pub const ICV_AT: usize = field::ICV.start;
 
 /// The decoded fields of an AH header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

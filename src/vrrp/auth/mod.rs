@@ -79,6 +79,7 @@ impl AhState {
 
     /// True once the counter ran past its limit; cleared when a peer's counter is adopted
     /// or when this instance becomes master (which restarts at 0).
+    #[cfg(test)]
     pub fn cycled(&self) -> bool {
         self.cycle
     }

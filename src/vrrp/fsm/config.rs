@@ -102,6 +102,7 @@ impl Default for FsmConfig {
 impl FsmConfig {
     /// From a checked instance (its `resolved` fields filled in) and keepalived's built-in
     /// global defaults.
+    #[cfg(test)]
     pub fn from_config(v: &VrrpInstance) -> Self {
         Self::from_config_with(v, &GlobalVrrpDefaults::default())
     }
@@ -160,10 +161,5 @@ impl FsmConfig {
                 .notify_priority_changes
                 .unwrap_or(g.notify_priority_changes),
         }
-    }
-
-    /// The priority the instance starts with and keeps unless tracking changes it.
-    pub fn is_owner(&self) -> bool {
-        self.priority == 255
     }
 }

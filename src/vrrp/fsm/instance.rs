@@ -96,6 +96,7 @@ impl Fsm {
     }
 
     /// From a checked config instance, with keepalived's built-in global defaults.
+    #[cfg(test)]
     pub fn from_config(v: &crate::config::vrrp::VrrpInstance) -> Self {
         Fsm::new(FsmConfig::from_config(v))
     }
@@ -130,6 +131,7 @@ impl Fsm {
         &self.stats
     }
 
+    #[cfg(test)]
     pub fn ignored(&self, why: Ignored) -> u64 {
         self.stats.ignored[why.index()]
     }
@@ -150,6 +152,7 @@ impl Fsm {
     }
 
     /// The protocol timer alone: BACKUP's master-down deadline or MASTER's next advert.
+    #[cfg(test)]
     pub fn protocol_deadline(&self) -> Option<Micros> {
         self.sands
     }

@@ -34,7 +34,6 @@ use crate::core::time::Micros;
 pub use config::{FsmConfig, GlobalVrrpDefaults};
 pub use instance::Fsm;
 pub use sync::SyncGate;
-pub use timers::{master_down_interval, skew_time};
 
 /// Instance states, with keepalived's internal STOP for an instance that was shut down.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -140,6 +139,7 @@ pub struct RxAdvert {
 
 impl RxAdvert {
     /// A VRRPv2 advert: the interval field is in seconds.
+    #[cfg(test)]
     pub fn v2(src: IpAddr, priority: u8, adver_int_secs: u8) -> Self {
         RxAdvert {
             src,
@@ -150,6 +150,7 @@ impl RxAdvert {
     }
 
     /// A VRRPv3 advert: the 12-bit interval field is in centiseconds.
+    #[cfg(test)]
     pub fn v3(src: IpAddr, priority: u8, adver_int_centis: u16) -> Self {
         RxAdvert {
             src,

@@ -10,6 +10,7 @@ use crate::core::time::Micros;
 
 impl Fsm {
     /// A valid advert for our VRID arrived at `now`.
+    #[cfg(test)]
     pub fn on_advert(&mut self, now: Micros, adv: &RxAdvert) -> Actions {
         self.hear_advert(now, adv).acts
     }

@@ -18,13 +18,13 @@ use crate::vrrp::router::{Router, TxRules};
 /// Why an instance cannot run (it is left out, as keepalived leaves it out).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Refusal {
-    NoVrid,
+    VridUnset,
     /// The interface configured (or global default_interface), or none, is not there.
-    NoInterface(Option<String>),
+    InterfaceAbsent(Option<String>),
     /// Unicast, with neither unicast_src_ip nor an address on the interface.
     NoUnicastSource,
     /// use_vmac, and its link could not be made.
-    NoVmac,
+    VmacFailed,
 }
 
 /// How instance `idx` runs.
@@ -45,7 +45,7 @@ pub struct Plan<'a> {
 /// Instance `idx` of `cfg` over `ifaces`, or why it cannot run.
 pub fn plan<'a>(cfg: &Config, idx: usize, ifaces: &'a Ifaces) -> Result<Plan<'a>, Refusal> {
     let v: &VrrpInstance = &cfg.vrrp.instances[idx];
-    let vrid = v.vrid.ok_or(Refusal::NoVrid)?;
+    let vrid = v.vrid.ok_or(Refusal::VridUnset)?;
     let family = v.resolved.family.or(v.family).unwrap_or(Family::V4);
     let v6 = family == Family::V6;
     let ifname = v
@@ -68,7 +68,7 @@ pub fn plan<'a>(cfg: &Config, idx: usize, ifaces: &'a Ifaces) -> Result<Plan<'a>
             ll6: None,
             group: 0,
         },
-        None => return Err(Refusal::NoInterface(ifname)),
+        None => return Err(Refusal::InterfaceAbsent(ifname)),
     };
     let auth = Auth::from_config(v.auth.as_ref());
     let protocol = if matches!(auth, Auth::Ah(_)) && !v6 {
@@ -96,7 +96,7 @@ pub fn plan<'a>(cfg: &Config, idx: usize, ifaces: &'a Ifaces) -> Result<Plan<'a>
         None => None,
         Some(vm) => match vm.ifname.as_deref().and_then(|n| ifaces.by_name(n)) {
             Some(f) => Some(f),
-            None => return Err(Refusal::NoVmac),
+            None => return Err(Refusal::VmacFailed),
         },
     };
     let xmit = vmac.filter(|_| !v.vmac_xmit_base).unwrap_or(&info);

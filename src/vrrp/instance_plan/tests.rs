@@ -99,8 +99,8 @@ fn what_keeps_an_instance_from_running() {
     cfg.vrrp.instances[0].interface = Some("eth5".into());
     assert_eq!(
         refusal(&cfg, &ifaces),
-        Refusal::NoInterface(Some("eth5".into()))
+        Refusal::InterfaceAbsent(Some("eth5".into()))
     );
     cfg.vrrp.instances[0].vrid = None;
-    assert_eq!(refusal(&cfg, &ifaces), Refusal::NoVrid);
+    assert_eq!(refusal(&cfg, &ifaces), Refusal::VridUnset);
 }

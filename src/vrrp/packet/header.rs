@@ -79,6 +79,7 @@ impl<'a> Header<'a> {
         be16(self.buf, field::MAX_ADVER_INT) & MAX_ADVER_INT_MASK
     }
 
+    #[cfg(test)]
     pub fn checksum(&self) -> u16 {
         be16(self.buf, field::CHECKSUM)
     }

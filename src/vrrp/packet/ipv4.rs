@@ -88,6 +88,7 @@ impl<'a> Header<'a> {
         be16(self.buf, field::LENGTH)
     }
 
+    #[cfg(test)]
     pub fn ident(&self) -> u16 {
         be16(self.buf, field::IDENT)
     }
@@ -114,6 +115,7 @@ impl<'a> Header<'a> {
     }
 
     /// Everything after the header.
+    #[cfg(test)]
     pub fn payload(&self) -> &'a [u8] {
         &self.buf[self.header_len()..]
     }

@@ -13,6 +13,8 @@
 //! +---------------------------------------------------------------+
 //! ```
 
+// The whole header is named, though the kernel writes all of it but the destination we read.
+#[allow(dead_code)]
 pub mod field {
     use super::super::field::Field;
 

@@ -49,8 +49,12 @@ use crate::vrrp::auth::AhHeader;
 
 pub use emit::{emit, EmitError, IpId, Tx};
 pub use header::HDR_LEN;
-pub use parse::{parse, receive, Refused};
-pub use rules::{check, Checked, Local, VipCheck};
+#[cfg(test)]
+pub use parse::parse;
+pub use parse::{receive, Refused};
+pub use rules::{check, Local};
+#[cfg(test)]
+pub use rules::{Checked, VipCheck};
 
 pub const IPPROTO_VRRP: u8 = 112;
 pub const IPPROTO_AH: u8 = 51;
@@ -60,8 +64,8 @@ pub const TYPE_ADVERT: u8 = 1;
 pub const VRRP_TTL: u8 = 255;
 /// keepalived's IPv4 TOS / IPv6 traffic class: internetwork control.
 pub const TOS: u8 = 0xc0;
-pub const MCAST_GROUP4: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 18);
-pub const MCAST_GROUP6: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12);
+#[cfg(test)]
+pub use crate::net::vrrp_socket::{VRRP_GROUP_V4 as MCAST_GROUP4, VRRP_GROUP_V6 as MCAST_GROUP6};
 
 pub const IPV4_HDR_LEN: usize = ipv4::HEADER_LEN;
 /// The largest advert keepalived can build: IPv4 + AH + header + 255 addresses + auth data,
@@ -276,7 +280,6 @@ pub struct Advert<'a> {
     pub auth_type: u8,
     /// Advertisement interval as sent: seconds for v2, centiseconds (12 bits) otherwise.
     pub interval: u16,
-    pub checksum: u16,
     /// The checksum verifies with the standard rule for its version and family (v2: plain;
     /// v3 IPv4: pseudo-header with the packet's destination; IPv6: the kernel's pseudo-header).
     pub checksum_valid: bool,
@@ -284,7 +287,8 @@ pub struct Advert<'a> {
     pub dst: IpAddr,
     /// TTL (IPv4) or hop limit (IPv6) if known.
     pub ttl: Option<u8>,
-    /// The IPv4 identification field.
+    /// The IPv4 identification field (what tests compare; VRRP itself ignores it).
+    #[cfg(test)]
     pub ip_id: u16,
     pub ah: Option<AhHeader>,
     /// VRRPv2/IPv4 authentication data (the password for PASS, zeros otherwise).
@@ -328,6 +332,7 @@ impl<'a> Advert<'a> {
     }
 
     /// The VRRP part (header, addresses, auth data), without padding.
+    #[cfg(test)]
     pub fn vrrp_bytes(&self) -> &'a [u8] {
         self.vrrp
     }

@@ -46,6 +46,7 @@ fn vrrp_len(hd: &header::Header<'_>, family: Family) -> usize {
 }
 
 /// [`receive`] without the VRID of a refused packet.
+#[cfg(test)]
 pub fn parse(buf: &[u8], rx: Rx) -> Result<Advert<'_>, DropReason> {
     receive(buf, rx).map_err(|r| r.reason)
 }
@@ -76,6 +77,7 @@ pub fn receive(buf: &[u8], rx: Rx) -> Result<Advert<'_>, Refused> {
                     src: src.into(),
                     dst: dst.into(),
                     ttl: hop_limit,
+                    #[cfg(test)]
                     ip_id: 0,
                     ip: &[],
                     ah: None,
@@ -148,6 +150,7 @@ fn parse_v4(buf: &[u8]) -> Result<Advert<'_>, Refused> {
             src: src.into(),
             dst: dst.into(),
             ttl: Some(ip.ttl()),
+            #[cfg(test)]
             ip_id: ip.ident(),
             ip: ip.bytes(),
             ah,
@@ -163,6 +166,7 @@ struct Around<'a> {
     src: IpAddr,
     dst: IpAddr,
     ttl: Option<u8>,
+    #[cfg(test)]
     ip_id: u16,
     ip: &'a [u8],
     ah: Option<AhHeader>,
@@ -199,11 +203,11 @@ fn fill<'a>(
         count: hd.count(),
         auth_type,
         interval,
-        checksum: hd.checksum(),
         checksum_valid,
         src: h.src,
         dst: h.dst,
         ttl: h.ttl,
+        #[cfg(test)]
         ip_id: h.ip_id,
         ah: h.ah,
         auth_data,

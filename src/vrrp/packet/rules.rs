@@ -235,6 +235,7 @@ fn check_unicast_src(adv: &Advert<'_>, peers: &[UnicastPeer]) -> Result<(), Drop
 
 /// How an advert's address list compares with the instance's VIPs (keepalived only logs a
 /// difference and still accepts the advert).
+#[cfg(test)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum VipCheck {
     Match,
@@ -246,6 +247,7 @@ pub enum VipCheck {
     Missing(IpAddr),
 }
 
+#[cfg(test)]
 impl Advert<'_> {
     /// Compares the advertised addresses with `vips` as keepalived does: the count first,
     /// then that each VIP appears.

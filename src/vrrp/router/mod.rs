@@ -34,8 +34,10 @@ use crate::vrrp::packet::{Advert, DropCounter, DropReason, IpId, Refused, V3Chec
 
 pub use ident::{pair, InstanceId};
 pub use rules::RxRules;
-pub use rx::{Event, Events, Outcome};
-pub use tx::{AdvertRound, TxRules};
+pub use rx::Event;
+#[cfg(test)]
+pub use rx::Outcome;
+pub use tx::TxRules;
 
 /// Counters keepalived keeps that the state machine does not (packet and auth errors).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

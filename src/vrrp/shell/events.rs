@@ -33,13 +33,13 @@ pub(super) fn log(name: &str, ev: &Event) {
 /// Instance `name` cannot run: why, in keepalived's words.
 pub(super) fn not_starting(name: &str, why: &Refusal) {
     let why = match why {
-        Refusal::NoVrid => "no virtual_router_id".to_string(),
-        Refusal::NoInterface(ifname) => format!(
+        Refusal::VridUnset => "no virtual_router_id".to_string(),
+        Refusal::InterfaceAbsent(ifname) => format!(
             "interface {} doesn't exist",
             ifname.as_deref().unwrap_or("(none)")
         ),
         Refusal::NoUnicastSource => "no source address for unicast".to_string(),
-        Refusal::NoVmac => "its VMAC could not be set up".to_string(),
+        Refusal::VmacFailed => "its VMAC could not be set up".to_string(),
     };
     log::error!("({name}) {why} - not starting");
 }

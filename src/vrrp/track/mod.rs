@@ -77,6 +77,7 @@ pub struct Tracking {
 }
 
 impl Tracking {
+    #[cfg(test)]
     pub fn new() -> Self {
         Self::default()
     }
@@ -165,11 +166,6 @@ impl Tracking {
         let was = *old;
         *old = now;
         Some((was, now))
-    }
-
-    /// The effect last applied to `inst` (carried over a rebuild).
-    pub fn applied(&self, inst: usize) -> Effect {
-        self.applied.get(inst).copied().unwrap_or_default()
     }
 
     /// Records `e` as already applied to `inst` (an instance kept over a reload).

@@ -82,6 +82,7 @@ impl Quorum {
         }
     }
 
+    #[cfg(test)]
     pub fn have(&self) -> Option<bool> {
         self.have
     }

@@ -75,6 +75,7 @@ impl ScriptCounter {
 
     /// Whether the script counts as up now; None until its first run for a script without
     /// `init_fail`.
+    #[cfg(test)]
     pub fn up(&self) -> Option<bool> {
         if self.init {
             None
