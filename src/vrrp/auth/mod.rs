@@ -3,10 +3,8 @@
 //! Both exist only for VRRPv2 over IPv4. keepalived's newer `auth_hmac` trailer (HMAC-SHA256,
 //! not in 2.2.7) is not implemented.
 
-pub mod ah;
 pub mod hmac;
 
-pub use ah::{AhHeader, AH_LEN};
 pub use hmac::ICV_LEN;
 
 /// VRRPv2 `auth_type` values on the wire.

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use crate::vrrp::fsm::Stats;
-use crate::vrrp::shell::instances::Drops;
+use crate::vrrp::router::Drops;
 
 /// The stats file: each instance's (name, state machine counters, packet drops), then with
 /// `--mem-check` the allocation count (what tests/bench reads to see steady state allocates

@@ -5,12 +5,13 @@
 
 use std::net::IpAddr;
 
+use super::ah::{self, AhHeader, AH_LEN};
 use super::checksum::{ipv4_pseudo, ipv6_pseudo, Sum};
 use super::header::{field as vrrp_field, MAX_ADVER_INT_MASK};
 use super::ipv4::{self, field as ip_field};
 use super::{V3Checksum, HDR_LEN, IPPROTO_AH, IPPROTO_VRRP, IPV4_HDR_LEN, TOS, TYPE_ADVERT};
 use crate::core::time::Micros;
-use crate::vrrp::auth::{ah, AhHeader, Auth, AH_LEN, AUTH_DATA_LEN, ICV_LEN};
+use crate::vrrp::auth::{Auth, AUTH_DATA_LEN, ICV_LEN};
 
 /// One advert to send. With several unicast peers keepalived sends the same advert (same IP
 /// ID, same AH sequence) to each: call [`emit`] once per peer with only `dst` changed.

@@ -21,7 +21,7 @@
 //! [`receive`] (or [`parse`]) checks what the bytes alone can tell (lengths, headers) and
 //! yields an [`Advert`]; [`check`] then applies keepalived's per-instance rules in keepalived's
 //! order. Untrusted bytes are read only through the checked views ([`ipv4::Header`],
-//! [`header::Header`], [`AhHeader::read`](crate::vrrp::auth::AhHeader::read)): once built, none
+//! [`header::Header`], [`AhHeader::read`](crate::vrrp::packet::ah::AhHeader::read)): once built, none
 //! of their accessors can panic. Every offset is a named range (`mod field` in each).
 //! Over IPv4 the buffer starts with the IP header (raw sockets deliver it); over IPv6 the
 //! kernel strips it, so the source, destination and hop limit come from the caller.
@@ -29,6 +29,7 @@
 //! `parse`, before the AH-presence check (its step 1); a packet failing both is dropped
 //! either way, only the reason named differs.
 
+pub mod ah;
 pub mod checksum;
 mod emit;
 pub mod field;
@@ -45,7 +46,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::config::vrrp::Family;
 use crate::core::time::Micros;
-use crate::vrrp::auth::AhHeader;
+use ah::AhHeader;
 
 pub use emit::{emit, EmitError, IpId, Tx};
 pub use header::HDR_LEN;
@@ -85,7 +86,11 @@ pub fn max_addrs(mtu: Option<usize>, family: Family, version: u8, ah: bool) -> u
             IPV4_HDR_LEN
                 + HDR_LEN
                 + crate::vrrp::auth::AUTH_DATA_LEN
-                + if ah { crate::vrrp::auth::AH_LEN } else { 0 },
+                + if ah {
+                    crate::vrrp::packet::ah::AH_LEN
+                } else {
+                    0
+                },
             4,
         ),
         Family::V4 => (IPV4_HDR_LEN + HDR_LEN, 4),

@@ -3,11 +3,12 @@
 
 use std::net::IpAddr;
 
+use super::ah::{AhHeader, AH_LEN};
 use super::checksum::{ipv4_pseudo, ipv6_pseudo, Sum};
 use super::header::{self, HDR_LEN};
 use super::{ipv4, Advert, DropReason, Rx, IPPROTO_AH, IPPROTO_VRRP};
 use crate::config::vrrp::Family;
-use crate::vrrp::auth::{AhHeader, AH_LEN, AUTH_DATA_LEN};
+use crate::vrrp::auth::AUTH_DATA_LEN;
 
 /// Ethernet pads frames to 60 bytes; after its 14-byte header that leaves 46 for IP.
 const ETH_MIN_PAYLOAD: usize = 46;

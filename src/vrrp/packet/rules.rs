@@ -3,10 +3,11 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
+use super::ah;
 use super::{Advert, DropReason, V3Checksum, TYPE_ADVERT, VRRP_TTL};
 use crate::config::vrrp::{Family, UnicastPeer, VrrpInstance};
 use crate::core::time::Micros;
-use crate::vrrp::auth::{self, ah, pass_matches, AhState, Auth, AUTH_AH, AUTH_PASS};
+use crate::vrrp::auth::{self, pass_matches, AhState, Auth, AUTH_AH, AUTH_PASS};
 
 /// What the receiving instance expects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -154,7 +155,7 @@ fn check_v2_auth(
         }
         Auth::Ah(key) => {
             let hdr = adv.ah.ok_or(DropReason::AhPresence { has_ah: false })?;
-            let ah_bytes = <&[u8; auth::AH_LEN]>::try_from(adv.ah_bytes)
+            let ah_bytes = <&[u8; ah::AH_LEN]>::try_from(adv.ah_bytes)
                 .map_err(|_| DropReason::AhPresence { has_ah: false })?;
             let icv = ah::icv(&key, adv.ip_header, ah_bytes, adv.after_ah, local.unicast)
                 .ok_or(DropReason::BadIcv)?;

@@ -9,8 +9,6 @@ use crate::core::timer::TimerId;
 use crate::vrrp::instance_plan;
 use crate::vrrp::router::Router;
 
-pub use crate::vrrp::router::Drops;
-
 pub struct Inst {
     /// Index into `cfg.vrrp.instances`.
     pub idx: usize,

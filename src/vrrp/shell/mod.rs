@@ -12,7 +12,7 @@ mod events;
 mod fifo;
 mod firewall;
 mod hooks;
-pub(crate) mod instances;
+mod instances;
 mod notify;
 mod reload;
 mod routes;

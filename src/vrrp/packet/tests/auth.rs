@@ -2,7 +2,8 @@
 
 use super::drops::receive;
 use super::samples::*;
-use crate::vrrp::auth::{ah, AhState, Auth, AH_LEN};
+use crate::vrrp::auth::{AhState, Auth};
+use crate::vrrp::packet::ah::{self, AH_LEN};
 use crate::vrrp::packet::{check, parse, DropReason, Local, Rx};
 
 #[test]

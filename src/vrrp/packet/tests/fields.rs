@@ -1,7 +1,7 @@
 //! The named byte ranges read what the samples hold, and a refused packet names its VRID.
 
 use super::samples::*;
-use crate::vrrp::auth::{self, AhHeader};
+use crate::vrrp::packet::ah::{self, AhHeader};
 use crate::vrrp::packet::{header, ipv4, receive, DropReason, Refused, Rx};
 
 #[test]
@@ -52,11 +52,11 @@ fn vrrp_view_reads_both_versions() {
 #[test]
 fn ah_fields_round_trip() {
     let b = bytes(V2_AH);
-    let ah = &b[ipv4::HEADER_LEN..ipv4::HEADER_LEN + auth::AH_LEN];
+    let ah = &b[ipv4::HEADER_LEN..ipv4::HEADER_LEN + ah::AH_LEN];
     let h = AhHeader::read(ah).unwrap();
     assert_eq!((h.next_header, h.payload_len, h.seq), (112, 4, 1));
     assert_eq!(h.spi, u32::from(SRC4));
-    let mut out = [0xffu8; auth::AH_LEN];
+    let mut out = [0xffu8; ah::AH_LEN];
     h.write(&mut out);
     assert_eq!(&out[..], ah);
 }

@@ -14,12 +14,12 @@
 //! +---------------------------------------------------------------+
 //! ```
 
-use super::hmac::{hmac_md5_96, ICV_LEN};
-use crate::vrrp::packet::field::be32;
-use crate::vrrp::packet::ipv4;
+use super::field::be32;
+use super::ipv4;
+use crate::vrrp::auth::hmac::{hmac_md5_96, ICV_LEN};
 
 pub mod field {
-    use crate::vrrp::packet::field::Field;
+    use super::super::field::Field;
 
     pub const NEXT_HEADER: usize = 0;
     pub const PAYLOAD_LEN: usize = 1;
