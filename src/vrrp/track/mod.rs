@@ -8,19 +8,32 @@
 //! [`Tracking::pending`] for instances whose effect changed, and hands the difference to the
 //! state machine (`tracker_fault` / `tracker_recovered` / `set_effective_priority`).
 
+mod file_watch;
+mod hold;
 mod plan;
+mod proc_table;
 mod process;
 mod script;
+mod start;
 mod weight;
 
+#[cfg(test)]
+mod input_tests;
 #[cfg(test)]
 mod tests;
 
 use std::net::IpAddr;
 
+pub(crate) use file_watch::{init_value, touched, FileWatch, Reading};
+pub(crate) use hold::Fault;
 pub use plan::instance_links;
+pub(crate) use proc_table::{ProcTable, QuorumChanges, MAX_WATCHES};
 pub use process::{ProcMatch, Quorum};
-pub use script::{Outcome, ScriptCounter};
+pub use script::Outcome;
+#[cfg(test)]
+use script::ScriptCounter;
+pub(crate) use script::ScriptState;
+pub(crate) use start::Kernel;
 pub use weight::contribution;
 
 use crate::config::track::Weight;

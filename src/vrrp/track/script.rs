@@ -4,6 +4,9 @@
 //! success short of up, so its first run decides either way, unless `init_fail` starts it at 0
 //! (down).
 
+use super::Level;
+use crate::core::script::ScriptResult;
+
 /// How one run ended, as keepalived words it in its log.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -109,5 +112,89 @@ impl ScriptCounter {
         };
         self.init = false;
         change
+    }
+}
+
+/// What one run of a tracked vrrp_script tells, for keepalived's lines and the instances.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Report {
+    /// Exit 127 from a program that cannot be exec'd: keepalived logs the command and
+    /// counts the run as a success.
+    pub(crate) exec_error: bool,
+    /// The exit status, when it differs from the last run's ("Script `NAME` now returning").
+    pub(crate) now_returning: Option<i32>,
+    /// How the run ended and the script's new level, when the run moved it up or down.
+    pub(crate) changed: Option<(Outcome, Level)>,
+}
+
+/// A tracked vrrp_script's standing between runs: its counter and last exit status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ScriptState {
+    counter: ScriptCounter,
+    last_status: i32,
+}
+
+impl ScriptState {
+    pub(crate) fn new(rise: u32, fall: u32, init_fail: bool) -> Self {
+        ScriptState {
+            counter: ScriptCounter::new(rise, fall, init_fail),
+            last_status: 0,
+        }
+    }
+
+    /// The state of a script kept over a reload (see [`ScriptCounter::carried`]).
+    pub(crate) fn carried(
+        old: &ScriptState,
+        rise: u32,
+        fall: u32,
+        init_fail: bool,
+    ) -> (Self, Option<bool>) {
+        let (counter, up) = ScriptCounter::carried(&old.counter, rise, fall, init_fail);
+        let s = ScriptState {
+            counter,
+            last_status: old.last_status,
+        };
+        (s, up)
+    }
+
+    /// One run ended with `res`; `exec_failed` says whether the program cannot be exec'd
+    /// (asked only for exit 127, which our runner also uses for a failed exec).
+    pub(crate) fn on_exit(
+        &mut self,
+        res: ScriptResult,
+        exec_failed: impl FnOnce() -> bool,
+    ) -> Report {
+        let mut exec_error = false;
+        let outcome = match res {
+            ScriptResult::Exited(0) => Outcome::Succeeded,
+            ScriptResult::Exited(127) if exec_failed() => {
+                exec_error = true;
+                Outcome::Succeeded
+            }
+            ScriptResult::Exited(c) => Outcome::Exited(c),
+            ScriptResult::Signaled(sig) => Outcome::Signal(sig),
+            ScriptResult::TimedOut => Outcome::TimedOut,
+        };
+        let status = match (res, outcome) {
+            (_, Outcome::Succeeded) => Some(0),
+            (ScriptResult::Exited(c), _) => Some(c),
+            _ => None,
+        };
+        let mut now_returning = None;
+        if let Some(c) = status {
+            if c != self.last_status {
+                now_returning = Some(c);
+            }
+            self.last_status = c;
+        }
+        let changed = self.counter.on_result(outcome.ok()).map(|up| {
+            let level = if up { Level::Up } else { Level::Down };
+            (outcome, level)
+        });
+        Report {
+            exec_error,
+            now_returning,
+            changed,
+        }
     }
 }

@@ -331,7 +331,7 @@ fn tracking_never_moves_an_address_owner_s_priority() {
     assert_eq!(f.effective_priority(), 255);
 }
 
-fn load(text: &str) -> crate::config::Config {
+pub(super) fn load(text: &str) -> crate::config::Config {
     let mut d = crate::config::diag::Diagnostics::new();
     let nodes = crate::config::reader::tree_from_str(text, 0, &mut d);
     crate::config::from_tree(&nodes, &mut d)

@@ -1,6 +1,5 @@
-//! Track file I/O: the directory of each file is watched with inotify (so a file written,
-//! replaced by rename, created or deleted is seen, as keepalived does), and the number read
-//! from it is the file's level.
+//! Track file I/O: the directory of each file is watched with inotify, and the number read
+//! from it is the file's level; which files an event concerns is [`touched`]'s.
 
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
@@ -13,14 +12,7 @@ use crate::config::Config;
 use crate::core::event_loop::EventLoop;
 use crate::core::inotify::{self, Inotify};
 use crate::core::track_value::read_value;
-use crate::vrrp::track::{Key, Level};
-
-pub(super) struct FileWatch {
-    name: String,
-    obj: usize,
-    path: PathBuf,
-    wd: i32,
-}
+use crate::vrrp::track::{init_value, touched, FileWatch, Key, Level, Reading};
 
 /// keepalived's realpath handling: the directory must exist; the file need not.
 fn resolve_file(path: &str) -> Option<PathBuf> {
@@ -51,31 +43,12 @@ impl TrackShell {
                 warn!("Track file directory for {name} does not exist - removing");
                 continue;
             };
-            if let Some(v) = f.init_file {
-                if f.init_overwrite || !path.exists() {
-                    if let Err(e) = std::fs::write(&path, format!("{v}\n")) {
-                        warn!("track_file {name}: cannot write {}: {e}", path.display());
-                    }
+            if let Some(v) = init_value(f, path.exists()) {
+                if let Err(e) = std::fs::write(&path, format!("{v}\n")) {
+                    warn!("track_file {name}: cannot write {}: {e}", path.display());
                 }
             }
-            if self.inotify.is_none() {
-                match Inotify::new() {
-                    Ok(ino) => {
-                        if let Err(e) =
-                            lp.register(ino.as_raw_fd(), INOTIFY_TOKEN, Interest::READABLE)
-                        {
-                            warn!("Unable to monitor track files: {e}");
-                            return;
-                        }
-                        self.inotify = Some(ino);
-                    }
-                    Err(e) => {
-                        warn!("Unable to monitor track files: {e}");
-                        return;
-                    }
-                }
-            }
-            let Some(ino) = &self.inotify else {
+            let Some(ino) = self.inotify_open(lp) else {
                 return;
             };
             let dir = path.parent().unwrap_or(Path::new("/"));
@@ -98,6 +71,21 @@ impl TrackShell {
         }
     }
 
+    /// The inotify instance, opened and registered on first use.
+    fn inotify_open(&mut self, lp: &mut EventLoop) -> Option<&Inotify> {
+        if self.inotify.is_none() {
+            let ino = Inotify::new()
+                .and_then(|ino| {
+                    lp.register(ino.as_raw_fd(), INOTIFY_TOKEN, Interest::READABLE)
+                        .map(|()| ino)
+                })
+                .map_err(|e| warn!("Unable to monitor track files: {e}"))
+                .ok()?;
+            self.inotify = Some(ino);
+        }
+        self.inotify.as_ref()
+    }
+
     /// One read of the readable inotify fd: the track files that were written, moved in,
     /// deleted or moved away, re-read (a missing file reads as 0). None once nothing is left
     /// to read; the caller hands each change to the instances, then reads again.
@@ -114,25 +102,11 @@ impl TrackShell {
         };
         let mut changed = FileChanges::new();
         for ev in inotify::events(&buf[..n]) {
-            if ev.mask & inotify::IN_Q_OVERFLOW != 0 {
-                for f in &self.files {
-                    if let Some(v) = read_value(&f.path) {
-                        let _ = changed.push((f.obj, v));
-                    }
-                }
-                continue;
-            }
-            if ev.mask & inotify::IN_ISDIR != 0 {
-                continue;
-            }
-            for f in &self.files {
-                let ours = f.wd == ev.wd
-                    && f.path.file_name().map(|x| x.as_encoded_bytes()) == Some(ev.name);
-                if !ours {
-                    continue;
-                }
-                let gone = ev.mask & (inotify::IN_MOVED_FROM | libc::IN_DELETE) != 0;
-                let v = if gone { Some(0) } else { read_value(&f.path) };
+            for (f, r) in touched(&self.files, &ev) {
+                let v = match r {
+                    Reading::Gone => Some(0),
+                    Reading::Read => read_value(&f.path),
+                };
                 if let Some(v) = v {
                     if changed.push((f.obj, v)).is_err() {
                         warn!("track_file {}: too many changes at once", f.name);

@@ -10,24 +10,20 @@ use std::os::fd::AsRawFd;
 
 use log::info;
 
-use crate::config::track::Weight;
 use crate::config::Config;
 use crate::core::event_loop::EventLoop;
 use crate::core::inotify::Inotify;
 use crate::vrrp::ifaces::Ifaces;
-use crate::vrrp::track::{instance_links, Effect, Key, Level, Link, Tracking};
+use crate::vrrp::track::{Effect, Fault, FileWatch, Kernel, ProcTable, Tracking};
 
 mod files;
-mod inithold;
 mod procs;
 mod scripts;
 
-use files::FileWatch;
 use scripts::ScriptRun;
 
-pub(super) use procs::{QuorumChanges, PROC_SCAN_TOKEN};
-
-pub(super) use procs::PROC_EVENTS_TOKEN;
+pub(super) use crate::vrrp::track::QuorumChanges;
+pub(super) use procs::{PROC_EVENTS_TOKEN, PROC_SCAN_TOKEN};
 
 /// Timer tokens from here on are tracking's: the /proc scan, then one per vrrp_script.
 pub(super) use crate::core::tokens::PROC_SCAN_TIMER as TRACK_TIMER_BASE;
@@ -54,14 +50,15 @@ impl TrackShell {
 
     /// Whether some instance tracks interface `name`.
     pub(super) fn watches(&self, name: &str) -> bool {
-        self.core
-            .objs
-            .iter()
-            .any(|o| matches!(&o.key, Key::Interface(n) if n == name))
+        self.core.tracks_interface(name)
     }
-}
 
-impl TrackShell {
+    /// Whether every tracker fault of instance `i` comes from a script that has not reported
+    /// yet (keepalived's silent start-up FAULT).
+    pub(super) fn only_unreported_scripts(&self, i: usize) -> bool {
+        self.core.only_unreported_scripts(i)
+    }
+
     /// Stops the old trackers' timers and watches before a rebuild; what they know (levels,
     /// counters, quorums) stays for the new ones to carry over.
     pub(super) fn close(&mut self, lp: &mut EventLoop) {
@@ -88,95 +85,35 @@ impl TrackShell {
         old: TrackShell,
         lp: &mut EventLoop,
     ) -> (TrackShell, QuorumChanges) {
-        let mut t = TrackShell::default();
-        for &(idx, ifindex, applied) in insts {
-            let mut wanted = instance_links(cfg, idx);
-            let v = &cfg.vrrp.instances[idx];
-            if let (true, Some(src)) = (v.track_src_ip, v.src_ip) {
-                wanted.push((Key::SrcIp(ifindex, src), Weight::default()));
-            }
-            let mut links = Vec::new();
-            for (key, weight) in wanted {
-                let carried = old.core.find(&key).and_then(|o| old.core.level(o));
-                let level = match (&key, carried) {
-                    (Key::Interface(n), _) => {
-                        if ifaces.by_name(n).is_some_and(|f| f.up) {
-                            Level::Up
-                        } else {
-                            Level::Down
-                        }
-                    }
-                    (Key::SrcIp(ifx, a), _) => {
-                        // An instance bound to no interface (ifindex 0) takes the address
-                        // on any.
-                        let present = src_addrs
-                            .iter()
-                            .any(|(i, x)| x == a && (*ifx == 0 || i == ifx));
-                        if present {
-                            Level::Up
-                        } else {
-                            Level::Down
-                        }
-                    }
-                    (_, Some(l)) => l,
-                    (Key::File(_), None) => Level::Value(0),
-                    (Key::Script(n), None) => {
-                        let init_fail = cfg
-                            .vrrp
-                            .trackers
-                            .scripts
-                            .iter()
-                            .any(|s| &s.name == n && s.init_fail);
-                        if init_fail {
-                            Level::Down
-                        } else {
-                            Level::Unknown
-                        }
-                    }
-                    (Key::Process(_), None) => Level::Unknown,
-                };
-                let obj = t.core.object(key, level);
-                links.push(Link { obj, weight });
-            }
-            let n = t.core.add_instance(links);
-            if let Some(e) = applied {
-                t.core.set_applied(n, e);
-            }
-        }
+        let link_up = |n: &str| ifaces.by_name(n).is_some_and(|f| f.up);
+        let kernel = Kernel {
+            link_up: &link_up,
+            addrs: src_addrs,
+        };
+        let mut t = TrackShell {
+            core: Tracking::build(cfg, insts, &old.core, &kernel),
+            ..TrackShell::default()
+        };
         t.scripts_setup(cfg, lp, old.scripts);
         t.files_setup(cfg, lp);
-        let quorums = t.procs_setup(cfg, lp, old.procs);
+        let table = ProcTable::new(&t.core, &cfg.vrrp.trackers, &old.procs.table);
+        let quorums = t.procs_setup(lp, table);
         (t, quorums)
     }
 
     /// keepalived's start-up lines for instance `i` (`name`) when a weight-0 tracker holds
     /// it in FAULT.
     pub(super) fn log_initial_faults(&self, i: usize, name: &str) {
-        for l in self.core.links(i) {
-            let o = &self.core.objs[l.obj];
-            let (_, fault) = crate::vrrp::track::contribution(o.level, l.weight);
-            if !fault {
-                continue;
-            }
-            match (&o.key, o.level) {
-                (Key::Interface(n), _) => {
-                    info!("({name}): entering FAULT state (interface {n} down)")
-                }
-                (Key::Script(n), Level::Down) => {
-                    info!("({name}): entering FAULT state due to script {n}")
-                }
-                (Key::File(n), Level::Value(v)) => {
-                    let status = if l.weight.weight == 0 {
-                        -254
-                    } else {
-                        v.saturating_mul(i64::from(l.weight.weight))
-                    };
+        for f in self.core.faults(i) {
+            match f {
+                Fault::Interface(n) => info!("({name}): entering FAULT state (interface {n} down)"),
+                Fault::Script(n) => info!("({name}): entering FAULT state due to script {n}"),
+                Fault::File(n, status) => {
                     info!("({name}): entering FAULT state (tracked file {n} has status {status})")
                 }
-                (Key::Process(n), _) => {
+                Fault::Process(n) => {
                     info!("({name}) entering FAULT state (tracked process {n} quorum not achieved)")
                 }
-                _ => {}
             }
         }
     }

@@ -2,19 +2,19 @@
 //! connector, and so do we: one scan of /proc at start, then fork/exec/rename/exit events. The
 //! connector exists only in the initial network namespace (a container or a lab namespace gets
 //! ECONNREFUSED; keepalived 2.2.7 then tracks nothing); there we scan /proc every
-//! [`PROC_SCAN`] instead, reacting within that time.
+//! [`PROC_SCAN`] instead, reacting within that time. What a process's /proc files mean and
+//! what the counts do to the quorums is [`ProcTable`]'s.
 
 use log::{info, warn};
 use mio::Interest;
 use std::os::fd::AsRawFd;
 
-use super::TrackShell;
-use crate::config::Config;
+use super::{QuorumChanges, TrackShell};
 use crate::core::event_loop::EventLoop;
 use crate::core::time::Micros;
 use crate::core::timer::TimerId;
 use crate::net::proc_events::{ProcEvent, ProcEvents};
-use crate::vrrp::track::{Key, Level, ProcMatch, Quorum};
+use crate::vrrp::track::{ProcTable, MAX_WATCHES};
 
 /// Poll token of the process events socket.
 pub(in crate::vrrp::shell) use crate::core::tokens::PROC_EVENTS as PROC_EVENTS_TOKEN;
@@ -22,19 +22,10 @@ pub(in crate::vrrp::shell) use crate::core::tokens::PROC_SCAN_TIMER as PROC_SCAN
 /// How often /proc is scanned when there is no process events connector.
 pub const PROC_SCAN: Micros = Micros::from_secs(1);
 
-pub(super) struct ProcWatch {
-    name: String,
-    obj: usize,
-    m: ProcMatch,
-    quorum: Quorum,
-    /// The matching processes.
-    pids: Vec<u32>,
-}
-
 /// The tracked processes and how they are followed.
 #[derive(Default)]
 pub(super) struct Procs {
-    list: Vec<ProcWatch>,
+    pub(super) table: ProcTable,
     events: Option<ProcEvents>,
     timer: Option<TimerId>,
     /// Read buffers reused for every process looked at.
@@ -54,58 +45,26 @@ impl Procs {
         }
     }
 
-    /// Which watches process `pid` matches (bit i for watch i; at most 64 are told apart, the
-    /// rest never match), or None when it is gone or a zombie.
+    /// Which watches process `pid` matches, or None when it is gone or a zombie.
     fn matching(&mut self, pid: u32) -> Option<u64> {
         self.stat.clear();
         read_into(&mut self.path, pid, "stat", &mut self.stat).ok()?;
-        // "pid (comm) S ...": the name is between the first '(' and the last ')'.
-        let open = self.stat.iter().position(|b| *b == b'(')?;
-        let close = self.stat.iter().rposition(|b| *b == b')')?;
-        if open >= close || self.stat.get(close + 2) == Some(&b'Z') {
-            return None;
-        }
         self.cmdline.clear();
-        if self.list.iter().any(|p| p.m.full_command) {
+        if self.table.wants_cmdline() {
             let _ = read_into(&mut self.path, pid, "cmdline", &mut self.cmdline);
         }
-        let comm = &self.stat[open + 1..close];
-        let mut bits = 0u64;
-        for (i, p) in self.list.iter().enumerate().take(64) {
-            if p.m.matches(comm, &self.cmdline) {
-                bits |= 1 << i;
-            }
-        }
-        Some(bits)
+        self.table.matching(&self.stat, &self.cmdline)
     }
 
     /// Sets `pid`'s membership in every watch from what it runs now.
     fn recheck(&mut self, pid: u32) {
         let bits = self.matching(pid).unwrap_or(0);
-        for (i, p) in self.list.iter_mut().enumerate() {
-            let want = i < 64 && bits & (1 << i) != 0;
-            let at = p.pids.iter().position(|x| *x == pid);
-            match (want, at) {
-                (true, None) => p.pids.push(pid),
-                (false, Some(j)) => {
-                    p.pids.swap_remove(j);
-                }
-                _ => {}
-            }
-        }
-    }
-
-    fn forget(&mut self, pid: u32) {
-        for p in &mut self.list {
-            p.pids.retain(|x| *x != pid);
-        }
+        self.table.set(pid, bits);
     }
 
     /// Every process, afresh.
     fn rescan(&mut self) {
-        for p in &mut self.list {
-            p.pids.clear();
-        }
+        self.table.clear();
         let me = std::process::id();
         let Ok(dir) = std::fs::read_dir("/proc") else {
             return;
@@ -115,14 +74,8 @@ impl Procs {
             let Some(pid) = name.to_str().and_then(|s| s.parse::<u32>().ok()) else {
                 continue;
             };
-            if pid == me {
-                continue;
-            }
-            let bits = self.matching(pid).unwrap_or(0);
-            for (i, p) in self.list.iter_mut().enumerate().take(64) {
-                if bits & (1 << i) != 0 {
-                    p.pids.push(pid);
-                }
+            if pid != me {
+                self.recheck(pid);
             }
         }
     }
@@ -138,40 +91,16 @@ fn read_into(path: &mut String, pid: u32, file: &str, buf: &mut Vec<u8>) -> std:
     f.read_to_end(buf).map(|_| ())
 }
 
-/// Quorums gained (true) or lost, by tracked object, for the instances.
-pub type QuorumChanges = heapless::Vec<(usize, bool), 64>;
-
 impl TrackShell {
-    /// Sets up the watches for the tracked process objects of `cfg`, carrying quorum state
-    /// from `old` by name, and takes the first count, for the instances to start with.
-    pub(super) fn procs_setup(
-        &mut self,
-        cfg: &Config,
-        lp: &mut EventLoop,
-        old: Procs,
-    ) -> QuorumChanges {
-        for (obj, name) in self.core.named(Key::Process) {
-            let Some(p) = cfg.vrrp.trackers.processes.iter().find(|p| p.name == name) else {
-                continue;
-            };
-            let m = ProcMatch::from_config(p);
-            let quorum = match old.list.iter().find(|o| o.name == name && o.m == m) {
-                Some(o) => o.quorum,
-                None => Quorum::from_config(p),
-            };
-            self.procs.list.push(ProcWatch {
-                name,
-                obj,
-                m,
-                quorum,
-                pids: Vec::new(),
-            });
-        }
+    /// Follows the processes of `table` and takes the first count, for the instances to
+    /// start with.
+    pub(super) fn procs_setup(&mut self, lp: &mut EventLoop, table: ProcTable) -> QuorumChanges {
         let procs = &mut self.procs;
-        if procs.list.is_empty() {
+        procs.table = table;
+        if procs.table.len() == 0 {
             return QuorumChanges::new();
         }
-        if procs.list.len() > 64 {
+        if procs.table.len() > MAX_WATCHES {
             warn!("More than 64 vrrp_track_process - the others are never matched");
         }
         match ProcEvents::open() {
@@ -208,7 +137,7 @@ impl TrackShell {
                 ProcEvent::Fork(pid) | ProcEvent::Exec(pid) | ProcEvent::Comm(pid) => {
                     procs.recheck(pid)
                 }
-                ProcEvent::Exit(pid) => procs.forget(pid),
+                ProcEvent::Exit(pid) => procs.table.forget(pid),
                 ProcEvent::Overrun => procs.rescan(),
             }
             changed = true;
@@ -239,28 +168,18 @@ impl TrackShell {
     /// delay running out; returns the quorum changes, for the instances.
     fn procs_settle(&mut self, lp: &mut EventLoop) -> QuorumChanges {
         let now = Micros::now();
-        let mut changes = QuorumChanges::new();
-        for p in &mut self.procs.list {
-            let count = u32::try_from(p.pids.len()).unwrap_or(u32::MAX);
-            if let Some(have) = p.quorum.update(count, now) {
-                if self.core.level(p.obj) != Some(Level::Unknown) {
-                    let what = if have { "gained" } else { "lost" };
-                    info!("Quorum {what} for tracked process {}", p.name);
-                }
-                let _ = changes.push((p.obj, have));
-            }
-        }
         let procs = &mut self.procs;
+        let scan = procs.events.is_none().then_some(now + PROC_SCAN);
+        let mut changes = QuorumChanges::new();
+        let next = procs
+            .table
+            .settle(now, &self.core, scan, &mut changes, |name, have| {
+                let what = if have { "gained" } else { "lost" };
+                info!("Quorum {what} for tracked process {name}");
+            });
         if let Some(t) = procs.timer.take() {
             lp.cancel_timer(t);
         }
-        let scan = procs.events.is_none().then_some(now + PROC_SCAN);
-        let next = procs
-            .list
-            .iter()
-            .filter_map(|p| p.quorum.deadline())
-            .chain(scan)
-            .min();
         procs.timer = next.map(|at| lp.add_timer_at(at, PROC_SCAN_TOKEN));
         changes
     }
@@ -269,57 +188,56 @@ impl TrackShell {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::track::ParamMatch;
+    use crate::config::track::{ParamMatch, TrackProcess};
+    use crate::vrrp::track::{Key, Level, Tracking};
 
     #[test]
-    fn a_process_joins_its_watch_on_exec_and_leaves_on_exit() {
+    fn a_process_counts_from_exec_to_exit_and_in_a_scan() {
         let dir = std::env::temp_dir().join(format!("ka-procs-{}", std::process::id()));
         let _ = std::fs::create_dir_all(&dir);
         let prog = dir.join("kaprocsunit");
         std::fs::copy("/bin/sleep", &prog).expect("copy sleep");
-        let m = ProcMatch {
-            name: "kaprocsunit".into(),
+        let mut core = Tracking::default();
+        core.object(Key::Process("p".into()), Level::Unknown);
+        let mut trackers = crate::config::track::Trackers::default();
+        trackers.processes.push(TrackProcess {
+            loc: Default::default(),
+            name: "p".into(),
+            process: "kaprocsunit".into(),
             params: Vec::new(),
             param_match: ParamMatch::None,
+            weight: Default::default(),
+            quorum: 1,
+            quorum_max: u32::MAX,
+            delay: None,
+            terminate_delay: None,
+            fork_delay: None,
             full_command: false,
-        };
-        let mut procs = Procs::default();
-        procs.list.push(ProcWatch {
-            name: "p".into(),
-            obj: 0,
-            m,
-            quorum: Quorum::from_config(&crate::config::track::TrackProcess {
-                loc: Default::default(),
-                name: "p".into(),
-                process: "kaprocsunit".into(),
-                params: Vec::new(),
-                param_match: ParamMatch::None,
-                weight: Default::default(),
-                quorum: 1,
-                quorum_max: u32::MAX,
-                delay: None,
-                terminate_delay: None,
-                fork_delay: None,
-                full_command: false,
-            }),
-            pids: Vec::new(),
         });
+        let mut procs = Procs {
+            table: ProcTable::new(&core, &trackers, &ProcTable::default()),
+            ..Procs::default()
+        };
+        let count = |procs: &mut Procs| {
+            let mut changes = QuorumChanges::new();
+            procs
+                .table
+                .settle(Micros::ZERO, &core, None, &mut changes, |_, _| {});
+            changes.first().map(|c| c.1)
+        };
         let mut child = std::process::Command::new(&prog)
             .arg("30")
             .spawn()
             .expect("spawn");
         let pid = child.id();
         procs.recheck(pid);
-        assert_eq!(procs.list[0].pids, vec![pid]);
+        assert_eq!(count(&mut procs), Some(true));
         procs.rescan();
-        assert_eq!(procs.list[0].pids, vec![pid]);
+        assert_eq!(count(&mut procs), None, "the scan finds it again");
         let _ = child.kill();
         let _ = child.wait();
         procs.recheck(pid);
-        assert!(procs.list[0].pids.is_empty());
-        procs.list[0].pids.push(pid);
-        procs.forget(pid);
-        assert!(procs.list[0].pids.is_empty());
+        assert_eq!(count(&mut procs), Some(false));
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

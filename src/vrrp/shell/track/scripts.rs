@@ -10,17 +10,16 @@ use crate::core::event_loop::EventLoop;
 use crate::core::script::{self, ScriptResult, ScriptRunner, ScriptSpec};
 use crate::core::time::Micros;
 use crate::core::timer::TimerId;
-use crate::vrrp::track::{Key, Level, Outcome, ScriptCounter};
+use crate::vrrp::track::{Key, Level, Outcome, ScriptState};
 
 pub(super) struct ScriptRun {
     name: String,
     obj: usize,
     spec: ScriptSpec,
     interval: Micros,
-    counter: ScriptCounter,
+    state: ScriptState,
     pid: Option<i32>,
     pub(super) timer: Option<TimerId>,
-    last_status: i32,
 }
 
 fn exec_failed(spec: &ScriptSpec) -> bool {
@@ -70,9 +69,9 @@ impl TrackShell {
                 timeout: Some(s.timeout()),
             };
             let prev = old.iter().find(|o| o.name == name);
-            let counter = match prev {
+            let state = match prev {
                 Some(p) => {
-                    let (c, up) = ScriptCounter::carried(&p.counter, s.rise, s.fall, s.init_fail);
+                    let (c, up) = ScriptState::carried(&p.state, s.rise, s.fall, s.init_fail);
                     let how = if up == Some(true) {
                         "successful"
                     } else {
@@ -83,7 +82,7 @@ impl TrackShell {
                     }
                     c
                 }
-                None => ScriptCounter::new(s.rise, s.fall, s.init_fail),
+                None => ScriptState::new(s.rise, s.fall, s.init_fail),
             };
             let k = self.scripts.len();
             // keepalived runs every script once at start, then every interval.
@@ -93,10 +92,9 @@ impl TrackShell {
                 obj,
                 spec,
                 interval: s.interval,
-                counter,
+                state,
                 pid: prev.and_then(|p| p.pid),
                 timer,
-                last_status: prev.map_or(0, |p| p.last_status),
             });
         }
     }
@@ -144,29 +142,15 @@ impl TrackShell {
         // Found by pid: a reload may have renumbered the scripts while this one ran.
         let s = self.scripts.iter_mut().find(|s| s.pid == Some(pid))?;
         s.pid = None;
-        let outcome = match res {
-            ScriptResult::Exited(0) => Outcome::Succeeded,
-            // Our runner exits 127 when exec fails; keepalived counts that as success.
-            ScriptResult::Exited(127) if exec_failed(&s.spec) => {
-                warn!("Error exec-ing command '{}'", s.spec.argv.join(" "));
-                Outcome::Succeeded
-            }
-            ScriptResult::Exited(c) => Outcome::Exited(c),
-            ScriptResult::Signaled(sig) => Outcome::Signal(sig),
-            ScriptResult::TimedOut => Outcome::TimedOut,
-        };
-        let status = match (res, outcome) {
-            (_, Outcome::Succeeded) => Some(0),
-            (ScriptResult::Exited(c), _) => Some(c),
-            _ => None,
-        };
-        if let Some(c) = status {
-            if c != s.last_status {
-                info!("Script `{}` now returning {c}", s.name);
-            }
-            s.last_status = c;
+        let spec = &s.spec;
+        let r = s.state.on_exit(res, || exec_failed(spec));
+        if r.exec_error {
+            warn!("Error exec-ing command '{}'", s.spec.argv.join(" "));
         }
-        let up = s.counter.on_result(outcome.ok())?;
+        if let Some(c) = r.now_returning {
+            info!("Script `{}` now returning {c}", s.name);
+        }
+        let (outcome, level) = r.changed?;
         match outcome {
             Outcome::Succeeded => info!("VRRP_Script({}) succeeded", s.name),
             Outcome::Exited(c) => {
@@ -175,7 +159,7 @@ impl TrackShell {
             Outcome::Signal(sig) => info!("VRRP_Script({}) failed (due to signal {sig})", s.name),
             Outcome::TimedOut => info!("VRRP_Script({}) timed_out", s.name),
         }
-        Some((s.obj, if up { Level::Up } else { Level::Down }))
+        Some((s.obj, level))
     }
 }
 
