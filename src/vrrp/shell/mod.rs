@@ -19,7 +19,7 @@ mod routes;
 mod rx;
 mod sockets;
 mod sync;
-mod track;
+use crate::vrrp::track::io as track;
 mod vmac;
 
 use std::os::fd::{AsRawFd, OwnedFd};

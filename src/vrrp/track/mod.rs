@@ -7,9 +7,15 @@
 //! `weight.rs`), and recomputing cannot drift. The shell feeds levels in, asks
 //! [`Tracking::pending`] for instances whose effect changed, and hands the difference to the
 //! state machine (`tracker_fault` / `tracker_recovered` / `set_effective_priority`).
+//!
+//! What the kernel and the scripts say comes in through [`io`] (the one part here that makes
+//! syscalls); what it means is decided here: process matching and quorums (`proc_table.rs`),
+//! which file an inotify event concerns (`file_watch.rs`), a script's exit (`script.rs`),
+//! first levels (`start.rs`), the faults named at start and the start-up hold (`hold.rs`).
 
 mod file_watch;
 mod hold;
+pub(crate) mod io;
 mod plan;
 mod proc_table;
 mod process;

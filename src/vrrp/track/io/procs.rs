@@ -17,10 +17,10 @@ use crate::net::proc_events::{ProcEvent, ProcEvents};
 use crate::vrrp::track::{ProcTable, MAX_WATCHES};
 
 /// Poll token of the process events socket.
-pub(in crate::vrrp::shell) use crate::core::tokens::PROC_EVENTS as PROC_EVENTS_TOKEN;
-pub(in crate::vrrp::shell) use crate::core::tokens::PROC_SCAN_TIMER as PROC_SCAN_TOKEN;
+pub(crate) use crate::core::tokens::PROC_EVENTS as PROC_EVENTS_TOKEN;
+pub(crate) use crate::core::tokens::PROC_SCAN_TIMER as PROC_SCAN_TOKEN;
 /// How often /proc is scanned when there is no process events connector.
-pub const PROC_SCAN: Micros = Micros::from_secs(1);
+pub(crate) const PROC_SCAN: Micros = Micros::from_secs(1);
 
 /// The tracked processes and how they are followed.
 #[derive(Default)]
@@ -118,7 +118,7 @@ impl TrackShell {
     }
 
     /// The process events socket is readable.
-    pub(in crate::vrrp::shell) fn proc_events(&mut self, lp: &mut EventLoop) -> QuorumChanges {
+    pub(crate) fn proc_events(&mut self, lp: &mut EventLoop) -> QuorumChanges {
         let mut changed = false;
         loop {
             let procs = &mut self.procs;
@@ -149,11 +149,7 @@ impl TrackShell {
     }
 
     /// The scan or delay timer fired.
-    pub(in crate::vrrp::shell) fn procs_timer(
-        &mut self,
-        lp: &mut EventLoop,
-        id: TimerId,
-    ) -> QuorumChanges {
+    pub(crate) fn procs_timer(&mut self, lp: &mut EventLoop, id: TimerId) -> QuorumChanges {
         if self.procs.timer != Some(id) {
             return QuorumChanges::new();
         }

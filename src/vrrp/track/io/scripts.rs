@@ -100,7 +100,7 @@ impl TrackShell {
     }
 
     /// A script's interval timer fired: run it unless it is still running.
-    pub(in crate::vrrp::shell) fn script_timer(
+    pub(crate) fn script_timer(
         &mut self,
         runner: &mut ScriptRunner<usize>,
         lp: &mut EventLoop,
@@ -130,7 +130,7 @@ impl TrackShell {
 
     /// A script the runner started with a tag at or above [`SCRIPT_TAG_BASE`] ended: the
     /// script object's new level when its state changed, for the instances.
-    pub(in crate::vrrp::shell) fn script_exit(
+    pub(crate) fn script_exit(
         &mut self,
         pid: i32,
         tag: usize,

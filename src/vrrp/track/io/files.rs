@@ -29,7 +29,7 @@ fn resolve_file(path: &str) -> Option<PathBuf> {
 }
 
 /// What one read of the inotify fd found: (object, value) of the files that changed.
-pub type FileChanges = heapless::Vec<(usize, i64), 16>;
+pub(crate) type FileChanges = heapless::Vec<(usize, i64), 16>;
 
 impl TrackShell {
     /// Watches the tracked files of `cfg` (writing their `init_file` value first) and takes
@@ -89,7 +89,7 @@ impl TrackShell {
     /// One read of the readable inotify fd: the track files that were written, moved in,
     /// deleted or moved away, re-read (a missing file reads as 0). None once nothing is left
     /// to read; the caller hands each change to the instances, then reads again.
-    pub(in crate::vrrp::shell) fn read_files(&mut self) -> Option<FileChanges> {
+    pub(crate) fn read_files(&mut self) -> Option<FileChanges> {
         let mut buf = [0u8; inotify::BUF_LEN];
         let ino = self.inotify.as_ref()?;
         let n = match ino.read(&mut buf) {

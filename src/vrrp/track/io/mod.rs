@@ -1,9 +1,13 @@
-//! VRRP child shell: the I/O of tracking. vrrp_scripts run from per-script loop timers
-//! through the shared script runner (never waited for); track files are followed with inotify
-//! on their directory; tracked interfaces and `track_src_ip` come from the netlink reflector;
-//! tracked processes follow the process events connector, or a /proc scan where there is
-//! none (`procs.rs`). Each change goes to the sans-IO [`Tracking`], and instances whose
-//! effect changed get it through their state machine.
+//! The I/O of tracking, a part the VRRP shell drives as it drives its VMACs and firewall:
+//! vrrp_scripts run from per-script loop timers through the shared script runner (never
+//! waited for); track files are followed with inotify on their directory; tracked processes
+//! follow the process events connector, or a /proc scan where there is none (`procs.rs`).
+//! Tracked interfaces and `track_src_ip` come from the shell's netlink reflector. The shell
+//! hands in loop events (its timers and fds at [`TRACK_TIMER_BASE`], [`INOTIFY_TOKEN`],
+//! [`PROC_EVENTS_TOKEN`], script exits) and gets back level and quorum changes of tracked
+//! objects, which it sets in the sans-IO [`Tracking`] and applies to the instances whose
+//! effect changed. Here it sits beside its core, not in the shell: it owns its fds, timers
+//! and state, and touches no instance.
 
 use std::net::IpAddr;
 use std::os::fd::AsRawFd;
@@ -22,19 +26,19 @@ mod scripts;
 
 use scripts::ScriptRun;
 
-pub(super) use crate::vrrp::track::QuorumChanges;
-pub(super) use procs::{PROC_EVENTS_TOKEN, PROC_SCAN_TOKEN};
+pub(crate) use crate::vrrp::track::QuorumChanges;
+pub(crate) use procs::{PROC_EVENTS_TOKEN, PROC_SCAN_TOKEN};
 
 /// Timer tokens from here on are tracking's: the /proc scan, then one per vrrp_script.
-pub(super) use crate::core::tokens::PROC_SCAN_TIMER as TRACK_TIMER_BASE;
-pub(super) use crate::core::tokens::TRACK_INOTIFY as INOTIFY_TOKEN;
+pub(crate) use crate::core::tokens::PROC_SCAN_TIMER as TRACK_TIMER_BASE;
+pub(crate) use crate::core::tokens::TRACK_INOTIFY as INOTIFY_TOKEN;
 use crate::core::tokens::TRACK_SCRIPT_TIMER_BASE as SCRIPT_TIMER_BASE;
 /// Script runner tags from here on are track scripts (below are instance notifies).
-pub(super) const SCRIPT_TAG_BASE: usize = 1 << 30;
+const SCRIPT_TAG_BASE: usize = 1 << 30;
 
 /// Tracking state the shell keeps beside the sans-IO core.
 #[derive(Default)]
-pub struct TrackShell {
+pub(crate) struct TrackShell {
     core: Tracking,
     scripts: Vec<ScriptRun>,
     files: Vec<FileWatch>,
@@ -44,24 +48,24 @@ pub struct TrackShell {
 
 impl TrackShell {
     /// The tracking core, for the data file.
-    pub(super) fn core(&self) -> &Tracking {
+    pub(crate) fn core(&self) -> &Tracking {
         &self.core
     }
 
     /// Whether some instance tracks interface `name`.
-    pub(super) fn watches(&self, name: &str) -> bool {
+    pub(crate) fn watches(&self, name: &str) -> bool {
         self.core.tracks_interface(name)
     }
 
     /// Whether every tracker fault of instance `i` comes from a script that has not reported
     /// yet (keepalived's silent start-up FAULT).
-    pub(super) fn only_unreported_scripts(&self, i: usize) -> bool {
+    pub(crate) fn only_unreported_scripts(&self, i: usize) -> bool {
         self.core.only_unreported_scripts(i)
     }
 
     /// Stops the old trackers' timers and watches before a rebuild; what they know (levels,
     /// counters, quorums) stays for the new ones to carry over.
-    pub(super) fn close(&mut self, lp: &mut EventLoop) {
+    pub(crate) fn close(&mut self, lp: &mut EventLoop) {
         for s in &mut self.scripts {
             if let Some(t) = s.timer.take() {
                 lp.cancel_timer(t);
@@ -77,7 +81,7 @@ impl TrackShell {
     /// and, once started, the effect it carries), objects keeping their levels from `old` by
     /// name; then their scripts, files and processes are set up. Returns the tracker and the
     /// first quorum changes of the tracked processes, for the instances.
-    pub(super) fn build(
+    pub(crate) fn build(
         cfg: &Config,
         insts: &[(usize, u32, Option<Effect>)],
         ifaces: &Ifaces,
@@ -103,7 +107,7 @@ impl TrackShell {
 
     /// keepalived's start-up lines for instance `i` (`name`) when a weight-0 tracker holds
     /// it in FAULT.
-    pub(super) fn log_initial_faults(&self, i: usize, name: &str) {
+    pub(crate) fn log_initial_faults(&self, i: usize, name: &str) {
         for f in self.core.faults(i) {
             match f {
                 Fault::Interface(n) => info!("({name}): entering FAULT state (interface {n} down)"),
@@ -119,7 +123,7 @@ impl TrackShell {
     }
 
     /// The tracking core: what the instances' effects are worked out from.
-    pub(super) fn core_mut(&mut self) -> &mut Tracking {
+    pub(crate) fn core_mut(&mut self) -> &mut Tracking {
         &mut self.core
     }
 }
