@@ -490,7 +490,7 @@ impl Shell<'_> {
     /// priority, then cleared faults (so an instance leaving FAULT does so at its new
     /// priority).
     pub(super) fn track_apply(&mut self, lp: &mut EventLoop, i: usize) {
-        let Some((old, new)) = self.track.core_mut().pending(i) else {
+        let Some((old, new)) = self.track.pending(i) else {
             return;
         };
         self.track_apply_effect(lp, i, old, new);
@@ -514,7 +514,7 @@ impl Shell<'_> {
     }
 
     fn track_level_changed(&mut self, lp: &mut EventLoop, obj: usize, level: Level) {
-        if !self.track.core_mut().set_level(obj, level) {
+        if !self.track.set_level(obj, level) {
             return;
         }
         for i in 0..self.insts.len().min(self.track.core().instances()) {

@@ -18,7 +18,7 @@ use crate::config::Config;
 use crate::core::event_loop::EventLoop;
 use crate::core::inotify::Inotify;
 use crate::vrrp::ifaces::Ifaces;
-use crate::vrrp::track::{Effect, Fault, FileWatch, Kernel, ProcTable, Tracking};
+use crate::vrrp::track::{Effect, Fault, FileWatch, Kernel, Level, ProcTable, Tracking};
 
 mod files;
 mod procs;
@@ -122,8 +122,15 @@ impl TrackShell {
         }
     }
 
-    /// The tracking core: what the instances' effects are worked out from.
-    pub(crate) fn core_mut(&mut self) -> &mut Tracking {
-        &mut self.core
+    /// A tracked object the shell follows itself (a link, an address) or was handed back
+    /// changed: true when its level is new.
+    pub(crate) fn set_level(&mut self, obj: usize, level: Level) -> bool {
+        self.core.set_level(obj, level)
+    }
+
+    /// Instance `i`'s tracking effect when it changed: (applied, now); the new one counts as
+    /// applied.
+    pub(crate) fn pending(&mut self, i: usize) -> Option<(Effect, Effect)> {
+        self.core.pending(i)
     }
 }
