@@ -5,9 +5,9 @@
 //! Tracked interfaces and `track_src_ip` come from the shell's netlink reflector. The shell
 //! hands in loop events (its timers and fds at [`TRACK_TIMER_BASE`], [`INOTIFY_TOKEN`],
 //! [`PROC_EVENTS_TOKEN`], script exits) and gets back level and quorum changes of tracked
-//! objects, which it sets in the sans-IO [`Tracking`] and applies to the instances whose
-//! effect changed. Here it sits beside its core, not in the shell: it owns its fds, timers
-//! and state, and touches no instance.
+//! objects, which it sets back ([`TrackShell::set_level`]) and whose effects it applies to
+//! the instances ([`TrackShell::pending`]). Here it sits beside its core, not in the shell:
+//! it owns its fds, timers and state, and touches no instance.
 
 use std::net::IpAddr;
 use std::os::fd::AsRawFd;
@@ -36,7 +36,7 @@ use crate::core::tokens::TRACK_SCRIPT_TIMER_BASE as SCRIPT_TIMER_BASE;
 /// Script runner tags from here on are track scripts (below are instance notifies).
 const SCRIPT_TAG_BASE: usize = 1 << 30;
 
-/// Tracking state the shell keeps beside the sans-IO core.
+/// The sans-IO [`Tracking`] core and the fds, timers and script runs that feed it.
 #[derive(Default)]
 pub(crate) struct TrackShell {
     core: Tracking,
