@@ -107,7 +107,6 @@ pub(super) fn compile(pattern: &[u8], flags: Flags) -> Result<Prog, RegexError> 
         p: pattern,
         i: 0,
         f: flags,
-        ungreedy: flags.ungreedy,
         dollar_endonly: flags.dollar_endonly,
         quoting: false,
         transparent: false,
@@ -140,7 +139,6 @@ struct Parser<'a> {
     i: usize,
     /// The options in force here ((?i) and friends change them for the rest of the group).
     f: Flags,
-    ungreedy: bool,
     dollar_endonly: bool,
     /// Inside `\Q...\E`.
     quoting: bool,
@@ -648,7 +646,7 @@ impl Parser<'_> {
                     self.name(b'>')?;
                 }
                 Some(b'\'') => self.name(b'\'')?,
-                Some(b'i' | b'm' | b's' | b'x' | b'-' | b'^' | b')') => {
+                Some(b'i' | b'm' | b's' | b'x' | b'U' | b'-' | b'^' | b')') => {
                     if self.options()? {
                         // `(?i)`: the options hold to the end of the enclosing group.
                         return Ok(None);
@@ -706,7 +704,7 @@ impl Parser<'_> {
                 b'm' => self.f.multiline = on,
                 b's' => self.f.dotall = on,
                 b'x' => self.f.extended = on,
-                b'U' => self.ungreedy = on,
+                b'U' => self.f.ungreedy = on,
                 b'-' if on => on = false,
                 b')' => return Ok(true),
                 b':' => return Ok(false),
@@ -782,7 +780,7 @@ impl Parser<'_> {
             self.i = at;
             return Err(self.err("quantifier does not follow a repeatable item"));
         }
-        let mut greedy = !self.ungreedy;
+        let mut greedy = !self.f.ungreedy;
         if self.eat(b'?') {
             greedy = !greedy;
         } else if self.peek() == Some(b'+') {
