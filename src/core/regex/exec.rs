@@ -62,7 +62,22 @@ pub(super) fn find_at(
     } else {
         s.len()
     };
+    // A pattern that must start with a byte of some set cannot match where the subject has
+    // another: skipping those positions costs no steps (an attempt there fails at once,
+    // without a partial match, so the outcome is the same).
+    let first = match prog.insts.first() {
+        Some(Inst::Byte(i))
+        | Some(Inst::Rep {
+            set: i, min: 1.., ..
+        }) => prog.sets.get(usize::from(*i)),
+        _ => None,
+    };
     for at in start..=last_start {
+        if let (Some(f), Some(&b)) = (first, s.get(at)) {
+            if !has(f, b) {
+                continue;
+            }
+        }
         if let Some(o) = attempt(prog, s, at as u32, sc, budget) {
             return o;
         }

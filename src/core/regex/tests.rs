@@ -173,3 +173,23 @@ fn search_starts_at_the_offset_but_looks_behind_it() {
     );
     assert_eq!(re.lookbehind(), 0);
 }
+
+#[test]
+fn positions_that_cannot_start_a_match_cost_no_steps() {
+    let re = compile("MARK\\d", "").unwrap();
+    let mut s = vec![b'x'; 100_000];
+    s.extend_from_slice(b"MARK1");
+    let mut sc = re.scratch(16);
+    let mut budget = 1_000;
+    assert_eq!(
+        re.find_at(&s, 0, &mut sc, &mut budget),
+        Outcome::Match {
+            start: 100_000,
+            end: 100_005
+        }
+    );
+    // A pattern that may start anywhere still pays per position.
+    let re = compile("x?MARK", "").unwrap();
+    let mut budget = 1_000;
+    assert_eq!(re.find_at(&s, 0, &mut sc, &mut budget), Outcome::Limit);
+}
