@@ -4,7 +4,8 @@
 //! needs a byte past the end of the subject, the search stops and reports where that attempt
 //! started.
 
-use super::parse::{has, is_word, Inst, Look, Prog};
+use super::prog::{Inst, Look, Prog};
+use super::sets::{has, is_word};
 use super::Outcome;
 
 #[derive(Clone, Copy, Debug)]

@@ -15,6 +15,8 @@
 
 mod exec;
 mod parse;
+mod prog;
+mod sets;
 #[cfg(test)]
 mod tests;
 
@@ -112,7 +114,7 @@ pub(crate) enum Outcome {
 /// A compiled pattern.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Regex {
-    prog: parse::Prog,
+    prog: prog::Prog,
 }
 
 impl Regex {
