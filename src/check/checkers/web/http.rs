@@ -3,7 +3,8 @@
 //!
 //! The request texts and regexes are built once per url when the dialog is made; the header
 //! is parsed and the body hashed as they stream (`head.rs`), so a check allocates nothing and
-//! a checker keeps no response buffer beyond the regex's 4 KB window, as keepalived does. Which url a check fetches is the scheduler's choice ([`HttpDialog::select`]):
+//! a checker keeps no response buffer but, with a regex, keepalived's 4 KB window. Which url
+//! a check fetches is the scheduler's choice ([`HttpDialog::select`]):
 //! keepalived checks one url per run and moves on only after a success.
 
 use std::fmt::Write as _;
