@@ -6,6 +6,8 @@ pub(crate) mod daemon;
 pub(crate) mod event_loop;
 pub(crate) mod inotify;
 pub mod logging;
+/// HTTP_GET/SSL_GET `regex`: here because config compiles the patterns and check runs them.
+pub(crate) mod regex;
 pub(crate) mod script;
 pub(crate) mod script_security;
 pub(crate) mod signals;

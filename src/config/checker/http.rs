@@ -3,7 +3,9 @@
 use super::values::{flag, int_in};
 use super::{parse_common, CheckerCommon};
 use crate::config::diag::{Diagnostics, Loc};
+use crate::config::track::split_cmd;
 use crate::config::tree::Node;
+use crate::core::regex::{Flags, OptionWord, Regex};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum HttpProtocol {
@@ -24,12 +26,16 @@ pub struct Url {
     /// Accepted status ranges; empty means 200-299.
     pub status_codes: Vec<(u16, u16)>,
     pub virtualhost: Option<String>,
+    /// The PCRE2 pattern, its quotes and backslash escapes resolved as keepalived reads it
+    /// (`"\\d+"` in the file is `\d+`); it compiled with `regex_options` when parsed.
     pub regex: Option<String>,
     pub regex_no_match: bool,
     pub regex_options: Vec<String>,
     pub regex_min_offset: Option<u32>,
+    /// The last offset where a match may start.
     pub regex_max_offset: Option<u32>,
-    pub regex_stack: Option<u32>,
+    /// `regex_stack START MAX`, bytes.
+    pub regex_stack: Option<(u32, u32)>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -112,12 +118,12 @@ fn parse_url(n: &Node, d: &mut Diagnostics) -> Option<Url> {
                 }
             }
             "virtualhost" => u.virtualhost = c.require_arg(0, "a host name", d).map(Into::into),
-            "regex" => u.regex = c.require_arg(0, "a regular expression", d).map(Into::into),
+            "regex" => u.regex = pattern(c, d),
             "regex_no_match" => u.regex_no_match = flag(c, d).unwrap_or(u.regex_no_match),
             "regex_options" => u.regex_options = c.args().to_vec(),
             "regex_min_offset" => u.regex_min_offset = uint(c, d),
             "regex_max_offset" => u.regex_max_offset = uint(c, d),
-            "regex_stack" => u.regex_stack = uint(c, d),
+            "regex_stack" => u.regex_stack = regex_stack(c, d),
             k => d.unknown_keyword(c.loc, k),
         }
     }
@@ -125,12 +131,88 @@ fn parse_url(n: &Node, d: &mut Diagnostics) -> Option<Url> {
         d.error(n.end_loc(), "url has no path - ignoring");
         return None;
     }
-    if let (Some(lo), Some(hi)) = (u.regex_min_offset, u.regex_max_offset) {
-        if lo > hi {
-            d.warn(n.loc, "regex_min_offset is beyond regex_max_offset");
+    check_regex(n, &mut u, d);
+    Some(u)
+}
+
+/// The pattern of a `regex` line: keepalived re-reads the line honouring quotes and backslash
+/// escapes, and wants exactly one word.
+fn pattern(c: &Node, d: &mut Diagnostics) -> Option<String> {
+    let mut words = split_cmd(&c.raw_text());
+    if words.len() != 2 {
+        d.error(c.loc, "regex missing or too many fields");
+        return None;
+    }
+    words.pop()
+}
+
+/// `regex_stack START MAX` (PCRE2's JIT stack; here it sizes the matcher's stack).
+fn regex_stack(c: &Node, d: &mut Diagnostics) -> Option<(u32, u32)> {
+    let [start, max] = c.args() else {
+        d.warn(c.loc, "regex_stack requires start and max values");
+        return None;
+    };
+    let (Ok(start), Ok(max)) = (start.parse::<u32>(), max.parse::<u32>()) else {
+        d.warn(c.loc, "regex_stack invalid start or max value");
+        return None;
+    };
+    if start > max {
+        d.warn(c.loc, "regex stack start cannot exceed max value");
+        return None;
+    }
+    Some((start, max))
+}
+
+/// What keepalived checks at the end of a url block: the pattern compiles with its options,
+/// the other regex keywords have a regex, and the offsets are in order.
+fn check_regex(n: &Node, u: &mut Url, d: &mut Diagnostics) {
+    let at = |k: &str| {
+        n.children()
+            .iter()
+            .rev()
+            .find(|c| c.keyword() == k)
+            .map_or(n.loc, |c| c.loc)
+    };
+    let Some(p) = &u.regex else {
+        if !u.regex_options.is_empty()
+            || u.regex_no_match
+            || u.regex_min_offset.is_some()
+            || u.regex_max_offset.is_some()
+            || u.regex_stack.is_some()
+        {
+            d.warn(n.loc, "regex parameters specified without regex");
+            u.regex_options.clear();
+            u.regex_no_match = false;
+            (u.regex_min_offset, u.regex_max_offset, u.regex_stack) = (None, None, None);
+        }
+        return;
+    };
+    let mut flags = Flags::default();
+    for w in &u.regex_options {
+        match flags.apply(w) {
+            OptionWord::Honoured | OptionWord::NoEffect => {}
+            OptionWord::Unsupported => d.error(
+                at("regex_options"),
+                format!("regex_options '{w}' is not supported by this build"),
+            ),
+            OptionWord::Unknown => d.warn(
+                at("regex_options"),
+                format!("unknown regex_options '{w}' - ignoring"),
+            ),
         }
     }
-    Some(u)
+    if let Err(e) = Regex::new(p, flags) {
+        d.error(at("regex"), format!("Invalid regex: '{p}' {e}"));
+    }
+    if let (Some(lo), Some(hi)) = (u.regex_min_offset, u.regex_max_offset) {
+        if lo > hi {
+            d.warn(
+                n.loc,
+                format!("regex min offset {lo} > regex_max_offset {hi} - ignoring"),
+            );
+            (u.regex_min_offset, u.regex_max_offset) = (None, None);
+        }
+    }
 }
 
 fn uint(c: &Node, d: &mut Diagnostics) -> Option<u32> {
@@ -177,3 +259,6 @@ pub(crate) fn parse_status(w: &str) -> Option<(u16, u16)> {
     };
     (lo <= hi).then_some((lo, hi))
 }
+
+#[cfg(test)]
+mod regex_tests;

@@ -1,9 +1,10 @@
 //! HTTP_GET: one GET per check on one url of the checker, the answer judged by status code,
-//! MD5 of the body (`digest`) and a literal `regex`, as keepalived's check_http.c judges it.
+//! MD5 of the body (`digest`) and a `regex` (`scan.rs`), as keepalived's check_http.c judges it.
 //!
-//! The request texts are built once per url when the dialog is made; the header is parsed
-//! and the body hashed as they stream (`head.rs`), so a check allocates nothing and a
-//! checker keeps no response buffer. Which url a check fetches is the scheduler's choice ([`HttpDialog::select`]):
+//! The request texts and regexes are built once per url when the dialog is made; the header
+//! is parsed and the body hashed as they stream (`head.rs`), so a check allocates nothing and
+//! a checker keeps no response buffer but, with a regex, keepalived's 4 KB window. Which url
+//! a check fetches is the scheduler's choice ([`HttpDialog::select`]):
 //! keepalived checks one url per run and moves on only after a success.
 
 use std::fmt::Write as _;
@@ -13,10 +14,13 @@ use md5::{Digest, Md5};
 
 use crate::check::checkers::{Dialog, Failure, Step, Verdict};
 use crate::config::checker::{HttpCheck, HttpProtocol, Url};
+use crate::core::regex::{Flags, OptionWord, Regex};
 pub use head::MAX_HEADER;
 use head::{Fed, Head};
+use scan::{Scan, UrlRegex};
 
 mod head;
+mod scan;
 
 /// What one url asks of the answer.
 #[derive(Debug)]
@@ -26,27 +30,24 @@ struct Target {
     digest: Option<[u8; 16]>,
     /// Accepted status ranges; empty means 200-299.
     status: Vec<(u16, u16)>,
-    /// The body must contain (or, with `regex_no_match`, must not contain) these bytes.
-    needle: Option<Vec<u8>>,
-    no_match: bool,
-    /// A match counts only when it starts at or after `min_offset` and before `max_offset`.
-    min_offset: u64,
-    max_offset: Option<u64>,
+    /// The response must match (or, with `regex_no_match`, must not match) this.
+    regex: Option<UrlRegex>,
 }
 
-/// A url whose `regex` uses more than literal text: this build matches literals only.
+/// A url whose `regex` does not compile (the config parser reports it first, with its line).
 #[derive(Debug, PartialEq, Eq)]
-pub struct UnsupportedRegex {
+pub struct BadRegex {
     pub path: String,
     pub regex: String,
+    pub why: String,
 }
 
-impl std::fmt::Display for UnsupportedRegex {
+impl std::fmt::Display for BadRegex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "url {}: regex '{}' is not plain text; this build matches literal text only",
-            self.path, self.regex
+            "url {}: Invalid regex: '{}' {}",
+            self.path, self.regex, self.why
         )
     }
 }
@@ -88,26 +89,20 @@ pub struct HttpDialog {
     body_len: u64,
     md5: Md5,
     digest: [u8; 16],
-    /// Literal matching across chunk boundaries: how many bytes of the needle the previous
-    /// chunk ended with (the longest such prefix).
-    needle_at: usize,
-    matched: bool,
+    scan: Scan,
     trace: Option<Tracer>,
 }
 
 impl HttpDialog {
     /// `server` is where the checker connects (the Host header when no virtualhost is set);
     /// `vhost` is the real server's `virtualhost`, else the virtual server's.
-    pub fn new(
-        cfg: &HttpCheck,
-        server: SocketAddr,
-        vhost: Option<&str>,
-    ) -> Result<Self, UnsupportedRegex> {
-        let targets = cfg
+    pub fn new(cfg: &HttpCheck, server: SocketAddr, vhost: Option<&str>) -> Result<Self, BadRegex> {
+        let targets: Vec<Target> = cfg
             .urls
             .iter()
             .map(|u| target(cfg, u, server, vhost))
             .collect::<Result<_, _>>()?;
+        let window = targets.iter().any(|t| t.regex.is_some());
         Ok(Self {
             targets,
             url: 0,
@@ -119,8 +114,7 @@ impl HttpDialog {
             body_len: 0,
             md5: Md5::new(),
             digest: [0; 16],
-            needle_at: 0,
-            matched: false,
+            scan: Scan::new(window),
             trace: None,
         })
     }
@@ -148,7 +142,7 @@ impl HttpDialog {
     /// the last test the selected url applies.
     pub fn success_kind(&self) -> &'static str {
         match self.target() {
-            Some(t) if t.needle.is_some() => "Regex match",
+            Some(t) if t.regex.is_some() => "Regex match",
             Some(t) if t.digest.is_some() => "MD5 digest",
             _ => "HTTP status code",
         }
@@ -195,7 +189,7 @@ impl HttpDialog {
         self.targets.get(self.url)
     }
 
-    /// Takes the body bytes of one chunk: hash (up to Content-Length) and look for the needle.
+    /// Takes the body bytes of one chunk: hash (up to Content-Length) and match the regex.
     fn body(&mut self, data: &[u8], first: bool) -> Option<Step> {
         let room = self
             .head
@@ -205,37 +199,20 @@ impl HttpDialog {
         let part = &data[..take];
         self.trace(Trace::Body { first, data: part });
         self.md5.update(part);
-        self.look_for_needle(part);
+        if let Some(r) = self
+            .targets
+            .get_mut(self.url)
+            .and_then(|t| t.regex.as_mut())
+        {
+            if first {
+                self.scan.header_done(r, self.head_end, part);
+            } else {
+                self.scan.feed(r, part);
+            }
+        }
         self.body_len += take as u64;
         // Once Content-Length bytes are in there is nothing more to wait for.
         (Some(self.body_len) == self.head.content_length()).then(|| self.finish())
-    }
-
-    fn look_for_needle(&mut self, part: &[u8]) {
-        let Some(t) = self.targets.get(self.url) else {
-            return;
-        };
-        let Some(needle) = t.needle.as_deref() else {
-            return;
-        };
-        if needle.is_empty() {
-            self.matched = true;
-        }
-        let (mut rest, mut base) = (part, self.body_len);
-        while !self.matched && !rest.is_empty() {
-            let (at, end) = find_streaming(needle, self.needle_at, rest);
-            self.needle_at = at;
-            let Some(end) = end else { break };
-            let start = (base + end as u64).saturating_sub(needle.len() as u64);
-            if start >= t.min_offset && t.max_offset.is_none_or(|m| start < m) {
-                self.matched = true;
-            } else {
-                // Too early (or too late): look on from the overlap it leaves.
-                self.needle_at = longest_border(needle, needle.len());
-                rest = &rest[end..];
-                base += end as u64;
-            }
-        }
     }
 
     fn finish(&mut self) -> Step {
@@ -261,7 +238,10 @@ impl HttpDialog {
         if t.digest.is_some_and(|d| d != self.digest) {
             return Step::Done(Verdict::Down(Failure::Digest));
         }
-        if t.needle.is_some() && self.matched == t.no_match {
+        if t.regex
+            .as_ref()
+            .is_some_and(|r| self.scan.matched() == r.no_match)
+        {
             return Step::Done(Verdict::Down(Failure::Regex));
         }
         Step::Done(Verdict::Up)
@@ -285,8 +265,7 @@ impl Dialog for HttpDialog {
         self.body_len = 0;
         self.md5.reset();
         self.digest = [0; 16];
-        self.needle_at = 0;
-        self.matched = false;
+        self.scan.reset();
     }
 
     fn pending(&self) -> &[u8] {
@@ -304,6 +283,9 @@ impl Dialog for HttpDialog {
             Phase::Header => {
                 self.trace(Trace::HeaderChunk);
                 let at = self.head.seen();
+                if self.target().is_some_and(|t| t.regex.is_some()) {
+                    self.scan.hold(data);
+                }
                 if let Some(kept) = self.kept.as_deref_mut() {
                     let n = data.len().min(MAX_HEADER - at);
                     kept[at..at + n].copy_from_slice(&data[..n]);
@@ -432,21 +414,9 @@ fn target(
     u: &Url,
     server: SocketAddr,
     vhost: Option<&str>,
-) -> Result<Target, UnsupportedRegex> {
-    let needle = match &u.regex {
-        // regex_options (caseless, multiline...) need an engine too.
-        Some(r) if u.regex_options.is_empty() => {
-            Some(literal(r).ok_or_else(|| UnsupportedRegex {
-                path: u.path.clone(),
-                regex: r.clone(),
-            })?)
-        }
-        Some(r) => {
-            return Err(UnsupportedRegex {
-                path: u.path.clone(),
-                regex: format!("{r}' with regex_options '{}", u.regex_options.join(" ")),
-            })
-        }
+) -> Result<Target, BadRegex> {
+    let regex = match &u.regex {
+        Some(r) => Some(url_regex(u, r)?),
         None => None,
     };
     let host = u
@@ -459,12 +429,33 @@ fn target(
         path: u.path.clone(),
         digest: u.digest,
         status: u.status_codes.clone(),
-        needle,
-        no_match: u.regex_no_match,
-        min_offset: u.regex_min_offset.map_or(0, u64::from),
-        // keepalived treats 0 as unset.
-        max_offset: u.regex_max_offset.filter(|&m| m > 0).map(u64::from),
+        regex,
     })
+}
+
+/// Compiles a url's regex with its options (keepalived ignores words it does not know).
+fn url_regex(u: &Url, pattern: &str) -> Result<UrlRegex, BadRegex> {
+    let bad = |why: String| BadRegex {
+        path: u.path.clone(),
+        regex: pattern.to_string(),
+        why,
+    };
+    let mut flags = Flags::default();
+    for w in &u.regex_options {
+        if flags.apply(w) == OptionWord::Unsupported {
+            return Err(bad(format!(
+                "regex_options '{w}' is not supported by this build"
+            )));
+        }
+    }
+    let re = Regex::new(pattern, flags).map_err(|e| bad(e.to_string()))?;
+    Ok(UrlRegex::new(
+        re,
+        u.regex_no_match,
+        u.regex_min_offset.map_or(0, u64::from),
+        u.regex_max_offset.map(u64::from),
+        u.regex_stack.map(|(_, max)| u64::from(max)),
+    ))
 }
 
 /// The GET keepalived sends: HTTP/1.0 unless told 1.1, `Connection: close` with 1.0C and
@@ -490,60 +481,6 @@ pub fn request(path: &str, proto: HttpProtocol, vhost: Option<&str>, server: Soc
     }
     s.push_str("\r\n\r\n");
     s
-}
-
-/// Streaming substring search: `at` bytes of the needle were matched at the end of the data
-/// before; returns the new count and, when the needle was completed, the index in `data`
-/// just past it.
-fn find_streaming(needle: &[u8], mut at: usize, data: &[u8]) -> (usize, Option<usize>) {
-    if needle.is_empty() {
-        return (0, Some(0));
-    }
-    for (i, &b) in data.iter().enumerate() {
-        // Fall back to the longest proper prefix that is still a suffix (needles are short:
-        // the naive fall-back is fine).
-        loop {
-            if needle[at] == b {
-                at += 1;
-                break;
-            }
-            if at == 0 {
-                break;
-            }
-            at = longest_border(needle, at);
-        }
-        if at == needle.len() {
-            return (at, Some(i + 1));
-        }
-    }
-    (at, None)
-}
-
-/// The longest k < n with needle[..k] == needle[n-k..n].
-fn longest_border(needle: &[u8], n: usize) -> usize {
-    (1..n)
-        .rev()
-        .find(|&k| needle[..k] == needle[n - k..n])
-        .unwrap_or(0)
-}
-
-/// The text a regex matches when it is plain text (escaped metacharacters allowed); None when
-/// it needs a real regex engine.
-fn literal(re: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(re.len());
-    let mut it = re.bytes();
-    while let Some(b) = it.next() {
-        match b {
-            b'\\' => match it.next()? {
-                c if c.is_ascii_punctuation() => out.push(c),
-                _ => return None,
-            },
-            b'.' | b'*' | b'+' | b'?' | b'(' | b')' | b'[' | b']' | b'{' | b'}' | b'|' | b'^'
-            | b'$' => return None,
-            _ => out.push(b),
-        }
-    }
-    Some(out)
 }
 
 #[cfg(test)]

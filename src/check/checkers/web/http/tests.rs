@@ -221,10 +221,31 @@ fn empty_body_digest_is_md5_of_nothing() {
     assert_eq!(hex(d.digest().unwrap()), "d41d8cd98f00b204e9800998ecf8427e");
 }
 
-#[test]
-fn literal_regex_across_chunks_and_no_match() {
+fn with_regex(p: &str) -> Url {
     let mut u = url("/");
-    u.regex = Some("wor\\.ld".into());
+    u.regex = Some(p.into());
+    u
+}
+
+/// Feeds the response in the given pieces, then the close; the verdict.
+fn run_parts(d: &mut HttpDialog, parts: &[&[u8]]) -> Verdict {
+    d.reset();
+    let n = d.pending().len();
+    d.sent(n);
+    for p in parts {
+        if let Step::Done(v) = d.received(p) {
+            return v;
+        }
+    }
+    match d.closed() {
+        Step::Done(v) => v,
+        Step::Continue => panic!("no verdict after close"),
+    }
+}
+
+#[test]
+fn regex_matches_across_chunks_and_no_match_inverts_it() {
+    let mut u = with_regex("wor\\.ld");
     let mut d = dialog(&check(vec![u.clone()]));
     let resp = b"HTTP/1.0 200 OK\r\n\r\nhello wowor.ld\n";
     for chunk in 1..8 {
@@ -238,54 +259,148 @@ fn literal_regex_across_chunks_and_no_match() {
 }
 
 #[test]
-fn regex_options_are_refused_by_name() {
-    let mut u = url("/health");
-    u.regex = Some("ok".into());
-    u.regex_options = vec!["caseless".into()];
-    let e = HttpDialog::new(&check(vec![u]), server(), None).unwrap_err();
-    assert!(e.to_string().contains("regex_options 'caseless'"), "{e}");
+fn classes_groups_and_repeats_match_the_body() {
+    for (p, verdict) in [
+        ("hel{2}o\\s+(?:world|earth)\\n", Verdict::Up),
+        ("o w[aeiou]r", Verdict::Up),
+        ("o w[^aeiou]r", Verdict::Down(Failure::Regex)),
+        ("[A-Z]{5}", Verdict::Down(Failure::Regex)),
+        ("(?i)[A-Z]{5} ", Verdict::Up),
+    ] {
+        let mut d = dialog(&check(vec![with_regex(p)]));
+        for chunk in [1, 7, 4096] {
+            assert_eq!(
+                run(&mut d, PY_OK, chunk),
+                verdict,
+                "{p} in chunks of {chunk}"
+            );
+        }
+    }
 }
 
 #[test]
-fn a_real_regex_is_refused_by_name() {
-    let mut u = url("/health");
-    u.regex = Some("^OK.*".into());
-    let e = HttpDialog::new(&check(vec![u]), server(), None).unwrap_err();
+fn a_match_still_open_when_the_response_ends_fails_as_in_keepalived() {
+    // PCRE2's hard partial matching: `world$` and `wor\w*` reach the end of the last read and
+    // might go on, and keepalived never asks again once the connection closes.
+    let resp = b"HTTP/1.0 200 OK\r\n\r\nhello world";
+    for p in ["world$", "wor\\w*", "d\\b"] {
+        let mut d = dialog(&check(vec![with_regex(p)]));
+        assert_eq!(run(&mut d, resp, 100), Verdict::Down(Failure::Regex), "{p}");
+    }
+    let mut d = dialog(&check(vec![with_regex("wor\\w+?")]));
+    assert_eq!(run(&mut d, resp, 100), Verdict::Up);
+}
+
+#[test]
+fn the_header_is_matched_when_body_bytes_come_in_its_read() {
+    let (head, body): (&[u8], &[u8]) = (b"HTTP/1.0 200 OK\r\n\r\n", b"fail\n");
+    let whole = [head, body].concat();
+    let mut d = dialog(&check(vec![with_regex("OK")]));
+    assert_eq!(run_parts(&mut d, &[&whole]), Verdict::Up);
     assert_eq!(
-        e.to_string(),
-        "url /health: regex '^OK.*' is not plain text; this build matches literal text only"
+        run_parts(&mut d, &[head, body]),
+        Verdict::Down(Failure::Regex)
     );
-}
-
-#[test]
-fn streaming_search_falls_back_on_partial_matches() {
-    assert_eq!(find_streaming(b"aab", 0, b"aaab"), (3, Some(4)));
-    let (at, found) = find_streaming(b"abcabd", 0, b"xxabcab");
-    assert_eq!(found, None);
-    assert_eq!(find_streaming(b"abcabd", at, b"d"), (6, Some(1)));
+    let mut d = dialog(&check(vec![with_regex("(?mi)^Content-Type: text/html")]));
+    assert_eq!(run(&mut d, PY_OK, 4096), Verdict::Up);
+    // Byte by byte, the read that ends the header brings no body.
+    assert_eq!(run(&mut d, PY_OK, 1), Verdict::Down(Failure::Regex));
+    // Offsets count from the start of the response then.
+    let mut u = with_regex("fail");
+    u.regex_max_offset = Some(18);
+    let mut d = dialog(&check(vec![u.clone()]));
+    assert_eq!(run_parts(&mut d, &[&whole]), Verdict::Down(Failure::Regex));
+    assert_eq!(run_parts(&mut d, &[head, body]), Verdict::Up);
+    u.regex_max_offset = Some(19);
+    let mut d = dialog(&check(vec![u]));
+    assert_eq!(run_parts(&mut d, &[&whole]), Verdict::Up);
 }
 
 #[test]
 fn regex_offsets_bound_where_a_match_may_start() {
-    // "OK" at body offsets 0 and 10.
-    let resp = b"HTTP/1.0 200 OK\r\n\r\nOK........OK";
-    let mut u = url("/");
-    u.regex = Some("OK".into());
-    u.regex_min_offset = Some(1);
-    let mut d = dialog(&check(vec![u.clone()]));
-    for chunk in [1, 3, 100] {
-        assert_eq!(run(&mut d, resp, chunk), Verdict::Up, "chunk {chunk}");
+    // "OK" at body offsets 0 and 10; the header comes alone, so offsets are the body's.
+    let (head, body): (&[u8], &[u8]) = (b"HTTP/1.0 200 OK\r\n\r\n", b"OK........OK\n");
+    let verdict = |min: Option<u32>, max: Option<u32>| {
+        let mut u = with_regex("OK");
+        u.regex_min_offset = min;
+        u.regex_max_offset = max;
+        run_parts(&mut dialog(&check(vec![u])), &[head, body])
+    };
+    assert_eq!(verdict(Some(1), None), Verdict::Up);
+    assert_eq!(verdict(Some(10), None), Verdict::Up);
+    assert_eq!(verdict(Some(11), None), Verdict::Down(Failure::Regex));
+    // The max is the last offset a match may start at.
+    assert_eq!(verdict(Some(1), Some(9)), Verdict::Down(Failure::Regex));
+    assert_eq!(verdict(Some(1), Some(10)), Verdict::Up);
+    assert_eq!(verdict(None, Some(0)), Verdict::Up);
+}
+
+#[test]
+fn a_body_bigger_than_the_window_is_matched_read_by_read() {
+    let mut resp = b"HTTP/1.0 200 OK\r\n\r\n".to_vec();
+    resp.resize(20_000, b'x');
+    resp.extend_from_slice(b"<b>MARK</b>\n");
+    let mut d = dialog(&check(vec![with_regex("<b>M\\w+</b>")]));
+    for chunk in [1, 1000, 4095, 4096, 70_000] {
+        assert_eq!(run(&mut d, &resp, chunk), Verdict::Up, "chunk {chunk}");
     }
-    u.regex_min_offset = Some(11);
+    // A partial match longer than the window is dropped, as keepalived drops it.
+    let mut resp = b"HTTP/1.0 200 OK\r\n\r\n<b>".to_vec();
+    resp.resize(10_000, b'x');
+    resp.extend_from_slice(b"</b>\n");
+    let mut d = dialog(&check(vec![with_regex("<b>x*</b>")]));
+    assert_eq!(run(&mut d, &resp, 1000), Verdict::Down(Failure::Regex));
+    let mut d = dialog(&check(vec![with_regex("x{100}</b>")]));
+    assert_eq!(run(&mut d, &resp, 1000), Verdict::Up);
+}
+
+#[test]
+fn a_check_with_a_regex_allocates_nothing() {
+    use crate::core::alloc::Scope;
+    let probe = Scope::new();
+    drop(std::hint::black_box(vec![0u8; 16]));
+    let counting = probe.allocs() > 0;
+    let mut resp = b"HTTP/1.0 200 OK\r\n\r\n".to_vec();
+    resp.resize(9_000, b'x');
+    resp.extend_from_slice(b"status: up\n");
+    let mut d = dialog(&check(vec![with_regex("(?i)status:\\s*(up|ok)\\b")]));
+    assert_eq!(run(&mut d, &resp, 1500), Verdict::Up);
+    let s = Scope::new();
+    for chunk in [1, 1500, 65_536] {
+        assert_eq!(run(&mut d, &resp, chunk), Verdict::Up);
+    }
+    assert!(!counting || s.allocs() == 0, "{} allocations", s.allocs());
+}
+
+#[test]
+fn a_bad_regex_or_option_is_refused_by_name() {
+    let mut u = with_regex("(ab");
+    u.path = "/health".into();
+    let e = HttpDialog::new(&check(vec![u.clone()]), server(), None).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "url /health: Invalid regex: '(ab' at offset 3: missing closing parenthesis"
+    );
+    u.regex = Some("ok".into());
+    u.regex_options = vec!["caseless".into(), "no_such_option".into()];
+    assert!(HttpDialog::new(&check(vec![u.clone()]), server(), None).is_ok());
+    u.regex_options = vec!["utf".into()];
+    let e = HttpDialog::new(&check(vec![u]), server(), None).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("regex_options 'utf' is not supported"),
+        "{e}"
+    );
+}
+
+#[test]
+fn regex_options_change_the_match() {
+    let mut u = with_regex("HELLO");
     let mut d = dialog(&check(vec![u.clone()]));
-    assert_eq!(run(&mut d, resp, 4), Verdict::Down(Failure::Regex));
-    u.regex_min_offset = Some(1);
-    u.regex_max_offset = Some(10);
-    let mut d = dialog(&check(vec![u.clone()]));
-    assert_eq!(run(&mut d, resp, 4), Verdict::Down(Failure::Regex));
-    u.regex_max_offset = Some(11);
+    assert_eq!(run(&mut d, PY_OK, 50), Verdict::Down(Failure::Regex));
+    u.regex_options = vec!["caseless".into()];
     let mut d = dialog(&check(vec![u]));
-    assert_eq!(run(&mut d, resp, 4), Verdict::Up);
+    assert_eq!(run(&mut d, PY_OK, 50), Verdict::Up);
 }
 
 thread_local! {
