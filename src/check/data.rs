@@ -27,7 +27,7 @@ pub fn write(cfg: &Config, live: &dyn Live) {
         "Printing checker data for process({}) on signal",
         std::process::id()
     );
-    if let Err(e) = std::fs::write(DATA_FILE, text(cfg, live)) {
+    if let Err(e) = crate::core::safe_file::write(DATA_FILE, text(cfg, live)) {
         warn!("cannot write {DATA_FILE}: {e}");
     }
 }

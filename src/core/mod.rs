@@ -6,6 +6,7 @@ pub(crate) mod daemon;
 pub(crate) mod event_loop;
 pub(crate) mod inotify;
 pub mod logging;
+pub mod safe_file;
 pub(crate) mod script;
 pub(crate) mod script_security;
 pub(crate) mod signals;

@@ -7,12 +7,14 @@
 
 mod line;
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use log::{Level, LevelFilter, Log, Metadata, Record};
+
+use crate::core::safe_file;
 use syslog::{Formatter3164, LoggerBackend};
 
 pub(crate) use line::{child_log_file, format_line};
@@ -142,13 +144,7 @@ fn connect_syslog(st: &State) -> Option<Syslog> {
 }
 
 fn open_log_file(path: &Path) -> Option<File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    match OpenOptions::new()
-        .append(true)
-        .create(true)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(path)
-    {
+    match safe_file::open_append(path, safe_file::Mode::Umask(0o666)) {
         Ok(f) => Some(f),
         Err(e) => {
             eprintln!("Unable to open log file {}: {e}", path.display());

@@ -9,7 +9,7 @@ use std::ffi::CString;
 use std::fs::File;
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 
 use log::info;
 
@@ -76,6 +76,13 @@ impl Fifos {
             .write(true)
             .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
             .open(name);
+        // O_NOFOLLOW stops a symlink, not a regular file (or a hard link to one) planted at
+        // the name, which every line would overwrite from offset 0: write only to a FIFO.
+        let is_fifo = |f: &File| f.metadata().is_ok_and(|m| m.file_type().is_fifo());
+        if file.as_ref().is_ok_and(|f| !is_fifo(f)) {
+            info!("Unable to open {kind}notify fifo {name} - not a fifo");
+            return;
+        }
         match file {
             Ok(file) => self.open.push(OpenFifo {
                 name: name.to_string(),
@@ -165,6 +172,36 @@ mod tests {
         assert_eq!(got, "INSTANCE \"VI_1\" MASTER 100\nGROUP \"G1\" MASTER 0\n");
         f.close();
         assert!(!path.exists(), "a FIFO we made is removed at close");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_regular_file_at_the_fifo_name_is_never_written() {
+        let dir = std::env::temp_dir().join(format!("ka-fifo-file-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("dir");
+        let victim = dir.join("victim");
+        std::fs::write(&victim, "precious\n").expect("victim");
+        let path = dir.join("notify");
+        std::fs::hard_link(&victim, &path).expect("link");
+        let fifo = Fifo {
+            name: Some(path.to_string_lossy().into_owned()),
+            owner: None,
+            script: None,
+        };
+        let mut f = Fifos::default();
+        let plan = FifoPlan {
+            fifo: &fifo,
+            kind: "",
+        };
+        f.open(&plan, None, &mut |_| {});
+        f.line(&Notice::fifo_only("INSTANCE", "VI_1", "MASTER", 100));
+        f.close();
+        assert_eq!(
+            std::fs::read_to_string(&victim).expect("victim"),
+            "precious\n"
+        );
+        assert!(path.exists(), "a file we did not make stays");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -329,7 +329,7 @@ impl<'o> Shell<'o> {
             let allocs = self.opts.mem_check.then(|| before - self.alloc_excluded);
             dump::stats_text(rows, allocs)
         };
-        if let Err(e) = std::fs::write(file, text) {
+        if let Err(e) = crate::core::safe_file::write(file, text) {
             warn!("cannot write {file}: {e}");
         }
         self.alloc_excluded += alloc_calls() - before;

@@ -53,7 +53,7 @@ impl TrackShell {
             };
             if let Some(v) = f.init_file {
                 if f.init_overwrite || !path.exists() {
-                    if let Err(e) = std::fs::write(&path, format!("{v}\n")) {
+                    if let Err(e) = crate::core::safe_file::write(&path, format!("{v}\n")) {
                         warn!("track_file {name}: cannot write {}: {e}", path.display());
                     }
                 }
