@@ -1,11 +1,12 @@
 //! Files the daemon writes as root where a local user can write too, attacked as that user
 //! would: a symlink to a victim file, or a file of their own (mode 0666, held open), planted at
-//! the name of every signal dump (/tmp/keepalived.data, /tmp/keepalived.stats,
-//! /tmp/keepalived_check.data) and at the pidfiles in a world-writable sticky directory, the
-//! VRRP child's just before a respawn rewrites it. Each time the victim keeps its content, the
-//! planted file is replaced rather than written through, and the name ends up a regular file of
-//! root's with keepalived's mode: 0600 for the dumps (0666 under its default umask 0177), 0644
-//! for pidfiles. keepalived 2.2.7 replaces its dumps the same way (fopen_safe); its pidfiles it
+//! the name of every signal dump (keepalived.data, keepalived.stats, keepalived_check.data)
+//! and of the pidfiles, all in a world-writable sticky directory like /tmp (the daemon's
+//! `$TMPDIR`, which keepalived's dumps follow too), the VRRP child's pidfile just before a
+//! respawn rewrites it. Each time the victim keeps its content, the planted file is replaced
+//! rather than written through, and the name ends up a regular file of root's with
+//! keepalived's mode: 0600 for the dumps (0666 under its default umask 0177), 0644 for
+//! pidfiles. keepalived 2.2.7 replaces its dumps the same way (fopen_safe); its pidfiles it
 //! truncates in place, which ours does not. Root only (SKIPPED otherwise; a failure under
 //! CI=true).
 
@@ -55,13 +56,11 @@ virtual_server 127.0.0.1 80 {
 
 /// The dumps, each with a line only the real dump has.
 const DUMPS: [(&str, &str); 3] = [
-    ("/tmp/keepalived.data", "   Password = s3cret"),
-    ("/tmp/keepalived.stats", "VRRP Instance: VI_1"),
-    (
-        "/tmp/keepalived_check.data",
-        "------< Health checkers >------",
-    ),
+    ("keepalived.data", "   Password = s3cret"),
+    ("keepalived.stats", "VRRP Instance: VI_1"),
+    ("keepalived_check.data", "------< Health checkers >------"),
 ];
+const ENV: &str = "/usr/bin/env";
 
 /// What the user leaves at a name root will write.
 #[derive(Clone, Copy, Debug)]
@@ -142,23 +141,15 @@ impl Planted {
     }
 }
 
-/// The dump names in /tmp are the test's plants and the daemon's dumps: gone afterwards.
-struct RemoveAtEnd;
-
-impl Drop for RemoveAtEnd {
-    fn drop(&mut self) {
-        for (name, _) in DUMPS {
-            let _ = fs::remove_file(name);
-        }
-    }
-}
-
 fn read_pid(p: &Path) -> Option<i32> {
     fs::read_to_string(p).ok()?.trim().parse().ok()
 }
 
 fn planted_files_are_replaced_never_written_through(test: &str, kind: Plant) {
-    if !lab::require_root(test) || !lab::require_program(test, &ours()) {
+    if !lab::require_root(test)
+        || !lab::require_program(test, &ours())
+        || !lab::require_program(test, ENV)
+    {
         return;
     }
     let mut lab = Lab::new(test);
@@ -176,7 +167,6 @@ fn planted_files_are_replaced_never_written_through(test: &str, kind: Plant) {
         pidfile("vrrp.pid"),
         pidfile("check.pid"),
     );
-    let _cleanup = RemoveAtEnd;
     let mut at_start: Vec<Planted> = [&main_pid, &check_pid]
         .iter()
         .map(|p| plant(kind, p, &victims))
@@ -184,9 +174,12 @@ fn planted_files_are_replaced_never_written_through(test: &str, kind: Plant) {
 
     let conf = lab.write_file("keepalived.conf", CONF);
     let paths = [&conf, &main_pid, &vrrp_pid, &check_pid].map(|p| p.display().to_string());
+    let tmpdir = format!("TMPDIR={}", shared.display());
     let mut k = lab.spawn(
         NS,
         &[
+            ENV,
+            &tmpdir,
             &ours(),
             "-n",
             "-l",
@@ -215,7 +208,7 @@ fn planted_files_are_replaced_never_written_through(test: &str, kind: Plant) {
 
     let mut dumps: Vec<(Planted, &str)> = DUMPS
         .iter()
-        .map(|(name, line)| (plant(kind, Path::new(name), &victims), *line))
+        .map(|(name, line)| (plant(kind, &shared.join(name), &victims), *line))
         .collect();
     k.signal(libc::SIGUSR1);
     k.signal(libc::SIGUSR2);

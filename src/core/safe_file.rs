@@ -63,6 +63,18 @@ impl fmt::Display for SafeFileError {
 
 impl std::error::Error for SafeFileError {}
 
+/// `name` in keepalived's directory for dumps: `$TMPDIR` when that is an absolute path, else
+/// /tmp (its set_tmp_dir). Read at each use, so no allocation is kept for a rare dump.
+pub(crate) fn in_tmp_dir(name: &str) -> PathBuf {
+    tmp_dir(std::env::var_os("TMPDIR")).join(name)
+}
+
+fn tmp_dir(env: Option<std::ffi::OsString>) -> PathBuf {
+    env.map(PathBuf::from)
+        .filter(|d| d.is_absolute())
+        .unwrap_or_else(|| PathBuf::from("/tmp"))
+}
+
 /// `std::fs::write` for files in shared directories: replaces `path` with a new file of ours,
 /// mode 0666 less the umask as keepalived's `fopen_safe` (so 0600 under its default umask).
 pub(crate) fn write(path: impl AsRef<Path>, bytes: impl AsRef<[u8]>) -> Result<(), SafeFileError> {

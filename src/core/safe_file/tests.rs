@@ -41,6 +41,19 @@ fn umask() -> u32 {
 }
 
 #[test]
+fn dumps_go_to_an_absolute_tmpdir_else_to_tmp() {
+    let dir = |v: Option<&str>| tmp_dir(v.map(Into::into));
+    assert_eq!(dir(None), Path::new("/tmp"));
+    assert_eq!(dir(Some("")), Path::new("/tmp"));
+    assert_eq!(dir(Some("var/tmp")), Path::new("/tmp"));
+    assert_eq!(dir(Some("/run/ka")), Path::new("/run/ka"));
+    assert_eq!(
+        tmp_dir(Some("/run/ka/".into())).join("keepalived.data"),
+        Path::new("/run/ka/keepalived.data")
+    );
+}
+
+#[test]
 fn a_new_file_gets_the_content_and_no_temporary_file_is_left() {
     let d = dir("new");
     let p = d.join("keepalived.data");
