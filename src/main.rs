@@ -166,7 +166,8 @@ fn write_core_pattern(p: &str) {
     }
 }
 
-/// `-tFILE`: the config test's messages go to FILE (appended; never through a symlink).
+/// `-tFILE`: the config test's messages go to FILE (appended to a file of ours; anything else
+/// at the name, a link or another user's file, is replaced).
 fn redirect_stderr(path: &Path) {
     use std::os::unix::io::AsRawFd;
     let f = safe_file::open_append(path, safe_file::Mode::Umask(0o644));

@@ -13,9 +13,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use log::{Level, LevelFilter, Log, Metadata, Record};
+use syslog::{Formatter3164, LoggerBackend};
 
 use crate::core::safe_file;
-use syslog::{Formatter3164, LoggerBackend};
 
 pub(crate) use line::{child_log_file, format_line};
 
