@@ -5,7 +5,7 @@ use std::path::Path;
 use keepalived::check::genhash;
 use keepalived::cli::{self, Mode, Options};
 use keepalived::config;
-use keepalived::core::{self, alloc};
+use keepalived::core::{self, alloc, safe_file};
 use keepalived::supervisor;
 
 #[global_allocator]
@@ -166,16 +166,11 @@ fn write_core_pattern(p: &str) {
     }
 }
 
-/// `-tFILE`: the config test's messages go to FILE (appended; never through a symlink).
+/// `-tFILE`: the config test's messages go to FILE (appended to a file of ours; anything else
+/// at the name, a link or another user's file, is replaced).
 fn redirect_stderr(path: &Path) {
-    use std::os::unix::fs::OpenOptionsExt;
     use std::os::unix::io::AsRawFd;
-    let f = std::fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .mode(0o644)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(path);
+    let f = safe_file::open_append(path, safe_file::Mode::Umask(0o644));
     match f {
         // SAFETY: dup2 onto fd 2 of a file we just opened.
         Ok(f) => unsafe {

@@ -16,7 +16,8 @@ use crate::config::track::split_cmd;
 use crate::config::Config;
 use crate::core::time::Micros;
 
-pub const DATA_FILE: &str = "/tmp/keepalived_check.data";
+/// In the dump directory (`core::safe_file::in_tmp_dir`: `$TMPDIR` or /tmp, as keepalived).
+pub const DATA_FILE: &str = "keepalived_check.data";
 
 /// The most IPVS accepts as a weight (keepalived's IPVS_WEIGHT_MAX).
 const WEIGHT_MAX: i64 = 65_535;
@@ -27,7 +28,8 @@ pub fn write(cfg: &Config, live: &dyn Live) {
         "Printing checker data for process({}) on signal",
         std::process::id()
     );
-    if let Err(e) = std::fs::write(DATA_FILE, text(cfg, live)) {
+    let path = crate::core::safe_file::in_tmp_dir(DATA_FILE);
+    if let Err(e) = crate::core::safe_file::write(path, text(cfg, live)) {
         warn!("cannot write {DATA_FILE}: {e}");
     }
 }

@@ -143,6 +143,7 @@ impl Options {
             syslog: !self.no_syslog && !config_test,
             facility: self.facility,
             file: self.log_file.clone(),
+            file_mode: 0o666 & !self.umask.unwrap_or(DEFAULT_UMASK),
             level: if self.log_extra_detail {
                 LevelFilter::Trace
             } else if self.log_detail {
@@ -160,6 +161,9 @@ pub struct UsageError(pub String);
 
 /// `-g` with no file name.
 const DEFAULT_LOG_FILE: &str = "/tmp/keepalived.log";
+
+/// keepalived's umask when -u is not given: files only for their owner, never executable.
+pub(crate) const DEFAULT_UMASK: u32 = 0o177;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Opt {

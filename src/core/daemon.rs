@@ -2,11 +2,12 @@
 
 use std::ffi::CString;
 use std::fs;
-use std::io::{self, Write};
-use std::os::unix::fs::OpenOptionsExt;
+use std::io;
 use std::path::Path;
 
 use log::info;
+
+use crate::core::safe_file::{self, Mode, SafeFileError};
 
 /// What a pidfile says about the process it names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,21 +82,11 @@ pub(crate) fn check_pidfile(path: &Path) -> PidfileState {
     }
 }
 
-/// Writes `pid` to `path` (mode 0644 whatever the umask).
-pub(crate) fn write_pidfile(path: &Path, pid: u32) -> io::Result<()> {
-    // SAFETY: umask only changes this process's file creation mask; restored just below.
-    let old = unsafe { libc::umask(0o022) };
-    let res = fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o644)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(path);
-    // SAFETY: as above.
-    unsafe { libc::umask(old) };
-    let mut f = res?;
-    writeln!(f, "{pid}")
+/// Writes `pid` to `path` (mode 0644 whatever the umask, as keepalived). keepalived truncates
+/// the file in place (O_NOFOLLOW); we replace it, so that a pidfile another user made in a
+/// shared directory (`-p /tmp/...`) is not left theirs to rewrite with a pid we would trust.
+pub(crate) fn write_pidfile(path: &Path, pid: u32) -> Result<(), SafeFileError> {
+    safe_file::replace(path, format!("{pid}\n").as_bytes(), Mode::Exact(0o644))
 }
 
 pub(crate) fn remove_pidfile(path: &Path) {

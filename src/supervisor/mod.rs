@@ -12,7 +12,7 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use log::{error, info, warn};
 use mio::Interest;
 
-use crate::cli::Options;
+use crate::cli::{Options, DEFAULT_UMASK};
 use crate::config::{self, Config, LoadOptions};
 use crate::core::daemon::{self, PidfileState};
 use crate::core::event_loop::{Event, EventLoop};
@@ -29,9 +29,6 @@ const HELLO_INTERVAL: Micros = Micros::from_secs(5);
 const HELLO_MISSES: u32 = 3;
 /// How long stopping children get before SIGKILL (keepalived's child_wait_time).
 const CHILD_WAIT: Micros = Micros::from_secs(5);
-
-/// keepalived's umask when -u is not given: files only for their owner, never executable.
-const DEFAULT_UMASK: u32 = 0o177;
 
 use crate::core::tokens::{
     CHILD_CHAN_BASE, HELLO_TIMER, RESTART_TIMER_BASE as RESTART_TIMER, STOP_TIMER,

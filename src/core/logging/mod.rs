@@ -7,13 +7,15 @@
 
 mod line;
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use log::{Level, LevelFilter, Log, Metadata, Record};
 use syslog::{Formatter3164, LoggerBackend};
+
+use crate::core::safe_file;
 
 pub(crate) use line::{child_log_file, format_line};
 
@@ -31,6 +33,7 @@ struct State {
     facility: syslog::Facility,
     syslog: Option<Syslog>,
     file_base: Option<PathBuf>,
+    file_mode: u32,
     file: Option<File>,
     /// Reused for every line so logging does not allocate once warm.
     buf: String,
@@ -67,6 +70,9 @@ pub struct Settings {
     pub(crate) facility: Facility,
     /// The parent's log file; each child writes its own beside it.
     pub(crate) file: Option<PathBuf>,
+    /// Its mode, set at each open whatever the process umask then (the parent opens its file
+    /// before it sets its own): keepalived's 0666 less its umask, so 0600 unless `-u`.
+    pub(crate) file_mode: u32,
     pub(crate) level: LevelFilter,
 }
 
@@ -80,6 +86,7 @@ pub fn init(set: &Settings) {
         facility: syslog_facility(set.facility),
         syslog: None,
         file_base: set.file.clone(),
+        file_mode: set.file_mode,
         file: None,
         buf: String::with_capacity(256),
     };
@@ -126,7 +133,7 @@ fn open_sinks(st: &mut State) {
     };
     st.file = st.file_base.as_deref().and_then(|base| {
         let path = child_log_file(base, st.name, PARENT_NAME);
-        open_log_file(&path)
+        open_log_file(&path, st.file_mode)
     });
 }
 
@@ -141,14 +148,8 @@ fn connect_syslog(st: &State) -> Option<Syslog> {
     syslog::unix(fmt).ok()
 }
 
-fn open_log_file(path: &Path) -> Option<File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    match OpenOptions::new()
-        .append(true)
-        .create(true)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(path)
-    {
+fn open_log_file(path: &Path, mode: u32) -> Option<File> {
+    match safe_file::open_append(path, safe_file::Mode::Exact(mode)) {
         Ok(f) => Some(f),
         Err(e) => {
             eprintln!("Unable to open log file {}: {e}", path.display());

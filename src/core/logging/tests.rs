@@ -47,6 +47,7 @@ fn file_sink_and_reinit_after_name_change() {
         syslog: false,
         facility: Facility::Daemon,
         file: Some(base.clone()),
+        file_mode: 0o600,
         level: LevelFilter::Info,
     });
     log::info!("parent line");
@@ -58,5 +59,10 @@ fn file_sink_and_reinit_after_name_change() {
     assert!(parent.ends_with(": parent line\n"), "{parent:?}");
     assert!(child.ends_with(": child line\n"), "{child:?}");
     assert!(!child.contains("not shown"));
+    // The given mode, not the test process's umask (022, which would give 0644).
+    for f in [base.clone(), dir.join("k_vrrp.log")] {
+        let mode = std::os::unix::fs::MetadataExt::mode(&std::fs::metadata(&f).expect("stat"));
+        assert_eq!(mode & 0o777, 0o600, "{}", f.display());
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

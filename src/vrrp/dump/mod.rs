@@ -17,8 +17,9 @@ use crate::vrrp::track::Tracking;
 
 pub use stats::stats_text;
 
-pub const STATS_FILE: &str = "/tmp/keepalived.stats";
-pub const DATA_FILE: &str = "/tmp/keepalived.data";
+/// In the dump directory (`core::safe_file::in_tmp_dir`: `$TMPDIR` or /tmp, as keepalived).
+pub const STATS_FILE: &str = "keepalived.stats";
+pub const DATA_FILE: &str = "keepalived.data";
 
 /// One running instance as the data file shows it.
 pub struct Instance<'a> {

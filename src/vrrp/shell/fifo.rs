@@ -9,7 +9,7 @@ use std::ffi::CString;
 use std::fs::File;
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 
 use log::info;
 
@@ -37,7 +37,7 @@ pub struct FifoPlan<'a> {
 }
 
 impl Fifos {
-    /// Creates (if missing) and opens `plan`'s FIFO; `run_script` starts its reader first.
+    /// Creates (if missing) and opens `plan`'s FIFO, then `run_script` starts its reader.
     pub fn open(
         &mut self,
         plan: &FifoPlan<'_>,
@@ -55,33 +55,20 @@ impl Fifos {
         // SAFETY: a valid C string; mkfifo only reads it.
         let made = unsafe { libc::mkfifo(cname.as_ptr(), 0o644) } == 0;
         let err = std::io::Error::last_os_error();
-        if made {
-            if let Some((uid, gid)) = owner {
-                // SAFETY: as above; chown changes nothing on failure.
-                if unsafe { libc::chown(cname.as_ptr(), uid, gid) } != 0 {
-                    info!("Failed to set uid:gid for fifo {name}");
-                }
-            }
-        } else if err.raw_os_error() != Some(libc::EEXIST) {
+        if !made && err.raw_os_error() != Some(libc::EEXIST) {
             info!("Unable to create {kind}notify fifo {name}");
             return;
         }
-        if let Some((argv, _)) = &plan.fifo.script {
-            let mut argv = argv.clone();
-            argv.push(name.to_string());
-            run_script(argv);
-        }
+        // Opened (read-write: no reader needed) before the owner is set, unlike keepalived's
+        // chown by name: whoever can write the directory could swap the name for a link to
+        // any file between the two. The reader, started after, finds the FIFO already its.
         let file = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
             .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
             .open(name);
-        match file {
-            Ok(file) => self.open.push(OpenFifo {
-                name: name.to_string(),
-                file,
-                created: made,
-            }),
+        let file = match file {
+            Ok(file) => file,
             Err(e) => {
                 info!(
                     "Unable to open {kind}notify fifo {name} - errno {}",
@@ -90,8 +77,30 @@ impl Fifos {
                 if made {
                     let _ = std::fs::remove_file(name);
                 }
+                return;
+            }
+        };
+        // O_NOFOLLOW stops a symlink, not a regular file (or a hard link to one) planted at
+        // the name, which every line would overwrite from offset 0: write only to a FIFO.
+        if !file.metadata().is_ok_and(|m| m.file_type().is_fifo()) {
+            info!("Unable to open {kind}notify fifo {name} - not a fifo");
+            return;
+        }
+        if let (true, Some((uid, gid))) = (made, owner) {
+            if std::os::unix::fs::fchown(&file, Some(uid), Some(gid)).is_err() {
+                info!("Failed to set uid:gid for fifo {name}");
             }
         }
+        if let Some((argv, _)) = &plan.fifo.script {
+            let mut argv = argv.clone();
+            argv.push(name.to_string());
+            run_script(argv);
+        }
+        self.open.push(OpenFifo {
+            name: name.to_string(),
+            file,
+            created: made,
+        });
     }
 
     /// Writes the notice's line to every FIFO (one write each, so the line stays whole for a
@@ -165,6 +174,65 @@ mod tests {
         assert_eq!(got, "INSTANCE \"VI_1\" MASTER 100\nGROUP \"G1\" MASTER 0\n");
         f.close();
         assert!(!path.exists(), "a FIFO we made is removed at close");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_fifo_we_make_is_given_to_its_user() {
+        // SAFETY: geteuid cannot fail.
+        if unsafe { libc::geteuid() } != 0 {
+            return; // chown needs root; the labs run as root.
+        }
+        let dir = std::env::temp_dir().join(format!("ka-fifo-own-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("notify");
+        let fifo = Fifo {
+            name: Some(path.to_string_lossy().into_owned()),
+            owner: None,
+            script: None,
+        };
+        let mut f = Fifos::default();
+        let plan = FifoPlan {
+            fifo: &fifo,
+            kind: "",
+        };
+        f.open(&plan, Some((65534, 65533)), &mut |_| {});
+        let m = std::fs::symlink_metadata(&path).expect("stat");
+        assert!(m.file_type().is_fifo());
+        use std::os::unix::fs::MetadataExt;
+        assert_eq!((m.uid(), m.gid()), (65534, 65533));
+        f.close();
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_regular_file_at_the_fifo_name_is_never_written() {
+        let dir = std::env::temp_dir().join(format!("ka-fifo-file-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("dir");
+        let victim = dir.join("victim");
+        std::fs::write(&victim, "precious\n").expect("victim");
+        let path = dir.join("notify");
+        std::fs::hard_link(&victim, &path).expect("link");
+        let fifo = Fifo {
+            name: Some(path.to_string_lossy().into_owned()),
+            owner: None,
+            script: None,
+        };
+        let mut f = Fifos::default();
+        let plan = FifoPlan {
+            fifo: &fifo,
+            kind: "",
+        };
+        f.open(&plan, None, &mut |_| {});
+        f.line(&Notice::fifo_only("INSTANCE", "VI_1", "MASTER", 100));
+        f.close();
+        assert_eq!(
+            std::fs::read_to_string(&victim).expect("victim"),
+            "precious\n"
+        );
+        assert!(path.exists(), "a file we did not make stays");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

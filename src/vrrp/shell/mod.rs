@@ -329,7 +329,9 @@ impl<'o> Shell<'o> {
             let allocs = self.opts.mem_check.then(|| before - self.alloc_excluded);
             dump::stats_text(rows, allocs)
         };
-        if let Err(e) = std::fs::write(file, text) {
+        if let Err(e) =
+            crate::core::safe_file::write(crate::core::safe_file::in_tmp_dir(file), text)
+        {
             warn!("cannot write {file}: {e}");
         }
         self.alloc_excluded += alloc_calls() - before;

@@ -44,7 +44,7 @@ impl TrackShell {
                 continue;
             };
             if let Some(v) = init_value(f, path.exists()) {
-                if let Err(e) = std::fs::write(&path, format!("{v}\n")) {
+                if let Err(e) = crate::core::safe_file::write(&path, format!("{v}\n")) {
                     warn!("track_file {name}: cannot write {}: {e}", path.display());
                 }
             }
