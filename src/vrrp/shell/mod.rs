@@ -15,6 +15,7 @@ mod hooks;
 mod instances;
 mod notify;
 mod reload;
+mod resync;
 mod routes;
 mod rx;
 mod sockets;
@@ -73,6 +74,7 @@ pub struct Shell<'o> {
     vmacs: vmac::Vmacs,
     fw: Option<firewall::FwState>,
     route_mon: Option<routes::RouteMonitor>,
+    resync: resync::Resync,
     stop: bool,
 }
 
@@ -91,6 +93,9 @@ impl<'o> Shell<'o> {
         let reflector = Reflector::open()
             .map_err(|e| error!("Netlink: cannot open the reflector: {e}"))
             .ok();
+        if let Some(r) = &reflector {
+            rx::size_reflector(r, &cfg);
+        }
         info!("Registering Kernel netlink command channel");
         let ifaces = Ifaces::load(&mut rtnl);
         info!("Registering gratuitous ARP shared channel");
@@ -116,6 +121,7 @@ impl<'o> Shell<'o> {
             vmacs: vmac::Vmacs::default(),
             fw: None,
             route_mon: None,
+            resync: Default::default(),
             stop: false,
         })
     }
@@ -267,6 +273,10 @@ impl<'o> Shell<'o> {
     fn on_timer(&mut self, lp: &mut EventLoop, id: crate::core::timer::TimerId, token: usize) {
         if token == SCRIPT_TIMER {
             self.scripts.on_timer(lp, id);
+            return;
+        }
+        if token == crate::core::tokens::IFACES_RESYNC_TIMER {
+            self.on_resync_timer(lp, id);
             return;
         }
         if token >= track::TRACK_TIMER_BASE {
@@ -440,6 +450,7 @@ pub fn run(
     }
     shell.watch_routes(&mut lp, ROUTE_MON_TOKEN);
     shell.start(&mut lp);
+    shell.resync_if_stale(&mut lp);
     info!("Startup complete");
     let mut code = 0;
     while !shell.stop {
