@@ -21,6 +21,7 @@ mod rx;
 mod sockets;
 mod sync;
 mod track;
+mod tx_failures;
 mod vmac;
 
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -75,6 +76,7 @@ pub struct Shell<'o> {
     fw: Option<firewall::FwState>,
     route_mon: Option<routes::RouteMonitor>,
     resync: resync::Resync,
+    tx_fail: tx_failures::TxFailures,
     stop: bool,
 }
 
@@ -122,6 +124,7 @@ impl<'o> Shell<'o> {
             fw: None,
             route_mon: None,
             resync: Default::default(),
+            tx_fail: Default::default(),
             stop: false,
         })
     }
