@@ -160,3 +160,50 @@ impl Ifaces {
         self.stale = true;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(v4: Option<Ipv4Addr>) -> Ifaces {
+        Ifaces {
+            list: vec![IfInfo {
+                ifindex: 3,
+                name: "flood0".into(),
+                up: true,
+                mac: [2, 0, 0, 0, 0, 3],
+                mtu: 1500,
+                v4,
+                ll6: None,
+                group: 0,
+            }],
+            stale: false,
+        }
+    }
+
+    #[test]
+    fn a_forgotten_source_gives_way_to_the_next_address_added() {
+        let first = Ipv4Addr::new(10, 50, 0, 1);
+        let mut f = one(Some(first));
+        assert!(f.addr_removed(3, IpAddr::V4(first)));
+        f.forget_addr(3, IpAddr::V4(first));
+        assert_eq!(f.by_index(3).and_then(|i| i.v4), None);
+        assert!(
+            f.stale,
+            "what else the interface has is unknown until a read"
+        );
+        let next = Ipv4Addr::new(10, 50, 0, 2);
+        f.addr_added(3, IpAddr::V4(next));
+        assert_eq!(f.by_index(3).and_then(|i| i.v4), Some(next));
+    }
+
+    #[test]
+    fn forgetting_another_address_changes_nothing() {
+        let src = Ipv4Addr::new(10, 7, 0, 1);
+        let mut f = one(Some(src));
+        f.forget_addr(3, IpAddr::V4(Ipv4Addr::new(10, 7, 0, 9)));
+        f.forget_addr(9, IpAddr::V4(src));
+        assert_eq!(f.by_index(3).and_then(|i| i.v4), Some(src));
+        assert!(!f.stale);
+    }
+}

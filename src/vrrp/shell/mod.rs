@@ -310,6 +310,7 @@ impl<'o> Shell<'o> {
                     // Groups are rebuilt over the instances the reload leaves.
                     self.groups.clear();
                     self.reload(lp, new);
+                    self.resync_if_stale(lp);
                     self.sync_reload();
                     info!("Reload complete");
                 }

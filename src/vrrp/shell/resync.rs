@@ -106,9 +106,10 @@ impl Shell<'_> {
         }
     }
 
-    /// A start whose first read failed retries it like any other.
+    /// A read that failed outside the timer (at start, on reload, for a VMAC) is retried
+    /// like any other; one already waiting keeps its own pace.
     pub(super) fn resync_if_stale(&mut self, lp: &mut EventLoop) {
-        if self.ifaces.stale {
+        if self.ifaces.stale && self.resync.due.is_none() {
             self.ask_resync(lp, Urgency::Soon);
         }
     }

@@ -65,7 +65,11 @@ impl Shell<'_> {
             };
             let ev = match r.next_event() {
                 Ok(Some(ev)) => ev,
-                Ok(None) => return,
+                Ok(None) => {
+                    // A VMAC's re-creation reads the table, and that read may have failed.
+                    self.resync_if_stale(lp);
+                    return;
+                }
                 Err(e) => {
                     warn!("Netlink reflector: {e}");
                     return;
