@@ -31,6 +31,9 @@ pub const SCRIPT_TIMER: usize = 0;
 /// VRRP child: instance `i`'s protocol timer; checker child: slot `i`'s timer is
 /// `SOCKET_BASE + i` (the same number as its io token, in the other space).
 pub(crate) const INSTANCE_TIMER_BASE: usize = 1;
+/// VRRP child: reading the interface table again (`vrrp::shell::resync`), below the
+/// tracking timers and far above any instance's.
+pub(crate) const IFACES_RESYNC_TIMER: usize = PROC_SCAN_TIMER - 1;
 /// VRRP child: the /proc scan of tracked processes (where there is no events connector).
 pub(crate) const PROC_SCAN_TIMER: usize = 1 << 30;
 /// VRRP child: vrrp_script `k`'s interval timer.

@@ -5,8 +5,11 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use log::warn;
+
 use crate::net::garp::Mac;
-use crate::net::rtnl::{AddrInfo, Link, Rtnl, IFA_F_SECONDARY};
+use crate::net::netlink::Error;
+use crate::net::rtnl::{AddrInfo, Link, Rtnl, DUMP_TRIES, IFA_F_SECONDARY};
 
 #[derive(Clone, Debug)]
 pub struct IfInfo {
@@ -24,6 +27,9 @@ pub struct IfInfo {
 #[derive(Default)]
 pub struct Ifaces {
     pub list: Vec<IfInfo>,
+    /// A read failed (or was put off, or notifications were lost) since the last complete
+    /// one: what `list` says about addresses may be behind the kernel's.
+    pub stale: bool,
 }
 
 fn is_link_local6(a: &Ipv6Addr) -> bool {
@@ -38,18 +44,31 @@ impl Ifaces {
         me
     }
 
+    /// Reads links and addresses again, retrying interrupted dumps. On failure the last
+    /// good state stays (a blank one would silence every advert) and `stale` says
+    /// a later read is due.
     pub fn refresh(&mut self, rtnl: &mut Rtnl) {
-        let links: Vec<Link> = match rtnl.links() {
-            Ok(l) => l,
-            Err(e) => {
-                log::error!("Netlink: cannot list interfaces: {e}");
-                return;
-            }
-        };
-        let addrs: Vec<AddrInfo> = rtnl.addresses().unwrap_or_default();
+        let r = self
+            .read_links(rtnl)
+            .and_then(|()| self.read_addresses(rtnl, DUMP_TRIES));
+        if let Err(e) = r {
+            warn!("Netlink: cannot read interfaces ({e}) - keeping the last known state");
+        }
+    }
+
+    /// Reads the link table again: interfaces come and go, the known ones keep their
+    /// addresses. A cheap dump (one message per interface), and address changes do not
+    /// interrupt it. A new interface leaves the table stale: its addresses are unknown.
+    pub fn read_links(&mut self, rtnl: &mut Rtnl) -> Result<(), Error> {
+        let links: Vec<Link> = rtnl.links().inspect_err(|_| self.stale = true)?;
+        let old = std::mem::take(&mut self.list);
         self.list = links
             .iter()
             .map(|l| {
+                let known = old.iter().find(|o| o.ifindex == l.ifindex);
+                if known.is_none() {
+                    self.stale = true;
+                }
                 let mut mac = [0u8; 6];
                 if let Some(hw) = &l.hwaddr {
                     let b = hw.as_bytes();
@@ -57,30 +76,43 @@ impl Ifaces {
                         mac.copy_from_slice(b);
                     }
                 }
-                let mine = addrs.iter().filter(|a| a.ifindex == l.ifindex);
-                let v4 = mine
-                    .clone()
-                    .filter(|a| a.flags & IFA_F_SECONDARY == 0)
-                    .find_map(|a| match a.addr {
-                        IpAddr::V4(v) => Some(v),
-                        _ => None,
-                    });
-                let ll6 = mine.clone().find_map(|a| match a.addr {
-                    IpAddr::V6(v) if is_link_local6(&v) => Some(v),
-                    _ => None,
-                });
                 IfInfo {
                     ifindex: l.ifindex,
                     name: l.name.to_string(),
                     up: l.is_up(),
                     mac,
                     mtu: l.mtu,
-                    v4,
-                    ll6,
+                    v4: known.and_then(|k| k.v4),
+                    ll6: known.and_then(|k| k.ll6),
                     group: l.group,
                 }
             })
             .collect();
+        Ok(())
+    }
+
+    /// Reads every interface's addresses again (`tries` dumps at most when changes interrupt
+    /// them). Nothing changes unless the dump completes.
+    pub fn read_addresses(&mut self, rtnl: &mut Rtnl, tries: usize) -> Result<(), Error> {
+        let addrs: Vec<AddrInfo> = rtnl
+            .addresses_tries(tries)
+            .inspect_err(|_| self.stale = true)?;
+        for f in &mut self.list {
+            let mine = addrs.iter().filter(|a| a.ifindex == f.ifindex);
+            f.v4 = mine
+                .clone()
+                .filter(|a| a.flags & IFA_F_SECONDARY == 0)
+                .find_map(|a| match a.addr {
+                    IpAddr::V4(v) => Some(v),
+                    _ => None,
+                });
+            f.ll6 = mine.clone().find_map(|a| match a.addr {
+                IpAddr::V6(v) if is_link_local6(&v) => Some(v),
+                _ => None,
+            });
+        }
+        self.stale = false;
+        Ok(())
     }
 
     pub fn by_name(&self, name: &str) -> Option<&IfInfo> {
@@ -112,5 +144,66 @@ impl Ifaces {
             IpAddr::V4(a) => i.v4 == Some(a),
             IpAddr::V6(a) => i.ll6 == Some(a),
         })
+    }
+
+    /// Forgets `addr` as `ifindex`'s source, so the next address added takes its place; the
+    /// table is stale until a dump finds what else the interface still has.
+    pub fn forget_addr(&mut self, ifindex: u32, addr: IpAddr) {
+        let Some(i) = self.by_index_mut(ifindex) else {
+            return;
+        };
+        match addr {
+            IpAddr::V4(a) if i.v4 == Some(a) => i.v4 = None,
+            IpAddr::V6(a) if i.ll6 == Some(a) => i.ll6 = None,
+            _ => return,
+        }
+        self.stale = true;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(v4: Option<Ipv4Addr>) -> Ifaces {
+        Ifaces {
+            list: vec![IfInfo {
+                ifindex: 3,
+                name: "flood0".into(),
+                up: true,
+                mac: [2, 0, 0, 0, 0, 3],
+                mtu: 1500,
+                v4,
+                ll6: None,
+                group: 0,
+            }],
+            stale: false,
+        }
+    }
+
+    #[test]
+    fn a_forgotten_source_gives_way_to_the_next_address_added() {
+        let first = Ipv4Addr::new(10, 50, 0, 1);
+        let mut f = one(Some(first));
+        assert!(f.addr_removed(3, IpAddr::V4(first)));
+        f.forget_addr(3, IpAddr::V4(first));
+        assert_eq!(f.by_index(3).and_then(|i| i.v4), None);
+        assert!(
+            f.stale,
+            "what else the interface has is unknown until a read"
+        );
+        let next = Ipv4Addr::new(10, 50, 0, 2);
+        f.addr_added(3, IpAddr::V4(next));
+        assert_eq!(f.by_index(3).and_then(|i| i.v4), Some(next));
+    }
+
+    #[test]
+    fn forgetting_another_address_changes_nothing() {
+        let src = Ipv4Addr::new(10, 7, 0, 1);
+        let mut f = one(Some(src));
+        f.forget_addr(3, IpAddr::V4(Ipv4Addr::new(10, 7, 0, 9)));
+        f.forget_addr(9, IpAddr::V4(src));
+        assert_eq!(f.by_index(3).and_then(|i| i.v4), Some(src));
+        assert!(!f.stale);
     }
 }

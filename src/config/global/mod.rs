@@ -50,7 +50,7 @@ pub(crate) struct GlobalDefs {
     startup_script: Option<HookScript>,
     shutdown_script: Option<HookScript>,
     snmp: Snmp,
-    rcv_bufs: RcvBufs,
+    pub(crate) rcv_bufs: RcvBufs,
     process_names: ProcessNames,
     reload: Reload,
     /// Top level: `net_namespace NAME`.

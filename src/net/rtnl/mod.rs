@@ -15,7 +15,7 @@ use std::ffi::CStr;
 
 use netlink_sys::protocols::NETLINK_ROUTE;
 
-pub use reflector::{event_from, Event, Reflector};
+pub use reflector::{event_from, Event, Reflector, MONITOR_RCVBUF};
 pub(crate) use route::encode_route;
 pub(crate) use rule::encode_rule;
 pub(crate) use spec::{RouteSpec, RuleSpec};
@@ -26,7 +26,7 @@ use crate::net::netlink::{Conn, Error};
 /// Room for one address request: header, ifaddrmsg and at most six small attributes.
 const REQ_LEN: usize = 256;
 /// A dump racing with changes is read again this many times before giving up.
-const DUMP_TRIES: usize = 3;
+pub(crate) const DUMP_TRIES: usize = 3;
 
 /// A request socket for rtnetlink. Requests block until the kernel acknowledges them,
 /// which it does before the send returns, so this is safe to use from the event loop.
@@ -119,20 +119,27 @@ impl Rtnl {
     }
 
     pub fn links(&mut self) -> Result<Vec<Link>, Error> {
-        self.dump_retrying(encode_link_dump, |m| {
+        self.dump_retrying(DUMP_TRIES, encode_link_dump, |m| {
             (m.ty == RTM_NEWLINK).then(|| decode_link(m)).transpose()
         })
     }
 
     /// Every address of both families on every interface.
     pub fn addresses(&mut self) -> Result<Vec<AddrInfo>, Error> {
-        self.dump_retrying(encode_addr_dump, |m| {
+        self.addresses_tries(DUMP_TRIES)
+    }
+
+    /// [`Rtnl::addresses`], giving up after `tries` interrupted reads: a caller that must not
+    /// block long (the event loop, during a flood of changes) retries later instead.
+    pub(crate) fn addresses_tries(&mut self, tries: usize) -> Result<Vec<AddrInfo>, Error> {
+        self.dump_retrying(tries, encode_addr_dump, |m| {
             (m.ty == RTM_NEWADDR).then(|| decode_addr(m)).transpose()
         })
     }
 
     fn dump_retrying<T>(
         &mut self,
+        max_tries: usize,
         encode: fn(&mut [u8], u32) -> Result<&[u8], Error>,
         decode: impl Fn(&crate::net::netlink::Msg<'_>) -> Result<Option<T>, Error>,
     ) -> Result<Vec<T>, Error> {
@@ -151,7 +158,7 @@ impl Rtnl {
             tries += 1;
             match r {
                 Ok(()) => return Ok(out),
-                Err(Error::DumpInterrupted) if tries < DUMP_TRIES => continue,
+                Err(Error::DumpInterrupted) if tries < max_tries => continue,
                 Err(e) => return Err(e),
             }
         }

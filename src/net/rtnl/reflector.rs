@@ -17,6 +17,10 @@ use super::wire::{
 };
 use crate::net::netlink::{messages, Error, Msg, RECV_BUF_LEN};
 
+/// The monitor socket's receive buffer when the config sets none: keepalived's (the kernel
+/// doubles it), so both daemons ride out the same bursts before an overrun.
+pub const MONITOR_RCVBUF: usize = 64 * 1024;
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
     /// The link is administratively up and running. Sent on every link change notification,

@@ -523,6 +523,7 @@ mod tests {
                 iface(2, "eth0", [2, 0, 0, 0, 0, 1]),
                 iface(7, "vrrp.51", [0, 0, 0x5e, 0, 1, 51]),
             ],
+            ..Ifaces::default()
         };
         let tracking = Tracking::new();
         let view = View {

@@ -31,6 +31,7 @@ fn eth0(v4: Option<Ipv4Addr>) -> Ifaces {
             ll6: None,
             group: 0,
         }],
+        ..Ifaces::default()
     }
 }
 

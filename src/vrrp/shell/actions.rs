@@ -4,9 +4,11 @@ use std::net::IpAddr;
 
 use log::{info, warn};
 
+use super::tx_failures::NotSent;
 use super::Shell;
 use crate::config::iproute::IpAddress;
 use crate::core::event_loop::EventLoop;
+use crate::core::time::Micros;
 use crate::net::garp::{self, GARP_FRAME_LEN, NA_FRAME_LEN};
 use crate::vrrp::fsm::{Action, Actions, Reason, State};
 use crate::vrrp::router::{Event, IfAddrs};
@@ -44,26 +46,38 @@ impl Shell<'_> {
         }
     }
 
+    /// Sends one advert round. One that cannot leave is counted and reported (rate-limited):
+    /// a master that goes quiet is about to lose its backups.
     fn send_advert(&mut self, i: usize, priority: u8) {
         let inst = &mut self.insts[i];
         let Some(sock) = self.pool.get(inst.sock) else {
             return;
         };
-        let ifaddrs = self
-            .ifaces
-            .by_index(inst.ifindex)
-            .map_or_else(IfAddrs::default, |f| IfAddrs {
-                v4: f.v4,
-                v6: f.ll6,
-            });
+        let info = self.ifaces.by_index(inst.ifindex);
+        let ifaddrs = info.map_or_else(IfAddrs::default, |f| IfAddrs {
+            v4: f.v4,
+            v6: f.ll6,
+        });
+        // A downed link refuses sends until the instance goes FAULT: counted, not reported.
+        let link_down = info.is_some_and(|f| !f.up);
+        let family = inst.router.family();
         let Some(round) = inst.router.advert(priority, ifaddrs) else {
+            let why = NotSent::NoSource {
+                ifname: &inst.ifname,
+                family,
+            };
+            if let Some((total, unlogged)) = self.tx_fail.count(Micros::now()) {
+                super::events::advert_not_sent(&inst.name, &why, total, unlogged);
+            }
             return;
         };
         for dst in round.destinations() {
             let len = match round.emit(dst, &mut self.tx_buf[..]) {
                 Ok(l) => l,
                 Err(e) => {
-                    super::events::log(&inst.name, &Event::AdvertNotBuilt(e));
+                    if self.tx_fail.count(Micros::now()).is_some() {
+                        super::events::log(&inst.name, &Event::AdvertNotBuilt(e));
+                    }
                     return;
                 }
             };
@@ -74,8 +88,14 @@ impl Shell<'_> {
                 _ => continue,
             };
             if let Err(e) = r {
-                // A downed link refuses sends; keepalived says nothing either.
-                log::debug!("({}) advert not sent: {e}", inst.name);
+                let due = self.tx_fail.count(Micros::now());
+                match due {
+                    Some((total, unlogged)) if !link_down => {
+                        let why = NotSent::Send(&e);
+                        super::events::advert_not_sent(&inst.name, &why, total, unlogged);
+                    }
+                    _ => log::debug!("({}) advert not sent: {e}", inst.name),
+                }
             }
         }
     }

@@ -2,6 +2,8 @@
 
 use log::{info, warn};
 
+use super::tx_failures::NotSent;
+use crate::config::vrrp::Family;
 use crate::vrrp::instance_plan::Refusal;
 use crate::vrrp::router::Event;
 
@@ -27,6 +29,26 @@ pub(super) fn log(name: &str, ev: &Event) {
             info!("({name}) Changing effective priority from {from} to {to}")
         }
         Event::VipsLeftInPlace => info!("({name}) leaving VIPs, routes and rules in place (-V)"),
+    }
+}
+
+/// An advert of instance `name` did not leave (`total` so far, `unlogged` of them since the
+/// last such line).
+pub(super) fn advert_not_sent(name: &str, why: &NotSent<'_>, total: u64, unlogged: u64) {
+    let since = if unlogged > 0 {
+        format!(", {unlogged} more since the last report")
+    } else {
+        String::new()
+    };
+    match why {
+        NotSent::NoSource { ifname, family } => {
+            let what = match family {
+                Family::V4 => "IPv4 address",
+                Family::V6 => "IPv6 link-local address",
+            };
+            warn!("({name}) advert not sent: {ifname} has no {what} to send from ({total} not sent{since})")
+        }
+        NotSent::Send(e) => warn!("({name}) advert not sent: {e} ({total} not sent{since})"),
     }
 }
 

@@ -15,12 +15,15 @@ mod hooks;
 mod instances;
 mod notify;
 mod reload;
+mod resync;
 mod routes;
 mod rx;
 mod sockets;
 mod sync;
-use crate::vrrp::track::io as track;
+mod tx_failures;
 mod vmac;
+
+use crate::vrrp::track::io as track;
 
 use std::os::fd::{AsRawFd, OwnedFd};
 
@@ -73,6 +76,8 @@ pub struct Shell<'o> {
     vmacs: vmac::Vmacs,
     fw: Option<firewall::FwState>,
     route_mon: Option<routes::RouteMonitor>,
+    resync: resync::Resync,
+    tx_fail: tx_failures::TxFailures,
     stop: bool,
 }
 
@@ -91,6 +96,9 @@ impl<'o> Shell<'o> {
         let reflector = Reflector::open()
             .map_err(|e| error!("Netlink: cannot open the reflector: {e}"))
             .ok();
+        if let Some(r) = &reflector {
+            rx::size_reflector(r, &cfg);
+        }
         info!("Registering Kernel netlink command channel");
         let ifaces = Ifaces::load(&mut rtnl);
         info!("Registering gratuitous ARP shared channel");
@@ -116,6 +124,8 @@ impl<'o> Shell<'o> {
             vmacs: vmac::Vmacs::default(),
             fw: None,
             route_mon: None,
+            resync: Default::default(),
+            tx_fail: Default::default(),
             stop: false,
         })
     }
@@ -269,6 +279,10 @@ impl<'o> Shell<'o> {
             self.scripts.on_timer(lp, id);
             return;
         }
+        if token == crate::core::tokens::IFACES_RESYNC_TIMER {
+            self.on_resync_timer(lp, id);
+            return;
+        }
         if token >= track::TRACK_TIMER_BASE {
             self.track_timer(lp, id, token);
             return;
@@ -297,6 +311,7 @@ impl<'o> Shell<'o> {
                     // Groups are rebuilt over the instances the reload leaves.
                     self.groups.clear();
                     self.reload(lp, new);
+                    self.resync_if_stale(lp);
                     self.sync_reload();
                     info!("Reload complete");
                 }
@@ -442,6 +457,7 @@ pub fn run(
     }
     shell.watch_routes(&mut lp, ROUTE_MON_TOKEN);
     shell.start(&mut lp);
+    shell.resync_if_stale(&mut lp);
     info!("Startup complete");
     let mut code = 0;
     while !shell.stop {

@@ -5,11 +5,13 @@ use std::net::IpAddr;
 
 use log::{info, warn};
 
+use super::resync::Urgency;
 use super::Shell;
 use crate::config::vrrp::Family;
+use crate::config::Config;
 use crate::core::event_loop::EventLoop;
 use crate::core::time::Micros;
-use crate::net::rtnl::Event as NlEvent;
+use crate::net::rtnl::{Event as NlEvent, Reflector, MONITOR_RCVBUF};
 use crate::net::vrrp_socket::Received;
 use crate::vrrp::fsm::State;
 use crate::vrrp::packet::{self, Rx};
@@ -53,7 +55,9 @@ impl Shell<'_> {
         }
     }
 
-    /// Reads every queued link and address notification.
+    /// Reads every queued link and address notification. Address changes cost no dump here:
+    /// a source address that goes away asks for one read of the table, which the resync
+    /// timer does once for however many notifications came (see `resync`).
     pub(super) fn on_reflector(&mut self, lp: &mut EventLoop) {
         loop {
             let Some(r) = self.reflector.as_mut() else {
@@ -61,7 +65,11 @@ impl Shell<'_> {
             };
             let ev = match r.next_event() {
                 Ok(Some(ev)) => ev,
-                Ok(None) => return,
+                Ok(None) => {
+                    // A VMAC's re-creation reads the table, and that read may have failed.
+                    self.resync_if_stale(lp);
+                    return;
+                }
                 Err(e) => {
                     warn!("Netlink reflector: {e}");
                     return;
@@ -76,28 +84,35 @@ impl Shell<'_> {
                     self.link_changed(lp, ifindex, false);
                 }
                 NlEvent::AddrAdded { ifindex, addr, .. } => {
+                    self.note_addr_event();
                     self.ifaces.addr_added(ifindex, addr);
                     self.update_if_addrs(ifindex);
                     self.track_addr(lp, ifindex, addr, true);
                 }
                 NlEvent::AddrRemoved { ifindex, addr, .. } => {
+                    self.note_addr_event();
                     if self.ifaces.addr_removed(ifindex, addr) {
-                        self.ifaces.refresh(&mut self.rtnl);
-                        self.update_if_addrs(ifindex);
+                        self.source_removed(lp, ifindex, addr);
                     }
                     self.vip_removed(addr);
                     self.track_addr(lp, ifindex, addr, false);
                 }
-                NlEvent::Overrun => {
-                    warn!("Netlink reflector overrun - reading interfaces again");
-                    self.ifaces.refresh(&mut self.rtnl);
-                    let states: Vec<(u32, bool)> =
-                        self.ifaces.list.iter().map(|f| (f.ifindex, f.up)).collect();
-                    for (ifindex, up) in states {
-                        self.apply_link(lp, ifindex, up);
-                    }
-                }
+                NlEvent::Overrun => self.reflector_overrun(lp),
             }
+        }
+    }
+
+    /// `addr`, the address `ifindex` was known to send from, went away. An instance sending
+    /// from it keeps it until the table is read (at the next turn of the loop); any other
+    /// interface just forgets it, and is read again once address changes pause.
+    fn source_removed(&mut self, lp: &mut EventLoop, ifindex: u32, addr: IpAddr) {
+        let sends_from =
+            |x: &super::instances::Inst| x.ifindex == ifindex || x.vmac_ifindex == Some(ifindex);
+        if self.insts.iter().any(sends_from) {
+            self.ask_resync(lp, Urgency::Soon);
+        } else {
+            self.ifaces.forget_addr(ifindex, addr);
+            self.ask_resync(lp, Urgency::WhenQuiet);
         }
     }
 
@@ -109,15 +124,23 @@ impl Shell<'_> {
             return;
         }
         f.up = up;
-        let tracked = self.track.watches(&f.name);
-        let ours =
-            |x: &super::instances::Inst| x.ifindex == ifindex || x.vmac_ifindex == Some(ifindex);
-        if tracked || self.insts.iter().any(ours) {
-            info!(
-                "Netlink reports {} {}",
-                f.name,
-                if up { "up" } else { "down" }
-            );
+        self.link_reported(lp, ifindex, up);
+    }
+
+    /// Link `ifindex` is now `up` (or not): logged when it matters to us, then acted on.
+    pub(super) fn link_reported(&mut self, lp: &mut EventLoop, ifindex: u32, up: bool) {
+        if let Some(f) = self.ifaces.by_index(ifindex) {
+            let tracked = self.track.watches(&f.name);
+            let ours = |x: &super::instances::Inst| {
+                x.ifindex == ifindex || x.vmac_ifindex == Some(ifindex)
+            };
+            if tracked || self.insts.iter().any(ours) {
+                info!(
+                    "Netlink reports {} {}",
+                    f.name,
+                    if up { "up" } else { "down" }
+                );
+            }
         }
         self.apply_link(lp, ifindex, up);
     }
@@ -143,7 +166,7 @@ impl Shell<'_> {
         self.track_link(lp, ifindex, up);
     }
 
-    fn update_if_addrs(&mut self, ifindex: u32) {
+    pub(super) fn update_if_addrs(&mut self, ifindex: u32) {
         let Some(f) = self.ifaces.by_index(ifindex) else {
             return;
         };
@@ -171,6 +194,24 @@ impl Shell<'_> {
                 info!("({}) VIP {} was removed - restoring it", inst.name, a.addr);
                 self.add_vip(i, &a);
             }
+        }
+    }
+}
+
+/// Sizes the reflector's receive buffer as keepalived does: `vrrp_netlink_monitor_rcv_bufs`
+/// (and its `_force`), else keepalived's default. A failure leaves the kernel's default.
+pub(super) fn size_reflector(r: &Reflector, cfg: &Config) {
+    let (bytes, force) = cfg.global.rcv_bufs.vrrp_netlink_monitor;
+    let bytes = bytes
+        .filter(|&b| b > 0)
+        .map_or(MONITOR_RCVBUF, |b| b as usize);
+    if let Err(e) = r.set_rcvbuf(bytes, force) {
+        let errno = e.errno().unwrap_or(0);
+        let why = std::io::Error::from_raw_os_error(errno);
+        if force {
+            info!("cant set SO_RCVBUFFORCE IP option. errno={errno} ({why})");
+        } else {
+            info!("Cannot set SO_RCVBUF IP option. errno={errno} ({why})");
         }
     }
 }
