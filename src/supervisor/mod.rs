@@ -399,15 +399,17 @@ fn wanted(opts: &Options, cfg: &Config) -> [bool; 2] {
     ]
 }
 
-fn child_pidfiles(opts: &Options) -> Vec<&std::path::Path> {
-    let mut v = vec![opts.pid_file.as_path()];
-    if !opts.subsystems.check_only {
-        v.push(opts.vrrp_pid_file.as_path());
-    }
-    if !opts.subsystems.vrrp_only {
-        v.push(opts.checkers_pid_file.as_path());
-    }
-    v
+/// The pidfiles of this invocation's processes. An iterator, not a Vec: the parent holds it
+/// across the children's fork, and a child exits without freeing its parent's frames.
+fn child_pidfiles(opts: &Options) -> impl Iterator<Item = &std::path::Path> {
+    let sub = opts.subsystems;
+    [
+        Some(opts.pid_file.as_path()),
+        (!sub.check_only).then_some(opts.vrrp_pid_file.as_path()),
+        (!sub.vrrp_only).then_some(opts.checkers_pid_file.as_path()),
+    ]
+    .into_iter()
+    .flatten()
 }
 
 /// Runs the daemon (parent/watchdog) and returns the process exit code.
@@ -437,9 +439,11 @@ pub fn run(opts: &Options) -> i32 {
         info!("Stopped {}", version_string());
         return EXIT_CONFIG;
     }
+    // Freed before the children fork: a child exits without unwinding this frame, so whatever
+    // it still holds would be reported as that child's leak.
+    drop(d);
 
-    let pidfiles = child_pidfiles(opts);
-    for p in &pidfiles {
+    for p in child_pidfiles(opts) {
         if let PidfileState::Running(_) = daemon::check_pidfile(p) {
             // keepalived's words, and its exit code (0).
             info!("daemon is already running");
@@ -468,7 +472,7 @@ pub fn run(opts: &Options) -> i32 {
 
     let code = supervise(opts, cfg);
 
-    for p in &pidfiles {
+    for p in child_pidfiles(opts) {
         daemon::remove_pidfile(p);
     }
     info!("Stopped {}", version_string());
