@@ -1,7 +1,9 @@
 //! The parent process (keepalived's watchdog): reads the config, forks the VRRP and checker
 //! children, and supervises them. A child that dies is restarted (keepalived's back-off: at
 //! once if it ran a minute, else 1 s doubling to 60 s); one that stops echoing hellos is killed
-//! and then restarted. SIGHUP re-reads the config here first and is passed on only if the new
+//! and then restarted (`hello`: the VRRP child's hellos follow its advert interval). A VRRP
+//! child that ended without stopping leaves VIPs behind: the parent removes them before the
+//! respawn (`release`). SIGHUP re-reads the config here first and is passed on only if the new
 //! one is valid.
 //!
 //! It sits above everything else: it hands each child its entry point, so the children and the
@@ -24,9 +26,11 @@ use crate::core::watchdog::{
     link, EXIT_CONFIG, EXIT_FATAL, EXIT_MISSING_PERMISSION, EXIT_NO_CONFIG,
 };
 
-/// Hello period and how many may go unanswered before the child is declared stuck.
-const HELLO_INTERVAL: Micros = Micros::from_secs(5);
-const HELLO_MISSES: u32 = 3;
+mod hello;
+mod release;
+
+use hello::{Hellos, Plan, Tick};
+
 /// How long stopping children get before SIGKILL (keepalived's child_wait_time).
 const CHILD_WAIT: Micros = Micros::from_secs(5);
 
@@ -62,8 +66,8 @@ struct Slot {
     started: Micros,
     next_delay: u64,
     restart: Option<TimerId>,
-    seq: u32,
-    missed: u32,
+    hellos: Hellos,
+    hello_timer: Option<TimerId>,
 }
 
 impl Slot {
@@ -76,8 +80,8 @@ impl Slot {
             started: Micros::ZERO,
             next_delay: 0,
             restart: None,
-            seq: 0,
-            missed: 0,
+            hellos: Hellos::new(Plan::CHECKER, Micros::ZERO),
+            hello_timer: None,
         }
     }
 }
@@ -146,11 +150,12 @@ impl Watchdog<'_> {
             }
             Event::Io { .. } => {}
             Event::Timer {
-                token: HELLO_TIMER, ..
+                token: HELLO_TIMER,
+                id,
             } => {
-                self.hello_round();
-                if !self.stopping {
-                    lp.add_timer(HELLO_INTERVAL, HELLO_TIMER);
+                if let Some(i) = self.slots.iter().position(|s| s.hello_timer == Some(id)) {
+                    self.slots[i].hello_timer = None;
+                    self.hello_tick(lp, i);
                 }
             }
             Event::Timer { token, .. } if token == RESTART_TIMER || token == RESTART_TIMER + 1 => {
@@ -175,7 +180,7 @@ impl Watchdog<'_> {
         };
         loop {
             match link::recv(fd) {
-                Ok(link::Recv::Hello(_)) => self.slots[i].missed = 0,
+                Ok(link::Recv::Hello(seq)) => self.slots[i].hellos.on_echo(seq),
                 Ok(link::Recv::Empty) => break,
                 Ok(link::Recv::Closed) | Err(_) => {
                     // The child is dying; its SIGCHLD does the rest.
@@ -187,24 +192,37 @@ impl Watchdog<'_> {
         }
     }
 
-    fn hello_round(&mut self) {
-        for s in self.slots.iter_mut().filter(|s| s.pid > 0) {
-            if s.missed >= HELLO_MISSES {
+    /// Child `i`'s hello period elapsed: greet it again, or kill it if it stayed silent.
+    fn hello_tick(&mut self, lp: &mut EventLoop, i: usize) {
+        let s = &mut self.slots[i];
+        if s.pid <= 0 || self.stopping {
+            return;
+        }
+        match s.hellos.tick(Micros::now()) {
+            Tick::Hung { unanswered } => {
                 warn!(
-                    "{} child process({}) did not answer {} hellos - killing it",
+                    "{} child process({}) did not answer {unanswered} hellos - killing it",
                     s.kind.short(),
                     s.pid,
-                    s.missed
                 );
+                // Its exit (SIGCHLD) brings the clean-up and the respawn.
                 signals::kill(s.pid, libc::SIGKILL);
-                continue;
             }
-            // A hello that cannot even be sent counts as unanswered too.
-            s.seq = s.seq.wrapping_add(1);
-            if let Some(c) = &s.chan {
-                let _ = link::send_hello(c.as_raw_fd(), s.seq);
+            Tick::Send(seq) => {
+                // A hello that cannot even be sent stays unanswered, which is what counts.
+                if let Some(c) = &s.chan {
+                    let _ = link::send_hello(c.as_raw_fd(), seq);
+                }
+                s.hello_timer = Some(lp.add_timer(s.hellos.plan.period, HELLO_TIMER));
             }
-            s.missed += 1;
+        }
+    }
+
+    /// The hello plan for child `i` under the current config.
+    fn plan(&self, i: usize) -> Plan {
+        match self.slots[i].kind {
+            Kind::Vrrp => Plan::vrrp(&self.cfg),
+            Kind::Check => Plan::CHECKER,
         }
     }
 
@@ -234,6 +252,10 @@ impl Watchdog<'_> {
         };
         self.cfg = cfg;
         let want = wanted(self.opts, &self.cfg);
+        // A new shortest advert interval applies from the next hello.
+        for i in 0..self.slots.len() {
+            self.slots[i].hellos.plan = self.plan(i);
+        }
         for (i, s) in self.slots.iter_mut().enumerate() {
             if s.pid > 0 {
                 signals::kill(s.pid, libc::SIGHUP);
@@ -254,7 +276,16 @@ impl Watchdog<'_> {
         if let Some(c) = s.chan.take() {
             let _ = lp.deregister(c.as_raw_fd());
         }
+        if let Some(t) = s.hello_timer.take() {
+            lp.cancel_timer(t);
+        }
+        let kind = s.kind;
         let permanent = report_child_status(pid, status);
+        if kind == Kind::Vrrp && !self.stopping {
+            // Nothing defends its VIPs any more; a peer may already hold them.
+            release::release_vips(&self.cfg, pid);
+        }
+        let s = &mut self.slots[i];
         if self.stopping {
             if self.slots.iter().all(|s| s.pid == 0) {
                 self.done = true;
@@ -368,6 +399,7 @@ impl Watchdog<'_> {
             unsafe { libc::_exit(code) };
         };
         drop(child_end);
+        let plan = self.plan(i);
         let s = &mut self.slots[i];
         if let Some(lp) = lp.as_mut() {
             if let Err(e) = lp.register(
@@ -381,7 +413,13 @@ impl Watchdog<'_> {
         s.chan = Some(parent_end);
         s.pid = pid;
         s.started = Micros::now();
-        s.missed = 0;
+        s.hellos = Hellos::new(plan, s.started);
+        if let Some(lp) = lp.as_mut() {
+            if let Some(t) = s.hello_timer.take() {
+                lp.cancel_timer(t);
+            }
+            s.hello_timer = Some(lp.add_timer(plan.period, HELLO_TIMER));
+        }
         info!("Starting {} child process, pid={pid}", kind.short());
     }
 }
@@ -396,15 +434,17 @@ fn wanted(opts: &Options, cfg: &Config) -> [bool; 2] {
     ]
 }
 
-fn child_pidfiles(opts: &Options) -> Vec<&std::path::Path> {
-    let mut v = vec![opts.pid_file.as_path()];
-    if !opts.subsystems.check_only {
-        v.push(opts.vrrp_pid_file.as_path());
-    }
-    if !opts.subsystems.vrrp_only {
-        v.push(opts.checkers_pid_file.as_path());
-    }
-    v
+/// The pidfiles of this invocation's processes. An iterator, not a Vec: the parent holds it
+/// across the children's fork, and a child exits without freeing its parent's frames.
+fn child_pidfiles(opts: &Options) -> impl Iterator<Item = &std::path::Path> {
+    let sub = opts.subsystems;
+    [
+        Some(opts.pid_file.as_path()),
+        (!sub.check_only).then_some(opts.vrrp_pid_file.as_path()),
+        (!sub.vrrp_only).then_some(opts.checkers_pid_file.as_path()),
+    ]
+    .into_iter()
+    .flatten()
 }
 
 /// Runs the daemon (parent/watchdog) and returns the process exit code.
@@ -434,9 +474,11 @@ pub fn run(opts: &Options) -> i32 {
         info!("Stopped {}", version_string());
         return EXIT_CONFIG;
     }
+    // Freed before the children fork: a child exits without unwinding this frame, so whatever
+    // it still holds would be reported as that child's leak.
+    drop(d);
 
-    let pidfiles = child_pidfiles(opts);
-    for p in &pidfiles {
+    for p in child_pidfiles(opts) {
         if let PidfileState::Running(_) = daemon::check_pidfile(p) {
             // keepalived's words, and its exit code (0).
             info!("daemon is already running");
@@ -465,7 +507,7 @@ pub fn run(opts: &Options) -> i32 {
 
     let code = supervise(opts, cfg);
 
-    for p in &pidfiles {
+    for p in child_pidfiles(opts) {
         daemon::remove_pidfile(p);
     }
     info!("Stopped {}", version_string());
@@ -495,9 +537,6 @@ fn supervise(opts: &Options, cfg: Config) -> i32 {
     };
     for (i, s) in w.slots.iter_mut().enumerate() {
         s.wanted = want[i];
-    }
-    if let Some(l) = lp.as_mut() {
-        l.add_timer(HELLO_INTERVAL, HELLO_TIMER);
     }
     loop {
         for i in 0..2 {

@@ -47,7 +47,7 @@ fn subsystems_follow_config_and_options() {
     assert_eq!(wanted(&opts, &cfg), [true, true]);
     opts.subsystems.vrrp_only = true;
     assert_eq!(wanted(&opts, &cfg), [true, false]);
-    assert_eq!(child_pidfiles(&opts).len(), 2);
+    assert_eq!(child_pidfiles(&opts).count(), 2);
     opts.subsystems.vrrp_only = false;
     opts.subsystems.check_only = true;
     assert_eq!(wanted(&opts, &cfg), [false, true]);

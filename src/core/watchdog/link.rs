@@ -1,5 +1,5 @@
-//! The parent–child channel: a SOCK_SEQPACKET socketpair. The parent sends a hello every few
-//! seconds; the child echoes it from its loop. A child whose loop is stuck stops echoing, and
+//! The parent–child channel: a SOCK_SEQPACKET socketpair. The parent sends a hello every
+//! period (`supervisor::hello` picks it); the child echoes it from its loop. A child whose loop is stuck stops echoing, and
 //! the parent kills it. One datagram is one message, so there is no framing to get wrong.
 
 use std::io;
