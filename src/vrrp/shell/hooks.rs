@@ -18,6 +18,7 @@ use crate::core::time::Micros;
 use crate::core::timer::TimerId;
 use crate::vrrp::fsm::{Action, Actions, Fsm, Reason, State};
 use crate::vrrp::notify_words::{state_change_lines, Notice, StateChange};
+use crate::vrrp::route_plan;
 use crate::vrrp::router::Router;
 use crate::vrrp::sync::{Out, Outs};
 use crate::vrrp::track::{Effect, Key, Level};
@@ -161,20 +162,25 @@ impl Shell<'_> {
     /// Instance `i`'s virtual routes and rules follow its VIPs.
     pub(super) fn set_vroutes(&mut self, i: usize, add: bool) {
         let v = &self.cfg.vrrp.instances[self.insts[i].idx];
-        routes::set_vroutes(&mut self.rtnl, v, add);
+        let changes = route_plan::vroutes(v, add);
+        if !changes.is_empty() {
+            routes::carry_out(&mut self.rtnl, &format!("({})", v.name), &changes);
+        }
     }
 
     /// A reload keeps instance `i` with new settings: while it has its VIPs set, its
     /// virtual routes and rules go from `old`'s to `new`'s.
     pub(super) fn reload_vroutes(&mut self, i: usize, old: &VrrpInstance, new: &VrrpInstance) {
         if self.fsm(i).vips_set() {
-            routes::reload_vroutes(&mut self.rtnl, &self.insts[i].name, old, new);
+            let who = format!("({})", self.insts[i].name);
+            routes::carry_out(&mut self.rtnl, &who, &route_plan::reload_vroutes(old, new));
         }
     }
 
     /// On reload: the global statics go from `old` to the new config's.
     pub(super) fn reload_static(&mut self, old: &StaticNet) {
-        routes::reload_static(&mut self.rtnl, old, &self.cfg.net);
+        let changes = route_plan::reload_statics(old, &self.cfg.net);
+        routes::carry_out(&mut self.rtnl, "static", &changes);
     }
 
     /// Opens the route monitor when some instance has tracked virtual routes or rules.

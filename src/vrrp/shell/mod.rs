@@ -35,8 +35,8 @@ use crate::core::time::Micros;
 use crate::core::watchdog::child;
 use crate::net::garp::GarpSocket;
 use crate::net::rtnl::{Reflector, Rtnl};
-use crate::vrrp::dump;
 use crate::vrrp::fsm::{Action, Actions, Reason, State};
+use crate::vrrp::{dump, route_plan};
 
 // Kept under this name for the instance builder (`super::ifaces`).
 use crate::vrrp::ifaces::{self, Ifaces};
@@ -123,10 +123,11 @@ impl<'o> Shell<'o> {
     /// Builds and starts the configured instances and watches their sockets.
     fn start(&mut self, lp: &mut EventLoop) {
         let mut cfg = std::mem::take(&mut self.cfg);
-        routes::assign_rule_priorities(&mut cfg);
+        route_plan::assign_rule_priorities(&mut cfg);
         self.prepare_vmacs(&mut cfg);
         self.cfg = cfg;
-        routes::set_statics(&mut self.rtnl, &self.cfg.net, true);
+        let statics = route_plan::statics(&self.cfg.net, true);
+        routes::carry_out(&mut self.rtnl, "static", &statics);
         for idx in 0..self.cfg.vrrp.instances.len() {
             if let Some(inst) = instances::build(&self.cfg, idx, &self.ifaces, &mut self.pool) {
                 self.insts.push(inst);
@@ -189,7 +190,7 @@ impl<'o> Shell<'o> {
         // keepalived removes the statics before any STOP notify, instances' then groups'.
         // Once, however many ways the stop is asked for.
         let net = std::mem::take(&mut self.cfg.net);
-        routes::set_statics(&mut self.rtnl, &net, false);
+        routes::carry_out(&mut self.rtnl, "static", &route_plan::statics(&net, false));
         self.notify_held_stops(lp);
         self.sync_stop(lp);
         self.notes.shutdown(&mut self.scripts, lp);

@@ -36,7 +36,7 @@ impl Shell<'_> {
         let mut new = new;
         self.fifos_reload(lp, &new);
         self.prepare_vmacs(&mut new);
-        super::routes::assign_rule_priorities(&mut new);
+        crate::vrrp::route_plan::assign_rule_priorities(&mut new);
         self.ifaces.refresh(&mut self.rtnl);
         // Every new instance is built (and its socket opened) before anything running changes,
         // so an instance that cannot continue is known before its old self is let go.
