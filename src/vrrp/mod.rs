@@ -6,6 +6,7 @@ pub mod child;
 pub mod dump;
 pub mod firewall;
 mod firewall_rules;
+pub mod firewall_vips;
 pub mod fsm;
 pub mod ifaces;
 pub mod instance_plan;

@@ -7,7 +7,7 @@ use log::info;
 
 use std::net::IpAddr;
 
-use super::{events, firewall, instances, routes, sync, track, Shell, SOCK_TOKEN_BASE};
+use super::{events, instances, routes, sync, track, Shell, SOCK_TOKEN_BASE};
 use crate::config::iproute::StaticNet;
 use crate::config::track::ScriptCmd;
 use crate::config::vrrp::VrrpInstance;
@@ -74,7 +74,7 @@ impl Shell<'_> {
             .iter()
             .chain(&v.evips)
             .map(|a| (a, self.vip_ifindex(i, a)));
-        firewall::wanted(v, by_index, own, addrs, &self.ifaces)
+        crate::vrrp::firewall_vips::wanted(v, by_index, own, addrs, &self.ifaces)
     }
 
     // VMACs (vmac.rs: Vmacs).
