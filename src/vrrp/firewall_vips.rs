@@ -174,7 +174,11 @@ mod tests {
         let two = "vrrp_instance A {\n interface eth0\n virtual_router_id 51\n priority 100\n \
                    use_vmac vrrp.51\n virtual_ipaddress {\n  10.0.0.1/24\n }\n \
                    virtual_ipaddress_excluded {\n  fd00::1/64\n }\n}\n";
-        let cfg = load(&format!("{two}{}", two.replace("instance A", "instance B").replace("id 51", "id 52")));
+        let cfg = load(&format!(
+            "{two}{}",
+            two.replace("instance A", "instance B")
+                .replace("id 51", "id 52")
+        ));
         assert_eq!(
             vmac_entries(&cfg, &ifaces()),
             [VmacEntry {

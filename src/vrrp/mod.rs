@@ -19,4 +19,4 @@ pub mod shell;
 pub mod sync;
 pub mod track;
 pub mod vip_plan;
-pub mod vmac_names;
+pub mod vmac_plan;
