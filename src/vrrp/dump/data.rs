@@ -525,6 +525,7 @@ mod tests {
             ],
         };
         let tracking = Tracking::new();
+        let drops = crate::vrrp::router::Drops::default();
         let view = View {
             cfg: &cfg,
             insts: vec![Instance {
@@ -532,6 +533,7 @@ mod tests {
                 vrid: 51,
                 conf: &conf,
                 fsm: &fsm,
+                drops: &drops,
                 group: IpAddr::from([224, 0, 0, 18]),
                 ifindex: 2,
                 ifname: "eth0",

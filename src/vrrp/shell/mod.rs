@@ -35,7 +35,8 @@ use crate::core::time::Micros;
 use crate::core::watchdog::child;
 use crate::net::garp::GarpSocket;
 use crate::net::rtnl::{Reflector, Rtnl};
-use crate::vrrp::fsm::{Action, Actions, Reason, State};
+use crate::vrrp::fsm::{Action, Actions};
+use crate::vrrp::notify_words::{logged_up_front, sent_zero_line_at};
 use crate::vrrp::{dump, route_plan};
 
 // Kept under this name for the instance builder (`super::ifaces`).
@@ -216,35 +217,18 @@ impl<'o> Shell<'o> {
 
     /// [`Shell::apply`] without the sync group (for the group's own moves).
     fn apply_acts(&mut self, lp: &mut EventLoop, i: usize, acts: &Actions) {
-        // keepalived logs a new state before what it does on entering it, except at start
-        // into BACKUP, where leftover VIPs go first.
         for a in acts.iter() {
             match *a {
-                Action::StateChange { from, to, reason }
-                    if reason != Reason::Startup || to == State::Fault =>
-                {
+                Action::StateChange { from, to, reason } if logged_up_front(to, reason) => {
                     self.log_state_change(i, from, to, reason, acts)
                 }
                 _ => {}
             }
         }
-        // A member its sync group takes out of MASTER sends its priority 0 without this line.
-        let mut sent_zero = acts.iter().any(|a| {
-            matches!(
-                a,
-                Action::StateChange {
-                    reason: Reason::SyncGroup,
-                    ..
-                }
-            )
-        });
-        for a in acts.iter() {
-            if let Action::SendAdvert { priority: 0 } = a {
-                // One line even when two priority-0 adverts go (MASTER to FAULT).
-                if !sent_zero {
-                    info!("({}) sent 0 priority", self.insts[i].name);
-                }
-                sent_zero = true;
+        let zero_at = sent_zero_line_at(acts);
+        for (k, a) in acts.iter().enumerate() {
+            if zero_at == Some(k) {
+                info!("({}) sent 0 priority", self.insts[i].name);
             }
             self.act(lp, i, a, acts);
         }
@@ -302,41 +286,30 @@ impl<'o> Shell<'o> {
                     info!("Reload complete");
                 }
             }
-            libc::SIGUSR1 => self.write_dump(dump::DATA_FILE),
-            libc::SIGUSR2 => self.write_dump(dump::STATS_FILE),
-            _ => {}
+            _ => {
+                if let Some(kind) = dump::Kind::for_signal(signo) {
+                    self.write_dump(kind);
+                }
+            }
         }
     }
 
-    /// Writes SIGUSR1's data file or SIGUSR2's stats file. What it allocates is left out of
-    /// the stats footer's count, which then moves only when something else allocates.
-    fn write_dump(&mut self, file: &str) {
+    /// Writes the dump a signal asked for. What it allocates is left out of the stats
+    /// footer's count, which then moves only when something else allocates.
+    fn write_dump(&mut self, kind: dump::Kind) {
         let before = alloc_calls();
-        let what = if file == dump::DATA_FILE {
-            "data"
-        } else {
-            "stats"
-        };
-        info!(
-            "Printing VRRP {what} for process({}) on signal",
-            std::process::id()
-        );
-        let text = if file == dump::DATA_FILE {
-            dump::data_text(&self.dump_view())
-        } else {
-            let insts = self.insts.iter();
-            let rows = insts.map(|x| (x.name.as_str(), x.router.fsm().stats(), &x.router.drops));
-            // Allocations outside these dumps: constant while the instances are steady.
-            let allocs = self.opts.mem_check.then(|| before - self.alloc_excluded);
-            dump::stats_text(rows, allocs)
-        };
-        if let Err(e) = std::fs::write(file, text) {
-            warn!("cannot write {file}: {e}");
+        let pid = std::process::id();
+        info!("Printing VRRP {} for process({pid}) on signal", kind.word());
+        // Allocations outside these dumps: constant while the instances are steady.
+        let allocs = self.opts.mem_check.then(|| before - self.alloc_excluded);
+        let text = dump::text(kind, &self.dump_view(), allocs);
+        if let Err(e) = std::fs::write(kind.file(), text) {
+            warn!("cannot write {}: {e}", kind.file());
         }
         self.alloc_excluded += alloc_calls() - before;
     }
 
-    /// What the data file shows, read here only.
+    /// What the dumps show, read here only.
     fn dump_view(&self) -> dump::View<'_> {
         let insts = self
             .insts
@@ -349,6 +322,7 @@ impl<'o> Shell<'o> {
                     vrid: x.router.vrid(),
                     conf,
                     fsm: x.router.fsm(),
+                    drops: &x.router.drops,
                     group: x.router.group(),
                     ifindex: x.ifindex,
                     ifname: &x.ifname,
