@@ -19,7 +19,7 @@ use crate::core::timer::TimerId;
 use crate::vrrp::fsm::{Action, Actions, Fsm, Reason, State};
 use crate::vrrp::notify_words::{state_change_lines, Notice, StateChange};
 use crate::vrrp::route_plan;
-use crate::vrrp::router::Router;
+use crate::vrrp::router::{track_inputs, Router};
 use crate::vrrp::sync::{Out, Outs};
 use crate::vrrp::track::{Effect, Key, Level};
 
@@ -504,18 +504,10 @@ impl Shell<'_> {
 
     fn track_apply_effect(&mut self, lp: &mut EventLoop, i: usize, old: Effect, new: Effect) {
         let now = Micros::now();
-        for _ in old.faults..new.faults {
-            let acts = self.router(i).tracker_fault(now);
-            self.apply(lp, i, &acts);
-        }
-        if old.delta != new.delta {
-            let out = self.router(i).set_track_delta(now, new.delta);
+        for input in track_inputs(old, new) {
+            let out = self.router(i).track_input(now, input);
             events::log_all(&self.insts[i].name, &out.events);
             self.apply(lp, i, &out.acts);
-        }
-        for _ in new.faults..old.faults {
-            let acts = self.router(i).tracker_recovered(now);
-            self.apply(lp, i, &acts);
         }
     }
 
