@@ -371,17 +371,13 @@ impl Shell<'_> {
 
     /// Before the instances start: each group's first state, and its BACKUP notify.
     pub(super) fn sync_prepare_start(&mut self, lp: &mut EventLoop) {
+        // The links the members will find down at start (see start_one).
+        let down: Vec<bool> = (self.insts.iter())
+            .map(|x| x.ifindex != 0 && !self.ifaces.by_index(x.ifindex).is_some_and(|f| f.up))
+            .collect();
         for g in 0..self.groups.len() {
-            // The links the members will find down at start (see start_one).
-            for k in 0..self.groups[g].members.len() {
-                let i = self.groups[g].members[k];
-                let ifindex = self.insts[i].ifindex;
-                let up = ifindex == 0 || self.ifaces.by_index(ifindex).is_some_and(|f| f.up);
-                if !up {
-                    let _ = self.router(i).link_down(Micros::now());
-                }
-            }
-            let outs = self.groups[g].prepare_start(&mut self.insts);
+            let now = Micros::now();
+            let outs = self.groups[g].prepare_start(&mut self.insts, now, |i| down[i]);
             self.sync_outs(lp, g, outs);
         }
     }
