@@ -21,6 +21,15 @@ impl Router {
         self.fsm.start_delayed(now, delay)
     }
 
+    /// Starts a router a reload added. Unlike at process start, addresses already on the
+    /// interface stay: keepalived 2.2.7 clears leftovers only at startup, and here they may
+    /// belong to a running instance.
+    pub fn start_added(&mut self, now: Micros, link_down: bool) -> Actions {
+        let mut acts = self.start(now, Micros(0), link_down);
+        acts.retain(|a| *a != Action::RemoveVips);
+        acts
+    }
+
     /// Stops the router (priority 0 from a master, VIPs removed).
     pub fn stop(&mut self, now: Micros) -> Actions {
         self.fsm.stop(now)

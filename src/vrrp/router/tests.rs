@@ -521,3 +521,18 @@ fn the_trackers_effect_reads_back_once_started() {
     let e = r.track_effect().unwrap();
     assert_eq!((e.delta, e.faults), (-30, 1));
 }
+
+#[test]
+fn a_router_added_by_a_reload_leaves_addresses_on_the_interface() {
+    let cfg = config(100, "");
+    let mut at_startup = router(&cfg);
+    let acts = at_startup.start(t(0), Micros(0), false);
+    assert!(
+        acts.contains(&Action::RemoveVips),
+        "leftovers go at startup"
+    );
+    let mut added = router(&cfg);
+    let acts = added.start_added(t(0), false);
+    assert!(!acts.contains(&Action::RemoveVips));
+    assert_eq!(added.fsm().state(), State::Backup);
+}
