@@ -4,11 +4,12 @@ use std::net::IpAddr;
 
 use log::{info, warn};
 
-use super::Shell;
+use super::{Inst, Shell};
 use crate::config::iproute::IpAddress;
 use crate::core::event_loop::EventLoop;
 use crate::net::garp::{self, GARP_FRAME_LEN, NA_FRAME_LEN};
 use crate::vrrp::fsm::{Action, Actions, Reason, State};
+use crate::vrrp::ifaces::Ifaces;
 use crate::vrrp::router::{Event, IfAddrs};
 use crate::vrrp::vip_plan;
 
@@ -18,7 +19,7 @@ impl Shell<'_> {
             Action::SendAdvert { priority } => self.send_advert(i, priority),
             Action::AddVips => {
                 // keepalived sets the drop before the addresses, and logs it first.
-                self.fw_vips(i, true);
+                self.fw_vips(i, true, false);
                 info!("({}) setting VIPs.", self.insts[i].name);
                 self.set_vips(i, true);
                 self.set_vroutes(i, true);
@@ -27,7 +28,7 @@ impl Shell<'_> {
                 self.set_vroutes(i, false);
                 info!("({}) removing VIPs.", self.insts[i].name);
                 self.set_vips(i, false);
-                self.fw_vips(i, false);
+                self.fw_vips(i, false, false);
             }
             Action::SendGarps { repeat } => self.send_garps(i, repeat),
             Action::SendSourceGarp => self.send_source_garp(i),
@@ -95,14 +96,7 @@ impl Shell<'_> {
 
     /// The interface VIP `a` of instance `i` goes on (see `vip_plan::device`).
     pub(super) fn vip_ifindex(&self, i: usize, a: &IpAddress) -> Option<u32> {
-        let inst = &self.insts[i];
-        let own = vip_plan::Links {
-            family: inst.router.family(),
-            ifindex: inst.ifindex,
-            ifname: &inst.ifname,
-            vmac_ifindex: inst.vmac_ifindex,
-        };
-        vip_plan::device(a, &own, |d| self.ifaces.by_name(d).map(|f| f.ifindex))
+        vip_ifindex(&self.insts[i], &self.ifaces, a)
     }
 
     pub(super) fn add_vip(&mut self, i: usize, a: &IpAddress) {
@@ -199,4 +193,15 @@ impl Shell<'_> {
             let _ = sock.send(info.ifindex, garp::build_garp(&mut buf, info.mac, ip));
         }
     }
+}
+
+/// The interface VIP `a` of `inst` goes on (see `vip_plan::device`).
+pub(super) fn vip_ifindex(inst: &Inst, ifaces: &Ifaces, a: &IpAddress) -> Option<u32> {
+    let own = vip_plan::Links {
+        family: inst.router.family(),
+        ifindex: inst.ifindex,
+        ifname: &inst.ifname,
+        vmac_ifindex: inst.vmac_ifindex,
+    };
+    vip_plan::device(a, &own, |d| ifaces.by_name(d).map(|f| f.ifindex))
 }

@@ -7,6 +7,7 @@ use log::info;
 
 use std::net::IpAddr;
 
+use super::actions::vip_ifindex;
 use super::{events, instances, routes, sync, track, Shell, SOCK_TOKEN_BASE};
 use crate::config::iproute::StaticNet;
 use crate::config::track::ScriptCmd;
@@ -18,10 +19,10 @@ use crate::core::time::Micros;
 use crate::core::timer::TimerId;
 use crate::vrrp::fsm::{Action, Actions, Fsm, Reason, State};
 use crate::vrrp::notify_words::{state_change_lines, Notice, StateChange};
-use crate::vrrp::route_plan;
 use crate::vrrp::router::{track_inputs, Router};
 use crate::vrrp::sync::{Out, Outs};
 use crate::vrrp::track::{Effect, Key, Level};
+use crate::vrrp::{firewall_vips, route_plan};
 
 impl Shell<'_> {
     /// Instance `i`'s state machine, to read.
@@ -36,45 +37,31 @@ impl Shell<'_> {
 
     // Firewall (firewall.rs: FwState).
 
-    /// Instance `i` is taking (`add`) or has let go of its VIPs: the firewall's drop sets.
-    pub(super) fn fw_vips(&mut self, i: usize, add: bool) {
-        if self.fw.is_none() {
+    /// Instance `i` is taking (`add`) or has let go of its VIPs: the firewall's drop sets
+    /// follow. A reload (`resync`) brings a kept MASTER's sets to its new addresses and
+    /// accept setting, without the log line.
+    pub(super) fn fw_vips(&mut self, i: usize, add: bool, resync: bool) {
+        let Some(fw) = self.fw.as_mut() else {
             return;
-        }
-        // keepalived logs this for every no_accept instance (even with nothing to remove).
-        let v = &self.cfg.vrrp.instances[self.insts[i].idx];
-        if crate::vrrp::firewall::drops_vips(v) && self.opts.log_detail {
-            let what = if add { "setting" } else { "removing" };
-            info!("({}) {what} firewall drop rule", self.insts[i].name);
-        }
-        let want = if add { self.fw_wanted(i) } else { Vec::new() };
-        if let Some(fw) = self.fw.as_mut() {
-            fw.set_vips(&self.insts[i].name, want);
-        }
-    }
-
-    /// After a reload: a kept MASTER's sets follow its new addresses and accept setting.
-    pub(super) fn fw_resync(&mut self, i: usize) {
-        if self.fw.is_none() || !self.fsm(i).vips_set() {
-            return;
-        }
-        let want = self.fw_wanted(i);
-        if let Some(fw) = self.fw.as_mut() {
-            fw.set_vips(&self.insts[i].name, want);
-        }
-    }
-
-    fn fw_wanted(&self, i: usize) -> Vec<crate::vrrp::firewall::Vip> {
+        };
         let inst = &self.insts[i];
         let v = &self.cfg.vrrp.instances[inst.idx];
-        let own = inst.vmac_ifindex.unwrap_or(inst.ifindex);
-        let by_index = self.cfg.global.firewall.nftables_ifindex;
-        let addrs = v
-            .vips
-            .iter()
-            .chain(&v.evips)
-            .map(|a| (a, self.vip_ifindex(i, a)));
-        crate::vrrp::firewall_vips::wanted(v, by_index, own, addrs, &self.ifaces)
+        // keepalived logs this for every no_accept instance (even with nothing to remove).
+        if crate::vrrp::firewall::drops_vips(v) && self.opts.log_detail && !resync {
+            let what = if add { "setting" } else { "removing" };
+            info!("({}) {what} firewall drop rule", inst.name);
+        }
+        let want = match add {
+            true => {
+                let own = inst.vmac_ifindex.unwrap_or(inst.ifindex);
+                let by_index = self.cfg.global.firewall.nftables_ifindex;
+                let addrs = v.vips.iter().chain(&v.evips);
+                let addrs = addrs.map(|a| (a, vip_ifindex(inst, &self.ifaces, a)));
+                firewall_vips::wanted(v, by_index, own, addrs, &self.ifaces)
+            }
+            false => Vec::new(),
+        };
+        fw.set_vips(&inst.name, want);
     }
 
     // VMACs (vmac.rs: Vmacs).

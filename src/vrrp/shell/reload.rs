@@ -105,7 +105,9 @@ impl Shell<'_> {
                 let repeat = self.insts[*i].router.fsm().config().garp_master_repeat;
                 self.garp_addrs(*i, diff.added.iter(), repeat);
             }
-            self.fw_resync(*i);
+            if self.insts[*i].router.fsm().vips_set() {
+                self.fw_vips(*i, true, true);
+            }
             self.apply(lp, *i, acts);
         }
         for i in fresh {
