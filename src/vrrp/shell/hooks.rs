@@ -82,16 +82,15 @@ impl Shell<'_> {
     /// (keepalived watches the VMAC's own state).
     pub(super) fn inst_links_up(&self, i: usize) -> bool {
         let inst = &self.insts[i];
-        let up = |ifindex: u32| self.ifaces.by_index(ifindex).is_some_and(|f| f.up);
-        (inst.ifindex == 0 || up(inst.ifindex)) && inst.vmac_ifindex.is_none_or(up)
+        let ifs = &self.ifaces;
+        let vmac_up = |x: u32| ifs.by_index(x).is_some_and(|f| f.up);
+        ifs.bound_up(inst.ifindex) && inst.vmac_ifindex.is_none_or(vmac_up)
     }
 
     /// Whether instance `i` starts with its link down (so in FAULT): its interface is down
     /// and it tracks it.
     pub(super) fn starts_link_down(&self, i: usize) -> bool {
-        let ifindex = self.insts[i].ifindex;
-        let up = ifindex == 0 || self.ifaces.by_index(ifindex).is_some_and(|f| f.up);
-        !up && !self.dont_track_primary(i)
+        !self.ifaces.bound_up(self.insts[i].ifindex) && !self.dont_track_primary(i)
     }
 
     /// A link was deleted: if it was one of our VMACs, its instances go to FAULT, it is made
@@ -360,7 +359,7 @@ impl Shell<'_> {
     pub(super) fn sync_prepare_start(&mut self, lp: &mut EventLoop) {
         // The links the members will find down at start (see start_one).
         let down: Vec<bool> = (self.insts.iter())
-            .map(|x| x.ifindex != 0 && !self.ifaces.by_index(x.ifindex).is_some_and(|f| f.up))
+            .map(|x| !self.ifaces.bound_up(x.ifindex))
             .collect();
         for g in 0..self.groups.len() {
             let now = Micros::now();
