@@ -7,7 +7,6 @@ use log::{info, warn};
 use super::{Inst, Shell};
 use crate::config::iproute::IpAddress;
 use crate::core::event_loop::EventLoop;
-use crate::net::garp::{self, GARP_FRAME_LEN, NA_FRAME_LEN};
 use crate::vrrp::fsm::{Action, Actions, Reason, State};
 use crate::vrrp::ifaces::Ifaces;
 use crate::vrrp::router::{Event, IfAddrs};
@@ -162,20 +161,7 @@ impl Shell<'_> {
                     );
                 }
                 info!("Sending {what} on {} for {}", info.name, a.addr);
-                let r = match a.addr {
-                    IpAddr::V4(ip) => {
-                        let mut buf = [0u8; GARP_FRAME_LEN];
-                        sock.send(info.ifindex, garp::build_garp(&mut buf, info.mac, ip))
-                    }
-                    IpAddr::V6(ip) => {
-                        let mut buf = [0u8; NA_FRAME_LEN];
-                        let router = garp::ipv6_forwarding(&info.name);
-                        sock.send(
-                            info.ifindex,
-                            garp::build_unsolicited_na(&mut buf, info.mac, ip, router),
-                        )
-                    }
-                };
+                let r = sock.announce(info.ifindex, &info.name, info.mac, a.addr);
                 if let Err(e) = r {
                     log::debug!("{what} on {}: {e}", info.name);
                 }
@@ -189,8 +175,7 @@ impl Shell<'_> {
             return;
         };
         if let Some(info) = self.ifaces.by_index(self.insts[i].ifindex) {
-            let mut buf = [0u8; GARP_FRAME_LEN];
-            let _ = sock.send(info.ifindex, garp::build_garp(&mut buf, info.mac, ip));
+            let _ = sock.announce(info.ifindex, &info.name, info.mac, IpAddr::V4(ip));
         }
     }
 }
