@@ -16,6 +16,18 @@ pub fn logged_up_front(to: State, reason: Reason) -> bool {
     reason != Reason::Startup || to == State::Fault
 }
 
+/// Whether an instance entering `to` for `reason` is held in FAULT at start: no state line,
+/// and its FAULT notify waits for a weight-0 script's first failure. Only scripts that have
+/// not reported yet hold it so (`only_unreported_scripts`), never a link that is down.
+pub fn held_at_start(
+    to: State,
+    reason: Reason,
+    only_unreported_scripts: bool,
+    link_down: bool,
+) -> bool {
+    (to, reason) == (State::Fault, Reason::Startup) && only_unreported_scripts && !link_down
+}
+
 /// Where in an instance's actions "(NAME) sent 0 priority" goes: before its first
 /// priority-0 advert, once however many go (MASTER to FAULT sends two), and nowhere when its
 /// sync group took it out of MASTER (keepalived says nothing then).
@@ -243,6 +255,20 @@ mod tests {
         assert!(!logged_up_front(State::Backup, Reason::Startup));
         assert!(logged_up_front(State::Fault, Reason::Startup));
         assert!(logged_up_front(State::Backup, Reason::SyncGroup));
+    }
+
+    #[test]
+    fn only_unreported_scripts_hold_a_start_in_fault() {
+        assert!(held_at_start(State::Fault, Reason::Startup, true, false));
+        assert!(
+            !held_at_start(State::Fault, Reason::Startup, true, true),
+            "link down"
+        );
+        assert!(!held_at_start(State::Fault, Reason::Startup, false, false));
+        assert!(
+            !held_at_start(State::Fault, Reason::Fault, true, false),
+            "not at start"
+        );
     }
 
     fn cmd(c: &str) -> ScriptCmd {

@@ -18,7 +18,7 @@ use crate::core::script::ScriptResult;
 use crate::core::time::Micros;
 use crate::core::timer::TimerId;
 use crate::vrrp::fsm::{Action, Actions, Fsm, Reason, State};
-use crate::vrrp::notify_words::{state_change_lines, Notice, StateChange};
+use crate::vrrp::notify_words::{held_at_start, state_change_lines, Notice, StateChange};
 use crate::vrrp::router::{track_inputs, Router};
 use crate::vrrp::sync::{Out, Outs};
 use crate::vrrp::track::{Effect, Key, Level};
@@ -217,12 +217,9 @@ impl Shell<'_> {
     ) {
         let inst = &self.insts[i];
         let link_down = self.ifaces.by_index(inst.ifindex).is_some_and(|f| !f.up);
-        let held = (to, reason) == (State::Fault, Reason::Startup)
-            && self.track.only_unreported_scripts(i)
-            && !link_down;
-        if held {
-            self.insts[i].init_hold = true;
-        }
+        let scripts_only = self.track.only_unreported_scripts(i);
+        let held = held_at_start(to, reason, scripts_only, link_down);
+        self.insts[i].init_hold |= held;
         let inst = &self.insts[i];
         let c = StateChange {
             name: &inst.name,
