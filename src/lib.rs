@@ -21,8 +21,9 @@
 //! 4. `shell/events.rs` words the events as keepalived's log lines; `Shell::apply` passes the
 //!    actions through the sync group (`vrrp::sync`) and `actions.rs` carries them out: adverts
 //!    built by the router into the send buffer, VIPs through rtnetlink (`net::rtnl`), the
-//!    firewall's drop sets (`vrrp::firewall`), virtual routes (`vrrp::route_plan`), GARPs and
-//!    unsolicited NAs (`net::garp`), notify scripts and FIFO lines (`vrrp::notify_words`).
+//!    firewall's drop sets (`vrrp::firewall`, `vrrp::firewall_vips`), virtual routes
+//!    (`vrrp::route_plan`), GARPs and unsolicited NAs (`net::garp`), notify scripts and FIFO
+//!    lines (`vrrp::notify_words`, written by `core::fifo`).
 //!
 //! # A checker verdict, to the IPVS table
 //! 1. The checker child's loop (`check::shell`) hands io, timer and script-exit

@@ -1,9 +1,10 @@
 //! The machinery every process shares: the loop, timers, signals, scripts, the watchdog,
-//! daemon plumbing, logging and the debug allocator.
+//! daemon plumbing, logging, notify FIFOs and the debug allocator.
 
 pub mod alloc;
 pub(crate) mod daemon;
 pub(crate) mod event_loop;
+pub(crate) mod fifo;
 pub(crate) mod inotify;
 pub mod logging;
 /// HTTP_GET/SSL_GET `regex`: here because config compiles the patterns and check runs them.

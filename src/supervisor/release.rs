@@ -14,7 +14,7 @@ use crate::config::vrrp::{Family, VrrpInstance};
 use crate::config::Config;
 use crate::net::rtnl::{AddrInfo, Link, Rtnl};
 use crate::vrrp::vip_plan::{self, Links};
-use crate::vrrp::vmac_names::{candidate_names, is_v6, wanted_mac};
+use crate::vrrp::vmac_plan::{candidate_names, is_v6, wanted_mac};
 
 /// One address to take off: instance name, interface, the configured VIP.
 pub(super) struct Stale<'c> {

@@ -123,6 +123,12 @@ impl Ifaces {
         self.list.iter().find(|i| i.ifindex == ifindex)
     }
 
+    /// Whether an instance's interface `ifindex` counts as up: none (0, unbound) always does,
+    /// one we do not know does not.
+    pub fn bound_up(&self, ifindex: u32) -> bool {
+        ifindex == 0 || self.by_index(ifindex).is_some_and(|f| f.up)
+    }
+
     pub fn by_index_mut(&mut self, ifindex: u32) -> Option<&mut IfInfo> {
         self.list.iter_mut().find(|i| i.ifindex == ifindex)
     }
@@ -205,5 +211,28 @@ mod tests {
         f.forget_addr(9, IpAddr::V4(src));
         assert_eq!(f.by_index(3).and_then(|i| i.v4), Some(src));
         assert!(!f.stale);
+    }
+
+    #[test]
+    fn an_unbound_instance_is_always_up_and_an_unknown_link_never() {
+        let f = IfInfo {
+            ifindex: 2,
+            name: "eth0".into(),
+            up: false,
+            mac: [2, 0, 0, 0, 0, 2],
+            mtu: 1500,
+            v4: None,
+            ll6: None,
+            group: 0,
+        };
+        let mut ifs = Ifaces {
+            list: vec![f],
+            stale: false,
+        };
+        assert!(ifs.bound_up(0));
+        assert!(!ifs.bound_up(2));
+        assert!(!ifs.bound_up(9));
+        ifs.list[0].up = true;
+        assert!(ifs.bound_up(2));
     }
 }

@@ -7,7 +7,45 @@ use std::net::IpAddr;
 
 use crate::config::track::ScriptCmd;
 use crate::config::vrrp::Notify;
-use crate::vrrp::fsm::{Reason, State};
+use crate::vrrp::fsm::{Action, Reason, State};
+
+/// Whether a state change's lines come before the actions that go with it are carried out,
+/// as keepalived logs a new state before what it does on entering it. Not so at start into
+/// BACKUP, where leftover VIPs go first: that line comes in its place among the actions.
+pub fn logged_up_front(to: State, reason: Reason) -> bool {
+    reason != Reason::Startup || to == State::Fault
+}
+
+/// Whether an instance entering `to` for `reason` is held in FAULT at start: no state line,
+/// and its FAULT notify waits for a weight-0 script's first failure. Only scripts that have
+/// not reported yet hold it so (`only_unreported_scripts`), never a link that is down.
+pub fn held_at_start(
+    to: State,
+    reason: Reason,
+    only_unreported_scripts: bool,
+    link_down: bool,
+) -> bool {
+    (to, reason) == (State::Fault, Reason::Startup) && only_unreported_scripts && !link_down
+}
+
+/// Where in an instance's actions "(NAME) sent 0 priority" goes: before its first
+/// priority-0 advert, once however many go (MASTER to FAULT sends two), and nowhere when its
+/// sync group took it out of MASTER (keepalived says nothing then).
+pub fn sent_zero_line_at(acts: &[Action]) -> Option<usize> {
+    let by_group = acts.iter().any(|a| {
+        matches!(
+            a,
+            Action::StateChange {
+                reason: Reason::SyncGroup,
+                ..
+            }
+        )
+    });
+    let first = acts
+        .iter()
+        .position(|a| *a == Action::SendAdvert { priority: 0 });
+    first.filter(|_| !by_group)
+}
 
 /// An instance's state change, with what its log lines depend on.
 pub struct StateChange<'a> {
@@ -197,6 +235,41 @@ impl Notice {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sent_zero_is_said_once_before_the_first_zero_advert_unless_the_group_moved_it() {
+        let change = |reason| Action::StateChange {
+            from: State::Master,
+            to: State::Fault,
+            reason,
+        };
+        let zero = Action::SendAdvert { priority: 0 };
+        let two = [change(Reason::Fault), Action::RemoveVips, zero, zero];
+        assert_eq!(sent_zero_line_at(&two), Some(2));
+        let by_group = [change(Reason::SyncGroup), zero];
+        assert_eq!(sent_zero_line_at(&by_group), None);
+        assert_eq!(
+            sent_zero_line_at(&[Action::SendAdvert { priority: 100 }]),
+            None
+        );
+        assert!(!logged_up_front(State::Backup, Reason::Startup));
+        assert!(logged_up_front(State::Fault, Reason::Startup));
+        assert!(logged_up_front(State::Backup, Reason::SyncGroup));
+    }
+
+    #[test]
+    fn only_unreported_scripts_hold_a_start_in_fault() {
+        assert!(held_at_start(State::Fault, Reason::Startup, true, false));
+        assert!(
+            !held_at_start(State::Fault, Reason::Startup, true, true),
+            "link down"
+        );
+        assert!(!held_at_start(State::Fault, Reason::Startup, false, false));
+        assert!(
+            !held_at_start(State::Fault, Reason::Fault, true, false),
+            "not at start"
+        );
+    }
 
     fn cmd(c: &str) -> ScriptCmd {
         ScriptCmd {

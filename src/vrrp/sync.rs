@@ -30,6 +30,22 @@ impl Members for Vec<Fsm> {
     }
 }
 
+/// One group per configured vrrp_sync_group (`conf`: its name and member names) over the
+/// members that run (`running`: the running instances' names, by index); a group none of
+/// whose members runs is left out.
+pub fn build<'a>(
+    conf: impl Iterator<Item = (&'a str, &'a [String])>,
+    running: &[&str],
+) -> Vec<SyncGroup> {
+    conf.filter_map(|(name, members)| {
+        let members: Vec<usize> = (members.iter())
+            .filter_map(|n| running.iter().position(|r| r == n))
+            .collect();
+        (!members.is_empty()).then(|| SyncGroup::new(name.to_string(), members))
+    })
+    .collect()
+}
+
 /// What the caller must do, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Out {
@@ -94,8 +110,17 @@ impl SyncGroup {
     /// Before the members start: decides the group's first state. FAULT when a member has a
     /// fault already (every member then starts in FAULT, and the group notifies after them);
     /// MASTER when every member is an address owner wanting MASTER (no group notify, as in
-    /// keepalived); BACKUP otherwise, notified before the members start.
-    pub fn prepare_start<M: Members>(&mut self, ms: &mut M) -> Outs {
+    /// keepalived); BACKUP otherwise, notified before the members start. Members whose link
+    /// `link_down` says is down are marked so first (they will start in FAULT).
+    pub fn prepare_start<M: Members>(
+        &mut self,
+        ms: &mut M,
+        now: Micros,
+        link_down: impl Fn(usize) -> bool,
+    ) -> Outs {
+        for &i in self.members.iter().filter(|&&i| link_down(i)) {
+            let _ = ms.fsm(i).link_down(now);
+        }
         let mut out = Outs::new();
         let first_fault = self
             .members

@@ -5,6 +5,9 @@ use std::mem;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
 use libc::c_void;
+use std::net::IpAddr;
+
+use super::{build_garp, build_unsolicited_na, Mac, GARP_FRAME_LEN, NA_FRAME_LEN};
 
 /// A send-only packet socket. Opened with protocol 0, so the kernel queues nothing to it.
 #[derive(Debug)]
@@ -29,6 +32,23 @@ impl GarpSocket {
         // SAFETY: a fresh descriptor nobody else owns.
         let fd = unsafe { OwnedFd::from_raw_fd(fd) };
         Ok(GarpSocket { fd })
+    }
+
+    /// Announces `addr` as held by `mac` on interface `ifindex` (named `ifname`): a
+    /// gratuitous ARP for IPv4, an unsolicited neighbour advert for IPv6 (with the Router
+    /// flag when the interface forwards IPv6).
+    pub fn announce(&self, ifindex: u32, ifname: &str, mac: Mac, addr: IpAddr) -> Result<usize> {
+        match addr {
+            IpAddr::V4(ip) => {
+                let mut buf = [0u8; GARP_FRAME_LEN];
+                self.send(ifindex, build_garp(&mut buf, mac, ip))
+            }
+            IpAddr::V6(ip) => {
+                let mut buf = [0u8; NA_FRAME_LEN];
+                let router = ipv6_forwarding(ifname);
+                self.send(ifindex, build_unsolicited_na(&mut buf, mac, ip, router))
+            }
+        }
     }
 
     /// Sends a whole Ethernet `frame` (from [`super::build_garp`] or

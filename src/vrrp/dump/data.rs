@@ -526,6 +526,7 @@ mod tests {
             ..Ifaces::default()
         };
         let tracking = Tracking::new();
+        let drops = crate::vrrp::router::Drops::default();
         let view = View {
             cfg: &cfg,
             insts: vec![Instance {
@@ -533,6 +534,7 @@ mod tests {
                 vrid: 51,
                 conf: &conf,
                 fsm: &fsm,
+                drops: &drops,
                 group: IpAddr::from([224, 0, 0, 18]),
                 ifindex: 2,
                 ifname: "eth0",

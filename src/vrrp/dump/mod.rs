@@ -15,11 +15,55 @@ use crate::vrrp::ifaces::Ifaces;
 use crate::vrrp::sync::SyncGroup;
 use crate::vrrp::track::Tracking;
 
-pub use stats::stats_text;
+use crate::vrrp::router::Drops;
 
 /// In the dump directory (`core::safe_file::in_tmp_dir`: `$TMPDIR` or /tmp, as keepalived).
 pub const STATS_FILE: &str = "keepalived.stats";
 pub const DATA_FILE: &str = "keepalived.data";
+
+/// The dumps the VRRP child writes on a signal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Data,
+    Stats,
+}
+
+impl Kind {
+    /// SIGUSR1 asks for the data file, SIGUSR2 for the stats file.
+    pub fn for_signal(signo: i32) -> Option<Kind> {
+        match signo {
+            libc::SIGUSR1 => Some(Kind::Data),
+            libc::SIGUSR2 => Some(Kind::Stats),
+            _ => None,
+        }
+    }
+
+    pub fn file(self) -> &'static str {
+        match self {
+            Kind::Data => DATA_FILE,
+            Kind::Stats => STATS_FILE,
+        }
+    }
+
+    /// Its word in keepalived's "Printing VRRP data for process(PID) on signal".
+    pub fn word(self) -> &'static str {
+        match self {
+            Kind::Data => "data",
+            Kind::Stats => "stats",
+        }
+    }
+}
+
+/// The text of dump `kind` over `v`; `allocations` ends the stats file (`--mem-check`).
+pub fn text(kind: Kind, v: &View<'_>, allocations: Option<u64>) -> String {
+    match kind {
+        Kind::Data => data_text(v),
+        Kind::Stats => {
+            let rows = v.insts.iter().map(|x| (x.name, x.fsm.stats(), x.drops));
+            stats::stats_text(rows, allocations)
+        }
+    }
+}
 
 /// One running instance as the data file shows it.
 pub struct Instance<'a> {
@@ -28,6 +72,8 @@ pub struct Instance<'a> {
     /// Its vrrp_instance block.
     pub conf: &'a VrrpInstance,
     pub fsm: &'a Fsm,
+    /// Its router's packet drop counters (the stats file's).
+    pub drops: &'a Drops,
     /// The multicast group its adverts go to.
     pub group: IpAddr,
     /// Its interface (0: bound to none) and that interface's name.
@@ -49,7 +95,7 @@ pub struct View<'a> {
 }
 
 /// The whole data file.
-pub fn data_text(v: &View<'_>) -> String {
+fn data_text(v: &View<'_>) -> String {
     let mut s = String::new();
     data::global_section(v.cfg, &mut s);
     s.push_str("------< VRRP Topology >------\n");

@@ -54,6 +54,26 @@ pub fn addr_diff(was: &VrrpInstance, will: &VrrpInstance) -> AddrDiff {
     }
 }
 
+/// The address changes of a reload, for each running instance `i` (at `running[i]` in `old`)
+/// kept as `successors[i]` of `new` while `vips_set(i)`: its VIPs and eVIPs to remove now,
+/// and (by new index) those to add once every removal is done, so that an address moving
+/// from one instance to another ends up installed.
+pub fn vip_moves(
+    old: &Config,
+    running: &[usize],
+    successors: &[Option<usize>],
+    new: &Config,
+    vips_set: impl Fn(usize) -> bool,
+) -> Vec<(usize, usize, AddrDiff)> {
+    let kept = successors.iter().enumerate();
+    kept.filter_map(|(i, p)| p.filter(|_| vips_set(i)).map(|j| (i, j)))
+        .map(|(i, j)| {
+            let was = &old.vrrp.instances[running[i]];
+            (i, j, addr_diff(was, &new.vrrp.instances[j]))
+        })
+        .collect()
+}
+
 /// VIPs then eVIPs: everything an instance installs when it becomes MASTER.
 fn addresses(v: &VrrpInstance) -> Vec<&IpAddress> {
     v.vips.iter().chain(v.evips.iter()).collect()

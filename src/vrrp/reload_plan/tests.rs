@@ -122,3 +122,20 @@ fn places_are_left_out_of_fingerprints() {
         strip_places(&b.replace("addr: 1", "addr: 2"))
     );
 }
+
+#[test]
+fn only_kept_instances_holding_their_vips_move_addresses() {
+    let old = load(&(inst("A", 1, "") + &inst("B", 2, "")));
+    let new = load(&(inst("A", 1, "") + &inst("B", 2, "").replace("10.0.0.2/24", "10.0.9.2/24")));
+    let pairs = [Some(0), Some(1)];
+    // A keeps its address; B, holding its VIPs, swaps one; nothing for one not holding them.
+    let moves = vip_moves(&old, &[0, 1], &pairs, &new, |_| true);
+    let b = &moves[1];
+    assert_eq!((b.0, b.1), (1, 1));
+    assert_eq!(b.2.gone[0].addr.to_string(), "10.0.0.2");
+    assert_eq!(b.2.added[0].addr.to_string(), "10.0.9.2");
+    assert!(moves[0].2.gone.is_empty() && moves[0].2.added.is_empty());
+    assert!(vip_moves(&old, &[0, 1], &pairs, &new, |i| i == 0)
+        .iter()
+        .all(|m| m.0 == 0));
+}

@@ -21,6 +21,15 @@ impl Router {
         self.fsm.start_delayed(now, delay)
     }
 
+    /// Starts a router a reload added. Unlike at process start, addresses already on the
+    /// interface stay: keepalived 2.2.7 clears leftovers only at startup, and here they may
+    /// belong to a running instance.
+    pub fn start_added(&mut self, now: Micros, link_down: bool) -> Actions {
+        let mut acts = self.start(now, Micros(0), link_down);
+        acts.retain(|a| *a != Action::RemoveVips);
+        acts
+    }
+
     /// Stops the router (priority 0 from a master, VIPs removed).
     pub fn stop(&mut self, now: Micros) -> Actions {
         self.fsm.stop(now)
@@ -67,16 +76,6 @@ impl Router {
         self.fsm.set_interface_addr(addr);
     }
 
-    /// One more of its trackers is down.
-    pub fn tracker_fault(&mut self, now: Micros) -> Actions {
-        self.fsm.tracker_fault(now)
-    }
-
-    /// One of its down trackers came back.
-    pub fn tracker_recovered(&mut self, now: Micros) -> Actions {
-        self.fsm.tracker_recovered(now)
-    }
-
     /// What its trackers do to it now, read back from the state machine (None before it
     /// starts): a reload rebuilding the trackers applies only the difference. The offset from
     /// the configured priority is the clamped weight, which gives the same effective priority.
@@ -86,6 +85,21 @@ impl Router {
             delta: i32::from(f.effective_priority()) - i32::from(f.base_priority()),
             faults: f.tracker_faults(),
         })
+    }
+
+    /// One step of a change of its tracking effect (see [`track_inputs`]).
+    pub fn track_input(&mut self, now: Micros, input: TrackInput) -> Outcome {
+        match input {
+            TrackInput::Fault => Outcome {
+                acts: self.fsm.tracker_fault(now),
+                ..Outcome::default()
+            },
+            TrackInput::Delta(delta) => self.set_track_delta(now, delta),
+            TrackInput::Recovered => Outcome {
+                acts: self.fsm.tracker_recovered(now),
+                ..Outcome::default()
+            },
+        }
     }
 
     /// Its trackers' weights now add up to `delta` over the configured priority.
@@ -105,4 +119,25 @@ impl Router {
     pub fn tracked_object_lost(&mut self, now: Micros) -> Actions {
         self.fsm.tracked_object_lost(now)
     }
+}
+
+/// One input to a router from its tracking effect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrackInput {
+    /// One more of its weight-0 trackers is down.
+    Fault,
+    /// Its trackers' weights now add up to this over the configured priority.
+    Delta(i32),
+    /// One of its down weight-0 trackers came back.
+    Recovered,
+}
+
+/// The inputs that take a router from tracking effect `old` to `new`: new faults first, then
+/// the priority, then cleared faults, so that an instance leaving FAULT does so at its new
+/// priority.
+pub fn track_inputs(old: Effect, new: Effect) -> impl Iterator<Item = TrackInput> {
+    let faults = (old.faults..new.faults).map(|_| TrackInput::Fault);
+    let delta = (old.delta != new.delta).then_some(TrackInput::Delta(new.delta));
+    let cleared = (new.faults..old.faults).map(|_| TrackInput::Recovered);
+    faults.chain(delta).chain(cleared)
 }

@@ -33,6 +33,9 @@ use crate::vrrp::fsm::{Actions, Fsm, State};
 use crate::vrrp::packet::{Advert, DropCounter, DropReason, IpId, Refused, V3Checksum};
 
 pub use ident::{pair, InstanceId};
+pub use inputs::track_inputs;
+#[cfg(test)]
+pub use inputs::TrackInput;
 pub use rules::RxRules;
 pub use rx::Event;
 #[cfg(test)]

@@ -8,6 +8,7 @@ use crate::config::{from_tree, reader, Config, Diagnostics};
 use crate::vrrp::auth::Auth;
 use crate::vrrp::fsm::{Action, Fsm};
 use crate::vrrp::packet::{self, emit, parse, Rx, Tx, MCAST_GROUP4};
+use crate::vrrp::track::Effect;
 
 const S: u64 = 1_000_000;
 const PEER: &str = "10.0.0.2";
@@ -475,12 +476,23 @@ fn an_address_owner_keeps_its_priority_whatever_its_trackers_weigh() {
 fn tracker_faults_count_down_to_backup() {
     let cfg = config(100, "");
     let mut r = backup(&cfg);
-    r.tracker_fault(t(S));
-    r.tracker_fault(t(S));
-    r.tracker_recovered(t(2 * S));
+    r.track_input(t(S), TrackInput::Fault);
+    r.track_input(t(S), TrackInput::Fault);
+    r.track_input(t(2 * S), TrackInput::Recovered);
     assert_eq!(r.fsm().state(), State::Fault);
-    r.tracker_recovered(t(3 * S));
+    r.track_input(t(3 * S), TrackInput::Recovered);
     assert_eq!(r.fsm().state(), State::Backup);
+}
+
+#[test]
+fn a_tracking_change_faults_first_then_reprioritises_then_recovers() {
+    let e = |delta, faults| Effect { delta, faults };
+    let got: Vec<TrackInput> = track_inputs(e(0, 1), e(-20, 3)).collect();
+    use TrackInput::*;
+    assert_eq!(got, [Fault, Fault, Delta(-20)]);
+    let got: Vec<TrackInput> = track_inputs(e(-20, 2), e(10, 0)).collect();
+    assert_eq!(got, [Delta(10), Recovered, Recovered]);
+    assert_eq!(track_inputs(e(5, 1), e(5, 1)).count(), 0);
 }
 
 #[test]
@@ -505,7 +517,22 @@ fn the_trackers_effect_reads_back_once_started() {
     assert_eq!(r.track_effect(), None);
     r.start(t(0), Micros(0), false);
     r.set_track_delta(t(S), -30);
-    r.tracker_fault(t(S));
+    r.track_input(t(S), TrackInput::Fault);
     let e = r.track_effect().unwrap();
     assert_eq!((e.delta, e.faults), (-30, 1));
+}
+
+#[test]
+fn a_router_added_by_a_reload_leaves_addresses_on_the_interface() {
+    let cfg = config(100, "");
+    let mut at_startup = router(&cfg);
+    let acts = at_startup.start(t(0), Micros(0), false);
+    assert!(
+        acts.contains(&Action::RemoveVips),
+        "leftovers go at startup"
+    );
+    let mut added = router(&cfg);
+    let acts = added.start_added(t(0), false);
+    assert!(!acts.contains(&Action::RemoveVips));
+    assert_eq!(added.fsm().state(), State::Backup);
 }

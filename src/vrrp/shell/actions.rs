@@ -5,12 +5,12 @@ use std::net::IpAddr;
 use log::{info, warn};
 
 use super::tx_failures::NotSent;
-use super::Shell;
+use super::{Inst, Shell};
 use crate::config::iproute::IpAddress;
 use crate::core::event_loop::EventLoop;
 use crate::core::time::Micros;
-use crate::net::garp::{self, GARP_FRAME_LEN, NA_FRAME_LEN};
 use crate::vrrp::fsm::{Action, Actions, Reason, State};
+use crate::vrrp::ifaces::Ifaces;
 use crate::vrrp::router::{Event, IfAddrs};
 use crate::vrrp::vip_plan;
 
@@ -20,7 +20,7 @@ impl Shell<'_> {
             Action::SendAdvert { priority } => self.send_advert(i, priority),
             Action::AddVips => {
                 // keepalived sets the drop before the addresses, and logs it first.
-                self.fw_vips(i, true);
+                self.fw_vips(i, true, false);
                 info!("({}) setting VIPs.", self.insts[i].name);
                 self.set_vips(i, true);
                 self.set_vroutes(i, true);
@@ -29,7 +29,7 @@ impl Shell<'_> {
                 self.set_vroutes(i, false);
                 info!("({}) removing VIPs.", self.insts[i].name);
                 self.set_vips(i, false);
-                self.fw_vips(i, false);
+                self.fw_vips(i, false, false);
             }
             Action::SendGarps { repeat } => self.send_garps(i, repeat),
             Action::SendSourceGarp => self.send_source_garp(i),
@@ -115,14 +115,7 @@ impl Shell<'_> {
 
     /// The interface VIP `a` of instance `i` goes on (see `vip_plan::device`).
     pub(super) fn vip_ifindex(&self, i: usize, a: &IpAddress) -> Option<u32> {
-        let inst = &self.insts[i];
-        let own = vip_plan::Links {
-            family: inst.router.family(),
-            ifindex: inst.ifindex,
-            ifname: &inst.ifname,
-            vmac_ifindex: inst.vmac_ifindex,
-        };
-        vip_plan::device(a, &own, |d| self.ifaces.by_name(d).map(|f| f.ifindex))
+        vip_ifindex(&self.insts[i], &self.ifaces, a)
     }
 
     pub(super) fn add_vip(&mut self, i: usize, a: &IpAddress) {
@@ -188,20 +181,7 @@ impl Shell<'_> {
                     );
                 }
                 info!("Sending {what} on {} for {}", info.name, a.addr);
-                let r = match a.addr {
-                    IpAddr::V4(ip) => {
-                        let mut buf = [0u8; GARP_FRAME_LEN];
-                        sock.send(info.ifindex, garp::build_garp(&mut buf, info.mac, ip))
-                    }
-                    IpAddr::V6(ip) => {
-                        let mut buf = [0u8; NA_FRAME_LEN];
-                        let router = garp::ipv6_forwarding(&info.name);
-                        sock.send(
-                            info.ifindex,
-                            garp::build_unsolicited_na(&mut buf, info.mac, ip, router),
-                        )
-                    }
-                };
+                let r = sock.announce(info.ifindex, &info.name, info.mac, a.addr);
                 if let Err(e) = r {
                     log::debug!("{what} on {}: {e}", info.name);
                 }
@@ -215,8 +195,18 @@ impl Shell<'_> {
             return;
         };
         if let Some(info) = self.ifaces.by_index(self.insts[i].ifindex) {
-            let mut buf = [0u8; GARP_FRAME_LEN];
-            let _ = sock.send(info.ifindex, garp::build_garp(&mut buf, info.mac, ip));
+            let _ = sock.announce(info.ifindex, &info.name, info.mac, IpAddr::V4(ip));
         }
     }
+}
+
+/// The interface VIP `a` of `inst` goes on (see `vip_plan::device`).
+pub(super) fn vip_ifindex(inst: &Inst, ifaces: &Ifaces, a: &IpAddress) -> Option<u32> {
+    let own = vip_plan::Links {
+        family: inst.router.family(),
+        ifindex: inst.ifindex,
+        ifname: &inst.ifname,
+        vmac_ifindex: inst.vmac_ifindex,
+    };
+    vip_plan::device(a, &own, |d| ifaces.by_name(d).map(|f| f.ifindex))
 }

@@ -1,33 +1,13 @@
-//! `notify_fifo` / `vrrp_notify_fifo`: one line per event, `INSTANCE "VI_1" MASTER 100` or
-//! `GROUP "G1" BACKUP 0`, written to every open FIFO (keepalived 2.2.7's vrrp_notify.c and
-//! lib/notify.c fifo_open). keepalived creates a missing FIFO (mode 0644, chowned to the
-//! configured user), starts the FIFO's reader script with the FIFO's name as last argument,
-//! then opens the FIFO read-write and non-blocking: a write never waits for a reader, and
-//! lines nobody reads are lost once the pipe is full.
-
-use std::ffi::CString;
-use std::fs::File;
-use std::io::Write;
-use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
-
-use log::info;
+//! `notify_fifo` / `vrrp_notify_fifo` in the VRRP child: the FIFOs the global config names
+//! (crate::core::fifo creates and writes them), each event's line in keepalived 2.2.7's
+//! vrrp_notify.c wording: `INSTANCE "VI_1" MASTER 100` or `GROUP "G1" BACKUP 0`.
 
 use crate::config::global::Fifo;
 use crate::vrrp::notify_words::Notice;
 
-struct OpenFifo {
-    name: String,
-    file: File,
-    /// We made it, so we remove it at stop.
-    created: bool,
-}
-
 /// The open notify FIFOs of the VRRP process.
 #[derive(Default)]
-pub struct Fifos {
-    open: Vec<OpenFifo>,
-}
+pub struct Fifos(crate::core::fifo::Fifos);
 
 /// A FIFO to open, and its reader script's argv (FIFO name appended) with its user.
 pub struct FifoPlan<'a> {
@@ -37,202 +17,28 @@ pub struct FifoPlan<'a> {
 }
 
 impl Fifos {
-    /// Creates (if missing) and opens `plan`'s FIFO, then `run_script` starts its reader.
+    /// Creates (if missing) and opens `plan`'s FIFO; `run_script` starts its reader first.
     pub fn open(
         &mut self,
         plan: &FifoPlan<'_>,
         owner: Option<(u32, u32)>,
         run_script: &mut dyn FnMut(Vec<String>),
     ) {
-        let Some(name) = plan.fifo.name.as_deref() else {
-            return;
-        };
-        let kind = plan.kind;
-        let Ok(cname) = CString::new(std::path::Path::new(name).as_os_str().as_bytes()) else {
-            info!("Unable to create {kind}notify fifo {name}");
-            return;
-        };
-        // SAFETY: a valid C string; mkfifo only reads it.
-        let made = unsafe { libc::mkfifo(cname.as_ptr(), 0o644) } == 0;
-        let err = std::io::Error::last_os_error();
-        if !made && err.raw_os_error() != Some(libc::EEXIST) {
-            info!("Unable to create {kind}notify fifo {name}");
-            return;
+        if let Some(name) = plan.fifo.name.as_deref() {
+            let reader = plan.fifo.script.as_ref().map(|(argv, _)| argv.as_slice());
+            self.0.open(name, plan.kind, owner, reader, run_script);
         }
-        // Opened (read-write: no reader needed) before the owner is set, unlike keepalived's
-        // chown by name: whoever can write the directory could swap the name for a link to
-        // any file between the two. The reader, started after, finds the FIFO already its.
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
-            .open(name);
-        let file = match file {
-            Ok(file) => file,
-            Err(e) => {
-                info!(
-                    "Unable to open {kind}notify fifo {name} - errno {}",
-                    e.raw_os_error().unwrap_or(0)
-                );
-                if made {
-                    let _ = std::fs::remove_file(name);
-                }
-                return;
-            }
-        };
-        // O_NOFOLLOW stops a symlink, not a regular file (or a hard link to one) planted at
-        // the name, which every line would overwrite from offset 0: write only to a FIFO.
-        if !file.metadata().is_ok_and(|m| m.file_type().is_fifo()) {
-            info!("Unable to open {kind}notify fifo {name} - not a fifo");
-            return;
-        }
-        if let (true, Some((uid, gid))) = (made, owner) {
-            if std::os::unix::fs::fchown(&file, Some(uid), Some(gid)).is_err() {
-                info!("Failed to set uid:gid for fifo {name}");
-            }
-        }
-        if let Some((argv, _)) = &plan.fifo.script {
-            let mut argv = argv.clone();
-            argv.push(name.to_string());
-            run_script(argv);
-        }
-        self.open.push(OpenFifo {
-            name: name.to_string(),
-            file,
-            created: made,
-        });
     }
 
-    /// Writes the notice's line to every FIFO (one write each, so the line stays whole for a
-    /// reader).
+    /// Writes the notice's line to every FIFO.
     pub fn line(&mut self, n: &Notice) {
-        if self.open.is_empty() {
-            return;
-        }
-        let line = n.fifo_line();
-        for f in &mut self.open {
-            // A full pipe drops the line, as keepalived does.
-            let _ = f.file.write(line.as_bytes());
+        if !self.0.is_empty() {
+            self.0.write_line(&n.fifo_line());
         }
     }
 
-    /// Closes every FIFO, removing the ones we created first (so that a reader looping on
-    /// reopening it cannot).
+    /// Closes every FIFO, removing the ones we created.
     pub fn close(&mut self) {
-        for f in self.open.drain(..) {
-            if f.created {
-                let _ = std::fs::remove_file(&f.name);
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::io::Read;
-
-    #[test]
-    fn creates_the_fifo_starts_its_reader_and_writes_whole_lines() {
-        let dir = std::env::temp_dir().join(format!("ka-fifo-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("dir");
-        let path = dir.join("notify");
-        let fifo = Fifo {
-            name: Some(path.to_string_lossy().into_owned()),
-            owner: None,
-            script: Some((vec!["/bin/reader".into(), "-x".into()], None)),
-        };
-        let mut started = Vec::new();
-        let mut f = Fifos::default();
-        f.open(
-            &FifoPlan {
-                fifo: &fifo,
-                kind: "vrrp_",
-            },
-            None,
-            &mut |a| started.push(a),
-        );
-        assert_eq!(
-            started,
-            vec![vec![
-                "/bin/reader".to_string(),
-                "-x".into(),
-                path.to_string_lossy().into_owned()
-            ]]
-        );
-        let mut reader = std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NONBLOCK)
-            .open(&path)
-            .expect("open reader");
-        f.line(&Notice::fifo_only("INSTANCE", "VI_1", "MASTER", 100));
-        f.line(&Notice::fifo_only("GROUP", "G1", "MASTER", 0));
-        let mut buf = [0u8; 256];
-        let n = reader.read(&mut buf).expect("read");
-        let got = String::from_utf8_lossy(&buf[..n]);
-        assert_eq!(got, "INSTANCE \"VI_1\" MASTER 100\nGROUP \"G1\" MASTER 0\n");
-        f.close();
-        assert!(!path.exists(), "a FIFO we made is removed at close");
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-
-    #[test]
-    fn a_fifo_we_make_is_given_to_its_user() {
-        // SAFETY: geteuid cannot fail.
-        if unsafe { libc::geteuid() } != 0 {
-            return; // chown needs root; the labs run as root.
-        }
-        let dir = std::env::temp_dir().join(format!("ka-fifo-own-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("dir");
-        let path = dir.join("notify");
-        let fifo = Fifo {
-            name: Some(path.to_string_lossy().into_owned()),
-            owner: None,
-            script: None,
-        };
-        let mut f = Fifos::default();
-        let plan = FifoPlan {
-            fifo: &fifo,
-            kind: "",
-        };
-        f.open(&plan, Some((65534, 65533)), &mut |_| {});
-        let m = std::fs::symlink_metadata(&path).expect("stat");
-        assert!(m.file_type().is_fifo());
-        use std::os::unix::fs::MetadataExt;
-        assert_eq!((m.uid(), m.gid()), (65534, 65533));
-        f.close();
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-
-    #[test]
-    fn a_regular_file_at_the_fifo_name_is_never_written() {
-        let dir = std::env::temp_dir().join(format!("ka-fifo-file-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("dir");
-        let victim = dir.join("victim");
-        std::fs::write(&victim, "precious\n").expect("victim");
-        let path = dir.join("notify");
-        std::fs::hard_link(&victim, &path).expect("link");
-        let fifo = Fifo {
-            name: Some(path.to_string_lossy().into_owned()),
-            owner: None,
-            script: None,
-        };
-        let mut f = Fifos::default();
-        let plan = FifoPlan {
-            fifo: &fifo,
-            kind: "",
-        };
-        f.open(&plan, None, &mut |_| {});
-        f.line(&Notice::fifo_only("INSTANCE", "VI_1", "MASTER", 100));
-        f.close();
-        assert_eq!(
-            std::fs::read_to_string(&victim).expect("victim"),
-            "precious\n"
-        );
-        assert!(path.exists(), "a file we did not make stays");
-        let _ = std::fs::remove_dir_all(&dir);
+        self.0.close();
     }
 }

@@ -7,7 +7,8 @@ use log::info;
 
 use std::net::IpAddr;
 
-use super::{events, firewall, instances, routes, sync, track, Shell, SOCK_TOKEN_BASE};
+use super::actions::vip_ifindex;
+use super::{events, instances, routes, sync, track, Shell, SOCK_TOKEN_BASE};
 use crate::config::iproute::StaticNet;
 use crate::config::track::ScriptCmd;
 use crate::config::vrrp::VrrpInstance;
@@ -17,10 +18,11 @@ use crate::core::script::ScriptResult;
 use crate::core::time::Micros;
 use crate::core::timer::TimerId;
 use crate::vrrp::fsm::{Action, Actions, Fsm, Reason, State};
-use crate::vrrp::notify_words::{state_change_lines, Notice, StateChange};
-use crate::vrrp::router::Router;
+use crate::vrrp::notify_words::{held_at_start, state_change_lines, Notice, StateChange};
+use crate::vrrp::router::{track_inputs, Router};
 use crate::vrrp::sync::{Out, Outs};
 use crate::vrrp::track::{Effect, Key, Level};
+use crate::vrrp::{firewall_vips, route_plan};
 
 impl Shell<'_> {
     /// Instance `i`'s state machine, to read.
@@ -35,45 +37,31 @@ impl Shell<'_> {
 
     // Firewall (firewall.rs: FwState).
 
-    /// Instance `i` is taking (`add`) or has let go of its VIPs: the firewall's drop sets.
-    pub(super) fn fw_vips(&mut self, i: usize, add: bool) {
-        if self.fw.is_none() {
+    /// Instance `i` is taking (`add`) or has let go of its VIPs: the firewall's drop sets
+    /// follow. A reload (`resync`) brings a kept MASTER's sets to its new addresses and
+    /// accept setting, without the log line.
+    pub(super) fn fw_vips(&mut self, i: usize, add: bool, resync: bool) {
+        let Some(fw) = self.fw.as_mut() else {
             return;
-        }
-        // keepalived logs this for every no_accept instance (even with nothing to remove).
-        let v = &self.cfg.vrrp.instances[self.insts[i].idx];
-        if crate::vrrp::firewall::drops_vips(v) && self.opts.log_detail {
-            let what = if add { "setting" } else { "removing" };
-            info!("({}) {what} firewall drop rule", self.insts[i].name);
-        }
-        let want = if add { self.fw_wanted(i) } else { Vec::new() };
-        if let Some(fw) = self.fw.as_mut() {
-            fw.set_vips(&self.insts[i].name, want);
-        }
-    }
-
-    /// After a reload: a kept MASTER's sets follow its new addresses and accept setting.
-    pub(super) fn fw_resync(&mut self, i: usize) {
-        if self.fw.is_none() || !self.fsm(i).vips_set() {
-            return;
-        }
-        let want = self.fw_wanted(i);
-        if let Some(fw) = self.fw.as_mut() {
-            fw.set_vips(&self.insts[i].name, want);
-        }
-    }
-
-    fn fw_wanted(&self, i: usize) -> Vec<crate::vrrp::firewall::Vip> {
+        };
         let inst = &self.insts[i];
         let v = &self.cfg.vrrp.instances[inst.idx];
-        let own = inst.vmac_ifindex.unwrap_or(inst.ifindex);
-        let by_index = self.cfg.global.firewall.nftables_ifindex;
-        let addrs = v
-            .vips
-            .iter()
-            .chain(&v.evips)
-            .map(|a| (a, self.vip_ifindex(i, a)));
-        firewall::wanted(v, by_index, own, addrs, &self.ifaces)
+        // keepalived logs this for every no_accept instance (even with nothing to remove).
+        if crate::vrrp::firewall::drops_vips(v) && self.opts.log_detail && !resync {
+            let what = if add { "setting" } else { "removing" };
+            info!("({}) {what} firewall drop rule", inst.name);
+        }
+        let want = match add {
+            true => {
+                let own = inst.vmac_ifindex.unwrap_or(inst.ifindex);
+                let by_index = self.cfg.global.firewall.nftables_ifindex;
+                let addrs = v.vips.iter().chain(&v.evips);
+                let addrs = addrs.map(|a| (a, vip_ifindex(inst, &self.ifaces, a)));
+                firewall_vips::wanted(v, by_index, own, addrs, &self.ifaces)
+            }
+            false => Vec::new(),
+        };
+        fw.set_vips(&inst.name, want);
     }
 
     // VMACs (vmac.rs: Vmacs).
@@ -94,16 +82,15 @@ impl Shell<'_> {
     /// (keepalived watches the VMAC's own state).
     pub(super) fn inst_links_up(&self, i: usize) -> bool {
         let inst = &self.insts[i];
-        let up = |ifindex: u32| self.ifaces.by_index(ifindex).is_some_and(|f| f.up);
-        (inst.ifindex == 0 || up(inst.ifindex)) && inst.vmac_ifindex.is_none_or(up)
+        let ifs = &self.ifaces;
+        let vmac_up = |x: u32| ifs.by_index(x).is_some_and(|f| f.up);
+        ifs.bound_up(inst.ifindex) && inst.vmac_ifindex.is_none_or(vmac_up)
     }
 
     /// Whether instance `i` starts with its link down (so in FAULT): its interface is down
     /// and it tracks it.
     pub(super) fn starts_link_down(&self, i: usize) -> bool {
-        let ifindex = self.insts[i].ifindex;
-        let up = ifindex == 0 || self.ifaces.by_index(ifindex).is_some_and(|f| f.up);
-        !up && !self.dont_track_primary(i)
+        !self.ifaces.bound_up(self.insts[i].ifindex) && !self.dont_track_primary(i)
     }
 
     /// A link was deleted: if it was one of our VMACs, its instances go to FAULT, it is made
@@ -161,20 +148,25 @@ impl Shell<'_> {
     /// Instance `i`'s virtual routes and rules follow its VIPs.
     pub(super) fn set_vroutes(&mut self, i: usize, add: bool) {
         let v = &self.cfg.vrrp.instances[self.insts[i].idx];
-        routes::set_vroutes(&mut self.rtnl, v, add);
+        let changes = route_plan::vroutes(v, add);
+        if !changes.is_empty() {
+            routes::carry_out(&mut self.rtnl, &format!("({})", v.name), &changes);
+        }
     }
 
     /// A reload keeps instance `i` with new settings: while it has its VIPs set, its
     /// virtual routes and rules go from `old`'s to `new`'s.
     pub(super) fn reload_vroutes(&mut self, i: usize, old: &VrrpInstance, new: &VrrpInstance) {
         if self.fsm(i).vips_set() {
-            routes::reload_vroutes(&mut self.rtnl, &self.insts[i].name, old, new);
+            let who = format!("({})", self.insts[i].name);
+            routes::carry_out(&mut self.rtnl, &who, &route_plan::reload_vroutes(old, new));
         }
     }
 
     /// On reload: the global statics go from `old` to the new config's.
     pub(super) fn reload_static(&mut self, old: &StaticNet) {
-        routes::reload_static(&mut self.rtnl, old, &self.cfg.net);
+        let changes = route_plan::reload_statics(old, &self.cfg.net);
+        routes::carry_out(&mut self.rtnl, "static", &changes);
     }
 
     /// Opens the route monitor when some instance has tracked virtual routes or rules.
@@ -225,12 +217,9 @@ impl Shell<'_> {
     ) {
         let inst = &self.insts[i];
         let link_down = self.ifaces.by_index(inst.ifindex).is_some_and(|f| !f.up);
-        let held = (to, reason) == (State::Fault, Reason::Startup)
-            && self.track.only_unreported_scripts(i)
-            && !link_down;
-        if held {
-            self.insts[i].init_hold = true;
-        }
+        let scripts_only = self.track.only_unreported_scripts(i);
+        let held = held_at_start(to, reason, scripts_only, link_down);
+        self.insts[i].init_hold |= held;
         let inst = &self.insts[i];
         let c = StateChange {
             name: &inst.name,
@@ -365,17 +354,13 @@ impl Shell<'_> {
 
     /// Before the instances start: each group's first state, and its BACKUP notify.
     pub(super) fn sync_prepare_start(&mut self, lp: &mut EventLoop) {
+        // The links the members will find down at start (see start_one).
+        let down: Vec<bool> = (self.insts.iter())
+            .map(|x| !self.ifaces.bound_up(x.ifindex))
+            .collect();
         for g in 0..self.groups.len() {
-            // The links the members will find down at start (see start_one).
-            for k in 0..self.groups[g].members.len() {
-                let i = self.groups[g].members[k];
-                let ifindex = self.insts[i].ifindex;
-                let up = ifindex == 0 || self.ifaces.by_index(ifindex).is_some_and(|f| f.up);
-                if !up {
-                    let _ = self.router(i).link_down(Micros::now());
-                }
-            }
-            let outs = self.groups[g].prepare_start(&mut self.insts);
+            let now = Micros::now();
+            let outs = self.groups[g].prepare_start(&mut self.insts, now, |i| down[i]);
             self.sync_outs(lp, g, outs);
         }
     }
@@ -498,18 +483,10 @@ impl Shell<'_> {
 
     fn track_apply_effect(&mut self, lp: &mut EventLoop, i: usize, old: Effect, new: Effect) {
         let now = Micros::now();
-        for _ in old.faults..new.faults {
-            let acts = self.router(i).tracker_fault(now);
-            self.apply(lp, i, &acts);
-        }
-        if old.delta != new.delta {
-            let out = self.router(i).set_track_delta(now, new.delta);
+        for input in track_inputs(old, new) {
+            let out = self.router(i).track_input(now, input);
             events::log_all(&self.insts[i].name, &out.events);
             self.apply(lp, i, &out.acts);
-        }
-        for _ in new.faults..old.faults {
-            let acts = self.router(i).tracker_recovered(now);
-            self.apply(lp, i, &acts);
         }
     }
 

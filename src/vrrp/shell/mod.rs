@@ -38,8 +38,9 @@ use crate::core::time::Micros;
 use crate::core::watchdog::child;
 use crate::net::garp::GarpSocket;
 use crate::net::rtnl::{Reflector, Rtnl};
-use crate::vrrp::dump;
-use crate::vrrp::fsm::{Action, Actions, Reason, State};
+use crate::vrrp::fsm::{Action, Actions};
+use crate::vrrp::notify_words::{logged_up_front, sent_zero_line_at};
+use crate::vrrp::{dump, route_plan};
 
 // Kept under this name for the instance builder (`super::ifaces`).
 use crate::vrrp::ifaces::{self, Ifaces};
@@ -133,10 +134,11 @@ impl<'o> Shell<'o> {
     /// Builds and starts the configured instances and watches their sockets.
     fn start(&mut self, lp: &mut EventLoop) {
         let mut cfg = std::mem::take(&mut self.cfg);
-        routes::assign_rule_priorities(&mut cfg);
+        route_plan::assign_rule_priorities(&mut cfg);
         self.prepare_vmacs(&mut cfg);
         self.cfg = cfg;
-        routes::set_statics(&mut self.rtnl, &self.cfg.net, true);
+        let statics = route_plan::statics(&self.cfg.net, true);
+        routes::carry_out(&mut self.rtnl, "static", &statics);
         for idx in 0..self.cfg.vrrp.instances.len() {
             if let Some(inst) = instances::build(&self.cfg, idx, &self.ifaces, &mut self.pool) {
                 self.insts.push(inst);
@@ -199,7 +201,7 @@ impl<'o> Shell<'o> {
         // keepalived removes the statics before any STOP notify, instances' then groups'.
         // Once, however many ways the stop is asked for.
         let net = std::mem::take(&mut self.cfg.net);
-        routes::set_statics(&mut self.rtnl, &net, false);
+        routes::carry_out(&mut self.rtnl, "static", &route_plan::statics(&net, false));
         self.notify_held_stops(lp);
         self.sync_stop(lp);
         self.notes.shutdown(&mut self.scripts, lp);
@@ -225,35 +227,18 @@ impl<'o> Shell<'o> {
 
     /// [`Shell::apply`] without the sync group (for the group's own moves).
     fn apply_acts(&mut self, lp: &mut EventLoop, i: usize, acts: &Actions) {
-        // keepalived logs a new state before what it does on entering it, except at start
-        // into BACKUP, where leftover VIPs go first.
         for a in acts.iter() {
             match *a {
-                Action::StateChange { from, to, reason }
-                    if reason != Reason::Startup || to == State::Fault =>
-                {
+                Action::StateChange { from, to, reason } if logged_up_front(to, reason) => {
                     self.log_state_change(i, from, to, reason, acts)
                 }
                 _ => {}
             }
         }
-        // A member its sync group takes out of MASTER sends its priority 0 without this line.
-        let mut sent_zero = acts.iter().any(|a| {
-            matches!(
-                a,
-                Action::StateChange {
-                    reason: Reason::SyncGroup,
-                    ..
-                }
-            )
-        });
-        for a in acts.iter() {
-            if let Action::SendAdvert { priority: 0 } = a {
-                // One line even when two priority-0 adverts go (MASTER to FAULT).
-                if !sent_zero {
-                    info!("({}) sent 0 priority", self.insts[i].name);
-                }
-                sent_zero = true;
+        let zero_at = sent_zero_line_at(acts);
+        for (k, a) in acts.iter().enumerate() {
+            if zero_at == Some(k) {
+                info!("({}) sent 0 priority", self.insts[i].name);
             }
             self.act(lp, i, a, acts);
         }
@@ -316,43 +301,31 @@ impl<'o> Shell<'o> {
                     info!("Reload complete");
                 }
             }
-            libc::SIGUSR1 => self.write_dump(dump::DATA_FILE),
-            libc::SIGUSR2 => self.write_dump(dump::STATS_FILE),
-            _ => {}
+            _ => {
+                if let Some(kind) = dump::Kind::for_signal(signo) {
+                    self.write_dump(kind);
+                }
+            }
         }
     }
 
-    /// Writes SIGUSR1's data file or SIGUSR2's stats file. What it allocates is left out of
-    /// the stats footer's count, which then moves only when something else allocates.
-    fn write_dump(&mut self, file: &str) {
+    /// Writes the dump a signal asked for. What it allocates is left out of the stats
+    /// footer's count, which then moves only when something else allocates.
+    fn write_dump(&mut self, kind: dump::Kind) {
         let before = alloc_calls();
-        let what = if file == dump::DATA_FILE {
-            "data"
-        } else {
-            "stats"
-        };
-        info!(
-            "Printing VRRP {what} for process({}) on signal",
-            std::process::id()
-        );
-        let text = if file == dump::DATA_FILE {
-            dump::data_text(&self.dump_view())
-        } else {
-            let insts = self.insts.iter();
-            let rows = insts.map(|x| (x.name.as_str(), x.router.fsm().stats(), &x.router.drops));
-            // Allocations outside these dumps: constant while the instances are steady.
-            let allocs = self.opts.mem_check.then(|| before - self.alloc_excluded);
-            dump::stats_text(rows, allocs)
-        };
-        if let Err(e) =
-            crate::core::safe_file::write(crate::core::safe_file::in_tmp_dir(file), text)
-        {
-            warn!("cannot write {file}: {e}");
+        let pid = std::process::id();
+        info!("Printing VRRP {} for process({pid}) on signal", kind.word());
+        // Allocations outside these dumps: constant while the instances are steady.
+        let allocs = self.opts.mem_check.then(|| before - self.alloc_excluded);
+        let text = dump::text(kind, &self.dump_view(), allocs);
+        let path = crate::core::safe_file::in_tmp_dir(kind.file());
+        if let Err(e) = crate::core::safe_file::write(path, text) {
+            warn!("cannot write {}: {e}", kind.file());
         }
         self.alloc_excluded += alloc_calls() - before;
     }
 
-    /// What the data file shows, read here only.
+    /// What the dumps show, read here only.
     fn dump_view(&self) -> dump::View<'_> {
         let insts = self
             .insts
@@ -365,6 +338,7 @@ impl<'o> Shell<'o> {
                     vrid: x.router.vrid(),
                     conf,
                     fsm: x.router.fsm(),
+                    drops: &x.router.drops,
                     group: x.router.group(),
                     ifindex: x.ifindex,
                     ifname: &x.ifname,

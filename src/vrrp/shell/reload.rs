@@ -14,19 +14,11 @@ use log::info;
 
 use super::instances::{self, Inst};
 use super::{Shell, SOCK_TOKEN_BASE};
-use crate::config::iproute::IpAddress;
 use crate::config::Config;
 use crate::core::event_loop::EventLoop;
 use crate::core::time::Micros;
-use crate::vrrp::fsm::{Action, Actions};
-use crate::vrrp::reload_plan::{addr_diff, predecessors, settings_changed, successors};
-
-/// A matched instance whose addresses change while it has them set.
-struct AddrChange {
-    /// Index of the new config's instance.
-    new_idx: usize,
-    added: Vec<IpAddress>,
-}
+use crate::vrrp::fsm::Actions;
+use crate::vrrp::reload_plan::{predecessors, settings_changed, successors, vip_moves};
 
 impl Shell<'_> {
     /// Switches to `new`, applying only its differences (see the module comment).
@@ -36,7 +28,7 @@ impl Shell<'_> {
         let mut new = new;
         self.fifos_reload(lp, &new);
         self.prepare_vmacs(&mut new);
-        super::routes::assign_rule_priorities(&mut new);
+        crate::vrrp::route_plan::assign_rule_priorities(&mut new);
         self.ifaces.refresh(&mut self.rtnl);
         // Every new instance is built (and its socket opened) before anything running changes,
         // so an instance that cannot continue is known before its old self is let go.
@@ -52,26 +44,14 @@ impl Shell<'_> {
                 self.stop_one(lp, i);
             }
         }
-        // Addresses leave every instance before any is added, so that one moving from an
-        // instance to another ends up installed.
-        let mut changes = Vec::new();
-        for (i, p) in pairs.iter().enumerate() {
-            let Some(j) = *p else { continue };
-            if !self.insts[i].router.fsm().vips_set() {
-                continue;
-            }
-            let was = &self.cfg.vrrp.instances[self.insts[i].idx];
-            let diff = addr_diff(was, &new.vrrp.instances[j]);
+        // Addresses leave every instance before any is added (see vip_moves).
+        let vips_set = |i: usize| self.insts[i].router.fsm().vips_set();
+        let moves = vip_moves(&self.cfg, &running, &pairs, &new, vips_set);
+        for (i, _, diff) in &moves {
             for a in &diff.gone {
-                info!(
-                    "({}) reload: removing VIP {}/{}",
-                    self.insts[i].name, a.addr, a.prefix_len
-                );
-                self.del_vip(i, a);
-            }
-            if !diff.added.is_empty() {
-                let added = diff.added;
-                changes.push(AddrChange { new_idx: j, added });
+                let name = &self.insts[*i].name;
+                info!("({name}) reload: removing VIP {}/{}", a.addr, a.prefix_len);
+                self.del_vip(*i, a);
             }
         }
 
@@ -116,18 +96,18 @@ impl Shell<'_> {
         self.track_rebuild(lp);
 
         for (i, j, acts) in &kept {
-            if let Some(c) = changes.iter().find(|c| c.new_idx == *j) {
-                for a in &c.added {
-                    info!(
-                        "({}) reload: adding VIP {}/{}",
-                        self.insts[*i].name, a.addr, a.prefix_len
-                    );
+            if let Some((_, _, diff)) = moves.iter().find(|m| m.1 == *j) {
+                for a in &diff.added {
+                    let name = &self.insts[*i].name;
+                    info!("({name}) reload: adding VIP {}/{}", a.addr, a.prefix_len);
                     self.add_vip(*i, a);
                 }
                 let repeat = self.insts[*i].router.fsm().config().garp_master_repeat;
-                self.garp_addrs(*i, c.added.iter(), repeat);
+                self.garp_addrs(*i, diff.added.iter(), repeat);
             }
-            self.fw_resync(*i);
+            if self.insts[*i].router.fsm().vips_set() {
+                self.fw_vips(*i, true, true);
+            }
             self.apply(lp, *i, acts);
         }
         for i in fresh {
@@ -137,13 +117,10 @@ impl Shell<'_> {
         self.watch_routes(lp, super::ROUTE_MON_TOKEN);
     }
 
-    /// Starts instance `i`, new in a reload. Unlike at process start, addresses already on the
-    /// interface stay: keepalived 2.2.7 clears leftovers only at startup, and here they may
-    /// belong to a running instance.
+    /// Starts instance `i`, new in a reload (see `Router::start_added`).
     fn start_added(&mut self, lp: &mut EventLoop, i: usize, now: Micros) {
         let link_down = self.starts_link_down(i);
-        let mut acts = self.insts[i].router.start(now, Micros(0), link_down);
-        acts.retain(|a| *a != Action::RemoveVips);
+        let acts = self.insts[i].router.start_added(now, link_down);
         self.apply(lp, i, &acts);
     }
 }

@@ -16,24 +16,16 @@ impl Members for Vec<Inst> {
     }
 }
 
-/// One group per configured vrrp_sync_group, over the members that run; every instance's
-/// gate is lifted first (the groups set it again).
+/// One group per configured vrrp_sync_group, over the members that run (see
+/// `crate::vrrp::sync::build`); every instance's gate is lifted first (the groups set it
+/// again).
 pub fn build(cfg: &Config, insts: &mut [Inst]) -> Vec<SyncGroup> {
     for i in insts.iter_mut() {
         i.router.sync_member().set_sync_gate(None);
     }
-    cfg.vrrp
-        .sync_groups
-        .iter()
-        .filter_map(|g| {
-            let members: Vec<usize> = g
-                .members
-                .iter()
-                .filter_map(|n| insts.iter().position(|x| &x.name == n))
-                .collect();
-            (!members.is_empty()).then(|| SyncGroup::new(g.name.clone(), members))
-        })
-        .collect()
+    let running: Vec<&str> = insts.iter().map(|x| x.name.as_str()).collect();
+    let conf = cfg.vrrp.sync_groups.iter();
+    crate::vrrp::sync::build(conf.map(|g| (g.name.as_str(), &g.members[..])), &running)
 }
 
 /// The line a group's move logs, if it logs one (a member's actions and the group's notify

@@ -17,7 +17,9 @@ use crate::config::Config;
 use crate::net::rtnl::Rtnl;
 use crate::net::sysctl::{self, conf_path, Saved};
 use crate::vrrp::ifaces::Ifaces;
-use crate::vrrp::vmac_names::{candidate_names, is_v6, wanted_mac};
+use crate::vrrp::vmac_plan::{
+    is_v6, name_for, own_sysctls, rp_filter_raises, wanted_mac, NameFor, PARENT_SYSCTLS,
+};
 
 /// What the shell created and changed for VMACs.
 #[derive(Debug, Default)]
@@ -61,38 +63,27 @@ impl Vmacs {
                 warn!("({who}) no interface for its VMAC");
                 continue;
             };
-            let configured = vm.ifname.clone();
-            let candidates: Vec<String> = match &configured {
-                Some(n) => vec![n.clone()],
-                None => candidate_names(vrid).collect(),
-            };
-            let mut got = None;
-            for name in candidates {
-                match ifaces.by_name(&name) {
-                    // Ours from an earlier run (or a reload): same name and MAC.
-                    Some(f) if f.mac == mac => {
-                        got = Some(name);
-                        break;
-                    }
-                    Some(_) => {
-                        if configured.is_some() {
-                            warn!("({who}) interface {name} exists with another MAC - cannot use it as VMAC");
-                        }
-                    }
-                    None => match rtnl.create_macvlan(&name, base.ifindex, &mac, base.group) {
-                        Ok(()) => {
-                            info!("({who}) Creating VMAC interface {name}");
-                            got = Some(name);
-                            break;
-                        }
+            let mac_of = |n: &str| ifaces.by_name(n).map(|f| f.mac);
+            let name = match name_for(vm.ifname.as_deref(), vrid, mac, mac_of) {
+                Some(NameFor::Adopt(name)) => name,
+                Some(NameFor::Create(name)) => {
+                    match rtnl.create_macvlan(&name, base.ifindex, &mac, base.group) {
+                        Ok(()) => info!("({who}) Creating VMAC interface {name}"),
                         Err(e) => {
                             warn!("({who}) cannot create VMAC {name}: {e}");
-                            break;
+                            continue;
                         }
-                    },
+                    }
+                    name
                 }
-            }
-            let Some(name) = got else { continue };
+                Some(NameFor::Taken(name)) => {
+                    warn!(
+                        "({who}) interface {name} exists with another MAC - cannot use it as VMAC"
+                    );
+                    continue;
+                }
+                None => continue,
+            };
             ifaces.refresh(rtnl);
             self.configure(rtnl, ifaces, &who, &name, &base.name, v6);
             if let Some(vm) = v.use_vmac.as_mut() {
@@ -134,13 +125,10 @@ impl Vmacs {
                 errs.push(format!("{fam}/{key}: {e}"));
             }
         };
-        put("ipv4", "arp_ignore", "1");
-        if !v6 {
-            put("ipv4", "accept_local", "1");
-            put("ipv4", "rp_filter", "0");
-            put("ipv4", "promote_secondaries", "1");
+        for (fam, key, val) in own_sysctls(v6) {
+            put(fam, key, val);
         }
-        for (key, val) in [("arp_ignore", "1"), ("arp_filter", "1")] {
+        for (key, val) in PARENT_SYSCTLS {
             if let Err(e) = s.set(conf_path("ipv4", parent, key), val) {
                 errs.push(format!("{parent} ipv4/{key}: {e}"));
             }
@@ -153,19 +141,17 @@ impl Vmacs {
                 .and_then(|v| v.parse::<u32>().ok())
                 .unwrap_or(0);
             if level > 0 {
-                // The kernel uses max(all, interface): keep every other interface's
-                // effective value while `all` drops to 0 for the VMAC.
-                let mut ifs: Vec<String> = ifaces.list.iter().map(|f| f.name.clone()).collect();
-                ifs.push("default".into());
-                for n in ifs.iter().filter(|n| *n != name) {
-                    let p = conf_path("ipv4", n, "rp_filter");
-                    let cur = sysctl::read(&p)
-                        .ok()
-                        .and_then(|v| v.parse::<u32>().ok())
-                        .unwrap_or(0);
-                    if cur < level {
-                        let _ = s.set(p, &level.to_string());
-                    }
+                let read = |n: &str| {
+                    let v = sysctl::read(&conf_path("ipv4", n, "rp_filter")).ok();
+                    v.and_then(|v| v.parse::<u32>().ok()).unwrap_or(0)
+                };
+                let others: Vec<(&str, u32)> = (ifaces.list.iter().map(|f| f.name.as_str()))
+                    .chain(["default"])
+                    .filter(|n| *n != name)
+                    .map(|n| (n, read(n)))
+                    .collect();
+                for n in rp_filter_raises(level, others.into_iter()) {
+                    let _ = s.set(conf_path("ipv4", n, "rp_filter"), &level.to_string());
                 }
                 let _ = s.set(all, "0");
             }

@@ -96,7 +96,7 @@ impl Router {
     }
 
     fn start(&mut self, now: u64) {
-        let outs = self.group.prepare_start(&mut self.fsms);
+        let outs = self.group.prepare_start(&mut self.fsms, t(now), |_| false);
         self.outs(outs);
         for i in 0..self.fsms.len() {
             self.input(i, now, |f, n| f.start(n));
@@ -339,4 +339,29 @@ fn one_nopreempt_member_keeps_the_group_from_preempting() {
     assert_eq!(r.states(), vec![Backup, Backup]);
     assert_eq!(r.fsms[0].wantstate(), Master);
     assert_eq!(r.fsms[1].wantstate(), Backup);
+}
+
+#[test]
+fn a_member_whose_link_is_down_at_start_starts_the_group_in_fault() {
+    let mut r = Router::new(&[100, 100]);
+    let outs = r.group.prepare_start(&mut r.fsms, t(0), |i| i == 1);
+    assert_eq!(outs, vec![Out::MemberFault { inst: 1 }]);
+    assert_eq!(r.group.state(), State::Fault);
+}
+
+#[test]
+fn groups_are_built_over_the_members_that_run() {
+    let conf = [
+        ("G1".to_string(), vec!["VI_2".to_string(), "VI_9".into()]),
+        ("G2".to_string(), vec!["VI_8".to_string()]),
+    ];
+    let groups = build(
+        conf.iter().map(|(n, m)| (n.as_str(), m.as_slice())),
+        &["VI_1", "VI_2"],
+    );
+    assert_eq!(groups.len(), 1, "G2 has no member running");
+    assert_eq!(
+        (groups[0].name.as_str(), &groups[0].members[..]),
+        ("G1", &[1][..])
+    );
 }

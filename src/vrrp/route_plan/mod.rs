@@ -1,8 +1,17 @@
 //! The plan behind virtual and static routes and rules, without I/O: the priorities rules
-//! without one get (as keepalived numbers them), what a reload adds and removes, and the
-//! names log lines give routes and rules. The shell's routes.rs carries it out on the kernel.
+//! without one get (as keepalived numbers them), the changes to make and in which order
+//! (changes.rs), what the route monitor's messages mean for tracked ones (tracked.rs), and
+//! the names log lines give routes and rules. The shell's routes.rs carries it out.
 
-use crate::config::iproute::{Family, IpAddress, Route, RouteDest, Rule, StaticNet};
+mod changes;
+mod tracked;
+
+pub use changes::{
+    benign, reload_statics, reload_vroutes, static_address_spec, statics, vroutes, Change,
+};
+pub use tracked::{any_tracked, deleted_ours, tracked, Tracked};
+
+use crate::config::iproute::{Family, Route, RouteDest, Rule};
 use crate::config::Config;
 
 const RULE_START_PRIORITY: u32 = 16384;
@@ -71,65 +80,11 @@ pub fn rule_name(r: &Rule) -> String {
     s + &format!(" {:?}", r.action)
 }
 
-/// What in `a` is not in `b`, places in the file left out of the comparison.
-pub fn missing_from(a: &StaticNet, b: &StaticNet) -> StaticNet {
-    let loc = crate::config::diag::Loc::default();
-    StaticNet {
-        addresses: a
-            .addresses
-            .iter()
-            .filter(|x| {
-                !b.addresses.iter().any(|y| {
-                    IpAddress {
-                        loc,
-                        ..(*y).clone()
-                    } == IpAddress {
-                        loc,
-                        ..(*x).clone()
-                    }
-                })
-            })
-            .cloned()
-            .collect(),
-        routes: a
-            .routes
-            .iter()
-            .filter(|x| {
-                !b.routes.iter().any(|y| {
-                    Route {
-                        loc,
-                        ..(*y).clone()
-                    } == Route {
-                        loc,
-                        ..(*x).clone()
-                    }
-                })
-            })
-            .cloned()
-            .collect(),
-        rules: a
-            .rules
-            .iter()
-            .filter(|x| {
-                !b.rules.iter().any(|y| {
-                    Rule {
-                        loc,
-                        ..(*y).clone()
-                    } == Rule {
-                        loc,
-                        ..(*x).clone()
-                    }
-                })
-            })
-            .cloned()
-            .collect(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::diag::Loc;
+    use crate::config::iproute::StaticNet;
 
     fn route(line: &str, file_line: u32) -> Route {
         let mut r = crate::net::rtnl::route::tests::route(line);
@@ -156,12 +111,14 @@ mod tests {
             ],
             ..StaticNet::default()
         };
-        let gone = missing_from(&old, &new);
-        let came = missing_from(&new, &old);
-        assert_eq!(gone.routes.len(), 1);
-        assert_eq!(gone.routes[0].metric, None);
-        assert_eq!(came.routes.len(), 1);
-        assert_eq!(came.routes[0].metric, Some(7));
+        // The metric-less route goes, the one with a metric comes; the moved line stays.
+        assert_eq!(
+            reload_statics(&old, &new),
+            [
+                Change::Route(&old.routes[1], false),
+                Change::Route(&new.routes[1], true)
+            ]
+        );
     }
 
     #[test]
