@@ -34,6 +34,8 @@ pub(crate) const INSTANCE_TIMER_BASE: usize = 1;
 /// VRRP child: reading the interface table again (`vrrp::shell::resync`), below the
 /// tracking timers and far above any instance's.
 pub(crate) const IFACES_RESYNC_TIMER: usize = PROC_SCAN_TIMER - 1;
+/// VRRP child: reading on from sockets left with adverts queued after one batch.
+pub(crate) const VRRP_RX_MORE_TIMER: usize = PROC_SCAN_TIMER - 2;
 /// VRRP child: the /proc scan of tracked processes (where there is no events connector).
 pub(crate) const PROC_SCAN_TIMER: usize = 1 << 30;
 /// VRRP child: vrrp_script `k`'s interval timer.

@@ -4,7 +4,6 @@ use std::net::IpAddr;
 
 use log::{info, warn};
 
-use super::tx_failures::NotSent;
 use super::{Inst, Shell};
 use crate::config::iproute::IpAddress;
 use crate::core::event_loop::EventLoop;
@@ -12,6 +11,7 @@ use crate::core::time::Micros;
 use crate::vrrp::fsm::{Action, Actions, Reason, State};
 use crate::vrrp::ifaces::Ifaces;
 use crate::vrrp::router::{Event, IfAddrs};
+use crate::vrrp::tx_failures::NotSent;
 use crate::vrrp::vip_plan;
 
 impl Shell<'_> {

@@ -2,10 +2,10 @@
 
 use log::{info, warn};
 
-use super::tx_failures::NotSent;
 use crate::config::vrrp::Family;
 use crate::vrrp::instance_plan::Refusal;
 use crate::vrrp::router::Event;
+use crate::vrrp::tx_failures::NotSent;
 
 /// Logs the events instance `name`'s router reported, in order.
 pub(super) fn log_all(name: &str, events: &[Event]) {

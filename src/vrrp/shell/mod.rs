@@ -20,7 +20,6 @@ mod routes;
 mod rx;
 mod sockets;
 mod sync;
-mod tx_failures;
 mod vmac;
 
 use crate::vrrp::track::io as track;
@@ -77,8 +76,10 @@ pub struct Shell<'o> {
     vmacs: vmac::Vmacs,
     fw: Option<firewall::FwState>,
     route_mon: Option<routes::RouteMonitor>,
-    resync: resync::Resync,
-    tx_fail: tx_failures::TxFailures,
+    resync: crate::vrrp::resync_plan::Resync,
+    tx_fail: crate::vrrp::tx_failures::TxFailures,
+    /// Armed while a socket may hold adverts beyond one batch (`rx::RX_BATCH`).
+    rx_more: Option<crate::core::timer::TimerId>,
     stop: bool,
 }
 
@@ -127,6 +128,7 @@ impl<'o> Shell<'o> {
             route_mon: None,
             resync: Default::default(),
             tx_fail: Default::default(),
+            rx_more: None,
             stop: false,
         })
     }
@@ -262,6 +264,13 @@ impl<'o> Shell<'o> {
     fn on_timer(&mut self, lp: &mut EventLoop, id: crate::core::timer::TimerId, token: usize) {
         if token == SCRIPT_TIMER {
             self.scripts.on_timer(lp, id);
+            return;
+        }
+        if token == crate::core::tokens::VRRP_RX_MORE_TIMER {
+            self.rx_more = None;
+            for s in 0..self.pool.len() {
+                self.on_readable(lp, s);
+            }
             return;
         }
         if token == crate::core::tokens::IFACES_RESYNC_TIMER {

@@ -5,23 +5,30 @@ use std::net::IpAddr;
 
 use log::{info, warn};
 
-use super::resync::Urgency;
 use super::Shell;
 use crate::config::vrrp::Family;
 use crate::config::Config;
 use crate::core::event_loop::EventLoop;
 use crate::core::time::Micros;
+use crate::core::tokens::VRRP_RX_MORE_TIMER;
 use crate::net::rtnl::{Event as NlEvent, Reflector, MONITOR_RCVBUF};
 use crate::net::vrrp_socket::Received;
 use crate::vrrp::fsm::State;
 use crate::vrrp::packet::{self, Rx};
+use crate::vrrp::resync_plan::Urgency;
 use crate::vrrp::router;
 
+/// Adverts read from one socket before the loop turns to its other sources: one from every
+/// VRID a LAN can hold.
+const RX_BATCH: usize = 256;
+
 impl Shell<'_> {
-    /// Drains socket `s` (pool index) to `WouldBlock`: the loop is edge-triggered, so a packet
-    /// left queued would wait for the next one to arrive (keepalived reads to EAGAIN too).
+    /// Reads socket `s` (pool index) to `WouldBlock`, `RX_BATCH` adverts at a time: the loop is
+    /// edge-triggered, so a packet left queued would wait for the next one to arrive, and a
+    /// flood read in one go would starve the hellos, timers and netlink. After a full batch a
+    /// zero-delay timer reads on once the loop has looked at its other sources.
     pub(super) fn on_readable(&mut self, lp: &mut EventLoop, s: usize) {
-        loop {
+        for _ in 0..RX_BATCH {
             let Some(sock) = self.pool.get(s) else {
                 return;
             };
@@ -52,6 +59,9 @@ impl Shell<'_> {
             let got = self.insts[i].router.handle_advert(Micros::now(), &adv);
             super::events::log_all(&self.insts[i].name, &got.events);
             self.apply(lp, i, &got.acts);
+        }
+        if self.rx_more.is_none() {
+            self.rx_more = Some(lp.add_timer(Micros(0), VRRP_RX_MORE_TIMER));
         }
     }
 

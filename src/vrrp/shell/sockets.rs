@@ -77,6 +77,11 @@ impl Pool {
         }
     }
 
+    /// How many slots there are (open or not): every index below it may be asked for.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
     pub fn get(&self, i: usize) -> Option<&VrrpSocket> {
         self.slots.get(i)?.as_ref().map(|s| &s.sock)
     }

@@ -10,7 +10,7 @@ use crate::core::time::Micros;
 const LOG_EVERY: Micros = Micros::from_secs(10);
 
 /// Why an advert did not leave.
-pub(super) enum NotSent<'a> {
+pub(crate) enum NotSent<'a> {
     /// The interface has no address of the instance's family to send from.
     NoSource { ifname: &'a str, family: Family },
     /// The socket refused it.
@@ -18,7 +18,7 @@ pub(super) enum NotSent<'a> {
 }
 
 #[derive(Default)]
-pub(super) struct TxFailures {
+pub(crate) struct TxFailures {
     total: u64,
     unlogged: u64,
     last_log: Option<Micros>,
@@ -27,7 +27,7 @@ pub(super) struct TxFailures {
 impl TxFailures {
     /// Counts one failure at `now`. `Some((total, unlogged))` when a line is due: every
     /// failure so far, and how many since the last line went unreported.
-    pub(super) fn count(&mut self, now: Micros) -> Option<(u64, u64)> {
+    pub(crate) fn count(&mut self, now: Micros) -> Option<(u64, u64)> {
         self.total = self.total.saturating_add(1);
         if self
             .last_log
