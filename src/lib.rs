@@ -45,6 +45,8 @@ pub mod check;
 pub mod cli;
 pub mod config;
 pub mod core;
+#[cfg(fuzzing)]
+pub mod fuzzing;
 pub mod net;
 pub mod supervisor;
 #[cfg(test)]

@@ -19,6 +19,9 @@ step build;  cargo build
 step images; tests/images.sh
 # Labs serialise themselves on a file lock (tests/lab/mod.rs), so test binaries may run in parallel threads.
 step test;   cargo test --no-fail-fast
+# Fuzzing (tests/fuzz/, its own crate): builds the targets and runs each 15 s from its committed
+# seeds; a crash fails the step and is kept in tests/fuzz/artifacts/. The long run: tests/README.md.
+step fuzz;   tests/fuzz/run.sh 15
 # SSL_GET is behind the tls feature (rustls): lint it and run the checker tests that use it.
 step tls;    cargo clippy --all-targets --features tls -- -D warnings
              cargo test --features tls --lib check:: --test check_dialogs --test genhash

@@ -14,7 +14,7 @@ pub mod lvs;
 pub(crate) mod reader;
 pub(crate) mod track;
 mod tree;
-mod value;
+pub(crate) mod value;
 pub(crate) mod vrrp;
 
 use std::path::Path;
