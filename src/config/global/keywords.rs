@@ -66,8 +66,43 @@ fn sched(n: &Node, s: &mut ProcSched, what: &str, d: &mut Diagnostics) {
 }
 
 /// Reads one keyword of a global_defs block into `g`.
+/// Keywords whose keepalived 2.2.7 handler reads its value unchecked: given alone, keepalived
+/// exits at once with status 2 (measured with `keepalived -t` for every global keyword).
+const FATAL_WITHOUT_VALUE: &[&str] = &[
+    "bfd_process_name",
+    "config_save_dir",
+    "nftables_ipvs_priority",
+    "nftables_ipvs_start_fwmark",
+    "nftables_priority",
+    "process_name",
+    "random_seed",
+    "smtp_connect_timeout",
+    "smtp_server",
+    "umask",
+    "vmac_addr_prefix",
+    "vmac_prefix",
+    "vrrp_down_timer_adverts",
+    "vrrp_garp_interval",
+    "vrrp_garp_lower_prio_delay",
+    "vrrp_garp_lower_prio_repeat",
+    "vrrp_garp_master_delay",
+    "vrrp_garp_master_refresh",
+    "vrrp_garp_master_refresh_repeat",
+    "vrrp_garp_master_repeat",
+    "vrrp_gna_interval",
+    "vrrp_mcast_group4",
+    "vrrp_mcast_group6",
+    "vrrp_process_name",
+    "vrrp_startup_delay",
+    "vrrp_version",
+];
+
 pub(super) fn parse(n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) {
     let kw = n.keyword();
+    if n.args().is_empty() && FATAL_WITHOUT_VALUE.contains(&kw) {
+        d.missing_parameter(n.loc, kw);
+        return;
+    }
     if let Some((s, what)) = proc_sched(g, kw) {
         sched(n, s, what, d);
         return;

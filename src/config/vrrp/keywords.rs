@@ -42,7 +42,6 @@ const NEED_VALUE: &[&str] = &[
     "garp_lower_prio_delay",
     "garp_lower_prio_repeat",
     "down_timer_adverts",
-    "kernel_rx_buf_size",
     "lvs_sync_daemon_interface",
 ];
 
@@ -86,7 +85,7 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
         )
     };
     if NEED_VALUE.contains(&c.keyword()) && c.args().is_empty() {
-        d.error(c.loc, format!("'{}' is missing a parameter", c.keyword()));
+        d.missing_parameter(c.loc, c.keyword());
         return;
     }
     if track::parse_track_block(c, &who, ctx.trackers, ctx.iface_exists, &mut v.track, d)

@@ -57,6 +57,11 @@ impl Notify {
             }
             _ => return false,
         };
+        if c.args().is_empty() {
+            // keepalived reads the script unchecked and exits (status 2).
+            d.missing_value(c.loc, format!("'{}' needs a script", c.keyword()));
+            return true;
+        }
         if slot.is_some() {
             d.warn(
                 c.loc,
