@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use super::super::diag::Diagnostics;
 use super::super::tree::Node;
-use super::super::value::valid_ifname;
+use super::super::value::{parse_sock_ip, valid_ifname};
 use super::types::*;
 use super::values::*;
 use super::{extra, scripts, GlobalDefs};
@@ -131,6 +131,8 @@ fn email(n: &Node, e: &mut Email, d: &mut Diagnostics) -> bool {
         }
         "notification_email_from" => e.from = string(n, d),
         "smtp_server" => {
+            // keepalived skips inet_stosockaddr here for a word with '-' or '/': such a
+            // word must resolve as a name, so `10.0.0.1/8` stays invalid.
             let Some(host) = string(n, d) else {
                 return true;
             };
@@ -247,7 +249,7 @@ fn vrrp(n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
         "vrrp_mcast_group4" | "vrrp_mcast_group6" => {
             let Some(s) = string(n, d) else { return true };
             let six = n.keyword().ends_with('6');
-            match s.parse::<IpAddr>() {
+            match parse_sock_ip(&s).ok_or(()) {
                 Err(_) => d.warn(
                     n.loc,
                     format!("can't parse {} [{s}] - ignoring", n.keyword()),

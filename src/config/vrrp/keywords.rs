@@ -6,7 +6,7 @@ use super::super::diag::Diagnostics;
 use super::super::iproute;
 use super::super::track;
 use super::super::tree::Node;
-use super::super::value::{parse_bool, parse_ip, parse_timer, valid_ifname};
+use super::super::value::{parse_bool, parse_sock_ip, parse_timer, valid_ifname};
 use super::blocks;
 use super::instance::{Family, State, VrrpInstance};
 use crate::core::time::Micros;
@@ -184,7 +184,7 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
             if c.keyword() == "unicast_src_ip" {
                 v.unicast_configured = true;
             }
-            match c.arg(0).and_then(parse_ip) {
+            match c.arg(0).and_then(parse_sock_ip) {
                 None => d.warn(
                     c.loc,
                     format!(
@@ -199,7 +199,7 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
                 Some(a) => v.src_ip = Some(a),
             }
         }
-        "mcast_dst_ip" => match c.arg(0).and_then(parse_ip) {
+        "mcast_dst_ip" => match c.arg(0).and_then(parse_sock_ip) {
             None => d.warn(
                 c.loc,
                 format!(
