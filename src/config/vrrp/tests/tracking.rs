@@ -288,3 +288,30 @@ fn a_script_user_must_exist() {
         Some(("root".into(), None))
     );
 }
+
+/// keepalived drops a track_interface entry naming the instance's own interface (and so its
+/// weight): the instance already goes to FAULT when that interface fails.
+#[test]
+fn tracking_the_own_interface_is_ignored_with_its_weight() {
+    let text = MIN.replace(
+        "interface eth0",
+        "interface eth0\n use_vmac\n track_interface {\n eth0 weight 20\n eth1 weight 10\n }",
+    );
+    let (cfg, d) = load(&text);
+    assert!(
+        has(
+            &d,
+            5,
+            Severity::Warning,
+            "(VI_1) Ignoring track_interface eth0 since own interface"
+        ),
+        "{d}"
+    );
+    let names: Vec<&str> = cfg.vrrp.instances[0]
+        .track
+        .interfaces
+        .iter()
+        .map(|r| r.name.as_str())
+        .collect();
+    assert_eq!(names, ["eth1"]);
+}
