@@ -30,6 +30,9 @@ pub(crate) struct GlobalDefs {
     pub(crate) enable_script_security: bool,
     /// `script_user USER [GROUP]`: who scripts run as by default.
     pub(crate) script_user: Option<(String, Option<String>)>,
+    /// `script_user` named a user or group this system lacks: keepalived then runs no script
+    /// that has no user of its own.
+    pub(crate) script_user_unknown: bool,
     /// `vrrp_strict`
     pub(crate) vrrp_strict: bool,
     /// `dynamic_interfaces`: interfaces may be missing at start.

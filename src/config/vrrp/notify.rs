@@ -32,6 +32,21 @@ impl Notify {
         .chain(self.deleted.iter().flatten())
     }
 
+    /// Every script slot, for removing scripts that cannot run (`notify_deleted` alone has
+    /// no script and is kept).
+    pub(crate) fn slots_mut(&mut self) -> impl Iterator<Item = &mut Option<ScriptCmd>> {
+        [
+            &mut self.master,
+            &mut self.backup,
+            &mut self.fault,
+            &mut self.stop,
+            &mut self.generic,
+            &mut self.master_rx_lower_pri,
+        ]
+        .into_iter()
+        .chain(self.deleted.iter_mut())
+    }
+
     /// Reads a notify keyword; false when `c` is not one. A second script for the same event
     /// is ignored with a warning, as keepalived does.
     pub(crate) fn parse(&mut self, c: &Node, owner: &str, d: &mut Diagnostics) -> bool {
