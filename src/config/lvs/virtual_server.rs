@@ -70,7 +70,7 @@ pub struct VirtualServer {
     pub(crate) quorum_down: Option<Script>,
     /// `USER [GROUP]` given after quorum_up / quorum_down (else the default script user).
     /// Not yet used by the checker runner.
-    quorum_run_as: [Option<RunAs>; 2],
+    pub(crate) quorum_run_as: [Option<RunAs>; 2],
     /// Default weight of the real servers.
     pub(crate) weight: u32,
     pub(crate) sorry_server: Option<SorryServer>,

@@ -9,9 +9,7 @@ use super::super::track::ScriptCmd;
 use super::super::Config;
 use super::instance::{Family, State, VrrpInstance};
 use super::resolve::{resolve, tracking_weights};
-
-/// The user scripts run as when neither they nor `script_user` name one, if it exists.
-const DEFAULT_SCRIPT_USER: &str = "keepalived_script";
+use crate::config::global::DEFAULT_SCRIPT_USER;
 
 /// Cross-references and environment checks once everything is read.
 pub(crate) fn check(cfg: &mut Config, d: &mut Diagnostics) {
@@ -41,11 +39,7 @@ pub(crate) fn check_with(
 /// own. Deciding here makes `-t` say so, and a running daemon never meets such a script.
 fn default_script_user(cfg: &mut Config, user_exists: &dyn Fn(&str) -> bool, d: &mut Diagnostics) {
     let g = &cfg.global;
-    let fails = g.script_user_unknown
-        || (g.script_user.is_none()
-            && g.enable_script_security
-            && !user_exists(DEFAULT_SCRIPT_USER));
-    if !fails {
+    if !g.default_script_user_fails(user_exists) {
         return;
     }
     let vrrp = &mut cfg.vrrp;
