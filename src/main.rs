@@ -84,8 +84,8 @@ fn start_mem_check(opts: &Options) {
     }
 }
 
-/// `-t`: every diagnostic as `file:line: msg` on stderr; exit 0 when there are none, 6 when
-/// the only problem is scripts without script security (as keepalived 2.2.7), else 5.
+/// `-t`: every diagnostic as `file:line: msg` on stderr; the exit status is keepalived's
+/// (see `Diagnostics::config_test_status`).
 fn config_test(opts: &Options) -> i32 {
     alloc::set_tag(alloc::Tag::Config);
     let (cfg, d) = config::load(&opts.config_file, &config::LoadOptions::from(opts));
@@ -100,11 +100,7 @@ fn config_test(opts: &Options) -> i32 {
             "SECURITY VIOLATION - scripts are being executed but script_security not enabled."
         );
     }
-    let code = match (d.items().is_empty(), d.script_security_violation) {
-        (true, false) => 0,
-        (true, true) => 6,
-        (false, _) => 5,
-    };
+    let code = d.config_test_status();
     drop((cfg, d));
     alloc::set_tag(alloc::Tag::Core);
     code

@@ -174,3 +174,49 @@ fn genhash_by_name_prints_its_usage() {
     let want = format!("Usage: {} COMMAND [OPTIONS]\n", link.display());
     assert!(stderr(&o).starts_with(&want), "{}", stderr(&o));
 }
+
+/// keepalived 2.2.7's `-t` exits with its most severe class: 2 when a keyword lacks its value
+/// (it stops reading there), 6 for a script security violation whatever else is wrong, 5 for
+/// other problems.
+#[test]
+fn config_test_exit_status_is_the_most_severe_class() {
+    let d = scratch("status");
+    for (text, code) in [
+        ("global_defs {\n  vrrp_version\n  foo\n}\n", 2),
+        ("global_defs {\n  startup_script /bin/true\n  foo\n}\n", 6),
+        ("global_defs {\n  startup_script /bin/true\n}\n", 6),
+        ("global_defs {\n  foo\n}\n", 5),
+        (
+            "virtual_server 10.0.0.1 80 {\n  real_server 10.0.0.2 80 {\n    notify_up\n  }\n}\n",
+            2,
+        ),
+    ] {
+        let f = write(&d, "k.conf", text);
+        let o = run(&["-t", "-f", &f]);
+        assert_eq!(o.status.code(), Some(code), "{text}{}", stderr(&o));
+    }
+}
+
+/// `$B` is 999 copies of a 3,500-byte `$A`: unbounded, each use is 3.5 MB and a `~SEQ` of it
+/// runs out of memory. Both are refused at their line, at once.
+#[test]
+fn config_test_refuses_expansion_blow_ups_quickly() {
+    let d = scratch("blowup");
+    let defs = format!("$A={}\n$B={}\n", "x".repeat(3500), "${A}".repeat(999));
+    for (body, errors) in [
+        ("$B\n".repeat(1200), 1200),
+        ("~SEQ(i, 100000) $B\n".into(), 1),
+    ] {
+        let f = write(&d, "k.conf", &format!("{defs}{body}"));
+        let start = std::time::Instant::now();
+        let o = run(&["-t", "-f", &f]);
+        let took = start.elapsed();
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(5), "{e}");
+        let msg = format!("{f}:3: replacing $B would make the line longer than 1023 bytes");
+        assert!(e.starts_with(&msg), "{e}");
+        assert_eq!(e.lines().count(), errors, "{e}");
+        // Measured 0.02 s and 0.2 s in a debug build; minutes and out of memory before.
+        assert!(took < std::time::Duration::from_secs(10), "{took:?}");
+    }
+}

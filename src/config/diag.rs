@@ -32,6 +32,8 @@ pub struct Diagnostics {
     /// Scripts are configured to run as root without `enable_script_security`: keepalived's
     /// `-t` then exits with its own code, distinct from config errors.
     pub script_security_violation: bool,
+    /// keepalived stops reading at once (exit 2) when a keyword that needs a value has none.
+    fatal: bool,
 }
 
 impl Diagnostics {
@@ -58,6 +60,33 @@ impl Diagnostics {
 
     pub(crate) fn error(&mut self, loc: Loc, msg: impl Into<String>) {
         self.push(loc, Severity::Error, msg.into());
+    }
+
+    /// A keyword without the value it needs: keepalived 2.2.7 exits at once with status 2
+    /// (lib/parser.c null_strvec); we go on reading to list every problem, but `-t` exits 2.
+    pub(crate) fn missing_parameter(&mut self, loc: Loc, kw: &str) {
+        self.missing_value(loc, format!("'{kw}' is missing a parameter"));
+    }
+
+    /// [`Self::missing_parameter`] with a message saying what the value should be.
+    pub(crate) fn missing_value(&mut self, loc: Loc, msg: String) {
+        self.fatal = true;
+        self.error(loc, msg);
+    }
+
+    /// `-t`'s exit status, keepalived's most severe class first: 2 for a missing parameter
+    /// (keepalived exits there, before it checks scripts), 6 for scripts run as root without
+    /// `enable_script_security` (whatever else is wrong), 5 for any other message, 0 for none.
+    pub fn config_test_status(&self) -> i32 {
+        if self.fatal {
+            2
+        } else if self.script_security_violation {
+            6
+        } else if self.items.is_empty() {
+            0
+        } else {
+            5
+        }
     }
 
     /// keepalived warns about an unknown keyword and goes on.
@@ -103,5 +132,25 @@ impl fmt::Display for Diagnostics {
             writeln!(f, "{}", self.render(d))?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_test_status_takes_the_most_severe_class() {
+        let mut d = Diagnostics::new();
+        assert_eq!(d.config_test_status(), 0);
+        d.warn(Loc::default(), "unknown keyword 'x'");
+        assert_eq!(d.config_test_status(), 5);
+        d.script_security_violation = true;
+        assert_eq!(d.config_test_status(), 6);
+        d.missing_parameter(Loc::default(), "priority");
+        assert_eq!(d.config_test_status(), 2);
+        let mut d = Diagnostics::new();
+        d.script_security_violation = true;
+        assert_eq!(d.config_test_status(), 6);
     }
 }

@@ -68,11 +68,21 @@ impl Node {
         self.block.as_deref().unwrap_or(&[])
     }
 
-    /// The `i`th argument, or an error naming what was expected.
-    pub(crate) fn require_arg(&self, i: usize, what: &str, d: &mut Diagnostics) -> Option<&str> {
+    /// The `i`th argument, or an error naming what was expected, for the few keywords whose
+    /// missing value keepalived reports and reads on from.
+    pub(crate) fn checked_arg(&self, i: usize, what: &str, d: &mut Diagnostics) -> Option<&str> {
         let v = self.arg(i);
         if v.is_none() {
             d.error(self.loc, format!("'{}' needs {}", self.keyword(), what));
+        }
+        v
+    }
+
+    /// The `i`th argument, or an error naming what was expected (one keepalived stops at).
+    pub(crate) fn require_arg(&self, i: usize, what: &str, d: &mut Diagnostics) -> Option<&str> {
+        let v = self.arg(i);
+        if v.is_none() {
+            d.missing_value(self.loc, format!("'{}' needs {}", self.keyword(), what));
         }
         v
     }

@@ -52,6 +52,14 @@ pub(crate) fn parse_ip(s: &str) -> Option<IpAddr> {
     s.parse().ok()
 }
 
+/// An address as keepalived's `inet_stosockaddr` reads it: whatever follows the first `-`
+/// (a range) or else the first `/` (a prefix length) is dropped, unchecked. Every keyword
+/// keepalived reads this way accepts `unicast_src_ip 192.168.0.92/24` or a peer `10.0.0.2/24`.
+pub(crate) fn parse_sock_ip(s: &str) -> Option<IpAddr> {
+    let end = s.find('-').or_else(|| s.find('/')).unwrap_or(s.len());
+    parse_ip(&s[..end])
+}
+
 /// `ADDR[/LEN]`; the length must fit the family.
 pub(crate) fn parse_prefix(s: &str) -> Option<(IpAddr, Option<u8>)> {
     let (a, l) = match s.split_once('/') {
@@ -104,9 +112,11 @@ pub(crate) fn timer_arg(node: &Node, i: usize, d: &mut Diagnostics) -> Option<Mi
     })
 }
 
+/// Argument `i` as an address, read as keepalived's `inet_stosockaddr` does (see
+/// [`parse_sock_ip`]): used by connect_ip, bindto and the server addresses.
 pub(crate) fn ip_arg(node: &Node, i: usize, d: &mut Diagnostics) -> Option<IpAddr> {
     let s = node.require_arg(i, "an IP address", d)?;
-    parse_ip(s).or_else(|| {
+    parse_sock_ip(s).or_else(|| {
         bad(node, d, "an IP address", s);
         None
     })
@@ -143,6 +153,18 @@ mod tests {
         assert!(parse_prefix("10.0.0.1/33").is_none());
         assert!(parse_prefix("fe80::1/128").is_some());
         assert!(parse_prefix("192.168.100./24").is_none());
+    }
+
+    #[test]
+    fn socket_addresses_drop_a_prefix_or_range_as_keepalived() {
+        let a = |s: &str| parse_sock_ip(s).map(|a| a.to_string());
+        assert_eq!(a("192.168.0.92/24").as_deref(), Some("192.168.0.92"));
+        assert_eq!(a("10.0.0.2-10").as_deref(), Some("10.0.0.2"));
+        assert_eq!(a("10.0.0.2/junk").as_deref(), Some("10.0.0.2"));
+        assert_eq!(a("fe80::1/64").as_deref(), Some("fe80::1"));
+        assert_eq!(a("10.0.0.300/24"), None);
+        assert_eq!(a("/24"), None);
+        assert_eq!(parse_ip("192.168.0.92/24"), None);
     }
 
     #[test]

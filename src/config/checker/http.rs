@@ -60,7 +60,7 @@ pub(crate) fn parse(
                     h.urls.push(u);
                 }
             }
-            "virtualhost" => h.virtualhost = c.require_arg(0, "a host name", d).map(Into::into),
+            "virtualhost" => h.virtualhost = c.checked_arg(0, "a host name", d).map(Into::into),
             "http_protocol" => match c.require_arg(0, "1.0, 1.0C or 1.1", d) {
                 Some("1.0") => h.http_protocol = HttpProtocol::V10,
                 Some("1.0C" | "1.0c") => h.http_protocol = HttpProtocol::V10Close,
@@ -117,7 +117,7 @@ fn parse_url(n: &Node, d: &mut Diagnostics) -> Option<Url> {
                     }
                 }
             }
-            "virtualhost" => u.virtualhost = c.require_arg(0, "a host name", d).map(Into::into),
+            "virtualhost" => u.virtualhost = c.checked_arg(0, "a host name", d).map(Into::into),
             "regex" => u.regex = pattern(c, d),
             "regex_no_match" => u.regex_no_match = flag(c, d).unwrap_or(u.regex_no_match),
             "regex_options" => u.regex_options = c.args().to_vec(),

@@ -132,6 +132,11 @@ impl Script {
         n: &Node,
         d: &mut Diagnostics,
     ) -> Option<(Script, Option<RunAs>)> {
+        if n.words.len() == 1 {
+            // The keyword alone: keepalived reads the script unchecked and exits (status 2).
+            d.missing_value(n.loc, format!("'{}' needs a script", n.keyword()));
+            return None;
+        }
         let (s, rest) = Script::from_line(n, d)?;
         let cmd = crate::config::track::ScriptCmd {
             argv: s.argv.clone(),

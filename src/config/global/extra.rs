@@ -1,11 +1,9 @@
 //! The global_defs keywords with a syntax of their own: firewall, LVS (lvs_sync_daemon,
 //! lvs_timeouts), umask, and the receive-buffer and reload housekeeping settings.
 
-use std::net::IpAddr;
-
 use super::super::diag::Diagnostics;
 use super::super::tree::Node;
-use super::super::value::valid_ifname;
+use super::super::value::{parse_sock_ip, valid_ifname};
 use super::types::*;
 use super::values::{opt_bool, signed, unsigned, warn_bad, LVS_MAX_TIMEOUT};
 use super::GlobalDefs;
@@ -53,7 +51,7 @@ pub(super) fn sync_daemon(n: &Node, l: &mut LvsGlobal, d: &mut Diagnostics) {
             "ttl" => s.ttl = unsigned(n, i + 1, 1, 255, d).map(|v| v as u8),
             "group" => {
                 let v = n.arg(i + 1).unwrap_or_default();
-                match v.parse::<IpAddr>() {
+                match parse_sock_ip(v).ok_or(()) {
                     Ok(a) if a.is_multicast() => s.group = Some(a),
                     Ok(_) => d.warn(
                         n.loc,

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use super::super::diag::Diagnostics;
 use super::super::tree::Node;
-use super::super::value::valid_ifname;
+use super::super::value::{parse_sock_ip, valid_ifname};
 use super::types::*;
 use super::values::*;
 use super::{extra, scripts, GlobalDefs};
@@ -66,8 +66,43 @@ fn sched(n: &Node, s: &mut ProcSched, what: &str, d: &mut Diagnostics) {
 }
 
 /// Reads one keyword of a global_defs block into `g`.
+/// Keywords whose keepalived 2.2.7 handler reads its value unchecked: given alone, keepalived
+/// exits at once with status 2 (measured with `keepalived -t` for every global keyword).
+const FATAL_WITHOUT_VALUE: &[&str] = &[
+    "bfd_process_name",
+    "config_save_dir",
+    "nftables_ipvs_priority",
+    "nftables_ipvs_start_fwmark",
+    "nftables_priority",
+    "process_name",
+    "random_seed",
+    "smtp_connect_timeout",
+    "smtp_server",
+    "umask",
+    "vmac_addr_prefix",
+    "vmac_prefix",
+    "vrrp_down_timer_adverts",
+    "vrrp_garp_interval",
+    "vrrp_garp_lower_prio_delay",
+    "vrrp_garp_lower_prio_repeat",
+    "vrrp_garp_master_delay",
+    "vrrp_garp_master_refresh",
+    "vrrp_garp_master_refresh_repeat",
+    "vrrp_garp_master_repeat",
+    "vrrp_gna_interval",
+    "vrrp_mcast_group4",
+    "vrrp_mcast_group6",
+    "vrrp_process_name",
+    "vrrp_startup_delay",
+    "vrrp_version",
+];
+
 pub(super) fn parse(n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) {
     let kw = n.keyword();
+    if n.args().is_empty() && FATAL_WITHOUT_VALUE.contains(&kw) {
+        d.missing_parameter(n.loc, kw);
+        return;
+    }
     if let Some((s, what)) = proc_sched(g, kw) {
         sched(n, s, what, d);
         return;
@@ -96,6 +131,8 @@ fn email(n: &Node, e: &mut Email, d: &mut Diagnostics) -> bool {
         }
         "notification_email_from" => e.from = string(n, d),
         "smtp_server" => {
+            // keepalived skips inet_stosockaddr here for a word with '-' or '/': such a
+            // word must resolve as a name, so `10.0.0.1/8` stays invalid.
             let Some(host) = string(n, d) else {
                 return true;
             };
@@ -212,7 +249,7 @@ fn vrrp(n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
         "vrrp_mcast_group4" | "vrrp_mcast_group6" => {
             let Some(s) = string(n, d) else { return true };
             let six = n.keyword().ends_with('6');
-            match s.parse::<IpAddr>() {
+            match parse_sock_ip(&s).ok_or(()) {
                 Err(_) => d.warn(
                     n.loc,
                     format!("can't parse {} [{s}] - ignoring", n.keyword()),

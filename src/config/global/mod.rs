@@ -30,6 +30,9 @@ pub(crate) struct GlobalDefs {
     pub(crate) enable_script_security: bool,
     /// `script_user USER [GROUP]`: who scripts run as by default.
     pub(crate) script_user: Option<(String, Option<String>)>,
+    /// `script_user` named a user or group this system lacks: keepalived then runs no script
+    /// that has no user of its own.
+    pub(crate) script_user_unknown: bool,
     /// `vrrp_strict`
     pub(crate) vrrp_strict: bool,
     /// `dynamic_interfaces`: interfaces may be missing at start.
@@ -97,6 +100,21 @@ impl NetCtx {
 }
 
 /// Handles the top-level keywords this module owns; false for others.
+impl GlobalDefs {
+    /// keepalived cannot work out a default script user (lib/notify.c get_default_script_user):
+    /// `script_user` names an unknown user, or script security is on, no `script_user` is given
+    /// and `keepalived_script` does not exist. Scripts without a user of their own are removed.
+    pub(crate) fn default_script_user_fails(&self, user_exists: &dyn Fn(&str) -> bool) -> bool {
+        self.script_user_unknown
+            || (self.script_user.is_none()
+                && self.enable_script_security
+                && !user_exists(DEFAULT_SCRIPT_USER))
+    }
+}
+
+/// The user scripts run as when neither they nor `script_user` name one, if it exists.
+pub(crate) const DEFAULT_SCRIPT_USER: &str = "keepalived_script";
+
 pub(crate) fn parse_top(n: &Node, cfg: &mut Config, d: &mut Diagnostics) -> bool {
     let g = &mut cfg.global;
     match n.keyword() {

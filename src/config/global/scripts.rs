@@ -10,13 +10,24 @@ use super::GlobalDefs;
 pub(super) fn parse(n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
     let kw = n.keyword();
     match kw {
-        "script_user" => match n.arg(0) {
-            None => d.warn(n.loc, "no script username given"),
-            Some(_) => match run_as(n, 0) {
-                Ok(r) => g.script_user = r,
-                Err(e) => d.warn(n.loc, format!("script_user: {e} - ignoring")),
-            },
-        },
+        "script_user" => {
+            match n.arg(0) {
+                None => d.warn(n.loc, "no script username given"),
+                Some(_) => match run_as(n, 0) {
+                    Ok(r) => {
+                        g.script_user = r;
+                        g.script_user_unknown = false;
+                    }
+                    Err(e) => {
+                        g.script_user_unknown = true;
+                        d.warn(
+                        n.loc,
+                        format!("script_user: {e} - scripts without a user of their own are removed"),
+                    )
+                    }
+                },
+            }
+        }
         "enable_script_security" => g.enable_script_security = true,
         "startup_script" | "shutdown_script" => {
             let slot = if kw == "startup_script" {

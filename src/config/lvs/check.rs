@@ -35,7 +35,59 @@ pub(crate) fn check(cfg: &mut Config, d: &mut Diagnostics) {
     cfg.lvs.groups = groups;
     cfg.lvs.virtual_servers = kept;
     file_checks(cfg, d);
+    default_script_user(cfg, &crate::core::script::user_exists, d);
     script_security(cfg, d);
+}
+
+/// As on the VRRP side: when keepalived cannot work out the default script user, a MISC_CHECK
+/// and a notify or quorum script without a user of their own are removed
+/// (check_misc.c misc_end_handler, notify.c notify_script_init).
+fn default_script_user(cfg: &mut Config, user_exists: &dyn Fn(&str) -> bool, d: &mut Diagnostics) {
+    if !cfg.global.default_script_user_fails(user_exists) {
+        return;
+    }
+    let a0 = |s: &Script| s.argv.first().cloned().unwrap_or_default();
+    let mut drop_notify = |slot: &mut Option<Script>, run_as_missing: bool, at, what: &str| {
+        if run_as_missing {
+            if let Some(s) = slot.take() {
+                let msg = format!(
+                    "Failed to set default user for {what} script {} - ignoring",
+                    a0(&s)
+                );
+                d.warn(at, msg);
+            }
+        }
+    };
+    for vs in &mut cfg.lvs.virtual_servers {
+        let [up, down] = &vs.quorum_run_as;
+        let (up, down) = (up.is_none(), down.is_none());
+        drop_notify(&mut vs.quorum_up, up, vs.loc, "quorum");
+        drop_notify(&mut vs.quorum_down, down, vs.loc, "quorum");
+        for rs in &mut vs.real_servers {
+            let [up, down] = &rs.notify_run_as;
+            let (up, down) = (up.is_none(), down.is_none());
+            drop_notify(&mut rs.notify_up, up, rs.loc, "notify");
+            drop_notify(&mut rs.notify_down, down, rs.loc, "notify");
+        }
+    }
+    for rs in cfg
+        .lvs
+        .virtual_servers
+        .iter_mut()
+        .flat_map(|vs| vs.real_servers.iter_mut())
+    {
+        rs.checkers.retain(|c| match &c.kind {
+            CheckerKind::Misc(m) if m.user.is_none() => {
+                let cmd = m.path.as_ref().map(|s| s.cmd.clone()).unwrap_or_default();
+                d.warn(
+                    rs.loc,
+                    format!("Unable to set default user for misc script '{cmd}' - removing"),
+                );
+                false
+            }
+            _ => true,
+        });
+    }
 }
 
 /// A FILE_CHECK names a `track_file` block that keepalived must already have read; otherwise it

@@ -113,8 +113,8 @@ pub(crate) fn parse(n: &Node, d: &mut Diagnostics) -> Option<RealServer> {
             "delay_loop" => rs.delay_loop = timer_min(c, Micros(1), d).or(rs.delay_loop),
             "connect_timeout" => rs.connect_timeout = connect_timer(c, d).or(rs.connect_timeout),
             "smtp_alert" => rs.smtp_alert = flag(c, d).or(rs.smtp_alert),
-            "virtualhost" => rs.virtualhost = c.require_arg(0, "a host name", d).map(Into::into),
-            "snmp_name" => rs.snmp_name = c.require_arg(0, "a name", d).map(Into::into),
+            "virtualhost" => rs.virtualhost = c.checked_arg(0, "a host name", d).map(Into::into),
+            "snmp_name" => rs.snmp_name = c.checked_arg(0, "a name", d).map(Into::into),
             k if is_checker(k) => {
                 if let Some(ch) = parse_checker(c, d) {
                     rs.checkers.push(ch);

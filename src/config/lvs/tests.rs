@@ -436,3 +436,33 @@ fn file_check_without_weight_takes_its_track_files() {
         .collect();
     assert_eq!(weights, [(-7, true), (3, false)]);
 }
+
+/// With an unknown script_user keepalived keeps no checker script without a user of its own:
+/// the MISC_CHECK goes, notify and quorum scripts are ignored; one with its user stays.
+#[test]
+fn scripts_without_a_user_go_when_the_default_user_fails() {
+    let text = BASE.replace(
+        "weight 2",
+        "weight 2\n  notify_up /bin/true\n  notify_down /bin/true root\n  MISC_CHECK {\n   misc_path /bin/true\n  }\n  MISC_CHECK {\n   misc_path /bin/false\n   user root\n  }",
+    );
+    let mut d = Diagnostics::new();
+    let nodes = tree_from_str(&text, 0, &mut d);
+    let mut cfg = Config::default();
+    cfg.global.script_user_unknown = true;
+    for n in &nodes {
+        parse_top(n, &mut cfg, &mut d);
+    }
+    check(&mut cfg, &mut d);
+    let rs = &cfg.lvs.virtual_servers[0].real_servers[0];
+    assert!(rs.notify_up.is_none() && rs.notify_down.is_some(), "{d}");
+    assert_eq!(rs.checkers.len(), 1, "{d}");
+    let m = messages(&d);
+    assert!(
+        m.contains("Failed to set default user for notify script /bin/true - ignoring"),
+        "{m}"
+    );
+    assert!(
+        m.contains("Unable to set default user for misc script '/bin/true' - removing"),
+        "{m}"
+    );
+}

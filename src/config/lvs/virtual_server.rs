@@ -70,7 +70,7 @@ pub struct VirtualServer {
     pub(crate) quorum_down: Option<Script>,
     /// `USER [GROUP]` given after quorum_up / quorum_down (else the default script user).
     /// Not yet used by the checker runner.
-    quorum_run_as: [Option<RunAs>; 2],
+    pub(crate) quorum_run_as: [Option<RunAs>; 2],
     /// Default weight of the real servers.
     pub(crate) weight: u32,
     pub(crate) sorry_server: Option<SorryServer>,
@@ -270,8 +270,8 @@ fn option(vs: &mut VirtualServer, c: &Node, d: &mut Diagnostics) {
         }
         "ha_suspend" => vs.ha_suspend = true,
         "smtp_alert" => vs.smtp_alert = flag(c, d).or(vs.smtp_alert),
-        "virtualhost" => vs.virtualhost = c.require_arg(0, "a host name", d).map(Into::into),
-        "snmp_name" => vs.snmp_name = c.require_arg(0, "a name", d).map(Into::into),
+        "virtualhost" => vs.virtualhost = c.checked_arg(0, "a host name", d).map(Into::into),
+        "snmp_name" => vs.snmp_name = c.checked_arg(0, "a name", d).map(Into::into),
         "alpha" => vs.alpha = true,
         "omega" => vs.omega = true,
         "quorum_up" | "quorum_down" => {

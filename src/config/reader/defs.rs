@@ -19,6 +19,11 @@ struct Def {
 /// otherwise never end.
 const MAX_REPLACEMENTS: usize = 1000;
 
+/// The longest line a replacement may make: keepalived reads lines into a 1024-byte buffer and
+/// refuses a substitution that would not fit, so `$A` used 1000 times in `$B` cannot turn one
+/// line into megabytes.
+pub(crate) const MAX_LINE: usize = 1023;
+
 #[derive(Debug, Default)]
 pub(crate) struct Defs {
     user: HashMap<String, Def>,
@@ -45,6 +50,8 @@ pub(crate) enum ReplaceError {
     TooDeep,
     /// A built-in got the wrong parameters.
     Params(String),
+    /// Replacing this definition would make the line longer than [`MAX_LINE`].
+    TooLong(String),
 }
 
 fn is_name_start(c: u8) -> bool {
@@ -177,6 +184,10 @@ impl Defs {
                 let mut lines: Vec<String> = rest.split('\n').map(str::to_string).collect();
                 lines.append(&mut more);
                 more = lines;
+            }
+            if buf.len() - (r.end - at) + first.len() > MAX_LINE {
+                let name = buf[at..r.end].to_string();
+                return Err(ReplaceError::TooLong(name));
             }
             buf.replace_range(at..r.end, &first);
             // A value that is a sequence is expanded later, as a line of its own.
@@ -361,6 +372,21 @@ mod tests {
     fn self_reference_is_stopped() {
         let mut d = defs(&["$A=a$A"]);
         assert_eq!(d.replace("x $A"), Err(ReplaceError::TooDeep));
+    }
+
+    #[test]
+    fn replacement_past_the_line_limit_is_refused() {
+        let a = format!("$A={}", "x".repeat(500));
+        let mut d = defs(&[&a, "$B=${A}${A}${A}"]);
+        assert_eq!(line(&mut d, "k $A $A").len(), 1003);
+        assert_eq!(
+            d.replace("k $B"),
+            Err(ReplaceError::TooLong("${A}".to_string()))
+        );
+        assert_eq!(
+            d.replace("k $A $A $A"),
+            Err(ReplaceError::TooLong("$A".to_string()))
+        );
     }
 
     #[test]

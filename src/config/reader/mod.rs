@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use super::diag::{Diagnostics, Loc};
 use super::tree::Node;
 use super::LoadOptions;
-use defs::{Defs, ReplaceError};
+use defs::{Defs, ReplaceError, MAX_LINE};
 
 /// Expansions (sequences, definitions, brace remainders) nested deeper than this are a loop.
 const MAX_DEPTH: u32 = 64;
@@ -26,6 +26,14 @@ const MAX_DEPTH: u32 = 64;
 const MAX_GENERATED: usize = 200_000;
 /// Includes nested deeper than this are a file including itself.
 const MAX_INCLUDE_DEPTH: u32 = 32;
+/// Files read through includes: a file that includes itself twice would otherwise be read 2^32
+/// times before the depth limit stops it.
+const MAX_INCLUDED_FILES: usize = 10_000;
+/// Bytes of lines read and made by definitions and sequences: each line is bounded by
+/// `defs::MAX_LINE`, but a `~SEQ` of such lines is not; this keeps the tree (and `-t`'s time)
+/// bounded. The biggest real configs are a few megabytes; [`MAX_GENERATED`] lines of 80 bytes
+/// fit.
+const MAX_TOTAL: usize = 16 << 20;
 
 pub(crate) fn read_tree(path: &Path, opts: &LoadOptions, d: &mut Diagnostics) -> Vec<Node> {
     let id = opts.config_id.clone().unwrap_or_else(default_config_id);
@@ -83,6 +91,12 @@ struct Reader<'d> {
     generated: usize,
     /// The line an unmatched quote was last reported at.
     quote_reported: Option<Loc>,
+    /// Bytes of lines seen so far, after replacement.
+    total: usize,
+    /// Files read through includes so far.
+    included: usize,
+    /// A limit on the whole config was passed: nothing more is read.
+    stopped: bool,
 }
 
 impl<'d> Reader<'d> {
@@ -98,6 +112,9 @@ impl<'d> Reader<'d> {
             eof: Loc::default(),
             generated: 0,
             quote_reported: None,
+            total: 0,
+            included: 0,
+            stopped: false,
         }
     }
 
@@ -108,6 +125,9 @@ impl<'d> Reader<'d> {
     fn read_text(&mut self, text: &str, file: u16) {
         let mut line_no = 0u32;
         for raw in text.split('\n') {
+            if self.stopped {
+                return;
+            }
             line_no += 1;
             let loc = Loc {
                 file,
@@ -144,8 +164,9 @@ impl<'d> Reader<'d> {
         }
     }
 
-    /// One line made by a sequence or a multi-line definition.
-    fn generated_line(&mut self, text: String, loc: Loc, depth: u32) {
+    /// One line made by a sequence or a multi-line definition; false when it could not be
+    /// expanded, so that a sequence stops at its first bad round.
+    fn generated_line(&mut self, text: String, loc: Loc, depth: u32) -> bool {
         self.generated += 1;
         if self.generated == MAX_GENERATED {
             self.d.error(
@@ -153,20 +174,42 @@ impl<'d> Reader<'d> {
                 format!("sequences and definitions make more than {MAX_GENERATED} lines; ignoring the rest"),
             );
         }
-        if self.generated < MAX_GENERATED {
-            self.line(text, loc, depth);
-        }
+        self.generated < MAX_GENERATED && self.line(text, loc, depth)
     }
 
-    /// One decommented line: conditionals, definitions, sequences and replacement.
-    fn line(&mut self, text: String, loc: Loc, depth: u32) {
+    /// Counts a line against [`MAX_TOTAL`]; false (with one error for the whole config) past it.
+    fn within_total(&mut self, len: usize, loc: Loc) -> bool {
+        if self.stopped {
+            return false;
+        }
+        self.total += len + 1;
+        if self.total > MAX_TOTAL {
+            self.stopped = true;
+            self.d.error(
+                loc,
+                format!(
+                    "the config expands to more than {} MiB; ignoring the rest",
+                    MAX_TOTAL >> 20
+                ),
+            );
+        }
+        !self.stopped
+    }
+
+    /// One decommented line: conditionals, definitions, sequences and replacement. False when
+    /// it could not be expanded (an error is reported).
+    fn line(&mut self, text: String, loc: Loc, depth: u32) -> bool {
         if depth > MAX_DEPTH {
             self.d.error(
                 loc,
                 "definitions or sequences nested too deep (do they refer to themselves?)",
             );
-            return;
+            return false;
         }
+        if !self.within_total(text.len(), loc) {
+            return false;
+        }
+        let mut ok = true;
         let mut buf = text;
         // Further lines of multi-line definitions, innermost last.
         let mut more: Vec<Vec<String>> = Vec::new();
@@ -181,7 +224,7 @@ impl<'d> Reader<'d> {
                 break None;
             }
             if buf.starts_with("~SEQ") || buf.starts_with("~LST") {
-                self.repeat(&buf, loc, depth);
+                ok = self.repeat(&buf, loc, depth);
                 break None;
             }
             if buf.starts_with('~') || !buf.contains('$') {
@@ -198,6 +241,9 @@ impl<'d> Reader<'d> {
                         self.quote_error(loc, &dc.text);
                     }
                     buf = dc.text;
+                    if !self.within_total(buf.len(), loc) {
+                        return false;
+                    }
                     if !(buf.starts_with('@') || buf.contains('$')) {
                         break Some(buf);
                     }
@@ -205,7 +251,16 @@ impl<'d> Reader<'d> {
                 Err(ReplaceError::TooDeep) => {
                     self.d
                         .error(loc, "definition refers to itself: replacement never ends");
-                    break None;
+                    return false;
+                }
+                Err(ReplaceError::TooLong(name)) => {
+                    self.d.error(
+                        loc,
+                        format!(
+                            "replacing {name} would make the line longer than {MAX_LINE} bytes"
+                        ),
+                    );
+                    return false;
                 }
                 Err(ReplaceError::Params(msg)) => {
                     self.d.error(loc, msg);
@@ -214,13 +269,16 @@ impl<'d> Reader<'d> {
             }
         };
         if let Some(l) = done {
-            self.statement(l, loc, depth);
+            ok &= self.statement(l, loc, depth);
         }
         for group in more.into_iter().rev() {
             for l in group {
-                self.generated_line(l, loc, depth + 1);
+                if !self.generated_line(l, loc, depth + 1) {
+                    return false;
+                }
             }
         }
+        ok
     }
 
     /// `@ID rest` / `@^ID rest`: the rest when the line applies to this host.
@@ -235,7 +293,9 @@ impl<'d> Reader<'d> {
         (matched != negate).then(|| body[sp..].trim_start_matches([' ', '\t']).to_string())
     }
 
-    fn repeat(&mut self, buf: &str, loc: Loc, depth: u32) {
+    /// False when a round could not be expanded: the rest would fail the same way, once per
+    /// round (`~SEQ(i, 100000) $TOO_LONG` is one error, not 100,000).
+    fn repeat(&mut self, buf: &str, loc: Loc, depth: u32) -> bool {
         let parsed = if buf.starts_with("~SEQ") {
             let defs = &mut self.defs;
             seq::parse_seq(buf, &mut |p: &str| match defs.replace(p) {
@@ -245,42 +305,51 @@ impl<'d> Reader<'d> {
                 Ok(Some(r)) => Ok(r.line),
                 Ok(None) => Ok(p.to_string()),
                 Err(ReplaceError::TooDeep) => Err("definition refers to itself".to_string()),
+                Err(ReplaceError::TooLong(name)) => Err(format!(
+                    "replacing {name} would make the line longer than {MAX_LINE} bytes"
+                )),
                 Err(ReplaceError::Params(m)) => Err(m),
             })
         } else {
             seq::parse_lst(buf)
         };
         match parsed {
-            Err(msg) => self.d.error(loc, msg),
+            Err(msg) => {
+                self.d.error(loc, msg);
+                false
+            }
             Ok(rep) => {
                 for round in rep.rounds {
                     for (name, value) in &round {
                         self.defs.set(name, value);
                     }
-                    self.generated_line(rep.text.clone(), loc, depth + 1);
+                    if !self.generated_line(rep.text.clone(), loc, depth + 1) {
+                        return false;
+                    }
                 }
+                true
             }
         }
     }
 
-    /// A fully replaced line: an include, or statements and braces.
-    fn statement(&mut self, mut buf: String, loc: Loc, depth: u32) {
+    /// A fully replaced line: an include, or statements and braces. False when what follows a
+    /// brace could not be expanded.
+    fn statement(&mut self, mut buf: String, loc: Loc, depth: u32) -> bool {
         loop {
             if let Some((checks, pattern)) = include::include_line(&buf) {
                 self.include(pattern, checks, loc);
-                return;
+                return true;
             }
             let (head, rest) = lexer::split_brace(&buf);
             if !self.tree.push(head, loc, self.d) {
                 self.quote_error(loc, head);
             }
             let Some(rest) = rest else {
-                return;
+                return true;
             };
             // keepalived reads what follows a brace as a new line.
             if rest.starts_with(['@', '~']) || rest.contains('$') {
-                self.line(rest.to_string(), loc, depth + 1);
-                return;
+                return self.line(rest.to_string(), loc, depth + 1);
             }
             buf = rest.to_string();
         }
@@ -304,9 +373,11 @@ impl<'d> Reader<'d> {
 
     fn include(&mut self, pattern: &str, checks: include::Checks, loc: Loc) {
         if self.dirs.len() as u32 > MAX_INCLUDE_DEPTH {
+            // A file that includes itself more than once would report this at every leaf.
+            self.stopped = true;
             self.d.error(
                 loc,
-                format!("include '{pattern}' nested too deep (does a file include itself?)"),
+                format!("include '{pattern}' nested too deep (does a file include itself?); ignoring the rest"),
             );
             return;
         }
@@ -329,6 +400,14 @@ impl<'d> Reader<'d> {
     }
 
     fn include_file(&mut self, path: &Path, checks: include::Checks, loc: Loc) {
+        self.included += 1;
+        if self.included > MAX_INCLUDED_FILES {
+            self.stopped = true;
+            let msg = format!(
+                "more than {MAX_INCLUDED_FILES} files included (does a file include itself?); ignoring the rest"
+            );
+            return self.d.error(loc, msg);
+        }
         let usable = std::fs::metadata(path).map(|md| {
             use std::os::unix::fs::PermissionsExt;
             md.is_file() && md.permissions().mode() & 0o111 == 0

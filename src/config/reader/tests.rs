@@ -175,6 +175,54 @@ fn sequence_explosion_is_bounded() {
     assert!(t.len() < 200_000);
 }
 
+/// `$B` would be 999 copies of a 3,500-byte `$A`: 3.5 MB per line without the line limit.
+fn blow_up_defs() -> String {
+    format!("$A={}\n$B={}\n", "x".repeat(3500), "${A}".repeat(999))
+}
+
+#[test]
+fn replacement_past_the_line_limit_is_an_error_at_its_line() {
+    let text = format!("{}{}", blow_up_defs(), "$B\n".repeat(1200));
+    let start = std::time::Instant::now();
+    let (t, d) = read(&text);
+    assert!(start.elapsed() < std::time::Duration::from_secs(5));
+    assert!(t.is_empty());
+    assert_eq!(d.error_count(), 1200);
+    assert_eq!(
+        d.items()[0].msg,
+        "replacing $B would make the line longer than 1023 bytes"
+    );
+    assert_eq!(d.items()[1199].loc.line, 1202);
+}
+
+#[test]
+fn sequence_of_too_long_lines_is_one_error() {
+    let text = format!("{}~SEQ(i, 100000) $B\n", blow_up_defs());
+    let (t, d) = read(&text);
+    assert!(t.is_empty());
+    assert_eq!(d.error_count(), 1, "{d}");
+    assert_eq!(d.items()[0].loc.line, 3);
+}
+
+#[test]
+fn total_expansion_is_bounded() {
+    let text = format!("$A=k {}\n~SEQ(i, 100000) $A\n", "x".repeat(1000));
+    let (t, d) = read(&text);
+    let m: Vec<(u32, &str)> = d
+        .items()
+        .iter()
+        .map(|i| (i.loc.line, i.msg.as_str()))
+        .collect();
+    assert_eq!(
+        m,
+        [(
+            2,
+            "the config expands to more than 16 MiB; ignoring the rest"
+        )]
+    );
+    assert!(t.len() < 17_000, "{}", t.len());
+}
+
 #[test]
 fn orphan_block_content_is_dropped() {
     let (t, _) = read("{\n x\n}\nb");
@@ -509,6 +557,41 @@ fn self_include_stops() {
     let (t, d) = load(&main, false);
     assert!(d.has_errors());
     assert!(t.len() > 1);
+    cleanup(&dir);
+}
+
+#[test]
+fn file_including_itself_twice_stops_at_once() {
+    let dir = temp_dir("self2");
+    let main = dir.join("k.conf");
+    write(&main, "include k.conf\ninclude k.conf\n");
+    let start = std::time::Instant::now();
+    let (_, d) = load(&main, false);
+    assert!(start.elapsed() < std::time::Duration::from_secs(5));
+    assert_eq!(d.error_count(), 1, "{d}");
+    cleanup(&dir);
+}
+
+#[test]
+fn too_many_included_files_stop_the_read() {
+    let dir = temp_dir("fanout");
+    let main = dir.join("k.conf");
+    // 11 levels of two includes each read 4094 files; 14 levels read more than 10,000.
+    for i in 0..14 {
+        write(
+            &dir.join(format!("f{i}.conf")),
+            &format!("include f{n}.conf\ninclude f{n}.conf\n", n = i + 1),
+        );
+    }
+    write(&dir.join("f14.conf"), "x\n");
+    write(&main, "include f0.conf\n");
+    let (t, d) = load(&main, false);
+    let m: Vec<String> = d.items().iter().map(|i| i.msg.clone()).collect();
+    assert_eq!(
+        m,
+        ["more than 10000 files included (does a file include itself?); ignoring the rest"]
+    );
+    assert!(t.len() < 10_000);
     cleanup(&dir);
 }
 

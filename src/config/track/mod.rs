@@ -152,7 +152,7 @@ fn weight_words(
 /// One entry of a `track_interface` / `track_script` / ... block of an instance or sync group.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct TrackRef {
-    loc: Loc,
+    pub(crate) loc: Loc,
     pub(crate) name: String,
     /// None: the tracked object's own weight (interfaces: 0).
     pub(crate) weight: Option<Weight>,

@@ -71,7 +71,7 @@ pub struct TrackProcess {
 fn missing_value(c: &Node, kws: &[&str], d: &mut Diagnostics) -> bool {
     let missing = c.args().is_empty() && kws.contains(&c.keyword());
     if missing {
-        d.error(c.loc, format!("'{}' is missing a parameter", c.keyword()));
+        d.missing_parameter(c.loc, c.keyword());
     }
     missing
 }

@@ -3,7 +3,7 @@
 
 use super::super::diag::Diagnostics;
 use super::super::tree::Node;
-use super::super::value::{parse_ip, parse_prefix, valid_ifname};
+use super::super::value::{parse_prefix, parse_sock_ip, valid_ifname};
 use super::instance::{AuthType, UnicastPeer, Vmac, VrrpInstance};
 
 /// `use_vmac [NAME] [MAC]`: up to two words, a MAC being the one with ':' (interface names
@@ -99,7 +99,7 @@ pub(super) fn untracked_route_warning(r: &Node, before: usize, d: &mut Diagnosti
 
 pub(super) fn unicast_peer(v: &mut VrrpInstance, p: &Node, d: &mut Diagnostics) {
     let who = v.name.clone();
-    let Some(addr) = parse_ip(p.keyword()) else {
+    let Some(addr) = parse_sock_ip(p.keyword()) else {
         d.warn(
             p.loc,
             format!("Configuration error: VRRP instance[{who}] malformed unicast peer address[{}]. Skipping...", p.keyword()),

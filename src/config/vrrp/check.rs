@@ -9,6 +9,7 @@ use super::super::track::ScriptCmd;
 use super::super::Config;
 use super::instance::{Family, State, VrrpInstance};
 use super::resolve::{resolve, tracking_weights};
+use crate::config::global::DEFAULT_SCRIPT_USER;
 
 /// Cross-references and environment checks once everything is read.
 pub(crate) fn check(cfg: &mut Config, d: &mut Diagnostics) {
@@ -20,6 +21,7 @@ pub(crate) fn check_with(
     iface_exists: &dyn Fn(&str) -> bool,
     d: &mut Diagnostics,
 ) {
+    default_script_user(cfg, &crate::core::script::user_exists, d);
     script_security(cfg, &script_found, d);
 
     cfg.vrrp.instances.retain(|v| min_cfg(v, d));
@@ -28,6 +30,70 @@ pub(crate) fn check_with(
     cfg.vrrp.instances.retain_mut(|v| resolve(v, &global, d));
     tracking_weights(cfg, d);
     vrid_conflicts(&cfg.vrrp.instances, iface_exists, d);
+}
+
+/// The user a script without its own runs as: `script_user`, else `keepalived_script` when it
+/// exists, else root - which `enable_script_security` refuses. keepalived decides this while
+/// reading (lib/notify.c get_default_script_user): when there is no such user, or `script_user`
+/// names an unknown one, it removes every vrrp_script and notify script without a user of its
+/// own. Deciding here makes `-t` say so, and a running daemon never meets such a script.
+fn default_script_user(cfg: &mut Config, user_exists: &dyn Fn(&str) -> bool, d: &mut Diagnostics) {
+    let g = &cfg.global;
+    if !g.default_script_user_fails(user_exists) {
+        return;
+    }
+    let vrrp = &mut cfg.vrrp;
+    let mut told = g.script_user_unknown;
+    let mut tell_once = |d: &mut Diagnostics, loc| {
+        if !std::mem::replace(&mut told, true) {
+            d.warn(
+                loc,
+                format!("Unable to set default user {DEFAULT_SCRIPT_USER} for script"),
+            );
+        }
+    };
+    let mut removed = Vec::new();
+    for s in &vrrp.trackers.scripts {
+        if s.user.is_none() {
+            tell_once(d, s.loc);
+            d.warn(
+                s.loc,
+                format!(
+                    "Unable to set default user for vrrp script {} - removing",
+                    s.name
+                ),
+            );
+            removed.push(s.name.clone());
+        }
+    }
+    vrrp.trackers.scripts.retain(|s| !removed.contains(&s.name));
+    for t in vrrp
+        .instances
+        .iter_mut()
+        .map(|i| &mut i.track)
+        .chain(vrrp.sync_groups.iter_mut().map(|g| &mut g.track))
+    {
+        t.scripts.retain(|r| !removed.contains(&r.name));
+    }
+    let notifies = vrrp
+        .instances
+        .iter_mut()
+        .map(|i| &mut i.notify)
+        .chain(vrrp.sync_groups.iter_mut().map(|g| &mut g.notify));
+    for n in notifies {
+        for slot in n.slots_mut() {
+            if slot.as_ref().is_some_and(|c| c.run_as.is_none()) {
+                if let Some(c) = slot.take() {
+                    tell_once(d, c.loc);
+                    let a0 = c.argv.first().map_or("", String::as_str);
+                    d.warn(
+                        c.loc,
+                        format!("Failed to set default user for notify script {a0} - ignoring"),
+                    );
+                }
+            }
+        }
+    }
 }
 
 /// keepalived refuses the configuration when an instance has no VRID or no interface; we drop

@@ -6,7 +6,7 @@ use super::super::diag::Diagnostics;
 use super::super::iproute;
 use super::super::track;
 use super::super::tree::Node;
-use super::super::value::{parse_bool, parse_ip, parse_timer, valid_ifname};
+use super::super::value::{parse_bool, parse_sock_ip, parse_timer, valid_ifname};
 use super::blocks;
 use super::instance::{Family, State, VrrpInstance};
 use crate::core::time::Micros;
@@ -42,7 +42,6 @@ const NEED_VALUE: &[&str] = &[
     "garp_lower_prio_delay",
     "garp_lower_prio_repeat",
     "down_timer_adverts",
-    "kernel_rx_buf_size",
     "lvs_sync_daemon_interface",
 ];
 
@@ -86,7 +85,7 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
         )
     };
     if NEED_VALUE.contains(&c.keyword()) && c.args().is_empty() {
-        d.error(c.loc, format!("'{}' is missing a parameter", c.keyword()));
+        d.missing_parameter(c.loc, c.keyword());
         return;
     }
     if track::parse_track_block(c, &who, ctx.trackers, ctx.iface_exists, &mut v.track, d)
@@ -185,7 +184,7 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
             if c.keyword() == "unicast_src_ip" {
                 v.unicast_configured = true;
             }
-            match c.arg(0).and_then(parse_ip) {
+            match c.arg(0).and_then(parse_sock_ip) {
                 None => d.warn(
                     c.loc,
                     format!(
@@ -200,7 +199,7 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
                 Some(a) => v.src_ip = Some(a),
             }
         }
-        "mcast_dst_ip" => match c.arg(0).and_then(parse_ip) {
+        "mcast_dst_ip" => match c.arg(0).and_then(parse_sock_ip) {
             None => d.warn(
                 c.loc,
                 format!(

@@ -32,6 +32,21 @@ impl Notify {
         .chain(self.deleted.iter().flatten())
     }
 
+    /// Every script slot, for removing scripts that cannot run (`notify_deleted` alone has
+    /// no script and is kept).
+    pub(crate) fn slots_mut(&mut self) -> impl Iterator<Item = &mut Option<ScriptCmd>> {
+        [
+            &mut self.master,
+            &mut self.backup,
+            &mut self.fault,
+            &mut self.stop,
+            &mut self.generic,
+            &mut self.master_rx_lower_pri,
+        ]
+        .into_iter()
+        .chain(self.deleted.iter_mut())
+    }
+
     /// Reads a notify keyword; false when `c` is not one. A second script for the same event
     /// is ignored with a warning, as keepalived does.
     pub(crate) fn parse(&mut self, c: &Node, owner: &str, d: &mut Diagnostics) -> bool {
@@ -57,6 +72,11 @@ impl Notify {
             }
             _ => return false,
         };
+        if c.args().is_empty() {
+            // keepalived reads the script unchecked and exits (status 2).
+            d.missing_value(c.loc, format!("'{}' needs a script", c.keyword()));
+            return true;
+        }
         if slot.is_some() {
             d.warn(
                 c.loc,

@@ -271,6 +271,21 @@ pub(super) fn tracking_weights(cfg: &mut Config, d: &mut Diagnostics) {
     let groups = &cfg.vrrp.sync_groups;
     for v in &mut cfg.vrrp.instances {
         let t = &mut v.track;
+        // The instance follows its own interface anyway: keepalived drops the entry, and
+        // with it a weight that would otherwise count twice (vrrp.c vrrp_complete_instance).
+        if let Some(own) = v.interface.as_deref() {
+            let who = &v.name;
+            t.interfaces.retain(|r| {
+                let keep = r.name != own;
+                if !keep {
+                    d.warn(
+                        r.loc,
+                        format!("({who}) Ignoring track_interface {own} since own interface"),
+                    );
+                }
+                keep
+            });
+        }
         for r in &mut t.interfaces {
             r.weight.get_or_insert_with(Weight::default);
         }

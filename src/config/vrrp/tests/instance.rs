@@ -355,3 +355,24 @@ fn a_keyword_without_its_value_is_an_error() {
     let (_, d) = load(&MIN.replace("interface eth0", "interface eth0\n strict_mode"));
     assert!(d.items().is_empty(), "{d}");
 }
+
+/// keepalived reads these addresses with inet_stosockaddr, which drops a `/len` or `-end`;
+/// public configs rely on it (`unicast_src_ip 192.168.0.92/24`).
+#[test]
+fn addresses_with_a_prefix_or_range_keep_the_address() {
+    let text = "interface eth0\n unicast_src_ip 192.168.0.92/24\n unicast_peer {\n 192.168.0.93/24\n 192.168.0.94-100\n }";
+    let (cfg, d) = load(&MIN.replace("interface eth0", text));
+    assert!(d.items().is_empty(), "{d}");
+    let v = &cfg.vrrp.instances[0];
+    assert_eq!(v.src_ip, "192.168.0.92".parse().ok());
+    let peers: Vec<String> = v.unicast_peers.iter().map(|p| p.addr.to_string()).collect();
+    assert_eq!(peers, ["192.168.0.93", "192.168.0.94"]);
+    assert!(v.resolved.unicast);
+    let text = "interface eth0\n mcast_dst_ip 224.0.0.19/32";
+    let (cfg, d) = load(&MIN.replace("interface eth0", text));
+    assert!(d.items().is_empty(), "{d}");
+    assert_eq!(
+        cfg.vrrp.instances[0].mcast_dst_ip,
+        "224.0.0.19".parse().ok()
+    );
+}

@@ -288,3 +288,70 @@ fn a_script_user_must_exist() {
         Some(("root".into(), None))
     );
 }
+
+/// keepalived drops a track_interface entry naming the instance's own interface (and so its
+/// weight): the instance already goes to FAULT when that interface fails.
+#[test]
+fn tracking_the_own_interface_is_ignored_with_its_weight() {
+    let text = MIN.replace(
+        "interface eth0",
+        "interface eth0\n use_vmac\n track_interface {\n eth0 weight 20\n eth1 weight 10\n }",
+    );
+    let (cfg, d) = load(&text);
+    assert!(
+        has(
+            &d,
+            5,
+            Severity::Warning,
+            "(VI_1) Ignoring track_interface eth0 since own interface"
+        ),
+        "{d}"
+    );
+    let names: Vec<&str> = cfg.vrrp.instances[0]
+        .track
+        .interfaces
+        .iter()
+        .map(|r| r.name.as_str())
+        .collect();
+    assert_eq!(names, ["eth1"]);
+}
+
+/// keepalived works out the default script user while reading: with enable_script_security
+/// and no keepalived_script user, or with an unknown script_user, every vrrp_script and notify
+/// script without a user of its own is removed (and `-t` says so).
+#[test]
+fn scripts_without_a_user_are_removed_when_the_default_user_fails() {
+    let text = format!(
+        "vrrp_script chk {{\n script /bin/true\n}}\n{}",
+        MIN.replace(
+            "interface eth0",
+            "interface eth0\n track_script {\n chk\n }\n notify_master /bin/true\n notify_backup \"/bin/true\" root"
+        )
+    );
+    let mut cfg = Config::default();
+    cfg.global.script_user_unknown = true;
+    let (cfg, d) = load_with(&text, |c| *c = cfg.clone());
+    let v = &cfg.vrrp.instances[0];
+    assert!(cfg.vrrp.trackers.scripts.is_empty(), "{d}");
+    assert!(v.track.scripts.is_empty());
+    assert!(v.notify.master.is_none());
+    assert!(
+        v.notify.backup.is_some(),
+        "a script with its own user stays"
+    );
+    assert!(
+        d.items()
+            .iter()
+            .any(|i| i.msg == "Unable to set default user for vrrp script chk - removing"),
+        "{d}"
+    );
+    assert!(d
+        .items()
+        .iter()
+        .any(|i| i.msg == "Failed to set default user for notify script /bin/true - ignoring"));
+    // With a known script_user nothing is removed.
+    let (cfg, _) = load_with(&text, |c| {
+        c.global.script_user = Some(("root".into(), None))
+    });
+    assert_eq!(cfg.vrrp.trackers.scripts.len(), 1);
+}
