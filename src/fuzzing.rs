@@ -51,6 +51,7 @@ fn ifaces() -> Ifaces {
             ll6: Some(OUR_LL6),
             group: 0,
         }],
+        ..Ifaces::default()
     }
 }
 

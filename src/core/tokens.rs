@@ -31,7 +31,7 @@ pub const SCRIPT_TIMER: usize = 0;
 /// VRRP child: instance `i`'s protocol timer; checker child: slot `i`'s timer is
 /// `SOCKET_BASE + i` (the same number as its io token, in the other space).
 pub(crate) const INSTANCE_TIMER_BASE: usize = 1;
-/// VRRP child: reading the interface table again (`vrrp::shell::resync`), below the
+/// VRRP child: reading the interface table again (`vrrp::resync_plan`), below the
 /// tracking timers and far above any instance's.
 pub(crate) const IFACES_RESYNC_TIMER: usize = PROC_SCAN_TIMER - 1;
 /// VRRP child: reading on from sockets left with adverts queued after one batch.

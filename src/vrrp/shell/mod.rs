@@ -15,7 +15,6 @@ mod hooks;
 mod instances;
 mod notify;
 mod reload;
-mod resync;
 mod routes;
 mod rx;
 mod sockets;
