@@ -10,7 +10,8 @@
 //!
 //! # An advert, from the socket to the VIPs
 //! 1. The VRRP child's loop (`vrrp::shell`) wakes on the socket's token (`core::tokens`) and
-//!    `rx.rs` drains it to `WouldBlock` into one fixed buffer: no allocation per packet.
+//!    `rx.rs` reads it into one fixed buffer, 256 adverts a turn and on from a zero-delay timer
+//!    until `WouldBlock` (so a flood cannot starve hellos and netlink): no allocation per packet.
 //! 2. `vrrp::packet::receive` reads the bytes only through checked header views (named byte
 //!    ranges per IPv4, IPv6, VRRP and AH field); a refusal names the VRID it saw, and
 //!    `vrrp::router::count_refused` charges it to that instance's keepalived counter.
@@ -38,6 +39,11 @@
 //!    logs them, queues notify/quorum scripts for the runner's script runner, and has the IPVS
 //!    shell (`check::ipvs::shell`) diff the desired table (`ipvs::plan`, `ipvs::table`) against
 //!    the kernel's and send only the difference over generic netlink (`ipvs::wire`).
+//!
+//! Beside the advert path: trackers (`vrrp::track`, sans-IO, and its I/O in `vrrp::track::io`:
+//! scripts, inotify, process events), link and address events with the interface table's
+//! resync (`vrrp::ifaces`, `vrrp::resync_plan`), and the watchdog parent's view of a hung child
+//! (`supervisor::hello`, `supervisor::release`).
 //!
 //! Reload identities: `vrrp::router::InstanceId` and `check::key::{VsKey, RsKey, CheckerKey}`.
 
