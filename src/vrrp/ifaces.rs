@@ -133,6 +133,30 @@ impl Ifaces {
         self.list.iter_mut().find(|i| i.ifindex == ifindex)
     }
 
+    /// The interface `ifindex` was deleted: forgotten, so that its name finds the next link
+    /// made under it. What was known of it, if anything.
+    pub fn remove(&mut self, ifindex: u32) -> Option<IfInfo> {
+        let at = self.list.iter().position(|i| i.ifindex == ifindex)?;
+        Some(self.list.remove(at))
+    }
+
+    /// A link a notification named but a link read could not describe: known by name and
+    /// state until the next read (which `stale` asks for) gives its MAC, MTU and addresses.
+    pub fn add_unread(&mut self, ifindex: u32, name: &str, up: bool) {
+        self.remove(ifindex);
+        self.list.push(IfInfo {
+            ifindex,
+            name: name.to_string(),
+            up,
+            mac: [0; 6],
+            mtu: 0,
+            v4: None,
+            ll6: None,
+            group: 0,
+        });
+        self.stale = true;
+    }
+
     /// An address appeared: it becomes the source if the interface had none of its kind.
     pub fn addr_added(&mut self, ifindex: u32, addr: IpAddr) {
         if let Some(i) = self.by_index_mut(ifindex) {
@@ -211,6 +235,18 @@ mod tests {
         f.forget_addr(9, IpAddr::V4(src));
         assert_eq!(f.by_index(3).and_then(|i| i.v4), Some(src));
         assert!(!f.stale);
+    }
+
+    #[test]
+    fn a_name_made_again_finds_the_new_link_once_the_old_is_removed() {
+        let mut f = one(Some(Ipv4Addr::new(10, 7, 0, 1)));
+        assert!(f.remove(3).is_some_and(|i| i.name == "flood0"));
+        assert!(f.remove(3).is_none());
+        assert!(f.by_name("flood0").is_none());
+        f.add_unread(8, "flood0", false);
+        let i = f.by_name("flood0").map(|i| (i.ifindex, i.up, i.v4));
+        assert_eq!(i, Some((8, false, None)));
+        assert!(f.stale, "its MAC and addresses are for a read to find");
     }
 
     #[test]

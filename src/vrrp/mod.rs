@@ -12,6 +12,7 @@ pub mod ifaces;
 pub mod instance_plan;
 pub mod notify_words;
 pub mod packet;
+pub mod rebind_plan;
 pub mod reload_plan;
 pub mod resync_plan;
 pub mod route_plan;

@@ -14,6 +14,7 @@ mod firewall;
 mod hooks;
 mod instances;
 mod notify;
+mod rebind;
 mod reload;
 mod routes;
 mod rx;

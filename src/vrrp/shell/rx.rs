@@ -90,12 +90,12 @@ impl Shell<'_> {
                 }
             };
             match ev {
-                NlEvent::LinkUp { ifindex, .. } => self.link_changed(lp, ifindex, true),
-                NlEvent::LinkDown { ifindex, .. } => self.link_changed(lp, ifindex, false),
+                NlEvent::LinkUp { ifindex, name } => self.link_event(lp, ifindex, &name, true),
+                NlEvent::LinkDown { ifindex, name } => self.link_event(lp, ifindex, &name, false),
                 NlEvent::LinkRemoved { ifindex, .. } => {
                     // A VMAC of ours is made again (and the link table read afresh) first.
                     self.vmac_removed(lp, ifindex);
-                    self.link_changed(lp, ifindex, false);
+                    self.link_deleted(lp, ifindex);
                 }
                 NlEvent::AddrAdded { ifindex, addr, .. } => {
                     self.note_addr_event();
@@ -130,7 +130,17 @@ impl Shell<'_> {
         }
     }
 
-    fn link_changed(&mut self, lp: &mut EventLoop, ifindex: u32, up: bool) {
+    /// A link notification: a link we did not know is new (rebind.rs), one we know may have
+    /// changed state.
+    fn link_event(&mut self, lp: &mut EventLoop, ifindex: u32, name: &str, up: bool) {
+        if self.ifaces.by_index(ifindex).is_none() {
+            self.link_added(lp, ifindex, name, up);
+        } else {
+            self.link_changed(lp, ifindex, up);
+        }
+    }
+
+    pub(super) fn link_changed(&mut self, lp: &mut EventLoop, ifindex: u32, up: bool) {
         let Some(f) = self.ifaces.by_index_mut(ifindex) else {
             return;
         };
@@ -143,6 +153,8 @@ impl Shell<'_> {
 
     /// Link `ifindex` is now `up` (or not): logged when it matters to us, then acted on.
     pub(super) fn link_reported(&mut self, lp: &mut EventLoop, ifindex: u32, up: bool) {
+        // A name made again: its instances move to the new index before its state counts.
+        self.follow_link(lp, ifindex);
         if let Some(f) = self.ifaces.by_index(ifindex) {
             let tracked = self.track.watches(&f.name);
             let ours = |x: &super::instances::Inst| {
@@ -358,12 +370,12 @@ impl Shell<'_> {
     }
 
     /// (ifindex, up) of every known interface, to compare after a read.
-    fn link_states(&self) -> Vec<(u32, bool)> {
+    pub(super) fn link_states(&self) -> Vec<(u32, bool)> {
         self.ifaces.list.iter().map(|f| (f.ifindex, f.up)).collect()
     }
 
     /// Acts on every link whose state a read changed (or that is gone), as a notification would.
-    fn links_reread(&mut self, lp: &mut EventLoop, before: &[(u32, bool)]) {
+    pub(super) fn links_reread(&mut self, lp: &mut EventLoop, before: &[(u32, bool)]) {
         let now: Vec<(u32, bool)> = self.link_states();
         for &(ifindex, up) in &now {
             if before.iter().any(|&(i, u)| i == ifindex && u == up) {

@@ -1,0 +1,88 @@
+//! Interfaces that go and come back: a deleted link leaves the table (its instances go FAULT),
+//! a link seen for the first time joins it, and the instances configured on its name move to
+//! its index (`vrrp::rebind_plan`) with a socket, and multicast join, on it.
+
+use log::{error, info};
+
+use super::sockets::Key;
+use super::{Shell, SOCK_TOKEN_BASE};
+use crate::core::event_loop::EventLoop;
+use crate::vrrp::rebind_plan::{self, Bound};
+
+impl Shell<'_> {
+    /// Whether a link named `name` at `ifindex` matters to us (logged about).
+    fn ours(&self, ifindex: u32, name: &str) -> bool {
+        self.track.watches(name)
+            || self
+                .insts
+                .iter()
+                .any(|x| x.ifindex == ifindex || (!x.ifname.is_empty() && x.ifname == name))
+    }
+
+    /// A link notification for an index the table does not hold: a new link. Its MAC, MTU
+    /// and group come from a link read; failing that it is known by the notification's name
+    /// and state until the retried read. Its addresses follow as notifications, or from the
+    /// address read the table's staleness asks for.
+    pub(super) fn link_added(&mut self, lp: &mut EventLoop, ifindex: u32, name: &str, up: bool) {
+        if self.opts.log_detail {
+            info!("Interface {name} added");
+        }
+        let mut before = self.link_states();
+        if self.ifaces.read_links(&mut self.rtnl).is_err()
+            || self.ifaces.by_index(ifindex).is_none()
+        {
+            self.ifaces.add_unread(ifindex, name, up);
+        }
+        self.follow_link(lp, ifindex);
+        // As keepalived, a new link counts as down until seen up: only its coming up is
+        // reported. Any other change the read found is acted on as a notification would be.
+        before.push((ifindex, false));
+        self.links_reread(lp, &before);
+    }
+
+    /// Link `ifindex` was deleted: FAULT for its instances, then forgotten, so that its name
+    /// finds whatever link is made under it next.
+    pub(super) fn link_deleted(&mut self, lp: &mut EventLoop, ifindex: u32) {
+        if let Some(name) = self.ifaces.by_index(ifindex).map(|f| f.name.clone()) {
+            if self.ours(ifindex, &name) {
+                info!("Interface {name} deleted");
+            }
+        }
+        self.link_changed(lp, ifindex, false);
+        self.ifaces.remove(ifindex);
+    }
+
+    /// The instances configured on the name `ifindex` now has, bound to another index, move
+    /// to it: new socket, new index for their VIPs and source address. Their state machines
+    /// stay (FAULT while the link was gone); the link's state, reported next, brings them up.
+    pub(super) fn follow_link(&mut self, lp: &mut EventLoop, ifindex: u32) {
+        let Some(name) = self.ifaces.by_index(ifindex).map(|f| f.name.as_str()) else {
+            return;
+        };
+        let bound = self.insts.iter().map(|x| Bound {
+            ifname: &x.ifname,
+            ifindex: x.ifindex,
+            vmac: x.vmac_ifindex.is_some(),
+        });
+        let movers = rebind_plan::followers(bound, name, ifindex);
+        if movers.is_empty() {
+            return;
+        }
+        for &i in &movers {
+            self.insts[i].ifindex = ifindex;
+            let Some(old) = self.pool.key(self.insts[i].sock) else {
+                continue;
+            };
+            let key = Key { ifindex, ..old };
+            let ifname = self.insts[i].ifname.clone();
+            match self.pool.get_or_open(key, Some(&ifname)) {
+                Ok(s) => self.insts[i].sock = s,
+                Err(e) => error!("({}) cannot open its VRRP socket: {e}", self.insts[i].name),
+            }
+        }
+        let used: Vec<usize> = self.insts.iter().map(|x| x.sock).collect();
+        self.pool.close_unused(lp, |s| used.contains(&s));
+        self.pool.register_new(lp, SOCK_TOKEN_BASE);
+        self.update_if_addrs(ifindex);
+    }
+}
