@@ -11,6 +11,10 @@ use crate::net::garp::Mac;
 use crate::net::netlink::Error;
 use crate::net::rtnl::{AddrInfo, Link, Rtnl, DUMP_TRIES, IFA_F_SECONDARY};
 
+/// The index of an instance's interface while no link has its name (`dynamic_interfaces`):
+/// one the kernel never gives (indexes are positive `int`s), so it is never up.
+pub const ABSENT_IFINDEX: u32 = u32::MAX;
+
 #[derive(Clone, Debug)]
 pub struct IfInfo {
     pub ifindex: u32,

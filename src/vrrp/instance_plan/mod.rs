@@ -11,7 +11,7 @@ use crate::core::time::Micros;
 use crate::net::vrrp_socket::{Mode, IPPROTO_AH, IPPROTO_VRRP, VRRP_GROUP_V4, VRRP_GROUP_V6};
 use crate::vrrp::auth::Auth;
 use crate::vrrp::fsm::{Fsm, FsmConfig, GlobalVrrpDefaults};
-use crate::vrrp::ifaces::{IfInfo, Ifaces};
+use crate::vrrp::ifaces::{IfInfo, Ifaces, ABSENT_IFINDEX};
 use crate::vrrp::packet;
 use crate::vrrp::router::{Router, TxRules};
 
@@ -68,7 +68,20 @@ pub fn plan<'a>(cfg: &Config, idx: usize, ifaces: &'a Ifaces) -> Result<Plan<'a>
             ll6: None,
             group: 0,
         },
-        None => return Err(Refusal::InterfaceAbsent(ifname)),
+        // With dynamic_interfaces it waits in FAULT for a link of that name (shell/rebind.rs).
+        None => match ifname {
+            Some(name) if cfg.global.dynamic_interfaces => IfInfo {
+                ifindex: ABSENT_IFINDEX,
+                name,
+                up: false,
+                mac: [0; 6],
+                mtu: 0,
+                v4: None,
+                ll6: None,
+                group: 0,
+            },
+            _ => return Err(Refusal::InterfaceAbsent(ifname)),
+        },
     };
     let auth = Auth::from_config(v.auth.as_ref());
     let protocol = if matches!(auth, Auth::Ah(_)) && !v6 {

@@ -105,3 +105,19 @@ fn what_keeps_an_instance_from_running() {
     cfg.vrrp.instances[0].vrid = None;
     assert_eq!(refusal(&cfg, &ifaces), Refusal::VridUnset);
 }
+
+#[test]
+fn with_dynamic_interfaces_a_missing_interface_is_waited_for() {
+    let mut cfg = config("");
+    let ifaces = eth0(Some(US));
+    cfg.vrrp.instances[0].interface = Some("eth5".into());
+    cfg.global.dynamic_interfaces = true;
+    let p = plan(&cfg, 0, &ifaces).unwrap();
+    assert_eq!(p.info.name, "eth5");
+    assert_eq!((p.info.ifindex, p.info.up), (ABSENT_IFINDEX, false));
+    assert_eq!(
+        (p.xmit_ifindex, p.xmit_name.as_str()),
+        (ABSENT_IFINDEX, "eth5")
+    );
+    assert!(p.bind, "its socket is bound to the link once it is there");
+}

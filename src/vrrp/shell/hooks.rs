@@ -131,6 +131,7 @@ impl Shell<'_> {
             // Only the VMAC's index and the socket on it change; the state machine stays.
             self.insts[i].vmac_ifindex = new.vmac_ifindex;
             self.insts[i].sock = new.sock;
+            self.insts[i].key = new.key;
         }
         let used: Vec<usize> = self.insts.iter().map(|x| x.sock).collect();
         self.pool.close_unused(lp, |s| used.contains(&s));

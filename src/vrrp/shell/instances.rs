@@ -1,13 +1,16 @@
 //! One running vrrp_instance: its VRRP router (state machine, AH, counters, rules) plus what
 //! the shell needs to carry out its actions (socket, interface, timer).
 
-use super::ifaces::Ifaces;
+use super::ifaces::{Ifaces, ABSENT_IFINDEX};
 use super::sockets::{Key, Pool};
 use crate::config::Config;
 use crate::core::time::Micros;
 use crate::core::timer::TimerId;
 use crate::vrrp::instance_plan;
 use crate::vrrp::router::Router;
+
+/// The socket index of an instance without one: no pool slot has it.
+pub const NO_SOCKET: usize = usize::MAX;
 
 pub struct Inst {
     /// Index into `cfg.vrrp.instances`.
@@ -18,8 +21,10 @@ pub struct Inst {
     pub ifname: String,
     /// The VMAC holding the VIPs (and sending adverts unless vmac_xmit_base), see vmac.rs.
     pub vmac_ifindex: Option<u32>,
-    /// Into the socket pool.
+    /// Into the socket pool; `NO_SOCKET` while its interface is absent.
     pub sock: usize,
+    /// What its socket is (or will be, once the interface is there) opened for.
+    pub key: Key,
     pub timer: Option<(TimerId, Micros)>,
     /// Held in FAULT at start until its weight-0 scripts first report (notify.rs).
     pub init_hold: bool,
@@ -41,11 +46,15 @@ pub fn build(cfg: &Config, idx: usize, ifaces: &Ifaces, pool: &mut Pool) -> Opti
         mode: p.mode,
         protocol: p.protocol,
     };
-    let sock = match pool.get_or_open(key, p.bind.then_some(p.xmit_name.as_str())) {
-        Ok(s) => s,
-        Err(e) => {
-            log::error!("({name}) cannot open its VRRP socket: {e}");
-            return None;
+    let sock = if key.ifindex == ABSENT_IFINDEX {
+        NO_SOCKET
+    } else {
+        match pool.get_or_open(key, p.bind.then_some(p.xmit_name.as_str())) {
+            Ok(s) => s,
+            Err(e) => {
+                log::error!("({name}) cannot open its VRRP socket: {e}");
+                return None;
+            }
         }
     };
     Some(Inst {
@@ -56,6 +65,7 @@ pub fn build(cfg: &Config, idx: usize, ifaces: &Ifaces, pool: &mut Pool) -> Opti
         ifname: p.info.name,
         vmac_ifindex: p.vmac.map(|f| f.ifindex),
         sock,
+        key,
         timer: None,
         init_hold: false,
     })

@@ -4,6 +4,7 @@
 
 use log::{error, info};
 
+use super::instances::NO_SOCKET;
 use super::sockets::Key;
 use super::{Shell, SOCK_TOKEN_BASE};
 use crate::core::event_loop::EventLoop;
@@ -69,15 +70,18 @@ impl Shell<'_> {
             return;
         }
         for &i in &movers {
-            self.insts[i].ifindex = ifindex;
-            let Some(old) = self.pool.key(self.insts[i].sock) else {
-                continue;
+            let inst = &mut self.insts[i];
+            inst.ifindex = ifindex;
+            inst.key = Key {
+                ifindex,
+                ..inst.key
             };
-            let key = Key { ifindex, ..old };
-            let ifname = self.insts[i].ifname.clone();
-            match self.pool.get_or_open(key, Some(&ifname)) {
-                Ok(s) => self.insts[i].sock = s,
-                Err(e) => error!("({}) cannot open its VRRP socket: {e}", self.insts[i].name),
+            match self.pool.get_or_open(inst.key, Some(&inst.ifname)) {
+                Ok(s) => inst.sock = s,
+                Err(e) => {
+                    error!("({}) cannot open its VRRP socket: {e}", inst.name);
+                    inst.sock = NO_SOCKET;
+                }
             }
         }
         let used: Vec<usize> = self.insts.iter().map(|x| x.sock).collect();

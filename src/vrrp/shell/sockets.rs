@@ -86,11 +86,6 @@ impl Pool {
         self.slots.get(i)?.as_ref().map(|s| &s.sock)
     }
 
-    /// The key socket `i` was opened for.
-    pub fn key(&self, i: usize) -> Option<Key> {
-        self.slots.get(i)?.as_ref().map(|s| s.key)
-    }
-
     /// Watches every socket not watched yet, as `token_base + index`.
     pub fn register_new(&mut self, lp: &mut EventLoop, token_base: usize) {
         for (i, s) in self.slots.iter_mut().enumerate() {
