@@ -11,8 +11,8 @@
 mod lab;
 
 use lab::vrrp::{
-    addr, expect_master, ours, routers_lab, state_in, tail, Family, Instance, Router, Wiring,
-    KEEPALIVED, MARGIN,
+    addr, expect_master, expect_stable, ours, routers_lab, state_in, tail, Family, Instance,
+    Router, Wiring, KEEPALIVED, MARGIN,
 };
 use lab::Lab;
 use std::path::Path;
@@ -52,7 +52,7 @@ fn churn(test: &str, bin: &str, family: Family) -> Run {
     }
     expect_master(&b, &[&a], vip, i2.master_down() + MARGIN);
 
-    let back = make_eth0_again(&mut lab);
+    let back = make_eth0_again(&mut lab, 1);
     // From FAULT to BACKUP as the link comes up, then r2's lower-priority adverts are not
     // enough: r1 preempts once its master-down timer runs out.
     let limit = i1.master_down() + MARGIN;
@@ -63,12 +63,13 @@ fn churn(test: &str, bin: &str, family: Family) -> Run {
     }
 }
 
-/// Makes r1's `eth0` again, after its deletion: a new veth to a new port on the bridge, up,
-/// with r1's addresses. Returns when the link is back.
-fn make_eth0_again(lab: &mut Lab) -> Instant {
-    lab.switch("sw", &[("r1", "eth0")]);
-    lab.addr("r1", "eth0", &format!("{}/24", addr(Family::V4, 1)));
-    lab.addr("r1", "eth0", &format!("{}/64", addr(Family::V6, 1)));
+/// Makes router `host`'s `eth0` again, after its deletion: a new veth to a new port on the
+/// bridge, up, with its addresses. Returns when the link is back.
+fn make_eth0_again(lab: &mut Lab, host: u8) -> Instant {
+    let ns = format!("r{host}");
+    lab.switch("sw", &[(ns.as_str(), "eth0")]);
+    lab.addr(&ns, "eth0", &format!("{}/24", addr(Family::V4, host)));
+    lab.addr(&ns, "eth0", &format!("{}/64", addr(Family::V6, host)));
     Instant::now()
 }
 
@@ -99,9 +100,40 @@ fn late(test: &str, bin: &str, family: Family) -> Duration {
             tail(&a.log())
         );
     }
-    let back = make_eth0_again(&mut lab);
+    let back = make_eth0_again(&mut lab, 1);
     expect_master(&a, &[&b], vip, i1.master_down() + MARGIN);
     back.elapsed()
+}
+
+/// The BACKUP's link goes and comes back: FAULT meanwhile, BACKUP again once it is back, and
+/// listening on its new socket: the master's adverts keep it from taking over.
+fn backup_churn(test: &str, bin: &str, family: Family) -> Duration {
+    let mut lab = routers_lab(test, 2, Wiring::Switch);
+    let (i1, i2) = (inst(1, 150, family), inst(2, 100, family));
+    let vip = i1.vip();
+    let b = Router::start(&mut lab, "r2", bin, &i2.config());
+    let a = Router::start(&mut lab, "r1", &ours(), &i1.config());
+    expect_master(&a, &[&b], vip, i2.master_down() + i1.master_down() + MARGIN);
+    lab.exec_ok("r2", &["ip", "link", "del", "eth0"]);
+    if !b.wait_state("FAULT", MARGIN) {
+        panic!(
+            "{}: not FAULT with its link deleted:\n{}",
+            b.name,
+            tail(&b.log())
+        );
+    }
+    let back = make_eth0_again(&mut lab, 2);
+    if !b.wait_state("BACKUP", MARGIN) {
+        panic!(
+            "{}: not BACKUP with its link back:\n{}",
+            b.name,
+            tail(&b.log())
+        );
+    }
+    let took = back.elapsed();
+    // Long enough for a deaf backup to take over: two of its master-down intervals.
+    expect_stable(&a, &[&b], vip, 2 * i2.master_down());
+    took
 }
 
 fn run(test: &str, family: Family) {
@@ -178,4 +210,23 @@ fn with_dynamic_interfaces_an_instance_waits_for_its_interface() {
         "BENCH iface_churn late interface MASTER after it appears: ours {:.2} s{note}",
         ours_took.as_secs_f64()
     );
+}
+
+#[test]
+fn a_backup_whose_link_is_deleted_and_made_again_listens_again() {
+    let test = "a_backup_whose_link_is_deleted_and_made_again_listens_again";
+    if !lab::require_root(test) {
+        return;
+    }
+    let bin = ours();
+    if !lab::require_program(test, &bin) {
+        return;
+    }
+    for family in [Family::V4, Family::V6] {
+        let took = backup_churn(test, &bin, family);
+        println!(
+            "BENCH iface_churn {family:?} BACKUP again after the link is back: ours {:.2} s",
+            took.as_secs_f64()
+        );
+    }
 }
