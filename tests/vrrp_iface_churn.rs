@@ -32,12 +32,21 @@ struct Run {
 
 /// r1 runs `bin` (r2 always runs ours, the peer under no test here), master first; its link
 /// is deleted, the test waits for FAULT and r2's takeover, then makes the link again.
-fn churn(test: &str, bin: &str, family: Family) -> Run {
+/// With `vmac`, r1 sends from (and puts its VIP on) a VMAC over `eth0`, which goes with it.
+fn churn(test: &str, bin: &str, family: Family, vmac: bool) -> Run {
     let mut lab = routers_lab(test, 2, Wiring::Switch);
     let (i1, i2) = (inst(1, 150, family), inst(2, 100, family));
     let vip = i1.vip();
     let b = Router::start(&mut lab, "r2", &ours(), &i2.config());
-    let a = Router::start(&mut lab, "r1", bin, &i1.config());
+    let mut conf = i1.config();
+    if vmac {
+        conf = conf.replacen(
+            "  virtual_ipaddress {",
+            "  use_vmac\n  virtual_ipaddress {",
+            1,
+        );
+    }
+    let a = Router::start(&mut lab, "r1", bin, &conf);
     expect_master(&a, &[&b], vip, i2.master_down() + i1.master_down() + MARGIN);
 
     lab.exec_ok("r1", &["ip", "link", "del", "eth0"]);
@@ -136,7 +145,7 @@ fn backup_churn(test: &str, bin: &str, family: Family) -> Duration {
     took
 }
 
-fn run(test: &str, family: Family) {
+fn run(test: &str, family: Family, vmac: bool) {
     if !lab::require_root(test) {
         return;
     }
@@ -144,7 +153,7 @@ fn run(test: &str, family: Family) {
     if !lab::require_program(test, &bin) {
         return;
     }
-    let r = churn(test, &bin, family);
+    let r = churn(test, &bin, family, vmac);
     for line in [
         "Interface eth0 deleted",
         "Interface eth0 added",
@@ -159,14 +168,15 @@ fn run(test: &str, family: Family) {
     let mut note = String::new();
     if bin != KEEPALIVED && Path::new(KEEPALIVED).exists() {
         // Its figure for the record; its behaviour is not under test here.
-        let k = std::panic::catch_unwind(|| churn(test, KEEPALIVED, family));
+        let k = std::panic::catch_unwind(|| churn(test, KEEPALIVED, family, vmac));
         note = match k {
             Ok(k) => format!(", keepalived {:.2} s", k.back_after.as_secs_f64()),
             Err(_) => ", keepalived not MASTER again in time (see above)".to_string(),
         };
     }
     println!(
-        "BENCH iface_churn {family:?} MASTER again after the link is back: ours {:.2} s{note}",
+        "BENCH iface_churn {family:?}{} MASTER again after the link is back: ours {:.2} s{note}",
+        if vmac { " VMAC" } else { "" },
         r.back_after.as_secs_f64()
     );
 }
@@ -176,6 +186,7 @@ fn a_master_whose_link_is_deleted_and_made_again_is_master_again_v4() {
     run(
         "a_master_whose_link_is_deleted_and_made_again_is_master_again_v4",
         Family::V4,
+        false,
     );
 }
 
@@ -184,6 +195,16 @@ fn a_master_whose_link_is_deleted_and_made_again_is_master_again_v6() {
     run(
         "a_master_whose_link_is_deleted_and_made_again_is_master_again_v6",
         Family::V6,
+        false,
+    );
+}
+
+#[test]
+fn a_vmac_master_whose_link_is_deleted_and_made_again_is_master_again() {
+    run(
+        "a_vmac_master_whose_link_is_deleted_and_made_again_is_master_again",
+        Family::V4,
+        true,
     );
 }
 

@@ -117,7 +117,20 @@ impl Shell<'_> {
                 self.apply(lp, i, &acts);
             }
         }
+        self.vmacs_remade(lp, &users);
+    }
+
+    /// Makes the VMACs of instances `users` again (over their interface as the table has it
+    /// now) and moves them onto them: new VMAC index, interface index and socket, same state
+    /// machine; those whose links are all up come back up.
+    pub(super) fn vmacs_remade(&mut self, lp: &mut EventLoop, users: &[usize]) {
         self.ifaces.refresh(&mut self.rtnl);
+        // A VMAC that went with its interface waits for the interface (rebind.rs).
+        let has_link = |i: &usize| self.ifaces.by_name(&self.insts[*i].ifname).is_some();
+        let users: Vec<usize> = users.iter().copied().filter(has_link).collect();
+        if users.is_empty() {
+            return;
+        }
         // Makes what is missing (the configured names are written in by now) and adopts the rest.
         let mut cfg = std::mem::take(&mut self.cfg);
         self.prepare_vmacs(&mut cfg);
@@ -128,7 +141,8 @@ impl Shell<'_> {
             else {
                 continue;
             };
-            // Only the VMAC's index and the socket on it change; the state machine stays.
+            // Only the links' indexes and the socket change; the state machine stays.
+            self.insts[i].ifindex = new.ifindex;
             self.insts[i].vmac_ifindex = new.vmac_ifindex;
             self.insts[i].sock = new.sock;
             self.insts[i].key = new.key;

@@ -1,6 +1,7 @@
 //! Interfaces that go and come back: a deleted link leaves the table (its instances go FAULT),
 //! a link seen for the first time joins it, and the instances configured on its name move to
-//! its index (`vrrp::rebind_plan`) with a socket, and multicast join, on it.
+//! its index (`vrrp::rebind_plan`) with a socket, and multicast join, on it; a VMAC that went
+//! with the old link is made again over the new one first (hooks.rs, `vmacs_remade`).
 
 use log::{error, info};
 
@@ -43,11 +44,13 @@ impl Shell<'_> {
 
     /// Link `ifindex` was deleted: FAULT for its instances, then forgotten, so that its name
     /// finds whatever link is made under it next.
-    pub(super) fn link_deleted(&mut self, lp: &mut EventLoop, ifindex: u32) {
-        if let Some(name) = self.ifaces.by_index(ifindex).map(|f| f.name.clone()) {
-            if self.ours(ifindex, &name) {
-                info!("Interface {name} deleted");
-            }
+    /// (A VMAC's deletion may have read the table already, without it: the notification's
+    /// name then says which it was.)
+    pub(super) fn link_deleted(&mut self, lp: &mut EventLoop, ifindex: u32, name: &str) {
+        let known = self.ifaces.by_index(ifindex).map(|f| f.name.clone());
+        let name = known.as_deref().unwrap_or(name);
+        if self.ours(ifindex, name) {
+            info!("Interface {name} deleted");
         }
         self.link_changed(lp, ifindex, false);
         self.ifaces.remove(ifindex);
@@ -65,11 +68,14 @@ impl Shell<'_> {
             ifindex: x.ifindex,
             vmac: x.vmac_ifindex.is_some(),
         });
-        let movers = rebind_plan::followers(bound, name, ifindex);
-        if movers.is_empty() {
+        let moves = rebind_plan::followers(bound, name, ifindex);
+        if !moves.vmac.is_empty() {
+            self.vmacs_remade(lp, &moves.vmac);
+        }
+        if moves.plain.is_empty() {
             return;
         }
-        for &i in &movers {
+        for &i in &moves.plain {
             let inst = &mut self.insts[i];
             inst.ifindex = ifindex;
             inst.key = Key {

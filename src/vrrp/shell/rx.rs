@@ -92,10 +92,10 @@ impl Shell<'_> {
             match ev {
                 NlEvent::LinkUp { ifindex, name } => self.link_event(lp, ifindex, &name, true),
                 NlEvent::LinkDown { ifindex, name } => self.link_event(lp, ifindex, &name, false),
-                NlEvent::LinkRemoved { ifindex, .. } => {
+                NlEvent::LinkRemoved { ifindex, name } => {
                     // A VMAC of ours is made again (and the link table read afresh) first.
                     self.vmac_removed(lp, ifindex);
-                    self.link_deleted(lp, ifindex);
+                    self.link_deleted(lp, ifindex, &name);
                 }
                 NlEvent::AddrAdded { ifindex, addr, .. } => {
                     self.note_addr_event();
