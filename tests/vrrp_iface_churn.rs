@@ -251,3 +251,101 @@ fn a_backup_whose_link_is_deleted_and_made_again_listens_again() {
         );
     }
 }
+
+/// r1 is FAULT with the link it runs on (or tracks) gone; r2 takes over.
+#[track_caller]
+fn expect_fault_and_takeover(a: &Router, b: &Router, i2: &Instance) {
+    if !a.wait_state("FAULT", MARGIN) {
+        panic!(
+            "{}: not FAULT with its link deleted:\n{}",
+            a.name,
+            tail(&a.log())
+        );
+    }
+    expect_master(b, &[a], i2.vip(), i2.master_down() + MARGIN);
+}
+
+/// A tracked interface (`track_interface`, weight 0) deleted and made again: FAULT while it
+/// is gone, MASTER again once it is back.
+#[test]
+fn a_tracked_interface_deleted_and_made_again_is_tracked_again() {
+    let test = "a_tracked_interface_deleted_and_made_again_is_tracked_again";
+    if !lab::require_root(test) || !lab::require_program(test, &ours()) {
+        return;
+    }
+    let mut lab = routers_lab(test, 2, Wiring::Switch);
+    lab.stub_link("r1", "eth1", "eth1p");
+    let (i1, i2) = (inst(1, 150, Family::V4), inst(2, 100, Family::V4));
+    let conf = i1.config().replacen(
+        "  virtual_ipaddress {",
+        "  track_interface {\n    eth1\n  }\n  virtual_ipaddress {",
+        1,
+    );
+    let b = Router::start(&mut lab, "r2", &ours(), &i2.config());
+    let a = Router::start(&mut lab, "r1", &ours(), &conf);
+    expect_master(
+        &a,
+        &[&b],
+        i1.vip(),
+        i2.master_down() + i1.master_down() + MARGIN,
+    );
+    lab.exec_ok("r1", &["ip", "link", "del", "eth1"]);
+    expect_fault_and_takeover(&a, &b, &i2);
+    lab.stub_link("r1", "eth1", "eth1p");
+    let back = Instant::now();
+    expect_master(&a, &[&b], i1.vip(), i1.master_down() + MARGIN);
+    println!(
+        "BENCH iface_churn tracked interface: MASTER again {:.2} s after it is back",
+        back.elapsed().as_secs_f64()
+    );
+}
+
+/// With `dynamic_interfaces`, a reload while the interface is gone keeps the instance
+/// (FAULT, waiting for it), and it comes back when the link is made again.
+#[test]
+fn with_dynamic_interfaces_a_reload_while_the_interface_is_gone_keeps_the_instance() {
+    let test = "with_dynamic_interfaces_a_reload_while_the_interface_is_gone_keeps_the_instance";
+    if !lab::require_root(test) || !lab::require_program(test, &ours()) {
+        return;
+    }
+    let mut lab = routers_lab(test, 2, Wiring::Switch);
+    let (i1, i2) = (inst(1, 150, Family::V4), inst(2, 100, Family::V4));
+    let conf = i1.config().replacen(
+        "global_defs {\n",
+        "global_defs {\n  dynamic_interfaces\n",
+        1,
+    );
+    let b = Router::start(&mut lab, "r2", &ours(), &i2.config());
+    let a = Router::start(&mut lab, "r1", &ours(), &conf);
+    expect_master(
+        &a,
+        &[&b],
+        i1.vip(),
+        i2.master_down() + i1.master_down() + MARGIN,
+    );
+    lab.exec_ok("r1", &["ip", "link", "del", "eth0"]);
+    expect_fault_and_takeover(&a, &b, &i2);
+    // SAFETY: kill(2) has no memory effects; the lab owns the daemon.
+    unsafe {
+        libc::kill(a.main_pid(), libc::SIGHUP);
+    }
+    let reloaded = || a.log().contains("Reload complete");
+    assert!(
+        lab::wait_until(MARGIN, reloaded),
+        "{}: no reload:\n{}",
+        a.name,
+        tail(&a.log())
+    );
+    assert!(
+        !a.log().contains("no longer configured"),
+        "{}: the reload dropped the instance:\n{}",
+        a.name,
+        tail(&a.log())
+    );
+    let back = make_eth0_again(&mut lab, 1);
+    expect_master(&a, &[&b], i1.vip(), i1.master_down() + MARGIN);
+    println!(
+        "BENCH iface_churn reload while gone: MASTER again {:.2} s after the link is back",
+        back.elapsed().as_secs_f64()
+    );
+}
