@@ -349,3 +349,47 @@ fn with_dynamic_interfaces_a_reload_while_the_interface_is_gone_keeps_the_instan
         back.elapsed().as_secs_f64()
     );
 }
+
+/// A MASTER's virtual route (`dev eth0`) follows its link: gone with it, and set again, on
+/// the new link, once the instance is MASTER again.
+#[test]
+fn a_virtual_route_comes_back_with_the_link() {
+    let test = "a_virtual_route_comes_back_with_the_link";
+    if !lab::require_root(test) || !lab::require_program(test, &ours()) {
+        return;
+    }
+    let mut lab = routers_lab(test, 2, Wiring::Switch);
+    let (i1, i2) = (inst(1, 150, Family::V4), inst(2, 100, Family::V4));
+    let conf = i1.config().replacen(
+        "  virtual_ipaddress {",
+        "  virtual_routes {\n    10.9.0.0/24 dev eth0\n  }\n  virtual_ipaddress {",
+        1,
+    );
+    let b = Router::start(&mut lab, "r2", &ours(), &i2.config());
+    let a = Router::start(&mut lab, "r1", &ours(), &conf);
+    expect_master(
+        &a,
+        &[&b],
+        i1.vip(),
+        i2.master_down() + i1.master_down() + MARGIN,
+    );
+    let route = |lab: &mut Lab| {
+        let out = lab.exec_ok("r1", &["ip", "route", "show", "10.9.0.0/24"]);
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    assert!(route(&mut lab).contains("dev eth0"), "no virtual route");
+    lab.exec_ok("r1", &["ip", "link", "del", "eth0"]);
+    expect_fault_and_takeover(&a, &b, &i2);
+    make_eth0_again(&mut lab, 1);
+    expect_master(&a, &[&b], i1.vip(), i1.master_down() + MARGIN);
+    let mut last = String::new();
+    let back = lab::wait_until(MARGIN, || {
+        last = route(&mut lab);
+        last.contains("dev eth0")
+    });
+    assert!(
+        back,
+        "virtual route not set again: {last:?}\n{}",
+        tail(&a.log())
+    );
+}
