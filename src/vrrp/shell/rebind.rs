@@ -5,7 +5,6 @@
 
 use log::{error, info};
 
-use super::instances::NO_SOCKET;
 use super::sockets::Key;
 use super::{Shell, SOCK_TOKEN_BASE};
 use crate::core::event_loop::EventLoop;
@@ -77,17 +76,17 @@ impl Shell<'_> {
         }
         for &i in &moves.plain {
             let inst = &mut self.insts[i];
-            inst.ifindex = ifindex;
-            inst.key = Key {
+            let key = Key {
                 ifindex,
                 ..inst.key
             };
-            match self.pool.get_or_open(inst.key, Some(&inst.ifname)) {
-                Ok(s) => inst.sock = s,
-                Err(e) => {
-                    error!("({}) cannot open its VRRP socket: {e}", inst.name);
-                    inst.sock = NO_SOCKET;
+            // One that cannot open its socket stays on the old index, FAULT: the link's next
+            // notification tries again.
+            match self.pool.get_or_open(key, Some(&inst.ifname)) {
+                Ok(s) => {
+                    (inst.sock, inst.key, inst.ifindex) = (s, key, ifindex);
                 }
+                Err(e) => error!("({}) cannot open its VRRP socket: {e}", inst.name),
             }
         }
         let used: Vec<usize> = self.insts.iter().map(|x| x.sock).collect();
