@@ -195,6 +195,34 @@ impl Ifaces {
     }
 }
 
+impl Ifaces {
+    /// Records link `ifindex` as `up` (or down); true when that changed what was known.
+    pub fn set_up(&mut self, ifindex: u32, up: bool) -> bool {
+        match self.by_index_mut(ifindex) {
+            Some(f) if f.up != up => {
+                f.up = up;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The links whose state differs from `before` ((ifindex, up) pairs from an earlier
+    /// read): changed or new ones with their state now, gone ones as down.
+    pub fn changed_since<'a>(
+        &'a self,
+        before: &'a [(u32, bool)],
+    ) -> impl Iterator<Item = (u32, bool)> + 'a {
+        let now = self.list.iter().map(|f| (f.ifindex, f.up));
+        let changed = now.filter(move |&(i, u)| !before.contains(&(i, u)));
+        let gone = before
+            .iter()
+            .filter(move |&&(i, _)| self.by_index(i).is_none())
+            .map(|&(i, _)| (i, false));
+        changed.chain(gone)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,5 +302,18 @@ mod tests {
         assert!(!ifs.bound_up(9));
         ifs.list[0].up = true;
         assert!(ifs.bound_up(2));
+    }
+
+    #[test]
+    fn a_read_reports_changed_new_and_gone_links() {
+        let mut f = one(None);
+        f.list[0].up = false;
+        let before = [(3, true), (7, true)];
+        let got: Vec<(u32, bool)> = f.changed_since(&before).collect();
+        assert_eq!(got, vec![(3, false), (7, false)]);
+        f.list[0].up = true;
+        assert_eq!(f.changed_since(&[(3, true)]).count(), 0);
+        assert_eq!(f.changed_since(&[]).collect::<Vec<_>>(), vec![(3, true)]);
+        assert!(f.set_up(3, false) && !f.set_up(3, false) && !f.set_up(9, true));
     }
 }

@@ -45,6 +45,16 @@ pub(crate) fn followers<'a>(
     m
 }
 
+/// Whether a link named `name` at `ifindex` is one an instance is bound to, by index or by its
+/// configured name (`bound`: each instance's index and interface name), so worth a log line.
+pub fn concerns<'a>(
+    mut bound: impl Iterator<Item = (u32, &'a str)>,
+    ifindex: u32,
+    name: &str,
+) -> bool {
+    bound.any(|(i, n)| i == ifindex || (!n.is_empty() && n == name))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,5 +99,14 @@ mod tests {
         ];
         let m = followers(insts, "eth0", 9);
         assert_eq!((m.plain, m.vmac), (vec![1], vec![0]));
+    }
+
+    #[test]
+    fn a_link_concerns_instances_bound_to_its_index_or_named_for_it() {
+        let bound = [(2, "eth0"), (0, "")];
+        assert!(concerns(bound.iter().copied(), 2, "other"));
+        assert!(concerns(bound.iter().copied(), 9, "eth0"));
+        assert!(!concerns(bound.iter().copied(), 9, ""));
+        assert!(!concerns(bound.iter().copied(), 9, "eth1"));
     }
 }

@@ -68,7 +68,7 @@ pub fn plan<'a>(cfg: &Config, idx: usize, ifaces: &'a Ifaces) -> Result<Plan<'a>
             ll6: None,
             group: 0,
         },
-        // With dynamic_interfaces it waits in FAULT for a link of that name (shell/rebind.rs).
+        // With dynamic_interfaces it waits in FAULT for a link of that name (shell/rx.rs).
         None => match ifname {
             Some(name) if cfg.global.dynamic_interfaces => IfInfo {
                 ifindex: ABSENT_IFINDEX,

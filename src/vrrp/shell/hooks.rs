@@ -125,7 +125,7 @@ impl Shell<'_> {
     /// machine; those whose links are all up come back up.
     pub(super) fn vmacs_remade(&mut self, lp: &mut EventLoop, users: &[usize]) {
         self.ifaces.refresh(&mut self.rtnl);
-        // A VMAC that went with its interface waits for the interface (rebind.rs).
+        // A VMAC that went with its interface waits for the interface (rx.rs, follow_link).
         let has_link = |i: &usize| self.ifaces.by_name(&self.insts[*i].ifname).is_some();
         let users: Vec<usize> = users.iter().copied().filter(has_link).collect();
         if users.is_empty() {

@@ -14,7 +14,6 @@ mod firewall;
 mod hooks;
 mod instances;
 mod notify;
-mod rebind;
 mod reload;
 mod routes;
 mod rx;

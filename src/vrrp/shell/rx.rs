@@ -3,12 +3,18 @@
 //! without stalling the loop: one timer, scheduled by `vrrp::resync_plan`; a read that fails
 //! keeps the last good state.
 
+//!
+//! Interfaces that go and come back: a deleted link leaves the table (its instances go FAULT),
+//! a link seen for the first time joins it, and the instances configured on its name move to
+//! its index (`vrrp::rebind_plan`) with a socket, and multicast join, on it; a VMAC that went
+//! with the old link is made again over the new one first (hooks.rs, `vmacs_remade`).
 use std::io::ErrorKind;
 use std::net::IpAddr;
 
-use log::{info, warn};
+use log::{error, info, warn};
 
-use super::Shell;
+use super::sockets::Key;
+use super::{Shell, SOCK_TOKEN_BASE};
 use crate::config::vrrp::Family;
 use crate::config::Config;
 use crate::core::event_loop::EventLoop;
@@ -19,6 +25,7 @@ use crate::net::rtnl::{Event as NlEvent, Reflector, MONITOR_RCVBUF};
 use crate::net::vrrp_socket::Received;
 use crate::vrrp::fsm::State;
 use crate::vrrp::packet::{self, Rx};
+use crate::vrrp::rebind_plan::{self, Bound};
 use crate::vrrp::resync_plan::{Resync, Urgency};
 use crate::vrrp::router;
 
@@ -130,7 +137,7 @@ impl Shell<'_> {
         }
     }
 
-    /// A link notification: a link we did not know is new (rebind.rs), one we know may have
+    /// A link notification: a link we did not know is new (`link_added`), one we know may have
     /// changed state.
     fn link_event(&mut self, lp: &mut EventLoop, ifindex: u32, name: &str, up: bool) {
         if self.ifaces.by_index(ifindex).is_none() {
@@ -141,14 +148,9 @@ impl Shell<'_> {
     }
 
     pub(super) fn link_changed(&mut self, lp: &mut EventLoop, ifindex: u32, up: bool) {
-        let Some(f) = self.ifaces.by_index_mut(ifindex) else {
-            return;
-        };
-        if f.up == up {
-            return;
+        if self.ifaces.set_up(ifindex, up) {
+            self.link_reported(lp, ifindex, up);
         }
-        f.up = up;
-        self.link_reported(lp, ifindex, up);
     }
 
     /// Link `ifindex` is now `up` (or not): logged when it matters to us, then acted on.
@@ -376,17 +378,9 @@ impl Shell<'_> {
 
     /// Acts on every link whose state a read changed (or that is gone), as a notification would.
     pub(super) fn links_reread(&mut self, lp: &mut EventLoop, before: &[(u32, bool)]) {
-        let now: Vec<(u32, bool)> = self.link_states();
-        for &(ifindex, up) in &now {
-            if before.iter().any(|&(i, u)| i == ifindex && u == up) {
-                continue;
-            }
+        let changed: Vec<(u32, bool)> = self.ifaces.changed_since(before).collect();
+        for (ifindex, up) in changed {
             self.link_reported(lp, ifindex, up);
-        }
-        for &(ifindex, _) in before {
-            if !now.iter().any(|&(i, _)| i == ifindex) {
-                self.link_reported(lp, ifindex, false);
-            }
         }
     }
 
@@ -396,5 +390,83 @@ impl Shell<'_> {
         for ifindex in ifindexes {
             self.update_if_addrs(ifindex);
         }
+    }
+}
+
+impl Shell<'_> {
+    /// A link notification for an index the table does not hold: a new link. Its MAC, MTU
+    /// and group come from a link read; failing that it is known by the notification's name
+    /// and state until the retried read. Its addresses follow as notifications, or from the
+    /// address read the table's staleness asks for.
+    pub(super) fn link_added(&mut self, lp: &mut EventLoop, ifindex: u32, name: &str, up: bool) {
+        if self.opts.log_detail {
+            info!("Interface {name} added");
+        }
+        let mut before = self.link_states();
+        if self.ifaces.read_links(&mut self.rtnl).is_err()
+            || self.ifaces.by_index(ifindex).is_none()
+        {
+            self.ifaces.add_unread(ifindex, name, up);
+        }
+        self.follow_link(lp, ifindex);
+        // As keepalived, a new link counts as down until seen up: only its coming up is
+        // reported. Any other change the read found is acted on as a notification would be.
+        before.push((ifindex, false));
+        self.links_reread(lp, &before);
+    }
+
+    /// Link `ifindex` was deleted: FAULT for its instances, then forgotten, so that its name
+    /// finds whatever link is made under it next.
+    /// (A VMAC's deletion may have read the table already, without it: the notification's
+    /// name then says which it was.)
+    pub(super) fn link_deleted(&mut self, lp: &mut EventLoop, ifindex: u32, name: &str) {
+        let known = self.ifaces.by_index(ifindex).map(|f| f.name.clone());
+        let name = known.as_deref().unwrap_or(name);
+        let bound = self.insts.iter().map(|x| (x.ifindex, x.ifname.as_str()));
+        if self.track.watches(name) || rebind_plan::concerns(bound, ifindex, name) {
+            info!("Interface {name} deleted");
+        }
+        self.link_changed(lp, ifindex, false);
+        self.ifaces.remove(ifindex);
+    }
+
+    /// The instances configured on the name `ifindex` now has, bound to another index, move
+    /// to it: new socket, new index for their VIPs and source address. Their state machines
+    /// stay (FAULT while the link was gone); the link's state, reported next, brings them up.
+    pub(super) fn follow_link(&mut self, lp: &mut EventLoop, ifindex: u32) {
+        let Some(name) = self.ifaces.by_index(ifindex).map(|f| f.name.as_str()) else {
+            return;
+        };
+        let bound = self.insts.iter().map(|x| Bound {
+            ifname: &x.ifname,
+            ifindex: x.ifindex,
+            vmac: x.vmac_ifindex.is_some(),
+        });
+        let moves = rebind_plan::followers(bound, name, ifindex);
+        if !moves.vmac.is_empty() {
+            self.vmacs_remade(lp, &moves.vmac);
+        }
+        if moves.plain.is_empty() {
+            return;
+        }
+        for &i in &moves.plain {
+            let inst = &mut self.insts[i];
+            let key = Key {
+                ifindex,
+                ..inst.key
+            };
+            // One that cannot open its socket stays on the old index, FAULT: the link's next
+            // notification tries again.
+            match self.pool.get_or_open(key, Some(&inst.ifname)) {
+                Ok(s) => {
+                    (inst.sock, inst.key, inst.ifindex) = (s, key, ifindex);
+                }
+                Err(e) => error!("({}) cannot open its VRRP socket: {e}", inst.name),
+            }
+        }
+        let used: Vec<usize> = self.insts.iter().map(|x| x.sock).collect();
+        self.pool.close_unused(lp, |s| used.contains(&s));
+        self.pool.register_new(lp, SOCK_TOKEN_BASE);
+        self.update_if_addrs(ifindex);
     }
 }
