@@ -36,6 +36,8 @@ pub struct Fsm {
     pub(super) garp_master: GarpQueue,
     /// Second GARP sets after a MASTER heard a lower priority advert.
     pub(super) garp_lower_prio: GarpQueue,
+    /// When a MASTER last answered a lower priority advert with GARPs (see `master_rx`).
+    pub(super) lower_prio_round_at: Option<Micros>,
     /// Why the next BACKUP → MASTER happens.
     pub(super) next_master_reason: Reason,
     pub(super) master_addr: Option<IpAddr>,
@@ -82,6 +84,7 @@ impl Fsm {
             garp_refresh_at: None,
             garp_master: GarpQueue::new(),
             garp_lower_prio: GarpQueue::new(),
+            lower_prio_round_at: None,
             next_master_reason: Reason::MasterNoResponse,
             master_addr: None,
             master_priority: 0,

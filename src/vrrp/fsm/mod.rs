@@ -124,6 +124,9 @@ pub struct Heard {
     pub acts: Actions,
     /// Why it was ignored, if it was (also counted in [`Fsm::ignored`]).
     pub ignored: Option<Ignored>,
+    /// A MASTER heard a lower priority (or an equal one from a lower address): true when it
+    /// answered with its GARP round and notify too, false when a round went out too recently.
+    pub lower_priority: Option<bool>,
 }
 
 /// A received advert that passed the packet checks (length, TTL, checksum, auth), as the

@@ -5,6 +5,7 @@ use std::cmp::Ordering;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::instance::{push, Fsm};
+use super::timers::GarpQueue;
 use super::{Action, Actions, Heard, Ignored, Reason, RxAdvert, State};
 use crate::core::time::Micros;
 
@@ -26,8 +27,12 @@ impl Fsm {
         } else {
             None
         };
-        let ignored = self.receive(&mut acts, now, Some(adv), bad);
-        Heard { acts, ignored }
+        let (ignored, lower_priority) = self.receive(&mut acts, now, Some(adv), bad);
+        Heard {
+            acts,
+            ignored,
+            lower_priority,
+        }
     }
 
     /// A packet for our VRID arrived at `now` but failed the packet checks (length, TTL,
@@ -48,14 +53,15 @@ impl Fsm {
         self.on_invalid_advert(now)
     }
 
-    /// Returns the reason the input was ignored for, if any (counted already).
+    /// Returns the reason the input was ignored for, if any (counted already), and what a
+    /// MASTER did about a lower priority (see [`Heard::lower_priority`]).
     fn receive(
         &mut self,
         acts: &mut Actions,
         now: Micros,
         adv: Option<&RxAdvert>,
         bad: Option<Ignored>,
-    ) -> Option<Ignored> {
+    ) -> (Option<Ignored>, Option<bool>) {
         let not_running = match self.state {
             State::Init | State::Stop => Some(Ignored::NotRunning),
             State::Fault => Some(Ignored::Fault),
@@ -63,7 +69,7 @@ impl Fsm {
         };
         if let Some(why) = not_running {
             self.count(why);
-            return Some(why);
+            return (Some(why), None);
         }
         // keepalived counts an advert as received only once it passed the packet checks.
         if bad.is_none() {
@@ -79,6 +85,7 @@ impl Fsm {
             }
         };
         let mut ignored = bad;
+        let mut lower = None;
         if self.state == State::Backup {
             let accepted = adv.is_some_and(|a| self.backup_rx(now, a));
             if !accepted {
@@ -89,13 +96,13 @@ impl Fsm {
                 }
             }
         } else if let Some(a) = adv {
-            ignored = self.master_rx(acts, now, a);
+            (ignored, lower) = self.master_rx(acts, now, a);
         }
         // Having (possibly) sent an advert, a MASTER restarts its advert interval.
         if self.state != State::Master || !self.cfg.lower_prio_no_advert {
             self.arm(now);
         }
-        ignored
+        (ignored, lower)
     }
 
     /// BACKUP: true when the advert restarts the down timer (false: a lower priority master,
@@ -138,8 +145,14 @@ impl Fsm {
     }
 
     /// MASTER: stays master unless the advert wins the election. Returns what it was ignored
-    /// for, if anything (our own address echoed).
-    fn master_rx(&mut self, acts: &mut Actions, now: Micros, adv: &RxAdvert) -> Option<Ignored> {
+    /// for, if anything (our own address echoed), and for a lower priority whether the GARP
+    /// round went out.
+    fn master_rx(
+        &mut self,
+        acts: &mut Actions,
+        now: Micros,
+        adv: &RxAdvert,
+    ) -> (Option<Ignored>, Option<bool>) {
         let cmp = self.addr_cmp(adv.src);
         let eff = self.effective_priority;
         let wins = |eff: u8| adv.priority > eff || (adv.priority == eff && cmp.is_gt());
@@ -147,7 +160,7 @@ impl Fsm {
             self.send_advert(acts, eff);
             if adv.priority == 0 {
                 self.stats.pri_zero_rx += 1;
-                return None;
+                return (None, None);
             }
         }
         let mut ignored = None;
@@ -168,6 +181,18 @@ impl Fsm {
             if !self.cfg.lower_prio_no_advert {
                 self.send_advert(acts, eff);
             }
+            // keepalived answers every one with GARPs, a second set later, and the notify. A
+            // lower priority master sends one advert per interval; a flood would get GARPs and
+            // scripts per packet, and its delayed sets, piled into the queue's last slot, all
+            // at once. So one round per half advert interval, and no closer than lets every
+            // pending delayed set keep a slot; the adverts are still answered one for one.
+            let spacing = Micros(self.cfg.advert_int.0 / 2).max(Micros(
+                self.cfg.garp_lower_prio_delay.0 / (GarpQueue::CAP as u64 - 1),
+            ));
+            if self.lower_prio_round_at.is_some_and(|t| now < t + spacing) {
+                return (ignored, Some(false));
+            }
+            self.lower_prio_round_at = Some(now);
             let rep = self.cfg.garp_lower_prio_repeat;
             if rep > 0 {
                 push(acts, Action::SendGarps { repeat: rep });
@@ -177,6 +202,7 @@ impl Fsm {
                 }
             }
             push(acts, Action::NotifyMasterRxLowerPri);
+            return (ignored, Some(true));
         } else if wins(eff) {
             if self.cfg.version == 3 {
                 self.master_adver_int = adv.advert_int;
@@ -192,7 +218,7 @@ impl Fsm {
             self.wantstate = State::Backup;
             self.leave_master(acts, now, false, reason);
         }
-        ignored
+        (ignored, None)
     }
 
     /// The sender's address against ours, numerically (keepalived's vrrp_saddr_cmp).

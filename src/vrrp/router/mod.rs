@@ -82,6 +82,8 @@ pub struct Router {
     pub ip_id: IpId,
     rules: RxRules,
     tx: TxRules,
+    /// Lower priority adverts heard as MASTER since the last one logged.
+    lower_unlogged: u64,
 }
 
 impl Router {
@@ -94,6 +96,7 @@ impl Router {
             ip_id: IpId::default(),
             rules,
             tx,
+            lower_unlogged: 0,
         }
     }
 

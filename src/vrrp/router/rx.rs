@@ -17,6 +17,15 @@ pub enum Event {
     BackupGotPriorityZero,
     /// A BACKUP discarded an advert from a lower priority master (it will take over).
     LowerPriorityDiscarded { priority: u8, src: IpAddr },
+    /// A MASTER heard a lower priority (`forcing`: it answered with an advert), and answered
+    /// with GARPs too; `unlogged` more came since the last such line, too fast for a round.
+    MasterGotLowerPriority {
+        src: IpAddr,
+        priority: u8,
+        ours: u8,
+        forcing: bool,
+        unlogged: u64,
+    },
     /// An advert could not be built (nothing sent).
     AdvertNotBuilt(EmitError),
     /// Its trackers moved its effective priority.
@@ -98,6 +107,22 @@ impl Router {
         if heard.ignored == Some(Ignored::LowerPriority) {
             let (priority, src) = (adv.priority, adv.src);
             push(events, Event::LowerPriorityDiscarded { priority, src });
+        }
+        match heard.lower_priority {
+            // keepalived logs every one; the line goes with the round, and says how many
+            // went unanswered between rounds.
+            Some(true) => push(
+                events,
+                Event::MasterGotLowerPriority {
+                    src: adv.src,
+                    priority: adv.priority,
+                    ours: self.fsm.effective_priority(),
+                    forcing: !self.fsm.config().lower_prio_no_advert,
+                    unlogged: std::mem::take(&mut self.lower_unlogged),
+                },
+            ),
+            Some(false) => self.lower_unlogged = self.lower_unlogged.saturating_add(1),
+            None => {}
         }
         heard.acts
     }

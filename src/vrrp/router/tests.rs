@@ -261,6 +261,28 @@ fn master_yields_to_a_higher_priority() {
     assert_eq!(r.fsm.state(), State::Backup);
 }
 
+#[test]
+fn master_logs_a_lower_priority_as_keepalived_and_a_flood_once_per_garp_round() {
+    let cfg = config(150, "");
+    let mut r = master(&cfg);
+    let at = r.fsm.next_deadline().unwrap().0;
+    let line = |unlogged| Event::MasterGotLowerPriority {
+        src: ip(PEER),
+        priority: 100,
+        ours: 150,
+        forcing: true,
+        unlogged,
+    };
+    let lower = advert(100, |_| {});
+    assert_eq!(&receive(&mut r, at, &lower).events[..], &[line(0)]);
+    // A flood between two GARP rounds (at most one per 5 s / 7 here) is counted, not logged.
+    for k in 1..=1000 {
+        assert!(receive(&mut r, at + k * 100, &lower).events.is_empty());
+    }
+    let next = at + 5 * S / 7 + 1;
+    assert_eq!(&receive(&mut r, next, &lower).events[..], &[line(1000)]);
+}
+
 const AH: &str = "authentication {\n auth_type AH\n auth_pass secret\n}";
 
 #[test]

@@ -24,6 +24,24 @@ pub(super) fn log(name: &str, ev: &Event) {
         Event::LowerPriorityDiscarded { priority, src } => {
             info!("({name}) received lower priority ({priority}) advert from {src} - discarding")
         }
+        Event::MasterGotLowerPriority {
+            src,
+            priority,
+            ours,
+            forcing,
+            unlogged,
+        } => {
+            let forcing = if *forcing {
+                ", forcing new election"
+            } else {
+                ""
+            };
+            if *unlogged == 0 {
+                info!("({name}) Received advert from {src} with lower priority {priority}, ours {ours}{forcing}")
+            } else {
+                info!("({name}) Received advert from {src} with lower priority {priority}, ours {ours}{forcing} ({unlogged} more since the last report)")
+            }
+        }
         Event::AdvertNotBuilt(e) => warn!("({name}) cannot build an advert: {e:?}"),
         Event::PriorityChanged { from, to } => {
             info!("({name}) Changing effective priority from {from} to {to}")

@@ -202,3 +202,80 @@ fn two_owners_the_lower_one_yields_and_stays_at_254() {
     assert_eq!(f.effective_priority(), 254);
     assert_eq!(f.stats().owner_conflicts, 1);
 }
+
+/// Every `Action::SendGarps` repeat in `acts`, summed.
+fn garps_in(acts: &Actions) -> u32 {
+    acts.iter()
+        .map(|a| match *a {
+            Action::SendGarps { repeat } => repeat,
+            _ => 0,
+        })
+        .sum()
+}
+
+#[test]
+fn a_lower_priority_master_at_its_own_pace_is_answered_every_time() {
+    let mut f = master(cfg(100));
+    let t0 = DOWN_100 + S / 3;
+    // One advert a second, a little early each time, as a real lower master's timer allows.
+    for k in 0..4 {
+        let now = t(t0 + k * (S - S / 100));
+        let h = f.hear_advert(now, &adv("10.0.0.1", 50));
+        assert_eq!(h.lower_priority, Some(true), "advert {k}");
+        assert_eq!(
+            h.acts.as_slice(),
+            [
+                Action::SendAdvert { priority: 100 },
+                Action::SendGarps { repeat: 5 },
+                Action::NotifyMasterRxLowerPri
+            ]
+        );
+    }
+}
+
+#[test]
+fn a_lower_priority_flood_gets_every_advert_answered_but_garp_rounds_spaced() {
+    // Only the lower priority GARPs count here (the lower priority delay stays 5 s).
+    let mut f = master(FsmConfig {
+        garp_master_delay: Micros::ZERO,
+        garp_lower_prio_delay: Micros(5 * S),
+        ..cfg(100)
+    });
+    let t0 = DOWN_100 + S / 3;
+    let (mut adverts, mut garps, mut notifies, mut answered) = (0, 0, 0, 0);
+    let mut count = |acts: &Actions| {
+        adverts += acts
+            .iter()
+            .filter(|a| matches!(a, Action::SendAdvert { .. }))
+            .count();
+        garps += garps_in(acts);
+        notifies += acts
+            .iter()
+            .filter(|a| **a == Action::NotifyMasterRxLowerPri)
+            .count();
+    };
+    let mut worst_burst = 0;
+    // 10,000 adverts a second for 10 s.
+    for k in 0..100_000u64 {
+        let now = t(t0 + k * 100);
+        while let Some(d) = f.next_deadline().filter(|d| *d <= now) {
+            let acts = f.on_timer(d);
+            worst_burst = worst_burst.max(garps_in(&acts));
+            count(&acts);
+        }
+        let h = f.hear_advert(now, &adv("10.0.0.1", 50));
+        answered += usize::from(h.lower_priority == Some(true));
+        assert!(h.lower_priority.is_some());
+        count(&h.acts);
+    }
+    assert_eq!(f.state(), State::Master);
+    // Each advert answered with one of ours (keepalived's "forcing new election").
+    assert_eq!(adverts, 100_000);
+    // Rounds 5 s / 7 apart (over half the 1 s interval), so the 8-slot delayed queue never
+    // fills: 14 in 10 s, each 5 GARPs now, and 5 more later for the 7 older than 5 s.
+    assert_eq!(answered, 14);
+    assert_eq!(notifies, 14);
+    assert_eq!(garps, 14 * 5 + 7 * 5);
+    // The delayed sets come one round at a time, never piled up.
+    assert_eq!(worst_burst, 5);
+}
