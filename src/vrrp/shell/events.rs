@@ -36,17 +36,26 @@ pub(super) fn log(name: &str, ev: &Event) {
             } else {
                 ""
             };
-            if *unlogged == 0 {
-                info!("({name}) Received advert from {src} with lower priority {priority}, ours {ours}{forcing}")
-            } else {
-                info!("({name}) Received advert from {src} with lower priority {priority}, ours {ours}{forcing} ({unlogged} more since the last report)")
-            }
+            let more = Unlogged(*unlogged);
+            info!("({name}) Received advert from {src} with lower priority {priority}, ours {ours}{forcing}{more}")
         }
         Event::AdvertNotBuilt(e) => warn!("({name}) cannot build an advert: {e:?}"),
         Event::PriorityChanged { from, to } => {
             info!("({name}) Changing effective priority from {from} to {to}")
         }
         Event::VipsLeftInPlace => info!("({name}) leaving VIPs, routes and rules in place (-V)"),
+    }
+}
+
+/// " (N more since the last report)" after a rate-limited line, when N is not 0.
+struct Unlogged(u64);
+
+impl std::fmt::Display for Unlogged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            0 => Ok(()),
+            n => write!(f, " ({n} more since the last report)"),
+        }
     }
 }
 
