@@ -17,8 +17,9 @@ pub enum Event {
     BackupGotPriorityZero,
     /// A BACKUP discarded an advert from a lower priority master (it will take over).
     LowerPriorityDiscarded { priority: u8, src: IpAddr },
-    /// A MASTER heard a lower priority (`forcing`: it answered with an advert), and answered
-    /// with GARPs too; `unlogged` more came since the last such line, too fast for a round.
+    /// A MASTER heard a lower priority (`forcing`: it answered with an advert) and sent its
+    /// GARP round; `unlogged` more came since the last such line, between two rounds (those
+    /// got an advert only).
     MasterGotLowerPriority {
         src: IpAddr,
         priority: u8,
@@ -109,8 +110,8 @@ impl Router {
             push(events, Event::LowerPriorityDiscarded { priority, src });
         }
         match heard.lower_priority {
-            // keepalived logs every one; the line goes with the round, and says how many
-            // went unanswered between rounds.
+            // keepalived logs every one; under a flood the line goes with the GARP round and
+            // counts the ones in between.
             Some(true) => push(
                 events,
                 Event::MasterGotLowerPriority {
