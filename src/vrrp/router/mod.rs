@@ -82,8 +82,10 @@ pub struct Router {
     pub ip_id: IpId,
     rules: RxRules,
     tx: TxRules,
-    /// Lower priority adverts heard as MASTER since the last one logged.
+    /// Lower priority adverts heard since the last one logged.
     lower_unlogged: u64,
+    /// When a BACKUP last logged a lower priority advert.
+    lower_logged_at: Option<Micros>,
 }
 
 impl Router {
@@ -97,6 +99,7 @@ impl Router {
             rules,
             tx,
             lower_unlogged: 0,
+            lower_logged_at: None,
         }
     }
 

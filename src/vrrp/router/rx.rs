@@ -15,8 +15,13 @@ pub enum Event {
     OldUnicastChecksum,
     /// A BACKUP heard priority 0: the master is leaving.
     BackupGotPriorityZero,
-    /// A BACKUP discarded an advert from a lower priority master (it will take over).
-    LowerPriorityDiscarded { priority: u8, src: IpAddr },
+    /// A BACKUP discarded an advert from a lower priority master (it will take over);
+    /// `unlogged` more came since the last such line, too fast for one line each.
+    LowerPriorityDiscarded {
+        priority: u8,
+        src: IpAddr,
+        unlogged: u64,
+    },
     /// A MASTER heard a lower priority (`forcing`: it answered with an advert) and sent its
     /// GARP round; `unlogged` more came since the last such line, between two rounds (those
     /// got an advert only).
@@ -106,8 +111,24 @@ impl Router {
         };
         let heard = self.fsm.hear_advert(now, &ra);
         if heard.ignored == Some(Ignored::LowerPriority) {
-            let (priority, src) = (adv.priority, adv.src);
-            push(events, Event::LowerPriorityDiscarded { priority, src });
+            // keepalived logs every one. A lower priority master sends one per interval, each
+            // logged here too; a flood gets one line per half interval, with the count.
+            let half = Micros(self.rules.adver_int.0 / 2);
+            if self.lower_logged_at.is_some_and(|t| now < t + half) {
+                self.lower_unlogged = self.lower_unlogged.saturating_add(1);
+            } else {
+                self.lower_logged_at = Some(now);
+                let (priority, src) = (adv.priority, adv.src);
+                let unlogged = std::mem::take(&mut self.lower_unlogged);
+                push(
+                    events,
+                    Event::LowerPriorityDiscarded {
+                        priority,
+                        src,
+                        unlogged,
+                    },
+                );
+            }
         }
         match heard.lower_priority {
             // keepalived logs every one; under a flood the line goes with the GARP round and

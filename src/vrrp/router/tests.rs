@@ -240,15 +240,38 @@ fn backup_discards_a_lower_priority_master_and_says_so() {
     let cfg = config(150, "");
     let mut r = backup(&cfg);
     let got = receive(&mut r, S, &advert(100, |_| {}));
-    let want = Event::LowerPriorityDiscarded {
+    let line = |unlogged| Event::LowerPriorityDiscarded {
         priority: 100,
         src: ip(PEER),
+        unlogged,
     };
-    assert_eq!(&got.events[..], &[want]);
+    assert_eq!(&got.events[..], &[line(0)]);
     // A higher one is taken silently.
     assert!(receive(&mut r, 2 * S, &advert(200, |_| {}))
         .events
         .is_empty());
+}
+
+#[test]
+fn backup_logs_a_lower_priority_flood_once_per_half_interval_with_the_count() {
+    let cfg = config(150, "");
+    let mut r = backup(&cfg);
+    let line = |unlogged| Event::LowerPriorityDiscarded {
+        priority: 100,
+        src: ip(PEER),
+        unlogged,
+    };
+    let lower = advert(100, |_| {});
+    // A lower master at its 1 s pace (a little early): every advert is logged.
+    assert_eq!(&receive(&mut r, S, &lower).events[..], &[line(0)]);
+    assert_eq!(&receive(&mut r, S + 990_000, &lower).events[..], &[line(0)]);
+    // A flood: counted in the next line, half an interval after the last.
+    let t0 = S + 990_000;
+    for k in 1..=400 {
+        assert!(receive(&mut r, t0 + k * 1000, &lower).events.is_empty());
+    }
+    let got = receive(&mut r, t0 + S / 2, &lower);
+    assert_eq!(&got.events[..], &[line(400)]);
 }
 
 #[test]

@@ -21,8 +21,13 @@ pub(super) fn log(name: &str, ev: &Event) {
         Event::BackupGotPriorityZero => {
             info!("({name}) Backup received priority 0 advertisement")
         }
-        Event::LowerPriorityDiscarded { priority, src } => {
-            info!("({name}) received lower priority ({priority}) advert from {src} - discarding")
+        Event::LowerPriorityDiscarded {
+            priority,
+            src,
+            unlogged,
+        } => {
+            let more = Unlogged(*unlogged);
+            info!("({name}) received lower priority ({priority}) advert from {src} - discarding{more}")
         }
         Event::MasterGotLowerPriority {
             src,
