@@ -14,6 +14,10 @@
 //!
 //! With keepalived installed the same flood runs against it, and its figures are printed beside
 //! ours (not asserted).
+//!
+//! A second test floods a BACKUP (ours, priority 150) behind a MASTER (ours, 200) on one switch:
+//! it stays BACKUP, neither child is called hung, and its "received lower priority ... -
+//! discarding" line comes once per half advert interval with the count, not once per packet.
 
 mod lab;
 
@@ -46,11 +50,11 @@ fn flood_time() -> Duration {
     GARP_LOWER_PRIO_DELAY + HELLO_DEADLINE * 2 + MARGIN
 }
 
-fn config() -> String {
+fn config(prio: u8) -> String {
     format!(
-        "global_defs {{\n  router_id r1\n}}\n\
+        "global_defs {{\n  router_id r{prio}\n}}\n\
          vrrp_instance VI_1 {{\n  state BACKUP\n  interface eth0\n  virtual_router_id {VRID}\n  \
-         priority 200\n  advert_int {ADVERT_INT}\n  version 3\n  \
+         priority {prio}\n  advert_int {ADVERT_INT}\n  version 3\n  \
          virtual_ipaddress {{\n    {VIP}/24 dev eth0\n  }}\n}}\n"
     )
 }
@@ -229,6 +233,61 @@ fn count_lines(log: &str, what: &str) -> usize {
     log.lines().filter(|l| l.contains(what)).count()
 }
 
+/// Lower priority adverts from `p`, `SENDERS` raw sockets as fast as they go.
+struct Flood {
+    stop: Arc<AtomicBool>,
+    senders: Vec<std::thread::JoinHandle<u64>>,
+    started: Instant,
+}
+
+impl Flood {
+    fn start(lab: &mut Lab, prio: u8) -> Flood {
+        let stop = Arc::new(AtomicBool::new(false));
+        let ns = lab.ns("p");
+        let senders = (0..SENDERS)
+            .map(|_| {
+                let (fd, stop) = (raw_socket(&ns), stop.clone());
+                std::thread::spawn(move || flood(fd, advert(prio), stop))
+            })
+            .collect();
+        Flood {
+            stop,
+            senders,
+            started: Instant::now(),
+        }
+    }
+
+    /// Lets it run for [`flood_time`]; a router whose VRRP child its parent calls hung meanwhile
+    /// is a failure (a child killed and respawned mid-flood shows at the end too, as new pids).
+    fn watch(&self, routers: &[&Router]) -> Vec<String> {
+        let mut failures: Vec<String> = Vec::new();
+        wait_until(flood_time(), || {
+            for r in routers {
+                let hung = format!("{}: VRRP child called hung", r.name);
+                if r.log().contains("did not answer")
+                    && !failures.iter().any(|f| f.starts_with(&hung))
+                {
+                    let at = self.started.elapsed().as_secs_f64();
+                    failures.push(format!("{hung} {at:.1} s into the flood"));
+                }
+            }
+            false
+        });
+        failures
+    }
+
+    /// Stops the senders: how many adverts left, over how many seconds.
+    fn stop(self) -> (u64, f64) {
+        self.stop.store(true, Ordering::Relaxed);
+        let sent = self
+            .senders
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .sum();
+        (sent, self.started.elapsed().as_secs_f64())
+    }
+}
+
 /// What one flood showed.
 struct Outcome {
     /// Adverts the senders got out per second.
@@ -246,7 +305,7 @@ fn flood_run(bin: &str) -> Outcome {
     lab.veth(("r1", "eth0"), ("p", "eth0"));
     lab.addr("r1", "eth0", "10.7.0.1/24");
     lab.addr("p", "eth0", "10.7.0.2/24");
-    let mut r1 = Router::start(&mut lab, "r1", bin, &config());
+    let mut r1 = Router::start(&mut lab, "r1", bin, &config(200));
     let master_by = Duration::from_secs_f64(3.0 * ADVERT_INT + ADVERT_INT) + MARGIN * 3;
     assert!(
         r1.wait_state("MASTER", master_by),
@@ -259,34 +318,10 @@ fn flood_run(bin: &str) -> Outcome {
     let lines_before = r1.log().lines().count();
     let (cap, pcap) = capture(&mut lab);
 
-    let stop = Arc::new(AtomicBool::new(false));
-    let ns = lab.ns("p");
-    let senders: Vec<_> = (0..SENDERS)
-        .map(|_| {
-            let (fd, stop) = (raw_socket(&ns), stop.clone());
-            std::thread::spawn(move || flood(fd, advert(100), stop))
-        })
-        .collect();
     let t0 = epoch_now();
-    let started = Instant::now();
-    // Watch the whole flood: a child killed and respawned in the middle shows at the end too.
-    let mut failures = Vec::new();
-    wait_until(flood_time(), || {
-        let log = r1.log();
-        if log.contains("did not answer") && failures.is_empty() {
-            failures.push(format!(
-                "VRRP child called hung after {:.1} s of flood",
-                started.elapsed().as_secs_f64()
-            ));
-        }
-        false
-    });
-    stop.store(true, Ordering::Relaxed);
-    let sent: u64 = senders
-        .into_iter()
-        .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-        .sum();
-    let took = started.elapsed().as_secs_f64();
+    let fl = Flood::start(&mut lab, 100);
+    let mut failures = fl.watch(&[&r1]);
+    let (sent, took) = fl.stop();
     let t1 = epoch_now();
     lab.stop_capture(cap);
 
@@ -323,6 +358,14 @@ fn flood_run(bin: &str) -> Outcome {
     }
     if !r1.is_master() || !r1.holds_vip(VIP) {
         failures.push(format!("no longer MASTER with {VIP}"));
+    }
+    // keepalived logs every one; ours one per GARP round (5 s / 7 apart here), with the count.
+    let lower = count_lines(&log, "with lower priority 100");
+    let rounds = (took / (GARP_LOWER_PRIO_DELAY.as_secs_f64() / 7.0)).ceil() as usize + 1;
+    if lower > rounds {
+        failures.push(format!(
+            "{lower} lower priority lines in {took:.1} s, over one per GARP round ({rounds})"
+        ));
     }
     if !failures.is_empty() {
         failures.push(format!("{}:\n{}", r1.name, tail(&log)));
@@ -364,4 +407,83 @@ fn master_keeps_its_pace_and_its_child_through_a_lower_priority_flood() {
         );
     }
     assert!(o.failures.is_empty(), "{}", o.failures.join("\n"));
+}
+
+/// A BACKUP (priority 150) behind a MASTER (200), both ours, on one switch with the flooder:
+/// the BACKUP discards the flood (priority 100) without taking over, logs it once per half
+/// advert interval with the count (keepalived logs each one), and neither VRRP child is called
+/// hung.
+#[test]
+fn backup_stays_backup_and_logs_a_lower_priority_flood_sparingly() {
+    let test = "backup_stays_backup_and_logs_a_lower_priority_flood_sparingly";
+    if !lab::require_root(test) {
+        return;
+    }
+    let bin = ours();
+    if !lab::require_program(test, &bin) {
+        return;
+    }
+    let mut lab = Lab::new("lowflood");
+    lab.switch("sw", &[("r1", "eth0"), ("r2", "eth0"), ("p", "eth0")]);
+    lab.addr("r1", "eth0", "10.7.0.1/24");
+    lab.addr("p", "eth0", "10.7.0.2/24");
+    lab.addr("r2", "eth0", "10.7.0.3/24");
+    let mut master = Router::start(&mut lab, "r2", &bin, &config(200));
+    let mut backup = Router::start(&mut lab, "r1", &bin, &config(150));
+    let settle = Duration::from_secs_f64(4.0 * ADVERT_INT) + MARGIN * 3;
+    let settled = wait_until(settle, || {
+        master.is_master() && backup.state_from_log().as_deref() == Some("BACKUP")
+    });
+    assert!(
+        settled,
+        "no MASTER/BACKUP pair:\n{}\n{}",
+        tail(&master.log()),
+        tail(&backup.log())
+    );
+    // The two may have been MASTER at once for a moment at start.
+    std::thread::sleep(Duration::from_secs_f64(2.0 * ADVERT_INT));
+    let kids = [children(master.main_pid()), children(backup.main_pid())];
+    let states = [master.log(), backup.log()].map(|l| count_lines(&l, "Entering "));
+    let fl = Flood::start(&mut lab, 100);
+    let mut failures = fl.watch(&[&master, &backup]);
+    let (sent, took) = fl.stop();
+    let logs = [master.log(), backup.log()];
+    let discards = count_lines(&logs[1], "received lower priority (100)");
+    println!(
+        "BENCH lower_flood backup: {:.0} lower-priority adverts/s for {took:.1} s, {discards} \
+         discard lines",
+        sent as f64 / took
+    );
+    for (k, r) in [&master, &backup].iter().enumerate() {
+        if children(r.main_pid()) != kids[k] {
+            failures.push(format!("{}: VRRP child restarted", r.name));
+        }
+        if count_lines(&logs[k], "Entering ") != states[k] {
+            failures.push(format!("{}: changed state", r.name));
+        }
+    }
+    let lines = (took / (ADVERT_INT / 2.0)).ceil() as usize + 1;
+    if discards > lines {
+        failures.push(format!(
+            "{discards} discard lines in {took:.1} s, over one per half interval ({lines})"
+        ));
+    }
+    if discards == 0 {
+        failures.push("the flood never reached the BACKUP".to_string());
+    }
+    if !master.holds_vip(VIP) || backup.holds_vip(VIP) {
+        failures.push(format!("{VIP} moved"));
+    }
+    if !failures.is_empty() {
+        failures.push(format!(
+            "{}:\n{}\n{}:\n{}",
+            master.name,
+            tail(&logs[0]),
+            backup.name,
+            tail(&logs[1])
+        ));
+    }
+    backup.stop();
+    master.stop();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
