@@ -60,7 +60,13 @@ for t in $targets; do
   # MIPS static-pie is broken with this toolchain: the startup code relocates every GOT entry by the load
   # base, so std's undefined weak symbols become base+0 instead of null and calling them jumps to 0x40000000
   # (seen as SIGSEGV right after reading the config). A non-PIE static binary avoids it and is 11 % smaller.
-  case "$t" in mips*) flags="$flags -C relocation-model=static" ;; esac
+  # ARMv7-A always has Thumb-2, whose mostly 16-bit encodings hold the same code in far fewer bytes
+  # than the default 32-bit ARM set (-28 % on armv7, measured 935,584 -> 674,048 on 2026-12-06); what
+  # the program does is unchanged, and the C library's ARM-mode code interworks through the linker.
+  case "$t" in
+    mips*) flags="$flags -C relocation-model=static" ;;
+    armv7-*) flags="$flags -C target-feature=+thumb-mode" ;;
+  esac
   RUSTFLAGS=$flags /usr/bin/cargo zigbuild --release --locked -q -Z build-std=std,panic_abort "$std_features" --target "$t" ${CARGO_FEATURES:+--features "$CARGO_FEATURES"} ${EXTRA_CARGO_ARGS:-}
   mkdir -p "$out/$t"
   cp "$CARGO_TARGET_DIR/$t/release/keepalived" "$out/$t/keepalived"

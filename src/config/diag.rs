@@ -54,22 +54,22 @@ impl Diagnostics {
         self.files.get(idx as usize).map(|p| p.as_path())
     }
 
-    pub(crate) fn warn(&mut self, loc: Loc, msg: impl Into<String>) {
-        self.push(loc, Severity::Warning, msg.into());
+    pub(crate) fn warn(&mut self, loc: Loc, msg: impl Msg) {
+        self.push(loc, Severity::Warning, msg.into_msg());
     }
 
-    pub(crate) fn error(&mut self, loc: Loc, msg: impl Into<String>) {
-        self.push(loc, Severity::Error, msg.into());
+    pub(crate) fn error(&mut self, loc: Loc, msg: impl Msg) {
+        self.push(loc, Severity::Error, msg.into_msg());
     }
 
     /// A keyword without the value it needs: keepalived 2.2.7 exits at once with status 2
     /// (lib/parser.c null_strvec); we go on reading to list every problem, but `-t` exits 2.
     pub(crate) fn missing_parameter(&mut self, loc: Loc, kw: &str) {
-        self.missing_value(loc, format!("'{kw}' is missing a parameter"));
+        self.missing_value(loc, format_args!("'{kw}' is missing a parameter"));
     }
 
     /// [`Self::missing_parameter`] with a message saying what the value should be.
-    pub(crate) fn missing_value(&mut self, loc: Loc, msg: String) {
+    pub(crate) fn missing_value(&mut self, loc: Loc, msg: impl Msg) {
         self.fatal = true;
         self.error(loc, msg);
     }
@@ -90,10 +90,13 @@ impl Diagnostics {
     }
 
     /// keepalived warns about an unknown keyword and goes on.
+    #[inline(never)]
     pub(crate) fn unknown_keyword(&mut self, loc: Loc, kw: &str) {
-        self.warn(loc, format!("unknown keyword '{kw}'"));
+        self.warn(loc, format_args!("unknown keyword '{kw}'"));
     }
 
+    // Out of line: the config parsers raise messages from hundreds of places.
+    #[inline(never)]
     fn push(&mut self, loc: Loc, severity: Severity, msg: String) {
         self.items.push(Diag { loc, severity, msg });
     }
@@ -123,6 +126,38 @@ impl Diagnostics {
             Severity::Error => format!("{}:{}: {}", file, d.loc.line, d.msg),
             Severity::Warning => format!("{}:{}: warning: {}", file, d.loc.line, d.msg),
         }
+    }
+}
+
+/// A message's text: a literal, a built `String`, or `format_args!` rendered out of line, so a
+/// call site carries no formatting or allocation code of its own.
+pub(crate) trait Msg {
+    fn into_msg(self) -> String;
+}
+
+impl Msg for &str {
+    #[inline(never)]
+    fn into_msg(self) -> String {
+        self.to_string()
+    }
+}
+
+impl Msg for &String {
+    fn into_msg(self) -> String {
+        self.as_str().into_msg()
+    }
+}
+
+impl Msg for String {
+    fn into_msg(self) -> String {
+        self
+    }
+}
+
+impl Msg for fmt::Arguments<'_> {
+    #[inline(never)]
+    fn into_msg(self) -> String {
+        fmt::format(self)
     }
 }
 

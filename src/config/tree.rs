@@ -73,7 +73,10 @@ impl Node {
     pub(crate) fn checked_arg(&self, i: usize, what: &str, d: &mut Diagnostics) -> Option<&str> {
         let v = self.arg(i);
         if v.is_none() {
-            d.error(self.loc, format!("'{}' needs {}", self.keyword(), what));
+            d.error(
+                self.loc,
+                format_args!("'{}' needs {}", self.keyword(), what),
+            );
         }
         v
     }
@@ -82,7 +85,10 @@ impl Node {
     pub(crate) fn require_arg(&self, i: usize, what: &str, d: &mut Diagnostics) -> Option<&str> {
         let v = self.arg(i);
         if v.is_none() {
-            d.missing_value(self.loc, format!("'{}' needs {}", self.keyword(), what));
+            d.missing_value(
+                self.loc,
+                format_args!("'{}' needs {}", self.keyword(), what),
+            );
         }
         v
     }

@@ -89,7 +89,7 @@ pub(crate) fn valid_ifname(s: &str) -> bool {
 fn bad(node: &Node, d: &mut Diagnostics, expected: &str, got: &str) {
     d.error(
         node.loc,
-        format!("'{}': expected {}, got '{}'", node.keyword(), expected, got),
+        format_args!("'{}': expected {}, got '{}'", node.keyword(), expected, got),
     );
 }
 

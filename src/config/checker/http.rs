@@ -67,7 +67,7 @@ pub(crate) fn parse(
                 Some("1.1") => h.http_protocol = HttpProtocol::V11,
                 Some(v) => d.warn(
                     c.loc,
-                    format!("invalid http_protocol version {v} - ignoring"),
+                    format_args!("invalid http_protocol version {v} - ignoring"),
                 ),
                 None => {}
             },
@@ -83,7 +83,7 @@ pub(crate) fn parse(
     if h.urls.is_empty() {
         d.error(
             n.end_loc(),
-            format!("{} checker has no urls specified - ignoring", n.keyword()),
+            format_args!("{} checker has no urls specified - ignoring", n.keyword()),
         );
         return None;
     }
@@ -113,7 +113,7 @@ fn parse_url(n: &Node, d: &mut Diagnostics) -> Option<Url> {
                 for w in c.args() {
                     match parse_status(w) {
                         Some(r) => u.status_codes.push(r),
-                        None => d.warn(c.loc, format!("invalid HTTP status code '{w}'")),
+                        None => d.warn(c.loc, format_args!("invalid HTTP status code '{w}'")),
                     }
                 }
             }
@@ -193,22 +193,22 @@ fn check_regex(n: &Node, u: &mut Url, d: &mut Diagnostics) {
             OptionWord::Honoured | OptionWord::NoEffect => {}
             OptionWord::Unsupported => d.error(
                 at("regex_options"),
-                format!("regex_options '{w}' is not supported by this build"),
+                format_args!("regex_options '{w}' is not supported by this build"),
             ),
             OptionWord::Unknown => d.warn(
                 at("regex_options"),
-                format!("unknown regex_options '{w}' - ignoring"),
+                format_args!("unknown regex_options '{w}' - ignoring"),
             ),
         }
     }
     if let Err(e) = Regex::new(p, flags) {
-        d.error(at("regex"), format!("Invalid regex: '{p}' {e}"));
+        d.error(at("regex"), format_args!("Invalid regex: '{p}' {e}"));
     }
     if let (Some(lo), Some(hi)) = (u.regex_min_offset, u.regex_max_offset) {
         if lo > hi {
             d.warn(
                 n.loc,
-                format!("regex min offset {lo} > regex_max_offset {hi} - ignoring"),
+                format_args!("regex min offset {lo} > regex_max_offset {hi} - ignoring"),
             );
             (u.regex_min_offset, u.regex_max_offset) = (None, None);
         }
@@ -224,7 +224,7 @@ fn digest(c: &Node, s: &str, d: &mut Diagnostics) -> Option<[u8; 16]> {
     if s.len() != 32 {
         d.error(
             c.loc,
-            format!("digest '{s}' has {} characters rather than 32", s.len()),
+            format_args!("digest '{s}' has {} characters rather than 32", s.len()),
         );
         return None;
     }
@@ -236,7 +236,7 @@ fn digest(c: &Node, s: &str, d: &mut Diagnostics) -> Option<[u8; 16]> {
         {
             Some(v) => *b = v,
             None => {
-                d.error(c.loc, format!("digest '{s}' is not hexadecimal"));
+                d.error(c.loc, format_args!("digest '{s}' is not hexadecimal"));
                 return None;
             }
         }

@@ -104,7 +104,9 @@ pub(crate) fn parse_dns(
                 if let Some(t) = c.require_arg(0, "a DNS record type", d) {
                     match DnsType::from_name(t) {
                         Some(t) => q.qtype = t,
-                        None => d.warn(c.loc, format!("unknown DNS check type {t} - ignoring")),
+                        None => {
+                            d.warn(c.loc, format_args!("unknown DNS check type {t} - ignoring"))
+                        }
                     }
                 }
             }
@@ -115,12 +117,12 @@ pub(crate) fn parse_dns(
                     if dns_name_has_empty_label(name) {
                         d.warn(
                             c.loc,
-                            format!("DNS_CHECK name '{name}' has an empty label - ignoring"),
+                            format_args!("DNS_CHECK name '{name}' has an empty label - ignoring"),
                         );
                     } else if labels.iter().any(|l| l.len() > 63) || name.len() > 253 {
                         d.warn(
                             c.loc,
-                            format!("DNS_CHECK name '{name}' is too long - ignoring"),
+                            format_args!("DNS_CHECK name '{name}' is too long - ignoring"),
                         );
                     } else {
                         q.name = name.to_string();
@@ -186,7 +188,7 @@ pub(crate) fn parse_file(
                         }
                         Some(o) => d.warn(
                             c.loc,
-                            format!("unknown track file weight option {o} - ignoring"),
+                            format_args!("unknown track file weight option {o} - ignoring"),
                         ),
                     }
                 }

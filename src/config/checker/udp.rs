@@ -65,7 +65,7 @@ pub(crate) fn parse(n: &Node, common: &mut CheckerCommon, d: &mut Diagnostics) -
     if u.min_reply_length > u.max_reply_length {
         d.warn(
             n.end_loc(),
-            format!(
+            format_args!(
                 "UDP_CHECK min_reply_length {} > max_reply_length {} - will always fail",
                 u.min_reply_length, u.max_reply_length
             ),

@@ -15,7 +15,7 @@ fn timer_in(n: &Node, lo: Micros, hi: Micros, d: &mut Diagnostics) -> Option<Mic
     if t < lo || t > hi {
         d.warn(
             n.loc,
-            format!(
+            format_args!(
                 "'{}' {} is outside {}..{} seconds - ignoring",
                 n.keyword(),
                 n.arg(0).unwrap_or_default(),
@@ -54,7 +54,7 @@ pub(crate) fn int_in(n: &Node, i: usize, lo: i64, hi: i64, d: &mut Diagnostics) 
         Err(_) => {
             d.error(
                 n.loc,
-                format!("'{}': expected a number, got '{s}'", n.keyword()),
+                format_args!("'{}': expected a number, got '{s}'", n.keyword()),
             );
             return None;
         }
@@ -62,7 +62,7 @@ pub(crate) fn int_in(n: &Node, i: usize, lo: i64, hi: i64, d: &mut Diagnostics) 
     if !(lo..=hi).contains(&v) {
         d.warn(
             n.loc,
-            format!("'{}' {v} is outside {lo}..{hi} - ignoring", n.keyword()),
+            format_args!("'{}' {v} is outside {lo}..{hi} - ignoring", n.keyword()),
         );
         return None;
     }
@@ -134,7 +134,7 @@ impl Script {
     ) -> Option<(Script, Option<RunAs>)> {
         if n.words.len() == 1 {
             // The keyword alone: keepalived reads the script unchecked and exits (status 2).
-            d.missing_value(n.loc, format!("'{}' needs a script", n.keyword()));
+            d.missing_value(n.loc, format_args!("'{}' needs a script", n.keyword()));
             return None;
         }
         let (s, rest) = Script::from_line(n, d)?;

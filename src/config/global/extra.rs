@@ -13,7 +13,7 @@ pub(super) fn sync_daemon(n: &Node, l: &mut LvsGlobal, d: &mut Diagnostics) {
     if let Some(s) = &l.sync_daemon {
         d.warn(
             n.loc,
-            format!(
+            format_args!(
                 "lvs_sync_daemon already given as {} - ignoring",
                 s.interface
             ),
@@ -27,7 +27,7 @@ pub(super) fn sync_daemon(n: &Node, l: &mut LvsGlobal, d: &mut Diagnostics) {
     if !valid_ifname(ifname) {
         d.warn(
             n.loc,
-            format!("lvs_sync_daemon interface name '{ifname}' invalid - ignoring"),
+            format_args!("lvs_sync_daemon interface name '{ifname}' invalid - ignoring"),
         );
         return;
     }
@@ -42,7 +42,7 @@ pub(super) fn sync_daemon(n: &Node, l: &mut LvsGlobal, d: &mut Diagnostics) {
             "id" | "maxlen" | "port" | "ttl" | "group" if !has_val => {
                 d.warn(
                     n.loc,
-                    format!("no value given for lvs_sync_daemon {opt} - ignoring"),
+                    format_args!("no value given for lvs_sync_daemon {opt} - ignoring"),
                 );
             }
             "id" => s.sync_id = unsigned(n, i + 1, 0, 255, d).map(|v| v as u8),
@@ -55,7 +55,9 @@ pub(super) fn sync_daemon(n: &Node, l: &mut LvsGlobal, d: &mut Diagnostics) {
                     Ok(a) if a.is_multicast() => s.group = Some(a),
                     Ok(_) => d.warn(
                         n.loc,
-                        format!("lvs_sync_daemon group address {v} is not multicast - ignoring"),
+                        format_args!(
+                            "lvs_sync_daemon group address {v} is not multicast - ignoring"
+                        ),
                     ),
                     Err(_) => warn_bad(n, "a multicast address", v, d),
                 }
@@ -79,7 +81,10 @@ pub(super) fn sync_daemon(n: &Node, l: &mut LvsGlobal, d: &mut Diagnostics) {
                 continue;
             }
             _ => {
-                d.warn(n.loc, format!("unknown lvs_sync_daemon option '{opt}'"));
+                d.warn(
+                    n.loc,
+                    format_args!("unknown lvs_sync_daemon option '{opt}'"),
+                );
                 i += 1;
                 continue;
             }
@@ -100,7 +105,10 @@ pub(super) fn umask(n: &Node, d: &mut Diagnostics) -> Option<u32> {
         let v =
             crate::config::iproute::tables::parse_c_unsigned(first).filter(|v| *v & !0o777 == 0);
         if v.is_none() {
-            d.warn(n.loc, format!("invalid umask value {first} - ignoring"));
+            d.warn(
+                n.loc,
+                format_args!("invalid umask value {first} - ignoring"),
+            );
         }
         return v.map(|v| v as u32);
     }
@@ -128,13 +136,13 @@ pub(super) fn umask(n: &Node, d: &mut Diagnostics) -> Option<u32> {
                         continue;
                     }
                     None => {
-                        d.warn(n.loc, format!("invalid umask syntax {w} - ignoring"));
+                        d.warn(n.loc, format_args!("invalid umask syntax {w} - ignoring"));
                         return None;
                     }
                 }
             }
             let Some((name, bit)) = BITS.iter().find(|(b, _)| p.starts_with(b)) else {
-                d.warn(n.loc, format!("unknown umask bit {p} - ignoring"));
+                d.warn(n.loc, format_args!("unknown umask bit {p} - ignoring"));
                 return None;
             };
             mask |= bit;
@@ -202,7 +210,7 @@ pub(super) fn more(n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
             for a in n.args() {
                 let o = a.trim_start_matches(['+', '-']);
                 if !OPTS.contains(&o) {
-                    d.warn(n.loc, format!("unknown include_check option '{a}'"));
+                    d.warn(n.loc, format_args!("unknown include_check option '{a}'"));
                 }
             }
             r.include_check = Some(n.args().to_vec());
@@ -229,7 +237,10 @@ pub(super) fn firewall(n: &Node, f: &mut Firewall, d: &mut Diagnostics) -> bool 
             };
             let name = n.arg(0).unwrap_or("keepalived");
             if slot.is_some() {
-                d.warn(n.loc, format!("'{}' already given - ignoring", n.keyword()));
+                d.warn(
+                    n.loc,
+                    format_args!("'{}' already given - ignoring", n.keyword()),
+                );
             } else if name.len() >= 256 {
                 d.warn(n.loc, "nftables table name too long - ignoring");
             } else {
@@ -271,7 +282,7 @@ pub(super) fn lvs(n: &Node, l: &mut LvsGlobal, d: &mut Diagnostics) -> bool {
                     _ => {
                         d.warn(
                             n.loc,
-                            format!("unknown lvs_timeouts option '{opt}' - ignoring"),
+                            format_args!("unknown lvs_timeouts option '{opt}' - ignoring"),
                         );
                         i += 1;
                         continue;
@@ -288,7 +299,7 @@ pub(super) fn lvs(n: &Node, l: &mut LvsGlobal, d: &mut Diagnostics) -> bool {
         "lvs_flush_on_stop" | "lvs_flush_onstop" => match n.arg(0) {
             None => l.flush_on_stop = Some(LvsFlushOnStop::Full),
             Some("VS") => l.flush_on_stop = Some(LvsFlushOnStop::Vs),
-            Some(o) => d.warn(n.loc, format!("unknown lvs_flush_on_stop type '{o}'")),
+            Some(o) => d.warn(n.loc, format_args!("unknown lvs_flush_on_stop type '{o}'")),
         },
         _ => return false,
     }

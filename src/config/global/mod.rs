@@ -167,10 +167,11 @@ pub(crate) fn parse_top(n: &Node, cfg: &mut Config, d: &mut Diagnostics) -> bool
 
 fn set_once(n: &Node, slot: &mut Option<String>, what: &str, d: &mut Diagnostics) {
     match n.arg(0) {
-        None => d.warn(n.loc, format!("{what} name missing - ignoring")),
-        Some(v) if slot.is_some() => {
-            d.warn(n.loc, format!("duplicate {what} definition {v} - ignoring"))
-        }
+        None => d.warn(n.loc, format_args!("{what} name missing - ignoring")),
+        Some(v) if slot.is_some() => d.warn(
+            n.loc,
+            format_args!("duplicate {what} definition {v} - ignoring"),
+        ),
         Some(v) => *slot = Some(v.to_string()),
     }
 }

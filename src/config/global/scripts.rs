@@ -22,7 +22,7 @@ pub(super) fn parse(n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
                         g.script_user_unknown = true;
                         d.warn(
                         n.loc,
-                        format!("script_user: {e} - scripts without a user of their own are removed"),
+                        format_args!("script_user: {e} - scripts without a user of their own are removed"),
                     )
                     }
                 },
@@ -36,7 +36,7 @@ pub(super) fn parse(n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
                 &mut g.shutdown_script
             };
             if slot.as_ref().is_some_and(|s| !s.command.is_empty()) {
-                d.warn(n.loc, format!("{kw} already given - ignoring"));
+                d.warn(n.loc, format_args!("{kw} already given - ignoring"));
             } else if n.arg(0).is_some() {
                 // The command is the first argument, split as every script string is.
                 let Some((cmd, rest)) = crate::config::track::script_line(n, d) else {
@@ -55,7 +55,7 @@ pub(super) fn parse(n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
                     timeout,
                 });
             } else {
-                d.warn(n.loc, format!("{kw} missing"));
+                d.warn(n.loc, format_args!("{kw} missing"));
             }
         }
         "startup_script_timeout" | "shutdown_script_timeout" => {
@@ -75,9 +75,9 @@ pub(super) fn parse(n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
                 _ => (&mut g.fifos.lvs, &mut g.lvs_notify_fifo),
             };
             match n.arg(0) {
-                None => d.warn(n.loc, format!("no {kw} name given")),
+                None => d.warn(n.loc, format_args!("no {kw} name given")),
                 Some(v) if fifo.name.is_some() => {
-                    d.warn(n.loc, format!("{kw} already given - ignoring {v}"))
+                    d.warn(n.loc, format_args!("{kw} already given - ignoring {v}"))
                 }
                 Some(v) => {
                     match run_as(n, 1) {
@@ -97,9 +97,9 @@ pub(super) fn parse(n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
                 _ => &mut g.fifos.lvs,
             };
             match n.arg(0) {
-                None => d.warn(n.loc, format!("no {kw} given")),
+                None => d.warn(n.loc, format_args!("no {kw} given")),
                 Some(v) if fifo.script.is_some() => {
-                    d.warn(n.loc, format!("{kw} already given - ignoring {v}"))
+                    d.warn(n.loc, format_args!("{kw} already given - ignoring {v}"))
                 }
                 Some(_) => {
                     // keepalived drops the script for an unknown user; without one it runs

@@ -15,7 +15,7 @@ pub(super) const LVS_MAX_TIMEOUT: u64 = 86400 * 31;
 pub(super) fn warn_bad(n: &Node, what: &str, got: &str, d: &mut Diagnostics) {
     d.warn(
         n.loc,
-        format!("'{}': expected {what}, got '{got}' - ignoring", n.keyword()),
+        format_args!("'{}': expected {what}, got '{got}' - ignoring", n.keyword()),
     );
 }
 
@@ -71,7 +71,7 @@ pub(super) fn decimal_secs(n: &Node, lo: Micros, d: &mut Diagnostics) -> Option<
         // keepalived complains but keeps the value, rounded to the microsecond.
         d.warn(
             n.loc,
-            format!("'{}': '{s}' has too many decimal places", n.keyword()),
+            format_args!("'{}': '{s}' has too many decimal places", n.keyword()),
         );
     }
     v
@@ -132,7 +132,10 @@ pub(super) fn opt_bool(n: &Node, d: &mut Diagnostics) -> Option<bool> {
 pub(super) fn string(n: &Node, d: &mut Diagnostics) -> Option<String> {
     let v = n.arg(0).map(str::to_string);
     if v.is_none() {
-        d.warn(n.loc, format!("'{}' needs a value - ignoring", n.keyword()));
+        d.warn(
+            n.loc,
+            format_args!("'{}' needs a value - ignoring", n.keyword()),
+        );
     }
     v
 }

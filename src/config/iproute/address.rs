@@ -84,7 +84,10 @@ fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<IpAddress, Strin
                 let v = w.value(opt)?;
                 match tables::scope(v) {
                     Some(s) => a.scope = Some(s),
-                    None => d.warn(loc, format!("invalid scope '{v}' for {first} - ignoring")),
+                    None => d.warn(
+                        loc,
+                        format_args!("invalid scope '{v}' for {first} - ignoring"),
+                    ),
                 }
             }
             "broadcast" | "brd" => {
@@ -114,14 +117,19 @@ fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<IpAddress, Strin
             "peer" => {
                 let v = w.value(opt)?;
                 if a.peer.is_some() {
-                    d.warn(loc, format!("peer {v}: a peer is already given - ignoring"));
+                    d.warn(
+                        loc,
+                        format_args!("peer {v}: a peer is already given - ignoring"),
+                    );
                     continue;
                 }
                 match addr_word(v, false, loc, d) {
-                    Err(_) => d.warn(loc, format!("invalid peer address '{v}' - ignoring")),
+                    Err(_) => d.warn(loc, format_args!("invalid peer address '{v}' - ignoring")),
                     Ok((p, ..)) if Family::of(&p) != fam => d.warn(
                         loc,
-                        format!("peer address {v} does not match the address family - ignoring"),
+                        format_args!(
+                            "peer address {v} does not match the address family - ignoring"
+                        ),
                     ),
                     Ok((p, ..)) => {
                         if prefix_len != fam.max_prefix() {
@@ -148,7 +156,10 @@ fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<IpAddress, Strin
                 } else if let Some(t) = tables::parse_decimal(v, u64::from(u32::MAX)) {
                     a.preferred_lft = Some(t as u32);
                 } else {
-                    d.warn(loc, format!("preferred_lft '{v}' is invalid - ignoring"));
+                    d.warn(
+                        loc,
+                        format_args!("preferred_lft '{v}' is invalid - ignoring"),
+                    );
                 }
             }
             "track_group" if ctx.static_block => {
@@ -159,7 +170,7 @@ fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<IpAddress, Strin
             "use_vmac" if !ctx.static_block => a.use_vmac = true,
             _ => d.warn(
                 loc,
-                format!("unknown option '{opt}' for ip address - ignoring"),
+                format_args!("unknown option '{opt}' for ip address - ignoring"),
             ),
         }
     }
@@ -176,7 +187,9 @@ fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<IpAddress, Strin
                 _ if prefix_len > 30 => {
                     d.warn(
                         loc,
-                        format!("prefix length {prefix_len} is too long for a broadcast address"),
+                        format_args!(
+                            "prefix length {prefix_len} is too long for a broadcast address"
+                        ),
                     );
                     None
                 }
@@ -198,13 +211,13 @@ fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<IpAddress, Strin
         if a.scope.take().is_some() {
             d.warn(
                 loc,
-                format!("scope cannot be given for IPv6 address {first} - ignoring"),
+                format_args!("scope cannot be given for IPv6 address {first} - ignoring"),
             );
         }
         if a.label.take().is_some() {
             d.warn(
                 loc,
-                format!("label cannot be given for IPv6 address {first} - ignoring"),
+                format_args!("label cannot be given for IPv6 address {first} - ignoring"),
             );
         }
         if a.preferred_lft.is_none() {

@@ -171,7 +171,9 @@ fn family_word(
     if let Some(skipped) = w.next() {
         d.warn(
             loc,
-            format!("the word after '{opt}' ('{skipped}') is ignored, as keepalived 2.2.7 does"),
+            format_args!(
+                "the word after '{opt}' ('{skipped}') is ignored, as keepalived 2.2.7 does"
+            ),
         );
     }
     Ok(())
@@ -188,12 +190,12 @@ fn track_group(
 ) -> Result<bool, String> {
     let v = w.value("track_group")?;
     if slot.is_some() {
-        d.warn(loc, format!("track_group {v} is a duplicate"));
+        d.warn(loc, format_args!("track_group {v} is a duplicate"));
         return Ok(false);
     }
     match &ctx.track_groups {
         Some(known) if !known.iter().any(|k| k == v) => {
-            d.warn(loc, format!("track_group {v} not found"))
+            d.warn(loc, format_args!("track_group {v} not found"))
         }
         _ => *slot = Some(v.to_string()),
     }

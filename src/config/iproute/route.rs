@@ -391,14 +391,14 @@ fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<Route, String> {
         if r.protocol.is_some_and(|p| p != RTPROT_KEEPALIVED) {
             d.warn(
                 loc,
-                format!("a tracked route must have protocol keepalived ({RTPROT_KEEPALIVED}) - resetting it"),
+                format_args!("a tracked route must have protocol keepalived ({RTPROT_KEEPALIVED}) - resetting it"),
             );
         }
         r.protocol = Some(RTPROT_KEEPALIVED);
         if r.dev.is_none() {
             d.warn(
                 loc,
-                format!("cannot track route {dest} with no interface specified, not tracking"),
+                format_args!("cannot track route {dest} with no interface specified, not tracking"),
             );
             r.no_track = true;
         }

@@ -275,14 +275,14 @@ fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<Rule, String> {
                 let v = w.value(opt)?;
                 match tables::parse_decimal(v, 255) {
                     Some(p) => r.protocol = Some(p as u8),
-                    None => d.warn(loc, format!("invalid rule protocol '{v}' - ignoring")),
+                    None => d.warn(loc, format_args!("invalid rule protocol '{v}' - ignoring")),
                 }
             }
             "ipproto" => {
                 let v = w.value(opt)?;
                 match ip_proto(v) {
                     Some(p) => r.ip_proto = Some(p),
-                    None => d.warn(loc, format!("invalid ipproto '{v}' - ignoring")),
+                    None => d.warn(loc, format_args!("invalid ipproto '{v}' - ignoring")),
                 }
             }
             "sport" | "dport" => {
@@ -290,7 +290,7 @@ fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<Rule, String> {
                 match port_range(v) {
                     Some(p) if opt == "sport" => r.sport = Some(p),
                     Some(p) => r.dport = Some(p),
-                    None => d.warn(loc, format!("invalid {opt} range '{v}' - ignoring")),
+                    None => d.warn(loc, format_args!("invalid {opt} range '{v}' - ignoring")),
                 }
             }
             "no_track" => r.no_track = true,
@@ -351,7 +351,7 @@ fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<Rule, String> {
         if r.protocol.is_some_and(|p| p != RTPROT_KEEPALIVED) {
             d.warn(
                 loc,
-                format!("a tracked rule must have protocol keepalived ({RTPROT_KEEPALIVED}) - resetting it"),
+                format_args!("a tracked rule must have protocol keepalived ({RTPROT_KEEPALIVED}) - resetting it"),
             );
         }
         r.protocol = Some(RTPROT_KEEPALIVED);

@@ -20,8 +20,8 @@ pub(crate) fn check(cfg: &mut Config, d: &mut Diagnostics) {
                     Some(g) => Some(g),
                     None => {
                         // keepalived drops such a server without a word; say why.
-                        let msg = format!("virtual_server_group {name} is not defined");
-                        d.warn(vs.loc, format!("{msg} - ignoring virtual server"));
+                        let msg = format_args!("virtual_server_group {name} is not defined");
+                        d.warn(vs.loc, format_args!("{msg} - ignoring virtual server"));
                         continue;
                     }
                 }
@@ -50,7 +50,7 @@ fn default_script_user(cfg: &mut Config, user_exists: &dyn Fn(&str) -> bool, d: 
     let mut drop_notify = |slot: &mut Option<Script>, run_as_missing: bool, at, what: &str| {
         if run_as_missing {
             if let Some(s) = slot.take() {
-                let msg = format!(
+                let msg = format_args!(
                     "Failed to set default user for {what} script {} - ignoring",
                     a0(&s)
                 );
@@ -81,7 +81,7 @@ fn default_script_user(cfg: &mut Config, user_exists: &dyn Fn(&str) -> bool, d: 
                 let cmd = m.path.as_ref().map(|s| s.cmd.clone()).unwrap_or_default();
                 d.warn(
                     rs.loc,
-                    format!("Unable to set default user for misc script '{cmd}' - removing"),
+                    format_args!("Unable to set default user for misc script '{cmd}' - removing"),
                 );
                 false
             }
@@ -109,7 +109,7 @@ fn file_checks(cfg: &mut Config, d: &mut Diagnostics) {
             CheckerKind::File(f) if !defined_before(&f.track_file, f.track_file_loc) => {
                 d.error(
                     f.track_file_loc,
-                    format!(
+                    format_args!(
                         "track_file {} not found - ignoring FILE_CHECK",
                         f.track_file
                     ),
@@ -140,7 +140,7 @@ fn check_vs(
     if vs.real_servers.is_empty() {
         d.warn(
             vs.loc,
-            format!(
+            format_args!(
                 "virtual server {} has no real servers - ignoring",
                 vs.describe()
             ),
@@ -160,7 +160,7 @@ fn check_vs(
     if vs.ha_suspend && uses_fwmark {
         d.warn(
             vs.loc,
-            format!(
+            format_args!(
                 "virtual server {}: ha_suspend cannot be used with fwmarks - clearing",
                 vs.describe()
             ),
@@ -172,7 +172,7 @@ fn check_vs(
     } else if vs.protocol.is_some() {
         d.warn(
             vs.loc,
-            format!(
+            format_args!(
                 "virtual server {}: protocol specified for fwmark - protocol will be ignored",
                 vs.describe()
             ),
@@ -182,7 +182,7 @@ fn check_vs(
     if vs.sched.is_none() {
         d.warn(
             vs.loc,
-            format!(
+            format_args!(
                 "virtual server {}: no scheduler set, using wlc",
                 vs.describe()
             ),
@@ -220,7 +220,7 @@ fn families(vs: &mut VirtualServer, group: Option<&VirtualServerGroup>, d: &mut 
                 Some(v) if v != f => {
                     d.error(
                         rs.end,
-                        format!(
+                        format_args!(
                             "real server {} is of another address family - skipping it",
                             rs.ip
                         ),
@@ -237,8 +237,8 @@ fn families(vs: &mut VirtualServer, group: Option<&VirtualServerGroup>, d: &mut 
         if !tunnelled(s.forwarding) {
             let f = Family::of(&s.ip);
             if fam.is_some_and(|v| v != f) {
-                let msg = format!("sorry server {} is of another address family", s.ip);
-                d.error(vs.end, format!("{msg} - skipping it"));
+                let msg = format_args!("sorry server {} is of another address family", s.ip);
+                d.error(vs.end, format_args!("{msg} - skipping it"));
                 vs.sorry_server = None;
             } else {
                 fam = Some(f);
@@ -257,7 +257,7 @@ fn address_service(
     if vs.protocol.is_none() {
         d.warn(
             vs.loc,
-            format!(
+            format_args!(
                 "virtual server {}: no protocol set - using UDP",
                 vs.describe()
             ),
@@ -267,7 +267,7 @@ fn address_service(
     if vs.flags.one_packet && vs.protocol != Some(Protocol::Udp) {
         d.warn(
             vs.loc,
-            format!(
+            format_args!(
                 "virtual server {}: one packet scheduling (ops) needs UDP - clearing",
                 vs.describe()
             ),
@@ -282,7 +282,7 @@ fn address_service(
     if zero_port && vs.persistence_timeout.is_none() {
         d.warn(
             vs.loc,
-            format!(
+            format_args!(
                 "virtual server {}: port 0 needs persistence - setting persistence_timeout {}",
                 vs.describe(),
                 DEFAULT_PERSISTENCE
@@ -298,7 +298,7 @@ fn real_servers(vs: &mut VirtualServer, d: &mut Diagnostics) {
         if kept.iter().any(|o| o.ip == rs.ip && o.port == rs.port) {
             d.warn(
                 rs.loc,
-                format!(
+                format_args!(
                     "virtual server {}: real server {} is duplicated - removing it",
                     vs.describe(),
                     rs.ip
@@ -317,7 +317,7 @@ fn real_servers(vs: &mut VirtualServer, d: &mut Diagnostics) {
     if unset && vs.forwarding.is_none() {
         d.warn(
             vs.loc,
-            format!(
+            format_args!(
                 "virtual server {}: no forwarding method set, using NAT",
                 vs.describe()
             ),
@@ -332,7 +332,7 @@ fn real_servers(vs: &mut VirtualServer, d: &mut Diagnostics) {
     if u64::from(vs.quorum) > sum {
         d.warn(
             vs.loc,
-            format!(
+            format_args!(
                 "virtual server {}: quorum {} exceeds the real servers' weight {sum} - reducing it",
                 vs.describe(),
                 vs.quorum
@@ -344,7 +344,7 @@ fn real_servers(vs: &mut VirtualServer, d: &mut Diagnostics) {
         let h = vs.quorum.saturating_sub(1);
         d.warn(
             vs.loc,
-            format!(
+            format_args!(
                 "virtual server {}: hysteresis {} >= quorum {} - setting it to {h}",
                 vs.describe(),
                 vs.hysteresis,
@@ -390,15 +390,15 @@ fn ports(
             continue;
         }
         if uses_fwmark {
-            let msg = format!("real server {} port {port} will be ignored", rs.ip);
-            d.warn(rs.loc, format!("fwmark virtual server {name}: {msg}"));
+            let msg = format_args!("real server {} port {port} will be ignored", rs.ip);
+            d.warn(rs.loc, format_args!("fwmark virtual server {name}: {msg}"));
             if single.is_none() && group.is_none() {
                 rs.port = None;
             }
         }
         if vs_ports.iter().any(|p| *p != port) {
-            let msg = format!("real server {} ports don't match", rs.ip);
-            d.warn(rs.loc, format!("virtual server {name} and {msg}"));
+            let msg = format_args!("real server {} ports don't match", rs.ip);
+            d.warn(rs.loc, format_args!("virtual server {name} and {msg}"));
             if let Some(p) = single {
                 rs.port = Some(p);
             }

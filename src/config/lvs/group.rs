@@ -58,7 +58,7 @@ pub(crate) fn parse(n: &Node, d: &mut Diagnostics) -> Option<VirtualServerGroup>
                 Some(f) => {
                     d.warn(
                         c.loc,
-                        format!("unknown address family {f} for fwmark - ignoring"),
+                        format_args!("unknown address family {f} for fwmark - ignoring"),
                     );
                     continue;
                 }
@@ -75,7 +75,7 @@ pub(crate) fn parse(n: &Node, d: &mut Diagnostics) -> Option<VirtualServerGroup>
     if g.ranges.is_empty() && g.fwmarks.is_empty() {
         d.error(
             n.end_loc(),
-            format!("virtual_server_group {} has no entries - ignoring", g.name),
+            format_args!("virtual_server_group {} has no entries - ignoring", g.name),
         );
         return None;
     }
@@ -83,7 +83,7 @@ pub(crate) fn parse(n: &Node, d: &mut Diagnostics) -> Option<VirtualServerGroup>
     if unfamilied && g.has_family(Family::Inet) && g.has_family(Family::Inet6) {
         d.error(
             n.end_loc(),
-            format!(
+            format_args!(
                 "virtual_server_group {} has IPv4, IPv6 and a fwmark without family - ignoring",
                 g.name
             ),
@@ -102,7 +102,7 @@ fn parse_range(c: &Node, d: &mut Diagnostics) -> Option<VsgRange> {
     let Ok(first) = addr.parse::<IpAddr>() else {
         d.error(
             c.loc,
-            format!("virtual_server_group entry '{w}' is not an address"),
+            format_args!("virtual_server_group entry '{w}' is not an address"),
         );
         return None;
     };
@@ -131,7 +131,7 @@ fn parse_range(c: &Node, d: &mut Diagnostics) -> Option<VsgRange> {
             Err(_) => {
                 d.error(
                     c.loc,
-                    format!("virtual_server_group entry '{w}': bad port '{p}'"),
+                    format_args!("virtual_server_group entry '{w}': bad port '{p}'"),
                 );
                 return None;
             }
@@ -148,7 +148,7 @@ fn parse_range(c: &Node, d: &mut Diagnostics) -> Option<VsgRange> {
 fn bad_range(c: &Node, w: &str, d: &mut Diagnostics) -> Option<VsgRange> {
     d.error(
         c.loc,
-        format!("virtual_server_group range '{w}' is invalid"),
+        format_args!("virtual_server_group range '{w}' is invalid"),
     );
     None
 }

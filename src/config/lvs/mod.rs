@@ -50,7 +50,7 @@ pub(crate) fn parse_top(n: &Node, cfg: &mut Config, d: &mut Diagnostics) -> bool
                 if cfg.lvs.groups.iter().any(|o| o.name == g.name) {
                     d.warn(
                         n.loc,
-                        format!("virtual_server_group {} is defined twice", g.name),
+                        format_args!("virtual_server_group {} is defined twice", g.name),
                     );
                 }
                 cfg.lvs.groups.push(g);
@@ -89,7 +89,7 @@ fn parse_ssl(n: &Node, d: &mut Diagnostics) -> SslConfig {
         if slot.is_some() {
             d.warn(
                 c.loc,
-                format!("SSL {} already specified - replacing", c.keyword()),
+                format_args!("SSL {} already specified - replacing", c.keyword()),
             );
         }
         *slot = Some(v.to_string());

@@ -98,7 +98,10 @@ pub(crate) fn parse(n: &Node, d: &mut Diagnostics) -> Option<RealServer> {
                     &mut rs.notify_down
                 };
                 if slot.is_some() {
-                    d.warn(c.loc, format!("{kw} script already specified - ignoring"));
+                    d.warn(
+                        c.loc,
+                        format_args!("{kw} script already specified - ignoring"),
+                    );
                 } else if let Some((s, user)) = Script::from_notify_args(c, d) {
                     *slot = Some(s);
                     rs.notify_run_as[i] = user;

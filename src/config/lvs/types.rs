@@ -125,7 +125,7 @@ pub(crate) fn parse_forwarding(n: &Node, d: &mut Diagnostics) -> Option<Forwardi
     if !matches!(method, "NAT" | "DR" | "TUN") {
         d.warn(
             n.loc,
-            format!("unknown forwarding method '{method}' - ignoring"),
+            format_args!("unknown forwarding method '{method}' - ignoring"),
         );
         return None;
     }
@@ -152,7 +152,7 @@ fn tunnel(n: &Node, d: &mut Diagnostics) -> Option<Forwarding> {
                 kind = match n.arg(i + 1) {
                     Some(t @ ("ipip" | "gue" | "gre")) => Some(t),
                     Some(t) => {
-                        d.warn(n.loc, format!("unknown tunnel type {t} - ignoring"));
+                        d.warn(n.loc, format_args!("unknown tunnel type {t} - ignoring"));
                         return None;
                     }
                     None => {
@@ -170,7 +170,7 @@ fn tunnel(n: &Node, d: &mut Diagnostics) -> Option<Forwarding> {
             "csum" => csum = Some(TunnelCsum::Csum),
             "remcsum" => csum = Some(TunnelCsum::RemCsum),
             o => {
-                d.warn(n.loc, format!("invalid tunnel option {o} - ignoring"));
+                d.warn(n.loc, format_args!("invalid tunnel option {o} - ignoring"));
                 return None;
             }
         }
@@ -215,7 +215,7 @@ pub(crate) fn ip_port(n: &Node, i: usize, d: &mut Diagnostics) -> Option<(IpAddr
             Err(_) => {
                 d.error(
                     n.loc,
-                    format!("'{}': expected a port, got '{p}'", n.keyword()),
+                    format_args!("'{}': expected a port, got '{p}'", n.keyword()),
                 );
                 return None;
             }

@@ -175,7 +175,7 @@ fn option(vs: &mut VirtualServer, c: &Node, d: &mut Diagnostics) {
                 Some("inet") => Family::Inet,
                 Some("inet6") => Family::Inet6,
                 Some(f) => {
-                    d.warn(c.loc, format!("unknown address family {f} - ignoring"));
+                    d.warn(c.loc, format_args!("unknown address family {f} - ignoring"));
                     return;
                 }
                 None => return,
@@ -201,7 +201,10 @@ fn option(vs: &mut VirtualServer, c: &Node, d: &mut Diagnostics) {
             if let Some(s) = c.require_arg(0, "a scheduler", d) {
                 match Sched::from_name(s) {
                     Some(s) => vs.sched = Some(s),
-                    None => d.warn(c.loc, format!("invalid lvs_scheduler '{s}' - ignoring")),
+                    None => d.warn(
+                        c.loc,
+                        format_args!("invalid lvs_scheduler '{s}' - ignoring"),
+                    ),
                 }
             }
         }
@@ -219,7 +222,7 @@ fn option(vs: &mut VirtualServer, c: &Node, d: &mut Diagnostics) {
             if vs.sched != Some(want) {
                 d.warn(
                     c.loc,
-                    format!(
+                    format_args!(
                         "{kw} only applies to the {} scheduler - ignoring",
                         want.name()
                     ),
@@ -260,7 +263,7 @@ fn option(vs: &mut VirtualServer, c: &Node, d: &mut Diagnostics) {
                 Some("UDP") => Protocol::Udp,
                 Some("SCTP") => Protocol::Sctp,
                 Some(o) => {
-                    d.warn(c.loc, format!("unknown protocol {o} - ignoring"));
+                    d.warn(c.loc, format_args!("unknown protocol {o} - ignoring"));
                     return;
                 }
                 None => return,
@@ -282,7 +285,10 @@ fn option(vs: &mut VirtualServer, c: &Node, d: &mut Diagnostics) {
                 &mut vs.quorum_down
             };
             if slot.is_some() {
-                d.warn(c.loc, format!("{kw} script already specified - ignoring"));
+                d.warn(
+                    c.loc,
+                    format_args!("{kw} script already specified - ignoring"),
+                );
             } else if let Some((s, user)) = Script::from_notify_args(c, d) {
                 *slot = Some(s);
                 vs.quorum_run_as[i] = user;
@@ -348,7 +354,7 @@ fn granularity(c: &Node, fam: Option<Family>, d: &mut Diagnostics) -> Option<Gra
     if g.is_none() {
         d.warn(
             c.loc,
-            format!("invalid persistence_granularity {s} - ignoring"),
+            format_args!("invalid persistence_granularity {s} - ignoring"),
         );
     }
     g

@@ -52,7 +52,7 @@ impl TreeBuilder {
                 } else if self.stack.len() > MAX_NESTING {
                     d.error(
                         loc,
-                        format!("blocks nested deeper than {MAX_NESTING} levels"),
+                        format_args!("blocks nested deeper than {MAX_NESTING} levels"),
                     );
                     orphan = true;
                 }

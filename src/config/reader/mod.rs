@@ -44,7 +44,7 @@ pub(crate) fn read_tree(path: &Path, opts: &LoadOptions, d: &mut Diagnostics) ->
         Ok(text) => r.read_text(&text, file),
         Err(e) => r.d.error(
             Loc { file, line: 0 },
-            format!("cannot read {}: {e}", path.display()),
+            format_args!("cannot read {}: {e}", path.display()),
         ),
     }
     r.finish()
@@ -171,7 +171,7 @@ impl<'d> Reader<'d> {
         if self.generated == MAX_GENERATED {
             self.d.error(
                 loc,
-                format!("sequences and definitions make more than {MAX_GENERATED} lines; ignoring the rest"),
+                format_args!("sequences and definitions make more than {MAX_GENERATED} lines; ignoring the rest"),
             );
         }
         self.generated < MAX_GENERATED && self.line(text, loc, depth)
@@ -187,7 +187,7 @@ impl<'d> Reader<'d> {
             self.stopped = true;
             self.d.error(
                 loc,
-                format!(
+                format_args!(
                     "the config expands to more than {} MiB; ignoring the rest",
                     MAX_TOTAL >> 20
                 ),
@@ -256,7 +256,7 @@ impl<'d> Reader<'d> {
                 Err(ReplaceError::TooLong(name)) => {
                     self.d.error(
                         loc,
-                        format!(
+                        format_args!(
                             "replacing {name} would make the line longer than {MAX_LINE} bytes"
                         ),
                     );
@@ -359,7 +359,8 @@ impl<'d> Reader<'d> {
     fn quote_error(&mut self, loc: Loc, text: &str) {
         if self.quote_reported != Some(loc) {
             self.quote_reported = Some(loc);
-            self.d.error(loc, format!("unmatched quote in '{text}'"));
+            self.d
+                .error(loc, format_args!("unmatched quote in '{text}'"));
         }
     }
 
@@ -377,7 +378,7 @@ impl<'d> Reader<'d> {
             self.stopped = true;
             self.d.error(
                 loc,
-                format!("include '{pattern}' nested too deep (does a file include itself?); ignoring the rest"),
+                format_args!("include '{pattern}' nested too deep (does a file include itself?); ignoring the rest"),
             );
             return;
         }
@@ -392,7 +393,7 @@ impl<'d> Reader<'d> {
             self.problem(checks.missing, loc, format!("{what} '{pattern}'"));
         } else if m.files.is_empty() && (checks.wildcard || self.all_config) {
             self.d
-                .error(loc, format!("no config files matched '{pattern}'"));
+                .error(loc, format_args!("no config files matched '{pattern}'"));
         }
         for f in m.files {
             self.include_file(&f, checks, loc);
@@ -403,7 +404,7 @@ impl<'d> Reader<'d> {
         self.included += 1;
         if self.included > MAX_INCLUDED_FILES {
             self.stopped = true;
-            let msg = format!(
+            let msg = format_args!(
                 "more than {MAX_INCLUDED_FILES} files included (does a file include itself?); ignoring the rest"
             );
             return self.d.error(loc, msg);

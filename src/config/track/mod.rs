@@ -42,11 +42,11 @@ pub(crate) fn script_line(n: &Node, d: &mut Diagnostics) -> Option<(ScriptCmd, V
             l.rest,
         )),
         Ok(None) => {
-            d.error(n.loc, format!("'{}' needs a script", n.keyword()));
+            d.error(n.loc, format_args!("'{}' needs a script", n.keyword()));
             None
         }
         Err(e) => {
-            d.error(n.loc, format!("'{}': script string {e}", n.keyword()));
+            d.error(n.loc, format_args!("'{}': script string {e}", n.keyword()));
             None
         }
     }
@@ -81,7 +81,7 @@ pub(crate) fn notify_user(
         let prog = cmd.argv.first().map_or("", String::as_str);
         d.warn(
             n.loc,
-            format!("Invalid user/group for {what} script {prog} - ignoring"),
+            format_args!("Invalid user/group for {what} script {prog} - ignoring"),
         );
     }
     r
@@ -254,7 +254,7 @@ pub(crate) fn parse_track_block(
             Some(o) => {
                 d.warn(
                     e.loc,
-                    format!("({owner}) unknown {kind} {name} option {o} - ignoring"),
+                    format_args!("({owner}) unknown {kind} {name} option {o} - ignoring"),
                 );
                 continue;
             }

@@ -188,7 +188,7 @@ pub(crate) fn parse_vrrp_script(n: &Node, d: &mut Diagnostics) -> Option<VrrpScr
         None => {
             d.error(
                 end,
-                format!("No script set for vrrp_script {} - removing", s.name),
+                format_args!("No script set for vrrp_script {} - removing", s.name),
             );
             None
         }
@@ -217,7 +217,7 @@ fn parse_user(c: &Node, d: &mut Diagnostics) -> Option<(String, Option<String>)>
     if let Some(what) = unknown {
         d.error(
             c.loc,
-            format!("Unable to set uid/gid for script: unknown {what}"),
+            format_args!("Unable to set uid/gid for script: unknown {what}"),
         );
         return None;
     }
@@ -252,7 +252,7 @@ pub(crate) fn parse_track_file(n: &Node, d: &mut Diagnostics) -> Option<TrackFil
             "weight" => match weight_words(c, 0, &what, -254, 254, d) {
                 Some(w) => t.weight = w,
                 None if c.arg(0).is_none() => {
-                    d.warn(c.loc, format!("{what}: weight needs a value"))
+                    d.warn(c.loc, format_args!("{what}: weight needs a value"))
                 }
                 None => {}
             },
@@ -264,7 +264,10 @@ pub(crate) fn parse_track_file(n: &Node, d: &mut Diagnostics) -> Option<TrackFil
                     } else if let Ok(v) = w.parse::<i64>() {
                         t.init_file = Some(v);
                     } else {
-                        d.warn(c.loc, format!("{what}: unknown init_file option '{w}'"));
+                        d.warn(
+                            c.loc,
+                            format_args!("{what}: unknown init_file option '{w}'"),
+                        );
                     }
                 }
             }
@@ -403,7 +406,7 @@ pub(crate) fn parse_track_process(n: &Node, d: &mut Diagnostics) -> Option<Track
         None => {
             d.error(
                 end,
-                format!("track process '{}' process name not specified", t.name),
+                format_args!("track process '{}' process name not specified", t.name),
             );
             None
         }

@@ -18,15 +18,18 @@ pub(super) fn use_vmac(c: &Node, who: &str, d: &mut Diagnostics) -> Vmac {
                 continue;
             }
             match parse_mac(w) {
-                None => d.warn(c.loc, format!("VMAC invalid MAC address {w} - ignored")),
+                None => d.warn(
+                    c.loc,
+                    format_args!("VMAC invalid MAC address {w} - ignored"),
+                ),
                 Some((m, _)) if m[0] & 1 != 0 => d.warn(
                     c.loc,
-                    format!("VMAC MAC address is multicast {w} - ignoring"),
+                    format_args!("VMAC MAC address is multicast {w} - ignoring"),
                 ),
                 Some((m, _)) if m[..3] == [0, 0, 0x5e] && m[3] == 0 && matches!(m[4], 1 | 2) => d
                     .warn(
                         c.loc,
-                        format!(
+                        format_args!(
                             "VMAC MAC address not allowed to be RFC5798 address ({w}) - ignoring"
                         ),
                     ),
@@ -40,7 +43,7 @@ pub(super) fn use_vmac(c: &Node, who: &str, d: &mut Diagnostics) -> Vmac {
         } else if !valid_ifname(w) {
             d.warn(
                 c.loc,
-                format!(
+                format_args!(
                     "({who}) VMAC interface name '{w}' too long or invalid characters - ignoring"
                 ),
             );
@@ -90,7 +93,7 @@ pub(super) fn untracked_route_warning(r: &Node, before: usize, d: &mut Diagnosti
             .map_or(r.keyword(), |(_, w)| w.as_str());
         d.warn(
             r.loc,
-            format!(
+            format_args!(
                 "Warning - cannot track route {dest} with no interface specified, not tracking"
             ),
         );
@@ -102,14 +105,14 @@ pub(super) fn unicast_peer(v: &mut VrrpInstance, p: &Node, d: &mut Diagnostics) 
     let Some(addr) = parse_sock_ip(p.keyword()) else {
         d.warn(
             p.loc,
-            format!("Configuration error: VRRP instance[{who}] malformed unicast peer address[{}]. Skipping...", p.keyword()),
+            format_args!("Configuration error: VRRP instance[{who}] malformed unicast peer address[{}]. Skipping...", p.keyword()),
         );
         return;
     };
     if !v.set_family(&addr) {
         d.warn(
             p.loc,
-            format!("Configuration error: VRRP instance[{who}] and unicast peer address[{addr}] MUST be of the same family !!! Skipping..."),
+            format_args!("Configuration error: VRRP instance[{who}] and unicast peer address[{addr}] MUST be of the same family !!! Skipping..."),
         );
         return;
     }
@@ -125,13 +128,16 @@ pub(super) fn unicast_peer(v: &mut VrrpInstance, p: &Node, d: &mut Diagnostics) 
         match (pair[0].as_str(), val) {
             ("min_ttl", Some(t)) => peer.min_ttl = t,
             ("max_ttl", Some(t)) => peer.max_ttl = t,
-            (o, _) => d.warn(p.loc, format!("({who}) unknown unicast_peer option {o}")),
+            (o, _) => d.warn(
+                p.loc,
+                format_args!("({who}) unknown unicast_peer option {o}"),
+            ),
         }
     }
     if peer.min_ttl > peer.max_ttl {
         d.warn(
             p.loc,
-            format!(
+            format_args!(
                 "({who}) min_ttl {} > max_ttl {} - all packets will be discarded",
                 peer.min_ttl, peer.max_ttl
             ),
@@ -150,7 +156,7 @@ pub(super) fn authentication(v: &mut VrrpInstance, c: &Node, d: &mut Diagnostics
                 Some("AH") => auth.auth_type = Some(AuthType::Ah),
                 o => d.warn(
                     a.loc,
-                    format!("({who}) unknown authentication type '{}'", o.unwrap_or("")),
+                    format_args!("({who}) unknown authentication type '{}'", o.unwrap_or("")),
                 ),
             },
             "auth_pass" => {

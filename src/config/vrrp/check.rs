@@ -48,7 +48,7 @@ fn default_script_user(cfg: &mut Config, user_exists: &dyn Fn(&str) -> bool, d: 
         if !std::mem::replace(&mut told, true) {
             d.warn(
                 loc,
-                format!("Unable to set default user {DEFAULT_SCRIPT_USER} for script"),
+                format_args!("Unable to set default user {DEFAULT_SCRIPT_USER} for script"),
             );
         }
     };
@@ -58,7 +58,7 @@ fn default_script_user(cfg: &mut Config, user_exists: &dyn Fn(&str) -> bool, d: 
             tell_once(d, s.loc);
             d.warn(
                 s.loc,
-                format!(
+                format_args!(
                     "Unable to set default user for vrrp script {} - removing",
                     s.name
                 ),
@@ -88,7 +88,9 @@ fn default_script_user(cfg: &mut Config, user_exists: &dyn Fn(&str) -> bool, d: 
                     let a0 = c.argv.first().map_or("", String::as_str);
                     d.warn(
                         c.loc,
-                        format!("Failed to set default user for notify script {a0} - ignoring"),
+                        format_args!(
+                            "Failed to set default user for notify script {a0} - ignoring"
+                        ),
                     );
                 }
             }
@@ -102,14 +104,14 @@ fn min_cfg(v: &VrrpInstance, d: &mut Diagnostics) -> bool {
     if v.vrid.is_none() {
         d.error(
             v.loc,
-            format!("({}) the virtual router id must be set", v.name),
+            format_args!("({}) the virtual router id must be set", v.name),
         );
         return false;
     }
     // keepalived 2.2.7 needs the interface even for unicast (it looks for the unicast flag
     // before setting it).
     if v.interface.is_none() {
-        d.error(v.loc, format!("({}) Unknown interface!", v.name));
+        d.error(v.loc, format_args!("({}) Unknown interface!", v.name));
         return false;
     }
     true
@@ -122,7 +124,7 @@ fn sync_groups(cfg: &mut Config, d: &mut Diagnostics) {
         if g.members.is_empty() {
             d.error(
                 g.loc,
-                format!("Sync group {} has no virtual router(s). removing", g.name),
+                format_args!("Sync group {} has no virtual router(s). removing", g.name),
             );
             return false;
         }
@@ -132,7 +134,7 @@ fn sync_groups(cfg: &mut Config, d: &mut Diagnostics) {
             if !instances.iter().any(|i| &i.name == m) {
                 d.warn(
                     at,
-                    format!(
+                    format_args!(
                         "Virtual router {m} specified in sync group {} doesn't exist - ignoring",
                         g.name
                     ),
@@ -140,7 +142,7 @@ fn sync_groups(cfg: &mut Config, d: &mut Diagnostics) {
             } else if owner.contains_key(m) {
                 d.warn(
                     at,
-                    format!(
+                    format_args!(
                         "Virtual router {m} cannot exist in more than one sync group; ignoring {}",
                         g.name
                     ),
@@ -152,7 +154,7 @@ fn sync_groups(cfg: &mut Config, d: &mut Diagnostics) {
         if kept.is_empty() {
             d.error(
                 g.loc,
-                format!(
+                format_args!(
                     "Sync group {}, no matching virtual router found in group declaration - removing",
                     g.name
                 ),
@@ -165,7 +167,7 @@ fn sync_groups(cfg: &mut Config, d: &mut Diagnostics) {
         if kept.len() == 1 {
             d.warn(
                 g.loc,
-                format!(
+                format_args!(
                     "Sync group {} has only 1 virtual router(s) - this probably isn't what you want",
                     g.name
                 ),
@@ -178,7 +180,7 @@ fn sync_groups(cfg: &mut Config, d: &mut Diagnostics) {
             if group_master == Some(true) && v.state == Some(State::Backup) {
                 d.warn(
                     g.loc,
-                    format!("Sync group {} has some member(s) as address owner and some not as address owner. This won't work.", g.name),
+                    format_args!("Sync group {} has some member(s) as address owner and some not as address owner. This won't work.", g.name),
                 );
             }
             if group_master != Some(false) {
@@ -216,7 +218,7 @@ fn vrid_conflicts(list: &[VrrpInstance], iface_exists: &dyn Fn(&str) -> bool, d:
                 if shared {
                     d.error(
                         a.loc,
-                        format!(
+                        format_args!(
                             "({}) duplicate VRID conflict with {} VRID {vrid}",
                             b.name, a.name
                         ),
@@ -236,7 +238,7 @@ fn vrid_conflicts(list: &[VrrpInstance], iface_exists: &dyn Fn(&str) -> bool, d:
             let fam = if ra.family == Some(Family::V6) { 6 } else { 4 };
             d.error(
                 a.loc,
-                format!(
+                format_args!(
                     "{} and {} both use VRID {vrid} with IPv{fam} on interface {ifname}",
                     b.name, a.name
                 ),
@@ -278,7 +280,7 @@ fn script_security(cfg: &mut Config, found: &dyn Fn(&str) -> Option<bool>, d: &m
         if found(&argv0(&s.script)) == Some(false) {
             d.warn(
                 s.loc,
-                format!(
+                format_args!(
                     "Disabling track script {} since not found/accessible",
                     s.name
                 ),

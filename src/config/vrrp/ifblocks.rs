@@ -70,7 +70,7 @@ fn interval(c: &Node, d: &mut Diagnostics) -> Option<Micros> {
     if v.is_none() {
         d.warn(
             c.loc,
-            format!(
+            format_args!(
                 "garp_group {} '{}' invalid",
                 c.keyword(),
                 c.arg(0).unwrap_or("")
@@ -94,12 +94,12 @@ pub(crate) fn parse_garp_group(
         if !iface_exists(name) {
             d.warn(
                 at,
-                format!("WARNING - interface {name} specified for garp_group doesn't exist"),
+                format_args!("WARNING - interface {name} specified for garp_group doesn't exist"),
             );
         } else if blocks.has_garp_group(name) || g.interfaces.iter().any(|i| i == name) {
             d.warn(
                 at,
-                format!("garp_group already specified for {name} - ignoring"),
+                format_args!("garp_group already specified for {name} - ignoring"),
             );
         } else {
             g.interfaces.push(name.to_string());
@@ -128,7 +128,7 @@ pub(crate) fn parse_garp_group(
     if g.garp_interval.is_none() && g.gna_interval.is_none() {
         d.warn(
             n.end_loc(),
-            format!(
+            format_args!(
                 "garp group {} does not have any delay set - removing",
                 blocks.garp_groups.len() + 1
             ),
@@ -149,7 +149,7 @@ fn known_if(
     if !ok {
         d.error(
             c.loc,
-            format!("unknown interface {} specified for {what}", c.keyword()),
+            format_args!("unknown interface {} specified for {what}", c.keyword()),
         );
     }
     ok
@@ -175,7 +175,7 @@ pub(crate) fn parse_linkbeat(
         if c.arg(0).is_some() && (kind.is_none() || c.args().len() > 1) {
             d.warn(
                 c.loc,
-                format!(
+                format_args!(
                     "extra characters {} in linkbeat interface",
                     c.arg(0).unwrap_or("")
                 ),
@@ -208,7 +208,7 @@ pub(crate) fn parse_up_down_delays(
         let Some(down) = delay(Some(down_s)) else {
             d.warn(
                 c.loc,
-                format!("invalid down delay '{down_s}' for {}", c.keyword()),
+                format_args!("invalid down delay '{down_s}' for {}", c.keyword()),
             );
             continue;
         };
@@ -219,7 +219,7 @@ pub(crate) fn parse_up_down_delays(
                 None => {
                     d.warn(
                         c.loc,
-                        format!("invalid up delay '{}' for {}", s.unwrap_or(""), c.keyword()),
+                        format_args!("invalid up delay '{}' for {}", s.unwrap_or(""), c.keyword()),
                     );
                     continue;
                 }
@@ -243,7 +243,7 @@ pub(crate) fn parse_track_group(n: &Node, blocks: &mut IfBlocks, d: &mut Diagnos
         }
     };
     if blocks.track_groups.iter().any(|g| g.name == name) {
-        d.error(n.loc, format!("track_group {name} already defined"));
+        d.error(n.loc, format_args!("track_group {name} already defined"));
         return;
     }
     let mut g = TrackGroup {
@@ -256,7 +256,7 @@ pub(crate) fn parse_track_group(n: &Node, blocks: &mut IfBlocks, d: &mut Diagnos
         match c.keyword() {
             "group" if seen => d.warn(
                 c.loc,
-                format!("Group list already specified for sync group {}", g.name),
+                format_args!("Group list already specified for sync group {}", g.name),
             ),
             "group" => {
                 seen = true;
@@ -264,7 +264,7 @@ pub(crate) fn parse_track_group(n: &Node, blocks: &mut IfBlocks, d: &mut Diagnos
                 if g.members.is_empty() {
                     d.warn(
                         c.end_loc(),
-                        format!("Warning - track group {} has empty group block", g.name),
+                        format_args!("Warning - track group {} has empty group block", g.name),
                     );
                 }
             }

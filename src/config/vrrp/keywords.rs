@@ -52,7 +52,7 @@ fn opt_bool(c: &Node, owner: &str, d: &mut Diagnostics) -> Option<bool> {
         Some(s) => parse_bool(s).or_else(|| {
             d.warn(
                 c.loc,
-                format!("({owner}) invalid {} {s} specified", c.keyword()),
+                format_args!("({owner}) invalid {} {s} specified", c.keyword()),
             );
             None
         }),
@@ -77,7 +77,7 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
     let bad = |d: &mut Diagnostics, what: &str| {
         d.warn(
             c.loc,
-            format!(
+            format_args!(
                 "({who}) {} '{}' invalid ({what}) - ignoring",
                 c.keyword(),
                 c.arg(0).unwrap_or("")
@@ -98,13 +98,13 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
             Some("MASTER") => v.state = Some(State::Master),
             Some("BACKUP") if v.state == Some(State::Master) => d.warn(
                 c.loc,
-                format!("({who}) state previously set as MASTER - ignoring BACKUP"),
+                format_args!("({who}) state previously set as MASTER - ignoring BACKUP"),
             ),
             Some("BACKUP") => v.state = Some(State::Backup),
             o => {
                 d.warn(
                     c.loc,
-                    format!(
+                    format_args!(
                         "({who}) unknown state '{}', defaulting to BACKUP",
                         o.unwrap_or("")
                     ),
@@ -117,14 +117,14 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
                 if i == "lo" {
                     d.warn(
                         c.loc,
-                        format!("({who}) cannot use a loopback interface (lo) for vrrp - ignoring"),
+                        format_args!("({who}) cannot use a loopback interface (lo) for vrrp - ignoring"),
                     );
                 } else {
                     // keepalived refuses to start on a missing interface.
                     if !(ctx.iface_exists)(i) {
                         d.error(
                             c.loc,
-                            format!("WARNING - interface {i} for vrrp_instance {who} doesn't exist"),
+                            format_args!("WARNING - interface {i} for vrrp_instance {who} doesn't exist"),
                         );
                     }
                     v.interface = Some(i.to_string());
@@ -132,7 +132,7 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
             }
             o => d.warn(
                 c.loc,
-                format!("Interface name '{}' too long - ignoring", o.unwrap_or("")),
+                format_args!("Interface name '{}' too long - ignoring", o.unwrap_or("")),
             ),
         },
         "vrf" => match c.arg(0) {
@@ -147,7 +147,7 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
             if v.family == Some(Family::V4) {
                 d.warn(
                     c.loc,
-                    format!("({who}) Cannot specify native_ipv6 with IPv4 addresses"),
+                    format_args!("({who}) Cannot specify native_ipv6 with IPv4 addresses"),
                 );
             } else {
                 v.native_ipv6 = true;
@@ -176,7 +176,7 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
                 Some("never") => v.old_unicast_checksum = Some(false),
                 Some(o) => d.warn(
                     c.loc,
-                    format!("({who}) Unknown old_unicast_chksum mode {o} - ignoring"),
+                    format_args!("({who}) Unknown old_unicast_chksum mode {o} - ignoring"),
                 ),
             }
         }
@@ -187,14 +187,14 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
             match c.arg(0).and_then(parse_sock_ip) {
                 None => d.warn(
                     c.loc,
-                    format!(
+                    format_args!(
                         "Configuration error: VRRP instance[{who}] malformed src address[{}]. Skipping...",
                         c.arg(0).unwrap_or("")
                     ),
                 ),
                 Some(a) if !v.set_family(&a) => d.warn(
                     c.loc,
-                    format!("Configuration error: VRRP instance[{who}] and src address[{a}] MUST be of the same family !!! Skipping..."),
+                    format_args!("Configuration error: VRRP instance[{who}] and src address[{a}] MUST be of the same family !!! Skipping..."),
                 ),
                 Some(a) => v.src_ip = Some(a),
             }
@@ -202,22 +202,22 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
         "mcast_dst_ip" => match c.arg(0).and_then(parse_sock_ip) {
             None => d.warn(
                 c.loc,
-                format!(
+                format_args!(
                     "({who}) malformed mcast dest address {}. Skipping...",
                     c.arg(0).unwrap_or("")
                 ),
             ),
             Some(a) if !v.set_family(&a) => d.warn(
                 c.loc,
-                format!("({who}) mcast dest address {a} MUST match VRRP instance family. Skipping..."),
+                format_args!("({who}) mcast dest address {a} MUST match VRRP instance family. Skipping..."),
             ),
             // IPv6 adverts stay on the link: the group must be link-local scope (ffX2::).
             Some(IpAddr::V6(a)) if a.segments()[0] & 0xff0f != 0xff02 => d.warn(
                 c.loc,
-                format!("({who}) mcast_dst_ip {a} not link-local multicast. Skipping..."),
+                format_args!("({who}) mcast_dst_ip {a} not link-local multicast. Skipping..."),
             ),
             Some(a) if !a.is_multicast() => {
-                d.warn(c.loc, format!("({who}) mcast_dst_ip {a} not multicast. Skipping..."))
+                d.warn(c.loc, format_args!("({who}) mcast_dst_ip {a} not multicast. Skipping..."))
             }
             Some(a) => v.mcast_dst_ip = Some(a),
         },
@@ -226,7 +226,7 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
             Some(id) => v.vrid = Some(id as u8),
             None => d.error(
                 c.loc,
-                format!(
+                format_args!(
                     "({who}): VRID '{}' not valid - must be between 1 & 255",
                     c.arg(0).unwrap_or("")
                 ),
@@ -237,11 +237,11 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
             None => bad(d, "must be between 0 & 255"),
         },
         "version" => match uint(c, 2, 3).map(|x| x as u8) {
-            None => d.warn(c.loc, format!("({who}): Version must be either 2 or 3")),
+            None => d.warn(c.loc, format_args!("({who}): Version must be either 2 or 3")),
             Some(x) if v.version.is_some_and(|y| y != x) || (x == 2 && v.family == Some(Family::V6)) => {
                 d.warn(
                     c.loc,
-                    format!("({who}) vrrp_version {x} conflicts with configured or deduced version; ignoring."),
+                    format_args!("({who}) vrrp_version {x} conflicts with configured or deduced version; ignoring."),
                 )
             }
             Some(x) => v.version = Some(x),
@@ -251,7 +251,7 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
             None => {
                 d.warn(
                     c.loc,
-                    format!("({who}) Priority not valid! must be between 1 & 255. Using default 100"),
+                    format_args!("({who}) Priority not valid! must be between 1 & 255. Using default 100"),
                 );
                 v.priority = Some(100);
             }
@@ -260,7 +260,7 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
             Some(a) => v.advert_int = Some(a),
             None => d.warn(
                 c.loc,
-                format!(
+                format_args!(
                     "({who}) Advert interval ({}) not valid! Must be > 0 - ignoring",
                     c.arg(0).unwrap_or("")
                 ),
@@ -276,7 +276,7 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
                 if !excluded && !v.set_family(&ip.addr) {
                     d.warn(
                         a.loc,
-                        format!("({who}) address family must match VRRP instance [{}] - ignoring", ip.addr),
+                        format_args!("({who}) address family must match VRRP instance [{}] - ignoring", ip.addr),
                     );
                     continue;
                 }
@@ -324,7 +324,7 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
             None => {
                 d.warn(
                     c.loc,
-                    format!("({who}) Preempt_delay not valid! must be between 0-1000"),
+                    format_args!("({who}) Preempt_delay not valid! must be between 0-1000"),
                 );
                 v.preempt_delay = Micros(0);
             }
@@ -345,7 +345,7 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
         }
         "lvs_sync_daemon_interface" => d.warn(
             c.loc,
-            format!("({who}) Specifying lvs_sync_daemon_interface against a vrrp is deprecated. Please use global lvs_sync_daemon"),
+            format_args!("({who}) Specifying lvs_sync_daemon_interface against a vrrp is deprecated. Please use global lvs_sync_daemon"),
         ),
         "garp_master_delay" => match uint(c, 0, u64::from(u32::MAX) / 1_000_000) {
             Some(s) => v.garp_master_delay = Some(Micros(s * 1_000_000)),
@@ -364,7 +364,7 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
                 Some(0) => {
                     d.warn(
                         c.loc,
-                        format!("({who}): {} must be greater than 0, setting to 1", c.keyword()),
+                        format_args!("({who}): {} must be greater than 0, setting to 1", c.keyword()),
                     );
                     Some(1)
                 }
@@ -399,11 +399,11 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
                 }
                 Some((s, _)) => d.warn(
                     c.loc,
-                    format!("({who}): {} '{s}' invalid - ignoring", c.keyword()),
+                    format_args!("({who}): {} '{s}' invalid - ignoring", c.keyword()),
                 ),
                 None => d.warn(
                     c.loc,
-                    format!("({who}): {} specified without time - ignoring", c.keyword()),
+                    format_args!("({who}): {} specified without time - ignoring", c.keyword()),
                 ),
             }
         }
@@ -433,13 +433,13 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
         "linkbeat_use_polling" => {
             d.warn(
                 c.loc,
-                format!("({who}) 'linkbeat_use_polling' in vrrp instance deprecated - use linkbeat_interfaces block"),
+                format_args!("({who}) 'linkbeat_use_polling' in vrrp instance deprecated - use linkbeat_interfaces block"),
             );
             v.linkbeat_use_polling = true;
         }
         "kernel_rx_buf_size" => match uint(c, 1, u64::from(u32::MAX)) {
             Some(s) => v.kernel_rx_buf_size = Some(s),
-            None => d.warn(c.loc, format!("({who}) invalid kernel_rx_buf_size specified")),
+            None => d.warn(c.loc, format_args!("({who}) invalid kernel_rx_buf_size specified")),
         },
         k => d.unknown_keyword(c.loc, k),
     }

@@ -92,7 +92,7 @@ pub(crate) fn parse_top_with(
             {
                 d.error(
                     n.loc,
-                    format!("vrrp instance {} already defined", n.arg(0).unwrap_or("")),
+                    format_args!("vrrp instance {} already defined", n.arg(0).unwrap_or("")),
                 );
                 return true;
             }
@@ -117,7 +117,7 @@ pub(crate) fn parse_top_with(
             {
                 d.error(
                     n.loc,
-                    format!("vrrp sync group {} already defined", n.arg(0).unwrap_or("")),
+                    format_args!("vrrp sync group {} already defined", n.arg(0).unwrap_or("")),
                 );
                 return true;
             }

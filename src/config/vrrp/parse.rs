@@ -39,13 +39,13 @@ fn end_checks(v: &mut VrrpInstance, d: &mut Diagnostics) {
         if v.interface.is_none() {
             d.warn(
                 end,
-                format!("({who}): Cannot use VMAC/ipvlan with unicast and no interface - clearing use_vmac"),
+                format_args!("({who}): Cannot use VMAC/ipvlan with unicast and no interface - clearing use_vmac"),
             );
             v.use_vmac = None;
         } else if !v.vmac_xmit_base {
             d.warn(
                 end,
-                format!("({who}) unicast with use_vmac requires vmac_xmit_base - setting"),
+                format_args!("({who}) unicast with use_vmac requires vmac_xmit_base - setting"),
             );
             v.vmac_xmit_base = true;
         }
@@ -53,7 +53,7 @@ fn end_checks(v: &mut VrrpInstance, d: &mut Diagnostics) {
     if v.unicast_peers.is_empty() && v.unicast_ttl.is_some() {
         d.warn(
             end,
-            format!("({who}): Cannot use unicast_ttl without unicast peers - resetting"),
+            format_args!("({who}): Cannot use unicast_ttl without unicast peers - resetting"),
         );
         v.unicast_ttl = None;
     }

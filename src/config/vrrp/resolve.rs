@@ -25,7 +25,7 @@ pub(super) fn resolve(v: &mut VrrpInstance, g: &GlobalDefs, d: &mut Diagnostics)
         if version == 2 && strict {
             d.warn(
                 at,
-                format!("({who}) cannot use IPv6 with VRRP version 2; setting version 3"),
+                format_args!("({who}) cannot use IPv6 with VRRP version 2; setting version 3"),
             );
             version = 3;
         } else if version == 0 {
@@ -39,13 +39,13 @@ pub(super) fn resolve(v: &mut VrrpInstance, g: &GlobalDefs, d: &mut Diagnostics)
         if version == 3 || strict {
             d.error(
                 at,
-                format!("({who}) No VIP specified; at least one is required"),
+                format_args!("({who}) No VIP specified; at least one is required"),
             );
             return false;
         } else {
             d.warn(
                 at,
-                format!("({who}) No VIP specified; at least one is sensible"),
+                format_args!("({who}) No VIP specified; at least one is sensible"),
             );
         }
     }
@@ -63,7 +63,7 @@ pub(super) fn resolve(v: &mut VrrpInstance, g: &GlobalDefs, d: &mut Diagnostics)
     if strict && state != owner_state {
         d.warn(
             at,
-            format!("({who}) State MASTER must match being address owner"),
+            format_args!("({who}) State MASTER must match being address owner"),
         );
         state = owner_state;
     }
@@ -82,13 +82,13 @@ pub(super) fn resolve(v: &mut VrrpInstance, g: &GlobalDefs, d: &mut Diagnostics)
             None
         };
         if let Some(why) = why {
-            d.warn(at, format!("({who}) {why}"));
+            d.warn(at, format_args!("({who}) {why}"));
             v.auth = None;
         } else if auth.auth_type == Some(AuthType::Ah) && state == State::Master && priority != 255
         {
             d.warn(
                 at,
-                format!("({who}) Initial state master is incompatible with AH authentication - clearing"),
+                format_args!("({who}) Initial state master is incompatible with AH authentication - clearing"),
             );
             state = State::Backup;
         }
@@ -97,34 +97,36 @@ pub(super) fn resolve(v: &mut VrrpInstance, g: &GlobalDefs, d: &mut Diagnostics)
     if strict && unicast {
         d.error(
             at,
-            format!("({who}) Unicast peers are not supported in strict mode"),
+            format_args!("({who}) Unicast peers are not supported in strict mode"),
         );
         return false;
     }
     if v.unicast_configured && !unicast && !v.unicast_fault_no_peer {
-        d.warn(at, format!("({who}) A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration."));
+        d.warn(at, format_args!("({who}) A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration."));
     }
     if unicast && v.mcast_dst_ip.is_some() {
         d.warn(
             at,
-            format!("({who}) multicast destination specified with unicast - ignoring"),
+            format_args!("({who}) multicast destination specified with unicast - ignoring"),
         );
         v.mcast_dst_ip = None;
     }
     if priority == 255 && v.nopreempt {
         d.warn(
             at,
-            format!("({who}) nopreempt is incompatible with priority 255. resetting nopreempt"),
+            format_args!(
+                "({who}) nopreempt is incompatible with priority 255. resetting nopreempt"
+            ),
         );
         v.nopreempt = false;
     }
     if state == State::Master {
         if v.nopreempt {
-            d.warn(at, format!("({who}) Warning - nopreempt will not work with initial state MASTER - clearing"));
+            d.warn(at, format_args!("({who}) Warning - nopreempt will not work with initial state MASTER - clearing"));
             v.nopreempt = false;
         }
         if v.preempt_delay.0 != 0 {
-            d.warn(at, format!("({who}) Warning - preempt delay will not work with initial state MASTER - clearing"));
+            d.warn(at, format_args!("({who}) Warning - preempt delay will not work with initial state MASTER - clearing"));
             v.preempt_delay = Micros(0);
         }
     }
@@ -132,7 +134,7 @@ pub(super) fn resolve(v: &mut VrrpInstance, g: &GlobalDefs, d: &mut Diagnostics)
         let with = if strict { "strict" } else { "nopreempt" };
         d.warn(
             at,
-            format!("({who}) preempt_delay is incompatible with {with} mode - resetting"),
+            format_args!("({who}) preempt_delay is incompatible with {with} mode - resetting"),
         );
         v.preempt_delay = Micros(0);
     }
@@ -140,7 +142,7 @@ pub(super) fn resolve(v: &mut VrrpInstance, g: &GlobalDefs, d: &mut Diagnostics)
     if accept && priority != 255 && strict && version == 2 {
         d.warn(
             at,
-            format!("({who}) warning - accept mode for VRRP version 2 does not comply with RFC3768 - resetting"),
+            format_args!("({who}) warning - accept mode for VRRP version 2 does not comply with RFC3768 - resetting"),
         );
         accept = false;
     }
@@ -151,14 +153,16 @@ pub(super) fn resolve(v: &mut VrrpInstance, g: &GlobalDefs, d: &mut Diagnostics)
         if v.promote_secondaries {
             d.warn(
                 at,
-                format!("({who}) promote_secondaries is automatically set for vmacs - ignoring"),
+                format_args!(
+                    "({who}) promote_secondaries is automatically set for vmacs - ignoring"
+                ),
             );
             v.promote_secondaries = false;
         }
     } else if v.vmac_xmit_base {
         d.warn(
             at,
-            format!("({who}) vmac_xmit_base is only valid with a vmac"),
+            format_args!("({who}) vmac_xmit_base is only valid with a vmac"),
         );
         v.vmac_xmit_base = false;
     }
@@ -182,42 +186,44 @@ fn strict_rules(v: &mut VrrpInstance, d: &mut Diagnostics) {
     if v.garp_lower_prio_repeat.is_some_and(|r| r != 0) {
         d.warn(
             at,
-            format!("({who}) Strict mode requires no repeat garps. resetting"),
+            format_args!("({who}) Strict mode requires no repeat garps. resetting"),
         );
         v.garp_lower_prio_repeat = Some(0);
     }
     if v.garp_lower_prio_delay.is_some_and(|r| r.0 != 0) {
         d.warn(
             at,
-            format!("({who}) Strict mode requires no repeat garp delay. resetting"),
+            format_args!("({who}) Strict mode requires no repeat garp delay. resetting"),
         );
         v.garp_lower_prio_delay = Some(Micros(0));
     }
     if v.lower_prio_no_advert == Some(false) {
         d.warn(
             at,
-            format!("({who}) Strict mode requires no lower priority advert. resetting"),
+            format_args!("({who}) Strict mode requires no lower priority advert. resetting"),
         );
         v.lower_prio_no_advert = Some(true);
     }
     if v.higher_prio_send_advert == Some(true) {
         d.warn(
             at,
-            format!("({who}) strict mode requires higher_prio_send_advert to be clear. resetting"),
+            format_args!(
+                "({who}) strict mode requires higher_prio_send_advert to be clear. resetting"
+            ),
         );
         v.higher_prio_send_advert = Some(false);
     }
     if v.down_timer_adverts.is_some_and(|x| x != 3) {
         d.warn(
             at,
-            format!("({who}) down_timer_adverts is incompatible with strict mode - resetting"),
+            format_args!("({who}) down_timer_adverts is incompatible with strict mode - resetting"),
         );
         v.down_timer_adverts = None;
     }
     if v.use_vmac.as_ref().is_some_and(|m| m.mac.is_some()) {
         d.warn(
             at,
-            format!("({who}): cannot specify MAC address with strict mode - clearing"),
+            format_args!("({who}): cannot specify MAC address with strict mode - clearing"),
         );
         if let Some(m) = v.use_vmac.as_mut() {
             m.mac = None;
@@ -233,12 +239,12 @@ fn advert_interval(v: &VrrpInstance, version: u8, d: &mut Diagnostics) -> Micros
     let secs = a as f64 / SEC as f64;
     if version == 2 {
         if a >= 256 * SEC {
-            d.warn(v.loc, format!("({who}) VRRPv2 advertisement interval {secs:.2}s is out of range. Must be less than 256s. Setting to 255s"));
+            d.warn(v.loc, format_args!("({who}) VRRPv2 advertisement interval {secs:.2}s is out of range. Must be less than 256s. Setting to 255s"));
             a = 255 * SEC;
         } else if !a.is_multiple_of(SEC) {
             d.warn(
                 v.loc,
-                format!(
+                format_args!(
                     "({who}) VRRPv2 advertisement interval {secs:.6}s must be an integer. rounding"
                 ),
             );
@@ -248,12 +254,12 @@ fn advert_interval(v: &VrrpInstance, version: u8, d: &mut Diagnostics) -> Micros
             }
         }
     } else if a >= 4096 * CENTI {
-        d.warn(v.loc, format!("({who}) VRRPv3 advertisement interval {secs:.2}s is out of range. Must be less than 40.96s. Setting to 40.95s"));
+        d.warn(v.loc, format_args!("({who}) VRRPv3 advertisement interval {secs:.2}s is out of range. Must be less than 40.96s. Setting to 40.95s"));
         a = 4095 * CENTI;
     } else if !a.is_multiple_of(CENTI) {
         d.warn(
             v.loc,
-            format!("({who}) VRRPv3 advertisement interval {secs:.6}s must be in units of 10ms - rounding"),
+            format_args!("({who}) VRRPv3 advertisement interval {secs:.6}s must be in units of 10ms - rounding"),
         );
         a = (a + CENTI / 2) / CENTI * CENTI;
         if a == 0 {
@@ -280,7 +286,7 @@ pub(super) fn tracking_weights(cfg: &mut Config, d: &mut Diagnostics) {
                 if !keep {
                     d.warn(
                         r.loc,
-                        format!("({who}) Ignoring track_interface {own} since own interface"),
+                        format_args!("({who}) Ignoring track_interface {own} since own interface"),
                     );
                 }
                 keep
@@ -325,7 +331,7 @@ pub(super) fn tracking_weights(cfg: &mut Config, d: &mut Diagnostics) {
             if in_sync {
                 d.warn(
                     at,
-                    format!(
+                    format_args!(
                         "({who}) ignoring {} tracked interface weight due to {why}",
                         r.name
                     ),
@@ -335,7 +341,7 @@ pub(super) fn tracking_weights(cfg: &mut Config, d: &mut Diagnostics) {
             } else {
                 d.warn(
                     at,
-                    format!("({who}) ignoring {} tracked interface due to {why}", r.name),
+                    format_args!("({who}) ignoring {} tracked interface due to {why}", r.name),
                 );
                 false
             }
@@ -345,7 +351,7 @@ pub(super) fn tracking_weights(cfg: &mut Config, d: &mut Diagnostics) {
             if !keep {
                 d.warn(
                     at,
-                    format!(
+                    format_args!(
                         "({who}) ignoring tracked script {} with weights due to {why}",
                         r.name
                     ),
@@ -356,12 +362,12 @@ pub(super) fn tracking_weights(cfg: &mut Config, d: &mut Diagnostics) {
         t.files.retain_mut(|r| match w(r) {
             0 => true,
             1 => {
-                d.warn(at, format!("({who}) ignoring weight from tracked file {} due to {why}. specify weight 0", r.name));
+                d.warn(at, format_args!("({who}) ignoring weight from tracked file {} due to {why}. specify weight 0", r.name));
                 r.weight = Some(Weight::default());
                 true
             }
             x => {
-                d.warn(at, format!("({who}) ignoring tracked file {} with weight {x} due to {why}", r.name));
+                d.warn(at, format_args!("({who}) ignoring tracked file {} with weight {x} due to {why}", r.name));
                 false
             }
         });
@@ -370,7 +376,7 @@ pub(super) fn tracking_weights(cfg: &mut Config, d: &mut Diagnostics) {
             if !keep {
                 d.warn(
                     at,
-                    format!(
+                    format_args!(
                         "({who}) ignoring tracked bfd {} with weight {} due to {why}",
                         r.name,
                         w(r)

@@ -57,7 +57,7 @@ pub(crate) fn parse(
                 if g.group_loc.is_some() {
                     d.warn(
                         c.loc,
-                        format!("Group list already specified for sync group {who}"),
+                        format_args!("Group list already specified for sync group {who}"),
                     );
                     continue;
                 }
@@ -66,7 +66,7 @@ pub(crate) fn parse(
                 if g.members.is_empty() {
                     d.warn(
                         c.end_loc(),
-                        format!("Warning - sync group {who} has empty group block"),
+                        format_args!("Warning - sync group {who} has empty group block"),
                     );
                 }
             }
@@ -75,7 +75,7 @@ pub(crate) fn parse(
                 Some(Some(b)) => g.smtp_alert = Some(b),
                 Some(None) => d.warn(
                     c.loc,
-                    format!(
+                    format_args!(
                         "Invalid vrrp_group smtp_alert parameter {}",
                         c.arg(0).unwrap_or("")
                     ),
@@ -84,7 +84,7 @@ pub(crate) fn parse(
             "global_tracking" => {
                 d.warn(
                     c.loc,
-                    format!("({who}) global_tracking is deprecated. Use track_interface/script/file on the sync group"),
+                    format_args!("({who}) global_tracking is deprecated. Use track_interface/script/file on the sync group"),
                 );
                 g.global_tracking = true;
             }
@@ -94,7 +94,7 @@ pub(crate) fn parse(
                 Some(Some(b)) => g.notify_priority_changes = Some(b),
                 Some(None) => d.warn(
                     c.loc,
-                    format!(
+                    format_args!(
                         "({who}) Invalid value '{}' for sync group notify_priority_changes specified",
                         c.arg(0).unwrap_or("")
                     ),

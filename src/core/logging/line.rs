@@ -15,21 +15,42 @@ pub(crate) fn format_line(buf: &mut String, timestamps: bool, msg: &std::fmt::Ar
 }
 
 fn push_ctime(buf: &mut String) {
-    // SAFETY: time(NULL) and localtime_r into a zeroed tm, strftime into a stack buffer whose
-    // length it is given; all results are checked.
+    push_time(buf, false, c"%a %b %e %H:%M:%S %Y");
+}
+
+/// Appends the syslog datagram keepalived's users see in their syslog: RFC 3164's
+/// `<PRI>Mmm dd hh:mm:ss NAME[PID]: msg` with a UTC stamp, byte for byte what the syslog
+/// crate's `Formatter3164` (no hostname) wrote before we formatted it here, without the
+/// `time` crate and its per-line format parsing and allocations.
+pub(crate) fn format_syslog(
+    buf: &mut String,
+    pri: u8,
+    name: &str,
+    pid: u32,
+    msg: &std::fmt::Arguments<'_>,
+) {
+    let _ = write!(buf, "<{pri}>");
+    push_time(buf, true, c"%b %d %H:%M:%S");
+    let _ = write!(buf, " {name}[{pid}]: {msg}");
+}
+
+/// `now` through strftime's `fmt`, in UTC or local time.
+fn push_time(buf: &mut String, utc: bool, fmt: &std::ffi::CStr) {
+    // SAFETY: time(NULL) and gmtime_r/localtime_r into a zeroed tm, strftime into a stack
+    // buffer whose length it is given; all results are checked.
     unsafe {
         let now = libc::time(std::ptr::null_mut());
         let mut tm: libc::tm = std::mem::zeroed();
-        if libc::localtime_r(&now, &mut tm).is_null() {
+        let r = if utc {
+            libc::gmtime_r(&now, &mut tm)
+        } else {
+            libc::localtime_r(&now, &mut tm)
+        };
+        if r.is_null() {
             return;
         }
         let mut out = [0u8; 64];
-        let n = libc::strftime(
-            out.as_mut_ptr().cast(),
-            out.len(),
-            c"%a %b %e %H:%M:%S %Y".as_ptr(),
-            &tm,
-        );
+        let n = libc::strftime(out.as_mut_ptr().cast(), out.len(), fmt.as_ptr(), &tm);
         if let Ok(s) = std::str::from_utf8(&out[..n]) {
             buf.push_str(s);
         }

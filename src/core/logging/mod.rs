@@ -13,16 +13,25 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use log::{Level, LevelFilter, Log, Metadata, Record};
-use syslog::{Formatter3164, LoggerBackend};
+use syslog::LoggerBackend;
 
 use crate::core::safe_file;
 
-pub(crate) use line::{child_log_file, format_line};
+pub(crate) use line::{child_log_file, format_line, format_syslog};
 
 /// The parent's name in syslog; the children add `_vrrp`, `_healthcheckers`.
 const PARENT_NAME: &str = "Keepalived";
 
-type Syslog = syslog::Logger<LoggerBackend, Formatter3164>;
+/// The crate finds and connects the socket; the line is ours (see [`format_syslog`]), so its
+/// formatter slot keeps only what our line needs from connect time.
+type Syslog = syslog::Logger<LoggerBackend, Ident>;
+
+/// The pid syslog lines carry: the process's at connect time, as the syslog crate's formatter
+/// took it (a forked script's line before exec still names its parent).
+#[derive(Clone, Copy)]
+struct Ident {
+    pid: u32,
+}
 
 struct State {
     name: &'static str,
@@ -30,7 +39,8 @@ struct State {
     /// `-t` writes bare messages, as keepalived's config test does.
     timestamps: bool,
     use_syslog: bool,
-    facility: syslog::Facility,
+    /// The syslog facility code, already shifted into place in the priority.
+    facility: u8,
     syslog: Option<Syslog>,
     file_base: Option<PathBuf>,
     file_mode: u32,
@@ -106,28 +116,18 @@ pub(crate) fn set_process_name(name: &'static str) {
     }
 }
 
-fn syslog_facility(f: Facility) -> syslog::Facility {
-    use syslog::Facility as F;
+fn syslog_facility(f: Facility) -> u8 {
     match f {
-        Facility::Daemon => F::LOG_DAEMON,
-        Facility::User => F::LOG_USER,
-        Facility::Local(n) => match n {
-            0 => F::LOG_LOCAL0,
-            1 => F::LOG_LOCAL1,
-            2 => F::LOG_LOCAL2,
-            3 => F::LOG_LOCAL3,
-            4 => F::LOG_LOCAL4,
-            5 => F::LOG_LOCAL5,
-            6 => F::LOG_LOCAL6,
-            _ => F::LOG_LOCAL7,
-        },
+        Facility::Daemon => libc::LOG_DAEMON as u8,
+        Facility::User => libc::LOG_USER as u8,
+        Facility::Local(n) => (libc::LOG_LOCAL0 as u8) + (n.min(7) << 3),
     }
 }
 
 /// (Re)opens syslog under the current name and pid, and the file for this process.
 fn open_sinks(st: &mut State) {
     st.syslog = if st.use_syslog {
-        connect_syslog(st)
+        connect_syslog()
     } else {
         None
     };
@@ -137,15 +137,12 @@ fn open_sinks(st: &mut State) {
     });
 }
 
-fn connect_syslog(st: &State) -> Option<Syslog> {
-    let fmt = Formatter3164 {
-        facility: st.facility,
-        hostname: None,
-        process: st.name.to_string(),
-        pid: std::process::id(),
-    };
+fn connect_syslog() -> Option<Syslog> {
     // No syslog socket (containers, tests) just means no syslog output.
-    syslog::unix(fmt).ok()
+    syslog::unix(Ident {
+        pid: std::process::id(),
+    })
+    .ok()
 }
 
 fn open_log_file(path: &Path, mode: u32) -> Option<File> {
@@ -158,14 +155,23 @@ fn open_log_file(path: &Path, mode: u32) -> Option<File> {
     }
 }
 
-fn send_syslog(sl: &mut Syslog, level: Level, msg: &std::fmt::Arguments<'_>) -> bool {
-    let r = match level {
-        Level::Error => sl.err(msg),
-        Level::Warn => sl.warning(msg),
-        Level::Info => sl.info(msg),
-        Level::Debug | Level::Trace => sl.debug(msg),
+fn send_syslog(st: &mut State, buf: &mut String, record: &Record) -> bool {
+    let Some(sl) = st.syslog.as_mut() else {
+        return false;
     };
-    r.is_ok()
+    buf.clear();
+    let pri = st.facility | severity(record.level());
+    format_syslog(buf, pri, st.name, sl.formatter.pid, record.args());
+    sl.backend.write(buf.as_bytes()).is_ok()
+}
+
+fn severity(level: Level) -> u8 {
+    (match level {
+        Level::Error => libc::LOG_ERR,
+        Level::Warn => libc::LOG_WARNING,
+        Level::Info => libc::LOG_INFO,
+        Level::Debug | Level::Trace => libc::LOG_DEBUG,
+    }) as u8
 }
 
 impl Log for Logger {
@@ -179,8 +185,8 @@ impl Log for Logger {
         }
         let mut g = state();
         let Some(st) = g.as_mut() else { return };
+        let mut buf = std::mem::take(&mut st.buf);
         if st.console || st.file.is_some() {
-            let mut buf = std::mem::take(&mut st.buf);
             buf.clear();
             format_line(&mut buf, st.timestamps, record.args());
             if st.console {
@@ -189,17 +195,13 @@ impl Log for Logger {
             if let Some(f) = st.file.as_mut() {
                 let _ = f.write_all(buf.as_bytes());
             }
-            st.buf = buf;
         }
-        if let Some(sl) = st.syslog.as_mut() {
-            if !send_syslog(sl, record.level(), record.args()) {
-                // syslogd restarted: reconnect once and retry.
-                st.syslog = connect_syslog(st);
-                if let Some(sl) = st.syslog.as_mut() {
-                    send_syslog(sl, record.level(), record.args());
-                }
-            }
+        if st.syslog.is_some() && !send_syslog(st, &mut buf, record) {
+            // syslogd restarted: reconnect once and retry.
+            st.syslog = connect_syslog();
+            send_syslog(st, &mut buf, record);
         }
+        st.buf = buf;
     }
 
     fn flush(&self) {}

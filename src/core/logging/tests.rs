@@ -66,3 +66,65 @@ fn file_sink_and_reinit_after_name_change() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn syslog_line_is_the_syslog_crates_rfc3164_line() {
+    use syslog::{Formatter3164, LogFormat, Severity};
+    let reference = Formatter3164 {
+        facility: syslog::Facility::LOG_LOCAL3,
+        hostname: None,
+        process: "Keepalived_vrrp".to_string(),
+        pid: 4242,
+    };
+    let pri = syslog_facility(Facility::Local(3)) | severity(Level::Warn);
+    // Both read the clock: retry if a second ticked between them.
+    for _ in 0..3 {
+        let mut want = Vec::new();
+        let r = reference.format(
+            &mut want,
+            Severity::LOG_WARNING,
+            "(VI_1) Entering MASTER STATE",
+        );
+        assert!(r.is_ok());
+        let mut ours = String::new();
+        format_syslog(
+            &mut ours,
+            pri,
+            "Keepalived_vrrp",
+            4242,
+            &format_args!("({}) Entering {} STATE", "VI_1", "MASTER"),
+        );
+        if ours.as_bytes() == want.as_slice() {
+            assert!(ours.starts_with("<156>"), "{ours:?}");
+            return;
+        }
+    }
+    panic!("our syslog line differs from Formatter3164's");
+}
+
+#[test]
+fn syslog_priorities_match_the_facilities() {
+    assert_eq!(
+        syslog_facility(Facility::Daemon),
+        syslog::Facility::LOG_DAEMON as u8
+    );
+    assert_eq!(
+        syslog_facility(Facility::User),
+        syslog::Facility::LOG_USER as u8
+    );
+    assert_eq!(
+        syslog_facility(Facility::Local(0)),
+        syslog::Facility::LOG_LOCAL0 as u8
+    );
+    assert_eq!(
+        syslog_facility(Facility::Local(7)),
+        syslog::Facility::LOG_LOCAL7 as u8
+    );
+    assert_eq!(
+        syslog_facility(Facility::Local(9)),
+        syslog::Facility::LOG_LOCAL7 as u8
+    );
+    assert_eq!(severity(Level::Error), syslog::Severity::LOG_ERR as u8);
+    assert_eq!(severity(Level::Info), syslog::Severity::LOG_INFO as u8);
+    assert_eq!(severity(Level::Trace), syslog::Severity::LOG_DEBUG as u8);
+}
