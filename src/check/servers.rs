@@ -10,12 +10,14 @@
 
 use log::{error, info, warn};
 
+use crate::check::alerts::CheckAlerts;
 use crate::check::checkers::names;
 use crate::check::ipvs::manager::{By, Manager, Notice};
 use crate::check::ipvs::plan::plan;
 use crate::check::ipvs::shell::{open_or_modprobe, IpvsShell};
 use crate::check::{CheckerId, ScriptCall, Sink, Why};
 use crate::config::checker::values::Script;
+use crate::config::global::alert_settings;
 use crate::config::Config;
 use crate::core::script::{self, ScriptSpec};
 
@@ -44,6 +46,7 @@ pub struct Servers {
     calls: Vec<ScriptCall>,
     /// The manager's notices being carried out (kept to reuse its allocation).
     notices: Vec<Notice>,
+    alerts: CheckAlerts,
 }
 
 impl Servers {
@@ -78,6 +81,10 @@ impl Servers {
             rs_names: Vec::new(),
             calls: Vec::new(),
             notices: Vec::new(),
+            alerts: match alert_settings(&cfg.global, false) {
+                Some(s) => CheckAlerts::new(cfg, &s.router_id),
+                None => CheckAlerts::default(),
+            },
         };
         s.name_servers(cfg);
         if !log_only {
@@ -186,6 +193,11 @@ impl Servers {
         }
     }
 
+    /// The alert mails worded since the last call, for the loop to send.
+    pub(crate) fn take_mails(&mut self) -> std::vec::Drain<'_, crate::core::smtp::Mail> {
+        self.alerts.take()
+    }
+
     pub fn manager(&self) -> &Manager {
         &self.mgr
     }
@@ -212,6 +224,7 @@ impl Servers {
             rs_names,
             calls,
             notices,
+            alerts,
             ..
         } = self;
         notices.extend(mgr.take_notices());
@@ -251,6 +264,9 @@ impl Servers {
                         continue;
                     };
                     quorum_lines(p, up, init, sum);
+                    let (q, h) = (i64::from(p.quorum), i64::from(p.hysteresis));
+                    let thr = if up { q + h } else { q - h };
+                    alerts.quorum(vs, up, init, [q, h, thr, sum as i64]);
                     let sc = quorum.get(vs).and_then(|q| q[usize::from(!up)].as_ref());
                     if let (true, Some(sc)) = (script, sc) {
                         quorum_call(script_user.as_ref(), sc, calls);
@@ -374,7 +390,12 @@ fn quorum_call(user: Option<&(String, Option<String>)>, s: &Script, calls: &mut 
 
 impl Sink for Servers {
     fn checker_state(&mut self, id: CheckerId, up: bool, why: Why) {
+        let was = self.mgr.rs_alive(id.vs, id.rs);
         self.mgr.checker_state(id, up, why);
+        if why == Why::Checked {
+            let alive = self.mgr.rs_alive(id.vs, id.rs);
+            self.alerts.checker(id, up, was, alive);
+        }
         self.carry_out();
     }
 

@@ -1,0 +1,127 @@
+//! SMTP alerts of the checker child: a real server's checker going up or down (keepalived's
+//! per-checker mails, with the checker's own body) and a virtual server's quorum
+//! (ipwrapper.c's do_vs_notifies). [`CheckAlerts`] words them from what the real servers'
+//! side reports; the loop sends them through its `core::smtp::driver::Alerts`.
+
+use crate::check::checkers::names;
+use crate::check::CheckerId;
+use crate::config::checker::CheckerKind;
+use crate::config::Config;
+use crate::core::smtp::{message, Mail};
+
+#[derive(Default)]
+pub(crate) struct CheckAlerts {
+    router_id: String,
+    no_checker_emails: bool,
+    /// Per virtual server: its name, its smtp_alert, and per real server its name, its
+    /// smtp_alert and its checkers' (up, down) bodies.
+    vs: Vec<(String, bool, Vec<Rs>)>,
+    out: Vec<Mail>,
+}
+
+struct Rs {
+    name: String,
+    on: bool,
+    bodies: Vec<Option<(&'static str, &'static str)>>,
+}
+
+/// keepalived's bodies for a checker that succeeded and failed (FILE_CHECK mails nothing).
+fn bodies(k: &CheckerKind) -> Option<(&'static str, &'static str)> {
+    Some(match k {
+        CheckerKind::Tcp => (
+            "=> TCP CHECK succeed on service <=",
+            "=> TCP CHECK failed on service <=",
+        ),
+        CheckerKind::Http(_) | CheckerKind::Ssl(_) => (
+            "=> CHECK succeed on service <=",
+            "=> CHECK failed on service : HTTP request failed <=",
+        ),
+        CheckerKind::Smtp(_) => (
+            "=> CHECK succeed on service <=",
+            "=> CHECK failed on service <=",
+        ),
+        CheckerKind::Misc(_) => (
+            "=> MISC CHECK succeeded on service <=",
+            "=> MISC CHECK failed on service <=",
+        ),
+        CheckerKind::Dns(_) => (
+            "=> DNS_CHECK: succeed on service <=",
+            "=> DNS_CHECK: failed on service <=",
+        ),
+        CheckerKind::Udp(_) => (
+            "=> UDP CHECK succeed on service <=",
+            "=> UDP CHECK failed on service <=",
+        ),
+        CheckerKind::Ping => (
+            "=> ICMP CHECK succeed on service <=",
+            "=> ICMP CHECK failed on service <=",
+        ),
+        CheckerKind::Bfd(_) => (
+            "=> BFD CHECK succeeded on service <=",
+            "=> BFD CHECK failed on service <=",
+        ),
+        CheckerKind::File(_) => return None,
+    })
+}
+
+impl CheckAlerts {
+    /// What `cfg` mails; empty (nothing to word) without smtp_server or notification_email.
+    pub(crate) fn new(cfg: &Config, router_id: &str) -> CheckAlerts {
+        let e = &cfg.global.email;
+        let own = |x: Option<bool>| x.or(e.smtp_alert_checker).or(e.smtp_alert);
+        let vs = cfg.lvs.virtual_servers.iter().map(|vs| {
+            let rs = vs.real_servers.iter().map(|rs| Rs {
+                name: names::rs_name(vs, rs),
+                // keepalived's one default that is on (check_data.c).
+                on: own(rs.smtp_alert).unwrap_or(true),
+                bodies: rs.checkers.iter().map(|c| bodies(&c.kind)).collect(),
+            });
+            (
+                names::vs_name(vs),
+                own(vs.smtp_alert).unwrap_or(false),
+                rs.collect(),
+            )
+        });
+        CheckAlerts {
+            router_id: router_id.to_string(),
+            no_checker_emails: e.no_checker_emails,
+            vs: vs.collect(),
+            out: Vec::new(),
+        }
+    }
+
+    /// Checker `id` changed to `up` by a check; its real server was `was_alive` and is
+    /// `alive` now. Mailed when the server's state changed, or for every checker without
+    /// no_checker_emails.
+    pub(crate) fn checker(&mut self, id: CheckerId, up: bool, was_alive: bool, alive: bool) {
+        let Some((vs_name, _, rss)) = self.vs.get(id.vs) else {
+            return;
+        };
+        let Some(rs) = rss.get(id.rs) else {
+            return;
+        };
+        let Some(Some((ok, fail))) = rs.bodies.get(id.ck) else {
+            return;
+        };
+        if !rs.on || (was_alive == alive && self.no_checker_emails) {
+            return;
+        }
+        let body = if up { ok } else { fail };
+        let m = message::real_server(&self.router_id, &rs.name, vs_name, alive, body);
+        self.out.push(m);
+    }
+
+    /// Virtual server `vs` gained or lost its quorum: `f` is quorum, hysteresis, the
+    /// threshold compared with and the live weight.
+    pub(crate) fn quorum(&mut self, vs: usize, up: bool, init: bool, f: [i64; 4]) {
+        if let Some((name, true, _)) = self.vs.get(vs) {
+            let m = message::quorum(&self.router_id, name, up, init, f);
+            self.out.push(m);
+        }
+    }
+
+    /// The mails worded since the last call.
+    pub(crate) fn take(&mut self) -> std::vec::Drain<'_, Mail> {
+        self.out.drain(..)
+    }
+}
