@@ -1,16 +1,20 @@
 #!/usr/bin/env python3
 """A tiny SMTP server for tests/smtp_alerts.rs: answers as a mail server does and records
-each session, one JSON line per session in LOG: the commands in order and the message.
+each session as a block in LOG: "S <time>", "C <command>" per command in order, "D <line>"
+per line of the message after DATA, then "E".
 usage: smtp_server.py ADDR PORT LOG [--stall]   (--stall: accept, never send the banner)"""
-import json, socket, sys, threading, time
+import socket, sys, threading, time
 
 addr, port, log = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 stall = '--stall' in sys.argv
 lock = threading.Lock()
 
 def record(sess):
+    text = 'S %.3f\n' % sess['t'] + ''.join('C %s\n' % c for c in sess['commands'])
+    if sess['data'] is not None:
+        text += ''.join('D %s\n' % l for l in sess['data'].split('\r\n'))
     with lock, open(log, 'a') as f:
-        f.write(json.dumps(sess) + '\n')
+        f.write(text + 'E\n')
 
 def serve(c):
     sess = {'t': time.time(), 'commands': [], 'data': None}
@@ -23,7 +27,7 @@ def serve(c):
         except OSError:
             pass
         with lock, open(log, 'a') as f:
-            f.write(json.dumps({'t': time.time(), 'closed': True}) + '\n')
+            f.write('X %.3f\n' % time.time())
         return
     f = c.makefile('rb')
     c.sendall(b'220 test.example ESMTP\r\n')
