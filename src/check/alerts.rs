@@ -125,3 +125,69 @@ impl CheckAlerts {
         self.out.drain(..)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn alerts(extra: &str) -> CheckAlerts {
+        let text = format!(
+            "global_defs {{\n notification_email {{\n a@b\n }}\n smtp_server 127.0.0.1\n{extra}}}\n\
+             virtual_server 10.0.0.1 80 {{\n protocol TCP\n real_server 10.0.0.2 80 {{\n \
+             TCP_CHECK {{\n }}\n HTTP_GET {{\n url {{\n path /\n }}\n }}\n }}\n}}\n"
+        );
+        let mut d = crate::config::Diagnostics::new();
+        let nodes = crate::config::reader::tree_from_str(&text, 0, &mut d);
+        let cfg = crate::config::from_tree(&nodes, &mut d);
+        assert!(!d.has_errors(), "{:?}", d.items());
+        CheckAlerts::new(&cfg, "lb")
+    }
+
+    const TCP: CheckerId = CheckerId {
+        vs: 0,
+        rs: 0,
+        ck: 0,
+    };
+    const HTTP: CheckerId = CheckerId {
+        vs: 0,
+        rs: 0,
+        ck: 1,
+    };
+
+    #[test]
+    fn every_checker_change_is_mailed_by_default_with_its_own_body() {
+        let mut a = alerts("");
+        a.checker(TCP, false, true, false);
+        a.checker(HTTP, false, false, false);
+        let m: Vec<Mail> = a.take().collect();
+        assert_eq!(m.len(), 2);
+        assert_eq!(
+            m[0].subject,
+            "[lb] Realserver [10.0.0.2]:tcp:80 of virtual server [10.0.0.1]:tcp:80 - DOWN"
+        );
+        assert_eq!(m[0].body, "=> TCP CHECK failed on service <=");
+        assert_eq!(
+            m[1].body,
+            "=> CHECK failed on service : HTTP request failed <="
+        );
+    }
+
+    #[test]
+    fn no_checker_emails_mails_only_when_the_real_server_changes() {
+        let mut a = alerts(" no_checker_emails\n");
+        a.checker(TCP, false, true, false);
+        a.checker(HTTP, false, false, false);
+        assert_eq!(a.take().count(), 1);
+    }
+
+    #[test]
+    fn smtp_alert_checker_off_silences_real_servers_and_quorum_is_off_by_default() {
+        let mut a = alerts(" smtp_alert_checker off\n");
+        a.checker(TCP, false, true, false);
+        a.quorum(0, false, false, [1, 0, 1, 0]);
+        assert_eq!(a.take().count(), 0);
+        let mut a = alerts("");
+        a.quorum(0, false, false, [1, 0, 1, 0]);
+        assert_eq!(a.take().count(), 0);
+    }
+}

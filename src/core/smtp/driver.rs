@@ -70,12 +70,9 @@ impl Alerts {
         if self.settings.is_none() {
             return;
         }
-        if self.queue.len() >= QUEUE_MAX {
-            if let Some(old) = self.queue.pop_front() {
-                info!("SMTP alert queue full - dropping alert \"{}\"", old.subject);
-            }
+        if let Some(old) = push_bounded(&mut self.queue, mail) {
+            info!("SMTP alert queue full - dropping alert \"{}\"", old.subject);
         }
-        self.queue.push_back(mail);
         self.next(lp);
     }
 
@@ -198,6 +195,13 @@ impl Alerts {
     }
 }
 
+/// Queues `mail`; the oldest waiting alert goes (and comes back) when the queue is full.
+fn push_bounded(q: &mut VecDeque<Mail>, mail: Mail) -> Option<Mail> {
+    let dropped = (q.len() >= QUEUE_MAX).then(|| q.pop_front()).flatten();
+    q.push_back(mail);
+    dropped
+}
+
 /// Reads until the socket would block; the first note the replies give comes back.
 fn read_all(a: &mut Active, now: Micros, s: &Settings) -> Option<Note> {
     let mut buf = [0u8; 512];
@@ -263,5 +267,37 @@ struct Host(std::net::SocketAddr);
 impl std::fmt::Display for Host {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "[{}]:{}", self.0.ip(), self.0.port())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mail(k: usize) -> Mail {
+        Mail {
+            subject: format!("s{k}"),
+            body: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_full_queue_drops_its_oldest_alert() {
+        let mut q = VecDeque::new();
+        for k in 0..QUEUE_MAX {
+            assert_eq!(push_bounded(&mut q, mail(k)), None);
+        }
+        assert_eq!(push_bounded(&mut q, mail(99)), Some(mail(0)));
+        assert_eq!(q.len(), QUEUE_MAX);
+        assert_eq!(q.front(), Some(&mail(1)));
+        assert_eq!(q.back(), Some(&mail(99)));
+    }
+
+    #[test]
+    fn lines_name_the_server_as_keepalived() {
+        let v6: std::net::SocketAddr = "[2001:db8::25]:2525".parse().unwrap();
+        assert_eq!(Host(v6).to_string(), "[2001:db8::25]:2525");
+        let v4: std::net::SocketAddr = "10.0.0.25:25".parse().unwrap();
+        assert_eq!(Host(v4).to_string(), "[10.0.0.25]:25");
     }
 }
