@@ -3,7 +3,6 @@
 //! bounded). The session's socket and its one timer use the tokens the child gives.
 //! All of keepalived's SMTP log lines are worded here.
 
-use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::os::fd::AsRawFd;
 
@@ -28,7 +27,8 @@ struct Active {
 
 pub(crate) struct Alerts {
     settings: Option<Settings>,
-    queue: VecDeque<Mail>,
+    /// Oldest first; a Vec, as it holds at most [`QUEUE_MAX`].
+    queue: Vec<Mail>,
     active: Option<Active>,
     io_token: usize,
     timer_token: usize,
@@ -40,7 +40,7 @@ impl Alerts {
     pub(crate) fn new(settings: Option<Settings>, io_token: usize, timer_token: usize) -> Alerts {
         Alerts {
             settings,
-            queue: VecDeque::new(),
+            queue: Vec::new(),
             active: None,
             io_token,
             timer_token,
@@ -82,9 +82,10 @@ impl Alerts {
             let Some(s) = &self.settings else {
                 return;
             };
-            let Some(mail) = self.queue.pop_front() else {
+            if self.queue.is_empty() {
                 return;
-            };
+            }
+            let mail = self.queue.remove(0);
             let now = Micros::now();
             // keepalived drops a mail whose connect fails at once, without a line.
             let Ok(sock) = mio::net::TcpStream::connect(s.server) else {
@@ -196,9 +197,9 @@ impl Alerts {
 }
 
 /// Queues `mail`; the oldest waiting alert goes (and comes back) when the queue is full.
-fn push_bounded(q: &mut VecDeque<Mail>, mail: Mail) -> Option<Mail> {
-    let dropped = (q.len() >= QUEUE_MAX).then(|| q.pop_front()).flatten();
-    q.push_back(mail);
+fn push_bounded(q: &mut Vec<Mail>, mail: Mail) -> Option<Mail> {
+    let dropped = (q.len() >= QUEUE_MAX).then(|| q.remove(0));
+    q.push(mail);
     dropped
 }
 
@@ -283,14 +284,14 @@ mod tests {
 
     #[test]
     fn a_full_queue_drops_its_oldest_alert() {
-        let mut q = VecDeque::new();
+        let mut q = Vec::new();
         for k in 0..QUEUE_MAX {
             assert_eq!(push_bounded(&mut q, mail(k)), None);
         }
         assert_eq!(push_bounded(&mut q, mail(99)), Some(mail(0)));
         assert_eq!(q.len(), QUEUE_MAX);
-        assert_eq!(q.front(), Some(&mail(1)));
-        assert_eq!(q.back(), Some(&mail(99)));
+        assert_eq!(q.first(), Some(&mail(1)));
+        assert_eq!(q.last(), Some(&mail(99)));
     }
 
     #[test]
