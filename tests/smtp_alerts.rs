@@ -173,6 +173,14 @@ fn failover(test: &str, bin: &str) -> Vec<Mail> {
     wait_mails(&log, 12, DOWN_50 + MARGIN * 2, &[&r1, &r2]);
     // Anything late (a Stopping mail) has come by now.
     wait_until(MARGIN, || false);
+    // -D: keepalived's lines for each session.
+    let log2 = r2.log();
+    for line in [
+        "Remote SMTP server [10.7.0.2]:2525 connected.",
+        "SMTP alert successfully sent.",
+    ] {
+        assert_eq!(log2.matches(line).count(), 6, "{line}\n{}", tail(&log2));
+    }
     let all = mails(&log);
     let stops = all
         .iter()
