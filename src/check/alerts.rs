@@ -111,6 +111,26 @@ impl CheckAlerts {
         self.out.push(m);
     }
 
+    /// A reload removed real server `rs` of `vs` (indices of the config before it) while it
+    /// was alive: keepalived's "Removing" mail.
+    pub(crate) fn removed(&mut self, vs: usize, rs: usize) {
+        let Some((vs_name, _, rss)) = self.vs.get(vs) else {
+            return;
+        };
+        if let Some(rs) = rss.get(rs).filter(|r| r.on) {
+            let m =
+                message::real_server(&self.router_id, &rs.name, vs_name, false, "=> Removing <=");
+            self.out.push(m);
+        }
+    }
+
+    /// Words the next mails as `new` (a reload's config) says; mails not yet sent stay.
+    pub(crate) fn reload(&mut self, new: CheckAlerts) {
+        let out = std::mem::take(&mut self.out);
+        *self = new;
+        self.out.splice(0..0, out);
+    }
+
     /// Virtual server `vs` gained or lost its quorum: `f` is quorum, hysteresis, the
     /// threshold compared with and the live weight.
     pub(crate) fn quorum(&mut self, vs: usize, up: bool, init: bool, f: [i64; 4]) {
@@ -170,6 +190,18 @@ mod tests {
             m[1].body,
             "=> CHECK failed on service : HTTP request failed <="
         );
+    }
+
+    #[test]
+    fn a_reload_that_removes_an_alive_real_server_mails_removing() {
+        let mut a = alerts("");
+        a.removed(0, 0);
+        a.reload(alerts(" smtp_alert_checker off\n"));
+        a.removed(0, 0);
+        let m: Vec<Mail> = a.take().collect();
+        assert_eq!(m.len(), 1);
+        assert!(m[0].subject.ends_with(" - DOWN"), "{}", m[0].subject);
+        assert_eq!(m[0].body, "=> Removing <=");
     }
 
     #[test]

@@ -81,10 +81,7 @@ impl Servers {
             rs_names: Vec::new(),
             calls: Vec::new(),
             notices: Vec::new(),
-            alerts: match alert_settings(&cfg.global, false) {
-                Some(s) => CheckAlerts::new(cfg, &s.router_id),
-                None => CheckAlerts::default(),
-            },
+            alerts: alerts(cfg),
         };
         s.name_servers(cfg);
         if !log_only {
@@ -129,13 +126,16 @@ impl Servers {
     /// (the checkers that keep their state say so through [`Why::Adopted`]).
     pub fn reload(&mut self, cfg: &Config) {
         let calls = std::mem::take(&mut self.calls);
-        self.reload_to(cfg);
+        let mails = std::mem::take(&mut self.alerts);
+        self.reload_to(cfg, mails);
         self.calls.splice(0..0, calls);
     }
 
-    fn reload_to(&mut self, cfg: &Config) {
+    fn reload_to(&mut self, cfg: &Config, mut old_alerts: CheckAlerts) {
         if self.log_only {
             *self = Servers::log_only(cfg);
+            old_alerts.reload(std::mem::take(&mut self.alerts));
+            self.alerts = old_alerts;
             return;
         }
         if self.ipvs.is_none() {
@@ -154,18 +154,31 @@ impl Servers {
                     self.mgr.take_notices().for_each(drop);
                 }
             }
+            old_alerts.reload(std::mem::take(&mut self.alerts));
+            self.alerts = old_alerts;
             return;
         }
         let new = Manager::reloaded(plan(&cfg.lvs), &self.mgr);
         let old = std::mem::replace(&mut self.mgr, new);
         // Quorums the new config drops go down, with their scripts from the old config.
         for n in old.gone_in(&self.mgr) {
-            if let Notice::Quorum { vs, up: false, .. } = n {
-                if let Some([_, Some(c)]) = self.quorum.get(vs) {
-                    quorum_call(self.script_user.as_ref(), c, &mut self.calls);
+            match n {
+                Notice::Quorum { vs, up: false, .. } => {
+                    if let Some([_, Some(c)]) = self.quorum.get(vs) {
+                        quorum_call(self.script_user.as_ref(), c, &mut self.calls);
+                    }
                 }
+                Notice::Rs {
+                    vs,
+                    rs,
+                    alive: false,
+                    ..
+                } => old_alerts.removed(vs, rs),
+                _ => {}
             }
         }
+        old_alerts.reload(alerts(cfg));
+        self.alerts = old_alerts;
         self.script_user.clone_from(&cfg.global.script_user);
         self.quorum = quorum_scripts(cfg);
         self.name_servers(cfg);
@@ -406,5 +419,13 @@ impl Sink for Servers {
 
     fn take_scripts(&mut self, out: &mut Vec<ScriptCall>) {
         out.append(&mut self.calls);
+    }
+}
+
+/// The checker child's alert words for `cfg` (none when it mails nothing).
+fn alerts(cfg: &Config) -> CheckAlerts {
+    match alert_settings(&cfg.global, false) {
+        Some(s) => CheckAlerts::new(cfg, &s.router_id),
+        None => CheckAlerts::default(),
     }
 }
