@@ -159,7 +159,7 @@ fn wait_mails(log: &Path, n: usize, timeout: Duration, who: &[&Router]) -> Vec<M
 }
 
 /// r1 (priority 100) and r2 (50), each with VI_1 and VI_2 in sync group G1, both `bin`:
-/// start (all BACKUP), r1 takes over, r1 stops and r2 takes over. The mails, Stopping ones
+/// start (all BACKUP), r1 takes over, r1 stops and r2 takes over, r2's link goes down. The mails, Stopping ones
 /// aside (they race the daemon's exit in keepalived too).
 fn failover(test: &str, bin: &str) -> Vec<Mail> {
     let mut lab = two_routers(test);
@@ -171,6 +171,9 @@ fn failover(test: &str, bin: &str) -> Vec<Mail> {
     r1.stop();
     // r2: 3 MASTER (its down timer after r1's priority 0 is the skew time).
     wait_mails(&log, 12, DOWN_50 + MARGIN * 2, &[&r1, &r2]);
+    // r2's link goes down: 3 FAULT (the server, on r2's own address, is still reached).
+    lab.down("r2", "eth0");
+    wait_mails(&log, 15, MARGIN * 2, &[&r1, &r2]);
     // Anything late (a Stopping mail) has come by now.
     wait_until(MARGIN, || false);
     // -D: keepalived's lines for each session.
@@ -179,7 +182,7 @@ fn failover(test: &str, bin: &str) -> Vec<Mail> {
         "Remote SMTP server [10.7.0.2]:2525 connected.",
         "SMTP alert successfully sent.",
     ] {
-        assert_eq!(log2.matches(line).count(), 6, "{line}\n{}", tail(&log2));
+        assert_eq!(log2.matches(line).count(), 9, "{line}\n{}", tail(&log2));
     }
     let all = mails(&log);
     let stops = all
@@ -200,10 +203,11 @@ fn failover(test: &str, bin: &str) -> Vec<Mail> {
 
 fn expected_subjects() -> Vec<String> {
     let mut v = Vec::new();
-    for (r, states) in [
+    let both = [
         ("r1", &["BACKUP", "MASTER"][..]),
-        ("r2", &["BACKUP", "MASTER"]),
-    ] {
+        ("r2", &["BACKUP", "MASTER", "FAULT"]),
+    ];
+    for (r, states) in both {
         for s in states {
             v.push(format!("[{r}] VRRP Group G1 - Entering {s} state"));
             v.push(format!("[{r}] VRRP Instance VI_1 - Entering {s} state"));
@@ -245,6 +249,8 @@ fn a_failover_mails_what_keepalived_mails() {
             } else {
                 "=> VRRP Instance is now owning VRRP VIPs <="
             }
+        } else if m.subject.contains("Group") && m.subject.contains("FAULT") {
+            "=> All VRRP group instances are now in FAULT state <="
         } else if m.subject.contains("Group") {
             "=> All VRRP group instances are now in BACKUP state <="
         } else {
