@@ -124,3 +124,30 @@ impl Shell<'_> {
         self.alerts.set_settings(s);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_state_is_mailed_once_per_instance_or_group() {
+        let mut m = Mailed::default();
+        assert!(m.enter(false, "VI_1", VrrpState::Backup));
+        assert!(!m.enter(false, "VI_1", VrrpState::Backup));
+        // A group of the same name is another sender.
+        assert!(m.enter(true, "VI_1", VrrpState::Backup));
+        assert!(m.enter(false, "VI_1", VrrpState::Master));
+        assert!(m.enter(false, "VI_1", VrrpState::Backup));
+    }
+
+    #[test]
+    fn smtp_alert_falls_back_to_smtp_alert_vrrp_then_smtp_alert_then_off() {
+        let mut cfg = Config::default();
+        assert!(!alerts_on(&cfg, None));
+        cfg.global.email.smtp_alert = Some(true);
+        assert!(alerts_on(&cfg, None));
+        cfg.global.email.smtp_alert_vrrp = Some(false);
+        assert!(!alerts_on(&cfg, None));
+        assert!(alerts_on(&cfg, Some(true)));
+    }
+}
