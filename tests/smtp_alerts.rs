@@ -301,7 +301,7 @@ fn advert_times(lab: &mut Lab, pcap: &Path, src: &str) -> Vec<f64> {
 /// The server in r2 accepts and never says a word. r1, alone, goes BACKUP then MASTER: each
 /// mail waits smtp_connect_timeout (2 s) for the banner, says QUIT, waits as long again and
 /// is dropped with keepalived's line, one after the other, while r1's adverts keep their
-/// 1 s interval on the wire.
+/// 1 s interval on the wire; then, idle, it allocates nothing.
 #[test]
 fn a_server_that_never_answers_delays_no_advert() {
     let test = "a_server_that_never_answers_delays_no_advert";
@@ -323,7 +323,7 @@ fn a_server_that_never_answers_delays_no_advert() {
         global("r1", 2)
     );
     let (cap, pcap) = lab.capture("r2", "eth0", "adverts.pcap");
-    let r1 = Router::start(&mut lab, "r1", &bin, &conf);
+    let r1 = Router::start_with(&mut lab, "r1", &bin, &conf, &["--mem-check"]);
     // BACKUP's mail: 2 s for the banner, 2 s after QUIT; then MASTER's, as long again.
     let line = "Timeout reading data to remote SMTP server [10.7.0.2]:2525.";
     let lines = || r1.log().matches(line).count();
@@ -334,6 +334,18 @@ fn a_server_that_never_answers_delays_no_advert() {
         tail(&r1.log())
     );
     assert!(r1.is_master(), "{}", tail(&r1.log()));
+    // Both mails are gone: the child is idle again and allocates nothing over 3 adverts.
+    let pid = vrrp_pid(&lab).expect("the VRRP child's pidfile");
+    let (n0, a0) = stats(pid).expect("stats with an Allocations line");
+    let mut last = (n0, a0);
+    assert!(
+        wait_until(Duration::from_secs(4) + MARGIN, || {
+            last = stats(pid).unwrap_or(last);
+            last.0 >= n0 + 3
+        }),
+        "adverts not counted: {last:?}"
+    );
+    assert_eq!(last.1, a0, "allocations grew over {} adverts", last.0 - n0);
     lab.stop_capture(cap);
     let t = advert_times(&mut lab, &pcap, "10.7.0.1");
     assert!(t.len() >= 4, "too few adverts from r1: {t:?}");
@@ -344,6 +356,37 @@ fn a_server_that_never_answers_delays_no_advert() {
         worst < 1.25,
         "longest gap between adverts {worst:.3} s: {t:?}"
     );
+}
+
+/// The pid in the VRRP child's pidfile of r1.
+fn vrrp_pid(lab: &Lab) -> Option<i32> {
+    let dir = std::fs::read_dir(lab.dir()).ok()?;
+    let p = dir.filter_map(|e| e.ok().map(|e| e.path())).find(|p| {
+        let n = p.file_name().map(|n| n.to_string_lossy().into_owned());
+        n.is_some_and(|n| n.starts_with("r1-") && n.ends_with("-vrrp.pid"))
+    })?;
+    std::fs::read_to_string(p).ok()?.trim().parse().ok()
+}
+
+const STATS: &str = "/tmp/keepalived.stats";
+
+/// The VRRP child's stats (SIGUSR2): (adverts sent, allocations made outside the dumps).
+fn stats(pid: i32) -> Option<(u64, u64)> {
+    let _ = std::fs::remove_file(STATS);
+    // SAFETY: kill(2) on our own lab's VRRP child.
+    unsafe { libc::kill(pid, libc::SIGUSR2) };
+    let after = |t: &str, section: &str, key: &str| -> Option<u64> {
+        let rest = &t[t.find(section)?..];
+        let line = rest.lines().find(|l| l.trim_start().starts_with(key))?;
+        line.split(':').nth(1)?.trim().parse().ok()
+    };
+    let mut got = None;
+    wait_until(Duration::from_secs(3), || {
+        let t = std::fs::read_to_string(STATS).unwrap_or_default();
+        got = after(&t, "Advertisements:", "Sent:").zip(after(&t, "Allocations", "Allocations:"));
+        got.is_some()
+    });
+    got
 }
 
 /// A checker child with a TCP_CHECK on a real server in its namespace: the server goes away
