@@ -438,3 +438,43 @@ fn a_real_server_down_and_up_is_mailed() {
     assert_eq!(m[1].body, "=> TCP CHECK succeed on service <=");
     assert_eq!(m[1].commands[2], "RCPT TO:<ops@example.org>");
 }
+
+/// No server listens: the refused connect is logged with keepalived's line (the fd's number
+/// aside) and the mail dropped, under ours and keepalived alike.
+#[test]
+fn a_refused_connection_is_logged_as_keepalived() {
+    let test = "a_refused_connection_is_logged_as_keepalived";
+    if !lab::require_root(test) {
+        return;
+    }
+    let bin = ours();
+    if !lab::require_program(test, &bin) {
+        return;
+    }
+    let mut lab = two_routers(test);
+    let conf = format!(
+        "{}vrrp_instance VI_1 {{\n  interface eth0\n  virtual_router_id 51\n  priority 100\n  \
+         advert_int 1\n  virtual_ipaddress {{\n    10.7.0.100/24\n  }}\n}}\n",
+        global("r1", 2)
+    );
+    let mut bins = vec![bin];
+    if Path::new(KEEPALIVED).is_file() {
+        bins.push(KEEPALIVED.to_string());
+    }
+    for b in &bins {
+        let mut r = Router::start(&mut lab, "r1", b, &conf);
+        let refused = |l: &str| l.starts_with("smtp fd ") && l.ends_with(" returned write error");
+        let n = || {
+            r.log()
+                .lines()
+                .filter(|l| l.split(": ").skip(1).any(refused))
+                .count()
+        };
+        assert!(
+            wait_until(MARGIN * 2, || n() >= 1),
+            "{b}: no refused-connect line:\n{}",
+            tail(&r.log())
+        );
+        r.stop();
+    }
+}

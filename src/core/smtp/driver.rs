@@ -129,7 +129,7 @@ impl Alerts {
             notes[2] = write_all(a);
         }
         for n in notes.into_iter().flatten() {
-            log_note(n, s);
+            log_note(n, s, a.sock.as_raw_fd());
         }
         self.after(lp);
     }
@@ -146,7 +146,7 @@ impl Alerts {
         let first = a.sess.on_deadline(Micros::now());
         let then = write_all(a);
         for n in [first, then].into_iter().flatten() {
-            log_note(n, s);
+            log_note(n, s, a.sock.as_raw_fd());
         }
         self.after(lp);
     }
@@ -240,7 +240,7 @@ fn write_all(a: &mut Active) -> Option<Note> {
 
 /// keepalived's line for `n` (the detail ones only with -D); the server is named as
 /// keepalived's inet_sockaddrtopair names it.
-fn log_note(n: Note, s: &Settings) {
+fn log_note(n: Note, s: &Settings, fd: i32) {
     let (host, detail) = (Host(s.server), s.log_detail);
     match n {
         Note::Connected if detail => info!("Remote SMTP server {host} connected."),
@@ -249,7 +249,8 @@ fn log_note(n: Note, s: &Settings) {
         Note::ConnectTimeout => {
             info!("Timeout opening connection to remote SMTP server {host}.")
         }
-        Note::ConnectError => info!("SMTP connection ERROR to {host}."),
+        // keepalived's line when poll reports the failed connect as an error on the fd.
+        Note::ConnectError => info!("smtp fd {fd} returned write error"),
         Note::ReadTimeout => info!("Timeout reading data to remote SMTP server {host}."),
         Note::ReadError => info!("Error reading data from remote SMTP server {host}."),
         Note::Closed => info!("Remote SMTP server {host} has closed the connection."),
