@@ -7,6 +7,7 @@
 //! sorry server), and which lines and scripts follow. [`CheckerId`] names one checker across
 //! both; `key` holds what a reload recognises them by.
 
+pub(crate) mod alerts;
 pub mod checkers;
 pub(crate) mod child;
 pub(crate) mod data;

@@ -10,12 +10,14 @@
 
 use log::{error, info, warn};
 
+use crate::check::alerts::CheckAlerts;
 use crate::check::checkers::names;
 use crate::check::ipvs::manager::{By, Manager, Notice};
 use crate::check::ipvs::plan::plan;
 use crate::check::ipvs::shell::{open_or_modprobe, IpvsShell};
 use crate::check::{CheckerId, ScriptCall, Sink, Why};
 use crate::config::checker::values::Script;
+use crate::config::global::alert_settings;
 use crate::config::Config;
 use crate::core::script::{self, ScriptSpec};
 
@@ -44,6 +46,7 @@ pub struct Servers {
     calls: Vec<ScriptCall>,
     /// The manager's notices being carried out (kept to reuse its allocation).
     notices: Vec<Notice>,
+    alerts: CheckAlerts,
 }
 
 impl Servers {
@@ -78,6 +81,7 @@ impl Servers {
             rs_names: Vec::new(),
             calls: Vec::new(),
             notices: Vec::new(),
+            alerts: alerts(cfg),
         };
         s.name_servers(cfg);
         if !log_only {
@@ -122,13 +126,16 @@ impl Servers {
     /// (the checkers that keep their state say so through [`Why::Adopted`]).
     pub fn reload(&mut self, cfg: &Config) {
         let calls = std::mem::take(&mut self.calls);
-        self.reload_to(cfg);
+        let mails = std::mem::take(&mut self.alerts);
+        self.reload_to(cfg, mails);
         self.calls.splice(0..0, calls);
     }
 
-    fn reload_to(&mut self, cfg: &Config) {
+    fn reload_to(&mut self, cfg: &Config, mut old_alerts: CheckAlerts) {
         if self.log_only {
             *self = Servers::log_only(cfg);
+            old_alerts.reload(std::mem::take(&mut self.alerts));
+            self.alerts = old_alerts;
             return;
         }
         if self.ipvs.is_none() {
@@ -147,18 +154,31 @@ impl Servers {
                     self.mgr.take_notices().for_each(drop);
                 }
             }
+            old_alerts.reload(std::mem::take(&mut self.alerts));
+            self.alerts = old_alerts;
             return;
         }
         let new = Manager::reloaded(plan(&cfg.lvs), &self.mgr);
         let old = std::mem::replace(&mut self.mgr, new);
         // Quorums the new config drops go down, with their scripts from the old config.
         for n in old.gone_in(&self.mgr) {
-            if let Notice::Quorum { vs, up: false, .. } = n {
-                if let Some([_, Some(c)]) = self.quorum.get(vs) {
-                    quorum_call(self.script_user.as_ref(), c, &mut self.calls);
+            match n {
+                Notice::Quorum { vs, up: false, .. } => {
+                    if let Some([_, Some(c)]) = self.quorum.get(vs) {
+                        quorum_call(self.script_user.as_ref(), c, &mut self.calls);
+                    }
                 }
+                Notice::Rs {
+                    vs,
+                    rs,
+                    alive: false,
+                    ..
+                } => old_alerts.removed(vs, rs),
+                _ => {}
             }
         }
+        old_alerts.reload(alerts(cfg));
+        self.alerts = old_alerts;
         self.script_user.clone_from(&cfg.global.script_user);
         self.quorum = quorum_scripts(cfg);
         self.name_servers(cfg);
@@ -184,6 +204,11 @@ impl Servers {
         if let Some(sh) = ipvs.as_mut() {
             sh.release(mgr, keep);
         }
+    }
+
+    /// The alert mails worded since the last call, for the loop to send.
+    pub(crate) fn take_mails(&mut self) -> std::vec::Drain<'_, crate::core::smtp::Mail> {
+        self.alerts.take()
     }
 
     pub fn manager(&self) -> &Manager {
@@ -212,6 +237,7 @@ impl Servers {
             rs_names,
             calls,
             notices,
+            alerts,
             ..
         } = self;
         notices.extend(mgr.take_notices());
@@ -251,6 +277,9 @@ impl Servers {
                         continue;
                     };
                     quorum_lines(p, up, init, sum);
+                    let (q, h) = (i64::from(p.quorum), i64::from(p.hysteresis));
+                    let thr = if up { q + h } else { q - h };
+                    alerts.quorum(vs, up, init, [q, h, thr, sum as i64]);
                     let sc = quorum.get(vs).and_then(|q| q[usize::from(!up)].as_ref());
                     if let (true, Some(sc)) = (script, sc) {
                         quorum_call(script_user.as_ref(), sc, calls);
@@ -374,7 +403,12 @@ fn quorum_call(user: Option<&(String, Option<String>)>, s: &Script, calls: &mut 
 
 impl Sink for Servers {
     fn checker_state(&mut self, id: CheckerId, up: bool, why: Why) {
+        let was = self.mgr.rs_alive(id.vs, id.rs);
         self.mgr.checker_state(id, up, why);
+        if why == Why::Checked {
+            let alive = self.mgr.rs_alive(id.vs, id.rs);
+            self.alerts.checker(id, up, was, alive);
+        }
         self.carry_out();
     }
 
@@ -385,5 +419,13 @@ impl Sink for Servers {
 
     fn take_scripts(&mut self, out: &mut Vec<ScriptCall>) {
         out.append(&mut self.calls);
+    }
+}
+
+/// The checker child's alert words for `cfg` (none when it mails nothing).
+fn alerts(cfg: &Config) -> CheckAlerts {
+    match alert_settings(&cfg.global, false) {
+        Some(s) => CheckAlerts::new(cfg, &s.router_id),
+        None => CheckAlerts::default(),
     }
 }

@@ -14,7 +14,10 @@ use crate::check::servers::Servers;
 use crate::cli::Options;
 use crate::config::Config;
 use crate::core::event_loop::{Event, EventLoop};
+use crate::core::smtp::driver::Alerts;
+use crate::core::smtp::Settings;
 use crate::core::time::Micros;
+use crate::core::tokens::{SMTP_ALERT, SMTP_ALERT_TIMER};
 use crate::core::watchdog::child::{self, STOP_GRACE};
 
 struct Shell<'a> {
@@ -22,12 +25,20 @@ struct Shell<'a> {
     cfg: Config,
     runner: Runner,
     servers: Servers,
+    alerts: Alerts,
     stop: bool,
     /// Allocations and frees of SIGUSR1's data file, left out of --mem-check's counts.
     dump_allocs: (u64, u64),
 }
 
 impl Shell<'_> {
+    /// Sends the alerts the real servers' side worded.
+    fn send_mails(&mut self, lp: &mut EventLoop) {
+        for m in self.servers.take_mails() {
+            self.alerts.send(lp, m);
+        }
+    }
+
     fn on_event(&mut self, lp: &mut EventLoop, ev: Event, chan: &OwnedFd) {
         match ev {
             Event::Io {
@@ -38,6 +49,16 @@ impl Shell<'_> {
                     self.stop = true;
                 }
             }
+            Event::Io {
+                token: SMTP_ALERT,
+                readable,
+                writable,
+                closed,
+            } => self.alerts.on_io(lp, readable || closed, writable),
+            Event::Timer {
+                id,
+                token: SMTP_ALERT_TIMER,
+            } => self.alerts.on_timer(lp, id),
             Event::Io {
                 token,
                 readable,
@@ -87,6 +108,7 @@ impl Shell<'_> {
                         self.runner = runner;
                         self.runner.start(lp, &new, &mut self.servers);
                         self.cfg = new;
+                        self.alerts.set_settings(settings(&self.cfg, self.opts));
                         info!("Reload complete");
                     }
                 }
@@ -109,22 +131,26 @@ pub fn run(
     if !child::watch_parent(&mut lp, &chan, "Healthcheck") {
         return 1;
     }
+    let alerts = Alerts::new(settings(&cfg, opts), SMTP_ALERT, SMTP_ALERT_TIMER);
     let mut sh = Shell {
         opts,
         runner: Runner::new(&cfg),
         cfg,
         servers,
+        alerts,
         stop: false,
         dump_allocs: (0, 0),
     };
     sh.runner.start(&mut lp, &sh.cfg, &mut sh.servers);
     sh.runner.run_sink_scripts(&mut lp, &mut sh.servers);
+    sh.send_mails(&mut lp);
     info!("Startup complete");
     let mut code = 0;
     while !sh.stop {
         if let Err(e) = lp.run_once(|lp, ev| {
             sh.on_event(lp, ev, &chan);
             sh.runner.run_sink_scripts(lp, &mut sh.servers);
+            sh.send_mails(lp);
         }) {
             error!("Healthcheck child process: event loop failed: {e}");
             code = 1;
@@ -152,4 +178,8 @@ pub fn run(
     info!("Stopped");
     sh.servers.release(opts.dont_release_ipvs);
     code
+}
+
+fn settings(cfg: &Config, opts: &Options) -> Option<Settings> {
+    crate::config::global::alert_settings(&cfg.global, opts.log_detail)
 }

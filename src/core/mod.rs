@@ -13,6 +13,7 @@ pub mod safe_file;
 pub(crate) mod script;
 pub(crate) mod script_security;
 pub(crate) mod signals;
+pub(crate) mod smtp;
 pub(crate) mod time;
 pub(crate) mod timer;
 pub(crate) mod tokens;

@@ -21,6 +21,8 @@ pub const CHECK_FILES: usize = 3;
 pub(crate) const TRACK_INOTIFY: usize = 12;
 /// VRRP child: the kernel's process events connector (vrrp_track_process).
 pub(crate) const PROC_EVENTS: usize = 13;
+/// VRRP and checker children: the SMTP alert session's socket (`core::smtp::driver`).
+pub(crate) const SMTP_ALERT: usize = 14;
 /// VRRP child: socket `i` of the VRRP socket pool; checker child: the fd of checker slot `i`.
 pub const SOCKET_BASE: usize = 16;
 
@@ -36,6 +38,9 @@ pub(crate) const INSTANCE_TIMER_BASE: usize = 1;
 pub(crate) const IFACES_RESYNC_TIMER: usize = PROC_SCAN_TIMER - 1;
 /// VRRP child: reading on from sockets left with adverts queued after one batch.
 pub(crate) const VRRP_RX_MORE_TIMER: usize = PROC_SCAN_TIMER - 2;
+/// VRRP and checker children: the SMTP alert session's timeout, far above any instance's
+/// or checker slot's timer.
+pub(crate) const SMTP_ALERT_TIMER: usize = PROC_SCAN_TIMER - 3;
 /// VRRP child: the /proc scan of tracked processes (where there is no events connector).
 pub(crate) const PROC_SCAN_TIMER: usize = 1 << 30;
 /// VRRP child: vrrp_script `k`'s interval timer.
@@ -56,6 +61,7 @@ const _: () = {
         CHECK_FILES,
         TRACK_INOTIFY,
         PROC_EVENTS,
+        SMTP_ALERT,
     ];
     let mut k = 0;
     while k < fixed.len() {

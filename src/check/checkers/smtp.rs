@@ -8,6 +8,7 @@
 
 use super::{Dialog, Failure, Step, Verdict};
 use crate::config::checker::SmtpCheck;
+use crate::core::smtp::reply_code;
 
 pub const DEFAULT_HELO: &str = "smtpchecker.keepalived.org";
 /// keepalived's SMTP_BUFF_MAX: a longer line is cut here (its code is at its start anyway).
@@ -80,14 +81,6 @@ impl SmtpDialog {
         };
         Step::Continue
     }
-}
-
-/// The three-digit code at the start of a reply line.
-fn reply_code(line: &[u8]) -> Option<u16> {
-    let d = line.get(..3)?;
-    let ends = matches!(line.get(3), None | Some(b' ' | b'-' | b'\r'));
-    (d.iter().all(u8::is_ascii_digit) && ends)
-        .then(|| d.iter().fold(0, |n, &c| n * 10 + u16::from(c - b'0')))
 }
 
 impl Dialog for SmtpDialog {

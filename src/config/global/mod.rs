@@ -8,6 +8,7 @@ pub(crate) mod dump;
 mod extra;
 mod keywords;
 mod scripts;
+mod smtp;
 #[cfg(test)]
 mod tests;
 mod types;
@@ -19,6 +20,7 @@ use super::tree::Node;
 use super::Config;
 use crate::core::time::Micros;
 
+pub(crate) use smtp::alert_settings;
 pub(crate) use types::*;
 
 #[derive(Clone, Debug, Default)]

@@ -16,7 +16,7 @@ pub(crate) struct SyncGroup {
     pub(crate) group_loc: Option<Loc>,
     pub(crate) track: TrackList,
     pub(crate) notify: Notify,
-    smtp_alert: Option<bool>,
+    pub(crate) smtp_alert: Option<bool>,
     global_tracking: bool,
     pub(crate) sync_group_tracking_weight: bool,
     pub(crate) notify_priority_changes: Option<bool>,

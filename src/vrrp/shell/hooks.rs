@@ -315,6 +315,7 @@ impl Shell<'_> {
             self.notes
                 .announce(&self.cfg.global, &mut self.scripts, lp, &n);
         }
+        self.mail_instance(lp, i, state, deleted);
     }
 
     /// After a track script reported: instances held in FAULT at start whose faults are no
@@ -344,6 +345,8 @@ impl Shell<'_> {
             self.notes
                 .announce(&self.cfg.global, &mut self.scripts, lp, &n);
         }
+        let name = name.clone();
+        self.mail_group(lp, &name, state);
     }
 
     pub(super) fn notify_lower_prio(&mut self, lp: &mut EventLoop, i: usize) {

@@ -8,6 +8,7 @@
 //! buffers and only state changes log or spawn.
 
 mod actions;
+mod alerts;
 mod events;
 mod fifo;
 mod firewall;
@@ -79,6 +80,9 @@ pub struct Shell<'o> {
     tx_fail: crate::vrrp::tx_failures::TxFailures,
     /// Armed while a socket may hold adverts beyond one batch (`rx::RX_BATCH`).
     rx_more: Option<crate::core::timer::TimerId>,
+    /// SMTP alerts, and the state each instance and group was last mailed about.
+    alerts: crate::core::smtp::driver::Alerts,
+    mailed: alerts::Mailed,
     stop: bool,
 }
 
@@ -106,6 +110,7 @@ impl<'o> Shell<'o> {
         let garp = GarpSocket::open()
             .map_err(|e| error!("cannot open the gratuitous ARP socket: {e}"))
             .ok();
+        let alerts = alerts::new(&cfg, opts);
         Some(Shell {
             opts,
             cfg,
@@ -128,6 +133,8 @@ impl<'o> Shell<'o> {
             resync: Default::default(),
             tx_fail: Default::default(),
             rx_more: None,
+            alerts,
+            mailed: Default::default(),
             stop: false,
         })
     }
@@ -216,6 +223,7 @@ impl<'o> Shell<'o> {
             fw.stop();
         }
         self.pool.close_unused(lp, |_| false);
+        self.alerts.stop(lp);
     }
 
     /// Carries out `acts` of instance `i`, then re-arms its timer.
@@ -272,6 +280,10 @@ impl<'o> Shell<'o> {
             }
             return;
         }
+        if token == crate::core::tokens::SMTP_ALERT_TIMER {
+            self.alerts.on_timer(lp, id);
+            return;
+        }
         if token == crate::core::tokens::IFACES_RESYNC_TIMER {
             self.on_resync_timer(lp, id);
             return;
@@ -304,6 +316,7 @@ impl<'o> Shell<'o> {
                     // Groups are rebuilt over the instances the reload leaves.
                     self.groups.clear();
                     self.reload(lp, new);
+                    self.alerts_reload();
                     self.resync_if_stale(lp);
                     self.sync_reload();
                     info!("Reload complete");
@@ -396,6 +409,12 @@ impl<'o> Shell<'o> {
                 token: track::PROC_EVENTS_TOKEN,
                 ..
             } => self.track_proc_events(lp),
+            Event::Io {
+                token: crate::core::tokens::SMTP_ALERT,
+                readable,
+                writable,
+                closed,
+            } => self.alerts.on_io(lp, readable || closed, writable),
             Event::Io { token, .. } if token >= SOCK_TOKEN_BASE => {
                 self.on_readable(lp, token - SOCK_TOKEN_BASE)
             }

@@ -1,0 +1,91 @@
+//! The SMTP alert settings a child sends with, from global_defs and keepalived's defaults:
+//! HELO and sender from the host's name, 30 s timeout, router_id.
+
+use std::net::ToSocketAddrs;
+
+use super::GlobalDefs;
+use crate::core::smtp::{local_name, user_name, Settings};
+use crate::core::time::Micros;
+
+/// keepalived's smtp_connect_timeout default, in seconds.
+const DEFAULT_TIMEOUT: u64 = 30;
+
+/// None when nothing is mailed: no smtp_server, no notification_email, or the server's name
+/// no longer resolves.
+pub(crate) fn alert_settings(g: &GlobalDefs, log_detail: bool) -> Option<Settings> {
+    let e = &g.email;
+    let (host, port) = e.smtp_server.as_ref()?;
+    if e.to.is_empty() {
+        return None;
+    }
+    let server = (host.as_str(), *port).to_socket_addrs().ok()?.next()?;
+    let local = local_name();
+    let from = e.from.clone().unwrap_or_else(|| {
+        let user = user_name().unwrap_or_default();
+        format!("{user}@{local}")
+    });
+    Some(Settings {
+        server,
+        helo: e.helo_name.clone().unwrap_or_else(|| local.clone()),
+        from,
+        to: e.to.clone(),
+        timeout: Micros::from_secs(e.connect_timeout.map_or(DEFAULT_TIMEOUT, u64::from)),
+        router_id: g.router_id.clone().unwrap_or(local),
+        log_detail,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::reader::tree_from_str;
+    use crate::config::Diagnostics;
+
+    fn global(text: &str) -> GlobalDefs {
+        let mut d = Diagnostics::new();
+        let nodes = tree_from_str(text, 0, &mut d);
+        crate::config::from_tree(&nodes, &mut d).global
+    }
+
+    #[test]
+    fn keepalived_defaults_fill_what_is_not_set() {
+        let g =
+            global("global_defs {\n notification_email {\n a@b\n }\n smtp_server 127.0.0.1\n}\n");
+        let s = alert_settings(&g, false).expect("settings");
+        let local = local_name();
+        assert_eq!(s.server, "127.0.0.1:25".parse().unwrap());
+        assert_eq!(s.helo, local);
+        assert_eq!(s.router_id, local);
+        assert!(s.from.ends_with(&format!("@{local}")), "{}", s.from);
+        assert_eq!(s.timeout, Micros::from_secs(30));
+        assert_eq!(s.to, ["a@b"]);
+    }
+
+    #[test]
+    fn a_server_name_is_resolved_and_settings_win_over_defaults() {
+        let g = global(
+            "global_defs {\n router_id lb1\n notification_email {\n a@b\n c@d\n }\n \
+             notification_email_from k@h\n smtp_server localhost 2525\n smtp_helo_name me\n \
+             smtp_connect_timeout 7\n}\n",
+        );
+        let s = alert_settings(&g, true).expect("settings");
+        assert!(
+            s.server.ip().is_loopback() && s.server.port() == 2525,
+            "{s:?}"
+        );
+        assert_eq!((s.helo.as_str(), s.from.as_str()), ("me", "k@h"));
+        assert_eq!(
+            (s.router_id.as_str(), s.timeout),
+            ("lb1", Micros::from_secs(7))
+        );
+        assert!(s.log_detail);
+    }
+
+    #[test]
+    fn nothing_is_mailed_without_a_server_or_a_recipient() {
+        let g = global("global_defs {\n smtp_server 127.0.0.1\n}\n");
+        assert_eq!(alert_settings(&g, false), None);
+        let g = global("global_defs {\n notification_email {\n a@b\n }\n}\n");
+        assert_eq!(alert_settings(&g, false), None);
+    }
+}

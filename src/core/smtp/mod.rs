@@ -1,0 +1,131 @@
+//! SMTP alerts (keepalived's `smtp_alert`): the mails the VRRP child sends for instance and
+//! sync-group transitions and the checker child for real servers and quorums.
+//!
+//! Sans-IO at heart, as the design asks: [`session::Session`] is the RFC 5321 dialog
+//! (banner, HELO, MAIL FROM, RCPT TO per address, DATA, the message and its dot, QUIT) on a
+//! virtual clock, fed with bytes and `now`, giving back bytes to send, a deadline and typed
+//! [`Note`]s; [`message`] words the headers and the body as keepalived does. The thin I/O
+//! part is [`driver::Alerts`]: one non-blocking TCP session at a time on the child's loop,
+//! a bounded queue behind it, nothing allocated while idle. A slow or dead server delays
+//! nothing but the mails.
+
+pub(crate) mod driver;
+pub(crate) mod message;
+pub(crate) mod session;
+
+use std::net::SocketAddr;
+
+use crate::core::time::Micros;
+
+/// What global_defs says about mailing, resolved once when the config is loaded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Settings {
+    pub(crate) server: SocketAddr,
+    pub(crate) helo: String,
+    pub(crate) from: String,
+    /// notification_email, in order: one RCPT TO each.
+    pub(crate) to: Vec<String>,
+    /// smtp_connect_timeout: for the connect and for each reply.
+    pub(crate) timeout: Micros,
+    pub(crate) router_id: String,
+    /// `-D`: keepalived's "connected" and "successfully sent" lines.
+    pub(crate) log_detail: bool,
+}
+
+/// One alert: its whole Subject line and its one-line body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Mail {
+    pub(crate) subject: String,
+    pub(crate) body: String,
+}
+
+/// What happened in a session that keepalived has a line for (worded in [`driver`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Note {
+    Connected,
+    ConnectTimeout,
+    ConnectError,
+    ReadTimeout,
+    ReadError,
+    Closed,
+    Overflow,
+    SendError,
+    /// A reply with another code than the command wants: keepalived's name for the command
+    /// (`(E)SMTP` for the banner) and the code.
+    BadCode(&'static str, u16),
+    /// The server took the message (250 after the dot).
+    Sent,
+}
+
+/// The three-digit code at the start of an SMTP reply line, as keepalived reads it (a space,
+/// a `-`, a line end or nothing after the digits).
+pub(crate) fn reply_code(line: &[u8]) -> Option<u16> {
+    let d = line.get(..3)?;
+    let ends = matches!(line.get(3), None | Some(b' ' | b'-' | b'\r'));
+    (d.iter().all(u8::is_ascii_digit) && ends)
+        .then(|| d.iter().fold(0, |n, &c| n * 10 + u16::from(c - b'0')))
+}
+
+/// keepalived's local_name: the host name, canonical as the resolver gives it (the default
+/// HELO name, router_id and sender domain).
+pub(crate) fn local_name() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: gethostname writes at most buf.len() bytes into our buffer.
+    if unsafe { libc::gethostname(buf.as_mut_ptr() as *mut libc::c_char, buf.len() - 1) } != 0 {
+        return String::new();
+    }
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    let name = String::from_utf8_lossy(&buf[..end]).into_owned();
+    let hints = libc::addrinfo {
+        ai_flags: libc::AI_CANONNAME,
+        ai_family: 0,
+        ai_socktype: 0,
+        ai_protocol: 0,
+        ai_addrlen: 0,
+        ai_addr: std::ptr::null_mut(),
+        ai_canonname: std::ptr::null_mut(),
+        ai_next: std::ptr::null_mut(),
+    };
+    let mut res: *mut libc::addrinfo = std::ptr::null_mut();
+    // SAFETY: buf is NUL-terminated (gethostname was given one byte less); hints and res are
+    // ours; the list is freed below.
+    let r = unsafe { libc::getaddrinfo(buf.as_ptr().cast(), std::ptr::null(), &hints, &mut res) };
+    if r != 0 || res.is_null() {
+        return name;
+    }
+    // SAFETY: res is a valid list from getaddrinfo; its canonname, when set, is a C string.
+    let canon = unsafe {
+        let c = (*res).ai_canonname;
+        let s = (!c.is_null()).then(|| std::ffi::CStr::from_ptr(c).to_string_lossy().into_owned());
+        libc::freeaddrinfo(res);
+        s
+    };
+    canon.unwrap_or(name)
+}
+
+/// The name of the user we run as (keepalived's default sender is `user@local_name`).
+pub(crate) fn user_name() -> Option<String> {
+    let mut buf = [0 as libc::c_char; 2048];
+    // SAFETY: passwd is plain data; getpwuid_r fills it with pointers into `buf`.
+    let mut pw: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut res: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: every pointer is valid for the size given.
+    let r = unsafe {
+        libc::getpwuid_r(
+            libc::getuid(),
+            &mut pw,
+            buf.as_mut_ptr(),
+            buf.len(),
+            &mut res,
+        )
+    };
+    if r != 0 || res.is_null() || pw.pw_name.is_null() {
+        return None;
+    }
+    // SAFETY: pw_name points into buf, NUL-terminated by the C library.
+    Some(
+        unsafe { std::ffi::CStr::from_ptr(pw.pw_name) }
+            .to_string_lossy()
+            .into_owned(),
+    )
+}
