@@ -207,6 +207,25 @@ impl Ifaces {
         }
     }
 
+    /// Gives link `ifindex` its new `name`; the old one when it had another.
+    pub fn rename(&mut self, ifindex: u32, name: &str) -> Option<String> {
+        let f = self.by_index_mut(ifindex)?;
+        if f.name == name {
+            return None;
+        }
+        Some(std::mem::replace(&mut f.name, name.to_string()))
+    }
+
+    /// The links a read found that `before` ((ifindex, up) pairs) did not have.
+    pub fn new_since(&self, before: &[(u32, bool)]) -> Vec<u32> {
+        let known = |i: u32| before.iter().any(|&(b, _)| b == i);
+        self.list
+            .iter()
+            .map(|f| f.ifindex)
+            .filter(|&i| !known(i))
+            .collect()
+    }
+
     /// The links whose state differs from `before` ((ifindex, up) pairs from an earlier
     /// read): changed or new ones with their state now, gone ones as down.
     pub fn changed_since<'a>(
@@ -302,6 +321,22 @@ mod tests {
         assert!(!ifs.bound_up(9));
         ifs.list[0].up = true;
         assert!(ifs.bound_up(2));
+    }
+
+    #[test]
+    fn a_rename_is_told_once_with_the_old_name() {
+        let mut f = one(None);
+        assert_eq!(f.rename(3, "eth9").as_deref(), Some("flood0"));
+        assert_eq!(f.rename(3, "eth9"), None);
+        assert_eq!(f.rename(7, "eth9"), None);
+        assert!(f.by_name("flood0").is_none() && f.by_name("eth9").is_some());
+    }
+
+    #[test]
+    fn a_read_tells_which_links_are_new() {
+        let f = one(None);
+        assert_eq!(f.new_since(&[(3, true)]), Vec::<u32>::new());
+        assert_eq!(f.new_since(&[(5, true)]), vec![3]);
     }
 
     #[test]
