@@ -216,6 +216,13 @@ impl Ifaces {
         Some(std::mem::replace(&mut f.name, name.to_string()))
     }
 
+    /// The links known in `before` ((ifindex, name) pairs) that a read found under another
+    /// name: (ifindex, old name).
+    pub fn renamed_since(&self, before: &[(u32, String)]) -> Vec<(u32, String)> {
+        let renamed = |(i, n): &&(u32, String)| self.by_index(*i).is_some_and(|f| f.name != *n);
+        before.iter().filter(renamed).cloned().collect()
+    }
+
     /// The links a read found that `before` ((ifindex, up) pairs) did not have.
     pub fn new_since(&self, before: &[(u32, bool)]) -> Vec<u32> {
         let known = |i: u32| before.iter().any(|&(b, _)| b == i);
@@ -330,6 +337,14 @@ mod tests {
         assert_eq!(f.rename(3, "eth9"), None);
         assert_eq!(f.rename(7, "eth9"), None);
         assert!(f.by_name("flood0").is_none() && f.by_name("eth9").is_some());
+    }
+
+    #[test]
+    fn a_read_tells_which_links_were_renamed() {
+        let f = one(None);
+        let before = [(3, "eth0".to_string()), (5, "eth5".to_string())];
+        assert_eq!(f.renamed_since(&before), vec![(3, "eth0".to_string())]);
+        assert_eq!(f.renamed_since(&[(3, "flood0".to_string())]), vec![]);
     }
 
     #[test]

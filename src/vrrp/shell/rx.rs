@@ -294,9 +294,10 @@ impl Shell<'_> {
         self.resync.overruns = self.resync.overruns.saturating_add(1);
         self.ifaces.stale = true;
         let before = self.link_states();
+        let names = self.link_names();
         match self.ifaces.read_links(&mut self.rtnl) {
             Ok(()) => {
-                self.links_reread(lp, &before);
+                self.links_reread(lp, &before, &names);
                 self.ask_resync(lp, Urgency::WhenQuiet);
             }
             Err(e) => {
@@ -339,6 +340,7 @@ impl Shell<'_> {
             return;
         }
         let before = self.link_states();
+        let names = self.link_names();
         // One address dump only: a flood interrupts every try, and each one holds the loop
         // (adverts included) for as long as the dump takes; the timer retries instead.
         let r = self
@@ -354,7 +356,7 @@ impl Shell<'_> {
                     );
                 }
                 self.resync = Resync::default();
-                self.links_reread(lp, &before);
+                self.links_reread(lp, &before, &names);
                 self.all_if_addrs();
             }
             Err(e) => {
@@ -366,7 +368,7 @@ impl Shell<'_> {
                     );
                 }
                 // Links that did read are acted on already.
-                self.links_reread(lp, &before);
+                self.links_reread(lp, &before, &names);
             }
         }
         self.arm_resync(lp);
@@ -377,8 +379,29 @@ impl Shell<'_> {
         self.ifaces.list.iter().map(|f| (f.ifindex, f.up)).collect()
     }
 
-    /// Acts on every link whose state a read changed (or that is gone), as a notification would.
-    pub(super) fn links_reread(&mut self, lp: &mut EventLoop, before: &[(u32, bool)]) {
+    /// (ifindex, name) of every known interface, to find renames after a read.
+    pub(super) fn link_names(&self) -> Vec<(u32, String)> {
+        let l = self.ifaces.list.iter();
+        l.map(|f| (f.ifindex, f.name.clone())).collect()
+    }
+
+    /// Acts on every link a read found renamed (`names`: as known before it), or whose state
+    /// it changed (or that is gone), as a notification would.
+    pub(super) fn links_reread(
+        &mut self,
+        lp: &mut EventLoop,
+        before: &[(u32, bool)],
+        names: &[(u32, String)],
+    ) {
+        for (ifindex, old) in self.ifaces.renamed_since(names) {
+            let Some(f) = self.ifaces.by_index(ifindex) else {
+                continue;
+            };
+            let (new, up) = (f.name.clone(), f.up);
+            // Under its old name again, for the rename to be taken as a notification's.
+            self.ifaces.rename(ifindex, &old);
+            self.link_renamed(lp, ifindex, &new, up);
+        }
         let changed: Vec<(u32, bool)> = self.ifaces.changed_since(before).collect();
         for (ifindex, up) in changed {
             self.link_reported(lp, ifindex, up);
@@ -401,6 +424,7 @@ impl Shell<'_> {
     /// address read the table's staleness asks for.
     pub(super) fn link_added(&mut self, lp: &mut EventLoop, ifindex: u32, name: &str, up: bool) {
         let mut before = self.link_states();
+        let names = self.link_names();
         if self.ifaces.read_links(&mut self.rtnl).is_err()
             || self.ifaces.by_index(ifindex).is_none()
         {
@@ -418,7 +442,7 @@ impl Shell<'_> {
             before.push((i, false));
         }
         // Any other change the read found is acted on as a notification would be.
-        self.links_reread(lp, &before);
+        self.links_reread(lp, &before, &names);
     }
 
     /// With `dynamic_interfaces`, says which of the interfaces the instances use or track do
