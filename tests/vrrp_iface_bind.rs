@@ -511,3 +511,82 @@ fn a_checker_bound_to_an_interface_checks_through_it_again_once_it_is_made_again
         back.elapsed().as_secs_f64()
     );
 }
+
+/// The IPv6 link-local address of `ns`'s eth0.
+fn link_local(lab: &mut Lab, ns: &str) -> String {
+    let out = lab.exec_ok(
+        ns,
+        &[
+            "ip", "-6", "-o", "addr", "show", "dev", "eth0", "scope", "link",
+        ],
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let word = text.split_whitespace().skip_while(|w| *w != "inet6").nth(1);
+    word.and_then(|w| w.split('/').next())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The IPv6 unicast variant: without `unicast_src_ip`, r1 sends from its interface's
+/// link-local address, and from the new link's own once eth0 is deleted and made again
+/// (a new veth, a new link-local). What r2 receives is captured once r1 is MASTER again.
+#[test]
+fn a_v6_unicast_source_follows_the_new_link_local_of_an_interface_made_again() {
+    let test = "a_v6_unicast_source_follows_the_new_link_local_of_an_interface_made_again";
+    if !ready(test) || !lab::require_program(test, "/usr/bin/tshark") {
+        return;
+    }
+    let mut lab = routers_lab(test, 2, Wiring::Switch);
+    let mut i1 = Instance::new(1, 150);
+    let mut i2 = Instance::new(2, 100);
+    for i in [&mut i1, &mut i2] {
+        i.family = Family::V6;
+        i.unicast = true;
+    }
+    let conf1 = i1.config().replacen(
+        &format!("  unicast_src_ip {}\n", addr(Family::V6, 1)),
+        "",
+        1,
+    );
+    let b = Router::start(&mut lab, "r2", &ours(), &i2.config());
+    let a = Router::start(&mut lab, "r1", &ours(), &conf1);
+    expect_master(
+        &a,
+        &[&b],
+        i1.vip(),
+        i2.master_down() + i1.master_down() + MARGIN,
+    );
+    let old = link_local(&mut lab, "r1");
+    lab.exec_ok("r1", &["ip", "link", "del", "eth0"]);
+    assert!(a.wait_state("FAULT", MARGIN), "{}: not FAULT", a.name);
+    make_eth0_again(&mut lab, 1, &addr(Family::V4, 1));
+    expect_master(&a, &[&b], i1.vip(), i1.master_down() + MARGIN);
+    let new = link_local(&mut lab, "r1");
+    assert!(
+        !new.is_empty() && new != old,
+        "link-local {old:?} -> {new:?}"
+    );
+    let (cap, pcap) = lab.capture("r2", "eth0", "after.pcap");
+    // Five adverts' worth.
+    std::thread::sleep(Duration::from_secs_f64(5.0 * i1.advert_int));
+    lab.stop_capture(cap);
+    let p = pcap.to_string_lossy().into_owned();
+    let out = lab.exec_ok(
+        "r2",
+        &[
+            "tshark", "-r", &p, "-Y", "vrrp", "-T", "fields", "-e", "ipv6.src",
+        ],
+    );
+    let srcs: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.trim().to_string())
+        .collect();
+    assert!(
+        !srcs.is_empty() && srcs.iter().all(|s| *s == new),
+        "adverts from {srcs:?}, the new link-local is {new} (was {old})"
+    );
+    println!(
+        "BENCH iface_bind v6 unicast source: {} adverts from the new link-local {new} (was {old})",
+        srcs.len()
+    );
+}
