@@ -42,8 +42,8 @@
 //!
 //! Beside the advert path: trackers (`vrrp::track`, sans-IO, and its I/O in `vrrp::track::io`:
 //! scripts, inotify, process events), link and address events with the interface table's
-//! resync (`vrrp::ifaces`, `vrrp::resync_plan`), interfaces deleted and made again or late
-//! under `dynamic_interfaces` (`vrrp::rebind_plan`, carried out in the shell's rx.rs),
+//! resync (`vrrp::ifaces`, `vrrp::resync_plan`), interfaces deleted and made again, renamed,
+//! or late under `dynamic_interfaces` (`vrrp::rebind_plan`, carried out in the shell's rx.rs),
 //! and the watchdog parent's view of a hung child (`supervisor::hello`, `supervisor::release`).
 //!
 //! Reload identities: `vrrp::router::InstanceId` and `check::key::{VsKey, RsKey, CheckerKey}`.

@@ -207,6 +207,32 @@ impl Ifaces {
         }
     }
 
+    /// Gives link `ifindex` its new `name`; the old one when it had another.
+    pub fn rename(&mut self, ifindex: u32, name: &str) -> Option<String> {
+        let f = self.by_index_mut(ifindex)?;
+        if f.name == name {
+            return None;
+        }
+        Some(std::mem::replace(&mut f.name, name.to_string()))
+    }
+
+    /// The links known in `before` ((ifindex, name) pairs) that a read found under another
+    /// name: (ifindex, old name).
+    pub fn renamed_since(&self, before: &[(u32, String)]) -> Vec<(u32, String)> {
+        let renamed = |(i, n): &&(u32, String)| self.by_index(*i).is_some_and(|f| f.name != *n);
+        before.iter().filter(renamed).cloned().collect()
+    }
+
+    /// The links a read found that `before` ((ifindex, up) pairs) did not have.
+    pub fn new_since(&self, before: &[(u32, bool)]) -> Vec<u32> {
+        let known = |i: u32| before.iter().any(|&(b, _)| b == i);
+        self.list
+            .iter()
+            .map(|f| f.ifindex)
+            .filter(|&i| !known(i))
+            .collect()
+    }
+
     /// The links whose state differs from `before` ((ifindex, up) pairs from an earlier
     /// read): changed or new ones with their state now, gone ones as down.
     pub fn changed_since<'a>(
@@ -302,6 +328,30 @@ mod tests {
         assert!(!ifs.bound_up(9));
         ifs.list[0].up = true;
         assert!(ifs.bound_up(2));
+    }
+
+    #[test]
+    fn a_rename_is_told_once_with_the_old_name() {
+        let mut f = one(None);
+        assert_eq!(f.rename(3, "eth9").as_deref(), Some("flood0"));
+        assert_eq!(f.rename(3, "eth9"), None);
+        assert_eq!(f.rename(7, "eth9"), None);
+        assert!(f.by_name("flood0").is_none() && f.by_name("eth9").is_some());
+    }
+
+    #[test]
+    fn a_read_tells_which_links_were_renamed() {
+        let f = one(None);
+        let before = [(3, "eth0".to_string()), (5, "eth5".to_string())];
+        assert_eq!(f.renamed_since(&before), vec![(3, "eth0".to_string())]);
+        assert_eq!(f.renamed_since(&[(3, "flood0".to_string())]), vec![]);
+    }
+
+    #[test]
+    fn a_read_tells_which_links_are_new() {
+        let f = one(None);
+        assert_eq!(f.new_since(&[(3, true)]), Vec::<u32>::new());
+        assert_eq!(f.new_since(&[(5, true)]), vec![3]);
     }
 
     #[test]

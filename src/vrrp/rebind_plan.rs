@@ -4,6 +4,10 @@
 //! instances of that name move over, as keepalived's interface table is keyed by name. The
 //! shell re-opens their sockets (and multicast joins) on the new index, making their VMACs
 //! again first.
+//!
+//! A renamed link is, as in keepalived, a link lost under its old name and one added under the
+//! new: the instances configured on the old name leave it (FAULT, waiting for their name), and
+//! those configured on the new name follow it.
 
 /// One running instance, as this decision sees it.
 #[derive(Clone, Copy, Debug)]
@@ -43,6 +47,30 @@ pub(crate) fn followers<'a>(
         }
     }
     m
+}
+
+/// The instances (by position) bound to `ifindex` that a rename to `new_name` takes their
+/// interface from: configured on another name, they wait for a link of theirs to appear.
+pub(crate) fn detached<'a>(
+    insts: impl IntoIterator<Item = Bound<'a>>,
+    ifindex: u32,
+    new_name: &str,
+) -> Vec<usize> {
+    let on_it = |b: &Bound| b.ifindex == ifindex && !b.ifname.is_empty() && b.ifname != new_name;
+    let bound = insts.into_iter().enumerate();
+    bound.filter(|(_, b)| on_it(b)).map(|(i, _)| i).collect()
+}
+
+/// The interface names `wanted` (instances' own and tracked ones, in config order) that no
+/// link has yet, each once: with `dynamic_interfaces` they are waited for, and said so at start.
+pub(crate) fn absent<'a>(wanted: &'a [String], exists: &dyn Fn(&str) -> bool) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    for n in wanted {
+        if !n.is_empty() && !exists(n) && !out.contains(&n.as_str()) {
+            out.push(n);
+        }
+    }
+    out
 }
 
 /// Whether a link named `name` at `ifindex` is one an instance is bound to, by index or by its
@@ -99,6 +127,30 @@ mod tests {
         ];
         let m = followers(insts, "eth0", 9);
         assert_eq!((m.plain, m.vmac), (vec![1], vec![0]));
+    }
+
+    #[test]
+    fn a_rename_detaches_the_instances_configured_on_the_old_name() {
+        let insts = [b("eth0", 3), b("eth9", 3), b("eth0", 4), b("", 3)];
+        assert_eq!(detached(insts, 3, "eth9"), vec![0]);
+        // Renamed back: nothing is bound to it under another name any more.
+        assert_eq!(detached([b("eth0", 3)], 3, "eth0"), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn a_renamed_link_is_followed_by_the_instances_of_its_new_name() {
+        // eth0's instance was detached (absent index) when eth0 was renamed away; renamed back,
+        // the same index takes it again.
+        let gone = crate::vrrp::ifaces::ABSENT_IFINDEX;
+        assert_eq!(followers([b("eth0", gone)], "eth0", 3).plain, vec![0]);
+    }
+
+    #[test]
+    fn names_missing_at_start_are_listed_once_in_config_order() {
+        let have = |n: &str| n == "eth0";
+        let wanted = ["eth0", "eth1", "", "eth2", "eth1"].map(String::from);
+        let got = absent(&wanted, &have);
+        assert_eq!(got, vec!["eth1", "eth2"]);
     }
 
     #[test]

@@ -147,6 +147,7 @@ impl<'o> Shell<'o> {
         self.cfg = cfg;
         let statics = route_plan::statics(&self.cfg.net, true);
         routes::carry_out(&mut self.rtnl, "static", &statics);
+        self.log_absent_interfaces();
         for idx in 0..self.cfg.vrrp.instances.len() {
             if let Some(inst) = instances::build(&self.cfg, idx, &self.ifaces, &mut self.pool) {
                 self.insts.push(inst);

@@ -13,6 +13,7 @@ use std::net::IpAddr;
 
 use log::{error, info, warn};
 
+use super::ifaces::ABSENT_IFINDEX;
 use super::sockets::Key;
 use super::{Shell, SOCK_TOKEN_BASE};
 use crate::config::vrrp::Family;
@@ -140,10 +141,10 @@ impl Shell<'_> {
     /// A link notification: a link we did not know is new (`link_added`), one we know may have
     /// changed state.
     fn link_event(&mut self, lp: &mut EventLoop, ifindex: u32, name: &str, up: bool) {
-        if self.ifaces.by_index(ifindex).is_none() {
-            self.link_added(lp, ifindex, name, up);
-        } else {
-            self.link_changed(lp, ifindex, up);
+        match self.ifaces.by_index(ifindex) {
+            None => self.link_added(lp, ifindex, name, up),
+            Some(f) if f.name != name => self.link_renamed(lp, ifindex, name, up),
+            Some(_) => self.link_changed(lp, ifindex, up),
         }
     }
 
@@ -293,9 +294,10 @@ impl Shell<'_> {
         self.resync.overruns = self.resync.overruns.saturating_add(1);
         self.ifaces.stale = true;
         let before = self.link_states();
+        let names = self.link_names();
         match self.ifaces.read_links(&mut self.rtnl) {
             Ok(()) => {
-                self.links_reread(lp, &before);
+                self.links_reread(lp, &before, &names);
                 self.ask_resync(lp, Urgency::WhenQuiet);
             }
             Err(e) => {
@@ -338,6 +340,7 @@ impl Shell<'_> {
             return;
         }
         let before = self.link_states();
+        let names = self.link_names();
         // One address dump only: a flood interrupts every try, and each one holds the loop
         // (adverts included) for as long as the dump takes; the timer retries instead.
         let r = self
@@ -353,7 +356,7 @@ impl Shell<'_> {
                     );
                 }
                 self.resync = Resync::default();
-                self.links_reread(lp, &before);
+                self.links_reread(lp, &before, &names);
                 self.all_if_addrs();
             }
             Err(e) => {
@@ -365,7 +368,7 @@ impl Shell<'_> {
                     );
                 }
                 // Links that did read are acted on already.
-                self.links_reread(lp, &before);
+                self.links_reread(lp, &before, &names);
             }
         }
         self.arm_resync(lp);
@@ -376,8 +379,29 @@ impl Shell<'_> {
         self.ifaces.list.iter().map(|f| (f.ifindex, f.up)).collect()
     }
 
-    /// Acts on every link whose state a read changed (or that is gone), as a notification would.
-    pub(super) fn links_reread(&mut self, lp: &mut EventLoop, before: &[(u32, bool)]) {
+    /// (ifindex, name) of every known interface, to find renames after a read.
+    pub(super) fn link_names(&self) -> Vec<(u32, String)> {
+        let l = self.ifaces.list.iter();
+        l.map(|f| (f.ifindex, f.name.clone())).collect()
+    }
+
+    /// Acts on every link a read found renamed (`names`: as known before it), or whose state
+    /// it changed (or that is gone), as a notification would.
+    pub(super) fn links_reread(
+        &mut self,
+        lp: &mut EventLoop,
+        before: &[(u32, bool)],
+        names: &[(u32, String)],
+    ) {
+        for (ifindex, old) in self.ifaces.renamed_since(names) {
+            let Some(f) = self.ifaces.by_index(ifindex) else {
+                continue;
+            };
+            let (new, up) = (f.name.clone(), f.up);
+            // Under its old name again, for the rename to be taken as a notification's.
+            self.ifaces.rename(ifindex, &old);
+            self.link_renamed(lp, ifindex, &new, up);
+        }
         let changed: Vec<(u32, bool)> = self.ifaces.changed_since(before).collect();
         for (ifindex, up) in changed {
             self.link_reported(lp, ifindex, up);
@@ -399,20 +423,78 @@ impl Shell<'_> {
     /// and state until the retried read. Its addresses follow as notifications, or from the
     /// address read the table's staleness asks for.
     pub(super) fn link_added(&mut self, lp: &mut EventLoop, ifindex: u32, name: &str, up: bool) {
-        if self.opts.log_detail {
-            info!("Interface {name} added");
-        }
         let mut before = self.link_states();
+        let names = self.link_names();
         if self.ifaces.read_links(&mut self.rtnl).is_err()
             || self.ifaces.by_index(ifindex).is_none()
         {
             self.ifaces.add_unread(ifindex, name, up);
         }
+        // The read may find more links made meanwhile (a veth's peer, a name made again while
+        // its notification is still queued): each is added as this one is.
+        for i in self.ifaces.new_since(&before) {
+            if let Some(f) = self.ifaces.by_index(i).filter(|_| self.opts.log_detail) {
+                info!("Interface {} added", f.name);
+            }
+            self.follow_link(lp, i);
+            // As keepalived, a new link counts as down until seen up: only its coming up is
+            // reported.
+            before.push((i, false));
+        }
+        // Any other change the read found is acted on as a notification would be.
+        self.links_reread(lp, &before, &names);
+    }
+
+    /// With `dynamic_interfaces`, says which of the interfaces the instances use or track do
+    /// not exist yet, in keepalived's words, at start.
+    pub(super) fn log_absent_interfaces(&self) {
+        if !self.cfg.global.dynamic_interfaces {
+            return;
+        }
+        use crate::vrrp::track::{instance_links, Key as Tracked};
+        // Per instance as keepalived reads them: its interface, then those it tracks.
+        let mut wanted: Vec<String> = Vec::new();
+        for (i, v) in self.cfg.vrrp.instances.iter().enumerate() {
+            wanted.extend(v.interface.clone());
+            for (k, _) in instance_links(&self.cfg, i) {
+                if let Tracked::Interface(n) = k {
+                    wanted.push(n);
+                }
+            }
+        }
+        for n in rebind_plan::absent(&wanted, &|n| self.ifaces.by_name(n).is_some()) {
+            info!("Configuration specifies interface {n} which doesn't currently exist - will use if created");
+        }
+    }
+
+    /// Link `ifindex` now has another name: as keepalived, a link lost under its old name
+    /// (what is bound or tracked by that name fails, its instances wait for a link of that
+    /// name) and added under the new one (what is configured on that name follows it).
+    fn link_renamed(&mut self, lp: &mut EventLoop, ifindex: u32, name: &str, up: bool) {
+        let Some(old) = self.ifaces.rename(ifindex, name) else {
+            return;
+        };
+        info!("Interface name has changed from {old} to {name}");
+        // Back under its old name for a moment, to go down as that name.
+        self.ifaces.rename(ifindex, &old);
+        self.link_changed(lp, ifindex, false);
+        let bound = self.insts.iter().map(|x| Bound {
+            ifname: &x.ifname,
+            ifindex: x.ifindex,
+            vmac: x.vmac_ifindex.is_some(),
+        });
+        for i in rebind_plan::detached(bound, ifindex, name) {
+            self.insts[i].ifindex = ABSENT_IFINDEX;
+        }
+        self.ifaces.rename(ifindex, name);
+        if self.opts.log_detail {
+            info!("Interface {name} added");
+        }
         self.follow_link(lp, ifindex);
-        // As keepalived, a new link counts as down until seen up: only its coming up is
-        // reported. Any other change the read found is acted on as a notification would be.
-        before.push((ifindex, false));
-        self.links_reread(lp, &before);
+        // Down until seen up, as a new link.
+        if up {
+            self.link_changed(lp, ifindex, true);
+        }
     }
 
     /// Link `ifindex` was deleted: FAULT for its instances, then forgotten, so that its name
