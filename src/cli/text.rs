@@ -126,6 +126,7 @@ const CONFIG_OPTIONS: &[(&str, &str, &str)] = &[
         "src/vrrp/router/tests.rs",
         "old_unicast_checksum",
     ),
+    ("SYSTEMD_NOTIFY", "tests/sd_notify.rs", "NOTIFY_SOCKET"),
 ];
 
 /// `--version`: keepalived prints this to stderr.
@@ -202,7 +203,8 @@ mod tests {
             .unwrap_or_default();
         assert_eq!(
             line,
-            "Config options:  NFTABLES LVS REGEX VRRP VRRP_AUTH VRRP_VMAC OLD_CHKSUM_COMPAT"
+            "Config options:  NFTABLES LVS REGEX VRRP VRRP_AUTH VRRP_VMAC OLD_CHKSUM_COMPAT \
+             SYSTEMD_NOTIFY"
         );
         for absent in ["BFD", "SNMP", "DBUS", "JSON"] {
             assert!(!line.contains(absent), "{line}");
