@@ -434,3 +434,128 @@ fn grandchild(pid: i32, comm: &str) -> Option<i32> {
     }
     None
 }
+
+/// One `Key=value` of a systemd unit's text (the first).
+fn unit_value<'a>(unit: &'a str, key: &str) -> Option<&'a str> {
+    unit.lines()
+        .find_map(|l| l.trim().strip_prefix(key)?.strip_prefix('='))
+}
+
+/// Debian's own keepalived.service, run as systemd would (systemd is not PID 1 here): its
+/// ExecStart with /etc/default/keepalived's DAEMON_ARGS, ours in /usr/sbin/keepalived's place,
+/// in a mount namespace where /etc/keepalived holds the lab's config and /run is empty, with
+/// NOTIFY_SOCKET (Type=notify). READY=1 names the process systemd started; its ExecReload
+/// (`kill -HUP $MAINPID`) brings RELOADING=1 then READY=1; its default KillMode=control-group
+/// (SIGTERM to every process of the unit at once) brings STOPPING=1, exit 0, the VIP gone.
+#[test]
+fn debian_keepalived_service_runs_ours_unchanged() {
+    let test = "debian_keepalived_service_runs_ours_unchanged";
+    let unit_path = "/lib/systemd/system/keepalived.service";
+    if !lab::require_program(test, unit_path) || !lab::require_program(test, "/usr/bin/unshare") {
+        return;
+    }
+    let Some((mut lab, conf, _)) = lab_and_config(test, &ours(), 1) else {
+        return;
+    };
+    let unit = std::fs::read_to_string(unit_path).expect("read the unit");
+    assert_eq!(unit_value(&unit, "Type"), Some("notify"), "{unit}");
+    assert_eq!(unit_value(&unit, "PIDFile"), None, "{unit}");
+    assert_eq!(unit_value(&unit, "KillMode"), None, "{unit}");
+    let exec_start = unit_value(&unit, "ExecStart").expect("ExecStart");
+    let exec_reload = unit_value(&unit, "ExecReload").expect("ExecReload");
+    // EnvironmentFile=-/etc/default/keepalived: plain assignments, read as a shell would.
+    let env_file = unit_value(&unit, "EnvironmentFile")
+        .map(|f| f.trim_start_matches('-'))
+        .unwrap_or("/etc/default/keepalived");
+    let args = std::process::Command::new("sh")
+        .args([
+            "-c",
+            &format!("[ -r {env_file} ] && . {env_file}; printf %s \"$DAEMON_ARGS\""),
+        ])
+        .output()
+        .expect("sh");
+    let daemon_args = String::from_utf8_lossy(&args.stdout).into_owned();
+    // systemd splits an unquoted $VAR at whitespace.
+    let mut argv: Vec<String> = Vec::new();
+    for w in exec_start.split_whitespace() {
+        match w {
+            "/usr/sbin/keepalived" => argv.push(ours()),
+            "$DAEMON_ARGS" => argv.extend(daemon_args.split_whitespace().map(String::from)),
+            w => argv.push(w.to_string()),
+        }
+    }
+    eprintln!("ExecStart as systemd runs it here: {argv:?}");
+
+    let etc = lab.dir().join("etc-keepalived");
+    std::fs::create_dir(&etc).expect("mkdir");
+    std::fs::write(etc.join("keepalived.conf"), &conf).expect("conf");
+    let path = lab.dir().join("notify.sock");
+    let mut sd = Systemd::bound(UnixDatagram::bind(&path).expect("bind"));
+    let setup = format!(
+        "mount --bind {} /etc/keepalived && mount -t tmpfs tmpfs /run && \
+         exec env NOTIFY_SOCKET={} \"$@\"",
+        etc.display(),
+        path.display()
+    );
+    let mut cmd = vec!["unshare", "--mount", "sh", "-c", &setup, "sh"];
+    cmd.extend(argv.iter().map(String::as_str));
+    let mut d = lab.spawn("r1", &cmd);
+    let main = d.pid();
+
+    let ready = sd.wait(0, "READY=1", START, &d);
+    assert_eq!(
+        value(&sd.got[ready].1, "MAINPID="),
+        Some(main.to_string().as_str())
+    );
+    let vip = "10.8.0.100";
+    let ns = lab.ns("r1");
+    let holds = |ns: &str| {
+        let out = std::process::Command::new("ip")
+            .args(["-n", ns, "-o", "addr"])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
+        out.split_whitespace()
+            .any(|w| w.split('/').next() == Some(vip))
+    };
+    // Alone on its link: MASTER after Master_Down_Interval (3 adverts and a skew).
+    assert!(
+        wait_until(Duration::from_secs(4) + MARGIN, || holds(&ns)),
+        "never MASTER:\n{}",
+        tail(&d.log())
+    );
+
+    let reload = exec_reload.replace("$MAINPID", &main.to_string());
+    let words: Vec<&str> = reload.split_whitespace().collect();
+    let st = std::process::Command::new(words[0])
+        .args(&words[1..])
+        .status()
+        .expect("ExecReload");
+    assert!(st.success(), "{reload}: {st}");
+    let reloading = sd.wait(ready + 1, "RELOADING=1", MARGIN, &d);
+    sd.wait(reloading + 1, "READY=1", MARGIN, &d);
+
+    // KillMode=control-group: the parent and its children all get SIGTERM together.
+    let mut unit_pids = vec![main];
+    let kids =
+        std::fs::read_to_string(format!("/proc/{main}/task/{main}/children")).unwrap_or_default();
+    unit_pids.extend(
+        kids.split_whitespace()
+            .filter_map(|s| s.parse::<i32>().ok()),
+    );
+    assert!(unit_pids.len() >= 2, "no VRRP child: {unit_pids:?}");
+    let n = sd.got.len();
+    for p in &unit_pids {
+        // SAFETY: kill(2) on the daemon this test started and its children.
+        unsafe { libc::kill(*p, libc::SIGTERM) };
+    }
+    sd.wait(n, "STOPPING=1", MARGIN, &d);
+    let status = d.wait_timeout(Duration::from_secs(10));
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "{}", tail(&d.log()));
+    assert!(
+        !holds(&ns),
+        "the VIP outlived the stop:\n{}",
+        tail(&d.log())
+    );
+    eprintln!("ours under Debian's unit sent: {:?}", sd.texts(0));
+}
