@@ -48,7 +48,7 @@ check() {
 }
 
 # --- shell scripts -------------------------------------------------------------------------
-SCRIPTS="$OWRT/files/keepalived.init $OWRT/files/keepalived-uci.sh $SAMPLES/uci-shim.sh image/buildroot/S30keepalived tests/images.sh"
+SCRIPTS="$OWRT/files/keepalived.init $OWRT/files/keepalived-uci.sh $SAMPLES/uci-shim.sh image/buildroot/S30keepalived image/systemd/try-under-systemd.sh tests/images.sh"
 for s in $SCRIPTS; do
 	check "sh -n $s" sh -n "$s"
 	command -v dash >/dev/null && check "dash -n $s" dash -n "$s"
