@@ -29,8 +29,10 @@ pub(super) fn take_env() -> Option<SdEnv> {
     let socket = std::env::var_os(NOTIFY_SOCKET);
     let watchdog_usec = std::env::var_os(WATCHDOG_USEC);
     let watchdog_pid = std::env::var_os(WATCHDOG_PID);
-    for v in [NOTIFY_SOCKET, WATCHDOG_USEC, WATCHDOG_PID] {
-        std::env::remove_var(v);
+    for v in [c"NOTIFY_SOCKET", c"WATCHDOG_USEC", c"WATCHDOG_PID"] {
+        // SAFETY: no other thread exists to read the environment meanwhile (std's remove_var
+        // would take its lock for that, at a cost in size that buys nothing here).
+        unsafe { libc::unsetenv(v.as_ptr()) };
     }
     Some(SdEnv {
         socket: socket?,
