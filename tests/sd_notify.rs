@@ -559,3 +559,35 @@ fn debian_keepalived_service_runs_ours_unchanged() {
     );
     eprintln!("ours under Debian's unit sent: {:?}", sd.texts(0));
 }
+
+/// A NOTIFY_SOCKET nobody listens on, or of a kind we cannot reach (vsock), costs one log line
+/// and nothing else: the daemon runs, its scripts still see no NOTIFY_SOCKET, and it stops with 0.
+#[test]
+fn an_unreachable_notify_socket_is_logged_once_and_never_fatal() {
+    let test = "an_unreachable_notify_socket_is_logged_once_and_never_fatal";
+    for socket in ["/nonexistent/notify.sock", "vsock:2:1234"] {
+        let Some((mut lab, conf, env_out)) = lab_and_config(test, &ours(), 1) else {
+            return;
+        };
+        let env = [
+            format!("NOTIFY_SOCKET={socket}"),
+            "WATCHDOG_USEC=1000000".to_string(),
+        ];
+        let (mut d, _) = start(&mut lab, &ours(), &conf, &env);
+        assert!(
+            wait_until(START + MARGIN, || env_out.exists()),
+            "{socket}: the daemon did not get to its notify script:\n{}",
+            tail(&d.log())
+        );
+        // Four watchdog periods (WATCHDOG_USEC/2), each a send that fails: still one line.
+        std::thread::sleep(Duration::from_secs(2));
+        let log = d.log();
+        let complaints = log.matches("cannot notify systemd").count();
+        assert_eq!(complaints, 1, "{socket}:\n{}", tail(&log));
+        let script_env = std::fs::read_to_string(&env_out).expect("env.out");
+        assert!(!script_env.contains("NOTIFY_SOCKET"), "{script_env}");
+        d.signal(libc::SIGTERM);
+        let status = d.wait_timeout(Duration::from_secs(10));
+        assert_eq!(status.and_then(|s| s.code()), Some(0), "{}", tail(&d.log()));
+    }
+}

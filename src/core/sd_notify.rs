@@ -30,19 +30,19 @@ pub(crate) const CHILDREN: usize = 2;
 pub(crate) const PROBE_SEQ: u32 = 0;
 
 /// Where `NOTIFY_SOCKET` points: a path, or an abstract name (`@name`, sent with a leading NUL).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Target {
-    Path(std::path::PathBuf),
-    Abstract(Vec<u8>),
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Target<'a> {
+    Path(&'a std::path::Path),
+    Abstract(&'a [u8]),
 }
 
-impl Target {
+impl Target<'_> {
     /// systemd's forms we can reach with AF_UNIX; anything else (vsock, relative) is ignored.
-    pub(crate) fn parse(v: &OsStr) -> Option<Target> {
+    pub(crate) fn parse(v: &OsStr) -> Option<Target<'_>> {
         let b = v.as_bytes();
         match b.first() {
-            Some(b'/') => Some(Target::Path(v.into())),
-            Some(b'@') if b.len() > 1 => Some(Target::Abstract(b[1..].to_vec())),
+            Some(b'/') => Some(Target::Path(std::path::Path::new(v))),
+            Some(b'@') if b.len() > 1 => Some(Target::Abstract(&b[1..])),
             _ => None,
         }
     }

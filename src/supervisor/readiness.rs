@@ -2,6 +2,7 @@
 //! socket its notes go to. Never fatal: a note that cannot be sent is logged once and dropped.
 
 use std::ffi::OsString;
+use std::io;
 use std::os::linux::net::SocketAddrExt;
 use std::os::unix::net::{SocketAddr, UnixDatagram};
 
@@ -52,21 +53,19 @@ impl Readiness {
     /// For this process (after any daemonizing fork, so MAINPID and WATCHDOG_PID are ours).
     pub(super) fn new(env: SdEnv, names: [&'static str; CHILDREN]) -> Option<Readiness> {
         let to = match Target::parse(&env.socket) {
-            Some(Target::Path(p)) => SocketAddr::from_pathname(p).ok(),
-            Some(Target::Abstract(n)) => SocketAddr::from_abstract_name(n).ok(),
-            None => None,
+            Some(Target::Path(p)) => SocketAddr::from_pathname(p),
+            Some(Target::Abstract(n)) => SocketAddr::from_abstract_name(n),
+            None => Err(io::ErrorKind::InvalidInput.into()),
         };
-        let Some(to) = to else {
-            warn!(
-                "NOTIFY_SOCKET={:?} is not a socket we can reach - not notifying",
-                env.socket
-            );
-            return None;
-        };
-        let sock = match UnixDatagram::unbound().and_then(|s| s.set_nonblocking(true).map(|_| s)) {
-            Ok(s) => s,
+        let opened = to.and_then(|to| {
+            let sock = UnixDatagram::unbound()?;
+            sock.set_nonblocking(true)?;
+            Ok((sock, to))
+        });
+        let (sock, to) = match opened {
+            Ok(o) => o,
             Err(e) => {
-                warn!("cannot open a socket for systemd notifications: {e}");
+                cannot_notify(&e);
                 return None;
             }
         };
@@ -88,8 +87,14 @@ impl Readiness {
         let Some(note) = note else { return };
         if let Err(e) = self.sock.send_to_addr(note.text().as_bytes(), &self.to) {
             if !std::mem::replace(&mut self.warned, true) {
-                warn!("cannot notify systemd: {e}");
+                cannot_notify(&e);
             }
         }
     }
+}
+
+/// Once: at start when NOTIFY_SOCKET cannot be used, or at the first note that cannot be sent.
+#[cold]
+fn cannot_notify(e: &io::Error) {
+    warn!("cannot notify systemd at NOTIFY_SOCKET: {e}");
 }

@@ -187,11 +187,11 @@ fn watchdog_period_reads_the_environment_as_systemd_documents() {
 fn notify_socket_is_a_path_or_an_abstract_name() {
     assert_eq!(
         Target::parse(OsStr::new("/run/systemd/notify")),
-        Some(Target::Path("/run/systemd/notify".into()))
+        Some(Target::Path(std::path::Path::new("/run/systemd/notify")))
     );
     assert_eq!(
         Target::parse(OsStr::new("@sd-notify/1")),
-        Some(Target::Abstract(b"sd-notify/1".to_vec()))
+        Some(Target::Abstract(&b"sd-notify/1"[..]))
     );
     for bad in ["", "@", "relative/path", "vsock:2:1234"] {
         assert_eq!(Target::parse(OsStr::new(bad)), None, "{bad}");
