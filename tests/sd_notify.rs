@@ -198,7 +198,7 @@ fn ready_reloading_stopping_on_a_path_socket_and_scripts_never_see_it() {
     ];
     let (mut d, _) = start(&mut lab, &ours(), &conf, &env);
 
-    let ready = sd.wait(0, "READY=1", START, &d);
+    let ready = sd.wait(0, "READY=1", START + MARGIN, &d);
     let msg = sd.got[ready].1.clone();
     assert_eq!(
         value(&msg, "MAINPID="),
@@ -264,7 +264,7 @@ fn watchdog_on_an_abstract_socket_fed_at_half_and_starved_by_a_stopped_child() {
         "WATCHDOG_USEC=2000000".to_string(),
     ];
     let (mut d, vrrp_pid) = start(&mut lab, &ours(), &conf, &env);
-    let ready = sd.wait(0, "READY=1", START, &d);
+    let ready = sd.wait(0, "READY=1", START + MARGIN, &d);
 
     // Counted over 6 s: one every 1 s, give or take a tick at either end.
     let from = sd.got.len();
@@ -399,7 +399,7 @@ fn keepalived_2_2_7_notifies_only_under_a_pid_1_named_systemd() {
         main.is_some()
     });
     let main = main.unwrap_or_else(|| panic!("keepalived did not start:\n{}", tail(&d.log())));
-    let ready = sd.wait(0, "READY=1", START, &d);
+    let ready = sd.wait(0, "READY=1", START + MARGIN, &d);
     // SAFETY: kill(2) on the keepalived this test started.
     unsafe { libc::kill(main, libc::SIGHUP) };
     let reloading = sd.wait(ready + 1, "RELOADING=1", MARGIN, &d);
@@ -502,7 +502,7 @@ fn debian_keepalived_service_runs_ours_unchanged() {
     let mut d = lab.spawn("r1", &cmd);
     let main = d.pid();
 
-    let ready = sd.wait(0, "READY=1", START, &d);
+    let ready = sd.wait(0, "READY=1", START + MARGIN, &d);
     assert_eq!(
         value(&sd.got[ready].1, "MAINPID="),
         Some(main.to_string().as_str())
