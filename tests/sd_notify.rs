@@ -266,7 +266,8 @@ fn watchdog_on_an_abstract_socket_fed_at_half_and_starved_by_a_stopped_child() {
     let (mut d, vrrp_pid) = start(&mut lab, &ours(), &conf, &env);
     let ready = sd.wait(0, "READY=1", START + MARGIN, &d);
 
-    // Counted over 6 s: one every 1 s, give or take a tick at either end.
+    // Counted over 6 s: one every 1 s, give or take a tick at either end and one more for a
+    // late timer on a loaded machine (feeding every WATCHDOG_USEC would give 3, every 0.5 s 12).
     let from = sd.got.len();
     let window = Instant::now();
     wait_until(Duration::from_secs(6), || {
@@ -275,7 +276,7 @@ fn watchdog_on_an_abstract_socket_fed_at_half_and_starved_by_a_stopped_child() {
     });
     let fed = sd.times(from, "WATCHDOG=1").len();
     assert!(
-        (5..=7).contains(&fed),
+        (4..=8).contains(&fed),
         "{fed} WATCHDOG=1 in {:?}: {:?}",
         window.elapsed(),
         sd.texts(ready)
@@ -317,7 +318,8 @@ fn watchdog_on_an_abstract_socket_fed_at_half_and_starved_by_a_stopped_child() {
         !while_stopped.iter().any(|m| has(m, "WATCHDOG=1")),
         "fed while the child was stopped: {while_stopped:?}"
     );
-    let back = sd.wait(starved + 1, "WATCHDOG=1", START + MARGIN, &d);
+    // The respawned child starts, answers hello 0, then the next tick feeds.
+    let back = sd.wait(starved + 1, "WATCHDOG=1", START + 2 * MARGIN, &d);
     assert!(has(&sd.got[back].1, "STATUS=Running"), "{:?}", sd.got[back]);
     assert_ne!(pid_in(&vrrp_pid), Some(child), "the child was respawned");
     for (t, m) in &sd.got[from..=back] {
