@@ -48,7 +48,7 @@ check() {
 }
 
 # --- shell scripts -------------------------------------------------------------------------
-SCRIPTS="$OWRT/files/keepalived.init $OWRT/files/keepalived-uci.sh $SAMPLES/uci-shim.sh image/buildroot/S30keepalived tests/images.sh"
+SCRIPTS="$OWRT/files/keepalived.init $OWRT/files/keepalived-uci.sh $SAMPLES/uci-shim.sh image/buildroot/S30keepalived image/systemd/try-under-systemd.sh tests/images.sh"
 for s in $SCRIPTS; do
 	check "sh -n $s" sh -n "$s"
 	command -v dash >/dev/null && check "dash -n $s" dash -n "$s"
@@ -306,8 +306,9 @@ else
 	skip "systemd-analyze verify (not installed)"
 fi
 expect_line "$U" '^ExecReload=/bin/kill -HUP \$MAINPID$' "unit: reload is SIGHUP"
-expect_line "$U" '^ExecStart=/usr/sbin/keepalived -n ' "unit: Type=simple runs keepalived -n"
-expect_line "$U" '^Type=simple$' "unit: Type=simple"
+expect_line "$U" '^ExecStart=/usr/sbin/keepalived -n ' "unit: Type=notify runs keepalived -n"
+expect_line "$U" '^Type=notify$' "unit: Type=notify"
+expect_line "$U" '^WatchdogSec=' "unit: WatchdogSec"
 caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$U" | tr ' ' '\n' | sort | tr '\n' ' ')
 if [ "$caps" = "CAP_KILL CAP_NET_ADMIN CAP_NET_BIND_SERVICE CAP_NET_RAW CAP_SETGID CAP_SETUID " ]; then
 	pass "unit: capability bounding set is exactly NET_ADMIN NET_RAW NET_BIND_SERVICE SETUID SETGID KILL"

@@ -110,6 +110,30 @@ const USAGE: &[(&str, &str)] = &[
     ("-h, --help", "Print this help"),
 ];
 
+/// keepalived 2.2.7's `-v` "Config options" this build has, in keepalived's order, each with
+/// the test that shows it (a file from the crate root, and a word that file must hold). Only the
+/// joined names reach the binary. Left out: BFD, SNMP_*, DBUS (not built); INIT=systemd (how
+/// keepalived's own install was configured, not a feature of the binary; image/systemd ships
+/// our unit).
+macro_rules! config_options {
+    ($($opt:literal => $file:literal, $word:literal;)*) => {
+        const CONFIG_OPTIONS: &str = concat!("Config options: ", $(" ", $opt,)* "\n");
+        #[cfg(test)]
+        const CONFIG_OPTION_TESTS: &[(&str, &str, &str)] = &[$(($opt, $file, $word),)*];
+    };
+}
+
+config_options! {
+    "NFTABLES" => "tests/vrrp_firewall.rs", "nft";
+    "LVS" => "tests/ipvs_vm.rs", "virtual_server";
+    "REGEX" => "tests/checkers_regex_vm.rs", "regex";
+    "VRRP" => "tests/vrrp_lab.rs", "Election by priority";
+    "VRRP_AUTH" => "tests/vrrp_smoke.rs", "auth_type AH";
+    "VRRP_VMAC" => "tests/vrrp_vmac.rs", "use_vmac";
+    "OLD_CHKSUM_COMPAT" => "src/vrrp/router/tests.rs", "old_unicast_checksum";
+    "SYSTEMD_NOTIFY" => "tests/sd_notify.rs", "NOTIFY_SOCKET";
+}
+
 /// `--version`: keepalived prints this to stderr.
 pub fn version() -> String {
     let (sys, rel, ver) = uname();
@@ -117,8 +141,7 @@ pub fn version() -> String {
         "Keepalived v2.2.7-compatible (rust {})\n\n\
          keepalived for routers: VRRP, health checkers and IPVS in one binary.\n\
          Licence GPL-2.0-or-later.\n\n\
-         Running on {sys} {rel} {ver}\n\n\
-         Config options:  LVS VRRP VRRP_AUTH VRRP_VMAC JSON OLD_CHKSUM_COMPAT\n",
+         Running on {sys} {rel} {ver}\n\n{CONFIG_OPTIONS}",
         env!("CARGO_PKG_VERSION")
     )
 }
@@ -151,5 +174,38 @@ pub fn signum(func: &str) -> Option<i32> {
         "STATS_CLEAR" => Some(libc::SIGRTMAX() - 1),
         "JSON" => Some(libc::SIGRTMIN() + 2),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `-v` names an option only while the test that shows it is there.
+    #[test]
+    fn every_config_option_names_an_existing_test_that_exercises_it() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        for (opt, file, word) in CONFIG_OPTION_TESTS {
+            let text = std::fs::read_to_string(root.join(file))
+                .unwrap_or_else(|e| panic!("{opt}: its test {file}: {e}"));
+            assert!(text.contains(word), "{opt}: {file} never says {word:?}");
+        }
+    }
+
+    #[test]
+    fn config_options_line_is_the_table_in_keepalived_form() {
+        let v = version();
+        let line = v
+            .lines()
+            .find(|l| l.starts_with("Config options:"))
+            .unwrap_or_default();
+        assert_eq!(
+            line,
+            "Config options:  NFTABLES LVS REGEX VRRP VRRP_AUTH VRRP_VMAC OLD_CHKSUM_COMPAT \
+             SYSTEMD_NOTIFY"
+        );
+        for absent in ["BFD", "SNMP", "DBUS", "JSON"] {
+            assert!(!line.contains(absent), "{line}");
+        }
     }
 }

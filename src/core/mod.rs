@@ -12,6 +12,7 @@ pub(crate) mod regex;
 pub mod safe_file;
 pub(crate) mod script;
 pub(crate) mod script_security;
+pub(crate) mod sd_notify;
 pub(crate) mod signals;
 pub(crate) mod smtp;
 pub(crate) mod time;

@@ -51,6 +51,8 @@ pub(crate) const STOP_GRACE_TIMER: usize = 2;
 pub(crate) const HELLO_TIMER: usize = 100;
 pub(crate) const RESTART_TIMER_BASE: usize = 110;
 pub(crate) const STOP_TIMER: usize = 120;
+/// Watchdog parent: feeding systemd's watchdog (`core::sd_notify`).
+pub(crate) const SD_WATCHDOG_TIMER: usize = 121;
 
 // A clash is a build error, not a test failure.
 const _: () = {

@@ -27,15 +27,19 @@ use crate::core::watchdog::{
 };
 
 mod hello;
+mod readiness;
 mod release;
 
 use hello::{Hellos, Plan, Tick};
+use readiness::{Readiness, SdEnv};
 
 /// How long stopping children get before SIGKILL (keepalived's child_wait_time).
 const CHILD_WAIT: Micros = Micros::from_secs(5);
 
+use crate::core::sd_notify::PROBE_SEQ;
 use crate::core::tokens::{
-    CHILD_CHAN_BASE, HELLO_TIMER, RESTART_TIMER_BASE as RESTART_TIMER, STOP_TIMER,
+    CHILD_CHAN_BASE, HELLO_TIMER, RESTART_TIMER_BASE as RESTART_TIMER, SD_WATCHDOG_TIMER,
+    STOP_TIMER,
 };
 
 fn version_string() -> String {
@@ -94,6 +98,8 @@ struct Watchdog<'a> {
     stopping: bool,
     done: bool,
     exit_code: i32,
+    /// systemd's notify socket, when NOTIFY_SOCKET was set.
+    sd: Option<Readiness>,
 }
 
 /// keepalived's respawn delay: none after a minute of life, else 1, 2, 4 ... 60 s.
@@ -168,6 +174,10 @@ impl Watchdog<'_> {
             Event::Timer {
                 token: STOP_TIMER, ..
             } => self.force_stop(),
+            Event::Timer {
+                token: SD_WATCHDOG_TIMER,
+                ..
+            } => self.sd_watchdog(lp),
             Event::Timer { .. } => {}
             Event::Signal { signo, .. } => self.on_signal(lp, signo),
             Event::ChildExit { pid, status } => self.on_child_exit(lp, pid, status),
@@ -180,7 +190,13 @@ impl Watchdog<'_> {
         };
         loop {
             match link::recv(fd) {
-                Ok(link::Recv::Hello(seq)) => self.slots[i].hellos.on_echo(seq),
+                Ok(link::Recv::Hello(seq)) => {
+                    self.slots[i].hellos.on_echo(seq);
+                    if let Some(sd) = &mut self.sd {
+                        let note = sd.notifier.echo(i, seq);
+                        sd.send(note);
+                    }
+                }
                 Ok(link::Recv::Empty) => break,
                 Ok(link::Recv::Closed) | Err(_) => {
                     // The child is dying; its SIGCHLD does the rest.
@@ -209,6 +225,9 @@ impl Watchdog<'_> {
                 signals::kill(s.pid, libc::SIGKILL);
             }
             Tick::Send(seq) => {
+                if let Some(sd) = &mut self.sd {
+                    sd.notifier.hello_sent(i, seq);
+                }
                 // A hello that cannot even be sent stays unanswered, which is what counts.
                 if let Some(c) = &s.chan {
                     let _ = link::send_hello(c.as_raw_fd(), seq);
@@ -247,7 +266,15 @@ impl Watchdog<'_> {
 
     fn reload(&mut self) {
         info!("Reloading ...");
+        if let Some(sd) = &mut self.sd {
+            let note = sd.notifier.reloading(Micros::now());
+            sd.send(note);
+        }
         let Some(cfg) = config::reload_config(self.opts) else {
+            if let Some(sd) = &mut self.sd {
+                let note = sd.notifier.reload_refused();
+                sd.send(note);
+            }
             return;
         };
         self.cfg = cfg;
@@ -259,11 +286,32 @@ impl Watchdog<'_> {
         for (i, s) in self.slots.iter_mut().enumerate() {
             if s.pid > 0 {
                 signals::kill(s.pid, libc::SIGHUP);
+                // Its echo comes from the loop that handled the SIGHUP first.
+                if let (Some(c), Some(_)) = (&s.chan, &self.sd) {
+                    let _ = link::send_hello(c.as_raw_fd(), PROBE_SEQ);
+                }
             } else if want[i] && s.restart.is_none() {
                 // The new config needs a child the old one did not.
                 s.wanted = true;
                 self.pending_start[i] = true;
+                if let Some(sd) = &mut self.sd {
+                    sd.notifier.child_started(i);
+                }
             }
+        }
+        if let Some(sd) = &mut self.sd {
+            let note = sd.notifier.reload_sent();
+            sd.send(note);
+        }
+    }
+
+    /// systemd's watchdog period elapsed: feed it if every child answers its hellos.
+    fn sd_watchdog(&mut self, lp: &mut EventLoop) {
+        let Some(sd) = &mut self.sd else { return };
+        let note = sd.notifier.watchdog_due();
+        sd.send(note);
+        if let Some(p) = sd.notifier.watchdog_period() {
+            lp.add_timer(p, SD_WATCHDOG_TIMER);
         }
     }
 
@@ -280,6 +328,10 @@ impl Watchdog<'_> {
             lp.cancel_timer(t);
         }
         let kind = s.kind;
+        if let Some(sd) = &mut self.sd {
+            let note = sd.notifier.child_gone(i);
+            sd.send(note);
+        }
         let permanent = report_child_status(pid, status);
         if kind == Kind::Vrrp && !self.stopping {
             // Nothing defends its VIPs any more; a peer may already hold them.
@@ -322,6 +374,10 @@ impl Watchdog<'_> {
             return;
         }
         info!("Stopping");
+        if let Some(sd) = &mut self.sd {
+            let note = sd.notifier.stopping();
+            sd.send(note);
+        }
         self.stopping = true;
         self.exit_code = code;
         self.pending_start = [false; 2];
@@ -362,6 +418,7 @@ impl Watchdog<'_> {
             Ok(p) => p,
             Err(e) => {
                 error!("{} child process: socketpair error({e})", kind.short());
+                self.sd_spawn_failed(i);
                 return;
             }
         };
@@ -372,13 +429,16 @@ impl Watchdog<'_> {
             Ok(pid) => pid,
             Err(e) => {
                 error!("{} child process: fork error({e})", kind.short());
+                self.sd_spawn_failed(i);
                 return;
             }
         };
         let Some(pid) = pid else {
-            // Child: drop the parent's loop and the other channels (ours only in this process).
+            // Child: drop the parent's loop, the other channels and the notify socket (ours
+            // only in this process).
             drop(lp.take());
             drop(parent_end);
+            drop(self.sd.take());
             for s in self.slots.iter_mut() {
                 drop(s.chan.take());
             }
@@ -410,6 +470,11 @@ impl Watchdog<'_> {
                 warn!("cannot watch {} child channel: {e}", kind.short());
             }
         }
+        if let Some(sd) = &mut self.sd {
+            // Its echo says the child's loop runs: readiness, without waiting a hello period.
+            let _ = link::send_hello(parent_end.as_raw_fd(), PROBE_SEQ);
+            sd.notifier.child_started(i);
+        }
         s.chan = Some(parent_end);
         s.pid = pid;
         s.started = Micros::now();
@@ -421,6 +486,13 @@ impl Watchdog<'_> {
             s.hello_timer = Some(lp.add_timer(plan.period, HELLO_TIMER));
         }
         info!("Starting {} child process, pid={pid}", kind.short());
+    }
+
+    fn sd_spawn_failed(&mut self, i: usize) {
+        if let Some(sd) = &mut self.sd {
+            let note = sd.notifier.child_gone(i);
+            sd.send(note);
+        }
     }
 }
 
@@ -449,6 +521,7 @@ fn child_pidfiles(opts: &Options) -> impl Iterator<Item = &std::path::Path> {
 
 /// Runs the daemon (parent/watchdog) and returns the process exit code.
 pub fn run(opts: &Options) -> i32 {
+    let sd_env = readiness::take_env();
     logging::set_process_name("Keepalived");
     // keepalived's default creation mask unless -u says otherwise.
     daemon::set_umask(opts.umask.unwrap_or(DEFAULT_UMASK));
@@ -505,7 +578,7 @@ pub fn run(opts: &Options) -> i32 {
         return EXIT_FATAL;
     }
 
-    let code = supervise(opts, cfg);
+    let code = supervise(opts, cfg, sd_env);
 
     for p in child_pidfiles(opts) {
         daemon::remove_pidfile(p);
@@ -514,7 +587,7 @@ pub fn run(opts: &Options) -> i32 {
     code
 }
 
-fn supervise(opts: &Options, cfg: Config) -> i32 {
+fn supervise(opts: &Options, cfg: Config, sd_env: Option<SdEnv>) -> i32 {
     let mut lp = match EventLoop::new() {
         Ok(lp) => Some(lp),
         Err(e) => {
@@ -534,7 +607,14 @@ fn supervise(opts: &Options, cfg: Config) -> i32 {
         stopping: false,
         done: false,
         exit_code: 0,
+        sd: sd_env.and_then(|e| Readiness::new(e, [Kind::Vrrp.short(), Kind::Check.short()])),
     };
+    if let (Some(sd), Some(l)) = (&w.sd, lp.as_mut()) {
+        if let Some(p) = sd.notifier.watchdog_period() {
+            l.add_timer(p, SD_WATCHDOG_TIMER);
+        }
+    }
+    let mut first_round = true;
     for (i, s) in w.slots.iter_mut().enumerate() {
         s.wanted = want[i];
     }
@@ -542,6 +622,12 @@ fn supervise(opts: &Options, cfg: Config) -> i32 {
         for i in 0..2 {
             if std::mem::take(&mut w.pending_start[i]) && w.slots[i].pid == 0 && !w.stopping {
                 w.spawn(i, &mut lp);
+            }
+        }
+        if std::mem::take(&mut first_round) {
+            if let Some(sd) = &mut w.sd {
+                let note = sd.notifier.started();
+                sd.send(note);
             }
         }
         if w.done {

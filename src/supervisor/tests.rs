@@ -61,3 +61,26 @@ fn permanent_exit_codes_stop_everything() {
     assert_eq!(report_child_status(1, ExitStatus::Exited(3)), None);
     assert_eq!(report_child_status(1, ExitStatus::Signaled(9)), None);
 }
+
+/// The readiness probe (hello 0, sent at fork and SIGHUP when systemd listens) must not keep a
+/// stopped child from counting as hung.
+#[test]
+fn a_probe_echo_does_not_count_as_an_answered_hello() {
+    let plan = Plan {
+        period: Micros::from_secs(1),
+        misses: 3,
+    };
+    let mut h = Hellos::new(plan, Micros::ZERO);
+    h.on_echo(crate::core::sd_notify::PROBE_SEQ);
+    let mut t = Micros::ZERO;
+    let hung = loop {
+        t = t + plan.period;
+        match h.tick(t) {
+            Tick::Send(_) => h.on_echo(crate::core::sd_notify::PROBE_SEQ),
+            Tick::Hung { .. } => break t,
+        }
+        assert!(t < Micros::from_secs(60), "never hung");
+    };
+    // Hung when the start grace (5 s) is over, as if nothing had answered.
+    assert_eq!(hung, Micros::from_secs(5));
+}
