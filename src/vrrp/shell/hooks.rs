@@ -184,6 +184,16 @@ impl Shell<'_> {
         routes::carry_out(&mut self.rtnl, "static", &changes);
     }
 
+    /// Link `ifindex` came up: its tracked static addresses and routes are set again (the
+    /// kernel removed them with the link, or its routes when it went down).
+    pub(super) fn reinstate_statics(&mut self, ifindex: u32) {
+        let Some(f) = self.ifaces.by_index(ifindex) else {
+            return;
+        };
+        let changes = route_plan::reinstated(&self.cfg.net, &f.name);
+        routes::reinstate(&mut self.rtnl, &changes);
+    }
+
     /// Opens the route monitor when some instance has tracked virtual routes or rules.
     pub(super) fn watch_routes(&mut self, lp: &mut EventLoop, token: usize) {
         routes::RouteMonitor::watch(&mut self.route_mon, &self.cfg, lp, token);

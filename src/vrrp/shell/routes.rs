@@ -16,8 +16,8 @@ use crate::net::iface;
 use crate::net::netlink::messages;
 use crate::net::rtnl::Rtnl;
 use crate::vrrp::route_plan::{
-    any_tracked, benign, deleted_ours, route_name, rule_name, static_address_spec, tracked, Change,
-    Tracked,
+    address_name, any_tracked, benign, deleted_ours, route_name, rule_name, static_address_spec,
+    tracked, Change, Tracked,
 };
 
 /// Makes `changes` on the kernel; `who` ("(VI_1)", or "static") starts their log lines.
@@ -66,6 +66,20 @@ pub fn carry_out(rtnl: &mut Rtnl, who: &str, changes: &[Change<'_>]) {
             Change::Address(..) => warn!("cannot {doing} {what} {name}: {e}"),
             _ => warn!("{who} cannot {doing} {what} {name}: {e}"),
         }
+    }
+}
+
+/// Sets again the static addresses and routes of a link that came back (`changes`, from
+/// `route_plan::reinstated`), each with keepalived's line, which it logs whatever the outcome.
+pub fn reinstate(rtnl: &mut Rtnl, changes: &[Change<'_>]) {
+    for c in changes {
+        let (what, name) = match *c {
+            Change::Address(a, _) => ("address", address_name(a)),
+            Change::Route(r, _) => ("route", route_name(r)),
+            _ => continue,
+        };
+        carry_out(rtnl, "static", std::slice::from_ref(c));
+        info!("Restoring deleted static {what} {name}");
     }
 }
 

@@ -171,6 +171,9 @@ impl Shell<'_> {
             }
         }
         self.apply_link(lp, ifindex, up);
+        if up {
+            self.reinstate_statics(ifindex);
+        }
     }
 
     fn apply_link(&mut self, lp: &mut EventLoop, ifindex: u32, up: bool) {
