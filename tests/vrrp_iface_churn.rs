@@ -32,19 +32,17 @@ struct Run {
 
 /// r1 runs `bin` (r2 always runs ours, the peer under no test here), master first; its link
 /// is deleted, the test waits for FAULT and r2's takeover, then makes the link again.
-/// With `vmac`, r1 sends from (and puts its VIP on) a VMAC over `eth0`, which goes with it.
-fn churn(test: &str, bin: &str, family: Family, vmac: bool) -> Run {
+/// With `vmac` (its keywords: `use_vmac`, maybe `vmac_xmit_base`), r1 puts its VIP on a VMAC
+/// over `eth0`, which goes with it.
+fn churn(test: &str, bin: &str, family: Family, vmac: &str) -> Run {
     let mut lab = routers_lab(test, 2, Wiring::Switch);
     let (i1, i2) = (inst(1, 150, family), inst(2, 100, family));
     let vip = i1.vip();
     let b = Router::start(&mut lab, "r2", &ours(), &i2.config());
     let mut conf = i1.config();
-    if vmac {
-        conf = conf.replacen(
-            "  virtual_ipaddress {",
-            "  use_vmac\n  virtual_ipaddress {",
-            1,
-        );
+    if !vmac.is_empty() {
+        let with = format!("  {vmac}\n  virtual_ipaddress {{");
+        conf = conf.replacen("  virtual_ipaddress {", &with, 1);
     }
     let a = Router::start(&mut lab, "r1", bin, &conf);
     expect_master(&a, &[&b], vip, i2.master_down() + i1.master_down() + MARGIN);
@@ -66,6 +64,14 @@ fn churn(test: &str, bin: &str, family: Family, vmac: bool) -> Run {
     // enough: r1 preempts once its master-down timer runs out.
     let limit = i1.master_down() + MARGIN;
     expect_master(&a, &[&b], vip, limit);
+    if family == Family::V6 && !vmac.is_empty() {
+        // Adverts leave the VMAC from a link-local address of its own (r2 hears them).
+        let ll = ip_show(&mut lab, "r1", &["-6", "addr", "show", "dev", "vrrp.51"]);
+        assert!(
+            ll.contains("inet6 fe80::"),
+            "no link-local on the VMAC:\n{ll}"
+        );
+    }
     Run {
         back_after: back.elapsed(),
         log: a.log(),
@@ -145,7 +151,7 @@ fn backup_churn(test: &str, bin: &str, family: Family) -> Duration {
     took
 }
 
-fn run(test: &str, family: Family, vmac: bool) {
+fn run(test: &str, family: Family, vmac: &str) {
     if !lab::require_root(test) {
         return;
     }
@@ -175,8 +181,9 @@ fn run(test: &str, family: Family, vmac: bool) {
         };
     }
     println!(
-        "BENCH iface_churn {family:?}{} MASTER again after the link is back: ours {:.2} s{note}",
-        if vmac { " VMAC" } else { "" },
+        "BENCH iface_churn {family:?}{}{} MASTER again after the link is back: ours {:.2} s{note}",
+        if vmac.is_empty() { "" } else { " " },
+        vmac.replace("\n  ", " "),
         r.back_after.as_secs_f64()
     );
 }
@@ -186,7 +193,7 @@ fn a_master_whose_link_is_deleted_and_made_again_is_master_again_v4() {
     run(
         "a_master_whose_link_is_deleted_and_made_again_is_master_again_v4",
         Family::V4,
-        false,
+        "",
     );
 }
 
@@ -195,7 +202,7 @@ fn a_master_whose_link_is_deleted_and_made_again_is_master_again_v6() {
     run(
         "a_master_whose_link_is_deleted_and_made_again_is_master_again_v6",
         Family::V6,
-        false,
+        "",
     );
 }
 
@@ -204,8 +211,28 @@ fn a_vmac_master_whose_link_is_deleted_and_made_again_is_master_again() {
     run(
         "a_vmac_master_whose_link_is_deleted_and_made_again_is_master_again",
         Family::V4,
-        true,
+        "use_vmac",
     );
+}
+
+#[test]
+fn an_ipv6_vmac_master_whose_link_is_deleted_and_made_again_is_master_again() {
+    run(
+        "an_ipv6_vmac_master_whose_link_is_deleted_and_made_again_is_master_again",
+        Family::V6,
+        "use_vmac",
+    );
+}
+
+#[test]
+fn a_vmac_xmit_base_master_whose_link_is_deleted_and_made_again_is_master_again() {
+    for family in [Family::V4, Family::V6] {
+        run(
+            "a_vmac_xmit_base_master_whose_link_is_deleted_and_made_again_is_master_again",
+            family,
+            "use_vmac\n  vmac_xmit_base",
+        );
+    }
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! keepalived's use_vmac without I/O: the MAC and link name a VMAC gets, and the sysctls set
 //! around it; the shell's vmac.rs creates or adopts the link and writes them.
 
+use std::net::Ipv6Addr;
+
 use crate::config::vrrp::{Family, VrrpInstance};
 
 /// The virtual router MAC of RFC 5798 section 7.3.
@@ -24,6 +26,23 @@ pub fn wanted_mac(v: &VrrpInstance, vrid: u8, v6: bool) -> [u8; 6] {
         }
         None => default_mac(vrid, v6),
     }
+}
+
+/// The link-local address an IPv6 VMAC gets, so that its adverts leave from an address that
+/// is no VIP: its parent's, else the one the kernel derives from the parent's MAC (modified
+/// EUI-64), which the parent gets too by default. A parent made again has none yet when its
+/// VMAC is made again.
+pub fn link_local(parent_ll6: Option<Ipv6Addr>, parent_mac: [u8; 6]) -> Ipv6Addr {
+    parent_ll6.unwrap_or_else(|| {
+        let m = parent_mac;
+        let mut b = [0u8; 16];
+        b[0] = 0xfe;
+        b[1] = 0x80;
+        b[8..11].copy_from_slice(&[m[0] ^ 0x02, m[1], m[2]]);
+        b[11..13].copy_from_slice(&[0xff, 0xfe]);
+        b[13..16].copy_from_slice(&m[3..6]);
+        Ipv6Addr::from(b)
+    })
 }
 
 /// `vrrp.VRID`, then `vrrp1.VRID` ... when a link of that name is someone else's.
@@ -153,5 +172,14 @@ mod tests {
         assert_eq!(own_sysctls(false).len(), 4);
         let others = [("eth0", 0), ("eth1", 2), ("default", 1)];
         assert_eq!(rp_filter_raises(2, others.into_iter()), ["eth0", "default"]);
+    }
+
+    #[test]
+    fn a_vmac_takes_its_parents_link_local_or_the_one_its_mac_gives() {
+        let mac = [0xa2, 0xed, 0xfe, 0x62, 0xc9, 0xbe];
+        let ll: Ipv6Addr = "fe80::1".parse().unwrap();
+        assert_eq!(link_local(Some(ll), mac), ll);
+        let eui: Ipv6Addr = "fe80::a0ed:feff:fe62:c9be".parse().unwrap();
+        assert_eq!(link_local(None, mac), eui);
     }
 }

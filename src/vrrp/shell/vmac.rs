@@ -18,7 +18,7 @@ use crate::net::rtnl::Rtnl;
 use crate::net::sysctl::{self, conf_path, Saved};
 use crate::vrrp::ifaces::Ifaces;
 use crate::vrrp::vmac_plan::{
-    is_v6, name_for, own_sysctls, rp_filter_raises, wanted_mac, NameFor, PARENT_SYSCTLS,
+    is_v6, link_local, name_for, own_sysctls, rp_filter_raises, wanted_mac, NameFor, PARENT_SYSCTLS,
 };
 
 /// What the shell created and changed for VMACs.
@@ -167,7 +167,7 @@ impl Vmacs {
         }
         if v6 {
             // Adverts go from the parent's link-local address, which must be on the VMAC too.
-            if let Some(ll) = ifaces.by_name(parent).and_then(|p| p.ll6) {
+            if let Some(ll) = ifaces.by_name(parent).map(|p| link_local(p.ll6, p.mac)) {
                 let mut spec = crate::net::rtnl::AddrSpec::new(f.ifindex, ll.into(), 64);
                 spec.flags = crate::net::rtnl::IFA_F_NODAD;
                 spec.scope = crate::net::rtnl::RT_SCOPE_LINK;
