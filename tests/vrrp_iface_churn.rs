@@ -537,3 +537,80 @@ fn statics_and_virtual_rules_come_back_with_the_link() {
         took.as_secs_f64()
     );
 }
+
+const NFT: &str = "/usr/sbin/nft";
+
+/// r1's nftables ruleset, counters left out (they count what passed).
+fn nft_ruleset(lab: &mut Lab) -> String {
+    let out = lab.exec_ok("r1", &[NFT, "list", "ruleset"]);
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A vrrp_strict IPv6 MASTER with a link-local VIP (set `vips_link_local`, keyed by interface
+/// index) and a VMAC (map `vmac_map`, VMAC index to parent index): its link is deleted and
+/// made again, so every index changes. Returns the ruleset before and after, MASTER both times.
+fn firewall_churn(test: &str, bin: &str) -> (String, String) {
+    let mut lab = routers_lab(test, 2, Wiring::Switch);
+    let (i1, i2) = (inst(1, 150, Family::V6), inst(2, 100, Family::V6));
+    let vip = i1.vip();
+    // Both advertise the same addresses, the link-local one first.
+    let ll_vip = |c: String| {
+        c.replacen(
+            "  virtual_ipaddress {\n",
+            "  virtual_ipaddress {\n    fe80::100/64\n",
+            1,
+        )
+    };
+    let conf = ll_vip(i1.config())
+        .replacen("global_defs {\n", "global_defs {\n  vrrp_strict\n", 1)
+        .replacen(
+            "  virtual_ipaddress {",
+            "  use_vmac\n  virtual_ipaddress {",
+            1,
+        );
+    let b = Router::start(&mut lab, "r2", &ours(), &ll_vip(i2.config()));
+    let a = Router::start(&mut lab, "r1", bin, &conf);
+    expect_master(&a, &[&b], vip, i2.master_down() + i1.master_down() + MARGIN);
+    let want = ["fe80::100 . \"vrrp.51\"", "\"vrrp.51\" : \"eth0\""];
+    let mut before = String::new();
+    let ok = lab::wait_until(MARGIN, || {
+        before = nft_ruleset(&mut lab);
+        want.iter().all(|w| before.contains(w))
+    });
+    assert!(ok, "{}: not in its ruleset {want:?}:\n{before}", a.name);
+    lab.exec_ok("r1", &["ip", "link", "del", "eth0"]);
+    expect_fault_and_takeover(&a, &b, &i2);
+    make_eth0_again(&mut lab, 1);
+    expect_master(&a, &[&b], vip, i1.master_down() + MARGIN);
+    let mut after = String::new();
+    lab::wait_until(MARGIN, || {
+        after = nft_ruleset(&mut lab);
+        after == before
+    });
+    (before, after)
+}
+
+/// The firewall's sets and maps keyed by interface index name the new link once it is back:
+/// `nft list ruleset` reads as before the link went (nft shows an index it cannot resolve as
+/// a number).
+#[test]
+fn the_firewall_names_the_link_made_again() {
+    let test = "the_firewall_names_the_link_made_again";
+    if !lab::require_root(test) || !lab::require_program(test, &ours()) {
+        return;
+    }
+    if !lab::require_program(test, NFT) {
+        return;
+    }
+    let (before, after) = firewall_churn(test, &ours());
+    assert_eq!(after, before, "ruleset changed with the link made again");
+    if Path::new(KEEPALIVED).exists() {
+        // For the record: keepalived 2.2.7 in the same lab.
+        let same = match std::panic::catch_unwind(|| firewall_churn(test, KEEPALIVED)) {
+            Ok((b, a)) if a == b => "the same ruleset".to_string(),
+            Ok((b, a)) => format!("a changed ruleset:\n{b}\n---\n{a}"),
+            Err(_) => "not MASTER again in time (see above)".to_string(),
+        };
+        println!("keepalived after the link is back: {same}");
+    }
+}
