@@ -614,3 +614,159 @@ fn the_firewall_names_the_link_made_again() {
         println!("keepalived after the link is back: {same}");
     }
 }
+
+/// Puts r1's `eth0` under a bridge `br0` of r1's own, which takes its address: the
+/// instance runs on `br0`, whose carrier is its one port's.
+fn bridge_r1(lab: &mut Lab) {
+    lab.exec_ok("r1", &["ip", "link", "add", "br0", "type", "bridge"]);
+    lab.exec_ok("r1", &["ip", "addr", "flush", "dev", "eth0"]);
+    lab.exec_ok("r1", &["ip", "link", "set", "eth0", "master", "br0"]);
+    lab.up("r1", "br0");
+    lab.addr("r1", "br0", &format!("{}/24", addr(Family::V4, 1)));
+}
+
+/// r1 (running `bin`, on `br0`) is MASTER (`master`) or BACKUP; the bridge's only port is
+/// deleted (the bridge loses its carrier: FAULT) and made again under it. Returns how long
+/// after the port was back r1 was MASTER with its VIP again, or BACKUP again.
+fn bridge_churn(test: &str, bin: &str, master: bool) -> Duration {
+    let mut lab = routers_lab(test, 2, Wiring::Switch);
+    bridge_r1(&mut lab);
+    let (p1, p2) = if master { (150, 100) } else { (100, 150) };
+    let (i1, i2) = (inst(1, p1, Family::V4), inst(2, p2, Family::V4));
+    let conf = i1
+        .config()
+        .replace("interface eth0", "interface br0")
+        .replace("dev eth0", "dev br0");
+    let b = Router::start(&mut lab, "r2", &ours(), &i2.config());
+    let a = Router::start(&mut lab, "r1", bin, &conf);
+    let first = i2.master_down() + i1.master_down() + MARGIN;
+    let (m, other) = if master { (&a, &b) } else { (&b, &a) };
+    expect_master(m, &[other], i1.vip(), first);
+    lab.exec_ok("r1", &["ip", "link", "del", "eth0"]);
+    if !a.wait_state("FAULT", MARGIN) {
+        panic!(
+            "{}: not FAULT with its bridge's port gone:\n{}",
+            a.name,
+            tail(&a.log())
+        );
+    }
+    if master {
+        expect_master(&b, &[&a], i2.vip(), i2.master_down() + MARGIN);
+    }
+    lab.switch("sw", &[("r1", "eth0")]);
+    // The bridge has its carrier again as the port joins it.
+    let back = Instant::now();
+    lab.exec_ok("r1", &["ip", "link", "set", "eth0", "master", "br0"]);
+    if master {
+        expect_master(&a, &[&b], i1.vip(), i1.master_down() + MARGIN);
+        return back.elapsed();
+    }
+    if !a.wait_state("BACKUP", MARGIN) {
+        panic!(
+            "{}: not BACKUP with its bridge's port back:\n{}",
+            a.name,
+            tail(&a.log())
+        );
+    }
+    let took = back.elapsed();
+    // Hearing the master again: two of its master-down intervals without taking over.
+    expect_stable(&b, &[&a], i2.vip(), 2 * i1.master_down());
+    took
+}
+
+/// An instance on a bridge whose only port is deleted and made again: FAULT while the bridge
+/// has no carrier, then MASTER (or BACKUP) again; keepalived's time beside ours.
+#[test]
+fn an_instance_on_a_bridge_whose_port_is_made_again_comes_back() {
+    let test = "an_instance_on_a_bridge_whose_port_is_made_again_comes_back";
+    if !lab::require_root(test) || !lab::require_program(test, &ours()) {
+        return;
+    }
+    for master in [true, false] {
+        let role = if master { "MASTER" } else { "BACKUP" };
+        let ours_took = bridge_churn(test, &ours(), master);
+        let mut note = String::new();
+        if Path::new(KEEPALIVED).exists() {
+            // Its figure for the record; its behaviour is not under test here.
+            note = match std::panic::catch_unwind(|| bridge_churn(test, KEEPALIVED, master)) {
+                Ok(k) => format!(", keepalived {:.2} s", k.as_secs_f64()),
+                Err(_) => format!(", keepalived not {role} again in time (see above)"),
+            };
+        }
+        println!(
+            "BENCH iface_churn bridge port made again: {role} again after: ours {:.2} s{note}",
+            ours_took.as_secs_f64()
+        );
+    }
+}
+
+/// r1 (running `bin`) is MASTER (`master`) or BACKUP on `eth0`, which joins a bridge of r1's
+/// own for two of r2's master-down intervals and leaves it. A port's link stays up (no FAULT),
+/// it still sends, but what it receives goes to the bridge: a BACKUP hears no master meanwhile
+/// and takes over. Returns what r1 went through, once it is back where it was.
+fn port_churn(test: &str, bin: &str, master: bool) -> String {
+    let mut lab = routers_lab(test, 2, Wiring::Switch);
+    lab.exec_ok("r1", &["ip", "link", "add", "brp", "type", "bridge"]);
+    lab.up("r1", "brp");
+    let (p1, p2) = if master { (150, 100) } else { (100, 150) };
+    let (i1, i2) = (inst(1, p1, Family::V4), inst(2, p2, Family::V4));
+    let b = Router::start(&mut lab, "r2", &ours(), &i2.config());
+    let a = Router::start(&mut lab, "r1", bin, &i1.config());
+    let first = i2.master_down() + i1.master_down() + MARGIN;
+    let (m, other, vip) = if master {
+        (&a, &b, i1.vip())
+    } else {
+        (&b, &a, i2.vip())
+    };
+    expect_master(m, &[other], vip, first);
+    let seen = a.log().len();
+    lab.exec_ok("r1", &["ip", "link", "set", "eth0", "master", "brp"]);
+    let period = 2 * i2.master_down();
+    if master {
+        // It still sends: r2 hears it and stays BACKUP.
+        expect_stable(&a, &[&b], vip, period);
+    } else {
+        std::thread::sleep(period);
+    }
+    lab.exec_ok("r1", &["ip", "link", "set", "eth0", "nomaster"]);
+    // Back to hearing r2: within one of r2's advert intervals, plus the margin.
+    expect_master(m, &[other], vip, i2.master_down() + MARGIN);
+    if master {
+        expect_stable(&a, &[&b], vip, i2.master_down());
+    }
+    let log = a.log();
+    let states: Vec<&str> = log[seen..]
+        .lines()
+        .filter_map(|l| {
+            let at = ["Entering ", "Netlink reports ", "Interface "]
+                .iter()
+                .find_map(|w| l.find(w))?;
+            Some(&l[at..])
+        })
+        .collect();
+    states.join(", ")
+}
+
+/// An instance on a link that joins a bridge and leaves it (a bridge port removed and added
+/// again): a MASTER stays MASTER throughout; a BACKUP is back to BACKUP once the port leaves
+/// the bridge. keepalived's course beside ours.
+#[test]
+fn an_instance_on_a_bridge_port_rides_out_the_port_leaving_and_rejoining() {
+    let test = "an_instance_on_a_bridge_port_rides_out_the_port_leaving_and_rejoining";
+    if !lab::require_root(test) || !lab::require_program(test, &ours()) {
+        return;
+    }
+    for master in [true, false] {
+        let role = if master { "MASTER" } else { "BACKUP" };
+        let ours_went = port_churn(test, &ours(), master);
+        let mut note = String::new();
+        if Path::new(KEEPALIVED).exists() {
+            // Its course for the record; its behaviour is not under test here.
+            note = match std::panic::catch_unwind(|| port_churn(test, KEEPALIVED, master)) {
+                Ok(k) => format!("; keepalived [{k}]"),
+                Err(_) => format!("; keepalived not {role} again in time (see above)"),
+            };
+        }
+        println!("BENCH iface_churn {role} on a bridge port that joins and leaves the bridge: ours [{ours_went}]{note}");
+    }
+}
