@@ -33,8 +33,9 @@ struct Run {
 /// r1 runs `bin` (r2 always runs ours, the peer under no test here), master first; its link
 /// is deleted, the test waits for FAULT and r2's takeover, then makes the link again.
 /// With `vmac` (its keywords: `use_vmac`, maybe `vmac_xmit_base`), r1 puts its VIP on a VMAC
-/// over `eth0`, which goes with it.
-fn churn(test: &str, bin: &str, family: Family, vmac: &str) -> Run {
+/// over `eth0`, which goes with it. With `random_ll` the new `eth0` gets a random link-local
+/// address (addr_gen_mode 3, as stable-privacy ones are: not the one its MAC gives).
+fn churn(test: &str, bin: &str, family: Family, vmac: &str, random_ll: bool) -> Run {
     let mut lab = routers_lab(test, 2, Wiring::Switch);
     let (i1, i2) = (inst(1, 150, family), inst(2, 100, family));
     let vip = i1.vip();
@@ -47,6 +48,10 @@ fn churn(test: &str, bin: &str, family: Family, vmac: &str) -> Run {
     let a = Router::start(&mut lab, "r1", bin, &conf);
     expect_master(&a, &[&b], vip, i2.master_down() + i1.master_down() + MARGIN);
 
+    if random_ll {
+        let set = "net.ipv6.conf.default.addr_gen_mode=3";
+        lab.exec_ok("r1", &["sysctl", "-qw", set]);
+    }
     lab.exec_ok("r1", &["ip", "link", "del", "eth0"]);
     // The deletion is seen at once (netlink); r2 then waits its master-down interval.
     if !a.wait_state("FAULT", MARGIN) {
@@ -70,6 +75,25 @@ fn churn(test: &str, bin: &str, family: Family, vmac: &str) -> Run {
         assert!(
             ll.contains("inet6 fe80::"),
             "no link-local on the VMAC:\n{ll}"
+        );
+    }
+    if random_ll {
+        // The VMAC has its parent's new link-local, the one adverts leave from.
+        let mut got = (String::new(), String::new());
+        let same = lab::wait_until(MARGIN, || {
+            let show = ["-6", "-o", "addr", "show", "dev", "eth0", "scope", "link"];
+            let parent = ip_show(&mut lab, "r1", &show);
+            let parent = parent.split_whitespace().nth(3).unwrap_or("").to_string();
+            got = (
+                parent,
+                ip_show(&mut lab, "r1", &["-6", "addr", "show", "dev", "vrrp.51"]),
+            );
+            !got.0.is_empty() && got.1.contains(&got.0)
+        });
+        assert!(
+            same,
+            "the VMAC lacks eth0's link-local {:?}:\n{}",
+            got.0, got.1
         );
     }
     Run {
@@ -159,7 +183,7 @@ fn run(test: &str, family: Family, vmac: &str) {
     if !lab::require_program(test, &bin) {
         return;
     }
-    let r = churn(test, &bin, family, vmac);
+    let r = churn(test, &bin, family, vmac, false);
     for line in [
         "Interface eth0 deleted",
         "Interface eth0 added",
@@ -174,7 +198,7 @@ fn run(test: &str, family: Family, vmac: &str) {
     let mut note = String::new();
     if bin != KEEPALIVED && Path::new(KEEPALIVED).exists() {
         // Its figure for the record; its behaviour is not under test here.
-        let k = std::panic::catch_unwind(|| churn(test, KEEPALIVED, family, vmac));
+        let k = std::panic::catch_unwind(|| churn(test, KEEPALIVED, family, vmac, false));
         note = match k {
             Ok(k) => format!(", keepalived {:.2} s", k.back_after.as_secs_f64()),
             Err(_) => ", keepalived not MASTER again in time (see above)".to_string(),
@@ -221,6 +245,22 @@ fn an_ipv6_vmac_master_whose_link_is_deleted_and_made_again_is_master_again() {
         "an_ipv6_vmac_master_whose_link_is_deleted_and_made_again_is_master_again",
         Family::V6,
         "use_vmac",
+    );
+}
+
+/// The re-made parent of an IPv6 VMAC gets a link-local address its MAC does not give
+/// (stable-privacy or random): the VMAC takes it once it comes, and adverts go on from it.
+#[test]
+fn an_ipv6_vmac_follows_its_new_parents_link_local() {
+    let test = "an_ipv6_vmac_follows_its_new_parents_link_local";
+    if !lab::require_root(test) || !lab::require_program(test, &ours()) {
+        return;
+    }
+    let r = churn(test, &ours(), Family::V6, "use_vmac", true);
+    // Heard by r2 for two of its master-down intervals from the new address.
+    println!(
+        "BENCH iface_churn V6 use_vmac, random link-local: MASTER again after the link is back: ours {:.2} s",
+        r.back_after.as_secs_f64()
     );
 }
 

@@ -45,6 +45,37 @@ pub fn link_local(parent_ll6: Option<Ipv6Addr>, parent_mac: [u8; 6]) -> Ipv6Addr
     })
 }
 
+/// An IPv6 VMAC instance, as [`ll_moves`] sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct LlUser {
+    /// Its interface: the VMAC's parent.
+    pub parent: u32,
+    pub vmac: u32,
+    /// It sends adverts from its VMAC (not `vmac_xmit_base`) over IPv6.
+    pub sends_v6: bool,
+    /// The link-local address the VMAC has now.
+    pub vmac_ll: Option<Ipv6Addr>,
+}
+
+/// Link `parent` now sends from link-local `ll` (one that came after it was made again, and
+/// not the one its MAC gives, as with stable-privacy addresses): the VMACs over it whose
+/// adverts leave from it take it, each in place of the one it had (the second of the pair),
+/// as keepalived's netlink handler does. Once per VMAC.
+pub fn ll_moves(
+    users: impl Iterator<Item = LlUser>,
+    parent: u32,
+    ll: Ipv6Addr,
+) -> Vec<(u32, Option<Ipv6Addr>)> {
+    let mut out: Vec<(u32, Option<Ipv6Addr>)> = Vec::new();
+    for u in users {
+        let takes = u.parent == parent && u.sends_v6 && u.vmac_ll != Some(ll);
+        if takes && !out.iter().any(|m| m.0 == u.vmac) {
+            out.push((u.vmac, u.vmac_ll));
+        }
+    }
+    out
+}
+
 /// `vrrp.VRID`, then `vrrp1.VRID` ... when a link of that name is someone else's.
 pub fn candidate_names(vrid: u8) -> impl Iterator<Item = String> {
     std::iter::once(format!("vrrp.{vrid}")).chain((1..10).map(move |n| format!("vrrp{n}.{vrid}")))
@@ -181,5 +212,27 @@ mod tests {
         assert_eq!(link_local(Some(ll), mac), ll);
         let eui: Ipv6Addr = "fe80::a0ed:feff:fe62:c9be".parse().unwrap();
         assert_eq!(link_local(None, mac), eui);
+    }
+
+    #[test]
+    fn a_vmac_takes_the_link_local_its_parent_gets_later() {
+        let (old, new): (Ipv6Addr, Ipv6Addr) =
+            ("fe80::1".parse().unwrap(), "fe80::2".parse().unwrap());
+        let u = |vmac, sends_v6, vmac_ll| LlUser {
+            parent: 3,
+            vmac,
+            sends_v6,
+            vmac_ll,
+        };
+        // Two instances on one VMAC, one with vmac_xmit_base, one that has it already.
+        let users = [
+            u(7, true, Some(old)),
+            u(7, true, Some(old)),
+            u(8, false, None),
+            u(9, true, Some(new)),
+        ];
+        assert_eq!(ll_moves(users.into_iter(), 3, new), [(7, Some(old))]);
+        // Another parent's address is none of theirs.
+        assert_eq!(ll_moves(users.into_iter(), 4, new), []);
     }
 }

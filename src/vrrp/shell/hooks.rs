@@ -22,7 +22,7 @@ use crate::vrrp::notify_words::{held_at_start, state_change_lines, Notice, State
 use crate::vrrp::router::{track_inputs, Router};
 use crate::vrrp::sync::{Out, Outs};
 use crate::vrrp::track::{Effect, Key, Level};
-use crate::vrrp::{firewall_vips, route_plan};
+use crate::vrrp::{firewall_vips, route_plan, vmac_plan};
 
 impl Shell<'_> {
     /// Instance `i`'s state machine, to read.
@@ -76,6 +76,32 @@ impl Shell<'_> {
     pub(super) fn delete_unused_vmacs(&mut self) {
         let (rtnl, ifaces) = (&mut self.rtnl, &self.ifaces);
         self.vmacs.delete_unused(rtnl, ifaces, &mut self.fw);
+    }
+
+    /// An address came to link `ifindex`: if it is now the link-local the link sends from,
+    /// the IPv6 VMACs over it take it (their adverts leave from their parent's address).
+    pub(super) fn vmac_parent_ll6(&mut self, ifindex: u32, addr: IpAddr) {
+        let IpAddr::V6(ll) = addr else {
+            return;
+        };
+        if self.ifaces.by_index(ifindex).and_then(|f| f.ll6) != Some(ll) {
+            return;
+        }
+        let users = self.insts.iter().filter_map(|x| {
+            let vmac = x.vmac_ifindex?;
+            let v = &self.cfg.vrrp.instances[x.idx];
+            Some(vmac_plan::LlUser {
+                parent: x.ifindex,
+                vmac,
+                sends_v6: !v.vmac_xmit_base && x.router.family() == crate::config::vrrp::Family::V6,
+                vmac_ll: self.ifaces.by_index(vmac).and_then(|f| f.ll6),
+            })
+        });
+        for (vmac, old) in vmac_plan::ll_moves(users, ifindex, ll) {
+            if let Some(name) = self.ifaces.by_index(vmac).map(|f| f.name.clone()) {
+                super::vmac::move_link_local(&mut self.rtnl, vmac, &name, ll, old);
+            }
+        }
     }
 
     /// Whether instance `i`'s links are up: its interface and, with use_vmac, its VMAC too

@@ -107,6 +107,7 @@ impl Shell<'_> {
                 NlEvent::AddrAdded { ifindex, addr, .. } => {
                     self.note_addr_event();
                     self.ifaces.addr_added(ifindex, addr);
+                    self.vmac_parent_ll6(ifindex, addr);
                     self.update_if_addrs(ifindex);
                     self.track_addr(lp, ifindex, addr, true);
                 }
