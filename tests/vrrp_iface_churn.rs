@@ -195,6 +195,23 @@ fn run(test: &str, family: Family, vmac: &str) {
             tail(&r.log)
         );
     }
+    // -D: its address goes with the link and comes back with it, in keepalived's words.
+    let ip = if family == Family::V4 {
+        "10.7.0.1"
+    } else {
+        "fe80::"
+    };
+    for (what, at) in [("Deassigned", "from"), ("Assigned", "for")] {
+        let said = r.log.lines().any(|l| {
+            l.contains(&format!("{what} address {ip}"))
+                && l.ends_with(&format!("{at} interface eth0"))
+        });
+        assert!(
+            said,
+            "no {what} address line in r1's log:\n{}",
+            tail(&r.log)
+        );
+    }
     let mut note = String::new();
     if bin != KEEPALIVED && Path::new(KEEPALIVED).exists() {
         // Its figure for the record; its behaviour is not under test here.

@@ -106,7 +106,9 @@ impl Shell<'_> {
                 }
                 NlEvent::AddrAdded { ifindex, addr, .. } => {
                     self.note_addr_event();
-                    self.ifaces.addr_added(ifindex, addr);
+                    if self.ifaces.addr_added(ifindex, addr) {
+                        self.log_address(ifindex, addr, true);
+                    }
                     self.vmac_parent_ll6(ifindex, addr);
                     self.update_if_addrs(ifindex);
                     self.track_addr(lp, ifindex, addr, true);
@@ -114,6 +116,7 @@ impl Shell<'_> {
                 NlEvent::AddrRemoved { ifindex, addr, .. } => {
                     self.note_addr_event();
                     if self.ifaces.addr_removed(ifindex, addr) {
+                        self.log_address(ifindex, addr, false);
                         self.source_removed(lp, ifindex, addr);
                     }
                     self.vip_removed(addr);
@@ -121,6 +124,24 @@ impl Shell<'_> {
                 }
                 NlEvent::Overrun => self.reflector_overrun(lp),
             }
+        }
+    }
+
+    /// With -D, keepalived's line for an address a link of ours now sends from (`added`), or
+    /// no longer does.
+    fn log_address(&self, ifindex: u32, addr: IpAddr, added: bool) {
+        let Some(f) = self.ifaces.by_index(ifindex) else {
+            return;
+        };
+        let ours =
+            |x: &super::instances::Inst| x.ifindex == ifindex || x.vmac_ifindex == Some(ifindex);
+        if !self.opts.log_detail || !(self.insts.iter().any(ours) || self.track.watches(&f.name)) {
+            return;
+        }
+        if added {
+            info!("Assigned address {addr} for interface {}", f.name);
+        } else {
+            info!("Deassigned address {addr} from interface {}", f.name);
         }
     }
 
