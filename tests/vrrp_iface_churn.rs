@@ -49,8 +49,8 @@ fn churn(test: &str, bin: &str, family: Family, vmac: &str, random_ll: bool) -> 
     expect_master(&a, &[&b], vip, i2.master_down() + i1.master_down() + MARGIN);
 
     if random_ll {
-        let set = "net.ipv6.conf.default.addr_gen_mode=3";
-        lab.exec_ok("r1", &["sysctl", "-qw", set]);
+        let set = "echo 3 > /proc/sys/net/ipv6/conf/default/addr_gen_mode";
+        lab.exec_ok("r1", &["sh", "-c", set]);
     }
     lab.exec_ok("r1", &["ip", "link", "del", "eth0"]);
     // The deletion is seen at once (netlink); r2 then waits its master-down interval.

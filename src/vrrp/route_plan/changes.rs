@@ -93,12 +93,18 @@ fn static_diff<'a>(net: &'a StaticNet, other: &StaticNet, add: bool) -> Vec<Chan
 /// outlive their link in the kernel, so have no part here.
 pub fn reinstated<'a>(net: &'a StaticNet, ifname: &str) -> Vec<Change<'a>> {
     let on = |dev: &Option<String>| dev.as_deref() == Some(ifname);
-    let addrs = net.addresses.iter().filter(|a| !a.no_track && on(&a.dev));
-    let routes = net.routes.iter().filter(|r| !r.no_track && on(&r.dev));
-    addrs
-        .map(|a| Change::Address(a, true))
-        .chain(routes.map(|r| Change::Route(r, true)))
-        .collect()
+    let mut out = Vec::new();
+    for a in &net.addresses {
+        if !a.no_track && on(&a.dev) {
+            out.push(Change::Address(a, true));
+        }
+    }
+    for r in &net.routes {
+        if !r.no_track && on(&r.dev) {
+            out.push(Change::Route(r, true));
+        }
+    }
+    out
 }
 
 /// The items of `a` that `b` lacks, places in the file left out of the comparison.

@@ -70,22 +70,28 @@ pub fn route_name(r: &Route) -> String {
 
 /// A static address as keepalived's log lines show it: `ADDR[/LEN] [brd B] dev IF scope S`.
 pub fn address_name(a: &IpAddress) -> String {
+    use std::fmt::Write as _;
     let mut s = a.addr.to_string();
+    // Writing to a String cannot fail.
     if a.prefix_len != if a.addr.is_ipv4() { 32 } else { 128 } {
-        s += &format!("/{}", a.prefix_len);
+        let _ = write!(s, "/{}", a.prefix_len);
     }
     if let Some(b) = a.broadcast.filter(|b| !b.is_unspecified()) {
-        s += &format!(" brd {b}");
+        let _ = write!(s, " brd {b}");
     }
-    s += &format!(" dev {} scope ", a.dev.as_deref().unwrap_or(""));
-    match a.scope.unwrap_or(0) {
-        0 => s + "global",
-        200 => s + "site",
-        253 => s + "link",
-        254 => s + "host",
-        255 => s + "nowhere",
-        n => s + &n.to_string(),
-    }
+    let scope = match a.scope.unwrap_or(0) {
+        0 => "global",
+        200 => "site",
+        253 => "link",
+        254 => "host",
+        255 => "nowhere",
+        n => {
+            let _ = write!(s, " dev {} scope {n}", a.dev.as_deref().unwrap_or(""));
+            return s;
+        }
+    };
+    let _ = write!(s, " dev {} scope {scope}", a.dev.as_deref().unwrap_or(""));
+    s
 }
 
 /// A rule as `ip rule` shows it, for log lines.

@@ -138,11 +138,12 @@ impl Shell<'_> {
         if !self.opts.log_detail || !(self.insts.iter().any(ours) || self.track.watches(&f.name)) {
             return;
         }
-        if added {
-            info!("Assigned address {addr} for interface {}", f.name);
+        let (what, to) = if added {
+            ("Assigned", "for")
         } else {
-            info!("Deassigned address {addr} from interface {}", f.name);
-        }
+            ("Deassigned", "from")
+        };
+        info!("{what} address {addr} {to} interface {}", f.name);
     }
 
     /// `addr`, the address `ifindex` was known to send from, went away. An instance sending
