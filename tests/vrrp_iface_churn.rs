@@ -529,6 +529,21 @@ fn statics_churn(test: &str, bin: &str) -> (Instant, String) {
     if let Err(e) = statics_in_place(&mut lab) {
         panic!("{}: at start, {e}\n{}", a.name, tail(&a.log()));
     }
+    // A static address deleted from outside is put back.
+    lab.exec_ok("r1", &["ip", "addr", "del", "10.5.0.1/24", "dev", "eth0"]);
+    let mut last = Ok(());
+    let set = lab::wait_until(MARGIN, || {
+        last = statics_in_place(&mut lab);
+        last.is_ok()
+    });
+    if !set {
+        let e = last.err().unwrap_or_default();
+        panic!(
+            "{}: static address deleted, {e}\n{}",
+            a.name,
+            tail(&a.log())
+        );
+    }
     lab.exec_ok("r1", &["ip", "link", "del", "eth0"]);
     expect_fault_and_takeover(&a, &b, &i2);
     let back = make_eth0_again(&mut lab, 1);

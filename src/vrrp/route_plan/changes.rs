@@ -107,6 +107,20 @@ pub fn reinstated<'a>(net: &'a StaticNet, ifname: &str) -> Vec<Change<'a>> {
     out
 }
 
+/// Address `addr` went from the link named `ifname`: when it is a tracked static address
+/// there, it is set again (keepalived restores a deleted static address).
+pub fn static_address_lost<'a>(
+    net: &'a StaticNet,
+    ifname: &str,
+    addr: std::net::IpAddr,
+) -> Option<Change<'a>> {
+    let a = net
+        .addresses
+        .iter()
+        .find(|a| !a.no_track && a.addr == addr && a.dev.as_deref() == Some(ifname))?;
+    Some(Change::Address(a, true))
+}
+
 /// The items of `a` that `b` lacks, places in the file left out of the comparison.
 fn missing<'a, T: Located>(a: &'a [T], b: &[T]) -> std::vec::IntoIter<&'a T> {
     let out: Vec<&'a T> = a
@@ -283,6 +297,15 @@ mod tests {
             ]
         );
         assert_eq!(reinstated(net, "eth2"), []);
+        let addr = |a: &str| a.parse().unwrap();
+        assert_eq!(
+            static_address_lost(net, "eth0", addr("10.0.0.5")),
+            Some(Change::Address(&net.addresses[0], true))
+        );
+        // Untracked, on another link, or no static address at all.
+        assert_eq!(static_address_lost(net, "eth0", addr("10.0.0.6")), None);
+        assert_eq!(static_address_lost(net, "eth1", addr("10.0.0.5")), None);
+        assert_eq!(static_address_lost(net, "eth0", addr("10.0.0.7")), None);
     }
 
     #[test]

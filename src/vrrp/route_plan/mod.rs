@@ -7,8 +7,8 @@ mod changes;
 mod tracked;
 
 pub use changes::{
-    benign, reinstated, reload_statics, reload_vroutes, static_address_spec, statics, vroutes,
-    Change,
+    benign, reinstated, reload_statics, reload_vroutes, static_address_lost, static_address_spec,
+    statics, vroutes, Change,
 };
 pub use tracked::{any_tracked, deleted_ours, tracked, Tracked};
 

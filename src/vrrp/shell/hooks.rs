@@ -220,6 +220,17 @@ impl Shell<'_> {
         routes::reinstate(&mut self.rtnl, &changes);
     }
 
+    /// Address `addr` went from link `ifindex`: a tracked static address is set again while
+    /// the link is up (a link going away takes its addresses down with it first).
+    pub(super) fn static_address_lost(&mut self, ifindex: u32, addr: IpAddr) {
+        let Some(f) = self.ifaces.by_index(ifindex).filter(|f| f.up) else {
+            return;
+        };
+        if let Some(c) = route_plan::static_address_lost(&self.cfg.net, &f.name, addr) {
+            routes::reinstate(&mut self.rtnl, &[c]);
+        }
+    }
+
     /// Opens the route monitor when some instance has tracked virtual routes or rules.
     pub(super) fn watch_routes(&mut self, lp: &mut EventLoop, token: usize) {
         routes::RouteMonitor::watch(&mut self.route_mon, &self.cfg, lp, token);

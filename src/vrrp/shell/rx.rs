@@ -120,6 +120,7 @@ impl Shell<'_> {
                         self.source_removed(lp, ifindex, addr);
                     }
                     self.vip_removed(addr);
+                    self.static_address_lost(ifindex, addr);
                     self.track_addr(lp, ifindex, addr, false);
                 }
                 NlEvent::Overrun => self.reflector_overrun(lp),
