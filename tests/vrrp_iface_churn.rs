@@ -529,8 +529,21 @@ fn statics_churn(test: &str, bin: &str) -> (Instant, String) {
     if let Err(e) = statics_in_place(&mut lab) {
         panic!("{}: at start, {e}\n{}", a.name, tail(&a.log()));
     }
-    // A static address deleted from outside is put back.
+    // A static address and rule deleted from outside are put back (rules are watched for
+    // the virtual rule, as keepalived watches them).
     lab.exec_ok("r1", &["ip", "addr", "del", "10.5.0.1/24", "dev", "eth0"]);
+    let rule = [
+        "ip",
+        "rule",
+        "del",
+        "from",
+        "10.5.0.0/24",
+        "table",
+        "100",
+        "priority",
+        "100",
+    ];
+    lab.exec_ok("r1", &rule);
     let mut last = Ok(());
     let set = lab::wait_until(MARGIN, || {
         last = statics_in_place(&mut lab);
@@ -538,11 +551,7 @@ fn statics_churn(test: &str, bin: &str) -> (Instant, String) {
     });
     if !set {
         let e = last.err().unwrap_or_default();
-        panic!(
-            "{}: static address deleted, {e}\n{}",
-            a.name,
-            tail(&a.log())
-        );
+        panic!("{}: statics deleted, {e}\n{}", a.name, tail(&a.log()));
     }
     lab.exec_ok("r1", &["ip", "link", "del", "eth0"]);
     expect_fault_and_takeover(&a, &b, &i2);

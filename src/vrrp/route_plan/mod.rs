@@ -10,7 +10,7 @@ pub use changes::{
     benign, reinstated, reload_statics, reload_vroutes, static_address_lost, static_address_spec,
     statics, vroutes, Change,
 };
-pub use tracked::{any_tracked, deleted_ours, tracked, Tracked};
+pub use tracked::{any_tracked, deleted_ours, tracked, tracked_statics, Tracked};
 
 use crate::config::iproute::{Family, IpAddress, Route, RouteDest, Rule};
 use crate::config::Config;

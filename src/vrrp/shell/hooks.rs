@@ -236,7 +236,8 @@ impl Shell<'_> {
         routes::RouteMonitor::watch(&mut self.route_mon, &self.cfg, lp, token);
     }
 
-    /// After a tracked route or rule was deleted: a MASTER missing one of its tracked
+    /// After a tracked route or rule was deleted: a missing tracked static one is put back,
+    /// and a MASTER missing one of its tracked
     /// virtual routes or rules gives up MASTER as keepalived does (priority 0, everything
     /// removed, a fresh election).
     pub(super) fn on_route_monitor(&mut self, lp: &mut EventLoop) {
@@ -247,6 +248,8 @@ impl Shell<'_> {
         if !deleted {
             return;
         }
+        let statics = route_plan::tracked_statics(&self.cfg.net);
+        routes::restore_lost_statics(&mut self.rtnl, &statics);
         for i in 0..self.insts.len() {
             let inst = &self.insts[i];
             if self.fsm(i).state() != State::Master || !self.fsm(i).vips_set() {

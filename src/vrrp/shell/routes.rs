@@ -145,6 +145,27 @@ impl AsRawFd for RouteMonitor {
     }
 }
 
+/// After a tracked route or rule was deleted: the tracked statics
+/// (`route_plan::tracked_statics`) missing are put back, with keepalived's line. Missing is found by adding:
+/// EEXIST means present; another failure (its link down) waits for the link to come up.
+pub fn restore_lost_statics(rtnl: &mut Rtnl, statics: &[Tracked<'_>]) {
+    for t in statics {
+        let (res, what, name) = match *t {
+            Tracked::Route(r) => (
+                rtnl.route(r, false, &|n| iface::index(n)),
+                "route",
+                route_name(r),
+            ),
+            Tracked::Rule(r) => (rtnl.rule(r, false), "rule", rule_name(r)),
+        };
+        match res {
+            Ok(()) => info!("Restoring deleted static {what} {name}"),
+            Err(e) if benign(e.errno(), true) => {}
+            Err(e) => log::debug!("static {what} {name} not restored: {e}"),
+        }
+    }
+}
+
 /// After a tracked route or rule was deleted: the one of instance `v`'s tracked virtual routes
 /// and rules that is missing, as "route X" or "rule Y". Missing is found by adding again:
 /// EEXIST means present.
