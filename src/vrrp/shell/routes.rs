@@ -146,8 +146,9 @@ impl AsRawFd for RouteMonitor {
 }
 
 /// After a tracked route or rule was deleted: the tracked statics
-/// (`route_plan::tracked_statics`) missing are put back, with keepalived's line. Missing is found by adding:
-/// EEXIST means present; another failure (its link down) waits for the link to come up.
+/// (`route_plan::tracked_statics`) missing are put back, with keepalived's line. Missing is
+/// found by adding: EEXIST means present; another failure (its link down) waits for the link
+/// to come up.
 pub fn restore_lost_statics(rtnl: &mut Rtnl, statics: &[Tracked<'_>]) {
     for t in statics {
         let (res, what, name) = match *t {
