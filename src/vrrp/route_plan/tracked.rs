@@ -31,12 +31,18 @@ pub fn any_tracked(cfg: &Config) -> bool {
 /// The tracked static routes (outside a VRF) and rules: the ones put back when the monitor
 /// saw one of ours go (keepalived restores a deleted static route or rule).
 pub fn tracked_statics(net: &StaticNet) -> Vec<Tracked<'_>> {
-    let routes = net.routes.iter().filter(|r| !r.no_track && r.vrf.is_none());
-    let rules = net.rules.iter().filter(|r| !r.no_track);
-    routes
-        .map(Tracked::Route)
-        .chain(rules.map(Tracked::Rule))
-        .collect()
+    let mut out = Vec::new();
+    for r in &net.routes {
+        if !r.no_track && r.vrf.is_none() {
+            out.push(Tracked::Route(r));
+        }
+    }
+    for r in &net.rules {
+        if !r.no_track {
+            out.push(Tracked::Rule(r));
+        }
+    }
+    out
 }
 
 /// Whether `m` says a route or rule carrying keepalived's protocol (what tracked ones are
