@@ -161,15 +161,18 @@ impl Ifaces {
         self.stale = true;
     }
 
-    /// An address appeared: it becomes the source if the interface had none of its kind.
-    pub fn addr_added(&mut self, ifindex: u32, addr: IpAddr) {
-        if let Some(i) = self.by_index_mut(ifindex) {
-            match addr {
-                IpAddr::V4(a) if i.v4.is_none() => i.v4 = Some(a),
-                IpAddr::V6(a) if i.ll6.is_none() && is_link_local6(&a) => i.ll6 = Some(a),
-                _ => {}
-            }
+    /// An address appeared: it becomes the source if the interface had none of its kind
+    /// (true then).
+    pub fn addr_added(&mut self, ifindex: u32, addr: IpAddr) -> bool {
+        let Some(i) = self.by_index_mut(ifindex) else {
+            return false;
+        };
+        match addr {
+            IpAddr::V4(a) if i.v4.is_none() => i.v4 = Some(a),
+            IpAddr::V6(a) if i.ll6.is_none() && is_link_local6(&a) => i.ll6 = Some(a),
+            _ => return false,
         }
+        true
     }
 
     /// An address went away; true when it was one we send from (the caller re-dumps).
@@ -281,8 +284,12 @@ mod tests {
             "what else the interface has is unknown until a read"
         );
         let next = Ipv4Addr::new(10, 50, 0, 2);
-        f.addr_added(3, IpAddr::V4(next));
+        assert!(f.addr_added(3, IpAddr::V4(next)), "the new source");
         assert_eq!(f.by_index(3).and_then(|i| i.v4), Some(next));
+        // A second address is not the source; nor is an IPv6 one that is not link-local.
+        assert!(!f.addr_added(3, IpAddr::V4(Ipv4Addr::new(10, 50, 0, 3))));
+        assert!(!f.addr_added(3, "fd00::1".parse().unwrap()));
+        assert!(f.addr_added(3, "fe80::1".parse().unwrap()));
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! keepalived's use_vmac without I/O: the MAC and link name a VMAC gets, and the sysctls set
 //! around it; the shell's vmac.rs creates or adopts the link and writes them.
 
+use std::net::Ipv6Addr;
+
 use crate::config::vrrp::{Family, VrrpInstance};
 
 /// The virtual router MAC of RFC 5798 section 7.3.
@@ -24,6 +26,54 @@ pub fn wanted_mac(v: &VrrpInstance, vrid: u8, v6: bool) -> [u8; 6] {
         }
         None => default_mac(vrid, v6),
     }
+}
+
+/// The link-local address an IPv6 VMAC gets, so that its adverts leave from an address that
+/// is no VIP: its parent's, else the one the kernel derives from the parent's MAC (modified
+/// EUI-64), which the parent gets too by default. A parent made again has none yet when its
+/// VMAC is made again.
+pub fn link_local(parent_ll6: Option<Ipv6Addr>, parent_mac: [u8; 6]) -> Ipv6Addr {
+    parent_ll6.unwrap_or_else(|| {
+        let m = parent_mac;
+        let mut b = [0u8; 16];
+        b[0] = 0xfe;
+        b[1] = 0x80;
+        b[8..11].copy_from_slice(&[m[0] ^ 0x02, m[1], m[2]]);
+        b[11..13].copy_from_slice(&[0xff, 0xfe]);
+        b[13..16].copy_from_slice(&m[3..6]);
+        Ipv6Addr::from(b)
+    })
+}
+
+/// An IPv6 VMAC instance, as [`ll_moves`] sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct LlUser {
+    /// Its interface: the VMAC's parent.
+    pub parent: u32,
+    pub vmac: u32,
+    /// It sends adverts from its VMAC (not `vmac_xmit_base`) over IPv6.
+    pub sends_v6: bool,
+    /// The link-local address the VMAC has now.
+    pub vmac_ll: Option<Ipv6Addr>,
+}
+
+/// Link `parent` now sends from link-local `ll` (one that came after it was made again, and
+/// not the one its MAC gives, as with stable-privacy addresses): the VMACs over it whose
+/// adverts leave from it take it, each in place of the one it had (the second of the pair),
+/// as keepalived's netlink handler does. Once per VMAC.
+pub fn ll_moves(
+    users: impl Iterator<Item = LlUser>,
+    parent: u32,
+    ll: Ipv6Addr,
+) -> Vec<(u32, Option<Ipv6Addr>)> {
+    let mut out: Vec<(u32, Option<Ipv6Addr>)> = Vec::new();
+    for u in users {
+        let takes = u.parent == parent && u.sends_v6 && u.vmac_ll != Some(ll);
+        if takes && !out.iter().any(|m| m.0 == u.vmac) {
+            out.push((u.vmac, u.vmac_ll));
+        }
+    }
+    out
 }
 
 /// `vrrp.VRID`, then `vrrp1.VRID` ... when a link of that name is someone else's.
@@ -153,5 +203,36 @@ mod tests {
         assert_eq!(own_sysctls(false).len(), 4);
         let others = [("eth0", 0), ("eth1", 2), ("default", 1)];
         assert_eq!(rp_filter_raises(2, others.into_iter()), ["eth0", "default"]);
+    }
+
+    #[test]
+    fn a_vmac_takes_its_parents_link_local_or_the_one_its_mac_gives() {
+        let mac = [0xa2, 0xed, 0xfe, 0x62, 0xc9, 0xbe];
+        let ll: Ipv6Addr = "fe80::1".parse().unwrap();
+        assert_eq!(link_local(Some(ll), mac), ll);
+        let eui: Ipv6Addr = "fe80::a0ed:feff:fe62:c9be".parse().unwrap();
+        assert_eq!(link_local(None, mac), eui);
+    }
+
+    #[test]
+    fn a_vmac_takes_the_link_local_its_parent_gets_later() {
+        let (old, new): (Ipv6Addr, Ipv6Addr) =
+            ("fe80::1".parse().unwrap(), "fe80::2".parse().unwrap());
+        let u = |vmac, sends_v6, vmac_ll| LlUser {
+            parent: 3,
+            vmac,
+            sends_v6,
+            vmac_ll,
+        };
+        // Two instances on one VMAC, one with vmac_xmit_base, one that has it already.
+        let users = [
+            u(7, true, Some(old)),
+            u(7, true, Some(old)),
+            u(8, false, None),
+            u(9, true, Some(new)),
+        ];
+        assert_eq!(ll_moves(users.into_iter(), 3, new), [(7, Some(old))]);
+        // Another parent's address is none of theirs.
+        assert_eq!(ll_moves(users.into_iter(), 4, new), []);
     }
 }

@@ -87,6 +87,40 @@ fn static_diff<'a>(net: &'a StaticNet, other: &StaticNet, add: bool) -> Vec<Chan
     }
 }
 
+/// A link named `ifname` came up (made again, or up after being down): the tracked static
+/// addresses and routes on it, which the kernel deleted with it or when it went down, are set
+/// again, addresses first (a route may need one), as keepalived's interface_up does. Rules
+/// outlive their link in the kernel, so have no part here.
+pub fn reinstated<'a>(net: &'a StaticNet, ifname: &str) -> Vec<Change<'a>> {
+    let on = |dev: &Option<String>| dev.as_deref() == Some(ifname);
+    let mut out = Vec::new();
+    for a in &net.addresses {
+        if !a.no_track && on(&a.dev) {
+            out.push(Change::Address(a, true));
+        }
+    }
+    for r in &net.routes {
+        if !r.no_track && on(&r.dev) {
+            out.push(Change::Route(r, true));
+        }
+    }
+    out
+}
+
+/// Address `addr` went from the link named `ifname`: when it is a tracked static address
+/// there, it is set again (keepalived restores a deleted static address).
+pub fn static_address_lost<'a>(
+    net: &'a StaticNet,
+    ifname: &str,
+    addr: std::net::IpAddr,
+) -> Option<Change<'a>> {
+    let a = net
+        .addresses
+        .iter()
+        .find(|a| !a.no_track && a.addr == addr && a.dev.as_deref() == Some(ifname))?;
+    Some(Change::Address(a, true))
+}
+
 /// The items of `a` that `b` lacks, places in the file left out of the comparison.
 fn missing<'a, T: Located>(a: &'a [T], b: &[T]) -> std::vec::IntoIter<&'a T> {
     let out: Vec<&'a T> = a
@@ -232,6 +266,46 @@ mod tests {
         let a = &net.addresses[0];
         assert_eq!(static_address_spec(a, 4, false).flags, 0);
         assert_eq!(static_address_spec(a, 4, true).flags, IFA_F_NOPREFIXROUTE);
+    }
+
+    #[test]
+    fn a_link_back_up_gets_its_tracked_static_addresses_then_routes() {
+        use crate::config::{from_tree, reader, Config, Diagnostics};
+        // Interfaces the machine running the test may lack.
+        let text = "global_defs {\n dynamic_interfaces\n}\n\
+                    static_ipaddress {\n 10.0.0.5/24 dev eth0\n 10.0.0.6/24 dev eth0 no_track\n \
+                    10.1.0.5/24 dev eth1\n}\n\
+                    static_routes {\n 10.2.0.0/16 dev eth0\n 10.3.0.0/16 dev eth0 no_track\n \
+                    10.4.0.0/16 dev eth1\n}\n\
+                    static_rules {\n from 10.1.0.0/16 table 5\n}\n";
+        let mut d = Diagnostics::new();
+        let cfg: Config = from_tree(&reader::tree_from_str(text, 0, &mut d), &mut d);
+        assert!(!d.has_errors(), "{:?}", d.items());
+        let net = &cfg.net;
+        assert_eq!(
+            reinstated(net, "eth0"),
+            [
+                Change::Address(&net.addresses[0], true),
+                Change::Route(&net.routes[0], true)
+            ]
+        );
+        assert_eq!(
+            reinstated(net, "eth1"),
+            [
+                Change::Address(&net.addresses[2], true),
+                Change::Route(&net.routes[2], true)
+            ]
+        );
+        assert_eq!(reinstated(net, "eth2"), []);
+        let addr = |a: &str| a.parse().unwrap();
+        assert_eq!(
+            static_address_lost(net, "eth0", addr("10.0.0.5")),
+            Some(Change::Address(&net.addresses[0], true))
+        );
+        // Untracked, on another link, or no static address at all.
+        assert_eq!(static_address_lost(net, "eth0", addr("10.0.0.6")), None);
+        assert_eq!(static_address_lost(net, "eth1", addr("10.0.0.5")), None);
+        assert_eq!(static_address_lost(net, "eth0", addr("10.0.0.7")), None);
     }
 
     #[test]

@@ -7,11 +7,12 @@ mod changes;
 mod tracked;
 
 pub use changes::{
-    benign, reload_statics, reload_vroutes, static_address_spec, statics, vroutes, Change,
+    benign, reinstated, reload_statics, reload_vroutes, static_address_lost, static_address_spec,
+    statics, vroutes, Change,
 };
-pub use tracked::{any_tracked, deleted_ours, tracked, Tracked};
+pub use tracked::{any_tracked, deleted_ours, tracked, tracked_statics, Tracked};
 
-use crate::config::iproute::{Family, Route, RouteDest, Rule};
+use crate::config::iproute::{Family, IpAddress, Route, RouteDest, Rule};
 use crate::config::Config;
 
 const RULE_START_PRIORITY: u32 = 16384;
@@ -64,6 +65,32 @@ pub fn route_name(r: &Route) -> String {
     if r.table != 254 {
         s += &format!(" table {}", r.table);
     }
+    s
+}
+
+/// A static address as keepalived's log lines show it: `ADDR[/LEN] [brd B] dev IF scope S`.
+pub fn address_name(a: &IpAddress) -> String {
+    use std::fmt::Write as _;
+    let mut s = a.addr.to_string();
+    // Writing to a String cannot fail.
+    if a.prefix_len != if a.addr.is_ipv4() { 32 } else { 128 } {
+        let _ = write!(s, "/{}", a.prefix_len);
+    }
+    if let Some(b) = a.broadcast.filter(|b| !b.is_unspecified()) {
+        let _ = write!(s, " brd {b}");
+    }
+    let scope = match a.scope.unwrap_or(0) {
+        0 => "global",
+        200 => "site",
+        253 => "link",
+        254 => "host",
+        255 => "nowhere",
+        n => {
+            let _ = write!(s, " dev {} scope {n}", a.dev.as_deref().unwrap_or(""));
+            return s;
+        }
+    };
+    let _ = write!(s, " dev {} scope {scope}", a.dev.as_deref().unwrap_or(""));
     s
 }
 
@@ -145,6 +172,26 @@ mod tests {
         let p: Vec<Option<u32>> = cfg.net.rules.iter().map(|r| r.priority).collect();
         assert_eq!(p, [Some(16383), Some(7), Some(16384)]);
         assert_eq!(cfg.vrrp.instances[0].rules[0].priority, Some(16384));
+    }
+
+    #[test]
+    fn static_addresses_are_named_as_keepalived_logs_them() {
+        let a = |line: &str| {
+            let mut d = crate::config::Diagnostics::new();
+            let text = format!("static_ipaddress {{\n {line}\n}}\n");
+            let t = crate::config::reader::tree_from_str(&text, 0, &mut d);
+            let cfg = crate::config::from_tree(&t, &mut d);
+            address_name(&cfg.net.addresses[0])
+        };
+        assert_eq!(
+            a("10.0.0.5/24 brd + dev eth0"),
+            "10.0.0.5/24 brd 10.0.0.255 dev eth0 scope global"
+        );
+        assert_eq!(
+            a("10.0.0.5 dev eth0 scope link"),
+            "10.0.0.5 dev eth0 scope link"
+        );
+        assert_eq!(a("fd00::5/64 dev eth0"), "fd00::5/64 dev eth0 scope global");
     }
 
     #[test]

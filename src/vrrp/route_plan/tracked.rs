@@ -2,7 +2,7 @@
 //! shell then watches deletions), what a route monitor message means for them, and which of
 //! an instance's to probe when one went.
 
-use crate::config::iproute::{Route, Rule};
+use crate::config::iproute::{Route, Rule, StaticNet};
 use crate::config::vrrp::VrrpInstance;
 use crate::config::Config;
 use crate::net::netlink::Msg;
@@ -14,12 +14,35 @@ const RTPROT_KEEPALIVED: u8 = 18;
 /// Where rtmsg holds the route's protocol.
 const RTM_PROTOCOL_AT: usize = 5;
 
-/// Whether some instance of `cfg` has a tracked virtual route or rule.
+/// Whether some instance of `cfg` has a tracked virtual route or rule, or a static one has a
+/// track_group (keepalived watches route and rule deletions only then).
 pub fn any_tracked(cfg: &Config) -> bool {
-    cfg.vrrp
-        .instances
-        .iter()
-        .any(|v| v.routes.iter().any(|r| !r.no_track) || v.rules.iter().any(|r| !r.no_track))
+    let net = &cfg.net;
+    let grouped = net.routes.iter().any(|r| r.track_group.is_some())
+        || net.rules.iter().any(|r| r.track_group.is_some());
+    grouped
+        || cfg
+            .vrrp
+            .instances
+            .iter()
+            .any(|v| v.routes.iter().any(|r| !r.no_track) || v.rules.iter().any(|r| !r.no_track))
+}
+
+/// The tracked static routes (outside a VRF) and rules: the ones put back when the monitor
+/// saw one of ours go (keepalived restores a deleted static route or rule).
+pub fn tracked_statics(net: &StaticNet) -> Vec<Tracked<'_>> {
+    let mut out = Vec::new();
+    for r in &net.routes {
+        if !r.no_track && r.vrf.is_none() {
+            out.push(Tracked::Route(r));
+        }
+    }
+    for r in &net.rules {
+        if !r.no_track {
+            out.push(Tracked::Rule(r));
+        }
+    }
+    out
 }
 
 /// Whether `m` says a route or rule carrying keepalived's protocol (what tracked ones are
@@ -116,5 +139,22 @@ mod tests {
         assert!(!any_tracked(&cfg));
         cfg.vrrp.instances.push(v);
         assert!(any_tracked(&cfg));
+    }
+
+    #[test]
+    fn tracked_static_routes_and_rules_are_watched_and_put_back() {
+        let mut quiet = rule("from 10.3.0.0/16 table 5");
+        quiet.no_track = true;
+        let mut cfg = Config::default();
+        cfg.net.rules = vec![quiet];
+        assert!(!any_tracked(&cfg), "nothing tracked");
+        cfg.net.routes = vec![route("10.2.0.0/16 dev d0")];
+        assert!(!any_tracked(&cfg), "watched only for a track_group");
+        cfg.net.routes[0].track_group = Some("g".into());
+        assert!(any_tracked(&cfg));
+        assert_eq!(
+            tracked_statics(&cfg.net),
+            [Tracked::Route(&cfg.net.routes[0])]
+        );
     }
 }

@@ -22,7 +22,7 @@ use crate::vrrp::notify_words::{held_at_start, state_change_lines, Notice, State
 use crate::vrrp::router::{track_inputs, Router};
 use crate::vrrp::sync::{Out, Outs};
 use crate::vrrp::track::{Effect, Key, Level};
-use crate::vrrp::{firewall_vips, route_plan};
+use crate::vrrp::{firewall_vips, route_plan, vmac_plan};
 
 impl Shell<'_> {
     /// Instance `i`'s state machine, to read.
@@ -76,6 +76,32 @@ impl Shell<'_> {
     pub(super) fn delete_unused_vmacs(&mut self) {
         let (rtnl, ifaces) = (&mut self.rtnl, &self.ifaces);
         self.vmacs.delete_unused(rtnl, ifaces, &mut self.fw);
+    }
+
+    /// An address came to link `ifindex`: if it is now the link-local the link sends from,
+    /// the IPv6 VMACs over it take it (their adverts leave from their parent's address).
+    pub(super) fn vmac_parent_ll6(&mut self, ifindex: u32, addr: IpAddr) {
+        let IpAddr::V6(ll) = addr else {
+            return;
+        };
+        if self.ifaces.by_index(ifindex).and_then(|f| f.ll6) != Some(ll) {
+            return;
+        }
+        let users = self.insts.iter().filter_map(|x| {
+            let vmac = x.vmac_ifindex?;
+            let v = &self.cfg.vrrp.instances[x.idx];
+            Some(vmac_plan::LlUser {
+                parent: x.ifindex,
+                vmac,
+                sends_v6: !v.vmac_xmit_base && x.router.family() == crate::config::vrrp::Family::V6,
+                vmac_ll: self.ifaces.by_index(vmac).and_then(|f| f.ll6),
+            })
+        });
+        for (vmac, old) in vmac_plan::ll_moves(users, ifindex, ll) {
+            if let Some(name) = self.ifaces.by_index(vmac).map(|f| f.name.clone()) {
+                super::vmac::move_link_local(&mut self.rtnl, vmac, &name, ll, old);
+            }
+        }
     }
 
     /// Whether instance `i`'s links are up: its interface and, with use_vmac, its VMAC too
@@ -184,12 +210,34 @@ impl Shell<'_> {
         routes::carry_out(&mut self.rtnl, "static", &changes);
     }
 
+    /// Link `ifindex` came up: its tracked static addresses and routes are set again (the
+    /// kernel removed them with the link, or its routes when it went down).
+    pub(super) fn reinstate_statics(&mut self, ifindex: u32) {
+        let Some(f) = self.ifaces.by_index(ifindex) else {
+            return;
+        };
+        let changes = route_plan::reinstated(&self.cfg.net, &f.name);
+        routes::reinstate(&mut self.rtnl, &changes);
+    }
+
+    /// Address `addr` went from link `ifindex`: a tracked static address is set again while
+    /// the link is up (a link going away takes its addresses down with it first).
+    pub(super) fn static_address_lost(&mut self, ifindex: u32, addr: IpAddr) {
+        let Some(f) = self.ifaces.by_index(ifindex).filter(|f| f.up) else {
+            return;
+        };
+        if let Some(c) = route_plan::static_address_lost(&self.cfg.net, &f.name, addr) {
+            routes::reinstate(&mut self.rtnl, &[c]);
+        }
+    }
+
     /// Opens the route monitor when some instance has tracked virtual routes or rules.
     pub(super) fn watch_routes(&mut self, lp: &mut EventLoop, token: usize) {
         routes::RouteMonitor::watch(&mut self.route_mon, &self.cfg, lp, token);
     }
 
-    /// After a tracked route or rule was deleted: a MASTER missing one of its tracked
+    /// After a tracked route or rule was deleted: a missing tracked static one is put back,
+    /// and a MASTER missing one of its tracked
     /// virtual routes or rules gives up MASTER as keepalived does (priority 0, everything
     /// removed, a fresh election).
     pub(super) fn on_route_monitor(&mut self, lp: &mut EventLoop) {
@@ -200,6 +248,8 @@ impl Shell<'_> {
         if !deleted {
             return;
         }
+        let statics = route_plan::tracked_statics(&self.cfg.net);
+        routes::restore_lost_statics(&mut self.rtnl, &statics);
         for i in 0..self.insts.len() {
             let inst = &self.insts[i];
             if self.fsm(i).state() != State::Master || !self.fsm(i).vips_set() {

@@ -16,8 +16,8 @@ use crate::net::iface;
 use crate::net::netlink::messages;
 use crate::net::rtnl::Rtnl;
 use crate::vrrp::route_plan::{
-    any_tracked, benign, deleted_ours, route_name, rule_name, static_address_spec, tracked, Change,
-    Tracked,
+    address_name, any_tracked, benign, deleted_ours, route_name, rule_name, static_address_spec,
+    tracked, Change, Tracked,
 };
 
 /// Makes `changes` on the kernel; `who` ("(VI_1)", or "static") starts their log lines.
@@ -66,6 +66,20 @@ pub fn carry_out(rtnl: &mut Rtnl, who: &str, changes: &[Change<'_>]) {
             Change::Address(..) => warn!("cannot {doing} {what} {name}: {e}"),
             _ => warn!("{who} cannot {doing} {what} {name}: {e}"),
         }
+    }
+}
+
+/// Sets again the static addresses and routes of a link that came back (`changes`, from
+/// `route_plan::reinstated`), each with keepalived's line, which it logs whatever the outcome.
+pub fn reinstate(rtnl: &mut Rtnl, changes: &[Change<'_>]) {
+    for c in changes {
+        let (what, name) = match *c {
+            Change::Address(a, _) => ("address", address_name(a)),
+            Change::Route(r, _) => ("route", route_name(r)),
+            _ => continue,
+        };
+        carry_out(rtnl, "static", std::slice::from_ref(c));
+        info!("Restoring deleted static {what} {name}");
     }
 }
 
@@ -128,6 +142,28 @@ impl RouteMonitor {
 impl AsRawFd for RouteMonitor {
     fn as_raw_fd(&self) -> RawFd {
         self.sock.as_raw_fd()
+    }
+}
+
+/// After a tracked route or rule was deleted: the tracked statics
+/// (`route_plan::tracked_statics`) missing are put back, with keepalived's line. Missing is
+/// found by adding: EEXIST means present; another failure (its link down) waits for the link
+/// to come up.
+pub fn restore_lost_statics(rtnl: &mut Rtnl, statics: &[Tracked<'_>]) {
+    for t in statics {
+        let (res, what, name) = match *t {
+            Tracked::Route(r) => (
+                rtnl.route(r, false, &|n| iface::index(n)),
+                "route",
+                route_name(r),
+            ),
+            Tracked::Rule(r) => (rtnl.rule(r, false), "rule", rule_name(r)),
+        };
+        match res {
+            Ok(()) => info!("Restoring deleted static {what} {name}"),
+            Err(e) if benign(e.errno(), true) => {}
+            Err(e) => log::debug!("static {what} {name} not restored: {e}"),
+        }
     }
 }
 

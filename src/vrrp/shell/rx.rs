@@ -107,21 +107,45 @@ impl Shell<'_> {
                 }
                 NlEvent::AddrAdded { ifindex, addr, .. } => {
                     self.note_addr_event();
-                    self.ifaces.addr_added(ifindex, addr);
+                    if self.ifaces.addr_added(ifindex, addr) {
+                        self.log_address(ifindex, addr, true);
+                    }
+                    self.vmac_parent_ll6(ifindex, addr);
                     self.update_if_addrs(ifindex);
                     self.track_addr(lp, ifindex, addr, true);
                 }
                 NlEvent::AddrRemoved { ifindex, addr, .. } => {
                     self.note_addr_event();
                     if self.ifaces.addr_removed(ifindex, addr) {
+                        self.log_address(ifindex, addr, false);
                         self.source_removed(lp, ifindex, addr);
                     }
                     self.vip_removed(addr);
+                    self.static_address_lost(ifindex, addr);
                     self.track_addr(lp, ifindex, addr, false);
                 }
                 NlEvent::Overrun => self.reflector_overrun(lp),
             }
         }
+    }
+
+    /// With -D, keepalived's line for an address a link of ours now sends from (`added`), or
+    /// no longer does.
+    fn log_address(&self, ifindex: u32, addr: IpAddr, added: bool) {
+        let Some(f) = self.ifaces.by_index(ifindex) else {
+            return;
+        };
+        let ours =
+            |x: &super::instances::Inst| x.ifindex == ifindex || x.vmac_ifindex == Some(ifindex);
+        if !self.opts.log_detail || !(self.insts.iter().any(ours) || self.track.watches(&f.name)) {
+            return;
+        }
+        let (what, to) = if added {
+            ("Assigned", "for")
+        } else {
+            ("Deassigned", "from")
+        };
+        info!("{what} address {addr} {to} interface {}", f.name);
     }
 
     /// `addr`, the address `ifindex` was known to send from, went away. An instance sending
@@ -172,6 +196,9 @@ impl Shell<'_> {
             }
         }
         self.apply_link(lp, ifindex, up);
+        if up {
+            self.reinstate_statics(ifindex);
+        }
     }
 
     fn apply_link(&mut self, lp: &mut EventLoop, ifindex: u32, up: bool) {

@@ -18,7 +18,7 @@ use crate::net::rtnl::Rtnl;
 use crate::net::sysctl::{self, conf_path, Saved};
 use crate::vrrp::ifaces::Ifaces;
 use crate::vrrp::vmac_plan::{
-    is_v6, name_for, own_sysctls, rp_filter_raises, wanted_mac, NameFor, PARENT_SYSCTLS,
+    is_v6, link_local, name_for, own_sysctls, rp_filter_raises, wanted_mac, NameFor, PARENT_SYSCTLS,
 };
 
 /// What the shell created and changed for VMACs.
@@ -167,16 +167,8 @@ impl Vmacs {
         }
         if v6 {
             // Adverts go from the parent's link-local address, which must be on the VMAC too.
-            if let Some(ll) = ifaces.by_name(parent).and_then(|p| p.ll6) {
-                let mut spec = crate::net::rtnl::AddrSpec::new(f.ifindex, ll.into(), 64);
-                spec.flags = crate::net::rtnl::IFA_F_NODAD;
-                spec.scope = crate::net::rtnl::RT_SCOPE_LINK;
-                match rtnl.add_address(&spec) {
-                    Err(e) if e.errno() != Some(libc::EEXIST) => {
-                        warn!("({who}) VMAC {name}: cannot add link-local {ll}: {e}")
-                    }
-                    _ => {}
-                }
+            if let Some(ll) = ifaces.by_name(parent).map(|p| link_local(p.ll6, p.mac)) {
+                add_link_local(rtnl, f.ifindex, ll, who, name);
             }
         }
     }
@@ -209,5 +201,37 @@ fn delete(rtnl: &mut Rtnl, ifaces: &Ifaces, fw: &mut Option<FwState>, name: &str
     }
     if let Err(e) = rtnl.del_link(f.ifindex) {
         warn!("cannot remove VMAC {name}: {e}");
+    }
+}
+
+/// Puts link-local `ll` on VMAC `ifindex` (`who` and `name` for the log line): adverts leave
+/// from it. No duplicate address detection: it is its parent's.
+fn add_link_local(rtnl: &mut Rtnl, ifindex: u32, ll: std::net::Ipv6Addr, who: &str, name: &str) {
+    let mut spec = crate::net::rtnl::AddrSpec::new(ifindex, ll.into(), 64);
+    spec.flags = crate::net::rtnl::IFA_F_NODAD;
+    spec.scope = crate::net::rtnl::RT_SCOPE_LINK;
+    match rtnl.add_address(&spec) {
+        Err(e) if e.errno() != Some(libc::EEXIST) => {
+            warn!("({who}) VMAC {name}: cannot add link-local {ll}: {e}")
+        }
+        _ => {}
+    }
+}
+
+/// VMAC `ifindex` (`name`) takes link-local `ll` in place of `old`, its parent's address
+/// having changed (`vmac_plan::ll_moves`).
+pub fn move_link_local(
+    rtnl: &mut Rtnl,
+    ifindex: u32,
+    name: &str,
+    ll: std::net::Ipv6Addr,
+    old: Option<std::net::Ipv6Addr>,
+) {
+    add_link_local(rtnl, ifindex, ll, "", name);
+    if let Some(old) = old {
+        let spec = crate::net::rtnl::AddrSpec::new(ifindex, old.into(), 64);
+        if let Err(e) = rtnl.del_address(&spec) {
+            warn!("VMAC {name}: cannot remove link-local {old}: {e}");
+        }
     }
 }
