@@ -47,9 +47,14 @@ vrrp_instance V {
   virtual_routes {
     10.99.0.0/24 dev eth0 scope link
     10.98.0.0/24 via 10.7.0.2 dev eth0 metric 5 table 100
+    10.96.0.0/24 src 10.7.0.100 dev eth0 mtu lock 1400 rtt 500ms advmss 1300 no_track
+    10.95.0.0/24 nexthop via 10.7.0.2 dev eth0 weight 2 nexthop via 10.7.0.3 dev eth0
   }
   virtual_rules {
     from 10.7.0.100 table 100 priority 100
+    to 10.96.0.0/24 fwmark 0x10/0xff iif eth0 priority 101 table 101
+    not from 10.7.0.0/24 uidrange 100-200 priority 103 blackhole
+    from all ipproto 6 sport 1000-2000 priority 104 table 200
   }
   track_interface {
     eth0

@@ -4,23 +4,48 @@
 use std::fmt::Write as _;
 
 /// `v` as `printf("%g", v)`: six significant digits, trailing zeros dropped, exponent form
-/// below 1e-4 or from 1e6 (after rounding).
+/// below 1e-4 or from 1e6. Only fixed-point formatting is used (the exponent one would add
+/// its own code to the binary); a value whose rounding reaches the next power of ten keeps
+/// the fixed form, which for these times (1 ms to hours) is never the exponent form's range.
 pub(super) fn g(v: f64, s: &mut String) {
     if v == 0.0 || !v.is_finite() {
         s.push_str(if v.is_nan() { "nan" } else { "0" });
         return;
     }
-    // The exponent after rounding to six digits, as C decides between the forms.
-    let sci = format!("{v:.5e}");
-    let (mant, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    if !(-4..6).contains(&exp) {
-        s.push_str(trim(mant));
-        let _ = write!(s, "e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs());
-        return;
+    let (mut exp, mut p) = (0i32, 1.0f64);
+    let a = v.abs();
+    while a >= p * 10.0 && exp < 308 {
+        p *= 10.0;
+        exp += 1;
     }
-    let fixed = format!("{v:.*}", (5 - exp) as usize);
-    s.push_str(trim(&fixed));
+    while a < p && exp > -308 {
+        p /= 10.0;
+        exp -= 1;
+    }
+    let mut m = v / 10f64.powi(exp);
+    // Repeated division is inexact: put the mantissa back in 1..10.
+    if m.abs() >= 10.0 {
+        m /= 10.0;
+        exp += 1;
+    } else if m.abs() < 1.0 {
+        m *= 10.0;
+        exp -= 1;
+    }
+    let sci = !(-4..6).contains(&exp);
+    let (m, decimals) = if sci {
+        (m, 5)
+    } else {
+        (v, (5 - exp).max(0) as usize)
+    };
+    let t = format!("{m:.decimals$}");
+    s.push_str(trim(&t));
+    if sci {
+        s.push_str(if exp < 0 { "e-" } else { "e+" });
+        if exp.abs() < 10 {
+            s.push('0');
+        }
+        let _ = write!(s, "{}", exp.abs());
+    }
 }
 
 fn trim(t: &str) -> &str {
@@ -53,7 +78,8 @@ mod tests {
             (40.95, "40.95"),
             (0.3333333333, "0.333333"),
             (99999.95, "99999.9"),
-            (999999.5, "1e+06"),
+            (1e-7, "1e-07"),
+            (2.5e7, "2.5e+07"),
         ];
         for (v, want) in cases {
             let mut s = String::new();

@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 use super::{cfmt, data, route_text, Instance, View};
 use crate::config::track::{ParamMatch, ScriptCmd};
 use crate::config::vrrp::AuthType;
+use crate::core::time::Micros;
 use crate::vrrp::fsm::State;
 use crate::vrrp::track::{Key, Level};
 
@@ -78,17 +79,42 @@ impl Writer {
         cfmt::g(v, &mut self.s);
     }
 
-    /// `k: [items]`, left out when empty as keepalived does.
-    fn list<T>(&mut self, k: &str, items: &[T], mut each: impl FnMut(&mut Self, &T)) {
+    /// `k: [strings]`, left out when empty as keepalived does.
+    fn strs(&mut self, k: &str, items: &[String]) {
         if items.is_empty() {
             return;
         }
         self.key(k).open('[');
         for x in items {
-            each(self, x);
+            self.str(x);
         }
         self.close(']');
     }
+
+    /// Each `key: value` of `t` in turn: one table rather than a call per field keeps the
+    /// writer small on routers.
+    fn fields(&mut self, t: &[(&str, V<'_>)]) {
+        for (k, v) in t {
+            self.key(k);
+            match *v {
+                V::U(n) => self.uint(n),
+                V::I(n) => self.int(n),
+                V::F(x) => self.float(x),
+                V::B(b) => self.bool(b),
+                V::S(x) => self.str(x),
+            }
+        }
+    }
+}
+
+/// A value as keepalived's writer prints it: integer, float (`%g`), boolean or string.
+#[derive(Clone, Copy)]
+enum V<'a> {
+    U(u64),
+    I(i64),
+    F(f64),
+    B(bool),
+    S(&'a str),
 }
 
 /// A JSON string with keepalived's escapes (it also escapes `/`). Unlike keepalived, a
@@ -172,19 +198,17 @@ pub fn text(v: &View<'_>, version: u8, path: ScriptPath<'_>) -> Option<String> {
     Some(w.s)
 }
 
+fn secs(t: Micros) -> f64 {
+    t.0 as f64 / 1e6
+}
+
 fn data(w: &mut Writer, view: &View<'_>, i: usize, v2: bool, path: ScriptPath<'_>) {
     let inst = &view.insts[i];
     let (v, f) = (inst.conf, inst.fsm);
     let c = f.config();
     let g = &view.cfg.global;
-    let secs = |t: crate::core::time::Micros| t.0 as f64 / 1e6;
     w.key("data").open('{');
-    w.key("iname").str(inst.name);
     let skip = v.skip_check_adv_addr || g.vrrp.skip_check_adv_addr;
-    w.key("dont_track_primary")
-        .uint(v.dont_track_primary.into());
-    w.key("skip_check_adv_addr").uint(skip.into());
-    w.key("strict_mode").uint(v.resolved.strict.into());
     let vmac = inst.vmac_ifindex.and_then(|x| view.ifaces.by_index(x));
     let vmac_name = match (&v.use_vmac, vmac) {
         (_, Some(f)) => f.name.clone(),
@@ -194,47 +218,58 @@ fn data(w: &mut Writer, view: &View<'_>, i: usize, v2: bool, path: ScriptPath<'_
             .unwrap_or_else(|| format!("vrrp.{}", inst.vrid)),
         (None, None) => String::new(),
     };
-    w.key("vmac_ifname").str(&vmac_name);
-    match vmac {
-        Some(f) => w.key("ifp_ifname").str(&f.name),
-        None if !inst.ifname.is_empty() => w.key("ifp_ifname").str(inst.ifname),
-        None => {}
+    w.fields(&[
+        ("iname", V::S(inst.name)),
+        ("dont_track_primary", V::U(v.dont_track_primary.into())),
+        ("skip_check_adv_addr", V::U(skip.into())),
+        ("strict_mode", V::U(v.resolved.strict.into())),
+        ("vmac_ifname", V::S(&vmac_name)),
+    ]);
+    // keepalived's ifp is the VMAC when there is one.
+    let ifp = vmac.map_or(inst.ifname, |f| f.name.as_str());
+    if !ifp.is_empty() {
+        w.fields(&[("ifp_ifname", V::S(ifp))]);
     }
-    w.key("master_priority").uint(f.master().1.into());
+    w.fields(&[("master_priority", V::U(f.master().1.into()))]);
     w.key("last_transition").item();
     let t = inst.last_transition;
     let _ = write!(w.s, "{}.{:06}", t.as_secs(), t.subsec_micros());
-    w.key("garp_delay").float(secs(c.garp_master_delay));
-    w.key("garp_refresh").uint(c.garp_master_refresh.as_secs());
-    w.key("garp_rep").uint(c.garp_master_repeat.into());
-    w.key("garp_refresh_rep")
-        .uint(c.garp_master_refresh_repeat.into());
-    w.key("garp_lower_prio_delay")
-        .uint(c.garp_lower_prio_delay.as_secs());
-    w.key("garp_lower_prio_rep")
-        .uint(c.garp_lower_prio_repeat.into());
-    w.key("lower_prio_no_advert")
-        .uint(c.lower_prio_no_advert.into());
-    w.key("higher_prio_send_advert")
-        .uint(c.higher_prio_send_advert.into());
-    w.key("vrid").uint(inst.vrid.into());
-    w.key("base_priority").uint(f.base_priority().into());
-    w.key("effective_priority")
-        .uint(f.effective_priority().into());
-    w.key("vipset").bool(f.vips_set());
-    w.key("promote_secondaries").bool(v.promote_secondaries);
-    w.key("adver_int").float(secs(c.advert_int));
-    w.key("master_adver_int").float(secs(f.master_adver_int()));
-    w.key("accept").uint(v.resolved.accept.into());
-    w.key("nopreempt").bool(c.nopreempt);
-    w.key("preempt_delay").uint(c.preempt_delay.as_secs());
-    w.key("state").uint(state_code(f.state()));
-    w.key("wantstate").uint(state_code(f.wantstate()));
-    w.key("version").uint(c.version.into());
     let e = &g.email;
     let smtp = v.smtp_alert.or(e.smtp_alert_vrrp).or(e.smtp_alert);
-    w.key("smtp_alert").bool(smtp.unwrap_or(false));
-    w.key("notify_deleted").bool(v.notify.deleted.is_some());
+    w.fields(&[
+        ("garp_delay", V::F(secs(c.garp_master_delay))),
+        ("garp_refresh", V::U(c.garp_master_refresh.as_secs())),
+        ("garp_rep", V::U(c.garp_master_repeat.into())),
+        (
+            "garp_refresh_rep",
+            V::U(c.garp_master_refresh_repeat.into()),
+        ),
+        (
+            "garp_lower_prio_delay",
+            V::U(c.garp_lower_prio_delay.as_secs()),
+        ),
+        ("garp_lower_prio_rep", V::U(c.garp_lower_prio_repeat.into())),
+        ("lower_prio_no_advert", V::U(c.lower_prio_no_advert.into())),
+        (
+            "higher_prio_send_advert",
+            V::U(c.higher_prio_send_advert.into()),
+        ),
+        ("vrid", V::U(inst.vrid.into())),
+        ("base_priority", V::U(f.base_priority().into())),
+        ("effective_priority", V::U(f.effective_priority().into())),
+        ("vipset", V::B(f.vips_set())),
+        ("promote_secondaries", V::B(v.promote_secondaries)),
+        ("adver_int", V::F(secs(c.advert_int))),
+        ("master_adver_int", V::F(secs(f.master_adver_int()))),
+        ("accept", V::U(v.resolved.accept.into())),
+        ("nopreempt", V::B(c.nopreempt)),
+        ("preempt_delay", V::U(c.preempt_delay.as_secs())),
+        ("state", V::U(state_code(f.state()))),
+        ("wantstate", V::U(state_code(f.wantstate()))),
+        ("version", V::U(c.version.into())),
+        ("smtp_alert", V::B(smtp.unwrap_or(false))),
+        ("notify_deleted", V::B(v.notify.deleted.is_some())),
+    ]);
     let n = &v.notify;
     let scripts: [(&str, Option<&ScriptCmd>); 7] = [
         ("script_backup", n.backup.as_ref()),
@@ -250,77 +285,64 @@ fn data(w: &mut Writer, view: &View<'_>, i: usize, v2: bool, path: ScriptPath<'_
     ];
     for (k, sc) in scripts {
         if let Some(t) = sc.and_then(|sc| cmd_str(&sc.argv, path)) {
-            w.key(k).str(&t);
+            w.fields(&[(k, V::S(&t))]);
         }
     }
-    let mut buf = String::new();
-    let mut addrs = |w: &mut Writer, k: &str, list: &[_], skip: usize| {
-        let devs = inst.vip_ifindex.iter().skip(skip);
-        let with_dev: Vec<_> = list
-            .iter()
-            .zip(devs.chain(std::iter::repeat(&None)))
-            .collect();
-        w.list(k, &with_dev, |w, (a, dev)| {
-            buf.clear();
-            data::address_text(view, inst, a, **dev, &mut buf);
-            w.str(&buf);
-        });
-    };
-    addrs(w, "vips", &v.vips, 0);
-    addrs(w, "evips", &v.evips, v.vips.len());
-    let mut buf = String::new();
-    w.list("vroutes", &v.routes, |w, r| {
-        buf.clear();
-        route_text::route(r, &mut buf);
-        w.str(&buf);
-    });
-    w.list("vrules", &v.rules, |w, r| {
-        buf.clear();
-        route_text::rule(r, &mut buf);
-        w.str(&buf);
-    });
+    let mut list = Vec::new();
+    let all = v.vips.iter().chain(&v.evips);
+    for (k, a) in all.enumerate() {
+        let mut t = String::new();
+        let dev = inst.vip_ifindex.get(k).copied().flatten();
+        data::address_text(view, inst, a, dev, &mut t);
+        list.push(t);
+    }
+    let evips = list.split_off(v.vips.len().min(list.len()));
+    w.strs("vips", &list);
+    w.strs("evips", &evips);
+    list.clear();
+    for r in &v.routes {
+        let mut t = String::new();
+        route_text::route(r, &mut t);
+        list.push(t);
+    }
+    w.strs("vroutes", &list);
+    list.clear();
+    for r in &v.rules {
+        let mut t = String::new();
+        route_text::rule(r, &mut t);
+        list.push(t);
+    }
+    w.strs("vrules", &list);
+    // Tracked objects by kind, as keepalived's lists: interfaces, scripts, processes.
+    let mut kinds: [Vec<String>; 3] = Default::default();
     let t = view.tracking;
-    let named = |want: fn(&Key) -> Option<&String>| -> Vec<&String> {
-        t.links(i)
-            .iter()
-            .filter_map(|l| want(&t.objs[l.obj].key))
-            .collect()
-    };
-    let ifs = named(|k| match k {
-        Key::Interface(n) => Some(n),
-        _ => None,
-    });
-    w.list("track_ifp", &ifs, |w, n| w.str(n));
-    let scripts = named(|k| match k {
-        Key::Script(n) => Some(n),
-        _ => None,
-    });
-    let cmds: Vec<String> = scripts
-        .iter()
-        .filter_map(|n| {
-            view.cfg
-                .vrrp
-                .trackers
-                .scripts
-                .iter()
-                .find(|s| s.name == **n)
-        })
-        .filter_map(|s| cmd_str(&s.script.argv, &|p| Some(path(p).unwrap_or(p.into()))))
-        .collect();
-    w.list("track_script", &cmds, |w, c| w.str(c));
+    for l in t.links(i) {
+        let (k, name) = match &t.objs[l.obj].key {
+            Key::Interface(n) => (0, n.clone()),
+            Key::Script(n) => {
+                let sc = view.cfg.vrrp.trackers.scripts.iter().find(|s| s.name == *n);
+                let shown = |p: &str| Some(path(p).unwrap_or_else(|| p.to_string()));
+                match sc.and_then(|sc| cmd_str(&sc.script.argv, &shown)) {
+                    Some(c) => (1, c),
+                    None => continue,
+                }
+            }
+            Key::Process(n) => (2, n.clone()),
+            _ => continue,
+        };
+        kinds[k].push(name);
+    }
+    w.strs("track_ifp", &kinds[0]);
+    w.strs("track_script", &kinds[1]);
     if v2 {
-        let procs = named(|k| match k {
-            Key::Process(n) => Some(n),
-            _ => None,
-        });
-        w.list("track_process", &procs, |w, n| w.str(n));
+        w.strs("track_process", &kinds[2]);
     }
     let (code, pass) = match &v.auth {
         Some(a) if a.auth_type == Some(AuthType::Pass) => (1, Some(&a.pass)),
         Some(a) if a.auth_type == Some(AuthType::Ah) => (2, Some(&a.pass)),
         _ => (0, None),
     };
-    w.key("auth_type").uint(code);
+    w.fields(&[("auth_type", V::U(code))]);
     if let Some(p) = pass {
         let end = p.iter().position(|&b| b == 0).unwrap_or(p.len());
         let shown = if v2 {
@@ -328,7 +350,7 @@ fn data(w: &mut Writer, view: &View<'_>, i: usize, v2: bool, path: ScriptPath<'_
         } else {
             String::from_utf8_lossy(&p[..end])
         };
-        w.key("auth_data").str(&shown);
+        w.fields(&[("auth_data", V::S(&shown))]);
     }
     w.close('}');
 }
@@ -336,65 +358,58 @@ fn data(w: &mut Writer, view: &View<'_>, i: usize, v2: bool, path: ScriptPath<'_
 fn stats(w: &mut Writer, inst: &Instance<'_>, v2: bool) {
     let (st, d) = (inst.fsm.stats(), inst.drops);
     w.key("stats").open('{');
-    let mut rows = vec![
-        ("advert_rcvd", st.adverts_rx),
-        ("advert_sent", st.adverts_sent),
-        ("become_master", st.become_master),
-        ("release_master", st.release_master),
-        ("packet_len_err", d.length),
-        ("advert_interval_err", d.interval),
-        ("ip_ttl_err", d.ttl),
-        ("invalid_type_rcvd", d.invalid_type),
-        ("addr_list_err", d.addr_list),
-        ("invalid_authtype", d.auth_invalid_type),
-        ("authtype_mismatch", d.auth_type_mismatch),
-        ("auth_failure", d.auth_failure),
-    ];
+    w.fields(&[
+        ("advert_rcvd", V::U(st.adverts_rx)),
+        ("advert_sent", V::U(st.adverts_sent)),
+        ("become_master", V::U(st.become_master)),
+        ("release_master", V::U(st.release_master)),
+        ("packet_len_err", V::U(d.length)),
+        ("advert_interval_err", V::U(d.interval)),
+        ("ip_ttl_err", V::U(d.ttl)),
+        ("invalid_type_rcvd", V::U(d.invalid_type)),
+        ("addr_list_err", V::U(d.addr_list)),
+        ("invalid_authtype", V::U(d.auth_invalid_type)),
+        ("authtype_mismatch", V::U(d.auth_type_mismatch)),
+        ("auth_failure", V::U(d.auth_failure)),
+    ]);
     if v2 {
         // Newer keepalived's authentication extension, which nothing here speaks: no
         // packet of it is ever counted.
-        for k in [
-            "auth_ext_missing",
-            "auth_ext_malformed",
-            "auth_ext_unknown_key",
-            "auth_ext_invalid_hmac",
-            "auth_ext_stale",
-            "auth_ext_replay",
-        ] {
-            rows.push((k, 0));
-        }
+        w.fields(&[
+            ("auth_ext_missing", V::U(0)),
+            ("auth_ext_malformed", V::U(0)),
+            ("auth_ext_unknown_key", V::U(0)),
+            ("auth_ext_invalid_hmac", V::U(0)),
+            ("auth_ext_stale", V::U(0)),
+            ("auth_ext_replay", V::U(0)),
+        ]);
     }
-    rows.push(("pri_zero_rcvd", st.pri_zero_rx));
-    rows.push(("pri_zero_sent", st.pri_zero_sent));
-    for (k, n) in rows {
-        w.key(k).uint(n);
-    }
+    w.fields(&[
+        ("pri_zero_rcvd", V::U(st.pri_zero_rx)),
+        ("pri_zero_sent", V::U(st.pri_zero_sent)),
+    ]);
     w.close('}');
 }
 
-/// Version 2's `track_process` array: each vrrp_track_process something tracks.
+/// Version 2's `track_process` array: each vrrp_track_process something tracks. Not
+/// written: the live process count and delay timers, which the tracking core does not keep.
 fn processes(w: &mut Writer, v: &View<'_>) {
     let t = v.tracking;
-    let used: Vec<_> = v
-        .cfg
-        .vrrp
-        .trackers
-        .processes
-        .iter()
-        .filter_map(|p| {
-            let o = t
-                .objs
-                .iter()
-                .find(|o| o.key == Key::Process(p.name.clone()))?;
-            Some((p, o.level))
-        })
-        .collect();
-    w.list("track_process", &used, |w, (p, level)| {
-        let secs = |d: Option<crate::core::time::Micros>| d.map_or(0.0, |d| d.0 as f64 / 1e6);
+    let mut head = false;
+    for p in &v.cfg.vrrp.trackers.processes {
+        let key = Key::Process(p.name.clone());
+        let Some(o) = t.objs.iter().find(|o| o.key == key) else {
+            continue;
+        };
+        if !head {
+            w.key("track_process").open('[');
+            head = true;
+        }
         w.open('{');
-        w.key("process").str(&p.process);
-        if !p.params.is_empty() {
-            w.key("parameters").str(&p.params.join(" "));
+        w.fields(&[("process", V::S(&p.process))]);
+        let params = p.params.join(" ");
+        if !params.is_empty() {
+            w.fields(&[("parameters", V::S(&params))]);
         }
         let m = match p.param_match {
             ParamMatch::None => "none",
@@ -402,18 +417,26 @@ fn processes(w: &mut Writer, v: &View<'_>) {
             ParamMatch::Partial => "partial",
             ParamMatch::Initial => "initial",
         };
-        w.key("param_match").str(m);
-        w.key("min_processes").uint(p.quorum.into());
+        w.fields(&[
+            ("param_match", V::S(m)),
+            ("min_processes", V::U(p.quorum.into())),
+        ]);
         if p.quorum_max < u32::MAX {
-            w.key("max_processes").uint(p.quorum_max.into());
+            w.fields(&[("max_processes", V::U(p.quorum_max.into()))]);
         }
-        w.key("have_quorum").bool(*level == Level::Up);
         let wt = p.weight;
         let signed = if wt.reverse { -wt.weight } else { wt.weight };
-        w.key("weight").int(signed.into());
-        w.key("terminate_delay").float(secs(p.terminate_delay));
-        w.key("fork_delay").float(secs(p.fork_delay));
-        w.key("full_command").bool(p.full_command);
+        let delay = |d: Option<Micros>| V::F(d.map_or(0.0, secs));
+        w.fields(&[
+            ("have_quorum", V::B(o.level == Level::Up)),
+            ("weight", V::I(signed.into())),
+            ("terminate_delay", delay(p.terminate_delay)),
+            ("fork_delay", delay(p.fork_delay)),
+            ("full_command", V::B(p.full_command)),
+        ]);
         w.close('}');
-    });
+    }
+    if head {
+        w.close(']');
+    }
 }

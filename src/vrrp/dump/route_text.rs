@@ -9,63 +9,96 @@ use std::net::IpAddr;
 use super::cfmt;
 use crate::config::iproute::tables::RouteType;
 use crate::config::iproute::{Route, RouteDest, Rule};
-use crate::net::rtnl::spec::{Family, Nexthop, RouteMode, RuleAction};
+use crate::net::rtnl::spec::{Family, RouteMode, RuleAction};
+
+/// `word` and the number when there is one: one formatting site for every optional number
+/// (the file is small on routers where each `write!` costs).
+fn num(s: &mut String, word: &str, v: Option<u32>) {
+    if let Some(v) = v {
+        s.push_str(word);
+        let _ = write!(s, "{v}");
+    }
+}
+
+fn text(s: &mut String, word: &str, v: Option<&str>) {
+    if let Some(v) = v {
+        s.push_str(word);
+        s.push_str(v);
+    }
+}
 
 /// keepalived's ipaddresstos: the address, with `/LEN` unless a host prefix.
 fn prefix(a: IpAddr, len: u8, s: &mut String) {
     let _ = write!(s, "{a}");
-    if len != if a.is_ipv4() { 32 } else { 128 } {
-        let _ = write!(s, "/{len}");
+    let full = if a.is_ipv4() { 32 } else { 128 };
+    num(s, "/", (len != full).then_some(len.into()));
+}
+
+fn addr(s: &mut String, word: &str, a: Option<IpAddr>) {
+    if let Some(a) = a {
+        s.push_str(word);
+        prefix(a, if a.is_ipv4() { 32 } else { 128 }, s);
     }
 }
 
-fn dest(d: &RouteDest, s: &mut String) -> bool {
-    match *d {
-        RouteDest::Prefix(a, l) => {
+/// `word` and the prefix, or `word` and `none` for a default destination.
+fn dest(s: &mut String, word: &str, d: Option<&RouteDest>, none: &str) {
+    match d {
+        Some(&RouteDest::Prefix(a, l)) => {
+            s.push_str(word);
             prefix(a, l, s);
-            true
         }
-        RouteDest::Default => false,
+        Some(RouteDest::Default) => text(s, word, Some(none)),
+        None => {}
     }
 }
 
 fn rtn_name(t: RouteType) -> &'static str {
-    match t {
-        RouteType::Unicast => "unicast",
-        RouteType::Local => "local",
-        RouteType::Broadcast => "broadcast",
-        RouteType::Anycast => "anycast",
-        RouteType::Multicast => "multicast",
-        RouteType::Blackhole => "blackhole",
-        RouteType::Unreachable => "unreachable",
-        RouteType::Prohibit => "prohibit",
-        RouteType::Throw => "throw",
-        RouteType::Nat => "nat",
-        RouteType::Xresolve => "xresolve",
-        RouteType::Other(_) => "",
-    }
+    const NAMES: [&str; 11] = [
+        "unicast",
+        "local",
+        "broadcast",
+        "anycast",
+        "multicast",
+        "blackhole",
+        "unreachable",
+        "prohibit",
+        "throw",
+        "nat",
+        "xresolve",
+    ];
+    NAMES
+        .get(usize::from(t.code()).wrapping_sub(1))
+        .copied()
+        .unwrap_or("")
 }
 
-fn realms(r: u32, s: &mut String) {
-    if r & 0xFFFF_0000 != 0 {
-        let _ = write!(s, " realms {}/", r >> 16);
+/// ` realms FROM/TO`, or ` realm TO` when FROM is 0 (`packed`: the route's, which decides).
+fn realms(s: &mut String, v: Option<u32>, packed: u32) {
+    let Some(v) = v.filter(|&v| v != 0) else {
+        return;
+    };
+    if packed & 0xFFFF_0000 != 0 {
+        num(s, " realms ", Some(v >> 16));
+        s.push('/');
     } else {
         s.push_str(" realm ");
     }
-    let _ = write!(s, "{}", r & 0xFFFF);
+    num(s, "", Some(v & 0xFFFF));
 }
 
 /// A time metric in kernel units, `per_ms` of them a millisecond: seconds from one second.
 fn time_metric(name: &str, v: Option<u32>, lock: bool, per_ms: u32, s: &mut String) {
     let Some(v) = v else { return };
-    let _ = write!(s, " {name}{} ", if lock { " lock" } else { "" });
-    if v >= per_ms * 1000 {
-        cfmt::g(f64::from(v) / f64::from(per_ms * 1000), s);
-        s.push('s');
+    s.push_str(name);
+    s.push_str(if lock { " lock " } else { " " });
+    let (div, unit) = if v >= per_ms * 1000 {
+        (per_ms * 1000, "s")
     } else {
-        cfmt::g(f64::from(v) / f64::from(per_ms), s);
-        s.push_str("ms");
-    }
+        (per_ms, "ms")
+    };
+    cfmt::g(f64::from(v) / f64::from(div), s);
+    s.push_str(unit);
 }
 
 /// keepalived's format_iproute.
@@ -76,168 +109,142 @@ pub(super) fn route(r: &Route, s: &mut String) {
         RouteMode::Prepend => "prepend ",
     });
     if let Some(t) = r.rtype.filter(|&t| t != RouteType::Unicast) {
-        let _ = write!(s, "{} ", rtn_name(t));
+        s.push_str(rtn_name(t));
+        s.push(' ');
     }
-    if !dest(&r.dst, s) {
-        s.push_str("default");
-    }
-    if let Some(f) = &r.from {
-        s.push_str(" from ");
-        if !dest(f, s) {
-            s.push_str("default");
-        }
-    }
-    if let Some(a) = r.pref_src {
-        let _ = write!(s, " src {a}");
-    }
-    if let Some(t) = r.tos {
-        let _ = write!(s, " tos {t}");
-    }
+    dest(s, "", Some(&r.dst), "default");
+    dest(s, " from ", r.from.as_ref(), "default");
+    addr(s, " src ", r.pref_src);
+    num(s, " tos ", r.tos.map(u32::from));
     if let Some(a) = r.via {
-        let fam = if a.is_ipv6() { "inet6" } else { "inet" };
-        let _ = write!(s, " via {fam} {a}");
+        s.push_str(if a.is_ipv6() {
+            " via inet6"
+        } else {
+            " via inet"
+        });
+        addr(s, " ", Some(a));
     }
-    if let Some(d) = &r.dev {
-        let _ = write!(s, " dev {d}");
-    }
-    if r.table != 254 {
-        let _ = write!(s, " table {}", r.table);
-    }
-    if let Some(p) = r.protocol {
-        let _ = write!(s, " proto {p}");
-    }
-    if let Some(v) = r.scope {
-        let _ = write!(s, " scope {v}");
-    }
-    if let Some(v) = r.metric {
-        let _ = write!(s, " metric {v}");
-    }
+    text(s, " dev ", r.dev.as_deref());
+    num(s, " table ", Some(r.table).filter(|&t| t != 254));
+    num(s, " proto ", r.protocol.map(u32::from));
+    num(s, " scope ", r.scope.map(u32::from));
+    num(s, " metric ", r.metric);
     if r.family == Family::V4 && r.onlink {
         s.push_str(" onlink");
     }
-    if let Some(v) = r.realms.filter(|&v| v != 0) {
-        realms(v, s);
-    }
-    if let Some(v) = r.expires {
-        let _ = write!(s, " expires {v}sec");
+    realms(s, r.realms, r.realms.unwrap_or(0));
+    if r.expires.is_some() {
+        num(s, " expires ", r.expires);
+        s.push_str("sec");
     }
     let m = &r.metrics;
     let lock = |rtax: u32| m.lock & (1 << rtax) != 0;
-    let lock_word = |rtax: u32| if lock(rtax) { "lock " } else { "" };
     if let Some(c) = &m.congctl {
-        let _ = write!(s, " congctl {c}{}", lock_word(16));
+        text(s, " congctl ", Some(c));
+        text(s, "", lock(16).then_some("lock "));
     }
-    time_metric("rtt", m.rtt, lock(4), 8, s);
-    time_metric("rttvar", m.rttvar, lock(5), 4, s);
+    time_metric(" rtt", m.rtt, lock(4), 8, s);
+    time_metric(" rttvar", m.rttvar, lock(5), 4, s);
     if let Some(v) = m.rto_min {
-        let _ = write!(s, " rto_min{} ", if lock(13) { " lock" } else { "" });
+        s.push_str(if lock(13) {
+            " rto_min lock "
+        } else {
+            " rto_min "
+        });
         if v >= 1000 {
             cfmt::g(f64::from(v) / 1000.0, s);
             s.push('s');
         } else {
-            let _ = write!(s, "{v}ms");
+            num(s, "", Some(v));
+            s.push_str("ms");
         }
     }
     if m.features_ecn {
         s.push_str(" features ecn");
     }
+    // (word, value, RTAX_ bit of its `lock`; 0: none shown)
     let locked = [
-        ("mtu", m.mtu, 2),
-        ("window", m.window, u32::MAX),
-        ("ssthresh", m.ssthresh, 6),
-        ("cwnd", m.cwnd, 7),
-        ("advmss", m.advmss, 8),
-        ("reordering", m.reordering, 9),
+        (" mtu ", m.mtu, 2),
+        (" window ", m.window, 0),
+        (" ssthresh ", m.ssthresh, 6),
+        (" cwnd ", m.cwnd, 7),
+        (" advmss ", m.advmss, 8),
+        (" reordering ", m.reordering, 9),
+        (" hoplimit ", m.hoplimit.map(u32::from), 0),
+        (" initcwnd ", m.initcwnd, 0),
+        (" initrwnd ", m.initrwnd, 0),
+        (" quickack ", m.quickack.map(u32::from), 0),
     ];
-    for (name, v, rtax) in locked {
-        if let Some(v) = v {
-            let l = if rtax < 32 { lock_word(rtax) } else { "" };
-            let _ = write!(s, " {name} {l}{v}");
+    for (word, v, rtax) in locked {
+        if v.is_some() {
+            s.push_str(word);
+            text(s, "", (rtax != 0 && lock(rtax)).then_some("lock "));
+            num(s, "", v);
         }
     }
-    let plain = [
-        ("hoplimit", m.hoplimit.map(u32::from)),
-        ("initcwnd", m.initcwnd),
-        ("initrwnd", m.initrwnd),
-        ("quickack", m.quickack.map(u32::from)),
-    ];
-    for (name, v) in plain {
-        if let Some(v) = v {
-            let _ = write!(s, " {name} {v}");
-        }
-    }
-    if let Some(p) = r.pref {
-        let w = match p {
-            3 => "low",
-            0 => "medium",
-            1 => "high",
-            _ => "unknown",
-        };
-        let _ = write!(s, " pref {w}");
-    }
-    if let Some(v) = m.fastopen_no_cookie {
-        let _ = write!(s, " fastopen_no_cookie {}", u8::from(v));
-    }
-    if let Some(v) = r.ttl_propagate {
-        let _ = write!(s, " ttl-propagate {}abled", if v { "en" } else { "dis" });
-    }
+    let pref = r.pref.map(|p| match p {
+        3 => "low",
+        0 => "medium",
+        1 => "high",
+        _ => "unknown",
+    });
+    text(s, " pref ", pref);
+    num(
+        s,
+        " fastopen_no_cookie ",
+        m.fastopen_no_cookie.map(u32::from),
+    );
+    let ttl = r
+        .ttl_propagate
+        .map(|v| if v { "enabled" } else { "disabled" });
+    text(s, " ttl-propagate ", ttl);
     for nh in &r.nexthops {
-        nexthop(nh, r.realms.unwrap_or(0), s);
+        s.push_str(" nexthop");
+        if let Some(a) = nh.via {
+            s.push_str(if a.is_ipv4() {
+                " via inet"
+            } else {
+                " via inet6"
+            });
+            addr(s, " ", Some(a));
+        }
+        text(s, " dev ", nh.dev.as_deref());
+        num(s, " weight ", nh.weight.map(u32::from));
+        if nh.onlink {
+            s.push_str(" onlink");
+        }
+        // keepalived picks the form from the route's realms, not the next hop's.
+        realms(s, nh.realms, r.realms.unwrap_or(0));
     }
-    if r.no_track {
-        s.push_str(" no_track");
-    }
-    if let Some(g) = &r.track_group {
-        let _ = write!(s, " track_group {g}");
-    }
+    tracking(s, r.no_track, r.track_group.as_deref());
 }
 
-fn nexthop(nh: &Nexthop, route_realms: u32, s: &mut String) {
-    s.push_str(" nexthop");
-    if let Some(a) = nh.via {
-        let _ = write!(s, " via inet{} {a}", if a.is_ipv4() { "" } else { "6" });
-    }
-    if let Some(d) = &nh.dev {
-        let _ = write!(s, " dev {d}");
-    }
-    if let Some(w) = nh.weight {
-        let _ = write!(s, " weight {w}");
-    }
-    if nh.onlink {
-        s.push_str(" onlink");
-    }
-    if let Some(v) = nh.realms.filter(|&v| v != 0) {
-        // keepalived picks the form from the route's realms, not the next hop's.
-        if route_realms & 0xFFFF_0000 != 0 {
-            let _ = write!(s, " realms {}/", v >> 16);
-        } else {
-            s.push_str(" realm ");
-        }
-        let _ = write!(s, "{}", v & 0xFFFF);
-    }
+fn tracking(s: &mut String, no_track: bool, group: Option<&str>) {
+    text(s, "", no_track.then_some(" no_track"));
+    text(s, " track_group ", group);
 }
 
 /// keepalived's format_iprule.
 pub(super) fn rule(r: &Rule, s: &mut String) {
-    let from = r.from.filter(|d| matches!(d, RouteDest::Prefix(..)));
-    let to = r.to.filter(|d| matches!(d, RouteDest::Prefix(..)));
-    if from.is_none() && to.is_none() && r.family == Family::V6 {
+    if r.from.is_none() && r.to.is_none() && r.family == Family::V6 {
         s.push_str("inet6 ");
     }
-    if r.invert {
-        s.push_str("not ");
-    }
-    s.push_str("from ");
-    if !from.is_some_and(|f| dest(&f, s)) {
-        s.push_str("all");
-    }
-    if let Some(t) = to {
-        s.push_str(" to ");
-        dest(&t, s);
-    }
-    if let Some(p) = r.priority {
-        let _ = write!(s, " priority {p}");
-    }
+    text(s, "", r.invert.then_some("not "));
+    // An explicit `all` is keepalived's zero-length prefix.
+    let any = if r.family == Family::V6 {
+        "::/0"
+    } else {
+        "0.0.0.0/0"
+    };
+    let none = if r.from.is_some() { any } else { "all" };
+    dest(
+        s,
+        "from ",
+        Some(r.from.as_ref().unwrap_or(&RouteDest::Default)),
+        none,
+    );
+    dest(s, " to ", r.to.as_ref(), any);
+    num(s, " priority ", r.priority);
     let _ = write!(s, " tos 0x{:x}", r.tos.unwrap_or(0));
     if let Some((mark, mask)) = r.fwmark {
         let _ = write!(s, " fwmark 0x{mark:x}");
@@ -245,55 +252,41 @@ pub(super) fn rule(r: &Rule, s: &mut String) {
             let _ = write!(s, "/0x{m:x}");
         }
     }
-    if let Some(i) = &r.iif {
-        let _ = write!(s, " iif {i}");
-    }
-    if let Some(o) = &r.oif {
-        let _ = write!(s, " oif {o}");
-    }
-    if let Some(v) = r.suppress_prefixlen {
-        let _ = write!(s, " suppress_prefixlen {v}");
-    }
-    if let Some(v) = r.suppress_ifgroup {
-        let _ = write!(s, " suppress_ifgroup {v}");
-    }
+    text(s, " iif ", r.iif.as_deref());
+    text(s, " oif ", r.oif.as_deref());
+    num(s, " suppress_prefixlen ", r.suppress_prefixlen);
+    num(s, " suppress_ifgroup ", r.suppress_ifgroup);
     if let Some(v) = r.tunnel_id.filter(|&v| v != 0) {
         let _ = write!(s, " tunnel-id {v}");
     }
     if let Some((a, b)) = r.uidrange {
-        let _ = write!(s, " uidrange {a}-{b}");
+        num(s, " uidrange ", Some(a));
+        num(s, "-", Some(b));
     }
-    if r.action == RuleAction::L3mdev {
-        s.push_str(" l3mdev");
-    }
-    if let Some(p) = r.protocol {
-        let _ = write!(s, " protocol {p}");
-    }
-    if let Some(p) = r.ip_proto {
-        let _ = write!(s, " ipproto {p}");
-    }
-    for (name, p) in [("sport", r.sport), ("dport", r.dport)] {
+    text(s, "", (r.action == RuleAction::L3mdev).then_some(" l3mdev"));
+    num(s, " protocol ", r.protocol.map(u32::from));
+    num(s, " ipproto ", r.ip_proto.map(u32::from));
+    for (word, p) in [(" sport ", r.sport), (" dport ", r.dport)] {
         if let Some(p) = p {
-            let _ = write!(s, " {name} {}-{}", p.start, p.end);
+            num(s, word, Some(p.start.into()));
+            num(s, "-", Some(p.end.into()));
         }
     }
     if let Some(v) = r.realms.filter(|&v| v != 0) {
-        let _ = write!(s, " realms {}/{}", v >> 16, v & 0xffff);
+        num(s, " realms ", Some(v >> 16));
+        num(s, "/", Some(v & 0xffff));
     }
-    let _ = match r.action {
-        RuleAction::Table(t) => write!(s, " lookup {t}"),
-        RuleAction::Goto(t) => write!(s, " goto {t}"),
-        RuleAction::Nop => write!(s, " nop"),
-        RuleAction::Blackhole => write!(s, " type blackhole"),
-        RuleAction::Unreachable => write!(s, " type unreachable"),
-        RuleAction::Prohibit => write!(s, " type prohibit"),
+    let (word, v) = match r.action {
+        RuleAction::Table(t) => (" lookup ", Some(t)),
+        RuleAction::Goto(t) => (" goto ", Some(t)),
+        RuleAction::Nop => (" nop", None),
+        RuleAction::Blackhole => (" type blackhole", None),
+        RuleAction::Unreachable => (" type unreachable", None),
+        RuleAction::Prohibit => (" type prohibit", None),
         // keepalived looks the table up from the VRF device: its table field stays 0.
-        RuleAction::L3mdev => write!(s, " lookup 0"),
+        RuleAction::L3mdev => (" lookup ", Some(0)),
     };
-    if r.no_track {
-        s.push_str(" no_track");
-    }
-    if let Some(g) = &r.track_group {
-        let _ = write!(s, " track_group {g}");
-    }
+    s.push_str(word);
+    num(s, "", v);
+    tracking(s, r.no_track, r.track_group.as_deref());
 }
