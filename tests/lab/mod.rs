@@ -12,6 +12,7 @@
 pub mod check;
 pub mod daemon;
 pub mod dump;
+pub mod json;
 mod prereq;
 mod spawn;
 pub mod stats;

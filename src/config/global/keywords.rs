@@ -434,6 +434,15 @@ fn misc(n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
         }
         "rs_init_notifies" => g.rs_init_notifies = opt_bool(n, d),
         "data_use_instance" => g.data_use_instance = opt_bool(n, d),
+        "json_version" => {
+            if let Some(v) = unsigned(n, 0, 1, 2, d) {
+                g.json_version = Some(v as u8);
+            }
+        }
+        "json_dump_file" => match n.args() {
+            [p] if !p.is_empty() => g.json_dump_file = Some(p.clone()),
+            _ => d.warn(n.loc, "json_dump_file requires a non-empty path - ignoring"),
+        },
         _ => return super::extra::more(n, g, d),
     }
     true

@@ -71,6 +71,12 @@ pub(crate) struct GlobalDefs {
     random_seed: Option<u32>,
     rs_init_notifies: Option<bool>,
     data_use_instance: Option<bool>,
+    /// `json_version` (keepalived 2.2.8+): 2 wraps the instances as `{"vrrp":[...]}`;
+    /// None = 1, 2.2.7's bare array.
+    pub(crate) json_version: Option<u8>,
+    /// `json_dump_file PATH` (2.2.8+): where the JSON signal writes, else
+    /// `$TMPDIR/keepalived.json`.
+    pub(crate) json_dump_file: Option<String>,
     /// Names of the top-level `track_group` blocks seen so far, for the static_* lines
     /// that refer to them (the blocks themselves are the VRRP section's).
     track_groups: Vec<String>,

@@ -453,6 +453,13 @@ fn snmp_dbus_namespace_and_misc() {
     quiet("include_check +match -wildcard_match");
     noisy("include_check sometimes");
     noisy("data_use_instance 7");
+    assert_eq!(quiet("json_version 2").json_version, Some(2));
+    assert_eq!(noisy("json_version 3").json_version, None);
+    assert_eq!(noisy("json_version").json_version, None);
+    let f = quiet("json_dump_file /run/ka.json").json_dump_file;
+    assert_eq!(f.as_deref(), Some("/run/ka.json"));
+    assert_eq!(noisy("json_dump_file").json_dump_file, None);
+    assert_eq!(noisy("json_dump_file a b").json_dump_file, None);
     assert_eq!(quiet("rs_init_notifies").rs_init_notifies, Some(true));
     noisy("no_such_keyword");
     noisy("router_id");

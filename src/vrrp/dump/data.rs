@@ -204,8 +204,6 @@ pub(super) fn instance_section(view: &View<'_>, i: usize, s: &mut String) {
     );
 }
 
-/// keepalived's format_ipaddress: `ADDR[/LEN] [brd B] dev IF scope S [label L] ...`;
-/// `ifindex`: where the shell puts it.
 fn address_line(
     view: &View<'_>,
     inst: &Instance<'_>,
@@ -213,8 +211,22 @@ fn address_line(
     ifindex: Option<u32>,
     s: &mut String,
 ) {
+    s.push_str("     ");
+    address_text(view, inst, a, ifindex, s);
+    s.push('\n');
+}
+
+/// keepalived's format_ipaddress: `ADDR[/LEN] [brd B] dev IF scope S [label L] ...`;
+/// `ifindex`: where the shell puts it.
+pub(super) fn address_text(
+    view: &View<'_>,
+    inst: &Instance<'_>,
+    a: &IpAddress,
+    ifindex: Option<u32>,
+    s: &mut String,
+) {
     let full = if a.addr.is_ipv4() { 32 } else { 128 };
-    let _ = write!(s, "     {}", a.addr);
+    let _ = write!(s, "{}", a.addr);
     if a.prefix_len != full {
         let _ = write!(s, "/{}", a.prefix_len);
     }
@@ -265,7 +277,6 @@ fn address_line(
     if inst.fsm.vips_set() {
         s.push_str(" set");
     }
-    s.push('\n');
 }
 
 pub(super) fn groups_section(view: &View<'_>, s: &mut String) {
@@ -540,6 +551,7 @@ mod tests {
                 ifname: "eth0",
                 vmac_ifindex: Some(7),
                 vip_ifindex: vec![Some(7)],
+                last_transition: std::time::Duration::ZERO,
             }],
             groups: &[],
             ifaces: &ifaces,

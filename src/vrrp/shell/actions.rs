@@ -16,6 +16,9 @@ use crate::vrrp::vip_plan;
 
 impl Shell<'_> {
     pub(super) fn act(&mut self, lp: &mut EventLoop, i: usize, a: &Action, all: &Actions) {
+        if let Action::StateChange { .. } = a {
+            self.insts[i].since = crate::vrrp::dump::real_time();
+        }
         match *a {
             Action::SendAdvert { priority } => self.send_advert(i, priority),
             Action::AddVips => {

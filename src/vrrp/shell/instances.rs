@@ -28,6 +28,9 @@ pub struct Inst {
     pub timer: Option<(TimerId, Micros)>,
     /// Held in FAULT at start until its weight-0 scripts first report (notify.rs).
     pub init_hold: bool,
+    /// Its last change of state, or when it was built, in real time (the JSON dump's
+    /// last_transition).
+    pub since: std::time::Duration,
 }
 
 /// Builds the instance `idx` of `cfg` (see `instance_plan::plan`), opening its socket. None
@@ -68,5 +71,6 @@ pub fn build(cfg: &Config, idx: usize, ifaces: &Ifaces, pool: &mut Pool) -> Opti
         key,
         timer: None,
         init_hold: false,
+        since: crate::vrrp::dump::real_time(),
     })
 }

@@ -339,10 +339,11 @@ impl<'o> Shell<'o> {
         info!("Printing VRRP {} for process({pid}) on signal", kind.word());
         // Allocations outside these dumps: constant while the instances are steady.
         let allocs = self.opts.mem_check.then(|| before - self.alloc_excluded);
-        let text = dump::text(kind, &self.dump_view(), allocs);
-        let path = crate::core::safe_file::in_tmp_dir(kind.file());
-        if let Err(e) = crate::core::safe_file::write(path, text) {
-            warn!("cannot write {}: {e}", kind.file());
+        let path = kind.path(&self.cfg);
+        if let Some(text) = dump::text(kind, &self.dump_view(), allocs) {
+            if let Err(e) = crate::core::safe_file::write(&path, text) {
+                warn!("cannot write {}: {e}", path.display());
+            }
         }
         self.alloc_excluded += alloc_calls() - before;
     }
@@ -371,6 +372,7 @@ impl<'o> Shell<'o> {
                         .chain(&conf.evips)
                         .map(|a| self.vip_ifindex(i, a))
                         .collect(),
+                    last_transition: x.since,
                 }
             })
             .collect();

@@ -1,0 +1,427 @@
+//! The JSON signal's status file, as keepalived writes it (vrrp_json.c): compact, keys in its
+//! order, its number formats (`%g` times, 0/1 flags where it writes integers). Version 1 is
+//! 2.2.7's array of instances (what OpenWrt's LuCI reads); version 2 (keepalived 2.2.8+)
+//! wraps it as `{"vrrp":[...]}`, lists each instance's tracked processes and the processes
+//! themselves, and hides the password as keepalived's later releases do.
+
+use std::fmt::Write as _;
+
+use super::{cfmt, data, route_text, Instance, View};
+use crate::config::track::{ParamMatch, ScriptCmd};
+use crate::config::vrrp::AuthType;
+use crate::core::time::Micros;
+use crate::vrrp::fsm::State;
+use crate::vrrp::track::{Key, Level};
+
+/// In the dump directory unless `json_dump_file` says otherwise.
+pub const JSON_FILE: &str = "keepalived.json";
+
+/// How a script's program shows: keepalived prints the path it resolved at load time (PATH
+/// search, symbolic links followed); None for a program it would have dropped.
+pub type ScriptPath<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// keepalived's streaming writer: a comma before every item but the first of its container.
+struct Writer {
+    s: String,
+    sep: bool,
+}
+
+impl Writer {
+    fn item(&mut self) {
+        if self.sep {
+            self.s.push(',');
+        }
+        self.sep = true;
+    }
+
+    fn open(&mut self, c: char) {
+        self.item();
+        self.s.push(c);
+        self.sep = false;
+    }
+
+    fn close(&mut self, c: char) {
+        self.s.push(c);
+        self.sep = true;
+    }
+
+    fn key(&mut self, k: &str) -> &mut Self {
+        self.item();
+        quote(k, &mut self.s);
+        self.s.push(':');
+        self.sep = false;
+        self
+    }
+
+    fn str(&mut self, v: &str) {
+        self.item();
+        quote(v, &mut self.s);
+    }
+
+    fn uint(&mut self, v: u64) {
+        self.item();
+        let _ = write!(self.s, "{v}");
+    }
+
+    fn int(&mut self, v: i64) {
+        self.item();
+        let _ = write!(self.s, "{v}");
+    }
+
+    fn bool(&mut self, v: bool) {
+        self.item();
+        self.s.push_str(if v { "true" } else { "false" });
+    }
+
+    /// `%g`, keepalived's float format.
+    fn float(&mut self, v: f64) {
+        self.item();
+        cfmt::g(v, &mut self.s);
+    }
+
+    /// `k: [strings]`, left out when empty as keepalived does.
+    fn strs(&mut self, k: &str, items: &[String]) {
+        if items.is_empty() {
+            return;
+        }
+        self.key(k).open('[');
+        for x in items {
+            self.str(x);
+        }
+        self.close(']');
+    }
+
+    /// `k: v`. Kept out of line: one small call per field is the smallest code on routers
+    /// (measured against a table of fields and against inlined writes).
+    #[inline(never)]
+    fn kv(&mut self, k: &str, v: V<'_>) {
+        self.key(k);
+        match v {
+            V::U(n) => self.uint(n),
+            V::I(n) => self.int(n),
+            V::F(x) => self.float(x),
+            V::B(b) => self.bool(b),
+            V::S(x) => self.str(x),
+        }
+    }
+}
+
+/// A value as keepalived's writer prints it: integer, float (`%g`), boolean or string.
+#[derive(Clone, Copy)]
+enum V<'a> {
+    U(u64),
+    I(i64),
+    F(f64),
+    B(bool),
+    S(&'a str),
+}
+
+/// A JSON string with keepalived's escapes (it also escapes `/`). Unlike keepalived, a
+/// backslash is written as `\\` (it writes `\n`) and other control characters as `\u00XX`
+/// (it writes them raw), so the file always parses.
+pub(super) fn quote(v: &str, s: &mut String) {
+    s.push('"');
+    for c in v.chars() {
+        match c {
+            '\t' => s.push_str("\\t"),
+            '\n' => s.push_str("\\n"),
+            '\r' => s.push_str("\\r"),
+            '\u{c}' => s.push_str("\\f"),
+            '\u{8}' => s.push_str("\\b"),
+            '\\' => s.push_str("\\\\"),
+            '"' => s.push_str("\\\""),
+            '/' => s.push_str("\\/"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(s, "\\u{:04x}", c as u32);
+            }
+            c => s.push(c),
+        }
+    }
+    s.push('"');
+}
+
+/// keepalived's cmd_str: each word in single quotes, except a leading redirection.
+fn cmd_str(argv: &[String], path: ScriptPath<'_>) -> Option<String> {
+    let first = argv.first()?;
+    let prog = if first.starts_with(['<', '>']) {
+        first.clone()
+    } else {
+        format!("'{}'", path(first)?)
+    };
+    let mut t = prog;
+    for a in &argv[1..] {
+        let _ = write!(t, " '{a}'");
+    }
+    Some(t)
+}
+
+/// keepalived's state numbers.
+fn state_code(s: State) -> u64 {
+    match s {
+        State::Init => 0,
+        State::Backup => 1,
+        State::Master => 2,
+        State::Fault => 3,
+        State::Stop => 98,
+    }
+}
+
+/// The file's text for `version` (1 or 2); None when no instance runs (keepalived then
+/// writes nothing).
+pub fn text(v: &View<'_>, version: u8, path: ScriptPath<'_>) -> Option<String> {
+    if v.insts.is_empty() {
+        return None;
+    }
+    let mut w = Writer {
+        s: String::with_capacity(2048 * v.insts.len()),
+        sep: false,
+    };
+    let v2 = version == 2;
+    if v2 {
+        w.open('{');
+        w.key("vrrp");
+    }
+    w.open('[');
+    for i in 0..v.insts.len() {
+        w.open('{');
+        data(&mut w, v, i, v2, path);
+        stats(&mut w, &v.insts[i], v2);
+        w.close('}');
+    }
+    w.close(']');
+    if v2 {
+        processes(&mut w, v);
+        w.close('}');
+    }
+    w.s.push('\n');
+    Some(w.s)
+}
+
+fn secs(t: Micros) -> f64 {
+    t.0 as f64 / 1e6
+}
+
+fn data(w: &mut Writer, view: &View<'_>, i: usize, v2: bool, path: ScriptPath<'_>) {
+    let inst = &view.insts[i];
+    let (v, f) = (inst.conf, inst.fsm);
+    let c = f.config();
+    let g = &view.cfg.global;
+    w.key("data").open('{');
+    let skip = v.skip_check_adv_addr || g.vrrp.skip_check_adv_addr;
+    let vmac = inst.vmac_ifindex.and_then(|x| view.ifaces.by_index(x));
+    let vmac_name = match (&v.use_vmac, vmac) {
+        (_, Some(f)) => f.name.clone(),
+        (Some(vm), None) => vm
+            .ifname
+            .clone()
+            .unwrap_or_else(|| format!("vrrp.{}", inst.vrid)),
+        (None, None) => String::new(),
+    };
+    w.kv("iname", V::S(inst.name));
+    w.kv("dont_track_primary", V::U(v.dont_track_primary.into()));
+    w.kv("skip_check_adv_addr", V::U(skip.into()));
+    w.kv("strict_mode", V::U(v.resolved.strict.into()));
+    w.kv("vmac_ifname", V::S(&vmac_name));
+    // keepalived's ifp is the VMAC when there is one.
+    let ifp = vmac.map_or(inst.ifname, |f| f.name.as_str());
+    if !ifp.is_empty() {
+        w.kv("ifp_ifname", V::S(ifp));
+    }
+    w.kv("master_priority", V::U(f.master().1.into()));
+    w.key("last_transition").item();
+    let t = inst.last_transition;
+    let _ = write!(w.s, "{}.{:06}", t.as_secs(), t.subsec_micros());
+    let e = &g.email;
+    let smtp = v.smtp_alert.or(e.smtp_alert_vrrp).or(e.smtp_alert);
+    w.kv("garp_delay", V::F(secs(c.garp_master_delay)));
+    w.kv("garp_refresh", V::U(c.garp_master_refresh.as_secs()));
+    w.kv("garp_rep", V::U(c.garp_master_repeat.into()));
+    w.kv(
+        "garp_refresh_rep",
+        V::U(c.garp_master_refresh_repeat.into()),
+    );
+    w.kv(
+        "garp_lower_prio_delay",
+        V::U(c.garp_lower_prio_delay.as_secs()),
+    );
+    w.kv("garp_lower_prio_rep", V::U(c.garp_lower_prio_repeat.into()));
+    w.kv("lower_prio_no_advert", V::U(c.lower_prio_no_advert.into()));
+    w.kv(
+        "higher_prio_send_advert",
+        V::U(c.higher_prio_send_advert.into()),
+    );
+    w.kv("vrid", V::U(inst.vrid.into()));
+    w.kv("base_priority", V::U(f.base_priority().into()));
+    w.kv("effective_priority", V::U(f.effective_priority().into()));
+    w.kv("vipset", V::B(f.vips_set()));
+    w.kv("promote_secondaries", V::B(v.promote_secondaries));
+    w.kv("adver_int", V::F(secs(c.advert_int)));
+    w.kv("master_adver_int", V::F(secs(f.master_adver_int())));
+    w.kv("accept", V::U(v.resolved.accept.into()));
+    w.kv("nopreempt", V::B(c.nopreempt));
+    w.kv("preempt_delay", V::U(c.preempt_delay.as_secs()));
+    w.kv("state", V::U(state_code(f.state())));
+    w.kv("wantstate", V::U(state_code(f.wantstate())));
+    w.kv("version", V::U(c.version.into()));
+    w.kv("smtp_alert", V::B(smtp.unwrap_or(false)));
+    w.kv("notify_deleted", V::B(v.notify.deleted.is_some()));
+    let n = &v.notify;
+    let scripts: [(&str, Option<&ScriptCmd>); 7] = [
+        ("script_backup", n.backup.as_ref()),
+        ("script_master", n.master.as_ref()),
+        ("script_fault", n.fault.as_ref()),
+        ("script_stop", n.stop.as_ref()),
+        (
+            "script_deleted",
+            n.deleted.as_ref().and_then(Option::as_ref),
+        ),
+        ("script", n.generic.as_ref()),
+        ("script_master_rx_lower_pri", n.master_rx_lower_pri.as_ref()),
+    ];
+    for (k, sc) in scripts {
+        if let Some(t) = sc.and_then(|sc| cmd_str(&sc.argv, path)) {
+            w.kv(k, V::S(&t));
+        }
+    }
+    let mut list = Vec::new();
+    let all = v.vips.iter().chain(&v.evips);
+    for (k, a) in all.enumerate() {
+        let mut t = String::new();
+        let dev = inst.vip_ifindex.get(k).copied().flatten();
+        data::address_text(view, inst, a, dev, &mut t);
+        list.push(t);
+    }
+    let evips = list.split_off(v.vips.len().min(list.len()));
+    w.strs("vips", &list);
+    w.strs("evips", &evips);
+    list.clear();
+    for r in &v.routes {
+        let mut t = String::new();
+        route_text::route(r, &mut t);
+        list.push(t);
+    }
+    w.strs("vroutes", &list);
+    list.clear();
+    for r in &v.rules {
+        let mut t = String::new();
+        route_text::rule(r, &mut t);
+        list.push(t);
+    }
+    w.strs("vrules", &list);
+    // Tracked objects by kind, as keepalived's lists: interfaces, scripts, processes.
+    let mut kinds: [Vec<String>; 3] = Default::default();
+    let t = view.tracking;
+    for l in t.links(i) {
+        let (k, name) = match &t.objs[l.obj].key {
+            Key::Interface(n) => (0, n.clone()),
+            Key::Script(n) => {
+                let sc = view.cfg.vrrp.trackers.scripts.iter().find(|s| s.name == *n);
+                let shown = |p: &str| Some(path(p).unwrap_or_else(|| p.to_string()));
+                match sc.and_then(|sc| cmd_str(&sc.script.argv, &shown)) {
+                    Some(c) => (1, c),
+                    None => continue,
+                }
+            }
+            Key::Process(n) => (2, n.clone()),
+            _ => continue,
+        };
+        kinds[k].push(name);
+    }
+    w.strs("track_ifp", &kinds[0]);
+    w.strs("track_script", &kinds[1]);
+    if v2 {
+        w.strs("track_process", &kinds[2]);
+    }
+    let (code, pass) = match &v.auth {
+        Some(a) if a.auth_type == Some(AuthType::Pass) => (1, Some(&a.pass)),
+        Some(a) if a.auth_type == Some(AuthType::Ah) => (2, Some(&a.pass)),
+        _ => (0, None),
+    };
+    w.kv("auth_type", V::U(code));
+    if let Some(p) = pass {
+        let end = p.iter().position(|&b| b == 0).unwrap_or(p.len());
+        let shown = if v2 {
+            "********".into()
+        } else {
+            String::from_utf8_lossy(&p[..end])
+        };
+        w.kv("auth_data", V::S(&shown));
+    }
+    w.close('}');
+}
+
+fn stats(w: &mut Writer, inst: &Instance<'_>, v2: bool) {
+    let (st, d) = (inst.fsm.stats(), inst.drops);
+    w.key("stats").open('{');
+    w.kv("advert_rcvd", V::U(st.adverts_rx));
+    w.kv("advert_sent", V::U(st.adverts_sent));
+    w.kv("become_master", V::U(st.become_master));
+    w.kv("release_master", V::U(st.release_master));
+    w.kv("packet_len_err", V::U(d.length));
+    w.kv("advert_interval_err", V::U(d.interval));
+    w.kv("ip_ttl_err", V::U(d.ttl));
+    w.kv("invalid_type_rcvd", V::U(d.invalid_type));
+    w.kv("addr_list_err", V::U(d.addr_list));
+    w.kv("invalid_authtype", V::U(d.auth_invalid_type));
+    w.kv("authtype_mismatch", V::U(d.auth_type_mismatch));
+    w.kv("auth_failure", V::U(d.auth_failure));
+    if v2 {
+        // Newer keepalived's authentication extension, which nothing here speaks: no
+        // packet of it is ever counted.
+        w.kv("auth_ext_missing", V::U(0));
+        w.kv("auth_ext_malformed", V::U(0));
+        w.kv("auth_ext_unknown_key", V::U(0));
+        w.kv("auth_ext_invalid_hmac", V::U(0));
+        w.kv("auth_ext_stale", V::U(0));
+        w.kv("auth_ext_replay", V::U(0));
+    }
+    w.kv("pri_zero_rcvd", V::U(st.pri_zero_rx));
+    w.kv("pri_zero_sent", V::U(st.pri_zero_sent));
+    w.close('}');
+}
+
+/// Version 2's `track_process` array: each vrrp_track_process something tracks. Not
+/// written: the live process count and delay timers, which the tracking core does not keep.
+fn processes(w: &mut Writer, v: &View<'_>) {
+    let t = v.tracking;
+    let mut head = false;
+    for p in &v.cfg.vrrp.trackers.processes {
+        let key = Key::Process(p.name.clone());
+        let Some(o) = t.objs.iter().find(|o| o.key == key) else {
+            continue;
+        };
+        if !head {
+            w.key("track_process").open('[');
+            head = true;
+        }
+        w.open('{');
+        w.kv("process", V::S(&p.process));
+        let params = p.params.join(" ");
+        if !params.is_empty() {
+            w.kv("parameters", V::S(&params));
+        }
+        let m = match p.param_match {
+            ParamMatch::None => "none",
+            ParamMatch::Exact => "exact",
+            ParamMatch::Partial => "partial",
+            ParamMatch::Initial => "initial",
+        };
+        w.kv("param_match", V::S(m));
+        w.kv("min_processes", V::U(p.quorum.into()));
+        if p.quorum_max < u32::MAX {
+            w.kv("max_processes", V::U(p.quorum_max.into()));
+        }
+        let wt = p.weight;
+        let signed = if wt.reverse { -wt.weight } else { wt.weight };
+        let delay = |d: Option<Micros>| V::F(d.map_or(0.0, secs));
+        w.kv("have_quorum", V::B(o.level == Level::Up));
+        w.kv("weight", V::I(signed.into()));
+        w.kv("terminate_delay", delay(p.terminate_delay));
+        w.kv("fork_delay", delay(p.fork_delay));
+        w.kv("full_command", V::B(p.full_command));
+        w.close('}');
+    }
+    if head {
+        w.close(']');
+    }
+}
