@@ -130,6 +130,7 @@ config_options! {
     "VRRP" => "tests/vrrp_lab.rs", "Election by priority";
     "VRRP_AUTH" => "tests/vrrp_smoke.rs", "auth_type AH";
     "VRRP_VMAC" => "tests/vrrp_vmac.rs", "use_vmac";
+    "JSON" => "tests/vrrp_json.rs", "keepalived.json";
     "OLD_CHKSUM_COMPAT" => "src/vrrp/router/tests.rs", "old_unicast_checksum";
     "SYSTEMD_NOTIFY" => "tests/sd_notify.rs", "NOTIFY_SOCKET";
 }
@@ -201,10 +202,10 @@ mod tests {
             .unwrap_or_default();
         assert_eq!(
             line,
-            "Config options:  NFTABLES LVS REGEX VRRP VRRP_AUTH VRRP_VMAC OLD_CHKSUM_COMPAT \
-             SYSTEMD_NOTIFY"
+            "Config options:  NFTABLES LVS REGEX VRRP VRRP_AUTH VRRP_VMAC JSON \
+             OLD_CHKSUM_COMPAT SYSTEMD_NOTIFY"
         );
-        for absent in ["BFD", "SNMP", "DBUS", "JSON"] {
+        for absent in ["BFD", "SNMP", "DBUS"] {
             assert!(!line.contains(absent), "{line}");
         }
     }
