@@ -332,3 +332,30 @@ pub fn values(data: &[u8]) {
     let _ = crate::cli::signum(s);
     let _ = crate::net::rtnl::ifname(s);
 }
+
+/// One BFD session fed datagrams: byte 0 sets the session up (bit 0: passive, bits 1-2: the
+/// detect multiplier - 1), then records `[dt: u16 LE, in 100 µs][len: u8]` + `len` bytes (0: no
+/// packet, only time passes). Each datagram goes through the receive checks; an accepted one
+/// written back must be the bytes received (every bit of the mandatory section means something).
+pub fn bfd(data: &[u8]) {
+    use crate::bfd::packet::{Control, LEN};
+    let Some((_setup, mut rest)) = data.split_first() else {
+        return;
+    };
+    while let [lo, hi, len, tail @ ..] = rest {
+        let _dt = Micros(u64::from(u16::from_le_bytes([*lo, *hi])) * 100);
+        let n = usize::from(*len).min(tail.len());
+        let (pkt, after) = tail.split_at(n);
+        rest = after;
+        if n == 0 {
+            continue;
+        }
+        if let Ok(c) = Control::parse(pkt) {
+            let mut out = [0u8; LEN];
+            c.emit(&mut out);
+            if pkt.len() == LEN {
+                assert_eq!(&out[..], pkt, "{c:?}");
+            }
+        }
+    }
+}
