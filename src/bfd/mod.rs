@@ -2,3 +2,5 @@
 //! sans-IO session; the child process that drives them comes on top.
 
 pub(crate) mod packet;
+pub(crate) mod rng;
+pub(crate) mod session;
