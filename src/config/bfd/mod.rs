@@ -13,7 +13,6 @@ mod tests;
 
 use std::net::IpAddr;
 
-use super::diag::Loc;
 use super::track::Weight;
 use crate::core::time::Micros;
 
@@ -23,11 +22,14 @@ pub(crate) use resolve::check;
 /// keepalived's limit on an instance name (its buffer holds 31 characters and a NUL).
 pub(crate) const NAME_MAX: usize = 31;
 
-/// One BFD session as the BFD child runs it, keepalived's defaults applied.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One `bfd_instance` block, keepalived's defaults applied. Only a [`usable`](Self::usable)
+/// one is a session the BFD child runs; the VRRP and checker sides know them all by name.
+#[derive(Clone)]
+#[cfg_attr(test, derive(Debug))]
 pub(crate) struct BfdInstance {
-    pub(crate) loc: Loc,
     pub(crate) name: String,
+    /// False when the BFD side refused the block (no or a bad neighbor, a duplicate).
+    pub(crate) usable: bool,
     pub(crate) neighbor: IpAddr,
     pub(crate) source: Option<IpAddr>,
     /// Required Min RX Interval we advertise.
@@ -43,17 +45,9 @@ pub(crate) struct BfdInstance {
     pub(crate) ttl: u8,
     /// How far below `ttl` a received packet's TTL may be (keepalived's -1 is 255).
     pub(crate) max_hops: u8,
-    /// Whom session changes are told to.
-    pub(crate) to_vrrp: bool,
-    pub(crate) to_checker: bool,
-}
-
-/// A `bfd_instance` name as the VRRP or checker side sees it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct BfdName {
-    pub(crate) name: String,
     /// The default weight of a `track_bfd` entry that names none.
     pub(crate) weight: Weight,
+    /// Whom session changes are told to.
     pub(crate) to_vrrp: bool,
     pub(crate) to_checker: bool,
     /// How many virtual servers were read before it: keepalived resolves a `BFD_CHECK` while
@@ -61,10 +55,25 @@ pub(crate) struct BfdName {
     pub(crate) vs_before: usize,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 pub(crate) struct BfdConfig {
-    /// The sessions the BFD child runs.
+    /// Every block read, in file order (see the module doc).
     pub(crate) instances: Vec<BfdInstance>,
-    /// Every block read, usable or not (see the module doc).
-    pub(crate) names: Vec<BfdName>,
+}
+
+impl BfdConfig {
+    /// The sessions the BFD child runs.
+    pub(crate) fn sessions(&self) -> impl Iterator<Item = &BfdInstance> {
+        self.instances.iter().filter(|i| i.usable)
+    }
+}
+
+/// Names only: a derived Debug of every field costs about 1 KB of the armv7 binary for a
+/// config dump nothing prints.
+impl std::fmt::Debug for BfdConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.instances.iter().map(|i| &i.name))
+            .finish()
+    }
 }

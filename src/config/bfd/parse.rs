@@ -4,19 +4,16 @@
 
 use std::net::IpAddr;
 
-use super::{BfdInstance, BfdName, NAME_MAX};
-use crate::config::diag::Diagnostics;
+use super::{BfdInstance, NAME_MAX};
+use crate::config::diag::{Diagnostics, Loc};
 use crate::config::track::{TrackedBfd, Weight};
 use crate::config::tree::Node;
 use crate::config::value::parse_sock_ip;
 use crate::config::Config;
 use crate::core::time::Micros;
 
-/// Interval limits in ms, as keepalived words them; inside, µs.
-const INTERVAL_MAX_MS: u32 = u32::MAX / 1000;
-const MIN_RX_MIN_MS: u32 = 1;
-const MIN_TX_MIN_MS: u32 = 1;
-const IDLE_TX_MIN_MS: u32 = 1000;
+/// The longest interval keepalived takes, in ms (its µs must fit 32 bits).
+const INTERVAL_MAX_MS: i64 = (u32::MAX / 1000) as i64;
 
 /// Handles a top-level `bfd_instance`; false for other keywords.
 pub(crate) fn parse_top(n: &Node, cfg: &mut Config, d: &mut Diagnostics) -> bool {
@@ -27,44 +24,40 @@ pub(crate) fn parse_top(n: &Node, cfg: &mut Config, d: &mut Diagnostics) -> bool
         return true;
     };
     if name.len() > NAME_MAX {
-        d.error(
+        refuse(
+            d,
             n.loc,
-            format!("Configuration error: BFD instance {name} name too long (maximum length is {NAME_MAX} characters) - ignoring"),
+            name,
+            format_args!("name too long (maximum length is 31 characters) - ignoring"),
         );
         return true;
     }
-    if cfg.bfd.names.iter().any(|b| b.name == name) {
-        d.error(
+    if cfg.bfd.instances.iter().any(|b| b.name == name) {
+        refuse(
+            d,
             n.loc,
-            format!("Configuration error: BFD instance {name} already configured - ignoring"),
+            name,
+            format_args!("already configured - ignoring"),
         );
         return true;
     }
-    let (inst, seen) = parse_block(n, name, cfg, d);
+    let i = parse_block(n, name, cfg, d);
     // keepalived's VRRP side knows every name not reserved to the checker side, however the
     // BFD side judged the block.
-    if seen.to_vrrp {
+    if i.to_vrrp {
         cfg.vrrp.trackers.bfds.push(TrackedBfd {
-            name: seen.name.clone(),
-            weight: seen.weight,
+            name: i.name.clone(),
+            weight: i.weight,
         });
     }
-    cfg.bfd.names.push(seen);
-    if let Some(i) = inst {
-        cfg.bfd.instances.push(i);
-    }
+    cfg.bfd.instances.push(i);
     true
 }
 
-fn parse_block(
-    n: &Node,
-    name: &str,
-    cfg: &Config,
-    d: &mut Diagnostics,
-) -> (Option<BfdInstance>, BfdName) {
+fn parse_block(n: &Node, name: &str, cfg: &Config, d: &mut Diagnostics) -> BfdInstance {
     let mut i = BfdInstance {
-        loc: n.loc,
         name: name.to_string(),
+        usable: false,
         neighbor: IpAddr::from([0, 0, 0, 0]),
         source: None,
         min_rx: Micros(10_000),
@@ -74,123 +67,98 @@ fn parse_block(
         passive: false,
         ttl: 0,
         max_hops: 0,
+        weight: Weight::default(),
         to_vrrp: false,
         to_checker: false,
+        vs_before: cfg.lvs.virtual_servers.len(),
     };
     let mut neighbor = None;
     let mut bad_neighbor = false;
     // keepalived keeps the spelling last used in its messages.
     let mut nbr_word = "neighbor";
-    let mut weight = Weight::default();
     let (mut vrrp, mut checker) = (false, false);
-    let err = |d: &mut Diagnostics, c: &Node, what: &str, v: &str, range: &str| {
-        d.error(
-            c.loc,
-            format!("Configuration error: BFD instance {name} {what} value {v} {range}, ignoring"),
-        );
-    };
     for c in n.children() {
         let kw = c.keyword();
         match kw {
             "passive" => i.passive = true,
             "vrrp" => vrrp = true,
             "checker" => checker = true,
-            _ if !KEYWORDS.contains(&kw) => d.unknown_keyword(c.loc, kw),
-            _ => {
-                let Some(v) = c.require_arg(0, "a value", d) else {
+            "neighbor_ip" | "neighbour_ip" | "source_ip" => {
+                let Some(v) = c.require_arg(0, "an address", d) else {
                     continue;
                 };
-                match kw {
-                    "neighbor_ip" | "neighbour_ip" => {
-                        if kw == "neighbour_ip" {
-                            nbr_word = "neighbour";
-                        }
-                        match parse_sock_ip(v) {
-                            Some(a) => neighbor = Some(a),
-                            None => {
-                                d.error(c.loc, format!("Configuration error: BFD instance {name} has malformed {nbr_word} address {v}, ignoring instance"));
-                                bad_neighbor = true;
-                            }
-                        }
+                let a = parse_sock_ip(v);
+                if kw == "source_ip" {
+                    i.source = a.or(i.source);
+                    if a.is_none() {
+                        let why = format_args!("has malformed source address {v}, ignoring");
+                        refuse(d, c.loc, name, why);
                     }
-                    "source_ip" => match parse_sock_ip(v) {
-                        Some(a) => i.source = Some(a),
-                        None => d.error(c.loc, format!("Configuration error: BFD instance {name} has malformed source address {v}, ignoring")),
-                    },
-                    "min_rx" | "min_tx" | "idle_tx" => {
-                        let (slot, lo) = match kw {
-                            "min_rx" => (&mut i.min_rx, MIN_RX_MIN_MS),
-                            "min_tx" => (&mut i.min_tx, MIN_TX_MIN_MS),
-                            _ => (&mut i.idle_tx, IDLE_TX_MIN_MS),
-                        };
-                        match millis(v, lo, INTERVAL_MAX_MS) {
-                            Some(us) => *slot = us,
-                            None => err(
-                                d,
-                                c,
-                                kw,
-                                v,
-                                &format!("is not valid (must be in range [{lo}-{INTERVAL_MAX_MS}])"),
-                            ),
-                        }
-                    }
-                    "multiplier" => match int(v, 1, 255) {
-                        Some(m) => i.multiplier = m as u8,
-                        None => err(d, c, kw, v, "not valid (must be in range [1-255])"),
-                    },
-                    "ttl" | "hoplimit" => match int(v, 1, 255) {
-                        Some(t) => i.ttl = t as u8,
-                        None => err(
-                            d,
-                            c,
-                            "ttl/hoplimit",
-                            v,
-                            "not valid (must be in range [1-255])",
-                        ),
-                    },
-                    // -1 is stored in keepalived's unsigned byte as 255: no hop check.
-                    "max_hops" => match int(v, -1, 255) {
-                        Some(h) => i.max_hops = h as u8,
-                        None => err(d, c, kw, v, "not valid (must be in range [-1-255])"),
-                    },
-                    _ => weight = bfd_weight(c, v, name, weight, d),
+                    continue;
+                }
+                if kw == "neighbour_ip" {
+                    nbr_word = "neighbour";
+                }
+                neighbor = a.or(neighbor);
+                if a.is_none() {
+                    let why =
+                        format_args!("has malformed {nbr_word} address {v}, ignoring instance");
+                    refuse(d, c.loc, name, why);
+                    bad_neighbor = true;
                 }
             }
+            "min_rx" | "min_tx" | "idle_tx" | "multiplier" | "ttl" | "hoplimit" | "max_hops"
+            | "weight" => {
+                let Some(v) = c.require_arg(0, "a number", d) else {
+                    continue;
+                };
+                number(&mut i, c, kw, v, d);
+            }
+            _ => d.unknown_keyword(c.loc, kw),
         }
     }
     // Neither keyword: events go to both sides.
     let both = !vrrp && !checker;
     i.to_vrrp = both || vrrp;
     i.to_checker = both || checker;
-    let seen = BfdName {
-        name: name.to_string(),
-        weight,
-        to_vrrp: i.to_vrrp,
-        to_checker: i.to_checker,
-        vs_before: cfg.lvs.virtual_servers.len(),
-    };
     if bad_neighbor {
-        return (None, seen);
+        return i;
     }
     let end = n.end_loc();
     let Some(nbr) = neighbor else {
-        d.error(end, format!("Configuration error: BFD instance {name} has no {nbr_word} address set, disabling instance"));
-        return (None, seen);
+        refuse(
+            d,
+            end,
+            name,
+            format_args!("has no {nbr_word} address set, disabling instance"),
+        );
+        return i;
     };
     i.neighbor = nbr;
     if let Some(src) = i.source.filter(|s| s.is_ipv4() != nbr.is_ipv4()) {
-        d.error(end, format!("Configuration error: BFD instance {name} source address {src} and {nbr_word} address {nbr} are not of the same family, disabling instance"));
-        return (None, seen);
+        refuse(d, end, name, format_args!("source address {src} and {nbr_word} address {nbr} are not of the same family, disabling instance"));
+        return i;
     }
-    if cfg.bfd.instances.iter().any(|o| {
+    if cfg.bfd.sessions().any(|o| {
         o.neighbor == nbr && (o.source.is_none() || i.source.is_none() || o.source == i.source)
     }) {
-        let msg = match i.source {
-            Some(src) => format!("Configuration error: BFD instance {name} has duplicate source/{nbr_word} address {src}/{nbr}, ignoring instance"),
-            None => format!("Configuration error: BFD instance {name} has duplicate {nbr_word} address {nbr}, ignoring instance"),
-        };
-        d.error(end, msg);
-        return (None, seen);
+        match i.source {
+            Some(src) => refuse(
+                d,
+                end,
+                name,
+                format_args!(
+                    "has duplicate source/{nbr_word} address {src}/{nbr}, ignoring instance"
+                ),
+            ),
+            None => refuse(
+                d,
+                end,
+                name,
+                format_args!("has duplicate {nbr_word} address {nbr}, ignoring instance"),
+            ),
+        }
+        return i;
     }
     if i.ttl == 0 {
         i.ttl = if nbr.is_ipv4() { 255 } else { 64 };
@@ -202,61 +170,85 @@ fn parse_block(
         );
         i.max_hops = i.ttl;
     }
-    (Some(i), seen)
+    i.usable = true;
+    i
 }
 
-/// The keywords that take a value.
-const KEYWORDS: &[&str] = &[
-    "neighbor_ip",
-    "neighbour_ip",
-    "source_ip",
-    "min_rx",
-    "min_tx",
-    "idle_tx",
-    "multiplier",
-    "ttl",
-    "hoplimit",
-    "max_hops",
-    "weight",
-];
+/// keepalived's "Configuration error: BFD instance NAME ..." (one format for all of them:
+/// each format! of a message costs bytes in the armv7 build).
+fn refuse(d: &mut Diagnostics, loc: Loc, name: &str, rest: std::fmt::Arguments<'_>) {
+    d.error(
+        loc,
+        format!("Configuration error: BFD instance {name} {rest}"),
+    );
+}
 
-/// `weight N [reverse]`: the default weight of the VRRP side's `track_bfd` entries. A bad
-/// number keeps the old weight; a bad option is reported and the number kept.
-fn bfd_weight(c: &Node, v: &str, name: &str, old: Weight, d: &mut Diagnostics) -> Weight {
-    let mut w = old;
-    match int(v, -253, 253) {
-        Some(x) => w.weight = x as i32,
-        None => d.error(c.loc, format!("Configuration error: BFD instance {name} weight value {v} not valid (must be in range [-253-253]), ignoring")),
+/// A numeric keyword of `i` (`v`: its value). Intervals are written in ms with up to three
+/// decimals and kept in µs; a refused value keeps the default, as keepalived does, with one
+/// message shape for all (each format! costs bytes in the armv7 build).
+fn number(i: &mut BfdInstance, c: &Node, kw: &str, v: &str, d: &mut Diagnostics) {
+    let (what, lo, hi, range) = match kw {
+        "min_rx" | "min_tx" => (kw, 1, INTERVAL_MAX_MS, "[1-4294967]"),
+        "idle_tx" => (kw, 1000, INTERVAL_MAX_MS, "[1000-4294967]"),
+        "ttl" | "hoplimit" => ("ttl/hoplimit", 1, 255, "[1-255]"),
+        // -1 is kept in keepalived's unsigned byte as 255: no hop check.
+        "max_hops" => (kw, -1, 255, "[-1-255]"),
+        "weight" => (kw, -253, 253, "[-253-253]"),
+        _ => (kw, 1, 255, "[1-255]"),
+    };
+    let ms = kw.ends_with("_rx") || kw.ends_with("_tx");
+    if kw == "weight" {
+        match c.arg(1) {
+            None => {}
+            Some("reverse") => i.weight.reverse = true,
+            Some(o) => refuse(
+                d,
+                c.loc,
+                i.name.as_str(),
+                format_args!("unknown weight option {o}"),
+            ),
+        }
     }
-    match c.arg(1) {
-        None => {}
-        Some("reverse") => w.reverse = true,
-        Some(o) => d.error(
-            c.loc,
-            format!("Configuration error: BFD instance {name} unknown weight option {o}"),
-        ),
+    let x = if ms {
+        millis(v).filter(|x| (lo * 1000..=hi * 1000).contains(x))
+    } else {
+        int(v, lo, hi)
+    };
+    let Some(x) = x else {
+        let is = if ms { "is " } else { "" };
+        let why =
+            format_args!("{what} value {v} {is}not valid (must be in range {range}), ignoring");
+        refuse(d, c.loc, i.name.as_str(), why);
+        return;
+    };
+    let us = Micros(x as u64);
+    match kw {
+        "min_rx" => i.min_rx = us,
+        "min_tx" => i.min_tx = us,
+        "idle_tx" => i.idle_tx = us,
+        "multiplier" => i.multiplier = x as u8,
+        "max_hops" => i.max_hops = x as u8,
+        "weight" => i.weight.weight = x as i32,
+        _ => i.ttl = x as u8,
     }
-    w
 }
 
 fn int(s: &str, lo: i64, hi: i64) -> Option<i64> {
     s.parse::<i64>().ok().filter(|v| (lo..=hi).contains(v))
 }
 
-/// Milliseconds with up to three decimals (keepalived's µs resolution), within `lo..=hi` ms.
-pub(super) fn millis(s: &str, lo: u32, hi: u32) -> Option<Micros> {
+/// Milliseconds with up to three decimals (keepalived's µs resolution), in µs.
+pub(super) fn millis(s: &str) -> Option<i64> {
     let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
     let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
     if whole.is_empty() || !digits(whole) || !digits(frac) || frac.len() > 3 {
         return None;
     }
-    let mut us: u64 = whole.parse::<u64>().ok()?.checked_mul(1000)?;
+    let mut us = whole.parse::<i64>().ok()?.checked_mul(1000)?;
     let mut scale = 100;
     for b in frac.bytes() {
-        us += u64::from(b - b'0') * scale;
+        us += i64::from(b - b'0') * scale;
         scale /= 10;
     }
-    (u64::from(lo) * 1000..=u64::from(hi) * 1000)
-        .contains(&us)
-        .then_some(Micros(us))
+    Some(us)
 }

@@ -2,14 +2,14 @@
 //! resolves it while reading: an unknown name, one reserved to the VRRP side, one declared
 //! below the virtual server, or one the real server already watches drops the checker.
 
-use super::BfdName;
+use super::BfdInstance;
 use crate::config::checker::CheckerKind;
 use crate::config::diag::Diagnostics;
 use crate::config::lvs::{Protocol, RealServer, VirtualServer, VsAddr};
 use crate::config::Config;
 
 pub(crate) fn check(cfg: &mut Config, d: &mut Diagnostics) {
-    let names = &cfg.bfd.names;
+    let names = &cfg.bfd.instances;
     for (vi, vs) in cfg.lvs.virtual_servers.iter_mut().enumerate() {
         let proto = proto(vs);
         let vs_port = match &vs.addr {
@@ -27,31 +27,35 @@ fn resolve_rs(
     proto: &str,
     vs_port: u16,
     vs_index: usize,
-    names: &[BfdName],
+    names: &[BfdInstance],
     d: &mut Diagnostics,
 ) {
-    let mut watched: Vec<&str> = Vec::new();
     let who = format!("[{}]:{proto}:{}", rs.ip, rs.port.unwrap_or(vs_port));
-    rs.checkers.retain(|c| {
+    // An index walk rather than retain: what is kept before `i` is what the server already
+    // watches, and it is smaller code than retain's.
+    let mut i = 0;
+    while let Some(c) = rs.checkers.get(i) {
         let CheckerKind::Bfd(b) = &c.kind else {
-            return true;
+            i += 1;
+            continue;
         };
         let known = names
             .iter()
-            .find(|n| n.name == b.name && n.to_checker && n.vs_before <= vs_index);
-        let text = match known {
-            None => format!("({who}) BFD_CHECK - BFD {} not configured", b.name),
-            Some(n) if watched.contains(&n.name.as_str()) => {
-                format!("({who}) BFD_CHECK - RS already monitoring {}", b.name)
-            }
-            Some(n) => {
-                watched.push(&n.name);
-                return true;
-            }
+            .any(|n| n.name == b.name && n.to_checker && n.vs_before <= vs_index);
+        let watched = rs.checkers[..i]
+            .iter()
+            .any(|o| matches!(&o.kind, CheckerKind::Bfd(x) if x.name == b.name));
+        let text = if !known {
+            format!("({who}) BFD_CHECK - BFD {} not configured", b.name)
+        } else if watched {
+            format!("({who}) BFD_CHECK - RS already monitoring {}", b.name)
+        } else {
+            i += 1;
+            continue;
         };
         d.error(b.loc, text);
-        false
-    });
+        rs.checkers.remove(i);
+    }
 }
 
 /// The protocol word of keepalived's `[IP]:PROTO:PORT` (an address service without
