@@ -332,3 +332,72 @@ pub fn values(data: &[u8]) {
     let _ = crate::cli::signum(s);
     let _ = crate::net::rtnl::ifname(s);
 }
+
+/// One BFD session fed datagrams: byte 0 sets the session up (bit 0: passive, bits 1-2: the
+/// detect multiplier - 1), then records `[dt: u16 LE, in 100 µs][len: u8]` + `len` bytes (0: no
+/// packet, only time passes). Each datagram goes through the receive checks; an accepted one
+/// written back must be the bytes received (every bit of the mandatory section means
+/// something), then feeds the session. Timers run as the child would run them, and every
+/// packet the session sends must pass our own receive checks.
+pub fn bfd(data: &[u8]) {
+    use crate::bfd::packet::{Control, LEN};
+    use crate::bfd::rng::Rng;
+    use crate::bfd::session::{Params, Session};
+    let Some((setup, mut rest)) = data.split_first() else {
+        return;
+    };
+    let p = Params {
+        min_rx: Micros(10_000),
+        min_tx: Micros(10_000),
+        idle_tx: Micros(1_000_000),
+        multiplier: (setup >> 1 & 3) + 1,
+        passive: setup & 1 != 0,
+    };
+    let mut s = Session::new(p, 0x1234_5678);
+    let mut rng = Rng::new(u64::from(*setup) + 1);
+    let mut now = Micros(1_000_000);
+    let mut out = [0u8; LEN];
+    let mut run = |s: &mut Session, now: Micros, rng: &mut Rng| {
+        for _ in 0..MAX_TIMERS {
+            if s.poll_at().is_some_and(|t| t <= now) {
+                let _ = s.handle_timeout(now);
+            }
+            if !s.poll_transmit(now, rng, &mut out) {
+                break;
+            }
+            if let Err(e) = Control::parse(&out) {
+                panic!("we sent a packet we would drop ({e:?}): {out:?}");
+            }
+        }
+    };
+    while let [lo, hi, len, tail @ ..] = rest {
+        let dt = Micros(u64::from(u16::from_le_bytes([*lo, *hi])) * 100);
+        // Timers fire in order, as the loop would have woken for each.
+        let until = now + dt;
+        while let Some(t) = s.poll_at().filter(|t| *t <= until) {
+            now = now.max(t);
+            run(&mut s, now, &mut rng);
+            if s.poll_at().is_some_and(|t| t <= now) {
+                break;
+            }
+        }
+        now = until;
+        let n = usize::from(*len).min(tail.len());
+        let (pkt, after) = tail.split_at(n);
+        rest = after;
+        if n == 0 {
+            continue;
+        }
+        if let Ok(c) = Control::parse(pkt) {
+            let mut back = [0u8; LEN];
+            c.emit(&mut back);
+            if pkt.len() == LEN {
+                assert_eq!(&back[..], pkt, "{c:?}");
+            }
+            let _ = s.handle_packet(&c, now, &mut rng);
+            if c.poll {
+                run(&mut s, now, &mut rng);
+            }
+        }
+    }
+}

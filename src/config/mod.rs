@@ -5,6 +5,7 @@
 //! each section module reads its typed structures off the tree. A warning (unknown keyword)
 //! lets the load go on; an error makes `-t` fail and a reload keep the old config.
 
+pub(crate) mod bfd;
 pub mod checker;
 mod daemon;
 pub(crate) mod diag;
@@ -40,6 +41,7 @@ pub struct Config {
     pub(crate) net: iproute::StaticNet,
     pub(crate) vrrp: vrrp::VrrpConfig,
     pub(crate) lvs: lvs::LvsConfig,
+    pub(crate) bfd: bfd::BfdConfig,
 }
 
 impl Config {
@@ -69,12 +71,14 @@ pub(crate) fn from_tree(nodes: &[Node], d: &mut Diagnostics) -> Config {
     for n in nodes {
         let handled = global::parse_top(n, &mut cfg, d)
             || vrrp::parse_top(n, &mut cfg, d)
-            || lvs::parse_top(n, &mut cfg, d);
+            || lvs::parse_top(n, &mut cfg, d)
+            || bfd::parse_top(n, &mut cfg, d);
         if !handled {
             d.unknown_keyword(n.loc, n.keyword());
         }
     }
     vrrp::check(&mut cfg, d);
+    bfd::check(&mut cfg, d);
     lvs::check(&mut cfg, d);
     cfg
 }

@@ -155,6 +155,26 @@ def value_seeds():
         write("values", f"word_{i}", w.encode())
 
 
+def bfd_seeds():
+    # Byte 0: the session's setup (bit 0 passive, bits 1-2 detect mult - 1); then records
+    # [dt u16 LE in 100 us][len] + packet (len 0: time passes only).
+    def ctl(state, my, your, flags=0, diag=0, mult=3, tx=10000, rx=10000):
+        return struct.pack(">BBBBIIIII", 0x20 | diag, state << 6 | flags, mult, 24, my, your, tx, rx, 0)
+    def rec(dt, pkt=b""):
+        return struct.pack("<HB", dt, len(pkt)) + pkt
+    # keepalived 2.2.7's first packet, captured (Down, idle_tx 1 s, min_rx 50 ms).
+    keepalived_down = bytes.fromhex("20400318af42ba7b00000000000f42400000c35000000000")
+    write("bfd", "keepalived_down", b"\0" + rec(0, keepalived_down))
+    # A peer's half of the handshake, then its packets every 10 ms, then silence.
+    peer = 0x11223344
+    hs = rec(5, ctl(1, peer, 0)) + rec(5, ctl(3, peer, 1)) + b"".join(rec(100, ctl(3, peer, 1)) for _ in range(5))
+    write("bfd", "handshake", b"\0" + hs + rec(5000))
+    write("bfd", "passive_mult1", b"\1" + hs)
+    write("bfd", "poll_final", b"\4" + hs + rec(50, ctl(3, peer, 1, flags=0x20, tx=20000)) + rec(50, ctl(3, peer, 1, flags=0x10)))
+    write("bfd", "admin_down", b"\2" + hs + rec(10, ctl(0, peer, 1, diag=7)))
+    write("bfd", "authenticated", b"\0" + rec(1, ctl(1, peer, 0, flags=0x04)[:3] + bytes([26]) + ctl(1, peer, 0)[4:] + bytes([1, 2])))
+
+
 def main():
     shared = shared_dir()
     caps = os.path.join(shared, "captures")
@@ -179,6 +199,7 @@ def main():
     dialog_seeds()
     cli_seeds()
     value_seeds()
+    bfd_seeds()
 
 
 if __name__ == "__main__":

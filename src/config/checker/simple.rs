@@ -205,8 +205,9 @@ pub(crate) fn parse_file(
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct BfdCheck {
-    /// The name of a `bfd_instance`.
-    name: String,
+    /// The name of a `bfd_instance`, and where it was given (resolved by config::bfd).
+    pub(crate) name: String,
+    pub(crate) loc: Loc,
 }
 
 pub(crate) fn parse_bfd(
@@ -218,6 +219,7 @@ pub(crate) fn parse_bfd(
     for c in n.children() {
         match c.keyword() {
             "name" => {
+                b.loc = c.loc;
                 b.name = c
                     .require_arg(0, "a bfd_instance name", d)
                     .unwrap_or_default()

@@ -106,6 +106,15 @@ pub(crate) struct Trackers {
     pub(crate) scripts: Vec<VrrpScript>,
     pub(crate) files: Vec<TrackFile>,
     pub(crate) processes: Vec<TrackProcess>,
+    /// The `bfd_instance` names the VRRP side may track (filled by config::bfd).
+    pub(crate) bfds: Vec<TrackedBfd>,
+}
+
+/// A `bfd_instance` as the VRRP side sees it: a name and a default weight.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct TrackedBfd {
+    pub(crate) name: String,
+    pub(crate) weight: Weight,
 }
 
 fn weight_words(
@@ -199,7 +208,7 @@ pub(crate) fn parse_track_block(
             "track_script" => defined.scripts.iter().any(|s| s.name == name),
             "track_file" => defined.files.iter().any(|s| s.name == name),
             "track_process" => defined.processes.iter().any(|s| s.name == name),
-            _ => true,
+            _ => defined.bfds.iter().any(|s| s.name == name),
         };
         if !found {
             // keepalived refuses to start on a missing interface; other names are ignored.

@@ -308,7 +308,8 @@ pub(super) fn tracking_weights(cfg: &mut Config, d: &mut Diagnostics) {
             r.weight = r.weight.or(own.map(|s| s.weight));
         }
         for r in &mut t.bfds {
-            r.weight.get_or_insert_with(Weight::default);
+            let own = trackers.bfds.iter().find(|s| s.name == r.name);
+            r.weight = r.weight.or(own.map(|s| s.weight));
         }
         let in_sync = groups
             .iter()
