@@ -247,7 +247,7 @@ impl Watchdog<'_> {
 
     fn reload(&mut self) {
         info!("Reloading ...");
-        let Some(cfg) = config::reload_config(self.opts) else {
+        let Some(cfg) = config::reload_config(self.opts, self.cfg.interface_names()) else {
             return;
         };
         self.cfg = cfg;
