@@ -141,6 +141,7 @@ fn reload_while_gone(test: &str, bin: &str) -> Outcome {
     // keepalived's lines for the same (it also says why the instance is FAULT at the reload).
     let log = a.log();
     for l in [
+        "(VI_1): send advert error 19 (No such device)",
         "Interface eth0 deleted",
         "Reloading",
         "Reload complete",
