@@ -59,19 +59,29 @@ impl Config {
     /// The interfaces this config names (VRRP instances, tracking, static and virtual
     /// addresses): what a reload's read counts as existing.
     pub(crate) fn interface_names(&self) -> Vec<String> {
-        let instances = &self.vrrp.instances;
-        let addrs = (self.net.addresses.iter())
-            .chain(instances.iter().flat_map(|v| v.vips.iter().chain(&v.evips)));
-        let tracked = (self.vrrp.sync_groups.iter().map(|g| &g.track))
-            .chain(instances.iter().map(|v| &v.track))
-            .flat_map(|t| &t.interfaces);
-        let mut names: Vec<String> = (addrs.filter_map(|a| a.dev.as_deref()))
-            .chain(instances.iter().filter_map(|v| v.interface.as_deref()))
-            .chain(tracked.map(|t| t.name.as_str()))
-            .map(str::to_string)
-            .collect();
-        names.sort_unstable();
-        names.dedup();
+        let mut names: Vec<String> = Vec::new();
+        let mut add = |n: Option<&str>| {
+            if let Some(n) = n.filter(|n| !names.iter().any(|o| o == n)) {
+                names.push(n.to_string());
+            }
+        };
+        for a in &self.net.addresses {
+            add(a.dev.as_deref());
+        }
+        for g in &self.vrrp.sync_groups {
+            for t in &g.track.interfaces {
+                add(Some(&t.name));
+            }
+        }
+        for v in &self.vrrp.instances {
+            add(v.interface.as_deref());
+            for a in v.vips.iter().chain(&v.evips) {
+                add(a.dev.as_deref());
+            }
+            for t in &v.track.interfaces {
+                add(Some(&t.name));
+            }
+        }
         names
     }
 }
