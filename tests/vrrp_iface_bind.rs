@@ -1,7 +1,8 @@
 //! What is bound to an interface by name follows the name, as in keepalived 2.2.7: a tracked
 //! interface that does not exist yet (`dynamic_interfaces`), an interface renamed away and
-//! back, a reload while the interface is gone, and a unicast instance's source address on an
-//! interface made again with another address; and a checker's `bind_if` interface made again.
+//! back, and a unicast instance's source address on an interface made again with another
+//! address; and a checker's `bind_if` interface made again. (A reload while the interface is
+//! gone: tests/vrrp_iface_reload.rs.)
 //!
 //! r1 (priority 150) and r2 (priority 100, always ours) on a bridge in namespace "sw".
 //! keepalived 2.2.7's figures for the same are printed beside ours when it is installed. Needs
@@ -289,67 +290,6 @@ fn make_eth0_again(lab: &mut Lab, host: u8, v4: &str) -> Instant {
     lab.addr(&ns, "eth0", &format!("{v4}/24"));
     lab.addr(&ns, "eth0", &format!("{}/64", addr(Family::V6, host)));
     Instant::now()
-}
-
-/// Without `dynamic_interfaces`, a SIGHUP while r1's eth0 is deleted. keepalived 2.2.7 still
-/// knows the name and reloads (the instance waits in FAULT); ours refuses the new config at its
-/// file:line and keeps running the old one (the instance waits in FAULT). Either way the
-/// instance is MASTER again once the link is back. (Verdict line, time after the link is back.)
-fn reload_while_gone(test: &str, bin: &str) -> (String, Duration) {
-    let mut lab = routers_lab(test, 2, Wiring::Switch);
-    let (i1, i2) = (Instance::new(1, 150), Instance::new(2, 100));
-    let b = Router::start(&mut lab, "r2", &ours(), &i2.config());
-    let mut a = Router::start(&mut lab, "r1", bin, &i1.config());
-    expect_master(
-        &a,
-        &[&b],
-        i1.vip(),
-        i2.master_down() + i1.master_down() + MARGIN,
-    );
-    lab.exec_ok("r1", &["ip", "link", "del", "eth0"]);
-    assert!(a.wait_state("FAULT", MARGIN), "{}: not FAULT", a.name);
-    // SAFETY: kill(2) has no memory effects; the lab owns the daemon.
-    unsafe {
-        libc::kill(a.main_pid(), libc::SIGHUP);
-    }
-    let verdict = |log: &str| {
-        log.lines()
-            .find(|l| l.contains("Reload complete") || l.contains("Reload of"))
-            .map(str::to_string)
-    };
-    assert!(
-        lab::wait_until(MARGIN, || verdict(&a.log()).is_some()),
-        "{}: no reload verdict:\n{}",
-        a.name,
-        tail(&a.log())
-    );
-    expect_fault_for(&a, &b, i2.vip(), i1.master_down());
-    assert!(a.running(), "{}: gone after the reload", a.name);
-    let back = make_eth0_again(&mut lab, 1, &addr(Family::V4, 1));
-    expect_master(&a, &[&b], i1.vip(), i1.master_down() + MARGIN);
-    (verdict(&a.log()).unwrap_or_default(), back.elapsed())
-}
-
-#[test]
-fn a_reload_while_the_interface_is_gone_keeps_the_instance_waiting() {
-    let test = "a_reload_while_the_interface_is_gone_keeps_the_instance_waiting";
-    if !ready(test) {
-        return;
-    }
-    let (v, took) = reload_while_gone(test, &ours());
-    assert!(
-        v.contains("failed") && v.contains("keeping the running configuration"),
-        "{v:?}"
-    );
-    let k = keepalived_beside(|bin| reload_while_gone(test, bin));
-    println!(
-        "BENCH iface_bind reload while gone: MASTER after {:.2} s ({v:?}), keepalived {}",
-        took.as_secs_f64(),
-        k.map_or("-".into(), |(kv, k)| format!(
-            "{:.2} s ({kv:?})",
-            k.as_secs_f64()
-        ))
-    );
 }
 
 /// A unicast instance without `unicast_src_ip` sends from its interface's primary address.

@@ -100,7 +100,9 @@ impl Shell<'_> {
                 }
                 libc::SIGHUP => {
                     info!("Reloading");
-                    if let Some(new) = crate::config::reload_config(self.opts) {
+                    if let Some(new) =
+                        crate::config::reload_config(self.opts, self.cfg.interface_names())
+                    {
                         self.runner.stop(lp);
                         self.servers.reload(&new);
                         let mut runner = Runner::new(&new);

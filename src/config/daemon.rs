@@ -11,6 +11,7 @@ impl From<&Options> for LoadOptions {
         LoadOptions {
             config_id: opts.config_id.clone(),
             all_config: opts.all_config,
+            seen_interfaces: Vec::new(),
         }
     }
 }
@@ -25,9 +26,15 @@ pub(crate) fn log_diags(d: &Diagnostics) {
     }
 }
 
-/// Re-reads the config for a reload: None (after logging why) if it has errors.
-pub(crate) fn reload_config(opts: &Options) -> Option<Config> {
-    let (cfg, d) = load(&opts.config_file, &LoadOptions::from(opts));
+/// Re-reads the config for a reload: None (after logging why) if it has errors. An interface
+/// the running daemon has seen (`seen`) counts as existing, as in keepalived: an instance on
+/// it waits in FAULT until it is back.
+pub(crate) fn reload_config(opts: &Options, seen: Vec<String>) -> Option<Config> {
+    let load_opts = LoadOptions {
+        seen_interfaces: seen,
+        ..LoadOptions::from(opts)
+    };
+    let (cfg, d) = load(&opts.config_file, &load_opts);
     log_diags(&d);
     if d.has_errors() {
         error!(
@@ -38,4 +45,41 @@ pub(crate) fn reload_config(opts: &Options) -> Option<Config> {
         return None;
     }
     Some(cfg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{load, LoadOptions, Severity};
+
+    const CONF: &str = "static_ipaddress {\n  10.9.9.9/32 dev kagone0\n}\n\
+        vrrp_instance VI_1 {\n  interface kagone0\n  virtual_router_id 9\n  priority 100\n\
+        track_interface {\n    kagone1\n  }\n  virtual_ipaddress {\n    10.9.9.1/24 dev kagone2\n  }\n}\n";
+
+    /// A reload's read takes a gone interface the daemon has seen as existing; a first read
+    /// (and `-t`) reports each line that names one.
+    #[test]
+    fn interfaces_the_daemon_has_seen_count_as_existing_on_reload() {
+        let path = std::env::temp_dir().join(format!("ka-seen-{}.conf", std::process::id()));
+        if let Err(e) = std::fs::write(&path, CONF) {
+            panic!("writing {}: {e}", path.display());
+        }
+        let (_, first) = load(&path, &LoadOptions::default());
+        let seen: Vec<String> = ["kagone0", "kagone1", "kagone2"].map(String::from).into();
+        let opts = LoadOptions {
+            seen_interfaces: seen.clone(),
+            ..LoadOptions::default()
+        };
+        let (cfg, reload) = load(&path, &opts);
+        let _ = std::fs::remove_file(&path);
+        let errors = first
+            .items()
+            .iter()
+            .filter(|i| i.severity == Severity::Error);
+        let lines: Vec<u32> = errors.map(|i| i.loc.line).collect();
+        assert_eq!(lines, [2, 5, 9, 12], "{first}");
+        assert!(!reload.has_errors(), "{reload}");
+        let mut names = cfg.interface_names();
+        names.sort();
+        assert_eq!(names, seen);
+    }
 }

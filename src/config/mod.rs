@@ -31,6 +31,9 @@ pub struct LoadOptions {
     config_id: Option<String>,
     /// `-e`: a missing include file is an error.
     all_config: bool,
+    /// A reload's read: interface names the running daemon has seen, which count as existing
+    /// though gone now (keepalived keeps a deleted interface's name in its list).
+    pub(crate) seen_interfaces: Vec<String>,
 }
 
 /// Everything keepalived.conf can say, typed and validated.
@@ -54,6 +57,35 @@ impl Config {
     pub(crate) fn needs_checker(&self) -> bool {
         !self.lvs.virtual_servers.is_empty()
     }
+
+    /// The interfaces this config names (VRRP instances, tracking, static and virtual
+    /// addresses): what a reload's read counts as existing.
+    pub(crate) fn interface_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        let mut add = |n: Option<&str>| {
+            if let Some(n) = n.filter(|n| !names.iter().any(|o| o == n)) {
+                names.push(n.to_string());
+            }
+        };
+        for a in &self.net.addresses {
+            add(a.dev.as_deref());
+        }
+        for g in &self.vrrp.sync_groups {
+            for t in &g.track.interfaces {
+                add(Some(&t.name));
+            }
+        }
+        for v in &self.vrrp.instances {
+            add(v.interface.as_deref());
+            for a in v.vips.iter().chain(&v.evips) {
+                add(a.dev.as_deref());
+            }
+            for t in &v.track.interfaces {
+                add(Some(&t.name));
+            }
+        }
+        names
+    }
 }
 
 /// Reads `path` and everything it includes. The config is returned even with errors
@@ -61,13 +93,20 @@ impl Config {
 pub fn load(path: &Path, opts: &LoadOptions) -> (Config, Diagnostics) {
     let mut d = Diagnostics::new();
     let nodes = reader::read_tree(path, opts, &mut d);
-    let cfg = from_tree(&nodes, &mut d);
+    let cfg = from_tree_seen(&nodes, &opts.seen_interfaces, &mut d);
     (cfg, d)
 }
 
 /// Typed config from an already-read tree.
+#[cfg(test)]
 pub(crate) fn from_tree(nodes: &[Node], d: &mut Diagnostics) -> Config {
+    from_tree_seen(nodes, &[], d)
+}
+
+/// [`from_tree`], where the interfaces named in `seen` count as existing.
+fn from_tree_seen(nodes: &[Node], seen: &[String], d: &mut Diagnostics) -> Config {
     let mut cfg = Config::default();
+    cfg.global.seen_interfaces = seen.to_vec();
     for n in nodes {
         let handled = global::parse_top(n, &mut cfg, d)
             || vrrp::parse_top(n, &mut cfg, d)

@@ -270,7 +270,7 @@ impl Watchdog<'_> {
             let note = sd.notifier.reloading(Micros::now());
             sd.send(note);
         }
-        let Some(cfg) = config::reload_config(self.opts) else {
+        let Some(cfg) = config::reload_config(self.opts, self.cfg.interface_names()) else {
             if let Some(sd) = &mut self.sd {
                 let note = sd.notifier.reload_refused();
                 sd.send(note);

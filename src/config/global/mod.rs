@@ -39,6 +39,8 @@ pub(crate) struct GlobalDefs {
     pub(crate) vrrp_strict: bool,
     /// `dynamic_interfaces`: interfaces may be missing at start.
     pub(crate) dynamic_interfaces: bool,
+    /// Not from the file: see [`LoadOptions`](crate::config::LoadOptions)'s `seen_interfaces`.
+    pub(crate) seen_interfaces: Vec<String>,
     /// `notify_fifo` / `vrrp_notify_fifo` / `lvs_notify_fifo` names (details in `fifos`).
     notify_fifo: Option<String>,
     vrrp_notify_fifo: Option<String>,
@@ -103,6 +105,7 @@ impl NetCtx {
             default_interface: g.default_interface.clone(),
             track_groups: static_block.then(|| g.track_groups.clone()),
             lookup: None,
+            seen: g.seen_interfaces.clone(),
         }
     }
 }

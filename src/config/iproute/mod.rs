@@ -38,6 +38,8 @@ pub(crate) struct NetCtx {
     pub(crate) track_groups: Option<Vec<String>>,
     /// How to tell whether an interface exists (None: ask the kernel); tests supply a fixed set.
     pub(crate) lookup: Option<fn(&str) -> bool>,
+    /// Names that count as existing though gone now (a reload: the daemon has seen them).
+    pub(crate) seen: Vec<String>,
 }
 
 impl NetCtx {
@@ -47,8 +49,10 @@ impl NetCtx {
     }
 
     fn exists(&self, name: &str) -> bool {
-        self.lookup
-            .map_or_else(|| interface_exists(name), |f| f(name))
+        self.seen.iter().any(|s| s == name)
+            || self
+                .lookup
+                .map_or_else(|| interface_exists(name), |f| f(name))
     }
 }
 

@@ -253,6 +253,7 @@ fn conditional_with_explicit_id() {
     let opts = LoadOptions {
         config_id: Some("lb2".into()),
         all_config: false,
+        ..LoadOptions::default()
     };
     let mut d = Diagnostics::new();
     let t = read_tree(&main, &opts, &mut d);
@@ -429,6 +430,7 @@ fn load(main: &Path, all_config: bool) -> (Vec<Node>, Diagnostics) {
     let opts = LoadOptions {
         config_id: Some("n1".into()),
         all_config,
+        ..LoadOptions::default()
     };
     let mut d = Diagnostics::new();
     let t = read_tree(main, &opts, &mut d);
@@ -646,6 +648,7 @@ fn conditional_sample_keeps_the_lines_for_its_id() {
         let opts = LoadOptions {
             config_id: Some(id.into()),
             all_config: true,
+            ..LoadOptions::default()
         };
         let mut d = Diagnostics::new();
         let t = read_tree(&f, &opts, &mut d);

@@ -13,7 +13,9 @@ use crate::config::global::DEFAULT_SCRIPT_USER;
 
 /// Cross-references and environment checks once everything is read.
 pub(crate) fn check(cfg: &mut Config, d: &mut Diagnostics) {
-    check_with(cfg, &super::interface_exists, d)
+    let seen = cfg.global.seen_interfaces.clone();
+    let exists = |name: &str| seen.iter().any(|s| s == name) || super::interface_exists(name);
+    check_with(cfg, &exists, d)
 }
 
 pub(crate) fn check_with(

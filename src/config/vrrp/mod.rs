@@ -79,8 +79,8 @@ pub(crate) fn parse_top_with(
 ) -> bool {
     // With dynamic_interfaces a missing interface is expected to appear later.
     let dynamic = cfg.global.dynamic_interfaces;
-    let iface_exists = lookup;
-    let exists = |name: &str| dynamic || iface_exists(name);
+    let seen = cfg.global.seen_interfaces.clone();
+    let exists = |name: &str| dynamic || seen.iter().any(|s| s == name) || lookup(name);
     let iface_exists: &dyn Fn(&str) -> bool = &exists;
     match n.keyword() {
         "vrrp_instance" => {

@@ -68,18 +68,23 @@ pub fn plan<'a>(cfg: &Config, idx: usize, ifaces: &'a Ifaces) -> Result<Plan<'a>
             ll6: None,
             group: 0,
         },
-        // With dynamic_interfaces it waits in FAULT for a link of that name (shell/rx.rs).
+        // With dynamic_interfaces, or after a reload for a name the daemon has seen, it waits
+        // in FAULT for a link of that name (shell/rx.rs).
         None => match ifname {
-            Some(name) if cfg.global.dynamic_interfaces => IfInfo {
-                ifindex: ABSENT_IFINDEX,
-                name,
-                up: false,
-                mac: [0; 6],
-                mtu: 0,
-                v4: None,
-                ll6: None,
-                group: 0,
-            },
+            Some(name)
+                if cfg.global.dynamic_interfaces || cfg.global.seen_interfaces.contains(&name) =>
+            {
+                IfInfo {
+                    ifindex: ABSENT_IFINDEX,
+                    name,
+                    up: false,
+                    mac: [0; 6],
+                    mtu: 0,
+                    v4: None,
+                    ll6: None,
+                    group: 0,
+                }
+            }
             _ => return Err(Refusal::InterfaceAbsent(ifname)),
         },
     };

@@ -107,6 +107,19 @@ fn what_keeps_an_instance_from_running() {
 }
 
 #[test]
+fn after_a_reload_a_missing_interface_the_daemon_has_seen_is_waited_for() {
+    let mut cfg = config("");
+    cfg.vrrp.instances[0].interface = Some("eth5".into());
+    cfg.global.seen_interfaces = vec!["eth5".into()];
+    let ifaces = eth0(Some(US));
+    let p = plan(&cfg, 0, &ifaces).unwrap();
+    assert_eq!(
+        (p.info.ifindex, p.info.name.as_str()),
+        (ABSENT_IFINDEX, "eth5")
+    );
+}
+
+#[test]
 fn with_dynamic_interfaces_a_missing_interface_is_waited_for() {
     let mut cfg = config("");
     let ifaces = eth0(Some(US));

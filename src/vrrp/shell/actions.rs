@@ -61,7 +61,8 @@ impl Shell<'_> {
             v4: f.v4,
             v6: f.ll6,
         });
-        // A downed link refuses sends until the instance goes FAULT: counted, not reported.
+        // A downed link refuses sends until the instance goes FAULT: counted, and reported as
+        // keepalived does rather than rate-limited.
         let link_down = info.is_some_and(|f| !f.up);
         let family = inst.router.family();
         let Some(round) = inst.router.advert(priority, ifaddrs) else {
@@ -96,6 +97,16 @@ impl Shell<'_> {
                     Some((total, unlogged)) if !link_down => {
                         let why = NotSent::Send(&e);
                         super::events::advert_not_sent(&inst.name, &why, total, unlogged);
+                    }
+                    // keepalived's line for each, but for a priority-0 advert on a link
+                    // without a route.
+                    _ if link_down
+                        && !(priority == 0 && e.raw_os_error() == Some(libc::ENETUNREACH)) =>
+                    {
+                        let unicast =
+                            matches!(inst.key.mode, crate::net::vrrp_socket::Mode::Unicast { .. });
+                        let peer = unicast.then_some(dst);
+                        super::events::send_advert_error(&inst.name, peer, &e);
                     }
                     _ => log::debug!("({}) advert not sent: {e}", inst.name),
                 }

@@ -1,5 +1,7 @@
 //! The one place the VRRP router's events become keepalived's log lines.
 
+use std::net::IpAddr;
+
 use log::{info, warn};
 
 use crate::config::vrrp::Family;
@@ -61,6 +63,21 @@ impl std::fmt::Display for Unlogged {
             0 => Ok(()),
             n => write!(f, " ({n} more since the last report)"),
         }
+    }
+}
+
+/// A send refused while the instance's link is down or gone, in keepalived's words:
+/// multicast, or to unicast `peer`.
+pub(super) fn send_advert_error(name: &str, peer: Option<IpAddr>, e: &std::io::Error) {
+    // strerror(3)'s text: io::Error adds " (os error N)".
+    let text = e.to_string();
+    let text = text.split(" (os error").next().unwrap_or_default();
+    match peer {
+        None => {
+            let errno = e.raw_os_error().unwrap_or(0);
+            info!("({name}): send advert error {errno} ({text})")
+        }
+        Some(p) => info!("({name}) Cant send advert to {p} ({text})"),
     }
 }
 

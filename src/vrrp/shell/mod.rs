@@ -313,7 +313,9 @@ impl<'o> Shell<'o> {
             }
             libc::SIGHUP => {
                 info!("Reloading");
-                if let Some(new) = crate::config::reload_config(self.opts) {
+                if let Some(new) =
+                    crate::config::reload_config(self.opts, self.cfg.interface_names())
+                {
                     // Groups are rebuilt over the instances the reload leaves.
                     self.groups.clear();
                     self.reload(lp, new);
