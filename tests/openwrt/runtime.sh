@@ -71,6 +71,11 @@ relocate "$OWRT/hotplug/01-ubus" "$W/hotplug.d/keepalived/01-ubus"
 relocate "$OWRT/hotplug/01-user" "$W/hotplug.d/keepalived/01-user"
 relocate "$OWRT/rpcd/keepalived" "$W/rpcd/keepalived"
 relocate "$OWRT/rpcd/status.sh" "$W/rpc/status.sh"
+# an extension written as keepalived-sync's rpc/sync.sh is: its methods are named by its _help
+cat >"$W/rpc/extra.sh" <<'END'
+extra_help() { json_add_object hello; json_close_object; }
+hello() { json_init; json_add_string answer hi; json_dump; }
+END
 # the user hook the stock keepalived.user documents: every event with ACTION, TYPE, NAME
 { cat "$OWRT/keepalived.user"; echo 'echo "$ACTION $TYPE $NAME" >>'"$W/user.log"; } >"$W/keepalived.user"
 
@@ -116,11 +121,13 @@ fi
 
 export RPCD_DIR="$W/rpcd"
 out=$("$STAND/ubus" -v list keepalived 2>&1)
-if printf '%s' "$out" | python3 -c 'import json,sys; v=json.load(sys.stdin); assert set(v) == {"dump", "status"}, v'; then
-	pass "ubus list: dump and status (rpc/status.sh)"
+if printf '%s' "$out" | python3 -c 'import json,sys; v=json.load(sys.stdin); assert set(v) == {"dump", "status", "hello"}, v'; then
+	pass "ubus list: dump, status (rpc/status.sh), hello (rpc/extra.sh extra_help)"
 else
-	fail "ubus list: dump and status (rpc/status.sh)" "$out"
+	fail "ubus list: dump, status (rpc/status.sh), hello (rpc/extra.sh extra_help)" "$out"
 fi
+out=$("$STAND/ubus" call keepalived hello 2>&1)
+if printf '%s' "$out" | grep -q '"answer": "hi"'; then pass "rpc extension method named by its _help answers"; else fail "rpc extension method named by its _help answers" "$out"; fi
 
 # The fields LuCI's status view reads, for every instance
 out=$("$STAND/ubus" call keepalived dump 2>&1)
@@ -156,7 +163,7 @@ else
 	fail "ubus call keepalived status" "$err"$'\n'"$out"
 fi
 
-out=$("$STAND/ubus" call keepalived nosuch 2>&1)
+out=$("$W/rpcd/keepalived" call nosuch </dev/null 2>&1)
 if printf '%s' "$out" | grep -q '"invalid call nosuch"'; then pass "unknown method answers an error"; else fail "unknown method answers an error" "$out"; fi
 
 # SIGTERM: notify_stop for both instances, then dump answers at once that nothing runs
