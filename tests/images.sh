@@ -324,7 +324,7 @@ openwrt_runtime_checks() {
 		check "sh -n $OWRT/files/$f" sh -n "$OWRT/files/$f"
 		command -v shellcheck >/dev/null && check "shellcheck $OWRT/files/$f" shellcheck -x "$OWRT/files/$f"
 	done
-	for f in tests/openwrt/runtime.sh tests/openwrt/jshn.sh tests/openwrt/hotplug-call tests/openwrt/ubus; do
+	for f in tests/openwrt/runtime.sh tests/openwrt/jshn.sh tests/openwrt/hotplug-call tests/openwrt/ubus tests/openwrt/uci; do
 		command -v shellcheck >/dev/null && check "shellcheck $f" shellcheck -x "$f"
 	done
 	for f in '\$\(LN\) \.\./sbin/keepalived \$\(1\)/usr/bin/genhash' '\$\(1\)/usr/libexec/rpcd/keepalived$' \

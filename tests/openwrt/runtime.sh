@@ -56,7 +56,6 @@ fi
 
 # --- the OpenWrt tree, relocated under $W ---------------------------------------------------
 mkdir -p "$W/config" "$W/hotplug.d/keepalived" "$W/rpcd" "$W/rpc" "$W/run"
-cp tests/openwrt/runtime.uci "$W/config/keepalived"
 relocate() { # relocate SRC DST: an OpenWrt file with its absolute paths moved into $W
 	sed -e "s|/lib/functions.sh|$PWD/tests/images/uci-shim.sh|" \
 		-e "s|/usr/share/libubox/jshn.sh|$STAND/jshn.sh|" \
@@ -64,9 +63,25 @@ relocate() { # relocate SRC DST: an OpenWrt file with its absolute paths moved i
 		-e "s|/var/run/keepalived|$W/run|" \
 		-e "s|/etc/keepalived.user|$W/keepalived.user|" \
 		-e "s|/tmp/keepalived.json|$W/keepalived.json|" \
+		-e "s|/etc/config/keepalived|$W/config/keepalived|" \
 		-e "s|/usr/sbin/keepalived|$BIN|" "$1" >"$2"
 	chmod +x "$2"
 }
+
+# uci-defaults on a config from before "globals": section retyped and renamed, options kept, and
+# a second run (every first boot after an upgrade) changes nothing
+relocate "$OWRT/keepalived.uci-defaults" "$W/uci-defaults"
+printf "config global_defs\n\toption enabled '1'\n\toption router_id 'old'\n\nconfig vrrp_instance\n\toption name 'X'\n" >"$W/config/keepalived"
+uci_defaults() { PATH="$STAND:$PATH" UCI_CONFIG_DIR="$W/config" "$W/uci-defaults"; }
+got=$(uci_defaults 2>&1 && UCI_CONFIG_DIR="$W/config" sh -c '. "$1" && config_load keepalived && config_get r globals router_id && echo "$r"' \
+	sh tests/images/uci-shim.sh 2>&1)
+first=$(cat "$W/config/keepalived")
+if [ "$got" = old ] && grep -qx "config globals 'globals'" "$W/config/keepalived" && uci_defaults && [ "$(cat "$W/config/keepalived")" = "$first" ]; then
+	pass "uci-defaults: global_defs becomes globals 'globals', options kept; second run changes nothing"
+else
+	fail "uci-defaults: global_defs becomes globals 'globals'" "$got"$'\n'"$(cat "$W/config/keepalived")"
+fi
+cp tests/openwrt/runtime.uci "$W/config/keepalived"
 relocate "$OWRT/hotplug/01-ubus" "$W/hotplug.d/keepalived/01-ubus"
 relocate "$OWRT/hotplug/01-user" "$W/hotplug.d/keepalived/01-user"
 relocate "$OWRT/rpcd/keepalived" "$W/rpcd/keepalived"
