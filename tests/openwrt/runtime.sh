@@ -47,12 +47,18 @@ why=
 [ "$(id -u)" = 0 ] || why="needs root"
 [ -x /bin/busybox ] || why="needs /bin/busybox (busybox-static)"
 command -v python3 >/dev/null || why="needs python3"
+command -v flock >/dev/null || why="needs flock (util-linux)"
 [ -x "$BIN" ] || why="needs $BIN (cargo build)"
 if [ -n "$why" ]; then
 	if [ "${CI:-false}" = true ]; then fail "$why"; exit 1; fi
 	echo "SKIPPED openwrt runtime: $why"
 	exit 0
 fi
+
+# One lab at a time across worktrees (tests/lab/mod.rs LOCK_PATH): the rpcd plugin signals every
+# process running $BIN, as it signals every keepalived on a router.
+exec 9>/tmp/keepalived-rs-lab.lock
+flock 9
 
 # --- the OpenWrt tree, relocated under $W ---------------------------------------------------
 mkdir -p "$W/config" "$W/hotplug.d/keepalived" "$W/rpcd" "$W/rpc" "$W/run"
@@ -116,7 +122,7 @@ ip netns add "$NS"
 ip -n "$NS" link add eth0 type veth peer name eth1
 for l in lo eth0 eth1; do ip -n "$NS" link set "$l" up; done
 ip -n "$NS" addr add 10.61.0.1/24 dev eth0
-ip netns exec "$NS" env TMPDIR="$W" "$BIN" -n -l -p "$W/k.pid" -r "$W/v.pid" -c "$W/c.pid" -f "$W/keepalived.conf" >"$W/daemon.log" 2>&1 &
+ip netns exec "$NS" env TMPDIR="$W" "$BIN" -n -l -p "$W/k.pid" -r "$W/v.pid" -c "$W/c.pid" -f "$W/keepalived.conf" >"$W/daemon.log" 2>&1 9>&- &
 DAEMON=$!
 
 status_is() { [ "$(cat "$W/run/$1/STATUS" 2>/dev/null)" = "$2" ]; }
