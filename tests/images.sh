@@ -204,10 +204,10 @@ else
 	fail "init start: no UCI file -> runs the hand-written keepalived.conf" "$(cat "$WORK/init/log")"
 fi
 run_init "$OWRT/files/keepalived.config" "$OWRT/files/keepalived.conf" start_service
-if [ "$(readlink "$WORK/init/run.conf")" = "$WORK/init/hand.conf" ]; then
-	pass "init start: shipped UCI defaults -> runs the hand-written keepalived.conf"
+if grep -q open_instance "$WORK/init/log"; then
+	fail "init start: shipped UCI defaults (enabled 0, as stock) start nothing" "$(cat "$WORK/init/log")"
 else
-	fail "init start: shipped UCI defaults -> runs the hand-written keepalived.conf" "$(cat "$WORK/init/log")"
+	pass "init start: shipped UCI defaults (enabled 0, as stock) start nothing"
 fi
 
 # --- config check with both implementations ----------------------------------------------
@@ -316,6 +316,31 @@ else
 	fail "unit: capability bounding set" "$caps"
 fi
 expect_no_line "$U" '^(ProtectKernelTunables|PrivateNetwork|PrivateTmp)=(yes|true)' "unit: no sandboxing that breaks /proc/sys, VIPs or /tmp dumps"
+
+# --- OpenWrt runtime files: rpcd plugin, hotplug handlers, uci-defaults ---------------------
+openwrt_runtime_checks() {
+	local f out
+	for f in rpcd/keepalived rpcd/status.sh hotplug/01-ubus hotplug/01-user keepalived.user keepalived.uci-defaults; do
+		check "sh -n $OWRT/files/$f" sh -n "$OWRT/files/$f"
+		command -v shellcheck >/dev/null && check "shellcheck $OWRT/files/$f" shellcheck -x "$OWRT/files/$f"
+	done
+	for f in tests/openwrt/runtime.sh tests/openwrt/jshn.sh tests/openwrt/hotplug-call tests/openwrt/ubus tests/openwrt/uci; do
+		command -v shellcheck >/dev/null && check "shellcheck $f" shellcheck -x "$f"
+	done
+	for f in '\$\(LN\) \.\./sbin/keepalived \$\(1\)/usr/bin/genhash' '\$\(1\)/usr/libexec/rpcd/keepalived$' \
+		'\$\(1\)/usr/libexec/keepalived/rpc/status\.sh$' '\$\(1\)/etc/hotplug\.d/keepalived/01-ubus$' \
+		'\$\(1\)/etc/hotplug\.d/keepalived/01-user$' '\$\(1\)/etc/uci-defaults/keepalived$' '^/etc/keepalived\.user$'; do
+		expect_line "$M" "$f" "OpenWrt Makefile: $f"
+	done
+	# the daemon, the generated config, the hotplug handlers and ubus, in a namespace
+	if out=$(KEEPALIVED_BIN="$BIN" tests/openwrt/runtime.sh 2>&1); then
+		pass "tests/openwrt/runtime.sh"
+	else
+		fail "tests/openwrt/runtime.sh" "$out"
+	fi
+	printf '%s\n' "$out" | grep -E '^(ok|SKIPPED)' | sed 's/^/     /'
+}
+openwrt_runtime_checks
 
 printf '%d checks, %d failed\n' "$checks" "$fails"
 [ "$fails" = 0 ]

@@ -197,16 +197,14 @@ ka_print_peer() {
 	ka_out '\n'
 }
 
-# Notify options are switches: the command is always the hotplug dispatcher, user scripts
-# live in /etc/hotplug.d/keepalived/ or /etc/keepalived.user.
-# ka_notify SECTION TYPE NAME INDENT OPTION...
+# Every notify hook is emitted whatever UCI says, as the stock generator does: LuCI's status,
+# keepalived-sync and /etc/keepalived.user all hang off hotplug-call and must see every
+# transition. User scripts live in /etc/hotplug.d/keepalived/ or /etc/keepalived.user.
+# ka_notify TYPE NAME INDENT OPTION...
 ka_notify() {
-	local sec="$1" type="$2" name="$3" ind="$4" opt val action
-	shift 4
+	local type="$1" name="$2" ind="$3" opt action
+	shift 3
 	for opt in "$@"; do
-		val=
-		config_get val "$sec" "$opt"
-		[ -n "$val" ] || continue
 		action=$(printf '%s' "$opt" | tr '[:lower:]' '[:upper:]')
 		ka_out '%b%s "/bin/busybox env -i ACTION=%s TYPE=%s NAME=%s /sbin/hotplug-call keepalived"\n' \
 			"$ind" "$opt" "$action" "$type" "$name"
@@ -300,7 +298,7 @@ ka_sync_group() {
 	ka_out '%b}\n' "$KA_T1"
 	ka_options "$1" "$KA_T1" flag:smtp_alert flag:global_tracking
 	ka_track_scripts "$1" "$KA_T1"
-	ka_notify "$1" GROUP "$name" "$KA_T1" notify_backup notify_master notify_fault notify
+	ka_notify GROUP "$name" "$KA_T1" notify_backup notify_master notify_fault notify
 	ka_close
 }
 
@@ -322,7 +320,7 @@ ka_vrrp_instance() {
 		garp_master_delay garp_master_refresh garp_master_repeat garp_master_refresh_repeat \
 		flag:vmac_xmit_base flag:native_ipv6 flag:accept flag:dont_track_primary \
 		flag:smtp_alert flag:nopreempt flag:use_vmac flag:no_accept
-	ka_notify "$1" INSTANCE "$name" "$KA_T1" notify_backup notify_master notify_fault notify_stop
+	ka_notify INSTANCE "$name" "$KA_T1" notify_backup notify_master notify_fault notify_stop
 	ka_block "$1" "$KA_T1" virtual_ipaddress ipaddress ka_print_ipaddress
 	ka_block "$1" "$KA_T1" virtual_ipaddress_excluded ipaddress ka_print_ipaddress
 	ka_block "$1" "$KA_T1" virtual_routes route ka_print_route
@@ -377,7 +375,7 @@ ka_real_server() {
 	config_get check "$1" check
 	[ -n "$weight" ] && [ -n "$ipaddr" ] && [ -n "$port" ] || return 0
 	ka_out '%breal_server %s %s {\n%bweight %s\n' "$KA_T1" "$ipaddr" "$port" "$KA_T2" "$weight"
-	ka_notify "$1" REAL_SERVER "$2" "$KA_T2" notify_up notify_down
+	ka_notify REAL_SERVER "$2" "$KA_T2" notify_up notify_down
 	case "$check" in
 	PING_CHECK)
 		ka_out '%b%s {\n%b}\n' "$KA_T2" "$check" "$KA_T2"
