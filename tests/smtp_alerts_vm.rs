@@ -1,8 +1,9 @@
 //! The checker child's SMTP alerts beside keepalived's: in the IPVS VM (keepalived's checker
 //! child needs IPVS), Debian's keepalived 2.2.7 and then ours run the same config (a virtual
-//! server with two TCP_CHECK real servers, a quorum of both with quorum_up/quorum_down) and go
-//! through the same steps: both real servers come up (alpha) and the quorum is gained, one
-//! goes down (the quorum is lost), comes back (regained). The VM has no python3, so its mail
+//! server with two TCP_CHECK real servers, weights 2 and 1, quorum 2 with quorum_up and
+//! quorum_down) and go through the same steps: both real servers come up (alpha) and the
+//! quorum is gained, the heavier one goes down (the quorum is lost), comes back (regained), a
+//! reload removes the other one ("Removing"; the quorum holds: see [`CONFIG`]). The VM has no python3, so its mail
 //! server is a busybox sh script behind `nc -ll` that records each session. Both daemons must
 //! send the same mails: same commands in order, Subject, From, To, X-Mailer and body (the Date
 //! aside), and run the same quorum scripts. The VM's host name does not resolve and the
@@ -17,6 +18,8 @@ use std::time::Duration;
 const CONF: &str = "/etc/keepalived/keepalived.conf";
 const KEEPALIVED: &str = "/usr/sbin/keepalived";
 
+/// The reload keeps the weight left (2) at the quorum: keepalived words a quorum lost by a
+/// reload with the old virtual server's figures, which ours does not yet (mails nothing).
 const CONFIG: &str = "global_defs {
  router_id vmlb
  notification_email {
@@ -37,6 +40,7 @@ virtual_server 10.9.0.1 80 {
  quorum_up \"/bin/sh /quorum.sh up\"
  quorum_down \"/bin/sh /quorum.sh down\"
  real_server 127.0.0.1 8081 {
+  weight 2
   TCP_CHECK {
    connect_timeout 1
    retry 0
@@ -51,6 +55,16 @@ virtual_server 10.9.0.1 80 {
   }
  }
 }
+";
+
+/// The real server a reload removes.
+const RS_8082: &str = " real_server 127.0.0.1 8082 {
+  TCP_CHECK {
+   connect_timeout 1
+   retry 0
+   alpha
+  }
+ }
 ";
 
 /// One SMTP session, recorded by the session's own shell: "C <command>" per command, "D
@@ -86,6 +100,7 @@ fn steps(name: &str, bin: &str) -> String {
     let rs = "Realserver \\[127.0.0.1\\]:tcp:";
     format!(
         r#"
+cp /etc/keepalived/full.conf {CONF}
 rm -f /tmp/smtp.log /tmp/quorum.log
 touch /tmp/smtp.log /tmp/quorum.log
 nc -ll -p 2525 -e /bin/sh /smtp.sh & smtp=$!
@@ -107,6 +122,11 @@ nc -ll -p 8081 -e /bin/true & a=$!
 wait_for 10 mails "{rs}8081 .* - UP" 2
 wait_for 10 mails "Virtualserver .* - UP" 2
 wait_for 10 sh -c '[ $(wc -l </tmp/quorum.log) -ge 3 ]'
+echo "== phase" >>/tmp/smtp.log
+cp /etc/keepalived/reload.conf {CONF}
+kill -HUP $pid
+wait_for 10 mails "{rs}8082 .* - DOWN" 1
+wait_for 10 grep -q "Reload complete" /tmp/{name}.log
 # The mails before the daemon stops (stopping mails nothing the steps wait for).
 cp /tmp/smtp.log /tmp/smtp.{name}
 cp /tmp/quorum.log /tmp/quorum.{name}
@@ -134,7 +154,7 @@ struct Mail {
     date: String,
 }
 
-/// The mails of each phase (start, one down, back up), sorted within the phase: the two real
+/// The mails of each phase (start, one down, back up, reload), sorted within the phase: the two real
 /// servers' first checks race each other.
 fn phases(log: &str) -> Vec<Vec<Mail>> {
     let mut out = vec![Vec::new()];
@@ -194,8 +214,10 @@ fn checker_mails_are_keepalived_mails() {
     if !lab::require_program(test, KEEPALIVED) {
         return;
     }
+    let reload = CONFIG.replace(RS_8082, "");
     let files = [
-        (CONF, CONFIG),
+        ("/etc/keepalived/full.conf", CONFIG),
+        ("/etc/keepalived/reload.conf", &reload),
         ("/smtp.sh", SMTP_SH),
         ("/quorum.sh", QUORUM_SH),
     ];
@@ -234,6 +256,7 @@ fn checker_mails_are_keepalived_mails() {
             format!("[vmlb] {} - UP", rs(8081)),
             format!("[vmlb] {vs} - UP"),
         ],
+        vec![format!("[vmlb] {} - DOWN", rs(8082))],
     ];
     assert_eq!(
         subjects(&theirs),
