@@ -4,7 +4,7 @@
 use std::net::ToSocketAddrs;
 
 use super::GlobalDefs;
-use crate::core::smtp::{local_name, user_name, Settings};
+use crate::core::smtp::{host_defaults, Settings};
 use crate::core::time::Micros;
 
 /// keepalived's smtp_connect_timeout default, in seconds.
@@ -19,18 +19,14 @@ pub(crate) fn alert_settings(g: &GlobalDefs, log_detail: bool) -> Option<Setting
         return None;
     }
     let server = (host.as_str(), *port).to_socket_addrs().ok()?.next()?;
-    let local = local_name();
-    let from = e.from.clone().unwrap_or_else(|| {
-        let user = user_name().unwrap_or_default();
-        format!("{user}@{local}")
-    });
+    let d = host_defaults();
     Some(Settings {
         server,
-        helo: e.helo_name.clone().unwrap_or_else(|| local.clone()),
-        from,
+        helo: e.helo_name.clone().unwrap_or(d.helo),
+        from: e.from.clone().unwrap_or(d.from),
         to: e.to.clone(),
         timeout: Micros::from_secs(e.connect_timeout.map_or(DEFAULT_TIMEOUT, u64::from)),
-        router_id: g.router_id.clone().unwrap_or(local),
+        router_id: g.router_id.clone().unwrap_or(d.router_id),
         log_detail,
     })
 }
@@ -52,11 +48,12 @@ mod tests {
         let g =
             global("global_defs {\n notification_email {\n a@b\n }\n smtp_server 127.0.0.1\n}\n");
         let s = alert_settings(&g, false).expect("settings");
-        let local = local_name();
+        let d = host_defaults();
         assert_eq!(s.server, "127.0.0.1:25".parse().unwrap());
-        assert_eq!(s.helo, local);
-        assert_eq!(s.router_id, local);
-        assert!(s.from.ends_with(&format!("@{local}")), "{}", s.from);
+        assert_eq!(
+            (&s.helo, &s.router_id, &s.from),
+            (&d.helo, &d.router_id, &d.from)
+        );
         assert_eq!(s.timeout, Micros::from_secs(30));
         assert_eq!(s.to, ["a@b"]);
     }

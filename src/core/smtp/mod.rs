@@ -66,16 +66,44 @@ pub(crate) fn reply_code(line: &[u8]) -> Option<u16> {
         .then(|| d.iter().fold(0, |n, &c| n * 10 + u16::from(c - b'0')))
 }
 
-/// keepalived's local_name: the host name, canonical as the resolver gives it (the default
-/// HELO name, router_id and sender domain).
-pub(crate) fn local_name() -> String {
+/// keepalived's defaults from the host (global_data.c): router_id, HELO name and sender.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct HostDefaults {
+    pub(crate) router_id: String,
+    pub(crate) helo: String,
+    pub(crate) from: String,
+}
+
+/// The defaults for this host: its canonical name, the user we run as.
+pub(crate) fn host_defaults() -> HostDefaults {
+    let local = local_name();
+    defaults(local.as_deref(), user_name().as_deref())
+}
+
+/// The defaults for host name `local` (None: it does not resolve) and `user`. keepalived then
+/// names the host "[unknown]", which it takes as router_id but not for the HELO name (its SMTP
+/// code says "localhost") nor for the sender, which stays unset and is printed by printf as
+/// "(null)" (a host without a resolvable name, as the IPVS test VM is, shows all three).
+fn defaults(local: Option<&str>, user: Option<&str>) -> HostDefaults {
+    let from = match (user, local) {
+        (Some(u), Some(l)) if !l.is_empty() => format!("{u}@{l}"),
+        _ => "(null)".to_string(),
+    };
+    HostDefaults {
+        router_id: local.unwrap_or("[unknown]").to_string(),
+        helo: local.unwrap_or("localhost").to_string(),
+        from,
+    }
+}
+
+/// keepalived's local_name: the host name as the resolver gives it canonically; None when it
+/// does not resolve or has no canonical name (keepalived does not fall back to the bare name).
+fn local_name() -> Option<String> {
     let mut buf = [0u8; 256];
     // SAFETY: gethostname writes at most buf.len() bytes into our buffer.
     if unsafe { libc::gethostname(buf.as_mut_ptr() as *mut libc::c_char, buf.len() - 1) } != 0 {
-        return String::new();
+        return None;
     }
-    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-    let name = String::from_utf8_lossy(&buf[..end]).into_owned();
     let hints = libc::addrinfo {
         ai_flags: libc::AI_CANONNAME,
         ai_family: 0,
@@ -91,20 +119,19 @@ pub(crate) fn local_name() -> String {
     // ours; the list is freed below.
     let r = unsafe { libc::getaddrinfo(buf.as_ptr().cast(), std::ptr::null(), &hints, &mut res) };
     if r != 0 || res.is_null() {
-        return name;
+        return None;
     }
     // SAFETY: res is a valid list from getaddrinfo; its canonname, when set, is a C string.
-    let canon = unsafe {
+    unsafe {
         let c = (*res).ai_canonname;
         let s = (!c.is_null()).then(|| std::ffi::CStr::from_ptr(c).to_string_lossy().into_owned());
         libc::freeaddrinfo(res);
         s
-    };
-    canon.unwrap_or(name)
+    }
 }
 
 /// The name of the user we run as (keepalived's default sender is `user@local_name`).
-pub(crate) fn user_name() -> Option<String> {
+fn user_name() -> Option<String> {
     let mut buf = [0 as libc::c_char; 2048];
     // SAFETY: passwd is plain data; getpwuid_r fills it with pointers into `buf`.
     let mut pw: libc::passwd = unsafe { std::mem::zeroed() };
@@ -128,4 +155,24 @@ pub(crate) fn user_name() -> Option<String> {
             .to_string_lossy()
             .into_owned(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_host_name_that_does_not_resolve_gives_keepalived_s_fallbacks() {
+        let d = defaults(Some("lb1.example.org"), Some("root"));
+        assert_eq!(
+            (d.router_id.as_str(), d.helo.as_str(), d.from.as_str()),
+            ("lb1.example.org", "lb1.example.org", "root@lb1.example.org")
+        );
+        let d = defaults(None, Some("root"));
+        assert_eq!(
+            (d.router_id.as_str(), d.helo.as_str(), d.from.as_str()),
+            ("[unknown]", "localhost", "(null)")
+        );
+        assert_eq!(defaults(Some("h"), None).from, "(null)");
+    }
 }

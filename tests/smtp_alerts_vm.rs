@@ -1,0 +1,294 @@
+//! The checker child's SMTP alerts beside keepalived's: in the IPVS VM (keepalived's checker
+//! child needs IPVS), Debian's keepalived 2.2.7 and then ours run the same config (a virtual
+//! server with two TCP_CHECK real servers, weights 2 and 1, quorum 2 with quorum_up and
+//! quorum_down) and go through the same steps: both real servers come up (alpha) and the
+//! quorum is gained, the heavier one goes down (the quorum is lost), comes back (regained), a
+//! reload removes the other one ("Removing"; the quorum holds: see [`CONFIG`]). The VM has no python3, so its mail
+//! server is a busybox sh script behind `nc -ll` that records each session. Both daemons must
+//! send the same mails: same commands in order, Subject, From, To, X-Mailer and body (the Date
+//! aside), and run the same quorum scripts. The VM's host name does not resolve and the
+//! config names no sender nor HELO name: keepalived's fallbacks for that are compared too.
+//! Needs qemu and the VM kernel (tests/setup.d/ipvs.sh); without them SKIPPED.
+
+mod lab;
+mod vm;
+
+use std::time::Duration;
+
+const CONF: &str = "/etc/keepalived/keepalived.conf";
+const KEEPALIVED: &str = "/usr/sbin/keepalived";
+
+/// The reload keeps the weight left (2) at the quorum: keepalived words a quorum lost by a
+/// reload with the old virtual server's figures, which ours does not yet (mails nothing).
+const CONFIG: &str = "global_defs {
+ router_id vmlb
+ notification_email {
+  ops@example.org
+  noc@example.org
+ }
+ smtp_server 127.0.0.1 2525
+ smtp_connect_timeout 5
+}
+virtual_server 10.9.0.1 80 {
+ delay_loop 1
+ lb_algo rr
+ lb_kind NAT
+ protocol TCP
+ smtp_alert
+ quorum 2
+ hysteresis 0
+ quorum_up \"/bin/sh /quorum.sh up\"
+ quorum_down \"/bin/sh /quorum.sh down\"
+ real_server 127.0.0.1 8081 {
+  weight 2
+  TCP_CHECK {
+   connect_timeout 1
+   retry 0
+   alpha
+  }
+ }
+ real_server 127.0.0.1 8082 {
+  TCP_CHECK {
+   connect_timeout 1
+   retry 0
+   alpha
+  }
+ }
+}
+";
+
+/// The real server a reload removes.
+const RS_8082: &str = " real_server 127.0.0.1 8082 {
+  TCP_CHECK {
+   connect_timeout 1
+   retry 0
+   alpha
+  }
+ }
+";
+
+/// One SMTP session, recorded by the session's own shell: "C <command>" per command, "D
+/// <line>" per line of the message, then "E"; appended whole, as sessions may overlap.
+const SMTP_SH: &str = r#"cr=$(printf '\r')
+f=/tmp/smtp.$$
+printf '220 vm ESMTP\r\n'
+while read -r l; do
+    l=${l%"$cr"}
+    echo "C $l" >>$f
+    case "$l" in
+    DATA)
+        printf '354 go ahead\r\n'
+        while read -r d; do
+            d=${d%"$cr"}
+            [ "$d" = . ] && break
+            echo "D $d" >>$f
+        done
+        printf '250 ok\r\n' ;;
+    QUIT) printf '221 bye\r\n'; break ;;
+    *) printf '250 ok\r\n' ;;
+    esac
+done
+echo E >>$f
+cat $f >>/tmp/smtp.log
+rm -f $f
+"#;
+
+const QUORUM_SH: &str = "echo \"$1\" >>/tmp/quorum.log\n";
+
+/// Runs `bin` through the steps, prints the mails and the scripts' runs between markers.
+fn steps(name: &str, bin: &str) -> String {
+    let rs = "Realserver \\[127.0.0.1\\]:tcp:";
+    format!(
+        r#"
+cp /etc/keepalived/full.conf {CONF}
+rm -f /tmp/smtp.log /tmp/quorum.log
+touch /tmp/smtp.log /tmp/quorum.log
+nc -ll -p 2525 -e /bin/sh /smtp.sh & smtp=$!
+nc -ll -p 8081 -e /bin/true & a=$!
+nc -ll -p 8082 -e /bin/true & b=$!
+wait_for 10 sh -c 'netstat -ltn | grep -q :8082'
+# mails PATTERN N: the mail server has N mails whose Subject matches PATTERN.
+mails() {{ [ $(grep -c "^D Subject: .*$1" /tmp/smtp.log) -ge $2 ]; }}
+{bin} -n -l -C -f {CONF} -p /run/ka.pid -c /run/ka_check.pid >/tmp/{name}.log 2>&1 & pid=$!
+wait_for 30 mails "{rs}8081 .* - UP" 1
+wait_for 10 mails "{rs}8082 .* - UP" 1
+wait_for 10 mails "Virtualserver .* - UP" 1
+echo "== phase" >>/tmp/smtp.log
+kill $a
+wait_for 10 mails "{rs}8081 .* - DOWN" 1
+wait_for 10 mails "Virtualserver .* - DOWN" 1
+echo "== phase" >>/tmp/smtp.log
+nc -ll -p 8081 -e /bin/true & a=$!
+wait_for 10 mails "{rs}8081 .* - UP" 2
+wait_for 10 mails "Virtualserver .* - UP" 2
+wait_for 10 sh -c '[ $(wc -l </tmp/quorum.log) -ge 3 ]'
+echo "== phase" >>/tmp/smtp.log
+cp /etc/keepalived/reload.conf {CONF}
+kill -HUP $pid
+wait_for 10 mails "{rs}8082 .* - DOWN" 1
+wait_for 10 grep -q "Reload complete" /tmp/{name}.log
+# The mails before the daemon stops (stopping mails nothing the steps wait for).
+cp /tmp/smtp.log /tmp/smtp.{name}
+cp /tmp/quorum.log /tmp/quorum.{name}
+kill $pid; wait $pid
+kill $smtp $a $b
+echo "== {name}"
+cat /tmp/smtp.{name}
+echo "== end"
+echo "== {name} quorum"
+cat /tmp/quorum.{name}
+echo "== end"
+echo "== {name} log"
+cat /tmp/{name}.log
+echo "== end"
+"#
+    )
+}
+
+/// One mail as the server recorded it; `data` without its Date line.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Mail {
+    subject: String,
+    commands: Vec<String>,
+    data: Vec<String>,
+    date: String,
+}
+
+/// The mails of each phase (start, one down, back up, reload), sorted within the phase: the two real
+/// servers' first checks race each other.
+fn phases(log: &str) -> Vec<Vec<Mail>> {
+    let mut out = vec![Vec::new()];
+    let mut cur: Option<Mail> = None;
+    for line in log.lines() {
+        if line == "== phase" {
+            out.push(Vec::new());
+            continue;
+        }
+        let (tag, rest) = line.split_at(line.len().min(2));
+        let m = cur.get_or_insert_with(|| Mail {
+            subject: String::new(),
+            commands: Vec::new(),
+            data: Vec::new(),
+            date: String::new(),
+        });
+        match tag.trim_end() {
+            "C" => m.commands.push(rest.to_string()),
+            "D" => {
+                if let Some(d) = rest.strip_prefix("Date: ") {
+                    m.date = d.to_string();
+                } else {
+                    if let Some(s) = rest.strip_prefix("Subject: ") {
+                        m.subject = s.to_string();
+                    }
+                    m.data.push(rest.to_string());
+                }
+            }
+            "E" => {
+                if let (Some(m), Some(p)) = (cur.take(), out.last_mut()) {
+                    p.push(m);
+                }
+            }
+            _ => {}
+        }
+    }
+    for p in &mut out {
+        p.sort();
+    }
+    out
+}
+
+fn show(p: &[Vec<Mail>]) -> String {
+    let mut s = String::new();
+    for (i, mails) in p.iter().enumerate() {
+        s.push_str(&format!("phase {i}:\n"));
+        for m in mails {
+            s.push_str(&format!("  {:?}\n  {}\n", m.commands, m.data.join(" | ")));
+        }
+    }
+    s
+}
+
+#[test]
+fn checker_mails_are_keepalived_mails() {
+    let test = "smtp_alerts_vm";
+    if !lab::require_program(test, KEEPALIVED) {
+        return;
+    }
+    let reload = CONFIG.replace(RS_8082, "");
+    let files = [
+        ("/etc/keepalived/full.conf", CONFIG),
+        ("/etc/keepalived/reload.conf", &reload),
+        ("/smtp.sh", SMTP_SH),
+        ("/quorum.sh", QUORUM_SH),
+    ];
+    let all = format!(
+        "{}{}",
+        steps("theirs", KEEPALIVED),
+        steps("ours", "keepalived")
+    );
+    let Some(out) = vm::run_with(test, &files, &[KEEPALIVED], &all, Duration::from_secs(150))
+    else {
+        return;
+    };
+    assert!(!out.contains("TIMEOUT"), "a step timed out:\n{out}");
+    let theirs = phases(vm::section(&out, "theirs"));
+    let ours = phases(vm::section(&out, "ours"));
+    let (t, o) = (show(&theirs), show(&ours));
+    println!("--- keepalived:\n{t}--- ours:\n{o}");
+    let subjects = |p: &[Vec<Mail>]| -> Vec<Vec<String>> {
+        p.iter()
+            .map(|m| m.iter().map(|m| m.subject.clone()).collect())
+            .collect()
+    };
+    let vs = "Virtualserver [10.9.0.1]:tcp:80";
+    let rs = |p: u16| format!("Realserver [127.0.0.1]:tcp:{p} of virtual server [10.9.0.1]:tcp:80");
+    let want = vec![
+        vec![
+            format!("[vmlb] {} - UP", rs(8081)),
+            format!("[vmlb] {} - UP", rs(8082)),
+            format!("[vmlb] {vs} - UP"),
+        ],
+        vec![
+            format!("[vmlb] {} - DOWN", rs(8081)),
+            format!("[vmlb] {vs} - DOWN"),
+        ],
+        vec![
+            format!("[vmlb] {} - UP", rs(8081)),
+            format!("[vmlb] {vs} - UP"),
+        ],
+        vec![format!("[vmlb] {} - DOWN", rs(8082))],
+    ];
+    assert_eq!(
+        subjects(&theirs),
+        want,
+        "keepalived's mails are not the ones expected:\n{t}\n{out}"
+    );
+    assert_eq!(
+        undated(&ours),
+        undated(&theirs),
+        "ours differ from keepalived's:\n--- keepalived:\n{t}--- ours:\n{o}\n{out}"
+    );
+    for p in &ours {
+        for m in p {
+            // "Sun, 06 Dec 2026 09:00:00 +0000"
+            assert_eq!(m.date.len(), 31, "{m:?}");
+        }
+    }
+    let q = |name: &str| vm::section(&out, &format!("{name} quorum")).to_string();
+    assert_eq!(q("theirs"), "up\ndown\nup\n", "keepalived's quorum scripts");
+    assert_eq!(q("ours"), q("theirs"), "our quorum scripts");
+}
+
+/// `p` with every Date cleared (the two daemons ran a few seconds apart).
+fn undated(p: &[Vec<Mail>]) -> Vec<Vec<Mail>> {
+    p.iter()
+        .map(|m| {
+            m.iter()
+                .map(|m| Mail {
+                    date: String::new(),
+                    ..m.clone()
+                })
+                .collect()
+        })
+        .collect()
+}
