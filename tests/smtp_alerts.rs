@@ -11,6 +11,7 @@ mod lab;
 
 use lab::daemon::{checker_lab, start_checker, Tail, NS};
 use lab::vrrp::{ours, tail, Router, KEEPALIVED, MARGIN};
+use lab::wire::advert_times;
 use lab::{wait_until, Lab, Spawned};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -274,30 +275,6 @@ fn a_failover_mails_what_keepalived_mails() {
     assert_eq!(strip(&got), strip(&theirs));
 }
 
-/// Advert capture times (epoch seconds) of VRRP packets from `src` in `pcap`.
-fn advert_times(lab: &mut Lab, pcap: &Path, src: &str) -> Vec<f64> {
-    let p = pcap.to_string_lossy().into_owned();
-    let filter = format!("vrrp && ip.src == {src}");
-    let out = lab.exec_ok(
-        "r2",
-        &[
-            "tshark",
-            "-r",
-            &p,
-            "-Y",
-            &filter,
-            "-T",
-            "fields",
-            "-e",
-            "frame.time_epoch",
-        ],
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| l.trim().parse().ok())
-        .collect()
-}
-
 /// The server in r2 accepts and never says a word. r1, alone, goes BACKUP then MASTER: each
 /// mail waits smtp_connect_timeout (2 s) for the banner, says QUIT, waits as long again and
 /// is dropped with keepalived's line, one after the other, while r1's adverts keep their
@@ -347,7 +324,7 @@ fn a_server_that_never_answers_delays_no_advert() {
     );
     assert_eq!(last.1, a0, "allocations grew over {} adverts", last.0 - n0);
     lab.stop_capture(cap);
-    let t = advert_times(&mut lab, &pcap, "10.7.0.1");
+    let t = advert_times(&mut lab, "r2", &pcap, "10.7.0.1");
     assert!(t.len() >= 4, "too few adverts from r1: {t:?}");
     let worst = t.windows(2).map(|w| w[1] - w[0]).fold(0.0, f64::max);
     eprintln!("{test}: {} adverts, longest gap {worst:.3} s", t.len());

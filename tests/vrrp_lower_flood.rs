@@ -22,6 +22,7 @@
 mod lab;
 
 use lab::vrrp::{ours, tail, Router, KEEPALIVED, MARGIN};
+use lab::wire::{epoch_now, longest_gap, packet_times};
 use lab::{wait_until, Lab, Spawned};
 use std::fs::File;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -200,35 +201,6 @@ fn capture(lab: &mut Lab) -> (Spawned, std::path::PathBuf) {
     (cap, path)
 }
 
-fn advert_times(lab: &mut Lab, pcap: &Path) -> Vec<f64> {
-    let p = pcap.to_string_lossy().into_owned();
-    let out = lab.exec_ok(
-        "p",
-        &["tshark", "-r", &p, "-T", "fields", "-e", "frame.time_epoch"],
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| l.trim().parse().ok())
-        .collect()
-}
-
-fn epoch_now() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64())
-}
-
-/// The longest silence in [start, end] given the times inside it.
-fn longest_gap(start: f64, times: &[f64], end: f64) -> f64 {
-    let mut prev = start;
-    let mut worst: f64 = 0.0;
-    for &t in times.iter().chain(std::iter::once(&end)) {
-        worst = worst.max(t - prev);
-        prev = t;
-    }
-    worst
-}
-
 fn count_lines(log: &str, what: &str) -> usize {
     log.lines().filter(|l| l.contains(what)).count()
 }
@@ -325,7 +297,7 @@ fn flood_run(bin: &str) -> Outcome {
     let t1 = epoch_now();
     lab.stop_capture(cap);
 
-    let times: Vec<f64> = advert_times(&mut lab, &pcap)
+    let times: Vec<f64> = packet_times(&mut lab, "p", &pcap, "")
         .into_iter()
         .filter(|t| (t0..=t1).contains(t))
         .collect();

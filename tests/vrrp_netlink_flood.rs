@@ -5,7 +5,8 @@
 mod lab;
 
 use lab::vrrp::{expect_master, ours, Instance, Router, Wiring, KEEPALIVED, MARGIN};
-use lab::{wait_until, Lab};
+use lab::wait_until;
+use lab::wire::{advert_times, epoch_now, longest_gap};
 use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Instant;
@@ -78,7 +79,7 @@ fn flood_run(bin: &str, global: &str) -> Outcome {
     lab.stop_capture(cap);
 
     let mut failures = Vec::new();
-    let times = advert_times(&mut lab, &pcap, "10.7.0.1");
+    let times = advert_times(&mut lab, "r2", &pcap, "10.7.0.1");
     let during: Vec<f64> = times
         .iter()
         .copied()
@@ -134,48 +135,6 @@ fn flood_run(bin: &str, global: &str) -> Outcome {
 
 fn masters(log: &str) -> usize {
     log.matches("Entering MASTER STATE").count()
-}
-
-/// The longest silence in [start, end] given the advert times inside it.
-fn longest_gap(start: f64, times: &[f64], end: f64) -> f64 {
-    let mut prev = start;
-    let mut worst: f64 = 0.0;
-    for &t in times.iter().chain(std::iter::once(&end)) {
-        worst = worst.max(t - prev);
-        prev = t;
-    }
-    worst
-}
-
-/// Capture times of the VRRP packets from `src`.
-fn advert_times(lab: &mut Lab, pcap: &Path, src: &str) -> Vec<f64> {
-    let p = pcap.to_string_lossy().into_owned();
-    let filter = format!("vrrp && ip.src == {src}");
-    let out = lab.exec_ok(
-        "r2",
-        &[
-            "tshark",
-            "-r",
-            &p,
-            "-Y",
-            &filter,
-            "-T",
-            "fields",
-            "-e",
-            "frame.time_epoch",
-        ],
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| l.trim().parse().ok())
-        .collect()
-}
-
-/// Wall-clock seconds, comparable with tshark's frame.time_epoch.
-fn epoch_now() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 fn gap_bound() -> f64 {

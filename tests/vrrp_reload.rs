@@ -21,6 +21,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use lab::vrrp::{master_down, routers_lab, Wiring};
+use lab::wire::epoch_now;
 use lab::{wait_until, Lab, Spawned};
 
 const OURS: &str = env!("CARGO_BIN_EXE_keepalived");
@@ -137,13 +138,6 @@ fn names_file_line(log: &str, path: &str) -> bool {
             digits > 0 && rest[digits..].starts_with(':')
         })
     })
-}
-
-/// Wall-clock seconds, comparable with tshark's frame.time_epoch.
-fn epoch_now() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 /// Watches for `d` (a window derived from the advert interval) while the capture records.

@@ -17,6 +17,7 @@ mod prereq;
 mod spawn;
 pub mod stats;
 pub mod vrrp;
+pub mod wire;
 
 // Each test binary uses a different part of the helper.
 #[allow(unused_imports)]
