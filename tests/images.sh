@@ -3,7 +3,8 @@
 # generator and the BusyBox init script; the UCI->keepalived.conf generator on the samples in
 # tests/images/ (output must pass `-t` of our binary and of keepalived 2.2.7 in a network
 # namespace holding the interfaces the samples name); the Containerfile; the buildroot and
-# OpenWrt makefiles (variable names only); the systemd unit (systemd-analyze verify).
+# OpenWrt makefiles (variable names only); the systemd unit (systemd-analyze verify); the buildroot
+# BusyBox init script's stop/restart against our daemon in a namespace (busybox: tests/setup.d/packaging.sh).
 #
 #   tests/images.sh              # needs root for the netns part; skipped (with a note) otherwise,
 #                                # a failure when CI=true
@@ -23,6 +24,7 @@ checks=0
 
 cleanup() {
 	ip netns del "$NS" 2>/dev/null
+	ip netns del "ka-br-$$" 2>/dev/null
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -48,7 +50,7 @@ check() {
 }
 
 # --- shell scripts -------------------------------------------------------------------------
-SCRIPTS="$OWRT/files/keepalived.init $OWRT/files/keepalived-uci.sh $SAMPLES/uci-shim.sh image/buildroot/S30keepalived image/systemd/try-under-systemd.sh tests/images.sh"
+SCRIPTS="$OWRT/files/keepalived.init $OWRT/files/keepalived-uci.sh $SAMPLES/uci-shim.sh image/buildroot/S50keepalived image/systemd/try-under-systemd.sh tests/images.sh"
 for s in $SCRIPTS; do
 	check "sh -n $s" sh -n "$s"
 	command -v dash >/dev/null && check "dash -n $s" dash -n "$s"
@@ -237,6 +239,73 @@ else
 	done
 fi
 
+# --- buildroot: the BusyBox init script against our daemon ---------------------------------------
+# S50keepalived run by BusyBox sh with BusyBox start-stop-daemon (which ignores -R) in a namespace:
+# when `stop` (and so `restart`) returns, the old daemon must have exited and given up its address.
+buildroot_init_lab() {
+	local ns=ka-br-$$ d="$WORK/br" init old new
+	if [ ! -x "$BIN" ] || ! command -v busybox >/dev/null || [ "$(id -u)" != 0 ]; then
+		if [ "${CI:-false}" = true ]; then fail "buildroot init lab needs root, busybox and $BIN"; else skip "buildroot init lab (needs root, busybox and $BIN)"; fi
+		return
+	fi
+	if ! ip netns add "$ns" 2>/dev/null; then
+		fail "buildroot init lab: ip netns add $ns"
+		return
+	fi
+	mkdir -p "$d/bin"
+	for a in start-stop-daemon sleep cat rm; do ln -s "$(command -v busybox)" "$d/bin/$a"; done
+	ln -s "$PWD/$BIN" "$d/keepalived"
+	cat >"$d/keepalived.conf" <<-CONF
+		vrrp_instance BR {
+			state MASTER
+			interface eth0
+			virtual_router_id 77
+			priority 200
+			advert_int 1
+			virtual_ipaddress {
+				192.0.2.77/24
+			}
+		}
+	CONF
+	init="$d/S50keepalived"
+	sed -e "s|^DAEMON=.*|DAEMON=$d/keepalived|" -e "s|^CONF=.*|CONF=$d/keepalived.conf|" \
+		-e "s|^PIDFILE=.*|PIDFILE=$d/keepalived.pid|" -e "s|/etc/default/keepalived|$d/default|g" \
+		image/buildroot/S50keepalived >"$init"
+	ip -n "$ns" link add eth0 type veth peer name eth1
+	ip -n "$ns" link set lo up
+	ip -n "$ns" link set eth0 up
+	ip -n "$ns" link set eth1 up
+	brsh() { ip netns exec "$ns" env PATH="$d/bin:$PATH" busybox sh "$init" "$@" >>"$d/log" 2>&1; }
+	# exited: no process, or a zombie (this machine's PID 1 does not reap the daemon BusyBox detached)
+	gone() { [ ! -r "/proc/$1/stat" ] || case $(cat "/proc/$1/stat" 2>/dev/null) in *") Z "* | "") true ;; *) false ;; esac; }
+	has_vip() { ip -n "$ns" -4 addr show dev eth0 | grep -q 192.0.2.77/24; }
+	# MASTER at start: the address comes with the first advert; 3 advert_int + margin for 2 loaded cores
+	wait_vip() {
+		for _ in $(seq 100); do has_vip && return 0; sleep 0.1; done
+		return 1
+	}
+	if brsh start && wait_vip; then pass "buildroot init: start -> VIP up"; else fail "buildroot init: start -> VIP up" "$(cat "$d/log")"; fi
+	old=$(cat "$d/keepalived.pid" 2>/dev/null)
+	if brsh stop && ! has_vip && [ -n "$old" ] && gone "$old"; then
+		pass "buildroot init: stop returns after the daemon exited and removed its VIP"
+	else
+		fail "buildroot init: stop returns after the daemon exited and removed its VIP" "pid $old; $(cat "$d/log")"
+	fi
+	brsh start && wait_vip
+	old=$(cat "$d/keepalived.pid" 2>/dev/null)
+	brsh restart
+	new=$(cat "$d/keepalived.pid" 2>/dev/null)
+	if [ -n "$old" ] && gone "$old" && [ -n "$new" ] && [ "$new" != "$old" ] && ! gone "$new" && wait_vip; then
+		pass "buildroot init: restart replaces the daemon once the old one exited"
+	else
+		fail "buildroot init: restart replaces the daemon once the old one exited" "old $old new $new; $(cat "$d/log")"
+	fi
+	brsh stop
+	[ -n "$new" ] && ! gone "$new" && kill -KILL "$new"
+	ip netns del "$ns"
+}
+buildroot_init_lab
+
 # --- container ------------------------------------------------------------------------------
 CF=image/container/Containerfile
 froms=$(grep -ciE '^[[:space:]]*FROM[[:space:]]' "$CF")
@@ -279,7 +348,9 @@ done
 B=image/buildroot/keepalived-rs.mk
 for v in '^KEEPALIVED_RS_VERSION =' '^KEEPALIVED_RS_SITE =' '^KEEPALIVED_RS_LICENSE =' \
 	'^\$\(eval \$\(cargo-package\)\)$' '^define KEEPALIVED_RS_INSTALL_TARGET_CMDS$' '^define KEEPALIVED_RS_INSTALL_INIT_SYSTEMD$' \
-	'^define KEEPALIVED_RS_INSTALL_INIT_SYSV$' '^KEEPALIVED_RS_CARGO_ENV \+=' '^KEEPALIVED_RS_CARGO_BUILD_OPTS ='; do
+	'^define KEEPALIVED_RS_INSTALL_INIT_SYSV$' '^KEEPALIVED_RS_CARGO_ENV \+=' '^KEEPALIVED_RS_CARGO_BUILD_OPTS =' \
+	'^ifeq \(\$\(BR2_PACKAGE_KEEPALIVED_RS_TLS\),y\)$' '^KEEPALIVED_RS_CARGO_BUILD_OPTS \+= --features tls$' \
+	'ln -sf \.\./sbin/keepalived \$\(TARGET_DIR\)/usr/bin/genhash$' '/etc/init\.d/S50keepalived$'; do
 	expect_line "$B" "$v" "buildroot .mk: $v"
 done
 # every KEEPALIVED_RS_* variable set must be one the infrastructures read (typos are silent in make)
@@ -293,7 +364,7 @@ for f in $(sed -n 's|.*\$(@D)/\([^ ]*\).*|\1|p' "$B" | grep -v '^target/'); do
 	if [ -f "$f" ]; then pass "buildroot .mk installs existing $f"; else fail "buildroot .mk installs missing $f"; fi
 done
 C=image/buildroot/Config.in
-for v in '^config BR2_PACKAGE_KEEPALIVED_RS$' 'depends on BR2_PACKAGE_HOST_RUSTC_TARGET_ARCH_SUPPORTS' 'select BR2_PACKAGE_HOST_RUSTC$'; do
+for v in '^config BR2_PACKAGE_KEEPALIVED_RS$' '^config BR2_PACKAGE_KEEPALIVED_RS_TLS$' 'depends on BR2_PACKAGE_HOST_RUSTC_TARGET_ARCH_SUPPORTS' 'select BR2_PACKAGE_HOST_RUSTC$'; do
 	expect_line "$C" "$v" "buildroot Config.in: $v"
 done
 if grep -qP '^ +(bool|depends|select|help)' "$C"; then fail "buildroot Config.in: indent with tabs"; else pass "buildroot Config.in: indented with tabs"; fi
