@@ -4,7 +4,9 @@
 # tests/images/ (output must pass `-t` of our binary and of keepalived 2.2.7 in a network
 # namespace holding the interfaces the samples name); the Containerfile; the buildroot and
 # OpenWrt makefiles (variable names only); the systemd unit (systemd-analyze verify); the buildroot
-# BusyBox init script's stop/restart against our daemon in a namespace (busybox: tests/setup.d/packaging.sh).
+# BusyBox init script's stop/restart against our daemon in a namespace; the Debian .deb (image/debian/)
+# built, compared with Debian's keepalived package, installed into a throwaway root and started there
+# (busybox, dpkg-deb: tests/setup.d/packaging.sh).
 #
 #   tests/images.sh              # needs root for the netns part; skipped (with a note) otherwise,
 #                                # a failure when CI=true
@@ -25,6 +27,7 @@ checks=0
 cleanup() {
 	ip netns del "$NS" 2>/dev/null
 	ip netns del "ka-br-$$" 2>/dev/null
+	ip netns del "ka-deb-$$" 2>/dev/null
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -50,7 +53,7 @@ check() {
 }
 
 # --- shell scripts -------------------------------------------------------------------------
-SCRIPTS="$OWRT/files/keepalived.init $OWRT/files/keepalived-uci.sh $SAMPLES/uci-shim.sh image/buildroot/S50keepalived image/systemd/try-under-systemd.sh tests/images.sh"
+SCRIPTS="$OWRT/files/keepalived.init $OWRT/files/keepalived-uci.sh $SAMPLES/uci-shim.sh image/buildroot/S50keepalived image/debian/build-deb.sh image/systemd/try-under-systemd.sh tests/images.sh"
 for s in $SCRIPTS; do
 	check "sh -n $s" sh -n "$s"
 	command -v dash >/dev/null && check "dash -n $s" dash -n "$s"
@@ -305,6 +308,101 @@ buildroot_init_lab() {
 	ip netns del "$ns"
 }
 buildroot_init_lab
+
+# --- Debian: the .deb that swaps keepalived 2.2.7's binary for ours ---------------------------------
+# Built from the installed keepalived package (tests/setup.sh installs it), checked against it, then
+# installed with dpkg --root into a throwaway root (its maintainer scripts run chrooted there under
+# BusyBox sh, update-rc.d/invoke-rc.d/deb-systemd-* stubbed), so this machine's own keepalived package
+# and dpkg database stay as they were. The installed daemon then runs as Debian's unit starts it
+# (ExecStart=/usr/sbin/keepalived --dont-fork $DAEMON_ARGS, /etc/default/keepalived) in a namespace
+# whose /etc/keepalived and /run are the throwaway root's.
+debian_deb_lab() {
+	local d="$WORK/deb" r="$WORK/deb/root" ns=ka-deb-$$ deb="$WORK/deb/keepalived.deb" f sum pid args out missing
+	if [ ! -x "$BIN" ] || ! command -v dpkg-deb >/dev/null || ! command -v busybox >/dev/null || [ "$(id -u)" != 0 ] \
+		|| [ "$(dpkg-query -W -f '${Status}' keepalived 2>/dev/null)" != "install ok installed" ]; then
+		if [ "${CI:-false}" = true ]; then fail ".deb lab needs root, dpkg-deb, busybox, Debian's keepalived and $BIN"; else skip ".deb lab (needs root, dpkg-deb, busybox, Debian's keepalived and $BIN)"; fi
+		return
+	fi
+	mkdir -p "$d/x" "$d/ctl"
+	if ! check "build-deb.sh $BIN" image/debian/build-deb.sh "$BIN" "$deb"; then return; fi
+	dpkg-deb -x "$deb" "$d/x" && dpkg-deb -e "$deb" "$d/ctl"
+	expect_line "$d/ctl/control" '^Package: keepalived$' ".deb: package name keepalived"
+	expect_line "$d/ctl/control" "^Version: $(dpkg-query -W -f '${Version}' keepalived | sed 's/[.+]/\\&/g')\+rs" ".deb: version above Debian's"
+	if cmp -s "$BIN" "$d/x/usr/sbin/keepalived"; then pass ".deb: /usr/sbin/keepalived is our binary"; else fail ".deb: /usr/sbin/keepalived is our binary"; fi
+	if [ "$(readlink "$d/x/usr/bin/genhash")" = ../sbin/keepalived ]; then pass ".deb: /usr/bin/genhash links to it"; else fail ".deb: /usr/bin/genhash links to it"; fi
+	if cmp -s /var/lib/dpkg/info/keepalived.conffiles "$d/ctl/conffiles"; then pass ".deb: same conffiles list as Debian's"; else fail ".deb: same conffiles list as Debian's" "$(diff /var/lib/dpkg/info/keepalived.conffiles "$d/ctl/conffiles")"; fi
+	dpkg-query -W -f '${Conffiles}\n' keepalived | while read -r f sum _; do
+		[ -n "$f" ] || continue
+		if [ "$(md5sum <"$d/x$f" | cut -d' ' -f1)" = "$sum" ]; then pass ".deb: conffile $f as Debian ships it"; else fail ".deb: conffile $f as Debian ships it"; fi
+	done
+	for f in preinst postinst prerm postrm; do
+		if cmp -s "/var/lib/dpkg/info/keepalived.$f" "$d/ctl/$f"; then pass ".deb: Debian's $f"; else fail ".deb: Debian's $f"; fi
+	done
+	missing=$(dpkg-query -L keepalived | while read -r f; do [ -e "$d/x$f" ] || [ -L "$d/x$f" ] || echo "$f"; done)
+	if [ -z "$missing" ]; then pass ".deb: every path of Debian's package"; else fail ".deb: every path of Debian's package" "$missing"; fi
+
+	# the throwaway root: an empty dpkg database and just enough for the maintainer scripts
+	mkdir -p "$r/bin" "$r/usr/sbin" "$r/var/lib/dpkg/info" "$r/var/lib/dpkg/updates" "$r/run" "$r/tmp"
+	: >"$r/var/lib/dpkg/status"
+	mkdir -p "$r/dev" && mknod -m 666 "$r/dev/null" c 1 3
+	cp "$(command -v busybox)" "$r/bin/busybox"
+	for f in sh cat rm mkdir; do ln -s busybox "$r/bin/$f"; done
+	for f in update-rc.d invoke-rc.d deb-systemd-helper deb-systemd-invoke systemctl; do
+		printf '#!/bin/sh\necho "%s $*" >>/tmp/maint.log\n' "$f" >"$r/usr/sbin/$f"
+		chmod +x "$r/usr/sbin/$f"
+	done
+	if out=$(PATH="$r/usr/sbin:$PATH" dpkg --root="$r" --force-depends --force-not-root -i "$deb" 2>&1) \
+		&& [ "$(dpkg --root="$r" -s keepalived 2>/dev/null | sed -n 's/^Status: //p')" = "install ok installed" ]; then
+		pass ".deb: dpkg -i (into a throwaway root)"
+	else
+		fail ".deb: dpkg -i (into a throwaway root)" "$out"
+		return
+	fi
+	# dpkg -V: this machine's keepalived files still match Debian's package
+	if cmp -s "$BIN" "$r/usr/sbin/keepalived" && [ -z "$(dpkg -V keepalived 2>&1)" ] && ! cmp -s "$BIN" /usr/sbin/keepalived; then
+		pass ".deb: installed ours there, this machine's package untouched"
+	else
+		fail ".deb: installed ours there, this machine's package untouched"
+	fi
+	# started as Debian's unit does: DAEMON_ARGS from the installed /etc/default/keepalived
+	sed -i 's/^DAEMON_ARGS=.*/DAEMON_ARGS="-D -l"/' "$r/etc/default/keepalived"
+	cat >"$r/etc/keepalived/keepalived.conf" <<-CONF
+		vrrp_instance DEB {
+			state MASTER
+			interface eth0
+			virtual_router_id 78
+			priority 200
+			advert_int 1
+			virtual_ipaddress {
+				192.0.2.78/24
+			}
+		}
+	CONF
+	ip netns add "$ns" && ip -n "$ns" link add eth0 type veth peer name eth1
+	ip -n "$ns" link set lo up && ip -n "$ns" link set eth0 up && ip -n "$ns" link set eth1 up
+	args=$(sh -c '. "$1" && echo "$DAEMON_ARGS"' sh "$r/etc/default/keepalived")
+	# shellcheck disable=SC2086 # DAEMON_ARGS is a word list, as systemd splits it
+	ip netns exec "$ns" unshare -m sh -c 'mount --bind "$1/etc/keepalived" /etc/keepalived && mount --bind "$1/run" /run && shift && exec "$@"' \
+		sh "$r" "$r/usr/sbin/keepalived" --dont-fork $args >"$d/daemon.log" 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do ip -n "$ns" -4 addr show dev eth0 | grep -q 192.0.2.78/24 && break; sleep 0.1; done
+	if ip -n "$ns" -4 addr show dev eth0 | grep -q 192.0.2.78/24 && [ -s "$r/run/keepalived.pid" ]; then
+		pass ".deb: installed daemon runs Debian's ExecStart and becomes MASTER"
+	else
+		fail ".deb: installed daemon runs Debian's ExecStart and becomes MASTER" "$(cat "$d/daemon.log")"
+	fi
+	kill -TERM "$(cat "$r/run/keepalived.pid" 2>/dev/null || echo "$pid")" 2>/dev/null
+	for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	if ! kill -0 "$pid" 2>/dev/null && ! ip -n "$ns" -4 addr show dev eth0 | grep -q 192.0.2.78/24; then
+		pass ".deb: installed daemon stops on SIGTERM and removes its VIP"
+	else
+		fail ".deb: installed daemon stops on SIGTERM and removes its VIP" "$(cat "$d/daemon.log")"
+		kill -KILL "$pid" 2>/dev/null
+	fi
+	wait "$pid" 2>/dev/null
+	ip netns del "$ns"
+}
+debian_deb_lab
 
 # --- container ------------------------------------------------------------------------------
 CF=image/container/Containerfile
