@@ -53,7 +53,7 @@ check() {
 }
 
 # --- shell scripts -------------------------------------------------------------------------
-SCRIPTS="$OWRT/files/keepalived.init $OWRT/files/keepalived-uci.sh $SAMPLES/uci-shim.sh image/buildroot/S50keepalived image/debian/build-deb.sh image/systemd/try-under-systemd.sh tests/images.sh"
+SCRIPTS="$OWRT/files/keepalived.init $OWRT/files/keepalived-uci.sh $SAMPLES/uci-shim.sh image/buildroot/S50keepalived image/buildroot/update-hash.sh image/debian/build-deb.sh image/systemd/try-under-systemd.sh tests/images.sh"
 for s in $SCRIPTS; do
 	check "sh -n $s" sh -n "$s"
 	command -v dash >/dev/null && check "dash -n $s" dash -n "$s"
@@ -461,6 +461,11 @@ done
 for f in $(sed -n 's|.*\$(@D)/\([^ ]*\).*|\1|p' "$B" | grep -v '^target/'); do
 	if [ -f "$f" ]; then pass "buildroot .mk installs existing $f"; else fail "buildroot .mk installs missing $f"; fi
 done
+# .hash: buildroot's check-hash format, naming the version the .mk downloads
+H=image/buildroot/keepalived-rs.hash
+brver=$(sed -n 's/^KEEPALIVED_RS_VERSION = //p' "$B")
+bad=$(grep -vE '^(#|$)' "$H" | grep -vE "^(none|sha256|sha512)  [0-9a-fx]+  keepalived-rs-$brver-cargo[0-9]+\.tar\.gz$")
+if [ -z "$bad" ] && grep -qE "keepalived-rs-$brver-cargo" "$H"; then pass "buildroot .hash: entries for keepalived-rs-$brver"; else fail "buildroot .hash: entries for keepalived-rs-$brver" "$bad"; fi
 C=image/buildroot/Config.in
 for v in '^config BR2_PACKAGE_KEEPALIVED_RS$' '^config BR2_PACKAGE_KEEPALIVED_RS_TLS$' 'depends on BR2_PACKAGE_HOST_RUSTC_TARGET_ARCH_SUPPORTS' 'select BR2_PACKAGE_HOST_RUSTC$'; do
 	expect_line "$C" "$v" "buildroot Config.in: $v"
