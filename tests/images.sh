@@ -324,7 +324,7 @@ debian_deb_lab() {
 		return
 	fi
 	mkdir -p "$d/x" "$d/ctl"
-	if ! check "build-deb.sh $BIN" image/debian/build-deb.sh "$BIN" "$deb"; then return; fi
+	if ! check "build-deb.sh $BIN" env DEB_COMPRESSION=gzip image/debian/build-deb.sh "$BIN" "$deb"; then return; fi
 	dpkg-deb -x "$deb" "$d/x" && dpkg-deb -e "$deb" "$d/ctl"
 	expect_line "$d/ctl/control" '^Package: keepalived$' ".deb: package name keepalived"
 	expect_line "$d/ctl/control" "^Version: $(dpkg-query -W -f '${Version}' keepalived | sed 's/[.+]/\\&/g')\+rs" ".deb: version above Debian's"
