@@ -52,6 +52,9 @@ check() {
 	if out=$("$@" 2>&1); then pass "$name"; else fail "$name" "$out"; fi
 }
 
+# gone PID: no such process, or a zombie (a detached daemon's reaper, PID 1 here, may be slow to reap)
+gone() { [ ! -r "/proc/$1/stat" ] || case $(cat "/proc/$1/stat" 2>/dev/null) in *") Z "* | "") true ;; *) false ;; esac; }
+
 # --- shell scripts -------------------------------------------------------------------------
 SCRIPTS="$OWRT/files/keepalived.init $OWRT/files/keepalived-uci.sh $SAMPLES/uci-shim.sh image/buildroot/S50keepalived image/buildroot/update-hash.sh image/debian/build-deb.sh image/systemd/try-under-systemd.sh tests/images.sh"
 for s in $SCRIPTS; do
@@ -279,8 +282,6 @@ buildroot_init_lab() {
 	ip -n "$ns" link set eth0 up
 	ip -n "$ns" link set eth1 up
 	brsh() { ip netns exec "$ns" env PATH="$d/bin:$PATH" busybox sh "$init" "$@" >>"$d/log" 2>&1; }
-	# exited: no process, or a zombie (this machine's PID 1 does not reap the daemon BusyBox detached)
-	gone() { [ ! -r "/proc/$1/stat" ] || case $(cat "/proc/$1/stat" 2>/dev/null) in *") Z "* | "") true ;; *) false ;; esac; }
 	has_vip() { ip -n "$ns" -4 addr show dev eth0 | grep -q 192.0.2.77/24; }
 	# MASTER at start: the address comes with the first advert; 3 advert_int + margin for 2 loaded cores
 	wait_vip() {
@@ -315,7 +316,7 @@ buildroot_init_lab
 # BusyBox sh, update-rc.d/invoke-rc.d/deb-systemd-* stubbed), so this machine's own keepalived package
 # and dpkg database stay as they were. The installed daemon then runs as Debian's unit starts it
 # (ExecStart=/usr/sbin/keepalived --dont-fork $DAEMON_ARGS, /etc/default/keepalived) in a namespace
-# whose /etc/keepalived and /run are the throwaway root's.
+# whose /etc/keepalived and /run are the throwaway root's, and as Debian's /etc/init.d/keepalived starts it.
 debian_deb_lab() {
 	local d="$WORK/deb" r="$WORK/deb/root" ns=ka-deb-$$ deb="$WORK/deb/keepalived.deb" f sum pid args out missing
 	if [ ! -x "$BIN" ] || ! command -v dpkg-deb >/dev/null || ! command -v busybox >/dev/null || [ "$(id -u)" != 0 ] \
@@ -400,6 +401,31 @@ debian_deb_lab() {
 		kill -KILL "$pid" 2>/dev/null
 	fi
 	wait "$pid" 2>/dev/null
+
+	# and as Debian's sysvinit script starts it (daemon mode, pid file, start-stop-daemon), with the
+	# installed binary in /usr/sbin; /run is the throwaway root's, so no systemd redirection
+	rm -f "$r/run/"*.pid
+	debroot() {
+		ip netns exec "$ns" unshare -m sh -c 'for p in /etc/keepalived /etc/default /etc/init.d /run /usr/sbin/keepalived; do
+			mount --bind "$1$p" "$p" || exit 1; done; shift; exec "$@"' sh "$r" "$@" >>"$d/sysv.log" 2>&1
+	}
+	debroot /etc/init.d/keepalived start
+	for _ in $(seq 100); do ip -n "$ns" -4 addr show dev eth0 | grep -q 192.0.2.78/24 && break; sleep 0.1; done
+	pid=$(cat "$r/run/keepalived.pid" 2>/dev/null)
+	if ip -n "$ns" -4 addr show dev eth0 | grep -q 192.0.2.78/24 && [ -n "$pid" ] && cmp -s "/proc/$pid/exe" "$BIN"; then
+		pass ".deb: Debian's /etc/init.d/keepalived start runs ours, MASTER"
+	else
+		fail ".deb: Debian's /etc/init.d/keepalived start runs ours, MASTER" "pid $pid; $(cat "$d/sysv.log")"
+	fi
+	debroot /etc/init.d/keepalived stop
+	for _ in $(seq 100); do gone "${pid:-none}" && break; sleep 0.1; done
+	if [ -n "$pid" ] && gone "$pid" && ! ip -n "$ns" -4 addr show dev eth0 | grep -q 192.0.2.78/24; then
+		pass ".deb: Debian's /etc/init.d/keepalived stop"
+	else
+		fail ".deb: Debian's /etc/init.d/keepalived stop" "$(cat "$d/sysv.log")"
+	fi
+	# the daemon and its children, whatever the outcome above
+	for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
 	ip netns del "$ns"
 }
 debian_deb_lab
