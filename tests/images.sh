@@ -365,6 +365,11 @@ debian_deb_lab() {
 	else
 		fail ".deb: installed ours there, this machine's package untouched"
 	fi
+	if grep -qx 'update-rc.d keepalived defaults' "$r/tmp/maint.log" && grep -q '^invoke-rc.d .*keepalived start$' "$r/tmp/maint.log"; then
+		pass ".deb: Debian's postinst ran (update-rc.d defaults, invoke-rc.d start; stubbed)"
+	else
+		fail ".deb: Debian's postinst ran (update-rc.d defaults, invoke-rc.d start; stubbed)" "$(cat "$r/tmp/maint.log" 2>&1)"
+	fi
 	# started as Debian's unit does: DAEMON_ARGS from the installed /etc/default/keepalived
 	sed -i 's/^DAEMON_ARGS=.*/DAEMON_ARGS="-D -l"/' "$r/etc/default/keepalived"
 	cat >"$r/etc/keepalived/keepalived.conf" <<-CONF
