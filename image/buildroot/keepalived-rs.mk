@@ -29,12 +29,12 @@ endif
 
 KEEPALIVED_RS_BUILD_PROFILE = $(if $(BR2_ENABLE_DEBUG),debug,release)
 
-# cargo install would put the binary in /usr/bin; keepalived lives in /usr/sbin.
+# cargo install would put the binary in /usr/bin; keepalived lives in /usr/sbin. The binary acts
+# as genhash when called by that name, found in /usr/bin as on Debian and OpenWrt.
 define KEEPALIVED_RS_INSTALL_TARGET_CMDS
 	$(INSTALL) -D -m 0755 \
 		$(@D)/target/$(RUSTC_TARGET_NAME)/$(KEEPALIVED_RS_BUILD_PROFILE)/keepalived \
 		$(TARGET_DIR)/usr/sbin/keepalived
-	# the binary acts as genhash when called by that name; /usr/bin as Debian and OpenWrt
 	ln -sf ../sbin/keepalived $(TARGET_DIR)/usr/bin/genhash
 	$(INSTALL) -D -m 0644 $(@D)/config/router-pair.conf \
 		$(TARGET_DIR)/etc/keepalived/keepalived.conf.sample
