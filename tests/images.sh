@@ -3,7 +3,10 @@
 # generator and the BusyBox init script; the UCI->keepalived.conf generator on the samples in
 # tests/images/ (output must pass `-t` of our binary and of keepalived 2.2.7 in a network
 # namespace holding the interfaces the samples name); the Containerfile; the buildroot and
-# OpenWrt makefiles (variable names only); the systemd unit (systemd-analyze verify).
+# OpenWrt makefiles (variable names only); the systemd unit (systemd-analyze verify); the buildroot
+# BusyBox init script's stop/restart against our daemon in a namespace; the Debian .deb (image/debian/)
+# built, compared with Debian's keepalived package, installed into a throwaway root and started there
+# (busybox, dpkg-deb: tests/setup.d/packaging.sh).
 #
 #   tests/images.sh              # needs root for the netns part; skipped (with a note) otherwise,
 #                                # a failure when CI=true
@@ -23,6 +26,8 @@ checks=0
 
 cleanup() {
 	ip netns del "$NS" 2>/dev/null
+	ip netns del "ka-br-$$" 2>/dev/null
+	ip netns del "ka-deb-$$" 2>/dev/null
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -47,8 +52,11 @@ check() {
 	if out=$("$@" 2>&1); then pass "$name"; else fail "$name" "$out"; fi
 }
 
+# gone PID: no such process, or a zombie (a detached daemon's reaper, PID 1 here, may be slow to reap)
+gone() { [ ! -r "/proc/$1/stat" ] || case $(cat "/proc/$1/stat" 2>/dev/null) in *") Z "* | "") true ;; *) false ;; esac; }
+
 # --- shell scripts -------------------------------------------------------------------------
-SCRIPTS="$OWRT/files/keepalived.init $OWRT/files/keepalived-uci.sh $SAMPLES/uci-shim.sh image/buildroot/S30keepalived image/systemd/try-under-systemd.sh tests/images.sh"
+SCRIPTS="$OWRT/files/keepalived.init $OWRT/files/keepalived-uci.sh $SAMPLES/uci-shim.sh image/buildroot/S50keepalived image/buildroot/update-hash.sh image/debian/build-deb.sh image/systemd/try-under-systemd.sh tests/images.sh"
 for s in $SCRIPTS; do
 	check "sh -n $s" sh -n "$s"
 	command -v dash >/dev/null && check "dash -n $s" dash -n "$s"
@@ -237,6 +245,196 @@ else
 	done
 fi
 
+# --- buildroot: the BusyBox init script against our daemon ---------------------------------------
+# S50keepalived run by BusyBox sh with BusyBox start-stop-daemon (which ignores -R) in a namespace:
+# when `stop` (and so `restart`) returns, the old daemon must have exited and given up its address.
+buildroot_init_lab() {
+	local ns=ka-br-$$ d="$WORK/br" init old new
+	if [ ! -x "$BIN" ] || ! command -v busybox >/dev/null || [ "$(id -u)" != 0 ]; then
+		if [ "${CI:-false}" = true ]; then fail "buildroot init lab needs root, busybox and $BIN"; else skip "buildroot init lab (needs root, busybox and $BIN)"; fi
+		return
+	fi
+	if ! ip netns add "$ns" 2>/dev/null; then
+		fail "buildroot init lab: ip netns add $ns"
+		return
+	fi
+	mkdir -p "$d/bin"
+	for a in start-stop-daemon sleep cat rm; do ln -s "$(command -v busybox)" "$d/bin/$a"; done
+	ln -s "$PWD/$BIN" "$d/keepalived"
+	cat >"$d/keepalived.conf" <<-CONF
+		vrrp_instance BR {
+			state MASTER
+			interface eth0
+			virtual_router_id 77
+			priority 200
+			advert_int 1
+			virtual_ipaddress {
+				192.0.2.77/24
+			}
+		}
+	CONF
+	init="$d/S50keepalived"
+	sed -e "s|^DAEMON=.*|DAEMON=$d/keepalived|" -e "s|^CONF=.*|CONF=$d/keepalived.conf|" \
+		-e "s|^PIDFILE=.*|PIDFILE=$d/keepalived.pid|" -e "s|/etc/default/keepalived|$d/default|g" \
+		image/buildroot/S50keepalived >"$init"
+	ip -n "$ns" link add eth0 type veth peer name eth1
+	ip -n "$ns" link set lo up
+	ip -n "$ns" link set eth0 up
+	ip -n "$ns" link set eth1 up
+	brsh() { ip netns exec "$ns" env PATH="$d/bin:$PATH" busybox sh "$init" "$@" >>"$d/log" 2>&1; }
+	has_vip() { ip -n "$ns" -4 addr show dev eth0 | grep -q 192.0.2.77/24; }
+	# MASTER at start: the address comes with the first advert; 3 advert_int + margin for 2 loaded cores
+	wait_vip() {
+		for _ in $(seq 100); do has_vip && return 0; sleep 0.1; done
+		return 1
+	}
+	if brsh start && wait_vip; then pass "buildroot init: start -> VIP up"; else fail "buildroot init: start -> VIP up" "$(cat "$d/log")"; fi
+	old=$(cat "$d/keepalived.pid" 2>/dev/null)
+	if brsh stop && ! has_vip && [ -n "$old" ] && gone "$old"; then
+		pass "buildroot init: stop returns after the daemon exited and removed its VIP"
+	else
+		fail "buildroot init: stop returns after the daemon exited and removed its VIP" "pid $old; $(cat "$d/log")"
+	fi
+	brsh start && wait_vip
+	old=$(cat "$d/keepalived.pid" 2>/dev/null)
+	brsh restart
+	new=$(cat "$d/keepalived.pid" 2>/dev/null)
+	if [ -n "$old" ] && gone "$old" && [ -n "$new" ] && [ "$new" != "$old" ] && ! gone "$new" && wait_vip; then
+		pass "buildroot init: restart replaces the daemon once the old one exited"
+	else
+		fail "buildroot init: restart replaces the daemon once the old one exited" "old $old new $new; $(cat "$d/log")"
+	fi
+	brsh stop
+	[ -n "$new" ] && ! gone "$new" && kill -KILL "$new"
+	ip netns del "$ns"
+}
+buildroot_init_lab
+
+# --- Debian: the .deb that swaps keepalived 2.2.7's binary for ours ---------------------------------
+# Built from the installed keepalived package (tests/setup.sh installs it), checked against it, then
+# installed with dpkg --root into a throwaway root (its maintainer scripts run chrooted there under
+# BusyBox sh, update-rc.d/invoke-rc.d/deb-systemd-* stubbed), so this machine's own keepalived package
+# and dpkg database stay as they were. The installed daemon then runs as Debian's unit starts it
+# (ExecStart=/usr/sbin/keepalived --dont-fork $DAEMON_ARGS, /etc/default/keepalived) in a namespace
+# whose /etc/keepalived and /run are the throwaway root's, and as Debian's /etc/init.d/keepalived starts it.
+debian_deb_lab() {
+	local d="$WORK/deb" r="$WORK/deb/root" ns=ka-deb-$$ deb="$WORK/deb/keepalived.deb" f sum pid args out missing
+	if [ ! -x "$BIN" ] || ! command -v dpkg-deb >/dev/null || ! command -v busybox >/dev/null || [ "$(id -u)" != 0 ] \
+		|| [ "$(dpkg-query -W -f '${Status}' keepalived 2>/dev/null)" != "install ok installed" ]; then
+		if [ "${CI:-false}" = true ]; then fail ".deb lab needs root, dpkg-deb, busybox, Debian's keepalived and $BIN"; else skip ".deb lab (needs root, dpkg-deb, busybox, Debian's keepalived and $BIN)"; fi
+		return
+	fi
+	mkdir -p "$d/x" "$d/ctl"
+	if ! check "build-deb.sh $BIN" env DEB_COMPRESSION=gzip image/debian/build-deb.sh "$BIN" "$deb"; then return; fi
+	dpkg-deb -x "$deb" "$d/x" && dpkg-deb -e "$deb" "$d/ctl"
+	expect_line "$d/ctl/control" '^Package: keepalived$' ".deb: package name keepalived"
+	expect_line "$d/ctl/control" "^Version: $(dpkg-query -W -f '${Version}' keepalived | sed 's/[.+]/\\&/g')\+rs" ".deb: version above Debian's"
+	if cmp -s "$BIN" "$d/x/usr/sbin/keepalived"; then pass ".deb: /usr/sbin/keepalived is our binary"; else fail ".deb: /usr/sbin/keepalived is our binary"; fi
+	if [ "$(readlink "$d/x/usr/bin/genhash")" = ../sbin/keepalived ]; then pass ".deb: /usr/bin/genhash links to it"; else fail ".deb: /usr/bin/genhash links to it"; fi
+	if cmp -s /var/lib/dpkg/info/keepalived.conffiles "$d/ctl/conffiles"; then pass ".deb: same conffiles list as Debian's"; else fail ".deb: same conffiles list as Debian's" "$(diff /var/lib/dpkg/info/keepalived.conffiles "$d/ctl/conffiles")"; fi
+	dpkg-query -W -f '${Conffiles}\n' keepalived | while read -r f sum _; do
+		[ -n "$f" ] || continue
+		if [ "$(md5sum <"$d/x$f" | cut -d' ' -f1)" = "$sum" ]; then pass ".deb: conffile $f as Debian ships it"; else fail ".deb: conffile $f as Debian ships it"; fi
+	done
+	for f in preinst postinst prerm postrm; do
+		if cmp -s "/var/lib/dpkg/info/keepalived.$f" "$d/ctl/$f"; then pass ".deb: Debian's $f"; else fail ".deb: Debian's $f"; fi
+	done
+	missing=$(dpkg-query -L keepalived | while read -r f; do [ -e "$d/x$f" ] || [ -L "$d/x$f" ] || echo "$f"; done)
+	if [ -z "$missing" ]; then pass ".deb: every path of Debian's package"; else fail ".deb: every path of Debian's package" "$missing"; fi
+
+	# the throwaway root: an empty dpkg database and just enough for the maintainer scripts
+	mkdir -p "$r/bin" "$r/usr/sbin" "$r/var/lib/dpkg/info" "$r/var/lib/dpkg/updates" "$r/run" "$r/tmp"
+	: >"$r/var/lib/dpkg/status"
+	mkdir -p "$r/dev" && mknod -m 666 "$r/dev/null" c 1 3
+	cp "$(command -v busybox)" "$r/bin/busybox"
+	for f in sh cat rm mkdir; do ln -s busybox "$r/bin/$f"; done
+	for f in update-rc.d invoke-rc.d deb-systemd-helper deb-systemd-invoke systemctl; do
+		printf '#!/bin/sh\necho "%s $*" >>/tmp/maint.log\n' "$f" >"$r/usr/sbin/$f"
+		chmod +x "$r/usr/sbin/$f"
+	done
+	if out=$(PATH="$r/usr/sbin:$PATH" dpkg --root="$r" --force-depends --force-not-root -i "$deb" 2>&1) \
+		&& [ "$(dpkg --root="$r" -s keepalived 2>/dev/null | sed -n 's/^Status: //p')" = "install ok installed" ]; then
+		pass ".deb: dpkg -i (into a throwaway root)"
+	else
+		fail ".deb: dpkg -i (into a throwaway root)" "$out"
+		return
+	fi
+	# dpkg -V: this machine's keepalived files still match Debian's package
+	if cmp -s "$BIN" "$r/usr/sbin/keepalived" && [ -z "$(dpkg -V keepalived 2>&1)" ] && ! cmp -s "$BIN" /usr/sbin/keepalived; then
+		pass ".deb: installed ours there, this machine's package untouched"
+	else
+		fail ".deb: installed ours there, this machine's package untouched"
+	fi
+	if grep -qx 'update-rc.d keepalived defaults' "$r/tmp/maint.log" && grep -q '^invoke-rc.d .*keepalived start$' "$r/tmp/maint.log"; then
+		pass ".deb: Debian's postinst ran (update-rc.d defaults, invoke-rc.d start; stubbed)"
+	else
+		fail ".deb: Debian's postinst ran (update-rc.d defaults, invoke-rc.d start; stubbed)" "$(cat "$r/tmp/maint.log" 2>&1)"
+	fi
+	# started as Debian's unit does: DAEMON_ARGS from the installed /etc/default/keepalived
+	sed -i 's/^DAEMON_ARGS=.*/DAEMON_ARGS="-D -l"/' "$r/etc/default/keepalived"
+	cat >"$r/etc/keepalived/keepalived.conf" <<-CONF
+		vrrp_instance DEB {
+			state MASTER
+			interface eth0
+			virtual_router_id 78
+			priority 200
+			advert_int 1
+			virtual_ipaddress {
+				192.0.2.78/24
+			}
+		}
+	CONF
+	ip netns add "$ns" && ip -n "$ns" link add eth0 type veth peer name eth1
+	ip -n "$ns" link set lo up && ip -n "$ns" link set eth0 up && ip -n "$ns" link set eth1 up
+	args=$(sh -c '. "$1" && echo "$DAEMON_ARGS"' sh "$r/etc/default/keepalived")
+	# shellcheck disable=SC2086 # DAEMON_ARGS is a word list, as systemd splits it
+	ip netns exec "$ns" unshare -m sh -c 'mount --bind "$1/etc/keepalived" /etc/keepalived && mount --bind "$1/run" /run && shift && exec "$@"' \
+		sh "$r" "$r/usr/sbin/keepalived" --dont-fork $args >"$d/daemon.log" 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do ip -n "$ns" -4 addr show dev eth0 | grep -q 192.0.2.78/24 && break; sleep 0.1; done
+	if ip -n "$ns" -4 addr show dev eth0 | grep -q 192.0.2.78/24 && [ -s "$r/run/keepalived.pid" ]; then
+		pass ".deb: installed daemon runs Debian's ExecStart and becomes MASTER"
+	else
+		fail ".deb: installed daemon runs Debian's ExecStart and becomes MASTER" "$(cat "$d/daemon.log")"
+	fi
+	kill -TERM "$(cat "$r/run/keepalived.pid" 2>/dev/null || echo "$pid")" 2>/dev/null
+	for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	if ! kill -0 "$pid" 2>/dev/null && ! ip -n "$ns" -4 addr show dev eth0 | grep -q 192.0.2.78/24; then
+		pass ".deb: installed daemon stops on SIGTERM and removes its VIP"
+	else
+		fail ".deb: installed daemon stops on SIGTERM and removes its VIP" "$(cat "$d/daemon.log")"
+		kill -KILL "$pid" 2>/dev/null
+	fi
+	wait "$pid" 2>/dev/null
+
+	# and as Debian's sysvinit script starts it (daemon mode, pid file, start-stop-daemon), with the
+	# installed binary in /usr/sbin; /run is the throwaway root's, so no systemd redirection
+	rm -f "$r/run/"*.pid
+	debroot() {
+		ip netns exec "$ns" unshare -m sh -c 'for p in /etc/keepalived /etc/default /etc/init.d /run /usr/sbin/keepalived; do
+			mount --bind "$1$p" "$p" || exit 1; done; shift; exec "$@"' sh "$r" "$@" >>"$d/sysv.log" 2>&1
+	}
+	debroot /etc/init.d/keepalived start
+	for _ in $(seq 100); do ip -n "$ns" -4 addr show dev eth0 | grep -q 192.0.2.78/24 && break; sleep 0.1; done
+	pid=$(cat "$r/run/keepalived.pid" 2>/dev/null)
+	if ip -n "$ns" -4 addr show dev eth0 | grep -q 192.0.2.78/24 && [ -n "$pid" ] && cmp -s "/proc/$pid/exe" "$BIN"; then
+		pass ".deb: Debian's /etc/init.d/keepalived start runs ours, MASTER"
+	else
+		fail ".deb: Debian's /etc/init.d/keepalived start runs ours, MASTER" "pid $pid; $(cat "$d/sysv.log")"
+	fi
+	debroot /etc/init.d/keepalived stop
+	for _ in $(seq 100); do gone "${pid:-none}" && break; sleep 0.1; done
+	if [ -n "$pid" ] && gone "$pid" && ! ip -n "$ns" -4 addr show dev eth0 | grep -q 192.0.2.78/24; then
+		pass ".deb: Debian's /etc/init.d/keepalived stop"
+	else
+		fail ".deb: Debian's /etc/init.d/keepalived stop" "$(cat "$d/sysv.log")"
+	fi
+	# the daemon and its children, whatever the outcome above
+	for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
+	ip netns del "$ns"
+}
+debian_deb_lab
+
 # --- container ------------------------------------------------------------------------------
 CF=image/container/Containerfile
 froms=$(grep -ciE '^[[:space:]]*FROM[[:space:]]' "$CF")
@@ -279,7 +477,9 @@ done
 B=image/buildroot/keepalived-rs.mk
 for v in '^KEEPALIVED_RS_VERSION =' '^KEEPALIVED_RS_SITE =' '^KEEPALIVED_RS_LICENSE =' \
 	'^\$\(eval \$\(cargo-package\)\)$' '^define KEEPALIVED_RS_INSTALL_TARGET_CMDS$' '^define KEEPALIVED_RS_INSTALL_INIT_SYSTEMD$' \
-	'^define KEEPALIVED_RS_INSTALL_INIT_SYSV$' '^KEEPALIVED_RS_CARGO_ENV \+=' '^KEEPALIVED_RS_CARGO_BUILD_OPTS ='; do
+	'^define KEEPALIVED_RS_INSTALL_INIT_SYSV$' '^KEEPALIVED_RS_CARGO_ENV \+=' '^KEEPALIVED_RS_CARGO_BUILD_OPTS =' \
+	'^ifeq \(\$\(BR2_PACKAGE_KEEPALIVED_RS_TLS\),y\)$' '^KEEPALIVED_RS_CARGO_BUILD_OPTS \+= --features tls$' \
+	'ln -sf \.\./sbin/keepalived \$\(TARGET_DIR\)/usr/bin/genhash$' '/etc/init\.d/S50keepalived$'; do
 	expect_line "$B" "$v" "buildroot .mk: $v"
 done
 # every KEEPALIVED_RS_* variable set must be one the infrastructures read (typos are silent in make)
@@ -292,8 +492,13 @@ done
 for f in $(sed -n 's|.*\$(@D)/\([^ ]*\).*|\1|p' "$B" | grep -v '^target/'); do
 	if [ -f "$f" ]; then pass "buildroot .mk installs existing $f"; else fail "buildroot .mk installs missing $f"; fi
 done
+# .hash: buildroot's check-hash format, naming the version the .mk downloads
+H=image/buildroot/keepalived-rs.hash
+brver=$(sed -n 's/^KEEPALIVED_RS_VERSION = //p' "$B")
+bad=$(grep -vE '^(#|$)' "$H" | grep -vE "^(none|sha256|sha512)  [0-9a-fx]+  keepalived-rs-$brver-cargo[0-9]+\.tar\.gz$")
+if [ -z "$bad" ] && grep -qE "keepalived-rs-$brver-cargo" "$H"; then pass "buildroot .hash: entries for keepalived-rs-$brver"; else fail "buildroot .hash: entries for keepalived-rs-$brver" "$bad"; fi
 C=image/buildroot/Config.in
-for v in '^config BR2_PACKAGE_KEEPALIVED_RS$' 'depends on BR2_PACKAGE_HOST_RUSTC_TARGET_ARCH_SUPPORTS' 'select BR2_PACKAGE_HOST_RUSTC$'; do
+for v in '^config BR2_PACKAGE_KEEPALIVED_RS$' '^config BR2_PACKAGE_KEEPALIVED_RS_TLS$' 'depends on BR2_PACKAGE_HOST_RUSTC_TARGET_ARCH_SUPPORTS' 'select BR2_PACKAGE_HOST_RUSTC$'; do
 	expect_line "$C" "$v" "buildroot Config.in: $v"
 done
 if grep -qP '^ +(bool|depends|select|help)' "$C"; then fail "buildroot Config.in: indent with tabs"; else pass "buildroot Config.in: indented with tabs"; fi

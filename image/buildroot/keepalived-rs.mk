@@ -22,13 +22,20 @@ endif
 
 KEEPALIVED_RS_CARGO_BUILD_OPTS = --bin keepalived
 
+# SSL_GET and genhash -S; rustls with ring, whose C and assembly parts the target CC builds
+ifeq ($(BR2_PACKAGE_KEEPALIVED_RS_TLS),y)
+KEEPALIVED_RS_CARGO_BUILD_OPTS += --features tls
+endif
+
 KEEPALIVED_RS_BUILD_PROFILE = $(if $(BR2_ENABLE_DEBUG),debug,release)
 
-# cargo install would put the binary in /usr/bin; keepalived lives in /usr/sbin.
+# cargo install would put the binary in /usr/bin; keepalived lives in /usr/sbin. The binary acts
+# as genhash when called by that name, found in /usr/bin as on Debian and OpenWrt.
 define KEEPALIVED_RS_INSTALL_TARGET_CMDS
 	$(INSTALL) -D -m 0755 \
 		$(@D)/target/$(RUSTC_TARGET_NAME)/$(KEEPALIVED_RS_BUILD_PROFILE)/keepalived \
 		$(TARGET_DIR)/usr/sbin/keepalived
+	ln -sf ../sbin/keepalived $(TARGET_DIR)/usr/bin/genhash
 	$(INSTALL) -D -m 0644 $(@D)/config/router-pair.conf \
 		$(TARGET_DIR)/etc/keepalived/keepalived.conf.sample
 endef
@@ -39,8 +46,8 @@ define KEEPALIVED_RS_INSTALL_INIT_SYSTEMD
 endef
 
 define KEEPALIVED_RS_INSTALL_INIT_SYSV
-	$(INSTALL) -D -m 0755 $(@D)/image/buildroot/S30keepalived \
-		$(TARGET_DIR)/etc/init.d/S30keepalived
+	$(INSTALL) -D -m 0755 $(@D)/image/buildroot/S50keepalived \
+		$(TARGET_DIR)/etc/init.d/S50keepalived
 endef
 
 $(eval $(cargo-package))
