@@ -238,26 +238,54 @@ else
 fi
 
 # --- container ------------------------------------------------------------------------------
-CF=image/container/Containerfile
-froms=$(grep -ciE '^[[:space:]]*FROM[[:space:]]' "$CF")
-if [ "$froms" = 1 ] && grep -qiE '^[[:space:]]*FROM[[:space:]]+scratch[[:space:]]*$' "$CF"; then
-	pass "Containerfile: single stage FROM scratch"
-else
-	fail "Containerfile: single stage FROM scratch" "$(grep -niE '^[[:space:]]*FROM' "$CF")"
-fi
-# RUN, SHELL or a shell-form CMD/ENTRYPOINT would need /bin/sh, which scratch does not have
-if grep -qiE '^[[:space:]]*(RUN|SHELL)[[:space:]]' "$CF" || grep -iE '^[[:space:]]*(CMD|ENTRYPOINT)[[:space:]]' "$CF" | grep -qvE '[[:space:]]\[' \
-	|| grep -vE '^[[:space:]]*#' "$CF" | grep -qE '/bin/(ba|da)?sh'; then
-	fail "Containerfile: nothing needs a shell" "$(grep -niE '^[[:space:]]*(RUN|SHELL|CMD|ENTRYPOINT)' "$CF")"
-else
-	pass "Containerfile: nothing needs a shell (no RUN/SHELL, exec-form ENTRYPOINT)"
-fi
-expect_line "$CF" '^ENTRYPOINT \["/usr/sbin/keepalived", "-n", "-l", "-f", "/etc/keepalived/keepalived.conf"\]$' "Containerfile: ENTRYPOINT keepalived -n -l -f"
-expect_line "$CF" '^COPY target/cross/\$\{TARGET\}/keepalived /usr/sbin/keepalived$' "Containerfile: copies the static cross build"
-for w in 'network host' 'cap-add NET_ADMIN' 'cap-add NET_RAW' 'kill -s HUP'; do
-	expect_line image/container/README.md "$w" "container README documents --$w"
-done
-expect_no_line image/container/README.md '^[^`]*docker run[^`]*--privileged' "container README does not use --privileged"
+container_checks() {
+	local CF=image/container/Containerfile froms out
+	froms=$(grep -ciE '^[[:space:]]*FROM[[:space:]]' "$CF")
+	if [ "$froms" = 1 ] && grep -qiE '^[[:space:]]*FROM[[:space:]]+scratch[[:space:]]*$' "$CF"; then
+		pass "Containerfile: single stage FROM scratch"
+	else
+		fail "Containerfile: single stage FROM scratch" "$(grep -niE '^[[:space:]]*FROM' "$CF")"
+	fi
+	# RUN, SHELL or a shell-form CMD/ENTRYPOINT would need /bin/sh, which scratch does not have
+	if grep -qiE '^[[:space:]]*(RUN|SHELL)[[:space:]]' "$CF" || grep -iE '^[[:space:]]*(CMD|ENTRYPOINT)[[:space:]]' "$CF" | grep -qvE '[[:space:]]\[' \
+		|| grep -vE '^[[:space:]]*#' "$CF" | grep -qE '/bin/(ba|da)?sh'; then
+		fail "Containerfile: nothing needs a shell" "$(grep -niE '^[[:space:]]*(RUN|SHELL|CMD|ENTRYPOINT)' "$CF")"
+	else
+		pass "Containerfile: nothing needs a shell (no RUN/SHELL, exec-form ENTRYPOINT)"
+	fi
+	# no -f: the binary picks /etc/keepalived/ or /usr/local/etc/keepalived/ (kubeadm's mount)
+	expect_line "$CF" '^ENTRYPOINT \["/usr/sbin/keepalived", "-n", "-l"\]$' "Containerfile: ENTRYPOINT keepalived -n -l (default config paths)"
+	expect_line "$CF" '^COPY target/cross/\$\{TARGET\}/keepalived /usr/sbin/keepalived$' "Containerfile: copies the static cross build"
+	# a default config would join VRID 51 on whatever network the container lands on
+	expect_no_line "$CF" '^[[:space:]]*(COPY|ADD)[[:space:]].*\.conf' "Containerfile: no default config in the image"
+	for w in 'network host' 'cap-add NET_ADMIN' 'cap-add NET_RAW' 'kill -s HUP' 'KEEPALIVED_INTERFACE' \
+		'KEEPALIVED_VIRTUAL_IPS' 'KEEPALIVED_UNICAST_PEERS' 'KEEPALIVED_COMMAND_LINE_ARGUMENTS' '/usr/local/etc/keepalived/keepalived.conf'; do
+		expect_line image/container/README.md "$w" "container README documents $w"
+	done
+	expect_no_line image/container/README.md '^[^`]*docker run[^`]*--privileged' "container README does not use --privileged"
+	# the env-var mode as the image runs it: no config file, only variables (eth0 is in $NS)
+	if [ -x "$BIN" ] && ip netns list | grep -qw "$NS"; then
+		check "container: env-var mode config passes -t" ip netns exec "$NS" env -i KEEPALIVED_INTERFACE=eth0 \
+			KEEPALIVED_VIRTUAL_IPS="#PYTHON2BASH:['192.0.2.100/24 dev eth0', '192.0.2.101']" \
+			KEEPALIVED_UNICAST_PEERS=192.0.2.2 "$BIN" -t -l -f "$WORK/absent.conf"
+		if out=$(ip netns exec "$NS" env -i KEEPALIVED_PRIORITY=300 KEEPALIVED_VIRTUAL_IPS=192.0.2.100 \
+			"$BIN" -t -l -f "$WORK/absent.conf" 2>&1); then
+			fail "container: a bad variable fails -t" "$out"
+		else
+			expect_output "container: a bad variable's error names it" "$out" "KEEPALIVED_PRIORITY='300'"
+		fi
+		if out=$(ip netns exec "$NS" env -i "$BIN" -n -l -f "$WORK/absent.conf" 2>&1); then
+			fail "container: no config and no variables: the daemon does not start" "$out"
+		else
+			expect_output "container: no config and no variables: the daemon does not start" "$out" "Unable to open configuration file"
+		fi
+	else
+		skip "container: env-var mode in a namespace (needs root and $BIN)"
+	fi
+}
+expect_output() { # expect_output NAME OUTPUT FIXED_STRING
+	if printf '%s\n' "$2" | grep -qF -- "$3"; then pass "$1"; else fail "$1" "$2"; fi
+}
 
 # --- OpenWrt / buildroot makefiles (no build system here: names only) ----------------------
 M=$OWRT/Makefile
@@ -341,6 +369,7 @@ openwrt_runtime_checks() {
 	printf '%s\n' "$out" | grep -E '^(ok|SKIPPED)' | sed 's/^/     /'
 }
 openwrt_runtime_checks
+container_checks
 
 printf '%d checks, %d failed\n' "$checks" "$fails"
 [ "$fails" = 0 ]
