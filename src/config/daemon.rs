@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use log::{error, warn};
+use log::{error, info, warn};
 
 use super::{env_mode, load, reader, Config, Diagnostics, LoadOptions, Loc, Node, Severity};
 use crate::cli::Options;
@@ -14,6 +14,10 @@ pub(crate) fn env_tree(path: &Path, d: &mut Diagnostics) -> Option<Vec<Node>> {
     if !env_mode_applies(path) {
         return None;
     }
+    info!(
+        "{} does not exist: config from the KEEPALIVED_* variables",
+        path.display()
+    );
     let file = d.add_file(Path::new(env_mode::SOURCE_NAME));
     match env_mode::render(&env_mode::process_env) {
         Ok(text) => Some(reader::tree_from_str(&text, file, d)),
