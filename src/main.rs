@@ -20,13 +20,11 @@ fn main() {
     if let Some(i) = genhash::requested(&args) {
         std::process::exit(genhash::main(&args, i + 1));
     }
-    let opts = match cli::parse(args) {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("{}", e.0);
-            std::process::exit(2);
-        }
-    };
+    let mut opts = parse_or_exit(args.clone());
+    let extra = config::env_mode_args(&opts.config_file);
+    if !extra.is_empty() {
+        opts = parse_or_exit(args.into_iter().chain(extra));
+    }
     let code = match &opts.mode {
         Mode::Version => {
             eprint!("{}", cli::version());
@@ -74,6 +72,16 @@ fn main() {
         }
     }
     std::process::exit(code);
+}
+
+fn parse_or_exit(args: impl IntoIterator<Item = String>) -> Options {
+    match cli::parse(args) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("{}", e.0);
+            std::process::exit(2);
+        }
+    }
 }
 
 /// `--mem-check`: record live allocations from here on. The logger's own buffers, made just

@@ -436,26 +436,125 @@ debian_deb_lab() {
 debian_deb_lab
 
 # --- container ------------------------------------------------------------------------------
-CF=image/container/Containerfile
-froms=$(grep -ciE '^[[:space:]]*FROM[[:space:]]' "$CF")
-if [ "$froms" = 1 ] && grep -qiE '^[[:space:]]*FROM[[:space:]]+scratch[[:space:]]*$' "$CF"; then
-	pass "Containerfile: single stage FROM scratch"
-else
-	fail "Containerfile: single stage FROM scratch" "$(grep -niE '^[[:space:]]*FROM' "$CF")"
-fi
-# RUN, SHELL or a shell-form CMD/ENTRYPOINT would need /bin/sh, which scratch does not have
-if grep -qiE '^[[:space:]]*(RUN|SHELL)[[:space:]]' "$CF" || grep -iE '^[[:space:]]*(CMD|ENTRYPOINT)[[:space:]]' "$CF" | grep -qvE '[[:space:]]\[' \
-	|| grep -vE '^[[:space:]]*#' "$CF" | grep -qE '/bin/(ba|da)?sh'; then
-	fail "Containerfile: nothing needs a shell" "$(grep -niE '^[[:space:]]*(RUN|SHELL|CMD|ENTRYPOINT)' "$CF")"
-else
-	pass "Containerfile: nothing needs a shell (no RUN/SHELL, exec-form ENTRYPOINT)"
-fi
-expect_line "$CF" '^ENTRYPOINT \["/usr/sbin/keepalived", "-n", "-l", "-f", "/etc/keepalived/keepalived.conf"\]$' "Containerfile: ENTRYPOINT keepalived -n -l -f"
-expect_line "$CF" '^COPY target/cross/\$\{TARGET\}/keepalived /usr/sbin/keepalived$' "Containerfile: copies the static cross build"
-for w in 'network host' 'cap-add NET_ADMIN' 'cap-add NET_RAW' 'kill -s HUP'; do
-	expect_line image/container/README.md "$w" "container README documents --$w"
-done
-expect_no_line image/container/README.md '^[^`]*docker run[^`]*--privileged' "container README does not use --privileged"
+container_checks() {
+	local CF=image/container/Containerfile froms out
+	froms=$(grep -ciE '^[[:space:]]*FROM[[:space:]]' "$CF")
+	if [ "$froms" = 1 ] && grep -qiE '^[[:space:]]*FROM[[:space:]]+scratch[[:space:]]*$' "$CF"; then
+		pass "Containerfile: single stage FROM scratch"
+	else
+		fail "Containerfile: single stage FROM scratch" "$(grep -niE '^[[:space:]]*FROM' "$CF")"
+	fi
+	# RUN, SHELL or a shell-form CMD/ENTRYPOINT would need /bin/sh, which scratch does not have
+	if grep -qiE '^[[:space:]]*(RUN|SHELL)[[:space:]]' "$CF" || grep -iE '^[[:space:]]*(CMD|ENTRYPOINT)[[:space:]]' "$CF" | grep -qvE '[[:space:]]\[' \
+		|| grep -vE '^[[:space:]]*#' "$CF" | grep -qE '/bin/(ba|da)?sh'; then
+		fail "Containerfile: nothing needs a shell" "$(grep -niE '^[[:space:]]*(RUN|SHELL|CMD|ENTRYPOINT)' "$CF")"
+	else
+		pass "Containerfile: nothing needs a shell (no RUN/SHELL, exec-form ENTRYPOINT)"
+	fi
+	# no -f: the binary picks /etc/keepalived/ or /usr/local/etc/keepalived/ (kubeadm's mount)
+	expect_line "$CF" '^ENTRYPOINT \["/usr/sbin/keepalived", "-n", "-l"\]$' "Containerfile: ENTRYPOINT keepalived -n -l (default config paths)"
+	expect_line "$CF" '^COPY target/cross/\$\{TARGET\}/keepalived /usr/sbin/keepalived$' "Containerfile: copies the static cross build"
+	# a default config would join VRID 51 on whatever network the container lands on
+	expect_no_line "$CF" '^[[:space:]]*(COPY|ADD)[[:space:]].*\.conf' "Containerfile: no default config in the image"
+	for w in 'network host' 'cap-add NET_ADMIN' 'cap-add NET_RAW' 'kill -s HUP' 'KEEPALIVED_INTERFACE' \
+		'KEEPALIVED_VIRTUAL_IPS' 'KEEPALIVED_UNICAST_PEERS' 'KEEPALIVED_COMMAND_LINE_ARGUMENTS' '/usr/local/etc/keepalived/keepalived.conf'; do
+		expect_line image/container/README.md "$w" "container README documents $w"
+	done
+	expect_no_line image/container/README.md '^[^`]*docker run[^`]*--privileged' "container README does not use --privileged"
+	# the env-var mode as the image runs it: no config file, only variables (eth0 is in $NS)
+	if [ -x "$BIN" ] && ip netns list | grep -qw "$NS"; then
+		check "container: env-var mode config passes -t" ip netns exec "$NS" env -i KEEPALIVED_INTERFACE=eth0 \
+			KEEPALIVED_VIRTUAL_IPS="#PYTHON2BASH:['192.0.2.100/24 dev eth0', '192.0.2.101']" \
+			KEEPALIVED_UNICAST_PEERS=192.0.2.2 "$BIN" -t -l -f "$WORK/absent.conf"
+		if out=$(ip netns exec "$NS" env -i KEEPALIVED_PRIORITY=300 KEEPALIVED_VIRTUAL_IPS=192.0.2.100 \
+			"$BIN" -t -l -f "$WORK/absent.conf" 2>&1); then
+			fail "container: a bad variable fails -t" "$out"
+		else
+			expect_output "container: a bad variable's error names it" "$out" "KEEPALIVED_PRIORITY='300'"
+		fi
+		if out=$(ip netns exec "$NS" env -i "$BIN" -n -l -f "$WORK/absent.conf" 2>&1); then
+			fail "container: no config and no variables: the daemon does not start" "$out"
+		else
+			expect_output "container: no config and no variables: the daemon does not start" "$out" "Unable to open configuration file"
+		fi
+	else
+		skip "container: env-var mode in a namespace (needs root and $BIN)"
+	fi
+}
+expect_output() { # expect_output NAME OUTPUT FIXED_STRING
+	if printf '%s\n' "$2" | grep -qF -- "$3"; then pass "$1"; else fail "$1" "$2"; fi
+}
+
+# --- container image as an OCI layout (image/container/build-oci.sh, no daemon) -------------
+# oci_blob LAYOUT DIGEST: the blob's path, when its content has that digest
+oci_blob() {
+	local f="$1/blobs/sha256/${2#sha256:}"
+	[ -f "$f" ] && [ "sha256:$(sha256sum "$f" | cut -d' ' -f1)" = "$2" ] && printf '%s\n' "$f"
+}
+container_oci_checks() {
+	local v out lay man cfg layer root
+	check "sh -n image/container/build-oci.sh" sh -n image/container/build-oci.sh
+	command -v shellcheck >/dev/null && check "shellcheck image/container/build-oci.sh" shellcheck image/container/build-oci.sh
+	expect_line image/container/Containerfile.busybox '^ENTRYPOINT \["/usr/sbin/keepalived", "-n", "-l"\]$' "Containerfile.busybox: same ENTRYPOINT"
+	expect_line image/container/Containerfile.busybox '^FROM scratch$' "Containerfile.busybox: FROM scratch"
+	expect_no_line image/container/Containerfile.busybox '^[[:space:]]*(RUN|CMD|ENTRYPOINT)[[:space:]]+[^[]' "Containerfile.busybox: exec-form instructions only"
+	expect_no_line image/container/Containerfile.busybox '^[[:space:]]*(COPY|ADD)[[:space:]].*\.conf' "Containerfile.busybox: no default config"
+	if ! command -v jq >/dev/null || [ ! -x "$BIN" ]; then
+		skip "container OCI layout (needs jq and $BIN)"
+		return
+	fi
+	for v in scratch busybox; do
+		lay=$WORK/oci-$v
+		if ! out=$(BIN="$BIN" BUSYBOX="$(command -v busybox || echo /bin/busybox)" image/container/build-oci.sh "$lay" "$v" 2>&1); then
+			fail "OCI $v: build-oci.sh" "$out"
+			continue
+		fi
+		man=$(oci_blob "$lay" "$(jq -r '.manifests[0].digest' "$lay/index.json")") || man=
+		cfg=${man:+$(oci_blob "$lay" "$(jq -r '.config.digest' "$man")")} || cfg=
+		layer=${man:+$(oci_blob "$lay" "$(jq -r '.layers[0].digest' "$man")")} || layer=
+		if [ "$(jq -r .imageLayoutVersion "$lay/oci-layout")" = 1.0.0 ] && [ -n "$man" ] && [ -n "$cfg" ] && [ -n "$layer" ] &&
+			[ "$(jq -r '.manifests[0].size' "$lay/index.json")" = "$(stat -c %s "$man")" ] &&
+			[ "$(jq -r '.layers[0].size' "$man")" = "$(stat -c %s "$layer")" ] &&
+			[ "$(jq -r '.rootfs.diff_ids[0]' "$cfg")" = "sha256:$(gzip -dc "$layer" | sha256sum | cut -d' ' -f1)" ]; then
+			pass "OCI $v: layout valid (index -> manifest -> config, layer; digests and sizes match)"
+		else
+			fail "OCI $v: layout valid" "$(ls -lR "$lay")"
+			continue
+		fi
+		if [ "$(jq -c .config.Entrypoint "$cfg")" = '["/usr/sbin/keepalived","-n","-l"]' ]; then
+			pass "OCI $v: entrypoint keepalived -n -l"
+		else
+			fail "OCI $v: entrypoint keepalived -n -l" "$(jq -c .config "$cfg")"
+		fi
+		root=$WORK/rootfs-$v
+		mkdir -p "$root" && tar -xzf "$layer" -C "$root"
+		if [ -x "$root/usr/sbin/keepalived" ] && [ ! -e "$root/etc/keepalived/keepalived.conf" ] &&
+			[ ! -e "$root/usr/local/etc/keepalived/keepalived.conf" ]; then
+			pass "OCI $v: the binary, and no default config"
+		else
+			fail "OCI $v: the binary, and no default config" "$(tar -tzf "$layer")"
+		fi
+		if [ "$v" = busybox ]; then
+			if [ "$(id -u)" = 0 ]; then
+				check "OCI busybox: /bin/sh runs in the image's root" chroot "$root" /bin/sh -c 'test -x /usr/sbin/keepalived && wget --help 2>&1 | grep -q Usage'
+			else
+				skip "OCI busybox: /bin/sh in the image's root (needs root for chroot)"
+			fi
+		elif [ ! -e "$root/bin/sh" ]; then
+			pass "OCI scratch: no shell"
+		else
+			fail "OCI scratch: no shell"
+		fi
+		# the entrypoint in the image's root, env-var mode, in the namespace (needs a static binary)
+		if file -L "$BIN" | grep -qE 'statically linked|static-pie linked' && ip netns list | grep -qw "$NS"; then
+			check "OCI $v: entrypoint binary in the image's root takes the env-var mode (-t)" \
+				env KEEPALIVED_INTERFACE=eth0 KEEPALIVED_VIRTUAL_IPS=192.0.2.100/24 \
+				ip netns exec "$NS" chroot "$root" /usr/sbin/keepalived -t -l
+		else
+			skip "OCI $v: entrypoint in the image's root (needs root and a static $BIN: cross/build.sh x86_64-unknown-linux-musl)"
+		fi
+	done
+}
 
 # --- OpenWrt / buildroot makefiles (no build system here: names only) ----------------------
 M=$OWRT/Makefile
@@ -546,6 +645,8 @@ openwrt_runtime_checks() {
 	printf '%s\n' "$out" | grep -E '^(ok|SKIPPED)' | sed 's/^/     /'
 }
 openwrt_runtime_checks
+container_checks
+container_oci_checks
 
 printf '%d checks, %d failed\n' "$checks" "$fails"
 [ "$fails" = 0 ]

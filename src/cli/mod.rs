@@ -8,7 +8,7 @@ pub(crate) mod getopt;
 mod tests;
 mod text;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use log::LevelFilter;
 
@@ -102,7 +102,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             mode: Mode::Run,
-            config_file: PathBuf::from("/etc/keepalived/keepalived.conf"),
+            config_file: PathBuf::from(DEFAULT_CONFIG_FILE),
             subsystems: Subsystems::default(),
             log_console: false,
             log_detail: false,
@@ -265,12 +265,30 @@ const SPECS: &[Spec<Opt>] = &[
     spec(Some('h'), "help", No, Opt::Help),
 ];
 
+/// Where a distribution's keepalived reads its config without `-f`.
+const DEFAULT_CONFIG_FILE: &str = "/etc/keepalived/keepalived.conf";
+/// Where a keepalived built from source (prefix /usr/local) reads it, and what images built
+/// that way, and kubeadm's HA manifest that mounts into them, use. keepalived 2.2.7 takes its
+/// other default when its own is missing (main.c); so do we, with the roles as Debian's.
+const LOCAL_CONFIG_FILE: &str = "/usr/local/etc/keepalived/keepalived.conf";
+
+/// The config file without `-f`: the first default that exists, else the distribution's.
+fn default_config_file(exists: &dyn Fn(&str) -> bool) -> PathBuf {
+    if !exists(DEFAULT_CONFIG_FILE) && exists(LOCAL_CONFIG_FILE) {
+        return PathBuf::from(LOCAL_CONFIG_FILE);
+    }
+    PathBuf::from(DEFAULT_CONFIG_FILE)
+}
+
 /// Parses argv (argv[0] included). `-v`, `-h` and `--signum` end parsing where they stand,
 /// as keepalived acts on them immediately.
 pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Options, UsageError> {
     let args: Vec<String> = args.into_iter().skip(1).collect();
     let (found, operands) = getopt::parse(&args, SPECS)?;
     let mut o = Options::default();
+    if !found.iter().any(|f| f.id == Opt::UseFile) {
+        o.config_file = default_config_file(&|p| Path::new(p).exists());
+    }
     for f in found {
         apply(&mut o, f)?;
         if matches!(o.mode, Mode::Version | Mode::Help | Mode::Signum(_)) {

@@ -286,3 +286,23 @@ fn usage_lists_every_long_option() {
     }
     assert!(version().starts_with("Keepalived v2.2.7-compatible (rust "));
 }
+
+/// Without `-f`: /etc's file, else /usr/local/etc's (kubeadm's mount), else /etc's path for the
+/// error; keepalived 2.2.7 falls back between the same two.
+#[test]
+fn default_config_file_falls_back_to_usr_local_etc() {
+    let only = |have: &'static str| move |p: &str| p == have;
+    assert_eq!(
+        default_config_file(&only("/usr/local/etc/keepalived/keepalived.conf")),
+        PathBuf::from("/usr/local/etc/keepalived/keepalived.conf")
+    );
+    let both = |_: &str| true;
+    assert_eq!(
+        default_config_file(&both),
+        PathBuf::from("/etc/keepalived/keepalived.conf")
+    );
+    assert_eq!(
+        default_config_file(&only("/nowhere")),
+        PathBuf::from("/etc/keepalived/keepalived.conf")
+    );
+}

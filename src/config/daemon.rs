@@ -1,10 +1,47 @@
 //! The config as the daemon loads it: the command line's reading options, diagnostics to the
 //! log, and a reload that keeps the running config when the new one has errors.
 
-use log::{error, warn};
+use std::path::Path;
 
-use super::{load, Config, Diagnostics, LoadOptions, Severity};
+use log::{error, info, warn};
+
+use super::{env_mode, load, reader, Config, Diagnostics, LoadOptions, Loc, Node, Severity};
 use crate::cli::Options;
+
+/// The env-var mode's tree when it applies: no file at `path` and some `KEEPALIVED_*` config
+/// variable set. A variable that cannot be rendered is an error naming it.
+pub(crate) fn env_tree(path: &Path, d: &mut Diagnostics) -> Option<Vec<Node>> {
+    if !env_mode_applies(path) {
+        return None;
+    }
+    info!(
+        "{} does not exist: config from the KEEPALIVED_* variables",
+        path.display()
+    );
+    let file = d.add_file(Path::new(env_mode::SOURCE_NAME));
+    match env_mode::render(&env_mode::process_env) {
+        Ok(text) => Some(reader::tree_from_str(&text, file, d)),
+        Err(e) => {
+            d.error(Loc { file, line: 0 }, format_args!("{e}"));
+            Some(Vec::new())
+        }
+    }
+}
+
+/// `KEEPALIVED_COMMAND_LINE_ARGUMENTS`' words when the env-var mode applies to `path`: appended
+/// to argv, as osixia's image does.
+pub fn env_mode_args(path: &Path) -> Vec<String> {
+    if env_mode_applies(path) {
+        env_mode::extra_args(&env_mode::process_env)
+    } else {
+        Vec::new()
+    }
+}
+
+/// Whether the config comes from the environment rather than from `path`.
+pub(crate) fn env_mode_applies(path: &Path) -> bool {
+    !path.exists() && env_mode::requested(&env_mode::process_env)
+}
 
 impl From<&Options> for LoadOptions {
     fn from(opts: &Options) -> LoadOptions {

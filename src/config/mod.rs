@@ -9,6 +9,7 @@ pub(crate) mod bfd;
 pub mod checker;
 mod daemon;
 pub(crate) mod diag;
+pub(crate) mod env_mode;
 pub(crate) mod global;
 pub(crate) mod iproute;
 pub mod lvs;
@@ -20,7 +21,8 @@ pub(crate) mod vrrp;
 
 use std::path::Path;
 
-pub(crate) use daemon::{log_diags, reload_config};
+pub use daemon::env_mode_args;
+pub(crate) use daemon::{env_mode_applies, log_diags, reload_config};
 pub(crate) use diag::{Diagnostics, Loc, Severity};
 pub(crate) use tree::Node;
 
@@ -92,7 +94,10 @@ impl Config {
 /// (for `-d`); callers decide on `diags.has_errors()`.
 pub fn load(path: &Path, opts: &LoadOptions) -> (Config, Diagnostics) {
     let mut d = Diagnostics::new();
-    let nodes = reader::read_tree(path, opts, &mut d);
+    let nodes = match daemon::env_tree(path, &mut d) {
+        Some(nodes) => nodes,
+        None => reader::read_tree(path, opts, &mut d),
+    };
     let cfg = from_tree_seen(&nodes, &opts.seen_interfaces, &mut d);
     (cfg, d)
 }

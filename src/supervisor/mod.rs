@@ -527,7 +527,8 @@ pub fn run(opts: &Options) -> i32 {
     daemon::set_umask(opts.umask.unwrap_or(DEFAULT_UMASK));
     info!("Starting {}", version_string());
 
-    if let Err(e) = std::fs::metadata(&opts.config_file) {
+    let missing = std::fs::metadata(&opts.config_file).err();
+    if let Some(e) = missing.filter(|_| !config::env_mode_applies(&opts.config_file)) {
         error!(
             "Unable to open configuration file {}: {e}",
             opts.config_file.display()

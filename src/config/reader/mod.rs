@@ -52,7 +52,6 @@ pub(crate) fn read_tree(path: &Path, opts: &LoadOptions, d: &mut Diagnostics) ->
 
 /// Builds a tree from one text. Includes are relative to the directory of `file`'s path if it
 /// has one, else to the working directory.
-#[cfg(test)]
 pub(crate) fn tree_from_str(text: &str, file: u16, d: &mut Diagnostics) -> Vec<Node> {
     let base = d
         .file(file)
