@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# CI entry point for the router targets: build all, size budget, qemu-user smoke, MIPS/x86_64 VRRP lab.
+# CI entry point for the router targets: build all, size budget, qemu-user smoke, MIPS/x86_64 VRRP lab,
+# the image checks with the static x86_64 binary.
 # Needs root (network namespaces) and qemu-user-static; ~10 minutes on 2 cores, most of it building.
 # Non-zero on the first failure.
 #
@@ -13,4 +14,6 @@ step tls;        TLS=1 SETUP=0 cross/build.sh armv7-unknown-linux-musleabihf
 step size;       cross/check-size.sh
 step smoke;      cross/smoke.sh
 step lab;        cross/lab.sh
+# The container images' entrypoint runs in the image's own root only with a static binary.
+step images;     KEEPALIVED_BIN=target/cross/x86_64-unknown-linux-musl/keepalived tests/images.sh
 echo "==> cross: all passed"
