@@ -23,6 +23,11 @@ pub enum LinkKind {
 }
 
 impl LinkKind {
+    /// keepalived's "changeable type": any link the kernel gives a kind.
+    pub(crate) fn changeable(self) -> bool {
+        self != LinkKind::Plain
+    }
+
     pub(crate) fn is_mac_ip_vlan(self) -> bool {
         matches!(self, LinkKind::Macvlan | LinkKind::Ipvlan)
     }

@@ -73,6 +73,7 @@ fn a_macvlan_names_its_parent() {
     let l = link(LINK_MV0);
     assert_eq!((l.ifindex, l.name.as_str()), (4, "mv0"));
     assert_eq!((l.kind, l.parent), (LinkKind::Macvlan, 3));
+    assert!(l.kind.changeable());
 }
 
 #[test]
@@ -80,6 +81,7 @@ fn a_veth_peer_is_no_parent() {
     let l = link(LINK_P0);
     assert_eq!((l.ifindex, l.name.as_str()), (3, "p0"));
     assert_eq!((l.kind, l.parent), (LinkKind::Virtual, 0));
+    assert!(l.kind.changeable());
 }
 
 #[test]
