@@ -139,3 +139,79 @@ fn with_allow_if_changes_the_first_is_held_in_fault_and_the_second_runs() {
         r.stop();
     }
 }
+
+/// Makes macvlan `mv0` again on `parent`, up with its address.
+fn remake_mv0(lab: &mut Lab, parent: &str) {
+    lab.exec_ok(
+        "r1",
+        &[
+            "ip", "link", "add", "mv0", "link", parent, "type", "macvlan", "mode", "private",
+        ],
+    );
+    lab.up("r1", "mv0");
+    lab.addr("r1", "mv0", "192.168.77.1/24");
+}
+
+#[test]
+fn the_hold_lifts_when_the_macvlan_goes_and_returns_when_it_is_made_on_the_parent_again() {
+    let test =
+        "the_hold_lifts_when_the_macvlan_goes_and_returns_when_it_is_made_on_the_parent_again";
+    if !ready(test) {
+        return;
+    }
+    for bin in binaries() {
+        let mut lab = macvlan_lab(test);
+        lab.stub_link("r1", "q0", "q1");
+        let mut r = Router::start(&mut lab, "r1", &bin, &config(true));
+        let takeover = master_down(2, 1.0, 90) + MARGIN;
+        assert!(
+            lab::wait_until(takeover, || r.holds_vip(VIP2)),
+            "{}: VI_2 not MASTER:\n{}",
+            r.name,
+            tail(&r.log())
+        );
+        // Gone, then made on another wire: VI_1 is free to run.
+        lab.exec_ok("r1", &["ip", "link", "del", "mv0"]);
+        assert!(
+            lab::wait_until(MARGIN, || r.log().contains("Interface mv0 deleted")),
+            "{}: deletion not seen:\n{}",
+            r.name,
+            tail(&r.log())
+        );
+        remake_mv0(&mut lab, "q0");
+        let up = master_down(2, 1.0, 100) + MARGIN;
+        assert!(
+            lab::wait_until(up, || r.holds_vip(VIP1)),
+            "{}: VI_1 not MASTER on q0's macvlan:\n{}",
+            r.name,
+            tail(&r.log())
+        );
+        // Made on p0 again: the conflict is back, and VI_1 leaves MASTER for good.
+        lab.exec_ok("r1", &["ip", "link", "del", "mv0"]);
+        assert!(
+            lab::wait_until(MARGIN, || !r.holds_vip(VIP1)),
+            "{}: VI_1 kept its VIP:\n{}",
+            r.name,
+            tail(&r.log())
+        );
+        remake_mv0(&mut lab, "p0");
+        let line = "VRID conflict between VI_1 and VI_2 IPv4 vrid 51";
+        assert!(
+            lab::wait_until(MARGIN, || r.log().contains(line)),
+            "{}: no {line:?}:\n{}",
+            r.name,
+            tail(&r.log())
+        );
+        let end = Instant::now() + up;
+        while Instant::now() < end {
+            assert!(
+                !r.holds_vip(VIP1) && r.holds_vip(VIP2),
+                "{}: VI_1 left FAULT on p0's macvlan:\n{}",
+                r.name,
+                tail(&r.log())
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        r.stop();
+    }
+}
