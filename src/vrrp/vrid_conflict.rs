@@ -14,6 +14,9 @@ pub struct Member {
     pub ifindex: u32,
     pub family: Family,
     pub vrid: u8,
+    /// Unicast: its own VRID space, told apart by peers. keepalived 2.2.7 leaves unicast out of
+    /// this check as a to-do and would hold two unicast instances; we leave them be.
+    pub unicast: bool,
     /// Held for a duplicate VRID: `Some(changeable)`, whether its link, when the hold was
     /// taken, was one that can change (known then: a read may forget the link before its
     /// deletion is reported).
@@ -26,13 +29,14 @@ pub fn on_added(members: &[Member], ifaces: &Ifaces, ifindex: u32) -> Vec<(usize
     let base = ifaces.base_of(ifindex);
     let mut out = Vec::new();
     for (i, m) in members.iter().enumerate() {
-        if m.ifindex != ifindex || m.held.is_some() {
+        if m.ifindex != ifindex || m.held.is_some() || m.unicast {
             continue;
         }
         let other = members.iter().enumerate().position(|(j, o)| {
             j != i
                 && o.family == m.family
                 && o.vrid == m.vrid
+                && !o.unicast
                 && ifaces.by_index(o.ifindex).is_some()
                 && ifaces.base_of(o.ifindex) == base
         });
@@ -94,6 +98,7 @@ mod tests {
             ifindex,
             family: Family::V4,
             vrid,
+            unicast: false,
             held: None,
         }
     }
@@ -117,6 +122,12 @@ mod tests {
             ..m(5, 51)
         };
         assert!(on_added(&[m(4, 51), v6], &t, 4).is_empty());
+        let uni = Member {
+            unicast: true,
+            ..m(5, 51)
+        };
+        assert!(on_added(&[m(4, 51), uni], &t, 4).is_empty());
+        assert!(on_added(&[m(4, 51), uni], &t, 5).is_empty());
     }
 
     #[test]

@@ -548,6 +548,7 @@ impl Shell<'_> {
             ifindex: x.ifindex,
             family: v[x.idx].resolved.family.unwrap_or(Family::V4),
             vrid: v[x.idx].vrid.unwrap_or(0),
+            unicast: v[x.idx].resolved.unicast,
             held: x.dup_vrid,
         };
         self.insts.iter().map(member).collect()
