@@ -142,6 +142,8 @@ mod tests {
             mtu: 1500,
             hwaddr: crate::net::rtnl::HwAddr::new(&mac),
             group: 0,
+            kind: Default::default(),
+            parent: 0,
         }
     }
 

@@ -119,6 +119,7 @@ mod tests {
         Ifaces {
             list: vec![f(2, "eth0"), f(7, "vrrp.51"), f(8, "a-very-long-ifname")],
             stale: false,
+            origins: Vec::new(),
         }
     }
 

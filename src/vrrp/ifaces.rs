@@ -28,9 +28,21 @@ pub struct IfInfo {
     pub group: u32,
 }
 
+/// What a link is built on, for VRID conflicts (vrid_conflict.rs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Origin {
+    pub ifindex: u32,
+    /// A macvlan's or ipvlan's parent, else 0.
+    pub parent: u32,
+    /// A virtual link (keepalived's changeable type).
+    pub changeable: bool,
+}
+
 #[derive(Default)]
 pub struct Ifaces {
     pub list: Vec<IfInfo>,
+    /// Per link read: its kind and parent (none for a link only notified).
+    pub origins: Vec<Origin>,
     /// A read failed (or was put off, or notifications were lost) since the last complete
     /// one: what `list` says about addresses may be behind the kernel's.
     pub stale: bool,
@@ -66,6 +78,14 @@ impl Ifaces {
     pub fn read_links(&mut self, rtnl: &mut Rtnl) -> Result<(), Error> {
         let links: Vec<Link> = rtnl.links().inspect_err(|_| self.stale = true)?;
         let old = std::mem::take(&mut self.list);
+        self.origins = links
+            .iter()
+            .map(|l| Origin {
+                ifindex: l.ifindex,
+                parent: l.parent,
+                changeable: l.kind.changeable(),
+            })
+            .collect();
         self.list = links
             .iter()
             .map(|l| {
@@ -127,6 +147,22 @@ impl Ifaces {
         self.list.iter().find(|i| i.ifindex == ifindex)
     }
 
+    /// The link `ifindex`'s adverts share a wire with: its parent when that is known, else
+    /// itself.
+    pub fn base_of(&self, ifindex: u32) -> u32 {
+        let o = self.origins.iter().find(|o| o.ifindex == ifindex);
+        match o.map(|o| o.parent) {
+            Some(p) if p != 0 && self.by_index(p).is_some() => p,
+            _ => ifindex,
+        }
+    }
+
+    pub fn changeable(&self, ifindex: u32) -> bool {
+        self.origins
+            .iter()
+            .any(|o| o.ifindex == ifindex && o.changeable)
+    }
+
     /// Whether an instance's interface `ifindex` counts as up: none (0, unbound) always does,
     /// one we do not know does not.
     pub fn bound_up(&self, ifindex: u32) -> bool {
@@ -140,6 +176,7 @@ impl Ifaces {
     /// The interface `ifindex` was deleted: forgotten, so that its name finds the next link
     /// made under it. What was known of it, if anything.
     pub fn remove(&mut self, ifindex: u32) -> Option<IfInfo> {
+        self.origins.retain(|o| o.ifindex != ifindex);
         let at = self.list.iter().position(|i| i.ifindex == ifindex)?;
         Some(self.list.remove(at))
     }
@@ -269,6 +306,7 @@ mod tests {
                 group: 0,
             }],
             stale: false,
+            origins: Vec::new(),
         }
     }
 
@@ -329,6 +367,7 @@ mod tests {
         let mut ifs = Ifaces {
             list: vec![f],
             stale: false,
+            origins: Vec::new(),
         };
         assert!(ifs.bound_up(0));
         assert!(!ifs.bound_up(2));

@@ -23,3 +23,4 @@ pub mod track;
 pub mod tx_failures;
 pub mod vip_plan;
 pub mod vmac_plan;
+pub mod vrid_conflict;

@@ -7,22 +7,32 @@ use std::collections::HashMap;
 use super::super::diag::Diagnostics;
 use super::super::track::ScriptCmd;
 use super::super::Config;
-use super::instance::{Family, State, VrrpInstance};
+use super::instance::{State, VrrpInstance};
 use super::resolve::{resolve, tracking_weights};
+use super::vrid;
 use crate::config::global::DEFAULT_SCRIPT_USER;
 
 /// Cross-references and environment checks once everything is read.
 pub(crate) fn check(cfg: &mut Config, d: &mut Diagnostics) {
     let seen = cfg.global.seen_interfaces.clone();
     let exists = |name: &str| seen.iter().any(|s| s == name) || super::interface_exists(name);
-    check_with(cfg, &exists, d)
+    let links = vrid::LinkTable::read();
+    let link = |name: &str| links.link(name).or_else(|| vrid::plain(name, &exists));
+    check_links(cfg, &link, d)
 }
 
+/// [`check`] with the interface lookup supplied; every interface is taken as a plain one.
+#[cfg(test)]
 pub(crate) fn check_with(
     cfg: &mut Config,
     iface_exists: &dyn Fn(&str) -> bool,
     d: &mut Diagnostics,
 ) {
+    check_links(cfg, &|n| vrid::plain(n, iface_exists), d)
+}
+
+/// [`check`] with the interfaces (and what they are built on) supplied.
+pub(crate) fn check_links(cfg: &mut Config, link: &vrid::LinkOf<'_>, d: &mut Diagnostics) {
     default_script_user(cfg, &crate::core::script::user_exists, d);
     script_security(cfg, &script_found, d);
 
@@ -31,7 +41,8 @@ pub(crate) fn check_with(
     let global = cfg.global.clone();
     cfg.vrrp.instances.retain_mut(|v| resolve(v, &global, d));
     tracking_weights(cfg, d);
-    vrid_conflicts(&cfg.vrrp.instances, iface_exists, d);
+    let allow_changes = cfg.global.vrrp.allow_if_changes;
+    vrid::conflicts(&mut cfg.vrrp.instances, link, allow_changes, d);
 }
 
 /// The user a script without its own runs as: `script_user`, else `keepalived_script` when it
@@ -192,61 +203,6 @@ fn sync_groups(cfg: &mut Config, d: &mut Diagnostics) {
         g.members = kept;
         true
     });
-}
-
-/// Two multicast instances with the same VRID, family, interface and group would answer each
-/// other's adverts; so would unicast ones sharing a peer.
-fn vrid_conflicts(list: &[VrrpInstance], iface_exists: &dyn Fn(&str) -> bool, d: &mut Diagnostics) {
-    for (i, a) in list.iter().enumerate() {
-        for b in &list[..i] {
-            let (ra, rb) = (&a.resolved, &b.resolved);
-            if a.vrid != b.vrid || ra.family != rb.family || ra.unicast != rb.unicast {
-                continue;
-            }
-            let vrid = a.vrid.unwrap_or(0);
-            if ra.unicast {
-                if a.interface.is_some() && b.interface.is_some() && a.interface != b.interface {
-                    continue;
-                }
-                // keepalived compares the source addresses it knows; without a configured
-                // one it would use the interface's, which a config check cannot know.
-                if a.src_ip.is_none() || a.src_ip != b.src_ip {
-                    continue;
-                }
-                let shared = a
-                    .unicast_peers
-                    .iter()
-                    .any(|p| b.unicast_peers.iter().any(|q| q.addr == p.addr));
-                if shared {
-                    d.error(
-                        a.loc,
-                        format_args!(
-                            "({}) duplicate VRID conflict with {} VRID {vrid}",
-                            b.name, a.name
-                        ),
-                    );
-                }
-                continue;
-            }
-            if a.interface != b.interface || a.mcast_dst_ip != b.mcast_dst_ip {
-                continue;
-            }
-            let Some(ifname) = a.interface.as_deref() else {
-                continue;
-            };
-            if !iface_exists(ifname) {
-                continue;
-            }
-            let fam = if ra.family == Some(Family::V6) { 6 } else { 4 };
-            d.error(
-                a.loc,
-                format_args!(
-                    "{} and {} both use VRID {vrid} with IPv{fam} on interface {ifname}",
-                    b.name, a.name
-                ),
-            );
-        }
-    }
 }
 
 /// Whether a command's program can be found (`None`: it is a `</path` file test, which

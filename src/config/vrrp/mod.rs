@@ -13,6 +13,7 @@ mod resolve;
 mod sync_group;
 #[cfg(test)]
 mod tests;
+mod vrid;
 
 use super::diag::Diagnostics;
 use super::track::{self, Trackers};
@@ -37,6 +38,9 @@ pub(crate) struct Resolved {
     pub(crate) accept: bool,
     /// Unicast peers are used (else multicast).
     pub(crate) unicast: bool,
+    /// Starts in FAULT: with `allow_if_changes`, another instance has this VRID on the same
+    /// wire, and this one's interface may change (keepalived's duplicate-VRID config fault).
+    pub(crate) dup_vrid_fault: bool,
 }
 
 #[derive(Clone, Debug, Default)]

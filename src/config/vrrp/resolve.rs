@@ -176,6 +176,7 @@ pub(super) fn resolve(v: &mut VrrpInstance, g: &GlobalDefs, d: &mut Diagnostics)
         strict,
         accept,
         unicast,
+        ..Resolved::default()
     };
     true
 }

@@ -4,12 +4,11 @@
 
 use crate::net::netlink::{Error, MsgBuilder, NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REQUEST};
 
+use super::kind::{IFLA_LINK, IFLA_LINKINFO};
 use super::{
     IFF_UP, IFINFOMSG_LEN, IFLA_ADDRESS, IFLA_GROUP, IFLA_IFNAME, RTM_DELLINK, RTM_NEWLINK,
 };
 
-const IFLA_LINK: u16 = 5;
-const IFLA_LINKINFO: u16 = 18;
 const IFLA_AF_SPEC: u16 = 26;
 const IFLA_INFO_KIND: u16 = 1;
 const IFLA_INFO_DATA: u16 = 2;

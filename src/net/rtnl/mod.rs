@@ -1,6 +1,9 @@
 //! rtnetlink: adding and deleting addresses, dumping links and addresses, and the reflector
 //! (link and address notifications), over our own encoder in `net::netlink`.
 
+mod kind;
+#[cfg(test)]
+mod kind_tests;
 mod link;
 mod reflector;
 pub(crate) mod route;
@@ -15,6 +18,7 @@ use std::ffi::CStr;
 
 use netlink_sys::protocols::NETLINK_ROUTE;
 
+pub use kind::LinkKind;
 pub use reflector::{event_from, Event, Reflector, MONITOR_RCVBUF};
 pub(crate) use route::encode_route;
 pub(crate) use rule::encode_rule;

@@ -5,6 +5,7 @@
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
 
+use super::kind::{LinkKind, IFLA_LINK, IFLA_LINKINFO, IFLA_LINK_NETNSID};
 use crate::net::netlink::{
     get_u32, Error, Msg, MsgBuilder, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REQUEST,
 };
@@ -123,6 +124,9 @@ pub struct Link {
     pub hwaddr: Option<HwAddr>,
     /// IFLA_GROUP, the link's device group (0 by default).
     pub(crate) group: u32,
+    pub(crate) kind: LinkKind,
+    /// The parent of a macvlan or ipvlan in our namespace (IFLA_LINK), else 0.
+    pub(crate) parent: u32,
 }
 
 impl Link {
@@ -328,7 +332,10 @@ pub(crate) fn decode_link(m: &Msg<'_>) -> Result<Link, Error> {
         mtu: 0,
         hwaddr: None,
         group: 0,
+        kind: LinkKind::Plain,
+        parent: 0,
     };
+    let (mut link_attr, mut other_netns) = (0, false);
     for a in m.attrs(IFINFOMSG_LEN).ok_or(bad)? {
         // What we need comes first in the kernel's order. A malformed attribute after it (qemu-user
         // leaves attribute types it does not know in host byte order for a big-endian guest)
@@ -344,8 +351,15 @@ pub(crate) fn decode_link(m: &Msg<'_>) -> Result<Link, Error> {
             IFLA_MTU => link.mtu = a.u32().unwrap_or(0),
             IFLA_GROUP => link.group = a.u32().unwrap_or(0),
             IFLA_ADDRESS => link.hwaddr = HwAddr::new(a.payload),
+            IFLA_LINK => link_attr = a.u32().unwrap_or(0),
+            IFLA_LINK_NETNSID => other_netns = true,
+            IFLA_LINKINFO => link.kind = LinkKind::from_linkinfo(&a),
             _ => {}
         }
+    }
+    // A veth's IFLA_LINK is its peer, not a parent; one in another namespace is no index here.
+    if link.kind.is_mac_ip_vlan() && !other_netns {
+        link.parent = link_attr;
     }
     Ok(link)
 }

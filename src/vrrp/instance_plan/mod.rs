@@ -130,6 +130,10 @@ pub fn plan<'a>(cfg: &Config, idx: usize, ifaces: &'a Ifaces) -> Result<Plan<'a>
         fc.notify_priority_changes = b;
     }
     let mut fsm = Fsm::new(fc);
+    if v.resolved.dup_vrid_fault {
+        // keepalived's duplicate-VRID config fault: held until the instance's interface changes.
+        fsm.tracker_fault(Micros(0));
+    }
     fsm.set_interface_addr(if_addr);
     let max = packet::max_addrs(
         Some(info.mtu as usize).filter(|m| *m > 0),

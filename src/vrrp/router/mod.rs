@@ -34,7 +34,6 @@ use crate::vrrp::packet::{Advert, DropCounter, DropReason, IpId, Refused, V3Chec
 
 pub use ident::{pair, InstanceId};
 pub use inputs::track_inputs;
-#[cfg(test)]
 pub use inputs::TrackInput;
 pub use rules::RxRules;
 pub use rx::Event;

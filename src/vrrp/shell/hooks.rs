@@ -527,7 +527,13 @@ impl Shell<'_> {
         let insts: Vec<(usize, u32, Option<Effect>)> = self
             .insts
             .iter()
-            .map(|x| (x.idx, x.ifindex, x.router.track_effect()))
+            .map(|x| {
+                (
+                    x.idx,
+                    x.ifindex,
+                    x.router.track_effect().map(|e| x.tracked_part(e)),
+                )
+            })
             .collect();
         let (t, quorums) =
             track::TrackShell::build(&self.cfg, &insts, &self.ifaces, &src_addrs, old, lp);

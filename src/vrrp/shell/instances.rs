@@ -28,9 +28,24 @@ pub struct Inst {
     pub timer: Option<(TimerId, Micros)>,
     /// Held in FAULT at start until its weight-0 scripts first report (notify.rs).
     pub init_hold: bool,
+    /// Held in FAULT for a duplicate VRID on its wire (vrid_conflict.rs): `Some(whether
+    /// its link can change)`.
+    pub dup_vrid: Option<bool>,
     /// Its last change of state, or when it was built, in real time (the JSON dump's
     /// last_transition).
     pub since: std::time::Duration,
+}
+
+impl Inst {
+    /// What its trackers alone do to it: a duplicate-VRID hold is counted with their faults
+    /// in the state machine, but is none of theirs to lift at a reload.
+    pub fn tracked_part(&self, e: crate::vrrp::track::Effect) -> crate::vrrp::track::Effect {
+        let held = u32::from(self.dup_vrid.is_some());
+        crate::vrrp::track::Effect {
+            faults: e.faults.saturating_sub(held),
+            ..e
+        }
+    }
 }
 
 /// Builds the instance `idx` of `cfg` (see `instance_plan::plan`), opening its socket. None
@@ -71,6 +86,11 @@ pub fn build(cfg: &Config, idx: usize, ifaces: &Ifaces, pool: &mut Pool) -> Opti
         key,
         timer: None,
         init_hold: false,
+        // The config check holds only an instance on a changeable link.
+        dup_vrid: cfg.vrrp.instances[idx]
+            .resolved
+            .dup_vrid_fault
+            .then_some(true),
         since: crate::vrrp::dump::real_time(),
     })
 }

@@ -29,6 +29,7 @@ use crate::vrrp::packet::{self, Rx};
 use crate::vrrp::rebind_plan::{self, Bound};
 use crate::vrrp::resync_plan::{Resync, Urgency};
 use crate::vrrp::router;
+use crate::vrrp::vrid_conflict;
 
 /// Adverts read from one socket before the loop turns to its other sources: one from every
 /// VRID a LAN can hold.
@@ -464,6 +465,7 @@ impl Shell<'_> {
                 info!("Interface {} added", f.name);
             }
             self.follow_link(lp, i);
+            self.vrid_conflicts_on(lp, i);
             // As keepalived, a new link counts as down until seen up: only its coming up is
             // reported.
             before.push((i, false));
@@ -536,7 +538,55 @@ impl Shell<'_> {
             info!("Interface {name} deleted");
         }
         self.link_changed(lp, ifindex, false);
+        self.vrid_holds_lifted(lp, ifindex);
         self.ifaces.remove(ifindex);
+    }
+
+    fn vrid_members(&self) -> Vec<vrid_conflict::Member> {
+        let v = &self.cfg.vrrp.instances;
+        let member = |x: &super::instances::Inst| vrid_conflict::Member {
+            ifindex: x.ifindex,
+            family: v[x.idx].resolved.family.unwrap_or(Family::V4),
+            vrid: v[x.idx].vrid.unwrap_or(0),
+            unicast: v[x.idx].resolved.unicast,
+            held: x.dup_vrid,
+        };
+        self.insts.iter().map(member).collect()
+    }
+
+    /// Link `ifindex`, new, may put instances on another's wire with their VRID: held in FAULT.
+    fn vrid_conflicts_on(&mut self, lp: &mut EventLoop, ifindex: u32) {
+        let now = Micros::now();
+        for (i, j) in vrid_conflict::on_added(&self.vrid_members(), &self.ifaces, ifindex) {
+            let (me, other) = (&self.insts[i], &self.insts[j]);
+            let v = &self.cfg.vrrp.instances[me.idx];
+            let fam = if v.resolved.family == Some(Family::V6) {
+                6
+            } else {
+                4
+            };
+            let vrid = v.vrid.unwrap_or(0);
+            info!(
+                "VRID conflict between {} and {} IPv{fam} vrid {vrid}",
+                me.name, other.name
+            );
+            self.insts[i].dup_vrid = Some(self.ifaces.changeable(ifindex));
+            let input = router::TrackInput::Fault;
+            let acts = self.insts[i].router.track_input(now, input).acts;
+            self.apply(lp, i, &acts);
+        }
+    }
+
+    /// Link `ifindex` is going: with `allow_if_changes`, a duplicate-VRID hold on it lifts.
+    fn vrid_holds_lifted(&mut self, lp: &mut EventLoop, ifindex: u32) {
+        let now = Micros::now();
+        let allow = self.cfg.global.vrrp.allow_if_changes;
+        for i in vrid_conflict::on_lost(&self.vrid_members(), ifindex, allow) {
+            self.insts[i].dup_vrid = None;
+            let input = router::TrackInput::Recovered;
+            let acts = self.insts[i].router.track_input(now, input).acts;
+            self.apply(lp, i, &acts);
+        }
     }
 
     /// The instances configured on the name `ifindex` now has, bound to another index, move

@@ -52,3 +52,4 @@ pub(super) const MIN: &str = "vrrp_instance VI_1 {
 mod groups;
 mod instance;
 mod tracking;
+mod vrid;
