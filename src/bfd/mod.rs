@@ -4,3 +4,4 @@
 pub(crate) mod packet;
 pub(crate) mod rng;
 pub(crate) mod session;
+pub(crate) mod sessions;
