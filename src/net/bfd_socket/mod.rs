@@ -7,9 +7,6 @@
 //! keepalived 2.2.7 listens on 3784 only, also for `max_hops` sessions (which only loosen the
 //! TTL check): so does this, the port is a parameter for a multihop listener (4784) later.
 
-// Only the tests open them until the BFD child does (the next step).
-#![cfg_attr(not(test), allow(dead_code))]
-
 mod recv;
 mod sys;
 
@@ -127,6 +124,7 @@ impl BfdSender {
     }
 
     /// The source address and port packets leave from.
+    #[cfg(test)]
     pub(crate) fn local_addr(&self) -> io::Result<SocketAddr> {
         self.sock.local_addr()
     }
