@@ -1,7 +1,8 @@
-//! Our BFD child against keepalived 2.2.7's on one link (two namespaces, single hop, IPv4):
-//! the session comes Up on both sides, our side sees the neighbor fall silent within
-//! detect multiplier × interval (plus the log polling margin) and goes Down with keepalived's
-//! words, and comes back Up when the link does.
+//! Our BFD child against keepalived 2.2.7's, and against itself, on one link (two namespaces,
+//! single hop, IPv4): the session comes Up on both sides and stays Up at 50 ms (also across a
+//! SIGHUP of ours with the same config), both sides see the link fall silent within detect
+//! multiplier × interval (plus the log polling margin) and say so in keepalived's words, and
+//! the session comes back Up with the link.
 //!
 //! Needs root and /usr/sbin/keepalived (else SKIPPED; a failure under CI=true).
 
@@ -53,12 +54,28 @@ fn start(lab: &mut Lab, ns: &str, bin: &str, me: &str, peer: &str) -> Spawned {
     )
 }
 
-#[test]
-fn ours_and_keepalived_come_up_and_ours_detects_the_silent_neighbor() {
-    let test = "bfd_lab_keepalived";
+/// No line containing `what` after `from` in the log of `p` (the Tail has read up to now).
+#[track_caller]
+fn none_since(t: &mut Tail, p: &Spawned, what: &str, from: Instant) {
+    t.poll(p);
+    let seen = t.times(what, from);
+    assert!(seen.is_empty(), "{what:?} at {seen:?}\n{}", p.log());
+}
+
+/// Keeps polling both logs for `d`: a window in which nothing may flap.
+fn watch(ta: &mut Tail, a: &Spawned, tb: &mut Tail, b: &Spawned, d: Duration) {
+    lab::wait_until(d, || {
+        ta.poll(a);
+        tb.poll(b);
+        false
+    });
+}
+
+/// Ours in namespace a, `peer_bin` in b, one session on a veth pair.
+fn pair(test: &str, peer_bin: &str) {
     let bin = ours();
     if !lab::require_root(test)
-        || !lab::require_program(test, KEEPALIVED)
+        || !lab::require_program(test, peer_bin)
         || !lab::require_program(test, &bin)
     {
         return;
@@ -68,37 +85,60 @@ fn ours_and_keepalived_come_up_and_ours_detects_the_silent_neighbor() {
     lab.addr("a", "va0", "10.7.0.1/24");
     lab.addr("b", "vb0", "10.7.0.2/24");
     let a = start(&mut lab, "a", &bin, "10.7.0.1", "10.7.0.2");
-    let b = start(&mut lab, "b", KEEPALIVED, "10.7.0.2", "10.7.0.1");
+    let b = start(&mut lab, "b", peer_bin, "10.7.0.2", "10.7.0.1");
     let (mut ta, mut tb) = (Tail::new(), Tail::new());
-    ta.wait(&a, "(up1) Entering Up state", HANDSHAKE);
-    tb.wait(&b, "Entering Up state", HANDSHAKE);
+    let up_a = ta.wait(&a, "(up1) Entering Up state", HANDSHAKE);
+    tb.wait(&b, "(up1) Entering Up state", HANDSHAKE);
 
-    // The neighbor falls silent: its link goes down under it.
+    // Steady at 50 ms: a second is over six detection times, and nobody falls.
+    let detect = Duration::from_millis(INTERVAL_MS * MULT);
+    watch(&mut ta, &a, &mut tb, &b, Duration::from_secs(1));
+    none_since(&mut ta, &a, "Entering Down state", up_a);
+    none_since(&mut tb, &b, "Entering Down state", up_a);
+
+    // A reload with the same session keeps it Up on both sides.
+    let hup = Instant::now();
+    a.signal(libc::SIGHUP);
+    ta.wait_since(&a, "Reloading", hup, Duration::from_secs(2));
+    watch(&mut ta, &a, &mut tb, &b, Duration::from_secs(1));
+    none_since(&mut ta, &a, "Entering Down state", hup);
+    none_since(&mut tb, &b, "Entering Down state", hup);
+
+    // The link goes down under b: each side hears nothing more and says so in time.
     let silent = Instant::now();
     lab.down("b", "vb0");
-    let down = ta.wait_since(
-        &a,
-        "(up1) Entering Down state",
-        silent,
-        Duration::from_secs(3),
-    );
-    let took = down - silent;
-    let detect = Duration::from_millis(INTERVAL_MS * MULT);
-    eprintln!("BFD down seen by ours {took:?} after the neighbor fell silent (detect {detect:?})");
-    assert!(took < detect + MARGIN, "took {took:?}\n{}", a.log());
+    let limit = Duration::from_secs(3);
+    let down_a = ta.wait_since(&a, "(up1) Entering Down state", silent, limit) - silent;
+    let down_b = tb.wait_since(&b, "(up1) Entering Down state", silent, limit) - silent;
+    eprintln!("{test}: Down seen {down_a:?} (ours), {down_b:?} (peer) after the link fell (detect {detect:?})");
     assert!(
-        a.log().contains(
-            "(up1) Entering Down state (Local diagnostic - Control Detection Time Expired"
-        ),
-        "{}",
+        down_a < detect + MARGIN,
+        "ours took {down_a:?}\n{}",
         a.log()
     );
+    assert!(
+        down_b < detect + MARGIN,
+        "peer took {down_b:?}\n{}",
+        b.log()
+    );
+    let expired = "(up1) Entering Down state (Local diagnostic - Control Detection Time Expired";
+    assert!(a.log().contains(expired), "{}", a.log());
     ta.wait_since(&a, "(up1) Expired after", silent, Duration::from_secs(1));
 
     // Back: both sides meet again.
     let back = Instant::now();
     lab.up("b", "vb0");
     let up = ta.wait_since(&a, "(up1) Entering Up state", back, HANDSHAKE);
-    eprintln!("BFD up again {:?} after the link came back", up - back);
-    tb.wait_since(&b, "Entering Up state", back, HANDSHAKE);
+    tb.wait_since(&b, "(up1) Entering Up state", back, HANDSHAKE);
+    eprintln!("{test}: Up again {:?} after the link came back", up - back);
+}
+
+#[test]
+fn ours_and_keepalived_meet_stay_up_across_a_reload_and_detect_a_silent_link() {
+    pair("bfd_lab_keepalived", KEEPALIVED);
+}
+
+#[test]
+fn ours_and_ours_meet_stay_up_across_a_reload_and_detect_a_silent_link() {
+    pair("bfd_lab_ours", &ours());
 }
