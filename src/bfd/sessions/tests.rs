@@ -205,3 +205,55 @@ fn reload_keeps_an_unchanged_session_up_and_adds_the_new_one_down() {
     w.a.reload(&cfg("bfd_instance other {\n neighbor_ip 10.0.0.3\n}\n"));
     assert_eq!(w.a.len(), 1);
 }
+
+#[test]
+fn steady_state_allocates_nothing() {
+    let mut w = Wire::new(side(A, B, "", 1), side(B, A, "", 2));
+    w.run(Micros::from_secs(3));
+    assert_eq!(w.a.session(0).state(), State::Up);
+    let (mut a, mut b, mut now) = (w.a, w.b, w.now);
+    let at_b = Arrival {
+        src: ip(A),
+        dst: ip(B),
+        ttl: 255,
+    };
+    let at_a = Arrival {
+        src: ip(B),
+        dst: ip(A),
+        ttl: 255,
+    };
+    let mut buf = [0; LEN];
+    let mut sent = 0;
+    // Counts only when the test binary installs crate::core::alloc::DebugAlloc.
+    let probe = crate::core::alloc::Scope::new();
+    drop(std::hint::black_box(vec![0u8; 16]));
+    let counting = probe.allocs() > 0;
+    let scope = crate::core::alloc::Scope::new();
+    for _ in 0..2_000 {
+        a.handle_timeout(now, |_, _| {});
+        b.handle_timeout(now, |_, _| {});
+        while a.poll_transmit(now, &mut buf).is_some() {
+            sent += usize::from(b.handle_datagram(&buf, at_b, now).is_ok());
+        }
+        while b.poll_transmit(now, &mut buf).is_some() {
+            sent += usize::from(a.handle_datagram(&buf, at_a, now).is_ok());
+        }
+        now = a
+            .poll_at()
+            .into_iter()
+            .chain(b.poll_at())
+            .min()
+            .unwrap_or(now + Micros(1));
+    }
+    let allocs = scope.allocs();
+    if counting {
+        assert_eq!(allocs, 0);
+    } else {
+        println!("SKIPPED allocation count: this test binary has no counting allocator");
+    }
+    assert!(sent > 1_000, "{sent} packets exchanged");
+    assert_eq!(
+        (a.session(0).state(), b.session(0).state()),
+        (State::Up, State::Up)
+    );
+}
