@@ -23,6 +23,9 @@ const MARGIN: Duration = Duration::from_millis(400);
 /// A handshake runs at idle_tx (1 s): Down, Init, Up and a Poll to the fast rate, with jitter.
 const HANDSHAKE: Duration = Duration::from_secs(8);
 
+const V4: (&str, &str) = ("10.7.0.1", "10.7.0.2");
+const V6: (&str, &str) = ("fd07::1", "fd07::2");
+
 fn conf(me: &str, peer: &str) -> String {
     format!(
         "bfd_instance up1 {{\n neighbor_ip {peer}\n source_ip {me}\n min_rx {INTERVAL_MS}\n min_tx {INTERVAL_MS}\n multiplier {MULT}\n}}\n"
@@ -71,8 +74,8 @@ fn watch(ta: &mut Tail, a: &Spawned, tb: &mut Tail, b: &Spawned, d: Duration) {
     });
 }
 
-/// Ours in namespace a, `peer_bin` in b, one session on a veth pair.
-fn pair(test: &str, peer_bin: &str) {
+/// Ours in namespace a at `ips.0`, `peer_bin` in b at `ips.1`, one session on a veth pair.
+fn pair(test: &str, peer_bin: &str, ips: (&str, &str)) {
     let bin = ours();
     if !lab::require_root(test)
         || !lab::require_program(test, peer_bin)
@@ -82,10 +85,19 @@ fn pair(test: &str, peer_bin: &str) {
     }
     let mut lab = Lab::new(test);
     lab.veth(("a", "va0"), ("b", "vb0"));
-    lab.addr("a", "va0", "10.7.0.1/24");
-    lab.addr("b", "vb0", "10.7.0.2/24");
-    let a = start(&mut lab, "a", &bin, "10.7.0.1", "10.7.0.2");
-    let b = start(&mut lab, "b", peer_bin, "10.7.0.2", "10.7.0.1");
+    let plen = if ips.0.contains(':') { 64 } else { 24 };
+    if plen == 64 {
+        // Linux drops IPv6 addresses with the link unless told to keep them; the link test
+        // below is about silence, not renumbering.
+        for (ns, dev) in [("a", "va0"), ("b", "vb0")] {
+            let key = format!("net.ipv6.conf.{dev}.keep_addr_on_down=1");
+            lab.exec_ok(ns, &["sysctl", "-qw", &key]);
+        }
+    }
+    lab.addr("a", "va0", &format!("{}/{plen}", ips.0));
+    lab.addr("b", "vb0", &format!("{}/{plen}", ips.1));
+    let a = start(&mut lab, "a", &bin, ips.0, ips.1);
+    let b = start(&mut lab, "b", peer_bin, ips.1, ips.0);
     let (mut ta, mut tb) = (Tail::new(), Tail::new());
     let up_a = ta.wait(&a, "(up1) Entering Up state", HANDSHAKE);
     tb.wait(&b, "(up1) Entering Up state", HANDSHAKE);
@@ -135,10 +147,16 @@ fn pair(test: &str, peer_bin: &str) {
 
 #[test]
 fn ours_and_keepalived_meet_stay_up_across_a_reload_and_detect_a_silent_link() {
-    pair("bfd_lab_keepalived", KEEPALIVED);
+    pair("bfd_lab_keepalived", KEEPALIVED, V4);
+}
+
+/// IPv6 sends with keepalived's hop limit of 64, which its own check then requires.
+#[test]
+fn ours_and_keepalived_meet_and_detect_over_ipv6() {
+    pair("bfd_lab_keepalived6", KEEPALIVED, V6);
 }
 
 #[test]
 fn ours_and_ours_meet_stay_up_across_a_reload_and_detect_a_silent_link() {
-    pair("bfd_lab_ours", &ours());
+    pair("bfd_lab_ours", &ours(), V4);
 }
