@@ -101,6 +101,13 @@ fn pair(test: &str, peer_bin: &str, ips: (&str, &str)) {
     let (mut ta, mut tb) = (Tail::new(), Tail::new());
     let up_a = ta.wait(&a, "(up1) Entering Up state", HANDSHAKE);
     tb.wait(&b, "(up1) Entering Up state", HANDSHAKE);
+    // The fast rate after the Poll, logged under the name as keepalived aligns it.
+    let fast = format!(
+        "      Detection time is {} us (was ",
+        INTERVAL_MS * MULT * 1000
+    );
+    ta.wait(&a, &fast, HANDSHAKE);
+    tb.wait(&b, &fast, HANDSHAKE);
 
     // Steady at 50 ms: a second is over six detection times, and nobody falls.
     let detect = Duration::from_millis(INTERVAL_MS * MULT);

@@ -196,6 +196,9 @@ impl Shell {
 fn report(core: &Sessions, r: Report) {
     let name = &core.instance(r.index).name;
     let s = core.session(r.index);
+    if let Some((new, old)) = r.outcome.detect_time {
+        say::detect_time(name, new, old);
+    }
     if let Some(c) = r.outcome.change {
         if c.from == State::Up {
             if let Some(silent) = r.outcome.expired_after {

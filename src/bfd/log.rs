@@ -54,6 +54,17 @@ pub(crate) fn expired(name: &str, silent: Micros, detect: Micros) {
     );
 }
 
+/// Indented under the instance name, as keepalived aligns it with its parameter dump.
+pub(crate) fn detect_time(name: &str, new: Micros, old: Micros) {
+    info!(
+        "{:w$} Detection time is {} us (was {} us)",
+        "",
+        new.0,
+        old.0,
+        w = name.len() + 2
+    );
+}
+
 pub(crate) fn send_error(name: &str) {
     log::error!("({name}) Error sending packet");
 }
