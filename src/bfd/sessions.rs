@@ -195,7 +195,20 @@ impl Sessions {
             return Err(Refused::Ttl);
         }
         let outcome = slot.session.handle_packet(&c, now, &mut self.rng);
+        self.renew_after_fall(index, &outcome);
         Ok(Report { index, outcome })
+    }
+
+    /// keepalived draws a new discriminator when an Up session falls, so the neighbor's packets
+    /// that still carry the old one (its view of the dead session) no longer match it.
+    fn renew_after_fall(&mut self, index: usize, o: &Outcome) {
+        let fell = o.change.is_some_and(|c| {
+            c.from == super::packet::State::Up && c.to == super::packet::State::Down
+        });
+        if fell {
+            let d = self.unique_discriminator(&[]);
+            self.slots[index].session.set_local_discr(d);
+        }
     }
 
     /// The earliest deadline of any session.
@@ -207,6 +220,7 @@ impl Sessions {
     pub(crate) fn handle_timeout(&mut self, now: Micros, mut f: impl FnMut(&Self, Report)) {
         for index in 0..self.slots.len() {
             let outcome = self.slots[index].session.handle_timeout(now);
+            self.renew_after_fall(index, &outcome);
             if outcome != Outcome::default() {
                 f(self, Report { index, outcome });
             }

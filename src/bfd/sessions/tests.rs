@@ -121,6 +121,7 @@ fn sessions_from_the_config_come_up_and_see_the_neighbor_die_within_detect_time(
     assert_eq!(w.a.session(0).state(), State::Up);
     assert_eq!(w.b.session(0).state(), State::Up);
     assert!(w.events.iter().any(|e| e.0 == 'a' && e.2));
+    let discr = w.a.session(0).local_discr();
     w.mute_b = true;
     let died = w.now;
     w.run(died + Micros::from_millis(100));
@@ -134,6 +135,11 @@ fn sessions_from_the_config_come_up_and_see_the_neighbor_die_within_detect_time(
         down.1 - died <= Micros::from_millis(31),
         "{:?}",
         down.1 - died
+    );
+    assert_ne!(
+        w.a.session(0).local_discr(),
+        discr,
+        "a new discriminator after the fall"
     );
 }
 
