@@ -48,12 +48,14 @@
 //!
 //! BFD (`bfd`): the RFC 5880 Control packet (`bfd::packet`, every receive check a typed
 //! `Drop`) and one session's state machine on the virtual clock (`bfd::session`); the
-//! `bfd_instance` blocks are read by `config::bfd`. The child that drives them is to come.
+//! `bfd_instance` blocks are read by `config::bfd`. The process's session table with its lookup,
+//! TTL check and reload (`bfd::sessions`) runs in the BFD child (`bfd::child`) over the RFC 5881
+//! sockets (`net::bfd_socket`).
 //!
 //! Reload identities: `vrrp::router::InstanceId` and `check::key::{VsKey, RsKey, CheckerKey}`.
 
-// Nothing drives the BFD core in the daemon yet (its child is the next step): only tests and
-// the fuzz target do, so the rest of the build would call it dead.
+// The BFD child runs the sessions; their events to the VRRP and checker children and the
+// counters' dump are the next step, so parts of the core are still used by tests only.
 #[cfg_attr(not(test), allow(dead_code))]
 pub(crate) mod bfd;
 pub mod check;

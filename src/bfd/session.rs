@@ -144,6 +144,11 @@ impl Session {
         self.local_discr
     }
 
+    /// A new My Discriminator (the table picks one after a fall from Up, as keepalived does).
+    pub(crate) fn set_local_discr(&mut self, d: u32) {
+        self.local_discr = d;
+    }
+
     pub(crate) fn remote_discr(&self) -> u32 {
         self.remote_discr
     }

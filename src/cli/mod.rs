@@ -22,7 +22,7 @@ pub use text::{signum, usage, version};
 pub(crate) struct Subsystems {
     pub(crate) vrrp_only: bool,
     pub(crate) check_only: bool,
-    no_bfd: bool,
+    pub(crate) no_bfd: bool,
     pub(crate) all: bool,
 }
 
@@ -82,6 +82,8 @@ pub struct Options {
     pub(crate) pid_file: PathBuf,
     pub(crate) vrrp_pid_file: PathBuf,
     pub(crate) checkers_pid_file: PathBuf,
+    /// `-b`
+    pub(crate) bfd_pid_file: PathBuf,
     /// `-a`: log every address added or removed as netlink reports it.
     address_monitoring: bool,
     /// `-i`
@@ -122,6 +124,7 @@ impl Default for Options {
             pid_file: PathBuf::from("/run/keepalived.pid"),
             vrrp_pid_file: PathBuf::from("/run/keepalived_vrrp.pid"),
             checkers_pid_file: PathBuf::from("/run/keepalived_checkers.pid"),
+            bfd_pid_file: PathBuf::from("/run/keepalived_bfd.pid"),
             address_monitoring: false,
             config_id: None,
             all_config: false,
@@ -171,6 +174,7 @@ enum Opt {
     Vrrp,
     Check,
     NoBfd,
+    BfdPid,
     All,
     LogConsole,
     LogDetail,
@@ -241,7 +245,7 @@ const SPECS: &[Spec<Opt>] = &[
     spec(Some('T'), "genhash", No, Opt::Genhash),
     spec(Some('c'), "checkers_pid", Required, Opt::CheckersPid),
     spec(Some('a'), "address-monitoring", No, Opt::AddressMonitoring),
-    spec(Some('b'), "bfd_pid", Required, Opt::Unsupported),
+    spec(Some('b'), "bfd_pid", Required, Opt::BfdPid),
     spec(Some('x'), "snmp", No, Opt::Unsupported),
     spec(Some('A'), "snmp-agent-socket", Required, Opt::Unsupported),
     spec(Some('s'), "namespace", Required, Opt::Unsupported),
@@ -353,6 +357,7 @@ fn apply(o: &mut Options, f: Found<Opt>) -> Result<(), UsageError> {
         Opt::Pid => o.pid_file = PathBuf::from(arg),
         Opt::VrrpPid => o.vrrp_pid_file = PathBuf::from(arg),
         Opt::CheckersPid => o.checkers_pid_file = PathBuf::from(arg),
+        Opt::BfdPid => o.bfd_pid_file = PathBuf::from(arg),
         Opt::AddressMonitoring => o.address_monitoring = true,
         Opt::CoreDump => o.core_dump = true,
         Opt::CoreDumpPattern => {

@@ -67,7 +67,7 @@ const USAGE: &[(&str, &str)] = &[
         "-a, --address-monitoring",
         "Log every address change netlink reports",
     ),
-    ("-b, --bfd_pid=FILE", "Not supported by this build"),
+    ("-b, --bfd_pid=FILE", "BFD child pid file"),
     ("-x, --snmp", "Not supported by this build"),
     (
         "-A, --snmp-agent-socket=FILE",

@@ -23,6 +23,9 @@ pub(crate) const TRACK_INOTIFY: usize = 12;
 pub(crate) const PROC_EVENTS: usize = 13;
 /// VRRP and checker children: the SMTP alert session's socket (`core::smtp::driver`).
 pub(crate) const SMTP_ALERT: usize = 14;
+/// BFD child: its RFC 5881 listeners, IPv4 and IPv6 (`BFD_LISTEN_V4 + 1`).
+pub(crate) const BFD_LISTEN_V4: usize = 1;
+pub(crate) const BFD_LISTEN_V6: usize = 2;
 /// VRRP child: socket `i` of the VRRP socket pool; checker child: the fd of checker slot `i`.
 pub const SOCKET_BASE: usize = 16;
 
@@ -45,6 +48,8 @@ pub(crate) const SMTP_ALERT_TIMER: usize = PROC_SCAN_TIMER - 3;
 pub(crate) const PROC_SCAN_TIMER: usize = 1 << 30;
 /// VRRP child: vrrp_script `k`'s interval timer.
 pub(crate) const TRACK_SCRIPT_TIMER_BASE: usize = PROC_SCAN_TIMER + 1;
+/// BFD child: the earliest deadline of its sessions.
+pub(crate) const BFD_TIMER: usize = 1;
 /// Checker child: the grace period for notify_down scripts at stop.
 pub(crate) const STOP_GRACE_TIMER: usize = 2;
 /// Watchdog parent: the hello round, child restarts (`+ slot`) and the stop deadline.
@@ -64,6 +69,8 @@ const _: () = {
         TRACK_INOTIFY,
         PROC_EVENTS,
         SMTP_ALERT,
+        BFD_LISTEN_V4,
+        BFD_LISTEN_V6,
     ];
     let mut k = 0;
     while k < fixed.len() {

@@ -1,6 +1,7 @@
 //! Kernel interfaces: rtnetlink (addresses, links, the reflector), raw and packet sockets.
 //! The only place besides `core` that talks to the kernel directly.
 
+pub(crate) mod bfd_socket;
 pub(crate) mod checksum;
 pub mod garp;
 pub(crate) mod iface;

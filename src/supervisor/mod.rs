@@ -33,6 +33,9 @@ mod release;
 use hello::{Hellos, Plan, Tick};
 use readiness::{Readiness, SdEnv};
 
+/// VRRP, checkers, BFD: the slots' order.
+const CHILDREN: usize = 3;
+
 /// How long stopping children get before SIGKILL (keepalived's child_wait_time).
 const CHILD_WAIT: Micros = Micros::from_secs(5);
 
@@ -50,6 +53,7 @@ fn version_string() -> String {
 enum Kind {
     Vrrp = 0,
     Check = 1,
+    Bfd = 2,
 }
 
 impl Kind {
@@ -57,6 +61,7 @@ impl Kind {
         match self {
             Kind::Vrrp => "VRRP",
             Kind::Check => "Healthcheck",
+            Kind::Bfd => "BFD",
         }
     }
 }
@@ -93,8 +98,8 @@ impl Slot {
 struct Watchdog<'a> {
     opts: &'a Options,
     cfg: Config,
-    slots: [Slot; 2],
-    pending_start: [bool; 2],
+    slots: [Slot; CHILDREN],
+    pending_start: [bool; CHILDREN],
     stopping: bool,
     done: bool,
     exit_code: i32,
@@ -151,7 +156,9 @@ impl Watchdog<'_> {
 
     fn on_event(&mut self, lp: &mut EventLoop, ev: Event) {
         match ev {
-            Event::Io { token, .. } if (CHILD_CHAN_BASE..CHILD_CHAN_BASE + 2).contains(&token) => {
+            Event::Io { token, .. }
+                if (CHILD_CHAN_BASE..CHILD_CHAN_BASE + CHILDREN).contains(&token) =>
+            {
                 self.on_chan(lp, token - CHILD_CHAN_BASE)
             }
             Event::Io { .. } => {}
@@ -164,7 +171,9 @@ impl Watchdog<'_> {
                     self.hello_tick(lp, i);
                 }
             }
-            Event::Timer { token, .. } if token == RESTART_TIMER || token == RESTART_TIMER + 1 => {
+            Event::Timer { token, .. }
+                if (RESTART_TIMER..RESTART_TIMER + CHILDREN).contains(&token) =>
+            {
                 let i = token - RESTART_TIMER;
                 self.slots[i].restart = None;
                 if !self.stopping {
@@ -241,7 +250,7 @@ impl Watchdog<'_> {
     fn plan(&self, i: usize) -> Plan {
         match self.slots[i].kind {
             Kind::Vrrp => Plan::vrrp(&self.cfg),
-            Kind::Check => Plan::CHECKER,
+            Kind::Check | Kind::Bfd => Plan::CHECKER,
         }
     }
 
@@ -380,7 +389,7 @@ impl Watchdog<'_> {
         }
         self.stopping = true;
         self.exit_code = code;
-        self.pending_start = [false; 2];
+        self.pending_start = [false; CHILDREN];
         for s in self.slots.iter_mut() {
             if let Some(t) = s.restart.take() {
                 lp.cancel_timer(t);
@@ -446,6 +455,7 @@ impl Watchdog<'_> {
             let code = match kind {
                 Kind::Vrrp => crate::vrrp::child::run(cfg, self.opts, child_end, me),
                 Kind::Check => crate::check::child::run(cfg, self.opts, child_end, me),
+                Kind::Bfd => crate::bfd::child::run(cfg, self.opts, child_end, me),
             };
             if self.opts.mem_check {
                 // What the child's own tag still holds is its leak; the rest was the parent's at fork.
@@ -498,12 +508,19 @@ impl Watchdog<'_> {
 
 /// Which children this invocation runs: by -P/-C, and only if the config has work for them
 /// (or `--all`).
-fn wanted(opts: &Options, cfg: &Config) -> [bool; 2] {
+fn wanted(opts: &Options, cfg: &Config) -> [bool; CHILDREN] {
     let sub = opts.subsystems;
     [
         !sub.check_only && (sub.all || cfg.needs_vrrp()),
         !sub.vrrp_only && (sub.all || cfg.needs_checker()),
+        runs_bfd(opts) && (sub.all || cfg.bfd.sessions().next().is_some()),
     ]
+}
+
+/// keepalived runs BFD unless -B, or -P / -C ask for one other subsystem only.
+fn runs_bfd(opts: &Options) -> bool {
+    let sub = opts.subsystems;
+    !sub.no_bfd && !sub.vrrp_only && !sub.check_only
 }
 
 /// The pidfiles of this invocation's processes. An iterator, not a Vec: the parent holds it
@@ -514,6 +531,7 @@ fn child_pidfiles(opts: &Options) -> impl Iterator<Item = &std::path::Path> {
         Some(opts.pid_file.as_path()),
         (!sub.check_only).then_some(opts.vrrp_pid_file.as_path()),
         (!sub.vrrp_only).then_some(opts.checkers_pid_file.as_path()),
+        runs_bfd(opts).then_some(opts.bfd_pid_file.as_path()),
     ]
     .into_iter()
     .flatten()
@@ -603,7 +621,11 @@ fn supervise(opts: &Options, cfg: Config, sd_env: Option<SdEnv>) -> i32 {
     let mut w = Watchdog {
         opts,
         cfg,
-        slots: [Slot::new(Kind::Vrrp), Slot::new(Kind::Check)],
+        slots: [
+            Slot::new(Kind::Vrrp),
+            Slot::new(Kind::Check),
+            Slot::new(Kind::Bfd),
+        ],
         pending_start: want,
         stopping: false,
         done: false,
@@ -620,7 +642,7 @@ fn supervise(opts: &Options, cfg: Config, sd_env: Option<SdEnv>) -> i32 {
         s.wanted = want[i];
     }
     loop {
-        for i in 0..2 {
+        for i in 0..CHILDREN {
             if std::mem::take(&mut w.pending_start[i]) && w.slots[i].pid == 0 && !w.stopping {
                 w.spawn(i, &mut lp);
             }

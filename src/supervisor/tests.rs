@@ -27,16 +27,17 @@ fn respawn_backoff_matches_keepalived() {
 fn subsystems_follow_config_and_options() {
     let mut cfg = Config::default();
     let mut opts = Options::default();
-    assert_eq!(wanted(&opts, &cfg), [false, false]);
+    assert_eq!(wanted(&opts, &cfg), [false, false, false]);
     opts.subsystems.all = true;
-    assert_eq!(wanted(&opts, &cfg), [true, true]);
+    assert_eq!(wanted(&opts, &cfg), [true, true, true]);
     opts.subsystems.all = false;
     let mut d = crate::config::Diagnostics::new();
     let text = "global_defs {\n dynamic_interfaces\n}\n\
         vrrp_instance V {\n interface eth9\n virtual_router_id 1\n priority 100\n\
         virtual_ipaddress {\n 10.0.0.9\n }\n}\n\
         virtual_server 10.0.0.1 80 {\n protocol TCP\n\
-        real_server 10.0.0.2 80 {\n weight 1\n }\n}\n";
+        real_server 10.0.0.2 80 {\n weight 1\n }\n}\n\
+        bfd_instance B {\n neighbor_ip 10.0.0.3\n}\n";
     let full = crate::config::from_tree(
         &crate::config::reader::tree_from_str(text, 0, &mut d),
         &mut d,
@@ -44,13 +45,20 @@ fn subsystems_follow_config_and_options() {
     cfg.vrrp.instances = full.vrrp.instances;
     cfg.lvs.virtual_servers = full.lvs.virtual_servers;
     assert!(!cfg.lvs.virtual_servers.is_empty() && !cfg.vrrp.instances.is_empty());
-    assert_eq!(wanted(&opts, &cfg), [true, true]);
+    assert_eq!(wanted(&opts, &cfg), [true, true, false]);
+    cfg.bfd = full.bfd;
+    assert_eq!(wanted(&opts, &cfg), [true, true, true]);
+    assert_eq!(child_pidfiles(&opts).count(), 4);
+    opts.subsystems.no_bfd = true;
+    assert_eq!(wanted(&opts, &cfg), [true, true, false]);
+    assert_eq!(child_pidfiles(&opts).count(), 3);
+    opts.subsystems.no_bfd = false;
     opts.subsystems.vrrp_only = true;
-    assert_eq!(wanted(&opts, &cfg), [true, false]);
+    assert_eq!(wanted(&opts, &cfg), [true, false, false]);
     assert_eq!(child_pidfiles(&opts).count(), 2);
     opts.subsystems.vrrp_only = false;
     opts.subsystems.check_only = true;
-    assert_eq!(wanted(&opts, &cfg), [false, true]);
+    assert_eq!(wanted(&opts, &cfg), [false, true, false]);
 }
 
 #[test]

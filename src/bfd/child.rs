@@ -1,0 +1,210 @@
+//! The BFD child's entry point and loop: the process the watchdog forks when the config has a
+//! `bfd_instance`. It drives [`Sessions`] with the RFC 5881 sockets on the mio loop, its one
+//! timer armed at the table's earliest deadline (the loop's timerfd keeps µs).
+
+use std::io::ErrorKind;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::os::fd::{AsRawFd, OwnedFd};
+
+use log::{error, info};
+use mio::Interest;
+
+use super::log as say;
+use super::packet::{State, LEN};
+use super::rng::Rng;
+use super::sessions::{Arrival, Report, Sessions};
+use crate::cli::Options;
+use crate::config::Config;
+use crate::core::event_loop::{Event, EventLoop};
+use crate::core::time::Micros;
+use crate::core::timer::TimerId;
+use crate::core::tokens::{BFD_LISTEN_V4, BFD_LISTEN_V6, BFD_TIMER, PARENT};
+use crate::core::watchdog::{child, EXIT_FATAL};
+use crate::net::bfd_socket::{BfdListener, BfdSender, CONTROL_PORT};
+
+/// The process name the BFD child logs as.
+pub const PROCESS_NAME: &str = "Keepalived_bfd";
+
+/// Above the largest legal packet (255 bytes by its length field): whatever arrives longer
+/// is seen whole enough to fail the length check.
+const RX_BUF: usize = 512;
+
+struct Shell {
+    core: Sessions,
+    /// Session `i`'s socket; None while it cannot be opened (logged once).
+    senders: Vec<Option<BfdSender>>,
+    /// Session `i`'s last send failed: logged once until one succeeds, as keepalived does.
+    failing: Vec<bool>,
+    listeners: [Option<BfdListener>; 2],
+    timer: Option<(TimerId, Micros)>,
+    seed: u32,
+    stop: bool,
+}
+
+/// Runs the BFD child until it is told to stop; returns its exit code.
+pub fn run(cfg: Config, opts: &Options, chan: OwnedFd, parent: i32) -> i32 {
+    let mut lp = match child::enter(PROCESS_NAME, "BFD", &opts.bfd_pid_file, parent) {
+        Ok(lp) => lp,
+        Err(code) => return code,
+    };
+    if !child::watch_parent(&mut lp, &chan, "BFD") {
+        return 1;
+    }
+    let now = Micros::now();
+    // Discriminators and jitter need spread, not secrecy: the clock and the pid differ per run.
+    let seed = now.0 ^ (u64::from(std::process::id()) << 32);
+    let mut rng = Rng::new(seed);
+    let mut sh = Shell {
+        core: Sessions::new(&cfg.bfd, Rng::new(rng.between(1, u64::MAX))),
+        senders: Vec::new(),
+        failing: Vec::new(),
+        listeners: [None, None],
+        timer: None,
+        seed: rng.next_u32(),
+        stop: false,
+    };
+    for (k, (v6, token)) in [(false, BFD_LISTEN_V4), (true, BFD_LISTEN_V6)]
+        .into_iter()
+        .enumerate()
+    {
+        if let Ok(l) = BfdListener::open(v6, CONTROL_PORT) {
+            if lp
+                .register(l.as_raw_fd(), token, Interest::READABLE)
+                .is_ok()
+            {
+                sh.listeners[k] = Some(l);
+            }
+        }
+    }
+    if sh.listeners.iter().all(Option::is_none) {
+        say::no_listener();
+        crate::core::daemon::remove_pidfile_if(&opts.bfd_pid_file, std::process::id() as i32);
+        return EXIT_FATAL;
+    }
+    sh.open_senders();
+    let mut cfg = cfg;
+    let mut code = 0;
+    while !sh.stop {
+        sh.service(&mut lp);
+        let r = lp.run_once(|_, ev| match ev {
+            Event::Io { token: PARENT, .. } => sh.stop |= child::parent_gone(&chan),
+            Event::Io { token, .. } if token == BFD_LISTEN_V4 || token == BFD_LISTEN_V6 => {
+                sh.receive(token - BFD_LISTEN_V4)
+            }
+            Event::Timer {
+                token: BFD_TIMER, ..
+            } => sh.timer = None,
+            Event::Signal { signo, .. } => match signo {
+                libc::SIGTERM | libc::SIGINT => sh.stop = true,
+                libc::SIGHUP => {
+                    if let Some(new) = crate::config::reload_config(opts, cfg.interface_names()) {
+                        cfg = new;
+                        sh.core.reload(&cfg.bfd);
+                        sh.open_senders();
+                    }
+                }
+                _ => {}
+            },
+            _ => {}
+        });
+        if let Err(e) = r {
+            error!("BFD child process: event loop failed: {e}");
+            code = 1;
+            break;
+        }
+    }
+    crate::core::daemon::remove_pidfile_if(&opts.bfd_pid_file, std::process::id() as i32);
+    info!("Stopped");
+    code
+}
+
+impl Shell {
+    /// One socket per session, in table order; a reload rebuilds them (setup time only).
+    fn open_senders(&mut self) {
+        self.senders.clear();
+        self.failing.clear();
+        for i in 0..self.core.len() {
+            let inst = self.core.instance(i);
+            self.seed = self.seed.wrapping_mul(0x9e37_79b9).wrapping_add(1);
+            let to = SocketAddr::new(inst.neighbor, CONTROL_PORT);
+            let s = match BfdSender::open(to, inst.source, inst.ttl, self.seed) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    say::socket_error(&inst.name, &e);
+                    None
+                }
+            };
+            self.senders.push(s);
+            self.failing.push(false);
+        }
+    }
+
+    fn receive(&mut self, k: usize) {
+        let Some(l) = &self.listeners[k] else { return };
+        let mut buf = [0u8; RX_BUF];
+        loop {
+            let d = match l.recv(&mut buf) {
+                Ok(d) => d,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return,
+                // A queued ICMP error or a bad source: read on.
+                Err(_) => continue,
+            };
+            let unspecified = if k == 0 {
+                IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+            } else {
+                IpAddr::V6(Ipv6Addr::UNSPECIFIED)
+            };
+            let at = Arrival {
+                src: d.src,
+                dst: d.dst.unwrap_or(unspecified),
+                ttl: d.ttl,
+            };
+            let now = Micros::now();
+            if let Ok(r) = self.core.handle_datagram(&buf[..d.len], at, now) {
+                report(&self.core, r);
+            }
+        }
+    }
+
+    /// Timers, then every packet due, then the timer for the next deadline.
+    fn service(&mut self, lp: &mut EventLoop) {
+        let now = Micros::now();
+        self.core.handle_timeout(now, report);
+        let mut pkt = [0u8; LEN];
+        while let Some(i) = self.core.poll_transmit(now, &mut pkt) {
+            if let (Some(Some(s)), Some(failing)) = (self.senders.get(i), self.failing.get_mut(i)) {
+                let ok = s.send(&pkt).is_ok();
+                if !ok && !*failing {
+                    say::send_error(&self.core.instance(i).name);
+                }
+                *failing = !ok;
+            }
+        }
+        let next = self.core.poll_at();
+        if self.timer.map(|t| t.1) != next {
+            if let Some((id, _)) = self.timer.take() {
+                lp.cancel_timer(id);
+            }
+            if let Some(at) = next {
+                self.timer = Some((lp.add_timer_at(at, BFD_TIMER), at));
+            }
+        }
+    }
+}
+
+/// Logs what happened to a session (the events to the VRRP and checker sides come next).
+fn report(core: &Sessions, r: Report) {
+    let name = &core.instance(r.index).name;
+    let s = core.session(r.index);
+    if let Some((new, old)) = r.outcome.detect_time {
+        say::detect_time(name, new, old);
+    }
+    if let Some(c) = r.outcome.change {
+        if c.from == State::Up {
+            if let Some(silent) = r.outcome.expired_after {
+                say::expired(name, silent, s.detect_time());
+            }
+        }
+        say::change(name, &c, s.remote_diag());
+    }
+}
