@@ -122,16 +122,29 @@ fn a_stream_dialog_and_a_bare_connect_pass_and_a_wrong_answer_fails() {
     let mut r = Runner::with_dialogs(&cfg, pingpong);
     let mut sink = Record::default();
     r.start(&mut lp, &cfg, &mut sink);
-    let mut conns = Vec::new();
+    // The servers live on the runner's own thread: they must never block, or a bare connect the
+    // runner has not closed yet (or a dialog it has not written to yet) would hang the test.
+    let mut peers: Vec<(std::net::TcpStream, Vec<u8>, &[u8], bool)> = Vec::new();
+    let mut accepted = [0usize; 2];
     drive(&mut r, &mut lp, &mut sink, 1, || {
-        for (l, answer) in [(&good, b"pong\n"), (&bad, b"nope\n")] {
-            if let Ok((mut c, _)) = l.accept() {
-                let mut b = [0u8; 5];
-                c.set_nonblocking(false).expect("blocking");
-                if c.read_exact(&mut b).is_ok() && &b == b"ping\n" {
-                    let _ = c.write_all(answer);
-                }
-                conns.push(c);
+        for (k, (l, answer)) in [(&good, b"pong\n"), (&bad, b"nope\n")]
+            .into_iter()
+            .enumerate()
+        {
+            while let Ok((c, _)) = l.accept() {
+                c.set_nonblocking(true).expect("nb");
+                accepted[k] += 1;
+                peers.push((c, Vec::new(), answer, false));
+            }
+        }
+        for (c, got, answer, done) in peers.iter_mut().filter(|p| !p.3) {
+            let mut b = [0u8; 16];
+            if let Ok(n) = c.read(&mut b) {
+                got.extend_from_slice(&b[..n]);
+            }
+            if got.starts_with(b"ping\n") {
+                let _ = c.write_all(answer);
+                *done = true;
             }
         }
     });
@@ -151,7 +164,10 @@ fn a_stream_dialog_and_a_bare_connect_pass_and_a_wrong_answer_fails() {
         r.slots.iter().all(|s| s.sched.has_run()),
         "every checker ran"
     );
-    assert_eq!(conns.len(), 2);
+    assert!(
+        accepted[0] >= 1 && accepted[1] >= 1,
+        "both servers were called: {accepted:?}"
+    );
 }
 
 #[test]
