@@ -16,7 +16,7 @@ const USAGE: &[(&str, &str)] = &[
     ),
     ("-P, --vrrp", "Run the VRRP subsystem only"),
     ("-C, --check", "Run the health-checker subsystem only"),
-    ("-B, --no_bfd", "No BFD subsystem (this build has none)"),
+    ("-B, --no_bfd", "Do not run the BFD subsystem"),
     (
         "    --all",
         "Start every child process even without configuration for it",
