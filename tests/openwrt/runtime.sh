@@ -191,7 +191,9 @@ if printf '%s' "$out" | grep -q '"invalid call nosuch"'; then pass "unknown meth
 kill "$DAEMON" 2>/dev/null
 wait "$DAEMON"
 DAEMON=
-if wait_for 5 status_is VI_1_INSTANCE NOTIFY_STOP && status_is VI_2_INSTANCE NOTIFY_STOP; then
+# Both scripts run at the stop, in parallel: wait for both, not for the first and then look once at the other.
+both_stopped() { status_is VI_1_INSTANCE NOTIFY_STOP && status_is VI_2_INSTANCE NOTIFY_STOP; }
+if wait_for 5 both_stopped; then
 	pass "01-ubus: NOTIFY_STOP on shutdown"
 else
 	fail "01-ubus: NOTIFY_STOP on shutdown" "$(cat "$W"/run/*/STATUS 2>&1)"
