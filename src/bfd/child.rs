@@ -19,6 +19,7 @@ use crate::core::event_loop::{Event, EventLoop};
 use crate::core::time::Micros;
 use crate::core::timer::TimerId;
 use crate::core::tokens::{BFD_LISTEN_V4, BFD_LISTEN_V6, BFD_TIMER, PARENT};
+use crate::core::watchdog::link::{self, BfdEvent};
 use crate::core::watchdog::{child, EXIT_FATAL};
 use crate::net::bfd_socket::{BfdListener, BfdSender, CONTROL_PORT};
 
@@ -85,11 +86,11 @@ pub fn run(cfg: Config, opts: &Options, chan: OwnedFd, parent: i32) -> i32 {
     let mut cfg = cfg;
     let mut code = 0;
     while !sh.stop {
-        sh.service(&mut lp);
+        sh.service(&mut lp, &chan);
         let r = lp.run_once(|_, ev| match ev {
             Event::Io { token: PARENT, .. } => sh.stop |= child::parent_gone(&chan),
             Event::Io { token, .. } if token == BFD_LISTEN_V4 || token == BFD_LISTEN_V6 => {
-                sh.receive(token - BFD_LISTEN_V4)
+                sh.receive(token - BFD_LISTEN_V4, &chan)
             }
             Event::Timer {
                 token: BFD_TIMER, ..
@@ -139,7 +140,7 @@ impl Shell {
         }
     }
 
-    fn receive(&mut self, k: usize) {
+    fn receive(&mut self, k: usize, chan: &OwnedFd) {
         let Some(l) = &self.listeners[k] else { return };
         let mut buf = [0u8; RX_BUF];
         loop {
@@ -161,15 +162,16 @@ impl Shell {
             };
             let now = Micros::now();
             if let Ok(r) = self.core.handle_datagram(&buf[..d.len], at, now) {
-                report(&self.core, r);
+                report(&self.core, r, chan);
             }
         }
     }
 
     /// Timers, then every packet due, then the timer for the next deadline.
-    fn service(&mut self, lp: &mut EventLoop) {
+    fn service(&mut self, lp: &mut EventLoop, chan: &OwnedFd) {
         let now = Micros::now();
-        self.core.handle_timeout(now, report);
+        self.core
+            .handle_timeout(now, |core, r| report(core, r, chan));
         let mut pkt = [0u8; LEN];
         while let Some(i) = self.core.poll_transmit(now, &mut pkt) {
             if let (Some(Some(s)), Some(failing)) = (self.senders.get(i), self.failing.get_mut(i)) {
@@ -192,8 +194,9 @@ impl Shell {
     }
 }
 
-/// Logs what happened to a session (the events to the VRRP and checker sides come next).
-fn report(core: &Sessions, r: Report) {
+/// Logs what happened to a session and tells the parent, which passes it to the VRRP and
+/// checker children.
+fn report(core: &Sessions, r: Report, chan: &OwnedFd) {
     let name = &core.instance(r.index).name;
     let s = core.session(r.index);
     if let Some((new, old)) = r.outcome.detect_time {
@@ -206,5 +209,9 @@ fn report(core: &Sessions, r: Report) {
             }
         }
         say::change(name, &c, s.remote_diag());
+    }
+    if let Some(ev) = r.event().and_then(|e| BfdEvent::new(name, e.up)) {
+        // The parent only fails to take it when it is going away, and so are we.
+        let _ = link::send_bfd(chan.as_raw_fd(), &ev);
     }
 }

@@ -105,6 +105,9 @@ struct Watchdog<'a> {
     exit_code: i32,
     /// systemd's notify socket, when NOTIFY_SOCKET was set.
     sd: Option<Readiness>,
+    /// The latest state of each BFD session the BFD child reported, replayed to a VRRP or
+    /// checker child when it starts.
+    bfd: Vec<link::BfdEvent>,
 }
 
 /// keepalived's respawn delay: none after a minute of life, else 1, 2, 4 ... 60 s.
@@ -206,6 +209,8 @@ impl Watchdog<'_> {
                         sd.send(note);
                     }
                 }
+                Ok(link::Recv::Bfd(ev)) if self.slots[i].kind == Kind::Bfd => self.pass_bfd(ev),
+                Ok(link::Recv::Bfd(_)) => {}
                 Ok(link::Recv::Empty) => break,
                 Ok(link::Recv::Closed) | Err(_) => {
                     // The child is dying; its SIGCHLD does the rest.
@@ -213,6 +218,20 @@ impl Watchdog<'_> {
                     self.slots[i].chan = None;
                     break;
                 }
+            }
+        }
+    }
+
+    /// Records a BFD session's new state and passes it to the children that act on it.
+    fn pass_bfd(&mut self, ev: link::BfdEvent) {
+        match self.bfd.iter_mut().find(|e| e.name() == ev.name()) {
+            Some(e) => *e = ev,
+            None => self.bfd.push(ev),
+        }
+        for s in &self.slots {
+            if let (Kind::Vrrp | Kind::Check, Some(c)) = (s.kind, &s.chan) {
+                // A full or closed channel means the child is stuck or dying: its restart replays.
+                let _ = link::send_bfd(c.as_raw_fd(), &ev);
             }
         }
     }
@@ -485,6 +504,11 @@ impl Watchdog<'_> {
             let _ = link::send_hello(parent_end.as_raw_fd(), PROBE_SEQ);
             sd.notifier.child_started(i);
         }
+        if kind != Kind::Bfd {
+            for ev in &self.bfd {
+                let _ = link::send_bfd(parent_end.as_raw_fd(), ev);
+            }
+        }
         s.chan = Some(parent_end);
         s.pid = pid;
         s.started = Micros::now();
@@ -631,6 +655,7 @@ fn supervise(opts: &Options, cfg: Config, sd_env: Option<SdEnv>) -> i32 {
         done: false,
         exit_code: 0,
         sd: sd_env.and_then(|e| Readiness::new(e, [Kind::Vrrp.short(), Kind::Check.short()])),
+        bfd: Vec::new(),
     };
     if let (Some(sd), Some(l)) = (&w.sd, lp.as_mut()) {
         if let Some(p) = sd.notifier.watchdog_period() {

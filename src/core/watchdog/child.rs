@@ -61,7 +61,12 @@ pub(crate) fn watch_parent(lp: &mut EventLoop, chan: &OwnedFd, short: &str) -> b
 /// The parent channel is readable: echoes the parent's hellos. True when the parent has gone
 /// and the child must stop.
 pub(crate) fn parent_gone(chan: &OwnedFd) -> bool {
-    match link::answer_hellos(chan) {
+    parent_said(chan, |_| {})
+}
+
+/// As [`parent_gone`], handing each BFD session change the parent passed on to `on_bfd`.
+pub(crate) fn parent_said(chan: &OwnedFd, on_bfd: impl FnMut(link::BfdEvent)) -> bool {
+    match link::answer_hellos(chan, on_bfd) {
         Ok(true) => false,
         Ok(false) => {
             info!("Parent process has gone - stopping");

@@ -1,6 +1,10 @@
 //! The parent–child channel: a SOCK_SEQPACKET socketpair. The parent sends a hello every
 //! period (`supervisor::hello` picks it); the child echoes it from its loop. A child whose loop is stuck stops echoing, and
 //! the parent kills it. One datagram is one message, so there is no framing to get wrong.
+//!
+//! BFD session changes travel the same channels: the BFD child sends each to the parent, which
+//! keeps the latest state per session and passes it on to the VRRP and checker children (and
+//! replays them all to a child it has just started), as keepalived's BFD event pipes do.
 
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
@@ -8,6 +12,73 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 /// A hello (parent → child) and its echo (child → parent): tag and sequence number.
 const HELLO_TAG: [u8; 4] = *b"KAhi";
 const MSG_LEN: usize = 8;
+/// A BFD session change: tag, up (1) or down (0), name length, the name.
+const BFD_TAG: [u8; 4] = *b"KAbf";
+/// keepalived's limit on a `bfd_instance` name (BFD_INAME_MAX less its NUL).
+pub(crate) const BFD_NAME_MAX: usize = 31;
+const BFD_HEAD: usize = 6;
+
+/// One BFD session's new state, by its `bfd_instance` name.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct BfdEvent {
+    name: [u8; BFD_NAME_MAX],
+    len: u8,
+    pub(crate) up: bool,
+}
+
+impl BfdEvent {
+    /// None when the name is longer than keepalived allows (the config drops such instances).
+    pub(crate) fn new(name: &str, up: bool) -> Option<BfdEvent> {
+        let b = name.as_bytes();
+        if b.len() > BFD_NAME_MAX {
+            return None;
+        }
+        let mut ev = BfdEvent {
+            name: [0; BFD_NAME_MAX],
+            len: b.len() as u8,
+            up,
+        };
+        ev.name[..b.len()].copy_from_slice(b);
+        Some(ev)
+    }
+
+    pub(crate) fn name(&self) -> &str {
+        // Built from a &str or checked in decode_bfd: always UTF-8.
+        std::str::from_utf8(&self.name[..self.len as usize]).unwrap_or("")
+    }
+
+    fn encode(&self, m: &mut [u8; BFD_HEAD + BFD_NAME_MAX]) -> usize {
+        m[..4].copy_from_slice(&BFD_TAG);
+        m[4] = u8::from(self.up);
+        m[5] = self.len;
+        let n = self.len as usize;
+        m[BFD_HEAD..BFD_HEAD + n].copy_from_slice(&self.name[..n]);
+        BFD_HEAD + n
+    }
+}
+
+impl std::fmt::Debug for BfdEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "BfdEvent({} {})",
+            self.name(),
+            if self.up { "up" } else { "down" }
+        )
+    }
+}
+
+fn decode_bfd(m: &[u8]) -> Option<BfdEvent> {
+    if m.len() < BFD_HEAD || m[..4] != BFD_TAG || m[4] > 1 {
+        return None;
+    }
+    let name = &m[BFD_HEAD..];
+    if name.len() != m[5] as usize || name.len() > BFD_NAME_MAX {
+        return None;
+    }
+    let name = std::str::from_utf8(name).ok()?;
+    BfdEvent::new(name, m[4] == 1)
+}
 
 /// Makes the pair: (parent end, child end). Both non-blocking and close-on-exec (scripts the
 /// children exec must not inherit them).
@@ -65,6 +136,7 @@ fn send(fd: RawFd, m: &[u8]) -> io::Result<()> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Recv {
     Hello(u32),
+    Bfd(BfdEvent),
     /// Nothing more to read now.
     Empty,
     /// The other end is closed.
@@ -89,8 +161,12 @@ pub(crate) fn recv(fd: RawFd) -> io::Result<Recv> {
                 _ => Err(e),
             };
         }
-        if let Some(seq) = decode(&buf[..n as usize]) {
+        let m = &buf[..n as usize];
+        if let Some(seq) = decode(m) {
             return Ok(Recv::Hello(seq));
+        }
+        if let Some(ev) = decode_bfd(m) {
+            return Ok(Recv::Bfd(ev));
         }
     }
 }
@@ -100,11 +176,20 @@ pub(crate) fn send_hello(fd: RawFd, seq: u32) -> io::Result<()> {
     send(fd, &encode(seq))
 }
 
-/// Child side: answers every pending hello. Returns false when the parent has gone.
-pub(crate) fn answer_hellos(fd: &OwnedFd) -> io::Result<bool> {
+/// Either side: sends one BFD session change (BFD child → parent → VRRP and checker children).
+pub(crate) fn send_bfd(fd: RawFd, ev: &BfdEvent) -> io::Result<()> {
+    let mut m = [0u8; BFD_HEAD + BFD_NAME_MAX];
+    let n = ev.encode(&mut m);
+    send(fd, &m[..n])
+}
+
+/// Child side: answers every pending hello and hands each BFD session change to `on_bfd`.
+/// Returns false when the parent has gone.
+pub(crate) fn answer_hellos(fd: &OwnedFd, mut on_bfd: impl FnMut(BfdEvent)) -> io::Result<bool> {
     loop {
         match recv(fd.as_raw_fd())? {
             Recv::Hello(seq) => send(fd.as_raw_fd(), &encode(seq))?,
+            Recv::Bfd(ev) => on_bfd(ev),
             Recv::Empty => return Ok(true),
             Recv::Closed => return Ok(false),
         }
@@ -121,11 +206,45 @@ mod tests {
         assert_eq!(recv(c.as_raw_fd()).expect("r"), Recv::Empty);
         send_hello(p.as_raw_fd(), 7).expect("send");
         send_hello(p.as_raw_fd(), 8).expect("send");
-        assert!(answer_hellos(&c).expect("answer"));
+        assert!(answer_hellos(&c, |_| {}).expect("answer"));
         assert_eq!(recv(p.as_raw_fd()).expect("r"), Recv::Hello(7));
         assert_eq!(recv(p.as_raw_fd()).expect("r"), Recv::Hello(8));
         assert_eq!(recv(p.as_raw_fd()).expect("r"), Recv::Empty);
         drop(p);
-        assert!(!answer_hellos(&c).expect("answer"));
+        assert!(!answer_hellos(&c, |_| {}).expect("answer"));
+    }
+
+    #[test]
+    fn bfd_events_pass_between_hellos_in_order() {
+        let (p, c) = pair().expect("pair");
+        let up = BfdEvent::new("upstream", true).expect("name");
+        let long = "x".repeat(BFD_NAME_MAX);
+        let down = BfdEvent::new(&long, false).expect("name");
+        assert!(BfdEvent::new(&format!("{long}y"), true).is_none());
+        send_bfd(p.as_raw_fd(), &up).expect("send");
+        send_hello(p.as_raw_fd(), 3).expect("send");
+        send_bfd(p.as_raw_fd(), &down).expect("send");
+        let mut seen = Vec::new();
+        assert!(answer_hellos(&c, |ev| seen.push(ev)).expect("answer"));
+        assert_eq!(seen, [up, down]);
+        assert_eq!(seen[0].name(), "upstream");
+        assert!(seen[0].up && !seen[1].up);
+        assert_eq!(recv(p.as_raw_fd()).expect("r"), Recv::Hello(3));
+    }
+
+    #[test]
+    fn malformed_bfd_messages_are_skipped() {
+        let (p, c) = pair().expect("pair");
+        for bad in [
+            &b"KAbf\x02\x01a"[..],
+            b"KAbf\x01\x02a",
+            b"KAbf\x01",
+            b"KAbf\x01\x02\xff\xfe",
+        ] {
+            send(p.as_raw_fd(), bad).expect("send");
+        }
+        let mut seen = 0;
+        assert!(answer_hellos(&c, |_| seen += 1).expect("answer"));
+        assert_eq!(seen, 0);
     }
 }
