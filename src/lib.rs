@@ -65,6 +65,9 @@ pub mod core;
 #[cfg(fuzzing)]
 pub mod fuzzing;
 pub mod net;
+// The AgentX session and the tables are being built on `snmp::mib`'s contract.
+#[allow(dead_code)]
+pub(crate) mod snmp;
 pub mod supervisor;
 #[cfg(test)]
 mod testdata;

@@ -1,0 +1,8 @@
+//! SNMP as keepalived serves it: an AgentX subagent (RFC 2741) per child, registered with the
+//! master agent (`snmpd`), serving KEEPALIVED-MIB and the VRRP MIBs (RFC 2787, RFC 6527).
+//!
+//! `mib` is the contract between the AgentX session (which speaks to `snmpd`) and the tables
+//! (which read a child's state): a table answers get and get-next on its subtree; nothing else
+//! of the subagent knows what the values mean.
+
+pub(crate) mod mib;
