@@ -125,7 +125,8 @@ if [ -f "$WORK/lvs.conf" ]; then
 	expect_no_line "$f" '192\.168\.10\.13' "disabled real_server left out"
 fi
 
-# notify switches and OpenWrt-only hooks: compared as text, their commands exist only on OpenWrt
+# notify hooks (every one, also those the UCI file does not name) and OpenWrt-only hooks: compared
+# as text, their commands exist only on OpenWrt
 if KA_HOTPLUG=1 generate "$SAMPLES/notify.uci" "$WORK/notify.conf" && [ -s "$WORK/notify.conf" ]; then
 	pass "generate notify.uci -> keepalived.conf"
 	f=$WORK/notify.conf
@@ -135,6 +136,8 @@ if KA_HOTPLUG=1 generate "$SAMPLES/notify.uci" "$WORK/notify.conf" && [ -s "$WOR
 		"^	notify_backup $(printf "$hp" NOTIFY_BACKUP INSTANCE VI_1)\$" \
 		"^	notify $(printf "$hp" NOTIFY GROUP G1)\$" \
 		"^		notify_down $(printf "$hp" NOTIFY_DOWN REAL_SERVER dns1)\$" \
+		"^		notify_up $(printf "$hp" NOTIFY_UP REAL_SERVER dns1)\$" \
+		"^	notify_fault $(printf "$hp" NOTIFY_FAULT INSTANCE VI_1)\$" \
 		"^	startup_script $(printf "$hp" startup X X | sed 's/ TYPE=X NAME=X//')\$" \
 		"^	shutdown_script_timeout 10\$" '^	global_tracking$' '^	use_vmac$' '^		PING_CHECK \{$'; do
 		expect_line "$f" "$want" "notify.uci: $want"
@@ -624,7 +627,7 @@ expect_no_line "$U" '^(ProtectKernelTunables|PrivateNetwork|PrivateTmp)=(yes|tru
 # --- OpenWrt runtime files: rpcd plugin, hotplug handlers, uci-defaults ---------------------
 openwrt_runtime_checks() {
 	local f out
-	for f in rpcd/keepalived rpcd/status.sh hotplug/01-ubus hotplug/01-user keepalived.user keepalived.uci-defaults; do
+	for f in rpcd/keepalived rpcd/status.sh hotplug/01-ubus hotplug/01-user keepalived.user keepalived.uci-defaults sync/keepalived-sync.uci-defaults; do
 		check "sh -n $OWRT/files/$f" sh -n "$OWRT/files/$f"
 		command -v shellcheck >/dev/null && check "shellcheck $OWRT/files/$f" shellcheck -x "$OWRT/files/$f"
 	done
@@ -636,6 +639,21 @@ openwrt_runtime_checks() {
 		'\$\(1\)/etc/hotplug\.d/keepalived/01-user$' '\$\(1\)/etc/uci-defaults/keepalived$' '^/etc/keepalived\.user$'; do
 		expect_line "$M" "$f" "OpenWrt Makefile: $f"
 	done
+	# keepalived-rs-sync: luci-app-keepalived (+keepalived +keepalived-sync) resolves to ours, and the
+	# check fails on a Makefile whose sync package no longer provides keepalived-sync
+	if command -v python3 >/dev/null; then
+		check "OpenWrt packages: luci-app-keepalived's dependency closure" python3 tests/openwrt/pkgdeps.py "$M" tests/openwrt/upstream-packages.mk
+		printf '%s\n' "$(python3 tests/openwrt/pkgdeps.py "$M" tests/openwrt/upstream-packages.mk 2>&1)" | sed 's/^/     /'
+		sed '/PROVIDES:=keepalived-sync/d' "$M" >"$WORK/no-provides.mk"
+		if python3 tests/openwrt/pkgdeps.py "$WORK/no-provides.mk" tests/openwrt/upstream-packages.mk >/dev/null 2>&1; then
+			fail "OpenWrt packages: the closure check fails without PROVIDES:=keepalived-sync"
+		else
+			pass "OpenWrt packages: the closure check fails without PROVIDES:=keepalived-sync"
+		fi
+	else
+		fail "OpenWrt packages: dependency closure needs python3"
+	fi
+	expect_line "$M" '^\$\(eval \$\(call BuildPackage,keepalived-rs-sync\)\)$' "OpenWrt Makefile: builds keepalived-rs-sync"
 	# the daemon, the generated config, the hotplug handlers and ubus, in a namespace
 	if out=$(KEEPALIVED_BIN="$BIN" tests/openwrt/runtime.sh 2>&1); then
 		pass "tests/openwrt/runtime.sh"

@@ -140,6 +140,18 @@ else
 	fail "01-user: /etc/keepalived.user ran with ACTION TYPE NAME" "$(cat "$W/user.log" 2>&1)"
 fi
 
+# A real server's event as the checker child sends it (the generated notify_down command): recorded
+# like the stock 01-ubus does, and kept at the next event while the real_server is configured; a
+# name no longer configured is dropped at the next event
+rs_event() { /bin/busybox env -i ACTION="$1" TYPE=REAL_SERVER NAME="$2" HOTPLUG_D="$W/hotplug.d" UCI_CONFIG_DIR="$W/config" "$STAND/hotplug-call" keepalived; }
+rs_event NOTIFY_DOWN gone1
+rs_event NOTIFY_DOWN web1
+if status_is web1_REAL_SERVER NOTIFY_DOWN && [ -s "$W/run/web1_REAL_SERVER/TIME" ] && [ ! -e "$W/run/gone1_REAL_SERVER" ]; then
+	pass "01-ubus: REAL_SERVER status recorded; an unconfigured one dropped"
+else
+	fail "01-ubus: REAL_SERVER status recorded; an unconfigured one dropped" "$(ls -R "$W/run")"
+fi
+
 export RPCD_DIR="$W/rpcd"
 out=$("$STAND/ubus" -v list keepalived 2>&1)
 if printf '%s' "$out" | python3 -c 'import json,sys; v=json.load(sys.stdin); assert set(v) == {"dump", "status", "hello"}, v'; then
@@ -197,6 +209,11 @@ if wait_for 5 both_stopped; then
 	pass "01-ubus: NOTIFY_STOP on shutdown"
 else
 	fail "01-ubus: NOTIFY_STOP on shutdown" "$(cat "$W"/run/*/STATUS 2>&1)"
+fi
+if status_is web1_REAL_SERVER NOTIFY_DOWN; then
+	pass "01-ubus: a configured REAL_SERVER's record outlives later events"
+else
+	fail "01-ubus: a configured REAL_SERVER's record outlives later events" "$(ls -R "$W/run")"
 fi
 start=$SECONDS
 out=$("$STAND/ubus" call keepalived dump 2>&1)
