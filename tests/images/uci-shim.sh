@@ -1,6 +1,7 @@
 # shellcheck shell=dash
 # Minimal stand-in for OpenWrt's /lib/functions.sh config API so the UCI generator can run on a
-# development host: config_load, config_get, config_get_bool, config_foreach, config_list_foreach.
+# development host: config_load, config_get, config_get_bool, config_foreach, config_list_foreach,
+# and the list helpers append and list_contains (keepalived-sync's hotplug.sh uses them).
 # UCI_CONFIG_DIR (default /etc/config) holds the UCI files, as with the real uci.
 #
 # Storage: SHIM_SECTIONS lists section ids in file order; SHIM_T_<id> is the type; option values are
@@ -122,4 +123,18 @@ config_list_foreach() {
 		"$fn" "$v" "$@"
 		i=$((i + 1))
 	done
+}
+
+# append VAR VALUE [SEP]: adds VALUE to the SEP-separated (default space) list in VAR
+append() {
+	# shellcheck disable=SC2034 # value and sep are read by the eval
+	local var="$1" value="$2" sep="${3:- }"
+	eval "$var=\${$var:+\${$var}\${sep}}\$value"
+}
+
+# list_contains VAR VALUE: whether the space-separated list in VAR holds the word VALUE
+list_contains() {
+	local list
+	eval "list=\${$1}"
+	case " $list " in *" $2 "*) return 0 ;; *) return 1 ;; esac
 }

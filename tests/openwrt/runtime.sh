@@ -8,6 +8,8 @@
 #
 #   tests/openwrt/runtime.sh     # root, /bin/busybox (busybox-static), python3; else skipped
 #                                # (a failure when CI=true). KEEPALIVED_BIN overrides the binary.
+#   OPENWRT_PACKAGES=DIR tests/openwrt/runtime.sh   # also keepalived-sync's stock files, from a
+#                                # checkout of openwrt/packages (not in CI: no copy here)
 # shellcheck disable=SC2016 # single-quoted python and sed programs
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
@@ -70,6 +72,8 @@ relocate() { # relocate SRC DST: an OpenWrt file with its absolute paths moved i
 		-e "s|/etc/keepalived.user|$W/keepalived.user|" \
 		-e "s|/tmp/keepalived.json|$W/keepalived.json|" \
 		-e "s|/etc/config/keepalived|$W/config/keepalived|" \
+		-e "s|/lib/functions/keepalived|$W/libka|" \
+		-e "s|/etc/init.d/|$W/init.d/|" \
 		-e "s|/usr/sbin/keepalived|$BIN|" "$1" >"$2"
 	chmod +x "$2"
 }
@@ -97,6 +101,27 @@ cat >"$W/rpc/extra.sh" <<'END'
 extra_help() { json_add_object hello; json_close_object; }
 hello() { json_init; json_add_string answer hi; json_dump; }
 END
+# keepalived-sync's stock files as keepalived-rs-sync installs them: its rpc extension
+# (rsync_status) and a service hook (551-dnsmasq: restart on MASTER, stop on BACKUP) on our events;
+# the rsync/ssh/inotifywait transfer itself is not run (needs two hosts and OpenWrt's lock)
+SYNC=
+if [ -n "${OPENWRT_PACKAGES:-}" ]; then
+	SYNC=$OPENWRT_PACKAGES/net/keepalived/files
+	mkdir -p "$W/libka" "$W/init.d"
+	relocate "$SYNC/usr/libexec/keepalived/rpc/sync.sh" "$W/rpc/sync.sh"
+	relocate "$SYNC/lib/functions/keepalived/hotplug.sh" "$W/libka/hotplug.sh"
+	relocate "$SYNC/lib/functions/keepalived/common.sh" "$W/libka/common.sh"
+	relocate "$SYNC/etc/hotplug.d/keepalived/551-dnsmasq" "$W/hotplug.d/keepalived/551-dnsmasq"
+	# a dnsmasq init script that logs its actions and keeps a running flag
+	cat >"$W/init.d/dnsmasq" <<END
+#!/bin/sh
+echo "\$1" >>"$W/dnsmasq.log"
+case "\$1" in start | restart) : >"$W/dnsmasq.on" ;; stop) rm -f "$W/dnsmasq.on" ;; running) [ -e "$W/dnsmasq.on" ] ;; esac
+END
+	chmod +x "$W/init.d/dnsmasq"
+else
+	echo "not run: keepalived-sync's stock files (set OPENWRT_PACKAGES to a checkout of openwrt/packages)"
+fi
 # the user hook the stock keepalived.user documents: every event with ACTION, TYPE, NAME
 { cat "$OWRT/keepalived.user"; echo 'echo "$ACTION $TYPE $NAME" >>'"$W/user.log"; } >"$W/keepalived.user"
 
@@ -114,7 +139,7 @@ for want in "notify_master $(printf "$hp" NOTIFY_MASTER INSTANCE VI_1)" \
 done
 if [ -z "$missing" ]; then pass "notify hooks emitted with no notify option in UCI"; else fail "notify hooks missing" "$missing"; fi
 # hotplug-call is not on this host: the stand-in, with the relocated hotplug.d and UCI dir
-sed -e "s|/sbin/hotplug-call|HOTPLUG_D=$W/hotplug.d UCI_CONFIG_DIR=$W/config $STAND/hotplug-call|" \
+sed -e "s|/sbin/hotplug-call|HOTPLUG_D=$W/hotplug.d UCI_CONFIG_DIR=$W/config FUNCTIONS_SH=$PWD/tests/images/uci-shim.sh $STAND/hotplug-call|" \
 	"$W/gen.conf" >"$W/keepalived.conf"
 
 # --- the daemon ----------------------------------------------------------------------------
@@ -143,7 +168,7 @@ fi
 # A real server's event as the checker child sends it (the generated notify_down command): recorded
 # like the stock 01-ubus does, and kept at the next event while the real_server is configured; a
 # name no longer configured is dropped at the next event
-rs_event() { /bin/busybox env -i ACTION="$1" TYPE=REAL_SERVER NAME="$2" HOTPLUG_D="$W/hotplug.d" UCI_CONFIG_DIR="$W/config" "$STAND/hotplug-call" keepalived; }
+rs_event() { /bin/busybox env -i ACTION="$1" TYPE=REAL_SERVER NAME="$2" HOTPLUG_D="$W/hotplug.d" UCI_CONFIG_DIR="$W/config" FUNCTIONS_SH="$PWD/tests/images/uci-shim.sh" "$STAND/hotplug-call" keepalived; }
 rs_event NOTIFY_DOWN gone1
 rs_event NOTIFY_DOWN web1
 if status_is web1_REAL_SERVER NOTIFY_DOWN && [ -s "$W/run/web1_REAL_SERVER/TIME" ] && [ ! -e "$W/run/gone1_REAL_SERVER" ]; then
@@ -152,12 +177,47 @@ else
 	fail "01-ubus: REAL_SERVER status recorded; an unconfigured one dropped" "$(ls -R "$W/run")"
 fi
 
-export RPCD_DIR="$W/rpcd"
-out=$("$STAND/ubus" -v list keepalived 2>&1)
-if printf '%s' "$out" | python3 -c 'import json,sys; v=json.load(sys.stdin); assert set(v) == {"dump", "status", "hello"}, v'; then
-	pass "ubus list: dump, status (rpc/status.sh), hello (rpc/extra.sh extra_help)"
+# events at once, as on a router (an instance's and its group's notify fire together): the records
+# of others, here VI_2's, must survive each run's clean-up of directories no longer configured
+ev_at_once() {
+	local pids='' n
+	for _ in 1 2 3 4 5; do
+		for n in NOTIFY_MASTER:INSTANCE:VI_1 NOTIFY_MASTER:GROUP:G1 NOTIFY_DOWN:REAL_SERVER:web1; do
+			/bin/busybox env -i ACTION="${n%%:*}" TYPE="$(echo "$n" | cut -d: -f2)" NAME="${n##*:}" HOTPLUG_D="$W/hotplug.d" \
+				UCI_CONFIG_DIR="$W/config" FUNCTIONS_SH="$PWD/tests/images/uci-shim.sh" "$STAND/hotplug-call" keepalived &
+			pids="$pids $!"
+		done
+	done
+	# shellcheck disable=SC2086 # pid list
+	wait $pids
+	status_is VI_2_INSTANCE NOTIFY_MASTER && status_is VI_1_INSTANCE NOTIFY_MASTER && status_is web1_REAL_SERVER NOTIFY_DOWN
+}
+if ev_at_once; then
+	pass "01-ubus: 15 events at once lose no record"
 else
-	fail "ubus list: dump, status (rpc/status.sh), hello (rpc/extra.sh extra_help)" "$out"
+	fail "01-ubus: 15 events at once lose no record" "$(ls -R "$W/run"; cat "$W"/run/*/STATUS)"
+fi
+
+export RPCD_DIR="$W/rpcd" UCI_CONFIG_DIR="$W/config"
+out=$("$STAND/ubus" -v list keepalived 2>&1)
+if printf '%s' "$out" | python3 -c 'import json,sys; v=json.load(sys.stdin); assert set(v) == {"dump", "status", "hello"} | ({"rsync_status"} if sys.argv[1] else set()), v' "$SYNC"; then
+	pass "ubus list: dump, status (rpc/status.sh), hello (rpc/extra.sh extra_help)${SYNC:+, rsync_status (stock rpc/sync.sh)}"
+else
+	fail "ubus list: dump, status (rpc/status.sh), hello (rpc/extra.sh extra_help)${SYNC:+, rsync_status}" "$out"
+fi
+if [ -n "$SYNC" ]; then
+	out=$("$STAND/ubus" call keepalived rsync_status 2>&1)
+	if printf '%s' "$out" | python3 -c 'import json,sys; v=json.load(sys.stdin); assert [i["name"] for i in v["vrrp_instance"]] == ["VI_1", "VI_2"], v'; then
+		pass "keepalived-sync: ubus call keepalived rsync_status lists the instances"
+	else
+		fail "keepalived-sync: ubus call keepalived rsync_status lists the instances" "$out"
+	fi
+	# VI_2 enters BACKUP at start (dnsmasq not running: nothing to stop), then the MASTERs start it
+	if [ -e "$W/dnsmasq.on" ] && [ "$(grep -vx running "$W/dnsmasq.log" | head -1)" = start ]; then
+		pass "keepalived-sync: 551-dnsmasq starts dnsmasq on our NOTIFY_MASTER (then: $(grep -vx running "$W/dnsmasq.log" | sed 1d | tr "\n" " "))"
+	else
+		fail "keepalived-sync: 551-dnsmasq starts dnsmasq on our NOTIFY_MASTER" "$(cat "$W/dnsmasq.log" 2>&1)"
+	fi
 fi
 out=$("$STAND/ubus" call keepalived hello 2>&1)
 if printf '%s' "$out" | grep -q '"answer": "hi"'; then pass "rpc extension method named by its _help answers"; else fail "rpc extension method named by its _help answers" "$out"; fi
