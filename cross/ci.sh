@@ -14,6 +14,8 @@ step tls;        TLS=1 SETUP=0 cross/build.sh armv7-unknown-linux-musleabihf
 step size;       cross/check-size.sh
 step smoke;      cross/smoke.sh
 step lab;        cross/lab.sh
-# The container images' entrypoint runs in the image's own root only with a static binary.
+# The container images' entrypoint runs in the image's own root only with a static binary: the
+# image checks, and the image's entrypoint paired with keepalived 2.2.7 (tests/container_env.rs).
 step images;     KEEPALIVED_BIN=target/cross/x86_64-unknown-linux-musl/keepalived tests/images.sh
+                 KEEPALIVED_STATIC_BIN=target/cross/x86_64-unknown-linux-musl/keepalived cargo test --test container_env image_entrypoint
 echo "==> cross: all passed"
