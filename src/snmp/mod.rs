@@ -5,4 +5,10 @@
 //! (which read a child's state): a table answers get and get-next on its subtree; nothing else
 //! of the subagent knows what the values mean.
 
+pub(crate) mod keepalived_vrrp;
+mod keepalived_vrrp_cells;
+#[cfg(test)]
+mod keepalived_vrrp_tests;
 pub(crate) mod mib;
+#[cfg(test)]
+pub(crate) mod walk_text;
