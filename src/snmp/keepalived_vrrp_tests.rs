@@ -49,18 +49,27 @@ fn config(name: &str) -> Config {
 
 /// Router A's interfaces in the lab's namespace: lo, then veth-a, then the pair made there.
 fn ifaces() -> Ifaces {
-    let link = |ifindex: u32, name: &str| IfInfo {
+    let link = |ifindex: u32, name: &str, mac: [u8; 6]| IfInfo {
         ifindex,
         name: name.into(),
         up: true,
-        mac: [2, 0, 0x5e, 0x0a, 0, 1],
+        mac,
         mtu: 1500,
         v4: None,
         ll6: None,
         group: 0,
     };
+    let veth = IfInfo {
+        v4: Some([10, 20, 0, 1].into()),
+        ll6: Some([0xfe80, 0, 0, 0, 0, 0x5eff, 0xfe0a, 1].into()),
+        ..link(2, "veth-a", [2, 0, 0x5e, 0x0a, 0, 1])
+    };
     Ifaces {
-        list: vec![link(2, "veth-a"), link(3, "dummy-p"), link(4, "dummy-a")],
+        list: vec![
+            veth,
+            link(3, "dummy-p", [2, 0, 0x5e, 0x0b, 0, 2]),
+            link(4, "dummy-a", [2, 0, 0x5e, 0x0b, 0, 1]),
+        ],
         ..Ifaces::default()
     }
 }
@@ -107,7 +116,7 @@ fn tracking(cfg: &Config, fsms: &mut [Fsm]) -> Tracking {
     t
 }
 
-struct Lab {
+pub(super) struct Lab {
     cfg: Config,
     fsms: Vec<Fsm>,
     groups: Vec<SyncGroup>,
@@ -117,7 +126,7 @@ struct Lab {
 }
 
 impl Lab {
-    fn new(conf: &str, peers: &[Option<(IpAddr, u8, u16)>]) -> Lab {
+    pub(super) fn new(conf: &str, peers: &[Option<(IpAddr, u8, u16)>]) -> Lab {
         let cfg = config(conf);
         let mut fsms: Vec<Fsm> = (0..peers.len()).map(|i| fsm(&cfg, i, peers[i])).collect();
         let tracking = tracking(&cfg, &mut fsms);
@@ -138,7 +147,7 @@ impl Lab {
     }
 
     /// `dev`: the interface index each VIP then excluded VIP goes on (None: the instance's).
-    fn view(&self, devs: &[Vec<Option<u32>>]) -> View<'_> {
+    pub(super) fn view(&self, devs: &[Vec<Option<u32>>]) -> View<'_> {
         let insts = (self.cfg.vrrp.instances.iter().zip(&self.fsms).zip(devs))
             .map(|((conf, fsm), dev)| Instance {
                 name: &conf.name,
@@ -169,7 +178,7 @@ impl Lab {
 }
 
 fn compare(view: &View<'_>, walk_file: &str) {
-    let ours: Vec<String> = walk(&KeepalivedVrrp::new(view))
+    let ours: Vec<String> = walk(&KeepalivedVrrp::new(view), true)
         .into_iter()
         .filter(|l| !NOT_MATCHED.iter().any(|p| l.starts_with(p)))
         .collect();
@@ -180,12 +189,33 @@ fn compare(view: &View<'_>, walk_file: &str) {
     assert_eq!(ours.len(), theirs.len(), "ours: {ours:#?}");
 }
 
-#[test]
-fn a_v2_sync_group_and_a_tracking_v3_backup_walk_as_keepalived_serves_them() {
+/// tests/snmp's v2v4 state: VI_1 and VI_2 MASTER in G1, VI_3 BACKUP to router B; with where
+/// each instance's VIPs go.
+pub(super) fn v2v4() -> (Lab, Vec<Vec<Option<u32>>>) {
     let b = Some((IpAddr::from([10, 20, 0, 2]), 200, 50));
     let lab = Lab::new("a-v2v4.conf", &[None, None, b]);
     let (veth, dummy) = (Some(2), Some(4));
-    let devs = [vec![None, veth, dummy, dummy], vec![None], vec![None]];
+    (
+        lab,
+        vec![vec![None, veth, dummy, dummy], vec![None], vec![None]],
+    )
+}
+
+/// tests/snmp's v3v6 state: V6_1 and V4_3 BACKUP to router B, V6_2 MASTER.
+pub(super) fn v3v6() -> (Lab, Vec<Vec<Option<u32>>>) {
+    let b6 = Some((
+        IpAddr::from([0xfe80, 0, 0, 0, 0, 0x5eff, 0xfe0a, 2]),
+        150,
+        100,
+    ));
+    let b4 = Some((IpAddr::from([10, 20, 0, 2]), 150, 100));
+    let lab = Lab::new("a-v3v6.conf", &[b6, None, b4]);
+    (lab, vec![vec![None, None, Some(4)], vec![None], vec![None]])
+}
+
+#[test]
+fn a_v2_sync_group_and_a_tracking_v3_backup_walk_as_keepalived_serves_them() {
+    let (lab, devs) = v2v4();
     compare(
         &lab.view(&devs),
         include_str!("../../tests/snmp/walks/v2v4.keepalived.walk"),
@@ -194,14 +224,7 @@ fn a_v2_sync_group_and_a_tracking_v3_backup_walk_as_keepalived_serves_them() {
 
 #[test]
 fn v3_over_ipv6_walks_as_keepalived_serves_it() {
-    let b6 = Some((
-        IpAddr::from([0xfe80, 0, 0, 0, 0, 0x5eff, 0xfe0a, 2]),
-        150,
-        100,
-    ));
-    let b4 = Some((IpAddr::from([10, 20, 0, 2]), 150, 100));
-    let lab = Lab::new("a-v3v6.conf", &[b6, None, b4]);
-    let devs = [vec![None, None, Some(4)], vec![None], vec![None]];
+    let (lab, devs) = v3v6();
     compare(
         &lab.view(&devs),
         include_str!("../../tests/snmp/walks/v3v6.keepalived.walk"),

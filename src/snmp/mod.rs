@@ -10,5 +10,10 @@ mod keepalived_vrrp_cells;
 #[cfg(test)]
 mod keepalived_vrrp_tests;
 pub(crate) mod mib;
+mod vrrp_rfc;
+#[cfg(test)]
+mod vrrp_rfc_tests;
+pub(crate) mod vrrp_rfcv2;
+pub(crate) mod vrrp_rfcv3;
 #[cfg(test)]
 pub(crate) mod walk_text;
