@@ -16,8 +16,8 @@ use crate::vrrp::dump::{Instance, View};
 use crate::vrrp::fsm::State;
 use crate::vrrp::track::{Key, Level};
 
-/// The tables served, by their number under vrrp, with their last column. Routes (7), rules
-/// (8), next hops (11), BFD (17, 18, 19) and processes (20, 21, 22) are not served yet.
+/// The tables served. Rules (8), next hops (11), BFD (17, 18, 19) and processes (20, 21, 22)
+/// are not served yet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Table {
     SyncGroup,
@@ -26,6 +26,7 @@ pub(super) enum Table {
     TrackedInterface,
     TrackedScript,
     Address,
+    Route,
     Script,
     TrackedFile,
     File,
@@ -227,6 +228,7 @@ pub(super) fn cell<'a>(
             )
         }
         Table::Address => address(v, row.a, b, col, scratch),
+        Table::Route => super::keepalived_vrrp_routes::cell(v, row.a, b, col, scratch),
         Table::Script => script(v, row.a, col, scratch),
         Table::File => file(v, row.a, col),
     }

@@ -7,6 +7,7 @@
 
 pub(crate) mod keepalived_vrrp;
 mod keepalived_vrrp_cells;
+mod keepalived_vrrp_routes;
 #[cfg(test)]
 mod keepalived_vrrp_tests;
 pub(crate) mod mib;
