@@ -16,7 +16,7 @@ use crate::vrrp::dump::View;
 pub(crate) const ROOT: &[u32] = &[1, 3, 6, 1, 4, 1, 9586, 100, 5, 2];
 
 /// The tables served, by their number under vrrp, with their last column.
-const TABLES: [(Table, u32, u32); 13] = [
+const TABLES: [(Table, u32, u32); 14] = [
     (Table::SyncGroup, 1, 11),
     (Table::SyncGroupMember, 2, 2),
     (Table::Instance, 3, 35),
@@ -24,6 +24,7 @@ const TABLES: [(Table, u32, u32); 13] = [
     (Table::TrackedScript, 5, 4),
     (Table::Address, 6, 12),
     (Table::Route, 7, 55),
+    (Table::Rule, 8, 32),
     (Table::Script, 9, 9),
     (Table::TrackedFile, 12, 4),
     (Table::File, 13, 6),
@@ -85,6 +86,7 @@ impl<'v> KeepalivedVrrp<'v> {
                 per(a, c.vips.len() + c.evips.len(), f)
             }),
             Table::Route => (0..v.insts.len()).any(|a| per(a, v.insts[a].conf.routes.len(), f)),
+            Table::Rule => (0..v.insts.len()).any(|a| per(a, v.insts[a].conf.rules.len(), f)),
             Table::Script => (0..v.cfg.vrrp.trackers.scripts.len())
                 .filter(|&a| cells::script_used(v, a))
                 .any(|a| one(a, f)),

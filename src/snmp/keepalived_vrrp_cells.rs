@@ -16,8 +16,8 @@ use crate::vrrp::dump::{Instance, View};
 use crate::vrrp::fsm::State;
 use crate::vrrp::track::{Key, Level};
 
-/// The tables served. Rules (8), next hops (11), BFD (17, 18, 19) and processes (20, 21, 22)
-/// are not served yet.
+/// The tables served. Next hops (11), BFD (17, 18, 19) and processes (20, 21, 22) are not
+/// served yet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Table {
     SyncGroup,
@@ -27,6 +27,7 @@ pub(super) enum Table {
     TrackedScript,
     Address,
     Route,
+    Rule,
     Script,
     TrackedFile,
     File,
@@ -229,6 +230,7 @@ pub(super) fn cell<'a>(
         }
         Table::Address => address(v, row.a, b, col, scratch),
         Table::Route => super::keepalived_vrrp_routes::cell(v, row.a, b, col, scratch),
+        Table::Rule => super::keepalived_vrrp_rules::cell(v, row.a, b, col, scratch),
         Table::Script => script(v, row.a, col, scratch),
         Table::File => file(v, row.a, col),
     }

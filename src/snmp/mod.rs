@@ -8,6 +8,7 @@
 pub(crate) mod keepalived_vrrp;
 mod keepalived_vrrp_cells;
 mod keepalived_vrrp_routes;
+mod keepalived_vrrp_rules;
 #[cfg(test)]
 mod keepalived_vrrp_tests;
 pub(crate) mod mib;

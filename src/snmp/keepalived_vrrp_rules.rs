@@ -1,0 +1,135 @@
+//! vrrpRuleTable (keepalived.vrrp.8): each instance's virtual rules, under (instance, rule)
+//! as keepalived 2.2.7 serves them. Odd ones: the obsolete direction/address columns (2-5)
+//! are still served, from the `to` address else the `from` one; TOS shows even when not
+//! given; a rule without a preference shows the one keepalived gave it (16384 counting down
+//! per family); the protocol, IP protocol and port columns (33-38) are in the MIB but never
+//! registered, so never served. Static rules (index 0) and the suppressor group's name (27)
+//! are not served.
+
+use std::net::IpAddr;
+
+use super::mib::Value;
+use crate::config::iproute::{RouteDest, Rule};
+use crate::net::rtnl::spec::RuleAction;
+use crate::vrrp::dump::View;
+
+fn truth(b: bool) -> Value<'static> {
+    Value::Integer(if b { 1 } else { 2 })
+}
+
+fn gauge(x: u32) -> Value<'static> {
+    Value::Gauge32(x)
+}
+
+/// A given prefix (`all` is none, as keepalived keeps no address for it).
+fn given(d: &Option<RouteDest>) -> Option<(IpAddr, u8)> {
+    match d {
+        Some(RouteDest::Prefix(a, n)) => Some((*a, *n)),
+        _ => None,
+    }
+}
+
+fn inet<'a>(a: &IpAddr, scratch: &'a mut [u8]) -> Value<'a> {
+    let mut b = [0u8; 16];
+    let n = match a {
+        IpAddr::V4(x) => {
+            b[..4].copy_from_slice(&x.octets());
+            4
+        }
+        IpAddr::V6(x) => {
+            b.copy_from_slice(&x.octets());
+            16
+        }
+    }
+    .min(scratch.len());
+    scratch[..n].copy_from_slice(&b[..n]);
+    Value::OctetString(&scratch[..n])
+}
+
+fn inet_type(a: &IpAddr) -> Value<'static> {
+    Value::Integer(if a.is_ipv4() { 1 } else { 2 })
+}
+
+/// The preference keepalived gives a rule written without one: 16384, then one less for each
+/// earlier such rule of the same family, in config order.
+fn assigned_priority(v: &View<'_>, i: usize, k: usize) -> u32 {
+    let family = v.insts[i].conf.rules[k].family;
+    let earlier = (v.insts.iter().enumerate())
+        .flat_map(|(j, inst)| {
+            inst.conf
+                .rules
+                .iter()
+                .enumerate()
+                .map(move |(m, r)| (j, m, r))
+        })
+        .take_while(|&(j, m, _)| (j, m) != (i, k))
+        .filter(|(_, _, r)| r.priority.is_none() && r.family == family)
+        .count();
+    16384u32.saturating_sub(u32::try_from(earlier).unwrap_or(u32::MAX))
+}
+
+/// Column `col` of rule `k` of instance `i`.
+pub(super) fn cell<'a>(
+    v: &'a View<'_>,
+    i: usize,
+    k: usize,
+    col: u32,
+    scratch: &'a mut [u8],
+) -> Option<Value<'a>> {
+    let inst = v.insts.get(i)?;
+    let r: &Rule = inst.conf.rules.get(k)?;
+    let (from, to) = (given(&r.from), given(&r.to));
+    let table = match r.action {
+        RuleAction::Table(t) => Some(t),
+        RuleAction::L3mdev => Some(0),
+        _ => None,
+    };
+    Some(match col {
+        2 => Value::OctetString(match (to.is_some(), from.is_some()) {
+            (true, true) => b"both",
+            (true, false) => b"to",
+            (false, true) => b"from",
+            (false, false) => b"",
+        }),
+        3 => inet_type(&to.or(from)?.0),
+        4 => inet(&to.or(from)?.0, scratch),
+        5 => gauge(to.or(from)?.1.into()),
+        6 | 24 => gauge(table?),
+        7 => truth(inst.fsm.vips_set()),
+        8 => truth(r.invert),
+        9 => inet_type(&to?.0),
+        10 => inet(&to?.0, scratch),
+        11 => gauge(to?.1.into()),
+        12 => inet_type(&from?.0),
+        13 => inet(&from?.0, scratch),
+        14 => gauge(from?.1.into()),
+        15 => gauge(r.tos.unwrap_or(0).into()),
+        16 => gauge(r.fwmark?.0),
+        17 => gauge(r.fwmark?.1?),
+        18 => gauge(r.realms.filter(|&x| x != 0)? & 0xffff),
+        19 => gauge(r.realms.filter(|&x| x & 0xffff_0000 != 0)? >> 16),
+        20 => Value::OctetString(r.iif.as_deref()?.as_bytes()),
+        21 => Value::OctetString(r.oif.as_deref()?.as_bytes()),
+        22 => match r.action {
+            RuleAction::Goto(t) => gauge(t),
+            _ => return None,
+        },
+        // The kernel's FR_ACT_* numbers.
+        23 => Value::Integer(match r.action {
+            RuleAction::Table(_) | RuleAction::L3mdev => 1,
+            RuleAction::Goto(_) => 2,
+            RuleAction::Nop => 3,
+            RuleAction::Blackhole => 6,
+            RuleAction::Unreachable => 7,
+            RuleAction::Prohibit => 8,
+        }),
+        25 => gauge(r.priority.unwrap_or_else(|| assigned_priority(v, i, k))),
+        26 => gauge(r.suppress_prefixlen?),
+        28 => gauge(u32::try_from(r.tunnel_id.filter(|&t| t != 0)? >> 32).unwrap_or(0)),
+        29 => gauge((r.tunnel_id.filter(|&t| t != 0)? & 0xffff_ffff) as u32),
+        30 => gauge(r.uidrange?.0),
+        31 => gauge(r.uidrange?.1),
+        32 if r.action == RuleAction::L3mdev => Value::Integer(1),
+        _ => return None,
+    })
+}
