@@ -16,7 +16,7 @@ use crate::vrrp::dump::View;
 pub(crate) const ROOT: &[u32] = &[1, 3, 6, 1, 4, 1, 9586, 100, 5, 2];
 
 /// The tables served, by their number under vrrp, with their last column.
-const TABLES: [(Table, u32, u32); 14] = [
+const TABLES: [(Table, u32, u32); 15] = [
     (Table::SyncGroup, 1, 11),
     (Table::SyncGroupMember, 2, 2),
     (Table::Instance, 3, 35),
@@ -26,6 +26,7 @@ const TABLES: [(Table, u32, u32); 14] = [
     (Table::Route, 7, 55),
     (Table::Rule, 8, 32),
     (Table::Script, 9, 9),
+    (Table::NextHop, 11, 9),
     (Table::TrackedFile, 12, 4),
     (Table::File, 13, 6),
     (Table::SyncTrackedInterface, 14, 3),
@@ -36,17 +37,15 @@ const TABLES: [(Table, u32, u32); 14] = [
 /// Appends `row`'s index to `out`; false when it does not fit.
 fn push_index(row: Row, out: &mut Oid) -> bool {
     let one = |x: usize| u32::try_from(x + 1).unwrap_or(u32::MAX);
-    out.push(one(row.a)).is_ok() && row.b.is_none_or(|b| out.push(one(b)).is_ok())
+    out.push(one(row.a)).is_ok()
+        && row.b.is_none_or(|b| out.push(one(b)).is_ok())
+        && row.c.is_none_or(|c| out.push(one(c)).is_ok())
 }
 
 /// Whether `row`'s index is `idx`.
 fn has_index(row: Row, idx: &[u32]) -> bool {
-    let one = |x: usize| u32::try_from(x + 1).ok();
-    match (row.b, idx) {
-        (None, [a]) => one(row.a) == Some(*a),
-        (Some(b), [a, i]) => one(row.a) == Some(*a) && one(b) == Some(*i),
-        _ => false,
-    }
+    let mut o = Oid::new();
+    push_index(row, &mut o) && o.as_slice() == idx
 }
 
 /// The vrrp subtree over one view of the VRRP child's state.
@@ -62,9 +61,18 @@ impl<'v> KeepalivedVrrp<'v> {
     /// Calls `f` on each row of `t` in index order until it returns true.
     fn rows(&self, t: Table, f: &mut dyn FnMut(Row) -> bool) {
         let v = self.view;
-        let one = |a: usize, f: &mut dyn FnMut(Row) -> bool| f(Row { a, b: None });
+        let one = |a: usize, f: &mut dyn FnMut(Row) -> bool| {
+            f(Row {
+                a,
+                b: None,
+                c: None,
+            })
+        };
         let per = |a: usize, n: usize, f: &mut dyn FnMut(Row) -> bool| {
-            (0..n).any(|b| f(Row { a, b: Some(b) }))
+            (0..n).any(|b| {
+                let (b, c) = (Some(b), None);
+                f(Row { a, b, c })
+            })
         };
         let _ = match t {
             Table::SyncGroup => (0..v.groups.len()).any(|a| one(a, f)),
@@ -86,6 +94,15 @@ impl<'v> KeepalivedVrrp<'v> {
                 per(a, c.vips.len() + c.evips.len(), f)
             }),
             Table::Route => (0..v.insts.len()).any(|a| per(a, v.insts[a].conf.routes.len(), f)),
+            Table::NextHop => (0..v.insts.len()).any(|a| {
+                let routes = &v.insts[a].conf.routes;
+                (0..routes.len()).any(|b| {
+                    (0..routes[b].nexthops.len()).any(|c| {
+                        let (b, c) = (Some(b), Some(c));
+                        f(Row { a, b, c })
+                    })
+                })
+            }),
             Table::Rule => (0..v.insts.len()).any(|a| per(a, v.insts[a].conf.rules.len(), f)),
             Table::Script => (0..v.cfg.vrrp.trackers.scripts.len())
                 .filter(|&a| cells::script_used(v, a))
@@ -115,7 +132,7 @@ impl<'v> KeepalivedVrrp<'v> {
             Table::File => (0..row.a).filter(|&s| cells::file_used(v, s)).count(),
             _ => return row,
         };
-        Row { a, b: row.b }
+        Row { a, ..row }
     }
 }
 

@@ -16,8 +16,7 @@ use crate::vrrp::dump::{Instance, View};
 use crate::vrrp::fsm::State;
 use crate::vrrp::track::{Key, Level};
 
-/// The tables served. Next hops (11), BFD (17, 18, 19) and processes (20, 21, 22) are not
-/// served yet.
+/// The tables served. BFD (17, 18, 19) and processes (20, 21, 22) are not served yet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Table {
     SyncGroup,
@@ -29,6 +28,7 @@ pub(super) enum Table {
     Route,
     Rule,
     Script,
+    NextHop,
     TrackedFile,
     File,
     SyncTrackedInterface,
@@ -37,11 +37,13 @@ pub(super) enum Table {
 }
 
 /// A row: its owner (instance, group, script or file, from 0) and, in the tables indexed by
-/// owner and position, its position in the owner's list (from 0). Its index is both plus one.
+/// owner and position, its position in the owner's list (from 0), and for a route's next hop
+/// the hop's. Its index is each plus one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct Row {
     pub(super) a: usize,
     pub(super) b: Option<usize>,
+    pub(super) c: Option<usize>,
 }
 
 fn state(s: State) -> Value<'static> {
@@ -231,6 +233,10 @@ pub(super) fn cell<'a>(
         Table::Address => address(v, row.a, b, col, scratch),
         Table::Route => super::keepalived_vrrp_routes::cell(v, row.a, b, col, scratch),
         Table::Rule => super::keepalived_vrrp_rules::cell(v, row.a, b, col, scratch),
+        Table::NextHop => {
+            let c = row.c?;
+            super::keepalived_vrrp_routes::next_hop(v, row.a, b, c, col, scratch)
+        }
         Table::Script => script(v, row.a, col, scratch),
         Table::File => file(v, row.a, col),
     }

@@ -4,6 +4,7 @@
 //! advmss shows only when hoplimit is given too; rtt is in ms (the kernel's 1/8 ms over 8)
 //! and rttvar in 1/4 ms over 4; "secondary gateway" is the via of a route with exactly one
 //! nexthop. Static routes (index 0) and the encapsulation columns (46-54) are not served.
+//! vrrpRouteNextHopTable (keepalived.vrrp.11) is here too, under (instance, route, hop).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -166,6 +167,37 @@ pub(super) fn cell<'a>(
         44 => gauge(r.realms.filter(|&x| x != 0)? & 0xffff),
         45 => gauge(r.realms.filter(|&x| x & 0xffff_0000 != 0)? >> 16),
         55 => truth(m.fastopen_no_cookie?),
+        _ => return None,
+    })
+}
+
+/// Column `col` of next hop `h` of route `k` of instance `i` (its encapsulation, 10-18, is not
+/// served).
+pub(super) fn next_hop<'a>(
+    v: &'a View<'_>,
+    i: usize,
+    k: usize,
+    h: usize,
+    col: u32,
+    scratch: &'a mut [u8],
+) -> Option<Value<'a>> {
+    let nh = v.insts.get(i)?.conf.routes.get(k)?.nexthops.get(h)?;
+    let dev = nh.dev.as_deref();
+    Some(match col {
+        2 => Value::Integer(if nh.via?.is_ipv4() { 1 } else { 2 }),
+        3 => inet(nh.via.as_ref()?, scratch),
+        4 => Value::Integer(
+            v.ifaces
+                .by_name(dev?)?
+                .ifindex
+                .try_into()
+                .unwrap_or(i32::MAX),
+        ),
+        5 => Value::OctetString(dev?.as_bytes()),
+        6 => gauge(nh.weight?.into()),
+        7 => truth(nh.onlink),
+        8 => gauge(nh.realms.filter(|&x| x != 0)? & 0xffff),
+        9 => gauge(nh.realms.filter(|&x| x & 0xffff_0000 != 0)? >> 16),
         _ => return None,
     })
 }

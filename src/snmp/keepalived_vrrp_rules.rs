@@ -6,7 +6,7 @@
 //! registered, so never served. Static rules (index 0) and the suppressor group's name (27)
 //! are not served.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::mib::Value;
 use crate::config::iproute::{RouteDest, Rule};
@@ -21,11 +21,12 @@ fn gauge(x: u32) -> Value<'static> {
     Value::Gauge32(x)
 }
 
-/// A given prefix (`all` is none, as keepalived keeps no address for it).
-fn given(d: &Option<RouteDest>) -> Option<(IpAddr, u8)> {
-    match d {
-        Some(RouteDest::Prefix(a, n)) => Some((*a, *n)),
-        _ => None,
+/// A given prefix; `all` is the family's zero address, length 0, as keepalived keeps it.
+fn given(d: &Option<RouteDest>, v6: bool) -> Option<(IpAddr, u8)> {
+    match d.as_ref()? {
+        RouteDest::Prefix(a, n) => Some((*a, *n)),
+        RouteDest::Default if v6 => Some((Ipv6Addr::UNSPECIFIED.into(), 0)),
+        RouteDest::Default => Some((Ipv4Addr::UNSPECIFIED.into(), 0)),
     }
 }
 
@@ -78,7 +79,8 @@ pub(super) fn cell<'a>(
 ) -> Option<Value<'a>> {
     let inst = v.insts.get(i)?;
     let r: &Rule = inst.conf.rules.get(k)?;
-    let (from, to) = (given(&r.from), given(&r.to));
+    let v6 = r.family == crate::config::iproute::Family::V6;
+    let (from, to) = (given(&r.from, v6), given(&r.to, v6));
     let table = match r.action {
         RuleAction::Table(t) => Some(t),
         RuleAction::L3mdev => Some(0),

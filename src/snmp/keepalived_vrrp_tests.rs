@@ -30,7 +30,9 @@ fn config(name: &str) -> Config {
         .join("tests/snmp/conf")
         .join(name);
     let mut opts = LoadOptions::default();
-    opts.seen_interfaces = ["veth-a", "dummy-a", "dummy-p"].map(String::from).to_vec();
+    opts.seen_interfaces = ["veth-a", "dummy-a", "dummy-p", DOWN_LINK]
+        .map(String::from)
+        .to_vec();
     let (cfg, d) = load(&path, &opts);
     assert!(!d.has_errors(), "{d}");
     cfg
@@ -58,16 +60,30 @@ fn ifaces() -> Ifaces {
             veth,
             link(3, "dummy-p", [2, 0, 0x5e, 0x0b, 0, 2]),
             link(4, "dummy-a", [2, 0, 0x5e, 0x0b, 0, 1]),
+            link(5, "down-p", [2, 0, 0x5e, 0x0c, 0, 2]),
+            IfInfo {
+                up: false,
+                ..link(6, DOWN_LINK, [2, 0, 0x5e, 0x0c, 0, 1])
+            },
         ],
         ..Ifaces::default()
     }
 }
 
-/// One instance's state machine, taken where the lab had it: MASTER by its down timer, or
-/// BACKUP to router B's adverts (`peer`: its address, priority and advert interval).
+/// The lab's link that is down: an instance tracking it starts in FAULT.
+const DOWN_LINK: &str = "down-a";
+
+/// One instance's state machine, taken where the lab had it: FAULT when it tracks the down
+/// link, else MASTER by its down timer, or BACKUP to router B's adverts (`peer`: its address,
+/// priority and advert interval).
 fn fsm(cfg: &Config, i: usize, peer: Option<(IpAddr, u8, u16)>) -> Fsm {
-    let mut f = Fsm::new(FsmConfig::from_config(&cfg.vrrp.instances[i]));
+    let conf = &cfg.vrrp.instances[i];
+    let mut f = Fsm::new(FsmConfig::from_config(conf));
     let _ = f.start(Micros(0));
+    if conf.track.interfaces.iter().any(|r| r.name == DOWN_LINK) {
+        let _ = f.tracker_fault(Micros(1000));
+        return f;
+    }
     match peer {
         Some((src, prio, centis)) => {
             let _ = f.on_advert(Micros(1000), &RxAdvert::v3(src, prio, centis));
@@ -85,7 +101,7 @@ fn fsm(cfg: &Config, i: usize, peer: Option<(IpAddr, u8, u16)>) -> Fsm {
 fn tracking(cfg: &Config, fsms: &mut [Fsm]) -> Tracking {
     let insts: Vec<(usize, u32, _)> = (0..fsms.len()).map(|i| (i, 2, None)).collect();
     let kernel = Kernel {
-        link_up: &|_| true,
+        link_up: &|n| n != DOWN_LINK,
         addrs: &[],
     };
     let mut t = Tracking::build(cfg, &insts, &Tracking::default(), &kernel);
@@ -202,6 +218,12 @@ pub(super) fn v3v6() -> (Lab, Vec<Vec<Option<u32>>>) {
     (lab, vec![vec![None, None, Some(4)], vec![None], vec![None]])
 }
 
+/// tests/snmp's extras state: R1 and R3 MASTER, R2 in FAULT.
+pub(super) fn extras() -> (Lab, Vec<Vec<Option<u32>>>) {
+    let lab = Lab::new("a-extras.conf", &[None, None, None]);
+    (lab, vec![vec![Some(2), None], vec![None], vec![]])
+}
+
 #[test]
 fn a_v2_sync_group_and_a_tracking_v3_backup_walk_as_keepalived_serves_them() {
     let (lab, devs) = v2v4();
@@ -217,6 +239,15 @@ fn v3_over_ipv6_walks_as_keepalived_serves_it() {
     compare(
         &lab.view(&devs),
         include_str!("../../tests/snmp/walks/v3v6.keepalived.walk"),
+    );
+}
+
+#[test]
+fn fault_ah_notify_scripts_routes_and_rules_walk_as_keepalived_serves_them() {
+    let (lab, devs) = extras();
+    compare(
+        &lab.view(&devs),
+        include_str!("../../tests/snmp/walks/extras.keepalived.walk"),
     );
 }
 

@@ -1,7 +1,7 @@
 //! VRRP-MIB and VRRPV3-MIB walked through the trait over the views of tests/snmp's recorded
 //! states, compared with keepalived 2.2.7's walks of the same states.
 
-use super::keepalived_vrrp_tests::{v2v4, v3v6};
+use super::keepalived_vrrp_tests::{extras, v2v4, v3v6};
 use super::mib::Mib;
 use super::vrrp_rfcv2::VrrpRfcv2;
 use super::vrrp_rfcv3::VrrpRfcv3;
@@ -77,5 +77,21 @@ fn rfc6527_over_ipv6_indexes_addresses_by_their_sixteen_octets() {
         &VrrpRfcv3::new(&view),
         true,
         include_str!("../../tests/snmp/walks/v3v6.rfcv3.walk"),
+    );
+}
+
+#[test]
+fn the_rfc_mibs_skip_an_instance_without_vips_and_show_fault_as_initialize() {
+    let (lab, devs) = extras();
+    let view = lab.view(&devs);
+    compare(
+        &VrrpRfcv2::new(&view),
+        false,
+        include_str!("../../tests/snmp/walks/extras.rfcv2.walk"),
+    );
+    compare(
+        &VrrpRfcv3::new(&view),
+        true,
+        include_str!("../../tests/snmp/walks/extras.rfcv3.walk"),
     );
 }

@@ -47,6 +47,8 @@ ip -n $B addr add fd20::2/64 dev veth-b nodad
 ip -n $A link add dummy-a address 02:00:5e:0b:00:01 type veth peer name dummy-p address 02:00:5e:0b:00:02
 ip -n $A link set dummy-p up
 ip -n $A link set dummy-a up
+# A link left down, for an instance in FAULT.
+ip -n $A link add down-a address 02:00:5e:0c:00:01 type veth peer name down-p address 02:00:5e:0c:00:02
 
 cat >"$work/snmpd.conf" <<CONF
 master agentx
