@@ -276,3 +276,63 @@ fn walking_allocates_nothing() {
         println!("SKIPPED allocation count: this test binary has no counting allocator");
     }
 }
+
+/// Any OID a master agent may pass: every prefix of each object, each with its last
+/// sub-identifier moved down, up and to the extremes. Get must answer or not without
+/// panicking; get-next must answer with a later OID inside the subtree, or nothing.
+#[test]
+fn any_oid_is_answered_without_panic_and_next_always_moves_on() {
+    use super::vrrp_rfcv2::VrrpRfcv2;
+    use super::vrrp_rfcv3::VrrpRfcv3;
+    let (lab, devs) = extras();
+    let view = lab.view(&devs);
+    let mibs: [&dyn Mib; 3] = [
+        &KeepalivedVrrp::new(&view),
+        &VrrpRfcv2::new(&view),
+        &VrrpRfcv3::new(&view),
+    ];
+    let mut scratch = [0u8; 256];
+    let mut found = Oid::new();
+    for m in mibs {
+        let mut probes: Vec<Vec<u32>> = vec![vec![], vec![1], vec![2], vec![u32::MAX]];
+        for line in walk(m, false) {
+            let oid: Vec<u32> = (line.split(' ').next().unwrap_or(""))
+                .split('.')
+                .filter_map(|x| x.parse().ok())
+                .collect();
+            for n in 1..=oid.len() {
+                let p = &oid[..n];
+                let last = p[n - 1];
+                for x in [0, last.saturating_sub(1), last.saturating_add(1), u32::MAX] {
+                    let mut q = p.to_vec();
+                    q[n - 1] = x;
+                    probes.push(q);
+                }
+                probes.push(p.to_vec());
+            }
+            let mut longer = oid.clone();
+            longer.extend([0, u32::MAX]);
+            probes.push(longer);
+        }
+        for p in &probes {
+            let _ = m.get(p, &mut scratch);
+            if m.next(p, &mut found, &mut scratch).is_some() {
+                assert!(found.as_slice() > p.as_slice(), "{found:?} after {p:?}");
+                assert!(found.starts_with(m.root()), "{found:?} outside");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_view_without_instances_serves_only_scalars() {
+    use super::vrrp_rfcv2::VrrpRfcv2;
+    use super::vrrp_rfcv3::VrrpRfcv3;
+    let lab = Lab::new("b-extras.conf", &[]);
+    let view = lab.view(&[]);
+    assert!(walk(&KeepalivedVrrp::new(&view), true).is_empty());
+    let v2 = walk(&VrrpRfcv2::new(&view), true);
+    assert_eq!(v2.len(), 5, "{v2:#?}");
+    let v3 = walk(&VrrpRfcv3::new(&view), true);
+    assert_eq!(v3.len(), 4, "{v3:#?}");
+}
