@@ -8,7 +8,7 @@
 //! alias) is skipped by get-next, as keepalived's handlers do. The values, with keepalived's
 //! units and enumerations, are in `keepalived_vrrp_cells.rs`.
 
-use super::keepalived_vrrp_cells::{self as cells, Row, Table};
+use super::keepalived_vrrp_cells::{self as cells, Row, Table, STATIC};
 use super::mib::{Mib, Oid, Value};
 use crate::vrrp::dump::View;
 
@@ -36,7 +36,10 @@ const TABLES: [(Table, u32, u32); 15] = [
 
 /// Appends `row`'s index to `out`; false when it does not fit.
 fn push_index(row: Row, out: &mut Oid) -> bool {
-    let one = |x: usize| u32::try_from(x + 1).unwrap_or(u32::MAX);
+    let one = |x: usize| match x {
+        STATIC => 0,
+        _ => u32::try_from(x + 1).unwrap_or(u32::MAX),
+    };
     out.push(one(row.a)).is_ok()
         && row.b.is_none_or(|b| out.push(one(b)).is_ok())
         && row.c.is_none_or(|c| out.push(one(c)).is_ok())
@@ -89,13 +92,22 @@ impl<'v> KeepalivedVrrp<'v> {
             Table::TrackedFile => {
                 (0..v.insts.len()).any(|a| per(a, v.insts[a].conf.track.files.len(), f))
             }
-            Table::Address => (0..v.insts.len()).any(|a| {
-                let c = v.insts[a].conf;
-                per(a, c.vips.len() + c.evips.len(), f)
-            }),
-            Table::Route => (0..v.insts.len()).any(|a| per(a, v.insts[a].conf.routes.len(), f)),
-            Table::NextHop => (0..v.insts.len()).any(|a| {
-                let routes = &v.insts[a].conf.routes;
+            Table::Address => {
+                per(STATIC, v.cfg.net.addresses.len(), f)
+                    || (0..v.insts.len()).any(|a| {
+                        let c = v.insts[a].conf;
+                        per(a, c.vips.len() + c.evips.len(), f)
+                    })
+            }
+            Table::Route => {
+                per(STATIC, v.cfg.net.routes.len(), f)
+                    || (0..v.insts.len()).any(|a| per(a, v.insts[a].conf.routes.len(), f))
+            }
+            Table::NextHop => std::iter::once(STATIC).chain(0..v.insts.len()).any(|a| {
+                let routes = match a {
+                    STATIC => &v.cfg.net.routes,
+                    _ => &v.insts[a].conf.routes,
+                };
                 (0..routes.len()).any(|b| {
                     (0..routes[b].nexthops.len()).any(|c| {
                         let (b, c) = (Some(b), Some(c));
@@ -103,7 +115,10 @@ impl<'v> KeepalivedVrrp<'v> {
                     })
                 })
             }),
-            Table::Rule => (0..v.insts.len()).any(|a| per(a, v.insts[a].conf.rules.len(), f)),
+            Table::Rule => {
+                per(STATIC, v.cfg.net.rules.len(), f)
+                    || (0..v.insts.len()).any(|a| per(a, v.insts[a].conf.rules.len(), f))
+            }
             Table::Script => (0..v.cfg.vrrp.trackers.scripts.len())
                 .filter(|&a| cells::script_used(v, a))
                 .any(|a| one(a, f)),

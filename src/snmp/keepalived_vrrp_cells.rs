@@ -46,6 +46,9 @@ pub(super) struct Row {
     pub(super) c: Option<usize>,
 }
 
+/// The owner of the static_ipaddress, static_routes and static_rules rows (index 0).
+pub(super) const STATIC: usize = usize::MAX;
+
 fn state(s: State) -> Value<'static> {
     Value::Integer(match s {
         State::Init => 0,
@@ -230,6 +233,7 @@ pub(super) fn cell<'a>(
                 col.checked_sub(1)?,
             )
         }
+        Table::Address if row.a == STATIC => static_address(v, b, col, scratch),
         Table::Address => address(v, row.a, b, col, scratch),
         Table::Route => super::keepalived_vrrp_routes::cell(v, row.a, b, col, scratch),
         Table::Rule => super::keepalived_vrrp_rules::cell(v, row.a, b, col, scratch),
@@ -360,6 +364,17 @@ fn address<'a>(
         None => a.dev.as_deref().unwrap_or(inst.ifname),
     };
     Some(match col {
+        7 => Value::Integer(i32::try_from(ifindex).unwrap_or(i32::MAX)),
+        8 => text(ifname),
+        10 => truth(inst.fsm.vips_set()),
+        11 => truth(advertised),
+        _ => return address_cell(a, col, scratch),
+    })
+}
+
+/// The columns an address shows from its config alone.
+fn address_cell<'a>(a: &'a IpAddress, col: u32, scratch: &'a mut [u8]) -> Option<Value<'a>> {
+    Some(match col {
         2 => inet_type(&a.addr),
         3 => inet(&a.addr, scratch),
         4 if a.addr.is_ipv4() => inet(
@@ -368,11 +383,7 @@ fn address<'a>(
         ),
         5 => gauge(a.prefix_len.into()),
         6 => Value::Integer(scope(a.scope.unwrap_or(0))),
-        7 => Value::Integer(i32::try_from(ifindex).unwrap_or(i32::MAX)),
-        8 => text(ifname),
         9 => text(a.label.as_deref()?),
-        10 => truth(inst.fsm.vips_set()),
-        11 => truth(advertised),
         12 => inet(a.peer.as_ref()?, scratch),
         _ => return None,
     })
@@ -410,4 +421,24 @@ fn file<'a>(v: &'a View<'_>, s: usize, col: u32) -> Option<Value<'a>> {
         6 => truth(tf.weight.reverse),
         _ => return None,
     })
+}
+
+/// Static address `k`: set since start, never advertised.
+fn static_address<'a>(
+    v: &'a View<'_>,
+    k: usize,
+    col: u32,
+    scratch: &'a mut [u8],
+) -> Option<Value<'a>> {
+    let a = v.cfg.net.addresses.get(k)?;
+    let dev = a.dev.as_deref();
+    match col {
+        7 => Some(Value::Integer(
+            i32::try_from(v.ifaces.by_name(dev?)?.ifindex).unwrap_or(i32::MAX),
+        )),
+        8 => Some(text(dev?)),
+        10 => Some(truth(true)),
+        11 => Some(truth(false)),
+        _ => address_cell(a, col, scratch),
+    }
 }

@@ -3,11 +3,13 @@
 //! (keepalived's own, 18, shows 19); quickack says whether it was given, not its value;
 //! advmss shows only when hoplimit is given too; rtt is in ms (the kernel's 1/8 ms over 8)
 //! and rttvar in 1/4 ms over 4; "secondary gateway" is the via of a route with exactly one
-//! nexthop. Static routes (index 0) and the encapsulation columns (46-54) are not served.
+//! nexthop. Static routes are instance 0, always set. The encapsulation columns (46-54) are
+//! not served.
 //! vrrpRouteNextHopTable (keepalived.vrrp.11) is here too, under (instance, route, hop).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use super::keepalived_vrrp_cells::STATIC;
 use super::mib::Value;
 use crate::config::iproute::tables::RouteType;
 use crate::config::iproute::{Route, RouteDest};
@@ -83,6 +85,15 @@ fn metric(x: Option<u32>, lock: bool, lock_bit: u32, r: &Route) -> Option<Value<
     })
 }
 
+/// Route `k` of instance `i` (or of static_routes) and whether it is set.
+fn route<'v>(v: &'v View<'_>, i: usize, k: usize) -> Option<(&'v Route, bool)> {
+    if i == STATIC {
+        return Some((v.cfg.net.routes.get(k)?, true));
+    }
+    let inst = v.insts.get(i)?;
+    Some((inst.conf.routes.get(k)?, inst.fsm.vips_set()))
+}
+
 /// Column `col` of route `k` of instance `i`.
 pub(super) fn cell<'a>(
     v: &'a View<'_>,
@@ -91,8 +102,7 @@ pub(super) fn cell<'a>(
     col: u32,
     scratch: &'a mut [u8],
 ) -> Option<Value<'a>> {
-    let inst = v.insts.get(i)?;
-    let r = inst.conf.routes.get(k)?;
+    let (r, set) = route(v, i, k)?;
     let v6 = r.family == crate::config::iproute::Family::V6;
     let m = &r.metrics;
     let (dst, dst_len) = prefix(&r.dst, v6);
@@ -125,7 +135,7 @@ pub(super) fn cell<'a>(
         ),
         12 => Value::OctetString(dev?.as_bytes()),
         13 => gauge(r.table),
-        14 => truth(inst.fsm.vips_set()),
+        14 => truth(set),
         15 => inet(&prefix(r.from.as_ref()?, v6).0, scratch),
         16 => gauge(prefix(r.from.as_ref()?, v6).1.into()),
         17 => gauge(r.tos?.into()),
@@ -181,7 +191,7 @@ pub(super) fn next_hop<'a>(
     col: u32,
     scratch: &'a mut [u8],
 ) -> Option<Value<'a>> {
-    let nh = v.insts.get(i)?.conf.routes.get(k)?.nexthops.get(h)?;
+    let nh = route(v, i, k)?.0.nexthops.get(h)?;
     let dev = nh.dev.as_deref();
     Some(match col {
         2 => Value::Integer(if nh.via?.is_ipv4() { 1 } else { 2 }),

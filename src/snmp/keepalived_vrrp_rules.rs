@@ -3,11 +3,12 @@
 //! are still served, from the `to` address else the `from` one; TOS shows even when not
 //! given; a rule without a preference shows the one keepalived gave it (16384 counting down
 //! per family); the protocol, IP protocol and port columns (33-38) are in the MIB but never
-//! registered, so never served. Static rules (index 0) and the suppressor group's name (27)
-//! are not served.
+//! registered, so never served. Static rules are instance 0, always set. The suppressor
+//! group's name (27) is not served.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use super::keepalived_vrrp_cells::STATIC;
 use super::mib::Value;
 use crate::config::iproute::{RouteDest, Rule};
 use crate::net::rtnl::spec::RuleAction;
@@ -51,20 +52,22 @@ fn inet_type(a: &IpAddr) -> Value<'static> {
     Value::Integer(if a.is_ipv4() { 1 } else { 2 })
 }
 
+/// Rule `k` of instance `i` (or of static_rules) and whether it is set.
+fn rule<'v>(v: &'v View<'_>, i: usize, k: usize) -> Option<(&'v Rule, bool)> {
+    if i == STATIC {
+        return Some((v.cfg.net.rules.get(k)?, true));
+    }
+    let inst = v.insts.get(i)?;
+    Some((inst.conf.rules.get(k)?, inst.fsm.vips_set()))
+}
+
 /// The preference keepalived gives a rule written without one: 16384, then one less for each
-/// earlier such rule of the same family, in config order.
-fn assigned_priority(v: &View<'_>, i: usize, k: usize) -> u32 {
-    let family = v.insts[i].conf.rules[k].family;
-    let earlier = (v.insts.iter().enumerate())
-        .flat_map(|(j, inst)| {
-            inst.conf
-                .rules
-                .iter()
-                .enumerate()
-                .map(move |(m, r)| (j, m, r))
-        })
-        .take_while(|&(j, m, _)| (j, m) != (i, k))
-        .filter(|(_, _, r)| r.priority.is_none() && r.family == family)
+/// earlier such rule of the same family (static rules first, then each instance's).
+fn assigned_priority(v: &View<'_>, r: &Rule) -> u32 {
+    let statics = v.cfg.net.rules.iter();
+    let earlier = (statics.chain(v.insts.iter().flat_map(|i| i.conf.rules.iter())))
+        .take_while(|x| !std::ptr::eq(*x, r))
+        .filter(|x| x.priority.is_none() && x.family == r.family)
         .count();
     16384u32.saturating_sub(u32::try_from(earlier).unwrap_or(u32::MAX))
 }
@@ -77,8 +80,7 @@ pub(super) fn cell<'a>(
     col: u32,
     scratch: &'a mut [u8],
 ) -> Option<Value<'a>> {
-    let inst = v.insts.get(i)?;
-    let r: &Rule = inst.conf.rules.get(k)?;
+    let (r, set) = rule(v, i, k)?;
     let v6 = r.family == crate::config::iproute::Family::V6;
     let (from, to) = (given(&r.from, v6), given(&r.to, v6));
     let table = match r.action {
@@ -97,7 +99,7 @@ pub(super) fn cell<'a>(
         4 => inet(&to.or(from)?.0, scratch),
         5 => gauge(to.or(from)?.1.into()),
         6 | 24 => gauge(table?),
-        7 => truth(inst.fsm.vips_set()),
+        7 => truth(set),
         8 => truth(r.invert),
         9 => inet_type(&to?.0),
         10 => inet(&to?.0, scratch),
@@ -125,7 +127,7 @@ pub(super) fn cell<'a>(
             RuleAction::Unreachable => 7,
             RuleAction::Prohibit => 8,
         }),
-        25 => gauge(r.priority.unwrap_or_else(|| assigned_priority(v, i, k))),
+        25 => gauge(r.priority.unwrap_or_else(|| assigned_priority(v, r))),
         26 => gauge(r.suppress_prefixlen?),
         28 => gauge(u32::try_from(r.tunnel_id.filter(|&t| t != 0)? >> 32).unwrap_or(0)),
         29 => gauge((r.tunnel_id.filter(|&t| t != 0)? & 0xffff_ffff) as u32),
