@@ -9,7 +9,7 @@
 use std::net::IpAddr;
 
 use super::mib::Value;
-use crate::config::iproute::IpAddress;
+use crate::config::iproute::{IpAddress, Route, Rule};
 use crate::config::track::{ScriptCmd, TrackRef, Weight};
 use crate::config::vrrp::{AuthType, State as ConfState, SyncGroup as ConfGroup};
 use crate::vrrp::dump::{Instance, View};
@@ -235,11 +235,17 @@ pub(super) fn cell<'a>(
         }
         Table::Address if row.a == STATIC => static_address(v, b, col, scratch),
         Table::Address => address(v, row.a, b, col, scratch),
-        Table::Route => super::keepalived_vrrp_routes::cell(v, row.a, b, col, scratch),
-        Table::Rule => super::keepalived_vrrp_rules::cell(v, row.a, b, col, scratch),
+        Table::Route => {
+            let (r, set) = route(v, row.a, b)?;
+            super::keepalived_vrrp_routes::cell(v, r, set, col, scratch)
+        }
+        Table::Rule => {
+            let (r, set) = rule(v, row.a, b)?;
+            super::keepalived_vrrp_rules::cell(v, r, set, col, scratch)
+        }
         Table::NextHop => {
-            let c = row.c?;
-            super::keepalived_vrrp_routes::next_hop(v, row.a, b, c, col, scratch)
+            let nh = route(v, row.a, b)?.0.nexthops.get(row.c?)?;
+            super::keepalived_vrrp_routes::next_hop(v, nh, col, scratch)
         }
         Table::Script => script(v, row.a, col, scratch),
         Table::File => file(v, row.a, col),
@@ -441,4 +447,22 @@ fn static_address<'a>(
         11 => Some(truth(false)),
         _ => address_cell(a, col, scratch),
     }
+}
+
+/// Route `k` of instance `i` (or of static_routes) and whether it is set.
+fn route<'v>(v: &'v View<'_>, i: usize, k: usize) -> Option<(&'v Route, bool)> {
+    if i == STATIC {
+        return Some((v.cfg.net.routes.get(k)?, true));
+    }
+    let inst = v.insts.get(i)?;
+    Some((inst.conf.routes.get(k)?, inst.fsm.vips_set()))
+}
+
+/// Rule `k` of instance `i` (or of static_rules) and whether it is set.
+fn rule<'v>(v: &'v View<'_>, i: usize, k: usize) -> Option<(&'v Rule, bool)> {
+    if i == STATIC {
+        return Some((v.cfg.net.rules.get(k)?, true));
+    }
+    let inst = v.insts.get(i)?;
+    Some((inst.conf.rules.get(k)?, inst.fsm.vips_set()))
 }

@@ -9,10 +9,10 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::keepalived_vrrp_cells::STATIC;
 use super::mib::Value;
 use crate::config::iproute::tables::RouteType;
 use crate::config::iproute::{Route, RouteDest};
+use crate::net::rtnl::spec::Nexthop;
 use crate::vrrp::dump::View;
 
 // The kernel's RTAX_* numbers, for the lock bits.
@@ -85,24 +85,14 @@ fn metric(x: Option<u32>, lock: bool, lock_bit: u32, r: &Route) -> Option<Value<
     })
 }
 
-/// Route `k` of instance `i` (or of static_routes) and whether it is set.
-fn route<'v>(v: &'v View<'_>, i: usize, k: usize) -> Option<(&'v Route, bool)> {
-    if i == STATIC {
-        return Some((v.cfg.net.routes.get(k)?, true));
-    }
-    let inst = v.insts.get(i)?;
-    Some((inst.conf.routes.get(k)?, inst.fsm.vips_set()))
-}
-
-/// Column `col` of route `k` of instance `i`.
+/// Column `col` of route `r`, which is `set` or not.
 pub(super) fn cell<'a>(
     v: &'a View<'_>,
-    i: usize,
-    k: usize,
+    r: &'a Route,
+    set: bool,
     col: u32,
     scratch: &'a mut [u8],
 ) -> Option<Value<'a>> {
-    let (r, set) = route(v, i, k)?;
     let v6 = r.family == crate::config::iproute::Family::V6;
     let m = &r.metrics;
     let (dst, dst_len) = prefix(&r.dst, v6);
@@ -181,17 +171,13 @@ pub(super) fn cell<'a>(
     })
 }
 
-/// Column `col` of next hop `h` of route `k` of instance `i` (its encapsulation, 10-18, is not
-/// served).
+/// Column `col` of next hop `nh` (its encapsulation, 10-18, is not served).
 pub(super) fn next_hop<'a>(
     v: &'a View<'_>,
-    i: usize,
-    k: usize,
-    h: usize,
+    nh: &'a Nexthop,
     col: u32,
     scratch: &'a mut [u8],
 ) -> Option<Value<'a>> {
-    let nh = route(v, i, k)?.0.nexthops.get(h)?;
     let dev = nh.dev.as_deref();
     Some(match col {
         2 => Value::Integer(if nh.via?.is_ipv4() { 1 } else { 2 }),

@@ -8,7 +8,6 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::keepalived_vrrp_cells::STATIC;
 use super::mib::Value;
 use crate::config::iproute::{RouteDest, Rule};
 use crate::net::rtnl::spec::RuleAction;
@@ -52,15 +51,6 @@ fn inet_type(a: &IpAddr) -> Value<'static> {
     Value::Integer(if a.is_ipv4() { 1 } else { 2 })
 }
 
-/// Rule `k` of instance `i` (or of static_rules) and whether it is set.
-fn rule<'v>(v: &'v View<'_>, i: usize, k: usize) -> Option<(&'v Rule, bool)> {
-    if i == STATIC {
-        return Some((v.cfg.net.rules.get(k)?, true));
-    }
-    let inst = v.insts.get(i)?;
-    Some((inst.conf.rules.get(k)?, inst.fsm.vips_set()))
-}
-
 /// The preference keepalived gives a rule written without one: 16384, then one less for each
 /// earlier such rule of the same family (static rules first, then each instance's).
 fn assigned_priority(v: &View<'_>, r: &Rule) -> u32 {
@@ -72,15 +62,14 @@ fn assigned_priority(v: &View<'_>, r: &Rule) -> u32 {
     16384u32.saturating_sub(u32::try_from(earlier).unwrap_or(u32::MAX))
 }
 
-/// Column `col` of rule `k` of instance `i`.
+/// Column `col` of rule `r`, which is `set` or not.
 pub(super) fn cell<'a>(
     v: &'a View<'_>,
-    i: usize,
-    k: usize,
+    r: &'a Rule,
+    set: bool,
     col: u32,
     scratch: &'a mut [u8],
 ) -> Option<Value<'a>> {
-    let (r, set) = rule(v, i, k)?;
     let v6 = r.family == crate::config::iproute::Family::V6;
     let (from, to) = (given(&r.from, v6), given(&r.to, v6));
     let table = match r.action {
