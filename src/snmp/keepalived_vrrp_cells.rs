@@ -6,11 +6,11 @@
 //! interface; a tracked file's weight the file's own, not the one the instance gave it; only
 //! the first instance's VIPs "advertised".
 
-use std::net::IpAddr;
-
+use super::keepalived_vrrp_addresses::{address, static_address};
+use super::keepalived_vrrp_values::{command, gauge, inet, inet_type, state, text, truth};
 use super::mib::Value;
-use crate::config::iproute::{IpAddress, Route, Rule};
-use crate::config::track::{ScriptCmd, TrackRef, Weight};
+use crate::config::iproute::{Route, Rule};
+use crate::config::track::{TrackRef, Weight};
 use crate::config::vrrp::{AuthType, State as ConfState, SyncGroup as ConfGroup};
 use crate::vrrp::dump::{Instance, View};
 use crate::vrrp::fsm::State;
@@ -48,65 +48,6 @@ pub(super) struct Row {
 
 /// The owner of the static_ipaddress, static_routes and static_rules rows (index 0).
 pub(super) const STATIC: usize = usize::MAX;
-
-fn state(s: State) -> Value<'static> {
-    Value::Integer(match s {
-        State::Init => 0,
-        State::Backup => 1,
-        State::Master => 2,
-        State::Fault => 3,
-        State::Stop => 4,
-    })
-}
-
-fn truth(b: bool) -> Value<'static> {
-    Value::Integer(if b { 1 } else { 2 })
-}
-
-fn gauge(x: u64) -> Value<'static> {
-    Value::Gauge32(u32::try_from(x).unwrap_or(u32::MAX))
-}
-
-fn text(s: &str) -> Value<'_> {
-    Value::OctetString(s.as_bytes())
-}
-
-fn copy(from: &[u8], to: &mut [u8]) -> usize {
-    let n = from.len().min(to.len());
-    to[..n].copy_from_slice(&from[..n]);
-    n
-}
-
-/// An address, in the scratch buffer.
-fn inet<'a>(a: &IpAddr, scratch: &'a mut [u8]) -> Value<'a> {
-    let n = match a {
-        IpAddr::V4(x) => copy(&x.octets(), scratch),
-        IpAddr::V6(x) => copy(&x.octets(), scratch),
-    };
-    Value::OctetString(&scratch[..n])
-}
-
-fn inet_type(a: &IpAddr) -> Value<'static> {
-    Value::Integer(if a.is_ipv4() { 1 } else { 2 })
-}
-
-/// keepalived's cmd_str: every word in single quotes, a leading redirection as it is. The
-/// program is shown as written: keepalived shows it resolved through PATH and links at load.
-fn command<'a>(c: &ScriptCmd, scratch: &'a mut [u8]) -> Option<Value<'a>> {
-    let mut n = 0;
-    for (k, w) in c.argv.iter().enumerate() {
-        let bare = k == 0 && w.starts_with(['<', '>']);
-        for part in [
-            if k > 0 { " " } else { "" },
-            if bare { "" } else { "'" },
-            w.as_str(),
-            if bare { "" } else { "'" },
-        ] {
-            n += copy(part.as_bytes(), &mut scratch[n..]);
-        }
-    }
-    (n > 0).then_some(Value::OctetString(&scratch[..n]))
-}
 
 /// The config of running sync group `g` of the view.
 pub(super) fn group_conf<'v>(v: &View<'v>, g: usize) -> Option<&'v ConfGroup> {
@@ -339,62 +280,6 @@ fn lvs_sync<'a>(v: &'a View<'_>, inst: &Instance<'_>) -> Option<&'a str> {
     (s.vrrp_instance.as_deref() == Some(inst.name)).then_some(s.interface.as_str())
 }
 
-/// keepalived's scope numbers for the InetScopeType column.
-fn scope(s: u8) -> i32 {
-    match s {
-        0 => 14,
-        254 => 1,
-        253 => 2,
-        200 => 5,
-        _ => 0,
-    }
-}
-
-fn address<'a>(
-    v: &'a View<'_>,
-    i: usize,
-    k: usize,
-    col: u32,
-    scratch: &'a mut [u8],
-) -> Option<Value<'a>> {
-    let inst = v.insts.get(i)?;
-    let c = inst.conf;
-    // keepalived marks a VIP advertised only in the first instance: its walk clears the flag
-    // on reaching the first instance's excluded addresses and never sets it again.
-    let advertised = i == 0 && k < c.vips.len();
-    let a: &IpAddress = c.vips.iter().chain(&c.evips).nth(k)?;
-    let dev = inst.vip_ifindex.get(k).copied().flatten();
-    let ifindex = dev.unwrap_or(inst.ifindex);
-    let ifname = match dev.and_then(|x| v.ifaces.by_index(x)) {
-        Some(x) => x.name.as_str(),
-        None => a.dev.as_deref().unwrap_or(inst.ifname),
-    };
-    Some(match col {
-        7 => Value::Integer(i32::try_from(ifindex).unwrap_or(i32::MAX)),
-        8 => text(ifname),
-        10 => truth(inst.fsm.vips_set()),
-        11 => truth(advertised),
-        _ => return address_cell(a, col, scratch),
-    })
-}
-
-/// The columns an address shows from its config alone.
-fn address_cell<'a>(a: &'a IpAddress, col: u32, scratch: &'a mut [u8]) -> Option<Value<'a>> {
-    Some(match col {
-        2 => inet_type(&a.addr),
-        3 => inet(&a.addr, scratch),
-        4 if a.addr.is_ipv4() => inet(
-            &IpAddr::V4(a.broadcast.unwrap_or(std::net::Ipv4Addr::UNSPECIFIED)),
-            scratch,
-        ),
-        5 => gauge(a.prefix_len.into()),
-        6 => Value::Integer(scope(a.scope.unwrap_or(0))),
-        9 => text(a.label.as_deref()?),
-        12 => inet(a.peer.as_ref()?, scratch),
-        _ => return None,
-    })
-}
-
 fn script<'a>(v: &'a View<'_>, s: usize, col: u32, scratch: &'a mut [u8]) -> Option<Value<'a>> {
     let sc = v.cfg.vrrp.trackers.scripts.get(s)?;
     Some(match col {
@@ -427,26 +312,6 @@ fn file<'a>(v: &'a View<'_>, s: usize, col: u32) -> Option<Value<'a>> {
         6 => truth(tf.weight.reverse),
         _ => return None,
     })
-}
-
-/// Static address `k`: set since start, never advertised.
-fn static_address<'a>(
-    v: &'a View<'_>,
-    k: usize,
-    col: u32,
-    scratch: &'a mut [u8],
-) -> Option<Value<'a>> {
-    let a = v.cfg.net.addresses.get(k)?;
-    let dev = a.dev.as_deref();
-    match col {
-        7 => Some(Value::Integer(
-            i32::try_from(v.ifaces.by_name(dev?)?.ifindex).unwrap_or(i32::MAX),
-        )),
-        8 => Some(text(dev?)),
-        10 => Some(truth(true)),
-        11 => Some(truth(false)),
-        _ => address_cell(a, col, scratch),
-    }
 }
 
 /// Route `k` of instance `i` (or of static_routes) and whether it is set.

@@ -9,6 +9,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use super::keepalived_vrrp_values::{gauge32 as gauge, inet, truth};
 use super::mib::Value;
 use crate::config::iproute::tables::RouteType;
 use crate::config::iproute::{Route, RouteDest};
@@ -24,28 +25,6 @@ const RTAX_CWND: u32 = 7;
 const RTAX_ADVMSS: u32 = 8;
 const RTAX_REORDERING: u32 = 9;
 const RTAX_RTO_MIN: u32 = 13;
-
-fn truth(b: bool) -> Value<'static> {
-    Value::Integer(if b { 1 } else { 2 })
-}
-
-fn gauge(x: u32) -> Value<'static> {
-    Value::Gauge32(x)
-}
-
-fn inet<'a>(a: &IpAddr, scratch: &'a mut [u8]) -> Value<'a> {
-    let n = match a {
-        IpAddr::V4(x) => copy(&x.octets(), scratch),
-        IpAddr::V6(x) => copy(&x.octets(), scratch),
-    };
-    Value::OctetString(&scratch[..n])
-}
-
-fn copy(from: &[u8], to: &mut [u8]) -> usize {
-    let n = from.len().min(to.len());
-    to[..n].copy_from_slice(&from[..n]);
-    n
-}
 
 /// A prefix's address and length; `default` is the family's zero address, length 0.
 fn prefix(d: &RouteDest, v6: bool) -> (IpAddr, u8) {

@@ -8,18 +8,11 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use super::keepalived_vrrp_values::{gauge32 as gauge, inet, inet_type, truth};
 use super::mib::Value;
 use crate::config::iproute::{RouteDest, Rule};
 use crate::net::rtnl::spec::RuleAction;
 use crate::vrrp::dump::View;
-
-fn truth(b: bool) -> Value<'static> {
-    Value::Integer(if b { 1 } else { 2 })
-}
-
-fn gauge(x: u32) -> Value<'static> {
-    Value::Gauge32(x)
-}
 
 /// A given prefix; `all` is the family's zero address, length 0, as keepalived keeps it.
 fn given(d: &Option<RouteDest>, v6: bool) -> Option<(IpAddr, u8)> {
@@ -28,27 +21,6 @@ fn given(d: &Option<RouteDest>, v6: bool) -> Option<(IpAddr, u8)> {
         RouteDest::Default if v6 => Some((Ipv6Addr::UNSPECIFIED.into(), 0)),
         RouteDest::Default => Some((Ipv4Addr::UNSPECIFIED.into(), 0)),
     }
-}
-
-fn inet<'a>(a: &IpAddr, scratch: &'a mut [u8]) -> Value<'a> {
-    let mut b = [0u8; 16];
-    let n = match a {
-        IpAddr::V4(x) => {
-            b[..4].copy_from_slice(&x.octets());
-            4
-        }
-        IpAddr::V6(x) => {
-            b.copy_from_slice(&x.octets());
-            16
-        }
-    }
-    .min(scratch.len());
-    scratch[..n].copy_from_slice(&b[..n]);
-    Value::OctetString(&scratch[..n])
-}
-
-fn inet_type(a: &IpAddr) -> Value<'static> {
-    Value::Integer(if a.is_ipv4() { 1 } else { 2 })
 }
 
 /// The preference keepalived gives a rule written without one: 16384, then one less for each

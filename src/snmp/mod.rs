@@ -6,11 +6,13 @@
 //! of the subagent knows what the values mean.
 
 pub(crate) mod keepalived_vrrp;
+mod keepalived_vrrp_addresses;
 mod keepalived_vrrp_cells;
 mod keepalived_vrrp_routes;
 mod keepalived_vrrp_rules;
 #[cfg(test)]
 mod keepalived_vrrp_tests;
+mod keepalived_vrrp_values;
 pub(crate) mod mib;
 mod vrrp_rfc;
 #[cfg(test)]
