@@ -56,7 +56,7 @@ pub(crate) struct GlobalDefs {
     pub(crate) lvs: LvsGlobal,
     startup_script: Option<HookScript>,
     shutdown_script: Option<HookScript>,
-    snmp: Snmp,
+    pub(crate) snmp: Snmp,
     pub(crate) rcv_bufs: RcvBufs,
     process_names: ProcessNames,
     reload: Reload,

@@ -1,0 +1,221 @@
+//! KEEPALIVED-MIB's vrrp subtree (keepalived.vrrp, .1.3.6.1.4.1.9586.100.5.2) as keepalived
+//! 2.2.7 serves it, read from the VRRP child's dump view at the moment of the request: the
+//! sync groups and their members, the instances, their tracked interfaces, scripts and files,
+//! their addresses, the vrrp_scripts and track files, and what each sync group tracks.
+//!
+//! Each table is walked column by column, rows in index order, as an SNMP table is; a cell
+//! keepalived leaves empty (a sync group's script it has not got, a label-less address's
+//! alias) is skipped by get-next, as keepalived's handlers do. The values, with keepalived's
+//! units and enumerations, are in `keepalived_vrrp_cells.rs`.
+
+use super::keepalived_vrrp_cells::{self as cells, Row, Table, STATIC};
+use super::mib::{Mib, Oid, Value};
+use crate::vrrp::dump::View;
+
+/// keepalived.vrrp: KEEPALIVED (mib.rs) then 2.
+pub(crate) const ROOT: &[u32] = &[1, 3, 6, 1, 4, 1, 9586, 100, 5, 2];
+
+/// The tables served, by their number under vrrp, with their last column.
+const TABLES: [(Table, u32, u32); 15] = [
+    (Table::SyncGroup, 1, 11),
+    (Table::SyncGroupMember, 2, 2),
+    (Table::Instance, 3, 35),
+    (Table::TrackedInterface, 4, 3),
+    (Table::TrackedScript, 5, 4),
+    (Table::Address, 6, 12),
+    (Table::Route, 7, 55),
+    (Table::Rule, 8, 32),
+    (Table::Script, 9, 9),
+    (Table::NextHop, 11, 9),
+    (Table::TrackedFile, 12, 4),
+    (Table::File, 13, 6),
+    (Table::SyncTrackedInterface, 14, 3),
+    (Table::SyncTrackedScript, 15, 4),
+    (Table::SyncTrackedFile, 16, 4),
+];
+
+/// Appends `row`'s index to `out`; false when it does not fit.
+fn push_index(row: Row, out: &mut Oid) -> bool {
+    let one = |x: usize| match x {
+        STATIC => 0,
+        _ => u32::try_from(x + 1).unwrap_or(u32::MAX),
+    };
+    out.push(one(row.a)).is_ok()
+        && row.b.is_none_or(|b| out.push(one(b)).is_ok())
+        && row.c.is_none_or(|c| out.push(one(c)).is_ok())
+}
+
+/// Whether `row`'s index is `idx`.
+fn has_index(row: Row, idx: &[u32]) -> bool {
+    let mut o = Oid::new();
+    push_index(row, &mut o) && o.as_slice() == idx
+}
+
+/// The vrrp subtree over one view of the VRRP child's state.
+pub(crate) struct KeepalivedVrrp<'v> {
+    view: &'v View<'v>,
+}
+
+impl<'v> KeepalivedVrrp<'v> {
+    pub(crate) fn new(view: &'v View<'v>) -> Self {
+        KeepalivedVrrp { view }
+    }
+
+    /// Calls `f` on each row of `t` in index order until it returns true.
+    fn rows(&self, t: Table, f: &mut dyn FnMut(Row) -> bool) {
+        let v = self.view;
+        let one = |a: usize, f: &mut dyn FnMut(Row) -> bool| {
+            f(Row {
+                a,
+                b: None,
+                c: None,
+            })
+        };
+        let per = |a: usize, n: usize, f: &mut dyn FnMut(Row) -> bool| {
+            (0..n).any(|b| {
+                let (b, c) = (Some(b), None);
+                f(Row { a, b, c })
+            })
+        };
+        let _ = match t {
+            Table::SyncGroup => (0..v.groups.len()).any(|a| one(a, f)),
+            Table::SyncGroupMember => {
+                (0..v.groups.len()).any(|a| per(a, v.groups[a].members.len(), f))
+            }
+            Table::Instance => (0..v.insts.len()).any(|a| one(a, f)),
+            Table::TrackedInterface => {
+                (0..v.insts.len()).any(|a| per(a, v.insts[a].conf.track.interfaces.len(), f))
+            }
+            Table::TrackedScript => {
+                (0..v.insts.len()).any(|a| per(a, v.insts[a].conf.track.scripts.len(), f))
+            }
+            Table::TrackedFile => {
+                (0..v.insts.len()).any(|a| per(a, v.insts[a].conf.track.files.len(), f))
+            }
+            Table::Address => {
+                per(STATIC, v.cfg.net.addresses.len(), f)
+                    || (0..v.insts.len()).any(|a| {
+                        let c = v.insts[a].conf;
+                        per(a, c.vips.len() + c.evips.len(), f)
+                    })
+            }
+            Table::Route => {
+                per(STATIC, v.cfg.net.routes.len(), f)
+                    || (0..v.insts.len()).any(|a| per(a, v.insts[a].conf.routes.len(), f))
+            }
+            Table::NextHop => std::iter::once(STATIC).chain(0..v.insts.len()).any(|a| {
+                let routes = match a {
+                    STATIC => &v.cfg.net.routes,
+                    _ => &v.insts[a].conf.routes,
+                };
+                (0..routes.len()).any(|b| {
+                    (0..routes[b].nexthops.len()).any(|c| {
+                        let (b, c) = (Some(b), Some(c));
+                        f(Row { a, b, c })
+                    })
+                })
+            }),
+            Table::Rule => {
+                per(STATIC, v.cfg.net.rules.len(), f)
+                    || (0..v.insts.len()).any(|a| per(a, v.insts[a].conf.rules.len(), f))
+            }
+            Table::Script => (0..v.cfg.vrrp.trackers.scripts.len())
+                .filter(|&a| cells::script_used(v, a))
+                .any(|a| one(a, f)),
+            Table::File => (0..v.cfg.vrrp.trackers.files.len())
+                .filter(|&a| cells::file_used(v, a))
+                .any(|a| one(a, f)),
+            Table::SyncTrackedInterface | Table::SyncTrackedScript | Table::SyncTrackedFile => {
+                (0..v.groups.len()).any(|a| {
+                    let n = cells::group_conf(v, a).map_or(0, |g| match t {
+                        Table::SyncTrackedInterface => g.track.interfaces.len(),
+                        Table::SyncTrackedScript => g.track.scripts.len(),
+                        _ => g.track.files.len(),
+                    });
+                    per(a, n, f)
+                })
+            }
+        };
+    }
+
+    /// The script and file tables are indexed by their place among those used: the row's
+    /// `a` is the config's, its index the rank.
+    fn rank(&self, t: Table, row: Row) -> Row {
+        let v = self.view;
+        let a = match t {
+            Table::Script => (0..row.a).filter(|&s| cells::script_used(v, s)).count(),
+            Table::File => (0..row.a).filter(|&s| cells::file_used(v, s)).count(),
+            _ => return row,
+        };
+        Row { a, ..row }
+    }
+}
+
+/// `base` + `row`'s index, or None when it does not fit in an OID.
+fn row_oid(base: &[u32], idx: Row) -> Option<Oid> {
+    let mut o = Oid::from_slice(base).ok()?;
+    push_index(idx, &mut o).then_some(o)
+}
+
+impl Mib for KeepalivedVrrp<'_> {
+    fn root(&self) -> &[u32] {
+        ROOT
+    }
+
+    fn get<'a>(&'a self, oid: &[u32], scratch: &'a mut [u8]) -> Option<Value<'a>> {
+        let rest = oid.strip_prefix(ROOT)?;
+        let [tn, 1, col, idx @ ..] = rest else {
+            return None;
+        };
+        let &(t, _, last) = TABLES.iter().find(|x| x.1 == *tn)?;
+        if *col > last {
+            return None;
+        }
+        let mut hit = None;
+        self.rows(t, &mut |row| {
+            let found = has_index(self.rank(t, row), idx);
+            if found {
+                hit = Some(row);
+            }
+            found
+        });
+        cells::cell(self.view, t, *col, hit?, scratch)
+    }
+
+    fn next<'a>(
+        &'a self,
+        after: &[u32],
+        found: &mut Oid,
+        scratch: &'a mut [u8],
+    ) -> Option<Value<'a>> {
+        let mut base: Oid = Oid::from_slice(ROOT).ok()?;
+        let mut hit = None;
+        'tables: for &(t, tn, last) in &TABLES {
+            for col in 1..=last {
+                base.truncate(ROOT.len());
+                let _ = base.extend_from_slice(&[tn, 1, col]);
+                // Every row of this column sorts before `after`: skip it whole.
+                if after > base.as_slice() && !after.starts_with(&base) {
+                    continue;
+                }
+                self.rows(t, &mut |row| {
+                    let Some(o) = row_oid(&base, self.rank(t, row)) else {
+                        return false;
+                    };
+                    let ok = o.as_slice() > after
+                        && cells::cell(self.view, t, col, row, &mut *scratch).is_some();
+                    if ok {
+                        hit = Some((t, col, row, o));
+                    }
+                    ok
+                });
+                if hit.is_some() {
+                    break 'tables;
+                }
+            }
+        }
+        let (t, col, row, o) = hit?;
+        *found = o;
+        cells::cell(self.view, t, col, row, scratch)
+    }
+}

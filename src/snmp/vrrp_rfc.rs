@@ -1,0 +1,223 @@
+//! What VRRP-MIB (RFC 2787) and VRRPV3-MIB (RFC 6527) share as keepalived 2.2.7 serves them:
+//! objects in MIB order, each a scalar, a column of the instance table (indexed by the base
+//! interface's index and the VRID, and in RFC 6527 the address type) or a column of the
+//! associated address table (that index then the VIP's address octets, with no length
+//! before them); get-next gives the least row after the asked OID. Each MIB says which
+//! instances it shows and what each cell holds (`vrrp_rfcv2.rs`, `vrrp_rfcv3.rs`).
+
+use std::net::IpAddr;
+
+use super::mib::{Oid, Value};
+use crate::vrrp::dump::{Instance, View};
+use crate::vrrp::fsm::State;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Rows {
+    Scalar,
+    Instances,
+    /// keepalived 2.2.7's RFC 2787 instance tables: get and get-next from a row skip every
+    /// instance bound to an interface (an operator precedence slip), so a walk shows only
+    /// the least row of each column and a get of any row finds nothing.
+    InstancesFirstOnly,
+    Addresses,
+}
+
+/// One object: its sub-identifiers under the MIB's root and what its rows are.
+pub(super) struct Column {
+    pub(super) sub: &'static [u32],
+    pub(super) rows: Rows,
+}
+
+/// A row: an instance of the view and, in the address tables, one of its VIPs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Row {
+    pub(super) inst: usize,
+    pub(super) vip: usize,
+}
+
+/// What a MIB says of the shared walk.
+pub(super) trait RfcMib {
+    fn view(&self) -> &View<'_>;
+    fn mib_root(&self) -> &'static [u32];
+    fn columns(&self) -> &'static [Column];
+    /// Whether this MIB shows instance `i`.
+    fn shows(&self, i: usize) -> bool;
+    /// Appends the index of instance `i` (its address table's, without the address).
+    fn index(&self, i: usize, out: &mut Oid) -> bool;
+    /// The value of object `col` (its place in `columns`) for `row` (scalars: row 0, 0).
+    fn value<'a>(&'a self, col: usize, row: Row, scratch: &'a mut [u8]) -> Option<Value<'a>>;
+}
+
+/// The OID of `row` in the column at `base`, or None when it does not fit.
+fn row_oid(m: &dyn RfcMib, base: &[u32], rows: Rows, row: Row) -> Option<Oid> {
+    let mut o = Oid::from_slice(base).ok()?;
+    if rows == Rows::Scalar {
+        o.push(0).ok()?;
+        return Some(o);
+    }
+    if !m.index(row.inst, &mut o) {
+        return None;
+    }
+    if rows == Rows::Addresses {
+        let a = m.view().insts[row.inst].conf.vips.get(row.vip)?.addr;
+        let mut b = [0u8; 16];
+        let n = octets(&a, &mut b);
+        for x in &b[..n] {
+            o.push(u32::from(*x)).ok()?;
+        }
+    }
+    Some(o)
+}
+
+/// Every row of a column, with the instances the buggy tables leave out of a walk past the
+/// column's start (`target`: the asked OID after the column's, empty when it sorts before).
+fn each_row(m: &dyn RfcMib, rows: Rows, target: &[u32], f: &mut dyn FnMut(Row)) {
+    if rows == Rows::Scalar {
+        return f(Row { inst: 0, vip: 0 });
+    }
+    let v = m.view();
+    for i in (0..v.insts.len()).filter(|&i| m.shows(i)) {
+        let ifx = v.insts[i].ifindex;
+        if rows == Rows::InstancesFirstOnly && !target.is_empty() && (ifx != 0 || target[0] > 0) {
+            continue;
+        }
+        let n = if rows == Rows::Addresses {
+            v.insts[i].conf.vips.len()
+        } else {
+            1
+        };
+        for vip in 0..n {
+            f(Row { inst: i, vip });
+        }
+    }
+}
+
+pub(super) fn get<'a>(m: &'a dyn RfcMib, oid: &[u32], scratch: &'a mut [u8]) -> Option<Value<'a>> {
+    let rest = oid.strip_prefix(m.mib_root())?;
+    let mut base = Oid::from_slice(m.mib_root()).ok()?;
+    for (k, c) in m.columns().iter().enumerate() {
+        let Some(target) = rest.strip_prefix(c.sub) else {
+            continue;
+        };
+        base.truncate(m.mib_root().len());
+        base.extend_from_slice(c.sub).ok()?;
+        let mut hit = None;
+        each_row(m, c.rows, target, &mut |row| {
+            if row_oid(m, &base, c.rows, row).is_some_and(|o| o.as_slice() == oid) {
+                hit = hit.or(Some(row));
+            }
+        });
+        return m.value(k, hit?, scratch);
+    }
+    None
+}
+
+pub(super) fn next<'a>(
+    m: &'a dyn RfcMib,
+    after: &[u32],
+    found: &mut Oid,
+    scratch: &'a mut [u8],
+) -> Option<Value<'a>> {
+    let root = m.mib_root();
+    let mut base = Oid::from_slice(root).ok()?;
+    for (k, c) in m.columns().iter().enumerate() {
+        base.truncate(root.len());
+        base.extend_from_slice(c.sub).ok()?;
+        let target: &[u32] = if after < base.as_slice() {
+            &[]
+        } else if let Some(t) = after.strip_prefix(base.as_slice()) {
+            t
+        } else {
+            continue;
+        };
+        let mut best: Option<(Row, Oid)> = None;
+        each_row(m, c.rows, target, &mut |row| {
+            let Some(o) = row_oid(m, &base, c.rows, row) else {
+                return;
+            };
+            let better = best.as_ref().is_none_or(|(_, b)| o < *b);
+            if o.as_slice() > after && better && m.value(k, row, &mut *scratch).is_some() {
+                best = Some((row, o));
+            }
+        });
+        if let Some((row, o)) = best {
+            *found = o;
+            return m.value(k, row, scratch);
+        }
+    }
+    None
+}
+
+/// The address's octets into `out`; their number.
+pub(super) fn octets(a: &IpAddr, out: &mut [u8; 16]) -> usize {
+    match a {
+        IpAddr::V4(x) => {
+            out[..4].copy_from_slice(&x.octets());
+            4
+        }
+        IpAddr::V6(x) => {
+            out.copy_from_slice(&x.octets());
+            16
+        }
+    }
+}
+
+/// An address's octets as a string value, in the scratch buffer.
+pub(super) fn inet<'a>(a: &IpAddr, scratch: &'a mut [u8]) -> Value<'a> {
+    let mut b = [0u8; 16];
+    let n = octets(a, &mut b).min(scratch.len());
+    scratch[..n].copy_from_slice(&b[..n]);
+    Value::OctetString(&scratch[..n])
+}
+
+/// Whether the instance is IPv6 (its first VIP says; keepalived's family).
+pub(super) fn is_v6(inst: &Instance<'_>) -> bool {
+    inst.conf.vips.first().is_some_and(|a| a.addr.is_ipv6())
+}
+
+/// The RFC MIBs' states: initialize 1, backup 2, master 3; FAULT and the rest show as 1.
+pub(super) fn rfc_state(s: State) -> Value<'static> {
+    Value::Integer(match s {
+        State::Backup => 2,
+        State::Master => 3,
+        _ => 1,
+    })
+}
+
+pub(super) fn truth(b: bool) -> Value<'static> {
+    Value::Integer(if b { 1 } else { 2 })
+}
+
+/// The MAC of the instance's interface (its VMAC's when it has one): keepalived's "virtual
+/// MAC address" column is the interface's hardware address, not 00:00:5e:00:01:VRID.
+pub(super) fn mac<'a>(v: &'a View<'_>, inst: &Instance<'_>) -> Option<Value<'a>> {
+    let ifx = inst.vmac_ifindex.unwrap_or(inst.ifindex);
+    let link = v.ifaces.by_index(ifx)?;
+    Some(Value::OctetString(&link.mac))
+}
+
+/// The base interface's primary address of the instance's family (IPv6: its link-local).
+pub(super) fn primary(v: &View<'_>, inst: &Instance<'_>) -> IpAddr {
+    let link = v.ifaces.by_index(inst.ifindex);
+    if is_v6(inst) {
+        IpAddr::from(
+            link.and_then(|l| l.ll6)
+                .unwrap_or(std::net::Ipv6Addr::UNSPECIFIED),
+        )
+    } else {
+        IpAddr::from(
+            link.and_then(|l| l.v4)
+                .unwrap_or(std::net::Ipv4Addr::UNSPECIFIED),
+        )
+    }
+}
+
+/// The master's address as last heard (all zeros when none was, or when we are master:
+/// keepalived keeps it only from adverts it received).
+pub(super) fn master_addr(inst: &Instance<'_>) -> IpAddr {
+    match inst.fsm.master().0 {
+        Some(a) if inst.fsm.state() == State::Backup => a,
+        _ if is_v6(inst) => IpAddr::from(std::net::Ipv6Addr::UNSPECIFIED),
+        _ => IpAddr::from(std::net::Ipv4Addr::UNSPECIFIED),
+    }
+}
