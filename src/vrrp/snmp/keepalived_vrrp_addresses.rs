@@ -5,8 +5,8 @@
 use std::net::IpAddr;
 
 use super::keepalived_vrrp_values::{gauge, inet, inet_type, text, truth};
-use super::mib::Value;
 use crate::config::iproute::IpAddress;
+use crate::snmp::mib::Value;
 use crate::vrrp::dump::View;
 
 /// keepalived's scope numbers for the InetScopeType column.

@@ -7,7 +7,7 @@
 
 use std::net::IpAddr;
 
-use super::mib::{Oid, Value};
+use crate::snmp::mib::{Oid, Value};
 use crate::vrrp::dump::{Instance, View};
 use crate::vrrp::fsm::State;
 

@@ -8,10 +8,10 @@
 
 use super::keepalived_vrrp_addresses::{address, static_address};
 use super::keepalived_vrrp_values::{command, gauge, inet, inet_type, state, text, truth};
-use super::mib::Value;
 use crate::config::iproute::{Route, Rule};
 use crate::config::track::{TrackRef, Weight};
 use crate::config::vrrp::{AuthType, State as ConfState, SyncGroup as ConfGroup};
+use crate::snmp::mib::Value;
 use crate::vrrp::dump::{Instance, View};
 use crate::vrrp::fsm::State;
 use crate::vrrp::track::{Key, Level};

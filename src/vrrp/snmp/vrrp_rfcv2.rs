@@ -7,11 +7,11 @@
 
 use std::net::IpAddr;
 
-use super::mib::{Mib, Oid, Value, VRRP_MIB};
 use super::vrrp_rfc::{
     self as rfc, is_v6, mac, master_addr, primary, rfc_state, truth, Column, RfcMib, Row, Rows,
 };
 use crate::config::vrrp::AuthType;
+use crate::snmp::mib::{Mib, Oid, Value, VRRP_MIB};
 use crate::vrrp::dump::View;
 
 pub(crate) struct VrrpRfcv2<'v> {

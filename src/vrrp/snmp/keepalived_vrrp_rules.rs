@@ -9,9 +9,9 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::keepalived_vrrp_values::{gauge32 as gauge, inet, inet_type, truth};
-use super::mib::Value;
 use crate::config::iproute::{RouteDest, Rule};
 use crate::net::rtnl::spec::RuleAction;
+use crate::snmp::mib::Value;
 use crate::vrrp::dump::View;
 
 /// A given prefix; `all` is the family's zero address, length 0, as keepalived keeps it.

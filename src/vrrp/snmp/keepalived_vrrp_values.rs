@@ -3,8 +3,8 @@
 
 use std::net::IpAddr;
 
-use super::mib::Value;
 use crate::config::track::ScriptCmd;
+use crate::snmp::mib::Value;
 use crate::vrrp::fsm::State;
 
 pub(super) fn state(s: State) -> Value<'static> {

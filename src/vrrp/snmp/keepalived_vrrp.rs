@@ -9,7 +9,7 @@
 //! units and enumerations, are in `keepalived_vrrp_cells.rs`.
 
 use super::keepalived_vrrp_cells::{self as cells, Row, Table, STATIC};
-use super::mib::{Mib, Oid, Value};
+use crate::snmp::mib::{Mib, Oid, Value};
 use crate::vrrp::dump::View;
 
 /// keepalived.vrrp: KEEPALIVED (mib.rs) then 2.

@@ -6,9 +6,9 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use super::keepalived_vrrp::{KeepalivedVrrp, ROOT};
-use super::mib::{Mib, Oid};
-use super::walk_text::{recorded, walk};
 use crate::core::alloc::Scope;
+use crate::snmp::mib::{Mib, Oid};
+use crate::snmp::walk_text::{recorded, walk};
 use std::path::Path;
 
 use crate::config::{load, Config, LoadOptions};
@@ -229,7 +229,7 @@ fn a_v2_sync_group_and_a_tracking_v3_backup_walk_as_keepalived_serves_them() {
     let (lab, devs) = v2v4();
     compare(
         &lab.view(&devs),
-        include_str!("../../tests/snmp/walks/v2v4.keepalived.walk"),
+        include_str!("../../../tests/snmp/walks/v2v4.keepalived.walk"),
     );
 }
 
@@ -238,7 +238,7 @@ fn v3_over_ipv6_walks_as_keepalived_serves_it() {
     let (lab, devs) = v3v6();
     compare(
         &lab.view(&devs),
-        include_str!("../../tests/snmp/walks/v3v6.keepalived.walk"),
+        include_str!("../../../tests/snmp/walks/v3v6.keepalived.walk"),
     );
 }
 
@@ -247,7 +247,7 @@ fn fault_ah_notify_scripts_routes_and_rules_walk_as_keepalived_serves_them() {
     let (lab, devs) = extras();
     compare(
         &lab.view(&devs),
-        include_str!("../../tests/snmp/walks/extras.keepalived.walk"),
+        include_str!("../../../tests/snmp/walks/extras.keepalived.walk"),
     );
 }
 
@@ -268,7 +268,7 @@ fn walking_allocates_nothing() {
         n += 1;
     }
     let allocs = s.allocs();
-    let walked = include_str!("../../tests/snmp/walks/v2v4.keepalived.walk");
+    let walked = include_str!("../../../tests/snmp/walks/v2v4.keepalived.walk");
     assert_eq!(n, recorded(walked, &[]).len());
     if counting {
         assert_eq!(allocs, 0);

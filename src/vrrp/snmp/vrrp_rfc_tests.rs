@@ -2,10 +2,10 @@
 //! states, compared with keepalived 2.2.7's walks of the same states.
 
 use super::keepalived_vrrp_tests::{extras, v2v4, v3v6};
-use super::mib::Mib;
 use super::vrrp_rfcv2::VrrpRfcv2;
 use super::vrrp_rfcv3::VrrpRfcv3;
-use super::walk_text::{recorded, walk};
+use crate::snmp::mib::Mib;
+use crate::snmp::walk_text::{recorded, walk};
 
 /// Values of the moment (tests/snmp/README.md) and what the view cannot give yet: each
 /// instance's up time; received adverts depend on when the walk ran.
@@ -35,7 +35,7 @@ fn rfc2787_shows_v2_ipv4_instances_and_only_the_first_row_of_its_instance_tables
     compare(
         &mib,
         false,
-        include_str!("../../tests/snmp/walks/v2v4.rfcv2.walk"),
+        include_str!("../../../tests/snmp/walks/v2v4.rfcv2.walk"),
     );
     // As in keepalived, a get of an instance row finds nothing; the address table answers.
     let mut scratch = [0u8; 64];
@@ -54,7 +54,7 @@ fn rfc2787_without_v2_instances_has_only_its_scalars() {
     compare(
         &VrrpRfcv2::new(&view),
         true,
-        include_str!("../../tests/snmp/walks/v3v6.rfcv2.walk"),
+        include_str!("../../../tests/snmp/walks/v3v6.rfcv2.walk"),
     );
 }
 
@@ -65,7 +65,7 @@ fn rfc6527_shows_v2_instances_too_with_centisecond_intervals() {
     compare(
         &VrrpRfcv3::new(&view),
         true,
-        include_str!("../../tests/snmp/walks/v2v4.rfcv3.walk"),
+        include_str!("../../../tests/snmp/walks/v2v4.rfcv3.walk"),
     );
 }
 
@@ -76,7 +76,7 @@ fn rfc6527_over_ipv6_indexes_addresses_by_their_sixteen_octets() {
     compare(
         &VrrpRfcv3::new(&view),
         true,
-        include_str!("../../tests/snmp/walks/v3v6.rfcv3.walk"),
+        include_str!("../../../tests/snmp/walks/v3v6.rfcv3.walk"),
     );
 }
 
@@ -87,11 +87,11 @@ fn the_rfc_mibs_skip_an_instance_without_vips_and_show_fault_as_initialize() {
     compare(
         &VrrpRfcv2::new(&view),
         false,
-        include_str!("../../tests/snmp/walks/extras.rfcv2.walk"),
+        include_str!("../../../tests/snmp/walks/extras.rfcv2.walk"),
     );
     compare(
         &VrrpRfcv3::new(&view),
         true,
-        include_str!("../../tests/snmp/walks/extras.rfcv3.walk"),
+        include_str!("../../../tests/snmp/walks/extras.rfcv3.walk"),
     );
 }

@@ -6,11 +6,11 @@
 //! address index carries the address octets with no length before them; the refresh rate is
 //! the advert interval in milliseconds; discontinuity times are 0.
 
-use super::mib::{Mib, Oid, Value, VRRPV3_MIB};
 use super::vrrp_rfc::{
     self as rfc, inet, is_v6, mac, master_addr, primary, rfc_state, truth, Column, RfcMib, Row,
     Rows,
 };
+use crate::snmp::mib::{Mib, Oid, Value, VRRPV3_MIB};
 use crate::vrrp::dump::View;
 use crate::vrrp::fsm::State;
 

@@ -10,10 +10,10 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::keepalived_vrrp_values::{gauge32 as gauge, inet, truth};
-use super::mib::Value;
 use crate::config::iproute::tables::RouteType;
 use crate::config::iproute::{Route, RouteDest};
 use crate::net::rtnl::spec::Nexthop;
+use crate::snmp::mib::Value;
 use crate::vrrp::dump::View;
 
 // The kernel's RTAX_* numbers, for the lock bits.
