@@ -388,6 +388,7 @@ impl<'o> Shell<'o> {
             groups: &self.groups,
             ifaces: &self.ifaces,
             tracking: self.track.core(),
+            bfds: &self.bfd,
         }
     }
 

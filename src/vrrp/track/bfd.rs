@@ -10,6 +10,12 @@ use crate::core::watchdog::link::BfdEvent;
 pub(crate) struct BfdStates(Vec<BfdEvent>);
 
 impl BfdStates {
+    /// None heard of yet (a `static` one stands for "no BFD" in tests).
+    #[cfg(test)]
+    pub(crate) const fn new() -> Self {
+        BfdStates(Vec::new())
+    }
+
     /// Records `ev`; true when it changes what was known (an unknown name counts as Down).
     pub(crate) fn set(&mut self, ev: BfdEvent) -> bool {
         match self.0.iter_mut().find(|e| e.name() == ev.name()) {
