@@ -493,6 +493,13 @@ impl Watchdog<'_> {
                 return;
             }
         };
+        // The sessions' states are queued before the child exists, so that it finds them all
+        // when it first reads (the VRRP child does, before starting its instances).
+        if kind != Kind::Bfd {
+            for ev in &self.bfd {
+                let _ = link::send_bfd(parent_end.as_raw_fd(), ev);
+            }
+        }
         log::logger().flush();
         // SAFETY: getpid cannot fail.
         let me = unsafe { libc::getpid() };
@@ -546,11 +553,6 @@ impl Watchdog<'_> {
             // Its echo says the child's loop runs: readiness, without waiting a hello period.
             let _ = link::send_hello(parent_end.as_raw_fd(), PROBE_SEQ);
             sd.notifier.child_started(i);
-        }
-        if kind != Kind::Bfd {
-            for ev in &self.bfd {
-                let _ = link::send_bfd(parent_end.as_raw_fd(), ev);
-            }
         }
         s.chan = Some(parent_end);
         s.pid = pid;
