@@ -236,6 +236,45 @@ impl Watchdog<'_> {
         }
     }
 
+    /// The BFD child ended: its sessions went with it, and what the other children believed
+    /// Up is Down now. keepalived's respawned BFD process reports every session Down as it
+    /// starts; saying so at once also covers the respawn back-off, during which nothing
+    /// watches the neighbors. The new child's sessions report Up again by themselves.
+    fn bfd_gone(&mut self) {
+        for i in 0..self.bfd.len() {
+            let ev = self.bfd[i];
+            if let Some(down) = ev
+                .up
+                .then(|| link::BfdEvent::new(ev.name(), false))
+                .flatten()
+            {
+                self.pass_bfd(down);
+            }
+        }
+    }
+
+    /// A reload took `old`'s place: a session it removed, renamed, or moved to another
+    /// neighbor or source (which the BFD child starts afresh, Down, without a word) is
+    /// forgotten, and Down for the children if they had it Up; one it kept keeps its state.
+    fn bfd_reloaded(&mut self, old: &Config) {
+        let mut i = 0;
+        while i < self.bfd.len() {
+            let ev = self.bfd[i];
+            if bfd_kept(old, &self.cfg, ev.name()) {
+                i += 1;
+                continue;
+            }
+            if let Some(down) = ev
+                .up
+                .then(|| link::BfdEvent::new(ev.name(), false))
+                .flatten()
+            {
+                self.pass_bfd(down);
+            }
+            self.bfd.remove(i);
+        }
+    }
+
     /// Child `i`'s hello period elapsed: greet it again, or kill it if it stayed silent.
     fn hello_tick(&mut self, lp: &mut EventLoop, i: usize) {
         let s = &mut self.slots[i];
@@ -305,7 +344,8 @@ impl Watchdog<'_> {
             }
             return;
         };
-        self.cfg = cfg;
+        let old = std::mem::replace(&mut self.cfg, cfg);
+        self.bfd_reloaded(&old);
         let want = wanted(self.opts, &self.cfg);
         // A new shortest advert interval applies from the next hello.
         for i in 0..self.slots.len() {
@@ -364,6 +404,9 @@ impl Watchdog<'_> {
         if kind == Kind::Vrrp && !self.stopping {
             // Nothing defends its VIPs any more; a peer may already hold them.
             release::release_vips(&self.cfg, pid);
+        }
+        if kind == Kind::Bfd && !self.stopping {
+            self.bfd_gone();
         }
         let s = &mut self.slots[i];
         if self.stopping {
@@ -450,6 +493,13 @@ impl Watchdog<'_> {
                 return;
             }
         };
+        // The sessions' states are queued before the child exists, so that it finds them all
+        // when it first reads (the VRRP child does, before starting its instances).
+        if kind != Kind::Bfd {
+            for ev in &self.bfd {
+                let _ = link::send_bfd(parent_end.as_raw_fd(), ev);
+            }
+        }
         log::logger().flush();
         // SAFETY: getpid cannot fail.
         let me = unsafe { libc::getpid() };
@@ -504,11 +554,6 @@ impl Watchdog<'_> {
             let _ = link::send_hello(parent_end.as_raw_fd(), PROBE_SEQ);
             sd.notifier.child_started(i);
         }
-        if kind != Kind::Bfd {
-            for ev in &self.bfd {
-                let _ = link::send_bfd(parent_end.as_raw_fd(), ev);
-            }
-        }
         s.chan = Some(parent_end);
         s.pid = pid;
         s.started = Micros::now();
@@ -528,6 +573,16 @@ impl Watchdog<'_> {
             sd.send(note);
         }
     }
+}
+
+/// Whether the BFD child keeps session `name` over a reload from `old` to `new`: the same
+/// name, neighbor and source (as `bfd::sessions` matches them), in both.
+fn bfd_kept(old: &Config, new: &Config, name: &str) -> bool {
+    let find = |c: &'_ Config| {
+        let mut s = c.bfd.sessions().filter(|s| s.name == name);
+        s.next().map(|s| (s.neighbor, s.source))
+    };
+    find(old).is_some_and(|o| find(new) == Some(o))
 }
 
 /// Which children this invocation runs: by -P/-C, and only if the config has work for them

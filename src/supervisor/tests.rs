@@ -92,3 +92,73 @@ fn a_probe_echo_does_not_count_as_an_answered_hello() {
     // Hung when the start grace (5 s) is over, as if nothing had answered.
     assert_eq!(hung, Micros::from_secs(5));
 }
+
+fn bfd_cfg(text: &str) -> Config {
+    let mut d = crate::config::Diagnostics::new();
+    crate::config::from_tree(
+        &crate::config::reader::tree_from_str(text, 0, &mut d),
+        &mut d,
+    )
+}
+
+/// What the VRRP child was told, drained from its end of the channel.
+fn told(end: &OwnedFd) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    while let Ok(link::Recv::Bfd(ev)) = link::recv(end.as_raw_fd()) {
+        out.push((ev.name().to_string(), ev.up));
+    }
+    out
+}
+
+#[test]
+fn bfd_sessions_the_children_hear_of_follow_the_bfd_child_s_death_and_reloads() {
+    let two = "bfd_instance a {\n neighbor_ip 10.0.0.2\n}\nbfd_instance b {\n neighbor_ip 10.0.0.3\n}\nbfd_instance c {\n neighbor_ip 10.0.0.4\n}\n";
+    let opts = Options::default();
+    let (parent_end, vrrp_end) = link::pair().expect("pair");
+    let mut w = Watchdog {
+        opts: &opts,
+        cfg: bfd_cfg(two),
+        slots: [
+            Slot::new(Kind::Vrrp),
+            Slot::new(Kind::Check),
+            Slot::new(Kind::Bfd),
+        ],
+        pending_start: [false; CHILDREN],
+        stopping: false,
+        done: false,
+        exit_code: 0,
+        sd: None,
+        bfd: Vec::new(),
+    };
+    w.slots[0].chan = Some(parent_end);
+    let ev = |n: &str, up| link::BfdEvent::new(n, up).expect("name");
+    for e in [ev("a", true), ev("b", true), ev("c", false)] {
+        w.pass_bfd(e);
+    }
+    assert_eq!(told(&vrrp_end).len(), 3, "passed on as they come");
+
+    // b moves to another neighbor (a new session, Down), c is renamed; a stays Up.
+    let new = two
+        .replace("10.0.0.3", "10.0.0.9")
+        .replace("instance c", "instance d");
+    let old = std::mem::replace(&mut w.cfg, bfd_cfg(&new));
+    w.bfd_reloaded(&old);
+    assert_eq!(told(&vrrp_end), [("b".to_string(), false)]);
+    let names: Vec<&str> = w.bfd.iter().map(|e| e.name()).collect();
+    assert_eq!(
+        names,
+        ["a"],
+        "a restarted child hears only of what still runs"
+    );
+
+    // The BFD child dies: what was Up is Down for the others at once.
+    w.pass_bfd(ev("d", true));
+    let _ = told(&vrrp_end);
+    w.bfd_gone();
+    let mut heard = told(&vrrp_end);
+    heard.sort();
+    assert_eq!(heard, [("a".to_string(), false), ("d".to_string(), false)]);
+    assert!(w.bfd.iter().all(|e| !e.up));
+    w.bfd_gone();
+    assert!(told(&vrrp_end).is_empty(), "nothing more to say");
+}

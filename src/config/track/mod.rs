@@ -255,6 +255,13 @@ pub(crate) fn parse_track_block(
                 // object's own weight for the others.
                 let w = weight_words(e, 1, &format!("({owner}) {kind} {name}"), lo, hi, d);
                 match w {
+                    // keepalived's track_bfd starts from the bfd_instance's own weight and
+                    // `reverse`, so a weight without a word after it keeps that reverse.
+                    Some(mut w) if c.keyword() == "track_bfd" && e.arg(2).is_none() => {
+                        let own = defined.bfds.iter().find(|s| s.name == name);
+                        w.reverse = own.is_some_and(|s| s.weight.reverse);
+                        Some(w)
+                    }
                     Some(w) => Some(w),
                     None if c.keyword() == "track_interface" => Some(Weight::default()),
                     None => None,

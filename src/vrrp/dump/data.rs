@@ -556,6 +556,7 @@ mod tests {
             groups: &[],
             ifaces: &ifaces,
             tracking: &tracking,
+            bfds: &crate::vrrp::track::BfdStates::new(),
         };
         let text = data_text(&view);
         for line in [

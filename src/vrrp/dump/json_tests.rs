@@ -136,8 +136,11 @@ fn view<'a>(
         groups: &[],
         ifaces,
         tracking,
+        bfds: &NO_BFD,
     }
 }
+
+static NO_BFD: crate::vrrp::track::BfdStates = crate::vrrp::track::BfdStates::new();
 
 #[test]
 fn version_1_is_what_keepalived_2_2_7_writes() {
@@ -178,6 +181,7 @@ fn nothing_is_written_without_instances() {
         groups: &[],
         ifaces: &ifaces,
         tracking: &t,
+        bfds: &NO_BFD,
     };
     assert_eq!(text(&v, 1, &path), None);
 }

@@ -128,6 +128,8 @@ pub struct View<'a> {
     pub groups: &'a [SyncGroup],
     pub ifaces: &'a Ifaces,
     pub tracking: &'a Tracking,
+    /// What the parent said of each BFD session.
+    pub bfds: &'a crate::vrrp::track::BfdStates,
 }
 
 /// The whole data file.
@@ -139,7 +141,7 @@ fn data_text(v: &View<'_>) -> String {
         data::instance_section(v, i, &mut s);
     }
     let names: Vec<&str> = v.insts.iter().map(|x| x.name).collect();
-    track::objects(v.tracking, v.cfg, &names, &mut s);
+    track::objects(v.tracking, v.cfg, &names, v.bfds, &mut s);
     data::groups_section(v, &mut s);
     data::interfaces_section(v, &mut s);
     s

@@ -1,12 +1,12 @@
 //! The tracking lines of the SIGUSR1 data file, in keepalived 2.2.7's words (vrrp_data.c,
 //! vrrp_track.c dump functions): each instance's total priority and tracked objects, then the
-//! vrrp_scripts and track files with their state, read from the tracking core.
+//! vrrp_scripts, track files and BFD sessions with their state, read from the tracking core.
 
 use std::fmt::Write;
 
 use crate::config::track::Weight;
 use crate::config::Config;
-use crate::vrrp::track::{contribution, Key, Level, Tracking};
+use crate::vrrp::track::{contribution, BfdStates, Key, Level, Tracking};
 
 fn rev(w: Weight) -> &'static str {
     if w.reverse {
@@ -61,11 +61,27 @@ pub(super) fn instance(t: &Tracking, i: usize, s: &mut String) {
             let _ = writeln!(s, "     {n}{sep} weight {}{}", w.weight, rev(w));
         }
     }
+    let mut head = false;
+    for l in t.links(i) {
+        if let Key::Bfd(n) = &t.objs[l.obj].key {
+            if !std::mem::replace(&mut head, true) {
+                s.push_str("   Tracked BFDs :\n");
+            }
+            let _ = writeln!(s, "     {n}: weight {}{}", l.weight.weight, rev(l.weight));
+        }
+    }
 }
 
-/// The "VRRP Scripts" and "VRRP Track files" sections: each object's state and the
-/// instances tracking it (`names`: instance names by index).
-pub(super) fn objects(t: &Tracking, cfg: &Config, names: &[&str], s: &mut String) {
+/// The "VRRP Scripts", "VRRP Track files" and "VRRP Track BFDs" sections: each object's
+/// state and the instances tracking it (`names`: instance names by index; `bfds`: what the
+/// parent said of each BFD session, tracked or not).
+pub(super) fn objects(
+    t: &Tracking,
+    cfg: &Config,
+    names: &[&str],
+    bfds: &BfdStates,
+    s: &mut String,
+) {
     let level = |key: &Key| t.objs.iter().find(|o| o.key == *key).map(|o| o.level);
     let tracking = |key: &Key, s: &mut String| {
         for (i, name) in names.iter().enumerate() {
@@ -135,6 +151,27 @@ pub(super) fn objects(t: &Tracking, cfg: &Config, names: &[&str], s: &mut String
         );
         tracking(&key, s);
     }
+    // Every bfd_instance the VRRP side knows, tracked or not, as keepalived lists them.
+    let known = &cfg.vrrp.trackers.bfds;
+    if !known.is_empty() {
+        s.push_str("------< VRRP Track BFDs >------\n");
+    }
+    for b in known {
+        let up = if bfds.up(&b.name) { "up" } else { "down" };
+        let _ = write!(
+            s,
+            " VRRP Track BFD = {}\n   Weight = {}{}\n   Bfd is {up}\n   Tracking VRRP instances :\n",
+            b.name,
+            b.weight.weight,
+            rev(b.weight),
+        );
+        // keepalived heads the list a second time, when there is one.
+        let key = Key::Bfd(b.name.clone());
+        if level(&key).is_some() {
+            s.push_str("   Tracking instances :\n");
+        }
+        tracking(&key, s);
+    }
 }
 
 #[cfg(test)]
@@ -177,5 +214,33 @@ mod tests {
         // 100 + 10 (eth1 up) + 6 (2 × -3, reversed); eth2 is down.
         assert_eq!(total_priority(&t, 0, 100), 116);
         assert_eq!(total_priority(&t, 0, 255), 255);
+    }
+
+    #[test]
+    fn bfds_are_listed_per_instance_and_with_their_state() {
+        let mut d = crate::config::diag::Diagnostics::new();
+        let text = "global_defs {\n dynamic_interfaces\n}\nbfd_instance b1 {\n neighbor_ip 10.0.0.2\n weight -20 reverse\n}\nbfd_instance b2 {\n neighbor_ip 10.0.0.3\n}\n";
+        let nodes = crate::config::reader::tree_from_str(text, 0, &mut d);
+        let cfg = crate::config::from_tree(&nodes, &mut d);
+        let mut t = Tracking::new();
+        let b1 = t.object(Key::Bfd("b1".into()), Level::Up);
+        t.add_instance(vec![Link {
+            obj: b1,
+            weight: w(-20, true),
+        }]);
+        let mut s = String::new();
+        instance(&t, 0, &mut s);
+        assert_eq!(s, "   Tracked BFDs :\n     b1: weight -20 reverse\n");
+        let mut states = BfdStates::default();
+        let up = crate::core::watchdog::link::BfdEvent::new("b1", true).expect("name");
+        states.set(up);
+        let mut s = String::new();
+        objects(&t, &cfg, &["VI_1"], &states, &mut s);
+        assert_eq!(
+            s,
+            "------< VRRP Track BFDs >------\n VRRP Track BFD = b1\n   Weight = -20 reverse\n   \
+             Bfd is up\n   Tracking VRRP instances :\n   Tracking instances :\n     VI_1, weight -20 reverse\n \
+             VRRP Track BFD = b2\n   Weight = 0\n   Bfd is down\n   Tracking VRRP instances :\n"
+        );
     }
 }

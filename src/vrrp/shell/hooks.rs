@@ -535,8 +535,17 @@ impl Shell<'_> {
                 )
             })
             .collect();
-        let (t, quorums) =
-            track::TrackShell::build(&self.cfg, &insts, &self.ifaces, &src_addrs, old, lp);
+        let bfd = &self.bfd;
+        let bfd_up = |n: &str| bfd.up(n);
+        let (t, quorums) = track::TrackShell::build(
+            &self.cfg,
+            &insts,
+            &self.ifaces,
+            &src_addrs,
+            &bfd_up,
+            old,
+            lp,
+        );
         self.track = t;
         self.track_quorums(lp, quorums);
         for i in 0..self.insts.len() {

@@ -9,6 +9,7 @@
 
 mod actions;
 mod alerts;
+mod bfd;
 mod events;
 mod fifo;
 mod firewall;
@@ -83,6 +84,8 @@ pub struct Shell<'o> {
     /// SMTP alerts, and the state each instance and group was last mailed about.
     alerts: crate::core::smtp::driver::Alerts,
     mailed: alerts::Mailed,
+    /// What the parent last said of each BFD session.
+    bfd: crate::vrrp::track::BfdStates,
     stop: bool,
 }
 
@@ -135,6 +138,7 @@ impl<'o> Shell<'o> {
             rx_more: None,
             alerts,
             mailed: Default::default(),
+            bfd: Default::default(),
             stop: false,
         })
     }
@@ -384,6 +388,7 @@ impl<'o> Shell<'o> {
             groups: &self.groups,
             ifaces: &self.ifaces,
             tracking: self.track.core(),
+            bfds: &self.bfd,
         }
     }
 
@@ -393,7 +398,7 @@ impl<'o> Shell<'o> {
                 token: child::PARENT_TOKEN,
                 ..
             } => {
-                if child::parent_gone(chan) {
+                if child::parent_said(chan, |ev| self.on_bfd(lp, ev)) {
                     self.stop_all(lp);
                     self.stop = true;
                 }
@@ -462,7 +467,16 @@ pub fn run(
         }
     }
     shell.watch_routes(&mut lp, ROUTE_MON_TOKEN);
+    // A child (re)started while sessions are Up finds them in the parent's replay, queued
+    // before it ran: its instances start from them rather than from Down and a flap. A hello
+    // read on the way is echoed once they have started (the echo tells readiness).
+    let Some(hellos) = bfd::replayed(&chan, &mut shell.bfd) else {
+        return 0;
+    };
     shell.start(&mut lp);
+    for seq in hellos {
+        let _ = crate::core::watchdog::link::send_hello(chan.as_raw_fd(), seq);
+    }
     shell.resync_if_stale(&mut lp);
     info!("Startup complete");
     let mut code = 0;

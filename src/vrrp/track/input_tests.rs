@@ -238,6 +238,7 @@ fn objects_start_from_the_kernel_or_from_before_the_reload() {
     let kernel = Kernel {
         link_up: &link_up,
         addrs: &addrs,
+        bfd_up: &|_| false,
     };
     let t = Tracking::build(&cfg, &[(0, 3, None)], &Tracking::default(), &kernel);
     let level = |k: Key| t.find(&k).and_then(|o| t.level(o));
@@ -281,6 +282,7 @@ fn start_up_faults_are_named_and_unreported_scripts_hold_silently() {
     let kernel = Kernel {
         link_up: &link_up,
         addrs: &addrs,
+        bfd_up: &|_| false,
     };
     let mut t = Tracking::build(&cfg, &[(0, 3, None)], &Tracking::default(), &kernel);
     assert!(

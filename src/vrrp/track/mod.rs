@@ -1,5 +1,5 @@
-//! Tracked objects (interfaces, vrrp_scripts, track files, processes, the source address) and
-//! what they do to the instances that track them, sans-IO.
+//! Tracked objects (interfaces, vrrp_scripts, track files, processes, BFD sessions, the source
+//! address) and what they do to the instances that track them, sans-IO.
 //!
 //! keepalived adjusts each instance's total priority incrementally as objects change; here
 //! every object has a [`Level`] and an instance's [`Effect`] (priority delta, number of
@@ -11,8 +11,10 @@
 //! What the kernel and the scripts say comes in through [`io`] (the one part here that makes
 //! syscalls); what it means is decided here: process matching and quorums (`proc_table.rs`),
 //! which file an inotify event concerns (`file_watch.rs`), a script's exit (`script.rs`),
-//! first levels (`start.rs`), the faults named at start and the start-up hold (`hold.rs`).
+//! first levels (`start.rs`), the faults named at start and the start-up hold (`hold.rs`),
+//! what the parent said of the BFD sessions (`bfd.rs`).
 
+mod bfd;
 mod file_watch;
 mod hold;
 pub(crate) mod io;
@@ -24,12 +26,15 @@ mod start;
 mod weight;
 
 #[cfg(test)]
+mod bfd_tests;
+#[cfg(test)]
 mod input_tests;
 #[cfg(test)]
 mod tests;
 
 use std::net::IpAddr;
 
+pub(crate) use bfd::BfdStates;
 pub(crate) use file_watch::{init_value, touched, FileWatch, Reading};
 pub(crate) use hold::Fault;
 pub use plan::instance_links;
@@ -63,6 +68,8 @@ pub enum Key {
     Script(String),
     File(String),
     Process(String),
+    /// A `bfd_instance` by name: Up or Down as the BFD child last said (through the parent).
+    Bfd(String),
     /// `track_src_ip`: the configured source address on the instance's interface.
     SrcIp(u32, IpAddr),
 }
@@ -118,7 +125,11 @@ impl Tracking {
             .iter()
             .enumerate()
             .filter_map(|(o, x)| match &x.key {
-                Key::Interface(n) | Key::Script(n) | Key::File(n) | Key::Process(n)
+                Key::Interface(n)
+                | Key::Script(n)
+                | Key::File(n)
+                | Key::Process(n)
+                | Key::Bfd(n)
                     if std::mem::discriminant(&x.key) == want =>
                 {
                     Some((o, n.clone()))

@@ -1,7 +1,9 @@
 //! What one vrrp_instance tracks, from the configuration: its own `track_*` blocks (already
 //! pruned by the config check for sync group members and owners) plus those of every sync
 //! group it belongs to, which apply to each member with their weights, except that a group
-//! with an address owner among its members has weight 0 everywhere (vrrp.c).
+//! with an address owner among its members has weight 0 everywhere (vrrp.c). A BFD tracked
+//! by both the instance and its group counts once, with the group's weight unless the
+//! instance's is 0 (keepalived's add_vrrp_to_track_bfd).
 
 use super::Key;
 use crate::config::track::{TrackList, TrackRef, Trackers, Weight};
@@ -23,17 +25,19 @@ fn own_weight(kind: &str, r: &TrackRef, t: &Trackers) -> Weight {
             .iter()
             .find(|s| s.name == r.name)
             .map(|s| s.weight),
+        "bfd" => t.bfds.iter().find(|s| s.name == r.name).map(|s| s.weight),
         _ => None,
     };
     found.unwrap_or_default()
 }
 
 fn push_list(list: &TrackList, t: &Trackers, zero: bool, out: &mut Vec<(Key, Weight)>) {
-    let parts: [(&str, &Vec<TrackRef>); 4] = [
+    let parts: [(&str, &Vec<TrackRef>); 5] = [
         ("interface", &list.interfaces),
         ("script", &list.scripts),
         ("file", &list.files),
         ("process", &list.processes),
+        ("bfd", &list.bfds),
     ];
     for (kind, refs) in parts {
         for r in refs {
@@ -45,19 +49,21 @@ fn push_list(list: &TrackList, t: &Trackers, zero: bool, out: &mut Vec<(Key, Wei
                 "interface" => Key::Interface(r.name.clone()),
                 "script" => Key::Script(r.name.clone()),
                 "file" => Key::File(r.name.clone()),
-                _ => Key::Process(r.name.clone()),
+                "process" => Key::Process(r.name.clone()),
+                _ => Key::Bfd(r.name.clone()),
             };
             // The same object through the instance and its group counts once, as keepalived
             // keeps one tracking entry per object and instance.
-            if !out.iter().any(|(k, _)| *k == key) {
-                out.push((key, w));
+            match out.iter_mut().find(|(k, _)| *k == key) {
+                None => out.push((key, w)),
+                Some((Key::Bfd(_), had)) if had.weight != 0 => *had = w,
+                Some(_) => {}
             }
         }
     }
 }
 
-/// The objects instance `idx` of `cfg` tracks, with their weights. Track BFD is not here (no
-/// BFD yet).
+/// The objects instance `idx` of `cfg` tracks, with their weights.
 pub fn instance_links(cfg: &Config, idx: usize) -> Vec<(Key, Weight)> {
     let v = &cfg.vrrp.instances[idx];
     let t = &cfg.vrrp.trackers;

@@ -1,5 +1,7 @@
 //! The tracked objects of the running instances, at start or after a reload, and the level
-//! each starts at: an interface or `track_src_ip` address as the kernel has it now; a script,
+//! each starts at: an interface or `track_src_ip` address as the kernel has it now; a BFD
+//! session as the parent last passed it on (Down until it says Up, keepalived's assumption
+//! before the BFD process's first event); a script,
 //! file or process as it was before the reload (kept by name), else not reported yet (a
 //! script: down with `init_fail`; a file: 0, until it is read).
 
@@ -15,6 +17,8 @@ pub(crate) struct Kernel<'a> {
     pub(crate) link_up: &'a dyn Fn(&str) -> bool,
     /// Every address, by interface index.
     pub(crate) addrs: &'a [(u32, IpAddr)],
+    /// Whether the BFD session of that name is Up, as the parent last said.
+    pub(crate) bfd_up: &'a dyn Fn(&str) -> bool,
 }
 
 impl Tracking {
@@ -64,6 +68,7 @@ fn start_level(cfg: &Config, key: &Key, carried: Option<Level>, kernel: &Kernel)
                 .iter()
                 .any(|(i, x)| x == a && (*ifx == 0 || i == ifx)),
         ),
+        (Key::Bfd(n), _) => up_if((kernel.bfd_up)(n)),
         (_, Some(l)) => l,
         (Key::File(_), None) => Level::Value(0),
         (Key::Script(n), None) => {

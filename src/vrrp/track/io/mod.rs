@@ -2,7 +2,8 @@
 //! vrrp_scripts run from per-script loop timers through the shared script runner (never
 //! waited for); track files are followed with inotify on their directory; tracked processes
 //! follow the process events connector, or a /proc scan where there is none (`procs.rs`).
-//! Tracked interfaces and `track_src_ip` come from the shell's netlink reflector. The shell
+//! Tracked interfaces and `track_src_ip` come from the shell's netlink reflector, BFD
+//! sessions from the parent channel. The shell
 //! hands in loop events (its timers and fds at [`TRACK_TIMER_BASE`], [`INOTIFY_TOKEN`],
 //! [`PROC_EVENTS_TOKEN`], script exits) and gets back level and quorum changes of tracked
 //! objects, which it sets back ([`TrackShell::set_level`]) and whose effects it applies to
@@ -86,6 +87,7 @@ impl TrackShell {
         insts: &[(usize, u32, Option<Effect>)],
         ifaces: &Ifaces,
         src_addrs: &[(u32, IpAddr)],
+        bfd_up: &dyn Fn(&str) -> bool,
         old: TrackShell,
         lp: &mut EventLoop,
     ) -> (TrackShell, QuorumChanges) {
@@ -93,6 +95,7 @@ impl TrackShell {
         let kernel = Kernel {
             link_up: &link_up,
             addrs: src_addrs,
+            bfd_up,
         };
         let mut t = TrackShell {
             core: Tracking::build(cfg, insts, &old.core, &kernel),
