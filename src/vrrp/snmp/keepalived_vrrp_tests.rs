@@ -103,6 +103,7 @@ fn tracking(cfg: &Config, fsms: &mut [Fsm]) -> Tracking {
     let kernel = Kernel {
         link_up: &|n| n != DOWN_LINK,
         addrs: &[],
+        bfd_up: &|_| false,
     };
     let mut t = Tracking::build(cfg, &insts, &Tracking::default(), &kernel);
     for o in 0..t.objs.len() {
@@ -178,9 +179,12 @@ impl Lab {
             groups: &self.groups,
             ifaces: &self.ifaces,
             tracking: &self.tracking,
+            bfds: &NO_BFD,
         }
     }
 }
+
+static NO_BFD: crate::vrrp::track::BfdStates = crate::vrrp::track::BfdStates::new();
 
 fn compare(view: &View<'_>, walk_file: &str) {
     let ours: Vec<String> = walk(&KeepalivedVrrp::new(view), true)
