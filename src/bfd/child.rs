@@ -97,6 +97,7 @@ pub fn run(cfg: Config, opts: &Options, chan: OwnedFd, parent: i32) -> i32 {
             } => sh.timer = None,
             Event::Signal { signo, .. } => match signo {
                 libc::SIGTERM | libc::SIGINT => sh.stop = true,
+                libc::SIGUSR1 => sh.write_data(&cfg),
                 libc::SIGHUP => {
                     if let Some(new) = crate::config::reload_config(opts, cfg.interface_names()) {
                         cfg = new;
@@ -138,6 +139,32 @@ impl Shell {
             self.senders.push(s);
             self.failing.push(false);
         }
+    }
+
+    /// SIGUSR1: the data file (a rare request; what it allocates is freed before the loop goes on).
+    fn write_data(&self, cfg: &Config) {
+        let fd = |s: &Option<BfdSender>| s.as_ref().map_or(-1, |s| s.as_raw_fd());
+        let out: Vec<(i32, bool)> = self
+            .senders
+            .iter()
+            .map(fd)
+            .zip(self.failing.iter().copied())
+            .collect();
+        let fd_in = self
+            .listeners
+            .iter()
+            .flatten()
+            .next()
+            .map_or(-1, |l| l.as_raw_fd());
+        let io = super::dump::Io {
+            fd_in,
+            out: &out,
+            now: Micros::now(),
+            real_now: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default(),
+        };
+        super::dump::write(cfg, &self.core, &io);
     }
 
     fn receive(&mut self, k: usize, chan: &OwnedFd) {

@@ -93,6 +93,12 @@ impl GlobalDefs {
     pub(crate) fn startup_delay(&self) -> Micros {
         self.vrrp.startup_delay.unwrap_or(Micros(0))
     }
+
+    /// `bfd_priority`, `bfd_rt_priority`, `bfd_no_swap`, `bfd_cpu_affinity`,
+    /// `bfd_rlimit_rttime`: what the BFD child applies to itself.
+    pub(crate) fn bfd_sched(&self) -> &ProcSched {
+        &self.sched.bfd
+    }
 }
 
 /// How the global settings read address, route and rule lines: here, not in `iproute`, so
