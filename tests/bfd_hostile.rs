@@ -9,6 +9,9 @@
 //! and which shows the session Up, then Down with diag "Control Detection Time Expired" once
 //! the link falls silent.
 //!
+//! Ours runs its BFD process with bfd_rt_priority, bfd_no_swap, bfd_cpu_affinity and
+//! bfd_process_name, which /proc shows.
+//!
 //! Needs root, /usr/sbin/keepalived and python3 (else SKIPPED; a failure under CI=true).
 
 mod lab;
@@ -61,9 +64,13 @@ for ttl, p in cases:
         s.sendto(p, (dst, 3784))
 "#;
 
+/// Ours also runs its BFD process as keepalived's `bfd_*` global keywords ask.
+const OURS_GLOBAL: &str = "global_defs {\n bfd_rt_priority 20\n bfd_no_swap\n bfd_cpu_affinity 0\n bfd_process_name ka_bfd_lab\n}\n";
+
 fn conf(me: &str, peer: &str) -> String {
+    let global = if me == OURS { OURS_GLOBAL } else { "" };
     format!(
-        "bfd_instance up1 {{\n neighbor_ip {peer}\n source_ip {me}\n min_rx {INTERVAL_MS}\n min_tx {INTERVAL_MS}\n multiplier {MULT}\n}}\n"
+        "{global}bfd_instance up1 {{\n neighbor_ip {peer}\n source_ip {me}\n min_rx {INTERVAL_MS}\n min_tx {INTERVAL_MS}\n multiplier {MULT}\n}}\n"
     )
 }
 
@@ -187,6 +194,36 @@ fn crafted_packets_are_dropped_counted_and_the_session_stays_up() {
     );
     assert_eq!(keys(&da), keys(&db), "ours:\n{da}\nkeepalived:\n{db}");
     assert_eq!(value(&da, "Discarded, bad version"), "0", "{da}");
+
+    // The scheduling keywords took effect in our BFD process.
+    let pidfile = lab.dir().join("a-b.pid");
+    let bfd_pid = std::fs::read_to_string(&pidfile).expect("BFD pidfile");
+    let proc_dir = format!("/proc/{}", bfd_pid.trim());
+    let stat = std::fs::read_to_string(format!("{proc_dir}/stat")).expect("stat");
+    assert!(stat.contains(" (ka_bfd_lab) "), "{stat}");
+    let after_comm: Vec<&str> = stat.rsplit_once(") ").expect(&stat).1.split(' ').collect();
+    // Fields 40 and 41 of proc(5) (rt_priority, policy), counted from field 3 here.
+    assert_eq!(
+        (after_comm[37], after_comm[38]),
+        ("20", "2"),
+        "SCHED_RR 20: {stat}"
+    );
+    let status = std::fs::read_to_string(format!("{proc_dir}/status")).expect("status");
+    let field = |k: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(k))
+            .map(str::trim)
+            .unwrap_or_else(|| panic!("no {k} in {status}"))
+            .to_string()
+    };
+    assert_ne!(
+        field("VmLck:"),
+        "0 kB",
+        "bfd_no_swap locks memory: {status}"
+    );
+    assert_eq!(field("Cpus_allowed_list:"), "0", "{status}");
+    assert!(da.contains(" BFD realtime priority = 20\n"), "{da}");
 
     // The crafted packets, from b's address.
     let script = lab.write_file("inject.py", INJECT);

@@ -51,6 +51,7 @@ pub fn run(cfg: Config, opts: &Options, chan: OwnedFd, parent: i32) -> i32 {
     if !child::watch_parent(&mut lp, &chan, "BFD") {
         return 1;
     }
+    super::sched::apply(&cfg.global, None, PROCESS_NAME);
     let now = Micros::now();
     // Discriminators and jitter need spread, not secrecy: the clock and the pid differ per run.
     let seed = now.0 ^ (u64::from(std::process::id()) << 32);
@@ -100,6 +101,7 @@ pub fn run(cfg: Config, opts: &Options, chan: OwnedFd, parent: i32) -> i32 {
                 libc::SIGUSR1 => sh.write_data(&cfg),
                 libc::SIGHUP => {
                     if let Some(new) = crate::config::reload_config(opts, cfg.interface_names()) {
+                        super::sched::apply(&new.global, Some(&cfg.global), PROCESS_NAME);
                         cfg = new;
                         sh.core.reload(&cfg.bfd);
                         sh.open_senders();

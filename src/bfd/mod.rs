@@ -6,5 +6,6 @@ pub(crate) mod dump;
 mod log;
 pub(crate) mod packet;
 pub(crate) mod rng;
+mod sched;
 pub(crate) mod session;
 pub(crate) mod sessions;
