@@ -17,7 +17,7 @@ const B: &str = "10.0.0.2";
 
 fn config(me: &str, peer: &str) -> Config {
     let text = format!(
-        "global_defs {{\n router_id r1\n bfd_priority -5\n bfd_no_swap\n}}\n\
+        "global_defs {{\n router_id r1\n bfd_priority -5\n bfd_no_swap\n bfd_cpu_affinity 0 0\n}}\n\
          bfd_instance up1 {{\n neighbor_ip {peer}\n source_ip {me}\n min_rx 50\n min_tx 50\n multiplier 3\n}}\n\
          bfd_instance v6 {{\n neighbor_ip fd00::2\n passive\n}}\n"
     );
@@ -100,7 +100,7 @@ fn the_data_file_shows_each_session_as_keepalived_lays_it_out() {
     assert!(
         t.contains(
             " BFD process priority = -5\n BFD don't swap = true\n BFD realtime priority = 0\n \
-             BFD realtime limit = 10000\n"
+             BFD CPU Affinity = 0 \n BFD realtime limit = 10000\n"
         ),
         "{t}"
     );
