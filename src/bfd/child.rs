@@ -51,6 +51,7 @@ pub fn run(cfg: Config, opts: &Options, chan: OwnedFd, parent: i32) -> i32 {
     if !child::watch_parent(&mut lp, &chan, "BFD") {
         return 1;
     }
+    super::sched::apply(&cfg.global, None, PROCESS_NAME);
     let now = Micros::now();
     // Discriminators and jitter need spread, not secrecy: the clock and the pid differ per run.
     let seed = now.0 ^ (u64::from(std::process::id()) << 32);
@@ -97,8 +98,10 @@ pub fn run(cfg: Config, opts: &Options, chan: OwnedFd, parent: i32) -> i32 {
             } => sh.timer = None,
             Event::Signal { signo, .. } => match signo {
                 libc::SIGTERM | libc::SIGINT => sh.stop = true,
+                libc::SIGUSR1 => sh.write_data(&cfg),
                 libc::SIGHUP => {
                     if let Some(new) = crate::config::reload_config(opts, cfg.interface_names()) {
+                        super::sched::apply(&new.global, Some(&cfg.global), PROCESS_NAME);
                         cfg = new;
                         sh.core.reload(&cfg.bfd);
                         sh.open_senders();
@@ -138,6 +141,32 @@ impl Shell {
             self.senders.push(s);
             self.failing.push(false);
         }
+    }
+
+    /// SIGUSR1: the data file (a rare request; what it allocates is freed before the loop goes on).
+    fn write_data(&self, cfg: &Config) {
+        let fd = |s: &Option<BfdSender>| s.as_ref().map_or(-1, |s| s.as_raw_fd());
+        let out: Vec<(i32, bool)> = self
+            .senders
+            .iter()
+            .map(fd)
+            .zip(self.failing.iter().copied())
+            .collect();
+        let fd_in = self
+            .listeners
+            .iter()
+            .flatten()
+            .next()
+            .map_or(-1, |l| l.as_raw_fd());
+        let io = super::dump::Io {
+            fd_in,
+            out: &out,
+            now: Micros::now(),
+            real_now: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default(),
+        };
+        super::dump::write(cfg, &self.core, &io);
     }
 
     fn receive(&mut self, k: usize, chan: &OwnedFd) {

@@ -7,7 +7,7 @@ use super::packet::{Diag, State};
 use super::session::Change;
 use crate::core::time::Micros;
 
-fn state_name(s: State) -> &'static str {
+pub(super) fn state_name(s: State) -> &'static str {
     match s {
         State::AdminDown => "AdminDown",
         State::Down => "Down",
@@ -16,7 +16,7 @@ fn state_name(s: State) -> &'static str {
     }
 }
 
-fn diag_name(d: Diag) -> &'static str {
+pub(super) fn diag_name(d: Diag) -> &'static str {
     match d {
         Diag::None => "No Diagnostic",
         Diag::Expired => "Control Detection Time Expired",

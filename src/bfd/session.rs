@@ -162,6 +162,25 @@ impl Session {
         self.remote_diag
     }
 
+    /// The neighbor's Desired Min TX, Required Min RX and Detect Mult as last heard.
+    pub(crate) fn remote_timers(&self) -> (Micros, Micros, u8) {
+        (self.remote_min_tx, self.remote_min_rx, self.remote_mult)
+    }
+
+    pub(crate) fn remote_demand(&self) -> bool {
+        self.remote_demand
+    }
+
+    /// A Poll Sequence of ours is running; the next packet answers one.
+    pub(crate) fn poll_final(&self) -> (bool, bool) {
+        (self.poll, self.final_)
+    }
+
+    /// When the neighbor's last packet was taken.
+    pub(crate) fn last_rx(&self) -> Option<Micros> {
+        self.last_rx
+    }
+
     /// The negotiated transmit interval, before jitter.
     pub(crate) fn tx_interval(&self) -> Micros {
         self.tx_interval

@@ -10,6 +10,7 @@ pub mod logging;
 /// HTTP_GET/SSL_GET `regex`: here because config compiles the patterns and check runs them.
 pub(crate) mod regex;
 pub mod safe_file;
+pub(crate) mod sched;
 pub(crate) mod script;
 pub(crate) mod script_security;
 pub(crate) mod sd_notify;

@@ -3,6 +3,7 @@
 
 pub(crate) mod bfd_socket;
 pub(crate) mod checksum;
+pub(crate) mod cmsg;
 pub mod garp;
 pub(crate) mod iface;
 pub mod netlink;
@@ -10,5 +11,6 @@ pub(crate) mod nft;
 pub(crate) mod proc_events;
 pub mod rtnl;
 pub(crate) mod sockaddr;
+pub(crate) mod sockopt;
 pub(crate) mod sysctl;
 pub mod vrrp_socket;

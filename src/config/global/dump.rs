@@ -63,6 +63,32 @@ pub(crate) fn script_security(cfg: &Config, s: &mut String) {
     );
 }
 
+/// The BFD process's scheduling lines (keepalived's RT_RLIMIT_DEFAULT is 10000 µs).
+pub(crate) fn bfd_sched(cfg: &Config, s: &mut String) {
+    let b = cfg.global.bfd_sched();
+    let _ = writeln!(
+        s,
+        " BFD process priority = {}",
+        i32::from(b.priority.unwrap_or(0))
+    );
+    let _ = writeln!(s, " BFD don't swap = {}", b.no_swap);
+    let _ = writeln!(s, " BFD realtime priority = {}", b.rt_priority.unwrap_or(0));
+    if !b.cpu_affinity.is_empty() {
+        // In CPU order, each once, as keepalived lists its CPU set (no sort code for it).
+        s.push_str(" BFD CPU Affinity = ");
+        let last = b.cpu_affinity.iter().copied().max().unwrap_or(0);
+        for c in (0..=last).filter(|c| b.cpu_affinity.contains(c)) {
+            let _ = write!(s, "{c} ");
+        }
+        s.push('\n');
+    }
+    let _ = writeln!(
+        s,
+        " BFD realtime limit = {}",
+        b.rlimit_rttime.unwrap_or(10_000)
+    );
+}
+
 /// keepalived's default router_id.
 fn hostname() -> String {
     let mut buf = [0u8; 256];

@@ -93,6 +93,18 @@ impl GlobalDefs {
     pub(crate) fn startup_delay(&self) -> Micros {
         self.vrrp.startup_delay.unwrap_or(Micros(0))
     }
+
+    /// `bfd_priority`, `bfd_rt_priority`, `bfd_no_swap`, `bfd_cpu_affinity`,
+    /// `bfd_rlimit_rttime`: what the BFD child applies to itself.
+    pub(crate) fn bfd_sched(&self) -> &ProcSched {
+        &self.sched.bfd
+    }
+
+    /// `bfd_process_name`, else keepalived's default name under `process_names`.
+    pub(crate) fn bfd_process_name(&self) -> Option<&str> {
+        let p = &self.process_names;
+        p.bfd.as_deref().or(p.defaults.then_some("keepalived_bfd"))
+    }
 }
 
 /// How the global settings read address, route and rule lines: here, not in `iproute`, so

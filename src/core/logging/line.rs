@@ -15,7 +15,13 @@ pub(crate) fn format_line(buf: &mut String, timestamps: bool, msg: &std::fmt::Ar
 }
 
 fn push_ctime(buf: &mut String) {
-    push_time(buf, false, c"%a %b %e %H:%M:%S %Y");
+    // SAFETY: time(NULL) only returns the time.
+    push_ctime_at(buf, unsafe { libc::time(std::ptr::null_mut()) });
+}
+
+/// Appends `secs` since the epoch as C's ctime() without its newline (dumps stamp times so).
+pub(crate) fn push_ctime_at(buf: &mut String, secs: libc::time_t) {
+    push_time_at(buf, secs, false, c"%a %b %e %H:%M:%S %Y");
 }
 
 /// Appends the syslog datagram keepalived's users see in their syslog: RFC 3164's
@@ -36,10 +42,14 @@ pub(crate) fn format_syslog(
 
 /// `now` through strftime's `fmt`, in UTC or local time.
 fn push_time(buf: &mut String, utc: bool, fmt: &std::ffi::CStr) {
-    // SAFETY: time(NULL) and gmtime_r/localtime_r into a zeroed tm, strftime into a stack
-    // buffer whose length it is given; all results are checked.
+    // SAFETY: time(NULL) only returns the time.
+    push_time_at(buf, unsafe { libc::time(std::ptr::null_mut()) }, utc, fmt);
+}
+
+fn push_time_at(buf: &mut String, now: libc::time_t, utc: bool, fmt: &std::ffi::CStr) {
+    // SAFETY: gmtime_r/localtime_r into a zeroed tm, strftime into a stack buffer whose
+    // length it is given; all results are checked.
     unsafe {
-        let now = libc::time(std::ptr::null_mut());
         let mut tm: libc::tm = std::mem::zeroed();
         let r = if utc {
             libc::gmtime_r(&now, &mut tm)

@@ -1,13 +1,11 @@
 //! Setup-time libc wrappers for the BFD sockets.
 
 use std::io;
-use std::mem;
 use std::net::SocketAddr;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
-use libc::{c_int, c_void, socklen_t};
-
 use crate::net::sockaddr;
+pub(super) use crate::net::sockopt::set_int;
 
 pub(super) fn udp_socket(v6: bool) -> io::Result<OwnedFd> {
     let domain = if v6 { libc::AF_INET6 } else { libc::AF_INET };
@@ -24,31 +22,6 @@ pub(super) fn udp_socket(v6: bool) -> io::Result<OwnedFd> {
     }
     // SAFETY: a fresh descriptor nobody else owns.
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
-}
-
-/// An int option; the error names it, so a failed setup says which.
-pub(super) fn set_int(
-    fd: &OwnedFd,
-    level: c_int,
-    name: c_int,
-    what: &'static str,
-    v: c_int,
-) -> io::Result<()> {
-    // SAFETY: `v` is a live c_int of the size passed; the kernel only reads it.
-    let rc = unsafe {
-        libc::setsockopt(
-            fd.as_raw_fd(),
-            level,
-            name,
-            (&v as *const c_int).cast::<c_void>(),
-            mem::size_of::<c_int>() as socklen_t,
-        )
-    };
-    if rc < 0 {
-        let e = io::Error::last_os_error();
-        return Err(io::Error::new(e.kind(), format!("setsockopt {what}: {e}")));
-    }
-    Ok(())
 }
 
 /// The error keeps its kind (AddrInUse is retried) and names the address.

@@ -7,15 +7,9 @@ use std::os::fd::AsRawFd;
 
 use libc::{c_int, c_void};
 
-use super::{invalid, scope_for, sys, VrrpSocket};
+use super::{invalid, scope_for, VrrpSocket};
+use crate::net::cmsg::{self, CmsgBuf};
 use crate::net::sockaddr;
-
-/// Room for IP_PKTINFO, or IPV6_PKTINFO plus IPV6_HOPLIMIT, with headroom.
-const CMSG_ROOM: usize = 128;
-
-/// A control-message buffer aligned for `cmsghdr`.
-#[repr(C, align(8))]
-struct CmsgBuf([u8; CMSG_ROOM]);
 
 /// One received packet: `buf[..len]` holds it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,42 +49,18 @@ impl VrrpSocket {
     /// non-blocking; poll it again). `InvalidData` means a packet the kernel should never hand
     /// a raw socket (no IPv4 header); skip it and read on.
     pub fn recv(&self, buf: &mut [u8]) -> Result<Received> {
-        // SAFETY: sockaddr_storage is plain data; all-zero is valid.
-        let mut from: libc::sockaddr_storage = unsafe { mem::zeroed() };
-        let mut cbuf = CmsgBuf([0; CMSG_ROOM]);
-        let mut iov = libc::iovec {
-            iov_base: buf.as_mut_ptr().cast::<c_void>(),
-            iov_len: buf.len(),
-        };
-        // SAFETY: msghdr is plain data; all-zero is valid.
-        let mut msg: libc::msghdr = unsafe { mem::zeroed() };
-        msg.msg_name = (&mut from as *mut libc::sockaddr_storage).cast::<c_void>();
-        msg.msg_namelen = mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-        msg.msg_iov = &mut iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = cbuf.0.as_mut_ptr().cast::<c_void>();
-        msg.msg_controllen = CMSG_ROOM as _;
-        let len = retry_eintr(|| {
-            // SAFETY: every pointer in `msg` refers to a live buffer of the length given.
-            unsafe { libc::recvmsg(self.rx.as_raw_fd(), &mut msg, 0) }
-        })?;
-        let len = len.min(buf.len());
-        let truncated = msg.msg_flags & libc::MSG_TRUNC != 0;
-        let src = sys::storage_ip(&from)
-            .ok_or_else(|| Error::new(ErrorKind::InvalidData, "packet without a source address"))?;
+        let r = cmsg::recv(self.rx.as_raw_fd(), buf)?;
         let mut rx = Received {
-            len,
-            truncated,
+            len: r.len,
+            truncated: r.truncated,
             ip_header_len: 0,
-            src,
-            dst: None,
-            ifindex: self.ifindex,
-            ttl: 0,
+            src: r.src,
+            dst: r.dst,
+            ifindex: r.ifindex.unwrap_or(self.ifindex),
+            ttl: r.ttl,
         };
-        // A truncated control buffer loses only what did not fit; what did is still valid.
-        read_cmsgs(&msg, &mut rx);
         if !self.v6 {
-            read_ipv4_header(&buf[..len], &mut rx)?;
+            read_ipv4_header(&buf[..rx.len], &mut rx)?;
         }
         Ok(rx)
     }
@@ -133,7 +103,7 @@ impl VrrpSocket {
             return Err(invalid("IPv6 send on an IPv4 VRRP socket"));
         }
         let sa = sockaddr::v6(dst, 0, 0, scope_for(IpAddr::V6(dst), self.ifindex));
-        let mut cbuf = CmsgBuf([0; CMSG_ROOM]);
+        let mut cbuf = CmsgBuf([0; cmsg::ROOM]);
         let info = libc::in6_pktinfo {
             ipi6_addr: libc::in6_addr {
                 s6_addr: src.octets(),
@@ -158,7 +128,7 @@ impl VrrpSocket {
             room += unsafe { libc::CMSG_SPACE(mem::size_of::<c_int>() as u32) } as usize;
         }
         msg.msg_controllen = room as _;
-        // SAFETY: the control buffer is CMSG_ROOM bytes, zeroed and aligned, and `room` fits in it
+        // SAFETY: the control buffer is cmsg::ROOM bytes, zeroed and aligned, and `room` fits in it
         // (two small cmsgs); CMSG_FIRSTHDR/NXTHDR stay inside msg_controllen.
         unsafe {
             let c = libc::CMSG_FIRSTHDR(&msg);
@@ -194,39 +164,6 @@ fn dont_route(dst: IpAddr) -> c_int {
         libc::MSG_DONTROUTE
     } else {
         0
-    }
-}
-
-fn read_cmsgs(msg: &libc::msghdr, rx: &mut Received) {
-    // SAFETY: `msg` was filled by recvmsg; CMSG_FIRSTHDR/NXTHDR walk only within msg_controllen
-    // and each payload is read unaligned with a length check against cmsg_len.
-    unsafe {
-        let mut c = libc::CMSG_FIRSTHDR(msg);
-        while !c.is_null() {
-            let data = libc::CMSG_DATA(c);
-            let have = ((*c).cmsg_len as usize).saturating_sub(data.offset_from(c.cast()) as usize);
-            match ((*c).cmsg_level, (*c).cmsg_type) {
-                (libc::IPPROTO_IP, libc::IP_PKTINFO)
-                    if have >= mem::size_of::<libc::in_pktinfo>() =>
-                {
-                    let p = std::ptr::read_unaligned(data.cast::<libc::in_pktinfo>());
-                    rx.ifindex = p.ipi_ifindex as u32;
-                }
-                (libc::IPPROTO_IPV6, libc::IPV6_PKTINFO)
-                    if have >= mem::size_of::<libc::in6_pktinfo>() =>
-                {
-                    let p = std::ptr::read_unaligned(data.cast::<libc::in6_pktinfo>());
-                    rx.ifindex = p.ipi6_ifindex;
-                    rx.dst = Some(IpAddr::V6(Ipv6Addr::from(p.ipi6_addr.s6_addr)));
-                }
-                (libc::IPPROTO_IPV6, libc::IPV6_HOPLIMIT) if have >= mem::size_of::<c_int>() => {
-                    let h = std::ptr::read_unaligned(data.cast::<c_int>());
-                    rx.ttl = u8::try_from(h).unwrap_or(0);
-                }
-                _ => {}
-            }
-            c = libc::CMSG_NXTHDR(msg, c);
-        }
     }
 }
 

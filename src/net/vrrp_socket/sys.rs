@@ -3,12 +3,13 @@
 
 use std::io;
 use std::mem;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv6Addr};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
 use libc::{c_int, c_void, socklen_t};
 
 use crate::net::sockaddr;
+pub(super) use crate::net::sockopt::{set_int, setsockopt, setsockopt_raw};
 
 /// Linux `IPV6_MULTICAST_ALL` (include/uapi/linux/in6.h); not every libc release names it.
 pub(super) const IPV6_MULTICAST_ALL: c_int = 29;
@@ -28,52 +29,6 @@ pub(super) fn raw_socket(domain: c_int, protocol: c_int) -> io::Result<OwnedFd> 
     }
     // SAFETY: a fresh descriptor nobody else owns.
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
-}
-
-/// `setsockopt` with a plain-old-data value; the error names the option so a failed setup says which.
-pub(super) fn setsockopt<T>(
-    fd: &OwnedFd,
-    level: c_int,
-    name: c_int,
-    what: &'static str,
-    val: &T,
-) -> io::Result<()> {
-    setsockopt_raw(fd, level, name, val)
-        .map_err(|e| io::Error::new(e.kind(), format!("setsockopt {what}: {e}")))
-}
-
-/// [`setsockopt`] without the option's name in the error, which keeps the errno readable
-/// (`raw_os_error`) for callers that tolerate some.
-pub(super) fn setsockopt_raw<T>(
-    fd: &OwnedFd,
-    level: c_int,
-    name: c_int,
-    val: &T,
-) -> io::Result<()> {
-    // SAFETY: `val` points to a live T of the size passed; the kernel only reads it.
-    let rc = unsafe {
-        libc::setsockopt(
-            fd.as_raw_fd(),
-            level,
-            name,
-            (val as *const T).cast::<c_void>(),
-            mem::size_of::<T>() as socklen_t,
-        )
-    };
-    if rc < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
-}
-
-pub(super) fn set_int(
-    fd: &OwnedFd,
-    level: c_int,
-    name: c_int,
-    what: &'static str,
-    v: c_int,
-) -> io::Result<()> {
-    setsockopt(fd, level, name, what, &v)
 }
 
 /// SO_BINDTODEVICE: only packets arriving on this interface reach the socket, and sends leave by it.
@@ -160,24 +115,6 @@ pub(super) fn bind(fd: &OwnedFd, ip: IpAddr, scope_id: u32) -> io::Result<()> {
         return Err(io::Error::new(e.kind(), format!("bind {ip}: {e}")));
     }
     Ok(())
-}
-
-/// The address in a `sockaddr_storage` filled by the kernel (recvmsg's `msg_name`).
-pub(super) fn storage_ip(ss: &libc::sockaddr_storage) -> Option<IpAddr> {
-    match c_int::from(ss.ss_family) {
-        libc::AF_INET => {
-            // SAFETY: the family says the storage holds a sockaddr_in, which it is large and aligned enough for.
-            let sa = unsafe { &*(ss as *const libc::sockaddr_storage).cast::<libc::sockaddr_in>() };
-            Some(IpAddr::V4(Ipv4Addr::from(sa.sin_addr.s_addr.to_ne_bytes())))
-        }
-        libc::AF_INET6 => {
-            // SAFETY: as above, for sockaddr_in6.
-            let sa =
-                unsafe { &*(ss as *const libc::sockaddr_storage).cast::<libc::sockaddr_in6>() };
-            Some(IpAddr::V6(Ipv6Addr::from(sa.sin6_addr.s6_addr)))
-        }
-        _ => None,
-    }
 }
 
 /// The index of interface `name` in the caller's network namespace.
