@@ -14,6 +14,7 @@
 mod lab;
 
 use lab::stats::{self, Stats, NAMES};
+use lab::vrrp::{entered_state, state_in};
 use lab::{wait_until, Lab, Spawned};
 use std::fs::File;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -333,11 +334,11 @@ fn alive(pid: i32) -> bool {
 }
 
 fn entering(log: &str) -> usize {
-    log.lines().filter(|l| l.contains("Entering ")).count()
+    log.lines().filter(|l| entered_state(l).is_some()).count()
 }
 
 fn last_entering(log: &str) -> Option<&str> {
-    log.lines().rev().find(|l| l.contains("Entering "))
+    log.lines().rev().find(|l| entered_state(l).is_some())
 }
 
 /// A daemon under test in namespace `d`, with a raw sender in namespace `p`.
@@ -605,10 +606,10 @@ impl Run {
         let (prio, want, expect): (u8, &str, &[(usize, i64)]) = match self.mode {
             Mode::Backup => (
                 0,
-                "Entering MASTER STATE",
+                "MASTER",
                 &[(stats::ADVERT_RCVD, 1), (stats::PRI_ZERO_RCVD, 1)],
             ),
-            Mode::Master => (254, "Entering BACKUP STATE", &[(stats::ADVERT_RCVD, 1)]),
+            Mode::Master => (254, "BACKUP", &[(stats::ADVERT_RCVD, 1)]),
         };
         self.keepalive();
         std::thread::sleep(Duration::from_millis(50));
@@ -618,11 +619,11 @@ impl Run {
         self.tx.send(&a);
         let moved = wait_until(Duration::from_secs(3), || {
             let log = self.daemon.log();
-            entering(&log) > states && last_entering(&log).is_some_and(|l| l.contains(want))
+            entering(&log) > states && state_in(&log).as_deref() == Some(want)
         });
         if !moved {
             self.failures.push(format!(
-                "control: no {want:?} after a valid priority {prio} advert"
+                "control: not {want} after a valid priority {prio} advert"
             ));
         }
         let after = self.stats();

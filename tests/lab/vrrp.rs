@@ -15,7 +15,7 @@ pub use config::{
     Instance, Wiring,
 };
 #[allow(unused_imports)]
-pub use router::{state_in, tail, Router};
+pub use router::{entered_state, inst_state_in, state_in, tail, Router};
 
 use super::{check, wait_until};
 use std::fmt::Write as _;
