@@ -160,12 +160,19 @@ impl Servers {
         }
         let new = Manager::reloaded(plan(&cfg.lvs), &self.mgr);
         let old = std::mem::replace(&mut self.mgr, new);
-        // Quorums the new config drops go down, with their scripts from the old config.
+        // Quorums the new config loses go down with the old config's scripts and mail,
+        // worded with its figures, as keepalived judges the old virtual server.
         for n in old.gone_in(&self.mgr) {
             match n {
-                Notice::Quorum { vs, up: false, .. } => {
+                Notice::Quorum {
+                    vs, up: false, sum, ..
+                } => {
                     if let Some([_, Some(c)]) = self.quorum.get(vs) {
                         quorum_call(self.script_user.as_ref(), c, &mut self.calls);
+                    }
+                    if let Some((q, h)) = old.quorum_of(vs) {
+                        let (q, h) = (i64::from(q), i64::from(h));
+                        old_alerts.quorum(vs, false, false, [q, h, q - h, sum as i64]);
                     }
                 }
                 Notice::Rs {
