@@ -11,7 +11,7 @@
 use log::{error, info, warn};
 
 use crate::check::alerts::CheckAlerts;
-use crate::check::checkers::names;
+use crate::check::checkers::{names, DownReason};
 use crate::check::ipvs::manager::{By, Manager, Notice};
 use crate::check::ipvs::plan::plan;
 use crate::check::ipvs::shell::{open_or_modprobe, IpvsShell};
@@ -417,6 +417,10 @@ impl Sink for Servers {
             self.alerts.checker(id, up, was, alive);
         }
         self.carry_out();
+    }
+
+    fn down_reason(&mut self, id: CheckerId, why: DownReason) {
+        self.alerts.down_reason(id, why);
     }
 
     fn weight_changed(&mut self, id: CheckerId, weight: i64) {
