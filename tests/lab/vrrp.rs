@@ -4,6 +4,7 @@
 //! both roles (`KEEPALIVED_RS_BIN=/usr/sbin/keepalived`) and then run with ours.
 
 mod config;
+mod pair;
 mod router;
 
 // Each test binary uses a different part of the helper.
@@ -14,6 +15,8 @@ pub use config::{
     addr, after_election, after_takeover, master_down, routers_lab, skew, vip, Auth, Family,
     Instance, Wiring,
 };
+#[allow(unused_imports)]
+pub use pair::{first_election, master_pair, remake_eth0};
 #[allow(unused_imports)]
 pub use router::{entered_state, inst_state_in, state_in, tail, Router};
 
