@@ -367,16 +367,23 @@ fn stats(pid: i32) -> Option<(u64, u64)> {
     got
 }
 
+/// The checker's lab: its namespace with the virtual address 10.7.1.1 and the mail server on
+/// 127.0.0.1 (with the file it records into); None when SKIPPED.
+fn checker_mail_lab(test: &str) -> Option<(Lab, Spawned, PathBuf)> {
+    let mut lab = checker_lab(test, &[PY])?;
+    lab.addr(NS, "lo", "10.7.1.1/32");
+    let (server, log) = start_server(&mut lab, NS, "127.0.0.1", false);
+    Some((lab, server, log))
+}
+
 /// A checker child with a TCP_CHECK on a real server in its namespace: the server goes away
 /// (a DOWN mail with the TCP_CHECK body) and comes back (UP).
 #[test]
 fn a_real_server_down_and_up_is_mailed() {
-    let test = "a_real_server_down_and_up_is_mailed";
-    let Some(mut lab) = checker_lab(test, &[PY]) else {
+    let Some((mut lab, _server, log)) = checker_mail_lab("a_real_server_down_and_up_is_mailed")
+    else {
         return;
     };
-    lab.addr(NS, "lo", "10.7.1.1/32");
-    let (_server, log) = start_server(&mut lab, NS, "127.0.0.1", false);
     let web = |lab: &mut Lab| {
         lab.spawn(
             NS,
@@ -423,11 +430,9 @@ fn a_real_server_down_and_up_is_mailed() {
 #[test]
 fn smtp_and_misc_checks_say_why_they_went_down() {
     let test = "smtp_and_misc_checks_say_why_they_went_down";
-    let Some(mut lab) = checker_lab(test, &[PY]) else {
+    let Some((mut lab, _server, log)) = checker_mail_lab(test) else {
         return;
     };
-    lab.addr(NS, "lo", "10.7.1.1/32");
-    let (_server, log) = start_server(&mut lab, NS, "127.0.0.1", false);
     // An HTTP server says nothing until asked: no SMTP greeting ever comes.
     let _mute = lab.spawn(
         NS,
