@@ -1,6 +1,7 @@
 //! SMTP alerts seen by a mail server (tests/smtp_server.py, which records each session): the
 //! mails of a VRRP failover with a sync group, side by side with keepalived 2.2.7 (same command
-//! sequence, Subject, From, To and body); a checker's real server going down and up; and a
+//! sequence, Subject, From, To and body); a checker's real server going down and up, and why
+//! SMTP_CHECK and MISC_CHECK went down; and a
 //! server that accepts but never sends its banner, which delays no advert and whose mail is
 //! dropped after smtp_connect_timeout with keepalived's line.
 //!
@@ -366,16 +367,23 @@ fn stats(pid: i32) -> Option<(u64, u64)> {
     got
 }
 
+/// The checker's lab: its namespace with the virtual address 10.7.1.1 and the mail server on
+/// 127.0.0.1 (with the file it records into); None when SKIPPED.
+fn checker_mail_lab(test: &str) -> Option<(Lab, Spawned, PathBuf)> {
+    let mut lab = checker_lab(test, &[PY])?;
+    lab.addr(NS, "lo", "10.7.1.1/32");
+    let (server, log) = start_server(&mut lab, NS, "127.0.0.1", false);
+    Some((lab, server, log))
+}
+
 /// A checker child with a TCP_CHECK on a real server in its namespace: the server goes away
 /// (a DOWN mail with the TCP_CHECK body) and comes back (UP).
 #[test]
 fn a_real_server_down_and_up_is_mailed() {
-    let test = "a_real_server_down_and_up_is_mailed";
-    let Some(mut lab) = checker_lab(test, &[PY]) else {
+    let Some((mut lab, _server, log)) = checker_mail_lab("a_real_server_down_and_up_is_mailed")
+    else {
         return;
     };
-    lab.addr(NS, "lo", "10.7.1.1/32");
-    let (_server, log) = start_server(&mut lab, NS, "127.0.0.1", false);
     let web = |lab: &mut Lab| {
         lab.spawn(
             NS,
@@ -414,6 +422,59 @@ fn a_real_server_down_and_up_is_mailed() {
     assert_eq!(m[1].subject, subject("UP"));
     assert_eq!(m[1].body, "=> TCP CHECK succeed on service <=");
     assert_eq!(m[1].commands[2], "RCPT TO:<ops@example.org>");
+}
+
+/// SMTP_CHECK and MISC_CHECK say why they went down, in keepalived's words (check_smtp.c,
+/// check_misc.c): a server that accepts but never greets is a read timeout from its address,
+/// a script killed at misc_timeout "timed out".
+#[test]
+fn smtp_and_misc_checks_say_why_they_went_down() {
+    let test = "smtp_and_misc_checks_say_why_they_went_down";
+    let Some((mut lab, _server, log)) = checker_mail_lab(test) else {
+        return;
+    };
+    // An HTTP server says nothing until asked: no SMTP greeting ever comes.
+    let _mute = lab.spawn(
+        NS,
+        &[PY, "-m", "http.server", "--bind", "127.0.0.2", "8080"],
+    );
+    let conf =
+        "global_defs {\n  router_id ck1\n  notification_email {\n    ops@example.org\n  }\n  \
+                smtp_server 127.0.0.1 2525\n  smtp_connect_timeout 5\n}\n\
+                virtual_server 10.7.1.1 80 {\n  delay_loop 1\n  lb_kind NAT\n  protocol TCP\n  \
+                real_server 127.0.0.2 8080 {\n    SMTP_CHECK {\n      connect_timeout 1\n      \
+                retry 0\n    }\n  }\n  real_server 127.0.0.3 8080 {\n    MISC_CHECK {\n      \
+                misc_path \"/bin/sleep 5\"\n      misc_timeout 1\n      retry 0\n    }\n  }\n}\n";
+    let k = start_checker(&mut lab, conf);
+    // Each: a first run within delay_loop, then its 1 s timeout.
+    let deadline = Duration::from_secs(2) + MARGIN * 2;
+    assert!(
+        wait_until(deadline, || mails(&log).len() >= 2),
+        "not both DOWN mails:\n{}",
+        k.log()
+    );
+    let mut bodies: Vec<(String, String)> = mails(&log)
+        .into_iter()
+        .map(|m| (m.subject, m.body))
+        .collect();
+    bodies.sort();
+    let subject = |rs: &str| {
+        format!("[ck1] Realserver [{rs}]:tcp:8080 of virtual server [10.7.1.1]:tcp:80 - DOWN")
+    };
+    assert_eq!(
+        bodies,
+        [
+            (
+                subject("127.0.0.2"),
+                "=> CHECK failed on service : Read timeout from server [127.0.0.2]:8080 <="
+                    .to_string()
+            ),
+            (
+                subject("127.0.0.3"),
+                "=> MISC CHECK timed out on service <=".to_string()
+            ),
+        ]
+    );
 }
 
 /// No server listens: the refused connect is logged with keepalived's line (the fd's number

@@ -18,8 +18,9 @@ use std::time::Duration;
 const CONF: &str = "/etc/keepalived/keepalived.conf";
 const KEEPALIVED: &str = "/usr/sbin/keepalived";
 
-/// The reload keeps the weight left (2) at the quorum: keepalived words a quorum lost by a
-/// reload with the old virtual server's figures, which ours does not yet (mails nothing).
+/// The reload keeps the weight left (2) at the quorum: a quorum lost by a reload is judged
+/// and worded with the old virtual server's figures, by keepalived and ours alike (the unit
+/// tests of check::ipvs show ours).
 const CONFIG: &str = "global_defs {
  router_id vmlb
  notification_email {

@@ -18,7 +18,8 @@ use std::time::Duration;
 const KEEPALIVED: &str = "/usr/sbin/keepalived";
 const DATA: &str = "/tmp/keepalived.data";
 
-const R1: &str = "global_defs {
+const R1: &str = concat!(
+    "global_defs {
   router_id r1
 }
 vrrp_sync_group G {
@@ -62,31 +63,11 @@ vrrp_instance W {
     10.7.0.101/24
   }
 }
-vrrp_instance X {
-  state BACKUP
-  interface eth0
-  version 3
-  virtual_router_id 53
-  priority 50
-  advert_int 0.2
-  virtual_ipaddress {
-    10.7.0.103/24
-  }
-}
-";
+",
+    include_str!("configs/dump/x_backup.conf")
+);
 
-const R2: &str = "vrrp_instance X {
-  state MASTER
-  interface eth0
-  version 3
-  virtual_router_id 53
-  priority 200
-  advert_int 0.2
-  virtual_ipaddress {
-    10.7.0.103/24
-  }
-}
-";
+const R2: &str = include_str!("configs/dump/x_master.conf");
 
 /// keepalived lines about its own machinery (timers, sockets, process state, kernel details of
 /// interfaces we do not read): not written by ours.

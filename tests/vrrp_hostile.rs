@@ -13,10 +13,10 @@
 
 mod lab;
 
+use lab::raw::RawSender;
 use lab::stats::{self, Stats, NAMES};
+use lab::vrrp::{entered_state, state_in};
 use lab::{wait_until, Lab, Spawned};
-use std::fs::File;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::Duration;
 
@@ -31,6 +31,7 @@ const IPPROTO_AH: u8 = 51;
 
 /// Hand-built packets; nothing here comes from the crate under test.
 mod pkt {
+    use crate::lab::raw::checksum;
     use md5::{Digest, Md5};
 
     pub const AUTH_NONE: u8 = 0;
@@ -79,24 +80,6 @@ mod pkt {
             *o = b;
         }
         out
-    }
-
-    pub fn checksum(parts: &[&[u8]]) -> u16 {
-        let mut sum = 0u32;
-        let mut odd: Option<u8> = None;
-        for b in parts.iter().flat_map(|p| p.iter()) {
-            match odd.take() {
-                Some(hi) => sum += u32::from(u16::from_be_bytes([hi, *b])),
-                None => odd = Some(*b),
-            }
-        }
-        if let Some(hi) = odd {
-            sum += u32::from(u16::from_be_bytes([hi, 0]));
-        }
-        while sum > 0xffff {
-            sum = (sum & 0xffff) + (sum >> 16);
-        }
-        !(sum as u16)
     }
 
     fn hmac_md5(key: &[u8; 8], parts: &[&[u8]]) -> [u8; 16] {
@@ -227,76 +210,6 @@ enum Mode {
     Master,
 }
 
-/// A raw IPv4 socket opened inside a lab namespace, sending through its `eth0`.
-struct RawSender {
-    fd: OwnedFd,
-}
-
-impl RawSender {
-    fn open(ns_full: &str) -> RawSender {
-        let path = format!("/run/netns/{ns_full}");
-        let t = std::thread::spawn(move || {
-            let file = File::open(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-            // SAFETY: setns on a descriptor we hold; it moves only this short-lived thread.
-            let rc = unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) };
-            assert_eq!(rc, 0, "setns {path}: {}", std::io::Error::last_os_error());
-            // SAFETY: plain socket(2); IPPROTO_RAW implies IP_HDRINCL.
-            let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_RAW, libc::IPPROTO_RAW) };
-            assert!(fd >= 0, "raw socket: {}", std::io::Error::last_os_error());
-            // SAFETY: fd was just returned by socket(2) and is owned by nobody else.
-            let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-            let dev = b"eth0\0";
-            // SAFETY: the option value is a NUL-terminated name of the given length.
-            let rc = unsafe {
-                libc::setsockopt(
-                    fd.as_raw_fd(),
-                    libc::SOL_SOCKET,
-                    libc::SO_BINDTODEVICE,
-                    dev.as_ptr().cast(),
-                    dev.len() as libc::socklen_t,
-                )
-            };
-            assert_eq!(
-                rc,
-                0,
-                "SO_BINDTODEVICE: {}",
-                std::io::Error::last_os_error()
-            );
-            fd
-        });
-        let fd = t.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
-        RawSender { fd }
-    }
-
-    fn send(&self, a: &Advert) {
-        self.send_bytes(&a.bytes(), a.dst);
-    }
-
-    fn send_bytes(&self, bytes: &[u8], dst: [u8; 4]) {
-        // SAFETY: sockaddr_in is plain data; all-zero is a valid value.
-        let mut sa: libc::sockaddr_in = unsafe { std::mem::zeroed() };
-        sa.sin_family = libc::AF_INET as libc::sa_family_t;
-        sa.sin_addr.s_addr = u32::from_ne_bytes(dst);
-        // SAFETY: buffer and address are valid for the given lengths for the whole call.
-        let n = unsafe {
-            libc::sendto(
-                self.fd.as_raw_fd(),
-                bytes.as_ptr().cast(),
-                bytes.len(),
-                0,
-                (&sa as *const libc::sockaddr_in).cast(),
-                std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
-            )
-        };
-        assert_eq!(
-            n,
-            bytes.len() as isize,
-            "sendto {bytes:02x?}: {}",
-            std::io::Error::last_os_error()
-        );
-    }
-}
-
 fn config(version: u8, auth: Auth) -> String {
     let auth = match auth {
         Auth::None => String::new(),
@@ -333,11 +246,11 @@ fn alive(pid: i32) -> bool {
 }
 
 fn entering(log: &str) -> usize {
-    log.lines().filter(|l| l.contains("Entering ")).count()
+    log.lines().filter(|l| entered_state(l).is_some()).count()
 }
 
 fn last_entering(log: &str) -> Option<&str> {
-    log.lines().rev().find(|l| l.contains("Entering "))
+    log.lines().rev().find(|l| entered_state(l).is_some())
 }
 
 /// A daemon under test in namespace `d`, with a raw sender in namespace `p`.
@@ -464,7 +377,7 @@ impl Run {
     fn keepalive(&mut self) {
         if self.mode == Mode::Backup {
             let a = self.valid(200);
-            self.tx.send(&a);
+            self.tx.send(&a.bytes(), a.dst);
         }
     }
 
@@ -501,7 +414,7 @@ impl Run {
         let states = entering(&self.daemon.log());
         let before = self.stats();
         for p in self.restamp(packets) {
-            self.tx.send(&p);
+            self.tx.send(&p.bytes(), p.dst);
         }
         std::thread::sleep(Duration::from_millis(150));
         assert!(
@@ -558,7 +471,7 @@ impl Run {
             if rng & 0x100 != 0 {
                 b.truncate(start + ((rng >> 40) % (b.len() - start) as u64) as usize);
             }
-            self.tx.send_bytes(&b, a.dst);
+            self.tx.send(&b, a.dst);
             if rng & 0xf0 == 0 {
                 // Pace the burst a little, so that more of it is read rather than dropped.
                 std::thread::sleep(Duration::from_millis(2));
@@ -605,24 +518,24 @@ impl Run {
         let (prio, want, expect): (u8, &str, &[(usize, i64)]) = match self.mode {
             Mode::Backup => (
                 0,
-                "Entering MASTER STATE",
+                "MASTER",
                 &[(stats::ADVERT_RCVD, 1), (stats::PRI_ZERO_RCVD, 1)],
             ),
-            Mode::Master => (254, "Entering BACKUP STATE", &[(stats::ADVERT_RCVD, 1)]),
+            Mode::Master => (254, "BACKUP", &[(stats::ADVERT_RCVD, 1)]),
         };
         self.keepalive();
         std::thread::sleep(Duration::from_millis(50));
         let before = self.stats();
         let states = entering(&self.daemon.log());
         let a = self.valid(prio);
-        self.tx.send(&a);
+        self.tx.send(&a.bytes(), a.dst);
         let moved = wait_until(Duration::from_secs(3), || {
             let log = self.daemon.log();
-            entering(&log) > states && last_entering(&log).is_some_and(|l| l.contains(want))
+            entering(&log) > states && state_in(&log).as_deref() == Some(want)
         });
         if !moved {
             self.failures.push(format!(
-                "control: no {want:?} after a valid priority {prio} advert"
+                "control: not {want} after a valid priority {prio} advert"
             ));
         }
         let after = self.stats();
@@ -941,7 +854,7 @@ fn queued_burst_all_counted() {
     assert_eq!(unsafe { libc::kill(r.vrrp_pid, libc::SIGSTOP) }, 0);
     for _ in 0..BURST {
         let a = r.valid(200);
-        r.tx.send(&a);
+        r.tx.send(&a.bytes(), a.dst);
     }
     std::thread::sleep(Duration::from_millis(50));
     let dropped = group_socket_drops(&mut r._lab) - dropped_before;

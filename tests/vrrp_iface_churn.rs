@@ -11,8 +11,8 @@
 mod lab;
 
 use lab::vrrp::{
-    addr, expect_master, expect_stable, ours, routers_lab, state_in, tail, Family, Instance,
-    Router, Wiring, KEEPALIVED, MARGIN,
+    addr, expect_master, expect_stable, master_pair, ours, remake_eth0, routers_lab, state_in,
+    tail, Family, Instance, Router, Wiring, KEEPALIVED, MARGIN,
 };
 use lab::Lab;
 use std::path::Path;
@@ -39,14 +39,12 @@ fn churn(test: &str, bin: &str, family: Family, vmac: &str, random_ll: bool) -> 
     let mut lab = routers_lab(test, 2, Wiring::Switch);
     let (i1, i2) = (inst(1, 150, family), inst(2, 100, family));
     let vip = i1.vip();
-    let b = Router::start(&mut lab, "r2", &ours(), &i2.config());
     let mut conf = i1.config();
     if !vmac.is_empty() {
         let with = format!("  {vmac}\n  virtual_ipaddress {{");
         conf = conf.replacen("  virtual_ipaddress {", &with, 1);
     }
-    let a = Router::start(&mut lab, "r1", bin, &conf);
-    expect_master(&a, &[&b], vip, i2.master_down() + i1.master_down() + MARGIN);
+    let (a, b) = master_pair(&mut lab, bin, (&i1, &conf), (&i2, &i2.config()));
 
     if random_ll {
         let set = "echo 3 > /proc/sys/net/ipv6/conf/default/addr_gen_mode";
@@ -102,14 +100,9 @@ fn churn(test: &str, bin: &str, family: Family, vmac: &str, random_ll: bool) -> 
     }
 }
 
-/// Makes router `host`'s `eth0` again, after its deletion: a new veth to a new port on the
-/// bridge, up, with its addresses. Returns when the link is back.
+/// Makes router `host`'s `eth0` again, after its deletion, with its usual addresses.
 fn make_eth0_again(lab: &mut Lab, host: u8) -> Instant {
-    let ns = format!("r{host}");
-    lab.switch("sw", &[(ns.as_str(), "eth0")]);
-    lab.addr(&ns, "eth0", &format!("{}/24", addr(Family::V4, host)));
-    lab.addr(&ns, "eth0", &format!("{}/64", addr(Family::V6, host)));
-    Instant::now()
+    remake_eth0(lab, host, &addr(Family::V4, host))
 }
 
 /// With `dynamic_interfaces`, r1 starts while its `eth0` does not exist: FAULT, then MASTER
@@ -365,14 +358,7 @@ fn a_tracked_interface_deleted_and_made_again_is_tracked_again() {
         "  track_interface {\n    eth1\n  }\n  virtual_ipaddress {",
         1,
     );
-    let b = Router::start(&mut lab, "r2", &ours(), &i2.config());
-    let a = Router::start(&mut lab, "r1", &ours(), &conf);
-    expect_master(
-        &a,
-        &[&b],
-        i1.vip(),
-        i2.master_down() + i1.master_down() + MARGIN,
-    );
+    let (a, b) = master_pair(&mut lab, &ours(), (&i1, &conf), (&i2, &i2.config()));
     lab.exec_ok("r1", &["ip", "link", "del", "eth1"]);
     expect_fault_and_takeover(&a, &b, &i2);
     lab.stub_link("r1", "eth1", "eth1p");
@@ -399,14 +385,7 @@ fn with_dynamic_interfaces_a_reload_while_the_interface_is_gone_keeps_the_instan
         "global_defs {\n  dynamic_interfaces\n",
         1,
     );
-    let b = Router::start(&mut lab, "r2", &ours(), &i2.config());
-    let a = Router::start(&mut lab, "r1", &ours(), &conf);
-    expect_master(
-        &a,
-        &[&b],
-        i1.vip(),
-        i2.master_down() + i1.master_down() + MARGIN,
-    );
+    let (a, b) = master_pair(&mut lab, &ours(), (&i1, &conf), (&i2, &i2.config()));
     lab.exec_ok("r1", &["ip", "link", "del", "eth0"]);
     expect_fault_and_takeover(&a, &b, &i2);
     // SAFETY: kill(2) has no memory effects; the lab owns the daemon.
@@ -449,14 +428,7 @@ fn a_virtual_route_comes_back_with_the_link() {
         "  virtual_routes {\n    10.9.0.0/24 dev eth0\n  }\n  virtual_ipaddress {",
         1,
     );
-    let b = Router::start(&mut lab, "r2", &ours(), &i2.config());
-    let a = Router::start(&mut lab, "r1", &ours(), &conf);
-    expect_master(
-        &a,
-        &[&b],
-        i1.vip(),
-        i2.master_down() + i1.master_down() + MARGIN,
-    );
+    let (a, b) = master_pair(&mut lab, &ours(), (&i1, &conf), (&i2, &i2.config()));
     let route = |lab: &mut Lab| {
         let out = lab.exec_ok("r1", &["ip", "route", "show", "10.9.0.0/24"]);
         String::from_utf8_lossy(&out.stdout).trim().to_string()
@@ -522,10 +494,7 @@ fn statics_churn(test: &str, bin: &str) -> (Instant, String) {
         "  virtual_rules {\n    from 10.6.0.0/24 table 101 priority 101\n  }\n  virtual_ipaddress {",
         1,
     ) + statics;
-    let b = Router::start(&mut lab, "r2", &ours(), &i2.config());
-    let a = Router::start(&mut lab, "r1", bin, &conf);
-    let first = i2.master_down() + i1.master_down() + MARGIN;
-    expect_master(&a, &[&b], i1.vip(), first);
+    let (a, b) = master_pair(&mut lab, bin, (&i1, &conf), (&i2, &i2.config()));
     if let Err(e) = statics_in_place(&mut lab) {
         panic!("{}: at start, {e}\n{}", a.name, tail(&a.log()));
     }
@@ -649,9 +618,7 @@ fn firewall_churn(test: &str, bin: &str) -> (String, String) {
             "  use_vmac\n  virtual_ipaddress {",
             1,
         );
-    let b = Router::start(&mut lab, "r2", &ours(), &ll_vip(i2.config()));
-    let a = Router::start(&mut lab, "r1", bin, &conf);
-    expect_master(&a, &[&b], vip, i2.master_down() + i1.master_down() + MARGIN);
+    let (a, b) = master_pair(&mut lab, bin, (&i1, &conf), (&i2, &ll_vip(i2.config())));
     let want = ["fe80::100 . \"vrrp.51\"", "\"vrrp.51\" : \"eth0\""];
     let mut before = String::new();
     let ok = lab::wait_until(MARGIN, || {
@@ -718,11 +685,7 @@ fn bridge_churn(test: &str, bin: &str, master: bool) -> Duration {
         .config()
         .replace("interface eth0", "interface br0")
         .replace("dev eth0", "dev br0");
-    let b = Router::start(&mut lab, "r2", &ours(), &i2.config());
-    let a = Router::start(&mut lab, "r1", bin, &conf);
-    let first = i2.master_down() + i1.master_down() + MARGIN;
-    let (m, other) = if master { (&a, &b) } else { (&b, &a) };
-    expect_master(m, &[other], i1.vip(), first);
+    let (a, b) = master_pair(&mut lab, bin, (&i1, &conf), (&i2, &i2.config()));
     lab.exec_ok("r1", &["ip", "link", "del", "eth0"]);
     if !a.wait_state("FAULT", MARGIN) {
         panic!(
@@ -791,15 +754,12 @@ fn port_churn(test: &str, bin: &str, master: bool) -> String {
     lab.up("r1", "brp");
     let (p1, p2) = if master { (150, 100) } else { (100, 150) };
     let (i1, i2) = (inst(1, p1, Family::V4), inst(2, p2, Family::V4));
-    let b = Router::start(&mut lab, "r2", &ours(), &i2.config());
-    let a = Router::start(&mut lab, "r1", bin, &i1.config());
-    let first = i2.master_down() + i1.master_down() + MARGIN;
+    let (a, b) = master_pair(&mut lab, bin, (&i1, &i1.config()), (&i2, &i2.config()));
     let (m, other, vip) = if master {
         (&a, &b, i1.vip())
     } else {
         (&b, &a, i2.vip())
     };
-    expect_master(m, &[other], vip, first);
     let seen = a.log().len();
     lab.exec_ok("r1", &["ip", "link", "set", "eth0", "master", "brp"]);
     let period = 2 * i2.master_down();

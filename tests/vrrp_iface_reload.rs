@@ -10,8 +10,8 @@
 mod lab;
 
 use lab::vrrp::{
-    addr, expect_master, ours, routers_lab, state_in, tail, Family, Instance, Router, Wiring,
-    KEEPALIVED, MARGIN,
+    addr, expect_master, master_pair, ours, remake_eth0, routers_lab, state_in, tail, Family,
+    Instance, Router, Wiring, KEEPALIVED, MARGIN,
 };
 use lab::Lab;
 use std::path::{Path, PathBuf};
@@ -106,14 +106,7 @@ struct Outcome {
 fn reload_while_gone(test: &str, bin: &str) -> Outcome {
     let mut lab = routers_lab(test, 2, Wiring::Switch);
     let (i1, i2) = (Instance::new(1, 150), Instance::new(2, 100));
-    let b = Router::start(&mut lab, "r2", &ours(), &i2.config());
-    let mut a = Router::start(&mut lab, "r1", bin, &i1.config());
-    expect_master(
-        &a,
-        &[&b],
-        i1.vip(),
-        i2.master_down() + i1.master_down() + MARGIN,
-    );
+    let (mut a, b) = master_pair(&mut lab, bin, (&i1, &i1.config()), (&i2, &i2.config()));
     lab.exec_ok("r1", &["ip", "link", "del", "eth0"]);
     assert!(a.wait_state("FAULT", MARGIN), "{}: not FAULT", a.name);
     // Both get the new VIP (an advert with other VIPs than ours is ignored): r2 first, r1
@@ -128,9 +121,7 @@ fn reload_while_gone(test: &str, bin: &str) -> Outcome {
         a.name,
         tail(&a.log())
     );
-    lab.switch("sw", &[("r1", "eth0")]);
-    lab.addr("r1", "eth0", &format!("{}/24", addr(Family::V4, 1)));
-    let made = Instant::now();
+    let made = remake_eth0(&mut lab, 1, &addr(Family::V4, 1));
     expect_master(&a, &[&b], NEW_VIP, i1.master_down() + MARGIN);
     let back = made.elapsed();
     assert!(

@@ -19,81 +19,19 @@ use std::time::{Duration, Instant};
 const KEEPALIVED: &str = "/usr/sbin/keepalived";
 const JSON: &str = "/tmp/keepalived.json";
 
-const R1: &str = "global_defs {
-  router_id r1
-}
-vrrp_script chk {
-  script \"true\"
-  interval 1
-  weight 10
-}
-vrrp_instance V {
-  state BACKUP
-  interface eth0
-  virtual_router_id 51
-  priority 150
-  advert_int 1
-  authentication {
-    auth_type PASS
-    auth_pass secret
-  }
-  virtual_ipaddress {
-    10.7.0.100/24
-    10.7.0.102 label eth0:1
-  }
-  virtual_ipaddress_excluded {
-    fd00::5/64
-  }
-  virtual_routes {
-    10.99.0.0/24 dev eth0 scope link
-    10.98.0.0/24 via 10.7.0.2 dev eth0 metric 5 table 100
-    10.96.0.0/24 src 10.7.0.100 dev eth0 mtu lock 1400 rtt 500ms advmss 1300 no_track
-    10.95.0.0/24 nexthop via 10.7.0.2 dev eth0 weight 2 nexthop via 10.7.0.3 dev eth0
-  }
-  virtual_rules {
-    from 10.7.0.100 table 100 priority 100
-    to 10.96.0.0/24 fwmark 0x10/0xff iif eth0 priority 101 table 101
-    not from 10.7.0.0/24 uidrange 100-200 priority 103 blackhole
-    from all ipproto 6 sport 1000-2000 priority 104 table 200
-  }
-  track_interface {
-    eth0
-    eth1 weight 5
-  }
-  track_script {
-    chk
-  }
-  notify_master \"/usr/bin/true master\"
-  notify_backup /usr/bin/true
-  notify_fault /usr/bin/true
-  notify_stop /usr/bin/true
-  notify /usr/bin/true
-}
-vrrp_instance X {
-  state BACKUP
-  interface eth0
-  version 3
-  virtual_router_id 53
-  priority 50
-  advert_int 0.2
-  virtual_ipaddress {
-    10.7.0.103/24
-  }
-}
-";
+/// V: the instance src/vrrp/dump/json_tests.rs words byte for byte (with its tracking put in
+/// here); X, the BACKUP under r2.
+const V: &str = include_str!("configs/dump/v.conf");
+const X_BACKUP: &str = include_str!("configs/dump/x_backup.conf");
+const R2: &str = include_str!("configs/dump/x_master.conf");
 
-const R2: &str = "vrrp_instance X {
-  state MASTER
-  interface eth0
-  version 3
-  virtual_router_id 53
-  priority 200
-  advert_int 0.2
-  virtual_ipaddress {
-    10.7.0.103/24
-  }
+/// r1's config: V tracking eth0, eth1 and script chk, and X.
+fn r1() -> String {
+    let track = "  track_interface {\n    eth0\n    eth1 weight 5\n  }\n  \
+                 track_script {\n    chk\n  }\n  notify_master";
+    let v = V.replacen("  notify_master", track, 1);
+    format!("global_defs {{\n  router_id r1\n}}\n{v}{X_BACKUP}")
 }
-";
 
 /// keepalived's SIGJSON.
 fn sigjson() -> i32 {
@@ -177,8 +115,8 @@ fn json_file_says_what_keepalived_says() {
     let mut lab = routers_lab(test, 2, Wiring::Veth);
     lab.stub_link("r1", "eth1", "eth1p");
     let _peer = Router::start(&mut lab, "r2", KEEPALIVED, R2);
-    let (theirs, their_times) = status(&mut lab, KEEPALIVED, R1, JSON);
-    let (ours_doc, our_times) = status(&mut lab, &ours(), R1, JSON);
+    let (theirs, their_times) = status(&mut lab, KEEPALIVED, &r1(), JSON);
+    let (ours_doc, our_times) = status(&mut lab, &ours(), &r1(), JSON);
     println!(
         "signal -> complete {JSON}: keepalived {}, ours {}",
         summary(&their_times),
@@ -264,7 +202,7 @@ fn json_version_2_goes_where_json_dump_file_says() {
     lab.stub_link("r1", "eth1", "eth1p");
     let path = lab.dir().join("status.json");
     let path = path.to_string_lossy().into_owned();
-    let config = R1.replace(
+    let config = r1().replace(
         "  router_id r1\n",
         &format!("  router_id r1\n  json_version 2\n  json_dump_file {path}\n"),
     );

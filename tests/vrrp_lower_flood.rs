@@ -21,11 +21,10 @@
 
 mod lab;
 
+use lab::raw::{checksum, RawSender};
 use lab::vrrp::{ours, tail, Router, KEEPALIVED, MARGIN};
 use lab::wire::{epoch_now, longest_gap, packet_times};
 use lab::{wait_until, Lab, Spawned};
-use std::fs::File;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -60,20 +59,6 @@ fn config(prio: u8) -> String {
     )
 }
 
-fn checksum(parts: &[&[u8]]) -> u16 {
-    let mut sum = 0u32;
-    for p in parts {
-        for w in p.chunks(2) {
-            let hi = u32::from(w[0]) << 8;
-            sum += hi | w.get(1).map_or(0, |&b| u32::from(b));
-        }
-    }
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    !(sum as u16)
-}
-
 /// A valid VRRPv3 advert from the peer at `prio` listing the VIP, with its IPv4 header
 /// (IP_HDRINCL; the kernel fills a zero IP id and checksum). Built here, not by the crate under test.
 fn advert(prio: u8) -> Vec<u8> {
@@ -100,62 +85,12 @@ fn advert(prio: u8) -> Vec<u8> {
     [ip, v].concat()
 }
 
-/// A raw IPv4 socket opened inside namespace `ns_full`, sending through its `eth0`.
-fn raw_socket(ns_full: &str) -> OwnedFd {
-    let path = format!("/run/netns/{ns_full}");
-    let t = std::thread::spawn(move || {
-        let file = File::open(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-        // SAFETY: setns on a descriptor we hold; it moves only this short-lived thread.
-        let rc = unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) };
-        assert_eq!(rc, 0, "setns {path}: {}", std::io::Error::last_os_error());
-        // SAFETY: plain socket(2); IPPROTO_RAW implies IP_HDRINCL.
-        let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_RAW, libc::IPPROTO_RAW) };
-        assert!(fd >= 0, "raw socket: {}", std::io::Error::last_os_error());
-        // SAFETY: fd was just returned by socket(2) and is owned by nobody else.
-        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-        let dev = b"eth0\0";
-        // SAFETY: the option value is a NUL-terminated name of the given length.
-        let rc = unsafe {
-            libc::setsockopt(
-                fd.as_raw_fd(),
-                libc::SOL_SOCKET,
-                libc::SO_BINDTODEVICE,
-                dev.as_ptr().cast(),
-                dev.len() as libc::socklen_t,
-            )
-        };
-        assert_eq!(
-            rc,
-            0,
-            "SO_BINDTODEVICE: {}",
-            std::io::Error::last_os_error()
-        );
-        fd
-    });
-    t.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
-}
-
-/// Sends `pkt` to the VRRP group over `fd` until `stop`; how many left.
-fn flood(fd: OwnedFd, pkt: Vec<u8>, stop: Arc<AtomicBool>) -> u64 {
-    // SAFETY: sockaddr_in is plain data; all-zero is a valid value.
-    let mut sa: libc::sockaddr_in = unsafe { std::mem::zeroed() };
-    sa.sin_family = libc::AF_INET as libc::sa_family_t;
-    sa.sin_addr.s_addr = u32::from_ne_bytes(GROUP);
+/// Sends `pkt` to the VRRP group from `tx` until `stop`; how many left.
+fn flood(tx: RawSender, pkt: Vec<u8>, stop: Arc<AtomicBool>) -> u64 {
     let mut sent = 0;
     while !stop.load(Ordering::Relaxed) {
-        // SAFETY: buffer and address are valid for the given lengths for the whole call.
-        let n = unsafe {
-            libc::sendto(
-                fd.as_raw_fd(),
-                pkt.as_ptr().cast(),
-                pkt.len(),
-                0,
-                (&sa as *const libc::sockaddr_in).cast(),
-                std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
-            )
-        };
         // A full device queue (ENOBUFS) just means the wire is as busy as it gets.
-        if n > 0 {
+        if tx.try_send(&pkt, GROUP).is_ok_and(|n| n > 0) {
             sent += 1;
         }
     }
@@ -218,8 +153,8 @@ impl Flood {
         let ns = lab.ns("p");
         let senders = (0..SENDERS)
             .map(|_| {
-                let (fd, stop) = (raw_socket(&ns), stop.clone());
-                std::thread::spawn(move || flood(fd, advert(prio), stop))
+                let (tx, stop) = (RawSender::open(&ns), stop.clone());
+                std::thread::spawn(move || flood(tx, advert(prio), stop))
             })
             .collect();
         Flood {

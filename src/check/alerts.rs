@@ -3,7 +3,8 @@
 //! (ipwrapper.c's do_vs_notifies). [`CheckAlerts`] words them from what the real servers'
 //! side reports; the loop sends them through its `core::smtp::driver::Alerts`.
 
-use crate::check::checkers::names;
+use crate::check::checkers::failure::Words;
+use crate::check::checkers::{names, DownReason};
 use crate::check::CheckerId;
 use crate::config::checker::CheckerKind;
 use crate::config::Config;
@@ -16,6 +17,8 @@ pub(crate) struct CheckAlerts {
     /// Per virtual server: its name, its smtp_alert, and per real server its name, its
     /// smtp_alert and its checkers' (up, down) bodies.
     vs: Vec<(String, bool, Vec<Rs>)>,
+    /// Why the checker whose change comes next went down (`down_reason`).
+    down: Option<(CheckerId, DownReason)>,
     out: Vec<Mail>,
 }
 
@@ -86,14 +89,21 @@ impl CheckAlerts {
             router_id: router_id.to_string(),
             no_checker_emails: e.no_checker_emails,
             vs: vs.collect(),
+            down: None,
             out: Vec::new(),
         }
+    }
+
+    /// Checker `id` goes down for `why`: its mail, next, says so as keepalived words it.
+    pub(crate) fn down_reason(&mut self, id: CheckerId, why: DownReason) {
+        self.down = Some((id, why));
     }
 
     /// Checker `id` changed to `up` by a check; its real server was `was_alive` and is
     /// `alive` now. Mailed when the server's state changed, or for every checker without
     /// no_checker_emails.
     pub(crate) fn checker(&mut self, id: CheckerId, up: bool, was_alive: bool, alive: bool) {
+        let why = self.down.take().filter(|(i, _)| *i == id && !up);
         let Some((vs_name, _, rss)) = self.vs.get(id.vs) else {
             return;
         };
@@ -106,8 +116,19 @@ impl CheckAlerts {
         if !rs.on || (was_alive == alive && self.no_checker_emails) {
             return;
         }
-        let body = if up { ok } else { fail };
-        let m = message::real_server(&self.router_id, &rs.name, vs_name, alive, body);
+        let body = match why.map(|(_, w)| w) {
+            // SMTP_CHECK's own body (check_smtp.c): the failure and the host it was on.
+            Some(DownReason::Smtp(f, at)) => format!(
+                "=> CHECK failed on service : {} [{}]:{} <=",
+                f.worded(Words::Smtp),
+                at.ip(),
+                at.port()
+            ),
+            Some(DownReason::MiscTimedOut) => "=> MISC CHECK timed out on service <=".into(),
+            None if up => ok.to_string(),
+            None => fail.to_string(),
+        };
+        let m = message::real_server(&self.router_id, &rs.name, vs_name, alive, &body);
         self.out.push(m);
     }
 
@@ -149,12 +170,14 @@ impl CheckAlerts {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::checkers::Failure;
 
     fn alerts(extra: &str) -> CheckAlerts {
         let text = format!(
             "global_defs {{\n notification_email {{\n a@b\n }}\n smtp_server 127.0.0.1\n{extra}}}\n\
              virtual_server 10.0.0.1 80 {{\n protocol TCP\n real_server 10.0.0.2 80 {{\n \
-             TCP_CHECK {{\n }}\n HTTP_GET {{\n url {{\n path /\n }}\n }}\n }}\n}}\n"
+             TCP_CHECK {{\n }}\n HTTP_GET {{\n url {{\n path /\n }}\n }}\n SMTP_CHECK {{\n }}\n \
+             MISC_CHECK {{\n misc_path /bin/true\n }}\n }}\n}}\n"
         );
         let mut d = crate::config::Diagnostics::new();
         let nodes = crate::config::reader::tree_from_str(&text, 0, &mut d);
@@ -189,6 +212,31 @@ mod tests {
         assert_eq!(
             m[1].body,
             "=> CHECK failed on service : HTTP request failed <="
+        );
+    }
+
+    #[test]
+    fn smtp_and_misc_checks_say_why_they_went_down_as_keepalived_does() {
+        let (smtp, misc) = (CheckerId { ck: 2, ..TCP }, CheckerId { ck: 3, ..TCP });
+        let mut a = alerts("");
+        let at = "10.0.0.2:25".parse().expect("addr");
+        a.down_reason(smtp, DownReason::Smtp(Failure::ReadTimeout, at));
+        a.checker(smtp, false, true, false);
+        a.down_reason(misc, DownReason::MiscTimedOut);
+        a.checker(misc, false, false, false);
+        // A reason left for another checker, or a checker coming up, words nothing.
+        a.down_reason(smtp, DownReason::MiscTimedOut);
+        a.checker(misc, true, false, true);
+        a.checker(smtp, false, true, false);
+        let bodies: Vec<String> = a.take().map(|m| m.body).collect();
+        assert_eq!(
+            bodies,
+            [
+                "=> CHECK failed on service : Read timeout from server [10.0.0.2]:25 <=",
+                "=> MISC CHECK timed out on service <=",
+                "=> MISC CHECK succeeded on service <=",
+                "=> CHECK failed on service <=",
+            ]
         );
     }
 

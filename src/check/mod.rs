@@ -44,6 +44,8 @@ pub enum Why {
 pub trait Sink {
     /// A checker's state is `up`, for the reason `why`.
     fn checker_state(&mut self, id: CheckerId, up: bool, why: Why);
+    /// Why checker `id` goes down, just before the state change that says so (for its mail).
+    fn down_reason(&mut self, _id: CheckerId, _why: checkers::DownReason) {}
     /// MISC_CHECK with `misc_dynamic` (or FILE_CHECK) asked for a new weight for its real
     /// server.
     fn weight_changed(&mut self, id: CheckerId, weight: i64);

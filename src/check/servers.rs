@@ -11,7 +11,7 @@
 use log::{error, info, warn};
 
 use crate::check::alerts::CheckAlerts;
-use crate::check::checkers::names;
+use crate::check::checkers::{names, DownReason};
 use crate::check::ipvs::manager::{By, Manager, Notice};
 use crate::check::ipvs::plan::plan;
 use crate::check::ipvs::shell::{open_or_modprobe, IpvsShell};
@@ -160,12 +160,19 @@ impl Servers {
         }
         let new = Manager::reloaded(plan(&cfg.lvs), &self.mgr);
         let old = std::mem::replace(&mut self.mgr, new);
-        // Quorums the new config drops go down, with their scripts from the old config.
+        // Quorums the new config loses go down with the old config's scripts and mail,
+        // worded with its figures, as keepalived judges the old virtual server.
         for n in old.gone_in(&self.mgr) {
             match n {
-                Notice::Quorum { vs, up: false, .. } => {
+                Notice::Quorum {
+                    vs, up: false, sum, ..
+                } => {
                     if let Some([_, Some(c)]) = self.quorum.get(vs) {
                         quorum_call(self.script_user.as_ref(), c, &mut self.calls);
+                    }
+                    if let Some((q, h)) = old.quorum_of(vs) {
+                        let (q, h) = (i64::from(q), i64::from(h));
+                        old_alerts.quorum(vs, false, false, [q, h, q - h, sum as i64]);
                     }
                 }
                 Notice::Rs {
@@ -410,6 +417,10 @@ impl Sink for Servers {
             self.alerts.checker(id, up, was, alive);
         }
         self.carry_out();
+    }
+
+    fn down_reason(&mut self, id: CheckerId, why: DownReason) {
+        self.alerts.down_reason(id, why);
     }
 
     fn weight_changed(&mut self, id: CheckerId, weight: i64) {

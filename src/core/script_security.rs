@@ -49,7 +49,7 @@ const S_ISUID: u32 = 0o4000;
 const S_ISGID: u32 = 0o2000;
 
 /// Finds `prog` in PATH, as keepalived's find_path does for a bare name.
-fn find_in_path(prog: &str) -> Option<PathBuf> {
+pub(crate) fn find_in_path(prog: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/sbin:/usr/bin:/sbin:/bin".into());
     std::env::split_paths(&path)
         .map(|d| d.join(prog))
@@ -132,6 +132,31 @@ fn realpath(p: &str) -> std::io::Result<PathBuf> {
     std::fs::canonicalize(p)
 }
 
+/// The path keepalived runs (and shows) the program at path `given` by: its real path, keeping
+/// the file name it was given when that names the same file (some programs act on their name:
+/// a busybox applet stays `/bin/true`, not `/bin/busybox`); and then the file it is, for the
+/// checks that follow links.
+pub(crate) fn run_path(given: &str) -> std::io::Result<(String, Option<PathBuf>)> {
+    let real = realpath(given)?;
+    if real.as_os_str().as_bytes() == given.as_bytes() {
+        return Ok((given.to_string(), None));
+    }
+    let given_name = Path::new(given).file_name();
+    let same_name = given_name
+        .filter(|n| Some(*n) != real.file_name())
+        .map(|n| real.with_file_name(n))
+        .filter(
+            |cand| match (std::fs::metadata(&real), std::fs::metadata(cand)) {
+                (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+                _ => false,
+            },
+        );
+    Ok(match same_name {
+        Some(cand) => (cand.to_string_lossy().into_owned(), Some(real)),
+        None => (real.to_string_lossy().into_owned(), None),
+    })
+}
+
 /// Checks the script whose argv[0] is `argv0`, to be run as `uid`:`gid`. A bare name is looked
 /// up in PATH, and symbolic links resolved; the path found replaces `argv0`, as keepalived
 /// does.
@@ -157,35 +182,17 @@ pub(crate) fn check_script(argv0: &mut String, uid: u32, gid: u32, security: boo
             }
         }
     }
-    let real = match realpath(argv0) {
-        Ok(r) => r,
+    let real_file = match run_path(argv0) {
+        Ok((path, real_file)) => {
+            *argv0 = path;
+            real_file
+        }
         Err(e) => {
             info!("Script {argv0} cannot be accessed - {e}");
             v.not_found = true;
             return v;
         }
     };
-    // keepalived runs the script by its resolved path, keeping the file name it was given
-    // when that names the same file (some programs act on their name).
-    let mut real_file: Option<PathBuf> = None;
-    let given_name = Path::new(argv0.as_str()).file_name().map(|n| n.to_owned());
-    if real.as_os_str().as_bytes() != argv0.as_bytes() {
-        let mut new_path = real.clone();
-        if given_name.as_deref() != real.file_name() {
-            if let Some(n) = &given_name {
-                let cand = real.with_file_name(n);
-                let same = match (std::fs::metadata(&real), std::fs::metadata(&cand)) {
-                    (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
-                    _ => false,
-                };
-                if same {
-                    real_file = Some(real.clone());
-                    new_path = cand;
-                }
-            }
-        }
-        *argv0 = new_path.to_string_lossy().into_owned();
-    }
     let md = match std::fs::metadata(real_file.as_deref().unwrap_or(Path::new(argv0.as_str()))) {
         Ok(m) => m,
         Err(_) => {

@@ -14,6 +14,7 @@ pub mod daemon;
 pub mod dump;
 pub mod json;
 mod prereq;
+pub mod raw;
 mod spawn;
 pub mod stats;
 pub mod vrrp;

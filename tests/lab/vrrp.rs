@@ -4,6 +4,7 @@
 //! both roles (`KEEPALIVED_RS_BIN=/usr/sbin/keepalived`) and then run with ours.
 
 mod config;
+mod pair;
 mod router;
 
 // Each test binary uses a different part of the helper.
@@ -15,7 +16,9 @@ pub use config::{
     Instance, Wiring,
 };
 #[allow(unused_imports)]
-pub use router::{state_in, tail, Router};
+pub use pair::{first_election, master_pair, remake_eth0};
+#[allow(unused_imports)]
+pub use router::{entered_state, inst_state_in, state_in, tail, Router};
 
 use super::{check, wait_until};
 use std::fmt::Write as _;

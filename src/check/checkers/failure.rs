@@ -54,6 +54,14 @@ pub enum Failure {
     DnsReadFailed,
 }
 
+/// Why a checker went down, where keepalived's mail says it: SMTP_CHECK names its failure and
+/// the host it failed on, MISC_CHECK a script that timed out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DownReason {
+    Smtp(Failure, std::net::SocketAddr),
+    MiscTimedOut,
+}
+
 /// keepalived's wording of each DNS RCODE.
 const RCODE: [&str; 16] = [
     "read error occurred. (rcode = 0)",

@@ -25,6 +25,9 @@ pub fn script_argv(s: &Script) -> Vec<String> {
     crate::config::track::split_cmd(&s.cmd)
 }
 
+/// keepalived's word for a script it killed at misc_timeout.
+pub const TIMED_OUT: &str = "timed out";
+
 /// One run's result as keepalived reads it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MiscVerdict {
@@ -100,7 +103,7 @@ impl MiscProbe {
             ScriptResult::TimedOut => MiscVerdict {
                 ok: false,
                 status: None,
-                exit_type: "timed out",
+                exit_type: TIMED_OUT,
                 reason: None,
             },
         }

@@ -12,7 +12,7 @@ pub mod smtp;
 pub mod web;
 pub use web::TlsContext;
 
-pub use failure::Failure;
+pub use failure::{DownReason, Failure};
 
 /// How one check ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -349,17 +349,21 @@ impl Manager {
     }
 
     /// What a reload to `new` takes down, in this manager's indices: alive real servers that
-    /// are gone (RsDown), and virtual servers that are gone while their quorum was up
-    /// (QuorumDown), as keepalived notifies them when it removes them.
+    /// are gone (RsDown), and the quorums that their going loses (QuorumDown, `sum` the weight
+    /// left), as keepalived notifies them when it removes them: judged by the old virtual
+    /// server's quorum and hysteresis, a removed virtual server's quorum with nothing left.
     pub fn gone_in(&self, new: &Manager) -> Vec<Notice> {
         let mut out = Vec::new();
         for (v, s) in self.vs.iter().enumerate() {
             let kept = new.vs.iter().find(|n| n.plan.key == s.plan.key);
+            let mut left = 0u64;
             for (r, (rp, st)) in s.plan.real_servers.iter().zip(&s.rs).enumerate() {
                 let key = rp.key(&s.plan);
                 let stays =
                     kept.is_some_and(|n| n.plan.real_servers.iter().any(|x| x.key(&n.plan) == key));
-                if st.alive && !stays {
+                if st.alive && stays {
+                    left += u64::from(st.weight);
+                } else if st.alive {
                     out.push(Notice::Rs {
                         vs: v,
                         rs: r,
@@ -368,17 +372,23 @@ impl Manager {
                     });
                 }
             }
-            if kept.is_none() && s.quorum_up {
+            let (q, h) = (u64::from(s.plan.quorum), u64::from(s.plan.hysteresis));
+            if s.quorum_up && (left == 0 || left < q.saturating_sub(h)) {
                 out.push(Notice::Quorum {
                     vs: v,
                     up: false,
                     init: false,
-                    sum: s.sum(),
+                    sum: left,
                     script: true,
                 });
             }
         }
         out
+    }
+
+    /// Virtual server `vs`'s quorum and hysteresis.
+    pub fn quorum_of(&self, vs: usize) -> Option<(u32, u32)> {
+        self.vs.get(vs).map(|s| (s.plan.quorum, s.plan.hysteresis))
     }
 
     /// Every (service, destination) pair our virtual servers may place, into `out`.

@@ -695,6 +695,41 @@ fn a_reload_takes_down_the_alive_servers_and_quorums_it_drops() {
     );
 }
 
+/// The quorums a reload from `old` to `new` loses: (virtual server, weight left).
+fn quorums_lost(old: &Manager, new: &Manager) -> Vec<(usize, u64)> {
+    let lost = |n| match n {
+        manager::Notice::Quorum {
+            vs, up: false, sum, ..
+        } => Some((vs, sum)),
+        _ => None,
+    };
+    old.gone_in(new).into_iter().filter_map(lost).collect()
+}
+
+#[test]
+fn a_reload_that_leaves_too_little_weight_loses_the_quorum_by_the_old_figures() {
+    // Old: quorum 3, weights 2 + 2 (up). The reload drops one server and the quorum: what is
+    // left (2) is judged by the old quorum and hysteresis, as keepalived judges the old
+    // virtual server; a removed virtual server loses it with nothing left.
+    let old = Manager::new(plans(&pool("quorum 3", &["weight 2", "weight 2"])));
+    let kept = pool("", &["weight 2"]);
+    assert_eq!(
+        quorums_lost(&old, &Manager::reloaded(plans(&kept), &old)),
+        [(0, 2)]
+    );
+    assert_eq!(old.quorum_of(0), Some((3, 0)));
+    assert_eq!(
+        quorums_lost(&old, &Manager::reloaded(plans(""), &old)),
+        [(0, 0)]
+    );
+    // Enough left by the old figures: no loss.
+    let holds = Manager::new(plans(&pool("quorum 2", &["weight 2", "weight 2"])));
+    assert_eq!(
+        quorums_lost(&holds, &Manager::reloaded(plans(&kept), &holds)),
+        []
+    );
+}
+
 #[test]
 fn only_real_changes_ask_for_a_kernel_update() {
     let a = format!("weight 3\n {MISC}");

@@ -14,52 +14,12 @@ use crate::vrrp::ifaces::Ifaces;
 use crate::vrrp::router::Drops;
 use crate::vrrp::track::{Key, Level, Link, Tracking};
 
-const CONF: &str = "vrrp_script chk {
-  script \"true\"
-  interval 1
-  weight 10
-}
-vrrp_track_process sshd {
-  process sshd
-  quorum 1
-  weight 3
-}
-vrrp_instance V {
-  state BACKUP
-  interface eth0
-  virtual_router_id 51
-  priority 150
-  advert_int 1
-  authentication {
-    auth_type PASS
-    auth_pass secret
-  }
-  virtual_ipaddress {
-    10.7.0.100/24
-    10.7.0.102 label eth0:1
-  }
-  virtual_ipaddress_excluded {
-    fd00::5/64
-  }
-  virtual_routes {
-    10.99.0.0/24 dev eth0 scope link
-    10.98.0.0/24 via 10.7.0.2 dev eth0 metric 5 table 100
-    10.96.0.0/24 src 10.7.0.100 dev eth0 mtu lock 1400 rtt 500ms advmss 1300 no_track
-    10.95.0.0/24 nexthop via 10.7.0.2 dev eth0 weight 2 nexthop via 10.7.0.3 dev eth0
-  }
-  virtual_rules {
-    from 10.7.0.100 table 100 priority 100
-    to 10.96.0.0/24 fwmark 0x10/0xff iif eth0 priority 101 table 101
-    not from 10.7.0.0/24 uidrange 100-200 priority 103 blackhole
-    from all ipproto 6 sport 1000-2000 priority 104 table 200
-  }
-  notify_master \"/usr/bin/true master\"
-  notify_backup /usr/bin/true
-  notify_fault /usr/bin/true
-  notify_stop /usr/bin/true
-  notify /usr/bin/true
-}
-";
+/// The instance of tests/vrrp_json.rs's lab (its tracking is this view's), and a tracked
+/// process.
+const CONF: &str = concat!(
+    include_str!("../../../tests/configs/dump/v.conf"),
+    "vrrp_track_process sshd {\n  process sshd\n  quorum 1\n  weight 3\n}\n"
+);
 
 /// keepalived 2.2.7's `data` object for V as MASTER, tracking eth1 and script chk.
 const KEEPALIVED_V: &str = r#"{"data":{"iname":"V","dont_track_primary":0,"skip_check_adv_addr":0,"strict_mode":0,"vmac_ifname":"","ifp_ifname":"eth0","master_priority":0,"last_transition":1796546257.094587,"garp_delay":5,"garp_refresh":0,"garp_rep":5,"garp_refresh_rep":1,"garp_lower_prio_delay":5,"garp_lower_prio_rep":5,"lower_prio_no_advert":0,"higher_prio_send_advert":0,"vrid":51,"base_priority":150,"effective_priority":150,"vipset":true,"promote_secondaries":false,"adver_int":1,"master_adver_int":1,"accept":1,"nopreempt":false,"preempt_delay":0,"state":2,"wantstate":2,"version":2,"smtp_alert":false,"notify_deleted":false,"script_backup":"'\/usr\/bin\/true'","script_master":"'\/usr\/bin\/true' 'master'","script_fault":"'\/usr\/bin\/true'","script_stop":"'\/usr\/bin\/true'","script":"'\/usr\/bin\/true'","vips":["10.7.0.100\/24 dev eth0 scope global set","10.7.0.102 dev eth0 scope global label eth0:1 set"],"evips":["fd00::5\/64 dev eth0 scope global preferred_lft forever set"],"vroutes":["prepend 10.99.0.0\/24 dev eth0 proto 18 scope 253","prepend 10.98.0.0\/24 via inet 10.7.0.2 dev eth0 table 100 proto 18 metric 5","prepend 10.96.0.0\/24 src 10.7.0.100 dev eth0 rtt 500ms mtu lock 1400 advmss 1300 no_track","prepend 10.95.0.0\/24 proto 18 nexthop via inet 10.7.0.2 dev eth0 weight 2 nexthop via inet 10.7.0.3 dev eth0 no_track"],"vrules":["from 10.7.0.100 priority 100 tos 0x0 protocol 18 lookup 100","from all to 10.96.0.0\/24 priority 101 tos 0x0 fwmark 0x10\/0xff iif eth0 protocol 18 lookup 101","not from 10.7.0.0\/24 priority 103 tos 0x0 uidrange 100-200 protocol 18 type blackhole","from 0.0.0.0\/0 priority 104 tos 0x0 protocol 18 ipproto 6 sport 1000-2000 lookup 200"],"track_ifp":["eth1"],"track_script":["'\/usr\/bin\/true'"],"auth_type":1,"auth_data":"secret"}"#;

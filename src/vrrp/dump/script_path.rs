@@ -1,36 +1,17 @@
-//! The program path keepalived shows for a script: when it loads the config it replaces a
-//! bare name by the file found in PATH and a path by its real path, keeping the name given
-//! when that names the same file (a busybox applet stays `/bin/true`, not `/bin/busybox`).
-//! The same resolution as `core::script_security::check_script`, without its checks and log
-//! lines, which belong to loading the config, not to each status dump.
+//! The program path keepalived shows for a script: the one it resolved when it loaded the
+//! config (`core::script_security`), found again without its checks and log lines, which
+//! belong to loading the config, not to each status dump.
 
-use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
+use crate::core::script_security::{find_in_path, run_path};
 
 /// What keepalived would show for program `prog`; None when it would have dropped the
 /// script for want of the file.
 pub(super) fn shown(prog: &str) -> Option<String> {
-    let given = if prog.contains('/') {
-        PathBuf::from(prog)
-    } else {
-        let path =
-            std::env::var_os("PATH").unwrap_or_else(|| "/usr/sbin:/usr/bin:/sbin:/bin".into());
-        std::env::split_paths(&path)
-            .map(|d| d.join(prog))
-            .find(|p| p.is_file())?
-    };
-    let real = std::fs::canonicalize(&given).ok()?;
-    let same_name = real.with_file_name(given.file_name()?);
-    let keep_name = real.file_name() != given.file_name() && same_file(&real, &same_name);
-    let p = if keep_name { same_name } else { real };
-    Some(p.to_string_lossy().into_owned())
-}
-
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (std::fs::metadata(a), std::fs::metadata(b)) {
-        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
-        _ => false,
+    if prog.contains('/') {
+        return run_path(prog).ok().map(|(p, _)| p);
     }
+    let found = find_in_path(prog)?;
+    run_path(&found.to_string_lossy()).ok().map(|(p, _)| p)
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ use crate::core::time::Micros;
 use crate::core::timer::TimerId;
 use crate::core::tokens::{IFACES_RESYNC_TIMER, VRRP_RX_MORE_TIMER};
 use crate::net::rtnl::{Event as NlEvent, Reflector, MONITOR_RCVBUF};
-use crate::net::vrrp_socket::Received;
+use crate::net::vrrp_socket::{Mode, Received};
 use crate::vrrp::fsm::State;
 use crate::vrrp::packet::{self, Rx};
 use crate::vrrp::rebind_plan::{self, Bound};
@@ -113,6 +113,7 @@ impl Shell<'_> {
                     }
                     self.vmac_parent_ll6(ifindex, addr);
                     self.update_if_addrs(ifindex);
+                    self.unicast_src_follows(lp, ifindex);
                     self.track_addr(lp, ifindex, addr, true);
                 }
                 NlEvent::AddrRemoved { ifindex, addr, .. } => {
@@ -385,7 +386,7 @@ impl Shell<'_> {
                 }
                 self.resync = Resync::default();
                 self.links_reread(lp, &before, &names);
-                self.all_if_addrs();
+                self.all_if_addrs(lp);
             }
             Err(e) => {
                 let wait = self.resync.failed(now);
@@ -437,10 +438,11 @@ impl Shell<'_> {
     }
 
     /// Every instance takes its interface's source address as the last read found it.
-    fn all_if_addrs(&mut self) {
+    fn all_if_addrs(&mut self, lp: &mut EventLoop) {
         let ifindexes: Vec<u32> = self.ifaces.list.iter().map(|f| f.ifindex).collect();
         for ifindex in ifindexes {
             self.update_if_addrs(ifindex);
+            self.unicast_src_follows(lp, ifindex);
         }
     }
 }
@@ -627,5 +629,50 @@ impl Shell<'_> {
         self.pool.close_unused(lp, |s| used.contains(&s));
         self.pool.register_new(lp, SOCK_TOKEN_BASE);
         self.update_if_addrs(ifindex);
+        self.unicast_src_follows(lp, ifindex);
+    }
+
+    /// A unicast instance without `unicast_src_ip` takes its source from its interface, as
+    /// keepalived does (it copies the interface's address again once the link has one): its
+    /// socket, bound to that address to receive, is opened again for the address `ifindex`
+    /// has now, or a peer's adverts to the new address would never reach it.
+    fn unicast_src_follows(&mut self, lp: &mut EventLoop, ifindex: u32) {
+        let Some(f) = self.ifaces.by_index(ifindex) else {
+            return;
+        };
+        let (v4, ll6) = (f.v4, f.ll6);
+        let mut moved = false;
+        for inst in self.insts.iter_mut() {
+            let on_it = inst.ifindex == ifindex && inst.key.ifindex == ifindex;
+            let configured = self.cfg.vrrp.instances[inst.idx].src_ip.is_some();
+            let Mode::Unicast { src } = inst.key.mode else {
+                continue;
+            };
+            let now = match src {
+                IpAddr::V4(_) => v4.map(IpAddr::V4),
+                IpAddr::V6(_) => ll6.map(IpAddr::V6),
+            };
+            let Some(now) = now.filter(|a| on_it && !configured && *a != src) else {
+                continue;
+            };
+            let key = Key {
+                mode: Mode::Unicast { src: now },
+                ..inst.key
+            };
+            // One that cannot open it keeps the old socket: the next address notification
+            // tries again.
+            match self.pool.get_or_open(key, Some(&inst.ifname)) {
+                Ok(s) => {
+                    (inst.sock, inst.key) = (s, key);
+                    moved = true;
+                }
+                Err(e) => error!("({}) cannot open its VRRP socket: {e}", inst.name),
+            }
+        }
+        if moved {
+            let used: Vec<usize> = self.insts.iter().map(|x| x.sock).collect();
+            self.pool.close_unused(lp, |s| used.contains(&s));
+            self.pool.register_new(lp, SOCK_TOKEN_BASE);
+        }
     }
 }

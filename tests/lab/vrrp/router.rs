@@ -67,6 +67,11 @@ impl Router {
         state_in(&self.log())
     }
 
+    /// The state of instance `inst` by its last "Entering X STATE" line.
+    pub fn inst_state(&self, inst: &str) -> Option<String> {
+        inst_state_in(&self.log(), inst)
+    }
+
     pub fn is_master(&self) -> bool {
         self.state_from_log().as_deref() == Some("MASTER")
     }
@@ -151,13 +156,37 @@ fn short_bin(bin: &str) -> &str {
     }
 }
 
-/// The state named by the last "Entering X STATE" line of a keepalived-style log.
+/// The states keepalived names in its "Entering X STATE" lines.
+const STATES: [&str; 4] = ["MASTER", "BACKUP", "FAULT", "STOP"];
+
+/// The instance and state of one "(VI_1) Entering MASTER STATE" line, keepalived's words:
+/// the instance's tag just before, one known state, then nothing but a reason in brackets
+/// ("(init)"). Any other line that merely holds those words (a script's output, a message
+/// quoting one) is none.
+pub fn entered_state(line: &str) -> Option<(&str, &str)> {
+    let (head, rest) = line.split_once(") Entering ")?;
+    let inst = &head[head.rfind('(')? + 1..];
+    let (state, after) = rest.split_once(" STATE")?;
+    let after = after.trim_end();
+    let reason_only = after.is_empty() || (after.starts_with(" (") && after.ends_with(')'));
+    (STATES.contains(&state) && !inst.is_empty() && !inst.contains(' ') && reason_only)
+        .then_some((inst, state))
+}
+
+/// The state named by the last "Entering X STATE" line of a keepalived-style log, of any
+/// instance.
 pub fn state_in(log: &str) -> Option<String> {
+    log.lines()
+        .rev()
+        .find_map(|l| entered_state(l).map(|(_, s)| s.to_string()))
+}
+
+/// The state of instance `inst` by its last "Entering X STATE" line.
+pub fn inst_state_in(log: &str, inst: &str) -> Option<String> {
     log.lines().rev().find_map(|l| {
-        let (_, rest) = l.split_once("Entering ")?;
-        let mut words = rest.split_whitespace();
-        let state = words.next()?;
-        (words.next() == Some("STATE")).then(|| state.to_string())
+        entered_state(l)
+            .filter(|(i, _)| *i == inst)
+            .map(|(_, s)| s.to_string())
     })
 }
 
@@ -216,5 +245,26 @@ mod tests {
                    x: (VI_1) setting VIPs.\n";
         assert_eq!(state_in(log).as_deref(), Some("MASTER"));
         assert_eq!(state_in("x: Entering the loop\n"), None);
+    }
+
+    #[test]
+    fn only_keepalived_s_own_state_lines_count() {
+        let init = "Keepalived_vrrp[7]: (VI_1) Entering BACKUP STATE (init)";
+        assert_eq!(entered_state(init), Some(("VI_1", "BACKUP")));
+        let fault = "x: (VI_2) Entering FAULT STATE";
+        assert_eq!(entered_state(fault), Some(("VI_2", "FAULT")));
+        for not in [
+            "x: (VI_1) Entering MASTERS STATE",
+            "x: (VI_1) Entering MASTER STATES",
+            "x: script said (VI_1) Entering MASTER STATE then BACKUP",
+            "x: Entering MASTER STATE",
+            "x: (VI_1) Entering master STATE",
+        ] {
+            assert_eq!(entered_state(not), None, "{not}");
+        }
+        let log = "x: (VI_1) Entering MASTER STATE\nx: (VI_2) Entering BACKUP STATE (init)\n";
+        assert_eq!(state_in(log).as_deref(), Some("BACKUP"));
+        assert_eq!(inst_state_in(log, "VI_1").as_deref(), Some("MASTER"));
+        assert_eq!(inst_state_in(log, "VI_3"), None);
     }
 }

@@ -88,6 +88,9 @@ impl Runner {
                     let id = self.slots[i].id;
                     if let Some(up) = d.state {
                         if up != d.was_up {
+                            if let Some(why) = d.down {
+                                sink.down_reason(id, why);
+                            }
                             sink.checker_state(id, up, Why::Checked);
                         } else if d.first && !up {
                             sink.checker_state(id, up, Why::FirstDown);

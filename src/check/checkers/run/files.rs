@@ -91,6 +91,7 @@ impl Runner {
             was_up,
             weight_after: None,
             next: None,
+            down: None,
         })
     }
 }

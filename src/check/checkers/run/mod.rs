@@ -36,7 +36,7 @@ use super::names;
 use super::sched::{Outcome, Policy, Report, Sched};
 use super::sock::{self, ConnOpts, Kind};
 use super::udp::UdpDialog;
-use super::{Dialog, Failure, Step, Verdict};
+use super::{Dialog, DownReason, Failure, Step, Verdict};
 use crate::check::key::CheckerKey;
 use crate::check::{CheckerId, ScriptCall, Sink, Why};
 use crate::config::checker::{Checker, CheckerKind, Script};

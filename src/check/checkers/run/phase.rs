@@ -60,6 +60,8 @@ pub(super) struct Done {
     pub weight_after: Option<i64>,
     /// None: no timer (FILE_CHECK).
     pub next: Option<Micros>,
+    /// Why it went down, for its mail.
+    pub down: Option<DownReason>,
 }
 
 impl Slot {
@@ -207,12 +209,19 @@ impl Slot {
             url_line(self);
         }
         report_line(self, &out);
+        let down = match (r, self.words, out.state) {
+            (Err(f), Words::Smtp, Some(false)) => {
+                self.smtp_host().map(|c| DownReason::Smtp(f, c.dst))
+            }
+            _ => None,
+        };
         Cmd::Done(Done {
             state: out.state,
             first,
             was_up,
             weight_after: None,
             next: Some(out.next),
+            down,
         })
     }
 }
@@ -268,6 +277,8 @@ impl Runner {
             was_up,
             weight_after: weight.filter(|_| out.state == Some(false)),
             next: Some(next),
+            down: (verdict.exit_type == misc::TIMED_OUT && out.state == Some(false))
+                .then_some(DownReason::MiscTimedOut),
         })
     }
 }

@@ -113,6 +113,50 @@ fn smtp_host_blocks_are_walked_one_connection_each_within_one_check() {
 }
 
 #[test]
+fn the_check_that_takes_smtp_or_misc_down_says_why_for_its_mail() {
+    let mut r = Runner::new(&config(
+        "virtual_server 127.0.0.1 80 {\n protocol TCP\n delay_loop 10\n \\
+         real_server 127.0.0.1 8080 {\n SMTP_CHECK {\n warmup 0\n retry 0\n }\n }\n}\n",
+    ));
+    let s = &mut r.slots[0];
+    assert!(matches!(
+        s.conclude(Ok(())),
+        Cmd::Done(Done { down: None, .. })
+    ));
+    let Cmd::Done(d) = s.conclude(Err(Failure::ReadTimeout)) else {
+        panic!("a result")
+    };
+    let at = "127.0.0.1:8080".parse().expect("addr");
+    assert_eq!(
+        (d.state, d.down),
+        (
+            Some(false),
+            Some(DownReason::Smtp(Failure::ReadTimeout, at))
+        )
+    );
+    let mut r = Runner::new(&config(
+        "virtual_server 127.0.0.1 80 {\n protocol TCP\n delay_loop 10\n \\
+         real_server 127.0.0.1 8080 {\n MISC_CHECK {\n misc_path /bin/true\n warmup 0\n \\
+         retry 0\n }\n }\n}\n",
+    ));
+    let mut sink = Heard::default();
+    let mut run = |res| {
+        r.slots[0].phase = Phase::Script(Micros(0));
+        match r.misc_done(0, res, Micros(1), &mut sink) {
+            Cmd::Done(d) => (d.state, d.down),
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(run(ScriptResult::Exited(0)).1, None);
+    assert_eq!(
+        run(ScriptResult::TimedOut),
+        (Some(false), Some(DownReason::MiscTimedOut))
+    );
+    assert_eq!(run(ScriptResult::Exited(0)).1, None);
+    assert_eq!(run(ScriptResult::Exited(1)), (Some(false), None));
+}
+
+#[test]
 fn ha_suspend_skips_a_run_while_the_address_is_not_local() {
     let mut r = runner("TCP_CHECK");
     let s = &mut r.slots[0];

@@ -18,18 +18,22 @@ pub(super) fn failure_line(s: &Slot, f: Failure, out: &Outcome) {
         Words::Icmp => info!("ICMP connection to {} of {} failed.", s.rs, s.vs),
         Words::Named(n) => info!("{n} on service {} {why}.", s.rs),
         Words::Web => info!("{why} server {}.", s.rs),
-        Words::Smtp => {
-            let conn = match s.host {
-                0 => s.conn.as_ref(),
-                h => s.hosts.get(h - 1),
-            };
-            match conn {
-                Some(c) => info!("SMTP_CHECK {why} [{}]:{}", c.dst.ip(), c.dst.port()),
-                None => info!("SMTP_CHECK {why} {}", s.rs),
-            }
-        }
+        Words::Smtp => match s.smtp_host() {
+            Some(c) => info!("SMTP_CHECK {why} [{}]:{}", c.dst.ip(), c.dst.port()),
+            None => info!("SMTP_CHECK {why} {}", s.rs),
+        },
         Words::Dns => dns_line(s, why, out),
         Words::Misc => {}
+    }
+}
+
+impl Slot {
+    /// The connection SMTP_CHECK is on: its own, or one of its `host {}` blocks'.
+    pub(super) fn smtp_host(&self) -> Option<&ConnOpts> {
+        match self.host {
+            0 => self.conn.as_ref(),
+            h => self.hosts.get(h - 1),
+        }
     }
 }
 
