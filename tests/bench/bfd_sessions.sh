@@ -4,8 +4,9 @@
 # pair). The peer side runs PEER (default Debian's keepalived 2.2.7) throughout; the measured side runs
 # ours, then keepalived 2.2.7, each against that same peer. Once every session of the measured side is
 # Up at the fast rate, over SECS (default 10) seconds it prints, for the measured side's BFD process:
-# CPU (utime+stime from /proc/PID/stat; cpu% is of one core), UDP datagrams received and sent per
-# second (the namespace's Udp counters), CPU per datagram, VmRSS and PSS (smaps_rollup), and any session
+# CPU (utime+stime from /proc/PID/stat; cpu% is of one core, sys% its kernel part), UDP datagrams
+# received and sent per second (the namespace's Udp counters), context switches per second (mostly the
+# loop's wakeups), CPU per datagram, VmRSS and PSS (smaps_rollup), and any session
 # that fell (Down on either side) in the window. Both BFD processes run SCHED_RR (RT, default 10; RT=0
 # for none). With MEMCHECK=1 ours runs with --mem-check and also prints the BFD child's heap allocations
 # over the window (from its SIGUSR2 line; RSS then includes the allocation table). DEBUG=-D logs detail
@@ -70,7 +71,10 @@ fast() { awk -v skip="$2" 'NR > skip && /Detection time is 30000 us/ { n++ } END
 # udp: the measured namespace's UDP datagrams received and sent, "IN OUT".
 # shellcheck disable=SC2016 # awk's fields
 udp() { ip netns exec "$nm" awk '/^Udp:/ && $2 ~ /^[0-9]+$/ { print $2, $5 }' /proc/net/snmp; }
-cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
+# cpu_ticks PID: "UTIME+STIME STIME" in clock ticks.
+cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13, $13 }' "/proc/$1/stat"; }
+# switches PID: context switches so far (voluntary ones are the loop's wakeups).
+switches() { awk '/ctxt_switches/ { n += $2 } END { print n }' "/proc/$1/status"; }
 kib() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/$3"; }
 hz=$(getconf CLK_TCK)
 # rt PID: with RT (default 10), the BFD process runs SCHED_RR at that priority, as a router would run
@@ -112,26 +116,26 @@ one() {
   rt "$pid"
   # Both sides at the fast rate and the peer's Up lines in: the window starts steady.
   sleep 1
-  local mskip bskip t0 c0 u0 a0=
+  local mskip bskip t0 c0 u0 w0 a0=
   mskip=$(wc -l <"$tmp/m/log") bskip=$(wc -l <"$tmp/b/log")
   [ -n "$extra" ] && a0=$(allocs "$pid" "$mskip")
   [ -n "$extra" ] && mskip=$(wc -l <"$tmp/m/log")
-  t0=$(date +%s.%N) c0=$(cpu_ticks "$pid") u0=$(udp)
+  t0=$(date +%s.%N) c0=$(cpu_ticks "$pid") u0=$(udp) w0=$(switches "$pid")
   sleep "$secs"
-  local t1 c1 u1 a1=
-  c1=$(cpu_ticks "$pid") u1=$(udp) t1=$(date +%s.%N)
+  local t1 c1 u1 w1 a1=
+  c1=$(cpu_ticks "$pid") u1=$(udp) w1=$(switches "$pid") t1=$(date +%s.%N)
   [ -n "$extra" ] && a1=$(allocs "$pid" "$(wc -l <"$tmp/m/log")")
   local rss pss fell pfell upnow
   rss=$(kib "$pid" VmRSS status) pss=$(kib "$pid" Pss smaps_rollup)
   fell=$(falls "$tmp/m/log" "$mskip") pfell=$(falls "$tmp/b/log" "$bskip")
   upnow=$(ups "$tmp/m/log")
-  awk -v name="$name" -v dt="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" -v cpu=$((c1 - c0)) -v hz="$hz" \
+  awk -v name="$name" -v dt="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" -v c0="$c0" -v c1="$c1" -v w=$((w1 - w0)) -v hz="$hz" \
     -v u0="$u0" -v u1="$u1" -v rss="$rss" -v pss="$pss" -v fell="$fell" -v pfell="$pfell" -v up="$upnow" \
     -v n="$count" -v a0="$a0" -v a1="$a1" 'BEGIN {
-      cs = cpu / hz
+      split(c0, p, " "); split(c1, q, " "); cs = (q[1] - p[1]) / hz; ss = (q[2] - p[2]) / hz
       split(u0, a, " "); split(u1, b, " "); rx = b[1] - a[1]; tx = b[2] - a[2]; pk = rx + tx
-      printf "%-34s %5.1f %7.3f %6.2f %7.0f %7.0f %7.2f %8s %8s  %s", name, dt, cs, 100 * cs / dt, rx / dt,
-        tx / dt, pk ? 1e6 * cs / pk : 0, rss, pss,
+      printf "%-34s %5.1f %7.3f %6.2f %6.2f %7.0f %7.0f %7.0f %7.2f %8s %8s  %s", name, dt, cs, 100 * cs / dt,
+        100 * ss / dt, rx / dt, tx / dt, w / dt, pk ? 1e6 * cs / pk : 0, rss, pss,
         (fell + pfell == 0 && up == n) ? "all " n " Up, no flap" : up "/" n " Up, " fell "+" pfell " fell"
       if (a0 != "") printf ", allocations %d", a1 - a0
       printf "\n" }'
@@ -151,7 +155,8 @@ allocs() {
 
 printf '%d BFD sessions at 10 ms x 3, peer %s, %s s window, BFD processes %s\n' "$count" "$peer" "$secs" \
   "$([ "${RT:-10}" = 0 ] && echo SCHED_OTHER || echo "SCHED_RR ${RT:-10}")"
-printf '%-34s %5s %7s %6s %7s %7s %7s %8s %8s  %s\n' "BFD process of" secs cpu_s "cpu%" "rx/s" "tx/s" "us/pkt" \
+printf '%-34s %5s %7s %6s %6s %7s %7s %7s %7s %8s %8s  %s\n' "BFD process of" secs cpu_s "cpu%" "sys%" "rx/s" \
+  "tx/s" "csw/s" "us/pkt" \
   rss_KiB pss_KiB sessions
 for _ in $(seq "$rounds"); do
   one "ours ($ours)" "$ours"
