@@ -77,14 +77,23 @@ run() { # NS NAME BINARY: in the foreground of its own process group
   ip netns exec "$1" "${rt[@]}" setsid "$3" -n -l -f "$tmp/$2.conf" -p "$d/k.pid" -r "$d/v.pid" -c "$d/c.pid" \
     -b "$d/b.pid" >"$d/log" 2>&1 </dev/null &
 }
-capture() { # NS IFACE FILTER NAME: starts tshark, waits until it captures
-  ip netns exec "$1" tshark -i "$2" -f "$3" -w "$tmp/$4.pcap" -F pcap -q >"$tmp/$4.tshark" 2>&1 &
+capture() { # NS IFACE FILTER NAME: starts tshark for the cut and the deadline, waits until it captures
+  ip netns exec "$1" tshark -i "$2" -f "$3" -a "duration:$((deadline_s + 2))" -w "$tmp/$4.pcap" -F pcap -q \
+    >"$tmp/$4.tshark" 2>&1 &
   echo $! >"$tmp/$4.tpid"
   wait_log "$tmp/$4.tshark" "Capture started" 10
 }
-stop_capture() { # NAME
-  kill -INT "$(cat "$tmp/$1.tpid")" 2>/dev/null || true
-  wait "$(cat "$tmp/$1.tpid")" 2>/dev/null || true
+# stop_capture NAME: tshark stops itself at its duration; a SIGINT asks it sooner (a background
+# tshark has been seen to miss it, so the wait is bounded and then it is killed).
+stop_capture() {
+  local p
+  p=$(cat "$tmp/$1.tpid")
+  kill -INT "$p" 2>/dev/null || true
+  local d=$((SECONDS + deadline_s + 5))
+  while kill -0 "$p" 2>/dev/null && [ "$SECONDS" -lt "$d" ]; do sleep 0.1; done
+  pkill -9 -P "$p" 2>/dev/null || true
+  kill -9 "$p" 2>/dev/null || true
+  wait "$p" 2>/dev/null || true
 }
 
 # one MASTER BACKUP ADVERT_INT: prints "FAULT_MS TAKEOVER_MS", "none FAULT_MS|none" or "fail: why".
@@ -107,6 +116,8 @@ one() {
   # The Poll to 10 ms and a few adverts of B's Master_Down_Interval behind us.
   wait_log "$tmp/m/log" "Detection time is 30000 us" 5 || { echo "fail: M's session never at 10 ms"; return; }
   sleep 1
+  local b0
+  b0=$(wc -l <"$tmp/b/log")
   if grep -q "Entering MASTER STATE" "$tmp/b/log"; then echo "fail: B became MASTER before the cut"; return; fi
   capture "$nu" eth1 "udp port 3784" bfd || { echo "fail: tshark"; return; }
   capture "$nb" eth0 "ip proto 112" vrrp || { stop_capture bfd; echo "fail: tshark"; return; }
@@ -119,6 +130,13 @@ one() {
   sleep 0.2
   stop_capture bfd
   stop_capture vrrp
+  # A flap between the first look and the cut (a delayed packet or advert on this loaded machine)
+  # makes the capture's first B advert meaningless.
+  if awk -v a="$b0" -v b="$lines" 'NR > a && NR <= b && /Entering MASTER STATE/ { f = 1 } END { exit !f }' \
+    "$tmp/b/log"; then
+    echo "fail: B became MASTER before the cut"
+    return
+  fi
   local last
   last=$(tshark -r "$tmp/bfd.pcap" -Y "ip.src == 10.79.1.2" -T fields -e frame.time_epoch 2>/dev/null | tail -1)
   [ -n "$last" ] || { echo "fail: no BFD from U in the capture"; return; }
