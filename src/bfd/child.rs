@@ -99,6 +99,8 @@ pub fn run(cfg: Config, opts: &Options, chan: OwnedFd, parent: i32) -> i32 {
             Event::Signal { signo, .. } => match signo {
                 libc::SIGTERM | libc::SIGINT => sh.stop = true,
                 libc::SIGUSR1 => sh.write_data(&cfg),
+                // With --mem-check, what steady sessions allocate (tests/bench/bfd_sessions.sh).
+                libc::SIGUSR2 if opts.mem_check => say::allocations(&crate::core::alloc::stats()),
                 libc::SIGHUP => {
                     if let Some(new) = crate::config::reload_config(opts, cfg.interface_names()) {
                         super::sched::apply(&new.global, Some(&cfg.global), PROCESS_NAME);

@@ -76,3 +76,11 @@ pub(crate) fn no_listener() {
 pub(crate) fn socket_error(name: &str, e: &std::io::Error) {
     log::error!("({name}) Unable to open output socket: {e}");
 }
+
+/// The heap counters since start, for a reader comparing two of these lines.
+pub(crate) fn allocations(s: &crate::core::alloc::Stats) {
+    info!(
+        "Allocations: {} frees {} live bytes {}",
+        s.allocs, s.frees, s.live_bytes
+    );
+}

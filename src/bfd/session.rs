@@ -5,7 +5,8 @@
 //! 1. a datagram for this session: [`Control::parse`](super::packet::Control::parse) it
 //!    (counting drops), check its TTL against `max_hops`, then [`Session::handle_packet`];
 //! 2. when [`Session::poll_at`] has passed: [`Session::handle_timeout`];
-//! 3. [`Session::poll_transmit`] while it writes a packet (at most one is due at a time);
+//! 3. [`Session::poll_transmit`] while it writes a packet (at most one is due at a time;
+//!    [`Session::poll_transmit_early`] also sends the periodic one early, within its jitter);
 //! 4. sleep until [`Session::poll_at`].
 //!
 //! Each input returns an [`Outcome`]: a state change (with the diagnostic and whether the
@@ -100,6 +101,10 @@ pub(crate) struct Session {
     /// The timers: next periodic packet, detection expiry, and the reset of a Down session's
     /// remote view one detection time after the fall (keepalived's reset).
     next_tx: Option<Micros>,
+    /// The earliest the periodic packet may leave (75 % of the interval after it was
+    /// scheduled): from then on the caller may send it with another session's, one wake-up
+    /// for both ([`Session::poll_transmit_early`]).
+    tx_open: Option<Micros>,
     send_now: bool,
     detect_at: Option<Micros>,
     reset_at: Option<Micros>,
@@ -126,6 +131,7 @@ impl Session {
             detect_time: Micros::ZERO,
             last_rx: None,
             next_tx: None,
+            tx_open: None,
             send_now: !p.passive,
             detect_at: None,
             reset_at: None,
@@ -232,8 +238,9 @@ impl Session {
             out.detect_time = Some((self.detect_time, old_detect));
         }
         if self.tx_interval < old_tx {
-            if let Some(t) = self.next_tx {
+            if let (Some(t), Some(o)) = (self.next_tx, self.tx_open) {
                 self.next_tx = Some(t.min(now + self.jittered(rng)));
+                self.tx_open = Some(o.min(now + self.jitter_floor()));
             }
         }
         let next = if self.remote_state == State::AdminDown {
@@ -255,7 +262,7 @@ impl Session {
         if quiet {
             self.next_tx = None;
         } else if self.next_tx.is_none() && self.may_transmit() {
-            self.next_tx = Some(now + self.jittered(rng));
+            self.schedule_tx(now, rng);
         }
         if c.poll {
             self.final_ = true;
@@ -303,6 +310,32 @@ impl Session {
         buf: &mut [u8; LEN],
     ) -> bool {
         let periodic = self.next_tx.is_some_and(|t| t <= now);
+        self.transmit(now, rng, buf, periodic)
+    }
+
+    /// As [`Session::poll_transmit`], and the periodic packet goes early if it is due within
+    /// 1/16 of the interval and its jitter window is open: the caller sends it with a packet
+    /// that is due and saves a wake-up. The small lead keeps the gaps random (a packet sent at
+    /// the window's opening would make every gap of a busy process 75 %).
+    pub(crate) fn poll_transmit_early(
+        &mut self,
+        now: Micros,
+        rng: &mut Rng,
+        buf: &mut [u8; LEN],
+    ) -> bool {
+        let lead = Micros(self.tx_interval.0 / 16);
+        let periodic =
+            self.next_tx.is_some_and(|t| t <= now + lead) && self.tx_open.is_some_and(|t| t <= now);
+        self.transmit(now, rng, buf, periodic)
+    }
+
+    fn transmit(
+        &mut self,
+        now: Micros,
+        rng: &mut Rng,
+        buf: &mut [u8; LEN],
+        periodic: bool,
+    ) -> bool {
         if !self.send_now && !periodic {
             return false;
         }
@@ -335,7 +368,10 @@ impl Session {
         if self.state == State::AdminDown {
             self.next_tx = None;
         } else if periodic || self.next_tx.is_none() {
-            self.next_tx = self.may_transmit().then(|| now + self.jittered(rng));
+            self.next_tx = None;
+            if self.may_transmit() {
+                self.schedule_tx(now, rng);
+            }
         }
         true
     }
@@ -436,6 +472,16 @@ impl Session {
             && !(self.p.passive && self.state == State::Down && self.last_rx.is_none())
     }
 
+    fn schedule_tx(&mut self, now: Micros, rng: &mut Rng) {
+        self.tx_open = Some(now + self.jitter_floor());
+        self.next_tx = Some(now + self.jittered(rng));
+    }
+
+    /// The shortest periodic gap §6.8.7 allows: 75 % of the interval.
+    fn jitter_floor(&self) -> Micros {
+        Micros(self.tx_interval.0 * 3 / 4)
+    }
+
     /// The next periodic gap: 75-100 % of the interval, at most 90 % with a multiplier of 1.
     fn jittered(&self, rng: &mut Rng) -> Micros {
         let t = self.tx_interval.0;
@@ -444,7 +490,7 @@ impl Session {
         } else {
             t
         };
-        Micros(rng.between(t * 3 / 4, hi))
+        Micros(rng.between(self.jitter_floor().0, hi))
     }
 }
 

@@ -263,3 +263,41 @@ fn steady_state_allocates_nothing() {
         (State::Up, State::Up)
     );
 }
+
+/// 20 sessions toward silent neighbors send at the idle rate (1 s): packets due close together
+/// leave in one wake-up, and every session's gaps stay within §6.8.7's 75-100 %.
+#[test]
+fn packets_due_close_together_leave_in_one_wake_up_within_their_jitter() {
+    let mut text = String::new();
+    for i in 1..=20 {
+        text += &format!("bfd_instance s{i} {{\n neighbor_ip 10.0.1.{i}\n}}\n");
+    }
+    let mut a = Sessions::new(&cfg(&text), Rng::new(7));
+    let mut last = [None::<Micros>; 20];
+    let (mut wakes, mut packets, mut gaps) = (0u32, 0u32, Vec::new());
+    let mut buf = [0; LEN];
+    let mut now = Micros::ZERO;
+    while now < Micros::from_secs(30) {
+        a.handle_timeout(now, |_, _| {});
+        let mut sent = 0;
+        while let Some(i) = a.poll_transmit(now, &mut buf) {
+            if let Some(t) = last[i] {
+                gaps.push(now - t);
+            }
+            last[i] = Some(now);
+            sent += 1;
+        }
+        wakes += u32::from(sent > 0);
+        packets += sent;
+        now = a.poll_at().unwrap();
+    }
+    let (lo, hi) = (Micros::from_millis(750), Micros::from_secs(1));
+    assert!(gaps.iter().all(|g| *g >= lo && *g <= hi), "{gaps:?}");
+    assert!(
+        wakes * 2 < packets,
+        "{wakes} wake-ups for {packets} packets"
+    );
+    // Still jittered: the early packets leave at most 1/16 of the interval before their time.
+    let mean = gaps.iter().map(|g| g.0).sum::<u64>() / gaps.len() as u64;
+    assert!(mean > 820_000, "mean gap {mean} us");
+}
