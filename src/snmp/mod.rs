@@ -5,4 +5,5 @@
 //! (which read a child's state): a table answers get and get-next on its subtree; nothing else
 //! of the subagent knows what the values mean.
 
+pub(crate) mod agentx;
 pub(crate) mod mib;
