@@ -6,4 +6,5 @@
 //! of the subagent knows what the values mean.
 
 pub(crate) mod agentx;
+pub(crate) mod global;
 pub(crate) mod mib;
