@@ -18,6 +18,7 @@ mod notify;
 mod reload;
 mod routes;
 mod rx;
+mod snmp;
 mod sockets;
 mod sync;
 mod vmac;
@@ -83,6 +84,8 @@ pub struct Shell<'o> {
     /// SMTP alerts, and the state each instance and group was last mailed about.
     alerts: crate::core::smtp::driver::Alerts,
     mailed: alerts::Mailed,
+    /// The SNMP subagent, when SNMP is on.
+    snmp: Option<snmp::Snmp>,
     stop: bool,
 }
 
@@ -135,6 +138,7 @@ impl<'o> Shell<'o> {
             rx_more: None,
             alerts,
             mailed: Default::default(),
+            snmp: None,
             stop: false,
         })
     }
@@ -225,6 +229,7 @@ impl<'o> Shell<'o> {
         }
         self.pool.close_unused(lp, |_| false);
         self.alerts.stop(lp);
+        self.snmp_stop(lp);
     }
 
     /// Carries out `acts` of instance `i`, then re-arms its timer.
@@ -285,6 +290,10 @@ impl<'o> Shell<'o> {
             self.alerts.on_timer(lp, id);
             return;
         }
+        if token == crate::core::tokens::SNMP_AGENTX_TIMER {
+            self.snmp_timer(lp, id);
+            return;
+        }
         if token == crate::core::tokens::IFACES_RESYNC_TIMER {
             self.on_resync_timer(lp, id);
             return;
@@ -320,6 +329,7 @@ impl<'o> Shell<'o> {
                     self.groups.clear();
                     self.reload(lp, new);
                     self.alerts_reload();
+                    self.snmp_reload(lp);
                     self.resync_if_stale(lp);
                     self.sync_reload();
                     info!("Reload complete");
@@ -420,6 +430,10 @@ impl<'o> Shell<'o> {
                 writable,
                 closed,
             } => self.alerts.on_io(lp, readable || closed, writable),
+            Event::Io {
+                token: crate::core::tokens::SNMP_AGENTX,
+                ..
+            } => self.snmp_io(lp),
             Event::Io { token, .. } if token >= SOCK_TOKEN_BASE => {
                 self.on_readable(lp, token - SOCK_TOKEN_BASE)
             }
@@ -464,6 +478,7 @@ pub fn run(
     shell.watch_routes(&mut lp, ROUTE_MON_TOKEN);
     shell.start(&mut lp);
     shell.resync_if_stale(&mut lp);
+    shell.snmp_start(&mut lp);
     info!("Startup complete");
     let mut code = 0;
     while !shell.stop {
