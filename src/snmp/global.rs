@@ -172,9 +172,40 @@ impl Global {
     }
 }
 
+/// The group's objects below [`GLOBAL`]: its scalars and the email table's one column.
+const OBJECTS: &[&[u32]] = &[
+    &[1],
+    &[2],
+    &[3, 1],
+    &[3, 2],
+    &[3, 3],
+    &[3, 4],
+    &[3, 5, 1, 2],
+    &[3, 6],
+    &[3, 7],
+    &[3, 8],
+    &[3, 9],
+    &[3, 10],
+    &[4],
+    &[5],
+    &[6],
+    &[7],
+    &[8],
+    &[9],
+    &[10],
+    &[11],
+];
+
 impl Mib for Global {
     fn root(&self) -> &[u32] {
         GLOBAL
+    }
+
+    /// keepalived registers each of these objects with the master, so below one of them a
+    /// missing instance (emailFrom unset, an email row past the last) is noSuchInstance.
+    fn has_object(&self, oid: &[u32]) -> Option<bool> {
+        let sub = oid.strip_prefix(GLOBAL).unwrap_or(&[]);
+        Some(OBJECTS.iter().any(|o| sub.starts_with(o)))
     }
 
     fn get<'a>(&'a self, oid: &[u32], _: &'a mut [u8]) -> Option<Value<'a>> {

@@ -140,3 +140,19 @@ fn get_answers_objects_only() {
     assert_eq!(f.as_slice(), &at(&[1, 0])[..]);
     assert_eq!(g.next(&at(&[11, 0]), &mut f, &mut s), None);
 }
+
+#[test]
+fn missing_instances_and_objects_answer_as_keepalived_answers_them() {
+    let g = global("global_defs {\n router_id r4\n}\n");
+    let at = |sub: &[u32]| [GLOBAL, sub].concat();
+    // snmpget of keepalived 2.2.7 for the same config.
+    for (sub, object) in [
+        (&[2, 1][..], true),
+        (&[99, 0], false),
+        (&[3, 5, 1, 2, 9], true),
+        (&[3, 4, 0], true),
+        (&[3, 5], false),
+    ] {
+        assert_eq!(g.has_object(&at(sub)), Some(object), "{sub:?}");
+    }
+}

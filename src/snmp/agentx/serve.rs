@@ -190,10 +190,12 @@ fn get(oid: &[u32], mibs: &[&dyn Mib], space: &mut Space, w: &mut Writer<'_>) ->
     if let Some(v) = m.get(oid, &mut space.scratch[..]) {
         return w.varbind(oid, &v);
     }
-    // An object's instances all start with the object's OID: the instance is what is missing
-    // when the next thing after the object is one of them.
-    let ty = match oid.split_last() {
-        Some((_, object)) if !object.is_empty() => {
+    // An object's instances all start with the object's OID: without word from the table,
+    // the instance is what is missing when the next thing after the object is one of them.
+    let ty = match (m.has_object(oid), oid.split_last()) {
+        (Some(true), _) => vtype::NO_SUCH_INSTANCE,
+        (Some(false), _) => vtype::NO_SUCH_OBJECT,
+        (None, Some((_, object))) if !object.is_empty() => {
             let mut found = Oid::new();
             let hit = m.next(object, &mut found, &mut space.scratch[..]).is_some();
             if hit && found.starts_with(object) {
