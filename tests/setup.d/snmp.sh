@@ -1,8 +1,23 @@
 #!/bin/sh
-# tests/snmp_agentx.rs: net-snmp's snmpd as the AgentX master agent, snmpget/snmpwalk as the
-# manager (Debian packages snmpd and snmp; no MIB files needed, the tests print numeric OIDs).
+# SNMP labs and tests/snmp/record-walks.sh: net-snmp's snmpd (the AgentX master agent) and the
+# snmpwalk/snmpget clients. The package's snmpd service must not run on a test machine: the
+# tests start their own, in a namespace, with their own config.
 set -e
-if ! command -v snmpd >/dev/null 2>&1 && [ ! -x /usr/sbin/snmpd ] || ! command -v snmpwalk >/dev/null 2>&1; then
-    [ -n "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' 2>/dev/null | head -1)" ] || apt-get update
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends snmpd snmp
+missing=""
+[ -x /usr/sbin/snmpd ] || missing="$missing snmpd"
+command -v snmpwalk >/dev/null 2>&1 || missing="$missing snmp"
+[ -z "$missing" ] && exit 0
+export DEBIAN_FRONTEND=noninteractive
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
+fi
+# shellcheck disable=SC2086 # a word list of package names
+if ! apt-get install -y --no-install-recommends $missing; then
+    apt-get update
+    apt-get install -y --no-install-recommends $missing
+fi
+if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+    systemctl disable --now snmpd >/dev/null 2>&1 || true
 fi
