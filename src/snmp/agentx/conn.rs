@@ -226,12 +226,18 @@ impl Agent {
             stream,
             connecting: true,
         });
-        // A unix socket connects at once; TCP finishes on the first writable event.
-        if let Some(c) = self.conn.as_mut() {
-            if let Ok(true) = c.stream.established() {
+        // A unix socket connects at once; TCP finishes on a writable event, or times out.
+        // Its error is read once (SO_ERROR clears): a refusal seen here is final.
+        let Some(c) = self.conn.as_mut() else {
+            return;
+        };
+        match c.stream.established() {
+            Ok(true) => {
                 c.connecting = false;
                 self.sess.connected(now);
             }
+            Ok(false) => self.sess.connecting(now),
+            Err(e) => self.connect_failed(lp, now, &e),
         }
     }
 
@@ -303,6 +309,11 @@ impl Agent {
                 break;
             }
         }
+        // A connect that timed out: no stream to say goodbye on.
+        if self.sess.must_close() && self.conn.as_ref().is_some_and(|c| c.connecting) {
+            self.log_notes();
+            self.drop_conn(lp, now);
+        }
         self.log_notes();
         self.rearm(lp);
     }
@@ -334,6 +345,14 @@ impl Agent {
                 Note::Timeout => info!(
                     "AgentX master agent failed to respond to ping.  Attempting to re-register."
                 ),
+                Note::ConnectTimeout if self.warned => {}
+                Note::ConnectTimeout => {
+                    self.warned = true;
+                    warn!(
+                        "Warning: Failed to connect to the agentx master agent ({}): timed out",
+                        Shown(&self.target)
+                    )
+                }
                 Note::Malformed(e) => {
                     warn!("AgentX: unreadable PDU from the master agent ({e:?}) - reconnecting")
                 }

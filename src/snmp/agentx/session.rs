@@ -3,8 +3,9 @@
 //! master goes away, back off and start over.
 //!
 //! The shell's part, in order:
-//! 1. when [`Session::connect_due`], connect; then [`Session::connected`] (or
-//!    [`Session::disconnected`] when the connect failed);
+//! 1. when [`Session::connect_due`], connect; then [`Session::connected`] once it is up
+//!    ([`Session::connecting`] while it is under way), or [`Session::disconnected`] when it
+//!    failed;
 //! 2. read into [`Session::read_buf`] and report with [`Session::filled`]; at EOF or a read
 //!    error, [`Session::disconnected`];
 //! 3. write [`Session::pending`] and report with [`Session::sent`]; when everything went,
@@ -51,6 +52,8 @@ pub(crate) enum Note {
     MasterClosed(u8),
     /// The master did not answer within [`TIMEOUT`].
     Timeout,
+    /// A connect did not finish within [`TIMEOUT`].
+    ConnectTimeout,
     /// The master sent bytes that are not an AgentX PDU.
     Malformed(Error),
 }
@@ -59,6 +62,8 @@ pub(crate) enum Note {
 enum State {
     /// No connection: the next attempt is due at `retry_at`.
     Down { retry_at: Micros },
+    /// A connect under way, given up at `deadline`.
+    Connecting { deadline: Micros },
     /// Open sent as `packet`.
     Opening { packet: u32, deadline: Micros },
     /// Register of table `k` sent as `packet`.
@@ -121,6 +126,13 @@ impl Session {
         self.state == State::Closing
     }
 
+    /// A connect has started and not finished (TCP): it has [`TIMEOUT`] to.
+    pub(crate) fn connecting(&mut self, now: Micros) {
+        self.state = State::Connecting {
+            deadline: now + TIMEOUT,
+        };
+    }
+
     /// The connection is up: Open goes.
     pub(crate) fn connected(&mut self, now: Micros) {
         self.in_len = 0;
@@ -141,7 +153,10 @@ impl Session {
 
     /// The connection is gone (or never came): the next attempt after the back-off.
     pub(crate) fn disconnected(&mut self, now: Micros) {
-        if !matches!(self.state, State::Down { .. } | State::Closing) {
+        if !matches!(
+            self.state,
+            State::Down { .. } | State::Connecting { .. } | State::Closing
+        ) {
             self.note(Note::MasterClosed(0));
         }
         self.state = State::Down {
@@ -156,6 +171,10 @@ impl Session {
     /// Ends the session ourselves (the daemon stops): Close goes, then the shell closes.
     pub(crate) fn close(&mut self) {
         if matches!(self.state, State::Down { .. } | State::Closing) {
+            return;
+        }
+        if matches!(self.state, State::Connecting { .. }) {
+            self.state = State::Closing;
             return;
         }
         let (sid, packet) = (self.session_id, self.next_packet());
@@ -211,7 +230,9 @@ impl Session {
     pub(crate) fn poll_at(&self) -> Option<Micros> {
         match self.state {
             State::Down { retry_at } => Some(retry_at),
-            State::Opening { deadline, .. } | State::Registering { deadline, .. } => Some(deadline),
+            State::Connecting { deadline }
+            | State::Opening { deadline, .. }
+            | State::Registering { deadline, .. } => Some(deadline),
             State::Ready {
                 ping: Some((_, d)), ..
             } => Some(d),
@@ -222,6 +243,10 @@ impl Session {
 
     pub(crate) fn on_timer(&mut self, now: Micros) {
         match self.state {
+            State::Connecting { deadline } if now >= deadline => {
+                self.note(Note::ConnectTimeout);
+                self.state = State::Closing;
+            }
             State::Opening { deadline, .. } | State::Registering { deadline, .. }
                 if now >= deadline =>
             {

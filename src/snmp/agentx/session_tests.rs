@@ -373,3 +373,32 @@ fn notifications_go_only_on_a_ready_session() {
     assert!(sess.must_close());
     assert_eq!(m.drain(&mut sess)[0].0.ty, Type::Close);
 }
+
+#[test]
+fn a_connect_under_way_has_a_deadline_and_never_a_past_one() {
+    let (g, v) = tables();
+    let mibs: [&dyn Mib; 2] = [&g, &v];
+    let mut sess = Session::new(s(0));
+    assert!(sess.connect_due(s(0)));
+    // A TCP connect in progress: the next deadline is its timeout, not the due retry (a
+    // past deadline would have the loop fire the timer again and again).
+    sess.connecting(s(0));
+    assert!(!sess.connect_due(s(0)));
+    assert_eq!(sess.poll_at(), Some(TIMEOUT));
+    sess.on_timer(s(1));
+    assert!(!sess.must_close());
+    sess.on_timer(TIMEOUT);
+    assert!(sess.must_close());
+    sess.disconnected(TIMEOUT);
+    assert_eq!(sess.poll_at(), Some(TIMEOUT + BACKOFF_MIN));
+    assert_eq!(sess.take_notes().as_slice(), &[Note::ConnectTimeout]);
+    // The next one finishes: Open goes as with a unix socket.
+    let t = TIMEOUT + BACKOFF_MIN;
+    sess.connecting(t);
+    let mut m = Master::new();
+    sess.connected(t);
+    let open = m.drain(&mut sess).remove(0).0;
+    assert_eq!(open.ty, Type::Open);
+    Master::feed(&mut sess, t, &Master::response(&open, SID, 0), &mibs);
+    assert!(sess.poll_at().is_some_and(|d| d > t));
+}
