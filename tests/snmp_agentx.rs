@@ -3,6 +3,8 @@
 //! snmpget of KEEPALIVED-MIB's global group print the same lines for both, missing objects
 //! and instances included. Then snmpd restarts under ours: the subagent registers again
 //! within its reconnect back-off and the VRRP instance neither moves nor loses its address.
+//! Last, over TCP with snmpd not yet there: refused (said once), VRRP runs on, and the session
+//! comes as soon as snmpd listens.
 //!
 //! Needs root, /usr/sbin/snmpd, snmpget, snmpwalk, snmpbulkwalk (`tests/setup.d/snmp.sh`) and
 //! /usr/sbin/keepalived (else SKIPPED; a failure under CI=true).
@@ -26,6 +28,8 @@ const GLOBAL: &str = ".1.3.6.1.4.1.9586.100.5.1";
 const VIP: &str = "10.61.0.100";
 /// snmpd listens here, inside the lab's namespace.
 const AGENT: &str = "127.0.0.1:1161";
+/// The AgentX master over TCP.
+const TCP: &str = "127.0.0.1:7050";
 /// Our first reconnect attempts come 1 s, then 2 s, then 4 s after the master is lost
 /// (`snmp::agentx::session`): snmpd back within a second is found by the second attempt at
 /// the latest; the margin is for the loaded machine.
@@ -57,7 +61,16 @@ vrrp_instance VI_1 {
 }
 ";
 
-fn start_snmpd(lab: &mut Lab) -> Spawned {
+/// The AgentX socket of the lab: the unix one in its directory, or `TCP`.
+fn socket(lab: &Lab, tcp: bool) -> String {
+    if tcp {
+        format!("tcp:{TCP}")
+    } else {
+        lab.dir().join("master").display().to_string()
+    }
+}
+
+fn start_snmpd(lab: &mut Lab, tcp: bool) -> Spawned {
     let dir = lab.dir().to_path_buf();
     let sock = dir.join("master");
     let _ = std::fs::remove_file(&sock);
@@ -65,7 +78,7 @@ fn start_snmpd(lab: &mut Lab) -> Spawned {
         "snmpd.conf",
         &format!(
             "master agentx\nagentXSocket {}\nagentXPerms 0600 0700\nrocommunity public 127.0.0.1\n",
-            sock.display()
+            socket(lab, tcp)
         ),
     );
     let pid = dir.join("snmpd.pid").display().to_string();
@@ -88,21 +101,21 @@ fn start_snmpd(lab: &mut Lab) -> Spawned {
         ],
     );
     assert!(
-        lab::wait_until(START, || sock.exists()),
+        tcp || lab::wait_until(START, || sock.exists()),
         "snmpd made no AgentX socket:\n{}",
         d.log()
     );
     d
 }
 
-fn start_daemon(lab: &mut Lab, bin: &str, tag: &str) -> Spawned {
+fn start_daemon(lab: &mut Lab, bin: &str, tag: &str, tcp: bool) -> Spawned {
     let conf = lab
         .write_file(&format!("{tag}.conf"), CONF)
         .display()
         .to_string();
     let dir = lab.dir().to_path_buf();
     let pid = |n: &str| dir.join(format!("{tag}-{n}.pid")).display().to_string();
-    let sock = dir.join("master").display().to_string();
+    let sock = socket(lab, tcp);
     lab.spawn(
         "s",
         &[
@@ -167,7 +180,7 @@ fn views(lab: &mut Lab) -> Vec<String> {
 
 /// Runs `bin` until its subagent serves the group, takes the views, and stops it.
 fn served_by(lab: &mut Lab, bin: &str, tag: &str) -> Vec<String> {
-    let mut d = start_daemon(lab, bin, tag);
+    let mut d = start_daemon(lab, bin, tag, false);
     let mut t = Tail::new();
     t.wait(&d, "AgentX subagent connected", START);
     let router_id = oid("2.0");
@@ -202,7 +215,7 @@ fn global_group_reads_as_keepalived_and_survives_an_snmpd_restart() {
     let began = Instant::now();
     lab.veth(("s", "vs0"), ("p", "vp0"));
     lab.addr("s", "vs0", "10.61.0.1/24");
-    let mut snmpd = start_snmpd(&mut lab);
+    let mut snmpd = start_snmpd(&mut lab, false);
 
     // keepalived first, then ours, on the same socket with the same config.
     let theirs = served_by(&mut lab, KEEPALIVED, "ka");
@@ -213,7 +226,7 @@ fn global_group_reads_as_keepalived_and_survives_an_snmpd_restart() {
     }
 
     // Ours as MASTER, then snmpd goes away and comes back.
-    let d = start_daemon(&mut lab, &bin, "ours2");
+    let mut d = start_daemon(&mut lab, &bin, "ours2", false);
     let mut t = Tail::new();
     t.wait(&d, "AgentX subagent connected", START);
     t.wait(&d, "Entering MASTER STATE", START + 3 * ADVERT);
@@ -228,7 +241,7 @@ fn global_group_reads_as_keepalived_and_survives_an_snmpd_restart() {
         RECONNECT,
     );
     let _old = snmpd;
-    snmpd = start_snmpd(&mut lab);
+    snmpd = start_snmpd(&mut lab, false);
     let listening = Instant::now();
     let again = t.wait_since(
         &d,
@@ -260,5 +273,43 @@ fn global_group_reads_as_keepalived_and_survives_an_snmpd_restart() {
     t.poll(&d);
     assert!(t.times("Entering", settled).is_empty(), "{}", d.log());
     assert!(lab.has_addr("s", "vs0", VIP), "{}", d.log());
+
+    // Over TCP with no master yet: refused, said once, VRRP runs on (a loop stuck on the
+    // subagent would never reach MASTER), and the session comes once snmpd listens.
+    d.signal(libc::SIGTERM);
+    assert!(d.wait_timeout(START).is_some(), "ours did not stop");
+    snmpd.signal(libc::SIGTERM);
+    assert!(snmpd.wait_timeout(START).is_some(), "snmpd did not stop");
+    let mut d = start_daemon(&mut lab, &bin, "tcp", true);
+    let mut t = Tail::new();
+    t.wait(
+        &d,
+        "Failed to connect to the agentx master agent (tcp:",
+        START,
+    );
+    t.wait(&d, "Entering MASTER STATE", START + 3 * ADVERT);
+    let _old = snmpd;
+    let snmpd = start_snmpd(&mut lab, true);
+    let listening = Instant::now();
+    // By then the back-off has grown to its fourth step (8 s) at most.
+    let tcp = t.wait_since(
+        &d,
+        "AgentX subagent connected",
+        listening,
+        Duration::from_secs(8) + ADVERT,
+    );
+    eprintln!(
+        "{test}: over TCP, registered {:?} after snmpd started",
+        tcp - listening
+    );
+    let served = lab::wait_until(ADVERT, || {
+        tool(&mut lab, TOOLS[0], &[&router_id]).contains("lab_snmp")
+    });
+    assert!(served, "not served over TCP:\n{}\n{}", d.log(), snmpd.log());
+    t.poll(&d);
+    assert_eq!(t.times("Failed to connect", began).len(), 1, "{}", d.log());
+    assert!(!d.log().contains("did not answer"), "{}", d.log());
+    d.signal(libc::SIGTERM);
+    assert!(d.wait_timeout(START).is_some(), "ours did not stop");
     eprintln!("{test}: {:?} in the lab", began.elapsed());
 }
