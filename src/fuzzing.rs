@@ -401,3 +401,94 @@ pub fn bfd(data: &[u8]) {
         }
     }
 }
+
+/// An AgentX session fed whatever a master agent might send, KEEPALIVED-MIB's global group
+/// behind it: byte 0 sets up (bit 0: the Open and Register are answered first, so requests
+/// reach a serving session; bits 1-4: the read size - 1, so PDUs arrive split and joined),
+/// the rest is the master's byte stream, with a second passing between reads. Every PDU the
+/// session sends must parse back; a session the bytes end is reconnected and goes on.
+pub fn agentx(data: &[u8]) {
+    use crate::snmp::agentx::pdu::{self, Header, Type, Writer};
+    use crate::snmp::agentx::session::Session;
+    use crate::snmp::global::Global;
+    use crate::snmp::mib::Mib;
+    use std::sync::OnceLock;
+
+    static GLOBAL: OnceLock<Global> = OnceLock::new();
+    let g = GLOBAL.get_or_init(|| Global::new(&Default::default()));
+    let mibs: [&dyn Mib; 1] = [g];
+    let Some((&setup, stream)) = data.split_first() else {
+        return;
+    };
+    // Takes what the session sent, checking each PDU; returns the last one's header.
+    let drain = |s: &mut Session| -> Option<Header> {
+        let mut last = None;
+        let mut out = s.pending();
+        while !out.is_empty() {
+            let len = match pdu::frame_len(out, 1 << 16) {
+                Ok(Some(len)) if len <= out.len() => len,
+                other => panic!("we sent a bad PDU ({other:?}): {out:?}"),
+            };
+            let h = Header::parse(out).expect("our header parses");
+            if h.ty == Type::Response {
+                pdu::Response::parse(&h, &out[pdu::HEADER_LEN..len]).expect("our response parses");
+            }
+            last = Some(h);
+            out = &out[len..];
+        }
+        let n = s.pending().len();
+        s.sent(n);
+        last
+    };
+    let answer = |s: &mut Session, now: Micros, to: &Header| {
+        let mut buf = [0u8; 32];
+        let h = Header {
+            ty: Type::Response,
+            session_id: 7,
+            ..*to
+        };
+        let Ok(mut w) = Writer::new(&mut buf, &h) else {
+            return;
+        };
+        if w.u32(0)
+            .and_then(|_| w.u16(0))
+            .and_then(|_| w.u16(0))
+            .is_err()
+        {
+            return;
+        }
+        let n = w.finish();
+        s.read_buf()[..n].copy_from_slice(&buf[..n]);
+        s.filled(now, n, &mibs);
+    };
+    let mut now = Micros(1_000_000);
+    let mut s = Session::new(now);
+    let open = |s: &mut Session, now: Micros| {
+        s.connected(now);
+        let h = drain(s);
+        if setup & 1 != 0 {
+            if let Some(h) = h {
+                answer(s, now, &h);
+                if let Some(r) = drain(s) {
+                    answer(s, now, &r);
+                }
+            }
+        }
+    };
+    open(&mut s, now);
+    let step = usize::from(setup >> 1 & 0x0f) + 1;
+    for chunk in stream.chunks(step) {
+        now = now + Micros(1_000_000);
+        s.on_timer(now);
+        let room = s.read_buf().len().min(chunk.len());
+        s.read_buf()[..room].copy_from_slice(&chunk[..room]);
+        s.filled(now, room, &mibs);
+        drain(&mut s);
+        if s.must_close() {
+            s.disconnected(now);
+            now = s.poll_at().unwrap_or(now);
+            open(&mut s, now);
+        }
+    }
+    let _ = s.take_notes();
+}

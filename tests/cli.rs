@@ -79,9 +79,9 @@ fn unsupported_option_exit_2_with_message() {
         stderr(&o).trim_end(),
         "keepalived: option --namespace is not supported by this build"
     );
-    let o = run(&["-x"]);
+    let o = run(&["-L"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("option -x is not supported"));
+    assert!(stderr(&o).contains("option -L is not supported"));
 }
 
 #[test]

@@ -98,6 +98,10 @@ pub struct Options {
     pub core_dump_pattern: Option<String>,
     /// `--mem-check` (the debug allocator records live allocations); `--no-mem-check` turns it off.
     pub mem_check: bool,
+    /// `-x`: every SNMP MIB on (KEEPALIVED-MIB's VRRP and checker parts, RFC 2787, RFC 6527).
+    pub(crate) snmp: bool,
+    /// `-A FILE`: the master agent's socket, over global_defs' `snmp_socket`.
+    pub(crate) snmp_socket: Option<String>,
 }
 
 impl Default for Options {
@@ -132,6 +136,8 @@ impl Default for Options {
             core_dump: false,
             core_dump_pattern: None,
             mem_check: cfg!(feature = "mem-check"),
+            snmp: false,
+            snmp_socket: None,
         }
     }
 }
@@ -202,6 +208,8 @@ enum Opt {
     ConfigTest,
     NoMemCheck,
     MemCheck,
+    Snmp,
+    SnmpSocket,
     Version,
     Help,
     /// Known to keepalived, refused here.
@@ -246,8 +254,8 @@ const SPECS: &[Spec<Opt>] = &[
     spec(Some('c'), "checkers_pid", Required, Opt::CheckersPid),
     spec(Some('a'), "address-monitoring", No, Opt::AddressMonitoring),
     spec(Some('b'), "bfd_pid", Required, Opt::BfdPid),
-    spec(Some('x'), "snmp", No, Opt::Unsupported),
-    spec(Some('A'), "snmp-agent-socket", Required, Opt::Unsupported),
+    spec(Some('x'), "snmp", No, Opt::Snmp),
+    spec(Some('A'), "snmp-agent-socket", Required, Opt::SnmpSocket),
     spec(Some('s'), "namespace", Required, Opt::Unsupported),
     spec(Some('m'), "core-dump", No, Opt::CoreDump),
     spec(
@@ -380,6 +388,8 @@ fn apply(o: &mut Options, f: Found<Opt>) -> Result<(), UsageError> {
         }
         Opt::NoMemCheck => o.mem_check = false,
         Opt::MemCheck => o.mem_check = true,
+        Opt::Snmp => o.snmp = true,
+        Opt::SnmpSocket => o.snmp_socket = Some(arg),
         Opt::Version => o.mode = Mode::Version,
         Opt::Help => o.mode = Mode::Help,
         Opt::Genhash => {

@@ -259,10 +259,6 @@ fn unsupported_options_are_refused() {
     for (args, name) in [
         (&["-s", "ns1"][..], "-s"),
         (&["--namespace=ns1"], "--namespace"),
-        (&["-x"], "-x"),
-        (&["--snmp"], "--snmp"),
-        (&["-A", "/s"], "-A"),
-        (&["--snmp-agent-socket=/s"], "--snmp-agent-socket"),
         (&["--perf"], "--perf"),
         (&["--perf=all"], "--perf"),
         (&["--debug=DvEcvNR"], "--debug"),
@@ -276,6 +272,22 @@ fn unsupported_options_are_refused() {
         );
     }
     assert!(err(&["-T"]).contains("genhash"));
+}
+
+#[test]
+fn snmp_options_are_taken() {
+    for args in [
+        &["-x", "-A", "/s"][..],
+        &["--snmp", "--snmp-agent-socket=/s"],
+        &["-xA/s"],
+    ] {
+        let o = ok(args);
+        assert!(o.snmp, "{args:?}");
+        assert_eq!(o.snmp_socket.as_deref(), Some("/s"), "{args:?}");
+    }
+    let o = ok(&["-A", "tcp:127.0.0.1:705"]);
+    assert!(!o.snmp);
+    assert!(err(&["-A"]).contains("Missing parameter for option -A"));
 }
 
 #[test]

@@ -68,10 +68,10 @@ const USAGE: &[(&str, &str)] = &[
         "Log every address change netlink reports",
     ),
     ("-b, --bfd_pid=FILE", "BFD child pid file"),
-    ("-x, --snmp", "Not supported by this build"),
+    ("-x, --snmp", "Enable SNMP subsystem"),
     (
         "-A, --snmp-agent-socket=FILE",
-        "Not supported by this build",
+        "Use the specified socket for master agent",
     ),
     ("-s, --namespace=NAME", "Not supported by this build"),
     (

@@ -23,6 +23,8 @@ pub(crate) const TRACK_INOTIFY: usize = 12;
 pub(crate) const PROC_EVENTS: usize = 13;
 /// VRRP and checker children: the SMTP alert session's socket (`core::smtp::driver`).
 pub(crate) const SMTP_ALERT: usize = 14;
+/// VRRP and checker children: the AgentX subagent's socket to the master agent.
+pub(crate) const SNMP_AGENTX: usize = 15;
 /// BFD child: its RFC 5881 listeners, IPv4 and IPv6 (`BFD_LISTEN_V4 + 1`).
 pub(crate) const BFD_LISTEN_V4: usize = 1;
 pub(crate) const BFD_LISTEN_V6: usize = 2;
@@ -44,6 +46,8 @@ pub(crate) const VRRP_RX_MORE_TIMER: usize = PROC_SCAN_TIMER - 2;
 /// VRRP and checker children: the SMTP alert session's timeout, far above any instance's
 /// or checker slot's timer.
 pub(crate) const SMTP_ALERT_TIMER: usize = PROC_SCAN_TIMER - 3;
+/// VRRP and checker children: the AgentX session's deadlines (connect retry, answer, ping).
+pub(crate) const SNMP_AGENTX_TIMER: usize = PROC_SCAN_TIMER - 4;
 /// VRRP child: the /proc scan of tracked processes (where there is no events connector).
 pub(crate) const PROC_SCAN_TIMER: usize = 1 << 30;
 /// VRRP child: vrrp_script `k`'s interval timer.
@@ -69,6 +73,7 @@ const _: () = {
         TRACK_INOTIFY,
         PROC_EVENTS,
         SMTP_ALERT,
+        SNMP_AGENTX,
         BFD_LISTEN_V4,
         BFD_LISTEN_V6,
     ];

@@ -41,4 +41,11 @@ pub(crate) trait Mib {
         found: &mut Oid,
         scratch: &'a mut [u8],
     ) -> Option<Value<'a>>;
+    /// Whether `oid` falls within an object of this table (a scalar's or a column's OID,
+    /// followed by an instance or not), whether or not that instance exists: a Get then
+    /// answers noSuchInstance, as net-snmp does below the objects keepalived registers, and
+    /// noSuchObject elsewhere. None (the default): the session guesses from the data.
+    fn has_object(&self, _oid: &[u32]) -> Option<bool> {
+        None
+    }
 }

@@ -6,6 +6,8 @@
 //! of the subagent knows what the values mean. The tables live with the state they read
 //! (`vrrp::snmp` for the VRRP child's), so this module imports no child.
 
+pub(crate) mod agentx;
+pub(crate) mod global;
 pub(crate) mod mib;
 #[cfg(test)]
 pub(crate) mod walk_text;

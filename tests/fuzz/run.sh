@@ -12,7 +12,7 @@ cd "$(dirname "$0")"
 
 secs=${1:-15}
 [ $# -gt 0 ] && shift
-targets=${*:-vrrp config netlink dialogs cli values bfd}
+targets=${*:-vrrp config netlink dialogs cli values bfd agentx}
 # A triple given explicitly keeps the flags away from build scripts (they would not link).
 triple=$(rustc -vV | sed -n 's/^host: //p')
 

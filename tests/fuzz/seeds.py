@@ -175,6 +175,34 @@ def bfd_seeds():
     write("bfd", "authenticated", b"\0" + rec(1, ctl(1, peer, 0, flags=0x04)[:3] + bytes([26]) + ctl(1, peer, 0)[4:] + bytes([1, 2])))
 
 
+def agentx_seeds():
+    # Byte 0: setup (bit 0: Open and Register answered first; bits 1-4: read size - 1); then
+    # the master's byte stream. snmpd's Get of keepalived's version, captured (little endian).
+    get_version = bytes.fromhex(
+        "01050800050000004c0000004d000000280000000000000007040000010000007225000064000000"
+        "0500000001000000010000000000000000000000")
+    def oid(sub, include=0, be=True):
+        pre = 0
+        if sub[:4] == [1, 3, 6, 1] and len(sub) > 4 and 0 < sub[4] < 256:
+            pre, sub = sub[4], sub[5:]
+        e = ">" if be else "<"
+        return struct.pack("BBBB", len(sub), pre, include, 0) + b"".join(struct.pack(e + "I", v) for v in sub)
+    def pdu(ty, payload, pid, be=True, flags=0):
+        e = ">" if be else "<"
+        return struct.pack(e + "BBBBIIII", 1, ty, flags | (0x10 if be else 0), 0, 7, 1, pid, len(payload)) + payload
+    glob = [1, 3, 6, 1, 4, 1, 9586, 100, 5, 1]
+    walk = b"".join(pdu(6, oid(glob + [k, 0]) + oid([]), 100 + k) for k in range(1, 12))
+    bulk = pdu(7, struct.pack(">HH", 1, 10) + oid(glob) + oid([]) + oid(glob + [3]) + oid(glob + [4]), 200)
+    testset = pdu(8, struct.pack(">HH", 4, 0) + oid(glob + [2, 0]) + struct.pack(">I", 1) + b"x\0\0\0", 300)
+    cleanup = pdu(11, b"", 301)
+    close = pdu(2, bytes([5, 0, 0, 0]), 302)
+    write("agentx", "get_version", b"\x01" + get_version)
+    write("agentx", "get_version_split", b"\x07" + get_version * 3)
+    write("agentx", "walk", b"\x1f" + walk)
+    write("agentx", "bulk_and_set", b"\x1f" + bulk + testset + cleanup + close + get_version)
+    write("agentx", "unanswered_open", b"\x00" + get_version)
+
+
 def main():
     shared = shared_dir()
     caps = os.path.join(shared, "captures")
@@ -200,6 +228,7 @@ def main():
     cli_seeds()
     value_seeds()
     bfd_seeds()
+    agentx_seeds()
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ pub(crate) use types::*;
 
 #[derive(Clone, Debug, Default)]
 pub(crate) struct GlobalDefs {
-    router_id: Option<String>,
+    pub(crate) router_id: Option<String>,
     /// `vrrp_version` (2 or 3; None = keepalived's default 2).
     pub(crate) vrrp_version: Option<u8>,
     /// `enable_script_security`: refuse scripts writable by non-root users.
@@ -61,7 +61,7 @@ pub(crate) struct GlobalDefs {
     process_names: ProcessNames,
     reload: Reload,
     /// Top level: `net_namespace NAME`.
-    net_namespace: Option<String>,
+    pub(crate) net_namespace: Option<String>,
     namespace_with_ipsets: bool,
     /// Top level: `instance NAME`.
     instance: Option<String>,

@@ -19,6 +19,7 @@ mod notify;
 mod reload;
 mod routes;
 mod rx;
+mod snmp;
 mod sockets;
 mod sync;
 mod vmac;
@@ -86,6 +87,8 @@ pub struct Shell<'o> {
     mailed: alerts::Mailed,
     /// What the parent last said of each BFD session.
     bfd: crate::vrrp::track::BfdStates,
+    /// The SNMP subagent, when SNMP is on.
+    snmp: Option<snmp::Snmp>,
     stop: bool,
 }
 
@@ -139,6 +142,7 @@ impl<'o> Shell<'o> {
             alerts,
             mailed: Default::default(),
             bfd: Default::default(),
+            snmp: None,
             stop: false,
         })
     }
@@ -229,6 +233,7 @@ impl<'o> Shell<'o> {
         }
         self.pool.close_unused(lp, |_| false);
         self.alerts.stop(lp);
+        self.snmp_stop(lp);
     }
 
     /// Carries out `acts` of instance `i`, then re-arms its timer.
@@ -289,6 +294,10 @@ impl<'o> Shell<'o> {
             self.alerts.on_timer(lp, id);
             return;
         }
+        if token == crate::core::tokens::SNMP_AGENTX_TIMER {
+            self.snmp_timer(lp, id);
+            return;
+        }
         if token == crate::core::tokens::IFACES_RESYNC_TIMER {
             self.on_resync_timer(lp, id);
             return;
@@ -324,6 +333,7 @@ impl<'o> Shell<'o> {
                     self.groups.clear();
                     self.reload(lp, new);
                     self.alerts_reload();
+                    self.snmp_reload(lp);
                     self.resync_if_stale(lp);
                     self.sync_reload();
                     info!("Reload complete");
@@ -425,6 +435,10 @@ impl<'o> Shell<'o> {
                 writable,
                 closed,
             } => self.alerts.on_io(lp, readable || closed, writable),
+            Event::Io {
+                token: crate::core::tokens::SNMP_AGENTX,
+                ..
+            } => self.snmp_io(lp),
             Event::Io { token, .. } if token >= SOCK_TOKEN_BASE => {
                 self.on_readable(lp, token - SOCK_TOKEN_BASE)
             }
@@ -478,6 +492,7 @@ pub fn run(
         let _ = crate::core::watchdog::link::send_hello(chan.as_raw_fd(), seq);
     }
     shell.resync_if_stale(&mut lp);
+    shell.snmp_start(&mut lp);
     info!("Startup complete");
     let mut code = 0;
     while !shell.stop {
