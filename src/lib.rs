@@ -50,7 +50,8 @@
 //! `Drop`) and one session's state machine on the virtual clock (`bfd::session`); the
 //! `bfd_instance` blocks are read by `config::bfd`. The process's session table with its lookup,
 //! TTL check and reload (`bfd::sessions`) runs in the BFD child (`bfd::child`) over the RFC 5881
-//! sockets (`net::bfd_socket`).
+//! sockets (`net::bfd_socket`); its session changes reach the checker child through the parent,
+//! where BFD_CHECK acts on them (`check::checkers::run::bfd`).
 //!
 //! Reload identities: `vrrp::router::InstanceId` and `check::key::{VsKey, RsKey, CheckerKey}`.
 

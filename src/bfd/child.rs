@@ -84,6 +84,7 @@ pub fn run(cfg: Config, opts: &Options, chan: OwnedFd, parent: i32) -> i32 {
         return EXIT_FATAL;
     }
     sh.open_senders();
+    tell_all(&sh.core, &chan);
     let mut cfg = cfg;
     let mut code = 0;
     while !sh.stop {
@@ -107,6 +108,7 @@ pub fn run(cfg: Config, opts: &Options, chan: OwnedFd, parent: i32) -> i32 {
                         cfg = new;
                         sh.core.reload(&cfg.bfd);
                         sh.open_senders();
+                        tell_all(&sh.core, &chan);
                     }
                 }
                 _ => {}
@@ -221,6 +223,17 @@ impl Shell {
             if let Some(at) = next {
                 self.timer = Some((lp.add_timer_at(at, BFD_TIMER), at));
             }
+        }
+    }
+}
+
+/// Tells the parent every session's state, as keepalived's BFD child does when it starts and
+/// reloads: a BFD_CHECK whose neighbor never answers goes down, a new one learns its state.
+fn tell_all(core: &Sessions, chan: &OwnedFd) {
+    for i in 0..core.len() {
+        let up = core.session(i).state() == State::Up;
+        if let Some(ev) = BfdEvent::new(&core.instance(i).name, up) {
+            let _ = link::send_bfd(chan.as_raw_fd(), &ev);
         }
     }
 }

@@ -26,6 +26,8 @@ struct Rs {
     name: String,
     on: bool,
     bodies: Vec<Option<(&'static str, &'static str)>>,
+    /// Per checker: the `bfd_instance` a BFD_CHECK watches, whose name its bodies carry.
+    bfd: Vec<Option<String>>,
 }
 
 /// keepalived's bodies for a checker that succeeded and failed (FILE_CHECK mails nothing).
@@ -59,10 +61,8 @@ fn bodies(k: &CheckerKind) -> Option<(&'static str, &'static str)> {
             "=> ICMP CHECK succeed on service <=",
             "=> ICMP CHECK failed on service <=",
         ),
-        CheckerKind::Bfd(_) => (
-            "=> BFD CHECK succeeded on service <=",
-            "=> BFD CHECK failed on service <=",
-        ),
+        // Worded with the session's name when mailed (see `body`).
+        CheckerKind::Bfd(_) => ("", ""),
         CheckerKind::File(_) => return None,
     })
 }
@@ -78,6 +78,14 @@ impl CheckAlerts {
                 // keepalived's one default that is on (check_data.c).
                 on: own(rs.smtp_alert).unwrap_or(true),
                 bodies: rs.checkers.iter().map(|c| bodies(&c.kind)).collect(),
+                bfd: rs
+                    .checkers
+                    .iter()
+                    .map(|c| match &c.kind {
+                        CheckerKind::Bfd(b) => Some(b.name.clone()),
+                        _ => None,
+                    })
+                    .collect(),
             });
             (
                 names::vs_name(vs),
@@ -116,17 +124,21 @@ impl CheckAlerts {
         if !rs.on || (was_alive == alive && self.no_checker_emails) {
             return;
         }
-        let body = match why.map(|(_, w)| w) {
+        let body = match (why.map(|(_, w)| w), rs.bfd.get(id.ck)) {
             // SMTP_CHECK's own body (check_smtp.c): the failure and the host it was on.
-            Some(DownReason::Smtp(f, at)) => format!(
+            (Some(DownReason::Smtp(f, at)), _) => format!(
                 "=> CHECK failed on service : {} [{}]:{} <=",
                 f.worded(Words::Smtp),
                 at.ip(),
                 at.port()
             ),
-            Some(DownReason::MiscTimedOut) => "=> MISC CHECK timed out on service <=".into(),
-            None if up => ok.to_string(),
-            None => fail.to_string(),
+            (Some(DownReason::MiscTimedOut), _) => "=> MISC CHECK timed out on service <=".into(),
+            (None, Some(Some(name))) => {
+                let word = if up { "succeeded" } else { "failed" };
+                format!("=> BFD CHECK {name} {word} on service <=")
+            }
+            (None, _) if up => ok.to_string(),
+            (None, _) => fail.to_string(),
         };
         let m = message::real_server(&self.router_id, &rs.name, vs_name, alive, &body);
         self.out.push(m);
@@ -269,5 +281,35 @@ mod tests {
         let mut a = alerts("");
         a.quorum(0, false, false, [1, 0, 1, 0]);
         assert_eq!(a.take().count(), 0);
+    }
+}
+
+#[cfg(test)]
+mod bfd_tests {
+    use super::*;
+
+    #[test]
+    fn a_bfd_check_mail_names_its_bfd_instance() {
+        let text = "global_defs {\n notification_email {\n a@b\n }\n smtp_server 127.0.0.1\n}\n\
+                    bfd_instance up1 {\n neighbor_ip 10.0.0.9\n}\n\
+                    virtual_server 10.0.0.1 80 {\n protocol TCP\n real_server 10.0.0.2 80 {\n \
+                    BFD_CHECK {\n name up1\n }\n }\n}\n";
+        let mut d = crate::config::Diagnostics::new();
+        let nodes = crate::config::reader::tree_from_str(text, 0, &mut d);
+        let cfg = crate::config::from_tree(&nodes, &mut d);
+        assert!(!d.has_errors(), "{:?}", d.items());
+        let mut a = CheckAlerts::new(&cfg, "lb");
+        let id = CheckerId {
+            vs: 0,
+            rs: 0,
+            ck: 0,
+        };
+        a.checker(id, false, true, false);
+        a.checker(id, true, false, true);
+        let m: Vec<Mail> = a.take().collect();
+        assert_eq!(m.len(), 2);
+        assert!(m[0].subject.ends_with(" - DOWN"), "{}", m[0].subject);
+        assert_eq!(m[0].body, "=> BFD CHECK up1 failed on service <=");
+        assert_eq!(m[1].body, "=> BFD CHECK up1 succeeded on service <=");
     }
 }

@@ -66,6 +66,7 @@ pub fn text(cfg: &Config, live: &dyn Live) -> String {
     }
     checkers::checkers_section(cfg, live, &mut s);
     checkers::track_files_section(cfg, live, &mut s);
+    checkers::track_bfds_section(cfg, &mut s);
     s
 }
 

@@ -98,26 +98,16 @@ impl Servers {
         }
     }
 
-    /// The names our lines give the servers of `cfg`: the checkers' (`[IP]:PROTO:PORT`)
-    /// without IPVS, the kernel table's (`[IP]:PORT`) with it.
+    /// The names our lines give the servers of `cfg`: keepalived's `[IP]:PROTO:PORT`, with
+    /// IPVS or without (keepalived 2.2.7 in the IPVS VM says "Removing service
+    /// [10.9.9.1]:tcp:80 from VS [10.9.0.1]:tcp:80", tests/bfd_check_vm.rs).
     fn name_servers(&mut self, cfg: &Config) {
-        let ipvs = !self.log_only;
         self.vs_names.clear();
         self.rs_names.clear();
-        for (vs, p) in cfg.lvs.virtual_servers.iter().zip(self.mgr.plans()) {
-            self.vs_names.push(if ipvs {
-                p.name.clone()
-            } else {
-                names::vs_name(vs)
-            });
-            let rs = vs.real_servers.iter().zip(&p.real_servers);
-            self.rs_names.push(
-                rs.map(|(rs, rp)| match ipvs {
-                    true => format!("[{}]:{}", rp.ip(), rp.port.unwrap_or(0)),
-                    false => names::rs_name(vs, rs),
-                })
-                .collect(),
-            );
+        for vs in &cfg.lvs.virtual_servers {
+            self.vs_names.push(names::vs_name(vs));
+            let rs = vs.real_servers.iter().map(|rs| names::rs_name(vs, rs));
+            self.rs_names.push(rs.collect());
         }
     }
 

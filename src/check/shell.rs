@@ -45,7 +45,11 @@ impl Shell<'_> {
                 token: child::PARENT_TOKEN,
                 ..
             } => {
-                if child::parent_gone(chan) {
+                let (runner, servers) = (&mut self.runner, &mut self.servers);
+                let gone = child::parent_said(chan, |ev| {
+                    runner.on_bfd(lp, ev.name(), ev.up, servers);
+                });
+                if gone {
                     self.stop = true;
                 }
             }

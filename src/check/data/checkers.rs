@@ -12,6 +12,29 @@ use crate::config::lvs::{checker_timing, RealServer, VirtualServer};
 use crate::config::Config;
 use crate::core::time::Micros;
 
+/// The `bfd_instance`s the checker side hears of, with the real servers whose BFD_CHECK
+/// watches each.
+pub(super) fn track_bfds_section(cfg: &Config, s: &mut String) {
+    let mut header = false;
+    for b in cfg.bfd.instances.iter().filter(|b| b.to_checker) {
+        if !std::mem::replace(&mut header, true) {
+            s.push_str("------< Checker track BFDs >------\n");
+        }
+        let _ = writeln!(s, " Checker Track BFD = {}\n   Tracking RS :", b.name);
+        for vs in &cfg.lvs.virtual_servers {
+            for rs in &vs.real_servers {
+                let watches = rs
+                    .checkers
+                    .iter()
+                    .any(|c| matches!(&c.kind, CheckerKind::Bfd(x) if x.name == b.name));
+                if watches {
+                    let _ = writeln!(s, "   {}", names::rs_name(vs, rs));
+                }
+            }
+        }
+    }
+}
+
 /// The track_file blocks the FILE_CHECKs use, with the value last read and who uses them.
 pub(super) fn track_files_section(cfg: &Config, live: &dyn Live, s: &mut String) {
     let mut header = false;
@@ -164,7 +187,7 @@ fn checker_section(
             s,
         );
     }
-    kind_lines(c, st, s);
+    kind_lines(c, st, t.alpha, s);
 }
 
 fn connection_lines(k: &CheckerCommon, ip: IpAddr, port: u16, timeout: Micros, s: &mut String) {
@@ -186,7 +209,7 @@ fn connection_lines(k: &CheckerCommon, ip: IpAddr, port: u16, timeout: Micros, s
     let _ = writeln!(s, "     Timeout = {:.6}", timeout.0 as f64 / 1e6);
 }
 
-fn kind_lines(c: &Checker, st: &CheckerLive, s: &mut String) {
+fn kind_lines(c: &Checker, st: &CheckerLive, alpha: bool, s: &mut String) {
     match &c.kind {
         CheckerKind::Tcp => s.push_str("   Keepalive method = TCP_CHECK\n"),
         CheckerKind::Http(h) => http_lines("HTTP", h, st, s),
@@ -251,7 +274,14 @@ fn kind_lines(c: &Checker, st: &CheckerLive, s: &mut String) {
                 f.track_file
             );
         }
-        CheckerKind::Bfd(_) => {}
+        CheckerKind::Bfd(b) => {
+            let _ = writeln!(
+                s,
+                "   Keepalive method = BFD_CHECK\n   Name = {}\n   Alpha is {}",
+                b.name,
+                if alpha { "ON" } else { "OFF" }
+            );
+        }
     }
 }
 

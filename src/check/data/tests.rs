@@ -330,3 +330,38 @@ virtual_server group both {
         .collect();
     assert_eq!(fams, ["inet6", "IPv4 & IPv6"], "{t}");
 }
+
+#[test]
+fn a_bfd_check_names_its_session_and_the_sessions_list_who_watches_them() {
+    let cfg = config(
+        r#"
+bfd_instance up1 {
+    neighbor_ip 10.4.0.9
+}
+virtual_server 10.4.0.1 80 {
+    protocol TCP
+    real_server 10.4.1.1 80 {
+        BFD_CHECK {
+            name up1
+            alpha
+        }
+    }
+}
+"#,
+    );
+    let t = text(&cfg, &Fake::default());
+    let l = lines(&t);
+    for want in [
+        "   Tracked BFDs",
+        "     up1",
+        "   Keepalive method = BFD_CHECK",
+        "   Name = up1",
+        "   Alpha is ON",
+        "------< Checker track BFDs >------",
+        " Checker Track BFD = up1",
+        "   Tracking RS :",
+        "   [10.4.1.1]:tcp:80",
+    ] {
+        assert!(l.contains(&want), "no {want:?}:\n{t}");
+    }
+}

@@ -389,4 +389,14 @@ fn rs_section(
             );
         }
     }
+    let mut bfds = rs.checkers.iter().filter_map(|c| match &c.kind {
+        CheckerKind::Bfd(b) => Some(b),
+        _ => None,
+    });
+    if let Some(first) = bfds.next() {
+        s.push_str("   Tracked BFDs\n");
+        for b in std::iter::once(first).chain(bfds) {
+            let _ = writeln!(s, "     {}", b.name);
+        }
+    }
 }

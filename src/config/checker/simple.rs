@@ -203,12 +203,21 @@ pub(crate) fn parse_file(
     Some(f)
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct BfdCheck {
     /// The name of a `bfd_instance`, and where it was given (resolved by config::bfd).
     pub(crate) name: String,
     pub(crate) loc: Loc,
 }
+
+/// The name only: a reload that moves the block keeps the checker (and its state).
+impl PartialEq for BfdCheck {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for BfdCheck {}
 
 pub(crate) fn parse_bfd(
     n: &Node,

@@ -125,6 +125,7 @@ impl Runner {
             rx: Box::new([0; RX_LEN]),
             rand: seed(),
             files: None,
+            bfd_seen: Vec::new(),
         };
         let tls = TlsContext::for_config(cfg);
         let log_all_global = cfg.global.email.checker_log_all_failures.unwrap_or(false);
@@ -261,6 +262,13 @@ impl Runner {
                     None => (Probe::NotYet, Words::Named("FILE_CHECK"), Policy::Layer4),
                 }
             }
+            CheckerKind::Bfd(b) => (
+                Probe::Bfd {
+                    name: b.name.clone(),
+                },
+                Words::Named("BFD_CHECK"),
+                Policy::Layer4,
+            ),
             CheckerKind::Misc(m) => (
                 Probe::Misc(MiscProbe::new(m, i64::from(weight), vs_delay_loop)),
                 Words::Misc,

@@ -10,6 +10,7 @@
 //! One socket per check, as keepalived: opened when the check starts, closed when it ends.
 //! Reads go through one buffer the runner owns, so checks allocate nothing but log lines.
 
+mod bfd;
 mod build;
 mod exec;
 mod files;
@@ -87,6 +88,10 @@ enum Probe {
         /// The last value read from the file (for the data file's Status).
         value: Option<i64>,
     },
+    /// BFD_CHECK: no schedule, the named `bfd_instance`'s session changes drive it (`bfd`).
+    Bfd {
+        name: String,
+    },
     /// A checker this build cannot run yet (named in the log at start).
     NotYet,
 }
@@ -147,6 +152,10 @@ pub struct Runner {
     calls: Vec<ScriptCall>,
     rand: u64,
     files: Option<Watcher>,
+    /// The latest state heard of each BFD session, by name: a reload replays it to the
+    /// BFD_CHECKs it keeps or adds, as keepalived's BFD child sends every session's state
+    /// after its own reload.
+    bfd_seen: Vec<(String, bool)>,
 }
 
 impl Runner {
@@ -174,6 +183,10 @@ impl Runner {
                 continue;
             }
             let s = &self.slots[i];
+            // keepalived logs no activation per BFD_CHECK, only the line below.
+            if matches!(s.probe, Probe::Bfd { .. }) {
+                continue;
+            }
             if matches!(s.probe, Probe::NotYet) {
                 let kw = checker_keyword(cfg, s.id);
                 warn!(
@@ -187,6 +200,10 @@ impl Runner {
             let cmd = self.slots[i].activate(local, r);
             self.exec(lp, i, cmd, sink);
         }
+        if !cfg.bfd.instances.is_empty() {
+            info!("Activating BFD healthchecker");
+        }
+        self.replay_bfd(lp, sink);
     }
 
     /// A loop timer fired; true when it was the runner's.
@@ -284,6 +301,7 @@ impl Runner {
     /// MISC's last status) so nothing is reported or notified again; the sink hears of those
     /// whose state differs from a fresh start. Call before [`Runner::start`].
     pub fn adopt(&mut self, old: &Runner, sink: &mut dyn Sink) {
+        self.bfd_seen.clone_from(&old.bfd_seen);
         let mut taken = vec![false; old.slots.len()];
         for i in 0..self.slots.len() {
             let Some(j) =

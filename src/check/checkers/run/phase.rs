@@ -118,7 +118,7 @@ impl Slot {
             }
         }
         match &mut self.probe {
-            Probe::NotYet | Probe::File { .. } => Cmd::Wait,
+            Probe::NotYet | Probe::File { .. } | Probe::Bfd { .. } => Cmd::Wait,
             Probe::Misc(_) => Cmd::Script,
             Probe::Stream(d) => {
                 if let Some(d) = d {
