@@ -55,9 +55,6 @@
 //!
 //! Reload identities: `vrrp::router::InstanceId` and `check::key::{VsKey, RsKey, CheckerKey}`.
 
-// The BFD child runs the sessions; their events to the VRRP and checker children and the
-// counters' dump are the next step, so parts of the core are still used by tests only.
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) mod bfd;
 pub mod check;
 pub mod cli;
@@ -66,7 +63,7 @@ pub mod core;
 #[cfg(fuzzing)]
 pub mod fuzzing;
 pub mod net;
-// The AgentX session and the tables are being built on `snmp::mib`'s contract.
+// Traps (`Agent::notify`) and the decoding they and the fuzz target use are not sent yet.
 #[allow(dead_code)]
 pub(crate) mod snmp;
 pub mod supervisor;

@@ -131,7 +131,12 @@ config_options! {
     "VRRP_AUTH" => "tests/vrrp_smoke.rs", "auth_type AH";
     "VRRP_VMAC" => "tests/vrrp_vmac.rs", "use_vmac";
     "JSON" => "tests/vrrp_json.rs", "keepalived.json";
+    "BFD" => "tests/bfd_vrrp.rs", "track_bfd";
     "OLD_CHKSUM_COMPAT" => "src/vrrp/router/tests.rs", "old_unicast_checksum";
+    "SNMP_V3_FOR_V2" => "tests/snmp_agentx.rs", "RFC 6527 walk";
+    "SNMP_VRRP" => "tests/snmp_agentx.rs", "vrrp walk";
+    "SNMP_RFCV2" => "tests/snmp_agentx.rs", "RFC 2787 walk";
+    "SNMP_RFCV3" => "tests/snmp_agentx.rs", "RFC 6527 walk";
     "SYSTEMD_NOTIFY" => "tests/sd_notify.rs", "NOTIFY_SOCKET";
 }
 
@@ -202,10 +207,10 @@ mod tests {
             .unwrap_or_default();
         assert_eq!(
             line,
-            "Config options:  NFTABLES LVS REGEX VRRP VRRP_AUTH VRRP_VMAC JSON \
-             OLD_CHKSUM_COMPAT SYSTEMD_NOTIFY"
+            "Config options:  NFTABLES LVS REGEX VRRP VRRP_AUTH VRRP_VMAC JSON BFD \
+             OLD_CHKSUM_COMPAT SNMP_V3_FOR_V2 SNMP_VRRP SNMP_RFCV2 SNMP_RFCV3 SYSTEMD_NOTIFY"
         );
-        for absent in ["BFD", "SNMP", "DBUS"] {
+        for absent in ["SNMP_CHECKER", "DBUS"] {
             assert!(!line.contains(absent), "{line}");
         }
     }

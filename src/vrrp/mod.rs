@@ -18,8 +18,6 @@ pub mod resync_plan;
 pub mod route_plan;
 pub mod router;
 pub mod shell;
-// Served once the VRRP child's AgentX session registers them.
-#[allow(dead_code)]
 pub(crate) mod snmp;
 pub mod sync;
 pub mod track;
