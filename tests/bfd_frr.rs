@@ -116,29 +116,11 @@ fn pair(test: &str, ips: (&str, &str)) {
     lab::run_ok(&["chown", "-R", "frr:frr", &dir]);
 
     let c = lab.write_file("a.conf", &ours_conf(ips.0, ips.1));
-    let ld = lab.dir().to_path_buf();
-    let pid = |n: &str| ld.join(format!("a-{n}.pid")).display().to_string();
     let start = Instant::now();
     let mut frr = start_bfdd(&mut lab, "b", &dir);
-    let a = lab.spawn(
-        "a",
-        &[
-            &bin,
-            "-n",
-            "-l",
-            "-D",
-            "-f",
-            &c.display().to_string(),
-            "-p",
-            &pid("k"),
-            "-r",
-            &pid("v"),
-            "-c",
-            &pid("c"),
-            "-b",
-            &pid("b"),
-        ],
-    );
+    let cmd = lab::daemon::daemon_cmd(&lab, "a", &bin, &c);
+    let cmd: Vec<&str> = cmd.iter().map(String::as_str).collect();
+    let a = lab.spawn("a", &cmd);
     let mut ta = Tail::new();
     let up = ta.wait(&a, "(up1) Entering Up state", HANDSHAKE);
     let fast = format!(

@@ -80,28 +80,13 @@ fn start(lab: &mut Lab, ns: &str, bin: &str, me: &str, peer: &str) -> (Spawned, 
     let dir = lab.dir().to_path_buf();
     let tmp = dir.join(format!("{ns}-tmp"));
     std::fs::create_dir_all(&tmp).expect("dump directory");
-    let pid = |n: &str| dir.join(format!("{ns}-{n}.pid")).display().to_string();
-    let p = lab.spawn(
-        ns,
-        &[
-            "env",
-            &format!("TMPDIR={}", tmp.display()),
-            bin,
-            "-n",
-            "-l",
-            "-D",
-            "-f",
-            &c.display().to_string(),
-            "-p",
-            &pid("k"),
-            "-r",
-            &pid("v"),
-            "-c",
-            &pid("c"),
-            "-b",
-            &pid("b"),
-        ],
-    );
+    let env = format!("TMPDIR={}", tmp.display());
+    let cmd = lab::daemon::daemon_cmd(lab, ns, bin, &c);
+    let cmd: Vec<&str> = ["env", &env]
+        .into_iter()
+        .chain(cmd.iter().map(String::as_str))
+        .collect();
+    let p = lab.spawn(ns, &cmd);
     (p, tmp.join("keepalived_bfd.data"))
 }
 

@@ -34,27 +34,9 @@ fn conf(me: &str, peer: &str) -> String {
 
 fn start(lab: &mut Lab, ns: &str, bin: &str, me: &str, peer: &str) -> Spawned {
     let c = lab.write_file(&format!("{ns}.conf"), &conf(me, peer));
-    let dir = lab.dir().to_path_buf();
-    let pid = |n: &str| dir.join(format!("{ns}-{n}.pid")).display().to_string();
-    lab.spawn(
-        ns,
-        &[
-            bin,
-            "-n",
-            "-l",
-            "-D",
-            "-f",
-            &c.display().to_string(),
-            "-p",
-            &pid("k"),
-            "-r",
-            &pid("v"),
-            "-c",
-            &pid("c"),
-            "-b",
-            &pid("b"),
-        ],
-    )
+    let cmd = lab::daemon::daemon_cmd(lab, ns, bin, &c);
+    let cmd: Vec<&str> = cmd.iter().map(String::as_str).collect();
+    lab.spawn(ns, &cmd)
 }
 
 /// No line containing `what` after `from` in the log of `p` (the Tail has read up to now).

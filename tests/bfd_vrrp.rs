@@ -78,27 +78,9 @@ fn peer_conf() -> String {
 
 fn start(lab: &mut Lab, ns: &str, bin: &str, conf: &str) -> Spawned {
     let c = lab.write_file(&format!("{ns}-{}.conf", lab_tag(bin)), conf);
-    let dir = lab.dir().to_path_buf();
-    let pid = |n: &str| dir.join(format!("{ns}-{n}.pid")).display().to_string();
-    lab.spawn(
-        ns,
-        &[
-            bin,
-            "-n",
-            "-l",
-            "-D",
-            "-f",
-            &c.display().to_string(),
-            "-p",
-            &pid("k"),
-            "-r",
-            &pid("v"),
-            "-c",
-            &pid("c"),
-            "-b",
-            &pid("b"),
-        ],
-    )
+    let cmd = lab::daemon::daemon_cmd(lab, ns, bin, &c);
+    let cmd: Vec<&str> = cmd.iter().map(String::as_str).collect();
+    lab.spawn(ns, &cmd)
 }
 
 fn lab_tag(bin: &str) -> &'static str {

@@ -26,11 +26,18 @@ pub(crate) struct Sched<'a> {
 pub(crate) const RLIMIT_RTTIME_DEFAULT: u32 = 10_000;
 
 /// Applies `s` to this process; `process` names it in the affinity warning ("bfd").
+/// A scheduling parameter with only the priority set: musl's struct has more fields than
+/// glibc's (the sporadic-server ones), all zero here.
+fn param(priority: i32) -> libc::sched_param {
+    // SAFETY: sched_param is plain integers (and timespecs on musl): all-zero is valid.
+    let mut sp: libc::sched_param = unsafe { std::mem::zeroed() };
+    sp.sched_priority = priority;
+    sp
+}
+
 pub(crate) fn apply(s: &Sched<'_>, process: &str) {
     if let Some(p) = s.rt_priority {
-        let sp = libc::sched_param {
-            sched_priority: i32::from(p),
-        };
+        let sp = param(i32::from(p));
         let policy = libc::SCHED_RR | libc::SCHED_RESET_ON_FORK;
         // SAFETY: sched_setscheduler on ourselves (pid 0) with a param we own.
         if unsafe { libc::sched_setscheduler(0, policy, &sp) } != 0 {
@@ -94,7 +101,7 @@ fn set_rttime(us: u32) {
 /// Back to ordinary scheduling before a reload applies the new settings, as keepalived does.
 pub(crate) fn reset(old: &Sched<'_>) {
     if old.rt_priority.is_some() {
-        let sp = libc::sched_param { sched_priority: 0 };
+        let sp = param(0);
         // SAFETY: as in apply; rlimit back to unlimited (what a child starts with).
         unsafe {
             if libc::sched_setscheduler(0, libc::SCHED_OTHER, &sp) != 0 {

@@ -47,6 +47,25 @@ pub fn start_checker(lab: &mut Lab, conf: &str) -> Spawned {
     )
 }
 
+/// The command line of a daemon (ours or keepalived) in the foreground on `conf`, logging to the
+/// console with `-D`, every process's pidfile named by `tag` in the lab directory (two daemons
+/// of one lab never share one).
+pub fn daemon_cmd(lab: &Lab, tag: &str, bin: &str, conf: &Path) -> Vec<String> {
+    let pid = |n: &str| {
+        lab.dir()
+            .join(format!("{tag}-{n}.pid"))
+            .display()
+            .to_string()
+    };
+    let mut cmd: Vec<String> = [bin, "-n", "-l", "-D", "-f"].map(String::from).to_vec();
+    cmd.push(conf.display().to_string());
+    for (opt, n) in [("-p", "k"), ("-r", "v"), ("-c", "c"), ("-b", "b")] {
+        cmd.push(opt.into());
+        cmd.push(pid(n));
+    }
+    cmd
+}
+
 /// An executable `/bin/sh` script in the lab directory running `body`; returns its path.
 pub fn script(lab: &Lab, name: &str, body: &str) -> String {
     let p = lab.write_file(name, &format!("#!/bin/sh\n{body}\n"));
