@@ -7,7 +7,7 @@
 
 use std::net::IpAddr;
 
-use crate::snmp::mib::{Oid, Value};
+use crate::snmp::mib::{Mib, Oid, Value};
 use crate::vrrp::dump::{Instance, View};
 use crate::vrrp::fsm::State;
 
@@ -92,7 +92,27 @@ fn each_row(m: &dyn RfcMib, rows: Rows, target: &[u32], f: &mut dyn FnMut(Row)) 
     }
 }
 
-pub(super) fn get<'a>(m: &'a dyn RfcMib, oid: &[u32], scratch: &'a mut [u8]) -> Option<Value<'a>> {
+/// Both RFC MIBs are served by the same walk over their columns.
+impl<T: RfcMib> Mib for T {
+    fn root(&self) -> &[u32] {
+        self.mib_root()
+    }
+
+    fn get<'a>(&'a self, oid: &[u32], scratch: &'a mut [u8]) -> Option<Value<'a>> {
+        get(self, oid, scratch)
+    }
+
+    fn next<'a>(
+        &'a self,
+        after: &[u32],
+        found: &mut Oid,
+        scratch: &'a mut [u8],
+    ) -> Option<Value<'a>> {
+        next(self, after, found, scratch)
+    }
+}
+
+fn get<'a>(m: &'a dyn RfcMib, oid: &[u32], scratch: &'a mut [u8]) -> Option<Value<'a>> {
     let rest = oid.strip_prefix(m.mib_root())?;
     let mut base = Oid::from_slice(m.mib_root()).ok()?;
     for (k, c) in m.columns().iter().enumerate() {
@@ -112,7 +132,7 @@ pub(super) fn get<'a>(m: &'a dyn RfcMib, oid: &[u32], scratch: &'a mut [u8]) -> 
     None
 }
 
-pub(super) fn next<'a>(
+fn next<'a>(
     m: &'a dyn RfcMib,
     after: &[u32],
     found: &mut Oid,

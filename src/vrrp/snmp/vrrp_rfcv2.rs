@@ -8,10 +8,10 @@
 use std::net::IpAddr;
 
 use super::vrrp_rfc::{
-    self as rfc, is_v6, mac, master_addr, primary, rfc_state, truth, Column, RfcMib, Row, Rows,
+    is_v6, mac, master_addr, primary, rfc_state, truth, Column, RfcMib, Row, Rows,
 };
 use crate::config::vrrp::AuthType;
-use crate::snmp::mib::{Mib, Oid, Value, VRRP_MIB};
+use crate::snmp::mib::{Oid, Value, VRRP_MIB};
 use crate::vrrp::dump::View;
 
 pub(crate) struct VrrpRfcv2<'v> {
@@ -144,24 +144,5 @@ impl RfcMib for VrrpRfcv2<'_> {
             [2, 4, 1, 12] => counter(d.length),
             _ => return None,
         })
-    }
-}
-
-impl Mib for VrrpRfcv2<'_> {
-    fn root(&self) -> &[u32] {
-        VRRP_MIB
-    }
-
-    fn get<'a>(&'a self, oid: &[u32], scratch: &'a mut [u8]) -> Option<Value<'a>> {
-        rfc::get(self, oid, scratch)
-    }
-
-    fn next<'a>(
-        &'a self,
-        after: &[u32],
-        found: &mut Oid,
-        scratch: &'a mut [u8],
-    ) -> Option<Value<'a>> {
-        rfc::next(self, after, found, scratch)
     }
 }

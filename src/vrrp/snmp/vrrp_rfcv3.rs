@@ -7,10 +7,9 @@
 //! the advert interval in milliseconds; discontinuity times are 0.
 
 use super::vrrp_rfc::{
-    self as rfc, inet, is_v6, mac, master_addr, primary, rfc_state, truth, Column, RfcMib, Row,
-    Rows,
+    inet, is_v6, mac, master_addr, primary, rfc_state, truth, Column, RfcMib, Row, Rows,
 };
-use crate::snmp::mib::{Mib, Oid, Value, VRRPV3_MIB};
+use crate::snmp::mib::{Oid, Value, VRRPV3_MIB};
 use crate::vrrp::dump::View;
 use crate::vrrp::fsm::State;
 
@@ -134,24 +133,5 @@ impl RfcMib for VrrpRfcv3<'_> {
             [1, 2, 5, 1, 13] => Value::Gauge32(u32::try_from(centis * 10).unwrap_or(u32::MAX)),
             _ => return None,
         })
-    }
-}
-
-impl Mib for VrrpRfcv3<'_> {
-    fn root(&self) -> &[u32] {
-        VRRPV3_MIB
-    }
-
-    fn get<'a>(&'a self, oid: &[u32], scratch: &'a mut [u8]) -> Option<Value<'a>> {
-        rfc::get(self, oid, scratch)
-    }
-
-    fn next<'a>(
-        &'a self,
-        after: &[u32],
-        found: &mut Oid,
-        scratch: &'a mut [u8],
-    ) -> Option<Value<'a>> {
-        rfc::next(self, after, found, scratch)
     }
 }
