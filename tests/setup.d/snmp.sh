@@ -1,11 +1,12 @@
 #!/bin/sh
-# SNMP labs and tests/snmp/record-walks.sh: net-snmp's snmpd (the AgentX master agent) and the
-# snmpwalk/snmpget clients. The package's snmpd service must not run on a test machine: the
+# SNMP labs, tests/snmp/record-walks.sh and record-traps.sh: net-snmp's snmpd (the AgentX master
+# agent), the snmpwalk/snmpget clients and snmptrapd (which receives the traps). The package's snmpd service must not run on a test machine: the
 # tests start their own, in a namespace, with their own config.
 set -e
 missing=""
 [ -x /usr/sbin/snmpd ] || missing="$missing snmpd"
 command -v snmpwalk >/dev/null 2>&1 || missing="$missing snmp"
+[ -x /usr/sbin/snmptrapd ] || missing="$missing snmptrapd"
 [ -z "$missing" ] && exit 0
 export DEBIAN_FRONTEND=noninteractive
 if [ ! -e /usr/sbin/policy-rc.d ]; then
@@ -20,4 +21,5 @@ if ! apt-get install -y --no-install-recommends $missing; then
 fi
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
     systemctl disable --now snmpd >/dev/null 2>&1 || true
+    systemctl disable --now snmptrapd snmptrapd.socket >/dev/null 2>&1 || true
 fi
