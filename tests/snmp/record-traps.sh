@@ -11,11 +11,13 @@
 # snmptrapd prints each trap as one line, its varbinds numeric (-On) and tab-separated; the
 # script writes them one varbind a line with a blank line between traps into
 # traps/failover.traps, leaving out snmpd's own (coldStart, shutdown).
-# Needs root, keepalived, snmpd and snmptrapd (tests/setup.d/snmp.sh).
+# Needs root, keepalived, snmpd and snmptrapd (tests/setup.d/snmp.sh). A_BIN=path runs another
+# daemon as router A (ours, to compare by hand) and OUT=dir writes there instead.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 conf=$here/traps
+out=${OUT:-$conf}
 work=$(mktemp -d /tmp/ktrap.XXXXXX)
 A=ktrap-a
 B=ktrap-b
@@ -71,9 +73,11 @@ start_b() {
         -r "$work/kb-vrrp.pid" >>"$work/b.log" 2>&1 &
     echo $! >"$work/b.pid"
 }
+# (snmpd removes its pid file as it exits: the pid is read once.)
 stop() {
-    kill "$(cat "$work/$1.pid")"
-    while kill -0 "$(cat "$work/$1.pid")" 2>/dev/null; do sleep 0.2; done
+    pid=$(cat "$work/$1.pid")
+    kill "$pid"
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
     rm -f "$work/$1.pid"
 }
 # Waits (up to $2 s) until A's log has $1 lines saying a trap went (keepalived -D logs each).
@@ -88,7 +92,7 @@ traps_sent() {
 start_b b.conf
 # B's instances become MASTER at once (state MASTER, no peer yet heard): 3 s is ample.
 sleep 3
-ip netns exec $A /usr/sbin/keepalived -P -n -l -D -x -A "unix:$work/agentx" -f "$conf/a.conf" \
+ip netns exec $A "${A_BIN:-/usr/sbin/keepalived}" -P -n -l -D -x -A "unix:$work/agentx" -f "$conf/a.conf" \
     -p "$work/ka.pid" -r "$work/ka-vrrp.pid" >"$work/a.log" 2>&1 &
 echo $! >"$work/a.pid"
 # Three instances and the group go BACKUP.
@@ -114,6 +118,6 @@ sleep 0.5
 stop snmptrapd
 # One trap a line: keep keepalived's (under KEEPALIVED-MIB, VRRP-MIB, VRRPV3-MIB).
 grep -E '\.1\.3\.6\.1\.6\.3\.1\.1\.4\.1\.0 = OID: \.1\.3\.6\.1\.(4\.1\.9586\.100\.5|2\.1\.68|2\.1\.207)\.' \
-    "$work/snmptrapd.log" | sed 's/\t/\n/g; s/$/\n/' >"$conf/failover.traps"
-cp "$work/a.log" "$conf/failover.a.log"
-echo "record-traps: $(grep -c '^$' "$conf/failover.traps") traps in $conf/failover.traps"
+    "$work/snmptrapd.log" | sed 's/\t/\n/g; s/$/\n/' >"$out/failover.traps"
+cp "$work/a.log" "$out/failover.a.log"
+echo "record-traps: $(grep -c '^$' "$out/failover.traps") traps in $out/failover.traps"

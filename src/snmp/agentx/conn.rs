@@ -155,6 +155,11 @@ impl Agent {
         &self.target
     }
 
+    /// Whether the session is open and its tables registered (a trap would go).
+    pub(crate) fn is_ready(&self) -> bool {
+        self.sess.is_ready()
+    }
+
     /// The socket is ready.
     pub(crate) fn on_io(&mut self, lp: &mut EventLoop, mibs: &[&dyn Mib]) {
         let now = Micros::now();
@@ -187,16 +192,25 @@ impl Agent {
         self.drive(lp, now, mibs);
     }
 
-    /// Sends a notification (a trap); false when the session is not up to take it.
-    pub(crate) fn notify(
-        &mut self,
-        lp: &mut EventLoop,
-        vbs: &[(&[u32], crate::snmp::mib::Value<'_>)],
-        mibs: &[&dyn Mib],
-    ) -> bool {
-        let sent = self.sess.notify(vbs);
-        self.drive(lp, Micros::now(), mibs);
-        sent
+    /// Sends a notification (a trap); false when the session is not up to take it (net-snmp
+    /// drops it then). Only writes: what the master sends is read on the socket's next event,
+    /// so a trap needs no tables (and the caller builds none).
+    pub(crate) fn notify(&mut self, vbs: &[(&[u32], crate::snmp::mib::Value<'_>)]) -> bool {
+        if !self.sess.notify(vbs) {
+            return false;
+        }
+        if let Some(c) = self.conn.as_mut().filter(|c| !c.connecting) {
+            // A write that would block goes on at the writable event; one that fails leaves
+            // the session to find the master gone at its next read.
+            while !self.sess.pending().is_empty() {
+                match c.stream.write(self.sess.pending()) {
+                    Ok(n) => self.sess.sent(n),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(_) => break,
+                }
+            }
+        }
+        true
     }
 
     /// The child stops: Close goes if it can, and the socket closes.

@@ -78,6 +78,8 @@ pub struct Router {
     /// How VRRPv3/IPv4 checksums are made and checked now (see [`RxRules::checksum`]).
     pub checksum: V3Checksum,
     pub drops: Drops,
+    /// Why the last advert this router was given was refused (for the SNMP traps).
+    pub last_refused: Option<DropReason>,
     pub ip_id: IpId,
     rules: RxRules,
     tx: TxRules,
@@ -94,6 +96,7 @@ impl Router {
             ah: AhState::new(),
             checksum: rules.checksum,
             drops: Drops::default(),
+            last_refused: None,
             ip_id: IpId::default(),
             rules,
             tx,

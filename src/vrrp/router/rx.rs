@@ -86,6 +86,7 @@ impl Router {
             }
             Err(why) => {
                 self.drops.count(&why);
+                self.last_refused = Some(why);
                 self.fsm.on_invalid_advert(now)
             }
         };

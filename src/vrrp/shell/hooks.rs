@@ -365,6 +365,7 @@ impl Shell<'_> {
             self.notes
                 .announce(&self.cfg.global, &mut self.scripts, lp, &n);
         }
+        self.snmp_instance_traps(i, state, deleted);
         self.mail_instance(lp, i, state, deleted);
     }
 
@@ -396,6 +397,7 @@ impl Shell<'_> {
                 .announce(&self.cfg.global, &mut self.scripts, lp, &n);
         }
         let name = name.clone();
+        self.snmp_group_trap(g, state);
         self.mail_group(lp, &name, state);
     }
 

@@ -149,6 +149,8 @@ impl<'o> Shell<'o> {
 
     /// Builds and starts the configured instances and watches their sockets.
     fn start(&mut self, lp: &mut EventLoop) {
+        // keepalived's subagent is up before its instances start, so their first traps go.
+        self.snmp_start(lp);
         let mut cfg = std::mem::take(&mut self.cfg);
         route_plan::assign_rule_priorities(&mut cfg);
         self.prepare_vmacs(&mut cfg);
@@ -492,7 +494,6 @@ pub fn run(
         let _ = crate::core::watchdog::link::send_hello(chan.as_raw_fd(), seq);
     }
     shell.resync_if_stale(&mut lp);
-    shell.snmp_start(&mut lp);
     info!("Startup complete");
     let mut code = 0;
     while !shell.stop {

@@ -70,6 +70,7 @@ impl Shell<'_> {
                 continue;
             };
             let got = self.insts[i].router.handle_advert(Micros::now(), &adv);
+            self.snmp_advert_refused(i, adv.src);
             super::events::log_all(&self.insts[i].name, &got.events);
             self.apply(lp, i, &got.acts);
         }

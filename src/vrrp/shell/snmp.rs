@@ -4,18 +4,33 @@
 //! The tables a request reads are built here from the shell's state at that moment (the dump
 //! view) and handed to the agent as `&[&dyn Mib]`: KEEPALIVED-MIB's global group and vrrp
 //! subtree, VRRP-MIB (RFC 2787) and VRRPV3-MIB (RFC 6527), each as its switch asks.
+//!
+//! Traps (`enable_traps`, and each MIB's switch) go from the points where keepalived sends
+//! them: an instance's or group's notifies (state change), a change to MASTER (the RFC
+//! MIBs' new-master traps), an advert refused for its authentication or a protocol error.
+//! Their varbinds are built by `vrrp::snmp::traps`. A trap raised while the session is down
+//! is dropped, as net-snmp drops it (keepalived has no trap session then); those raised
+//! before the first session came up wait for it, as keepalived opens its session before its
+//! instances start.
 
-use log::warn;
+use std::net::IpAddr;
+
+use log::{info, warn};
 
 use super::Shell;
+use crate::config::vrrp::State as ConfState;
 use crate::core::event_loop::EventLoop;
+use crate::core::time::Micros;
 use crate::core::timer::TimerId;
 use crate::core::tokens::{SNMP_AGENTX, SNMP_AGENTX_TIMER};
 use crate::snmp::agentx::conn::{self, Agent};
+use crate::snmp::agentx::session::TIMEOUT;
 use crate::snmp::global::Global;
 use crate::snmp::mib::Mib;
 use crate::vrrp::dump::View;
+use crate::vrrp::fsm::{Action, State};
 use crate::vrrp::snmp::keepalived_vrrp::KeepalivedVrrp;
+use crate::vrrp::snmp::traps::{self, Trap};
 use crate::vrrp::snmp::vrrp_rfcv2::VrrpRfcv2;
 use crate::vrrp::snmp::vrrp_rfcv3::VrrpRfcv3;
 
@@ -24,6 +39,28 @@ pub(super) struct Snmp {
     /// KEEPALIVED-MIB's global group, when the keepalived MIB is on (its vrrp subtree too).
     global: Option<Global>,
     mibs: Switches,
+    /// `enable_traps`.
+    traps: bool,
+    router_id: String,
+    /// vrrpv3StatisticsNewMasterReason of the last change to MASTER (a sync group's members
+    /// take that of the one that led them).
+    master_reason: i32,
+    /// Traps raised before the first session came up, sent once it does.
+    held: heapless::Vec<Held, HELD>,
+    /// Until when traps are held: the first connect's answer deadline.
+    hold_until: Micros,
+}
+
+/// Traps held for the first session: a state change of each instance and group at start.
+const HELD: usize = 32;
+
+/// A trap raised before the first session: what it needs besides the names.
+#[derive(Clone, Copy)]
+enum Held {
+    Instance { i: usize, state: i32 },
+    Group { g: usize, state: State },
+    NewMasterV2 { i: usize },
+    NewMasterV3 { i: usize, reason: i32 },
 }
 
 /// Which MIBs are served: `-x` turns on all, as keepalived's.
@@ -79,6 +116,7 @@ fn with_mibs(sh: &mut Shell<'_>, f: impl FnOnce(&mut Agent, &[&dyn Mib])) {
             agent,
             global,
             mibs,
+            ..
         } = &mut s;
         serve(&view, global.as_ref(), *mibs, |m| f(agent, m));
     }
@@ -103,20 +141,30 @@ impl Shell<'_> {
             agent = Some(Agent::start(lp, target, SNMP_AGENTX, SNMP_AGENTX_TIMER, m))
         });
         if let Some(agent) = agent {
+            let g = &self.cfg.global;
+            let router_id = g.router_id.clone();
             self.snmp = Some(Snmp {
                 agent,
                 global,
                 mibs: on,
+                traps: g.snmp.traps,
+                router_id: router_id
+                    .unwrap_or_else(|| crate::core::smtp::host_defaults().router_id),
+                master_reason: 0,
+                held: heapless::Vec::new(),
+                hold_until: Micros::now() + TIMEOUT,
             });
         }
     }
 
     pub(super) fn snmp_io(&mut self, lp: &mut EventLoop) {
         with_mibs(self, |a, m| a.on_io(lp, m));
+        self.snmp_send_held();
     }
 
     pub(super) fn snmp_timer(&mut self, lp: &mut EventLoop, id: TimerId) {
         with_mibs(self, |a, m| a.on_timer(lp, Some(id), m));
+        self.snmp_send_held();
     }
 
     pub(super) fn snmp_stop(&mut self, lp: &mut EventLoop) {
@@ -138,10 +186,236 @@ impl Shell<'_> {
         if same {
             if let Some(s) = self.snmp.as_mut() {
                 s.global = on.keepalived.then(|| Global::new(&self.cfg.global));
+                s.traps = self.cfg.global.snmp.traps;
+                // Held ones name instances by index, which the reload may have moved.
+                s.held.clear();
             }
             return;
         }
         self.snmp_stop(lp);
         self.snmp_start(lp);
+    }
+}
+
+/// Which traps are on: `enable_traps` and the MIB each belongs to.
+#[derive(Clone, Copy)]
+enum Kind {
+    Keepalived,
+    Rfcv2,
+    Rfcv3,
+}
+
+impl Snmp {
+    fn on(&self, k: Kind) -> bool {
+        self.traps
+            && match k {
+                Kind::Keepalived => self.mibs.keepalived,
+                Kind::Rfcv2 => self.mibs.rfcv2,
+                Kind::Rfcv3 => self.mibs.rfcv3,
+            }
+    }
+}
+
+/// Sends `t`. Before the first session it is held (as `held`, when it can be built again)
+/// if traps held earlier wait or the session is not up yet; else it is dropped when the
+/// session is down. Traps held go first, in order.
+fn send(s: &mut Snmp, t: &Trap<'_>, held: Option<Held>) {
+    let first = Micros::now() < s.hold_until;
+    if first && !s.held.is_empty() {
+        if let Some(h) = held {
+            // Full: the first ones are the start's, which matter most.
+            let _ = s.held.push(h);
+        }
+        return;
+    }
+    let agent = &mut s.agent;
+    if !t.with(|vbs| agent.notify(vbs)) && first {
+        if let Some(h) = held {
+            let _ = s.held.push(h);
+        }
+    }
+}
+
+/// The initial state keepalived's trap gives: the configured one, MASTER or else BACKUP.
+fn initial(v: &crate::config::vrrp::VrrpInstance) -> State {
+    match v.resolved.state.or(v.state) {
+        Some(ConfState::Master) => State::Master,
+        _ => State::Backup,
+    }
+}
+
+impl Shell<'_> {
+    /// Instance `i` reached `state` and ran its notifies (`deleted`: a reload removed it):
+    /// KEEPALIVED-MIB's vrrpInstanceStateChange, and at MASTER the RFC MIBs' new-master traps.
+    pub(super) fn snmp_instance_traps(&mut self, i: usize, state: State, deleted: bool) {
+        if state == State::Init || self.snmp.is_none() {
+            return;
+        }
+        let v = &self.cfg.vrrp.instances[self.insts[i].idx];
+        let state = traps::instance_state(state, deleted.then_some(v.notify.deleted.is_some()));
+        self.snmp_trap(Held::Instance { i, state }, true);
+        if state == 2 {
+            let reason = self.snmp.as_ref().map_or(0, |s| s.master_reason);
+            self.snmp_trap(Held::NewMasterV2 { i }, true);
+            self.snmp_trap(Held::NewMasterV3 { i, reason }, true);
+        }
+    }
+
+    /// Sync group `g` reached `state` and ran its notifies: vrrpSyncGroupStateChange.
+    pub(super) fn snmp_group_trap(&mut self, g: usize, state: State) {
+        if state != State::Init {
+            self.snmp_trap(Held::Group { g, state }, true);
+        }
+    }
+
+    /// An instance's state change: a change to MASTER gives its v3 trap's reason.
+    pub(super) fn snmp_state_change(&mut self, a: &Action) {
+        let Some(s) = self.snmp.as_mut() else { return };
+        if let Action::StateChange {
+            to: State::Master,
+            reason,
+            ..
+        } = *a
+        {
+            if let Some(r) = traps::master_reason(reason) {
+                s.master_reason = r;
+            }
+        }
+    }
+
+    /// After instance `i` was given an advert from `src`: one refused for its
+    /// authentication (vrrpTrapAuthFailure) or for a protocol error (vrrpv3ProtoError).
+    pub(super) fn snmp_advert_refused(&mut self, i: usize, src: IpAddr) {
+        let Some(why) = self.insts[i].router.last_refused.take() else {
+            return;
+        };
+        let Some(s) = self.snmp.as_mut() else { return };
+        let inst = &self.insts[i];
+        // keepalived names the instance's own interface here (a VMAC's), not its base.
+        let ifindex = inst.vmac_ifindex.unwrap_or(inst.ifindex);
+        let vrid = inst.router.vrid();
+        if self.cfg.vrrp.instances[inst.idx].vips.is_empty() {
+            return;
+        }
+        let v2 = inst.router.fsm().config().version == 2;
+        let auth = traps::auth_error(&why).filter(|_| v2 && s.on(Kind::Rfcv2));
+        if let (Some(e), IpAddr::V4(src)) = (auth, src) {
+            if self.opts.log_detail {
+                info!(
+                    "({}) Sending SNMP notification vrrpTrapAuthFailure",
+                    inst.name
+                );
+            }
+            send(s, &traps::auth_failure(ifindex, vrid, src, e), None);
+        }
+        if let Some(e) = traps::proto_error(&why).filter(|_| s.on(Kind::Rfcv3)) {
+            if self.opts.log_detail {
+                info!(
+                    "({}) Sending SNMP notification vrrpTrapProtoError",
+                    inst.name
+                );
+            }
+            let v6 = inst.router.group().is_ipv6();
+            send(s, &traps::v3_proto_error(ifindex, vrid, v6, e), None);
+        }
+    }
+
+    /// Sends the traps held for the first session once it is up.
+    fn snmp_send_held(&mut self) {
+        let Some(s) = self.snmp.as_mut() else { return };
+        if s.held.is_empty() || !s.agent.is_ready() {
+            if Micros::now() >= s.hold_until {
+                // The first session did not come in time: keepalived would have none either.
+                s.held.clear();
+            }
+            return;
+        }
+        let held = std::mem::take(&mut s.held);
+        s.hold_until = Micros(0);
+        for h in held {
+            self.snmp_trap(h, false);
+        }
+    }
+
+    /// Builds and sends one state change's traps (`log`: with -D, keepalived's line).
+    fn snmp_trap(&mut self, what: Held, log: bool) {
+        let Some(mut s) = self.snmp.take() else {
+            return;
+        };
+        let detail = log && self.opts.log_detail;
+        match what {
+            Held::Instance { i, state } if s.on(Kind::Keepalived) => {
+                let inst = &self.insts[i];
+                if detail {
+                    info!("({}) Sending SNMP notification", inst.name);
+                }
+                let v = &self.cfg.vrrp.instances[inst.idx];
+                let id = std::mem::take(&mut s.router_id);
+                let t = traps::instance_change(&inst.name, state, initial(v), &id);
+                send(&mut s, &t, Some(what));
+                s.router_id = id;
+            }
+            Held::Group { g, state } if s.on(Kind::Keepalived) => {
+                let name = &self.groups[g].name;
+                if detail {
+                    info!("VRRP_Group({name}): Sending SNMP notification");
+                }
+                let id = std::mem::take(&mut s.router_id);
+                send(&mut s, &traps::group_change(name, state, &id), Some(what));
+                s.router_id = id;
+            }
+            Held::NewMasterV2 { i } | Held::NewMasterV3 { i, .. } => {
+                self.snmp_new_master(&mut s, what, i, detail)
+            }
+            _ => {}
+        }
+        self.snmp = Some(s);
+    }
+
+    /// VRRP-MIB's vrrpTrapNewMaster (VRRPv2 over IPv4) or VRRPV3-MIB's vrrpv3NewMaster (any
+    /// version), for instances with VIPs, naming our own source address.
+    fn snmp_new_master(&self, s: &mut Snmp, what: Held, i: usize, detail: bool) {
+        let inst = &self.insts[i];
+        let v = &self.cfg.vrrp.instances[inst.idx];
+        if v.vips.is_empty() {
+            return;
+        }
+        let group = inst.router.group();
+        let link = self.ifaces.by_index(inst.ifindex);
+        let src = v.src_ip.or_else(|| match group {
+            IpAddr::V4(_) => link.and_then(|l| l.v4).map(IpAddr::V4),
+            IpAddr::V6(_) => link.and_then(|l| l.ll6).map(IpAddr::V6),
+        });
+        let src = src.unwrap_or(match group {
+            IpAddr::V4(_) => IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+            IpAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
+        });
+        let (vrid, base) = (inst.router.vrid(), inst.ifindex);
+        let v2 = inst.router.fsm().config().version == 2;
+        match (what, src) {
+            (Held::NewMasterV2 { .. }, IpAddr::V4(a)) if v2 && s.on(Kind::Rfcv2) => {
+                if detail {
+                    info!(
+                        "({}) Sending SNMP notification vrrpTrapNewMaster",
+                        inst.name
+                    );
+                }
+                send(s, &traps::new_master(base, vrid, a), Some(what));
+            }
+            (Held::NewMasterV3 { reason, .. }, _) if s.on(Kind::Rfcv3) => {
+                if detail {
+                    info!(
+                        "({}) Sending SNMP notification vrrpv3NotifyNewMaster, reason {reason}",
+                        inst.name
+                    );
+                }
+                send(
+                    s,
+                    &traps::v3_new_master(base, vrid, src, reason),
+                    Some(what),
+                );
+            }
+            _ => {}
+        }
     }
 }

@@ -10,6 +10,7 @@ mod keepalived_vrrp_rules;
 #[cfg(test)]
 mod keepalived_vrrp_tests;
 mod keepalived_vrrp_values;
+pub(crate) mod traps;
 mod vrrp_rfc;
 #[cfg(test)]
 mod vrrp_rfc_tests;
