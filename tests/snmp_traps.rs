@@ -212,7 +212,22 @@ fn wait_traps(log: &PathBuf, from: usize, n: usize, t: Duration, what: &str) -> 
 }
 
 /// Runs the four steps with `bin` as router A; the traps snmptrapd logged for it.
-fn run(lab: &mut Lab, bin: &str, tag: &str, log: &PathBuf, sock: &str) -> Vec<Vec<String>> {
+/// A's `-D` lines saying a trap went, without their time stamps.
+fn sending_lines(a: &Spawned) -> Vec<String> {
+    a.log()
+        .lines()
+        .filter(|l| l.contains("Sending SNMP notification"))
+        .filter_map(|l| l.split_once(": ").map(|(_, rest)| rest.to_string()))
+        .collect()
+}
+
+/// What one run showed: the traps received and A's lines about them.
+struct Seen {
+    traps: Vec<Vec<String>>,
+    lines: Vec<String>,
+}
+
+fn run(lab: &mut Lab, bin: &str, tag: &str, log: &PathBuf, sock: &str) -> Seen {
     let from = log_len(log);
     let mut b = start_b(lab, &format!("{tag}-b"), B_CONF);
     let mut tb = Tail::new();
@@ -288,7 +303,8 @@ fn run(lab: &mut Lab, bin: &str, tag: &str, log: &PathBuf, sock: &str) -> Vec<Ve
             .last()
             .is_some_and(|t| t.iter().any(|l| l == GROUP_STOP))
         {
-            return got;
+            let lines = sending_lines(&a);
+            return Seen { traps: got, lines };
         }
         assert!(
             Instant::now() < deadline,
@@ -319,6 +335,16 @@ fn traps_of_a_failover_and_refused_adverts_are_keepalived_s() {
 
     let theirs = run(&mut lab, KEEPALIVED, "ka", &log, &sock);
     let mine = run(&mut lab, &bin, "ours", &log, &sock);
+    // keepalived -D says each trap it sends: so does ours, in the same words and order.
+    let (ml, tl) = (&mine.lines, &theirs.lines);
+    assert_eq!(ml.len(), mine.traps.len(), "{ml:#?}");
+    assert_eq!(
+        ml[..AT_FAILOVER],
+        tl[..AT_FAILOVER],
+        "-D lines: ours then theirs"
+    );
+    assert_eq!(ml[ml.len() - AT_STOP..], tl[tl.len() - AT_STOP..]);
+    let (mine, theirs) = (mine.traps, theirs.traps);
 
     assert_eq!(
         mine[..AT_FAILOVER],
