@@ -31,6 +31,7 @@ use crate::vrrp::dump::View;
 use crate::vrrp::fsm::{Action, State};
 use crate::vrrp::snmp::keepalived_vrrp::KeepalivedVrrp;
 use crate::vrrp::snmp::traps::{self, Trap};
+use crate::vrrp::snmp::traps_hold::{Fate, FirstSession, Waiting};
 use crate::vrrp::snmp::vrrp_rfcv2::VrrpRfcv2;
 use crate::vrrp::snmp::vrrp_rfcv3::VrrpRfcv3;
 
@@ -47,8 +48,8 @@ pub(super) struct Snmp {
     master_reason: i32,
     /// Traps raised before the first session came up, sent once it does.
     held: heapless::Vec<Held, HELD>,
-    /// Until when traps are held: the first connect's answer deadline.
-    hold_until: Micros,
+    /// Whether traps still wait for the first session.
+    first: FirstSession,
 }
 
 /// Traps held for the first session: a state change of each instance and group at start.
@@ -152,7 +153,7 @@ impl Shell<'_> {
                     .unwrap_or_else(|| crate::core::smtp::host_defaults().router_id),
                 master_reason: 0,
                 held: heapless::Vec::new(),
-                hold_until: Micros::now() + TIMEOUT,
+                first: FirstSession::new(Micros::now(), TIMEOUT),
             });
         }
     }
@@ -216,23 +217,23 @@ impl Snmp {
     }
 }
 
-/// Sends `t`. Before the first session it is held (as `held`, when it can be built again)
-/// if traps held earlier wait or the session is not up yet; else it is dropped when the
-/// session is down. Traps held go first, in order.
+/// Sends `t`, holds it for the first session (as `held`, when it can be built again) or
+/// drops it (`traps_hold`).
 fn send(s: &mut Snmp, t: &Trap<'_>, held: Option<Held>) {
-    let first = Micros::now() < s.hold_until;
-    if first && !s.held.is_empty() {
-        if let Some(h) = held {
-            // Full: the first ones are the start's, which matter most.
-            let _ = s.held.push(h);
+    let now = Micros::now();
+    match s.first.raise(now, s.agent.is_ready(), !s.held.is_empty()) {
+        Fate::Send => {
+            let agent = &mut s.agent;
+            // Not taken only when the output buffer is full: lost, as with a master away.
+            let _ = t.with(|vbs| agent.notify(vbs));
         }
-        return;
-    }
-    let agent = &mut s.agent;
-    if !t.with(|vbs| agent.notify(vbs)) && first {
-        if let Some(h) = held {
-            let _ = s.held.push(h);
+        Fate::Hold => {
+            if let Some(h) = held {
+                // Full: the first ones are the start's, which matter most.
+                let _ = s.held.push(h);
+            }
         }
+        Fate::Drop => {}
     }
 }
 
@@ -320,19 +321,15 @@ impl Shell<'_> {
         }
     }
 
-    /// Sends the traps held for the first session once it is up.
+    /// Sends the traps held for the first session once it is up (or drops them).
     fn snmp_send_held(&mut self) {
         let Some(s) = self.snmp.as_mut() else { return };
-        if s.held.is_empty() || !s.agent.is_ready() {
-            if Micros::now() >= s.hold_until {
-                // The first session did not come in time: keepalived would have none either.
-                s.held.clear();
-            }
-            return;
+        match s.first.on_session(Micros::now(), s.agent.is_ready()) {
+            Waiting::Keep => return,
+            Waiting::Drop => return s.held.clear(),
+            Waiting::Send => {}
         }
-        let held = std::mem::take(&mut s.held);
-        s.hold_until = Micros(0);
-        for h in held {
+        for h in std::mem::take(&mut s.held) {
             self.snmp_trap(h, false);
         }
     }

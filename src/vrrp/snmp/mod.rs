@@ -1,6 +1,6 @@
 //! The VRRP child's MIB tables as keepalived 2.2.7 serves them: KEEPALIVED-MIB's vrrp subtree,
 //! VRRP-MIB (RFC 2787) and VRRPV3-MIB (RFC 6527), read from the dump view on each request
-//! through `snmp::mib`'s trait.
+//! through `snmp::mib`'s trait; and the traps keepalived sends (`traps`, `traps_hold`).
 
 pub(crate) mod keepalived_vrrp;
 mod keepalived_vrrp_addresses;
@@ -11,6 +11,7 @@ mod keepalived_vrrp_rules;
 mod keepalived_vrrp_tests;
 mod keepalived_vrrp_values;
 pub(crate) mod traps;
+pub(crate) mod traps_hold;
 mod vrrp_rfc;
 #[cfg(test)]
 mod vrrp_rfc_tests;
