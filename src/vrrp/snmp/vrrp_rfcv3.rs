@@ -76,11 +76,11 @@ impl RfcMib for VrrpRfcv3<'_> {
     }
 
     fn shows(&self, i: usize) -> bool {
-        !self.view.insts[i].conf.vips.is_empty()
+        !self.view.inst(i).conf.vips.is_empty()
     }
 
     fn index(&self, i: usize, out: &mut Oid) -> bool {
-        let inst = &self.view.insts[i];
+        let inst = &self.view.inst(i);
         let family = if is_v6(inst) { 2 } else { 1 };
         out.push(inst.ifindex).is_ok()
             && out.push(inst.vrid.into()).is_ok()
@@ -97,7 +97,7 @@ impl RfcMib for VrrpRfcv3<'_> {
             [1, 2, 4] => return Some(Value::TimeTicks(0)),
             _ => {}
         }
-        let inst = v.insts.get(row.inst)?;
+        let inst = &v.get(row.inst)?;
         let f = inst.fsm;
         let (st, d) = (f.stats(), inst.drops);
         let centis = f.config().advert_int.0 / 10_000;
