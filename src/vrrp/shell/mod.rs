@@ -19,6 +19,10 @@ mod notify;
 mod reload;
 mod routes;
 mod rx;
+#[cfg(feature = "snmp")]
+mod snmp;
+#[cfg(not(feature = "snmp"))]
+#[path = "snmp_off.rs"]
 mod snmp;
 mod sockets;
 mod sync;
