@@ -547,6 +547,7 @@ mod tests {
                     ifname: "eth0",
                     vmac_ifindex: Some(7),
                     last_transition: std::time::Duration::ZERO,
+                    up: Micros::ZERO,
                 },
                 vec![Some(7)],
             )]),

@@ -92,6 +92,7 @@ fn view<'a>(
                 ifname: "eth0",
                 vmac_ifindex: None,
                 last_transition: Duration::new(1_796_546_257, 94_587_000),
+                up: crate::core::time::Micros::ZERO,
             },
             vec![None; 3],
         )]),

@@ -117,6 +117,9 @@ pub struct Instance<'a> {
     pub vmac_ifindex: Option<u32>,
     /// Its last change of state (or its start) in real time since the epoch.
     pub last_transition: Duration,
+    /// How long since it started (only the VRRPv3 MIB shows it).
+    #[cfg_attr(not(feature = "snmp"), allow(dead_code))]
+    pub up: crate::core::time::Micros,
 }
 
 /// The running instances, read one at a time where the shell keeps them: a view collects

@@ -451,6 +451,7 @@ impl dump::Instances for Shell<'_> {
             ifname: &x.ifname,
             vmac_ifindex: x.vmac_ifindex,
             last_transition: x.since,
+            up: Micros::now() - x.built,
         }
     }
 

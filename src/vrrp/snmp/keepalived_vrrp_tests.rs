@@ -171,6 +171,7 @@ impl Lab {
                     ifname: "veth-a",
                     vmac_ifindex: None,
                     last_transition: Duration::ZERO,
+                    up: crate::core::time::Micros::ZERO,
                 };
                 (inst, dev.clone())
             })

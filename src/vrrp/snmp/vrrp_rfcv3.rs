@@ -112,8 +112,13 @@ impl RfcMib for VrrpRfcv3<'_> {
             [1, 1, 1, 1, 9] => int(centis),
             [1, 1, 1, 1, 10] => truth(!f.config().nopreempt),
             [1, 1, 1, 1, 11] => truth(inst.conf.resolved.accept),
-            // How long the instance has been up: the view does not say yet.
-            [1, 1, 1, 1, 12] => Value::TimeTicks(0),
+            // Since it started, in centiseconds, while it is backup or master (else 0).
+            [1, 1, 1, 1, 12] => Value::TimeTicks(match f.state() {
+                State::Backup | State::Master => {
+                    u32::try_from(inst.up.0 / 10_000).unwrap_or(u32::MAX)
+                }
+                _ => 0,
+            }),
             [1, 1, 1, 1, 13] | [1, 1, 2, 1, 2] => Value::Integer(1),
             [1, 2, 5, 1, 1] => Value::Counter32(st.become_master as u32),
             // Why it last became master: the view keeps no reason, so a master that has
