@@ -407,6 +407,7 @@ pub fn bfd(data: &[u8]) {
 /// reach a serving session; bits 1-4: the read size - 1, so PDUs arrive split and joined),
 /// the rest is the master's byte stream, with a second passing between reads. Every PDU the
 /// session sends must parse back; a session the bytes end is reconnected and goes on.
+#[cfg(feature = "snmp")]
 pub fn agentx(data: &[u8]) {
     use crate::snmp::agentx::pdu::{self, Header, Type, Writer};
     use crate::snmp::agentx::session::Session;

@@ -65,6 +65,7 @@ pub mod fuzzing;
 pub mod net;
 // Traps (`Agent::notify`) and the decoding they and the fuzz target use are not sent yet.
 #[allow(dead_code)]
+#[cfg(feature = "snmp")]
 pub(crate) mod snmp;
 pub mod supervisor;
 #[cfg(test)]

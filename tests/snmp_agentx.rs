@@ -3,13 +3,15 @@
 //! snmpget of KEEPALIVED-MIB's global group print the same lines for both, missing objects
 //! and instances included; walks of KEEPALIVED-MIB's vrrp subtree, VRRP-MIB and VRRPV3-MIB
 //! of the MASTER instance print the same lines but for the values of the moment (up times,
-//! adverts received). Then snmpd restarts under ours: the subagent registers again
-//! within its reconnect back-off and the VRRP instance neither moves nor loses its address.
+//! adverts received). Then snmpd restarts under ours while a manager walks the three VRRP MIBs
+//! without pause and the instance advertises every 0.1 s: the subagent registers again within
+//! its reconnect back-off, the instance neither moves nor loses its address nor misses its
+//! adverts, and (`--mem-check`) the VRRP child allocates nothing while it serves the walks.
 //! Last, over TCP with snmpd not yet there: refused (said once), VRRP runs on, and the session
 //! comes as soon as snmpd listens.
 //!
-//! Needs root, /usr/sbin/snmpd, snmpget, snmpwalk, snmpbulkwalk (`tests/setup.d/snmp.sh`) and
-//! /usr/sbin/keepalived (else SKIPPED; a failure under CI=true).
+//! Needs root, /usr/sbin/snmpd, snmpget, snmpwalk, snmpbulkwalk (`tests/setup.d/snmp.sh`),
+//! tshark and /usr/sbin/keepalived (else SKIPPED; a failure under CI=true).
 
 mod lab;
 
@@ -17,6 +19,8 @@ use std::time::{Duration, Instant};
 
 use lab::check::{ours, KEEPALIVED};
 use lab::daemon::Tail;
+use lab::vrrp::master_down;
+use lab::wire::{advert_times, epoch_now, longest_gap};
 use lab::{Lab, Spawned};
 
 const SNMPD: &str = "/usr/sbin/snmpd";
@@ -53,6 +57,10 @@ const RECONNECT: Duration = Duration::from_secs(3 + 2);
 const START: Duration = Duration::from_secs(10);
 /// advert_int 1: three adverts and the master-down margin.
 const ADVERT: Duration = Duration::from_secs(1);
+/// The restart under load: VRRPv3 at this interval, our only master on the link.
+const FAST: f64 = 0.1;
+/// How long the walks run before and after the restart, for the allocation count.
+const STEADY: Duration = Duration::from_secs(3);
 
 const CONF: &str = "global_defs {
   router_id lab_snmp
@@ -75,6 +83,14 @@ vrrp_instance VI_1 {
   }
 }
 ";
+
+/// `CONF` advertising every `FAST` seconds.
+fn fast_conf() -> String {
+    CONF.replace(
+        "advert_int 1\n",
+        &format!("advert_int {FAST}\n  version 3\n"),
+    )
+}
 
 /// The AgentX socket of the lab: the unix one in its directory, or `TCP`.
 fn socket(lab: &Lab, tcp: bool) -> String {
@@ -124,31 +140,76 @@ fn start_snmpd(lab: &mut Lab, tcp: bool) -> Spawned {
 }
 
 fn start_daemon(lab: &mut Lab, bin: &str, tag: &str, tcp: bool) -> Spawned {
+    start_daemon_with(lab, bin, tag, tcp, CONF, &[])
+}
+
+/// `start_daemon` with a config of its own and options before ours; its dumps go to the
+/// lab's directory.
+fn start_daemon_with(
+    lab: &mut Lab,
+    bin: &str,
+    tag: &str,
+    tcp: bool,
+    conf: &str,
+    extra: &[&str],
+) -> Spawned {
     let conf = lab
-        .write_file(&format!("{tag}.conf"), CONF)
+        .write_file(&format!("{tag}.conf"), conf)
         .display()
         .to_string();
     let dir = lab.dir().to_path_buf();
     let pid = |n: &str| dir.join(format!("{tag}-{n}.pid")).display().to_string();
     let sock = socket(lab, tcp);
+    let tmp = format!("TMPDIR={}", dir.display());
+    let mut cmd = vec!["env", &tmp, bin];
+    cmd.extend_from_slice(extra);
+    let (k, v) = (pid("k"), pid("v"));
+    cmd.extend_from_slice(&[
+        "-n", "-l", "-P", "-x", "-A", &sock, "-f", &conf, "-p", &k, "-r", &v,
+    ]);
+    lab.spawn("s", &cmd)
+}
+
+/// The VRRP child's allocations so far, less its dumps' (`--mem-check`'s stats footer).
+fn allocations(lab: &Lab, d: &Spawned) -> u64 {
+    let stats = lab.dir().join("keepalived.stats");
+    let _ = std::fs::remove_file(&stats);
+    // The parent passes SIGUSR2 to its VRRP child, as keepalived's.
+    d.signal(libc::SIGUSR2);
+    let mut n = None;
+    lab::wait_until(START, || {
+        let text = std::fs::read_to_string(&stats).unwrap_or_default();
+        n = text
+            .lines()
+            .find_map(|l| l.strip_prefix("Allocations: ")?.parse().ok());
+        n.is_some()
+    });
+    n.unwrap_or_else(|| panic!("no Allocations line in the stats file:\n{}", d.log()))
+}
+
+/// A manager walking the three VRRP MIBs over and over, half a second apart; each walk's
+/// lines go to its log.
+fn start_walker(lab: &mut Lab) -> Spawned {
+    let walk = format!(
+        "env MIBS= {} -v2c -c public -On -t 1 -r 1 {AGENT}",
+        TOOLS[1]
+    );
+    let round = VRRP_TABLES
+        .iter()
+        .map(|t| format!("{walk} {t};"))
+        .collect::<String>();
     lab.spawn(
         "s",
-        &[
-            bin,
-            "-n",
-            "-l",
-            "-P",
-            "-x",
-            "-A",
-            &sock,
-            "-f",
-            &conf,
-            "-p",
-            &pid("k"),
-            "-r",
-            &pid("v"),
-        ],
+        &["sh", "-c", &format!("while :; do {round} sleep 0.5; done")],
     )
+}
+
+/// How many walks of KEEPALIVED-MIB's vrrp subtree the walker finished with VI_1 in them.
+fn rounds(walker: &Spawned) -> usize {
+    walker
+        .log()
+        .matches(".1.3.6.1.4.1.9586.100.5.2.3.1.2.1 = STRING: \"VI_1\"")
+        .count()
 }
 
 /// A net-snmp tool's output, numeric OIDs; its stderr too, where net-snmp reports timeouts.
@@ -237,6 +298,7 @@ fn global_group_reads_as_keepalived_and_survives_an_snmpd_restart() {
         || !lab::require_program(test, SNMPD)
         || TOOLS.iter().any(|t| !lab::require_program(test, t))
         || !lab::require_program(test, KEEPALIVED)
+        || !lab::require_program(test, "/usr/bin/tshark")
         || !lab::require_program(test, &bin)
     {
         return;
@@ -269,19 +331,47 @@ fn global_group_reads_as_keepalived_and_survives_an_snmpd_restart() {
         assert_eq!(mine[k], theirs[k], "{what} differs: ours then keepalived's");
     }
 
-    // Ours as MASTER, then snmpd goes away and comes back.
-    let mut d = start_daemon(&mut lab, &bin, "ours2", false);
+    // Ours as MASTER every 0.1 s, walked without pause; then snmpd goes away and comes back.
+    let (cap, pcap) = lab.capture("p", "vp0", "fast.pcap");
+    let fast = fast_conf();
+    let mut d = start_daemon_with(&mut lab, &bin, "ours2", false, &fast, &["--mem-check"]);
     let mut t = Tail::new();
     t.wait(&d, "AgentX subagent connected", START);
     t.wait(&d, "Entering MASTER STATE", START + 3 * ADVERT);
     assert!(lab.has_addr("s", "vs0", VIP), "{}", d.log());
+    let walker = start_walker(&mut lab);
+    // A round takes three walks and the pause; a loaded machine may take thrice that.
+    let round = 3 * STEADY;
+    assert!(
+        lab::wait_until(round, || rounds(&walker) >= 1),
+        "no walk went through:\n{}\n{}",
+        walker.log(),
+        d.log()
+    );
     let settled = Instant::now();
+    let from = epoch_now();
+    let (a0, r0) = (allocations(&lab, &d), rounds(&walker));
+    lab::wait_until(round, || rounds(&walker) >= r0 + 3);
+    let (a1, r1) = (allocations(&lab, &d), rounds(&walker));
+    assert!(r1 >= r0 + 3, "the walks stalled:\n{}", walker.log());
+    eprintln!(
+        "{test}: {} allocations over {} walks of the three MIBs",
+        a1 - a0,
+        3 * (r1 - r0)
+    );
+    assert_eq!(
+        a1,
+        a0,
+        "the VRRP child allocated while walked:\n{}",
+        d.log()
+    );
     snmpd.signal(libc::SIGTERM);
     assert!(snmpd.wait_timeout(START).is_some(), "snmpd did not stop");
+    let gone = Instant::now();
     t.wait_since(
         &d,
         "AgentX master agent closed the session",
-        settled,
+        gone,
         RECONNECT,
     );
     let _old = snmpd;
@@ -312,11 +402,37 @@ fn global_group_reads_as_keepalived_and_survives_an_snmpd_restart() {
         mine[..3],
         "the group reads otherwise after the restart"
     );
+    let r2 = rounds(&walker);
+    assert!(
+        lab::wait_until(round, || rounds(&walker) >= r2 + 2),
+        "the walks did not resume:\n{}",
+        walker.log()
+    );
+    let to = epoch_now();
+    drop(walker);
 
-    // VRRP did not notice: no transition since it settled, the address still there.
+    // VRRP did not notice: no transition since it settled, the address still there, and no
+    // advert later than a backup would wait for.
     t.poll(&d);
     assert!(t.times("Entering", settled).is_empty(), "{}", d.log());
     assert!(lab.has_addr("s", "vs0", VIP), "{}", d.log());
+    lab.stop_capture(cap);
+    let adverts = advert_times(&mut lab, "p", &pcap, "10.61.0.1");
+    let inside: Vec<f64> = adverts
+        .into_iter()
+        .filter(|x| (from..=to).contains(x))
+        .collect();
+    let gap = longest_gap(from, &inside, to);
+    let limit = master_down(3, FAST, 100).as_secs_f64();
+    eprintln!(
+        "{test}: {} adverts in {:.1} s across the restart, longest gap {gap:.3} s",
+        inside.len(),
+        to - from
+    );
+    assert!(
+        gap < limit,
+        "an advert came {gap:.3} s after the last (a backup waits {limit:.3} s)"
+    );
 
     // Over TCP with no master yet: refused, said once, VRRP runs on (a loop stuck on the
     // subagent would never reach MASTER), and the session comes once snmpd listens.

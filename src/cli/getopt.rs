@@ -189,7 +189,7 @@ fn short_cluster<Id: Copy>(
 
 const HINT: &str = "Try 'keepalived --help' for more information.";
 
-fn usage_error(msg: String) -> UsageError {
+pub(crate) fn usage_error(msg: String) -> UsageError {
     UsageError(format!("{msg}\n{HINT}"))
 }
 

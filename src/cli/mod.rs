@@ -388,8 +388,19 @@ fn apply(o: &mut Options, f: Found<Opt>) -> Result<(), UsageError> {
         }
         Opt::NoMemCheck => o.mem_check = false,
         Opt::MemCheck => o.mem_check = true,
+        #[cfg(feature = "snmp")]
         Opt::Snmp => o.snmp = true,
+        #[cfg(feature = "snmp")]
         Opt::SnmpSocket => o.snmp_socket = Some(arg),
+        // keepalived built without SNMP does not know these options; its line first, so
+        // that what greps for it still matches, then why.
+        #[cfg(not(feature = "snmp"))]
+        Opt::Snmp | Opt::SnmpSocket => {
+            return Err(getopt::usage_error(format!(
+                "Unknown option {}\nkeepalived: this build has no SNMP (built without the snmp feature)",
+                f.name
+            )))
+        }
         Opt::Version => o.mode = Mode::Version,
         Opt::Help => o.mode = Mode::Help,
         Opt::Genhash => {

@@ -274,6 +274,7 @@ fn unsupported_options_are_refused() {
     assert!(err(&["-T"]).contains("genhash"));
 }
 
+#[cfg(feature = "snmp")]
 #[test]
 fn snmp_options_are_taken() {
     for args in [
@@ -288,6 +289,24 @@ fn snmp_options_are_taken() {
     let o = ok(&["-A", "tcp:127.0.0.1:705"]);
     assert!(!o.snmp);
     assert!(err(&["-A"]).contains("Missing parameter for option -A"));
+}
+
+/// Built without SNMP: refused as keepalived built so refuses them, with the reason.
+#[cfg(not(feature = "snmp"))]
+#[test]
+fn snmp_options_are_refused_without_snmp() {
+    for (args, name) in [
+        (&["-x"][..], "-x"),
+        (&["--snmp"], "--snmp"),
+        (&["-A", "/s"], "-A"),
+        (&["-nxA/s"], "-x"),
+    ] {
+        let e = err(args);
+        assert!(e.starts_with(&format!("Unknown option {name}\n")), "{e}");
+        assert!(e.contains("this build has no SNMP"), "{e}");
+        assert!(e.contains("--help"), "{e}");
+    }
+    assert!(usage("keepalived").contains("-x, --snmp"));
 }
 
 #[test]

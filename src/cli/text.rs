@@ -9,6 +9,16 @@ pub fn usage(prog: &str) -> String {
     s
 }
 
+/// What `-x` and `-A` do, as keepalived words them; without the `snmp` feature they are refused.
+const SNMP_HELP: [&str; 2] = if cfg!(feature = "snmp") {
+    [
+        "Enable SNMP subsystem",
+        "Use the specified socket for master agent",
+    ]
+} else {
+    ["Not supported by this build (no SNMP)"; 2]
+};
+
 const USAGE: &[(&str, &str)] = &[
     (
         "-f, --use-file=FILE",
@@ -68,11 +78,8 @@ const USAGE: &[(&str, &str)] = &[
         "Log every address change netlink reports",
     ),
     ("-b, --bfd_pid=FILE", "BFD child pid file"),
-    ("-x, --snmp", "Enable SNMP subsystem"),
-    (
-        "-A, --snmp-agent-socket=FILE",
-        "Use the specified socket for master agent",
-    ),
+    ("-x, --snmp", SNMP_HELP[0]),
+    ("-A, --snmp-agent-socket=FILE", SNMP_HELP[1]),
     ("-s, --namespace=NAME", "Not supported by this build"),
     (
         "-m, --core-dump",
@@ -116,14 +123,14 @@ const USAGE: &[(&str, &str)] = &[
 /// keepalived's own install was configured, not a feature of the binary; image/systemd ships
 /// our unit).
 macro_rules! config_options {
-    ($($opt:literal => $file:literal, $word:literal;)*) => {
-        const CONFIG_OPTIONS: &str = concat!("Config options: ", $(" ", $opt,)* "\n");
+    ($names:ident, $tests:ident: $($opt:literal => $file:literal, $word:literal;)*) => {
+        const $names: &str = concat!($(" ", $opt,)*);
         #[cfg(test)]
-        const CONFIG_OPTION_TESTS: &[(&str, &str, &str)] = &[$(($opt, $file, $word),)*];
+        const $tests: &[(&str, &str, &str)] = &[$(($opt, $file, $word),)*];
     };
 }
 
-config_options! {
+config_options! {CONFIG_OPTIONS, CONFIG_OPTION_TESTS:
     "NFTABLES" => "tests/vrrp_firewall.rs", "nft";
     "LVS" => "tests/ipvs_vm.rs", "virtual_server";
     "REGEX" => "tests/checkers_regex_vm.rs", "regex";
@@ -133,10 +140,22 @@ config_options! {
     "JSON" => "tests/vrrp_json.rs", "keepalived.json";
     "BFD" => "tests/bfd_vrrp.rs", "track_bfd";
     "OLD_CHKSUM_COMPAT" => "src/vrrp/router/tests.rs", "old_unicast_checksum";
+}
+
+// Only with the `snmp` feature, as keepalived names them only when built with SNMP.
+#[cfg(feature = "snmp")]
+config_options! {SNMP_OPTIONS, SNMP_OPTION_TESTS:
     "SNMP_V3_FOR_V2" => "tests/snmp_agentx.rs", "RFC 6527 walk";
     "SNMP_VRRP" => "tests/snmp_agentx.rs", "vrrp walk";
     "SNMP_RFCV2" => "tests/snmp_agentx.rs", "RFC 2787 walk";
     "SNMP_RFCV3" => "tests/snmp_agentx.rs", "RFC 6527 walk";
+}
+#[cfg(not(feature = "snmp"))]
+const SNMP_OPTIONS: &str = "";
+#[cfg(all(test, not(feature = "snmp")))]
+const SNMP_OPTION_TESTS: &[(&str, &str, &str)] = &[];
+
+config_options! {LATE_OPTIONS, LATE_OPTION_TESTS:
     "SYSTEMD_NOTIFY" => "tests/sd_notify.rs", "NOTIFY_SOCKET";
 }
 
@@ -147,7 +166,8 @@ pub fn version() -> String {
         "Keepalived v2.2.7-compatible (rust {})\n\n\
          keepalived for routers: VRRP, health checkers and IPVS in one binary.\n\
          Licence GPL-2.0-or-later.\n\n\
-         Running on {sys} {rel} {ver}\n\n{CONFIG_OPTIONS}",
+         Running on {sys} {rel} {ver}\n\n\
+         Config options: {CONFIG_OPTIONS}{SNMP_OPTIONS}{LATE_OPTIONS}\n",
         env!("CARGO_PKG_VERSION")
     )
 }
@@ -191,7 +211,8 @@ mod tests {
     #[test]
     fn every_config_option_names_an_existing_test_that_exercises_it() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        for (opt, file, word) in CONFIG_OPTION_TESTS {
+        let all = [CONFIG_OPTION_TESTS, SNMP_OPTION_TESTS, LATE_OPTION_TESTS];
+        for (opt, file, word) in all.concat() {
             let text = std::fs::read_to_string(root.join(file))
                 .unwrap_or_else(|e| panic!("{opt}: its test {file}: {e}"));
             assert!(text.contains(word), "{opt}: {file} never says {word:?}");
@@ -205,10 +226,17 @@ mod tests {
             .lines()
             .find(|l| l.starts_with("Config options:"))
             .unwrap_or_default();
+        let snmp = if cfg!(feature = "snmp") {
+            " SNMP_V3_FOR_V2 SNMP_VRRP SNMP_RFCV2 SNMP_RFCV3"
+        } else {
+            ""
+        };
         assert_eq!(
             line,
-            "Config options:  NFTABLES LVS REGEX VRRP VRRP_AUTH VRRP_VMAC JSON BFD \
-             OLD_CHKSUM_COMPAT SNMP_V3_FOR_V2 SNMP_VRRP SNMP_RFCV2 SNMP_RFCV3 SYSTEMD_NOTIFY"
+            format!(
+                "Config options:  NFTABLES LVS REGEX VRRP VRRP_AUTH VRRP_VMAC JSON BFD \
+                 OLD_CHKSUM_COMPAT{snmp} SYSTEMD_NOTIFY"
+            )
         );
         for absent in ["SNMP_CHECKER", "DBUS"] {
             assert!(!line.contains(absent), "{line}");

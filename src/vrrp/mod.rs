@@ -18,6 +18,7 @@ pub mod resync_plan;
 pub mod route_plan;
 pub mod router;
 pub mod shell;
+#[cfg(feature = "snmp")]
 pub(crate) mod snmp;
 pub mod sync;
 pub mod track;

@@ -17,7 +17,7 @@ use crate::net::vrrp_socket::{VRRP_GROUP_V4, VRRP_GROUP_V6};
 use crate::vrrp::fsm::State;
 
 pub(super) fn instance_section(view: &View<'_>, i: usize, s: &mut String) {
-    let inst = &view.insts[i];
+    let inst = &view.inst(i);
     let v = inst.conf;
     let f = inst.fsm;
     let c = f.config();
@@ -165,15 +165,14 @@ pub(super) fn instance_section(view: &View<'_>, i: usize, s: &mut String) {
     auth_lines(v, c.version, s);
     if !v.vips.is_empty() {
         let _ = writeln!(s, "   Virtual IP ({}):", v.vips.len());
-        for (a, dev) in v.vips.iter().zip(&inst.vip_ifindex) {
-            address_line(view, inst, a, *dev, s);
+        for (k, a) in v.vips.iter().enumerate() {
+            address_line(view, inst, a, view.vip_ifindex(i, k), s);
         }
     }
     if !v.evips.is_empty() {
         s.push_str("   Virtual IP Excluded :\n");
-        let devs = inst.vip_ifindex.iter().skip(v.vips.len());
-        for (a, dev) in v.evips.iter().zip(devs) {
-            address_line(view, inst, a, *dev, s);
+        for (k, a) in v.evips.iter().enumerate() {
+            address_line(view, inst, a, view.vip_ifindex(i, v.vips.len() + k), s);
         }
     }
     if c.unicast {
@@ -294,7 +293,7 @@ pub(super) fn groups_section(view: &View<'_>, s: &mut String) {
             g.member_faults()
         );
         for &m in &g.members {
-            if let Some(x) = view.insts.get(m) {
+            if let Some(x) = view.get(m) {
                 let _ = writeln!(s, "     {}", x.name);
             }
         }
@@ -307,15 +306,11 @@ pub(super) fn interfaces_section(view: &View<'_>, s: &mut String) {
     s.push_str("------< Interfaces >------\n");
     for f in &view.ifaces.list {
         let users: Vec<&str> = view
-            .insts
             .iter()
             .filter(|x| x.ifindex == f.ifindex)
             .map(|x| x.name)
             .collect();
-        let vmac_of = view
-            .insts
-            .iter()
-            .find(|x| x.vmac_ifindex == Some(f.ifindex));
+        let vmac_of = view.iter().find(|x| x.vmac_ifindex == Some(f.ifindex));
         if users.is_empty() && vmac_of.is_none() {
             continue;
         }
@@ -486,7 +481,7 @@ fn mac_text(m: &[u8; 6]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::data_text;
+    use super::super::{data_text, Insts};
     use super::*;
     use crate::config::iproute::AddrFlags;
     use crate::vrrp::fsm::{Fsm, FsmConfig};
@@ -540,19 +535,22 @@ mod tests {
         let drops = crate::vrrp::router::Drops::default();
         let view = View {
             cfg: &cfg,
-            insts: vec![Instance {
-                name: "VI_1",
-                vrid: 51,
-                conf: &conf,
-                fsm: &fsm,
-                drops: &drops,
-                group: IpAddr::from([224, 0, 0, 18]),
-                ifindex: 2,
-                ifname: "eth0",
-                vmac_ifindex: Some(7),
-                vip_ifindex: vec![Some(7)],
-                last_transition: std::time::Duration::ZERO,
-            }],
+            insts: Insts::Listed(vec![(
+                Instance {
+                    name: "VI_1",
+                    vrid: 51,
+                    conf: &conf,
+                    fsm: &fsm,
+                    drops: &drops,
+                    group: IpAddr::from([224, 0, 0, 18]),
+                    ifindex: 2,
+                    ifname: "eth0",
+                    vmac_ifindex: Some(7),
+                    last_transition: std::time::Duration::ZERO,
+                    up: Micros::ZERO,
+                },
+                vec![Some(7)],
+            )]),
             groups: &[],
             ifaces: &ifaces,
             tracking: &tracking,

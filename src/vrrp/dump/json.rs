@@ -169,11 +169,11 @@ fn state_code(s: State) -> u64 {
 /// The file's text for `version` (1 or 2); None when no instance runs (keepalived then
 /// writes nothing).
 pub fn text(v: &View<'_>, version: u8, path: ScriptPath<'_>) -> Option<String> {
-    if v.insts.is_empty() {
+    if v.is_empty() {
         return None;
     }
     let mut w = Writer {
-        s: String::with_capacity(2048 * v.insts.len()),
+        s: String::with_capacity(2048 * v.len()),
         sep: false,
     };
     let v2 = version == 2;
@@ -182,10 +182,10 @@ pub fn text(v: &View<'_>, version: u8, path: ScriptPath<'_>) -> Option<String> {
         w.key("vrrp");
     }
     w.open('[');
-    for i in 0..v.insts.len() {
+    for i in 0..v.len() {
         w.open('{');
         data(&mut w, v, i, v2, path);
-        stats(&mut w, &v.insts[i], v2);
+        stats(&mut w, &v.inst(i), v2);
         w.close('}');
     }
     w.close(']');
@@ -202,7 +202,7 @@ fn secs(t: Micros) -> f64 {
 }
 
 fn data(w: &mut Writer, view: &View<'_>, i: usize, v2: bool, path: ScriptPath<'_>) {
-    let inst = &view.insts[i];
+    let inst = &view.inst(i);
     let (v, f) = (inst.conf, inst.fsm);
     let c = f.config();
     let g = &view.cfg.global;
@@ -287,7 +287,7 @@ fn data(w: &mut Writer, view: &View<'_>, i: usize, v2: bool, path: ScriptPath<'_
     let all = v.vips.iter().chain(&v.evips);
     for (k, a) in all.enumerate() {
         let mut t = String::new();
-        let dev = inst.vip_ifindex.get(k).copied().flatten();
+        let dev = view.vip_ifindex(i, k);
         data::address_text(view, inst, a, dev, &mut t);
         list.push(t);
     }

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use super::json::{quote, text};
-use super::{Instance, View};
+use super::{Instance, Insts, View};
 use crate::config::track::Weight;
 use crate::config::{from_tree, reader, Config, Diagnostics};
 use crate::vrrp::fsm::{Fsm, FsmConfig};
@@ -80,19 +80,22 @@ fn view<'a>(
     let conf = &cfg.vrrp.instances[0];
     View {
         cfg,
-        insts: vec![Instance {
-            name: "V",
-            vrid: 51,
-            conf,
-            fsm,
-            drops,
-            group: IpAddr::from([224, 0, 0, 18]),
-            ifindex: 2,
-            ifname: "eth0",
-            vmac_ifindex: None,
-            vip_ifindex: vec![None; 3],
-            last_transition: Duration::new(1_796_546_257, 94_587_000),
-        }],
+        insts: Insts::Listed(vec![(
+            Instance {
+                name: "V",
+                vrid: 51,
+                conf,
+                fsm,
+                drops,
+                group: IpAddr::from([224, 0, 0, 18]),
+                ifindex: 2,
+                ifname: "eth0",
+                vmac_ifindex: None,
+                last_transition: Duration::new(1_796_546_257, 94_587_000),
+                up: crate::core::time::Micros::ZERO,
+            },
+            vec![None; 3],
+        )]),
         groups: &[],
         ifaces,
         tracking,
@@ -137,7 +140,7 @@ fn nothing_is_written_without_instances() {
     let (t, ifaces) = (Tracking::new(), Ifaces::default());
     let v = View {
         cfg: &cfg,
-        insts: Vec::new(),
+        insts: Insts::Listed(Vec::new()),
         groups: &[],
         ifaces: &ifaces,
         tracking: &t,

@@ -81,7 +81,7 @@ pub fn text(kind: Kind, v: &View<'_>, allocations: Option<u64>) -> Option<String
     match kind {
         Kind::Data => Some(data_text(v)),
         Kind::Stats => {
-            let rows = v.insts.iter().map(|x| (x.name, x.fsm.stats(), x.drops));
+            let rows = v.iter().map(|x| (x.name, x.fsm.stats(), x.drops));
             Some(stats::stats_text(rows, allocations))
         }
         Kind::Json => {
@@ -100,6 +100,7 @@ pub fn real_time() -> Duration {
 }
 
 /// One running instance as the data file shows it.
+#[derive(Clone, Copy)]
 pub struct Instance<'a> {
     pub name: &'a str,
     pub vrid: u8,
@@ -114,17 +115,37 @@ pub struct Instance<'a> {
     pub ifindex: u32,
     pub ifname: &'a str,
     pub vmac_ifindex: Option<u32>,
-    /// Where each of `conf.vips` then `conf.evips` goes (the interface the shell adds it on).
-    pub vip_ifindex: Vec<Option<u32>>,
     /// Its last change of state (or its start) in real time since the epoch.
     pub last_transition: Duration,
+    /// How long since it started (only the VRRPv3 MIB shows it).
+    #[cfg_attr(not(feature = "snmp"), allow(dead_code))]
+    pub up: crate::core::time::Micros,
+}
+
+/// The running instances, read one at a time where the shell keeps them: a view collects
+/// nothing, so building one allocates nothing (the SNMP subagent builds one per request).
+pub trait Instances {
+    fn count(&self) -> usize;
+    /// Instance `i` (`i` < `count()`).
+    fn instance(&self, i: usize) -> Instance<'_>;
+    /// Where VIP `k` of instance `i` (`conf.vips` then `conf.evips`) goes: the interface
+    /// the shell adds it on.
+    fn vip_ifindex(&self, i: usize, k: usize) -> Option<u32>;
+}
+
+/// Where a view finds its instances.
+pub enum Insts<'a> {
+    Shell(&'a dyn Instances),
+    /// Each instance with where its VIPs go, as a test lays them out.
+    #[cfg(test)]
+    Listed(Vec<(Instance<'a>, Vec<Option<u32>>)>),
 }
 
 /// Everything the data file reads; instance indexes are those of the sync groups and the
 /// tracking core.
 pub struct View<'a> {
     pub cfg: &'a Config,
-    pub insts: Vec<Instance<'a>>,
+    pub insts: Insts<'a>,
     pub groups: &'a [SyncGroup],
     pub ifaces: &'a Ifaces,
     pub tracking: &'a Tracking,
@@ -132,15 +153,55 @@ pub struct View<'a> {
     pub bfds: &'a crate::vrrp::track::BfdStates,
 }
 
+impl<'a> View<'a> {
+    pub fn len(&self) -> usize {
+        match &self.insts {
+            Insts::Shell(s) => s.count(),
+            #[cfg(test)]
+            Insts::Listed(l) => l.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Instance `i` (`i` < `len()`).
+    pub fn inst(&self, i: usize) -> Instance<'a> {
+        match &self.insts {
+            Insts::Shell(s) => s.instance(i),
+            #[cfg(test)]
+            Insts::Listed(l) => l[i].0,
+        }
+    }
+
+    pub fn get(&self, i: usize) -> Option<Instance<'a>> {
+        (i < self.len()).then(|| self.inst(i))
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Instance<'a>> + '_ {
+        (0..self.len()).map(|i| self.inst(i))
+    }
+
+    /// Where VIP `k` of instance `i` (`conf.vips` then `conf.evips`) goes.
+    pub fn vip_ifindex(&self, i: usize, k: usize) -> Option<u32> {
+        match &self.insts {
+            Insts::Shell(s) => s.vip_ifindex(i, k),
+            #[cfg(test)]
+            Insts::Listed(l) => l.get(i).and_then(|x| x.1.get(k).copied().flatten()),
+        }
+    }
+}
+
 /// The whole data file.
 fn data_text(v: &View<'_>) -> String {
     let mut s = String::new();
     data::global_section(v.cfg, &mut s);
     s.push_str("------< VRRP Topology >------\n");
-    for i in 0..v.insts.len() {
+    for i in 0..v.len() {
         data::instance_section(v, i, &mut s);
     }
-    let names: Vec<&str> = v.insts.iter().map(|x| x.name).collect();
+    let names: Vec<&str> = v.iter().map(|x| x.name).collect();
     track::objects(v.tracking, v.cfg, &names, v.bfds, &mut s);
     data::groups_section(v, &mut s);
     data::interfaces_section(v, &mut s);

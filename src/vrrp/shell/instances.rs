@@ -34,6 +34,8 @@ pub struct Inst {
     /// Its last change of state, or when it was built, in real time (the JSON dump's
     /// last_transition).
     pub since: std::time::Duration,
+    /// When it was built (the VRRPv3 MIB's up time counts from there, as keepalived's).
+    pub built: Micros,
 }
 
 impl Inst {
@@ -92,5 +94,6 @@ pub fn build(cfg: &Config, idx: usize, ifaces: &Ifaces, pool: &mut Pool) -> Opti
             .dup_vrid_fault
             .then_some(true),
         since: crate::vrrp::dump::real_time(),
+        built: Micros::now(),
     })
 }

@@ -19,6 +19,10 @@ mod notify;
 mod reload;
 mod routes;
 mod rx;
+#[cfg(feature = "snmp")]
+mod snmp;
+#[cfg(not(feature = "snmp"))]
+#[path = "snmp_off.rs"]
 mod snmp;
 mod sockets;
 mod sync;
@@ -368,35 +372,9 @@ impl<'o> Shell<'o> {
 
     /// What the dumps show, read here only.
     fn dump_view(&self) -> dump::View<'_> {
-        let insts = self
-            .insts
-            .iter()
-            .enumerate()
-            .map(|(i, x)| {
-                let conf = &self.cfg.vrrp.instances[x.idx];
-                dump::Instance {
-                    name: &x.name,
-                    vrid: x.router.vrid(),
-                    conf,
-                    fsm: x.router.fsm(),
-                    drops: &x.router.drops,
-                    group: x.router.group(),
-                    ifindex: x.ifindex,
-                    ifname: &x.ifname,
-                    vmac_ifindex: x.vmac_ifindex,
-                    vip_ifindex: conf
-                        .vips
-                        .iter()
-                        .chain(&conf.evips)
-                        .map(|a| self.vip_ifindex(i, a))
-                        .collect(),
-                    last_transition: x.since,
-                }
-            })
-            .collect();
         dump::View {
             cfg: &self.cfg,
-            insts,
+            insts: dump::Insts::Shell(self),
             groups: &self.groups,
             ifaces: &self.ifaces,
             tracking: self.track.core(),
@@ -454,6 +432,35 @@ impl<'o> Shell<'o> {
                 }
             }
         }
+    }
+}
+
+impl dump::Instances for Shell<'_> {
+    fn count(&self) -> usize {
+        self.insts.len()
+    }
+
+    fn instance(&self, i: usize) -> dump::Instance<'_> {
+        let x = &self.insts[i];
+        dump::Instance {
+            name: &x.name,
+            vrid: x.router.vrid(),
+            conf: &self.cfg.vrrp.instances[x.idx],
+            fsm: x.router.fsm(),
+            drops: &x.router.drops,
+            group: x.router.group(),
+            ifindex: x.ifindex,
+            ifname: &x.ifname,
+            vmac_ifindex: x.vmac_ifindex,
+            last_transition: x.since,
+            up: Micros::now() - x.built,
+        }
+    }
+
+    fn vip_ifindex(&self, i: usize, k: usize) -> Option<u32> {
+        let conf = &self.cfg.vrrp.instances[self.insts.get(i)?.idx];
+        let a = conf.vips.iter().chain(&conf.evips).nth(k)?;
+        self.vip_ifindex(i, a)
     }
 }
 

@@ -82,31 +82,29 @@ impl<'v> KeepalivedVrrp<'v> {
             Table::SyncGroupMember => {
                 (0..v.groups.len()).any(|a| per(a, v.groups[a].members.len(), f))
             }
-            Table::Instance => (0..v.insts.len()).any(|a| one(a, f)),
+            Table::Instance => (0..v.len()).any(|a| one(a, f)),
             Table::TrackedInterface => {
-                (0..v.insts.len()).any(|a| per(a, v.insts[a].conf.track.interfaces.len(), f))
+                (0..v.len()).any(|a| per(a, v.inst(a).conf.track.interfaces.len(), f))
             }
             Table::TrackedScript => {
-                (0..v.insts.len()).any(|a| per(a, v.insts[a].conf.track.scripts.len(), f))
+                (0..v.len()).any(|a| per(a, v.inst(a).conf.track.scripts.len(), f))
             }
-            Table::TrackedFile => {
-                (0..v.insts.len()).any(|a| per(a, v.insts[a].conf.track.files.len(), f))
-            }
+            Table::TrackedFile => (0..v.len()).any(|a| per(a, v.inst(a).conf.track.files.len(), f)),
             Table::Address => {
                 per(STATIC, v.cfg.net.addresses.len(), f)
-                    || (0..v.insts.len()).any(|a| {
-                        let c = v.insts[a].conf;
+                    || (0..v.len()).any(|a| {
+                        let c = v.inst(a).conf;
                         per(a, c.vips.len() + c.evips.len(), f)
                     })
             }
             Table::Route => {
                 per(STATIC, v.cfg.net.routes.len(), f)
-                    || (0..v.insts.len()).any(|a| per(a, v.insts[a].conf.routes.len(), f))
+                    || (0..v.len()).any(|a| per(a, v.inst(a).conf.routes.len(), f))
             }
-            Table::NextHop => std::iter::once(STATIC).chain(0..v.insts.len()).any(|a| {
+            Table::NextHop => std::iter::once(STATIC).chain(0..v.len()).any(|a| {
                 let routes = match a {
                     STATIC => &v.cfg.net.routes,
-                    _ => &v.insts[a].conf.routes,
+                    _ => &v.inst(a).conf.routes,
                 };
                 (0..routes.len()).any(|b| {
                     (0..routes[b].nexthops.len()).any(|c| {
@@ -117,7 +115,7 @@ impl<'v> KeepalivedVrrp<'v> {
             }),
             Table::Rule => {
                 per(STATIC, v.cfg.net.rules.len(), f)
-                    || (0..v.insts.len()).any(|a| per(a, v.insts[a].conf.rules.len(), f))
+                    || (0..v.len()).any(|a| per(a, v.inst(a).conf.rules.len(), f))
             }
             Table::Script => (0..v.cfg.vrrp.trackers.scripts.len())
                 .filter(|&a| cells::script_used(v, a))

@@ -27,13 +27,13 @@ pub(super) fn address<'a>(
     col: u32,
     scratch: &'a mut [u8],
 ) -> Option<Value<'a>> {
-    let inst = v.insts.get(i)?;
+    let inst = &v.get(i)?;
     let c = inst.conf;
     // keepalived marks a VIP advertised only in the first instance: its walk clears the flag
     // on reaching the first instance's excluded addresses and never sets it again.
     let advertised = i == 0 && k < c.vips.len();
     let a: &IpAddress = c.vips.iter().chain(&c.evips).nth(k)?;
-    let dev = inst.vip_ifindex.get(k).copied().flatten();
+    let dev = v.vip_ifindex(i, k);
     let ifindex = dev.unwrap_or(inst.ifindex);
     let ifname = match dev.and_then(|x| v.ifaces.by_index(x)) {
         Some(x) => x.name.as_str(),

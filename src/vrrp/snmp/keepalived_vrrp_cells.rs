@@ -61,7 +61,7 @@ fn used_by(
     list: fn(&crate::config::track::TrackList) -> &[TrackRef],
 ) -> bool {
     let named = |l: &[TrackRef]| l.iter().any(|r| r.name == name);
-    v.insts.iter().any(|i| named(list(&i.conf.track)))
+    v.iter().any(|i| named(list(&i.conf.track)))
         || (0..v.groups.len()).any(|g| group_conf(v, g).is_some_and(|c| named(list(&c.track))))
 }
 
@@ -130,16 +130,16 @@ pub(super) fn cell<'a>(
         Table::SyncGroup => group(v, row.a, col, scratch),
         Table::SyncGroupMember => {
             let i = *v.groups.get(row.a)?.members.get(b)?;
-            let name = v.insts.get(i)?.name;
+            let name = v.get(i)?.name;
             (col == 2).then(|| text(name))
         }
         Table::Instance => instance(v, row.a, col, scratch),
         Table::TrackedInterface => {
-            let r = v.insts.get(row.a)?.conf.track.interfaces.get(b)?;
+            let r = v.get(row.a)?.conf.track.interfaces.get(b)?;
             tracked(&r.name, weight_of(r, None), col)
         }
         Table::TrackedScript => {
-            let r = v.insts.get(row.a)?.conf.track.scripts.get(b)?;
+            let r = v.get(row.a)?.conf.track.scripts.get(b)?;
             tracked(
                 &r.name,
                 weight_of(r, script_weight(v, &r.name)),
@@ -147,7 +147,7 @@ pub(super) fn cell<'a>(
             )
         }
         Table::TrackedFile => {
-            let r = v.insts.get(row.a)?.conf.track.files.get(b)?;
+            let r = v.get(row.a)?.conf.track.files.get(b)?;
             tracked(
                 &r.name,
                 file_weight(v, &r.name).unwrap_or_default(),
@@ -213,7 +213,7 @@ fn group<'a>(v: &'a View<'_>, g: usize, col: u32, scratch: &'a mut [u8]) -> Opti
 }
 
 fn instance<'a>(v: &'a View<'_>, i: usize, col: u32, scratch: &'a mut [u8]) -> Option<Value<'a>> {
-    let inst: &Instance<'_> = v.insts.get(i)?;
+    let inst: &Instance<'_> = &v.get(i)?;
     let c = inst.conf;
     let f = inst.fsm;
     let fc = f.config();
@@ -319,7 +319,7 @@ fn route<'v>(v: &'v View<'_>, i: usize, k: usize) -> Option<(&'v Route, bool)> {
     if i == STATIC {
         return Some((v.cfg.net.routes.get(k)?, true));
     }
-    let inst = v.insts.get(i)?;
+    let inst = &v.get(i)?;
     Some((inst.conf.routes.get(k)?, inst.fsm.vips_set()))
 }
 
@@ -328,6 +328,6 @@ fn rule<'v>(v: &'v View<'_>, i: usize, k: usize) -> Option<(&'v Rule, bool)> {
     if i == STATIC {
         return Some((v.cfg.net.rules.get(k)?, true));
     }
-    let inst = v.insts.get(i)?;
+    let inst = &v.get(i)?;
     Some((inst.conf.rules.get(k)?, inst.fsm.vips_set()))
 }

@@ -27,7 +27,7 @@ fn given(d: &Option<RouteDest>, v6: bool) -> Option<(IpAddr, u8)> {
 /// earlier such rule of the same family (static rules first, then each instance's).
 fn assigned_priority(v: &View<'_>, r: &Rule) -> u32 {
     let statics = v.cfg.net.rules.iter();
-    let earlier = (statics.chain(v.insts.iter().flat_map(|i| i.conf.rules.iter())))
+    let earlier = (statics.chain(v.iter().flat_map(|i| i.conf.rules.iter())))
         .take_while(|x| !std::ptr::eq(*x, r))
         .filter(|x| x.priority.is_none() && x.family == r.family)
         .count();

@@ -13,7 +13,7 @@ use std::path::Path;
 
 use crate::config::{load, Config, LoadOptions};
 use crate::core::time::Micros;
-use crate::vrrp::dump::{Instance, View};
+use crate::vrrp::dump::{Instance, Insts, View};
 use crate::vrrp::fsm::{Fsm, FsmConfig, RxAdvert};
 use crate::vrrp::ifaces::{IfInfo, Ifaces};
 use crate::vrrp::router::Drops;
@@ -155,27 +155,30 @@ impl Lab {
     /// `dev`: the interface index each VIP then excluded VIP goes on (None: the instance's).
     pub(super) fn view(&self, devs: &[Vec<Option<u32>>]) -> View<'_> {
         let insts = (self.cfg.vrrp.instances.iter().zip(&self.fsms).zip(devs))
-            .map(|((conf, fsm), dev)| Instance {
-                name: &conf.name,
-                vrid: conf.vrid.unwrap_or(0),
-                conf,
-                fsm,
-                drops: &self.drops,
-                group: if conf.vips.first().is_some_and(|a| a.addr.is_ipv6()) {
-                    IpAddr::from([0xff02, 0, 0, 0, 0, 0, 0, 0x12])
-                } else {
-                    IpAddr::from([224, 0, 0, 18])
-                },
-                ifindex: 2,
-                ifname: "veth-a",
-                vmac_ifindex: None,
-                vip_ifindex: dev.clone(),
-                last_transition: Duration::ZERO,
+            .map(|((conf, fsm), dev)| {
+                let inst = Instance {
+                    name: &conf.name,
+                    vrid: conf.vrid.unwrap_or(0),
+                    conf,
+                    fsm,
+                    drops: &self.drops,
+                    group: if conf.vips.first().is_some_and(|a| a.addr.is_ipv6()) {
+                        IpAddr::from([0xff02, 0, 0, 0, 0, 0, 0, 0x12])
+                    } else {
+                        IpAddr::from([224, 0, 0, 18])
+                    },
+                    ifindex: 2,
+                    ifname: "veth-a",
+                    vmac_ifindex: None,
+                    last_transition: Duration::ZERO,
+                    up: crate::core::time::Micros::ZERO,
+                };
+                (inst, dev.clone())
             })
             .collect();
         View {
             cfg: &self.cfg,
-            insts,
+            insts: Insts::Listed(insts),
             groups: &self.groups,
             ifaces: &self.ifaces,
             tracking: &self.tracking,

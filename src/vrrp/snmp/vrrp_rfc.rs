@@ -59,7 +59,7 @@ fn row_oid(m: &dyn RfcMib, base: &[u32], rows: Rows, row: Row) -> Option<Oid> {
         return None;
     }
     if rows == Rows::Addresses {
-        let a = m.view().insts[row.inst].conf.vips.get(row.vip)?.addr;
+        let a = m.view().inst(row.inst).conf.vips.get(row.vip)?.addr;
         let mut b = [0u8; 16];
         let n = octets(&a, &mut b);
         for x in &b[..n] {
@@ -76,13 +76,13 @@ fn each_row(m: &dyn RfcMib, rows: Rows, target: &[u32], f: &mut dyn FnMut(Row)) 
         return f(Row { inst: 0, vip: 0 });
     }
     let v = m.view();
-    for i in (0..v.insts.len()).filter(|&i| m.shows(i)) {
-        let ifx = v.insts[i].ifindex;
+    for i in (0..v.len()).filter(|&i| m.shows(i)) {
+        let ifx = v.inst(i).ifindex;
         if rows == Rows::InstancesFirstOnly && !target.is_empty() && (ifx != 0 || target[0] > 0) {
             continue;
         }
         let n = if rows == Rows::Addresses {
-            v.insts[i].conf.vips.len()
+            v.inst(i).conf.vips.len()
         } else {
             1
         };

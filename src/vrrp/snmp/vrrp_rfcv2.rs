@@ -85,12 +85,12 @@ impl RfcMib for VrrpRfcv2<'_> {
     }
 
     fn shows(&self, i: usize) -> bool {
-        let inst = &self.view.insts[i];
+        let inst = &self.view.inst(i);
         inst.fsm.config().version == 2 && !is_v6(inst) && !inst.conf.vips.is_empty()
     }
 
     fn index(&self, i: usize, out: &mut Oid) -> bool {
-        let inst = &self.view.insts[i];
+        let inst = &self.view.inst(i);
         out.push(inst.ifindex).is_ok() && out.push(inst.vrid.into()).is_ok()
     }
 
@@ -105,7 +105,7 @@ impl RfcMib for VrrpRfcv2<'_> {
             [2, 1] | [2, 2] | [2, 3] => return Some(Value::Counter32(0)),
             _ => {}
         }
-        let inst = v.insts.get(row.inst)?;
+        let inst = &v.get(row.inst)?;
         let f = inst.fsm;
         let (st, d) = (f.stats(), inst.drops);
         let ipv4 = |a: IpAddr| match a {

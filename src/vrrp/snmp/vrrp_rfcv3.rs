@@ -76,11 +76,11 @@ impl RfcMib for VrrpRfcv3<'_> {
     }
 
     fn shows(&self, i: usize) -> bool {
-        !self.view.insts[i].conf.vips.is_empty()
+        !self.view.inst(i).conf.vips.is_empty()
     }
 
     fn index(&self, i: usize, out: &mut Oid) -> bool {
-        let inst = &self.view.insts[i];
+        let inst = &self.view.inst(i);
         let family = if is_v6(inst) { 2 } else { 1 };
         out.push(inst.ifindex).is_ok()
             && out.push(inst.vrid.into()).is_ok()
@@ -97,7 +97,7 @@ impl RfcMib for VrrpRfcv3<'_> {
             [1, 2, 4] => return Some(Value::TimeTicks(0)),
             _ => {}
         }
-        let inst = v.insts.get(row.inst)?;
+        let inst = &v.get(row.inst)?;
         let f = inst.fsm;
         let (st, d) = (f.stats(), inst.drops);
         let centis = f.config().advert_int.0 / 10_000;
@@ -112,8 +112,13 @@ impl RfcMib for VrrpRfcv3<'_> {
             [1, 1, 1, 1, 9] => int(centis),
             [1, 1, 1, 1, 10] => truth(!f.config().nopreempt),
             [1, 1, 1, 1, 11] => truth(inst.conf.resolved.accept),
-            // How long the instance has been up: the view does not say yet.
-            [1, 1, 1, 1, 12] => Value::TimeTicks(0),
+            // Since it started, in centiseconds, while it is backup or master (else 0).
+            [1, 1, 1, 1, 12] => Value::TimeTicks(match f.state() {
+                State::Backup | State::Master => {
+                    u32::try_from(inst.up.0 / 10_000).unwrap_or(u32::MAX)
+                }
+                _ => 0,
+            }),
             [1, 1, 1, 1, 13] | [1, 1, 2, 1, 2] => Value::Integer(1),
             [1, 2, 5, 1, 1] => Value::Counter32(st.become_master as u32),
             // Why it last became master: the view keeps no reason, so a master that has
