@@ -63,7 +63,8 @@ pub mod core;
 #[cfg(fuzzing)]
 pub mod fuzzing;
 pub mod net;
-// Traps (`Agent::notify`) and the decoding they and the fuzz target use are not sent yet.
+// The PDU codec's varbind decoding and the close reasons we never send serve the unit tests and
+// the fuzz target only.
 #[allow(dead_code)]
 #[cfg(feature = "snmp")]
 pub(crate) mod snmp;
