@@ -82,6 +82,9 @@ for t in $targets; do
   case "$t" in
     mips*) flags="$flags -C relocation-model=static" ;;
     armv7-*) flags="$flags -C target-feature=+thumb-mode" ;;
+    # Outline atomics call helpers that pick LSE instructions at run time, a gain on many-core servers;
+    # inline LL/SC loops are 2,256 bytes smaller here (875,552 -> 873,296 on 2026-12-06).
+    aarch64-*) flags="$flags -C target-feature=-outline-atomics" ;;
   esac
   # The router profile: a panic is a trap instruction where it happens (the child dies of SIGILL or
   # SIGTRAP, which the parent logs before it respawns the child) instead of std's panic machinery
