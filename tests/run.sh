@@ -16,7 +16,7 @@ step fmt;    cargo fmt --check
 step layers; for d in 1 2 3; do python3 tests/layers.py src "$d" --no-tests; done
 step clippy; cargo clippy --all-targets -- -D warnings
 step build;  cargo build
-# Routers build without SNMP (--no-default-features): that build must lint and its unit tests pass.
+# A build without SNMP (--no-default-features, cross/build.sh SNMP=0) must lint and its unit tests pass.
 step nosnmp; cargo clippy --all-targets --no-default-features -- -D warnings
              cargo test --lib --no-default-features
 step images; tests/images.sh

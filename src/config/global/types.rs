@@ -27,7 +27,7 @@ pub(crate) struct Email {
 }
 
 /// vrrp_garp_* / vrrp_gna_* defaults for instances.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct Garp {
     /// Seconds (default 5; 0 = no second burst).
     pub(crate) master_delay: Option<u32>,
@@ -46,7 +46,7 @@ pub(crate) struct Garp {
 }
 
 /// VRRP protocol defaults.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct VrrpDefaults {
     pub(crate) mcast_group4: Option<Ipv4Addr>,
     pub(crate) mcast_group6: Option<Ipv6Addr>,

@@ -51,7 +51,7 @@ pub(crate) struct Vmac {
     pub(crate) mac_use_vrid: bool,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct VrrpInstance {
     pub(crate) loc: Loc,
     /// Line of the block's closing brace (keepalived's end-of-block checks report there).

@@ -5,6 +5,7 @@
 use crate::config::iproute::IpAddress;
 use crate::config::vrrp::VrrpInstance;
 use crate::config::Config;
+use crate::config::Loc;
 use crate::vrrp::router::{pair, InstanceId};
 
 /// For each running instance (`running`: its index among `old`'s instances), the index of the
@@ -97,41 +98,47 @@ fn missing(from: &[&IpAddress], to: &[&IpAddress]) -> Vec<IpAddress> {
 /// (which the shell logs): its settings without their places in the file, plus the global
 /// settings instances inherit.
 pub fn settings_changed(old: &Config, old_idx: usize, new: &Config, new_idx: usize) -> bool {
-    fingerprint(old, old_idx) != fingerprint(new, new_idx)
+    let (g, h) = (&old.global, &new.global);
+    placeless(&old.vrrp.instances[old_idx]) != placeless(&new.vrrp.instances[new_idx])
+        || g.garp != h.garp
+        || g.vrrp != h.vrrp
+        || g.default_interface != h.default_interface
+        || g.vrrp_version != h.vrrp_version
 }
 
-fn fingerprint(cfg: &Config, idx: usize) -> String {
-    let g = &cfg.global;
-    let text = format!(
-        "{:?}|{:?}|{:?}|{:?}|{:?}",
-        cfg.vrrp.instances[idx], g.garp, g.vrrp, g.default_interface, g.vrrp_version
-    );
-    strip_places(&text)
-}
-
-/// Drops `Loc { .. }` values and `end_line: N` from a Debug rendering.
-fn strip_places(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    loop {
-        let loc = rest.find("Loc {");
-        let end = rest.find("end_line: ");
-        let Some(at) = [loc, end].into_iter().flatten().min() else {
-            out.push_str(rest);
-            return out;
-        };
-        out.push_str(&rest[..at]);
-        rest = &rest[at..];
-        let skip = if rest.starts_with("Loc {") {
-            rest.find('}').map_or(rest.len(), |e| e + 1)
-        } else {
-            let digits = rest["end_line: ".len()..]
-                .find(|c: char| !c.is_ascii_digit())
-                .unwrap_or(rest.len() - "end_line: ".len());
-            "end_line: ".len() + digits
-        };
-        rest = &rest[skip..];
-    }
+/// `v` with every place in the file it carries reset, so that moving a block (or a line
+/// inside it) is not a change. A field added with a `Loc` of its own needs its line here.
+fn placeless(v: &VrrpInstance) -> VrrpInstance {
+    let mut v = v.clone();
+    v.loc = Loc::default();
+    v.end_line = 0;
+    v.vips
+        .iter_mut()
+        .chain(&mut v.evips)
+        .for_each(|a| a.loc = Loc::default());
+    v.routes.iter_mut().for_each(|r| r.loc = Loc::default());
+    v.rules.iter_mut().for_each(|r| r.loc = Loc::default());
+    v.unicast_peers
+        .iter_mut()
+        .for_each(|p| p.loc = Loc::default());
+    let t = &mut v.track;
+    let refs = t
+        .interfaces
+        .iter_mut()
+        .chain(&mut t.scripts)
+        .chain(&mut t.files);
+    refs.chain(&mut t.processes)
+        .chain(&mut t.bfds)
+        .for_each(|r| r.loc = Loc::default());
+    let n = &mut v.notify;
+    let deleted = n.deleted.iter_mut().flatten();
+    [&mut n.master, &mut n.backup, &mut n.fault, &mut n.stop]
+        .into_iter()
+        .chain([&mut n.generic, &mut n.master_rx_lower_pri])
+        .flatten()
+        .chain(deleted)
+        .for_each(|s| s.loc = Loc::default());
+    v
 }
 
 #[cfg(test)]
