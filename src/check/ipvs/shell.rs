@@ -21,6 +21,8 @@ pub struct IpvsShell {
     ops: Vec<Op>,
     /// Destinations of the config before a reload: still ours to remove if the new one drops them.
     retired: Vec<(SvcKey, DestKey)>,
+    /// The destinations we may remove (ours and `retired`), sorted; kept for its allocation.
+    managed: Vec<(SvcKey, DestKey)>,
     /// The kernel's connection timeouts before `lvs_timeouts` changed them, restored on stop.
     saved_timeouts: Option<Timeouts>,
     /// The table must be pushed at the next [`IpvsShell::flush`].
@@ -42,6 +44,7 @@ impl IpvsShell {
             actual: Vec::new(),
             ops: Vec::new(),
             retired: Vec::new(),
+            managed: Vec::new(),
             saved_timeouts: None,
             dirty: true,
         }))
@@ -102,9 +105,15 @@ impl IpvsShell {
 
     fn diff(&mut self, mgr: &Manager) {
         self.ops.clear();
-        let retired = &self.retired;
-        let managed = |s: &SvcKey, d: &DestKey| mgr.manages(s, d) || retired.contains(&(*s, *d));
-        diff(&self.desired, &self.actual, managed, &mut self.ops);
+        // What we may remove, sorted: asking the manager per destination is linear in the
+        // real servers, so quadratic over the table.
+        self.managed.clear();
+        mgr.managed_pairs(&mut self.managed);
+        self.managed.extend_from_slice(&self.retired);
+        self.managed.sort_unstable();
+        let managed = &self.managed;
+        let ours = |s: &SvcKey, d: &DestKey| managed.binary_search(&(*s, *d)).is_ok();
+        diff(&self.desired, &self.actual, ours, &mut self.ops);
     }
 
     /// A SIGHUP's new config (`new` its manager, `old` the one before): services that are

@@ -188,6 +188,10 @@ pub fn diff(
     managed: impl Fn(&SvcKey, &DestKey) -> bool,
     out: &mut Vec<Op>,
 ) {
+    // Sorted keys, so a table of thousands of destinations costs n log n, not n²: a diff
+    // runs twice on every real server's change, within the loop that runs the checks.
+    let mut wanted: Vec<DestKey> = Vec::new();
+    let mut held: Vec<(DestKey, usize)> = Vec::new();
     for want in desired {
         let key = want.svc.key;
         let Some(have) = actual.iter().find(|e| e.svc.key == key) else {
@@ -198,15 +202,25 @@ pub fn diff(
         if !want.svc.same_settings(&have.svc) {
             out.push(Op::EditService(want.svc.clone()));
         }
+        wanted.clear();
+        wanted.extend(want.dests.iter().map(|w| w.key));
+        wanted.sort_unstable();
         for d in &have.dests {
-            if managed(&key, &d.key) && !want.dests.iter().any(|w| w.key == d.key) {
+            if managed(&key, &d.key) && wanted.binary_search(&d.key).is_err() {
                 out.push(Op::DelDest(key, d.key));
             }
         }
+        held.clear();
+        held.extend(have.dests.iter().enumerate().map(|(i, h)| (h.key, i)));
+        held.sort_unstable();
         for d in &want.dests {
-            match have.dests.iter().find(|h| h.key == d.key) {
+            // The first the kernel listed with that key (the index breaks ties).
+            let at = held.partition_point(|(k, _)| *k < d.key);
+            match held.get(at).filter(|(k, _)| *k == d.key) {
                 None => out.push(Op::AddDest(key, *d)),
-                Some(h) if !d.same_settings(h) => out.push(Op::EditDest(key, *d)),
+                Some(&(_, i)) if !d.same_settings(&have.dests[i]) => {
+                    out.push(Op::EditDest(key, *d))
+                }
                 Some(_) => {}
             }
         }
