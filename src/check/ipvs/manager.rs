@@ -434,7 +434,7 @@ fn first_of_each(dests: &mut Vec<super::table::Dest>) {
     }
     let mut by_key: Vec<(DestKey, usize)> =
         dests.iter().enumerate().map(|(i, d)| (d.key, i)).collect();
-    by_key.sort_unstable();
+    super::table::sort_keys(&mut by_key);
     let mut later = vec![false; dests.len()];
     let mut any = false;
     for w in by_key.windows(2) {
