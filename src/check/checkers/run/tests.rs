@@ -355,3 +355,12 @@ fn a_peer_that_floods_is_read_a_bounded_amount_per_loop_turn_and_all_of_it_in_th
     );
     assert!(sink.changes.is_empty(), "{:?}", sink.changes);
 }
+
+#[test]
+fn a_checker_costs_at_most_its_slot_and_dialog_while_idle() {
+    // 1,000 real servers are 1,000 slots, in one block the checker child keeps for its life
+    // (tests/bench/checkers_vm.sh prints its RSS). A reload's key is made when needed, not
+    // kept (a copy of the checker's whole config block).
+    let slot = std::mem::size_of::<Slot>();
+    assert!(slot <= 480, "Slot is {slot} bytes");
+}
