@@ -212,9 +212,11 @@ impl Servers {
         &self.mgr
     }
 
-    /// Carries out what the manager reported ([`Servers::note`]) and brings the kernel in line.
-    fn carry_out(&mut self) {
-        self.note();
+    /// Brings the kernel in line with what the manager reported since the last time. The
+    /// loop calls it once per wake-up, after every event of it: a table of thousands of real
+    /// servers is read back twice per update, so the changes of a batch of checks go in one
+    /// update. Scripts a change asks for run after it ([`Sink::take_scripts`]).
+    pub fn flush(&mut self) {
         let Servers { ipvs, mgr, .. } = self;
         if let Some(sh) = ipvs.as_mut() {
             sh.flush(mgr);
@@ -406,7 +408,7 @@ impl Sink for Servers {
             let alive = self.mgr.rs_alive(id.vs, id.rs);
             self.alerts.checker(id, up, was, alive);
         }
-        self.carry_out();
+        self.note();
     }
 
     fn down_reason(&mut self, id: CheckerId, why: DownReason) {
@@ -415,10 +417,14 @@ impl Sink for Servers {
 
     fn weight_changed(&mut self, id: CheckerId, weight: i64) {
         self.mgr.weight_changed(id, weight);
-        self.carry_out();
+        self.note();
     }
 
     fn take_scripts(&mut self, out: &mut Vec<ScriptCall>) {
+        // A notify script sees the kernel's table with its server's change made.
+        if !self.calls.is_empty() {
+            self.flush();
+        }
         out.append(&mut self.calls);
     }
 }

@@ -66,11 +66,11 @@ impl Shell<'_> {
             Event::Io {
                 token,
                 readable,
+                writable,
                 closed,
-                ..
             } => {
-                self.runner
-                    .on_io(lp, token, readable, closed, &mut self.servers);
+                let ready = (readable, writable, closed);
+                self.runner.on_io(lp, token, ready, &mut self.servers);
             }
             Event::Timer { id, token } => {
                 self.runner.on_timer(lp, id, token, &mut self.servers);
@@ -110,7 +110,7 @@ impl Shell<'_> {
                         self.runner.stop(lp);
                         self.servers.reload(&new);
                         let mut runner = Runner::new(&new);
-                        runner.adopt(&self.runner, &mut self.servers);
+                        runner.adopt(&self.runner, (&self.cfg, &new), &mut self.servers);
                         self.runner = runner;
                         self.runner.start(lp, &new, &mut self.servers);
                         self.cfg = new;
@@ -148,8 +148,10 @@ pub fn run(
         dump_allocs: (0, 0),
     };
     sh.runner.start(&mut lp, &sh.cfg, &mut sh.servers);
+    sh.servers.flush();
     sh.runner.run_sink_scripts(&mut lp, &mut sh.servers);
     sh.send_mails(&mut lp);
+    give_back_parse_memory();
     info!("Startup complete");
     let mut code = 0;
     while !sh.stop {
@@ -162,6 +164,7 @@ pub fn run(
             code = 1;
             break;
         }
+        sh.servers.flush();
     }
     sh.runner.stop(&mut lp);
     sh.servers.stop();
@@ -188,4 +191,14 @@ pub fn run(
 
 fn settings(cfg: &Config, opts: &Options) -> Option<Settings> {
     crate::config::global::alert_settings(&cfg.global, opts.log_detail)
+}
+
+/// The child starts with the parent's heap, freed parse buffers and all, resident: hand the
+/// free pages back (glibc keeps them; musl's allocator returns them by itself).
+fn give_back_parse_memory() {
+    #[cfg(target_env = "gnu")]
+    // SAFETY: malloc_trim only releases free heap memory.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }

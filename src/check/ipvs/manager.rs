@@ -304,13 +304,7 @@ impl Manager {
             let sorry_active = s.sorry_active();
             for svc in &s.plan.services {
                 let mut dests = Vec::new();
-                let mut put = |sp: &ServerPlan, w: u32| {
-                    let d = sp.dest(&svc.key, w);
-                    // A sorry server that is also a real server: one entry, the first wins.
-                    if !dests.iter().any(|x: &super::table::Dest| x.key == d.key) {
-                        dests.push(d);
-                    }
-                };
+                let mut put = |sp: &ServerPlan, w: u32| dests.push(sp.dest(&svc.key, w));
                 if sorry_active {
                     if let Some(sp) = &s.plan.sorry {
                         put(sp, sp.dest.weight);
@@ -328,24 +322,14 @@ impl Manager {
                         put(sp, 0);
                     }
                 }
+                // A sorry server that is also a real server: one entry, the first wins.
+                first_of_each(&mut dests);
                 out.push(Entry {
                     svc: svc.clone(),
                     dests,
                 });
             }
         }
-    }
-
-    /// True for a destination one of our virtual servers places in `svc` (so one we may remove).
-    pub fn manages(&self, svc: &SvcKey, d: &DestKey) -> bool {
-        self.vs.iter().any(|s| {
-            s.plan.services.iter().any(|x| &x.key == svc)
-                && s.plan
-                    .real_servers
-                    .iter()
-                    .chain(s.plan.sorry.iter())
-                    .any(|sp| sp.dest(svc, 0).key == *d)
-        })
     }
 
     /// What a reload to `new` takes down, in this manager's indices: alive real servers that
@@ -439,5 +423,31 @@ impl Manager {
                 });
             }
         }
+    }
+}
+
+/// Drops every destination whose key an earlier one has, keeping the order: through a sorted
+/// index, as a table of thousands of real servers is rebuilt on every change.
+fn first_of_each(dests: &mut Vec<super::table::Dest>) {
+    if dests.len() < 2 {
+        return;
+    }
+    let mut by_key: Vec<(DestKey, usize)> =
+        dests.iter().enumerate().map(|(i, d)| (d.key, i)).collect();
+    super::table::sort_keys(&mut by_key);
+    let mut later = vec![false; dests.len()];
+    let mut any = false;
+    for w in by_key.windows(2) {
+        if w[0].0 == w[1].0 {
+            later[w[1].1] = true;
+            any = true;
+        }
+    }
+    if any {
+        let mut i = 0;
+        dests.retain(|_| {
+            i += 1;
+            !later[i - 1]
+        });
     }
 }

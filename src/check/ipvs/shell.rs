@@ -7,7 +7,7 @@ use log::{error, info, warn};
 
 use super::kernel::Ipvs;
 use super::manager::Manager;
-use super::table::{diff, DestKey, Entry, Op, SvcKey};
+use super::table::{diff, sort_keys, DestKey, Entry, Op, SvcKey};
 use super::wire::Timeouts;
 use crate::config::global::{LvsFlushOnStop, LvsTimeouts};
 use crate::config::Config;
@@ -21,6 +21,11 @@ pub struct IpvsShell {
     ops: Vec<Op>,
     /// Destinations of the config before a reload: still ours to remove if the new one drops them.
     retired: Vec<(SvcKey, DestKey)>,
+    /// The destinations we may remove (ours and `retired`), as (destination, index of its
+    /// service in `desired`), sorted; `pairs` as the manager lists them. Kept for their
+    /// allocations.
+    managed: Vec<(DestKey, usize)>,
+    pairs: Vec<(SvcKey, DestKey)>,
     /// The kernel's connection timeouts before `lvs_timeouts` changed them, restored on stop.
     saved_timeouts: Option<Timeouts>,
     /// The table must be pushed at the next [`IpvsShell::flush`].
@@ -42,6 +47,8 @@ impl IpvsShell {
             actual: Vec::new(),
             ops: Vec::new(),
             retired: Vec::new(),
+            managed: Vec::new(),
+            pairs: Vec::new(),
             saved_timeouts: None,
             dirty: true,
         }))
@@ -102,9 +109,26 @@ impl IpvsShell {
 
     fn diff(&mut self, mgr: &Manager) {
         self.ops.clear();
-        let retired = &self.retired;
-        let managed = |s: &SvcKey, d: &DestKey| mgr.manages(s, d) || retired.contains(&(*s, *d));
-        diff(&self.desired, &self.actual, managed, &mut self.ops);
+        // What we may remove, sorted: asking the manager per destination is linear in the
+        // real servers, so quadratic over the table.
+        self.pairs.clear();
+        mgr.managed_pairs(&mut self.pairs);
+        self.pairs.extend_from_slice(&self.retired);
+        let desired = &self.desired;
+        let svc_at = |s: &SvcKey| desired.iter().position(|e| e.svc.key == *s);
+        self.managed.clear();
+        // Only the services in `desired` are diffed.
+        let managed = self
+            .pairs
+            .iter()
+            .filter_map(|(s, d)| Some((*d, svc_at(s)?)));
+        self.managed.extend(managed);
+        sort_keys(&mut self.managed);
+        let managed = &self.managed;
+        let ours = |s: &SvcKey, d: &DestKey| {
+            svc_at(s).is_some_and(|i| managed.binary_search(&(*d, i)).is_ok())
+        };
+        diff(&self.desired, &self.actual, ours, &mut self.ops);
     }
 
     /// A SIGHUP's new config (`new` its manager, `old` the one before): services that are

@@ -188,6 +188,10 @@ pub fn diff(
     managed: impl Fn(&SvcKey, &DestKey) -> bool,
     out: &mut Vec<Op>,
 ) {
+    // Sorted keys, so a table of thousands of destinations costs n log n, not n²: a diff
+    // runs twice on every real server's change, within the loop that runs the checks.
+    let mut wanted: Vec<(DestKey, usize)> = Vec::new();
+    let mut held: Vec<(DestKey, usize)> = Vec::new();
     for want in desired {
         let key = want.svc.key;
         let Some(have) = actual.iter().find(|e| e.svc.key == key) else {
@@ -198,17 +202,56 @@ pub fn diff(
         if !want.svc.same_settings(&have.svc) {
             out.push(Op::EditService(want.svc.clone()));
         }
+        wanted.clear();
+        wanted.extend(want.dests.iter().map(|w| (w.key, 0)));
+        sort_keys(&mut wanted);
         for d in &have.dests {
-            if managed(&key, &d.key) && !want.dests.iter().any(|w| w.key == d.key) {
+            let at = wanted.partition_point(|(k, _)| *k < d.key);
+            let wanted_too = wanted.get(at).is_some_and(|(k, _)| *k == d.key);
+            if !wanted_too && managed(&key, &d.key) {
                 out.push(Op::DelDest(key, d.key));
             }
         }
+        held.clear();
+        held.extend(have.dests.iter().enumerate().map(|(i, h)| (h.key, i)));
+        sort_keys(&mut held);
         for d in &want.dests {
-            match have.dests.iter().find(|h| h.key == d.key) {
+            // The first the kernel listed with that key (the index breaks ties).
+            let at = held.partition_point(|(k, _)| *k < d.key);
+            match held.get(at).filter(|(k, _)| *k == d.key) {
                 None => out.push(Op::AddDest(key, *d)),
-                Some(h) if !d.same_settings(h) => out.push(Op::EditDest(key, *d)),
+                Some(&(_, i)) if !d.same_settings(&have.dests[i]) => {
+                    out.push(Op::EditDest(key, *d))
+                }
                 Some(_) => {}
             }
         }
+    }
+}
+
+/// Sorts destination keys tagged with an index (all the IPVS code sorts): a heapsort of a
+/// few lines, where the standard library's sort is kilobytes of code per element type.
+pub fn sort_keys(v: &mut [(DestKey, usize)]) {
+    fn sift(v: &mut [(DestKey, usize)], mut at: usize) {
+        loop {
+            let mut big = at;
+            for c in [2 * at + 1, 2 * at + 2] {
+                if c < v.len() && v[c] > v[big] {
+                    big = c;
+                }
+            }
+            if big == at {
+                return;
+            }
+            v.swap(at, big);
+            at = big;
+        }
+    }
+    for i in (0..v.len() / 2).rev() {
+        sift(v, i);
+    }
+    for end in (1..v.len()).rev() {
+        v.swap(0, end);
+        sift(&mut v[..end], 0);
     }
 }

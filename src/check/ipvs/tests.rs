@@ -793,3 +793,53 @@ fn a_weight_change_says_from_what_to_what() {
         }]
     );
 }
+
+#[test]
+fn a_table_of_a_thousand_real_servers_diffs_to_just_what_differs() {
+    let mut text = String::from("virtual_server 10.0.0.1 8080 {\n protocol TCP\n");
+    for i in 0..1000 {
+        text += &format!(
+            " real_server 127.0.{}.{} 8080 {{\n  TCP_CHECK {{\n  }}\n }}\n",
+            i / 250 + 1,
+            i % 250 + 1
+        );
+    }
+    text += "}\n";
+    let m = Manager::new(plans(&text));
+    let mut want = Vec::new();
+    m.desired(&mut want);
+    assert_eq!(want[0].dests.len(), 1000);
+    let mut have = want.clone();
+    let gone = have[0].dests.remove(500);
+    have[0].dests[7].weight = 9;
+    have[0].dests.push(dest(1, 1));
+    let mut ours = Vec::new();
+    m.managed_pairs(&mut ours);
+    let mut ops = Vec::new();
+    diff(&want, &have, |s, d| ours.contains(&(*s, *d)), &mut ops);
+    let k = want[0].svc.key;
+    assert_eq!(
+        ops,
+        [Op::EditDest(k, want[0].dests[7]), Op::AddDest(k, gone)]
+    );
+}
+
+#[test]
+fn destination_keys_sort_as_the_standard_sort_does() {
+    let mut v: Vec<(DestKey, usize)> = (0..300u32)
+        .map(|i| {
+            let x = i.wrapping_mul(2_654_435_761) % 97;
+            (dest(x as u8, 0).key, (i % 3) as usize)
+        })
+        .collect();
+    let mut want = v.clone();
+    want.sort();
+    sort_keys(&mut v);
+    assert_eq!(v, want);
+    for n in 0..3 {
+        let mut few = want[..n].to_vec();
+        few.reverse();
+        sort_keys(&mut few);
+        assert_eq!(few, want[..n]);
+    }
+}

@@ -10,7 +10,6 @@ use crate::check::checkers::web::http::WebDialog;
 use crate::check::checkers::TlsContext;
 
 use super::*;
-use crate::check::key::CheckerKey;
 use crate::config::checker::CheckerCommon;
 use crate::config::lvs::VsAddr;
 
@@ -171,7 +170,6 @@ impl Runner {
                             rs: s,
                             ck: k,
                         },
-                        key: CheckerKey::of(vs, rs, c),
                         rs: rs_name,
                         vs: names::vs_name(vs),
                         words,

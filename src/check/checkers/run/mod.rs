@@ -58,6 +58,8 @@ pub use crate::core::tokens::SOCKET_BASE as TOKEN_BASE;
 const NOTIFY_TAG: usize = usize::MAX;
 /// The sink's scripts (quorum_up, quorum_down): a stop or reload lets them run on.
 const SINK_TAG: usize = usize::MAX - 1;
+/// The grid the runs of checkers a second or more apart start on (at most this late).
+const RUN_TICK: Micros = Micros(10_000);
 /// The largest stream chunk or datagram read at once.
 const RX_LEN: usize = 4096;
 /// The most chunks read from one socket before the loop runs again (timers, signals, the
@@ -107,9 +109,8 @@ enum Phase {
 }
 
 struct Slot {
+    /// Also what a reload recognises it by, through the config it came from ([`key_of`]).
     id: CheckerId,
-    /// What the checker is: a reload keeps the state of an unchanged one.
-    key: CheckerKey,
     rs: String,
     vs: String,
     words: Words,
@@ -299,13 +300,21 @@ impl Runner {
 
     /// After a reload: unchanged checkers of `old` keep their state (up or down, retries,
     /// MISC's last status) so nothing is reported or notified again; the sink hears of those
-    /// whose state differs from a fresh start. Call before [`Runner::start`].
-    pub fn adopt(&mut self, old: &Runner, sink: &mut dyn Sink) {
+    /// whose state differs from a fresh start. `cfgs`: the configs `old` and this runner
+    /// were made from. Call before [`Runner::start`].
+    pub fn adopt(&mut self, old: &Runner, cfgs: (&Config, &Config), sink: &mut dyn Sink) {
         self.bfd_seen.clone_from(&old.bfd_seen);
+        // The keys are made here, not kept per checker: a checker's key is a copy of its
+        // whole config block.
+        let old_keys: Vec<Option<CheckerKey>> =
+            old.slots.iter().map(|s| key_of(cfgs.0, s.id)).collect();
         let mut taken = vec![false; old.slots.len()];
         for i in 0..self.slots.len() {
+            let Some(key) = key_of(cfgs.1, self.slots[i].id) else {
+                continue;
+            };
             let Some(j) =
-                (0..old.slots.len()).find(|&j| !taken[j] && old.slots[j].key == self.slots[i].key)
+                (0..old.slots.len()).find(|&j| !taken[j] && old_keys[j].as_ref() == Some(&key))
             else {
                 continue;
             };
@@ -359,6 +368,13 @@ impl Runner {
 
 #[cfg(test)]
 mod tests;
+
+/// What a reload recognises checker `id` of `cfg` by.
+fn key_of(cfg: &Config, id: CheckerId) -> Option<CheckerKey> {
+    let vs = cfg.lvs.virtual_servers.get(id.vs)?;
+    let rs = vs.real_servers.get(id.rs)?;
+    Some(CheckerKey::of(vs, rs, rs.checkers.get(id.ck)?))
+}
 
 /// keepalived's effective weight of slot `i`'s real server: its configured weight plus what
 /// each of its dynamic checkers (misc_dynamic, FILE_CHECK) moved it by.

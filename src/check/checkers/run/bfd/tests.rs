@@ -142,7 +142,7 @@ fn a_reload_keeps_an_unchanged_bfd_check_and_tells_a_new_one_the_sessions_state(
     t.r.stop(&mut t.lp);
     t.s.reload(&new);
     let mut r = Runner::new(&new);
-    r.adopt(&t.r, &mut t.s);
+    r.adopt(&t.r, (&old, &new), &mut t.s);
     t.r = r;
     t.r.start(&mut t.lp, &new, &mut t.s);
     assert_eq!((t.alive(0), t.alive(1), t.alive(2)), (false, false, false));
