@@ -16,7 +16,6 @@ pub(crate) mod script_security;
 pub(crate) mod sd_notify;
 pub(crate) mod signals;
 pub(crate) mod smtp;
-pub(crate) mod stack;
 pub(crate) mod time;
 pub(crate) mod timer;
 pub(crate) mod tokens;

@@ -344,8 +344,6 @@ impl Watchdog<'_> {
             }
             return;
         };
-        // As at start: the new config was read in frames the loop never reaches again.
-        crate::core::stack::release_below_caller();
         let old = std::mem::replace(&mut self.cfg, cfg);
         self.bfd_reloaded(&old);
         let want = wanted(self.opts, &self.cfg);
@@ -650,8 +648,6 @@ pub fn run(opts: &Options) -> i32 {
     // Freed before the children fork: a child exits without unwinding this frame, so whatever
     // it still holds would be reported as that child's leak.
     drop(d);
-    // The config was read in frames far deeper than the watchdog's loop ever goes again.
-    crate::core::stack::release_below_caller();
 
     for p in child_pidfiles(opts) {
         if let PidfileState::Running(_) = daemon::check_pidfile(p) {

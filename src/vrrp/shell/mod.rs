@@ -494,8 +494,6 @@ pub fn run(
     shell.resync_if_stale(&mut lp);
     shell.snmp_start(&mut lp);
     info!("Startup complete");
-    // Building and starting the instances ran deeper than the loop will.
-    crate::core::stack::release_below_caller();
     let mut code = 0;
     while !shell.stop {
         if let Err(e) = lp.run_once(|lp, ev| shell.on_event(lp, ev, &chan)) {
