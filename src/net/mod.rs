@@ -8,6 +8,7 @@ pub mod garp;
 pub(crate) mod iface;
 pub mod netlink;
 pub(crate) mod nft;
+pub(crate) mod page_buf;
 pub(crate) mod proc_events;
 pub mod rtnl;
 pub(crate) mod sockaddr;

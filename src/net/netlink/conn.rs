@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use netlink_sys::Socket;
 
+use crate::net::page_buf::PageBuf;
+
 use super::{
     get_u16, get_u32, messages, parse_error, Error, Msg, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP,
     NLMSG_OVERRUN, NLM_F_ACK, NLM_F_DUMP_INTR, NLM_F_MULTI,
@@ -42,7 +44,7 @@ impl SeqGen {
 pub(crate) struct Conn {
     sock: Socket,
     seq: SeqGen,
-    buf: Box<[u8]>,
+    buf: PageBuf,
 }
 
 impl Conn {
@@ -61,7 +63,7 @@ impl Conn {
         Ok(Conn {
             sock,
             seq: SeqGen::new(start),
-            buf: vec![0u8; RECV_BUF_LEN].into_boxed_slice(),
+            buf: PageBuf::new(RECV_BUF_LEN)?,
         })
     }
 

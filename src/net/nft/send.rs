@@ -8,6 +8,7 @@ use super::{NFNL_SUBSYS_NFTABLES, NFT_MSG_GETTABLE, NFT_MSG_NEWTABLE};
 use crate::net::netlink::{
     messages, parse_error, Conn, Error, MsgBuilder, NLMSG_ERROR, NLM_F_ACK, NLM_F_REQUEST,
 };
+use crate::net::page_buf::PageBuf;
 
 /// Room for the largest batch (the IPv6 setup is about 3 KiB).
 const BATCH_BUF_LEN: usize = 16 * 1024;
@@ -21,7 +22,7 @@ pub(crate) struct Failure {
 
 pub(crate) struct Nft {
     conn: Conn,
-    buf: Box<[u8]>,
+    buf: PageBuf,
     /// Batches use a run of numbers each, so the count is kept here rather than in `conn`.
     seq: u32,
 }
@@ -33,7 +34,7 @@ impl Nft {
         Ok(Nft {
             conn,
             seq,
-            buf: vec![0u8; BATCH_BUF_LEN].into_boxed_slice(),
+            buf: PageBuf::new(BATCH_BUF_LEN)?,
         })
     }
 

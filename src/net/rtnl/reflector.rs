@@ -16,6 +16,7 @@ use super::wire::{
     RTMGRP_LINK, RTM_DELADDR, RTM_DELLINK, RTM_NEWADDR, RTM_NEWLINK,
 };
 use crate::net::netlink::{messages, Error, Msg, RECV_BUF_LEN};
+use crate::net::page_buf::PageBuf;
 
 /// The monitor socket's receive buffer when the config sets none: keepalived's (the kernel
 /// doubles it), so both daemons ride out the same bursts before an overrun.
@@ -95,7 +96,7 @@ pub fn event_from(m: &Msg<'_>) -> Result<Option<Event>, Error> {
 
 pub struct Reflector {
     sock: Socket,
-    buf: Box<[u8]>,
+    buf: PageBuf,
     /// Bytes of the current datagram in `buf`, and where the next message starts.
     len: usize,
     pos: usize,
@@ -114,7 +115,7 @@ impl Reflector {
         sock.set_non_blocking(true)?;
         Ok(Reflector {
             sock,
-            buf: vec![0u8; RECV_BUF_LEN].into_boxed_slice(),
+            buf: PageBuf::new(RECV_BUF_LEN)?,
             len: 0,
             pos: 0,
         })

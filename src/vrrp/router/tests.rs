@@ -581,3 +581,21 @@ fn a_router_added_by_a_reload_leaves_addresses_on_the_interface() {
     assert!(!acts.contains(&Action::RemoveVips));
     assert_eq!(added.fsm().state(), State::Backup);
 }
+
+/// An instance's state is paid once per vrrp_instance (100 on a busy router, each in the VRRP
+/// child's Vec<Inst>): a field that grows it shows here first. Raise a pin only with the reason
+/// in the commit; on 32-bit targets the structs are smaller.
+#[test]
+fn per_instance_state_does_not_grow_unnoticed() {
+    use std::mem::size_of;
+    assert!(
+        size_of::<Router>() <= 912,
+        "Router: {}",
+        size_of::<Router>()
+    );
+    assert!(
+        size_of::<crate::vrrp::fsm::Fsm>() <= 632,
+        "Fsm: {}",
+        size_of::<crate::vrrp::fsm::Fsm>()
+    );
+}
