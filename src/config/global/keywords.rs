@@ -115,11 +115,12 @@ pub(super) fn parse(n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) {
             || extra::firewall(k, n, &mut g.firewall, d)
             || extra::lvs(k, n, &mut g.lvs, d)
             || misc(k, n, g, d)
+            || scripts::parse(k, n, g, d)
         {
             return;
         }
     }
-    if scripts::parse(n, g, d) || extra::more(n, g, d) {
+    if extra::more(n, g, d) {
         return;
     }
     d.unknown_keyword(n.loc, kw);

@@ -3,8 +3,8 @@
 use crate::config::kwtable::keyword_table;
 
 keyword_table! {
-    /// The global_defs keywords but the scheduling ones (`keywords::proc_sched`), the script and
-    /// FIFO ones (`scripts::parse`) and the receive-buffer and reload ones (`extra::more`).
+    /// The global_defs keywords but the scheduling ones (`keywords::proc_sched`) and the
+    /// receive-buffer and reload ones (`extra::more`).
     pub(super) enum Kw {
         "notification_email" => NotificationEmail,
         "notification_email_from" => NotificationEmailFrom,
@@ -86,5 +86,18 @@ keyword_table! {
         "lvs_flush" => LvsFlush,
         "lvs_flush_on_stop" => LvsFlushOnStop,
         "lvs_flush_onstop" => LvsFlushOnstop,
+        "script_user" => ScriptUser,
+        "enable_script_security" => EnableScriptSecurity,
+        "startup_script" => StartupScript,
+        "shutdown_script" => ShutdownScript,
+        "startup_script_timeout" => StartupScriptTimeout,
+        "shutdown_script_timeout" => ShutdownScriptTimeout,
+        "notify_fifo" => NotifyFifo,
+        "vrrp_notify_fifo" => VrrpNotifyFifo,
+        "lvs_notify_fifo" => LvsNotifyFifo,
+        "notify_fifo_script" => NotifyFifoScript,
+        "vrrp_notify_fifo_script" => VrrpNotifyFifoScript,
+        "lvs_notify_fifo_script" => LvsNotifyFifoScript,
+        "fifo_write_vrrp_states_on_reload" => FifoWriteVrrpStatesOnReload,
     }
 }
