@@ -11,8 +11,10 @@ use crate::config::tree::Node;
 use crate::core::time::Micros;
 
 keyword_table! {
-    /// The keywords of a virtual_server block.
+    /// The keywords of a virtual_server block; real_server first, as the one a big config
+    /// repeats a thousand times (the lookup scans in this order).
     enum Kw {
+        "real_server" => RealServer,
         "ip_family" => IpFamily,
         "retry" => Retry,
         "delay_before_retry" => DelayBeforeRetry,
@@ -51,7 +53,6 @@ keyword_table! {
         "sorry_server" => SorryServer,
         "sorry_server_inhibit" => SorryServerInhibit,
         "sorry_server_lvs_method" => SorryServerLvsMethod,
-        "real_server" => RealServer,
     }
 }
 
