@@ -12,6 +12,7 @@ pub(crate) mod diag;
 pub(crate) mod env_mode;
 pub(crate) mod global;
 pub(crate) mod iproute;
+mod kwtable;
 pub mod lvs;
 pub(crate) mod reader;
 pub(crate) mod track;

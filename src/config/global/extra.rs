@@ -4,6 +4,7 @@
 use super::super::diag::Diagnostics;
 use super::super::tree::Node;
 use super::super::value::{parse_sock_ip, valid_ifname};
+use super::kw::Kw;
 use super::types::*;
 use super::values::{opt_bool, signed, unsigned, warn_bad, LVS_MAX_TIMEOUT};
 use super::GlobalDefs;
@@ -220,17 +221,17 @@ pub(super) fn more(n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
     true
 }
 
-pub(super) fn firewall(n: &Node, f: &mut Firewall, d: &mut Diagnostics) -> bool {
-    match n.keyword() {
+pub(super) fn firewall(k: Kw, n: &Node, f: &mut Firewall, d: &mut Diagnostics) -> bool {
+    match k {
         // keepalived 2.2.7 as Debian builds it (nftables, no iptables/ipset support)
         // maps vrrp_iptables to nftables with a warning and does not know vrrp_ipsets.
-        "vrrp_iptables" => {
+        Kw::VrrpIptables => {
             d.warn(n.loc, "iptables not supported, using nftables instead - replace 'vrrp_iptables' with 'nftables'");
             f.nftables.get_or_insert_with(|| "keepalived".to_string());
         }
-        "vrrp_ipsets" => d.warn(n.loc, "ipsets are not supported - use 'nftables'"),
-        "nftables" | "nftables_ipvs" => {
-            let slot = if n.keyword() == "nftables" {
+        Kw::VrrpIpsets => d.warn(n.loc, "ipsets are not supported - use 'nftables'"),
+        Kw::Nftables | Kw::NftablesIpvs => {
+            let slot = if k == Kw::Nftables {
                 &mut f.nftables
             } else {
                 &mut f.nftables_ipvs
@@ -247,29 +248,29 @@ pub(super) fn firewall(n: &Node, f: &mut Firewall, d: &mut Diagnostics) -> bool 
                 *slot = Some(name.to_string());
             }
         }
-        "nftables_priority" => {
+        Kw::NftablesPriority => {
             f.nftables_priority =
                 signed(n, 0, i64::from(i32::MIN), i64::from(i32::MAX), d).map(|v| v as i32)
         }
-        "nftables_ipvs_priority" => {
+        Kw::NftablesIpvsPriority => {
             f.nftables_ipvs_priority =
                 signed(n, 0, i64::from(i32::MIN), i64::from(i32::MAX), d).map(|v| v as i32)
         }
-        "nftables_ipvs_start_fwmark" => {
+        Kw::NftablesIpvsStartFwmark => {
             f.nftables_ipvs_start_fwmark =
                 unsigned(n, 0, 1, u64::from(u32::MAX), d).map(|v| v as u32)
         }
-        "nftables_counters" => f.nftables_counters = true,
-        "nftables_ifindex" => f.nftables_ifindex = true,
-        "disable_local_igmp" => f.disable_local_igmp = true,
+        Kw::NftablesCounters => f.nftables_counters = true,
+        Kw::NftablesIfindex => f.nftables_ifindex = true,
+        Kw::DisableLocalIgmp => f.disable_local_igmp = true,
         _ => return false,
     }
     true
 }
 
-pub(super) fn lvs(n: &Node, l: &mut LvsGlobal, d: &mut Diagnostics) -> bool {
-    match n.keyword() {
-        "lvs_timeouts" => {
+pub(super) fn lvs(k: Kw, n: &Node, l: &mut LvsGlobal, d: &mut Diagnostics) -> bool {
+    match k {
+        Kw::LvsTimeouts => {
             if n.args().is_empty() {
                 d.warn(n.loc, "lvs_timeouts needs at least one option");
             }
@@ -294,9 +295,9 @@ pub(super) fn lvs(n: &Node, l: &mut LvsGlobal, d: &mut Diagnostics) -> bool {
                 i += 2;
             }
         }
-        "lvs_sync_daemon" => sync_daemon(n, l, d),
-        "lvs_flush" => l.flush = true,
-        "lvs_flush_on_stop" | "lvs_flush_onstop" => match n.arg(0) {
+        Kw::LvsSyncDaemon => sync_daemon(n, l, d),
+        Kw::LvsFlush => l.flush = true,
+        Kw::LvsFlushOnStop | Kw::LvsFlushOnstop => match n.arg(0) {
             None => l.flush_on_stop = Some(LvsFlushOnStop::Full),
             Some("VS") => l.flush_on_stop = Some(LvsFlushOnStop::Vs),
             Some(o) => d.warn(n.loc, format_args!("unknown lvs_flush_on_stop type '{o}'")),

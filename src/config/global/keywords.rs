@@ -6,6 +6,7 @@ use std::net::IpAddr;
 use super::super::diag::Diagnostics;
 use super::super::tree::Node;
 use super::super::value::{parse_sock_ip, valid_ifname};
+use super::kw::Kw;
 use super::types::*;
 use super::values::*;
 use super::{extra, scripts, GlobalDefs};
@@ -107,30 +108,35 @@ pub(super) fn parse(n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) {
         sched(n, s, what, d);
         return;
     }
-    if email(n, &mut g.email, d)
-        || garp(n, &mut g.garp, d)
-        || vrrp(n, g, d)
-        || extra::firewall(n, &mut g.firewall, d)
-    {
-        return;
+    if let Some(k) = Kw::lookup(kw) {
+        if email(k, n, &mut g.email, d)
+            || garp(k, n, &mut g.garp, d)
+            || vrrp(k, n, g, d)
+            || extra::firewall(k, n, &mut g.firewall, d)
+            || extra::lvs(k, n, &mut g.lvs, d)
+            || misc(k, n, g, d)
+            || scripts::parse(k, n, g, d)
+        {
+            return;
+        }
     }
-    if extra::lvs(n, &mut g.lvs, d) || scripts::parse(n, g, d) || misc(n, g, d) {
+    if extra::more(n, g, d) {
         return;
     }
     d.unknown_keyword(n.loc, kw);
 }
 
-fn email(n: &Node, e: &mut Email, d: &mut Diagnostics) -> bool {
-    match n.keyword() {
-        "notification_email" => {
+fn email(k: Kw, n: &Node, e: &mut Email, d: &mut Diagnostics) -> bool {
+    match k {
+        Kw::NotificationEmail => {
             if n.children().is_empty() {
                 // keepalived notices the empty block at its closing brace.
                 d.warn(n.end_loc(), "empty notification_email block");
             }
             e.to.extend(n.children().iter().flat_map(|c| c.words.iter().cloned()));
         }
-        "notification_email_from" => e.from = string(n, d),
-        "smtp_server" => {
+        Kw::NotificationEmailFrom => e.from = string(n, d),
+        Kw::SmtpServer => {
             // keepalived skips inet_stosockaddr here for a word with '-' or '/': such a
             // word must resolve as a name, so `10.0.0.1/8` stays invalid.
             let Some(host) = string(n, d) else {
@@ -152,8 +158,8 @@ fn email(n: &Node, e: &mut Email, d: &mut Diagnostics) -> bool {
                 ),
             }
         }
-        "smtp_helo_name" => e.helo_name = n.arg(0).map(str::to_string),
-        "smtp_connect_timeout" => {
+        Kw::SmtpHeloName => e.helo_name = n.arg(0).map(str::to_string),
+        Kw::SmtpConnectTimeout => {
             if let Some(v) = unsigned(n, 0, 0, u64::from(u32::MAX) / 1_000_000, d) {
                 if v == 0 {
                     d.warn(
@@ -164,18 +170,18 @@ fn email(n: &Node, e: &mut Email, d: &mut Diagnostics) -> bool {
                 e.connect_timeout = Some(v.max(1) as u32);
             }
         }
-        "smtp_alert" => e.smtp_alert = opt_bool(n, d),
-        "smtp_alert_vrrp" => e.smtp_alert_vrrp = opt_bool(n, d),
-        "smtp_alert_checker" => e.smtp_alert_checker = opt_bool(n, d),
-        "checker_log_all_failures" => e.checker_log_all_failures = opt_bool(n, d),
-        "no_email_faults" => e.no_email_faults = true,
-        "no_checker_emails" => e.no_checker_emails = opt_bool(n, d).unwrap_or(e.no_checker_emails),
+        Kw::SmtpAlert => e.smtp_alert = opt_bool(n, d),
+        Kw::SmtpAlertVrrp => e.smtp_alert_vrrp = opt_bool(n, d),
+        Kw::SmtpAlertChecker => e.smtp_alert_checker = opt_bool(n, d),
+        Kw::CheckerLogAllFailures => e.checker_log_all_failures = opt_bool(n, d),
+        Kw::NoEmailFaults => e.no_email_faults = true,
+        Kw::NoCheckerEmails => e.no_checker_emails = opt_bool(n, d).unwrap_or(e.no_checker_emails),
         _ => return false,
     }
     true
 }
 
-fn garp(n: &Node, g: &mut Garp, d: &mut Diagnostics) -> bool {
+fn garp(k: Kw, n: &Node, g: &mut Garp, d: &mut Diagnostics) -> bool {
     let secs_max = u64::from(u32::MAX) / 1_000_000;
     let u32max = u64::from(u32::MAX);
     let at_least_one = |v: Option<u64>, d: &mut Diagnostics| {
@@ -189,30 +195,28 @@ fn garp(n: &Node, g: &mut Garp, d: &mut Diagnostics) -> bool {
             v.max(1) as u32
         })
     };
-    match n.keyword() {
-        "vrrp_garp_master_delay" => {
+    match k {
+        Kw::VrrpGarpMasterDelay => {
             g.master_delay = unsigned(n, 0, 0, secs_max, d).map(|v| v as u32)
         }
-        "vrrp_garp_master_repeat" => {
-            g.master_repeat = at_least_one(unsigned(n, 0, 0, u32max, d), d)
-        }
-        "vrrp_garp_master_refresh" => {
+        Kw::VrrpGarpMasterRepeat => g.master_repeat = at_least_one(unsigned(n, 0, 0, u32max, d), d),
+        Kw::VrrpGarpMasterRefresh => {
             g.master_refresh = unsigned(n, 0, 0, u32max, d).map(|v| v as u32)
         }
-        "vrrp_garp_master_refresh_repeat" => {
+        Kw::VrrpGarpMasterRefreshRepeat => {
             g.master_refresh_repeat = at_least_one(unsigned(n, 0, 0, u32max, d), d)
         }
-        "vrrp_garp_lower_prio_delay" => {
+        Kw::VrrpGarpLowerPrioDelay => {
             g.lower_prio_delay = unsigned(n, 0, 0, secs_max, d).map(|v| v as u32)
         }
-        "vrrp_garp_lower_prio_repeat" => {
+        Kw::VrrpGarpLowerPrioRepeat => {
             g.lower_prio_repeat = unsigned(n, 0, 0, i32::MAX as u64, d).map(|v| v as u32)
         }
-        "vrrp_garp_interval" => g.interval = decimal_secs(n, Micros(1), d),
-        "vrrp_gna_interval" => g.gna_interval = decimal_secs(n, Micros(1), d),
-        "vrrp_min_garp" => g.min_garp = opt_bool(n, d).unwrap_or(g.min_garp),
-        "vrrp_garp_extra_if" | "vrrp_vmac_garp_intvl" => {
-            if n.keyword() == "vrrp_vmac_garp_intvl" {
+        Kw::VrrpGarpInterval => g.interval = decimal_secs(n, Micros(1), d),
+        Kw::VrrpGnaInterval => g.gna_interval = decimal_secs(n, Micros(1), d),
+        Kw::VrrpMinGarp => g.min_garp = opt_bool(n, d).unwrap_or(g.min_garp),
+        Kw::VrrpGarpExtraIf | Kw::VrrpVmacGarpIntvl => {
+            if k == Kw::VrrpVmacGarpIntvl {
                 d.warn(
                     n.loc,
                     "'vrrp_vmac_garp_intvl' is deprecated - use 'vrrp_garp_extra_if'",
@@ -243,10 +247,10 @@ fn garp(n: &Node, g: &mut Garp, d: &mut Diagnostics) -> bool {
     true
 }
 
-fn vrrp(n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
+fn vrrp(k: Kw, n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
     let v = &mut g.vrrp;
-    match n.keyword() {
-        "vrrp_mcast_group4" | "vrrp_mcast_group6" => {
+    match k {
+        Kw::VrrpMcastGroup4 | Kw::VrrpMcastGroup6 => {
             let Some(s) = string(n, d) else { return true };
             let six = n.keyword().ends_with('6');
             match parse_sock_ip(&s).ok_or(()) {
@@ -278,17 +282,17 @@ fn vrrp(n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
                 }
             }
         }
-        "vrrp_lower_prio_no_advert" => v.lower_prio_no_advert = opt_bool(n, d),
-        "vrrp_higher_prio_send_advert" => v.higher_prio_send_advert = opt_bool(n, d),
-        "vrrp_down_timer_adverts" => {
+        Kw::VrrpLowerPrioNoAdvert => v.lower_prio_no_advert = opt_bool(n, d),
+        Kw::VrrpHigherPrioSendAdvert => v.higher_prio_send_advert = opt_bool(n, d),
+        Kw::VrrpDownTimerAdverts => {
             v.down_timer_adverts = unsigned(n, 0, 1, 100, d).map(|x| x as u32)
         }
-        "vrrp_check_unicast_src" => v.check_unicast_src = true,
-        "vrrp_skip_check_adv_addr" => v.skip_check_adv_addr = true,
-        "vrrp_startup_delay" => v.startup_delay = decimal_secs(n, Micros(1000), d),
-        "log_unknown_vrids" => v.log_unknown_vrids = true,
-        "vmac_prefix" | "vmac_addr_prefix" => {
-            let slot = if n.keyword() == "vmac_prefix" {
+        Kw::VrrpCheckUnicastSrc => v.check_unicast_src = true,
+        Kw::VrrpSkipCheckAdvAddr => v.skip_check_adv_addr = true,
+        Kw::VrrpStartupDelay => v.startup_delay = decimal_secs(n, Micros(1000), d),
+        Kw::LogUnknownVrids => v.log_unknown_vrids = true,
+        Kw::VmacPrefix | Kw::VmacAddrPrefix => {
+            let slot = if k == Kw::VmacPrefix {
                 &mut v.vmac_prefix
             } else {
                 &mut v.vmac_addr_prefix
@@ -299,8 +303,8 @@ fn vrrp(n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
                 *slot = string(n, d);
             }
         }
-        "vrrp_notify_priority_changes" => v.notify_priority_changes = opt_bool(n, d),
-        "vrrp_rx_bufs_policy" => {
+        Kw::VrrpNotifyPriorityChanges => v.notify_priority_changes = opt_bool(n, d),
+        Kw::VrrpRxBufsPolicy => {
             let mut pol = None;
             for a in n.args() {
                 let p = if a.eq_ignore_ascii_case("MTU") {
@@ -335,12 +339,12 @@ fn vrrp(n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
                 None => {}
             }
         }
-        "vrrp_rx_bufs_multiplier" => {
+        Kw::VrrpRxBufsMultiplier => {
             v.rx_bufs_multiplier = unsigned(n, 0, 1, u64::from(u32::MAX), d).map(|x| x as u32)
         }
-        "vrrp_version" => g.vrrp_version = unsigned(n, 0, 2, 3, d).map(|x| x as u8),
-        "vrrp_strict" => g.vrrp_strict = true,
-        "dynamic_interfaces" => {
+        Kw::VrrpVersion => g.vrrp_version = unsigned(n, 0, 2, 3, d).map(|x| x as u8),
+        Kw::VrrpStrict => g.vrrp_strict = true,
+        Kw::DynamicInterfaces => {
             g.dynamic_interfaces = true;
             match n.arg(0) {
                 None => {}
@@ -348,7 +352,7 @@ fn vrrp(n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
                 Some(o) => d.warn(n.loc, format!("unknown dynamic_interfaces option '{o}'")),
             }
         }
-        "default_interface" => match n.arg(0) {
+        Kw::DefaultInterface => match n.arg(0) {
             Some(i) if valid_ifname(i) => g.default_interface = Some(i.to_string()),
             Some(i) => warn_bad(n, "an interface name", i, d),
             None => d.warn(n.loc, "default_interface needs an interface name"),
@@ -358,34 +362,33 @@ fn vrrp(n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
     true
 }
 
-fn misc(n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
-    let kw = n.keyword();
-    match kw {
-        "router_id" => match n.arg(0) {
+fn misc(k: Kw, n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
+    match k {
+        Kw::RouterId => match n.arg(0) {
             Some(v) => g.router_id = Some(v.to_string()),
             None => d.warn(n.loc, "router_id name missing - ignoring"),
         },
-        "max_auto_priority" => {
+        Kw::MaxAutoPriority => {
             g.sched.max_auto_priority = match n.arg(0) {
                 None => Some(99),
                 Some(_) => signed(n, 0, -1, 99, d).map(|v| v as i32),
             }
         }
-        "min_auto_priority_delay" => {
+        Kw::MinAutoPriorityDelay => {
             g.sched.min_auto_priority_delay = unsigned(n, 0, 1, 10_000_000, d).map(|v| v as u32)
         }
-        "process_names" => g.process_names.defaults = true,
-        "process_name"
-        | "vrrp_process_name"
-        | "checker_process_name"
-        | "lvs_process_name"
-        | "bfd_process_name" => {
+        Kw::ProcessNames => g.process_names.defaults = true,
+        Kw::ProcessName
+        | Kw::VrrpProcessName
+        | Kw::CheckerProcessName
+        | Kw::LvsProcessName
+        | Kw::BfdProcessName => {
             // lvs_process_name is the old name of checker_process_name.
             let p = &mut g.process_names;
-            let slot = match kw {
-                "process_name" => &mut p.parent,
-                "vrrp_process_name" => &mut p.vrrp,
-                "bfd_process_name" => &mut p.bfd,
+            let slot = match k {
+                Kw::ProcessName => &mut p.parent,
+                Kw::VrrpProcessName => &mut p.vrrp,
+                Kw::BfdProcessName => &mut p.bfd,
                 _ => &mut p.checker,
             };
             match n.arg(0) {
@@ -407,43 +410,43 @@ fn misc(n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
                 }
             }
         }
-        "snmp_socket" => match n.args().len() {
+        Kw::SnmpSocket => match n.args().len() {
             0 => d.warn(n.loc, "snmp socket name missing"),
             1 if g.snmp.socket.is_some() => d.warn(n.loc, "snmp_socket already set - ignoring"),
             1 => g.snmp.socket = n.arg(0).map(str::to_string),
             _ => d.warn(n.loc, "too many parameters for snmp_socket - ignoring"),
         },
-        "enable_traps" => g.snmp.traps = true,
-        "enable_snmp_vrrp" | "enable_snmp_keepalived" => g.snmp.vrrp = true,
-        "enable_snmp_checker" => g.snmp.checker = true,
-        "enable_snmp_rfc" => g.snmp.rfc = true,
-        "enable_snmp_rfcv2" => g.snmp.rfcv2 = true,
-        "enable_snmp_rfcv3" => g.snmp.rfcv3 = true,
-        "enable_dbus" => g.snmp.dbus = true,
-        "dbus_service_name" => match n.arg(0) {
+        Kw::EnableTraps => g.snmp.traps = true,
+        Kw::EnableSnmpVrrp | Kw::EnableSnmpKeepalived => g.snmp.vrrp = true,
+        Kw::EnableSnmpChecker => g.snmp.checker = true,
+        Kw::EnableSnmpRfc => g.snmp.rfc = true,
+        Kw::EnableSnmpRfcv2 => g.snmp.rfcv2 = true,
+        Kw::EnableSnmpRfcv3 => g.snmp.rfcv3 = true,
+        Kw::EnableDbus => g.snmp.dbus = true,
+        Kw::DbusServiceName => match n.arg(0) {
             Some(v) => g.snmp.dbus_service_name = Some(v.to_string()),
             None => d.warn(n.loc, "dbus_service_name missing - ignoring"),
         },
-        "umask" => {
+        Kw::Umask => {
             if let Some(m) = super::extra::umask(n, d) {
                 g.umask = Some(m);
             }
         }
-        "random_seed" => {
+        Kw::RandomSeed => {
             g.random_seed = unsigned(n, 0, 0, u64::from(u32::MAX), d).map(|v| v as u32)
         }
-        "rs_init_notifies" => g.rs_init_notifies = opt_bool(n, d),
-        "data_use_instance" => g.data_use_instance = opt_bool(n, d),
-        "json_version" => {
+        Kw::RsInitNotifies => g.rs_init_notifies = opt_bool(n, d),
+        Kw::DataUseInstance => g.data_use_instance = opt_bool(n, d),
+        Kw::JsonVersion => {
             if let Some(v) = unsigned(n, 0, 1, 2, d) {
                 g.json_version = Some(v as u8);
             }
         }
-        "json_dump_file" => match n.args() {
+        Kw::JsonDumpFile => match n.args() {
             [p] if !p.is_empty() => g.json_dump_file = Some(p.clone()),
             _ => d.warn(n.loc, "json_dump_file requires a non-empty path - ignoring"),
         },
-        _ => return super::extra::more(n, g, d),
+        _ => return false,
     }
     true
 }

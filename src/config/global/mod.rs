@@ -7,6 +7,7 @@
 pub(crate) mod dump;
 mod extra;
 mod keywords;
+mod kw;
 mod scripts;
 mod smtp;
 #[cfg(test)]

@@ -3,14 +3,15 @@
 
 use super::super::diag::Diagnostics;
 use super::super::tree::Node;
+use super::kw::Kw;
 use super::types::*;
 use super::values::{run_as, unsigned};
 use super::GlobalDefs;
 
-pub(super) fn parse(n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
+pub(super) fn parse(k: Kw, n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
     let kw = n.keyword();
-    match kw {
-        "script_user" => {
+    match k {
+        Kw::ScriptUser => {
             match n.arg(0) {
                 None => d.warn(n.loc, "no script username given"),
                 Some(_) => match run_as(n, 0) {
@@ -28,9 +29,9 @@ pub(super) fn parse(n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
                 },
             }
         }
-        "enable_script_security" => g.enable_script_security = true,
-        "startup_script" | "shutdown_script" => {
-            let slot = if kw == "startup_script" {
+        Kw::EnableScriptSecurity => g.enable_script_security = true,
+        Kw::StartupScript | Kw::ShutdownScript => {
+            let slot = if k == Kw::StartupScript {
                 &mut g.startup_script
             } else {
                 &mut g.shutdown_script
@@ -58,8 +59,8 @@ pub(super) fn parse(n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
                 d.warn(n.loc, format_args!("{kw} missing"));
             }
         }
-        "startup_script_timeout" | "shutdown_script_timeout" => {
-            let slot = if kw.starts_with("startup") {
+        Kw::StartupScriptTimeout | Kw::ShutdownScriptTimeout => {
+            let slot = if k == Kw::StartupScriptTimeout {
                 &mut g.startup_script
             } else {
                 &mut g.shutdown_script
@@ -68,10 +69,10 @@ pub(super) fn parse(n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
                 slot.get_or_insert_with(HookScript::default).timeout = Some(t as u32);
             }
         }
-        "notify_fifo" | "vrrp_notify_fifo" | "lvs_notify_fifo" => {
-            let (fifo, name) = match kw {
-                "notify_fifo" => (&mut g.fifos.any, &mut g.notify_fifo),
-                "vrrp_notify_fifo" => (&mut g.fifos.vrrp, &mut g.vrrp_notify_fifo),
+        Kw::NotifyFifo | Kw::VrrpNotifyFifo | Kw::LvsNotifyFifo => {
+            let (fifo, name) = match k {
+                Kw::NotifyFifo => (&mut g.fifos.any, &mut g.notify_fifo),
+                Kw::VrrpNotifyFifo => (&mut g.fifos.vrrp, &mut g.vrrp_notify_fifo),
                 _ => (&mut g.fifos.lvs, &mut g.lvs_notify_fifo),
             };
             match n.arg(0) {
@@ -90,10 +91,10 @@ pub(super) fn parse(n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
                 }
             }
         }
-        "notify_fifo_script" | "vrrp_notify_fifo_script" | "lvs_notify_fifo_script" => {
-            let fifo = match kw {
-                "notify_fifo_script" => &mut g.fifos.any,
-                "vrrp_notify_fifo_script" => &mut g.fifos.vrrp,
+        Kw::NotifyFifoScript | Kw::VrrpNotifyFifoScript | Kw::LvsNotifyFifoScript => {
+            let fifo = match k {
+                Kw::NotifyFifoScript => &mut g.fifos.any,
+                Kw::VrrpNotifyFifoScript => &mut g.fifos.vrrp,
                 _ => &mut g.fifos.lvs,
             };
             match n.arg(0) {
@@ -113,7 +114,7 @@ pub(super) fn parse(n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
                 }
             }
         }
-        "fifo_write_vrrp_states_on_reload" => g.fifos.write_vrrp_states_on_reload = true,
+        Kw::FifoWriteVrrpStatesOnReload => g.fifos.write_vrrp_states_on_reload = true,
         _ => return false,
     }
     true

@@ -6,8 +6,55 @@ use super::real_server::{self, RealServer, WEIGHT_LIMIT};
 use super::types::{ip_port, parse_forwarding, Family, Forwarding, Protocol, Sched, SvcFlags};
 use crate::config::checker::values::{connect_timer, flag, int_in, timer_min, RunAs, Script};
 use crate::config::diag::{Diagnostics, Loc};
+use crate::config::kwtable::keyword_table;
 use crate::config::tree::Node;
 use crate::core::time::Micros;
+
+keyword_table! {
+    /// The keywords of a virtual_server block; real_server first, as the one a big config
+    /// repeats a thousand times (the lookup scans in this order).
+    enum Kw {
+        "real_server" => RealServer,
+        "ip_family" => IpFamily,
+        "retry" => Retry,
+        "delay_before_retry" => DelayBeforeRetry,
+        "warmup" => Warmup,
+        "connect_timeout" => ConnectTimeout,
+        "delay_loop" => DelayLoop,
+        "inhibit_on_failure" => InhibitOnFailure,
+        "lb_algo" => LbAlgo,
+        "lvs_sched" => LvsSched,
+        "hashed" => Hashed,
+        "ops" => Ops,
+        "flag-1" => Flag1,
+        "flag-2" => Flag2,
+        "flag-3" => Flag3,
+        "sh-port" => ShPort,
+        "sh-fallback" => ShFallback,
+        "mh-port" => MhPort,
+        "mh-fallback" => MhFallback,
+        "lb_kind" => LbKind,
+        "lvs_method" => LvsMethod,
+        "persistence_engine" => PersistenceEngine,
+        "persistence_timeout" => PersistenceTimeout,
+        "persistence_granularity" => PersistenceGranularity,
+        "protocol" => Protocol,
+        "ha_suspend" => HaSuspend,
+        "smtp_alert" => SmtpAlert,
+        "virtualhost" => Virtualhost,
+        "snmp_name" => SnmpName,
+        "alpha" => Alpha,
+        "omega" => Omega,
+        "quorum_up" => QuorumUp,
+        "quorum_down" => QuorumDown,
+        "quorum" => Quorum,
+        "hysteresis" => Hysteresis,
+        "weight" => Weight,
+        "sorry_server" => SorryServer,
+        "sorry_server_inhibit" => SorryServerInhibit,
+        "sorry_server_lvs_method" => SorryServerLvsMethod,
+    }
+}
 
 /// What the virtual server is: an address, a firewall mark or a virtual_server_group.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -169,8 +216,12 @@ pub(crate) fn parse(n: &Node, d: &mut Diagnostics) -> Option<VirtualServer> {
 
 fn option(vs: &mut VirtualServer, c: &Node, d: &mut Diagnostics) {
     let kw = c.keyword();
-    match kw {
-        "ip_family" => {
+    let Some(k) = Kw::lookup(kw) else {
+        d.unknown_keyword(c.loc, kw);
+        return;
+    };
+    match k {
+        Kw::IpFamily => {
             let f = match c.require_arg(0, "inet or inet6", d) {
                 Some("inet") => Family::Inet,
                 Some("inet6") => Family::Inet6,
@@ -189,15 +240,17 @@ fn option(vs: &mut VirtualServer, c: &Node, d: &mut Diagnostics) {
                 vs.ip_family = Some(f);
             }
         }
-        "retry" => vs.retry = uint(c, 1, i64::from(u32::MAX), d).or(vs.retry),
-        "delay_before_retry" => {
+        Kw::Retry => vs.retry = uint(c, 1, i64::from(u32::MAX), d).or(vs.retry),
+        Kw::DelayBeforeRetry => {
             vs.delay_before_retry = timer_min(c, Micros(0), d).or(vs.delay_before_retry)
         }
-        "warmup" => vs.warmup = timer_min(c, Micros(0), d).or(vs.warmup),
-        "connect_timeout" => vs.connect_timeout = connect_timer(c, d).unwrap_or(vs.connect_timeout),
-        "delay_loop" => vs.delay_loop = timer_min(c, Micros(1), d).unwrap_or(vs.delay_loop),
-        "inhibit_on_failure" => vs.inhibit_on_failure = flag(c, d).unwrap_or(true),
-        "lb_algo" | "lvs_sched" => {
+        Kw::Warmup => vs.warmup = timer_min(c, Micros(0), d).or(vs.warmup),
+        Kw::ConnectTimeout => {
+            vs.connect_timeout = connect_timer(c, d).unwrap_or(vs.connect_timeout)
+        }
+        Kw::DelayLoop => vs.delay_loop = timer_min(c, Micros(1), d).unwrap_or(vs.delay_loop),
+        Kw::InhibitOnFailure => vs.inhibit_on_failure = flag(c, d).unwrap_or(true),
+        Kw::LbAlgo | Kw::LvsSched => {
             if let Some(s) = c.require_arg(0, "a scheduler", d) {
                 match Sched::from_name(s) {
                     Some(s) => vs.sched = Some(s),
@@ -208,12 +261,12 @@ fn option(vs: &mut VirtualServer, c: &Node, d: &mut Diagnostics) {
                 }
             }
         }
-        "hashed" => vs.flags.hashed = true,
-        "ops" => vs.flags.one_packet = true,
-        "flag-1" => vs.flags.sched1 = true,
-        "flag-2" => vs.flags.sched2 = true,
-        "flag-3" => vs.flags.sched3 = true,
-        "sh-port" | "sh-fallback" | "mh-port" | "mh-fallback" => {
+        Kw::Hashed => vs.flags.hashed = true,
+        Kw::Ops => vs.flags.one_packet = true,
+        Kw::Flag1 => vs.flags.sched1 = true,
+        Kw::Flag2 => vs.flags.sched2 = true,
+        Kw::Flag3 => vs.flags.sched3 = true,
+        Kw::ShPort | Kw::ShFallback | Kw::MhPort | Kw::MhFallback => {
             let want = if kw.starts_with("sh") {
                 Sched::Sh
             } else {
@@ -233,18 +286,18 @@ fn option(vs: &mut VirtualServer, c: &Node, d: &mut Diagnostics) {
                 vs.flags.sched2 = true;
             }
         }
-        "lb_kind" | "lvs_method" => vs.forwarding = parse_forwarding(c, d).or(vs.forwarding),
-        "persistence_engine" => {
+        Kw::LbKind | Kw::LvsMethod => vs.forwarding = parse_forwarding(c, d).or(vs.forwarding),
+        Kw::PersistenceEngine => {
             vs.persistence_engine = c.require_arg(0, "an engine name", d).map(Into::into)
         }
-        "persistence_timeout" => {
+        Kw::PersistenceTimeout => {
             if c.arg(0).is_none() {
                 vs.persistence_timeout = Some(DEFAULT_PERSISTENCE);
             } else if let Some(t) = uint(c, 1, MAX_PERSISTENCE, d) {
                 vs.persistence_timeout = Some(t);
             }
         }
-        "persistence_granularity" => {
+        Kw::PersistenceGranularity => {
             if let Some(g) = granularity(c, vs.ip_family, d) {
                 vs.persistence_granularity = Some(g);
                 if vs.ip_family.is_none() {
@@ -257,7 +310,7 @@ fn option(vs: &mut VirtualServer, c: &Node, d: &mut Diagnostics) {
                 vs.persistence_timeout.get_or_insert(DEFAULT_PERSISTENCE);
             }
         }
-        "protocol" => {
+        Kw::Protocol => {
             let p = match c.require_arg(0, "TCP, UDP or SCTP", d) {
                 Some("TCP") => Protocol::Tcp,
                 Some("UDP") => Protocol::Udp,
@@ -271,14 +324,14 @@ fn option(vs: &mut VirtualServer, c: &Node, d: &mut Diagnostics) {
             vs.protocol = Some(p);
             vs.protocol_loc = Some(c.loc);
         }
-        "ha_suspend" => vs.ha_suspend = true,
-        "smtp_alert" => vs.smtp_alert = flag(c, d).or(vs.smtp_alert),
-        "virtualhost" => vs.virtualhost = c.checked_arg(0, "a host name", d).map(Into::into),
-        "snmp_name" => vs.snmp_name = c.checked_arg(0, "a name", d).map(Into::into),
-        "alpha" => vs.alpha = true,
-        "omega" => vs.omega = true,
-        "quorum_up" | "quorum_down" => {
-            let i = usize::from(kw == "quorum_down");
+        Kw::HaSuspend => vs.ha_suspend = true,
+        Kw::SmtpAlert => vs.smtp_alert = flag(c, d).or(vs.smtp_alert),
+        Kw::Virtualhost => vs.virtualhost = c.checked_arg(0, "a host name", d).map(Into::into),
+        Kw::SnmpName => vs.snmp_name = c.checked_arg(0, "a name", d).map(Into::into),
+        Kw::Alpha => vs.alpha = true,
+        Kw::Omega => vs.omega = true,
+        Kw::QuorumUp | Kw::QuorumDown => {
+            let i = usize::from(k == Kw::QuorumDown);
             let slot = if i == 0 {
                 &mut vs.quorum_up
             } else {
@@ -294,10 +347,12 @@ fn option(vs: &mut VirtualServer, c: &Node, d: &mut Diagnostics) {
                 vs.quorum_run_as[i] = user;
             }
         }
-        "quorum" => vs.quorum = uint(c, 1, i64::from(u32::MAX), d).unwrap_or(1),
-        "hysteresis" => vs.hysteresis = uint(c, 0, i64::from(u32::MAX), d).unwrap_or(vs.hysteresis),
-        "weight" => vs.weight = uint(c, 1, WEIGHT_LIMIT, d).unwrap_or(vs.weight),
-        "sorry_server" => {
+        Kw::Quorum => vs.quorum = uint(c, 1, i64::from(u32::MAX), d).unwrap_or(1),
+        Kw::Hysteresis => {
+            vs.hysteresis = uint(c, 0, i64::from(u32::MAX), d).unwrap_or(vs.hysteresis)
+        }
+        Kw::Weight => vs.weight = uint(c, 1, WEIGHT_LIMIT, d).unwrap_or(vs.weight),
+        Kw::SorryServer => {
             if let Some((ip, port)) = ip_port(c, 0, d) {
                 vs.sorry_server = Some(SorryServer {
                     loc: c.loc,
@@ -308,26 +363,25 @@ fn option(vs: &mut VirtualServer, c: &Node, d: &mut Diagnostics) {
                 });
             }
         }
-        "sorry_server_inhibit" => match vs.sorry_server.as_mut() {
+        Kw::SorryServerInhibit => match vs.sorry_server.as_mut() {
             Some(s) => s.inhibit = flag(c, d).unwrap_or(true),
             None => d.warn(
                 c.loc,
                 "sorry_server_inhibit before or without sorry_server - ignoring",
             ),
         },
-        "sorry_server_lvs_method" => match vs.sorry_server.as_mut() {
+        Kw::SorryServerLvsMethod => match vs.sorry_server.as_mut() {
             Some(s) => s.forwarding = parse_forwarding(c, d).or(s.forwarding),
             None => d.warn(
                 c.loc,
                 "sorry_server_lvs_method before or without sorry_server - ignoring",
             ),
         },
-        "real_server" => {
+        Kw::RealServer => {
             if let Some(rs) = real_server::parse(c, d) {
                 vs.real_servers.push(rs);
             }
         }
-        k => d.unknown_keyword(c.loc, k),
     }
 }
 
