@@ -224,8 +224,13 @@ impl EventLoop {
 
     fn arm_timerfd(&mut self) -> io::Result<()> {
         let next = self.timers.next_deadline();
-        if next == self.armed {
-            return Ok(());
+        // An arming at or before the earliest deadline stays: it fires early once (nothing is
+        // due, and it is armed afresh then) instead of a timerfd_settime on every wake, which a
+        // BACKUP whose master-down deadline moves on with each advert would pay per advert.
+        if let Some(armed) = self.armed {
+            if next.is_none_or(|n| n >= armed) {
+                return Ok(());
+            }
         }
         // SAFETY: itimerspec is plain data.
         let mut spec: libc::itimerspec = unsafe { mem::zeroed() };

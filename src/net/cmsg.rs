@@ -75,6 +75,77 @@ pub(crate) fn recv(fd: RawFd, buf: &mut [u8]) -> Result<Received> {
     Ok(r)
 }
 
+/// Datagrams one [`recv_many`] reads at most.
+pub(crate) const BATCH: usize = 8;
+
+/// Reads up to [`BATCH`] datagrams in one recvmmsg, datagram `k` into
+/// `bufs[k * slot..][..slot]`, its view into `out[k]` (None: the kernel gave no source). Returns
+/// how many were read: a queue holding fewer returns what it held, an empty one `WouldBlock`.
+/// One syscall for a batch instead of one per datagram and one more to find the queue empty.
+pub(crate) fn recv_many(
+    fd: RawFd,
+    bufs: &mut [u8],
+    slot: usize,
+    out: &mut [Option<Received>; BATCH],
+) -> Result<usize> {
+    let slots = (bufs.len() / slot.max(1)).min(BATCH);
+    // SAFETY: plain data; all-zero is valid.
+    let mut from: [libc::sockaddr_storage; BATCH] = unsafe { mem::zeroed() };
+    let mut cbufs = [const { CmsgBuf([0; ROOM]) }; BATCH];
+    // SAFETY: as above.
+    let mut iovs: [libc::iovec; BATCH] = unsafe { mem::zeroed() };
+    // SAFETY: as above.
+    let mut hdrs: [libc::mmsghdr; BATCH] = unsafe { mem::zeroed() };
+    for (k, chunk) in bufs.chunks_exact_mut(slot.max(1)).take(slots).enumerate() {
+        iovs[k] = libc::iovec {
+            iov_base: chunk.as_mut_ptr().cast::<c_void>(),
+            iov_len: chunk.len(),
+        };
+        let h = &mut hdrs[k].msg_hdr;
+        h.msg_name = (&mut from[k] as *mut libc::sockaddr_storage).cast::<c_void>();
+        h.msg_namelen = mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+        h.msg_iov = &mut iovs[k];
+        h.msg_iovlen = 1;
+        h.msg_control = cbufs[k].0.as_mut_ptr().cast::<c_void>();
+        h.msg_controllen = ROOM as _;
+    }
+    let n = loop {
+        // SAFETY: the first `slots` headers point to live buffers of the lengths given.
+        let n = unsafe {
+            libc::recvmmsg(
+                fd,
+                hdrs.as_mut_ptr(),
+                slots as _,
+                libc::MSG_DONTWAIT,
+                std::ptr::null_mut(),
+            )
+        };
+        if n >= 0 {
+            break n as usize;
+        }
+        let e = Error::last_os_error();
+        if e.kind() != ErrorKind::Interrupted {
+            return Err(e);
+        }
+    };
+    for k in 0..n {
+        let msg = &hdrs[k].msg_hdr;
+        out[k] = storage_ip(&from[k]).map(|src| {
+            let mut r = Received {
+                len: (hdrs[k].msg_len as usize).min(slot),
+                truncated: msg.msg_flags & libc::MSG_TRUNC != 0,
+                src,
+                dst: None,
+                ifindex: None,
+                ttl: 0,
+            };
+            read_cmsgs(msg, &mut r);
+            r
+        });
+    }
+    Ok(n)
+}
+
 /// The address in a `sockaddr_storage` filled by the kernel.
 pub(crate) fn storage_ip(ss: &libc::sockaddr_storage) -> Option<IpAddr> {
     match c_int::from(ss.ss_family) {
@@ -127,5 +198,36 @@ fn read_cmsgs(msg: &libc::msghdr, r: &mut Received) {
             }
             c = libc::CMSG_NXTHDR(msg, c);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::UdpSocket;
+    use std::os::fd::AsRawFd;
+
+    #[test]
+    fn recv_many_reads_what_is_queued_then_would_block() {
+        let rx = UdpSocket::bind("127.0.0.1:0").unwrap();
+        rx.set_nonblocking(true).unwrap();
+        let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let to = rx.local_addr().unwrap();
+        for p in [&b"one"[..], b"two", b"a longer third"] {
+            tx.send_to(p, to).unwrap();
+        }
+        let mut bufs = [0u8; 8 * BATCH];
+        let mut out = [None; BATCH];
+        let n = recv_many(rx.as_raw_fd(), &mut bufs, 8, &mut out).unwrap();
+        assert_eq!(n, 3);
+        let src = tx.local_addr().unwrap().ip();
+        let r: Vec<_> = out[..n].iter().map(|r| r.unwrap()).collect();
+        assert_eq!((r[0].len, r[0].truncated, r[0].src), (3, false, src));
+        assert_eq!(&bufs[8..11], b"two");
+        // The third is cut to its slot, and says so.
+        assert_eq!((r[2].len, r[2].truncated), (8, true));
+        assert_eq!(&bufs[16..24], b"a longer");
+        let e = recv_many(rx.as_raw_fd(), &mut bufs, 8, &mut out).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::WouldBlock);
     }
 }

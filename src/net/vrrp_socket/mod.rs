@@ -23,6 +23,8 @@ use mio::event::Source;
 use mio::unix::SourceFd;
 use mio::{Interest, Registry, Token};
 
+/// Packets one [`VrrpSocket::recv_many`] reads at most.
+pub(crate) use crate::net::cmsg::BATCH as RECV_BATCH;
 pub use msg::Received;
 pub use sys::{ifindex, link_local_v6};
 

@@ -65,6 +65,35 @@ impl VrrpSocket {
         Ok(rx)
     }
 
+    /// Reads up to [`cmsg::BATCH`] packets in one call, packet `k` into `bufs[k * slot..]`,
+    /// its view into `out[k]` (None: one to skip, as `recv`'s `InvalidData`). Returns how many
+    /// slots were filled; `WouldBlock` when the queue is empty.
+    pub fn recv_many(
+        &self,
+        bufs: &mut [u8],
+        slot: usize,
+        out: &mut [Option<Received>; cmsg::BATCH],
+    ) -> Result<usize> {
+        let mut raw = [None; cmsg::BATCH];
+        let n = cmsg::recv_many(self.rx.as_raw_fd(), bufs, slot, &mut raw)?;
+        for (k, r) in raw.iter().take(n).enumerate() {
+            out[k] = r.and_then(|r| {
+                let mut rx = Received {
+                    len: r.len,
+                    truncated: r.truncated,
+                    ip_header_len: 0,
+                    src: r.src,
+                    dst: r.dst,
+                    ifindex: r.ifindex.unwrap_or(self.ifindex),
+                    ttl: r.ttl,
+                };
+                let pkt = &bufs[k * slot..][..rx.len];
+                (self.v6 || read_ipv4_header(pkt, &mut rx).is_ok()).then_some(rx)
+            });
+        }
+        Ok(n)
+    }
+
     /// Sends a complete IPv4 packet (header included, IP_HDRINCL) to `dst`: the group, or a
     /// unicast peer. The kernel fills in the header checksum, and the ID and source when zero.
     pub fn send_v4(&self, packet: &[u8], dst: Ipv4Addr) -> Result<usize> {

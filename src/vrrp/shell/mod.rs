@@ -73,7 +73,9 @@ pub struct Shell<'o> {
     garp: Option<GarpSocket>,
     scripts: ScriptRunner<usize>,
     track: track::TrackShell,
-    rx_buf: Box<[u8; RX_BUF_LEN]>,
+    /// One slot of `RX_BUF_LEN` per packet of a receive batch (`recv_many`); untouched beyond
+    /// the packets' bytes, so what is resident is about a page a slot.
+    rx_buf: Box<[u8]>,
     tx_buf: Box<[u8; TX_BUF_LEN]>,
     /// Allocations made while writing the stats and data files, left out of the footer count.
     alloc_excluded: u64,
@@ -132,7 +134,7 @@ impl<'o> Shell<'o> {
             garp,
             scripts: ScriptRunner::new(SCRIPT_TIMER),
             track: Default::default(),
-            rx_buf: Box::new([0; RX_BUF_LEN]),
+            rx_buf: vec![0; RX_BUF_LEN * crate::net::vrrp_socket::RECV_BATCH].into_boxed_slice(),
             tx_buf: Box::new([0; TX_BUF_LEN]),
             alloc_excluded: 0,
             groups: Vec::new(),
