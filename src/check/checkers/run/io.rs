@@ -3,12 +3,13 @@
 use super::*;
 
 impl Runner {
-    /// An fd event; true when it was the runner's. `closed`: hung up or in error.
+    /// An fd event; true when it was the runner's.
     pub fn on_io(
         &mut self,
         lp: &mut EventLoop,
         token: usize,
-        (readable, writable, closed): (bool, bool, bool),
+        readable: bool,
+        closed: bool,
         sink: &mut dyn Sink,
     ) -> bool {
         if token == FILE_TOKEN {
@@ -25,9 +26,7 @@ impl Runner {
             return true;
         };
         let cmd = match s.phase {
-            // A failed connect raises EPOLLERR: writable without it is a connection, and the
-            // socket's error is read only otherwise (one syscall less per check).
-            Phase::Connecting => s.connected((closed || !writable) && sock::so_error(fd) != 0),
+            Phase::Connecting => s.connected(sock::so_error(fd) != 0),
             Phase::Talking => self.pump(i, readable || closed),
             _ => Cmd::Wait,
         };

@@ -45,10 +45,10 @@ fn drive(r: &mut Runner, lp: &mut EventLoop, sink: &mut Record, n: usize, mut ti
             crate::core::event_loop::Event::Io {
                 token,
                 readable,
-                writable,
                 closed,
+                ..
             } => {
-                r.on_io(lp, token, (readable, writable, closed), sink);
+                r.on_io(lp, token, readable, closed, sink);
             }
             crate::core::event_loop::Event::Timer { id, token }
                 if !r.on_timer(lp, id, token, sink) =>
@@ -316,11 +316,11 @@ fn a_peer_that_floods_is_read_a_bounded_amount_per_loop_turn_and_all_of_it_in_th
             crate::core::event_loop::Event::Io {
                 token,
                 readable,
-                writable,
                 closed,
+                ..
             } => {
                 let before = SOAKED.load(SeqCst);
-                r.on_io(lp, token, (readable, writable, closed), &mut sink);
+                r.on_io(lp, token, readable, closed, &mut sink);
                 most = most.max(SOAKED.load(SeqCst) - before);
             }
             crate::core::event_loop::Event::Timer { id, token }
