@@ -16,6 +16,8 @@ pub(crate) mod ipvs;
 pub(crate) mod key;
 pub(crate) mod servers;
 pub(crate) mod shell;
+pub(crate) mod shell_snmp;
+pub(crate) mod snmp;
 
 /// One checker: `cfg.lvs.virtual_servers[vs].real_servers[rs].checkers[ck]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -173,7 +173,6 @@ impl Manager {
         self.vs.iter().map(|s| &s.plan)
     }
 
-    #[cfg(test)]
     pub fn quorum_up(&self, vs: usize) -> bool {
         self.vs.get(vs).is_some_and(|s| s.quorum_up)
     }

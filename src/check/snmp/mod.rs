@@ -1,0 +1,9 @@
+//! SNMP of the checker child: KEEPALIVED-MIB's check subtree (keepalived.3) over the checker's
+//! state, served by the child's AgentX subagent (`check::shell_snmp`) beside the global group,
+//! as keepalived 2.2.7's checker process serves them.
+
+pub(crate) mod keepalived_check;
+mod keepalived_check_cells;
+
+#[cfg(test)]
+mod keepalived_check_tests;
