@@ -7,8 +7,9 @@
 //! empty is skipped by get-next, as its handlers do. The values are in
 //! `keepalived_check_cells.rs`.
 
-pub(crate) use super::keepalived_check_cells::Texts;
-use super::keepalived_check_cells::{self as cells, Row, State, Table};
+use super::keepalived_check_cells as cells;
+pub(crate) use super::keepalived_check_values::Texts;
+use super::keepalived_check_values::{Row, State, Table};
 use crate::check::checkers::view::Live;
 use crate::config::Config;
 use crate::snmp::mib::{Mib, Oid, Value};

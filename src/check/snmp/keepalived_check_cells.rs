@@ -14,118 +14,14 @@
 
 use std::net::IpAddr;
 
-use crate::check::checkers::names;
-use crate::check::checkers::view::Live;
-use crate::check::CheckerId;
-use crate::config::lvs::{
-    Forwarding, Granularity, Protocol, RealServer, Sched, TunnelCsum, TunnelType, VirtualServer,
-    VsAddr,
+use super::keepalived_check_servers::{real_server, sorry_server};
+use super::keepalived_check_values::{
+    gauge, inet, inet_type, kind, put, secs, smtp_alert, stat, text, truth, tunnel, usecs, Row,
+    State, Table,
 };
-use crate::config::Config;
+use crate::config::lvs::{Forwarding, Granularity, Protocol, Sched, VirtualServer, VsAddr};
 use crate::core::time::Micros;
 use crate::snmp::mib::Value;
-
-/// The parts of the subtree, in OID order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Table {
-    Group,
-    Member,
-    VirtualServer,
-    RealServer,
-    /// Scalars .6.N.0.
-    SyncDaemon,
-    /// Scalars .7.N.0.
-    Timeouts,
-}
-
-/// A row: its owner (group or virtual server, from 0) and, in the two-index tables, the
-/// entry (member, or real server counting a sorry server first) from 0.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) struct Row {
-    pub(super) a: usize,
-    pub(super) b: usize,
-}
-
-/// What a request reads besides the config and the live state: the scripts as keepalived
-/// shows them, worded once per config (at start and reload) so a request allocates nothing.
-pub(crate) struct Texts {
-    /// Per virtual server: quorum_up, quorum_down.
-    pub(super) quorum: Vec<[Option<String>; 2]>,
-    /// Per virtual server, per real server: notify_up, notify_down.
-    pub(super) notify: Vec<Vec<[Option<String>; 2]>>,
-}
-
-impl Texts {
-    pub(crate) fn new(cfg: &Config) -> Texts {
-        let cmd = |s: &Option<crate::config::checker::Script>| {
-            s.as_ref().map(crate::check::data::cmd_str)
-        };
-        let vss = &cfg.lvs.virtual_servers;
-        Texts {
-            quorum: vss
-                .iter()
-                .map(|v| [cmd(&v.quorum_up), cmd(&v.quorum_down)])
-                .collect(),
-            notify: vss
-                .iter()
-                .map(|v| {
-                    v.real_servers
-                        .iter()
-                        .map(|r| [cmd(&r.notify_up), cmd(&r.notify_down)])
-                        .collect()
-                })
-                .collect(),
-        }
-    }
-}
-
-/// What a request reads: the config, the live state and the scripts' texts.
-pub(super) struct State<'v> {
-    pub(super) cfg: &'v Config,
-    pub(super) live: &'v dyn Live,
-    pub(super) texts: &'v Texts,
-}
-
-/// The most IPVS accepts as a weight (keepalived's IPVS_WEIGHT_MAX).
-const WEIGHT_MAX: i64 = 65_535;
-
-fn truth(b: bool) -> Value<'static> {
-    Value::Integer(if b { 1 } else { 2 })
-}
-
-fn gauge(x: u64) -> Value<'static> {
-    Value::Gauge32(u32::try_from(x).unwrap_or(u32::MAX))
-}
-
-fn text(s: &str) -> Value<'_> {
-    Value::OctetString(s.as_bytes())
-}
-
-fn inet<'a>(a: &IpAddr, scratch: &'a mut [u8]) -> Value<'a> {
-    let n = match a {
-        IpAddr::V4(x) => put(&x.octets(), scratch),
-        IpAddr::V6(x) => put(&x.octets(), scratch),
-    };
-    Value::OctetString(&scratch[..n])
-}
-
-fn put(from: &[u8], to: &mut [u8]) -> usize {
-    let n = from.len().min(to.len());
-    to[..n].copy_from_slice(&from[..n]);
-    n
-}
-
-fn inet_type(a: &IpAddr) -> Value<'static> {
-    Value::Integer(if a.is_ipv4() { 1 } else { 2 })
-}
-
-fn secs(t: Micros) -> Value<'static> {
-    gauge(t.0 / 1_000_000)
-}
-
-fn usecs(t: Micros) -> Value<'static> {
-    gauge(t.0)
-}
 
 /// The value of column `col` of `row` of `t`; None: keepalived serves nothing there.
 pub(super) fn cell<'a>(
@@ -222,33 +118,6 @@ fn sched_number(s: Option<Sched>) -> i32 {
     }
 }
 
-fn kind(f: Forwarding) -> i32 {
-    match f {
-        Forwarding::Nat => 1,
-        Forwarding::Dr => 2,
-        Forwarding::Tun { .. } => 3,
-    }
-}
-
-/// The tunnel columns (type, GUE port, checksum) of a service or server forwarding by `f`.
-fn tunnel(f: Forwarding, col: u32) -> Option<Value<'static>> {
-    let Forwarding::Tun { kind, csum } = f else {
-        return None;
-    };
-    match (col, kind) {
-        (0, TunnelType::Ipip) => Some(Value::Integer(1)),
-        (0, TunnelType::Gue(_)) => Some(Value::Integer(2)),
-        (0, TunnelType::Gre) => Some(Value::Integer(3)),
-        (1, TunnelType::Gue(p)) => Some(Value::Gauge32(p.into())),
-        (2, TunnelType::Gue(_) | TunnelType::Gre) => Some(Value::Integer(match csum {
-            Some(TunnelCsum::NoCsum) | None => 1,
-            Some(TunnelCsum::Csum) => 2,
-            Some(TunnelCsum::RemCsum) => 3,
-        })),
-        _ => None,
-    }
-}
-
 /// The protocol keepalived gives the service: an address service without one is UDP.
 fn protocol(vs: &VirtualServer) -> Option<Protocol> {
     match (vs.protocol, &vs.addr) {
@@ -256,28 +125,6 @@ fn protocol(vs: &VirtualServer) -> Option<Protocol> {
         (None, VsAddr::Ip { .. }) => Some(Protocol::Udp),
         (None, _) => None,
     }
-}
-
-/// The IPVS statistics and rates: 0 (the kernel's counters are not read).
-fn stat(col: u32, vs: bool) -> Option<Value<'static>> {
-    let c64 = if vs {
-        [30, 31, 38, 39, 40]
-    } else {
-        [20, 21, 27, 28, 29]
-    };
-    let c32 = if vs { [28, 29] } else { [18, 19] };
-    Some(if c64.contains(&col) {
-        Value::Counter64(0)
-    } else if c32.contains(&col) {
-        Value::Counter32(0)
-    } else {
-        Value::Gauge32(0)
-    })
-}
-
-fn smtp_alert(m: &State<'_>, own: Option<bool>) -> Option<bool> {
-    let e = &m.cfg.global.email;
-    own.or(e.smtp_alert_checker).or(e.smtp_alert)
 }
 
 fn virtual_server<'a>(
@@ -384,90 +231,6 @@ fn granularity(v: &VirtualServer) -> [u8; 4] {
         Some(Granularity::V4Mask(m)) => m.octets(),
         _ => [0xff; 4],
     }
-}
-
-fn sorry_server<'a>(v: &VirtualServer, col: u32, scratch: &'a mut [u8]) -> Option<Value<'a>> {
-    let s = v.sorry_server.as_ref()?;
-    let port = s.port.unwrap_or(match &v.addr {
-        VsAddr::Ip { port, .. } => port.unwrap_or(0),
-        _ => 0,
-    });
-    let fwd = s.forwarding.or(v.forwarding).unwrap_or(Forwarding::Nat);
-    Some(match col {
-        2 => truth(false),
-        3 => inet_type(&s.ip),
-        4 => inet(&s.ip, scratch),
-        5 => Value::Gauge32(port.into()),
-        14..=39 => return stat(col, false),
-        40 => Value::Integer(kind(fwd)),
-        42 | 47 => truth(false),
-        43..=46 | 48..=51 => Value::Gauge32(0),
-        52..=54 => return tunnel(fwd, col - 52),
-        _ => return None,
-    })
-}
-
-/// keepalived's effective weight: the configured one plus each checker's offset from it.
-fn effective_weight(m: &State<'_>, vs: usize, r: usize, rs: &RealServer, base: i64) -> i64 {
-    base + (0..rs.checkers.len())
-        .filter_map(|ck| m.live.checker(CheckerId { vs, rs: r, ck }))
-        .filter_map(|c| c.weight.map(|w| w - base))
-        .sum::<i64>()
-}
-
-fn real_server<'a>(
-    m: &'a State<'_>,
-    vi: usize,
-    ri: usize,
-    col: u32,
-    scratch: &'a mut [u8],
-) -> Option<Value<'a>> {
-    let v = m.cfg.lvs.virtual_servers.get(vi)?;
-    let r = v.real_servers.get(ri)?;
-    let notify = m.texts.notify.get(vi)?.get(ri)?;
-    let fwd = r.forwarding.or(v.forwarding).unwrap_or(Forwarding::Nat);
-    let dbr = r
-        .delay_before_retry
-        .or(v.delay_before_retry)
-        .unwrap_or(Micros(0));
-    let warmup = r.warmup.or(v.warmup).unwrap_or(Micros(0));
-    let delay = r.delay_loop.unwrap_or(v.delay_loop);
-    Some(match col {
-        2 => truth(true),
-        3 => inet_type(&r.ip),
-        4 => inet(&r.ip, scratch),
-        5 => Value::Gauge32(names::rs_port(v, r).into()),
-        6 => truth(m.live.real_server(vi, ri).alive),
-        7 => {
-            let base = i64::from(r.weight.unwrap_or(v.weight));
-            let w = effective_weight(m, vi, ri, r, base).clamp(0, WEIGHT_MAX);
-            Value::Integer(i32::try_from(w).unwrap_or(i32::MAX))
-        }
-        8 => Value::Gauge32(r.uthreshold.filter(|&x| x != 0)?),
-        9 => Value::Gauge32(r.lthreshold.filter(|&x| x != 0)?),
-        10 => truth(!r.inhibit_on_failure.unwrap_or(v.inhibit_on_failure)),
-        11 => text(notify[0].as_deref()?),
-        12 => text(notify[1].as_deref()?),
-        13 => Value::Gauge32(m.live.real_server(vi, ri).failed),
-        14..=39 => return stat(col, false),
-        40 => Value::Integer(kind(fwd)),
-        41 => text(r.virtualhost.as_deref()?),
-        42 => truth(r.alpha.unwrap_or(v.alpha)),
-        43 => Value::Gauge32(r.retry.or(v.retry).unwrap_or(0)),
-        44 => secs(dbr),
-        45 => secs(warmup),
-        46 => secs(delay),
-        // keepalived leaves a real server's smtp_alert unresolved (-1) unless something sets
-        // it, and serves that as true.
-        47 => truth(smtp_alert(m, r.smtp_alert).unwrap_or(true)),
-        48 => usecs(dbr),
-        49 => usecs(warmup),
-        50 => usecs(delay),
-        51 => usecs(r.connect_timeout.unwrap_or(v.connect_timeout)),
-        52..=54 => return tunnel(fwd, col - 52),
-        55 => text(r.snmp_name.as_deref()?),
-        _ => return None,
-    })
 }
 
 fn sync_daemon<'a>(m: &'a State<'_>, col: u32, scratch: &'a mut [u8]) -> Option<Value<'a>> {

@@ -4,6 +4,8 @@
 
 pub(crate) mod keepalived_check;
 mod keepalived_check_cells;
+mod keepalived_check_servers;
+mod keepalived_check_values;
 
 #[cfg(test)]
 mod keepalived_check_tests;
