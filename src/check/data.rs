@@ -103,7 +103,7 @@ fn smtp_alert(cfg: &Config, own: Option<bool>) -> Option<bool> {
 }
 
 /// keepalived's cmd_str: each word in single quotes, but for a leading redirection.
-fn cmd_str(sc: &Script) -> String {
+pub(crate) fn cmd_str(sc: &Script) -> String {
     let mut out = String::new();
     for (i, w) in split_cmd(&sc.cmd).iter().enumerate() {
         if i > 0 {

@@ -16,6 +16,13 @@ pub(crate) mod ipvs;
 pub(crate) mod key;
 pub(crate) mod servers;
 pub(crate) mod shell;
+#[cfg(feature = "snmp")]
+pub(crate) mod shell_snmp;
+#[cfg(not(feature = "snmp"))]
+#[path = "shell_snmp_off.rs"]
+pub(crate) mod shell_snmp;
+#[cfg(feature = "snmp")]
+pub(crate) mod snmp;
 
 /// One checker: `cfg.lvs.virtual_servers[vs].real_servers[rs].checkers[ck]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

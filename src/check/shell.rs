@@ -11,13 +11,16 @@ use log::{error, info};
 
 use crate::check::checkers::run::{Runner, View};
 use crate::check::servers::Servers;
+use crate::check::shell_snmp;
 use crate::cli::Options;
 use crate::config::Config;
 use crate::core::event_loop::{Event, EventLoop};
 use crate::core::smtp::driver::Alerts;
 use crate::core::smtp::Settings;
 use crate::core::time::Micros;
-use crate::core::tokens::{SMTP_ALERT, SMTP_ALERT_TIMER};
+use crate::core::tokens::{
+    CHECK_SNMP_AGENTX, CHECK_SNMP_AGENTX_TIMER, SMTP_ALERT, SMTP_ALERT_TIMER,
+};
 use crate::core::watchdog::child::{self, STOP_GRACE};
 
 struct Shell<'a> {
@@ -26,6 +29,7 @@ struct Shell<'a> {
     runner: Runner,
     servers: Servers,
     alerts: Alerts,
+    snmp: Option<shell_snmp::Snmp>,
     stop: bool,
     /// Allocations and frees of SIGUSR1's data file, left out of --mem-check's counts.
     dump_allocs: (u64, u64),
@@ -64,6 +68,25 @@ impl Shell<'_> {
                 token: SMTP_ALERT_TIMER,
             } => self.alerts.on_timer(lp, id),
             Event::Io {
+                token: CHECK_SNMP_AGENTX,
+                ..
+            } => shell_snmp::on_io(
+                &mut self.snmp,
+                lp,
+                &self.cfg,
+                &view(&self.runner, &self.servers),
+            ),
+            Event::Timer {
+                id,
+                token: CHECK_SNMP_AGENTX_TIMER,
+            } => shell_snmp::on_timer(
+                &mut self.snmp,
+                lp,
+                id,
+                &self.cfg,
+                &view(&self.runner, &self.servers),
+            ),
+            Event::Io {
                 token,
                 readable,
                 closed,
@@ -93,11 +116,7 @@ impl Shell<'_> {
                 }
                 libc::SIGUSR1 => {
                     let before = crate::core::alloc::stats();
-                    let view = View {
-                        runner: &self.runner,
-                        mgr: self.servers.manager(),
-                    };
-                    crate::check::data::write(&self.cfg, &view);
+                    crate::check::data::write(&self.cfg, &view(&self.runner, &self.servers));
                     let after = crate::core::alloc::stats();
                     self.dump_allocs.0 += after.allocs - before.allocs;
                     self.dump_allocs.1 += after.frees - before.frees;
@@ -115,6 +134,8 @@ impl Shell<'_> {
                         self.runner.start(lp, &new, &mut self.servers);
                         self.cfg = new;
                         self.alerts.set_settings(settings(&self.cfg, self.opts));
+                        let live = view(&self.runner, &self.servers);
+                        shell_snmp::reload(&mut self.snmp, lp, &self.cfg, self.opts, &live);
                         info!("Reload complete");
                     }
                 }
@@ -144,11 +165,13 @@ pub fn run(
         cfg,
         servers,
         alerts,
+        snmp: None,
         stop: false,
         dump_allocs: (0, 0),
     };
     sh.runner.start(&mut lp, &sh.cfg, &mut sh.servers);
     sh.servers.flush();
+    sh.snmp = shell_snmp::start(&mut lp, &sh.cfg, opts, &view(&sh.runner, &sh.servers));
     sh.runner.run_sink_scripts(&mut lp, &mut sh.servers);
     sh.send_mails(&mut lp);
     give_back_parse_memory();
@@ -167,6 +190,7 @@ pub fn run(
         sh.servers.flush();
     }
     sh.runner.stop(&mut lp);
+    shell_snmp::stop(&mut sh.snmp, &mut lp);
     sh.servers.stop();
     if sh.runner.run_sink_scripts(&mut lp, &mut sh.servers) {
         // Let omega's notify_down and quorum_down scripts finish (they die with us otherwise).
@@ -187,6 +211,14 @@ pub fn run(
     info!("Stopped");
     sh.servers.release(opts.dont_release_ipvs);
     code
+}
+
+/// The checkers' and real servers' state now, for the data file and SNMP.
+fn view<'a>(runner: &'a Runner, servers: &'a Servers) -> View<'a> {
+    View {
+        runner,
+        mgr: servers.manager(),
+    }
 }
 
 fn settings(cfg: &Config, opts: &Options) -> Option<Settings> {

@@ -23,8 +23,10 @@ pub(crate) const TRACK_INOTIFY: usize = 12;
 pub(crate) const PROC_EVENTS: usize = 13;
 /// VRRP and checker children: the SMTP alert session's socket (`core::smtp::driver`).
 pub(crate) const SMTP_ALERT: usize = 14;
-/// VRRP and checker children: the AgentX subagent's socket to the master agent.
+/// VRRP child: the AgentX subagent's socket to the master agent.
 pub(crate) const SNMP_AGENTX: usize = 15;
+/// Checker child: its AgentX subagent's socket to the master agent.
+pub(crate) const CHECK_SNMP_AGENTX: usize = 4;
 /// BFD child: its RFC 5881 listeners, IPv4 and IPv6 (`BFD_LISTEN_V4 + 1`).
 pub(crate) const BFD_LISTEN_V4: usize = 1;
 pub(crate) const BFD_LISTEN_V6: usize = 2;
@@ -46,8 +48,10 @@ pub(crate) const VRRP_RX_MORE_TIMER: usize = PROC_SCAN_TIMER - 2;
 /// VRRP and checker children: the SMTP alert session's timeout, far above any instance's
 /// or checker slot's timer.
 pub(crate) const SMTP_ALERT_TIMER: usize = PROC_SCAN_TIMER - 3;
-/// VRRP and checker children: the AgentX session's deadlines (connect retry, answer, ping).
+/// VRRP child: the AgentX session's deadlines (connect retry, answer, ping).
 pub(crate) const SNMP_AGENTX_TIMER: usize = PROC_SCAN_TIMER - 4;
+/// Checker child: its AgentX session's deadlines, far above any checker slot's timer.
+pub(crate) const CHECK_SNMP_AGENTX_TIMER: usize = PROC_SCAN_TIMER - 5;
 /// VRRP child: the /proc scan of tracked processes (where there is no events connector).
 pub(crate) const PROC_SCAN_TIMER: usize = 1 << 30;
 /// VRRP child: vrrp_script `k`'s interval timer.
@@ -74,6 +78,7 @@ const _: () = {
         PROC_EVENTS,
         SMTP_ALERT,
         SNMP_AGENTX,
+        CHECK_SNMP_AGENTX,
         BFD_LISTEN_V4,
         BFD_LISTEN_V6,
     ];

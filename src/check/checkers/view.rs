@@ -34,4 +34,9 @@ pub trait Live {
     /// None: the runner has no such checker (it is not run).
     fn checker(&self, id: CheckerId) -> Option<CheckerLive>;
     fn real_server(&self, vs: usize, rs: usize) -> RsLive;
+    /// Whether virtual server `vs` has its quorum (SNMP's quorum status).
+    #[cfg_attr(not(feature = "snmp"), allow(dead_code))]
+    fn quorum_up(&self, _vs: usize) -> bool {
+        false
+    }
 }

@@ -173,7 +173,7 @@ impl Manager {
         self.vs.iter().map(|s| &s.plan)
     }
 
-    #[cfg(test)]
+    #[cfg_attr(not(feature = "snmp"), allow(dead_code))]
     pub fn quorum_up(&self, vs: usize) -> bool {
         self.vs.get(vs).is_some_and(|s| s.quorum_up)
     }

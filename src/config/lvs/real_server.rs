@@ -42,7 +42,7 @@ pub struct RealServer {
     /// keepalived mails on real server changes unless told otherwise.
     pub(crate) smtp_alert: Option<bool>,
     pub(crate) virtualhost: Option<String>,
-    snmp_name: Option<String>,
+    pub(crate) snmp_name: Option<String>,
     pub(crate) checkers: Vec<Checker>,
 }
 

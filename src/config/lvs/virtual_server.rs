@@ -108,7 +108,7 @@ pub struct VirtualServer {
     pub(crate) ha_suspend: bool,
     pub(crate) smtp_alert: Option<bool>,
     pub(crate) virtualhost: Option<String>,
-    snmp_name: Option<String>,
+    pub(crate) snmp_name: Option<String>,
     pub(crate) alpha: bool,
     pub(crate) omega: bool,
     pub(crate) quorum: u32,

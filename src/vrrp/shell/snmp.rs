@@ -89,6 +89,14 @@ fn wanted(sh: &Shell<'_>) -> Switches {
     }
 }
 
+/// keepalived leaves the global group to the checker child when that one runs with SNMP
+/// (two registrations of one subtree would clash at the master).
+fn serves_global(sh: &Shell<'_>, on: Switches) -> bool {
+    let sub = sh.opts.subsystems;
+    let checker = !sub.vrrp_only && (sub.all || sh.cfg.needs_checker());
+    on.keepalived && !(checker && (sh.opts.snmp || sh.cfg.global.snmp.checker))
+}
+
 /// Runs `f` with the tables `on` asks for, read from `view`.
 fn serve(view: &View<'_>, global: Option<&Global>, on: Switches, f: impl FnOnce(&[&dyn Mib])) {
     let kv = on.keepalived.then(|| KeepalivedVrrp::new(view));
@@ -136,7 +144,7 @@ impl Shell<'_> {
             Ok(t) => t,
             Err(e) => return warn!("SNMP subagent not started: {e}"),
         };
-        let global = on.keepalived.then(|| Global::new(&self.cfg.global));
+        let global = serves_global(self, on).then(|| Global::new(&self.cfg.global));
         let mut agent = None;
         serve(&self.dump_view(), global.as_ref(), on, |m| {
             agent = Some(Agent::start(lp, target, SNMP_AGENTX, SNMP_AGENTX_TIMER, m))
@@ -185,8 +193,9 @@ impl Shell<'_> {
             .as_ref()
             .is_some_and(|s| on.any() && Some(s.agent.target()) == target.as_ref() && s.mibs == on);
         if same {
+            let global = serves_global(self, on).then(|| Global::new(&self.cfg.global));
             if let Some(s) = self.snmp.as_mut() {
-                s.global = on.keepalived.then(|| Global::new(&self.cfg.global));
+                s.global = global;
                 s.traps = self.cfg.global.snmp.traps;
                 // Held ones name instances by index, which the reload may have moved.
                 s.held.clear();

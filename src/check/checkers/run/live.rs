@@ -46,4 +46,8 @@ impl Live for View<'_> {
             }),
         }
     }
+
+    fn quorum_up(&self, vs: usize) -> bool {
+        self.mgr.quorum_up(vs)
+    }
 }

@@ -1,0 +1,153 @@
+//! KEEPALIVED-MIB's check subtree (.1.3.6.1.4.1.9586.100.5.3) as keepalived 2.2.7 serves it,
+//! read from the checker child's config and live state at the moment of the request: the
+//! virtual server groups and their members, the virtual servers, the real servers (a virtual
+//! server's sorry server first), the LVS sync daemon and the LVS timeouts.
+//!
+//! Tables are walked column by column, rows in index order, and a cell keepalived leaves
+//! empty is skipped by get-next, as its handlers do. The values are in
+//! `keepalived_check_cells.rs`.
+
+use super::keepalived_check_cells as cells;
+pub(crate) use super::keepalived_check_values::Texts;
+use super::keepalived_check_values::{Row, State, Table};
+use crate::check::checkers::view::Live;
+use crate::config::Config;
+use crate::snmp::mib::{Mib, Oid, Value};
+
+/// keepalived.check: KEEPALIVED (snmp::mib) then 3.
+pub(crate) const ROOT: &[u32] = &[1, 3, 6, 1, 4, 1, 9586, 100, 5, 3];
+
+/// Each part: its OID below ROOT, its first and last column.
+const TABLES: [(Table, &[u32], u32, u32); 6] = [
+    (Table::Group, &[1, 1], 2, 2),
+    (Table::Member, &[2, 1], 2, 8),
+    (Table::VirtualServer, &[3, 1], 2, 71),
+    (Table::RealServer, &[4, 1], 2, 55),
+    (Table::SyncDaemon, &[6], 1, 9),
+    (Table::Timeouts, &[7], 1, 3),
+];
+
+/// The check subtree over one moment of the checker child.
+pub(crate) struct KeepalivedCheck<'v> {
+    st: State<'v>,
+}
+
+impl<'v> KeepalivedCheck<'v> {
+    pub(crate) fn new(cfg: &'v Config, live: &'v dyn Live, texts: &'v Texts) -> Self {
+        KeepalivedCheck {
+            st: State { cfg, live, texts },
+        }
+    }
+
+    /// Calls `f` on each row of `t` in index order until it returns true.
+    fn rows(&self, t: Table, f: &mut dyn FnMut(Row) -> bool) {
+        let c = &self.st.cfg.lvs;
+        let one = |a: usize, f: &mut dyn FnMut(Row) -> bool| f(Row { a, b: 0 });
+        let per =
+            |a: usize, n: usize, f: &mut dyn FnMut(Row) -> bool| (0..n).any(|b| f(Row { a, b }));
+        let _ = match t {
+            Table::Group => (0..c.groups.len()).any(|a| one(a, f)),
+            Table::Member => (0..c.groups.len())
+                .any(|a| per(a, c.groups[a].fwmarks.len() + c.groups[a].ranges.len(), f)),
+            Table::VirtualServer => (0..c.virtual_servers.len()).any(|a| one(a, f)),
+            Table::RealServer => (0..c.virtual_servers.len()).any(|a| {
+                let v = &c.virtual_servers[a];
+                per(
+                    a,
+                    usize::from(v.sorry_server.is_some()) + v.real_servers.len(),
+                    f,
+                )
+            }),
+            Table::SyncDaemon | Table::Timeouts => one(0, f),
+        };
+    }
+}
+
+/// Appends `row`'s index in `t` to `out`; false when it does not fit.
+fn push_index(t: Table, row: Row, out: &mut Oid) -> bool {
+    let n = |x: usize| u32::try_from(x + 1).unwrap_or(u32::MAX);
+    match t {
+        Table::Group | Table::VirtualServer => out.push(n(row.a)).is_ok(),
+        Table::Member | Table::RealServer => {
+            out.push(n(row.a)).is_ok() && out.push(n(row.b)).is_ok()
+        }
+        Table::SyncDaemon | Table::Timeouts => out.push(0).is_ok(),
+    }
+}
+
+impl Mib for KeepalivedCheck<'_> {
+    fn root(&self) -> &[u32] {
+        ROOT
+    }
+
+    /// keepalived registers every column and scalar: below one of them a missing instance is
+    /// noSuchInstance.
+    fn has_object(&self, oid: &[u32]) -> Option<bool> {
+        let sub = oid.strip_prefix(ROOT).unwrap_or(&[]);
+        Some(TABLES.iter().any(|&(_, at, first, last)| {
+            sub.strip_prefix(at)
+                .and_then(|r| r.first())
+                .is_some_and(|c| (first..=last).contains(c))
+        }))
+    }
+
+    fn get<'a>(&'a self, oid: &[u32], scratch: &'a mut [u8]) -> Option<Value<'a>> {
+        let sub = oid.strip_prefix(ROOT)?;
+        let &(t, at, first, last) = TABLES.iter().find(|x| sub.starts_with(x.1))?;
+        let [col, idx @ ..] = &sub[at.len()..] else {
+            return None;
+        };
+        if !(first..=last).contains(col) {
+            return None;
+        }
+        let mut hit = None;
+        self.rows(t, &mut |row| {
+            let mut o = Oid::new();
+            let found = push_index(t, row, &mut o) && o.as_slice() == idx;
+            if found {
+                hit = Some(row);
+            }
+            found
+        });
+        cells::cell(&self.st, t, *col, hit?, scratch)
+    }
+
+    fn next<'a>(
+        &'a self,
+        after: &[u32],
+        found: &mut Oid,
+        scratch: &'a mut [u8],
+    ) -> Option<Value<'a>> {
+        let mut base: Oid = Oid::from_slice(ROOT).ok()?;
+        let mut hit = None;
+        'tables: for &(t, at, first, last) in &TABLES {
+            for col in first..=last {
+                base.truncate(ROOT.len());
+                let _ = base.extend_from_slice(at);
+                let _ = base.push(col);
+                // Every row of this column sorts before `after`: skip it whole.
+                if after > base.as_slice() && !after.starts_with(&base) {
+                    continue;
+                }
+                self.rows(t, &mut |row| {
+                    let mut o = base.clone();
+                    if !push_index(t, row, &mut o) {
+                        return false;
+                    }
+                    let ok = o.as_slice() > after
+                        && cells::cell(&self.st, t, col, row, &mut *scratch).is_some();
+                    if ok {
+                        hit = Some((t, col, row, o));
+                    }
+                    ok
+                });
+                if hit.is_some() {
+                    break 'tables;
+                }
+            }
+        }
+        let (t, col, row, o) = hit?;
+        *found = o;
+        cells::cell(&self.st, t, col, row, scratch)
+    }
+}
