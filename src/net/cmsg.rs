@@ -116,7 +116,7 @@ pub(crate) fn recv_many(
                 fd,
                 hdrs.as_mut_ptr(),
                 slots as _,
-                libc::MSG_DONTWAIT,
+                libc::MSG_DONTWAIT as _,
                 std::ptr::null_mut(),
             )
         };
