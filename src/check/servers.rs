@@ -15,6 +15,7 @@ use crate::check::checkers::{names, DownReason};
 use crate::check::ipvs::manager::{By, Manager, Notice};
 use crate::check::ipvs::plan::plan;
 use crate::check::ipvs::shell::{open_or_modprobe, IpvsShell};
+use crate::check::shell_snmp::TrapQueue;
 use crate::check::{CheckerId, ScriptCall, Sink, Why};
 use crate::config::checker::values::Script;
 use crate::config::global::alert_settings;
@@ -47,6 +48,8 @@ pub struct Servers {
     /// The manager's notices being carried out (kept to reuse its allocation).
     notices: Vec<Notice>,
     alerts: CheckAlerts,
+    /// The notices keepalived sends an SNMP trap for, while a subagent sends traps.
+    traps: TrapQueue,
 }
 
 impl Servers {
@@ -82,6 +85,7 @@ impl Servers {
             calls: Vec::new(),
             notices: Vec::new(),
             alerts: alerts(cfg),
+            traps: TrapQueue::new(),
         };
         s.name_servers(cfg);
         if !log_only {
@@ -119,6 +123,11 @@ impl Servers {
         let mails = std::mem::take(&mut self.alerts);
         self.reload_to(cfg, mails);
         self.calls.splice(0..0, calls);
+    }
+
+    /// The SNMP traps queued, and the manager they count from.
+    pub(crate) fn trap_queue(&mut self) -> (&mut TrapQueue, &Manager) {
+        (&mut self.traps, &self.mgr)
     }
 
     fn reload_to(&mut self, cfg: &Config, mut old_alerts: CheckAlerts) {
@@ -237,10 +246,12 @@ impl Servers {
             calls,
             notices,
             alerts,
+            traps,
             ..
         } = self;
         notices.extend(mgr.take_notices());
         for n in notices.drain(..) {
+            traps.note(&n, mgr, mode == Mode::Ipvs);
             match n {
                 Notice::Rs { vs, rs, alive, by } => {
                     dirty = true;

@@ -36,11 +36,12 @@ struct Shell<'a> {
 }
 
 impl Shell<'_> {
-    /// Sends the alerts the real servers' side worded.
+    /// Sends the alerts the real servers' side worded, and its SNMP traps.
     fn send_mails(&mut self, lp: &mut EventLoop) {
         for m in self.servers.take_mails() {
             self.alerts.send(lp, m);
         }
+        shell_snmp::send_traps(&mut self.snmp, &self.cfg, self.servers.trap_queue());
     }
 
     fn on_event(&mut self, lp: &mut EventLoop, ev: Event, chan: &OwnedFd) {
@@ -190,7 +191,13 @@ pub fn run(
         sh.servers.flush();
     }
     sh.runner.stop(&mut lp);
-    shell_snmp::stop(&mut sh.snmp, &mut lp);
+    shell_snmp::stop(
+        &mut sh.snmp,
+        &mut lp,
+        &sh.cfg,
+        opts,
+        sh.servers.trap_queue(),
+    );
     sh.servers.stop();
     if sh.runner.run_sink_scripts(&mut lp, &mut sh.servers) {
         // Let omega's notify_down and quorum_down scripts finish (they die with us otherwise).

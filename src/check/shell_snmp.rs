@@ -4,23 +4,92 @@
 //! subtree over the socket `-A` or snmp_socket name, reconnecting as the VRRP child's does.
 //! The checker shell calls only the functions here, so SNMP can be left out of a build by
 //! this one module.
+//!
+//! Traps (`enable_traps`; built by `check::snmp::traps`) go where keepalived sends them: the
+//! real servers' side queues the notices keepalived sends one for ([`TrapQueue`]) and the loop
+//! sends them after each event. Those keepalived's start and stop bring, which our manager
+//! does not notice (a quorum up at start, every server and quorum going at a stop), are made
+//! here from its state. Traps raised before the first session is up wait for it as long as
+//! keepalived would have waited for its open; later ones raised while it is down are lost,
+//! as net-snmp loses them.
 
 use log::warn;
 
 use crate::check::checkers::run::View;
+use crate::check::ipvs::manager::{By, Manager, Notice};
 use crate::check::snmp::keepalived_check::{KeepalivedCheck, Texts};
+use crate::check::snmp::traps::{self, Event, Quorum, What};
+use crate::check::Why;
 use crate::cli::Options;
 use crate::config::Config;
 use crate::core::event_loop::EventLoop;
+use crate::core::time::Micros;
 use crate::core::timer::TimerId;
 use crate::core::tokens::{CHECK_SNMP_AGENTX, CHECK_SNMP_AGENTX_TIMER};
 use crate::snmp::agentx::conn::{self, Agent, Target};
+use crate::snmp::agentx::session::TIMEOUT;
 use crate::snmp::global::Global;
 
 pub(crate) struct Snmp {
     agent: Agent,
     global: Global,
     texts: Texts,
+    /// `enable_traps`.
+    traps: bool,
+    router_id: String,
+    /// Until when traps wait for the first session (None once it came or the wait ended).
+    first: Option<Micros>,
+    /// The start's traps were queued.
+    started: bool,
+}
+
+/// The trap events of the real servers' side, in the order they happened; kept only while a
+/// subagent sends traps.
+#[derive(Default)]
+pub(crate) struct TrapQueue {
+    on: bool,
+    events: Vec<Event>,
+}
+
+impl TrapQueue {
+    pub(crate) fn new() -> TrapQueue {
+        TrapQueue::default()
+    }
+
+    /// Queues the trap keepalived sends for `n`, a notice `mgr` just gave (`ipvs`: the child
+    /// drives IPVS, where quorum counts).
+    pub(crate) fn note(&mut self, n: &Notice, mgr: &Manager, ipvs: bool) {
+        if !self.on {
+            return;
+        }
+        let (vs, what) = match *n {
+            Notice::Rs {
+                vs,
+                rs,
+                alive,
+                by: By::Checker(Why::Checked),
+            }
+            | Notice::Renotify { vs, rs, alive } => (vs, What::Rs { rs, alive }),
+            Notice::Quorum {
+                vs,
+                up,
+                script: true,
+                ..
+            } if ipvs => (vs, What::Quorum(if up { Quorum::Up } else { Quorum::Down })),
+            _ => return,
+        };
+        self.events.push(Event {
+            vs,
+            what,
+            up: alive_count(mgr, vs),
+        });
+    }
+}
+
+/// realServersUp of virtual server `vs`.
+fn alive_count(mgr: &Manager, vs: usize) -> u32 {
+    let n = mgr.plans().nth(vs).map_or(0, |p| p.real_servers.len());
+    (0..n).filter(|&r| mgr.rs_alive(vs, r)).count() as u32
 }
 
 /// Whether this invocation's checker child serves SNMP.
@@ -67,7 +136,92 @@ pub(crate) fn start(
         agent,
         global,
         texts,
+        traps: cfg.global.snmp.traps,
+        router_id: router_id(cfg),
+        first: Some(Micros::now() + TIMEOUT),
+        started: false,
     })
+}
+
+fn router_id(cfg: &Config) -> String {
+    cfg.global
+        .router_id
+        .clone()
+        .unwrap_or_else(|| crate::core::smtp::host_defaults().router_id)
+}
+
+/// keepalived's traps at start: each service that starts with its quorum says so, and one
+/// that starts without it but with a sorry server says that.
+fn start_events(mgr: &Manager, out: &mut Vec<Event>) {
+    for (vs, p) in mgr.plans().enumerate() {
+        let q = match (mgr.quorum_up(vs), p.sorry.is_some()) {
+            (true, _) => Quorum::Up,
+            (false, true) => Quorum::Down,
+            (false, false) => continue,
+        };
+        let up = alive_count(mgr, vs);
+        out.push(Event {
+            vs,
+            what: What::Quorum(q),
+            up,
+        });
+    }
+}
+
+/// keepalived's traps at a stop that releases IPVS: each alive server in the kernel's table
+/// goes down (the count falling with each), then each service's quorum says 3; with
+/// lvs_flush_on_stop only the quorums go, the servers still counted.
+fn stop_events(mgr: &Manager, flush: bool, out: &mut Vec<Event>) {
+    for (vs, p) in mgr.plans().enumerate() {
+        let mut up = alive_count(mgr, vs);
+        // With quorum down a sorry server serves and the alive ones are out of the table.
+        let sorry = !mgr.quorum_up(vs) && p.sorry.is_some();
+        for rs in 0..p.real_servers.len() {
+            if flush || sorry || !mgr.rs_alive(vs, rs) {
+                continue;
+            }
+            up -= 1;
+            let what = What::Rs { rs, alive: false };
+            out.push(Event { vs, what, up });
+        }
+        let what = What::Quorum(Quorum::Stopping);
+        out.push(Event { vs, what, up });
+    }
+}
+
+/// Sends (or holds, or drops) the traps queued since the last call; the loop calls it after
+/// every event. The first call queues the start's.
+pub(crate) fn send_traps(s: &mut Option<Snmp>, cfg: &Config, (q, mgr): (&mut TrapQueue, &Manager)) {
+    let Some(s) = s.as_mut().filter(|s| s.traps) else {
+        q.on = false;
+        q.events.clear();
+        return;
+    };
+    q.on = true;
+    if !s.started {
+        s.started = true;
+        start_events(mgr, &mut q.events);
+    }
+    if q.events.is_empty() {
+        return;
+    }
+    let ready = s.agent.is_ready();
+    if ready {
+        s.first = None;
+    } else if s.first.is_some_and(|u| Micros::now() < u) {
+        return;
+    } else {
+        s.first = None;
+        q.events.clear();
+        return;
+    }
+    for ev in q.events.drain(..) {
+        if let Some(t) = traps::build(cfg, &ev, &s.router_id) {
+            // Not taken only when the output buffer is full: lost, as with a master away.
+            let agent = &mut s.agent;
+            let _ = t.with(|vbs| agent.notify(vbs));
+        }
+    }
 }
 
 /// The subagent's socket is ready.
@@ -92,8 +246,26 @@ pub(crate) fn on_timer(
     }
 }
 
-/// The child stops: the session closes.
-pub(crate) fn stop(s: &mut Option<Snmp>, lp: &mut EventLoop) {
+/// The child stops: the queued traps go, then those of keepalived's stop (unless -I keeps
+/// the IPVS table), and the session closes.
+pub(crate) fn stop(
+    s: &mut Option<Snmp>,
+    lp: &mut EventLoop,
+    cfg: &Config,
+    opts: &Options,
+    (q, mgr): (&mut TrapQueue, &Manager),
+) {
+    send_traps(s, cfg, (&mut *q, mgr));
+    if let Some(sn) = s.as_mut().filter(|s| s.traps && !opts.dont_release_ipvs) {
+        sn.first = None;
+        let flush = cfg.global.lvs.flush_on_stop.is_some();
+        stop_events(mgr, flush, &mut q.events);
+        send_traps(s, cfg, (q, mgr));
+    }
+    close(s, lp);
+}
+
+fn close(s: &mut Option<Snmp>, lp: &mut EventLoop) {
     if let Some(mut s) = s.take() {
         s.agent.stop(lp);
     }
@@ -114,8 +286,14 @@ pub(crate) fn reload(
     if let (true, Some(s)) = (same, s.as_mut()) {
         s.global = Global::new(&cfg.global);
         s.texts = Texts::new(cfg);
+        s.traps = cfg.global.snmp.traps;
+        s.router_id = router_id(cfg);
         return;
     }
-    stop(s, lp);
+    close(s, lp);
     *s = start(lp, cfg, opts, live);
+    // keepalived's start traps are the daemon's start's, not a reload's.
+    if let Some(s) = s.as_mut() {
+        s.started = true;
+    }
 }

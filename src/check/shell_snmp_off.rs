@@ -5,6 +5,7 @@
 use log::warn;
 
 use crate::check::checkers::run::View;
+use crate::check::ipvs::manager::{Manager, Notice};
 use crate::cli::Options;
 use crate::config::Config;
 use crate::core::event_loop::EventLoop;
@@ -12,6 +13,19 @@ use crate::core::timer::TimerId;
 
 /// There is no subagent to hold.
 pub(crate) enum Snmp {}
+
+/// No traps to queue.
+pub(crate) struct TrapQueue;
+
+impl TrapQueue {
+    pub(crate) fn new() -> TrapQueue {
+        TrapQueue
+    }
+
+    pub(crate) fn note(&mut self, _n: &Notice, _mgr: &Manager, _ipvs: bool) {}
+}
+
+pub(crate) fn send_traps(_s: &mut Option<Snmp>, _cfg: &Config, _q: (&mut TrapQueue, &Manager)) {}
 
 pub(crate) fn start(
     _lp: &mut EventLoop,
@@ -36,7 +50,13 @@ pub(crate) fn on_timer(
 ) {
 }
 
-pub(crate) fn stop(s: &mut Option<Snmp>, _lp: &mut EventLoop) {
+pub(crate) fn stop(
+    s: &mut Option<Snmp>,
+    _lp: &mut EventLoop,
+    _cfg: &Config,
+    _opts: &Options,
+    _q: (&mut TrapQueue, &Manager),
+) {
     if let Some(s) = s.take() {
         match s {}
     }

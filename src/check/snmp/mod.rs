@@ -6,6 +6,7 @@ pub(crate) mod keepalived_check;
 mod keepalived_check_cells;
 mod keepalived_check_servers;
 mod keepalived_check_values;
+pub(crate) mod traps;
 
 #[cfg(test)]
 mod keepalived_check_tests;
