@@ -3,8 +3,9 @@
 //! (keepalived's checker child needs IPVS), net-snmp's snmpd is the AgentX master and forwards
 //! every notification to snmptrapd. Debian's keepalived 2.2.7 and then ours run
 //! tests/snmp/traps/check.conf (a group's service, an address service with quorum 2 and a
-//! sorry server, a UDP fwmark service in alpha mode) through four phases: start, the real
-//! server 127.0.0.1:8081 going down (quorum lost), coming back (quorum gained), and a stop.
+//! sorry server, a UDP fwmark service in alpha mode) through five phases: start, the real
+//! server 127.0.0.1:8081 going down (quorum lost), coming back (quorum gained), a reload that
+//! removes it, and a stop.
 //! Both send the same traps in the same order, phase by phase, but for sysUpTime.0 (snmpd's
 //! clock). keepalived's are kept in tests/snmp/traps/check.traps for the unit tests.
 //!
@@ -27,9 +28,25 @@ const RECORDED: &str = include_str!("snmp/traps/check.traps");
 /// How many traps there are by the end of each phase (keepalived's, tests/snmp/traps/
 /// check.traps): at start each service with its quorum says so (2), then the alpha fwmark
 /// service's server passes its first check and brings its quorum (2); 8081 down and the
-/// quorum lost (2); 8081 up and the quorum back (2); at stop each of the 4 alive servers goes
-/// down and each of the 3 services' quorum says 3 (7).
-const PHASES: [(&str, usize); 4] = [("start", 4), ("down", 6), ("up", 8), ("stop", 15)];
+/// quorum lost (2); 8081 up and the quorum back (2); a reload without 8081: its trap and the
+/// old service's quorum lost (2; the new one keeps it, its quorum lowered to 1); at stop each
+/// of the 3 alive servers goes down and each of the 3 services' quorum says 3 (6).
+const PHASES: [(&str, usize); 5] = [
+    ("start", 4),
+    ("down", 6),
+    ("up", 8),
+    ("reload", 10),
+    ("stop", 16),
+];
+
+/// The reload's config: 127.0.0.1:8081 leaves 10.9.0.1:80.
+const GONE: &str = "    real_server 127.0.0.1 8081 {
+        TCP_CHECK {
+            connect_timeout 1
+            retry 0
+        }
+    }
+";
 
 /// A checker trap's snmpTrapOID value (both end in .5.0.1 or .5.0.2).
 const TRAP: &str = "9586.100.5.3.5.0.";
@@ -44,6 +61,7 @@ fn steps(name: &str, bin: &str) -> String {
 base=$({count})
 httpd -f -p 127.0.0.1:8081 -h /tmp & h81=$!
 echo "{name} $base" >>/tmp/marks
+cp /etc/keepalived/start.conf {CONF}
 {bin} -n -l -C -f {CONF} -p /run/ka.pid -c /run/ka_check.pid >/tmp/{name}.log 2>&1 & pid=$!
 "#
     );
@@ -51,6 +69,9 @@ echo "{name} $base" >>/tmp/marks
         let act = match phase {
             "down" => "kill $h81; wait $h81\n",
             "up" => "httpd -f -p 127.0.0.1:8081 -h /tmp & h81=$!\n",
+            "reload" => {
+                "cp /etc/keepalived/reload.conf /etc/keepalived/keepalived.conf\nkill -HUP $pid\n"
+            }
             "stop" => "kill $pid; wait $pid\n",
             _ => "",
         };
@@ -127,10 +148,13 @@ fn checker_traps_as_keepalived_s() {
         steps("theirs", KEEPALIVED),
         steps("ours", "keepalived")
     );
+    let reload = CONFIG.replace(GONE, "");
+    assert_ne!(reload, CONFIG);
     let Some(out) = vm::run_with(
         test,
         &[
-            (CONF, CONFIG),
+            ("/etc/keepalived/start.conf", CONFIG),
+            ("/etc/keepalived/reload.conf", &reload),
             ("/etc/snmp/test.conf", SNMPD_CONF),
             ("/etc/snmp/trapd.conf", "disableAuthorization yes\n"),
         ],

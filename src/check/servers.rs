@@ -162,6 +162,7 @@ impl Servers {
         // Quorums the new config loses go down with the old config's scripts and mail,
         // worded with its figures, as keepalived judges the old virtual server.
         for n in old.gone_in(&self.mgr) {
+            self.traps.gone(&n, &old);
             match n {
                 Notice::Quorum {
                     vs, up: false, sum, ..

@@ -129,6 +129,11 @@ impl Shell<'_> {
                     {
                         self.runner.stop(lp);
                         self.servers.reload(&new);
+                        shell_snmp::send_gone_traps(
+                            &mut self.snmp,
+                            &self.cfg,
+                            self.servers.trap_queue(),
+                        );
                         let mut runner = Runner::new(&new);
                         runner.adopt(&self.runner, (&self.cfg, &new), &mut self.servers);
                         self.runner = runner;

@@ -5,21 +5,22 @@
 //! The checker shell calls only the functions here, so SNMP can be left out of a build by
 //! this one module.
 //!
-//! Traps (`enable_traps`; built by `check::snmp::traps`) go where keepalived sends them: the
-//! real servers' side queues the notices keepalived sends one for ([`TrapQueue`]) and the loop
-//! sends them after each event. Those keepalived's start and stop bring, which our manager
-//! does not notice (a quorum up at start, every server and quorum going at a stop), are made
-//! here from its state. Traps raised before the first session is up wait for it as long as
+//! Traps (`enable_traps`; built by `check::snmp::traps`) go where keepalived sends them
+//! (`check::snmp::traps_events` says which): the real servers' side queues the events
+//! ([`TrapQueue`]) and the loop sends them after each event; a reload's removals go before
+//! the shell takes the new config, named in the old one. Those keepalived's start and stop
+//! bring, which our manager does not notice (a quorum up at start, every server and quorum
+//! going at a stop), are made from its state. Traps raised before the first session is up wait for it as long as
 //! keepalived would have waited for its open; later ones raised while it is down are lost,
 //! as net-snmp loses them.
 
 use log::warn;
 
 use crate::check::checkers::run::View;
-use crate::check::ipvs::manager::{By, Manager, Notice};
+use crate::check::ipvs::manager::{Manager, Notice};
 use crate::check::snmp::keepalived_check::{KeepalivedCheck, Texts};
-use crate::check::snmp::traps::{self, Event, Quorum, What};
-use crate::check::Why;
+use crate::check::snmp::traps::{self, Event};
+use crate::check::snmp::traps_events as events;
 use crate::cli::Options;
 use crate::config::Config;
 use crate::core::event_loop::EventLoop;
@@ -49,6 +50,8 @@ pub(crate) struct Snmp {
 pub(crate) struct TrapQueue {
     on: bool,
     events: Vec<Event>,
+    /// What a reload took away, named in the old config's indices.
+    gone: Vec<Event>,
 }
 
 impl TrapQueue {
@@ -59,37 +62,17 @@ impl TrapQueue {
     /// Queues the trap keepalived sends for `n`, a notice `mgr` just gave (`ipvs`: the child
     /// drives IPVS, where quorum counts).
     pub(crate) fn note(&mut self, n: &Notice, mgr: &Manager, ipvs: bool) {
-        if !self.on {
-            return;
+        if let Some(ev) = events::noticed(n, mgr, ipvs).filter(|_| self.on) {
+            self.events.push(ev);
         }
-        let (vs, what) = match *n {
-            Notice::Rs {
-                vs,
-                rs,
-                alive,
-                by: By::Checker(Why::Checked),
-            }
-            | Notice::Renotify { vs, rs, alive } => (vs, What::Rs { rs, alive }),
-            Notice::Quorum {
-                vs,
-                up,
-                script: true,
-                ..
-            } if ipvs => (vs, What::Quorum(if up { Quorum::Up } else { Quorum::Down })),
-            _ => return,
-        };
-        self.events.push(Event {
-            vs,
-            what,
-            up: alive_count(mgr, vs),
-        });
     }
-}
 
-/// realServersUp of virtual server `vs`.
-fn alive_count(mgr: &Manager, vs: usize) -> u32 {
-    let n = mgr.plans().nth(vs).map_or(0, |p| p.real_servers.len());
-    (0..n).filter(|&r| mgr.rs_alive(vs, r)).count() as u32
+    /// A reload takes `n` away (an alive server of `old`'s, or the quorum that loses).
+    pub(crate) fn gone(&mut self, n: &Notice, old: &Manager) {
+        if let Some(ev) = events::gone(n, old, &self.gone).filter(|_| self.on) {
+            self.gone.push(ev);
+        }
+    }
 }
 
 /// Whether this invocation's checker child serves SNMP.
@@ -150,45 +133,6 @@ fn router_id(cfg: &Config) -> String {
         .unwrap_or_else(|| crate::core::smtp::host_defaults().router_id)
 }
 
-/// keepalived's traps at start: each service that starts with its quorum says so, and one
-/// that starts without it but with a sorry server says that.
-fn start_events(mgr: &Manager, out: &mut Vec<Event>) {
-    for (vs, p) in mgr.plans().enumerate() {
-        let q = match (mgr.quorum_up(vs), p.sorry.is_some()) {
-            (true, _) => Quorum::Up,
-            (false, true) => Quorum::Down,
-            (false, false) => continue,
-        };
-        let up = alive_count(mgr, vs);
-        out.push(Event {
-            vs,
-            what: What::Quorum(q),
-            up,
-        });
-    }
-}
-
-/// keepalived's traps at a stop that releases IPVS: each alive server in the kernel's table
-/// goes down (the count falling with each), then each service's quorum says 3; with
-/// lvs_flush_on_stop only the quorums go, the servers still counted.
-fn stop_events(mgr: &Manager, flush: bool, out: &mut Vec<Event>) {
-    for (vs, p) in mgr.plans().enumerate() {
-        let mut up = alive_count(mgr, vs);
-        // With quorum down a sorry server serves and the alive ones are out of the table.
-        let sorry = !mgr.quorum_up(vs) && p.sorry.is_some();
-        for rs in 0..p.real_servers.len() {
-            if flush || sorry || !mgr.rs_alive(vs, rs) {
-                continue;
-            }
-            up -= 1;
-            let what = What::Rs { rs, alive: false };
-            out.push(Event { vs, what, up });
-        }
-        let what = What::Quorum(Quorum::Stopping);
-        out.push(Event { vs, what, up });
-    }
-}
-
 /// Sends (or holds, or drops) the traps queued since the last call; the loop calls it after
 /// every event. The first call queues the start's.
 pub(crate) fn send_traps(s: &mut Option<Snmp>, cfg: &Config, (q, mgr): (&mut TrapQueue, &Manager)) {
@@ -200,7 +144,7 @@ pub(crate) fn send_traps(s: &mut Option<Snmp>, cfg: &Config, (q, mgr): (&mut Tra
     q.on = true;
     if !s.started {
         s.started = true;
-        start_events(mgr, &mut q.events);
+        events::at_start(mgr, &mut q.events);
     }
     if q.events.is_empty() {
         return;
@@ -246,6 +190,25 @@ pub(crate) fn on_timer(
     }
 }
 
+/// A reload's new config is in the servers' side, `old` still the shell's: what it took away
+/// goes first, named as `old` named it.
+pub(crate) fn send_gone_traps(
+    s: &mut Option<Snmp>,
+    old: &Config,
+    (q, _): (&mut TrapQueue, &Manager),
+) {
+    let Some(s) = s.as_mut().filter(|s| s.traps && s.agent.is_ready()) else {
+        q.gone.clear();
+        return;
+    };
+    for ev in q.gone.drain(..) {
+        if let Some(t) = traps::build(old, &ev, &s.router_id) {
+            let agent = &mut s.agent;
+            let _ = t.with(|vbs| agent.notify(vbs));
+        }
+    }
+}
+
 /// The child stops: the queued traps go, then those of keepalived's stop (unless -I keeps
 /// the IPVS table), and the session closes.
 pub(crate) fn stop(
@@ -259,7 +222,7 @@ pub(crate) fn stop(
     if let Some(sn) = s.as_mut().filter(|s| s.traps && !opts.dont_release_ipvs) {
         sn.first = None;
         let flush = cfg.global.lvs.flush_on_stop.is_some();
-        stop_events(mgr, flush, &mut q.events);
+        events::at_stop(mgr, flush, &mut q.events);
         send_traps(s, cfg, (q, mgr));
     }
     close(s, lp);

@@ -23,6 +23,15 @@ impl TrapQueue {
     }
 
     pub(crate) fn note(&mut self, _n: &Notice, _mgr: &Manager, _ipvs: bool) {}
+
+    pub(crate) fn gone(&mut self, _n: &Notice, _old: &Manager) {}
+}
+
+pub(crate) fn send_gone_traps(
+    _s: &mut Option<Snmp>,
+    _old: &Config,
+    _q: (&mut TrapQueue, &Manager),
+) {
 }
 
 pub(crate) fn send_traps(_s: &mut Option<Snmp>, _cfg: &Config, _q: (&mut TrapQueue, &Manager)) {}

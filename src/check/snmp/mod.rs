@@ -7,6 +7,7 @@ mod keepalived_check_cells;
 mod keepalived_check_servers;
 mod keepalived_check_values;
 pub(crate) mod traps;
+pub(crate) mod traps_events;
 
 #[cfg(test)]
 mod keepalived_check_tests;

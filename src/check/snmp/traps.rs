@@ -215,4 +215,4 @@ fn rs_port(vs: &VirtualServer, r: &RealServer) -> u32 {
 
 #[cfg(test)]
 #[path = "traps_tests.rs"]
-mod tests;
+pub(crate) mod tests;

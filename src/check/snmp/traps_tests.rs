@@ -1,5 +1,6 @@
 //! Built traps against those keepalived 2.2.7 sent for tests/snmp/traps/check.conf in the IPVS
-//! VM (tests/snmp_checker_traps_vm.rs): start, 127.0.0.1:8081 down and up, stop.
+//! VM (tests/snmp_checker_traps_vm.rs): start, 127.0.0.1:8081 down and up, a reload that
+//! removes it, stop.
 
 use std::path::Path;
 
@@ -14,6 +15,21 @@ const ID: &str = "trapvm";
 fn config() -> Config {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snmp/traps/check.conf");
     let (cfg, d) = load(&path, &LoadOptions::default());
+    assert!(!d.has_errors(), "{d}");
+    cfg
+}
+
+/// The reload's config: 127.0.0.1:8081 leaves 10.9.0.1:80 (as the lab writes it).
+pub(crate) fn reloaded_config() -> Config {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snmp/traps/check.conf");
+    let text = std::fs::read_to_string(&path).expect("check.conf");
+    let gone = "    real_server 127.0.0.1 8081 {\n        TCP_CHECK {\n            connect_timeout 1\n            retry 0\n        }\n    }\n";
+    let text2 = text.replace(gone, "");
+    assert_ne!(text, text2);
+    let tmp = std::env::temp_dir().join(format!("cktraps-reload-{}.conf", std::process::id()));
+    std::fs::write(&tmp, text2).expect("write");
+    let (cfg, d) = load(&tmp, &LoadOptions::default());
+    let _ = std::fs::remove_file(&tmp);
     assert!(!d.has_errors(), "{d}");
     cfg
 }
@@ -50,9 +66,9 @@ fn quorum(vs: usize, q: Quorum, up: u32) -> Event {
 }
 
 /// The run's events, in keepalived's order: services 0 (group G), 1 (10.9.0.1:80, quorum 2,
-/// sorry server) and 2 (fwmark 7, alpha).
-fn run() -> Vec<Event> {
-    vec![
+/// sorry server) and 2 (fwmark 7, alpha); true for those named in the reloaded config.
+fn run() -> Vec<(bool, Event)> {
+    let before = [
         // Start: G and 10.9.0.1 start with their quorum; the fwmark's server passes its
         // first check and brings its quorum.
         quorum(0, Quorum::Up, 1),
@@ -64,25 +80,33 @@ fn run() -> Vec<Event> {
         quorum(1, Quorum::Down, 1),
         rs(1, 1, true, 2),
         quorum(1, Quorum::Up, 2),
+        // The reload removes 8081: its trap and the quorum its going loses, in the old
+        // config (2 servers, quorum 2; the new one has 1 and keepalived lowers quorum to 1).
+        rs(1, 1, false, 1),
+        quorum(1, Quorum::Down, 1),
+    ];
+    let after = [
         // Stop: each service's alive servers, then its quorum as 3.
         rs(0, 0, false, 0),
         quorum(0, Quorum::Stopping, 0),
-        rs(1, 0, false, 1),
-        rs(1, 1, false, 0),
+        rs(1, 0, false, 0),
         quorum(1, Quorum::Stopping, 0),
         rs(2, 0, false, 0),
         quorum(2, Quorum::Stopping, 0),
-    ]
+    ];
+    let b = before.into_iter().map(|e| (false, e));
+    b.chain(after.into_iter().map(|e| (true, e))).collect()
 }
 
 #[test]
 fn traps_are_keepalived_s_varbind_for_varbind() {
-    let cfg = config();
+    let (cfg, cfg2) = (config(), reloaded_config());
     let theirs = recorded();
     let events = run();
     assert_eq!(theirs.len(), events.len());
-    for (k, (ev, t)) in events.iter().zip(&theirs).enumerate() {
-        let ours = build(&cfg, ev, ID).map(|t| lines(&t));
+    for (k, ((after, ev), t)) in events.iter().zip(&theirs).enumerate() {
+        let c = if *after { &cfg2 } else { &cfg };
+        let ours = build(c, ev, ID).map(|t| lines(&t));
         assert_eq!(ours.as_ref(), Some(t), "trap {k} ({ev:?}) differs");
     }
 }
@@ -127,7 +151,7 @@ fn building_a_trap_allocates_nothing() {
     let events = run();
     let s = Scope::new();
     let mut n = 0;
-    for ev in &events {
+    for (_, ev) in &events {
         if let Some(t) = build(&cfg, ev, ID) {
             n += t.with(|vbs| vbs.len());
         }
