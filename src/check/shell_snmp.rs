@@ -9,6 +9,7 @@ use log::warn;
 
 use crate::check::checkers::run::View;
 use crate::check::snmp::keepalived_check::{KeepalivedCheck, Texts};
+use crate::check::snmp::keepalived_check_stats::IpvsCounters;
 use crate::cli::Options;
 use crate::config::Config;
 use crate::core::event_loop::EventLoop;
@@ -21,6 +22,7 @@ pub(crate) struct Snmp {
     agent: Agent,
     global: Global,
     texts: Texts,
+    counters: IpvsCounters,
 }
 
 /// Whether this invocation's checker child serves SNMP.
@@ -67,13 +69,14 @@ pub(crate) fn start(
         agent,
         global,
         texts,
+        counters: IpvsCounters::default(),
     })
 }
 
 /// The subagent's socket is ready.
 pub(crate) fn on_io(s: &mut Option<Snmp>, lp: &mut EventLoop, cfg: &Config, live: &View<'_>) {
     if let Some(s) = s {
-        let check = KeepalivedCheck::new(cfg, live, &s.texts);
+        let check = KeepalivedCheck::new(cfg, live, &s.texts).with_counters(&s.counters);
         s.agent.on_io(lp, &[&s.global, &check]);
     }
 }
@@ -87,7 +90,7 @@ pub(crate) fn on_timer(
     live: &View<'_>,
 ) {
     if let Some(s) = s {
-        let check = KeepalivedCheck::new(cfg, live, &s.texts);
+        let check = KeepalivedCheck::new(cfg, live, &s.texts).with_counters(&s.counters);
         s.agent.on_timer(lp, Some(id), &[&s.global, &check]);
     }
 }
@@ -114,6 +117,7 @@ pub(crate) fn reload(
     if let (true, Some(s)) = (same, s.as_mut()) {
         s.global = Global::new(&cfg.global);
         s.texts = Texts::new(cfg);
+        s.counters.forget();
         return;
     }
     stop(s, lp);
