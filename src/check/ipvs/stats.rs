@@ -100,8 +100,10 @@ pub struct Stats {
     servers: Vec<Counters>,
     /// Each virtual server's first slot in `servers`.
     first: Vec<usize>,
-    /// Every service of the config with its virtual server, sorted; `seen` says which the
-    /// last dump listed (their destinations are read next).
+    /// Every service of the config with its virtual server, in config order (a scan per
+    /// listed service: the standard sort would cost kilobytes of code, and a reading comes
+    /// at most every 5 s); `seen` says which the last dump listed (their destinations are
+    /// read next).
     ours: Vec<(SvcKey, usize)>,
     seen: Vec<bool>,
 }
@@ -116,13 +118,12 @@ impl Stats {
             first.push(slots);
             slots += 1 + v.real_servers.len();
         }
-        let mut ours: Vec<(SvcKey, usize)> = lvs
-            .virtual_servers
-            .iter()
-            .enumerate()
-            .flat_map(|(i, v)| plan::keys(v, lvs).into_iter().map(move |k| (k, i)))
-            .collect();
-        ours.sort_unstable();
+        let mut ours = Vec::new();
+        for (i, v) in lvs.virtual_servers.iter().enumerate() {
+            for k in plan::keys(v, lvs) {
+                ours.push((k, i));
+            }
+        }
         Stats {
             vs: vec![Counters::default(); n],
             servers: vec![Counters::default(); slots],
@@ -153,19 +154,14 @@ impl Stats {
         self.seen.fill(false);
     }
 
-    fn entries(&self, key: &SvcKey) -> std::ops::Range<usize> {
-        let lo = self.ours.partition_point(|(k, _)| k < key);
-        let hi = self.ours.partition_point(|(k, _)| k <= key);
-        lo..hi
-    }
-
     /// A service the dump listed: added to the virtual server(s) it belongs to, if any.
     pub fn add_service(&mut self, key: &SvcKey, c: &Counters) {
-        for e in self.entries(key) {
-            self.seen[e] = true;
-            let vs = self.ours[e].1;
-            if let Some(v) = self.vs.get_mut(vs) {
-                v.add(c);
+        for (e, (k, vs)) in self.ours.iter().enumerate() {
+            if k == key {
+                self.seen[e] = true;
+                if let Some(v) = self.vs.get_mut(*vs) {
+                    v.add(c);
+                }
             }
         }
     }
