@@ -21,6 +21,7 @@ use crate::check::ipvs::manager::{Manager, Notice};
 use crate::check::snmp::keepalived_check::{KeepalivedCheck, Texts};
 use crate::check::snmp::traps::{self, Event};
 use crate::check::snmp::traps_events as events;
+use crate::check::snmp::keepalived_check_stats::IpvsCounters;
 use crate::cli::Options;
 use crate::config::Config;
 use crate::core::event_loop::EventLoop;
@@ -42,6 +43,7 @@ pub(crate) struct Snmp {
     first: Option<Micros>,
     /// The start's traps were queued.
     started: bool,
+    counters: IpvsCounters,
 }
 
 /// The trap events of the real servers' side, in the order they happened; kept only while a
@@ -123,6 +125,7 @@ pub(crate) fn start(
         router_id: router_id(cfg),
         first: Some(Micros::now() + TIMEOUT),
         started: false,
+        counters: IpvsCounters::default(),
     })
 }
 
@@ -171,7 +174,7 @@ pub(crate) fn send_traps(s: &mut Option<Snmp>, cfg: &Config, (q, mgr): (&mut Tra
 /// The subagent's socket is ready.
 pub(crate) fn on_io(s: &mut Option<Snmp>, lp: &mut EventLoop, cfg: &Config, live: &View<'_>) {
     if let Some(s) = s {
-        let check = KeepalivedCheck::new(cfg, live, &s.texts);
+        let check = KeepalivedCheck::new(cfg, live, &s.texts).with_counters(&s.counters);
         s.agent.on_io(lp, &[&s.global, &check]);
     }
 }
@@ -185,7 +188,7 @@ pub(crate) fn on_timer(
     live: &View<'_>,
 ) {
     if let Some(s) = s {
-        let check = KeepalivedCheck::new(cfg, live, &s.texts);
+        let check = KeepalivedCheck::new(cfg, live, &s.texts).with_counters(&s.counters);
         s.agent.on_timer(lp, Some(id), &[&s.global, &check]);
     }
 }
@@ -251,6 +254,7 @@ pub(crate) fn reload(
         s.texts = Texts::new(cfg);
         s.traps = cfg.global.snmp.traps;
         s.router_id = router_id(cfg);
+        s.counters.forget();
         return;
     }
     close(s, lp);

@@ -95,4 +95,42 @@ impl Ipvs {
             Ok(())
         })
     }
+
+    /// The kernel's statistics for the services of `lvs` into `out` (cleared first): one
+    /// dump of the services, then one of the destinations of each service that is ours.
+    #[cfg(feature = "snmp")]
+    pub fn read_stats(
+        &mut self,
+        lvs: &crate::config::lvs::LvsConfig,
+        out: &mut super::stats::Stats,
+    ) -> Result<(), Error> {
+        use super::stats::{parse_dest_stats, parse_service_stats};
+        out.clear();
+        let seq = self.conn.next_seq();
+        let msg = wire::get_services(&mut self.req, self.family, seq)?;
+        // Both dumps through one `dyn` callback type: one copy of `dump` in the binary.
+        let each: &mut dyn FnMut(&crate::net::netlink::Msg<'_>) -> Result<(), Error> = &mut |m| {
+            // A service we cannot read is not one of ours to count.
+            if let Ok((key, c)) = parse_service_stats(m) {
+                out.add_service(&key, &c);
+            }
+            Ok(())
+        };
+        self.conn.dump(msg, each)?;
+        for e in 0..out.services() {
+            let Some(key) = out.listed(e) else { continue };
+            let seq = self.conn.next_seq();
+            let msg = wire::get_dests(&mut self.req, self.family, seq, &key)?;
+            let af = key.af();
+            let each: &mut dyn FnMut(&crate::net::netlink::Msg<'_>) -> Result<(), Error> =
+                &mut |m| {
+                    if let Ok((d, c)) = parse_dest_stats(m, af) {
+                        out.add_dest(lvs, e, &d, &c);
+                    }
+                    Ok(())
+                };
+            self.conn.dump(msg, each)?;
+        }
+        Ok(())
+    }
 }

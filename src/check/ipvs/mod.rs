@@ -4,14 +4,18 @@
 //! tables); `wire` encodes and decodes it; `kernel` is the socket; `plan` turns the config into
 //! what each virtual server puts in the kernel; `manager` is the sans-IO state machine that
 //! decides, from real server health, what the table must hold now; `shell` runs it in the
-//! checker child.
+//! checker child; `stats` sums the kernel's counters for SNMP.
 
 pub mod kernel;
 pub mod manager;
 pub mod plan;
 pub mod shell;
+#[cfg(feature = "snmp")]
+pub mod stats;
 pub mod table;
 pub mod wire;
 
+#[cfg(all(test, feature = "snmp"))]
+mod stats_tests;
 #[cfg(test)]
 mod tests;

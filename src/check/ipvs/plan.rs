@@ -179,7 +179,8 @@ fn with_low(first: IpAddr, low: u16) -> IpAddr {
     }
 }
 
-fn keys(vs: &VirtualServer, lvs: &LvsConfig) -> Vec<SvcKey> {
+/// The services `vs` puts in the kernel.
+pub fn keys(vs: &VirtualServer, lvs: &LvsConfig) -> Vec<SvcKey> {
     match &vs.addr {
         VsAddr::Ip { ip, port } => vec![SvcKey::Addr {
             proto: proto(vs),

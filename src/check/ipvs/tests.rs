@@ -10,7 +10,7 @@ use crate::check::CheckerId;
 use crate::config::{self, Config, Diagnostics};
 use crate::net::netlink::{messages, NLA_F_NESTED};
 
-fn cfg(text: &str) -> Config {
+pub(super) fn cfg(text: &str) -> Config {
     let mut d = Diagnostics::new();
     let nodes = config::reader::tree_from_str(text, 0, &mut d);
     let c = config::from_tree(&nodes, &mut d);
@@ -22,7 +22,7 @@ fn plans(text: &str) -> Vec<VsPlan> {
     plan(&cfg(text).lvs)
 }
 
-fn ip(s: &str) -> IpAddr {
+pub(super) fn ip(s: &str) -> IpAddr {
     s.parse().unwrap()
 }
 
@@ -410,7 +410,7 @@ fn diff_edits_in_place_and_leaves_foreign_entries_alone() {
 }
 
 /// An attribute as the kernel lays it out: length, type, payload, padding to 4.
-fn attr(ty: u16, payload: &[u8]) -> Vec<u8> {
+pub(super) fn attr(ty: u16, payload: &[u8]) -> Vec<u8> {
     let mut v = Vec::new();
     v.extend(((4 + payload.len()) as u16).to_ne_bytes());
     v.extend(ty.to_ne_bytes());
@@ -421,11 +421,11 @@ fn attr(ty: u16, payload: &[u8]) -> Vec<u8> {
     v
 }
 
-fn nest(ty: u16, inner: &[Vec<u8>]) -> Vec<u8> {
+pub(super) fn nest(ty: u16, inner: &[Vec<u8>]) -> Vec<u8> {
     attr(ty | NLA_F_NESTED, &inner.concat())
 }
 
-fn msg(ty: u16, flags: u16, seq: u32, genl: [u8; 4], body: &[Vec<u8>]) -> Vec<u8> {
+pub(super) fn msg(ty: u16, flags: u16, seq: u32, genl: [u8; 4], body: &[Vec<u8>]) -> Vec<u8> {
     let body = body.concat();
     let mut v = Vec::new();
     v.extend(((16 + 4 + body.len()) as u32).to_ne_bytes());
@@ -438,7 +438,7 @@ fn msg(ty: u16, flags: u16, seq: u32, genl: [u8; 4], body: &[Vec<u8>]) -> Vec<u8
     v
 }
 
-fn addr16(a: [u8; 4]) -> [u8; 16] {
+pub(super) fn addr16(a: [u8; 4]) -> [u8; 16] {
     let mut b = [0u8; 16];
     b[..4].copy_from_slice(&a);
     b

@@ -8,6 +8,7 @@
 //! `keepalived_check_cells.rs`.
 
 use super::keepalived_check_cells as cells;
+pub(crate) use super::keepalived_check_values::Counted;
 pub(crate) use super::keepalived_check_values::Texts;
 use super::keepalived_check_values::{Row, State, Table};
 use crate::check::checkers::view::Live;
@@ -35,8 +36,19 @@ pub(crate) struct KeepalivedCheck<'v> {
 impl<'v> KeepalivedCheck<'v> {
     pub(crate) fn new(cfg: &'v Config, live: &'v dyn Live, texts: &'v Texts) -> Self {
         KeepalivedCheck {
-            st: State { cfg, live, texts },
+            st: State {
+                cfg,
+                live,
+                texts,
+                counted: None,
+            },
         }
+    }
+
+    /// The statistics columns read `counted` (else they are 0).
+    pub(crate) fn with_counters(mut self, counted: &'v dyn Counted) -> Self {
+        self.st.counted = Some(counted);
+        self
     }
 
     /// Calls `f` on each row of `t` in index order until it returns true.

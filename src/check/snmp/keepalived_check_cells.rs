@@ -7,10 +7,9 @@
 //!   unresolved), a sorry server's false;
 //! - a sorry server has no status, weight, thresholds, notify scripts or failed-check count,
 //!   but has the statistics and zero timers;
-//! - the IPVS counters and rates are 0: the checker does not read the kernel's statistics
-//!   (keepalived reads them at each request; on a service with traffic they differ);
-//! - the `...Low` rate columns answer the high word of the last 64-bit counter keepalived
-//!   returned, 0 below 4 G (served as 0).
+//! - the IPVS counters and rates are the kernel's, summed over a virtual server's services
+//!   (`check::ipvs::stats`); the `...Low` rate columns answer the high word of the last
+//!   64-bit counter the table served, not the rate (`stat`).
 
 use std::net::IpAddr;
 
@@ -39,7 +38,7 @@ pub(super) fn cell<'a>(
         Table::RealServer => {
             let v = m.cfg.lvs.virtual_servers.get(row.a)?;
             match (&v.sorry_server, row.b) {
-                (Some(_), 0) => sorry_server(v, col, scratch),
+                (Some(_), 0) => sorry_server(m, row.a, col, scratch),
                 (s, b) => real_server(m, row.a, b - usize::from(s.is_some()), col, scratch),
             }
         }
@@ -197,7 +196,7 @@ fn virtual_server<'a>(
         24 => text(quorum[0].as_deref()?),
         25 => text(quorum[1].as_deref()?),
         26 => Value::Gauge32(v.hysteresis),
-        27..=36 | 38..=50 => return stat(col, true),
+        27..=36 | 38..=50 => return stat(m, col, i, None),
         37 => truth(f.one_packet),
         // Served unless the service's own address is IPv4.
         51 if ip.is_some_and(|a| a.is_ipv4()) => return None,

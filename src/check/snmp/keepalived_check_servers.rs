@@ -6,15 +6,17 @@ use super::keepalived_check_values::{
 };
 use crate::check::checkers::names;
 use crate::check::CheckerId;
-use crate::config::lvs::{Forwarding, RealServer, VirtualServer, VsAddr};
+use crate::config::lvs::{Forwarding, RealServer, VsAddr};
 use crate::core::time::Micros;
 use crate::snmp::mib::Value;
 
 pub(super) fn sorry_server<'a>(
-    v: &VirtualServer,
+    m: &State<'_>,
+    vi: usize,
     col: u32,
     scratch: &'a mut [u8],
 ) -> Option<Value<'a>> {
+    let v = m.cfg.lvs.virtual_servers.get(vi)?;
     let s = v.sorry_server.as_ref()?;
     let port = s.port.unwrap_or(match &v.addr {
         VsAddr::Ip { port, .. } => port.unwrap_or(0),
@@ -26,7 +28,7 @@ pub(super) fn sorry_server<'a>(
         3 => inet_type(&s.ip),
         4 => inet(&s.ip, scratch),
         5 => Value::Gauge32(port.into()),
-        14..=39 => return stat(col, false),
+        14..=39 => return stat(m, col, vi, Some(0)),
         40 => Value::Integer(kind(fwd)),
         42 | 47 => truth(false),
         43..=46 | 48..=51 => Value::Gauge32(0),
@@ -77,7 +79,7 @@ pub(super) fn real_server<'a>(
         11 => text(notify[0].as_deref()?),
         12 => text(notify[1].as_deref()?),
         13 => Value::Gauge32(m.live.real_server(vi, ri).failed),
-        14..=39 => return stat(col, false),
+        14..=39 => return stat(m, col, vi, Some(ri + 1)),
         40 => Value::Integer(kind(fwd)),
         41 => text(r.virtualhost.as_deref()?),
         42 => truth(r.alpha.unwrap_or(v.alpha)),

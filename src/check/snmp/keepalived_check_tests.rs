@@ -4,9 +4,11 @@
 
 use std::path::Path;
 
-use super::keepalived_check::{KeepalivedCheck, Texts, ROOT};
+use super::keepalived_check::{Counted, KeepalivedCheck, Texts, ROOT};
 use crate::check::checkers::view::{CheckerLive, Live, RsLive};
+use crate::check::ipvs::stats::Counters;
 use crate::check::CheckerId;
+use crate::config::lvs::LvsConfig;
 use crate::config::{load, Config, LoadOptions};
 use crate::core::alloc::Scope;
 use crate::snmp::mib::{Mib, Oid, Value};
@@ -103,4 +105,96 @@ fn walking_allocates_nothing() {
     } else {
         println!("SKIPPED allocation count: this test binary has no counting allocator");
     }
+}
+
+/// Counts as the kernel would give them: virtual server 2 (10.9.0.1:80) has passed 4 G
+/// packets out; its sorry server and first real server have their own.
+struct Kernel {
+    high: [std::cell::Cell<u32>; 2],
+}
+
+impl Counted for Kernel {
+    fn vs(&self, _: &LvsConfig, vs: usize) -> Counters {
+        let mut c = Counters::default();
+        if vs == 1 {
+            c.0[..10].copy_from_slice(&[
+                7,
+                (1 << 32) + 5,
+                (3 << 32) + 9,
+                6 << 32,
+                8,
+                2,
+                3,
+                4,
+                5,
+                6,
+            ]);
+        }
+        c
+    }
+
+    fn server(&self, _: &LvsConfig, vs: usize, slot: usize) -> Counters {
+        let mut c = Counters::default();
+        if vs == 1 {
+            c.0 = [slot as u64 + 1; 13];
+            c.0[12] = 40 + slot as u64;
+        }
+        c
+    }
+
+    fn last_high(&self) -> &[std::cell::Cell<u32>; 2] {
+        &self.high
+    }
+}
+
+#[test]
+fn statistics_columns_are_the_kernel_s_with_keepalived_s_types() {
+    let cfg = config();
+    let texts = Texts::new(&cfg);
+    let k = Kernel {
+        high: Default::default(),
+    };
+    let mib = KeepalivedCheck::new(&cfg, &Lab, &texts).with_counters(&k);
+    // Values as text: a value borrows the request's scratch buffer.
+    let get = |sub: &[u32]| format!("{:?}", mib.get(&[ROOT, sub].concat(), &mut [0; 64]));
+    let vs = |col: u32| get(&[3, 1, col, 2]);
+    assert_eq!(vs(27), format!("{:?}", Some(Value::Gauge32(7))));
+    // Counter32 columns: the low 32 bits.
+    assert_eq!(vs(28), format!("{:?}", Some(Value::Counter32(5))));
+    assert_eq!(vs(29), format!("{:?}", Some(Value::Counter32(9))));
+    assert_eq!(vs(30), format!("{:?}", Some(Value::Counter64(6 << 32))));
+    assert_eq!(vs(32), format!("{:?}", Some(Value::Gauge32(2))));
+    assert_eq!(vs(36), format!("{:?}", Some(Value::Gauge32(6))));
+    assert_eq!(
+        vs(40),
+        format!("{:?}", Some(Value::Counter64((3 << 32) + 9)))
+    );
+    // A rate's Low column answers the high word of the last Counter64 served (3, from
+    // column 40), its High column the rate's own high word.
+    assert_eq!(vs(41), format!("{:?}", Some(Value::Gauge32(3))));
+    assert_eq!(vs(42), format!("{:?}", Some(Value::Gauge32(0))));
+    assert_eq!(
+        vs(39),
+        format!("{:?}", Some(Value::Counter64((1 << 32) + 5)))
+    );
+    assert_eq!(vs(49), format!("{:?}", Some(Value::Gauge32(1))));
+    // The other virtual servers are not in the kernel: 0.
+    assert_eq!(
+        get(&[3, 1, 27, 1]),
+        format!("{:?}", Some(Value::Gauge32(0)))
+    );
+    // Real server rows: the sorry server (2.1) then the real servers.
+    let rs = |col: u32, b: u32| get(&[4, 1, col, 2, b]);
+    assert_eq!(rs(14, 1), format!("{:?}", Some(Value::Gauge32(1))));
+    assert_eq!(rs(17, 1), format!("{:?}", Some(Value::Gauge32(40))));
+    assert_eq!(rs(15, 2), format!("{:?}", Some(Value::Gauge32(2))));
+    assert_eq!(rs(17, 3), format!("{:?}", Some(Value::Gauge32(42))));
+    assert_eq!(rs(18, 2), format!("{:?}", Some(Value::Counter32(2))));
+    assert_eq!(rs(21, 2), format!("{:?}", Some(Value::Counter64(2))));
+    assert_eq!(rs(26, 2), format!("{:?}", Some(Value::Gauge32(2))));
+    assert_eq!(rs(29, 2), format!("{:?}", Some(Value::Counter64(2))));
+    assert_eq!(rs(30, 2), format!("{:?}", Some(Value::Gauge32(0))));
+    assert_eq!(rs(39, 2), format!("{:?}", Some(Value::Gauge32(0))));
+    // Each table keeps its own last Counter64.
+    assert_eq!(vs(43), format!("{:?}", Some(Value::Gauge32(1))));
 }

@@ -1,10 +1,12 @@
 //! The values and types KEEPALIVED-MIB's check tables share: the parts of the subtree, a
 //! row, what a request reads, and the SMI values keepalived 2.2.7's handlers build.
 
+use std::cell::Cell;
 use std::net::IpAddr;
 
 use crate::check::checkers::view::Live;
-use crate::config::lvs::{Forwarding, TunnelCsum, TunnelType};
+use crate::check::ipvs::stats::{Counters, ACTIVE, CPS};
+use crate::config::lvs::{Forwarding, LvsConfig, TunnelCsum, TunnelType};
 use crate::config::Config;
 use crate::core::time::Micros;
 use crate::snmp::mib::Value;
@@ -63,11 +65,13 @@ impl Texts {
     }
 }
 
-/// What a request reads: the config, the live state and the scripts' texts.
+/// What a request reads: the config, the live state, the scripts' texts and the IPVS
+/// counters (without them, 0).
 pub(super) struct State<'v> {
     pub(super) cfg: &'v Config,
     pub(super) live: &'v dyn Live,
     pub(super) texts: &'v Texts,
+    pub(super) counted: Option<&'v dyn Counted>,
 }
 
 /// The most IPVS accepts as a weight (keepalived's IPVS_WEIGHT_MAX).
@@ -138,20 +142,61 @@ pub(super) fn tunnel(f: Forwarding, col: u32) -> Option<Value<'static>> {
     }
 }
 
-/// The IPVS statistics and rates: 0 (the kernel's counters are not read).
-pub(super) fn stat(col: u32, vs: bool) -> Option<Value<'static>> {
-    let c64 = if vs {
-        [30, 31, 38, 39, 40]
-    } else {
-        [20, 21, 27, 28, 29]
+/// The IPVS counters a request reads, summed as keepalived sums them and refreshed no more
+/// often than it refreshes them.
+pub(crate) trait Counted {
+    /// Virtual server `vs`'s.
+    fn vs(&self, lvs: &LvsConfig, vs: usize) -> Counters;
+    /// Server `slot` of virtual server `vs`: 0 its sorry server, 1 + i real server i.
+    fn server(&self, lvs: &LvsConfig, vs: usize, slot: usize) -> Counters;
+    /// The high word of the last Counter64 each table served (virtual, real servers).
+    fn last_high(&self) -> &[Cell<u32>; 2];
+}
+
+/// A statistics or rate column of virtual server `vs` (`slot` None) or of its server `slot`.
+/// keepalived's types: connections and rates Gauge32 and packets Counter32 (each the low 32
+/// bits), bytes and the `...64` columns Counter64, the rates' high words Unsigned32. Its
+/// `...Low` rate columns answer the high word of the last Counter64 the same table served
+/// (they return that static buffer; the low word they compute is lost), kept here as well.
+pub(super) fn stat(
+    m: &State<'_>,
+    col: u32,
+    vs: usize,
+    slot: Option<usize>,
+) -> Option<Value<'static>> {
+    let lvs = &m.cfg.lvs;
+    let c = match (m.counted, slot) {
+        (Some(k), None) => k.vs(lvs, vs),
+        (Some(k), Some(s)) => k.server(lvs, vs, s),
+        (None, _) => Counters::default(),
     };
-    let c32 = if vs { [28, 29] } else { [18, 19] };
-    Some(if c64.contains(&col) {
-        Value::Counter64(0)
-    } else if c32.contains(&col) {
-        Value::Counter32(0)
-    } else {
-        Value::Gauge32(0)
+    let x = &c.0;
+    let at = |c: u32, from: u32| x[(c - from) as usize];
+    // A real server's columns, moved onto the virtual server table's layout.
+    let col = match (slot, col) {
+        (None, _) => col,
+        (Some(_), 14) => 27,
+        (Some(_), 15..=17) => return Some(Value::Gauge32(x[ACTIVE + (col - 15) as usize] as u32)),
+        (Some(_), 18..=26) => col + 10,
+        (Some(_), _) => col + 11,
+    };
+    let high = m
+        .counted
+        .map(|k| &k.last_high()[usize::from(slot.is_some())]);
+    let c64 = |v: u64| {
+        if let Some(h) = high {
+            h.set((v >> 32) as u32);
+        }
+        Value::Counter64(v)
+    };
+    Some(match col {
+        27 | 32..=36 => Value::Gauge32(at(col, 27) as u32),
+        28 | 29 => Value::Counter32(at(col, 27) as u32),
+        30 | 31 => c64(at(col, 27)),
+        38..=40 => c64(at(col, 38)),
+        41..=50 if (col - 41) % 2 == 0 => Value::Gauge32(high.map_or(0, Cell::get)),
+        41..=50 => Value::Gauge32((x[CPS + ((col - 41) / 2) as usize] >> 32) as u32),
+        _ => return None,
     })
 }
 

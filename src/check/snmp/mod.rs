@@ -5,6 +5,7 @@
 pub(crate) mod keepalived_check;
 mod keepalived_check_cells;
 mod keepalived_check_servers;
+pub(crate) mod keepalived_check_stats;
 mod keepalived_check_values;
 pub(crate) mod traps;
 pub(crate) mod traps_events;

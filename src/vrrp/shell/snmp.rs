@@ -50,6 +50,8 @@ pub(super) struct Snmp {
     held: heapless::Vec<Held, HELD>,
     /// Whether traps still wait for the first session.
     first: FirstSession,
+    /// When the subagent started or a reload last kept it (RFC 2787's up time counts from it).
+    started: Micros,
 }
 
 /// Traps held for the first session: a state change of each instance and group at start.
@@ -98,9 +100,16 @@ fn serves_global(sh: &Shell<'_>, on: Switches) -> bool {
 }
 
 /// Runs `f` with the tables `on` asks for, read from `view`.
-fn serve(view: &View<'_>, global: Option<&Global>, on: Switches, f: impl FnOnce(&[&dyn Mib])) {
+fn serve(
+    view: &View<'_>,
+    global: Option<&Global>,
+    on: Switches,
+    started: Micros,
+    f: impl FnOnce(&[&dyn Mib]),
+) {
     let kv = on.keepalived.then(|| KeepalivedVrrp::new(view));
-    let v2 = on.rfcv2.then(|| VrrpRfcv2::new(view));
+    let up = Micros::now().saturating_sub(started);
+    let v2 = on.rfcv2.then(|| VrrpRfcv2::new(view).snmp_up(up));
     let v3 = on.rfcv3.then(|| VrrpRfcv3::new(view));
     let mut list: heapless::Vec<&dyn Mib, 4> = heapless::Vec::new();
     let tables: [Option<&dyn Mib>; 4] = [
@@ -125,9 +134,10 @@ fn with_mibs(sh: &mut Shell<'_>, f: impl FnOnce(&mut Agent, &[&dyn Mib])) {
             agent,
             global,
             mibs,
+            started,
             ..
         } = &mut s;
-        serve(&view, global.as_ref(), *mibs, |m| f(agent, m));
+        serve(&view, global.as_ref(), *mibs, *started, |m| f(agent, m));
     }
     sh.snmp = Some(s);
 }
@@ -146,7 +156,8 @@ impl Shell<'_> {
         };
         let global = serves_global(self, on).then(|| Global::new(&self.cfg.global));
         let mut agent = None;
-        serve(&self.dump_view(), global.as_ref(), on, |m| {
+        let started = Micros::now();
+        serve(&self.dump_view(), global.as_ref(), on, started, |m| {
             agent = Some(Agent::start(lp, target, SNMP_AGENTX, SNMP_AGENTX_TIMER, m))
         });
         if let Some(agent) = agent {
@@ -162,6 +173,7 @@ impl Shell<'_> {
                 master_reason: 0,
                 held: heapless::Vec::new(),
                 first: FirstSession::new(Micros::now(), TIMEOUT),
+                started,
             });
         }
     }
@@ -199,6 +211,7 @@ impl Shell<'_> {
                 s.traps = self.cfg.global.snmp.traps;
                 // Held ones name instances by index, which the reload may have moved.
                 s.held.clear();
+                s.started = Micros::now();
             }
             return;
         }

@@ -2,10 +2,12 @@
 //! states, compared with keepalived 2.2.7's walks of the same states.
 
 use super::keepalived_vrrp_tests::{extras, v2v4, v3v6};
-use super::vrrp_rfcv2::VrrpRfcv2;
+use super::vrrp_rfcv2::{up_time, VrrpRfcv2};
 use super::vrrp_rfcv3::VrrpRfcv3;
-use crate::snmp::mib::Mib;
+use crate::core::time::Micros;
+use crate::snmp::mib::{Mib, Value};
 use crate::snmp::walk_text::{recorded, walk};
+use crate::vrrp::fsm::State;
 
 /// Values of the moment (tests/snmp/README.md): up times (the v3 one has its own test below);
 /// received adverts depend on when the walk ran.
@@ -121,4 +123,42 @@ fn rfc6527_up_time_counts_from_the_start_and_is_zero_in_fault() {
     .collect();
     assert_eq!(ours, theirs);
     assert_eq!(ours.len(), 2, "{ours:?}");
+}
+
+/// keepalived's vrrpOperVirtualRouterUpTime is the time from its SNMP start to the instance's
+/// start, frozen: the recorded walk shows 2 cs for an instance that started 20 ms after the
+/// subagent, whatever the time of the walk.
+#[test]
+fn rfc2787_up_time_is_the_instance_s_start_after_the_subagent_s() {
+    let (lab, devs) = v2v4();
+    let mut view = lab.view(&devs);
+    if let crate::vrrp::dump::Insts::Listed(l) = &mut view.insts {
+        for (inst, _) in l {
+            inst.up = Micros(60_000_000);
+        }
+    }
+    let column = ".1.3.6.1.2.1.68.1.3.1.13.";
+    let ours: Vec<String> = walk(&VrrpRfcv2::new(&view).snmp_up(Micros(60_020_000)), false)
+        .into_iter()
+        .filter(|l| l.starts_with(column))
+        .collect();
+    let theirs: Vec<String> = recorded(
+        include_str!("../../../tests/snmp/walks/v2v4.rfcv2.walk"),
+        &[],
+    )
+    .into_iter()
+    .filter(|l| l.starts_with(column))
+    .collect();
+    assert_eq!(ours, theirs);
+    assert_eq!(ours.len(), 1, "{ours:?}");
+}
+
+#[test]
+fn rfc2787_up_time_is_0_unless_backup_or_master_and_never_negative() {
+    let t = |s, snmp: u64, up: u64| up_time(s, Micros(snmp), Micros(up));
+    assert_eq!(t(State::Master, 95_000, 5_000), Value::TimeTicks(9));
+    assert_eq!(t(State::Backup, 95_000, 5_000), Value::TimeTicks(9));
+    assert_eq!(t(State::Fault, 95_000, 5_000), Value::TimeTicks(0));
+    // An instance a reload kept started before the subagent's new start.
+    assert_eq!(t(State::Master, 1_000, 5_000_000), Value::TimeTicks(0));
 }

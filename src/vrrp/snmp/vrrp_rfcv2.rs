@@ -3,7 +3,8 @@
 //! too, as Debian's is), each under its base interface's index and VRID. Odd ones: the
 //! instance and statistics tables show only their least row in a walk and none to a get
 //! (see `Rows::InstancesFirstOnly`); the MAC column is the interface's; the master address is
-//! 0.0.0.0 on a master; the auth type is keepalived's plus one.
+//! 0.0.0.0 on a master; the auth type is keepalived's plus one; the up time is not one (see
+//! `up_time`).
 
 use std::net::IpAddr;
 
@@ -11,17 +12,44 @@ use super::vrrp_rfc::{
     is_v6, mac, master_addr, primary, rfc_state, truth, Column, RfcMib, Row, Rows,
 };
 use crate::config::vrrp::AuthType;
+use crate::core::time::Micros;
 use crate::snmp::mib::{Oid, Value, VRRP_MIB};
 use crate::vrrp::dump::View;
+use crate::vrrp::fsm::State;
 
 pub(crate) struct VrrpRfcv2<'v> {
     view: &'v View<'v>,
+    /// How long since the subagent started (or the last reload set it again).
+    snmp_up: Micros,
 }
 
 impl<'v> VrrpRfcv2<'v> {
     pub(crate) fn new(view: &'v View<'v>) -> Self {
-        VrrpRfcv2 { view }
+        VrrpRfcv2 {
+            view,
+            snmp_up: Micros(0),
+        }
     }
+
+    /// The subagent has run for `snmp_up`: the up time column counts from its start.
+    pub(crate) fn snmp_up(mut self, snmp_up: Micros) -> Self {
+        self.snmp_up = snmp_up;
+        self
+    }
+}
+
+/// vrrpOperVirtualRouterUpTime as keepalived 2.2.7 serves it: while backup or master, the
+/// time from the child's SNMP start to the instance's start, in centiseconds (both reset by a
+/// reload), else 0. It does not grow: it measures the child's own start-up between the two
+/// (keepalived's blocking AgentX open is most of its 2-9 cs; ours opens without waiting).
+/// `up` is how long the instance has run; it started `snmp_up - up` after the subagent.
+pub(super) fn up_time(state: State, snmp_up: Micros, up: Micros) -> Value<'static> {
+    Value::TimeTicks(match state {
+        State::Backup | State::Master => {
+            u32::try_from(snmp_up.saturating_sub(up).0 / 10_000).unwrap_or(u32::MAX)
+        }
+        _ => 0,
+    })
 }
 
 const fn col(sub: &'static [u32], rows: Rows) -> Column {
@@ -128,8 +156,7 @@ impl RfcMib for VrrpRfcv2<'_> {
             }),
             [1, 3, 1, 11] => int(f.config().advert_int.as_secs()),
             [1, 3, 1, 12] => truth(!f.config().nopreempt),
-            // How long the instance has been up: the view does not say yet.
-            [1, 3, 1, 13] => Value::TimeTicks(0),
+            [1, 3, 1, 13] => up_time(f.state(), self.snmp_up, inst.up),
             [2, 4, 1, 1] => counter(st.become_master),
             [2, 4, 1, 2] => counter(st.adverts_rx),
             [2, 4, 1, 3] => counter(d.interval),
