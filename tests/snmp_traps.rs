@@ -9,6 +9,8 @@
 //! 3. B comes back misconfigured (traps/b-hostile.conf): a wrong password (authFailure), no
 //!    authentication (authTypeMismatch), VRRPv2 adverts at the v3 instance (versionError);
 //!    and one hand-built VRRPv3 advert with TTL 64 (ipTtlError);
+//!    with B stopped, one more TTL 64 advert; then VRRPV3-MIB's new-master and protocol-error
+//!    reason columns are walked (the same from both);
 //! 4. B then A stop: STOP (5) for each instance, then the group.
 //!
 //! Ours must send the same traps as keepalived, in the same order for 1, 2 and 4 (3 comes as
@@ -29,6 +31,7 @@ use lab::{Lab, Spawned};
 
 const SNMPD: &str = "/usr/sbin/snmpd";
 const SNMPTRAPD: &str = "/usr/sbin/snmptrapd";
+const SNMPWALK: &str = "/usr/bin/snmpwalk";
 const A_CONF: &str = include_str!("snmp/traps/a.conf");
 const B_CONF: &str = include_str!("snmp/traps/b.conf");
 const B_HOSTILE: &str = include_str!("snmp/traps/b-hostile.conf");
@@ -225,6 +228,33 @@ fn sending_lines(a: &Spawned) -> Vec<String> {
 struct Seen {
     traps: Vec<Vec<String>>,
     lines: Vec<String>,
+    /// VRRPV3-MIB's new-master and protocol-error reason columns, walked at the end.
+    reasons: Vec<String>,
+}
+
+/// vrrpv3StatisticsNewMasterReason and vrrpv3StatisticsProtoErrReason.
+const REASONS: [&str; 2] = [".1.3.6.1.2.1.207.1.2.5.1.2", ".1.3.6.1.2.1.207.1.2.5.1.6"];
+
+/// The lines of an snmpwalk of `oid` through A's snmpd.
+fn walk(lab: &mut Lab, oid: &str) -> Vec<String> {
+    let out = lab.exec_ok(
+        "a",
+        &[
+            "env",
+            "MIBS=",
+            SNMPWALK,
+            "-v2c",
+            "-c",
+            "public",
+            "-On",
+            "udp:127.0.0.1:16161",
+            oid,
+        ],
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
 }
 
 fn run(lab: &mut Lab, bin: &str, tag: &str, log: &PathBuf, sock: &str) -> Seen {
@@ -294,6 +324,21 @@ fn run(lab: &mut Lab, bin: &str, tag: &str, log: &PathBuf, sock: &str) -> Seen {
         std::thread::sleep(Duration::from_millis(250));
     }
     stop(&mut b, "B");
+    // One more TTL error, B silent: the last protocol error of each instance is known, and
+    // so what VRRPV3-MIB's reason columns say.
+    let n = traps_since(log, from).len();
+    tx.send(&v3_advert_ttl_64(), [224, 0, 0, 18]);
+    wait_traps(
+        log,
+        from,
+        n + 1,
+        START,
+        &format!("{tag}: the last TTL error"),
+    );
+    let reasons = REASONS
+        .iter()
+        .flat_map(|col| walk(lab, col))
+        .collect::<Vec<_>>();
     stop(&mut a, tag);
     // The group's STOP comes last (a late refused advert's trap may still come before it).
     let deadline = Instant::now() + START;
@@ -304,7 +349,11 @@ fn run(lab: &mut Lab, bin: &str, tag: &str, log: &PathBuf, sock: &str) -> Seen {
             .is_some_and(|t| t.iter().any(|l| l == GROUP_STOP))
         {
             let lines = sending_lines(&a);
-            return Seen { traps: got, lines };
+            return Seen {
+                traps: got,
+                lines,
+                reasons,
+            };
         }
         assert!(
             Instant::now() < deadline,
@@ -321,6 +370,7 @@ fn traps_of_a_failover_and_refused_adverts_are_keepalived_s() {
     if !lab::require_root(test)
         || !lab::require_program(test, SNMPD)
         || !lab::require_program(test, SNMPTRAPD)
+        || !lab::require_program(test, SNMPWALK)
         || !lab::require_program(test, KEEPALIVED)
         || !lab::require_program(test, &bin)
     {
@@ -344,6 +394,18 @@ fn traps_of_a_failover_and_refused_adverts_are_keepalived_s() {
         "-D lines: ours then theirs"
     );
     assert_eq!(ml[ml.len() - AT_STOP..], tl[tl.len() - AT_STOP..]);
+    // Each instance MASTER after B's priority 0 (priority, 1), VI_3's last error its TTL (1).
+    assert_eq!(
+        mine.reasons, theirs.reasons,
+        "v3 reasons: ours then keepalived's"
+    );
+    assert!(
+        mine.reasons
+            .iter()
+            .any(|l| l.starts_with(".1.3.6.1.2.1.207.1.2.5.1.6.2.53.1 = INTEGER: 1")),
+        "{:#?}",
+        mine.reasons
+    );
     let (mine, theirs) = (mine.traps, theirs.traps);
 
     assert_eq!(

@@ -548,6 +548,7 @@ mod tests {
                     vmac_ifindex: Some(7),
                     last_transition: std::time::Duration::ZERO,
                     up: Micros::ZERO,
+                    why: [0; 2],
                 },
                 vec![Some(7)],
             )]),

@@ -93,6 +93,7 @@ fn view<'a>(
                 vmac_ifindex: None,
                 last_transition: Duration::new(1_796_546_257, 94_587_000),
                 up: crate::core::time::Micros::ZERO,
+                why: [0; 2],
             },
             vec![None; 3],
         )]),

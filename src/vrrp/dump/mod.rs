@@ -120,6 +120,10 @@ pub struct Instance<'a> {
     /// How long since it started (only the VRRPv3 MIB shows it).
     #[cfg_attr(not(feature = "snmp"), allow(dead_code))]
     pub up: crate::core::time::Micros,
+    /// vrrpv3StatisticsNewMasterReason of its last change to MASTER and
+    /// vrrpv3StatisticsProtoErrReason of its last protocol error (0: none yet).
+    #[cfg_attr(not(feature = "snmp"), allow(dead_code))]
+    pub why: [u8; 2],
 }
 
 /// The running instances, read one at a time where the shell keeps them: a view collects

@@ -18,7 +18,7 @@ impl Shell<'_> {
     pub(super) fn act(&mut self, lp: &mut EventLoop, i: usize, a: &Action, all: &Actions) {
         if let Action::StateChange { .. } = a {
             self.insts[i].since = crate::vrrp::dump::real_time();
-            self.snmp_state_change(a);
+            self.snmp_state_change(i, a);
         }
         match *a {
             Action::SendAdvert { priority } => self.send_advert(i, priority),

@@ -36,6 +36,8 @@ pub struct Inst {
     pub since: std::time::Duration,
     /// When it was built (the VRRPv3 MIB's up time counts from there, as keepalived's).
     pub built: Micros,
+    /// The VRRPv3 MIB's reasons: of its last change to MASTER, of its last protocol error.
+    pub snmp_why: [u8; 2],
 }
 
 impl Inst {
@@ -95,6 +97,7 @@ pub fn build(cfg: &Config, idx: usize, ifaces: &Ifaces, pool: &mut Pool) -> Opti
             .then_some(true),
         since: crate::vrrp::dump::real_time(),
         built: Micros::now(),
+        snmp_why: [0; 2],
     })
 }
 

@@ -456,6 +456,7 @@ impl dump::Instances for Shell<'_> {
             vmac_ifindex: x.vmac_ifindex,
             last_transition: x.since,
             up: Micros::now() - x.built,
+            why: x.snmp_why,
         }
     }
 

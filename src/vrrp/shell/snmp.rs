@@ -291,8 +291,9 @@ impl Shell<'_> {
         }
     }
 
-    /// An instance's state change: a change to MASTER gives its v3 trap's reason.
-    pub(super) fn snmp_state_change(&mut self, a: &Action) {
+    /// Instance `i`'s state change: a change to MASTER gives its v3 trap's reason, and the
+    /// one vrrpv3StatisticsNewMasterReason shows (a sync group's members take their leader's).
+    pub(super) fn snmp_state_change(&mut self, i: usize, a: &Action) {
         let Some(s) = self.snmp.as_mut() else { return };
         if let Action::StateChange {
             to: State::Master,
@@ -303,6 +304,7 @@ impl Shell<'_> {
             if let Some(r) = traps::master_reason(reason) {
                 s.master_reason = r;
             }
+            self.insts[i].snmp_why[0] = u8::try_from(s.master_reason).unwrap_or(0);
         }
     }
 
@@ -313,6 +315,10 @@ impl Shell<'_> {
             return;
         };
         let Some(s) = self.snmp.as_mut() else { return };
+        // keepalived keeps the reason whether or not a trap goes.
+        if let Some(e) = traps::proto_error(&why) {
+            self.insts[i].snmp_why[1] = u8::try_from(e).unwrap_or(0);
+        }
         let inst = &self.insts[i];
         // keepalived names the instance's own interface here (a VMAC's), not its base.
         let ifindex = inst.vmac_ifindex.unwrap_or(inst.ifindex);

@@ -38,7 +38,7 @@ impl Shell<'_> {
 
     pub(super) fn snmp_group_trap(&mut self, _g: usize, _state: State) {}
 
-    pub(super) fn snmp_state_change(&mut self, _a: &Action) {}
+    pub(super) fn snmp_state_change(&mut self, _i: usize, _a: &Action) {}
 
     pub(super) fn snmp_advert_refused(&mut self, _i: usize, _src: IpAddr) {}
 }

@@ -172,6 +172,15 @@ impl Lab {
                     vmac_ifindex: None,
                     last_transition: Duration::ZERO,
                     up: crate::core::time::Micros::ZERO,
+                    // The recorded masters became masters when their peer went silent.
+                    why: [
+                        if fsm.state() == crate::vrrp::fsm::State::Master {
+                            3
+                        } else {
+                            0
+                        },
+                        0,
+                    ],
                 };
                 (inst, dev.clone())
             })

@@ -121,14 +121,13 @@ impl RfcMib for VrrpRfcv3<'_> {
             }),
             [1, 1, 1, 1, 13] | [1, 1, 2, 1, 2] => Value::Integer(1),
             [1, 2, 5, 1, 1] => Value::Counter32(st.become_master as u32),
-            // Why it last became master: the view keeps no reason, so a master that has
-            // been one shows keepalived's usual masterNoResponse (3), else notMaster (0).
-            [1, 2, 5, 1, 2] => Value::Integer(if st.become_master > 0 { 3 } else { 0 }),
+            // Why it became master, while it is one (else notMaster).
+            [1, 2, 5, 1, 2] if f.state() == State::Master => Value::Integer(inst.why[0].into()),
+            [1, 2, 5, 1, 2] => Value::Integer(0),
             [1, 2, 5, 1, 3] => Value::Counter64(st.adverts_rx),
             [1, 2, 5, 1, 4] => Value::Counter64(d.interval),
             [1, 2, 5, 1, 5] => Value::Counter64(d.ttl),
-            // The last protocol error's reason: not kept either (noError).
-            [1, 2, 5, 1, 6] => Value::Integer(0),
+            [1, 2, 5, 1, 6] => Value::Integer(inst.why[1].into()),
             [1, 2, 5, 1, 7] => Value::Counter64(st.pri_zero_rx),
             [1, 2, 5, 1, 8] => Value::Counter64(st.pri_zero_sent),
             [1, 2, 5, 1, 9] => Value::Counter64(d.invalid_type),
