@@ -14,12 +14,27 @@ impl Runner {
         s.timer = Some(lp.add_timer(after, TOKEN_BASE + i));
     }
 
+    /// Arms slot `i`'s next run: a run `after` a second or more starts on the next
+    /// [`RUN_TICK`] boundary, so checks due close together share one wake-up of the loop
+    /// (one epoll_wait, one timerfd read and set for a batch, not for each check).
+    pub(super) fn arm_run(&mut self, lp: &mut EventLoop, i: usize, after: Micros) {
+        if after < Micros::from_secs(1) {
+            return self.arm(lp, i, after);
+        }
+        let s = &mut self.slots[i];
+        if let Some(t) = s.timer.take() {
+            lp.cancel_timer(t);
+        }
+        let at = (Micros::now() + after).0.div_ceil(RUN_TICK.0) * RUN_TICK.0;
+        s.timer = Some(lp.add_timer_at(Micros(at), TOKEN_BASE + i));
+    }
+
     /// Carries out slot `i`'s commands, each of which may lead to another.
     pub(super) fn exec(&mut self, lp: &mut EventLoop, i: usize, mut cmd: Cmd, sink: &mut dyn Sink) {
         loop {
             cmd = match cmd {
                 Cmd::Wait => return,
-                Cmd::Arm(t) => return self.arm(lp, i, t),
+                Cmd::Arm(t) => return self.arm_run(lp, i, t),
                 Cmd::Begin => {
                     let s = &mut self.slots[i];
                     // keepalived follows the address over netlink; we look when a check is due.
@@ -64,13 +79,7 @@ impl Runner {
                         },
                     }
                 }
-                Cmd::Talk => {
-                    if let Some(fd) = self.slots[i].sock.as_ref().map(|f| f.as_raw_fd()) {
-                        let both = Interest::READABLE | Interest::WRITABLE;
-                        let _ = lp.reregister(fd, TOKEN_BASE + i, both);
-                    }
-                    self.pump(i, false)
-                }
+                Cmd::Talk { read } => self.pump(i, read),
                 Cmd::Rearm(interest) => {
                     if let Some(fd) = self.slots[i].sock.as_ref().map(|f| f.as_raw_fd()) {
                         let _ = lp.reregister(fd, TOKEN_BASE + i, interest);
@@ -80,7 +89,12 @@ impl Runner {
                 Cmd::Finish(r) => {
                     let s = &mut self.slots[i];
                     if let Some(fd) = s.sock.take() {
-                        let _ = lp.deregister(fd.as_raw_fd());
+                        // Closing the only descriptor of a socket takes it out of epoll: no
+                        // epoll_ctl needed, unless a script forked but not yet exec'd holds
+                        // a copy (then its events could reach the slot's next socket).
+                        if !self.scripts.is_empty() {
+                            let _ = lp.deregister(fd.as_raw_fd());
+                        }
                     }
                     s.conclude(r)
                 }

@@ -58,6 +58,8 @@ pub use crate::core::tokens::SOCKET_BASE as TOKEN_BASE;
 const NOTIFY_TAG: usize = usize::MAX;
 /// The sink's scripts (quorum_up, quorum_down): a stop or reload lets them run on.
 const SINK_TAG: usize = usize::MAX - 1;
+/// The grid the runs of checkers a second or more apart start on (at most this late).
+const RUN_TICK: Micros = Micros(10_000);
 /// The largest stream chunk or datagram read at once.
 const RX_LEN: usize = 4096;
 /// The most chunks read from one socket before the loop runs again (timers, signals, the
