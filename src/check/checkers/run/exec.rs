@@ -62,27 +62,31 @@ impl Runner {
                     let v6 = conn.dst.is_ipv6();
                     match sock::open(kind, conn) {
                         Err(e) => s.open_failed(e, v6),
-                        Ok(fd) => match lp.register(fd.as_raw_fd(), TOKEN_BASE + i, interest) {
-                            Err(e) => {
-                                warn!("cannot watch the checker socket for {}: {e}", s.rs);
-                                Cmd::Finish(Err(Failure::Failed))
-                            }
-                            Ok(()) => {
-                                s.sock = Some(fd);
-                                let t = s.opened(kind);
-                                self.arm(lp, i, t);
-                                if !matches!(self.slots[i].probe, Probe::Datagram { .. }) {
-                                    return;
+                        Ok(fd) => {
+                            s.gen = s.gen.wrapping_add(1);
+                            match lp.register(fd.as_raw_fd(), io_token(i, s.gen), interest) {
+                                Err(e) => {
+                                    warn!("cannot watch the checker socket for {}: {e}", s.rs);
+                                    Cmd::Finish(Err(Failure::Failed))
                                 }
-                                self.pump(i, false)
+                                Ok(()) => {
+                                    s.sock = Some(fd);
+                                    let t = s.opened(kind);
+                                    self.arm(lp, i, t);
+                                    if !matches!(self.slots[i].probe, Probe::Datagram { .. }) {
+                                        return;
+                                    }
+                                    self.pump(i, false)
+                                }
                             }
-                        },
+                        }
                     }
                 }
                 Cmd::Talk { read } => self.pump(i, read),
                 Cmd::Rearm(interest) => {
-                    if let Some(fd) = self.slots[i].sock.as_ref().map(|f| f.as_raw_fd()) {
-                        let _ = lp.reregister(fd, TOKEN_BASE + i, interest);
+                    let s = &self.slots[i];
+                    if let Some(fd) = s.sock.as_ref().map(|f| f.as_raw_fd()) {
+                        let _ = lp.reregister(fd, io_token(i, s.gen), interest);
                     }
                     return;
                 }
@@ -91,7 +95,8 @@ impl Runner {
                     if let Some(fd) = s.sock.take() {
                         // Closing the only descriptor of a socket takes it out of epoll: no
                         // epoll_ctl needed, unless a script forked but not yet exec'd holds
-                        // a copy (then its events could reach the slot's next socket).
+                        // a copy. That keeps it registered: its events carry the closed
+                        // socket's generation and are dropped, but would wake the loop.
                         if !self.scripts.is_empty() {
                             let _ = lp.deregister(fd.as_raw_fd());
                         }

@@ -15,12 +15,16 @@ impl Runner {
             self.files_changed(lp, sink);
             return true;
         }
-        let Some(i) = token.checked_sub(TOKEN_BASE) else {
+        let Some((i, gen)) = slot_of(token) else {
             return false;
         };
         let Some(s) = self.slots.get_mut(i) else {
             return false;
         };
+        if gen != s.gen {
+            // A socket the slot closed, still registered through a script's copy of it.
+            return true;
+        }
         let Some(fd) = s.sock.as_ref().map(|f| f.as_raw_fd()) else {
             return true;
         };

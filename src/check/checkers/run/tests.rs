@@ -248,6 +248,41 @@ fn a_banner_that_arrives_with_the_connect_is_read_at_once() {
 }
 
 #[test]
+fn an_event_of_a_slots_previous_socket_does_not_advance_its_next_check() {
+    // A socket closed while a forked script still holds a copy of its descriptor stays in
+    // epoll, under the token it was registered with; the slot's next socket may get the same
+    // fd number. The old socket's events must not pass for the new one's.
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    let cfg = config(&format!(
+        "virtual_server 127.0.0.1 80 {{\n protocol TCP\n delay_loop 10\n \\
+         real_server 127.0.0.1 {port} {{\n TCP_CHECK {{\n warmup 0\n }}\n }}\n}}\n"
+    ));
+    let mut lp = EventLoop::with_signals(&[]).expect("loop");
+    let mut r = Runner::new(&cfg);
+    let mut sink = Record::default();
+    r.start(&mut lp, &cfg, &mut sink);
+    r.exec(&mut lp, 0, Cmd::Begin, &mut sink);
+    let old = io_token(0, r.slots[0].gen);
+    r.exec(&mut lp, 0, Cmd::Finish(Ok(())), &mut sink);
+    assert_eq!(r.slots[0].phase, Phase::Idle);
+    r.exec(&mut lp, 0, Cmd::Begin, &mut sink);
+    assert_eq!(r.slots[0].phase, Phase::Connecting);
+    let new = io_token(0, r.slots[0].gen);
+    assert_ne!(old, new);
+    // The old socket connected (writable, no error): nothing for the new one.
+    assert!(r.on_io(&mut lp, old, (false, true, false), &mut sink));
+    assert_eq!(r.slots[0].phase, Phase::Connecting);
+    // The same event under the new socket's token is its connect.
+    assert!(r.on_io(&mut lp, new, (false, true, false), &mut sink));
+    assert_eq!(r.slots[0].phase, Phase::Idle);
+    // Past 255 sockets the generation wraps, the token stays the slot's.
+    assert_eq!(slot_of(io_token(0, u8::MAX)), Some((0, u8::MAX)));
+    assert_eq!(slot_of(io_token(0, u8::MAX.wrapping_add(1))), Some((0, 0)));
+    assert_eq!(slot_of(TOKEN_BASE - 1), None);
+}
+
+#[test]
 fn udp_check_needs_the_reply_it_requires() {
     let server = UdpSocket::bind("127.0.0.1:0").expect("bind");
     server.set_nonblocking(true).expect("nb");
