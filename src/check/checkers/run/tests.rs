@@ -475,4 +475,16 @@ fn a_checker_costs_at_most_its_slot_and_dialog_while_idle() {
     // kept (a copy of the checker's whole config block).
     let slot = std::mem::size_of::<Slot>();
     assert!(slot <= 480, "Slot is {slot} bytes");
+    // The config is kept in every process: a real server's one checker and an HTTP_GET's
+    // one url, not room for four of each (840 + 528 B).
+    let cfg = config(
+        "virtual_server 127.0.0.1 80 {\n protocol TCP\n \
+         real_server 127.0.0.1 80 {\n HTTP_GET {\n url {\n path /\n }\n }\n }\n}\n",
+    );
+    let rs = &cfg.lvs.virtual_servers[0].real_servers[0];
+    assert_eq!(rs.checkers.capacity(), 1);
+    let CheckerKind::Http(h) = &rs.checkers[0].kind else {
+        panic!("an HTTP_GET")
+    };
+    assert_eq!(h.urls.capacity(), 1);
 }
