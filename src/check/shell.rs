@@ -90,11 +90,11 @@ impl Shell<'_> {
             Event::Io {
                 token,
                 readable,
+                writable,
                 closed,
-                ..
             } => {
-                self.runner
-                    .on_io(lp, token, readable, closed, &mut self.servers);
+                let ready = (readable, writable, closed);
+                self.runner.on_io(lp, token, ready, &mut self.servers);
             }
             Event::Timer { id, token } => {
                 self.runner.on_timer(lp, id, token, &mut self.servers);

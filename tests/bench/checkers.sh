@@ -9,6 +9,11 @@
 #   tests/bench/checkers.sh [OUR_BINARY]       (default: target/release/keepalived)
 #   COUNT=2000 SECS=20 tests/bench/checkers.sh
 #   MODE=http tests/bench/checkers.sh           (HTTP_GET of / instead of TCP_CHECK)
+#   STRACE=1 tests/bench/checkers.sh            (then strace -c on the child for 5 s more: syscalls
+#                                                per check, by name; strace slows it, so apart)
+#
+# It takes the lab lock for its one run (SECS + about 5 s, twice that with STRACE=1): labs hold it
+# while they run, and either would skew the other's timing.
 #
 # keepalived 2.2.7's checker child needs IPVS, which this machine's kernel lacks (it exits at
 # start), so only our figures are printed; compare in the IPVS VM later.
@@ -44,6 +49,8 @@ trap cleanup EXIT
   printf '}\n'
 } >"$tmp/bench.conf"
 
+exec 9>/tmp/keepalived-rs-lab.lock
+flock 9
 ip netns add "$ns"
 ip -n "$ns" link set lo up
 # Accepts, and for HTTP answers one fixed response to whatever request came.
@@ -105,12 +112,21 @@ o1=$(opens) t1=$(ticks) s1=$(date +%s.%N)
 [ "$memcheck" = --mem-check ] && a1=$(allocs)
 hz=$(getconf CLK_TCK)
 rss=$(awk '/^VmRSS/ {print $2}' "/proc/$child/status")
+live=$(grep 'Allocations:' "$tmp/ours.log" | tail -1 | sed -n 's/.*live bytes \([0-9]*\).*/\1/p' || true)
 awk -v name="$name" -v o=$((o1 - o0)) -v t=$((t1 - t0)) -v hz="$hz" -v a="$s0" -v b="$s1" -v n="$count" -v rss="$rss" 'BEGIN {
   el = b - a
   printf "real servers %d, %s, delay_loop 1: %.0f checks/s (want %d), checker child CPU %.2f s in %.1f s (%.1f%%), VmRSS %d KiB\n",
     n, name, o / el, n, t / hz, el, 100 * t / hz / el, rss
 }'
-echo "heap allocations in the checker child during the run: $((a1 - a0)) (count $a0 -> $a1)"
+echo "heap allocations in the checker child during the run: $((a1 - a0)) (count $a0 -> $a1), live heap ${live:-?} bytes"
 down=$(grep -c 'Removing service' "$tmp/ours.log" || true)
 echo "servers marked down during the run: $down"
 ls -l "$ours" | awk '{printf "binary: %s bytes (%s)\n", $5, $9}'
+if [ "${STRACE:-0}" = 1 ]; then
+  o0=$(opens)
+  timeout -s INT 5 strace -c -q -p "$child" -o "$tmp/strace.txt" || true
+  o1=$(opens)
+  # strace -c's table: calls is the 4th column, the name the last; syscalls per check, by name.
+  awk -v n=$((o1 - o0)) '$NF == "total" { printf "syscalls per check (strace -c, %d checks): %.2f\n", n, $4 / n }
+    $1 ~ /^[0-9.]+$/ && $NF != "total" { printf "  %-16s %.2f\n", $NF, $4 / n }' "$tmp/strace.txt"
+fi

@@ -126,6 +126,8 @@ pub(crate) fn parse(n: &Node, d: &mut Diagnostics) -> Option<RealServer> {
             k => d.unknown_keyword(c.loc, k),
         }
     }
+    // Kept in every process for the daemon's life: one checker, not room for four (840 B).
+    rs.checkers.shrink_to_fit();
     Some(rs)
 }
 

@@ -181,6 +181,7 @@ impl Runner {
                         probe,
                         phase: Phase::Idle,
                         sock: None,
+                        gen: 0,
                         timer: None,
                         log_all: c.common.log_all_failures.unwrap_or(log_all_global),
                         suspend: match (&vs.addr, vs.ha_suspend) {

@@ -14,12 +14,27 @@ impl Runner {
         s.timer = Some(lp.add_timer(after, TOKEN_BASE + i));
     }
 
+    /// Arms slot `i`'s next run: a run `after` a second or more starts on the next
+    /// [`RUN_TICK`] boundary, so checks due close together share one wake-up of the loop
+    /// (one epoll_wait, one timerfd read and set for a batch, not for each check).
+    pub(super) fn arm_run(&mut self, lp: &mut EventLoop, i: usize, after: Micros) {
+        if after < Micros::from_secs(1) {
+            return self.arm(lp, i, after);
+        }
+        let s = &mut self.slots[i];
+        if let Some(t) = s.timer.take() {
+            lp.cancel_timer(t);
+        }
+        let at = (Micros::now() + after).0.div_ceil(RUN_TICK.0) * RUN_TICK.0;
+        s.timer = Some(lp.add_timer_at(Micros(at), TOKEN_BASE + i));
+    }
+
     /// Carries out slot `i`'s commands, each of which may lead to another.
     pub(super) fn exec(&mut self, lp: &mut EventLoop, i: usize, mut cmd: Cmd, sink: &mut dyn Sink) {
         loop {
             cmd = match cmd {
                 Cmd::Wait => return,
-                Cmd::Arm(t) => return self.arm(lp, i, t),
+                Cmd::Arm(t) => return self.arm_run(lp, i, t),
                 Cmd::Begin => {
                     let s = &mut self.slots[i];
                     // keepalived follows the address over netlink; we look when a check is due.
@@ -47,40 +62,44 @@ impl Runner {
                     let v6 = conn.dst.is_ipv6();
                     match sock::open(kind, conn) {
                         Err(e) => s.open_failed(e, v6),
-                        Ok(fd) => match lp.register(fd.as_raw_fd(), TOKEN_BASE + i, interest) {
-                            Err(e) => {
-                                warn!("cannot watch the checker socket for {}: {e}", s.rs);
-                                Cmd::Finish(Err(Failure::Failed))
-                            }
-                            Ok(()) => {
-                                s.sock = Some(fd);
-                                let t = s.opened(kind);
-                                self.arm(lp, i, t);
-                                if !matches!(self.slots[i].probe, Probe::Datagram { .. }) {
-                                    return;
+                        Ok(fd) => {
+                            s.gen = s.gen.wrapping_add(1);
+                            match lp.register(fd.as_raw_fd(), io_token(i, s.gen), interest) {
+                                Err(e) => {
+                                    warn!("cannot watch the checker socket for {}: {e}", s.rs);
+                                    Cmd::Finish(Err(Failure::Failed))
                                 }
-                                self.pump(i, false)
+                                Ok(()) => {
+                                    s.sock = Some(fd);
+                                    let t = s.opened(kind);
+                                    self.arm(lp, i, t);
+                                    if !matches!(self.slots[i].probe, Probe::Datagram { .. }) {
+                                        return;
+                                    }
+                                    self.pump(i, false)
+                                }
                             }
-                        },
+                        }
                     }
                 }
-                Cmd::Talk => {
-                    if let Some(fd) = self.slots[i].sock.as_ref().map(|f| f.as_raw_fd()) {
-                        let both = Interest::READABLE | Interest::WRITABLE;
-                        let _ = lp.reregister(fd, TOKEN_BASE + i, both);
-                    }
-                    self.pump(i, false)
-                }
+                Cmd::Talk { read } => self.pump(i, read),
                 Cmd::Rearm(interest) => {
-                    if let Some(fd) = self.slots[i].sock.as_ref().map(|f| f.as_raw_fd()) {
-                        let _ = lp.reregister(fd, TOKEN_BASE + i, interest);
+                    let s = &self.slots[i];
+                    if let Some(fd) = s.sock.as_ref().map(|f| f.as_raw_fd()) {
+                        let _ = lp.reregister(fd, io_token(i, s.gen), interest);
                     }
                     return;
                 }
                 Cmd::Finish(r) => {
                     let s = &mut self.slots[i];
                     if let Some(fd) = s.sock.take() {
-                        let _ = lp.deregister(fd.as_raw_fd());
+                        // Closing the only descriptor of a socket takes it out of epoll: no
+                        // epoll_ctl needed, unless a script forked but not yet exec'd holds
+                        // a copy. That keeps it registered: its events carry the closed
+                        // socket's generation and are dropped, but would wake the loop.
+                        if !self.scripts.is_empty() {
+                            let _ = lp.deregister(fd.as_raw_fd());
+                        }
                     }
                     s.conclude(r)
                 }

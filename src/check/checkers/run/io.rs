@@ -3,30 +3,38 @@
 use super::*;
 
 impl Runner {
-    /// An fd event; true when it was the runner's.
+    /// An fd event; true when it was the runner's. `closed`: hung up or in error.
     pub fn on_io(
         &mut self,
         lp: &mut EventLoop,
         token: usize,
-        readable: bool,
-        closed: bool,
+        (readable, writable, closed): (bool, bool, bool),
         sink: &mut dyn Sink,
     ) -> bool {
         if token == FILE_TOKEN {
             self.files_changed(lp, sink);
             return true;
         }
-        let Some(i) = token.checked_sub(TOKEN_BASE) else {
+        let Some((i, gen)) = slot_of(token) else {
             return false;
         };
         let Some(s) = self.slots.get_mut(i) else {
             return false;
         };
+        if gen != s.gen {
+            // A socket the slot closed, still registered through a script's copy of it.
+            return true;
+        }
         let Some(fd) = s.sock.as_ref().map(|f| f.as_raw_fd()) else {
             return true;
         };
         let cmd = match s.phase {
-            Phase::Connecting => s.connected(sock::so_error(fd) != 0),
+            // A failed connect raises EPOLLERR: writable without it is a connection, and the
+            // socket's error is read only otherwise (one syscall less per check).
+            Phase::Connecting => {
+                let failed = (closed || !writable) && sock::so_error(fd) != 0;
+                s.connected(failed, readable || closed)
+            }
             Phase::Talking => self.pump(i, readable || closed),
             _ => Cmd::Wait,
         };

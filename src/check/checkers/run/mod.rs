@@ -54,10 +54,15 @@ pub use crate::core::tokens::CHECK_FILES as FILE_TOKEN;
 /// Loop tokens: the runner's scripts' timer, then one io token and one timer token per slot.
 pub use crate::core::tokens::SCRIPT_TIMER;
 pub use crate::core::tokens::SOCKET_BASE as TOKEN_BASE;
+/// A slot's io token is `TOKEN_BASE + i` plus its socket's generation shifted here (8 bits
+/// under the top one, so slot indexes keep 23 bits on 32-bit targets).
+const GEN_SHIFT: u32 = usize::BITS - 9;
 /// Scripts tagged with this are notify scripts, not MISC_CHECKs.
 const NOTIFY_TAG: usize = usize::MAX;
 /// The sink's scripts (quorum_up, quorum_down): a stop or reload lets them run on.
 const SINK_TAG: usize = usize::MAX - 1;
+/// The grid the runs of checkers a second or more apart start on (at most this late).
+const RUN_TICK: Micros = Micros(10_000);
 /// The largest stream chunk or datagram read at once.
 const RX_LEN: usize = 4096;
 /// The most chunks read from one socket before the loop runs again (timers, signals, the
@@ -122,6 +127,10 @@ struct Slot {
     probe: Probe,
     phase: Phase,
     sock: Option<OwnedFd>,
+    /// Counts the sockets the slot opened, in its io token: a socket closed while a forked
+    /// script holds a copy of its descriptor stays in epoll, and its events must not reach
+    /// the slot's next socket (which may get the same fd number).
+    gen: u8,
     timer: Option<TimerId>,
     log_all: bool,
     /// ha_suspend: the virtual server's address; the checker runs only while it is local.
@@ -366,6 +375,18 @@ impl Runner {
 
 #[cfg(test)]
 mod tests;
+
+/// Slot `i`'s io token while its socket of generation `gen` is open.
+fn io_token(i: usize, gen: u8) -> usize {
+    TOKEN_BASE + i + (usize::from(gen) << GEN_SHIFT)
+}
+
+/// The slot and socket generation an io token names, if it names one.
+fn slot_of(token: usize) -> Option<(usize, u8)> {
+    let t = token.checked_sub(TOKEN_BASE)?;
+    let gen = u8::try_from(t >> GEN_SHIFT).ok()?;
+    Some((t & ((1 << GEN_SHIFT) - 1), gen))
+}
 
 /// What a reload recognises checker `id` of `cfg` by.
 fn key_of(cfg: &Config, id: CheckerId) -> Option<CheckerKey> {

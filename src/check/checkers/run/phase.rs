@@ -8,8 +8,8 @@
 //!   random share of `warmup` ([`Sched::first_delay`]), then `delay_loop` (or
 //!   `delay_before_retry` while retrying) after each check. With ha_suspend, a run that finds the address not local is skipped
 //!   and the next one armed `delay_loop` later.
-//! - `Connecting` (TCP): the socket opened non-blocking, watched for writable, the timer
-//!   at `connect_timeout`. Writable: connected (SO_ERROR 0) with a dialog goes on to
+//! - `Connecting` (TCP): the socket opened non-blocking, watched for writable (and
+//!   readable, with a dialog), the timer at `connect_timeout`. Writable: connected (SO_ERROR 0) with a dialog goes on to
 //!   `Talking`, a bare TCP_CHECK passes, an error fails; the timer: a timeout.
 //! - `Talking`: a dialog's bytes move (a datagram socket starts here); its verdict or the
 //!   timer ends the check (a connected stream's timeout is a read timeout; UDP_CHECK
@@ -38,8 +38,10 @@ pub(super) enum Cmd {
     Script,
     /// Open a socket of this kind to the host being checked, watched for this.
     Open(Kind, Interest),
-    /// Connected, a dialog follows: watch for both ways, and move its first bytes.
-    Talk,
+    /// Connected, a dialog follows: move its first bytes (the socket is watched both ways
+    /// since it opened), and read when `read`: the connect's event said the peer spoke
+    /// already, as an SMTP server's banner may, and that edge is the only one it gets.
+    Talk { read: bool },
     /// The read cap of one wake was hit: re-arm the socket so the loop wakes us again.
     Rearm(Interest),
     /// The check (or one SMTP host's part of it) ended: close the socket, then
@@ -120,11 +122,11 @@ impl Slot {
         match &mut self.probe {
             Probe::NotYet | Probe::File { .. } | Probe::Bfd { .. } => Cmd::Wait,
             Probe::Misc(_) => Cmd::Script,
-            Probe::Stream(d) => {
-                if let Some(d) = d {
-                    d.select(self.sched.url());
-                }
-                Cmd::Open(Kind::Tcp, Interest::WRITABLE)
+            Probe::Stream(None) => Cmd::Open(Kind::Tcp, Interest::WRITABLE),
+            Probe::Stream(Some(d)) => {
+                d.select(self.sched.url());
+                // Watched both ways from the start: talking needs no re-registration.
+                Cmd::Open(Kind::Tcp, Interest::READABLE | Interest::WRITABLE)
             }
             Probe::Datagram { kind, dialog, .. } => {
                 dialog.reset();
@@ -168,8 +170,9 @@ impl Slot {
         self.timing.connect_timeout
     }
 
-    /// Writable while connecting; `failed`: SO_ERROR says the connect failed.
-    pub(super) fn connected(&mut self, failed: bool) -> Cmd {
+    /// Writable while connecting; `failed`: SO_ERROR says the connect failed; `heard`: the
+    /// same event said readable (or hung up).
+    pub(super) fn connected(&mut self, failed: bool, heard: bool) -> Cmd {
         if failed {
             return Cmd::Finish(Err(Failure::Failed));
         }
@@ -177,7 +180,7 @@ impl Slot {
             Probe::Stream(Some(d)) => {
                 d.reset();
                 self.phase = Phase::Talking;
-                Cmd::Talk
+                Cmd::Talk { read: heard }
             }
             _ => Cmd::Finish(Ok(())),
         }

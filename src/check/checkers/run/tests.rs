@@ -45,10 +45,10 @@ fn drive(r: &mut Runner, lp: &mut EventLoop, sink: &mut Record, n: usize, mut ti
             crate::core::event_loop::Event::Io {
                 token,
                 readable,
+                writable,
                 closed,
-                ..
             } => {
-                r.on_io(lp, token, readable, closed, sink);
+                r.on_io(lp, token, (readable, writable, closed), sink);
             }
             crate::core::event_loop::Event::Timer { id, token }
                 if !r.on_timer(lp, id, token, sink) =>
@@ -168,6 +168,118 @@ fn a_stream_dialog_and_a_bare_connect_pass_and_a_wrong_answer_fails() {
         accepted[0] >= 1 && accepted[1] >= 1,
         "both servers were called: {accepted:?}"
     );
+}
+
+/// A test protocol whose server speaks first, as SMTP's does: a line starting "220" passes.
+struct Greeted;
+
+impl Dialog for Greeted {
+    fn reset(&mut self) {}
+    fn pending(&self) -> &[u8] {
+        b""
+    }
+    fn sent(&mut self, _n: usize) {}
+    fn received(&mut self, data: &[u8]) -> Step {
+        Step::Done(if data.starts_with(b"220") {
+            Verdict::Up
+        } else {
+            Verdict::Down(Failure::ReplyMismatch)
+        })
+    }
+    fn closed(&mut self) -> Step {
+        Step::Done(Verdict::Down(Failure::Failed))
+    }
+}
+
+fn greeted(_c: &Checker, _t: &Target<'_>) -> Option<(Kind, Box<dyn Dialog>, &'static str)> {
+    Some((Kind::Tcp, Box::new(Greeted), "SMTP_CHECK"))
+}
+
+/// Runs the loop until slot 0 has a result or `within` passes.
+fn until_checked(r: &mut Runner, lp: &mut EventLoop, sink: &mut Record, within: Micros) {
+    let until = Micros::now() + within;
+    lp.add_timer(within, 3);
+    while !r.slots[0].sched.has_run() && Micros::now() < until {
+        lp.run_once(|lp, ev| match ev {
+            crate::core::event_loop::Event::Io {
+                token,
+                readable,
+                writable,
+                closed,
+            } => {
+                r.on_io(lp, token, (readable, writable, closed), sink);
+            }
+            crate::core::event_loop::Event::Timer { id, token } => {
+                r.on_timer(lp, id, token, sink);
+            }
+            _ => {}
+        })
+        .expect("loop");
+    }
+}
+
+#[test]
+fn a_banner_that_arrives_with_the_connect_is_read_at_once() {
+    // The socket is watched both ways from its open, so the connect's event also carries the
+    // readable edge of a banner already there; no other event comes for it, and a check that
+    // only reads on the next edge waits for its connect_timeout (checkers_proto's SMTP lab,
+    // 2 runs in 3 before this).
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    let cfg = config(&format!(
+        "virtual_server 127.0.0.1 25 {{\n protocol TCP\n delay_loop 10\n \\
+         real_server 127.0.0.1 {port} {{\n SMTP_CHECK {{\n warmup 0\n connect_timeout 2\n }}\n }}\n}}\n"
+    ));
+    let mut lp = EventLoop::with_signals(&[]).expect("loop");
+    let mut r = Runner::with_dialogs(&cfg, greeted);
+    let mut sink = Record::default();
+    r.start(&mut lp, &cfg, &mut sink);
+    // The check now, not after the bootstrap delay; a loopback connect is in the listen
+    // queue by the time connect returns.
+    r.exec(&mut lp, 0, Cmd::Begin, &mut sink);
+    assert_eq!(r.slots[0].phase, Phase::Connecting);
+    let (mut c, _) = l.accept().expect("accept");
+    c.write_all(b"220 mail.test ready\r\n").expect("banner");
+    until_checked(&mut r, &mut lp, &mut sink, Micros::from_secs(1));
+    let s = &r.slots[0];
+    assert!(s.sched.has_run(), "no result 1 s in: phase {:?}", s.phase);
+    assert!(s.sched.is_up());
+    assert!(sink.changes.is_empty(), "{:?}", sink.changes);
+}
+
+#[test]
+fn an_event_of_a_slots_previous_socket_does_not_advance_its_next_check() {
+    // A socket closed while a forked script still holds a copy of its descriptor stays in
+    // epoll, under the token it was registered with; the slot's next socket may get the same
+    // fd number. The old socket's events must not pass for the new one's.
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    let cfg = config(&format!(
+        "virtual_server 127.0.0.1 80 {{\n protocol TCP\n delay_loop 10\n \\
+         real_server 127.0.0.1 {port} {{\n TCP_CHECK {{\n warmup 0\n }}\n }}\n}}\n"
+    ));
+    let mut lp = EventLoop::with_signals(&[]).expect("loop");
+    let mut r = Runner::new(&cfg);
+    let mut sink = Record::default();
+    r.start(&mut lp, &cfg, &mut sink);
+    r.exec(&mut lp, 0, Cmd::Begin, &mut sink);
+    let old = io_token(0, r.slots[0].gen);
+    r.exec(&mut lp, 0, Cmd::Finish(Ok(())), &mut sink);
+    assert_eq!(r.slots[0].phase, Phase::Idle);
+    r.exec(&mut lp, 0, Cmd::Begin, &mut sink);
+    assert_eq!(r.slots[0].phase, Phase::Connecting);
+    let new = io_token(0, r.slots[0].gen);
+    assert_ne!(old, new);
+    // The old socket connected (writable, no error): nothing for the new one.
+    assert!(r.on_io(&mut lp, old, (false, true, false), &mut sink));
+    assert_eq!(r.slots[0].phase, Phase::Connecting);
+    // The same event under the new socket's token is its connect.
+    assert!(r.on_io(&mut lp, new, (false, true, false), &mut sink));
+    assert_eq!(r.slots[0].phase, Phase::Idle);
+    // Past 255 sockets the generation wraps, the token stays the slot's.
+    assert_eq!(slot_of(io_token(0, u8::MAX)), Some((0, u8::MAX)));
+    assert_eq!(slot_of(io_token(0, u8::MAX.wrapping_add(1))), Some((0, 0)));
+    assert_eq!(slot_of(TOKEN_BASE - 1), None);
 }
 
 #[test]
@@ -316,11 +428,11 @@ fn a_peer_that_floods_is_read_a_bounded_amount_per_loop_turn_and_all_of_it_in_th
             crate::core::event_loop::Event::Io {
                 token,
                 readable,
+                writable,
                 closed,
-                ..
             } => {
                 let before = SOAKED.load(SeqCst);
-                r.on_io(lp, token, readable, closed, &mut sink);
+                r.on_io(lp, token, (readable, writable, closed), &mut sink);
                 most = most.max(SOAKED.load(SeqCst) - before);
             }
             crate::core::event_loop::Event::Timer { id, token }
@@ -363,4 +475,16 @@ fn a_checker_costs_at_most_its_slot_and_dialog_while_idle() {
     // kept (a copy of the checker's whole config block).
     let slot = std::mem::size_of::<Slot>();
     assert!(slot <= 480, "Slot is {slot} bytes");
+    // The config is kept in every process: a real server's one checker and an HTTP_GET's
+    // one url, not room for four of each (840 + 528 B).
+    let cfg = config(
+        "virtual_server 127.0.0.1 80 {\n protocol TCP\n \
+         real_server 127.0.0.1 80 {\n HTTP_GET {\n url {\n path /\n }\n }\n }\n}\n",
+    );
+    let rs = &cfg.lvs.virtual_servers[0].real_servers[0];
+    assert_eq!(rs.checkers.capacity(), 1);
+    let CheckerKind::Http(h) = &rs.checkers[0].kind else {
+        panic!("an HTTP_GET")
+    };
+    assert_eq!(h.urls.capacity(), 1);
 }

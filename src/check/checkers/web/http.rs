@@ -22,16 +22,17 @@ use scan::{Scan, UrlRegex};
 mod head;
 mod scan;
 
-/// What one url asks of the answer.
+/// What one url asks of the answer. Boxed slices, and the regex (with its match stack)
+/// boxed: a checker keeps these for its life, and a url without a regex stays 80 bytes.
 #[derive(Debug)]
 struct Target {
-    request: Vec<u8>,
-    path: String,
+    request: Box<[u8]>,
+    path: Box<str>,
     digest: Option<[u8; 16]>,
     /// Accepted status ranges; empty means 200-299.
-    status: Vec<(u16, u16)>,
+    status: Box<[(u16, u16)]>,
     /// The response must match (or, with `regex_no_match`, must not match) this.
-    regex: Option<UrlRegex>,
+    regex: Option<Box<UrlRegex>>,
 }
 
 /// A url whose `regex` does not compile (the config parser reports it first, with its line).
@@ -77,7 +78,8 @@ enum Phase {
 
 #[derive(Debug)]
 pub struct HttpDialog {
-    targets: Vec<Target>,
+    /// Exactly as many as urls: a collected Vec would keep room for 4 (~750 B per checker).
+    targets: Box<[Target]>,
     url: usize,
     sent: usize,
     phase: Phase,
@@ -97,7 +99,7 @@ impl HttpDialog {
     /// `server` is where the checker connects (the Host header when no virtualhost is set);
     /// `vhost` is the real server's `virtualhost`, else the virtual server's.
     pub fn new(cfg: &HttpCheck, server: SocketAddr, vhost: Option<&str>) -> Result<Self, BadRegex> {
-        let targets: Vec<Target> = cfg
+        let targets: Box<[Target]> = cfg
             .urls
             .iter()
             .map(|u| target(cfg, u, server, vhost))
@@ -135,7 +137,7 @@ impl HttpDialog {
     }
 
     pub fn path(&self) -> &str {
-        self.targets.get(self.url).map_or("", |t| t.path.as_str())
+        self.targets.get(self.url).map_or("", |t| &t.path)
     }
 
     /// What passed, for keepalived's "<what> success to <server> url(<path>)" log line:
@@ -416,7 +418,7 @@ fn target(
     vhost: Option<&str>,
 ) -> Result<Target, BadRegex> {
     let regex = match &u.regex {
-        Some(r) => Some(url_regex(u, r)?),
+        Some(r) => Some(Box::new(url_regex(u, r)?)),
         None => None,
     };
     let host = u
@@ -425,10 +427,12 @@ fn target(
         .or(cfg.virtualhost.as_deref())
         .or(vhost);
     Ok(Target {
-        request: request(&u.path, cfg.http_protocol, host, server).into_bytes(),
-        path: u.path.clone(),
+        request: request(&u.path, cfg.http_protocol, host, server)
+            .into_bytes()
+            .into_boxed_slice(),
+        path: u.path.as_str().into(),
         digest: u.digest,
-        status: u.status_codes.clone(),
+        status: u.status_codes.as_slice().into(),
         regex,
     })
 }
