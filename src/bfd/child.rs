@@ -103,12 +103,15 @@ pub fn run(cfg: Config, opts: &Options, chan: OwnedFd, parent: i32) -> i32 {
                 // With --mem-check, what steady sessions allocate (tests/bench/bfd_sessions.sh).
                 libc::SIGUSR2 if opts.mem_check => say::allocations(&crate::core::alloc::stats()),
                 libc::SIGHUP => {
+                    super::sched::pause(&cfg.global);
                     if let Some(new) = crate::config::reload_config(opts, cfg.interface_names()) {
-                        super::sched::apply(&new.global, Some(&cfg.global), PROCESS_NAME);
-                        cfg = new;
+                        let old = std::mem::replace(&mut cfg, new);
                         sh.core.reload(&cfg.bfd);
                         sh.open_senders();
                         tell_all(&sh.core, &chan);
+                        super::sched::apply(&cfg.global, Some(&old.global), PROCESS_NAME);
+                    } else {
+                        super::sched::apply(&cfg.global, Some(&cfg.global), PROCESS_NAME);
                     }
                 }
                 _ => {}
