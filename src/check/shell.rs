@@ -52,7 +52,11 @@ impl Shell<'_> {
                 ..
             } => {
                 let (runner, servers) = (&mut self.runner, &mut self.servers);
+                let detail = self.opts.log_detail;
                 let gone = child::parent_said(chan, |ev| {
+                    if detail {
+                        ev.log_received(Micros::now());
+                    }
                     runner.on_bfd(lp, ev.name(), ev.up, servers);
                 });
                 if gone {
