@@ -2,7 +2,8 @@
 //! single hop, IPv4): the session comes Up on both sides and stays Up at 50 ms (also across a
 //! SIGHUP of ours with the same config), both sides see the link fall silent within detect
 //! multiplier × interval (plus the log polling margin) and say so in keepalived's words, and
-//! the session comes back Up with the link.
+//! the session comes back Up with the link. A session whose source address is on no
+//! interface is disabled (AdminDown) by both in the same words.
 //!
 //! Needs root and /usr/sbin/keepalived (else SKIPPED; a failure under CI=true).
 
@@ -148,4 +149,40 @@ fn ours_and_keepalived_meet_and_detect_over_ipv6() {
 #[test]
 fn ours_and_ours_meet_stay_up_across_a_reload_and_detect_a_silent_link() {
     pair("bfd_lab_ours", &ours(), V4);
+}
+
+/// A session whose source address is on no interface cannot have its socket: keepalived
+/// disables it (AdminDown, silent, its socket tried again every minute) and so do we, in the
+/// same words.
+#[test]
+fn a_session_without_its_source_address_is_disabled_as_keepalived_does() {
+    let test = "bfd_lab_nosource";
+    let bin = ours();
+    if !lab::require_root(test)
+        || !lab::require_program(test, KEEPALIVED)
+        || !lab::require_program(test, &bin)
+    {
+        return;
+    }
+    let mut lab = Lab::new(test);
+    lab.veth(("a", "va0"), ("b", "vb0"));
+    lab.addr("a", "va0", &format!("{}/24", V4.0));
+    lab.addr("b", "vb0", &format!("{}/24", V4.1));
+    // 10.7.0.9 and .8 are on no interface.
+    let a = start(&mut lab, "a", &bin, "10.7.0.9", V4.1);
+    let b = start(&mut lab, "b", KEEPALIVED, "10.7.0.8", V4.0);
+    let (mut ta, mut tb) = (Tail::new(), Tail::new());
+    for w in [
+        "(up1) Unable to open output socket, disabling instance",
+        "(up1) Entering AdminDown state",
+    ] {
+        // Said as the BFD process starts.
+        tb.wait(&b, w, Duration::from_secs(5));
+        ta.wait(&a, w, Duration::from_secs(5));
+    }
+    let since = Instant::now();
+    watch(&mut ta, &a, &mut tb, &b, Duration::from_secs(2));
+    // A disabled session neither sends nor falls: nothing more about it on either side.
+    none_since(&mut ta, &a, "(up1) Entering", since);
+    none_since(&mut tb, &b, "(up1) Entering", since);
 }

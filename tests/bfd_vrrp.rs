@@ -6,7 +6,8 @@
 //! it over within the detection time plus its skew time; r's VI_2 (weight -60) drops below p's
 //! priority and p preempts it. The BFD process resumes: r takes both back. Then r's VRRP child
 //! is killed while the session is Up: the respawned child knows it from the start (no FAULT).
-//! The same config run by keepalived 2.2.7 in r's place logs the same lines and notifies.
+//! The same config run by keepalived 2.2.7 in r's place logs the same lines and notifies
+//! (-D's "Received BFD event" lines too, their delivery times aside).
 //!
 //! Needs root and /usr/sbin/keepalived (else SKIPPED; a failure under CI=true).
 
@@ -112,14 +113,19 @@ fn kill(pid: i32, sig: i32) {
     }
 }
 
-/// The message (time stamp cut) of each line `p` logged past byte `from` that contains one of
-/// `what`.
+/// The message (time stamp cut, and -D's delivery time of a BFD event) of each line `p`
+/// logged past byte `from` that contains one of `what`.
 fn lines(p: &Spawned, from: usize, what: &[&str]) -> Vec<String> {
     let log = p.log();
     let text = log.get(from..).unwrap_or_default();
     text.lines()
         .filter(|l| what.iter().any(|w| l.contains(w)))
-        .map(|l| l.split_once(": ").map_or(l, |x| x.1).trim().to_string())
+        .map(|l| l.split_once(": ").map_or(l, |x| x.1).trim())
+        .map(|l| {
+            l.split_once(" (delivered in ")
+                .map_or(l, |x| x.0)
+                .to_string()
+        })
         .collect()
 }
 
@@ -130,8 +136,9 @@ struct Seen {
     notes: Vec<String>,
 }
 
-/// The lines a script or a reader greps for a BFD-driven failover.
-const MATTER: [&str; 5] = [
+/// The lines a script or a reader greps for a BFD-driven failover (-D adds the events' own).
+const MATTER: [&str; 6] = [
+    "Received BFD event",
     "Tracked BFD instance",
     "FAULT",
     "Changing effective priority",
@@ -246,6 +253,14 @@ fn scenario(lab: &mut Lab, test: &str, bin: &str, respawn: bool) -> Seen {
     regained.sort();
     let mut notes = wait_notes(&notes, &want);
     notes.sort();
+    // -D's event lines say how long the event took from the BFD process.
+    for l in r.log().lines().filter(|l| l.contains("Received BFD event")) {
+        let usec = l
+            .split_once(" (delivered in ")
+            .and_then(|x| x.1.strip_suffix(" usec)"))
+            .and_then(|n| n.parse::<u64>().ok());
+        assert!(usec.is_some(), "{l}");
+    }
     let seen = Seen {
         lines: lines(&r, stop_at, &MATTER)
             .into_iter()

@@ -547,3 +547,122 @@ fn vrrp_only_runs_no_checker() {
     kill(main, libc::SIGTERM);
     assert_eq!(lab.wait_exit(0).code(), Some(0));
 }
+
+/// What /proc says of a process's scheduling: (comm, nice, policy, rt_priority, locked memory
+/// in kB, allowed CPUs).
+fn sched_of(pid: i32) -> (String, i32, u32, u32, u64, String) {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after: Vec<&str> = stat
+        .rsplit_once(") ")
+        .map_or(Vec::new(), |(_, r)| r.split(' ').collect());
+    // proc(5) fields 19 (nice), 40 (rt_priority) and 41 (policy), counted from field 3 here.
+    let num = |i: usize| {
+        after
+            .get(i)
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(-99)
+    };
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |k: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(k))
+            .map_or(String::new(), |v| v.trim().to_string())
+    };
+    let locked = field("VmLck:").trim_end_matches(" kB").parse().unwrap_or(0);
+    (
+        comm(pid),
+        num(16) as i32,
+        num(38) as u32,
+        num(37) as u32,
+        locked,
+        field("Cpus_allowed_list:"),
+    )
+}
+
+const SCHED_GLOBAL: &str = "\
+global_defs {
+  router_id pm_test
+  dynamic_interfaces
+  vrrp_rt_priority 10
+  vrrp_no_swap
+  vrrp_cpu_affinity 0
+  vrrp_process_name ka_vrrp_pm
+  checker_priority 5
+  checker_cpu_affinity 0
+  checker_process_name ka_chk_pm
+}
+";
+
+/// After the reload: the other way round, and the default names back.
+const SCHED_GLOBAL_RELOADED: &str = "\
+global_defs {
+  router_id pm_test
+  dynamic_interfaces
+  vrrp_priority -5
+  checker_rt_priority 15
+}
+";
+
+#[test]
+fn children_take_their_scheduling_keywords_at_start_and_after_a_reload() {
+    let mut lab = Lab::new("sched");
+    let instance = GOOD_CONF.split_once("}\n").map_or("", |(_, rest)| rest);
+    let conf = |global: &str| format!("{global}{instance}{LVS_CONF}");
+    fs::write(&lab.conf, conf(SCHED_GLOBAL)).expect("config");
+    // The host has no IPVS: the checker child runs its checkers and leaves the kernel alone.
+    let Some((main, vrrp)) = lab.start_ready(&["--without-ipvs"]) else {
+        return;
+    };
+    wait_until(
+        "checker child",
+        || matches!(read_pid(&lab.check_pid), Some(p) if alive(p) && ppid(p) == Some(main)),
+    );
+    let check = read_pid(&lab.check_pid).unwrap_or(0);
+    // SCHED_RR is policy 2, SCHED_OTHER 0.
+    let rt_vrrp = |s: &(String, i32, u32, u32, u64, String)| {
+        s.0 == "ka_vrrp_pm" && s.2 == 2 && s.3 == 10 && s.4 > 0 && s.5 == "0"
+    };
+    let niced_check = |s: &(String, i32, u32, u32, u64, String)| {
+        s.0 == "ka_chk_pm" && s.1 == 5 && s.2 == 0 && s.5 == "0"
+    };
+    wait_until("the VRRP child's scheduling", || rt_vrrp(&sched_of(vrrp)));
+    wait_until("the checker child's scheduling", || {
+        niced_check(&sched_of(check))
+    });
+
+    // A reload runs at ordinary scheduling (so a long one meets no RLIMIT_RTTIME) and ends
+    // where it was when nothing changed.
+    let reloads = |lab: &Lab| lab.log_text("log").matches("Reload complete").count();
+    let before = reloads(&lab);
+    kill(main, libc::SIGHUP);
+    wait_until("both children reloaded", || reloads(&lab) >= before + 2);
+    let (v, c) = (sched_of(vrrp), sched_of(check));
+    assert!(
+        rt_vrrp(&v) && niced_check(&c),
+        "after a reload: {v:?} {c:?}"
+    );
+
+    fs::write(&lab.conf, conf(SCHED_GLOBAL_RELOADED)).expect("config");
+    kill(main, libc::SIGHUP);
+    let niced_vrrp = |s: &(String, i32, u32, u32, u64, String)| {
+        s.0 == "Keepalived_vrrp" && s.1 == -5 && s.2 == 0 && s.4 == 0
+    };
+    // comm holds 15 bytes of Keepalived_healthcheckers.
+    let rt_check = |s: &(String, i32, u32, u32, u64, String)| {
+        s.0 == "Keepalived_heal" && s.2 == 2 && s.3 == 15
+    };
+    wait_until("the VRRP child's reloaded scheduling", || {
+        niced_vrrp(&sched_of(vrrp))
+    });
+    wait_until("the checker child's reloaded scheduling", || {
+        rt_check(&sched_of(check))
+    });
+    assert!(
+        alive(vrrp) && alive(check),
+        "a reload keeps the children: {}",
+        lab.log_text("log")
+    );
+    kill(main, libc::SIGTERM);
+    assert_eq!(lab.wait_exit(0).code(), Some(0));
+}

@@ -8,11 +8,15 @@
 //! send the same mails: same commands in order, Subject, From, To, X-Mailer and body (the Date
 //! aside), and run the same quorum scripts. The VM's host name does not resolve and the
 //! config names no sender nor HELO name: keepalived's fallbacks for that are compared too.
+//! Three virtual servers without mail log their quorum lines too: one with a sorry server
+//! that loses the quorum with the heavier real server, a group and a fwmark that gain it at
+//! start; both daemons must log the same quorum and sorry server lines.
 //! Needs qemu and the VM kernel (tests/setup.d/ipvs.sh); without them SKIPPED.
 
 mod lab;
 mod vm;
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 const CONF: &str = "/etc/keepalived/keepalived.conf";
@@ -54,6 +58,39 @@ virtual_server 10.9.0.1 80 {
    retry 0
    alpha
   }
+ }
+}
+virtual_server 10.9.0.2 80 {
+ delay_loop 1
+ lb_algo rr
+ lb_kind NAT
+ protocol TCP
+ sorry_server 127.0.0.9 8089
+ real_server 127.0.0.1 8081 {
+  smtp_alert off
+  TCP_CHECK {
+   connect_timeout 1
+   retry 0
+  }
+ }
+}
+virtual_server_group G {
+ 10.9.0.3 80
+}
+virtual_server group G {
+ lb_algo rr
+ lb_kind NAT
+ protocol TCP
+ quorum 2
+ hysteresis 1
+ real_server 127.0.0.1 8083 {
+  weight 3
+ }
+}
+virtual_server fwmark 7 {
+ lb_algo rr
+ lb_kind NAT
+ real_server 127.0.0.1 8083 {
  }
 }
 ";
@@ -120,11 +157,14 @@ echo "== phase" >>/tmp/smtp.log
 kill $a
 wait_for 10 mails "{rs}8081 .* - DOWN" 1
 wait_for 10 mails "Virtualserver .* - DOWN" 1
+# 10.9.0.2's own check of 8081 must fail too before 8081 is back: its sorry server comes in.
+wait_for 10 grep -q "sorry server .* to VS" /tmp/{name}.log
 echo "== phase" >>/tmp/smtp.log
 nc -ll -p 8081 -e /bin/true & a=$!
 wait_for 10 mails "{rs}8081 .* - UP" 2
 wait_for 10 mails "Virtualserver .* - UP" 2
 wait_for 10 sh -c '[ $(wc -l </tmp/quorum.log) -ge 3 ]'
+wait_for 10 grep -q "sorry server .* from VS" /tmp/{name}.log
 echo "== phase" >>/tmp/smtp.log
 cp /etc/keepalived/reload.conf {CONF}
 kill -HUP $pid
@@ -280,6 +320,71 @@ fn checker_mails_are_keepalived_mails() {
     let q = |name: &str| vm::section(&out, &format!("{name} quorum")).to_string();
     assert_eq!(q("theirs"), "up\ndown\nup\n", "keepalived's quorum scripts");
     assert_eq!(q("ours"), q("theirs"), "our quorum scripts");
+    let lines = |name: &str| quorum_lines(vm::section(&out, &format!("{name} log")));
+    let v2 = "VS [10.9.0.2]:tcp:80";
+    let sorry = "sorry server [127.0.0.9]:tcp:8089";
+    let want: BTreeMap<&str, Vec<String>> = [
+        (
+            "[10.9.0.1]:tcp:80",
+            vec![
+                "Gained quorum 2+0=2 <= 2 for VS [10.9.0.1]:tcp:80".to_string(),
+                "Lost quorum 2-0=2 > 1 for VS [10.9.0.1]:tcp:80".to_string(),
+                "Gained quorum 2+0=2 <= 3 for VS [10.9.0.1]:tcp:80".to_string(),
+            ],
+        ),
+        (
+            "[10.9.0.2]:tcp:80",
+            vec![
+                format!("Gained quorum 1+0=1 <= 1 for {v2}"),
+                format!("Lost quorum 1-0=1 > 0 for {v2}"),
+                format!("Adding {sorry} to {v2}"),
+                format!("Removing alive servers from the pool for {v2}"),
+                format!("Gained quorum 1+0=1 <= 1 for {v2}"),
+                format!("Removing {sorry} from {v2}"),
+                format!("Adding alive servers to the pool for {v2}"),
+            ],
+        ),
+        (
+            "[G]:0",
+            vec!["Gained quorum 2+1=3 <= 3 for VS [G]:0".to_string()],
+        ),
+        (
+            "FWM 7",
+            vec!["Gained quorum 1+0=1 <= 1 for VS FWM 7".to_string()],
+        ),
+    ]
+    .into_iter()
+    .collect();
+    let theirs = lines("theirs");
+    assert_eq!(theirs, want, "keepalived's quorum lines:\n{out}");
+    assert_eq!(lines("ours"), theirs, "our quorum lines:\n{out}");
+}
+
+/// The quorum and sorry server lines of a log, in order for each virtual server (the named
+/// after the last "VS "): the virtual servers' checkers race each other.
+fn quorum_lines(log: &str) -> BTreeMap<&str, Vec<String>> {
+    const STARTS: [&str; 9] = [
+        "Gained quorum",
+        "Lost quorum",
+        "Starting with quorum",
+        "Adding sorry",
+        "Removing sorry",
+        "Enabling sorry",
+        "Disabling sorry",
+        "Adding alive",
+        "Removing alive",
+    ];
+    let mut out: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for l in log.lines() {
+        let Some(at) = STARTS.iter().filter_map(|s| l.find(s)).min() else {
+            continue;
+        };
+        let msg = &l[at..];
+        if let Some((_, vs)) = msg.rsplit_once(" VS ") {
+            out.entry(vs).or_default().push(msg.to_string());
+        }
+    }
+    out
 }
 
 /// `p` with every Date cleared (the two daemons ran a few seconds apart).

@@ -30,10 +30,15 @@ pub const PROCESS_NAME: &str = "Keepalived_bfd";
 /// is seen whole enough to fail the length check.
 const RX_BUF: usize = 512;
 
+/// How often keepalived tries again a session's socket that could not be opened.
+const RETRY: Micros = Micros(60_000_000);
+
 struct Shell {
     core: Sessions,
-    /// Session `i`'s socket; None while it cannot be opened (logged once).
+    /// Session `i`'s socket; None while it cannot be opened (the session is AdminDown).
     senders: Vec<Option<BfdSender>>,
+    /// When the sockets that could not be opened are tried again.
+    retry_at: Option<Micros>,
     /// Session `i`'s last send failed: logged once until one succeeds, as keepalived does.
     failing: Vec<bool>,
     listeners: [Option<BfdListener>; 2],
@@ -59,6 +64,7 @@ pub fn run(cfg: Config, opts: &Options, chan: OwnedFd, parent: i32) -> i32 {
     let mut sh = Shell {
         core: Sessions::new(&cfg.bfd, Rng::new(rng.between(1, u64::MAX))),
         senders: Vec::new(),
+        retry_at: None,
         failing: Vec::new(),
         listeners: [None, None],
         timer: None,
@@ -83,7 +89,7 @@ pub fn run(cfg: Config, opts: &Options, chan: OwnedFd, parent: i32) -> i32 {
         crate::core::daemon::remove_pidfile_if(&opts.bfd_pid_file, std::process::id() as i32);
         return EXIT_FATAL;
     }
-    sh.open_senders();
+    sh.open_senders(&chan);
     tell_all(&sh.core, &chan);
     let mut cfg = cfg;
     let mut code = 0;
@@ -103,12 +109,15 @@ pub fn run(cfg: Config, opts: &Options, chan: OwnedFd, parent: i32) -> i32 {
                 // With --mem-check, what steady sessions allocate (tests/bench/bfd_sessions.sh).
                 libc::SIGUSR2 if opts.mem_check => say::allocations(&crate::core::alloc::stats()),
                 libc::SIGHUP => {
+                    super::sched::pause(&cfg.global);
                     if let Some(new) = crate::config::reload_config(opts, cfg.interface_names()) {
-                        super::sched::apply(&new.global, Some(&cfg.global), PROCESS_NAME);
-                        cfg = new;
+                        let old = std::mem::replace(&mut cfg, new);
                         sh.core.reload(&cfg.bfd);
-                        sh.open_senders();
+                        sh.open_senders(&chan);
                         tell_all(&sh.core, &chan);
+                        super::sched::apply(&cfg.global, Some(&old.global), PROCESS_NAME);
+                    } else {
+                        super::sched::apply(&cfg.global, Some(&cfg.global), PROCESS_NAME);
                     }
                 }
                 _ => {}
@@ -128,22 +137,42 @@ pub fn run(cfg: Config, opts: &Options, chan: OwnedFd, parent: i32) -> i32 {
 
 impl Shell {
     /// One socket per session, in table order; a reload rebuilds them (setup time only).
-    fn open_senders(&mut self) {
+    fn open_senders(&mut self, chan: &OwnedFd) {
         self.senders.clear();
         self.failing.clear();
+        self.senders.resize_with(self.core.len(), || None);
+        self.failing.resize(self.core.len(), false);
+        self.retry_senders(Micros::now(), chan);
+    }
+
+    /// Opens the sockets missing. As keepalived, a session whose socket cannot be had is
+    /// disabled (AdminDown: it neither sends nor answers) and its socket tried again every
+    /// RETRY; once had, the session starts again from Down.
+    fn retry_senders(&mut self, now: Micros, chan: &OwnedFd) {
+        self.retry_at = None;
         for i in 0..self.core.len() {
+            if self.senders.get(i).is_none_or(Option::is_some) {
+                continue;
+            }
             let inst = self.core.instance(i);
             self.seed = self.seed.wrapping_mul(0x9e37_79b9).wrapping_add(1);
             let to = SocketAddr::new(inst.neighbor, CONTROL_PORT);
-            let s = match BfdSender::open(to, inst.source, inst.ttl, self.seed) {
-                Ok(s) => Some(s),
+            let usable = match BfdSender::open(to, inst.source, inst.ttl, self.seed) {
+                Ok(s) => {
+                    self.senders[i] = Some(s);
+                    true
+                }
                 Err(e) => {
-                    say::socket_error(&inst.name, &e);
-                    None
+                    if self.core.session(i).state() != State::AdminDown {
+                        say::socket_error(&inst.name, &e);
+                        say::disabling(&inst.name);
+                    }
+                    self.retry_at = Some(now + RETRY);
+                    false
                 }
             };
-            self.senders.push(s);
-            self.failing.push(false);
+            let r = self.core.set_usable(i, usable, now);
+            report(&self.core, r, chan);
         }
     }
 
@@ -203,6 +232,9 @@ impl Shell {
     /// Timers, then every packet due, then the timer for the next deadline.
     fn service(&mut self, lp: &mut EventLoop, chan: &OwnedFd) {
         let now = Micros::now();
+        if self.retry_at.is_some_and(|t| t <= now) {
+            self.retry_senders(now, chan);
+        }
         self.core
             .handle_timeout(now, |core, r| report(core, r, chan));
         let mut pkt = [0u8; LEN];
@@ -215,7 +247,10 @@ impl Shell {
                 *failing = !ok;
             }
         }
-        let next = self.core.poll_at();
+        let next = match (self.core.poll_at(), self.retry_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         if self.timer.map(|t| t.1) != next {
             if let Some((id, _)) = self.timer.take() {
                 lp.cancel_timer(id);

@@ -65,6 +65,11 @@ pub(crate) fn detect_time(name: &str, new: Micros, old: Micros) {
     );
 }
 
+/// After the reason a session's socket could not be had: keepalived turns the session off.
+pub(crate) fn disabling(name: &str) {
+    log::error!("({name}) Unable to open output socket, disabling instance");
+}
+
 pub(crate) fn send_error(name: &str) {
     log::error!("({name}) Error sending packet");
 }

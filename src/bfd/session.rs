@@ -389,10 +389,9 @@ impl Session {
         }
     }
 
-    /// Stops the session (shutdown, or the socket cannot be had): one AdminDown packet tells
-    /// the neighbor it is not a failure, then silence. The child does not call it yet: what
-    /// keepalived's BFD process sends as it stops is not matched yet.
-    #[cfg_attr(not(test), allow(dead_code))]
+    /// Stops the session: one AdminDown packet tells the neighbor it is not a failure, then
+    /// silence. keepalived's BFD process does this only to a session whose socket cannot be
+    /// had (so the packet has nowhere to go); it sends nothing as it stops (bfd_daemon.c).
     pub(crate) fn admin_down(&mut self, now: Micros) -> Outcome {
         if self.state == State::AdminDown {
             return Outcome::default();
@@ -406,7 +405,6 @@ impl Session {
     }
 
     /// Back from AdminDown to Down.
-    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn admin_up(&mut self, now: Micros) -> Outcome {
         if self.state != State::AdminDown {
             return Outcome::default();

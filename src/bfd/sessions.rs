@@ -214,6 +214,18 @@ impl Sessions {
         }
     }
 
+    /// Session `i`'s socket can be had (`usable`) or not: AdminDown while not, from Down when
+    /// it can be again; no change otherwise.
+    pub(crate) fn set_usable(&mut self, index: usize, usable: bool, now: Micros) -> Report {
+        let s = &mut self.slots[index].session;
+        let outcome = if usable {
+            s.admin_up(now)
+        } else {
+            s.admin_down(now)
+        };
+        Report { index, outcome }
+    }
+
     /// The earliest deadline of any session.
     pub(crate) fn poll_at(&self) -> Option<Micros> {
         self.slots.iter().filter_map(|s| s.session.poll_at()).min()

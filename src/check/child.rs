@@ -15,8 +15,7 @@ use crate::config::Config;
 use crate::core::daemon;
 use crate::core::watchdog::{child, EXIT_FATAL};
 
-/// The process name the checker child logs as (its /proc comm is truncated to 15 bytes).
-pub const PROCESS_NAME: &str = "Keepalived_healthcheckers";
+pub use super::shell::PROCESS_NAME;
 
 /// Runs the checker child until it is told to stop; returns its exit code. `chan` is the hello
 /// channel to the parent (pid `parent`).

@@ -44,6 +44,7 @@ pub struct Servers {
     /// Each virtual server's and real server's name in our log lines.
     vs_names: Vec<String>,
     rs_names: Vec<Vec<String>>,
+    sorry_names: Vec<Option<String>>,
     calls: Vec<ScriptCall>,
     /// The manager's notices being carried out (kept to reuse its allocation).
     notices: Vec<Notice>,
@@ -82,6 +83,7 @@ impl Servers {
             script_user: cfg.global.script_user.clone(),
             vs_names: Vec::new(),
             rs_names: Vec::new(),
+            sorry_names: Vec::new(),
             calls: Vec::new(),
             notices: Vec::new(),
             alerts: alerts(cfg),
@@ -108,8 +110,10 @@ impl Servers {
     fn name_servers(&mut self, cfg: &Config) {
         self.vs_names.clear();
         self.rs_names.clear();
+        self.sorry_names.clear();
         for vs in &cfg.lvs.virtual_servers {
             self.vs_names.push(names::vs_name(vs));
+            self.sorry_names.push(names::sorry_name(vs));
             let rs = vs.real_servers.iter().map(|rs| names::rs_name(vs, rs));
             self.rs_names.push(rs.collect());
         }
@@ -244,6 +248,7 @@ impl Servers {
             script_user,
             vs_names,
             rs_names,
+            sorry_names,
             calls,
             notices,
             alerts,
@@ -276,23 +281,19 @@ impl Servers {
                 Notice::Renotify { vs, rs, alive } => {
                     calls.push(ScriptCall::Notify { vs, rs, up: alive });
                 }
-                Notice::Quorum {
-                    vs,
-                    up,
-                    init,
-                    sum,
-                    script,
-                } if mode == Mode::Ipvs => {
+                Notice::Quorum { vs, up, init, sum } if mode == Mode::Ipvs => {
                     dirty = true;
                     let Some(p) = mgr.plans().nth(vs) else {
                         continue;
                     };
-                    quorum_lines(p, up, init, sum);
+                    let sorry = sorry_names.get(vs).and_then(Option::as_deref);
+                    let sorry = p.sorry.as_ref().zip(sorry).map(|(s, n)| (s.inhibit, n));
+                    quorum_lines(p, name1(vs_names, vs), sorry, (up, init, sum));
                     let (q, h) = (i64::from(p.quorum), i64::from(p.hysteresis));
                     let thr = if up { q + h } else { q - h };
                     alerts.quorum(vs, up, init, [q, h, thr, sum as i64]);
                     let sc = quorum.get(vs).and_then(|q| q[usize::from(!up)].as_ref());
-                    if let (true, Some(sc)) = (script, sc) {
+                    if let Some(sc) = sc {
                         quorum_call(script_user.as_ref(), sc, calls);
                     }
                 }
@@ -343,33 +344,35 @@ fn rs_line(alive: bool, inhibit: bool, rs: &str, vs: &str) {
     info!("{verb} service {rs} {prep} VS {vs}");
 }
 
-/// keepalived's lines for quorum gained or lost, and the sorry server that follows.
-fn quorum_lines(p: &crate::check::ipvs::plan::VsPlan, up: bool, init: bool, sum: u64) {
+/// keepalived's lines for quorum gained or lost, and the sorry server (`inhibit`, its name)
+/// swapped with the alive servers: its threshold is quorum + hysteresis while down, quorum - hysteresis while
+/// up, and `sum` the weight of the alive servers (ipwrapper.c, update_quorum_state). A first
+/// look that finds the quorum gained has no sorry server to take out.
+fn quorum_lines(
+    p: &crate::check::ipvs::plan::VsPlan,
+    vs: &str,
+    sorry: Option<(bool, &str)>,
+    (up, init, sum): (bool, bool, u64),
+) {
     let (q, h) = (u64::from(p.quorum), u64::from(p.hysteresis));
     if up {
-        info!("Gained quorum {q}+{h}={} <= {sum} for VS {}", q + h, p.name);
-        if let Some(sorry) = &p.sorry {
-            let verb = if sorry.inhibit {
-                "Disabling"
-            } else {
-                "Removing"
-            };
-            info!("{verb} sorry server {} from VS {}", sorry.ip(), p.name);
+        info!("Gained quorum {q}+{h}={} <= {sum} for VS {vs}", q + h);
+        if let (false, Some((inhibit, ss))) = (init, sorry) {
+            let verb = if inhibit { "Disabling" } else { "Removing" };
+            info!("{verb} sorry server {ss} from VS {vs}");
+            info!("Adding alive servers to the pool for VS {vs}");
         }
     } else {
-        info!(
-            "{} {q}-{h}={} > {sum} for VS {}",
-            if init {
-                "Starting with quorum down"
-            } else {
-                "Lost quorum"
-            },
-            q.saturating_sub(h),
-            p.name
-        );
-        if let Some(sorry) = &p.sorry {
-            let verb = if sorry.inhibit { "Enabling" } else { "Adding" };
-            info!("{verb} sorry server {} to VS {}", sorry.ip(), p.name);
+        let what = if init {
+            "Starting with quorum down"
+        } else {
+            "Lost quorum"
+        };
+        info!("{what} {q}-{h}={} > {sum} for VS {vs}", q.saturating_sub(h));
+        if let Some((inhibit, ss)) = sorry {
+            let verb = if inhibit { "Enabling" } else { "Adding" };
+            info!("{verb} sorry server {ss} to VS {vs}");
+            info!("Removing alive servers from the pool for VS {vs}");
         }
     }
 }

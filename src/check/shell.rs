@@ -13,8 +13,10 @@ use crate::check::checkers::run::{Runner, View};
 use crate::check::servers::Servers;
 use crate::check::shell_snmp;
 use crate::cli::Options;
+use crate::config::global::Child;
 use crate::config::Config;
 use crate::core::event_loop::{Event, EventLoop};
+use crate::core::sched;
 use crate::core::smtp::driver::Alerts;
 use crate::core::smtp::Settings;
 use crate::core::time::Micros;
@@ -51,7 +53,11 @@ impl Shell<'_> {
                 ..
             } => {
                 let (runner, servers) = (&mut self.runner, &mut self.servers);
+                let detail = self.opts.log_detail;
                 let gone = child::parent_said(chan, |ev| {
+                    if detail {
+                        ev.log_received(Micros::now());
+                    }
                     runner.on_bfd(lp, ev.name(), ev.up, servers);
                 });
                 if gone {
@@ -124,6 +130,7 @@ impl Shell<'_> {
                 }
                 libc::SIGHUP => {
                     info!("Reloading");
+                    sched::pause(&self.cfg.global.child_sched(Child::Checker).0);
                     if let Some(new) =
                         crate::config::reload_config(self.opts, self.cfg.interface_names())
                     {
@@ -138,11 +145,17 @@ impl Shell<'_> {
                         runner.adopt(&self.runner, (&self.cfg, &new), &mut self.servers);
                         self.runner = runner;
                         self.runner.start(lp, &new, &mut self.servers);
+                        let was = self.cfg.global.child_sched(Child::Checker);
+                        let s = new.global.child_sched(Child::Checker);
+                        sched::child(s, Some(was), PROCESS_NAME, "checker");
                         self.cfg = new;
                         self.alerts.set_settings(settings(&self.cfg, self.opts));
                         let live = view(&self.runner, &self.servers);
                         shell_snmp::reload(&mut self.snmp, lp, &self.cfg, self.opts, &live);
                         info!("Reload complete");
+                    } else {
+                        let s = self.cfg.global.child_sched(Child::Checker);
+                        sched::child(s, Some(s), PROCESS_NAME, "checker");
                     }
                 }
                 _ => {}
@@ -150,6 +163,9 @@ impl Shell<'_> {
         }
     }
 }
+
+/// The process name the checker child logs as (its /proc comm is truncated to 15 bytes).
+pub const PROCESS_NAME: &str = "Keepalived_healthcheckers";
 
 /// Runs the checkers of `cfg` over the loop `enter` made, reporting to `servers`. Returns the
 /// exit code.
@@ -180,6 +196,9 @@ pub fn run(
     sh.snmp = shell_snmp::start(&mut lp, &sh.cfg, opts, &view(&sh.runner, &sh.servers));
     sh.runner.run_sink_scripts(&mut lp, &mut sh.servers);
     sh.send_mails(&mut lp);
+    // Once the checkers are set up, as keepalived's checker child does.
+    let s = sh.cfg.global.child_sched(Child::Checker);
+    sched::child(s, None, PROCESS_NAME, "checker");
     give_back_parse_memory();
     info!("Startup complete");
     let mut code = 0;

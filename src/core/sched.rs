@@ -98,21 +98,57 @@ fn set_rttime(us: u32) {
     }
 }
 
+/// A child's scheduling and name (`None`: the one it started with, `default_name`), at start
+/// (`old` None) or after a reload (`old` what it had, [`pause`]d; a failed reload passes it
+/// twice): what changed is set again, the scheduling from ordinary, as keepalived's children
+/// do each time they read their config. `process` names the child in the affinity warning.
+pub(crate) fn child(
+    new: (Sched<'_>, Option<&str>),
+    old: Option<(Sched<'_>, Option<&str>)>,
+    default_name: &str,
+    process: &str,
+) {
+    let (n, o) = (new.0, old.map(|o| o.0));
+    if o != Some(n) {
+        if let Some(o) = &o {
+            reset(o);
+        }
+        apply(&n, process);
+    } else if n.rt_priority.is_some() {
+        apply(&n, process);
+    }
+    if old.map(|o| o.1) != Some(new.1) {
+        crate::core::daemon::set_comm(new.1.unwrap_or(default_name));
+    }
+}
+
+/// Ordinary scheduling while a reload reads and applies its config, as keepalived's children
+/// do: a real-time loop busy that long would meet its RLIMIT_RTTIME. [`child`] raises it again.
+pub(crate) fn pause(s: &Sched<'_>) {
+    if s.rt_priority.is_some() {
+        reset_rt();
+    }
+}
+
+fn reset_rt() {
+    let sp = param(0);
+    // SAFETY: as in apply; rlimit back to unlimited (what a child starts with).
+    unsafe {
+        if libc::sched_setscheduler(0, libc::SCHED_OTHER, &sp) != 0 {
+            warn!("child process: cannot reset realtime scheduling");
+        }
+        let inf = libc::rlimit {
+            rlim_cur: libc::RLIM_INFINITY,
+            rlim_max: libc::RLIM_INFINITY,
+        };
+        libc::setrlimit(libc::RLIMIT_RTTIME, &inf);
+    }
+}
+
 /// Back to ordinary scheduling before a reload applies the new settings, as keepalived does.
 pub(crate) fn reset(old: &Sched<'_>) {
     if old.rt_priority.is_some() {
-        let sp = param(0);
-        // SAFETY: as in apply; rlimit back to unlimited (what a child starts with).
-        unsafe {
-            if libc::sched_setscheduler(0, libc::SCHED_OTHER, &sp) != 0 {
-                warn!("child process: cannot reset realtime scheduling");
-            }
-            let inf = libc::rlimit {
-                rlim_cur: libc::RLIM_INFINITY,
-                rlim_max: libc::RLIM_INFINITY,
-            };
-            libc::setrlimit(libc::RLIMIT_RTTIME, &inf);
-        }
+        reset_rt();
     }
     if old.nice.is_some_and(|n| n != 0) {
         // SAFETY: setpriority on ourselves.

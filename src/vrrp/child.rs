@@ -6,8 +6,7 @@ use crate::cli::Options;
 use crate::config::Config;
 use crate::core::watchdog::child;
 
-/// The process name the VRRP child logs as (and its /proc comm).
-pub const PROCESS_NAME: &str = "Keepalived_vrrp";
+pub use crate::vrrp::shell::PROCESS_NAME;
 
 /// Runs the VRRP child until it is told to stop; returns its exit code. `chan` is the hello
 /// channel to the parent (pid `parent`).

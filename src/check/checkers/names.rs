@@ -1,9 +1,10 @@
 //! How keepalived names servers in its checker log lines: a real server as
-//! `[IP]:PROTO:PORT`, a virtual server the same way, `FWM N` or `[GROUP]:PORT`.
+//! `[IP]:PROTO:PORT` (a sorry server too), a virtual server the same way, `FWM N` or
+//! `[GROUP]:PORT`.
 
 use std::net::IpAddr;
 
-use crate::config::lvs::{Protocol, RealServer, VirtualServer, VsAddr};
+use crate::config::lvs::{Forwarding, Protocol, RealServer, VirtualServer, VsAddr};
 
 fn proto(vs: &VirtualServer) -> &'static str {
     match (vs.protocol, &vs.addr) {
@@ -39,6 +40,25 @@ pub fn check_port(vs: &VirtualServer, rs: &RealServer) -> u16 {
 
 pub fn rs_name(vs: &VirtualServer, rs: &RealServer) -> String {
     trio(rs.ip, proto(vs), rs_port(vs, rs))
+}
+
+/// The sorry server as keepalived names it: NAT keeps the port written (0 without one);
+/// otherwise an address service forces its own port on it and a fwmark clears it
+/// (check_data.c's validation, which only warns for a group).
+pub fn sorry_name(vs: &VirtualServer) -> Option<String> {
+    let ss = vs.sorry_server.as_ref()?;
+    let written = ss.port.unwrap_or(0);
+    let nat = matches!(
+        ss.forwarding.or(vs.forwarding),
+        None | Some(Forwarding::Nat)
+    );
+    let port = match &vs.addr {
+        _ if nat => written,
+        VsAddr::Ip { port, .. } => port.unwrap_or(0),
+        VsAddr::Fwmark(_) => 0,
+        VsAddr::Group(_) => written,
+    };
+    Some(trio(ss.ip, proto(vs), port))
 }
 
 pub fn vs_name(vs: &VirtualServer) -> String {

@@ -8,8 +8,8 @@
 //! Rules, as keepalived (ipwrapper.c):
 //! - a real server is alive when none of its checkers has failed; with `alpha` a checker
 //!   starts failed; a server with no checkers is always alive;
-//! - `sum` is the weight of the alive servers; quorum starts up when `sum >= quorum +
-//!   hysteresis`, is gained at that same level and lost when `sum == 0` or `sum < quorum -
+//! - `sum` is the weight of the alive servers; quorum is gained (at start too, from down)
+//!   when `sum >= quorum + hysteresis` and lost when `sum == 0` or `sum < quorum -
 //!   hysteresis`;
 //! - while quorum is down and there is a sorry server, it alone serves: alive servers leave
 //!   the pool and come back when quorum does;
@@ -44,14 +44,14 @@ pub enum Notice {
     /// A checker that started down failed its first check: keepalived runs the real server's
     /// notify for its state (`alive`) again.
     Renotify { vs: usize, rs: usize, alive: bool },
-    /// Quorum gained (`up`) or lost, `init` at the first evaluation; `sum` is the weight of the
-    /// alive servers then. `script`: the quorum script runs (not for a reload's first look).
+    /// Quorum gained (`up`) or lost, `init` at a virtual server's first look (at start, or
+    /// new at a reload); `sum` is the weight of the alive servers then. The sorry server goes
+    /// in with a loss, and out with a gain but a first look's (it was never in).
     Quorum {
         vs: usize,
         up: bool,
         init: bool,
         sum: u64,
-        script: bool,
     },
     /// A dynamic checker moved a real server's weight.
     Weight {
@@ -100,9 +100,19 @@ pub struct Manager {
 }
 
 impl Manager {
-    /// Servers start alive unless an alpha checker holds them down; quorum starts from that.
+    /// Servers start alive unless an alpha checker holds them down; quorum is then judged
+    /// as keepalived judges it at start: from down (its quorum state is set before any server
+    /// is alive), so a virtual server with enough weight gains it at once, and says so.
     pub fn new(plans: Vec<VsPlan>) -> Manager {
-        let mut m = Manager {
+        let mut m = Manager::unjudged(plans);
+        for v in 0..m.vs.len() {
+            m.first_look(v);
+        }
+        m
+    }
+
+    fn unjudged(plans: Vec<VsPlan>) -> Manager {
+        Manager {
             vs: plans
                 .into_iter()
                 .map(|plan| {
@@ -124,32 +134,22 @@ impl Manager {
                 .collect(),
             notices: Vec::new(),
             changed: true,
-        };
-        for v in 0..m.vs.len() {
-            let s = &mut m.vs[v];
-            s.quorum_up = s.sum() >= u64::from(s.plan.quorum) + u64::from(s.plan.hysteresis);
-            m.update_quorum(v, true);
         }
-        m
+    }
+
+    fn first_look(&mut self, v: usize) {
+        self.vs[v].quorum_up = false;
+        self.update_quorum(v, true);
     }
 
     /// The manager for a reloaded config: a virtual server with the same key keeps its quorum
     /// state, and each of its real servers with the same key and as many checkers keeps its
-    /// health.
-    /// The first look at quorum is logged (as before a reload was told apart) but runs nothing.
+    /// health; a new virtual server is judged as at start (its quorum script runs).
     pub fn reloaded(plans: Vec<VsPlan>, old: &Manager) -> Manager {
-        let mut m = Manager::new(plans);
-        for n in &mut m.notices {
-            if let Notice::Quorum { script, .. } = n {
-                *script = false;
-            }
-        }
+        let mut m = Manager::unjudged(plans);
         for v in 0..m.vs.len() {
             let Some(o) = old.vs.iter().find(|o| o.plan.key == m.vs[v].plan.key) else {
-                // New: as at start.
-                let s = &mut m.vs[v];
-                s.quorum_up = s.sum() >= u64::from(s.plan.quorum) + u64::from(s.plan.hysteresis);
-                m.update_quorum(v, true);
+                m.first_look(v);
                 continue;
             };
             let s = &mut m.vs[v];
@@ -221,9 +221,8 @@ impl Manager {
         self.notices.push(Notice::Quorum {
             vs: v,
             up,
-            init: init && !up,
+            init,
             sum,
-            script: true,
         });
     }
 
@@ -363,7 +362,6 @@ impl Manager {
                     up: false,
                     init: false,
                     sum: left,
-                    script: true,
                 });
             }
         }
@@ -419,7 +417,6 @@ impl Manager {
                     up: false,
                     init: false,
                     sum,
-                    script: true,
                 });
             }
         }

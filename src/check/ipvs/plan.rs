@@ -39,10 +39,6 @@ impl ServerPlan {
         }
     }
 
-    pub fn ip(&self) -> IpAddr {
-        self.dest.key.ip
-    }
-
     /// This server as a destination of `svc`, at `weight`. The kernel forces a DR or TUN
     /// destination's port to the service's, so we ask for what it will hold.
     pub fn dest(&self, svc: &SvcKey, weight: u32) -> Dest {

@@ -84,6 +84,23 @@ fn pool(vs_opts: &str, rs_opts: &[&str]) -> String {
     s + "}\n"
 }
 
+/// The manager of `text`, its start-time quorum gains (every virtual server's) taken.
+fn started(text: &str) -> Manager {
+    let mut m = Manager::new(plans(text));
+    let gained = m.take_notices().filter(|n| {
+        matches!(
+            n,
+            manager::Notice::Quorum {
+                up: true,
+                init: true,
+                ..
+            }
+        )
+    });
+    assert_eq!(gained.count(), m.plans().count());
+    m
+}
+
 #[test]
 fn servers_without_checkers_are_in_at_their_weights() {
     let mut m = Manager::new(plans(&pool("", &["weight 1", "weight 3"])));
@@ -91,14 +108,53 @@ fn servers_without_checkers_are_in_at_their_weights() {
         show(&m),
         ["[10.0.0.1]:TCP:80: [10.0.1.1]:80/1 [10.0.1.2]:80/3"]
     );
-    assert!(notices(&mut m).is_empty());
+    assert_eq!(notices(&mut m), [Notice::QuorumUp { vs: 0 }]);
     assert!(m.quorum_up(0));
+}
+
+#[test]
+fn quorum_is_gained_at_start_with_the_whole_weight_as_keepalived_logs_it() {
+    // keepalived judges quorum before any server is alive, then adds them all: "Gained
+    // quorum 2+1=3 <= 4" at start, its script and mail worded "Starting with quorum up".
+    let a = format!("weight 3\n {MISC}");
+    let b = format!("weight 2\n alpha\n {MISC}");
+    let vs = "quorum 2\n hysteresis 1\n sorry_server 10.0.9.9 80";
+    let mut m = Manager::new(plans(&pool(vs, &[&a, "weight 1", &b])));
+    let start = m.take_notices().collect::<Vec<_>>();
+    let want = manager::Notice::Quorum {
+        vs: 0,
+        up: true,
+        init: true,
+        sum: 4,
+    };
+    assert_eq!(start, [want]);
+    // Lost below 2-1=1 only: the weight 1 left keeps it.
+    m.checker_changed(ck(0, 0, 0), false);
+    assert!(m.quorum_up(0));
+}
+
+#[test]
+fn a_reload_judges_only_new_virtual_servers_afresh() {
+    let one = pool("quorum 2", &["weight 2"]);
+    let old = started(&one);
+    let two = format!(
+        "{one}virtual_server 10.0.0.2 80 {{\n protocol TCP\n real_server 10.0.1.9 80 {{\n }}\n}}\n"
+    );
+    let mut new = Manager::reloaded(plans(&two), &old);
+    let gained = manager::Notice::Quorum {
+        vs: 1,
+        up: true,
+        init: true,
+        sum: 1,
+    };
+    assert_eq!(new.take_notices().collect::<Vec<_>>(), [gained]);
+    assert!(new.quorum_up(0));
 }
 
 #[test]
 fn a_failed_checker_removes_its_server_and_a_pass_brings_it_back() {
     let rs = format!("weight 2\n {MISC}");
-    let mut m = Manager::new(plans(&pool("", &[&rs, "weight 1"])));
+    let mut m = started(&pool("", &[&rs, "weight 1"]));
     m.checker_changed(ck(0, 0, 0), false);
     assert_eq!(show(&m), ["[10.0.0.1]:TCP:80: [10.0.1.2]:80/1"]);
     assert_eq!(notices(&mut m), [Notice::RsDown { vs: 0, rs: 0 }]);
@@ -113,7 +169,7 @@ fn a_failed_checker_removes_its_server_and_a_pass_brings_it_back() {
 #[test]
 fn a_server_is_up_only_when_all_its_checkers_are() {
     let rs = format!("{MISC}\n {MISC}");
-    let mut m = Manager::new(plans(&pool("", &[&rs, ""])));
+    let mut m = started(&pool("", &[&rs, ""]));
     m.checker_changed(ck(0, 0, 0), false);
     m.checker_changed(ck(0, 0, 1), false);
     m.checker_changed(ck(0, 0, 0), true);
@@ -136,7 +192,7 @@ fn inhibit_on_failure_keeps_a_failed_server_at_weight_zero() {
 #[test]
 fn alpha_servers_start_out_until_their_checker_passes() {
     let rs = format!("alpha\n {MISC}");
-    let mut m = Manager::new(plans(&pool("", &[&rs, ""])));
+    let mut m = started(&pool("", &[&rs, ""]));
     assert_eq!(show(&m), ["[10.0.0.1]:TCP:80: [10.0.1.2]:80/1"]);
     m.checker_changed(ck(0, 0, 0), true);
     assert_eq!(
@@ -150,7 +206,7 @@ fn alpha_servers_start_out_until_their_checker_passes() {
 fn losing_quorum_swaps_in_the_sorry_server_and_regaining_swaps_it_out() {
     let vs = "quorum 3\n sorry_server 10.0.9.9 8080";
     let a = format!("weight 2\n {MISC}");
-    let mut m = Manager::new(plans(&pool(vs, &[&a, "weight 1"])));
+    let mut m = started(&pool(vs, &[&a, "weight 1"]));
     assert!(m.quorum_up(0));
     m.checker_changed(ck(0, 0, 0), false);
     assert!(!m.quorum_up(0));
@@ -177,7 +233,7 @@ fn losing_quorum_swaps_in_the_sorry_server_and_regaining_swaps_it_out() {
 #[test]
 fn quorum_down_without_a_sorry_server_keeps_the_alive_servers() {
     let a = format!("weight 2\n {MISC}");
-    let mut m = Manager::new(plans(&pool("quorum 3", &[&a, "weight 1"])));
+    let mut m = started(&pool("quorum 3", &[&a, "weight 1"]));
     m.checker_changed(ck(0, 0, 0), false);
     assert_eq!(show(&m), ["[10.0.0.1]:TCP:80: [10.0.1.2]:80/1"]);
     assert_eq!(
@@ -233,7 +289,7 @@ fn quorum_that_starts_lost_with_a_sorry_server_says_so() {
 #[test]
 fn a_dynamic_weight_moves_the_server_and_the_quorum() {
     let a = format!("weight 3\n {MISC}");
-    let mut m = Manager::new(plans(&pool("quorum 2", &[&a])));
+    let mut m = started(&pool("quorum 2", &[&a]));
     m.weight_changed(ck(0, 0, 0), 1);
     assert_eq!(show(&m), ["[10.0.0.1]:TCP:80: [10.0.1.1]:80/1"]);
     assert!(!m.quorum_up(0));
@@ -242,7 +298,7 @@ fn a_dynamic_weight_moves_the_server_and_the_quorum() {
 
 #[test]
 fn omega_reports_the_alive_servers_and_quorum_down_on_stop() {
-    let mut m = Manager::new(plans(&pool("omega", &["", ""])));
+    let mut m = started(&pool("omega", &["", ""]));
     m.stop();
     assert_eq!(
         notices(&mut m),
@@ -252,7 +308,7 @@ fn omega_reports_the_alive_servers_and_quorum_down_on_stop() {
             Notice::QuorumDown { vs: 0 }
         ]
     );
-    let mut m = Manager::new(plans(&pool("", &[""])));
+    let mut m = started(&pool("", &[""]));
     m.stop();
     assert!(notices(&mut m).is_empty());
 }
@@ -763,7 +819,7 @@ fn an_alpha_checkers_first_failure_asks_for_the_notify_again_and_changes_nothing
 
 #[test]
 fn adopted_states_are_told_apart_from_checked_ones() {
-    let mut m = Manager::new(plans(&pool("", &[MISC, ""])));
+    let mut m = started(&pool("", &[MISC, ""]));
     m.checker_state(ck(0, 0, 0), false, crate::check::Why::Adopted);
     assert_eq!(
         m.take_notices().collect::<Vec<_>>(),
@@ -780,7 +836,7 @@ fn adopted_states_are_told_apart_from_checked_ones() {
 #[test]
 fn a_weight_change_says_from_what_to_what() {
     let rs = format!("weight 3\n {MISC}");
-    let mut m = Manager::new(plans(&pool("", &[&rs])));
+    let mut m = started(&pool("", &[&rs]));
     m.weight_changed(ck(0, 0, 0), 5);
     assert_eq!(
         m.take_notices().collect::<Vec<_>>(),

@@ -101,11 +101,43 @@ impl GlobalDefs {
         &self.sched.bfd
     }
 
-    /// `bfd_process_name`, else keepalived's default name under `process_names`.
-    pub(crate) fn bfd_process_name(&self) -> Option<&str> {
-        let p = &self.process_names;
-        p.bfd.as_deref().or(p.defaults.then_some("keepalived_bfd"))
+    /// What a child sets itself from `<child>_priority`, `_rt_priority`, `_rlimit_rttime`,
+    /// `_no_swap`, `_cpu_affinity` and its process name (keepalived's default under
+    /// `process_names`: keepalived_vrrp, keepalived_lvs, keepalived_bfd).
+    pub(crate) fn child_sched(&self, c: Child) -> (crate::core::sched::Sched<'_>, Option<&str>) {
+        let (s, name, default) = match c {
+            Child::Vrrp => (
+                &self.sched.vrrp,
+                &self.process_names.vrrp,
+                "keepalived_vrrp",
+            ),
+            Child::Checker => (
+                &self.sched.checker,
+                &self.process_names.checker,
+                "keepalived_lvs",
+            ),
+            Child::Bfd => (&self.sched.bfd, &self.process_names.bfd, "keepalived_bfd"),
+        };
+        let name = name
+            .as_deref()
+            .or(self.process_names.defaults.then_some(default));
+        let sched = crate::core::sched::Sched {
+            nice: s.priority,
+            rt_priority: s.rt_priority,
+            rlimit_rttime: s.rlimit_rttime,
+            no_swap: s.no_swap,
+            cpus: &s.cpu_affinity,
+        };
+        (sched, name)
     }
+}
+
+/// The children that set their own scheduling.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Child {
+    Vrrp,
+    Checker,
+    Bfd,
 }
 
 /// How the global settings read address, route and rule lines: here, not in `iproute`, so

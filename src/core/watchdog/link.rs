@@ -9,25 +9,38 @@
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
+use crate::core::time::Micros;
+
 /// A hello (parent → child) and its echo (child → parent): tag and sequence number.
 const HELLO_TAG: [u8; 4] = *b"KAhi";
 const MSG_LEN: usize = 8;
-/// A BFD session change: tag, up (1) or down (0), name length, the name.
+/// A BFD session change: tag, up (1) or down (0), name length, when it was sent (monotonic
+/// µs, big-endian), the name.
 const BFD_TAG: [u8; 4] = *b"KAbf";
 /// keepalived's limit on a `bfd_instance` name (BFD_INAME_MAX less its NUL).
 pub(crate) const BFD_NAME_MAX: usize = 31;
-const BFD_HEAD: usize = 6;
+const BFD_HEAD: usize = 14;
 
-/// One BFD session's new state, by its `bfd_instance` name.
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// One BFD session's new state, by its `bfd_instance` name, and when it was sent (for `-D`'s
+/// delivery time, as keepalived's event carries it). Two events are equal when they say the
+/// same of the same session, whenever sent.
+#[derive(Clone, Copy, Eq)]
 pub(crate) struct BfdEvent {
     name: [u8; BFD_NAME_MAX],
     len: u8,
     pub(crate) up: bool,
+    sent: Micros,
+}
+
+impl PartialEq for BfdEvent {
+    fn eq(&self, o: &BfdEvent) -> bool {
+        self.name() == o.name() && self.up == o.up
+    }
 }
 
 impl BfdEvent {
-    /// None when the name is longer than keepalived allows (the config drops such instances).
+    /// Sent now. None when the name is longer than keepalived allows (the config drops such
+    /// instances).
     pub(crate) fn new(name: &str, up: bool) -> Option<BfdEvent> {
         let b = name.as_bytes();
         if b.len() > BFD_NAME_MAX {
@@ -37,9 +50,20 @@ impl BfdEvent {
             name: [0; BFD_NAME_MAX],
             len: b.len() as u8,
             up,
+            sent: Micros::now(),
         };
         ev.name[..b.len()].copy_from_slice(b);
         Some(ev)
+    }
+
+    /// keepalived's `-D` line for an event heard at `now`.
+    pub(crate) fn log_received(&self, now: Micros) {
+        let took = now.0.saturating_sub(self.sent.0);
+        let state = if self.up { "Up" } else { "Down" };
+        log::info!(
+            "Received BFD event: instance {} is in state {state} (delivered in {took} usec)",
+            self.name()
+        );
     }
 
     pub(crate) fn name(&self) -> &str {
@@ -51,6 +75,7 @@ impl BfdEvent {
         m[..4].copy_from_slice(&BFD_TAG);
         m[4] = u8::from(self.up);
         m[5] = self.len;
+        m[6..BFD_HEAD].copy_from_slice(&self.sent.0.to_be_bytes());
         let n = self.len as usize;
         m[BFD_HEAD..BFD_HEAD + n].copy_from_slice(&self.name[..n]);
         BFD_HEAD + n
@@ -77,7 +102,11 @@ fn decode_bfd(m: &[u8]) -> Option<BfdEvent> {
         return None;
     }
     let name = std::str::from_utf8(name).ok()?;
-    BfdEvent::new(name, m[4] == 1)
+    let mut sent = [0u8; 8];
+    sent.copy_from_slice(&m[6..BFD_HEAD]);
+    let mut ev = BfdEvent::new(name, m[4] == 1)?;
+    ev.sent = Micros(u64::from_be_bytes(sent));
+    Some(ev)
 }
 
 /// Makes the pair: (parent end, child end). Both non-blocking and close-on-exec (scripts the
@@ -227,6 +256,10 @@ mod tests {
         let mut seen = Vec::new();
         assert!(answer_hellos(&c, |ev| seen.push(ev)).expect("answer"));
         assert_eq!(seen, [up, down]);
+        assert_eq!(
+            seen[0].sent, up.sent,
+            "the send time travels with the event"
+        );
         assert_eq!(seen[0].name(), "upstream");
         assert!(seen[0].up && !seen[1].up);
         assert_eq!(recv(p.as_raw_fd()).expect("r"), Recv::Hello(3));
@@ -236,10 +269,12 @@ mod tests {
     fn malformed_bfd_messages_are_skipped() {
         let (p, c) = pair().expect("pair");
         for bad in [
-            &b"KAbf\x02\x01a"[..],
-            b"KAbf\x01\x02a",
-            b"KAbf\x01",
-            b"KAbf\x01\x02\xff\xfe",
+            // A state that is neither down nor up; a name shorter than said; no room for
+            // the time; a name that is not UTF-8.
+            &b"KAbf\x02\x01\0\0\0\0\0\0\0\x01a"[..],
+            b"KAbf\x01\x02\0\0\0\0\0\0\0\x01a",
+            b"KAbf\x01\x01\0\0\0a",
+            b"KAbf\x01\x02\0\0\0\0\0\0\0\x01\xff\xfe",
         ] {
             send(p.as_raw_fd(), bad).expect("send");
         }

@@ -15,6 +15,9 @@ use crate::vrrp::track::{BfdStates, Level};
 impl Shell<'_> {
     /// What the parent said of a BFD session.
     pub(super) fn on_bfd(&mut self, lp: &mut EventLoop, ev: BfdEvent) {
+        if self.opts.log_detail {
+            ev.log_received(crate::core::time::Micros::now());
+        }
         if !self.bfd.set(ev) {
             return;
         }

@@ -36,6 +36,7 @@ use log::{error, info, warn};
 use mio::Interest;
 
 use crate::cli::Options;
+use crate::config::global::Child;
 use crate::config::Config;
 use crate::core::event_loop::{Event, EventLoop};
 use crate::core::script::ScriptRunner;
@@ -179,6 +180,9 @@ impl<'o> Shell<'o> {
             self.start_one(lp, i, delay);
         }
         self.sync_finish_start(lp);
+        // Last, as keepalived's VRRP child sets its scheduling once its instances are set up.
+        let s = self.cfg.global.child_sched(Child::Vrrp);
+        crate::core::sched::child(s, None, PROCESS_NAME, "vrrp");
     }
 
     /// Starts instance `i`; `delay` is vrrp_startup_delay (at process start only).
@@ -334,6 +338,7 @@ impl<'o> Shell<'o> {
             }
             libc::SIGHUP => {
                 info!("Reloading");
+                crate::core::sched::pause(&self.cfg.global.child_sched(Child::Vrrp).0);
                 if let Some(new) =
                     crate::config::reload_config(self.opts, self.cfg.interface_names())
                 {
@@ -345,6 +350,9 @@ impl<'o> Shell<'o> {
                     self.resync_if_stale(lp);
                     self.sync_reload();
                     info!("Reload complete");
+                } else {
+                    let s = self.cfg.global.child_sched(Child::Vrrp);
+                    crate::core::sched::child(s, Some(s), PROCESS_NAME, "vrrp");
                 }
             }
             _ => {
@@ -472,6 +480,9 @@ fn alloc_calls() -> u64 {
     let s = crate::core::alloc::stats();
     s.allocs + s.reallocs
 }
+
+/// The process name the VRRP child logs as (and its /proc comm).
+pub const PROCESS_NAME: &str = "Keepalived_vrrp";
 
 /// Runs the VRRP child: the shell over the loop `enter` made. Returns the exit code.
 pub fn run(

@@ -13,9 +13,12 @@
 use log::info;
 
 use super::instances::{self, Inst};
+use super::PROCESS_NAME;
 use super::{Shell, SOCK_TOKEN_BASE};
+use crate::config::global::Child;
 use crate::config::Config;
 use crate::core::event_loop::EventLoop;
+use crate::core::sched;
 use crate::core::time::Micros;
 use crate::vrrp::fsm::Actions;
 use crate::vrrp::reload_plan::{predecessors, settings_changed, successors, vip_moves};
@@ -115,6 +118,9 @@ impl Shell<'_> {
         }
         self.delete_unused_vmacs();
         self.watch_routes(lp, super::ROUTE_MON_TOKEN);
+        let g = &self.cfg.global;
+        let was = old_cfg.global.child_sched(Child::Vrrp);
+        sched::child(g.child_sched(Child::Vrrp), Some(was), PROCESS_NAME, "vrrp");
     }
 
     /// Starts instance `i`, new in a reload (see `Router::start_added`).
