@@ -37,7 +37,7 @@ pub(crate) fn noticed(n: &Notice, mgr: &Manager, ipvs: bool) -> Option<Event> {
         Notice::Quorum {
             vs,
             up,
-            script: true,
+            init: false,
             ..
         } if ipvs => (vs, What::Quorum(if up { Quorum::Up } else { Quorum::Down })),
         _ => return None,
