@@ -16,10 +16,12 @@
 # its syscalls by count (strace -c -f over 2 s, which slows it: not in the figures).
 # perf is Debian's linux-perf (apt-get install linux-perf): without it the syscall column is "-".
 # KEEP_LOGS=DIR keeps the logs. Figures, not pass/fail: it fails only on a broken setup. Needs root.
-# About 25 s a row: R=4 takes about 7 min.
+# SIDE=master or SIDE=backup measures that side only (the other's columns read 0).
+# About 25 s a row: R=4 takes about 7 min. The lab lock is held for one side of one round at a time
+# (ours and keepalived, about 50 s), so labs queued behind it wait no longer than that.
 #
 #   tests/bench/vrrp_cpu.sh [OUR_BINARY]      (default: target/release/keepalived)
-#   COUNT=100 SECS=5 R=4 PEER=/usr/sbin/keepalived PROFILE=0 tests/bench/vrrp_cpu.sh
+#   COUNT=100 SECS=5 R=4 PEER=/usr/sbin/keepalived PROFILE=0 SIDE=both tests/bench/vrrp_cpu.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ours=${1:-target/release/keepalived}
@@ -47,6 +49,11 @@ fi
 # shellcheck source=tests/bench/pair.sh
 . tests/bench/pair.sh
 pair_setup vc 10.76.0
+# pair_setup took the lab lock for the setup; each side of a round takes it again (lock/unlock).
+flock -u 9
+lock() { flock 9; }
+unlock() { flock -u 9; }
+side=${SIDE:-both}
 [ -n "${KEEP_LOGS:-}" ] && trap 'mkdir -p "$KEEP_LOGS"; cp -r "$tmp"/* "$KEEP_LOGS"/; pair_cleanup' EXIT
 
 conf() { # PRIORITY
@@ -155,32 +162,43 @@ printf '%-8s %-22s %5s %6s %6s %7s %7s %7s %8s %5s\n' role "VRRP child of" secs 
   "us/adv" "sysc/adv" flaps
 : >"$tmp/ratios"
 for r in $(seq "$rounds"); do
-  # MASTER rows: the peer is a BACKUP in $nb throughout.
-  stop_ns "$nm"
-  stop_ns "$nb"
-  run "$nb" peer "$peer" backup
-  wait_steady peer BACKUP || true
-  run "$nm" m "$ours" master
-  measure "ours" "$nm" m tx MASTER
-  mo=$(cat "$tmp/last")
-  stop_ns "$nm"
-  run "$nm" m "$theirs" master
-  measure "keepalived $ver" "$nm" m tx MASTER
-  mt=$(cat "$tmp/last")
-  stop_ns "$nm"
-  # BACKUP rows: the peer is the MASTER in $nm throughout.
-  stop_ns "$nb"
-  run "$nm" peer "$peer" master
-  wait_steady peer MASTER || true
-  peer_rt
-  run "$nb" b "$ours" backup
-  measure "ours" "$nb" b rx BACKUP
-  bo=$(cat "$tmp/last")
-  stop_ns "$nb"
-  run "$nb" b "$theirs" backup
-  measure "keepalived $ver" "$nb" b rx BACKUP
-  bt=$(cat "$tmp/last")
-  stop_ns "$nb"
+  mo="0 0" mt="0 0" bo="0 0" bt="0 0"
+  if [ "$side" != backup ]; then
+    lock
+    # MASTER rows: the peer is a BACKUP in $nb throughout.
+    stop_ns "$nm"
+    stop_ns "$nb"
+    run "$nb" peer "$peer" backup
+    wait_steady peer BACKUP || true
+    run "$nm" m "$ours" master
+    measure "ours" "$nm" m tx MASTER
+    mo=$(cat "$tmp/last")
+    stop_ns "$nm"
+    run "$nm" m "$theirs" master
+    measure "keepalived $ver" "$nm" m tx MASTER
+    mt=$(cat "$tmp/last")
+    stop_ns "$nm"
+    stop_ns "$nb"
+    unlock
+  fi
+  if [ "$side" != master ]; then
+    lock
+    # BACKUP rows: the peer is the MASTER in $nm throughout.
+    stop_ns "$nb"
+    run "$nm" peer "$peer" master
+    wait_steady peer MASTER || true
+    peer_rt
+    run "$nb" b "$ours" backup
+    measure "ours" "$nb" b rx BACKUP
+    bo=$(cat "$tmp/last")
+    stop_ns "$nb"
+    run "$nb" b "$theirs" backup
+    measure "keepalived $ver" "$nb" b rx BACKUP
+    bt=$(cat "$tmp/last")
+    stop_ns "$nb"
+    stop_ns "$nm"
+    unlock
+  fi
   echo "$r $mo $mt $bo $bt" >>"$tmp/ratios"
 done
 stop_ns "$nm"
