@@ -12,10 +12,14 @@
 //! 1. The VRRP child's loop (`vrrp::shell`) wakes on the socket's token (`core::tokens`) and
 //!    `rx.rs` reads it into one fixed buffer, 256 adverts a turn and on from a zero-delay timer
 //!    until `WouldBlock` (so a flood cannot starve hellos and netlink): no allocation per packet.
+//!    A busy socket (1,000 packets/s or more, `shell/rx_pace.rs`) is read on a 1 ms timer
+//!    instead, whole batches a wake; each advert is timed by its kernel receive stamp, and a
+//!    BACKUP's master-down timer reads the socket before it fires.
 //! 2. `vrrp::packet::receive` reads the bytes only through checked header views (named byte
 //!    ranges per IPv4, IPv6, VRRP and AH field); a refusal names the VRID it saw, and
 //!    `vrrp::router::count_refused` charges it to that instance's keepalived counter.
-//! 3. `vrrp::router::pick` chooses the instance (VRID, family, unicast peer) and
+//! 3. `vrrp::router::pick` chooses the instance (VRID, family, unicast peer; the shell
+//!    remembers each VRID's choice while it still `takes` the adverts) and
 //!    `Router::handle_advert` applies the receive rules computed at start or reload (address
 //!    count and list, TTL, auth and AH sequence, checksum mode), then feeds the state machine
 //!    (`vrrp::fsm`, virtual clock). Out come `Actions` and typed events.

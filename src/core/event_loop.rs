@@ -158,7 +158,7 @@ impl EventLoop {
         let mut signalled = false;
         for ev in events.iter() {
             match ev.token() {
-                TIMER_TOKEN => self.drain_timerfd(),
+                TIMER_TOKEN => self.timerfd_fired(),
                 SIGNAL_TOKEN => signalled = true,
                 Token(t) => handler(
                     self,
@@ -208,17 +208,11 @@ impl EventLoop {
         Ok(())
     }
 
-    fn drain_timerfd(&mut self) {
-        let mut buf = [0u8; 8];
-        // SAFETY: reading 8 bytes into our buffer; EAGAIN is fine (nothing to clear).
-        unsafe {
-            libc::read(
-                self.timerfd.as_raw_fd(),
-                buf.as_mut_ptr() as *mut libc::c_void,
-                8,
-            )
-        };
-        // The expiry consumed the arming.
+    fn timerfd_fired(&mut self) {
+        // No read of the expiry count: mio watches the timerfd edge-triggered, so each expiry
+        // is an event of its own whether or not the count was read, and the next
+        // timerfd_settime clears it. A read per expiry is a syscall per wake of a loop that
+        // ticks (a busy VRRP socket is read every millisecond). The expiry consumed the arming.
         self.armed = None;
     }
 

@@ -1,16 +1,49 @@
 //! recvmsg with ancillary data, shared by the VRRP and BFD sockets: one datagram into the
 //! caller's buffer, its source, and what the control messages say (packet info, TTL or hop
-//! limit). No allocation; each socket turns the result into its own view.
+//! limit, the kernel's receive time stamp). No allocation; each socket turns the result into
+//! its own view.
 
 use std::io::{Error, ErrorKind, Result};
 use std::mem;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::os::fd::RawFd;
+use std::time::Duration;
 
 use libc::{c_int, c_void};
 
-/// Room for a packet info and a TTL or hop limit, with headroom.
+/// Room for a packet info, a TTL or hop limit and a time stamp, with headroom.
 pub(crate) const ROOM: usize = 128;
+
+/// SO_TIMESTAMPNS as Linux 5.1 added it, a 64-bit `tv_sec` on every architecture; the old one
+/// (35, the same option on 64-bit kernels) gives a `struct timespec` of C longs. Both numbers
+/// are the same on every architecture we build for (not on alpha, parisc or sparc).
+const SO_TIMESTAMPNS_NEW: c_int = 64;
+const SO_TIMESTAMPNS_OLD: c_int = 35;
+
+/// Asks the kernel to stamp each datagram with its arrival time ([`Received::waited`]); the
+/// new option first, the old one on a kernel without it. An error leaves the socket without
+/// stamps, which its reader takes as packets that did not wait.
+pub(crate) fn stamp_arrivals(fd: RawFd) -> Result<()> {
+    let mut last = Ok(());
+    for opt in [SO_TIMESTAMPNS_NEW, SO_TIMESTAMPNS_OLD] {
+        let on: c_int = 1;
+        // SAFETY: `on` is a live c_int of the length passed.
+        let r = unsafe {
+            libc::setsockopt(
+                fd,
+                libc::SOL_SOCKET,
+                opt,
+                (&on as *const c_int).cast::<c_void>(),
+                mem::size_of::<c_int>() as libc::socklen_t,
+            )
+        };
+        if r == 0 {
+            return Ok(());
+        }
+        last = Err(Error::last_os_error());
+    }
+    last
+}
 
 /// A control-message buffer aligned for `cmsghdr` (also what senders build theirs in).
 #[repr(C, align(8))]
@@ -30,6 +63,10 @@ pub(crate) struct Received {
     pub(crate) ifindex: Option<u32>,
     /// IP_TTL / IPV6_HOPLIMIT; 0 when not reported.
     pub(crate) ttl: u8,
+    /// How long it waited between the kernel's receive stamp and the read (both on the real
+    /// time clock, so a clock step shows here: the reader bounds it). Zero without a stamp,
+    /// or for a stamp after the read.
+    pub(crate) waited: Duration,
 }
 
 /// Reads one datagram, retrying on EINTR. `InvalidData`: the kernel gave no source address.
@@ -69,9 +106,12 @@ pub(crate) fn recv(fd: RawFd, buf: &mut [u8]) -> Result<Received> {
         dst: None,
         ifindex: None,
         ttl: 0,
+        waited: Duration::ZERO,
     };
     // A truncated control buffer loses only what did not fit; what did is still valid.
-    read_cmsgs(&msg, &mut r);
+    if let Some(s) = read_cmsgs(&msg, &mut r) {
+        r.waited = waited(Some(s), realtime());
+    }
     Ok(r)
 }
 
@@ -128,6 +168,9 @@ pub(crate) fn recv_many(
             return Err(e);
         }
     };
+    // One clock read for the batch, if it has stamps: every packet in it was queued before
+    // the call returned.
+    let mut read_at = None;
     for k in 0..n {
         let msg = &hdrs[k].msg_hdr;
         out[k] = storage_ip(&from[k]).map(|src| {
@@ -138,8 +181,11 @@ pub(crate) fn recv_many(
                 dst: None,
                 ifindex: None,
                 ttl: 0,
+                waited: Duration::ZERO,
             };
-            read_cmsgs(msg, &mut r);
+            if let Some(s) = read_cmsgs(msg, &mut r) {
+                r.waited = waited(Some(s), *read_at.get_or_insert_with(realtime));
+            }
             r
         });
     }
@@ -165,7 +211,28 @@ pub(crate) fn storage_ip(ss: &libc::sockaddr_storage) -> Option<IpAddr> {
     }
 }
 
-fn read_cmsgs(msg: &libc::msghdr, r: &mut Received) {
+/// Now on the clock the kernel stamps with, in nanoseconds since the epoch.
+fn realtime() -> i128 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into the timespec we own; CLOCK_REALTIME always exists.
+    unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &mut ts) };
+    i128::from(ts.tv_sec) * 1_000_000_000 + i128::from(ts.tv_nsec)
+}
+
+/// From a stamp (ns since the epoch) to the read at `now`; zero without one, or for one
+/// after `now` (the clock stepped back).
+fn waited(stamp: Option<i128>, now: i128) -> Duration {
+    let ns = stamp.map_or(0, |s| now - s).clamp(0, i128::from(u64::MAX));
+    Duration::from_nanos(ns as u64)
+}
+
+/// Fills `r` from the control messages; returns the receive stamp, if any, in ns since the
+/// epoch.
+fn read_cmsgs(msg: &libc::msghdr, r: &mut Received) -> Option<i128> {
+    let mut stamp = None;
     // SAFETY: `msg` was filled by recvmsg; CMSG_FIRSTHDR/NXTHDR walk only within
     // msg_controllen and each payload is read unaligned after a length check against cmsg_len.
     unsafe {
@@ -194,11 +261,22 @@ fn read_cmsgs(msg: &libc::msghdr, r: &mut Received) {
                     let t = std::ptr::read_unaligned(data.cast::<c_int>());
                     r.ttl = u8::try_from(t).unwrap_or(0);
                 }
+                (libc::SOL_SOCKET, SO_TIMESTAMPNS_NEW) if have >= 16 => {
+                    let t = std::ptr::read_unaligned(data.cast::<[i64; 2]>());
+                    stamp = Some(i128::from(t[0]) * 1_000_000_000 + i128::from(t[1]));
+                }
+                (libc::SOL_SOCKET, SO_TIMESTAMPNS_OLD)
+                    if have >= mem::size_of::<[libc::c_long; 2]>() =>
+                {
+                    let t = std::ptr::read_unaligned(data.cast::<[libc::c_long; 2]>());
+                    stamp = Some(i128::from(t[0]) * 1_000_000_000 + i128::from(t[1]));
+                }
                 _ => {}
             }
             c = libc::CMSG_NXTHDR(msg, c);
         }
     }
+    stamp
 }
 
 #[cfg(test)]
@@ -229,5 +307,42 @@ mod tests {
         assert_eq!(&bufs[16..24], b"a longer");
         let e = recv_many(rx.as_raw_fd(), &mut bufs, 8, &mut out).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::WouldBlock);
+    }
+
+    #[test]
+    fn a_stamped_datagram_says_how_long_it_waited_in_the_queue() {
+        let rx = UdpSocket::bind("127.0.0.1:0").unwrap();
+        rx.set_nonblocking(true).unwrap();
+        stamp_arrivals(rx.as_raw_fd()).unwrap();
+        let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let mut bufs = [0u8; 8 * BATCH];
+        let mut out = [None; BATCH];
+        // The kernel turns its stamping on a moment after the first socket asks (a deferred
+        // static key): meanwhile a packet is stamped when read, and says it did not wait.
+        let mut waits = Vec::new();
+        for _ in 0..5 {
+            tx.send_to(b"early", rx.local_addr().unwrap()).unwrap();
+            std::thread::sleep(Duration::from_millis(30));
+            assert_eq!(
+                recv_many(rx.as_raw_fd(), &mut bufs, 8, &mut out).unwrap(),
+                1
+            );
+            let w = out[0].unwrap().waited;
+            waits.push(w);
+            if w >= Duration::from_millis(30) {
+                break;
+            }
+        }
+        // It was queued for the sleep at least; a clock step in between is the only way out.
+        let w = waits.last().copied().unwrap_or_default();
+        assert!(w >= Duration::from_millis(30), "{waits:?}");
+        assert!(w < Duration::from_secs(30), "{waits:?}");
+    }
+
+    #[test]
+    fn no_stamp_or_a_stamp_from_the_future_waited_nothing() {
+        assert_eq!(waited(None, 5_000), Duration::ZERO);
+        assert_eq!(waited(Some(6_000), 5_000), Duration::ZERO);
+        assert_eq!(waited(Some(1_000), 5_000), Duration::from_nanos(4_000));
     }
 }

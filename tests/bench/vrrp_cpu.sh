@@ -16,10 +16,15 @@
 # its syscalls by count (strace -c -f over 2 s, which slows it: not in the figures).
 # perf is Debian's linux-perf (apt-get install linux-perf): without it the syscall column is "-".
 # KEEP_LOGS=DIR keeps the logs. Figures, not pass/fail: it fails only on a broken setup. Needs root.
-# About 25 s a row: R=4 takes about 7 min.
+# SIDE=master or SIDE=backup measures that side only (the other's columns read 0).
+# MEMCHECK=1 runs ours with --mem-check and prints, after each of its rows, the heap allocations its
+# VRRP child made over the window (the stats dump's "Allocations:" line, SIGUSR2 at both ends; the
+# dump's own are left out of it): 0 in steady state.
+# About 25 s a row: R=4 takes about 7 min. The lab lock is held for one side of one round at a time
+# (ours and keepalived, about 50 s), so labs queued behind it wait no longer than that.
 #
 #   tests/bench/vrrp_cpu.sh [OUR_BINARY]      (default: target/release/keepalived)
-#   COUNT=100 SECS=5 R=4 PEER=/usr/sbin/keepalived PROFILE=0 tests/bench/vrrp_cpu.sh
+#   COUNT=100 SECS=5 R=4 PEER=/usr/sbin/keepalived PROFILE=0 SIDE=both tests/bench/vrrp_cpu.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ours=${1:-target/release/keepalived}
@@ -47,6 +52,11 @@ fi
 # shellcheck source=tests/bench/pair.sh
 . tests/bench/pair.sh
 pair_setup vc 10.76.0
+# pair_setup took the lab lock for the setup; each side of a round takes it again (lock/unlock).
+flock -u 9
+lock() { flock 9; }
+unlock() { flock -u 9; }
+side=${SIDE:-both}
 [ -n "${KEEP_LOGS:-}" ] && trap 'mkdir -p "$KEEP_LOGS"; cp -r "$tmp"/* "$KEEP_LOGS"/; pair_cleanup' EXIT
 
 conf() { # PRIORITY
@@ -62,12 +72,24 @@ conf 200 >"$tmp/master.conf"
 conf 100 >"$tmp/backup.conf"
 
 run() { # NS DIR BINARY CONF: in the foreground of its own process group, VRRP pidfile $tmp/DIR/v.pid
-  local d=$tmp/$2
+  local d=$tmp/$2 extra=
   mkdir -p "$d"
   rm -f "$d"/*.pid
-  ip netns exec "$1" setsid "$3" -n -l -P -f "$tmp/$4.conf" -p "$d/k.pid" -r "$d/v.pid" -c "$d/c.pid" \
+  [ "$3" = "$ours" ] && [ "${MEMCHECK:-0}" = 1 ] && extra=--mem-check
+  ip netns exec "$1" setsid "$3" -n -l -P ${extra:+"$extra"} -f "$tmp/$4.conf" -p "$d/k.pid" -r "$d/v.pid" -c "$d/c.pid" \
     >"$d/log" 2>&1 </dev/null &
   disown
+}
+# allocs PID: the "Allocations:" count of a fresh stats dump of our VRRP child PID (/tmp/keepalived.stats).
+allocs() {
+  local f=/tmp/keepalived.stats d=$((SECONDS + 5)) n=
+  rm -f "$f"
+  kill -USR2 "$1"
+  while [ -z "$n" ] && [ "$SECONDS" -lt "$d" ]; do
+    sleep 0.05
+    n=$(awk '/^Allocations: / { print $2 }' "$f" 2>/dev/null)
+  done
+  echo "${n:-?}"
 }
 # states LOG STATE: how many instances' last logged state is STATE.
 states() {
@@ -120,9 +142,12 @@ measure() {
     perf stat -x, -e raw_syscalls:sys_enter -p "$pid" -o "$tmp/perf" -- sleep "$secs" &
     perf_pid=$!
   fi
+  local a0='' a1=''
+  [ "$name" = ours ] && [ "${MEMCHECK:-0}" = 1 ] && a0=$(allocs "$pid")
   t0=$(date +%s.%N) c0=$(cpu_ticks "$pid") p0=$(packets "$ns" "$ldir") w0=$(switches "$pid")
   sleep "$secs"
   c1=$(cpu_ticks "$pid") p1=$(packets "$ns" "$ldir") w1=$(switches "$pid") t1=$(date +%s.%N)
+  [ -n "$a0" ] && a1=$(allocs "$pid")
   if [ -n "$perf_pid" ]; then
     wait "$perf_pid"
     sc=$(awk -F, '/raw_syscalls/ { print $1 }' "$tmp/perf")
@@ -135,6 +160,9 @@ measure() {
       printf "%-8s %-22s %5.1f %6.3f %6.3f %7.0f %7.0f %7.2f %8s %5d\n", role, name, dt, cs / dt, ss / dt,
         p / dt, w / dt, p ? 1e6 * cs / p : 0, (sc == "-" || !p) ? "-" : sprintf("%.2f", sc / p), fl
       print cs / dt, p ? 1e6 * cs / p : 0 > "'"$tmp/last"'" }' | tee -a "$tmp/rows"
+  if [ -n "$a0" ]; then
+    echo "  heap allocations of $role $name over the window: $a0 -> $a1" | tee -a "$tmp/rows"
+  fi
   if [ "${PROFILE:-0}" = 1 ] && [ "$have_perf" = 1 ]; then
     echo "  where $role $name spends its CPU over 2 s (perf record, share of samples):"
     perf record -q -o "$tmp/perf.data" -p "$pid" -- sleep 2 >/dev/null 2>&1 || true
@@ -155,32 +183,43 @@ printf '%-8s %-22s %5s %6s %6s %7s %7s %7s %8s %5s\n' role "VRRP child of" secs 
   "us/adv" "sysc/adv" flaps
 : >"$tmp/ratios"
 for r in $(seq "$rounds"); do
-  # MASTER rows: the peer is a BACKUP in $nb throughout.
-  stop_ns "$nm"
-  stop_ns "$nb"
-  run "$nb" peer "$peer" backup
-  wait_steady peer BACKUP || true
-  run "$nm" m "$ours" master
-  measure "ours" "$nm" m tx MASTER
-  mo=$(cat "$tmp/last")
-  stop_ns "$nm"
-  run "$nm" m "$theirs" master
-  measure "keepalived $ver" "$nm" m tx MASTER
-  mt=$(cat "$tmp/last")
-  stop_ns "$nm"
-  # BACKUP rows: the peer is the MASTER in $nm throughout.
-  stop_ns "$nb"
-  run "$nm" peer "$peer" master
-  wait_steady peer MASTER || true
-  peer_rt
-  run "$nb" b "$ours" backup
-  measure "ours" "$nb" b rx BACKUP
-  bo=$(cat "$tmp/last")
-  stop_ns "$nb"
-  run "$nb" b "$theirs" backup
-  measure "keepalived $ver" "$nb" b rx BACKUP
-  bt=$(cat "$tmp/last")
-  stop_ns "$nb"
+  mo="0 0" mt="0 0" bo="0 0" bt="0 0"
+  if [ "$side" != backup ]; then
+    lock
+    # MASTER rows: the peer is a BACKUP in $nb throughout.
+    stop_ns "$nm"
+    stop_ns "$nb"
+    run "$nb" peer "$peer" backup
+    wait_steady peer BACKUP || true
+    run "$nm" m "$ours" master
+    measure "ours" "$nm" m tx MASTER
+    mo=$(cat "$tmp/last")
+    stop_ns "$nm"
+    run "$nm" m "$theirs" master
+    measure "keepalived $ver" "$nm" m tx MASTER
+    mt=$(cat "$tmp/last")
+    stop_ns "$nm"
+    stop_ns "$nb"
+    unlock
+  fi
+  if [ "$side" != master ]; then
+    lock
+    # BACKUP rows: the peer is the MASTER in $nm throughout.
+    stop_ns "$nb"
+    run "$nm" peer "$peer" master
+    wait_steady peer MASTER || true
+    peer_rt
+    run "$nb" b "$ours" backup
+    measure "ours" "$nb" b rx BACKUP
+    bo=$(cat "$tmp/last")
+    stop_ns "$nb"
+    run "$nb" b "$theirs" backup
+    measure "keepalived $ver" "$nb" b rx BACKUP
+    bt=$(cat "$tmp/last")
+    stop_ns "$nb"
+    stop_ns "$nm"
+    unlock
+  fi
   echo "$r $mo $mt $bo $bt" >>"$tmp/ratios"
 done
 stop_ns "$nm"

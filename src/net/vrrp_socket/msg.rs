@@ -29,6 +29,9 @@ pub struct Received {
     /// TTL (IPv4) or hop limit (IPv6); 0 when the kernel did not report it, which fails the
     /// multicast check for 255 as it should.
     pub ttl: u8,
+    /// How long it waited in the socket's queue, by the kernel's receive stamp (zero without
+    /// one); see `cmsg::Received::waited`.
+    pub waited: std::time::Duration,
 }
 
 fn retry_eintr(mut f: impl FnMut() -> isize) -> Result<usize> {
@@ -58,6 +61,7 @@ impl VrrpSocket {
             dst: r.dst,
             ifindex: r.ifindex.unwrap_or(self.ifindex),
             ttl: r.ttl,
+            waited: r.waited,
         };
         if !self.v6 {
             read_ipv4_header(&buf[..rx.len], &mut rx)?;
@@ -86,6 +90,7 @@ impl VrrpSocket {
                     dst: r.dst,
                     ifindex: r.ifindex.unwrap_or(self.ifindex),
                     ttl: r.ttl,
+                    waited: r.waited,
                 };
                 let pkt = &bufs[k * slot..][..rx.len];
                 (self.v6 || read_ipv4_header(pkt, &mut rx).is_ok()).then_some(rx)
@@ -225,6 +230,7 @@ mod tests {
             dst: None,
             ifindex: 0,
             ttl: 0,
+            waited: std::time::Duration::ZERO,
         }
     }
 

@@ -2,7 +2,7 @@
 
 use std::io::Result;
 use std::net::IpAddr;
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsRawFd, OwnedFd};
 
 use libc::c_int;
 
@@ -130,6 +130,12 @@ pub(super) fn open_rx(spec: &Spec) -> Result<OwnedFd> {
     }
     if v6 {
         checksum_offset(&fd)?;
+    }
+    // The reader may take a queue's adverts some time after they came (a busy socket is read
+    // on a short timer): their master-down timers count from the stamp. Without stamps they
+    // count from the read, a little late, never early.
+    if let Err(e) = crate::net::cmsg::stamp_arrivals(fd.as_raw_fd()) {
+        log::info!("VRRP socket: no receive time stamps ({e}); adverts are timed when read");
     }
     Ok(fd)
 }

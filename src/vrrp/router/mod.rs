@@ -178,6 +178,12 @@ impl Router {
     }
 }
 
+/// Does this router take `adv`: its VRID and family, and (unicast) a sender among its peers?
+/// The router [`pick`] finds is one that does.
+pub fn takes(r: &Router, adv: &Advert<'_>) -> bool {
+    r.hears(adv.vrid, adv.family) && r.rules.peers_allow(adv.src)
+}
+
 /// The router an advert is for among `candidates` (those on the socket it came in on): same
 /// VRID and family; among unicast instances sharing a VRID, the one that has the sender as a
 /// peer, else the first.

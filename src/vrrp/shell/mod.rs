@@ -19,6 +19,7 @@ mod notify;
 mod reload;
 mod routes;
 mod rx;
+mod rx_pace;
 #[cfg(feature = "snmp")]
 mod snmp;
 #[cfg(not(feature = "snmp"))]
@@ -87,8 +88,12 @@ pub struct Shell<'o> {
     route_mon: Option<routes::RouteMonitor>,
     resync: crate::vrrp::resync_plan::Resync,
     tx_fail: crate::vrrp::tx_failures::TxFailures,
-    /// Armed while a socket may hold adverts beyond one batch (`rx::RX_BATCH`).
-    rx_more: Option<crate::core::timer::TimerId>,
+    /// Armed, with its due time, while a socket is read on the timer (`rx_pace`) or may hold
+    /// adverts beyond one batch (`rx::RX_BATCH`).
+    rx_timer: Option<(crate::core::timer::TimerId, Micros)>,
+    /// Per VRID, the instance that took its last advert (`u16::MAX`: none), see
+    /// `rx::advert_owner`; forgotten on any event that may move instances or sockets.
+    rx_owner: Box<[u16; 256]>,
     /// SMTP alerts, and the state each instance and group was last mailed about.
     alerts: crate::core::smtp::driver::Alerts,
     mailed: alerts::Mailed,
@@ -145,7 +150,8 @@ impl<'o> Shell<'o> {
             route_mon: None,
             resync: Default::default(),
             tx_fail: Default::default(),
-            rx_more: None,
+            rx_timer: None,
+            rx_owner: Box::new([u16::MAX; 256]),
             alerts,
             mailed: Default::default(),
             bfd: Default::default(),
@@ -296,10 +302,7 @@ impl<'o> Shell<'o> {
             return;
         }
         if token == crate::core::tokens::VRRP_RX_MORE_TIMER {
-            self.rx_more = None;
-            for s in 0..self.pool.len() {
-                self.on_readable(lp, s);
-            }
+            self.on_rx_timer(lp, id);
             return;
         }
         if token == crate::core::tokens::SMTP_ALERT_TIMER {
@@ -326,7 +329,10 @@ impl<'o> Shell<'o> {
             return;
         }
         inst.timer = None;
-        let acts = inst.router.on_timer(Micros::now());
+        if self.drained_before_timeout(lp, i) {
+            return;
+        }
+        let acts = self.insts[i].router.on_timer(Micros::now());
         self.apply(lp, i, &acts);
     }
 
@@ -393,6 +399,17 @@ impl<'o> Shell<'o> {
     }
 
     fn on_event(&mut self, lp: &mut EventLoop, ev: Event, chan: &OwnedFd) {
+        // Adverts and timers leave instances on their sockets; anything else may move them.
+        let moves = match ev {
+            Event::Io { token, .. } => token < SOCK_TOKEN_BASE,
+            Event::Timer { token, .. } => {
+                token == SCRIPT_TIMER || token >= crate::core::tokens::IFACES_RESYNC_TIMER
+            }
+            _ => true,
+        };
+        if moves {
+            self.forget_advert_owners();
+        }
         match ev {
             Event::Io {
                 token: child::PARENT_TOKEN,

@@ -14,6 +14,7 @@ use std::net::IpAddr;
 use log::{error, info, warn};
 
 use super::ifaces::ABSENT_IFINDEX;
+use super::rx_pace::{self, Turn};
 use super::sockets::Key;
 use super::{Shell, RX_BUF_LEN, SOCK_TOKEN_BASE};
 use crate::config::vrrp::Family;
@@ -36,43 +37,130 @@ use crate::vrrp::vrid_conflict;
 const RX_BATCH: usize = 256;
 
 impl Shell<'_> {
-    /// Reads socket `s` (pool index) to `WouldBlock`, `RX_BATCH` adverts at a time: the loop is
-    /// edge-triggered, so a packet left queued would wait for the next one to arrive, and a
-    /// flood read in one go would starve the hellos, timers and netlink. After a full batch a
-    /// zero-delay timer reads on once the loop has looked at its other sources. The reads are
-    /// recvmmsg batches (`RECV_BATCH` packets a call): at 10,000 adverts/s a wake finds
-    /// several queued, and a short batch says the queue is empty without another call.
+    /// Socket `s` (pool index) is readable: read, and moved to the rx timer if it is busy
+    /// (`rx_pace`).
     pub(super) fn on_readable(&mut self, lp: &mut EventLoop, s: usize) {
+        self.read_paced(lp, s);
+        self.arm_rx_timer(lp);
+    }
+
+    /// The rx timer: reads every socket the loop does not watch (busy ones, on the timer) and
+    /// those a full batch left packets in, then arms itself again for them.
+    pub(super) fn on_rx_timer(&mut self, lp: &mut EventLoop, id: TimerId) {
+        if self.rx_timer.map(|t| t.0) != Some(id) {
+            return;
+        }
+        self.rx_timer = None;
+        for s in 0..self.pool.len() {
+            let more = self.pool.pace(s).is_some_and(|p| p.more);
+            if more || self.pool.unwatched(s) {
+                self.read_paced(lp, s);
+            }
+        }
+        self.arm_rx_timer(lp);
+    }
+
+    /// Before instance `i`'s protocol timer fires as a BACKUP: if its socket is read on the
+    /// timer, read it now, so that an advert that came before the deadline (and is timed by
+    /// its arrival) is heard before the master is taken for dead. True when that re-armed the
+    /// instance's timer, which then stands for its deadline.
+    pub(super) fn drained_before_timeout(&mut self, lp: &mut EventLoop, i: usize) -> bool {
+        let inst = &self.insts[i];
+        let s = inst.sock;
+        if inst.router.fsm().state() != State::Backup || !self.pool.unwatched(s) {
+            return false;
+        }
+        self.read_paced(lp, s);
+        self.arm_rx_timer(lp);
+        self.insts[i].timer.is_some()
+    }
+
+    /// Reads socket `s`, then lets its pace say whether the loop watches it.
+    fn read_paced(&mut self, lp: &mut EventLoop, s: usize) {
+        let Some(p) = self.pool.pace(s) else {
+            return;
+        };
+        let last = p.last_read();
+        let now = Micros::now();
+        let (n, more) = self.read_socket(lp, s, now, last);
+        let Some(p) = self.pool.pace(s) else {
+            return;
+        };
+        p.more = more;
+        match p.read(now, n) {
+            Turn::Stay => {}
+            Turn::ToTimer => self.pool.watch(lp, s, SOCK_TOKEN_BASE, false),
+            Turn::ToEvents => self.pool.watch(lp, s, SOCK_TOKEN_BASE, true),
+        }
+    }
+
+    /// The rx timer at its next due time: at once for a socket a full batch left packets in,
+    /// a tick on for one read on the timer; kept if already due sooner.
+    fn arm_rx_timer(&mut self, lp: &mut EventLoop) {
+        let mut after = None;
+        for s in 0..self.pool.len() {
+            if self.pool.pace(s).is_some_and(|p| p.more) {
+                after = Some(Micros(0));
+                break;
+            }
+            if self.pool.unwatched(s) {
+                after = Some(rx_pace::TICK);
+            }
+        }
+        let Some(after) = after else {
+            return;
+        };
+        let at = Micros::now() + after;
+        if self.rx_timer.is_some_and(|t| t.1 <= at) {
+            return;
+        }
+        if let Some((id, _)) = self.rx_timer.take() {
+            lp.cancel_timer(id);
+        }
+        self.rx_timer = Some((lp.add_timer_at(at, VRRP_RX_MORE_TIMER), at));
+    }
+
+    /// Reads socket `s` to `WouldBlock`, or `RX_BATCH` adverts: the loop is edge-triggered,
+    /// so a packet left queued would wait for the next one to arrive, and a flood read in one
+    /// go would starve the hellos, timers and netlink (so the rx timer reads on). The reads
+    /// are recvmmsg batches (`RECV_BATCH` packets a call), and a short batch says the queue
+    /// is empty without another call. Each advert is timed by its arrival (`rx_pace`); `now`
+    /// is when the read began, `last` the socket's previous read. Returns how many packets
+    /// were read, and whether more may be queued.
+    fn read_socket(
+        &mut self,
+        lp: &mut EventLoop,
+        s: usize,
+        now: Micros,
+        last: Micros,
+    ) -> (usize, bool) {
         let mut got = [None; RECV_BATCH];
         let mut read = 0;
         while read < RX_BATCH {
             let Some(sock) = self.pool.get(s) else {
-                return;
+                return (read, false);
             };
             let n = match sock.recv_many(&mut self.rx_buf[..], RX_BUF_LEN, &mut got) {
                 Ok(n) => n,
-                Err(e) if e.kind() == ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return (read, false),
                 Err(e) => {
                     warn!("VRRP socket receive: {e}");
-                    return;
+                    return (read, false);
                 }
             };
             read += n;
-            // All of a batch was queued when it was read: one clock read stands for each.
-            let now = Micros::now();
             for (k, r) in got.iter().take(n).enumerate() {
                 if let Some(r) = r {
-                    self.on_advert(lp, s, now, k * RX_BUF_LEN, r);
+                    let waited = Micros(u64::try_from(r.waited.as_micros()).unwrap_or(u64::MAX));
+                    let at = rx_pace::arrival(now, waited, last);
+                    self.on_advert(lp, s, at, k * RX_BUF_LEN, r);
                 }
             }
-            // A short batch emptied the queue: no need to find it empty with another call.
             if n < RECV_BATCH {
-                return;
+                return (read, false);
             }
         }
-        if self.rx_more.is_none() {
-            self.rx_more = Some(lp.add_timer(Micros(0), VRRP_RX_MORE_TIMER));
-        }
+        (read, true)
     }
 
     /// One packet of socket `s`, at `rx_buf[at..]`: checked, then given to the instance it is
@@ -89,14 +177,21 @@ impl Shell<'_> {
                 return;
             }
         };
-        let ours = self.insts.iter().enumerate().filter(|(_, x)| x.sock == s);
-        let Some(i) = router::pick(ours.map(|(i, x)| (i, &x.router)), &adv) else {
+        let Some(i) = advert_owner(&self.insts, &mut self.rx_owner, s, &adv) else {
             return;
         };
         let got = self.insts[i].router.handle_advert(now, &adv);
         self.snmp_advert_refused(i, adv.src);
-        super::events::log_all(&self.insts[i].name, &got.events);
+        if !got.events.is_empty() {
+            super::events::log_all(&self.insts[i].name, &got.events);
+        }
         self.apply(lp, i, &got.acts);
+    }
+
+    /// Forgets who took which VRID: instances and sockets may have moved (a reload, a link
+    /// that came back), and `pick` decides again.
+    pub(super) fn forget_advert_owners(&mut self) {
+        self.rx_owner.fill(u16::MAX);
     }
 
     /// Reads every queued link and address notification. Address changes cost no dump here:
@@ -466,6 +561,30 @@ impl Shell<'_> {
             self.unicast_src_follows(lp, ifindex);
         }
     }
+}
+
+/// The instance an advert on socket `s` is for: the one that took its VRID last time
+/// (`owners`) if it still takes it, else `router::pick` among the socket's instances (and that
+/// one is remembered). A lookup per packet, where the scan touched every instance's state
+/// (100 of them at 10,000 adverts/s is a million cache lines a second).
+fn advert_owner(
+    insts: &[super::instances::Inst],
+    owners: &mut [u16; 256],
+    s: usize,
+    adv: &packet::Advert<'_>,
+) -> Option<usize> {
+    let guess = usize::from(owners[usize::from(adv.vrid)]);
+    if let Some(x) = insts.get(guess) {
+        if x.sock == s && router::takes(&x.router, adv) {
+            return Some(guess);
+        }
+    }
+    let ours = insts.iter().enumerate().filter(|(_, x)| x.sock == s);
+    let i = router::pick(ours.map(|(i, x)| (i, &x.router)), adv)?;
+    if let Ok(k) = u16::try_from(i) {
+        owners[usize::from(adv.vrid)] = k;
+    }
+    Some(i)
 }
 
 impl Shell<'_> {

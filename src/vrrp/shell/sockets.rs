@@ -6,6 +6,7 @@ use std::net::IpAddr;
 
 use mio::Interest;
 
+use super::rx_pace::Pace;
 use crate::core::event_loop::EventLoop;
 use crate::net::vrrp_socket::{Mode, Spec, VrrpSocket};
 
@@ -19,7 +20,9 @@ pub struct Key {
 struct Slot {
     key: Key,
     sock: VrrpSocket,
+    /// Watched by the loop; a socket read on the timer is not.
     registered: bool,
+    pace: Pace,
 }
 
 #[derive(Default)]
@@ -64,6 +67,7 @@ impl Pool {
             key,
             sock,
             registered: false,
+            pace: Pace::default(),
         });
         match self.slots.iter().position(Option::is_none) {
             Some(i) => {
@@ -86,16 +90,45 @@ impl Pool {
         self.slots.get(i)?.as_ref().map(|s| &s.sock)
     }
 
-    /// Watches every socket not watched yet, as `token_base + index`.
+    /// Socket `i` is open and the loop does not watch it: the rx timer reads it.
+    pub fn unwatched(&self, i: usize) -> bool {
+        self.slots
+            .get(i)
+            .and_then(Option::as_ref)
+            .is_some_and(|s| !s.registered)
+    }
+
+    /// How socket `i` is read (None: no such socket).
+    pub fn pace(&mut self, i: usize) -> Option<&mut Pace> {
+        self.slots.get_mut(i)?.as_mut().map(|s| &mut s.pace)
+    }
+
+    /// Watches every socket not watched yet, as `token_base + index`, but those read on the
+    /// timer.
     pub fn register_new(&mut self, lp: &mut EventLoop, token_base: usize) {
-        for (i, s) in self.slots.iter_mut().enumerate() {
-            let Some(s) = s.as_mut().filter(|s| !s.registered) else {
-                continue;
-            };
-            match lp.register(s.sock.rx_fd(), token_base + i, Interest::READABLE) {
-                Ok(()) => s.registered = true,
-                Err(e) => log::error!("cannot watch a VRRP socket: {e}"),
-            }
+        for i in 0..self.slots.len() {
+            self.watch(lp, i, token_base, true);
+        }
+    }
+
+    /// Watches socket `i` (as `token_base + i`) or stops watching it, as `on` says; a socket
+    /// read on the timer is never watched. An error leaves it as it was (logged).
+    pub fn watch(&mut self, lp: &mut EventLoop, i: usize, token_base: usize, on: bool) {
+        let Some(s) = self.slots.get_mut(i).and_then(Option::as_mut) else {
+            return;
+        };
+        let on = on && !s.pace.timed();
+        if s.registered == on {
+            return;
+        }
+        let r = if on {
+            lp.register(s.sock.rx_fd(), token_base + i, Interest::READABLE)
+        } else {
+            lp.deregister(s.sock.rx_fd())
+        };
+        match r {
+            Ok(()) => s.registered = on,
+            Err(e) => log::error!("cannot watch a VRRP socket: {e}"),
         }
     }
 

@@ -275,3 +275,34 @@ fn hear_advert_names_why_an_advert_was_ignored() {
     assert_eq!(f.ignored(Ignored::LowerPriority), 1);
     assert_eq!(f.ignored(Ignored::VersionMismatch), 1);
 }
+
+/// The shell reads a busy socket every millisecond and times each advert by its kernel
+/// receive stamp; before a master-down timer fires it reads the socket first. So the core
+/// hears an advert at its arrival even when its read came after the deadline.
+#[test]
+fn an_advert_read_after_the_deadline_but_come_before_it_keeps_the_backup() {
+    let c = FsmConfig {
+        version: 3,
+        advert_int: Micros::from_millis(10),
+        ..cfg(100)
+    };
+    let mut f = started(c);
+    let master = RxAdvert::v3(ip("10.0.0.9"), 200, 1);
+    // A batch of one read: three adverts, each at its own arrival.
+    for arrival in [97_400, 98_100, 100_000] {
+        f.on_advert(t(arrival), &master);
+    }
+    // 3 × 10 ms + Skew_Time from the last arrival.
+    assert_eq!(f.next_deadline(), Some(t(136_093)));
+    // A late master: its next advert comes at 136 000 and the tick reads it at 136 800, past
+    // the deadline. Heard first, at its arrival, it moves the deadline on from there.
+    assert!(f.on_advert(t(136_000), &master).is_empty());
+    assert_eq!(f.next_deadline(), Some(t(172_093)));
+    assert!(f.on_timer(t(136_800)).is_empty());
+    assert_eq!(f.state(), State::Backup);
+    // Had the timer fired first, at the read, it would have taken over.
+    let mut g = started(c);
+    g.on_advert(t(100_000), &master);
+    g.on_timer(t(136_800));
+    assert_eq!(g.state(), State::Master);
+}

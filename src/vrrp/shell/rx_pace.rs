@@ -1,0 +1,175 @@
+//! When a VRRP socket is read, as a NIC moderates its interrupts: at once, on each readable
+//! event, while adverts trickle in (one instance at 1 s, a takeover: nothing waits); on a
+//! short timer, whole batches at a time, while they pour in (100 instances at 10 ms are
+//! 10,000 adverts/s, and a wake per packet or two was most of the child's CPU).
+//!
+//! What the delay could cost is kept out of the protocol: each advert is timed by its arrival
+//! (the kernel's receive stamp, [`arrival`]), and a BACKUP's master-down timer drains its
+//! socket before it fires (`rx.rs`), so a queued advert is heard first. What is left is up to
+//! [`TICK`] (plus the timer's own latency) before a higher priority or a priority 0 is acted
+//! on, against a Skew_Time of at least 39 µs × (256 − priority) at 10 ms adverts.
+
+use crate::core::time::Micros;
+
+/// How often a busy socket is read. At most a tenth of the shortest advert interval there
+/// is: VRRPv3 counts it in centiseconds, so no interval is below 10 ms (VRRPv2's, in
+/// seconds, is 1 s or more).
+pub(super) const TICK: Micros = Micros(1_000);
+/// The span over which the packet rate is judged.
+const WINDOW: Micros = Micros(10_000);
+/// A socket turns to the timer at 1,000 packets/s or more (a read per tick finds one or more)
+/// and back to events below 500/s, so a rate near the line does not make it flap.
+const BUSY: u64 = 10;
+const QUIET: u64 = 5;
+/// The longest wait a receive stamp may claim. A longer one is a step of the real time clock
+/// (or a loop that stalled): the advert is then timed later than it came, never earlier by
+/// more than this, a fraction of the 30 ms or more of a master-down interval.
+const MAX_WAIT: Micros = Micros(5_000);
+
+/// How one socket is read, and the packet count behind that choice.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Pace {
+    timed: bool,
+    /// A read left packets queued (a batch's worth was read): read again soon.
+    pub(super) more: bool,
+    window_at: Micros,
+    count: u64,
+    /// When the last read began (zero: never read).
+    last_read: Micros,
+}
+
+/// What a read asks of the shell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Turn {
+    Stay,
+    /// Stop watching the socket; read it every [`TICK`].
+    ToTimer,
+    /// Watch it again and read on each event.
+    ToEvents,
+}
+
+impl Pace {
+    /// Read on the timer rather than on events.
+    pub(super) fn timed(&self) -> bool {
+        self.timed
+    }
+
+    /// When the last read began (zero: never), the floor of the next one's arrivals.
+    pub(super) fn last_read(&self) -> Micros {
+        self.last_read
+    }
+
+    /// A read that began at `now` found `n` packets.
+    pub(super) fn read(&mut self, now: Micros, n: usize) -> Turn {
+        self.last_read = now;
+        self.count += n as u64;
+        let span = now - self.window_at;
+        if span < WINDOW {
+            return Turn::Stay;
+        }
+        // Packets per WINDOW over however long the span was (a quiet socket's spans are long).
+        let rate = self.count * WINDOW.0 / span.0;
+        (self.window_at, self.count) = (now, 0);
+        match (self.timed, rate) {
+            (false, r) if r >= BUSY => {
+                self.timed = true;
+                Turn::ToTimer
+            }
+            (true, r) if r < QUIET => {
+                self.timed = false;
+                Turn::ToEvents
+            }
+            _ => Turn::Stay,
+        }
+    }
+}
+
+/// When a packet read at `now` came: `waited` before, by its receive stamp, but never before
+/// the previous read of its socket (`last_read`; what came before it was read then) nor more
+/// than [`MAX_WAIT`] before, both of which only a clock step can claim.
+pub(super) fn arrival(now: Micros, waited: Micros, last_read: Micros) -> Micros {
+    let floor = if last_read.0 == 0 { now } else { last_read };
+    (now - waited.min(MAX_WAIT)).max(floor).min(now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reads every `gap` µs from `from` for `span` µs, each finding `per_read` packets; the
+    /// turns it asked for.
+    fn drive(p: &mut Pace, from: u64, span: u64, gap: u64, per_read: usize) -> Vec<Turn> {
+        let mut turns = Vec::new();
+        let mut t = from;
+        while t < from + span {
+            let turn = p.read(Micros(t), per_read);
+            if turn != Turn::Stay {
+                turns.push(turn);
+            }
+            t += gap;
+        }
+        turns
+    }
+
+    #[test]
+    fn one_instance_at_one_second_is_read_on_every_event() {
+        let mut p = Pace::default();
+        assert!(drive(&mut p, 1_000_000, 60_000_000, 1_000_000, 1).is_empty());
+        // A takeover's burst: a priority 0 and our own first adverts.
+        assert!(drive(&mut p, 61_000_000, 30_000, 10_000, 1).is_empty());
+        assert!(!p.timed());
+    }
+
+    #[test]
+    fn ten_thousand_adverts_a_second_turn_to_the_timer_within_a_window_or_two() {
+        let mut p = Pace::default();
+        // Woken per packet or two: a read every 150 µs finding 1.5 on average.
+        let turns = drive(&mut p, 1_000_000, 25_000, 150, 2);
+        assert_eq!(turns, [Turn::ToTimer]);
+        assert!(p.timed());
+        // On the timer, each tick finds ~10: it stays there.
+        assert!(drive(&mut p, 1_025_000, 1_000_000, TICK.0, 10).is_empty());
+    }
+
+    #[test]
+    fn a_socket_that_goes_quiet_returns_to_events_within_two_windows() {
+        let mut p = Pace::default();
+        drive(&mut p, 1_000_000, 30_000, 100, 1);
+        assert!(p.timed());
+        // The master stopped: ticks find nothing.
+        let turns = drive(&mut p, 1_030_000, 2 * WINDOW.0 + TICK.0, TICK.0, 0);
+        assert_eq!(turns, [Turn::ToEvents]);
+        assert!(!p.timed());
+    }
+
+    #[test]
+    fn a_rate_between_the_two_lines_keeps_the_way_it_is_read() {
+        // 700 packets/s: one every ~1.4 ms.
+        let mut p = Pace::default();
+        assert!(drive(&mut p, 1_000_000, 1_000_000, 1_400, 1).is_empty());
+        let mut q = Pace::default();
+        drive(&mut q, 1_000_000, 30_000, 100, 1);
+        assert!(q.timed());
+        // On the timer 700/s is 0.7 a tick: 7 a window, over the line back.
+        assert!(drive(&mut q, 1_030_000, 1_000_000, 10 * TICK.0, 7).is_empty());
+        assert!(q.timed());
+    }
+
+    #[test]
+    fn an_advert_is_timed_by_its_stamp_within_the_bounds() {
+        let (now, last) = (Micros(10_000_000), Micros(9_990_000));
+        // Queued 800 µs before the tick read it.
+        assert_eq!(arrival(now, Micros(800), last), Micros(9_999_200));
+        // No stamp.
+        assert_eq!(arrival(now, Micros(0), last), now);
+        // A clock stepped forward claims an hour: MAX_WAIT at most.
+        assert_eq!(arrival(now, Micros::from_secs(3600), last), now - MAX_WAIT);
+        // Nor before the previous read, which took what had come by then.
+        assert_eq!(
+            arrival(now, Micros(4_000), Micros(9_998_000)),
+            Micros(9_998_000)
+        );
+        // A socket's first read has no floor but now.
+        assert_eq!(arrival(now, Micros(800), Micros(0)), now);
+    }
+}
