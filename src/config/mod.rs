@@ -22,6 +22,8 @@ pub(crate) mod vrrp;
 
 use std::path::Path;
 
+use crate::core::alloc::in_arena;
+
 pub use daemon::env_mode_args;
 pub(crate) use daemon::{env_mode_applies, log_diags, reload_config};
 pub(crate) use diag::{Diagnostics, Loc, Severity};
@@ -61,6 +63,19 @@ impl Config {
         !self.lvs.virtual_servers.is_empty()
     }
 
+    /// A copy with each part in a memory arena of its own: packed, and a child that does not
+    /// run a part (the VRRP child the virtual servers, the checker the VRRP instances) drops
+    /// it with its pages given back and none of the parent's written.
+    fn packed(&self) -> Config {
+        Config {
+            global: in_arena(|| self.global.clone()),
+            net: in_arena(|| self.net.clone()),
+            vrrp: in_arena(|| self.vrrp.clone()),
+            lvs: in_arena(|| self.lvs.clone()),
+            bfd: in_arena(|| self.bfd.clone()),
+        }
+    }
+
     /// The interfaces this config names (VRRP instances, tracking, static and virtual
     /// addresses): what a reload's read counts as existing.
     pub(crate) fn interface_names(&self) -> Vec<String> {
@@ -93,14 +108,21 @@ impl Config {
 
 /// Reads `path` and everything it includes. The config is returned even with errors
 /// (for `-d`); callers decide on `diags.has_errors()`.
+///
+/// The read (files, tree, the typed config as built) happens in a memory arena of its own,
+/// given back to the kernel when the diagnostics are dropped; the config returned is a packed
+/// copy, each part in an arena of its own (see [`Config::packed`]).
 pub fn load(path: &Path, opts: &LoadOptions) -> (Config, Diagnostics) {
-    let mut d = Diagnostics::new();
-    let nodes = match daemon::env_tree(path, &mut d) {
-        Some(nodes) => nodes,
-        None => reader::read_tree(path, opts, &mut d),
-    };
-    let cfg = from_tree_seen(&nodes, &opts.seen_interfaces, &mut d);
-    (cfg, d)
+    let (built, d) = in_arena(|| {
+        let mut d = Diagnostics::new();
+        let nodes = match daemon::env_tree(path, &mut d) {
+            Some(nodes) => nodes,
+            None => reader::read_tree(path, opts, &mut d),
+        };
+        let cfg = from_tree_seen(&nodes, &opts.seen_interfaces, &mut d);
+        (cfg, d)
+    });
+    (built.packed(), d)
 }
 
 /// Typed config from an already-read tree.

@@ -520,7 +520,13 @@ impl Watchdog<'_> {
             for s in self.slots.iter_mut() {
                 drop(s.chan.take());
             }
-            let cfg = std::mem::take(&mut self.cfg);
+            let mut cfg = std::mem::take(&mut self.cfg);
+            if kind == Kind::Vrrp {
+                // Read by no VRRP code: each part sits in an arena of its own (config::load),
+                // so dropping it unmaps the child's view of it without copying a page.
+                cfg.lvs = Default::default();
+                cfg.bfd = Default::default();
+            }
             let code = match kind {
                 Kind::Vrrp => crate::vrrp::child::run(cfg, self.opts, child_end, me),
                 Kind::Check => crate::check::child::run(cfg, self.opts, child_end, me),

@@ -10,6 +10,8 @@
 #   RUNS="1:1 100:0.01"                    the configs, COUNT:ADVERT_INT each (default these two)
 #   CONF=FILE tests/bench/pss.sh           one run on FILE instead (e.g. with checkers or BFD; interfaces eth0/lo)
 #   DETAIL=1                               also each of our processes' mappings: text, data/bss, heap, stack, anon
+# Each config's run holds the labs' lock (/tmp/keepalived-rs-lab.lock), so that no lab loads the machine while it
+# measures and no lab waits for the whole script.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ours=${1:-target/cross/x86_64-unknown-linux-musl/keepalived}
@@ -70,6 +72,8 @@ runs=${RUNS:-1:1 100:0.01}
 [ -n "${CONF:-}" ] && runs=conf:2
 for spec in $runs; do
   count=${spec%%:*} adv=${spec#*:}
+  exec 9>/tmp/keepalived-rs-lab.lock
+  flock 9
   idle_setup
   if [ -n "${CONF:-}" ]; then
     conf=$CONF label=$(basename "$CONF") count=0
@@ -88,5 +92,6 @@ for spec in $runs; do
   row "$label" "keepalived $ver" kad "$p_theirs"
   idle_cleanup
   trap - EXIT
+  exec 9>&-
 done
 printf "our binary: %s bytes (%s)\n" "$(stat -c %s "$ours")" "$ours"

@@ -7,6 +7,7 @@
 //! The daemon is single-threaded, but test harnesses are not: counters are atomics, the
 //! table sits behind a spin lock, and the tag and [`Scope`] counters are per thread.
 
+mod arena;
 mod report;
 mod table;
 
@@ -14,6 +15,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 
+pub use arena::in_arena;
 pub use report::{leak_report, LeakReport};
 
 /// The subsystem an allocation is charged to.
@@ -217,7 +219,7 @@ fn on_free(ptr: *mut u8, size: usize) {
 unsafe impl GlobalAlloc for DebugAlloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: forwarded unchanged; the caller upholds GlobalAlloc's contract.
-        let p = unsafe { System.alloc(layout) };
+        let p = arena::alloc(layout).unwrap_or_else(|| unsafe { System.alloc(layout) });
         if !p.is_null() {
             on_alloc(p, layout.size());
         }
@@ -225,8 +227,16 @@ unsafe impl GlobalAlloc for DebugAlloc {
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: as alloc.
-        let p = unsafe { System.alloc_zeroed(layout) };
+        let p = match arena::alloc(layout) {
+            // SAFETY: a fresh block of layout.size() bytes. Room a freed temporary gave back
+            // is not zero.
+            Some(p) => unsafe {
+                p.write_bytes(0, layout.size());
+                p
+            },
+            // SAFETY: as alloc.
+            None => unsafe { System.alloc_zeroed(layout) },
+        };
         if !p.is_null() {
             on_alloc(p, layout.size());
         }
@@ -235,13 +245,33 @@ unsafe impl GlobalAlloc for DebugAlloc {
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         on_free(ptr, layout.size());
-        // SAFETY: ptr came from this allocator (hence System) with this layout.
-        unsafe { System.dealloc(ptr, layout) }
+        match arena::owner(ptr) {
+            Some(i) => arena::free(i, ptr, layout.size()),
+            // SAFETY: ptr came from this allocator, not from an arena: from System, with this
+            // layout.
+            None => unsafe { System.dealloc(ptr, layout) },
+        }
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: as dealloc; new_size is the caller's responsibility.
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        let p = match arena::owner(ptr) {
+            Some(i) if arena::resize_in_place(i, ptr, layout.size(), new_size) => ptr,
+            Some(i) => {
+                // Moves: to this thread's arena if it has one, else to the system allocator.
+                // SAFETY: the caller guarantees new_size is valid with layout's alignment.
+                let new = unsafe { Layout::from_size_align_unchecked(new_size, layout.align()) };
+                // SAFETY: as alloc.
+                let p = arena::alloc(new).unwrap_or_else(|| unsafe { System.alloc(new) });
+                if !p.is_null() {
+                    // SAFETY: both blocks hold the copied length and do not overlap.
+                    unsafe { std::ptr::copy_nonoverlapping(ptr, p, layout.size().min(new_size)) };
+                    arena::free(i, ptr, layout.size());
+                }
+                p
+            }
+            // SAFETY: as dealloc; new_size is the caller's responsibility.
+            None => unsafe { System.realloc(ptr, layout, new_size) },
+        };
         if p.is_null() {
             return p;
         }
