@@ -80,12 +80,30 @@ for t in $targets; do
   # ARMv7-A always has Thumb-2, whose mostly 16-bit encodings hold the same code in far fewer bytes
   # than the default 32-bit ARM set (-28 % on armv7, measured 935,584 -> 674,048 on 2026-12-06); what
   # the program does is unchanged, and the C library's ARM-mode code interworks through the linker.
+  # LLVM's MIPS delay-slot filler only looks backward by default; letting it also take an instruction
+  # from after a call or from a branch's successor block fills 6,137 more slots that held a nop
+  # (mips 1,244,984 -> 1,226,664 bytes, -18,320, on 2026-12-06; smoke, lab and `-t` on 87 configs same).
   case "$t" in
-    mips*) flags="$flags -C relocation-model=static" ;;
-    armv7-*) flags="$flags -C target-feature=+thumb-mode" ;;
+    mips*) flags="$flags -C relocation-model=static -Cllvm-args=-disable-mips-df-forward-search=false"
+      flags="$flags -Cllvm-args=-disable-mips-df-succbb-search=false"
+      # LLVM makes a MIPS call in tail position a plain jump only when asked (-mips-tail-calls):
+      # 1,226,664 -> 1,218,744 bytes (-7,920) on 2026-12-06. Rust checks every division by zero
+      # itself, so LLVM's `teq` trap after each MIPS divide is dead code (-416). mipsel with all three:
+      # 1,245,960 -> 1,219,352.
+      flags="$flags -Cllvm-args=-mips-tail-calls -Cllvm-args=-mno-check-zero-division" ;;
+    # LLVM does not run the machine outliner on ARM code by itself (see x86_64 below): with it
+    # 746,432 -> 732,248 bytes (-14,184) on 2026-12-06.
+    armv7-*) flags="$flags -C target-feature=+thumb-mode -Cllvm-args=-enable-machine-outliner=always" ;;
     # Outline atomics call helpers that pick LSE instructions at run time, a gain on many-core servers;
     # inline LL/SC loops are 2,256 bytes smaller here (875,552 -> 873,296 on 2026-12-06).
-    aarch64-*) flags="$flags -C target-feature=-outline-atomics" ;;
+    # Three more outliner passes over the outlined code find repeats the first pass left:
+    # 894,688 -> 891,600 bytes (-3,088) on 2026-12-06.
+    aarch64-*) flags="$flags -C target-feature=-outline-atomics -Cllvm-args=-machine-outliner-reruns=3" ;;
+    # The machine outliner turns instruction sequences repeated across functions into shared calls.
+    # LLVM already runs it on the opt-level=z code of AArch64 (forcing it there changed 8 bytes);
+    # on x86_64 and ARM it has to be asked for: 1,112,304 -> 1,094,912 bytes (-17,392) on
+    # 2026-12-06, smoke and `-t` on 87 configs the same, panic messages kept.
+    x86_64-*) flags="$flags -Cllvm-args=-enable-machine-outliner=always" ;;
   esac
   # The SNMP subagent (cargo feature `snmp`, default on) is in every target: issue 16's size goals count
   # every feature in, and armv7 meets its goal with it. It costs 33,992 bytes on armv7 (786,552 ->

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every cross-built binary (target/cross/*/keepalived) under qemu-user (x86_64 natively):
+# Runs every cross-built binary (target/cross/*/keepalived, or $CROSS_OUT/*/keepalived as build.sh
+# writes it) under qemu-user (x86_64 natively):
 # `-v` must exit 0 and print a version; `-t -f F` must exit 0 for every file in config/.
 # The config checks run inside a private network namespace holding the interfaces the configs name.
 #
@@ -39,8 +40,9 @@ for i in $ifaces; do
 done
 
 shopt -s nullglob
-bins=(target/cross/*/keepalived)
-[ ${#bins[@]} -gt 0 ] || { echo "smoke.sh: no binaries in target/cross/*/keepalived (run cross/build.sh)" >&2; exit 1; }
+out=${CROSS_OUT:-target/cross}
+bins=("$out"/*/keepalived)
+[ ${#bins[@]} -gt 0 ] || { echo "smoke.sh: no binaries in $out/*/keepalived (run cross/build.sh)" >&2; exit 1; }
 
 for b in "${bins[@]}"; do
   t=$(basename "$(dirname "$b")")
