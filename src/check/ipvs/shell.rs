@@ -181,7 +181,7 @@ impl IpvsShell {
                     && same(want.tcpfin, now.tcpfin)
                     && same(want.udp, now.udp))
                 {
-                    error!("IPVS: the kernel's connection timeouts are {now:?}, not {want:?}");
+                    error!("IPVS: the kernel's connection timeouts are {now}, not {want}");
                 }
             }
             Err(e) => error!("IPVS: cannot read the connection timeouts back: {e}"),
