@@ -233,12 +233,9 @@ pub fn open_or_modprobe(cfg: &Config) -> Result<Option<IpvsShell>, String> {
                 .ok()
                 .filter(|s| !s.is_empty())
                 .unwrap_or_else(|| "/sbin/modprobe".into());
-            match std::process::Command::new(&helper)
-                .args(["-s", "ip_vs"])
-                .status()
-            {
-                Ok(st) if st.success() => {}
-                Ok(st) => warn!("IPVS: {helper} ip_vs failed ({st})"),
+            match crate::core::daemon::run_and_wait(&[&helper, "-s", "ip_vs"]) {
+                Ok(None) => {}
+                Ok(Some(st)) => warn!("IPVS: {helper} ip_vs failed ({st})"),
                 Err(e) => warn!("IPVS: cannot run {helper}: {e}"),
             }
             IpvsShell::open(cfg)
