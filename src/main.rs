@@ -97,9 +97,6 @@ fn start_mem_check(opts: &Options) {
 fn config_test(opts: &Options) -> i32 {
     alloc::set_tag(alloc::Tag::Config);
     let (cfg, d) = config::load(&opts.config_file, &config::LoadOptions::from(opts));
-    if opts.dump_conf {
-        dump(&cfg);
-    }
     for item in d.items() {
         eprintln!("{}", d.render(item));
     }
@@ -114,13 +111,6 @@ fn config_test(opts: &Options) -> i32 {
     code
 }
 
-/// `-d`: the parsed configuration, one log line per line of its debug form.
-fn dump(cfg: &config::Config) {
-    for line in format!("{cfg:#?}").lines() {
-        log::info!("{line}");
-    }
-}
-
 fn run(opts: &Options) -> i32 {
     let me = std::process::id();
     let saved_pattern = if opts.core_dump {
@@ -128,10 +118,6 @@ fn run(opts: &Options) -> i32 {
     } else {
         None
     };
-    if opts.dump_conf {
-        let (cfg, _) = config::load(&opts.config_file, &config::LoadOptions::from(opts));
-        dump(&cfg);
-    }
     let code = supervisor::run(opts);
     // Children may return here too; only the parent put the old pattern aside.
     if std::process::id() == me {

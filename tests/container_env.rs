@@ -68,7 +68,7 @@ fn env_mode_pairs_with_keepalived() {
     let mut r1 = env_router(&mut lab);
     expect_master(&r1, &[], vip, ours_inst.master_down() + MARGIN);
     assert!(
-        r1.log().contains("Config {"),
+        r1.log().contains("------< VRRP Topology >------"),
         "KEEPALIVED_COMMAND_LINE_ARGUMENTS=--dump-conf not applied:\n{}",
         lab::vrrp::tail(&r1.log())
     );

@@ -90,6 +90,9 @@ pub fn run(cfg: Config, opts: &Options, chan: OwnedFd, parent: i32) -> i32 {
         return EXIT_FATAL;
     }
     sh.open_senders(&chan);
+    if opts.dump_conf {
+        sh.write_data(&cfg, true);
+    }
     tell_all(&sh.core, &chan);
     let mut cfg = cfg;
     let mut code = 0;
@@ -105,7 +108,7 @@ pub fn run(cfg: Config, opts: &Options, chan: OwnedFd, parent: i32) -> i32 {
             } => sh.timer = None,
             Event::Signal { signo, .. } => match signo {
                 libc::SIGTERM | libc::SIGINT => sh.stop = true,
-                libc::SIGUSR1 => sh.write_data(&cfg),
+                libc::SIGUSR1 => sh.write_data(&cfg, false),
                 // With --mem-check, what steady sessions allocate (tests/bench/bfd_sessions.sh).
                 libc::SIGUSR2 if opts.mem_check => say::allocations(&crate::core::alloc::stats()),
                 libc::SIGHUP => {
@@ -177,7 +180,8 @@ impl Shell {
     }
 
     /// SIGUSR1: the data file (a rare request; what it allocates is freed before the loop goes on).
-    fn write_data(&self, cfg: &Config) {
+    /// With `to_log` (`-d`, once at start, as keepalived's BFD process) its lines go to the log.
+    fn write_data(&self, cfg: &Config, to_log: bool) {
         let fd = |s: &Option<BfdSender>| s.as_ref().map_or(-1, |s| s.as_raw_fd());
         let out: Vec<(i32, bool)> = self
             .senders
@@ -199,7 +203,13 @@ impl Shell {
                 .duration_since(std::time::UNIX_EPOCH)
                 .unwrap_or_default(),
         };
-        super::dump::write(cfg, &self.core, &io);
+        if to_log {
+            for line in super::dump::text(cfg, &self.core, &io).lines() {
+                log::info!("{line}");
+            }
+        } else {
+            super::dump::write(cfg, &self.core, &io);
+        }
     }
 
     fn receive(&mut self, k: usize, chan: &OwnedFd) {

@@ -34,6 +34,13 @@ pub fn write(cfg: &Config, live: &dyn Live) {
     }
 }
 
+/// `-d`: the data file's lines in the log, once at start, as keepalived's checker child does.
+pub fn log_text(cfg: &Config, live: &dyn Live) {
+    for line in text(cfg, live).lines() {
+        info!("{line}");
+    }
+}
+
 /// The whole data file.
 pub fn text(cfg: &Config, live: &dyn Live) -> String {
     let mut s = String::new();

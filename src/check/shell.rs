@@ -193,6 +193,9 @@ pub fn run(
     };
     sh.runner.start(&mut lp, &sh.cfg, &mut sh.servers);
     sh.servers.flush();
+    if opts.dump_conf {
+        crate::check::data::log_text(&sh.cfg, &view(&sh.runner, &sh.servers));
+    }
     sh.snmp = shell_snmp::start(&mut lp, &sh.cfg, opts, &view(&sh.runner, &sh.servers));
     sh.runner.run_sink_scripts(&mut lp, &mut sh.servers);
     sh.send_mails(&mut lp);

@@ -77,8 +77,9 @@ pub struct Options {
     pub(crate) dont_respawn: bool,
     /// `-n`
     pub(crate) foreground: bool,
-    /// `-d`: dump the parsed config.
-    pub dump_conf: bool,
+    /// `-d`: each child logs its SIGUSR1 data file's lines once started, as keepalived's
+    /// children do (nothing under `-t`, which starts none).
+    pub(crate) dump_conf: bool,
     pub(crate) pid_file: PathBuf,
     pub(crate) vrrp_pid_file: PathBuf,
     pub(crate) checkers_pid_file: PathBuf,

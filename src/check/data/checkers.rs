@@ -239,7 +239,7 @@ fn kind_lines(c: &Checker, st: &CheckerLive, alpha: bool, s: &mut String) {
             let _ = writeln!(
                 s,
                 "   Keepalive method = DNS_CHECK\n   Type = {}\n   Name = {}",
-                format!("{:?}", d.qtype).to_ascii_uppercase(),
+                d.qtype.name(),
                 d.name
             );
         }

@@ -181,7 +181,7 @@ impl IpvsShell {
                     && same(want.tcpfin, now.tcpfin)
                     && same(want.udp, now.udp))
                 {
-                    error!("IPVS: the kernel's connection timeouts are {now:?}, not {want:?}");
+                    error!("IPVS: the kernel's connection timeouts are {now}, not {want}");
                 }
             }
             Err(e) => error!("IPVS: cannot read the connection timeouts back: {e}"),
@@ -233,12 +233,9 @@ pub fn open_or_modprobe(cfg: &Config) -> Result<Option<IpvsShell>, String> {
                 .ok()
                 .filter(|s| !s.is_empty())
                 .unwrap_or_else(|| "/sbin/modprobe".into());
-            match std::process::Command::new(&helper)
-                .args(["-s", "ip_vs"])
-                .status()
-            {
-                Ok(st) if st.success() => {}
-                Ok(st) => warn!("IPVS: {helper} ip_vs failed ({st})"),
+            match crate::core::daemon::run_and_wait(&[&helper, "-s", "ip_vs"]) {
+                Ok(None) => {}
+                Ok(Some(st)) => warn!("IPVS: {helper} ip_vs failed ({st})"),
                 Err(e) => warn!("IPVS: cannot run {helper}: {e}"),
             }
             IpvsShell::open(cfg)

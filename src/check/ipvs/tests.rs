@@ -899,3 +899,18 @@ fn destination_keys_sort_as_the_standard_sort_does() {
         assert_eq!(few, want[..n]);
     }
 }
+
+/// The log line shows timeouts as it always has, with or without `-Zfmt-debug`.
+#[test]
+fn timeouts_read_as_the_struct() {
+    for t in [
+        wire::Timeouts::default(),
+        wire::Timeouts {
+            tcp: Some(900),
+            tcpfin: None,
+            udp: Some(300),
+        },
+    ] {
+        assert_eq!(t.to_string(), format!("{t:?}"));
+    }
+}

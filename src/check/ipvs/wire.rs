@@ -346,6 +346,24 @@ pub struct Timeouts {
     pub udp: Option<u32>,
 }
 
+/// As the log line about timeouts the kernel did not take has always shown them.
+impl std::fmt::Display for Timeouts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Timeouts {")?;
+        for (sep, name, v) in [
+            (" ", "tcp", self.tcp),
+            (", ", "tcpfin", self.tcpfin),
+            (", ", "udp", self.udp),
+        ] {
+            match v {
+                Some(s) => write!(f, "{sep}{name}: Some({s})")?,
+                None => write!(f, "{sep}{name}: None")?,
+            }
+        }
+        f.write_str(" }")
+    }
+}
+
 /// Empties the whole IPVS table (`lvs_flush`, `lvs_flush_on_stop`).
 pub fn flush(buf: &mut [u8], family: u16, seq: u32) -> Result<&[u8], Error> {
     start(

@@ -56,19 +56,27 @@ pub enum DnsType {
 }
 
 impl DnsType {
-    fn from_name(s: &str) -> Option<Self> {
-        Some(match s.to_ascii_uppercase().as_str() {
-            "A" => Self::A,
-            "NS" => Self::Ns,
-            "CNAME" => Self::Cname,
-            "SOA" => Self::Soa,
-            "MX" => Self::Mx,
-            "TXT" => Self::Txt,
-            "AAAA" => Self::Aaaa,
-            "RRSIG" => Self::Rrsig,
-            "DNSKEY" => Self::Dnskey,
-            _ => return None,
-        })
+    const NAMES: [(&'static str, DnsType); 9] = [
+        ("A", Self::A),
+        ("NS", Self::Ns),
+        ("CNAME", Self::Cname),
+        ("SOA", Self::Soa),
+        ("MX", Self::Mx),
+        ("TXT", Self::Txt),
+        ("AAAA", Self::Aaaa),
+        ("RRSIG", Self::Rrsig),
+        ("DNSKEY", Self::Dnskey),
+    ];
+
+    pub(super) fn from_name(s: &str) -> Option<Self> {
+        let found = Self::NAMES.iter().find(|(n, _)| n.eq_ignore_ascii_case(s));
+        found.map(|&(_, t)| t)
+    }
+
+    /// Its name as `type` takes it and the data file shows it.
+    pub fn name(self) -> &'static str {
+        let found = Self::NAMES.iter().find(|&&(_, t)| t == self);
+        found.map_or("", |&(n, _)| n)
     }
 }
 

@@ -226,3 +226,15 @@ fn bfd_check_names_a_bfd_instance() {
     assert!(c.is_none());
     assert_eq!(lines, vec![2]);
 }
+
+/// The data file's `Type = ` is the name `type` took, in capitals.
+#[test]
+fn dns_types_show_the_name_they_were_given() {
+    for name in [
+        "a", "NS", "cname", "SOA", "mx", "TXT", "aaaa", "RRSIG", "dnskey",
+    ] {
+        let t = DnsType::from_name(name).map(DnsType::name);
+        assert_eq!(t, Some(name.to_ascii_uppercase().as_str()));
+    }
+    assert_eq!(DnsType::from_name("AXFR"), None);
+}

@@ -2,8 +2,6 @@
 //! depend on other settings, sync group membership, VRID conflicts and script security.
 //! keepalived prints these without a line number; we report them at the block they concern.
 
-use std::collections::HashMap;
-
 use super::super::diag::Diagnostics;
 use super::super::track::ScriptCmd;
 use super::super::Config;
@@ -131,7 +129,8 @@ fn min_cfg(v: &VrrpInstance, d: &mut Diagnostics) -> bool {
 }
 
 fn sync_groups(cfg: &mut Config, d: &mut Diagnostics) {
-    let mut owner: HashMap<String, String> = HashMap::new();
+    // The instances a group has claimed (a few per group: a list, not a hash map's code).
+    let mut claimed: Vec<String> = Vec::new();
     let instances = &cfg.vrrp.instances;
     cfg.vrrp.sync_groups.retain_mut(|g| {
         if g.members.is_empty() {
@@ -152,7 +151,7 @@ fn sync_groups(cfg: &mut Config, d: &mut Diagnostics) {
                         g.name
                     ),
                 );
-            } else if owner.contains_key(m) {
+            } else if claimed.contains(m) {
                 d.warn(
                     at,
                     format_args!(
@@ -174,9 +173,7 @@ fn sync_groups(cfg: &mut Config, d: &mut Diagnostics) {
             );
             return false;
         }
-        for m in &kept {
-            owner.insert(m.clone(), g.name.clone());
-        }
+        claimed.extend(kept.iter().cloned());
         if kept.len() == 1 {
             d.warn(
                 g.loc,

@@ -21,7 +21,7 @@ fn push_ctime(buf: &mut String) {
 
 /// Appends `secs` since the epoch as C's ctime() without its newline (dumps stamp times so).
 pub(crate) fn push_ctime_at(buf: &mut String, secs: libc::time_t) {
-    push_time_at(buf, secs, false, c"%a %b %e %H:%M:%S %Y");
+    push_time_at(buf, secs, false, "%a %b %e %H:%M:%S %Y");
 }
 
 /// Appends the syslog datagram keepalived's users see in their syslog: RFC 3164's
@@ -36,19 +36,25 @@ pub(crate) fn format_syslog(
     msg: &std::fmt::Arguments<'_>,
 ) {
     let _ = write!(buf, "<{pri}>");
-    push_time(buf, true, c"%b %d %H:%M:%S");
+    push_time(buf, true, "%b %d %H:%M:%S");
     let _ = write!(buf, " {name}[{pid}]: {msg}");
 }
 
-/// `now` through strftime's `fmt`, in UTC or local time.
-fn push_time(buf: &mut String, utc: bool, fmt: &std::ffi::CStr) {
+/// `now` through strftime's `fmt` ([`push_tm`]), in UTC or local time.
+fn push_time(buf: &mut String, utc: bool, fmt: &str) {
     // SAFETY: time(NULL) only returns the time.
     push_time_at(buf, unsafe { libc::time(std::ptr::null_mut()) }, utc, fmt);
 }
 
-fn push_time_at(buf: &mut String, now: libc::time_t, utc: bool, fmt: &std::ffi::CStr) {
-    // SAFETY: gmtime_r/localtime_r into a zeroed tm, strftime into a stack buffer whose
-    // length it is given; all results are checked.
+fn push_time_at(buf: &mut String, now: libc::time_t, utc: bool, fmt: &str) {
+    if let Some(tm) = broken_down(now, utc) {
+        push_tm(buf, &tm, fmt);
+    }
+}
+
+/// `now` in UTC or local time.
+pub(crate) fn broken_down(now: libc::time_t, utc: bool) -> Option<libc::tm> {
+    // SAFETY: gmtime_r/localtime_r into a zeroed tm we own; the result is checked.
     unsafe {
         let mut tm: libc::tm = std::mem::zeroed();
         let r = if utc {
@@ -56,15 +62,69 @@ fn push_time_at(buf: &mut String, now: libc::time_t, utc: bool, fmt: &std::ffi::
         } else {
             libc::localtime_r(&now, &mut tm)
         };
-        if r.is_null() {
-            return;
+        (!r.is_null()).then_some(tm)
+    }
+}
+
+const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// Appends `tm` as C's strftime in the C locale would, for the conversions our stamps use
+/// (`%a %b %d %e %H %M %S %Y %z`; any other is left out). Not libc's strftime: musl's formats
+/// numbers with snprintf, and that call alone keeps printf's ~10 KB in every binary.
+pub(crate) fn push_tm(buf: &mut String, tm: &libc::tm, fmt: &str) {
+    let mut conv = false;
+    for c in fmt.chars() {
+        if !conv {
+            if c == '%' {
+                conv = true;
+            } else {
+                buf.push(c);
+            }
+            continue;
         }
-        let mut out = [0u8; 64];
-        let n = libc::strftime(out.as_mut_ptr().cast(), out.len(), fmt.as_ptr(), &tm);
-        if let Ok(s) = std::str::from_utf8(&out[..n]) {
-            buf.push_str(s);
+        conv = false;
+        match c {
+            'a' => buf.push_str(name(&DAYS, tm.tm_wday)),
+            'b' => buf.push_str(name(&MONTHS, tm.tm_mon)),
+            'd' => push2(buf, tm.tm_mday, '0'),
+            'e' => push2(buf, tm.tm_mday, ' '),
+            'H' => push2(buf, tm.tm_hour, '0'),
+            'M' => push2(buf, tm.tm_min, '0'),
+            'S' => push2(buf, tm.tm_sec, '0'),
+            'Y' => {
+                let _ = write!(buf, "{}", i64::from(tm.tm_year) + 1900);
+            }
+            'z' => {
+                let mins = tm.tm_gmtoff / 60;
+                buf.push(if mins < 0 { '-' } else { '+' });
+                let mins = mins.unsigned_abs();
+                push2(buf, (mins / 60 % 100) as i32, '0');
+                push2(buf, (mins % 60) as i32, '0');
+            }
+            _ => {}
         }
     }
+}
+
+fn name(names: &[&'static str], i: libc::c_int) -> &'static str {
+    usize::try_from(i)
+        .ok()
+        .and_then(|i| names.get(i))
+        .map_or("?", |n| n)
+}
+
+/// Two digits, the first `pad` below 10.
+fn push2(buf: &mut String, v: libc::c_int, pad: char) {
+    let v = v.rem_euclid(100) as u8;
+    buf.push(if v < 10 {
+        pad
+    } else {
+        char::from(b'0' + v / 10)
+    });
+    buf.push(char::from(b'0' + v % 10));
 }
 
 /// The log file for process `name`: the parent uses `base`; a child inserts its suffix

@@ -17,7 +17,9 @@ use syslog::LoggerBackend;
 
 use crate::core::safe_file;
 
-pub(crate) use line::{child_log_file, format_line, format_syslog, push_ctime_at};
+pub(crate) use line::{
+    broken_down, child_log_file, format_line, format_syslog, push_ctime_at, push_tm,
+};
 
 /// The parent's name in syslog; the children add `_vrrp`, `_healthcheckers`.
 const PARENT_NAME: &str = "Keepalived";

@@ -128,3 +128,49 @@ fn syslog_priorities_match_the_facilities() {
     assert_eq!(severity(Level::Info), syslog::Severity::LOG_INFO as u8);
     assert_eq!(severity(Level::Trace), syslog::Severity::LOG_DEBUG as u8);
 }
+
+/// Our stamps say what libc's strftime says for the same time, in UTC and local time, across
+/// single and double digit days and hours, both ends of the year and a leap day.
+#[test]
+fn stamps_match_strftime() {
+    for now in [
+        0,
+        951_782_400,
+        1_709_208_000,
+        1_735_689_599,
+        1_764_979_321,
+        4_102_444_800,
+    ] {
+        for utc in [true, false] {
+            let Some(tm) = super::broken_down(now, utc) else {
+                panic!("libc cannot break {now} down");
+            };
+            // Zones east and west of UTC (strftime's %z reads the offset from the tm).
+            let east = libc::tm {
+                tm_gmtoff: 5 * 3600 + 30 * 60,
+                ..tm
+            };
+            let west = libc::tm {
+                tm_gmtoff: -(3 * 3600 + 30 * 60),
+                ..tm
+            };
+            for (tm, fmt) in [tm, east, west].iter().flat_map(|tm| {
+                [
+                    c"%a %b %e %H:%M:%S %Y",
+                    c"%b %d %H:%M:%S",
+                    c"%a, %d %b %Y %H:%M:%S %z",
+                ]
+                .map(|f| (tm, f))
+            }) {
+                let mut want = [0u8; 64];
+                // SAFETY: strftime writes at most want.len() bytes; the format is a C string.
+                let n = unsafe {
+                    libc::strftime(want.as_mut_ptr().cast(), want.len(), fmt.as_ptr(), tm)
+                };
+                let mut ours = String::new();
+                super::push_tm(&mut ours, tm, fmt.to_str().unwrap_or_default());
+                assert_eq!(ours.as_bytes(), &want[..n], "{now} utc={utc} {fmt:?}");
+            }
+        }
+    }
+}

@@ -103,23 +103,11 @@ pub(crate) fn data(out: &mut Vec<u8>, date: &str, s: &Settings, mail: &Mail) {
 pub(crate) fn date_now() -> String {
     // SAFETY: time(NULL) only reads the clock.
     let now = unsafe { libc::time(std::ptr::null_mut()) };
-    // SAFETY: an all-zero tm is a valid value for localtime_r to overwrite.
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-    // SAFETY: both pointers are to values we own for the call.
-    if unsafe { libc::localtime_r(&now, &mut tm) }.is_null() {
-        return String::new();
+    let mut s = String::new();
+    if let Some(tm) = crate::core::logging::broken_down(now, false) {
+        crate::core::logging::push_tm(&mut s, &tm, "%a, %d %b %Y %H:%M:%S %z");
     }
-    let mut buf = [0u8; 64];
-    // SAFETY: strftime writes at most buf.len() bytes, the format is NUL-terminated.
-    let n = unsafe {
-        libc::strftime(
-            buf.as_mut_ptr() as *mut libc::c_char,
-            buf.len(),
-            c"%a, %d %b %Y %H:%M:%S %z".as_ptr(),
-            &tm,
-        )
-    };
-    String::from_utf8_lossy(&buf[..n]).into_owned()
+    s
 }
 
 #[cfg(test)]

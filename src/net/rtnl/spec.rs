@@ -138,6 +138,21 @@ pub(crate) enum RuleAction {
     L3mdev,
 }
 
+/// As rule log lines have always shown the action (the variant as written here).
+impl std::fmt::Display for RuleAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RuleAction::Table(t) => write!(f, "Table({t})"),
+            RuleAction::Goto(t) => write!(f, "Goto({t})"),
+            RuleAction::Nop => f.write_str("Nop"),
+            RuleAction::Blackhole => f.write_str("Blackhole"),
+            RuleAction::Unreachable => f.write_str("Unreachable"),
+            RuleAction::Prohibit => f.write_str("Prohibit"),
+            RuleAction::L3mdev => f.write_str("L3mdev"),
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct PortRange {
     pub(crate) start: u16,

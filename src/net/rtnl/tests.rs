@@ -349,3 +349,20 @@ fn a_malformed_attribute_after_the_name_keeps_the_link() {
     d[16 + 16..16 + 16 + 2].copy_from_slice(&0xffffu16.to_le_bytes());
     assert!(decode_link(&first(&d)).is_err());
 }
+
+/// Rule log lines show the action as they always have, with or without `-Zfmt-debug`.
+#[test]
+fn rule_actions_read_as_their_variants() {
+    use super::spec::RuleAction;
+    for a in [
+        RuleAction::Table(100),
+        RuleAction::Goto(5),
+        RuleAction::Nop,
+        RuleAction::Blackhole,
+        RuleAction::Unreachable,
+        RuleAction::Prohibit,
+        RuleAction::L3mdev,
+    ] {
+        assert_eq!(a.to_string(), format!("{a:?}"));
+    }
+}

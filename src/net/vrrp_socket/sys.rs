@@ -38,7 +38,7 @@ pub(super) fn bind_to_device(fd: &OwnedFd, ifname: &str) -> io::Result<()> {
     if bytes.is_empty() || bytes.len() >= name.len() || bytes.contains(&0) {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
-            format!("bad interface name {ifname:?}"),
+            format!("bad interface name \"{ifname}\""),
         ));
     }
     name[..bytes.len()].copy_from_slice(bytes);

@@ -368,7 +368,7 @@ impl Agent {
                     )
                 }
                 Note::Malformed(e) => {
-                    warn!("AgentX: unreadable PDU from the master agent ({e:?}) - reconnecting")
+                    warn!("AgentX: unreadable PDU from the master agent ({e}) - reconnecting")
                 }
             }
         }

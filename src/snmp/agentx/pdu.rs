@@ -144,6 +144,26 @@ pub(crate) enum Error {
     NoRoom,
 }
 
+/// The words of the "unreadable PDU" log line (the variant as written here).
+impl core::fmt::Display for Error {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let (name, n) = match *self {
+            Error::Truncated => ("Truncated", None),
+            Error::Version(v) => ("Version", Some(u32::from(v))),
+            Error::Type(t) => ("Type", Some(u32::from(t))),
+            Error::PayloadLength(l) => ("PayloadLength", Some(l)),
+            Error::OidTooLong => ("OidTooLong", None),
+            Error::VarBindType(t) => ("VarBindType", Some(u32::from(t))),
+            Error::Trailing => ("Trailing", None),
+            Error::NoRoom => ("NoRoom", None),
+        };
+        match n {
+            Some(n) => write!(f, "{name}({n})"),
+            None => f.write_str(name),
+        }
+    }
+}
+
 /// The header of one PDU.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Header {

@@ -350,3 +350,20 @@ fn our_pdus_parse_back() {
     assert_eq!(Header::parse(&buf[..n]).unwrap().pdu_len(), n);
     let _ = oid(&[]);
 }
+
+/// The log line's words are the variant as written, with or without `-Zfmt-debug`.
+#[test]
+fn errors_read_as_their_variants() {
+    for e in [
+        Error::Truncated,
+        Error::Version(2),
+        Error::Type(19),
+        Error::PayloadLength(7),
+        Error::OidTooLong,
+        Error::VarBindType(9),
+        Error::Trailing,
+        Error::NoRoom,
+    ] {
+        assert_eq!(e.to_string(), format!("{e:?}"));
+    }
+}

@@ -49,6 +49,18 @@ pub enum EmitError {
     AuthNotSupported,
 }
 
+/// The words of the "cannot build an advert" log line (the variant as written here).
+impl std::fmt::Display for EmitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EmitError::BufferTooSmall { need } => write!(f, "BufferTooSmall {{ need: {need} }}"),
+            EmitError::TooManyAddrs(n) => write!(f, "TooManyAddrs({n})"),
+            EmitError::FamilyMismatch => f.write_str("FamilyMismatch"),
+            EmitError::AuthNotSupported => f.write_str("AuthNotSupported"),
+        }
+    }
+}
+
 /// keepalived's IPv4 identification counter: incremented before each advert, skipping 0
 /// (which would let the kernel pick one).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

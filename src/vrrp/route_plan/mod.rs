@@ -104,7 +104,7 @@ pub fn rule_name(r: &Rule) -> String {
     if let Some(t) = &r.to {
         s += &format!(" to {}", dest(t));
     }
-    s + &format!(" {:?}", r.action)
+    s + &format!(" {}", r.action)
 }
 
 #[cfg(test)]

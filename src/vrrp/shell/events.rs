@@ -46,7 +46,7 @@ pub(super) fn log(name: &str, ev: &Event) {
             let more = Unlogged(*unlogged);
             info!("({name}) Received advert from {src} with lower priority {priority}, ours {ours}{forcing}{more}")
         }
-        Event::AdvertNotBuilt(e) => warn!("({name}) cannot build an advert: {e:?}"),
+        Event::AdvertNotBuilt(e) => warn!("({name}) cannot build an advert: {e}"),
         Event::PriorityChanged { from, to } => {
             info!("({name}) Changing effective priority from {from} to {to}")
         }

@@ -2,8 +2,6 @@
 //! crate::vrrp::firewall_vips) on the kernel. A refused change is
 //! logged naming the object and VRRP carries on, as keepalived does.
 
-use std::collections::HashMap;
-
 use log::{error, warn};
 
 use crate::config::Config;
@@ -17,9 +15,11 @@ use crate::vrrp::ifaces::Ifaces;
 pub struct FwState {
     plan: Firewall,
     nft: Nft,
-    vips: HashMap<String, Vec<Vip>>,
+    /// Lists, not hash maps: one entry per instance or VMAC, changed at start and reload only,
+    /// and each HashMap type costs every binary its own copy of the hashing code.
+    vips: Vec<(String, Vec<Vip>)>,
     /// By VMAC ifindex.
-    vmacs: HashMap<u32, VmacEntry>,
+    vmacs: Vec<VmacEntry>,
 }
 
 impl FwState {
@@ -44,8 +44,8 @@ impl FwState {
                 *fw = Some(FwState {
                     plan,
                     nft,
-                    vips: HashMap::new(),
-                    vmacs: HashMap::new(),
+                    vips: Vec::new(),
+                    vmacs: Vec::new(),
                 })
             }
             Err(e) => error!("nftables: cannot open the netfilter socket: {e}"),
@@ -56,15 +56,20 @@ impl FwState {
     /// one already there is harmless).
     pub fn vmacs_added(&mut self, cfg: &Config, ifaces: &Ifaces) {
         for e in vmac_entries(cfg, ifaces) {
-            if self.vmacs.insert(e.vmac, e).is_none() {
-                self.run(|p, b| p.update_vmac(b, e.vmac, e.base, e.v6, e.other, true));
+            match self.vmacs.iter_mut().find(|x| x.vmac == e.vmac) {
+                Some(x) => *x = e,
+                None => {
+                    self.vmacs.push(e);
+                    self.run(|p, b| p.update_vmac(b, e.vmac, e.base, e.v6, e.other, true));
+                }
             }
         }
     }
 
     /// A VMAC is about to be deleted: out of the map first (keepalived does the same).
     pub fn vmac_deleted(&mut self, vmac: u32) {
-        if let Some(e) = self.vmacs.remove(&vmac) {
+        if let Some(k) = self.vmacs.iter().position(|x| x.vmac == vmac) {
+            let e = self.vmacs.swap_remove(k);
             self.run(|p, b| p.update_vmac(b, vmac, e.base, e.v6, e.other, false));
         }
     }
@@ -72,7 +77,10 @@ impl FwState {
     /// Brings instance `name`'s elements from what it has to `want`, touching only the
     /// differences (a reload keeps the addresses it keeps).
     pub fn set_vips(&mut self, name: &str, want: Vec<Vip>) {
-        let have = self.vips.remove(name).unwrap_or_default();
+        let have = match self.vips.iter().position(|(n, _)| n == name) {
+            Some(k) => self.vips.swap_remove(k).1,
+            None => Vec::new(),
+        };
         let (gone, new) = changes(&have, &want);
         if !gone.is_empty() {
             self.run(|p, b| p.update_vips(b, &gone, false));
@@ -81,7 +89,7 @@ impl FwState {
             self.run(|p, b| p.update_vips(b, &new, true));
         }
         if !want.is_empty() {
-            self.vips.insert(name.to_string(), want);
+            self.vips.push((name.to_string(), want));
         }
     }
 

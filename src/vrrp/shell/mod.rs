@@ -386,6 +386,15 @@ impl<'o> Shell<'o> {
         self.alloc_excluded += alloc_calls() - before;
     }
 
+    /// `-d`: the data file's lines in the log, once at start, as keepalived's VRRP child does.
+    fn log_data(&self) {
+        if let Some(text) = dump::text(dump::Kind::Data, &self.dump_view(), None) {
+            for line in text.lines() {
+                info!("{line}");
+            }
+        }
+    }
+
     /// What the dumps show, read here only.
     fn dump_view(&self) -> dump::View<'_> {
         dump::View {
@@ -528,6 +537,9 @@ pub fn run(
         return 0;
     };
     shell.start(&mut lp);
+    if opts.dump_conf {
+        shell.log_data();
+    }
     for seq in hellos {
         let _ = crate::core::watchdog::link::send_hello(chan.as_raw_fd(), seq);
     }

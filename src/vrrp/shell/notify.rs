@@ -96,7 +96,11 @@ impl NotifyScripts {
         run_as: Option<&(String, Option<String>)>,
         what: &str,
     ) -> (Checked, Verdict) {
-        let key = format!("{key}|{run_as:?}");
+        let key = match run_as {
+            None => format!("{key}\0"),
+            Some((u, None)) => format!("{key}\0{u}"),
+            Some((u, Some(g))) => format!("{key}\0{u}\0{g}"),
+        };
         if let Some((_, c)) = self.checked.iter().find(|(k, _)| *k == key) {
             return (c.clone(), Verdict::default());
         }

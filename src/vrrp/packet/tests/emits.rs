@@ -372,3 +372,16 @@ fn addresses_that_fit_an_mtu() {
     );
     assert_eq!(max_addrs(Some(10), Family::V6, 3, false), 0);
 }
+
+/// The log line's words are the variant as written, with or without `-Zfmt-debug`.
+#[test]
+fn emit_errors_read_as_their_variants() {
+    for e in [
+        EmitError::BufferTooSmall { need: 60 },
+        EmitError::TooManyAddrs(256),
+        EmitError::FamilyMismatch,
+        EmitError::AuthNotSupported,
+    ] {
+        assert_eq!(e.to_string(), format!("{e:?}"));
+    }
+}
