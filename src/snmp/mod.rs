@@ -9,5 +9,6 @@
 pub(crate) mod agentx;
 pub(crate) mod global;
 pub(crate) mod mib;
+pub(crate) mod trap;
 #[cfg(test)]
 pub(crate) mod walk_text;

@@ -24,10 +24,10 @@ use std::net::IpAddr;
 use crate::check::checkers::names;
 use crate::config::lvs::{Protocol, RealServer, VirtualServer, VsAddr};
 use crate::config::Config;
-use crate::snmp::mib::{Value, KEEPALIVED};
+use crate::snmp::mib::KEEPALIVED;
+use crate::snmp::trap::Held;
+pub(crate) use crate::snmp::trap::Trap;
 
-/// SNMPv2-MIB::snmpTrapOID.0
-const SNMP_TRAP_OID: &[u32] = &[1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0];
 /// KEEPALIVED-MIB::check (keepalived.3).
 const KC: &[u32] = &[1, 3, 6, 1, 4, 1, 9586, 100, 5, 3];
 /// realServerStateChange, virtualServerQuorumStateChange (checkNotifications 1, 2).
@@ -36,11 +36,6 @@ const QUORUM_CHANGE: &[u32] = &[1, 3, 6, 1, 4, 1, 9586, 100, 5, 3, 5, 0, 2];
 /// virtualServerEntry, realServerEntry (check.3.1, check.4.1).
 const VS: [u32; 2] = [3, 1];
 const RS: [u32; 2] = [4, 1];
-
-/// The most varbinds a trap has: a real server's on an address service.
-const VARBINDS: usize = 13;
-/// The longest name: check's root and an entry's column.
-const NAME_LEN: usize = 13;
 
 /// A quorum's state as the trap gives it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,65 +68,9 @@ pub(crate) enum What {
     Quorum(Quorum),
 }
 
-#[derive(Clone, Copy)]
-enum Held<'a> {
-    Oid(&'static [u32]),
-    Int(i32),
-    Gauge(u32),
-    Text(&'a [u8]),
-    Octets([u8; 16], usize),
-}
-
-/// One trap's varbinds.
-pub(crate) struct Trap<'a> {
-    len: usize,
-    names: [heapless::Vec<u32, NAME_LEN>; VARBINDS],
-    values: [Held<'a>; VARBINDS],
-}
-
-impl<'a> Trap<'a> {
-    fn new(id: &'static [u32]) -> Trap<'a> {
-        let mut t = Trap {
-            len: 0,
-            names: Default::default(),
-            values: [Held::Int(0); VARBINDS],
-        };
-        t.push(SNMP_TRAP_OID, &[], Held::Oid(id));
-        t
-    }
-
-    /// Appends a varbind named `root` and `tail`.
-    fn push(&mut self, root: &[u32], tail: &[u32], v: Held<'a>) {
-        let Some(name) = self.names.get_mut(self.len) else {
-            return;
-        };
-        name.clear();
-        // Every name here fits NAME_LEN (the tests build each kind).
-        let _ = name.extend_from_slice(root);
-        let _ = name.extend_from_slice(tail);
-        self.values[self.len] = v;
-        self.len += 1;
-    }
-
-    fn column(&mut self, entry: [u32; 2], col: u32, v: Held<'a>) {
-        self.push(KC, &[entry[0], entry[1], col], v);
-    }
-
-    /// Runs `f` with the varbinds as the AgentX Notify takes them.
-    pub(crate) fn with<R>(&self, f: impl FnOnce(&[(&[u32], Value<'_>)]) -> R) -> R {
-        let mut vbs: heapless::Vec<(&[u32], Value<'_>), VARBINDS> = heapless::Vec::new();
-        for (name, held) in self.names.iter().zip(&self.values).take(self.len) {
-            let v = match held {
-                Held::Oid(o) => Value::ObjectId(o),
-                Held::Int(x) => Value::Integer(*x),
-                Held::Gauge(x) => Value::Gauge32(*x),
-                Held::Text(t) => Value::OctetString(t),
-                Held::Octets(b, n) => Value::OctetString(&b[..*n]),
-            };
-            let _ = vbs.push((name.as_slice(), v));
-        }
-        f(&vbs)
-    }
+/// Appends the varbind of column `col` of `entry`, named without an index.
+fn column<'a>(t: &mut Trap<'a>, entry: [u32; 2], col: u32, v: Held<'a>) {
+    t.push(&[KC, &[entry[0], entry[1], col]], v);
 }
 
 /// InetAddressType: ipv4(1), ipv6(2).
@@ -163,23 +102,23 @@ pub(crate) fn build<'a>(cfg: &'a Config, ev: &Event, router_id: &'a str) -> Opti
         What::Rs { rs, alive } => {
             let r = vs.real_servers.get(rs)?;
             let mut t = Trap::new(RS_CHANGE);
-            t.column(RS, 3, addr_type(&r.ip));
-            t.column(RS, 4, octets(&r.ip));
-            t.column(RS, 5, Held::Gauge(rs_port(vs, r)));
-            t.column(RS, 6, truth(alive));
+            column(&mut t, RS, 3, addr_type(&r.ip));
+            column(&mut t, RS, 4, octets(&r.ip));
+            column(&mut t, RS, 5, Held::Gauge(rs_port(vs, r)));
+            column(&mut t, RS, 6, truth(alive));
             t
         }
         What::Quorum(_) => Trap::new(QUORUM_CHANGE),
     };
     service(&mut t, vs);
     if let What::Quorum(q) = ev.what {
-        t.column(VS, 23, Held::Int(q as i32));
-        t.column(VS, 22, Held::Gauge(vs.quorum));
+        column(&mut t, VS, 23, Held::Int(q as i32));
+        column(&mut t, VS, 22, Held::Gauge(vs.quorum));
     }
-    t.column(VS, 21, Held::Gauge(ev.up));
+    column(&mut t, VS, 21, Held::Gauge(ev.up));
     let total = u32::try_from(vs.real_servers.len()).unwrap_or(u32::MAX);
-    t.column(VS, 20, Held::Gauge(total));
-    t.push(KEEPALIVED, &[1, 2, 0], Held::Text(router_id.as_bytes()));
+    column(&mut t, VS, 20, Held::Gauge(total));
+    t.push(&[KEEPALIVED, &[1, 2, 0]], Held::Text(router_id.as_bytes()));
     Some(t)
 }
 
@@ -187,22 +126,27 @@ pub(crate) fn build<'a>(cfg: &'a Config, ev: &Event, router_id: &'a str) -> Opti
 fn service<'a>(t: &mut Trap<'a>, vs: &'a VirtualServer) {
     match &vs.addr {
         VsAddr::Group(name) => {
-            t.column(VS, 2, Held::Int(3));
-            t.column(VS, 3, Held::Text(name.as_bytes()));
+            column(t, VS, 2, Held::Int(3));
+            column(t, VS, 3, Held::Text(name.as_bytes()));
         }
         VsAddr::Fwmark(m) => {
-            t.column(VS, 2, Held::Int(1));
-            t.column(VS, 4, Held::Gauge(*m));
+            column(t, VS, 2, Held::Int(1));
+            column(t, VS, 4, Held::Gauge(*m));
         }
         VsAddr::Ip { ip, port } => {
-            t.column(VS, 2, Held::Int(2));
-            t.column(VS, 5, addr_type(ip));
-            t.column(VS, 6, octets(ip));
-            t.column(VS, 7, Held::Gauge(port.unwrap_or(0).into()));
+            column(t, VS, 2, Held::Int(2));
+            column(t, VS, 5, addr_type(ip));
+            column(t, VS, 6, octets(ip));
+            column(t, VS, 7, Held::Gauge(port.unwrap_or(0).into()));
         }
     }
     let fwmark = matches!(vs.addr, VsAddr::Fwmark(_));
-    t.column(VS, 8, truth(!fwmark && vs.protocol == Some(Protocol::Tcp)));
+    column(
+        t,
+        VS,
+        8,
+        truth(!fwmark && vs.protocol == Some(Protocol::Tcp)),
+    );
 }
 
 /// The real server's port in the trap: a fwmark service's servers have none.

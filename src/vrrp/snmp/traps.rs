@@ -12,83 +12,15 @@
 //!   as raw octets; vrrpv3NewMaster uses the base interface and vrrpv3ProtoError the
 //!   instance's own (as keepalived does).
 //!
-//! No sysUpTime.0: the master agent puts its own first (the recorded traps carry snmpd's
-//! up time, not the subagent's). A trap is built on the stack: names in fixed arrays, values borrowed or held inline.
+//! The recorded traps carry snmpd's up time, not the subagent's (crate::snmp::trap).
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use crate::snmp::mib::{Value, KEEPALIVED, VRRPV3_MIB, VRRP_MIB};
+use crate::snmp::mib::{KEEPALIVED, VRRPV3_MIB, VRRP_MIB};
+use crate::snmp::trap::Held;
+pub(crate) use crate::snmp::trap::Trap;
 use crate::vrrp::fsm::{Reason, State};
 use crate::vrrp::packet::DropReason;
-
-/// SNMPv2-MIB::snmpTrapOID.0
-const SNMP_TRAP_OID: &[u32] = &[1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0];
-/// The most varbinds a trap here has (vrrpInstanceStateChange).
-const VARBINDS: usize = 5;
-/// The longest name: VRRPV3-MIB's root, 6 sub-identifiers and a 3-part index.
-const NAME_LEN: usize = 16;
-
-type Name = heapless::Vec<u32, NAME_LEN>;
-
-/// A value held by the trap or borrowed from the caller's state.
-#[derive(Clone, Copy)]
-enum Held<'a> {
-    Oid(&'static [u32]),
-    Int(i32),
-    Text(&'a [u8]),
-    Ip([u8; 4]),
-    Octets([u8; 16], usize),
-}
-
-/// One trap's varbinds.
-pub(crate) struct Trap<'a> {
-    len: usize,
-    names: [Name; VARBINDS],
-    values: [Held<'a>; VARBINDS],
-}
-
-impl<'a> Trap<'a> {
-    /// A trap whose snmpTrapOID.0 is `id`.
-    fn new(id: &'static [u32]) -> Trap<'a> {
-        let mut t = Trap {
-            len: 0,
-            names: Default::default(),
-            values: [Held::Int(0); VARBINDS],
-        };
-        t.push(&[SNMP_TRAP_OID], Held::Oid(id));
-        t
-    }
-
-    /// Appends a varbind named by `parts` joined.
-    fn push(&mut self, parts: &[&[u32]], v: Held<'a>) {
-        let Some(name) = self.names.get_mut(self.len) else {
-            return;
-        };
-        name.clear();
-        for p in parts {
-            // Every name here fits NAME_LEN (the tests build each kind).
-            let _ = name.extend_from_slice(p);
-        }
-        self.values[self.len] = v;
-        self.len += 1;
-    }
-
-    /// Runs `f` with the varbinds as the AgentX Notify takes them.
-    pub(crate) fn with<R>(&self, f: impl FnOnce(&[(&[u32], Value<'_>)]) -> R) -> R {
-        let mut vbs: heapless::Vec<(&[u32], Value<'_>), VARBINDS> = heapless::Vec::new();
-        for (name, held) in self.names.iter().zip(&self.values).take(self.len) {
-            let v = match held {
-                Held::Oid(o) => Value::ObjectId(o),
-                Held::Int(x) => Value::Integer(*x),
-                Held::Text(t) => Value::OctetString(t),
-                Held::Ip(a) => Value::IpAddress(*a),
-                Held::Octets(b, n) => Value::OctetString(&b[..*n]),
-            };
-            let _ = vbs.push((name.as_slice(), v));
-        }
-        f(&vbs)
-    }
-}
 
 /// KEEPALIVED-MIB::vrrp (keepalived.2).
 const KV: &[u32] = &[1, 3, 6, 1, 4, 1, 9586, 100, 5, 2];
