@@ -89,6 +89,7 @@ pub(super) fn process_row<'a>(
         6 => Value::Integer(p.weight.weight),
         7 => truth(p.weight.reverse),
         8 => gauge32(p.quorum),
+        // keepalived hands its unsigned maximum to an Integer32 column: unset (u32::MAX) is -1.
         9 => Value::Integer(p.quorum_max as i32),
         10 => micros(p.fork_delay),
         11 => micros(p.terminate_delay),
