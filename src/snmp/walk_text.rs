@@ -46,6 +46,8 @@ pub(crate) fn line(oid: &[u32], v: Value<'_>) -> String {
         Value::Integer(x) => {
             let _ = write!(s, "INTEGER: {x}");
         }
+        // net-snmp prints an empty string without its type.
+        Value::OctetString([]) => s.push_str("\"\""),
         // net-snmp prints a string whose every byte is printable or white space as text.
         Value::OctetString(b)
             if b.iter()

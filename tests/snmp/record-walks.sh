@@ -78,11 +78,13 @@ for name in $configs; do
     echo 5 >"$work/track-file"
     sed "s|@WORK@|$work|g" "$here/conf/a-$name.conf" >"$work/a.conf"
     sed "s|@WORK@|$work|g" "$here/conf/b-$name.conf" >"$work/b.conf"
+    # Each its own BFD pid file: with the default one, whichever BFD child starts second
+    # finds the other's and stops ("daemon is already running").
     ip netns exec $B /usr/sbin/keepalived -P -n -l -D -f "$work/b.conf" -p "$work/kb.pid" \
-        -r "$work/kb-vrrp.pid" >"$work/b.log" 2>&1 &
+        -r "$work/kb-vrrp.pid" -b "$work/kb-bfd.pid" >"$work/b.log" 2>&1 &
     echo $! >"$work/b.pid"
     ip netns exec $A /usr/sbin/keepalived -P -n -l -D -x -A "unix:$work/agentx" -f "$work/a.conf" \
-        -p "$work/ka.pid" -r "$work/ka-vrrp.pid" >"$work/a.log" 2>&1 &
+        -p "$work/ka.pid" -r "$work/ka-vrrp.pid" -b "$work/ka-bfd.pid" >"$work/a.log" 2>&1 &
     echo $! >"$work/a.pid"
     # Each config names, in a "# walk-when: OID VALUE" line, the object that says its states have
     # settled; the deadline covers the slowest master-down interval (3 x 2 s adverts + skew), a

@@ -135,6 +135,10 @@ pub trait Instances {
     /// Where VIP `k` of instance `i` (`conf.vips` then `conf.evips`) goes: the interface
     /// the shell adds it on.
     fn vip_ifindex(&self, i: usize, k: usize) -> Option<u32>;
+    /// How many processes vrrp_track_process `name` counts now; None where nothing counts.
+    fn process_count(&self, _name: &str) -> Option<usize> {
+        None
+    }
 }
 
 /// Where a view finds its instances.
@@ -185,6 +189,16 @@ impl<'a> View<'a> {
 
     pub fn iter(&self) -> impl Iterator<Item = Instance<'a>> + '_ {
         (0..self.len()).map(|i| self.inst(i))
+    }
+
+    /// How many processes vrrp_track_process `name` counts now (the SNMP process table).
+    #[cfg_attr(not(feature = "snmp"), allow(dead_code))]
+    pub fn process_count(&self, name: &str) -> Option<usize> {
+        match &self.insts {
+            Insts::Shell(s) => s.process_count(name),
+            #[cfg(test)]
+            Insts::Listed(_) => None,
+        }
     }
 
     /// Where VIP `k` of instance `i` (`conf.vips` then `conf.evips`) goes.

@@ -494,6 +494,10 @@ impl dump::Instances for Shell<'_> {
         }
     }
 
+    fn process_count(&self, name: &str) -> Option<usize> {
+        self.track.proc_count(name)
+    }
+
     fn vip_ifindex(&self, i: usize, k: usize) -> Option<u32> {
         let conf = &self.cfg.vrrp.instances[self.insts.get(i)?.idx];
         let a = conf.vips.iter().chain(&conf.evips).nth(k)?;

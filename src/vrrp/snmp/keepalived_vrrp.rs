@@ -1,7 +1,8 @@
 //! KEEPALIVED-MIB's vrrp subtree (keepalived.vrrp, .1.3.6.1.4.1.9586.100.5.2) as keepalived
 //! 2.2.7 serves it, read from the VRRP child's dump view at the moment of the request: the
 //! sync groups and their members, the instances, their tracked interfaces, scripts and files,
-//! their addresses, the vrrp_scripts and track files, and what each sync group tracks.
+//! their addresses, the vrrp_scripts and track files, the bfd_instances and tracked
+//! processes, and what each sync group tracks.
 //!
 //! Each table is walked column by column, rows in index order, as an SNMP table is; a cell
 //! keepalived leaves empty (a sync group's script it has not got, a label-less address's
@@ -16,7 +17,7 @@ use crate::vrrp::dump::View;
 pub(crate) const ROOT: &[u32] = &[1, 3, 6, 1, 4, 1, 9586, 100, 5, 2];
 
 /// The tables served, by their number under vrrp, with their last column.
-const TABLES: [(Table, u32, u32); 15] = [
+const TABLES: [(Table, u32, u32); 21] = [
     (Table::SyncGroup, 1, 11),
     (Table::SyncGroupMember, 2, 2),
     (Table::Instance, 3, 35),
@@ -32,6 +33,12 @@ const TABLES: [(Table, u32, u32); 15] = [
     (Table::SyncTrackedInterface, 14, 3),
     (Table::SyncTrackedScript, 15, 4),
     (Table::SyncTrackedFile, 16, 4),
+    (Table::TrackedBfd, 17, 4),
+    (Table::Bfd, 18, 5),
+    (Table::SyncTrackedBfd, 19, 4),
+    (Table::TrackedProcess, 20, 4),
+    (Table::Process, 21, 14),
+    (Table::SyncTrackedProcess, 22, 4),
 ];
 
 /// Appends `row`'s index to `out`; false when it does not fit.
@@ -90,6 +97,12 @@ impl<'v> KeepalivedVrrp<'v> {
                 (0..v.len()).any(|a| per(a, v.inst(a).conf.track.scripts.len(), f))
             }
             Table::TrackedFile => (0..v.len()).any(|a| per(a, v.inst(a).conf.track.files.len(), f)),
+            Table::TrackedBfd => (0..v.len()).any(|a| per(a, v.inst(a).conf.track.bfds.len(), f)),
+            Table::TrackedProcess => {
+                (0..v.len()).any(|a| per(a, v.inst(a).conf.track.processes.len(), f))
+            }
+            Table::Bfd => (0..v.cfg.vrrp.trackers.bfds.len()).any(|a| one(a, f)),
+            Table::Process => (0..v.cfg.vrrp.trackers.processes.len()).any(|a| one(a, f)),
             Table::Address => {
                 per(STATIC, v.cfg.net.addresses.len(), f)
                     || (0..v.len()).any(|a| {
@@ -123,16 +136,20 @@ impl<'v> KeepalivedVrrp<'v> {
             Table::File => (0..v.cfg.vrrp.trackers.files.len())
                 .filter(|&a| cells::file_used(v, a))
                 .any(|a| one(a, f)),
-            Table::SyncTrackedInterface | Table::SyncTrackedScript | Table::SyncTrackedFile => {
-                (0..v.groups.len()).any(|a| {
-                    let n = cells::group_conf(v, a).map_or(0, |g| match t {
-                        Table::SyncTrackedInterface => g.track.interfaces.len(),
-                        Table::SyncTrackedScript => g.track.scripts.len(),
-                        _ => g.track.files.len(),
-                    });
-                    per(a, n, f)
-                })
-            }
+            Table::SyncTrackedInterface
+            | Table::SyncTrackedScript
+            | Table::SyncTrackedFile
+            | Table::SyncTrackedBfd
+            | Table::SyncTrackedProcess => (0..v.groups.len()).any(|a| {
+                let n = cells::group_conf(v, a).map_or(0, |g| match t {
+                    Table::SyncTrackedInterface => g.track.interfaces.len(),
+                    Table::SyncTrackedScript => g.track.scripts.len(),
+                    Table::SyncTrackedBfd => g.track.bfds.len(),
+                    Table::SyncTrackedProcess => g.track.processes.len(),
+                    _ => g.track.files.len(),
+                });
+                per(a, n, f)
+            }),
         };
     }
 

@@ -7,6 +7,7 @@
 //! the first instance's VIPs "advertised".
 
 use super::keepalived_vrrp_addresses::{address, static_address};
+use super::keepalived_vrrp_tracked as tracked;
 use super::keepalived_vrrp_values::{command, gauge, inet, inet_type, state, text, truth};
 use crate::config::iproute::{Route, Rule};
 use crate::config::track::{TrackRef, Weight};
@@ -16,7 +17,7 @@ use crate::vrrp::dump::{Instance, View};
 use crate::vrrp::fsm::State;
 use crate::vrrp::track::{Key, Level};
 
-/// The tables served. BFD (17, 18, 19) and processes (20, 21, 22) are not served yet.
+/// The tables served.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Table {
     SyncGroup,
@@ -34,6 +35,12 @@ pub(super) enum Table {
     SyncTrackedInterface,
     SyncTrackedScript,
     SyncTrackedFile,
+    TrackedBfd,
+    Bfd,
+    SyncTrackedBfd,
+    TrackedProcess,
+    Process,
+    SyncTrackedProcess,
 }
 
 /// A row: its owner (instance, group, script or file, from 0) and, in the tables indexed by
@@ -190,6 +197,18 @@ pub(super) fn cell<'a>(
         }
         Table::Script => script(v, row.a, col, scratch),
         Table::File => file(v, row.a, col),
+        Table::TrackedBfd => tracked::tracked_bfd(v, v.get(row.a)?.conf.track.bfds.get(b)?, col),
+        Table::SyncTrackedBfd => {
+            tracked::tracked_bfd(v, group_conf(v, row.a)?.track.bfds.get(b)?, col)
+        }
+        Table::Bfd => tracked::bfd_row(v, row.a, col),
+        Table::TrackedProcess => {
+            tracked::tracked_process(v, v.get(row.a)?.conf.track.processes.get(b)?, col)
+        }
+        Table::SyncTrackedProcess => {
+            tracked::tracked_process(v, group_conf(v, row.a)?.track.processes.get(b)?, col)
+        }
+        Table::Process => tracked::process_row(v, row.a, col, scratch),
     }
 }
 

@@ -13,12 +13,13 @@ use std::path::Path;
 
 use crate::config::{load, Config, LoadOptions};
 use crate::core::time::Micros;
+use crate::core::watchdog::link::BfdEvent;
 use crate::vrrp::dump::{Instance, Insts, View};
 use crate::vrrp::fsm::{Fsm, FsmConfig, RxAdvert};
 use crate::vrrp::ifaces::{IfInfo, Ifaces};
 use crate::vrrp::router::Drops;
 use crate::vrrp::sync::{self, SyncGroup};
-use crate::vrrp::track::{Kernel, Key, Level, Tracking};
+use crate::vrrp::track::{BfdStates, Kernel, Key, Level, Tracking};
 
 /// What our walk cannot match, by OID prefix: vrrpScriptCommand shows the program as written,
 /// where keepalived resolved it through PATH and links at load (/bin/true: '/usr/bin/true').
@@ -97,13 +98,14 @@ fn fsm(cfg: &Config, i: usize, peer: Option<(IpAddr, u8, u16)>) -> Fsm {
 }
 
 /// The tracking the lab's objects: links up, scripts as their exit codes say, the track
-/// file holding 5; each instance's effective priority follows.
-fn tracking(cfg: &Config, fsms: &mut [Fsm]) -> Tracking {
+/// file holding 5, the BFD sessions up as `bfds` says; each instance's effective priority
+/// follows.
+fn tracking(cfg: &Config, fsms: &mut [Fsm], bfds: &BfdStates) -> Tracking {
     let insts: Vec<(usize, u32, _)> = (0..fsms.len()).map(|i| (i, 2, None)).collect();
     let kernel = Kernel {
         link_up: &|n| n != DOWN_LINK,
         addrs: &[],
-        bfd_up: &|_| false,
+        bfd_up: &|n| bfds.up(n),
     };
     let mut t = Tracking::build(cfg, &insts, &Tracking::default(), &kernel);
     for o in 0..t.objs.len() {
@@ -129,13 +131,19 @@ pub(super) struct Lab {
     tracking: Tracking,
     ifaces: Ifaces,
     drops: Drops,
+    bfds: BfdStates,
 }
 
 impl Lab {
     pub(super) fn new(conf: &str, peers: &[Option<(IpAddr, u8, u16)>]) -> Lab {
+        Lab::with_bfds(conf, peers, BfdStates::default())
+    }
+
+    /// With the BFD sessions as `bfds` says (an instance tracking one feels it from the start).
+    fn with_bfds(conf: &str, peers: &[Option<(IpAddr, u8, u16)>], bfds: BfdStates) -> Lab {
         let cfg = config(conf);
         let mut fsms: Vec<Fsm> = (0..peers.len()).map(|i| fsm(&cfg, i, peers[i])).collect();
-        let tracking = tracking(&cfg, &mut fsms);
+        let tracking = tracking(&cfg, &mut fsms, &bfds);
         let names: Vec<&str> = cfg.vrrp.instances.iter().map(|v| v.name.as_str()).collect();
         let conf = cfg.vrrp.sync_groups.iter();
         let mut groups = sync::build(conf.map(|g| (g.name.as_str(), &g.members[..])), &names);
@@ -148,6 +156,7 @@ impl Lab {
             tracking,
             ifaces: ifaces(),
             drops: Drops::default(),
+            bfds,
             cfg,
         }
     }
@@ -191,12 +200,10 @@ impl Lab {
             groups: &self.groups,
             ifaces: &self.ifaces,
             tracking: &self.tracking,
-            bfds: &NO_BFD,
+            bfds: &self.bfds,
         }
     }
 }
-
-static NO_BFD: crate::vrrp::track::BfdStates = crate::vrrp::track::BfdStates::new();
 
 fn compare(view: &View<'_>, walk_file: &str) {
     let ours: Vec<String> = walk(&KeepalivedVrrp::new(view), true)
@@ -234,6 +241,17 @@ pub(super) fn v3v6() -> (Lab, Vec<Vec<Option<u32>>>) {
     (lab, vec![vec![None, None, Some(4)], vec![None], vec![None]])
 }
 
+/// tests/snmp's bfdproc state: R1 and R2 MASTER (router B runs no VRRP); BFD1 up against
+/// router B, BFD2 and BFD3 never heard of; neither process counted.
+pub(super) fn bfdproc() -> (Lab, Vec<Vec<Option<u32>>>) {
+    let mut bfds = BfdStates::default();
+    if let Some(ev) = BfdEvent::new("BFD1", true) {
+        let _ = bfds.set(ev);
+    }
+    let lab = Lab::with_bfds("a-bfdproc.conf", &[None, None], bfds);
+    (lab, vec![vec![None], vec![None]])
+}
+
 /// tests/snmp's extras state: R1 and R3 MASTER, R2 in FAULT.
 pub(super) fn extras() -> (Lab, Vec<Vec<Option<u32>>>) {
     let lab = Lab::new("a-extras.conf", &[None, None, None]);
@@ -268,28 +286,47 @@ fn fault_ah_notify_scripts_routes_and_rules_walk_as_keepalived_serves_them() {
 }
 
 #[test]
+fn bfd_and_process_tables_walk_as_keepalived_serves_them() {
+    let (lab, devs) = bfdproc();
+    compare(
+        &lab.view(&devs),
+        include_str!("../../../tests/snmp/walks/bfdproc.keepalived.walk"),
+    );
+}
+
+#[test]
 fn walking_allocates_nothing() {
     let probe = Scope::new();
     drop(std::hint::black_box(vec![0u8; 16]));
     let counting = probe.allocs() > 0;
-    let (lab, devs) = v2v4();
-    let view = lab.view(&devs);
-    let mib = KeepalivedVrrp::new(&view);
-    let (mut at, mut found) = (Oid::from_slice(ROOT).unwrap_or_default(), Oid::new());
-    let mut scratch = [0u8; 256];
-    let mut n = 0;
-    let s = Scope::new();
-    while mib.next(&at, &mut found, &mut scratch).is_some() {
-        at.clone_from(&found);
-        n += 1;
-    }
-    let allocs = s.allocs();
-    let walked = include_str!("../../../tests/snmp/walks/v2v4.keepalived.walk");
-    assert_eq!(n, recorded(walked, &[]).len());
-    if counting {
-        assert_eq!(allocs, 0);
-    } else {
-        println!("SKIPPED allocation count: this test binary has no counting allocator");
+    let labs = [
+        (
+            v2v4(),
+            include_str!("../../../tests/snmp/walks/v2v4.keepalived.walk"),
+        ),
+        (
+            bfdproc(),
+            include_str!("../../../tests/snmp/walks/bfdproc.keepalived.walk"),
+        ),
+    ];
+    for ((lab, devs), walked) in labs {
+        let view = lab.view(&devs);
+        let mib = KeepalivedVrrp::new(&view);
+        let (mut at, mut found) = (Oid::from_slice(ROOT).unwrap_or_default(), Oid::new());
+        let mut scratch = [0u8; 256];
+        let mut n = 0;
+        let s = Scope::new();
+        while mib.next(&at, &mut found, &mut scratch).is_some() {
+            at.clone_from(&found);
+            n += 1;
+        }
+        let allocs = s.allocs();
+        assert_eq!(n, recorded(walked, &[]).len());
+        if counting {
+            assert_eq!(allocs, 0);
+        } else {
+            println!("SKIPPED allocation count: this test binary has no counting allocator");
+        }
     }
 }
 
@@ -302,10 +339,13 @@ fn any_oid_is_answered_without_panic_and_next_always_moves_on() {
     use super::vrrp_rfcv3::VrrpRfcv3;
     let (lab, devs) = extras();
     let view = lab.view(&devs);
-    let mibs: [&dyn Mib; 3] = [
+    let (lab2, devs2) = bfdproc();
+    let view2 = lab2.view(&devs2);
+    let mibs: [&dyn Mib; 4] = [
         &KeepalivedVrrp::new(&view),
         &VrrpRfcv2::new(&view),
         &VrrpRfcv3::new(&view),
+        &KeepalivedVrrp::new(&view2),
     ];
     let mut scratch = [0u8; 256];
     let mut found = Oid::new();

@@ -9,6 +9,7 @@ mod keepalived_vrrp_routes;
 mod keepalived_vrrp_rules;
 #[cfg(test)]
 mod keepalived_vrrp_tests;
+mod keepalived_vrrp_tracked;
 mod keepalived_vrrp_values;
 pub(crate) mod traps;
 pub(crate) mod traps_hold;

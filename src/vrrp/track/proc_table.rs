@@ -56,6 +56,11 @@ impl ProcTable {
         self.list.len()
     }
 
+    /// How many processes the watch for vrrp_track_process `name` counts now.
+    pub(crate) fn count(&self, name: &str) -> Option<usize> {
+        Some(self.list.iter().find(|p| p.name == name)?.pids.len())
+    }
+
     /// Whether a process's command line is needed to match it.
     pub(crate) fn wants_cmdline(&self) -> bool {
         self.list.iter().any(|p| p.m.full_command)

@@ -53,6 +53,11 @@ impl TrackShell {
         &self.core
     }
 
+    /// How many processes vrrp_track_process `name` counts now (the SNMP process table).
+    pub(crate) fn proc_count(&self, name: &str) -> Option<usize> {
+        self.procs.table.count(name)
+    }
+
     /// Whether some instance tracks interface `name`.
     pub(crate) fn watches(&self, name: &str) -> bool {
         self.core.tracks_interface(name)
