@@ -45,6 +45,10 @@ pub struct Servers {
     vs_names: Vec<String>,
     rs_names: Vec<Vec<String>>,
     sorry_names: Vec<Option<String>>,
+    /// Each real server's notify_down and notify_up: is there one. A call is queued only for
+    /// a script that runs, since a queued call pushes the table into the kernel before it
+    /// (per change); with none, a wake's changes go in together at its end.
+    notifies: Vec<Vec<[bool; 2]>>,
     calls: Vec<ScriptCall>,
     /// The manager's notices being carried out (kept to reuse its allocation).
     notices: Vec<Notice>,
@@ -84,6 +88,7 @@ impl Servers {
             vs_names: Vec::new(),
             rs_names: Vec::new(),
             sorry_names: Vec::new(),
+            notifies: Vec::new(),
             calls: Vec::new(),
             notices: Vec::new(),
             alerts: alerts(cfg),
@@ -111,7 +116,11 @@ impl Servers {
         self.vs_names.clear();
         self.rs_names.clear();
         self.sorry_names.clear();
+        self.notifies.clear();
         for vs in &cfg.lvs.virtual_servers {
+            let n = vs.real_servers.iter();
+            let n = n.map(|rs| [rs.notify_down.is_some(), rs.notify_up.is_some()]);
+            self.notifies.push(n.collect());
             self.vs_names.push(names::vs_name(vs));
             self.sorry_names.push(names::sorry_name(vs));
             let rs = vs.real_servers.iter().map(|rs| names::rs_name(vs, rs));
@@ -249,6 +258,7 @@ impl Servers {
             vs_names,
             rs_names,
             sorry_names,
+            notifies,
             calls,
             notices,
             alerts,
@@ -275,12 +285,10 @@ impl Servers {
                         rs_line(alive, inhibit, name(rs_names, vs, rs), name1(vs_names, vs));
                     }
                     if matches!(by, By::Checker(Why::Checked) | By::Stop) {
-                        calls.push(ScriptCall::Notify { vs, rs, up: alive });
+                        notify(notifies, calls, (vs, rs, alive));
                     }
                 }
-                Notice::Renotify { vs, rs, alive } => {
-                    calls.push(ScriptCall::Notify { vs, rs, up: alive });
-                }
+                Notice::Renotify { vs, rs, alive } => notify(notifies, calls, (vs, rs, alive)),
                 Notice::Quorum { vs, up, init, sum } if mode == Mode::Ipvs => {
                     dirty = true;
                     let Some(p) = mgr.plans().nth(vs) else {
@@ -319,6 +327,14 @@ impl Servers {
         if let (true, Some(sh)) = (dirty, self.ipvs.as_mut()) {
             sh.mark();
         }
+    }
+}
+
+/// Queues a real server's notify script, if it has one for that way.
+fn notify(has: &[Vec<[bool; 2]>], calls: &mut Vec<ScriptCall>, (vs, rs, up): (usize, usize, bool)) {
+    let some = has.get(vs).and_then(|v| v.get(rs));
+    if some.is_some_and(|n| n[usize::from(up)]) {
+        calls.push(ScriptCall::Notify { vs, rs, up });
     }
 }
 
@@ -449,5 +465,50 @@ fn alerts(cfg: &Config) -> CheckAlerts {
     match alert_settings(&cfg.global, false) {
         Some(s) => CheckAlerts::new(cfg, &s.router_id),
         None => CheckAlerts::default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{self, Diagnostics};
+
+    /// A queued call pushes the table into the kernel at once (take_scripts), so a change
+    /// queues one only when a script runs: a storm of failures of servers without notify
+    /// scripts then goes into the kernel once per wake, not once per server.
+    #[test]
+    fn a_change_queues_a_notify_only_for_a_script_that_runs() {
+        let text = "virtual_server 10.0.0.1 80 {\n protocol TCP\n \
+                    real_server 10.0.1.1 80 {\n  TCP_CHECK {\n  }\n }\n \
+                    real_server 10.0.1.2 80 {\n  notify_down /bin/true\n  TCP_CHECK {\n  }\n }\n}\n";
+        let mut d = Diagnostics::new();
+        let nodes = config::reader::tree_from_str(text, 0, &mut d);
+        let cfg = config::from_tree(&nodes, &mut d);
+        assert!(!d.has_errors(), "{:?}", d.items());
+        let mut s = Servers::log_only(&cfg);
+        let mut calls = Vec::new();
+        let (ck, vs) = (0, 0);
+        s.checker_state(CheckerId { vs, rs: 0, ck }, false, Why::Checked);
+        s.take_scripts(&mut calls);
+        assert!(calls.is_empty(), "{calls:?}");
+        assert!(!s.manager().rs_alive(0, 0));
+        s.checker_state(CheckerId { vs, rs: 1, ck }, false, Why::Checked);
+        s.take_scripts(&mut calls);
+        assert!(
+            matches!(
+                calls[..],
+                [ScriptCall::Notify {
+                    vs: 0,
+                    rs: 1,
+                    up: false
+                }]
+            ),
+            "{calls:?}"
+        );
+        // Back up: it has no notify_up.
+        calls.clear();
+        s.checker_state(CheckerId { vs, rs: 1, ck }, true, Why::Checked);
+        s.take_scripts(&mut calls);
+        assert!(calls.is_empty(), "{calls:?}");
     }
 }

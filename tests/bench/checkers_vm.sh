@@ -33,6 +33,7 @@ runs=${RUNS:-1}
 # swaps the order, to see what that is worth.
 impls="ours theirs"
 [ "${FIRST:-ours}" = theirs ] && impls="theirs ours"
+impls=${IMPLS:-$impls}
 cache=${KA_VM_CACHE:-/var/cache/keepalived-vm}
 kernel=$(ls "$cache"/kernel/boot/vmlinuz-* 2>/dev/null | head -1)
 [ -n "$kernel" ] || { echo "no VM kernel in $cache (run tests/setup.d/ipvs.sh)" >&2; exit 2; }
@@ -95,7 +96,9 @@ for mode in $modes; do
     printf 'virtual_server 10.0.0.1 8080 {\n protocol TCP\n delay_loop 1\n'
     i=0
     while [ "$i" -lt "$count" ]; do
-      printf " real_server 127.0.%d.%d 8080 {\n$check }\n" $((i / 250 + 1)) $((i % 250 + 1))
+      # DOWN=N: the first N have nothing listening (port 8081), so they fail at start.
+      port=8080; [ "$i" -lt "${DOWN:-0}" ] && port=8081
+      printf " real_server 127.0.%d.%d $port {\n$check }\n" $((i / 250 + 1)) $((i % 250 + 1))
       i=$((i + 1))
     done
     printf '}\n'
@@ -104,6 +107,7 @@ done
 
 cat >"$root/steps.sh" <<EOF
 modes="$modes" secs=$secs count=$count logs=${LOGS:-0} impls="$impls" runs=$runs
+ours_args="${OURS_ARGS:-}" sample=${SAMPLE:-0}
 EOF
 cat >>"$root/steps.sh" <<'EOF'
 opens() { awk '/^Tcp:/ {n++} /^Tcp:/ && n == 2 {print $6}' /proc/net/snmp; }
@@ -119,7 +123,8 @@ for mode in $modes; do
   listener $mode & lpid=$!
   for impl in $impls; do
     rm -f /run/ka.pid /run/ka_check.pid /tmp/ka.log
-    ka-$impl -n -l -C -f /etc/keepalived/$mode.conf -p /run/ka.pid -c /run/ka_check.pid \
+    extra=; [ $impl = ours ] && extra=$ours_args
+    ka-$impl -n -l -C $extra -f /etc/keepalived/$mode.conf -p /run/ka.pid -c /run/ka_check.pid \
       >/tmp/ka.log 2>&1 & pid=$!
     n=0
     while [ ! -s /run/ka_check.pid ] && [ $n -lt 300 ]; do sleep 0.1; n=$((n + 1)); done
@@ -134,7 +139,15 @@ for mode in $modes; do
     down0=$(grep -c 'Removing service\|Disabling service' /tmp/ka.log)
     tw=$(timewait) st0=$(stime $child)
     o0=$(opens) u0=$(utime $child) s0=$(cut -d' ' -f1 /proc/uptime)
-    sleep $secs
+    if [ "$sample" = 0 ]; then
+      sleep $secs
+    else
+      # Where the child is: its syscall number (or "running" in user space), 10 times a second.
+      n=0
+      while [ $n -lt $((secs * 10)) ]; do
+        cut -d' ' -f1 /proc/$child/syscall; sleep 0.1; n=$((n + 1))
+      done | sort | uniq -c | sort -rn | sed "s/^/SAMPLE $impl $mode /"
+    fi
     o1=$(opens) u1=$(utime $child) s1=$(cut -d' ' -f1 /proc/uptime) st1=$(stime $child)
     rss=$(awk '/^VmRSS/ {print $2}' /proc/$child/status) pss=$(pss $child)
     down=$(( $(grep -c 'Removing service\|Disabling service' /tmp/ka.log) - down0 ))

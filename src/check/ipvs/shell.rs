@@ -7,7 +7,7 @@ use log::{error, info, warn};
 
 use super::kernel::Ipvs;
 use super::manager::Manager;
-use super::table::{diff, sort_keys, DestKey, Entry, Op, SvcKey};
+use super::table::{self, diff, sort_keys, DestKey, Entry, Op, SvcKey};
 use super::wire::Timeouts;
 use crate::config::global::{LvsFlushOnStop, LvsTimeouts};
 use crate::config::Config;
@@ -30,6 +30,12 @@ pub struct IpvsShell {
     saved_timeouts: Option<Timeouts>,
     /// The table must be pushed at the next [`IpvsShell::flush`].
     dirty: bool,
+    /// `actual` is the kernel's table as our last ops left it: the next sync diffs against it
+    /// instead of reading the kernel. Two dumps of a thousand destinations per real server's
+    /// change took the loop ~50 ms each on a slow CPU (qemu TCG): a storm of failures then
+    /// starved the checks of healthy servers, which timed out in turn (a collapse). Off at
+    /// start, after a reload or a refused op: then the kernel is read, and read back.
+    known: bool,
 }
 
 impl IpvsShell {
@@ -51,6 +57,7 @@ impl IpvsShell {
             pairs: Vec::new(),
             saved_timeouts: None,
             dirty: true,
+            known: false,
         }))
     }
 
@@ -78,28 +85,43 @@ impl IpvsShell {
         }
     }
 
-    /// Reads the kernel's table, applies the difference, and reads it again to verify.
+    /// Reads the kernel's table (unless [`IpvsShell::known`]), applies the difference, and
+    /// reads it again to verify when it read it or an op was refused.
     pub fn sync(&mut self, mgr: &Manager) {
         mgr.desired(&mut self.desired);
-        if let Err(e) = self.ipvs.read(&mut self.actual) {
-            error!("IPVS: cannot read the kernel's table: {e}");
-            // Try again at the next event rather than act on a table we have not seen.
-            self.dirty = true;
-            return;
+        let read = !self.known;
+        if read {
+            if let Err(e) = self.ipvs.read(&mut self.actual) {
+                error!("IPVS: cannot read the kernel's table: {e}");
+                // Try again at the next event rather than act on a table we have not seen.
+                self.dirty = true;
+                return;
+            }
+            self.known = true;
         }
         self.diff(mgr);
         for op in &self.ops {
             if let Err(e) = self.ipvs.apply(op) {
                 error!("IPVS: cannot {op}: {e}");
+                self.known = false;
             }
         }
         if self.ops.is_empty() {
             return;
         }
+        if self.known && !read {
+            for op in &self.ops {
+                table::apply(&mut self.actual, op);
+            }
+            self.retired.clear();
+            return;
+        }
+        self.known = false;
         if let Err(e) = self.ipvs.read(&mut self.actual) {
             error!("IPVS: cannot read the kernel's table back: {e}");
             return;
         }
+        self.known = true;
         self.diff(mgr);
         for op in &self.ops {
             error!("IPVS: the kernel's table still needs: {op}");
@@ -150,6 +172,7 @@ impl IpvsShell {
         self.flush_on_stop = cfg.global.lvs.flush_on_stop;
         self.set_timeouts(&cfg.global.lvs.timeouts);
         self.dirty = true;
+        self.known = false;
     }
 
     /// `lvs_timeouts`: set, then read back; the old values are kept for stop.

@@ -229,6 +229,43 @@ pub fn diff(
     }
 }
 
+/// Does to our copy of the kernel's table what `op` did to the kernel's, so the next diff
+/// needs no read of it (a dump of every destination, per real server's change).
+pub fn apply(table: &mut Vec<Entry>, op: &Op) {
+    let entry = |t: &mut Vec<Entry>, k: &SvcKey| -> Option<usize> {
+        t.iter().position(|e| e.svc.key == *k)
+    };
+    match op {
+        Op::AddService(s) => table.push(Entry {
+            svc: s.clone(),
+            dests: Vec::new(),
+        }),
+        Op::EditService(s) => {
+            if let Some(i) = entry(table, &s.key) {
+                table[i].svc = s.clone();
+            }
+        }
+        Op::DelService(k) => table.retain(|e| e.svc.key != *k),
+        Op::AddDest(k, d) => {
+            if let Some(i) = entry(table, k) {
+                table[i].dests.push(*d);
+            }
+        }
+        Op::EditDest(k, d) => {
+            if let Some(i) = entry(table, k) {
+                for x in table[i].dests.iter_mut().filter(|x| x.key == d.key) {
+                    *x = *d;
+                }
+            }
+        }
+        Op::DelDest(k, d) => {
+            if let Some(i) = entry(table, k) {
+                table[i].dests.retain(|x| x.key != *d);
+            }
+        }
+    }
+}
+
 /// Sorts destination keys tagged with an index (all the IPVS code sorts): a heapsort of a
 /// few lines, where the standard library's sort is kilobytes of code per element type.
 pub fn sort_keys(v: &mut [(DestKey, usize)]) {

@@ -880,6 +880,62 @@ fn a_table_of_a_thousand_real_servers_diffs_to_just_what_differs() {
     );
 }
 
+/// The checker child diffs against its copy of the kernel's table between reads: the ops
+/// applied to the copy leave it as a read of the kernel would, so the next diff is empty
+/// and a later change diffs to just that change.
+#[test]
+fn ops_applied_to_the_copy_leave_nothing_to_do() {
+    let k = svc(80).key;
+    let want = vec![Entry {
+        svc: svc(80),
+        dests: vec![dest(1, 5), dest(2, 1)],
+    }];
+    // Someone else's service, and someone else's destination in ours (10.0.1.9).
+    let foreign = Entry {
+        svc: svc(81),
+        dests: vec![dest(4, 1)],
+    };
+    let kernel = vec![
+        Entry {
+            svc: svc(80),
+            dests: vec![dest(1, 1), dest(3, 1), dest(9, 1)],
+        },
+        foreign.clone(),
+    ];
+    let ours = |_: &SvcKey, d: &DestKey| d.ip != ip("10.0.1.9");
+    let mut ops = Vec::new();
+    // From that table, and from an empty one (the service added with its destinations).
+    for start in [kernel.clone(), Vec::new()] {
+        let mut copy = start;
+        ops.clear();
+        diff(&want, &copy, ours, &mut ops);
+        assert!(!ops.is_empty());
+        for op in &ops {
+            apply(&mut copy, op);
+        }
+        ops.clear();
+        diff(&want, &copy, ours, &mut ops);
+        assert_eq!(ops, [], "{copy:?}");
+    }
+    // One server down: only its deletion, and the copy follows.
+    let mut copy = kernel;
+    ops.clear();
+    diff(&want, &copy, ours, &mut ops);
+    for op in &ops {
+        apply(&mut copy, op);
+    }
+    let mut down = want.clone();
+    down[0].dests.remove(0);
+    ops.clear();
+    diff(&down, &copy, ours, &mut ops);
+    assert_eq!(ops, [Op::DelDest(k, dest(1, 0).key)]);
+    apply(&mut copy, &ops[0]);
+    assert_eq!(copy[0].dests, [dest(9, 1), dest(2, 1)]);
+    assert_eq!(copy[1], foreign);
+    apply(&mut copy, &Op::DelService(k));
+    assert_eq!(copy, [foreign]);
+}
+
 #[test]
 fn destination_keys_sort_as_the_standard_sort_does() {
     let mut v: Vec<(DestKey, usize)> = (0..300u32)
