@@ -17,6 +17,10 @@
 #   MODES="tcp http" COUNT=1000 SECS=10 RUNS=3 tests/bench/checkers_vm.sh
 #   FIRST=theirs tests/bench/checkers_vm.sh      (keepalived 2.2.7 runs first in each mode)
 #   LOGS=/tmp/out.txt tests/bench/checkers_vm.sh   (also saves the console with both daemons' logs)
+#   DOWN=300 MODES=tcp tests/bench/checkers_vm.sh  (300 servers fail at start: a storm of changes
+#     that once starved the healthy servers' checks; both should show 0 down in the window)
+#   IMPLS=ours OURS_ARGS=... SAMPLE=1 LOGS=...    (ours alone, with options; SAMPLE lines in the
+#     console say where the checker child was, from /proc/PID/syscall, 10 times a second)
 #
 # Needs qemu-system-x86_64, busybox, gcc (static libc) and the VM kernel (tests/setup.d/ipvs.sh).
 set -euo pipefail
