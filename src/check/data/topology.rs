@@ -2,7 +2,6 @@
 //! worded as keepalived's check_data.c dumps them.
 
 use std::fmt::Write as _;
-use std::net::IpAddr;
 
 use super::{abled, cmd_str, on_off, secs6, smtp_alert, Live, WEIGHT_MAX};
 use crate::check::checkers::names;
@@ -24,7 +23,7 @@ pub(super) fn group_section(g: &VirtualServerGroup, s: &mut String) {
         yn(g.has_family(Family::Inet6))
     );
     for r in &g.ranges {
-        let last = last_of_range(r.first, r.last);
+        let last = r.last_addr();
         if last == r.first {
             let _ = writeln!(s, "   VIP = {}, VPORT = {}", r.first, r.port);
         } else {
@@ -38,22 +37,6 @@ pub(super) fn group_section(g: &VirtualServerGroup, s: &mut String) {
             None => "",
         };
         let _ = writeln!(s, "   FWMARK = {}{fam}", f.mark);
-    }
-}
-
-/// A range's last address: `first` with its last byte (IPv4) or last group (IPv6) replaced.
-fn last_of_range(first: IpAddr, last: u16) -> IpAddr {
-    match first {
-        IpAddr::V4(a) => {
-            let mut o = a.octets();
-            o[3] = u8::try_from(last).unwrap_or(o[3]);
-            IpAddr::from(o)
-        }
-        IpAddr::V6(a) => {
-            let mut g = a.segments();
-            g[7] = last;
-            IpAddr::from(g)
-        }
     }
 }
 

@@ -11,8 +11,6 @@
 //!   (`check::ipvs::stats`); the `...Low` rate columns answer the high word of the last
 //!   64-bit counter the table served, not the rate (`stat`).
 
-use std::net::IpAddr;
-
 use super::keepalived_check_servers::{real_server, sorry_server};
 use super::keepalived_check_values::{
     gauge, inet, inet_type, kind, put, secs, smtp_alert, stat, text, truth, tunnel, usecs, Row,
@@ -68,7 +66,7 @@ fn member<'a>(m: &State<'_>, row: Row, col: u32, scratch: &'a mut [u8]) -> Optio
         };
     }
     let r = g.ranges.get(row.b - g.fwmarks.len())?;
-    let last = range_end(r.first, r.last);
+    let last = r.last_addr();
     let single = last == r.first;
     match col {
         2 => Some(Value::Integer(if single { 2 } else { 3 })),
@@ -78,22 +76,6 @@ fn member<'a>(m: &State<'_>, row: Row, col: u32, scratch: &'a mut [u8]) -> Optio
         7 if !single => Some(inet(&last, scratch)),
         8 => Some(Value::Gauge32(r.port.into())),
         _ => None,
-    }
-}
-
-/// A range's last address: `first` with its last byte (IPv4) or group (IPv6) replaced.
-fn range_end(first: IpAddr, last: u16) -> IpAddr {
-    match first {
-        IpAddr::V4(a) => {
-            let mut o = a.octets();
-            o[3] = u8::try_from(last).unwrap_or(o[3]);
-            IpAddr::from(o)
-        }
-        IpAddr::V6(a) => {
-            let mut g = a.segments();
-            g[7] = last;
-            IpAddr::from(g)
-        }
     }
 }
 

@@ -17,6 +17,24 @@ pub(crate) struct VsgRange {
     pub(crate) port: u16,
 }
 
+impl VsgRange {
+    /// The range's last address: `first` with its last byte (IPv4) or group (IPv6) replaced.
+    pub(crate) fn last_addr(&self) -> IpAddr {
+        match self.first {
+            IpAddr::V4(a) => {
+                let mut o = a.octets();
+                o[3] = u8::try_from(self.last).unwrap_or(o[3]);
+                IpAddr::from(o)
+            }
+            IpAddr::V6(a) => {
+                let mut g = a.segments();
+                g[7] = self.last;
+                IpAddr::from(g)
+            }
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct VsgFwmark {
     loc: Loc,
