@@ -35,6 +35,20 @@ pub(crate) fn walk(m: &dyn Mib, get_agrees: bool) -> Vec<String> {
     lines
 }
 
+/// How many objects a walk of `m` from its root finds, and how many allocations it made on
+/// the way (nothing is kept, so a table that allocates per request shows it).
+pub(crate) fn count_walk(m: &dyn Mib) -> (usize, u64) {
+    let (mut at, mut found) = (Oid::from_slice(m.root()).unwrap_or_default(), Oid::new());
+    let mut scratch = [0u8; 256];
+    let mut n = 0;
+    let s = crate::core::alloc::Scope::new();
+    while m.next(&at, &mut found, &mut scratch).is_some() {
+        at.clone_from(&found);
+        n += 1;
+    }
+    (n, s.allocs())
+}
+
 /// One object as `snmpwalk -On` prints it.
 pub(crate) fn line(oid: &[u32], v: Value<'_>) -> String {
     let mut s = String::new();

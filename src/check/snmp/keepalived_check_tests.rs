@@ -11,8 +11,8 @@ use crate::check::CheckerId;
 use crate::config::lvs::LvsConfig;
 use crate::config::{load, Config, LoadOptions};
 use crate::core::alloc::Scope;
-use crate::snmp::mib::{Mib, Oid, Value};
-use crate::snmp::walk_text::{recorded, walk};
+use crate::snmp::mib::{Mib, Value};
+use crate::snmp::walk_text::{count_walk, recorded, walk};
 
 const WALK: &str = include_str!("../../../tests/snmp/walks/check.keepalived.walk");
 
@@ -90,15 +90,7 @@ fn walking_allocates_nothing() {
     let cfg = config();
     let texts = Texts::new(&cfg);
     let mib = KeepalivedCheck::new(&cfg, &Lab, &texts);
-    let (mut at, mut found) = (Oid::from_slice(ROOT).unwrap_or_default(), Oid::new());
-    let mut scratch = [0u8; 256];
-    let mut n = 0;
-    let s = Scope::new();
-    while mib.next(&at, &mut found, &mut scratch).is_some() {
-        at.clone_from(&found);
-        n += 1;
-    }
-    let allocs = s.allocs();
+    let (n, allocs) = count_walk(&mib);
     assert_eq!(n, recorded(WALK, &[]).len());
     if counting {
         assert_eq!(allocs, 0);

@@ -5,10 +5,10 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use super::keepalived_vrrp::{KeepalivedVrrp, ROOT};
+use super::keepalived_vrrp::KeepalivedVrrp;
 use crate::core::alloc::Scope;
 use crate::snmp::mib::{Mib, Oid};
-use crate::snmp::walk_text::{recorded, walk};
+use crate::snmp::walk_text::{count_walk, recorded, walk};
 use std::path::Path;
 
 use crate::config::{load, Config, LoadOptions};
@@ -312,15 +312,7 @@ fn walking_allocates_nothing() {
     for ((lab, devs), walked) in labs {
         let view = lab.view(&devs);
         let mib = KeepalivedVrrp::new(&view);
-        let (mut at, mut found) = (Oid::from_slice(ROOT).unwrap_or_default(), Oid::new());
-        let mut scratch = [0u8; 256];
-        let mut n = 0;
-        let s = Scope::new();
-        while mib.next(&at, &mut found, &mut scratch).is_some() {
-            at.clone_from(&found);
-            n += 1;
-        }
-        let allocs = s.allocs();
+        let (n, allocs) = count_walk(&mib);
         assert_eq!(n, recorded(walked, &[]).len());
         if counting {
             assert_eq!(allocs, 0);
