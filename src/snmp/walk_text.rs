@@ -49,6 +49,19 @@ pub(crate) fn count_walk(m: &dyn Mib) -> (usize, u64) {
     (n, s.allocs())
 }
 
+/// Each trap snmptrapd logged in `text` (tests/snmp/traps/, one blank line between traps), as
+/// its varbinds but the first, sysUpTime.0 (the master agent's clock).
+pub(crate) fn recorded_traps(text: &str) -> Vec<Vec<String>> {
+    text.split("\n\n")
+        .map(|t| t.lines().map(str::to_string).collect::<Vec<_>>())
+        .filter(|t| !t.is_empty())
+        .map(|t| {
+            assert!(t[0].starts_with(".1.3.6.1.2.1.1.3.0 = Timeticks: "));
+            t[1..].to_vec()
+        })
+        .collect()
+}
+
 /// One object as `snmpwalk -On` prints it.
 pub(crate) fn line(oid: &[u32], v: Value<'_>) -> String {
     let mut s = String::new();

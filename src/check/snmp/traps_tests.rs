@@ -7,7 +7,7 @@ use std::path::Path;
 use super::*;
 use crate::config::{load, LoadOptions};
 use crate::core::alloc::Scope;
-use crate::snmp::walk_text::line;
+use crate::snmp::walk_text::{line, recorded_traps};
 
 const RECORDED: &str = include_str!("../../../tests/snmp/traps/check.traps");
 const ID: &str = "trapvm";
@@ -34,17 +34,8 @@ pub(crate) fn reloaded_config() -> Config {
     cfg
 }
 
-/// Each recorded trap's varbinds but the first, sysUpTime.0 (the master agent's clock).
 fn recorded() -> Vec<Vec<String>> {
-    RECORDED
-        .split("\n\n")
-        .map(|t| t.lines().map(str::to_string).collect::<Vec<_>>())
-        .filter(|t| !t.is_empty())
-        .map(|t| {
-            assert!(t[0].starts_with(".1.3.6.1.2.1.1.3.0 = Timeticks: "));
-            t[1..].to_vec()
-        })
-        .collect()
+    recorded_traps(RECORDED)
 }
 
 fn lines(t: &Trap<'_>) -> Vec<String> {

@@ -5,24 +5,15 @@
 use std::net::Ipv4Addr;
 
 use super::*;
-use crate::snmp::walk_text::line;
+use crate::snmp::walk_text::{line, recorded_traps};
 
 const RECORDED: &str = include_str!("../../../tests/snmp/traps/failover.traps");
 const ID: &str = "trap-a";
 const A: Ipv4Addr = Ipv4Addr::new(10, 30, 0, 1);
 const B: Ipv4Addr = Ipv4Addr::new(10, 30, 0, 2);
 
-/// Each recorded trap's varbinds but the first, sysUpTime.0 (the master agent's clock).
 fn recorded() -> Vec<Vec<String>> {
-    RECORDED
-        .split("\n\n")
-        .map(|t| t.lines().map(str::to_string).collect::<Vec<_>>())
-        .filter(|t| !t.is_empty())
-        .map(|t| {
-            assert!(t[0].starts_with(".1.3.6.1.2.1.1.3.0 = Timeticks: "));
-            t[1..].to_vec()
-        })
-        .collect()
+    recorded_traps(RECORDED)
 }
 
 fn lines(t: &Trap<'_>) -> Vec<String> {
