@@ -41,20 +41,26 @@ impl ProcMatch {
         if args.next() != Some(self.name.as_bytes()) {
             return false;
         }
-        let rest: Vec<&[u8]> = args.collect();
-        let want: Vec<&[u8]> = self.params.iter().map(|p| p.as_bytes()).collect();
-        match self.param_match {
-            ParamMatch::None => true,
-            ParamMatch::Exact => rest == want,
-            ParamMatch::Partial => rest.len() >= want.len() && rest[..want.len()] == want[..],
-            ParamMatch::Initial => {
-                if rest.len() != want.len() {
-                    return false;
-                }
-                let n = want.len();
-                n == 0 || (rest[..n - 1] == want[..n - 1] && rest[n - 1].starts_with(want[n - 1]))
+        let want = &self.params;
+        let n = want.len();
+        let mut got = 0;
+        for (i, arg) in args.enumerate() {
+            let ok = match self.param_match {
+                ParamMatch::None => return true,
+                // keepalived compares the configured parameters, NUL-joined, with the start of
+                // the command line's: `initial` leaves out the last NUL, so the last parameter
+                // only has to begin the process's argument, and later arguments never matter.
+                ParamMatch::Initial if i + 1 == n => arg.starts_with(want[i].as_bytes()),
+                ParamMatch::Exact => i < n && arg == want[i].as_bytes(),
+                _ if i >= n => break,
+                _ => arg == want[i].as_bytes(),
+            };
+            if !ok {
+                return false;
             }
+            got = i + 1;
         }
+        self.param_match == ParamMatch::None || got >= n
     }
 }
 

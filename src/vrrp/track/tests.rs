@@ -227,6 +227,16 @@ fn process_parameters_exact_partial_initial() {
         true,
     ));
     assert!(!wrong.matches(b"app", cmd));
+    // As keepalived: `initial` lets later arguments follow, and with no parameters takes any.
+    let longer = b"/usr/bin/app\0--mode\0primary\0--verbose\0";
+    assert!(initial.matches(b"app", longer));
+    assert!(partial.matches(b"app", longer));
+    assert!(!exact.matches(b"app", longer));
+    assert!(!initial.matches(b"app", b"/usr/bin/app\0--mode\0"));
+    assert!(!initial.matches(b"app", b"/usr/bin/app\0--mode\0secondary\0"));
+    let initial_none =
+        ProcMatch::from_config(&proc_cfg("/usr/bin/app", &[], ParamMatch::Initial, true));
+    assert!(initial_none.matches(b"app", longer));
     let name_only = ProcMatch::from_config(&proc_cfg("/usr/bin/app", &[], ParamMatch::None, true));
     assert!(name_only.matches(b"app", cmd));
     assert!(!name_only.matches(b"app", b""));
