@@ -602,10 +602,10 @@ fn wanted(opts: &Options, cfg: &Config) -> [bool; CHILDREN] {
     ]
 }
 
-/// keepalived runs BFD unless -B, or -P / -C ask for one other subsystem only.
+/// keepalived runs BFD unless -B: -P and -C each leave out only the other of VRRP and the checker,
+/// and the BFD child serves whichever runs.
 fn runs_bfd(opts: &Options) -> bool {
-    let sub = opts.subsystems;
-    !sub.no_bfd && !sub.vrrp_only && !sub.check_only
+    !opts.subsystems.no_bfd
 }
 
 /// The pidfiles of this invocation's processes. An iterator, not a Vec: the parent holds it

@@ -53,12 +53,13 @@ fn subsystems_follow_config_and_options() {
     assert_eq!(wanted(&opts, &cfg), [true, true, false]);
     assert_eq!(child_pidfiles(&opts).count(), 3);
     opts.subsystems.no_bfd = false;
+    // As keepalived's: -P and -C leave BFD running.
     opts.subsystems.vrrp_only = true;
-    assert_eq!(wanted(&opts, &cfg), [true, false, false]);
-    assert_eq!(child_pidfiles(&opts).count(), 2);
+    assert_eq!(wanted(&opts, &cfg), [true, false, true]);
+    assert_eq!(child_pidfiles(&opts).count(), 3);
     opts.subsystems.vrrp_only = false;
     opts.subsystems.check_only = true;
-    assert_eq!(wanted(&opts, &cfg), [false, true, false]);
+    assert_eq!(wanted(&opts, &cfg), [false, true, true]);
 }
 
 #[test]
