@@ -115,8 +115,9 @@ pub(crate) fn recv(fd: RawFd, buf: &mut [u8]) -> Result<Received> {
     Ok(r)
 }
 
-/// Datagrams one [`recv_many`] reads at most.
-pub(crate) const BATCH: usize = 8;
+/// Datagrams one [`recv_many`] reads at most: a VRRP socket read on its 1 ms tick at 10,000
+/// adverts/s (100 instances at 10 ms) finds about 10, one call's worth (8 took two calls).
+pub(crate) const BATCH: usize = 16;
 
 /// Reads up to [`BATCH`] datagrams in one recvmmsg, datagram `k` into
 /// `bufs[k * slot..][..slot]`, its view into `out[k]` (None: the kernel gave no source). Returns
