@@ -7,6 +7,7 @@
 //! (`vrrp::snmp` for the VRRP child's), so this module imports no child.
 
 pub(crate) mod agentx;
+pub(crate) mod columns;
 pub(crate) mod global;
 pub(crate) mod mib;
 pub(crate) mod trap;
