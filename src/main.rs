@@ -23,7 +23,7 @@ fn main() {
     let mut opts = parse_or_exit(args.clone());
     let extra = config::env_mode_args(&opts.config_file);
     if !extra.is_empty() {
-        opts = parse_or_exit(args.into_iter().chain(extra));
+        opts = parse_or_exit(args.into_iter().chain(extra).collect());
     }
     let code = match &opts.mode {
         Mode::Version => {
@@ -74,7 +74,8 @@ fn main() {
     std::process::exit(code);
 }
 
-fn parse_or_exit(args: impl IntoIterator<Item = String>) -> Options {
+/// Not generic: main parses twice (with `KEEPALIVED_*` mode arguments), one copy serves both.
+fn parse_or_exit(args: Vec<String>) -> Options {
     match cli::parse(args) {
         Ok(o) => o,
         Err(e) => {
