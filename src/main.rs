@@ -23,7 +23,9 @@ fn main() {
     let mut opts = parse_or_exit(args.clone());
     let extra = config::env_mode_args(&opts.config_file);
     if !extra.is_empty() {
-        opts = parse_or_exit(args.into_iter().chain(extra).collect());
+        let mut args = args;
+        args.extend(extra);
+        opts = parse_or_exit(args);
     }
     let code = match &opts.mode {
         Mode::Version => {
