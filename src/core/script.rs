@@ -43,71 +43,20 @@ fn cstr(s: &[u8]) -> io::Result<CString> {
     CString::new(s).map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "NUL in argument"))
 }
 
-/// Runs a getpwnam_r-style lookup, growing its string buffer while the C library says ERANGE.
-/// `call` returns the C library's code and, on success, the value found (None: no such entry).
-fn nss_lookup<R>(
-    name: &str,
-    what: &str,
-    mut call: impl FnMut(&CString, &mut [c_char]) -> (libc::c_int, Option<R>),
-) -> io::Result<R> {
-    let cname = cstr(name.as_bytes())?;
-    let mut buf = vec![0 as c_char; 4096];
-    loop {
-        match call(&cname, &mut buf) {
-            (libc::ERANGE, _) if buf.len() < 1 << 20 => {
-                let n = buf.len() * 2;
-                buf.resize(n, 0);
-            }
-            (0, Some(v)) => return Ok(v),
-            (0, None) => {
-                return Err(io::Error::new(
-                    io::ErrorKind::NotFound,
-                    format!("unknown {what} {name}"),
-                ))
-            }
-            (r, _) => return Err(io::Error::from_raw_os_error(r)),
-        }
-    }
+/// What a lookup found, or NotFound worded as the config's error shows it.
+fn found<T>(r: io::Result<Option<T>>, what: &str, name: &str) -> io::Result<T> {
+    r?.ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("unknown {what} {name}")))
 }
 
 /// Looks up a user: (uid, primary gid).
 pub(crate) fn lookup_user(name: &str) -> io::Result<(uid_t, gid_t)> {
-    nss_lookup(name, "user", |cname, buf| {
-        // SAFETY: passwd is plain data; getpwnam_r fills it with pointers into `buf`.
-        let mut pw: libc::passwd = unsafe { std::mem::zeroed() };
-        let mut res: *mut libc::passwd = std::ptr::null_mut();
-        // SAFETY: all pointers are valid for the sizes given.
-        let r = unsafe {
-            libc::getpwnam_r(
-                cname.as_ptr(),
-                &mut pw,
-                buf.as_mut_ptr(),
-                buf.len(),
-                &mut res,
-            )
-        };
-        (r, (!res.is_null()).then_some((pw.pw_uid, pw.pw_gid)))
-    })
+    let u = super::passwd::user(super::passwd::Key::Name(name));
+    found(u, "user", name).map(|(_, uid, gid)| (uid, gid))
 }
 
 /// Looks up a group's gid.
 fn lookup_group(name: &str) -> io::Result<gid_t> {
-    nss_lookup(name, "group", |cname, buf| {
-        // SAFETY: group is plain data; getgrnam_r fills it with pointers into `buf`.
-        let mut gr: libc::group = unsafe { std::mem::zeroed() };
-        let mut res: *mut libc::group = std::ptr::null_mut();
-        // SAFETY: all pointers are valid for the sizes given.
-        let r = unsafe {
-            libc::getgrnam_r(
-                cname.as_ptr(),
-                &mut gr,
-                buf.as_mut_ptr(),
-                buf.len(),
-                &mut res,
-            )
-        };
-        (r, (!res.is_null()).then_some(gr.gr_gid))
-    })
+    found(super::passwd::group_gid(name), "group", name)
 }
 
 /// Whether a user name can be run as: what the config checks at load time. keepalived looks
