@@ -250,7 +250,7 @@ fn send_all(
             _ => {
                 for (q, _) in queries.iter().zip(&answers).filter(|(_, a)| a.is_empty()) {
                     for to in &ns {
-                        let _ = sock.send_to(q, to);
+                        let _ = sock.send_to(q, *to);
                     }
                 }
                 servfail_retry = 2 * queries.len();
