@@ -9,33 +9,41 @@
 //! fault per folio or window the loop reaches again after each release, and one on a rarely run
 //! path (a reload, a dump) the first time it runs after one.
 //!
-//! When: at a quiet point of the loop (a hello, every 5 s) after start-up or after a signal
-//! (a reload, a dump) ran code the loop does not run again; not at every hello, so that a
-//! debugger's breakpoint (a private copy of a code page, which a release throws away) lasts
-//! until the next signal.
+//! When: at a quiet point of the loop (a hello, every 0.5 to 5 s), at each of the first
+//! [`SETTLE_HELLOS`] hellos after start-up or after a signal (a reload, a dump) ran code the
+//! loop does not run again: the first instances to become MASTER do so a few adverts after
+//! start, and that code would stay mapped after a single release. Not at every hello, so
+//! that a debugger's breakpoint (a private copy of a code page, which a release throws away)
+//! lasts from then until the next signal.
 //!
 //! Only segments without write permission: a writable segment (and the RELRO part of one) holds
 //! this process's own copies, which MADV_DONTNEED would throw away.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering::Relaxed};
 
 #[cfg(target_pointer_width = "32")]
 use libc::Elf32_Phdr as Phdr;
 #[cfg(target_pointer_width = "64")]
 use libc::Elf64_Phdr as Phdr;
 
-/// Start-up (or a signal) ran code since the last release.
-static UNSETTLED: AtomicBool = AtomicBool::new(true);
+/// Hellos that still release: 0 once settled.
+static UNSETTLED: AtomicU8 = AtomicU8::new(SETTLE_HELLOS);
 
-/// Code the loop will not run again has run (start-up, a reload, a dump): the next [`settle`]
-/// releases.
+/// Hellos after start-up or a signal that release: at the longest hello period (5 s), a
+/// minute, past the first MASTER transition of instances that advertise every 10 s.
+const SETTLE_HELLOS: u8 = 12;
+
+/// Code the loop will not run again has run (start-up, a reload, a dump): the next
+/// [`SETTLE_HELLOS`] calls of [`settle`] release.
 pub(crate) fn unsettle() {
-    UNSETTLED.store(true, Relaxed);
+    UNSETTLED.store(SETTLE_HELLOS, Relaxed);
 }
 
-/// A quiet point of the loop: releases the binary's pages if something unsettled them.
+/// A quiet point of the loop (a hello): releases the binary's pages while unsettled.
 pub(crate) fn settle() {
-    if UNSETTLED.swap(false, Relaxed) {
+    let left = UNSETTLED.load(Relaxed);
+    if left > 0 {
+        UNSETTLED.store(left - 1, Relaxed);
         release_text();
     }
 }
@@ -118,7 +126,10 @@ mod tests {
         assert!(n > 64 << 10, "released {n} bytes");
         // Code and constants fault back in: formatting runs both.
         assert_eq!(format!("{}-{}", 12, "ok"), "12-ok");
-        // Settled: no second release until something unsettles it again.
+        // Settled after SETTLE_HELLOS: no release until something unsettles it again.
+        for _ in 1..SETTLE_HELLOS {
+            settle();
+        }
         RELEASED.store(0, Relaxed);
         settle();
         assert_eq!(RELEASED.load(Relaxed), 0);
