@@ -196,6 +196,8 @@ impl EventLoop {
                     handler(self, Event::ChildExit { pid, status });
                 }
             } else {
+                // A reload or a dump runs code the loop does not: release it afterwards.
+                crate::core::alloc::unsettle();
                 handler(
                     self,
                     Event::Signal {

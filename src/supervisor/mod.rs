@@ -304,6 +304,7 @@ impl Watchdog<'_> {
                     let _ = link::send_hello(c.as_raw_fd(), seq);
                 }
                 s.hello_timer = Some(lp.add_timer(s.hellos.plan.period, HELLO_TIMER));
+                crate::core::alloc::settle();
             }
         }
     }
@@ -524,6 +525,8 @@ impl Watchdog<'_> {
             for s in self.slots.iter_mut() {
                 drop(s.chan.take());
             }
+            // The child's start-up runs code its loop will not.
+            crate::core::alloc::unsettle();
             let mut cfg = std::mem::take(&mut self.cfg);
             if kind == Kind::Vrrp {
                 // Read by no VRRP code: each part sits in an arena of its own (config::load),

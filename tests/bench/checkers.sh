@@ -9,6 +9,8 @@
 #   tests/bench/checkers.sh [OUR_BINARY]       (default: target/release/keepalived)
 #   COUNT=2000 SECS=20 tests/bench/checkers.sh
 #   MODE=http tests/bench/checkers.sh           (HTTP_GET of / instead of TCP_CHECK)
+#   DETAIL=1 tests/bench/checkers.sh           (also the checker child's mappings: rss and private dirty KiB of
+#                                                the binary's segments, [heap], [stack], anonymous mmaps)
 #   STRACE=1 tests/bench/checkers.sh            (then strace -c on the child for 5 s more: syscalls
 #                                                per check, by name; strace slows it, so apart)
 #
@@ -121,6 +123,13 @@ awk -v name="$name" -v o=$((o1 - o0)) -v t=$((t1 - t0)) -v hz="$hz" -v a="$s0" -
 echo "heap allocations in the checker child during the run: $((a1 - a0)) (count $a0 -> $a1), live heap ${live:-?} bytes"
 down=$(grep -c 'Removing service' "$tmp/ours.log" || true)
 echo "servers marked down during the run: $down"
+if [ -n "${DETAIL:-}" ]; then
+  printf '  %-36s %9s %7s %7s\n' "perms mapping" size_KiB rss dirty
+  awk '/^[0-9a-f]+-[0-9a-f]+ / { name = ($6 == "") ? "[anon]" : $6; n = split(name, p, "/"); key = $2 " " p[n]; next }
+    /^Size:/ { size[key] += $2 } /^Rss:/ { rss[key] += $2 } /^Private_Dirty:/ { dirty[key] += $2 }
+    END { for (k in size) if (rss[k] > 0) printf "  %-36s %9d %7d %7d\n", k, size[k], rss[k], dirty[k] }' \
+    "/proc/$child/smaps" | sort -k4,4nr
+fi
 ls -l "$ours" | awk '{printf "binary: %s bytes (%s)\n", $5, $9}'
 if [ "${STRACE:-0}" = 1 ]; then
   o0=$(opens)

@@ -10,6 +10,7 @@
 mod arena;
 mod report;
 mod table;
+mod text;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -17,6 +18,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 
 pub use arena::in_arena;
 pub use report::{leak_report, LeakReport};
+pub(crate) use text::{settle, unsettle};
 
 /// The subsystem an allocation is charged to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

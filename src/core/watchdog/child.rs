@@ -67,7 +67,10 @@ pub(crate) fn parent_gone(chan: &OwnedFd) -> bool {
 /// As [`parent_gone`], handing each BFD session change the parent passed on to `on_bfd`.
 pub(crate) fn parent_said(chan: &OwnedFd, on_bfd: impl FnMut(link::BfdEvent)) -> bool {
     match link::answer_hellos(chan, on_bfd) {
-        Ok(true) => false,
+        Ok(true) => {
+            crate::core::alloc::settle();
+            false
+        }
         Ok(false) => {
             info!("Parent process has gone - stopping");
             true
