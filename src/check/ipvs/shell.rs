@@ -126,8 +126,7 @@ impl IpvsShell {
                     (None, Some(_)) => Op::DelDest(svc.key, key),
                     _ => continue,
                 };
-                if let Err(e) = self.ipvs.apply(&op) {
-                    error!("IPVS: cannot {op}: {e}");
+                if !apply_logged(&mut self.ipvs, &op) {
                     self.known = false;
                     return false;
                 }
@@ -153,8 +152,7 @@ impl IpvsShell {
         }
         self.diff(mgr);
         for op in &self.ops {
-            if let Err(e) = self.ipvs.apply(op) {
-                error!("IPVS: cannot {op}: {e}");
+            if !apply_logged(&mut self.ipvs, op) {
                 self.known = false;
             }
         }
@@ -294,6 +292,18 @@ impl IpvsShell {
             if let Err(e) = self.ipvs.apply(&Op::DelService(k)) {
                 error!("IPVS: cannot delete service {k}: {e}");
             }
+        }
+    }
+}
+
+/// Applies `op` to the kernel's table; false (and the line) when the kernel refused it.
+#[inline(never)]
+fn apply_logged(ipvs: &mut Ipvs, op: &Op) -> bool {
+    match ipvs.apply(op) {
+        Ok(()) => true,
+        Err(e) => {
+            error!("IPVS: cannot {op}: {e}");
+            false
         }
     }
 }
