@@ -263,14 +263,22 @@ impl Servers {
             notices,
             alerts,
             traps,
+            ipvs,
             ..
         } = self;
+        // A real server's own change is one op; the rest (start, reload, quorum) the whole
+        // table.
+        let (mut own, mut wide) = (false, false);
         notices.extend(mgr.take_notices());
         for n in notices.drain(..) {
             traps.note(&n, mgr, mode == Mode::Ipvs);
             match n {
                 Notice::Rs { vs, rs, alive, by } => {
                     dirty = true;
+                    own = true;
+                    if let Some(sh) = ipvs.as_mut() {
+                        sh.mark_rs(vs, rs);
+                    }
                     let logged = match (mode, by) {
                         (Mode::Ipvs, By::Checker(_)) => true,
                         (Mode::LogOnly, By::Checker(w)) => w != Why::Adopted,
@@ -291,6 +299,7 @@ impl Servers {
                 Notice::Renotify { vs, rs, alive } => notify(notifies, calls, (vs, rs, alive)),
                 Notice::Quorum { vs, up, init, sum } if mode == Mode::Ipvs => {
                     dirty = true;
+                    wide = true;
                     let Some(p) = mgr.plans().nth(vs) else {
                         continue;
                     };
@@ -313,6 +322,10 @@ impl Servers {
                     to,
                     alive,
                 } => {
+                    own = true;
+                    if let Some(sh) = ipvs.as_mut() {
+                        sh.mark_rs(vs, rs);
+                    }
                     if mode == Mode::LogOnly {
                         info!(
                             "Changing weight from {from} to {to} for {}active service {} of VS {}",
@@ -324,7 +337,7 @@ impl Servers {
                 }
             }
         }
-        if let (true, Some(sh)) = (dirty, self.ipvs.as_mut()) {
+        if let (true, Some(sh)) = (wide || (dirty && !own), self.ipvs.as_mut()) {
             sh.mark();
         }
     }

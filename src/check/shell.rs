@@ -206,15 +206,15 @@ pub fn run(
     info!("Startup complete");
     let mut code = 0;
     while !sh.stop {
-        if let Err(e) = lp.run_once(|lp, ev| {
-            sh.on_event(lp, ev, &chan);
-            sh.runner.run_sink_scripts(lp, &mut sh.servers);
-            sh.send_mails(lp);
-        }) {
+        if let Err(e) = lp.run_once(|lp, ev| sh.on_event(lp, ev, &chan)) {
             error!("Healthcheck child process: event loop failed: {e}");
             code = 1;
             break;
         }
+        // Once a wake, not once an event: a wake of a thousand checkers holds dozens of
+        // events, and a checker's own change runs its scripts at once (Runner::exec).
+        sh.runner.run_sink_scripts(&mut lp, &mut sh.servers);
+        sh.send_mails(&mut lp);
         sh.servers.flush();
     }
     sh.runner.stop(&mut lp);

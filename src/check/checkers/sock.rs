@@ -185,18 +185,6 @@ pub fn so_error(fd: RawFd) -> i32 {
     e
 }
 
-/// Whether `fd` is writable (or in error) now, without waiting.
-pub fn writable_now(fd: RawFd) -> bool {
-    let mut p = libc::pollfd {
-        fd,
-        events: libc::POLLOUT,
-        revents: 0,
-    };
-    // SAFETY: one valid pollfd.
-    let r = unsafe { libc::poll(&mut p, 1, 0) };
-    r > 0 && p.revents & (libc::POLLOUT | libc::POLLERR | libc::POLLHUP) != 0
-}
-
 pub fn send(fd: RawFd, data: &[u8]) -> io::Result<usize> {
     // SAFETY: data is valid for its length.
     let r = unsafe {
@@ -282,28 +270,6 @@ fn open_unconnected(ip: IpAddr) -> io::Result<OwnedFd> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_connect_that_ended_is_writable_now() {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
-        let dst = l.local_addr().expect("addr");
-        let o = ConnOpts {
-            dst,
-            bind: None,
-            bind_if: None,
-            mark: None,
-        };
-        let Ok(fd) = open(Kind::Tcp, &o) else {
-            panic!("connect to our own listener");
-        };
-        // Loopback completes the handshake within moments.
-        let until = std::time::Instant::now() + std::time::Duration::from_secs(5);
-        while !writable_now(fd.as_raw_fd()) && std::time::Instant::now() < until {
-            std::thread::sleep(std::time::Duration::from_millis(1));
-        }
-        assert!(writable_now(fd.as_raw_fd()));
-        assert_eq!(so_error(fd.as_raw_fd()), 0);
-    }
 
     #[test]
     fn loopback_is_local_and_a_documentation_address_is_not() {

@@ -17,7 +17,7 @@
 //!   `sorry_server_inhibit` the sorry server.
 
 use super::plan::{ServerPlan, VsPlan};
-use super::table::{DestKey, Entry, SvcKey};
+use super::table::{Dest, DestKey, Entry, SvcKey};
 use crate::check::{CheckerId, Why};
 
 /// What brought a real server up or down: it decides the log line and the notify script.
@@ -371,6 +371,34 @@ impl Manager {
     /// Virtual server `vs`'s quorum and hysteresis.
     pub fn quorum_of(&self, vs: usize) -> Option<(u32, u32)> {
         self.vs.get(vs).map(|s| (s.plan.quorum, s.plan.hysteresis))
+    }
+
+    /// What service `svc` of virtual server `vs` must hold for real server `rs` alone (the
+    /// destination's key, and the destination or nothing), as [`Manager::desired`] would
+    /// place it. None when that depends on more than the server: the sorry server serves, or
+    /// another server of the virtual server has the same destination (the first one wins).
+    pub fn want_dest(&self, vs: usize, rs: usize, svc: usize) -> Option<(DestKey, Option<Dest>)> {
+        let s = self.vs.get(vs)?;
+        let svc = &s.plan.services.get(svc)?.key;
+        let (rp, st) = (s.plan.real_servers.get(rs)?, s.rs.get(rs)?);
+        if s.sorry_active() {
+            return None;
+        }
+        let key = rp.dest(svc, 0).key;
+        let others = s.plan.real_servers.iter().chain(s.plan.sorry.iter());
+        if others
+            .filter(|p| p.dest(svc, 0).key == key)
+            .nth(1)
+            .is_some()
+        {
+            return None;
+        }
+        let d = match (st.alive, rp.inhibit) {
+            (true, _) => Some(rp.dest(svc, st.weight)),
+            (false, true) => Some(rp.dest(svc, 0)),
+            (false, false) => None,
+        };
+        Some((key, d))
     }
 
     /// Every (service, destination) pair our virtual servers may place, into `out`.

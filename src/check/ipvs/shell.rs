@@ -30,6 +30,9 @@ pub struct IpvsShell {
     saved_timeouts: Option<Timeouts>,
     /// The table must be pushed at the next [`IpvsShell::flush`].
     dirty: bool,
+    /// Real servers (virtual server, real server) whose own entry changed since the last
+    /// flush: each is one op against `actual`, not a diff of the whole table.
+    touched: Vec<(usize, usize)>,
     /// `actual` is the kernel's table as our last ops left it: the next sync diffs against it
     /// instead of reading the kernel. Two dumps of a thousand destinations per real server's
     /// change took the loop ~50 ms each on a slow CPU (qemu TCG): a storm of failures then
@@ -57,6 +60,7 @@ impl IpvsShell {
             pairs: Vec::new(),
             saved_timeouts: None,
             dirty: true,
+            touched: Vec::new(),
             known: false,
         }))
     }
@@ -78,11 +82,58 @@ impl IpvsShell {
         self.dirty = true;
     }
 
+    /// Real server `rs` of virtual server `vs` came up, went down or changed weight: its
+    /// entry alone changes at the next [`IpvsShell::flush`] (unless the whole table does).
+    pub fn mark_rs(&mut self, vs: usize, rs: usize) {
+        if !self.dirty {
+            self.touched.push((vs, rs));
+        }
+    }
+
     /// Brings the kernel in line with the manager if anything changed since the last time.
     pub fn flush(&mut self, mgr: &Manager) {
+        if !self.dirty && !self.touched.is_empty() {
+            self.dirty = !self.sync_touched(mgr);
+        }
+        self.touched.clear();
         if std::mem::take(&mut self.dirty) {
             self.sync(mgr);
         }
+    }
+
+    /// One add, edit or delete per touched real server and service, against our copy of the
+    /// kernel's table; false when that cannot tell (the copy is not known, the server shares
+    /// its destination or the sorry server serves, an op was refused): then the whole diff.
+    fn sync_touched(&mut self, mgr: &Manager) -> bool {
+        if !self.known {
+            return false;
+        }
+        for t in 0..self.touched.len() {
+            let (v, r) = self.touched[t];
+            let Some(plan) = mgr.plans().nth(v) else {
+                return false;
+            };
+            for (k, svc) in plan.services.iter().enumerate() {
+                let Some((key, want)) = mgr.want_dest(v, r, k) else {
+                    return false;
+                };
+                let Some(have) = self.actual.iter().find(|e| e.svc.key == svc.key) else {
+                    return false;
+                };
+                let op = match (want, have.dests.iter().find(|d| d.key == key)) {
+                    (Some(d), None) => Op::AddDest(svc.key, d),
+                    (Some(d), Some(h)) if !d.same_settings(h) => Op::EditDest(svc.key, d),
+                    (None, Some(_)) => Op::DelDest(svc.key, key),
+                    _ => continue,
+                };
+                if !apply_logged(&mut self.ipvs, &op) {
+                    self.known = false;
+                    return false;
+                }
+                table::apply(&mut self.actual, &op);
+            }
+        }
+        true
     }
 
     /// Reads the kernel's table (unless [`IpvsShell::known`]), applies the difference, and
@@ -101,8 +152,7 @@ impl IpvsShell {
         }
         self.diff(mgr);
         for op in &self.ops {
-            if let Err(e) = self.ipvs.apply(op) {
-                error!("IPVS: cannot {op}: {e}");
+            if !apply_logged(&mut self.ipvs, op) {
                 self.known = false;
             }
         }
@@ -242,6 +292,18 @@ impl IpvsShell {
             if let Err(e) = self.ipvs.apply(&Op::DelService(k)) {
                 error!("IPVS: cannot delete service {k}: {e}");
             }
+        }
+    }
+}
+
+/// Applies `op` to the kernel's table; false (and the line) when the kernel refused it.
+#[inline(never)]
+fn apply_logged(ipvs: &mut Ipvs, op: &Op) -> bool {
+    match ipvs.apply(op) {
+        Ok(()) => true,
+        Err(e) => {
+            error!("IPVS: cannot {op}: {e}");
+            false
         }
     }
 }

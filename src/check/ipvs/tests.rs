@@ -970,3 +970,80 @@ fn timeouts_read_as_the_struct() {
         assert_eq!(t.to_string(), format!("{t:?}"));
     }
 }
+
+/// Our table's destinations, sorted, as `svc dest/weight` (order is the kernel's business).
+fn dest_lines(t: &[Entry]) -> Vec<String> {
+    let mut v: Vec<String> = t
+        .iter()
+        .flat_map(|e| {
+            e.dests
+                .iter()
+                .map(move |d| format!("{} {}/{}", e.svc.key, d.key, d.weight))
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn one_op_per_server_change_leaves_the_table_the_whole_diff_would() {
+    // The checker child applies Manager::want_dest's entry alone after a real server's own
+    // change; after each change here that must give what desired() gives whole.
+    let rs = [
+        format!("weight 2\n {MISC}"),
+        format!("inhibit_on_failure\n {MISC}"),
+        MISC.to_string(),
+    ];
+    let rs: Vec<&str> = rs.iter().map(String::as_str).collect();
+    let mut m = started(&pool("", &rs));
+    let mut t = Vec::new();
+    m.desired(&mut t);
+    type Change = fn(&mut Manager);
+    let changes: [(usize, Change); 6] = [
+        (0, |m| m.checker_changed(ck(0, 0, 0), false)),
+        (1, |m| m.checker_changed(ck(0, 1, 0), false)),
+        (2, |m| m.weight_changed(ck(0, 2, 0), 5)),
+        (0, |m| m.checker_changed(ck(0, 0, 0), true)),
+        (1, |m| m.checker_changed(ck(0, 1, 0), true)),
+        (1, |m| m.weight_changed(ck(0, 1, 0), 7)),
+    ];
+    let mut ops = 0;
+    for (rs, change) in changes {
+        change(&mut m);
+        let _ = m.take_notices().count();
+        let svc = t[0].svc.key;
+        let (key, want) = m.want_dest(0, rs, 0).expect("the server's own entry");
+        let op = match (want, t[0].dests.iter().find(|d| d.key == key)) {
+            (Some(d), None) => Some(Op::AddDest(svc, d)),
+            (Some(d), Some(h)) if !d.same_settings(h) => Some(Op::EditDest(svc, d)),
+            (None, Some(_)) => Some(Op::DelDest(svc, key)),
+            _ => None,
+        };
+        if let Some(op) = op {
+            apply(&mut t, &op);
+            ops += 1;
+        }
+        let mut whole = Vec::new();
+        m.desired(&mut whole);
+        assert_eq!(
+            dest_lines(&t),
+            dest_lines(&whole),
+            "after a change of rs {rs}"
+        );
+    }
+    assert_eq!(ops, 6);
+}
+
+#[test]
+fn a_shared_destination_or_a_serving_sorry_server_needs_the_whole_diff() {
+    let shared = pool("sorry_server 10.0.1.1 80", &[MISC, MISC]);
+    let m = started(&shared);
+    assert!(m.want_dest(0, 0, 0).is_none());
+    assert!(m.want_dest(0, 1, 0).is_some());
+    let alpha = format!("alpha\n {MISC}");
+    let vs = "quorum 2\n sorry_server 10.0.9.9 80";
+    let mut m = Manager::new(plans(&pool(vs, &[MISC, &alpha])));
+    let _ = m.take_notices().count();
+    assert!(!m.quorum_up(0));
+    assert!(m.want_dest(0, 0, 0).is_none());
+}

@@ -236,21 +236,7 @@ impl Runner {
             return true;
         }
         s.timer = None;
-        let fd = s.sock.as_ref().map(|f| f.as_raw_fd());
-        let cmd = match fd {
-            // A TCP_CHECK whose connect ended while the loop was behind: its readiness may
-            // wait behind a full batch of events (64 a wake) while its timeout, dispatched
-            // in the same wake, would fail it. A VM that stalls a second lets hundreds
-            // connect at once; ask the socket before calling it a timeout.
-            Some(fd)
-                if s.phase == Phase::Connecting
-                    && matches!(s.probe, Probe::Stream(None))
-                    && sock::writable_now(fd) =>
-            {
-                s.connected(sock::so_error(fd) != 0, false)
-            }
-            _ => s.timer_fired(),
-        };
+        let cmd = s.timer_fired();
         self.exec(lp, i, cmd, sink);
         true
     }
