@@ -16,6 +16,7 @@ mod tests;
 mod vrid;
 
 use super::diag::Diagnostics;
+use super::kwtable::keyword_table;
 use super::track::{self, Trackers};
 use super::tree::Node;
 use super::Config;
@@ -69,6 +70,22 @@ fn interface_exists(name: &str) -> bool {
     crate::net::iface::exists(name)
 }
 
+keyword_table! {
+    /// The top-level keywords of the VRRP side.
+    enum Top {
+        "vrrp_instance" => VrrpInstance,
+        "vrrp_sync_group" => VrrpSyncGroup,
+        "vrrp_script" => VrrpScript,
+        "track_file" => TrackFile,
+        "vrrp_track_file" => VrrpTrackFile,
+        "vrrp_track_process" => VrrpTrackProcess,
+        "garp_group" => GarpGroup,
+        "linkbeat_interfaces" => LinkbeatInterfaces,
+        "interface_up_down_delays" => InterfaceUpDownDelays,
+        "track_group" => TrackGroup,
+    }
+}
+
 /// Handles the VRRP-side top-level keywords; false for others.
 pub(crate) fn parse_top(n: &Node, cfg: &mut Config, d: &mut Diagnostics) -> bool {
     parse_top_with(n, cfg, interface_exists, d)
@@ -87,8 +104,11 @@ pub(crate) fn parse_top_with(
     let seen = &global.seen_interfaces;
     let exists = |name: &str| dynamic || seen.iter().any(|s| s == name) || lookup(name);
     let iface_exists: &dyn Fn(&str) -> bool = &exists;
-    match n.keyword() {
-        "vrrp_instance" => {
+    let Some(k) = Top::lookup(n.keyword()) else {
+        return false;
+    };
+    match k {
+        Top::VrrpInstance => {
             if vrrp
                 .instances
                 .iter()
@@ -112,7 +132,7 @@ pub(crate) fn parse_top_with(
                 vrrp.instances.push(i);
             }
         }
-        "vrrp_sync_group" => {
+        Top::VrrpSyncGroup => {
             if vrrp
                 .sync_groups
                 .iter()
@@ -128,34 +148,33 @@ pub(crate) fn parse_top_with(
                 vrrp.sync_groups.push(g);
             }
         }
-        "vrrp_script" => {
+        Top::VrrpScript => {
             if let Some(s) = track::parse_vrrp_script(n, d) {
                 let t = &mut vrrp.trackers.scripts;
                 t.retain(|o| o.name != s.name);
                 t.push(s);
             }
         }
-        "track_file" | "vrrp_track_file" => {
+        Top::TrackFile | Top::VrrpTrackFile => {
             if let Some(f) = track::parse_track_file(n, d) {
                 let t = &mut vrrp.trackers.files;
                 t.retain(|o| o.name != f.name);
                 t.push(f);
             }
         }
-        "vrrp_track_process" => {
+        Top::VrrpTrackProcess => {
             if let Some(p) = track::parse_track_process(n, d) {
                 let t = &mut vrrp.trackers.processes;
                 t.retain(|o| o.name != p.name);
                 t.push(p);
             }
         }
-        "garp_group" => ifblocks::parse_garp_group(n, &mut vrrp.ifblocks, iface_exists, d),
-        "linkbeat_interfaces" => ifblocks::parse_linkbeat(n, &mut vrrp.ifblocks, iface_exists, d),
-        "interface_up_down_delays" => {
+        Top::GarpGroup => ifblocks::parse_garp_group(n, &mut vrrp.ifblocks, iface_exists, d),
+        Top::LinkbeatInterfaces => ifblocks::parse_linkbeat(n, &mut vrrp.ifblocks, iface_exists, d),
+        Top::InterfaceUpDownDelays => {
             ifblocks::parse_up_down_delays(n, &mut vrrp.ifblocks, iface_exists, d)
         }
-        "track_group" => ifblocks::parse_track_group(n, &mut vrrp.ifblocks, d),
-        _ => return false,
+        Top::TrackGroup => ifblocks::parse_track_group(n, &mut vrrp.ifblocks, d),
     }
     true
 }
