@@ -6,6 +6,7 @@ use std::net::IpAddr;
 
 use super::{BfdInstance, NAME_MAX};
 use crate::config::diag::{Diagnostics, Loc};
+use crate::config::kwtable::keyword_table;
 use crate::config::track::{TrackedBfd, Weight};
 use crate::config::tree::Node;
 use crate::config::value::parse_sock_ip;
@@ -14,6 +15,26 @@ use crate::core::time::Micros;
 
 /// The longest interval keepalived takes, in ms (its µs must fit 32 bits).
 const INTERVAL_MAX_MS: i64 = (u32::MAX / 1000) as i64;
+
+keyword_table! {
+    /// The keywords of a bfd_instance block.
+    enum Kw {
+        "passive" => Passive,
+        "vrrp" => Vrrp,
+        "checker" => Checker,
+        "neighbor_ip" => NeighborIp,
+        "neighbour_ip" => NeighbourIp,
+        "source_ip" => SourceIp,
+        "min_rx" => MinRx,
+        "min_tx" => MinTx,
+        "idle_tx" => IdleTx,
+        "multiplier" => Multiplier,
+        "ttl" => Ttl,
+        "hoplimit" => Hoplimit,
+        "max_hops" => MaxHops,
+        "weight" => Weight,
+    }
+}
 
 /// Handles a top-level `bfd_instance`; false for other keywords.
 pub(crate) fn parse_top(n: &Node, cfg: &mut Config, d: &mut Diagnostics) -> bool {
@@ -79,16 +100,20 @@ fn parse_block(n: &Node, name: &str, cfg: &Config, d: &mut Diagnostics) -> BfdIn
     let (mut vrrp, mut checker) = (false, false);
     for c in n.children() {
         let kw = c.keyword();
-        match kw {
-            "passive" => i.passive = true,
-            "vrrp" => vrrp = true,
-            "checker" => checker = true,
-            "neighbor_ip" | "neighbour_ip" | "source_ip" => {
+        let Some(k) = Kw::lookup(kw) else {
+            d.unknown_keyword(c.loc, kw);
+            continue;
+        };
+        match k {
+            Kw::Passive => i.passive = true,
+            Kw::Vrrp => vrrp = true,
+            Kw::Checker => checker = true,
+            Kw::NeighborIp | Kw::NeighbourIp | Kw::SourceIp => {
                 let Some(v) = c.require_arg(0, "an address", d) else {
                     continue;
                 };
                 let a = parse_sock_ip(v);
-                if kw == "source_ip" {
+                if k == Kw::SourceIp {
                     i.source = a.or(i.source);
                     if a.is_none() {
                         let why = format_args!("has malformed source address {v}, ignoring");
@@ -96,7 +121,7 @@ fn parse_block(n: &Node, name: &str, cfg: &Config, d: &mut Diagnostics) -> BfdIn
                     }
                     continue;
                 }
-                if kw == "neighbour_ip" {
+                if k == Kw::NeighbourIp {
                     nbr_word = "neighbour";
                 }
                 neighbor = a.or(neighbor);
@@ -107,14 +132,12 @@ fn parse_block(n: &Node, name: &str, cfg: &Config, d: &mut Diagnostics) -> BfdIn
                     bad_neighbor = true;
                 }
             }
-            "min_rx" | "min_tx" | "idle_tx" | "multiplier" | "ttl" | "hoplimit" | "max_hops"
-            | "weight" => {
+            _ => {
                 let Some(v) = c.require_arg(0, "a number", d) else {
                     continue;
                 };
-                number(&mut i, c, kw, v, d);
+                number(&mut i, c, k, v, d);
             }
-            _ => d.unknown_keyword(c.loc, kw),
         }
     }
     // Neither keyword: events go to both sides.
@@ -186,18 +209,19 @@ fn refuse(d: &mut Diagnostics, loc: Loc, name: &str, rest: std::fmt::Arguments<'
 /// A numeric keyword of `i` (`v`: its value). Intervals are written in ms with up to three
 /// decimals and kept in µs; a refused value keeps the default, as keepalived does, with one
 /// message shape for all (each format! costs bytes in the armv7 build).
-fn number(i: &mut BfdInstance, c: &Node, kw: &str, v: &str, d: &mut Diagnostics) {
-    let (what, lo, hi, range) = match kw {
-        "min_rx" | "min_tx" => (kw, 1, INTERVAL_MAX_MS, "[1-4294967]"),
-        "idle_tx" => (kw, 1000, INTERVAL_MAX_MS, "[1000-4294967]"),
-        "ttl" | "hoplimit" => ("ttl/hoplimit", 1, 255, "[1-255]"),
+fn number(i: &mut BfdInstance, c: &Node, k: Kw, v: &str, d: &mut Diagnostics) {
+    let kw = c.keyword();
+    let (what, lo, hi, range) = match k {
+        Kw::MinRx | Kw::MinTx => (kw, 1, INTERVAL_MAX_MS, "[1-4294967]"),
+        Kw::IdleTx => (kw, 1000, INTERVAL_MAX_MS, "[1000-4294967]"),
+        Kw::Ttl | Kw::Hoplimit => ("ttl/hoplimit", 1, 255, "[1-255]"),
         // -1 is kept in keepalived's unsigned byte as 255: no hop check.
-        "max_hops" => (kw, -1, 255, "[-1-255]"),
-        "weight" => (kw, -253, 253, "[-253-253]"),
+        Kw::MaxHops => (kw, -1, 255, "[-1-255]"),
+        Kw::Weight => (kw, -253, 253, "[-253-253]"),
         _ => (kw, 1, 255, "[1-255]"),
     };
-    let ms = kw.ends_with("_rx") || kw.ends_with("_tx");
-    if kw == "weight" {
+    let ms = matches!(k, Kw::MinRx | Kw::MinTx | Kw::IdleTx);
+    if k == Kw::Weight {
         match c.arg(1) {
             None => {}
             Some("reverse") => i.weight.reverse = true,
@@ -222,13 +246,13 @@ fn number(i: &mut BfdInstance, c: &Node, kw: &str, v: &str, d: &mut Diagnostics)
         return;
     };
     let us = Micros(x as u64);
-    match kw {
-        "min_rx" => i.min_rx = us,
-        "min_tx" => i.min_tx = us,
-        "idle_tx" => i.idle_tx = us,
-        "multiplier" => i.multiplier = x as u8,
-        "max_hops" => i.max_hops = x as u8,
-        "weight" => i.weight.weight = x as i32,
+    match k {
+        Kw::MinRx => i.min_rx = us,
+        Kw::MinTx => i.min_tx = us,
+        Kw::IdleTx => i.idle_tx = us,
+        Kw::Multiplier => i.multiplier = x as u8,
+        Kw::MaxHops => i.max_hops = x as u8,
+        Kw::Weight => i.weight.weight = x as i32,
         _ => i.ttl = x as u8,
     }
 }

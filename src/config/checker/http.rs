@@ -3,6 +3,7 @@
 use super::values::{flag, int_in};
 use super::{parse_common, CheckerCommon};
 use crate::config::diag::{Diagnostics, Loc};
+use crate::config::kwtable::keyword_table;
 use crate::config::track::split_cmd;
 use crate::config::tree::Node;
 use crate::core::regex::{Flags, OptionWord, Regex};
@@ -47,6 +48,27 @@ pub struct HttpCheck {
     pub fast_recovery: bool,
 }
 
+keyword_table! {
+    /// The keywords of an HTTP_GET/SSL_GET block and of its url blocks: each reader takes
+    /// its own and reports the others as unknown.
+    enum Kw {
+        "url" => Url,
+        "virtualhost" => Virtualhost,
+        "http_protocol" => HttpProtocol,
+        "enable_sni" => EnableSni,
+        "fast_recovery" => FastRecovery,
+        "path" => Path,
+        "digest" => Digest,
+        "status_code" => StatusCode,
+        "regex" => Regex,
+        "regex_no_match" => RegexNoMatch,
+        "regex_options" => RegexOptions,
+        "regex_min_offset" => RegexMinOffset,
+        "regex_max_offset" => RegexMaxOffset,
+        "regex_stack" => RegexStack,
+    }
+}
+
 pub(crate) fn parse(
     n: &Node,
     common: &mut CheckerCommon,
@@ -54,14 +76,16 @@ pub(crate) fn parse(
 ) -> Option<HttpCheck> {
     let mut h = HttpCheck::default();
     for c in n.children() {
-        match c.keyword() {
-            "url" => {
+        match Kw::lookup(c.keyword()) {
+            Some(Kw::Url) => {
                 if let Some(u) = parse_url(c, d) {
                     h.urls.push(u);
                 }
             }
-            "virtualhost" => h.virtualhost = c.checked_arg(0, "a host name", d).map(Into::into),
-            "http_protocol" => match c.require_arg(0, "1.0, 1.0C or 1.1", d) {
+            Some(Kw::Virtualhost) => {
+                h.virtualhost = c.checked_arg(0, "a host name", d).map(Into::into)
+            }
+            Some(Kw::HttpProtocol) => match c.require_arg(0, "1.0, 1.0C or 1.1", d) {
                 Some("1.0") => h.http_protocol = HttpProtocol::V10,
                 Some("1.0C" | "1.0c") => h.http_protocol = HttpProtocol::V10Close,
                 Some("1.1") => h.http_protocol = HttpProtocol::V11,
@@ -71,8 +95,8 @@ pub(crate) fn parse(
                 ),
                 None => {}
             },
-            "enable_sni" => h.enable_sni = flag(c, d).unwrap_or(h.enable_sni),
-            "fast_recovery" => h.fast_recovery = flag(c, d).unwrap_or(h.fast_recovery),
+            Some(Kw::EnableSni) => h.enable_sni = flag(c, d).unwrap_or(h.enable_sni),
+            Some(Kw::FastRecovery) => h.fast_recovery = flag(c, d).unwrap_or(h.fast_recovery),
             _ => {
                 if !parse_common(c, true, common, d) {
                     d.unknown_keyword(c.loc, c.keyword());
@@ -99,19 +123,19 @@ fn parse_url(n: &Node, d: &mut Diagnostics) -> Option<Url> {
     };
     let mut have_path = false;
     for c in n.children() {
-        match c.keyword() {
-            "path" => {
+        match Kw::lookup(c.keyword()) {
+            Some(Kw::Path) => {
                 if let Some(p) = c.require_arg(0, "a path", d) {
                     u.path = p.to_string();
                     have_path = true;
                 }
             }
-            "digest" => {
+            Some(Kw::Digest) => {
                 u.digest = c
                     .require_arg(0, "an MD5 digest", d)
                     .and_then(|s| digest(c, s, d))
             }
-            "status_code" => {
+            Some(Kw::StatusCode) => {
                 for w in c.args() {
                     match parse_status(w) {
                         Some(r) => u.status_codes.push(r),
@@ -119,14 +143,16 @@ fn parse_url(n: &Node, d: &mut Diagnostics) -> Option<Url> {
                     }
                 }
             }
-            "virtualhost" => u.virtualhost = c.checked_arg(0, "a host name", d).map(Into::into),
-            "regex" => u.regex = pattern(c, d),
-            "regex_no_match" => u.regex_no_match = flag(c, d).unwrap_or(u.regex_no_match),
-            "regex_options" => u.regex_options = c.args().to_vec(),
-            "regex_min_offset" => u.regex_min_offset = uint(c, d),
-            "regex_max_offset" => u.regex_max_offset = uint(c, d),
-            "regex_stack" => u.regex_stack = regex_stack(c, d),
-            k => d.unknown_keyword(c.loc, k),
+            Some(Kw::Virtualhost) => {
+                u.virtualhost = c.checked_arg(0, "a host name", d).map(Into::into)
+            }
+            Some(Kw::Regex) => u.regex = pattern(c, d),
+            Some(Kw::RegexNoMatch) => u.regex_no_match = flag(c, d).unwrap_or(u.regex_no_match),
+            Some(Kw::RegexOptions) => u.regex_options = c.args().to_vec(),
+            Some(Kw::RegexMinOffset) => u.regex_min_offset = uint(c, d),
+            Some(Kw::RegexMaxOffset) => u.regex_max_offset = uint(c, d),
+            Some(Kw::RegexStack) => u.regex_stack = regex_stack(c, d),
+            _ => d.unknown_keyword(c.loc, c.keyword()),
         }
     }
     if !have_path {

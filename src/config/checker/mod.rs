@@ -17,6 +17,7 @@ pub(crate) use udp::UdpCheck;
 pub(crate) use values::Script;
 
 use crate::config::diag::{Diagnostics, Loc};
+use crate::config::kwtable::keyword_table;
 use crate::config::tree::Node;
 use crate::config::value::{ifname_arg, ip_arg};
 use crate::core::time::Micros;
@@ -74,44 +75,47 @@ impl Checker {
     }
 }
 
+keyword_table! {
+    /// The keywords that open a checker block.
+    enum Kind {
+        "TCP_CHECK" => Tcp,
+        "HTTP_GET" => Http,
+        "SSL_GET" => Ssl,
+        "MISC_CHECK" => Misc,
+        "SMTP_CHECK" => Smtp,
+        "DNS_CHECK" => Dns,
+        "UDP_CHECK" => Udp,
+        "PING_CHECK" => Ping,
+        "FILE_CHECK" => File,
+        "BFD_CHECK" => Bfd,
+    }
+}
+
 /// True for the keywords that open a checker block.
 pub(crate) fn is_checker(kw: &str) -> bool {
-    matches!(
-        kw,
-        "TCP_CHECK"
-            | "HTTP_GET"
-            | "SSL_GET"
-            | "MISC_CHECK"
-            | "SMTP_CHECK"
-            | "DNS_CHECK"
-            | "UDP_CHECK"
-            | "PING_CHECK"
-            | "FILE_CHECK"
-            | "BFD_CHECK"
-    )
+    Kind::lookup(kw).is_some()
 }
 
 /// Reads one checker block. `None` when keepalived would drop the checker (reported here).
 pub(crate) fn parse_checker(n: &Node, d: &mut Diagnostics) -> Option<Checker> {
     let mut common = CheckerCommon::default();
-    let kind = match n.keyword() {
-        "TCP_CHECK" => {
+    let kind = match Kind::lookup(n.keyword())? {
+        Kind::Tcp => {
             common_only(n, &mut common, d);
             CheckerKind::Tcp
         }
-        "PING_CHECK" => {
+        Kind::Ping => {
             common_only(n, &mut common, d);
             CheckerKind::Ping
         }
-        "HTTP_GET" => CheckerKind::Http(http::parse(n, &mut common, d)?),
-        "SSL_GET" => CheckerKind::Ssl(http::parse(n, &mut common, d)?),
-        "MISC_CHECK" => CheckerKind::Misc(misc::parse(n, &mut common, d)?),
-        "SMTP_CHECK" => CheckerKind::Smtp(simple::parse_smtp(n, &mut common, d)?),
-        "DNS_CHECK" => CheckerKind::Dns(simple::parse_dns(n, &mut common, d)?),
-        "UDP_CHECK" => CheckerKind::Udp(udp::parse(n, &mut common, d)?),
-        "FILE_CHECK" => CheckerKind::File(simple::parse_file(n, &mut common, d)?),
-        "BFD_CHECK" => CheckerKind::Bfd(simple::parse_bfd(n, &mut common, d)?),
-        _ => return None,
+        Kind::Http => CheckerKind::Http(http::parse(n, &mut common, d)?),
+        Kind::Ssl => CheckerKind::Ssl(http::parse(n, &mut common, d)?),
+        Kind::Misc => CheckerKind::Misc(misc::parse(n, &mut common, d)?),
+        Kind::Smtp => CheckerKind::Smtp(simple::parse_smtp(n, &mut common, d)?),
+        Kind::Dns => CheckerKind::Dns(simple::parse_dns(n, &mut common, d)?),
+        Kind::Udp => CheckerKind::Udp(udp::parse(n, &mut common, d)?),
+        Kind::File => CheckerKind::File(simple::parse_file(n, &mut common, d)?),
+        Kind::Bfd => CheckerKind::Bfd(simple::parse_bfd(n, &mut common, d)?),
     };
     Some(Checker {
         loc: n.loc,
@@ -129,6 +133,26 @@ fn common_only(n: &Node, common: &mut CheckerCommon, d: &mut Diagnostics) {
     }
 }
 
+keyword_table! {
+    /// The options every checker takes.
+    enum Common {
+        "connect_ip" => ConnectIp,
+        "connect_port" => ConnectPort,
+        "bindto" => Bindto,
+        "bind_port" => BindPort,
+        "bind_if" => BindIf,
+        "connect_timeout" => ConnectTimeout,
+        "fwmark" => Fwmark,
+        "retry" => Retry,
+        "nb_get_retry" => NbGetRetry,
+        "delay_before_retry" => DelayBeforeRetry,
+        "warmup" => Warmup,
+        "delay_loop" => DelayLoop,
+        "alpha" => Alpha,
+        "log_all_failures" => LogAllFailures,
+    }
+}
+
 /// The shared options; `connection` adds the socket ones (not for MISC, FILE and BFD).
 /// False when `c` is none of them.
 fn parse_common(
@@ -137,33 +161,36 @@ fn parse_common(
     common: &mut CheckerCommon,
     d: &mut Diagnostics,
 ) -> bool {
-    match c.keyword() {
-        "connect_ip" if connection => common.connect_ip = ip_arg(c, 0, d),
-        "connect_port" if connection => common.connect_port = port(c, 0, d),
-        "bindto" if connection => common.bindto = ip_arg(c, 0, d),
-        "bind_port" if connection => common.bind_port = port(c, 0, d),
-        "bind_if" if connection => common.bind_if = ifname_arg(c, 0, d),
-        "connect_timeout" if connection => {
+    let Some(k) = Common::lookup(c.keyword()) else {
+        return false;
+    };
+    match k {
+        Common::ConnectIp if connection => common.connect_ip = ip_arg(c, 0, d),
+        Common::ConnectPort if connection => common.connect_port = port(c, 0, d),
+        Common::Bindto if connection => common.bindto = ip_arg(c, 0, d),
+        Common::BindPort if connection => common.bind_port = port(c, 0, d),
+        Common::BindIf if connection => common.bind_if = ifname_arg(c, 0, d),
+        Common::ConnectTimeout if connection => {
             common.connect_timeout = connect_timer(c, d).or(common.connect_timeout)
         }
-        "fwmark" if connection => {
+        Common::Fwmark if connection => {
             common.fwmark = int_in(c, 0, 0, i64::from(u32::MAX), d).map(|v| v as u32)
         }
-        "retry" | "nb_get_retry" => {
-            if c.keyword() == "nb_get_retry" {
+        Common::Retry | Common::NbGetRetry => {
+            if k == Common::NbGetRetry {
                 d.warn(c.loc, "nb_get_retry is deprecated - please use 'retry'");
             }
             common.retry = int_in(c, 0, 0, i64::from(u32::MAX), d)
                 .map(|v| v as u32)
                 .or(common.retry);
         }
-        "delay_before_retry" => {
+        Common::DelayBeforeRetry => {
             common.delay_before_retry = timer_min(c, Micros(0), d).or(common.delay_before_retry)
         }
-        "warmup" => common.warmup = timer_min(c, Micros(0), d).or(common.warmup),
-        "delay_loop" => common.delay_loop = timer_min(c, Micros(1), d).or(common.delay_loop),
-        "alpha" => common.alpha = flag(c, d).or(common.alpha),
-        "log_all_failures" => common.log_all_failures = flag(c, d).or(common.log_all_failures),
+        Common::Warmup => common.warmup = timer_min(c, Micros(0), d).or(common.warmup),
+        Common::DelayLoop => common.delay_loop = timer_min(c, Micros(1), d).or(common.delay_loop),
+        Common::Alpha => common.alpha = flag(c, d).or(common.alpha),
+        Common::LogAllFailures => common.log_all_failures = flag(c, d).or(common.log_all_failures),
         _ => return false,
     }
     true

@@ -17,6 +17,7 @@ mod values;
 
 use super::diag::Diagnostics;
 use super::iproute::{self, NetCtx};
+use super::kwtable::keyword_table;
 use super::tree::Node;
 use super::Config;
 use crate::core::time::Micros;
@@ -171,10 +172,31 @@ impl GlobalDefs {
 /// The user scripts run as when neither they nor `script_user` name one, if it exists.
 pub(crate) const DEFAULT_SCRIPT_USER: &str = "keepalived_script";
 
+keyword_table! {
+    /// The top-level keywords this module reads (`track_group` only for its name).
+    enum Top {
+        "global_defs" => GlobalDefs,
+        "static_ipaddress" => StaticIpaddress,
+        "static_routes" => StaticRoutes,
+        "static_rules" => StaticRules,
+        "net_namespace" => NetNamespace,
+        "net_namespace_ipvs" => NetNamespaceIpvs,
+        "namespace_with_ipsets" => NamespaceWithIpsets,
+        "use_pid_dir" => UsePidDir,
+        "instance" => Instance,
+        "linkbeat_use_polling" => LinkbeatUsePolling,
+        "track_group" => TrackGroup,
+        "child_wait_time" => ChildWaitTime,
+    }
+}
+
 pub(crate) fn parse_top(n: &Node, cfg: &mut Config, d: &mut Diagnostics) -> bool {
     let g = &mut cfg.global;
-    match n.keyword() {
-        "global_defs" => {
+    let Some(k) = Top::lookup(n.keyword()) else {
+        return false;
+    };
+    match k {
+        Top::GlobalDefs => {
             for c in n.children() {
                 keywords::parse(c, g, d);
             }
@@ -192,31 +214,30 @@ pub(crate) fn parse_top(n: &Node, cfg: &mut Config, d: &mut Diagnostics) -> bool
                 d.script_security_violation = true;
             }
         }
-        "static_ipaddress" | "static_routes" | "static_rules" => {
+        Top::StaticIpaddress | Top::StaticRoutes | Top::StaticRules => {
             let ctx = NetCtx::from_global(g, true);
             iproute::parse_static_block(n, &ctx, &mut cfg.net, d);
         }
-        "net_namespace" => set_once(n, &mut g.net_namespace, "net_namespace", d),
-        "net_namespace_ipvs" => {
+        Top::NetNamespace => set_once(n, &mut g.net_namespace, "net_namespace", d),
+        Top::NetNamespaceIpvs => {
             // Given alone it means the default namespace.
             g.lvs.net_namespace_ipvs = Some(n.arg(0).unwrap_or_default().to_string());
         }
-        "namespace_with_ipsets" => g.namespace_with_ipsets = true,
-        "use_pid_dir" => g.use_pid_dir = true,
-        "instance" => set_once(n, &mut g.instance, "instance", d),
-        "linkbeat_use_polling" => g.linkbeat_use_polling = true,
-        "track_group" => {
+        Top::NamespaceWithIpsets => g.namespace_with_ipsets = true,
+        Top::UsePidDir => g.use_pid_dir = true,
+        Top::Instance => set_once(n, &mut g.instance, "instance", d),
+        Top::LinkbeatUsePolling => g.linkbeat_use_polling = true,
+        Top::TrackGroup => {
             if let Some(name) = n.arg(0) {
                 g.track_groups.push(name.to_string());
             }
             return false;
         }
-        "child_wait_time" => {
+        Top::ChildWaitTime => {
             if let Some(v) = values::unsigned(n, 0, 0, u64::from(u32::MAX), d) {
                 g.child_wait_time = Some(v as u32);
             }
         }
-        _ => return false,
     }
     true
 }

@@ -5,6 +5,7 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use super::super::diag::{Diagnostics, Loc};
+use super::super::kwtable::keyword_table;
 use super::super::tree::Node;
 use super::{addr_word, check_dev, tables, Family, NetCtx, Words};
 
@@ -49,6 +50,27 @@ enum Brd {
     Clear,
 }
 
+keyword_table! {
+    /// The options of an address line after its address.
+    enum Opt {
+        "dev" => Dev,
+        "scope" => Scope,
+        "broadcast" => Broadcast,
+        "brd" => Brd,
+        "label" => Label,
+        "peer" => Peer,
+        "home" => Home,
+        "-nodad" => Nodad,
+        "mngtmpaddr" => Mngtmpaddr,
+        "noprefixroute" => Noprefixroute,
+        "autojoin" => Autojoin,
+        "no_track" => NoTrack,
+        "preferred_lft" => PreferredLft,
+        "track_group" => TrackGroup,
+        "use_vmac" => UseVmac,
+    }
+}
+
 fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<IpAddress, String> {
     let loc = n.loc;
     let mut w = Words::new(n);
@@ -72,15 +94,15 @@ fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<IpAddress, Strin
     };
     let mut brd = None;
     while let Some(opt) = w.next() {
-        match opt {
-            "dev" => {
+        match Opt::lookup(opt) {
+            Some(Opt::Dev) => {
                 let v = w.value(opt)?;
                 if a.dev.is_some() {
                     return Err(format!("device given more than once for {first}"));
                 }
                 a.dev = Some(check_dev(ctx, v, &format!("ip address {first}"))?);
             }
-            "scope" => {
+            Some(Opt::Scope) => {
                 let v = w.value(opt)?;
                 match tables::scope(v) {
                     Some(s) => a.scope = Some(s),
@@ -90,7 +112,7 @@ fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<IpAddress, Strin
                     ),
                 }
             }
-            "broadcast" | "brd" => {
+            Some(Opt::Broadcast | Opt::Brd) => {
                 let v = w.value(opt)?;
                 if fam == Family::V6 {
                     return Err(format!("broadcast {v} given for IPv6 address {first}"));
@@ -104,7 +126,7 @@ fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<IpAddress, Strin
                     ),
                 });
             }
-            "label" => {
+            Some(Opt::Label) => {
                 let v = w.value(opt)?;
                 if v.len() >= libc::IFNAMSIZ {
                     return Err(format!(
@@ -114,7 +136,7 @@ fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<IpAddress, Strin
                 }
                 a.label = Some(v.to_string());
             }
-            "peer" => {
+            Some(Opt::Peer) => {
                 let v = w.value(opt)?;
                 if a.peer.is_some() {
                     d.warn(
@@ -143,13 +165,13 @@ fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<IpAddress, Strin
                     }
                 }
             }
-            "home" => a.flags.home = true,
-            "-nodad" => a.flags.nodad = true,
-            "mngtmpaddr" => a.flags.mngtmpaddr = true,
-            "noprefixroute" => a.flags.noprefixroute = true,
-            "autojoin" => a.flags.autojoin = true,
-            "no_track" => a.no_track = true,
-            "preferred_lft" => {
+            Some(Opt::Home) => a.flags.home = true,
+            Some(Opt::Nodad) => a.flags.nodad = true,
+            Some(Opt::Mngtmpaddr) => a.flags.mngtmpaddr = true,
+            Some(Opt::Noprefixroute) => a.flags.noprefixroute = true,
+            Some(Opt::Autojoin) => a.flags.autojoin = true,
+            Some(Opt::NoTrack) => a.no_track = true,
+            Some(Opt::PreferredLft) => {
                 let v = w.value(opt)?;
                 if v == "forever" {
                     a.preferred_lft = Some(u32::MAX);
@@ -162,12 +184,12 @@ fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<IpAddress, Strin
                     );
                 }
             }
-            "track_group" if ctx.static_block => {
+            Some(Opt::TrackGroup) if ctx.static_block => {
                 if !super::track_group(&mut w, &mut a.track_group, ctx, loc, d)? {
                     break;
                 }
             }
-            "use_vmac" if !ctx.static_block => a.use_vmac = true,
+            Some(Opt::UseVmac) if !ctx.static_block => a.use_vmac = true,
             _ => d.warn(
                 loc,
                 format_args!("unknown option '{opt}' for ip address - ignoring"),

@@ -9,6 +9,7 @@ use super::super::tree::Node;
 use super::nexthop::{parse_encap, parse_nexthops};
 use super::tables::{self, RouteType};
 use super::{addr_word, check_dev, set_family, Family, NetCtx, Words};
+use crate::config::kwtable::keyword_table;
 use crate::net::rtnl::spec::RouteSpec;
 pub(crate) use crate::net::rtnl::spec::{Encap, Nexthop, RouteDest, RouteMetrics, RouteMode};
 
@@ -116,6 +117,59 @@ fn rtt_val(w: &mut Words, opt: &str, mult: u64) -> Result<u32, String> {
     tables::time_rtt(v, mult).ok_or_else(|| format!("invalid {opt} '{v}' for route"))
 }
 
+keyword_table! {
+    /// The options of a route line; any other word is a route type or the destination.
+    enum Opt {
+        "inet" => Inet,
+        "inet6" => Inet6,
+        "src" => Src,
+        "as" => As,
+        "via" => Via,
+        "gw" => Gw,
+        "from" => From,
+        "tos" => Tos,
+        "dsfield" => Dsfield,
+        "table" => Table,
+        "protocol" => Protocol,
+        "scope" => Scope,
+        "metric" => Metric,
+        "priority" => Priority,
+        "preference" => Preference,
+        "dev" => Dev,
+        "oif" => Oif,
+        "onlink" => Onlink,
+        "encap" => Encap,
+        "expires" => Expires,
+        "mtu" => Mtu,
+        "hoplimit" => Hoplimit,
+        "advmss" => Advmss,
+        "rtt" => Rtt,
+        "rttvar" => Rttvar,
+        "reordering" => Reordering,
+        "window" => Window,
+        "cwnd" => Cwnd,
+        "ssthresh" => Ssthresh,
+        "realms" => Realms,
+        "rto_min" => RtoMin,
+        "initcwnd" => Initcwnd,
+        "initrwnd" => Initrwnd,
+        "features" => Features,
+        "quickack" => Quickack,
+        "congctl" => Congctl,
+        "fastopen_no_cookie" => FastopenNoCookie,
+        "pref" => Pref,
+        "ttl-propagate" => TtlPropagate,
+        "add" => Add,
+        "prepend" => Prepend,
+        "append" => Append,
+        "or" => Or,
+        "nexthop" => Nexthop,
+        "no_track" => NoTrack,
+        "track_group" => TrackGroup,
+        "vrf" => Vrf,
+    }
+}
+
 fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<Route, String> {
     let loc = n.loc;
     let mut w = Words::new(n);
@@ -152,22 +206,24 @@ fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<Route, String> {
     let what = "route";
     while let Some(opt) = w.next() {
         let m = &mut r.metrics;
-        match opt {
-            "inet" | "inet6" => super::family_word(&mut w, opt, &mut fam, what, loc, d)?,
-            "src" => {
+        match Opt::lookup(opt) {
+            Some(Opt::Inet | Opt::Inet6) => {
+                super::family_word(&mut w, opt, &mut fam, what, loc, d)?
+            }
+            Some(Opt::Src) => {
                 let v = w.value(opt)?;
                 let (a, ..) = addr_word(v, false, loc, d)
                     .map_err(|_| format!("invalid route src address '{v}'"))?;
                 set_family(&mut fam, Family::of(&a), what)?;
                 r.pref_src = Some(a);
             }
-            "as" => {
+            Some(Opt::As) => {
                 if w.value(opt)? == "to" {
                     w.next();
                 }
                 d.warn(loc, "'as to' is for MPLS only - ignoring");
             }
-            "via" | "gw" => {
+            Some(Opt::Via | Opt::Gw) => {
                 if opt == "gw" {
                     d.warn(loc, "'gw' for routes is deprecated - use 'via'");
                 }
@@ -182,7 +238,7 @@ fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<Route, String> {
                 set_family(&mut fam, Family::of(&a), what)?;
                 r.via = Some(a);
             }
-            "from" => {
+            Some(Opt::From) => {
                 let v = w.value(opt)?;
                 let (src, f) = dest_word(v, loc, d)
                     .map_err(|_| format!("invalid route from address '{v}'"))?;
@@ -194,77 +250,77 @@ fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<Route, String> {
                 set_family(&mut fam, Family::V6, what)?;
                 r.from = Some(src);
             }
-            "tos" | "dsfield" => {
+            Some(Opt::Tos | Opt::Dsfield) => {
                 let v = w.value(opt)?;
                 r.tos =
                     Some(tables::dsfield(v).ok_or_else(|| format!("TOS value '{v}' is invalid"))?);
             }
-            "table" => {
+            Some(Opt::Table) => {
                 let v = w.value(opt)?;
                 r.table = tables::table(v)
                     .ok_or_else(|| format!("routing table '{v}' not found for route"))?;
             }
-            "protocol" => {
+            Some(Opt::Protocol) => {
                 let v = w.value(opt)?;
                 r.protocol = Some(
                     tables::protocol(v)
                         .ok_or_else(|| format!("protocol '{v}' not found or invalid for route"))?,
                 );
             }
-            "scope" => {
+            Some(Opt::Scope) => {
                 let v = w.value(opt)?;
                 r.scope = Some(
                     tables::scope(v)
                         .ok_or_else(|| format!("scope '{v}' not found or invalid for route"))?,
                 );
             }
-            "metric" | "priority" | "preference" => {
+            Some(Opt::Metric | Opt::Priority | Opt::Preference) => {
                 r.metric = Some(u32_val(&mut w, opt, u64::from(u32::MAX))?)
             }
-            "dev" | "oif" => {
+            Some(Opt::Dev | Opt::Oif) => {
                 let v = w.value(opt)?;
                 r.dev = Some(check_dev(ctx, v, "route")?);
             }
-            "onlink" => r.onlink = true,
-            "encap" => r.encap = parse_encap(&mut w, loc, d),
-            "expires" => {
+            Some(Opt::Onlink) => r.onlink = true,
+            Some(Opt::Encap) => r.encap = parse_encap(&mut w, loc, d),
+            Some(Opt::Expires) => {
                 if fam == Some(Family::V4) {
                     return Err("expires is only valid for IPv6".into());
                 }
                 fam = Some(Family::V6);
                 r.expires = Some(u32_val(&mut w, opt, u64::from(u32::MAX))?);
             }
-            "mtu" => {
+            Some(Opt::Mtu) => {
                 locked(&mut w, &mut m.lock, 2);
                 m.mtu = Some(u32_val(&mut w, opt, u64::from(u32::MAX))?);
             }
-            "hoplimit" => m.hoplimit = Some(u32_val(&mut w, opt, 255)? as u8),
-            "advmss" => {
+            Some(Opt::Hoplimit) => m.hoplimit = Some(u32_val(&mut w, opt, 255)? as u8),
+            Some(Opt::Advmss) => {
                 locked(&mut w, &mut m.lock, 8);
                 m.advmss = Some(u32_val(&mut w, opt, u64::from(u32::MAX))?);
             }
-            "rtt" => {
+            Some(Opt::Rtt) => {
                 locked(&mut w, &mut m.lock, 4);
                 m.rtt = Some(rtt_val(&mut w, opt, 8)?);
             }
-            "rttvar" => {
+            Some(Opt::Rttvar) => {
                 locked(&mut w, &mut m.lock, 5);
                 m.rttvar = Some(rtt_val(&mut w, opt, 4)?);
             }
-            "reordering" => {
+            Some(Opt::Reordering) => {
                 locked(&mut w, &mut m.lock, 9);
                 m.reordering = Some(u32_val(&mut w, opt, u64::from(u32::MAX))?);
             }
-            "window" => m.window = Some(u32_val(&mut w, opt, u64::from(u32::MAX))?),
-            "cwnd" => {
+            Some(Opt::Window) => m.window = Some(u32_val(&mut w, opt, u64::from(u32::MAX))?),
+            Some(Opt::Cwnd) => {
                 locked(&mut w, &mut m.lock, 7);
                 m.cwnd = Some(u32_val(&mut w, opt, u64::from(u32::MAX))?);
             }
-            "ssthresh" => {
+            Some(Opt::Ssthresh) => {
                 locked(&mut w, &mut m.lock, 6);
                 m.ssthresh = Some(u32_val(&mut w, opt, u64::from(u32::MAX))?);
             }
-            "realms" => {
+            Some(Opt::Realms) => {
                 let v = w.value(opt)?;
                 let re =
                     tables::realms(v).ok_or_else(|| format!("invalid realms '{v}' for route"))?;
@@ -274,13 +330,13 @@ fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<Route, String> {
                 fam = Some(Family::V4);
                 r.realms = Some(re);
             }
-            "rto_min" => {
+            Some(Opt::RtoMin) => {
                 locked(&mut w, &mut m.lock, 13);
                 m.rto_min = Some(rtt_val(&mut w, opt, 1)?);
             }
-            "initcwnd" => m.initcwnd = Some(u32_val(&mut w, opt, u64::from(u32::MAX))?),
-            "initrwnd" => m.initrwnd = Some(u32_val(&mut w, opt, u64::from(u32::MAX))?),
-            "features" => {
+            Some(Opt::Initcwnd) => m.initcwnd = Some(u32_val(&mut w, opt, u64::from(u32::MAX))?),
+            Some(Opt::Initrwnd) => m.initrwnd = Some(u32_val(&mut w, opt, u64::from(u32::MAX))?),
+            Some(Opt::Features) => {
                 let v = w.value(opt)?;
                 if v == "ecn" {
                     m.features_ecn = true;
@@ -288,13 +344,15 @@ fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<Route, String> {
                     d.warn(loc, format!("route feature '{v}' not supported - ignoring"));
                 }
             }
-            "quickack" => m.quickack = Some(u32_val(&mut w, opt, 1)? == 1),
-            "congctl" => {
+            Some(Opt::Quickack) => m.quickack = Some(u32_val(&mut w, opt, 1)? == 1),
+            Some(Opt::Congctl) => {
                 locked(&mut w, &mut m.lock, 16);
                 m.congctl = Some(w.value(opt)?.to_string());
             }
-            "fastopen_no_cookie" => m.fastopen_no_cookie = Some(u32_val(&mut w, opt, 1)? == 1),
-            "pref" => {
+            Some(Opt::FastopenNoCookie) => {
+                m.fastopen_no_cookie = Some(u32_val(&mut w, opt, 1)? == 1)
+            }
+            Some(Opt::Pref) => {
                 let v = w.value(opt)?;
                 if fam == Some(Family::V4) {
                     return Err("pref is only valid for IPv6".into());
@@ -309,15 +367,15 @@ fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<Route, String> {
                         as u8,
                 });
             }
-            "ttl-propagate" => match w.value(opt)? {
+            Some(Opt::TtlPropagate) => match w.value(opt)? {
                 "enabled" => r.ttl_propagate = Some(true),
                 "disabled" => r.ttl_propagate = Some(false),
                 v => d.warn(loc, format!("ttl-propagate value '{v}' not recognised")),
             },
-            "add" => r.mode = RouteMode::Add,
-            "prepend" => r.mode = RouteMode::Prepend,
-            "append" => r.mode = RouteMode::Append,
-            "or" => {
+            Some(Opt::Add) => r.mode = RouteMode::Add,
+            Some(Opt::Prepend) => r.mode = RouteMode::Prepend,
+            Some(Opt::Append) => r.mode = RouteMode::Append,
+            Some(Opt::Or) => {
                 d.warn(loc, "'or' for routes is deprecated - use 'nexthop'");
                 let v = w.value(opt)?;
                 if !r.nexthops.is_empty() {
@@ -335,7 +393,7 @@ fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<Route, String> {
                     ..Nexthop::default()
                 });
             }
-            "nexthop" => {
+            Some(Opt::Nexthop) => {
                 if r.nexthops.is_empty() {
                     do_nexthops = true;
                 } else {
@@ -343,13 +401,13 @@ fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<Route, String> {
                 }
                 break;
             }
-            "no_track" => r.no_track = true,
-            "track_group" if ctx.static_block => {
+            Some(Opt::NoTrack) => r.no_track = true,
+            Some(Opt::TrackGroup) if ctx.static_block => {
                 if !super::track_group(&mut w, &mut r.track_group, ctx, loc, d)? {
                     break;
                 }
             }
-            "vrf" => {
+            Some(Opt::Vrf) => {
                 let v = w.value(opt)?;
                 if !ctx.exists(v) {
                     return Err(format!("VRF {v} not found for route"));

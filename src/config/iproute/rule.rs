@@ -6,6 +6,7 @@ use super::super::tree::Node;
 use super::route::{RouteDest, RTPROT_KEEPALIVED};
 use super::tables::{self, RouteType};
 use super::{addr_word, check_dev, set_family, Family, NetCtx, Words};
+use crate::config::kwtable::keyword_table;
 use crate::net::rtnl::spec::RuleSpec;
 pub(crate) use crate::net::rtnl::spec::{PortRange, RuleAction};
 
@@ -137,6 +138,42 @@ fn ip_proto(s: &str) -> Option<u8> {
         })
 }
 
+keyword_table! {
+    /// The options of a rule line; any other word is its action.
+    enum Opt {
+        "inet" => Inet,
+        "inet6" => Inet6,
+        "from" => From,
+        "to" => To,
+        "table" => Table,
+        "lookup" => Lookup,
+        "not" => Not,
+        "preference" => Preference,
+        "order" => Order,
+        "priority" => Priority,
+        "tos" => Tos,
+        "dsfield" => Dsfield,
+        "fwmark" => Fwmark,
+        "realms" => Realms,
+        "suppress_prefixlength" => SuppressPrefixlength,
+        "sup_pl" => SupPl,
+        "suppress_ifgroup" => SuppressIfgroup,
+        "sup_group" => SupGroup,
+        "dev" => Dev,
+        "iif" => Iif,
+        "oif" => Oif,
+        "tunnel-id" => TunnelId,
+        "uidrange" => Uidrange,
+        "l3mdev" => L3mdev,
+        "protocol" => Protocol,
+        "ipproto" => Ipproto,
+        "sport" => Sport,
+        "dport" => Dport,
+        "no_track" => NoTrack,
+        "track_group" => TrackGroup,
+    }
+}
+
 fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<Rule, String> {
     let loc = n.loc;
     let mut w = Words::new(n);
@@ -170,11 +207,13 @@ fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<Rule, String> {
     let one_action =
         "only one of table/nop/goto/blackhole/prohibit/unreachable/l3mdev can be given for a rule";
     while let Some(opt) = w.next() {
-        match opt {
-            "inet" | "inet6" => super::family_word(&mut w, opt, &mut fam, "rule", loc, d)?,
-            "from" => r.from = Some(prefix(&mut w, opt, &mut fam, loc, d)?),
-            "to" => r.to = Some(prefix(&mut w, opt, &mut fam, loc, d)?),
-            "table" | "lookup" => {
+        match Opt::lookup(opt) {
+            Some(Opt::Inet | Opt::Inet6) => {
+                super::family_word(&mut w, opt, &mut fam, "rule", loc, d)?
+            }
+            Some(Opt::From) => r.from = Some(prefix(&mut w, opt, &mut fam, loc, d)?),
+            Some(Opt::To) => r.to = Some(prefix(&mut w, opt, &mut fam, loc, d)?),
+            Some(Opt::Table | Opt::Lookup) => {
                 let v = w.value(opt)?;
                 let t = tables::table(v)
                     .ok_or_else(|| format!("routing table '{v}' not found for rule"))?;
@@ -186,20 +225,20 @@ fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<Rule, String> {
                 }
                 action = Some(RuleAction::Table(t));
             }
-            "not" => r.invert = true,
-            "preference" | "order" | "priority" => {
+            Some(Opt::Not) => r.invert = true,
+            Some(Opt::Preference | Opt::Order | Opt::Priority) => {
                 let v = w.value(opt)?;
                 let p = tables::parse_c_unsigned(v)
                     .filter(|p| *p <= u64::from(u32::MAX))
                     .ok_or_else(|| format!("invalid rule preference '{v}'"))?;
                 r.priority = Some(p as u32);
             }
-            "tos" | "dsfield" => {
+            Some(Opt::Tos | Opt::Dsfield) => {
                 let v = w.value(opt)?;
                 r.tos =
                     Some(tables::dsfield(v).ok_or_else(|| format!("TOS value '{v}' is invalid"))?);
             }
-            "fwmark" => {
+            Some(Opt::Fwmark) => {
                 let v = w.value(opt)?;
                 let bad = || format!("invalid rule fwmark '{v}'");
                 let (mark, mask) = match v.split_once('/') {
@@ -218,7 +257,7 @@ fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<Rule, String> {
                 };
                 r.fwmark = Some((mark, mask));
             }
-            "realms" => {
+            Some(Opt::Realms) => {
                 let v = w.value(opt)?;
                 r.realms = Some(
                     tables::realms(v).ok_or_else(|| format!("invalid realms '{v}' for rule"))?,
@@ -227,7 +266,7 @@ fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<Rule, String> {
                 set_family(&mut fam, Family::V4, "rule")
                     .map_err(|_| "realms is only valid for IPv4".to_string())?;
             }
-            "suppress_prefixlength" | "sup_pl" => {
+            Some(Opt::SuppressPrefixlength | Opt::SupPl) => {
                 let v = w.value(opt)?;
                 r.suppress_prefixlen = Some(
                     tables::parse_decimal(v, i32::MAX as u64)
@@ -236,7 +275,7 @@ fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<Rule, String> {
                 );
                 table_option = true;
             }
-            "suppress_ifgroup" | "sup_group" => {
+            Some(Opt::SuppressIfgroup | Opt::SupGroup) => {
                 let v = w.value(opt)?;
                 r.suppress_ifgroup = Some(
                     tables::parse_c_unsigned(v)
@@ -246,16 +285,16 @@ fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<Rule, String> {
                 );
                 table_option = true;
             }
-            "dev" | "iif" => r.iif = Some(check_dev(ctx, w.value(opt)?, "rule")?),
-            "oif" => r.oif = Some(check_dev(ctx, w.value(opt)?, "rule")?),
-            "tunnel-id" => {
+            Some(Opt::Dev | Opt::Iif) => r.iif = Some(check_dev(ctx, w.value(opt)?, "rule")?),
+            Some(Opt::Oif) => r.oif = Some(check_dev(ctx, w.value(opt)?, "rule")?),
+            Some(Opt::TunnelId) => {
                 let v = w.value(opt)?;
                 r.tunnel_id = Some(
                     tables::parse_decimal(v, u64::MAX)
                         .ok_or_else(|| format!("invalid tunnel-id '{v}'"))?,
                 );
             }
-            "uidrange" => {
+            Some(Opt::Uidrange) => {
                 let v = w.value(opt)?;
                 let range = v.split_once('-').and_then(|(a, b)| {
                     Some((
@@ -265,36 +304,36 @@ fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<Rule, String> {
                 });
                 r.uidrange = Some(range.ok_or_else(|| format!("invalid uidrange '{v}'"))?);
             }
-            "l3mdev" => {
+            Some(Opt::L3mdev) => {
                 if action.is_some() {
                     return Err("l3mdev cannot be given with another action".into());
                 }
                 action = Some(RuleAction::L3mdev);
             }
-            "protocol" => {
+            Some(Opt::Protocol) => {
                 let v = w.value(opt)?;
                 match tables::parse_decimal(v, 255) {
                     Some(p) => r.protocol = Some(p as u8),
                     None => d.warn(loc, format_args!("invalid rule protocol '{v}' - ignoring")),
                 }
             }
-            "ipproto" => {
+            Some(Opt::Ipproto) => {
                 let v = w.value(opt)?;
                 match ip_proto(v) {
                     Some(p) => r.ip_proto = Some(p),
                     None => d.warn(loc, format_args!("invalid ipproto '{v}' - ignoring")),
                 }
             }
-            "sport" | "dport" => {
+            Some(k @ (Opt::Sport | Opt::Dport)) => {
                 let v = w.value(opt)?;
                 match port_range(v) {
-                    Some(p) if opt == "sport" => r.sport = Some(p),
+                    Some(p) if k == Opt::Sport => r.sport = Some(p),
                     Some(p) => r.dport = Some(p),
                     None => d.warn(loc, format_args!("invalid {opt} range '{v}' - ignoring")),
                 }
             }
-            "no_track" => r.no_track = true,
-            "track_group" if ctx.static_block => {
+            Some(Opt::NoTrack) => r.no_track = true,
+            Some(Opt::TrackGroup) if ctx.static_block => {
                 if !super::track_group(&mut w, &mut r.track_group, ctx, loc, d)? {
                     break;
                 }

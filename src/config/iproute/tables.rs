@@ -5,6 +5,8 @@
 
 use std::path::Path;
 
+use crate::config::kwtable::keyword_table;
+
 const IPROUTE2_DIR: &str = "/etc/iproute2";
 
 /// C `strtoul(s, _, 0)` on a whole word: `0x` hex, leading `0` octal, otherwise decimal.
@@ -155,23 +157,41 @@ impl RouteType {
     }
 }
 
+keyword_table! {
+    /// The route type names `ip route` takes (`brd` is `broadcast`'s short form).
+    enum TypeName {
+        "unicast" => Unicast,
+        "local" => Local,
+        "broadcast" => Broadcast,
+        "brd" => Brd,
+        "anycast" => Anycast,
+        "multicast" => Multicast,
+        "blackhole" => Blackhole,
+        "unreachable" => Unreachable,
+        "prohibit" => Prohibit,
+        "throw" => Throw,
+        "nat" => Nat,
+        "xresolve" => Xresolve,
+    }
+}
+
 pub(crate) fn route_type(s: &str) -> Option<RouteType> {
-    Some(match s {
-        "unicast" => RouteType::Unicast,
-        "local" => RouteType::Local,
-        "broadcast" | "brd" => RouteType::Broadcast,
-        "anycast" => RouteType::Anycast,
-        "multicast" => RouteType::Multicast,
-        "blackhole" => RouteType::Blackhole,
-        "unreachable" => RouteType::Unreachable,
-        "prohibit" => RouteType::Prohibit,
-        "throw" => RouteType::Throw,
-        "nat" => RouteType::Nat,
-        "xresolve" => RouteType::Xresolve,
-        _ => {
-            let v = parse_c_unsigned(s)?;
-            RouteType::Other(u8::try_from(v).ok()?)
-        }
+    let Some(t) = TypeName::lookup(s) else {
+        let v = parse_c_unsigned(s)?;
+        return Some(RouteType::Other(u8::try_from(v).ok()?));
+    };
+    Some(match t {
+        TypeName::Unicast => RouteType::Unicast,
+        TypeName::Local => RouteType::Local,
+        TypeName::Broadcast | TypeName::Brd => RouteType::Broadcast,
+        TypeName::Anycast => RouteType::Anycast,
+        TypeName::Multicast => RouteType::Multicast,
+        TypeName::Blackhole => RouteType::Blackhole,
+        TypeName::Unreachable => RouteType::Unreachable,
+        TypeName::Prohibit => RouteType::Prohibit,
+        TypeName::Throw => RouteType::Throw,
+        TypeName::Nat => RouteType::Nat,
+        TypeName::Xresolve => RouteType::Xresolve,
     })
 }
 

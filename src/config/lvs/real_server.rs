@@ -6,11 +6,34 @@ use super::types::{ip_port, parse_forwarding, Forwarding};
 use crate::config::checker::values::{connect_timer, flag, int_in, timer_min, RunAs, Script};
 use crate::config::checker::{is_checker, parse_checker, Checker};
 use crate::config::diag::{Diagnostics, Loc};
+use crate::config::kwtable::keyword_table;
 use crate::config::tree::Node;
 use crate::core::time::Micros;
 
 /// The largest IPVS weight keepalived accepts (INT_MAX).
 pub(crate) const WEIGHT_LIMIT: i64 = i32::MAX as i64;
+
+keyword_table! {
+    /// The keywords of a real_server block but the checkers.
+    enum Rs {
+        "weight" => Weight,
+        "lvs_method" => LvsMethod,
+        "uthreshold" => Uthreshold,
+        "lthreshold" => Lthreshold,
+        "inhibit_on_failure" => InhibitOnFailure,
+        "notify_up" => NotifyUp,
+        "notify_down" => NotifyDown,
+        "alpha" => Alpha,
+        "retry" => Retry,
+        "delay_before_retry" => DelayBeforeRetry,
+        "warmup" => Warmup,
+        "delay_loop" => DelayLoop,
+        "connect_timeout" => ConnectTimeout,
+        "smtp_alert" => SmtpAlert,
+        "virtualhost" => Virtualhost,
+        "snmp_name" => SnmpName,
+    }
+}
 
 /// Options left `None` are inherited from the virtual server.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -84,14 +107,20 @@ pub(crate) fn parse(n: &Node, d: &mut Diagnostics) -> Option<RealServer> {
     };
     for c in n.children() {
         let kw = c.keyword();
-        match kw {
-            "weight" => rs.weight = uint(c, 0, WEIGHT_LIMIT, d).or(rs.weight),
-            "lvs_method" => rs.forwarding = parse_forwarding(c, d).or(rs.forwarding),
-            "uthreshold" => rs.uthreshold = uint(c, 0, i64::from(u32::MAX), d).or(rs.uthreshold),
-            "lthreshold" => rs.lthreshold = uint(c, 0, i64::from(u32::MAX), d).or(rs.lthreshold),
-            "inhibit_on_failure" => rs.inhibit_on_failure = flag(c, d).or(rs.inhibit_on_failure),
-            "notify_up" | "notify_down" => {
-                let i = usize::from(kw == "notify_down");
+        match Rs::lookup(kw) {
+            Some(Rs::Weight) => rs.weight = uint(c, 0, WEIGHT_LIMIT, d).or(rs.weight),
+            Some(Rs::LvsMethod) => rs.forwarding = parse_forwarding(c, d).or(rs.forwarding),
+            Some(Rs::Uthreshold) => {
+                rs.uthreshold = uint(c, 0, i64::from(u32::MAX), d).or(rs.uthreshold)
+            }
+            Some(Rs::Lthreshold) => {
+                rs.lthreshold = uint(c, 0, i64::from(u32::MAX), d).or(rs.lthreshold)
+            }
+            Some(Rs::InhibitOnFailure) => {
+                rs.inhibit_on_failure = flag(c, d).or(rs.inhibit_on_failure)
+            }
+            Some(k @ (Rs::NotifyUp | Rs::NotifyDown)) => {
+                let i = usize::from(k == Rs::NotifyDown);
                 let slot = if i == 0 {
                     &mut rs.notify_up
                 } else {
@@ -107,23 +136,27 @@ pub(crate) fn parse(n: &Node, d: &mut Diagnostics) -> Option<RealServer> {
                     rs.notify_run_as[i] = user;
                 }
             }
-            "alpha" => rs.alpha = flag(c, d).or(rs.alpha),
-            "retry" => rs.retry = uint(c, 1, i64::from(u32::MAX), d).or(rs.retry),
-            "delay_before_retry" => {
+            Some(Rs::Alpha) => rs.alpha = flag(c, d).or(rs.alpha),
+            Some(Rs::Retry) => rs.retry = uint(c, 1, i64::from(u32::MAX), d).or(rs.retry),
+            Some(Rs::DelayBeforeRetry) => {
                 rs.delay_before_retry = timer_min(c, Micros(0), d).or(rs.delay_before_retry)
             }
-            "warmup" => rs.warmup = timer_min(c, Micros(0), d).or(rs.warmup),
-            "delay_loop" => rs.delay_loop = timer_min(c, Micros(1), d).or(rs.delay_loop),
-            "connect_timeout" => rs.connect_timeout = connect_timer(c, d).or(rs.connect_timeout),
-            "smtp_alert" => rs.smtp_alert = flag(c, d).or(rs.smtp_alert),
-            "virtualhost" => rs.virtualhost = c.checked_arg(0, "a host name", d).map(Into::into),
-            "snmp_name" => rs.snmp_name = c.checked_arg(0, "a name", d).map(Into::into),
-            k if is_checker(k) => {
+            Some(Rs::Warmup) => rs.warmup = timer_min(c, Micros(0), d).or(rs.warmup),
+            Some(Rs::DelayLoop) => rs.delay_loop = timer_min(c, Micros(1), d).or(rs.delay_loop),
+            Some(Rs::ConnectTimeout) => {
+                rs.connect_timeout = connect_timer(c, d).or(rs.connect_timeout)
+            }
+            Some(Rs::SmtpAlert) => rs.smtp_alert = flag(c, d).or(rs.smtp_alert),
+            Some(Rs::Virtualhost) => {
+                rs.virtualhost = c.checked_arg(0, "a host name", d).map(Into::into)
+            }
+            Some(Rs::SnmpName) => rs.snmp_name = c.checked_arg(0, "a name", d).map(Into::into),
+            None if is_checker(kw) => {
                 if let Some(ch) = parse_checker(c, d) {
                     rs.checkers.push(ch);
                 }
             }
-            k => d.unknown_keyword(c.loc, k),
+            None => d.unknown_keyword(c.loc, kw),
         }
     }
     // Kept in every process for the daemon's life: one checker, not room for four (840 B).

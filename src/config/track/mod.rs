@@ -177,6 +177,16 @@ pub(crate) struct TrackList {
     pub(crate) bfds: Vec<TrackRef>,
 }
 
+/// Which `track_*` block of an instance or sync group is read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tracked {
+    Interface,
+    Script,
+    File,
+    Process,
+    Bfd,
+}
+
 /// Reads a `track_*` block of `owner` (an instance or sync group name) into `list`.
 /// Objects are looked up in `defined` as keepalived does while reading: an unknown name is
 /// reported at its line and ignored. `iface_exists` says whether a tracked interface exists.
@@ -189,12 +199,13 @@ pub(crate) fn parse_track_block(
     list: &mut TrackList,
     d: &mut Diagnostics,
 ) -> bool {
-    let (kind, lo, hi) = match c.keyword() {
-        "track_interface" => ("track_interface", -253, 253),
-        "track_script" => ("track script", -253, 253),
-        "track_file" => ("track_file", -254, 254),
-        "track_process" => ("track process", -254, 254),
-        "track_bfd" => ("track bfd", -253, 253),
+    // The keyword is matched once: every later test is on `which`.
+    let (which, kind, lo, hi) = match c.keyword() {
+        "track_interface" => (Tracked::Interface, "track_interface", -253, 253),
+        "track_script" => (Tracked::Script, "track script", -253, 253),
+        "track_file" => (Tracked::File, "track_file", -254, 254),
+        "track_process" => (Tracked::Process, "track process", -254, 254),
+        "track_bfd" => (Tracked::Bfd, "track bfd", -253, 253),
         _ => return false,
     };
     if c.block.is_none() {
@@ -203,16 +214,16 @@ pub(crate) fn parse_track_block(
     }
     for e in c.children() {
         let name = e.keyword().to_string();
-        let found = match c.keyword() {
-            "track_interface" => iface_exists(&name),
-            "track_script" => defined.scripts.iter().any(|s| s.name == name),
-            "track_file" => defined.files.iter().any(|s| s.name == name),
-            "track_process" => defined.processes.iter().any(|s| s.name == name),
-            _ => defined.bfds.iter().any(|s| s.name == name),
+        let found = match which {
+            Tracked::Interface => iface_exists(&name),
+            Tracked::Script => defined.scripts.iter().any(|s| s.name == name),
+            Tracked::File => defined.files.iter().any(|s| s.name == name),
+            Tracked::Process => defined.processes.iter().any(|s| s.name == name),
+            Tracked::Bfd => defined.bfds.iter().any(|s| s.name == name),
         };
         if !found {
             // keepalived refuses to start on a missing interface; other names are ignored.
-            if c.keyword() == "track_interface" {
+            if which == Tracked::Interface {
                 d.error(
                     e.loc,
                     format!("({owner}) tracked interface {name} doesn't exist"),
@@ -225,12 +236,12 @@ pub(crate) fn parse_track_block(
             }
             continue;
         }
-        let target = match c.keyword() {
-            "track_interface" => &mut list.interfaces,
-            "track_script" => &mut list.scripts,
-            "track_file" => &mut list.files,
-            "track_process" => &mut list.processes,
-            _ => &mut list.bfds,
+        let target = match which {
+            Tracked::Interface => &mut list.interfaces,
+            Tracked::Script => &mut list.scripts,
+            Tracked::File => &mut list.files,
+            Tracked::Process => &mut list.processes,
+            Tracked::Bfd => &mut list.bfds,
         };
         if target.iter().any(|t| t.name == name) {
             d.warn(
@@ -257,13 +268,13 @@ pub(crate) fn parse_track_block(
                 match w {
                     // keepalived's track_bfd starts from the bfd_instance's own weight and
                     // `reverse`, so a weight without a word after it keeps that reverse.
-                    Some(mut w) if c.keyword() == "track_bfd" && e.arg(2).is_none() => {
+                    Some(mut w) if which == Tracked::Bfd && e.arg(2).is_none() => {
                         let own = defined.bfds.iter().find(|s| s.name == name);
                         w.reverse = own.is_some_and(|s| s.weight.reverse);
                         Some(w)
                     }
                     Some(w) => Some(w),
-                    None if c.keyword() == "track_interface" => Some(Weight::default()),
+                    None if which == Tracked::Interface => Some(Weight::default()),
                     None => None,
                 }
             }

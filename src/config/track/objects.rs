@@ -76,20 +76,25 @@ fn missing_value(c: &Node, kws: &[&str], d: &mut Diagnostics) -> bool {
     missing
 }
 
-/// An unsigned whole number of seconds; 0 is raised to 1 as keepalived does.
+/// An unsigned whole number of seconds; 0 is raised to 1 as keepalived does. Messages name
+/// `what` (the block) and the keyword: callers pass no formatted string.
 fn whole_secs(c: &Node, what: &str, d: &mut Diagnostics) -> Option<Micros> {
     let s = c.arg(0).unwrap_or("");
+    let kw = c.keyword();
     match s.parse::<u64>() {
         Ok(0) => {
             d.warn(
                 c.loc,
-                format!("{what} must be greater than 0, setting to 1"),
+                format_args!("{what}: {kw} must be greater than 0, setting to 1"),
             );
             Some(Micros(SEC))
         }
         Ok(v) if v <= u64::from(u32::MAX) / SEC => Some(Micros(v * SEC)),
         _ => {
-            d.warn(c.loc, format!("{what} '{s}' is invalid, ignoring"));
+            d.warn(
+                c.loc,
+                format_args!("{what}: {kw} '{s}' is invalid, ignoring"),
+            );
             None
         }
     }
@@ -101,7 +106,11 @@ fn count(c: &Node, what: &str, d: &mut Diagnostics) -> u32 {
         _ => {
             d.warn(
                 c.loc,
-                format!("{what} '{}' is invalid, using 1", c.arg(0).unwrap_or("")),
+                format_args!(
+                    "{what}: {} '{}' is invalid, using 1",
+                    c.keyword(),
+                    c.arg(0).unwrap_or("")
+                ),
             );
             1
         }
@@ -149,12 +158,12 @@ pub(crate) fn parse_vrrp_script(n: &Node, d: &mut Diagnostics) -> Option<VrrpScr
             "script" if c.args().is_empty() => {}
             "script" => script = script_cmd(c, d),
             "interval" => {
-                if let Some(v) = whole_secs(c, &format!("{what}: interval"), d) {
+                if let Some(v) = whole_secs(c, &what, d) {
                     s.interval = v;
                 }
             }
             "timeout" => {
-                if let Some(v) = whole_secs(c, &format!("{what}: timeout"), d) {
+                if let Some(v) = whole_secs(c, &what, d) {
                     s.timeout = Some(v);
                 }
             }
@@ -165,8 +174,8 @@ pub(crate) fn parse_vrrp_script(n: &Node, d: &mut Diagnostics) -> Option<VrrpScr
                 }
                 None => {}
             },
-            "rise" => s.rise = count(c, &format!("{what}: rise"), d),
-            "fall" => s.fall = count(c, &format!("{what}: fall"), d),
+            "rise" => s.rise = count(c, &what, d),
+            "fall" => s.fall = count(c, &what, d),
             "user" => match parse_user(c, d) {
                 Some(u) => {
                     s.user = Some(u);
@@ -295,7 +304,10 @@ fn delay(c: &Node, what: &str, d: &mut Diagnostics) -> Option<Micros> {
     match super::super::value::parse_timer(s) {
         Some(v) if v.0 <= u64::from(u32::MAX) => Some(v),
         _ => {
-            d.warn(c.loc, format!("{what} '{s}' is invalid, ignoring"));
+            d.warn(
+                c.loc,
+                format_args!("{what}: {} '{s}' is invalid, ignoring", c.keyword()),
+            );
             None
         }
     }
@@ -383,16 +395,14 @@ pub(crate) fn parse_track_process(n: &Node, d: &mut Diagnostics) -> Option<Track
                 _ => d.warn(c.loc, format!("{what}: quorum_max must be in 0..65535")),
             },
             "delay" => {
-                if let Some(v) = delay(c, &format!("{what}: delay"), d) {
+                if let Some(v) = delay(c, &what, d) {
                     t.delay = Some(v);
                     t.terminate_delay = Some(v);
                     t.fork_delay = Some(v);
                 }
             }
-            "terminate_delay" => {
-                t.terminate_delay = delay(c, &format!("{what}: terminate_delay"), d)
-            }
-            "fork_delay" => t.fork_delay = delay(c, &format!("{what}: fork_delay"), d),
+            "terminate_delay" => t.terminate_delay = delay(c, &what, d),
+            "fork_delay" => t.fork_delay = delay(c, &what, d),
             "full_command" => t.full_command = true,
             k => d.unknown_keyword(c.loc, k),
         }

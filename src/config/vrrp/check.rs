@@ -36,8 +36,8 @@ pub(crate) fn check_links(cfg: &mut Config, link: &vrid::LinkOf<'_>, d: &mut Dia
 
     cfg.vrrp.instances.retain(|v| min_cfg(v, d));
     sync_groups(cfg, d);
-    let global = cfg.global.clone();
-    cfg.vrrp.instances.retain_mut(|v| resolve(v, &global, d));
+    let global = &cfg.global;
+    cfg.vrrp.instances.retain_mut(|v| resolve(v, global, d));
     tracking_weights(cfg, d);
     let allow_changes = cfg.global.vrrp.allow_if_changes;
     vrid::conflicts(&mut cfg.vrrp.instances, link, allow_changes, d);

@@ -9,7 +9,71 @@ use super::super::tree::Node;
 use super::super::value::{parse_bool, parse_sock_ip, parse_timer, valid_ifname};
 use super::blocks;
 use super::instance::{Family, State, VrrpInstance};
+use crate::config::kwtable::keyword_table;
 use crate::core::time::Micros;
+
+keyword_table! {
+    /// The keywords of a vrrp_instance block but the tracking and notify ones.
+    enum Kw {
+        "state" => State,
+        "interface" => Interface,
+        "vrf" => Vrf,
+        "use_vmac" => UseVmac,
+        "use_vmac_addr" => UseVmacAddr,
+        "vmac_xmit_base" => VmacXmitBase,
+        "use_ipvlan" => UseIpvlan,
+        "native_ipv6" => NativeIpv6,
+        "dont_track_primary" => DontTrackPrimary,
+        "unicast_peer" => UnicastPeer,
+        "unicast_fault_no_peer" => UnicastFaultNoPeer,
+        "check_unicast_src" => CheckUnicastSrc,
+        "old_unicast_checksum" => OldUnicastChecksum,
+        "mcast_src_ip" => McastSrcIp,
+        "unicast_src_ip" => UnicastSrcIp,
+        "mcast_dst_ip" => McastDstIp,
+        "track_src_ip" => TrackSrcIp,
+        "virtual_router_id" => VirtualRouterId,
+        "unicast_ttl" => UnicastTtl,
+        "version" => Version,
+        "priority" => Priority,
+        "advert_int" => AdvertInt,
+        "authentication" => Authentication,
+        "virtual_ipaddress" => VirtualIpaddress,
+        "virtual_ipaddress_excluded" => VirtualIpaddressExcluded,
+        "no_virtual_ipaddress" => NoVirtualIpaddress,
+        "promote_secondaries" => PromoteSecondaries,
+        "virtual_routes" => VirtualRoutes,
+        "virtual_rules" => VirtualRules,
+        "accept" => Accept,
+        "no_accept" => NoAccept,
+        "skip_check_adv_addr" => SkipCheckAdvAddr,
+        "strict_mode" => StrictMode,
+        "preempt" => Preempt,
+        "nopreempt" => Nopreempt,
+        "preempt_delay" => PreemptDelay,
+        "debug" => Debug,
+        "smtp_alert" => SmtpAlert,
+        "notify_priority_changes" => NotifyPriorityChanges,
+        "lvs_sync_daemon_interface" => LvsSyncDaemonInterface,
+        "garp_master_delay" => GarpMasterDelay,
+        "garp_master_refresh" => GarpMasterRefresh,
+        "garp_lower_prio_delay" => GarpLowerPrioDelay,
+        "garp_master_repeat" => GarpMasterRepeat,
+        "garp_master_refresh_repeat" => GarpMasterRefreshRepeat,
+        "garp_lower_prio_repeat" => GarpLowerPrioRepeat,
+        "garp_extra_if" => GarpExtraIf,
+        "vmac_garp_intvl" => VmacGarpIntvl,
+        "down_timer_adverts" => DownTimerAdverts,
+        "timer_expired_backup" => TimerExpiredBackup,
+        "thread_timer_expired" => ThreadTimerExpired,
+        "lower_prio_no_advert" => LowerPrioNoAdvert,
+        "higher_prio_send_advert" => HigherPrioSendAdvert,
+        "owner_ignore_adverts" => OwnerIgnoreAdverts,
+        "v3_checksum_as_v2" => V3ChecksumAsV2,
+        "linkbeat_use_polling" => LinkbeatUsePolling,
+        "kernel_rx_buf_size" => KernelRxBufSize,
+    }
+}
 
 /// Context an instance is read against: what is defined above it and which interfaces exist.
 pub(crate) struct Ctx<'a> {
@@ -93,8 +157,12 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
     {
         return;
     }
-    match c.keyword() {
-        "state" => match c.arg(0) {
+    let Some(k) = Kw::lookup(c.keyword()) else {
+        d.unknown_keyword(c.loc, c.keyword());
+        return;
+    };
+    match k {
+        Kw::State => match c.arg(0) {
             Some("MASTER") => v.state = Some(State::Master),
             Some("BACKUP") if v.state == Some(State::Master) => d.warn(
                 c.loc,
@@ -112,7 +180,7 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
                 v.state = Some(State::Backup);
             }
         },
-        "interface" => match c.arg(0) {
+        Kw::Interface => match c.arg(0) {
             Some(i) if valid_ifname(i) => {
                 if i == "lo" {
                     d.warn(
@@ -135,15 +203,15 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
                 format_args!("Interface name '{}' too long - ignoring", o.unwrap_or("")),
             ),
         },
-        "vrf" => match c.arg(0) {
+        Kw::Vrf => match c.arg(0) {
             Some(i) if valid_ifname(i) => v.vrf = Some(i.to_string()),
             _ => bad(d, "an interface name"),
         },
-        "use_vmac" => v.use_vmac = Some(blocks::use_vmac(c, &who, d)),
-        "use_vmac_addr" => v.use_vmac_addr = true,
-        "vmac_xmit_base" => v.vmac_xmit_base = true,
-        "use_ipvlan" => v.use_ipvlan = Some(c.args().to_vec()),
-        "native_ipv6" => {
+        Kw::UseVmac => v.use_vmac = Some(blocks::use_vmac(c, &who, d)),
+        Kw::UseVmacAddr => v.use_vmac_addr = true,
+        Kw::VmacXmitBase => v.vmac_xmit_base = true,
+        Kw::UseIpvlan => v.use_ipvlan = Some(c.args().to_vec()),
+        Kw::NativeIpv6 => {
             if v.family == Some(Family::V4) {
                 d.warn(
                     c.loc,
@@ -154,22 +222,22 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
                 v.family = Some(Family::V6);
             }
         }
-        "dont_track_primary" => v.dont_track_primary = true,
-        "unicast_peer" => {
+        Kw::DontTrackPrimary => v.dont_track_primary = true,
+        Kw::UnicastPeer => {
             v.unicast_configured = true;
             for p in c.children() {
                 blocks::unicast_peer(v, p, d);
             }
         }
-        "unicast_fault_no_peer" => {
+        Kw::UnicastFaultNoPeer => {
             v.unicast_configured = true;
             v.unicast_fault_no_peer = true;
         }
-        "check_unicast_src" => {
+        Kw::CheckUnicastSrc => {
             v.unicast_configured = true;
             v.check_unicast_src = true;
         }
-        "old_unicast_checksum" => {
+        Kw::OldUnicastChecksum => {
             v.unicast_configured = true;
             match c.arg(0) {
                 None => v.old_unicast_checksum = Some(true),
@@ -180,8 +248,8 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
                 ),
             }
         }
-        "mcast_src_ip" | "unicast_src_ip" => {
-            if c.keyword() == "unicast_src_ip" {
+        Kw::McastSrcIp | Kw::UnicastSrcIp => {
+            if k == Kw::UnicastSrcIp {
                 v.unicast_configured = true;
             }
             match c.arg(0).and_then(parse_sock_ip) {
@@ -199,7 +267,7 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
                 Some(a) => v.src_ip = Some(a),
             }
         }
-        "mcast_dst_ip" => match c.arg(0).and_then(parse_sock_ip) {
+        Kw::McastDstIp => match c.arg(0).and_then(parse_sock_ip) {
             None => d.warn(
                 c.loc,
                 format_args!(
@@ -221,8 +289,8 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
             }
             Some(a) => v.mcast_dst_ip = Some(a),
         },
-        "track_src_ip" => v.track_src_ip = true,
-        "virtual_router_id" => match uint(c, 1, 255) {
+        Kw::TrackSrcIp => v.track_src_ip = true,
+        Kw::VirtualRouterId => match uint(c, 1, 255) {
             Some(id) => v.vrid = Some(id as u8),
             None => d.error(
                 c.loc,
@@ -232,11 +300,11 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
                 ),
             ),
         },
-        "unicast_ttl" => match uint(c, 0, 255) {
+        Kw::UnicastTtl => match uint(c, 0, 255) {
             Some(t) => v.unicast_ttl = Some(t as u8),
             None => bad(d, "must be between 0 & 255"),
         },
-        "version" => match uint(c, 2, 3).map(|x| x as u8) {
+        Kw::Version => match uint(c, 2, 3).map(|x| x as u8) {
             None => d.warn(c.loc, format_args!("({who}): Version must be either 2 or 3")),
             Some(x) if v.version.is_some_and(|y| y != x) || (x == 2 && v.family == Some(Family::V6)) => {
                 d.warn(
@@ -246,7 +314,7 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
             }
             Some(x) => v.version = Some(x),
         },
-        "priority" => match uint(c, 1, 255) {
+        Kw::Priority => match uint(c, 1, 255) {
             Some(p) => v.priority = Some(p as u8),
             None => {
                 d.warn(
@@ -256,7 +324,7 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
                 v.priority = Some(100);
             }
         },
-        "advert_int" => match secs(c, 10_000, 255_000_000) {
+        Kw::AdvertInt => match secs(c, 10_000, 255_000_000) {
             Some(a) => v.advert_int = Some(a),
             None => d.warn(
                 c.loc,
@@ -266,9 +334,9 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
                 ),
             ),
         },
-        "authentication" => blocks::authentication(v, c, d),
-        "virtual_ipaddress" | "virtual_ipaddress_excluded" => {
-            let excluded = c.keyword() == "virtual_ipaddress_excluded";
+        Kw::Authentication => blocks::authentication(v, c, d),
+        Kw::VirtualIpaddress | Kw::VirtualIpaddressExcluded => {
+            let excluded = k == Kw::VirtualIpaddressExcluded;
             for a in c.children() {
                 let Some(ip) = iproute::parse_address_in(a, &ctx.net, d) else {
                     continue;
@@ -287,9 +355,9 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
                 }
             }
         }
-        "no_virtual_ipaddress" => v.no_virtual_ipaddress = true,
-        "promote_secondaries" => v.promote_secondaries = true,
-        "virtual_routes" => {
+        Kw::NoVirtualIpaddress => v.no_virtual_ipaddress = true,
+        Kw::PromoteSecondaries => v.promote_secondaries = true,
+        Kw::VirtualRoutes => {
             for r in c.children() {
                 let before = d.items().len();
                 if let Some(route) = iproute::parse_route_in(r, &ctx.net, d) {
@@ -298,28 +366,28 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
                 }
             }
         }
-        "virtual_rules" => {
+        Kw::VirtualRules => {
             for r in c.children() {
                 if let Some(rule) = iproute::parse_rule_in(r, &ctx.net, d) {
                     v.rules.push(rule);
                 }
             }
         }
-        "accept" => v.accept = Some(true),
-        "no_accept" => v.accept = Some(false),
-        "skip_check_adv_addr" => {
+        Kw::Accept => v.accept = Some(true),
+        Kw::NoAccept => v.accept = Some(false),
+        Kw::SkipCheckAdvAddr => {
             if let Some(b) = opt_bool(c, &who, d) {
                 v.skip_check_adv_addr = b;
             }
         }
-        "strict_mode" => {
+        Kw::StrictMode => {
             if let Some(b) = opt_bool(c, &who, d) {
                 v.strict_mode = Some(b);
             }
         }
-        "preempt" => v.nopreempt = false,
-        "nopreempt" => v.nopreempt = true,
-        "preempt_delay" => match secs(c, 0, 1_000_000_000) {
+        Kw::Preempt => v.nopreempt = false,
+        Kw::Nopreempt => v.nopreempt = true,
+        Kw::PreemptDelay => match secs(c, 0, 1_000_000_000) {
             Some(p) => v.preempt_delay = p,
             None => {
                 d.warn(
@@ -329,37 +397,37 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
                 v.preempt_delay = Micros(0);
             }
         },
-        "debug" => match uint(c, 0, 4) {
+        Kw::Debug => match uint(c, 0, 4) {
             Some(x) => v.debug = x as u8,
             None => bad(d, "must be between 0-4"),
         },
-        "smtp_alert" => {
+        Kw::SmtpAlert => {
             if let Some(b) = opt_bool(c, &who, d) {
                 v.smtp_alert = Some(b);
             }
         }
-        "notify_priority_changes" => {
+        Kw::NotifyPriorityChanges => {
             if let Some(b) = opt_bool(c, &who, d) {
                 v.notify_priority_changes = Some(b);
             }
         }
-        "lvs_sync_daemon_interface" => d.warn(
+        Kw::LvsSyncDaemonInterface => d.warn(
             c.loc,
             format_args!("({who}) Specifying lvs_sync_daemon_interface against a vrrp is deprecated. Please use global lvs_sync_daemon"),
         ),
-        "garp_master_delay" => match uint(c, 0, u64::from(u32::MAX) / 1_000_000) {
+        Kw::GarpMasterDelay => match uint(c, 0, u64::from(u32::MAX) / 1_000_000) {
             Some(s) => v.garp_master_delay = Some(Micros(s * 1_000_000)),
             None => bad(d, "seconds"),
         },
-        "garp_master_refresh" => match uint(c, 0, u64::from(u32::MAX) / 1_000_000) {
+        Kw::GarpMasterRefresh => match uint(c, 0, u64::from(u32::MAX) / 1_000_000) {
             Some(s) => v.garp_master_refresh = Some(Micros(s * 1_000_000)),
             None => bad(d, "seconds"),
         },
-        "garp_lower_prio_delay" => match uint(c, 0, u64::from(u32::MAX) / 1_000_000) {
+        Kw::GarpLowerPrioDelay => match uint(c, 0, u64::from(u32::MAX) / 1_000_000) {
             Some(s) => v.garp_lower_prio_delay = Some(Micros(s * 1_000_000)),
             None => bad(d, "seconds"),
         },
-        "garp_master_repeat" | "garp_master_refresh_repeat" => {
+        Kw::GarpMasterRepeat | Kw::GarpMasterRefreshRepeat => {
             let r = match uint(c, 0, u64::from(u32::MAX)) {
                 Some(0) => {
                     d.warn(
@@ -374,18 +442,18 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
                     None
                 }
             };
-            if c.keyword() == "garp_master_repeat" {
+            if k == Kw::GarpMasterRepeat {
                 v.garp_master_repeat = r.or(v.garp_master_repeat);
             } else {
                 v.garp_master_refresh_repeat = r.or(v.garp_master_refresh_repeat);
             }
         }
-        "garp_lower_prio_repeat" => match uint(c, 0, u64::from(u32::MAX)) {
+        Kw::GarpLowerPrioRepeat => match uint(c, 0, u64::from(u32::MAX)) {
             Some(r) => v.garp_lower_prio_repeat = Some(r as u32),
             None => bad(d, "a count"),
         },
-        "garp_extra_if" | "vmac_garp_intvl" => {
-            if c.keyword() == "vmac_garp_intvl" {
+        Kw::GarpExtraIf | Kw::VmacGarpIntvl => {
+            if k == Kw::VmacGarpIntvl {
                 d.warn(
                     c.loc,
                     "Keyword \"vmac_garp_intvl\" is deprecated - please use \"garp_extra_if\"",
@@ -407,40 +475,39 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
                 ),
             }
         }
-        "down_timer_adverts" => match uint(c, 1, 100) {
+        Kw::DownTimerAdverts => match uint(c, 1, 100) {
             Some(x) => v.down_timer_adverts = Some(x as u32),
             None => bad(d, "must be in 1..100"),
         },
-        "timer_expired_backup" | "thread_timer_expired" => match c.arg(0) {
+        Kw::TimerExpiredBackup | Kw::ThreadTimerExpired => match c.arg(0) {
             None => v.timer_expired_backup = Some(None),
             Some(_) => match uint(c, 1, 254) {
                 Some(p) => v.timer_expired_backup = Some(Some(p as u8)),
                 None => bad(d, "a priority 1..254"),
             },
         },
-        "lower_prio_no_advert" => {
+        Kw::LowerPrioNoAdvert => {
             if let Some(b) = opt_bool(c, &who, d) {
                 v.lower_prio_no_advert = Some(b);
             }
         }
-        "higher_prio_send_advert" => {
+        Kw::HigherPrioSendAdvert => {
             if let Some(b) = opt_bool(c, &who, d) {
                 v.higher_prio_send_advert = Some(b);
             }
         }
-        "owner_ignore_adverts" => v.owner_ignore_adverts = true,
-        "v3_checksum_as_v2" => v.v3_checksum_as_v2 = true,
-        "linkbeat_use_polling" => {
+        Kw::OwnerIgnoreAdverts => v.owner_ignore_adverts = true,
+        Kw::V3ChecksumAsV2 => v.v3_checksum_as_v2 = true,
+        Kw::LinkbeatUsePolling => {
             d.warn(
                 c.loc,
                 format_args!("({who}) 'linkbeat_use_polling' in vrrp instance deprecated - use linkbeat_interfaces block"),
             );
             v.linkbeat_use_polling = true;
         }
-        "kernel_rx_buf_size" => match uint(c, 1, u64::from(u32::MAX)) {
+        Kw::KernelRxBufSize => match uint(c, 1, u64::from(u32::MAX)) {
             Some(s) => v.kernel_rx_buf_size = Some(s),
             None => d.warn(c.loc, format_args!("({who}) invalid kernel_rx_buf_size specified")),
         },
-        k => d.unknown_keyword(c.loc, k),
     }
 }

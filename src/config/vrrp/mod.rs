@@ -16,6 +16,7 @@ mod tests;
 mod vrid;
 
 use super::diag::Diagnostics;
+use super::kwtable::keyword_table;
 use super::track::{self, Trackers};
 use super::tree::Node;
 use super::Config;
@@ -69,6 +70,22 @@ fn interface_exists(name: &str) -> bool {
     crate::net::iface::exists(name)
 }
 
+keyword_table! {
+    /// The top-level keywords of the VRRP side.
+    enum Top {
+        "vrrp_instance" => VrrpInstance,
+        "vrrp_sync_group" => VrrpSyncGroup,
+        "vrrp_script" => VrrpScript,
+        "track_file" => TrackFile,
+        "vrrp_track_file" => VrrpTrackFile,
+        "vrrp_track_process" => VrrpTrackProcess,
+        "garp_group" => GarpGroup,
+        "linkbeat_interfaces" => LinkbeatInterfaces,
+        "interface_up_down_delays" => InterfaceUpDownDelays,
+        "track_group" => TrackGroup,
+    }
+}
+
 /// Handles the VRRP-side top-level keywords; false for others.
 pub(crate) fn parse_top(n: &Node, cfg: &mut Config, d: &mut Diagnostics) -> bool {
     parse_top_with(n, cfg, interface_exists, d)
@@ -82,14 +99,17 @@ pub(crate) fn parse_top_with(
     d: &mut Diagnostics,
 ) -> bool {
     // With dynamic_interfaces a missing interface is expected to appear later.
-    let dynamic = cfg.global.dynamic_interfaces;
-    let seen = cfg.global.seen_interfaces.clone();
+    let Config { global, vrrp, .. } = cfg;
+    let dynamic = global.dynamic_interfaces;
+    let seen = &global.seen_interfaces;
     let exists = |name: &str| dynamic || seen.iter().any(|s| s == name) || lookup(name);
     let iface_exists: &dyn Fn(&str) -> bool = &exists;
-    match n.keyword() {
-        "vrrp_instance" => {
-            if cfg
-                .vrrp
+    let Some(k) = Top::lookup(n.keyword()) else {
+        return false;
+    };
+    match k {
+        Top::VrrpInstance => {
+            if vrrp
                 .instances
                 .iter()
                 .any(|i| Some(i.name.as_str()) == n.arg(0))
@@ -101,20 +121,19 @@ pub(crate) fn parse_top_with(
                 return true;
             }
             let ctx = keywords::Ctx {
-                trackers: &cfg.vrrp.trackers,
+                trackers: &vrrp.trackers,
                 iface_exists,
                 net: super::iproute::NetCtx {
                     lookup: Some(lookup),
-                    ..super::iproute::NetCtx::from_global(&cfg.global, false)
+                    ..super::iproute::NetCtx::from_global(global, false)
                 },
             };
             if let Some(i) = parse::parse(n, &ctx, d) {
-                cfg.vrrp.instances.push(i);
+                vrrp.instances.push(i);
             }
         }
-        "vrrp_sync_group" => {
-            if cfg
-                .vrrp
+        Top::VrrpSyncGroup => {
+            if vrrp
                 .sync_groups
                 .iter()
                 .any(|g| Some(g.name.as_str()) == n.arg(0))
@@ -125,40 +144,37 @@ pub(crate) fn parse_top_with(
                 );
                 return true;
             }
-            if let Some(g) = sync_group::parse(n, &cfg.vrrp.trackers, iface_exists, d) {
-                cfg.vrrp.sync_groups.push(g);
+            if let Some(g) = sync_group::parse(n, &vrrp.trackers, iface_exists, d) {
+                vrrp.sync_groups.push(g);
             }
         }
-        "vrrp_script" => {
+        Top::VrrpScript => {
             if let Some(s) = track::parse_vrrp_script(n, d) {
-                let t = &mut cfg.vrrp.trackers.scripts;
+                let t = &mut vrrp.trackers.scripts;
                 t.retain(|o| o.name != s.name);
                 t.push(s);
             }
         }
-        "track_file" | "vrrp_track_file" => {
+        Top::TrackFile | Top::VrrpTrackFile => {
             if let Some(f) = track::parse_track_file(n, d) {
-                let t = &mut cfg.vrrp.trackers.files;
+                let t = &mut vrrp.trackers.files;
                 t.retain(|o| o.name != f.name);
                 t.push(f);
             }
         }
-        "vrrp_track_process" => {
+        Top::VrrpTrackProcess => {
             if let Some(p) = track::parse_track_process(n, d) {
-                let t = &mut cfg.vrrp.trackers.processes;
+                let t = &mut vrrp.trackers.processes;
                 t.retain(|o| o.name != p.name);
                 t.push(p);
             }
         }
-        "garp_group" => ifblocks::parse_garp_group(n, &mut cfg.vrrp.ifblocks, iface_exists, d),
-        "linkbeat_interfaces" => {
-            ifblocks::parse_linkbeat(n, &mut cfg.vrrp.ifblocks, iface_exists, d)
+        Top::GarpGroup => ifblocks::parse_garp_group(n, &mut vrrp.ifblocks, iface_exists, d),
+        Top::LinkbeatInterfaces => ifblocks::parse_linkbeat(n, &mut vrrp.ifblocks, iface_exists, d),
+        Top::InterfaceUpDownDelays => {
+            ifblocks::parse_up_down_delays(n, &mut vrrp.ifblocks, iface_exists, d)
         }
-        "interface_up_down_delays" => {
-            ifblocks::parse_up_down_delays(n, &mut cfg.vrrp.ifblocks, iface_exists, d)
-        }
-        "track_group" => ifblocks::parse_track_group(n, &mut cfg.vrrp.ifblocks, d),
-        _ => return false,
+        Top::TrackGroup => ifblocks::parse_track_group(n, &mut vrrp.ifblocks, d),
     }
     true
 }

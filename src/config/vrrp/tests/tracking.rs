@@ -355,3 +355,36 @@ fn scripts_without_a_user_are_removed_when_the_default_user_fails() {
     });
     assert_eq!(cfg.vrrp.trackers.scripts.len(), 1);
 }
+
+#[test]
+fn tracker_value_messages_name_the_block_and_the_keyword() {
+    let text = "vrrp_script chk {\n script /bin/true\n interval 0\n timeout x\n rise 0\n fall y\n}\n\
+                vrrp_track_process p {\n process sshd\n delay x\n terminate_delay y\n fork_delay z\n}\n";
+    let (_, d) = load(text);
+    let msgs: Vec<(u32, &str)> = d
+        .items()
+        .iter()
+        .map(|x| (x.loc.line, x.msg.as_str()))
+        .collect();
+    assert_eq!(
+        msgs,
+        vec![
+            (
+                3,
+                "vrrp_script chk: interval must be greater than 0, setting to 1"
+            ),
+            (4, "vrrp_script chk: timeout 'x' is invalid, ignoring"),
+            (5, "vrrp_script chk: rise '0' is invalid, using 1"),
+            (6, "vrrp_script chk: fall 'y' is invalid, using 1"),
+            (10, "vrrp_track_process p: delay 'x' is invalid, ignoring"),
+            (
+                11,
+                "vrrp_track_process p: terminate_delay 'y' is invalid, ignoring"
+            ),
+            (
+                12,
+                "vrrp_track_process p: fork_delay 'z' is invalid, ignoring"
+            ),
+        ]
+    );
+}
