@@ -31,10 +31,17 @@ pub(crate) fn num_in(s: &mut String, key: &str, v: u64, unit: &str) {
 #[inline(never)]
 pub(crate) fn int(s: &mut String, key: &str, v: i64) {
     s.push_str(key);
+    push_int(s, v);
+    s.push('\n');
+}
+
+/// The signed `v` in decimal, no newline.
+#[inline(never)]
+pub(crate) fn push_int(s: &mut String, v: i64) {
     if v < 0 {
         s.push('-');
     }
-    num(s, "", v.unsigned_abs());
+    push_num(s, v.unsigned_abs());
 }
 
 /// `key`, then `true` or `false` (C's `%s` of a bool as keepalived words it), then a newline.

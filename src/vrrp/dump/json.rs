@@ -201,6 +201,9 @@ fn secs(t: Micros) -> f64 {
     t.0 as f64 / 1e6
 }
 
+/// Out of line, as `stats`: inlined into the loop over the instances, the keys were hoisted
+/// out of it into stack slots, each costing more than its field.
+#[inline(never)]
 fn data(w: &mut Writer, view: &View<'_>, i: usize, v2: bool, path: ScriptPath<'_>) {
     let inst = &view.inst(i);
     let (v, f) = (inst.conf, inst.fsm);
@@ -350,6 +353,7 @@ fn data(w: &mut Writer, view: &View<'_>, i: usize, v2: bool, path: ScriptPath<'_
     w.close('}');
 }
 
+#[inline(never)]
 fn stats(w: &mut Writer, inst: &Instance<'_>, v2: bool) {
     let (st, d) = (inst.fsm.stats(), inst.drops);
     w.key("stats").open('{');
