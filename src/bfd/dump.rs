@@ -88,6 +88,7 @@ fn counters(st: &Stats, s: &mut String) {
     line::num(s, " Discarded, TTL/hoplimit = ", st.ttl.into());
 }
 
+#[inline(never)] // One per item: see core::dump_line.
 fn instance(core: &Sessions, i: usize, io: &Io<'_>, s: &mut String) {
     let b = core.instance(i);
     let ss = core.session(i);

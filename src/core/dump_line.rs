@@ -2,6 +2,10 @@
 //! `key value` lines written by a few out-of-line, non-generic writers. Each `writeln!` with
 //! arguments expands to its own argument table at its call site; over the ~250 lines the
 //! dumps write, a call with the key and the value is what keeps them small on routers.
+//!
+//! The function writing one item's block (an instance, a virtual or real server, a checker,
+//! a route) is kept out of line where it is called in a loop: inlined, LLVM hoists every
+//! key's address out of the loop into a stack slot, each costing more than its line.
 
 use std::fmt::{Display, Write as _};
 

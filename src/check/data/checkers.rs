@@ -120,6 +120,7 @@ pub(super) fn checkers_section(cfg: &Config, live: &dyn Live, s: &mut String) {
     }
 }
 
+#[inline(never)] // One per item: see core::dump_line.
 fn checker_section(
     vs: &VirtualServer,
     rs: &RealServer,

@@ -14,6 +14,7 @@ use crate::config::lvs::{
 use crate::config::Config;
 use crate::core::dump_line as line;
 
+#[inline(never)] // One per item: see core::dump_line.
 pub(super) fn group_section(g: &VirtualServerGroup, s: &mut String) {
     let yn = |b: bool| if b { "yes" } else { "no" };
     let _ = writeln!(
@@ -41,6 +42,7 @@ pub(super) fn group_section(g: &VirtualServerGroup, s: &mut String) {
     }
 }
 
+#[inline(never)] // One per item: see core::dump_line.
 pub(super) fn vs_section(
     cfg: &Config,
     v: usize,
@@ -247,6 +249,7 @@ fn forwarding_line(s: &mut String, prefix: &str, f: Forwarding) {
     }
 }
 
+#[inline(never)] // One per item: see core::dump_line.
 fn rs_section(
     cfg: &Config,
     (v, r): (usize, usize),

@@ -17,9 +17,7 @@ use crate::core::time::Micros;
 use crate::net::vrrp_socket::{VRRP_GROUP_V4, VRRP_GROUP_V6};
 use crate::vrrp::fsm::State;
 
-/// Out of line: inlined into the loop over the instances, its keys were hoisted out of the
-/// loop into stack slots, each costing more than the line it writes.
-#[inline(never)]
+#[inline(never)] // One per item: see core::dump_line.
 pub(super) fn instance_section(view: &View<'_>, i: usize, s: &mut String) {
     let inst = &view.inst(i);
     let v = inst.conf;

@@ -201,9 +201,7 @@ fn secs(t: Micros) -> f64 {
     t.0 as f64 / 1e6
 }
 
-/// Out of line, as `stats`: inlined into the loop over the instances, the keys were hoisted
-/// out of it into stack slots, each costing more than its field.
-#[inline(never)]
+#[inline(never)] // One per item: see core::dump_line.
 fn data(w: &mut Writer, view: &View<'_>, i: usize, v2: bool, path: ScriptPath<'_>) {
     let inst = &view.inst(i);
     let (v, f) = (inst.conf, inst.fsm);
@@ -353,7 +351,7 @@ fn data(w: &mut Writer, view: &View<'_>, i: usize, v2: bool, path: ScriptPath<'_
     w.close('}');
 }
 
-#[inline(never)]
+#[inline(never)] // One per item: see core::dump_line.
 fn stats(w: &mut Writer, inst: &Instance<'_>, v2: bool) {
     let (st, d) = (inst.fsm.stats(), inst.drops);
     w.key("stats").open('{');

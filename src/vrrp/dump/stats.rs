@@ -22,6 +22,7 @@ pub fn stats_text<'a>(
 }
 
 /// One instance's section of the stats file, as keepalived 2.2.7 writes it.
+#[inline(never)] // One per item: see core::dump_line.
 fn instance_stats(s: &mut String, name: &str, st: &Stats, d: &Drops) {
     const KEYS: [&str; 14] = [
         "  Advertisements:\n    Received: ",
