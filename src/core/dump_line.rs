@@ -93,7 +93,8 @@ pub(crate) fn push_secs6(s: &mut String, us: u64) {
 #[inline(never)]
 pub(crate) fn push_frac6(s: &mut String, us: u64) {
     s.push('.');
-    let frac = us % 1_000_000;
+    // Below a million: 32-bit arithmetic, no 64-bit division calls on 32-bit routers.
+    let frac = (us % 1_000_000) as u32;
     let mut d = 100_000;
     while d > 0 {
         s.push(char::from(b'0' + (frac / d % 10) as u8));
