@@ -15,6 +15,7 @@ use super::packet::Drop;
 use super::sessions::{Sessions, Stats};
 use crate::config::global::dump;
 use crate::config::Config;
+use crate::core::dump_line as line;
 use crate::core::time::Micros;
 
 pub(crate) const DATA_FILE: &str = "keepalived_bfd.data";
@@ -49,7 +50,7 @@ pub(crate) fn text(cfg: &Config, core: &Sessions, io: &Io<'_>) -> String {
     dump::bfd_sched(cfg, &mut s);
     dump::script_security(cfg, &mut s);
     s.push_str("------< BFD Data >------\n");
-    let _ = writeln!(s, " fd_in = {}", io.fd_in);
+    line::int(&mut s, " fd_in = ", io.fd_in.into());
     counters(core.stats(), &mut s);
     if core.len() > 0 {
         s.push_str("------< BFD Topology >------\n");
@@ -63,92 +64,105 @@ pub(crate) fn text(cfg: &Config, core: &Sessions, io: &Io<'_>) -> String {
 /// Why received packets were discarded, counted since the process started.
 fn counters(st: &Stats, s: &mut String) {
     const DROPS: [(Drop, &str); Drop::COUNT] = [
-        (Drop::Truncated, "too short"),
-        (Drop::Version, "bad version"),
-        (Drop::Length, "bad length"),
-        (Drop::DetectMultZero, "detect multiplier 0"),
-        (Drop::Multipoint, "multipoint"),
-        (Drop::MyDiscriminatorZero, "my discriminator 0"),
-        (Drop::YourDiscriminatorZero, "your discriminator 0"),
-        (Drop::PollAndFinal, "poll and final"),
-        (Drop::Diag, "bad diagnostic"),
-        (Drop::Authenticated, "authenticated"),
+        (Drop::Truncated, " Discarded, too short = "),
+        (Drop::Version, " Discarded, bad version = "),
+        (Drop::Length, " Discarded, bad length = "),
+        (Drop::DetectMultZero, " Discarded, detect multiplier 0 = "),
+        (Drop::Multipoint, " Discarded, multipoint = "),
+        (
+            Drop::MyDiscriminatorZero,
+            " Discarded, my discriminator 0 = ",
+        ),
+        (
+            Drop::YourDiscriminatorZero,
+            " Discarded, your discriminator 0 = ",
+        ),
+        (Drop::PollAndFinal, " Discarded, poll and final = "),
+        (Drop::Diag, " Discarded, bad diagnostic = "),
+        (Drop::Authenticated, " Discarded, authenticated = "),
     ];
-    for (d, what) in DROPS {
-        let _ = writeln!(s, " Discarded, {what} = {}", st.malformed.get(d));
+    for (d, key) in DROPS {
+        line::num(s, key, st.malformed.get(d).into());
     }
-    let _ = writeln!(s, " Discarded, no session = {}", st.no_session);
-    let _ = writeln!(s, " Discarded, TTL/hoplimit = {}", st.ttl);
+    line::num(s, " Discarded, no session = ", st.no_session.into());
+    line::num(s, " Discarded, TTL/hoplimit = ", st.ttl.into());
 }
 
+#[inline(never)] // One per item: see core::dump_line.
 fn instance(core: &Sessions, i: usize, io: &Io<'_>, s: &mut String) {
     let b = core.instance(i);
     let ss = core.session(i);
     let yn = |v: bool| if v { "Yes" } else { "No" };
-    let _ = writeln!(s, " BFD Instance = {}", b.name);
-    let _ = writeln!(s, "   Neighbor IP = {}", b.neighbor);
-    if let Some(src) = b.source {
-        let _ = writeln!(s, "   Source IP = {src}");
+    line::text(s, " BFD Instance = ", &b.name);
+    line::show(s, "   Neighbor IP = ", &b.neighbor);
+    if let Some(src) = &b.source {
+        line::show(s, "   Source IP = ", src);
     }
-    let _ = writeln!(s, "   Required min RX interval = {} us", b.min_rx.0);
-    let _ = writeln!(s, "   Desired min TX interval = {} us", b.min_tx.0);
-    let _ = writeln!(s, "   Desired idle TX interval = {} us", b.idle_tx.0);
-    let _ = writeln!(s, "   Detection multiplier = {}", b.multiplier);
+    line::num_in(s, "   Required min RX interval = ", b.min_rx.0, " us");
+    line::num_in(s, "   Desired min TX interval = ", b.min_tx.0, " us");
+    line::num_in(s, "   Desired idle TX interval = ", b.idle_tx.0, " us");
+    line::num(s, "   Detection multiplier = ", b.multiplier.into());
     let ttl = match b.neighbor {
-        IpAddr::V4(_) => "TTL",
-        IpAddr::V6(_) => "hoplimit",
+        IpAddr::V4(_) => "   TTL = ",
+        IpAddr::V6(_) => "   hoplimit = ",
     };
-    let _ = writeln!(s, "   {ttl} = {}", b.ttl);
-    let _ = writeln!(s, "   max_hops = {}", b.max_hops);
-    let _ = writeln!(s, "   passive = {}", b.passive);
-    let _ = writeln!(s, "   send event to VRRP process = {}", yn(b.to_vrrp));
-    let _ = writeln!(s, "   send event to checker process = {}", yn(b.to_checker));
+    line::num(s, ttl, b.ttl.into());
+    line::num(s, "   max_hops = ", b.max_hops.into());
+    line::flag(s, "   passive = ", b.passive);
+    line::text(s, "   send event to VRRP process = ", yn(b.to_vrrp));
+    line::text(s, "   send event to checker process = ", yn(b.to_checker));
     let (fd, failing) = io.out.get(i).copied().unwrap_or((-1, false));
-    let _ = writeln!(s, "   fd_out {fd}");
-    for t in ["sands_out", "sands_exp", "sands_rst"] {
-        let _ = writeln!(s, "   {t} = [disabled]");
-    }
-    let _ = writeln!(s, "   send error = {failing}");
-    let _ = writeln!(s, "   local state = {}", state_name(ss.state()));
-    let _ = writeln!(s, "   remote state = {}", state_name(ss.remote_state()));
-    let _ = writeln!(s, "   local discriminator = {:#x}", ss.local_discr());
-    let _ = writeln!(s, "   remote discriminator = {:#x}", ss.remote_discr());
-    let _ = writeln!(s, "   local diag = {}", diag_name(ss.diag()));
-    let _ = writeln!(s, "   remote diag = {}", diag_name(ss.remote_diag()));
+    line::int(s, "   fd_out ", fd.into());
+    s.push_str("   sands_out = [disabled]\n   sands_exp = [disabled]\n   sands_rst = [disabled]\n");
+    line::flag(s, "   send error = ", failing);
+    line::text(s, "   local state = ", state_name(ss.state()));
+    line::text(s, "   remote state = ", state_name(ss.remote_state()));
+    let _ = writeln!(
+        s,
+        "   local discriminator = {:#x}\n   remote discriminator = {:#x}",
+        ss.local_discr(),
+        ss.remote_discr()
+    );
+    line::text(s, "   local diag = ", diag_name(ss.diag()));
+    line::text(s, "   remote diag = ", diag_name(ss.remote_diag()));
     let heard = ss.last_rx();
     // Before the first packet keepalived shows zeros where RFC 5880 starts us at 1 µs.
     let (r_tx, r_rx, r_mult) = match heard {
         Some(_) => ss.remote_timers(),
         None => (Micros::ZERO, Micros::ZERO, 0),
     };
-    let _ = writeln!(s, "   remote min tx intv = {} us", r_tx.0);
-    let _ = writeln!(s, "   remote min rx intv = {} us", r_rx.0);
+    line::num_in(s, "   remote min tx intv = ", r_tx.0, " us");
+    line::num_in(s, "   remote min rx intv = ", r_rx.0, " us");
     s.push_str("   local demand = 0\n");
-    let _ = writeln!(s, "   remote demand = {}", u8::from(ss.remote_demand()));
-    let _ = writeln!(s, "   remote detect multiplier = {r_mult}");
+    line::num(s, "   remote demand = ", ss.remote_demand().into());
+    line::num(s, "   remote detect multiplier = ", r_mult.into());
     let (poll, fin) = ss.poll_final();
     let not = |v: bool| if v { "" } else { "!" };
     let _ = writeln!(s, "   {}poll, {}final", not(poll), not(fin));
-    let _ = writeln!(s, "   local tx intv = {} us", ss.tx_interval().0);
+    line::num_in(s, "   local tx intv = ", ss.tx_interval().0, " us");
     let remote_tx = if heard.is_some() {
         b.min_rx.max(r_tx)
     } else {
         Micros::ZERO
     };
-    let _ = writeln!(s, "   remote tx intv = {} us", remote_tx.0);
-    let _ = writeln!(s, "   local detection time = {} us", ss.detect_time().0);
+    line::num_in(s, "   remote tx intv = ", remote_tx.0, " us");
+    line::num_in(s, "   local detection time = ", ss.detect_time().0, " us");
     let remote_detect = u64::from(b.multiplier) * ss.tx_interval().0;
     let remote_detect = if heard.is_some() { remote_detect } else { 0 };
-    let _ = writeln!(s, "   remote detection time = {remote_detect} us");
+    line::num_in(s, "   remote detection time = ", remote_detect, " us");
     match heard {
         None => s.push_str("   last_seen = [never]\n"),
         Some(t) => {
             let ago = Duration::from_micros(io.now.saturating_sub(t).0);
             let at = io.real_now.saturating_sub(ago);
-            let (secs, us) = (at.as_secs(), at.subsec_micros());
-            let _ = write!(s, "   last seen = {secs}.{us:06} (");
+            let (secs, us) = (at.as_secs(), u64::from(at.subsec_micros()));
+            s.push_str("   last seen = ");
+            line::push_num(s, secs);
+            line::push_frac6(s, us);
+            s.push_str(" (");
             crate::core::logging::push_ctime_at(s, secs as libc::time_t);
-            let _ = writeln!(s, ".{us:06})");
+            line::push_frac6(s, us);
+            s.push_str(")\n");
         }
     }
 }

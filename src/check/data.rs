@@ -14,6 +14,7 @@ use crate::config::checker::Script;
 use crate::config::global::dump;
 use crate::config::track::split_cmd;
 use crate::config::Config;
+use crate::core::dump_line as line;
 use crate::core::time::Micros;
 
 /// In the dump directory (`core::safe_file::in_tmp_dir`: `$TMPDIR` or /tmp, as keepalived).
@@ -58,7 +59,7 @@ pub fn text(cfg: &Config, live: &dyn Live) -> String {
         }
         for (label, v) in given {
             if let Some(v) = v {
-                let _ = writeln!(s, "{label}{v}");
+                line::text(&mut s, label, v);
             }
         }
     }
@@ -83,9 +84,18 @@ fn global_section(cfg: &Config, s: &mut String) {
     dump::script_security(cfg, s);
 }
 
-/// keepalived's format_decimal(value, 6): seconds with six decimals.
-fn secs6(t: Micros) -> String {
-    format!("{}.{:06}", t.0 / 1_000_000, t.0 % 1_000_000)
+/// `key` and keepalived's format_decimal(value, 6): seconds with six decimals.
+fn secs6(s: &mut String, key: &str, t: Micros) {
+    s.push_str(key);
+    line::push_secs6(s, t.0);
+    s.push('\n');
+}
+
+/// `, weight W[ reverse]` and the line's end, as the track file lists word it.
+fn weight_line(s: &mut String, w: i64, reverse: bool) {
+    s.push_str(", weight ");
+    line::push_int(s, w);
+    line::text(s, if reverse { " reverse" } else { "" }, "");
 }
 
 fn on_off(b: bool) -> &'static str {

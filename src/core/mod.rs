@@ -3,6 +3,8 @@
 
 pub mod alloc;
 pub(crate) mod daemon;
+/// The signal dumps' `key value` lines, shared by the VRRP, checker and BFD children.
+pub(crate) mod dump_line;
 pub(crate) mod event_loop;
 pub(crate) mod fifo;
 pub(crate) mod inotify;

@@ -4,12 +4,13 @@
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
-use super::{cmd_str, yes_no, CheckerLive, Live};
+use super::{cmd_str, weight_line, yes_no, CheckerLive, Live};
 use crate::check::checkers::names;
 use crate::check::CheckerId;
 use crate::config::checker::{Checker, CheckerCommon, CheckerKind, HttpCheck, HttpProtocol, Url};
 use crate::config::lvs::{checker_timing, RealServer, VirtualServer};
 use crate::config::Config;
+use crate::core::dump_line as line;
 use crate::core::time::Micros;
 
 /// The `bfd_instance`s the checker side hears of, with the real servers whose BFD_CHECK
@@ -20,7 +21,8 @@ pub(super) fn track_bfds_section(cfg: &Config, s: &mut String) {
         if !std::mem::replace(&mut header, true) {
             s.push_str("------< Checker track BFDs >------\n");
         }
-        let _ = writeln!(s, " Checker Track BFD = {}\n   Tracking RS :", b.name);
+        line::text(s, " Checker Track BFD = ", &b.name);
+        s.push_str("   Tracking RS :\n");
         for vs in &cfg.lvs.virtual_servers {
             for rs in &vs.real_servers {
                 let watches = rs
@@ -28,7 +30,7 @@ pub(super) fn track_bfds_section(cfg: &Config, s: &mut String) {
                     .iter()
                     .any(|c| matches!(&c.kind, CheckerKind::Bfd(x) if x.name == b.name));
                 if watches {
-                    let _ = writeln!(s, "   {}", names::rs_name(vs, rs));
+                    line::text(s, "   ", &names::rs_name(vs, rs));
                 }
             }
         }
@@ -71,24 +73,19 @@ pub(super) fn track_files_section(cfg: &Config, live: &dyn Live, s: &mut String)
             .iter()
             .find_map(|u| u.3.and_then(|c| c.file_value))
             .unwrap_or(0);
-        let _ = writeln!(
-            s,
-            " Track file = {}\n   File = {}\n   Status = {status}\n   Weight = {}{}\n   \
-             Tracking instances :",
-            tf.name,
-            tf.file,
-            tf.weight.weight,
-            if tf.weight.reverse { " reverse" } else { "" }
-        );
+        line::text(s, " Track file = ", &tf.name);
+        line::text(s, "   File = ", &tf.file);
+        line::int(s, "   Status = ", status);
+        s.push_str("   Weight = ");
+        line::push_int(s, tf.weight.weight.into());
+        line::text(s, if tf.weight.reverse { " reverse" } else { "" }, "");
+        s.push_str("   Tracking instances :\n");
         for (vs, rs, f, _) in users {
-            let _ = writeln!(
-                s,
-                "     {} -> {}, weight {}{}",
-                names::vs_name(vs),
-                names::rs_name(vs, rs),
-                f.weight,
-                if f.reverse { " reverse" } else { "" }
-            );
+            s.push_str("     ");
+            s.push_str(&names::vs_name(vs));
+            s.push_str(" -> ");
+            s.push_str(&names::rs_name(vs, rs));
+            weight_line(s, f.weight.into(), f.reverse);
         }
     }
 }
@@ -123,6 +120,7 @@ pub(super) fn checkers_section(cfg: &Config, live: &dyn Live, s: &mut String) {
     }
 }
 
+#[inline(never)] // One per item: see core::dump_line.
 fn checker_section(
     vs: &VirtualServer,
     rs: &RealServer,
@@ -132,48 +130,40 @@ fn checker_section(
 ) {
     let t = checker_timing(vs, rs, c);
     let iweight = i64::from(rs.weight.unwrap_or(vs.weight));
-    let _ = writeln!(
+    s.push(' ');
+    s.push_str(&names::vs_name(vs));
+    line::text(s, " -> ", &names::rs_name(vs, rs));
+    line::text(s, "   Enabled = ", yes_no(st.enabled));
+    line::text(s, "   Up = ", yes_no(st.up));
+    line::text(s, "   Has run = ", yes_no(st.has_run));
+    line::int(
         s,
-        " {} -> {}\n   Enabled = {}\n   Up = {}\n   Has run = {}\n   Current weight = {}",
-        names::vs_name(vs),
-        names::rs_name(vs, rs),
-        yes_no(st.enabled),
-        yes_no(st.up),
-        yes_no(st.has_run),
-        st.weight.map_or(0, |w| w - iweight)
+        "   Current weight = ",
+        st.weight.map_or(0, |w| w - iweight),
     );
     let file = matches!(c.kind, CheckerKind::File(_));
     if !file {
-        let _ = writeln!(
-            s,
-            "   Alpha = {}\n   Delay loop = {} us\n   Warmup = {} us\n   Retries = {}",
-            yes_no(t.alpha),
-            t.delay_loop.0,
-            t.warmup.0,
-            t.retry
-        );
+        line::text(s, "   Alpha = ", yes_no(t.alpha));
+        line::num_in(s, "   Delay loop = ", t.delay_loop.0, " us");
+        line::num_in(s, "   Warmup = ", t.warmup.0, " us");
+        line::num(s, "   Retries = ", t.retry.into());
         if t.retry > 0 {
-            let _ = writeln!(
-                s,
-                "   Delay before retry = {} us\n   Retries iterations = {}",
-                t.delay_before_retry.0,
-                // keepalived counts retries only while the checker is still up.
-                if st.up { st.retry_it } else { 0 }
-            );
+            let dbr = t.delay_before_retry.0;
+            line::num_in(s, "   Delay before retry = ", dbr, " us");
+            // keepalived counts retries only while the checker is still up.
+            let it = if st.up { st.retry_it } else { 0 };
+            line::num(s, "   Retries iterations = ", it.into());
         }
         let default_dbr = match c.kind {
             CheckerKind::Http(_) | CheckerKind::Ssl(_) => 3,
             _ => 1,
         };
-        let _ = writeln!(
-            s,
-            "   Default delay before retry = {} us",
-            Micros::from_secs(default_dbr).0
-        );
+        let dbr = Micros::from_secs(default_dbr).0;
+        line::num_in(s, "   Default delay before retry = ", dbr, " us");
     }
     // A checker's own log_all_failures, else the global one.
     let log_all = c.common.log_all_failures.unwrap_or(false);
-    let _ = writeln!(s, "   Log all failures = {}", yes_no(log_all));
+    line::text(s, "   Log all failures = ", yes_no(log_all));
     let connects = !matches!(
         c.kind,
         CheckerKind::Misc(_) | CheckerKind::File(_) | CheckerKind::Bfd(_)
@@ -191,22 +181,24 @@ fn checker_section(
 }
 
 fn connection_lines(k: &CheckerCommon, ip: IpAddr, port: u16, timeout: Micros, s: &mut String) {
-    let _ = writeln!(
-        s,
-        "   Connection\n     Dest = [{}]:{}",
-        k.connect_ip.unwrap_or(ip),
-        k.connect_port.unwrap_or(port)
-    );
-    if let Some(b) = k.bindto {
-        let _ = writeln!(s, "     Bind to = [{b}]:{}", k.bind_port.unwrap_or(0));
+    s.push_str("   Connection\n     Dest = [");
+    line::push(s, &k.connect_ip.unwrap_or(ip));
+    line::num(s, "]:", k.connect_port.unwrap_or(port).into());
+    if let Some(b) = &k.bindto {
+        s.push_str("     Bind to = [");
+        line::push(s, b);
+        line::num(s, "]:", k.bind_port.unwrap_or(0).into());
     }
     if let Some(i) = &k.bind_if {
-        let _ = writeln!(s, "     Bind i/f = {i}");
+        line::text(s, "     Bind i/f = ", i);
     }
     if let Some(m) = k.fwmark.filter(|&m| m != 0) {
-        let _ = writeln!(s, "     Mark = {m}");
+        line::num(s, "     Mark = ", m.into());
     }
-    let _ = writeln!(s, "     Timeout = {:.6}", timeout.0 as f64 / 1e6);
+    // `%.6f` of whole microseconds: the digits of the microseconds themselves.
+    s.push_str("     Timeout = ");
+    line::push_secs6(s, timeout.0);
+    s.push('\n');
 }
 
 fn kind_lines(c: &Checker, st: &CheckerLive, alpha: bool, s: &mut String) {
@@ -227,60 +219,49 @@ fn kind_lines(c: &Checker, st: &CheckerLive, alpha: bool, s: &mut String) {
             );
         }
         CheckerKind::Smtp(m) => {
-            let _ = writeln!(
+            let helo = m.helo_name.as_deref();
+            line::text(
                 s,
-                "   Keepalive method = SMTP_CHECK\n   helo = {}",
-                m.helo_name
-                    .as_deref()
-                    .unwrap_or("smtpchecker.keepalived.org")
+                "   Keepalive method = SMTP_CHECK\n   helo = ",
+                helo.unwrap_or("smtpchecker.keepalived.org"),
             );
         }
         CheckerKind::Dns(d) => {
-            let _ = writeln!(
+            line::text(
                 s,
-                "   Keepalive method = DNS_CHECK\n   Type = {}\n   Name = {}",
+                "   Keepalive method = DNS_CHECK\n   Type = ",
                 d.qtype.name(),
-                d.name
             );
+            line::text(s, "   Name = ", &d.name);
         }
         CheckerKind::Udp(u) => {
             s.push_str("   Keepalive method = UDP_CHECK\n");
             match &u.payload {
-                Some(p) => {
-                    let _ = writeln!(s, "   Payload len = {}", p.len());
-                }
+                Some(p) => line::num(s, "   Payload len = ", p.len() as u64),
                 None => s.push_str("   Payload specified = no\n"),
             }
-            let _ = writeln!(s, "   Require reply = {}", yes_no(u.require_reply));
+            line::text(s, "   Require reply = ", yes_no(u.require_reply));
             if u.require_reply {
-                let _ = writeln!(
-                    s,
-                    "     Min reply length = {}\n     Max reply length = {}\n     \
-                     Reply data len = {}",
-                    u.min_reply_length,
-                    u.max_reply_length,
-                    u.reply.as_ref().map_or(0, |r| r.0.len())
-                );
+                let min = u.min_reply_length.into();
+                line::num(s, "     Min reply length = ", min);
+                let max = u.max_reply_length.into();
+                line::num(s, "     Max reply length = ", max);
+                let len = u.reply.as_ref().map_or(0, |r| r.0.len());
+                line::num(s, "     Reply data len = ", len as u64);
                 if let Some((_, mask)) = &u.reply {
-                    let _ = writeln!(s, "     Reply data mask = {}", yes_no(mask.is_some()));
+                    line::text(s, "     Reply data mask = ", yes_no(mask.is_some()));
                 }
             }
         }
         CheckerKind::Ping => s.push_str("   Keepalive method = PING_CHECK\n"),
-        CheckerKind::File(f) => {
-            let _ = writeln!(
-                s,
-                "   Keepalive method = FILE_CHECK\n     Tracked file = {}",
-                f.track_file
-            );
-        }
+        CheckerKind::File(f) => line::text(
+            s,
+            "   Keepalive method = FILE_CHECK\n     Tracked file = ",
+            &f.track_file,
+        ),
         CheckerKind::Bfd(b) => {
-            let _ = writeln!(
-                s,
-                "   Keepalive method = BFD_CHECK\n   Name = {}\n   Alpha is {}",
-                b.name,
-                if alpha { "ON" } else { "OFF" }
-            );
+            line::text(s, "   Keepalive method = BFD_CHECK\n   Name = ", &b.name);
+            line::text(s, "   Alpha is ", if alpha { "ON" } else { "OFF" });
         }
     }
 }
@@ -291,18 +272,20 @@ fn http_lines(what: &str, h: &HttpCheck, st: &CheckerLive, s: &mut String) {
         HttpProtocol::V10Close => "1.0C",
         HttpProtocol::V11 => "1.1",
     };
-    let _ = writeln!(s, "   Keepalive method = {what}_GET, http protocol {proto}");
+    s.push_str("   Keepalive method = ");
+    s.push_str(what);
+    line::text(s, "_GET, http protocol ", proto);
     if let Some(v) = &h.virtualhost {
-        let _ = writeln!(s, "   Virtualhost = {v}");
+        line::text(s, "   Virtualhost = ", v);
     }
     let set = |b: bool| if b { "set" } else { "unset" };
-    let _ = writeln!(s, "   Enable SNI {}", set(h.enable_sni));
-    let _ = writeln!(s, "   Fast recovery {}", set(h.fast_recovery));
+    line::text(s, "   Enable SNI ", set(h.enable_sni));
+    line::text(s, "   Fast recovery ", set(h.fast_recovery));
     for u in &h.urls {
         url_lines(u, s);
     }
     if let Some(u) = st.failed_url.and_then(|i| h.urls.get(i)) {
-        let _ = writeln!(s, "   Failed URL = {}", u.path);
+        line::text(s, "   Failed URL = ", &u.path);
     }
 }
 
@@ -311,11 +294,11 @@ const STATUS_MIN: u16 = 100;
 const STATUS_MAX: u16 = 599;
 
 fn url_lines(u: &Url, s: &mut String) {
-    let _ = writeln!(s, "   Checked url = {}", u.path);
+    line::text(s, "   Checked url = ", &u.path);
     if let Some(d) = &u.digest {
         s.push_str("     digest = ");
-        for b in d {
-            let _ = write!(s, "{b:02x}");
+        for &b in d {
+            line::push_hex2(s, b);
         }
         s.push('\n');
     }
@@ -334,21 +317,23 @@ fn url_lines(u: &Url, s: &mut String) {
         match (on, start) {
             (true, None) => start = Some(code),
             (false, Some(a)) => {
-                let _ = if a == code - 1 {
-                    writeln!(s, "       {a}")
-                } else {
-                    writeln!(s, "       {a}-{}", code - 1)
-                };
+                s.push_str("       ");
+                if a != code - 1 {
+                    line::push_num(s, a.into());
+                    s.push('-');
+                }
+                line::num(s, "", (code - 1).into());
                 start = None;
             }
             _ => {}
         }
     }
     if let Some(v) = &u.virtualhost {
-        let _ = writeln!(s, "     Virtual host = {v}");
+        line::text(s, "     Virtual host = ", v);
     }
     if let Some(r) = &u.regex {
-        let _ = writeln!(s, "     Regex = \"{r}\"");
+        s.push_str("     Regex = \"");
+        line::text(s, r, "\"");
         if u.regex_no_match {
             s.push_str("     Regex no match\n");
         }

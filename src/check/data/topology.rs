@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{abled, cmd_str, on_off, secs6, smtp_alert, Live, WEIGHT_MAX};
+use super::{abled, cmd_str, on_off, secs6, smtp_alert, weight_line, yes_no, Live, WEIGHT_MAX};
 use crate::check::checkers::names;
 use crate::check::CheckerId;
 use crate::config::checker::CheckerKind;
@@ -12,7 +12,9 @@ use crate::config::lvs::{
     VirtualServerGroup, VsAddr,
 };
 use crate::config::Config;
+use crate::core::dump_line as line;
 
+#[inline(never)] // One per item: see core::dump_line.
 pub(super) fn group_section(g: &VirtualServerGroup, s: &mut String) {
     let yn = |b: bool| if b { "yes" } else { "no" };
     let _ = writeln!(
@@ -40,6 +42,7 @@ pub(super) fn group_section(g: &VirtualServerGroup, s: &mut String) {
     }
 }
 
+#[inline(never)] // One per item: see core::dump_line.
 pub(super) fn vs_section(
     cfg: &Config,
     v: usize,
@@ -49,103 +52,84 @@ pub(super) fn vs_section(
 ) {
     s.push_str(" ------< Virtual server >------\n");
     match &vs.addr {
-        VsAddr::Group(_) => {
-            let _ = writeln!(s, " VS GROUP = {}", names::vs_name(vs));
-        }
-        VsAddr::Fwmark(m) => {
-            let _ = writeln!(s, " VS FWMARK = {m}");
-        }
+        VsAddr::Group(_) => line::text(s, " VS GROUP = ", &names::vs_name(vs)),
+        VsAddr::Fwmark(m) => line::num(s, " VS FWMARK = ", (*m).into()),
         VsAddr::Ip { ip, port } => {
             let _ = writeln!(s, " VS VIP = {ip}, VPORT = {}", port.unwrap_or(0));
         }
     }
     if let Some(h) = &vs.virtualhost {
-        let _ = writeln!(s, "   VirtualHost = {h}");
+        line::text(s, "   VirtualHost = ", h);
     }
-    let _ = writeln!(s, "   Address family = {}", family(cfg, vs));
-    let _ = writeln!(s, "   connection timeout = {}", secs6(vs.connect_timeout));
-    let _ = writeln!(s, "   delay_loop = {}", secs6(vs.delay_loop));
+    line::text(s, "   Address family = ", family(cfg, vs));
+    secs6(s, "   connection timeout = ", vs.connect_timeout);
+    secs6(s, "   delay_loop = ", vs.delay_loop);
     let sched = vs.sched.map_or("wlc", |x| x.name());
-    let _ = writeln!(s, "   lvs_sched = {sched}");
-    let _ = writeln!(s, "   Hashed = {}", abled(vs.flags.hashed));
+    line::text(s, "   lvs_sched = ", sched);
+    line::text(s, "   Hashed = ", abled(vs.flags.hashed));
     let f = &vs.flags;
     match sched {
         "sh" | "mh" => {
-            let _ = writeln!(s, "   {sched}-port = {}", abled(f.sched2));
-            let _ = writeln!(s, "   {sched}-fallback = {}", abled(f.sched1));
+            s.push_str("   ");
+            s.push_str(sched);
+            line::text(s, "-port = ", abled(f.sched2));
+            s.push_str("   ");
+            s.push_str(sched);
+            line::text(s, "-fallback = ", abled(f.sched1));
         }
         _ => {
-            let _ = writeln!(s, "   flag-1 = {}", abled(f.sched1));
-            let _ = writeln!(s, "   flag-2 = {}", abled(f.sched2));
-            let _ = writeln!(s, "   flag-3 = {}", abled(f.sched3));
+            line::text(s, "   flag-1 = ", abled(f.sched1));
+            line::text(s, "   flag-2 = ", abled(f.sched2));
+            line::text(s, "   flag-3 = ", abled(f.sched3));
         }
     }
     let proto = protocol(vs);
-    let _ = writeln!(
-        s,
-        "   One packet scheduling = {}{}",
-        abled(f.one_packet),
-        if f.one_packet && proto != Some(Protocol::Udp) {
-            " (inactive due to not UDP)"
-        } else {
-            ""
-        }
-    );
+    s.push_str("   One packet scheduling = ");
+    let inactive = if f.one_packet && proto != Some(Protocol::Udp) {
+        " (inactive due to not UDP)"
+    } else {
+        ""
+    };
+    line::text(s, abled(f.one_packet), inactive);
     if let Some(t) = vs.persistence_timeout.filter(|&t| t != 0) {
-        let _ = writeln!(s, "   persistence timeout = {t}");
+        line::num(s, "   persistence timeout = ", t.into());
     }
     match vs.persistence_granularity {
-        Some(Granularity::V4Mask(m)) => {
-            let _ = writeln!(s, "   persistence granularity = {m}");
-        }
-        Some(Granularity::V6Prefix(p)) => {
-            let _ = writeln!(s, "   persistence granularity = {p}");
-        }
+        Some(Granularity::V4Mask(m)) => line::show(s, "   persistence granularity = ", &m),
+        Some(Granularity::V6Prefix(p)) => line::show(s, "   persistence granularity = ", &p),
         None => {}
     }
-    let _ = writeln!(
-        s,
-        "   protocol = {}",
-        match proto {
-            Some(Protocol::Tcp) => "TCP",
-            Some(Protocol::Udp) => "UDP",
-            Some(Protocol::Sctp) => "SCTP",
-            None => "none",
-        }
-    );
-    let _ = writeln!(s, "   alpha is {}", on_off(vs.alpha));
-    let _ = writeln!(s, "   omega is {}", on_off(vs.omega));
+    let proto_word = match proto {
+        Some(Protocol::Tcp) => "TCP",
+        Some(Protocol::Udp) => "UDP",
+        Some(Protocol::Sctp) => "SCTP",
+        None => "none",
+    };
+    line::text(s, "   protocol = ", proto_word);
+    line::text(s, "   alpha is ", on_off(vs.alpha));
+    line::text(s, "   omega is ", on_off(vs.omega));
     if let Some(r) = vs.retry {
-        let _ = writeln!(s, "   Retry count = {r}");
+        line::num(s, "   Retry count = ", r.into());
     }
     if let Some(d) = vs.delay_before_retry {
-        let _ = writeln!(s, "   Retry delay = {}", secs6(d));
+        secs6(s, "   Retry delay = ", d);
     }
     if let Some(w) = vs.warmup {
-        let _ = writeln!(s, "   Warmup = {}", secs6(w));
+        secs6(s, "   Warmup = ", w);
     }
-    let _ = writeln!(
+    line::text(
         s,
-        "   Inhibit on failure is {}",
-        on_off(vs.inhibit_on_failure)
+        "   Inhibit on failure is ",
+        on_off(vs.inhibit_on_failure),
     );
-    let _ = writeln!(
-        s,
-        "   quorum = {}, hysteresis = {}",
-        vs.quorum, vs.hysteresis
-    );
+    s.push_str("   quorum = ");
+    line::push_num(s, vs.quorum.into());
+    line::num(s, ", hysteresis = ", vs.hysteresis.into());
     if vs.ha_suspend {
         s.push_str("   Using HA suspend\n");
     }
-    let _ = writeln!(
-        s,
-        "   Using smtp notification = {}",
-        if smtp_alert(cfg, vs.smtp_alert).unwrap_or(false) {
-            "yes"
-        } else {
-            "no"
-        }
-    );
+    let smtp = smtp_alert(cfg, vs.smtp_alert).unwrap_or(false);
+    line::text(s, "   Using smtp notification = ", yes_no(smtp));
     forwarding_line(s, "default ", vs.forwarding.unwrap_or(Forwarding::Nat));
     if let Some(ss) = &vs.sorry_server {
         let dup = vs
@@ -165,7 +149,7 @@ pub(super) fn vs_section(
         );
         let fwd = ss.forwarding.or(vs.forwarding).unwrap_or(Forwarding::Nat);
         forwarding_line(s, "  ", fwd);
-        let _ = writeln!(s, "     Inhibit on failure is {}", on_off(ss.inhibit));
+        line::text(s, "     Inhibit on failure is ", on_off(ss.inhibit));
     }
     for (r, rs) in vs.real_servers.iter().enumerate() {
         rs_section(cfg, (v, r), vs, rs, live, s);
@@ -265,6 +249,7 @@ fn forwarding_line(s: &mut String, prefix: &str, f: Forwarding) {
     }
 }
 
+#[inline(never)] // One per item: see core::dump_line.
 fn rs_section(
     cfg: &Config,
     (v, r): (usize, usize),
@@ -294,37 +279,28 @@ fn rs_section(
         "",
         rs.forwarding.or(vs.forwarding).unwrap_or(Forwarding::Nat),
     );
-    let _ = writeln!(s, "   Alpha is {}", on_off(rs.alpha.unwrap_or(vs.alpha)));
-    let _ = writeln!(
+    line::text(s, "   Alpha is ", on_off(rs.alpha.unwrap_or(vs.alpha)));
+    let timeout = rs.connect_timeout.unwrap_or(vs.connect_timeout);
+    secs6(s, "   connection timeout = ", timeout);
+    s.push_str("   connection limit range = ");
+    line::push_num(s, rs.lthreshold.unwrap_or(0).into());
+    line::num(s, " -> ", rs.uthreshold.unwrap_or(0).into());
+    secs6(
         s,
-        "   connection timeout = {}",
-        secs6(rs.connect_timeout.unwrap_or(vs.connect_timeout))
-    );
-    let _ = writeln!(
-        s,
-        "   connection limit range = {} -> {}",
-        rs.lthreshold.unwrap_or(0),
-        rs.uthreshold.unwrap_or(0)
-    );
-    let _ = writeln!(
-        s,
-        "   Delay loop = {}",
-        secs6(rs.delay_loop.unwrap_or(vs.delay_loop))
+        "   Delay loop = ",
+        rs.delay_loop.unwrap_or(vs.delay_loop),
     );
     if let Some(n) = rs.retry.or(vs.retry) {
-        let _ = writeln!(s, "   Retry count = {n}");
+        line::num(s, "   Retry count = ", n.into());
     }
     if let Some(d) = rs.delay_before_retry.or(vs.delay_before_retry) {
-        let _ = writeln!(s, "   Retry delay = {}", secs6(d));
+        secs6(s, "   Retry delay = ", d);
     }
     if let Some(w) = rs.warmup.or(vs.warmup) {
-        let _ = writeln!(s, "   Warmup = {}", secs6(w));
+        secs6(s, "   Warmup = ", w);
     }
-    let _ = writeln!(
-        s,
-        "   Inhibit on failure is {}",
-        on_off(rs.inhibit_on_failure.unwrap_or(vs.inhibit_on_failure))
-    );
+    let inhibit = rs.inhibit_on_failure.unwrap_or(vs.inhibit_on_failure);
+    line::text(s, "   Inhibit on failure is ", on_off(inhibit));
     for (k, (what, sc)) in [("up", &rs.notify_up), ("down", &rs.notify_down)]
         .into_iter()
         .enumerate()
@@ -339,23 +315,17 @@ fn rs_section(
         }
     }
     if let Some(h) = &rs.virtualhost {
-        let _ = writeln!(s, "    VirtualHost = '{h}'");
+        s.push_str("    VirtualHost = '");
+        line::text(s, h, "'");
     }
-    let _ = writeln!(
-        s,
-        "   Using smtp notification = {}",
-        // keepalived leaves a real server's smtp_alert unresolved (-1) when nothing sets it,
-        // and prints that as yes.
-        if smtp_alert(cfg, rs.smtp_alert).unwrap_or(true) {
-            "yes"
-        } else {
-            "no"
-        }
-    );
-    let _ = writeln!(s, "   initial weight = {iweight}");
-    let _ = writeln!(s, "   effective weight = {eff}");
-    let _ = writeln!(s, "   alive = {}", u8::from(st.alive));
-    let _ = writeln!(s, "   num failed checkers = {}", st.failed);
+    // keepalived leaves a real server's smtp_alert unresolved (-1) when nothing sets it,
+    // and prints that as yes.
+    let smtp = smtp_alert(cfg, rs.smtp_alert).unwrap_or(true);
+    line::text(s, "   Using smtp notification = ", yes_no(smtp));
+    line::int(s, "   initial weight = ", iweight);
+    line::int(s, "   effective weight = ", eff);
+    line::num(s, "   alive = ", st.alive.into());
+    line::num(s, "   num failed checkers = ", st.failed.into());
     let mut files = rs.checkers.iter().filter_map(|c| match &c.kind {
         CheckerKind::File(f) => Some(f),
         _ => None,
@@ -363,13 +333,9 @@ fn rs_section(
     if let Some(first) = files.next() {
         s.push_str("   Tracked Files\n");
         for f in std::iter::once(first).chain(files) {
-            let _ = writeln!(
-                s,
-                "     {}, weight {}{}",
-                f.track_file,
-                f.weight,
-                if f.reverse { " reverse" } else { "" }
-            );
+            s.push_str("     ");
+            s.push_str(&f.track_file);
+            weight_line(s, f.weight.into(), f.reverse);
         }
     }
     let mut bfds = rs.checkers.iter().filter_map(|c| match &c.kind {
@@ -379,7 +345,7 @@ fn rs_section(
     if let Some(first) = bfds.next() {
         s.push_str("   Tracked BFDs\n");
         for b in std::iter::once(first).chain(bfds) {
-            let _ = writeln!(s, "     {}", b.name);
+            line::text(s, "     ", &b.name);
         }
     }
 }

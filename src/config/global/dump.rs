@@ -1,92 +1,72 @@
 //! The lines of keepalived's "Global definitions" dump that both children's SIGUSR1 files
 //! start with (global_data.c dump_global_data), and the ones they share further down.
 
-use std::fmt::Write as _;
-
 use super::LvsFlushOnStop;
 use crate::config::Config;
+use crate::core::dump_line as line;
 
 /// The section header and the lines up to "Checkers log all failures".
 pub(crate) fn head(cfg: &Config, s: &mut String) {
     let g = &cfg.global;
     let tri = |v: Option<bool>| v.map_or("unset", |b| if b { "true" } else { "false" });
     s.push_str("------< Global definitions >------\n");
-    let _ = writeln!(
+    let ns = g.net_namespace.as_deref().unwrap_or("(default)");
+    line::text(s, " Network namespace = ", ns);
+    line::text(
         s,
-        " Network namespace = {}",
-        g.net_namespace.as_deref().unwrap_or("(default)")
+        " Router ID = ",
+        &g.router_id.clone().unwrap_or_else(hostname),
     );
-    let _ = writeln!(
-        s,
-        " Router ID = {}",
-        g.router_id.clone().unwrap_or_else(hostname)
-    );
-    let _ = writeln!(s, " Default smtp_alert = {}", tri(g.email.smtp_alert));
-    let _ = writeln!(
-        s,
-        " Default smtp_alert_vrrp = {}",
-        tri(g.email.smtp_alert_vrrp)
-    );
-    let _ = writeln!(
-        s,
-        " Default smtp_alert_checker = {}",
-        tri(g.email.smtp_alert_checker)
-    );
-    let _ = writeln!(
-        s,
-        " Checkers log all failures = {}",
-        g.email.checker_log_all_failures.unwrap_or(false)
-    );
+    line::text(s, " Default smtp_alert = ", tri(g.email.smtp_alert));
+    let vrrp = tri(g.email.smtp_alert_vrrp);
+    line::text(s, " Default smtp_alert_vrrp = ", vrrp);
+    let checker = tri(g.email.smtp_alert_checker);
+    line::text(s, " Default smtp_alert_checker = ", checker);
+    let all = g.email.checker_log_all_failures.unwrap_or(false);
+    line::flag(s, " Checkers log all failures = ", all);
 }
 
 /// "LVS flush" and "LVS flush on stop".
 pub(crate) fn lvs_flush(cfg: &Config, s: &mut String) {
     let g = &cfg.global;
-    let _ = writeln!(s, " LVS flush = {}", g.lvs.flush);
-    let _ = writeln!(
-        s,
-        " LVS flush on stop = {}",
-        match g.lvs.flush_on_stop {
-            Some(LvsFlushOnStop::Full) => "full",
-            Some(LvsFlushOnStop::Vs) => "VS",
-            None => "disabled",
-        }
-    );
+    line::flag(s, " LVS flush = ", g.lvs.flush);
+    let on_stop = match g.lvs.flush_on_stop {
+        Some(LvsFlushOnStop::Full) => "full",
+        Some(LvsFlushOnStop::Vs) => "VS",
+        None => "disabled",
+    };
+    line::text(s, " LVS flush on stop = ", on_stop);
 }
 
 pub(crate) fn script_security(cfg: &Config, s: &mut String) {
     let on = cfg.global.enable_script_security;
-    let _ = writeln!(
+    line::text(
         s,
-        " Script security {}",
-        if on { "enabled" } else { "disabled" }
+        " Script security ",
+        if on { "enabled" } else { "disabled" },
     );
 }
 
 /// The BFD process's scheduling lines (keepalived's RT_RLIMIT_DEFAULT is 10000 µs).
 pub(crate) fn bfd_sched(cfg: &Config, s: &mut String) {
     let b = cfg.global.bfd_sched();
-    let _ = writeln!(
-        s,
-        " BFD process priority = {}",
-        i32::from(b.priority.unwrap_or(0))
-    );
-    let _ = writeln!(s, " BFD don't swap = {}", b.no_swap);
-    let _ = writeln!(s, " BFD realtime priority = {}", b.rt_priority.unwrap_or(0));
+    let prio = i64::from(b.priority.unwrap_or(0));
+    line::int(s, " BFD process priority = ", prio);
+    line::flag(s, " BFD don't swap = ", b.no_swap);
+    let rt = b.rt_priority.unwrap_or(0).into();
+    line::num(s, " BFD realtime priority = ", rt);
     if !b.cpu_affinity.is_empty() {
         // In CPU order, each once, as keepalived lists its CPU set (no sort code for it).
         s.push_str(" BFD CPU Affinity = ");
         let last = b.cpu_affinity.iter().copied().max().unwrap_or(0);
         for c in (0..=last).filter(|c| b.cpu_affinity.contains(c)) {
-            let _ = write!(s, "{c} ");
+            line::push_num(s, c.into());
+            s.push(' ');
         }
         s.push('\n');
     }
-    let _ = writeln!(
-        s,
-        " BFD realtime limit = {}",
-        b.rlimit_rttime.unwrap_or(10_000)
-    );
+    let limit = b.rlimit_rttime.unwrap_or(10_000).into();
+    line::num(s, " BFD realtime limit = ", limit);
 }
 
 /// keepalived's default router_id.

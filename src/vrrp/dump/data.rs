@@ -12,28 +12,30 @@ use crate::config::global::dump;
 use crate::config::iproute::IpAddress;
 use crate::config::vrrp::{AuthType, VrrpInstance};
 use crate::config::Config;
+use crate::core::dump_line as line;
 use crate::core::time::Micros;
 use crate::net::vrrp_socket::{VRRP_GROUP_V4, VRRP_GROUP_V6};
 use crate::vrrp::fsm::State;
 
+#[inline(never)] // One per item: see core::dump_line.
 pub(super) fn instance_section(view: &View<'_>, i: usize, s: &mut String) {
     let inst = &view.inst(i);
     let v = inst.conf;
     let f = inst.fsm;
     let c = f.config();
-    let _ = writeln!(s, " VRRP Instance = {}", inst.name);
-    let _ = writeln!(s, "   VRRP Version = {}", c.version);
+    line::text(s, " VRRP Instance = ", inst.name);
+    line::num(s, "   VRRP Version = ", c.version.into());
     if let Some(g) = view.groups.iter().find(|g| g.contains(i)) {
-        let _ = writeln!(s, "   Sync group = {}", g.name);
+        line::text(s, "   Sync group = ", &g.name);
     }
     if inst.group.is_ipv6() {
         s.push_str("   Using Native IPv6\n");
     }
-    let _ = writeln!(s, "   State = {}", f.state().name());
+    line::text(s, "   State = ", f.state().name());
     if f.state() == State::Backup {
         let (addr, prio) = f.master();
-        let _ = writeln!(s, "   Master router = {}", opt(addr));
-        let _ = writeln!(s, "   Master priority = {prio}");
+        opt_line(s, "   Master router = ", addr);
+        line::num(s, "   Master priority = ", prio.into());
         if c.version == 3 {
             let _ = writeln!(
                 s,
@@ -50,44 +52,38 @@ pub(super) fn instance_section(view: &View<'_>, i: usize, s: &mut String) {
     } else {
         s.push_str("   Flags: none\n");
     }
-    let _ = writeln!(s, "   Wantstate = {}", f.wantstate().name());
+    line::text(s, "   Wantstate = ", f.wantstate().name());
     s.push_str("   Number of config faults = 0\n");
-    let _ = writeln!(
+    line::num(
         s,
-        "   Number of interface and track script faults = {}",
-        f.own_faults()
+        "   Number of interface and track script faults = ",
+        f.own_faults().into(),
     );
+    let vmac = inst.vmac_ifindex.and_then(|x| view.ifaces.by_index(x));
     if let Some(vm) = &v.use_vmac {
-        let _ = writeln!(
-            s,
-            "   Use VMAC, i/f name {}, is_up = {}, xmit_base = {}",
-            vm.ifname.as_deref().unwrap_or("(none)"),
-            inst.vmac_ifindex
-                .and_then(|x| view.ifaces.by_index(x))
-                .is_some_and(|x| x.up),
-            v.vmac_xmit_base
-        );
+        s.push_str("   Use VMAC, i/f name ");
+        s.push_str(vm.ifname.as_deref().unwrap_or("(none)"));
+        s.push_str(", is_up = ");
+        s.push_str(bool_text(vmac.is_some_and(|x| x.up)));
+        line::flag(s, ", xmit_base = ", v.vmac_xmit_base);
         if let Some(m) = vm.mac {
-            let _ = writeln!(s, "     MAC = {}", mac_text(&m));
+            s.push_str("     MAC = ");
+            push_mac(&m, s);
+            s.push('\n');
         }
     }
-    match inst.vmac_ifindex.and_then(|x| view.ifaces.by_index(x)) {
+    s.push_str("   Interface = ");
+    match vmac {
         Some(vm) => {
-            let _ = writeln!(
-                s,
-                "   Interface = {}, vmac on {}{}",
-                vm.name,
-                inst.ifname,
-                if v.vmac_xmit_base {
-                    ", xmit base i/f"
-                } else {
-                    ""
-                }
-            );
+            s.push_str(&vm.name);
+            s.push_str(", vmac on ");
+            s.push_str(inst.ifname);
+            if v.vmac_xmit_base {
+                s.push_str(", xmit base i/f");
+            }
+            s.push('\n');
         }
-        None => {
-            let _ = writeln!(s, "   Interface = {}", inst.ifname);
-        }
+        None => line::text(s, inst.ifname, ""),
     }
     if v.dont_track_primary {
         s.push_str("   VRRP interface tracking disabled\n");
@@ -98,73 +94,78 @@ pub(super) fn instance_section(view: &View<'_>, i: usize, s: &mut String) {
     if v.resolved.strict {
         s.push_str("   Enforcing strict VRRP compliance\n");
     }
-    let src = c.src_ip.or(f.interface_addr());
-    let _ = writeln!(
-        s,
-        "   Using src_ip = {}{}",
-        opt(src),
-        if v.src_ip.is_some() {
-            " (from configuration)"
-        } else {
-            ""
-        }
-    );
-    if !c.unicast {
-        let _ = writeln!(s, "   Multicast address {}", inst.group);
+    s.push_str("   Using src_ip = ");
+    match c.src_ip.or(f.interface_addr()) {
+        Some(a) => line::push(s, &a),
+        None => s.push_str("(none)"),
     }
-    let _ = write!(
-        s,
-        "   Gratuitous ARP delay = {}\n   Gratuitous ARP repeat = {}\n   \
-             Gratuitous ARP refresh = {}\n   Gratuitous ARP refresh repeat = {}\n   \
-             Gratuitous ARP lower priority delay = {}\n   \
-             Gratuitous ARP lower priority repeat = {}\n   Down timer adverts = {}\n   \
-             Send advert after receive lower priority advert = {}\n   \
-             Send advert after receive higher priority advert = {}\n",
+    let given = if v.src_ip.is_some() {
+        " (from configuration)"
+    } else {
+        ""
+    };
+    line::text(s, given, "");
+    if !c.unicast {
+        line::show(s, "   Multicast address ", &inst.group);
+    }
+    const GARP: [&str; 7] = [
+        "   Gratuitous ARP delay = ",
+        "   Gratuitous ARP repeat = ",
+        "   Gratuitous ARP refresh = ",
+        "   Gratuitous ARP refresh repeat = ",
+        "   Gratuitous ARP lower priority delay = ",
+        "   Gratuitous ARP lower priority repeat = ",
+        "   Down timer adverts = ",
+    ];
+    let garp = [
         c.garp_master_delay.as_secs(),
-        c.garp_master_repeat,
+        c.garp_master_repeat.into(),
         c.garp_master_refresh.as_secs(),
-        c.garp_master_refresh_repeat,
+        c.garp_master_refresh_repeat.into(),
         c.garp_lower_prio_delay.as_secs(),
-        c.garp_lower_prio_repeat,
-        c.down_timer_adverts,
+        c.garp_lower_prio_repeat.into(),
+        c.down_timer_adverts.into(),
+    ];
+    for (k, n) in GARP.iter().zip(garp) {
+        line::num(s, k, n);
+    }
+    line::flag(
+        s,
+        "   Send advert after receive lower priority advert = ",
         !c.lower_prio_no_advert,
+    );
+    line::flag(
+        s,
+        "   Send advert after receive higher priority advert = ",
         c.higher_prio_send_advert,
     );
-    let _ = write!(
-        s,
-        "   Virtual Router ID = {}\n   Priority = {}\n   Effective priority = {}\n   \
-             Total priority = {}\n",
-        inst.vrid,
-        f.base_priority(),
-        f.effective_priority(),
-        track::total_priority(view.tracking, i, f.base_priority()),
-    );
+    line::num(s, "   Virtual Router ID = ", inst.vrid.into());
+    line::num(s, "   Priority = ", f.base_priority().into());
+    line::num(s, "   Effective priority = ", f.effective_priority().into());
+    let total = track::total_priority(view.tracking, i, f.base_priority());
+    line::int(s, "   Total priority = ", total.into());
     if c.version == 2 {
-        let _ = writeln!(s, "   Advert interval = {} sec", c.advert_int.as_secs());
+        line::num_in(s, "   Advert interval = ", c.advert_int.as_secs(), " sec");
     } else {
-        let _ = writeln!(
-            s,
-            "   Advert interval = {} milli-sec",
-            c.advert_int.as_millis()
-        );
+        let ms = c.advert_int.as_millis();
+        line::num_in(s, "   Advert interval = ", ms, " milli-sec");
         if f.state() == State::Backup {
-            let _ = writeln!(
-                s,
-                "   Master advert interval = {} milli-sec",
-                f.master_adver_int().as_millis()
-            );
+            let m = f.master_adver_int().as_millis();
+            line::num_in(s, "   Master advert interval = ", m, " milli-sec");
         }
     }
     let on = |b: bool| if b { "enabled" } else { "disabled" };
-    let _ = writeln!(s, "   Accept = {}", on(v.resolved.accept));
-    let _ = writeln!(s, "   Preempt = {}", on(!c.nopreempt));
+    line::text(s, "   Accept = ", on(v.resolved.accept));
+    line::text(s, "   Preempt = ", on(!c.nopreempt));
     if c.preempt_delay > Micros::ZERO {
         let _ = writeln!(s, "   Preempt delay = {} secs", secs_f64(c.preempt_delay));
     }
-    let _ = writeln!(s, "   Promote_secondaries = {}", on(v.promote_secondaries));
+    line::text(s, "   Promote_secondaries = ", on(v.promote_secondaries));
     auth_lines(v, c.version, s);
     if !v.vips.is_empty() {
-        let _ = writeln!(s, "   Virtual IP ({}):", v.vips.len());
+        s.push_str("   Virtual IP (");
+        line::push_num(s, v.vips.len() as u64);
+        s.push_str("):\n");
         for (k, a) in v.vips.iter().enumerate() {
             address_line(view, inst, a, view.vip_ifindex(i, k), s);
         }
@@ -176,9 +177,9 @@ pub(super) fn instance_section(view: &View<'_>, i: usize, s: &mut String) {
         }
     }
     if c.unicast {
-        let _ = writeln!(s, "   Unicast TTL = {}", v.unicast_ttl.unwrap_or(255));
+        line::num(s, "   Unicast TTL = ", v.unicast_ttl.unwrap_or(255).into());
         let yes = if v.check_unicast_src { "yes" } else { "no" };
-        let _ = writeln!(s, "   Check unicast src : {yes}");
+        line::text(s, "   Check unicast src : ", yes);
         s.push_str("   Unicast Peer :\n");
         for p in &v.unicast_peers {
             let _ = writeln!(
@@ -190,16 +191,16 @@ pub(super) fn instance_section(view: &View<'_>, i: usize, s: &mut String) {
     }
     track::instance(view.tracking, i, s);
     let smtp = v.smtp_alert.unwrap_or(false);
-    let _ = writeln!(
+    line::text(
         s,
-        "   Using smtp notification = {}",
-        if smtp { "yes" } else { "no" }
+        "   Using smtp notification = ",
+        if smtp { "yes" } else { "no" },
     );
     let deleted = v.notify.deleted.is_some();
-    let _ = writeln!(
+    line::text(
         s,
-        "   Notify deleted = {}",
-        if deleted { "Deleted" } else { "Fault" }
+        "   Notify deleted = ",
+        if deleted { "Deleted" } else { "Fault" },
     );
 }
 
@@ -225,31 +226,48 @@ pub(super) fn address_text(
     s: &mut String,
 ) {
     let full = if a.addr.is_ipv4() { 32 } else { 128 };
-    let _ = write!(s, "{}", a.addr);
+    line::push(s, &a.addr);
     if a.prefix_len != full {
-        let _ = write!(s, "/{}", a.prefix_len);
+        s.push('/');
+        line::push_num(s, a.prefix_len.into());
     }
     if let Some(b) = a.broadcast.filter(|b| !b.is_unspecified()) {
-        let _ = write!(s, " brd {b}");
+        s.push_str(" brd ");
+        line::push(s, &b);
     }
     // Where add_vip puts it; a VMAC shows its parent, as keepalived's "IF@BASE".
-    let dev = match ifindex.and_then(|x| view.ifaces.by_index(x)) {
-        Some(f) if Some(f.ifindex) == inst.vmac_ifindex => {
-            format!("{}@{}", f.name, inst.ifname)
+    s.push_str(" dev ");
+    match ifindex.and_then(|x| view.ifaces.by_index(x)) {
+        Some(f) => {
+            s.push_str(&f.name);
+            if Some(f.ifindex) == inst.vmac_ifindex {
+                s.push('@');
+                s.push_str(inst.ifname);
+            }
         }
-        Some(f) => f.name.clone(),
-        None => a.dev.clone().unwrap_or_else(|| inst.ifname.to_string()),
-    };
-    let _ = write!(s, " dev {dev}");
+        None => s.push_str(a.dev.as_deref().unwrap_or(inst.ifname)),
+    }
     if a.use_vmac {
         s.push_str(" use_vmac");
     }
-    let _ = write!(s, " scope {}", scope_name(a.scope.unwrap_or(0)));
-    if let Some(l) = &a.label {
-        let _ = write!(s, " label {l}");
+    s.push_str(" scope ");
+    match a.scope.unwrap_or(0) {
+        0 => s.push_str("global"),
+        200 => s.push_str("site"),
+        253 => s.push_str("link"),
+        254 => s.push_str("host"),
+        255 => s.push_str("nowhere"),
+        n => line::push_num(s, n.into()),
     }
-    if let Some(p) = a.peer {
-        let _ = write!(s, " peer {p}/{}", a.prefix_len);
+    if let Some(l) = &a.label {
+        s.push_str(" label ");
+        s.push_str(l);
+    }
+    if let Some(p) = &a.peer {
+        s.push_str(" peer ");
+        line::push(s, p);
+        s.push('/');
+        line::push_num(s, a.prefix_len.into());
     }
     if a.flags.home {
         s.push_str(" home");
@@ -261,7 +279,8 @@ pub(super) fn address_text(
         s.push_str(" no_track");
     }
     if let Some(g) = &a.track_group {
-        let _ = write!(s, " track_group {g}");
+        s.push_str(" track_group ");
+        s.push_str(g);
     }
     if a.addr.is_ipv6() {
         // As add_vip installs it: a /128 is deprecated unless told otherwise.
@@ -269,7 +288,8 @@ pub(super) fn address_text(
             Some(0) => s.push_str(" deprecated"),
             None | Some(u32::MAX) => s.push_str(" preferred_lft forever"),
             Some(n) => {
-                let _ = write!(s, " preferred_lft {n}");
+                s.push_str(" preferred_lft ");
+                line::push_num(s, n.into());
             }
         }
     }
@@ -284,17 +304,15 @@ pub(super) fn groups_section(view: &View<'_>, s: &mut String) {
     }
     s.push_str("------< VRRP Sync groups >------\n");
     for g in view.groups {
-        let _ = writeln!(
-            s,
-            " VRRP Sync Group = {}, {}\n   Num member fault {}, num member init 0\n   \
-                 VRRP member instances :",
-            g.name,
-            g.state().name(),
-            g.member_faults()
-        );
+        s.push_str(" VRRP Sync Group = ");
+        s.push_str(&g.name);
+        line::text(s, ", ", g.state().name());
+        let n = g.member_faults() as u64;
+        line::num_in(s, "   Num member fault ", n, ", num member init 0");
+        s.push_str("   VRRP member instances :\n");
         for &m in &g.members {
             if let Some(x) = view.get(m) {
-                let _ = writeln!(s, "     {}", x.name);
+                line::text(s, "     ", x.name);
             }
         }
     }
@@ -314,7 +332,8 @@ pub(super) fn interfaces_section(view: &View<'_>, s: &mut String) {
         if users.is_empty() && vmac_of.is_none() {
             continue;
         }
-        let _ = writeln!(s, " Name = {}\n   index = {}", f.name, f.ifindex);
+        line::text(s, " Name = ", &f.name);
+        line::num(s, "   index = ", f.ifindex.into());
         // keepalived shows the interface's own address, never a VIP it added.
         let is_vip = |a: std::net::Ipv4Addr| {
             view.cfg
@@ -324,26 +343,28 @@ pub(super) fn interfaces_section(view: &View<'_>, s: &mut String) {
                 .flat_map(|v| v.vips.iter().chain(&v.evips))
                 .any(|x| x.addr == IpAddr::V4(a))
         };
-        let _ = writeln!(s, "   IPv4 address = {}", opt(f.v4.filter(|&a| !is_vip(a))));
-        let _ = writeln!(s, "   IPv6 address = {}", opt(f.ll6));
+        let v4 = f.v4.filter(|&a| !is_vip(a));
+        opt_line(s, "   IPv4 address = ", v4.map(IpAddr::V4));
+        opt_line(s, "   IPv6 address = ", f.ll6.map(IpAddr::V6));
         if f.mac != [0; 6] {
-            let _ = writeln!(s, "   MAC = {}", mac_text(&f.mac));
+            s.push_str("   MAC = ");
+            push_mac(&f.mac, s);
+            s.push('\n');
         }
         let state = if f.up { "UP, RUNNING" } else { "DOWN" };
-        let _ = writeln!(s, "   State = {state}");
+        line::text(s, "   State = ", state);
         if let Some(x) = vmac_of {
-            let _ = writeln!(
-                s,
-                "   VMAC type private, underlying interface = {}, state = {state}\n   \
-                     I/f created by keepalived",
-                x.ifname
-            );
+            s.push_str("   VMAC type private, underlying interface = ");
+            s.push_str(x.ifname);
+            line::text(s, ", state = ", state);
+            s.push_str("   I/f created by keepalived\n");
         }
-        let _ = writeln!(s, "   MTU = {}", f.mtu);
+        line::num(s, "   MTU = ", f.mtu.into());
         if !users.is_empty() {
             s.push_str("   Tracking VRRP instances :\n");
             for u in users {
-                let _ = writeln!(s, "     {u}, weight 0");
+                s.push_str("     ");
+                line::text(s, u, ", weight 0");
             }
         }
     }
@@ -352,81 +373,80 @@ pub(super) fn interfaces_section(view: &View<'_>, s: &mut String) {
 /// The global_defs values that shape VRRP, worded as keepalived's dump_global_data.
 pub(super) fn global_section(cfg: &Config, s: &mut String) {
     let g = &cfg.global;
-    let secs = |v: Option<u32>, d: u32| v.unwrap_or(d);
+    let secs = |v: Option<u32>, d: u32| u64::from(v.unwrap_or(d));
     dump::head(cfg, s);
-    let _ = writeln!(s, " Dynamic interfaces = {}", g.dynamic_interfaces);
-    let _ = writeln!(
+    line::flag(s, " Dynamic interfaces = ", g.dynamic_interfaces);
+    line::text(
         s,
-        " Default interface = {}",
-        g.default_interface.as_deref().unwrap_or("eth0")
+        " Default interface = ",
+        g.default_interface.as_deref().unwrap_or("eth0"),
     );
     dump::lvs_flush(cfg, s);
-    let _ = writeln!(
+    line::flag(
         s,
-        " FIFO write vrrp states on reload = {}",
-        g.fifos.write_vrrp_states_on_reload
+        " FIFO write vrrp states on reload = ",
+        g.fifos.write_vrrp_states_on_reload,
     );
-    let _ = writeln!(
+    line::flag(
         s,
-        " VRRP notify priority changes = {}",
-        g.vrrp.notify_priority_changes.unwrap_or(false)
+        " VRRP notify priority changes = ",
+        g.vrrp.notify_priority_changes.unwrap_or(false),
     );
-    let _ = writeln!(
-        s,
-        " VRRP IPv4 mcast group = {}",
-        g.vrrp.mcast_group4.unwrap_or(VRRP_GROUP_V4)
-    );
-    let _ = writeln!(
-        s,
-        " VRRP IPv6 mcast group = {}",
-        g.vrrp.mcast_group6.unwrap_or(VRRP_GROUP_V6)
-    );
+    let group4 = g.vrrp.mcast_group4.unwrap_or(VRRP_GROUP_V4);
+    line::show(s, " VRRP IPv4 mcast group = ", &group4);
+    let group6 = g.vrrp.mcast_group6.unwrap_or(VRRP_GROUP_V6);
+    line::show(s, " VRRP IPv6 mcast group = ", &group6);
     let delay = g.garp_master_delay();
-    let repeat = secs(g.garp.master_repeat, 5);
-    let _ = write!(
-        s,
-        " Gratuitous ARP delay = {delay}\n Gratuitous ARP repeat = {repeat}\n \
-         Gratuitous ARP refresh timer = {}\n Gratuitous ARP refresh repeat = {}\n \
-         Gratuitous ARP lower priority delay = {}\n \
-         Gratuitous ARP lower priority repeat = {}\n Num adverts before down = {}\n",
+    let repeat = g.garp.master_repeat.unwrap_or(5);
+    const GARP: [&str; 7] = [
+        " Gratuitous ARP delay = ",
+        " Gratuitous ARP repeat = ",
+        " Gratuitous ARP refresh timer = ",
+        " Gratuitous ARP refresh repeat = ",
+        " Gratuitous ARP lower priority delay = ",
+        " Gratuitous ARP lower priority repeat = ",
+        " Num adverts before down = ",
+    ];
+    let garp = [
+        delay.into(),
+        repeat.into(),
         secs(g.garp.master_refresh, 0),
         secs(g.garp.master_refresh_repeat, 1),
         secs(g.garp.lower_prio_delay, delay),
         secs(g.garp.lower_prio_repeat, repeat),
         secs(g.vrrp.down_timer_adverts, 3),
-    );
-    let _ = writeln!(
+    ];
+    for (k, n) in GARP.iter().zip(garp) {
+        line::num(s, k, n);
+    }
+    line::flag(
         s,
-        " Send advert after receive lower priority advert = {}",
-        !g.vrrp.lower_prio_no_advert.unwrap_or(false)
+        " Send advert after receive lower priority advert = ",
+        !g.vrrp.lower_prio_no_advert.unwrap_or(false),
     );
-    let _ = writeln!(
+    line::flag(
         s,
-        " Send advert after receive higher priority advert = {}",
-        g.vrrp.higher_prio_send_advert.unwrap_or(false)
+        " Send advert after receive higher priority advert = ",
+        g.vrrp.higher_prio_send_advert.unwrap_or(false),
     );
-    let _ = writeln!(
+    // `%.6f` of whole microseconds: the digits of the microseconds themselves.
+    s.push_str(" Gratuitous ARP interval = ");
+    line::push_secs6(s, g.garp.interval.unwrap_or(Micros::ZERO).0);
+    s.push_str("\n Gratuitous NA interval = ");
+    line::push_secs6(s, g.garp.gna_interval.unwrap_or(Micros::ZERO).0);
+    s.push('\n');
+    line::num(
         s,
-        " Gratuitous ARP interval = {:.6}",
-        g.garp.interval.map_or(0.0, secs_f64)
+        " VRRP default protocol version = ",
+        g.vrrp_version.unwrap_or(2).into(),
     );
-    let _ = writeln!(
+    line::flag(s, " VRRP check unicast_src = ", g.vrrp.check_unicast_src);
+    line::flag(
         s,
-        " Gratuitous NA interval = {:.6}",
-        g.garp.gna_interval.map_or(0.0, secs_f64)
+        " VRRP skip check advert addresses = ",
+        g.vrrp.skip_check_adv_addr,
     );
-    let _ = writeln!(
-        s,
-        " VRRP default protocol version = {}",
-        g.vrrp_version.unwrap_or(2)
-    );
-    let _ = writeln!(s, " VRRP check unicast_src = {}", g.vrrp.check_unicast_src);
-    let _ = writeln!(
-        s,
-        " VRRP skip check advert addresses = {}",
-        g.vrrp.skip_check_adv_addr
-    );
-    let _ = writeln!(s, " VRRP strict mode = {}", g.vrrp_strict);
+    line::flag(s, " VRRP strict mode = ", g.vrrp_strict);
     dump::script_security(cfg, s);
 }
 
@@ -437,10 +457,10 @@ fn auth_lines(v: &VrrpInstance, version: u8, s: &mut String) {
         }
         Some(a) if a.auth_type == Some(AuthType::Pass) => {
             let end = a.pass.iter().position(|&b| b == 0).unwrap_or(a.pass.len());
-            let _ = writeln!(
+            line::text(
                 s,
-                "   Authentication type = SIMPLE_PASSWORD\n   Password = {}",
-                String::from_utf8_lossy(&a.pass[..end])
+                "   Authentication type = SIMPLE_PASSWORD\n   Password = ",
+                &String::from_utf8_lossy(&a.pass[..end]),
             );
         }
         _ if version == 2 => s.push_str("   Authentication type = none\n"),
@@ -448,35 +468,33 @@ fn auth_lines(v: &VrrpInstance, version: u8, s: &mut String) {
     }
 }
 
-fn scope_name(scope: u8) -> String {
-    match scope {
-        0 => "global".into(),
-        200 => "site".into(),
-        253 => "link".into(),
-        254 => "host".into(),
-        255 => "nowhere".into(),
-        n => n.to_string(),
-    }
-}
-
 fn secs_f64(t: Micros) -> f64 {
     t.0 as f64 / 1e6
 }
 
-/// keepalived prints "(none)" for an absent address.
-fn opt<T: std::fmt::Display>(a: Option<T>) -> String {
-    a.map_or_else(|| "(none)".to_string(), |a| a.to_string())
+fn bool_text(b: bool) -> &'static str {
+    if b {
+        "true"
+    } else {
+        "false"
+    }
 }
 
-fn mac_text(m: &[u8; 6]) -> String {
-    let mut t = String::with_capacity(17);
+/// `key` and the address, or keepalived's "(none)" for an absent one.
+fn opt_line(s: &mut String, key: &str, a: Option<IpAddr>) {
+    match &a {
+        Some(a) => line::show(s, key, a),
+        None => line::text(s, key, "(none)"),
+    }
+}
+
+fn push_mac(m: &[u8; 6], s: &mut String) {
     for (k, b) in m.iter().enumerate() {
         if k > 0 {
-            t.push(':');
+            s.push(':');
         }
-        let _ = write!(t, "{b:02x}");
+        line::push_hex2(s, *b);
     }
-    t
 }
 
 #[cfg(test)]

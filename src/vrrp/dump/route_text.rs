@@ -102,6 +102,7 @@ fn time_metric(name: &str, v: Option<u32>, lock: bool, per_ms: u32, s: &mut Stri
 }
 
 /// keepalived's format_iproute.
+#[inline(never)] // One per item: see core::dump_line.
 pub(super) fn route(r: &Route, s: &mut String) {
     s.push_str(match r.mode {
         RouteMode::Add => "add ",
@@ -225,6 +226,7 @@ fn tracking(s: &mut String, no_track: bool, group: Option<&str>) {
 }
 
 /// keepalived's format_iprule.
+#[inline(never)] // One per item: see core::dump_line.
 pub(super) fn rule(r: &Rule, s: &mut String) {
     if r.from.is_none() && r.to.is_none() && r.family == Family::V6 {
         s.push_str("inet6 ");

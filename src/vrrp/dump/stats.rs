@@ -1,7 +1,6 @@
 //! SIGUSR2's /tmp/keepalived.stats: one section per instance, keepalived 2.2.7's layout.
 
-use std::fmt::Write as _;
-
+use crate::core::dump_line as line;
 use crate::vrrp::fsm::Stats;
 use crate::vrrp::router::Drops;
 
@@ -17,21 +16,31 @@ pub fn stats_text<'a>(
         instance_stats(&mut s, name, st, d);
     }
     if let Some(n) = allocations {
-        let _ = writeln!(s, "Allocations: {n}");
+        line::num(&mut s, "Allocations: ", n);
     }
     s
 }
 
 /// One instance's section of the stats file, as keepalived 2.2.7 writes it.
+#[inline(never)] // One per item: see core::dump_line.
 fn instance_stats(s: &mut String, name: &str, st: &Stats, d: &Drops) {
-    let _ = write!(
-        s,
-        "VRRP Instance: {name}\n  Advertisements:\n    Received: {}\n    Sent: {}\n  \
-         Became master: {}\n  Released master: {}\n  Packet Errors:\n    Length: {}\n    \
-         TTL: {}\n    Invalid Type: {}\n    Advertisement Interval: {}\n    \
-         Address List: {}\n  Authentication Errors:\n    Invalid Type: {}\n    \
-         Type Mismatch: {}\n    Failure: {}\n  Priority Zero:\n    Received: {}\n    \
-         Sent: {}\n",
+    const KEYS: [&str; 14] = [
+        "  Advertisements:\n    Received: ",
+        "    Sent: ",
+        "  Became master: ",
+        "  Released master: ",
+        "  Packet Errors:\n    Length: ",
+        "    TTL: ",
+        "    Invalid Type: ",
+        "    Advertisement Interval: ",
+        "    Address List: ",
+        "  Authentication Errors:\n    Invalid Type: ",
+        "    Type Mismatch: ",
+        "    Failure: ",
+        "  Priority Zero:\n    Received: ",
+        "    Sent: ",
+    ];
+    let counts = [
         st.adverts_rx,
         st.adverts_sent,
         st.become_master,
@@ -46,7 +55,11 @@ fn instance_stats(s: &mut String, name: &str, st: &Stats, d: &Drops) {
         d.auth_failure,
         st.pri_zero_rx,
         st.pri_zero_sent,
-    );
+    ];
+    line::text(s, "VRRP Instance: ", name);
+    for (k, n) in KEYS.iter().zip(counts) {
+        line::num(s, k, n);
+    }
 }
 
 #[cfg(test)]

@@ -2,18 +2,16 @@
 //! vrrp_track.c dump functions): each instance's total priority and tracked objects, then the
 //! vrrp_scripts, track files and BFD sessions with their state, read from the tracking core.
 
-use std::fmt::Write;
-
 use crate::config::track::Weight;
 use crate::config::Config;
+use crate::core::dump_line as line;
 use crate::vrrp::track::{contribution, BfdStates, Key, Level, Tracking};
 
-fn rev(w: Weight) -> &'static str {
-    if w.reverse {
-        " reverse"
-    } else {
-        ""
-    }
+/// `key`, the weight, ` reverse` when reversed, and the line's end.
+fn weight(s: &mut String, key: &str, w: Weight) {
+    s.push_str(key);
+    line::push_int(s, i64::from(w.weight));
+    line::text(s, if w.reverse { " reverse" } else { "" }, "");
 }
 
 /// The object's name when `key` is of list `kind` (interfaces, scripts, files, processes).
@@ -42,23 +40,24 @@ pub(super) fn total_priority(t: &Tracking, i: usize, base: u8) -> i32 {
 /// The instance's "Tracked interfaces / scripts / files / processes" lists.
 pub(super) fn instance(t: &Tracking, i: usize, s: &mut String) {
     let kinds = [
-        ("interfaces", 0, ""),
-        ("scripts", 1, ""),
-        ("files", 2, ","),
-        ("processes", 3, ","),
+        ("   Tracked interfaces :\n", 0, " weight "),
+        ("   Tracked scripts :\n", 1, " weight "),
+        ("   Tracked files :\n", 2, ", weight "),
+        ("   Tracked processes :\n", 3, ", weight "),
     ];
-    for (what, kind, sep) in kinds {
+    for (head_line, kind, key) in kinds {
         let mut head = false;
         for l in t.links(i) {
             let Some(n) = name_of(&t.objs[l.obj].key, kind) else {
                 continue;
             };
             if !head {
-                let _ = writeln!(s, "   Tracked {what} :");
+                s.push_str(head_line);
                 head = true;
             }
-            let w = l.weight;
-            let _ = writeln!(s, "     {n}{sep} weight {}{}", w.weight, rev(w));
+            s.push_str("     ");
+            s.push_str(n);
+            weight(s, key, l.weight);
         }
     }
     let mut head = false;
@@ -67,7 +66,9 @@ pub(super) fn instance(t: &Tracking, i: usize, s: &mut String) {
             if !std::mem::replace(&mut head, true) {
                 s.push_str("   Tracked BFDs :\n");
             }
-            let _ = writeln!(s, "     {n}: weight {}{}", l.weight.weight, rev(l.weight));
+            s.push_str("     ");
+            s.push_str(n);
+            weight(s, ": weight ", l.weight);
         }
     }
 }
@@ -87,8 +88,9 @@ pub(super) fn objects(
         for (i, name) in names.iter().enumerate() {
             for l in t.links(i) {
                 if t.objs[l.obj].key == *key {
-                    let w = l.weight;
-                    let _ = writeln!(s, "     {name}, weight {}{}", w.weight, rev(w));
+                    s.push_str("     ");
+                    s.push_str(name);
+                    weight(s, ", weight ", l.weight);
                 }
             }
         }
@@ -107,27 +109,29 @@ pub(super) fn objects(
     for sc in scripts {
         let key = Key::Script(sc.name.clone());
         let lv = level(&key);
-        let cmd: Vec<String> = sc.script.argv.iter().map(|a| format!("'{a}'")).collect();
-        let _ = write!(
-            s,
-            " VRRP Script = {}\n   Command = {}\n   Interval = {} sec\n   Timeout = {} sec\n   \
-                 Weight = {}{}\n   Rise = {}\n   Fall = {}\n   Init state = {}\n   Status = {}\n   \
-                 Tracking instances :\n",
-            sc.name,
-            cmd.join(" "),
-            sc.interval.as_secs(),
-            sc.timeout.map_or(0, |t| t.as_secs()),
-            sc.weight.weight,
-            rev(sc.weight),
-            sc.rise,
-            sc.fall,
-            if lv == Some(Level::Unknown) {
-                "INIT"
-            } else {
-                "unknown"
-            },
-            if lv == Some(Level::Up) { "GOOD" } else { "BAD" },
-        );
+        line::text(s, " VRRP Script = ", &sc.name);
+        s.push_str("   Command = ");
+        for (k, a) in sc.script.argv.iter().enumerate() {
+            s.push_str(if k == 0 { "'" } else { " '" });
+            s.push_str(a);
+            s.push('\'');
+        }
+        s.push('\n');
+        line::num_in(s, "   Interval = ", sc.interval.as_secs(), " sec");
+        let timeout = sc.timeout.map_or(0, |t| t.as_secs());
+        line::num_in(s, "   Timeout = ", timeout, " sec");
+        weight(s, "   Weight = ", sc.weight);
+        line::num(s, "   Rise = ", sc.rise.into());
+        line::num(s, "   Fall = ", sc.fall.into());
+        let init = if lv == Some(Level::Unknown) {
+            "INIT"
+        } else {
+            "unknown"
+        };
+        line::text(s, "   Init state = ", init);
+        let status = if lv == Some(Level::Up) { "GOOD" } else { "BAD" };
+        line::text(s, "   Status = ", status);
+        s.push_str("   Tracking instances :\n");
         tracking(&key, s);
     }
     let files = &cfg.vrrp.trackers.files;
@@ -140,15 +144,11 @@ pub(super) fn objects(
             Some(Level::Value(v)) => v,
             _ => 0,
         };
-        let _ = write!(
-            s,
-            " Track file = {}\n   File = {}\n   Status = {status}\n   Weight = {}{}\n   \
-                 Tracking instances :\n",
-            f.name,
-            f.file,
-            f.weight.weight,
-            rev(f.weight),
-        );
+        line::text(s, " Track file = ", &f.name);
+        line::text(s, "   File = ", &f.file);
+        line::int(s, "   Status = ", status);
+        weight(s, "   Weight = ", f.weight);
+        s.push_str("   Tracking instances :\n");
         tracking(&key, s);
     }
     // Every bfd_instance the VRRP side knows, tracked or not, as keepalived lists them.
@@ -158,13 +158,10 @@ pub(super) fn objects(
     }
     for b in known {
         let up = if bfds.up(&b.name) { "up" } else { "down" };
-        let _ = write!(
-            s,
-            " VRRP Track BFD = {}\n   Weight = {}{}\n   Bfd is {up}\n   Tracking VRRP instances :\n",
-            b.name,
-            b.weight.weight,
-            rev(b.weight),
-        );
+        line::text(s, " VRRP Track BFD = ", &b.name);
+        weight(s, "   Weight = ", b.weight);
+        line::text(s, "   Bfd is ", up);
+        s.push_str("   Tracking VRRP instances :\n");
         // keepalived heads the list a second time, when there is one.
         let key = Key::Bfd(b.name.clone());
         if level(&key).is_some() {
