@@ -55,19 +55,68 @@ pub(crate) enum Item<Id> {
 
 /// Splits `args` (without argv[0]) into options, operands and problems.
 pub(crate) fn scan<Id: Copy>(args: &[String], specs: &[Spec<Id>]) -> Vec<Item<Id>> {
+    let shape = |k: usize| {
+        let s = &specs[k];
+        Shape {
+            short: s.short,
+            long: s.long,
+            has_arg: s.has_arg,
+        }
+    };
+    // The scanning is one copy for every Id (keepalived's and genhash's options): it works
+    // on spec indexes, given their ids back here.
+    let mut items = Vec::new();
+    for item in scan_at(args, specs.len(), &shape) {
+        items.push(match item {
+            Item::Opt(f) => Item::Opt(Found {
+                id: specs[f.id].id,
+                arg: f.arg,
+                name: f.name,
+                has_arg: f.has_arg,
+            }),
+            Item::Operand(o) => Item::Operand(o),
+            Item::Unknown(w) => Item::Unknown(w),
+            Item::Ambiguous {
+                written,
+                prefix,
+                candidates,
+            } => Item::Ambiguous {
+                written,
+                prefix,
+                candidates,
+            },
+            Item::Missing(m) => Item::Missing(m),
+        });
+    }
+    items
+}
+
+/// A spec without its id.
+#[derive(Clone, Copy)]
+struct Shape {
+    short: Option<char>,
+    long: Option<&'static str>,
+    has_arg: HasArg,
+}
+
+type Shapes<'a> = dyn Fn(usize) -> Shape + 'a;
+
+fn scan_at(args: &[String], n: usize, specs: &Shapes<'_>) -> Vec<Item<usize>> {
     let mut items = Vec::new();
     let mut i = 0;
     while i < args.len() {
         let a = &args[i];
         i += 1;
         if a == "--" {
-            items.extend(args[i..].iter().cloned().map(Item::Operand));
+            for o in &args[i..] {
+                items.push(Item::Operand(o.clone()));
+            }
             break;
         }
         if let Some(body) = a.strip_prefix("--") {
-            items.push(long_opt(body, a, args, &mut i, specs));
+            items.push(long_opt(body, a, args, &mut i, n, specs));
         } else if a.len() > 1 && a.starts_with('-') {
-            short_cluster(&a[1..], args, &mut i, specs, &mut items);
+            short_cluster(&a[1..], args, &mut i, n, specs, &mut items);
         } else {
             items.push(Item::Operand(a.clone()));
         }
@@ -75,19 +124,20 @@ pub(crate) fn scan<Id: Copy>(args: &[String], specs: &[Spec<Id>]) -> Vec<Item<Id
     items
 }
 
-fn long_opt<Id: Copy>(
+fn long_opt(
     body: &str,
     written: &str,
     args: &[String],
     i: &mut usize,
-    specs: &[Spec<Id>],
-) -> Item<Id> {
+    n: usize,
+    specs: &Shapes<'_>,
+) -> Item<usize> {
     let (name, attached) = match body.split_once('=') {
         Some((n, v)) => (n, Some(v.to_string())),
         None => (body, None),
     };
-    let spec = match find_long(name, specs) {
-        Ok(s) => s,
+    let k = match find_long(name, n, specs) {
+        Ok(k) => k,
         Err(candidates) if candidates.len() > 1 => {
             return Item::Ambiguous {
                 written: written.to_string(),
@@ -97,6 +147,7 @@ fn long_opt<Id: Copy>(
         }
         Err(_) => return Item::Unknown(written.to_string()),
     };
+    let spec = specs(k);
     let long = spec.long.unwrap_or(name);
     let arg = match (spec.has_arg, attached) {
         (HasArg::Required, None) => match args.get(*i) {
@@ -109,7 +160,7 @@ fn long_opt<Id: Copy>(
         (_, attached) => attached,
     };
     Item::Opt(Found {
-        id: spec.id,
+        id: k,
         arg,
         name: format!("--{long}"),
         has_arg: spec.has_arg,
@@ -117,46 +168,50 @@ fn long_opt<Id: Copy>(
 }
 
 /// The option a long name or an unambiguous prefix of one names; else the candidates.
-fn find_long<'a, Id: Copy>(
-    name: &str,
-    specs: &'a [Spec<Id>],
-) -> Result<&'a Spec<Id>, Vec<&'static str>> {
-    if let Some(s) = specs.iter().find(|s| s.long == Some(name)) {
-        return Ok(s);
+fn find_long(name: &str, n: usize, specs: &Shapes<'_>) -> Result<usize, Vec<&'static str>> {
+    if let Some(k) = (0..n).find(|&k| specs(k).long == Some(name)) {
+        return Ok(k);
     }
     if name.is_empty() {
         return Err(Vec::new());
     }
-    let mut hits = specs
-        .iter()
-        .filter(|s| s.long.is_some_and(|l| l.starts_with(name)));
-    match (hits.next(), hits.next()) {
-        (Some(one), None) => Ok(one),
-        _ => Err(specs
-            .iter()
-            .filter_map(|s| s.long.filter(|l| l.starts_with(name)))
-            .collect()),
+    let mut hits = Vec::new();
+    let mut first = 0;
+    for k in 0..n {
+        if let Some(l) = specs(k).long.filter(|l| l.starts_with(name)) {
+            if hits.is_empty() {
+                first = k;
+            }
+            hits.push(l);
+        }
+    }
+    if hits.len() == 1 {
+        Ok(first)
+    } else {
+        Err(hits)
     }
 }
 
-fn short_cluster<Id: Copy>(
+fn short_cluster(
     cluster: &str,
     args: &[String],
     i: &mut usize,
-    specs: &[Spec<Id>],
-    items: &mut Vec<Item<Id>>,
+    n: usize,
+    specs: &Shapes<'_>,
+    items: &mut Vec<Item<usize>>,
 ) {
     for (pos, c) in cluster.char_indices() {
-        let Some(spec) = specs.iter().find(|s| s.short == Some(c)) else {
+        let Some(k) = (0..n).find(|&k| specs(k).short == Some(c)) else {
             items.push(Item::Unknown(format!("-{c}")));
             continue;
         };
+        let spec = specs(k);
         let rest = &cluster[pos + c.len_utf8()..];
         let name = format!("-{c}");
         let arg = match spec.has_arg {
             HasArg::No => {
                 items.push(Item::Opt(Found {
-                    id: spec.id,
+                    id: k,
                     arg: None,
                     name,
                     has_arg: spec.has_arg,
@@ -178,7 +233,7 @@ fn short_cluster<Id: Copy>(
         };
         // An option with an argument ends the cluster.
         items.push(Item::Opt(Found {
-            id: spec.id,
+            id: k,
             arg,
             name,
             has_arg: spec.has_arg,
