@@ -157,12 +157,12 @@ pub fn parse(args: &[String]) -> Option<Args> {
     };
     let mut bad = false;
     let mut operands = Vec::new();
-    // (option letter, its argument) in command-line order; problems are told as met.
-    let mut found: Vec<(char, Option<String>)> = Vec::new();
-    for item in getopt::scan(args, SPECS) {
+    let items = getopt::scan(args, SPECS);
+    // Problems are told as met, before any option's value is looked at.
+    for item in &items {
         match item {
-            Item::Opt(f) => found.push((f.id, f.arg)),
-            Item::Operand(o) => operands.push(o),
+            Item::Opt(_) => {}
+            Item::Operand(o) => operands.push(o.as_str()),
             Item::Unknown(w) | Item::Ambiguous { written: w, .. } => {
                 eprintln!("Unknown option {w}");
                 bad = true;
@@ -173,53 +173,39 @@ pub fn parse(args: &[String]) -> Option<Args> {
             }
         }
     }
-    for (c, arg) in found {
-        let v = arg.unwrap_or_default();
-        match c {
+    for item in &items {
+        let Item::Opt(f) = item else { continue };
+        let v = f.arg.as_deref().unwrap_or_default();
+        match f.id {
             'h' => bad = true,
             'v' => a.verbose = true,
             'S' => a.ssl = true,
             'I' => a.sni = true,
             's' => match v.parse::<IpAddr>() {
                 Ok(ip) => server = Some(ip),
-                Err(_) => {
-                    eprintln!("server should be an IP, not {v}");
-                    return None;
-                }
+                Err(_) => return refuse("server should be an IP, not ", v, ""),
             },
-            'V' => a.vhost = Some(v),
+            'V' => a.vhost = Some(v.to_string()),
             'p' => match v.parse::<u16>() {
                 Ok(p) if p > 0 && v.bytes().all(|b| b.is_ascii_digit()) => port = Some(p),
-                _ => {
-                    eprintln!("invalid port number '{v}'");
-                    return None;
-                }
+                _ => return refuse("invalid port number '", v, "'"),
             },
-            'u' => url = Some(v),
-            'm' => match unsigned(&v) {
+            'u' => url = Some(v.to_string()),
+            'm' => match unsigned(v) {
                 Some(m) => a.fwmark = Some(m),
-                None => {
-                    eprintln!("invalid fwmark '{v}'");
-                    return None;
-                }
+                None => return refuse("invalid fwmark '", v, "'"),
             },
             'P' => {
-                a.protocol = match v.as_str() {
+                a.protocol = match v {
                     "1.0" => HttpProtocol::V10,
                     "1.0c" | "1.0C" => HttpProtocol::V10Close,
                     "1.1" => HttpProtocol::V11,
-                    _ => {
-                        eprintln!("invalid HTTP protocol version '{v}'");
-                        return None;
-                    }
+                    _ => return refuse("invalid HTTP protocol version '", v, "'"),
                 }
             }
-            't' => match unsigned(&v) {
+            't' => match unsigned(v) {
                 Some(t) => a.timeout = Duration::from_secs(u64::from(t)),
-                None => {
-                    eprintln!("invalid timeout '{v}'");
-                    return None;
-                }
+                None => return refuse("invalid timeout '", v, "'"),
             },
             _ => bad = true,
         }
@@ -239,6 +225,13 @@ pub fn parse(args: &[String]) -> Option<Args> {
     a.server = SocketAddr::new(server?, port?);
     a.url = url?;
     Some(a)
+}
+
+/// One option's refused value on stderr: one formatting call for all of them.
+#[inline(never)]
+fn refuse(before: &str, v: &str, after: &str) -> Option<Args> {
+    eprintln!("{before}{v}{after}");
+    None
 }
 
 /// strtoul after leading blanks, with no sign and nothing after the digits.
@@ -408,8 +401,20 @@ fn connect(
     Ok(sock)
 }
 
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// A byte as two lowercase hex digits, without a formatting call per byte.
+fn push_hex(s: &mut String, b: u8) {
+    s.push(char::from(HEX[usize::from(b >> 4)]));
+    s.push(char::from(HEX[usize::from(b & 15)]));
+}
+
 fn hex(d: &[u8]) -> String {
-    d.iter().map(|b| format!("{b:02x}")).collect()
+    let mut s = String::with_capacity(d.len() * 2);
+    for &b in d {
+        push_hex(&mut s, b);
+    }
+    s
 }
 
 const DELIM_BEGIN: &str = "-----------------------[";
@@ -450,10 +455,21 @@ fn verbose(t: Trace<'_>) {
 pub fn dump(buf: &[u8]) -> String {
     let mut s = String::with_capacity(buf.len() / 16 * 80 + 80);
     for (n, line) in buf.chunks(16).enumerate() {
-        s.push_str(&format!("{:04} ", (n * 16) & 0xffff));
+        // The offset as %04d: 0..=65535 is at most five digits.
+        let off = (n * 16) & 0xffff;
+        if off >= 10_000 {
+            s.push(char::from(b'0' + (off / 10_000) as u8));
+        }
+        for d in [1000, 100, 10, 1] {
+            s.push(char::from(b'0' + (off / d % 10) as u8));
+        }
+        s.push(' ');
         for i in 0..16 {
             match line.get(i) {
-                Some(b) => s.push_str(&format!(" {b:02x}")),
+                Some(&b) => {
+                    s.push(' ');
+                    push_hex(&mut s, b);
+                }
                 None => s.push_str("   "),
             }
             if i == 7 {
@@ -551,5 +567,12 @@ mod tests {
             dump(&d).lines().nth(1).unwrap(),
             "0016  10                      -                           .               "
         );
+        // %04d grows to five digits, and the offset wraps at 64 KiB as keepalived's does.
+        let big = vec![b'a'; 65536 + 16];
+        let text = dump(&big);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[626].starts_with("10016  61 61"), "{}", lines[626]);
+        assert!(lines[4096].starts_with("0000  61"), "{}", lines[4096]);
+        assert_eq!(hex(&[0x00, 0x9f, 0xa0, 0xff]), "009fa0ff");
     }
 }

@@ -241,27 +241,30 @@ fn write_all(a: &mut Active) -> Option<Note> {
 /// keepalived's line for `n` (the detail ones only with -D); the server is named as
 /// keepalived's inet_sockaddrtopair names it.
 fn log_note(n: Note, s: &Settings, fd: i32) {
-    let (host, detail) = (Host(s.server), s.log_detail);
-    match n {
-        Note::Connected if detail => info!("Remote SMTP server {host} connected."),
-        Note::Sent if detail => info!("SMTP alert successfully sent."),
-        Note::Connected | Note::Sent => {}
-        Note::ConnectTimeout => {
-            info!("Timeout opening connection to remote SMTP server {host}.")
-        }
+    let host = Host(s.server);
+    // The lines that name the server, as the words before and after it: one log call for all.
+    let (before, after) = match n {
+        Note::Connected if s.log_detail => ("Remote SMTP server ", " connected."),
+        Note::Sent if s.log_detail => return info!("SMTP alert successfully sent."),
+        Note::Connected | Note::Sent => return,
+        Note::ConnectTimeout => ("Timeout opening connection to remote SMTP server ", "."),
         // keepalived's line when poll reports the failed connect as an error on the fd.
-        Note::ConnectError => info!("smtp fd {fd} returned write error"),
-        Note::ReadTimeout => info!("Timeout reading data to remote SMTP server {host}."),
-        Note::ReadError => info!("Error reading data from remote SMTP server {host}."),
-        Note::Closed => info!("Remote SMTP server {host} has closed the connection."),
-        Note::Overflow => info!(
-            "Received buffer from remote SMTP server {host} overflow our get read buffer length."
+        Note::ConnectError => return info!("smtp fd {fd} returned write error"),
+        Note::ReadTimeout => ("Timeout reading data to remote SMTP server ", "."),
+        Note::ReadError => ("Error reading data from remote SMTP server ", "."),
+        Note::Closed => ("Remote SMTP server ", " has closed the connection."),
+        Note::Overflow => (
+            "Received buffer from remote SMTP server ",
+            " overflow our get read buffer length.",
         ),
-        Note::SendError => info!("Cannot send data to remote SMTP server {host}."),
+        Note::SendError => ("Cannot send data to remote SMTP server ", "."),
         Note::BadCode(cmd, code) => {
-            info!("Error processing {cmd} cmd on SMTP server {host}. SMTP status code = {code}")
+            return info!(
+                "Error processing {cmd} cmd on SMTP server {host}. SMTP status code = {code}"
+            )
         }
-    }
+    };
+    info!("{before}{host}{after}");
 }
 
 struct Host(std::net::SocketAddr);

@@ -59,7 +59,7 @@ impl<'a> Batch<'a> {
             msgs: heapless::Vec::new(),
             overflow: false,
         };
-        b.raw(NFNL_MSG_BATCH_BEGIN, NLM_F_REQUEST, 0, |_| {});
+        b.raw(NFNL_MSG_BATCH_BEGIN, NLM_F_REQUEST, 0, &|_| {});
         b
     }
 
@@ -75,7 +75,7 @@ impl<'a> Batch<'a> {
         ty: u16,
         flags: u16,
         family: u8,
-        f: impl FnOnce(&mut MsgBuilder<'_>),
+        f: &dyn Fn(&mut MsgBuilder<'_>),
     ) -> Option<u32> {
         let seq = self.seq;
         self.seq = self.seq.wrapping_add(1);
@@ -107,7 +107,8 @@ impl<'a> Batch<'a> {
         family: u8,
         flags: u16,
         label: std::fmt::Arguments<'_>,
-        f: impl FnOnce(&mut MsgBuilder<'_>),
+        // A &dyn: the message framing is one copy for every kind of object.
+        f: &dyn Fn(&mut MsgBuilder<'_>),
     ) {
         if self.overflow {
             return;
@@ -131,7 +132,7 @@ impl<'a> Batch<'a> {
             family,
             NLM_F_CREATE,
             format_args!("creating it"),
-            |m| {
+            &|m| {
                 m.attr_str(1, name);
             },
         );
@@ -143,7 +144,7 @@ impl<'a> Batch<'a> {
             family,
             0,
             format_args!("deleting it"),
-            |m| {
+            &|m| {
                 m.attr_str(1, name);
             },
         );
@@ -156,7 +157,7 @@ impl<'a> Batch<'a> {
             family,
             NLM_F_CREATE,
             format_args!("chain {name}"),
-            |m| {
+            &|m| {
                 m.attr_str(1, table).attr_str(3, name);
                 let h = m.nest_begin(4);
                 m.attr(1, &be(hook)).attr(2, &be(prio as u32));
@@ -173,7 +174,7 @@ impl<'a> Batch<'a> {
             family,
             NLM_F_CREATE,
             format_args!("chain {name}"),
-            |m| {
+            &|m| {
                 m.attr_str(1, table).attr_str(3, name);
             },
         );
@@ -185,7 +186,7 @@ impl<'a> Batch<'a> {
             family,
             NLM_F_CREATE,
             format_args!("set {}", s.name),
-            |m| {
+            &|m| {
                 m.attr_str(1, table).attr_str(2, s.name);
                 if let Some(f) = s.flags {
                     m.attr(3, &be(f));
@@ -235,7 +236,7 @@ impl<'a> Batch<'a> {
             family,
             flags,
             format_args!("elements of set {set}"),
-            |m| {
+            &|m| {
                 m.attr_str(2, set);
                 if let Some(id) = set_id {
                     m.attr(4, &be(id));
@@ -267,7 +268,7 @@ impl<'a> Batch<'a> {
             family,
             NLM_F_CREATE | NLM_F_APPEND,
             format_args!("rule in chain {chain}"),
-            |m| {
+            &|m| {
                 m.attr_str(1, table).attr_str(2, chain);
                 let n = m.nest_begin(4);
                 for e in exprs {
@@ -283,7 +284,7 @@ impl<'a> Batch<'a> {
     pub(crate) fn finish(
         mut self,
     ) -> Result<(&'a [u8], heapless::Vec<(u32, Label), MAX_MSGS>, u32), Error> {
-        self.raw(NFNL_MSG_BATCH_END, NLM_F_REQUEST, 0, |_| {});
+        self.raw(NFNL_MSG_BATCH_END, NLM_F_REQUEST, 0, &|_| {});
         if self.overflow {
             return Err(Error::NoSpace);
         }
