@@ -3,6 +3,7 @@
 
 pub mod alloc;
 pub(crate) mod daemon;
+pub(crate) mod decimal;
 /// The signal dumps' `key value` lines, shared by the VRRP, checker and BFD children.
 pub(crate) mod dump_line;
 pub(crate) mod event_loop;

@@ -8,6 +8,7 @@ use super::super::track::{TrackRef, Weight};
 use super::super::Config;
 use super::instance::{AuthType, Family, State, VrrpInstance};
 use super::Resolved;
+use crate::core::decimal;
 use crate::core::time::Micros;
 
 const SEC: u64 = 1_000_000;
@@ -237,16 +238,16 @@ fn strict_rules(v: &mut VrrpInstance, d: &mut Diagnostics) {
 fn advert_interval(v: &VrrpInstance, version: u8, d: &mut Diagnostics) -> Micros {
     let who = &v.name;
     let mut a = v.advert_int.unwrap_or(Micros(SEC)).0;
-    let secs = a as f64 / SEC as f64;
     if version == 2 {
         if a >= 256 * SEC {
-            d.warn(v.loc, format_args!("({who}) VRRPv2 advertisement interval {secs:.2}s is out of range. Must be less than 256s. Setting to 255s"));
+            d.warn(v.loc, format_args!("({who}) VRRPv2 advertisement interval {}s is out of range. Must be less than 256s. Setting to 255s", secs(a, 2)));
             a = 255 * SEC;
         } else if !a.is_multiple_of(SEC) {
             d.warn(
                 v.loc,
                 format_args!(
-                    "({who}) VRRPv2 advertisement interval {secs:.6}s must be an integer. rounding"
+                    "({who}) VRRPv2 advertisement interval {}s must be an integer. rounding",
+                    secs(a, 6)
                 ),
             );
             a = (a + SEC / 2) / SEC * SEC;
@@ -255,12 +256,15 @@ fn advert_interval(v: &VrrpInstance, version: u8, d: &mut Diagnostics) -> Micros
             }
         }
     } else if a >= 4096 * CENTI {
-        d.warn(v.loc, format_args!("({who}) VRRPv3 advertisement interval {secs:.2}s is out of range. Must be less than 40.96s. Setting to 40.95s"));
+        d.warn(v.loc, format_args!("({who}) VRRPv3 advertisement interval {}s is out of range. Must be less than 40.96s. Setting to 40.95s", secs(a, 2)));
         a = 4095 * CENTI;
     } else if !a.is_multiple_of(CENTI) {
         d.warn(
             v.loc,
-            format_args!("({who}) VRRPv3 advertisement interval {secs:.6}s must be in units of 10ms - rounding"),
+            format_args!(
+                "({who}) VRRPv3 advertisement interval {}s must be in units of 10ms - rounding",
+                secs(a, 6)
+            ),
         );
         a = (a + CENTI / 2) / CENTI * CENTI;
         if a == 0 {
@@ -268,6 +272,13 @@ fn advert_interval(v: &VrrpInstance, version: u8, d: &mut Diagnostics) -> Micros
         }
     }
     Micros(a)
+}
+
+/// An interval in µs as keepalived prints it in seconds with `decimals` places.
+fn secs(us: u64, decimals: u32) -> String {
+    let mut s = String::new();
+    decimal::push_fixed(&mut s, us, SEC, decimals);
+    s
 }
 
 /// Gives every tracker reference its effective weight, then applies keepalived's rule that a

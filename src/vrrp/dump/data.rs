@@ -12,6 +12,7 @@ use crate::config::global::dump;
 use crate::config::iproute::IpAddress;
 use crate::config::vrrp::{AuthType, VrrpInstance};
 use crate::config::Config;
+use crate::core::decimal;
 use crate::core::dump_line as line;
 use crate::core::time::Micros;
 use crate::net::vrrp_socket::{VRRP_GROUP_V4, VRRP_GROUP_V6};
@@ -37,11 +38,9 @@ pub(super) fn instance_section(view: &View<'_>, i: usize, s: &mut String) {
         opt_line(s, "   Master router = ", addr);
         line::num(s, "   Master priority = ", prio.into());
         if c.version == 3 {
-            let _ = writeln!(
-                s,
-                "   Master advert int = {:.2} sec",
-                secs_f64(f.master_adver_int())
-            );
+            s.push_str("   Master advert int = ");
+            decimal::push_fixed(s, f.master_adver_int().0, 1_000_000, 2);
+            s.push_str(" sec\n");
         }
     }
     if c.unicast {
@@ -158,7 +157,9 @@ pub(super) fn instance_section(view: &View<'_>, i: usize, s: &mut String) {
     line::text(s, "   Accept = ", on(v.resolved.accept));
     line::text(s, "   Preempt = ", on(!c.nopreempt));
     if c.preempt_delay > Micros::ZERO {
-        let _ = writeln!(s, "   Preempt delay = {} secs", secs_f64(c.preempt_delay));
+        s.push_str("   Preempt delay = ");
+        decimal::push_secs_shortest(s, c.preempt_delay.0);
+        s.push_str(" secs\n");
     }
     line::text(s, "   Promote_secondaries = ", on(v.promote_secondaries));
     auth_lines(v, c.version, s);
@@ -466,10 +467,6 @@ fn auth_lines(v: &VrrpInstance, version: u8, s: &mut String) {
         _ if version == 2 => s.push_str("   Authentication type = none\n"),
         _ => {}
     }
-}
-
-fn secs_f64(t: Micros) -> f64 {
-    t.0 as f64 / 1e6
 }
 
 fn bool_text(b: bool) -> &'static str {

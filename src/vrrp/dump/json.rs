@@ -6,9 +6,10 @@
 
 use std::fmt::Write as _;
 
-use super::{cfmt, data, route_text, Instance, View};
+use super::{data, route_text, Instance, View};
 use crate::config::track::{ParamMatch, ScriptCmd};
 use crate::config::vrrp::AuthType;
+use crate::core::decimal;
 use crate::core::time::Micros;
 use crate::vrrp::fsm::State;
 use crate::vrrp::track::{Key, Level};
@@ -73,10 +74,10 @@ impl Writer {
         self.s.push_str(if v { "true" } else { "false" });
     }
 
-    /// `%g`, keepalived's float format.
-    fn float(&mut self, v: f64) {
+    /// `%g` of a time in seconds, keepalived's float format.
+    fn secs(&mut self, t: Micros) {
         self.item();
-        cfmt::g(v, &mut self.s);
+        decimal::push_g(&mut self.s, t.0, 1_000_000);
     }
 
     /// `k: [strings]`, left out when empty as keepalived does.
@@ -108,9 +109,9 @@ impl Writer {
     }
 
     #[inline(never)]
-    fn kf(&mut self, k: &str, v: f64) {
+    fn kf(&mut self, k: &str, t: Micros) {
         self.key(k);
-        self.float(v);
+        self.secs(t);
     }
 
     #[inline(never)]
@@ -207,10 +208,6 @@ pub fn text(v: &View<'_>, version: u8, path: ScriptPath<'_>) -> Option<String> {
     Some(w.s)
 }
 
-fn secs(t: Micros) -> f64 {
-    t.0 as f64 / 1e6
-}
-
 #[inline(never)] // One per item: see core::dump_line.
 fn data(w: &mut Writer, view: &View<'_>, i: usize, v2: bool, path: ScriptPath<'_>) {
     let inst = &view.inst(i);
@@ -244,7 +241,7 @@ fn data(w: &mut Writer, view: &View<'_>, i: usize, v2: bool, path: ScriptPath<'_
     let _ = write!(w.s, "{}.{:06}", t.as_secs(), t.subsec_micros());
     let e = &g.email;
     let smtp = v.smtp_alert.or(e.smtp_alert_vrrp).or(e.smtp_alert);
-    w.kf("garp_delay", secs(c.garp_master_delay));
+    w.kf("garp_delay", c.garp_master_delay);
     w.ku("garp_refresh", c.garp_master_refresh.as_secs());
     w.ku("garp_rep", c.garp_master_repeat.into());
     w.ku("garp_refresh_rep", c.garp_master_refresh_repeat.into());
@@ -257,8 +254,8 @@ fn data(w: &mut Writer, view: &View<'_>, i: usize, v2: bool, path: ScriptPath<'_
     w.ku("effective_priority", f.effective_priority().into());
     w.kb("vipset", f.vips_set());
     w.kb("promote_secondaries", v.promote_secondaries);
-    w.kf("adver_int", secs(c.advert_int));
-    w.kf("master_adver_int", secs(f.master_adver_int()));
+    w.kf("adver_int", c.advert_int);
+    w.kf("master_adver_int", f.master_adver_int());
     w.ku("accept", v.resolved.accept.into());
     w.kb("nopreempt", c.nopreempt);
     w.ku("preempt_delay", c.preempt_delay.as_secs());
@@ -416,7 +413,7 @@ fn processes(w: &mut Writer, v: &View<'_>) {
         }
         let wt = p.weight;
         let signed = if wt.reverse { -wt.weight } else { wt.weight };
-        let delay = |d: Option<Micros>| d.map_or(0.0, secs);
+        let delay = |d: Option<Micros>| d.unwrap_or(Micros::ZERO);
         w.kb("have_quorum", o.level == Level::Up);
         w.ki("weight", signed.into());
         w.kf("terminate_delay", delay(p.terminate_delay));

@@ -3,7 +3,6 @@
 //! 2.2.7's layout. The shell builds a [`View`] of what runs (read-only borrows) and writes
 //! the text these functions return to the file.
 
-mod cfmt;
 mod data;
 mod json;
 #[cfg(test)]

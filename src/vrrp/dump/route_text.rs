@@ -6,9 +6,9 @@
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
-use super::cfmt;
 use crate::config::iproute::tables::RouteType;
 use crate::config::iproute::{Route, RouteDest, Rule};
+use crate::core::decimal;
 use crate::net::rtnl::spec::{Family, RouteMode, RuleAction};
 
 /// `word` and the number when there is one: one formatting site for every optional number
@@ -97,7 +97,7 @@ fn time_metric(name: &str, v: Option<u32>, lock: bool, per_ms: u32, s: &mut Stri
     } else {
         (per_ms, "ms")
     };
-    cfmt::g(f64::from(v) / f64::from(div), s);
+    decimal::push_g(s, v.into(), div.into());
     s.push_str(unit);
 }
 
@@ -153,7 +153,7 @@ pub(super) fn route(r: &Route, s: &mut String) {
             " rto_min "
         });
         if v >= 1000 {
-            cfmt::g(f64::from(v) / 1000.0, s);
+            decimal::push_g(s, v.into(), 1000);
             s.push('s');
         } else {
             num(s, "", Some(v));
