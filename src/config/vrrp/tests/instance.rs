@@ -73,7 +73,12 @@ fn duplicate_and_nameless_instances_are_refused() {
 fn advert_int_is_rounded_per_version() {
     let (cfg, d) = load(&MIN.replace("interface eth0", "interface eth0\n advert_int 1.5"));
     assert!(
-        has(&d, 1, Severity::Warning, "must be an integer. rounding"),
+        has(
+            &d,
+            1,
+            Severity::Warning,
+            "interval 1.500000s must be an integer. rounding"
+        ),
         "{d}"
     );
     assert_eq!(cfg.vrrp.instances[0].resolved.advert_int, Micros(2_000_000));
@@ -82,7 +87,8 @@ fn advert_int_is_rounded_per_version() {
         "interface eth0\n version 3\n advert_int 50",
     );
     let (cfg, d) = load(&v3);
-    assert!(has(&d, 1, Severity::Warning, "Setting to 40.95s"), "{d}");
+    let msg = "interval 50.00s is out of range. Must be less than 40.96s. Setting to 40.95s";
+    assert!(has(&d, 1, Severity::Warning, msg), "{d}");
     assert_eq!(
         cfg.vrrp.instances[0].resolved.advert_int,
         Micros(40_950_000)
@@ -91,8 +97,20 @@ fn advert_int_is_rounded_per_version() {
         "interface eth0",
         "interface eth0\n version 3\n advert_int 0.123",
     );
-    let (cfg, _) = load(&v3);
+    let (cfg, d) = load(&v3);
+    let msg = "interval 0.123000s must be in units of 10ms - rounding";
+    assert!(has(&d, 1, Severity::Warning, msg), "{d}");
     assert_eq!(cfg.vrrp.instances[0].resolved.advert_int, Micros(120_000));
+    // A rounding midpoint: the double of 40.965 lies above it, so `{:.2}` printed 40.97.
+    let v3 = MIN.replace(
+        "interface eth0",
+        "interface eth0\n version 3\n advert_int 40.965",
+    );
+    let (_, d) = load(&v3);
+    assert!(
+        has(&d, 1, Severity::Warning, "interval 40.97s is out"),
+        "{d}"
+    );
     let (cfg, d) = load(&MIN.replace("interface eth0", "interface eth0\n advert_int 0"));
     assert!(has(
         &d,
