@@ -17,10 +17,10 @@ use super::dump_line::push_num;
 /// How the double nearest `num / den` (`num as f64 / den as f64`, IEEE division rounding to
 /// nearest, ties to even) compares with that exact quotient: the quotient's first 53
 /// significant bits by long division, and the rest against half a unit of the last. Integer
-/// code, so no soft-float division on routers without an FPU. `num` < 2^53 (exact as f64).
+/// code, so no soft-float division on routers without an FPU. `num` < 2^53 (exact as f64),
+/// `den` < 2^63.
 fn double_vs_exact(num: u64, den: u64) -> Ordering {
-    let den = u128::from(den);
-    let (mut q, mut r) = (u128::from(num) / den, u128::from(num) % den);
+    let (mut q, mut r) = (num / den, num % den);
     while q >> 52 == 0 {
         r <<= 1;
         q <<= 1;
@@ -32,7 +32,7 @@ fn double_vs_exact(num: u64, den: u64) -> Ordering {
     if r == 0 {
         return Ordering::Equal;
     }
-    match (2 * r).cmp(&den) {
+    match r.cmp(&(den - r)) {
         Ordering::Equal if q & 1 == 0 => Ordering::Less,
         Ordering::Equal => Ordering::Greater,
         o => o,
@@ -43,7 +43,7 @@ fn double_vs_exact(num: u64, den: u64) -> Ordering {
 fn round_units(num: u64, den: u64, p: u32) -> u64 {
     let scaled = num.saturating_mul(10u64.pow(p));
     let (q, r) = (scaled / den, scaled % den);
-    let up = match (2 * u128::from(r)).cmp(&u128::from(den)) {
+    let up = match r.cmp(&(den - r)) {
         Ordering::Greater => true,
         Ordering::Less => false,
         Ordering::Equal => match double_vs_exact(num, den) {
@@ -103,18 +103,18 @@ pub(crate) fn push_g(s: &mut String, n: u64, den: u64) {
         s.push('0');
         return;
     }
-    let (n128, den128) = (u128::from(n), u128::from(den));
     let mut exp = 0i32;
     if n >= den {
-        let mut p = den128 * 10;
-        while n128 >= p {
-            p *= 10;
+        let mut p = den;
+        while let Some(p10) = p.checked_mul(10).filter(|&p10| n >= p10) {
+            p = p10;
             exp += 1;
         }
     } else {
-        let mut a = n128;
-        while a < den128 {
-            a *= 10;
+        let mut a = n;
+        while a < den {
+            // A product past u64 is past any den.
+            a = a.saturating_mul(10);
             exp -= 1;
         }
     }
