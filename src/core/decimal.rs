@@ -6,8 +6,8 @@
 //! The digits come from the exact quotient. The double differs from it by far less than the
 //! quotient's own granularity, so it rounds the same way except where the quotient sits
 //! exactly on a rounding midpoint (`2.005` to two decimals): there the double lies above,
-//! below or on the midpoint, and an exact comparison of its mantissa says which; on it,
-//! Rust rounds to even. Callers keep `n * 10^p` and `den` below 2^52 (times of hours, not
+//! below or on the midpoint, and a long division finds where the IEEE division put it; on
+//! it, Rust rounds to even. Callers keep `n * 10^p` and `den` below 2^52 (times of hours, not
 //! centuries), where that bound holds.
 
 use std::cmp::Ordering;

@@ -181,6 +181,8 @@ fn ties_and_edges_read_as_printf_prints_them() {
         (9_999_995, 100, "99999.9"),
         (1, 10_000_000, "1e-07"),
         (25_000_000, 1, "2.5e+07"),
+        // Not glibc's 1e+06: the fixed form of the unrounded exponent, as the dumps printed.
+        (9_999_995, 10, "1000000"),
     ];
     for (n, den, want) in cases {
         assert_eq!(g(n, den), want, "{n}/{den}");
