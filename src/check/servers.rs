@@ -171,6 +171,11 @@ impl Servers {
             return;
         }
         let new = Manager::reloaded(plan(&cfg.lvs), &self.mgr);
+        for vs in self.mgr.sorry_dropped(&new) {
+            let ss = self.sorry_names.get(vs).and_then(Option::as_deref);
+            let vs = name1(&self.vs_names, vs);
+            info!("Removing sorry server {} from VS {vs}", ss.unwrap_or(""));
+        }
         let old = std::mem::replace(&mut self.mgr, new);
         // Quorums the new config loses go down with the old config's scripts and mail,
         // worded with its figures, as keepalived judges the old virtual server.
@@ -297,7 +302,15 @@ impl Servers {
                     }
                 }
                 Notice::Renotify { vs, rs, alive } => notify(notifies, calls, (vs, rs, alive)),
-                Notice::Quorum { vs, up, init, sum } if mode == Mode::Ipvs => {
+                Notice::Quorum {
+                    vs,
+                    up,
+                    init,
+                    sum,
+                    thr,
+                    reload,
+                    swap,
+                } if mode == Mode::Ipvs => {
                     dirty = true;
                     wide = true;
                     let Some(p) = mgr.plans().nth(vs) else {
@@ -305,10 +318,11 @@ impl Servers {
                     };
                     let sorry = sorry_names.get(vs).and_then(Option::as_deref);
                     let sorry = p.sorry.as_ref().zip(sorry).map(|(s, n)| (s.inhibit, n));
-                    quorum_lines(p, name1(vs_names, vs), sorry, (up, init, sum));
+                    let sorry = sorry.filter(|_| swap);
+                    let init = init || reload;
+                    quorum_lines(p, name1(vs_names, vs), sorry, (up, init, sum, thr));
                     let (q, h) = (i64::from(p.quorum), i64::from(p.hysteresis));
-                    let thr = if up { q + h } else { q - h };
-                    alerts.quorum(vs, up, init, [q, h, thr, sum as i64]);
+                    alerts.quorum(vs, up, init, [q, h, thr as i64, sum as i64]);
                     let sc = quorum.get(vs).and_then(|q| q[usize::from(!up)].as_ref());
                     if let Some(sc) = sc {
                         quorum_call(script_user.as_ref(), sc, calls);
@@ -374,19 +388,19 @@ fn rs_line(alive: bool, inhibit: bool, rs: &str, vs: &str) {
 }
 
 /// keepalived's lines for quorum gained or lost, and the sorry server (`inhibit`, its name)
-/// swapped with the alive servers: its threshold is quorum + hysteresis while down, quorum - hysteresis while
-/// up, and `sum` the weight of the alive servers (ipwrapper.c, update_quorum_state). A first
-/// look that finds the quorum gained has no sorry server to take out.
+/// swapped with the alive servers, if it is: `thr` is the threshold judged by, `sum` the weight
+/// of the alive servers (ipwrapper.c, update_quorum_state, which prints `thr` after the
+/// quorum and hysteresis whichever way it was reached).
 fn quorum_lines(
     p: &crate::check::ipvs::plan::VsPlan,
     vs: &str,
     sorry: Option<(bool, &str)>,
-    (up, init, sum): (bool, bool, u64),
+    (up, init, sum, thr): (bool, bool, u64, u64),
 ) {
     let (q, h) = (u64::from(p.quorum), u64::from(p.hysteresis));
     if up {
-        info!("Gained quorum {q}+{h}={} <= {sum} for VS {vs}", q + h);
-        if let (false, Some((inhibit, ss))) = (init, sorry) {
+        info!("Gained quorum {q}+{h}={thr} <= {sum} for VS {vs}");
+        if let Some((inhibit, ss)) = sorry {
             let verb = if inhibit { "Disabling" } else { "Removing" };
             info!("{verb} sorry server {ss} from VS {vs}");
             info!("Adding alive servers to the pool for VS {vs}");
@@ -397,7 +411,7 @@ fn quorum_lines(
         } else {
             "Lost quorum"
         };
-        info!("{what} {q}-{h}={} > {sum} for VS {vs}", q.saturating_sub(h));
+        info!("{what} {q}-{h}={thr} > {sum} for VS {vs}");
         if let Some((inhibit, ss)) = sorry {
             let verb = if inhibit { "Enabling" } else { "Adding" };
             info!("{verb} sorry server {ss} to VS {vs}");
