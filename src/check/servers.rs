@@ -60,16 +60,32 @@ pub struct Servers {
 impl Servers {
     /// `--without-ipvs`: the manager runs, the kernel is left alone.
     pub fn log_only(cfg: &Config) -> Servers {
+        Servers::log_only_from(cfg, None)
+    }
+
+    /// `--without-ipvs` afresh, from `old` at a reload (its servers get no init notifies).
+    fn log_only_from(cfg: &Config, old: Option<&Manager>) -> Servers {
         let mut s = Servers::with(cfg, None, true);
         // Quorum is not looked at without IPVS: nothing to say at start.
         s.mgr.take_notices().for_each(drop);
+        s.init_notifies(cfg, old);
+        s.note();
         s
+    }
+
+    /// With `rs_init_notifies`, the notify_up of the real servers that start alive (and are
+    /// not kept from `old`) is queued with the start's notices.
+    fn init_notifies(&mut self, cfg: &Config, old: Option<&Manager>) {
+        if cfg.global.rs_init_notifies == Some(true) {
+            self.mgr.init_notifies(old);
+        }
     }
 
     /// IPVS driven (loading ip_vs if need be). Err: the kernel has no IPVS.
     pub fn with_ipvs(cfg: &Config) -> Result<Servers, String> {
         let ipvs = open_or_modprobe(cfg)?;
         let mut s = Servers::with(cfg, ipvs, false);
+        s.init_notifies(cfg, None);
         s.note();
         let Servers { ipvs, mgr, .. } = &mut s;
         if let Some(sh) = ipvs.as_mut() {
@@ -145,7 +161,7 @@ impl Servers {
 
     fn reload_to(&mut self, cfg: &Config, mut old_alerts: CheckAlerts) {
         if self.log_only {
-            *self = Servers::log_only(cfg);
+            *self = Servers::log_only_from(cfg, Some(&self.mgr));
             old_alerts.reload(std::mem::take(&mut self.alerts));
             self.alerts = old_alerts;
             return;
@@ -154,6 +170,7 @@ impl Servers {
             match open_or_modprobe(cfg) {
                 Ok(sh) => {
                     *self = Servers::with(cfg, sh, false);
+                    self.init_notifies(cfg, None);
                     self.note();
                     let Servers { ipvs, mgr, .. } = self;
                     if let Some(sh) = ipvs.as_mut() {
@@ -164,6 +181,8 @@ impl Servers {
                     error!("{e}");
                     *self = Servers::with(cfg, None, false);
                     self.mgr.take_notices().for_each(drop);
+                    self.init_notifies(cfg, None);
+                    self.note();
                 }
             }
             old_alerts.reload(std::mem::take(&mut self.alerts));
@@ -207,6 +226,7 @@ impl Servers {
         self.script_user.clone_from(&cfg.global.script_user);
         self.quorum = quorum_scripts(cfg);
         self.name_servers(cfg);
+        self.init_notifies(cfg, Some(&old));
         self.note();
         let Servers { ipvs, mgr, .. } = self;
         if let Some(sh) = ipvs.as_mut() {
@@ -536,6 +556,44 @@ mod tests {
         calls.clear();
         s.checker_state(CheckerId { vs, rs: 1, ck }, true, Why::Checked);
         s.take_scripts(&mut calls);
+        assert!(calls.is_empty(), "{calls:?}");
+    }
+
+    /// keepalived 2.2.7 with `rs_init_notifies` runs the notify_up of each real server that
+    /// starts alive (not an alpha one), before any check; without it, none.
+    #[test]
+    fn rs_init_notifies_queues_the_notify_up_of_the_servers_that_start_alive() {
+        let text = |g: &str| {
+            format!(
+                "global_defs {{\n {g}\n}}\nvirtual_server 10.0.0.1 80 {{\n protocol TCP\n \
+                 real_server 10.0.1.1 80 {{\n  notify_up /bin/true\n  TCP_CHECK {{\n  }}\n }}\n \
+                 real_server 10.0.1.2 80 {{\n  notify_up /bin/true\n  TCP_CHECK {{\n  alpha\n  }}\n }}\n \
+                 real_server 10.0.1.3 80 {{\n  TCP_CHECK {{\n  }}\n }}\n}}\n"
+            )
+        };
+        let started = |g: &str| {
+            let mut d = Diagnostics::new();
+            let nodes = config::reader::tree_from_str(&text(g), 0, &mut d);
+            let cfg = config::from_tree(&nodes, &mut d);
+            assert!(!d.has_errors(), "{:?}", d.items());
+            let mut s = Servers::log_only(&cfg);
+            let mut calls = Vec::new();
+            s.take_scripts(&mut calls);
+            calls
+        };
+        let calls = started("rs_init_notifies");
+        assert!(
+            matches!(
+                calls[..],
+                [ScriptCall::Notify {
+                    vs: 0,
+                    rs: 0,
+                    up: true
+                }]
+            ),
+            "{calls:?}"
+        );
+        let calls = started("router_id r1");
         assert!(calls.is_empty(), "{calls:?}");
     }
 }

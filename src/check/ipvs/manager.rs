@@ -426,6 +426,30 @@ impl Manager {
         out
     }
 
+    /// `rs_init_notifies`: each real server that starts alive and is not kept from `old` (a
+    /// reload's manager) has its notify_up run as at a change, queued ahead of the quorum
+    /// notices, as keepalived runs it when it puts the server in, before it judges quorum
+    /// (ipwrapper.c, init_service_rs).
+    pub fn init_notifies(&mut self, old: Option<&Manager>) {
+        let mut first = Vec::new();
+        for (v, s) in self.vs.iter().enumerate() {
+            let kept = old.and_then(|o| o.vs.iter().find(|o| o.plan.key == s.plan.key));
+            for (r, (rp, st)) in s.plan.real_servers.iter().zip(&s.rs).enumerate() {
+                let key = rp.key(&s.plan);
+                let reloaded =
+                    kept.is_some_and(|o| o.plan.real_servers.iter().any(|x| x.key(&o.plan) == key));
+                if st.alive && !reloaded {
+                    first.push(Notice::Renotify {
+                        vs: v,
+                        rs: r,
+                        alive: true,
+                    });
+                }
+            }
+        }
+        self.notices.splice(0..0, first);
+    }
+
     /// Virtual server `vs`'s quorum and hysteresis.
     pub fn quorum_of(&self, vs: usize) -> Option<(u32, u32)> {
         self.vs.get(vs).map(|s| (s.plan.quorum, s.plan.hysteresis))

@@ -1,6 +1,7 @@
 //! The manager across a reload, as keepalived 2.2.7 words it (ipwrapper.c): a kept virtual
 //! server is judged again as at start (clear_diff_services, then init_service_vs with `init`),
-//! and a sorry server the new config drops or replaces leaves (clear_diff_s_srv).
+//! and a sorry server the new config drops or replaces leaves (clear_diff_s_srv); with
+//! `rs_init_notifies`, the servers put in alive at start, or new at a reload, are notified.
 
 use super::manager::{Manager, Notice};
 use super::tests::{plans, pool, show, MISC};
@@ -103,4 +104,33 @@ fn quorum_regained_at_a_reload_takes_out_only_the_sorry_server_that_served() {
     // A new sorry server never served: no lines of it.
     let (_, n) = reload(&old, &vs("quorum 2\n sorry_server 10.0.9.8 80"));
     assert_eq!(n, [up(false)]);
+}
+
+#[test]
+fn init_notifies_go_to_the_servers_that_start_alive_before_quorum_is_judged() {
+    // keepalived's init_service_rs runs the notify of each server it puts in alive (not an
+    // alpha one, held down until checked), and judges quorum after.
+    let mut m = Manager::new(plans(&vs("")));
+    m.init_notifies(None);
+    let n: Vec<_> = m.take_notices().collect();
+    let rs0 = Notice::Renotify {
+        vs: 0,
+        rs: 0,
+        alive: true,
+    };
+    assert!(
+        matches!(n[..], [a, Notice::Quorum { up: true, .. }] if a == rs0),
+        "{n:?}"
+    );
+    // A reload: a kept server has none, a new one has its own.
+    let alpha = format!("weight 2\n alpha\n {MISC}");
+    let three = pool("", &["weight 2", &alpha, "weight 1"]);
+    let mut new = Manager::reloaded(plans(&three), &m);
+    new.init_notifies(Some(&m));
+    let rs2 = Notice::Renotify {
+        vs: 0,
+        rs: 2,
+        alive: true,
+    };
+    assert_eq!(new.take_notices().collect::<Vec<_>>(), [rs2]);
 }
