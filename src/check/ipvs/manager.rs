@@ -447,7 +447,8 @@ impl Manager {
                 }
             }
         }
-        self.notices.splice(0..0, first);
+        first.append(&mut self.notices);
+        self.notices = first;
     }
 
     /// Virtual server `vs`'s quorum and hysteresis.
