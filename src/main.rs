@@ -23,9 +23,7 @@ fn main() {
     let mut opts = parse_or_exit(args.clone());
     let extra = config::env_mode_args(&opts.config_file);
     if !extra.is_empty() {
-        let mut args = args;
-        args.extend(extra);
-        opts = parse_or_exit(args);
+        opts = parse_or_exit(args.into_iter().chain(extra));
     }
     let code = match &opts.mode {
         Mode::Version => {
@@ -76,8 +74,7 @@ fn main() {
     std::process::exit(code);
 }
 
-/// Not generic: main parses twice (with `KEEPALIVED_*` mode arguments), one copy serves both.
-fn parse_or_exit(args: Vec<String>) -> Options {
+fn parse_or_exit(args: impl IntoIterator<Item = String>) -> Options {
     match cli::parse(args) {
         Ok(o) => o,
         Err(e) => {

@@ -45,12 +45,8 @@ use crate::core::tokens::{
     STOP_TIMER,
 };
 
-/// keepalived's start and stop lines name the version: a constant, formatted by no one.
-const VERSION: &str = concat!("Keepalived v", env!("CARGO_PKG_VERSION"));
-
-/// The parent's last line, however it stops.
-fn log_stopped() {
-    info!("Stopped {VERSION}");
+fn version_string() -> String {
+    format!("Keepalived v{}", env!("CARGO_PKG_VERSION"))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -635,7 +631,7 @@ pub fn run(opts: &Options) -> i32 {
     logging::set_process_name("Keepalived");
     // keepalived's default creation mask unless -u says otherwise.
     daemon::set_umask(opts.umask.unwrap_or(DEFAULT_UMASK));
-    info!("Starting {VERSION}");
+    info!("Starting {}", version_string());
 
     let missing = std::fs::metadata(&opts.config_file).err();
     if let Some(e) = missing.filter(|_| !config::env_mode_applies(&opts.config_file)) {
@@ -643,7 +639,7 @@ pub fn run(opts: &Options) -> i32 {
             "Unable to open configuration file {}: {e}",
             opts.config_file.display()
         );
-        log_stopped();
+        info!("Stopped {}", version_string());
         return EXIT_NO_CONFIG;
     }
     let (cfg, d) = config::load(&opts.config_file, &LoadOptions::from(opts));
@@ -655,7 +651,7 @@ pub fn run(opts: &Options) -> i32 {
             opts.config_file.display(),
             d.error_count()
         );
-        log_stopped();
+        info!("Stopped {}", version_string());
         return EXIT_CONFIG;
     }
     // Freed before the children fork: a child exits without unwinding this frame, so whatever
@@ -685,7 +681,7 @@ pub fn run(opts: &Options) -> i32 {
             "pidfile_write : Cannot open {} pidfile ({e})",
             opts.pid_file.display()
         );
-        log_stopped();
+        info!("Stopped {}", version_string());
         return EXIT_FATAL;
     }
 
@@ -694,7 +690,7 @@ pub fn run(opts: &Options) -> i32 {
     for p in child_pidfiles(opts) {
         daemon::remove_pidfile(p);
     }
-    log_stopped();
+    info!("Stopped {}", version_string());
     code
 }
 
