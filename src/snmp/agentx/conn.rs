@@ -5,7 +5,7 @@
 //! The subagent's log lines are worded here.
 
 use std::io::{self, Read, Write};
-use std::net::SocketAddr;
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::os::fd::AsRawFd;
 use std::path::PathBuf;
 
@@ -55,7 +55,10 @@ pub(crate) fn target(spec: Option<&str>) -> Result<Target, String> {
         _ => (hp, AGENTX_PORT),
     };
     let host = host.trim_start_matches('[').trim_end_matches(']');
-    crate::core::resolve::socket_addr(host, port)
+    (host, port)
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut a| a.next())
         .map(Target::Tcp)
         .ok_or_else(|| format!("cannot resolve the AgentX master {s}"))
 }
