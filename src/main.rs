@@ -137,9 +137,10 @@ fn enable_core_dumps(pattern: Option<&str>) -> Option<String> {
         rlim_cur: libc::RLIM_INFINITY,
         rlim_max: libc::RLIM_INFINITY,
     };
-    // SAFETY: setrlimit/prctl with valid arguments; failures are only logged.
+    // SAFETY: prlimit/prctl with valid arguments; failures are only logged. prlimit on
+    // ourselves is setrlimit without musl's all-threads fallback (issue 16).
     unsafe {
-        if libc::setrlimit(libc::RLIMIT_CORE, &lim) != 0 {
+        if libc::prlimit(0, libc::RLIMIT_CORE, &lim, std::ptr::null_mut()) != 0 {
             log::info!("Failed to set core file size");
         }
         libc::prctl(libc::PR_SET_DUMPABLE, 1);

@@ -10,8 +10,10 @@ pub(crate) mod event_loop;
 pub(crate) mod fifo;
 pub(crate) mod inotify;
 pub mod logging;
+pub(crate) mod passwd;
 /// HTTP_GET/SSL_GET `regex`: here because config compiles the patterns and check runs them.
 pub(crate) mod regex;
+pub(crate) mod resolve;
 pub mod safe_file;
 pub(crate) mod sched;
 pub(crate) mod script;

@@ -91,7 +91,8 @@ fn set_rttime(us: u32) {
     // SAFETY: signal() with SIG_IGN and setrlimit with a struct we own.
     let r = unsafe {
         libc::signal(libc::SIGXCPU, libc::SIG_IGN);
-        libc::setrlimit(libc::RLIMIT_RTTIME, &lim)
+        // prlimit on ourselves: setrlimit without musl's all-threads fallback (issue 16).
+        libc::prlimit(0, libc::RLIMIT_RTTIME, &lim, std::ptr::null_mut())
     };
     if r != 0 {
         warn!("child process cannot set realtime rlimit");
@@ -141,7 +142,7 @@ fn reset_rt() {
             rlim_cur: libc::RLIM_INFINITY,
             rlim_max: libc::RLIM_INFINITY,
         };
-        libc::setrlimit(libc::RLIMIT_RTTIME, &inf);
+        libc::prlimit(0, libc::RLIMIT_RTTIME, &inf, std::ptr::null_mut());
     }
 }
 

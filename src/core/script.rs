@@ -43,71 +43,20 @@ fn cstr(s: &[u8]) -> io::Result<CString> {
     CString::new(s).map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "NUL in argument"))
 }
 
-/// Runs a getpwnam_r-style lookup, growing its string buffer while the C library says ERANGE.
-/// `call` returns the C library's code and, on success, the value found (None: no such entry).
-fn nss_lookup<R>(
-    name: &str,
-    what: &str,
-    mut call: impl FnMut(&CString, &mut [c_char]) -> (libc::c_int, Option<R>),
-) -> io::Result<R> {
-    let cname = cstr(name.as_bytes())?;
-    let mut buf = vec![0 as c_char; 4096];
-    loop {
-        match call(&cname, &mut buf) {
-            (libc::ERANGE, _) if buf.len() < 1 << 20 => {
-                let n = buf.len() * 2;
-                buf.resize(n, 0);
-            }
-            (0, Some(v)) => return Ok(v),
-            (0, None) => {
-                return Err(io::Error::new(
-                    io::ErrorKind::NotFound,
-                    format!("unknown {what} {name}"),
-                ))
-            }
-            (r, _) => return Err(io::Error::from_raw_os_error(r)),
-        }
-    }
+/// What a lookup found, or NotFound worded as the config's error shows it.
+fn found<T>(r: io::Result<Option<T>>, what: &str, name: &str) -> io::Result<T> {
+    r?.ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("unknown {what} {name}")))
 }
 
 /// Looks up a user: (uid, primary gid).
 pub(crate) fn lookup_user(name: &str) -> io::Result<(uid_t, gid_t)> {
-    nss_lookup(name, "user", |cname, buf| {
-        // SAFETY: passwd is plain data; getpwnam_r fills it with pointers into `buf`.
-        let mut pw: libc::passwd = unsafe { std::mem::zeroed() };
-        let mut res: *mut libc::passwd = std::ptr::null_mut();
-        // SAFETY: all pointers are valid for the sizes given.
-        let r = unsafe {
-            libc::getpwnam_r(
-                cname.as_ptr(),
-                &mut pw,
-                buf.as_mut_ptr(),
-                buf.len(),
-                &mut res,
-            )
-        };
-        (r, (!res.is_null()).then_some((pw.pw_uid, pw.pw_gid)))
-    })
+    let u = super::passwd::user(super::passwd::Key::Name(name));
+    found(u, "user", name).map(|(_, uid, gid)| (uid, gid))
 }
 
 /// Looks up a group's gid.
 fn lookup_group(name: &str) -> io::Result<gid_t> {
-    nss_lookup(name, "group", |cname, buf| {
-        // SAFETY: group is plain data; getgrnam_r fills it with pointers into `buf`.
-        let mut gr: libc::group = unsafe { std::mem::zeroed() };
-        let mut res: *mut libc::group = std::ptr::null_mut();
-        // SAFETY: all pointers are valid for the sizes given.
-        let r = unsafe {
-            libc::getgrnam_r(
-                cname.as_ptr(),
-                &mut gr,
-                buf.as_mut_ptr(),
-                buf.len(),
-                &mut res,
-            )
-        };
-        (r, (!res.is_null()).then_some(gr.gr_gid))
-    })
+    found(super::passwd::group_gid(name), "group", name)
 }
 
 /// Whether a user name can be run as: what the config checks at load time. keepalived looks
@@ -148,6 +97,16 @@ fn resolve_program(prog: &str) -> Vec<u8> {
     }
     prog.as_bytes().to_vec()
 }
+
+// The id changes go to the kernel directly: the child of fork has one thread, and musl's
+// wrappers would link its all-threads machinery (__synccall) for them (issue 16). 32-bit ARM
+// and x86 keep 16-bit ids on the old numbers; their 32-bit calls are the `32` ones.
+#[cfg(not(any(target_arch = "arm", target_arch = "x86")))]
+use libc::{SYS_setgid as SYS_SETGID, SYS_setgroups as SYS_SETGROUPS, SYS_setuid as SYS_SETUID};
+#[cfg(any(target_arch = "arm", target_arch = "x86"))]
+use libc::{
+    SYS_setgid32 as SYS_SETGID, SYS_setgroups32 as SYS_SETGROUPS, SYS_setuid32 as SYS_SETUID,
+};
 
 /// Forks and execs `spec`; returns the child's pid. The child has its own process group (so a
 /// timeout kills what it started too), an empty signal mask, stdio on /dev/null, and gets
@@ -197,15 +156,15 @@ pub(crate) fn spawn(spec: &ScriptSpec) -> io::Result<i32> {
         signals::reset_for_exec();
         super::daemon::null_stdio();
         if let Some(gid) = spec.gid {
-            if libc::setgroups(1, &gid) != 0 && libc::getuid() == 0 {
+            if libc::syscall(SYS_SETGROUPS, 1, &gid) != 0 && libc::getuid() == 0 {
                 libc::_exit(126);
             }
-            if libc::setgid(gid) != 0 {
+            if libc::syscall(SYS_SETGID, gid) != 0 {
                 libc::_exit(126);
             }
         }
         if let Some(uid) = spec.uid {
-            if libc::setuid(uid) != 0 {
+            if libc::syscall(SYS_SETUID, uid) != 0 {
                 libc::_exit(126);
             }
         }
@@ -373,6 +332,23 @@ mod tests {
         let mut stubborn = spec(&["trap '' TERM; sleep 30"], Some(50));
         stubborn.shell = true;
         r.run(&mut lp, &stubborn, 6).expect("stubborn");
+        // As root: a script given a user and group runs with exactly those ids, no root group
+        // left among its supplementary ones.
+        // SAFETY: getuid cannot fail.
+        let root = unsafe { libc::getuid() } == 0;
+        let ids = tmp.join("ids.out");
+        if root {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o777));
+            let mut nobody = spec(
+                &[&format!("(id -u; id -g; id -G) > {}", ids.display())],
+                None,
+            );
+            nobody.shell = true;
+            nobody.uid = Some(65534);
+            nobody.gid = Some(65534);
+            r.run(&mut lp, &nobody, 7).expect("as nobody");
+        }
 
         let started = Micros::now();
         let mut results = Vec::new();
@@ -391,17 +367,22 @@ mod tests {
             .expect("run");
         }
         results.sort_by_key(|x| x.0);
-        assert_eq!(
-            results,
-            vec![
-                (1, ScriptResult::Exited(0)),
-                (2, ScriptResult::Exited(1)),
-                (3, ScriptResult::TimedOut),
-                (4, ScriptResult::Exited(0)),
-                (5, ScriptResult::Exited(127)),
-                (6, ScriptResult::TimedOut),
-            ]
-        );
+        let mut want = vec![
+            (1, ScriptResult::Exited(0)),
+            (2, ScriptResult::Exited(1)),
+            (3, ScriptResult::TimedOut),
+            (4, ScriptResult::Exited(0)),
+            (5, ScriptResult::Exited(127)),
+            (6, ScriptResult::TimedOut),
+        ];
+        if root {
+            want.push((7, ScriptResult::Exited(0)));
+            assert_eq!(
+                std::fs::read_to_string(&ids).unwrap_or_default(),
+                "65534\n65534\n65534\n"
+            );
+        }
+        assert_eq!(results, want);
         let elapsed = Micros::now() - started;
         assert!(elapsed < Micros::from_secs(5), "took {elapsed}");
         assert_eq!(

@@ -12,7 +12,7 @@
 //! The values are taken from the config when the table is built (start and reload): a
 //! request only reads them.
 
-use std::net::{IpAddr, ToSocketAddrs};
+use std::net::IpAddr;
 
 use super::mib::{Mib, Oid, Value, KEEPALIVED};
 use crate::config::global::{GlobalDefs, LvsFlushOnStop};
@@ -61,13 +61,10 @@ impl Global {
         let e = &g.email;
         let host = crate::core::smtp::host_defaults();
         let server = e.smtp_server.as_ref().map(|(h, port)| {
-            let ip = h.parse::<IpAddr>().ok().or_else(|| {
-                (h.as_str(), *port)
-                    .to_socket_addrs()
-                    .ok()?
-                    .next()
-                    .map(|a| a.ip())
-            });
+            let ip = h
+                .parse::<IpAddr>()
+                .ok()
+                .or_else(|| crate::core::resolve::socket_addr(h, *port).map(|a| a.ip()));
             (ip, *port)
         });
         let mut smtp_addr = heapless::Vec::new();

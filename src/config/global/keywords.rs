@@ -144,12 +144,7 @@ fn email(k: Kw, n: &Node, e: &mut Email, d: &mut Diagnostics) -> bool {
             };
             let port = n.arg(1).unwrap_or("25");
             // keepalived resolves the name while reading the config.
-            let resolves = |p: u16| {
-                use std::net::ToSocketAddrs;
-                (host.as_str(), p)
-                    .to_socket_addrs()
-                    .is_ok_and(|mut a| a.next().is_some())
-            };
+            let resolves = |p: u16| crate::core::resolve::socket_addr(&host, p).is_some();
             match port.parse::<u16>() {
                 Ok(p) if p > 0 && resolves(p) => e.smtp_server = Some((host, p)),
                 _ => d.warn(

@@ -1,8 +1,6 @@
 //! The SMTP alert settings a child sends with, from global_defs and keepalived's defaults:
 //! HELO and sender from the host's name, 30 s timeout, router_id.
 
-use std::net::ToSocketAddrs;
-
 use super::GlobalDefs;
 use crate::core::smtp::{host_defaults, Settings};
 use crate::core::time::Micros;
@@ -18,7 +16,7 @@ pub(crate) fn alert_settings(g: &GlobalDefs, log_detail: bool) -> Option<Setting
     if e.to.is_empty() {
         return None;
     }
-    let server = (host.as_str(), *port).to_socket_addrs().ok()?.next()?;
+    let server = crate::core::resolve::socket_addr(host, *port)?;
     let d = host_defaults();
     Some(Settings {
         server,

@@ -104,57 +104,18 @@ fn local_name() -> Option<String> {
     if unsafe { libc::gethostname(buf.as_mut_ptr() as *mut libc::c_char, buf.len() - 1) } != 0 {
         return None;
     }
-    let hints = libc::addrinfo {
-        ai_flags: libc::AI_CANONNAME,
-        ai_family: 0,
-        ai_socktype: 0,
-        ai_protocol: 0,
-        ai_addrlen: 0,
-        ai_addr: std::ptr::null_mut(),
-        ai_canonname: std::ptr::null_mut(),
-        ai_next: std::ptr::null_mut(),
-    };
-    let mut res: *mut libc::addrinfo = std::ptr::null_mut();
-    // SAFETY: buf is NUL-terminated (gethostname was given one byte less); hints and res are
-    // ours; the list is freed below.
-    let r = unsafe { libc::getaddrinfo(buf.as_ptr().cast(), std::ptr::null(), &hints, &mut res) };
-    if r != 0 || res.is_null() {
-        return None;
-    }
-    // SAFETY: res is a valid list from getaddrinfo; its canonname, when set, is a C string.
-    unsafe {
-        let c = (*res).ai_canonname;
-        let s = (!c.is_null()).then(|| std::ffi::CStr::from_ptr(c).to_string_lossy().into_owned());
-        libc::freeaddrinfo(res);
-        s
-    }
+    let len = buf.iter().position(|&c| c == 0).unwrap_or(buf.len());
+    crate::core::resolve::canonical_name(&String::from_utf8_lossy(&buf[..len]))
 }
 
 /// The name of the user we run as (keepalived's default sender is `user@local_name`).
 fn user_name() -> Option<String> {
-    let mut buf = [0 as libc::c_char; 2048];
-    // SAFETY: passwd is plain data; getpwuid_r fills it with pointers into `buf`.
-    let mut pw: libc::passwd = unsafe { std::mem::zeroed() };
-    let mut res: *mut libc::passwd = std::ptr::null_mut();
-    // SAFETY: every pointer is valid for the size given.
-    let r = unsafe {
-        libc::getpwuid_r(
-            libc::getuid(),
-            &mut pw,
-            buf.as_mut_ptr(),
-            buf.len(),
-            &mut res,
-        )
-    };
-    if r != 0 || res.is_null() || pw.pw_name.is_null() {
-        return None;
-    }
-    // SAFETY: pw_name points into buf, NUL-terminated by the C library.
-    Some(
-        unsafe { std::ffi::CStr::from_ptr(pw.pw_name) }
-            .to_string_lossy()
-            .into_owned(),
-    )
+    // SAFETY: getuid cannot fail.
+    let uid = unsafe { libc::getuid() };
+    crate::core::passwd::user(crate::core::passwd::Key::Uid(uid))
+        .ok()
+        .flatten()
+        .map(|(name, _, _)| name)
 }
 
 #[cfg(test)]

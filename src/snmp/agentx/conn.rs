@@ -5,7 +5,7 @@
 //! The subagent's log lines are worded here.
 
 use std::io::{self, Read, Write};
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
 use std::path::PathBuf;
 
@@ -55,10 +55,7 @@ pub(crate) fn target(spec: Option<&str>) -> Result<Target, String> {
         _ => (hp, AGENTX_PORT),
     };
     let host = host.trim_start_matches('[').trim_end_matches(']');
-    (host, port)
-        .to_socket_addrs()
-        .ok()
-        .and_then(|mut a| a.next())
+    crate::core::resolve::socket_addr(host, port)
         .map(Target::Tcp)
         .ok_or_else(|| format!("cannot resolve the AgentX master {s}"))
 }
