@@ -23,7 +23,9 @@ fn main() {
     let mut opts = parse_or_exit(args.clone());
     let extra = config::env_mode_args(&opts.config_file);
     if !extra.is_empty() {
-        opts = parse_or_exit(args.into_iter().chain(extra));
+        let mut args = args;
+        args.extend(extra);
+        opts = parse_or_exit(args);
     }
     let code = match &opts.mode {
         Mode::Version => {
@@ -74,7 +76,8 @@ fn main() {
     std::process::exit(code);
 }
 
-fn parse_or_exit(args: impl IntoIterator<Item = String>) -> Options {
+/// Not generic: main parses twice (with `KEEPALIVED_*` mode arguments), one copy serves both.
+fn parse_or_exit(args: Vec<String>) -> Options {
     match cli::parse(args) {
         Ok(o) => o,
         Err(e) => {

@@ -55,6 +55,49 @@ pub(crate) enum Item<Id> {
 
 /// Splits `args` (without argv[0]) into options, operands and problems.
 pub(crate) fn scan<Id: Copy>(args: &[String], specs: &[Spec<Id>]) -> Vec<Item<Id>> {
+    // The scan itself is not generic: keepalived's and genhash's option types share one copy.
+    let forms: Vec<Form> = specs
+        .iter()
+        .map(|s| Form {
+            short: s.short,
+            long: s.long,
+            has_arg: s.has_arg,
+        })
+        .collect();
+    let id = |k: usize| specs[k].id;
+    scan_forms(args, &forms)
+        .into_iter()
+        .map(|item| match item {
+            Item::Opt(f) => Item::Opt(Found {
+                id: id(f.id),
+                arg: f.arg,
+                name: f.name,
+                has_arg: f.has_arg,
+            }),
+            Item::Operand(o) => Item::Operand(o),
+            Item::Unknown(w) => Item::Unknown(w),
+            Item::Ambiguous {
+                written,
+                prefix,
+                candidates,
+            } => Item::Ambiguous {
+                written,
+                prefix,
+                candidates,
+            },
+            Item::Missing(m) => Item::Missing(m),
+        })
+        .collect()
+}
+
+/// A spec without its id: options found name theirs by its place in the specs.
+struct Form {
+    short: Option<char>,
+    long: Option<&'static str>,
+    has_arg: HasArg,
+}
+
+fn scan_forms(args: &[String], specs: &[Form]) -> Vec<Item<usize>> {
     let mut items = Vec::new();
     let mut i = 0;
     while i < args.len() {
@@ -75,19 +118,19 @@ pub(crate) fn scan<Id: Copy>(args: &[String], specs: &[Spec<Id>]) -> Vec<Item<Id
     items
 }
 
-fn long_opt<Id: Copy>(
+fn long_opt(
     body: &str,
     written: &str,
     args: &[String],
     i: &mut usize,
-    specs: &[Spec<Id>],
-) -> Item<Id> {
+    specs: &[Form],
+) -> Item<usize> {
     let (name, attached) = match body.split_once('=') {
         Some((n, v)) => (n, Some(v.to_string())),
         None => (body, None),
     };
-    let spec = match find_long(name, specs) {
-        Ok(s) => s,
+    let (k, spec) = match find_long(name, specs) {
+        Ok(k) => (k, &specs[k]),
         Err(candidates) if candidates.len() > 1 => {
             return Item::Ambiguous {
                 written: written.to_string(),
@@ -109,7 +152,7 @@ fn long_opt<Id: Copy>(
         (_, attached) => attached,
     };
     Item::Opt(Found {
-        id: spec.id,
+        id: k,
         arg,
         name: format!("--{long}"),
         has_arg: spec.has_arg,
@@ -117,19 +160,14 @@ fn long_opt<Id: Copy>(
 }
 
 /// The option a long name or an unambiguous prefix of one names; else the candidates.
-fn find_long<'a, Id: Copy>(
-    name: &str,
-    specs: &'a [Spec<Id>],
-) -> Result<&'a Spec<Id>, Vec<&'static str>> {
-    if let Some(s) = specs.iter().find(|s| s.long == Some(name)) {
-        return Ok(s);
+fn find_long(name: &str, specs: &[Form]) -> Result<usize, Vec<&'static str>> {
+    if let Some(k) = specs.iter().position(|s| s.long == Some(name)) {
+        return Ok(k);
     }
     if name.is_empty() {
         return Err(Vec::new());
     }
-    let mut hits = specs
-        .iter()
-        .filter(|s| s.long.is_some_and(|l| l.starts_with(name)));
+    let mut hits = (0..specs.len()).filter(|&k| specs[k].long.is_some_and(|l| l.starts_with(name)));
     match (hits.next(), hits.next()) {
         (Some(one), None) => Ok(one),
         _ => Err(specs
@@ -139,24 +177,25 @@ fn find_long<'a, Id: Copy>(
     }
 }
 
-fn short_cluster<Id: Copy>(
+fn short_cluster(
     cluster: &str,
     args: &[String],
     i: &mut usize,
-    specs: &[Spec<Id>],
-    items: &mut Vec<Item<Id>>,
+    specs: &[Form],
+    items: &mut Vec<Item<usize>>,
 ) {
     for (pos, c) in cluster.char_indices() {
-        let Some(spec) = specs.iter().find(|s| s.short == Some(c)) else {
+        let Some(k) = specs.iter().position(|s| s.short == Some(c)) else {
             items.push(Item::Unknown(format!("-{c}")));
             continue;
         };
+        let spec = &specs[k];
         let rest = &cluster[pos + c.len_utf8()..];
         let name = format!("-{c}");
         let arg = match spec.has_arg {
             HasArg::No => {
                 items.push(Item::Opt(Found {
-                    id: spec.id,
+                    id: k,
                     arg: None,
                     name,
                     has_arg: spec.has_arg,
@@ -178,7 +217,7 @@ fn short_cluster<Id: Copy>(
         };
         // An option with an argument ends the cluster.
         items.push(Item::Opt(Found {
-            id: spec.id,
+            id: k,
             arg,
             name,
             has_arg: spec.has_arg,

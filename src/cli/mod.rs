@@ -296,7 +296,11 @@ fn default_config_file(exists: &dyn Fn(&str) -> bool) -> PathBuf {
 /// Parses argv (argv[0] included). `-v`, `-h` and `--signum` end parsing where they stand,
 /// as keepalived acts on them immediately.
 pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Options, UsageError> {
-    let args: Vec<String> = args.into_iter().skip(1).collect();
+    parse_args(args.into_iter().skip(1).collect())
+}
+
+/// [`parse`] past argv[0]: one copy however many argument types call it (main has two).
+fn parse_args(args: Vec<String>) -> Result<Options, UsageError> {
     let (found, operands) = getopt::parse(&args, SPECS)?;
     let mut o = Options::default();
     if !found.iter().any(|f| f.id == Opt::UseFile) {

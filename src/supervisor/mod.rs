@@ -45,8 +45,12 @@ use crate::core::tokens::{
     STOP_TIMER,
 };
 
-fn version_string() -> String {
-    format!("Keepalived v{}", env!("CARGO_PKG_VERSION"))
+/// keepalived's start and stop lines name the version: a constant, formatted by no one.
+const VERSION: &str = concat!("Keepalived v", env!("CARGO_PKG_VERSION"));
+
+/// The parent's last line, however it stops.
+fn log_stopped() {
+    info!("Stopped {VERSION}");
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -631,7 +635,7 @@ pub fn run(opts: &Options) -> i32 {
     logging::set_process_name("Keepalived");
     // keepalived's default creation mask unless -u says otherwise.
     daemon::set_umask(opts.umask.unwrap_or(DEFAULT_UMASK));
-    info!("Starting {}", version_string());
+    info!("Starting {VERSION}");
 
     let missing = std::fs::metadata(&opts.config_file).err();
     if let Some(e) = missing.filter(|_| !config::env_mode_applies(&opts.config_file)) {
@@ -639,7 +643,7 @@ pub fn run(opts: &Options) -> i32 {
             "Unable to open configuration file {}: {e}",
             opts.config_file.display()
         );
-        info!("Stopped {}", version_string());
+        log_stopped();
         return EXIT_NO_CONFIG;
     }
     let (cfg, d) = config::load(&opts.config_file, &LoadOptions::from(opts));
@@ -651,7 +655,7 @@ pub fn run(opts: &Options) -> i32 {
             opts.config_file.display(),
             d.error_count()
         );
-        info!("Stopped {}", version_string());
+        log_stopped();
         return EXIT_CONFIG;
     }
     // Freed before the children fork: a child exits without unwinding this frame, so whatever
@@ -681,7 +685,7 @@ pub fn run(opts: &Options) -> i32 {
             "pidfile_write : Cannot open {} pidfile ({e})",
             opts.pid_file.display()
         );
-        info!("Stopped {}", version_string());
+        log_stopped();
         return EXIT_FATAL;
     }
 
@@ -690,7 +694,7 @@ pub fn run(opts: &Options) -> i32 {
     for p in child_pidfiles(opts) {
         daemon::remove_pidfile(p);
     }
-    info!("Stopped {}", version_string());
+    log_stopped();
     code
 }
 

@@ -13,6 +13,7 @@ pub(crate) use super::keepalived_check_values::Texts;
 use super::keepalived_check_values::{Row, State, Table};
 use crate::check::checkers::view::Live;
 use crate::config::Config;
+use crate::snmp::columns as walk;
 use crate::snmp::mib::{Mib, Oid, Value};
 
 /// keepalived.check: KEEPALIVED (snmp::mib) then 3.
@@ -104,24 +105,7 @@ impl Mib for KeepalivedCheck<'_> {
     }
 
     fn get<'a>(&'a self, oid: &[u32], scratch: &'a mut [u8]) -> Option<Value<'a>> {
-        let sub = oid.strip_prefix(ROOT)?;
-        let &(t, at, first, last) = TABLES.iter().find(|x| sub.starts_with(x.1))?;
-        let [col, idx @ ..] = &sub[at.len()..] else {
-            return None;
-        };
-        if !(first..=last).contains(col) {
-            return None;
-        }
-        let mut hit = None;
-        self.rows(t, &mut |row| {
-            let mut o = Oid::new();
-            let found = push_index(t, row, &mut o) && o.as_slice() == idx;
-            if found {
-                hit = Some(row);
-            }
-            found
-        });
-        cells::cell(&self.st, t, *col, hit?, scratch)
+        walk::get(self, ROOT, oid, scratch)
     }
 
     fn next<'a>(
@@ -130,36 +114,45 @@ impl Mib for KeepalivedCheck<'_> {
         found: &mut Oid,
         scratch: &'a mut [u8],
     ) -> Option<Value<'a>> {
-        let mut base: Oid = Oid::from_slice(ROOT).ok()?;
-        let mut hit = None;
-        'tables: for &(t, at, first, last) in &TABLES {
-            for col in first..=last {
-                base.truncate(ROOT.len());
-                let _ = base.extend_from_slice(at);
-                let _ = base.push(col);
-                // Every row of this column sorts before `after`: skip it whole.
-                if after > base.as_slice() && !after.starts_with(&base) {
-                    continue;
-                }
-                self.rows(t, &mut |row| {
-                    let mut o = base.clone();
-                    if !push_index(t, row, &mut o) {
-                        return false;
-                    }
-                    let ok = o.as_slice() > after
-                        && cells::cell(&self.st, t, col, row, &mut *scratch).is_some();
-                    if ok {
-                        hit = Some((t, col, row, o));
-                    }
-                    ok
-                });
-                if hit.is_some() {
-                    break 'tables;
-                }
-            }
+        walk::next(self, ROOT, after, found, scratch)
+    }
+}
+
+/// Object `k` of the walk: its table, the table's OID below ROOT and the column.
+fn object(k: usize) -> Option<(Table, &'static [u32], u32)> {
+    let mut k = u32::try_from(k).ok()?;
+    for &(t, at, first, last) in &TABLES {
+        if k <= last - first {
+            return Some((t, at, first + k));
         }
-        let (t, col, row, o) = hit?;
-        *found = o;
-        cells::cell(&self.st, t, col, row, scratch)
+        k -= last - first + 1;
+    }
+    None
+}
+
+fn row(r: walk::Row) -> Row {
+    Row { a: r[0], b: r[1] }
+}
+
+/// Tables column by column, rows in index order.
+impl walk::Columns for KeepalivedCheck<'_> {
+    fn object(&self, k: usize, out: &mut Oid) -> bool {
+        object(k)
+            .is_some_and(|(_, at, col)| out.extend_from_slice(at).is_ok() && out.push(col).is_ok())
+    }
+
+    fn rows(&self, k: usize, _: &[u32], f: &mut dyn FnMut(walk::Row) -> bool) {
+        if let Some((t, ..)) = object(k) {
+            self.rows(t, &mut |r| f([r.a, r.b, 0]));
+        }
+    }
+
+    fn index(&self, k: usize, r: walk::Row, out: &mut Oid) -> bool {
+        object(k).is_some_and(|(t, ..)| push_index(t, row(r), out))
+    }
+
+    fn value<'a>(&'a self, k: usize, r: walk::Row, scratch: &'a mut [u8]) -> Option<Value<'a>> {
+        let (t, _, col) = object(k)?;
+        cells::cell(&self.st, t, col, row(r), scratch)
     }
 }

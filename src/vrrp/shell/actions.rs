@@ -166,22 +166,18 @@ impl Shell<'_> {
     /// `repeat` rounds over every VIP and eVIP, in keepalived's order and words.
     fn send_garps(&mut self, i: usize, repeat: u32) {
         let v = &self.cfg.vrrp.instances[self.insts[i].idx];
-        self.garp_addrs(i, v.vips.iter().chain(v.evips.iter()), repeat);
+        self.garp_addrs(i, [&v.vips, &v.evips], repeat);
     }
 
-    /// `repeat` rounds over `addrs` (a reload's added VIPs, or all of them).
-    pub(super) fn garp_addrs<'a>(
-        &self,
-        i: usize,
-        addrs: impl Iterator<Item = &'a IpAddress> + Clone,
-        repeat: u32,
-    ) {
+    /// `repeat` rounds over `lists` in order (a reload's added VIPs, or all of them). Slices,
+    /// not an iterator: one copy serves both callers.
+    pub(super) fn garp_addrs(&self, i: usize, lists: [&[IpAddress]; 2], repeat: u32) {
         let name = &self.insts[i].name;
         let Some(sock) = self.garp.as_ref() else {
             return;
         };
         for round in 0..repeat {
-            for a in addrs.clone() {
+            for a in lists.iter().flat_map(|l| l.iter()) {
                 let info = self.vip_ifindex(i, a).and_then(|x| self.ifaces.by_index(x));
                 let Some(info) = info else { continue };
                 let what = if a.addr.is_ipv4() {

@@ -114,3 +114,8 @@ pub(super) fn not_starting(name: &str, why: &Refusal) {
     };
     log::error!("({name}) {why} - not starting");
 }
+
+/// Instance `name` has no VRRP socket (at build, or when its link or source moved).
+pub(super) fn socket_not_opened(name: &str, e: &std::io::Error) {
+    log::error!("({name}) cannot open its VRRP socket: {e}");
+}

@@ -74,7 +74,7 @@ pub fn build(cfg: &Config, idx: usize, ifaces: &Ifaces, pool: &mut Pool) -> Opti
         match pool.get_or_open(key, p.bind.then_some(p.xmit_name.as_str())) {
             Ok(s) => s,
             Err(e) => {
-                log::error!("({name}) cannot open its VRRP socket: {e}");
+                super::events::socket_not_opened(&name, &e);
                 return None;
             }
         }

@@ -106,7 +106,7 @@ impl Shell<'_> {
                     self.add_vip(*i, a);
                 }
                 let repeat = self.insts[*i].router.fsm().config().garp_master_repeat;
-                self.garp_addrs(*i, diff.added.iter(), repeat);
+                self.garp_addrs(*i, [&diff.added, &[]], repeat);
             }
             if self.insts[*i].router.fsm().vips_set() {
                 self.fw_vips(*i, true, true);

@@ -11,7 +11,7 @@
 use std::io::ErrorKind;
 use std::net::IpAddr;
 
-use log::{error, info, warn};
+use log::{info, warn};
 
 use super::ifaces::ABSENT_IFINDEX;
 use super::rx_pace::{self, Turn};
@@ -762,7 +762,7 @@ impl Shell<'_> {
                 Ok(s) => {
                     (inst.sock, inst.key, inst.ifindex) = (s, key, ifindex);
                 }
-                Err(e) => error!("({}) cannot open its VRRP socket: {e}", inst.name),
+                Err(e) => super::events::socket_not_opened(&inst.name, &e),
             }
         }
         let used: Vec<usize> = self.insts.iter().map(|x| x.sock).collect();
@@ -806,7 +806,7 @@ impl Shell<'_> {
                     (inst.sock, inst.key) = (s, key);
                     moved = true;
                 }
-                Err(e) => error!("({}) cannot open its VRRP socket: {e}", inst.name),
+                Err(e) => super::events::socket_not_opened(&inst.name, &e),
             }
         }
         if moved {

@@ -105,7 +105,7 @@ fn serve(
     global: Option<&Global>,
     on: Switches,
     started: Micros,
-    f: impl FnOnce(&[&dyn Mib]),
+    f: &mut dyn FnMut(&[&dyn Mib]),
 ) {
     let kv = on.keepalived.then(|| KeepalivedVrrp::new(view));
     let up = Micros::now().saturating_sub(started);
@@ -126,7 +126,8 @@ fn serve(
 }
 
 /// Runs `f` with the agent and the tables it serves, read from the shell at this moment.
-fn with_mibs(sh: &mut Shell<'_>, f: impl FnOnce(&mut Agent, &[&dyn Mib])) {
+/// (`&mut dyn`, as `serve`'s: one copy of each however many callers.)
+fn with_mibs(sh: &mut Shell<'_>, f: &mut dyn FnMut(&mut Agent, &[&dyn Mib])) {
     let Some(mut s) = sh.snmp.take() else { return };
     {
         let view = sh.dump_view();
@@ -137,7 +138,9 @@ fn with_mibs(sh: &mut Shell<'_>, f: impl FnOnce(&mut Agent, &[&dyn Mib])) {
             started,
             ..
         } = &mut s;
-        serve(&view, global.as_ref(), *mibs, *started, |m| f(agent, m));
+        serve(&view, global.as_ref(), *mibs, *started, &mut |m| {
+            f(agent, m)
+        });
     }
     sh.snmp = Some(s);
 }
@@ -157,8 +160,11 @@ impl Shell<'_> {
         let global = serves_global(self, on).then(|| Global::new(&self.cfg.global));
         let mut agent = None;
         let started = Micros::now();
-        serve(&self.dump_view(), global.as_ref(), on, started, |m| {
-            agent = Some(Agent::start(lp, target, SNMP_AGENTX, SNMP_AGENTX_TIMER, m))
+        let mut target = Some(target);
+        serve(&self.dump_view(), global.as_ref(), on, started, &mut |m| {
+            if let Some(t) = target.take() {
+                agent = Some(Agent::start(lp, t, SNMP_AGENTX, SNMP_AGENTX_TIMER, m));
+            }
         });
         if let Some(agent) = agent {
             let g = &self.cfg.global;
@@ -179,12 +185,12 @@ impl Shell<'_> {
     }
 
     pub(super) fn snmp_io(&mut self, lp: &mut EventLoop) {
-        with_mibs(self, |a, m| a.on_io(lp, m));
+        with_mibs(self, &mut |a, m| a.on_io(lp, m));
         self.snmp_send_held();
     }
 
     pub(super) fn snmp_timer(&mut self, lp: &mut EventLoop, id: TimerId) {
-        with_mibs(self, |a, m| a.on_timer(lp, Some(id), m));
+        with_mibs(self, &mut |a, m| a.on_timer(lp, Some(id), m));
         self.snmp_send_held();
     }
 

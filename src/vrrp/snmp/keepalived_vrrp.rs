@@ -10,6 +10,7 @@
 //! units and enumerations, are in `keepalived_vrrp_cells.rs`.
 
 use super::keepalived_vrrp_cells::{self as cells, Row, Table, STATIC};
+use crate::snmp::columns as walk;
 use crate::snmp::mib::{Mib, Oid, Value};
 use crate::vrrp::dump::View;
 
@@ -50,12 +51,6 @@ fn push_index(row: Row, out: &mut Oid) -> bool {
     out.push(one(row.a)).is_ok()
         && row.b.is_none_or(|b| out.push(one(b)).is_ok())
         && row.c.is_none_or(|c| out.push(one(c)).is_ok())
-}
-
-/// Whether `row`'s index is `idx`.
-fn has_index(row: Row, idx: &[u32]) -> bool {
-    let mut o = Oid::new();
-    push_index(row, &mut o) && o.as_slice() == idx
 }
 
 /// The vrrp subtree over one view of the VRRP child's state.
@@ -166,35 +161,13 @@ impl<'v> KeepalivedVrrp<'v> {
     }
 }
 
-/// `base` + `row`'s index, or None when it does not fit in an OID.
-fn row_oid(base: &[u32], idx: Row) -> Option<Oid> {
-    let mut o = Oid::from_slice(base).ok()?;
-    push_index(idx, &mut o).then_some(o)
-}
-
 impl Mib for KeepalivedVrrp<'_> {
     fn root(&self) -> &[u32] {
         ROOT
     }
 
     fn get<'a>(&'a self, oid: &[u32], scratch: &'a mut [u8]) -> Option<Value<'a>> {
-        let rest = oid.strip_prefix(ROOT)?;
-        let [tn, 1, col, idx @ ..] = rest else {
-            return None;
-        };
-        let &(t, _, last) = TABLES.iter().find(|x| x.1 == *tn)?;
-        if *col > last {
-            return None;
-        }
-        let mut hit = None;
-        self.rows(t, &mut |row| {
-            let found = has_index(self.rank(t, row), idx);
-            if found {
-                hit = Some(row);
-            }
-            found
-        });
-        cells::cell(self.view, t, *col, hit?, scratch)
+        walk::get(self, ROOT, oid, scratch)
     }
 
     fn next<'a>(
@@ -203,34 +176,54 @@ impl Mib for KeepalivedVrrp<'_> {
         found: &mut Oid,
         scratch: &'a mut [u8],
     ) -> Option<Value<'a>> {
-        let mut base: Oid = Oid::from_slice(ROOT).ok()?;
-        let mut hit = None;
-        'tables: for &(t, tn, last) in &TABLES {
-            for col in 1..=last {
-                base.truncate(ROOT.len());
-                let _ = base.extend_from_slice(&[tn, 1, col]);
-                // Every row of this column sorts before `after`: skip it whole.
-                if after > base.as_slice() && !after.starts_with(&base) {
-                    continue;
-                }
-                self.rows(t, &mut |row| {
-                    let Some(o) = row_oid(&base, self.rank(t, row)) else {
-                        return false;
-                    };
-                    let ok = o.as_slice() > after
-                        && cells::cell(self.view, t, col, row, &mut *scratch).is_some();
-                    if ok {
-                        hit = Some((t, col, row, o));
-                    }
-                    ok
-                });
-                if hit.is_some() {
-                    break 'tables;
-                }
-            }
+        walk::next(self, ROOT, after, found, scratch)
+    }
+}
+
+/// Object `k` of the walk: its table, the table's number and the column.
+fn object(k: usize) -> Option<(Table, u32, u32)> {
+    let mut k = u32::try_from(k).ok()?;
+    for &(t, tn, last) in &TABLES {
+        if k < last {
+            return Some((t, tn, k + 1));
         }
-        let (t, col, row, o) = hit?;
-        *found = o;
-        cells::cell(self.view, t, col, row, scratch)
+        k -= last;
+    }
+    None
+}
+
+/// A row's places in the walk's terms (none: `usize::MAX`, which no place reaches).
+fn key(r: Row) -> walk::Row {
+    [r.a, r.b.unwrap_or(usize::MAX), r.c.unwrap_or(usize::MAX)]
+}
+
+fn row(r: walk::Row) -> Row {
+    let some = |x: usize| (x != usize::MAX).then_some(x);
+    Row {
+        a: r[0],
+        b: some(r[1]),
+        c: some(r[2]),
+    }
+}
+
+/// Tables column by column, rows in index order.
+impl walk::Columns for KeepalivedVrrp<'_> {
+    fn object(&self, k: usize, out: &mut Oid) -> bool {
+        object(k).is_some_and(|(_, tn, col)| out.extend_from_slice(&[tn, 1, col]).is_ok())
+    }
+
+    fn rows(&self, k: usize, _: &[u32], f: &mut dyn FnMut(walk::Row) -> bool) {
+        if let Some((t, ..)) = object(k) {
+            self.rows(t, &mut |r| f(key(r)));
+        }
+    }
+
+    fn index(&self, k: usize, r: walk::Row, out: &mut Oid) -> bool {
+        object(k).is_some_and(|(t, ..)| push_index(self.rank(t, row(r)), out))
+    }
+
+    fn value<'a>(&'a self, k: usize, r: walk::Row, scratch: &'a mut [u8]) -> Option<Value<'a>> {
+        let (t, _, col) = object(k)?;
+        cells::cell(self.view, t, col, row(r), scratch)
     }
 }

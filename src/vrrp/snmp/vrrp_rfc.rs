@@ -7,6 +7,7 @@
 
 use std::net::IpAddr;
 
+use crate::snmp::columns::{self as walk, Columns};
 use crate::snmp::mib::{Mib, Oid, Value};
 use crate::vrrp::dump::{Instance, View};
 use crate::vrrp::fsm::State;
@@ -48,32 +49,66 @@ pub(super) trait RfcMib {
     fn value<'a>(&'a self, col: usize, row: Row, scratch: &'a mut [u8]) -> Option<Value<'a>>;
 }
 
-/// The OID of `row` in the column at `base`, or None when it does not fit.
-fn row_oid(m: &dyn RfcMib, base: &[u32], rows: Rows, row: Row) -> Option<Oid> {
-    let mut o = Oid::from_slice(base).ok()?;
-    if rows == Rows::Scalar {
-        o.push(0).ok()?;
-        return Some(o);
+/// Both RFC MIBs are served by the shared column walk; their rows are not in OID order (an
+/// instance's index is its interface's, not its place).
+impl<T: RfcMib> Columns for T {
+    fn object(&self, k: usize, out: &mut Oid) -> bool {
+        self.columns()
+            .get(k)
+            .is_some_and(|c| out.extend_from_slice(c.sub).is_ok())
     }
-    if !m.index(row.inst, &mut o) {
+
+    fn rows(&self, k: usize, target: &[u32], f: &mut dyn FnMut(walk::Row) -> bool) {
+        if let Some(c) = self.columns().get(k) {
+            each_row(self, c.rows, target, f);
+        }
+    }
+
+    fn index(&self, k: usize, row: walk::Row, out: &mut Oid) -> bool {
+        let Some(c) = self.columns().get(k) else {
+            return false;
+        };
+        index(self, c.rows, row, out).is_some()
+    }
+
+    fn value<'a>(&'a self, k: usize, row: walk::Row, scratch: &'a mut [u8]) -> Option<Value<'a>> {
+        let row = Row {
+            inst: row[0],
+            vip: row[1],
+        };
+        RfcMib::value(self, k, row, scratch)
+    }
+
+    fn sorted(&self) -> bool {
+        false
+    }
+}
+
+/// Appends `row`'s index in a column of `rows` to `out`; None when it does not fit.
+fn index(m: &dyn RfcMib, rows: Rows, row: walk::Row, out: &mut Oid) -> Option<()> {
+    if rows == Rows::Scalar {
+        return out.push(0).ok();
+    }
+    if !m.index(row[0], out) {
         return None;
     }
     if rows == Rows::Addresses {
-        let a = m.view().inst(row.inst).conf.vips.get(row.vip)?.addr;
+        let a = m.view().inst(row[0]).conf.vips.get(row[1])?.addr;
         let mut b = [0u8; 16];
         let n = octets(&a, &mut b);
         for x in &b[..n] {
-            o.push(u32::from(*x)).ok()?;
+            out.push(u32::from(*x)).ok()?;
         }
     }
-    Some(o)
+    Some(())
 }
 
 /// Every row of a column, with the instances the buggy tables leave out of a walk past the
 /// column's start (`target`: the asked OID after the column's, empty when it sorts before).
-fn each_row(m: &dyn RfcMib, rows: Rows, target: &[u32], f: &mut dyn FnMut(Row)) {
+fn each_row(m: &dyn RfcMib, rows: Rows, target: &[u32], f: &mut dyn FnMut(walk::Row) -> bool) {
     if rows == Rows::Scalar {
-        return f(Row { inst: 0, vip: 0 });
+        f([0; 3]);
+        return;
     }
     let v = m.view();
     for i in (0..v.len()).filter(|&i| m.shows(i)) {
@@ -87,19 +122,20 @@ fn each_row(m: &dyn RfcMib, rows: Rows, target: &[u32], f: &mut dyn FnMut(Row)) 
             1
         };
         for vip in 0..n {
-            f(Row { inst: i, vip });
+            if f([i, vip, 0]) {
+                return;
+            }
         }
     }
 }
 
-/// Both RFC MIBs are served by the same walk over their columns.
 impl<T: RfcMib> Mib for T {
     fn root(&self) -> &[u32] {
         self.mib_root()
     }
 
     fn get<'a>(&'a self, oid: &[u32], scratch: &'a mut [u8]) -> Option<Value<'a>> {
-        get(self, oid, scratch)
+        walk::get(self, self.mib_root(), oid, scratch)
     }
 
     fn next<'a>(
@@ -108,64 +144,8 @@ impl<T: RfcMib> Mib for T {
         found: &mut Oid,
         scratch: &'a mut [u8],
     ) -> Option<Value<'a>> {
-        next(self, after, found, scratch)
+        walk::next(self, self.mib_root(), after, found, scratch)
     }
-}
-
-fn get<'a>(m: &'a dyn RfcMib, oid: &[u32], scratch: &'a mut [u8]) -> Option<Value<'a>> {
-    let rest = oid.strip_prefix(m.mib_root())?;
-    let mut base = Oid::from_slice(m.mib_root()).ok()?;
-    for (k, c) in m.columns().iter().enumerate() {
-        let Some(target) = rest.strip_prefix(c.sub) else {
-            continue;
-        };
-        base.truncate(m.mib_root().len());
-        base.extend_from_slice(c.sub).ok()?;
-        let mut hit = None;
-        each_row(m, c.rows, target, &mut |row| {
-            if row_oid(m, &base, c.rows, row).is_some_and(|o| o.as_slice() == oid) {
-                hit = hit.or(Some(row));
-            }
-        });
-        return m.value(k, hit?, scratch);
-    }
-    None
-}
-
-fn next<'a>(
-    m: &'a dyn RfcMib,
-    after: &[u32],
-    found: &mut Oid,
-    scratch: &'a mut [u8],
-) -> Option<Value<'a>> {
-    let root = m.mib_root();
-    let mut base = Oid::from_slice(root).ok()?;
-    for (k, c) in m.columns().iter().enumerate() {
-        base.truncate(root.len());
-        base.extend_from_slice(c.sub).ok()?;
-        let target: &[u32] = if after < base.as_slice() {
-            &[]
-        } else if let Some(t) = after.strip_prefix(base.as_slice()) {
-            t
-        } else {
-            continue;
-        };
-        let mut best: Option<(Row, Oid)> = None;
-        each_row(m, c.rows, target, &mut |row| {
-            let Some(o) = row_oid(m, &base, c.rows, row) else {
-                return;
-            };
-            let better = best.as_ref().is_none_or(|(_, b)| o < *b);
-            if o.as_slice() > after && better && m.value(k, row, &mut *scratch).is_some() {
-                best = Some((row, o));
-            }
-        });
-        if let Some((row, o)) = best {
-            *found = o;
-            return m.value(k, row, scratch);
-        }
-    }
-    None
 }
 
 /// The address's octets into `out`; their number.
