@@ -1,7 +1,8 @@
 //! The health checkers against real servers in a network namespace, watched through the
 //! checker child's log lines and when they appear: a server going away is marked down after
 //! exactly `retry` retries spaced `delay_before_retry`, coming back marks it up, alpha starts
-//! down, omega runs notify_down at stop, MISC_CHECK's exit codes, UDP and PING checks.
+//! down, omega runs notify_down at stop, rs_init_notifies runs notify_up at start,
+//! MISC_CHECK's exit codes, UDP and PING checks.
 //! Root only (SKIPPED otherwise).
 
 mod lab;
@@ -119,6 +120,34 @@ fn tcp_check_goes_down_after_its_retries_and_comes_back() {
     );
     assert!(wait_until(Duration::from_secs(2), || read(&notes) == "down\nup\n"));
     drop(srv);
+}
+
+/// keepalived 2.2.7 with `rs_init_notifies` runs the notify_up of a real server that starts
+/// alive when it puts it in, before its first check (ipwrapper.c, init_service_rs): the
+/// check that then fails brings the notify_down after it. Without it only the down would run
+/// (the test above).
+#[test]
+fn rs_init_notifies_runs_notify_up_at_start_before_the_first_check() {
+    let Some(mut lab) = setup("rs_init_notifies_runs_notify_up_at_start_before_the_first_check")
+    else {
+        return;
+    };
+    let (notes, up, down) = notes(&lab);
+    let conf = format!(
+        "global_defs {{\n rs_init_notifies\n}}\n\
+         virtual_server 127.0.0.1 80 {{\n protocol TCP\n delay_loop 2\n\
+         real_server 127.0.0.1 18080 {{\n notify_up {up}\n notify_down {down}\n\
+         TCP_CHECK {{\n connect_timeout 1\n retry 0\n warmup 0\n }}\n }}\n}}\n"
+    );
+    let k = start(&mut lab, &conf);
+    let mut tail = Tail::new();
+    // Nothing listens: the first check, 1 s after start, fails at once.
+    tail.wait(
+        &k,
+        &format!("Removing service {RS} from VS"),
+        Duration::from_secs(5),
+    );
+    assert!(wait_until(Duration::from_secs(2), || read(&notes) == "up\ndown\n"));
 }
 
 #[test]

@@ -93,7 +93,50 @@ virtual_server fwmark 7 {
  real_server 127.0.0.1 8083 {
  }
 }
+virtual_server 10.9.0.4 80 {
+ delay_loop 1
+ lb_algo rr
+ lb_kind NAT
+ protocol TCP
+ quorum 2
+ sorry_server 127.0.0.9 8090
+ real_server 127.0.0.1 8083 {
+ }
+ real_server 127.0.0.1 8084 {
+  smtp_alert off
+  TCP_CHECK {
+   connect_timeout 1
+   retry 0
+   alpha
+  }
+ }
+}
+virtual_server 10.9.0.5 80 {
+ delay_loop 1
+ lb_algo rr
+ lb_kind NAT
+ protocol TCP
+ quorum 1
+ real_server 127.0.0.1 8083 {
+ }
+ real_server 127.0.0.1 8084 {
+  smtp_alert off
+  TCP_CHECK {
+   connect_timeout 1
+   retry 0
+   alpha
+  }
+ }
+}
 ";
+
+/// The reload's changes beside the removal of [`RS_8082`]: 10.9.0.4, without quorum (8084
+/// never answers), gets another sorry server; 10.9.0.5 is kept with a quorum its one alive
+/// server no longer reaches.
+const RELOAD_EDITS: [(&str, &str); 2] = [
+    ("sorry_server 127.0.0.9 8090", "sorry_server 127.0.0.9 8091"),
+    (" quorum 1\n", " quorum 2\n"),
+];
 
 /// The real server a reload removes.
 const RS_8082: &str = " real_server 127.0.0.1 8082 {
@@ -170,6 +213,7 @@ cp /etc/keepalived/reload.conf {CONF}
 kill -HUP $pid
 wait_for 10 mails "{rs}8082 .* - DOWN" 1
 wait_for 10 grep -q "Reload complete" /tmp/{name}.log
+wait_for 10 grep -q "Starting with quorum down .* VS \[10.9.0.5\]" /tmp/{name}.log
 # The mails before the daemon stops (stopping mails nothing the steps wait for).
 cp /tmp/smtp.log /tmp/smtp.{name}
 cp /tmp/quorum.log /tmp/quorum.{name}
@@ -257,7 +301,11 @@ fn checker_mails_are_keepalived_mails() {
     if !lab::require_program(test, KEEPALIVED) {
         return;
     }
-    let reload = CONFIG.replace(RS_8082, "");
+    let mut reload = CONFIG.replace(RS_8082, "");
+    for (from, to) in RELOAD_EDITS {
+        assert_eq!(reload.matches(from).count(), 1, "{from}");
+        reload = reload.replace(from, to);
+    }
     let files = [
         ("/etc/keepalived/full.conf", CONFIG),
         ("/etc/keepalived/reload.conf", &reload),
@@ -322,6 +370,7 @@ fn checker_mails_are_keepalived_mails() {
     assert_eq!(q("ours"), q("theirs"), "our quorum scripts");
     let lines = |name: &str| quorum_lines(vm::section(&out, &format!("{name} log")));
     let v2 = "VS [10.9.0.2]:tcp:80";
+    let v4 = "VS [10.9.0.4]:tcp:80";
     let sorry = "sorry server [127.0.0.9]:tcp:8089";
     let want: BTreeMap<&str, Vec<String>> = [
         (
@@ -351,6 +400,27 @@ fn checker_mails_are_keepalived_mails() {
         (
             "FWM 7",
             vec!["Gained quorum 1+0=1 <= 1 for VS FWM 7".to_string()],
+        ),
+        (
+            "[10.9.0.4]:tcp:80",
+            vec![
+                format!("Starting with quorum down 2-0=2 > 1 for {v4}"),
+                format!("Adding sorry server [127.0.0.9]:tcp:8090 to {v4}"),
+                format!("Removing alive servers from the pool for {v4}"),
+                // The reload: the old sorry server out, the new one in, as at start.
+                format!("Removing sorry server [127.0.0.9]:tcp:8090 from {v4}"),
+                format!("Starting with quorum down 2-0=2 > 1 for {v4}"),
+                format!("Adding sorry server [127.0.0.9]:tcp:8091 to {v4}"),
+                format!("Removing alive servers from the pool for {v4}"),
+            ],
+        ),
+        (
+            "[10.9.0.5]:tcp:80",
+            vec![
+                "Gained quorum 1+0=1 <= 1 for VS [10.9.0.5]:tcp:80".to_string(),
+                // Kept by the reload, worded as at start, not "Lost quorum".
+                "Starting with quorum down 2-0=2 > 1 for VS [10.9.0.5]:tcp:80".to_string(),
+            ],
         ),
     ]
     .into_iter()

@@ -60,16 +60,32 @@ pub struct Servers {
 impl Servers {
     /// `--without-ipvs`: the manager runs, the kernel is left alone.
     pub fn log_only(cfg: &Config) -> Servers {
+        Servers::log_only_from(cfg, None)
+    }
+
+    /// `--without-ipvs` afresh, from `old` at a reload (its servers get no init notifies).
+    fn log_only_from(cfg: &Config, old: Option<&Manager>) -> Servers {
         let mut s = Servers::with(cfg, None, true);
         // Quorum is not looked at without IPVS: nothing to say at start.
         s.mgr.take_notices().for_each(drop);
+        s.init_notifies(cfg, old);
+        s.note();
         s
+    }
+
+    /// With `rs_init_notifies`, the notify_up of the real servers that start alive (and are
+    /// not kept from `old`) is queued with the start's notices.
+    fn init_notifies(&mut self, cfg: &Config, old: Option<&Manager>) {
+        if cfg.global.rs_init_notifies == Some(true) {
+            self.mgr.init_notifies(old);
+        }
     }
 
     /// IPVS driven (loading ip_vs if need be). Err: the kernel has no IPVS.
     pub fn with_ipvs(cfg: &Config) -> Result<Servers, String> {
         let ipvs = open_or_modprobe(cfg)?;
         let mut s = Servers::with(cfg, ipvs, false);
+        s.init_notifies(cfg, None);
         s.note();
         let Servers { ipvs, mgr, .. } = &mut s;
         if let Some(sh) = ipvs.as_mut() {
@@ -145,7 +161,7 @@ impl Servers {
 
     fn reload_to(&mut self, cfg: &Config, mut old_alerts: CheckAlerts) {
         if self.log_only {
-            *self = Servers::log_only(cfg);
+            *self = Servers::log_only_from(cfg, Some(&self.mgr));
             old_alerts.reload(std::mem::take(&mut self.alerts));
             self.alerts = old_alerts;
             return;
@@ -154,6 +170,7 @@ impl Servers {
             match open_or_modprobe(cfg) {
                 Ok(sh) => {
                     *self = Servers::with(cfg, sh, false);
+                    self.init_notifies(cfg, None);
                     self.note();
                     let Servers { ipvs, mgr, .. } = self;
                     if let Some(sh) = ipvs.as_mut() {
@@ -164,6 +181,8 @@ impl Servers {
                     error!("{e}");
                     *self = Servers::with(cfg, None, false);
                     self.mgr.take_notices().for_each(drop);
+                    self.init_notifies(cfg, None);
+                    self.note();
                 }
             }
             old_alerts.reload(std::mem::take(&mut self.alerts));
@@ -171,6 +190,11 @@ impl Servers {
             return;
         }
         let new = Manager::reloaded(plan(&cfg.lvs), &self.mgr);
+        for vs in self.mgr.sorry_dropped(&new) {
+            let ss = self.sorry_names.get(vs).and_then(Option::as_deref);
+            let vs = name1(&self.vs_names, vs);
+            info!("Removing sorry server {} from VS {vs}", ss.unwrap_or(""));
+        }
         let old = std::mem::replace(&mut self.mgr, new);
         // Quorums the new config loses go down with the old config's scripts and mail,
         // worded with its figures, as keepalived judges the old virtual server.
@@ -202,6 +226,7 @@ impl Servers {
         self.script_user.clone_from(&cfg.global.script_user);
         self.quorum = quorum_scripts(cfg);
         self.name_servers(cfg);
+        self.init_notifies(cfg, Some(&old));
         self.note();
         let Servers { ipvs, mgr, .. } = self;
         if let Some(sh) = ipvs.as_mut() {
@@ -297,7 +322,15 @@ impl Servers {
                     }
                 }
                 Notice::Renotify { vs, rs, alive } => notify(notifies, calls, (vs, rs, alive)),
-                Notice::Quorum { vs, up, init, sum } if mode == Mode::Ipvs => {
+                Notice::Quorum {
+                    vs,
+                    up,
+                    init,
+                    sum,
+                    thr,
+                    reload,
+                    swap,
+                } if mode == Mode::Ipvs => {
                     dirty = true;
                     wide = true;
                     let Some(p) = mgr.plans().nth(vs) else {
@@ -305,10 +338,11 @@ impl Servers {
                     };
                     let sorry = sorry_names.get(vs).and_then(Option::as_deref);
                     let sorry = p.sorry.as_ref().zip(sorry).map(|(s, n)| (s.inhibit, n));
-                    quorum_lines(p, name1(vs_names, vs), sorry, (up, init, sum));
+                    let sorry = sorry.filter(|_| swap);
+                    let init = init || reload;
+                    quorum_lines(p, name1(vs_names, vs), sorry, (up, init, sum, thr));
                     let (q, h) = (i64::from(p.quorum), i64::from(p.hysteresis));
-                    let thr = if up { q + h } else { q - h };
-                    alerts.quorum(vs, up, init, [q, h, thr, sum as i64]);
+                    alerts.quorum(vs, up, init, [q, h, thr as i64, sum as i64]);
                     let sc = quorum.get(vs).and_then(|q| q[usize::from(!up)].as_ref());
                     if let Some(sc) = sc {
                         quorum_call(script_user.as_ref(), sc, calls);
@@ -374,19 +408,19 @@ fn rs_line(alive: bool, inhibit: bool, rs: &str, vs: &str) {
 }
 
 /// keepalived's lines for quorum gained or lost, and the sorry server (`inhibit`, its name)
-/// swapped with the alive servers: its threshold is quorum + hysteresis while down, quorum - hysteresis while
-/// up, and `sum` the weight of the alive servers (ipwrapper.c, update_quorum_state). A first
-/// look that finds the quorum gained has no sorry server to take out.
+/// swapped with the alive servers, if it is: `thr` is the threshold judged by, `sum` the weight
+/// of the alive servers (ipwrapper.c, update_quorum_state, which prints `thr` after the
+/// quorum and hysteresis whichever way it was reached).
 fn quorum_lines(
     p: &crate::check::ipvs::plan::VsPlan,
     vs: &str,
     sorry: Option<(bool, &str)>,
-    (up, init, sum): (bool, bool, u64),
+    (up, init, sum, thr): (bool, bool, u64, u64),
 ) {
     let (q, h) = (u64::from(p.quorum), u64::from(p.hysteresis));
     if up {
-        info!("Gained quorum {q}+{h}={} <= {sum} for VS {vs}", q + h);
-        if let (false, Some((inhibit, ss))) = (init, sorry) {
+        info!("Gained quorum {q}+{h}={thr} <= {sum} for VS {vs}");
+        if let Some((inhibit, ss)) = sorry {
             let verb = if inhibit { "Disabling" } else { "Removing" };
             info!("{verb} sorry server {ss} from VS {vs}");
             info!("Adding alive servers to the pool for VS {vs}");
@@ -397,7 +431,7 @@ fn quorum_lines(
         } else {
             "Lost quorum"
         };
-        info!("{what} {q}-{h}={} > {sum} for VS {vs}", q.saturating_sub(h));
+        info!("{what} {q}-{h}={thr} > {sum} for VS {vs}");
         if let Some((inhibit, ss)) = sorry {
             let verb = if inhibit { "Enabling" } else { "Adding" };
             info!("{verb} sorry server {ss} to VS {vs}");
@@ -522,6 +556,44 @@ mod tests {
         calls.clear();
         s.checker_state(CheckerId { vs, rs: 1, ck }, true, Why::Checked);
         s.take_scripts(&mut calls);
+        assert!(calls.is_empty(), "{calls:?}");
+    }
+
+    /// keepalived 2.2.7 with `rs_init_notifies` runs the notify_up of each real server that
+    /// starts alive (not an alpha one), before any check; without it, none.
+    #[test]
+    fn rs_init_notifies_queues_the_notify_up_of_the_servers_that_start_alive() {
+        let text = |g: &str| {
+            format!(
+                "global_defs {{\n {g}\n}}\nvirtual_server 10.0.0.1 80 {{\n protocol TCP\n \
+                 real_server 10.0.1.1 80 {{\n  notify_up /bin/true\n  TCP_CHECK {{\n  }}\n }}\n \
+                 real_server 10.0.1.2 80 {{\n  notify_up /bin/true\n  TCP_CHECK {{\n  alpha\n  }}\n }}\n \
+                 real_server 10.0.1.3 80 {{\n  TCP_CHECK {{\n  }}\n }}\n}}\n"
+            )
+        };
+        let started = |g: &str| {
+            let mut d = Diagnostics::new();
+            let nodes = config::reader::tree_from_str(&text(g), 0, &mut d);
+            let cfg = config::from_tree(&nodes, &mut d);
+            assert!(!d.has_errors(), "{:?}", d.items());
+            let mut s = Servers::log_only(&cfg);
+            let mut calls = Vec::new();
+            s.take_scripts(&mut calls);
+            calls
+        };
+        let calls = started("rs_init_notifies");
+        assert!(
+            matches!(
+                calls[..],
+                [ScriptCall::Notify {
+                    vs: 0,
+                    rs: 0,
+                    up: true
+                }]
+            ),
+            "{calls:?}"
+        );
+        let calls = started("router_id r1");
         assert!(calls.is_empty(), "{calls:?}");
     }
 }

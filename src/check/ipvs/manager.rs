@@ -45,13 +45,19 @@ pub enum Notice {
     /// notify for its state (`alive`) again.
     Renotify { vs: usize, rs: usize, alive: bool },
     /// Quorum gained (`up`) or lost, `init` at a virtual server's first look (at start, or
-    /// new at a reload); `sum` is the weight of the alive servers then. The sorry server goes
-    /// in with a loss, and out with a gain but a first look's (it was never in).
+    /// new at a reload); `sum` is the weight of the alive servers then, `thr` the threshold
+    /// it was judged by (keepalived's: quorum + hysteresis from down, quorum - hysteresis from
+    /// up). `reload`: judged at a reload, where keepalived words a kept virtual server's change
+    /// as a start's too ("Starting with quorum down"). `swap`: the sorry server and the alive
+    /// servers trade places (in with a loss; out with a gain only if it was serving).
     Quorum {
         vs: usize,
         up: bool,
         init: bool,
         sum: u64,
+        thr: u64,
+        reload: bool,
+        swap: bool,
     },
     /// A dynamic checker moved a real server's weight.
     Weight {
@@ -90,6 +96,16 @@ impl VsState {
     fn sorry_active(&self) -> bool {
         !self.quorum_up && self.plan.sorry.is_some()
     }
+}
+
+/// Why quorum is judged: a server's change, a virtual server's first look (at start, or new
+/// at a reload), or a kept virtual server's look at a reload (`sorry_in`: its sorry server,
+/// the same one, was serving).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Look {
+    Change,
+    First,
+    Kept { sorry_in: bool },
 }
 
 pub struct Manager {
@@ -139,7 +155,7 @@ impl Manager {
 
     fn first_look(&mut self, v: usize) {
         self.vs[v].quorum_up = false;
-        self.update_quorum(v, true);
+        self.update_quorum(v, Look::First);
     }
 
     /// The manager for a reloaded config: a virtual server with the same key keeps its quorum
@@ -153,6 +169,10 @@ impl Manager {
                 continue;
             };
             let s = &mut m.vs[v];
+            // keepalived keeps the sorry server's state only when it is the same server
+            // (ipwrapper.c, clear_diff_s_srv); a new one is not serving yet.
+            let sorry_in = o.sorry_active()
+                && matches!((&o.plan.sorry, &s.plan.sorry), (Some(a), Some(b)) if a.key(&o.plan) == b.key(&s.plan));
             for (rp, st) in s.plan.real_servers.iter().zip(s.rs.iter_mut()) {
                 let key = rp.key(&s.plan);
                 let same = o.plan.real_servers.iter().zip(&o.rs).find(|(orp, ost)| {
@@ -164,7 +184,7 @@ impl Manager {
                 }
             }
             s.quorum_up = o.quorum_up;
-            m.update_quorum(v, false);
+            m.update_quorum(v, Look::Kept { sorry_in });
         }
         m
     }
@@ -202,18 +222,30 @@ impl Manager {
         self.notices.drain(..)
     }
 
-    /// keepalived's quorum rules; `init` is the first evaluation at start.
-    fn update_quorum(&mut self, v: usize, init: bool) {
+    /// keepalived's quorum rules (ipwrapper.c, update_quorum_state). A first look, or a kept
+    /// virtual server's look at a reload, also puts in a sorry server that is not serving yet
+    /// while quorum is down.
+    fn update_quorum(&mut self, v: usize, look: Look) {
         let s = &mut self.vs[v];
         let sum = s.sum();
         let (q, h) = (u64::from(s.plan.quorum), u64::from(s.plan.hysteresis));
-        let up = if !s.quorum_up && sum >= q + h {
-            true
-        } else if (s.quorum_up && (sum == 0 || sum < q.saturating_sub(h)))
-            || (init && !s.quorum_up && s.plan.sorry.is_some())
+        let thr = if s.quorum_up {
+            q.saturating_sub(h)
+        } else {
+            q + h
+        };
+        let sorry_in = match look {
+            Look::Change => s.sorry_active(),
+            Look::First => false,
+            Look::Kept { sorry_in } => sorry_in,
+        };
+        let (up, swap) = if !s.quorum_up && sum >= thr {
+            (true, sorry_in)
+        } else if (s.quorum_up && (sum == 0 || sum < thr))
+            || (look != Look::Change && !s.quorum_up && s.plan.sorry.is_some() && !sorry_in)
         {
             self.changed = true;
-            false
+            (false, s.plan.sorry.is_some())
         } else {
             return;
         };
@@ -221,8 +253,11 @@ impl Manager {
         self.notices.push(Notice::Quorum {
             vs: v,
             up,
-            init,
+            init: look == Look::First,
             sum,
+            thr,
+            reload: matches!(look, Look::Kept { .. }),
+            swap,
         });
     }
 
@@ -235,7 +270,7 @@ impl Manager {
             alive,
             by,
         });
-        self.update_quorum(v, false);
+        self.update_quorum(v, Look::Change);
     }
 
     /// A checker's state reached us: a changed one (or an adopted one) may bring its real
@@ -291,7 +326,7 @@ impl Manager {
                 alive,
             });
             if alive {
-                self.update_quorum(id.vs, false);
+                self.update_quorum(id.vs, Look::Change);
             }
         }
     }
@@ -362,10 +397,58 @@ impl Manager {
                     up: false,
                     init: false,
                     sum: left,
+                    thr: q.saturating_sub(h),
+                    reload: false,
+                    swap: false,
                 });
             }
         }
         out
+    }
+
+    /// The kept virtual servers (this manager's indices) whose sorry server a reload to `new`
+    /// drops or replaces while it is in the table: serving, or in at weight 0 with
+    /// `sorry_server_inhibit` (keepalived logs its removal then, ipwrapper.c clear_diff_s_srv).
+    pub fn sorry_dropped(&self, new: &Manager) -> Vec<usize> {
+        let mut out = Vec::new();
+        for (v, s) in self.vs.iter().enumerate() {
+            let Some(old) = s.plan.sorry.as_ref() else {
+                continue;
+            };
+            let Some(n) = new.vs.iter().find(|n| n.plan.key == s.plan.key) else {
+                continue;
+            };
+            let same = n.plan.sorry.as_ref().map(|x| x.key(&n.plan));
+            if same != Some(old.key(&s.plan)) && (old.inhibit || s.sorry_active()) {
+                out.push(v);
+            }
+        }
+        out
+    }
+
+    /// `rs_init_notifies`: each real server that starts alive and is not kept from `old` (a
+    /// reload's manager) has its notify_up run as at a change, queued ahead of the quorum
+    /// notices, as keepalived runs it when it puts the server in, before it judges quorum
+    /// (ipwrapper.c, init_service_rs).
+    pub fn init_notifies(&mut self, old: Option<&Manager>) {
+        let mut first = Vec::new();
+        for (v, s) in self.vs.iter().enumerate() {
+            let kept = old.and_then(|o| o.vs.iter().find(|o| o.plan.key == s.plan.key));
+            for (r, (rp, st)) in s.plan.real_servers.iter().zip(&s.rs).enumerate() {
+                let key = rp.key(&s.plan);
+                let reloaded =
+                    kept.is_some_and(|o| o.plan.real_servers.iter().any(|x| x.key(&o.plan) == key));
+                if st.alive && !reloaded {
+                    first.push(Notice::Renotify {
+                        vs: v,
+                        rs: r,
+                        alive: true,
+                    });
+                }
+            }
+        }
+        first.append(&mut self.notices);
+        self.notices = first;
     }
 
     /// Virtual server `vs`'s quorum and hysteresis.
@@ -440,11 +523,15 @@ impl Manager {
             if s.quorum_up {
                 s.quorum_up = false;
                 let sum = s.sum();
+                let (q, h) = (u64::from(s.plan.quorum), u64::from(s.plan.hysteresis));
                 self.notices.push(Notice::Quorum {
                     vs: v,
                     up: false,
                     init: false,
                     sum,
+                    thr: q.saturating_sub(h),
+                    reload: false,
+                    swap: s.plan.sorry.is_some(),
                 });
             }
         }

@@ -15,6 +15,8 @@ pub mod stats;
 pub mod table;
 pub mod wire;
 
+#[cfg(test)]
+mod reload_tests;
 #[cfg(all(test, feature = "snmp"))]
 mod stats_tests;
 #[cfg(test)]

@@ -18,7 +18,7 @@ pub(super) fn cfg(text: &str) -> Config {
     c
 }
 
-fn plans(text: &str) -> Vec<VsPlan> {
+pub(super) fn plans(text: &str) -> Vec<VsPlan> {
     plan(&cfg(text).lvs)
 }
 
@@ -27,7 +27,7 @@ pub(super) fn ip(s: &str) -> IpAddr {
 }
 
 /// The table as `svc: dest/weight ...` lines, for assertions that read like /proc/net/ip_vs.
-fn show(m: &Manager) -> Vec<String> {
+pub(super) fn show(m: &Manager) -> Vec<String> {
     let mut t = Vec::new();
     m.desired(&mut t);
     t.iter()
@@ -74,9 +74,9 @@ fn notices(m: &mut Manager) -> Vec<Notice> {
     m.take_notices().filter_map(simple).collect()
 }
 
-const MISC: &str = "MISC_CHECK {\n misc_path /bin/true\n }";
+pub(super) const MISC: &str = "MISC_CHECK {\n misc_path /bin/true\n }";
 
-fn pool(vs_opts: &str, rs_opts: &[&str]) -> String {
+pub(super) fn pool(vs_opts: &str, rs_opts: &[&str]) -> String {
     let mut s = format!("virtual_server 10.0.0.1 80 {{\n protocol TCP\n lb_kind NAT\n {vs_opts}\n");
     for (i, o) in rs_opts.iter().enumerate() {
         s += &format!(" real_server 10.0.1.{} 80 {{\n {o}\n }}\n", i + 1);
@@ -126,6 +126,9 @@ fn quorum_is_gained_at_start_with_the_whole_weight_as_keepalived_logs_it() {
         up: true,
         init: true,
         sum: 4,
+        thr: 3,
+        reload: false,
+        swap: false,
     };
     assert_eq!(start, [want]);
     // Lost below 2-1=1 only: the weight 1 left keeps it.
@@ -146,6 +149,9 @@ fn a_reload_judges_only_new_virtual_servers_afresh() {
         up: true,
         init: true,
         sum: 1,
+        thr: 1,
+        reload: false,
+        swap: false,
     };
     assert_eq!(new.take_notices().collect::<Vec<_>>(), [gained]);
     assert!(new.quorum_up(0));

@@ -123,6 +123,9 @@ fn a_reload_s_removed_servers_count_down_then_their_quorum() {
             up: false,
             init: false,
             sum: 0,
+            thr: 1,
+            reload: false,
+            swap: false,
         },
     ] {
         let ev = gone(&n, &mgr, &before).expect("a trap");

@@ -73,7 +73,7 @@ pub(crate) struct GlobalDefs {
     child_wait_time: Option<u32>,
     umask: Option<u32>,
     random_seed: Option<u32>,
-    rs_init_notifies: Option<bool>,
+    pub(crate) rs_init_notifies: Option<bool>,
     data_use_instance: Option<bool>,
     /// `json_version` (keepalived 2.2.8+): 2 wraps the instances as `{"vrrp":[...]}`;
     /// None = 1, 2.2.7's bare array.
