@@ -14,6 +14,9 @@ use std::path::{Path, PathBuf};
 
 use log::info;
 
+mod shown;
+pub(crate) use shown::shown;
+
 /// What the checks found, as keepalived's SC_* flags.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Verdict {

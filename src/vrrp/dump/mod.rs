@@ -8,7 +8,6 @@ mod json;
 #[cfg(test)]
 mod json_tests;
 mod route_text;
-mod script_path;
 mod stats;
 mod track;
 
@@ -85,7 +84,7 @@ pub fn text(kind: Kind, v: &View<'_>, allocations: Option<u64>) -> Option<String
         }
         Kind::Json => {
             let version = v.cfg.global.json_version.unwrap_or(1);
-            json::text(v, version, &script_path::shown)
+            json::text(v, version, &crate::core::script_security::shown)
         }
     }
 }

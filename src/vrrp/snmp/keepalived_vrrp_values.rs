@@ -4,6 +4,7 @@
 use std::net::IpAddr;
 
 use crate::config::track::ScriptCmd;
+use crate::core::script_security::shown;
 use crate::snmp::mib::Value;
 use crate::vrrp::fsm::State;
 
@@ -53,15 +54,16 @@ pub(super) fn inet_type(a: &IpAddr) -> Value<'static> {
 }
 
 /// keepalived's cmd_str: every word in single quotes, a leading redirection as it is. The
-/// program is shown as written: keepalived shows it resolved through PATH and links at load.
+/// program shows as keepalived resolved it at load (PATH, links), as written if it is gone.
 pub(super) fn command<'a>(c: &ScriptCmd, scratch: &'a mut [u8]) -> Option<Value<'a>> {
     let mut n = 0;
     for (k, w) in c.argv.iter().enumerate() {
         let bare = k == 0 && w.starts_with(['<', '>']);
+        let resolved = if k == 0 && !bare { shown(w) } else { None };
         for part in [
             if k > 0 { " " } else { "" },
             if bare { "" } else { "'" },
-            w.as_str(),
+            resolved.as_deref().unwrap_or(w),
             if bare { "" } else { "'" },
         ] {
             n += copy(part.as_bytes(), &mut scratch[n..]);

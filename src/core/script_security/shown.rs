@@ -1,12 +1,12 @@
-//! The program path keepalived shows for a script: the one it resolved when it loaded the
-//! config (`core::script_security`), found again without its checks and log lines, which
-//! belong to loading the config, not to each status dump.
+//! The program path keepalived shows for a script (JSON dump, SNMP): the one it resolved when
+//! it loaded the config ([`super::check_script`]), found again without its checks and log
+//! lines, which belong to loading the config, not to each status read.
 
-use crate::core::script_security::{find_in_path, run_path};
+use super::{find_in_path, run_path};
 
 /// What keepalived would show for program `prog`; None when it would have dropped the
 /// script for want of the file.
-pub(super) fn shown(prog: &str) -> Option<String> {
+pub(crate) fn shown(prog: &str) -> Option<String> {
     if prog.contains('/') {
         return run_path(prog).ok().map(|(p, _)| p);
     }
