@@ -428,6 +428,30 @@ fn checker_mails_are_keepalived_mails() {
     let theirs = lines("theirs");
     assert_eq!(theirs, want, "keepalived's quorum lines:\n{out}");
     assert_eq!(lines("ours"), theirs, "our quorum lines:\n{out}");
+    // The reload's removal of 8082 from the kept 10.9.0.1 (ipwrapper.c, clear_diff_rs).
+    let removal = |name: &str| -> Vec<String> {
+        let log = vm::section(&out, &format!("{name} log"));
+        let from = |l: &str| {
+            ["service [", "Removing "]
+                .iter()
+                .filter_map(|s| l.find(s))
+                .min()
+        };
+        log.lines()
+            .filter(|l| l.contains(":8082") && (l.contains("no longer") || l.contains("Removing")))
+            .filter_map(|l| from(l).map(|at| l[at..].to_string()))
+            .collect()
+    };
+    let want = [
+        "service [127.0.0.1]:tcp:8082 no longer exist",
+        "Removing service [127.0.0.1]:tcp:8082 from VS [10.9.0.1]:tcp:80",
+    ];
+    assert_eq!(
+        removal("theirs"),
+        want,
+        "keepalived's removal lines:\n{out}"
+    );
+    assert_eq!(removal("ours"), want, "our removal lines:\n{out}");
 }
 
 /// The quorum and sorry server lines of a log, in order for each virtual server (the named

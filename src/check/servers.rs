@@ -12,13 +12,14 @@ use log::{error, info, warn};
 
 use crate::check::alerts::CheckAlerts;
 use crate::check::checkers::{names, DownReason};
-use crate::check::ipvs::manager::{By, Manager, Notice};
+use crate::check::ipvs::manager::{By, Manager, Notice, Removal};
 use crate::check::ipvs::plan::plan;
 use crate::check::ipvs::shell::{open_or_modprobe, IpvsShell};
 use crate::check::shell_snmp::TrapQueue;
 use crate::check::{CheckerId, ScriptCall, Sink, Why};
 use crate::config::checker::values::Script;
 use crate::config::global::alert_settings;
+use crate::config::lvs::VsAddr;
 use crate::config::Config;
 use crate::core::script::{self, ScriptSpec};
 
@@ -190,11 +191,7 @@ impl Servers {
             return;
         }
         let new = Manager::reloaded(plan(&cfg.lvs), &self.mgr);
-        for vs in self.mgr.sorry_dropped(&new) {
-            let ss = self.sorry_names.get(vs).and_then(Option::as_deref);
-            let vs = name1(&self.vs_names, vs);
-            info!("Removing sorry server {} from VS {vs}", ss.unwrap_or(""));
-        }
+        self.removal_lines(&new, cfg.global.lvs.flush_on_stop.is_some());
         let old = std::mem::replace(&mut self.mgr, new);
         // Quorums the new config loses go down with the old config's scripts and mail,
         // worded with its figures, as keepalived judges the old virtual server.
@@ -232,6 +229,47 @@ impl Servers {
         if let Some(sh) = ipvs.as_mut() {
             sh.reload(cfg, &old, mgr);
             sh.flush(mgr);
+        }
+    }
+
+    /// keepalived's lines for what a reload to `new` removes, old virtual server by old
+    /// virtual server (ipwrapper.c, clear_diff_services): a gone one by name (a group's by its
+    /// group) and, unless `flush` (lvs_flush_on_stop), each of its servers in the table; from
+    /// a kept one each gone server, and then a sorry server dropped or replaced.
+    fn removal_lines(&self, new: &Manager, flush: bool) {
+        let removals = self.mgr.removals(new);
+        let sorry = self.mgr.sorry_dropped(new);
+        for (v, p) in self.mgr.plans().enumerate() {
+            let vs = name1(&self.vs_names, v);
+            for r in &removals {
+                match *r {
+                    Removal::Vs(i) if i == v => match &p.key.addr {
+                        VsAddr::Group(g) => info!("Removing Virtual Server Group [{g}]"),
+                        _ => info!("Removing Virtual Server {vs}"),
+                    },
+                    Removal::Rs {
+                        vs: i,
+                        rs,
+                        kept,
+                        set,
+                        inhibited,
+                    } if i == v && (kept || !flush) => {
+                        let rs = name(&self.rs_names, v, rs);
+                        if kept {
+                            info!("service {rs} no longer exist");
+                        }
+                        if set {
+                            let how = if inhibited { "(inhibited) " } else { "" };
+                            info!("Removing {how}service {rs} from VS {vs}");
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            if sorry.contains(&v) {
+                let ss = self.sorry_names.get(v).and_then(Option::as_deref);
+                info!("Removing sorry server {} from VS {vs}", ss.unwrap_or(""));
+            }
         }
     }
 

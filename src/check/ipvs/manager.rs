@@ -31,6 +31,22 @@ pub enum By {
     Gone,
 }
 
+/// One removal of a reload, for its log line ([`Manager::removals`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Removal {
+    /// A virtual server the new config does not have.
+    Vs(usize),
+    /// A real server gone with its virtual server or from a `kept` one; `set`: it was in the
+    /// table (`inhibited`: at weight 0, down with inhibit_on_failure).
+    Rs {
+        vs: usize,
+        rs: usize,
+        kept: bool,
+        set: bool,
+        inhibited: bool,
+    },
+}
+
 /// Something a script or a log line must follow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Notice {
@@ -400,6 +416,34 @@ impl Manager {
                     thr: q.saturating_sub(h),
                     reload: false,
                     swap: false,
+                });
+            }
+        }
+        out
+    }
+
+    /// What a reload to `new` removes, in this manager's indices and in the order keepalived
+    /// logs it (ipwrapper.c, clear_diff_services): each virtual server that is gone, then the
+    /// real servers of it that were in the table; for a kept one, its real servers that are
+    /// gone, each said to be no longer there, then taken out if in the table.
+    pub fn removals(&self, new: &Manager) -> Vec<Removal> {
+        let mut out = Vec::new();
+        for (v, s) in self.vs.iter().enumerate() {
+            let kept = new.vs.iter().find(|n| n.plan.key == s.plan.key);
+            if kept.is_none() {
+                out.push(Removal::Vs(v));
+            }
+            for (r, (rp, st)) in s.plan.real_servers.iter().zip(&s.rs).enumerate() {
+                let key = rp.key(&s.plan);
+                if kept.is_some_and(|n| n.plan.real_servers.iter().any(|x| x.key(&n.plan) == key)) {
+                    continue;
+                }
+                out.push(Removal::Rs {
+                    vs: v,
+                    rs: r,
+                    kept: kept.is_some(),
+                    set: !s.sorry_active() && (st.alive || rp.inhibit),
+                    inhibited: rp.inhibit && !st.alive,
                 });
             }
         }

@@ -3,7 +3,7 @@
 //! and a sorry server the new config drops or replaces leaves (clear_diff_s_srv); with
 //! `rs_init_notifies`, the servers put in alive at start, or new at a reload, are notified.
 
-use super::manager::{Manager, Notice};
+use super::manager::{Manager, Notice, Removal};
 use super::tests::{plans, pool, show, MISC};
 
 /// A virtual server with `opts` and two real servers of weight 2, the second held down by
@@ -133,4 +133,37 @@ fn init_notifies_go_to_the_servers_that_start_alive_before_quorum_is_judged() {
         alive: true,
     };
     assert_eq!(new.take_notices().collect::<Vec<_>>(), [rs2]);
+}
+
+#[test]
+fn removals_come_per_old_virtual_server_in_keepalived_order() {
+    let rs = |vs, rs, kept, set, inhibited| Removal::Rs {
+        vs,
+        rs,
+        kept,
+        set,
+        inhibited,
+    };
+    // Server 2 is held down by its alpha checker; with inhibit_on_failure it is in at weight 0.
+    let second = format!("weight 2\n alpha\n {MISC}");
+    let inhibited = format!("{second}\n inhibit_on_failure");
+    let two = pool("", &["weight 2", &inhibited]);
+    let other = "virtual_server 10.0.0.2 80 {\n protocol TCP\n real_server 10.0.1.9 80 {\n }\n}\n";
+    let old = started(&format!("{two}{other}"));
+    // The first virtual server gone: it, then both its servers in the table; the second kept.
+    let new = started(other);
+    assert_eq!(
+        old.removals(&new),
+        [
+            Removal::Vs(0),
+            rs(0, 0, false, true, false),
+            rs(0, 1, false, true, true)
+        ]
+    );
+    // Kept without its second server, which was down and not in the table without inhibit.
+    let old = started(&pool("", &["weight 2", &second]));
+    let new = started(&pool("", &["weight 2"]));
+    assert_eq!(old.removals(&new), [rs(0, 1, true, false, false)]);
+    // Nothing removed: nothing said.
+    assert_eq!(old.removals(&old), []);
 }

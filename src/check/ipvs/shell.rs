@@ -211,8 +211,8 @@ impl IpvsShell {
             .filter(|k| !new.services().any(|n| n == *k))
             .copied()
             .collect();
+        // The line for each is the caller's, in keepalived's words (Servers::reload_to).
         for k in gone {
-            info!("Removing virtual server {k}");
             if let Err(e) = self.ipvs.apply(&Op::DelService(k)) {
                 warn!("IPVS: cannot delete service {k}: {e}");
             }
