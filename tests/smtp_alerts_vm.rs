@@ -452,6 +452,19 @@ fn checker_mails_are_keepalived_mails() {
         "keepalived's removal lines:\n{out}"
     );
     assert_eq!(removal("ours"), want, "our removal lines:\n{out}");
+    // At stop, each real server of each virtual server in config order (clear_services).
+    let shutdown = |name: &str| -> Vec<String> {
+        let log = vm::section(&out, &format!("{name} log"));
+        log.lines()
+            .filter_map(|l| {
+                l.find("Shutting down service")
+                    .map(|at| l[at..].to_string())
+            })
+            .collect()
+    };
+    let theirs = shutdown("theirs");
+    assert_eq!(theirs.len(), 8, "keepalived's stop lines:\n{out}");
+    assert_eq!(shutdown("ours"), theirs, "our stop lines:\n{out}");
 }
 
 /// The quorum and sorry server lines of a log, in order for each virtual server (the named

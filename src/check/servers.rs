@@ -276,7 +276,16 @@ impl Servers {
     /// Stopping: with omega, the alive servers' notify_down and quorum_down are queued for
     /// the loop to run (and wait for) before it exits. The kernel's table is left as it is
     /// for [`Servers::release`] (with -I, it stays).
-    pub fn stop(&mut self) {
+    /// `lines`: keepalived's "Shutting down service" line for every real server (it says
+    /// them as it takes its services out: not with -I or lvs_flush_on_stop).
+    pub fn stop(&mut self, lines: bool) {
+        if lines && self.ipvs.is_some() {
+            for (v, r, inhibited) in self.mgr.servers() {
+                let (rs, vs) = (name(&self.rs_names, v, r), name1(&self.vs_names, v));
+                let how = if inhibited { "(inhibited) " } else { "" };
+                info!("Shutting down {how}service {rs} from VS {vs}");
+            }
+        }
         self.mgr.stop();
         self.note();
     }

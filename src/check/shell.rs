@@ -225,7 +225,8 @@ pub fn run(
         opts,
         sh.servers.trap_queue(),
     );
-    sh.servers.stop();
+    let lines = !opts.dont_release_ipvs && sh.cfg.global.lvs.flush_on_stop.is_none();
+    sh.servers.stop(lines);
     if sh.runner.run_sink_scripts(&mut lp, &mut sh.servers) {
         // Let omega's notify_down and quorum_down scripts finish (they die with us otherwise).
         let until = Micros::now() + STOP_GRACE;

@@ -546,6 +546,15 @@ impl Manager {
             .flat_map(|s| s.plan.services.iter().map(|x| &x.key))
     }
 
+    /// Every real server, virtual server by virtual server in config order, with whether it
+    /// is down and in the table at weight 0 by inhibit_on_failure (keepalived's "(inhibited)").
+    pub fn servers(&self) -> impl Iterator<Item = (usize, usize, bool)> + '_ {
+        self.vs.iter().enumerate().flat_map(|(v, s)| {
+            let plans = s.plan.real_servers.iter().zip(&s.rs).enumerate();
+            plans.map(move |(r, (rp, st))| (v, r, rp.inhibit && !st.alive))
+        })
+    }
+
     /// Shutting down: with `omega`, the alive servers' notify_down and quorum_down run.
     pub fn stop(&mut self) {
         for v in 0..self.vs.len() {

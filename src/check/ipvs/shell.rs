@@ -288,7 +288,6 @@ impl IpvsShell {
             if !self.actual.iter().any(|e| e.svc.key == k) {
                 continue;
             }
-            info!("Removing Virtual Server {k}");
             if let Err(e) = self.ipvs.apply(&Op::DelService(k)) {
                 error!("IPVS: cannot delete service {k}: {e}");
             }
