@@ -200,14 +200,15 @@ echo "== phase" >>/tmp/smtp.log
 kill $a
 wait_for 10 mails "{rs}8081 .* - DOWN" 1
 wait_for 10 mails "Virtualserver .* - DOWN" 1
-# 10.9.0.2's own check of 8081 must fail too before 8081 is back: its sorry server comes in.
-wait_for 10 grep -q "sorry server .* to VS" /tmp/{name}.log
+# 10.9.0.2's own check of 8081 must fail too before 8081 is back: its sorry server comes in
+# (pinned to its VS: 10.9.0.4 adds a sorry server of its own at start).
+wait_for 10 grep -q "sorry server .* to VS \[10.9.0.2\]" /tmp/{name}.log
 echo "== phase" >>/tmp/smtp.log
 nc -ll -p 8081 -e /bin/true & a=$!
 wait_for 10 mails "{rs}8081 .* - UP" 2
 wait_for 10 mails "Virtualserver .* - UP" 2
 wait_for 10 sh -c '[ $(wc -l </tmp/quorum.log) -ge 3 ]'
-wait_for 10 grep -q "sorry server .* from VS" /tmp/{name}.log
+wait_for 10 grep -q "sorry server .* from VS \[10.9.0.2\]" /tmp/{name}.log
 echo "== phase" >>/tmp/smtp.log
 cp /etc/keepalived/reload.conf {CONF}
 kill -HUP $pid

@@ -9,7 +9,8 @@
 //! `timeout`, the name tried with each `search` domain first when it has fewer than `ndots`
 //! dots. With IPv6 among several results they are sorted as RFC 6724 (musl's subset) says.
 //! Left out: musl asks again over TCP when a UDP answer is truncated; we read the truncated
-//! answer as it came.
+//! answer as it came. Added: a nameserver found closed (ICMP unreachable) is given up at once,
+//! as glibc does, where musl waits out the timeout (see [`send_all`]).
 //!
 //! Sans-IO where it can be: [`literal`], [`hosts`], [`conf`], [`dns`] and [`order`] are pure;
 //! this file reads the two files and owns the sockets.
@@ -22,7 +23,10 @@ mod order;
 
 use std::io;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr, SocketAddrV6, UdpSocket};
+use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
+
+use mio::unix::SourceFd;
 
 use literal::Found;
 
@@ -209,30 +213,33 @@ fn from_dns(
 /// Sends every query to every nameserver, again every `timeout / attempts` seconds, until
 /// each has an answer (NOERROR or NXDOMAIN from a server asked) or `timeout` seconds pass;
 /// an unanswered query's answer is empty. A SERVFAIL is asked again at once, twice a round.
+/// A nameserver whose socket reports an error (an ICMP port or network unreachable: nothing
+/// serves DNS there) is not asked again, and with none left the lookup ends at once, as
+/// glibc's does; musl's one unconnected socket never hears of it and waits out `timeout`
+/// (5 s by default, at every lookup on a host with no resolv.conf and no local server).
 fn send_all(
     ns: &[SocketAddr],
     queries: &[Vec<u8>],
     timeout: u32,
     attempts: u32,
 ) -> io::Result<Vec<Vec<u8>>> {
-    let v6 = ns.iter().any(SocketAddr::is_ipv6);
-    let (sock, v6) = match UdpSocket::bind((Ipv6Addr::UNSPECIFIED, 0)) {
-        Ok(s) if v6 => (s, true),
-        _ => (
-            UdpSocket::bind((std::net::Ipv4Addr::UNSPECIFIED, 0))?,
-            false,
-        ),
-    };
-    // One IPv6 socket reaches IPv4 servers at their mapped addresses.
-    let ns: Vec<SocketAddr> = ns
-        .iter()
-        .map(|&a| match a {
-            SocketAddr::V4(a4) if v6 => {
-                SocketAddrV6::new(a4.ip().to_ipv6_mapped(), a4.port(), 0, 0).into()
-            }
-            a => a,
-        })
-        .collect();
+    let mut poll = mio::Poll::new()?;
+    let mut events = mio::Events::with_capacity(4);
+    // One connected socket per server: only a connected socket is told of the ICMP errors
+    // its datagrams cause, and it takes replies from that server only.
+    let mut socks: Vec<Option<UdpSocket>> = Vec::with_capacity(ns.len());
+    for (i, &to) in ns.iter().enumerate() {
+        let s = server_socket(to).ok().filter(|s| {
+            poll.registry()
+                .register(
+                    &mut SourceFd(&s.as_raw_fd()),
+                    mio::Token(i),
+                    mio::Interest::READABLE,
+                )
+                .is_ok()
+        });
+        socks.push(s);
+    }
     let total = Duration::from_secs(u64::from(timeout));
     let retry = total / attempts.max(1);
     let t0 = Instant::now();
@@ -249,8 +256,10 @@ fn send_all(
             Some(t) if now - t < retry => t,
             _ => {
                 for (q, _) in queries.iter().zip(&answers).filter(|(_, a)| a.is_empty()) {
-                    for to in &ns {
-                        let _ = sock.send_to(q, *to);
+                    for s in socks.iter_mut() {
+                        if s.as_ref().is_some_and(|u| !sent_or_busy(u.send(q))) {
+                            *s = None;
+                        }
                     }
                 }
                 servfail_retry = 2 * queries.len();
@@ -258,32 +267,67 @@ fn send_all(
                 now
             }
         };
+        if socks.iter().all(Option::is_none) {
+            return Ok(answers);
+        }
         let wait = (last + retry)
             .saturating_duration_since(now)
             .min(total - (now - t0));
-        if wait.is_zero() || sock.set_read_timeout(Some(wait)).is_err() {
-            continue;
-        }
-        let Ok((n, from)) = sock.recv_from(&mut buf) else {
-            continue;
-        };
-        let reply = &buf[..n];
-        if n < 4 || !ns.contains(&from) {
-            continue;
-        }
-        let Some(i) =
-            (0..queries.len()).find(|&i| queries[i][..2] == reply[..2] && answers[i].is_empty())
-        else {
-            continue;
-        };
-        match dns::rcode(reply) {
-            0 | 3 => answers[i] = reply.to_vec(),
-            2 if servfail_retry > 0 => {
-                servfail_retry -= 1;
-                let _ = sock.send_to(&queries[i], from);
-            }
+        match poll.poll(&mut events, Some(wait)) {
+            Err(e) if e.kind() != io::ErrorKind::Interrupted => return Ok(answers),
             _ => {}
         }
+        // Every socket is drained (edge-triggered), the ones without an event find nothing.
+        for s in socks.iter_mut() {
+            while let Some(u) = s.as_ref() {
+                let n = match u.recv(&mut buf) {
+                    Ok(n) => n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(_) => {
+                        *s = None;
+                        break;
+                    }
+                };
+                let reply = &buf[..n];
+                if n < 4 {
+                    continue;
+                }
+                let Some(i) = (0..queries.len())
+                    .find(|&i| queries[i][..2] == reply[..2] && answers[i].is_empty())
+                else {
+                    continue;
+                };
+                match dns::rcode(reply) {
+                    0 | 3 => answers[i] = reply.to_vec(),
+                    2 if servfail_retry > 0 => {
+                        servfail_retry -= 1;
+                        let _ = u.send(&queries[i]);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// A non-blocking UDP socket connected to nameserver `to`.
+fn server_socket(to: SocketAddr) -> io::Result<UdpSocket> {
+    let any: SocketAddr = match to {
+        SocketAddr::V4(_) => (std::net::Ipv4Addr::UNSPECIFIED, 0).into(),
+        SocketAddr::V6(_) => (Ipv6Addr::UNSPECIFIED, 0).into(),
+    };
+    let s = UdpSocket::bind(any)?;
+    s.connect(to)?;
+    s.set_nonblocking(true)?;
+    Ok(s)
+}
+
+/// Whether a send leaves its server worth asking: it went, or only the buffer was full.
+fn sent_or_busy(r: io::Result<usize>) -> bool {
+    match r {
+        Ok(_) => true,
+        Err(e) => e.kind() == io::ErrorKind::WouldBlock,
     }
 }
 

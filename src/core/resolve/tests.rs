@@ -160,3 +160,56 @@ fn numbers_are_not_looked_up() {
     );
     assert_eq!(lab.lookup(""), None);
 }
+
+/// A loopback UDP port nothing listens on (bound, then let go).
+fn closed_port() -> u16 {
+    let s = UdpSocket::bind("127.0.0.1:0").expect("bind");
+    s.local_addr().expect("addr").port()
+}
+
+#[test]
+fn with_no_files_and_no_local_nameserver_a_name_fails_at_once() {
+    // The IPVS test VM (and a bare router): no /etc/hosts, no resolv.conf (so 127.0.0.1 and
+    // 5 s), nothing on port 53, host name "(none)". glibc gives up as soon as the port is
+    // found closed; the default timeout of 5 s is what a stall would take.
+    let src = Sources {
+        hosts: "/nonexistent/hosts",
+        resolv_conf: "/nonexistent/resolv.conf",
+        dns_port: closed_port(),
+    };
+    let t = Instant::now();
+    assert_eq!(lookup("(none)", &src).map(|(_, c)| c), None);
+    let took = t.elapsed();
+    assert!(took < Duration::from_secs(1), "{took:?}");
+}
+
+#[test]
+fn a_closed_nameserver_is_passed_over_for_one_that_answers() {
+    let lab = Lab::new("closed", "", "", |name, qtype| {
+        (name == "smtp.example.test").then(|| {
+            (
+                0,
+                if qtype == dns::A {
+                    A_25.to_vec()
+                } else {
+                    Vec::new()
+                },
+            )
+        })
+    });
+    // The first server is on the lab's port at an address nothing listens on.
+    std::fs::write(
+        &lab.resolv,
+        "nameserver 127.0.0.2\nnameserver 127.0.0.1\noptions timeout:5\n",
+    )
+    .expect("resolv");
+    let t = Instant::now();
+    assert_eq!(
+        lab.lookup("smtp.example.test"),
+        Some((
+            vec!["192.0.2.25".to_string()],
+            "smtp.example.test".to_string()
+        ))
+    );
+    assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
+}
