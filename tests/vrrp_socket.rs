@@ -338,28 +338,24 @@ fn batched_adverts_leave_in_order_and_a_refused_one_is_reported_alone() {
     let (_lab, a, b) = two_routers("batch4");
     let (sa, _) = open_unicast(&a, IpAddr::V4(A4));
     let (mut sb, _) = open_unicast(&b, IpAddr::V4(B4));
-    // No route to 10.200.0.1 in a: the kernel refuses that one, after the first has gone.
-    let nowhere = Ipv4Addr::new(10, 200, 0, 1);
+    // One longer than the link's MTU: the kernel refuses it (EMSGSIZE) after the first has gone.
     let vip = Ipv4Addr::new(10, 9, 3, 100);
-    let mut batch = SendBatch::new(1500);
+    let mut big = v2_advert_to(A4, B4, 2, 100, vip);
+    big.resize(1600, 0);
+    let mut batch = SendBatch::new(2000);
+    let to_b = IpAddr::V4(B4);
     queue(
         &mut batch,
         &v2_advert_to(A4, B4, 1, 100, vip),
-        IpAddr::V4(B4),
+        to_b,
         None,
         1,
     );
-    queue(
-        &mut batch,
-        &v2_advert_to(A4, nowhere, 2, 100, vip),
-        IpAddr::V4(nowhere),
-        None,
-        2,
-    );
+    queue(&mut batch, &big, to_b, None, 2);
     queue(
         &mut batch,
         &v2_advert_to(A4, B4, 3, 100, vip),
-        IpAddr::V4(B4),
+        to_b,
         None,
         3,
     );
@@ -374,7 +370,7 @@ fn batched_adverts_leave_in_order_and_a_refused_one_is_reported_alone() {
     queue(
         &mut batch,
         &v2_advert_to(A4, B4, 5, 100, vip),
-        IpAddr::V4(B4),
+        to_b,
         None,
         5,
     );
@@ -385,11 +381,9 @@ fn batched_adverts_leave_in_order_and_a_refused_one_is_reported_alone() {
     });
     assert!(batch.is_empty());
     assert_eq!(refused.len(), 2, "{refused:?}");
-    assert_eq!(
-        refused[0],
-        (2, IpAddr::V4(nowhere), Some(libc::ENETUNREACH))
-    );
-    assert_eq!((refused[1].0, refused[1].1), (4, IpAddr::V6(A6)));
+    // The one that could not even be addressed is reported before the sends.
+    assert_eq!((refused[0].0, refused[0].1), (4, IpAddr::V6(A6)));
+    assert_eq!(refused[1], (2, to_b, Some(libc::EMSGSIZE)));
     let mut buf = [0u8; 1500];
     let mut vrids = Vec::new();
     while vrids.len() < 3 {

@@ -103,11 +103,14 @@ impl<T: Copy> SendBatch<T> {
     /// allow (multicast ones go MSG_DONTROUTE), and empties the batch. `failed` hears of each
     /// packet the socket refused, with the error a single send would have returned: a
     /// `sendmmsg` that stops short is called again from the packet it stopped at, which then
-    /// fails alone and is skipped.
+    /// fails alone and is skipped. Packets that cannot be addressed on `sock` (the other
+    /// family) are reported first, before anything is sent.
     pub fn flush(&mut self, sock: &VrrpSocket, mut failed: impl FnMut(T, IpAddr, &Error)) {
-        // SAFETY (all four): plain data; all-zero is valid.
+        // SAFETY: plain data; all-zero is valid.
         let mut names: [libc::sockaddr_in6; SEND_BATCH] = unsafe { mem::zeroed() };
+        // SAFETY: as above.
         let mut iovs: [libc::iovec; SEND_BATCH] = unsafe { mem::zeroed() };
+        // SAFETY: as above.
         let mut hdrs: [libc::mmsghdr; SEND_BATCH] = unsafe { mem::zeroed() };
         let mut cbufs = [const { CmsgBuf([0; ROOM]) }; SEND_BATCH];
         // Which queued packet each header carries: those that cannot be sent have none.
