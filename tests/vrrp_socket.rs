@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use keepalived::net::garp::{self, GarpSocket};
 use keepalived::net::vrrp_socket::{
-    ifindex, link_local_v6, Mode, Received, Spec, VrrpSocket, IPPROTO_VRRP, VRRP_GROUP_V4,
-    VRRP_GROUP_V6,
+    ifindex, link_local_v6, Mode, Received, SendBatch, Spec, VrrpSocket, IPPROTO_VRRP, SEND_BATCH,
+    VRRP_GROUP_V4, VRRP_GROUP_V6,
 };
 use lab::Lab;
 use mio::{Events, Interest, Poll, Token};
@@ -315,6 +315,111 @@ fn unicast_ipv6_advert_carries_the_requested_hop_limit() {
     assert_eq!(rx.ifindex, idx_b);
     assert_eq!(rx.ttl, 64);
     assert_eq!(&buf[8..rx.len], &payload[8..]);
+}
+
+/// Queues `pkt` for `dst` in `batch` under `tag`.
+fn queue(
+    batch: &mut SendBatch<u8>,
+    pkt: &[u8],
+    dst: IpAddr,
+    v6: Option<(Ipv6Addr, Option<u8>)>,
+    tag: u8,
+) {
+    let room = batch.room().expect("room in the batch");
+    room[..pkt.len()].copy_from_slice(pkt);
+    assert!(batch.push(pkt.len(), dst, v6, tag));
+}
+
+#[test]
+fn batched_adverts_leave_in_order_and_a_refused_one_is_reported_alone() {
+    if !lab::require_root("batched_adverts_leave_in_order_and_a_refused_one_is_reported_alone") {
+        return;
+    }
+    let (_lab, a, b) = two_routers("batch4");
+    let (sa, _) = open_unicast(&a, IpAddr::V4(A4));
+    let (mut sb, _) = open_unicast(&b, IpAddr::V4(B4));
+    // One longer than the link's MTU: the kernel refuses it (EMSGSIZE) after the first has gone.
+    let vip = Ipv4Addr::new(10, 9, 3, 100);
+    let mut big = v2_advert_to(A4, B4, 2, 100, vip);
+    big.resize(1600, 0);
+    let mut batch = SendBatch::new(2000);
+    let to_b = IpAddr::V4(B4);
+    queue(
+        &mut batch,
+        &v2_advert_to(A4, B4, 1, 100, vip),
+        to_b,
+        None,
+        1,
+    );
+    queue(&mut batch, &big, to_b, None, 2);
+    queue(
+        &mut batch,
+        &v2_advert_to(A4, B4, 3, 100, vip),
+        to_b,
+        None,
+        3,
+    );
+    // An IPv6 one on an IPv4 socket cannot go either.
+    queue(
+        &mut batch,
+        &[0x31, 4, 100, 1, 0, 100, 0, 0],
+        IpAddr::V6(A6),
+        Some((A6, None)),
+        4,
+    );
+    queue(
+        &mut batch,
+        &v2_advert_to(A4, B4, 5, 100, vip),
+        to_b,
+        None,
+        5,
+    );
+    assert_eq!(batch.free(), SEND_BATCH - 5);
+    let mut refused = Vec::new();
+    batch.flush(&sa, |tag, dst, e| {
+        refused.push((tag, dst, e.raw_os_error()))
+    });
+    assert!(batch.is_empty());
+    assert_eq!(refused.len(), 2, "{refused:?}");
+    // The one that could not even be addressed is reported before the sends.
+    assert_eq!((refused[0].0, refused[0].1), (4, IpAddr::V6(A6)));
+    assert_eq!(refused[1], (2, to_b, Some(libc::EMSGSIZE)));
+    let mut buf = [0u8; 1500];
+    let mut vrids = Vec::new();
+    while vrids.len() < 3 {
+        let rx = recv_until(&mut sb, &mut buf, Duration::from_secs(3), |_, _| true);
+        let Some(rx) = rx else { break };
+        vrids.push(buf[rx.ip_header_len + 1]);
+    }
+    assert_eq!(vrids, [1, 3, 5]);
+}
+
+#[test]
+fn batched_ipv6_adverts_carry_their_source_and_hop_limit() {
+    if !lab::require_root("batched_ipv6_adverts_carry_their_source_and_hop_limit") {
+        return;
+    }
+    let (_lab, a, b) = two_routers("batch6");
+    let b6: Ipv6Addr = "fe80::b".parse().unwrap();
+    let (sa, _) = open_unicast(&a, IpAddr::V6(A6));
+    let (mut sb, _) = open_unicast(&b, IpAddr::V6(b6));
+    let mut batch = SendBatch::new(1500);
+    for (vrid, hop) in [(7, Some(200)), (8, Some(64))] {
+        let mut payload = vec![0x31, vrid, 100, 1, 0, 100, 0, 0];
+        payload.extend_from_slice(&"fd00::100".parse::<Ipv6Addr>().unwrap().octets());
+        queue(&mut batch, &payload, IpAddr::V6(b6), Some((A6, hop)), vrid);
+    }
+    batch.flush(&sa, |tag, _, e| panic!("advert {tag} refused: {e}"));
+    let mut buf = [0u8; 1500];
+    let mut got = Vec::new();
+    while got.len() < 2 {
+        let rx = recv_until(&mut sb, &mut buf, Duration::from_secs(3), |_, _| true);
+        let Some(rx) = rx else { break };
+        assert_eq!(rx.src, IpAddr::V6(A6));
+        got.push((buf[1], rx.ttl));
+    }
+    // Each with its own control data.
+    assert_eq!(got, [(7, 200), (8, 64)]);
 }
 
 /// A packet socket in the caller's namespace receiving `ethertype` frames on `ifindex`.

@@ -11,6 +11,7 @@
 //!
 //! Receiving and sending allocate nothing: the caller owns the buffers.
 
+mod batch;
 mod msg;
 mod open;
 mod sys;
@@ -25,6 +26,7 @@ use mio::{Interest, Registry, Token};
 
 /// Packets one [`VrrpSocket::recv_many`] reads at most.
 pub(crate) use crate::net::cmsg::BATCH as RECV_BATCH;
+pub use batch::{SendBatch, SEND_BATCH};
 pub use msg::Received;
 pub use sys::{ifindex, link_local_v6};
 

@@ -138,12 +138,6 @@ impl VrrpSocket {
         }
         let sa = sockaddr::v6(dst, 0, 0, scope_for(IpAddr::V6(dst), self.ifindex));
         let mut cbuf = CmsgBuf([0; cmsg::ROOM]);
-        let info = libc::in6_pktinfo {
-            ipi6_addr: libc::in6_addr {
-                s6_addr: src.octets(),
-            },
-            ipi6_ifindex: self.ifindex,
-        };
         let mut iov = libc::iovec {
             iov_base: payload.as_ptr() as *mut c_void,
             iov_len: payload.len(),
@@ -154,36 +148,7 @@ impl VrrpSocket {
         msg.msg_namelen = mem::size_of_val(&sa) as libc::socklen_t;
         msg.msg_iov = &mut iov;
         msg.msg_iovlen = 1;
-        msg.msg_control = cbuf.0.as_mut_ptr().cast::<c_void>();
-        // SAFETY: CMSG_SPACE is arithmetic.
-        let mut room = unsafe { libc::CMSG_SPACE(mem::size_of_val(&info) as u32) } as usize;
-        if hop_limit.is_some() {
-            // SAFETY: as above.
-            room += unsafe { libc::CMSG_SPACE(mem::size_of::<c_int>() as u32) } as usize;
-        }
-        msg.msg_controllen = room as _;
-        // SAFETY: the control buffer is cmsg::ROOM bytes, zeroed and aligned, and `room` fits in it
-        // (two small cmsgs); CMSG_FIRSTHDR/NXTHDR stay inside msg_controllen.
-        unsafe {
-            let c = libc::CMSG_FIRSTHDR(&msg);
-            if c.is_null() {
-                return Err(invalid("no room for IPV6_PKTINFO"));
-            }
-            (*c).cmsg_level = libc::IPPROTO_IPV6;
-            (*c).cmsg_type = libc::IPV6_PKTINFO;
-            (*c).cmsg_len = libc::CMSG_LEN(mem::size_of_val(&info) as u32) as _;
-            std::ptr::write_unaligned(libc::CMSG_DATA(c).cast::<libc::in6_pktinfo>(), info);
-            if let Some(h) = hop_limit {
-                let c = libc::CMSG_NXTHDR(&msg, c);
-                if c.is_null() {
-                    return Err(invalid("no room for IPV6_HOPLIMIT"));
-                }
-                (*c).cmsg_level = libc::IPPROTO_IPV6;
-                (*c).cmsg_type = libc::IPV6_HOPLIMIT;
-                (*c).cmsg_len = libc::CMSG_LEN(mem::size_of::<c_int>() as u32) as _;
-                std::ptr::write_unaligned(libc::CMSG_DATA(c).cast::<c_int>(), c_int::from(h));
-            }
-        }
+        v6_control(&mut msg, &mut cbuf, src, self.ifindex, hop_limit)?;
         let flags = dont_route(IpAddr::V6(dst));
         retry_eintr(|| {
             // SAFETY: every pointer in `msg` refers to a live buffer of the length given.
@@ -192,8 +157,56 @@ impl VrrpSocket {
     }
 }
 
+/// Points `msg` at IPV6_PKTINFO (from `src` on `ifindex`) and, if given, IPV6_HOPLIMIT, built
+/// in `cbuf`, which must outlive the send.
+pub(super) fn v6_control(
+    msg: &mut libc::msghdr,
+    cbuf: &mut CmsgBuf,
+    src: Ipv6Addr,
+    ifindex: u32,
+    hop_limit: Option<u8>,
+) -> Result<()> {
+    let info = libc::in6_pktinfo {
+        ipi6_addr: libc::in6_addr {
+            s6_addr: src.octets(),
+        },
+        ipi6_ifindex: ifindex,
+    };
+    msg.msg_control = cbuf.0.as_mut_ptr().cast::<c_void>();
+    // SAFETY: CMSG_SPACE is arithmetic.
+    let mut room = unsafe { libc::CMSG_SPACE(mem::size_of_val(&info) as u32) } as usize;
+    if hop_limit.is_some() {
+        // SAFETY: as above.
+        room += unsafe { libc::CMSG_SPACE(mem::size_of::<c_int>() as u32) } as usize;
+    }
+    msg.msg_controllen = room as _;
+    // SAFETY: the control buffer is cmsg::ROOM bytes, zeroed and aligned, and `room` fits in it
+    // (two small cmsgs); CMSG_FIRSTHDR/NXTHDR stay inside msg_controllen.
+    unsafe {
+        let c = libc::CMSG_FIRSTHDR(msg);
+        if c.is_null() {
+            return Err(invalid("no room for IPV6_PKTINFO"));
+        }
+        (*c).cmsg_level = libc::IPPROTO_IPV6;
+        (*c).cmsg_type = libc::IPV6_PKTINFO;
+        (*c).cmsg_len = libc::CMSG_LEN(mem::size_of_val(&info) as u32) as _;
+        std::ptr::write_unaligned(libc::CMSG_DATA(c).cast::<libc::in6_pktinfo>(), info);
+        if let Some(h) = hop_limit {
+            let c = libc::CMSG_NXTHDR(msg, c);
+            if c.is_null() {
+                return Err(invalid("no room for IPV6_HOPLIMIT"));
+            }
+            (*c).cmsg_level = libc::IPPROTO_IPV6;
+            (*c).cmsg_type = libc::IPV6_HOPLIMIT;
+            (*c).cmsg_len = libc::CMSG_LEN(mem::size_of::<c_int>() as u32) as _;
+            std::ptr::write_unaligned(libc::CMSG_DATA(c).cast::<c_int>(), c_int::from(h));
+        }
+    }
+    Ok(())
+}
+
 /// keepalived keeps multicast adverts on the link (MSG_DONTROUTE); unicast may be routed.
-fn dont_route(dst: IpAddr) -> c_int {
+pub(super) fn dont_route(dst: IpAddr) -> c_int {
     if dst.is_multicast() {
         libc::MSG_DONTROUTE
     } else {

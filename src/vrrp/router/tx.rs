@@ -33,6 +33,15 @@ pub struct AdvertRound<'a> {
 }
 
 impl Router {
+    /// How many packets an advert round sends at most: one per unicast peer, or one.
+    pub fn advert_copies(&self) -> usize {
+        if self.tx.unicast {
+            self.tx.peers.len()
+        } else {
+            1
+        }
+    }
+
     /// Starts an advert at `priority` from `ifaddrs` unless a source is configured. None when
     /// there is no address to send from yet (keepalived cannot send either); then neither the
     /// IP id nor the AH sequence moves.

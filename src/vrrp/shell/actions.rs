@@ -7,11 +7,8 @@ use log::{info, warn};
 use super::{Inst, Shell};
 use crate::config::iproute::IpAddress;
 use crate::core::event_loop::EventLoop;
-use crate::core::time::Micros;
 use crate::vrrp::fsm::{Action, Actions, Reason, State};
 use crate::vrrp::ifaces::Ifaces;
-use crate::vrrp::router::{Event, IfAddrs};
-use crate::vrrp::tx_failures::NotSent;
 use crate::vrrp::vip_plan;
 
 impl Shell<'_> {
@@ -21,7 +18,11 @@ impl Shell<'_> {
             self.snmp_state_change(i, a);
         }
         match *a {
-            Action::SendAdvert { priority } => self.send_advert(i, priority),
+            Action::SendAdvert { priority } => {
+                // A lone periodic advert may wait for the wake's batch (see `tx`).
+                let hold = all.len() == 1 && priority != 0;
+                self.send_advert(i, priority, hold)
+            }
             Action::AddVips => {
                 // keepalived sets the drop before the addresses, and logs it first.
                 self.fw_vips(i, true, false);
@@ -47,71 +48,6 @@ impl Shell<'_> {
             Action::Notify(state) => self.notify(lp, i, state),
             Action::NotifyMasterRxLowerPri => self.notify_lower_prio(lp, i),
             Action::NotifyPriority { state, priority } => self.notify_priority(i, state, priority),
-        }
-    }
-
-    /// Sends one advert round. One that cannot leave is counted and reported (rate-limited):
-    /// a master that goes quiet is about to lose its backups.
-    fn send_advert(&mut self, i: usize, priority: u8) {
-        let inst = &mut self.insts[i];
-        let Some(sock) = self.pool.get(inst.sock) else {
-            return;
-        };
-        let info = self.ifaces.by_index(inst.ifindex);
-        let ifaddrs = info.map_or_else(IfAddrs::default, |f| IfAddrs {
-            v4: f.v4,
-            v6: f.ll6,
-        });
-        // A downed link refuses sends until the instance goes FAULT: counted, and reported as
-        // keepalived does rather than rate-limited.
-        let link_down = info.is_some_and(|f| !f.up);
-        let family = inst.router.family();
-        let Some(round) = inst.router.advert(priority, ifaddrs) else {
-            let why = NotSent::NoSource {
-                ifname: &inst.ifname,
-                family,
-            };
-            if let Some((total, unlogged)) = self.tx_fail.count(Micros::now()) {
-                super::events::advert_not_sent(&inst.name, &why, total, unlogged);
-            }
-            return;
-        };
-        for dst in round.destinations() {
-            let len = match round.emit(dst, &mut self.tx_buf[..]) {
-                Ok(l) => l,
-                Err(e) => {
-                    if self.tx_fail.count(Micros::now()).is_some() {
-                        super::events::log(&inst.name, &Event::AdvertNotBuilt(e));
-                    }
-                    return;
-                }
-            };
-            let pkt = &self.tx_buf[..len];
-            let r = match (round.src(), dst) {
-                (IpAddr::V4(_), IpAddr::V4(d)) => sock.send_v4(pkt, d),
-                (IpAddr::V6(s), IpAddr::V6(d)) => sock.send_v6(pkt, s, d, round.hop_limit()),
-                _ => continue,
-            };
-            if let Err(e) = r {
-                let due = self.tx_fail.count(Micros::now());
-                match due {
-                    Some((total, unlogged)) if !link_down => {
-                        let why = NotSent::Send(&e);
-                        super::events::advert_not_sent(&inst.name, &why, total, unlogged);
-                    }
-                    // keepalived's line for each, but for a priority-0 advert on a link
-                    // without a route.
-                    _ if link_down
-                        && !(priority == 0 && e.raw_os_error() == Some(libc::ENETUNREACH)) =>
-                    {
-                        let unicast =
-                            matches!(inst.key.mode, crate::net::vrrp_socket::Mode::Unicast { .. });
-                        let peer = unicast.then_some(dst);
-                        super::events::send_advert_error(&inst.name, peer, &e);
-                    }
-                    _ => log::debug!("({}) advert not sent: {e}", inst.name),
-                }
-            }
         }
     }
 

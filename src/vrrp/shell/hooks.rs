@@ -174,6 +174,7 @@ impl Shell<'_> {
             self.insts[i].key = new.key;
         }
         let used: Vec<usize> = self.insts.iter().map(|x| x.sock).collect();
+        self.flush_adverts();
         self.pool.close_unused(lp, |s| used.contains(&s));
         self.pool.register_new(lp, SOCK_TOKEN_BASE);
         for &i in &users {

@@ -27,6 +27,7 @@ mod snmp;
 mod snmp;
 mod sockets;
 mod sync;
+mod tx;
 mod vmac;
 
 use crate::vrrp::track::io as track;
@@ -78,7 +79,8 @@ pub struct Shell<'o> {
     /// One slot of `RX_BUF_LEN` per packet of a receive batch (`recv_many`); untouched beyond
     /// the packets' bytes, so what is resident is about a page a slot.
     rx_buf: Box<[u8]>,
-    tx_buf: Box<[u8; TX_BUF_LEN]>,
+    /// Adverts waiting for the end of the wake (`tx`).
+    outbox: tx::Outbox,
     /// Allocations made while writing the stats and data files, left out of the footer count.
     alloc_excluded: u64,
     groups: Vec<crate::vrrp::sync::SyncGroup>,
@@ -141,7 +143,7 @@ impl<'o> Shell<'o> {
             scripts: ScriptRunner::new(SCRIPT_TIMER),
             track: Default::default(),
             rx_buf: vec![0; RX_BUF_LEN * crate::net::vrrp_socket::RECV_BATCH].into_boxed_slice(),
-            tx_buf: Box::new([0; TX_BUF_LEN]),
+            outbox: tx::Outbox::new(),
             alloc_excluded: 0,
             groups: Vec::new(),
             notes: notify::NotifyScripts::default(),
@@ -249,6 +251,7 @@ impl<'o> Shell<'o> {
         if let Some(fw) = self.fw.take() {
             fw.stop();
         }
+        self.flush_adverts();
         self.pool.close_unused(lp, |_| false);
         self.alerts.stop(lp);
         self.snmp_stop(lp);
@@ -271,6 +274,9 @@ impl<'o> Shell<'o> {
                 }
                 _ => {}
             }
+        }
+        if !matches!(acts.as_slice(), [Action::SendAdvert { .. }]) {
+            self.flush_adverts();
         }
         let zero_at = sent_zero_line_at(acts);
         for (k, a) in acts.iter().enumerate() {
@@ -417,6 +423,7 @@ impl<'o> Shell<'o> {
             _ => true,
         };
         if moves {
+            self.flush_adverts();
             self.forget_advert_owners();
         }
         match ev {
@@ -557,6 +564,7 @@ pub fn run(
             code = 1;
             break;
         }
+        shell.flush_adverts();
     }
     crate::core::daemon::remove_pidfile_if(pidfile, std::process::id() as i32);
     info!("Stopped");

@@ -766,6 +766,7 @@ impl Shell<'_> {
             }
         }
         let used: Vec<usize> = self.insts.iter().map(|x| x.sock).collect();
+        self.flush_adverts();
         self.pool.close_unused(lp, |s| used.contains(&s));
         self.pool.register_new(lp, SOCK_TOKEN_BASE);
         self.update_if_addrs(ifindex);
@@ -811,6 +812,7 @@ impl Shell<'_> {
         }
         if moved {
             let used: Vec<usize> = self.insts.iter().map(|x| x.sock).collect();
+            self.flush_adverts();
             self.pool.close_unused(lp, |s| used.contains(&s));
             self.pool.register_new(lp, SOCK_TOKEN_BASE);
         }
