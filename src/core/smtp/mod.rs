@@ -14,6 +14,7 @@ pub(crate) mod message;
 pub(crate) mod session;
 
 use std::net::SocketAddr;
+use std::sync::OnceLock;
 
 use crate::core::time::Micros;
 
@@ -96,9 +97,27 @@ fn defaults(local: Option<&str>, user: Option<&str>) -> HostDefaults {
     }
 }
 
-/// keepalived's local_name: the host name as the resolver gives it canonically; None when it
-/// does not resolve or has no canonical name (keepalived does not fall back to the bare name).
+/// A host name kept without the heap (the leak report at exit does not see it).
+type KeptName = Option<heapless::String<256>>;
+
+/// keepalived's local_name, worked out once per process and kept across reloads, as keepalived
+/// keeps it (global_data.c, init_global_data): a nameserver that never answers costs its
+/// timeout once, not at every reload and SNMP read.
 fn local_name() -> Option<String> {
+    static KEPT: OnceLock<KeptName> = OnceLock::new();
+    kept(&KEPT, look_up_local_name)
+}
+
+/// What `cell` holds, worked out by `look_up` the first time.
+fn kept(cell: &OnceLock<KeptName>, look_up: impl FnOnce() -> Option<String>) -> Option<String> {
+    let name =
+        cell.get_or_init(|| look_up().and_then(|n| heapless::String::try_from(n.as_str()).ok()));
+    name.as_deref().map(str::to_string)
+}
+
+/// The host name as the resolver gives it canonically; None when it does not resolve or has
+/// no canonical name (keepalived does not fall back to the bare name).
+fn look_up_local_name() -> Option<String> {
     let mut buf = [0u8; 256];
     // SAFETY: gethostname writes at most buf.len() bytes into our buffer.
     if unsafe { libc::gethostname(buf.as_mut_ptr() as *mut libc::c_char, buf.len() - 1) } != 0 {
@@ -121,6 +140,26 @@ fn user_name() -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_host_name_is_looked_up_once_per_process() {
+        let cell = OnceLock::new();
+        let mut calls = 0;
+        let mut look = |n: Option<&str>| {
+            kept(&cell, || {
+                calls += 1;
+                n.map(str::to_string)
+            })
+        };
+        assert_eq!(look(Some("gw.example")), Some("gw.example".to_string()));
+        // A later reload keeps it, even if the resolver would now say otherwise.
+        assert_eq!(look(None), Some("gw.example".to_string()));
+        assert_eq!(calls, 1);
+        // Not resolving is kept too: a silent nameserver is waited for once.
+        let cell = OnceLock::new();
+        assert_eq!(kept(&cell, || None), None);
+        assert_eq!(kept(&cell, || Some("late".into())), None);
+    }
 
     #[test]
     fn a_host_name_that_does_not_resolve_gives_keepalived_s_fallbacks() {
