@@ -142,6 +142,12 @@ impl EventLoop {
         self.timers.cancel(id)
     }
 
+    /// Moves armed timer `id` to the absolute `deadline` (cheaper than a cancel and an add: the
+    /// entry is re-sorted in place); false, and nothing armed, when it fired or was cancelled.
+    pub(crate) fn move_timer_at(&mut self, id: TimerId, deadline: Micros) -> bool {
+        self.timers.reschedule(id, deadline)
+    }
+
     /// Waits for something to happen and calls `handler` for each event: every fd ready by
     /// then (more than one batch if need be), then signals, then the timers due. Returns after
     /// one wait.
