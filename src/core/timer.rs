@@ -1,13 +1,15 @@
 //! A timer queue on the monotonic clock, in microseconds.
 //!
-//! An indexed 4-ary min-heap ordered by deadline, over a slab of timers. Each slot knows where
-//! its entry sits in the heap, so a cancelled timer leaves the heap at once and a moved deadline
-//! ([`TimerQueue::reschedule`]) is re-sorted from where it is: the heap holds armed timers only.
-//! A checker does per check one fire, one insert (its connect timeout) and one move (that
-//! timeout becomes its next run), where a heap that kept cancelled entries to skip later did
-//! two inserts and two pops over twice the entries. Four children per node halve the depth, and
-//! so the entry moves and slot updates of each sift. Slots and heap space are reused, so a loop
-//! that re-arms the same timers allocates nothing once warmed up.
+//! A hashed timing wheel: timers are filed by deadline tick ([`TICK_SHIFT`], 4.096 ms) in
+//! [`BUCKETS`] buckets (2.1 s around), each a list linked through the timer slab, so arming,
+//! cancelling and moving a timer ([`TimerQueue::reschedule`]) are a few stores whatever the
+//! number of timers. The earliest timer is found by walking the buckets from the cursor (the
+//! earliest tick filed) and taking the first deadline in the first bucket with one of this
+//! round's timers, and kept until the timers change. Deadlines stay exact to the microsecond;
+//! the buckets only sort. A checker child fires, arms and moves a timer per check: with a heap
+//! (indexed, 1,000 checks) the pop's walk down its levels was the costliest part of a check's
+//! user time. Slots are reused, so a loop that re-arms the same timers allocates nothing once
+//! warmed up.
 
 use super::time::Micros;
 
@@ -18,31 +20,30 @@ pub struct TimerId {
     gen: u32,
 }
 
-/// A slot's `pos` while its timer is not armed.
-const UNARMED: u32 = u32::MAX;
-const ARITY: usize = 4;
+/// A bucket spans 2^TICK_SHIFT µs.
+const TICK_SHIFT: u32 = 12;
+const BUCKETS: usize = 512;
+const WORDS: usize = BUCKETS / 64;
+/// No slot: the end of a bucket's list.
+const NIL: u32 = u32::MAX;
 
 #[derive(Debug)]
 struct Slot<T> {
     gen: u32,
-    /// The index of the slot's entry in the heap, or [`UNARMED`].
-    pos: u32,
+    prev: u32,
+    next: u32,
+    /// The tick the timer is filed under: its deadline's, or the cursor's if that was later.
+    tick: u64,
+    deadline: u64,
+    /// The arming order: FIFO among equal deadlines.
+    seq: u64,
+    /// Some while armed.
     token: Option<T>,
 }
 
-/// A heap entry: the deadline, then the arming sequence (FIFO among equal deadlines).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Entry {
-    deadline: u64,
-    seq: u64,
-    slot: u32,
-}
-
-impl Entry {
-    // Written out and inlined: the tuple's generic compare, left out of line at opt-level z,
-    // costs a call per step of each sift.
+impl<T> Slot<T> {
     #[inline(always)]
-    fn before(&self, o: &Entry) -> bool {
+    fn before(&self, o: &Slot<T>) -> bool {
         self.deadline < o.deadline || (self.deadline == o.deadline && self.seq < o.seq)
     }
 }
@@ -50,10 +51,19 @@ impl Entry {
 /// Timers carrying a caller-chosen token `T` (what to do when it fires).
 #[derive(Debug)]
 pub(crate) struct TimerQueue<T> {
-    heap: Vec<Entry>,
     slots: Vec<Slot<T>>,
     free: Vec<u32>,
+    heads: Vec<u32>,
+    /// A bit per bucket whose list is not empty: the walk to the next timer skips the rest
+    /// a word at a time (a VRRP child's few timers leave most buckets empty).
+    filled: [u64; WORDS],
     seq: u64,
+    len: usize,
+    /// No timer is filed under an earlier tick.
+    cursor: u64,
+    /// The earliest timer's slot (NIL: none armed), when `known`.
+    first: u32,
+    known: bool,
 }
 
 impl<T: Copy> Default for TimerQueue<T> {
@@ -65,22 +75,27 @@ impl<T: Copy> Default for TimerQueue<T> {
 impl<T: Copy> TimerQueue<T> {
     pub(crate) fn new() -> Self {
         TimerQueue {
-            heap: Vec::new(),
             slots: Vec::new(),
             free: Vec::new(),
+            heads: vec![NIL; BUCKETS],
+            filled: [0; WORDS],
             seq: 0,
+            len: 0,
+            cursor: 0,
+            first: NIL,
+            known: true,
         }
     }
 
     /// Number of armed timers.
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.heap.len()
+        self.len
     }
 
     #[cfg(test)]
     fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.len == 0
     }
 
     pub(crate) fn insert(&mut self, deadline: Micros, token: T) -> TimerId {
@@ -89,32 +104,31 @@ impl<T: Copy> TimerQueue<T> {
             None => {
                 self.slots.push(Slot {
                     gen: 0,
-                    pos: UNARMED,
+                    prev: NIL,
+                    next: NIL,
+                    tick: 0,
+                    deadline: 0,
+                    seq: 0,
                     token: None,
                 });
                 (self.slots.len() - 1) as u32
             }
         };
-        let s = &mut self.slots[slot as usize];
+        let s = &mut self.slots.as_mut_slice()[slot as usize];
         s.gen = s.gen.wrapping_add(1);
         s.token = Some(token);
         let gen = s.gen;
-        self.seq += 1;
-        self.heap.push(Entry {
-            deadline: deadline.0,
-            seq: self.seq,
-            slot,
-        });
-        self.sift_up(self.heap.len() - 1);
+        self.len += 1;
+        self.file(slot, deadline.0);
         TimerId { slot, gen }
     }
 
     /// Disarms `id`; false when it already fired or was cancelled.
     pub(crate) fn cancel(&mut self, id: TimerId) -> bool {
-        let Some(pos) = self.armed_at(id) else {
+        if !self.is_live(id) {
             return false;
-        };
-        self.remove_at(pos);
+        }
+        self.unlink(id.slot);
         self.release(id.slot);
         true
     }
@@ -123,147 +137,181 @@ impl<T: Copy> TimerQueue<T> {
     /// inserted afresh (it fires after timers already armed for the same deadline); false
     /// (and nothing done) when it already fired or was cancelled.
     pub(crate) fn reschedule(&mut self, id: TimerId, deadline: Micros) -> bool {
-        let Some(pos) = self.armed_at(id) else {
+        if !self.is_live(id) {
             return false;
-        };
-        self.seq += 1;
-        let e = &mut self.heap[pos];
-        let later = deadline.0 >= e.deadline;
-        e.deadline = deadline.0;
-        e.seq = self.seq;
-        if later {
-            self.sift_down(pos);
-        } else {
-            self.sift_up(pos);
         }
+        self.unlink(id.slot);
+        self.file(id.slot, deadline.0);
         true
     }
 
     /// Whether `id` is still armed.
     #[cfg(test)]
     fn is_armed(&self, id: TimerId) -> bool {
-        self.armed_at(id).is_some()
+        self.is_live(id)
     }
 
     /// The earliest deadline of an armed timer.
-    pub(crate) fn next_deadline(&self) -> Option<Micros> {
-        self.heap.first().map(|e| Micros(e.deadline))
+    pub(crate) fn next_deadline(&mut self) -> Option<Micros> {
+        let i = self.earliest()?;
+        Some(Micros(self.slots.as_slice()[i as usize].deadline))
     }
 
     /// Removes and returns one timer whose deadline is at or before `now`, earliest first.
     pub(crate) fn pop_expired(&mut self, now: Micros) -> Option<(TimerId, T)> {
-        let e = *self.heap.first()?;
-        if e.deadline > now.0 {
+        let i = self.earliest()?;
+        let s = &self.slots.as_slice()[i as usize];
+        if s.deadline > now.0 {
             return None;
         }
-        self.remove_at(0);
-        let s = &mut self.slots[e.slot as usize];
-        let gen = s.gen;
-        let token = s.token.take()?;
-        self.release(e.slot);
-        Some((TimerId { slot: e.slot, gen }, token))
+        let (gen, token) = (s.gen, s.token?);
+        self.unlink(i);
+        self.release(i);
+        Some((TimerId { slot: i, gen }, token))
     }
 
-    fn armed_at(&self, id: TimerId) -> Option<usize> {
-        match self.slots.get(id.slot as usize) {
-            Some(s) if s.gen == id.gen && s.pos != UNARMED => Some(s.pos as usize),
-            _ => None,
+    fn is_live(&self, id: TimerId) -> bool {
+        matches!(self.slots.get(id.slot as usize), Some(s) if s.gen == id.gen && s.token.is_some())
+    }
+
+    // The list code indexes slices, not the Vecs: a slice index is inline code, a Vec's is a
+    // call of its own at opt-level z.
+
+    /// Gives slot `i` (armed, unlinked) its deadline and the head of its bucket's list, which
+    /// so runs from the newest arming to the oldest.
+    fn file(&mut self, i: u32, deadline: u64) {
+        self.seq += 1;
+        let tick = (deadline >> TICK_SHIFT).max(self.cursor);
+        let b = (tick % BUCKETS as u64) as usize;
+        let (slots, heads) = (self.slots.as_mut_slice(), self.heads.as_mut_slice());
+        let head = heads[b];
+        let s = &mut slots[i as usize];
+        s.deadline = deadline;
+        s.seq = self.seq;
+        s.tick = tick;
+        s.prev = NIL;
+        s.next = head;
+        if head != NIL {
+            slots[head as usize].prev = i;
+        } else {
+            self.filled[b / 64] |= 1 << (b % 64);
+        }
+        heads[b] = i;
+        // The newest arming is the latest among equal deadlines: earlier only if sooner.
+        if self.known && (self.first == NIL || deadline < slots[self.first as usize].deadline) {
+            self.first = i;
         }
     }
 
-    fn release(&mut self, slot: u32) {
-        let s = &mut self.slots[slot as usize];
-        s.pos = UNARMED;
-        s.token = None;
-        self.free.push(slot);
-    }
-
-    /// Takes the entry at `pos` out of the heap (its slot is the caller's to release).
-    fn remove_at(&mut self, pos: usize) {
-        let Some(last) = self.heap.pop() else {
-            return;
-        };
-        if pos < self.heap.len() {
-            // Floyd's way: the hole goes down to a leaf by the earliest children (one compare
-            // less per level than sifting `last`, which comes from a leaf and mostly belongs
-            // near one), then `last` goes up from there.
-            let hole = self.hole_to_leaf(pos);
-            self.heap[hole] = last;
-            self.sift_up(hole);
+    /// Takes slot `i` out of its bucket's list.
+    fn unlink(&mut self, i: u32) {
+        let (slots, heads) = (self.slots.as_mut_slice(), self.heads.as_mut_slice());
+        let s = &slots[i as usize];
+        let (prev, next, b) = (s.prev, s.next, (s.tick % BUCKETS as u64) as usize);
+        if prev == NIL {
+            heads[b] = next;
+            if next == NIL {
+                self.filled[b / 64] &= !(1 << (b % 64));
+            }
+        } else {
+            slots[prev as usize].next = next;
+        }
+        if next != NIL {
+            slots[next as usize].prev = prev;
+        }
+        if self.first == i {
+            self.known = false;
         }
     }
 
-    /// Moves the hole at `i` down to a leaf, filling it with its earliest child at each level.
-    fn hole_to_leaf(&mut self, mut i: usize) -> usize {
-        let (heap, slots) = (self.heap.as_mut_slice(), self.slots.as_mut_slice());
-        let n = heap.len();
+    fn release(&mut self, i: u32) {
+        self.slots.as_mut_slice()[i as usize].token = None;
+        self.free.push(i);
+        self.len -= 1;
+    }
+
+    /// The earliest armed timer's slot.
+    fn earliest(&mut self) -> Option<u32> {
+        if !self.known {
+            self.first = self.find_earliest();
+            self.known = true;
+        }
+        (self.first != NIL).then_some(self.first)
+    }
+
+    fn find_earliest(&mut self) -> u32 {
+        if self.len == 0 {
+            return NIL;
+        }
+        let (slots, heads) = (self.slots.as_slice(), self.heads.as_slice());
+        // This round's timers in the first bucket that has any are the earliest: a later
+        // bucket's ticks, and so its deadlines, are later.
+        let start = (self.cursor % BUCKETS as u64) as usize;
+        let (mut from, mut wrapped) = (start, false);
         loop {
-            let first = ARITY * i + 1;
-            if first >= n {
-                return i;
+            let b = match next_filled(&self.filled, from) {
+                Some(b) if !wrapped || b < start => b,
+                _ if !wrapped => {
+                    (from, wrapped) = (0, true);
+                    continue;
+                }
+                _ => break,
+            };
+            let ahead = if b >= start {
+                b - start
+            } else {
+                BUCKETS - start + b
+            };
+            let tick = self.cursor + ahead as u64;
+            let best = earliest_in(slots, heads[b], Some(tick));
+            if best != NIL {
+                self.cursor = tick;
+                return best;
             }
-            let c = earliest_child(heap, first);
-            heap[i] = heap[c];
-            slots[heap[i].slot as usize].pos = i as u32;
-            i = c;
+            from = b + 1;
         }
-    }
-
-    // The sifts index slices, not the Vecs: a slice index is inline code, a Vec's is a call of
-    // its own at opt-level z, several per level.
-    fn sift_up(&mut self, mut i: usize) {
-        let (heap, slots) = (self.heap.as_mut_slice(), self.slots.as_mut_slice());
-        let e = heap[i];
-        while i > 0 {
-            let parent = (i - 1) / ARITY;
-            let p = heap[parent];
-            if !e.before(&p) {
-                break;
+        // Every timer is a round or more ahead: look at all, and move the cursor to it.
+        let mut best = NIL;
+        for &head in heads {
+            let i = earliest_in(slots, head, None);
+            if i != NIL && (best == NIL || slots[i as usize].before(&slots[best as usize])) {
+                best = i;
             }
-            heap[i] = p;
-            slots[p.slot as usize].pos = i as u32;
-            i = parent;
         }
-        heap[i] = e;
-        slots[e.slot as usize].pos = i as u32;
-    }
-
-    fn sift_down(&mut self, mut i: usize) {
-        let (heap, slots) = (self.heap.as_mut_slice(), self.slots.as_mut_slice());
-        let e = heap[i];
-        let n = heap.len();
-        loop {
-            let first = ARITY * i + 1;
-            if first >= n {
-                break;
-            }
-            let c = earliest_child(heap, first);
-            let child = heap[c];
-            if !child.before(&e) {
-                break;
-            }
-            heap[i] = child;
-            slots[child.slot as usize].pos = i as u32;
-            i = c;
+        if best != NIL {
+            self.cursor = slots[best as usize].tick;
         }
-        heap[i] = e;
-        slots[e.slot as usize].pos = i as u32;
+        best
     }
 }
 
-/// The index of the earliest of the children starting at `first` (which exists).
-#[inline(always)]
-fn earliest_child(heap: &[Entry], first: usize) -> usize {
-    let end = (first + ARITY).min(heap.len());
-    let mut c = first;
-    let mut k = first + 1;
-    while k < end {
-        if heap[k].before(&heap[c]) {
-            c = k;
+/// The first bucket at or after `from` (no wrapping) whose list is not empty.
+fn next_filled(filled: &[u64; WORDS], from: usize) -> Option<usize> {
+    let mut w = from / 64;
+    let mut bits = *filled.get(w)? & (!0u64 << (from % 64));
+    loop {
+        if bits != 0 {
+            return Some(w * 64 + bits.trailing_zeros() as usize);
         }
-        k += 1;
+        w += 1;
+        bits = *filled.get(w)?;
     }
-    c
+}
+
+/// The earliest timer in the list from `i`, of those filed under `tick` if given. The list
+/// runs newest first, so of equal deadlines the last seen is the earliest armed.
+fn earliest_in<T>(slots: &[Slot<T>], mut i: u32, tick: Option<u64>) -> u32 {
+    let mut best = NIL;
+    let mut at = u64::MAX;
+    while i != NIL {
+        let s = &slots[i as usize];
+        if s.deadline <= at && tick.is_none_or(|t| s.tick == t) {
+            best = i;
+            at = s.deadline;
+        }
+        i = s.next;
+    }
+    best
 }
 
 #[cfg(test)]
@@ -344,36 +392,55 @@ mod tests {
             }
         }
         assert!(q.slots.len() <= 32, "slots grew to {}", q.slots.len());
-        assert_eq!(q.heap.len(), ids.len());
+        assert_eq!(q.len(), ids.len());
         q.assert_sound();
     }
 
     impl<T: Copy> TimerQueue<T> {
-        /// Every entry after its parent, every armed slot pointing at its entry.
-        fn assert_sound(&self) {
-            for (i, e) in self.heap.iter().enumerate() {
-                if i > 0 {
-                    assert!(
-                        !e.before(&self.heap[(i - 1) / ARITY]),
-                        "entry {i} before its parent"
-                    );
+        /// Every armed slot in the list of its bucket, linked both ways, filed at or after
+        /// the cursor; the cached earliest is the earliest.
+        fn assert_sound(&mut self) {
+            let mut n = 0;
+            for b in 0..BUCKETS {
+                let filled = self.filled[b / 64] & (1 << (b % 64)) != 0;
+                assert_eq!(filled, self.heads[b] != NIL, "bucket {b}");
+                let mut prev = NIL;
+                let mut i = self.heads[b];
+                while i != NIL {
+                    let s = &self.slots[i as usize];
+                    assert!(s.token.is_some());
+                    assert_eq!(s.prev, prev);
+                    assert_eq!(s.tick as usize % BUCKETS, b);
+                    assert!(s.tick >= self.cursor);
+                    n += 1;
+                    prev = i;
+                    i = s.next;
                 }
-                assert_eq!(self.slots[e.slot as usize].pos as usize, i);
             }
-            let armed = self.slots.iter().filter(|s| s.pos != UNARMED).count();
-            assert_eq!(armed, self.heap.len());
+            assert_eq!(n, self.len);
+            let want = self
+                .slots
+                .iter()
+                .filter(|s| s.token.is_some())
+                .map(|s| (s.deadline, s.seq))
+                .min();
+            let got = self.earliest().map(|i| {
+                let s = &self.slots[i as usize];
+                (s.deadline, s.seq)
+            });
+            assert_eq!(got, want);
         }
     }
 
     #[test]
-    fn cancelled_timers_leave_the_heap_at_once() {
+    fn cancelled_timers_leave_at_once() {
         let mut q = TimerQueue::new();
         let ids: Vec<_> = (0..50).map(|i| q.insert(us(1_000 + i), i)).collect();
         for id in ids.iter().step_by(2) {
             assert!(q.cancel(*id));
             q.assert_sound();
         }
-        assert_eq!(q.heap.len(), 25);
+        assert_eq!(q.len(), 25);
         assert_eq!(q.next_deadline(), Some(us(1_001)));
         let got: Vec<u64> = std::iter::from_fn(|| q.pop_expired(us(2_000)).map(|x| x.1)).collect();
         assert_eq!(got, (0..50).filter(|i| i % 2 == 1).collect::<Vec<_>>());
@@ -426,6 +493,15 @@ mod tests {
 
     #[test]
     fn matches_a_sorted_list_under_random_inserts_moves_cancels_and_pops() {
+        // within one bucket, over a few buckets, over rounds of the wheel
+        for scale in [1, 100, 8_000] {
+            random_against_model(scale);
+        }
+    }
+
+    /// Deadlines up to 200 × `scale` µs ahead (some already past), time moving by up to
+    /// 30 × `scale` µs a step.
+    fn random_against_model(scale: u64) {
         // xorshift: deterministic, no dependency
         let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
         let mut rnd = move |n: u64| {
@@ -443,13 +519,13 @@ mod tests {
             order += 1;
             match rnd(10) {
                 0..=3 => {
-                    let d = now + rnd(200);
+                    let d = (now + rnd(200) * scale).saturating_sub(rnd(20) * scale);
                     let id = q.insert(us(d), step);
                     model.push((d, order, id, step));
                 }
                 4..=5 if !model.is_empty() => {
                     let k = rnd(model.len() as u64) as usize;
-                    let d = now + rnd(200);
+                    let d = (now + rnd(200) * scale).saturating_sub(rnd(20) * scale);
                     assert!(q.reschedule(model[k].2, us(d)));
                     model[k].0 = d;
                     model[k].1 = order;
@@ -459,7 +535,7 @@ mod tests {
                     assert!(q.cancel(model.swap_remove(k).2));
                 }
                 _ => {
-                    now += rnd(30);
+                    now += rnd(30) * scale;
                     model.sort_by_key(|m| (m.0, m.1));
                     while let Some((id, tok)) = q.pop_expired(us(now)) {
                         let (d, _, mid, mtok) = model.remove(0);
@@ -471,6 +547,7 @@ mod tests {
             }
             if step % 97 == 0 {
                 q.assert_sound();
+                assert_eq!(q.next_deadline(), model.iter().map(|m| us(m.0)).min());
             }
             assert_eq!(q.len(), model.len());
         }
