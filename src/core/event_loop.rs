@@ -2,7 +2,7 @@
 //! earliest timer, and a signalfd. `run_once` waits, then hands every happening to the caller as
 //! an [`Event`]; a child's state machine only ever sees events, never the fds behind them.
 //!
-//! Steady state allocates nothing: the mio event buffer and the timer heap are reused.
+//! Steady state allocates nothing: the mio event buffer and the timer slots are reused.
 
 use std::io;
 use std::mem;
@@ -140,6 +140,13 @@ impl EventLoop {
 
     pub(crate) fn cancel_timer(&mut self, id: TimerId) -> bool {
         self.timers.cancel(id)
+    }
+
+    /// Moves armed timer `id` to the absolute `deadline`, keeping its id (one unlink and one
+    /// link, where a cancel and an add also free and take a slot); false, and nothing armed,
+    /// when it fired or was cancelled.
+    pub(crate) fn move_timer_at(&mut self, id: TimerId, deadline: Micros) -> bool {
+        self.timers.reschedule(id, deadline)
     }
 
     /// Waits for something to happen and calls `handler` for each event: every fd ready by

@@ -1,72 +1,69 @@
 //! A timer queue on the monotonic clock, in microseconds.
 //!
-//! A binary heap ordered by deadline, over a slab of live timers. Cancelling only empties the
-//! slab slot; the heap entry goes stale and is skipped when it reaches the top (a generation
-//! number tells a reused slot from the one the heap entry was made for). Slots and heap space are
-//! reused, so a loop that re-arms the same timers allocates nothing once warmed up.
-
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+//! A hashed timing wheel: timers are filed by deadline tick ([`TICK_SHIFT`], 4.096 ms) in
+//! [`BUCKETS`] buckets (2.1 s around), each a list linked through the timer slab, so arming,
+//! cancelling and moving a timer ([`TimerQueue::reschedule`]) are a few stores whatever the
+//! number of timers. The earliest timer is found by walking the buckets from the cursor (the
+//! earliest tick filed) and taking the first deadline in the first bucket with one of this
+//! round's timers, and kept until the timers change. Deadlines stay exact to the microsecond;
+//! the buckets only sort. A checker child fires, arms and moves a timer per check: with a heap
+//! (indexed, 1,000 checks) the pop's walk down its levels was the costliest part of a check's
+//! user time. Slots are reused, so a loop that re-arms the same timers allocates nothing once
+//! warmed up.
 
 use super::time::Micros;
 
-/// Names one inserted timer, for cancelling it. Stays unique when its slot is reused.
+/// Names one inserted timer, for cancelling or moving it. Stays unique when its slot is reused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct TimerId {
     slot: u32,
     gen: u32,
 }
 
+/// A bucket spans 2^TICK_SHIFT µs.
+const TICK_SHIFT: u32 = 12;
+const BUCKETS: usize = 512;
+const WORDS: usize = BUCKETS / 64;
+/// No slot: the end of a bucket's list.
+const NIL: u32 = u32::MAX;
+
 #[derive(Debug)]
 struct Slot<T> {
     gen: u32,
-    live: Option<(Micros, T)>,
+    prev: u32,
+    next: u32,
+    /// The tick the timer is filed under: its deadline's, or the cursor's if that was later.
+    tick: u64,
+    deadline: u64,
+    /// The arming order: FIFO among equal deadlines.
+    seq: u64,
+    /// Some while armed.
+    token: Option<T>,
 }
 
-/// A heap entry: the deadline over the insertion sequence (FIFO among equal deadlines) in one
-/// integer, ordered reversed (the heap's top is the earliest). One compare of a u128, inlined:
-/// a checker child pushes and pops two entries per check, and the tuple's generic compare,
-/// left out of line at opt-level z, was half its user time.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Entry {
-    key: u128,
-    slot: u32,
-    gen: u32,
-}
-
-impl Entry {
-    fn deadline(&self) -> Micros {
-        Micros((self.key >> 64) as u64)
-    }
-}
-
-impl Ord for Entry {
+impl<T> Slot<T> {
     #[inline(always)]
-    fn cmp(&self, other: &Self) -> Ordering {
-        other.key.cmp(&self.key)
-    }
-}
-
-impl PartialOrd for Entry {
-    #[inline(always)]
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-
-    #[inline(always)]
-    fn le(&self, other: &Self) -> bool {
-        other.key <= self.key
+    fn before(&self, o: &Slot<T>) -> bool {
+        self.deadline < o.deadline || (self.deadline == o.deadline && self.seq < o.seq)
     }
 }
 
 /// Timers carrying a caller-chosen token `T` (what to do when it fires).
 #[derive(Debug)]
 pub(crate) struct TimerQueue<T> {
-    heap: BinaryHeap<Entry>,
     slots: Vec<Slot<T>>,
     free: Vec<u32>,
+    heads: Vec<u32>,
+    /// A bit per bucket whose list is not empty: the walk to the next timer skips the rest
+    /// a word at a time (a VRRP child's few timers leave most buckets empty).
+    filled: [u64; WORDS],
     seq: u64,
-    live: usize,
+    len: usize,
+    /// No timer is filed under an earlier tick.
+    cursor: u64,
+    /// The earliest timer's slot (NIL: none armed), when `known`.
+    first: u32,
+    known: bool,
 }
 
 impl<T: Copy> Default for TimerQueue<T> {
@@ -78,113 +75,243 @@ impl<T: Copy> Default for TimerQueue<T> {
 impl<T: Copy> TimerQueue<T> {
     pub(crate) fn new() -> Self {
         TimerQueue {
-            heap: BinaryHeap::new(),
             slots: Vec::new(),
             free: Vec::new(),
+            heads: vec![NIL; BUCKETS],
+            filled: [0; WORDS],
             seq: 0,
-            live: 0,
+            len: 0,
+            cursor: 0,
+            first: NIL,
+            known: true,
         }
     }
 
     /// Number of armed timers.
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.live
+        self.len
     }
 
     #[cfg(test)]
     fn is_empty(&self) -> bool {
-        self.live == 0
+        self.len == 0
     }
 
     pub(crate) fn insert(&mut self, deadline: Micros, token: T) -> TimerId {
         let slot = match self.free.pop() {
             Some(s) => s,
             None => {
-                self.slots.push(Slot { gen: 0, live: None });
+                self.slots.push(Slot {
+                    gen: 0,
+                    prev: NIL,
+                    next: NIL,
+                    tick: 0,
+                    deadline: 0,
+                    seq: 0,
+                    token: None,
+                });
                 (self.slots.len() - 1) as u32
             }
         };
-        let s = &mut self.slots[slot as usize];
+        let s = &mut self.slots.as_mut_slice()[slot as usize];
         s.gen = s.gen.wrapping_add(1);
-        s.live = Some((deadline, token));
+        s.token = Some(token);
         let gen = s.gen;
-        self.seq += 1;
-        self.heap.push(Entry {
-            key: (u128::from(deadline.0) << 64) | u128::from(self.seq),
-            slot,
-            gen,
-        });
-        self.live += 1;
-        self.compact_if_stale();
+        self.len += 1;
+        self.file(slot, deadline.0);
         TimerId { slot, gen }
     }
 
     /// Disarms `id`; false when it already fired or was cancelled.
     pub(crate) fn cancel(&mut self, id: TimerId) -> bool {
-        match self.slots.get_mut(id.slot as usize) {
-            Some(s) if s.gen == id.gen && s.live.is_some() => {
-                s.live = None;
-                self.free.push(id.slot);
-                self.live -= 1;
-                true
-            }
-            _ => false,
+        if !self.is_live(id) {
+            return false;
         }
+        self.unlink(id.slot);
+        self.release(id.slot);
+        true
+    }
+
+    /// Moves armed timer `id` to `deadline`, keeping its id and token, as if cancelled and
+    /// inserted afresh (it fires after timers already armed for the same deadline); false
+    /// (and nothing done) when it already fired or was cancelled.
+    pub(crate) fn reschedule(&mut self, id: TimerId, deadline: Micros) -> bool {
+        if !self.is_live(id) {
+            return false;
+        }
+        self.unlink(id.slot);
+        self.file(id.slot, deadline.0);
+        true
     }
 
     /// Whether `id` is still armed.
     #[cfg(test)]
     fn is_armed(&self, id: TimerId) -> bool {
-        matches!(self.slots.get(id.slot as usize), Some(s) if s.gen == id.gen && s.live.is_some())
+        self.is_live(id)
     }
 
     /// The earliest deadline of an armed timer.
     pub(crate) fn next_deadline(&mut self) -> Option<Micros> {
-        self.drop_stale_head();
-        self.heap.peek().map(Entry::deadline)
+        let i = self.earliest()?;
+        Some(Micros(self.slots.as_slice()[i as usize].deadline))
     }
 
     /// Removes and returns one timer whose deadline is at or before `now`, earliest first.
     pub(crate) fn pop_expired(&mut self, now: Micros) -> Option<(TimerId, T)> {
-        self.drop_stale_head();
-        let e = *self.heap.peek()?;
-        let (slot, gen) = (e.slot, e.gen);
-        if e.deadline() > now {
+        let i = self.earliest()?;
+        let s = &self.slots.as_slice()[i as usize];
+        if s.deadline > now.0 {
             return None;
         }
-        self.heap.pop();
-        let s = &mut self.slots[slot as usize];
-        let (_, token) = s.live.take()?;
-        self.free.push(slot);
-        self.live -= 1;
-        Some((TimerId { slot, gen }, token))
+        let (gen, token) = (s.gen, s.token?);
+        self.unlink(i);
+        self.release(i);
+        Some((TimerId { slot: i, gen }, token))
     }
 
-    fn is_current(&self, slot: u32, gen: u32) -> bool {
-        let s = &self.slots[slot as usize];
-        s.gen == gen && s.live.is_some()
+    fn is_live(&self, id: TimerId) -> bool {
+        matches!(self.slots.get(id.slot as usize), Some(s) if s.gen == id.gen && s.token.is_some())
     }
 
-    fn drop_stale_head(&mut self) {
-        while let Some(&e) = self.heap.peek() {
-            if self.is_current(e.slot, e.gen) {
-                break;
+    // The list code indexes slices, not the Vecs: a slice index is inline code, a Vec's is a
+    // call of its own at opt-level z.
+
+    /// Gives slot `i` (armed, unlinked) its deadline and the head of its bucket's list, which
+    /// so runs from the newest arming to the oldest.
+    fn file(&mut self, i: u32, deadline: u64) {
+        self.seq += 1;
+        let tick = (deadline >> TICK_SHIFT).max(self.cursor);
+        let b = (tick % BUCKETS as u64) as usize;
+        let (slots, heads) = (self.slots.as_mut_slice(), self.heads.as_mut_slice());
+        let head = heads[b];
+        let s = &mut slots[i as usize];
+        s.deadline = deadline;
+        s.seq = self.seq;
+        s.tick = tick;
+        s.prev = NIL;
+        s.next = head;
+        if head != NIL {
+            slots[head as usize].prev = i;
+        } else {
+            self.filled[b / 64] |= 1 << (b % 64);
+        }
+        heads[b] = i;
+        // The newest arming is the latest among equal deadlines: earlier only if sooner.
+        if self.known && (self.first == NIL || deadline < slots[self.first as usize].deadline) {
+            self.first = i;
+        }
+    }
+
+    /// Takes slot `i` out of its bucket's list.
+    fn unlink(&mut self, i: u32) {
+        let (slots, heads) = (self.slots.as_mut_slice(), self.heads.as_mut_slice());
+        let s = &slots[i as usize];
+        let (prev, next, b) = (s.prev, s.next, (s.tick % BUCKETS as u64) as usize);
+        if prev == NIL {
+            heads[b] = next;
+            if next == NIL {
+                self.filled[b / 64] &= !(1 << (b % 64));
             }
-            self.heap.pop();
+        } else {
+            slots[prev as usize].next = next;
+        }
+        if next != NIL {
+            slots[next as usize].prev = prev;
+        }
+        if self.first == i {
+            self.known = false;
         }
     }
 
-    // Timers cancelled long before their deadline would otherwise pile up in the heap.
-    fn compact_if_stale(&mut self) {
-        if self.heap.len() > 2 * self.live + 64 {
-            let slots = &self.slots;
-            self.heap.retain(|e| {
-                let s = &slots[e.slot as usize];
-                s.gen == e.gen && s.live.is_some()
-            });
-        }
+    fn release(&mut self, i: u32) {
+        self.slots.as_mut_slice()[i as usize].token = None;
+        self.free.push(i);
+        self.len -= 1;
     }
+
+    /// The earliest armed timer's slot.
+    fn earliest(&mut self) -> Option<u32> {
+        if !self.known {
+            self.first = self.find_earliest();
+            self.known = true;
+        }
+        (self.first != NIL).then_some(self.first)
+    }
+
+    fn find_earliest(&mut self) -> u32 {
+        if self.len == 0 {
+            return NIL;
+        }
+        let (slots, heads) = (self.slots.as_slice(), self.heads.as_slice());
+        // This round's timers in the first bucket that has any are the earliest: a later
+        // bucket's ticks, and so its deadlines, are later.
+        let start = (self.cursor % BUCKETS as u64) as usize;
+        let (mut from, mut wrapped) = (start, false);
+        loop {
+            let b = match next_filled(&self.filled, from) {
+                Some(b) if !wrapped || b < start => b,
+                _ if !wrapped => {
+                    (from, wrapped) = (0, true);
+                    continue;
+                }
+                _ => break,
+            };
+            let ahead = if b >= start {
+                b - start
+            } else {
+                BUCKETS - start + b
+            };
+            let tick = self.cursor + ahead as u64;
+            let best = earliest_in(slots, heads[b], Some(tick));
+            if best != NIL {
+                self.cursor = tick;
+                return best;
+            }
+            from = b + 1;
+        }
+        // Every timer is a round or more ahead: look at all, and move the cursor to it.
+        let mut best = NIL;
+        for &head in heads {
+            let i = earliest_in(slots, head, None);
+            if i != NIL && (best == NIL || slots[i as usize].before(&slots[best as usize])) {
+                best = i;
+            }
+        }
+        if best != NIL {
+            self.cursor = slots[best as usize].tick;
+        }
+        best
+    }
+}
+
+/// The first bucket at or after `from` (no wrapping) whose list is not empty.
+fn next_filled(filled: &[u64; WORDS], from: usize) -> Option<usize> {
+    let mut w = from / 64;
+    let mut bits = *filled.get(w)? & (!0u64 << (from % 64));
+    loop {
+        if bits != 0 {
+            return Some(w * 64 + bits.trailing_zeros() as usize);
+        }
+        w += 1;
+        bits = *filled.get(w)?;
+    }
+}
+
+/// The earliest timer in the list from `i`, of those filed under `tick` if given. The list
+/// runs newest first, so of equal deadlines the last seen is the earliest armed.
+fn earliest_in<T>(slots: &[Slot<T>], mut i: u32, tick: Option<u64>) -> u32 {
+    let mut best = NIL;
+    let mut at = u64::MAX;
+    while i != NIL {
+        let s = &slots[i as usize];
+        if s.deadline <= at && tick.is_none_or(|t| s.tick == t) {
+            best = i;
+            at = s.deadline;
+        }
+        i = s.next;
+    }
+    best
 }
 
 #[cfg(test)]
@@ -265,6 +392,164 @@ mod tests {
             }
         }
         assert!(q.slots.len() <= 32, "slots grew to {}", q.slots.len());
-        assert!(q.heap.len() <= 2 * q.len() + 64 + 1);
+        assert_eq!(q.len(), ids.len());
+        q.assert_sound();
+    }
+
+    impl<T: Copy> TimerQueue<T> {
+        /// Every armed slot in the list of its bucket, linked both ways, filed at or after
+        /// the cursor; the cached earliest is the earliest.
+        fn assert_sound(&mut self) {
+            let mut n = 0;
+            for b in 0..BUCKETS {
+                let filled = self.filled[b / 64] & (1 << (b % 64)) != 0;
+                assert_eq!(filled, self.heads[b] != NIL, "bucket {b}");
+                let mut prev = NIL;
+                let mut i = self.heads[b];
+                while i != NIL {
+                    let s = &self.slots[i as usize];
+                    assert!(s.token.is_some());
+                    assert_eq!(s.prev, prev);
+                    assert_eq!(s.tick as usize % BUCKETS, b);
+                    assert!(s.tick >= self.cursor);
+                    n += 1;
+                    prev = i;
+                    i = s.next;
+                }
+            }
+            assert_eq!(n, self.len);
+            let want = self
+                .slots
+                .iter()
+                .filter(|s| s.token.is_some())
+                .map(|s| (s.deadline, s.seq))
+                .min();
+            let got = self.earliest().map(|i| {
+                let s = &self.slots[i as usize];
+                (s.deadline, s.seq)
+            });
+            assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn cancelled_timers_leave_at_once() {
+        let mut q = TimerQueue::new();
+        let ids: Vec<_> = (0..50).map(|i| q.insert(us(1_000 + i), i)).collect();
+        for id in ids.iter().step_by(2) {
+            assert!(q.cancel(*id));
+            q.assert_sound();
+        }
+        assert_eq!(q.len(), 25);
+        assert_eq!(q.next_deadline(), Some(us(1_001)));
+        let got: Vec<u64> = std::iter::from_fn(|| q.pop_expired(us(2_000)).map(|x| x.1)).collect();
+        assert_eq!(got, (0..50).filter(|i| i % 2 == 1).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn rescheduled_timer_fires_at_its_new_deadline_earlier_or_later() {
+        let mut q = TimerQueue::new();
+        let a = q.insert(us(100), 'a');
+        let b = q.insert(us(200), 'b');
+        let c = q.insert(us(300), 'c');
+        assert!(q.reschedule(c, us(50)));
+        assert_eq!(q.next_deadline(), Some(us(50)));
+        assert!(q.reschedule(a, us(400)));
+        q.assert_sound();
+        assert_eq!(q.pop_expired(us(60)), Some((c, 'c')));
+        assert_eq!(q.pop_expired(us(399)), Some((b, 'b')));
+        assert_eq!(q.pop_expired(us(399)), None);
+        assert_eq!(q.pop_expired(us(400)), Some((a, 'a')));
+        assert!(q.is_empty());
+    }
+
+    #[test]
+    fn a_timer_moved_to_an_equal_deadline_fires_after_those_armed_before() {
+        let mut q = TimerQueue::new();
+        let a = q.insert(us(10), 'a');
+        q.insert(us(10), 'b');
+        q.insert(us(20), 'c');
+        let d = q.insert(us(5), 'd');
+        assert!(q.reschedule(a, us(10)));
+        assert!(q.reschedule(d, us(10)));
+        let got: Vec<char> = std::iter::from_fn(|| q.pop_expired(us(20)).map(|x| x.1)).collect();
+        assert_eq!(got, vec!['b', 'a', 'd', 'c']);
+    }
+
+    #[test]
+    fn fired_or_cancelled_timer_cannot_be_moved() {
+        let mut q = TimerQueue::new();
+        let a = q.insert(us(10), 1);
+        let b = q.insert(us(20), 2);
+        assert_eq!(q.pop_expired(us(10)), Some((a, 1)));
+        assert!(!q.reschedule(a, us(30)));
+        assert!(q.cancel(b));
+        assert!(!q.reschedule(b, us(30)));
+        let c = q.insert(us(40), 3); // reuses a slot: the old ids still name nothing
+        assert!(!q.reschedule(a, us(1)) && !q.reschedule(b, us(1)));
+        assert_eq!(q.next_deadline(), Some(us(40)));
+        assert!(q.is_armed(c));
+    }
+
+    #[test]
+    fn matches_a_sorted_list_under_random_inserts_moves_cancels_and_pops() {
+        // within one bucket, over a few buckets, over rounds of the wheel
+        for scale in [1, 100, 8_000] {
+            random_against_model(scale);
+        }
+    }
+
+    /// Deadlines up to 200 × `scale` µs ahead (some already past), time moving by up to
+    /// 30 × `scale` µs a step.
+    fn random_against_model(scale: u64) {
+        // xorshift: deterministic, no dependency
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut rnd = move |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        let mut q = TimerQueue::new();
+        // the model: (deadline, arming order, id, token), fired smallest first
+        let mut model: Vec<(u64, u64, TimerId, u32)> = Vec::new();
+        let mut order = 0;
+        let mut now = 0;
+        for step in 0..20_000u32 {
+            order += 1;
+            match rnd(10) {
+                0..=3 => {
+                    let d = (now + rnd(200) * scale).saturating_sub(rnd(20) * scale);
+                    let id = q.insert(us(d), step);
+                    model.push((d, order, id, step));
+                }
+                4..=5 if !model.is_empty() => {
+                    let k = rnd(model.len() as u64) as usize;
+                    let d = (now + rnd(200) * scale).saturating_sub(rnd(20) * scale);
+                    assert!(q.reschedule(model[k].2, us(d)));
+                    model[k].0 = d;
+                    model[k].1 = order;
+                }
+                6 if !model.is_empty() => {
+                    let k = rnd(model.len() as u64) as usize;
+                    assert!(q.cancel(model.swap_remove(k).2));
+                }
+                _ => {
+                    now += rnd(30) * scale;
+                    model.sort_by_key(|m| (m.0, m.1));
+                    while let Some((id, tok)) = q.pop_expired(us(now)) {
+                        let (d, _, mid, mtok) = model.remove(0);
+                        assert!(d <= now);
+                        assert_eq!((id, tok), (mid, mtok));
+                    }
+                    assert!(model.first().is_none_or(|m| m.0 > now));
+                }
+            }
+            if step % 97 == 0 {
+                q.assert_sound();
+                assert_eq!(q.next_deadline(), model.iter().map(|m| us(m.0)).min());
+            }
+            assert_eq!(q.len(), model.len());
+        }
     }
 }

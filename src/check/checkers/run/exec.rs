@@ -7,11 +7,7 @@ use super::*;
 impl Runner {
     /// Arms slot `i`'s timer, in place of the one armed.
     pub(super) fn arm(&mut self, lp: &mut EventLoop, i: usize, after: Micros) {
-        let s = &mut self.slots[i];
-        if let Some(t) = s.timer.take() {
-            lp.cancel_timer(t);
-        }
-        s.timer = Some(lp.add_timer(after, TOKEN_BASE + i));
+        self.arm_at(lp, i, Micros::now() + after);
     }
 
     /// Arms slot `i`'s next run: a run `after` a second or more starts on the next
@@ -21,12 +17,18 @@ impl Runner {
         if after < Micros::from_secs(1) {
             return self.arm(lp, i, after);
         }
-        let s = &mut self.slots[i];
-        if let Some(t) = s.timer.take() {
-            lp.cancel_timer(t);
-        }
         let at = (Micros::now() + after).0.div_ceil(RUN_TICK.0) * RUN_TICK.0;
-        s.timer = Some(lp.add_timer_at(Micros(at), TOKEN_BASE + i));
+        self.arm_at(lp, i, Micros(at));
+    }
+
+    /// A slot has one timer: the one still armed (a check's connect or read timeout when it
+    /// ends) is moved to the new deadline, not cancelled and added again.
+    fn arm_at(&mut self, lp: &mut EventLoop, i: usize, at: Micros) {
+        let s = &mut self.slots[i];
+        match s.timer {
+            Some(t) if lp.move_timer_at(t, at) => {}
+            _ => s.timer = Some(lp.add_timer_at(at, TOKEN_BASE + i)),
+        }
     }
 
     /// Carries out slot `i`'s commands, each of which may lead to another.
