@@ -2,6 +2,7 @@
 
 use std::ffi::CString;
 use std::net::SocketAddr;
+use std::rc::Rc;
 
 use crate::check::checkers::dns::DnsDialog;
 use crate::check::checkers::ping::PingDialog;
@@ -19,7 +20,7 @@ pub struct Target<'a> {
     pub dst: SocketAddr,
     pub rs_vhost: Option<&'a str>,
     pub vs_vhost: Option<&'a str>,
-    pub rs: &'a str,
+    pub rs: &'a dyn std::fmt::Display,
     /// The `SSL` block's context, for SSL_GET.
     pub tls: &'a TlsContext,
 }
@@ -130,6 +131,7 @@ impl Runner {
         let log_all_global = cfg.global.email.checker_log_all_failures.unwrap_or(false);
         for (v, vs) in cfg.lvs.virtual_servers.iter().enumerate() {
             let mut nv = Vec::new();
+            let vs_name: Rc<str> = names::vs_name(vs).into();
             for (s, rs) in vs.real_servers.iter().enumerate() {
                 nv.push(Notify {
                     up: rs.notify_up.clone(),
@@ -154,7 +156,7 @@ impl Runner {
                     let dst = conn.dst;
                     let weight = rs.weight.unwrap_or(vs.weight);
                     let v6 = dst.is_ipv6();
-                    let rs_name = names::rs_name(vs, rs);
+                    let rs_name = names::rs_trio(vs, rs);
                     let target = Target {
                         dst,
                         rs_vhost: rs.virtualhost.as_deref(),
@@ -171,7 +173,7 @@ impl Runner {
                             ck: k,
                         },
                         rs: rs_name,
-                        vs: names::vs_name(vs),
+                        vs: Rc::clone(&vs_name),
                         words,
                         sched: Sched::new(&timing, policy),
                         timing,

@@ -114,8 +114,9 @@ enum Phase {
 struct Slot {
     /// Also what a reload recognises it by, through the config it came from ([`key_of`]).
     id: CheckerId,
-    rs: String,
-    vs: String,
+    rs: names::Trio,
+    /// Shared by the checkers of one virtual server.
+    vs: std::rc::Rc<str>,
     words: Words,
     sched: Sched,
     timing: Timing,
