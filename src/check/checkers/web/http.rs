@@ -76,6 +76,22 @@ enum Phase {
     Done,
 }
 
+/// The body's MD5 as it streams, and the digest once it ended.
+#[derive(Debug)]
+struct BodyHash {
+    md5: Md5,
+    digest: [u8; 16],
+}
+
+impl BodyHash {
+    fn new() -> Box<Self> {
+        Box::new(Self {
+            md5: Md5::new(),
+            digest: [0; 16],
+        })
+    }
+}
+
 #[derive(Debug)]
 pub struct HttpDialog {
     /// Exactly as many as urls: a collected Vec would keep room for 4 (~750 B per checker).
@@ -89,8 +105,9 @@ pub struct HttpDialog {
     /// A copy of the header, for a tracer (genhash -v) only.
     kept: Option<Box<[u8]>>,
     body_len: u64,
-    md5: Md5,
-    digest: [u8; 16],
+    /// Only with a url that has a `digest` (or for genhash): the MD5 state is a third of
+    /// the dialog, and a thousand checkers without a digest need none.
+    hash: Option<Box<BodyHash>>,
     scan: Scan,
     trace: Option<Tracer>,
 }
@@ -105,6 +122,10 @@ impl HttpDialog {
             .map(|u| target(cfg, u, server, vhost))
             .collect::<Result<_, _>>()?;
         let window = targets.iter().any(|t| t.regex.is_some());
+        let hash = targets
+            .iter()
+            .any(|t| t.digest.is_some())
+            .then(BodyHash::new);
         Ok(Self {
             targets,
             url: 0,
@@ -114,8 +135,7 @@ impl HttpDialog {
             head_end: 0,
             kept: None,
             body_len: 0,
-            md5: Md5::new(),
-            digest: [0; 16],
+            hash,
             scan: Scan::new(window),
             trace: None,
         })
@@ -170,13 +190,23 @@ impl HttpDialog {
         (self.head_end > 0).then(|| &kept[..self.head_end])
     }
 
-    /// The MD5 of the body, once the check is done.
+    /// The MD5 of the body, once the check is done (with a url's `digest` or
+    /// [`HttpDialog::hash_body`]).
     pub fn digest(&self) -> Option<[u8; 16]> {
-        (self.phase == Phase::Done && self.head_end > 0).then_some(self.digest)
+        let h = self.hash.as_ref()?;
+        (self.phase == Phase::Done && self.head_end > 0).then_some(h.digest)
+    }
+
+    /// Hash the body even when no url asks for a digest (genhash prints it).
+    pub fn hash_body(&mut self) {
+        if self.hash.is_none() {
+            self.hash = Some(BodyHash::new());
+        }
     }
 
     /// genhash -v: see the response as it is parsed.
     pub fn set_tracer(&mut self, t: Tracer) {
+        self.hash_body();
         self.trace = Some(t);
         self.kept = Some(vec![0; MAX_HEADER].into_boxed_slice());
     }
@@ -200,7 +230,9 @@ impl HttpDialog {
         let take = data.len().min(usize::try_from(room).unwrap_or(usize::MAX));
         let part = &data[..take];
         self.trace(Trace::Body { first, data: part });
-        self.md5.update(part);
+        if let Some(h) = self.hash.as_deref_mut() {
+            h.md5.update(part);
+        }
         if let Some(r) = self
             .targets
             .get_mut(self.url)
@@ -219,9 +251,15 @@ impl HttpDialog {
 
     fn finish(&mut self) -> Step {
         self.phase = Phase::Done;
-        let out = self.md5.finalize_reset();
-        self.digest.copy_from_slice(out.as_slice());
-        self.trace(Trace::Digest(self.digest));
+        let mut digest = None;
+        if let Some(h) = self.hash.as_deref_mut() {
+            let out = h.md5.finalize_reset();
+            h.digest.copy_from_slice(out.as_slice());
+            digest = Some(h.digest);
+        }
+        if let Some(d) = digest {
+            self.trace(Trace::Digest(d));
+        }
         if self.head_end == 0 {
             return Step::Done(Verdict::Down(Failure::NoData));
         }
@@ -237,7 +275,7 @@ impl HttpDialog {
         if !ok_status {
             return Step::Done(Verdict::Down(Failure::StatusCode));
         }
-        if t.digest.is_some_and(|d| d != self.digest) {
+        if t.digest.is_some() && t.digest != digest {
             return Step::Done(Verdict::Down(Failure::Digest));
         }
         if t.regex
@@ -265,8 +303,10 @@ impl Dialog for HttpDialog {
         self.head.reset();
         self.head_end = 0;
         self.body_len = 0;
-        self.md5.reset();
-        self.digest = [0; 16];
+        if let Some(h) = self.hash.as_deref_mut() {
+            h.md5.reset();
+            h.digest = [0; 16];
+        }
         self.scan.reset();
     }
 
