@@ -133,14 +133,17 @@ impl Runner {
             let mut nv = Vec::new();
             let vs_name: Rc<str> = names::vs_name(vs).into();
             for (s, rs) in vs.real_servers.iter().enumerate() {
-                nv.push(Notify {
+                let n = Notify {
                     up: rs.notify_up.clone(),
                     down: rs.notify_down.clone(),
                     run_as: rs
                         .notify_run_as
                         .clone()
                         .map(|r| r.and_then(|(u, g)| resolve(&u, g))),
-                });
+                };
+                let some =
+                    n.up.is_some() || n.down.is_some() || n.run_as.iter().any(Option::is_some);
+                nv.push(some.then(|| Box::new(n)));
                 for (k, c) in rs.checkers.iter().enumerate() {
                     let timing = checker_timing(vs, rs, c);
                     let port = names::check_port(vs, rs);
@@ -176,7 +179,8 @@ impl Runner {
                         vs: Rc::clone(&vs_name),
                         words,
                         sched: Sched::new(&timing, policy),
-                        timing,
+                        connect_timeout: timing.connect_timeout,
+                        warmup: timing.warmup,
                         conn: Some(conn),
                         hosts,
                         host: 0,
@@ -249,14 +253,14 @@ impl Runner {
                     .map(|t| std::path::PathBuf::from(&t.file));
                 match path {
                     Some(path) => (
-                        Probe::File {
+                        Probe::File(Box::new(FileProbe {
                             path,
                             weight: f.weight,
                             reverse: f.reverse,
                             base: i64::from(weight),
                             applied: None,
                             value: None,
-                        },
+                        })),
                         Words::Named("FILE_CHECK"),
                         Policy::Layer4,
                     ),
@@ -271,7 +275,11 @@ impl Runner {
                 Policy::Layer4,
             ),
             CheckerKind::Misc(m) => (
-                Probe::Misc(MiscProbe::new(m, i64::from(weight), vs_delay_loop)),
+                Probe::Misc(Box::new(MiscProbe::new(
+                    m,
+                    i64::from(weight),
+                    vs_delay_loop,
+                ))),
                 Words::Misc,
                 Policy::Misc,
             ),
