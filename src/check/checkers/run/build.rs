@@ -7,6 +7,7 @@ use std::rc::Rc;
 use crate::check::checkers::dns::DnsDialog;
 use crate::check::checkers::ping::PingDialog;
 use crate::check::checkers::smtp::SmtpDialog;
+use crate::check::checkers::sock::Local;
 use crate::check::checkers::web::http::WebDialog;
 use crate::check::checkers::TlsContext;
 
@@ -62,19 +63,20 @@ pub fn protocol_dialog(
 
 /// A checker's socket options; `rs` is the real server, the default target.
 fn conn_opts(c: &CheckerCommon, rs: SocketAddr) -> ConnOpts {
+    let bind = c
+        .bindto
+        .map(|ip| SocketAddr::new(ip, c.bind_port.unwrap_or(0)));
+    let bind_if = c
+        .bind_if
+        .as_ref()
+        .and_then(|s| CString::new(s.as_str()).ok());
     ConnOpts {
         dst: SocketAddr::new(
             c.connect_ip.unwrap_or(rs.ip()),
             c.connect_port.unwrap_or(rs.port()),
         ),
-        bind: c
-            .bindto
-            .map(|ip| SocketAddr::new(ip, c.bind_port.unwrap_or(0))),
-        bind_if: c
-            .bind_if
-            .as_ref()
-            .and_then(|s| CString::new(s.as_str()).ok()),
         mark: c.fwmark,
+        local: (bind.is_some() || bind_if.is_some()).then(|| Box::new(Local { bind, bind_if })),
     }
 }
 
@@ -116,8 +118,14 @@ impl Runner {
 
     /// As [`Runner::new`], with the protocol checkers' dialogs from `dialogs`.
     pub fn with_dialogs(cfg: &Config, dialogs: DialogMaker) -> Runner {
+        // Exactly as many slots as checkers: the slots are the runner's bulk.
+        let vss = cfg.lvs.virtual_servers.iter();
+        let n: usize = vss
+            .flat_map(|v| &v.real_servers)
+            .map(|r| r.checkers.len())
+            .sum();
         let mut r = Runner {
-            slots: Vec::new(),
+            slots: Vec::with_capacity(n),
             notify: Vec::new(),
             scripts: ScriptRunner::new(SCRIPT_TIMER),
             calls: Vec::new(),
@@ -130,7 +138,7 @@ impl Runner {
         let tls = TlsContext::for_config(cfg);
         let log_all_global = cfg.global.email.checker_log_all_failures.unwrap_or(false);
         for (v, vs) in cfg.lvs.virtual_servers.iter().enumerate() {
-            let mut nv = Vec::new();
+            let mut nv = Vec::with_capacity(vs.real_servers.len());
             let vs_name: Rc<str> = names::vs_name(vs).into();
             for (s, rs) in vs.real_servers.iter().enumerate() {
                 let n = Notify {
