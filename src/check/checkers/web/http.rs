@@ -23,11 +23,12 @@ mod head;
 mod scan;
 
 /// What one url asks of the answer. Boxed slices, and the regex (with its match stack)
-/// boxed: a checker keeps these for its life, and a url without a regex stays 80 bytes.
+/// boxed: a checker keeps these for its life, and a url without a regex stays 64 bytes.
 #[derive(Debug)]
 struct Target {
-    request: Box<[u8]>,
-    path: Box<str>,
+    request: Box<str>,
+    /// The path is the request's own, after "GET " (no copy of its own).
+    path_len: u32,
     digest: Option<[u8; 16]>,
     /// Accepted status ranges; empty means 200-299.
     status: Box<[(u16, u16)]>,
@@ -157,7 +158,9 @@ impl HttpDialog {
     }
 
     pub fn path(&self) -> &str {
-        self.targets.get(self.url).map_or("", |t| &t.path)
+        let t = self.targets.get(self.url);
+        t.and_then(|t| t.request.get(4..4 + t.path_len as usize))
+            .unwrap_or("")
     }
 
     /// What passed, for keepalived's "<what> success to <server> url(<path>)" log line:
@@ -172,7 +175,9 @@ impl HttpDialog {
 
     /// The request the dialog sends (for logs and genhash).
     pub fn request(&self) -> &[u8] {
-        self.targets.get(self.url).map_or(&[], |t| &t.request)
+        self.targets
+            .get(self.url)
+            .map_or(&[], |t| t.request.as_bytes())
     }
 
     /// The status code of the answer (0 until the header is in or when it had none).
@@ -467,10 +472,8 @@ fn target(
         .or(cfg.virtualhost.as_deref())
         .or(vhost);
     Ok(Target {
-        request: request(&u.path, cfg.http_protocol, host, server)
-            .into_bytes()
-            .into_boxed_slice(),
-        path: u.path.as_str().into(),
+        request: request(&u.path, cfg.http_protocol, host, server).into_boxed_str(),
+        path_len: u32::try_from(u.path.len()).unwrap_or(0),
         digest: u.digest,
         status: u.status_codes.as_slice().into(),
         regex,
