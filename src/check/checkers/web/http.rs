@@ -93,18 +93,47 @@ impl BodyHash {
     }
 }
 
+/// A checker's urls. Nearly every checker has one: kept inline, as a boxed slice of one was
+/// a block of its own (the 128-byte class) per checker. Several: exactly as many as urls (a
+/// collected Vec would keep room for 4, ~750 B per checker).
+#[derive(Debug)]
+enum Urls {
+    One(Target),
+    Many(Box<[Target]>),
+}
+
+impl std::ops::Deref for Urls {
+    type Target = [Target];
+
+    fn deref(&self) -> &[Target] {
+        match self {
+            Urls::One(t) => std::slice::from_ref(t),
+            Urls::Many(m) => m,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Urls {
+    fn deref_mut(&mut self) -> &mut [Target] {
+        match self {
+            Urls::One(t) => std::slice::from_mut(t),
+            Urls::Many(m) => m,
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct HttpDialog {
-    /// Exactly as many as urls: a collected Vec would keep room for 4 (~750 B per checker).
-    targets: Box<[Target]>,
+    targets: Urls,
     url: usize,
-    sent: usize,
+    /// Request bytes sent (u32, as `head_end`: the dialog stays in its allocator class).
+    sent: u32,
     phase: Phase,
     head: Head,
-    /// Length of the header including its blank line, once seen.
-    head_end: usize,
+    /// Length of the header including its blank line, once seen (at most MAX_HEADER).
+    head_end: u32,
     /// A copy of the header, for a tracer (genhash -v) only.
-    kept: Option<Box<[u8]>>,
+    kept: Option<Box<[u8; MAX_HEADER]>>,
     body_len: u64,
     /// Only with a url that has a `digest` (or for genhash): the MD5 state is a third of
     /// the dialog, and a thousand checkers without a digest need none.
@@ -117,11 +146,14 @@ impl HttpDialog {
     /// `server` is where the checker connects (the Host header when no virtualhost is set);
     /// `vhost` is the real server's `virtualhost`, else the virtual server's.
     pub fn new(cfg: &HttpCheck, server: SocketAddr, vhost: Option<&str>) -> Result<Self, BadRegex> {
-        let targets: Box<[Target]> = cfg
-            .urls
-            .iter()
-            .map(|u| target(cfg, u, server, vhost))
-            .collect::<Result<_, _>>()?;
+        let targets = match cfg.urls.as_slice() {
+            [u] => Urls::One(target(cfg, u, server, vhost)?),
+            urls => Urls::Many(
+                urls.iter()
+                    .map(|u| target(cfg, u, server, vhost))
+                    .collect::<Result<_, _>>()?,
+            ),
+        };
         let window = targets.iter().any(|t| t.regex.is_some());
         let hash = targets
             .iter()
@@ -192,7 +224,7 @@ impl HttpDialog {
     /// The header with its blank line, once it is complete; kept only with a tracer.
     pub fn header(&self) -> Option<&[u8]> {
         let kept = self.kept.as_deref()?;
-        (self.head_end > 0).then(|| &kept[..self.head_end])
+        (self.head_end > 0).then(|| &kept[..self.head_end as usize])
     }
 
     /// The MD5 of the body, once the check is done (with a url's `digest` or
@@ -213,7 +245,7 @@ impl HttpDialog {
     pub fn set_tracer(&mut self, t: Tracer) {
         self.hash_body();
         self.trace = Some(t);
-        self.kept = Some(vec![0; MAX_HEADER].into_boxed_slice());
+        self.kept = Some(Box::new([0; MAX_HEADER]));
     }
 
     fn trace(&self, t: Trace<'_>) {
@@ -244,7 +276,7 @@ impl HttpDialog {
             .and_then(|t| t.regex.as_mut())
         {
             if first {
-                self.scan.header_done(r, self.head_end, part);
+                self.scan.header_done(r, self.head_end as usize, part);
             } else {
                 self.scan.feed(r, part);
             }
@@ -293,7 +325,7 @@ impl HttpDialog {
     }
 
     fn header_done(&mut self) {
-        self.head_end = self.head.seen();
+        self.head_end = u32::try_from(self.head.seen()).unwrap_or(u32::MAX);
         self.phase = Phase::Body;
         if let Some(f) = self.trace {
             f(Trace::Header(self.header().unwrap_or(&[])));
@@ -316,11 +348,14 @@ impl Dialog for HttpDialog {
     }
 
     fn pending(&self) -> &[u8] {
-        self.request().get(self.sent..).unwrap_or(&[])
+        self.request().get(self.sent as usize..).unwrap_or(&[])
     }
 
     fn sent(&mut self, n: usize) {
-        self.sent = (self.sent + n).min(self.request().len());
+        let sent = (self.sent as usize)
+            .saturating_add(n)
+            .min(self.request().len());
+        self.sent = u32::try_from(sent).unwrap_or(u32::MAX);
     }
 
     fn received(&mut self, data: &[u8]) -> Step {

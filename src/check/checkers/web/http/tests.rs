@@ -478,7 +478,8 @@ fn an_http_checker_keeps_its_urls_in_no_more_than_they_need() {
         std::mem::size_of::<Target>()
     );
     // The dialog is boxed: at most 240 bytes keeps it, with the allocator's 16-byte
-    // header, in the 256-byte class. Without a digest it keeps no MD5 state.
+    // header, in the 256-byte class, its one url inline. Without a digest it keeps no MD5
+    // state.
     assert!(
         std::mem::size_of::<HttpDialog>() <= 240,
         "{}",
