@@ -271,6 +271,7 @@ pub fn fetch(a: &Args) -> Fetched {
         Err(_) if a.ssl => return Fetched::Failed("Cannot initialize SSL context."),
         Err(_) => return Fetched::Failed("Cannot build the request"),
     };
+    conv.http_mut().hash_body();
     if a.verbose {
         conv.http_mut().set_tracer(verbose);
     }

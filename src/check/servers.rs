@@ -44,7 +44,7 @@ pub struct Servers {
     script_user: Option<(String, Option<String>)>,
     /// Each virtual server's and real server's name in our log lines.
     vs_names: Vec<String>,
-    rs_names: Vec<Vec<String>>,
+    rs_names: Vec<Vec<names::Trio>>,
     sorry_names: Vec<Option<String>>,
     /// Each real server's notify_down and notify_up: is there one. A call is queued only for
     /// a script that runs, since a queued call pushes the table into the kernel before it
@@ -140,7 +140,7 @@ impl Servers {
             self.notifies.push(n.collect());
             self.vs_names.push(names::vs_name(vs));
             self.sorry_names.push(names::sorry_name(vs));
-            let rs = vs.real_servers.iter().map(|rs| names::rs_name(vs, rs));
+            let rs = vs.real_servers.iter().map(|rs| names::rs_trio(vs, rs));
             self.rs_names.push(rs.collect());
         }
     }
@@ -432,11 +432,11 @@ fn notify(has: &[Vec<[bool; 2]>], calls: &mut Vec<ScriptCall>, (vs, rs, up): (us
     }
 }
 
-fn name(names: &[Vec<String>], vs: usize, rs: usize) -> &str {
-    names
-        .get(vs)
-        .and_then(|v| v.get(rs))
-        .map_or("", |s| s.as_str())
+fn name(names: &[Vec<names::Trio>], vs: usize, rs: usize) -> &dyn std::fmt::Display {
+    match names.get(vs).and_then(|v| v.get(rs)) {
+        Some(t) => t,
+        None => &"",
+    }
 }
 
 fn name1(names: &[String], vs: usize) -> &str {
@@ -444,7 +444,7 @@ fn name1(names: &[String], vs: usize) -> &str {
 }
 
 /// keepalived's line for a real server entering or leaving its virtual server's pool.
-fn rs_line(alive: bool, inhibit: bool, rs: &str, vs: &str) {
+fn rs_line(alive: bool, inhibit: bool, rs: &dyn std::fmt::Display, vs: &str) {
     let (verb, prep) = match (alive, inhibit) {
         (true, false) => ("Adding", "to"),
         (true, true) => ("Enabling", "of"),

@@ -162,8 +162,8 @@ pub fn log_line(m: &MiscProbe, at: &Where, v: &MiscVerdict, out: &Outcome) -> Op
 
 /// The checker a log line is about.
 pub struct Where<'a> {
-    pub rs: &'a str,
-    pub vs: &'a str,
+    pub rs: &'a dyn std::fmt::Display,
+    pub vs: &'a dyn std::fmt::Display,
     pub retry: u32,
     pub log_all: bool,
 }
@@ -218,8 +218,8 @@ mod tests {
     fn lines_are_worded_as_keepalived_words_them() {
         let m = probe(false);
         let at = Where {
-            rs: "[10.0.0.2]:tcp:80",
-            vs: "[10.0.0.1]:tcp:80",
+            rs: &"[10.0.0.2]:tcp:80",
+            vs: &"[10.0.0.1]:tcp:80",
             retry: 2,
             log_all: true,
         };

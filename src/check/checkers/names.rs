@@ -2,23 +2,53 @@
 //! `[IP]:PROTO:PORT` (a sorry server too), a virtual server the same way, `FWM N` or
 //! `[GROUP]:PORT`.
 
+use std::fmt;
 use std::net::IpAddr;
 
 use crate::config::lvs::{Forwarding, Protocol, RealServer, VirtualServer, VsAddr};
 
-fn proto(vs: &VirtualServer) -> &'static str {
-    match (vs.protocol, &vs.addr) {
-        (Some(Protocol::Tcp), _) => "tcp",
-        (Some(Protocol::Udp), _) => "udp",
-        (Some(Protocol::Sctp), _) => "sctp",
-        // keepalived makes an address service without `protocol` UDP.
-        (None, VsAddr::Ip { .. }) => "udp",
-        (None, _) => "none",
+/// A server's `[IP]:PROTO:PORT`, kept as its parts: a checker holds its real server's name
+/// for its life, and a thousand of them as strings were a thousand allocations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Trio {
+    ip: IpAddr,
+    port: u16,
+    proto: Proto,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Proto {
+    Tcp,
+    Udp,
+    Sctp,
+    None,
+}
+
+impl fmt::Display for Trio {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let proto = match self.proto {
+            Proto::Tcp => "tcp",
+            Proto::Udp => "udp",
+            Proto::Sctp => "sctp",
+            Proto::None => "none",
+        };
+        write!(f, "[{}]:{proto}:{}", self.ip, self.port)
     }
 }
 
-fn trio(ip: IpAddr, proto: &str, port: u16) -> String {
-    format!("[{ip}]:{proto}:{port}")
+fn proto(vs: &VirtualServer) -> Proto {
+    match (vs.protocol, &vs.addr) {
+        (Some(Protocol::Tcp), _) => Proto::Tcp,
+        (Some(Protocol::Udp), _) => Proto::Udp,
+        (Some(Protocol::Sctp), _) => Proto::Sctp,
+        // keepalived makes an address service without `protocol` UDP.
+        (None, VsAddr::Ip { .. }) => Proto::Udp,
+        (None, _) => Proto::None,
+    }
+}
+
+fn trio(ip: IpAddr, proto: Proto, port: u16) -> String {
+    Trio { ip, port, proto }.to_string()
 }
 
 /// The port a real server is reached on: its own, else the virtual server's.
@@ -39,7 +69,16 @@ pub fn check_port(vs: &VirtualServer, rs: &RealServer) -> u16 {
 }
 
 pub fn rs_name(vs: &VirtualServer, rs: &RealServer) -> String {
-    trio(rs.ip, proto(vs), rs_port(vs, rs))
+    rs_trio(vs, rs).to_string()
+}
+
+/// A real server's name, as [`rs_name`] writes it.
+pub fn rs_trio(vs: &VirtualServer, rs: &RealServer) -> Trio {
+    Trio {
+        ip: rs.ip,
+        port: rs_port(vs, rs),
+        proto: proto(vs),
+    }
 }
 
 /// The sorry server as keepalived names it: NAT keeps the port written (0 without one);

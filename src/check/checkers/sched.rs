@@ -99,6 +99,15 @@ impl Sched {
         self.retry
     }
 
+    pub fn delay_loop(&self) -> Micros {
+        self.delay_loop
+    }
+
+    #[cfg(test)]
+    pub fn delay_before_retry(&self) -> Micros {
+        self.delay_before_retry
+    }
+
     /// HTTP_GET: the url that took the checker down, while it is down.
     pub fn failed_url(&self) -> Option<usize> {
         self.failed_url

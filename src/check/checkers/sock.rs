@@ -11,9 +11,16 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConnOpts {
     pub dst: SocketAddr,
+    pub mark: Option<u32>,
+    /// Boxed apart: few checkers set them, and every checker keeps its options for life.
+    pub local: Option<Box<Local>>,
+}
+
+/// Where a checker's socket is bound: `bindto` and `bind_port`, `bind_if`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Local {
     pub bind: Option<SocketAddr>,
     pub bind_if: Option<CString>,
-    pub mark: Option<u32>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,7 +121,8 @@ pub fn open(kind: Kind, o: &ConnOpts) -> Result<OwnedFd, OpenError> {
             ))
         })?;
     }
-    if let Some(dev) = &o.bind_if {
+    let local = o.local.as_deref();
+    if let Some(dev) = local.and_then(|l| l.bind_if.as_ref()) {
         let b = dev.as_bytes_with_nul();
         // SAFETY: the name is valid for its length.
         cvt(unsafe {
@@ -134,7 +142,7 @@ pub fn open(kind: Kind, o: &ConnOpts) -> Result<OwnedFd, OpenError> {
             ))
         })?;
     }
-    if let Some(b) = &o.bind {
+    if let Some(b) = local.and_then(|l| l.bind.as_ref()) {
         let (ss, len) = sockaddr(b);
         // SAFETY: ss holds a valid address of `len` bytes.
         cvt(unsafe { libc::bind(raw, &ss as *const _ as *const libc::sockaddr, len) })

@@ -2,10 +2,12 @@
 
 use std::ffi::CString;
 use std::net::SocketAddr;
+use std::rc::Rc;
 
 use crate::check::checkers::dns::DnsDialog;
 use crate::check::checkers::ping::PingDialog;
 use crate::check::checkers::smtp::SmtpDialog;
+use crate::check::checkers::sock::Local;
 use crate::check::checkers::web::http::WebDialog;
 use crate::check::checkers::TlsContext;
 
@@ -19,7 +21,7 @@ pub struct Target<'a> {
     pub dst: SocketAddr,
     pub rs_vhost: Option<&'a str>,
     pub vs_vhost: Option<&'a str>,
-    pub rs: &'a str,
+    pub rs: &'a dyn std::fmt::Display,
     /// The `SSL` block's context, for SSL_GET.
     pub tls: &'a TlsContext,
 }
@@ -61,19 +63,20 @@ pub fn protocol_dialog(
 
 /// A checker's socket options; `rs` is the real server, the default target.
 fn conn_opts(c: &CheckerCommon, rs: SocketAddr) -> ConnOpts {
+    let bind = c
+        .bindto
+        .map(|ip| SocketAddr::new(ip, c.bind_port.unwrap_or(0)));
+    let bind_if = c
+        .bind_if
+        .as_ref()
+        .and_then(|s| CString::new(s.as_str()).ok());
     ConnOpts {
         dst: SocketAddr::new(
             c.connect_ip.unwrap_or(rs.ip()),
             c.connect_port.unwrap_or(rs.port()),
         ),
-        bind: c
-            .bindto
-            .map(|ip| SocketAddr::new(ip, c.bind_port.unwrap_or(0))),
-        bind_if: c
-            .bind_if
-            .as_ref()
-            .and_then(|s| CString::new(s.as_str()).ok()),
         mark: c.fwmark,
+        local: (bind.is_some() || bind_if.is_some()).then(|| Box::new(Local { bind, bind_if })),
     }
 }
 
@@ -115,8 +118,14 @@ impl Runner {
 
     /// As [`Runner::new`], with the protocol checkers' dialogs from `dialogs`.
     pub fn with_dialogs(cfg: &Config, dialogs: DialogMaker) -> Runner {
+        // Exactly as many slots as checkers: the slots are the runner's bulk.
+        let vss = cfg.lvs.virtual_servers.iter();
+        let n: usize = vss
+            .flat_map(|v| &v.real_servers)
+            .map(|r| r.checkers.len())
+            .sum();
         let mut r = Runner {
-            slots: Vec::new(),
+            slots: Vec::with_capacity(n),
             notify: Vec::new(),
             scripts: ScriptRunner::new(SCRIPT_TIMER),
             calls: Vec::new(),
@@ -129,16 +138,20 @@ impl Runner {
         let tls = TlsContext::for_config(cfg);
         let log_all_global = cfg.global.email.checker_log_all_failures.unwrap_or(false);
         for (v, vs) in cfg.lvs.virtual_servers.iter().enumerate() {
-            let mut nv = Vec::new();
+            let mut nv = Vec::with_capacity(vs.real_servers.len());
+            let vs_name: Rc<str> = names::vs_name(vs).into();
             for (s, rs) in vs.real_servers.iter().enumerate() {
-                nv.push(Notify {
+                let n = Notify {
                     up: rs.notify_up.clone(),
                     down: rs.notify_down.clone(),
                     run_as: rs
                         .notify_run_as
                         .clone()
                         .map(|r| r.and_then(|(u, g)| resolve(&u, g))),
-                });
+                };
+                let some =
+                    n.up.is_some() || n.down.is_some() || n.run_as.iter().any(Option::is_some);
+                nv.push(some.then(|| Box::new(n)));
                 for (k, c) in rs.checkers.iter().enumerate() {
                     let timing = checker_timing(vs, rs, c);
                     let port = names::check_port(vs, rs);
@@ -154,7 +167,7 @@ impl Runner {
                     let dst = conn.dst;
                     let weight = rs.weight.unwrap_or(vs.weight);
                     let v6 = dst.is_ipv6();
-                    let rs_name = names::rs_name(vs, rs);
+                    let rs_name = names::rs_trio(vs, rs);
                     let target = Target {
                         dst,
                         rs_vhost: rs.virtualhost.as_deref(),
@@ -171,10 +184,11 @@ impl Runner {
                             ck: k,
                         },
                         rs: rs_name,
-                        vs: names::vs_name(vs),
+                        vs: Rc::clone(&vs_name),
                         words,
                         sched: Sched::new(&timing, policy),
-                        timing,
+                        connect_timeout: timing.connect_timeout,
+                        warmup: timing.warmup,
                         conn: Some(conn),
                         hosts,
                         host: 0,
@@ -247,14 +261,14 @@ impl Runner {
                     .map(|t| std::path::PathBuf::from(&t.file));
                 match path {
                     Some(path) => (
-                        Probe::File {
+                        Probe::File(Box::new(FileProbe {
                             path,
                             weight: f.weight,
                             reverse: f.reverse,
                             base: i64::from(weight),
                             applied: None,
                             value: None,
-                        },
+                        })),
                         Words::Named("FILE_CHECK"),
                         Policy::Layer4,
                     ),
@@ -269,7 +283,11 @@ impl Runner {
                 Policy::Layer4,
             ),
             CheckerKind::Misc(m) => (
-                Probe::Misc(MiscProbe::new(m, i64::from(weight), vs_delay_loop)),
+                Probe::Misc(Box::new(MiscProbe::new(
+                    m,
+                    i64::from(weight),
+                    vs_delay_loop,
+                ))),
                 Words::Misc,
                 Policy::Misc,
             ),

@@ -54,7 +54,7 @@ impl Runner {
                         }
                         Err(e) => {
                             warn!("Misc check for [{} VS {}]: cannot run it: {e}", s.rs, s.vs);
-                            Cmd::Arm(s.timing.delay_loop)
+                            Cmd::Arm(s.sched.delay_loop())
                         }
                     }
                 }

@@ -36,7 +36,7 @@ impl Runner {
                 continue;
             };
             for i in 0..self.slots.len() {
-                if matches!(&self.slots[i].probe, Probe::File { path, .. } if path == p) {
+                if matches!(&self.slots[i].probe, Probe::File(f) if f.path == *p) {
                     let cmd = self.file_value(i, v, sink);
                     self.exec(lp, i, cmd, sink);
                 }
@@ -47,17 +47,17 @@ impl Runner {
     /// A FILE_CHECK's file now holds `v`: a weight and a state to tell, no timer.
     pub(super) fn file_value(&mut self, i: usize, v: i64, sink: &mut dyn Sink) -> Cmd {
         let s = &mut self.slots[i];
-        let Probe::File {
+        let Probe::File(f) = &mut s.probe else {
+            return Cmd::Wait;
+        };
+        let FileProbe {
             weight,
             reverse,
             base,
             applied,
             value,
             ..
-        } = &mut s.probe
-        else {
-            return Cmd::Wait;
-        };
+        } = &mut **f;
         *value = Some(v);
         let eff = file::effect(v, *weight, *reverse);
         let initial = applied.is_none();

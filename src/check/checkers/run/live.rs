@@ -28,7 +28,7 @@ impl Live for View<'_> {
             weight: s.weight,
             failed_url: s.sched.failed_url(),
             file_value: match &s.probe {
-                Probe::File { value, .. } => *value,
+                Probe::File(f) => f.value,
                 _ => None,
             },
             script_user: user.unwrap_or((0, 0)),
@@ -38,6 +38,7 @@ impl Live for View<'_> {
     fn real_server(&self, vs: usize, rs: usize) -> RsLive {
         let user = self.runner.script_user.unwrap_or((0, 0));
         let n = self.runner.notify.get(vs).and_then(|v| v.get(rs));
+        let n = n.and_then(Option::as_deref);
         RsLive {
             alive: self.mgr.rs_alive(vs, rs),
             failed: self.mgr.rs_failed(vs, rs),

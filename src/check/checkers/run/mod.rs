@@ -41,7 +41,7 @@ use super::{Dialog, DownReason, Failure, Step, Verdict};
 use crate::check::key::CheckerKey;
 use crate::check::{CheckerId, ScriptCall, Sink, Why};
 use crate::config::checker::{Checker, CheckerKind, Script};
-use crate::config::lvs::{checker_timing, Timing};
+use crate::config::lvs::checker_timing;
 use crate::config::Config;
 use crate::core::event_loop::EventLoop;
 use crate::core::script::{ScriptResult, ScriptRunner, ScriptSpec};
@@ -81,24 +81,27 @@ enum Probe {
         dialog: Box<dyn Dialog>,
         silence_passes: bool,
     },
-    Misc(MiscProbe),
-    /// FILE_CHECK: no schedule, the file's changes drive it. `applied`: the effect of the
-    /// last value read (None: down), once read.
-    File {
-        path: std::path::PathBuf,
-        weight: i32,
-        reverse: bool,
-        base: i64,
-        applied: Option<Option<i64>>,
-        /// The last value read from the file (for the data file's Status).
-        value: Option<i64>,
-    },
+    /// Boxed, as FILE_CHECK's: a slot is as big as its largest probe, and a thousand
+    /// TCP_CHECKs would each carry the room of the rare ones.
+    Misc(Box<MiscProbe>),
+    /// FILE_CHECK: no schedule, the file's changes drive it.
+    File(Box<FileProbe>),
     /// BFD_CHECK: no schedule, the named `bfd_instance`'s session changes drive it (`bfd`).
-    Bfd {
-        name: String,
-    },
+    Bfd { name: String },
     /// A checker this build cannot run yet (named in the log at start).
     NotYet,
+}
+
+/// A FILE_CHECK's file and what its value did. `applied`: the effect of the last value read
+/// (None: down), once read.
+struct FileProbe {
+    path: std::path::PathBuf,
+    weight: i32,
+    reverse: bool,
+    base: i64,
+    applied: Option<Option<i64>>,
+    /// The last value read from the file (for the data file's Status).
+    value: Option<i64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,11 +117,14 @@ enum Phase {
 struct Slot {
     /// Also what a reload recognises it by, through the config it came from ([`key_of`]).
     id: CheckerId,
-    rs: String,
-    vs: String,
+    rs: names::Trio,
+    /// Shared by the checkers of one virtual server.
+    vs: std::rc::Rc<str>,
     words: Words,
     sched: Sched,
-    timing: Timing,
+    /// Of its timing, what the schedule does not hold.
+    connect_timeout: Micros,
+    warmup: Micros,
     conn: Option<ConnOpts>,
     /// SMTP_CHECK's `host {}` blocks: checked after `conn`, each on its own connection, all
     /// within one check; `host` is the one being checked (0: `conn`).
@@ -152,7 +158,8 @@ struct Notify {
 
 pub struct Runner {
     slots: Vec<Slot>,
-    notify: Vec<Vec<Notify>>,
+    /// Per virtual server, per real server; None: no script and no user for one (most).
+    notify: Vec<Vec<Option<Box<Notify>>>>,
     scripts: ScriptRunner<usize>,
     script_user: Option<(u32, u32)>,
     rx: Box<[u8; RX_LEN]>,
@@ -181,8 +188,8 @@ impl Runner {
             sock::allow_ping();
         }
         for i in 0..self.slots.len() {
-            if let Probe::File { path, .. } = &self.slots[i].probe {
-                let path = path.clone();
+            if let Probe::File(f) = &self.slots[i].probe {
+                let path = f.path.clone();
                 self.watch_file(lp, &path);
                 if let Some(v) = file::read_value(&path) {
                     let cmd = self.file_value(i, v, sink);
@@ -250,7 +257,8 @@ impl Runner {
         for c in calls.drain(..) {
             started |= match c {
                 ScriptCall::Notify { vs, rs, up } => {
-                    let Some(n) = self.notify.get(vs).and_then(|v| v.get(rs)) else {
+                    let n = self.notify.get(vs).and_then(|v| v.get(rs));
+                    let Some(n) = n.and_then(Option::as_deref) else {
                         continue;
                     };
                     let (script, user) = if up {
@@ -332,16 +340,9 @@ impl Runner {
             s.weight = o.weight;
             match (&mut s.probe, &o.probe) {
                 (Probe::Misc(m), Probe::Misc(om)) => m.adopt(om),
-                (
-                    Probe::File { applied, value, .. },
-                    Probe::File {
-                        applied: oa,
-                        value: ov,
-                        ..
-                    },
-                ) => {
-                    *applied = *oa;
-                    *value = *ov;
+                (Probe::File(f), Probe::File(of)) => {
+                    f.applied = of.applied;
+                    f.value = of.value;
                 }
                 _ => {}
             }

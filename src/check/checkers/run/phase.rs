@@ -79,7 +79,7 @@ impl Slot {
             self.vs
         );
         self.enabled = enabled;
-        Cmd::Arm(Sched::first_delay(self.timing.warmup, rand))
+        Cmd::Arm(Sched::first_delay(self.warmup, rand))
     }
 
     /// Its timer fired.
@@ -116,11 +116,11 @@ impl Slot {
                 self.enabled = local;
             }
             if !local {
-                return Cmd::Arm(self.timing.delay_loop);
+                return Cmd::Arm(self.sched.delay_loop());
             }
         }
         match &mut self.probe {
-            Probe::NotYet | Probe::File { .. } | Probe::Bfd { .. } => Cmd::Wait,
+            Probe::NotYet | Probe::File(_) | Probe::Bfd { .. } => Cmd::Wait,
             Probe::Misc(_) => Cmd::Script,
             Probe::Stream(None) => Cmd::Open(Kind::Tcp, Interest::WRITABLE),
             Probe::Stream(Some(d)) => {
@@ -157,7 +157,7 @@ impl Slot {
             }
             sock::OpenError::Socket => words::no_socket_line(self, v6),
         }
-        Cmd::Arm(self.timing.delay_loop)
+        Cmd::Arm(self.sched.delay_loop())
     }
 
     /// The socket of `kind` is open and watched: a stream connects first.
@@ -167,7 +167,7 @@ impl Slot {
         } else {
             Phase::Talking
         };
-        self.timing.connect_timeout
+        self.connect_timeout
     }
 
     /// Writable while connecting; `failed`: SO_ERROR says the connect failed; `heard`: the

@@ -113,7 +113,7 @@ fn smtp_host_blocks_are_walked_one_connection_each_within_one_check() {
     let Cmd::Done(d) = s.conclude(Err(Failure::Failed)) else {
         panic!("a result")
     };
-    assert_eq!(d.next, Some(s.timing.delay_before_retry));
+    assert_eq!(d.next, Some(s.sched.delay_before_retry()));
     assert_eq!(dst(s).as_deref(), Some("127.0.0.3"));
 }
 

@@ -359,7 +359,7 @@ fn protocol_checkers_get_their_dialogs_and_ssl_get_needs_the_tls_feature() {
         dst: "127.0.0.1:80".parse().expect("addr"),
         rs_vhost: None,
         vs_vhost: None,
-        rs: "[127.0.0.1]:tcp:80",
+        rs: &"[127.0.0.1]:tcp:80",
         tls: &Default::default(),
     };
     let made: Vec<_> = rs

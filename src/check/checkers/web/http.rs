@@ -23,11 +23,12 @@ mod head;
 mod scan;
 
 /// What one url asks of the answer. Boxed slices, and the regex (with its match stack)
-/// boxed: a checker keeps these for its life, and a url without a regex stays 80 bytes.
+/// boxed: a checker keeps these for its life, and a url without a regex stays 64 bytes.
 #[derive(Debug)]
 struct Target {
-    request: Box<[u8]>,
-    path: Box<str>,
+    request: Box<str>,
+    /// The path is the request's own, after "GET " (no copy of its own).
+    path_len: u32,
     digest: Option<[u8; 16]>,
     /// Accepted status ranges; empty means 200-299.
     status: Box<[(u16, u16)]>,
@@ -76,21 +77,67 @@ enum Phase {
     Done,
 }
 
+/// The body's MD5 as it streams, and the digest once it ended.
 #[derive(Debug)]
-pub struct HttpDialog {
-    /// Exactly as many as urls: a collected Vec would keep room for 4 (~750 B per checker).
-    targets: Box<[Target]>,
-    url: usize,
-    sent: usize,
-    phase: Phase,
-    head: Head,
-    /// Length of the header including its blank line, once seen.
-    head_end: usize,
-    /// A copy of the header, for a tracer (genhash -v) only.
-    kept: Option<Box<[u8]>>,
-    body_len: u64,
+struct BodyHash {
     md5: Md5,
     digest: [u8; 16],
+}
+
+impl BodyHash {
+    fn new() -> Box<Self> {
+        Box::new(Self {
+            md5: Md5::new(),
+            digest: [0; 16],
+        })
+    }
+}
+
+/// A checker's urls. Nearly every checker has one: kept inline, as a boxed slice of one was
+/// a block of its own (the 128-byte class) per checker. Several: exactly as many as urls (a
+/// collected Vec would keep room for 4, ~750 B per checker).
+#[derive(Debug)]
+enum Urls {
+    One(Target),
+    Many(Box<[Target]>),
+}
+
+impl std::ops::Deref for Urls {
+    type Target = [Target];
+
+    fn deref(&self) -> &[Target] {
+        match self {
+            Urls::One(t) => std::slice::from_ref(t),
+            Urls::Many(m) => m,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Urls {
+    fn deref_mut(&mut self) -> &mut [Target] {
+        match self {
+            Urls::One(t) => std::slice::from_mut(t),
+            Urls::Many(m) => m,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct HttpDialog {
+    targets: Urls,
+    url: usize,
+    /// Request bytes sent (u32, as `head_end`: the dialog stays in its allocator class).
+    sent: u32,
+    phase: Phase,
+    head: Head,
+    /// Length of the header including its blank line, once seen (at most MAX_HEADER).
+    head_end: u32,
+    /// A copy of the header, for a tracer (genhash -v) only.
+    kept: Option<Box<[u8; MAX_HEADER]>>,
+    body_len: u64,
+    /// Only with a url that has a `digest` (or for genhash): the MD5 state is a third of
+    /// the dialog, and a thousand checkers without a digest need none.
+    hash: Option<Box<BodyHash>>,
     scan: Scan,
     trace: Option<Tracer>,
 }
@@ -99,12 +146,19 @@ impl HttpDialog {
     /// `server` is where the checker connects (the Host header when no virtualhost is set);
     /// `vhost` is the real server's `virtualhost`, else the virtual server's.
     pub fn new(cfg: &HttpCheck, server: SocketAddr, vhost: Option<&str>) -> Result<Self, BadRegex> {
-        let targets: Box<[Target]> = cfg
-            .urls
-            .iter()
-            .map(|u| target(cfg, u, server, vhost))
-            .collect::<Result<_, _>>()?;
+        let targets = match cfg.urls.as_slice() {
+            [u] => Urls::One(target(cfg, u, server, vhost)?),
+            urls => Urls::Many(
+                urls.iter()
+                    .map(|u| target(cfg, u, server, vhost))
+                    .collect::<Result<_, _>>()?,
+            ),
+        };
         let window = targets.iter().any(|t| t.regex.is_some());
+        let hash = targets
+            .iter()
+            .any(|t| t.digest.is_some())
+            .then(BodyHash::new);
         Ok(Self {
             targets,
             url: 0,
@@ -114,8 +168,7 @@ impl HttpDialog {
             head_end: 0,
             kept: None,
             body_len: 0,
-            md5: Md5::new(),
-            digest: [0; 16],
+            hash,
             scan: Scan::new(window),
             trace: None,
         })
@@ -137,7 +190,9 @@ impl HttpDialog {
     }
 
     pub fn path(&self) -> &str {
-        self.targets.get(self.url).map_or("", |t| &t.path)
+        let t = self.targets.get(self.url);
+        t.and_then(|t| t.request.get(4..4 + t.path_len as usize))
+            .unwrap_or("")
     }
 
     /// What passed, for keepalived's "<what> success to <server> url(<path>)" log line:
@@ -152,7 +207,9 @@ impl HttpDialog {
 
     /// The request the dialog sends (for logs and genhash).
     pub fn request(&self) -> &[u8] {
-        self.targets.get(self.url).map_or(&[], |t| &t.request)
+        self.targets
+            .get(self.url)
+            .map_or(&[], |t| t.request.as_bytes())
     }
 
     /// The status code of the answer (0 until the header is in or when it had none).
@@ -167,18 +224,28 @@ impl HttpDialog {
     /// The header with its blank line, once it is complete; kept only with a tracer.
     pub fn header(&self) -> Option<&[u8]> {
         let kept = self.kept.as_deref()?;
-        (self.head_end > 0).then(|| &kept[..self.head_end])
+        (self.head_end > 0).then(|| &kept[..self.head_end as usize])
     }
 
-    /// The MD5 of the body, once the check is done.
+    /// The MD5 of the body, once the check is done (with a url's `digest` or
+    /// [`HttpDialog::hash_body`]).
     pub fn digest(&self) -> Option<[u8; 16]> {
-        (self.phase == Phase::Done && self.head_end > 0).then_some(self.digest)
+        let h = self.hash.as_ref()?;
+        (self.phase == Phase::Done && self.head_end > 0).then_some(h.digest)
+    }
+
+    /// Hash the body even when no url asks for a digest (genhash prints it).
+    pub fn hash_body(&mut self) {
+        if self.hash.is_none() {
+            self.hash = Some(BodyHash::new());
+        }
     }
 
     /// genhash -v: see the response as it is parsed.
     pub fn set_tracer(&mut self, t: Tracer) {
+        self.hash_body();
         self.trace = Some(t);
-        self.kept = Some(vec![0; MAX_HEADER].into_boxed_slice());
+        self.kept = Some(Box::new([0; MAX_HEADER]));
     }
 
     fn trace(&self, t: Trace<'_>) {
@@ -200,14 +267,16 @@ impl HttpDialog {
         let take = data.len().min(usize::try_from(room).unwrap_or(usize::MAX));
         let part = &data[..take];
         self.trace(Trace::Body { first, data: part });
-        self.md5.update(part);
+        if let Some(h) = self.hash.as_deref_mut() {
+            h.md5.update(part);
+        }
         if let Some(r) = self
             .targets
             .get_mut(self.url)
             .and_then(|t| t.regex.as_mut())
         {
             if first {
-                self.scan.header_done(r, self.head_end, part);
+                self.scan.header_done(r, self.head_end as usize, part);
             } else {
                 self.scan.feed(r, part);
             }
@@ -219,9 +288,15 @@ impl HttpDialog {
 
     fn finish(&mut self) -> Step {
         self.phase = Phase::Done;
-        let out = self.md5.finalize_reset();
-        self.digest.copy_from_slice(out.as_slice());
-        self.trace(Trace::Digest(self.digest));
+        let mut digest = None;
+        if let Some(h) = self.hash.as_deref_mut() {
+            let out = h.md5.finalize_reset();
+            h.digest.copy_from_slice(out.as_slice());
+            digest = Some(h.digest);
+        }
+        if let Some(d) = digest {
+            self.trace(Trace::Digest(d));
+        }
         if self.head_end == 0 {
             return Step::Done(Verdict::Down(Failure::NoData));
         }
@@ -237,7 +312,7 @@ impl HttpDialog {
         if !ok_status {
             return Step::Done(Verdict::Down(Failure::StatusCode));
         }
-        if t.digest.is_some_and(|d| d != self.digest) {
+        if t.digest.is_some() && t.digest != digest {
             return Step::Done(Verdict::Down(Failure::Digest));
         }
         if t.regex
@@ -250,7 +325,7 @@ impl HttpDialog {
     }
 
     fn header_done(&mut self) {
-        self.head_end = self.head.seen();
+        self.head_end = u32::try_from(self.head.seen()).unwrap_or(u32::MAX);
         self.phase = Phase::Body;
         if let Some(f) = self.trace {
             f(Trace::Header(self.header().unwrap_or(&[])));
@@ -265,17 +340,22 @@ impl Dialog for HttpDialog {
         self.head.reset();
         self.head_end = 0;
         self.body_len = 0;
-        self.md5.reset();
-        self.digest = [0; 16];
+        if let Some(h) = self.hash.as_deref_mut() {
+            h.md5.reset();
+            h.digest = [0; 16];
+        }
         self.scan.reset();
     }
 
     fn pending(&self) -> &[u8] {
-        self.request().get(self.sent..).unwrap_or(&[])
+        self.request().get(self.sent as usize..).unwrap_or(&[])
     }
 
     fn sent(&mut self, n: usize) {
-        self.sent = (self.sent + n).min(self.request().len());
+        let sent = (self.sent as usize)
+            .saturating_add(n)
+            .min(self.request().len());
+        self.sent = u32::try_from(sent).unwrap_or(u32::MAX);
     }
 
     fn received(&mut self, data: &[u8]) -> Step {
@@ -427,10 +507,8 @@ fn target(
         .or(cfg.virtualhost.as_deref())
         .or(vhost);
     Ok(Target {
-        request: request(&u.path, cfg.http_protocol, host, server)
-            .into_bytes()
-            .into_boxed_slice(),
-        path: u.path.as_str().into(),
+        request: request(&u.path, cfg.http_protocol, host, server).into_boxed_str(),
+        path_len: u32::try_from(u.path.len()).unwrap_or(0),
         digest: u.digest,
         status: u.status_codes.as_slice().into(),
         regex,

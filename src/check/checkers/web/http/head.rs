@@ -45,13 +45,14 @@ enum Line {
 
 #[derive(Debug)]
 pub struct Head {
-    seen: usize,
+    /// At most MAX_HEADER; narrow fields keep the dialog in its allocator class.
+    seen: u32,
     /// Bytes of CR LF CR LF matched at the end of what came so far.
     blank: u8,
     status: Status,
     line: Line,
     value: [u8; VALUE_MAX],
-    value_len: usize,
+    value_len: u8,
     value_over: bool,
     content_len: Option<u64>,
 }
@@ -78,7 +79,7 @@ impl Head {
 
     /// Header bytes taken so far (the whole header once it ended).
     pub fn seen(&self) -> usize {
-        self.seen
+        self.seen as usize
     }
 
     /// The status code; 0 when the status line has none.
@@ -95,16 +96,17 @@ impl Head {
     }
 
     pub fn feed(&mut self, data: &[u8]) -> Fed {
-        let take = data.len().min(MAX_HEADER - self.seen);
+        let seen = self.seen();
+        let take = data.len().min(MAX_HEADER - seen);
         for (i, &b) in data[..take].iter().enumerate() {
             self.byte(b);
             if self.blank == 4 {
-                self.seen += i + 1;
+                self.seen = u32::try_from(seen + i + 1).unwrap_or(u32::MAX);
                 return Fed::End(i + 1);
             }
         }
-        self.seen += take;
-        if self.seen == MAX_HEADER {
+        self.seen = u32::try_from(seen + take).unwrap_or(u32::MAX);
+        if self.seen() == MAX_HEADER {
             Fed::TooLong
         } else {
             Fed::More
@@ -166,7 +168,7 @@ impl Head {
                         .is_some_and(|&c| c == b.to_ascii_lowercase()),
             },
             Line::Value => {
-                match self.value.get_mut(self.value_len) {
+                match self.value.get_mut(usize::from(self.value_len)) {
                     Some(slot) => {
                         *slot = b;
                         self.value_len += 1;
@@ -182,7 +184,7 @@ impl Head {
         if self.value_over {
             return None;
         }
-        let v = std::str::from_utf8(&self.value[..self.value_len]).ok()?;
+        let v = std::str::from_utf8(&self.value[..usize::from(self.value_len)]).ok()?;
         v.trim().parse().ok()
     }
 }
