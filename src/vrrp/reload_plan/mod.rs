@@ -67,13 +67,14 @@ pub fn vip_moves(
     new: &Config,
     vips_set: impl Fn(usize) -> bool,
 ) -> Vec<(usize, usize, AddrDiff)> {
-    let kept = successors.iter().enumerate();
-    kept.filter_map(|(i, p)| p.filter(|_| vips_set(i)).map(|j| (i, j)))
-        .map(|(i, j)| {
+    let mut moves = Vec::new();
+    for (i, p) in successors.iter().enumerate() {
+        if let Some(j) = p.filter(|_| vips_set(i)) {
             let was = &old.vrrp.instances[running[i]];
-            (i, j, addr_diff(was, &new.vrrp.instances[j]))
-        })
-        .collect()
+            moves.push((i, j, addr_diff(was, &new.vrrp.instances[j])));
+        }
+    }
+    moves
 }
 
 /// VIPs then eVIPs: everything an instance installs when it becomes MASTER.
