@@ -124,10 +124,12 @@ pub fn static_address_lost<'a>(
 
 /// The items of `a` that `b` lacks, places in the file left out of the comparison.
 fn missing<'a, T: Located>(a: &'a [T], b: &[T]) -> std::vec::IntoIter<&'a T> {
-    let out: Vec<&'a T> = a
-        .iter()
-        .filter(|x| !b.iter().any(|y| x.same_as(y)))
-        .collect();
+    let mut out: Vec<&'a T> = Vec::new();
+    for x in a {
+        if !b.iter().any(|y| x.same_as(y)) {
+            out.push(x);
+        }
+    }
     out.into_iter()
 }
 
