@@ -13,6 +13,7 @@ pub(crate) mod env_mode;
 pub(crate) mod global;
 pub(crate) mod iproute;
 mod kwtable;
+pub(crate) mod located;
 pub mod lvs;
 pub(crate) mod reader;
 pub(crate) mod track;

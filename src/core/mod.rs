@@ -11,6 +11,7 @@ pub(crate) mod fifo;
 pub(crate) mod inotify;
 pub mod logging;
 pub(crate) mod passwd;
+pub(crate) mod random;
 /// HTTP_GET/SSL_GET `regex`: here because config compiles the patterns and check runs them.
 pub(crate) mod regex;
 pub(crate) mod resolve;

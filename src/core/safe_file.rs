@@ -10,7 +10,6 @@
 //! Public for the binary's `-t FILE`; everything else that writes is in this crate.
 use std::fmt;
 use std::fs::{File, OpenOptions, Permissions};
-use std::hash::{BuildHasher, Hasher};
 use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
@@ -136,14 +135,12 @@ fn create_temp(path: &Path, mode: Mode, append: bool) -> Result<(File, PathBuf),
     let stem = &name.as_bytes()[..name.len().min(200)];
     let mut last = io::Error::from(io::ErrorKind::AlreadyExists);
     for _ in 0..8 {
-        // RandomState is seeded from the kernel's random source: a name nobody can plant
-        // first, so O_EXCL fails only by chance and the next try succeeds.
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u32(std::process::id());
+        // From the kernel's random source: a name nobody can plant first, so O_EXCL fails
+        // only by chance and the next try succeeds.
         let mut t = Vec::with_capacity(stem.len() + 18);
         t.push(b'.');
         t.extend_from_slice(stem);
-        t.extend_from_slice(format!(".{:016x}", h.finish()).as_bytes());
+        t.extend_from_slice(format!(".{:016x}", crate::core::random::u64()).as_bytes());
         let tmp = dir.join(std::ffi::OsStr::from_bytes(&t));
         let made = OpenOptions::new()
             .write(true)

@@ -37,13 +37,16 @@ pub fn build<'a>(
     conf: impl Iterator<Item = (&'a str, &'a [String])>,
     running: &[&str],
 ) -> Vec<SyncGroup> {
-    conf.filter_map(|(name, members)| {
+    let mut groups = Vec::new();
+    for (name, members) in conf {
         let members: Vec<usize> = (members.iter())
             .filter_map(|n| running.iter().position(|r| r == n))
             .collect();
-        (!members.is_empty()).then(|| SyncGroup::new(name.to_string(), members))
-    })
-    .collect()
+        if !members.is_empty() {
+            groups.push(SyncGroup::new(name.to_string(), members));
+        }
+    }
+    groups
 }
 
 /// What the caller must do, in order.

@@ -4,8 +4,6 @@
 //!
 //! The query is built once; each check only draws a new ID.
 
-use std::hash::{BuildHasher, Hasher};
-
 use super::{Dialog, Failure, Step, Verdict};
 use crate::config::checker::{DnsCheck, DnsType};
 
@@ -57,10 +55,8 @@ impl DnsDialog {
         p += 1;
         q[p..p + 2].copy_from_slice(&type_code(cfg.qtype).to_be_bytes());
         q[p + 2..p + 4].copy_from_slice(&1u16.to_be_bytes());
-        // std's per-process random keys seed the IDs: no extra crate, no syscall per check.
-        let seed = std::collections::hash_map::RandomState::new()
-            .build_hasher()
-            .finish();
+        // One seed per checker: no syscall per check.
+        let seed = crate::core::random::u64();
         let mut d = Self {
             query: q,
             len: p + 4,

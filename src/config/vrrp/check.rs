@@ -243,7 +243,16 @@ fn script_security(cfg: &mut Config, found: &dyn Fn(&str) -> Option<bool>, d: &m
             missing.push(s.name.clone());
         }
     }
-    let any_found = vrrp.scripts().any(|s| found(&argv0(s)) == Some(true));
+    let is_found = |s: &ScriptCmd| found(&argv0(s)) == Some(true);
+    let any_found = vrrp.trackers.scripts.iter().any(|s| is_found(&s.script))
+        || vrrp
+            .instances
+            .iter()
+            .any(|i| i.notify.scripts().any(is_found))
+        || vrrp
+            .sync_groups
+            .iter()
+            .any(|g| g.notify.scripts().any(is_found));
     if any_found && !cfg.global.enable_script_security {
         d.script_security_violation = true;
     }

@@ -53,18 +53,6 @@ pub(crate) struct VrrpConfig {
     pub(crate) ifblocks: ifblocks::IfBlocks,
 }
 
-impl VrrpConfig {
-    /// Every command configured on the VRRP side (track scripts and notify scripts).
-    pub(crate) fn scripts(&self) -> impl Iterator<Item = &track::ScriptCmd> {
-        self.trackers
-            .scripts
-            .iter()
-            .map(|s| &s.script)
-            .chain(self.instances.iter().flat_map(|i| i.notify.scripts()))
-            .chain(self.sync_groups.iter().flat_map(|g| g.notify.scripts()))
-    }
-}
-
 /// Whether the interface exists now, in our network namespace.
 fn interface_exists(name: &str) -> bool {
     crate::net::iface::exists(name)

@@ -3,9 +3,10 @@
 //! instance loses and gains, and whether its settings changed. shell/reload.rs carries it out.
 
 use crate::config::iproute::IpAddress;
-use crate::config::vrrp::VrrpInstance;
+use crate::config::located::{same_lists, Located};
+use crate::config::track::TrackList;
+use crate::config::vrrp::{Notify, VrrpInstance};
 use crate::config::Config;
-use crate::config::Loc;
 use crate::vrrp::router::{pair, InstanceId};
 
 /// For each running instance (`running`: its index among `old`'s instances), the index of the
@@ -66,13 +67,14 @@ pub fn vip_moves(
     new: &Config,
     vips_set: impl Fn(usize) -> bool,
 ) -> Vec<(usize, usize, AddrDiff)> {
-    let kept = successors.iter().enumerate();
-    kept.filter_map(|(i, p)| p.filter(|_| vips_set(i)).map(|j| (i, j)))
-        .map(|(i, j)| {
+    let mut moves = Vec::new();
+    for (i, p) in successors.iter().enumerate() {
+        if let Some(j) = p.filter(|_| vips_set(i)) {
             let was = &old.vrrp.instances[running[i]];
-            (i, j, addr_diff(was, &new.vrrp.instances[j]))
-        })
-        .collect()
+            moves.push((i, j, addr_diff(was, &new.vrrp.instances[j])));
+        }
+    }
+    moves
 }
 
 /// VIPs then eVIPs: everything an instance installs when it becomes MASTER.
@@ -83,13 +85,7 @@ fn addresses(v: &VrrpInstance) -> Vec<&IpAddress> {
 /// The addresses of `from` that `to` lacks, in `from`'s order.
 fn missing(from: &[&IpAddress], to: &[&IpAddress]) -> Vec<IpAddress> {
     from.iter()
-        .filter(|a| {
-            !to.iter().any(|b| {
-                let mut a = (**a).clone();
-                a.loc = b.loc;
-                a == **b
-            })
-        })
+        .filter(|a| !to.iter().any(|b| a.same_as(b)))
         .map(|a| (*a).clone())
         .collect()
 }
@@ -99,46 +95,77 @@ fn missing(from: &[&IpAddress], to: &[&IpAddress]) -> Vec<IpAddress> {
 /// settings instances inherit.
 pub fn settings_changed(old: &Config, old_idx: usize, new: &Config, new_idx: usize) -> bool {
     let (g, h) = (&old.global, &new.global);
-    placeless(&old.vrrp.instances[old_idx]) != placeless(&new.vrrp.instances[new_idx])
+    !same_settings(&old.vrrp.instances[old_idx], &new.vrrp.instances[new_idx])
         || g.garp != h.garp
         || g.vrrp != h.vrrp
         || g.default_interface != h.default_interface
         || g.vrrp_version != h.vrrp_version
 }
 
-/// `v` with every place in the file it carries reset, so that moving a block (or a line
-/// inside it) is not a change. A field added with a `Loc` of its own needs its line here.
-fn placeless(v: &VrrpInstance) -> VrrpInstance {
-    let mut v = v.clone();
-    v.loc = Loc::default();
-    v.end_line = 0;
-    v.vips
-        .iter_mut()
-        .chain(&mut v.evips)
-        .for_each(|a| a.loc = Loc::default());
-    v.routes.iter_mut().for_each(|r| r.loc = Loc::default());
-    v.rules.iter_mut().for_each(|r| r.loc = Loc::default());
-    v.unicast_peers
-        .iter_mut()
-        .for_each(|p| p.loc = Loc::default());
-    let t = &mut v.track;
-    let refs = t
-        .interfaces
-        .iter_mut()
-        .chain(&mut t.scripts)
-        .chain(&mut t.files);
-    refs.chain(&mut t.processes)
-        .chain(&mut t.bfds)
-        .for_each(|r| r.loc = Loc::default());
-    let n = &mut v.notify;
-    let deleted = n.deleted.iter_mut().flatten();
-    [&mut n.master, &mut n.backup, &mut n.fault, &mut n.stop]
-        .into_iter()
-        .chain([&mut n.generic, &mut n.master_rx_lower_pri])
-        .flatten()
-        .chain(deleted)
-        .for_each(|s| s.loc = Loc::default());
-    v
+/// Whether `a` and `b` are equal but for where they are in the file, so that moving a block
+/// (or a line inside it) is not a change: field by field, the lists with their items'
+/// [`Located`] comparison, rather than as whole copies with their places reset. The pattern
+/// names every field, so a field added to `VrrpInstance` fails to build until it is
+/// compared here.
+fn same_settings(a: &VrrpInstance, b: &VrrpInstance) -> bool {
+    macro_rules! same {
+        ($($f:ident),* ; $($placed:ident),*) => {{
+            let VrrpInstance { loc: _, end_line: _, track: _, notify: _, $($f: _,)* $($placed: _,)* } = a;
+            $(a.$f == b.$f &&)* $(same_lists(&a.$placed, &b.$placed) &&)* true
+        }};
+    }
+    let TrackList {
+        interfaces,
+        scripts,
+        files,
+        processes,
+        bfds,
+    } = &a.track;
+    let t = &b.track;
+    let tracks = [
+        (interfaces, &t.interfaces),
+        (scripts, &t.scripts),
+        (files, &t.files),
+        (processes, &t.processes),
+        (bfds, &t.bfds),
+    ];
+    let Notify {
+        master,
+        backup,
+        fault,
+        stop,
+        deleted,
+        generic,
+        master_rx_lower_pri,
+    } = &a.notify;
+    let n = &b.notify;
+    let scripts = [
+        (master, &n.master),
+        (backup, &n.backup),
+        (fault, &n.fault),
+        (stop, &n.stop),
+        (generic, &n.generic),
+        (master_rx_lower_pri, &n.master_rx_lower_pri),
+    ];
+    let deleted = match (deleted, &n.deleted) {
+        (Some(x), Some(y)) => same_lists(x.as_slice(), y.as_slice()),
+        (x, y) => x.is_none() && y.is_none(),
+    };
+    same!(name, state, interface, vrf, use_vmac, use_vmac_addr, vmac_xmit_base, use_ipvlan,
+        native_ipv6, dont_track_primary, src_ip, mcast_dst_ip, track_src_ip, unicast_configured,
+        unicast_fault_no_peer, check_unicast_src, unicast_ttl, old_unicast_checksum, version, vrid,
+        priority, advert_int, auth, no_virtual_ipaddress, promote_secondaries, nopreempt,
+        preempt_delay, strict_mode, garp_master_delay, garp_master_repeat, garp_master_refresh,
+        garp_master_refresh_repeat, garp_lower_prio_delay, garp_lower_prio_repeat, garp_extra_if,
+        down_timer_adverts, timer_expired_backup, lower_prio_no_advert, higher_prio_send_advert,
+        owner_ignore_adverts, accept, skip_check_adv_addr, v3_checksum_as_v2, linkbeat_use_polling,
+        debug, kernel_rx_buf_size, smtp_alert, notify_priority_changes, family, resolved;
+        vips, evips, routes, rules, unicast_peers)
+        && tracks.into_iter().all(|(x, y)| same_lists(x, y))
+        && scripts
+            .into_iter()
+            .all(|(x, y)| same_lists(x.as_slice(), y.as_slice()))
+        && deleted
 }
 
 #[cfg(test)]

@@ -133,6 +133,10 @@ fn places_inside_an_instance_are_not_settings() {
         ("table 7", "table 8"),
         ("10.0.0.254", "10.0.0.253"),
         ("10.0.0.9", "10.0.0.8"),
+        ("10.9.0.1/32", "10.9.0.4/32"),
+        ("notify_master /bin/true", "notify_master /bin/false"),
+        ("notify_deleted /bin/true", "notify_deleted /bin/false"),
+        ("notify /bin/true", "notify /bin/false"),
     ] {
         let other = load(&format!(
             "{script}{}",

@@ -4,6 +4,7 @@
 //! nothing about a failure [`benign`] calls harmless.
 
 use crate::config::iproute::{IpAddress, Route, Rule, StaticNet};
+use crate::config::located::Located;
 use crate::config::vrrp::VrrpInstance;
 use crate::net::rtnl::{AddrSpec, IFA_F_HOMEADDRESS, IFA_F_NODAD, IFA_F_NOPREFIXROUTE};
 
@@ -123,41 +124,13 @@ pub fn static_address_lost<'a>(
 
 /// The items of `a` that `b` lacks, places in the file left out of the comparison.
 fn missing<'a, T: Located>(a: &'a [T], b: &[T]) -> std::vec::IntoIter<&'a T> {
-    let out: Vec<&'a T> = a
-        .iter()
-        .filter(|x| !b.iter().any(|y| x.same_as(y)))
-        .collect();
+    let mut out: Vec<&'a T> = Vec::new();
+    for x in a {
+        if !b.iter().any(|y| x.same_as(y)) {
+            out.push(x);
+        }
+    }
     out.into_iter()
-}
-
-/// A config line's object, compared without the place it was written.
-trait Located: Clone + PartialEq {
-    fn loc_mut(&mut self) -> &mut crate::config::diag::Loc;
-
-    fn same_as(&self, other: &Self) -> bool {
-        let (mut a, mut b) = (self.clone(), other.clone());
-        *a.loc_mut() = Default::default();
-        *b.loc_mut() = Default::default();
-        a == b
-    }
-}
-
-impl Located for IpAddress {
-    fn loc_mut(&mut self) -> &mut crate::config::diag::Loc {
-        &mut self.loc
-    }
-}
-
-impl Located for Route {
-    fn loc_mut(&mut self) -> &mut crate::config::diag::Loc {
-        &mut self.loc
-    }
-}
-
-impl Located for Rule {
-    fn loc_mut(&mut self) -> &mut crate::config::diag::Loc {
-        &mut self.loc
-    }
 }
 
 /// The request for static address `a` on `ifindex` (its `dev`): on removal only what

@@ -21,18 +21,15 @@ const RULE_START_PRIORITY: u32 = 16384;
 /// 16384 per family, in the order the lines come in the config. Doing it at each load keeps a
 /// rule's number the same for adding and removing it, and across a reload of the same file.
 pub fn assign_rule_priorities(cfg: &mut Config) {
-    let mut rules: Vec<&mut Rule> = cfg
-        .net
-        .rules
-        .iter_mut()
-        .chain(
-            cfg.vrrp
-                .instances
-                .iter_mut()
-                .flat_map(|v| v.rules.iter_mut()),
-        )
-        .filter(|r| r.priority.is_none())
-        .collect();
+    let mut rules: Vec<&mut Rule> = Vec::new();
+    let instances = cfg.vrrp.instances.iter_mut().map(|v| &mut v.rules);
+    for list in std::iter::once(&mut cfg.net.rules).chain(instances) {
+        for r in list.iter_mut() {
+            if r.priority.is_none() {
+                rules.push(r);
+            }
+        }
+    }
     rules.sort_by_key(|r| (r.loc.file, r.loc.line));
     let (mut v4, mut v6) = (RULE_START_PRIORITY, RULE_START_PRIORITY);
     for r in rules {

@@ -313,12 +313,13 @@ impl Shell<'_> {
     /// Checks every notify script of the running instances and groups and the FIFO readers.
     fn notify_check_all(&mut self) {
         let v = &self.cfg.vrrp;
-        let cmds: Vec<&ScriptCmd> = self
-            .insts
-            .iter()
-            .flat_map(|x| v.instances[x.idx].notify.scripts())
-            .chain(v.sync_groups.iter().flat_map(|g| g.notify.scripts()))
-            .collect();
+        let mut cmds: Vec<&ScriptCmd> = Vec::new();
+        for x in &self.insts {
+            cmds.extend(v.instances[x.idx].notify.scripts());
+        }
+        for g in &v.sync_groups {
+            cmds.extend(g.notify.scripts());
+        }
         self.notes.check_all(&self.cfg.global, &cmds);
     }
 

@@ -121,10 +121,9 @@ impl Tracking {
     /// shell sets each kind up from its own config section.
     pub fn named(&self, kind: fn(String) -> Key) -> Vec<(usize, String)> {
         let want = std::mem::discriminant(&kind(String::new()));
-        self.objs
-            .iter()
-            .enumerate()
-            .filter_map(|(o, x)| match &x.key {
+        let mut out = Vec::new();
+        for (o, x) in self.objs.iter().enumerate() {
+            match &x.key {
                 Key::Interface(n)
                 | Key::Script(n)
                 | Key::File(n)
@@ -132,11 +131,12 @@ impl Tracking {
                 | Key::Bfd(n)
                     if std::mem::discriminant(&x.key) == want =>
                 {
-                    Some((o, n.clone()))
+                    out.push((o, n.clone()))
                 }
-                _ => None,
-            })
-            .collect()
+                _ => {}
+            }
+        }
+        out
     }
 
     pub fn find(&self, key: &Key) -> Option<usize> {

@@ -104,10 +104,7 @@ fn own_conn(c: &CheckerCommon) -> bool {
 }
 
 pub(super) fn seed() -> u64 {
-    let mut b = [0u8; 8];
-    // SAFETY: writes at most 8 bytes into our buffer.
-    unsafe { libc::getrandom(b.as_mut_ptr() as *mut libc::c_void, 8, libc::GRND_NONBLOCK) };
-    u64::from_ne_bytes(b) | 1
+    crate::core::random::u64() | 1
 }
 
 impl Runner {
