@@ -160,7 +160,7 @@ fn instance(core: &Sessions, i: usize, io: &Io<'_>, s: &mut String) {
             line::push_num(s, secs);
             line::push_frac6(s, us);
             s.push_str(" (");
-            crate::core::logging::push_ctime_at(s, secs as libc::time_t);
+            crate::core::logging::push_ctime_at(s, secs as _);
             line::push_frac6(s, us);
             s.push_str(")\n");
         }

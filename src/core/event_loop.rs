@@ -267,7 +267,7 @@ impl EventLoop {
         if let Some(d) = next {
             // Zero would disarm; a deadline at 0 is simply in the past.
             let d = d.0.max(1);
-            spec.it_value.tv_sec = (d / 1_000_000) as libc::time_t;
+            spec.it_value.tv_sec = (d / 1_000_000) as _;
             spec.it_value.tv_nsec = ((d % 1_000_000) * 1_000) as libc::c_long;
         }
         // SAFETY: valid fd and spec; absolute time on the fd's own clock (CLOCK_MONOTONIC).

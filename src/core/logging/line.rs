@@ -14,13 +14,19 @@ pub(crate) fn format_line(buf: &mut String, timestamps: bool, msg: &std::fmt::Ar
     buf.push('\n');
 }
 
+/// C's time_t as the libc crate declares it. On musl the crate marks it deprecated (its width is
+/// to follow musl 1.2's 64 bits); the calls we make take it as the crate declares it, so one
+/// allowance here rather than a warning at each use.
+#[allow(deprecated)]
+pub(crate) type TimeT = libc::time_t;
+
 fn push_ctime(buf: &mut String) {
     // SAFETY: time(NULL) only returns the time.
     push_ctime_at(buf, unsafe { libc::time(std::ptr::null_mut()) });
 }
 
 /// Appends `secs` since the epoch as C's ctime() without its newline (dumps stamp times so).
-pub(crate) fn push_ctime_at(buf: &mut String, secs: libc::time_t) {
+pub(crate) fn push_ctime_at(buf: &mut String, secs: TimeT) {
     push_time_at(buf, secs, false, "%a %b %e %H:%M:%S %Y");
 }
 
@@ -46,14 +52,14 @@ fn push_time(buf: &mut String, utc: bool, fmt: &str) {
     push_time_at(buf, unsafe { libc::time(std::ptr::null_mut()) }, utc, fmt);
 }
 
-fn push_time_at(buf: &mut String, now: libc::time_t, utc: bool, fmt: &str) {
+fn push_time_at(buf: &mut String, now: TimeT, utc: bool, fmt: &str) {
     if let Some(tm) = broken_down(now, utc) {
         push_tm(buf, &tm, fmt);
     }
 }
 
 /// `now` in UTC or local time.
-pub(crate) fn broken_down(now: libc::time_t, utc: bool) -> Option<libc::tm> {
+pub(crate) fn broken_down(now: TimeT, utc: bool) -> Option<libc::tm> {
     // SAFETY: gmtime_r/localtime_r into a zeroed tm we own; the result is checked.
     unsafe {
         let mut tm: libc::tm = std::mem::zeroed();

@@ -193,8 +193,8 @@ impl AsRawFd for Conn {
 
 fn set_recv_timeout(fd: RawFd, d: Duration) -> io::Result<()> {
     let tv = libc::timeval {
-        tv_sec: d.as_secs() as libc::time_t,
-        tv_usec: d.subsec_micros() as libc::suseconds_t,
+        tv_sec: d.as_secs() as _,
+        tv_usec: d.subsec_micros() as _,
     };
     // SAFETY: fd is an open socket we own; tv lives across the call and its size is passed.
     let rc = unsafe {
