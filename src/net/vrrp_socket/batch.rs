@@ -33,7 +33,10 @@ struct Queued<T> {
 
 /// Packets waiting for one socket; `T` is what the caller needs to report one that failed.
 pub struct SendBatch<T> {
-    bytes: Box<[u8]>,
+    /// Reserved whole at the start, but its length grows only as far as packets have been
+    /// built: the pages past the busiest batch are never written, so they cost no memory
+    /// (zeroed up front, the 32 × 4 KiB room was all resident in every VRRP child).
+    bytes: Vec<u8>,
     max_packet: usize,
     used: usize,
     queued: heapless::Vec<Queued<T>, SEND_BATCH>,
@@ -43,7 +46,7 @@ impl<T: Copy> SendBatch<T> {
     /// A batch of packets of at most `max_packet` bytes each.
     pub fn new(max_packet: usize) -> SendBatch<T> {
         SendBatch {
-            bytes: vec![0; max_packet * SEND_BATCH].into_boxed_slice(),
+            bytes: Vec::with_capacity(max_packet * SEND_BATCH),
             max_packet,
             used: 0,
             queued: heapless::Vec::new(),
@@ -64,7 +67,11 @@ impl<T: Copy> SendBatch<T> {
         if self.free() == 0 {
             return None;
         }
-        self.bytes.get_mut(self.used..self.used + self.max_packet)
+        let end = self.used + self.max_packet;
+        if self.bytes.len() < end && end <= self.bytes.capacity() {
+            self.bytes.resize(end, 0);
+        }
+        self.bytes.get_mut(self.used..end)
     }
 
     /// Queues the first `len` bytes of [`SendBatch::room`] for `dst`; for IPv6 with `v6`'s
@@ -196,5 +203,35 @@ fn send_run(sock: &VrrpSocket, hdrs: &mut [libc::mmsghdr], flags: libc::c_int) -
         if e.kind() != ErrorKind::Interrupted {
             return Err(e);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{SendBatch, SEND_BATCH};
+    use std::net::{IpAddr, Ipv4Addr};
+
+    #[test]
+    fn only_the_room_packets_were_built_in_is_ever_written() {
+        let max = 4096;
+        let mut b = SendBatch::<u8>::new(max);
+        let reserved = b.bytes.capacity();
+        assert!(reserved >= max * SEND_BATCH);
+        assert_eq!(b.bytes.len(), 0, "nothing written before the first packet");
+        let dst = IpAddr::V4(Ipv4Addr::new(224, 0, 0, 18));
+        for round in 0..3 {
+            for k in 0..SEND_BATCH {
+                let room = b.room().expect("room");
+                assert_eq!(room.len(), max);
+                room[..60].fill(k as u8);
+                assert!(b.push(60, dst, None, round));
+            }
+            assert!(b.room().is_none(), "full at {SEND_BATCH}");
+            b.clear();
+        }
+        // Packed packets: the written part is the busiest batch plus one room, not 32 rooms,
+        // and it never moved (no allocation after the first).
+        assert!(b.bytes.len() <= 60 * SEND_BATCH + max, "{}", b.bytes.len());
+        assert_eq!(b.bytes.capacity(), reserved);
     }
 }
