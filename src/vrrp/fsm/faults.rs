@@ -79,7 +79,9 @@ impl Fsm {
         }
         self.leave_fault(acts, now, Reason::FaultCleared);
         self.wantstate = want;
-        if self.cfg.unicast && self.cfg.src_ip.is_some() {
+        // keepalived's try_up_instance, for any unicast instance: its source is the configured
+        // one or the interface's own address (the shell knows which).
+        if self.cfg.unicast {
             push(acts, Action::SendSourceGarp);
         }
     }

@@ -7,6 +7,7 @@ use log::{info, warn};
 use super::{Inst, Shell};
 use crate::config::iproute::IpAddress;
 use crate::core::event_loop::EventLoop;
+use crate::net::vrrp_socket::Mode;
 use crate::vrrp::fsm::{Action, Actions, Reason, State};
 use crate::vrrp::ifaces::Ifaces;
 use crate::vrrp::vip_plan;
@@ -136,13 +137,31 @@ impl Shell<'_> {
         }
     }
 
-    fn send_source_garp(&mut self, i: usize) {
-        let v = &self.cfg.vrrp.instances[self.insts[i].idx];
-        let (Some(IpAddr::V4(ip)), Some(sock)) = (v.src_ip, self.garp.as_ref()) else {
+    /// keepalived's gratuitous ARP for a unicast instance's own source (configured, or its
+    /// interface's address as the socket uses it now), so that a master whose neighbour cache
+    /// lost us sends its next advert to us at once rather than after an ARP round trip, past
+    /// our master-down interval.
+    pub(super) fn send_source_garp(&mut self, i: usize) {
+        let inst = &self.insts[i];
+        let (
+            Mode::Unicast {
+                src: IpAddr::V4(ip),
+            },
+            Some(sock),
+        ) = (inst.key.mode, self.garp.as_ref())
+        else {
             return;
         };
-        if let Some(info) = self.ifaces.by_index(self.insts[i].ifindex) {
-            let _ = sock.announce(info.ifindex, &info.name, info.mac, IpAddr::V4(ip));
+        if ip.is_unspecified() {
+            return;
+        }
+        let configured = self.cfg.vrrp.instances[inst.idx].src_ip.is_some();
+        if let Some(info) = self.ifaces.by_index(inst.ifindex) {
+            // An interface's address that is gone (a link made again without it yet) is not
+            // ours to announce: the socket follows the new one, and announces it then.
+            if configured || info.v4 == Some(ip) {
+                let _ = sock.announce(info.ifindex, &info.name, info.mac, IpAddr::V4(ip));
+            }
         }
     }
 }

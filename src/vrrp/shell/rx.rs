@@ -782,8 +782,8 @@ impl Shell<'_> {
             return;
         };
         let (v4, ll6) = (f.v4, f.ll6);
-        let mut moved = false;
-        for inst in self.insts.iter_mut() {
+        let mut moved = Vec::new();
+        for (k, inst) in self.insts.iter_mut().enumerate() {
             let on_it = inst.ifindex == ifindex && inst.key.ifindex == ifindex;
             let configured = self.cfg.vrrp.instances[inst.idx].src_ip.is_some();
             let Mode::Unicast { src } = inst.key.mode else {
@@ -805,16 +805,23 @@ impl Shell<'_> {
             match self.pool.get_or_open(key, Some(&inst.ifname)) {
                 Ok(s) => {
                     (inst.sock, inst.key) = (s, key);
-                    moved = true;
+                    moved.push(k);
                 }
                 Err(e) => super::events::socket_not_opened(&inst.name, &e),
             }
         }
-        if moved {
+        if !moved.is_empty() {
             let used: Vec<usize> = self.insts.iter().map(|x| x.sock).collect();
             self.flush_adverts();
             self.pool.close_unused(lp, |s| used.contains(&s));
             self.pool.register_new(lp, SOCK_TOKEN_BASE);
+        }
+        // Out of FAULT before its link had this address (keepalived waits for it in FAULT and
+        // announces it as it leaves): the master learns the new address now.
+        for k in moved {
+            if self.insts[k].router.fsm().state() != State::Fault {
+                self.send_source_garp(k);
+            }
         }
     }
 }

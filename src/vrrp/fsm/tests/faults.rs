@@ -176,3 +176,21 @@ fn losing_a_tracked_route_leaves_master_for_a_fresh_election() {
     // Only a MASTER has anything to lose.
     assert!(f.tracked_object_lost(now).is_empty());
 }
+
+#[test]
+fn a_unicast_instance_leaving_fault_announces_its_source_as_keepalived_does() {
+    // Whether or not unicast_src_ip is set: without it the source is the interface's address.
+    for src_ip in [None, Some(ip("10.0.0.2"))] {
+        let mut c = cfg(100);
+        c.unicast = true;
+        c.src_ip = src_ip;
+        let mut f = started(c);
+        assert!(!f.link_down(t(S)).contains(&Action::SendSourceGarp));
+        let a = f.link_up(t(2 * S));
+        assert_eq!(a.last(), Some(&Action::SendSourceGarp), "{a:?}");
+    }
+    // A multicast one has nothing to renew.
+    let mut f = started(cfg(100));
+    f.link_down(t(S));
+    assert!(!f.link_up(t(2 * S)).contains(&Action::SendSourceGarp));
+}
