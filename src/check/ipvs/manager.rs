@@ -18,6 +18,7 @@
 
 use super::plan::{ServerPlan, VsPlan};
 use super::table::{Dest, DestKey, Entry, SvcKey};
+use crate::check::key::RsKey;
 use crate::check::{CheckerId, Why};
 
 /// What brought a real server up or down: it decides the log line and the notify script.
@@ -107,6 +108,14 @@ impl VsState {
             .filter(|r| r.alive)
             .map(|r| u64::from(r.weight))
             .sum()
+    }
+
+    /// Whether this virtual server has the real server a reload recognises by `key`.
+    fn has_server(&self, key: &RsKey) -> bool {
+        self.plan
+            .real_servers
+            .iter()
+            .any(|x| x.key(&self.plan) == *key)
     }
 
     fn sorry_active(&self) -> bool {
@@ -382,6 +391,11 @@ impl Manager {
         }
     }
 
+    /// The virtual server of this (a reload's) manager that keeps `old`'s, if any.
+    fn keeping(&self, old: &VsState) -> Option<&VsState> {
+        self.vs.iter().find(|n| n.plan.key == old.plan.key)
+    }
+
     /// What a reload to `new` takes down, in this manager's indices: alive real servers that
     /// are gone (RsDown), and the quorums that their going loses (QuorumDown, `sum` the weight
     /// left), as keepalived notifies them when it removes them: judged by the old virtual
@@ -389,12 +403,11 @@ impl Manager {
     pub fn gone_in(&self, new: &Manager) -> Vec<Notice> {
         let mut out = Vec::new();
         for (v, s) in self.vs.iter().enumerate() {
-            let kept = new.vs.iter().find(|n| n.plan.key == s.plan.key);
+            let kept = new.keeping(s);
             let mut left = 0u64;
             for (r, (rp, st)) in s.plan.real_servers.iter().zip(&s.rs).enumerate() {
                 let key = rp.key(&s.plan);
-                let stays =
-                    kept.is_some_and(|n| n.plan.real_servers.iter().any(|x| x.key(&n.plan) == key));
+                let stays = kept.is_some_and(|n| n.has_server(&key));
                 if st.alive && stays {
                     left += u64::from(st.weight);
                 } else if st.alive {
@@ -429,13 +442,13 @@ impl Manager {
     pub fn removals(&self, new: &Manager) -> Vec<Removal> {
         let mut out = Vec::new();
         for (v, s) in self.vs.iter().enumerate() {
-            let kept = new.vs.iter().find(|n| n.plan.key == s.plan.key);
+            let kept = new.keeping(s);
             if kept.is_none() {
                 out.push(Removal::Vs(v));
             }
             for (r, (rp, st)) in s.plan.real_servers.iter().zip(&s.rs).enumerate() {
                 let key = rp.key(&s.plan);
-                if kept.is_some_and(|n| n.plan.real_servers.iter().any(|x| x.key(&n.plan) == key)) {
+                if kept.is_some_and(|n| n.has_server(&key)) {
                     continue;
                 }
                 out.push(Removal::Rs {
@@ -459,7 +472,7 @@ impl Manager {
             let Some(old) = s.plan.sorry.as_ref() else {
                 continue;
             };
-            let Some(n) = new.vs.iter().find(|n| n.plan.key == s.plan.key) else {
+            let Some(n) = new.keeping(s) else {
                 continue;
             };
             let same = n.plan.sorry.as_ref().map(|x| x.key(&n.plan));
