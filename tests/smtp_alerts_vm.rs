@@ -76,6 +76,8 @@ virtual_server 10.9.0.2 80 {
 }
 virtual_server_group G {
  10.9.0.3 80
+ 10.9.0.6-7 80
+ fwmark 9
 }
 virtual_server group G {
  lb_algo rr
@@ -132,10 +134,11 @@ virtual_server 10.9.0.5 80 {
 
 /// The reload's changes beside the removal of [`RS_8082`]: 10.9.0.4, without quorum (8084
 /// never answers), gets another sorry server; 10.9.0.5 is kept with a quorum its one alive
-/// server no longer reaches.
-const RELOAD_EDITS: [(&str, &str); 2] = [
+/// server no longer reaches; group G loses its range and its mark.
+const RELOAD_EDITS: [(&str, &str); 3] = [
     ("sorry_server 127.0.0.9 8090", "sorry_server 127.0.0.9 8091"),
     (" quorum 1\n", " quorum 2\n"),
+    (" 10.9.0.6-7 80\n fwmark 9\n", ""),
 ];
 
 /// The real server a reload removes.
@@ -453,6 +456,20 @@ fn checker_mails_are_keepalived_mails() {
         "keepalived's removal lines:\n{out}"
     );
     assert_eq!(removal("ours"), want, "our removal lines:\n{out}");
+    // The group's entries the reload drops (ipwrapper.c, clear_diff_vsge).
+    let entries = |name: &str| -> Vec<String> {
+        let log = vm::section(&out, &format!("{name} log"));
+        log.lines()
+            .filter(|l| l.contains("in group G no longer exists"))
+            .filter_map(|l| l.find("VS [").map(|at| l[at..].to_string()))
+            .collect()
+    };
+    let want = [
+        "VS [[10.9.0.6]:tcp:80-10.9.0.7] in group G no longer exists",
+        "VS [9] in group G no longer exists",
+    ];
+    assert_eq!(entries("theirs"), want, "keepalived's group lines:\n{out}");
+    assert_eq!(entries("ours"), want, "our group lines:\n{out}");
     // At stop, each real server of each virtual server in config order (clear_services).
     let shutdown = |name: &str| -> Vec<String> {
         let log = vm::section(&out, &format!("{name} log"));

@@ -247,6 +247,11 @@ impl Servers {
                         VsAddr::Group(g) => info!("Removing Virtual Server Group [{g}]"),
                         _ => info!("Removing Virtual Server {vs}"),
                     },
+                    Removal::Entry { vs: i, entry } if i == v => {
+                        if let (Some(e), VsAddr::Group(g)) = (p.entries.get(entry), &p.key.addr) {
+                            info!("VS [{}] in group {g} no longer exists", e.name);
+                        }
+                    }
                     Removal::Rs {
                         vs: i,
                         rs,

@@ -37,6 +37,8 @@ pub enum By {
 pub enum Removal {
     /// A virtual server the new config does not have.
     Vs(usize),
+    /// Entry `entry` of a kept virtual server's group, which the new group does not have.
+    Entry { vs: usize, entry: usize },
     /// A real server gone with its virtual server or from a `kept` one; `set`: it was in the
     /// table (`inhibited`: at weight 0, down with inhibit_on_failure).
     Rs {
@@ -438,13 +440,21 @@ impl Manager {
     /// What a reload to `new` removes, in this manager's indices and in the order keepalived
     /// logs it (ipwrapper.c, clear_diff_services): each virtual server that is gone, then the
     /// real servers of it that were in the table; for a kept one, its real servers that are
-    /// gone, each said to be no longer there, then taken out if in the table.
+    /// gone, each said to be no longer there, then taken out if in the table; before those,
+    /// a kept group's entries that the new group lacks (clear_diff_vsg).
     pub fn removals(&self, new: &Manager) -> Vec<Removal> {
         let mut out = Vec::new();
         for (v, s) in self.vs.iter().enumerate() {
             let kept = new.keeping(s);
-            if kept.is_none() {
-                out.push(Removal::Vs(v));
+            match kept {
+                None => out.push(Removal::Vs(v)),
+                Some(n) => {
+                    for (e, entry) in s.plan.entries.iter().enumerate() {
+                        if !n.plan.entries.iter().any(|x| x.key == entry.key) {
+                            out.push(Removal::Entry { vs: v, entry: e });
+                        }
+                    }
+                }
             }
             for (r, (rp, st)) in s.plan.real_servers.iter().zip(&s.rs).enumerate() {
                 let key = rp.key(&s.plan);

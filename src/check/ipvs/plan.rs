@@ -10,6 +10,7 @@ use super::table::{
     SVC_F_PERSISTENT, SVC_F_SCHED1, SVC_F_SCHED2, SVC_F_SCHED3, TUN_F_CSUM, TUN_F_NOCSUM,
     TUN_F_REMCSUM, TUN_GRE, TUN_GUE, TUN_IPIP,
 };
+use crate::check::checkers::names;
 use crate::check::key::{RsKey, VsKey};
 use crate::config::lvs::{
     Family, Forwarding, Granularity, LvsConfig, Protocol, Sched, TunnelCsum, TunnelType,
@@ -62,6 +63,26 @@ impl ServerPlan {
     }
 }
 
+/// What a reload recognises a virtual_server_group entry by (keepalived's vsge_iseq): a
+/// range by its first and last address and port, a mark by its number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryKey {
+    Range {
+        first: IpAddr,
+        last: IpAddr,
+        port: u16,
+    },
+    Mark(u32),
+}
+
+/// One entry of a virtual server's group, with keepalived's name for it in the reload line
+/// that says it is gone: `[IP]:PROTO:PORT`, `[IP]:PROTO:PORT-LAST` for a range, the mark.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupEntry {
+    pub key: EntryKey,
+    pub name: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VsPlan {
     /// What a reload recognises it by.
@@ -74,6 +95,8 @@ pub struct VsPlan {
     pub quorum: u32,
     pub hysteresis: u32,
     pub omega: bool,
+    /// A group's entries (empty for an address or fwmark virtual server).
+    pub entries: Vec<GroupEntry>,
 }
 
 fn fwd(f: Option<Forwarding>) -> (u32, u8, u16, u16) {
@@ -216,6 +239,38 @@ pub fn keys(vs: &VirtualServer, lvs: &LvsConfig) -> Vec<SvcKey> {
     }
 }
 
+/// The entries of `vs`'s group, ranges first, as keepalived lists them.
+fn entries(vs: &VirtualServer, lvs: &LvsConfig) -> Vec<GroupEntry> {
+    let VsAddr::Group(g) = &vs.addr else {
+        return Vec::new();
+    };
+    let Some(g) = lvs.groups.iter().find(|x| &x.name == g) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for r in &g.ranges {
+        let last = r.last_addr();
+        let trio = names::vs_trio(vs, r.first, r.port);
+        let name = if last == r.first {
+            trio.to_string()
+        } else {
+            format!("{trio}-{last}")
+        };
+        let (first, port) = (r.first, r.port);
+        out.push(GroupEntry {
+            key: EntryKey::Range { first, last, port },
+            name,
+        });
+    }
+    for m in &g.fwmarks {
+        out.push(GroupEntry {
+            key: EntryKey::Mark(m.mark),
+            name: m.mark.to_string(),
+        });
+    }
+    out
+}
+
 /// Every virtual server's plan, in config order (the manager's indices are the config's).
 pub fn plan(lvs: &LvsConfig) -> Vec<VsPlan> {
     lvs.virtual_servers
@@ -280,6 +335,7 @@ pub fn plan(lvs: &LvsConfig) -> Vec<VsPlan> {
                 quorum: vs.quorum,
                 hysteresis: vs.hysteresis,
                 omega: vs.omega,
+                entries: entries(vs, lvs),
             }
         })
         .collect()

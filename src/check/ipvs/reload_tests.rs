@@ -167,3 +167,38 @@ fn removals_come_per_old_virtual_server_in_keepalived_order() {
     // Nothing removed: nothing said.
     assert_eq!(old.removals(&old), []);
 }
+
+#[test]
+fn a_kept_groups_entries_the_new_group_lacks_are_removed_first_with_keepalived_names() {
+    let conf = |entries: &str| {
+        format!(
+            "virtual_server_group G {{\n{entries}\n}}\nvirtual_server group G {{\n protocol TCP\n \
+             real_server 10.0.1.1 80 {{\n }}\n real_server 10.0.1.2 80 {{\n }}\n}}\n"
+        )
+    };
+    let old = started(&conf(" 10.0.0.1 80\n 10.0.0.5-9 80\n fwmark 7\n fwmark 8"));
+    // The range ends elsewhere now (another entry, as keepalived compares both ends), the
+    // single address and mark 8 stay.
+    let new = started(&conf(" 10.0.0.1 80\n 10.0.0.5-8 80\n fwmark 8"));
+    assert_eq!(
+        old.removals(&new),
+        [
+            Removal::Entry { vs: 0, entry: 1 },
+            Removal::Entry { vs: 0, entry: 2 }
+        ]
+    );
+    let names: Vec<_> = plans(&conf(" 10.0.0.1 80\n 10.0.0.5-9 80\n fwmark 7"))[0]
+        .entries
+        .iter()
+        .map(|e| e.name.clone())
+        .collect();
+    assert_eq!(
+        names,
+        ["[10.0.0.1]:tcp:80", "[10.0.0.5]:tcp:80-10.0.0.9", "7"]
+    );
+    // A server gone from the kept group's virtual server follows its entries.
+    let fewer = conf(" 10.0.0.1 80").replace(" real_server 10.0.1.2 80 {\n }\n", "");
+    let r = old.removals(&started(&fewer));
+    assert_eq!(r.len(), 4);
+    assert!(matches!(r[3], Removal::Rs { kept: true, .. }));
+}
