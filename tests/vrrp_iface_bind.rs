@@ -514,3 +514,70 @@ fn a_v6_unicast_source_follows_the_new_link_local_of_an_interface_made_again() {
         srcs.len()
     );
 }
+
+/// How many announcements of `src` (a gratuitous ARP for IPv4, an unsolicited NA for IPv6)
+/// r2 saw while r1's unicast instance, a BACKUP, went to FAULT with a tracked interface and
+/// came back. (Not with its own link: the first frame after a veth's carrier returns can be
+/// lost before the bridge port on the other side forwards again, a race keepalived, slower to
+/// react, happens to win.)
+fn source_announced(test: &str, bin: &str, family: Family) -> (usize, String) {
+    let mut lab = routers_lab(test, 2, Wiring::Switch);
+    let mut i1 = Instance::new(1, 100);
+    let mut i2 = Instance::new(2, 150);
+    for i in [&mut i1, &mut i2] {
+        i.family = family;
+        i.unicast = true;
+    }
+    // The kernel here has no dummy links: a veth pair inside r1 instead.
+    lab.exec_ok(
+        "r1",
+        &["ip", "link", "add", "d0", "type", "veth", "peer", "d1"],
+    );
+    lab.exec_ok("r1", &["ip", "link", "set", "d1", "up"]);
+    lab.exec_ok("r1", &["ip", "link", "set", "d0", "up"]);
+    let conf1 = tracking(&i1.config(), "d0");
+    let (a, _b) = master_pair(&mut lab, bin, (&i1, &conf1), (&i2, &i2.config()));
+    lab.exec_ok("r1", &["ip", "link", "set", "d0", "down"]);
+    assert!(a.wait_state("FAULT", MARGIN), "{}: not FAULT", a.name);
+    let (cap, pcap) = lab.capture("r2", "eth0", "back.pcap");
+    lab.exec_ok("r1", &["ip", "link", "set", "d0", "up"]);
+    assert!(a.wait_state("BACKUP", MARGIN), "{}: not BACKUP", a.name);
+    // The announcement goes as the instance leaves FAULT; a frame that came less than a second
+    // before tshark stops can be missing from its file (seen here), so it runs 3 intervals on.
+    std::thread::sleep(Duration::from_secs_f64(3.0 * i1.advert_int));
+    lab.stop_capture(cap);
+    let src = addr(family, 1);
+    let filter = match family {
+        Family::V4 => format!("arp.src.proto_ipv4 == {src} && arp.dst.proto_ipv4 == {src}"),
+        Family::V6 => format!("icmpv6.type == 136 && icmpv6.nd.na.target_address == {src}"),
+    };
+    let p = pcap.to_string_lossy().into_owned();
+    let out = lab.exec_ok("r2", &["tshark", "-r", &p, "-Y", &filter]);
+    let n = String::from_utf8_lossy(&out.stdout).lines().count();
+    let all = lab.exec_ok("r2", &["tshark", "-r", &p, "-Y", "!vrrp"]);
+    let all = String::from_utf8_lossy(&all.stdout).into_owned();
+    (
+        n,
+        format!("{}\nr2 saw, adverts aside:\n{all}", tail(&a.log())),
+    )
+}
+
+#[test]
+fn a_unicast_instance_leaving_fault_announces_its_source_as_keepalived_does() {
+    let test = "a_unicast_instance_leaving_fault_announces_its_source_as_keepalived_does";
+    if !ready(test) || !lab::require_program(test, "/usr/bin/tshark") {
+        return;
+    }
+    for family in [Family::V4, Family::V6] {
+        let k = keepalived_beside(|bin| source_announced(test, bin, family));
+        if let Some((k, log)) = &k {
+            assert!(*k > 0, "keepalived announced nothing ({family:?}):\n{log}");
+        }
+        let (n, log) = source_announced(test, &ours(), family);
+        let k = k.map(|k| k.0);
+        assert!(
+            n > 0,
+            "ours announced nothing ({family:?}, keepalived {k:?}):\n{log}"
+        );
+    }
+}

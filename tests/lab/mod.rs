@@ -325,10 +325,17 @@ impl Lab {
         let path = self.dir.join(file);
         let p = path.to_string_lossy().into_owned();
         let cap = self.spawn(ns, &["tshark", "-i", ifname, "-w", &p, "-F", "pcap", "-q"]);
-        // tshark says so once dumpcap listens; packets sent before that would be lost.
-        wait_until(Duration::from_secs(10), || {
+        // tshark says so once dumpcap listens; packets sent before that would be lost. On a
+        // loaded 2-core machine its start has taken over 10 s: a capture that never started
+        // is a broken lab, not an empty capture.
+        let started = wait_until(Duration::from_secs(60), || {
             cap.log().contains("Capture started")
         });
+        assert!(
+            started,
+            "tshark did not start on {ns}/{ifname}:\n{}",
+            cap.log()
+        );
         (cap, path)
     }
 

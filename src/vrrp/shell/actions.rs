@@ -137,30 +137,54 @@ impl Shell<'_> {
         }
     }
 
-    /// keepalived's gratuitous ARP for a unicast instance's own source (configured, or its
-    /// interface's address as the socket uses it now), so that a master whose neighbour cache
-    /// lost us sends its next advert to us at once rather than after an ARP round trip, past
-    /// our master-down interval.
+    /// keepalived's gratuitous ARP (IPv4) or unsolicited NA (IPv6) for a unicast instance's
+    /// own source (configured, or its interface's address as the socket uses it now: the
+    /// link-local one for IPv6), so that a master whose neighbour cache lost us sends its next
+    /// advert to us at once rather than after a resolution round trip, past our master-down
+    /// interval.
     pub(super) fn send_source_garp(&mut self, i: usize) {
         let inst = &self.insts[i];
-        let (
-            Mode::Unicast {
-                src: IpAddr::V4(ip),
-            },
-            Some(sock),
-        ) = (inst.key.mode, self.garp.as_ref())
-        else {
+        let (Mode::Unicast { src }, Some(sock)) = (inst.key.mode, self.garp.as_ref()) else {
             return;
         };
-        if ip.is_unspecified() {
+        if src.is_unspecified() {
             return;
         }
         let configured = self.cfg.vrrp.instances[inst.idx].src_ip.is_some();
-        if let Some(info) = self.ifaces.by_index(inst.ifindex) {
-            // An interface's address that is gone (a link made again without it yet) is not
-            // ours to announce: the socket follows the new one, and announces it then.
-            if configured || info.v4 == Some(ip) {
-                let _ = sock.announce(info.ifindex, &info.name, info.mac, IpAddr::V4(ip));
+        let Some(info) = self.ifaces.by_index(inst.ifindex) else {
+            return;
+        };
+        // An interface's address that is gone (a link made again without it yet) is not
+        // ours to announce: the socket follows the new one, and announces it then.
+        let current = match src {
+            IpAddr::V4(ip) => info.v4 == Some(ip),
+            IpAddr::V6(ip) => info.ll6 == Some(ip),
+        };
+        if !(configured || current) {
+            return;
+        }
+        // keepalived's lines (vrrp_scheduler.c, vrrp_arp.c, vrrp_ndisc.c).
+        let v4 = src.is_ipv4();
+        if self.opts.log_detail {
+            let what = if v4 { "ARP" } else { "NA" };
+            info!("{}: sending gratuitous {what} for {src}", inst.name);
+            let what = if v4 {
+                "gratuitous ARP"
+            } else {
+                "unsolicited Neighbour Advert"
+            };
+            info!("Sending {what} on {} for {src}", info.name);
+        }
+        if let Err(e) = sock.announce(info.ifindex, &info.name, info.mac, src) {
+            let n = e.raw_os_error().unwrap_or(0);
+            if v4 {
+                info!(
+                    "Error {n} ({e}) sending gratuitous ARP on {} for {src}",
+                    info.name
+                );
+            } else {
+                let on = &info.name;
+                info!("Error {n} sending ndisc unsolicited neighbour advert on {on} for {src}");
             }
         }
     }
