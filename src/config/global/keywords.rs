@@ -191,21 +191,26 @@ fn garp(k: Kw, n: &Node, g: &mut Garp, d: &mut Diagnostics) -> bool {
         })
     };
     match k {
-        Kw::VrrpGarpMasterDelay => {
-            g.master_delay = unsigned(n, 0, 0, secs_max, d).map(|v| v as u32)
+        // One arm per shape: a match picks the field and its limit, then one shared read.
+        Kw::VrrpGarpMasterDelay
+        | Kw::VrrpGarpMasterRefresh
+        | Kw::VrrpGarpLowerPrioDelay
+        | Kw::VrrpGarpLowerPrioRepeat => {
+            let (slot, max) = match k {
+                Kw::VrrpGarpMasterDelay => (&mut g.master_delay, secs_max),
+                Kw::VrrpGarpMasterRefresh => (&mut g.master_refresh, u32max),
+                Kw::VrrpGarpLowerPrioDelay => (&mut g.lower_prio_delay, secs_max),
+                _ => (&mut g.lower_prio_repeat, i32::MAX as u64),
+            };
+            *slot = unsigned(n, 0, 0, max, d).map(|v| v as u32);
         }
-        Kw::VrrpGarpMasterRepeat => g.master_repeat = at_least_one(unsigned(n, 0, 0, u32max, d), d),
-        Kw::VrrpGarpMasterRefresh => {
-            g.master_refresh = unsigned(n, 0, 0, u32max, d).map(|v| v as u32)
-        }
-        Kw::VrrpGarpMasterRefreshRepeat => {
-            g.master_refresh_repeat = at_least_one(unsigned(n, 0, 0, u32max, d), d)
-        }
-        Kw::VrrpGarpLowerPrioDelay => {
-            g.lower_prio_delay = unsigned(n, 0, 0, secs_max, d).map(|v| v as u32)
-        }
-        Kw::VrrpGarpLowerPrioRepeat => {
-            g.lower_prio_repeat = unsigned(n, 0, 0, i32::MAX as u64, d).map(|v| v as u32)
+        Kw::VrrpGarpMasterRepeat | Kw::VrrpGarpMasterRefreshRepeat => {
+            let slot = if k == Kw::VrrpGarpMasterRepeat {
+                &mut g.master_repeat
+            } else {
+                &mut g.master_refresh_repeat
+            };
+            *slot = at_least_one(unsigned(n, 0, 0, u32max, d), d);
         }
         Kw::VrrpGarpInterval => g.interval = decimal_secs(n, Micros(1), d),
         Kw::VrrpGnaInterval => g.gna_interval = decimal_secs(n, Micros(1), d),
