@@ -43,7 +43,7 @@ pub struct LoadOptions {
 }
 
 /// Everything keepalived.conf can say, typed and validated.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Config {
     pub(crate) global: global::GlobalDefs,
     /// static_ipaddress, static_routes, static_rules.
@@ -51,6 +51,21 @@ pub struct Config {
     pub(crate) vrrp: vrrp::VrrpConfig,
     pub(crate) lvs: lvs::LvsConfig,
     pub(crate) bfd: bfd::BfdConfig,
+}
+
+impl Default for Config {
+    /// Out of line: derived, it was inlined (some 850 bytes of stores on MIPS) at every
+    /// `Config::default()` and `mem::take` of a config.
+    #[inline(never)]
+    fn default() -> Self {
+        Config {
+            global: Default::default(),
+            net: Default::default(),
+            vrrp: Default::default(),
+            lvs: Default::default(),
+            bfd: Default::default(),
+        }
+    }
 }
 
 impl Config {

@@ -54,25 +54,33 @@ impl<'v> KeepalivedCheck<'v> {
 
     /// Calls `f` on each row of `t` in index order until it returns true.
     fn rows(&self, t: Table, f: &mut dyn FnMut(Row) -> bool) {
+        // Plain loops: as `any` chains, each table's closure was a function of its own.
         let c = &self.st.cfg.lvs;
-        let one = |a: usize, f: &mut dyn FnMut(Row) -> bool| f(Row { a, b: 0 });
-        let per =
-            |a: usize, n: usize, f: &mut dyn FnMut(Row) -> bool| (0..n).any(|b| f(Row { a, b }));
-        let _ = match t {
-            Table::Group => (0..c.groups.len()).any(|a| one(a, f)),
-            Table::Member => (0..c.groups.len())
-                .any(|a| per(a, c.groups[a].fwmarks.len() + c.groups[a].ranges.len(), f)),
-            Table::VirtualServer => (0..c.virtual_servers.len()).any(|a| one(a, f)),
-            Table::RealServer => (0..c.virtual_servers.len()).any(|a| {
-                let v = &c.virtual_servers[a];
-                per(
-                    a,
-                    usize::from(v.sorry_server.is_some()) + v.real_servers.len(),
-                    f,
-                )
-            }),
-            Table::SyncDaemon | Table::Timeouts => one(0, f),
+        let owners = match t {
+            Table::Group | Table::Member => c.groups.len(),
+            Table::VirtualServer | Table::RealServer => c.virtual_servers.len(),
+            Table::SyncDaemon | Table::Timeouts => 1,
         };
+        for a in 0..owners {
+            let items = match t {
+                Table::Member => c.groups[a].fwmarks.len() + c.groups[a].ranges.len(),
+                Table::RealServer => {
+                    let v = &c.virtual_servers[a];
+                    usize::from(v.sorry_server.is_some()) + v.real_servers.len()
+                }
+                _ => {
+                    if f(Row { a, b: 0 }) {
+                        return;
+                    }
+                    continue;
+                }
+            };
+            for b in 0..items {
+                if f(Row { a, b }) {
+                    return;
+                }
+            }
+        }
     }
 }
 

@@ -165,10 +165,15 @@ fn email(k: Kw, n: &Node, e: &mut Email, d: &mut Diagnostics) -> bool {
                 e.connect_timeout = Some(v.max(1) as u32);
             }
         }
-        Kw::SmtpAlert => e.smtp_alert = opt_bool(n, d),
-        Kw::SmtpAlertVrrp => e.smtp_alert_vrrp = opt_bool(n, d),
-        Kw::SmtpAlertChecker => e.smtp_alert_checker = opt_bool(n, d),
-        Kw::CheckerLogAllFailures => e.checker_log_all_failures = opt_bool(n, d),
+        Kw::SmtpAlert | Kw::SmtpAlertVrrp | Kw::SmtpAlertChecker | Kw::CheckerLogAllFailures => {
+            let slot = match k {
+                Kw::SmtpAlert => &mut e.smtp_alert,
+                Kw::SmtpAlertVrrp => &mut e.smtp_alert_vrrp,
+                Kw::SmtpAlertChecker => &mut e.smtp_alert_checker,
+                _ => &mut e.checker_log_all_failures,
+            };
+            *slot = opt_bool(n, d);
+        }
         Kw::NoEmailFaults => e.no_email_faults = true,
         Kw::NoCheckerEmails => e.no_checker_emails = opt_bool(n, d).unwrap_or(e.no_checker_emails),
         _ => return false,
@@ -191,21 +196,26 @@ fn garp(k: Kw, n: &Node, g: &mut Garp, d: &mut Diagnostics) -> bool {
         })
     };
     match k {
-        Kw::VrrpGarpMasterDelay => {
-            g.master_delay = unsigned(n, 0, 0, secs_max, d).map(|v| v as u32)
+        // One arm per shape: a match picks the field and its limit, then one shared read.
+        Kw::VrrpGarpMasterDelay
+        | Kw::VrrpGarpMasterRefresh
+        | Kw::VrrpGarpLowerPrioDelay
+        | Kw::VrrpGarpLowerPrioRepeat => {
+            let (slot, max) = match k {
+                Kw::VrrpGarpMasterDelay => (&mut g.master_delay, secs_max),
+                Kw::VrrpGarpMasterRefresh => (&mut g.master_refresh, u32max),
+                Kw::VrrpGarpLowerPrioDelay => (&mut g.lower_prio_delay, secs_max),
+                _ => (&mut g.lower_prio_repeat, i32::MAX as u64),
+            };
+            *slot = unsigned(n, 0, 0, max, d).map(|v| v as u32);
         }
-        Kw::VrrpGarpMasterRepeat => g.master_repeat = at_least_one(unsigned(n, 0, 0, u32max, d), d),
-        Kw::VrrpGarpMasterRefresh => {
-            g.master_refresh = unsigned(n, 0, 0, u32max, d).map(|v| v as u32)
-        }
-        Kw::VrrpGarpMasterRefreshRepeat => {
-            g.master_refresh_repeat = at_least_one(unsigned(n, 0, 0, u32max, d), d)
-        }
-        Kw::VrrpGarpLowerPrioDelay => {
-            g.lower_prio_delay = unsigned(n, 0, 0, secs_max, d).map(|v| v as u32)
-        }
-        Kw::VrrpGarpLowerPrioRepeat => {
-            g.lower_prio_repeat = unsigned(n, 0, 0, i32::MAX as u64, d).map(|v| v as u32)
+        Kw::VrrpGarpMasterRepeat | Kw::VrrpGarpMasterRefreshRepeat => {
+            let slot = if k == Kw::VrrpGarpMasterRepeat {
+                &mut g.master_repeat
+            } else {
+                &mut g.master_refresh_repeat
+            };
+            *slot = at_least_one(unsigned(n, 0, 0, u32max, d), d);
         }
         Kw::VrrpGarpInterval => g.interval = decimal_secs(n, Micros(1), d),
         Kw::VrrpGnaInterval => g.gna_interval = decimal_secs(n, Micros(1), d),
@@ -277,8 +287,16 @@ fn vrrp(k: Kw, n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
                 }
             }
         }
-        Kw::VrrpLowerPrioNoAdvert => v.lower_prio_no_advert = opt_bool(n, d),
-        Kw::VrrpHigherPrioSendAdvert => v.higher_prio_send_advert = opt_bool(n, d),
+        Kw::VrrpLowerPrioNoAdvert
+        | Kw::VrrpHigherPrioSendAdvert
+        | Kw::VrrpNotifyPriorityChanges => {
+            let slot = match k {
+                Kw::VrrpLowerPrioNoAdvert => &mut v.lower_prio_no_advert,
+                Kw::VrrpHigherPrioSendAdvert => &mut v.higher_prio_send_advert,
+                _ => &mut v.notify_priority_changes,
+            };
+            *slot = opt_bool(n, d);
+        }
         Kw::VrrpDownTimerAdverts => {
             v.down_timer_adverts = unsigned(n, 0, 1, 100, d).map(|x| x as u32)
         }
@@ -298,7 +316,6 @@ fn vrrp(k: Kw, n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
                 *slot = string(n, d);
             }
         }
-        Kw::VrrpNotifyPriorityChanges => v.notify_priority_changes = opt_bool(n, d),
         Kw::VrrpRxBufsPolicy => {
             let mut pol = None;
             for a in n.args() {
@@ -430,8 +447,14 @@ fn misc(k: Kw, n: &Node, g: &mut GlobalDefs, d: &mut Diagnostics) -> bool {
         Kw::RandomSeed => {
             g.random_seed = unsigned(n, 0, 0, u64::from(u32::MAX), d).map(|v| v as u32)
         }
-        Kw::RsInitNotifies => g.rs_init_notifies = opt_bool(n, d),
-        Kw::DataUseInstance => g.data_use_instance = opt_bool(n, d),
+        Kw::RsInitNotifies | Kw::DataUseInstance => {
+            let slot = if k == Kw::RsInitNotifies {
+                &mut g.rs_init_notifies
+            } else {
+                &mut g.data_use_instance
+            };
+            *slot = opt_bool(n, d);
+        }
         Kw::JsonVersion => {
             if let Some(v) = unsigned(n, 0, 1, 2, d) {
                 g.json_version = Some(v as u8);

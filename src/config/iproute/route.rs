@@ -290,35 +290,41 @@ fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<Route, String> {
                 fam = Some(Family::V6);
                 r.expires = Some(u32_val(&mut w, opt, u64::from(u32::MAX))?);
             }
-            Some(Opt::Mtu) => {
-                locked(&mut w, &mut m.lock, 2);
-                m.mtu = Some(u32_val(&mut w, opt, u64::from(u32::MAX))?);
+            // The metrics read alike share one arm each: the slot, then `[lock] N`.
+            Some(
+                k @ (Opt::Mtu
+                | Opt::Advmss
+                | Opt::Reordering
+                | Opt::Cwnd
+                | Opt::Ssthresh
+                | Opt::Window
+                | Opt::Initcwnd
+                | Opt::Initrwnd),
+            ) => {
+                let (slot, lock) = match k {
+                    Opt::Mtu => (&mut m.mtu, Some(2)),
+                    Opt::Advmss => (&mut m.advmss, Some(8)),
+                    Opt::Reordering => (&mut m.reordering, Some(9)),
+                    Opt::Cwnd => (&mut m.cwnd, Some(7)),
+                    Opt::Ssthresh => (&mut m.ssthresh, Some(6)),
+                    Opt::Window => (&mut m.window, None),
+                    Opt::Initcwnd => (&mut m.initcwnd, None),
+                    _ => (&mut m.initrwnd, None),
+                };
+                if let Some(bit) = lock {
+                    locked(&mut w, &mut m.lock, bit);
+                }
+                *slot = Some(u32_val(&mut w, opt, u64::from(u32::MAX))?);
             }
             Some(Opt::Hoplimit) => m.hoplimit = Some(u32_val(&mut w, opt, 255)? as u8),
-            Some(Opt::Advmss) => {
-                locked(&mut w, &mut m.lock, 8);
-                m.advmss = Some(u32_val(&mut w, opt, u64::from(u32::MAX))?);
-            }
-            Some(Opt::Rtt) => {
-                locked(&mut w, &mut m.lock, 4);
-                m.rtt = Some(rtt_val(&mut w, opt, 8)?);
-            }
-            Some(Opt::Rttvar) => {
-                locked(&mut w, &mut m.lock, 5);
-                m.rttvar = Some(rtt_val(&mut w, opt, 4)?);
-            }
-            Some(Opt::Reordering) => {
-                locked(&mut w, &mut m.lock, 9);
-                m.reordering = Some(u32_val(&mut w, opt, u64::from(u32::MAX))?);
-            }
-            Some(Opt::Window) => m.window = Some(u32_val(&mut w, opt, u64::from(u32::MAX))?),
-            Some(Opt::Cwnd) => {
-                locked(&mut w, &mut m.lock, 7);
-                m.cwnd = Some(u32_val(&mut w, opt, u64::from(u32::MAX))?);
-            }
-            Some(Opt::Ssthresh) => {
-                locked(&mut w, &mut m.lock, 6);
-                m.ssthresh = Some(u32_val(&mut w, opt, u64::from(u32::MAX))?);
+            Some(k @ (Opt::Rtt | Opt::Rttvar | Opt::RtoMin)) => {
+                let (slot, bit, mult) = match k {
+                    Opt::Rtt => (&mut m.rtt, 4, 8),
+                    Opt::Rttvar => (&mut m.rttvar, 5, 4),
+                    _ => (&mut m.rto_min, 13, 1),
+                };
+                locked(&mut w, &mut m.lock, bit);
+                *slot = Some(rtt_val(&mut w, opt, mult)?);
             }
             Some(Opt::Realms) => {
                 let v = w.value(opt)?;
@@ -330,12 +336,6 @@ fn parse(n: &Node, ctx: &NetCtx, d: &mut Diagnostics) -> Result<Route, String> {
                 fam = Some(Family::V4);
                 r.realms = Some(re);
             }
-            Some(Opt::RtoMin) => {
-                locked(&mut w, &mut m.lock, 13);
-                m.rto_min = Some(rtt_val(&mut w, opt, 1)?);
-            }
-            Some(Opt::Initcwnd) => m.initcwnd = Some(u32_val(&mut w, opt, u64::from(u32::MAX))?),
-            Some(Opt::Initrwnd) => m.initrwnd = Some(u32_val(&mut w, opt, u64::from(u32::MAX))?),
             Some(Opt::Features) => {
                 let v = w.value(opt)?;
                 if v == "ecn" {

@@ -380,9 +380,20 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
                 v.skip_check_adv_addr = b;
             }
         }
-        Kw::StrictMode => {
+        Kw::StrictMode
+        | Kw::SmtpAlert
+        | Kw::NotifyPriorityChanges
+        | Kw::LowerPrioNoAdvert
+        | Kw::HigherPrioSendAdvert => {
+            let slot = match k {
+                Kw::StrictMode => &mut v.strict_mode,
+                Kw::SmtpAlert => &mut v.smtp_alert,
+                Kw::NotifyPriorityChanges => &mut v.notify_priority_changes,
+                Kw::LowerPrioNoAdvert => &mut v.lower_prio_no_advert,
+                _ => &mut v.higher_prio_send_advert,
+            };
             if let Some(b) = opt_bool(c, &who, d) {
-                v.strict_mode = Some(b);
+                *slot = Some(b);
             }
         }
         Kw::Preempt => v.nopreempt = false,
@@ -401,32 +412,22 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
             Some(x) => v.debug = x as u8,
             None => bad(d, "must be between 0-4"),
         },
-        Kw::SmtpAlert => {
-            if let Some(b) = opt_bool(c, &who, d) {
-                v.smtp_alert = Some(b);
-            }
-        }
-        Kw::NotifyPriorityChanges => {
-            if let Some(b) = opt_bool(c, &who, d) {
-                v.notify_priority_changes = Some(b);
-            }
-        }
         Kw::LvsSyncDaemonInterface => d.warn(
             c.loc,
             format_args!("({who}) Specifying lvs_sync_daemon_interface against a vrrp is deprecated. Please use global lvs_sync_daemon"),
         ),
-        Kw::GarpMasterDelay => match uint(c, 0, u64::from(u32::MAX) / 1_000_000) {
-            Some(s) => v.garp_master_delay = Some(Micros(s * 1_000_000)),
-            None => bad(d, "seconds"),
-        },
-        Kw::GarpMasterRefresh => match uint(c, 0, u64::from(u32::MAX) / 1_000_000) {
-            Some(s) => v.garp_master_refresh = Some(Micros(s * 1_000_000)),
-            None => bad(d, "seconds"),
-        },
-        Kw::GarpLowerPrioDelay => match uint(c, 0, u64::from(u32::MAX) / 1_000_000) {
-            Some(s) => v.garp_lower_prio_delay = Some(Micros(s * 1_000_000)),
-            None => bad(d, "seconds"),
-        },
+        // One arm per shape: a match picks the field, then one shared read.
+        Kw::GarpMasterDelay | Kw::GarpMasterRefresh | Kw::GarpLowerPrioDelay => {
+            let slot = match k {
+                Kw::GarpMasterDelay => &mut v.garp_master_delay,
+                Kw::GarpMasterRefresh => &mut v.garp_master_refresh,
+                _ => &mut v.garp_lower_prio_delay,
+            };
+            match uint(c, 0, u64::from(u32::MAX) / 1_000_000) {
+                Some(s) => *slot = Some(Micros(s * 1_000_000)),
+                None => bad(d, "seconds"),
+            }
+        }
         Kw::GarpMasterRepeat | Kw::GarpMasterRefreshRepeat => {
             let r = match uint(c, 0, u64::from(u32::MAX)) {
                 Some(0) => {
@@ -486,16 +487,6 @@ pub(super) fn keyword(v: &mut VrrpInstance, c: &Node, ctx: &Ctx, d: &mut Diagnos
                 None => bad(d, "a priority 1..254"),
             },
         },
-        Kw::LowerPrioNoAdvert => {
-            if let Some(b) = opt_bool(c, &who, d) {
-                v.lower_prio_no_advert = Some(b);
-            }
-        }
-        Kw::HigherPrioSendAdvert => {
-            if let Some(b) = opt_bool(c, &who, d) {
-                v.higher_prio_send_advert = Some(b);
-            }
-        }
         Kw::OwnerIgnoreAdverts => v.owner_ignore_adverts = true,
         Kw::V3ChecksumAsV2 => v.v3_checksum_as_v2 = true,
         Kw::LinkbeatUsePolling => {

@@ -53,6 +53,20 @@ fn push_index(row: Row, out: &mut Oid) -> bool {
         && row.c.is_none_or(|c| out.push(one(c)).is_ok())
 }
 
+/// Calls `f` on rows (`a`, 0..`n`) until it returns true; whether it did.
+fn per(a: usize, n: usize, f: &mut dyn FnMut(Row) -> bool) -> bool {
+    for b in 0..n {
+        if f(Row {
+            a,
+            b: Some(b),
+            c: None,
+        }) {
+            return true;
+        }
+    }
+    false
+}
+
 /// The vrrp subtree over one view of the VRRP child's state.
 pub(crate) struct KeepalivedVrrp<'v> {
     view: &'v View<'v>,
@@ -63,89 +77,111 @@ impl<'v> KeepalivedVrrp<'v> {
         KeepalivedVrrp { view }
     }
 
-    /// Calls `f` on each row of `t` in index order until it returns true.
+    /// Calls `f` on each row of `t` in index order until it returns true. Plain loops over
+    /// counts: written as `any` chains, each table's closure was a function of its own.
     fn rows(&self, t: Table, f: &mut dyn FnMut(Row) -> bool) {
         let v = self.view;
-        let one = |a: usize, f: &mut dyn FnMut(Row) -> bool| {
-            f(Row {
-                a,
-                b: None,
-                c: None,
-            })
+        let tr = &v.cfg.vrrp.trackers;
+        // The tables of one row per owner (the script and file tables: only those used).
+        let single = match t {
+            Table::SyncGroup => Some(v.groups.len()),
+            Table::Instance => Some(v.len()),
+            Table::Bfd => Some(tr.bfds.len()),
+            Table::Process => Some(tr.processes.len()),
+            Table::Script => Some(tr.scripts.len()),
+            Table::File => Some(tr.files.len()),
+            _ => None,
         };
-        let per = |a: usize, n: usize, f: &mut dyn FnMut(Row) -> bool| {
-            (0..n).any(|b| {
-                let (b, c) = (Some(b), None);
-                f(Row { a, b, c })
-            })
-        };
-        let _ = match t {
-            Table::SyncGroup => (0..v.groups.len()).any(|a| one(a, f)),
-            Table::SyncGroupMember => {
-                (0..v.groups.len()).any(|a| per(a, v.groups[a].members.len(), f))
-            }
-            Table::Instance => (0..v.len()).any(|a| one(a, f)),
-            Table::TrackedInterface => {
-                (0..v.len()).any(|a| per(a, v.inst(a).conf.track.interfaces.len(), f))
-            }
-            Table::TrackedScript => {
-                (0..v.len()).any(|a| per(a, v.inst(a).conf.track.scripts.len(), f))
-            }
-            Table::TrackedFile => (0..v.len()).any(|a| per(a, v.inst(a).conf.track.files.len(), f)),
-            Table::TrackedBfd => (0..v.len()).any(|a| per(a, v.inst(a).conf.track.bfds.len(), f)),
-            Table::TrackedProcess => {
-                (0..v.len()).any(|a| per(a, v.inst(a).conf.track.processes.len(), f))
-            }
-            Table::Bfd => (0..v.cfg.vrrp.trackers.bfds.len()).any(|a| one(a, f)),
-            Table::Process => (0..v.cfg.vrrp.trackers.processes.len()).any(|a| one(a, f)),
-            Table::Address => {
-                per(STATIC, v.cfg.net.addresses.len(), f)
-                    || (0..v.len()).any(|a| {
-                        let c = v.inst(a).conf;
-                        per(a, c.vips.len() + c.evips.len(), f)
+        if let Some(n) = single {
+            for a in 0..n {
+                let used = match t {
+                    Table::Script => cells::script_used(v, a),
+                    Table::File => cells::file_used(v, a),
+                    _ => true,
+                };
+                if used
+                    && f(Row {
+                        a,
+                        b: None,
+                        c: None,
                     })
+                {
+                    return;
+                }
             }
-            Table::Route => {
-                per(STATIC, v.cfg.net.routes.len(), f)
-                    || (0..v.len()).any(|a| per(a, v.inst(a).conf.routes.len(), f))
-            }
-            Table::NextHop => std::iter::once(STATIC).chain(0..v.len()).any(|a| {
+            return;
+        }
+        if t == Table::NextHop {
+            for a in std::iter::once(STATIC).chain(0..v.len()) {
                 let routes = match a {
                     STATIC => &v.cfg.net.routes,
                     _ => &v.inst(a).conf.routes,
                 };
-                (0..routes.len()).any(|b| {
-                    (0..routes[b].nexthops.len()).any(|c| {
-                        let (b, c) = (Some(b), Some(c));
-                        f(Row { a, b, c })
-                    })
-                })
-            }),
-            Table::Rule => {
-                per(STATIC, v.cfg.net.rules.len(), f)
-                    || (0..v.len()).any(|a| per(a, v.inst(a).conf.rules.len(), f))
+                for (b, r) in routes.iter().enumerate() {
+                    for c in 0..r.nexthops.len() {
+                        if f(Row {
+                            a,
+                            b: Some(b),
+                            c: Some(c),
+                        }) {
+                            return;
+                        }
+                    }
+                }
             }
-            Table::Script => (0..v.cfg.vrrp.trackers.scripts.len())
-                .filter(|&a| cells::script_used(v, a))
-                .any(|a| one(a, f)),
-            Table::File => (0..v.cfg.vrrp.trackers.files.len())
-                .filter(|&a| cells::file_used(v, a))
-                .any(|a| one(a, f)),
-            Table::SyncTrackedInterface
-            | Table::SyncTrackedScript
-            | Table::SyncTrackedFile
-            | Table::SyncTrackedBfd
-            | Table::SyncTrackedProcess => (0..v.groups.len()).any(|a| {
-                let n = cells::group_conf(v, a).map_or(0, |g| match t {
+            return;
+        }
+        // The tables of (owner, item): static_* rows (owner index 0) first where there are
+        // some, then each instance's or sync group's.
+        let net = &v.cfg.net;
+        let statics = match t {
+            Table::Address => net.addresses.len(),
+            Table::Route => net.routes.len(),
+            Table::Rule => net.rules.len(),
+            _ => 0,
+        };
+        if per(STATIC, statics, f) {
+            return;
+        }
+        let by_group = matches!(
+            t,
+            Table::SyncGroupMember
+                | Table::SyncTrackedInterface
+                | Table::SyncTrackedScript
+                | Table::SyncTrackedFile
+                | Table::SyncTrackedBfd
+                | Table::SyncTrackedProcess
+        );
+        let owners = if by_group { v.groups.len() } else { v.len() };
+        for a in 0..owners {
+            let n = if t == Table::SyncGroupMember {
+                v.groups[a].members.len()
+            } else if by_group {
+                cells::group_conf(v, a).map_or(0, |g| match t {
                     Table::SyncTrackedInterface => g.track.interfaces.len(),
                     Table::SyncTrackedScript => g.track.scripts.len(),
                     Table::SyncTrackedBfd => g.track.bfds.len(),
                     Table::SyncTrackedProcess => g.track.processes.len(),
                     _ => g.track.files.len(),
-                });
-                per(a, n, f)
-            }),
-        };
+                })
+            } else {
+                let c = v.inst(a).conf;
+                match t {
+                    Table::TrackedInterface => c.track.interfaces.len(),
+                    Table::TrackedScript => c.track.scripts.len(),
+                    Table::TrackedFile => c.track.files.len(),
+                    Table::TrackedBfd => c.track.bfds.len(),
+                    Table::TrackedProcess => c.track.processes.len(),
+                    Table::Address => c.vips.len() + c.evips.len(),
+                    Table::Route => c.routes.len(),
+                    Table::Rule => c.rules.len(),
+                    _ => 0,
+                }
+            };
+            if per(a, n, f) {
+                return;
+            }
+        }
     }
 
     /// The script and file tables are indexed by their place among those used: the row's
