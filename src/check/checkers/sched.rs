@@ -83,8 +83,7 @@ impl Sched {
     /// The first run: after BOOTSTRAP_DELAY plus a share of `warmup`; `rand` in 0..=u32::MAX
     /// picks the share (it spreads many checkers of one server over time).
     pub fn first_delay(warmup: Micros, rand: u32) -> Micros {
-        let share = (u128::from(warmup.0) * u128::from(rand) / u128::from(u32::MAX)) as u64;
-        BOOTSTRAP_DELAY + Micros(share)
+        BOOTSTRAP_DELAY + Micros(share_of(warmup.0, rand))
     }
 
     pub fn is_up(&self) -> bool {
@@ -218,6 +217,18 @@ impl Sched {
     }
 }
 
+/// `w * r / u32::MAX`, rounded down, in u64 arithmetic: u128's division alone was 2 KB of
+/// every router binary. With `D = 2^32 - 1`, `w * r = P * 2^32 + Q` for `P = (w >> 32) * r` and
+/// `Q = (w & 0xffff_ffff) * r`, and `P * 2^32 = P * D + P`, so the quotient is
+/// `P + floor((P + Q) / D)`, the last term summed from the parts' quotients and remainders
+/// (each remainder is below 2^32, so their sum fits).
+fn share_of(w: u64, r: u32) -> u64 {
+    const D: u64 = u32::MAX as u64;
+    let r = u64::from(r);
+    let (p, q) = ((w >> 32) * r, (w & D) * r);
+    p + p / D + q / D + (p % D + q % D) / D
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -322,5 +333,21 @@ mod tests {
         assert_eq!(Sched::first_delay(w, 0), BOOTSTRAP_DELAY);
         assert_eq!(Sched::first_delay(w, u32::MAX), BOOTSTRAP_DELAY + w);
         assert_eq!(Sched::first_delay(Micros::ZERO, 12345), BOOTSTRAP_DELAY);
+        // The u64 arithmetic gives what u128's does, at the edges and in between.
+        let ws = [
+            0,
+            1,
+            999_999,
+            u64::from(u32::MAX),
+            1 << 32,
+            (1 << 32) + 7,
+            u64::MAX / 3,
+        ];
+        for w in ws.into_iter().chain([u64::MAX]) {
+            for r in [0, 1, 2, 0x8000_0000, u32::MAX - 1, u32::MAX, 0x1234_5678] {
+                let want = (u128::from(w) * u128::from(r) / u128::from(u32::MAX)) as u64;
+                assert_eq!(super::share_of(w, r), want, "{w} * {r}");
+            }
+        }
     }
 }
