@@ -4,6 +4,7 @@
 //!
 //! Steady state allocates nothing: the mio event buffer and the timer slots are reused.
 
+use std::cell::Cell;
 use std::io;
 use std::mem;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
@@ -52,6 +53,17 @@ pub struct EventLoop {
     armed: Option<Micros>,
     timers: TimerQueue<usize>,
     signals: SignalFd,
+    /// The clock as this wake read it ([`EventLoop::now`]).
+    wake: Cell<Wake>,
+}
+
+#[derive(Clone, Copy)]
+enum Wake {
+    /// Not in `run_once`: every [`EventLoop::now`] reads the clock.
+    Outside,
+    /// In `run_once`, the clock not read yet.
+    Unread,
+    At(Micros),
 }
 
 impl EventLoop {
@@ -92,7 +104,26 @@ impl EventLoop {
             armed: None,
             timers: TimerQueue::new(),
             signals,
+            wake: Cell::new(Wake::Outside),
         })
+    }
+
+    /// Now, as seen by this wake: the clock is read once per wake, by the first handler that
+    /// asks and again before the timers run, as keepalived's loop keeps one `time_now` per
+    /// wake. A checker child arms two timers per check, each a clock read of its own before;
+    /// the timers of checks started or ended in one wake so count from the same instant,
+    /// behind the clock by the work the wake did before. Outside [`EventLoop::run_once`],
+    /// the clock itself.
+    pub(crate) fn now(&self) -> Micros {
+        match self.wake.get() {
+            Wake::At(t) => t,
+            Wake::Outside => Micros::now(),
+            Wake::Unread => {
+                let t = Micros::now();
+                self.wake.set(Wake::At(t));
+                t
+            }
+        }
     }
 
     /// Watches `fd` under `token` (below [`RESERVED_TOKENS`]).
@@ -152,7 +183,16 @@ impl EventLoop {
     /// Waits for something to happen and calls `handler` for each event: every fd ready by
     /// then (more than one batch if need be), then signals, then the timers due. Returns after
     /// one wait.
-    pub(crate) fn run_once<F>(&mut self, mut handler: F) -> io::Result<()>
+    pub(crate) fn run_once<F>(&mut self, handler: F) -> io::Result<()>
+    where
+        F: FnMut(&mut EventLoop, Event),
+    {
+        let r = self.wake_once(handler);
+        self.wake.set(Wake::Outside);
+        r
+    }
+
+    fn wake_once<F>(&mut self, mut handler: F) -> io::Result<()>
     where
         F: FnMut(&mut EventLoop, Event),
     {
@@ -162,6 +202,7 @@ impl EventLoop {
             None => Events::with_capacity(EVENTS_PER_WAKE),
         };
         let res = self.poll.poll(&mut events, None);
+        self.wake.set(Wake::Unread);
         if let Err(e) = res {
             self.events = Some(events);
             if e.kind() == io::ErrorKind::Interrupted {
@@ -214,7 +255,9 @@ impl EventLoop {
     }
 
     fn dispatch_timers<F: FnMut(&mut EventLoop, Event)>(&mut self, handler: &mut F) {
+        // Read afresh: the fds' work may have taken the clock past more deadlines.
         let now = Micros::now();
+        self.wake.set(Wake::At(now));
         while let Some((id, token)) = self.timers.pop_expired(now) {
             handler(self, Event::Timer { id, token });
         }
@@ -363,6 +406,31 @@ mod tests {
             .filter(|e| matches!(e, Event::Io { readable: true, .. }))
             .count();
         assert_eq!(before, n);
+    }
+
+    #[test]
+    fn now_is_read_once_per_wake_and_live_outside() {
+        let mut lp = EventLoop::with_signals(&[]).expect("loop");
+        lp.add_timer_at(Micros::now(), 1);
+        lp.add_timer_at(Micros::now(), 2);
+        let mut seen = Vec::new();
+        let deadline = Micros::now() + Micros::from_secs(5);
+        while seen.len() < 2 && Micros::now() < deadline {
+            lp.run_once(|lp, ev| {
+                if let Event::Timer { .. } = ev {
+                    let first = lp.now();
+                    std::thread::sleep(Duration::from_millis(2));
+                    seen.push((first, lp.now()));
+                }
+            })
+            .expect("run");
+        }
+        assert_eq!(seen.len(), 2);
+        // Both timers fell due in one wake: one reading, however long each handler took.
+        assert!(seen.iter().all(|&(a, b)| a == b && a == seen[0].0));
+        let outside = lp.now();
+        std::thread::sleep(Duration::from_millis(2));
+        assert!(lp.now() >= outside + Micros::from_millis(2));
     }
 
     #[test]

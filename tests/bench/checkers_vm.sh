@@ -21,6 +21,21 @@
 #     that once starved the healthy servers' checks; both should show 0 down in the window)
 #   IMPLS=ours OURS_ARGS=... SAMPLE=1 LOGS=...    (ours alone, with options; SAMPLE lines in the
 #     console say where the checker child was, from /proc/PID/syscall, 10 times a second)
+#   PERF=1 tests/bench/checkers_vm.sh   (the host's perf in the VM: per check, the child's syscalls,
+#     context switches and task-clock, the scheduler's own CPU time, not the 250 Hz ticks that
+#     user_s and sys_s are counted in; counting syscalls slows both a little)
+#   PROFILE=1 tests/bench/checkers_vm.sh   (also 5 s of perf record after each row: the share of
+#     kernel, program and libraries, and the TOP (default 12) symbols; ours goes in as given: for
+#     its symbols, CROSS_OUT=target/cross-syms EXTRA_CARGO_ARGS="--config profile.release.strip=false"
+#     SETUP=0 cross/build.sh x86_64-unknown-linux-musl)
+#
+# The user_s column is mostly not the program's code. The VM's kernel counts CPU time by ticks,
+# and a tick that comes while the kernel runs with interrupts off is taken where they come on
+# again: at the end of a syscall, on the user instruction after it. Emulated, that kernel exit
+# (often a context switch to the listener the connect woke, and back) is long: PROFILE=1 finds
+# most user samples on the instruction after a syscall (musl's sccp, connect and
+# __syscall_ret; glibc's connect), for keepalived as for ours. Our own code is ~2,000
+# instructions per TCP check (callgrind on the host).
 #
 # Needs qemu-system-x86_64, busybox, gcc (static libc) and the VM kernel (tests/setup.d/ipvs.sh).
 set -euo pipefail
@@ -81,10 +96,17 @@ int main(int argc, char **argv) {
 EOF
 gcc -O2 -static -o "$root/bin/listener" "$tmp/listener.c"
 
-strip -o "$root/bin/ka-ours" "$ours"
+if [ "${PROFILE:-0}" = 1 ]; then cp "$ours" "$root/bin/ka-ours"; else strip -o "$root/bin/ka-ours" "$ours"; fi
+perf=${PERF:-0}
+[ "${PROFILE:-0}" = 1 ] && perf=1
+perf_bin=
+if [ "$perf" = 1 ]; then
+  perf_bin=$(command -v perf) || { echo "PERF=1 needs perf (apt-get install linux-perf)" >&2; exit 2; }
+  cp "$perf_bin" "$root/bin/perf"
+fi
 cp "$theirs" "$root/bin/ka-theirs"
 # Both binaries' shared libraries, at the paths their loaders look for.
-for lib in $( (ldd "$ours"; ldd "$theirs") | awk '{for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i}' | sort -u); do
+for lib in $( (ldd "$ours"; ldd "$theirs"; [ -z "$perf_bin" ] || ldd "$perf_bin") | awk '{for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i}' | sort -u); do
   mkdir -p "$root$(dirname "$lib")"
   cp -L "$lib" "$root$lib"
   chmod 755 "$root$lib"
@@ -111,7 +133,7 @@ done
 
 cat >"$root/steps.sh" <<EOF
 modes="$modes" secs=$secs count=$count logs=${LOGS:-0} impls="$impls" runs=$runs
-ours_args="${OURS_ARGS:-}" sample=${SAMPLE:-0}
+ours_args="${OURS_ARGS:-}" sample=${SAMPLE:-0} perf=$perf profile=${PROFILE:-0} top=${TOP:-12}
 EOF
 cat >>"$root/steps.sh" <<'EOF'
 opens() { awk '/^Tcp:/ {n++} /^Tcp:/ && n == 2 {print $6}' /proc/net/snmp; }
@@ -120,6 +142,8 @@ stime() { awk '{print $15}' /proc/$1/stat; }
 pss() { awk '/^Pss:/ {print $2}' /proc/$1/smaps_rollup; }
 # Sockets in TIME_WAIT (state 06): earlier rows leave tens of thousands, which slow connect().
 timewait() { awk '$4 == "06"' /proc/net/tcp | wc -l; }
+[ "$perf" = 1 ] && mount -t tracefs nodev /sys/kernel/tracing
+echo "TWMAX $(cat /proc/sys/net/ipv4/tcp_max_tw_buckets)"
 run=0
 while [ $run -lt $runs ]; do
 run=$((run + 1))
@@ -143,7 +167,10 @@ for mode in $modes; do
     down0=$(grep -c 'Removing service\|Disabling service' /tmp/ka.log)
     tw=$(timewait) st0=$(stime $child)
     o0=$(opens) u0=$(utime $child) s0=$(cut -d' ' -f1 /proc/uptime)
-    if [ "$sample" = 0 ]; then
+    if [ "$perf" = 1 ]; then
+      perf stat -x, -e raw_syscalls:sys_enter,context-switches,task-clock -p $child -o /tmp/ps -- sleep $secs
+      echo "PERFSTAT $impl $mode $run $(awk -F, '$3 ~ /sys_enter|context-switches|task-clock/ {printf "%s ", $1}' /tmp/ps)"
+    elif [ "$sample" = 0 ]; then
       sleep $secs
     else
       # Where the child is: its syscall number (or "running" in user space), 10 times a second.
@@ -156,6 +183,12 @@ for mode in $modes; do
     rss=$(awk '/^VmRSS/ {print $2}' /proc/$child/status) pss=$(pss $child)
     down=$(( $(grep -c 'Removing service\|Disabling service' /tmp/ka.log) - down0 ))
     echo "BENCH $impl $mode $run $((o1 - o0)) $((u1 - u0)) $((st1 - st0)) $s0 $s1 $rss $pss $down $tw"
+    if [ "$profile" = 1 ]; then
+      perf record -q -e cpu-clock -F 2000 -p $child -o /tmp/pd -- sleep 5 >/dev/null 2>&1
+      for sort in dso dso,sym; do
+        perf report -i /tmp/pd --stdio --sort $sort 2>/dev/null | grep -v '^#' | grep -v '^$' | head -$top
+      done | sed "s/^/PROFILE $impl $mode $run /"
+    fi
     kill $pid; wait $pid
     [ "$logs" = 0 ] || { echo "== log $impl $mode"; cat /tmp/ka.log; }
   done
@@ -182,6 +215,12 @@ if ! grep -q '^BENCH' "$tmp/out"; then
   exit 1
 fi
 grep '^BENCH.*no checker child' "$tmp/out" || true
+# PERFSTAT: syscalls, context switches, task-clock ms over the window; checks from the BENCH line.
+grep '^BENCH [a-z]* [a-z]* [0-9]' "$tmp/out" | while read -r _ impl mode run opens _; do
+  grep "^PERFSTAT $impl $mode $run " "$tmp/out" | awk -v o="$opens" '{
+    if (o) printf "perf %-6s %-4s run %s: per check %.2f syscalls, %.2f context switches, task-clock %.0f us\n", $2, $3, $4, $5 / o, $6 / o, $7 * 1000 / o }'
+done
+grep '^PROFILE' "$tmp/out" | cut -c9- || true
 printf '%-8s %-5s %3s %5s %8s %6s %6s %6s %8s %8s %8s %5s %8s\n' impl check run RS checks/s user_s sys_s cpu% us/check rss_KiB pss_KiB down timewait
 grep '^BENCH [a-z]* [a-z]* [0-9]' "$tmp/out" | while read -r _ impl mode run opens ut st s0 s1 rss pss down tw; do
   awk -v n="$impl" -v m="$mode" -v r="$run" -v c="$count" -v o="$opens" -v u="$ut" -v sy="$st" -v a="$s0" \
@@ -200,3 +239,6 @@ grep '^BENCH [a-z]* [a-z]* [0-9]' "$tmp/out" | awk '
         (t[k, "ours"] / o[k, "ours"]) / (t[k, "theirs"] / o[k, "theirs"]), r[k, "ours"] / r[k, "theirs"]
   }' | sort
 echo "(ours: $ours; keepalived: $theirs 2.2.7; VM: qemu TCG, 1 vCPU, $secs s per row; USER_HZ 100)"
+# Ours closes its checks' sockets with a reset and leaves none in TIME_WAIT; keepalived's leave
+# them (60 s), up to the VM's cap: a row after one of keepalived's starts with that many.
+echo "(timewait: sockets in TIME_WAIT as the row's window starts; the VM holds at most $(sed -n 's/^TWMAX //p' "$tmp/out" | head -1))"

@@ -5,9 +5,11 @@
 use super::*;
 
 impl Runner {
-    /// Arms slot `i`'s timer, in place of the one armed.
+    /// Arms slot `i`'s timer, in place of the one armed: `after` from the loop's time of this
+    /// wake, as keepalived counts a check's timeout and its next run from its loop's
+    /// `time_now` (one clock read per wake, not one per timer).
     pub(super) fn arm(&mut self, lp: &mut EventLoop, i: usize, after: Micros) {
-        self.arm_at(lp, i, Micros::now() + after);
+        self.arm_at(lp, i, lp.now() + after);
     }
 
     /// Arms slot `i`'s next run: a run `after` a second or more starts on the next
@@ -17,7 +19,7 @@ impl Runner {
         if after < Micros::from_secs(1) {
             return self.arm(lp, i, after);
         }
-        let at = (Micros::now() + after).0.div_ceil(RUN_TICK.0) * RUN_TICK.0;
+        let at = (lp.now() + after).0.div_ceil(RUN_TICK.0) * RUN_TICK.0;
         self.arm_at(lp, i, Micros(at));
     }
 
