@@ -123,11 +123,14 @@ pub(crate) const BATCH: usize = 16;
 /// `bufs[k * slot..][..slot]`, its view into `out[k]` (None: the kernel gave no source). Returns
 /// how many were read: a queue holding fewer returns what it held, an empty one `WouldBlock`.
 /// One syscall for a batch instead of one per datagram and one more to find the queue empty.
+/// Without `names` the kernel is not asked for the sources (a raw IPv4 socket's datagrams carry
+/// theirs in their IP header, which the caller reads): each `src` is then unspecified.
 pub(crate) fn recv_many(
     fd: RawFd,
     bufs: &mut [u8],
     slot: usize,
     out: &mut [Option<Received>; BATCH],
+    names: bool,
 ) -> Result<usize> {
     let slots = (bufs.len() / slot.max(1)).min(BATCH);
     // SAFETY: plain data; all-zero is valid.
@@ -143,8 +146,10 @@ pub(crate) fn recv_many(
             iov_len: chunk.len(),
         };
         let h = &mut hdrs[k].msg_hdr;
-        h.msg_name = (&mut from[k] as *mut libc::sockaddr_storage).cast::<c_void>();
-        h.msg_namelen = mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+        if names {
+            h.msg_name = (&mut from[k] as *mut libc::sockaddr_storage).cast::<c_void>();
+            h.msg_namelen = mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+        }
         h.msg_iov = &mut iovs[k];
         h.msg_iovlen = 1;
         h.msg_control = cbufs[k].0.as_mut_ptr().cast::<c_void>();
@@ -174,7 +179,12 @@ pub(crate) fn recv_many(
     let mut read_at = None;
     for k in 0..n {
         let msg = &hdrs[k].msg_hdr;
-        out[k] = storage_ip(&from[k]).map(|src| {
+        let src = if names {
+            storage_ip(&from[k])
+        } else {
+            Some(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+        };
+        out[k] = src.map(|src| {
             let mut r = Received {
                 len: (hdrs[k].msg_len as usize).min(slot),
                 truncated: msg.msg_flags & libc::MSG_TRUNC != 0,
@@ -297,7 +307,7 @@ mod tests {
         }
         let mut bufs = [0u8; 8 * BATCH];
         let mut out = [None; BATCH];
-        let n = recv_many(rx.as_raw_fd(), &mut bufs, 8, &mut out).unwrap();
+        let n = recv_many(rx.as_raw_fd(), &mut bufs, 8, &mut out, true).unwrap();
         assert_eq!(n, 3);
         let src = tx.local_addr().unwrap().ip();
         let r: Vec<_> = out[..n].iter().map(|r| r.unwrap()).collect();
@@ -306,8 +316,17 @@ mod tests {
         // The third is cut to its slot, and says so.
         assert_eq!((r[2].len, r[2].truncated), (8, true));
         assert_eq!(&bufs[16..24], b"a longer");
-        let e = recv_many(rx.as_raw_fd(), &mut bufs, 8, &mut out).unwrap_err();
+        let e = recv_many(rx.as_raw_fd(), &mut bufs, 8, &mut out, true).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::WouldBlock);
+        // Without names the datagram comes whole, its source left to the caller.
+        tx.send_to(b"four", to).unwrap();
+        assert_eq!(
+            recv_many(rx.as_raw_fd(), &mut bufs, 8, &mut out, false).unwrap(),
+            1
+        );
+        let r = out[0].unwrap();
+        assert_eq!((r.len, r.src), (4, IpAddr::V4(Ipv4Addr::UNSPECIFIED)));
+        assert_eq!(&bufs[..4], b"four");
     }
 
     #[test]
@@ -325,7 +344,7 @@ mod tests {
             tx.send_to(b"early", rx.local_addr().unwrap()).unwrap();
             std::thread::sleep(Duration::from_millis(30));
             assert_eq!(
-                recv_many(rx.as_raw_fd(), &mut bufs, 8, &mut out).unwrap(),
+                recv_many(rx.as_raw_fd(), &mut bufs, 8, &mut out, true).unwrap(),
                 1
             );
             let w = out[0].unwrap().waited;

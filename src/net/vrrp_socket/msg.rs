@@ -79,7 +79,8 @@ impl VrrpSocket {
         out: &mut [Option<Received>; cmsg::BATCH],
     ) -> Result<usize> {
         let mut raw = [None; cmsg::BATCH];
-        let n = cmsg::recv_many(self.rx.as_raw_fd(), bufs, slot, &mut raw)?;
+        // An IPv4 datagram's source is read from its header: no address copied out per packet.
+        let n = cmsg::recv_many(self.rx.as_raw_fd(), bufs, slot, &mut raw, self.v6)?;
         for (k, r) in raw.iter().take(n).enumerate() {
             out[k] = r.and_then(|r| {
                 let mut rx = Received {
@@ -214,7 +215,7 @@ pub(super) fn dont_route(dst: IpAddr) -> c_int {
     }
 }
 
-/// Raw IPv4 sockets deliver the IP header; TTL and destination come from it.
+/// Raw IPv4 sockets deliver the IP header; TTL, source and destination come from it.
 fn read_ipv4_header(pkt: &[u8], rx: &mut Received) -> Result<()> {
     let bad = || Error::new(ErrorKind::InvalidData, "packet without an IPv4 header");
     let first = *pkt.first().ok_or_else(bad)?;
@@ -224,6 +225,8 @@ fn read_ipv4_header(pkt: &[u8], rx: &mut Received) -> Result<()> {
     }
     rx.ip_header_len = ihl;
     rx.ttl = pkt[8];
+    // What the kernel puts in a raw socket's source address: the header's.
+    rx.src = IpAddr::V4(Ipv4Addr::new(pkt[12], pkt[13], pkt[14], pkt[15]));
     rx.dst = Some(IpAddr::V4(Ipv4Addr::new(
         pkt[16], pkt[17], pkt[18], pkt[19],
     )));
@@ -248,16 +251,18 @@ mod tests {
     }
 
     #[test]
-    fn ipv4_header_gives_ttl_destination_and_length() {
+    fn ipv4_header_gives_ttl_source_destination_and_length() {
         let mut pkt = [0u8; 28];
         pkt[0] = 0x45;
         pkt[8] = 255;
         pkt[9] = 112;
+        pkt[12..16].copy_from_slice(&[10, 9, 8, 1]);
         pkt[16..20].copy_from_slice(&[224, 0, 0, 18]);
         let mut rx = blank();
         read_ipv4_header(&pkt, &mut rx).unwrap();
         assert_eq!(rx.ttl, 255);
         assert_eq!(rx.ip_header_len, 20);
+        assert_eq!(rx.src, IpAddr::V4(Ipv4Addr::new(10, 9, 8, 1)));
         assert_eq!(rx.dst, Some(IpAddr::V4(Ipv4Addr::new(224, 0, 0, 18))));
     }
 

@@ -200,7 +200,10 @@ fn check_v4_checksum(
     }
     match local.checksum {
         V3Checksum::AsV2 => Ok(()),
-        V3Checksum::Standard | V3Checksum::OldUnicast(_) => {
+        // `parse` verified it with the packet's own destination already.
+        V3Checksum::Standard if adv.checksum_valid => Ok(()),
+        V3Checksum::Standard => Err(DropReason::BadChecksum),
+        V3Checksum::OldUnicast(_) => {
             if adv.checksum_valid_with(local.checksum) {
                 Ok(())
             } else {

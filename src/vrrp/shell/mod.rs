@@ -294,6 +294,14 @@ impl<'o> Shell<'o> {
         if inst.timer.map(|t| t.1) == next {
             return;
         }
+        // A BACKUP's master-down deadline moves on with every advert: moved in place, its
+        // slot and id kept, where a cancel and an add free one slot and take another.
+        if let (Some((id, _)), Some(d)) = (inst.timer, next) {
+            if lp.move_timer_at(id, d) {
+                inst.timer = Some((id, d));
+                return;
+            }
+        }
         if let Some((id, _)) = inst.timer.take() {
             lp.cancel_timer(id);
         }

@@ -14,7 +14,7 @@ use std::net::IpAddr;
 use log::{info, warn};
 
 use super::ifaces::ABSENT_IFINDEX;
-use super::rx_pace::{self, Turn};
+use super::rx_pace::{self, Woken};
 use super::sockets::Key;
 use super::{Shell, RX_BUF_LEN, SOCK_TOKEN_BASE};
 use crate::config::vrrp::Family;
@@ -40,7 +40,7 @@ impl Shell<'_> {
     /// Socket `s` (pool index) is readable: read, and moved to the rx timer if it is busy
     /// (`rx_pace`).
     pub(super) fn on_readable(&mut self, lp: &mut EventLoop, s: usize) {
-        self.read_paced(lp, s);
+        self.read_paced(lp, s, Woken::Event);
         self.arm_rx_timer(lp);
     }
 
@@ -54,7 +54,7 @@ impl Shell<'_> {
         for s in 0..self.pool.len() {
             let more = self.pool.pace(s).is_some_and(|p| p.more);
             if more || self.pool.unwatched(s) {
-                self.read_paced(lp, s);
+                self.read_paced(lp, s, Woken::Tick);
             }
         }
         self.arm_rx_timer(lp);
@@ -70,28 +70,27 @@ impl Shell<'_> {
         if inst.router.fsm().state() != State::Backup || !self.pool.unwatched(s) {
             return false;
         }
-        self.read_paced(lp, s);
+        self.read_paced(lp, s, Woken::Tick);
         self.arm_rx_timer(lp);
         self.insts[i].timer.is_some()
     }
 
-    /// Reads socket `s`, then lets its pace say whether the loop watches it.
-    fn read_paced(&mut self, lp: &mut EventLoop, s: usize) {
+    /// Reads socket `s` (`woken` by an event or the rx timer), then lets its pace say whether
+    /// the loop watches it.
+    fn read_paced(&mut self, lp: &mut EventLoop, s: usize, woken: Woken) {
         let Some(p) = self.pool.pace(s) else {
             return;
         };
         let last = p.last_read();
         let now = Micros::now();
-        let (n, more) = self.read_socket(lp, s, now, last);
+        let got = self.read_socket(lp, s, now, last);
         let Some(p) = self.pool.pace(s) else {
             return;
         };
-        p.more = more;
-        match p.read(now, n) {
-            Turn::Stay => {}
-            Turn::ToTimer => self.pool.watch(lp, s, SOCK_TOKEN_BASE, false),
-            Turn::ToEvents => self.pool.watch(lp, s, SOCK_TOKEN_BASE, true),
-        }
+        p.more = got.more;
+        p.read(now, got.n);
+        let watch = p.watched_after(woken, got.n, got.newest_wait);
+        self.pool.watch(lp, s, SOCK_TOKEN_BASE, watch);
     }
 
     /// The rx timer at its next due time: at once for a socket a full batch left packets in,
@@ -125,42 +124,41 @@ impl Shell<'_> {
     /// go would starve the hellos, timers and netlink (so the rx timer reads on). The reads
     /// are recvmmsg batches (`RECV_BATCH` packets a call), and a short batch says the queue
     /// is empty without another call. Each advert is timed by its arrival (`rx_pace`); `now`
-    /// is when the read began, `last` the socket's previous read. Returns how many packets
-    /// were read, and whether more may be queued.
-    fn read_socket(
-        &mut self,
-        lp: &mut EventLoop,
-        s: usize,
-        now: Micros,
-        last: Micros,
-    ) -> (usize, bool) {
+    /// is when the read began, `last` the socket's previous read.
+    fn read_socket(&mut self, lp: &mut EventLoop, s: usize, now: Micros, last: Micros) -> Read {
         let mut got = [None; RECV_BATCH];
-        let mut read = 0;
-        while read < RX_BATCH {
+        let mut read = Read {
+            n: 0,
+            more: false,
+            newest_wait: Micros(u64::MAX),
+        };
+        while read.n < RX_BATCH {
             let Some(sock) = self.pool.get(s) else {
-                return (read, false);
+                return read;
             };
             let n = match sock.recv_many(&mut self.rx_buf[..], RX_BUF_LEN, &mut got) {
                 Ok(n) => n,
-                Err(e) if e.kind() == ErrorKind::WouldBlock => return (read, false),
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return read,
                 Err(e) => {
                     warn!("VRRP socket receive: {e}");
-                    return (read, false);
+                    return read;
                 }
             };
-            read += n;
+            read.n += n;
             for (k, r) in got.iter().take(n).enumerate() {
                 if let Some(r) = r {
                     let waited = Micros(u64::try_from(r.waited.as_micros()).unwrap_or(u64::MAX));
+                    read.newest_wait = read.newest_wait.min(waited);
                     let at = rx_pace::arrival(now, waited, last);
                     self.on_advert(lp, s, at, k * RX_BUF_LEN, r);
                 }
             }
             if n < RECV_BATCH {
-                return (read, false);
+                return read;
             }
         }
-        (read, true)
+        read.more = true;
+        read
     }
 
     /// One packet of socket `s`, at `rx_buf[at..]`: checked, then given to the instance it is
@@ -561,6 +559,17 @@ impl Shell<'_> {
             self.unicast_src_follows(lp, ifindex);
         }
     }
+}
+
+/// What one read of a socket found.
+struct Read {
+    /// Packets read.
+    n: usize,
+    /// A full `RX_BATCH` was read: more may be queued.
+    more: bool,
+    /// How long the newest packet had waited by the read (its receive stamp; zero without
+    /// one, `u64::MAX` µs when none was read).
+    newest_wait: Micros,
 }
 
 /// The instance an advert on socket `s` is for: the one that took its VRID last time

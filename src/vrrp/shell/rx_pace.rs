@@ -1,7 +1,10 @@
 //! When a VRRP socket is read, as a NIC moderates its interrupts: at once, on each readable
-//! event, while adverts trickle in (one instance at 1 s, a takeover: nothing waits); on a
-//! short timer, whole batches at a time, while they pour in (100 instances at 10 ms are
-//! 10,000 adverts/s, and a wake per packet or two was most of the child's CPU).
+//! event, while adverts trickle in (one instance at 1 s, a takeover: nothing waits); while they
+//! pour in (100 instances at 10 ms are 10,000 adverts/s, and a wake per packet or two was most
+//! of the child's CPU), the event that starts a burst is read at once and the rest of the burst
+//! on a short timer, whole batches at a time, until a read finds the socket quiet: it is then
+//! watched again, so the gaps between a master's bursts cost no wake (a tick every [`TICK`]
+//! through them was most of what was left).
 //!
 //! What the delay could cost is kept out of the protocol: each advert is timed by its arrival
 //! (the kernel's receive stamp, [`arrival`]), and a BACKUP's master-down timer drains its
@@ -25,6 +28,9 @@ const QUIET: u64 = 5;
 /// (or a loop that stalled): the advert is then timed later than it came, never earlier by
 /// more than this, a fraction of the 30 ms or more of a master-down interval.
 const MAX_WAIT: Micros = Micros(5_000);
+/// A tick's read whose newest packet waited this long found the end of a burst: a master's
+/// adverts in one burst come tens of µs apart, 10,000 spread evenly over a second 100 µs.
+const QUIET_GAP: Micros = Micros(250);
 
 /// How one socket is read, and the packet count behind that choice.
 #[derive(Clone, Copy, Debug, Default)]
@@ -38,14 +44,13 @@ pub(super) struct Pace {
     last_read: Micros,
 }
 
-/// What a read asks of the shell.
+/// How a read came about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Turn {
-    Stay,
-    /// Stop watching the socket; read it every [`TICK`].
-    ToTimer,
-    /// Watch it again and read on each event.
-    ToEvents,
+pub(super) enum Woken {
+    /// The loop watched the socket and it turned readable.
+    Event,
+    /// The rx timer (a busy socket's burst, or a batch that left packets queued).
+    Tick,
 }
 
 impl Pace {
@@ -60,27 +65,36 @@ impl Pace {
     }
 
     /// A read that began at `now` found `n` packets.
-    pub(super) fn read(&mut self, now: Micros, n: usize) -> Turn {
+    pub(super) fn read(&mut self, now: Micros, n: usize) {
         self.last_read = now;
         self.count += n as u64;
         let span = now - self.window_at;
         if span < WINDOW {
-            return Turn::Stay;
+            return;
         }
         // Packets per WINDOW over however long the span was (a quiet socket's spans are long).
         let rate = self.count * WINDOW.0 / span.0;
         (self.window_at, self.count) = (now, 0);
         match (self.timed, rate) {
-            (false, r) if r >= BUSY => {
-                self.timed = true;
-                Turn::ToTimer
-            }
-            (true, r) if r < QUIET => {
-                self.timed = false;
-                Turn::ToEvents
-            }
-            _ => Turn::Stay,
+            (false, r) if r >= BUSY => self.timed = true,
+            (true, r) if r < QUIET => self.timed = false,
+            _ => {}
         }
+    }
+
+    /// Whether the loop watches the socket after a read (`woken` by what) that found `n`
+    /// packets, the newest of which had `newest_wait` (zero without stamps). A busy socket
+    /// whose event read the start of a burst waits for the tick to read the rest; one a tick
+    /// found quiet (nothing, or nothing new for [`QUIET_GAP`]) waits for the next burst's
+    /// first packet. Guessing quiet wrongly costs one more event and tick; never a packet.
+    pub(super) fn watched_after(&self, woken: Woken, n: usize, newest_wait: Micros) -> bool {
+        if !self.timed {
+            return true;
+        }
+        if self.more {
+            return false;
+        }
+        woken == Woken::Tick && (n == 0 || newest_wait >= QUIET_GAP)
     }
 }
 
@@ -97,14 +111,15 @@ mod tests {
     use super::*;
 
     /// Reads every `gap` µs from `from` for `span` µs, each finding `per_read` packets; the
-    /// turns it asked for.
-    fn drive(p: &mut Pace, from: u64, span: u64, gap: u64, per_read: usize) -> Vec<Turn> {
+    /// turns it took (true: to the timer, false: back to events).
+    fn drive(p: &mut Pace, from: u64, span: u64, gap: u64, per_read: usize) -> Vec<bool> {
         let mut turns = Vec::new();
         let mut t = from;
         while t < from + span {
-            let turn = p.read(Micros(t), per_read);
-            if turn != Turn::Stay {
-                turns.push(turn);
+            let was = p.timed();
+            p.read(Micros(t), per_read);
+            if p.timed() != was {
+                turns.push(p.timed());
             }
             t += gap;
         }
@@ -125,7 +140,7 @@ mod tests {
         let mut p = Pace::default();
         // Woken per packet or two: a read every 150 µs finding 1.5 on average.
         let turns = drive(&mut p, 1_000_000, 25_000, 150, 2);
-        assert_eq!(turns, [Turn::ToTimer]);
+        assert_eq!(turns, [true]);
         assert!(p.timed());
         // On the timer, each tick finds ~10: it stays there.
         assert!(drive(&mut p, 1_025_000, 1_000_000, TICK.0, 10).is_empty());
@@ -138,7 +153,7 @@ mod tests {
         assert!(p.timed());
         // The master stopped: ticks find nothing.
         let turns = drive(&mut p, 1_030_000, 2 * WINDOW.0 + TICK.0, TICK.0, 0);
-        assert_eq!(turns, [Turn::ToEvents]);
+        assert_eq!(turns, [false]);
         assert!(!p.timed());
     }
 
@@ -153,6 +168,29 @@ mod tests {
         // On the timer 700/s is 0.7 a tick: 7 a window, over the line back.
         assert!(drive(&mut q, 1_030_000, 1_000_000, 10 * TICK.0, 7).is_empty());
         assert!(q.timed());
+    }
+
+    #[test]
+    fn a_busy_socket_is_read_on_the_timer_through_a_burst_and_watched_between_bursts() {
+        let mut p = Pace::default();
+        // A quiet socket is always watched, whatever a read found.
+        assert!(p.watched_after(Woken::Event, 1, Micros(0)));
+        assert!(p.watched_after(Woken::Tick, 16, Micros(0)));
+        drive(&mut p, 1_000_000, 30_000, 100, 1);
+        assert!(p.timed());
+        // A burst's first packet: the rest of it on the tick.
+        assert!(!p.watched_after(Woken::Event, 1, Micros(10)));
+        // Mid-burst, the newest packet a few µs old: the next tick reads on.
+        assert!(!p.watched_after(Woken::Tick, 35, Micros(20)));
+        // 10,000 adverts/s spread evenly: never quiet long enough to watch.
+        assert!(!p.watched_after(Woken::Tick, 10, Micros(100)));
+        // The burst ended a while before the tick, or the tick found nothing: watched.
+        assert!(p.watched_after(Woken::Tick, 29, QUIET_GAP));
+        assert!(p.watched_after(Woken::Tick, 0, Micros(0)));
+        // A batch that left packets queued is read again on the timer at once.
+        p.more = true;
+        assert!(!p.watched_after(Woken::Tick, 0, Micros(0)));
+        assert!(!p.watched_after(Woken::Tick, 256, QUIET_GAP));
     }
 
     #[test]

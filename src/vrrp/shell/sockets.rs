@@ -103,21 +103,23 @@ impl Pool {
         self.slots.get_mut(i)?.as_mut().map(|s| &mut s.pace)
     }
 
-    /// Watches every socket not watched yet, as `token_base + index`, but those read on the
-    /// timer.
+    /// Watches every socket not watched yet, as `token_base + index`, but a busy one read on
+    /// the timer through a burst (`rx_pace`: the timer watches it again once it is quiet).
     pub fn register_new(&mut self, lp: &mut EventLoop, token_base: usize) {
         for i in 0..self.slots.len() {
-            self.watch(lp, i, token_base, true);
+            let busy = self.slots[i].as_ref().is_some_and(|s| s.pace.timed());
+            if !busy {
+                self.watch(lp, i, token_base, true);
+            }
         }
     }
 
-    /// Watches socket `i` (as `token_base + i`) or stops watching it, as `on` says; a socket
-    /// read on the timer is never watched. An error leaves it as it was (logged).
+    /// Watches socket `i` (as `token_base + i`) or stops watching it, as `on` says. An error
+    /// leaves it as it was (logged).
     pub fn watch(&mut self, lp: &mut EventLoop, i: usize, token_base: usize, on: bool) {
         let Some(s) = self.slots.get_mut(i).and_then(Option::as_mut) else {
             return;
         };
-        let on = on && !s.pace.timed();
         if s.registered == on {
             return;
         }
