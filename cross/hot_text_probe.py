@@ -4,7 +4,7 @@ function (tracefs), enabled for SECS seconds, then each probe's hit count from u
 
     hot_text_probe.py BINARY SECS >> hits.txt     (root; BINARY unstripped; its processes running)
 
-Prints "hits name" for each function entered at least once. The probes are on the file's inode:
+Prints "hits name" for each function entered at least once (each of its names). The probes are on the file's inode:
 only processes running this very file stop at them, and they are removed on exit. Attach only
 after the daemon has settled (src/core/alloc/text.rs): a text release drops the probes' copies.
 """
@@ -30,7 +30,9 @@ def load_segments(binary):
 
 
 def functions(binary):
-    """{file offset: name} of every defined function with a size (one name per address)."""
+    """{file offset: [names]} of every defined function with a size: the C library defines a
+    function under one name and aliases it (__errno_location, ___errno_location), and only the
+    defining name is its section's."""
     segs = load_segments(binary)
     out = subprocess.run(
         ["llvm-nm", "--defined-only", "--no-sort", "-S", binary], check=True, capture_output=True, text=True
@@ -45,7 +47,7 @@ def functions(binary):
             continue
         for vaddr, off, filesz in segs:
             if vaddr <= addr < vaddr + filesz:
-                funcs.setdefault(addr - vaddr + off, f[3])
+                funcs.setdefault(addr - vaddr + off, []).append(f[3])
                 break
     return funcs
 
@@ -97,7 +99,8 @@ def main():
                     if len(f3) >= 3 and f3[0] == binary:
                         ev = f3[1].split("/")[-1]
                         if ev in names and int(f3[2]) > 0:
-                            print(f3[2], names[ev])
+                            for name in names[ev]:
+                                print(f3[2], name)
         finally:
             os.rmdir(inst)
     finally:
