@@ -21,11 +21,14 @@ import sys
 # `perf record -e page-faults -d` on both processes while they settle, found them):
 # - the text release itself (src/core/alloc/text.rs): it runs only while a process settles, and
 #   returns into code it has just dropped, so each release faulted their folios straight back;
-# - Watchdog::spawn: the child's loop runs inside it, entered once at start-up.
+# - Watchdog::spawn and the binary's main: the child's and the parent's loops run inside them,
+#   entered once at start-up.
 UNSEEN = [
     "_RNvNtNtNtCs*_10keepalived4core5alloc4text12first_object",
     "_RNvNtNtNtCs*_10keepalived4core5alloc4text12release_text",
     "dl_iterate_phdr",
+    "static_dl_iterate_phdr",
+    "_RNvCs*_10keepalived4main",
     "sysconf",
     "c.sys.mman.madviseLinux",
     "madvise",
