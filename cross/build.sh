@@ -108,7 +108,11 @@ for t in $targets; do
     # LLVM already runs it on the opt-level=z code of AArch64 (forcing it there changed 8 bytes);
     # on x86_64 and ARM it has to be asked for: 1,112,304 -> 1,094,912 bytes (-17,392) on
     # 2026-12-06, smoke and `-t` on 87 configs the same, panic messages kept.
-    x86_64-*) flags="$flags -Cllvm-args=-enable-machine-outliner=always" ;;
+    x86_64-*) flags="$flags -Cllvm-args=-enable-machine-outliner=always"
+      # Hot text first: the functions the settled parent and VRRP child run (cross/hot-text.sh lists
+      # them) linked together at the start of .text, so that the few 64 KiB folios the kernel maps
+      # for them hold little else (cross/README.md, "Hot text first"). HOT_TEXT=0 links without it.
+      if [ "${HOT_TEXT:-1}" = 1 ]; then flags="$flags -Clink-arg=-Wl,-T,$PWD/cross/hot-text.ld"; fi ;;
   esac
   # The SNMP subagent (cargo feature `snmp`, default on) is in every target: issue 16's size goals count
   # every feature in, and armv7 meets its goal with it. It costs 33,992 bytes on armv7 (786,552 ->
