@@ -100,15 +100,6 @@ pub fn sorry_name(vs: &VirtualServer) -> Option<String> {
     Some(trio(ss.ip, proto(vs), port))
 }
 
-/// An address of `vs` (a group entry's) at `port`, named with `vs`'s protocol.
-pub fn vs_trio(vs: &VirtualServer, ip: IpAddr, port: u16) -> Trio {
-    Trio {
-        ip,
-        port,
-        proto: proto(vs),
-    }
-}
-
 pub fn vs_name(vs: &VirtualServer) -> String {
     match &vs.addr {
         VsAddr::Ip { ip, port } => trio(*ip, proto(vs), port.unwrap_or(0)),

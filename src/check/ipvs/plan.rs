@@ -10,7 +10,6 @@ use super::table::{
     SVC_F_PERSISTENT, SVC_F_SCHED1, SVC_F_SCHED2, SVC_F_SCHED3, TUN_F_CSUM, TUN_F_NOCSUM,
     TUN_F_REMCSUM, TUN_GRE, TUN_GUE, TUN_IPIP,
 };
-use crate::check::checkers::names;
 use crate::check::key::{RsKey, VsKey};
 use crate::config::lvs::{
     Family, Forwarding, Granularity, LvsConfig, Protocol, Sched, TunnelCsum, TunnelType,
@@ -247,10 +246,18 @@ fn entries(vs: &VirtualServer, lvs: &LvsConfig) -> Vec<GroupEntry> {
     let Some(g) = lvs.groups.iter().find(|x| &x.name == g) else {
         return Vec::new();
     };
+    // Written as check::checkers::names writes a server (not used from here: check::checkers
+    // depends on this module); a group's service without `protocol` is keepalived's "none".
+    let proto = match vs.protocol {
+        Some(Protocol::Tcp) => "tcp",
+        Some(Protocol::Udp) => "udp",
+        Some(Protocol::Sctp) => "sctp",
+        None => "none",
+    };
     let mut out = Vec::new();
     for r in &g.ranges {
         let last = r.last_addr();
-        let trio = names::vs_trio(vs, r.first, r.port);
+        let trio = format!("[{}]:{proto}:{}", r.first, r.port);
         let name = if last == r.first {
             trio.to_string()
         } else {
