@@ -22,7 +22,7 @@ NAME = re.compile(r'@("[^"]+"|[^ (]+)\(')
 MAX_ROUNDS = 200
 
 
-def mark(lines, forced):
+def mark(lines, forced, keep=None):
     """Returns the module text with "nomips16" on each MIPS16 function that cannot be one."""
     mips16 = {m.group(1) for m in map(ATTRS.match, lines) if m and '+mips16' in m.group(2)}
     out, i, kept, marked = [], 0, 0, 0
@@ -36,7 +36,8 @@ def mark(lines, forced):
         group = re.search(r' #(\d+) ', line)
         if group and group.group(1) in mips16:
             name = NAME.search(line).group(1)
-            if name in forced or UNSELECTABLE.search('\n'.join(lines[i + 1:end])):
+            if name in forced or (keep and keep.search(name)) or \
+                    UNSELECTABLE.search('\n'.join(lines[i + 1:end])):
                 line = line[:group.end()] + '"nomips16" ' + line[group.end():]
                 marked += 1
             else:
@@ -54,9 +55,11 @@ def main():
                           text=True).stdout
     lines = text.split('\n')
     forced = set()
+    # MIPS16_KEEP_MIPS32: a regular expression of (mangled) names to keep MIPS32, to corner a miscompile.
+    keep = re.compile(os.environ['MIPS16_KEEP_MIPS32']) if os.environ.get('MIPS16_KEEP_MIPS32') else None
     marked_ll = asm + '.ll'
     for _ in range(MAX_ROUNDS):
-        fixed, kept, marked = mark(lines, forced)
+        fixed, kept, marked = mark(lines, forced, keep)
         with open(marked_ll, 'w') as f:
             f.write(fixed)
         run = subprocess.run([llc, *llc_args, marked_ll, '-o', asm], capture_output=True, text=True)
