@@ -25,45 +25,8 @@ case "$mode" in
   *) echo "MODE is tcp or http" >&2; exit 2 ;;
 esac
 
-tmp=$(mktemp -d)
-ns=chk-cg-$$
-cleanup() {
-  ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
-  ip netns del "$ns" 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-{
-  printf 'virtual_server 10.0.0.1 8080 {\n protocol TCP\n delay_loop 1\n'
-  i=0
-  while [ "$i" -lt "$count" ]; do
-    printf " real_server 127.0.%d.%d 8080 {\n$check }\n" $((i / 250 + 1)) $((i % 250 + 1))
-    i=$((i + 1))
-  done
-  printf '}\n'
-} >"$tmp/bench.conf"
-
-exec 9>/tmp/keepalived-rs-lab.lock
-flock 9
-ip netns add "$ns"
-ip -n "$ns" link set lo up
-ip netns exec "$ns" python3 -c '
-import socket, sys
-http = sys.argv[1] == "http"
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("0.0.0.0", 8080)); s.listen(4096)
-while True:
-    c, _ = s.accept()
-    if http:
-        try:
-            c.settimeout(1); c.recv(4096)
-            c.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok")
-        except OSError:
-            pass
-    c.close()
-' "$mode" >/dev/null 2>&1 &
-disown
-sleep 0.5
+pool_quiet=1
+. tests/bench/checker_pool.sh
 opens() { ip netns exec "$ns" awk '/^Tcp:/ {n++} /^Tcp:/ && n == 2 {print $6}' /proc/net/snmp; }
 
 # One run of `secs` seconds: "<connects> <callgrind file of the checker child>".
