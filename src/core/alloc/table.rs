@@ -247,7 +247,7 @@ mod tests {
 
     fn summary_keeps_the_largest_blocks_in_order() {
         assert!(ensure());
-        let base = 0x6000_0000_0000usize;
+        let base = usize::try_from(0x6000_0000_0000u64).unwrap_or(0x6000_0000);
         for i in 0..40usize {
             insert(
                 base + i * 64,

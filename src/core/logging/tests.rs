@@ -144,7 +144,7 @@ fn stamps_match_strftime() {
     // A 32-bit time_t (the libc crate's on 32-bit musl) cannot hold the year 2100.
     for now in times
         .into_iter()
-        .filter_map(|t| libc::time_t::try_from(t).ok())
+        .filter_map(|t| super::line::TimeT::try_from(t).ok())
     {
         for utc in [true, false] {
             let Some(tm) = super::broken_down(now, utc) else {
