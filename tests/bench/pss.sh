@@ -10,6 +10,12 @@
 #   RUNS="1:1 100:0.01"                    the configs, COUNT:ADVERT_INT each (default these two)
 #   CONF=FILE tests/bench/pss.sh           one run on FILE instead (e.g. with checkers or BFD; interfaces eth0/lo)
 #   DETAIL=1                               also each of our processes' mappings: text, data/bss, heap, stack, anon
+#   SETTLE=30                              seconds both daemons run on once every VIP is up, before measuring
+#                                          (default 30; 0 measures the start-up transient)
+# Why SETTLE: our processes drop their start-up code's mappings at each of their first 12 hellos (every 0.5
+# to 5 s, src/core/alloc/text.rs), and 100 instances at 10 ms become MASTER and send their delayed GARPs
+# (5 s later) in that window: measured at once, 100 instances read 1,352-1,552 KiB, after 30 s 908 (seen
+# 2026-12-07; one instance reads 584-592 either way).
 # Each config's run holds the labs' lock (/tmp/keepalived-rs-lab.lock), so that no lab loads the machine while it
 # measures and no lab waits for the whole script.
 set -euo pipefail
@@ -84,6 +90,7 @@ for spec in $runs; do
   p_ours=$(idle_start "$ns_ours" "$ours" ours)
   p_theirs=$(idle_start "$ns_theirs" "$theirs" kad)
   idle_wait "$count" "$adv"
+  sleep "${SETTLE:-30}"
   [ "$count" = 0 ] || [ "$(idle_vips "$ns_ours")" -ge "$count" ] ||
     echo "ours holds $(idle_vips "$ns_ours") of $count VIPs" >&2
   [ "$count" = 0 ] || [ "$(idle_vips "$ns_theirs")" -ge "$count" ] ||
