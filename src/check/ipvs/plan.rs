@@ -259,7 +259,7 @@ fn entries(vs: &VirtualServer, lvs: &LvsConfig) -> Vec<GroupEntry> {
         let last = r.last_addr();
         let trio = format!("[{}]:{proto}:{}", r.first, r.port);
         let name = if last == r.first {
-            trio.to_string()
+            trio
         } else {
             format!("{trio}-{last}")
         };
