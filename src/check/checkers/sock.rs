@@ -7,6 +7,8 @@ use std::mem;
 use std::net::{IpAddr, SocketAddr};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
+use crate::core::logging::strerror;
+
 /// Where and how a checker connects.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConnOpts {
@@ -160,15 +162,6 @@ pub fn open(kind: Kind, o: &ConnOpts) -> Result<OwnedFd, OpenError> {
         }
     }
     Ok(fd)
-}
-
-/// The error text alone, as strerror(3) gives it (io::Error adds " (os error N)").
-fn strerror(e: &io::Error) -> String {
-    let t = e.to_string();
-    match t.find(" (os error") {
-        Some(k) => t[..k].to_string(),
-        None => t,
-    }
 }
 
 /// The pending error of a socket (0: none): how a non-blocking connect ended.

@@ -6,6 +6,7 @@
 //! the log file becomes the child's own (`/tmp/keepalived_vrrp.log`).
 
 mod line;
+mod strerror;
 
 use std::fs::File;
 use std::io::Write;
@@ -20,6 +21,7 @@ use crate::core::safe_file;
 pub(crate) use line::{
     broken_down, child_log_file, format_line, format_syslog, push_ctime_at, push_tm,
 };
+pub(crate) use strerror::strerror;
 
 /// The parent's name in syslog; the children add `_vrrp`, `_healthcheckers`.
 const PARENT_NAME: &str = "Keepalived";

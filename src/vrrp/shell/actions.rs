@@ -7,9 +7,10 @@ use log::{info, warn};
 use super::{Inst, Shell};
 use crate::config::iproute::IpAddress;
 use crate::core::event_loop::EventLoop;
+use crate::net::garp::GarpSocket;
 use crate::net::vrrp_socket::Mode;
 use crate::vrrp::fsm::{Action, Actions, Reason, State};
-use crate::vrrp::ifaces::Ifaces;
+use crate::vrrp::ifaces::{IfInfo, Ifaces};
 use crate::vrrp::vip_plan;
 
 impl Shell<'_> {
@@ -113,26 +114,24 @@ impl Shell<'_> {
         let Some(sock) = self.garp.as_ref() else {
             return;
         };
+        let detail = self.opts.log_detail;
         for round in 0..repeat {
             for a in lists.iter().flat_map(|l| l.iter()) {
                 let info = self.vip_ifindex(i, a).and_then(|x| self.ifaces.by_index(x));
                 let Some(info) = info else { continue };
-                let what = if a.addr.is_ipv4() {
-                    "gratuitous ARP"
-                } else {
-                    "unsolicited neighbour advert"
-                };
-                if round == 0 {
+                // keepalived's first-round line (vrrp_send_update), with -D only.
+                if round == 0 && detail {
+                    let what = if a.addr.is_ipv4() {
+                        "gratuitous ARPs"
+                    } else {
+                        "Unsolicited Neighbour Adverts"
+                    };
                     info!(
-                        "({name}) Sending/queueing {what}s on {} for {}",
+                        "({name}) Sending/queueing {what} on {} for {}",
                         info.name, a.addr
                     );
                 }
-                info!("Sending {what} on {} for {}", info.name, a.addr);
-                let r = sock.announce(info.ifindex, &info.name, info.mac, a.addr);
-                if let Err(e) = r {
-                    log::debug!("{what} on {}: {e}", info.name);
-                }
+                announce(sock, info, a.addr, detail);
             }
         }
     }
@@ -163,29 +162,34 @@ impl Shell<'_> {
         if !(configured || current) {
             return;
         }
-        // keepalived's lines (vrrp_scheduler.c, vrrp_arp.c, vrrp_ndisc.c).
-        let v4 = src.is_ipv4();
+        // keepalived's line (vrrp_scheduler.c).
         if self.opts.log_detail {
-            let what = if v4 { "ARP" } else { "NA" };
+            let what = if src.is_ipv4() { "ARP" } else { "NA" };
             info!("{}: sending gratuitous {what} for {src}", inst.name);
-            let what = if v4 {
-                "gratuitous ARP"
-            } else {
-                "unsolicited Neighbour Advert"
-            };
-            info!("Sending {what} on {} for {src}", info.name);
         }
-        if let Err(e) = sock.announce(info.ifindex, &info.name, info.mac, src) {
-            let n = e.raw_os_error().unwrap_or(0);
-            if v4 {
-                info!(
-                    "Error {n} ({e}) sending gratuitous ARP on {} for {src}",
-                    info.name
-                );
-            } else {
-                let on = &info.name;
-                info!("Error {n} sending ndisc unsolicited neighbour advert on {on} for {src}");
-            }
+        announce(sock, info, src, self.opts.log_detail);
+    }
+}
+
+/// One gratuitous ARP (IPv4) or unsolicited NA (IPv6) for `addr` on `info`, with keepalived's
+/// lines: the send with -D (`detail`), a failure always (vrrp_arp.c, vrrp_ndisc.c).
+fn announce(sock: &GarpSocket, info: &IfInfo, addr: IpAddr, detail: bool) {
+    let (v4, on) = (addr.is_ipv4(), &info.name);
+    if detail {
+        let what = if v4 {
+            "gratuitous ARP"
+        } else {
+            "unsolicited Neighbour Advert"
+        };
+        info!("Sending {what} on {on} for {addr}");
+    }
+    if let Err(e) = sock.announce(info.ifindex, on, info.mac, addr) {
+        let n = e.raw_os_error().unwrap_or(0);
+        if v4 {
+            let e = crate::core::logging::strerror(&e);
+            info!("Error {n} ({e}) sending gratuitous ARP on {on} for {addr}");
+        } else {
+            info!("Error {n} sending ndisc unsolicited neighbour advert on {on} for {addr}");
         }
     }
 }

@@ -69,9 +69,7 @@ impl std::fmt::Display for Unlogged {
 /// A send refused while the instance's link is down or gone, in keepalived's words:
 /// multicast, or to unicast `peer`.
 pub(super) fn send_advert_error(name: &str, peer: Option<IpAddr>, e: &std::io::Error) {
-    // strerror(3)'s text: io::Error adds " (os error N)".
-    let text = e.to_string();
-    let text = text.split(" (os error").next().unwrap_or_default();
+    let text = crate::core::logging::strerror(e);
     match peer {
         None => {
             let errno = e.raw_os_error().unwrap_or(0);

@@ -39,6 +39,7 @@ use mio::Interest;
 
 use crate::cli::Options;
 use crate::config::global::Child;
+use crate::config::vrrp::Family;
 use crate::config::Config;
 use crate::core::event_loop::{Event, EventLoop};
 use crate::core::script::ScriptRunner;
@@ -126,7 +127,6 @@ impl<'o> Shell<'o> {
         }
         info!("Registering Kernel netlink command channel");
         let ifaces = Ifaces::load(&mut rtnl);
-        info!("Registering gratuitous ARP shared channel");
         let garp = GarpSocket::open()
             .map_err(|e| error!("cannot open the gratuitous ARP socket: {e}"))
             .ok();
@@ -179,6 +179,7 @@ impl<'o> Shell<'o> {
             }
         }
         self.pool.register_new(lp, SOCK_TOKEN_BASE);
+        self.log_garp_channels();
         self.sync_build();
         self.notify_setup(lp);
         self.track_start(lp);
@@ -191,6 +192,21 @@ impl<'o> Shell<'o> {
         // Last, as keepalived's VRRP child sets its scheduling once its instances are set up.
         let s = self.cfg.global.child_sched(Child::Vrrp);
         crate::core::sched::child(s, None, PROCESS_NAME, "vrrp");
+    }
+
+    /// keepalived's -D lines for the shared ARP and NDISC sockets it opens for the families
+    /// its instances use (one socket of ours serves both).
+    fn log_garp_channels(&self) {
+        if !self.opts.log_detail || self.garp.is_none() {
+            return;
+        }
+        let has = |f| self.insts.iter().any(|x| x.router.family() == f);
+        if has(Family::V4) {
+            info!("Registering gratuitous ARP shared channel");
+        }
+        if has(Family::V6) {
+            info!("Registering gratuitous NDISC shared channel");
+        }
     }
 
     /// Starts instance `i`; `delay` is vrrp_startup_delay (at process start only).
