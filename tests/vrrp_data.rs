@@ -22,10 +22,16 @@ const R1: &str = concat!(
     "global_defs {
   router_id r1
 }
+vrrp_script S {
+  script \"true ok\"
+  interval 1
+}
 vrrp_sync_group G {
   group {
     V
   }
+  notify_fault \"/bin/true group fault\"
+  notify_priority_changes true
 }
 vrrp_instance V {
   state BACKUP
@@ -44,6 +50,12 @@ vrrp_instance V {
   virtual_ipaddress_excluded {
     fd00::5/64
   }
+  track_script {
+    S
+  }
+  notify_master \"/bin/true master\"
+  notify_backup \"/bin/true backup\" nobody
+  notify true
 }
 vrrp_instance W {
   state BACKUP
@@ -77,9 +89,7 @@ const NOT_OURS: &[&str] = &[
     "Read timeout",
     "Master down timer",
     "fd_in",
-    "Notify priority changes",
     "Unicast checksum compatibility",
-    "Using smtp notification",
 ];
 
 /// Starts `bin` on r1, waits until V and W are MASTER and X is BACKUP having heard r2, asks for

@@ -8,6 +8,16 @@ use crate::core::time::Micros;
 /// keepalived's smtp_connect_timeout default, in seconds.
 const DEFAULT_TIMEOUT: u64 = 30;
 
+impl super::Email {
+    /// keepalived's smtp_alert for a VRRP instance or group: its own, else smtp_alert_vrrp,
+    /// else smtp_alert, else off.
+    pub(crate) fn vrrp_alert(&self, own: Option<bool>) -> bool {
+        own.or(self.smtp_alert_vrrp)
+            .or(self.smtp_alert)
+            .unwrap_or(false)
+    }
+}
+
 /// None when nothing is mailed: no smtp_server, no notification_email, or the server's name
 /// no longer resolves.
 pub(crate) fn alert_settings(g: &GlobalDefs, log_detail: bool) -> Option<Settings> {

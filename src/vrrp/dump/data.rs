@@ -7,10 +7,10 @@
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
-use super::{track, Instance, View};
+use super::{json, track, Instance, View};
 use crate::config::global::dump;
 use crate::config::iproute::IpAddress;
-use crate::config::vrrp::{AuthType, VrrpInstance};
+use crate::config::vrrp::{AuthType, Notify, VrrpInstance};
 use crate::config::Config;
 use crate::core::decimal;
 use crate::core::dump_line as line;
@@ -191,18 +191,42 @@ pub(super) fn instance_section(view: &View<'_>, i: usize, s: &mut String) {
         }
     }
     track::instance(view.tracking, i, s);
-    let smtp = v.smtp_alert.unwrap_or(false);
-    line::text(
-        s,
-        "   Using smtp notification = ",
-        if smtp { "yes" } else { "no" },
-    );
+    let smtp = view.cfg.global.email.vrrp_alert(v.smtp_alert);
+    line::text(s, "   Using smtp notification = ", yes_no(smtp));
     let deleted = v.notify.deleted.is_some();
     line::text(
         s,
         "   Notify deleted = ",
         if deleted { "Deleted" } else { "Fault" },
     );
+    notify_lines(view, &v.notify, s);
+    let changes = bool_text(c.notify_priority_changes);
+    line::text(s, "   Notify priority changes = ", changes);
+}
+
+/// keepalived's dump_notify_script lines for the scripts of `n` that load kept, each as it
+/// runs: the program as found, and its user.
+fn notify_lines(view: &View<'_>, n: &Notify, s: &mut String) {
+    let scripts = [
+        ("Backup", n.backup.as_ref()),
+        ("Master", n.master.as_ref()),
+        ("Fault", n.fault.as_ref()),
+        ("Stop", n.stop.as_ref()),
+        ("Deleted", n.deleted.as_ref().and_then(Option::as_ref)),
+        ("Generic", n.generic.as_ref()),
+        ("Master rx lower pri", n.master_rx_lower_pri.as_ref()),
+    ];
+    for (what, sc) in scripts {
+        let Some((argv, uid, gid)) = sc.and_then(|sc| view.notify_script(sc)) else {
+            continue;
+        };
+        if let Some(cmd) = json::cmd_str(argv, &|p| Some(p.to_string())) {
+            let _ = writeln!(
+                s,
+                "   {what} state transition script = {cmd}, uid:gid {uid}:{gid}"
+            );
+        }
+    }
 }
 
 fn address_line(
@@ -316,6 +340,18 @@ pub(super) fn groups_section(view: &View<'_>, s: &mut String) {
                 line::text(s, "     ", x.name);
             }
         }
+        let Some(c) = view.cfg.vrrp.sync_groups.iter().find(|c| c.name == g.name) else {
+            continue;
+        };
+        if c.sync_group_tracking_weight {
+            s.push_str("   sync group tracking weight set\n");
+        }
+        let smtp = view.cfg.global.email.vrrp_alert(c.smtp_alert);
+        line::text(s, "   Using smtp notification = ", yes_no(smtp));
+        if let Some(b) = c.notify_priority_changes {
+            line::text(s, "   Notify priority changes = ", yes_no(b));
+        }
+        notify_lines(view, &c.notify, s);
     }
 }
 
@@ -466,6 +502,14 @@ fn auth_lines(v: &VrrpInstance, version: u8, s: &mut String) {
         }
         _ if version == 2 => s.push_str("   Authentication type = none\n"),
         _ => {}
+    }
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b {
+        "yes"
+    } else {
+        "no"
     }
 }
 

@@ -152,7 +152,7 @@ pub(super) fn quote(v: &str, s: &mut String) {
 }
 
 /// keepalived's cmd_str: each word in single quotes, except a leading redirection.
-fn cmd_str(argv: &[String], path: ScriptPath<'_>) -> Option<String> {
+pub(super) fn cmd_str(argv: &[String], path: ScriptPath<'_>) -> Option<String> {
     let first = argv.first()?;
     let prog = if first.starts_with(['<', '>']) {
         first.clone()

@@ -15,6 +15,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::config::track::ScriptCmd;
 use crate::config::vrrp::VrrpInstance;
 use crate::config::Config;
 use crate::vrrp::fsm::Fsm;
@@ -137,6 +138,10 @@ pub trait Instances {
     fn process_count(&self, _name: &str) -> Option<usize> {
         None
     }
+    /// What notify script `c` runs and as whom, as checked at load; None: refused.
+    fn notify_script(&self, _c: &ScriptCmd) -> Option<(&[String], u32, u32)> {
+        None
+    }
 }
 
 /// Where a view finds its instances.
@@ -194,6 +199,15 @@ impl<'a> View<'a> {
     pub fn process_count(&self, name: &str) -> Option<usize> {
         match &self.insts {
             Insts::Shell(s) => s.process_count(name),
+            #[cfg(test)]
+            Insts::Listed(_) => None,
+        }
+    }
+
+    /// What notify script `c` runs and as whom (see [`Instances::notify_script`]).
+    pub fn notify_script(&self, c: &ScriptCmd) -> Option<(&[String], u32, u32)> {
+        match &self.insts {
+            Insts::Shell(s) => s.notify_script(c),
             #[cfg(test)]
             Insts::Listed(_) => None,
         }

@@ -31,11 +31,8 @@ impl Mailed {
     }
 }
 
-/// keepalived's smtp_alert for a VRRP instance or group: its own, else smtp_alert_vrrp, else
-/// smtp_alert, else off.
 fn alerts_on(cfg: &Config, own: Option<bool>) -> bool {
-    let e = &cfg.global.email;
-    own.or(e.smtp_alert_vrrp).or(e.smtp_alert).unwrap_or(false)
+    cfg.global.email.vrrp_alert(own)
 }
 
 fn vrrp_state(s: State) -> Option<VrrpState> {

@@ -529,6 +529,10 @@ impl dump::Instances for Shell<'_> {
         self.track.proc_count(name)
     }
 
+    fn notify_script(&self, c: &crate::config::track::ScriptCmd) -> Option<(&[String], u32, u32)> {
+        self.notes.resolved(c)
+    }
+
     fn vip_ifindex(&self, i: usize, k: usize) -> Option<u32> {
         let conf = &self.cfg.vrrp.instances[self.insts.get(i)?.idx];
         let a = conf.vips.iter().chain(&conf.evips).nth(k)?;

@@ -96,11 +96,7 @@ impl NotifyScripts {
         run_as: Option<&(String, Option<String>)>,
         what: &str,
     ) -> (Checked, Verdict) {
-        let key = match run_as {
-            None => format!("{key}\0"),
-            Some((u, None)) => format!("{key}\0{u}"),
-            Some((u, Some(g))) => format!("{key}\0{u}\0{g}"),
-        };
+        let key = checked_key(key, run_as);
         if let Some((_, c)) = self.checked.iter().find(|(k, _)| *k == key) {
             return (c.clone(), Verdict::default());
         }
@@ -134,6 +130,16 @@ impl NotifyScripts {
         };
         self.checked.push((key, c.clone()));
         (c, v)
+    }
+
+    /// What notify script `c` runs (its program as found, keepalived's args after
+    /// check_script_secure) and as whom; None: not checked, or refused.
+    pub fn resolved(&self, c: &ScriptCmd) -> Option<(&[String], u32, u32)> {
+        let key = checked_key(&c.cmd, c.run_as.as_ref());
+        let (_, checked) = self.checked.iter().find(|(k, _)| *k == key)?;
+        checked
+            .as_ref()
+            .map(|(argv, u, g)| (argv.as_slice(), *u, *g))
     }
 
     /// After a reload every script is checked again (files and users may have changed).
@@ -300,5 +306,14 @@ fn spawn(
             warn!("({who}) cannot run {}: {e}", spec.argv[0]);
             None
         }
+    }
+}
+
+/// A checked script's entry: its command line and the user it runs as.
+fn checked_key(cmd: &str, run_as: Option<&(String, Option<String>)>) -> String {
+    match run_as {
+        None => format!("{cmd}\0"),
+        Some((u, None)) => format!("{cmd}\0{u}"),
+        Some((u, Some(g))) => format!("{cmd}\0{u}\0{g}"),
     }
 }
