@@ -196,6 +196,35 @@ fn weight_zero_track_script_failure_means_fault() {
     r1_takes_back(&a, &b, SCRIPT_INTERVAL);
 }
 
+/// With script security on, a track script anyone may rewrite never runs: keepalived disables
+/// it and no instance tracks it, so its failure (weight 0: FAULT) cannot hold r1 down.
+#[test]
+fn an_insecure_track_script_is_disabled_and_tracks_nothing() {
+    let test = "an_insecure_track_script_is_disabled_and_tracks_nothing";
+    let Some(mut lab) = pair_lab(test, Wiring::Veth) else {
+        return;
+    };
+    let script = lab.dir().join("insecure.sh");
+    std::fs::write(&script, "#!/bin/sh\nexit 1\n").expect("script");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::Permissions::from_mode(0o777);
+    std::fs::set_permissions(&script, mode).expect("chmod");
+    let top = format!(
+        "vrrp_script chk {{\n  script \"{}\"\n  interval 1\n}}\n",
+        script.display()
+    );
+    let (a, _b) = start_pair(&mut lab, &top, TRACK_CHK);
+    expect_log(&a, "Disabling track script chk due to insecure", MARGIN);
+    // Had it run, its first failure would have put r1 in FAULT by now.
+    std::thread::sleep(2 * SCRIPT_INTERVAL);
+    assert!(
+        !a.log().contains("VRRP_Script(chk)") && a.is_master(),
+        "{}: the script ran or r1 left MASTER:\n{}",
+        a.name,
+        tail(&a.log())
+    );
+}
+
 #[test]
 fn tracked_interface_down_means_fault_and_up_brings_it_back() {
     let test = "tracked_interface_down_means_fault_and_up_brings_it_back";

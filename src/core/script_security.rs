@@ -41,6 +41,24 @@ impl Verdict {
         !self.inhibit && !self.not_found && self.executable
     }
 
+    /// Whether keepalived disables a vrrp_script with this verdict (check_track_script_secure),
+    /// and the line it logs then (None: disabled without a word).
+    pub(crate) fn track_disabled(&self, name: &str) -> Option<Option<String>> {
+        if self.inhibit {
+            Some(Some(format!(
+                "Disabling track script {name} due to insecure"
+            )))
+        } else if self.not_found {
+            Some(Some(format!(
+                "Disabling track script {name} since not found/accessible"
+            )))
+        } else if !(self.executable || self.system) {
+            Some(None)
+        } else {
+            None
+        }
+    }
+
     pub(crate) fn merge(&mut self, o: Verdict) {
         self.is_script |= o.is_script;
         self.insecure |= o.insecure;

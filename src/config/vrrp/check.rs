@@ -256,13 +256,21 @@ fn script_security(cfg: &mut Config, found: &dyn Fn(&str) -> Option<bool>, d: &m
     if any_found && !cfg.global.enable_script_security {
         d.script_security_violation = true;
     }
-    vrrp.trackers.scripts.retain(|s| !missing.contains(&s.name));
+    drop_track_scripts(vrrp, &missing);
+}
+
+/// Disables the vrrp_scripts named in `names`: gone, and tracked by no instance or group.
+pub(crate) fn drop_track_scripts(vrrp: &mut super::VrrpConfig, names: &[String]) {
+    if names.is_empty() {
+        return;
+    }
+    vrrp.trackers.scripts.retain(|s| !names.contains(&s.name));
     for t in vrrp
         .instances
         .iter_mut()
         .map(|i| &mut i.track)
         .chain(vrrp.sync_groups.iter_mut().map(|g| &mut g.track))
     {
-        t.scripts.retain(|r| !missing.contains(&r.name));
+        t.scripts.retain(|r| !names.contains(&r.name));
     }
 }

@@ -22,7 +22,7 @@ use super::tree::Node;
 use super::Config;
 use crate::core::time::Micros;
 
-pub(crate) use check::check;
+pub(crate) use check::{check, drop_track_scripts};
 pub(crate) use instance::{Auth, AuthType, Family, State, UnicastPeer, VrrpInstance};
 pub(crate) use notify::Notify;
 pub(crate) use sync_group::SyncGroup;

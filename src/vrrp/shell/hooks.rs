@@ -15,6 +15,7 @@ use crate::config::vrrp::VrrpInstance;
 use crate::config::Config;
 use crate::core::event_loop::EventLoop;
 use crate::core::script::ScriptResult;
+use crate::core::script_security;
 use crate::core::time::Micros;
 use crate::core::timer::TimerId;
 use crate::vrrp::fsm::{Action, Actions, Fsm, Reason, State};
@@ -503,6 +504,45 @@ impl Shell<'_> {
     pub(super) fn track_start(&mut self, lp: &mut EventLoop) {
         let old = std::mem::take(&mut self.track);
         self.track_build(lp, old);
+    }
+
+    /// keepalived's check of the vrrp_scripts before any runs (check_vrrp_script_security):
+    /// each is found (PATH, links followed; the path found is what runs) and checked as the
+    /// user it runs as. One that must not run (insecure with script security on, gone, not
+    /// executable, no user to run as) is disabled: no instance or group tracks it.
+    /// Runs on a config before its instances are built (at start, and at reload before the
+    /// old and new configs are compared).
+    pub(super) fn secure_track_scripts(&mut self, cfg: &mut Config) {
+        if cfg.vrrp.instances.is_empty() {
+            return;
+        }
+        let security = cfg.global.enable_script_security;
+        let mut off = Vec::new();
+        for k in 0..cfg.vrrp.trackers.scripts.len() {
+            let s = &cfg.vrrp.trackers.scripts[k];
+            let (name, run_as) = (s.name.clone(), s.user.clone());
+            let Some(mut a0) = s.script.argv.first().cloned() else {
+                continue;
+            };
+            let Some((uid, gid)) = self.notes.user_for(&cfg.global, run_as.as_ref()) else {
+                if run_as.is_none() {
+                    info!("Unable to set default user for vrrp script {name} - removing");
+                }
+                off.push(name);
+                continue;
+            };
+            let v = script_security::check_script(&mut a0, uid, gid, security);
+            match v.track_disabled(&name) {
+                Some(line) => {
+                    if let Some(l) = line {
+                        info!("{l}");
+                    }
+                    off.push(name);
+                }
+                None => cfg.vrrp.trackers.scripts[k].script.argv[0] = a0,
+            }
+        }
+        crate::config::vrrp::drop_track_scripts(&mut cfg.vrrp, &off);
     }
 
     /// Rebuilds the trackers after a reload: objects keep their levels by name, instances

@@ -169,6 +169,7 @@ impl<'o> Shell<'o> {
         let mut cfg = std::mem::take(&mut self.cfg);
         route_plan::assign_rule_priorities(&mut cfg);
         self.prepare_vmacs(&mut cfg);
+        self.secure_track_scripts(&mut cfg);
         self.cfg = cfg;
         let statics = route_plan::statics(&self.cfg.net, true);
         routes::carry_out(&mut self.rtnl, "static", &statics);

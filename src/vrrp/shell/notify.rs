@@ -87,6 +87,24 @@ impl NotifyScripts {
         d
     }
 
+    /// The (uid, gid) a script runs as: `run_as`, else the default user; None: refused.
+    pub fn user_for(
+        &mut self,
+        g: &GlobalDefs,
+        run_as: Option<&(String, Option<String>)>,
+    ) -> Option<(u32, u32)> {
+        match run_as {
+            Some((u, grp)) => match script::resolve_user(u, grp.as_deref()) {
+                Ok(ids) => Some(ids),
+                Err(e) => {
+                    warn!("Script user '{u}': {e}");
+                    None
+                }
+            },
+            None => self.default_user(g),
+        }
+    }
+
     /// Checks `argv` (once per command line and user) and returns what to run, as whom.
     fn checked(
         &mut self,
@@ -101,16 +119,7 @@ impl NotifyScripts {
             return (c.clone(), Verdict::default());
         }
         let mut argv = argv.to_vec();
-        let user = match run_as {
-            Some((u, g)) => match script::resolve_user(u, g.as_deref()) {
-                Ok(ids) => Some(ids),
-                Err(e) => {
-                    warn!("Script user '{u}': {e}");
-                    None
-                }
-            },
-            None => self.default_user(g),
-        };
+        let user = self.user_for(g, run_as);
         let (c, v) = match (argv.first().cloned(), user) {
             (None, _) => (None, Verdict::default()),
             (Some(a0), None) => {

@@ -32,6 +32,9 @@ impl Shell<'_> {
         self.fifos_reload(lp, &new);
         self.prepare_vmacs(&mut new);
         crate::vrrp::route_plan::assign_rule_priorities(&mut new);
+        // Users and files may have changed with the reload: nothing checked before holds.
+        self.notes.forget_checks();
+        self.secure_track_scripts(&mut new);
         self.ifaces.refresh(&mut self.rtnl);
         // Every new instance is built (and its socket opened) before anything running changes,
         // so an instance that cannot continue is known before its old self is let go.
