@@ -26,7 +26,9 @@
 #     a little)
 #   ACCT=tick tests/bench/checkers_vm.sh   (user and system time by tick sampling, one vCPU: below)
 #   PROFILE=1 tests/bench/checkers_vm.sh   (also 5 s of perf record after each row: the share of
-#     kernel, program and libraries, and the TOP (default 12) symbols; ours goes in as given: for
+#     kernel, program and libraries, the TOP (default 12) symbols, and the TOP user-space ones
+#     (cpu-clock samples: under vtime too they cannot land where interrupts are off, so some
+#     kernel time shows on the instruction after a syscall); ours goes in as given: for
 #     its symbols, CROSS_OUT=target/cross-syms EXTRA_CARGO_ARGS="--config profile.release.strip=false"
 #     SETUP=0 cross/build.sh x86_64-unknown-linux-musl)
 #
@@ -239,9 +241,14 @@ for mode in $modes; do
     echo "BENCH $impl $mode $run $((o1 - o0)) $((u1 - u0)) $((st1 - st0)) $s0 $s1 $rss $pss $down $tw $((r1 - r0))"
     if [ "$profile" = 1 ]; then
       perf record -q -e cpu-clock -F 2000 -p $child -o /tmp/pd -- sleep 5 >/dev/null 2>&1
-      for sort in dso dso,sym; do
-        perf report -i /tmp/pd --stdio --sort $sort 2>/dev/null | grep -v '^#' | grep -v '^$' | head -$top
-      done | sed "s/^/PROFILE $impl $mode $run /"
+      {
+        for sort in dso dso,sym; do
+          perf report -i /tmp/pd --stdio --sort $sort 2>/dev/null | grep -v '^#' | grep -v '^$' | head -$top
+        done
+        # User space alone (shares of all samples): where the user_s column goes.
+        perf report -i /tmp/pd --stdio --sort dso,sym 2>/dev/null | grep -v '^#' | grep -v '^$' \
+          | grep -v 'kernel\.kallsyms' | head -$top | sed 's/^/user /'
+      } | sed "s/^/PROFILE $impl $mode $run /"
     fi
     kill $pid; wait $pid
     [ "$logs" = 0 ] || { echo "== log $impl $mode"; cat /tmp/ka.log; }
@@ -279,6 +286,11 @@ grep '^PROFILE' "$tmp/out" | cut -c9- || true
 sed -n 's/^NOHZFULL/accounting: ACCT='"$acct"', nohz_full CPUs:/p' "$tmp/out" | head -1
 grep '^ACCTCHECK' "$tmp/out" | head -2 | awk '{
   printf "accounting check, 2 s of %-8s: user %.3f s, system %.3f s\n", ($2 == "busy" ? "sh loop" : "dd bs=1"), $3 / 1e6, $4 / 1e6 }'
+# What one user/kernel round trip costs, and the part the kernel counts as user time (the
+# entry and exit code outside context tracking's window, and the loop): a floor on user time
+# per syscall that is no program's code.
+sed -n 's/^SYSCALLS //p' "$tmp/out" | head -1 | awk '{
+  printf "accounting check, %d getppid() pinned there: per syscall user %.2f us, system %.2f us\n", $1, $2 / $1, $3 / $1 }'
 # user_us and sys_us: per check; sched_s: the scheduler's runtime over the window, which
 # user_s + sys_s should match.
 printf '%-8s %-5s %3s %5s %8s %6s %6s %7s %6s %8s %7s %7s %8s %8s %5s %8s\n' impl check run RS checks/s user_s sys_s sched_s cpu% us/check user_us sys_us rss_KiB pss_KiB down timewait
