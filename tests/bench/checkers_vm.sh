@@ -284,13 +284,16 @@ done || true
 grep '^PROFILE' "$tmp/out" | cut -c9- || true
 # The accounting check: 2 s of a user loop and of a syscall loop where the checkers run.
 sed -n 's/^NOHZFULL/accounting: ACCT='"$acct"', nohz_full CPUs:/p' "$tmp/out" | head -1
+if [ "$acct" = vtime ] && ! grep -q '^NOHZFULL 1$' "$tmp/out"; then
+  echo "WARNING: CPU 1 is not nohz_full: user and system time below are tick samples" >&2
+fi
 grep '^ACCTCHECK' "$tmp/out" | head -2 | awk '{
   printf "accounting check, 2 s of %-8s: user %.3f s, system %.3f s\n", ($2 == "busy" ? "sh loop" : "dd bs=1"), $3 / 1e6, $4 / 1e6 }'
 # What one user/kernel round trip costs, and the part the kernel counts as user time (the
 # entry and exit code outside context tracking's window, and the loop): a floor on user time
 # per syscall that is no program's code.
-sed -n 's/^SYSCALLS //p' "$tmp/out" | head -1 | awk '{
-  printf "accounting check, %d getppid() pinned there: per syscall user %.2f us, system %.2f us\n", $1, $2 / $1, $3 / $1 }'
+sed -n 's/^SYSCALLS //p' "$tmp/out" | head -1 | awk -v a="$acct" '{
+  printf "accounting check, %d getppid() pinned there: per syscall user %.2f us, system %.2f us%s\n", $1, $2 / $1, $3 / $1, (a == "tick" ? " (tick samples)" : "") }'
 # user_us and sys_us: per check; sched_s: the scheduler's runtime over the window, which
 # user_s + sys_s should match.
 printf '%-8s %-5s %3s %5s %8s %6s %6s %7s %6s %8s %7s %7s %8s %8s %5s %8s\n' impl check run RS checks/s user_s sys_s sched_s cpu% us/check user_us sys_us rss_KiB pss_KiB down timewait

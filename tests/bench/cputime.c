@@ -5,6 +5,7 @@
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 #include <linux/taskstats.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,17 +72,21 @@ int main(int argc, char **argv) {
                 sizeof TASKSTATS_GENL_NAME);
     char *body = buf + NLMSG_LENGTH(GENL_HDRLEN);
     struct nlattr *id = r > 0 ? find(body, buf + r, CTRL_ATTR_FAMILY_ID) : NULL;
-    if (!id)
+    unsigned short family;
+    if (!id || id->nla_len < NLA_HDRLEN + sizeof family)
         return 1;
-    unsigned short family = *(unsigned short *)((char *)id + NLA_HDRLEN);
+    memcpy(&family, (char *)id + NLA_HDRLEN, sizeof family);
     r = ask(s, family, TASKSTATS_CMD_GET, TASKSTATS_CMD_ATTR_TGID, &tgid, sizeof tgid);
     struct nlattr *aggr = r > 0 ? find(body, buf + r, TASKSTATS_TYPE_AGGR_TGID) : NULL;
     struct nlattr *st = aggr ? find((char *)aggr + NLA_HDRLEN, (char *)aggr + aggr->nla_len,
                                     TASKSTATS_TYPE_STATS) : NULL;
-    if (!st)
+    /* Older kernels send a shorter struct (fields are only ever appended); the times are
+     * among the first fields. */
+    struct taskstats t = {0};
+    size_t have = st ? st->nla_len - NLA_HDRLEN : 0;
+    if (!st || have < offsetof(struct taskstats, ac_stime) + sizeof t.ac_stime)
         return 1;
-    struct taskstats t;
-    memcpy(&t, (char *)st + NLA_HDRLEN, sizeof t);
+    memcpy(&t, (char *)st + NLA_HDRLEN, have < sizeof t ? have : sizeof t);
     printf("%llu %llu\n", (unsigned long long)t.ac_utime, (unsigned long long)t.ac_stime);
     return 0;
 }
