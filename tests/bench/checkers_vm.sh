@@ -32,8 +32,9 @@
 #     its symbols, CROSS_OUT=target/cross-syms EXTRA_CARGO_ARGS="--config profile.release.strip=false"
 #     SETUP=0 cross/build.sh x86_64-unknown-linux-musl)
 #
-# ACCT says how the checker child's user and system time are split (their sum is the
-# scheduler's runtime in both):
+# ACCT says how the checker child's user and system time are split (the total is the same
+# either way: tick's are rescaled by the kernel to the scheduler's runtime, vtime's add up to it
+# within a few per cent):
 #   ACCT=vtime (default): two vCPUs, CPU 1 booted nohz_full, so the VM kernel
 #     (CONFIG_VIRT_CPU_ACCOUNTING_GEN) reads the clock at every user/kernel crossing on it;
 #     keepalived starts pinned there (parent and checker child), everything else (shell,
@@ -163,7 +164,7 @@ opens() { awk '/^Tcp:/ {n++} /^Tcp:/ && n == 2 {print $6}' /proc/net/snmp; }
 # microsecond); tick: /proc/PID/stat as before, in 10 ms clock ticks scaled by the kernel so that
 # they add up to the scheduler's runtime.
 if [ "$acct" = vtime ]; then
-  cpu() { cputime $1 || echo "0 0"; }
+  cpu() { cputime $1 || { echo "CPUTIME failed for $1" >&2; echo "0 0"; }; }
 else
   cpu() { awk '{printf "%d %d\n", $14 * 10000, $15 * 10000}' /proc/$1/stat; }
 fi
@@ -181,10 +182,12 @@ if [ "$acct" = vtime ]; then
   pin="taskset 2"
 fi
 echo "NOHZFULL $(cat /sys/devices/system/cpu/nohz_full 2>/dev/null)"
+# For LOGS=: the clock the accounting reads (tsc, stable) and the mitigations that lengthen
+# every syscall.
 echo "CLOCK $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
 dmesg | grep -i 'tsc\|clock\|isolation\|mitigat\|spectre' | sed 's/^/DMESG /'
 $pin cputime -s 100000 | sed 's/^/SYSCALLS 100000 /'
-# acctcheck NAME CMD...: CMD's user and system ticks over 2 s, run where the checkers run.
+# acctcheck NAME CMD...: CMD's user and system microseconds over 2 s, run where the checkers run.
 acctcheck() {
   name=$1; shift
   $pin "$@" & p=$!
@@ -275,7 +278,7 @@ if ! grep -q '^BENCH' "$tmp/out"; then
   cat "$tmp/out" >&2
   exit 1
 fi
-grep '^BENCH.*no checker child' "$tmp/out" || true
+grep '^BENCH.*no checker child\|^CPUTIME failed' "$tmp/out" || true
 # PERFSTAT: syscalls, context switches, task-clock ms over the window; checks from the BENCH line.
 grep '^BENCH [a-z]* [a-z]* [0-9]' "$tmp/out" | while read -r _ impl mode run opens _; do
   grep "^PERFSTAT $impl $mode $run " "$tmp/out" | awk -v o="$opens" '{
