@@ -84,6 +84,13 @@ place() {
 printf '%-34s %10s%s\n' target bytes "$([ "${TLS:-0}" = 1 ] && printf ' %10s %8s' with-tls delta)"
 for t in $targets; do
   flags=$RUSTFLAGS
+  # Unwind tables out at the link (cross/no-eh-frame.ld): -Cforce-unwind-tables=no leaves those zig
+  # compiles into musl and compiler_rt, which nothing reads (no unwinding, std without backtraces).
+  # Stripped bytes on 2026-12-07 (relinked from one build's objects): mips 1,091,064 -> 1,082,288
+  # (-8,776), armv7 654,800 -> 651,372 (-3,428, .ARM.exidx/.ARM.extab), aarch64 796,272 -> 786,184
+  # (-10,088), x86_64 990,656 -> 979,096 (-11,560). zig's driver passes lld only the last -T, so
+  # each target's scripts are joined into one file (named for its parts: cargo does not track it).
+  scripts=cross/no-eh-frame.ld
   # MIPS static-pie is broken with this toolchain: the startup code relocates every GOT entry by the load
   # base, so std's undefined weak symbols become base+0 instead of null and calling them jumps to 0x40000000
   # (seen as SIGSEGV right after reading the config). A non-PIE static binary avoids it and is 11 % smaller.
@@ -117,8 +124,13 @@ for t in $targets; do
       # Hot text first: the functions the settled parent and VRRP child run (cross/hot-text.sh lists
       # them) linked together at the start of .text, so that the few 64 KiB folios the kernel maps
       # for them hold little else (cross/README.md, "Hot text first"). HOT_TEXT=0 links without it.
-      if [ "${HOT_TEXT:-1}" = 1 ]; then flags="$flags -Clink-arg=-Wl,-T,$PWD/cross/hot-text.ld"; fi ;;
+      if [ "${HOT_TEXT:-1}" = 1 ]; then scripts="$scripts cross/hot-text.ld"; fi ;;
   esac
+  ld=$CARGO_TARGET_DIR/link-$(basename -s .ld $scripts | tr '\n' '+' | sed 's/+$//').ld
+  mkdir -p "$CARGO_TARGET_DIR"
+  cat $scripts >"$ld"
+  case "$ld" in /*) ;; *) ld=$PWD/$ld ;; esac
+  flags="$flags -Clink-arg=-Wl,-T,$ld"
   # The SNMP subagent (cargo feature `snmp`, default on) is in every target: issue 16's size goals count
   # every feature in, and armv7 meets its goal with it. It costs 33,992 bytes on armv7 (786,552 ->
   # 752,560 without, measured 2026-12-06) and serves only where net-snmp's snmpd runs as the AgentX
