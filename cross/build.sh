@@ -126,6 +126,16 @@ for t in $targets; do
       # for them hold little else (cross/README.md, "Hot text first"). HOT_TEXT=0 links without it.
       if [ "${HOT_TEXT:-1}" = 1 ]; then scripts="$scripts cross/hot-text.ld"; fi ;;
   esac
+  # A 64-bit time_t on the 32-bit targets (Y2038), as musl's own headers have had since 1.2: the
+  # libc crates of std (0.2.183: the environment variable) and of keepalived (0.2.191: the cfg)
+  # then call musl's __*_time64 functions, not its 32-bit compatibility wrappers, which fail with
+  # EOVERFLOW from 2038 on. -944 bytes on mips (1,075,312 -> 1,074,368, 2026-12-07; smoke, lab and
+  # `-t` on 90 configs the same). Caveat: std's futex wait with a timeout (Condvar::wait_timeout,
+  # park_timeout; keepalived uses neither) passes the 64-bit timespec to the 32-bit futex syscall.
+  # TIME64=0 builds with the libc crates' default (32-bit time_t).
+  time64=
+  case "$t" in mips*|armv7*) [ "${TIME64:-1}" = 0 ] || time64=1 ;; esac
+  [ -z "$time64" ] || flags="$flags --cfg libc_unstable_musl_v1_2"
   ld=$CARGO_TARGET_DIR/link-$(basename -s .ld $scripts | tr '\n' '+' | sed 's/+$//').ld
   mkdir -p "$CARGO_TARGET_DIR"
   cat $scripts >"$ld"
@@ -160,12 +170,12 @@ for t in $targets; do
     esac
   fi
   [ -n "$wrap" ] || set --
-  env ${wrap:+RUSTC_WORKSPACE_WRAPPER=$wrap} RUSTFLAGS="$flags" /usr/bin/cargo zigbuild --release --locked -q -Z build-std=std,panic_abort "$std_features" --target "$t" "$@" $nosnmp ${CARGO_FEATURES:+--features "$CARGO_FEATURES"} ${EXTRA_CARGO_ARGS:-}
+  env ${wrap:+RUSTC_WORKSPACE_WRAPPER=$wrap} ${time64:+RUST_LIBC_UNSTABLE_MUSL_V1_2_3=1} RUSTFLAGS="$flags" /usr/bin/cargo zigbuild --release --locked -q -Z build-std=std,panic_abort "$std_features" --target "$t" "$@" $nosnmp ${CARGO_FEATURES:+--features "$CARGO_FEATURES"} ${EXTRA_CARGO_ARGS:-}
   mkdir -p "$out/$t"
   place "$t" "$out/$t/keepalived"
   size=$(stat -c %s "$out/$t/keepalived")
   if [ "${TLS:-0}" = 1 ]; then
-    env ${wrap:+RUSTC_WORKSPACE_WRAPPER=$wrap} RUSTFLAGS="$flags" /usr/bin/cargo zigbuild --release --locked -q -Z build-std=std,panic_abort "$std_features" --target "$t" "$@" $nosnmp --features "tls${CARGO_FEATURES:+,$CARGO_FEATURES}" ${EXTRA_CARGO_ARGS:-}
+    env ${wrap:+RUSTC_WORKSPACE_WRAPPER=$wrap} ${time64:+RUST_LIBC_UNSTABLE_MUSL_V1_2_3=1} RUSTFLAGS="$flags" /usr/bin/cargo zigbuild --release --locked -q -Z build-std=std,panic_abort "$std_features" --target "$t" "$@" $nosnmp --features "tls${CARGO_FEATURES:+,$CARGO_FEATURES}" ${EXTRA_CARGO_ARGS:-}
     mkdir -p "$out-tls/$t"
     place "$t" "$out-tls/$t/keepalived"
     tls=$(stat -c %s "$out-tls/$t/keepalived")
