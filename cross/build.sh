@@ -84,6 +84,13 @@ place() {
 printf '%-34s %10s%s\n' target bytes "$([ "${TLS:-0}" = 1 ] && printf ' %10s %8s' with-tls delta)"
 for t in $targets; do
   flags=$RUSTFLAGS
+  # Unwind tables out at the link (cross/no-eh-frame.ld): -Cforce-unwind-tables=no leaves those zig
+  # compiles into musl and compiler_rt, which nothing reads (no unwinding, std without backtraces).
+  # Stripped bytes on 2026-12-07 (relinked from one build's objects): mips 1,091,064 -> 1,082,288
+  # (-8,776), armv7 654,800 -> 651,372 (-3,428, .ARM.exidx/.ARM.extab), aarch64 796,272 -> 786,184
+  # (-10,088), x86_64 990,656 -> 979,096 (-11,560). zig's driver passes lld only the last -T, so
+  # each target's scripts are joined into one file (named for its parts: cargo does not track it).
+  scripts=cross/no-eh-frame.ld
   # MIPS static-pie is broken with this toolchain: the startup code relocates every GOT entry by the load
   # base, so std's undefined weak symbols become base+0 instead of null and calling them jumps to 0x40000000
   # (seen as SIGSEGV right after reading the config). A non-PIE static binary avoids it and is 11 % smaller.
@@ -117,8 +124,23 @@ for t in $targets; do
       # Hot text first: the functions the settled parent and VRRP child run (cross/hot-text.sh lists
       # them) linked together at the start of .text, so that the few 64 KiB folios the kernel maps
       # for them hold little else (cross/README.md, "Hot text first"). HOT_TEXT=0 links without it.
-      if [ "${HOT_TEXT:-1}" = 1 ]; then flags="$flags -Clink-arg=-Wl,-T,$PWD/cross/hot-text.ld"; fi ;;
+      if [ "${HOT_TEXT:-1}" = 1 ]; then scripts="$scripts cross/hot-text.ld"; fi ;;
   esac
+  # A 64-bit time_t on the 32-bit targets (Y2038), as musl's own headers have had since 1.2: the
+  # libc crates of std (0.2.183: the environment variable) and of keepalived (0.2.191: the cfg)
+  # then call musl's __*_time64 functions, not its 32-bit compatibility wrappers, which fail with
+  # EOVERFLOW from 2038 on. -944 bytes on mips (1,075,312 -> 1,074,368, 2026-12-07; smoke, lab and
+  # `-t` on 90 configs the same). Caveat: std's futex wait with a timeout (Condvar::wait_timeout,
+  # park_timeout; keepalived uses neither) passes the 64-bit timespec to the 32-bit futex syscall.
+  # TIME64=0 builds with the libc crates' default (32-bit time_t).
+  time64=
+  case "$t" in mips*|armv7*) [ "${TIME64:-1}" = 0 ] || time64=1 ;; esac
+  [ -z "$time64" ] || flags="$flags --cfg libc_unstable_musl_v1_2"
+  ld=$CARGO_TARGET_DIR/link-$(basename -s .ld $scripts | tr '\n' '+' | sed 's/+$//').ld
+  mkdir -p "$CARGO_TARGET_DIR"
+  cat $scripts >"$ld"
+  case "$ld" in /*) ;; *) ld=$PWD/$ld ;; esac
+  flags="$flags -Clink-arg=-Wl,-T,$ld"
   # The SNMP subagent (cargo feature `snmp`, default on) is in every target: issue 16's size goals count
   # every feature in, and armv7 meets its goal with it. It costs 33,992 bytes on armv7 (786,552 ->
   # 752,560 without, measured 2026-12-06) and serves only where net-snmp's snmpd runs as the AgentX
@@ -148,12 +170,12 @@ for t in $targets; do
     esac
   fi
   [ -n "$wrap" ] || set --
-  env ${wrap:+RUSTC_WORKSPACE_WRAPPER=$wrap} RUSTFLAGS="$flags" /usr/bin/cargo zigbuild --release --locked -q -Z build-std=std,panic_abort "$std_features" --target "$t" "$@" $nosnmp ${CARGO_FEATURES:+--features "$CARGO_FEATURES"} ${EXTRA_CARGO_ARGS:-}
+  env ${wrap:+RUSTC_WORKSPACE_WRAPPER=$wrap} ${time64:+RUST_LIBC_UNSTABLE_MUSL_V1_2_3=1} RUSTFLAGS="$flags" /usr/bin/cargo zigbuild --release --locked -q -Z build-std=std,panic_abort "$std_features" --target "$t" "$@" $nosnmp ${CARGO_FEATURES:+--features "$CARGO_FEATURES"} ${EXTRA_CARGO_ARGS:-}
   mkdir -p "$out/$t"
   place "$t" "$out/$t/keepalived"
   size=$(stat -c %s "$out/$t/keepalived")
   if [ "${TLS:-0}" = 1 ]; then
-    env ${wrap:+RUSTC_WORKSPACE_WRAPPER=$wrap} RUSTFLAGS="$flags" /usr/bin/cargo zigbuild --release --locked -q -Z build-std=std,panic_abort "$std_features" --target "$t" "$@" $nosnmp --features "tls${CARGO_FEATURES:+,$CARGO_FEATURES}" ${EXTRA_CARGO_ARGS:-}
+    env ${wrap:+RUSTC_WORKSPACE_WRAPPER=$wrap} ${time64:+RUST_LIBC_UNSTABLE_MUSL_V1_2_3=1} RUSTFLAGS="$flags" /usr/bin/cargo zigbuild --release --locked -q -Z build-std=std,panic_abort "$std_features" --target "$t" "$@" $nosnmp --features "tls${CARGO_FEATURES:+,$CARGO_FEATURES}" ${EXTRA_CARGO_ARGS:-}
     mkdir -p "$out-tls/$t"
     place "$t" "$out-tls/$t/keepalived"
     tls=$(stat -c %s "$out-tls/$t/keepalived")

@@ -38,12 +38,14 @@ impl Micros {
 
     /// Now on CLOCK_MONOTONIC.
     pub(crate) fn now() -> Micros {
-        let mut ts = libc::timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
+        // SAFETY: all zeros is a timespec (integers, and the padding a 64-bit tv_sec brings on
+        // 32-bit musl, which has no literal syntax); clock_gettime writes into the one we own
+        // and CLOCK_MONOTONIC always exists on Linux.
+        let ts = unsafe {
+            let mut ts: libc::timespec = std::mem::zeroed();
+            libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts);
+            ts
         };
-        // SAFETY: clock_gettime writes into the timespec we own; CLOCK_MONOTONIC always exists on Linux.
-        unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
         Micros(ts.tv_sec as u64 * 1_000_000 + ts.tv_nsec as u64 / 1_000)
     }
 }

@@ -224,12 +224,13 @@ pub(crate) fn storage_ip(ss: &libc::sockaddr_storage) -> Option<IpAddr> {
 
 /// Now on the clock the kernel stamps with, in nanoseconds since the epoch.
 fn realtime() -> i128 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
+    // SAFETY: all zeros is a timespec (as in core::time); clock_gettime writes into the one we
+    // own and CLOCK_REALTIME always exists.
+    let ts = unsafe {
+        let mut ts: libc::timespec = std::mem::zeroed();
+        libc::clock_gettime(libc::CLOCK_REALTIME, &mut ts);
+        ts
     };
-    // SAFETY: clock_gettime writes into the timespec we own; CLOCK_REALTIME always exists.
-    unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &mut ts) };
     i128::from(ts.tv_sec) * 1_000_000_000 + i128::from(ts.tv_nsec)
 }
 
