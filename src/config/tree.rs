@@ -28,6 +28,9 @@ impl Node {
         self.words.get(1..).unwrap_or(&[])
     }
 
+    // Out of line: the parsers call it from some 50 places, each inlined copy with two
+    // bounds checks.
+    #[inline(never)]
     pub(crate) fn arg(&self, i: usize) -> Option<&str> {
         self.args().get(i).map(String::as_str)
     }
