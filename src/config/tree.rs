@@ -60,10 +60,12 @@ impl Node {
     /// Every word of every line in the block: keepalived's name lists (`group { A B \n C }`) may
     /// put the names on one line or several.
     pub(crate) fn block_words(&self) -> Vec<String> {
-        self.children()
-            .iter()
-            .flat_map(|l| l.words.iter().cloned())
-            .collect()
+        // A loop, not flat_map/collect: measured smaller.
+        let mut out = Vec::new();
+        for l in self.children() {
+            out.extend_from_slice(&l.words);
+        }
+        out
     }
 
     /// The children of a block, or none.

@@ -133,7 +133,7 @@ fn email(k: Kw, n: &Node, e: &mut Email, d: &mut Diagnostics) -> bool {
                 // keepalived notices the empty block at its closing brace.
                 d.warn(n.end_loc(), "empty notification_email block");
             }
-            e.to.extend(n.children().iter().flat_map(|c| c.words.iter().cloned()));
+            e.to.extend(n.block_words());
         }
         Kw::NotificationEmailFrom => e.from = string(n, d),
         Kw::SmtpServer => {
