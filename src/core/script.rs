@@ -6,7 +6,7 @@ use std::ffi::{CString, OsStr};
 use std::io;
 use std::os::unix::ffi::OsStrExt;
 
-use libc::{c_char, gid_t, uid_t};
+use libc::{gid_t, uid_t};
 
 use super::event_loop::EventLoop;
 use super::signals::{self, ExitStatus};
@@ -108,16 +108,6 @@ use libc::{
     SYS_setgid32 as SYS_SETGID, SYS_setgroups32 as SYS_SETGROUPS, SYS_setuid32 as SYS_SETUID,
 };
 
-/// The pointers of `strs` and a null after them: an argv or envp for execve.
-fn pointers(strs: &[CString]) -> Vec<*const c_char> {
-    let mut p = Vec::with_capacity(strs.len() + 1);
-    for s in strs {
-        p.push(s.as_ptr());
-    }
-    p.push(std::ptr::null());
-    p
-}
-
 /// Forks and execs `spec`; returns the child's pid. The child has its own process group (so a
 /// timeout kills what it started too), an empty signal mask, stdio on /dev/null, and gets
 /// SIGTERM if we die.
@@ -141,7 +131,7 @@ pub(crate) fn spawn(spec: &ScriptSpec) -> io::Result<i32> {
     for a in &argv_s {
         argv.push(cstr(a)?);
     }
-    let argv_p = pointers(&argv);
+    let argv_p = super::daemon::pointers(&argv);
 
     let mut envs: Vec<CString> = Vec::new();
     for (k, v) in std::env::vars_os() {
@@ -158,7 +148,7 @@ pub(crate) fn spawn(spec: &ScriptSpec) -> io::Result<i32> {
     for (k, v) in &spec.env {
         envs.push(cstr(format!("{k}={v}").as_bytes())?);
     }
-    let env_p = pointers(&envs);
+    let env_p = super::daemon::pointers(&envs);
 
     // The child only makes async-signal-safe calls on data prepared above.
     if let Some(pid) = super::daemon::fork()? {

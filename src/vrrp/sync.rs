@@ -302,11 +302,13 @@ impl SyncGroup {
     }
 
     fn others(&self, inst: usize) -> Vec<usize> {
-        self.members
-            .iter()
-            .copied()
-            .filter(|&j| j != inst)
-            .collect()
+        let mut out = Vec::with_capacity(self.members.len());
+        for &j in &self.members {
+            if j != inst {
+                out.push(j);
+            }
+        }
+        out
     }
 
     fn sync_master<M: Members>(&mut self, ms: &mut M, inst: usize, now: Micros, out: &mut Outs) {
