@@ -284,7 +284,10 @@ impl IpvsShell {
         if let Err(e) = self.ipvs.read(&mut self.actual) {
             error!("IPVS: cannot read the kernel's table: {e}");
         }
-        let ours: Vec<_> = mgr.services().copied().collect();
+        let mut ours = Vec::new();
+        for k in mgr.services() {
+            ours.push(*k);
+        }
         for k in ours {
             if !self.actual.iter().any(|e| e.svc.key == k) {
                 continue;

@@ -53,10 +53,19 @@ fn sched(n: &Node, s: &mut ProcSched, what: &str, d: &mut Diagnostics) {
                 return;
             }
             let max = u64::from(online_cpus() - 1);
-            let cpus: Option<Vec<u32>> = (0..n.args().len())
-                .map(|i| unsigned(n, i, 0, max, d).map(|v| v as u32))
-                .collect();
-            s.cpu_affinity = cpus.unwrap_or_default();
+            // A loop, not an Option collect: the same stop (and one warning) at the first bad
+            // number, smaller.
+            let mut cpus = Vec::with_capacity(n.args().len());
+            for i in 0..n.args().len() {
+                match unsigned(n, i, 0, max, d) {
+                    Some(v) => cpus.push(v as u32),
+                    None => {
+                        cpus.clear();
+                        break;
+                    }
+                }
+            }
+            s.cpu_affinity = cpus;
         }
         _ => {
             // keepalived still takes the old `*_rlimit_rtime` spelling without complaint.
