@@ -12,7 +12,10 @@ use keepalived::supervisor;
 static ALLOCATOR: alloc::DebugAlloc = alloc::DebugAlloc;
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
+    let mut args: Vec<String> = Vec::new();
+    for a in std::env::args() {
+        args.push(a);
+    }
     let prog = args.first().cloned().unwrap_or_else(|| "keepalived".into());
     if Path::new(&prog).file_name().and_then(|f| f.to_str()) == Some("genhash") {
         std::process::exit(genhash::main(&args, 1));

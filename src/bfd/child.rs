@@ -183,12 +183,10 @@ impl Shell {
     /// With `to_log` (`-d`, once at start, as keepalived's BFD process) its lines go to the log.
     fn write_data(&self, cfg: &Config, to_log: bool) {
         let fd = |s: &Option<BfdSender>| s.as_ref().map_or(-1, |s| s.as_raw_fd());
-        let out: Vec<(i32, bool)> = self
-            .senders
-            .iter()
-            .map(fd)
-            .zip(self.failing.iter().copied())
-            .collect();
+        let mut out: Vec<(i32, bool)> = Vec::with_capacity(self.senders.len());
+        for (s, &f) in self.senders.iter().zip(&self.failing) {
+            out.push((fd(s), f));
+        }
         let fd_in = self
             .listeners
             .iter()

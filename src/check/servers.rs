@@ -135,13 +135,17 @@ impl Servers {
         self.sorry_names.clear();
         self.notifies.clear();
         for vs in &cfg.lvs.virtual_servers {
-            let n = vs.real_servers.iter();
-            let n = n.map(|rs| [rs.notify_down.is_some(), rs.notify_up.is_some()]);
-            self.notifies.push(n.collect());
+            // Loops, not map/collect chains: measured smaller.
+            let mut n = Vec::with_capacity(vs.real_servers.len());
+            let mut rs_names = Vec::with_capacity(vs.real_servers.len());
+            for rs in &vs.real_servers {
+                n.push([rs.notify_down.is_some(), rs.notify_up.is_some()]);
+                rs_names.push(names::rs_trio(vs, rs));
+            }
+            self.notifies.push(n);
             self.vs_names.push(names::vs_name(vs));
             self.sorry_names.push(names::sorry_name(vs));
-            let rs = vs.real_servers.iter().map(|rs| names::rs_trio(vs, rs));
-            self.rs_names.push(rs.collect());
+            self.rs_names.push(rs_names);
         }
     }
 
@@ -494,11 +498,11 @@ fn quorum_lines(
 
 /// Each virtual server's quorum_up and quorum_down.
 fn quorum_scripts(cfg: &Config) -> Vec<[Option<Script>; 2]> {
-    cfg.lvs
-        .virtual_servers
-        .iter()
-        .map(|v| [v.quorum_up.clone(), v.quorum_down.clone()])
-        .collect()
+    let mut out = Vec::with_capacity(cfg.lvs.virtual_servers.len());
+    for v in &cfg.lvs.virtual_servers {
+        out.push([v.quorum_up.clone(), v.quorum_down.clone()]);
+    }
+    out
 }
 
 /// Queues a quorum script, run as the global script_user `user` (resolved now).

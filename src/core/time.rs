@@ -52,6 +52,9 @@ impl Micros {
 
 impl Add for Micros {
     type Output = Micros;
+    // Out of line where u64 is two registers: a saturating add is a dozen instructions there,
+    // and was inlined at some 45 places.
+    #[cfg_attr(target_pointer_width = "32", inline(never))]
     fn add(self, o: Micros) -> Micros {
         Micros(self.0.saturating_add(o.0))
     }

@@ -404,7 +404,12 @@ fn spec<'a>(
 }
 
 fn keys<const N: usize>(ks: &[[u8; N]]) -> Vec<Elem<'_>> {
-    ks.iter().map(|k| key(k)).collect()
+    // A loop, not map/collect: this is built once per key width.
+    let mut out = Vec::with_capacity(ks.len());
+    for k in ks {
+        out.push(key(k));
+    }
+    out
 }
 
 fn key(k: &[u8]) -> Elem<'_> {

@@ -46,9 +46,19 @@ pub fn wanted<'a>(
 /// Going from `have` to `want`: the elements to delete, then those to add (a reload keeps
 /// in the sets the addresses it keeps).
 pub fn changes(have: &[Vip], want: &[Vip]) -> (Vec<Vip>, Vec<Vip>) {
-    let gone = have.iter().filter(|v| !want.contains(v)).copied().collect();
-    let new = want.iter().filter(|v| !have.contains(v)).copied().collect();
-    (gone, new)
+    (absent(have, want), absent(want, have))
+}
+
+/// The elements of `from` that `to` lacks, in `from`'s order (a loop: measured smaller than
+/// filter/copied/collect).
+fn absent(from: &[Vip], to: &[Vip]) -> Vec<Vip> {
+    let mut out = Vec::new();
+    for v in from {
+        if !to.contains(v) {
+            out.push(*v);
+        }
+    }
+    out
 }
 
 /// A VMAC in the firewall's VMAC map.

@@ -78,40 +78,37 @@ impl Ifaces {
     pub fn read_links(&mut self, rtnl: &mut Rtnl) -> Result<(), Error> {
         let links: Vec<Link> = rtnl.links().inspect_err(|_| self.stale = true)?;
         let old = std::mem::take(&mut self.list);
-        self.origins = links
-            .iter()
-            .map(|l| Origin {
+        // One loop, not two map/collect chains: measured smaller.
+        self.origins = Vec::with_capacity(links.len());
+        self.list = Vec::with_capacity(links.len());
+        for l in &links {
+            self.origins.push(Origin {
                 ifindex: l.ifindex,
                 parent: l.parent,
                 changeable: l.kind.changeable(),
-            })
-            .collect();
-        self.list = links
-            .iter()
-            .map(|l| {
-                let known = old.iter().find(|o| o.ifindex == l.ifindex);
-                if known.is_none() {
-                    self.stale = true;
+            });
+            let known = old.iter().find(|o| o.ifindex == l.ifindex);
+            if known.is_none() {
+                self.stale = true;
+            }
+            let mut mac = [0u8; 6];
+            if let Some(hw) = &l.hwaddr {
+                let b = hw.as_bytes();
+                if b.len() == 6 {
+                    mac.copy_from_slice(b);
                 }
-                let mut mac = [0u8; 6];
-                if let Some(hw) = &l.hwaddr {
-                    let b = hw.as_bytes();
-                    if b.len() == 6 {
-                        mac.copy_from_slice(b);
-                    }
-                }
-                IfInfo {
-                    ifindex: l.ifindex,
-                    name: l.name.to_string(),
-                    up: l.is_up(),
-                    mac,
-                    mtu: l.mtu,
-                    v4: known.and_then(|k| k.v4),
-                    ll6: known.and_then(|k| k.ll6),
-                    group: l.group,
-                }
-            })
-            .collect();
+            }
+            self.list.push(IfInfo {
+                ifindex: l.ifindex,
+                name: l.name.to_string(),
+                up: l.is_up(),
+                mac,
+                mtu: l.mtu,
+                v4: known.and_then(|k| k.v4),
+                ll6: known.and_then(|k| k.ll6),
+                group: l.group,
+            });
+        }
         Ok(())
     }
 
@@ -259,18 +256,24 @@ impl Ifaces {
     /// The links known in `before` ((ifindex, name) pairs) that a read found under another
     /// name: (ifindex, old name).
     pub fn renamed_since(&self, before: &[(u32, String)]) -> Vec<(u32, String)> {
-        let renamed = |(i, n): &&(u32, String)| self.by_index(*i).is_some_and(|f| f.name != *n);
-        before.iter().filter(renamed).cloned().collect()
+        let mut out = Vec::new();
+        for (i, n) in before {
+            if self.by_index(*i).is_some_and(|f| f.name != *n) {
+                out.push((*i, n.clone()));
+            }
+        }
+        out
     }
 
     /// The links a read found that `before` ((ifindex, up) pairs) did not have.
     pub fn new_since(&self, before: &[(u32, bool)]) -> Vec<u32> {
-        let known = |i: u32| before.iter().any(|&(b, _)| b == i);
-        self.list
-            .iter()
-            .map(|f| f.ifindex)
-            .filter(|&i| !known(i))
-            .collect()
+        let mut out = Vec::new();
+        for f in &self.list {
+            if !before.iter().any(|&(b, _)| b == f.ifindex) {
+                out.push(f.ifindex);
+            }
+        }
+        out
     }
 
     /// The links whose state differs from `before` ((ifindex, up) pairs from an earlier

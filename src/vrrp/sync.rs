@@ -39,9 +39,13 @@ pub fn build<'a>(
 ) -> Vec<SyncGroup> {
     let mut groups = Vec::new();
     for (name, members) in conf {
-        let members: Vec<usize> = (members.iter())
-            .filter_map(|n| running.iter().position(|r| r == n))
-            .collect();
+        let mut found = Vec::new();
+        for n in members.iter() {
+            if let Some(i) = running.iter().position(|r| r == n) {
+                found.push(i);
+            }
+        }
+        let members = found;
         if !members.is_empty() {
             groups.push(SyncGroup::new(name.to_string(), members));
         }
@@ -302,11 +306,13 @@ impl SyncGroup {
     }
 
     fn others(&self, inst: usize) -> Vec<usize> {
-        self.members
-            .iter()
-            .copied()
-            .filter(|&j| j != inst)
-            .collect()
+        let mut out = Vec::with_capacity(self.members.len());
+        for &j in &self.members {
+            if j != inst {
+                out.push(j);
+            }
+        }
+        out
     }
 
     fn sync_master<M: Members>(&mut self, ms: &mut M, inst: usize, now: Micros, out: &mut Outs) {

@@ -53,8 +53,13 @@ pub fn on_lost(members: &[Member], ifindex: u32, allow: bool) -> Vec<usize> {
     if !allow {
         return Vec::new();
     }
-    let on_it = |m: &Member| m.held == Some(true) && m.ifindex == ifindex;
-    (0..members.len()).filter(|&i| on_it(&members[i])).collect()
+    let mut out = Vec::new();
+    for (i, m) in members.iter().enumerate() {
+        if m.held == Some(true) && m.ifindex == ifindex {
+            out.push(i);
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -280,70 +280,72 @@ fn entries(vs: &VirtualServer, lvs: &LvsConfig) -> Vec<GroupEntry> {
 
 /// Every virtual server's plan, in config order (the manager's indices are the config's).
 pub fn plan(lvs: &LvsConfig) -> Vec<VsPlan> {
-    lvs.virtual_servers
-        .iter()
-        .map(|vs| {
-            let real_servers = vs
-                .real_servers
-                .iter()
-                .map(|rs| {
-                    let (fwd, tun_type, tun_port, tun_flags) = fwd(rs.forwarding.or(vs.forwarding));
-                    ServerPlan {
-                        dest: Dest {
-                            key: DestKey {
-                                ip: rs.ip,
-                                port: rs.port.unwrap_or(0),
-                            },
-                            fwd,
-                            tun_type,
-                            tun_port,
-                            tun_flags,
-                            weight: rs.weight.unwrap_or(vs.weight),
-                            u_threshold: rs.uthreshold.unwrap_or(0),
-                            l_threshold: rs.lthreshold.unwrap_or(0),
-                        },
-                        port: rs.port,
-                        inhibit: rs.inhibit_on_failure.unwrap_or(vs.inhibit_on_failure),
-                        alpha_checkers: rs
-                            .checkers
-                            .iter()
-                            .map(|c| crate::config::lvs::checker_timing(vs, rs, c).alpha)
-                            .collect(),
-                    }
-                })
-                .collect();
-            let sorry = vs.sorry_server.as_ref().map(|s| {
-                let (fwd, tun_type, tun_port, tun_flags) = fwd(s.forwarding.or(vs.forwarding));
-                ServerPlan {
-                    dest: Dest {
-                        key: DestKey {
-                            ip: s.ip,
-                            port: s.port.unwrap_or(0),
-                        },
-                        fwd,
-                        tun_type,
-                        tun_port,
-                        tun_flags,
-                        weight: 1,
-                        u_threshold: 0,
-                        l_threshold: 0,
-                    },
-                    port: s.port,
-                    inhibit: s.inhibit,
-                    alpha_checkers: Vec::new(),
-                }
-            });
-            VsPlan {
-                key: VsKey::of(vs),
-                name: vs.describe(),
-                services: keys(vs, lvs).into_iter().map(|k| service(vs, k)).collect(),
-                real_servers,
-                sorry,
-                quorum: vs.quorum,
-                hysteresis: vs.hysteresis,
-                omega: vs.omega,
-                entries: entries(vs, lvs),
+    // Loops, not nested map/collect chains: measured smaller.
+    let mut out = Vec::with_capacity(lvs.virtual_servers.len());
+    for vs in &lvs.virtual_servers {
+        let mut real_servers = Vec::with_capacity(vs.real_servers.len());
+        for rs in &vs.real_servers {
+            let (fwd, tun_type, tun_port, tun_flags) = fwd(rs.forwarding.or(vs.forwarding));
+            let mut alpha_checkers = Vec::with_capacity(rs.checkers.len());
+            for c in &rs.checkers {
+                alpha_checkers.push(crate::config::lvs::checker_timing(vs, rs, c).alpha);
             }
-        })
-        .collect()
+            real_servers.push(ServerPlan {
+                dest: Dest {
+                    key: DestKey {
+                        ip: rs.ip,
+                        port: rs.port.unwrap_or(0),
+                    },
+                    fwd,
+                    tun_type,
+                    tun_port,
+                    tun_flags,
+                    weight: rs.weight.unwrap_or(vs.weight),
+                    u_threshold: rs.uthreshold.unwrap_or(0),
+                    l_threshold: rs.lthreshold.unwrap_or(0),
+                },
+                port: rs.port,
+                inhibit: rs.inhibit_on_failure.unwrap_or(vs.inhibit_on_failure),
+                alpha_checkers,
+            });
+        }
+        let sorry = vs.sorry_server.as_ref().map(|s| {
+            let (fwd, tun_type, tun_port, tun_flags) = fwd(s.forwarding.or(vs.forwarding));
+            ServerPlan {
+                dest: Dest {
+                    key: DestKey {
+                        ip: s.ip,
+                        port: s.port.unwrap_or(0),
+                    },
+                    fwd,
+                    tun_type,
+                    tun_port,
+                    tun_flags,
+                    weight: 1,
+                    u_threshold: 0,
+                    l_threshold: 0,
+                },
+                port: s.port,
+                inhibit: s.inhibit,
+                alpha_checkers: Vec::new(),
+            }
+        });
+        let svc_keys = keys(vs, lvs);
+        let mut services = Vec::with_capacity(svc_keys.len());
+        for k in svc_keys {
+            services.push(service(vs, k));
+        }
+        out.push(VsPlan {
+            key: VsKey::of(vs),
+            name: vs.describe(),
+            services,
+            real_servers,
+            sorry,
+            quorum: vs.quorum,
+            hysteresis: vs.hysteresis,
+            omega: vs.omega,
+            entries: entries(vs, lvs),
+        });
+    }
+    out
 }

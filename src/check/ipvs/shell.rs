@@ -206,11 +206,12 @@ impl IpvsShell {
     /// A SIGHUP's new config (`new` its manager, `old` the one before): services that are
     /// gone leave the kernel; destinations `old` placed stay ours to remove.
     pub fn reload(&mut self, cfg: &Config, old: &Manager, new: &Manager) {
-        let gone: Vec<_> = old
-            .services()
-            .filter(|k| !new.services().any(|n| n == *k))
-            .copied()
-            .collect();
+        let mut gone = Vec::new();
+        for k in old.services() {
+            if !new.services().any(|n| n == k) {
+                gone.push(*k);
+            }
+        }
         // The line for each is the caller's, in keepalived's words (Servers::reload_to).
         for k in gone {
             if let Err(e) = self.ipvs.apply(&Op::DelService(k)) {
@@ -283,7 +284,10 @@ impl IpvsShell {
         if let Err(e) = self.ipvs.read(&mut self.actual) {
             error!("IPVS: cannot read the kernel's table: {e}");
         }
-        let ours: Vec<_> = mgr.services().copied().collect();
+        let mut ours = Vec::new();
+        for k in mgr.services() {
+            ours.push(*k);
+        }
         for k in ours {
             if !self.actual.iter().any(|e| e.svc.key == k) {
                 continue;

@@ -53,10 +53,19 @@ fn sched(n: &Node, s: &mut ProcSched, what: &str, d: &mut Diagnostics) {
                 return;
             }
             let max = u64::from(online_cpus() - 1);
-            let cpus: Option<Vec<u32>> = (0..n.args().len())
-                .map(|i| unsigned(n, i, 0, max, d).map(|v| v as u32))
-                .collect();
-            s.cpu_affinity = cpus.unwrap_or_default();
+            // A loop, not an Option collect: the same stop (and one warning) at the first bad
+            // number, smaller.
+            let mut cpus = Vec::with_capacity(n.args().len());
+            for i in 0..n.args().len() {
+                match unsigned(n, i, 0, max, d) {
+                    Some(v) => cpus.push(v as u32),
+                    None => {
+                        cpus.clear();
+                        break;
+                    }
+                }
+            }
+            s.cpu_affinity = cpus;
         }
         _ => {
             // keepalived still takes the old `*_rlimit_rtime` spelling without complaint.
@@ -133,7 +142,7 @@ fn email(k: Kw, n: &Node, e: &mut Email, d: &mut Diagnostics) -> bool {
                 // keepalived notices the empty block at its closing brace.
                 d.warn(n.end_loc(), "empty notification_email block");
             }
-            e.to.extend(n.children().iter().flat_map(|c| c.words.iter().cloned()));
+            e.to.extend(n.block_words());
         }
         Kw::NotificationEmailFrom => e.from = string(n, d),
         Kw::SmtpServer => {

@@ -112,13 +112,18 @@ fn walk(dir: &Path, parts: &[&str], found: &mut Vec<PathBuf>, m: &mut Matches) {
         m.missing = true;
         return;
     };
-    let mut names: Vec<String> = entries
-        .filter_map(Result::ok)
-        .filter_map(|e| e.file_name().into_string().ok())
+    let mut names: Vec<String> = Vec::new();
+    for e in entries.flatten() {
+        let Ok(n) = e.file_name().into_string() else {
+            continue;
+        };
         // Like the shell, wildcards do not match a leading '.' unless the pattern has one.
-        .filter(|n| !n.starts_with('.') || first.starts_with('.'))
-        .filter(|n| matches(first.as_bytes(), n.as_bytes()))
-        .collect();
+        if (!n.starts_with('.') || first.starts_with('.'))
+            && matches(first.as_bytes(), n.as_bytes())
+        {
+            names.push(n);
+        }
+    }
     names.sort();
     for n in names {
         let p = dir.join(n);

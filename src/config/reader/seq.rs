@@ -160,7 +160,11 @@ pub(crate) fn parse_lst(line: &str) -> Result<Repeat, String> {
             return Err(format!("~LST specification has too many values '{line}'"));
         }
         vals.resize(vars.len(), String::new());
-        rounds.push(vars.iter().cloned().zip(vals).collect());
+        let mut round = Vec::with_capacity(vars.len());
+        for (var, val) in vars.iter().zip(vals) {
+            round.push((var.clone(), val));
+        }
+        rounds.push(round);
         if let Some(text) = rest.strip_prefix(')') {
             return Ok(Repeat {
                 rounds,

@@ -114,12 +114,13 @@ pub(crate) fn parse_garp_group(
                 None => d.warn(c.loc, "garp_group interface needs a name"),
             },
             "interfaces" => {
-                let names: Vec<&String> = c.children().iter().flat_map(|l| &l.words).collect();
-                if names.is_empty() {
+                if c.children().iter().all(|l| l.words.is_empty()) {
                     d.warn(c.end_loc(), "Warning - empty garp_group interfaces block");
                 }
-                for i in names {
-                    add(i, c.end_loc(), &mut g, d);
+                for l in c.children() {
+                    for i in &l.words {
+                        add(i, c.end_loc(), &mut g, d);
+                    }
                 }
             }
             k => d.unknown_keyword(c.loc, k),

@@ -181,14 +181,13 @@ fn from_dns(
         }
         queries.push(q);
     }
-    let ns: Vec<SocketAddr> = conf
-        .ns
-        .iter()
-        .map(|&(ip, scope)| match ip {
+    let mut ns: Vec<SocketAddr> = Vec::with_capacity(conf.ns.len());
+    for &(ip, scope) in &conf.ns {
+        ns.push(match ip {
             IpAddr::V4(a) => SocketAddr::from((a, port)),
             IpAddr::V6(a) => SocketAddrV6::new(a, port, 0, scope).into(),
-        })
-        .collect();
+        });
+    }
     let Ok(answers) = send_all(&ns, &queries, conf.timeout, conf.attempts) else {
         return Dns::Fail;
     };

@@ -68,11 +68,10 @@ pub(crate) fn sort(
     found: &mut [(IpAddr, u32)],
     source: impl Fn(IpAddr, u32) -> Option<Option<IpAddr>>,
 ) {
-    let mut keyed: Vec<(u32, (IpAddr, u32))> = found
-        .iter()
-        .enumerate()
-        .map(|(i, &f)| (key(f.0, i, source(f.0, f.1)), f))
-        .collect();
+    let mut keyed: Vec<(u32, (IpAddr, u32))> = Vec::with_capacity(found.len());
+    for (i, &f) in found.iter().enumerate() {
+        keyed.push((key(f.0, i, source(f.0, f.1)), f));
+    }
     // At most 48 addresses, keys all different: an insertion sort is the least code.
     for i in 1..keyed.len() {
         let mut j = i;

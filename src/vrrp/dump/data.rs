@@ -360,11 +360,12 @@ pub(super) fn groups_section(view: &View<'_>, s: &mut String) {
 pub(super) fn interfaces_section(view: &View<'_>, s: &mut String) {
     s.push_str("------< Interfaces >------\n");
     for f in &view.ifaces.list {
-        let users: Vec<&str> = view
-            .iter()
-            .filter(|x| x.ifindex == f.ifindex)
-            .map(|x| x.name)
-            .collect();
+        let mut users: Vec<&str> = Vec::new();
+        for x in view.iter() {
+            if x.ifindex == f.ifindex {
+                users.push(x.name);
+            }
+        }
         let vmac_of = view.iter().find(|x| x.vmac_ifindex == Some(f.ifindex));
         if users.is_empty() && vmac_of.is_none() {
             continue;

@@ -97,13 +97,12 @@ pub(super) fn objects(
         }
     };
     // keepalived drops a script nothing tracks ("Warning - script X is not used").
-    let scripts: Vec<_> = cfg
-        .vrrp
-        .trackers
-        .scripts
-        .iter()
-        .filter(|sc| level(&Key::Script(sc.name.clone())).is_some())
-        .collect();
+    let mut scripts = Vec::new();
+    for sc in &cfg.vrrp.trackers.scripts {
+        if level(&Key::Script(sc.name.clone())).is_some() {
+            scripts.push(sc);
+        }
+    }
     if !scripts.is_empty() {
         s.push_str("------< VRRP Scripts >------\n");
     }

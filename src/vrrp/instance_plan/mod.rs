@@ -143,13 +143,7 @@ pub fn plan<'a>(cfg: &Config, idx: usize, ifaces: &'a Ifaces) -> Result<Plan<'a>
     );
     let tx = TxRules {
         vrid,
-        vips: v
-            .vips
-            .iter()
-            .map(|a| a.addr)
-            .filter(|a| a.is_ipv6() == v6)
-            .take(max)
-            .collect(),
+        vips: tx_vips(v, v6, max),
         group,
         auth: if fc.version == 2 && !v6 {
             auth
@@ -211,6 +205,20 @@ fn group4(cfg: &Config) -> Ipv4Addr {
 
 fn group6(cfg: &Config) -> Ipv6Addr {
     cfg.global.vrrp.mcast_group6.unwrap_or(VRRP_GROUP_V6)
+}
+
+/// The first `max` VIPs of the advert's family (a loop: measured smaller than the chain).
+fn tx_vips(v: &VrrpInstance, v6: bool, max: usize) -> Vec<IpAddr> {
+    let mut out = Vec::new();
+    for a in &v.vips {
+        if out.len() == max {
+            break;
+        }
+        if a.addr.is_ipv6() == v6 {
+            out.push(a.addr);
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -18,14 +18,20 @@ pub fn successors(
     new: &Config,
     runs: impl Fn(usize) -> bool,
 ) -> Vec<Option<usize>> {
-    let old_ids: Vec<InstanceId> = running.iter().map(|&i| InstanceId::of(old, i)).collect();
-    let new_ids: Vec<InstanceId> = (0..new.vrrp.instances.len())
-        .map(|j| InstanceId::of(new, j))
-        .collect();
-    pair(&old_ids, &new_ids)
-        .into_iter()
-        .map(|p| p.filter(|&j| runs(j)))
-        .collect()
+    // Loops, not map/collect chains: measured smaller.
+    let mut old_ids = Vec::with_capacity(running.len());
+    for &i in running {
+        old_ids.push(InstanceId::of(old, i));
+    }
+    let mut new_ids = Vec::with_capacity(new.vrrp.instances.len());
+    for j in 0..new.vrrp.instances.len() {
+        new_ids.push(InstanceId::of(new, j));
+    }
+    let mut out = pair(&old_ids, &new_ids);
+    for p in out.iter_mut() {
+        *p = p.filter(|&j| runs(j));
+    }
+    out
 }
 
 /// [`successors`] the other way: for each of the `new` instances, the running one it continues.
@@ -79,15 +85,22 @@ pub fn vip_moves(
 
 /// VIPs then eVIPs: everything an instance installs when it becomes MASTER.
 fn addresses(v: &VrrpInstance) -> Vec<&IpAddress> {
-    v.vips.iter().chain(v.evips.iter()).collect()
+    let mut out = Vec::with_capacity(v.vips.len() + v.evips.len());
+    for a in v.vips.iter().chain(&v.evips) {
+        out.push(a);
+    }
+    out
 }
 
 /// The addresses of `from` that `to` lacks, in `from`'s order.
 fn missing(from: &[&IpAddress], to: &[&IpAddress]) -> Vec<IpAddress> {
-    from.iter()
-        .filter(|a| !to.iter().any(|b| a.same_as(b)))
-        .map(|a| (*a).clone())
-        .collect()
+    let mut out = Vec::new();
+    for a in from {
+        if !to.iter().any(|b| a.same_as(b)) {
+            out.push((*a).clone());
+        }
+    }
+    out
 }
 
 /// Whether instance `old_idx` of `old` continues as `new_idx` of `new` with other settings

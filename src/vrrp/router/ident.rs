@@ -50,11 +50,13 @@ impl InstanceId {
 /// at most one running one (the first in file order), so a duplicate cannot clone a state.
 pub fn pair(old: &[InstanceId], new: &[InstanceId]) -> Vec<Option<usize>> {
     let mut taken = vec![false; new.len()];
-    old.iter()
-        .map(|o| {
-            let j = (0..new.len()).find(|&j| !taken[j] && new[j] == *o)?;
+    let mut out = Vec::with_capacity(old.len());
+    for o in old {
+        let j = (0..new.len()).find(|&j| !taken[j] && new[j] == *o);
+        if let Some(j) = j {
             taken[j] = true;
-            Some(j)
-        })
-        .collect()
+        }
+        out.push(j);
+    }
+    out
 }

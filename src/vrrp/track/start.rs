@@ -37,17 +37,15 @@ impl Tracking {
             if let (true, Some(src)) = (v.track_src_ip, v.src_ip) {
                 wanted.push((Key::SrcIp(ifindex, src), Weight::default()));
             }
-            let links = wanted
-                .into_iter()
-                .map(|(key, weight)| {
-                    let carried = old.find(&key).and_then(|o| old.level(o));
-                    let level = start_level(cfg, &key, carried, kernel);
-                    Link {
-                        obj: t.object(key, level),
-                        weight,
-                    }
-                })
-                .collect();
+            let mut links = Vec::with_capacity(wanted.len());
+            for (key, weight) in wanted {
+                let carried = old.find(&key).and_then(|o| old.level(o));
+                let level = start_level(cfg, &key, carried, kernel);
+                links.push(Link {
+                    obj: t.object(key, level),
+                    weight,
+                });
+            }
             let n = t.add_instance(links);
             if let Some(e) = applied {
                 t.set_applied(n, e);

@@ -83,11 +83,13 @@ fn conn_opts(c: &CheckerCommon, rs: SocketAddr) -> ConnOpts {
 /// SMTP_CHECK's old `host {}` blocks: more servers the one check walks through.
 fn smtp_hosts(c: &Checker, ip: std::net::IpAddr, port: u16) -> Vec<ConnOpts> {
     match &c.kind {
-        CheckerKind::Smtp(s) => s
-            .hosts
-            .iter()
-            .map(|h| conn_opts(h, SocketAddr::new(ip, port)))
-            .collect(),
+        CheckerKind::Smtp(s) => {
+            let mut out = Vec::with_capacity(s.hosts.len());
+            for h in &s.hosts {
+                out.push(conn_opts(h, SocketAddr::new(ip, port)));
+            }
+            out
+        }
         _ => Vec::new(),
     }
 }

@@ -148,11 +148,13 @@ impl HttpDialog {
     pub fn new(cfg: &HttpCheck, server: SocketAddr, vhost: Option<&str>) -> Result<Self, BadRegex> {
         let targets = match cfg.urls.as_slice() {
             [u] => Urls::One(target(cfg, u, server, vhost)?),
-            urls => Urls::Many(
-                urls.iter()
-                    .map(|u| target(cfg, u, server, vhost))
-                    .collect::<Result<_, _>>()?,
-            ),
+            urls => {
+                let mut all = Vec::with_capacity(urls.len());
+                for u in urls {
+                    all.push(target(cfg, u, server, vhost)?);
+                }
+                Urls::Many(all.into_boxed_slice())
+            }
         };
         let window = targets.iter().any(|t| t.regex.is_some());
         let hash = targets

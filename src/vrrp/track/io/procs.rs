@@ -88,7 +88,17 @@ fn read_into(path: &mut String, pid: u32, file: &str, buf: &mut Vec<u8>) -> std:
     path.clear();
     let _ = write!(path, "/proc/{pid}/{file}");
     let mut f = std::fs::File::open(path.as_str())?;
-    f.read_to_end(buf).map(|_| ())
+    // A plain read loop: File::read_to_end, inlined here, first sizes the file with fstat and
+    // lseek (nothing to learn from a /proc file) and measured ~1 KB bigger on mips.
+    let mut chunk = [0u8; 512];
+    loop {
+        match f.read(&mut chunk) {
+            Ok(0) => return Ok(()),
+            Ok(n) => buf.extend_from_slice(chunk.get(..n).unwrap_or_default()),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 impl TrackShell {
