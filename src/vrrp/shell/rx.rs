@@ -145,13 +145,11 @@ impl Shell<'_> {
                 }
             };
             read.n += n;
-            for (k, r) in got.iter().take(n).enumerate() {
-                if let Some(r) = r {
-                    let waited = Micros(u64::try_from(r.waited.as_micros()).unwrap_or(u64::MAX));
-                    read.newest_wait = read.newest_wait.min(waited);
-                    let at = rx_pace::arrival(now, waited, last);
-                    self.on_advert(lp, s, at, k * RX_BUF_LEN, r);
-                }
+            for r in got.iter().take(n).flatten() {
+                let waited = Micros(u64::try_from(r.waited.as_micros()).unwrap_or(u64::MAX));
+                read.newest_wait = read.newest_wait.min(waited);
+                let at = rx_pace::arrival(now, waited, last);
+                self.on_advert(lp, s, at, r);
             }
             if n < RECV_BATCH {
                 return read;
@@ -161,13 +159,13 @@ impl Shell<'_> {
         read
     }
 
-    /// One packet of socket `s`, at `rx_buf[at..]`: checked, then given to the instance it is
-    /// for, or counted against the socket's instances as refused.
-    fn on_advert(&mut self, lp: &mut EventLoop, s: usize, now: Micros, at: usize, got: &Received) {
+    /// One packet of socket `s`, at `rx_buf[got.at..]`: checked, then given to the instance it
+    /// is for, or counted against the socket's instances as refused.
+    fn on_advert(&mut self, lp: &mut EventLoop, s: usize, now: Micros, got: &Received) {
         let Some((rx, family)) = rx_meta(got) else {
             return;
         };
-        let adv = match packet::receive(&self.rx_buf[at..][..got.len], rx) {
+        let adv = match packet::receive(&self.rx_buf[got.at..][..got.len], rx) {
             Ok(adv) => adv,
             Err(refused) => {
                 let ours = self.insts.iter_mut().filter(|x| x.sock == s);
