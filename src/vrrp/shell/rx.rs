@@ -40,6 +40,7 @@ impl Shell<'_> {
     /// Socket `s` (pool index) is readable: read, and moved to the rx timer if it is busy
     /// (`rx_pace`).
     pub(super) fn on_readable(&mut self, lp: &mut EventLoop, s: usize) {
+        self.pool.fired(s);
         self.read_paced(lp, s, Woken::Event);
         self.arm_rx_timer(lp);
     }
