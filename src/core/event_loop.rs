@@ -155,6 +155,36 @@ impl EventLoop {
             .reregister(&mut SourceFd(&fd), Token(token), interest)
     }
 
+    /// Watches `fd` for its next readable event only (edge-triggered, EPOLLONESHOT): the
+    /// kernel reports one event and then holds the fd silent, still in the set, until the
+    /// next call (`added`: it is in the set already, registered or watched once before). A
+    /// busy VRRP socket read on a timer through a burst is turned off by its burst's first
+    /// packet without an epoll_ctl of ours, and back on with one, where a deregister and a
+    /// register were two (the second an insert into the set).
+    pub(crate) fn watch_once(&mut self, fd: RawFd, token: usize, added: bool) -> io::Result<()> {
+        if token >= RESERVED_TOKENS {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "reserved token",
+            ));
+        }
+        let mut ev = libc::epoll_event {
+            events: (libc::EPOLLIN | libc::EPOLLET | libc::EPOLLONESHOT) as u32,
+            // mio reads its Token back from the event's data.
+            u64: token as u64,
+        };
+        let op = if added {
+            libc::EPOLL_CTL_MOD
+        } else {
+            libc::EPOLL_CTL_ADD
+        };
+        // SAFETY: `ev` is a live epoll_event; both fds are open (the poll's is owned by it).
+        if unsafe { libc::epoll_ctl(self.poll.as_raw_fd(), op, fd, &mut ev) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
     pub(crate) fn deregister(&mut self, fd: RawFd) -> io::Result<()> {
         self.poll.registry().deregister(&mut SourceFd(&fd))
     }
@@ -431,6 +461,38 @@ mod tests {
         let outside = lp.now();
         std::thread::sleep(Duration::from_millis(2));
         assert!(lp.now() >= outside + Micros::from_millis(2));
+    }
+
+    #[test]
+    fn a_fd_watched_once_reports_one_event_until_watched_again() {
+        let mut lp = EventLoop::with_signals(&[]).unwrap();
+        let (a, b) = std::os::unix::net::UnixDatagram::pair().unwrap();
+        b.set_nonblocking(true).unwrap();
+        lp.watch_once(b.as_raw_fd(), 7, false).unwrap();
+        let wake = |lp: &mut EventLoop| {
+            let mut got = Vec::new();
+            lp.add_timer(Micros(20_000), 99);
+            while !got.contains(&99) {
+                lp.run_once(|_, ev| match ev {
+                    Event::Io { token, .. } | Event::Timer { token, .. } => got.push(token),
+                    _ => {}
+                })
+                .unwrap();
+            }
+            got
+        };
+        a.send(b"one").unwrap();
+        assert_eq!(wake(&mut lp), [7, 99]);
+        // Unread and with another packet on top: silent until watched again.
+        a.send(b"two").unwrap();
+        assert_eq!(wake(&mut lp), [99]);
+        lp.watch_once(b.as_raw_fd(), 7, true).unwrap();
+        assert_eq!(wake(&mut lp), [7, 99]);
+        assert_eq!(wake(&mut lp), [99]);
+        // Back to an ordinary registration, and out of the set.
+        lp.reregister(b.as_raw_fd(), 7, Interest::READABLE).unwrap();
+        lp.deregister(b.as_raw_fd()).unwrap();
+        assert!(lp.watch_once(b.as_raw_fd(), usize::MAX, false).is_err());
     }
 
     #[test]

@@ -53,6 +53,8 @@ pub(crate) struct CmsgBuf(pub(crate) [u8; ROOM]);
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Received {
     pub(crate) len: usize,
+    /// Where in the caller's buffer it starts ([`recv_many`]; 0 for [`recv`]).
+    pub(crate) at: usize,
     /// Longer than the buffer and cut.
     pub(crate) truncated: bool,
     /// As the kernel gave it (an IPv4-mapped IPv6 address stays so).
@@ -101,6 +103,7 @@ pub(crate) fn recv(fd: RawFd, buf: &mut [u8]) -> Result<Received> {
         .ok_or_else(|| Error::new(ErrorKind::InvalidData, "datagram without a source address"))?;
     let mut r = Received {
         len: n.min(buf.len()),
+        at: 0,
         truncated: msg.msg_flags & libc::MSG_TRUNC != 0,
         src,
         dst: None,
@@ -116,12 +119,27 @@ pub(crate) fn recv(fd: RawFd, buf: &mut [u8]) -> Result<Received> {
 }
 
 /// Datagrams one [`recv_many`] reads at most: a VRRP socket read on its 1 ms tick at 10,000
-/// adverts/s (100 instances at 10 ms) finds about 10, one call's worth (8 took two calls).
-pub(crate) const BATCH: usize = 16;
+/// adverts/s (100 instances at 10 ms) finds 10 to 35 (a master sends its adverts in bursts of
+/// a few ms, one every 30-50 µs), one call's worth (16 took two or three calls a tick).
+pub(crate) const BATCH: usize = 32;
 
-/// Reads up to [`BATCH`] datagrams in one recvmmsg, datagram `k` into
-/// `bufs[k * slot..][..slot]`, its view into `out[k]` (None: the kernel gave no source). Returns
-/// how many were read: a queue holding fewer returns what it held, an empty one `WouldBlock`.
+/// The first bytes of each datagram land in a dense array of these ([`recv_many`]), the rest
+/// in the datagram's own slot: an advert with a few addresses (32 bytes for one IPv4 VIP, 60
+/// for an IPv4 header with every option) then touches one shared page or two, where a slot
+/// per datagram was a page each (a busy socket's batches kept 16 of them resident).
+pub(crate) const HEAD: usize = 256;
+
+/// The buffer [`recv_many`] needs for a full batch of `slot`-byte datagrams.
+pub(crate) const fn batch_len(slot: usize) -> usize {
+    let head = if slot < HEAD { slot } else { HEAD };
+    BATCH * (head + slot)
+}
+
+/// Reads up to [`BATCH`] datagrams in one recvmmsg into `bufs` (best [`batch_len`]`(slot)`
+/// long: the heads' array, then `slot` bytes per datagram), its view into `out[k]` (None: the
+/// kernel gave no source). Datagram `k` is then whole at `bufs[out[k].at..][..len]`: in its
+/// head if it fits, else copied together in its slot. Returns how many were read: a queue
+/// holding fewer returns what it held, an empty one `WouldBlock`.
 /// One syscall for a batch instead of one per datagram and one more to find the queue empty.
 /// Without `names` the kernel is not asked for the sources (a raw IPv4 socket's datagrams carry
 /// theirs in their IP header, which the caller reads): each `src` is then unspecified.
@@ -132,26 +150,39 @@ pub(crate) fn recv_many(
     out: &mut [Option<Received>; BATCH],
     names: bool,
 ) -> Result<usize> {
-    let slots = (bufs.len() / slot.max(1)).min(BATCH);
+    let slot = slot.max(1);
+    let head = HEAD.min(slot);
+    let slots = (bufs.len().saturating_sub(BATCH * head) / slot).min(BATCH);
+    let (heads, rest) = bufs.split_at_mut((BATCH * head).min(bufs.len()));
     // SAFETY: plain data; all-zero is valid.
     let mut from: [libc::sockaddr_storage; BATCH] = unsafe { mem::zeroed() };
     let mut cbufs = [const { CmsgBuf([0; ROOM]) }; BATCH];
     // SAFETY: as above.
-    let mut iovs: [libc::iovec; BATCH] = unsafe { mem::zeroed() };
+    let mut iovs: [[libc::iovec; 2]; BATCH] = unsafe { mem::zeroed() };
     // SAFETY: as above.
     let mut hdrs: [libc::mmsghdr; BATCH] = unsafe { mem::zeroed() };
-    for (k, chunk) in bufs.chunks_exact_mut(slot.max(1)).take(slots).enumerate() {
-        iovs[k] = libc::iovec {
-            iov_base: chunk.as_mut_ptr().cast::<c_void>(),
-            iov_len: chunk.len(),
-        };
+    let pieces = heads
+        .chunks_exact_mut(head)
+        .zip(rest.chunks_exact_mut(slot));
+    for (k, (h0, tail)) in pieces.take(slots).enumerate() {
+        let tail = &mut tail[head..];
+        iovs[k] = [
+            libc::iovec {
+                iov_base: h0.as_mut_ptr().cast::<c_void>(),
+                iov_len: h0.len(),
+            },
+            libc::iovec {
+                iov_base: tail.as_mut_ptr().cast::<c_void>(),
+                iov_len: tail.len(),
+            },
+        ];
         let h = &mut hdrs[k].msg_hdr;
         if names {
             h.msg_name = (&mut from[k] as *mut libc::sockaddr_storage).cast::<c_void>();
             h.msg_namelen = mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
         }
-        h.msg_iov = &mut iovs[k];
-        h.msg_iovlen = 1;
+        h.msg_iov = iovs[k].as_mut_ptr();
+        h.msg_iovlen = 2;
         h.msg_control = cbufs[k].0.as_mut_ptr().cast::<c_void>();
         h.msg_controllen = ROOM as _;
     }
@@ -185,8 +216,10 @@ pub(crate) fn recv_many(
             Some(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
         };
         out[k] = src.map(|src| {
+            let len = (hdrs[k].msg_len as usize).min(slot);
             let mut r = Received {
-                len: (hdrs[k].msg_len as usize).min(slot),
+                len,
+                at: k * head,
                 truncated: msg.msg_flags & libc::MSG_TRUNC != 0,
                 src,
                 dst: None,
@@ -196,6 +229,11 @@ pub(crate) fn recv_many(
             };
             if let Some(s) = read_cmsgs(msg, &mut r) {
                 r.waited = waited(Some(s), *read_at.get_or_insert_with(realtime));
+            }
+            if len > head {
+                // Spilled into its slot: its head goes in front of the rest there.
+                r.at = heads.len() + k * slot;
+                rest[k * slot..][..head].copy_from_slice(&heads[k * head..][..head]);
             }
             r
         });
@@ -306,7 +344,7 @@ mod tests {
         for p in [&b"one"[..], b"two", b"a longer third"] {
             tx.send_to(p, to).unwrap();
         }
-        let mut bufs = [0u8; 8 * BATCH];
+        let mut bufs = [0u8; batch_len(8)];
         let mut out = [None; BATCH];
         let n = recv_many(rx.as_raw_fd(), &mut bufs, 8, &mut out, true).unwrap();
         assert_eq!(n, 3);
@@ -331,12 +369,42 @@ mod tests {
     }
 
     #[test]
+    fn a_datagram_longer_than_its_head_is_put_together_in_its_slot() {
+        let rx = UdpSocket::bind("127.0.0.1:0").unwrap();
+        rx.set_nonblocking(true).unwrap();
+        let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let to = rx.local_addr().unwrap();
+        let long: Vec<u8> = (0..HEAD + 44).map(|i| i as u8).collect();
+        let short = [7u8; HEAD];
+        for p in [&long[..], &short, &long[..HEAD + 1]] {
+            tx.send_to(p, to).unwrap();
+        }
+        let slot = 512;
+        let mut bufs = vec![0u8; batch_len(slot)];
+        let mut out = [None; BATCH];
+        assert_eq!(
+            recv_many(rx.as_raw_fd(), &mut bufs, slot, &mut out, true).unwrap(),
+            3
+        );
+        let got: Vec<_> = out[..3].iter().map(|r| r.unwrap()).collect();
+        let bytes = |r: &Received| &bufs[r.at..][..r.len];
+        assert_eq!(bytes(&got[0]), &long[..]);
+        assert_eq!(bytes(&got[1]), &short[..]);
+        assert_eq!(bytes(&got[2]), &long[..HEAD + 1]);
+        // One that fits stays in the heads' array, the others in their slots.
+        assert_eq!(got[1].at, HEAD);
+        assert_eq!(got[0].at, BATCH * HEAD);
+        assert_eq!(got[2].at, BATCH * HEAD + 2 * slot);
+        assert!(got.iter().all(|r| !r.truncated));
+    }
+
+    #[test]
     fn a_stamped_datagram_says_how_long_it_waited_in_the_queue() {
         let rx = UdpSocket::bind("127.0.0.1:0").unwrap();
         rx.set_nonblocking(true).unwrap();
         stamp_arrivals(rx.as_raw_fd()).unwrap();
         let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let mut bufs = [0u8; 8 * BATCH];
+        let mut bufs = [0u8; batch_len(8)];
         let mut out = [None; BATCH];
         // The kernel turns its stamping on a moment after the first socket asks (a deferred
         // static key): meanwhile a packet is stamped when read, and says it did not wait.

@@ -131,10 +131,40 @@ measure() {
     echo 0 0 >"$tmp/last"
     return
   fi
-  local pid
-  pid=$(cat "$tmp/$d/v.pid")
-  # The peer's transitions and gratuitous ARPs are over before the window opens.
+  # The peer's transitions and gratuitous ARPs are over before the window opens. The pid is
+  # read after that wait and checked after the window (see window_ok).
   sleep 2
+  local pid try
+  for try in 1 2; do
+    pid=$(cat "$tmp/$d/v.pid")
+    window "$@"
+    window_ok "$d" "$pid" && break
+  done
+  [ "$try" = 1 ] || echo "  (the row after a note above is the one counted)" | tee -a "$tmp/rows"
+  if [ "${PROFILE:-0}" = 1 ]; then
+    profile "$role" "$name" "$pid"
+  fi
+}
+
+# window_ok DIR PID: whether the window just measured PID as the running VRRP child of the
+# daemon in DIR. A row of 0.000 (no clock tick at all over the window) came from a pid that
+# was not it: one that had exited, or a child that the daemon replaced after its pid file was
+# read. Says which, and the caller measures again.
+window_ok() {
+  local now state
+  now=$(cat "$tmp/$1/v.pid" 2>/dev/null || echo none)
+  state=$(awk '{ sub(/^.*\) /, ""); print $1 }' "/proc/$2/stat" 2>/dev/null || echo gone)
+  if [ "$now" = "$2" ] && [ "$state" != Z ] && [ "$state" != gone ] && [ "$(cut -d' ' -f1 "$tmp/last")" != 0 ]; then
+    return 0
+  fi
+  echo "  measured pid $2 (state $state, pid file now $now) was not the running VRRP child: measured again" |
+    tee -a "$tmp/rows"
+  return 1
+}
+
+# window NAME NS DIR LINK_DIR ROLE: one window over $pid; prints the row, "cpu us/adv" in $tmp/last.
+window() {
+  local name=$1 ns=$2 d=$3 ldir=$4 role=$5
   local t0 c0 p0 w0 t1 c1 p1 w1 sc=- perf_pid='' away=MASTER skip pskip
   [ "$role" = MASTER ] && away=BACKUP
   skip=$(wc -l <"$tmp/$d/log") pskip=$(wc -l <"$tmp/peer/log")
@@ -163,17 +193,20 @@ measure() {
   if [ -n "$a0" ]; then
     echo "  heap allocations of $role $name over the window: $a0 -> $a1" | tee -a "$tmp/rows"
   fi
-  if [ "${PROFILE:-0}" = 1 ] && [ "$have_perf" = 1 ]; then
+}
+
+# profile ROLE NAME PID: PROFILE=1's perf record and strace of PID.
+profile() {
+  local role=$1 name=$2 pid=$3
+  if [ "$have_perf" = 1 ]; then
     echo "  where $role $name spends its CPU over 2 s (perf record, share of samples):"
     perf record -q -o "$tmp/perf.data" -p "$pid" -- sleep 2 >/dev/null 2>&1 || true
     perf report -q -i "$tmp/perf.data" --stdio --sort dso,sym 2>/dev/null | awk 'NF && $1 ~ /%$/' |
       head -"${TOP:-15}" | sed 's/^/    /' || true
   fi
-  if [ "${PROFILE:-0}" = 1 ]; then
-    echo "  syscalls of $role $name over 2 s (strace -c -f; slowed, not in the figures):"
-    timeout -s INT 2 strace -c -f -p "$pid" 2>&1 | awk 'NR > 2 && $0 !~ /^-/ && NF >= 5' | sort -k4 -n -r |
-      head -8 | sed 's/^/    /' || true
-  fi
+  echo "  syscalls of $role $name over 2 s (strace -c -f; slowed, not in the figures):"
+  timeout -s INT 2 strace -c -f -p "$pid" 2>&1 | awk 'NR > 2 && $0 !~ /^-/ && NF >= 5' | sort -k4 -n -r |
+    head -8 | sed 's/^/    /' || true
 }
 
 ver=$("$theirs" -v 2>&1 | awk 'NR == 1 { print $2 }')

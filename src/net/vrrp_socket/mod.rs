@@ -24,6 +24,8 @@ use mio::event::Source;
 use mio::unix::SourceFd;
 use mio::{Interest, Registry, Token};
 
+/// The room [`VrrpSocket::recv_many`] wants for a batch of packets of up to `slot` bytes.
+pub(crate) use crate::net::cmsg::batch_len as recv_batch_len;
 /// Packets one [`VrrpSocket::recv_many`] reads at most.
 pub(crate) use crate::net::cmsg::BATCH as RECV_BATCH;
 pub use batch::{SendBatch, SEND_BATCH};

@@ -16,6 +16,8 @@ use crate::net::sockaddr;
 pub struct Received {
     /// Bytes stored in the caller's buffer.
     pub len: usize,
+    /// Where they start in it (0 from `recv`; see `cmsg::recv_many` for a batch).
+    pub at: usize,
     /// The packet was longer than the buffer and was cut (keepalived drops such packets).
     pub truncated: bool,
     /// IPv4: the packet starts with its IP header of this many bytes (AH, if any, follows it).
@@ -55,6 +57,7 @@ impl VrrpSocket {
         let r = cmsg::recv(self.rx.as_raw_fd(), buf)?;
         let mut rx = Received {
             len: r.len,
+            at: 0,
             truncated: r.truncated,
             ip_header_len: 0,
             src: r.src,
@@ -69,8 +72,8 @@ impl VrrpSocket {
         Ok(rx)
     }
 
-    /// Reads up to [`cmsg::BATCH`] packets in one call, packet `k` into `bufs[k * slot..]`,
-    /// its view into `out[k]` (None: one to skip, as `recv`'s `InvalidData`). Returns how many
+    /// Reads up to [`cmsg::BATCH`] packets in one call into `bufs` (`cmsg::batch_len(slot)`
+    /// long), packet `k` whole at `bufs[out[k].at..]`, its view into `out[k]` (None: one to skip, as `recv`'s `InvalidData`). Returns how many
     /// slots were filled; `WouldBlock` when the queue is empty.
     pub fn recv_many(
         &self,
@@ -85,6 +88,7 @@ impl VrrpSocket {
             out[k] = r.and_then(|r| {
                 let mut rx = Received {
                     len: r.len,
+                    at: r.at,
                     truncated: r.truncated,
                     ip_header_len: 0,
                     src: r.src,
@@ -93,7 +97,7 @@ impl VrrpSocket {
                     ttl: r.ttl,
                     waited: r.waited,
                 };
-                let pkt = &bufs[k * slot..][..rx.len];
+                let pkt = &bufs[r.at..][..rx.len];
                 (self.v6 || read_ipv4_header(pkt, &mut rx).is_ok()).then_some(rx)
             });
         }
@@ -240,6 +244,7 @@ mod tests {
     fn blank() -> Received {
         Received {
             len: 0,
+            at: 0,
             truncated: false,
             ip_header_len: 0,
             src: IpAddr::V4(Ipv4Addr::UNSPECIFIED),

@@ -120,11 +120,10 @@ pub(super) fn open_rx(spec: &Spec) -> Result<OwnedFd> {
         let l = libc::IPPROTO_IPV6;
         sys::set_int(&fd, l, libc::IPV6_RECVHOPLIMIT, "IPV6_RECVHOPLIMIT", on)?;
         sys::set_int(&fd, l, libc::IPV6_RECVPKTINFO, "IPV6_RECVPKTINFO", on)?;
-    } else {
-        // Not set by keepalived (it reads the interface from the socket); it costs one cmsg and
-        // lets the caller check the interface per packet.
-        sys::set_int(&fd, libc::IPPROTO_IP, libc::IP_PKTINFO, "IP_PKTINFO", 1)?;
     }
+    // No IP_PKTINFO on IPv4 (keepalived sets none either): the destination and TTL are read
+    // from the IP header the raw socket delivers, and nothing checks the interface (the
+    // socket is bound to it). It was a control message built and copied out per packet.
     if let Some(name) = spec.ifname {
         sys::bind_to_device(&fd, name)?;
     }

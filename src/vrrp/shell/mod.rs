@@ -77,8 +77,8 @@ pub struct Shell<'o> {
     garp: Option<GarpSocket>,
     scripts: ScriptRunner<usize>,
     track: track::TrackShell,
-    /// One slot of `RX_BUF_LEN` per packet of a receive batch (`recv_many`); untouched beyond
-    /// the packets' bytes, so what is resident is about a page a slot.
+    /// A receive batch's room (`VrrpSocket::recv_many`): the packets' heads in one dense array, a
+    /// slot of `RX_BUF_LEN` each for the rest, untouched unless a packet is that long.
     rx_buf: Box<[u8]>,
     /// Adverts waiting for the end of the wake (`tx`).
     outbox: tx::Outbox,
@@ -142,7 +142,7 @@ impl<'o> Shell<'o> {
             garp,
             scripts: ScriptRunner::new(SCRIPT_TIMER),
             track: Default::default(),
-            rx_buf: vec![0; RX_BUF_LEN * crate::net::vrrp_socket::RECV_BATCH].into_boxed_slice(),
+            rx_buf: vec![0; crate::net::vrrp_socket::recv_batch_len(RX_BUF_LEN)].into_boxed_slice(),
             outbox: tx::Outbox::new(),
             alloc_excluded: 0,
             groups: Vec::new(),

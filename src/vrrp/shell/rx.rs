@@ -40,6 +40,7 @@ impl Shell<'_> {
     /// Socket `s` (pool index) is readable: read, and moved to the rx timer if it is busy
     /// (`rx_pace`).
     pub(super) fn on_readable(&mut self, lp: &mut EventLoop, s: usize) {
+        self.pool.fired(s);
         self.read_paced(lp, s, Woken::Event);
         self.arm_rx_timer(lp);
     }
@@ -145,13 +146,11 @@ impl Shell<'_> {
                 }
             };
             read.n += n;
-            for (k, r) in got.iter().take(n).enumerate() {
-                if let Some(r) = r {
-                    let waited = Micros(u64::try_from(r.waited.as_micros()).unwrap_or(u64::MAX));
-                    read.newest_wait = read.newest_wait.min(waited);
-                    let at = rx_pace::arrival(now, waited, last);
-                    self.on_advert(lp, s, at, k * RX_BUF_LEN, r);
-                }
+            for r in got.iter().take(n).flatten() {
+                let waited = Micros(u64::try_from(r.waited.as_micros()).unwrap_or(u64::MAX));
+                read.newest_wait = read.newest_wait.min(waited);
+                let at = rx_pace::arrival(now, waited, last);
+                self.on_advert(lp, s, at, r);
             }
             if n < RECV_BATCH {
                 return read;
@@ -161,13 +160,13 @@ impl Shell<'_> {
         read
     }
 
-    /// One packet of socket `s`, at `rx_buf[at..]`: checked, then given to the instance it is
-    /// for, or counted against the socket's instances as refused.
-    fn on_advert(&mut self, lp: &mut EventLoop, s: usize, now: Micros, at: usize, got: &Received) {
+    /// One packet of socket `s`, at `rx_buf[got.at..]`: checked, then given to the instance it
+    /// is for, or counted against the socket's instances as refused.
+    fn on_advert(&mut self, lp: &mut EventLoop, s: usize, now: Micros, got: &Received) {
         let Some((rx, family)) = rx_meta(got) else {
             return;
         };
-        let adv = match packet::receive(&self.rx_buf[at..][..got.len], rx) {
+        let adv = match packet::receive(&self.rx_buf[got.at..][..got.len], rx) {
             Ok(adv) => adv,
             Err(refused) => {
                 let ours = self.insts.iter_mut().filter(|x| x.sock == s);

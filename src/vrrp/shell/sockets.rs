@@ -20,9 +20,22 @@ pub struct Key {
 struct Slot {
     key: Key,
     sock: VrrpSocket,
-    /// Watched by the loop; a socket read on the timer is not.
-    registered: bool,
+    watch: Watch,
     pace: Pace,
+}
+
+/// How the loop watches a socket. One read on the timer (`rx_pace`) is watched for one event
+/// at a time (`EventLoop::watch_once`), which the first packet of a burst uses up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Watch {
+    /// Not in the loop's set.
+    Off,
+    /// Every event.
+    Always,
+    /// The next event.
+    Once,
+    /// Watched once and that event came: in the set, silent.
+    Spent,
 }
 
 #[derive(Default)]
@@ -66,7 +79,7 @@ impl Pool {
         let slot = Some(Slot {
             key,
             sock,
-            registered: false,
+            watch: Watch::Off,
             pace: Pace::default(),
         });
         match self.slots.iter().position(Option::is_none) {
@@ -95,7 +108,7 @@ impl Pool {
         self.slots
             .get(i)
             .and_then(Option::as_ref)
-            .is_some_and(|s| !s.registered)
+            .is_some_and(|s| matches!(s.watch, Watch::Off | Watch::Spent))
     }
 
     /// How socket `i` is read (None: no such socket).
@@ -120,17 +133,34 @@ impl Pool {
         let Some(s) = self.slots.get_mut(i).and_then(Option::as_mut) else {
             return;
         };
-        if s.registered == on {
-            return;
-        }
-        let r = if on {
-            lp.register(s.sock.rx_fd(), token_base + i, Interest::READABLE)
-        } else {
-            lp.deregister(s.sock.rx_fd())
+        let (fd, token) = (s.sock.rx_fd(), token_base + i);
+        let r = match (on, s.pace.timed(), s.watch) {
+            (false, _, Watch::Off | Watch::Spent)
+            | (true, false, Watch::Always)
+            | (true, true, Watch::Once) => return,
+            (false, _, Watch::Always | Watch::Once) => lp.deregister(fd).map(|()| Watch::Off),
+            (true, false, Watch::Off) => lp
+                .register(fd, token, Interest::READABLE)
+                .map(|()| Watch::Always),
+            (true, false, Watch::Once | Watch::Spent) => lp
+                .reregister(fd, token, Interest::READABLE)
+                .map(|()| Watch::Always),
+            (true, true, w) => lp
+                .watch_once(fd, token, w != Watch::Off)
+                .map(|()| Watch::Once),
         };
         match r {
-            Ok(()) => s.registered = on,
+            Ok(w) => s.watch = w,
             Err(e) => log::error!("cannot watch a VRRP socket: {e}"),
+        }
+    }
+
+    /// Socket `i`'s event came: one watched once is silent until watched again.
+    pub fn fired(&mut self, i: usize) {
+        if let Some(s) = self.slots.get_mut(i).and_then(Option::as_mut) {
+            if s.watch == Watch::Once {
+                s.watch = Watch::Spent;
+            }
         }
     }
 
@@ -141,7 +171,7 @@ impl Pool {
                 continue;
             }
             if let Some(s) = slot.take() {
-                if s.registered {
+                if s.watch != Watch::Off {
                     let _ = lp.deregister(s.sock.rx_fd());
                 }
             }
