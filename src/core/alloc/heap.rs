@@ -235,7 +235,7 @@ unsafe fn realloc(p: *mut u8, size: usize) -> *mut u8 {
 /// member of zig's family is here, so that no block of one allocator reaches the other.
 #[cfg(all(target_env = "musl", not(test)))]
 mod c {
-    use super::{alloc, header, ALIGN};
+    use super::{alloc, header, ALIGN, CLASSES};
     use libc::{c_int, c_void, size_t};
     use std::ptr::null_mut;
 
@@ -266,8 +266,15 @@ mod c {
         // Not through `malloc`: LLVM would fold malloc + memset into a call to calloc.
         let p = alloc(n, ALIGN);
         if !p.is_null() {
-            // SAFETY: a fresh block of n bytes.
-            unsafe { p.write_bytes(0, n) };
+            // SAFETY: p came from `alloc` just now.
+            let (_, tag, _) = unsafe { header(p) };
+            // A block with a mapping of its own is fresh from mmap, so zero already: writing
+            // it would make all its pages resident (a VRRP child's 136 KiB receive batch,
+            // of which a packet touches a few hundred bytes).
+            if tag < CLASSES {
+                // SAFETY: a fresh block of n bytes.
+                unsafe { p.write_bytes(0, n) };
+            }
         }
         checked(p)
     }
