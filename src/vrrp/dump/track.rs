@@ -5,7 +5,6 @@
 use crate::config::track::Weight;
 use crate::config::Config;
 use crate::core::dump_line as line;
-use crate::core::script_security;
 use crate::vrrp::track::{contribution, BfdStates, Key, Level, Tracking};
 
 /// `key`, the weight, ` reverse` when reversed, and the line's end.
@@ -110,12 +109,12 @@ pub(super) fn objects(
         let key = Key::Script(sc.name.clone());
         let lv = level(&key);
         line::text(s, " VRRP Script = ", &sc.name);
-        // keepalived shows the program it found (through PATH, links followed).
+        // The program as found (PATH, links followed): the shell's secure_track_scripts put
+        // it in place of the one written, as keepalived does.
         s.push_str("   Command = ");
         for (k, a) in sc.script.argv.iter().enumerate() {
-            let found = (k == 0).then(|| script_security::shown(a)).flatten();
             s.push_str(if k == 0 { "'" } else { " '" });
-            s.push_str(found.as_deref().unwrap_or(a));
+            s.push_str(a);
             s.push('\'');
         }
         s.push('\n');

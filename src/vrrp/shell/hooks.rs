@@ -518,28 +518,27 @@ impl Shell<'_> {
         }
         let security = cfg.global.enable_script_security;
         let mut off = Vec::new();
-        for k in 0..cfg.vrrp.trackers.scripts.len() {
-            let s = &cfg.vrrp.trackers.scripts[k];
-            let (name, run_as) = (s.name.clone(), s.user.clone());
-            let Some(mut a0) = s.script.argv.first().cloned() else {
+        for s in &mut cfg.vrrp.trackers.scripts {
+            // check_script puts the path found in place of argv[0]; a disabled script goes.
+            let Some(a0) = s.script.argv.first_mut() else {
                 continue;
             };
-            let Some((uid, gid)) = self.notes.user_for(&cfg.global, run_as.as_ref()) else {
-                if run_as.is_none() {
-                    info!("Unable to set default user for vrrp script {name} - removing");
+            let Some((uid, gid)) = self.notes.user_for(&cfg.global, s.user.as_ref()) else {
+                if s.user.is_none() {
+                    info!(
+                        "Unable to set default user for vrrp script {} - removing",
+                        s.name
+                    );
                 }
-                off.push(name);
+                off.push(s.name.clone());
                 continue;
             };
-            let v = script_security::check_script(&mut a0, uid, gid, security);
-            match v.track_disabled(&name) {
-                Some(line) => {
-                    if let Some(l) = line {
-                        info!("{l}");
-                    }
-                    off.push(name);
+            let v = script_security::check_script(a0, uid, gid, security);
+            if let Some(line) = v.track_disabled(&s.name) {
+                if let Some(l) = line {
+                    info!("{l}");
                 }
-                None => cfg.vrrp.trackers.scripts[k].script.argv[0] = a0,
+                off.push(s.name.clone());
             }
         }
         crate::config::vrrp::drop_track_scripts(&mut cfg.vrrp, &off);
