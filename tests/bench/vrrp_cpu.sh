@@ -143,7 +143,10 @@ measure() {
       "$count" "$role" | tee -a "$tmp/rows"
     # Why, for the next time it happens (once seen in round 1, not reproduced): the peer's
     # states and the daemon's last lines.
-    printf '  peer: %s of %s MASTER; last lines of %s:\n' "$(states "$tmp/peer/log" MASTER)" "$count" "$name" |
+    local peer_role=MASTER
+    [ "$role" = MASTER ] && peer_role=BACKUP
+    printf '  peer: %s of %s %s; last lines of %s:\n' "$(states "$tmp/peer/log" "$peer_role")" "$count" \
+      "$peer_role" "$name" |
       tee -a "$tmp/rows"
     tail -5 "$tmp/$d/log" | sed 's/^/    /' | tee -a "$tmp/rows"
     echo 0 0 >"$tmp/last"
