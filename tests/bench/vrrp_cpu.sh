@@ -15,8 +15,8 @@
 # measured process (ours is stripped: build with CARGO_PROFILE_RELEASE_STRIP=false for its names) and
 # its syscalls by count (strace -c -f over 2 s, which slows it: not in the figures).
 # perf is Debian's linux-perf (apt-get install linux-perf): without it the syscall column is "-".
-# PIN=split (default) runs the peer on CPU 0 and the measured daemon on CPU 1, as two routers would; PIN=none
-# lets the scheduler place them (see pin).
+# PIN=split (default) runs, in the BACKUP rows, the peer on CPU 0 and the measured daemon on CPU 1, as two
+# routers would; PIN=none lets the scheduler place them (see pin).
 # KEEP_LOGS=DIR keeps the logs. Figures, not pass/fail: it fails only on a broken setup. Needs root.
 # SIDE=master or SIDE=backup measures that side only (the other's columns read 0).
 # MEMCHECK=1 runs ours with --mem-check and prints, after each of its rows, the heap allocations its
@@ -73,14 +73,23 @@ conf() { # PRIORITY
 conf 200 >"$tmp/master.conf"
 conf 100 >"$tmp/backup.conf"
 
-# pin DIR: the CPU list the daemon in $tmp/DIR runs on (PIN=split: the peer on CPU 0, the measured
-# daemon on CPU 1; PIN=none: anywhere). The peer stands for another router: sharing a CPU with it,
-# the measured daemon runs only in the gaps of a real-time sender and reads its adverts in bursts,
-# which no BACKUP on its own box does, and the placement then differs from row to row.
+# pin DIR: the CPU list the daemon in $tmp/DIR runs on. PIN=split (default): in the BACKUP rows the
+# peer MASTER runs on CPU 0 and the measured BACKUP (DIR b) on CPU 1; PIN=none, and the MASTER rows
+# either way: anywhere. The peer stands for another router: sharing a CPU with it, a measured BACKUP
+# runs only in the gaps of a real-time sender and reads its adverts in bursts, which no BACKUP on
+# its own box does, and the placement then differs from row to row. A measured MASTER held to one
+# CPU, though, fell behind under foreign load (keepalived did, into hundreds of flaps), so the
+# MASTER rows stay free.
 pin() {
+  local all="0-$(($(nproc) - 1))"
   case "${PIN:-split}" in
-    none) echo "0-$(($(nproc) - 1))" ;;
-    split) if [ "$(nproc)" -lt 2 ]; then echo 0; elif [ "$1" = peer ]; then echo 0; else echo 1; fi ;;
+    none) echo "$all" ;;
+    split)
+      if [ "$(nproc)" -lt 2 ]; then echo 0
+      elif [ "$1" = b ]; then echo 1
+      elif [ "$1" = peer ] && [ "$2" = master ]; then echo 0
+      else echo "$all"
+      fi ;;
     *) echo "PIN is split or none" >&2; exit 2 ;;
   esac
 }
@@ -89,7 +98,7 @@ run() { # NS DIR BINARY CONF: in the foreground of its own process group, VRRP p
   mkdir -p "$d"
   rm -f "$d"/*.pid
   [ "$3" = "$ours" ] && [ "${MEMCHECK:-0}" = 1 ] && extra=--mem-check
-  ip netns exec "$1" taskset -c "$(pin "$2")" setsid "$3" -n -l -P ${extra:+"$extra"} -f "$tmp/$4.conf" -p "$d/k.pid" -r "$d/v.pid" -c "$d/c.pid" \
+  ip netns exec "$1" taskset -c "$(pin "$2" "$4")" setsid "$3" -n -l -P ${extra:+"$extra"} -f "$tmp/$4.conf" -p "$d/k.pid" -r "$d/v.pid" -c "$d/c.pid" \
     >"$d/log" 2>&1 </dev/null &
   disown
 }
@@ -233,7 +242,8 @@ profile() {
 ver=$("$theirs" -v 2>&1 | awk 'NR == 1 { print $2 }')
 printf '%d VRRPv3 instances at advert_int 0.01 on one veth pair, peer %s (as MASTER %s), %s s window, measured SCHED_OTHER\n' \
   "$count" "$peer" "$([ "${RT:-10}" = 0 ] && echo SCHED_OTHER || echo "SCHED_RR ${RT:-10}")" "$secs"
-printf 'CPUs (PIN=%s): peer %s, measured daemon %s\n' "${PIN:-split}" "$(pin peer)" "$(pin b)"
+printf 'CPUs (PIN=%s): BACKUP rows: peer %s, measured %s; MASTER rows: peer %s, measured %s\n' "${PIN:-split}" \
+  "$(pin peer master)" "$(pin b backup)" "$(pin peer backup)" "$(pin m master)"
 printf '%-8s %-22s %5s %6s %6s %7s %7s %7s %8s %5s\n' role "VRRP child of" secs cpu sys adv/s csw/s \
   "us/adv" "sysc/adv" flaps
 : >"$tmp/ratios"
