@@ -252,6 +252,10 @@ impl Runner {
     /// when one started.
     pub fn run_sink_scripts(&mut self, lp: &mut EventLoop, sink: &mut dyn Sink) -> bool {
         sink.take_scripts(&mut self.calls);
+        // Most wakes ask for none: skip the take and drain of the buffer.
+        if self.calls.is_empty() {
+            return false;
+        }
         let mut started = false;
         let mut calls = std::mem::take(&mut self.calls);
         for c in calls.drain(..) {
