@@ -310,8 +310,11 @@ impl EventLoop {
         // Read afresh: the fds' work may have taken the clock past more deadlines.
         let now = Micros::now();
         self.wake.set(Wake::At(now));
-        while let Some((id, token)) = self.timers.pop_expired(now) {
+        // Held through its handler: one that re-arms it (a checker's run, arming its
+        // connect timeout) moves it back into the wheel instead of taking a new slot.
+        while let Some((id, token)) = self.timers.pop_held(now) {
             handler(self, Event::Timer { id, token });
+            self.timers.release_held(id);
         }
     }
 
@@ -515,6 +518,28 @@ mod tests {
         lp.reregister(b.as_raw_fd(), 7, Interest::READABLE).unwrap();
         lp.deregister(b.as_raw_fd()).unwrap();
         assert!(lp.watch_once(b.as_raw_fd(), usize::MAX, false).is_err());
+    }
+
+    #[test]
+    fn a_handler_moves_the_timer_that_fired_back_under_its_id() {
+        let mut lp = EventLoop::with_signals(&[]).expect("loop");
+        let first = lp.add_timer(Micros(100), 7);
+        let mut fired = Vec::new();
+        while fired.len() < 3 {
+            lp.run_once(|lp, ev| {
+                if let Event::Timer { id, token } = ev {
+                    fired.push((id, token));
+                    if fired.len() < 3 {
+                        assert!(lp.move_timer_at(id, lp.now() + Micros(100)));
+                    }
+                }
+            })
+            .expect("run");
+        }
+        assert!(fired.iter().all(|&f| f == (first, 7)));
+        // Not moved by its handler: gone.
+        assert!(!lp.move_timer_at(first, Micros::now()));
+        assert!(!lp.cancel_timer(first));
     }
 
     #[test]

@@ -134,8 +134,12 @@ impl<T: Copy> TimerQueue<T> {
         if !self.is_live(id) {
             return false;
         }
-        self.unlink(id.slot);
-        self.release(id.slot);
+        if self.is_held(id.slot) {
+            self.free_slot(id.slot);
+        } else {
+            self.unlink(id.slot);
+            self.release(id.slot);
+        }
         true
     }
 
@@ -146,7 +150,11 @@ impl<T: Copy> TimerQueue<T> {
         if !self.is_live(id) {
             return false;
         }
-        self.unlink(id.slot);
+        if self.is_held(id.slot) {
+            self.len += 1;
+        } else {
+            self.unlink(id.slot);
+        }
         self.file(id.slot, deadline.0);
         true
     }
@@ -164,7 +172,18 @@ impl<T: Copy> TimerQueue<T> {
     }
 
     /// Removes and returns one timer whose deadline is at or before `now`, earliest first.
-    pub(crate) fn pop_expired(&mut self, now: Micros) -> Option<(TimerId, T)> {
+    #[cfg(test)]
+    fn pop_expired(&mut self, now: Micros) -> Option<(TimerId, T)> {
+        let (id, token) = self.pop_held(now)?;
+        self.release_held(id);
+        Some((id, token))
+    }
+
+    /// As [`TimerQueue::pop_expired`], but the timer stays armed out of the wheel ("held")
+    /// until [`TimerQueue::release_held`]: moving it in between ([`TimerQueue::reschedule`])
+    /// files it again under the same id, where an insert would take a slot just freed. A
+    /// checker re-arms the timer that fired for its check's connect timeout.
+    pub(crate) fn pop_held(&mut self, now: Micros) -> Option<(TimerId, T)> {
         let i = self.earliest()?;
         let s = &self.slots.as_slice()[i as usize];
         if s.deadline > now.0 {
@@ -172,8 +191,31 @@ impl<T: Copy> TimerQueue<T> {
         }
         let (gen, token) = (s.gen, s.token?);
         self.unlink(i);
-        self.release(i);
+        let s = &mut self.slots.as_mut_slice()[i as usize];
+        s.prev = NIL;
+        s.next = NIL;
+        self.len -= 1;
         Some((TimerId { slot: i, gen }, token))
+    }
+
+    /// Ends the hold of a timer [`TimerQueue::pop_held`] returned: its slot is free again
+    /// unless it was moved (armed anew) or cancelled meanwhile.
+    pub(crate) fn release_held(&mut self, id: TimerId) {
+        if self.is_live(id) && self.is_held(id.slot) {
+            self.free_slot(id.slot);
+        }
+    }
+
+    /// A live slot out of every list: popped and held. (A filed one is in a circular list.)
+    #[inline(always)]
+    fn is_held(&self, i: u32) -> bool {
+        self.slots.as_slice()[i as usize].prev == NIL
+    }
+
+    #[inline(always)]
+    fn free_slot(&mut self, i: u32) {
+        self.slots.as_mut_slice()[i as usize].token = None;
+        self.free.push(i);
     }
 
     fn is_live(&self, id: TimerId) -> bool {
@@ -255,8 +297,7 @@ impl<T: Copy> TimerQueue<T> {
     }
 
     fn release(&mut self, i: u32) {
-        self.slots.as_mut_slice()[i as usize].token = None;
-        self.free.push(i);
+        self.free_slot(i);
         self.len -= 1;
     }
 
@@ -498,6 +539,38 @@ mod tests {
         assert!(q.reschedule(d, us(10)));
         let got: Vec<char> = std::iter::from_fn(|| q.pop_expired(us(20)).map(|x| x.1)).collect();
         assert_eq!(got, vec!['b', 'a', 'd', 'c']);
+    }
+
+    #[test]
+    fn a_held_timer_moved_keeps_its_id_and_slot_else_its_release_frees_it() {
+        let mut q = TimerQueue::new();
+        let a = q.insert(us(10), 'a');
+        q.insert(us(30), 'b');
+        let (id, tok) = q.pop_held(us(10)).expect("due");
+        assert_eq!((id, tok), (a, 'a'));
+        assert_eq!(q.len(), 1);
+        assert!(q.is_armed(a));
+        // Moved while held: filed again under its id, the release leaves it armed.
+        assert!(q.reschedule(a, us(20)));
+        q.release_held(a);
+        assert_eq!(q.len(), 2);
+        q.assert_sound();
+        assert_eq!(q.next_deadline(), Some(us(20)));
+        assert_eq!(q.slots.len(), 2);
+        // Not moved: the release frees it, and an insert takes its slot under a new id.
+        assert_eq!(q.pop_held(us(25)).map(|x| x.0), Some(a));
+        q.release_held(a);
+        assert!(!q.is_armed(a) && !q.reschedule(a, us(40)));
+        let c = q.insert(us(50), 'c');
+        assert_ne!(c, a);
+        assert_eq!(q.slots.len(), 2);
+        // Cancelled while held: freed once, not again by the release.
+        let (b, _) = q.pop_held(us(30)).expect("due");
+        assert!(q.cancel(b));
+        q.release_held(b);
+        assert_eq!(q.free.len(), 1);
+        assert_eq!(q.len(), 1);
+        q.assert_sound();
     }
 
     #[test]

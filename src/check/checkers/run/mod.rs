@@ -242,7 +242,9 @@ impl Runner {
         if s.timer != Some(id) {
             return true;
         }
-        s.timer = None;
+        // `s.timer` keeps the id: the loop holds a timer that fired through its handler, so
+        // the check this starts arms its connect timeout by moving it back, not by a new
+        // timer (left unmoved, the id goes stale and the next arming adds one).
         let cmd = s.timer_fired();
         self.exec(lp, i, cmd, sink);
         true
