@@ -157,7 +157,9 @@ struct Notify {
 }
 
 pub struct Runner {
-    slots: Vec<Slot>,
+    /// A boxed slice, not a Vec: indexing it is inline code, a Vec's index a call of its own
+    /// at opt-level z, made a dozen times per check.
+    slots: Box<[Slot]>,
     /// Per virtual server, per real server; None: no script and no user for one (most).
     notify: Vec<Vec<Option<Box<Notify>>>>,
     scripts: ScriptRunner<usize>,
