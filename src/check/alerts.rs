@@ -176,6 +176,11 @@ impl CheckAlerts {
         }
     }
 
+    /// Whether mails wait to be taken.
+    pub(crate) fn any(&self) -> bool {
+        !self.out.is_empty()
+    }
+
     /// The mails worded since the last call.
     pub(crate) fn take(&mut self) -> std::vec::Drain<'_, Mail> {
         self.out.drain(..)

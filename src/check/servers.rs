@@ -307,6 +307,11 @@ impl Servers {
         }
     }
 
+    /// Whether alert mails wait to be sent.
+    pub(crate) fn has_mails(&self) -> bool {
+        self.alerts.any()
+    }
+
     /// The alert mails worded since the last call, for the loop to send.
     pub(crate) fn take_mails(&mut self) -> std::vec::Drain<'_, crate::core::smtp::Mail> {
         self.alerts.take()

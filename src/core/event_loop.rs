@@ -139,9 +139,7 @@ impl EventLoop {
                 "reserved token",
             ));
         }
-        self.poll
-            .registry()
-            .register(&mut SourceFd(&fd), Token(token), interest)
+        self.ctl(libc::EPOLL_CTL_ADD, fd, token, interest)
     }
 
     pub(crate) fn reregister(
@@ -150,9 +148,33 @@ impl EventLoop {
         token: usize,
         interest: Interest,
     ) -> io::Result<()> {
-        self.poll
-            .registry()
-            .reregister(&mut SourceFd(&fd), Token(token), interest)
+        self.ctl(libc::EPOLL_CTL_MOD, fd, token, interest)
+    }
+
+    /// epoll_ctl with the events mio's own registration sets (edge-triggered, as every fd
+    /// of the loop), made here: mio's path through `Registry` and `SourceFd` was some 70
+    /// instructions of a checker's register per check, for one syscall.
+    fn ctl(&self, op: c_int, fd: RawFd, token: usize, interest: Interest) -> io::Result<()> {
+        let mut events = libc::EPOLLET;
+        if interest.is_readable() {
+            events |= libc::EPOLLIN | libc::EPOLLRDHUP;
+        }
+        if interest.is_writable() {
+            events |= libc::EPOLLOUT;
+        }
+        if interest.is_priority() {
+            events |= libc::EPOLLPRI;
+        }
+        let mut ev = libc::epoll_event {
+            events: events as u32,
+            // mio reads its Token back from the event's data.
+            u64: token as u64,
+        };
+        // SAFETY: `ev` is a live epoll_event; the poll's fd is open (owned by it).
+        if unsafe { libc::epoll_ctl(self.poll.as_raw_fd(), op, fd, &mut ev) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
     }
 
     /// Watches `fd` for its next readable event only (edge-triggered, EPOLLONESHOT): the
@@ -288,8 +310,11 @@ impl EventLoop {
         // Read afresh: the fds' work may have taken the clock past more deadlines.
         let now = Micros::now();
         self.wake.set(Wake::At(now));
-        while let Some((id, token)) = self.timers.pop_expired(now) {
+        // Held through its handler: one that re-arms it (a checker's run, arming its
+        // connect timeout) moves it back into the wheel instead of taking a new slot.
+        while let Some((id, token)) = self.timers.pop_held(now) {
             handler(self, Event::Timer { id, token });
+            self.timers.release_held(id);
         }
     }
 
@@ -493,6 +518,28 @@ mod tests {
         lp.reregister(b.as_raw_fd(), 7, Interest::READABLE).unwrap();
         lp.deregister(b.as_raw_fd()).unwrap();
         assert!(lp.watch_once(b.as_raw_fd(), usize::MAX, false).is_err());
+    }
+
+    #[test]
+    fn a_handler_moves_the_timer_that_fired_back_under_its_id() {
+        let mut lp = EventLoop::with_signals(&[]).expect("loop");
+        let first = lp.add_timer(Micros(100), 7);
+        let mut fired = Vec::new();
+        while fired.len() < 3 {
+            lp.run_once(|lp, ev| {
+                if let Event::Timer { id, token } = ev {
+                    fired.push((id, token));
+                    if fired.len() < 3 {
+                        assert!(lp.move_timer_at(id, lp.now() + Micros(100)));
+                    }
+                }
+            })
+            .expect("run");
+        }
+        assert!(fired.iter().all(|&f| f == (first, 7)));
+        // Not moved by its handler: gone.
+        assert!(!lp.move_timer_at(first, Micros::now()));
+        assert!(!lp.cancel_timer(first));
     }
 
     #[test]

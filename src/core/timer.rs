@@ -1,12 +1,16 @@
 //! A timer queue on the monotonic clock, in microseconds.
 //!
 //! A hashed timing wheel: timers are filed by deadline tick ([`TICK_SHIFT`], 4.096 ms) in
-//! [`BUCKETS`] buckets (2.1 s around), each a list linked through the timer slab, so arming,
-//! cancelling and moving a timer ([`TimerQueue::reschedule`]) are a few stores whatever the
-//! number of timers. The earliest timer is found by walking the buckets from the cursor (the
-//! earliest tick filed) and taking the first deadline in the first bucket with one of this
-//! round's timers, and kept until the timers change. Deadlines stay exact to the microsecond;
-//! the buckets only sort. A checker child fires, arms and moves a timer per check: with a heap
+//! [`BUCKETS`] buckets (2.1 s around), each a circular list linked through the timer slab and
+//! kept in deadline order, latest at its head, so cancelling is a few stores and arming or
+//! moving a timer ([`TimerQueue::reschedule`]) is too when it is the latest or earliest of its
+//! bucket (as a checker's next run and connect timeout are); else it walks its bucket. The
+//! earliest timer is the tail of the first bucket from the cursor (the earliest tick filed)
+//! that holds one of this round's timers, and kept until the timers change: popping it makes
+//! its bucket's next one the earliest when that is of the same tick, without a walk (a walk
+//! over each popped timer's bucket was the largest part of a checker child's timer work: a
+//! thousand checks a second put a dozen timers in each bucket). Deadlines stay exact to the
+//! microsecond; the buckets only sort. A checker child fires, arms and moves a timer per check: with a heap
 //! (indexed, 1,000 checks) the pop's walk down its levels was the costliest part of a check's
 //! user time. Slots are reused, so a loop that re-arms the same timers allocates nothing once
 //! warmed up.
@@ -30,7 +34,9 @@ const NIL: u32 = u32::MAX;
 #[derive(Debug)]
 struct Slot<T> {
     gen: u32,
+    /// In its bucket's circular list: the next later timer (the head's: the tail).
     prev: u32,
+    /// The next earlier timer (the tail's: the head).
     next: u32,
     /// The tick the timer is filed under: its deadline's, or the cursor's if that was later.
     tick: u64,
@@ -128,8 +134,12 @@ impl<T: Copy> TimerQueue<T> {
         if !self.is_live(id) {
             return false;
         }
-        self.unlink(id.slot);
-        self.release(id.slot);
+        if self.is_held(id.slot) {
+            self.free_slot(id.slot);
+        } else {
+            self.unlink(id.slot);
+            self.release(id.slot);
+        }
         true
     }
 
@@ -140,7 +150,11 @@ impl<T: Copy> TimerQueue<T> {
         if !self.is_live(id) {
             return false;
         }
-        self.unlink(id.slot);
+        if self.is_held(id.slot) {
+            self.len += 1;
+        } else {
+            self.unlink(id.slot);
+        }
         self.file(id.slot, deadline.0);
         true
     }
@@ -158,7 +172,18 @@ impl<T: Copy> TimerQueue<T> {
     }
 
     /// Removes and returns one timer whose deadline is at or before `now`, earliest first.
-    pub(crate) fn pop_expired(&mut self, now: Micros) -> Option<(TimerId, T)> {
+    #[cfg(test)]
+    fn pop_expired(&mut self, now: Micros) -> Option<(TimerId, T)> {
+        let (id, token) = self.pop_held(now)?;
+        self.release_held(id);
+        Some((id, token))
+    }
+
+    /// As [`TimerQueue::pop_expired`], but the timer stays armed out of the wheel ("held")
+    /// until [`TimerQueue::release_held`]: moving it in between ([`TimerQueue::reschedule`])
+    /// files it again under the same id, where an insert would take a slot just freed. A
+    /// checker re-arms the timer that fired for its check's connect timeout.
+    pub(crate) fn pop_held(&mut self, now: Micros) -> Option<(TimerId, T)> {
         let i = self.earliest()?;
         let s = &self.slots.as_slice()[i as usize];
         if s.deadline > now.0 {
@@ -166,8 +191,31 @@ impl<T: Copy> TimerQueue<T> {
         }
         let (gen, token) = (s.gen, s.token?);
         self.unlink(i);
-        self.release(i);
+        let s = &mut self.slots.as_mut_slice()[i as usize];
+        s.prev = NIL;
+        s.next = NIL;
+        self.len -= 1;
         Some((TimerId { slot: i, gen }, token))
+    }
+
+    /// Ends the hold of a timer [`TimerQueue::pop_held`] returned: its slot is free again
+    /// unless it was moved (armed anew) or cancelled meanwhile.
+    pub(crate) fn release_held(&mut self, id: TimerId) {
+        if self.is_live(id) && self.is_held(id.slot) {
+            self.free_slot(id.slot);
+        }
+    }
+
+    /// A live slot out of every list: popped and held. (A filed one is in a circular list.)
+    #[inline(always)]
+    fn is_held(&self, i: u32) -> bool {
+        self.slots.as_slice()[i as usize].prev == NIL
+    }
+
+    #[inline(always)]
+    fn free_slot(&mut self, i: u32) {
+        self.slots.as_mut_slice()[i as usize].token = None;
+        self.free.push(i);
     }
 
     fn is_live(&self, id: TimerId) -> bool {
@@ -177,8 +225,8 @@ impl<T: Copy> TimerQueue<T> {
     // The list code indexes slices, not the Vecs: a slice index is inline code, a Vec's is a
     // call of its own at opt-level z.
 
-    /// Gives slot `i` (armed, unlinked) its deadline and the head of its bucket's list, which
-    /// so runs from the newest arming to the oldest.
+    /// Gives slot `i` (armed, unlinked) its deadline and its place in its bucket's list: after
+    /// (nearer the head than) every timer of an earlier or equal deadline, as the newest arming.
     fn file(&mut self, i: u32, deadline: u64) {
         self.seq += 1;
         let tick = (deadline >> TICK_SHIFT).max(self.cursor);
@@ -189,14 +237,30 @@ impl<T: Copy> TimerQueue<T> {
         s.deadline = deadline;
         s.seq = self.seq;
         s.tick = tick;
-        s.prev = NIL;
-        s.next = head;
-        if head != NIL {
-            slots[head as usize].prev = i;
-        } else {
+        if head == NIL {
+            s.prev = i;
+            s.next = i;
             self.filled[b / 64] |= 1 << (b % 64);
+            heads[b] = i;
+        } else {
+            // The first timer from the head not later than `deadline`: `i` goes in before it;
+            // none (all later): in before the head, as the new tail.
+            let tail = slots[head as usize].prev;
+            let mut at = head;
+            if slots[tail as usize].deadline <= deadline {
+                while slots[at as usize].deadline > deadline {
+                    at = slots[at as usize].next;
+                }
+            }
+            let prev = slots[at as usize].prev;
+            slots[i as usize].prev = prev;
+            slots[i as usize].next = at;
+            slots[prev as usize].next = i;
+            slots[at as usize].prev = i;
+            if at == head && slots[head as usize].deadline <= deadline {
+                heads[b] = i;
+            }
         }
-        heads[b] = i;
         // The newest arming is the latest among equal deadlines: earlier only if sooner.
         if self.known && (self.first == NIL || deadline < slots[self.first as usize].deadline) {
             self.first = i;
@@ -207,26 +271,33 @@ impl<T: Copy> TimerQueue<T> {
     fn unlink(&mut self, i: u32) {
         let (slots, heads) = (self.slots.as_mut_slice(), self.heads.as_mut_slice());
         let s = &slots[i as usize];
-        let (prev, next, b) = (s.prev, s.next, (s.tick % BUCKETS as u64) as usize);
-        if prev == NIL {
-            heads[b] = next;
-            if next == NIL {
-                self.filled[b / 64] &= !(1 << (b % 64));
-            }
+        let (prev, next, tick) = (s.prev, s.next, s.tick);
+        let b = (tick % BUCKETS as u64) as usize;
+        let mut tail = NIL;
+        if next == i {
+            heads[b] = NIL;
+            self.filled[b / 64] &= !(1 << (b % 64));
         } else {
             slots[prev as usize].next = next;
-        }
-        if next != NIL {
             slots[next as usize].prev = prev;
+            if heads[b] == i {
+                heads[b] = next;
+            }
+            tail = slots[heads[b] as usize].prev;
         }
         if self.first == i {
-            self.known = false;
+            // The earliest's tick is the earliest filed: the next timer of that tick, if
+            // any, is its bucket's new tail and the earliest now.
+            if tail != NIL && slots[tail as usize].tick == tick {
+                self.first = tail;
+            } else {
+                self.known = false;
+            }
         }
     }
 
     fn release(&mut self, i: u32) {
-        self.slots.as_mut_slice()[i as usize].token = None;
-        self.free.push(i);
+        self.free_slot(i);
         self.len -= 1;
     }
 
@@ -263,18 +334,22 @@ impl<T: Copy> TimerQueue<T> {
                 BUCKETS - start + b
             };
             let tick = self.cursor + ahead as u64;
-            let best = earliest_in(slots, heads[b], Some(tick));
-            if best != NIL {
+            // The tail is the bucket's earliest; a later round's timers are later still.
+            let tail = slots[heads[b] as usize].prev;
+            if slots[tail as usize].tick == tick {
                 self.cursor = tick;
-                return best;
+                return tail;
             }
             from = b + 1;
         }
         // Every timer is a round or more ahead: look at all, and move the cursor to it.
         let mut best = NIL;
         for &head in heads {
-            let i = earliest_in(slots, head, None);
-            if i != NIL && (best == NIL || slots[i as usize].before(&slots[best as usize])) {
+            if head == NIL {
+                continue;
+            }
+            let i = slots[head as usize].prev;
+            if best == NIL || slots[i as usize].before(&slots[best as usize]) {
                 best = i;
             }
         }
@@ -296,22 +371,6 @@ fn next_filled(filled: &[u64; WORDS], from: usize) -> Option<usize> {
         w += 1;
         bits = *filled.get(w)?;
     }
-}
-
-/// The earliest timer in the list from `i`, of those filed under `tick` if given. The list
-/// runs newest first, so of equal deadlines the last seen is the earliest armed.
-fn earliest_in<T>(slots: &[Slot<T>], mut i: u32, tick: Option<u64>) -> u32 {
-    let mut best = NIL;
-    let mut at = u64::MAX;
-    while i != NIL {
-        let s = &slots[i as usize];
-        if s.deadline <= at && tick.is_none_or(|t| s.tick == t) {
-            best = i;
-            at = s.deadline;
-        }
-        i = s.next;
-    }
-    best
 }
 
 #[cfg(test)]
@@ -397,24 +456,30 @@ mod tests {
     }
 
     impl<T: Copy> TimerQueue<T> {
-        /// Every armed slot in the list of its bucket, linked both ways, filed at or after
-        /// the cursor; the cached earliest is the earliest.
+        /// Every armed slot in the circular list of its bucket, linked both ways, latest
+        /// first, filed at or after the cursor; the cached earliest is the earliest.
         fn assert_sound(&mut self) {
             let mut n = 0;
             for b in 0..BUCKETS {
                 let filled = self.filled[b / 64] & (1 << (b % 64)) != 0;
-                assert_eq!(filled, self.heads[b] != NIL, "bucket {b}");
-                let mut prev = NIL;
-                let mut i = self.heads[b];
-                while i != NIL {
+                let head = self.heads[b];
+                assert_eq!(filled, head != NIL, "bucket {b}");
+                if head == NIL {
+                    continue;
+                }
+                let mut i = head;
+                loop {
                     let s = &self.slots[i as usize];
                     assert!(s.token.is_some());
-                    assert_eq!(s.prev, prev);
+                    assert_eq!(self.slots[s.next as usize].prev, i);
                     assert_eq!(s.tick as usize % BUCKETS, b);
                     assert!(s.tick >= self.cursor);
                     n += 1;
-                    prev = i;
                     i = s.next;
+                    if i == head {
+                        break;
+                    }
+                    assert!(self.slots[i as usize].before(s), "bucket {b} out of order");
                 }
             }
             assert_eq!(n, self.len);
@@ -474,6 +539,38 @@ mod tests {
         assert!(q.reschedule(d, us(10)));
         let got: Vec<char> = std::iter::from_fn(|| q.pop_expired(us(20)).map(|x| x.1)).collect();
         assert_eq!(got, vec!['b', 'a', 'd', 'c']);
+    }
+
+    #[test]
+    fn a_held_timer_moved_keeps_its_id_and_slot_else_its_release_frees_it() {
+        let mut q = TimerQueue::new();
+        let a = q.insert(us(10), 'a');
+        q.insert(us(30), 'b');
+        let (id, tok) = q.pop_held(us(10)).expect("due");
+        assert_eq!((id, tok), (a, 'a'));
+        assert_eq!(q.len(), 1);
+        assert!(q.is_armed(a));
+        // Moved while held: filed again under its id, the release leaves it armed.
+        assert!(q.reschedule(a, us(20)));
+        q.release_held(a);
+        assert_eq!(q.len(), 2);
+        q.assert_sound();
+        assert_eq!(q.next_deadline(), Some(us(20)));
+        assert_eq!(q.slots.len(), 2);
+        // Not moved: the release frees it, and an insert takes its slot under a new id.
+        assert_eq!(q.pop_held(us(25)).map(|x| x.0), Some(a));
+        q.release_held(a);
+        assert!(!q.is_armed(a) && !q.reschedule(a, us(40)));
+        let c = q.insert(us(50), 'c');
+        assert_ne!(c, a);
+        assert_eq!(q.slots.len(), 2);
+        // Cancelled while held: freed once, not again by the release.
+        let (b, _) = q.pop_held(us(30)).expect("due");
+        assert!(q.cancel(b));
+        q.release_held(b);
+        assert_eq!(q.free.len(), 1);
+        assert_eq!(q.len(), 1);
+        q.assert_sound();
     }
 
     #[test]

@@ -150,18 +150,51 @@ pub fn open(kind: Kind, o: &ConnOpts) -> Result<OwnedFd, OpenError> {
         cvt(unsafe { libc::bind(raw, &ss as *const _ as *const libc::sockaddr, len) })
             .map_err(|e| OpenError::Setup(format!("Checker bind failed: {}", strerror(&e))))?;
     }
-    let (ss, len) = sockaddr(&o.dst);
-    // SAFETY: as above.
-    let r = unsafe { libc::connect(raw, &ss as *const _ as *const libc::sockaddr, len) };
-    if r < 0 {
-        let e = io::Error::last_os_error();
-        match e.raw_os_error() {
-            Some(libc::EINPROGRESS) => {}
-            Some(n) if CONNECT_FAILS.contains(&n) => return Err(OpenError::Connect),
-            _ => return Err(OpenError::Setup(format!("socket connect error - {e}"))),
+    if connect(raw, &o.dst) < 0 {
+        // errno read as it is: an io::Error made and taken apart again for the
+        // EINPROGRESS of every check was a few dozen instructions.
+        // SAFETY: errno is this thread's, and readable.
+        let n = unsafe { *libc::__errno_location() };
+        match n {
+            libc::EINPROGRESS => {}
+            n if CONNECT_FAILS.contains(&n) => return Err(OpenError::Connect),
+            n => {
+                let e = io::Error::from_raw_os_error(n);
+                return Err(OpenError::Setup(format!("socket connect error - {e}")));
+            }
         }
     }
     Ok(fd)
+}
+
+/// connect(2) to `dst` from a sockaddr_in or sockaddr_in6 made on the stack: the
+/// sockaddr_storage of [`sockaddr`] is 128 bytes to zero and move on every check.
+fn connect(fd: RawFd, dst: &SocketAddr) -> libc::c_int {
+    use crate::net::sockaddr::{v4, v6};
+    match dst {
+        SocketAddr::V4(a) => {
+            let sa = v4(*a.ip(), a.port());
+            // SAFETY: sa is a valid sockaddr_in of the length given.
+            unsafe {
+                libc::connect(
+                    fd,
+                    (&sa as *const libc::sockaddr_in).cast(),
+                    mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
+                )
+            }
+        }
+        SocketAddr::V6(a) => {
+            let sa = v6(*a.ip(), a.port(), a.flowinfo(), a.scope_id());
+            // SAFETY: sa is a valid sockaddr_in6 of the length given.
+            unsafe {
+                libc::connect(
+                    fd,
+                    (&sa as *const libc::sockaddr_in6).cast(),
+                    mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t,
+                )
+            }
+        }
+    }
 }
 
 /// The pending error of a socket (0: none): how a non-blocking connect ended.

@@ -123,8 +123,9 @@ impl Runner {
             .flat_map(|v| &v.real_servers)
             .map(|r| r.checkers.len())
             .sum();
+        let mut slots = Vec::with_capacity(n);
         let mut r = Runner {
-            slots: Vec::with_capacity(n),
+            slots: Box::new([]),
             notify: Vec::new(),
             scripts: ScriptRunner::new(SCRIPT_TIMER),
             calls: Vec::new(),
@@ -176,7 +177,7 @@ impl Runner {
                     };
                     let (probe, words, policy) =
                         r.probe(c, cfg, (weight, vs.delay_loop, v6), (dialogs, &target));
-                    r.slots.push(Slot {
+                    slots.push(Slot {
                         id: CheckerId {
                             vs: v,
                             rs: s,
@@ -209,6 +210,7 @@ impl Runner {
             }
             r.notify.push(nv);
         }
+        r.slots = slots.into_boxed_slice();
         r
     }
 

@@ -157,7 +157,9 @@ struct Notify {
 }
 
 pub struct Runner {
-    slots: Vec<Slot>,
+    /// A boxed slice, not a Vec: indexing it is inline code, a Vec's index a call of its own
+    /// at opt-level z, made a dozen times per check.
+    slots: Box<[Slot]>,
     /// Per virtual server, per real server; None: no script and no user for one (most).
     notify: Vec<Vec<Option<Box<Notify>>>>,
     scripts: ScriptRunner<usize>,
@@ -242,7 +244,9 @@ impl Runner {
         if s.timer != Some(id) {
             return true;
         }
-        s.timer = None;
+        // `s.timer` keeps the id: the loop holds a timer that fired through its handler, so
+        // the check this starts arms its connect timeout by moving it back, not by a new
+        // timer (left unmoved, the id goes stale and the next arming adds one).
         let cmd = s.timer_fired();
         self.exec(lp, i, cmd, sink);
         true
@@ -252,6 +256,10 @@ impl Runner {
     /// when one started.
     pub fn run_sink_scripts(&mut self, lp: &mut EventLoop, sink: &mut dyn Sink) -> bool {
         sink.take_scripts(&mut self.calls);
+        // Most wakes ask for none: skip the take and drain of the buffer.
+        if self.calls.is_empty() {
+            return false;
+        }
         let mut started = false;
         let mut calls = std::mem::take(&mut self.calls);
         for c in calls.drain(..) {
