@@ -110,8 +110,10 @@ for t in $targets; do
       flags="$flags -Cllvm-args=-mips-tail-calls -Cllvm-args=-mno-check-zero-division"
       # lld's identical code folding (cross/icf-link.sh replays zig's link with --icf=all):
       # functions whose machine code is the same (generic instances, musl's and ours) kept once.
-      # ICF=0 links without it.
-      if [ "${ICF:-1}" = 1 ]; then flags="$flags -C linker=$PWD/cross/icf-link.sh"; fi ;;
+      # ICF=0 links without it; MIPS16=1 links with GNU ld (cross/mips16-link.sh), without it.
+      if [ "${ICF:-1}" = 1 ] && [ "${MIPS16:-0}" != 1 ]; then
+        flags="$flags -C linker=$PWD/cross/icf-link.sh"
+      fi ;;
     # LLVM does not run the machine outliner on ARM code by itself (see x86_64 below): with it
     # 746,432 -> 732,248 bytes (-14,184) on 2026-12-06.
     armv7-*) flags="$flags -C target-feature=+thumb-mode -Cllvm-args=-enable-machine-outliner=always" ;;
