@@ -37,4 +37,5 @@ read -r -a args <<<"${line#ld.lld }"
 for a in "$@"; do
   case "$a" in *' '*) echo "icf-link.sh: argument with a space: $a" >&2; exit 1 ;; esac
 done
-exec python3 -m ziglang ld.lld "${args[@]}" --icf=all
+# -O2: lld also merges C strings that are the tail of another (zig's driver ignores -Wl,-O2).
+exec python3 -m ziglang ld.lld "${args[@]}" --icf=all -O2
