@@ -107,7 +107,13 @@ for t in $targets; do
       # 1,226,664 -> 1,218,744 bytes (-7,920) on 2026-12-06. Rust checks every division by zero
       # itself, so LLVM's `teq` trap after each MIPS divide is dead code (-416). mipsel with all three:
       # 1,245,960 -> 1,219,352.
-      flags="$flags -Cllvm-args=-mips-tail-calls -Cllvm-args=-mno-check-zero-division" ;;
+      flags="$flags -Cllvm-args=-mips-tail-calls -Cllvm-args=-mno-check-zero-division"
+      # lld's identical code folding (cross/icf-link.sh replays zig's link with --icf=all):
+      # functions whose machine code is the same (generic instances, musl's and ours) kept once.
+      # ICF=0 links without it; MIPS16=1 links with GNU ld (cross/mips16-link.sh), without it.
+      if [ "${ICF:-1}" = 1 ] && [ "${MIPS16:-0}" != 1 ]; then
+        flags="$flags -C linker=$PWD/cross/icf-link.sh"
+      fi ;;
     # LLVM does not run the machine outliner on ARM code by itself (see x86_64 below): with it
     # 746,432 -> 732,248 bytes (-14,184) on 2026-12-06.
     armv7-*) flags="$flags -C target-feature=+thumb-mode -Cllvm-args=-enable-machine-outliner=always" ;;
@@ -170,12 +176,12 @@ for t in $targets; do
     esac
   fi
   [ -n "$wrap" ] || set --
-  env ${wrap:+RUSTC_WORKSPACE_WRAPPER=$wrap} ${time64:+RUST_LIBC_UNSTABLE_MUSL_V1_2_3=1} RUSTFLAGS="$flags" /usr/bin/cargo zigbuild --release --locked -q -Z build-std=std,panic_abort "$std_features" --target "$t" "$@" $nosnmp ${CARGO_FEATURES:+--features "$CARGO_FEATURES"} ${EXTRA_CARGO_ARGS:-}
+  env ICF_TARGET="$t" ${wrap:+RUSTC_WORKSPACE_WRAPPER=$wrap} ${time64:+RUST_LIBC_UNSTABLE_MUSL_V1_2_3=1} RUSTFLAGS="$flags" /usr/bin/cargo zigbuild --release --locked -q -Z build-std=std,panic_abort "$std_features" --target "$t" "$@" $nosnmp ${CARGO_FEATURES:+--features "$CARGO_FEATURES"} ${EXTRA_CARGO_ARGS:-}
   mkdir -p "$out/$t"
   place "$t" "$out/$t/keepalived"
   size=$(stat -c %s "$out/$t/keepalived")
   if [ "${TLS:-0}" = 1 ]; then
-    env ${wrap:+RUSTC_WORKSPACE_WRAPPER=$wrap} ${time64:+RUST_LIBC_UNSTABLE_MUSL_V1_2_3=1} RUSTFLAGS="$flags" /usr/bin/cargo zigbuild --release --locked -q -Z build-std=std,panic_abort "$std_features" --target "$t" "$@" $nosnmp --features "tls${CARGO_FEATURES:+,$CARGO_FEATURES}" ${EXTRA_CARGO_ARGS:-}
+    env ICF_TARGET="$t" ${wrap:+RUSTC_WORKSPACE_WRAPPER=$wrap} ${time64:+RUST_LIBC_UNSTABLE_MUSL_V1_2_3=1} RUSTFLAGS="$flags" /usr/bin/cargo zigbuild --release --locked -q -Z build-std=std,panic_abort "$std_features" --target "$t" "$@" $nosnmp --features "tls${CARGO_FEATURES:+,$CARGO_FEATURES}" ${EXTRA_CARGO_ARGS:-}
     mkdir -p "$out-tls/$t"
     place "$t" "$out-tls/$t/keepalived"
     tls=$(stat -c %s "$out-tls/$t/keepalived")

@@ -201,10 +201,7 @@ impl Session {
         if self.send_now {
             return Some(Micros::ZERO);
         }
-        [self.next_tx, self.detect_at, self.reset_at]
-            .into_iter()
-            .flatten()
-            .min()
+        Micros::earliest(&[self.next_tx, self.detect_at, self.reset_at])
     }
 
     /// A valid packet from the neighbor (RFC 5880 §6.8.6 after the checks of `Control::parse`).

@@ -167,13 +167,19 @@ fn find_long(name: &str, specs: &[Form]) -> Result<usize, Vec<&'static str>> {
     if name.is_empty() {
         return Err(Vec::new());
     }
-    let mut hits = (0..specs.len()).filter(|&k| specs[k].long.is_some_and(|l| l.starts_with(name)));
-    match (hits.next(), hits.next()) {
-        (Some(one), None) => Ok(one),
-        _ => Err(specs
-            .iter()
-            .filter_map(|s| s.long.filter(|l| l.starts_with(name)))
-            .collect()),
+    // Loops, not filter/filter_map/collect: ~300 bytes less MIPS code.
+    let mut ambiguous = Vec::new();
+    let mut hit = None;
+    for (k, s) in specs.iter().enumerate() {
+        let Some(l) = s.long.filter(|l| l.starts_with(name)) else {
+            continue;
+        };
+        hit = Some(k);
+        ambiguous.push(l);
+    }
+    match hit {
+        Some(one) if ambiguous.len() == 1 => Ok(one),
+        _ => Err(ambiguous),
     }
 }
 

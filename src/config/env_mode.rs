@@ -136,14 +136,22 @@ fn list(var: &'static str, get: &dyn Fn(&str) -> Option<String>) -> Result<Vec<S
         return Ok(Vec::new());
     };
     let items: Vec<&str> = match raw.trim().strip_prefix("#PYTHON2BASH:") {
-        Some(py) => py
-            .trim()
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .split(',')
-            .map(|i| i.trim().trim_matches(|c| c == '\'' || c == '"').trim())
-            .filter(|i| !i.is_empty())
-            .collect(),
+        Some(py) => {
+            // A loop, not split/map/filter/collect: ~350 bytes less MIPS code.
+            let mut items = Vec::new();
+            for i in py
+                .trim()
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .split(',')
+            {
+                let i = i.trim().trim_matches(|c| c == '\'' || c == '"').trim();
+                if !i.is_empty() {
+                    items.push(i);
+                }
+            }
+            items
+        }
         None => raw.split_whitespace().collect(),
     };
     let mut out = Vec::with_capacity(items.len());

@@ -215,8 +215,13 @@ impl<T: Copy> ScriptRunner<T> {
         self.running.is_empty()
     }
 
-    pub(crate) fn pids(&self) -> impl Iterator<Item = i32> + '_ {
-        self.running.iter().map(|r| r.pid)
+    /// The pids of the scripts still running (a loop, not map/collect: smaller code).
+    pub(crate) fn pids(&self) -> Vec<i32> {
+        let mut pids = Vec::with_capacity(self.running.len());
+        for r in &self.running {
+            pids.push(r.pid);
+        }
+        pids
     }
 
     /// Starts `spec`; `tag` comes back with its result.
@@ -274,7 +279,7 @@ impl<T: Copy> ScriptRunner<T> {
     /// Reaps our own children directly (waitpid on each pid), for loops that don't get SIGCHLD.
     pub(crate) fn reap_own(&mut self, lp: &mut EventLoop) -> Vec<(T, ScriptResult)> {
         let mut out = Vec::new();
-        let pids: Vec<i32> = self.pids().collect();
+        let pids = self.pids();
         for pid in pids {
             let mut st = 0;
             // SAFETY: waitpid on our own child, status into our integer.

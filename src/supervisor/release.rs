@@ -14,7 +14,7 @@ use crate::config::vrrp::{Family, VrrpInstance};
 use crate::config::Config;
 use crate::net::rtnl::{AddrInfo, Link, Rtnl};
 use crate::vrrp::vip_plan::{self, Links};
-use crate::vrrp::vmac_plan::{candidate_names, is_v6, wanted_mac};
+use crate::vrrp::vmac_plan::{candidate_name, is_v6, wanted_mac, CANDIDATES};
 
 /// One address to take off: instance name, interface, the configured VIP.
 pub(super) struct Stale<'c> {
@@ -39,12 +39,15 @@ fn vmac_ifindex(v: &VrrpInstance, links: &[Link]) -> Option<u32> {
     }
     let vrid = v.vrid?;
     let mac = wanted_mac(v, vrid, is_v6(v));
-    candidate_names(vrid).find_map(|n| {
-        links
-            .iter()
-            .find(|l| l.name.as_str() == n && l.hwaddr.is_some_and(|h| h.as_bytes() == mac))
-            .map(|l| l.ifindex)
-    })
+    for i in 0..CANDIDATES {
+        let n = candidate_name(vrid, i);
+        for l in links {
+            if l.name.as_str() == n && l.hwaddr.is_some_and(|h| h.as_bytes() == mac) {
+                return Some(l.ifindex);
+            }
+        }
+    }
+    None
 }
 
 /// Every configured VIP and eVIP that is on the interface the VRRP child puts it on, as

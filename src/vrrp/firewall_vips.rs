@@ -11,36 +11,37 @@ use crate::vrrp::ifaces::Ifaces;
 /// The VIPs and eVIPs instance `v` should have in the drop sets while it holds them.
 /// `addrs`: each VIP then eVIP with the interface it goes on; `own`: the interface its VIPs go
 /// on by default (its VMAC or its interface); `by_index`: `nftables_ifindex`.
-pub fn wanted<'a>(
+pub fn wanted(
     v: &VrrpInstance,
     by_index: bool,
     own: u32,
-    addrs: impl Iterator<Item = (&'a IpAddress, Option<u32>)>,
+    addrs: &[(&IpAddress, Option<u32>)],
     ifaces: &Ifaces,
 ) -> Vec<Vip> {
     if !drops_vips(v) {
         return Vec::new();
     }
-    addrs
-        .map(|(a, ifindex)| {
-            let ifindex = ifindex.unwrap_or(0);
-            let by_name = !by_index && v.dont_track_primary && (ifindex == own || a.no_track);
-            let ifname = by_name.then(|| {
-                let mut n = [0u8; 16];
-                if let Some(f) = ifaces.by_index(ifindex) {
-                    let b = f.name.as_bytes();
-                    let len = b.len().min(15);
-                    n[..len].copy_from_slice(&b[..len]);
-                }
-                n
-            });
-            Vip {
-                addr: a.addr,
-                ifindex,
-                ifname,
+    // A loop over a slice, not map/collect over the caller's chain: ~350 bytes less MIPS code.
+    let mut out = Vec::with_capacity(addrs.len());
+    for &(a, ifindex) in addrs {
+        let ifindex = ifindex.unwrap_or(0);
+        let by_name = !by_index && v.dont_track_primary && (ifindex == own || a.no_track);
+        let ifname = by_name.then(|| {
+            let mut n = [0u8; 16];
+            if let Some(f) = ifaces.by_index(ifindex) {
+                let b = f.name.as_bytes();
+                let len = b.len().min(15);
+                n[..len].copy_from_slice(&b[..len]);
             }
-        })
-        .collect()
+            n
+        });
+        out.push(Vip {
+            addr: a.addr,
+            ifindex,
+            ifname,
+        });
+    }
+    out
 }
 
 /// Going from `have` to `want`: the elements to delete, then those to add (a reload keeps
@@ -144,7 +145,7 @@ mod tests {
         ));
         let v = &cfg.vrrp.instances[0];
         let addrs = [(&v.vips[0], Some(2)), (&v.vips[1], Some(8))];
-        let got = wanted(v, false, 2, addrs.into_iter(), &ifaces());
+        let got = wanted(v, false, 2, &addrs, &ifaces());
         let name = |s: &str| {
             let mut n = [0u8; 16];
             n[..s.len().min(15)].copy_from_slice(&s.as_bytes()[..s.len().min(15)]);
@@ -155,7 +156,7 @@ mod tests {
         assert_eq!(got[1].ifname, name("a-very-long-ifname"));
         assert_eq!(got[1].ifname.map(|n| n[15]), Some(0));
         // nftables_ifindex keys them by index instead.
-        let by_index = wanted(v, true, 2, addrs.into_iter(), &ifaces());
+        let by_index = wanted(v, true, 2, &addrs, &ifaces());
         assert!(by_index.iter().all(|x| x.ifname.is_none()));
     }
 
@@ -166,7 +167,7 @@ mod tests {
             STRICT.replace(" priority 100\n", "")
         ));
         let v = &cfg.vrrp.instances[0];
-        let got = wanted(v, false, 2, [(&v.vips[0], Some(2))].into_iter(), &ifaces());
+        let got = wanted(v, false, 2, &[(&v.vips[0], Some(2))], &ifaces());
         assert!(got.is_empty());
     }
 

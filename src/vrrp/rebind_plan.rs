@@ -56,9 +56,14 @@ pub(crate) fn detached<'a>(
     ifindex: u32,
     new_name: &str,
 ) -> Vec<usize> {
-    let on_it = |b: &Bound| b.ifindex == ifindex && !b.ifname.is_empty() && b.ifname != new_name;
-    let bound = insts.into_iter().enumerate();
-    bound.filter(|(_, b)| on_it(b)).map(|(i, _)| i).collect()
+    // A loop, not filter/map/collect over the caller's iterator: ~200 bytes less MIPS code.
+    let mut out = Vec::new();
+    for (i, b) in insts.into_iter().enumerate() {
+        if b.ifindex == ifindex && !b.ifname.is_empty() && b.ifname != new_name {
+            out.push(i);
+        }
+    }
+    out
 }
 
 /// The interface names `wanted` (instances' own and tracked ones, in config order) that no

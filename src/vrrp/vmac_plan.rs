@@ -76,9 +76,18 @@ pub fn ll_moves(
     out
 }
 
-/// `vrrp.VRID`, then `vrrp1.VRID` ... when a link of that name is someone else's.
-pub fn candidate_names(vrid: u8) -> impl Iterator<Item = String> {
-    std::iter::once(format!("vrrp.{vrid}")).chain((1..10).map(move |n| format!("vrrp{n}.{vrid}")))
+/// How many names [`candidate_name`] gives for one VRID.
+pub const CANDIDATES: u8 = 10;
+
+/// The `i`th name a VMAC of VRID `vrid` may take: `vrrp.VRID`, then `vrrp1.VRID` ... when a
+/// link of that name is someone else's. (An index, not an iterator: once/chain/map/find_map
+/// at each caller were ~350 bytes of MIPS code apiece.)
+pub fn candidate_name(vrid: u8, i: u8) -> String {
+    if i == 0 {
+        format!("vrrp.{vrid}")
+    } else {
+        format!("vrrp{i}.{vrid}")
+    }
 }
 
 /// Whether the instance runs over IPv6 (its VMAC then gets no IPv4 sysctls).
@@ -98,7 +107,7 @@ pub enum NameFor {
 }
 
 /// The name the VMAC of VRID `vrid` with MAC `mac` gets: the `configured` one, else the first
-/// of [`candidate_names`] that is ours already or free. `mac_of`: the MAC of the link of that
+/// of [`candidate_name`]s that is ours already or free. `mac_of`: the MAC of the link of that
 /// name, if there is one. None when every candidate is someone else's.
 pub fn name_for(
     configured: Option<&str>,
@@ -113,7 +122,14 @@ pub fn name_for(
     };
     match configured {
         Some(n) => Some(pick(n.to_string()).unwrap_or_else(|| NameFor::Taken(n.to_string()))),
-        None => candidate_names(vrid).find_map(pick),
+        None => {
+            for i in 0..CANDIDATES {
+                if let Some(n) = pick(candidate_name(vrid, i)) {
+                    return Some(n);
+                }
+            }
+            None
+        }
     }
 }
 
@@ -139,14 +155,14 @@ pub const PARENT_SYSCTLS: [(&str, &str); 2] = [("arp_ignore", "1"), ("arp_filter
 /// rp_filter moves off `all` (whose level `all`, when above 0, would override the VMAC's 0):
 /// since the kernel uses max(all, interface), each of `others` (every other interface and
 /// `default`, with its level) below that level is raised to it, so none changes in effect.
-pub fn rp_filter_raises<'a>(
-    all: u32,
-    others: impl Iterator<Item = (&'a str, u32)>,
-) -> Vec<&'a str> {
-    others
-        .filter(|(_, cur)| *cur < all)
-        .map(|(n, _)| n)
-        .collect()
+pub fn rp_filter_raises<'a>(all: u32, others: &[(&'a str, u32)]) -> Vec<&'a str> {
+    let mut raise = Vec::new();
+    for &(n, cur) in others {
+        if cur < all {
+            raise.push(n);
+        }
+    }
+    raise
 }
 
 #[cfg(test)]
@@ -170,8 +186,9 @@ mod tests {
 
     #[test]
     fn names_try_the_next_prefix_on_a_clash() {
-        let n: Vec<String> = candidate_names(51).take(3).collect();
+        let n: Vec<String> = (0..3).map(|i| candidate_name(51, i)).collect();
         assert_eq!(n, ["vrrp.51", "vrrp1.51", "vrrp2.51"]);
+        assert_eq!(candidate_name(51, CANDIDATES - 1), "vrrp9.51");
     }
 
     #[test]
@@ -202,7 +219,7 @@ mod tests {
         assert_eq!(own_sysctls(true), [("ipv4", "arp_ignore", "1")]);
         assert_eq!(own_sysctls(false).len(), 4);
         let others = [("eth0", 0), ("eth1", 2), ("default", 1)];
-        assert_eq!(rp_filter_raises(2, others.into_iter()), ["eth0", "default"]);
+        assert_eq!(rp_filter_raises(2, &others), ["eth0", "default"]);
     }
 
     #[test]

@@ -64,17 +64,6 @@ pub struct Checker {
     pub(crate) kind: CheckerKind,
 }
 
-impl Checker {
-    /// The scripts this checker runs.
-    pub(crate) fn scripts(&self) -> impl Iterator<Item = &Script> {
-        match &self.kind {
-            CheckerKind::Misc(m) => m.path.as_ref(),
-            _ => None,
-        }
-        .into_iter()
-    }
-}
-
 keyword_table! {
     /// The keywords that open a checker block.
     enum Kind {

@@ -59,9 +59,11 @@ pub(crate) fn bfd_sched(cfg: &Config, s: &mut String) {
         // In CPU order, each once, as keepalived lists its CPU set (no sort code for it).
         s.push_str(" BFD CPU Affinity = ");
         let last = b.cpu_affinity.iter().copied().max().unwrap_or(0);
-        for c in (0..=last).filter(|c| b.cpu_affinity.contains(c)) {
-            line::push_num(s, c.into());
-            s.push(' ');
+        for c in 0..=last {
+            if b.cpu_affinity.contains(&c) {
+                line::push_num(s, c.into());
+                s.push(' ');
+            }
         }
         s.push('\n');
     }

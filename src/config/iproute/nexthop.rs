@@ -101,9 +101,11 @@ fn encap(w: &mut Words, loc: Loc, d: &mut Diagnostics) -> Result<Encap, String> 
                 && parts.iter().all(|p| {
                     !p.is_empty() && p.len() <= 4 && p.chars().all(|c| c.is_ascii_hexdigit())
                 });
-            let val = parts.iter().try_fold(0u64, |acc, p| {
-                u64::from_str_radix(p, 16).ok().map(|x| acc << 16 | x)
-            });
+            let mut val = Some(0u64);
+            for p in &parts {
+                let x = u64::from_str_radix(p, 16).ok();
+                val = val.zip(x).map(|(acc, x)| acc << 16 | x);
+            }
             match (ok, val) {
                 (true, Some(x)) => Ok(Encap::Ila(x)),
                 _ => Err(format!("invalid locator {v} for ila encapsulation")),

@@ -69,15 +69,6 @@ pub struct RealServer {
     pub(crate) checkers: Vec<Checker>,
 }
 
-impl RealServer {
-    pub(crate) fn scripts(&self) -> impl Iterator<Item = &Script> {
-        self.notify_up
-            .iter()
-            .chain(self.notify_down.iter())
-            .chain(self.checkers.iter().flat_map(Checker::scripts))
-    }
-}
-
 pub(crate) fn parse(n: &Node, d: &mut Diagnostics) -> Option<RealServer> {
     let (ip, port) = ip_port(n, 0, d)?;
     let mut rs = RealServer {

@@ -176,13 +176,6 @@ impl VirtualServer {
             VsAddr::Group(g) => format!("group {g}"),
         }
     }
-
-    pub(crate) fn scripts(&self) -> impl Iterator<Item = &Script> {
-        self.quorum_up
-            .iter()
-            .chain(self.quorum_down.iter())
-            .chain(self.real_servers.iter().flat_map(RealServer::scripts))
-    }
 }
 
 fn parse_addr(n: &Node, d: &mut Diagnostics) -> Option<VsAddr> {

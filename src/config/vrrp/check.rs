@@ -6,6 +6,7 @@ use super::super::diag::Diagnostics;
 use super::super::track::ScriptCmd;
 use super::super::Config;
 use super::instance::{State, VrrpInstance};
+use super::notify::Notify;
 use super::resolve::{resolve, tracking_weights};
 use super::vrid;
 use crate::config::global::DEFAULT_SCRIPT_USER;
@@ -236,15 +237,10 @@ fn script_security(cfg: &mut Config, found: &dyn Fn(&str) -> Option<bool>, d: &m
         }
     }
     let is_found = |s: &ScriptCmd| found(&argv0(s)) == Some(true);
+    let notify_found = |n: &Notify| n.slots().iter().any(|s| s.as_ref().is_some_and(is_found));
     let any_found = vrrp.trackers.scripts.iter().any(|s| is_found(&s.script))
-        || vrrp
-            .instances
-            .iter()
-            .any(|i| i.notify.scripts().any(is_found))
-        || vrrp
-            .sync_groups
-            .iter()
-            .any(|g| g.notify.scripts().any(is_found));
+        || vrrp.instances.iter().any(|i| notify_found(&i.notify))
+        || vrrp.sync_groups.iter().any(|g| notify_found(&g.notify));
     if any_found && !cfg.global.enable_script_security {
         d.script_security_violation = true;
     }

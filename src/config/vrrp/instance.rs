@@ -123,6 +123,15 @@ pub struct VrrpInstance {
 }
 
 impl VrrpInstance {
+    /// The `k`th address of the VIPs then the eVIPs (indexing, not `chain(..).nth(k)`:
+    /// smaller code).
+    pub(crate) fn vip_at(&self, k: usize) -> Option<&IpAddress> {
+        match k.checked_sub(self.vips.len()) {
+            None => self.vips.get(k),
+            Some(e) => self.evips.get(e),
+        }
+    }
+
     /// Fixes the family on the first address; false when `a` is of the other one.
     pub(super) fn set_family(&mut self, a: &IpAddr) -> bool {
         let f = Family::of(a);

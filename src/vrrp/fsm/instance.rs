@@ -164,14 +164,11 @@ impl Fsm {
     /// GARP set; keepalived never cancels the latter, they just do nothing once the VIPs
     /// are gone).
     pub fn next_deadline(&self) -> Option<Micros> {
-        [
+        Micros::earliest(&[
             self.sands,
             self.garp_master.next(),
             self.garp_lower_prio.next(),
-        ]
-        .into_iter()
-        .flatten()
-        .min()
+        ])
     }
 
     pub(super) fn skew(&self) -> Micros {

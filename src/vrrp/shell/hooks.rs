@@ -11,7 +11,7 @@ use super::actions::vip_ifindex;
 use super::{events, instances, routes, sync, track, Shell, SOCK_TOKEN_BASE};
 use crate::config::iproute::StaticNet;
 use crate::config::track::ScriptCmd;
-use crate::config::vrrp::VrrpInstance;
+use crate::config::vrrp::{Notify, VrrpInstance};
 use crate::config::Config;
 use crate::core::event_loop::EventLoop;
 use crate::core::script::ScriptResult;
@@ -56,9 +56,13 @@ impl Shell<'_> {
             true => {
                 let own = inst.vmac_ifindex.unwrap_or(inst.ifindex);
                 let by_index = self.cfg.global.firewall.nftables_ifindex;
-                let addrs = v.vips.iter().chain(&v.evips);
-                let addrs = addrs.map(|a| (a, vip_ifindex(inst, &self.ifaces, a)));
-                firewall_vips::wanted(v, by_index, own, addrs, &self.ifaces)
+                let mut addrs = Vec::with_capacity(v.vips.len() + v.evips.len());
+                for list in [&v.vips, &v.evips] {
+                    for a in list {
+                        addrs.push((a, vip_ifindex(inst, &self.ifaces, a)));
+                    }
+                }
+                firewall_vips::wanted(v, by_index, own, &addrs, &self.ifaces)
             }
             false => Vec::new(),
         };
@@ -124,9 +128,12 @@ impl Shell<'_> {
     /// again with the same name and MAC, and they move onto it (new socket), coming back once
     /// it is up (keepalived's cleanup_lost_interface and recreate_vmac_thread).
     pub(super) fn vmac_removed(&mut self, lp: &mut EventLoop, ifindex: u32) {
-        let users: Vec<usize> = (0..self.insts.len())
-            .filter(|&i| self.insts[i].vmac_ifindex == Some(ifindex))
-            .collect();
+        let mut users: Vec<usize> = Vec::new();
+        for (i, x) in self.insts.iter().enumerate() {
+            if x.vmac_ifindex == Some(ifindex) {
+                users.push(i);
+            }
+        }
         let Some(&first) = users.first() else {
             return;
         };
@@ -153,8 +160,13 @@ impl Shell<'_> {
     pub(super) fn vmacs_remade(&mut self, lp: &mut EventLoop, users: &[usize]) {
         self.ifaces.refresh(&mut self.rtnl);
         // A VMAC that went with its interface waits for the interface (rx.rs, follow_link).
-        let has_link = |i: &usize| self.ifaces.by_name(&self.insts[*i].ifname).is_some();
-        let users: Vec<usize> = users.iter().copied().filter(has_link).collect();
+        let mut kept: Vec<usize> = Vec::with_capacity(users.len());
+        for &i in users {
+            if self.ifaces.by_name(&self.insts[i].ifname).is_some() {
+                kept.push(i);
+            }
+        }
+        let users = kept;
         if users.is_empty() {
             return;
         }
@@ -199,9 +211,12 @@ impl Shell<'_> {
 
     /// A reload keeps instance `i` with new settings: while it has its VIPs set, its
     /// virtual routes and rules go from `old`'s to `new`'s.
-    pub(super) fn reload_vroutes(&mut self, i: usize, old: &VrrpInstance, new: &VrrpInstance) {
+    /// `new`: the instance's index in the new config. (Borrowed, not a clone of it: with
+    /// no copy of a VrrpInstance anywhere, its Clone code (~2 KB on MIPS) is not linked.)
+    pub(super) fn reload_vroutes(&mut self, i: usize, old: &VrrpInstance, new: usize) {
         if self.fsm(i).vips_set() {
             let who = format!("({})", self.insts[i].name);
+            let new = &self.cfg.vrrp.instances[new];
             routes::carry_out(&mut self.rtnl, &who, &route_plan::reload_vroutes(old, new));
         }
     }
@@ -316,10 +331,10 @@ impl Shell<'_> {
         let v = &self.cfg.vrrp;
         let mut cmds: Vec<&ScriptCmd> = Vec::new();
         for x in &self.insts {
-            cmds.extend(v.instances[x.idx].notify.scripts());
+            push_scripts(&v.instances[x.idx].notify, &mut cmds);
         }
         for g in &v.sync_groups {
-            cmds.extend(g.notify.scripts());
+            push_scripts(&g.notify, &mut cmds);
         }
         self.notes.check_all(&self.cfg.global, &cmds);
     }
@@ -696,5 +711,13 @@ impl Shell<'_> {
     /// Whether instance `i` ignores its own interface's link state (`dont_track_primary`).
     pub(super) fn dont_track_primary(&self, i: usize) -> bool {
         self.cfg.vrrp.instances[self.insts[i].idx].dont_track_primary
+    }
+}
+
+/// Appends the scripts of one instance or group.
+fn push_scripts<'a>(n: &'a Notify, cmds: &mut Vec<&'a ScriptCmd>) {
+    for s in n.slots() {
+        let Some(s) = s else { continue };
+        cmds.push(s);
     }
 }

@@ -536,7 +536,7 @@ impl dump::Instances for Shell<'_> {
 
     fn vip_ifindex(&self, i: usize, k: usize) -> Option<u32> {
         let conf = &self.cfg.vrrp.instances[self.insts.get(i)?.idx];
-        let a = conf.vips.iter().chain(&conf.evips).nth(k)?;
+        let a = conf.vip_at(k)?;
         self.vip_ifindex(i, a)
     }
 }

@@ -230,7 +230,7 @@ impl NotifyScripts {
     ) {
         // keepalived SIGTERMs its scripts at reload, the readers among them (ours still
         // running: an exited one's pid is not reused while we have not reaped it).
-        let running: Vec<i32> = scripts.pids().collect();
+        let running = scripts.pids();
         for pid in self.readers.drain(..) {
             if running.contains(&pid) {
                 // SAFETY: plain syscall on the reader's process group.

@@ -84,12 +84,11 @@ impl Shell<'_> {
                             inst.name
                         );
                     }
-                    let was = old_cfg.vrrp.instances[old.idx].clone();
                     let acts = inst.router.carry_over(old.router, now);
                     kept.push((self.insts.len(), j, acts));
                     self.insts.push(inst);
-                    let will = self.cfg.vrrp.instances[j].clone();
-                    self.reload_vroutes(self.insts.len() - 1, &was, &will);
+                    let was = &old_cfg.vrrp.instances[old.idx];
+                    self.reload_vroutes(self.insts.len() - 1, was, j);
                     continue;
                 }
                 None => fresh.push(self.insts.len()),

@@ -32,7 +32,7 @@ pub(super) fn address<'a>(
     // keepalived marks a VIP advertised only in the first instance: its walk clears the flag
     // on reaching the first instance's excluded addresses and never sets it again.
     let advertised = i == 0 && k < c.vips.len();
-    let a: &IpAddress = c.vips.iter().chain(&c.evips).nth(k)?;
+    let a: &IpAddress = c.vip_at(k)?;
     let dev = v.vip_ifindex(i, k);
     let ifindex = dev.unwrap_or(inst.ifindex);
     let ifname = match dev.and_then(|x| v.ifaces.by_index(x)) {

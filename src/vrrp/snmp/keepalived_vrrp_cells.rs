@@ -220,7 +220,7 @@ fn group<'a>(v: &'a View<'_>, g: usize, col: u32, scratch: &'a mut [u8]) -> Opti
         2 => text(&run.name),
         3 => state(run.state()),
         4 => truth(c.smtp_alert.unwrap_or(false)),
-        5 => truth(n.scripts().next().is_some()),
+        5 => truth(n.slots().iter().any(|s| s.is_some())),
         6 => command(n.master.as_ref()?, scratch)?,
         7 => command(n.backup.as_ref()?, scratch)?,
         8 => command(n.fault.as_ref()?, scratch)?,
@@ -273,7 +273,7 @@ fn instance<'a>(v: &'a View<'_>, i: usize, col: u32, scratch: &'a mut [u8]) -> O
                 .or(e.smtp_alert)
                 .unwrap_or(false),
         ),
-        21 => truth(n.scripts().next().is_some()),
+        21 => truth(n.slots().iter().any(|s| s.is_some())),
         22 => command(n.master.as_ref()?, scratch)?,
         23 => command(n.backup.as_ref()?, scratch)?,
         24 => command(n.fault.as_ref()?, scratch)?,

@@ -183,6 +183,12 @@ fn vips_fix_the_family_and_evips_do_not() {
     );
     let v = &cfg.vrrp.instances[0];
     assert_eq!((v.vips.len(), v.evips.len()), (1, 1));
+    // vip_at walks the VIPs, then the eVIPs.
+    let at = |k| v.vip_at(k).map(|a| a.addr.to_string());
+    assert_eq!(
+        [at(0), at(1), at(2)],
+        [Some("10.0.0.1".into()), Some("fe80::2".into()), None]
+    );
     let (_, d) = load(&MIN.replace("10.0.0.1/24", ""));
     assert!(has(&d, 1, Severity::Warning, "at least one is sensible"));
     let (_, d) = load(
