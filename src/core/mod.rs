@@ -10,6 +10,7 @@ pub(crate) mod event_loop;
 pub(crate) mod fifo;
 pub(crate) mod inotify;
 pub mod logging;
+pub(crate) mod md5;
 pub(crate) mod passwd;
 pub(crate) mod random;
 /// HTTP_GET/SSL_GET `regex`: here because config compiles the patterns and check runs them.

@@ -1,6 +1,6 @@
 //! HMAC-MD5 (RFC 2104) truncated to 96 bits (RFC 2403), the ICV of VRRPv2's IPsec AH.
 
-use md5::{Digest, Md5};
+use crate::core::md5::Md5;
 
 const BLOCK: usize = 64;
 /// Bytes of the digest carried in the AH header.
@@ -21,7 +21,7 @@ pub fn hmac_md5_96(key: &[u8], parts: &[&[u8]]) -> [u8; ICV_LEN] {
         *p = b ^ 0x36;
     }
     let mut inner = Md5::new();
-    inner.update(pad);
+    inner.update(&pad);
     for p in parts {
         inner.update(p);
     }
@@ -30,8 +30,8 @@ pub fn hmac_md5_96(key: &[u8], parts: &[&[u8]]) -> [u8; ICV_LEN] {
         *p = b ^ 0x5c;
     }
     let mut outer = Md5::new();
-    outer.update(pad);
-    outer.update(inner);
+    outer.update(&pad);
+    outer.update(&inner);
     let full = outer.finalize();
     let mut icv = [0u8; ICV_LEN];
     icv.copy_from_slice(&full[..ICV_LEN]);

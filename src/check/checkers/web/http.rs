@@ -10,7 +10,7 @@
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 
-use md5::{Digest, Md5};
+use crate::core::md5::Md5;
 
 use crate::check::checkers::{Dialog, Failure, Step, Verdict};
 use crate::config::checker::{HttpCheck, HttpProtocol, Url};
@@ -292,8 +292,8 @@ impl HttpDialog {
         self.phase = Phase::Done;
         let mut digest = None;
         if let Some(h) = self.hash.as_deref_mut() {
-            let out = h.md5.finalize_reset();
-            h.digest.copy_from_slice(out.as_slice());
+            h.digest = h.md5.finalize();
+            h.md5.reset();
             digest = Some(h.digest);
         }
         if let Some(d) = digest {
