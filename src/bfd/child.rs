@@ -197,9 +197,7 @@ impl Shell {
             fd_in,
             out: &out,
             now: Micros::now(),
-            real_now: std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap_or_default(),
+            real_now: crate::core::time::real_now(),
         };
         if to_log {
             for line in super::dump::text(cfg, &self.core, &io).lines() {

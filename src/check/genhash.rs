@@ -8,7 +8,7 @@
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::os::fd::FromRawFd;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::check::checkers::failure::Words;
 use crate::check::checkers::web::http::{Trace, WebDialog};
@@ -62,7 +62,7 @@ pub fn main(args: &[String], first: usize) -> i32 {
         eprint!("{}", usage(prog, am_genhash));
         return 1;
     };
-    let start = Instant::now();
+    let start = crate::core::time::monotonic();
     let out = fetch(&a);
     let stdout = io::stdout();
     let mut o = stdout.lock();
@@ -78,7 +78,7 @@ pub fn main(args: &[String], first: usize) -> i32 {
     if a.verbose {
         // In u64: Duration::as_micros is a u128, whose Display and division would be
         // linked for this one line (2 KB on MIPS); u64 microseconds last 584,000 years.
-        let took = start.elapsed();
+        let took = crate::core::time::monotonic().saturating_sub(start);
         let us = took
             .as_secs()
             .saturating_mul(1_000_000)

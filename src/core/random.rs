@@ -11,8 +11,7 @@ pub(crate) fn u64() -> u64 {
     if n == 8 {
         return u64::from_ne_bytes(b);
     }
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
-    let nanos = now.map_or(0, |d| d.as_nanos() as u64);
+    let nanos = crate::core::time::real_now().as_nanos() as u64;
     nanos ^ u64::from(std::process::id()).rotate_left(32)
 }
 

@@ -63,6 +63,28 @@ impl Micros {
     }
 }
 
+/// CLOCK_MONOTONIC as a Duration, for std's `Instant` (see [`real_now`]).
+pub(crate) fn monotonic() -> std::time::Duration {
+    let m = Micros::now();
+    std::time::Duration::from_micros(m.0)
+}
+
+/// The real time since the epoch (CLOCK_REALTIME; zero before 1970). Ours rather than std's
+/// `SystemTime::now`, whose `unwrap` of the clock's result keeps `<io::Error as Debug>` and with it
+/// the Unicode escape tables in the router binaries (cross/README.md).
+pub(crate) fn real_now() -> std::time::Duration {
+    // SAFETY: as in `Micros::now`; CLOCK_REALTIME always exists on Linux.
+    let ts = unsafe {
+        let mut ts: libc::timespec = std::mem::zeroed();
+        libc::clock_gettime(libc::CLOCK_REALTIME, &mut ts);
+        ts
+    };
+    match (u64::try_from(ts.tv_sec), u32::try_from(ts.tv_nsec)) {
+        (Ok(s), Ok(ns)) => std::time::Duration::new(s, ns),
+        _ => std::time::Duration::ZERO,
+    }
+}
+
 impl Add for Micros {
     type Output = Micros;
     // Out of line where u64 is two registers: a saturating add is a dozen instructions there,

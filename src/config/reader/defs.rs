@@ -84,10 +84,10 @@ fn is_name_char(c: u8) -> bool {
 
 impl Defs {
     pub(crate) fn new(config_id: &str, pwd: &str) -> Self {
-        let seed = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0x2545_f491);
+        let seed = match crate::core::time::real_now().as_nanos() as u64 {
+            0 => 0x2545_f491,
+            n => n,
+        };
         Defs {
             config_id: config_id.to_string(),
             pwd: pwd.to_string(),

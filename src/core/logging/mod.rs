@@ -9,7 +9,8 @@ mod line;
 mod strerror;
 
 use std::fs::File;
-use std::io::Write;
+use std::io::{BufWriter, Write};
+use std::os::unix::net::{UnixDatagram, UnixStream};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -141,12 +142,27 @@ fn open_sinks(st: &mut State) {
     });
 }
 
+/// The local syslog socket, found as the syslog crate's `unix()` finds it (the first of its
+/// paths that exists; a stream socket where the path is one), but connected here: `unix()` boxes
+/// its errors as `dyn Error`, which keeps `<io::Error as Debug>` and the Unicode escape tables in
+/// the router binaries (cross/README.md). No socket (containers, tests) means no syslog output.
 fn connect_syslog() -> Option<Syslog> {
-    // No syslog socket (containers, tests) just means no syslog output.
-    syslog::unix(Ident {
-        pid: std::process::id(),
-    })
-    .ok()
+    for path in ["/dev/log", "/var/run/syslog", "/var/run/log"] {
+        let sock = UnixDatagram::unbound().ok()?;
+        let backend = match sock.connect(path) {
+            Ok(()) => LoggerBackend::Unix(sock),
+            Err(e) if e.raw_os_error() == Some(libc::EPROTOTYPE) => {
+                LoggerBackend::UnixStream(BufWriter::new(UnixStream::connect(path).ok()?))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(_) => return None,
+        };
+        let formatter = Ident {
+            pid: std::process::id(),
+        };
+        return Some(Syslog { formatter, backend });
+    }
+    None
 }
 
 fn open_log_file(path: &Path, mode: u32) -> Option<File> {

@@ -24,10 +24,11 @@ mod order;
 use std::io;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr, SocketAddrV6, UdpSocket};
 use std::os::fd::AsRawFd;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use mio::unix::SourceFd;
 
+use crate::core::time::monotonic;
 use literal::Found;
 
 /// musl's bound on a name's addresses.
@@ -155,9 +156,7 @@ fn from_dns_search(
 
 /// musl's query id: from the clock's nanoseconds.
 fn query_id() -> u16 {
-    let ns = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
+    let ns = crate::core::time::real_now().subsec_nanos();
     (ns + ns / 65536) as u16
 }
 
@@ -241,18 +240,18 @@ fn send_all(
     }
     let total = Duration::from_secs(u64::from(timeout));
     let retry = total / attempts.max(1);
-    let t0 = Instant::now();
-    let mut sent: Option<Instant> = None;
+    let t0 = monotonic();
+    let mut sent: Option<Duration> = None;
     let mut servfail_retry = 0;
     let mut answers = vec![Vec::new(); queries.len()];
     let mut buf = vec![0u8; 4800];
     loop {
-        let now = Instant::now();
-        if now - t0 >= total || answers.iter().all(|a: &Vec<u8>| !a.is_empty()) {
+        let now = monotonic();
+        if now.saturating_sub(t0) >= total || answers.iter().all(|a: &Vec<u8>| !a.is_empty()) {
             return Ok(answers);
         }
         let last = match sent {
-            Some(t) if now - t < retry => t,
+            Some(t) if now.saturating_sub(t) < retry => t,
             _ => {
                 for (q, _) in queries.iter().zip(&answers).filter(|(_, a)| a.is_empty()) {
                     for s in socks.iter_mut() {
@@ -270,8 +269,8 @@ fn send_all(
             return Ok(answers);
         }
         let wait = (last + retry)
-            .saturating_duration_since(now)
-            .min(total - (now - t0));
+            .saturating_sub(now)
+            .min(total.saturating_sub(now.saturating_sub(t0)));
         match poll.poll(&mut events, Some(wait)) {
             Err(e) if e.kind() != io::ErrorKind::Interrupted => return Ok(answers),
             _ => {}

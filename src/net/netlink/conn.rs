@@ -57,9 +57,7 @@ impl Conn {
         let _ = sock.set_cap_ack(true);
         set_recv_timeout(sock.as_raw_fd(), RECV_TIMEOUT)?;
         // Starting from the clock keeps a restarted daemon from matching stale replies.
-        let start = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(1, |d| d.as_secs() as u32);
+        let start = (crate::core::time::real_now().as_secs() as u32).max(1);
         Ok(Conn {
             sock,
             seq: SeqGen::new(start),

@@ -93,9 +93,7 @@ pub fn text(kind: Kind, v: &View<'_>, allocations: Option<u64>) -> Option<String
 /// The real time now, since the epoch: an instance's last transition is stamped with it, so
 /// that every dump shows the same figure.
 pub fn real_time() -> Duration {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default()
+    crate::core::time::real_now()
 }
 
 /// One running instance as the data file shows it.
