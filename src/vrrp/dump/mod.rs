@@ -90,12 +90,6 @@ pub fn text(kind: Kind, v: &View<'_>, allocations: Option<u64>) -> Option<String
     }
 }
 
-/// The real time now, since the epoch: an instance's last transition is stamped with it, so
-/// that every dump shows the same figure.
-pub fn real_time() -> Duration {
-    crate::core::time::real_now()
-}
-
 /// One running instance as the data file shows it.
 #[derive(Clone, Copy)]
 pub struct Instance<'a> {

@@ -16,7 +16,7 @@ use crate::vrrp::vip_plan;
 impl Shell<'_> {
     pub(super) fn act(&mut self, lp: &mut EventLoop, i: usize, a: &Action, all: &Actions) {
         if let Action::StateChange { .. } = a {
-            self.insts[i].since = crate::vrrp::dump::real_time();
+            self.insts[i].since = crate::core::time::real_now();
             self.snmp_state_change(i, a);
         }
         match *a {

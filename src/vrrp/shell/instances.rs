@@ -95,7 +95,7 @@ pub fn build(cfg: &Config, idx: usize, ifaces: &Ifaces, pool: &mut Pool) -> Opti
             .resolved
             .dup_vrid_fault
             .then_some(true),
-        since: crate::vrrp::dump::real_time(),
+        since: crate::core::time::real_now(),
         built: Micros::now(),
         snmp_why: [0; 2],
     })
