@@ -25,6 +25,11 @@
 #     context switches and task-clock, the scheduler's own CPU time; counting syscalls slows both
 #     a little)
 #   ACCT=tick tests/bench/checkers_vm.sh   (user and system time by tick sampling, one vCPU: below)
+# After each TCP round a "floor" row: cputime -c, a C loop that makes the syscalls a TCP check
+# cannot do without and nothing else, at the same rate, pinned where the checkers run: what the
+# accounting calls user time when a program's own code costs next to nothing. REUSE=1 adds a
+# second floor (cputime -r): each server's socket kept and reset after its check, no socket,
+# SO_LINGER, epoll_ctl or close per check.
 #   PROFILE=1 tests/bench/checkers_vm.sh   (also 5 s of perf record after each row: the share of
 #     kernel, program and libraries, the TOP (default 12) symbols, and the TOP user-space ones
 #     (cpu-clock samples: under vtime too they cannot land where interrupts are off, so some
@@ -155,7 +160,7 @@ done
 
 cat >"$root/steps.sh" <<EOF
 modes="$modes" secs=$secs count=$count logs=${LOGS:-0} impls="$impls" runs=$runs
-ours_args="${OURS_ARGS:-}" sample=${SAMPLE:-0} perf=$perf profile=${PROFILE:-0} top=${TOP:-12}
+ours_args="${OURS_ARGS:-}" sample=${SAMPLE:-0} perf=$perf profile=${PROFILE:-0} top=${TOP:-12} reuse=${REUSE:-0}
 acct=$acct
 EOF
 cat >>"$root/steps.sh" <<'EOF'
@@ -256,6 +261,9 @@ for mode in $modes; do
     kill $pid; wait $pid
     [ "$logs" = 0 ] || { echo "== log $impl $mode"; cat /tmp/ka.log; }
   done
+  # The floor: a C loop making only the syscalls a TCP check needs, as often as the checkers do.
+  [ $mode = tcp ] && echo "FLOOR $mode $run $($pin cputime -c $secs $count 8080)"
+  [ $mode = tcp ] && [ "$reuse" = 1 ] && echo "FLOOR reuse $run $($pin cputime -r $secs $count 8080)"
   kill $lpid; wait $lpid 2>/dev/null
 done
 done
@@ -306,6 +314,14 @@ grep '^BENCH [a-z]* [a-z]* [0-9]' "$tmp/out" | while read -r _ impl mode run ope
       el = b - a; t = u + sy; o1 = (o ? o : 1)
       printf "%-8s %-5s %3d %5d %8.0f %6.3f %6.3f %7.3f %6.1f %8.1f %7.1f %7.1f %8d %8d %5d %8d\n", n, m, r, c, o / el, u / 1e6, sy / 1e6, rt / 1e6, 100 * t / 1e6 / el, t / o1, u / o1, sy / o1, rss, pss, d, tw
     }'
+done
+# The floor row: what the kernel's accounting calls user time for the bare syscalls of a check.
+grep '^FLOOR' "$tmp/out" | while read -r _ mode run checks ut st errs; do
+  awk -v m="$mode" -v r="$run" -v c="$checks" -v u="$ut" -v sy="$st" -v s="$secs" -v e="${errs:-}" 'BEGIN {
+    how = (m == "reuse" ? "C, a socket per server kept: connect, connect(AF_UNSPEC)" : \
+      "C: socket, SO_LINGER, connect, epoll_ctl, close")
+    if (c) printf "floor    %-5s %3d  (%s per check; epoll_wait per wake) %6.0f checks/s, user %.1f us, system %.1f us per check%s\n", \
+      m, r, how, c / s, u / c, sy / c, (e == "" ? "" : ", " e " errors") }'
 done
 # ours/theirs per mode and run: what the issue's goals are stated in. "user" is over the window
 # (the issue's first figures), "per check" divides by each row's checks.
