@@ -609,3 +609,108 @@ fn two_dynamic_misc_checks_add_up_their_weights() {
     let changes = k.log().matches("Changing weight").count();
     assert_eq!(changes, 2, "{}", k.log());
 }
+
+/// A TCP_CHECK holds its socket from check to check, so the checker child needs a descriptor
+/// per checker: as keepalived's, it raises RLIMIT_NOFILE to 17 + checkers + 10 at start, and
+/// the scripts it runs get the limit it started with. Started under a soft limit of 64 with 60
+/// TCP_CHECKs, every one of them must pass, and its MISC_CHECK script must see 64. (The hard
+/// limit is left higher: raising it needs CAP_SYS_RESOURCE, which this machine's root lacks.)
+#[test]
+fn many_tcp_checks_pass_under_a_small_open_file_limit() {
+    let test = "many_tcp_checks_pass_under_a_small_open_file_limit";
+    let Some(mut lab) = checker_lab(test, &["/usr/bin/python3", "/usr/bin/prlimit"]) else {
+        return;
+    };
+    const N: usize = 60;
+    let py = lab.write_file(
+        "any.py",
+        "import socket\ns = socket.socket()\ns.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n\
+         s.bind(('0.0.0.0', 18080)); s.listen(256)\nprint('listening', flush=True)\n\
+         while True:\n    c, a = s.accept(); c.close()\n",
+    );
+    let srv = lab.spawn("ck", &["/usr/bin/python3", "-u", &py.display().to_string()]);
+    assert!(wait_until(Duration::from_secs(5), || srv
+        .log()
+        .contains("listening")));
+    let seen = lab.dir().join("limit");
+    let check = script(
+        &lab,
+        "limit.sh",
+        &format!(
+            "grep 'Max open files' /proc/self/limits > {}",
+            seen.display()
+        ),
+    );
+    let mut conf = String::from("virtual_server 10.0.0.1 80 {\n protocol TCP\n delay_loop 1\n");
+    for n in 1..=N {
+        conf += &format!(
+            " real_server 127.0.0.{n} 18080 {{\n TCP_CHECK {{\n warmup 0\n connect_timeout 1\n }}\n }}\n"
+        );
+    }
+    conf += &format!(" real_server 127.0.1.1 18080 {{\n MISC_CHECK {{\n misc_path {check}\n warmup 0\n }}\n }}\n}}\n");
+    let c = lab.write_file("keepalived.conf", &conf);
+    let pid = |n: &str| lab.dir().join(n).display().to_string();
+    let (kp, vp, cp) = (pid("k.pid"), pid("v.pid"), pid("c.pid"));
+    let mut cmd = vec!["/usr/bin/prlimit", "--nofile=64:4096", "--"];
+    let ours = lab::check::ours();
+    let conf_path = c.display().to_string();
+    cmd.extend_from_slice(&[
+        &ours,
+        "-n",
+        "-l",
+        "-D",
+        "-C",
+        "--without-ipvs",
+        "-f",
+        &conf_path,
+        "-p",
+        &kp,
+        "-r",
+        &vp,
+        "-c",
+        &cp,
+    ]);
+    let k = lab.spawn("ck", &cmd);
+    // The first runs come 1 s after start (warmup 0), then every second.
+    let all_up = wait_until(Duration::from_secs(6), || {
+        let log = k.log();
+        (1..=N).all(|n| {
+            log.contains(&format!(
+                "TCP connection to [127.0.0.{n}]:tcp:18080 success."
+            ))
+        })
+    });
+    assert!(
+        all_up,
+        "not every TCP_CHECK passed under a limit of 64:\n{}",
+        k.log()
+    );
+    let cpid: u32 = std::fs::read_to_string(&cp)
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(0);
+    let limits = std::fs::read_to_string(format!("/proc/{cpid}/limits")).unwrap_or_default();
+    let soft: Option<u64> = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .and_then(|l| l.split_whitespace().nth(3))
+        .and_then(|v| v.parse().ok());
+    assert_eq!(
+        soft,
+        Some(17 + N as u64 + 10),
+        "checker child {cpid}:\n{limits}"
+    );
+    assert!(wait_until(Duration::from_secs(3), || read(&seen).contains(" 64 ")));
+    let line = read(&seen);
+    let v: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(
+        v.get(3..5),
+        Some(&["64", "4096"][..]),
+        "the script's limit: {line}"
+    );
+    assert!(
+        !k.log().contains("Failed to set open file limit"),
+        "{}",
+        k.log()
+    );
+}

@@ -7,6 +7,7 @@ pub(crate) mod decimal;
 /// The signal dumps' `key value` lines, shared by the VRRP, checker and BFD children.
 pub(crate) mod dump_line;
 pub(crate) mod event_loop;
+pub(crate) mod fd_limit;
 pub(crate) mod fifo;
 pub(crate) mod inotify;
 pub mod logging;

@@ -160,6 +160,7 @@ pub(crate) fn spawn(spec: &ScriptSpec) -> io::Result<i32> {
         libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
         libc::setpgid(0, 0);
         signals::reset_for_exec();
+        super::fd_limit::restore_for_exec();
         super::daemon::null_stdio();
         if let Some(gid) = spec.gid {
             if libc::syscall(SYS_SETGROUPS, 1, &gid) != 0 && libc::getuid() == 0 {

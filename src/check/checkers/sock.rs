@@ -58,9 +58,6 @@ fn setopt<T>(fd: RawFd, level: libc::c_int, name: libc::c_int, v: &T) -> io::Res
     .map(|_| ())
 }
 
-/// Opens a socket of `kind` to `o.dst` and starts connecting. For TCP the connect is usually
-/// still in progress (wait for writable, then read [`so_error`]); datagram sockets are
-/// connected on return.
 /// Why a socket could not be opened and connected, sorted as keepalived sorts it: a
 /// connect refused or unreachable at once is a failed check; a socket that cannot even be
 /// made or set up (bind, device, mark, other connect errors) is no verdict at all, and
@@ -87,7 +84,17 @@ const CONNECT_FAILS: [i32; 8] = [
     libc::ETIMEDOUT,
 ];
 
+/// Opens a socket of `kind` to `o.dst` and starts connecting. For TCP the connect is usually
+/// still in progress (wait for writable, then read [`so_error`]); datagram sockets are
+/// connected on return.
 pub fn open(kind: Kind, o: &ConnOpts) -> Result<OwnedFd, OpenError> {
+    let fd = socket(kind, o)?;
+    start_connect(fd.as_raw_fd(), &o.dst)?;
+    Ok(fd)
+}
+
+/// A socket of `kind` for `o.dst`, set up (linger, mark, device, bind) but not connected.
+pub fn socket(kind: Kind, o: &ConnOpts) -> Result<OwnedFd, OpenError> {
     let family = if o.dst.is_ipv4() {
         libc::AF_INET
     } else {
@@ -150,7 +157,12 @@ pub fn open(kind: Kind, o: &ConnOpts) -> Result<OwnedFd, OpenError> {
         cvt(unsafe { libc::bind(raw, &ss as *const _ as *const libc::sockaddr, len) })
             .map_err(|e| OpenError::Setup(format!("Checker bind failed: {}", strerror(&e))))?;
     }
-    if connect(raw, &o.dst) < 0 {
+    Ok(fd)
+}
+
+/// Starts connecting `fd` to `dst`: Ok while in progress (or done), else how it failed.
+pub fn start_connect(fd: RawFd, dst: &SocketAddr) -> Result<(), OpenError> {
+    if connect(fd, dst) < 0 {
         // errno read as it is: an io::Error made and taken apart again for the
         // EINPROGRESS of every check was a few dozen instructions.
         // SAFETY: errno is this thread's, and readable.
@@ -164,7 +176,20 @@ pub fn open(kind: Kind, o: &ConnOpts) -> Result<OwnedFd, OpenError> {
             }
         }
     }
-    Ok(fd)
+    Ok(())
+}
+
+/// Ends a TCP socket's connection or attempt and leaves it ready to connect again, as a
+/// fresh socket, with its options and binding: connect(2) to AF_UNSPEC, which resets an
+/// established connection (as close with a zero linger does) and clears a failed one. The
+/// error it leaves pending is cleared by the next connect (tcp_connect_init).
+pub fn reset(fd: RawFd) -> bool {
+    // SAFETY: a zeroed sockaddr with family AF_UNSPEC, of its own size.
+    unsafe {
+        let mut sa: libc::sockaddr = mem::zeroed();
+        sa.sa_family = libc::AF_UNSPEC as libc::sa_family_t;
+        libc::connect(fd, &sa, mem::size_of::<libc::sockaddr>() as libc::socklen_t) == 0
+    }
 }
 
 /// connect(2) to `dst` from a sockaddr_in or sockaddr_in6 made on the stack: the

@@ -33,6 +33,19 @@ impl Runner {
         }
     }
 
+    /// Closes slot `i`'s socket, if it has one.
+    fn close_sock(&mut self, lp: &mut EventLoop, i: usize) {
+        if let Some(fd) = self.slots[i].sock.take() {
+            // Closing the only descriptor of a socket takes it out of epoll: no epoll_ctl
+            // needed, unless a script forked but not yet exec'd holds a copy. That keeps it
+            // registered: its events carry the closed socket's generation and are dropped,
+            // but would wake the loop.
+            if !self.scripts.is_empty() {
+                let _ = lp.deregister(fd.as_raw_fd());
+            }
+        }
+    }
+
     /// Carries out slot `i`'s commands, each of which may lead to another.
     pub(super) fn exec(&mut self, lp: &mut EventLoop, i: usize, mut cmd: Cmd, sink: &mut dyn Sink) {
         loop {
@@ -64,23 +77,40 @@ impl Runner {
                     let s = &mut self.slots[i];
                     let Some(conn) = s.target() else { return };
                     let v6 = conn.dst.is_ipv6();
-                    match sock::open(kind, conn) {
-                        Err(e) => s.open_failed(e, v6),
-                        Ok(fd) => {
-                            s.gen = s.gen.wrapping_add(1);
-                            match lp.register(fd.as_raw_fd(), io_token(i, s.gen), interest) {
-                                Err(e) => {
-                                    warn!("cannot watch the checker socket for {}: {e}", s.rs);
-                                    Cmd::Finish(Err(Failure::Failed))
+                    // A TCP_CHECK's socket kept from its last check, reset and still
+                    // registered: the check is a connect.
+                    if let Some(fd) = s.sock.as_ref().map(|f| f.as_raw_fd()) {
+                        match sock::start_connect(fd, &conn.dst) {
+                            Ok(()) => {
+                                let t = s.opened(kind);
+                                return self.arm(lp, i, t);
+                            }
+                            Err(e) => {
+                                if !matches!(e, sock::OpenError::Connect) {
+                                    self.close_sock(lp, i);
                                 }
-                                Ok(()) => {
-                                    s.sock = Some(fd);
-                                    let t = s.opened(kind);
-                                    self.arm(lp, i, t);
-                                    if !matches!(self.slots[i].probe, Probe::Datagram { .. }) {
-                                        return;
+                                self.slots[i].open_failed(e, v6)
+                            }
+                        }
+                    } else {
+                        match sock::open(kind, conn) {
+                            Err(e) => s.open_failed(e, v6),
+                            Ok(fd) => {
+                                s.gen = s.gen.wrapping_add(1);
+                                match lp.register(fd.as_raw_fd(), io_token(i, s.gen), interest) {
+                                    Err(e) => {
+                                        warn!("cannot watch the checker socket for {}: {e}", s.rs);
+                                        Cmd::Finish(Err(Failure::Failed))
                                     }
-                                    self.pump(i, false)
+                                    Ok(()) => {
+                                        s.sock = Some(fd);
+                                        let t = s.opened(kind);
+                                        self.arm(lp, i, t);
+                                        if !matches!(self.slots[i].probe, Probe::Datagram { .. }) {
+                                            return;
+                                        }
+                                        self.pump(i, false)
+                                    }
                                 }
                             }
                         }
@@ -95,17 +125,17 @@ impl Runner {
                     return;
                 }
                 Cmd::Finish(r) => {
-                    let s = &mut self.slots[i];
-                    if let Some(fd) = s.sock.take() {
-                        // Closing the only descriptor of a socket takes it out of epoll: no
-                        // epoll_ctl needed, unless a script forked but not yet exec'd holds
-                        // a copy. That keeps it registered: its events carry the closed
-                        // socket's generation and are dropped, but would wake the loop.
-                        if !self.scripts.is_empty() {
-                            let _ = lp.deregister(fd.as_raw_fd());
-                        }
+                    let s = &self.slots[i];
+                    // TCP_CHECK resets its socket for the next check rather than closing it:
+                    // no socket, SO_LINGER, epoll_ctl or close per check (issue 16). The
+                    // reset's own wake-up finds the slot idle, and epoll reports a socket's
+                    // state as it is when the loop asks, after any new connect.
+                    let kept = s.keeps_socket()
+                        && s.sock.as_ref().is_some_and(|f| sock::reset(f.as_raw_fd()));
+                    if !kept {
+                        self.close_sock(lp, i);
                     }
-                    s.conclude(r)
+                    self.slots[i].conclude(r)
                 }
                 Cmd::Done(d) => {
                     let id = self.slots[i].id;

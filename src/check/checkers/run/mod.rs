@@ -7,7 +7,9 @@
 //! (`phase`: plain [`Cmd`]s, testable on a virtual clock); `exec` carries them out with the
 //! loop and the sink.
 //!
-//! One socket per check, as keepalived: opened when the check starts, closed when it ends.
+//! One socket per check, as keepalived (opened when the check starts, closed when it ends),
+//! but for TCP_CHECK: its socket lives as long as the checker and is reset after each check,
+//! so that a check costs a connect and a reset.
 //! Reads go through one buffer the runner owns, so checks allocate nothing but log lines.
 
 mod bfd;
@@ -178,6 +180,7 @@ pub struct Runner {
 impl Runner {
     /// Arms every checker's first run.
     pub fn start(&mut self, lp: &mut EventLoop, cfg: &Config, sink: &mut dyn Sink) {
+        crate::core::fd_limit::require(self.fds_needed(cfg));
         if self.slots.iter().any(|s| {
             matches!(
                 s.probe,
@@ -221,6 +224,27 @@ impl Runner {
             info!("Activating BFD healthchecker");
         }
         self.replay_bfd(lp, sink);
+    }
+
+    /// The descriptors the checker child may hold at once, counted as keepalived counts
+    /// them: its own 17, one per checker with a socket, one per virtual or real server that
+    /// sets smtp_alert, 10 spare.
+    fn fds_needed(&self, cfg: &Config) -> u64 {
+        let sockets = self
+            .slots
+            .iter()
+            .filter(|s| matches!(s.probe, Probe::Stream(_) | Probe::Datagram { .. }))
+            .count();
+        let mut alerts = 0;
+        for vs in &cfg.lvs.virtual_servers {
+            alerts += usize::from(vs.smtp_alert.is_some());
+            alerts += vs
+                .real_servers
+                .iter()
+                .filter(|rs| rs.smtp_alert.is_some())
+                .count();
+        }
+        (17 + sockets + alerts + 10) as u64
     }
 
     /// A loop timer fired; true when it was the runner's.

@@ -135,6 +135,11 @@ impl Slot {
         }
     }
 
+    /// TCP_CHECK (a connect and nothing more, to one host) keeps its socket between checks.
+    pub(super) fn keeps_socket(&self) -> bool {
+        matches!(self.probe, Probe::Stream(None)) && self.hosts.is_empty()
+    }
+
     /// The host being checked: `conn`, then SMTP_CHECK's host blocks.
     pub(super) fn target(&self) -> Option<&ConnOpts> {
         match self.host {

@@ -251,12 +251,13 @@ fn a_banner_that_arrives_with_the_connect_is_read_at_once() {
 fn an_event_of_a_slots_previous_socket_does_not_advance_its_next_check() {
     // A socket closed while a forked script still holds a copy of its descriptor stays in
     // epoll, under the token it was registered with; the slot's next socket may get the same
-    // fd number. The old socket's events must not pass for the new one's.
+    // fd number. The old socket's events must not pass for the new one's. (HTTP_GET: a
+    // TCP_CHECK keeps its one socket.)
     let l = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = l.local_addr().expect("addr").port();
     let cfg = config(&format!(
         "virtual_server 127.0.0.1 80 {{\n protocol TCP\n delay_loop 10\n \\
-         real_server 127.0.0.1 {port} {{\n TCP_CHECK {{\n warmup 0\n }}\n }}\n}}\n"
+         real_server 127.0.0.1 {port} {{\n HTTP_GET {{\n url {{\n path /\n status_code 200\n }}\n warmup 0\n }}\n }}\n}}\n"
     ));
     let mut lp = EventLoop::with_signals(&[]).expect("loop");
     let mut r = Runner::new(&cfg);
@@ -275,11 +276,75 @@ fn an_event_of_a_slots_previous_socket_does_not_advance_its_next_check() {
     assert_eq!(r.slots[0].phase, Phase::Connecting);
     // The same event under the new socket's token is its connect.
     assert!(r.on_io(&mut lp, new, (false, true, false), &mut sink));
-    assert_eq!(r.slots[0].phase, Phase::Idle);
+    assert_eq!(r.slots[0].phase, Phase::Talking);
     // Past 255 sockets the generation wraps, the token stays the slot's.
     assert_eq!(slot_of(io_token(0, u8::MAX)), Some((0, u8::MAX)));
     assert_eq!(slot_of(io_token(0, u8::MAX.wrapping_add(1))), Some((0, 0)));
     assert_eq!(slot_of(TOKEN_BASE - 1), None);
+}
+
+#[test]
+fn a_tcp_check_keeps_its_socket_and_connects_it_again() {
+    // Each check is a connect of the same socket, reset at its end: the server sees a new
+    // connection each time, each one reset (no TIME_WAIT left here), and a refused connect
+    // on the kept socket is a failed check like any other.
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    let cfg = config(&format!(
+        "virtual_server 127.0.0.1 80 {{\n protocol TCP\n delay_loop 10\n \\
+         real_server 127.0.0.1 {port} {{\n TCP_CHECK {{\n warmup 0\n retry 0\n }}\n }}\n}}\n"
+    ));
+    let mut lp = EventLoop::with_signals(&[]).expect("loop");
+    let mut r = Runner::new(&cfg);
+    let mut sink = Record::default();
+    r.start(&mut lp, &cfg, &mut sink);
+    let mut fds = Vec::new();
+    for n in 1..=3 {
+        r.exec(&mut lp, 0, Cmd::Begin, &mut sink);
+        assert_eq!(r.slots[0].phase, Phase::Connecting, "check {n}");
+        until_idle(&mut r, &mut lp, &mut sink);
+        assert_eq!(r.slots[0].phase, Phase::Idle, "check {n}");
+        assert!(r.slots[0].sched.is_up(), "check {n}");
+        let (mut c, _) = l.accept().expect("accept");
+        // The reset arrives as one (a read that times out instead fails the test).
+        c.set_read_timeout(Some(std::time::Duration::from_secs(1)))
+            .expect("timeout");
+        let mut b = [0u8; 1];
+        let e = c.read(&mut b).expect_err("reset");
+        assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset, "check {n}");
+        fds.push(r.slots[0].sock.as_ref().map(|f| f.as_raw_fd()));
+    }
+    assert!(fds[0].is_some());
+    assert!(fds.iter().all(|f| *f == fds[0]), "{fds:?}");
+    // Nobody listening: the kept socket's connect is refused, the check fails.
+    drop(l);
+    r.exec(&mut lp, 0, Cmd::Begin, &mut sink);
+    until_idle(&mut r, &mut lp, &mut sink);
+    assert!(!r.slots[0].sched.is_up());
+    assert_eq!(r.slots[0].sock.as_ref().map(|f| f.as_raw_fd()), fds[0]);
+}
+
+/// Runs the loop until slot 0's check ends (1 s at most).
+fn until_idle(r: &mut Runner, lp: &mut EventLoop, sink: &mut Record) {
+    let until = Micros::now() + Micros::from_secs(1);
+    lp.add_timer(Micros::from_secs(1), 3);
+    while r.slots[0].phase != Phase::Idle && Micros::now() < until {
+        lp.run_once(|lp, ev| match ev {
+            crate::core::event_loop::Event::Io {
+                token,
+                readable,
+                writable,
+                closed,
+            } => {
+                r.on_io(lp, token, (readable, writable, closed), sink);
+            }
+            crate::core::event_loop::Event::Timer { id, token } => {
+                r.on_timer(lp, id, token, sink);
+            }
+            _ => {}
+        })
+        .expect("loop");
+    }
 }
 
 #[test]

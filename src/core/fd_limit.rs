@@ -1,0 +1,113 @@
+//! RLIMIT_NOFILE as keepalived manages it: raised, never below where it started, to what a
+//! child counts it needs (the checker child: a descriptor per socket checker, which a
+//! TCP_CHECK holds for its whole life), and put back as it was for the scripts it runs.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
+
+use log::info;
+
+/// The limit the process started with.
+static ORIG: OnceLock<libc::rlimit> = OnceLock::new();
+/// Whether the soft limit now differs from [`ORIG`]'s (scripts get ORIG back).
+static RAISED: AtomicBool = AtomicBool::new(false);
+
+fn current() -> Option<libc::rlimit> {
+    let mut l = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: prlimit on ourselves reading into a struct we own (prlimit, not getrlimit/
+    // setrlimit: musl's setrlimit brings its all-threads machinery, issue 16).
+    let r = unsafe { libc::prlimit(0, libc::RLIMIT_NOFILE, std::ptr::null(), &mut l) };
+    (r == 0).then_some(l)
+}
+
+/// The limit to set for `needed` descriptors, from the one the process started with: each
+/// bound raised to `needed` where it is below, none lowered.
+pub(crate) fn wanted(orig: libc::rlimit, needed: u64) -> libc::rlimit {
+    let n = libc::rlim_t::try_from(needed).unwrap_or(libc::RLIM_INFINITY);
+    libc::rlimit {
+        rlim_cur: orig.rlim_cur.max(n),
+        rlim_max: orig.rlim_max.max(n),
+    }
+}
+
+/// Makes room for `needed` open descriptors (or gives back what a reload no longer needs,
+/// down to the starting limit). A failure is logged: the checkers then work up to the limit.
+pub(crate) fn require(needed: u64) {
+    let Some(orig) = ORIG
+        .get()
+        .copied()
+        .or_else(|| current().map(|l| *ORIG.get_or_init(|| l)))
+    else {
+        info!("Failed to get original RLIMIT_NOFILE");
+        return;
+    };
+    let want = wanted(orig, needed);
+    if !set(want) {
+        let e = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
+        info!(
+            "Failed to set open file limit to {}:{} failed - errno {e}",
+            want.rlim_cur, want.rlim_max
+        );
+        // Without CAP_SYS_RESOURCE the hard limit stays: as much of it as is needed.
+        let soft = libc::rlimit {
+            rlim_cur: want.rlim_cur.min(orig.rlim_max),
+            rlim_max: orig.rlim_max,
+        };
+        if soft.rlim_cur == orig.rlim_cur || !set(soft) {
+            return;
+        }
+        info!("Set open file limit to {}:{}", soft.rlim_cur, soft.rlim_max);
+    }
+    let now = current().map_or(orig.rlim_cur, |c| c.rlim_cur);
+    RAISED.store(now != orig.rlim_cur, Ordering::Relaxed);
+}
+
+/// Sets the limit to `l` unless it is that already; false when the kernel refused.
+fn set(l: libc::rlimit) -> bool {
+    if current().is_some_and(|c| c.rlim_cur == l.rlim_cur && c.rlim_max == l.rlim_max) {
+        return true;
+    }
+    // SAFETY: prlimit on ourselves with a struct we own.
+    unsafe { libc::prlimit(0, libc::RLIMIT_NOFILE, &l, std::ptr::null_mut()) == 0 }
+}
+
+/// In a forked child, before exec: the limit the process started with, so that scripts do
+/// not inherit ours. Async-signal-safe (an atomic load and one syscall).
+pub(crate) fn restore_for_exec() {
+    if !RAISED.load(Ordering::Relaxed) {
+        return;
+    }
+    if let Some(orig) = ORIG.get() {
+        // SAFETY: prlimit on ourselves with a struct that lives in a static.
+        unsafe {
+            libc::prlimit(0, libc::RLIMIT_NOFILE, orig, std::ptr::null_mut());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lim(cur: libc::rlim_t, max: libc::rlim_t) -> libc::rlimit {
+        libc::rlimit {
+            rlim_cur: cur,
+            rlim_max: max,
+        }
+    }
+
+    #[test]
+    fn the_limit_is_raised_to_what_is_needed_and_never_lowered() {
+        let w = wanted(lim(1024, 4096), 1037);
+        assert_eq!((w.rlim_cur, w.rlim_max), (1037, 4096));
+        let w = wanted(lim(1024, 4096), 5000);
+        assert_eq!((w.rlim_cur, w.rlim_max), (5000, 5000));
+        let w = wanted(lim(1024, 4096), 30);
+        assert_eq!((w.rlim_cur, w.rlim_max), (1024, 4096));
+        let w = wanted(lim(1024, libc::RLIM_INFINITY), 2000);
+        assert_eq!((w.rlim_cur, w.rlim_max), (2000, libc::RLIM_INFINITY));
+    }
+}
