@@ -124,9 +124,12 @@ for t in $targets; do
     aarch64-*) flags="$flags -C target-feature=-outline-atomics -Cllvm-args=-machine-outliner-reruns=3" ;;
     # The machine outliner turns instruction sequences repeated across functions into shared calls.
     # LLVM already runs it on the opt-level=z code of AArch64 (forcing it there changed 8 bytes);
-    # on x86_64 and ARM it has to be asked for: 1,112,304 -> 1,094,912 bytes (-17,392) on
-    # 2026-12-06, smoke and `-t` on 87 configs the same, panic messages kept.
-    x86_64-*) flags="$flags -Cllvm-args=-enable-machine-outliner=always"
+    # on ARM it has to be asked for. Not on x86_64, which is not a flash image (goal < 1 MiB):
+    # there it saved 15,152 bytes (974,248 -> 959,096 on 2026-12-07) and cost the checker child
+    # its user time, the calls and returns it adds on every path (issue 16; checker VM, TCP, 1000
+    # RS, user us per check in two boots back to back: 22.7-24.7 without, 27.9-36.3 with;
+    # tests/bench/README.md).
+    x86_64-*)
       # Hot text first: the functions the settled parent and VRRP child run (cross/hot-text.sh lists
       # them) linked together at the start of .text, so that the few 64 KiB folios the kernel maps
       # for them hold little else (cross/README.md, "Hot text first"). HOT_TEXT=0 links without it.
