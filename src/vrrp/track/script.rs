@@ -76,6 +76,11 @@ impl ScriptCounter {
         (new, Some(up))
     }
 
+    /// keepalived's `result`: 0 to rise + fall - 1, up from `rise` on.
+    pub fn result(&self) -> u32 {
+        self.result
+    }
+
     /// Whether the script counts as up now; None until its first run for a script without
     /// `init_fail`.
     #[cfg(test)]
@@ -155,6 +160,11 @@ impl ScriptState {
             last_status: old.last_status,
         };
         (s, up)
+    }
+
+    /// keepalived's `result` (see [`ScriptCounter::result`]).
+    pub(crate) fn result(&self) -> u32 {
+        self.counter.result()
     }
 
     /// One run ended with `res`; `exec_failed` says whether the program cannot be exec'd

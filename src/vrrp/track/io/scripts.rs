@@ -22,6 +22,14 @@ pub(super) struct ScriptRun {
     pub(super) timer: Option<TimerId>,
 }
 
+/// A tracked vrrp_script as it stands: its rise/fall counter, who it runs as (None: as we
+/// run) and the pid of its run in flight.
+pub(crate) struct ScriptNow {
+    pub(crate) result: u32,
+    pub(crate) user: Option<(u32, u32)>,
+    pub(crate) pid: Option<i32>,
+}
+
 fn exec_failed(spec: &ScriptSpec) -> bool {
     use std::os::unix::fs::PermissionsExt;
     let Some(prog) = spec.argv.first() else {
@@ -36,6 +44,16 @@ fn exec_failed(spec: &ScriptSpec) -> bool {
 }
 
 impl TrackShell {
+    /// Tracked vrrp_script `name` as it stands, for the data file.
+    pub(crate) fn script_now(&self, name: &str) -> Option<ScriptNow> {
+        let s = self.scripts.iter().find(|s| s.name == name)?;
+        Some(ScriptNow {
+            result: s.state.result(),
+            user: s.spec.uid.zip(s.spec.gid),
+            pid: s.pid,
+        })
+    }
+
     /// Arms the vrrp_scripts of `cfg` that something tracks (each runs at once), carrying
     /// their counters and running processes from `old` by name.
     pub(super) fn scripts_setup(&mut self, cfg: &Config, lp: &mut EventLoop, old: Vec<ScriptRun>) {
