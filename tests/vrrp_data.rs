@@ -5,8 +5,9 @@
 //!
 //! r1 runs three instances: V (v2, PASS, in a sync group, a labelled VIP, an IPv6 eVIP), W (v3
 //! unicast on a VMAC, nopreempt, no peer answering: MASTER) and X (v3, priority 50, BACKUP
-//! under r2's keepalived at 200). Needs root and keepalived (else SKIPPED; a failure under
-//! CI=true).
+//! under r2's keepalived at 200). W tracks F, a script down by config (init_fail) whose first
+//! run, as nobody, outlasts the test: running, as keepalived shows it. Needs root and
+//! keepalived (else SKIPPED; a failure under CI=true).
 
 mod lab;
 
@@ -25,6 +26,14 @@ const R1: &str = concat!(
 vrrp_script S {
   script \"true ok\"
   interval 1
+}
+vrrp_script F {
+  script \"/bin/sleep 20\"
+  interval 30
+  timeout 25
+  weight 10
+  init_fail
+  user nobody
 }
 vrrp_sync_group G {
   group {
@@ -73,6 +82,9 @@ vrrp_instance W {
   }
   virtual_ipaddress {
     10.7.0.101/24
+  }
+  track_script {
+    F
   }
 }
 ",

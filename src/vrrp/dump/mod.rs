@@ -122,6 +122,8 @@ pub struct Instance<'a> {
 pub struct ScriptStatus {
     /// The rise/fall counter (keepalived's `result`).
     pub result: u32,
+    /// Where it stands before its first run ends.
+    pub start: crate::vrrp::track::Start,
     /// Who it runs as.
     pub uid: u32,
     pub gid: u32,

@@ -7,7 +7,7 @@ use crate::config::track::Weight;
 use crate::config::Config;
 use crate::core::dump_line as line;
 use crate::core::script::Stage;
-use crate::vrrp::track::{contribution, BfdStates, Key, Level, Tracking};
+use crate::vrrp::track::{contribution, BfdStates, Key, Level, Start, Tracking};
 
 /// `key`, the weight, ` reverse` when reversed, and the line's end.
 fn weight(s: &mut String, key: &str, w: Weight) {
@@ -142,10 +142,22 @@ pub(super) fn objects(
         line::num(s, "   Result = ", result.into());
         // keepalived frees an insecure script before the dump can see it, as we drop it.
         s.push_str("   Insecure = no\n");
-        let init = if lv == Some(Level::Unknown) {
-            "INIT"
-        } else {
-            "unknown"
+        // Without a runner, the level tells whether a first run has reported.
+        let start = st.map_or(
+            if sc.init_fail {
+                Start::Failed
+            } else if lv == Some(Level::Unknown) {
+                Start::Init
+            } else {
+                Start::Done
+            },
+            |x| x.start,
+        );
+        // keepalived 2.2.7 writes INIT/FAILED for no dumped script: each track_script naming
+        // one sets it back to INIT (vrrp_track.c alloc_track_script), init_fail or not.
+        let init = match start {
+            Start::Init | Start::Failed => "INIT",
+            Start::Done => "unknown",
         };
         line::text(s, "   Init state = ", init);
         let status = if lv == Some(Level::Up) { "GOOD" } else { "BAD" };
@@ -305,10 +317,13 @@ mod tests {
              Script uid:gid = 0:0\n   VRRP instances :\n   Tracking instances :\n     \
              VI_1, weight -10\n   State = idle\n"
         );
-        // init_fail starts it down: at 0, not one success short of up.
+        // init_fail starts it down: at 0, not one success short of up; INIT as keepalived
+        // words it until a run reports.
         let conf = "vrrp_script chk {\n script \"/bin/true\"\n rise 3\n init_fail\n}\n";
         let (cfg, t) = script_lab(conf, Level::Down);
-        assert!(script_lines(&cfg, &t, None).contains("\n   Result = 0\n"));
+        let s = script_lines(&cfg, &t, None);
+        assert!(s.contains("\n   Result = 0\n"), "{s}");
+        assert!(s.contains("\n   Init state = INIT\n"), "{s}");
     }
 
     #[test]
@@ -317,13 +332,14 @@ mod tests {
         let (cfg, t) = script_lab(conf, Level::Up);
         let mut st = ScriptStatus {
             result: 4,
+            start: Start::Done,
             uid: 65534,
             gid: 100,
             stage: Some(Stage::Running),
         };
         let s = script_lines(&cfg, &t, Some(st));
         for l in [
-            "   Result = 4\n   Insecure = no\n",
+            "   Result = 4\n   Insecure = no\n   Init state = unknown\n",
             "   Status = GOOD\n   Script uid:gid = 65534:100\n",
             "     VI_1, weight -10\n   State = running\n",
         ] {

@@ -543,6 +543,7 @@ impl dump::Instances for Shell<'_> {
             .unwrap_or_else(|| unsafe { (libc::getuid(), libc::getgid()) });
         Some(dump::ScriptStatus {
             result: now.result,
+            start: now.start,
             uid,
             gid,
             stage: now.pid.and_then(|p| self.scripts.stage(p)),

@@ -10,7 +10,7 @@ use crate::core::event_loop::EventLoop;
 use crate::core::script::{self, ScriptResult, ScriptRunner, ScriptSpec};
 use crate::core::time::Micros;
 use crate::core::timer::TimerId;
-use crate::vrrp::track::{Key, Level, Outcome, ScriptState};
+use crate::vrrp::track::{Key, Level, Outcome, ScriptState, Start};
 
 pub(super) struct ScriptRun {
     name: String,
@@ -22,10 +22,11 @@ pub(super) struct ScriptRun {
     pub(super) timer: Option<TimerId>,
 }
 
-/// A tracked vrrp_script as it stands: its rise/fall counter, who it runs as (None: as we
-/// run) and the pid of its run in flight.
+/// A tracked vrrp_script as it stands: its rise/fall counter and where it started, who it
+/// runs as (None: as we run) and the pid of its run in flight.
 pub(crate) struct ScriptNow {
     pub(crate) result: u32,
+    pub(crate) start: Start,
     pub(crate) user: Option<(u32, u32)>,
     pub(crate) pid: Option<i32>,
 }
@@ -49,6 +50,7 @@ impl TrackShell {
         let s = self.scripts.iter().find(|s| s.name == name)?;
         Some(ScriptNow {
             result: s.state.result(),
+            start: s.state.start(),
             user: s.spec.uid.zip(s.spec.gid),
             pid: s.pid,
         })
