@@ -6,8 +6,9 @@
 //! r1 runs three instances: V (v2, PASS, in a sync group, a labelled VIP, an IPv6 eVIP), W (v3
 //! unicast on a VMAC, nopreempt, no peer answering: MASTER) and X (v3, priority 50, BACKUP
 //! under r2's keepalived at 200). W tracks F, a script down by config (init_fail) whose first
-//! run, as nobody, outlasts the test: running, as keepalived shows it. Needs root and
-//! keepalived (else SKIPPED; a failure under CI=true).
+//! run, as nobody, outlasts the test: running, as keepalived shows it. A second lab reloads
+//! r1 with a new script and compares the VRRP Scripts sections both ways (INIT/RELOAD).
+//! Needs root and keepalived (else SKIPPED; a failure under CI=true).
 
 mod lab;
 
@@ -208,4 +209,130 @@ fn data_file_says_what_keepalived_says() {
     ] {
         assert!(ours_text.lines().any(|x| x == l), "no {l:?}:\n{ours_text}");
     }
+}
+
+/// Before the reload: V tracks S. After it: V tracks R too, a script new to the daemon whose
+/// first run outlasts the test.
+const RELOAD_BEFORE: &str = "global_defs {
+  router_id r1
+}
+vrrp_script S {
+  script \"true ok\"
+  interval 1
+}
+vrrp_instance V {
+  state BACKUP
+  interface eth0
+  virtual_router_id 61
+  priority 150
+  advert_int 1
+  virtual_ipaddress {
+    10.7.0.110/24
+  }
+  track_script {
+    S
+  }
+}
+";
+
+fn reload_after() -> String {
+    let r = "vrrp_script R {\n  script \"/bin/sleep 20\"\n  interval 30\n  timeout 25\n  weight 10\n}\n";
+    RELOAD_BEFORE
+        .replace("vrrp_instance V", &format!("{r}vrrp_instance V"))
+        .replace("    S\n", "    S\n    R\n")
+}
+
+/// The config file of the router started last (its name carries the start count).
+fn newest_config(lab: &lab::Lab) -> std::path::PathBuf {
+    let n = |p: &std::path::Path| -> Option<u32> {
+        let name = p.file_name()?.to_str()?;
+        name.strip_prefix("r1-")?
+            .strip_suffix(".conf")?
+            .parse()
+            .ok()
+    };
+    let files = std::fs::read_dir(lab.dir()).unwrap_or_else(|e| panic!("{:?}: {e}", lab.dir()));
+    files
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| n(p).is_some())
+        .max_by_key(|p| n(p))
+        .unwrap_or_else(|| panic!("no r1 config in {:?}", lab.dir()))
+}
+
+/// Starts `bin` on r1 with [`RELOAD_BEFORE`], reloads it with R added once S has succeeded
+/// and returns the data file's VRRP Scripts section once it shows R running.
+fn reload_dump(lab: &mut lab::Lab, bin: &str) -> Vec<String> {
+    let mut r = Router::start(lab, "r1", bin, RELOAD_BEFORE);
+    let ok = wait_until(MARGIN, || r.log().contains("VRRP_Script(S) succeeded"));
+    assert!(ok, "{}: S did not succeed:\n{}", r.name, r.log());
+    let conf = newest_config(lab);
+    std::fs::write(&conf, reload_after()).unwrap_or_else(|e| panic!("{conf:?}: {e}"));
+    // SAFETY: kill(2) has no memory effects; the lab owns the daemon.
+    unsafe {
+        libc::kill(r.main_pid(), libc::SIGHUP);
+    }
+    let mut text = String::new();
+    let ok = wait_until(MARGIN * 2, || {
+        let _ = std::fs::remove_file(DATA);
+        // SAFETY: as above.
+        unsafe {
+            libc::kill(r.main_pid(), libc::SIGUSR1);
+        }
+        let written = wait_until(MARGIN, || {
+            text = std::fs::read_to_string(DATA).unwrap_or_default();
+            text.contains("------< Interfaces >------")
+        });
+        // R is the last script: its lines run to the next section.
+        let r_block = text.split(" VRRP Script = R\n").nth(1);
+        let r_block = r_block.and_then(|t| t.split("------<").next());
+        written && r_block.is_some_and(|b| b.contains("   State = running\n"))
+    });
+    assert!(
+        ok,
+        "{}: R never running in the data file:\n{text}\n{}",
+        r.name,
+        r.log()
+    );
+    r.stop();
+    let scripts = sections(&text)
+        .into_iter()
+        .find(|(h, _)| h == "------< VRRP Scripts >------");
+    scripts.map(|x| x.1).unwrap_or_default()
+}
+
+#[test]
+fn a_script_a_reload_brings_shows_init_reload() {
+    let test = "a_script_a_reload_brings_shows_init_reload";
+    if !lab::require_root(test)
+        || !lab::require_program(test, &ours())
+        || !lab::require_program(test, KEEPALIVED)
+    {
+        return;
+    }
+    let mut lab = routers_lab(test, 1, Wiring::Switch);
+    let theirs = reload_dump(&mut lab, KEEPALIVED);
+    let ours_lines = reload_dump(&mut lab, &ours());
+    // R has not finished a run: keepalived's INIT_RELOAD; S kept its standing.
+    for l in ["   Init state = INIT/RELOAD", "   Init state = unknown"] {
+        assert!(
+            theirs.iter().any(|x| x == l),
+            "keepalived: no {l:?}: {theirs:#?}"
+        );
+    }
+    // The lines of `a` not in `b` (S's idle or running against either).
+    let differ = |a: &[String], b: &[String]| -> Vec<String> {
+        let quick = |x: &String| quick_state(x);
+        let shared = |l: &&String| b.contains(l) || (quick_state(l) && b.iter().any(quick));
+        a.iter().filter(|l| !shared(l)).cloned().collect()
+    };
+    assert_eq!(
+        differ(&theirs, &ours_lines),
+        Vec::<String>::new(),
+        "keepalived only"
+    );
+    assert_eq!(
+        differ(&ours_lines, &theirs),
+        Vec::<String>::new(),
+        "ours only"
+    );
 }

@@ -157,6 +157,7 @@ pub(super) fn objects(
         // one sets it back to INIT (vrrp_track.c alloc_track_script), init_fail or not.
         let init = match start {
             Start::Init | Start::Failed => "INIT",
+            Start::Reload => "INIT/RELOAD",
             Start::Done => "unknown",
         };
         line::text(s, "   Init state = ", init);
@@ -345,6 +346,9 @@ mod tests {
         ] {
             assert!(s.contains(l), "no {l:?} in:\n{s}");
         }
+        st.start = Start::Reload;
+        let s = script_lines(&cfg, &t, Some(st));
+        assert!(s.contains("\n   Init state = INIT/RELOAD\n"), "{s}");
         for (stage, word) in [
             (None, "idle"),
             (Some(Stage::Terminating), "requested termination"),

@@ -34,6 +34,9 @@ pub enum Start {
     Failed,
     /// A run has reported, or its standing came over a reload (SCRIPT_INIT_STATE_DONE).
     Done,
+    /// Init or Failed for a script a reload brought (SCRIPT_INIT_STATE_INIT_RELOAD): only the
+    /// data file tells it apart, the counter never holds it.
+    Reload,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
