@@ -1,12 +1,14 @@
 //! SIGUSR1's /tmp/keepalived.data, read as a user reads it: for the same config, in the same
 //! lab, every line ours writes is a line keepalived 2.2.7 writes in the same section, and
-//! every line of keepalived's instance, sync group and global sections is in ours, but for
-//! the keepalived internals we do not have (listed in `NOT_OURS`).
+//! every line of keepalived's instance, vrrp_script and sync group sections is in ours, but
+//! for the keepalived internals we do not have (listed in `NOT_OURS`).
 //!
 //! r1 runs three instances: V (v2, PASS, in a sync group, a labelled VIP, an IPv6 eVIP), W (v3
 //! unicast on a VMAC, nopreempt, no peer answering: MASTER) and X (v3, priority 50, BACKUP
-//! under r2's keepalived at 200). Needs root and keepalived (else SKIPPED; a failure under
-//! CI=true).
+//! under r2's keepalived at 200). W tracks F, a script down by config (init_fail) whose first
+//! run, as nobody, outlasts the test: running, as keepalived shows it. A second lab reloads
+//! r1 with a new script and compares the VRRP Scripts sections both ways (INIT/RELOAD).
+//! Needs root and keepalived (else SKIPPED; a failure under CI=true).
 
 mod lab;
 
@@ -25,6 +27,14 @@ const R1: &str = concat!(
 vrrp_script S {
   script \"true ok\"
   interval 1
+}
+vrrp_script F {
+  script \"/bin/sleep 20\"
+  interval 30
+  timeout 25
+  weight 10
+  init_fail
+  user nobody
 }
 vrrp_sync_group G {
   group {
@@ -74,6 +84,9 @@ vrrp_instance W {
   virtual_ipaddress {
     10.7.0.101/24
   }
+  track_script {
+    F
+  }
 }
 ",
     include_str!("configs/dump/x_backup.conf")
@@ -91,6 +104,12 @@ const NOT_OURS: &[&str] = &[
     "fd_in",
     "Unicast checksum compatibility",
 ];
+
+/// Whether `l` is a vrrp_script's run state a quick script may show at any moment: each
+/// dump may catch S running, so the two need not agree on it.
+fn quick_state(l: &str) -> bool {
+    ["   State = idle", "   State = running"].contains(&l)
+}
 
 /// Starts `bin` on r1, waits until V and W are MASTER and X is BACKUP having heard r2, asks for
 /// the data file and returns it.
@@ -148,6 +167,9 @@ fn data_file_says_what_keepalived_says() {
             if l.starts_with("   index = ") {
                 continue;
             }
+            if quick_state(l) && k.iter().any(|x| quick_state(x)) {
+                continue;
+            }
             assert!(
                 k.contains(l),
                 "ours writes {l:?} in {head}, keepalived does not:\n{theirs}\n--- ours:\n{ours_text}"
@@ -157,11 +179,20 @@ fn data_file_says_what_keepalived_says() {
     // keepalived's global section has many more lines (SNMP, DBus, process scheduling...).
     for head in [
         "------< VRRP Topology >------",
+        "------< VRRP Scripts >------",
         "------< VRRP Sync groups >------",
     ] {
         let o = find(&ours_s, head);
+        assert!(!o.is_empty(), "ours has no section {head}:\n{ours_text}");
         for l in find(&theirs_s, head) {
             if NOT_OURS.iter().any(|p| l.trim_start().starts_with(p)) {
+                continue;
+            }
+            if quick_state(&l) {
+                assert!(
+                    o.iter().any(|x| quick_state(x)),
+                    "keepalived writes {l:?} in {head}, ours no such state:\n{ours_text}"
+                );
                 continue;
             }
             assert!(
@@ -178,4 +209,130 @@ fn data_file_says_what_keepalived_says() {
     ] {
         assert!(ours_text.lines().any(|x| x == l), "no {l:?}:\n{ours_text}");
     }
+}
+
+/// Before the reload: V tracks S. After it: V tracks R too, a script new to the daemon whose
+/// first run outlasts the test.
+const RELOAD_BEFORE: &str = "global_defs {
+  router_id r1
+}
+vrrp_script S {
+  script \"true ok\"
+  interval 1
+}
+vrrp_instance V {
+  state BACKUP
+  interface eth0
+  virtual_router_id 61
+  priority 150
+  advert_int 1
+  virtual_ipaddress {
+    10.7.0.110/24
+  }
+  track_script {
+    S
+  }
+}
+";
+
+fn reload_after() -> String {
+    let r = "vrrp_script R {\n  script \"/bin/sleep 20\"\n  interval 30\n  timeout 25\n  weight 10\n}\n";
+    RELOAD_BEFORE
+        .replace("vrrp_instance V", &format!("{r}vrrp_instance V"))
+        .replace("    S\n", "    S\n    R\n")
+}
+
+/// The config file of the router started last (its name carries the start count).
+fn newest_config(lab: &lab::Lab) -> std::path::PathBuf {
+    let n = |p: &std::path::Path| -> Option<u32> {
+        let name = p.file_name()?.to_str()?;
+        name.strip_prefix("r1-")?
+            .strip_suffix(".conf")?
+            .parse()
+            .ok()
+    };
+    let files = std::fs::read_dir(lab.dir()).unwrap_or_else(|e| panic!("{:?}: {e}", lab.dir()));
+    files
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| n(p).is_some())
+        .max_by_key(|p| n(p))
+        .unwrap_or_else(|| panic!("no r1 config in {:?}", lab.dir()))
+}
+
+/// Starts `bin` on r1 with [`RELOAD_BEFORE`], reloads it with R added once S has succeeded
+/// and returns the data file's VRRP Scripts section once it shows R running.
+fn reload_dump(lab: &mut lab::Lab, bin: &str) -> Vec<String> {
+    let mut r = Router::start(lab, "r1", bin, RELOAD_BEFORE);
+    let ok = wait_until(MARGIN, || r.log().contains("VRRP_Script(S) succeeded"));
+    assert!(ok, "{}: S did not succeed:\n{}", r.name, r.log());
+    let conf = newest_config(lab);
+    std::fs::write(&conf, reload_after()).unwrap_or_else(|e| panic!("{conf:?}: {e}"));
+    // SAFETY: kill(2) has no memory effects; the lab owns the daemon.
+    unsafe {
+        libc::kill(r.main_pid(), libc::SIGHUP);
+    }
+    let mut text = String::new();
+    let ok = wait_until(MARGIN * 2, || {
+        let _ = std::fs::remove_file(DATA);
+        // SAFETY: as above.
+        unsafe {
+            libc::kill(r.main_pid(), libc::SIGUSR1);
+        }
+        let written = wait_until(MARGIN, || {
+            text = std::fs::read_to_string(DATA).unwrap_or_default();
+            text.contains("------< Interfaces >------")
+        });
+        // R is the last script: its lines run to the next section.
+        let r_block = text.split(" VRRP Script = R\n").nth(1);
+        let r_block = r_block.and_then(|t| t.split("------<").next());
+        written && r_block.is_some_and(|b| b.contains("   State = running\n"))
+    });
+    assert!(
+        ok,
+        "{}: R never running in the data file:\n{text}\n{}",
+        r.name,
+        r.log()
+    );
+    r.stop();
+    let scripts = sections(&text)
+        .into_iter()
+        .find(|(h, _)| h == "------< VRRP Scripts >------");
+    scripts.map(|x| x.1).unwrap_or_default()
+}
+
+#[test]
+fn a_script_a_reload_brings_shows_init_reload() {
+    let test = "a_script_a_reload_brings_shows_init_reload";
+    if !lab::require_root(test)
+        || !lab::require_program(test, &ours())
+        || !lab::require_program(test, KEEPALIVED)
+    {
+        return;
+    }
+    let mut lab = routers_lab(test, 1, Wiring::Switch);
+    let theirs = reload_dump(&mut lab, KEEPALIVED);
+    let ours_lines = reload_dump(&mut lab, &ours());
+    // R has not finished a run: keepalived's INIT_RELOAD; S kept its standing.
+    for l in ["   Init state = INIT/RELOAD", "   Init state = unknown"] {
+        assert!(
+            theirs.iter().any(|x| x == l),
+            "keepalived: no {l:?}: {theirs:#?}"
+        );
+    }
+    // The lines of `a` not in `b` (S's idle or running against either).
+    let differ = |a: &[String], b: &[String]| -> Vec<String> {
+        let quick = |x: &String| quick_state(x);
+        let shared = |l: &&String| b.contains(l) || (quick_state(l) && b.iter().any(quick));
+        a.iter().filter(|l| !shared(l)).cloned().collect()
+    };
+    assert_eq!(
+        differ(&theirs, &ours_lines),
+        Vec::<String>::new(),
+        "keepalived only"
+    );
+    assert_eq!(
+        differ(&ours_lines, &theirs),
+        Vec::<String>::new(),
+        "ours only"
+    );
 }

@@ -30,6 +30,17 @@ pub struct ScriptSpec {
     pub(crate) timeout: Option<Micros>,
 }
 
+/// Where a running script stands: keepalived's vrrp_script states but idle
+/// (SCRIPT_STATE_RUNNING, _REQUESTING_TERMINATION, _FORCING_TERMINATION).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    Running,
+    /// Overran its timeout: sent SIGTERM.
+    Terminating,
+    /// Ignored SIGTERM past the grace: sent SIGKILL.
+    Killing,
+}
+
 /// How a script ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ScriptResult {
@@ -225,6 +236,16 @@ impl<T: Copy> ScriptRunner<T> {
         pids
     }
 
+    /// Where script `pid` stands; None: not one of ours running.
+    pub(crate) fn stage(&self, pid: i32) -> Option<Stage> {
+        let r = self.running.iter().find(|r| r.pid == pid)?;
+        Some(match (r.timed_out, r.timer) {
+            (false, _) => Stage::Running,
+            (true, Some(_)) => Stage::Terminating,
+            (true, None) => Stage::Killing,
+        })
+    }
+
     /// Starts `spec`; `tag` comes back with its result.
     pub(crate) fn run(&mut self, lp: &mut EventLoop, spec: &ScriptSpec, tag: T) -> io::Result<i32> {
         let pid = spawn(spec)?;
@@ -343,7 +364,8 @@ mod tests {
         // sh -c ignoring TERM: must be SIGKILLed after the grace.
         let mut stubborn = spec(&["trap '' TERM; sleep 30"], Some(50));
         stubborn.shell = true;
-        r.run(&mut lp, &stubborn, 6).expect("stubborn");
+        let stubborn = r.run(&mut lp, &stubborn, 6).expect("stubborn");
+        let mut stages = vec![r.stage(stubborn)];
         // As root: a script given a user and group runs with exactly those ids, no root group
         // left among its supplementary ones.
         // SAFETY: getuid cannot fail.
@@ -370,6 +392,10 @@ mod tests {
                 if let Event::Timer { id, token } = ev {
                     if token == r.timer_token() {
                         r.on_timer(lp, id);
+                        let st = r.stage(stubborn);
+                        if st.is_some() && stages.last() != Some(&st) {
+                            stages.push(st);
+                        }
                     } else {
                         results.extend(r.reap_own(lp));
                         lp.add_timer(Micros::from_millis(10), 1);
@@ -395,6 +421,16 @@ mod tests {
             );
         }
         assert_eq!(results, want);
+        // TERM at its timeout, KILL after the grace, then gone.
+        assert_eq!(
+            stages,
+            [
+                Some(Stage::Running),
+                Some(Stage::Terminating),
+                Some(Stage::Killing)
+            ]
+        );
+        assert_eq!(r.stage(stubborn), None);
         let elapsed = Micros::now() - started;
         assert!(elapsed < Micros::from_secs(5), "took {elapsed}");
         assert_eq!(

@@ -117,6 +117,20 @@ pub struct Instance<'a> {
     pub why: [u8; 2],
 }
 
+/// A tracked vrrp_script as its runner has it now, for the data file's VRRP Scripts lines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ScriptStatus {
+    /// The rise/fall counter (keepalived's `result`).
+    pub result: u32,
+    /// Where it stands before its first run ends.
+    pub start: crate::vrrp::track::Start,
+    /// Who it runs as.
+    pub uid: u32,
+    pub gid: u32,
+    /// Where its run stands; None: idle.
+    pub stage: Option<crate::core::script::Stage>,
+}
+
 /// The running instances, read one at a time where the shell keeps them: a view collects
 /// nothing, so building one allocates nothing (the SNMP subagent builds one per request).
 pub trait Instances {
@@ -132,6 +146,10 @@ pub trait Instances {
     }
     /// What notify script `c` runs and as whom, as checked at load; None: refused.
     fn notify_script(&self, _c: &ScriptCmd) -> Option<(&[String], u32, u32)> {
+        None
+    }
+    /// Where tracked vrrp_script `name` stands; None: nothing runs it.
+    fn script_status(&self, _name: &str) -> Option<ScriptStatus> {
         None
     }
 }
@@ -205,6 +223,15 @@ impl<'a> View<'a> {
         }
     }
 
+    /// Where tracked vrrp_script `name` stands (see [`Instances::script_status`]).
+    pub fn script_status(&self, name: &str) -> Option<ScriptStatus> {
+        match &self.insts {
+            Insts::Shell(s) => s.script_status(name),
+            #[cfg(test)]
+            Insts::Listed(_) => None,
+        }
+    }
+
     /// Where VIP `k` of instance `i` (`conf.vips` then `conf.evips`) goes.
     pub fn vip_ifindex(&self, i: usize, k: usize) -> Option<u32> {
         match &self.insts {
@@ -224,7 +251,8 @@ fn data_text(v: &View<'_>) -> String {
         data::instance_section(v, i, &mut s);
     }
     let names: Vec<&str> = v.iter().map(|x| x.name).collect();
-    track::objects(v.tracking, v.cfg, &names, v.bfds, &mut s);
+    let status = |name: &str| v.script_status(name);
+    track::objects(v.tracking, v.cfg, &names, v.bfds, &status, &mut s);
     data::groups_section(v, &mut s);
     data::interfaces_section(v, &mut s);
     s

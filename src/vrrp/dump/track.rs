@@ -2,10 +2,12 @@
 //! vrrp_track.c dump functions): each instance's total priority and tracked objects, then the
 //! vrrp_scripts, track files and BFD sessions with their state, read from the tracking core.
 
+use super::ScriptStatus;
 use crate::config::track::Weight;
 use crate::config::Config;
 use crate::core::dump_line as line;
-use crate::vrrp::track::{contribution, BfdStates, Key, Level, Tracking};
+use crate::core::script::Stage;
+use crate::vrrp::track::{contribution, BfdStates, Key, Level, Start, Tracking};
 
 /// `key`, the weight, ` reverse` when reversed, and the line's end.
 fn weight(s: &mut String, key: &str, w: Weight) {
@@ -75,12 +77,14 @@ pub(super) fn instance(t: &Tracking, i: usize, s: &mut String) {
 
 /// The "VRRP Scripts", "VRRP Track files" and "VRRP Track BFDs" sections: each object's
 /// state and the instances tracking it (`names`: instance names by index; `bfds`: what the
-/// parent said of each BFD session, tracked or not).
+/// parent said of each BFD session, tracked or not; `status`: where each vrrp_script's runner
+/// has it).
 pub(super) fn objects(
     t: &Tracking,
     cfg: &Config,
     names: &[&str],
     bfds: &BfdStates,
+    status: &dyn Fn(&str) -> Option<ScriptStatus>,
     s: &mut String,
 ) {
     let level = |key: &Key| t.objs.iter().find(|o| o.key == *key).map(|o| o.level);
@@ -124,16 +128,56 @@ pub(super) fn objects(
         weight(s, "   Weight = ", sc.weight);
         line::num(s, "   Rise = ", sc.rise.into());
         line::num(s, "   Fall = ", sc.fall.into());
-        let init = if lv == Some(Level::Unknown) {
-            "INIT"
-        } else {
-            "unknown"
+        let st = status(&sc.name);
+        // Without a runner, keepalived's values before the first run (vrrp_scheduler.c
+        // vrrp_init_script): one success short of up, or down by config; idle, as root.
+        let result = st.map_or(
+            if sc.init_fail {
+                0
+            } else {
+                sc.rise.saturating_sub(1)
+            },
+            |x| x.result,
+        );
+        line::num(s, "   Result = ", result.into());
+        // keepalived frees an insecure script before the dump can see it, as we drop it.
+        s.push_str("   Insecure = no\n");
+        // Without a runner, the level tells whether a first run has reported.
+        let start = st.map_or(
+            if sc.init_fail {
+                Start::Failed
+            } else if lv == Some(Level::Unknown) {
+                Start::Init
+            } else {
+                Start::Done
+            },
+            |x| x.start,
+        );
+        // keepalived 2.2.7 writes INIT/FAILED for no dumped script: each track_script naming
+        // one sets it back to INIT (vrrp_track.c alloc_track_script), init_fail or not.
+        let init = match start {
+            Start::Init | Start::Failed => "INIT",
+            Start::Reload => "INIT/RELOAD",
+            Start::Done => "unknown",
         };
         line::text(s, "   Init state = ", init);
         let status = if lv == Some(Level::Up) { "GOOD" } else { "BAD" };
         line::text(s, "   Status = ", status);
+        let (uid, gid) = st.map_or((0, 0), |x| (x.uid, x.gid));
+        s.push_str("   Script uid:gid = ");
+        line::push_num(s, uid.into());
+        s.push(':');
+        line::push_num(s, gid.into());
+        s.push('\n');
         s.push_str("   VRRP instances :\n   Tracking instances :\n");
         tracking(&key, s);
+        let state = match st.and_then(|x| x.stage) {
+            None => "idle",
+            Some(Stage::Running) => "running",
+            Some(Stage::Terminating) => "requested termination",
+            Some(Stage::Killing) => "forcing termination",
+        };
+        line::text(s, "   State = ", state);
     }
     let files = &cfg.vrrp.trackers.files;
     if !files.is_empty() {
@@ -233,12 +277,86 @@ mod tests {
         let up = crate::core::watchdog::link::BfdEvent::new("b1", true).expect("name");
         states.set(up);
         let mut s = String::new();
-        objects(&t, &cfg, &["VI_1"], &states, &mut s);
+        objects(&t, &cfg, &["VI_1"], &states, &|_| None, &mut s);
         assert_eq!(
             s,
             "------< VRRP Track BFDs >------\n VRRP Track BFD = b1\n   Weight = -20 reverse\n   \
              Bfd is up\n   Tracking VRRP instances :\n   Tracking instances :\n     VI_1, weight -20 reverse\n \
              VRRP Track BFD = b2\n   Weight = 0\n   Bfd is down\n   Tracking VRRP instances :\n"
         );
+    }
+    /// A config whose vrrp_scripts are `scripts`, and tracking with `chk` tracked by VI_1.
+    fn script_lab(scripts: &str, level: Level) -> (Config, Tracking) {
+        let mut d = crate::config::diag::Diagnostics::new();
+        let nodes = crate::config::reader::tree_from_str(scripts, 0, &mut d);
+        let cfg = crate::config::from_tree(&nodes, &mut d);
+        let mut t = Tracking::new();
+        let chk = t.object(Key::Script("chk".into()), level);
+        t.add_instance(vec![Link {
+            obj: chk,
+            weight: w(-10, false),
+        }]);
+        (cfg, t)
+    }
+
+    fn script_lines(cfg: &Config, t: &Tracking, st: Option<ScriptStatus>) -> String {
+        let mut s = String::new();
+        let status = |name: &str| st.filter(|_| name == "chk");
+        objects(t, cfg, &["VI_1"], &BfdStates::default(), &status, &mut s);
+        s
+    }
+
+    #[test]
+    fn a_script_without_a_runner_shows_keepalived_values_before_its_first_run() {
+        let conf = "vrrp_script chk {\n script \"/bin/true\"\n rise 3\n fall 2\n weight -10\n}\n";
+        let (cfg, t) = script_lab(conf, Level::Unknown);
+        assert_eq!(
+            script_lines(&cfg, &t, None),
+            "------< VRRP Scripts >------\n VRRP Script = chk\n   Command = '/bin/true'\n   \
+             Interval = 1 sec\n   Timeout = 0 sec\n   Weight = -10\n   Rise = 3\n   Fall = 2\n   \
+             Result = 2\n   Insecure = no\n   Init state = INIT\n   Status = BAD\n   \
+             Script uid:gid = 0:0\n   VRRP instances :\n   Tracking instances :\n     \
+             VI_1, weight -10\n   State = idle\n"
+        );
+        // init_fail starts it down: at 0, not one success short of up; INIT as keepalived
+        // words it until a run reports.
+        let conf = "vrrp_script chk {\n script \"/bin/true\"\n rise 3\n init_fail\n}\n";
+        let (cfg, t) = script_lab(conf, Level::Down);
+        let s = script_lines(&cfg, &t, None);
+        assert!(s.contains("\n   Result = 0\n"), "{s}");
+        assert!(s.contains("\n   Init state = INIT\n"), "{s}");
+    }
+
+    #[test]
+    fn a_running_script_shows_its_counter_user_and_stage() {
+        let conf = "vrrp_script chk {\n script \"/bin/true\"\n rise 2\n fall 3\n}\n";
+        let (cfg, t) = script_lab(conf, Level::Up);
+        let mut st = ScriptStatus {
+            result: 4,
+            start: Start::Done,
+            uid: 65534,
+            gid: 100,
+            stage: Some(Stage::Running),
+        };
+        let s = script_lines(&cfg, &t, Some(st));
+        for l in [
+            "   Result = 4\n   Insecure = no\n   Init state = unknown\n",
+            "   Status = GOOD\n   Script uid:gid = 65534:100\n",
+            "     VI_1, weight -10\n   State = running\n",
+        ] {
+            assert!(s.contains(l), "no {l:?} in:\n{s}");
+        }
+        st.start = Start::Reload;
+        let s = script_lines(&cfg, &t, Some(st));
+        assert!(s.contains("\n   Init state = INIT/RELOAD\n"), "{s}");
+        for (stage, word) in [
+            (None, "idle"),
+            (Some(Stage::Terminating), "requested termination"),
+            (Some(Stage::Killing), "forcing termination"),
+        ] {
+            st.stage = stage;
+            let s = script_lines(&cfg, &t, Some(st));
+            assert!(s.ends_with(&format!("   State = {word}\n")), "{s}");
+        }
     }
 }

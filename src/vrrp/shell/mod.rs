@@ -534,6 +534,22 @@ impl dump::Instances for Shell<'_> {
         self.notes.resolved(c)
     }
 
+    fn script_status(&self, name: &str) -> Option<dump::ScriptStatus> {
+        let now = self.track.script_now(name)?;
+        // No user of its own: it runs as we do.
+        // SAFETY: plain getters.
+        let (uid, gid) = now
+            .user
+            .unwrap_or_else(|| unsafe { (libc::getuid(), libc::getgid()) });
+        Some(dump::ScriptStatus {
+            result: now.result,
+            start: now.start,
+            uid,
+            gid,
+            stage: now.pid.and_then(|p| self.scripts.stage(p)),
+        })
+    }
+
     fn vip_ifindex(&self, i: usize, k: usize) -> Option<u32> {
         let conf = &self.cfg.vrrp.instances[self.insts.get(i)?.idx];
         let a = conf.vip_at(k)?;

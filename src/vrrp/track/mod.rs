@@ -40,10 +40,10 @@ pub(crate) use hold::Fault;
 pub use plan::instance_links;
 pub(crate) use proc_table::{ProcTable, QuorumChanges, MAX_WATCHES};
 pub use process::{ProcMatch, Quorum};
-pub use script::Outcome;
 #[cfg(test)]
 use script::ScriptCounter;
 pub(crate) use script::ScriptState;
+pub use script::{Outcome, Start};
 pub(crate) use start::Kernel;
 pub use weight::contribution;
 

@@ -25,13 +25,26 @@ impl Outcome {
     }
 }
 
+/// Where a script stands before its first run ends (keepalived's init_state).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Start {
+    /// No run has reported yet: the first decides (SCRIPT_INIT_STATE_INIT).
+    Init,
+    /// `init_fail`: down by config until runs bring it up (SCRIPT_INIT_STATE_FAILED).
+    Failed,
+    /// A run has reported, or its standing came over a reload (SCRIPT_INIT_STATE_DONE).
+    Done,
+    /// Init or Failed for a script a reload brought (SCRIPT_INIT_STATE_INIT_RELOAD): only the
+    /// data file tells it apart, the counter never holds it.
+    Reload,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ScriptCounter {
     rise: u32,
     fall: u32,
     result: u32,
-    /// No run has reported yet (keepalived's SCRIPT_INIT_STATE_INIT).
-    init: bool,
+    start: Start,
 }
 
 impl ScriptCounter {
@@ -41,7 +54,11 @@ impl ScriptCounter {
             rise,
             fall,
             result: if init_fail { 0 } else { rise - 1 },
-            init: !init_fail,
+            start: if init_fail {
+                Start::Failed
+            } else {
+                Start::Init
+            },
         }
     }
 
@@ -56,7 +73,7 @@ impl ScriptCounter {
         init_fail: bool,
     ) -> (Self, Option<bool>) {
         let mut new = ScriptCounter::new(rise, fall, init_fail);
-        if old.init {
+        if old.start == Start::Init {
             return (ScriptCounter::new(rise, fall, false), None);
         }
         let top = new.rise + new.fall - 1;
@@ -72,15 +89,24 @@ impl ScriptCounter {
         } else {
             (new.rise + (old.result - old.rise)).min(top)
         };
-        new.init = false;
+        new.start = Start::Done;
         (new, Some(up))
+    }
+
+    /// keepalived's `result`: 0 to rise + fall - 1, up from `rise` on.
+    pub fn result(&self) -> u32 {
+        self.result
+    }
+
+    pub fn start(&self) -> Start {
+        self.start
     }
 
     /// Whether the script counts as up now; None until its first run for a script without
     /// `init_fail`.
     #[cfg(test)]
     pub fn up(&self) -> Option<bool> {
-        if self.init {
+        if self.start == Start::Init {
             None
         } else {
             Some(self.result >= self.rise)
@@ -106,11 +132,11 @@ impl ScriptCounter {
             self.result -= 1;
             None
         } else {
-            let fire = self.result == self.rise || self.init;
+            let fire = self.result == self.rise || self.start == Start::Init;
             self.result = 0;
             fire.then_some(false)
         };
-        self.init = false;
+        self.start = Start::Done;
         change
     }
 }
@@ -155,6 +181,15 @@ impl ScriptState {
             last_status: old.last_status,
         };
         (s, up)
+    }
+
+    /// keepalived's `result` (see [`ScriptCounter::result`]).
+    pub(crate) fn result(&self) -> u32 {
+        self.counter.result()
+    }
+
+    pub(crate) fn start(&self) -> Start {
+        self.counter.start()
     }
 
     /// One run ended with `res`; `exec_failed` says whether the program cannot be exec'd

@@ -60,7 +60,9 @@ fn track_file_value_times_weight_clamped_and_faulting_at_minus_254() {
 fn first_run_decides_without_init_fail() {
     let mut s = ScriptCounter::new(3, 2, false);
     assert_eq!(s.up(), None);
+    assert_eq!(s.start(), Start::Init);
     assert_eq!(s.on_result(true), Some(true));
+    assert_eq!(s.start(), Start::Done);
     assert_eq!(s.up(), Some(true));
     let mut s = ScriptCounter::new(3, 2, false);
     assert_eq!(s.on_result(false), Some(false));
@@ -71,7 +73,10 @@ fn first_run_decides_without_init_fail() {
 fn init_fail_starts_down_and_needs_rise_successes() {
     let mut s = ScriptCounter::new(3, 1, true);
     assert_eq!(s.up(), Some(false));
+    assert_eq!(s.start(), Start::Failed);
     assert_eq!(s.on_result(true), None);
+    // keepalived's init_state is done once any run has reported.
+    assert_eq!(s.start(), Start::Done);
     assert_eq!(s.on_result(true), None);
     assert_eq!(s.on_result(true), Some(true));
     assert_eq!(s.on_result(true), None);

@@ -45,6 +45,8 @@ pub(crate) struct TrackShell {
     files: Vec<FileWatch>,
     procs: procs::Procs,
     inotify: Option<Inotify>,
+    /// Made by [`TrackShell::build`]: the one a later build replaces is a reload's.
+    built: bool,
 }
 
 impl TrackShell {
@@ -104,9 +106,10 @@ impl TrackShell {
         };
         let mut t = TrackShell {
             core: Tracking::build(cfg, insts, &old.core, &kernel),
+            built: true,
             ..TrackShell::default()
         };
-        t.scripts_setup(cfg, lp, old.scripts);
+        t.scripts_setup(cfg, lp, old.scripts, old.built);
         t.files_setup(cfg, lp);
         let table = ProcTable::new(&t.core, &cfg.vrrp.trackers, &old.procs.table);
         let quorums = t.procs_setup(lp, table);

@@ -10,7 +10,7 @@ use crate::core::event_loop::EventLoop;
 use crate::core::script::{self, ScriptResult, ScriptRunner, ScriptSpec};
 use crate::core::time::Micros;
 use crate::core::timer::TimerId;
-use crate::vrrp::track::{Key, Level, Outcome, ScriptState};
+use crate::vrrp::track::{Key, Level, Outcome, ScriptState, Start};
 
 pub(super) struct ScriptRun {
     name: String,
@@ -18,8 +18,19 @@ pub(super) struct ScriptRun {
     spec: ScriptSpec,
     interval: Micros,
     state: ScriptState,
+    /// Brought by a reload and not run to its end since (keepalived's INIT/RELOAD).
+    reload_new: bool,
     pid: Option<i32>,
     pub(super) timer: Option<TimerId>,
+}
+
+/// A tracked vrrp_script as it stands: its rise/fall counter and where it started, who it
+/// runs as (None: as we run) and the pid of its run in flight.
+pub(crate) struct ScriptNow {
+    pub(crate) result: u32,
+    pub(crate) start: Start,
+    pub(crate) user: Option<(u32, u32)>,
+    pub(crate) pid: Option<i32>,
 }
 
 fn exec_failed(spec: &ScriptSpec) -> bool {
@@ -36,9 +47,30 @@ fn exec_failed(spec: &ScriptSpec) -> bool {
 }
 
 impl TrackShell {
+    /// Tracked vrrp_script `name` as it stands, for the data file.
+    pub(crate) fn script_now(&self, name: &str) -> Option<ScriptNow> {
+        let s = self.scripts.iter().find(|s| s.name == name)?;
+        Some(ScriptNow {
+            result: s.state.result(),
+            start: match s.state.start() {
+                Start::Done => Start::Done,
+                _ if s.reload_new => Start::Reload,
+                start => start,
+            },
+            user: s.spec.uid.zip(s.spec.gid),
+            pid: s.pid,
+        })
+    }
+
     /// Arms the vrrp_scripts of `cfg` that something tracks (each runs at once), carrying
-    /// their counters and running processes from `old` by name.
-    pub(super) fn scripts_setup(&mut self, cfg: &Config, lp: &mut EventLoop, old: Vec<ScriptRun>) {
+    /// their counters and running processes from `old` by name (`reload`: a reload's).
+    pub(super) fn scripts_setup(
+        &mut self,
+        cfg: &Config,
+        lp: &mut EventLoop,
+        old: Vec<ScriptRun>,
+        reload: bool,
+    ) {
         let used = self.core.named(Key::Script);
         for s in &cfg.vrrp.trackers.scripts {
             if !used.iter().any(|(_, n)| *n == s.name) {
@@ -93,6 +125,7 @@ impl TrackShell {
                 spec,
                 interval: s.interval,
                 state,
+                reload_new: prev.map_or(reload, |p| p.reload_new),
                 pid: prev.and_then(|p| p.pid),
                 timer,
             });
@@ -166,6 +199,64 @@ impl TrackShell {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vrrp::ifaces::Ifaces;
+
+    const CONFIG: &str = "
+global_defs {
+  dynamic_interfaces
+}
+vrrp_script a {
+  script /bin/true
+}
+vrrp_script b {
+  script /bin/true
+}
+vrrp_instance VI {
+  interface eth0
+  virtual_router_id 1
+  priority 100
+  virtual_ipaddress {
+    10.9.0.1
+  }
+  track_script {
+TRACKED  }
+}
+";
+
+    /// [`CONFIG`] with VI tracking `tracked`.
+    fn config(tracked: &str) -> Config {
+        crate::vrrp::track::tests::load(&CONFIG.replace("TRACKED", tracked))
+    }
+
+    fn build(cfg: &Config, old: TrackShell, lp: &mut EventLoop) -> TrackShell {
+        let ifaces = Ifaces::default();
+        let insts = [(0, 1, None)];
+        TrackShell::build(cfg, &insts, &ifaces, &[], &|_| false, old, lp).0
+    }
+
+    #[test]
+    fn a_script_a_reload_brings_starts_init_reload_until_its_first_run_ends() {
+        let mut lp = EventLoop::with_signals(&[]).expect("loop");
+        let first = build(&config("  a\n"), TrackShell::default(), &mut lp);
+        let start = |t: &TrackShell, n: &str| t.script_now(n).map(|x| x.start);
+        assert_eq!(start(&first, "a"), Some(Start::Init));
+        assert_eq!(start(&first, "b"), None);
+        let mut second = build(&config("  a\n  b\n"), first, &mut lp);
+        assert_eq!(start(&second, "a"), Some(Start::Init));
+        assert_eq!(start(&second, "b"), Some(Start::Reload));
+        // A reload before b's first run ends keeps it INIT/RELOAD, as keepalived's
+        // clear_diff_script does.
+        let mut third = build(&config("  a\n  b\n"), second, &mut lp);
+        assert_eq!(start(&third, "b"), Some(Start::Reload));
+        let b = third.scripts.iter_mut().find(|s| s.name == "b").expect("b");
+        b.pid = Some(-7);
+        third.script_exit(-7, SCRIPT_TAG_BASE, ScriptResult::Exited(0));
+        assert_eq!(start(&third, "b"), Some(Start::Done));
+        let now = third.script_now("b").expect("b");
+        assert_eq!((now.result, now.pid), (1, None));
+        second = build(&config("  a\n  b\n"), third, &mut lp);
+        assert_eq!(start(&second, "b"), Some(Start::Done));
+    }
 
     #[test]
     fn exec_failure_is_told_from_a_script_exiting_127() {
