@@ -9,7 +9,9 @@ mod lab;
 
 use std::time::{Duration, Instant};
 
-use lab::daemon::{checker_lab, notes, read, script, start_checker as start, Tail};
+use lab::daemon::{
+    checker_lab, notes, read, script, start_checker as start, start_checker_under, Tail,
+};
 use lab::{wait_until, Lab, Spawned};
 
 /// A TCP server (accepts and closes) or a UDP server answering every datagram with `reply`.
@@ -648,29 +650,12 @@ fn many_tcp_checks_pass_under_a_small_open_file_limit() {
         );
     }
     conf += &format!(" real_server 127.0.1.1 18080 {{\n MISC_CHECK {{\n misc_path {check}\n warmup 0\n }}\n }}\n}}\n");
-    let c = lab.write_file("keepalived.conf", &conf);
-    let pid = |n: &str| lab.dir().join(n).display().to_string();
-    let (kp, vp, cp) = (pid("k.pid"), pid("v.pid"), pid("c.pid"));
-    let mut cmd = vec!["/usr/bin/prlimit", "--nofile=64:4096", "--"];
-    let ours = lab::check::ours();
-    let conf_path = c.display().to_string();
-    cmd.extend_from_slice(&[
-        &ours,
-        "-n",
-        "-l",
-        "-D",
-        "-C",
-        "--without-ipvs",
-        "-f",
-        &conf_path,
-        "-p",
-        &kp,
-        "-r",
-        &vp,
-        "-c",
-        &cp,
-    ]);
-    let k = lab.spawn("ck", &cmd);
+    let k = start_checker_under(
+        &mut lab,
+        &conf,
+        &["/usr/bin/prlimit", "--nofile=64:4096", "--"],
+    );
+    let cp = lab.dir().join("c.pid");
     // The first runs come 1 s after start (warmup 0), then every second.
     let all_up = wait_until(Duration::from_secs(6), || {
         let log = k.log();

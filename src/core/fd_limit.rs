@@ -2,13 +2,14 @@
 //! child counts it needs (the checker child: a descriptor per socket checker, which a
 //! TCP_CHECK holds for its whole life), and put back as it was for the scripts it runs.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use log::info;
 
-/// The limit the process started with.
-static ORIG: OnceLock<libc::rlimit> = OnceLock::new();
+/// The limit the process started with, soft then hard (0: not read yet). u32, not OnceLock or
+/// AtomicU64: the kernel caps RLIMIT_NOFILE at nr_open (2^30 at most), MIPS32 has no 64-bit
+/// atomics, and a OnceLock costs the router binaries a kilobyte.
+static ORIG: [AtomicU32; 2] = [AtomicU32::new(0), AtomicU32::new(0)];
 /// Whether the soft limit now differs from [`ORIG`]'s (scripts get ORIG back).
 static RAISED: AtomicBool = AtomicBool::new(false);
 
@@ -23,6 +24,34 @@ fn current() -> Option<libc::rlimit> {
     (r == 0).then_some(l)
 }
 
+/// The limit the process started with, read the first time it is asked for.
+fn orig() -> Option<libc::rlimit> {
+    let [cur, max] = &ORIG;
+    if cur.load(Ordering::Relaxed) == 0 {
+        let l = current()?;
+        cur.store(
+            u32::try_from(l.rlim_cur).unwrap_or(u32::MAX),
+            Ordering::Relaxed,
+        );
+        max.store(
+            u32::try_from(l.rlim_max).unwrap_or(u32::MAX),
+            Ordering::Relaxed,
+        );
+    }
+    Some(saved())
+}
+
+fn saved() -> libc::rlimit {
+    let get = |a: &AtomicU32| match a.load(Ordering::Relaxed) {
+        u32::MAX => libc::RLIM_INFINITY,
+        v => libc::rlim_t::from(v),
+    };
+    libc::rlimit {
+        rlim_cur: get(&ORIG[0]),
+        rlim_max: get(&ORIG[1]),
+    }
+}
+
 /// The limit to set for `needed` descriptors, from the one the process started with: each
 /// bound raised to `needed` where it is below, none lowered.
 pub(crate) fn wanted(orig: libc::rlimit, needed: u64) -> libc::rlimit {
@@ -34,34 +63,25 @@ pub(crate) fn wanted(orig: libc::rlimit, needed: u64) -> libc::rlimit {
 }
 
 /// Makes room for `needed` open descriptors (or gives back what a reload no longer needs,
-/// down to the starting limit). A failure is logged: the checkers then work up to the limit.
+/// down to the starting limit). Short of it, a line: the checkers then work up to the limit.
 pub(crate) fn require(needed: u64) {
-    let Some(orig) = ORIG
-        .get()
-        .copied()
-        .or_else(|| current().map(|l| *ORIG.get_or_init(|| l)))
-    else {
-        info!("Failed to get original RLIMIT_NOFILE");
+    let Some(orig) = orig() else {
         return;
     };
     let want = wanted(orig, needed);
-    if !set(want) {
-        let e = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
+    // Without CAP_SYS_RESOURCE the hard limit cannot rise: as much of it as is needed then.
+    let soft = libc::rlimit {
+        rlim_cur: want.rlim_cur.min(orig.rlim_max),
+        rlim_max: orig.rlim_max,
+    };
+    let _ = set(want) || set(soft);
+    let now = current().map_or(orig.rlim_cur, |c| c.rlim_cur);
+    if now < want.rlim_cur {
         info!(
-            "Failed to set open file limit to {}:{} failed - errno {e}",
+            "Failed to set open file limit to {}:{}",
             want.rlim_cur, want.rlim_max
         );
-        // Without CAP_SYS_RESOURCE the hard limit stays: as much of it as is needed.
-        let soft = libc::rlimit {
-            rlim_cur: want.rlim_cur.min(orig.rlim_max),
-            rlim_max: orig.rlim_max,
-        };
-        if soft.rlim_cur == orig.rlim_cur || !set(soft) {
-            return;
-        }
-        info!("Set open file limit to {}:{}", soft.rlim_cur, soft.rlim_max);
     }
-    let now = current().map_or(orig.rlim_cur, |c| c.rlim_cur);
     RAISED.store(now != orig.rlim_cur, Ordering::Relaxed);
 }
 
@@ -80,11 +100,10 @@ pub(crate) fn restore_for_exec() {
     if !RAISED.load(Ordering::Relaxed) {
         return;
     }
-    if let Some(orig) = ORIG.get() {
-        // SAFETY: prlimit on ourselves with a struct that lives in a static.
-        unsafe {
-            libc::prlimit(0, libc::RLIMIT_NOFILE, orig, std::ptr::null_mut());
-        }
+    let orig = saved();
+    // SAFETY: prlimit on ourselves with a struct on our stack.
+    unsafe {
+        libc::prlimit(0, libc::RLIMIT_NOFILE, &orig, std::ptr::null_mut());
     }
 }
 

@@ -23,28 +23,41 @@ pub fn checker_lab(test: &str, programs: &[&str]) -> Option<Lab> {
 /// Starts our keepalived on `conf` in [`NS`], in the foreground, logging to the console,
 /// with the checker child only.
 pub fn start_checker(lab: &mut Lab, conf: &str) -> Spawned {
+    start_checker_under(lab, conf, &[])
+}
+
+/// [`start_checker`] with `wrapper` (a command and its arguments, e.g. prlimit) in front.
+pub fn start_checker_under(lab: &mut Lab, conf: &str, wrapper: &[&str]) -> Spawned {
     let dir = lab.dir().to_path_buf();
-    let c = lab.write_file("keepalived.conf", conf);
+    let c = lab
+        .write_file("keepalived.conf", conf)
+        .display()
+        .to_string();
     let pid = |n: &str| dir.join(n).display().to_string();
-    lab.spawn(
-        NS,
-        &[
-            &super::check::ours(),
-            "-n",
-            "-l",
-            "-D",
-            "-C",
-            "--without-ipvs",
-            "-f",
-            &c.display().to_string(),
-            "-p",
-            &pid("k.pid"),
-            "-r",
-            &pid("v.pid"),
-            "-c",
-            &pid("c.pid"),
-        ],
-    )
+    let (ours, k, v, ck) = (
+        super::check::ours(),
+        pid("k.pid"),
+        pid("v.pid"),
+        pid("c.pid"),
+    );
+    let mut cmd = wrapper.to_vec();
+    cmd.extend_from_slice(&[
+        &ours,
+        "-n",
+        "-l",
+        "-D",
+        "-C",
+        "--without-ipvs",
+        "-f",
+        &c,
+        "-p",
+        &k,
+        "-r",
+        &v,
+        "-c",
+        &ck,
+    ]);
+    lab.spawn(NS, &cmd)
 }
 
 /// The command line of a daemon (ours or keepalived) in the foreground on `conf`, logging to the

@@ -343,9 +343,13 @@ pub(super) fn checker_keyword(cfg: &Config, id: CheckerId) -> &'static str {
     }
 }
 
+/// Who the checker's scripts run as without a user of their own: `script_user`, else
+/// keepalived's default script user where the system has one, else as we run (None).
 pub(super) fn script_user(cfg: &Config) -> Option<(u32, u32)> {
-    let (user, group) = cfg.global.script_user.as_ref()?;
-    resolve(user, group.clone())
+    match cfg.global.script_user.as_ref() {
+        Some((user, group)) => resolve(user, group.clone()),
+        None => crate::core::script::lookup_user(crate::config::global::DEFAULT_SCRIPT_USER).ok(),
+    }
 }
 
 fn resolve(user: &str, group: Option<String>) -> Option<(u32, u32)> {

@@ -78,39 +78,38 @@ impl Runner {
                     let Some(conn) = s.target() else { return };
                     let v6 = conn.dst.is_ipv6();
                     // A TCP_CHECK's socket kept from its last check, reset and still
-                    // registered: the check is a connect.
-                    if let Some(fd) = s.sock.as_ref().map(|f| f.as_raw_fd()) {
-                        match sock::start_connect(fd, &conn.dst) {
-                            Ok(()) => {
-                                let t = s.opened(kind);
-                                return self.arm(lp, i, t);
+                    // registered: the check is a connect (None below: nothing to register).
+                    let kept = s.sock.as_ref().map(|f| f.as_raw_fd());
+                    let opened = match kept {
+                        Some(fd) => sock::start_connect(fd, &conn.dst).map(|()| None),
+                        None => sock::open(kind, conn).map(Some),
+                    };
+                    match opened {
+                        Err(e) => {
+                            if kept.is_some() && !matches!(e, sock::OpenError::Connect) {
+                                self.close_sock(lp, i);
                             }
-                            Err(e) => {
-                                if !matches!(e, sock::OpenError::Connect) {
-                                    self.close_sock(lp, i);
-                                }
-                                self.slots[i].open_failed(e, v6)
-                            }
+                            self.slots[i].open_failed(e, v6)
                         }
-                    } else {
-                        match sock::open(kind, conn) {
-                            Err(e) => s.open_failed(e, v6),
-                            Ok(fd) => {
-                                s.gen = s.gen.wrapping_add(1);
-                                match lp.register(fd.as_raw_fd(), io_token(i, s.gen), interest) {
-                                    Err(e) => {
-                                        warn!("cannot watch the checker socket for {}: {e}", s.rs);
-                                        Cmd::Finish(Err(Failure::Failed))
+                        Ok(None) => {
+                            let t = s.opened(kind);
+                            return self.arm(lp, i, t);
+                        }
+                        Ok(Some(fd)) => {
+                            s.gen = s.gen.wrapping_add(1);
+                            match lp.register(fd.as_raw_fd(), io_token(i, s.gen), interest) {
+                                Err(e) => {
+                                    warn!("cannot watch the checker socket for {}: {e}", s.rs);
+                                    Cmd::Finish(Err(Failure::Failed))
+                                }
+                                Ok(()) => {
+                                    s.sock = Some(fd);
+                                    let t = s.opened(kind);
+                                    self.arm(lp, i, t);
+                                    if !matches!(self.slots[i].probe, Probe::Datagram { .. }) {
+                                        return;
                                     }
-                                    Ok(()) => {
-                                        s.sock = Some(fd);
-                                        let t = s.opened(kind);
-                                        self.arm(lp, i, t);
-                                        if !matches!(self.slots[i].probe, Probe::Datagram { .. }) {
-                                            return;
-                                        }
-                                        self.pump(i, false)
-                                    }
+                                    self.pump(i, false)
                                 }
                             }
                         }

@@ -197,9 +197,20 @@ fn greeted(_c: &Checker, _t: &Target<'_>) -> Option<(Kind, Box<dyn Dialog>, &'st
 
 /// Runs the loop until slot 0 has a result or `within` passes.
 fn until_checked(r: &mut Runner, lp: &mut EventLoop, sink: &mut Record, within: Micros) {
+    run_until(r, lp, sink, within, |r| r.slots[0].sched.has_run());
+}
+
+/// Runs the loop until `done` or `within` passes.
+fn run_until(
+    r: &mut Runner,
+    lp: &mut EventLoop,
+    sink: &mut Record,
+    within: Micros,
+    done: impl Fn(&Runner) -> bool,
+) {
     let until = Micros::now() + within;
     lp.add_timer(within, 3);
-    while !r.slots[0].sched.has_run() && Micros::now() < until {
+    while !done(r) && Micros::now() < until {
         lp.run_once(|lp, ev| match ev {
             crate::core::event_loop::Event::Io {
                 token,
@@ -326,25 +337,9 @@ fn a_tcp_check_keeps_its_socket_and_connects_it_again() {
 
 /// Runs the loop until slot 0's check ends (1 s at most).
 fn until_idle(r: &mut Runner, lp: &mut EventLoop, sink: &mut Record) {
-    let until = Micros::now() + Micros::from_secs(1);
-    lp.add_timer(Micros::from_secs(1), 3);
-    while r.slots[0].phase != Phase::Idle && Micros::now() < until {
-        lp.run_once(|lp, ev| match ev {
-            crate::core::event_loop::Event::Io {
-                token,
-                readable,
-                writable,
-                closed,
-            } => {
-                r.on_io(lp, token, (readable, writable, closed), sink);
-            }
-            crate::core::event_loop::Event::Timer { id, token } => {
-                r.on_timer(lp, id, token, sink);
-            }
-            _ => {}
-        })
-        .expect("loop");
-    }
+    run_until(r, lp, sink, Micros::from_secs(1), |r| {
+        r.slots[0].phase == Phase::Idle
+    });
 }
 
 #[test]

@@ -81,17 +81,11 @@ impl TrackShell {
             let Some(s) = cfg.vrrp.trackers.scripts.iter().find(|s| s.name == name) else {
                 continue;
             };
-            let user = s.user.clone().or(cfg.global.script_user.clone());
-            let (uid, gid) = match user {
-                Some((u, g)) => match script::resolve_user(&u, g.as_deref()) {
-                    Ok((u, g)) => (Some(u), Some(g)),
-                    Err(e) => {
-                        warn!("VRRP_Script({name}): script user '{u}': {e}");
-                        (None, None)
-                    }
-                },
-                None => (None, None),
-            };
+            let user = s.user.as_ref().or(cfg.global.script_user.as_ref());
+            let (uid, gid) = run_as(&name, user, || {
+                script::lookup_user(crate::config::global::DEFAULT_SCRIPT_USER).ok()
+            })
+            .unzip();
             let spec = ScriptSpec {
                 argv: s.script.argv.clone(),
                 shell: false,
@@ -196,10 +190,43 @@ impl TrackShell {
     }
 }
 
+/// Who script `name` runs as: its own user, else `script_user`, else keepalived's default
+/// script user where it exists (`default`), else as we run (None). A user that cannot be
+/// resolved is logged, and the script runs as we do.
+fn run_as(
+    name: &str,
+    user: Option<&(String, Option<String>)>,
+    default: impl FnOnce() -> Option<(u32, u32)>,
+) -> Option<(u32, u32)> {
+    match user {
+        Some((u, g)) => match script::resolve_user(u, g.as_deref()) {
+            Ok(ids) => Some(ids),
+            Err(e) => {
+                warn!("VRRP_Script({name}): script user '{u}': {e}");
+                None
+            }
+        },
+        None => default(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::vrrp::ifaces::Ifaces;
+
+    #[test]
+    fn a_script_without_a_user_runs_as_the_default_script_user_where_there_is_one() {
+        let nobody = (String::from("nobody"), None);
+        assert_eq!(
+            run_as("s", Some(&nobody), || Some((7, 7))),
+            script::resolve_user("nobody", None).ok()
+        );
+        assert_eq!(run_as("s", None, || Some((7, 8))), Some((7, 8)));
+        assert_eq!(run_as("s", None, || None), None);
+        let unknown = (String::from("no-such-user-here"), None);
+        assert_eq!(run_as("s", Some(&unknown), || Some((7, 8))), None);
+    }
 
     const CONFIG: &str = "
 global_defs {
