@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 export CI="${CI:-false}"
 export RUST_BACKTRACE=1
 
-step() { echo "==> $*"; }
+# Each step with the time it starts: where CI's minutes go (its budget is 45).
+step() { echo "==> $* ($(date -u +%T))"; }
 
 step setup;  tests/setup.sh
 step fmt;    cargo fmt --check
