@@ -316,7 +316,7 @@ grep '^BENCH [a-z]* [a-z]* [0-9]' "$tmp/out" | while read -r _ impl mode run ope
     }'
 done
 # The floor row: what the kernel's accounting calls user time for the bare syscalls of a check.
-grep '^FLOOR' "$tmp/out" | while read -r _ mode run checks ut st errs; do
+{ grep '^FLOOR' "$tmp/out" || true; } | while read -r _ mode run checks ut st errs; do
   awk -v m="$mode" -v r="$run" -v c="$checks" -v u="$ut" -v sy="$st" -v s="$secs" -v e="${errs:-}" 'BEGIN {
     how = (m == "reuse" ? "C, a socket per server kept: connect, connect(AF_UNSPEC)" : \
       "C: socket, SO_LINGER, connect, epoll_ctl, close")
