@@ -64,6 +64,18 @@ if [ -n "$tls_budget" ]; then
   fi
 fi
 
+# Issue 16's goal for the MIPS binaries is under 1 MiB, tighter than their budgets (+ 3 %, which
+# leave room for a toolchain's drift): said in every run, so that a feature sees what it costs.
+for t in mips-unknown-linux-musl mipsel-unknown-linux-musl; do
+  [ -f "$out/$t/keepalived" ] || continue
+  left=$((1048576 - $(stat -c %s "$out/$t/keepalived")))
+  if [ "$left" -gt 0 ]; then
+    echo "check-size: $t is $left bytes under the 1 MiB goal"
+  else
+    echo "check-size: WARNING $t is $((-left)) bytes over the 1 MiB goal (issue 16)"
+  fi
+done
+
 if [ "$fail" != 0 ]; then
   echo "check-size: FAIL - find what grew (llvm-nm --size-sort -S on an unstripped build, see cross/README.md) or change cross/size-budget on purpose." >&2
   exit 1
