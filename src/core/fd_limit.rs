@@ -54,7 +54,7 @@ fn saved() -> libc::rlimit {
 
 /// The limit to set for `needed` descriptors, from the one the process started with: each
 /// bound raised to `needed` where it is below, none lowered.
-pub(crate) fn wanted(orig: libc::rlimit, needed: u64) -> libc::rlimit {
+fn wanted(orig: libc::rlimit, needed: u64) -> libc::rlimit {
     let n = libc::rlim_t::try_from(needed).unwrap_or(libc::RLIM_INFINITY);
     libc::rlimit {
         rlim_cur: orig.rlim_cur.max(n),
@@ -85,11 +85,9 @@ pub(crate) fn require(needed: u64) {
     RAISED.store(now != orig.rlim_cur, Ordering::Relaxed);
 }
 
-/// Sets the limit to `l` unless it is that already; false when the kernel refused.
+/// Sets the limit to `l` (setting it to what it is already is no raise, and allowed); false
+/// when the kernel refused.
 fn set(l: libc::rlimit) -> bool {
-    if current().is_some_and(|c| c.rlim_cur == l.rlim_cur && c.rlim_max == l.rlim_max) {
-        return true;
-    }
     // SAFETY: prlimit on ourselves with a struct we own.
     unsafe { libc::prlimit(0, libc::RLIMIT_NOFILE, &l, std::ptr::null_mut()) == 0 }
 }

@@ -78,12 +78,31 @@ static void server(struct sockaddr_in *sa, int i, int port) {
     sa->sin_addr.s_addr = htonl(0x7f000000u | ((1 + i / 250) << 8) | (1 + i % 250));
 }
 
-static int floor_checks(long secs, int count, int port) {
+/* Checks COUNT servers in turn, COUNT a second, for SECS seconds, with only the syscalls a TCP
+ * check needs. Without `reuse`, a socket per check: socket, SO_LINGER, connect, epoll_ctl,
+ * close. With it, each server's socket kept: connect, then connect(AF_UNSPEC) to reset it (one
+ * edge-triggered epoll registration for the socket's life). One loop for both, so that they are
+ * paced alike. */
+static int floor_checks(long secs, int count, int port, int reuse) {
     int ep = epoll_create1(EPOLL_CLOEXEC);
     struct epoll_event evs[64];
     struct linger li = {1, 0};
+    int *fds = NULL;
+    char *busy = NULL;
+    if (reuse) {
+        struct rlimit rl = {count + 64, count + 64};
+        setrlimit(RLIMIT_NOFILE, &rl);
+        fds = calloc(count, sizeof *fds);
+        busy = calloc(count, 1);
+        for (int i = 0; i < count; i++) {
+            fds[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+            setsockopt(fds[i], SOL_SOCKET, SO_LINGER, &li, sizeof li);
+            struct epoll_event ev = {.events = EPOLLOUT | EPOLLET, .data.u32 = i};
+            epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev);
+        }
+    }
     struct rusage a, b;
-    long checks = 0;
+    long checks = 0, errs = 0;
     int next = 0;
     long long start = now_us(), end = start + secs * 1000000LL, due = start;
     getrusage(RUSAGE_SELF, &a);
@@ -93,8 +112,19 @@ static int floor_checks(long secs, int count, int port) {
         while (due <= t) {
             struct sockaddr_in sa;
             server(&sa, next, port);
+            int i = next;
             next = (next + 1) % count;
             due += 1000000LL / count;
+            if (reuse) {
+                if (busy[i])
+                    continue;
+                if (connect(fds[i], (struct sockaddr *)&sa, sizeof sa) < 0 && errno != EINPROGRESS) {
+                    errs++;
+                    continue;
+                }
+                busy[i] = 1;
+                continue;
+            }
             int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
             setsockopt(fd, SOL_SOCKET, SO_LINGER, &li, sizeof li);
             if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0 && errno != EINPROGRESS) {
@@ -107,56 +137,12 @@ static int floor_checks(long secs, int count, int port) {
         /* Rounded up: sleeping in whole milliseconds, not spinning to the next check. */
         long long wait = (due - now_us() + 999) / 1000;
         int n = epoll_wait(ep, evs, 64, wait > 0 ? (int)wait : 0);
-        for (int i = 0; i < n; i++) {
-            close(evs[i].data.fd);
-            checks++;
-        }
-    }
-    getrusage(RUSAGE_SELF, &b);
-    printf("%ld %lld %lld\n", checks, us(b.ru_utime) - us(a.ru_utime), us(b.ru_stime) - us(a.ru_stime));
-    return 0;
-}
-
-/* The same checks, each server's socket kept: connect, then connect(AF_UNSPEC) to reset it
- * (one epoll registration, edge-triggered, for the socket's life). */
-static int floor_reuse(long secs, int count, int port) {
-    struct rlimit rl = {count + 64, count + 64};
-    setrlimit(RLIMIT_NOFILE, &rl);
-    int ep = epoll_create1(EPOLL_CLOEXEC);
-    struct epoll_event evs[64];
-    struct linger li = {1, 0};
-    int *fds = calloc(count, sizeof *fds);
-    char *busy = calloc(count, 1);
-    for (int i = 0; i < count; i++) {
-        fds[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        setsockopt(fds[i], SOL_SOCKET, SO_LINGER, &li, sizeof li);
-        struct epoll_event ev = {.events = EPOLLOUT | EPOLLET, .data.u32 = i};
-        epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev);
-    }
-    struct rusage a, b;
-    long checks = 0, errs = 0;
-    int next = 0;
-    long long start = now_us(), end = start + secs * 1000000LL, due = start;
-    getrusage(RUSAGE_SELF, &a);
-    while (now_us() < end) {
-        long long t = now_us();
-        while (due <= t) {
-            struct sockaddr_in sa;
-            server(&sa, next, port);
-            int i = next;
-            next = (next + 1) % count;
-            due += 1000000LL / count;
-            if (busy[i])
-                continue;
-            if (connect(fds[i], (struct sockaddr *)&sa, sizeof sa) < 0 && errno != EINPROGRESS) {
-                errs++;
+        for (int k = 0; k < n; k++) {
+            if (!reuse) {
+                close(evs[k].data.fd);
+                checks++;
                 continue;
             }
-            busy[i] = 1;
-        }
-        long long wait = (due - now_us() + 999) / 1000;
-        int n = epoll_wait(ep, evs, 64, wait > 0 ? (int)wait : 0);
-        for (int k = 0; k < n; k++) {
             int i = evs[k].data.u32;
             if (!busy[i])
                 continue; /* the reset's own wake-up */
@@ -169,7 +155,10 @@ static int floor_reuse(long secs, int count, int port) {
         }
     }
     getrusage(RUSAGE_SELF, &b);
-    printf("%ld %lld %lld %ld\n", checks, us(b.ru_utime) - us(a.ru_utime), us(b.ru_stime) - us(a.ru_stime), errs);
+    printf("%ld %lld %lld", checks, us(b.ru_utime) - us(a.ru_utime), us(b.ru_stime) - us(a.ru_stime));
+    if (reuse)
+        printf(" %ld", errs);
+    printf("\n");
     return 0;
 }
 
@@ -185,9 +174,9 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (argc == 5 && strcmp(argv[1], "-c") == 0)
-        return floor_checks(strtol(argv[2], 0, 10), atoi(argv[3]), atoi(argv[4]));
+        return floor_checks(strtol(argv[2], 0, 10), atoi(argv[3]), atoi(argv[4]), 0);
     if (argc == 5 && strcmp(argv[1], "-r") == 0)
-        return floor_reuse(strtol(argv[2], 0, 10), atoi(argv[3]), atoi(argv[4]));
+        return floor_checks(strtol(argv[2], 0, 10), atoi(argv[3]), atoi(argv[4]), 1);
     if (argc != 2)
         return 2;
     unsigned tgid = strtoul(argv[1], 0, 10);

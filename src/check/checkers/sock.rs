@@ -94,7 +94,7 @@ pub fn open(kind: Kind, o: &ConnOpts) -> Result<OwnedFd, OpenError> {
 }
 
 /// A socket of `kind` for `o.dst`, set up (linger, mark, device, bind) but not connected.
-pub fn socket(kind: Kind, o: &ConnOpts) -> Result<OwnedFd, OpenError> {
+fn socket(kind: Kind, o: &ConnOpts) -> Result<OwnedFd, OpenError> {
     let family = if o.dst.is_ipv4() {
         libc::AF_INET
     } else {
