@@ -21,9 +21,18 @@ use crate::core::smtp::driver::Alerts;
 use crate::core::smtp::Settings;
 use crate::core::time::Micros;
 use crate::core::tokens::{
-    CHECK_SNMP_AGENTX, CHECK_SNMP_AGENTX_TIMER, SMTP_ALERT, SMTP_ALERT_TIMER,
+    CHECK_SNMP_AGENTX, CHECK_SNMP_AGENTX_TIMER, SMTP_ALERT, SMTP_ALERT_TIMER, SOCKET_BASE,
 };
 use crate::core::watchdog::child::{self, STOP_GRACE};
+
+// run's short cut to the runner takes every io token from SOCKET_BASE up and every timer token
+// from there to CHECK_SNMP_AGENTX_TIMER: the shell's own sources must lie outside.
+const _: () = assert!(
+    child::PARENT_TOKEN < SOCKET_BASE
+        && SMTP_ALERT < SOCKET_BASE
+        && CHECK_SNMP_AGENTX < SOCKET_BASE
+        && CHECK_SNMP_AGENTX_TIMER < SMTP_ALERT_TIMER
+);
 
 struct Shell<'a> {
     opts: &'a Options,
@@ -49,6 +58,7 @@ impl Shell<'_> {
         shell_snmp::send_traps(&mut self.snmp, &self.cfg, self.servers.trap_queue());
     }
 
+    #[inline(never)]
     fn on_event(&mut self, lp: &mut EventLoop, ev: Event, chan: &OwnedFd) {
         match ev {
             Event::Io {
@@ -183,6 +193,7 @@ pub fn run(
     if !child::watch_parent(&mut lp, &chan, "Healthcheck") {
         return 1;
     }
+    lp.coarse_timers();
     let alerts = Alerts::new(settings(&cfg, opts), SMTP_ALERT, SMTP_ALERT_TIMER);
     let mut sh = Shell {
         opts,
@@ -209,7 +220,26 @@ pub fn run(
     info!("Startup complete");
     let mut code = 0;
     while !sh.stop {
-        if let Err(e) = lp.run_once(|lp, ev| sh.on_event(lp, ev, &chan)) {
+        let r = lp.run_once(|lp, ev| match ev {
+            // The checks' own sockets and timers, nearly every event of a wake: straight to
+            // the runner, not through on_event's frame for all the shell's sources.
+            Event::Io {
+                token,
+                readable,
+                writable,
+                closed,
+            } if token >= SOCKET_BASE => {
+                let ready = (readable, writable, closed);
+                sh.runner.on_io(lp, token, ready, &mut sh.servers);
+            }
+            Event::Timer { id, token }
+                if (SOCKET_BASE..CHECK_SNMP_AGENTX_TIMER).contains(&token) =>
+            {
+                sh.runner.on_timer(lp, id, token, &mut sh.servers);
+            }
+            _ => sh.on_event(lp, ev, &chan),
+        });
+        if let Err(e) = r {
             error!("Healthcheck child process: event loop failed: {e}");
             code = 1;
             break;

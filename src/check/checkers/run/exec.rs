@@ -55,7 +55,12 @@ impl Runner {
                 Cmd::Begin => {
                     let s = &mut self.slots[i];
                     // keepalived follows the address over netlink; we look when a check is due.
-                    let local = s.suspend.map(sock::is_local);
+                    // Not Option::map: a call of its own per check at opt-level z.
+                    #[allow(clippy::manual_map)]
+                    let local = match s.suspend {
+                        Some(a) => Some(sock::is_local(a)),
+                        None => None,
+                    };
                     s.begin(local)
                 }
                 Cmd::Script => {
@@ -77,8 +82,8 @@ impl Runner {
                     let s = &mut self.slots[i];
                     let Some(conn) = s.target() else { return };
                     let v6 = conn.dst.is_ipv6();
-                    // A TCP_CHECK's socket kept from its last check, reset and still
-                    // registered: the check is a connect (None below: nothing to register).
+                    // A socket kept from the last check, reset and still registered: the check
+                    // starts with a connect (None below: nothing to register).
                     let kept = s.sock.as_ref().map(|f| f.as_raw_fd());
                     let opened = match kept {
                         Some(fd) => sock::start_connect(fd, &conn.dst).map(|()| None),
@@ -125,8 +130,8 @@ impl Runner {
                 }
                 Cmd::Finish(r) => {
                     let s = &self.slots[i];
-                    // TCP_CHECK resets its socket for the next check rather than closing it:
-                    // no socket, SO_LINGER, epoll_ctl or close per check (issue 16). The
+                    // A TCP checker of one host resets its socket for the next check rather than
+                    // closing it: no socket, SO_LINGER, epoll_ctl or close per check (issue 16). The
                     // reset's own wake-up finds the slot idle, and epoll reports a socket's
                     // state as it is when the loop asks, after any new connect.
                     let kept = s.keeps_socket()

@@ -36,7 +36,8 @@ impl Runner {
                 s.connected(failed, readable || closed)
             }
             Phase::Talking => self.pump(i, readable || closed),
-            _ => Cmd::Wait,
+            // A kept socket's reset, once per check: nothing to carry out.
+            _ => return true,
         };
         self.exec(lp, i, cmd, sink);
         true

@@ -8,8 +8,9 @@
 //! loop and the sink.
 //!
 //! One socket per check, as keepalived (opened when the check starts, closed when it ends),
-//! but for TCP_CHECK: its socket lives as long as the checker and is reset after each check,
-//! so that a check costs a connect and a reset.
+//! but for the TCP checkers of one host (TCP_CHECK, HTTP_GET, SSL_GET, SMTP_CHECK without host
+//! blocks): their socket lives as long as the checker and is reset after each check, so that
+//! a TCP_CHECK costs a connect and a reset, and a dialog adds only its sends and receives.
 //! Reads go through one buffer the runner owns, so checks allocate nothing but log lines.
 
 mod bfd;
@@ -265,7 +266,8 @@ impl Runner {
         let Some(s) = self.slots.get_mut(i) else {
             return false;
         };
-        if s.timer != Some(id) {
+        // Not `s.timer != Some(id)`: Option's PartialEq is two calls per check at opt-level z.
+        if !matches!(s.timer, Some(t) if t == id) {
             return true;
         }
         // `s.timer` keeps the id: the loop holds a timer that fired through its handler, so

@@ -135,9 +135,10 @@ impl Slot {
         }
     }
 
-    /// TCP_CHECK (a connect and nothing more, to one host) keeps its socket between checks.
+    /// A TCP checker of one host (TCP_CHECK, HTTP_GET, SSL_GET, SMTP_CHECK without host
+    /// blocks) keeps its socket between checks.
     pub(super) fn keeps_socket(&self) -> bool {
-        matches!(self.probe, Probe::Stream(None)) && self.hosts.is_empty()
+        matches!(self.probe, Probe::Stream(_)) && self.hosts.is_empty()
     }
 
     /// The host being checked: `conn`, then SMTP_CHECK's host blocks.

@@ -262,13 +262,15 @@ fn a_banner_that_arrives_with_the_connect_is_read_at_once() {
 fn an_event_of_a_slots_previous_socket_does_not_advance_its_next_check() {
     // A socket closed while a forked script still holds a copy of its descriptor stays in
     // epoll, under the token it was registered with; the slot's next socket may get the same
-    // fd number. The old socket's events must not pass for the new one's. (HTTP_GET: a
-    // TCP_CHECK keeps its one socket.)
+    // fd number. The old socket's events must not pass for the new one's. (SMTP_CHECK of two
+    // hosts: a socket per host and check; a checker of one host keeps its socket.)
     let l = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = l.local_addr().expect("addr").port();
     let cfg = config(&format!(
         "virtual_server 127.0.0.1 80 {{\n protocol TCP\n delay_loop 10\n \\
-         real_server 127.0.0.1 {port} {{\n HTTP_GET {{\n url {{\n path /\n status_code 200\n }}\n warmup 0\n }}\n }}\n}}\n"
+         real_server 127.0.0.1 {port} {{\n SMTP_CHECK {{\n warmup 0\n \\
+         host {{\n connect_ip 127.0.0.1\n connect_port {port}\n }}\n \\
+         host {{\n connect_ip 127.0.0.1\n connect_port {port}\n }}\n }}\n }}\n}}\n"
     ));
     let mut lp = EventLoop::with_signals(&[]).expect("loop");
     let mut r = Runner::new(&cfg);
@@ -333,6 +335,50 @@ fn a_tcp_check_keeps_its_socket_and_connects_it_again() {
     until_idle(&mut r, &mut lp, &mut sink);
     assert!(!r.slots[0].sched.is_up());
     assert_eq!(r.slots[0].sock.as_ref().map(|f| f.as_raw_fd()), fds[0]);
+}
+
+#[test]
+fn an_http_check_keeps_its_socket_too() {
+    // As TCP_CHECK's: each check connects the same socket, asks, and resets it once the
+    // answer is in (the server reads the reset where it would read the close).
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    let cfg = config(&format!(
+        "virtual_server 127.0.0.1 80 {{\n protocol TCP\n delay_loop 10\n \\
+         real_server 127.0.0.1 {port} {{\n HTTP_GET {{\n url {{\n path /\n status_code 200\n }}\n \\
+         warmup 0\n retry 0\n }}\n }}\n}}\n"
+    ));
+    let server = std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        for _ in 0..3 {
+            let (mut c, _) = l.accept().expect("accept");
+            c.set_read_timeout(Some(std::time::Duration::from_secs(1)))
+                .expect("timeout");
+            let mut b = [0u8; 1024];
+            let n = c.read(&mut b).expect("request");
+            let asked = b[..n].starts_with(b"GET / HTTP/1.");
+            c.write_all(b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                .expect("answer");
+            seen.push((asked, c.read(&mut b).map_err(|e| e.kind())));
+        }
+        seen
+    });
+    let mut lp = EventLoop::with_signals(&[]).expect("loop");
+    let mut r = Runner::new(&cfg);
+    let mut sink = Record::default();
+    r.start(&mut lp, &cfg, &mut sink);
+    let mut fds = Vec::new();
+    for n in 1..=3 {
+        r.exec(&mut lp, 0, Cmd::Begin, &mut sink);
+        until_idle(&mut r, &mut lp, &mut sink);
+        assert!(r.slots[0].sched.is_up(), "check {n}");
+        fds.push(r.slots[0].sock.as_ref().map(|f| f.as_raw_fd()));
+    }
+    let seen = server.join().expect("server");
+    let reset = Err(std::io::ErrorKind::ConnectionReset);
+    assert_eq!(seen, vec![(true, reset); 3]);
+    assert!(fds[0].is_some());
+    assert!(fds.iter().all(|f| *f == fds[0]), "{fds:?}");
 }
 
 /// Runs the loop until slot 0's check ends (1 s at most).
