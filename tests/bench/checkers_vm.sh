@@ -25,6 +25,8 @@
 #     context switches and task-clock, the scheduler's own CPU time; counting syscalls slows both
 #     a little)
 #   ACCT=tick tests/bench/checkers_vm.sh   (user and system time by tick sampling, one vCPU: below)
+#   BASE=/tmp/old-keepalived tests/bench/checkers_vm.sh   (a second build of ours, "base", in
+#     the same boot: before and after a change, against one keepalived; boots differ by ±40 %)
 # After each TCP round a "floor" row: cputime -c, a C loop that makes the syscalls a TCP check
 # cannot do without and nothing else, at the same rate, pinned where the checkers run: what the
 # accounting calls user time when a program's own code costs next to nothing. REUSE=1 adds a
@@ -78,6 +80,7 @@ esac
 # swaps the order, to see what that is worth.
 impls="ours theirs"
 [ "${FIRST:-ours}" = theirs ] && impls="theirs ours"
+[ -z "${BASE:-}" ] || impls="$impls base"
 impls=${IMPLS:-$impls}
 cache=${KA_VM_CACHE:-/var/cache/keepalived-vm}
 kernel=$(ls "$cache"/kernel/boot/vmlinuz-* 2>/dev/null | head -1)
@@ -132,6 +135,7 @@ if [ "$perf" = 1 ]; then
   cp "$perf_bin" "$root/bin/perf"
 fi
 cp "$theirs" "$root/bin/ka-theirs"
+[ -z "${BASE:-}" ] || strip -o "$root/bin/ka-base" "$BASE"
 # Both binaries' shared libraries, at the paths their loaders look for.
 for lib in $( (ldd "$ours"; ldd "$theirs"; [ -z "$perf_bin" ] || ldd "$perf_bin") | awk '{for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i}' | sort -u); do
   mkdir -p "$root$(dirname "$lib")"
@@ -212,7 +216,7 @@ for mode in $modes; do
   listener $mode & lpid=$!
   for impl in $impls; do
     rm -f /run/ka.pid /run/ka_check.pid /tmp/ka.log
-    extra=; [ $impl = ours ] && extra=$ours_args
+    extra=; [ $impl = theirs ] || extra=$ours_args
     $pin ka-$impl -n -l -C $extra -f /etc/keepalived/$mode.conf -p /run/ka.pid -c /run/ka_check.pid \
       >/tmp/ka.log 2>&1 & pid=$!
     n=0
@@ -275,7 +279,7 @@ cat "$tmp/base.cpio.gz" "$tmp/run.cpio.gz" >"$tmp/initrd.cpio.gz"
 # (and they ours).
 exec 9>/tmp/keepalived-rs-lab.lock
 flock 9
-budget=$((120 + runs * $(echo "$modes" | wc -w) * 2 * (secs + 40)))
+budget=$((120 + runs * $(echo "$modes" | wc -w) * $(echo "$impls" | wc -w) * (secs + 40)))
 timeout "$budget" qemu-system-x86_64 -accel tcg -cpu max -m 768 -smp $smp -nographic -no-reboot -nic none \
   -kernel "$kernel" -initrd "$tmp/initrd.cpio.gz" \
   -append "console=ttyS0 quiet loglevel=3 panic=-1 rdinit=/init$append" </dev/null >"$tmp/console.log" 2>&1 || true
@@ -323,16 +327,18 @@ done
     if (c) printf "floor    %-5s %3d  (%s per check; epoll_wait per wake) %6.0f checks/s, user %.1f us, system %.1f us per check%s\n", \
       m, r, how, c / s, u / c, sy / c, (e == "" ? "" : ", " e " errors") }'
 done
-# ours/theirs per mode and run: what the issue's goals are stated in. "user" is over the window
-# (the issue's first figures), "per check" divides by each row's checks.
+# ours/theirs (and base/theirs) per mode and run: what the issue's goals are stated in. "user" is
+# over the window (the issue's first figures), "per check" divides by each row's checks.
 grep '^BENCH [a-z]* [a-z]* [0-9]' "$tmp/out" | awk '
   { k = $3 " " $4; o[k, $2] = $5; u[k, $2] = $6; t[k, $2] = $6 + $7; r[k, $2] = $10; keys[k] = 1 }
   END {
-    for (k in keys) if ((k, "ours") in o && (k, "theirs") in o && u[k, "theirs"] && o[k, "ours"] && o[k, "theirs"] && r[k, "theirs"])
-      printf "ours/keepalived %s (run %s): user %.2f, user per check %.2f, CPU per check %.2f, VmRSS %.2f (goals: < 0.5, < 0.5, <= 0.8, < 0.5)\n", \
-        substr(k, 1, index(k, " ") - 1), substr(k, index(k, " ") + 1), u[k, "ours"] / u[k, "theirs"], \
-        (u[k, "ours"] / o[k, "ours"]) / (u[k, "theirs"] / o[k, "theirs"]), \
-        (t[k, "ours"] / o[k, "ours"]) / (t[k, "theirs"] / o[k, "theirs"]), r[k, "ours"] / r[k, "theirs"]
+    split("ours base", us, " ")
+    for (k in keys) for (j = 1; j <= 2; j++) { i = us[j]
+      if ((k, i) in o && (k, "theirs") in o && u[k, "theirs"] && o[k, i] && o[k, "theirs"] && r[k, "theirs"])
+        printf "%s/keepalived %s (run %s): user %.2f, user per check %.2f, CPU per check %.2f, VmRSS %.2f (goals: < 0.5, < 0.5, <= 0.8, < 0.5)\n", \
+          i, substr(k, 1, index(k, " ") - 1), substr(k, index(k, " ") + 1), u[k, i] / u[k, "theirs"], \
+          (u[k, i] / o[k, i]) / (u[k, "theirs"] / o[k, "theirs"]), \
+          (t[k, i] / o[k, i]) / (t[k, "theirs"] / o[k, "theirs"]), r[k, i] / r[k, "theirs"] }
   }' | sort
 echo "(ours: $ours; keepalived: $theirs 2.2.7; VM: qemu TCG, $smp vCPU, ACCT=$acct, $secs s per row)"
 # Ours closes its checks' sockets with a reset and leaves none in TIME_WAIT; keepalived's leave
