@@ -311,13 +311,7 @@ fn a_tcp_check_keeps_its_socket_and_connects_it_again() {
     let mut r = Runner::new(&cfg);
     let mut sink = Record::default();
     r.start(&mut lp, &cfg, &mut sink);
-    let mut fds = Vec::new();
-    for n in 1..=3 {
-        r.exec(&mut lp, 0, Cmd::Begin, &mut sink);
-        assert_eq!(r.slots[0].phase, Phase::Connecting, "check {n}");
-        until_idle(&mut r, &mut lp, &mut sink);
-        assert_eq!(r.slots[0].phase, Phase::Idle, "check {n}");
-        assert!(r.slots[0].sched.is_up(), "check {n}");
+    let fd = one_socket_for(3, &mut r, &mut lp, &mut sink, |n| {
         let (mut c, _) = l.accept().expect("accept");
         // The reset arrives as one (a read that times out instead fails the test).
         c.set_read_timeout(Some(std::time::Duration::from_secs(1)))
@@ -325,16 +319,13 @@ fn a_tcp_check_keeps_its_socket_and_connects_it_again() {
         let mut b = [0u8; 1];
         let e = c.read(&mut b).expect_err("reset");
         assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset, "check {n}");
-        fds.push(r.slots[0].sock.as_ref().map(|f| f.as_raw_fd()));
-    }
-    assert!(fds[0].is_some());
-    assert!(fds.iter().all(|f| *f == fds[0]), "{fds:?}");
+    });
     // Nobody listening: the kept socket's connect is refused, the check fails.
     drop(l);
     r.exec(&mut lp, 0, Cmd::Begin, &mut sink);
     until_idle(&mut r, &mut lp, &mut sink);
     assert!(!r.slots[0].sched.is_up());
-    assert_eq!(r.slots[0].sock.as_ref().map(|f| f.as_raw_fd()), fds[0]);
+    assert_eq!(r.slots[0].sock.as_ref().map(|f| f.as_raw_fd()), fd);
 }
 
 #[test]
@@ -367,18 +358,33 @@ fn an_http_check_keeps_its_socket_too() {
     let mut r = Runner::new(&cfg);
     let mut sink = Record::default();
     r.start(&mut lp, &cfg, &mut sink);
-    let mut fds = Vec::new();
-    for n in 1..=3 {
-        r.exec(&mut lp, 0, Cmd::Begin, &mut sink);
-        until_idle(&mut r, &mut lp, &mut sink);
-        assert!(r.slots[0].sched.is_up(), "check {n}");
-        fds.push(r.slots[0].sock.as_ref().map(|f| f.as_raw_fd()));
-    }
+    one_socket_for(3, &mut r, &mut lp, &mut sink, |_| {});
     let seen = server.join().expect("server");
     let reset = Err(std::io::ErrorKind::ConnectionReset);
     assert_eq!(seen, vec![(true, reset); 3]);
+}
+
+/// Runs `n` passing checks of slot 0 one after the other (`after` each: the test's side of
+/// it) and asserts that all used one socket; returns its fd.
+fn one_socket_for(
+    n: usize,
+    r: &mut Runner,
+    lp: &mut EventLoop,
+    sink: &mut Record,
+    mut after: impl FnMut(usize),
+) -> Option<std::os::fd::RawFd> {
+    let mut fds = Vec::new();
+    for k in 1..=n {
+        r.exec(lp, 0, Cmd::Begin, sink);
+        assert_eq!(r.slots[0].phase, Phase::Connecting, "check {k}");
+        until_idle(r, lp, sink);
+        assert!(r.slots[0].sched.is_up(), "check {k}");
+        after(k);
+        fds.push(r.slots[0].sock.as_ref().map(|f| f.as_raw_fd()));
+    }
     assert!(fds[0].is_some());
     assert!(fds.iter().all(|f| *f == fds[0]), "{fds:?}");
+    fds[0]
 }
 
 /// Runs the loop until slot 0's check ends (1 s at most).
