@@ -8,7 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { echo "==> cross: $*"; }
+# Each step with the time it starts, as tests/run.sh: where CI's minutes go.
+step() { echo "==> cross: $* ($(date -u +%T))"; }
 step build;      cross/build.sh
 step tls;        TLS=1 SETUP=0 cross/build.sh armv7-unknown-linux-musleabihf
 step size;       cross/check-size.sh
