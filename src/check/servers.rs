@@ -8,7 +8,7 @@
 //! weights are logged, in the checkers' names for the servers; with IPVS the manager's lines
 //! (servers, quorum, sorry server) name them as the kernel's table does.
 
-use log::{error, info, warn};
+use log::{error, info};
 
 use crate::check::alerts::CheckAlerts;
 use crate::check::checkers::{names, DownReason};
@@ -515,16 +515,7 @@ fn quorum_call(user: Option<&(String, Option<String>)>, s: &Script, calls: &mut 
     if s.argv.is_empty() {
         return;
     }
-    let (uid, gid) = match user {
-        Some((user, group)) => match script::resolve_user(user, group.as_deref()) {
-            Ok((u, g)) => (Some(u), Some(g)),
-            Err(e) => {
-                warn!("Script user '{user}': {e}");
-                (None, None)
-            }
-        },
-        None => (None, None),
-    };
+    let (uid, gid) = user.and_then(script::user_ids).unzip();
     let spec = ScriptSpec {
         argv: s.argv.clone(),
         shell: false,

@@ -91,6 +91,18 @@ pub(crate) fn resolve_user(user: &str, group: Option<&str>) -> io::Result<(uid_t
     Ok((uid, gid))
 }
 
+/// A script user setting (`script_user`, a script's `user`) to ids, or None after logging why
+/// it cannot be resolved: the script then runs as we do.
+pub(crate) fn user_ids((user, group): &(String, Option<String>)) -> Option<(uid_t, gid_t)> {
+    match resolve_user(user, group.as_deref()) {
+        Ok(ids) => Some(ids),
+        Err(e) => {
+            log::warn!("Script user '{user}': {e}");
+            None
+        }
+    }
+}
+
 /// Finds `prog` in PATH the way execvp would (done before fork: no allocation after it).
 fn resolve_program(prog: &str) -> Vec<u8> {
     if prog.contains('/') {

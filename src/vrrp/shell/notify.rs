@@ -94,13 +94,7 @@ impl NotifyScripts {
         run_as: Option<&(String, Option<String>)>,
     ) -> Option<(u32, u32)> {
         match run_as {
-            Some((u, grp)) => match script::resolve_user(u, grp.as_deref()) {
-                Ok(ids) => Some(ids),
-                Err(e) => {
-                    warn!("Script user '{u}': {e}");
-                    None
-                }
-            },
+            Some(u) => script::user_ids(u),
             None => self.default_user(g),
         }
     }

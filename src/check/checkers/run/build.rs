@@ -146,8 +146,8 @@ impl Runner {
                     down: rs.notify_down.clone(),
                     run_as: rs
                         .notify_run_as
-                        .clone()
-                        .map(|r| r.and_then(|(u, g)| resolve(&u, g))),
+                        .each_ref()
+                        .map(|r| r.as_ref().and_then(crate::core::script::user_ids)),
                 };
                 let some =
                     n.up.is_some() || n.down.is_some() || n.run_as.iter().any(Option::is_some);
@@ -347,17 +347,7 @@ pub(super) fn checker_keyword(cfg: &Config, id: CheckerId) -> &'static str {
 /// keepalived's default script user where the system has one, else as we run (None).
 pub(super) fn script_user(cfg: &Config) -> Option<(u32, u32)> {
     match cfg.global.script_user.as_ref() {
-        Some((user, group)) => resolve(user, group.clone()),
+        Some(u) => crate::core::script::user_ids(u),
         None => crate::core::script::lookup_user(crate::config::global::DEFAULT_SCRIPT_USER).ok(),
-    }
-}
-
-fn resolve(user: &str, group: Option<String>) -> Option<(u32, u32)> {
-    match crate::core::script::resolve_user(user, group.as_deref()) {
-        Ok(ids) => Some(ids),
-        Err(e) => {
-            warn!("Script user '{user}': {e}");
-            None
-        }
     }
 }
