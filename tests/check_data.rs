@@ -6,7 +6,7 @@ mod lab;
 
 use std::time::Duration;
 
-use lab::daemon::{checker_lab, start_checker, Tail, NS};
+use lab::daemon::{checker_lab, start_checker, start_checker_under, Tail, NS};
 use lab::{wait_until, Spawned};
 
 const DATA: &str = "/tmp/keepalived_check.data";
@@ -157,30 +157,7 @@ fn data_file_allocations_are_left_out_of_mem_check_counts() {
         srv.log()
     );
     let dir = lab.dir().to_path_buf();
-    let conf = lab
-        .write_file("keepalived.conf", CONF)
-        .display()
-        .to_string();
-    let pid = |n: &str| dir.join(n).display().to_string();
-    let ours = lab::check::ours();
-    let k = lab.spawn(
-        NS,
-        &[
-            &ours,
-            "-n",
-            "-l",
-            "-D",
-            "-C",
-            "--without-ipvs",
-            "--mem-check",
-            "-f",
-            &conf,
-            "-p",
-            &pid("k.pid"),
-            "-c",
-            &pid("c.pid"),
-        ],
-    );
+    let k = start_checker_under(&mut lab, CONF, &[], &["--mem-check"]);
     let mut tail = Tail::new();
     tail.wait(
         &k,

@@ -654,6 +654,7 @@ fn many_tcp_checks_pass_under_a_small_open_file_limit() {
         &mut lab,
         &conf,
         &["/usr/bin/prlimit", "--nofile=64:4096", "--"],
+        &[],
     );
     let cp = lab.dir().join("c.pid");
     // The first runs come 1 s after start (warmup 0), then every second.

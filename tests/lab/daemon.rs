@@ -23,11 +23,13 @@ pub fn checker_lab(test: &str, programs: &[&str]) -> Option<Lab> {
 /// Starts our keepalived on `conf` in [`NS`], in the foreground, logging to the console,
 /// with the checker child only.
 pub fn start_checker(lab: &mut Lab, conf: &str) -> Spawned {
-    start_checker_under(lab, conf, &[])
+    start_checker_under(lab, conf, &[], &[])
 }
 
-/// [`start_checker`] with `wrapper` (a command and its arguments, e.g. prlimit) in front.
-pub fn start_checker_under(lab: &mut Lab, conf: &str, wrapper: &[&str]) -> Spawned {
+/// [`start_checker`] with `wrapper` (a command and its arguments, e.g. prlimit) in front and
+/// `args` (e.g. --mem-check) added to ours; its pidfiles are k.pid, v.pid and c.pid in the lab
+/// directory.
+pub fn start_checker_under(lab: &mut Lab, conf: &str, wrapper: &[&str], args: &[&str]) -> Spawned {
     let dir = lab.dir().to_path_buf();
     let c = lab
         .write_file("keepalived.conf", conf)
@@ -57,6 +59,7 @@ pub fn start_checker_under(lab: &mut Lab, conf: &str, wrapper: &[&str]) -> Spawn
         "-c",
         &ck,
     ]);
+    cmd.extend_from_slice(args);
     lab.spawn(NS, &cmd)
 }
 

@@ -118,10 +118,7 @@ fn a_stream_dialog_and_a_bare_connect_pass_and_a_wrong_answer_fails() {
          real_server 127.0.0.1 {gp} {{\n SMTP_CHECK {{\n warmup 0\n }}\n TCP_CHECK {{\n warmup 0\n }}\n }}\n \\
          real_server 127.0.0.1 {bp} {{\n SMTP_CHECK {{\n warmup 0\n }}\n }}\n}}\n"
     ));
-    let mut lp = EventLoop::with_signals(&[]).expect("loop");
-    let mut r = Runner::with_dialogs(&cfg, pingpong);
-    let mut sink = Record::default();
-    r.start(&mut lp, &cfg, &mut sink);
+    let (mut lp, mut r, mut sink) = started(&cfg, Runner::with_dialogs(&cfg, pingpong));
     // The servers live on the runner's own thread: they must never block, or a bare connect the
     // runner has not closed yet (or a dialog it has not written to yet) would hang the test.
     let mut peers: Vec<(std::net::TcpStream, Vec<u8>, &[u8], bool)> = Vec::new();
@@ -241,10 +238,7 @@ fn a_banner_that_arrives_with_the_connect_is_read_at_once() {
         "virtual_server 127.0.0.1 25 {{\n protocol TCP\n delay_loop 10\n \\
          real_server 127.0.0.1 {port} {{\n SMTP_CHECK {{\n warmup 0\n connect_timeout 2\n }}\n }}\n}}\n"
     ));
-    let mut lp = EventLoop::with_signals(&[]).expect("loop");
-    let mut r = Runner::with_dialogs(&cfg, greeted);
-    let mut sink = Record::default();
-    r.start(&mut lp, &cfg, &mut sink);
+    let (mut lp, mut r, mut sink) = started(&cfg, Runner::with_dialogs(&cfg, greeted));
     // The check now, not after the bootstrap delay; a loopback connect is in the listen
     // queue by the time connect returns.
     r.exec(&mut lp, 0, Cmd::Begin, &mut sink);
@@ -272,10 +266,7 @@ fn an_event_of_a_slots_previous_socket_does_not_advance_its_next_check() {
          host {{\n connect_ip 127.0.0.1\n connect_port {port}\n }}\n \\
          host {{\n connect_ip 127.0.0.1\n connect_port {port}\n }}\n }}\n }}\n}}\n"
     ));
-    let mut lp = EventLoop::with_signals(&[]).expect("loop");
-    let mut r = Runner::new(&cfg);
-    let mut sink = Record::default();
-    r.start(&mut lp, &cfg, &mut sink);
+    let (mut lp, mut r, mut sink) = started(&cfg, Runner::new(&cfg));
     r.exec(&mut lp, 0, Cmd::Begin, &mut sink);
     let old = io_token(0, r.slots[0].gen);
     r.exec(&mut lp, 0, Cmd::Finish(Ok(())), &mut sink);
@@ -307,10 +298,7 @@ fn a_tcp_check_keeps_its_socket_and_connects_it_again() {
         "virtual_server 127.0.0.1 80 {{\n protocol TCP\n delay_loop 10\n \\
          real_server 127.0.0.1 {port} {{\n TCP_CHECK {{\n warmup 0\n retry 0\n }}\n }}\n}}\n"
     ));
-    let mut lp = EventLoop::with_signals(&[]).expect("loop");
-    let mut r = Runner::new(&cfg);
-    let mut sink = Record::default();
-    r.start(&mut lp, &cfg, &mut sink);
+    let (mut lp, mut r, mut sink) = started(&cfg, Runner::new(&cfg));
     let fd = one_socket_for(3, &mut r, &mut lp, &mut sink, |n| {
         let (mut c, _) = l.accept().expect("accept");
         // The reset arrives as one (a read that times out instead fails the test).
@@ -354,10 +342,7 @@ fn an_http_check_keeps_its_socket_too() {
         }
         seen
     });
-    let mut lp = EventLoop::with_signals(&[]).expect("loop");
-    let mut r = Runner::new(&cfg);
-    let mut sink = Record::default();
-    r.start(&mut lp, &cfg, &mut sink);
+    let (mut lp, mut r, mut sink) = started(&cfg, Runner::new(&cfg));
     one_socket_for(3, &mut r, &mut lp, &mut sink, |_| {});
     let seen = server.join().expect("server");
     let reset = Err(std::io::ErrorKind::ConnectionReset);
@@ -385,6 +370,14 @@ fn one_socket_for(
     assert!(fds[0].is_some());
     assert!(fds.iter().all(|f| *f == fds[0]), "{fds:?}");
     fds[0]
+}
+
+/// `r` started on a new loop, reporting to a new sink.
+fn started(cfg: &Config, mut r: Runner) -> (EventLoop, Runner, Record) {
+    let mut lp = EventLoop::with_signals(&[]).expect("loop");
+    let mut sink = Record::default();
+    r.start(&mut lp, cfg, &mut sink);
+    (lp, r, sink)
 }
 
 /// Runs the loop until slot 0's check ends (1 s at most).
@@ -527,10 +520,7 @@ fn a_peer_that_floods_is_read_a_bounded_amount_per_loop_turn_and_all_of_it_in_th
         "virtual_server 127.0.0.1 80 {{\n protocol TCP\n delay_loop 10\n \\
          real_server 127.0.0.1 {port} {{\n SMTP_CHECK {{\n warmup 0\n connect_timeout 5\n }}\n }}\n}}\n"
     ));
-    let mut lp = EventLoop::with_signals(&[]).expect("loop");
-    let mut r = Runner::with_dialogs(&cfg, sponge);
-    let mut sink = Record::default();
-    r.start(&mut lp, &cfg, &mut sink);
+    let (mut lp, mut r, mut sink) = started(&cfg, Runner::with_dialogs(&cfg, sponge));
     let (mut conn, mut written, mut most) = (None, 0usize, 0usize);
     let until = Micros::now() + Micros::from_secs(5);
     lp.add_timer(Micros::from_millis(10), 3);
