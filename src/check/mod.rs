@@ -78,3 +78,12 @@ pub enum ScriptCall {
         cmd: String,
     },
 }
+
+/// Who the checker's scripts run as without a user of their own: `script_user`, else
+/// keepalived's default script user where the system has one, else as we run (None).
+pub(crate) fn script_user(cfg: &crate::config::Config) -> Option<(u32, u32)> {
+    match cfg.global.script_user.as_ref() {
+        Some(u) => crate::core::script::user_ids(u),
+        None => crate::core::script::lookup_user(crate::config::global::DEFAULT_SCRIPT_USER).ok(),
+    }
+}

@@ -38,10 +38,9 @@ pub struct Servers {
     mgr: Manager,
     ipvs: Option<IpvsShell>,
     log_only: bool,
-    /// Each virtual server's quorum_up and quorum_down (with IPVS only), and the global
-    /// script_user they run as.
-    quorum: Vec<[Option<Script>; 2]>,
-    script_user: Option<(String, Option<String>)>,
+    /// Each virtual server's quorum_up and quorum_down (with IPVS only), with whom each
+    /// runs as (resolved at each config load, as keepalived does).
+    quorum: Vec<[Option<Quorum>; 2]>,
     /// Each virtual server's and real server's name in our log lines.
     vs_names: Vec<String>,
     rs_names: Vec<Vec<names::Trio>>,
@@ -101,7 +100,6 @@ impl Servers {
             ipvs,
             log_only,
             quorum: Vec::new(),
-            script_user: cfg.global.script_user.clone(),
             vs_names: Vec::new(),
             rs_names: Vec::new(),
             sorry_names: Vec::new(),
@@ -206,7 +204,7 @@ impl Servers {
                     vs, up: false, sum, ..
                 } => {
                     if let Some([_, Some(c)]) = self.quorum.get(vs) {
-                        quorum_call(self.script_user.as_ref(), c, &mut self.calls);
+                        quorum_call(c, &mut self.calls);
                     }
                     if let Some((q, h)) = old.quorum_of(vs) {
                         let (q, h) = (i64::from(q), i64::from(h));
@@ -224,7 +222,6 @@ impl Servers {
         }
         old_alerts.reload(alerts(cfg));
         self.alerts = old_alerts;
-        self.script_user.clone_from(&cfg.global.script_user);
         self.quorum = quorum_scripts(cfg);
         self.name_servers(cfg);
         self.init_notifies(cfg, Some(&old));
@@ -340,7 +337,6 @@ impl Servers {
         let Servers {
             mgr,
             quorum,
-            script_user,
             vs_names,
             rs_names,
             sorry_names,
@@ -406,7 +402,7 @@ impl Servers {
                     alerts.quorum(vs, up, init, [q, h, thr as i64, sum as i64]);
                     let sc = quorum.get(vs).and_then(|q| q[usize::from(!up)].as_ref());
                     if let Some(sc) = sc {
-                        quorum_call(script_user.as_ref(), sc, calls);
+                        quorum_call(sc, calls);
                     }
                 }
                 Notice::Quorum { .. } => {}
@@ -502,22 +498,39 @@ fn quorum_lines(
 }
 
 /// Each virtual server's quorum_up and quorum_down.
-fn quorum_scripts(cfg: &Config) -> Vec<[Option<Script>; 2]> {
+fn quorum_scripts(cfg: &Config) -> Vec<[Option<Quorum>; 2]> {
+    let default = crate::check::script_user(cfg);
     let mut out = Vec::with_capacity(cfg.lvs.virtual_servers.len());
     for v in &cfg.lvs.virtual_servers {
-        out.push([v.quorum_up.clone(), v.quorum_down.clone()]);
+        let one = |i: usize, s: &Option<Script>| {
+            let s = s.as_ref().filter(|s| !s.argv.is_empty())?;
+            let ids = match &v.quorum_run_as[i] {
+                Some(u) => script::user_ids(u),
+                None => default,
+            };
+            Some(Quorum {
+                script: s.clone(),
+                ids,
+            })
+        };
+        out.push([one(0, &v.quorum_up), one(1, &v.quorum_down)]);
     }
     out
 }
 
-/// Queues a quorum script, run as the global script_user `user` (resolved now).
-fn quorum_call(user: Option<&(String, Option<String>)>, s: &Script, calls: &mut Vec<ScriptCall>) {
-    if s.argv.is_empty() {
-        return;
-    }
-    let (uid, gid) = user.and_then(script::user_ids).unzip();
+/// A quorum script and the (uid, gid) it runs as: its own user, else the checkers' default
+/// (`script_user`, else keepalived_script where it exists); None: as we run.
+#[derive(Debug)]
+struct Quorum {
+    script: Script,
+    ids: Option<(u32, u32)>,
+}
+
+/// Queues a quorum script.
+fn quorum_call(q: &Quorum, calls: &mut Vec<ScriptCall>) {
+    let (uid, gid) = q.ids.unzip();
     let spec = ScriptSpec {
-        argv: s.argv.clone(),
+        argv: q.script.argv.clone(),
         shell: false,
         env: Vec::new(),
         uid,
@@ -526,7 +539,7 @@ fn quorum_call(user: Option<&(String, Option<String>)>, s: &Script, calls: &mut 
     };
     calls.push(ScriptCall::Spec {
         spec,
-        cmd: s.cmd.clone(),
+        cmd: q.script.cmd.clone(),
     });
 }
 
@@ -572,6 +585,14 @@ mod tests {
     use super::*;
     use crate::config::{self, Diagnostics};
 
+    fn cfg(text: &str) -> Config {
+        let mut d = Diagnostics::new();
+        let nodes = config::reader::tree_from_str(text, 0, &mut d);
+        let cfg = config::from_tree(&nodes, &mut d);
+        assert!(!d.has_errors(), "{:?}", d.items());
+        cfg
+    }
+
     /// A queued call pushes the table into the kernel at once (take_scripts), so a change
     /// queues one only when a script runs: a storm of failures of servers without notify
     /// scripts then goes into the kernel once per wake, not once per server.
@@ -580,10 +601,7 @@ mod tests {
         let text = "virtual_server 10.0.0.1 80 {\n protocol TCP\n \
                     real_server 10.0.1.1 80 {\n  TCP_CHECK {\n  }\n }\n \
                     real_server 10.0.1.2 80 {\n  notify_down /bin/true\n  TCP_CHECK {\n  }\n }\n}\n";
-        let mut d = Diagnostics::new();
-        let nodes = config::reader::tree_from_str(text, 0, &mut d);
-        let cfg = config::from_tree(&nodes, &mut d);
-        assert!(!d.has_errors(), "{:?}", d.items());
+        let cfg = cfg(text);
         let mut s = Servers::log_only(&cfg);
         let mut calls = Vec::new();
         let (ck, vs) = (0, 0);
@@ -624,11 +642,7 @@ mod tests {
             )
         };
         let started = |g: &str| {
-            let mut d = Diagnostics::new();
-            let nodes = config::reader::tree_from_str(&text(g), 0, &mut d);
-            let cfg = config::from_tree(&nodes, &mut d);
-            assert!(!d.has_errors(), "{:?}", d.items());
-            let mut s = Servers::log_only(&cfg);
+            let mut s = Servers::log_only(&cfg(&text(g)));
             let mut calls = Vec::new();
             s.take_scripts(&mut calls);
             calls
@@ -647,5 +661,50 @@ mod tests {
         );
         let calls = started("router_id r1");
         assert!(calls.is_empty(), "{calls:?}");
+    }
+
+    fn quorum_of(global: &str, user: &str) -> Vec<[Option<Quorum>; 2]> {
+        let text = format!(
+            "global_defs {{\n{global}\n}}\nvirtual_server 10.0.0.1 80 {{\n protocol TCP\n \
+             quorum_up \"/bin/true up\" {user}\n quorum_down \"/bin/true down\"\n \
+             real_server 10.0.0.2 80 {{\n  TCP_CHECK {{\n  }}\n }}\n}}\n"
+        );
+        quorum_scripts(&cfg(&text))
+    }
+
+    fn ids(user: &str) -> Option<(u32, u32)> {
+        script::resolve_user(user, None).ok()
+    }
+
+    #[test]
+    fn quorum_scripts_run_as_their_own_user_else_the_script_user() {
+        let (Some(nobody), Some(daemon)) = (ids("nobody"), ids("daemon")) else {
+            eprintln!("SKIPPED: this system has no nobody or daemon user");
+            return;
+        };
+        let q = quorum_of("script_user nobody", "daemon");
+        let [Some(up), Some(down)] = &q[0] else {
+            panic!("both scripts are kept: {q:?}");
+        };
+        assert_eq!(up.script.argv, ["/bin/true", "up"]);
+        assert_eq!((up.ids, down.ids), (Some(daemon), Some(nobody)));
+        let mut calls = Vec::new();
+        quorum_call(down, &mut calls);
+        let Some(ScriptCall::Spec { spec, cmd }) = calls.first() else {
+            panic!("{calls:?}");
+        };
+        assert_eq!(
+            (spec.uid, spec.gid, cmd.as_str()),
+            (Some(nobody.0), Some(nobody.1), "/bin/true down")
+        );
+    }
+
+    #[test]
+    fn without_a_script_user_quorum_scripts_run_as_keepalived_script_where_it_exists() {
+        let q = quorum_of("", "");
+        let [_, Some(down)] = &q[0] else {
+            panic!("{q:?}");
+        };
+        assert_eq!(down.ids, ids(crate::config::global::DEFAULT_SCRIPT_USER));
     }
 }

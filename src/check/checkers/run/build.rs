@@ -129,7 +129,7 @@ impl Runner {
             notify: Vec::new(),
             scripts: ScriptRunner::new(SCRIPT_TIMER),
             calls: Vec::new(),
-            script_user: script_user(cfg),
+            script_user: crate::check::script_user(cfg),
             rx: Box::new([0; RX_LEN]),
             rand: seed(),
             files: None,
@@ -340,14 +340,5 @@ pub(super) fn checker_keyword(cfg: &Config, id: CheckerId) -> &'static str {
         Some(CheckerKind::File(_)) => "FILE_CHECK",
         Some(CheckerKind::Bfd(_)) => "BFD_CHECK",
         _ => "checker",
-    }
-}
-
-/// Who the checker's scripts run as without a user of their own: `script_user`, else
-/// keepalived's default script user where the system has one, else as we run (None).
-pub(super) fn script_user(cfg: &Config) -> Option<(u32, u32)> {
-    match cfg.global.script_user.as_ref() {
-        Some(u) => crate::core::script::user_ids(u),
-        None => crate::core::script::lookup_user(crate::config::global::DEFAULT_SCRIPT_USER).ok(),
     }
 }
