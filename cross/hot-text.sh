@@ -14,6 +14,8 @@ bin=$(realpath "${1:?unstripped binary}")
 # shellcheck source=tests/bench/idle.sh
 . tests/bench/idle.sh
 hits=$(mktemp)
+# A fresh machine may not have tracefs mounted.
+mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing
 for spec in ${RUNS:-1:1 100:0.1}; do
   count=${spec%%:*} adv=${spec#*:}
   exec 9>/tmp/keepalived-rs-lab.lock

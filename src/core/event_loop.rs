@@ -125,9 +125,10 @@ impl EventLoop {
 
     /// Now, as seen by this wake: the clock is read once per wake, by the first handler that
     /// asks and again before the timers run, as keepalived's loop keeps one `time_now` per
-    /// wake. A checker child arms two timers per check, each a clock read of its own before;
-    /// the timers of checks started or ended in one wake so count from the same instant,
-    /// behind the clock by the work the wake did before. Outside [`EventLoop::run_once`],
+    /// wake. A checker child arms two deadlines per check, each a clock read of its own
+    /// before; the deadlines of checks started or ended in one wake so count from the same
+    /// instant (and share a timer, `check::checkers::run::due`), behind the clock by the work
+    /// the wake did before. Outside [`EventLoop::run_once`],
     /// the clock itself.
     pub(crate) fn now(&self) -> Micros {
         match self.wake.get() {
@@ -345,8 +346,8 @@ impl EventLoop {
         // Read afresh: the fds' work may have taken the clock past more deadlines.
         let now = Micros::now();
         self.wake.set(Wake::At(now));
-        // Held through its handler: one that re-arms it (a checker's run, arming its
-        // connect timeout) moves it back into the wheel instead of taking a new slot.
+        // Held through its handler: one that re-arms it moves it back into the wheel
+        // instead of taking a new slot.
         while let Some((id, token)) = self.timers.pop_held(now) {
             handler(self, Event::Timer { id, token });
             self.timers.release_held(id);

@@ -10,10 +10,10 @@
 //! its bucket's next one the earliest when that is of the same tick, without a walk (a walk
 //! over each popped timer's bucket was the largest part of a checker child's timer work: a
 //! thousand checks a second put a dozen timers in each bucket). Deadlines stay exact to the
-//! microsecond; the buckets only sort. A checker child fires, arms and moves a timer per check: with a heap
-//! (indexed, 1,000 checks) the pop's walk down its levels was the costliest part of a check's
-//! user time. Slots are reused, so a loop that re-arms the same timers allocates nothing once
-//! warmed up.
+//! microsecond; the buckets only sort. (The checker child once filed two timers per check: with
+//! a heap, the pop's walk down its levels was the costliest part of a check's user time. Its
+//! slots now share a timer per instant, `check::checkers::run::due`.) Slots are reused, so a
+//! loop that re-arms the same timers allocates nothing once warmed up.
 
 use super::time::Micros;
 
@@ -181,8 +181,7 @@ impl<T: Copy> TimerQueue<T> {
 
     /// As [`TimerQueue::pop_expired`], but the timer stays armed out of the wheel ("held")
     /// until [`TimerQueue::release_held`]: moving it in between ([`TimerQueue::reschedule`])
-    /// files it again under the same id, where an insert would take a slot just freed. A
-    /// checker re-arms the timer that fired for its check's connect timeout.
+    /// files it again under the same id, where an insert would take a slot just freed.
     pub(crate) fn pop_held(&mut self, now: Micros) -> Option<(TimerId, T)> {
         let i = self.earliest()?;
         let s = &self.slots.as_slice()[i as usize];

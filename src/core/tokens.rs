@@ -37,8 +37,8 @@ pub const SOCKET_BASE: usize = 16;
 
 /// Every process with scripts: the script runner's timeouts.
 pub const SCRIPT_TIMER: usize = 0;
-/// VRRP child: instance `i`'s protocol timer; checker child: slot `i`'s timer is
-/// `SOCKET_BASE + i` (the same number as its io token, in the other space).
+/// VRRP child: instance `i`'s protocol timer; checker child: the timer of group `g` of slots
+/// due at one instant is `SOCKET_BASE + g` (`check::checkers::run::due`).
 pub(crate) const INSTANCE_TIMER_BASE: usize = 1;
 /// VRRP child: reading the interface table again (`vrrp::resync_plan`), below the
 /// tracking timers and far above any instance's.

@@ -126,6 +126,7 @@ impl Runner {
         let mut slots = Vec::with_capacity(n);
         let mut r = Runner {
             slots: Box::new([]),
+            dues: due::Dues::new(n, TOKEN_BASE),
             notify: Vec::new(),
             scripts: ScriptRunner::new(SCRIPT_TIMER),
             calls: Vec::new(),
@@ -196,7 +197,6 @@ impl Runner {
                         phase: Phase::Idle,
                         sock: None,
                         gen: 0,
-                        timer: None,
                         log_all: c.common.log_all_failures.unwrap_or(log_all_global),
                         suspend: match (&vs.addr, vs.ha_suspend) {
                             (VsAddr::Ip { ip, .. }, true) => Some(*ip),

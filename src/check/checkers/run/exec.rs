@@ -23,14 +23,10 @@ impl Runner {
         self.arm_at(lp, i, Micros(at));
     }
 
-    /// A slot has one timer: the one still armed (a check's connect or read timeout when it
-    /// ends) is moved to the new deadline, not cancelled and added again.
+    /// A slot is due at one time: this deadline replaces the one set (a check's connect or
+    /// read timeout when it ends).
     fn arm_at(&mut self, lp: &mut EventLoop, i: usize, at: Micros) {
-        let s = &mut self.slots[i];
-        match s.timer {
-            Some(t) if lp.move_timer_at(t, at) => {}
-            _ => s.timer = Some(lp.add_timer_at(at, TOKEN_BASE + i)),
-        }
+        self.dues.set(lp, i, at);
     }
 
     /// Closes slot `i`'s socket, if it has one.

@@ -15,6 +15,7 @@
 
 mod bfd;
 mod build;
+mod due;
 mod exec;
 mod files;
 mod io;
@@ -54,7 +55,8 @@ use crate::core::timer::TimerId;
 
 /// The io token of the inotify watcher of FILE_CHECK files.
 pub use crate::core::tokens::CHECK_FILES as FILE_TOKEN;
-/// Loop tokens: the runner's scripts' timer, then one io token and one timer token per slot.
+/// Loop tokens: the runner's scripts' timer, then an io token per slot and a timer token per
+/// group of slots due at one instant ([`due`]).
 pub use crate::core::tokens::SCRIPT_TIMER;
 pub use crate::core::tokens::SOCKET_BASE as TOKEN_BASE;
 /// A slot's io token is `TOKEN_BASE + i` plus its socket's generation shifted here (8 bits
@@ -140,7 +142,6 @@ struct Slot {
     /// script holds a copy of its descriptor stays in epoll, and its events must not reach
     /// the slot's next socket (which may get the same fd number).
     gen: u8,
-    timer: Option<TimerId>,
     log_all: bool,
     /// ha_suspend: the virtual server's address; the checker runs only while it is local.
     suspend: Option<std::net::IpAddr>,
@@ -163,6 +164,8 @@ pub struct Runner {
     /// A boxed slice, not a Vec: indexing it is inline code, a Vec's index a call of its own
     /// at opt-level z, made a dozen times per check.
     slots: Box<[Slot]>,
+    /// When each slot is due (its run, or its check's timeout), by group of one instant.
+    dues: due::Dues,
     /// Per virtual server, per real server; None: no script and no user for one (most).
     notify: Vec<Vec<Option<Box<Notify>>>>,
     scripts: ScriptRunner<usize>,
@@ -260,21 +263,15 @@ impl Runner {
             self.scripts.on_timer(lp, id);
             return true;
         }
-        let Some(i) = token.checked_sub(TOKEN_BASE) else {
+        if token < TOKEN_BASE {
             return false;
-        };
-        let Some(s) = self.slots.get_mut(i) else {
-            return false;
-        };
-        // Not `s.timer != Some(id)`: Option's PartialEq is two calls per check at opt-level z.
-        if !matches!(s.timer, Some(t) if t == id) {
-            return true;
         }
-        // `s.timer` keeps the id: the loop holds a timer that fired through its handler, so
-        // the check this starts arms its connect timeout by moving it back, not by a new
-        // timer (left unmoved, the id goes stale and the next arming adds one).
-        let cmd = s.timer_fired();
-        self.exec(lp, i, cmd, sink);
+        if self.dues.fire(token, id) {
+            while let Some(i) = self.dues.next() {
+                let cmd = self.slots[i].timer_fired();
+                self.exec(lp, i, cmd, sink);
+            }
+        }
         true
     }
 
@@ -395,10 +392,8 @@ impl Runner {
             if let Some(fd) = s.sock.take() {
                 let _ = lp.deregister(fd.as_raw_fd());
             }
-            if let Some(t) = s.timer.take() {
-                lp.cancel_timer(t);
-            }
         }
+        self.dues.clear_all(lp);
         self.scripts.kill_if(|tag| tag != SINK_TAG);
     }
 

@@ -425,11 +425,8 @@ fn udp_check_needs_the_reply_it_requires() {
         )]
     );
     // Down now: the next check passes with the wildcard reply.
-    let s = &mut r.slots[0];
-    if let Some(t) = s.timer.take() {
-        lp.cancel_timer(t);
-    }
-    s.timer = Some(lp.add_timer(Micros(1), TOKEN_BASE));
+    let at = lp.now() + Micros(1);
+    r.dues.set(&mut lp, 0, at);
     drive(&mut r, &mut lp, &mut sink, 2, || {
         let mut b = [0u8; 16];
         if let Ok((_, from)) = server.recv_from(&mut b) {

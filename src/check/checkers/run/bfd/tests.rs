@@ -68,7 +68,7 @@ fn the_real_server_follows_its_session_at_once_and_only_its_own() {
     let mut t = Rig::new(&pool("", NOTIFY));
     // Up until told otherwise, as keepalived; no timer of its own.
     assert_eq!((t.alive(0), t.checker()), (true, (true, false)));
-    assert!(t.r.slots[0].timer.is_none());
+    assert!(!t.r.dues.is_set(0));
     t.bfd("up1", false);
     assert_eq!((t.alive(0), t.alive(1)), (false, true));
     assert_eq!(t.scripts(), 1, "notify_down");
