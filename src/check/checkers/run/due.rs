@@ -222,9 +222,14 @@ mod tests {
     use super::*;
     use crate::core::event_loop::Event;
 
-    /// Runs the loop until `deadline`, firing groups: each slot fired, in order, with the loop
-    /// time it fired at.
-    fn fired(lp: &mut EventLoop, d: &mut Dues, until: Micros) -> Vec<(usize, Micros)> {
+    /// Runs the loop until `until`, firing groups: each slot fired, in order, with the loop
+    /// time it fired at; `then` sees each as it fires (and how many fired so far).
+    fn fired_then(
+        lp: &mut EventLoop,
+        d: &mut Dues,
+        until: Micros,
+        mut then: impl FnMut(&mut EventLoop, &mut Dues, usize, usize),
+    ) -> Vec<(usize, Micros)> {
         let mut out = Vec::new();
         // A foreign timer wakes the loop at the end, with no group left.
         lp.add_timer_at(until, 7);
@@ -234,6 +239,7 @@ mod tests {
                     if d.fire(token, id) {
                         while let Some(i) = d.next() {
                             out.push((i, lp.now()));
+                            then(lp, d, i, out.len());
                         }
                     }
                 }
@@ -241,6 +247,10 @@ mod tests {
             .unwrap();
         }
         out
+    }
+
+    fn fired(lp: &mut EventLoop, d: &mut Dues, until: Micros) -> Vec<(usize, Micros)> {
+        fired_then(lp, d, until, |_, _, _, _| {})
     }
 
     #[test]
@@ -308,27 +318,18 @@ mod tests {
             d.set(&mut lp, i, at);
         }
         let later = at + Micros::from_millis(10);
-        let mut seen = Vec::new();
-        let until = later + Micros::from_millis(10);
-        lp.add_timer_at(until, 7);
-        while Micros::now() < until {
-            lp.run_once(|lp, ev| {
-                if let Event::Timer { id, token } = ev {
-                    if d.fire(token, id) {
-                        while let Some(i) = d.next() {
-                            seen.push(i);
-                            // The first slot once more at the same instant; the second later.
-                            match (i, seen.len()) {
-                                (0, 1) => d.set(lp, 0, at),
-                                (1, 2) => d.set(lp, 1, later),
-                                _ => {}
-                            }
-                        }
-                    }
-                }
-            })
-            .unwrap();
-        }
+        // The first slot once more at the same instant; the second later.
+        let got = fired_then(
+            &mut lp,
+            &mut d,
+            later + Micros::from_millis(10),
+            |lp, d, i, n| match (i, n) {
+                (0, 1) => d.set(lp, 0, at),
+                (1, 2) => d.set(lp, 1, later),
+                _ => {}
+            },
+        );
+        let seen: Vec<usize> = got.iter().map(|g| g.0).collect();
         assert_eq!(seen, [0, 1, 2, 0, 1]);
         assert_eq!(d.free.len(), d.groups.len());
     }
