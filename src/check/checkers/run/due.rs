@@ -95,29 +95,37 @@ impl Dues {
 
     /// Slot `i` is due at no time.
     pub(super) fn clear(&mut self, lp: &mut EventLoop, i: usize) {
+        let g = self.unlink(i);
+        // A group that fires stays until it is done (`next`): its slots may rejoin it.
+        if g == NIL || g == self.firing {
+            return;
+        }
+        if let Some(t) = self.groups.as_mut_slice()[g as usize].timer.take() {
+            lp.cancel_timer(t);
+        }
+        self.release(g);
+    }
+
+    /// Takes slot `i` out of its group's list; returns the group when that left it empty.
+    fn unlink(&mut self, i: usize) -> u32 {
         let links = &mut self.links[..];
         let Link { group, prev, next } = links[i];
         if group == NIL {
-            return;
+            return NIL;
         }
         links[i] = UNSET;
         let me = i as u32;
         let g = &mut self.groups.as_mut_slice()[group as usize];
         if next == me {
             g.head = NIL;
-            if group != self.firing {
-                if let Some(t) = g.timer.take() {
-                    lp.cancel_timer(t);
-                }
-                self.release(group);
-            }
-            return;
+            return group;
         }
         links[prev as usize].next = next;
         links[next as usize].prev = prev;
         if g.head == me {
             g.head = next;
         }
+        NIL
     }
 
     /// Whether slot `i` is due at some time.
@@ -156,16 +164,7 @@ impl Dues {
             self.release(g);
             return None;
         }
-        let next = self.links[head as usize].next;
-        if next == head {
-            self.groups.as_mut_slice()[g as usize].head = NIL;
-        } else {
-            let tail = self.links[head as usize].prev;
-            self.links[tail as usize].next = next;
-            self.links[next as usize].prev = tail;
-            self.groups.as_mut_slice()[g as usize].head = next;
-        }
-        self.links[head as usize] = UNSET;
+        self.unlink(head as usize);
         Some(head as usize)
     }
 
