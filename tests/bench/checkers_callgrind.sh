@@ -48,28 +48,4 @@ run() {
 read -r n1 f1 < <(run "${SHORT:-4}")
 read -r n2 f2 < <(run "${LONG:-20}")
 [ "$n2" -gt "$n1" ] || { echo "no more checks in the long run ($n1, $n2)" >&2; exit 1; }
-python3 - "$f1" "$f2" $((n2 - n1)) "${TOP:-20}" "$mode" "$count" <<'PY'
-import re, subprocess, sys
-def load(f):
-    out = subprocess.run(["callgrind_annotate", "--auto=no", "--inclusive=no", "--threshold=100", f],
-                         capture_output=True, text=True, check=True).stdout
-    fns, total, body = {}, 0, False
-    for line in out.splitlines():
-        m = re.match(r"\s*([\d,]+)\s+\(.*?\)\s+(.*)", line)
-        if "PROGRAM TOTALS" in line and m:
-            total = int(m.group(1).replace(",", ""))
-        if "file:function" in line:
-            body = True
-            continue
-        if body and m:
-            name = re.sub(r"\s*\[.*\]$", "", m.group(2))
-            name = name.split(":", 1)[1] if ":" in name and not name.startswith("???") else name
-            fns[name] = fns.get(name, 0) + int(m.group(1).replace(",", ""))
-    return total, fns
-(t1, a), (t2, b) = load(sys.argv[1]), load(sys.argv[2])
-n, top, mode, count = int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]
-print(f"{mode}, {count} real servers: {(t2 - t1) / n:.0f} instructions per check ({n} checks apart)")
-rows = sorted(((b.get(k, 0) - a.get(k, 0)) / n, k) for k in set(a) | set(b))
-for v, k in reversed(rows[-top:]):
-    print(f"  {v:7.1f}  {k[:140]}")
-PY
+tests/bench/callgrind_diff.py "$f1" "$f2" $((n2 - n1)) "${TOP:-20}" "$mode, $count real servers" check

@@ -5,15 +5,18 @@
 #   MASTER ours, MASTER keepalived   (priority 200, sending), the peer a BACKUP (priority 100);
 #   BACKUP ours, BACKUP keepalived   (priority 100, receiving), the peer the MASTER (priority 200).
 # Once the measured side is steady (every instance in its state), over SECS (default 5) s it prints
-# for the measured VRRP child: CPU (utime+stime from /proc/PID/stat, in cores; sys is the kernel's
-# part), adverts per second on the link (eth0's tx or rx packets), context switches per second, CPU
-# per advert, syscalls per advert (perf stat on raw_syscalls:sys_enter, same window) and flaps (either
-# side's transitions in the window: 0 when steady); then per round ours beside keepalived and the
-# ratios. The measured side runs SCHED_OTHER at nice 0, keepalived's default (no vrrp_rt_priority);
+# for the measured VRRP child: CPU (its threads' run time from /proc/PID/task/*/schedstat, in cores;
+# sys is the kernel's part, from /proc/PID/stat's ticks), adverts per second on the link (eth0's tx
+# or rx packets), context switches per second, CPU per advert, syscalls per advert (perf stat on
+# raw_syscalls:sys_enter, same window) and flaps (either side's transitions in the window: 0 when
+# steady); then per round ours beside keepalived and the ratios. The measured side runs SCHED_OTHER at nice 0, keepalived's default (no vrrp_rt_priority);
 # the peer MASTER runs SCHED_RR 10 (RT; RT=0: SCHED_OTHER), see peer_rt.
 # PROFILE=1 also prints, after the window, the TOP (default 15) symbols of a 2 s perf record of the
 # measured process (ours is stripped: build with CARGO_PROFILE_RELEASE_STRIP=false for its names) and
 # its syscalls by count (strace -c -f over 2 s, which slows it: not in the figures).
+# ARRIVALS=1 also captures, after each BACKUP row of ours, 2 s of the peer's adverts (tshark in the
+# backup's namespace) and prints how they come: bursts a second (a gap of 250 us or more ends one,
+# rx_pace's QUIET_GAP), adverts and ms per burst. A BACKUP's wakes follow that pattern.
 # perf is Debian's linux-perf (apt-get install linux-perf): without it the syscall column is "-".
 # PIN=split (default) runs, in the BACKUP rows, the peer on CPU 0 and the measured daemon on CPU 1, as two
 # routers would; PIN=none lets the scheduler place them (see pin).
@@ -121,8 +124,12 @@ states() {
 }
 # packets NS DIR: eth0's packet count in NS, DIR tx or rx.
 packets() { ip netns exec "$1" cat "/sys/class/net/eth0/statistics/$2_packets"; }
-# cpu_ticks PID: "UTIME+STIME STIME" in clock ticks.
-cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13, $13 }' "/proc/$1/stat"; }
+# cpu_ticks PID: "UTIME+STIME STIME" in clock ticks, then the run time of all its threads in ns
+# (schedstat, exact: a 5 s window of 0.025 cores is 12 ticks, so ticks alone move the figure by 8 %).
+cpu_ticks() {
+  awk '{ sub(/^.*\) /, ""); printf "%d %d ", $12 + $13, $13 }' "/proc/$1/stat"
+  cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ n += $1 } END { printf "%.0f\n", NR ? n : -1 }'
+}
 switches() { awk '/ctxt_switches/ { n += $2 } END { print n }' "/proc/$1/status"; }
 hz=$(getconf CLK_TCK)
 
@@ -174,6 +181,27 @@ measure() {
   if [ "${PROFILE:-0}" = 1 ]; then
     profile "$role" "$name" "$pid"
   fi
+  if [ "${ARRIVALS:-0}" = 1 ] && [ "$role" = BACKUP ] && [ "$name" = ours ]; then
+    arrivals "$ns"
+  fi
+}
+
+# arrivals NS: ARRIVALS=1's summary of how the adverts reach eth0 in NS over 2 s.
+arrivals() {
+  ip netns exec "$1" tshark -q -i eth0 -f "ip proto 112" -a duration:2 -w "$tmp/arr.pcap" 2>/dev/null || true
+  tshark -r "$tmp/arr.pcap" -T fields -e frame.time_epoch 2>/dev/null | python3 -c '
+import sys
+t = [float(x) for x in sys.stdin if x.strip()]
+if len(t) < 2:
+    print("  arrivals: nothing captured"); sys.exit()
+bursts = [[t[0]]]
+for a, b in zip(t, t[1:]):
+    if b - a >= 250e-6: bursts.append([b])
+    else: bursts[-1].append(b)
+mid = lambda v: sorted(v)[len(v) // 2]
+print("  arrivals: %.0f adverts/s in %.0f bursts/s, median %d adverts over %.2f ms" % (len(t) / (t[-1] - t[0]),
+      len(bursts) / (t[-1] - t[0]), mid([len(x) for x in bursts]), mid([(x[-1] - x[0]) * 1e3 for x in bursts])))
+' | tee -a "$tmp/rows"
 }
 
 # window_ok DIR PID: whether the window just measured PID as the running VRRP child of the
@@ -217,6 +245,7 @@ window() {
   awk -v name="$name" -v role="$role" -v t0="$t0" -v t1="$t1" -v c0="$c0" -v c1="$c1" -v hz="$hz" \
     -v p=$((p1 - p0)) -v w=$((w1 - w0)) -v sc="$sc" -v fl="$fl" 'BEGIN {
       dt = t1 - t0; split(c0, a, " "); split(c1, b, " "); cs = (b[1] - a[1]) / hz; ss = (b[2] - a[2]) / hz
+      if (a[3] >= 0 && b[3] >= 0) cs = (b[3] - a[3]) / 1e9
       printf "%-8s %-22s %5.1f %6.3f %6.3f %7.0f %7.0f %7.2f %8s %5d\n", role, name, dt, cs / dt, ss / dt,
         p / dt, w / dt, p ? 1e6 * cs / p : 0, (sc == "-" || !p) ? "-" : sprintf("%.2f", sc / p), fl
       print cs / dt, p ? 1e6 * cs / p : 0 > "'"$tmp/last"'" }' | tee -a "$tmp/rows"
