@@ -128,7 +128,8 @@ impl Vrrp {
             match packet::receive(pkt, rx) {
                 Ok(adv) => {
                     if router::pick(std::iter::once((0, &r)), &adv).is_some() {
-                        let got = r.handle_advert(now, &adv);
+                        let mut got = router::Outcome::default();
+                        r.handle_advert(now, &adv, &mut got);
                         apply(&mut r, &got.acts, &mut out);
                     }
                 }

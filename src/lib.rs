@@ -13,8 +13,9 @@
 //!    `rx.rs` reads it into one fixed buffer, 256 adverts a turn and on from a zero-delay timer
 //!    until `WouldBlock` (so a flood cannot starve hellos and netlink): no allocation per packet.
 //!    A busy socket (1,000 packets/s or more, `shell/rx_pace.rs`) is read on a 1 ms timer
-//!    instead, whole batches a wake; each advert is timed by its kernel receive stamp, and a
-//!    BACKUP's master-down timer reads the socket before it fires.
+//!    instead (up to 3 ms when all its instances are BACKUPs), whole batches a wake; each
+//!    advert is timed by its kernel receive stamp, and a BACKUP's master-down timer reads the
+//!    socket before it fires.
 //! 2. `vrrp::packet::receive` reads the bytes only through checked header views (named byte
 //!    ranges per IPv4, IPv6, VRRP and AH field); a refusal names the VRID it saw, and
 //!    `vrrp::router::count_refused` charges it to that instance's keepalived counter.

@@ -4,9 +4,11 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// A running one's-complement sum. Parts are summed as 16-bit big-endian words; every part
-/// but the last must have an even length (true of all headers here).
+/// but the last must have an even length (true of all headers here). The carries are kept in
+/// the upper bits and folded once, at the end: a u64 of 16-bit words cannot overflow (2^48
+/// words), where folding after each word was most of a received advert's checksum.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Sum(u32);
+pub struct Sum(u64);
 
 impl Sum {
     pub(crate) fn new() -> Self {
@@ -16,25 +18,21 @@ impl Sum {
     pub(crate) fn feed(mut self, data: &[u8]) -> Self {
         let mut chunks = data.chunks_exact(2);
         for c in &mut chunks {
-            self.0 += u32::from(u16::from_be_bytes([c[0], c[1]]));
-            self.fold_once();
+            self.0 += u64::from(u16::from_be_bytes([c[0], c[1]]));
         }
         if let [last] = chunks.remainder() {
-            self.0 += u32::from(*last) << 8;
-            self.fold_once();
+            self.0 += u64::from(*last) << 8;
         }
         self
     }
 
-    fn fold_once(&mut self) {
-        self.0 = (self.0 & 0xffff) + (self.0 >> 16);
-    }
-
     /// The checksum to write: the complement of the folded sum.
-    pub(crate) fn finish(mut self) -> u16 {
-        self.fold_once();
-        self.fold_once();
-        !(self.0 as u16)
+    pub(crate) fn finish(self) -> u16 {
+        let mut s = self.0;
+        while s > 0xffff {
+            s = (s & 0xffff) + (s >> 16);
+        }
+        !(s as u16)
     }
 
     /// True when summing a packet that already holds its checksum gives zero.
@@ -91,5 +89,39 @@ mod tests {
         assert_eq!(c, 0xcce8);
         h[10..12].copy_from_slice(&c.to_be_bytes());
         assert!(Sum::new().feed(&h).verifies());
+    }
+
+    /// RFC 1071's end-around carry, added word by word.
+    fn folded_each_word(parts: &[&[u8]]) -> u16 {
+        let mut s: u32 = 0;
+        for p in parts {
+            for c in p.chunks(2) {
+                s += u32::from(c[0]) << 8 | u32::from(c.get(1).copied().unwrap_or(0));
+                s = (s & 0xffff) + (s >> 16);
+            }
+        }
+        !(s as u16)
+    }
+
+    #[test]
+    fn carries_kept_to_the_end_give_the_word_by_word_sum() {
+        let ones = [0xffu8; 1500];
+        let mut mixed = [0u8; 65_534];
+        let mut x: u32 = 0x1234_5678;
+        for b in mixed.iter_mut() {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            *b = x as u8;
+        }
+        for parts in [
+            &[&ones[..]][..],
+            &[&ones[..1498], &ones[..1]],
+            &[&mixed[..], &ones[..]],
+            &[&[0x80, 0x00][..], &[0x80, 0x00]],
+        ] {
+            let sum = parts.iter().fold(Sum::new(), |s, p| s.feed(p));
+            assert_eq!(sum.finish(), folded_each_word(parts));
+        }
     }
 }

@@ -93,6 +93,7 @@ pub struct VrrpSocket {
     tx: OwnedFd,
     v6: bool,
     ifindex: u32,
+    stamped: bool,
 }
 
 fn invalid(msg: &'static str) -> Error {
@@ -111,14 +112,20 @@ impl VrrpSocket {
                 return Err(invalid("VRRP multicast needs an interface"));
             }
         }
-        let rx = open::open_rx(spec)?;
+        let (rx, stamped) = open::open_rx(spec)?;
         let tx = open::open_tx(spec)?;
         Ok(VrrpSocket {
             rx,
             tx,
             v6: addr.is_ipv6(),
             ifindex: spec.ifindex,
+            stamped,
         })
+    }
+
+    /// Whether the kernel stamps each datagram with its arrival ([`Received::waited`]).
+    pub(crate) fn stamped(&self) -> bool {
+        self.stamped
     }
 
     pub(crate) fn is_ipv6(&self) -> bool {

@@ -86,7 +86,8 @@ fn join(fd: &OwnedFd, group: IpAddr, ifindex: u32) -> Result<()> {
     }
 }
 
-pub(super) fn open_rx(spec: &Spec) -> Result<OwnedFd> {
+/// The receive socket, and whether the kernel stamps its datagrams with their arrival.
+pub(super) fn open_rx(spec: &Spec) -> Result<(OwnedFd, bool)> {
     let addr = spec.mode.addr();
     let v6 = addr.is_ipv6();
     let fd = sys::raw_socket(domain(v6), c_int::from(spec.protocol))?;
@@ -133,10 +134,14 @@ pub(super) fn open_rx(spec: &Spec) -> Result<OwnedFd> {
     // The reader may take a queue's adverts some time after they came (a busy socket is read
     // on a short timer): their master-down timers count from the stamp. Without stamps they
     // count from the read, a little late, never early.
-    if let Err(e) = crate::net::cmsg::stamp_arrivals(fd.as_raw_fd()) {
-        log::info!("VRRP socket: no receive time stamps ({e}); adverts are timed when read");
-    }
-    Ok(fd)
+    let stamped = match crate::net::cmsg::stamp_arrivals(fd.as_raw_fd()) {
+        Ok(()) => true,
+        Err(e) => {
+            log::info!("VRRP socket: no receive time stamps ({e}); adverts are timed when read");
+            false
+        }
+    };
+    Ok((fd, stamped))
 }
 
 fn checksum_offset(fd: &OwnedFd) -> Result<()> {

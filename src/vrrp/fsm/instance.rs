@@ -171,7 +171,8 @@ impl Fsm {
         ])
     }
 
-    pub(super) fn skew(&self) -> Micros {
+    /// Skew_Time: how soon after a priority 0 a BACKUP takes over.
+    pub fn skew(&self) -> Micros {
         skew_time(
             self.cfg.version,
             self.effective_priority,

@@ -118,10 +118,9 @@ pub const MAX_ACTIONS: usize = 12;
 
 pub type Actions = heapless::Vec<Action, MAX_ACTIONS>;
 
-/// What the state machine made of an advert.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// What the state machine made of an advert, beside its actions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Heard {
-    pub acts: Actions,
     /// Why it was ignored, if it was (also counted in [`Fsm::ignored`]).
     pub ignored: Option<Ignored>,
     /// A MASTER heard a lower priority (or an equal one from a lower address): true when it

@@ -13,13 +13,16 @@ impl Fsm {
     /// A valid advert for our VRID arrived at `now`.
     #[cfg(test)]
     pub fn on_advert(&mut self, now: Micros, adv: &RxAdvert) -> Actions {
-        self.hear_advert(now, adv).acts
+        let mut acts = Actions::new();
+        self.hear_advert(now, adv, &mut acts);
+        acts
     }
 
-    /// [`Fsm::on_advert`], also saying why the advert was ignored if it was (the reason
-    /// counted in [`Fsm::ignored`]), so the caller can log a discard without comparing counters.
-    pub fn hear_advert(&mut self, now: Micros, adv: &RxAdvert) -> Heard {
-        let mut acts = Actions::new();
+    /// [`Fsm::on_advert`] into `acts` (emptied first), also saying why the advert was ignored
+    /// if it was (the reason counted in [`Fsm::ignored`]), so the caller can log a discard
+    /// without comparing counters.
+    pub fn hear_advert(&mut self, now: Micros, adv: &RxAdvert, acts: &mut Actions) -> Heard {
+        acts.clear();
         let bad = if adv.version != self.cfg.version {
             Some(Ignored::VersionMismatch)
         } else if adv.version == 2 && adv.advert_int != self.cfg.advert_int {
@@ -27,9 +30,8 @@ impl Fsm {
         } else {
             None
         };
-        let (ignored, lower_priority) = self.receive(&mut acts, now, Some(adv), bad);
+        let (ignored, lower_priority) = self.receive(acts, now, Some(adv), bad);
         Heard {
-            acts,
             ignored,
             lower_priority,
         }

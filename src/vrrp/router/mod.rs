@@ -36,9 +36,7 @@ pub use ident::{pair, InstanceId};
 pub use inputs::track_inputs;
 pub use inputs::TrackInput;
 pub use rules::RxRules;
-pub use rx::Event;
-#[cfg(test)]
-pub use rx::Outcome;
+pub use rx::{Event, Outcome};
 pub use tx::TxRules;
 
 /// Counters keepalived keeps that the state machine does not (packet and auth errors).

@@ -52,9 +52,12 @@ pub struct Outcome {
 }
 
 impl Router {
-    /// An advert for this router (see [`super::pick`]) arrived at `now`.
-    pub fn handle_advert(&mut self, now: Micros, adv: &Advert<'_>) -> Outcome {
-        let mut out = Outcome::default();
+    /// An advert for this router (see [`super::pick`]) arrived at `now`: what it did, in `out`
+    /// (emptied first). Filled in place, as the state machine fills its actions: at 10,000
+    /// adverts/s, handing them back by value was a tenth of a BACKUP's instructions per advert.
+    pub fn handle_advert(&mut self, now: Micros, adv: &Advert<'_>, out: &mut Outcome) {
+        out.acts.clear();
+        out.events.clear();
         let state = self.fsm.state();
         let local = self.rules.local(
             state == State::Backup,
@@ -70,10 +73,10 @@ impl Router {
             Ok(ok)
         });
         let listed_ours = self.rules.vips.iter().all(|v| adv.addrs().any(|a| a == *v));
-        out.acts = match checked {
+        match checked {
             Ok(_) if !listed_ours => {
                 self.drops.addr_list += 1;
-                self.fsm.on_refused_advert(now)
+                out.acts = self.fsm.on_refused_advert(now);
             }
             Ok(ok) => {
                 if ok.old_unicast_checksum {
@@ -82,18 +85,18 @@ impl Router {
                         push(&mut out.events, Event::OldUnicastChecksum);
                     }
                 }
-                self.accepted(now, adv, &mut out.events)
+                self.accepted(now, adv, out);
             }
             Err(why) => {
                 self.drops.count(&why);
                 self.last_refused = Some(why);
-                self.fsm.on_invalid_advert(now)
+                out.acts = self.fsm.on_invalid_advert(now);
             }
-        };
-        out
+        }
     }
 
-    fn accepted(&mut self, now: Micros, adv: &Advert<'_>, events: &mut Events) -> Actions {
+    fn accepted(&mut self, now: Micros, adv: &Advert<'_>, out: &mut Outcome) {
+        let events = &mut out.events;
         let state = self.fsm.state();
         if let (State::Master, Some(ah)) = (state, adv.ah) {
             if adv.priority < self.fsm.effective_priority() {
@@ -110,7 +113,7 @@ impl Router {
             priority: adv.priority,
             advert_int: adv.advert_int(),
         };
-        let heard = self.fsm.hear_advert(now, &ra);
+        let heard = self.fsm.hear_advert(now, &ra, &mut out.acts);
         if heard.ignored == Some(Ignored::LowerPriority) {
             // keepalived logs every one. A lower priority master sends one per interval, each
             // logged here too; a flood gets one line per half interval, with the count.
@@ -147,7 +150,6 @@ impl Router {
             Some(false) => self.lower_unlogged = self.lower_unlogged.saturating_add(1),
             None => {}
         }
-        heard.acts
     }
 }
 

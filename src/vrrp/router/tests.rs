@@ -104,7 +104,9 @@ fn advert<'a>(prio: u8, f: impl FnOnce(&mut Tx<'a>)) -> Vec<u8> {
 
 fn receive(r: &mut Router, now: u64, bytes: &[u8]) -> Outcome {
     let adv = parse(bytes, Rx::V4).unwrap();
-    r.handle_advert(t(now), &adv)
+    let mut out = Outcome::default();
+    r.handle_advert(t(now), &adv, &mut out);
+    out
 }
 
 #[test]

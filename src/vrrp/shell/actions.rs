@@ -15,9 +15,13 @@ use crate::vrrp::vip_plan;
 
 impl Shell<'_> {
     pub(super) fn act(&mut self, lp: &mut EventLoop, i: usize, a: &Action, all: &Actions) {
-        if let Action::StateChange { .. } = a {
+        if let Action::StateChange { to, .. } = *a {
             self.insts[i].since = crate::core::time::real_now();
             self.snmp_state_change(i, a);
+            if to == State::Master {
+                // A socket of BACKUPs may be read on a longer tick (`rx_pace::tick`).
+                self.arm_rx_timer(lp);
+            }
         }
         match *a {
             Action::SendAdvert { priority } => {

@@ -477,19 +477,18 @@ impl Shell<'_> {
         }
     }
 
-    /// Member notifies for the state their group is in already are dropped.
-    pub(super) fn sync_filter(&mut self, i: usize, acts: &Actions) -> Actions {
-        match self.groups.iter_mut().find(|g| g.contains(i)) {
-            Some(g) => g.filter(i, acts),
-            None => acts.clone(),
-        }
+    /// The sync group instance `i` belongs to, if any.
+    pub(super) fn group_of(&self, i: usize) -> Option<usize> {
+        self.groups.iter().position(|g| g.contains(i))
     }
 
-    /// After instance `i` carried out `acts`: its group's moves.
-    pub(super) fn sync_after(&mut self, lp: &mut EventLoop, i: usize, acts: &Actions) {
-        let Some(g) = self.groups.iter().position(|g| g.contains(i)) else {
-            return;
-        };
+    /// Member notifies for the state group `g` is in already are dropped.
+    pub(super) fn sync_filter(&mut self, g: usize, i: usize, acts: &Actions) -> Actions {
+        self.groups[g].filter(i, acts)
+    }
+
+    /// After instance `i` of group `g` carried out `acts`: the group's moves.
+    pub(super) fn sync_after(&mut self, lp: &mut EventLoop, g: usize, i: usize, acts: &Actions) {
         let outs = self.groups[g].after(&mut self.insts, i, acts, Micros::now());
         self.sync_outs(lp, g, outs);
     }

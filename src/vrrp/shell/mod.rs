@@ -276,10 +276,15 @@ impl<'o> Shell<'o> {
 
     /// Carries out `acts` of instance `i`, then re-arms its timer.
     fn apply(&mut self, lp: &mut EventLoop, i: usize, acts: &Actions) {
-        // Less the notifies its sync group drops; then what the group does about them.
-        let acts = self.sync_filter(i, acts);
+        // Less the notifies its sync group drops; then what the group does about them. Without
+        // a group, the actions as they came (no copy per advert).
+        let Some(g) = self.group_of(i) else {
+            self.apply_acts(lp, i, acts);
+            return;
+        };
+        let acts = self.sync_filter(g, i, acts);
         self.apply_acts(lp, i, &acts);
-        self.sync_after(lp, i, &acts);
+        self.sync_after(lp, g, i, &acts);
     }
 
     /// [`Shell::apply`] without the sync group (for the group's own moves).

@@ -29,7 +29,7 @@ use crate::vrrp::fsm::State;
 use crate::vrrp::packet::{self, Rx};
 use crate::vrrp::rebind_plan::{self, Bound};
 use crate::vrrp::resync_plan::{Resync, Urgency};
-use crate::vrrp::router;
+use crate::vrrp::router::{self, Outcome};
 use crate::vrrp::vrid_conflict;
 
 /// Adverts read from one socket before the loop turns to its other sources: one from every
@@ -95,16 +95,17 @@ impl Shell<'_> {
     }
 
     /// The rx timer at its next due time: at once for a socket a full batch left packets in,
-    /// a tick on for one read on the timer; kept if already due sooner.
-    fn arm_rx_timer(&mut self, lp: &mut EventLoop) {
-        let mut after = None;
+    /// a tick on (its `rx_pace::tick`) for one read on the timer; kept if already due sooner.
+    pub(super) fn arm_rx_timer(&mut self, lp: &mut EventLoop) {
+        let mut after: Option<Micros> = None;
         for s in 0..self.pool.len() {
             if self.pool.pace(s).is_some_and(|p| p.more) {
                 after = Some(Micros(0));
                 break;
             }
             if self.pool.unwatched(s) {
-                after = Some(rx_pace::TICK);
+                let t = self.rx_tick(s);
+                after = Some(after.map_or(t, |a| a.min(t)));
             }
         }
         let Some(after) = after else {
@@ -118,6 +119,16 @@ impl Shell<'_> {
             lp.cancel_timer(id);
         }
         self.rx_timer = Some((lp.add_timer_at(at, VRRP_RX_MORE_TIMER), at));
+    }
+
+    /// How often socket `s` is read while it is busy (`rx_pace::tick`).
+    fn rx_tick(&self, s: usize) -> Micros {
+        let stamped = self.pool.get(s).is_some_and(|x| x.stamped());
+        let insts = self.insts.iter().filter(|x| x.sock == s);
+        rx_pace::tick(
+            stamped,
+            insts.map(|x| (x.router.fsm().state(), x.router.fsm().skew())),
+        )
     }
 
     /// Reads socket `s` to `WouldBlock`, or `RX_BATCH` adverts: the loop is edge-triggered,
@@ -177,7 +188,8 @@ impl Shell<'_> {
         let Some(i) = advert_owner(&self.insts, &mut self.rx_owner, s, &adv) else {
             return;
         };
-        let got = self.insts[i].router.handle_advert(now, &adv);
+        let mut got = Outcome::default();
+        self.insts[i].router.handle_advert(now, &adv, &mut got);
         self.snmp_advert_refused(i, adv.src);
         if !got.events.is_empty() {
             super::events::log_all(&self.insts[i].name, &got.events);

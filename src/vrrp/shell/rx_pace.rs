@@ -9,15 +9,24 @@
 //! What the delay could cost is kept out of the protocol: each advert is timed by its arrival
 //! (the kernel's receive stamp, [`arrival`]), and a BACKUP's master-down timer drains its
 //! socket before it fires (`rx.rs`), so a queued advert is heard first. What is left is up to
-//! [`TICK`] (plus the timer's own latency) before a higher priority or a priority 0 is acted
-//! on, against a Skew_Time of at least 39 µs × (256 − priority) at 10 ms adverts.
+//! [`TICK`] (plus the timer's own latency) before a MASTER acts on a higher priority.
+//!
+//! A socket whose instances are all BACKUP can wait longer ([`tick`]): whatever it hears, a
+//! BACKUP acts only when a deadline counted from the advert's arrival runs out, and reading
+//! late moves none of them, but for a priority 0, whose Skew_Time may end before the read. Half
+//! the shortest Skew_Time of the socket's instances is then the tick, up to [`MAX_TICK`]: at
+//! 10 ms adverts and priority 100, 3 ms, so that a keepalived master's burst of 100 adverts
+//! (2.6 ms long) is read in one tick after its first event, not three.
 
 use crate::core::time::Micros;
+use crate::vrrp::fsm::State;
 
 /// How often a busy socket is read. At most a tenth of the shortest advert interval there
 /// is: VRRPv3 counts it in centiseconds, so no interval is below 10 ms (VRRPv2's, in
 /// seconds, is 1 s or more).
 pub(super) const TICK: Micros = Micros(1_000);
+/// The longest tick: within [`MAX_WAIT`] with room for a late timer, so a stamp is believed.
+const MAX_TICK: Micros = Micros(3_000);
 /// The span over which the packet rate is judged.
 const WINDOW: Micros = Micros(10_000);
 /// A socket turns to the timer at 1,000 packets/s or more (a read per tick finds one or more)
@@ -96,6 +105,25 @@ impl Pace {
         }
         woken == Woken::Tick && (n == 0 || newest_wait >= QUIET_GAP)
     }
+}
+
+/// How often a busy socket is read: [`TICK`], or for one whose instances (their state and
+/// Skew_Time) are all BACKUP, half the shortest Skew_Time, from [`TICK`] to [`MAX_TICK`]. Only
+/// [`TICK`] without receive stamps (`stamped`): adverts are then timed when read.
+pub(super) fn tick(stamped: bool, insts: impl IntoIterator<Item = (State, Micros)>) -> Micros {
+    if !stamped {
+        return TICK;
+    }
+    let mut t = MAX_TICK;
+    for (state, skew) in insts {
+        match state {
+            State::Backup => t = t.min(Micros(skew.0 / 2)),
+            State::Master => return TICK,
+            // Adverts change nothing for them.
+            State::Init | State::Fault | State::Stop => {}
+        }
+    }
+    t.max(TICK)
 }
 
 /// When a packet read at `now` came: `waited` before, by its receive stamp, but never before
@@ -191,6 +219,33 @@ mod tests {
         p.more = true;
         assert!(!p.watched_after(Woken::Tick, 0, Micros(0)));
         assert!(!p.watched_after(Woken::Tick, 256, QUIET_GAP));
+    }
+
+    #[test]
+    fn a_socket_of_backups_is_read_within_half_their_shortest_skew_time() {
+        // VRRPv3 Skew_Times at 10 ms adverts, by priority (fsm::timers).
+        let b = |prio| {
+            let skew = match prio {
+                100 => 6_093,
+                200 => 2_187,
+                _ => 234,
+            };
+            (State::Backup, Micros(skew))
+        };
+        // Priority 100: Skew_Time 6.09 ms, so 3 ms (the most).
+        assert_eq!(tick(true, [b(100), b(100)]), Micros(3_000));
+        // Priority 200: 2.19 ms, so 1.09 ms; 250 (234 µs): the 1 ms floor.
+        assert_eq!(tick(true, [b(100), b(200)]), Micros(1_093));
+        assert_eq!(tick(true, [b(250), b(100)]), TICK);
+        // A MASTER on the socket must hear a higher priority at once.
+        assert_eq!(tick(true, [b(100), (State::Master, Micros(6_093))]), TICK);
+        // Instances that ignore adverts do not shorten it.
+        let fault = (State::Fault, Micros(0));
+        assert_eq!(tick(true, [fault, b(100)]), MAX_TICK);
+        // Unstamped adverts are timed when read: no longer than TICK.
+        assert_eq!(tick(false, [b(100)]), TICK);
+        // The longest tick is read with room to spare before a stamp is doubted.
+        assert!(MAX_TICK + TICK < MAX_WAIT + Micros(1));
     }
 
     #[test]

@@ -260,15 +260,19 @@ fn invalid_adverts_do_not_move_the_backup_deadline() {
 #[test]
 fn hear_advert_names_why_an_advert_was_ignored() {
     let mut f = Fsm::new(cfg(100));
-    let heard = f.hear_advert(t(0), &adv("10.0.0.9", 200));
+    let heard = f.hear_advert(t(0), &adv("10.0.0.9", 200), &mut Actions::new());
     assert_eq!(heard.ignored, Some(Ignored::NotRunning));
     f.start(t(0));
-    assert_eq!(f.hear_advert(t(S), &adv("10.0.0.9", 200)).ignored, None);
-    let lower = f.hear_advert(t(2 * S), &adv("10.0.0.9", 50));
+    assert_eq!(
+        f.hear_advert(t(S), &adv("10.0.0.9", 200), &mut Actions::new())
+            .ignored,
+        None
+    );
+    let lower = f.hear_advert(t(2 * S), &adv("10.0.0.9", 50), &mut Actions::new());
     assert_eq!(lower.ignored, Some(Ignored::LowerPriority));
     let v3 = RxAdvert::v3(ip("10.0.0.9"), 200, 100);
     assert_eq!(
-        f.hear_advert(t(3 * S), &v3).ignored,
+        f.hear_advert(t(3 * S), &v3, &mut Actions::new()).ignored,
         Some(Ignored::VersionMismatch)
     );
     // Each is counted once, as before.

@@ -220,10 +220,11 @@ fn a_lower_priority_master_at_its_own_pace_is_answered_every_time() {
     // One advert a second, a little early each time, as a real lower master's timer allows.
     for k in 0..4 {
         let now = t(t0 + k * (S - S / 100));
-        let h = f.hear_advert(now, &adv("10.0.0.1", 50));
+        let mut acts = Actions::new();
+        let h = f.hear_advert(now, &adv("10.0.0.1", 50), &mut acts);
         assert_eq!(h.lower_priority, Some(true), "advert {k}");
         assert_eq!(
-            h.acts.as_slice(),
+            acts.as_slice(),
             [
                 Action::SendAdvert { priority: 100 },
                 Action::SendGarps { repeat: 5 },
@@ -263,10 +264,11 @@ fn a_lower_priority_flood_gets_every_advert_answered_but_garp_rounds_spaced() {
             worst_burst = worst_burst.max(garps_in(&acts));
             count(&acts);
         }
-        let h = f.hear_advert(now, &adv("10.0.0.1", 50));
+        let mut acts = Actions::new();
+        let h = f.hear_advert(now, &adv("10.0.0.1", 50), &mut acts);
         answered += usize::from(h.lower_priority == Some(true));
         assert!(h.lower_priority.is_some());
-        count(&h.acts);
+        count(&acts);
     }
     assert_eq!(f.state(), State::Master);
     // Each advert answered with one of ours (keepalived's "forcing new election").
