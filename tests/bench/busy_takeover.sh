@@ -62,26 +62,18 @@ steady() {
   done
 }
 
-# on CPU NS NAME BINARY: start's daemon held to CPU (the peer on 0, the backup on 1, as two routers:
-# an RT peer stopping 100 instances on the backup's CPU held it off for tens of ms).
-on() {
-  local d=$tmp/$3
-  mkdir -p "$d"
-  rm -f "$d"/*.pid
-  ip netns exec "$2" taskset -c "$1" setsid "$4" -n -l -D -f "$tmp/$3.conf" -p "$d/k.pid" -r "$d/v.pid" \
-    -c "$d/c.pid" >"$d/log" 2>&1 </dev/null &
-}
+# The peer on CPU 0 and the backup on CPU 1, as two routers (PIN=none: anywhere).
 cpu() { if [ "$(nproc)" -lt 2 ] || [ "${PIN:-split}" = none ]; then echo "0-$(($(nproc) - 1))"; else echo "$1"; fi; }
 
 # one BINARY: one run; prints "median max early" in ms, or "failed WHY".
 one() {
   stop_ns "$nm"
   stop_ns "$nb"
-  on "$(cpu 0)" "$nm" master "$peer"
+  start "$nm" master "$peer" "$(cpu 0)"
   steady master MASTER || { echo "failed: the peer did not become MASTER"; return; }
   for _ in $(seq 50); do [ -s "$tmp/master/v.pid" ] && break; sleep 0.1; done
   chrt -r -p 10 "$(cat "$tmp/master/v.pid")"
-  on "$(cpu 1)" "$nb" backup "$1"
+  start "$nb" backup "$1" "$(cpu 1)"
   steady backup BACKUP || { echo "failed: the backup did not settle"; return; }
   sleep 2
   rm -f "$tmp/c.pcap"

@@ -43,14 +43,15 @@ wait_log() {
   done
 }
 
-# start NS NAME BINARY: runs the daemon on $tmp/NAME.conf in the foreground of its own process group,
-# logging to $tmp/NAME/log; prints nothing.
+# start NS NAME BINARY [CPUS]: runs the daemon on $tmp/NAME.conf in the foreground of its own process
+# group (held to CPUS if given), logging to $tmp/NAME/log; prints nothing.
 start() {
-  local d=$tmp/$2
+  local d=$tmp/$2 pin=()
   mkdir -p "$d"
   # A stale pid file naming a live (reused) pid makes keepalived refuse to start.
   rm -f "$d"/*.pid
-  ip netns exec "$1" setsid "$3" -n -l -D -f "$tmp/$2.conf" -p "$d/k.pid" -r "$d/v.pid" -c "$d/c.pid" \
+  [ -n "${4:-}" ] && pin=(taskset -c "$4")
+  ip netns exec "$1" "${pin[@]}" setsid "$3" -n -l -D -f "$tmp/$2.conf" -p "$d/k.pid" -r "$d/v.pid" -c "$d/c.pid" \
     >"$d/log" 2>&1 </dev/null &
 }
 
