@@ -37,22 +37,8 @@ case "$mode" in term) sig=TERM ;; kill) sig=KILL ;; *) echo "MODE is term or kil
 . tests/bench/pair.sh
 pair_setup bt 10.75.0
 [ -n "${KEEP:-}" ] && trap 'mkdir -p "$KEEP"; cp -r "$tmp"/* "$KEEP"/; pair_cleanup' EXIT
-conf() { # PRIORITY
-  local i
-  printf 'global_defs {\n    vrrp_version 3\n    vrrp_garp_master_delay 0\n}\n'
-  for i in $(seq "$count"); do
-    printf 'vrrp_instance vi%d {\n    state BACKUP\n    interface eth0\n    virtual_router_id %d\n' "$i" "$i"
-    printf '    priority %d\n    advert_int 0.01\n    virtual_ipaddress {\n        10.79.3.%d/32\n    }\n}\n' "$1" "$i"
-  done
-}
-conf 200 >"$tmp/master.conf"
-conf 100 >"$tmp/backup.conf"
-# states LOG STATE: how many instances' last logged state is STATE.
-states() {
-  awk -v want="$2" 'match($0, /\(vi[0-9]+\) Entering [A-Z]+ STATE/) {
-      s = substr($0, RSTART, RLENGTH); split(s, w, " "); st[w[1]] = w[3] }
-    END { n = 0; for (k in st) if (st[k] == want) n++; print n }' "$1"
-}
+many_conf "$count" 200 10.79.3 >"$tmp/master.conf"
+many_conf "$count" 100 10.79.3 >"$tmp/backup.conf"
 # steady NAME STATE: until every instance in $tmp/NAME/log is in STATE (30 s at most).
 steady() {
   local deadline=$((SECONDS + 30))

@@ -1,9 +1,10 @@
 # shellcheck shell=bash
-# Sourced by the two-namespace benches (reload.sh, takeover.sh): a master namespace and a backup
-# namespace joined by a veth pair (eth0 on both), and the helpers that start, watch and stop a daemon
-# in them. `pair_setup PREFIX NET` makes the namespaces PREFIX-m-PID / PREFIX-b-PID with NET.1 (master,
-# $m_ip) and NET.2 (backup, $b_ip), a scratch dir $tmp, and removes all of it on exit. It first waits
-# for the lab lock: lab tests hold it while they run, and waiting keeps them from skewing the figures.
+# Sourced by the two-namespace benches (reload.sh, takeover.sh, hung.sh, the bfd_ and vrrp_ ones,
+# busy_takeover.sh): a master namespace and a backup namespace joined by a veth pair (eth0 on both),
+# the helpers that start, watch and stop a daemon in them, and the many-instance configs. `pair_setup
+# PREFIX NET` makes the namespaces PREFIX-m-PID / PREFIX-b-PID with NET.1 (master, $m_ip) and NET.2
+# (backup, $b_ip), a scratch dir $tmp, and removes all of it on exit. It first waits for the lab lock:
+# lab tests hold it while they run, and waiting keeps them from skewing the figures.
 
 pair_setup() { # PREFIX NET
   tmp=$(mktemp -d)
@@ -41,6 +42,25 @@ wait_log() {
     [ "$SECONDS" -lt "$deadline" ] || return 1
     sleep 0.01
   done
+}
+
+# many_conf COUNT PRIORITY NET: COUNT VRRPv3 instances vi1.. (VRIDs 1..) at advert_int 0.01 on eth0,
+# each with the VIP NET.VRID/32, all starting as BACKUP at PRIORITY (the benches at 10,000 adverts/s).
+many_conf() {
+  local i
+  # No second gratuitous ARP burst (5 s after MASTER by default): it would fall in a window.
+  printf 'global_defs {\n    vrrp_version 3\n    vrrp_garp_master_delay 0\n}\n'
+  for i in $(seq "$1"); do
+    printf 'vrrp_instance vi%d {\n    state BACKUP\n    interface eth0\n    virtual_router_id %d\n' "$i" "$i"
+    printf '    priority %d\n    advert_int 0.01\n    virtual_ipaddress {\n        %s.%d/32\n    }\n}\n' "$2" "$3" "$i"
+  done
+}
+
+# states LOG STATE: how many instances' last logged state in LOG is STATE.
+states() {
+  awk -v want="$2" 'match($0, /\(vi[0-9]+\) Entering [A-Z]+ STATE/) {
+      s = substr($0, RSTART, RLENGTH); split(s, w, " "); st[w[1]] = w[3] }
+    END { n = 0; for (k in st) if (st[k] == want) n++; print n }' "$1"
 }
 
 # start NS NAME BINARY [CPUS]: runs the daemon on $tmp/NAME.conf in the foreground of its own process

@@ -26,16 +26,8 @@ command -v valgrind >/dev/null || { echo "needs valgrind" >&2; exit 2; }
 # shellcheck source=tests/bench/pair.sh
 . tests/bench/pair.sh
 pair_setup vg 10.77.0
-conf() { # PRIORITY
-  local i
-  printf 'global_defs {\n    vrrp_version 3\n    vrrp_garp_master_delay 0\n}\n'
-  for i in $(seq "$count"); do
-    printf 'vrrp_instance vi%d {\n    state BACKUP\n    interface eth0\n    virtual_router_id %d\n' "$i" "$i"
-    printf '    priority %d\n    advert_int 0.01\n    virtual_ipaddress {\n        10.79.1.%d/32\n    }\n}\n' "$1" "$i"
-  done
-}
-conf 200 >"$tmp/master.conf"
-conf 100 >"$tmp/backup.conf"
+many_conf "$count" 200 10.79.1 >"$tmp/master.conf"
+many_conf "$count" 100 10.79.1 >"$tmp/backup.conf"
 start "$nm" master "$peer"
 wait_log "$tmp/master/log" "(vi$count) Entering MASTER STATE" 30 ||
   { echo "the peer did not become MASTER" >&2; exit 1; }

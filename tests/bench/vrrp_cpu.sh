@@ -64,17 +64,8 @@ unlock() { flock -u 9; }
 side=${SIDE:-both}
 [ -n "${KEEP_LOGS:-}" ] && trap 'mkdir -p "$KEEP_LOGS"; cp -r "$tmp"/* "$KEEP_LOGS"/; pair_cleanup' EXIT
 
-conf() { # PRIORITY
-  local i
-  # No second gratuitous ARP burst (5 s after MASTER by default): it would fall in the window.
-  printf 'global_defs {\n    vrrp_version 3\n    vrrp_garp_master_delay 0\n}\n'
-  for i in $(seq "$count"); do
-    printf 'vrrp_instance vi%d {\n    state BACKUP\n    interface eth0\n    virtual_router_id %d\n' "$i" "$i"
-    printf '    priority %d\n    advert_int 0.01\n    virtual_ipaddress {\n        10.79.0.%d/32\n    }\n}\n' "$1" "$i"
-  done
-}
-conf 200 >"$tmp/master.conf"
-conf 100 >"$tmp/backup.conf"
+many_conf "$count" 200 10.79.0 >"$tmp/master.conf"
+many_conf "$count" 100 10.79.0 >"$tmp/backup.conf"
 
 # pin DIR: the CPU list the daemon in $tmp/DIR runs on. PIN=split (default): in the BACKUP rows the
 # peer MASTER runs on CPU 0 and the measured BACKUP (DIR b) on CPU 1; PIN=none, and the MASTER rows
@@ -115,12 +106,6 @@ allocs() {
     n=$(awk '/^Allocations: / { print $2 }' "$f" 2>/dev/null)
   done
   echo "${n:-?}"
-}
-# states LOG STATE: how many instances' last logged state is STATE.
-states() {
-  awk -v want="$2" 'match($0, /\(vi[0-9]+\) Entering [A-Z]+ STATE/) {
-      s = substr($0, RSTART, RLENGTH); split(s, w, " "); st[w[1]] = w[3] }
-    END { n = 0; for (k in st) if (st[k] == want) n++; print n }' "$1"
 }
 # packets NS DIR: eth0's packet count in NS, DIR tx or rx.
 packets() { ip netns exec "$1" cat "/sys/class/net/eth0/statistics/$2_packets"; }
