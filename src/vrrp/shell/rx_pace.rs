@@ -21,9 +21,9 @@
 use crate::core::time::Micros;
 use crate::vrrp::fsm::State;
 
-/// How often a busy socket is read. At most a tenth of the shortest advert interval there
-/// is: VRRPv3 counts it in centiseconds, so no interval is below 10 ms (VRRPv2's, in
-/// seconds, is 1 s or more).
+/// How often a busy socket is read when a MASTER shares it (and the shortest [`tick`]). At
+/// most a tenth of the shortest advert interval there is: VRRPv3 counts it in centiseconds,
+/// so no interval is below 10 ms (VRRPv2's, in seconds, is 1 s or more).
 pub(super) const TICK: Micros = Micros(1_000);
 /// The longest tick: within [`MAX_WAIT`] with room for a late timer, so a stamp is believed.
 const MAX_TICK: Micros = Micros(3_000);
